@@ -1,0 +1,2 @@
+#include "vmlinux.h"
+char LICENSE[] __attribute__((section("license"), used)) = "GPL";

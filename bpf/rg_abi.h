@@ -1,0 +1,129 @@
+/* rg_abi.h: the wire format between the BPF programs and the recorder.
+ *
+ * This is the only header both sides include. Every record on the EVENTS
+ * ring buffer starts with struct rg_hdr; the kind selects the body. Strings
+ * are not fixed arrays: they follow the body in a data area, each described
+ * by a struct rg_sref (offset from the start of the record, length, and a
+ * truncation bit in hdr.flags), so a record is sized to its content.
+ *
+ *   +-----------+----------------------+---------------------------+
+ *   | rg_hdr    | kind body (fixed)    | data: strings, as sref'd  |
+ *   +-----------+----------------------+---------------------------+
+ *   0           sizeof(hdr)            sizeof(hdr)+sizeof(body)    hdr.size
+ *
+ * Rules for this file: fixed-width types only, explicit padding fields
+ * that the producer zeroes, and a size assertion for every struct, so a
+ * layout change breaks the build on both sides instead of decoding junk.
+ * Bump RG_ABI_VERSION on any change to a layout.
+ */
+#ifndef RG_ABI_H
+#define RG_ABI_H
+
+#ifdef __BPF__
+/* vmlinux.h provides __u8..__u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define RG_ABI_VERSION 1
+
+enum rg_kind {
+	RG_KIND_EXEC = 1,
+	RG_KIND_FORK = 2,
+	RG_KIND_EXIT = 3,
+	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
+};
+
+/* hdr.flags: one truncation bit per bounded string, plus event bits. */
+enum rg_flag {
+	RG_F_EXE_TRUNC = 1u << 0,
+	RG_F_ARGV_TRUNC = 1u << 1,
+	RG_F_CWD_TRUNC = 1u << 2,
+	RG_F_PATH_TRUNC = 1u << 3,
+	RG_F_NEW_PATH_TRUNC = 1u << 4,
+};
+
+/* Bounds on variable data. Powers of two: the BPF side masks offsets with
+ * (bound - 1) so the verifier can prove every copy stays in its buffer. */
+#define RG_PATH_MAX 4096u
+#define RG_ARGV_MAX 4096u
+#define RG_COMM_LEN 16u
+/* Largest record a BPF program builds: header, body, and the data area. */
+#define RG_RECORD_MAX 16384u
+
+/* exec.syscall: which system call replaced the image. */
+enum rg_exec_syscall {
+	RG_SYS_UNKNOWN = 0,
+	RG_SYS_EXECVE = 1,
+	RG_SYS_EXECVEAT = 2,
+};
+
+struct rg_hdr {
+	__u16 version;  /* RG_ABI_VERSION */
+	__u16 kind;     /* enum rg_kind */
+	__u32 size;     /* bytes of the whole record, header included */
+	__u32 flags;    /* enum rg_flag */
+	__u32 cpu;      /* CPU that produced it (drop counters are per CPU) */
+	__u64 boot_ns;  /* bpf_ktime_get_boot_ns() at the event */
+	__u64 start_ns; /* process identity: group leader's start_boottime */
+	__u32 tgid;     /* process id */
+	__u32 tid;      /* thread id */
+	__u32 uid;      /* real uid */
+	__u32 gid;      /* real gid */
+};
+
+/* A string in the record's data area. off is from the record start. */
+struct rg_sref {
+	__u16 off;
+	__u16 len;
+};
+
+struct rg_exec {
+	struct rg_hdr hdr;
+	__u64 parent_start_ns; /* real parent's identity */
+	__u32 ppid;
+	__u32 euid;
+	__u32 egid;
+	__u32 auid;      /* loginuid; (u32)-1 when unset */
+	__u32 sessionid; /* audit session; (u32)-1 when unset */
+	__u32 argc;      /* arguments counted in argv (may be fewer than real) */
+	__u16 syscall;   /* enum rg_exec_syscall */
+	__u16 pad0;
+	__u32 old_tid;   /* thread that called exec (differs from tgid when a
+			  * non-leader thread exec'd) */
+	char comm[RG_COMM_LEN];
+	struct rg_sref exe;  /* absolute path of the new image */
+	struct rg_sref argv; /* NUL-separated arguments, as in /proc/PID/cmdline */
+	struct rg_sref cwd;  /* absolute working directory */
+	__u32 pad1;
+};
+
+/* A new process (not a thread): the header is the parent. */
+struct rg_fork {
+	struct rg_hdr hdr;
+	__u64 child_start_ns;
+	__u32 child_tgid;
+	__u32 pad0;
+	char comm[RG_COMM_LEN];
+};
+
+/* The last thread of a process exited: the header is the process. */
+struct rg_exit {
+	struct rg_hdr hdr;
+	__s32 exit_code; /* status passed to exit(), when not signalled */
+	__u32 signal;    /* terminating signal, 0 for a normal exit */
+	__u32 core;      /* 1 when a core was dumped */
+	__u32 pad0;
+	char comm[RG_COMM_LEN];
+};
+
+/* Compiled on both sides: clang -target bpf and the host compiler must agree. */
+_Static_assert(sizeof(struct rg_hdr) == 48, "rg_hdr layout");
+_Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
+_Static_assert(sizeof(struct rg_exec) == 120, "rg_exec layout");
+_Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
+_Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
+_Static_assert(RG_RECORD_MAX >= sizeof(struct rg_exec) + 2 * RG_PATH_MAX + RG_ARGV_MAX,
+	  "an exec record fits its bounds");
+
+#endif /* RG_ABI_H */

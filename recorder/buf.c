@@ -1,0 +1,87 @@
+/* buf.c: growable byte buffer (see buf.h). */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reserve(struct rg_buf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (!p)
+		abort();
+	b->p = p;
+	b->cap = cap;
+}
+
+void rg_buf_add(struct rg_buf *b, const void *p, size_t n)
+{
+	reserve(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+void rg_buf_addc(struct rg_buf *b, char c)
+{
+	reserve(b, 1);
+	b->p[b->len++] = c;
+}
+
+void rg_buf_adds(struct rg_buf *b, const char *s)
+{
+	rg_buf_add(b, s, strlen(s));
+}
+
+void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+const char *rg_buf_cstr(struct rg_buf *b)
+{
+	reserve(b, 0);
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
+void rg_buf_free(struct rg_buf *b)
+{
+	free(b->p);
+	*b = (struct rg_buf){0};
+}
+
+void rg_buf_add_cmdline(struct rg_buf *b, struct rg_str argv)
+{
+	uint32_t n = argv.len;
+	if (n && argv.p[n - 1] == '\0')
+		n--;
+	for (uint32_t i = 0; i < n; i++)
+		rg_buf_addc(b, argv.p[i] ? argv.p[i] : ' ');
+}
+
+unsigned rg_argv_count(struct rg_str argv)
+{
+	if (!argv.p || !argv.len)
+		return 0;
+	unsigned n = 1;
+	for (uint32_t i = 0; i + 1 < argv.len; i++)
+		n += argv.p[i] == '\0';
+	return n;
+}

@@ -1,0 +1,31 @@
+/* buf.h: a growable byte buffer, the one way userspace builds output. */
+#ifndef RG_BUF_H
+#define RG_BUF_H
+
+#include <stddef.h>
+
+#include "event.h"
+
+struct rg_buf {
+	char *p;
+	size_t len, cap;
+};
+
+/* Appends; on allocation failure aborts (the recorder cannot continue
+ * meaningfully without memory, and a half-written record is worse). */
+void rg_buf_add(struct rg_buf *b, const void *p, size_t n);
+void rg_buf_addc(struct rg_buf *b, char c);
+void rg_buf_adds(struct rg_buf *b, const char *s);
+void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* NUL-terminates without counting the NUL in len. */
+const char *rg_buf_cstr(struct rg_buf *b);
+void rg_buf_free(struct rg_buf *b);
+
+/* The display form of an argv (NUL-separated): arguments joined by one
+ * space; a trailing NUL does not add an empty argument. */
+void rg_buf_add_cmdline(struct rg_buf *b, struct rg_str argv);
+/* Number of arguments in a NUL-separated argv. */
+unsigned rg_argv_count(struct rg_str argv);
+
+#endif /* RG_BUF_H */

@@ -1,0 +1,79 @@
+/* event.h: the normalized event, the one model every output reads.
+ *
+ * The decoder turns a raw ring-buffer record into a struct rg_event, the
+ * process table enriches it, and then NDJSON, the SQLite store and the
+ * rule engine all read the same struct through the same field registry
+ * (fields.c). A field therefore has exactly one name: the NDJSON key, the
+ * SQL column and the rule field are the registry's name.
+ *
+ * Strings in an event are borrowed (struct rg_str points into the raw
+ * record or the process table) and valid only during dispatch; a consumer
+ * that keeps an event past that copies it (store.c does).
+ */
+#ifndef RG_EVENT_H
+#define RG_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rg_etype {
+	RG_ET_PROCESS_START,        /* exec: a process has a new image */
+	RG_ET_PROCESS_RELATIONSHIP, /* fork: a new process and its parent */
+	RG_ET_PROCESS_EXIT,
+	RG_ET_HEALTH,
+	RG_ET_COUNT,
+};
+
+#define RG_ET_BIT(t) (1u << (t))
+#define RG_ET_PROCESS_MASK                                                     \
+	(RG_ET_BIT(RG_ET_PROCESS_START) | RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP) | \
+	 RG_ET_BIT(RG_ET_PROCESS_EXIT))
+
+/* Bytes with a length: not NUL-terminated, may hold any byte. p == NULL
+ * means "unknown" and is written as null. */
+struct rg_str {
+	const char *p;
+	uint32_t len;
+};
+
+/* ev.flags: truncation of bounded strings (same bits as the ABI). */
+enum rg_eflag {
+	RG_EF_EXE_TRUNC = 1u << 0,
+	RG_EF_ARGV_TRUNC = 1u << 1,
+	RG_EF_CWD_TRUNC = 1u << 2,
+};
+
+struct rg_event {
+	enum rg_etype type;
+	uint32_t flags;
+	uint64_t seq;     /* store-wide, strictly increasing */
+	int64_t ts_ns;    /* wall clock, ns since the Unix epoch */
+	uint64_t boot_ns; /* kernel boot-time clock, as recorded */
+
+	/* The acting process. proc_id 0 means not (yet) known. */
+	int64_t proc_id;
+	uint32_t pid, tid, uid, gid;
+	int64_t parent_proc_id;
+	uint32_t ppid;
+	struct rg_str comm, exe, cwd;
+	struct rg_str argv;    /* NUL-separated, exactly as the kernel had it */
+	uint32_t argc;
+	uint32_t euid, egid, auid, sessionid;
+	const char *syscall; /* "execve", "execveat", ...; NULL = unknown */
+
+	/* process_relationship */
+	int64_t child_proc_id;
+	uint32_t child_pid;
+
+	/* process_exit */
+	int32_t exit_code;
+	uint32_t signal;
+	bool core_dumped;
+};
+
+const char *rg_etype_name(enum rg_etype t);
+/* Returns the type named s, or -1. */
+int rg_etype_parse(const char *s);
+
+#endif /* RG_EVENT_H */

@@ -1,0 +1,124 @@
+/* fields.c: the registry of event fields (see fields.h) and accessors. */
+#include "fields.h"
+
+#include <string.h>
+
+#define OFF(m) ((uint16_t)offsetof(struct rg_event, m))
+#define ALL RG_ET_PROCESS_MASK
+#define START RG_ET_BIT(RG_ET_PROCESS_START)
+#define REL RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP)
+#define EXIT RG_ET_BIT(RG_ET_PROCESS_EXIT)
+
+/* Order here is the NDJSON key order: common fields, then the acting
+ * process's context, then what is specific to a type. */
+const struct rg_field rg_fields[] = {
+	{"event_type", RG_FT_ETYPE, OFF(type), 0, 0, ALL},
+	{"seq", RG_FT_U64, OFF(seq), 0, 0, ALL},
+	{"ts_ns", RG_FT_I64, OFF(ts_ns), 0, 0, ALL},
+	{"boot_ns", RG_FT_U64, OFF(boot_ns), 0, 0, ALL},
+	{"proc_id", RG_FT_I64, OFF(proc_id), RG_FO_ZERO_NULL, 0, ALL},
+	{"pid", RG_FT_U32, OFF(pid), 0, 0, ALL},
+	{"tid", RG_FT_U32, OFF(tid), 0, 0, ALL},
+	{"uid", RG_FT_U32, OFF(uid), 0, 0, ALL},
+	{"gid", RG_FT_U32, OFF(gid), 0, 0, ALL},
+	{"ppid", RG_FT_U32, OFF(ppid), RG_FO_ZERO_NULL, 0, ALL},
+	{"parent_proc_id", RG_FT_I64, OFF(parent_proc_id), RG_FO_ZERO_NULL, 0, ALL},
+	{"comm", RG_FT_STR, OFF(comm), 0, 0, ALL},
+	{"exe", RG_FT_STR, OFF(exe), 0, 0, ALL},
+	{"cmdline", RG_FT_CMDLINE, OFF(argv), 0, 0, ALL},
+	{"argv", RG_FT_ARGV, OFF(argv), 0, 0, START},
+	{"argc", RG_FT_U32, OFF(argc), 0, 0, START},
+	{"cwd", RG_FT_STR, OFF(cwd), 0, 0, START},
+	{"euid", RG_FT_U32, OFF(euid), 0, 0, START},
+	{"egid", RG_FT_U32, OFF(egid), 0, 0, START},
+	{"auid", RG_FT_U32, OFF(auid), 0, 0, START},
+	{"sessionid", RG_FT_U32, OFF(sessionid), 0, 0, START},
+	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START},
+	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
+	{"argv_truncated", RG_FT_FLAG, 0, 0, RG_EF_ARGV_TRUNC, START},
+	{"cwd_truncated", RG_FT_FLAG, 0, 0, RG_EF_CWD_TRUNC, START},
+	{"child_proc_id", RG_FT_I64, OFF(child_proc_id), RG_FO_ZERO_NULL, 0, REL},
+	{"child_pid", RG_FT_U32, OFF(child_pid), 0, 0, REL},
+	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},
+	{"signal", RG_FT_U32, OFF(signal), 0, 0, EXIT},
+	{"core_dumped", RG_FT_BOOL, OFF(core_dumped), 0, 0, EXIT},
+};
+const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
+
+static const char *const etype_names[RG_ET_COUNT] = {
+	[RG_ET_PROCESS_START] = "process_start",
+	[RG_ET_PROCESS_RELATIONSHIP] = "process_relationship",
+	[RG_ET_PROCESS_EXIT] = "process_exit",
+	[RG_ET_HEALTH] = "health",
+};
+
+const char *rg_etype_name(enum rg_etype t)
+{
+	return (unsigned)t < RG_ET_COUNT ? etype_names[t] : "unknown";
+}
+
+int rg_etype_parse(const char *s)
+{
+	for (int t = 0; t < RG_ET_COUNT; t++)
+		if (strcmp(s, etype_names[t]) == 0)
+			return t;
+	return -1;
+}
+
+const struct rg_field *rg_field_find(const char *name)
+{
+	for (unsigned i = 0; i < rg_nfields; i++)
+		if (strcmp(rg_fields[i].name, name) == 0)
+			return &rg_fields[i];
+	return NULL;
+}
+
+static const void *at(const struct rg_field *f, const struct rg_event *ev)
+{
+	return (const char *)ev + f->off;
+}
+
+bool rg_field_is_int(const struct rg_field *f)
+{
+	switch (f->type) {
+	case RG_FT_U64: case RG_FT_I64: case RG_FT_U32: case RG_FT_I32:
+	case RG_FT_BOOL: case RG_FT_FLAG:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int64_t rg_field_int(const struct rg_field *f, const struct rg_event *ev)
+{
+	const void *p = at(f, ev);
+	switch (f->type) {
+	case RG_FT_U64: return (int64_t)*(const uint64_t *)p;
+	case RG_FT_I64: return *(const int64_t *)p;
+	case RG_FT_U32: return *(const uint32_t *)p;
+	case RG_FT_I32: return *(const int32_t *)p;
+	case RG_FT_BOOL: return *(const bool *)p;
+	case RG_FT_FLAG: return (ev->flags & f->bit) != 0;
+	case RG_FT_ETYPE: return ev->type;
+	default: return 0;
+	}
+}
+
+struct rg_str rg_field_str(const struct rg_field *f, const struct rg_event *ev)
+{
+	if (f->type == RG_FT_CSTR) {
+		const char *s = *(const char *const *)at(f, ev);
+		return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+	}
+	return *(const struct rg_str *)at(f, ev);
+}
+
+bool rg_field_is_null(const struct rg_field *f, const struct rg_event *ev)
+{
+	switch (f->type) {
+	case RG_FT_STR: case RG_FT_CSTR: case RG_FT_ARGV: case RG_FT_CMDLINE:
+		return rg_field_str(f, ev).p == NULL;
+	default:
+		return (f->opts & RG_FO_ZERO_NULL) && rg_field_int(f, ev) == 0;
+	}
+}

@@ -1,0 +1,52 @@
+/* fields.h: the field registry, the single list of event field names.
+ *
+ * NDJSON keys (in registry order), SQL columns and rule fields are looked
+ * up here, so a fact cannot get two names. tests/unit/test_schema.c checks
+ * that every field of a table's event types is a column of that table and
+ * is listed in docs/schema.md.
+ */
+#ifndef RG_FIELDS_H
+#define RG_FIELDS_H
+
+#include "event.h"
+
+enum rg_ftype {
+	RG_FT_ETYPE,   /* enum rg_etype, written as its name */
+	RG_FT_U64,
+	RG_FT_I64,
+	RG_FT_U32,
+	RG_FT_I32,
+	RG_FT_BOOL,
+	RG_FT_STR,     /* struct rg_str */
+	RG_FT_CSTR,    /* const char *, NULL = null */
+	RG_FT_ARGV,    /* struct rg_str of NUL-separated args: JSON array, SQL BLOB */
+	RG_FT_CMDLINE, /* derived from argv: args joined by one space */
+	RG_FT_FLAG,    /* bool: bit `bit` of ev.flags */
+};
+
+/* Field options. */
+#define RG_FO_ZERO_NULL 1u /* a 0 value means unknown: written as null */
+
+struct rg_field {
+	const char *name;
+	enum rg_ftype type;
+	uint16_t off;   /* offsetof(struct rg_event, ...) */
+	uint16_t opts;
+	uint32_t bit;   /* RG_FT_FLAG: the ev.flags bit */
+	uint32_t types; /* RG_ET_BIT mask of the event types that carry it */
+};
+
+extern const struct rg_field rg_fields[];
+extern const unsigned rg_nfields;
+
+const struct rg_field *rg_field_find(const char *name);
+/* True when f is null for ev (unknown), per its type and options. */
+bool rg_field_is_null(const struct rg_field *f, const struct rg_event *ev);
+/* Accessors: the caller has checked the type. */
+struct rg_str rg_field_str(const struct rg_field *f, const struct rg_event *ev);
+/* Value of an integer, bool, flag or event-type field, widened to int64
+ * (u64 fields keep their bits). */
+int64_t rg_field_int(const struct rg_field *f, const struct rg_event *ev);
+bool rg_field_is_int(const struct rg_field *f);
+
+#endif /* RG_FIELDS_H */

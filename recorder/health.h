@@ -1,0 +1,54 @@
+/* health.h: the recorder's own counters, written as health rows.
+ *
+ * One X-macro list names every counter once: the struct member, the NDJSON
+ * key and the `health` table column are all generated from it. Counters
+ * are cumulative since the run started (a reader subtracts two rows for a
+ * rate); gauges (G) are the value at the time of the row.
+ */
+#ifndef RG_HEALTH_H
+#define RG_HEALTH_H
+
+#include <stdint.h>
+
+/* X(name, kind, what): kind is C (cumulative counter) or G (gauge). */
+#define RG_HEALTH_FIELDS(X)                                                        \
+	X(events_read, C, "raw records read from the ring buffer")                 \
+	X(events_invalid, C, "records rejected: bad version, kind or size")        \
+	X(events_unsupported, C, "well-formed records of a kind this build ignores") \
+	X(kernel_drops, C, "records the kernel could not queue (BPF counters)")    \
+	X(user_drops, C, "events dropped in userspace (store queue full)")         \
+	X(filtered, C, "events read but not recorded by a userspace filter")       \
+	X(ndjson_written, C, "NDJSON lines written")                               \
+	X(ndjson_failures, C, "NDJSON lines that could not be written")            \
+	X(rows_processes, C, "rows written to processes (inserts and updates)")    \
+	X(rows_process_events, C, "rows written to process_events")                \
+	X(rows_gaps, C, "rows written to gaps")                                    \
+	X(store_failures, C, "rows the store failed to write")                     \
+	X(batches, C, "store transactions committed")                              \
+	X(batch_commit_us_max, G, "slowest commit since the last health row, us")  \
+	X(queue_depth, G, "events waiting for the store writer")                   \
+	X(proctab_size, G, "processes in the process table")                       \
+	X(proctab_evictions, C, "processes evicted from the full process table")   \
+	X(uptime_s, G, "seconds since the recorder started")                       \
+	X(rss_kb, G, "recorder resident memory, KiB")
+
+struct rg_health {
+	uint64_t seq;
+	int64_t ts_ns; /* wall clock */
+	int64_t run_id;
+#define RG_HEALTH_MEMBER(name, kind, what) uint64_t name;
+	RG_HEALTH_FIELDS(RG_HEALTH_MEMBER)
+#undef RG_HEALTH_MEMBER
+};
+
+/* An interval in which events were lost: becomes a `gaps` row. */
+struct rg_gap {
+	int64_t run_id;
+	int64_t start_ns; /* wall clock, inclusive */
+	int64_t end_ns;   /* wall clock, inclusive */
+	uint64_t count;   /* events lost (0 when unknown, e.g. recorder down) */
+	const char *reason; /* kernel_drop, user_drop, store_failure, invalid,
+			     * recorder_down */
+};
+
+#endif /* RG_HEALTH_H */

@@ -1,0 +1,33 @@
+/* process.h: one process as the process table and the `processes` table
+ * know it. Identity is (pid, start_boot_ns) on one boot; proc_id is the row id
+ * the recorder assigns, stable across recorder restarts on the same boot.
+ */
+#ifndef RG_PROCESS_H
+#define RG_PROCESS_H
+
+#include "event.h"
+
+enum rg_proc_source {
+	RG_PSRC_PROC = 0, /* found in /proc at start-up: start_boot_ns is tick-precise */
+	RG_PSRC_FORK = 1, /* seen being created */
+	RG_PSRC_EXEC = 2, /* first seen at an exec (its fork was missed) */
+};
+
+struct rg_process {
+	int64_t proc_id;
+	uint32_t pid;
+	uint64_t start_boot_ns; /* boot-time clock (task start_boottime): identity */
+	int64_t start_ns;       /* the same instant, wall clock */
+	uint32_t ppid;
+	int64_t parent_proc_id; /* 0 = unknown */
+	uint32_t uid, gid, euid, auid, sessionid;
+	struct rg_str comm, exe, argv, cwd; /* argv NUL-separated */
+	uint32_t flags;       /* RG_EF_*_TRUNC for exe/argv/cwd */
+	enum rg_proc_source source;
+	bool exited;
+	int64_t exit_ns;      /* wall clock, valid when exited */
+	int32_t exit_code;
+	uint32_t signal;
+};
+
+#endif /* RG_PROCESS_H */
