@@ -1,0 +1,158 @@
+/* bpf_loader.c: open -> set rodata -> load -> attach -> poll (see bpf_loader.h). */
+#include "bpf_loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "rand_guard.skel.h"
+
+struct rg_bpf {
+	struct rand_guard_bpf *skel;
+	struct ring_buffer *rb;
+	rg_record_fn fn;
+	void *ctx;
+	int ncpus;
+};
+
+static int verbose_libbpf;
+
+/* libbpf's warnings (verifier logs on a failed load) go to stderr; its
+ * debug chatter only with --verbose. */
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct rg_bpf *b = ctx;
+	b->fn(b->ctx, data, size);
+	return 0;
+}
+
+/* Syscall tracepoints (file and network families) are attached through
+ * tracefs; make sure it is mounted. Errors surface at attach. */
+static void ensure_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		return;
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
+/* Checks what we can check before libbpf gives a less direct error. */
+static int preflight(char *err, size_t errlen)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "rand-guard needs CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "loading BPF programs needs root "
+			 "(CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE); run as root");
+		return -1;
+	}
+	return 0;
+}
+
+static void fail(char *err, size_t errlen, int *exit_code, const char *what, int e)
+{
+	e = e < 0 ? -e : e;
+	snprintf(err, errlen, "%s: %s%s", what, strerror(e),
+		 e == EPERM || e == EACCES ? " (are BPF and tracing allowed here? "
+					     "lockdown or a seccomp policy can forbid them)" : "");
+	*exit_code = e == EPERM || e == EACCES || e == ENOSYS || e == EOPNOTSUPP ? 3 : 1;
+}
+
+struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *ctx,
+			    char *err, size_t errlen, int *exit_code)
+{
+	*exit_code = 3;
+	if (preflight(err, errlen))
+		return NULL;
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(print_libbpf);
+	ensure_tracefs();
+
+	struct rg_bpf *b = calloc(1, sizeof(*b));
+	if (!b) {
+		fail(err, errlen, exit_code, "out of memory", ENOMEM);
+		return NULL;
+	}
+	b->fn = fn;
+	b->ctx = ctx;
+	b->ncpus = libbpf_num_possible_cpus();
+	b->skel = rand_guard_bpf__open();
+	if (!b->skel) {
+		fail(err, errlen, exit_code, "opening the BPF object", errno);
+		goto cleanup;
+	}
+	b->skel->rodata->rg_self_tgid = o->self_tgid;
+	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
+	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
+	if (!rc)
+		rc = rand_guard_bpf__load(b->skel);
+	if (rc) {
+		fail(err, errlen, exit_code, "loading BPF programs", rc);
+		goto cleanup;
+	}
+	rc = rand_guard_bpf__attach(b->skel);
+	if (rc) {
+		fail(err, errlen, exit_code, "attaching BPF programs", rc);
+		goto cleanup;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
+	if (!b->rb) {
+		fail(err, errlen, exit_code, "opening the ring buffer", errno);
+		goto cleanup;
+	}
+	return b;
+cleanup:
+	rg_bpf_stop(b);
+	return NULL;
+}
+
+int rg_bpf_poll(struct rg_bpf *b, int timeout_ms)
+{
+	int n = ring_buffer__poll(b->rb, timeout_ms);
+	if (n < 0 && n != -EINTR)
+		return n;
+	int m = ring_buffer__consume(b->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m;
+}
+
+uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])
+{
+	uint64_t total = 0, vals[b->ncpus];
+	int fd = bpf_map__fd(b->skel->maps.drops);
+	for (uint32_t k = 0; k < RG_KIND_MAX; k++) {
+		uint64_t sum = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (int c = 0; c < b->ncpus; c++)
+				sum += vals[c];
+		if (per_kind)
+			per_kind[k] = sum;
+		total += sum;
+	}
+	return total;
+}
+
+void rg_bpf_stop(struct rg_bpf *b)
+{
+	if (!b)
+		return;
+	ring_buffer__free(b->rb);
+	rand_guard_bpf__destroy(b->skel);
+	free(b);
+}

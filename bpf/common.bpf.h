@@ -1,0 +1,99 @@
+/* common.bpf.h: maps and helpers every rand-guard program uses (kernel only).
+ *
+ * Records are built in a per-CPU scratch buffer and copied to the ring with
+ * bpf_ringbuf_output() at their real size, because bpf_ringbuf_reserve()
+ * needs a size the verifier knows: reserving RG_RECORD_MAX for every exec
+ * would fill the ring with padding.
+ */
+#ifndef RG_COMMON_BPF_H
+#define RG_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "rg_abi.h"
+
+/* Set by the recorder before load. */
+const volatile __u32 rg_self_tgid = 0;   /* the recorder: never recorded */
+const volatile __u64 rg_wakeup_bytes = 0; /* wake the reader past this fill */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized from config before load */
+} events SEC(".maps");
+
+/* Records the ring could not take, per CPU and per kind (invariant: no
+ * silent loss). Userspace sums the CPUs and reports the per-kind totals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RG_KIND_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct rg_scratch {
+	__u8 rec[RG_RECORD_MAX];
+	char path[2 * RG_PATH_MAX]; /* path walker works right to left here */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_scratch);
+} scratch SEC(".maps");
+
+static __always_inline struct rg_scratch *rg_scratch_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline bool rg_is_self(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, tgid) == rg_self_tgid;
+}
+
+/* Fills the common header for an event about `task` (the current task for
+ * every hook here). The rest of the record is the caller's. */
+static __always_inline void rg_hdr_fill(struct rg_hdr *h, enum rg_kind kind,
+					struct task_struct *task)
+{
+	__u64 ug = bpf_get_current_uid_gid();
+
+	h->version = RG_ABI_VERSION;
+	h->kind = kind;
+	h->size = 0;
+	h->flags = 0;
+	h->cpu = bpf_get_smp_processor_id();
+	h->boot_ns = bpf_ktime_get_boot_ns();
+	h->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	h->tgid = BPF_CORE_READ(task, tgid);
+	h->tid = BPF_CORE_READ(task, pid);
+	h->uid = (__u32)ug;
+	h->gid = (__u32)(ug >> 32);
+}
+
+/* Sends size bytes of rec. Without a wakeup unless the ring holds more than
+ * rg_wakeup_bytes: a wakeup per event costs ~4.7 us here, and the reader
+ * polls on a short timer anyway. A failure is counted, never retried: the
+ * traced workload must not wait for us. */
+static __always_inline void rg_emit(void *rec, __u32 size, __u32 kind)
+{
+	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 flags = queued + size >= rg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+						       : BPF_RB_NO_WAKEUP;
+
+	if (size > RG_RECORD_MAX)
+		size = RG_RECORD_MAX;
+	((struct rg_hdr *)rec)->size = size;
+	if (bpf_ringbuf_output(&events, rec, size, flags)) {
+		__u64 *n = bpf_map_lookup_elem(&drops, &kind);
+		if (n)
+			*n += 1; /* per-CPU slot: no atomics needed */
+	}
+}
+
+#endif /* RG_COMMON_BPF_H */

@@ -1,0 +1,138 @@
+/* path.bpf.h: absolute paths from (dentry, vfsmount), in the kernel.
+ *
+ * bpf_d_path() is not available to tracepoints, so we walk d_parent up to
+ * the task's root, crossing mount points through struct mount, writing the
+ * components right to left into the scratch path buffer. The result is the
+ * path as the task sees it (relative to its root: chroots and containers
+ * see their own paths). When the buffer or the depth bound runs out, the
+ * deepest components are kept and the caller flags the string truncated.
+ *
+ * Layout of scratch->path (2 * RG_PATH_MAX bytes):
+ *
+ *   [0 ...................... pos ........... RG_PATH_MAX) [ RG_PATH_MAX ... )
+ *                             "/etc/cron.d/job"            spill room: lets the
+ *                                                          verifier accept a copy
+ *                                                          at any masked pos
+ */
+#ifndef RG_PATH_BPF_H
+#define RG_PATH_BPF_H
+
+#include "common.bpf.h"
+
+#define RG_PATH_DEPTH 256 /* components walked; deeper paths are truncated */
+#define RG_PMASK (RG_PATH_MAX - 1)
+
+struct rg_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	__u32 pos; /* start of the path in buf; RG_PATH_MAX when empty */
+	bool trunc;
+	bool done;
+};
+
+/* One step up: prepends dentry's name, or crosses to the mount point the
+ * current mount is attached to. Returns false when the walk is complete. */
+static __always_inline bool rg_walk_step(struct rg_walk *w, char *buf)
+{
+	/* Locals, not w->x, inside BPF_CORE_READ: the macro would otherwise
+	 * ask for a CO-RE relocation of our own struct rg_walk. */
+	struct dentry *d = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+
+	if (d == w->root_dentry && vfsmnt == w->root_mnt)
+		return false;
+
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(vfsmnt, mnt_root) || d == parent) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt)
+			return false; /* the root of the mount tree */
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = &up->mnt;
+		return true;
+	}
+
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	__u32 len = name.len & RG_PMASK;
+	if (len + 1 > w->pos) {
+		w->trunc = true;
+		return false;
+	}
+	w->pos -= len;
+	/* The masks are no-ops at run time (pos < RG_PATH_MAX) but give the
+	 * verifier a bound: pos + len < 2 * RG_PATH_MAX. */
+	bpf_probe_read_kernel(buf + (w->pos & RG_PMASK), len, name.name);
+	w->pos -= 1;
+	buf[w->pos & RG_PMASK] = '/';
+	w->dentry = parent;
+	return true;
+}
+
+/* bpf_loop callback: one step. The loop body is verified once, where an
+ * unrolled or bounded loop would be verified per iteration; two walks per
+ * exec at 40 steps already exceeded the verifier's 1M-instruction budget. */
+static long rg_walk_cb(__u32 index, void *ctx)
+{
+	struct rg_walk *w = ctx;
+	struct rg_scratch *s = rg_scratch_get();
+
+	if (!s || !rg_walk_step(w, s->path)) {
+		w->done = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Resolves p into buf; returns the start offset of the path in buf (it ends
+ * at RG_PATH_MAX, not NUL-terminated) and sets *trunc. */
+static __always_inline __u32 rg_path_resolve(char *buf, const struct path *p,
+					     struct task_struct *task, bool *trunc)
+{
+	struct rg_walk w = {
+		.dentry = BPF_CORE_READ(p, dentry),
+		.vfsmnt = BPF_CORE_READ(p, mnt),
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.pos = RG_PATH_MAX,
+	};
+	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+
+	bpf_loop(RG_PATH_DEPTH, rg_walk_cb, &w, 0);
+	if (!w.done)
+		w.trunc = true; /* deeper than RG_PATH_DEPTH */
+	if (w.pos == RG_PATH_MAX) { /* the root itself */
+		w.pos--;
+		buf[w.pos & RG_PMASK] = '/';
+	}
+	*trunc = w.trunc;
+	return w.pos;
+}
+
+/* Appends the resolved path of p to the record at *off and fills ref.
+ * Returns false when there is no room (the caller then sends what it has). */
+static __always_inline bool rg_put_path(struct rg_scratch *s, __u32 *off,
+					struct rg_sref *ref, const struct path *p,
+					struct task_struct *task, __u32 trunc_flag)
+{
+	bool trunc = false;
+	__u32 pos = rg_path_resolve(s->path, p, task, &trunc) & RG_PMASK;
+	__u32 len = RG_PATH_MAX - pos;
+	__u32 at = *off;
+
+	if (at > RG_RECORD_MAX - RG_PATH_MAX || len > RG_PATH_MAX)
+		return false;
+	bpf_probe_read_kernel(s->rec + at, len, s->path + pos);
+	ref->off = at;
+	ref->len = len;
+	*off = at + len;
+	if (trunc)
+		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
+	return true;
+}
+
+#endif /* RG_PATH_BPF_H */

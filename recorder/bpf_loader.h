@@ -1,0 +1,45 @@
+/* bpf_loader.h: loads and attaches the BPF programs and reads the ring.
+ *
+ * The one place that knows libbpf and the skeleton; the rest of the
+ * recorder sees records as bytes and drops as numbers.
+ */
+#ifndef RG_BPF_LOADER_H
+#define RG_BPF_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rg_abi.h"
+
+struct rg_bpf;
+
+struct rg_bpf_opts {
+	uint32_t ring_buffer_mb; /* power of two */
+	uint32_t wakeup_kb;
+	uint32_t self_tgid;      /* filtered in the kernel */
+	int verbose;             /* print libbpf's debug output */
+};
+
+/* Called for every record; data is read-only and valid during the call. */
+typedef void (*rg_record_fn)(void *ctx, const void *data, size_t size);
+
+/* Opens, configures, loads and attaches everything. Programs are attached
+ * but records wait in the ring until the first rg_bpf_poll, so the caller
+ * can scan /proc in between without a window of missed forks. On failure
+ * returns NULL, a one-line message in err, and *exit_code: 3 when the
+ * cause is privileges or missing kernel support, 1 otherwise. */
+struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *ctx,
+			    char *err, size_t errlen, int *exit_code);
+
+/* Waits up to timeout_ms for a wakeup, then drains the ring (records are
+ * submitted without wakeups below the fill threshold, so draining on the
+ * timer is what normally delivers them). Returns records read or -errno. */
+int rg_bpf_poll(struct rg_bpf *b, int timeout_ms);
+
+/* Total records the kernel failed to queue, summed over CPUs; per_kind (may
+ * be NULL) receives the totals per enum rg_kind. */
+uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX]);
+
+void rg_bpf_stop(struct rg_bpf *b);
+
+#endif /* RG_BPF_LOADER_H */

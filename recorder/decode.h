@@ -1,0 +1,36 @@
+/* decode.h: raw ring-buffer record -> struct rg_event.
+ *
+ * The kernel is trusted to be correct, but a record is checked as if it
+ * were not: a version, kind or size mismatch (an old object against a new
+ * recorder, a bug, memory corruption) is counted and dropped, never read
+ * past its end.
+ */
+#ifndef RG_DECODE_H
+#define RG_DECODE_H
+
+#include <stddef.h>
+
+#include "event.h"
+
+enum rg_decode_rc {
+	RG_DECODE_OK = 0,
+	RG_DECODE_INVALID,     /* malformed: counted in events_invalid */
+	RG_DECODE_UNSUPPORTED, /* well-formed, unknown kind: events_unsupported */
+};
+
+/* Identity of the processes an event names, which the process table needs
+ * and the event model does not carry (it carries proc_ids instead). */
+struct rg_ids {
+	uint64_t start_boot_ns;        /* the acting process */
+	uint64_t parent_start_boot_ns; /* exec: the real parent */
+	uint64_t child_start_boot_ns;  /* fork: the new process */
+	uint32_t old_tid;              /* exec: the thread that called exec */
+};
+
+/* Decodes size bytes at data into ev and ids. Strings in ev point into data
+ * (copy before data is released). Fields not set by the record are zero;
+ * seq, ts_ns and the proc_ids are the caller's to fill. */
+enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
+			    struct rg_ids *ids);
+
+#endif /* RG_DECODE_H */

@@ -1,0 +1,130 @@
+/* pipeline.c: one record from ring to outputs (see pipeline.h). */
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decode.h"
+
+void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_ndjson *nd,
+		      struct rg_store *store, int64_t run_id, uint64_t first_seq,
+		      int64_t now_ns)
+{
+	memset(p, 0, sizeof(*p));
+	p->pt = pt;
+	p->nd = nd;
+	p->store = store;
+	p->run_id = run_id;
+	p->seq = first_seq ? first_seq - 1 : 0;
+	p->started_ns = now_ns;
+	p->last.ts_ns = now_ns;
+}
+
+void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc)
+{
+	if (p->store)
+		rg_store_put_process(p->store, proc);
+}
+
+static void emit(struct rg_pipeline *p, struct rg_event *ev)
+{
+	ev->seq = ++p->seq;
+	if (p->nd)
+		rg_ndjson_event(p->nd, ev);
+	if (p->store)
+		rg_store_put_event(p->store, ev);
+}
+
+void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
+{
+	struct rg_event ev;
+	struct rg_ids ids;
+
+	p->events_read++;
+	switch (rg_decode(data, size, &ev, &ids)) {
+	case RG_DECODE_INVALID:
+		p->events_invalid++;
+		return;
+	case RG_DECODE_UNSUPPORTED:
+		p->events_unsupported++;
+		return;
+	case RG_DECODE_OK:
+		break;
+	}
+	ev.ts_ns = (int64_t)ev.boot_ns + p->wall_offset;
+	const struct rg_process *changed = rg_proctab_apply(p->pt, &ev, &ids);
+	if (changed)
+		rg_pipeline_process(p, changed);
+	emit(p, &ev);
+}
+
+static uint64_t rss_kb(void)
+{
+	unsigned long size, resident;
+	FILE *f = fopen("/proc/self/statm", "re");
+	if (!f)
+		return 0;
+	int n = fscanf(f, "%lu %lu", &size, &resident);
+	fclose(f);
+	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
+}
+
+static void gap(struct rg_pipeline *p, int64_t now_ns, uint64_t now, uint64_t before,
+		const char *reason)
+{
+	if (now <= before)
+		return;
+	struct rg_gap g = {p->run_id, p->last.ts_ns, now_ns, now - before, reason};
+	if (p->nd)
+		rg_ndjson_gap(p->nd, &g);
+	if (p->store)
+		rg_store_put_gap(p->store, &g);
+}
+
+void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
+{
+	struct rg_store_stats ss = {0};
+	struct rg_proctab_stats ps;
+
+	if (p->store)
+		rg_store_stats(p->store, &ss);
+	rg_proctab_stats(p->pt, &ps);
+
+	gap(p, now_ns, p->kernel_drops, p->last.kernel_drops, "kernel_drop");
+	gap(p, now_ns, ss.user_drops, p->last.user_drops, "user_drop");
+	gap(p, now_ns, p->events_invalid, p->last.invalid, "invalid");
+	p->last.ts_ns = now_ns;
+	p->last.kernel_drops = p->kernel_drops;
+	p->last.user_drops = ss.user_drops;
+	p->last.invalid = p->events_invalid;
+
+	struct rg_health h = {
+		.seq = ++p->seq,
+		.ts_ns = now_ns,
+		.run_id = p->run_id,
+		.events_read = p->events_read,
+		.events_invalid = p->events_invalid,
+		.events_unsupported = p->events_unsupported,
+		.kernel_drops = p->kernel_drops,
+		.user_drops = ss.user_drops,
+		.filtered = p->filtered,
+		.ndjson_written = p->nd ? rg_ndjson_written(p->nd) : 0,
+		.ndjson_failures = p->nd ? rg_ndjson_failures(p->nd) : 0,
+		.rows_processes = ss.rows_processes,
+		.rows_process_events = ss.rows_process_events,
+		.rows_gaps = ss.rows_gaps,
+		.store_failures = ss.store_failures,
+		.batches = ss.batches,
+		.batch_commit_us_max = ss.batch_commit_us_max,
+		.queue_depth = ss.queue_depth,
+		.proctab_size = ps.size,
+		.proctab_evictions = ps.evictions,
+		.uptime_s = (uint64_t)((now_ns - p->started_ns) / 1000000000),
+		.rss_kb = rss_kb(),
+	};
+	if (p->nd)
+		rg_ndjson_health(p->nd, &h);
+	if (p->store)
+		rg_store_put_health(p->store, &h);
+}

@@ -1,0 +1,50 @@
+/* pipeline.h: what happens to one raw record, and to the health clock.
+ *
+ *   raw record -> decode -> process table (proc ids, context) -> seq, wall
+ *   time -> NDJSON line + store row (and the changed process row)
+ *
+ * Kept free of libbpf so that tests drive it with synthetic records.
+ */
+#ifndef RG_PIPELINE_H
+#define RG_PIPELINE_H
+
+#include "health.h"
+#include "ndjson.h"
+#include "proctab.h"
+#include "store.h"
+
+struct rg_pipeline {
+	struct rg_proctab *pt;
+	struct rg_ndjson *nd;   /* NULL: NDJSON disabled */
+	struct rg_store *store; /* NULL: no database (tests) */
+	int64_t run_id;
+	uint64_t seq;           /* the last seq handed out */
+	int64_t wall_offset;    /* boot ns + offset = wall ns; refreshed by the caller */
+	int64_t started_ns;     /* wall clock at start, for uptime */
+
+	uint64_t events_read, events_invalid, events_unsupported, filtered;
+	uint64_t kernel_drops;  /* latest total from the BPF counters */
+
+	/* Loss counters at the previous health row: growth means a gap. */
+	struct {
+		int64_t ts_ns;
+		uint64_t kernel_drops, user_drops, invalid;
+	} last;
+};
+
+/* Sets up p around existing parts; first_seq - 1 becomes the last seq. */
+void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_ndjson *nd,
+		      struct rg_store *store, int64_t run_id, uint64_t first_seq,
+		      int64_t now_ns);
+
+/* Handles one raw ring-buffer record. */
+void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size);
+
+/* Writes a process row (bootstrap, and every change an event makes). */
+void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc);
+
+/* Writes a health row to both outputs, and a gap row for every kind of loss
+ * that grew since the previous health row. */
+void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns);
+
+#endif /* RG_PIPELINE_H */

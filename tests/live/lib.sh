@@ -1,0 +1,83 @@
+# tests/live/lib.sh: shared by the live tests, which run the real recorder
+# against the real kernel and check what it stored. Sourced, not run.
+#
+#   live_require          skip (exit 77) with a reason unless root + BPF + BTF
+#   rg_start [args]       start the recorder on a fresh db/NDJSON in $T
+#   rg_stop               SIGTERM it and wait (it flushes everything)
+#   sql "SELECT ..."      query the recording
+#   fail "why"            report and exit 1
+set -euo pipefail
+
+: "${RG_BUILD_DIR:?set by ctest}"
+: "${RG_SOURCE_DIR:?set by ctest}"
+RG=$RG_BUILD_DIR/rand-guard
+
+live_skip() {
+	if [[ "${RG_REQUIRE_LIVE:-0}" == 1 ]]; then
+		echo "not ok - live test required but cannot run: $1"
+		exit 1
+	fi
+	echo "# SKIP live test: $1"
+	exit 77
+}
+
+live_require() {
+	[[ $(id -u) -eq 0 ]] || live_skip "needs root to load BPF programs"
+	[[ -r /sys/kernel/btf/vmlinux ]] || live_skip "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	command -v python3 >/dev/null || live_skip "needs python3 to check the output"
+}
+
+T=$(mktemp -d /tmp/rg-live.XXXXXX)
+RG_PID=
+cleanup() {
+	[[ -n "$RG_PID" ]] && kill -9 "$RG_PID" 2>/dev/null || true
+	if [[ "${KEEP:-0}" != 1 ]]; then rm -rf "$T"; else echo "# kept $T"; fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "not ok - $*"
+	echo "# recorder stderr:"; sed 's/^/#   /' "$T/stderr" 2>/dev/null | tail -20
+	exit 1
+}
+
+# A config that writes into $T; extra "section.key=value" pairs override.
+rg_config() {
+	cat >"$T/rg.ini" <<-INI
+	[recorder]
+	ndjson = $T/events.ndjson
+	health_interval_s = 1
+	[store]
+	db = $T/rg.db
+	batch_ms = 50
+	INI
+}
+
+rg_start() {
+	[[ -f "$T/rg.ini" ]] || rg_config
+	"$RG" -c "$T/rg.ini" "$@" 2>"$T/stderr" &
+	RG_PID=$!
+	for _ in $(seq 100); do
+		grep -q "recording" "$T/stderr" 2>/dev/null && return 0
+		kill -0 "$RG_PID" 2>/dev/null || fail "recorder exited at start"
+		sleep 0.1
+	done
+	fail "recorder did not start within 10 s"
+}
+
+rg_stop() {
+	kill -TERM "$RG_PID"
+	local rc=0
+	wait "$RG_PID" || rc=$?
+	RG_PID=
+	[[ $rc -eq 0 ]] || fail "recorder exited with $rc on SIGTERM"
+}
+
+sql() {
+	python3 - "$T/rg.db" "$1" <<-'PY'
+	import sqlite3, sys
+	con = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+	for row in con.execute(sys.argv[2]):
+	    print("|".join("" if v is None else str(v) for v in row))
+	PY
+}

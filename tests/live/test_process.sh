@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Live: process telemetry end to end. Runs real commands while recording and
+# checks the NDJSON and the SQLite rows: exe, exact argv, cwd, lineage back
+# to a process that predates the recorder, exit codes, and one process for
+# an exec from a non-leader thread.
+source "$(dirname "$0")/lib.sh"
+live_require
+
+MARK="rgmark$$_$RANDOM"
+WORK="$T/work dir"
+mkdir -p "$WORK"
+
+rg_start
+# The shell forks echo (two commands), so echo's parent is this sh, whose
+# parent is this test's bash, which started before the recorder.
+(cd "$WORK" && sh -c "/bin/echo $MARK 'two words' 'q\"uote' ''; exit 7" >/dev/null) || true
+"$RG_BUILD_DIR/thread_exec" /bin/echo "$MARK-thread" >/dev/null
+sleep 0.5
+rg_stop
+
+echo "ok 1 - recorder started and stopped cleanly"
+
+python3 - "$T" "$MARK" "$(realpath /bin/echo)" "$WORK" "$$" <<'PY'
+import json, os, sqlite3, sys
+T, MARK, ECHO, WORK, TEST_PID = sys.argv[1:6]
+n = 1
+def check(cond, what):
+    global n; n += 1
+    print(("ok" if cond else "not ok"), n, "-", what)
+    if not cond: sys.exit(1)
+
+lines = open(f"{T}/events.ndjson", "rb").read().split(b"\n")
+events = [json.loads(l) for l in lines if l]
+check(all(isinstance(e, dict) for e in events), "every NDJSON line is one JSON object")
+argv = [MARK, "two words", 'q"uote', ""]
+echo = [e for e in events if e["event_type"] == "process_start" and e["argv"][1:] == argv]
+check(len(echo) == 1, "NDJSON: exactly one exec of the marked echo")
+e = echo[0]
+check(e["exe"] == ECHO, f"NDJSON: absolute exe {e['exe']}")
+check(e["argv"] == ["/bin/echo"] + argv, "NDJSON: exact argv")
+check(e["cwd"] == WORK, f"NDJSON: cwd {e['cwd']}")
+check(e["syscall"] == "execve", "NDJSON: syscall execve")
+check(e["argc"] == 5, "NDJSON: argc")
+
+db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)
+check(db.execute("PRAGMA journal_mode").fetchone()[0] == "wal", "database is in WAL mode")
+row = db.execute("SELECT seq, exe, argv, cwd, proc_id, parent_proc_id FROM process_events "
+                 "WHERE event_type='process_start' AND seq=?", (e["seq"],)).fetchone()
+check(row is not None, "SQLite: the same exec by seq")
+seq, exe, blob, cwd, echo_id, sh_id = row
+check(exe == ECHO and cwd == WORK, "SQLite: exe and cwd")
+check(blob == b"\0".join(x.encode() for x in ["/bin/echo"] + argv) + b"\0", "SQLite: argv bytes exact")
+check(echo_id == e["proc_id"] and sh_id == e["parent_proc_id"], "SQLite and NDJSON agree on ids")
+
+sh = db.execute("SELECT comm, exit_code, pid FROM processes WHERE proc_id=?", (sh_id,)).fetchone()
+check(sh is not None and sh[0] == "sh", "parent_proc_id is the sh process")
+check(sh[1] == 7, f"sh exit code 7 (got {sh[1]})")
+ec = db.execute("SELECT exit_code, signal FROM processes WHERE proc_id=?", (echo_id,)).fetchone()
+check(ec == (0, 0), f"echo exit code 0 (got {ec})")
+ex = [x for x in events if x["event_type"] == "process_exit" and x["proc_id"] == sh_id]
+check(len(ex) == 1 and ex[0]["exit_code"] == 7, "NDJSON: one process_exit for sh with code 7")
+
+chain = db.execute("""WITH RECURSIVE up(id, pid, src, depth) AS (
+    SELECT proc_id, pid, source, 0 FROM processes WHERE proc_id=?
+    UNION ALL
+    SELECT p.proc_id, p.pid, p.source, depth+1 FROM processes p JOIN up ON p.proc_id =
+      (SELECT parent_proc_id FROM processes WHERE proc_id = up.id))
+  SELECT pid, src FROM up ORDER BY depth""", (echo_id,)).fetchall()
+pids = [c[0] for c in chain]
+check(int(TEST_PID) in pids, f"ancestry reaches this test's shell {TEST_PID}: {pids}")
+check(dict(chain)[int(TEST_PID)] == "proc", "that shell predates the recorder (loaded from /proc)")
+check(pids[-1] == 1, "ancestry ends at pid 1")
+
+th = [x for x in events if x["event_type"] == "process_start" and x["argv"][1:] == [MARK + "-thread"]]
+check(len(th) == 1, "thread exec: one exec event")
+rows = db.execute("SELECT COUNT(*), MIN(source), MIN(proc_id) FROM processes WHERE pid=?",
+                  (th[0]["pid"],)).fetchone()
+check(rows == (1, "fork", th[0]["proc_id"]), f"thread exec: one process, the forked one (got {rows})")
+check(th[0]["tid"] == th[0]["pid"], "thread exec: the exec'ing thread became the leader")
+health = [x for x in events if x["event_type"] == "health"]
+check(len(health) >= 1 and health[-1]["kernel_drops"] == 0, "health rows written, no kernel drops")
+check(db.execute("SELECT COUNT(*) FROM health").fetchone()[0] == len(health), "health rows in both outputs")
+check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check ok")
+print(f"1..{n}")
+PY

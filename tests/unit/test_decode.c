@@ -1,0 +1,215 @@
+/* test_decode.c: the decoder accepts well-formed records and counts every
+ * malformed one as invalid without reading past its end. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "rg_abi.h"
+#include "tap.h"
+
+static unsigned char rec[RG_RECORD_MAX];
+
+static void hdr(struct rg_hdr *h, enum rg_kind kind, uint32_t size)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = RG_ABI_VERSION;
+	h->kind = kind;
+	h->size = size;
+	h->boot_ns = 123456789;
+	h->start_ns = 1000;
+	h->tgid = 42;
+	h->tid = 43;
+	h->uid = 1000;
+	h->gid = 100;
+}
+
+/* An exec record with exe, argv and cwd in its data area; returns its size. */
+static uint32_t make_exec(const char *exe, const char *argv, uint32_t argv_len, const char *cwd)
+{
+	struct rg_exec *e = (struct rg_exec *)rec;
+	memset(rec, 0, sizeof(rec));
+	uint32_t off = sizeof(*e);
+	struct {
+		struct rg_sref *ref;
+		const char *s;
+		uint32_t len;
+	} strs[] = {{&e->exe, exe, (uint32_t)strlen(exe)},
+		    {&e->argv, argv, argv_len},
+		    {&e->cwd, cwd, (uint32_t)strlen(cwd)}};
+	for (int i = 0; i < 3; i++) {
+		memcpy(rec + off, strs[i].s, strs[i].len);
+		*strs[i].ref = (struct rg_sref){(uint16_t)off, (uint16_t)strs[i].len};
+		off += strs[i].len;
+	}
+	hdr(&e->hdr, RG_KIND_EXEC, off);
+	e->ppid = 1;
+	e->parent_start_ns = 10;
+	e->euid = 0;
+	e->auid = 1000;
+	e->sessionid = 3;
+	e->argc = 3;
+	e->syscall = RG_SYS_EXECVEAT;
+	e->old_tid = 44;
+	memcpy(e->comm, "sh", 2);
+	return off;
+}
+
+static int streq(struct rg_str s, const char *want, uint32_t len)
+{
+	return s.p && s.len == len && memcmp(s.p, want, len) == 0;
+}
+
+static void test_exec_ok(void)
+{
+	uint32_t n = make_exec("/usr/bin/sh", "sh\0-c\0echo hi\0", 15, "/tmp");
+	struct rg_event ev;
+	struct rg_ids ids;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids), RG_DECODE_OK, "exec: decodes");
+	CHECK_INT(ev.type, RG_ET_PROCESS_START, "exec: type");
+	CHECK(streq(ev.exe, "/usr/bin/sh", 11), "exec: exe");
+	CHECK(streq(ev.argv, "sh\0-c\0echo hi\0", 15), "exec: argv bytes exact");
+	CHECK(streq(ev.cwd, "/tmp", 4), "exec: cwd");
+	CHECK(streq(ev.comm, "sh", 2), "exec: comm");
+	CHECK_STR(ev.syscall, "execveat", "exec: syscall name");
+	CHECK_INT(ev.pid, 42, "exec: pid is tgid");
+	CHECK_INT(ev.tid, 43, "exec: tid");
+	CHECK_INT(ev.auid, 1000, "exec: auid");
+	CHECK_INT(ids.start_boot_ns, 1000, "exec: identity start");
+	CHECK_INT(ids.parent_start_boot_ns, 10, "exec: parent identity");
+	CHECK_INT(ids.old_tid, 44, "exec: old tid");
+}
+
+static void test_comm_unterminated(void)
+{
+	uint32_t n = make_exec("/x", "x", 1, "/");
+	memcpy(((struct rg_exec *)rec)->comm, "0123456789abcdef", 16);
+	struct rg_event ev;
+	struct rg_ids ids;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids), RG_DECODE_OK, "comm of 16 bytes: ok");
+	CHECK_INT(ev.comm.len, 16, "comm of 16 bytes: not read past");
+}
+
+static void test_empty_string_is_null(void)
+{
+	uint32_t n = make_exec("", "a", 1, "/");
+	struct rg_event ev;
+	struct rg_ids ids;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids), RG_DECODE_OK, "empty exe: ok");
+	CHECK(ev.exe.p == NULL, "empty exe: unknown (null)");
+}
+
+/* Each case corrupts a valid exec record in one way. */
+static const struct {
+	const char *what;
+	int want;
+} malformed[] = {
+	{"short header", RG_DECODE_INVALID},
+	{"zero size", RG_DECODE_INVALID},
+	{"hdr.size larger than record", RG_DECODE_INVALID},
+	{"hdr.size smaller than record", RG_DECODE_INVALID},
+	{"wrong version", RG_DECODE_INVALID},
+	{"tgid 0", RG_DECODE_INVALID},
+	{"unknown kind", RG_DECODE_UNSUPPORTED},
+	{"kind 0", RG_DECODE_UNSUPPORTED},
+	{"body cut short", RG_DECODE_INVALID},
+	{"string before data area", RG_DECODE_INVALID},
+	{"string past end", RG_DECODE_INVALID},
+	{"string offset past end", RG_DECODE_INVALID},
+	{"bad syscall", RG_DECODE_INVALID},
+};
+
+static void corrupt(int i, struct rg_exec *e, uint32_t *size)
+{
+	switch (i) {
+	case 0: *size = sizeof(struct rg_hdr) - 1; break;
+	case 1: *size = 0; break;
+	case 2: e->hdr.size = *size + 1; break;
+	case 3: e->hdr.size = *size - 1; break;
+	case 4: e->hdr.version = RG_ABI_VERSION + 1; break;
+	case 5: e->hdr.tgid = 0; break;
+	case 6: e->hdr.kind = 999; break;
+	case 7: e->hdr.kind = 0; break;
+	case 8: *size = sizeof(*e) - 4; e->hdr.size = *size; break;
+	case 9: e->exe.off = 8; break;
+	case 10: e->cwd.len = 200; break;
+	case 11: e->argv.off = 60000; break;
+	case 12: e->syscall = 7; break;
+	}
+}
+
+static void test_malformed(void)
+{
+	for (int i = 0; i < (int)(sizeof(malformed) / sizeof(malformed[0])); i++) {
+		uint32_t n = make_exec("/bin/true", "true", 4, "/");
+		corrupt(i, (struct rg_exec *)rec, &n);
+		struct rg_event ev;
+		struct rg_ids ids;
+		CHECK_INT(rg_decode(rec, n, &ev, &ids), malformed[i].want, malformed[i].what);
+	}
+}
+
+static void test_fork_exit(void)
+{
+	struct rg_fork *f = (struct rg_fork *)rec;
+	memset(rec, 0, sizeof(*f));
+	hdr(&f->hdr, RG_KIND_FORK, sizeof(*f));
+	f->child_tgid = 77;
+	f->child_start_ns = 2000;
+	struct rg_event ev;
+	struct rg_ids ids;
+	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids), RG_DECODE_OK, "fork: decodes");
+	CHECK_INT(ev.child_pid, 77, "fork: child pid");
+	CHECK_INT(ids.child_start_boot_ns, 2000, "fork: child identity");
+	CHECK_INT(rg_decode(rec, sizeof(*f) - 8, &ev, &ids), RG_DECODE_INVALID, "fork: short record");
+	f->child_tgid = 0;
+	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids), RG_DECODE_INVALID, "fork: child 0");
+
+	struct rg_exit *x = (struct rg_exit *)rec;
+	memset(rec, 0, sizeof(*x));
+	hdr(&x->hdr, RG_KIND_EXIT, sizeof(*x));
+	x->exit_code = 3;
+	CHECK_INT(rg_decode(rec, sizeof(*x), &ev, &ids), RG_DECODE_OK, "exit: decodes");
+	CHECK_INT(ev.exit_code, 3, "exit: code");
+	x->signal = 200;
+	CHECK_INT(rg_decode(rec, sizeof(*x), &ev, &ids), RG_DECODE_INVALID, "exit: signal > 127");
+}
+
+/* Random bytes of random sizes: never crash, never OK with a string that
+ * points outside the record. */
+static void test_random(void)
+{
+	srand(7);
+	int escaped = 0;
+	for (int i = 0; i < 200000; i++) {
+		uint32_t n = (uint32_t)rand() % 400;
+		for (uint32_t j = 0; j < n; j++)
+			rec[j] = (unsigned char)rand();
+		if (n >= sizeof(struct rg_hdr) && (i & 1)) { /* make half plausible */
+			struct rg_hdr *h = (struct rg_hdr *)rec;
+			h->version = RG_ABI_VERSION;
+			h->size = n;
+			h->kind = 1 + (uint16_t)(rand() % 3);
+		}
+		struct rg_event ev;
+		struct rg_ids ids;
+		if (rg_decode(rec, n, &ev, &ids) != RG_DECODE_OK)
+			continue;
+		const char *lo = (const char *)rec, *hi = lo + n;
+		struct rg_str s[] = {ev.exe, ev.argv, ev.cwd, ev.comm};
+		for (int k = 0; k < 4; k++)
+			if (s[k].p && (s[k].p < lo || s[k].p + s[k].len > hi))
+				escaped++;
+	}
+	CHECK_INT(escaped, 0, "random records: no string outside its record");
+}
+
+int main(void)
+{
+	test_exec_ok();
+	test_comm_unterminated();
+	test_empty_string_is_null();
+	test_malformed();
+	test_fork_exit();
+	test_random();
+	return tap_done();
+}
