@@ -1,0 +1,81 @@
+/* config.h: the recorder's settings and the INI loader that fills them.
+ *
+ * Every key is one row of a table (rg_config_keys): its section, name,
+ * type, place in struct rg_config, range and default. Parsing, defaults,
+ * freeing and the documentation checks all walk that table, so a new key
+ * is a new field plus a new row. See docs/configuration.md.
+ */
+#ifndef RG_CONFIG_H
+#define RG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct rg_config {
+	/* [recorder] */
+	char *ndjson; /* "-" stdout, a path, or "" for no NDJSON */
+	int health_interval_s;
+	/* [store] */
+	char *db;
+	int batch_rows;
+	int batch_ms;
+	int queue_events;
+	/* [bpf] */
+	int ring_buffer_mb; /* a power of two */
+	int wakeup_kb;      /* at most half the ring */
+	int poll_ms;
+	/* [process] */
+	int table_max;
+	bool proc_bootstrap;
+};
+
+enum rg_config_type {
+	RG_CFG_INT,    /* int; min..max */
+	RG_CFG_BOOL,   /* bool; true/false, yes/no, on/off, 1/0 */
+	RG_CFG_STRING, /* owned char *; at most max bytes */
+};
+
+enum {
+	RG_CFG_POW2 = 1 << 0,     /* RG_CFG_INT: a power of two */
+	RG_CFG_NONEMPTY = 1 << 1, /* RG_CFG_STRING: not "" */
+};
+
+struct rg_config_key {
+	const char *section, *name;
+	enum rg_config_type type;
+	size_t offset; /* into struct rg_config */
+	long long min, max;
+	unsigned flags;
+	const char *def; /* the default, as it would be written in the file */
+};
+
+/* The table of every key, in file order; rg_config_nkeys rows. */
+extern const struct rg_config_key rg_config_keys[];
+extern const size_t rg_config_nkeys;
+
+/* Fills c with the built-in defaults. c must not hold owned strings yet
+ * (they would leak): call it once on a fresh struct. */
+void rg_config_defaults(struct rg_config *c);
+
+/* Reads the INI file at path over the values already in c (filled by
+ * rg_config_defaults, maybe changed since). Returns 0, or 2 with c
+ * unchanged and one message in err: "FILE:LINE: MESSAGE" for the first bad
+ * line, or "FILE: MESSAGE" when the problem is the whole file (cannot open
+ * or read it, too large). */
+int rg_config_load(struct rg_config *c, const char *path, char *err, size_t errlen);
+
+/* Same for an in-memory text; name stands for the file name in messages. */
+int rg_config_load_string(struct rg_config *c, const char *name, const char *text,
+			  char *err, size_t errlen);
+
+/* Sets one key from its text form, as if it were written in the file (for
+ * command-line overrides). Returns 0, or 2 with c unchanged and
+ * "[SECTION] KEY: MESSAGE" (or the unknown key) in err. */
+int rg_config_set(struct rg_config *c, const char *section, const char *key,
+		  const char *value, char *err, size_t errlen);
+
+/* Frees the owned strings; c may then be filled again by
+ * rg_config_defaults. */
+void rg_config_free(struct rg_config *c);
+
+#endif /* RG_CONFIG_H */

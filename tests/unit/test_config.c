@@ -1,0 +1,475 @@
+/* test_config.c: the INI loader: defaults, the shipped file and its
+ * documentation, every key's overrides, and the exact message for every
+ * kind of bad input (including garbage, which must fail, not crash). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "tap.h"
+
+#define LONG_LINE (100 * 1024)
+#define GARBAGE (1024 * 1024)
+
+static char err[512];
+
+/* The whole file, NUL-terminated; NULL if it cannot be read. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *p = NULL;
+	size_t cap = 0, len = 0, n;
+	do {
+		cap += 65536;
+		p = realloc(p, cap + 1);
+		n = fread(p + len, 1, cap - len, f);
+		len += n;
+	} while (len == cap);
+	p[len] = '\0';
+	fclose(f);
+	return p;
+}
+
+static const char *source_path(char *buf, size_t len, const char *rel)
+{
+	const char *dir = getenv("RG_SOURCE_DIR");
+	snprintf(buf, len, "%s/%s", dir ? dir : ".", rel);
+	return buf;
+}
+
+/* Writes len bytes to a new temporary file; the caller unlinks it. */
+static void write_tmp(char *path, const void *data, size_t len)
+{
+	strcpy(path, "/tmp/test_config.XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
+		abort();
+	close(fd);
+}
+
+static int same_config(const struct rg_config *a, const struct rg_config *b)
+{
+	return !strcmp(a->ndjson, b->ndjson) && a->health_interval_s == b->health_interval_s &&
+	       !strcmp(a->db, b->db) && a->batch_rows == b->batch_rows &&
+	       a->batch_ms == b->batch_ms && a->queue_events == b->queue_events &&
+	       a->ring_buffer_mb == b->ring_buffer_mb && a->wakeup_kb == b->wakeup_kb &&
+	       a->poll_ms == b->poll_ms && a->table_max == b->table_max &&
+	       a->proc_bootstrap == b->proc_bootstrap;
+}
+
+static void test_defaults(void)
+{
+	struct rg_config c;
+	rg_config_defaults(&c);
+	CHECK_STR(c.ndjson, "-", "default ndjson");
+	CHECK_INT(c.health_interval_s, 10, "default health_interval_s");
+	CHECK_STR(c.db, "var/rand-guard.db", "default db");
+	CHECK_INT(c.batch_rows, 1000, "default batch_rows");
+	CHECK_INT(c.batch_ms, 200, "default batch_ms");
+	CHECK_INT(c.queue_events, 65536, "default queue_events");
+	CHECK_INT(c.ring_buffer_mb, 8, "default ring_buffer_mb");
+	CHECK_INT(c.wakeup_kb, 256, "default wakeup_kb");
+	CHECK_INT(c.poll_ms, 50, "default poll_ms");
+	CHECK_INT(c.table_max, 65536, "default table_max");
+	CHECK_INT(c.proc_bootstrap, 1, "default proc_bootstrap");
+	CHECK_INT(rg_config_nkeys, 11, "every key is in the table");
+	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
+		  "an empty file is valid (the defaults pass the cross-key rules)");
+	rg_config_free(&c);
+	CHECK(!c.ndjson && !c.db, "free clears the strings");
+}
+
+/* Every key of the table, with its default, in the shipped file and in a
+ * table row of the reference. */
+/* Whether doc has a table row for key k that shows its default. */
+static int doc_row(const char *doc, const struct rg_config_key *k)
+{
+	char want[256];
+	snprintf(want, sizeof(want), "\n| `%s` |", k->name);
+	const char *row = doc ? strstr(doc, want) : NULL;
+	if (!row)
+		return 0;
+	const char *eol = strchr(row + 1, '\n');
+	snprintf(want, sizeof(want), "| `%s` |", k->def);
+	const char *def = strstr(row, want);
+	return def && (!eol || def < eol);
+}
+
+/* Every key of the table, with its default, in the shipped file and in a
+ * table row of the reference. */
+static void check_documented(const char *ini, const char *doc)
+{
+	char want[256];
+	int in_ini = 0, in_doc = 0;
+	for (size_t i = 0; i < rg_config_nkeys; i++) {
+		const struct rg_config_key *k = &rg_config_keys[i];
+		snprintf(want, sizeof(want), "\n%s = %s\n", k->name, k->def);
+		int ini_ok = ini && strstr(ini, want), doc_ok = doc_row(doc, k);
+		if (!ini_ok || !doc_ok)
+			printf("#   [%s] %s:%s%s\n", k->section, k->name,
+			       ini_ok ? "" : " not in the shipped file with its default",
+			       doc_ok ? "" : " not in the reference with its default");
+		in_ini += ini_ok;
+		in_doc += doc_ok;
+	}
+	CHECK_INT(in_ini, rg_config_nkeys, "config/rand-guard.ini sets every key to its default");
+	CHECK_INT(in_doc, rg_config_nkeys, "docs/configuration.md lists every key and default");
+}
+
+static void test_shipped(void)
+{
+	char path[4096], doc_path[4096];
+	struct rg_config c, d;
+	rg_config_defaults(&c);
+	rg_config_defaults(&d);
+	source_path(path, sizeof(path), "config/rand-guard.ini");
+	int rc = rg_config_load(&c, path, err, sizeof(err));
+	CHECK_INT(rc, 0, "the shipped config loads");
+	if (rc)
+		printf("#   %s\n", err);
+	CHECK(same_config(&c, &d), "the shipped config equals the defaults");
+	char *ini = slurp(path);
+	char *doc = slurp(source_path(doc_path, sizeof(doc_path), "docs/configuration.md"));
+	check_documented(ini, doc);
+	free(ini);
+	free(doc);
+	rg_config_free(&c);
+	rg_config_free(&d);
+}
+
+static void test_overrides(void)
+{
+	static const char text[] =
+		"\xEF\xBB\xBF; every key, none at its default\r\n"
+		"[recorder]   ; the recorder\r\n"
+		"ndjson = /var/log/rand-guard.ndjson\r\n"
+		"health_interval_s = 3600\r\n"
+		"  ; an indented comment, and a blank line with spaces\r\n"
+		"   \r\n"
+		"[store]\n"
+		"db = /tmp/a;b.db ; a ';' inside a value stays\n"
+		"batch_rows : 100000\n"
+		"batch_ms=1\n"
+		"queue_events = 1024\n"
+		"[bpf]\n"
+		"ring_buffer_mb = 1024\n"
+		"wakeup_kb = 524288\n"
+		"poll_ms = 1000\n"
+		"[process]\n"
+		"table_max = 4194304\n"
+		"proc_bootstrap = false\n"
+		"[recorder] # a section may appear again\n"
+		"# the last line has no newline\n"
+		"[store]";
+	struct rg_config c;
+	rg_config_defaults(&c);
+	int rc = rg_config_load_string(&c, "all.ini", text, err, sizeof(err));
+	CHECK_INT(rc, 0, "every key overridden");
+	if (rc)
+		printf("#   %s\n", err);
+	CHECK_STR(c.ndjson, "/var/log/rand-guard.ndjson", "ndjson");
+	CHECK_INT(c.health_interval_s, 3600, "health_interval_s");
+	CHECK_STR(c.db, "/tmp/a;b.db", "db (';' without a space before it)");
+	CHECK_INT(c.batch_rows, 100000, "batch_rows (name: value)");
+	CHECK_INT(c.batch_ms, 1, "batch_ms (no spaces)");
+	CHECK_INT(c.queue_events, 1024, "queue_events");
+	CHECK_INT(c.ring_buffer_mb, 1024, "ring_buffer_mb");
+	CHECK_INT(c.wakeup_kb, 524288, "wakeup_kb (half the largest ring)");
+	CHECK_INT(c.poll_ms, 1000, "poll_ms");
+	CHECK_INT(c.table_max, 4194304, "table_max");
+	CHECK_INT(c.proc_bootstrap, 0, "proc_bootstrap");
+
+	rc = rg_config_load_string(&c, "x.ini", "[recorder]\nndjson =\n", err, sizeof(err));
+	CHECK(rc == 0 && !strcmp(c.ndjson, ""), "an empty ndjson disables NDJSON");
+	rc = rg_config_load_string(&c, "x.ini", "[store]\nbatch_rows = 007\n", err, sizeof(err));
+	CHECK(rc == 0 && c.batch_rows == 7, "leading zeros are decimal");
+	rc = rg_config_load_string(&c, "x.ini", "[bpf]\nwakeup_kb = 4\nring_buffer_mb = 1\n",
+				   err, sizeof(err));
+	CHECK(rc == 0 && c.ring_buffer_mb == 1 && c.wakeup_kb == 4,
+	      "the smallest ring with the smallest wakeup");
+	rg_config_free(&c);
+}
+
+static void test_bools(void)
+{
+	static const struct {
+		const char *text;
+		bool want;
+	} cases[] = {
+		{"true", true}, {"TRUE", true},   {"yes", true},   {"On", true},
+		{"1", true},    {"false", false}, {"No", false},   {"OFF", false},
+		{"0", false},   {"fAlSe", false},
+	};
+	char text[128];
+	int good = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_config c;
+		rg_config_defaults(&c);
+		c.proc_bootstrap = !cases[i].want;
+		snprintf(text, sizeof(text), "[process]\nproc_bootstrap = %s\n", cases[i].text);
+		if (rg_config_load_string(&c, "b.ini", text, err, sizeof(err)) == 0 &&
+		    c.proc_bootstrap == cases[i].want)
+			good++;
+		else
+			printf("#   '%s' was not read as %d\n", cases[i].text, cases[i].want);
+		rg_config_free(&c);
+	}
+	CHECK_INT(good, sizeof(cases) / sizeof(cases[0]), "every spelling of a boolean");
+}
+
+static const struct {
+	const char *text, *want;
+} bad[] = {
+	{"[store]\nbatch_rows = 0\n", "x.ini:2: [store] batch_rows: 0 is out of range 1..100000"},
+	{"; header\n\n[stor]\n", "x.ini:3: unknown section [stor]"},
+	{"[]\n", "x.ini:1: unknown section []"},
+	{"[Store]\n", "x.ini:1: unknown section [Store]"},
+	{"[st\x01re]\n", "x.ini:1: unknown section [st?re]"},
+	{"[store] x\n", "x.ini:1: unexpected text after [store]"},
+	{"[store]]\n", "x.ini:1: unexpected text after [store]"},
+	{"[store]\n\n\nbach_rows = 5\n", "x.ini:4: unknown key 'bach_rows' in [store]"},
+	{"[store]\nBatch_rows = 5\n", "x.ini:2: unknown key 'Batch_rows' in [store]"},
+	{"[store]\n= 5\n", "x.ini:2: unknown key '' in [store]"},
+	{"[store]\nabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz = 1\n",
+	 "x.ini:2: unknown key 'abcdefghijklmnopqrstuvwxyzabcdefghijklmn...' in [store]"},
+	{"[recorder]\n[store]\n[bpf]\n\nring_buffer_mb = 3\n",
+	 "x.ini:5: [bpf] ring_buffer_mb: 3 is not a power of two"},
+	{"[bpf]\nring_buffer_mb = 2048\n", "x.ini:2: [bpf] ring_buffer_mb: 2048 is out of range 1..1024"},
+	{"[recorder]\nhealth_interval_s = ten\n",
+	 "x.ini:2: [recorder] health_interval_s: 'ten' is not an integer"},
+	{"[recorder]\nhealth_interval_s = 3601\n",
+	 "x.ini:2: [recorder] health_interval_s: 3601 is out of range 1..3600"},
+	{"[recorder]\nhealth_interval_s =\n",
+	 "x.ini:2: [recorder] health_interval_s: '' is not an integer"},
+	{"[store]\nbatch_rows = 10x\n", "x.ini:2: [store] batch_rows: '10x' is not an integer"},
+	{"[store]\nbatch_rows = 5 rows\n", "x.ini:2: [store] batch_rows: '5 rows' is not an integer"},
+	{"[store]\nbatch_rows = 5;x\n", "x.ini:2: [store] batch_rows: '5;x' is not an integer"},
+	{"[store]\nbatch_rows = 1.5\n", "x.ini:2: [store] batch_rows: '1.5' is not an integer"},
+	{"[store]\nbatch_rows = 0x10\n", "x.ini:2: [store] batch_rows: '0x10' is not an integer"},
+	{"[store]\nbatch_rows = +5\n", "x.ini:2: [store] batch_rows: '+5' is not an integer"},
+	{"[store]\nbatch_rows = -\n", "x.ini:2: [store] batch_rows: '-' is not an integer"},
+	{"[store]\nbatch_rows = -1\n", "x.ini:2: [store] batch_rows: -1 is out of range 1..100000"},
+	{"[store]\nbatch_rows = 99999999999999999999\n",
+	 "x.ini:2: [store] batch_rows: 99999999999999999999 is out of range 1..100000"},
+	{"[store]\nbatch_rows = -99999999999999999999\n",
+	 "x.ini:2: [store] batch_rows: -99999999999999999999 is out of range 1..100000"},
+	{"[store]\nbatch_ms = 10001\n", "x.ini:2: [store] batch_ms: 10001 is out of range 1..10000"},
+	{"[store]\nqueue_events = 1023\n",
+	 "x.ini:2: [store] queue_events: 1023 is out of range 1024..4194304"},
+	{"[bpf]\npoll_ms = 0\n", "x.ini:2: [bpf] poll_ms: 0 is out of range 1..1000"},
+	{"[process]\ntable_max = 255\n",
+	 "x.ini:2: [process] table_max: 255 is out of range 256..4194304"},
+	{"[process]\nproc_bootstrap = maybe\n",
+	 "x.ini:2: [process] proc_bootstrap: 'maybe' is not a boolean (true/false, yes/no, on/off, 1/0)"},
+	{"[process]\nproc_bootstrap =\n",
+	 "x.ini:2: [process] proc_bootstrap: '' is not a boolean (true/false, yes/no, on/off, 1/0)"},
+	{"[store]\ndb =\n", "x.ini:2: [store] db: must not be empty"},
+	{"[store]\ndb = ; no path\n", "x.ini:2: [store] db: must not be empty"},
+	{"ndjson = -\n", "x.ini:1: key 'ndjson' outside any section"},
+	{"; comment\n\nbatch_rows = 5\n[store]\n", "x.ini:3: key 'batch_rows' outside any section"},
+	{"[store]\nbatch_rows = 5\nbatch_ms = 5\n[bpf]\n[store]\nbatch_rows = 6\n",
+	 "x.ini:6: duplicate key 'batch_rows' in [store] (first set on line 2)"},
+	{"[store]\nbatch_rows\n", "x.ini:2: syntax error"},
+	{"[store\nbatch_rows = 5\n", "x.ini:1: syntax error"},
+	{"[store ; ]\n", "x.ini:1: syntax error"},
+	{"[store]\nbatch_rows = 5\n\ngarbage\nbatch_ms = 0\n", "x.ini:4: syntax error"},
+	{"[store]\nbatch_ms = 0\ngarbage\n",
+	 "x.ini:2: [store] batch_ms: 0 is out of range 1..10000"},
+	{"[store]\ndb = a\n  b\n",
+	 "x.ini:3: line starts with whitespace; continuation lines are not supported"},
+	{"[store]\n\tbatch_rows = 5\n",
+	 "x.ini:2: line starts with whitespace; continuation lines are not supported"},
+	{" [store]\n", "x.ini:1: line starts with whitespace; continuation lines are not supported"},
+	{"[bpf]\nring_buffer_mb = 4\nwakeup_kb = 4096\n",
+	 "x.ini:3: [bpf] wakeup_kb: 4096 is out of range 4..2048 (half of ring_buffer_mb = 4 MB)"},
+	{"[bpf]\nwakeup_kb = 1024\npoll_ms = 5\nring_buffer_mb = 1\n",
+	 "x.ini:4: [bpf] wakeup_kb: 1024 is out of range 4..512 (half of ring_buffer_mb = 1 MB)"},
+	{"[bpf]\n\nwakeup_kb = 8192\n",
+	 "x.ini:3: [bpf] wakeup_kb: 8192 is out of range 4..4096 (half of ring_buffer_mb = 8 MB)"},
+	{"[bpf]\nwakeup_kb = 3\n", "x.ini:2: [bpf] wakeup_kb: 3 is out of range 4..524288"},
+	{"[store]\nbatch_rows = 0\nbatch_ms = 0\n[nope]\n",
+	 "x.ini:2: [store] batch_rows: 0 is out of range 1..100000"},
+	{"\xEF\xBB\xBF[stor]\n", "x.ini:1: unknown section [stor]"},
+	{"; c\r\n\r\n[store]\r\n# x\r\nbatch_ms = 0\r\n",
+	 "x.ini:5: [store] batch_ms: 0 is out of range 1..10000"},
+};
+
+static void test_errors(void)
+{
+	int good = 0, unchanged = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rg_config c, d;
+		rg_config_defaults(&c);
+		rg_config_defaults(&d);
+		strcpy(err, "(none)");
+		int rc = rg_config_load_string(&c, "x.ini", bad[i].text, err, sizeof(err));
+		if (rc == 2 && !strcmp(err, bad[i].want))
+			good++;
+		else
+			printf("#   case %zu: rc %d\n#   got  \"%s\"\n#   want \"%s\"\n", i, rc,
+			       err, bad[i].want);
+		unchanged += same_config(&c, &d);
+		rg_config_free(&c);
+		rg_config_free(&d);
+	}
+	CHECK_INT(good, sizeof(bad) / sizeof(bad[0]), "each bad input gives its exact message");
+	CHECK_INT(unchanged, sizeof(bad) / sizeof(bad[0]), "a failed load leaves the config as it was");
+}
+
+/* The parser's buffer holds 198 bytes, a '\n' and a NUL. */
+static void test_line_length(void)
+{
+	char *text = malloc(LONG_LINE + 1);
+	struct rg_config c;
+	rg_config_defaults(&c);
+	memset(text, 'a', LONG_LINE);
+	text[LONG_LINE] = '\0';
+	rg_config_load_string(&c, "x.ini", text, err, sizeof(err));
+	CHECK_STR(err, "x.ini:1: line longer than 198 bytes", "a 100 KB line");
+
+	strcpy(text, "[store]\ndb = ");
+	size_t head = strlen(text), line = head - strlen("[store]\n");
+	memset(text + head, 'd', 198 - line);
+	strcpy(text + head + 198 - line, "\r\n[bpf]\n");
+	CHECK_INT(rg_config_load_string(&c, "x.ini", text, err, sizeof(err)), 0,
+		  "a 198-byte line (and its \\r\\n) is read whole");
+	CHECK_INT(strlen(c.db), 198 - line, "the whole value is kept");
+	strcpy(text + head + 198 - line, "d\n");
+	rg_config_load_string(&c, "x.ini", text, err, sizeof(err));
+	CHECK_STR(err, "x.ini:2: line longer than 198 bytes", "a 199-byte line");
+	free(text);
+	rg_config_free(&c);
+}
+
+static void test_files(void)
+{
+	char path[64];
+	struct rg_config c;
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load(&c, "/nonexistent/rand-guard.ini", err, sizeof(err)), 2,
+		  "a missing file fails");
+	CHECK_STR(err, "/nonexistent/rand-guard.ini: cannot open: No such file or directory",
+		  "the message names the file, no line");
+	rg_config_load(&c, "/", err, sizeof(err));
+	CHECK_STR(err, "/: cannot read: Is a directory", "a directory");
+	rg_config_load(&c, "/dev/zero", err, sizeof(err));
+	CHECK_STR(err, "/dev/zero: larger than 1048576 bytes", "an endless file stops");
+
+	static const char nul[] = "[store]\nbatch_rows = 1\0 0\n";
+	write_tmp(path, nul, sizeof(nul) - 1);
+	CHECK_INT(rg_config_load(&c, path, err, sizeof(err)), 2, "a NUL byte fails");
+	CHECK(strstr(err, ":2: NUL byte in line") != NULL, "at its line");
+	unlink(path);
+
+	static const char ok[] = "[store]\nbatch_rows = 42\n";
+	write_tmp(path, ok, sizeof(ok) - 1);
+	CHECK_INT(rg_config_load(&c, path, err, sizeof(err)), 0, "a file loads");
+	CHECK_INT(c.batch_rows, 42, "its value is set");
+	unlink(path);
+	rg_config_free(&c);
+}
+
+/* Random bytes (fixed seed), from memory and from a file with NULs. */
+static void test_garbage(void)
+{
+	char path[64];
+	unsigned char *g = malloc(GARBAGE + 1);
+	struct rg_config c;
+	rg_config_defaults(&c);
+	srand(1);
+	for (size_t i = 0; i < GARBAGE; i++)
+		g[i] = (unsigned char)rand();
+	write_tmp(path, g, GARBAGE);
+	CHECK_INT(rg_config_load(&c, path, err, sizeof(err)), 2, "1 MB of garbage from a file");
+	printf("# %s\n", err);
+	unlink(path);
+	for (size_t i = 0; i < GARBAGE; i++)
+		g[i] = g[i] ? g[i] : '\n';
+	g[GARBAGE] = '\0';
+	CHECK_INT(rg_config_load_string(&c, "garbage", (char *)g, err, sizeof(err)), 2,
+		  "1 MB of garbage text");
+	printf("# %s\n", err);
+	CHECK(!strncmp(err, "garbage:", 8), "with a located message");
+	free(g);
+	rg_config_free(&c);
+}
+
+/* Random texts from INI pieces reach deeper than random bytes: every one
+ * must load or fail with a message that names the file. */
+static void test_pieces(void)
+{
+	static const char *const pieces[] = {
+		"\n[store]\n", "\n[bpf]\n", "\nbatch_rows = ", "\nwakeup_kb = ",
+		"\nring_buffer_mb = ", "\ndb = ", "[", "]", "batch_rows", "=", ":", " ",
+		"\t", "\n", "\r\n", ";", "#", "0", "4", "-", "9999999999", "\xEF\xBB\xBF",
+		"yes", "\x01",
+	};
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	char text[512];
+	int sane = 0, loaded = 0;
+	srand(2);
+	for (int i = 0; i < 5000; i++) {
+		struct rg_config c;
+		size_t len = 0;
+		rg_config_defaults(&c);
+		for (int n = rand() % 40; n > 0; n--) {
+			const char *p = pieces[(size_t)rand() % npieces];
+			memcpy(text + len, p, strlen(p));
+			len += strlen(p);
+		}
+		text[len] = '\0';
+		int rc = rg_config_load_string(&c, "f.ini", text, err, sizeof(err));
+		sane += rc == 0 || (rc == 2 && !strncmp(err, "f.ini:", 6));
+		loaded += rc == 0;
+		rg_config_free(&c);
+	}
+	printf("# %d of 5000 loaded\n", loaded);
+	CHECK_INT(sane, 5000, "random INI pieces load or fail with a located message");
+}
+
+static void test_set(void)
+{
+	struct rg_config c;
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_set(&c, "store", "db", "/tmp/x.db", err, sizeof(err)), 0, "set db");
+	CHECK_STR(c.db, "/tmp/x.db", "db is set");
+	CHECK_INT(rg_config_set(&c, "recorder", "ndjson", "", err, sizeof(err)), 0,
+		  "set ndjson to nothing");
+	CHECK_STR(c.ndjson, "", "ndjson is off");
+	CHECK_INT(rg_config_set(&c, "store", "db", "", err, sizeof(err)), 2, "an empty db fails");
+	CHECK_STR(err, "[store] db: must not be empty", "the message has no location");
+	CHECK_STR(c.db, "/tmp/x.db", "and db is unchanged");
+	rg_config_set(&c, "store", "bd", "x", err, sizeof(err));
+	CHECK_STR(err, "unknown key 'bd' in [store]", "an unknown key");
+	CHECK_INT(rg_config_set(&c, "bpf", "wakeup_kb", "1024", err, sizeof(err)), 0,
+		  "set wakeup_kb within the ring");
+	rg_config_set(&c, "bpf", "ring_buffer_mb", "1", err, sizeof(err));
+	CHECK_STR(err, "[bpf] wakeup_kb: 1024 is out of range 4..512 (half of ring_buffer_mb = 1 MB)",
+		  "the cross-key rules apply");
+	CHECK_INT(c.ring_buffer_mb, 8, "and the ring is unchanged");
+	char *big = malloc(5000);
+	memset(big, 'p', 4999);
+	big[4999] = '\0';
+	rg_config_set(&c, "store", "db", big, err, sizeof(err));
+	CHECK_STR(err, "[store] db: longer than 4095 bytes", "a path longer than PATH_MAX");
+	free(big);
+	rg_config_free(&c);
+}
+
+int main(void)
+{
+	test_defaults();
+	test_shipped();
+	test_overrides();
+	test_bools();
+	test_errors();
+	test_line_length();
+	test_files();
+	test_garbage();
+	test_pieces();
+	test_set();
+	return tap_done();
+}
