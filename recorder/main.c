@@ -1,2 +1,335 @@
-/* placeholder until the recorder lands */
-int main(void) { return 0; }
+/* main.c: the rand-guard recorder daemon.
+ *
+ * Order matters at start-up: the BPF programs are attached before /proc is
+ * scanned, so a process created during the scan is either in /proc or in
+ * the ring (or both: the process table merges them), never in neither.
+ *
+ * Exit codes: 0 clean stop, 1 runtime failure (database, output), 2 bad
+ * configuration or usage, 3 missing privileges or kernel support.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpf_loader.h"
+#include "clock.h"
+#include "config.h"
+#include "pipeline.h"
+#include "procfs.h"
+
+#define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
+
+struct opts {
+	const char *config;
+	const char *db;
+	const char *ndjson;
+	long duration_s; /* 0: until a signal */
+	bool check_config;
+	int verbose;
+};
+
+static volatile sig_atomic_t stop_requested, reopen_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reopen_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rand-guard [-c CONFIG] [--db PATH] [--ndjson PATH|-] [--duration SECONDS]\n"
+		"                  [--check-config] [--verbose]\n"
+		"\n"
+		"Records process activity with eBPF into a SQLite database and NDJSON.\n"
+		"\n"
+		"  -c, --config PATH    configuration file (default " DEFAULT_CONFIG
+		" if it exists,\n"
+		"                       else built-in defaults; see docs/configuration.md)\n"
+		"      --db PATH        database path (overrides [store] db)\n"
+		"      --ndjson PATH    NDJSON output, '-' for stdout, '' for none\n"
+		"                       (overrides [recorder] ndjson)\n"
+		"      --duration SECS  stop after SECS seconds\n"
+		"      --check-config   validate the configuration and exit\n"
+		"  -v, --verbose        print libbpf's debug output\n"
+		"  -h, --help           this help;  -V, --version  the version\n"
+		"\n"
+		"Exit codes: 0 stopped cleanly, 1 runtime error, 2 bad configuration or\n"
+		"usage, 3 missing privileges or kernel support.\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{"config", required_argument, 0, 'c'}, {"db", required_argument, 0, 'd'},
+		{"ndjson", required_argument, 0, 'n'}, {"duration", required_argument, 0, 't'},
+		{"check-config", no_argument, 0, 'k'}, {"verbose", no_argument, 0, 'v'},
+		{"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "c:vhV", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 'n': o->ndjson = optarg; break;
+		case 'k': o->check_config = true; break;
+		case 'v': o->verbose = 1; break;
+		case 't':
+			errno = 0;
+			o->duration_s = strtol(optarg, &end, 10);
+			if (errno || *end || o->duration_s <= 0) {
+				fprintf(stderr, "rand-guard: --duration: '%s' is not a positive "
+					"number of seconds\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("rand-guard %s\n", RG_VERSION); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rand-guard: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+/* Loads the config file (explicit, or the default one if present) and
+ * applies command-line overrides. Returns 0 or the exit code. */
+static int load_config(const struct opts *o, struct rg_config *cfg)
+{
+	char err[512];
+	rg_config_defaults(cfg);
+	const char *path = o->config;
+	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
+		path = DEFAULT_CONFIG;
+	if (path && rg_config_load(cfg, path, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if ((o->db && rg_config_set(cfg, "store", "db", o->db, err, sizeof(err))) ||
+	    (o->ndjson && rg_config_set(cfg, "recorder", "ndjson", o->ndjson, err, sizeof(err)))) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+static void read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* Creates the database's directory (one level, e.g. var/) if missing. */
+static void make_parent_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0750);
+	}
+}
+
+struct recorder {
+	struct rg_config cfg;
+	struct rg_store *store;
+	struct rg_ndjson *nd;
+	struct rg_proctab *pt;
+	struct rg_bpf *bpf;
+	struct rg_pipeline pl;
+	char boot_id[64], host[256];
+};
+
+static void on_record(void *ctx, const void *data, size_t size)
+{
+	rg_pipeline_record(ctx, data, size);
+}
+
+static void on_known(void *arg, int64_t proc_id, uint32_t pid, uint64_t start_boot_ns)
+{
+	rg_proctab_known(arg, proc_id, pid, start_boot_ns);
+}
+
+static void on_bootstrap_row(void *arg, const struct rg_process *p)
+{
+	rg_pipeline_process(arg, p);
+}
+
+static int open_outputs(struct recorder *r)
+{
+	char err[512];
+	const struct rg_config *c = &r->cfg;
+	if (c->ndjson[0]) {
+		r->nd = rg_ndjson_open(c->ndjson, err, sizeof(err));
+		if (!r->nd) {
+			fprintf(stderr, "rand-guard: %s\n", err);
+			return 1;
+		}
+	}
+	make_parent_dir(c->db);
+	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events};
+	r->store = rg_store_open(c->db, &so, err, sizeof(err));
+	if (!r->store) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Store ids, process table, BPF, run row, /proc: see the order note above. */
+static int start(struct recorder *r, int verbose)
+{
+	char err[512];
+	uint64_t max_seq;
+	int64_t max_proc_id;
+	rg_store_max_ids(r->store, &max_seq, &max_proc_id);
+	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
+	gethostname(r->host, sizeof(r->host) - 1);
+
+	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
+	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
+	if (!r->pt)
+		return 1;
+	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
+
+	struct rg_bpf_opts bo = {
+		.ring_buffer_mb = (uint32_t)r->cfg.ring_buffer_mb,
+		.wakeup_kb = (uint32_t)r->cfg.wakeup_kb,
+		.self_tgid = (uint32_t)getpid(),
+		.verbose = verbose,
+	};
+	int code;
+	r->bpf = rg_bpf_start(&bo, on_record, &r->pl, err, sizeof(err), &code);
+	if (!r->bpf) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return code;
+	}
+
+	int64_t now = rg_wall_ns();
+	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
+					    max_seq + 1);
+	rg_pipeline_init(&r->pl, r->pt, r->nd, r->store, run_id, max_seq + 1, now);
+	r->pl.wall_offset = rg_wall_offset_ns();
+	if (r->cfg.proc_bootstrap) {
+		struct rg_process *procs;
+		int n = rg_procfs_scan("/proc", tick_ns, r->pl.wall_offset, &procs);
+		if (n >= 0) {
+			rg_proctab_bootstrap(r->pt, procs, (unsigned)n, on_bootstrap_row, &r->pl);
+			rg_procfs_free(procs, n);
+		}
+	}
+	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s\n", RG_VERSION,
+		(long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
+		r->nd ? r->cfg.ndjson : "");
+	return 0;
+}
+
+static void health(struct recorder *r)
+{
+	r->pl.kernel_drops = rg_bpf_drops(r->bpf, NULL);
+	rg_pipeline_health(&r->pl, rg_wall_ns());
+}
+
+static void reopen_ndjson(struct recorder *r)
+{
+	char err[512];
+	reopen_requested = 0;
+	if (r->nd && rg_ndjson_reopen(r->nd, err, sizeof(err)))
+		fprintf(stderr, "rand-guard: %s\n", err);
+}
+
+/* Polls until a signal or the duration ends; health rows on their clock. */
+static int loop(struct recorder *r, long duration_s)
+{
+	int64_t t0 = rg_mono_ns();
+	int64_t every = (int64_t)r->cfg.health_interval_s * 1000000000;
+	int64_t next_health = t0 + every;
+	while (!stop_requested) {
+		int n = rg_bpf_poll(r->bpf, r->cfg.poll_ms);
+		if (n < 0) {
+			fprintf(stderr, "rand-guard: reading the ring buffer: %s\n", strerror(-n));
+			return 1;
+		}
+		r->pl.wall_offset = rg_wall_offset_ns();
+		if (r->nd)
+			rg_ndjson_flush(r->nd);
+		int64_t now = rg_mono_ns();
+		if (now >= next_health) {
+			health(r);
+			next_health = now + every;
+		}
+		if (reopen_requested)
+			reopen_ndjson(r);
+		if (duration_s && now - t0 >= duration_s * 1000000000)
+			break;
+	}
+	return 0;
+}
+
+/* Drains what the kernel still holds, writes a final health row, and
+ * closes the database cleanly. */
+static void shutdown_all(struct recorder *r)
+{
+	if (r->bpf) {
+		rg_bpf_poll(r->bpf, 0);
+		if (r->store)
+			health(r);
+	}
+	rg_bpf_stop(r->bpf); /* detach first: nothing new after the last row */
+	if (r->nd)
+		rg_ndjson_close(r->nd);
+	if (r->store)
+		rg_store_close(r->store, rg_wall_ns());
+	rg_proctab_free(r->pt);
+	rg_config_free(&r->cfg);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {0};
+	struct recorder r = {0};
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	rc = load_config(&o, &r.cfg);
+	if (rc || o.check_config) {
+		if (!rc)
+			printf("configuration OK\n");
+		rg_config_free(&r.cfg);
+		return rc;
+	}
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = open_outputs(&r);
+	if (!rc)
+		rc = start(&r, o.verbose);
+	if (!rc)
+		rc = loop(&r, o.duration_s);
+	shutdown_all(&r);
+	return rc;
+}

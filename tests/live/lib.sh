@@ -41,7 +41,8 @@ fail() {
 	exit 1
 }
 
-# A config that writes into $T; extra "section.key=value" pairs override.
+# Writes $T/rg.ini, a config whose outputs are all inside $T; a test may
+# append lines to it before rg_start.
 rg_config() {
 	cat >"$T/rg.ini" <<-INI
 	[recorder]

@@ -1,0 +1,111 @@
+/* jsonesc.c: JSON string escaping with surrogateescape (see jsonesc.h). */
+#include "jsonesc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs,
+ * no surrogates, nothing past U+10FFFF), or 0 if there is none. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong */
+		else if (c == 0xED)
+			hi = 0x9F; /* UTF-16 surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F; /* past U+10FFFF */
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+static void escape_byte(struct rg_buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+	if (c >= 0x80) { /* a stray byte: surrogateescape */
+		u[2] = 'd';
+		u[3] = 'c';
+	}
+	rg_buf_add(b, u, sizeof(u));
+}
+
+/* Escapes one ASCII byte that is not allowed raw in a JSON string. */
+static void escape_ascii(struct rg_buf *b, unsigned char c)
+{
+	const char *e = NULL;
+	switch (c) {
+	case '"': e = "\\\""; break;
+	case '\\': e = "\\\\"; break;
+	case '\n': e = "\\n"; break;
+	case '\r': e = "\\r"; break;
+	case '\t': e = "\\t"; break;
+	case '\b': e = "\\b"; break;
+	case '\f': e = "\\f"; break;
+	default:
+		escape_byte(b, c);
+		return;
+	}
+	rg_buf_add(b, e, 2);
+}
+
+void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0; /* bytes [run, i) pass through unchanged */
+
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c < 0x80 && (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
+			i++;
+			continue;
+		}
+		size_t n = c < 0x80 ? 0 : utf8_len(p + i, len - i);
+		/* U+2028/U+2029 are E2 80 A8/A9 */
+		bool sep = n == 3 && c == 0xE2 && p[i + 1] == 0x80 && (p[i + 2] & 0xFE) == 0xA8;
+		if (n && !sep) {
+			i += n;
+			continue;
+		}
+		rg_buf_add(b, p + run, i - run);
+		if (sep)
+			rg_buf_adds(b, p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+		else if (c >= 0x80)
+			escape_byte(b, c);
+		else
+			escape_ascii(b, c);
+		i += sep ? 3 : 1;
+		run = i;
+	}
+	rg_buf_add(b, p + run, i - run);
+}
+
+void rg_json_str(struct rg_buf *b, const char *s, size_t len)
+{
+	rg_buf_addc(b, '"');
+	rg_json_chars(b, s, len);
+	rg_buf_addc(b, '"');
+}
+
+void rg_json_str_c(struct rg_buf *b, const char *s)
+{
+	rg_json_str(b, s, strlen(s));
+}

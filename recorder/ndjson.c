@@ -1,0 +1,216 @@
+/* ndjson.c: NDJSON formatting and the buffered line writer (see ndjson.h). */
+#include "ndjson.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fields.h"
+#include "jsonesc.h"
+
+#define FLUSH_AT (64 * 1024)
+
+struct rg_ndjson {
+	char *path; /* NULL for stdout */
+	int fd;
+	struct rg_buf buf;
+	uint64_t lines;  /* lines in buf */
+	uint64_t written, failures;
+};
+
+static void add_argv(struct rg_buf *b, struct rg_str a, bool as_array)
+{
+	uint32_t n = a.len;
+	if (n && a.p[n - 1] == '\0')
+		n--; /* the terminator of the last argument */
+	rg_buf_addc(b, as_array ? '[' : '"');
+	for (uint32_t start = 0, i = 0; a.len && i <= n; i++) {
+		if (i < n && a.p[i] != '\0')
+			continue;
+		if (start)
+			rg_buf_adds(b, as_array ? "," : " ");
+		if (as_array)
+			rg_json_str(b, a.p + start, i - start);
+		else
+			rg_json_chars(b, a.p + start, i - start);
+		start = i + 1;
+	}
+	rg_buf_addc(b, as_array ? ']' : '"');
+}
+
+static void add_value(struct rg_buf *b, const struct rg_field *f, const struct rg_event *ev)
+{
+	if (rg_field_is_null(f, ev)) {
+		rg_buf_adds(b, "null");
+		return;
+	}
+	switch (f->type) {
+	case RG_FT_ETYPE:
+		rg_json_str_c(b, rg_etype_name(ev->type));
+		break;
+	case RG_FT_U64:
+		rg_buf_printf(b, "%" PRIu64, (uint64_t)rg_field_int(f, ev));
+		break;
+	case RG_FT_BOOL: case RG_FT_FLAG:
+		rg_buf_adds(b, rg_field_int(f, ev) ? "true" : "false");
+		break;
+	case RG_FT_STR: case RG_FT_CSTR: {
+		struct rg_str s = rg_field_str(f, ev);
+		rg_json_str(b, s.p, s.len);
+		break;
+	}
+	case RG_FT_ARGV: case RG_FT_CMDLINE:
+		add_argv(b, rg_field_str(f, ev), f->type == RG_FT_ARGV);
+		break;
+	default:
+		rg_buf_printf(b, "%" PRId64, rg_field_int(f, ev));
+	}
+}
+
+void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev)
+{
+	const char *sep = "{";
+	for (unsigned i = 0; i < rg_nfields; i++) {
+		const struct rg_field *f = &rg_fields[i];
+		if (!(f->types & RG_ET_BIT(ev->type)))
+			continue;
+		rg_buf_printf(b, "%s\"%s\":", sep, f->name);
+		add_value(b, f, ev);
+		sep = ",";
+	}
+	rg_buf_adds(b, "}\n");
+}
+
+void rg_ndjson_format_health(struct rg_buf *b, const struct rg_health *h)
+{
+	rg_buf_printf(b, "{\"event_type\":\"health\",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRId64
+		      ",\"run_id\":%" PRId64, h->seq, h->ts_ns, h->run_id);
+#define RG_HEALTH_JSON(name, kind, what) \
+	rg_buf_printf(b, ",\"" #name "\":%" PRIu64, h->name);
+	RG_HEALTH_FIELDS(RG_HEALTH_JSON)
+#undef RG_HEALTH_JSON
+	rg_buf_adds(b, "}\n");
+}
+
+void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g)
+{
+	rg_buf_printf(b, "{\"event_type\":\"gap\",\"run_id\":%" PRId64 ",\"start_ns\":%" PRId64
+		      ",\"end_ns\":%" PRId64 ",\"count\":%" PRIu64 ",\"reason\":",
+		      g->run_id, g->start_ns, g->end_ns, g->count);
+	rg_json_str_c(b, g->reason);
+	rg_buf_adds(b, "}\n");
+}
+
+static int open_fd(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: cannot open NDJSON output: %s%s", path,
+			 strerror(errno), errno == ELOOP ? " (a symlink is refused)" : "");
+	return fd;
+}
+
+struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen)
+{
+	struct rg_ndjson *nd = calloc(1, sizeof(*nd));
+	if (!nd) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	nd->fd = STDOUT_FILENO;
+	if (strcmp(path, "-") != 0) {
+		nd->path = strdup(path);
+		nd->fd = nd->path ? open_fd(path, err, errlen) : -1;
+		if (nd->fd < 0) {
+			free(nd->path);
+			free(nd);
+			return NULL;
+		}
+	}
+	return nd;
+}
+
+/* Counts lines as written or failed as a whole: with O_APPEND a short
+ * write is rare (disk full) and what did land is not worth splitting. */
+void rg_ndjson_flush(struct rg_ndjson *nd)
+{
+	size_t off = 0;
+	while (off < nd->buf.len) {
+		ssize_t n = write(nd->fd, nd->buf.p + off, nd->buf.len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off == nd->buf.len)
+		nd->written += nd->lines;
+	else
+		nd->failures += nd->lines;
+	nd->buf.len = 0;
+	nd->lines = 0;
+}
+
+static void added_line(struct rg_ndjson *nd)
+{
+	nd->lines++;
+	if (nd->buf.len >= FLUSH_AT)
+		rg_ndjson_flush(nd);
+}
+
+void rg_ndjson_event(struct rg_ndjson *nd, const struct rg_event *ev)
+{
+	rg_ndjson_format_event(&nd->buf, ev);
+	added_line(nd);
+}
+
+void rg_ndjson_health(struct rg_ndjson *nd, const struct rg_health *h)
+{
+	rg_ndjson_format_health(&nd->buf, h);
+	added_line(nd);
+}
+
+void rg_ndjson_gap(struct rg_ndjson *nd, const struct rg_gap *g)
+{
+	rg_ndjson_format_gap(&nd->buf, g);
+	added_line(nd);
+}
+
+int rg_ndjson_reopen(struct rg_ndjson *nd, char *err, size_t errlen)
+{
+	rg_ndjson_flush(nd);
+	if (!nd->path)
+		return 0;
+	int fd = open_fd(nd->path, err, errlen);
+	if (fd < 0)
+		return -1; /* keep writing to the old file */
+	close(nd->fd);
+	nd->fd = fd;
+	return 0;
+}
+
+void rg_ndjson_close(struct rg_ndjson *nd)
+{
+	if (!nd)
+		return;
+	rg_ndjson_flush(nd);
+	if (nd->path)
+		close(nd->fd);
+	free(nd->path);
+	rg_buf_free(&nd->buf);
+	free(nd);
+}
+
+uint64_t rg_ndjson_written(const struct rg_ndjson *nd)
+{
+	return nd->written;
+}
+
+uint64_t rg_ndjson_failures(const struct rg_ndjson *nd)
+{
+	return nd->failures;
+}

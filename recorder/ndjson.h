@@ -1,0 +1,41 @@
+/* ndjson.h: the NDJSON output, one JSON object per line.
+ *
+ * Lines are built in memory and written with write(2) when the buffer
+ * fills or the caller flushes (once per poll), so a line is never split
+ * between two writes by us. Keys come from the field registry in its
+ * order; an event carries the fields of its type only, and unknown values
+ * are null. A failed write never blocks recording: its lines are counted
+ * in ndjson_failures (health rows) and the output carries on.
+ */
+#ifndef RG_NDJSON_H
+#define RG_NDJSON_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "event.h"
+#include "health.h"
+
+struct rg_ndjson;
+
+/* Opens path for appending ("-" is stdout). A file is created 0600 and a
+ * symlink at path is refused. NULL with err filled on failure. */
+struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen);
+void rg_ndjson_event(struct rg_ndjson *nd, const struct rg_event *ev);
+void rg_ndjson_health(struct rg_ndjson *nd, const struct rg_health *h);
+void rg_ndjson_gap(struct rg_ndjson *nd, const struct rg_gap *g);
+/* Writes what is buffered. */
+void rg_ndjson_flush(struct rg_ndjson *nd);
+/* Flushes, then reopens the path (log rotation, on SIGHUP). 0 or -1. */
+int rg_ndjson_reopen(struct rg_ndjson *nd, char *err, size_t errlen);
+/* Flushes and closes; NULL is fine. */
+void rg_ndjson_close(struct rg_ndjson *nd);
+uint64_t rg_ndjson_written(const struct rg_ndjson *nd);
+uint64_t rg_ndjson_failures(const struct rg_ndjson *nd);
+
+/* The formatters, one line each with its '\n' (also used by rgq). */
+void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev);
+void rg_ndjson_format_health(struct rg_buf *b, const struct rg_health *h);
+void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g);
+
+#endif /* RG_NDJSON_H */

@@ -1,0 +1,835 @@
+/* store.c: the SQLite recording and its batching writer (see store.h).
+ *
+ * Threads: the recorder thread only copies rows into the queue (under mu);
+ * the writer thread owns the database connection from rg_store_begin_run
+ * until rg_store_close joins it. Before begin_run and after the join the
+ * caller's thread uses the connection, never both at once.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "clock.h"
+#include "fields.h"
+#include "schema.h"
+
+enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP };
+
+/* A queued row: a copy of the struct, its strings right behind it. */
+struct item {
+	enum item_kind kind;
+	union {
+		struct rg_event ev;
+		struct rg_process proc;
+		struct rg_health h;
+		struct rg_gap g;
+	} u;
+	char data[];
+};
+
+/* Event tables: the event types each holds; columns are the registry
+ * fields those types carry. */
+static const struct {
+	const char *name;
+	uint32_t types;
+} event_tables[] = {
+	{"process_events", RG_ET_PROCESS_MASK},
+};
+#define N_EVENT_TABLES (sizeof(event_tables) / sizeof(event_tables[0]))
+
+struct rg_store {
+	sqlite3 *db;
+	sqlite3_stmt *ins_event[N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
+	struct rg_store_opts o;
+	int64_t run_id;
+	char boot_id[64];
+	struct rg_buf scratch; /* writer: cmdline of the row being bound */
+
+	pthread_t thread;
+	bool running, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t wake, idle;
+	struct item **q; /* ring of queued rows */
+	unsigned cap, head, count;
+	int64_t first_at;          /* mono ns when the oldest queued row came */
+	uint64_t queued, done;     /* rows ever queued / handled, for sync */
+	uint64_t flush_to;         /* sync: write now until done reaches this */
+	struct rg_store_stats st;  /* under mu */
+	int64_t last_complaint;    /* writer: last stderr report, mono ns */
+};
+
+/* ---- schema ------------------------------------------------------------- */
+
+static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
+{
+	sqlite3_stmt *st;
+	int64_t v = dflt;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dflt;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK && err)
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return rc;
+}
+
+/* Applies the embedded schema files newer than the file's user_version. */
+static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int have = (int)query_int(db, "PRAGMA user_version", -1);
+	int latest = rg_schema_files[rg_nschema_files - 1].version;
+	char msg[256];
+
+	if (have < 0) {
+		snprintf(err, errlen, "%s: cannot read the database: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (have > latest) {
+		snprintf(err, errlen, "%s: written by a newer rand-guard (schema %d, this build "
+			 "knows up to %d)", path, have, latest);
+		return -1;
+	}
+	bool ours = query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'meta'", 0) &&
+		    query_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
+				  "value = 'rand-guard'", 0);
+	bool empty = query_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0;
+	if (!(have == 0 ? empty : ours)) {
+		snprintf(err, errlen, "%s: not a rand-guard database (refusing to change it)", path);
+		return -1;
+	}
+	for (unsigned i = 0; i < rg_nschema_files; i++) {
+		const struct rg_schema_file *f = &rg_schema_files[i];
+		if (f->version <= have)
+			continue;
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", f->version);
+		if (exec(db, "BEGIN IMMEDIATE", msg, sizeof(msg)) || exec(db, f->sql, msg, sizeof(msg)) ||
+		    exec(db, pragma, msg, sizeof(msg)) || exec(db, "COMMIT", msg, sizeof(msg))) {
+			exec(db, "ROLLBACK", NULL, 0);
+			snprintf(err, errlen, "%s: applying %s: %s", path, f->name, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static const char process_cols[] =
+	"proc_id, boot_id, pid, start_boot_ns, start_ns, ppid, parent_proc_id, uid, gid, euid, "
+	"auid, sessionid, comm, exe, cmdline, argv, cwd, exe_truncated, argv_truncated, "
+	"cwd_truncated, source, exit_ns, exit_code, signal";
+#define PROCESS_NCOLS 24
+
+/* The upsert: a process row is written at its start and again at every
+ * change (exec, exit); identity columns never change. */
+static void process_sql(struct rg_buf *b)
+{
+	rg_buf_printf(b, "INSERT INTO processes (%s) VALUES (?", process_cols);
+	for (int i = 1; i < PROCESS_NCOLS; i++)
+		rg_buf_adds(b, ", ?");
+	rg_buf_adds(b, ") ON CONFLICT (proc_id) DO UPDATE SET ");
+	const char *c = strstr(process_cols, "start_ns");
+	for (const char *sep = ""; c && *c; sep = ", ") {
+		size_t n = strcspn(c, ",");
+		rg_buf_printf(b, "%s%.*s = excluded.%.*s", sep, (int)n, c, (int)n, c);
+		c += n;
+		c += strspn(c, ", ");
+	}
+}
+
+static void event_sql(struct rg_buf *b, const char *table, uint32_t types)
+{
+	const char *sep = "";
+	rg_buf_printf(b, "INSERT INTO %s (", table);
+	for (unsigned i = 0; i < rg_nfields; i++)
+		if (rg_fields[i].types & types) {
+			rg_buf_printf(b, "%s%s", sep, rg_fields[i].name);
+			sep = ", ";
+		}
+	rg_buf_adds(b, ") VALUES (");
+	sep = "";
+	for (unsigned i = 0; i < rg_nfields; i++)
+		if (rg_fields[i].types & types) {
+			rg_buf_printf(b, "%s?", sep);
+			sep = ", ";
+		}
+	rg_buf_adds(b, ")");
+}
+
+static void health_sql(struct rg_buf *b)
+{
+	rg_buf_adds(b, "INSERT INTO health (seq, ts_ns, run_id");
+#define RG_HEALTH_COL(name, kind, what) rg_buf_adds(b, ", " #name);
+	RG_HEALTH_FIELDS(RG_HEALTH_COL)
+#undef RG_HEALTH_COL
+	rg_buf_adds(b, ") VALUES (?, ?, ?");
+#define RG_HEALTH_VAL(name, kind, what) rg_buf_adds(b, ", ?");
+	RG_HEALTH_FIELDS(RG_HEALTH_VAL)
+#undef RG_HEALTH_VAL
+	rg_buf_adds(b, ")");
+}
+
+static int prepare(struct rg_store *s, sqlite3_stmt **st, struct rg_buf *b, char *err,
+		   size_t errlen)
+{
+	int rc = sqlite3_prepare_v3(s->db, rg_buf_cstr(b), -1, SQLITE_PREPARE_PERSISTENT, st,
+				    NULL);
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "preparing \"%.80s...\": %s", b->p, sqlite3_errmsg(s->db));
+	b->len = 0;
+	return rc;
+}
+
+static int prepare_all(struct rg_store *s, char *err, size_t errlen)
+{
+	struct rg_buf b = {0};
+	int rc = 0;
+	for (unsigned t = 0; t < N_EVENT_TABLES && !rc; t++) {
+		event_sql(&b, event_tables[t].name, event_tables[t].types);
+		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
+	}
+	if (!rc) {
+		process_sql(&b);
+		rc = prepare(s, &s->ins_process, &b, err, errlen);
+	}
+	if (!rc) {
+		health_sql(&b);
+		rc = prepare(s, &s->ins_health, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason) "
+				"VALUES (?, ?, ?, ?, ?)");
+		rc = prepare(s, &s->ins_gap, &b, err, errlen);
+	}
+	rg_buf_free(&b);
+	return rc;
+}
+
+/* ---- open ----------------------------------------------------------------- */
+
+/* Creates the file ourselves so that its mode is 0600 (SQLite then gives
+ * the -wal and -shm files the same mode) and a planted symlink is refused. */
+static int create_file(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open the database: %s%s", path, strerror(errno),
+			 errno == ELOOP ? " (a symlink is refused)" : "");
+		return -1;
+	}
+	int bad = fstat(fd, &sb) || !S_ISREG(sb.st_mode);
+	close(fd);
+	if (bad)
+		snprintf(err, errlen, "%s: not a regular file", path);
+	return bad ? -1 : 0;
+}
+
+static int open_db(struct rg_store *s, const char *path, char *err, size_t errlen)
+{
+	char msg[256];
+	if (create_file(path, err, errlen))
+		return -1;
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s->db, "PRAGMA journal_mode = WAL", msg, sizeof(msg)) ||
+	    exec(s->db, "PRAGMA synchronous = NORMAL", msg, sizeof(msg))) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	if (migrate(s->db, path, err, errlen) || prepare_all(s, err, errlen))
+		return -1;
+	return 0;
+}
+
+static void free_store(struct rg_store *s)
+{
+	for (unsigned t = 0; t < N_EVENT_TABLES; t++)
+		sqlite3_finalize(s->ins_event[t]);
+	sqlite3_finalize(s->ins_process);
+	sqlite3_finalize(s->ins_health);
+	sqlite3_finalize(s->ins_gap);
+	sqlite3_close(s->db);
+	for (unsigned i = 0; i < s->count; i++)
+		free(s->q[(s->head + i) % s->cap]);
+	free(s->q);
+	rg_buf_free(&s->scratch);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->wake);
+	pthread_cond_destroy(&s->idle);
+	free(s);
+}
+
+struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
+			       size_t errlen)
+{
+	struct rg_store *s = calloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->o = *o;
+	s->cap = (unsigned)o->queue_events;
+	s->q = calloc(s->cap, sizeof(*s->q));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->wake, &ca);
+	pthread_cond_init(&s->idle, NULL);
+	pthread_condattr_destroy(&ca);
+	if (!s->q) {
+		snprintf(err, errlen, "out of memory");
+		free_store(s);
+		return NULL;
+	}
+	if (open_db(s, path, err, errlen)) {
+		free_store(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* ---- reads used at start-up ------------------------------------------------ */
+
+void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_id)
+{
+	char sql[128];
+	int64_t m = query_int(s->db, "SELECT max(seq) FROM health", 0);
+	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
+		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", event_tables[t].name);
+		int64_t v = query_int(s->db, sql, 0);
+		m = v > m ? v : m;
+	}
+	*max_seq = (uint64_t)m;
+	*max_proc_id = query_int(s->db, "SELECT max(proc_id) FROM processes", 0);
+}
+
+void rg_store_live_processes(struct rg_store *s, const char *boot_id,
+			     void (*fn)(void *arg, int64_t proc_id, uint32_t pid,
+					uint64_t start_boot_ns),
+			     void *arg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT proc_id, pid, start_boot_ns FROM processes "
+				      "WHERE boot_id = ? AND exit_ns IS NULL", -1, &st, NULL))
+		return;
+	sqlite3_bind_text(st, 1, boot_id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fn(arg, sqlite3_column_int64(st, 0), (uint32_t)sqlite3_column_int64(st, 1),
+		   (uint64_t)sqlite3_column_int64(st, 2));
+	sqlite3_finalize(st);
+}
+
+/* ---- binding and writing one row --------------------------------------------- */
+
+static void bind_text(sqlite3_stmt *st, int i, struct rg_str v)
+{
+	if (v.p)
+		sqlite3_bind_text(st, i, v.p, (int)v.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_cmdline(struct rg_store *s, sqlite3_stmt *st, int i, struct rg_str argv)
+{
+	if (!argv.p) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	s->scratch.len = 0;
+	rg_buf_add_cmdline(&s->scratch, argv);
+	sqlite3_bind_text(st, i, s->scratch.p ? s->scratch.p : "", (int)s->scratch.len,
+			  SQLITE_TRANSIENT);
+}
+
+static void bind_field(struct rg_store *s, sqlite3_stmt *st, int i, const struct rg_field *f,
+		       const struct rg_event *ev)
+{
+	if (!(f->types & RG_ET_BIT(ev->type)) || rg_field_is_null(f, ev)) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	switch (f->type) {
+	case RG_FT_ETYPE:
+		sqlite3_bind_text(st, i, rg_etype_name(ev->type), -1, SQLITE_STATIC);
+		break;
+	case RG_FT_STR: case RG_FT_CSTR:
+		bind_text(st, i, rg_field_str(f, ev));
+		break;
+	case RG_FT_ARGV: {
+		struct rg_str a = rg_field_str(f, ev);
+		sqlite3_bind_blob(st, i, a.p, (int)a.len, SQLITE_STATIC);
+		break;
+	}
+	case RG_FT_CMDLINE:
+		bind_cmdline(s, st, i, rg_field_str(f, ev));
+		break;
+	default:
+		sqlite3_bind_int64(st, i, rg_field_int(f, ev));
+	}
+}
+
+static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev)
+{
+	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
+		if (!(event_tables[t].types & RG_ET_BIT(ev->type)))
+			continue;
+		int col = 0;
+		for (unsigned i = 0; i < rg_nfields; i++)
+			if (rg_fields[i].types & event_tables[t].types)
+				bind_field(s, s->ins_event[t], ++col, &rg_fields[i], ev);
+		return s->ins_event[t];
+	}
+	return NULL;
+}
+
+static const char *source_name(enum rg_proc_source src)
+{
+	return src == RG_PSRC_PROC ? "proc" : src == RG_PSRC_FORK ? "fork" : "exec";
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, int64_t v, bool known)
+{
+	if (known)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p)
+{
+	sqlite3_stmt *st = s->ins_process;
+	int i = 0;
+	sqlite3_bind_int64(st, ++i, p->proc_id);
+	sqlite3_bind_text(st, ++i, s->boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, ++i, p->pid);
+	sqlite3_bind_int64(st, ++i, (int64_t)p->start_boot_ns);
+	sqlite3_bind_int64(st, ++i, p->start_ns);
+	bind_opt(st, ++i, p->ppid, p->ppid != 0);
+	bind_opt(st, ++i, p->parent_proc_id, p->parent_proc_id != 0);
+	const uint32_t ids[] = {p->uid, p->gid, p->euid, p->auid, p->sessionid};
+	for (unsigned k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+		sqlite3_bind_int64(st, ++i, ids[k]);
+	bind_text(st, ++i, p->comm);
+	bind_text(st, ++i, p->exe);
+	bind_cmdline(s, st, ++i, p->argv);
+	if (p->argv.p)
+		sqlite3_bind_blob(st, ++i, p->argv.p, (int)p->argv.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, ++i);
+	bind_text(st, ++i, p->cwd);
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ARGV_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_CWD_TRUNC));
+	sqlite3_bind_text(st, ++i, source_name(p->source), -1, SQLITE_STATIC);
+	bind_opt(st, ++i, p->exit_ns, p->exited);
+	bind_opt(st, ++i, p->exit_code, p->exited);
+	bind_opt(st, ++i, p->signal, p->exited);
+	return st;
+}
+
+static sqlite3_stmt *bind_health(struct rg_store *s, const struct rg_health *h)
+{
+	sqlite3_stmt *st = s->ins_health;
+	int i = 0;
+	sqlite3_bind_int64(st, ++i, (int64_t)h->seq);
+	sqlite3_bind_int64(st, ++i, h->ts_ns);
+	sqlite3_bind_int64(st, ++i, h->run_id);
+#define RG_HEALTH_BIND(name, kind, what) sqlite3_bind_int64(st, ++i, (int64_t)h->name);
+	RG_HEALTH_FIELDS(RG_HEALTH_BIND)
+#undef RG_HEALTH_BIND
+	return st;
+}
+
+static sqlite3_stmt *bind_gap(struct rg_store *s, const struct rg_gap *g)
+{
+	sqlite3_stmt *st = s->ins_gap;
+	sqlite3_bind_int64(st, 1, g->run_id);
+	sqlite3_bind_int64(st, 2, g->start_ns);
+	sqlite3_bind_int64(st, 3, g->end_ns);
+	sqlite3_bind_int64(st, 4, (int64_t)g->count);
+	sqlite3_bind_text(st, 5, g->reason, -1, SQLITE_STATIC);
+	return st;
+}
+
+/* Inserts one row; returns SQLITE_DONE on success. */
+static int write_item(struct rg_store *s, const struct item *it)
+{
+	sqlite3_stmt *st = NULL;
+	switch (it->kind) {
+	case IT_EVENT: st = bind_event(s, &it->u.ev); break;
+	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
+	case IT_HEALTH: st = bind_health(s, &it->u.h); break;
+	case IT_GAP: st = bind_gap(s, &it->u.g); break;
+	}
+	if (!st)
+		return SQLITE_MISUSE;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* The wall-clock instant a row is about, for the gap of a failed row. */
+static int64_t item_ts(const struct item *it)
+{
+	switch (it->kind) {
+	case IT_EVENT: return it->u.ev.ts_ns;
+	case IT_PROCESS: return it->u.proc.exited ? it->u.proc.exit_ns : it->u.proc.start_ns;
+	case IT_HEALTH: return it->u.h.ts_ns;
+	case IT_GAP: return it->u.g.end_ns;
+	}
+	return 0;
+}
+
+/* ---- the batch ----------------------------------------------------------- */
+
+struct batch_result {
+	uint64_t rows[4]; /* by item kind */
+	uint64_t failed;
+	int64_t fail_start, fail_end;
+	const char *errmsg;
+};
+
+static void note_failure(struct batch_result *r, int64_t ts)
+{
+	if (!r->failed++ || ts < r->fail_start)
+		r->fail_start = ts;
+	if (ts > r->fail_end)
+		r->fail_end = ts;
+}
+
+/* Reports failures on stderr at most every 10 s: the counters and gap rows
+ * carry the numbers, this tells the operator why. */
+static void complain(struct rg_store *s, const char *what)
+{
+	int64_t now = rg_mono_ns();
+	if (s->last_complaint && now - s->last_complaint < 10000000000LL)
+		return;
+	s->last_complaint = now;
+	fprintf(stderr, "rand-guard: store: %s\n", what);
+}
+
+static void write_batch(struct rg_store *s, struct item **items, unsigned n)
+{
+	struct batch_result r = {0};
+	int64_t t0 = rg_mono_ns();
+
+	int begun = exec(s->db, "BEGIN", NULL, 0) == SQLITE_OK;
+	for (unsigned i = 0; begun && i < n; i++) {
+		if (write_item(s, items[i]) == SQLITE_DONE) {
+			r.rows[items[i]->kind]++;
+		} else {
+			note_failure(&r, item_ts(items[i]));
+			complain(s, sqlite3_errmsg(s->db));
+		}
+	}
+	if (!begun || exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
+		complain(s, sqlite3_errmsg(s->db));
+		exec(s->db, "ROLLBACK", NULL, 0);
+		memset(&r, 0, sizeof(r));
+		for (unsigned i = 0; i < n; i++)
+			note_failure(&r, item_ts(items[i]));
+	}
+	uint64_t us = (uint64_t)(rg_mono_ns() - t0) / 1000;
+	if (r.failed) { /* the lost rows are themselves a gap in the record */
+		struct rg_gap g = {s->run_id, r.fail_start, r.fail_end, r.failed, "store_failure"};
+		struct item gi = {.kind = IT_GAP, .u.g = g};
+		if (write_item(s, &gi) == SQLITE_DONE)
+			r.rows[IT_GAP]++;
+	}
+
+	pthread_mutex_lock(&s->mu);
+	s->st.rows_process_events += r.rows[IT_EVENT];
+	s->st.rows_processes += r.rows[IT_PROCESS];
+	s->st.rows_health += r.rows[IT_HEALTH];
+	s->st.rows_gaps += r.rows[IT_GAP];
+	s->st.store_failures += r.failed;
+	s->st.batches++;
+	if (us > s->st.batch_commit_us_max)
+		s->st.batch_commit_us_max = us;
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; i < n; i++)
+		free(items[i]);
+}
+
+/* Takes up to batch_rows rows off the queue (mu held). */
+static unsigned take(struct rg_store *s, struct item **out)
+{
+	unsigned n = s->count < (unsigned)s->o.batch_rows ? s->count : (unsigned)s->o.batch_rows;
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = s->q[s->head];
+		s->head = (s->head + 1) % s->cap;
+	}
+	s->count -= n;
+	return n;
+}
+
+/* True when the writer should write now rather than wait (mu held). */
+static bool due(struct rg_store *s)
+{
+	if (!s->count)
+		return false;
+	return s->stop || s->count >= (unsigned)s->o.batch_rows || s->done < s->flush_to ||
+	       rg_mono_ns() - s->first_at >= (int64_t)s->o.batch_ms * 1000000;
+}
+
+/* Writes batches until the queue is empty and stop is set (or, called
+ * without a thread, until the queue is empty). */
+static void run_writer(struct rg_store *s, bool threaded)
+{
+	struct item **batch = malloc(sizeof(*batch) * (size_t)s->o.batch_rows);
+	if (!batch)
+		abort();
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (threaded && !due(s) && !(s->stop && !s->count)) {
+			int64_t wait = s->count ? s->first_at : rg_mono_ns();
+			wait += (int64_t)s->o.batch_ms * 1000000;
+			struct timespec ts = {wait / 1000000000, wait % 1000000000};
+			pthread_cond_timedwait(&s->wake, &s->mu, &ts);
+		}
+		if (!s->count)
+			break;
+		unsigned n = take(s, batch);
+		pthread_mutex_unlock(&s->mu);
+		write_batch(s, batch, n);
+		pthread_mutex_lock(&s->mu);
+		s->done += n;
+		pthread_cond_broadcast(&s->idle);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(batch);
+}
+
+static void *writer_main(void *arg)
+{
+	run_writer(arg, true);
+	return NULL;
+}
+
+/* ---- the queue ----------------------------------------------------------- */
+
+static void enqueue(struct rg_store *s, struct item *it)
+{
+	pthread_mutex_lock(&s->mu);
+	if (!it || s->count == s->cap) {
+		s->st.user_drops++;
+		pthread_mutex_unlock(&s->mu);
+		free(it);
+		return;
+	}
+	if (!s->count)
+		s->first_at = rg_mono_ns();
+	s->q[(s->head + s->count) % s->cap] = it;
+	s->count++;
+	s->queued++;
+	if (s->count == (unsigned)s->o.batch_rows)
+		pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Copies row (size bytes) and the strings at str_offs inside it. */
+static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
+			      const size_t *str_offs, unsigned nstr)
+{
+	size_t extra = 0;
+	for (unsigned i = 0; i < nstr; i++) {
+		const struct rg_str *v = (const void *)((const char *)row + str_offs[i]);
+		extra += v->p ? v->len : 0;
+	}
+	struct item *it = malloc(sizeof(*it) + extra);
+	if (!it)
+		return NULL;
+	it->kind = kind;
+	memcpy(&it->u, row, size);
+	char *d = it->data;
+	for (unsigned i = 0; i < nstr; i++) {
+		struct rg_str *v = (void *)((char *)&it->u + str_offs[i]);
+		if (!v->p)
+			continue;
+		memcpy(d, v->p, v->len);
+		v->p = d;
+		d += v->len;
+	}
+	return it;
+}
+
+void rg_store_put_event(struct rg_store *s, const struct rg_event *ev)
+{
+	static const size_t offs[] = {
+		offsetof(struct rg_event, comm), offsetof(struct rg_event, exe),
+		offsetof(struct rg_event, cwd), offsetof(struct rg_event, argv),
+	};
+	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, 4));
+}
+
+void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
+{
+	static const size_t offs[] = {
+		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
+		offsetof(struct rg_process, argv), offsetof(struct rg_process, cwd),
+	};
+	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4));
+}
+
+void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
+{
+	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0));
+}
+
+/* gap reasons are string literals: the pointer is copied as it is. */
+void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g)
+{
+	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), NULL, 0));
+}
+
+void rg_store_stats(struct rg_store *s, struct rg_store_stats *st)
+{
+	pthread_mutex_lock(&s->mu);
+	s->st.queue_depth = s->count;
+	*st = s->st;
+	s->st.batch_commit_us_max = 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rg_store_sync(struct rg_store *s)
+{
+	if (!s->running) {
+		run_writer(s, false);
+		return;
+	}
+	pthread_mutex_lock(&s->mu);
+	s->flush_to = s->queued;
+	pthread_cond_signal(&s->wake);
+	while (s->done < s->flush_to)
+		pthread_cond_wait(&s->idle, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* ---- runs ------------------------------------------------------------------ */
+
+/* When the previous run stopped, or (crash) its last recorded row. */
+static int64_t previous_end(sqlite3 *db, int64_t *prev_run)
+{
+	*prev_run = query_int(db, "SELECT max(run_id) FROM runs", 0);
+	if (!*prev_run)
+		return 0;
+	int64_t end = query_int(db, "SELECT stopped_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
+	if (end)
+		return end;
+	end = query_int(db, "SELECT started_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
+	int64_t h = query_int(db, "SELECT max(ts_ns) FROM health", 0);
+	int64_t e = query_int(db, "SELECT max(ts_ns) FROM process_events", 0);
+	end = h > end ? h : end;
+	return e > end ? e : end;
+}
+
+static void set_meta(sqlite3 *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1,
+			       &st, NULL))
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+static int64_t insert_run(sqlite3 *db, const char *host, const char *boot_id,
+			  const char *version, int64_t now_ns, uint64_t first_seq)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "INSERT INTO runs (host, boot_id, version, started_ns, "
+				   "first_seq) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now_ns);
+	sqlite3_bind_int64(st, 5, (int64_t)first_seq);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(db) : -1;
+}
+
+int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
+			   const char *version, int64_t now_ns, uint64_t first_seq)
+{
+	int64_t prev_run;
+	int64_t prev_end = previous_end(s->db, &prev_run);
+	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot_id);
+
+	exec(s->db, "BEGIN IMMEDIATE", NULL, 0);
+	s->run_id = insert_run(s->db, host, boot_id, version, now_ns, first_seq);
+	set_meta(s->db, "host", host);
+	set_meta(s->db, "boot_id", boot_id);
+	set_meta(s->db, "recorder_version", version);
+	if (s->run_id > 0 && prev_run) {
+		struct item gi = {.kind = IT_GAP,
+				  .u.g = {s->run_id, prev_end, now_ns, 0, "recorder_down"}};
+		if (write_item(s, &gi) == SQLITE_DONE)
+			s->st.rows_gaps++;
+	}
+	if (exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK || s->run_id <= 0) {
+		exec(s->db, "ROLLBACK", NULL, 0);
+		return -1;
+	}
+	if (pthread_create(&s->thread, NULL, writer_main, s) == 0)
+		s->running = true;
+	return s->run_id;
+}
+
+void rg_store_close(struct rg_store *s, int64_t now_ns)
+{
+	if (!s)
+		return;
+	if (s->running) {
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thread, NULL);
+	} else {
+		run_writer(s, false);
+	}
+	if (s->run_id > 0) {
+		uint64_t seq;
+		int64_t pid;
+		char sql[160];
+		rg_store_max_ids(s, &seq, &pid);
+		snprintf(sql, sizeof(sql), "UPDATE runs SET stopped_ns = %lld, last_seq = %llu "
+			 "WHERE run_id = %lld", (long long)now_ns, (unsigned long long)seq,
+			 (long long)s->run_id);
+		exec(s->db, sql, NULL, 0);
+	}
+	/* fold the WAL back so that a copied .db file is complete on its own */
+	exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, 0);
+	free_store(s);
+}

@@ -1,0 +1,70 @@
+/* store.h: the SQLite recording, written by one batching writer thread.
+ *
+ * The recorder's thread never waits for the disk: rg_store_put_* copy the
+ * row into a bounded queue and return. The writer thread commits a batch
+ * when batch_rows are waiting or batch_ms after the first waiting row. A
+ * full queue drops the row and counts it (user_drops -> a gap row); a row
+ * SQLite refuses is counted in store_failures and written as a gap.
+ *
+ * The database is WAL with synchronous=NORMAL: a crash or kill -9 loses at
+ * most the batches not yet committed, and the file always opens.
+ */
+#ifndef RG_STORE_H
+#define RG_STORE_H
+
+#include <stdint.h>
+
+#include "event.h"
+#include "health.h"
+#include "process.h"
+
+struct rg_store;
+
+struct rg_store_opts {
+	int batch_rows;   /* commit after this many rows ... */
+	int batch_ms;     /* ... or this long after the first waiting row */
+	int queue_events; /* rows waiting beyond this are dropped */
+};
+
+struct rg_store_stats {
+	uint64_t rows_processes, rows_process_events, rows_health, rows_gaps;
+	uint64_t store_failures, batches;
+	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
+	uint64_t queue_depth, user_drops;
+};
+
+/* Opens or creates the database (0600, a symlink is refused) and brings
+ * its schema up to date. Refuses a file that is not a rand-guard database
+ * or was written by a newer schema. NULL with err filled on failure. */
+struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
+			       size_t errlen);
+
+/* Highest seq over the event tables and highest proc_id (0 when empty):
+ * a new run continues both. */
+void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_id);
+
+/* Calls fn for every process of boot boot_id that has no exit recorded. */
+void rg_store_live_processes(struct rg_store *s, const char *boot_id,
+			     void (*fn)(void *arg, int64_t proc_id, uint32_t pid,
+					uint64_t start_boot_ns),
+			     void *arg);
+
+/* Records a new run, writes a recorder_down gap since the previous run's
+ * last row, and starts the writer thread. Returns the run id, or -1. */
+int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
+			   const char *version, int64_t now_ns, uint64_t first_seq);
+
+/* Queue rows; strings are copied. */
+void rg_store_put_event(struct rg_store *s, const struct rg_event *ev);
+void rg_store_put_process(struct rg_store *s, const struct rg_process *p);
+void rg_store_put_health(struct rg_store *s, const struct rg_health *h);
+void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);
+
+void rg_store_stats(struct rg_store *s, struct rg_store_stats *st);
+/* Waits until everything queued so far is committed (tests, shutdown). */
+void rg_store_sync(struct rg_store *s);
+/* Drains the queue, closes the run (stopped_ns = now_ns) and the file.
+ * Also valid when no run was begun. */
+void rg_store_close(struct rg_store *s, int64_t now_ns);
+
+#endif /* RG_STORE_H */
