@@ -1,0 +1,62 @@
+/* test_jsonesc.c: every byte string becomes one valid JSON string on one
+ * line; valid UTF-8 passes unchanged, stray bytes become \uDCXX. */
+#include "jsonesc.h"
+#include "tap.h"
+
+static const struct {
+	const char *in;
+	size_t len;
+	const char *want;
+	const char *what;
+} cases[] = {
+	{"plain /usr/bin/ls", 17, "\"plain /usr/bin/ls\"", "ASCII passes"},
+	{"", 0, "\"\"", "empty string"},
+	{"a\"b\\c", 5, "\"a\\\"b\\\\c\"", "quote and backslash"},
+	{"l1\nl2\r\t\b\f", 9, "\"l1\\nl2\\r\\t\\b\\f\"", "short escapes"},
+	{"\x01\x1f\x7f", 3, "\"\\u0001\\u001f\\u007f\"", "C0 controls and DEL"},
+	{"\x1b[31mred", 8, "\"\\u001b[31mred\"", "terminal escape sequence"},
+	{"a\0b", 3, "\"a\\u0000b\"", "NUL byte"},
+	{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+	 "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"", "valid 2-, 3-, 4-byte UTF-8"},
+	{"\xe2\x80\xa8|\xe2\x80\xa9", 7, "\"\\u2028|\\u2029\"", "U+2028 and U+2029"},
+	{"bad\xff", 4, "\"bad\\udcff\"", "invalid byte 0xff"},
+	{"\xc3", 1, "\"\\udcc3\"", "truncated sequence at the end"},
+	{"\xc3(", 2, "\"\\udcc3(\"", "lead byte without continuation"},
+	{"\xc0\xaf", 2, "\"\\udcc0\\udcaf\"", "overlong '/' refused"},
+	{"\xe0\x80\xaf", 3, "\"\\udce0\\udc80\\udcaf\"", "overlong 3-byte refused"},
+	{"\xed\xa0\x80", 3, "\"\\udced\\udca0\\udc80\"", "encoded surrogate refused"},
+	{"\xf4\x90\x80\x80", 4, "\"\\udcf4\\udc90\\udc80\\udc80\"", "beyond U+10FFFF refused"},
+	{"\x80x", 2, "\"\\udc80x\"", "lone continuation byte"},
+};
+
+int main(void)
+{
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_buf b = {0};
+		rg_json_str(&b, cases[i].in, cases[i].len);
+		CHECK_STR(rg_buf_cstr(&b), cases[i].want, cases[i].what);
+		rg_buf_free(&b);
+	}
+
+	/* Every single byte value: the output never holds a raw control,
+	 * newline or non-ASCII byte (a lone byte is never valid UTF-8 >= 0x80). */
+	int clean = 1;
+	for (int c = 0; c < 256; c++) {
+		char in = (char)c;
+		struct rg_buf b = {0};
+		rg_json_str(&b, &in, 1);
+		for (size_t k = 0; k < b.len; k++) {
+			unsigned char o = (unsigned char)b.p[k];
+			clean &= o >= 0x20 && o < 0x7f;
+		}
+		rg_buf_free(&b);
+	}
+	CHECK(clean, "all 256 single bytes give printable ASCII only");
+
+	struct rg_buf b = {0};
+	rg_json_str_c(&b, "x");
+	rg_json_chars(&b, "\n", 1);
+	CHECK_STR(rg_buf_cstr(&b), "\"x\"\\n", "rg_json_chars adds no quotes");
+	rg_buf_free(&b);
+	return tap_done();
+}

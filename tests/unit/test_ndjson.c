@@ -1,0 +1,146 @@
+/* test_ndjson.c: event, health and gap lines have the registry's keys in
+ * its order, only the fields of their type, null for unknown values, and
+ * one line each; the writer counts written and failed lines. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ndjson.h"
+#include "tap.h"
+
+static struct rg_event exec_event(void)
+{
+	static const char argv[] = "sh\0-c\0echo \"hi\"\n\0";
+	return (struct rg_event){
+		.type = RG_ET_PROCESS_START, .seq = 7, .ts_ns = 1700000000000000000,
+		.boot_ns = 5, .proc_id = 3, .pid = 10, .tid = 11, .uid = 1000, .gid = 100,
+		.ppid = 1, .parent_proc_id = 0, .comm = {"sh", 2}, .exe = {"/bin/sh", 7},
+		.cwd = {"/tmp/a\xff", 7}, .argv = {argv, sizeof(argv) - 1}, .argc = 3,
+		.euid = 0, .egid = 0, .auid = 4294967295u, .sessionid = 2, .syscall = "execve",
+		.flags = RG_EF_ARGV_TRUNC,
+	};
+}
+
+static void check_format(void)
+{
+	struct rg_buf b = {0};
+	struct rg_event ev = exec_event();
+	rg_ndjson_format_event(&b, &ev);
+	CHECK_STR(rg_buf_cstr(&b),
+		  "{\"event_type\":\"process_start\",\"seq\":7,\"ts_ns\":1700000000000000000,"
+		  "\"boot_ns\":5,\"proc_id\":3,\"pid\":10,\"tid\":11,\"uid\":1000,\"gid\":100,"
+		  "\"ppid\":1,\"parent_proc_id\":null,\"comm\":\"sh\",\"exe\":\"/bin/sh\","
+		  "\"cmdline\":\"sh -c echo \\\"hi\\\"\\n\","
+		  "\"argv\":[\"sh\",\"-c\",\"echo \\\"hi\\\"\\n\"],\"argc\":3,"
+		  "\"cwd\":\"/tmp/a\\udcff\",\"euid\":0,\"egid\":0,\"auid\":4294967295,"
+		  "\"sessionid\":2,\"syscall\":\"execve\",\"exe_truncated\":false,"
+		  "\"argv_truncated\":true,\"cwd_truncated\":false}\n",
+		  "exec event: keys in registry order, escapes, null parent");
+
+	b.len = 0;
+	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = 8, .pid = 10, .tid = 10,
+			      .exit_code = -1, .signal = 9, .core_dumped = true};
+	rg_ndjson_format_event(&b, &ex);
+	CHECK_STR(rg_buf_cstr(&b),
+		  "{\"event_type\":\"process_exit\",\"seq\":8,\"ts_ns\":0,\"boot_ns\":0,"
+		  "\"proc_id\":null,\"pid\":10,\"tid\":10,\"uid\":0,\"gid\":0,\"ppid\":null,"
+		  "\"parent_proc_id\":null,\"comm\":null,\"exe\":null,\"cmdline\":null,"
+		  "\"exit_code\":-1,\"signal\":9,\"core_dumped\":true}\n",
+		  "exit event: only its type's fields, unknown strings null");
+
+	b.len = 0;
+	struct rg_event empty = {.type = RG_ET_PROCESS_START, .argv = {"", 0}, .exe = {"", 0}};
+	rg_ndjson_format_event(&b, &empty);
+	CHECK(strstr(rg_buf_cstr(&b), "\"argv\":[]") && strstr(b.p, "\"cmdline\":\"\""),
+	      "empty argv is [] and cmdline \"\"");
+
+	b.len = 0;
+	struct rg_gap g = {2, 100, 200, 5, "kernel_drop"};
+	rg_ndjson_format_gap(&b, &g);
+	CHECK_STR(rg_buf_cstr(&b),
+		  "{\"event_type\":\"gap\",\"run_id\":2,\"start_ns\":100,\"end_ns\":200,"
+		  "\"count\":5,\"reason\":\"kernel_drop\"}\n", "gap line");
+
+	b.len = 0;
+	struct rg_health h = {.seq = 9, .ts_ns = 1, .run_id = 2, .kernel_drops = 4, .rss_kb = 77};
+	rg_ndjson_format_health(&b, &h);
+	const char *l = rg_buf_cstr(&b);
+	CHECK(strncmp(l, "{\"event_type\":\"health\",\"seq\":9,\"ts_ns\":1,\"run_id\":2,"
+			 "\"events_read\":0,", 61) == 0, "health line starts with its identity");
+	CHECK(strstr(l, "\"kernel_drops\":4,") && strstr(l, "\"rss_kb\":77}\n"),
+	      "health line carries every counter");
+	rg_buf_free(&b);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void check_writer(void)
+{
+	char dir[] = "/tmp/rg-ndjson.XXXXXX", path[64], link[64], err[256];
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/out.ndjson", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+
+	struct rg_ndjson *nd = rg_ndjson_open(path, err, sizeof(err));
+	CHECK(nd != NULL, "opens a new file");
+	struct rg_event ev = exec_event();
+	rg_ndjson_event(nd, &ev);
+	rg_ndjson_event(nd, &ev);
+	CHECK_INT(rg_ndjson_written(nd), 0, "nothing written before a flush");
+	rg_ndjson_flush(nd);
+	CHECK_INT(rg_ndjson_written(nd), 2, "two lines written");
+	struct stat sb;
+	stat(path, &sb);
+	CHECK_INT(sb.st_mode & 0777, 0600, "file is created 0600");
+	const char *text = slurp(path);
+	int lines = 0;
+	for (const char *p = text; *p; p++)
+		lines += *p == '\n';
+	CHECK_INT(lines, 2, "exactly two lines in the file");
+
+	/* rotation: move the file away, reopen, new lines go to a new file */
+	char moved[80];
+	snprintf(moved, sizeof(moved), "%s.1", path);
+	rename(path, moved);
+	CHECK_INT(rg_ndjson_reopen(nd, err, sizeof(err)), 0, "reopen after rotation");
+	rg_ndjson_event(nd, &ev);
+	rg_ndjson_close(nd);
+	CHECK(strchr(slurp(path), '\n') != NULL, "the reopened file gets the new line");
+
+	CHECK(symlink(path, link) == 0, "make a symlink");
+	CHECK(rg_ndjson_open(link, err, sizeof(err)) == NULL, "a symlink is refused");
+	CHECK(strstr(err, "symlink") != NULL, "the error says why");
+
+	nd = rg_ndjson_open("/dev/full", err, sizeof(err));
+	CHECK(nd != NULL, "opens /dev/full");
+	if (nd) {
+		rg_ndjson_event(nd, &ev);
+		rg_ndjson_flush(nd);
+		CHECK_INT(rg_ndjson_failures(nd), 1, "a failed write is counted, not fatal");
+		rg_ndjson_close(nd);
+	}
+	unlink(moved);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	check_format();
+	check_writer();
+	return tap_done();
+}

@@ -1,0 +1,231 @@
+/* test_store.c: the store creates a WAL database with the schema, writes
+ * every kind of row exactly, continues ids across runs, records the gaps
+ * it knows of, and refuses files that are not its own. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/rg-store.XXXXXX";
+static const struct rg_store_opts opts = {100, 20, 1024};
+
+static char *path_in(const char *name)
+{
+	static char p[4][128];
+	static int i;
+	char *s = p[i++ % 4];
+	snprintf(s, 128, "%s/%s", dir, name);
+	return s;
+}
+
+/* First column of the first row of sql as text ("NULL", or "" if none). */
+static const char *q(const char *db, const char *sql)
+{
+	static char out[512];
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	out[0] = '\0';
+	sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *t = sqlite3_column_text(st, 0);
+			snprintf(out, sizeof(out), "%s", t ? (const char *)t : "NULL");
+		}
+		sqlite3_finalize(st);
+	} else {
+		snprintf(out, sizeof(out), "error: %s", sqlite3_errmsg(h));
+	}
+	sqlite3_close(h);
+	return out;
+}
+
+static struct rg_process proc(int64_t id, uint32_t pid, uint64_t start)
+{
+	static const char argv[] = "cat\0/tmp/x\xff\0";
+	return (struct rg_process){
+		.proc_id = id, .pid = pid, .start_boot_ns = start, .start_ns = 1000 + (int64_t)start,
+		.ppid = 1, .parent_proc_id = id > 1 ? 1 : 0, .uid = 1000, .comm = {"cat", 3},
+		.exe = {"/usr/bin/cat", 12}, .argv = {argv, sizeof(argv) - 1},
+		.cwd = {"/home/a b", 9}, .source = RG_PSRC_FORK,
+	};
+}
+
+static void check_first_run(const char *db)
+{
+	char err[256];
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	if (!CHECK(s != NULL, "creates a new database"))
+		return;
+	struct stat sb;
+	stat(db, &sb);
+	CHECK_INT(sb.st_mode & 0777, 0600, "database file is 0600");
+	uint64_t seq;
+	int64_t pid;
+	rg_store_max_ids(s, &seq, &pid);
+	CHECK(seq == 0 && pid == 0, "an empty database has no ids");
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1), 1, "first run is 1");
+
+	struct rg_process p1 = proc(1, 100, 10), p2 = proc(2, 200, 20);
+	rg_store_put_process(s, &p1);
+	rg_store_put_process(s, &p2);
+	p2.exited = true;
+	p2.exit_ns = 9000;
+	p2.exit_code = 3;
+	rg_store_put_process(s, &p2); /* upsert: the exit updates the row */
+
+	struct rg_event ev = {.type = RG_ET_PROCESS_START, .seq = 1, .ts_ns = 6000, .pid = 200,
+			      .tid = 200, .proc_id = 2, .argv = p2.argv, .exe = p2.exe,
+			      .cwd = p2.cwd, .argc = 2, .syscall = "execve"};
+	rg_store_put_event(s, &ev);
+	ev.argv.p = NULL; /* the copy must not depend on the caller's memory */
+	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = 2, .ts_ns = 9000, .pid = 200,
+			      .tid = 200, .proc_id = 2, .exit_code = 3};
+	rg_store_put_event(s, &ex);
+	struct rg_health h = {.seq = 3, .ts_ns = 9500, .run_id = 1, .events_read = 2};
+	rg_store_put_health(s, &h);
+	struct rg_gap g = {1, 7000, 8000, 12, "kernel_drop"};
+	rg_store_put_gap(s, &g);
+	rg_store_sync(s);
+
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	CHECK_INT(st.rows_processes, 3, "three process writes");
+	CHECK_INT(st.rows_process_events, 2, "two event rows");
+	CHECK_INT(st.rows_health + st.rows_gaps, 2, "a health and a gap row");
+	CHECK_INT(st.store_failures + st.user_drops, 0, "no failures or drops");
+	CHECK_STR(q(db, "PRAGMA journal_mode"), "wal", "WAL mode");
+	CHECK_STR(q(db, "PRAGMA user_version"), "1", "schema version 1");
+	CHECK_STR(q(db, "SELECT value FROM meta WHERE key='format'"), "rand-guard", "meta marker");
+	CHECK_STR(q(db, "SELECT value FROM meta WHERE key='host'"), "host1", "meta host");
+	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
+	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
+		  "3 9000", "exit recorded on the process row");
+	CHECK_STR(q(db, "SELECT coalesce(exit_code, 'NULL') FROM processes WHERE proc_id=1"),
+		  "NULL", "a live process has no exit");
+	CHECK_STR(q(db, "SELECT hex(argv) FROM processes WHERE proc_id=2"),
+		  "636174002F746D702F78FF00", "argv stored as exact bytes");
+	CHECK_STR(q(db, "SELECT cmdline FROM process_events WHERE seq=1"), "cat /tmp/x\xff",
+		  "event cmdline derived from argv");
+	CHECK_STR(q(db, "SELECT hex(argv) FROM process_events WHERE seq=1"),
+		  "636174002F746D702F78FF00", "event argv copied at put time");
+	CHECK_STR(q(db, "SELECT coalesce(parent_proc_id,'NULL') FROM process_events WHERE seq=1"),
+		  "NULL", "unknown parent is NULL");
+	CHECK_STR(q(db, "SELECT coalesce(argv,'NULL') || ' ' || exit_code FROM process_events "
+			"WHERE seq=2"), "NULL 3", "exit row: no argv, exit code");
+	CHECK_STR(q(db, "SELECT reason || ' ' || count FROM gaps"), "kernel_drop 12", "gap row");
+	rg_store_close(s, 10000);
+	CHECK_STR(q(db, "SELECT stopped_ns || ' ' || last_seq FROM runs"), "10000 3",
+		  "close records the stop and the last seq");
+	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "integrity_check");
+}
+
+static void on_live(void *arg, int64_t proc_id, uint32_t pid, uint64_t start)
+{
+	int *n = arg;
+	*n += proc_id == 1 && pid == 100 && start == 10;
+	*n += 100; /* counts calls */
+}
+
+static void check_second_run(const char *db)
+{
+	char err[256];
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	if (!CHECK(s != NULL, "reopens its own database"))
+		return;
+	uint64_t seq;
+	int64_t pid;
+	rg_store_max_ids(s, &seq, &pid);
+	CHECK(seq == 3 && pid == 2, "max ids continue from the last run");
+	int n = 0;
+	rg_store_live_processes(s, "boot-a", on_live, &n);
+	CHECK_INT(n, 101, "exactly the unexited process of this boot is live");
+	n = 0;
+	rg_store_live_processes(s, "boot-b", on_live, &n);
+	CHECK_INT(n, 0, "none on another boot");
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 20000, 4), 2, "second run");
+
+	/* same identity (boot, pid, start) under a new proc_id: refused */
+	struct rg_process dup = proc(3, 100, 10);
+	rg_store_put_process(s, &dup);
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	CHECK_INT(st.store_failures, 1, "a refused row is a store failure");
+	rg_store_close(s, 30000);
+	CHECK_STR(q(db, "SELECT start_ns || '-' || end_ns FROM gaps WHERE reason='recorder_down'"),
+		  "10000-20000", "recorder_down gap from the last stop to the new start");
+	CHECK_STR(q(db, "SELECT count || ' ' || run_id FROM gaps WHERE reason='store_failure'"),
+		  "1 2", "the failed row is a store_failure gap");
+}
+
+static void check_queue_full(void)
+{
+	char err[256];
+	struct rg_store_opts small = {100, 20, 4};
+	struct rg_store *s = rg_store_open(path_in("full.db"), &small, err, sizeof(err));
+	if (!CHECK(s != NULL, "opens with a 4-row queue"))
+		return;
+	struct rg_health h = {0};
+	for (int i = 0; i < 10; i++) {
+		h.seq = (uint64_t)i + 1;
+		rg_store_put_health(s, &h); /* no writer thread yet: the queue fills */
+	}
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	CHECK(st.user_drops == 6 && st.queue_depth == 4, "a full queue drops and counts");
+	rg_store_close(s, 1);
+	CHECK_STR(q(path_in("full.db"), "SELECT count(*) FROM health"), "4",
+		  "close without a run still writes what was queued");
+}
+
+static void check_refusals(void)
+{
+	char err[256];
+	FILE *f = fopen(path_in("text.db"), "w");
+	fputs("this is not a database, it is a text file of some length....\n", f);
+	fclose(f);
+	CHECK(rg_store_open(path_in("text.db"), &opts, err, sizeof(err)) == NULL,
+	      "refuses a text file");
+	CHECK(strstr(err, "text.db") != NULL, "error names the file");
+
+	sqlite3 *h;
+	sqlite3_open(path_in("other.db"), &h);
+	sqlite3_exec(h, "CREATE TABLE t (x)", NULL, NULL, NULL);
+	sqlite3_close(h);
+	CHECK(rg_store_open(path_in("other.db"), &opts, err, sizeof(err)) == NULL,
+	      "refuses another application's database");
+	CHECK(strstr(err, "not a rand-guard database") != NULL, "error says so");
+	CHECK_STR(q(path_in("other.db"), "SELECT count(*) FROM sqlite_master"), "1",
+		  "and leaves it untouched");
+
+	sqlite3_open(path_in("new.db"), &h);
+	sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(h);
+	CHECK(rg_store_open(path_in("new.db"), &opts, err, sizeof(err)) == NULL,
+	      "refuses a newer schema");
+	CHECK(strstr(err, "newer") != NULL, "error says newer");
+
+	symlink(path_in("good.db"), path_in("link.db"));
+	CHECK(rg_store_open(path_in("link.db"), &opts, err, sizeof(err)) == NULL,
+	      "refuses a symlink");
+	CHECK(rg_store_open(path_in("no/such/dir.db"), &opts, err, sizeof(err)) == NULL,
+	      "missing directory is an error");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	check_first_run(path_in("good.db"));
+	check_second_run(path_in("good.db"));
+	check_queue_full();
+	check_refusals();
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return tap_done();
+}
