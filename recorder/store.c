@@ -791,6 +791,11 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 	set_meta(s->db, "host", host);
 	set_meta(s->db, "boot_id", boot_id);
 	set_meta(s->db, "recorder_version", version);
+	char v[32];
+	snprintf(v, sizeof(v), "%d", rg_schema_files[rg_nschema_files - 1].version);
+	set_meta(s->db, "schema_version", v);
+	snprintf(v, sizeof(v), "%lld", (long long)now_ns);
+	set_meta(s->db, "run_started_ns", v);
 	if (s->run_id > 0 && prev_run) {
 		struct item gi = {.kind = IT_GAP,
 				  .u.g = {s->run_id, prev_end, now_ns, 0, "recorder_down"}};

@@ -99,7 +99,10 @@ static void check_first_run(const char *db)
 	CHECK_STR(q(db, "PRAGMA journal_mode"), "wal", "WAL mode");
 	CHECK_STR(q(db, "PRAGMA user_version"), "1", "schema version 1");
 	CHECK_STR(q(db, "SELECT value FROM meta WHERE key='format'"), "rand-guard", "meta marker");
-	CHECK_STR(q(db, "SELECT value FROM meta WHERE key='host'"), "host1", "meta host");
+	CHECK_STR(q(db, "SELECT group_concat(key || '=' || value, ' ') FROM (SELECT * FROM meta "
+			"WHERE key != 'format' ORDER BY key)"),
+		  "boot_id=boot-a host=host1 recorder_version=0.1.0 run_started_ns=5000 "
+		  "schema_version=1", "meta: boot, host, version, run start, schema version");
 	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
 	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
 		  "3 9000", "exit recorded on the process row");

@@ -1,0 +1,61 @@
+# test_recorder_cli.sh: the recorder's command line and configuration
+# errors, without loading BPF (no root needed, except the last check,
+# which needs root to drop to an unprivileged user).
+set -euo pipefail
+: "${RG_BUILD_DIR:?set by ctest}" "${RG_SOURCE_DIR:?set by ctest}"
+RG=$RG_BUILD_DIR/rand-guard
+T=$(mktemp -d /tmp/rg-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$T/err"; }
+
+# expect CODE "what" CMD...: exit code and, with $WANT, a stderr pattern
+expect() {
+	local code=$1 what=$2 rc=0
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	if [[ $rc -ne $code ]]; then
+		nok "$what (exit $rc, want $code)"
+	elif [[ -n "${WANT:-}" ]] && ! grep -qE -- "$WANT" "$T/err" "$T/out"; then
+		nok "$what (output lacks /$WANT/)"
+	else
+		ok "$what"
+	fi
+}
+
+WANT="configuration OK" expect 0 "shipped config passes --check-config" \
+	"$RG" --check-config -c "$RG_SOURCE_DIR/config/rand-guard.ini"
+WANT="usage: rand-guard" expect 0 "--help prints usage" "$RG" --help
+WANT="^rand-guard [0-9]" expect 0 "--version" "$RG" --version
+
+printf '[store]\nbatch_rows = 10\n[store]\nbogus = 1\n' >"$T/bad-key.ini"
+WANT="bad-key.ini:4: " expect 2 "unknown key: file:line and exit 2" \
+	"$RG" --check-config -c "$T/bad-key.ini"
+printf '[recorder]\nhealth_interval_s = 0\n' >"$T/bad-value.ini"
+WANT="bad-value.ini:2: .*health_interval_s" expect 2 "out-of-range value names the key" \
+	"$RG" --check-config -c "$T/bad-value.ini"
+printf '[nope]\n' >"$T/bad-section.ini"
+WANT="bad-section.ini:1: " expect 2 "unknown section" "$RG" --check-config -c "$T/bad-section.ini"
+WANT="no-such.ini" expect 2 "missing config file" "$RG" --check-config -c "$T/no-such.ini"
+WANT="--duration" expect 2 "bad --duration" "$RG" --duration 1x --check-config
+WANT="unexpected argument" expect 2 "stray argument" "$RG" extra
+WANT="usage" expect 2 "unknown option" "$RG" --no-such-option
+
+# Not a rand-guard database: refused before anything is loaded.
+printf 'not sqlite at all, just text that is long enough to matter\n' >"$T/text.db"
+WANT="text.db" expect 1 "refuses a file that is not a database" \
+	"$RG" -c "$RG_SOURCE_DIR/config/rand-guard.ini" --db "$T/text.db" --ndjson ''
+
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
+	chmod 777 "$T"
+	WANT="needs root" expect 3 "unprivileged: one-line reason, exit 3" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$RG" -c "$RG_SOURCE_DIR/config/rand-guard.ini" --db "$T/u.db" --ndjson ''
+	lines=$(wc -l <"$T/err")
+	[[ $lines -eq 1 ]] && ok "the reason is one line" || nok "the reason is one line ($lines)"
+else
+	n=$((n + 1)); echo "ok $n # SKIP exit 3 check needs root (to drop privileges)"
+fi
+echo "1..$n"
+[[ $failed -eq 0 ]]
