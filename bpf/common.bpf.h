@@ -36,10 +36,17 @@ struct {
 struct rg_scratch {
 	__u8 rec[RG_RECORD_MAX];
 	char path[2 * RG_PATH_MAX]; /* path walker works right to left here */
+	struct rg_prefix_key key;   /* file filter: the path being looked up */
+	char base[256];             /* file filter: its final component */
+	__u32 base_len;
 };
 
+/* One scratch area per CPU. A plain array indexed by CPU rather than a
+ * per-CPU array, whose values are limited to 32 KiB: a record alone may be
+ * that big. The two are equally private: a program runs start to end on
+ * one CPU. The recorder sets max_entries to the number of possible CPUs. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct rg_scratch);
@@ -47,8 +54,8 @@ struct {
 
 static __always_inline struct rg_scratch *rg_scratch_get(void)
 {
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&scratch, &zero);
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
 static __always_inline bool rg_is_self(struct task_struct *task)

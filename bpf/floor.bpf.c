@@ -15,3 +15,23 @@ int BPF_PROG(floor_fork) { return 0; }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(floor_exit) { return 0; }
+
+#define FLOOR_SYS(prog, tp)                                                     \
+	SEC("tracepoint/syscalls/" tp)                                          \
+	int prog(void *ctx) { return 0; }
+
+FLOOR_SYS(floor_open, "sys_exit_open")
+FLOOR_SYS(floor_creat, "sys_exit_creat")
+FLOOR_SYS(floor_openat, "sys_exit_openat")
+FLOOR_SYS(floor_openat2, "sys_exit_openat2")
+FLOOR_SYS(floor_write, "sys_exit_write")
+FLOOR_SYS(floor_writev, "sys_exit_writev")
+FLOOR_SYS(floor_pwrite64, "sys_exit_pwrite64")
+FLOOR_SYS(floor_pwritev, "sys_exit_pwritev")
+FLOOR_SYS(floor_pwritev2, "sys_exit_pwritev2")
+FLOOR_SYS(floor_rename, "sys_exit_rename")
+FLOOR_SYS(floor_renameat, "sys_exit_renameat")
+FLOOR_SYS(floor_renameat2, "sys_exit_renameat2")
+FLOOR_SYS(floor_unlink, "sys_exit_unlink")
+FLOOR_SYS(floor_unlinkat, "sys_exit_unlinkat")
+FLOOR_SYS(floor_rmdir, "sys_exit_rmdir")

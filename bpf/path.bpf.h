@@ -113,26 +113,34 @@ static __always_inline __u32 rg_path_resolve(char *buf, const struct path *p,
 	return w.pos;
 }
 
-/* Appends the resolved path of p to the record at *off and fills ref.
- * Returns false when there is no room (the caller then sends what it has). */
-static __always_inline bool rg_put_path(struct rg_scratch *s, __u32 *off,
-					struct rg_sref *ref, const struct path *p,
-					struct task_struct *task, __u32 trunc_flag)
+/* Appends the path resolved at s->path + pos to the record at *off and
+ * fills ref. Returns false when there is no room. */
+static __always_inline bool rg_put_resolved(struct rg_scratch *s, __u32 *off,
+					    struct rg_sref *ref, __u32 pos, bool trunc,
+					    __u32 trunc_flag)
 {
-	bool trunc = false;
-	__u32 pos = rg_path_resolve(s->path, p, task, &trunc) & RG_PMASK;
-	__u32 len = RG_PATH_MAX - pos;
+	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 at = *off;
 
 	if (at > RG_RECORD_MAX - RG_PATH_MAX || len > RG_PATH_MAX)
 		return false;
-	bpf_probe_read_kernel(s->rec + at, len, s->path + pos);
+	bpf_probe_read_kernel(s->rec + at, len, s->path + (pos & RG_PMASK));
 	ref->off = at;
 	ref->len = len;
 	*off = at + len;
 	if (trunc)
 		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
 	return true;
+}
+
+/* Resolves p and appends it to the record (see rg_put_resolved). */
+static __always_inline bool rg_put_path(struct rg_scratch *s, __u32 *off,
+					struct rg_sref *ref, const struct path *p,
+					struct task_struct *task, __u32 trunc_flag)
+{
+	bool trunc = false;
+	__u32 pos = rg_path_resolve(s->path, p, task, &trunc);
+	return rg_put_resolved(s, off, ref, pos, trunc, trunc_flag);
 }
 
 #endif /* RG_PATH_BPF_H */

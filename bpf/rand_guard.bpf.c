@@ -4,6 +4,7 @@
  * the family's header. The recorder switches families off with
  * bpf_program__set_autoload() before load.
  */
+#include "file.bpf.h"
 #include "process.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -25,3 +26,29 @@ int BPF_PROG(rg_exit, struct task_struct *task)
 {
 	return rg_on_exit(task);
 }
+
+/* File events: syscall exit tracepoints (see file.bpf.h). The x86-only
+ * legacy calls (open, creat, rename, unlink, rmdir) are switched off by the
+ * recorder where the kernel has no such tracepoint. */
+#define RG_SYS_EXIT(prog, tp, worker, sys)                                      \
+	SEC("tracepoint/syscalls/" tp)                                          \
+	int prog(struct trace_event_raw_sys_exit *ctx)                          \
+	{                                                                       \
+		return worker(ctx->ret, sys);                                   \
+	}
+
+RG_SYS_EXIT(rg_open, "sys_exit_open", rg_on_open, RG_FSYS_OPEN)
+RG_SYS_EXIT(rg_creat, "sys_exit_creat", rg_on_open, RG_FSYS_CREAT)
+RG_SYS_EXIT(rg_openat, "sys_exit_openat", rg_on_open, RG_FSYS_OPENAT)
+RG_SYS_EXIT(rg_openat2, "sys_exit_openat2", rg_on_open, RG_FSYS_OPENAT2)
+RG_SYS_EXIT(rg_write, "sys_exit_write", rg_on_write, RG_FSYS_WRITE)
+RG_SYS_EXIT(rg_writev, "sys_exit_writev", rg_on_write, RG_FSYS_WRITEV)
+RG_SYS_EXIT(rg_pwrite64, "sys_exit_pwrite64", rg_on_write, RG_FSYS_PWRITE64)
+RG_SYS_EXIT(rg_pwritev, "sys_exit_pwritev", rg_on_write, RG_FSYS_PWRITEV)
+RG_SYS_EXIT(rg_pwritev2, "sys_exit_pwritev2", rg_on_write, RG_FSYS_PWRITEV2)
+RG_SYS_EXIT(rg_rename, "sys_exit_rename", rg_on_rename, RG_FSYS_RENAME)
+RG_SYS_EXIT(rg_renameat, "sys_exit_renameat", rg_on_rename, RG_FSYS_RENAMEAT)
+RG_SYS_EXIT(rg_renameat2, "sys_exit_renameat2", rg_on_rename, RG_FSYS_RENAMEAT2)
+RG_SYS_EXIT(rg_unlink, "sys_exit_unlink", rg_on_unlink, RG_FSYS_UNLINK)
+RG_SYS_EXIT(rg_unlinkat, "sys_exit_unlinkat", rg_on_unlink, RG_FSYS_UNLINKAT)
+RG_SYS_EXIT(rg_rmdir, "sys_exit_rmdir", rg_on_unlink, RG_FSYS_RMDIR)

@@ -25,12 +25,13 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 1
+#define RG_ABI_VERSION 2
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
 	RG_KIND_FORK = 2,
 	RG_KIND_EXIT = 3,
+	RG_KIND_FILE = 4,
 	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
 };
 
@@ -49,7 +50,7 @@ enum rg_flag {
 #define RG_ARGV_MAX 4096u
 #define RG_COMM_LEN 16u
 /* Largest record a BPF program builds: header, body, and the data area. */
-#define RG_RECORD_MAX 16384u
+#define RG_RECORD_MAX 32768u
 
 /* exec.syscall: which system call replaced the image. */
 enum rg_exec_syscall {
@@ -98,6 +99,76 @@ struct rg_exec {
 	__u32 pad1;
 };
 
+/* file.op: what happened to the file. */
+enum rg_file_op {
+	RG_FOP_OPEN = 1,
+	RG_FOP_WRITE = 2,   /* the first write through one open file */
+	RG_FOP_RENAME = 3,
+	RG_FOP_UNLINK = 4,
+};
+
+/* file.syscall: the exact system call. */
+enum rg_file_syscall {
+	RG_FSYS_OPEN = 1, RG_FSYS_CREAT, RG_FSYS_OPENAT, RG_FSYS_OPENAT2,
+	RG_FSYS_WRITE, RG_FSYS_WRITEV, RG_FSYS_PWRITE64, RG_FSYS_PWRITEV, RG_FSYS_PWRITEV2,
+	RG_FSYS_RENAME, RG_FSYS_RENAMEAT, RG_FSYS_RENAMEAT2,
+	RG_FSYS_UNLINK, RG_FSYS_UNLINKAT, RG_FSYS_RMDIR,
+	RG_FSYS_MAX,
+};
+
+/* A file event. Each path is sent as (dir, name), both absolute-or-empty
+ * pieces the recorder joins:
+ *   - name empty: dir is the whole path, resolved from the kernel's own
+ *     dentries (a successful open, a write);
+ *   - name absolute: name is the path as the caller gave it;
+ *   - otherwise: dir is the caller's dirfd or cwd, resolved in the kernel
+ *     at the time of the call, and the path is dir + "/" + name.
+ * Names are the caller's bytes, read at syscall exit (see the threat
+ * model on what that means). */
+struct rg_file {
+	struct rg_hdr hdr;
+	__s64 result;   /* the syscall's return: fd, 0, bytes, or -errno */
+	__u32 flags;    /* open: O_* flags; write: the file's f_flags;
+			 * rename: renameat2 flags; unlink: unlinkat flags */
+	__u32 mode;     /* open: creation mode */
+	__u16 op;       /* enum rg_file_op */
+	__u16 syscall;  /* enum rg_file_syscall */
+	__u32 pad0;
+	struct rg_sref dir, name;         /* the path */
+	struct rg_sref new_dir, new_name; /* rename: the new path */
+};
+
+/* The kernel-side file filter, written by the recorder before attach.
+ *
+ * Prefixes live in an LPM trie: the longest stored prefix of a path wins,
+ * so "/etc/ssl" excluded inside a watched "/etc" is excluded. A prefix is
+ * stored with a trailing '/' and a path is looked up with one appended,
+ * which makes matching component-aware ("/etc" never matches "/etcfoo").
+ * Name patterns are a superset test on the final path component (literal
+ * head and tail of a glob); the recorder applies the exact glob. */
+#define RG_PREFIX_LEN 256  /* bytes of a path the prefix filter sees */
+#define RG_PREFIX_MAX 256  /* watch + exclude prefixes */
+#define RG_PATTERN_MAX 16
+#define RG_PATTERN_PART 32
+
+enum rg_prefix_action {
+	RG_PREFIX_WATCH = 1,
+	RG_PREFIX_EXCLUDE = 2,
+};
+
+struct rg_prefix_key {
+	__u32 prefixlen; /* in bits */
+	__u8 data[RG_PREFIX_LEN];
+};
+
+struct rg_name_pattern {
+	__u8 head[RG_PATTERN_PART]; /* the name starts with head[0..hlen) */
+	__u8 tail[RG_PATTERN_PART]; /* and ends with tail[0..tlen) */
+	__u8 hlen, tlen;
+	__u8 exact; /* the name is exactly head (no wildcard) */
+	__u8 pad0;
+};
+
 /* A new process (not a thread): the header is the parent. */
 struct rg_fork {
 	struct rg_hdr hdr;
@@ -123,6 +194,11 @@ _Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
 _Static_assert(sizeof(struct rg_exec) == 120, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
+_Static_assert(sizeof(struct rg_file) == 88, "rg_file layout");
+_Static_assert(sizeof(struct rg_prefix_key) == 260, "rg_prefix_key layout");
+_Static_assert(sizeof(struct rg_name_pattern) == 68, "rg_name_pattern layout");
+_Static_assert(RG_RECORD_MAX >= sizeof(struct rg_file) + 4 * RG_PATH_MAX,
+	       "a rename record fits its bounds");
 _Static_assert(RG_RECORD_MAX >= sizeof(struct rg_exec) + 2 * RG_PATH_MAX + RG_ARGV_MAX,
 	  "an exec record fits its bounds");
 

@@ -48,6 +48,56 @@ static void ensure_tracefs(void)
 	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
+#define SYSCALL_TP "tracepoint/syscalls/"
+
+/* The file programs sit on syscall tracepoints. With the family off none
+ * is loaded; otherwise each loads only where its tracepoint exists (open,
+ * creat, rename, unlink and rmdir are x86-only, newer calls may be
+ * missing on older kernels): probed, never guessed from a version. */
+static void select_file_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
+{
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, b->skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		char path[256];
+		if (strncmp(sec, SYSCALL_TP, strlen(SYSCALL_TP)) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s",
+			 sec + strlen(SYSCALL_TP));
+		bool have = access(path, F_OK) == 0;
+		bpf_program__set_autoload(prog, o->files && have);
+		if (o->files && !have)
+			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
+				"are not recorded\n", sec + strlen(SYSCALL_TP),
+				sec + strlen(SYSCALL_TP) + strlen("sys_exit_"));
+	}
+}
+
+/* Writes the file filter into its maps (after load, before attach). */
+static int fill_file_filter(struct rg_bpf *b, const struct rg_pathmatch *m)
+{
+	int pfd = bpf_map__fd(b->skel->maps.file_prefixes);
+	int nfd = bpf_map__fd(b->skel->maps.file_patterns);
+	for (unsigned i = 0; i < m->nprefixes; i++) {
+		struct rg_prefix_key k = {0};
+		const struct rg_pm_prefix *p = &m->prefixes[i];
+		size_t n = p->len == 1 ? 0 : p->len; /* "/" is stored as "/" */
+		memcpy(k.data, p->path, n);
+		k.data[n] = '/';
+		k.prefixlen = (uint32_t)(n + 1) * 8;
+		uint32_t action = p->action;
+		if (bpf_map_update_elem(pfd, &k, &action, BPF_ANY))
+			return -errno;
+	}
+	for (uint32_t i = 0; i < m->npatterns; i++) {
+		struct rg_name_pattern np;
+		rg_pathmatch_kernel_pattern(m->patterns[i], &np);
+		if (bpf_map_update_elem(nfd, &i, &np, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
 /* Checks what we can check before libbpf gives a less direct error. */
 static int preflight(char *err, size_t errlen)
 {
@@ -98,11 +148,19 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	}
 	b->skel->rodata->rg_self_tgid = o->self_tgid;
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
+	b->skel->rodata->rg_npatterns = o->files ? o->files->npatterns : 0;
+	select_file_programs(b, o);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
+	if (!rc)
+		rc = bpf_map__set_max_entries(b->skel->maps.scratch, (uint32_t)b->ncpus);
 	if (!rc)
 		rc = rand_guard_bpf__load(b->skel);
 	if (rc) {
 		fail(err, errlen, exit_code, "loading BPF programs", rc);
+		goto cleanup;
+	}
+	if (o->files && (rc = fill_file_filter(b, o->files))) {
+		fail(err, errlen, exit_code, "writing the file filter", rc);
 		goto cleanup;
 	}
 	rc = rand_guard_bpf__attach(b->skel);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pathmatch.h"
 #include "rg_abi.h"
 
 struct rg_bpf;
@@ -18,6 +19,8 @@ struct rg_bpf_opts {
 	uint32_t wakeup_kb;
 	uint32_t self_tgid;      /* filtered in the kernel */
 	int verbose;             /* print libbpf's debug output */
+	/* file family: NULL leaves its programs unloaded */
+	const struct rg_pathmatch *files;
 };
 
 /* Called for every record; data is read-only and valid during the call. */

@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "pathmatch.h"
 
 #define MAX_FILE_BYTES (1 << 20) /* real configs are a few hundred bytes */
 #define SHOW_MAX 40              /* bytes of a name or value quoted in a message */
@@ -46,6 +47,8 @@
 	{sec, #key, RG_CFG_BOOL, FIELD(key, bool), 0, 1, 0, def}
 #define STR_KEY(sec, key, fl, def)                                             \
 	{sec, #key, RG_CFG_STRING, FIELD(key, char *), 0, PATH_MAX - 1, fl, def}
+#define LIST_KEY(sec, key, def)                                                \
+	{sec, #key, RG_CFG_LIST, FIELD(key, char *), 0, 64 * 1024, 0, def}
 
 const struct rg_config_key rg_config_keys[] = {
 	STR_KEY("recorder", ndjson, 0, "-"),
@@ -60,6 +63,14 @@ const struct rg_config_key rg_config_keys[] = {
 	INT_KEY("bpf", poll_ms, 1, 1000, 0, "50"),
 	INT_KEY("process", table_max, 256, 4194304, 0, "65536"),
 	BOOL_KEY("process", proc_bootstrap, "true"),
+	{"file", "enabled", RG_CFG_BOOL, FIELD(file_enabled, bool), 0, 1, 0, "true"},
+	LIST_KEY("file", watch_paths,
+		 "/etc /boot /root/.ssh /usr/local/bin /usr/local/sbin /usr/lib/systemd/system "
+		 "/var/spool/cron"),
+	LIST_KEY("file", watch_patterns,
+		 "authorized_keys authorized_keys2 *.service *.timer .bashrc .profile "
+		 ".bash_profile .bash_logout id_rsa id_ecdsa id_ed25519 ld.so.preload"),
+	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run /tmp /var/tmp"),
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;
@@ -190,12 +201,30 @@ static bool set_string(char **dst, const struct rg_config_key *k, const char *s,
 	return true;
 }
 
+/* A list key: the first line that sets it replaces the default, a repeat
+ * appends its words. */
+static bool set_list(char **dst, const struct rg_config_key *k, const char *s, bool append,
+		     char *why, size_t n)
+{
+	struct rg_buf b = {0};
+	if (append && **dst) {
+		rg_buf_adds(&b, *dst);
+		rg_buf_addc(&b, ' ');
+	}
+	rg_buf_adds(&b, s);
+	bool ok = set_string(dst, k, rg_buf_cstr(&b), why, n);
+	rg_buf_free(&b);
+	return ok;
+}
+
 /* Parses the text form s of key k into c. Returns false, with the reason
  * (without the key's name) in why, if s is not a valid value. */
 static bool set_value(struct rg_config *c, const struct rg_config_key *k, const char *s,
-		      char *why, size_t n)
+		      bool append, char *why, size_t n)
 {
 	switch (k->type) {
+	case RG_CFG_LIST:
+		return set_list(field(c, k), k, s, append, why, n);
 	case RG_CFG_INT:
 		return set_int(field(c, k), k, s, why, n);
 	case RG_CFG_BOOL:
@@ -218,11 +247,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (i < 0)
 		return fail(ld, ld->line, "unknown key '%s' in [%s]", show(a, name, SIZE_MAX),
 			    show(b, section, SIZE_MAX));
-	if (ld->key_line[i])
+	bool list = rg_config_keys[i].type == RG_CFG_LIST, again = ld->key_line[i] != 0;
+	if (again && !list)
 		return fail(ld, ld->line, "duplicate key '%s' in [%s] (first set on line %d)",
 			    name, section, ld->key_line[i]);
 	ld->key_line[i] = ld->line;
-	if (!set_value(&ld->cfg, &rg_config_keys[i], value, why, sizeof(why)))
+	if (!set_value(&ld->cfg, &rg_config_keys[i], value, again, why, sizeof(why)))
 		return fail(ld, ld->line, "[%s] %s: %s", section, name, why);
 	return 1;
 }
@@ -343,10 +373,31 @@ static bool read_file(struct loader *ld, const char *path, struct rg_buf *b)
 	return !ld->failed;
 }
 
+/* The [file] lists must make a matcher; an error names the list's line. */
+static void validate_file_lists(struct loader *ld)
+{
+	const char *names[] = {"watch_paths", "watch_patterns", "exclude_paths"};
+	for (int i = 0; i < 3 && !ld->failed; i++) {
+		struct rg_pathmatch m;
+		char why[200];
+		const char *list = *(char **)field(&ld->cfg, &rg_config_keys[find_key("file", names[i])]);
+		int rc = rg_pathmatch_init(&m, i == 0 ? list : NULL, i == 1 ? list : NULL,
+					   i == 2 ? list : NULL, why, sizeof(why));
+		if (rc)
+			fail(ld, ld->key_line[find_key("file", names[i])], "[file] %s: %s",
+			     names[i], why);
+		else
+			rg_pathmatch_free(&m);
+	}
+}
+
 /* Cross-key rules, once every key is parsed. An error names the line of
  * the later of the keys involved. */
 static void validate(struct loader *ld)
 {
+	validate_file_lists(ld);
+	if (ld->failed)
+		return;
 	int ring = find_key("bpf", "ring_buffer_mb"), wake = find_key("bpf", "wakeup_kb");
 	int half = ld->cfg.ring_buffer_mb * 1024 / 2;
 	int line = ld->key_line[ring] > ld->key_line[wake] ? ld->key_line[ring]
@@ -363,7 +414,7 @@ static void begin(struct loader *ld, const struct rg_config *c, const char *name
 	ld->name = name;
 	ld->cfg = *c;
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (rg_config_keys[i].type == RG_CFG_STRING) {
+		if (rg_config_keys[i].type >= RG_CFG_STRING) { /* owned strings */
 			char **s = field(&ld->cfg, &rg_config_keys[i]);
 			*s = xstrdup(*s);
 		}
@@ -396,7 +447,8 @@ void rg_config_defaults(struct rg_config *c)
 	char why[160];
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < NKEYS; i++)
-		if (!set_value(c, &rg_config_keys[i], rg_config_keys[i].def, why, sizeof(why)))
+		if (!set_value(c, &rg_config_keys[i], rg_config_keys[i].def, false, why,
+			       sizeof(why)))
 			abort(); /* a row whose default breaks its own range */
 }
 
@@ -432,7 +484,7 @@ int rg_config_set(struct rg_config *c, const char *section, const char *key,
 void rg_config_free(struct rg_config *c)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (rg_config_keys[i].type == RG_CFG_STRING) {
+		if (rg_config_keys[i].type >= RG_CFG_STRING) { /* owned strings */
 			char **s = field(c, &rg_config_keys[i]);
 			free(*s);
 			*s = NULL;

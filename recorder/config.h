@@ -27,12 +27,19 @@ struct rg_config {
 	/* [process] */
 	int table_max;
 	bool proc_bootstrap;
+	/* [file] */
+	bool file_enabled;    /* "enabled" */
+	char *watch_paths;    /* lists: words separated by spaces */
+	char *watch_patterns;
+	char *exclude_paths;
 };
 
 enum rg_config_type {
 	RG_CFG_INT,    /* int; min..max */
 	RG_CFG_BOOL,   /* bool; true/false, yes/no, on/off, 1/0 */
 	RG_CFG_STRING, /* owned char *; at most max bytes */
+	RG_CFG_LIST,   /* owned char *: space-separated words; a key that is
+			* repeated adds its words (lines are short) */
 };
 
 enum {

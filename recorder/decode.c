@@ -3,12 +3,22 @@
 
 #include <string.h>
 
+#include "pathmatch.h"
 #include "rg_abi.h"
 
 static const char *const exec_syscalls[] = {
 	[RG_SYS_UNKNOWN] = NULL,
 	[RG_SYS_EXECVE] = "execve",
 	[RG_SYS_EXECVEAT] = "execveat",
+};
+
+static const char *const file_syscalls[RG_FSYS_MAX] = {
+	[RG_FSYS_OPEN] = "open", [RG_FSYS_CREAT] = "creat", [RG_FSYS_OPENAT] = "openat",
+	[RG_FSYS_OPENAT2] = "openat2", [RG_FSYS_WRITE] = "write", [RG_FSYS_WRITEV] = "writev",
+	[RG_FSYS_PWRITE64] = "pwrite64", [RG_FSYS_PWRITEV] = "pwritev",
+	[RG_FSYS_PWRITEV2] = "pwritev2", [RG_FSYS_RENAME] = "rename",
+	[RG_FSYS_RENAMEAT] = "renameat", [RG_FSYS_RENAMEAT2] = "renameat2",
+	[RG_FSYS_UNLINK] = "unlink", [RG_FSYS_UNLINKAT] = "unlinkat", [RG_FSYS_RMDIR] = "rmdir",
 };
 
 /* A string reference must lie inside the data area of the record. */
@@ -92,8 +102,46 @@ static enum rg_decode_rc exit_(const struct rg_exit *x, size_t size,
 	return RG_DECODE_OK;
 }
 
+/* Joins a (dir, name) pair into b; at least one piece must be there. */
+static int path(struct rg_buf *b, const void *rec, size_t size, size_t body,
+		struct rg_sref dir, struct rg_sref name, struct rg_str *out)
+{
+	struct rg_str d, n;
+	if (sref(rec, size, body, dir, &d) || sref(rec, size, body, name, &n) || (!d.p && !n.p))
+		return -1;
+	b->len = 0;
+	rg_path_join(b, d.p, d.len, n.p, n.len);
+	*out = (struct rg_str){b->p, (uint32_t)b->len};
+	return 0;
+}
+
+static enum rg_decode_rc file(const struct rg_file *f, size_t size, struct rg_event *ev,
+			      struct rg_pathbufs *pb)
+{
+	static const enum rg_etype types[] = {
+		[RG_FOP_OPEN] = RG_ET_FILE_OPEN, [RG_FOP_WRITE] = RG_ET_FILE_WRITE,
+		[RG_FOP_RENAME] = RG_ET_FILE_RENAME, [RG_FOP_UNLINK] = RG_ET_FILE_UNLINK,
+	};
+	const size_t body = sizeof(*f);
+	bool rename = f->op == RG_FOP_RENAME;
+
+	if (size < body || f->op < RG_FOP_OPEN || f->op > RG_FOP_UNLINK || f->syscall == 0 ||
+	    f->syscall >= RG_FSYS_MAX ||
+	    path(&pb->path, f, size, body, f->dir, f->name, &ev->path))
+		return RG_DECODE_INVALID;
+	if (rename ? path(&pb->new_path, f, size, body, f->new_dir, f->new_name, &ev->new_path)
+		   : f->new_dir.len || f->new_name.len)
+		return RG_DECODE_INVALID;
+	ev->type = types[f->op];
+	ev->syscall = file_syscalls[f->syscall];
+	ev->result = f->result;
+	ev->fflags = f->flags;
+	ev->mode = f->mode;
+	return RG_DECODE_OK;
+}
+
 enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
-			    struct rg_ids *ids)
+			    struct rg_ids *ids, struct rg_pathbufs *pb)
 {
 	const struct rg_hdr *h = data;
 
@@ -110,6 +158,8 @@ enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 		return fork_(data, size, ev, ids);
 	case RG_KIND_EXIT:
 		return exit_(data, size, ev);
+	case RG_KIND_FILE:
+		return file(data, size, ev, pb);
 	default:
 		return RG_DECODE_UNSUPPORTED;
 	}

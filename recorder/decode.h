@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "event.h"
 
 enum rg_decode_rc {
@@ -27,10 +28,16 @@ struct rg_ids {
 	uint32_t old_tid;              /* exec: the thread that called exec */
 };
 
+/* Where a file event's paths are joined from the kernel's (dir, name)
+ * pieces (see rg_abi.h); reused from record to record. */
+struct rg_pathbufs {
+	struct rg_buf path, new_path;
+};
+
 /* Decodes size bytes at data into ev and ids. Strings in ev point into data
- * (copy before data is released). Fields not set by the record are zero;
- * seq, ts_ns and the proc_ids are the caller's to fill. */
+ * or pb (copy before either is reused). Fields not set by the record are
+ * zero; seq, ts_ns and the proc_ids are the caller's to fill. */
 enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
-			    struct rg_ids *ids);
+			    struct rg_ids *ids, struct rg_pathbufs *pb);
 
 #endif /* RG_DECODE_H */

@@ -21,6 +21,10 @@ enum rg_etype {
 	RG_ET_PROCESS_START,        /* exec: a process has a new image */
 	RG_ET_PROCESS_RELATIONSHIP, /* fork: a new process and its parent */
 	RG_ET_PROCESS_EXIT,
+	RG_ET_FILE_OPEN,
+	RG_ET_FILE_WRITE,   /* the first write through one open file, per process */
+	RG_ET_FILE_RENAME,
+	RG_ET_FILE_UNLINK,
 	RG_ET_HEALTH,
 	RG_ET_COUNT,
 };
@@ -29,6 +33,9 @@ enum rg_etype {
 #define RG_ET_PROCESS_MASK                                                     \
 	(RG_ET_BIT(RG_ET_PROCESS_START) | RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP) | \
 	 RG_ET_BIT(RG_ET_PROCESS_EXIT))
+#define RG_ET_FILE_MASK                                                        \
+	(RG_ET_BIT(RG_ET_FILE_OPEN) | RG_ET_BIT(RG_ET_FILE_WRITE) |             \
+	 RG_ET_BIT(RG_ET_FILE_RENAME) | RG_ET_BIT(RG_ET_FILE_UNLINK))
 
 /* Bytes with a length: not NUL-terminated, may hold any byte. p == NULL
  * means "unknown" and is written as null. */
@@ -42,6 +49,8 @@ enum rg_eflag {
 	RG_EF_EXE_TRUNC = 1u << 0,
 	RG_EF_ARGV_TRUNC = 1u << 1,
 	RG_EF_CWD_TRUNC = 1u << 2,
+	RG_EF_PATH_TRUNC = 1u << 3,
+	RG_EF_NEW_PATH_TRUNC = 1u << 4,
 };
 
 struct rg_event {
@@ -60,7 +69,13 @@ struct rg_event {
 	struct rg_str argv;    /* NUL-separated, exactly as the kernel had it */
 	uint32_t argc;
 	uint32_t euid, egid, auid, sessionid;
-	const char *syscall; /* "execve", "execveat", ...; NULL = unknown */
+	const char *syscall; /* "execve", "openat", ...; NULL = unknown */
+
+	/* file_*: absolute paths (new_path: rename's target) */
+	struct rg_str path, new_path;
+	uint32_t fflags;  /* "flags": open flags, renameat2/unlinkat flags */
+	uint32_t mode;    /* open: creation mode */
+	int64_t result;   /* the syscall's return value: fd, 0, bytes or -errno */
 
 	/* process_relationship */
 	int64_t child_proc_id;

@@ -4,7 +4,11 @@
 #include <string.h>
 
 #define OFF(m) ((uint16_t)offsetof(struct rg_event, m))
-#define ALL RG_ET_PROCESS_MASK
+#define PROC RG_ET_PROCESS_MASK
+#define FILE_ RG_ET_FILE_MASK
+#define ALL (PROC | FILE_)
+#define OPEN RG_ET_BIT(RG_ET_FILE_OPEN)
+#define RENAME RG_ET_BIT(RG_ET_FILE_RENAME)
 #define START RG_ET_BIT(RG_ET_PROCESS_START)
 #define REL RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP)
 #define EXIT RG_ET_BIT(RG_ET_PROCESS_EXIT)
@@ -25,7 +29,7 @@ const struct rg_field rg_fields[] = {
 	{"parent_proc_id", RG_FT_I64, OFF(parent_proc_id), RG_FO_ZERO_NULL, 0, ALL},
 	{"comm", RG_FT_STR, OFF(comm), 0, 0, ALL},
 	{"exe", RG_FT_STR, OFF(exe), 0, 0, ALL},
-	{"cmdline", RG_FT_CMDLINE, OFF(argv), 0, 0, ALL},
+	{"cmdline", RG_FT_CMDLINE, OFF(argv), 0, 0, PROC},
 	{"argv", RG_FT_ARGV, OFF(argv), 0, 0, START},
 	{"argc", RG_FT_U32, OFF(argc), 0, 0, START},
 	{"cwd", RG_FT_STR, OFF(cwd), 0, 0, START},
@@ -33,7 +37,7 @@ const struct rg_field rg_fields[] = {
 	{"egid", RG_FT_U32, OFF(egid), 0, 0, START},
 	{"auid", RG_FT_U32, OFF(auid), 0, 0, START},
 	{"sessionid", RG_FT_U32, OFF(sessionid), 0, 0, START},
-	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START},
+	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | FILE_},
 	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
 	{"argv_truncated", RG_FT_FLAG, 0, 0, RG_EF_ARGV_TRUNC, START},
 	{"cwd_truncated", RG_FT_FLAG, 0, 0, RG_EF_CWD_TRUNC, START},
@@ -42,6 +46,13 @@ const struct rg_field rg_fields[] = {
 	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},
 	{"signal", RG_FT_U32, OFF(signal), 0, 0, EXIT},
 	{"core_dumped", RG_FT_BOOL, OFF(core_dumped), 0, 0, EXIT},
+	{"path", RG_FT_STR, OFF(path), 0, 0, FILE_},
+	{"new_path", RG_FT_STR, OFF(new_path), 0, 0, RENAME},
+	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_},
+	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN},
+	{"result", RG_FT_I64, OFF(result), 0, 0, FILE_},
+	{"path_truncated", RG_FT_FLAG, 0, 0, RG_EF_PATH_TRUNC, FILE_},
+	{"new_path_truncated", RG_FT_FLAG, 0, 0, RG_EF_NEW_PATH_TRUNC, RENAME},
 };
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
 
@@ -49,6 +60,10 @@ static const char *const etype_names[RG_ET_COUNT] = {
 	[RG_ET_PROCESS_START] = "process_start",
 	[RG_ET_PROCESS_RELATIONSHIP] = "process_relationship",
 	[RG_ET_PROCESS_EXIT] = "process_exit",
+	[RG_ET_FILE_OPEN] = "file_open",
+	[RG_ET_FILE_WRITE] = "file_write",
+	[RG_ET_FILE_RENAME] = "file_rename",
+	[RG_ET_FILE_UNLINK] = "file_unlink",
 	[RG_ET_HEALTH] = "health",
 };
 

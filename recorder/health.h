@@ -22,6 +22,7 @@
 	X(ndjson_failures, C, "NDJSON lines that could not be written")            \
 	X(rows_processes, C, "rows written to processes (inserts and updates)")    \
 	X(rows_process_events, C, "rows written to process_events")                \
+	X(rows_file_events, C, "rows written to file_events")                      \
 	X(rows_gaps, C, "rows written to gaps")                                    \
 	X(store_failures, C, "rows the store failed to write")                     \
 	X(batches, C, "store transactions committed")                              \

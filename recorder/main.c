@@ -157,6 +157,7 @@ struct recorder {
 	struct rg_proctab *pt;
 	struct rg_bpf *bpf;
 	struct rg_pipeline pl;
+	struct rg_pathmatch files;
 	char boot_id[64], host[256];
 };
 
@@ -212,11 +213,19 @@ static int start(struct recorder *r, int verbose)
 		return 1;
 	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
 
+	/* the config loader has checked the lists: this cannot fail there */
+	const struct rg_config *c = &r->cfg;
+	if (c->file_enabled && rg_pathmatch_init(&r->files, c->watch_paths, c->watch_patterns,
+						 c->exclude_paths, err, sizeof(err))) {
+		fprintf(stderr, "rand-guard: [file]: %s\n", err);
+		return 2;
+	}
 	struct rg_bpf_opts bo = {
-		.ring_buffer_mb = (uint32_t)r->cfg.ring_buffer_mb,
-		.wakeup_kb = (uint32_t)r->cfg.wakeup_kb,
+		.ring_buffer_mb = (uint32_t)c->ring_buffer_mb,
+		.wakeup_kb = (uint32_t)c->wakeup_kb,
 		.self_tgid = (uint32_t)getpid(),
 		.verbose = verbose,
+		.files = c->file_enabled ? &r->files : NULL,
 	};
 	int code;
 	r->bpf = rg_bpf_start(&bo, on_record, &r->pl, err, sizeof(err), &code);
@@ -229,6 +238,7 @@ static int start(struct recorder *r, int verbose)
 	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
 					    max_seq + 1);
 	rg_pipeline_init(&r->pl, r->pt, r->nd, r->store, run_id, max_seq + 1, now);
+	r->pl.files = bo.files;
 	r->pl.wall_offset = rg_wall_offset_ns();
 	if (r->cfg.proc_bootstrap) {
 		struct rg_process *procs;
@@ -301,6 +311,8 @@ static void shutdown_all(struct recorder *r)
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
 	rg_proctab_free(r->pt);
+	rg_pipeline_free(&r->pl);
+	rg_pathmatch_free(&r->files);
 	rg_config_free(&r->cfg);
 }
 

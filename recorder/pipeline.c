@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "decode.h"
 
 void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_ndjson *nd,
 		      struct rg_store *store, int64_t run_id, uint64_t first_seq,
@@ -19,6 +18,24 @@ void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_nd
 	p->seq = first_seq ? first_seq - 1 : 0;
 	p->started_ns = now_ns;
 	p->last.ts_ns = now_ns;
+}
+
+void rg_pipeline_free(struct rg_pipeline *p)
+{
+	rg_buf_free(&p->pb.path);
+	rg_buf_free(&p->pb.new_path);
+}
+
+/* The kernel sends what its filter cannot rule out; this is the exact
+ * decision (pathmatch.h). A rename counts when either name is wanted. A
+ * truncated path has lost the components a prefix would match: kept. */
+static bool file_wanted(const struct rg_pipeline *p, const struct rg_event *ev)
+{
+	if (!p->files || !(RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) ||
+	    (ev->flags & (RG_EF_PATH_TRUNC | RG_EF_NEW_PATH_TRUNC)))
+		return true;
+	return rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len) ||
+	       (ev->new_path.p && rg_pathmatch_wanted(p->files, ev->new_path.p, ev->new_path.len));
 }
 
 void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc)
@@ -42,7 +59,7 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 	struct rg_ids ids;
 
 	p->events_read++;
-	switch (rg_decode(data, size, &ev, &ids)) {
+	switch (rg_decode(data, size, &ev, &ids, &p->pb)) {
 	case RG_DECODE_INVALID:
 		p->events_invalid++;
 		return;
@@ -51,6 +68,10 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 		return;
 	case RG_DECODE_OK:
 		break;
+	}
+	if (!file_wanted(p, &ev)) {
+		p->filtered++;
+		return;
 	}
 	ev.ts_ns = (int64_t)ev.boot_ns + p->wall_offset;
 	const struct rg_process *changed = rg_proctab_apply(p->pt, &ev, &ids);
@@ -113,6 +134,7 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 		.ndjson_failures = p->nd ? rg_ndjson_failures(p->nd) : 0,
 		.rows_processes = ss.rows_processes,
 		.rows_process_events = ss.rows_process_events,
+		.rows_file_events = ss.rows_file_events,
 		.rows_gaps = ss.rows_gaps,
 		.store_failures = ss.store_failures,
 		.batches = ss.batches,

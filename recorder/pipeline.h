@@ -8,8 +8,10 @@
 #ifndef RG_PIPELINE_H
 #define RG_PIPELINE_H
 
+#include "decode.h"
 #include "health.h"
 #include "ndjson.h"
+#include "pathmatch.h"
 #include "proctab.h"
 #include "store.h"
 
@@ -17,6 +19,8 @@ struct rg_pipeline {
 	struct rg_proctab *pt;
 	struct rg_ndjson *nd;   /* NULL: NDJSON disabled */
 	struct rg_store *store; /* NULL: no database (tests) */
+	const struct rg_pathmatch *files; /* the file filter; NULL: keep all */
+	struct rg_pathbufs pb;  /* file paths of the record being handled */
 	int64_t run_id;
 	uint64_t seq;           /* the last seq handed out */
 	int64_t wall_offset;    /* boot ns + offset = wall ns; refreshed by the caller */
@@ -36,6 +40,9 @@ struct rg_pipeline {
 void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_ndjson *nd,
 		      struct rg_store *store, int64_t run_id, uint64_t first_seq,
 		      int64_t now_ns);
+
+/* Frees what the pipeline owns (not the parts it was given). */
+void rg_pipeline_free(struct rg_pipeline *p);
 
 /* Handles one raw ring-buffer record. */
 void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size);

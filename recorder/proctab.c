@@ -391,6 +391,14 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 		return apply_fork(pt, ev, ids);
 	case RG_ET_PROCESS_EXIT:
 		return apply_exit(pt, ev, ids);
+	case RG_ET_FILE_OPEN: case RG_ET_FILE_WRITE: case RG_ET_FILE_RENAME:
+	case RG_ET_FILE_UNLINK: {
+		/* context only: a file event never creates or changes a process */
+		const struct entry *e = find(pt, ev->pid, ids->start_boot_ns);
+		if (e)
+			lend_context(ev, e);
+		return NULL;
+	}
 	default:
 		return NULL;
 	}

@@ -44,6 +44,7 @@ static const struct {
 	uint32_t types;
 } event_tables[] = {
 	{"process_events", RG_ET_PROCESS_MASK},
+	{"file_events", RG_ET_FILE_MASK},
 };
 #define N_EVENT_TABLES (sizeof(event_tables) / sizeof(event_tables[0]))
 
@@ -477,6 +478,14 @@ static sqlite3_stmt *bind_gap(struct rg_store *s, const struct rg_gap *g)
 	return st;
 }
 
+static unsigned event_table(const struct rg_event *ev)
+{
+	for (unsigned t = 0; t < N_EVENT_TABLES; t++)
+		if (event_tables[t].types & RG_ET_BIT(ev->type))
+			return t;
+	return 0;
+}
+
 /* Inserts one row; returns SQLITE_DONE on success. */
 static int write_item(struct rg_store *s, const struct item *it)
 {
@@ -511,6 +520,7 @@ static int64_t item_ts(const struct item *it)
 
 struct batch_result {
 	uint64_t rows[4]; /* by item kind */
+	uint64_t events[N_EVENT_TABLES]; /* event rows by table */
 	uint64_t failed;
 	int64_t fail_start, fail_end;
 	const char *errmsg;
@@ -544,6 +554,8 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	for (unsigned i = 0; begun && i < n; i++) {
 		if (write_item(s, items[i]) == SQLITE_DONE) {
 			r.rows[items[i]->kind]++;
+			if (items[i]->kind == IT_EVENT)
+				r.events[event_table(&items[i]->u.ev)]++;
 		} else {
 			note_failure(&r, item_ts(items[i]));
 			complain(s, sqlite3_errmsg(s->db));
@@ -565,7 +577,8 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	}
 
 	pthread_mutex_lock(&s->mu);
-	s->st.rows_process_events += r.rows[IT_EVENT];
+	s->st.rows_process_events += r.events[0];
+	s->st.rows_file_events += r.events[1];
 	s->st.rows_processes += r.rows[IT_PROCESS];
 	s->st.rows_health += r.rows[IT_HEALTH];
 	s->st.rows_gaps += r.rows[IT_GAP];
@@ -685,8 +698,9 @@ void rg_store_put_event(struct rg_store *s, const struct rg_event *ev)
 	static const size_t offs[] = {
 		offsetof(struct rg_event, comm), offsetof(struct rg_event, exe),
 		offsetof(struct rg_event, cwd), offsetof(struct rg_event, argv),
+		offsetof(struct rg_event, path), offsetof(struct rg_event, new_path),
 	};
-	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, 4));
+	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, sizeof(offs) / sizeof(offs[0])));
 }
 
 void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
@@ -745,9 +759,14 @@ static int64_t previous_end(sqlite3 *db, int64_t *prev_run)
 		return end;
 	end = query_int(db, "SELECT started_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
 	int64_t h = query_int(db, "SELECT max(ts_ns) FROM health", 0);
-	int64_t e = query_int(db, "SELECT max(ts_ns) FROM process_events", 0);
 	end = h > end ? h : end;
-	return e > end ? e : end;
+	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SELECT max(ts_ns) FROM %s", event_tables[t].name);
+		int64_t e = query_int(db, sql, 0);
+		end = e > end ? e : end;
+	}
+	return end;
 }
 
 static void set_meta(sqlite3 *db, const char *key, const char *value)

@@ -3,6 +3,7 @@
  * stderr when ready. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "floor.skel.h"
@@ -15,10 +16,28 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* Like the recorder: a syscall tracepoint the kernel lacks is skipped. */
+static void skip_missing(struct floor_bpf *skel)
+{
+	const char *pre = "tracepoint/syscalls/";
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		char path[256];
+		if (strncmp(sec, pre, strlen(pre)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s",
+			 sec + strlen(pre));
+		bpf_program__set_autoload(prog, access(path, F_OK) == 0);
+	}
+}
+
 int main(void)
 {
-	struct floor_bpf *skel = floor_bpf__open_and_load();
-	if (!skel || floor_bpf__attach(skel)) {
+	struct floor_bpf *skel = floor_bpf__open();
+	if (skel)
+		skip_missing(skel);
+	if (!skel || floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "rg-floor: cannot load or attach the floor programs\n");
 		floor_bpf__destroy(skel);
 		return 3;

@@ -75,7 +75,9 @@ static void test_defaults(void)
 	CHECK_INT(c.poll_ms, 50, "default poll_ms");
 	CHECK_INT(c.table_max, 65536, "default table_max");
 	CHECK_INT(c.proc_bootstrap, 1, "default proc_bootstrap");
-	CHECK_INT(rg_config_nkeys, 11, "every key is in the table");
+	CHECK_INT(c.file_enabled, 1, "default [file] enabled");
+	CHECK(strstr(c.watch_paths, "/etc ") == c.watch_paths, "default watch_paths starts with /etc");
+	CHECK_INT(rg_config_nkeys, 15, "every key is in the table");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);
@@ -459,6 +461,33 @@ static void test_set(void)
 	rg_config_free(&c);
 }
 
+/* [file] lists: a repeat continues the list, bad entries name their line. */
+static void test_lists(void)
+{
+	struct rg_config c;
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "l.ini",
+					"[file]\nwatch_paths = /a /b\nwatch_paths = /c\n"
+					"watch_patterns = *.conf\n", err, sizeof(err)), 0,
+		  "repeated list key loads");
+	CHECK_STR(c.watch_paths, "/a /b /c", "a repeat appends; the first replaces the default");
+	CHECK_STR(c.watch_patterns, "*.conf", "a list set once replaces the default");
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"[file]\nwatch_paths = /ok relative\n", "l.ini:2: [file] watch_paths: 'relative'"},
+		{"[file]\n\nexclude_paths = /a/../b\n", "l.ini:3: [file] exclude_paths: '/a/../b'"},
+		{"[file]\nwatch_patterns = a/b\n", "l.ini:2: [file] watch_patterns: 'a/b'"},
+		{"[file]\nenabled = maybe\n", "l.ini:2: [file] enabled: 'maybe' is not a boolean"},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(rg_config_load_string(&c, "l.ini", cases[i].text, err, sizeof(err)), 2,
+			  "bad list entry: exit code 2");
+		CHECK(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0, cases[i].want);
+	}
+	rg_config_free(&c);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -471,5 +500,6 @@ int main(void)
 	test_garbage();
 	test_pieces();
 	test_set();
+	test_lists();
 	return tap_done();
 }

@@ -8,6 +8,7 @@
 #include "tap.h"
 
 static unsigned char rec[RG_RECORD_MAX];
+static struct rg_pathbufs pb;
 
 static void hdr(struct rg_hdr *h, enum rg_kind kind, uint32_t size)
 {
@@ -64,7 +65,7 @@ static void test_exec_ok(void)
 	uint32_t n = make_exec("/usr/bin/sh", "sh\0-c\0echo hi\0", 15, "/tmp");
 	struct rg_event ev;
 	struct rg_ids ids;
-	CHECK_INT(rg_decode(rec, n, &ev, &ids), RG_DECODE_OK, "exec: decodes");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "exec: decodes");
 	CHECK_INT(ev.type, RG_ET_PROCESS_START, "exec: type");
 	CHECK(streq(ev.exe, "/usr/bin/sh", 11), "exec: exe");
 	CHECK(streq(ev.argv, "sh\0-c\0echo hi\0", 15), "exec: argv bytes exact");
@@ -85,7 +86,7 @@ static void test_comm_unterminated(void)
 	memcpy(((struct rg_exec *)rec)->comm, "0123456789abcdef", 16);
 	struct rg_event ev;
 	struct rg_ids ids;
-	CHECK_INT(rg_decode(rec, n, &ev, &ids), RG_DECODE_OK, "comm of 16 bytes: ok");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "comm of 16 bytes: ok");
 	CHECK_INT(ev.comm.len, 16, "comm of 16 bytes: not read past");
 }
 
@@ -94,7 +95,7 @@ static void test_empty_string_is_null(void)
 	uint32_t n = make_exec("", "a", 1, "/");
 	struct rg_event ev;
 	struct rg_ids ids;
-	CHECK_INT(rg_decode(rec, n, &ev, &ids), RG_DECODE_OK, "empty exe: ok");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "empty exe: ok");
 	CHECK(ev.exe.p == NULL, "empty exe: unknown (null)");
 }
 
@@ -144,7 +145,7 @@ static void test_malformed(void)
 		corrupt(i, (struct rg_exec *)rec, &n);
 		struct rg_event ev;
 		struct rg_ids ids;
-		CHECK_INT(rg_decode(rec, n, &ev, &ids), malformed[i].want, malformed[i].what);
+		CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), malformed[i].want, malformed[i].what);
 	}
 }
 
@@ -157,21 +158,21 @@ static void test_fork_exit(void)
 	f->child_start_ns = 2000;
 	struct rg_event ev;
 	struct rg_ids ids;
-	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids), RG_DECODE_OK, "fork: decodes");
+	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids, &pb), RG_DECODE_OK, "fork: decodes");
 	CHECK_INT(ev.child_pid, 77, "fork: child pid");
 	CHECK_INT(ids.child_start_boot_ns, 2000, "fork: child identity");
-	CHECK_INT(rg_decode(rec, sizeof(*f) - 8, &ev, &ids), RG_DECODE_INVALID, "fork: short record");
+	CHECK_INT(rg_decode(rec, sizeof(*f) - 8, &ev, &ids, &pb), RG_DECODE_INVALID, "fork: short record");
 	f->child_tgid = 0;
-	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids), RG_DECODE_INVALID, "fork: child 0");
+	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids, &pb), RG_DECODE_INVALID, "fork: child 0");
 
 	struct rg_exit *x = (struct rg_exit *)rec;
 	memset(rec, 0, sizeof(*x));
 	hdr(&x->hdr, RG_KIND_EXIT, sizeof(*x));
 	x->exit_code = 3;
-	CHECK_INT(rg_decode(rec, sizeof(*x), &ev, &ids), RG_DECODE_OK, "exit: decodes");
+	CHECK_INT(rg_decode(rec, sizeof(*x), &ev, &ids, &pb), RG_DECODE_OK, "exit: decodes");
 	CHECK_INT(ev.exit_code, 3, "exit: code");
 	x->signal = 200;
-	CHECK_INT(rg_decode(rec, sizeof(*x), &ev, &ids), RG_DECODE_INVALID, "exit: signal > 127");
+	CHECK_INT(rg_decode(rec, sizeof(*x), &ev, &ids, &pb), RG_DECODE_INVALID, "exit: signal > 127");
 }
 
 /* Random bytes of random sizes: never crash, never OK with a string that
@@ -192,7 +193,7 @@ static void test_random(void)
 		}
 		struct rg_event ev;
 		struct rg_ids ids;
-		if (rg_decode(rec, n, &ev, &ids) != RG_DECODE_OK)
+		if (rg_decode(rec, n, &ev, &ids, &pb) != RG_DECODE_OK)
 			continue;
 		const char *lo = (const char *)rec, *hi = lo + n;
 		struct rg_str s[] = {ev.exe, ev.argv, ev.cwd, ev.comm};
@@ -203,6 +204,74 @@ static void test_random(void)
 	CHECK_INT(escaped, 0, "random records: no string outside its record");
 }
 
+/* A file record with up to four strings: dir, name, new_dir, new_name. */
+static uint32_t make_file(uint16_t op, uint16_t sys, const char *const strs[4])
+{
+	struct rg_file *f = (struct rg_file *)rec;
+	struct rg_sref *refs[4] = {&f->dir, &f->name, &f->new_dir, &f->new_name};
+	memset(rec, 0, sizeof(rec));
+	uint32_t off = sizeof(*f);
+	for (int i = 0; i < 4; i++) {
+		uint32_t len = strs[i] ? (uint32_t)strlen(strs[i]) : 0;
+		memcpy(rec + off, strs[i] ? strs[i] : "", len);
+		*refs[i] = (struct rg_sref){(uint16_t)(len ? off : 0), (uint16_t)len};
+		off += len;
+	}
+	hdr(&f->hdr, RG_KIND_FILE, off);
+	f->op = op;
+	f->syscall = sys;
+	f->result = -13;
+	f->flags = 0101;
+	f->mode = 0644;
+	return off;
+}
+
+static void test_file(void)
+{
+	struct rg_event ev;
+	struct rg_ids ids;
+	const char *rel[4] = {"/etc/cron.d", "../cron.d/./job", NULL, NULL};
+	uint32_t n = make_file(RG_FOP_OPEN, RG_FSYS_OPENAT, rel);
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "file open: decodes");
+	CHECK_INT(ev.type, RG_ET_FILE_OPEN, "file open: type");
+	CHECK(streq(ev.path, "/etc/cron.d/job", 15), "file open: dir + name joined, normalized");
+	CHECK_STR(ev.syscall, "openat", "file open: syscall name");
+	CHECK(ev.result == -13 && ev.fflags == 0101 && ev.mode == 0644, "file open: result, flags, mode");
+	CHECK(ev.new_path.p == NULL, "file open: no new_path");
+
+	const char *ren[4] = {NULL, "/tmp/a.service", "/etc/systemd/system", "a.service"};
+	n = make_file(RG_FOP_RENAME, RG_FSYS_RENAMEAT2, ren);
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "rename: decodes");
+	CHECK(streq(ev.path, "/tmp/a.service", 14) &&
+	      streq(ev.new_path, "/etc/systemd/system/a.service", 29), "rename: both paths");
+
+	static const struct {
+		uint16_t op, sys;
+		const char *strs[4];
+		const char *what;
+	} bad[] = {
+		{0, RG_FSYS_OPENAT, {"/x", NULL, NULL, NULL}, "file: op 0"},
+		{9, RG_FSYS_OPENAT, {"/x", NULL, NULL, NULL}, "file: unknown op"},
+		{RG_FOP_OPEN, 0, {"/x", NULL, NULL, NULL}, "file: syscall 0"},
+		{RG_FOP_OPEN, RG_FSYS_MAX, {"/x", NULL, NULL, NULL}, "file: syscall past the table"},
+		{RG_FOP_OPEN, RG_FSYS_OPEN, {NULL, NULL, NULL, NULL}, "file: no path at all"},
+		{RG_FOP_RENAME, RG_FSYS_RENAME, {"/x", NULL, NULL, NULL}, "rename without new path"},
+		{RG_FOP_UNLINK, RG_FSYS_UNLINK, {"/x", NULL, "/y", NULL}, "unlink with a new path"},
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = make_file(bad[i].op, bad[i].sys, bad[i].strs);
+		CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, bad[i].what);
+	}
+	n = make_file(RG_FOP_OPEN, RG_FSYS_OPEN, rel);
+	((struct rg_file *)rec)->name.len = 5000;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "file: name past the end");
+	((struct rg_file *)rec)->hdr.size = sizeof(struct rg_file) - 8;
+	CHECK_INT(rg_decode(rec, sizeof(struct rg_file) - 8, &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "file: body cut short");
+	rg_buf_free(&pb.path);
+	rg_buf_free(&pb.new_path);
+}
+
 int main(void)
 {
 	test_exec_ok();
@@ -211,5 +280,6 @@ int main(void)
 	test_malformed();
 	test_fork_exit();
 	test_random();
+	test_file();
 	return tap_done();
 }

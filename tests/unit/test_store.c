@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "schema.h"
 #include "store.h"
 #include "tap.h"
 
@@ -97,12 +98,14 @@ static void check_first_run(const char *db)
 	CHECK_INT(st.rows_health + st.rows_gaps, 2, "a health and a gap row");
 	CHECK_INT(st.store_failures + st.user_drops, 0, "no failures or drops");
 	CHECK_STR(q(db, "PRAGMA journal_mode"), "wal", "WAL mode");
-	CHECK_STR(q(db, "PRAGMA user_version"), "1", "schema version 1");
+	char latest[16];
+	snprintf(latest, sizeof(latest), "%d", rg_schema_files[rg_nschema_files - 1].version);
+	CHECK_STR(q(db, "PRAGMA user_version"), latest, "schema at the latest version");
 	CHECK_STR(q(db, "SELECT value FROM meta WHERE key='format'"), "rand-guard", "meta marker");
 	CHECK_STR(q(db, "SELECT group_concat(key || '=' || value, ' ') FROM (SELECT * FROM meta "
 			"WHERE key != 'format' ORDER BY key)"),
 		  "boot_id=boot-a host=host1 recorder_version=0.1.0 run_started_ns=5000 "
-		  "schema_version=1", "meta: boot, host, version, run start, schema version");
+		  "schema_version=2", "meta: boot, host, version, run start, schema version");
 	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
 	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
 		  "3 9000", "exit recorded on the process row");
@@ -184,6 +187,28 @@ static void check_queue_full(void)
 		  "close without a run still writes what was queued");
 }
 
+/* A database left at schema 1 by an older recorder is brought up to date,
+ * its rows kept. */
+static void check_upgrade(void)
+{
+	char err[256], sql[64];
+	sqlite3 *h;
+	sqlite3_open(path_in("v1.db"), &h);
+	sqlite3_exec(h, rg_schema_files[0].sql, NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", rg_schema_files[0].version);
+	sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_exec(h, "INSERT INTO gaps VALUES (1, 1, 2, 3, 4, 'kernel_drop')", NULL, NULL, NULL);
+	sqlite3_close(h);
+	struct rg_store *s = rg_store_open(path_in("v1.db"), &opts, err, sizeof(err));
+	if (!CHECK(s != NULL, "opens a schema 1 database"))
+		return;
+	rg_store_close(s, 0);
+	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "2", "upgraded to schema 2");
+	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM file_events"), "0",
+		  "file_events created");
+	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM gaps"), "1", "old rows kept");
+}
+
 static void check_refusals(void)
 {
 	char err[256];
@@ -225,6 +250,7 @@ int main(void)
 	check_first_run(path_in("good.db"));
 	check_second_run(path_in("good.db"));
 	check_queue_full();
+	check_upgrade();
 	check_refusals();
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -1,0 +1,450 @@
+/* file.bpf.h: open, first write, rename and unlink, filtered in the kernel.
+ *
+ * Every hook is a syscall *exit* tracepoint: the result is known there,
+ * and the arguments are still in the task's saved user registers, so one
+ * program per call does what an enter/exit pair and a map would. Paths:
+ *
+ *   - a successful open (and a write) resolves the opened file's own
+ *     dentries: the canonical absolute path, whatever the caller wrote;
+ *   - a failed open, rename and unlink send the caller's name and, when it
+ *     is relative, the dirfd's or cwd's path resolved now (see rg_abi.h).
+ *
+ * The filter (watch/exclude prefixes in an LPM trie, name patterns) runs
+ * before anything is copied to the ring. What it cannot decide exactly (a
+ * name with "." or ".." components, or longer than its key) goes to the
+ * recorder, which decides with the same rules and counts what it filters.
+ *
+ * Writes: an open for writing of a wanted file is remembered by its struct
+ * file; the first write through it from each process sends one file_write.
+ * Every other write costs a fd-table read and a hash miss.
+ */
+#ifndef RG_FILE_BPF_H
+#define RG_FILE_BPF_H
+
+#include "path.bpf.h"
+
+#define RG_AT_FDCWD -100
+#define RG_O_ACCMODE 03
+#define RG_O_WRONLY 01
+#define RG_O_CREAT 0100
+#define RG_O_TRUNC 01000
+#define RG_KMASK (RG_PREFIX_LEN - 1)
+
+const volatile __u32 rg_npatterns = 0; /* rows used in file_patterns */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, RG_PREFIX_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rg_prefix_key);
+	__type(value, __u32); /* enum rg_prefix_action */
+} file_prefixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RG_PATTERN_MAX);
+	__type(key, __u32);
+	__type(value, struct rg_name_pattern);
+} file_patterns SEC(".maps");
+
+/* A wanted file open for writing. The dentry guards against the struct
+ * file being freed and reused for another file between open and write. */
+struct rg_wfile {
+	__u64 dentry;
+	__u32 tgid;     /* the last process a file_write was sent for */
+	__u32 reported; /* 0 until the first write */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct file * */
+	__type(value, struct rg_wfile);
+} wfiles SEC(".maps");
+
+static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* ---- the filter ----------------------------------------------------------- */
+
+struct rg_pat_ctx {
+	bool hit;
+};
+
+/* bpf_loop callback: does pattern i match s->base? */
+static long rg_pat_cb(__u32 i, void *ctx)
+{
+	struct rg_pat_ctx *c = ctx;
+	struct rg_scratch *s = rg_scratch_get();
+	struct rg_name_pattern *p = bpf_map_lookup_elem(&file_patterns, &i);
+
+	if (!s || !p)
+		return 1;
+	__u32 blen = s->base_len & 0xff, hlen = p->hlen & 31, tlen = p->tlen & 31;
+	if (blen < hlen + tlen || (p->exact && blen != hlen))
+		return 0;
+	for (__u32 j = 0; j < RG_PATTERN_PART; j++) {
+		if (j >= hlen)
+			break;
+		if (s->base[j] != p->head[j])
+			return 0;
+	}
+	for (__u32 j = 0; j < RG_PATTERN_PART; j++) {
+		if (j >= tlen)
+			break;
+		if (s->base[(blen - tlen + j) & 0xff] != p->tail[j])
+			return 0;
+	}
+	c->hit = true;
+	return 1;
+}
+
+/* The verdict for the path in s->key / s->base: the longest prefix
+ * decides; with none, a name pattern may still want it. */
+static __always_inline bool rg_file_wanted(struct rg_scratch *s)
+{
+	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
+	struct rg_pat_ctx c = {};
+
+	if (action)
+		return *action == RG_PREFIX_WATCH;
+	if (rg_npatterns)
+		bpf_loop(rg_npatterns & (RG_PATTERN_MAX * 2 - 1), rg_pat_cb, &c, 0);
+	return c.hit;
+}
+
+/* Ends the key at n bytes: with a '/' appended when it fits, which makes
+ * the trie's byte prefixes component-aware (prefixes are stored "/etc/"). */
+static __always_inline void rg_key_end(struct rg_prefix_key *k, __u32 n)
+{
+	if (n < RG_PREFIX_LEN) {
+		k->data[n & RG_KMASK] = '/';
+		n++;
+	}
+	k->prefixlen = n * 8;
+}
+
+/* Key and base for a path resolved at s->path + pos, whose final
+ * component is the dentry d. */
+static __always_inline void rg_key_resolved(struct rg_scratch *s, __u32 pos, struct dentry *d)
+{
+	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
+	__u32 n = len < RG_PREFIX_LEN - 1 ? len : RG_PREFIX_LEN - 1;
+	struct qstr name = BPF_CORE_READ(d, d_name);
+
+	bpf_probe_read_kernel(s->key.data, n & RG_KMASK, s->path + (pos & RG_PMASK));
+	rg_key_end(&s->key, n);
+	s->base_len = name.len & 0xff;
+	bpf_probe_read_kernel(s->base, s->base_len, name.name);
+}
+
+struct rg_scan_ctx {
+	__u32 n, last_slash;
+	bool odd; /* "//", "/./" or "/../" (or at the end): not in normal form */
+};
+
+/* bpf_loop callback over s->key.data[0..n): finds the final component and
+ * whether the name is in normal form. */
+static long rg_scan_cb(__u32 i, void *ctx)
+{
+	struct rg_scan_ctx *c = ctx;
+	struct rg_scratch *s = rg_scratch_get();
+
+	if (!s || i >= c->n)
+		return 1;
+	if (s->key.data[i & RG_KMASK] != '/')
+		return 0;
+	c->last_slash = i;
+	char a = i + 1 < c->n ? s->key.data[(i + 1) & RG_KMASK] : '/';
+	char b = i + 2 < c->n ? s->key.data[(i + 2) & RG_KMASK] : '/';
+	char d = i + 3 < c->n ? s->key.data[(i + 3) & RG_KMASK] : '/';
+	if (i + 1 < c->n && (a == '/' || (a == '.' && (b == '/' || (b == '.' && d == '/')))))
+		c->odd = true;
+	return 0;
+}
+
+/* Key and base for a caller-supplied path (dir, name) in the record.
+ * Returns false when the key cannot stand for it exactly: the recorder
+ * must decide. */
+static __always_inline bool rg_key_named(struct rg_scratch *s, struct rg_sref dir,
+					 struct rg_sref name)
+{
+	struct rg_prefix_key *k = &s->key;
+	__u32 n = 0;
+
+	if (dir.len + 1 + name.len > RG_PREFIX_LEN - 2 || name.len == 0)
+		return false;
+	if (dir.len) {
+		bpf_probe_read_kernel(k->data, dir.len & RG_KMASK,
+				      s->rec + (dir.off & (RG_RECORD_MAX - 1)));
+		n = dir.len;
+		if (n > 1) /* not the root: a separator */
+			k->data[n++ & RG_KMASK] = '/';
+	}
+	bpf_probe_read_kernel(k->data + (n & RG_KMASK), name.len & RG_KMASK,
+			      s->rec + (name.off & (RG_RECORD_MAX - 1)));
+	n += name.len;
+
+	struct rg_scan_ctx c = {.n = n};
+	bpf_loop(RG_PREFIX_LEN, rg_scan_cb, &c, 0);
+	if (c.odd || k->data[0] != '/')
+		return false;
+	s->base_len = (n - c.last_slash - 1) & 0xff;
+	bpf_probe_read_kernel(s->base, s->base_len, k->data + ((c.last_slash + 1) & RG_KMASK));
+	rg_key_end(k, n);
+	return true;
+}
+
+static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref dir,
+					    struct rg_sref name)
+{
+	return !rg_key_named(s, dir, name) || rg_file_wanted(s);
+}
+
+/* ---- records -------------------------------------------------------------- */
+
+static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
+						     struct task_struct *task, __u16 op,
+						     __u16 sys, long ret)
+{
+	struct rg_file *f = (struct rg_file *)s->rec;
+
+	__builtin_memset(f, 0, sizeof(*f)); /* zeroed padding, empty srefs */
+	rg_hdr_fill(&f->hdr, RG_KIND_FILE, task);
+	f->op = op;
+	f->syscall = sys;
+	f->result = ret;
+	return f;
+}
+
+/* Appends a caller-supplied path: the name from user memory and, when it
+ * is relative, the resolved dirfd or cwd. */
+static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
+					 struct rg_sref *dir, struct rg_sref *name,
+					 struct task_struct *task, long dfd, const char *uname,
+					 __u32 trunc_flag)
+{
+	__u32 at = *off;
+
+	if (at > RG_RECORD_MAX - RG_PATH_MAX)
+		return false;
+	long n = bpf_probe_read_user_str(s->rec + at, RG_PATH_MAX, uname);
+	if (n <= 0)
+		return false;
+	n--; /* the NUL */
+	if (n >= RG_PATH_MAX - 1)
+		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
+	name->off = at;
+	name->len = n;
+	*off = at + n;
+	if (n > 0 && s->rec[at & (RG_RECORD_MAX - 1)] == '/')
+		return true;
+
+	const struct path *base;
+	if ((int)dfd == RG_AT_FDCWD) {
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+		base = &fs->pwd;
+	} else {
+		struct file *f = rg_fd_file(task, (int)dfd);
+		if (!f)
+			return true; /* a bad dirfd: the call failed, the name stays */
+		base = &f->f_path;
+	}
+	return rg_put_path(s, off, dir, base, task, trunc_flag);
+}
+
+/* A file event about an open struct file: its own resolved path. */
+static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
+					    struct file *file, __u16 op, __u16 sys, long ret,
+					    __u32 flags, __u32 mode, bool filter)
+{
+	const struct path *fp = &file->f_path;
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	bool trunc = false;
+	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc);
+
+	if (filter && !trunc) { /* a cut path lost its prefix: the recorder keeps it */
+		rg_key_resolved(s, pos, d);
+		if (!rg_file_wanted(s))
+			return 0;
+	}
+	struct rg_file *f = rg_file_start(s, task, op, sys, ret);
+	__u32 off = sizeof(*f);
+	f->flags = flags;
+	f->mode = mode;
+	rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
+	rg_emit(s->rec, off, RG_KIND_FILE);
+
+	if (op == RG_FOP_OPEN && (flags & RG_O_ACCMODE) != 0) { /* written through */
+		__u64 key = (__u64)file;
+		struct rg_wfile w = {.dentry = (__u64)d};
+		bpf_map_update_elem(&wfiles, &key, &w, BPF_ANY);
+	}
+	return 0;
+}
+
+/* ---- the workers the entry points call --------------------------------------- */
+
+struct rg_open_args {
+	long dfd;
+	const char *name;
+	__u32 flags, mode;
+};
+
+static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
+					 struct rg_open_args *a)
+{
+	a->dfd = RG_AT_FDCWD;
+	switch (sys) {
+	case RG_FSYS_OPEN:
+		a->name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->mode = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		break;
+	case RG_FSYS_CREAT:
+		a->name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->flags = RG_O_CREAT | RG_O_WRONLY | RG_O_TRUNC;
+		a->mode = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		break;
+	case RG_FSYS_OPENAT:
+		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		a->mode = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		break;
+	default: { /* openat2: flags and mode are in struct open_how */
+		struct open_how how = {};
+		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+		a->flags = how.flags;
+		a->mode = how.mode;
+	}
+	}
+}
+
+static __always_inline int rg_on_open(long ret, __u16 sys)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct rg_scratch *s = rg_scratch_get();
+	struct rg_open_args a;
+
+	if (!s || rg_is_self(task))
+		return 0;
+	rg_open_args((struct pt_regs *)bpf_task_pt_regs(task), sys, &a);
+	if (ret >= 0) {
+		struct file *file = rg_fd_file(task, ret);
+		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, a.flags,
+					       a.mode, true)
+			    : 0;
+	}
+	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret);
+	__u32 off = sizeof(*f);
+	f->flags = a.flags;
+	f->mode = a.mode;
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC) ||
+	    !rg_named_wanted(s, f->dir, f->name))
+		return 0;
+	rg_emit(s->rec, off, RG_KIND_FILE);
+	return 0;
+}
+
+static __always_inline int rg_on_write(long ret, __u16 sys)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct file *file = rg_fd_file(task, PT_REGS_PARM1_CORE_SYSCALL(regs));
+	__u64 key = (__u64)file;
+	struct rg_wfile *w;
+
+	if (!file || !(w = bpf_map_lookup_elem(&wfiles, &key)))
+		return 0;
+	if (w->dentry != (__u64)BPF_CORE_READ(file, f_path.dentry)) {
+		bpf_map_delete_elem(&wfiles, &key); /* a reused struct file */
+		return 0;
+	}
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (w->reported && w->tgid == tgid)
+		return 0;
+	w->reported = 1;
+	w->tgid = tgid;
+	struct rg_scratch *s = rg_scratch_get();
+	if (!s || rg_is_self(task))
+		return 0;
+	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret,
+				BPF_CORE_READ(file, f_flags), 0, false);
+}
+
+static __always_inline int rg_on_rename(long ret, __u16 sys)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct rg_scratch *s = rg_scratch_get();
+	long odfd = RG_AT_FDCWD, ndfd = RG_AT_FDCWD;
+	const char *oldname, *newname;
+	__u32 flags = 0;
+
+	if (!s || rg_is_self(task))
+		return 0;
+	if (sys == RG_FSYS_RENAME) {
+		oldname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		newname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	} else {
+		odfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		oldname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		ndfd = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		newname = (const char *)PT_REGS_PARM4_CORE_SYSCALL(regs);
+		if (sys == RG_FSYS_RENAMEAT2)
+			flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	}
+	struct rg_file *f = rg_file_start(s, task, RG_FOP_RENAME, sys, ret);
+	__u32 off = sizeof(*f);
+	f->flags = flags;
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, odfd, oldname, RG_F_PATH_TRUNC) ||
+	    !rg_put_named(s, &off, &f->new_dir, &f->new_name, task, ndfd, newname,
+			  RG_F_NEW_PATH_TRUNC))
+		return 0;
+	if (!rg_named_wanted(s, f->dir, f->name) && !rg_named_wanted(s, f->new_dir, f->new_name))
+		return 0;
+	rg_emit(s->rec, off, RG_KIND_FILE);
+	return 0;
+}
+
+static __always_inline int rg_on_unlink(long ret, __u16 sys)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct rg_scratch *s = rg_scratch_get();
+	long dfd = RG_AT_FDCWD;
+	const char *name;
+	__u32 flags = 0;
+
+	if (!s || rg_is_self(task))
+		return 0;
+	if (sys == RG_FSYS_UNLINKAT) {
+		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	} else {
+		name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	}
+	struct rg_file *f = rg_file_start(s, task, RG_FOP_UNLINK, sys, ret);
+	__u32 off = sizeof(*f);
+	f->flags = flags;
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC) ||
+	    !rg_named_wanted(s, f->dir, f->name))
+		return 0;
+	rg_emit(s->rec, off, RG_KIND_FILE);
+	return 0;
+}
+
+#endif /* RG_FILE_BPF_H */

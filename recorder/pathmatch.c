@@ -1,0 +1,195 @@
+/* pathmatch.c: path matching and joining (see pathmatch.h). */
+#include "pathmatch.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen)
+{
+	if (plen == 1 && prefix[0] == '/')
+		return len > 0 && path[0] == '/';
+	return len >= plen && memcmp(path, prefix, plen) == 0 &&
+	       (len == plen || path[plen] == '/');
+}
+
+/* fnmatch needs NUL-terminated text: paths here may come straight from an
+ * event's bytes. Paths longer than PATH_MAX-ish never match a pattern. */
+bool rg_path_glob(const char *pattern, const char *path, size_t len)
+{
+	char buf[8192];
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, path, len);
+	buf[len] = '\0';
+	if (strchr(pattern, '/'))
+		return fnmatch(pattern, buf, FNM_PATHNAME | FNM_PERIOD) == 0;
+	const char *base = strrchr(buf, '/');
+	return fnmatch(pattern, base ? base + 1 : buf, 0) == 0;
+}
+
+bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len)
+{
+	const struct rg_pm_prefix *best = NULL;
+	for (unsigned i = 0; i < m->nprefixes; i++) {
+		const struct rg_pm_prefix *p = &m->prefixes[i];
+		if ((!best || p->len > best->len) && rg_path_has_prefix(path, len, p->path, p->len))
+			best = p;
+	}
+	if (best)
+		return best->action == RG_PM_WATCH;
+	for (unsigned i = 0; i < m->npatterns; i++)
+		if (rg_path_glob(m->patterns[i], path, len))
+			return true;
+	return false;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+	if (!d)
+		abort();
+	return d;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* Calls add(word) for each space-separated word of list; stops at the
+ * first error. */
+static int each_word(struct rg_pathmatch *m, const char *list, enum rg_pm_action action,
+		     int (*add)(struct rg_pathmatch *, const char *, size_t, enum rg_pm_action,
+				char *, size_t),
+		     char *err, size_t errlen)
+{
+	for (const char *p = list ? list : ""; *p;) {
+		size_t skip = strspn(p, " \t,"), n;
+		p += skip;
+		n = strcspn(p, " \t,");
+		if (n && add(m, p, n, action, err, errlen))
+			return -1;
+		p += n;
+	}
+	return 0;
+}
+
+static int add_prefix(struct rg_pathmatch *m, const char *w, size_t n, enum rg_pm_action action,
+		      char *err, size_t errlen)
+{
+	if (w[0] != '/' || n > RG_PREFIX_LEN - 2 || memmem(w, n, "/./", 3) ||
+	    memmem(w, n, "/../", 4) || memmem(w, n, "//", 2)) {
+		snprintf(err, errlen, "'%.*s': a path prefix is an absolute, normalized path "
+			 "of at most %d bytes", (int)n, w, RG_PREFIX_LEN - 2);
+		return -1;
+	}
+	while (n > 1 && w[n - 1] == '/')
+		n--;
+	if (m->nprefixes == RG_PREFIX_MAX) {
+		snprintf(err, errlen, "more than %d watch and exclude paths", RG_PREFIX_MAX);
+		return -1;
+	}
+	m->prefixes = xrealloc(m->prefixes, (m->nprefixes + 1) * sizeof(*m->prefixes));
+	m->prefixes[m->nprefixes++] = (struct rg_pm_prefix){xstrndup(w, n), n, action};
+	return 0;
+}
+
+static int add_pattern(struct rg_pathmatch *m, const char *w, size_t n,
+		       enum rg_pm_action action, char *err, size_t errlen)
+{
+	(void)action;
+	if ((memchr(w, '/', n) && w[0] != '/') || n > 255) {
+		snprintf(err, errlen, "'%.*s': a pattern is a file name glob, or an absolute "
+			 "path glob, of at most 255 bytes", (int)n, w);
+		return -1;
+	}
+	if (m->npatterns == RG_PATTERN_MAX) {
+		snprintf(err, errlen, "more than %d watch patterns", RG_PATTERN_MAX);
+		return -1;
+	}
+	m->patterns = xrealloc(m->patterns, (m->npatterns + 1) * sizeof(*m->patterns));
+	m->patterns[m->npatterns++] = xstrndup(w, n);
+	return 0;
+}
+
+int rg_pathmatch_init(struct rg_pathmatch *m, const char *watch_paths,
+		      const char *watch_patterns, const char *exclude_paths, char *err,
+		      size_t errlen)
+{
+	memset(m, 0, sizeof(*m));
+	if (each_word(m, watch_paths, RG_PM_WATCH, add_prefix, err, errlen) ||
+	    each_word(m, exclude_paths, RG_PM_EXCLUDE, add_prefix, err, errlen) ||
+	    each_word(m, watch_patterns, RG_PM_WATCH, add_pattern, err, errlen)) {
+		rg_pathmatch_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+void rg_pathmatch_free(struct rg_pathmatch *m)
+{
+	for (unsigned i = 0; i < m->nprefixes; i++)
+		free(m->prefixes[i].path);
+	for (unsigned i = 0; i < m->npatterns; i++)
+		free(m->patterns[i]);
+	free(m->prefixes);
+	free(m->patterns);
+	memset(m, 0, sizeof(*m));
+}
+
+void rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_pattern *out)
+{
+	const char *base = strrchr(pattern, '/');
+	base = base ? base + 1 : pattern;
+	size_t n = strlen(base);
+	size_t head = strcspn(base, "*?[\\");
+	memset(out, 0, sizeof(*out));
+	out->exact = head == n && n <= RG_PATTERN_PART;
+	out->hlen = (uint8_t)(head < RG_PATTERN_PART ? head : RG_PATTERN_PART);
+	memcpy(out->head, base, out->hlen);
+	if (head == n)
+		return;
+	size_t tail = 0; /* literal bytes after the last metacharacter */
+	while (tail < n - head && !strchr("*?]\\", base[n - 1 - tail]))
+		tail++;
+	out->tlen = (uint8_t)(tail < RG_PATTERN_PART ? tail : RG_PATTERN_PART);
+	memcpy(out->tail, base + n - out->tlen, out->tlen);
+}
+
+void rg_path_join(struct rg_buf *b, const char *dir, size_t dlen, const char *name,
+		  size_t nlen)
+{
+	size_t start = b->len;
+	if (!dlen && !(nlen && name[0] == '/')) {
+		rg_buf_add(b, name, nlen); /* no directory known: as the caller gave it */
+		return;
+	}
+	rg_buf_addc(b, '/');
+	for (int part = 0; part < 2; part++) {
+		const char *s = part ? name : dir;
+		size_t n = part ? nlen : dlen;
+		if (!part && nlen && name[0] == '/')
+			continue; /* an absolute name ignores the directory */
+		for (size_t i = 0; i < n;) {
+			size_t c = 0;
+			while (i + c < n && s[i + c] != '/')
+				c++;
+			if (c == 2 && s[i] == '.' && s[i + 1] == '.') {
+				while (b->len > start + 1 && b->p[b->len - 1] != '/')
+					b->len--; /* drop the last component ... */
+				if (b->len > start + 1)
+					b->len--; /* ... and its separator */
+			} else if (c && !(c == 1 && s[i] == '.')) {
+				if (b->p[b->len - 1] != '/')
+					rg_buf_addc(b, '/');
+				rg_buf_add(b, s + i, c);
+			}
+			i += c + 1;
+		}
+	}
+}

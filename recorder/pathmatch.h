@@ -1,0 +1,70 @@
+/* pathmatch.h: which paths rand-guard records, and path text helpers.
+ *
+ * One implementation of path matching, used by the file filter and (later)
+ * the rules, so "/etc" means the same everywhere:
+ *
+ *   - a prefix is component-aware: "/etc" matches "/etc" and "/etc/x",
+ *     never "/etcfoo";
+ *   - among watch_paths and exclude_paths, the longest matching prefix
+ *     decides ("/etc" watched, "/etc/ssl" excluded: /etc/ssl/x is not
+ *     recorded, /etc/passwd is);
+ *   - with no prefix matching, a path is recorded when a watch pattern
+ *     matches: a pattern without '/' is a glob on the final component
+ *     ("*.service", "authorized_keys"); one with '/' is a glob on the whole
+ *     path in which '*' does not cross '/' (fnmatch FNM_PATHNAME).
+ *
+ * The kernel applies the prefixes exactly (LPM trie) and the patterns as a
+ * superset (literal head and tail of the final component); the recorder
+ * applies this exact test to what arrives.
+ */
+#ifndef RG_PATHMATCH_H
+#define RG_PATHMATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "rg_abi.h"
+
+enum rg_pm_action { RG_PM_WATCH = RG_PREFIX_WATCH, RG_PM_EXCLUDE = RG_PREFIX_EXCLUDE };
+
+struct rg_pm_prefix {
+	char *path; /* without a trailing '/' ("/" is kept as "/") */
+	size_t len;
+	enum rg_pm_action action;
+};
+
+struct rg_pathmatch {
+	struct rg_pm_prefix *prefixes;
+	unsigned nprefixes;
+	char **patterns;
+	unsigned npatterns;
+};
+
+/* Builds a matcher from space-separated lists (the [file] config keys).
+ * Returns 0, or -1 with a message naming the bad entry in err. */
+int rg_pathmatch_init(struct rg_pathmatch *m, const char *watch_paths,
+		      const char *watch_patterns, const char *exclude_paths, char *err,
+		      size_t errlen);
+void rg_pathmatch_free(struct rg_pathmatch *m);
+
+/* True when the path (absolute, normalized, len bytes) is recorded. */
+bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len);
+
+/* Component-aware prefix test (see above). */
+bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen);
+/* Glob test of one pattern against an absolute path (see above). */
+bool rg_path_glob(const char *pattern, const char *path, size_t len);
+
+/* The kernel's superset form of a pattern: literal head and tail of the
+ * glob on the final component. */
+void rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_pattern *out);
+
+/* Appends dir + "/" + name (name alone when it is absolute) to b,
+ * lexically normalized: "//" and "." components removed, ".." removes the
+ * component before it (never above "/"). A relative name with no dir (the
+ * kernel could not resolve a bad dirfd) is appended as it is. */
+void rg_path_join(struct rg_buf *b, const char *dir, size_t dlen, const char *name,
+		  size_t nlen);
+
+#endif /* RG_PATHMATCH_H */
