@@ -39,6 +39,7 @@ struct rg_scratch {
 	struct rg_prefix_key key;   /* file filter: the path being looked up */
 	char base[256];             /* file filter: its final component */
 	__u32 base_len;
+	struct rg_name_key nkey;    /* file filter: a name pattern lookup */
 };
 
 /* One scratch area per CPU. A plain array indexed by CPU rather than a

@@ -28,9 +28,13 @@
 #define RG_O_WRONLY 01
 #define RG_O_CREAT 0100
 #define RG_O_TRUNC 01000
+#define RG_AT_REMOVEDIR 0x200
 #define RG_KMASK (RG_PREFIX_LEN - 1)
 
-const volatile __u32 rg_npatterns = 0; /* rows used in file_patterns */
+/* Set by the recorder from the patterns (see rg_abi.h). */
+const volatile bool rg_name_any = false; /* a pattern matches every name */
+const volatile __u32 rg_head_lens = 0;   /* bit L-1: a head key of length L */
+const volatile __u32 rg_tail_lens = 0;   /* bit L-1: a tail key of length L */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -41,11 +45,11 @@ struct {
 } file_prefixes SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, RG_PATTERN_MAX);
-	__type(key, __u32);
-	__type(value, struct rg_name_pattern);
-} file_patterns SEC(".maps");
+	__type(key, struct rg_name_key);
+	__type(value, __u8);
+} file_names SEC(".maps");
 
 /* A wanted file open for writing. The dentry guards against the struct
  * file being freed and reused for another file between open and write. */
@@ -76,36 +80,41 @@ static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd
 
 /* ---- the filter ----------------------------------------------------------- */
 
-struct rg_pat_ctx {
-	bool hit;
-};
-
-/* bpf_loop callback: does pattern i match s->base? */
-static long rg_pat_cb(__u32 i, void *ctx)
+/* Is there a name key of this kind for the first (head) or last (tail)
+ * len bytes of s->base? */
+static __always_inline bool rg_name_hit(struct rg_scratch *s, __u8 kind, __u32 len)
 {
-	struct rg_pat_ctx *c = ctx;
-	struct rg_scratch *s = rg_scratch_get();
-	struct rg_name_pattern *p = bpf_map_lookup_elem(&file_patterns, &i);
+	struct rg_name_key *k = &s->nkey;
+	__u32 blen = s->base_len & 0xff;
+	__u32 from = kind == RG_NAME_TAIL ? blen - len : 0;
 
-	if (!s || !p)
-		return 1;
-	__u32 blen = s->base_len & 0xff, hlen = p->hlen & 31, tlen = p->tlen & 31;
-	if (blen < hlen + tlen || (p->exact && blen != hlen))
-		return 0;
-	for (__u32 j = 0; j < RG_PATTERN_PART; j++) {
-		if (j >= hlen)
+	if (len > RG_PATTERN_PART)
+		return false;
+	__builtin_memset(k, 0, sizeof(*k));
+	k->kind = kind;
+	k->len = len;
+	bpf_probe_read_kernel(k->name, len, s->base + (from & 0xff));
+	return bpf_map_lookup_elem(&file_names, k) != NULL;
+}
+
+/* Could a watch pattern match the name in s->base? */
+static __always_inline bool rg_name_wanted(struct rg_scratch *s)
+{
+	__u32 blen = s->base_len & 0xff;
+
+	if (rg_name_any)
+		return true;
+	if (blen <= RG_PATTERN_PART && rg_name_hit(s, RG_NAME_EXACT, blen))
+		return true;
+	for (__u32 len = 1; len <= RG_PATTERN_PART; len++) {
+		if (len > blen)
 			break;
-		if (s->base[j] != p->head[j])
-			return 0;
+		if ((rg_head_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_HEAD, len))
+			return true;
+		if ((rg_tail_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_TAIL, len))
+			return true;
 	}
-	for (__u32 j = 0; j < RG_PATTERN_PART; j++) {
-		if (j >= tlen)
-			break;
-		if (s->base[(blen - tlen + j) & 0xff] != p->tail[j])
-			return 0;
-	}
-	c->hit = true;
-	return 1;
+	return false;
 }
 
 /* The verdict for the path in s->key / s->base: the longest prefix
@@ -113,13 +122,10 @@ static long rg_pat_cb(__u32 i, void *ctx)
 static __always_inline bool rg_file_wanted(struct rg_scratch *s)
 {
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
-	struct rg_pat_ctx c = {};
 
 	if (action)
 		return *action == RG_PREFIX_WATCH;
-	if (rg_npatterns)
-		bpf_loop(rg_npatterns & (RG_PATTERN_MAX * 2 - 1), rg_pat_cb, &c, 0);
-	return c.hit;
+	return rg_name_wanted(s);
 }
 
 /* Ends the key at n bytes: with a '/' appended when it fits, which makes
@@ -210,6 +216,90 @@ static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref
 	return !rg_key_named(s, dir, name) || rg_file_wanted(s);
 }
 
+/* ---- the directory verdict cache --------------------------------------------
+ *
+ * Most opens are of files nobody watches, and resolving their path (a walk
+ * up the dentries) is most of what deciding that costs. The verdict of the
+ * prefixes for a file is its directory's verdict, unless a prefix lies
+ * below that directory (those directories, the "ancestors" of a prefix,
+ * are never cached). So the verdict is cached by directory: its dentry, in
+ * its mount, as seen from the task's root (chroots see other paths).
+ *
+ * A cached dentry may be freed and its memory reused by another directory;
+ * the entry also holds the inode and the name hash, which would differ.
+ * A rename or a directory removal anywhere moves paths under dentries:
+ * it bumps rg_dir_gen, which retires every entry at once.
+ */
+__u64 rg_dir_gen = 1;
+
+struct rg_dirkey {
+	__u64 dentry, mnt, root;
+};
+
+struct rg_dirval {
+	__u64 gen;
+	__u64 inode;
+	__u64 hash_len; /* d_name.hash_len */
+	__u32 action;   /* 0: no prefix, else enum rg_prefix_action */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rg_dirkey);
+	__type(value, struct rg_dirval);
+} dircache SEC(".maps");
+
+/* Strict ancestors of the prefixes, stored like prefixes; the value is the
+ * stored key's length in bytes, so a lookup can tell an exact hit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, RG_PREFIX_MAX * 8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct rg_prefix_key);
+	__type(value, __u32);
+} file_ancestors SEC(".maps");
+
+/* The cached prefix verdict for the directory of dk, or -1. */
+static __always_inline int rg_dir_cached(struct rg_dirkey *dk)
+{
+	struct rg_dirval *v = bpf_map_lookup_elem(&dircache, dk);
+	struct dentry *dir = (struct dentry *)dk->dentry;
+
+	if (!v || v->gen != rg_dir_gen ||
+	    v->inode != (__u64)BPF_CORE_READ(dir, d_inode) ||
+	    v->hash_len != BPF_CORE_READ(dir, d_name.hash_len))
+		return -1;
+	return v->action;
+}
+
+/* After a full resolve at s->path + pos whose final component has
+ * s->base_len bytes: caches the verdict of its directory, if allowed.
+ * Uses s->key. */
+static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos, struct rg_dirkey *dk)
+{
+	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
+	__u32 dlen = len - (s->base_len & 0xff) - 1; /* without "/name" */
+	struct dentry *dir = (struct dentry *)dk->dentry;
+
+	if (dlen == 0 || dlen >= len || dlen > RG_PREFIX_LEN - 2)
+		return; /* the root directory, or too long to be a key */
+	bpf_probe_read_kernel(s->key.data, dlen & RG_KMASK, s->path + (pos & RG_PMASK));
+	rg_key_end(&s->key, dlen);
+	__u32 *anc = bpf_map_lookup_elem(&file_ancestors, &s->key);
+	if (anc && *anc == dlen + 1)
+		return; /* some prefix lies below this directory */
+	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
+	struct rg_dirval v = {
+		.gen = rg_dir_gen,
+		.inode = (__u64)BPF_CORE_READ(dir, d_inode),
+		.hash_len = BPF_CORE_READ(dir, d_name.hash_len),
+		.action = action ? *action : 0,
+	};
+	bpf_map_update_elem(&dircache, dk, &v, BPF_ANY);
+}
+
 /* ---- records -------------------------------------------------------------- */
 
 static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
@@ -269,12 +359,30 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 {
 	const struct path *fp = &file->f_path;
 	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct rg_dirkey dk = {
+		.dentry = (__u64)BPF_CORE_READ(d, d_parent),
+		.mnt = (__u64)BPF_CORE_READ(file, f_path.mnt),
+		.root = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+	};
 	bool trunc = false;
-	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc);
+	int cached = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : -1;
 
-	if (filter && !trunc) { /* a cut path lost its prefix: the recorder keeps it */
+	if (cached == RG_PREFIX_EXCLUDE)
+		return 0;
+	if (cached == 0) { /* no prefix: only a name pattern can want it */
+		struct qstr name = BPF_CORE_READ(d, d_name);
+		s->base_len = name.len & 0xff;
+		bpf_probe_read_kernel(s->base, s->base_len, name.name);
+		if (!rg_name_wanted(s))
+			return 0;
+	}
+	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc);
+	if (filter && cached < 0 && !trunc) { /* a cut path lost its prefix: kept */
 		rg_key_resolved(s, pos, d);
-		if (!rg_file_wanted(s))
+		bool wanted = rg_file_wanted(s);
+		if (dk.dentry != (__u64)d)
+			rg_dir_learn(s, pos, &dk);
+		if (!wanted)
 			return 0;
 	}
 	struct rg_file *f = rg_file_start(s, task, op, sys, ret);
@@ -406,6 +514,8 @@ static __always_inline int rg_on_rename(long ret, __u16 sys)
 		if (sys == RG_FSYS_RENAMEAT2)
 			flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
 	}
+	if (ret == 0)
+		__sync_fetch_and_add(&rg_dir_gen, 1); /* paths under dentries moved */
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_RENAME, sys, ret);
 	__u32 off = sizeof(*f);
 	f->flags = flags;
@@ -437,6 +547,8 @@ static __always_inline int rg_on_unlink(long ret, __u16 sys)
 	} else {
 		name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	}
+	if (ret == 0 && (sys == RG_FSYS_RMDIR || (flags & RG_AT_REMOVEDIR)))
+		__sync_fetch_and_add(&rg_dir_gen, 1); /* a directory's dentry goes */
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_UNLINK, sys, ret);
 	__u32 off = sizeof(*f);
 	f->flags = flags;

@@ -144,12 +144,15 @@ struct rg_file {
  * so "/etc/ssl" excluded inside a watched "/etc" is excluded. A prefix is
  * stored with a trailing '/' and a path is looked up with one appended,
  * which makes matching component-aware ("/etc" never matches "/etcfoo").
- * Name patterns are a superset test on the final path component (literal
- * head and tail of a glob); the recorder applies the exact glob. */
+ *
+ * Name patterns become hash keys on the final path component: the exact
+ * name, or the literal head or tail of a glob (a superset: "*.service"
+ * is the tail ".service"). One lookup per kind and length in use, no loop
+ * over patterns. The recorder applies the exact glob to what arrives. */
 #define RG_PREFIX_LEN 256  /* bytes of a path the prefix filter sees */
 #define RG_PREFIX_MAX 256  /* watch + exclude prefixes */
 #define RG_PATTERN_MAX 16
-#define RG_PATTERN_PART 32
+#define RG_PATTERN_PART 32 /* bytes of a name a pattern key holds */
 
 enum rg_prefix_action {
 	RG_PREFIX_WATCH = 1,
@@ -161,12 +164,18 @@ struct rg_prefix_key {
 	__u8 data[RG_PREFIX_LEN];
 };
 
-struct rg_name_pattern {
-	__u8 head[RG_PATTERN_PART]; /* the name starts with head[0..hlen) */
-	__u8 tail[RG_PATTERN_PART]; /* and ends with tail[0..tlen) */
-	__u8 hlen, tlen;
-	__u8 exact; /* the name is exactly head (no wildcard) */
-	__u8 pad0;
+enum rg_name_kind {
+	RG_NAME_EXACT = 1, /* the whole name */
+	RG_NAME_HEAD = 2,  /* the name starts with it */
+	RG_NAME_TAIL = 3,  /* the name ends with it */
+};
+
+/* Unused bytes of name are zero: the hash compares the whole key. */
+struct rg_name_key {
+	__u8 kind; /* enum rg_name_kind */
+	__u8 len;
+	__u16 pad0;
+	__u8 name[RG_PATTERN_PART];
 };
 
 /* A new process (not a thread): the header is the parent. */
@@ -196,7 +205,7 @@ _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 88, "rg_file layout");
 _Static_assert(sizeof(struct rg_prefix_key) == 260, "rg_prefix_key layout");
-_Static_assert(sizeof(struct rg_name_pattern) == 68, "rg_name_pattern layout");
+_Static_assert(sizeof(struct rg_name_key) == 36, "rg_name_key layout");
 _Static_assert(RG_RECORD_MAX >= sizeof(struct rg_file) + 4 * RG_PATH_MAX,
 	       "a rename record fits its bounds");
 _Static_assert(RG_RECORD_MAX >= sizeof(struct rg_exec) + 2 * RG_PATH_MAX + RG_ARGV_MAX,

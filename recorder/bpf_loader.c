@@ -73,29 +73,57 @@ static void select_file_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
 	}
 }
 
-/* Writes the file filter into its maps (after load, before attach). */
+/* Stores path[0..n) + "/" (the kernel's key form) with value v in the
+ * LPM trie fd. "/" itself is n = 0. */
+static int put_prefix(int fd, const char *path, size_t n, uint32_t v)
+{
+	struct rg_prefix_key k = {0};
+	memcpy(k.data, path, n);
+	k.data[n] = '/';
+	k.prefixlen = (uint32_t)(n + 1) * 8;
+	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* Writes the file filter into its maps (after load, before attach): the
+ * prefixes, the directories above them (never cached: a prefix below
+ * them changes the verdict of some of their files), and the name keys. */
 static int fill_file_filter(struct rg_bpf *b, const struct rg_pathmatch *m)
 {
 	int pfd = bpf_map__fd(b->skel->maps.file_prefixes);
-	int nfd = bpf_map__fd(b->skel->maps.file_patterns);
+	int afd = bpf_map__fd(b->skel->maps.file_ancestors);
+	int nfd = bpf_map__fd(b->skel->maps.file_names);
 	for (unsigned i = 0; i < m->nprefixes; i++) {
-		struct rg_prefix_key k = {0};
 		const struct rg_pm_prefix *p = &m->prefixes[i];
 		size_t n = p->len == 1 ? 0 : p->len; /* "/" is stored as "/" */
-		memcpy(k.data, p->path, n);
-		k.data[n] = '/';
-		k.prefixlen = (uint32_t)(n + 1) * 8;
-		uint32_t action = p->action;
-		if (bpf_map_update_elem(pfd, &k, &action, BPF_ANY))
-			return -errno;
+		int rc = put_prefix(pfd, p->path, n, p->action);
+		for (size_t a = 1; !rc && a < n; a++)
+			if (p->path[a] == '/')
+				rc = put_prefix(afd, p->path, a, (uint32_t)a + 1);
+		if (rc)
+			return rc;
 	}
-	for (uint32_t i = 0; i < m->npatterns; i++) {
-		struct rg_name_pattern np;
-		rg_pathmatch_kernel_pattern(m->patterns[i], &np);
-		if (bpf_map_update_elem(nfd, &i, &np, BPF_ANY))
+	for (unsigned i = 0; i < m->npatterns; i++) {
+		struct rg_name_key k;
+		uint8_t one = 1;
+		if (rg_pathmatch_kernel_pattern(m->patterns[i], &k) &&
+		    bpf_map_update_elem(nfd, &k, &one, BPF_ANY))
 			return -errno;
 	}
 	return 0;
+}
+
+/* The rodata half of the name keys: which head and tail lengths to try. */
+static void set_name_lengths(struct rand_guard_bpf *skel, const struct rg_pathmatch *m)
+{
+	for (unsigned i = 0; m && i < m->npatterns; i++) {
+		struct rg_name_key k;
+		if (!rg_pathmatch_kernel_pattern(m->patterns[i], &k))
+			skel->rodata->rg_name_any = true;
+		else if (k.kind == RG_NAME_HEAD)
+			skel->rodata->rg_head_lens |= 1u << (k.len - 1);
+		else if (k.kind == RG_NAME_TAIL)
+			skel->rodata->rg_tail_lens |= 1u << (k.len - 1);
+	}
 }
 
 /* Checks what we can check before libbpf gives a less direct error. */
@@ -148,7 +176,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	}
 	b->skel->rodata->rg_self_tgid = o->self_tgid;
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
-	b->skel->rodata->rg_npatterns = o->files ? o->files->npatterns : 0;
+	set_name_lengths(b->skel, o->files);
 	select_file_programs(b, o);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
 	if (!rc)

@@ -54,6 +54,27 @@ void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void rg_buf_add_u64(struct rg_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+	do {
+		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	rg_buf_add(b, tmp + sizeof(tmp) - n, n);
+}
+
+void rg_buf_add_i64(struct rg_buf *b, int64_t v)
+{
+	if (v < 0) {
+		rg_buf_addc(b, '-');
+		rg_buf_add_u64(b, -(uint64_t)v); /* INT64_MIN included */
+	} else {
+		rg_buf_add_u64(b, (uint64_t)v);
+	}
+}
+
 const char *rg_buf_cstr(struct rg_buf *b)
 {
 	reserve(b, 0);

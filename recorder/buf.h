@@ -3,6 +3,7 @@
 #define RG_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "event.h"
 
@@ -18,6 +19,9 @@ void rg_buf_addc(struct rg_buf *b, char c);
 void rg_buf_adds(struct rg_buf *b, const char *s);
 void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Decimal integers, without printf's cost (NDJSON formats many per line). */
+void rg_buf_add_u64(struct rg_buf *b, uint64_t v);
+void rg_buf_add_i64(struct rg_buf *b, int64_t v);
 /* NUL-terminates without counting the NUL in len. */
 const char *rg_buf_cstr(struct rg_buf *b);
 void rg_buf_free(struct rg_buf *b);

@@ -53,7 +53,7 @@ static void add_value(struct rg_buf *b, const struct rg_field *f, const struct r
 		rg_json_str_c(b, rg_etype_name(ev->type));
 		break;
 	case RG_FT_U64:
-		rg_buf_printf(b, "%" PRIu64, (uint64_t)rg_field_int(f, ev));
+		rg_buf_add_u64(b, (uint64_t)rg_field_int(f, ev));
 		break;
 	case RG_FT_BOOL: case RG_FT_FLAG:
 		rg_buf_adds(b, rg_field_int(f, ev) ? "true" : "false");
@@ -67,20 +67,23 @@ static void add_value(struct rg_buf *b, const struct rg_field *f, const struct r
 		add_argv(b, rg_field_str(f, ev), f->type == RG_FT_ARGV);
 		break;
 	default:
-		rg_buf_printf(b, "%" PRId64, rg_field_int(f, ev));
+		rg_buf_add_i64(b, rg_field_int(f, ev));
 	}
 }
 
 void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev)
 {
-	const char *sep = "{";
+	char sep = '{';
 	for (unsigned i = 0; i < rg_nfields; i++) {
 		const struct rg_field *f = &rg_fields[i];
 		if (!(f->types & RG_ET_BIT(ev->type)))
 			continue;
-		rg_buf_printf(b, "%s\"%s\":", sep, f->name);
+		rg_buf_addc(b, sep);
+		rg_buf_addc(b, '"');
+		rg_buf_adds(b, f->name); /* names are plain ASCII: no escaping */
+		rg_buf_add(b, "\":", 2);
 		add_value(b, f, ev);
-		sep = ",";
+		sep = ',';
 	}
 	rg_buf_adds(b, "}\n");
 }

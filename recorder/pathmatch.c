@@ -142,23 +142,28 @@ void rg_pathmatch_free(struct rg_pathmatch *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_pattern *out)
+bool rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_key *out)
 {
 	const char *base = strrchr(pattern, '/');
 	base = base ? base + 1 : pattern;
-	size_t n = strlen(base);
-	size_t head = strcspn(base, "*?[\\");
+	size_t n = strlen(base), head = strcspn(base, "*?[\\"), tail = 0;
+	while (head < n && tail < n - head && !strchr("*?]\\", base[n - 1 - tail]))
+		tail++; /* literal bytes after the last wildcard */
 	memset(out, 0, sizeof(*out));
-	out->exact = head == n && n <= RG_PATTERN_PART;
-	out->hlen = (uint8_t)(head < RG_PATTERN_PART ? head : RG_PATTERN_PART);
-	memcpy(out->head, base, out->hlen);
-	if (head == n)
-		return;
-	size_t tail = 0; /* literal bytes after the last metacharacter */
-	while (tail < n - head && !strchr("*?]\\", base[n - 1 - tail]))
-		tail++;
-	out->tlen = (uint8_t)(tail < RG_PATTERN_PART ? tail : RG_PATTERN_PART);
-	memcpy(out->tail, base + n - out->tlen, out->tlen);
+	if (head == n) {
+		out->kind = n <= RG_PATTERN_PART ? RG_NAME_EXACT : RG_NAME_HEAD;
+		out->len = (uint8_t)(n <= RG_PATTERN_PART ? n : RG_PATTERN_PART);
+		memcpy(out->name, base, out->len);
+	} else if (tail) {
+		out->kind = RG_NAME_TAIL;
+		out->len = (uint8_t)(tail < RG_PATTERN_PART ? tail : RG_PATTERN_PART);
+		memcpy(out->name, base + n - out->len, out->len);
+	} else if (head) {
+		out->kind = RG_NAME_HEAD;
+		out->len = (uint8_t)(head < RG_PATTERN_PART ? head : RG_PATTERN_PART);
+		memcpy(out->name, base, out->len);
+	}
+	return out->kind != 0;
 }
 
 void rg_path_join(struct rg_buf *b, const char *dir, size_t dlen, const char *name,

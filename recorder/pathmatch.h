@@ -56,9 +56,11 @@ bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t
 /* Glob test of one pattern against an absolute path (see above). */
 bool rg_path_glob(const char *pattern, const char *path, size_t len);
 
-/* The kernel's superset form of a pattern: literal head and tail of the
- * glob on the final component. */
-void rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_pattern *out);
+/* The kernel's superset form of a pattern, a key on the final component:
+ * the exact name (no wildcard, at most 32 bytes), else the literal tail
+ * after the last wildcard, else the literal head. Returns false when the
+ * pattern has neither (e.g. "*"): every name may match. */
+bool rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_key *out);
 
 /* Appends dir + "/" + name (name alone when it is absolute) to b,
  * lexically normalized: "//" and "." components removed, ".." removes the

@@ -77,23 +77,30 @@ static void check_wanted(void)
 static void check_kernel_pattern(void)
 {
 	static const struct {
-		const char *pattern, *head, *tail;
-		int exact;
+		const char *pattern;
+		int kind;
+		const char *key;
 	} cases[] = {
-		{"authorized_keys", "authorized_keys", "", 1},
-		{"*.service", "", ".service", 0},
-		{"id_*", "id_", "", 0},
-		{"a*b?c", "a", "c", 0},
-		{"/home/*/.ssh/authorized_keys", "authorized_keys", "", 1},
-		{"x[ab]y", "x", "y", 0},
-		{"0123456789012345678901234567890123456789", "01234567890123456789012345678901", "", 0},
+		{"authorized_keys", RG_NAME_EXACT, "authorized_keys"},
+		{"*.service", RG_NAME_TAIL, ".service"},
+		{"id_*", RG_NAME_HEAD, "id_"},
+		{"a*b?c", RG_NAME_TAIL, "c"},
+		{"/home/*/.ssh/authorized_keys", RG_NAME_EXACT, "authorized_keys"},
+		{"x[ab]", RG_NAME_HEAD, "x"},
+		{"*", 0, ""},
+		{"0123456789012345678901234567890123456789", RG_NAME_HEAD,
+		 "01234567890123456789012345678901"},
+		{"*0123456789012345678901234567890123456789", RG_NAME_TAIL,
+		 "89012345678901234567890123456789"},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct rg_name_pattern p;
-		rg_pathmatch_kernel_pattern(cases[i].pattern, &p);
-		int ok = p.hlen == strlen(cases[i].head) && !memcmp(p.head, cases[i].head, p.hlen) &&
-			 p.tlen == strlen(cases[i].tail) && !memcmp(p.tail, cases[i].tail, p.tlen) &&
-			 p.exact == cases[i].exact;
+		struct rg_name_key k;
+		bool some = rg_pathmatch_kernel_pattern(cases[i].pattern, &k);
+		size_t n = strlen(cases[i].key);
+		int ok = some == (cases[i].kind != 0) && k.kind == cases[i].kind && k.len == n &&
+			 !memcmp(k.name, cases[i].key, n);
+		for (size_t j = n; j < sizeof(k.name); j++)
+			ok &= k.name[j] == 0; /* the hash compares every byte */
 		CHECK(ok, cases[i].pattern);
 	}
 }
