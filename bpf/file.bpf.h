@@ -352,56 +352,6 @@ static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 	return rg_put_path(s, off, dir, base, task, trunc_flag);
 }
 
-/* A file event about an open struct file: its own resolved path. */
-static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
-					    struct file *file, __u16 op, __u16 sys, long ret,
-					    __u32 flags, __u32 mode, bool filter)
-{
-	const struct path *fp = &file->f_path;
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
-	struct rg_dirkey dk = {
-		.dentry = (__u64)BPF_CORE_READ(d, d_parent),
-		.mnt = (__u64)BPF_CORE_READ(file, f_path.mnt),
-		.root = (__u64)BPF_CORE_READ(task, fs, root.dentry),
-	};
-	bool trunc = false;
-	int cached = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : -1;
-
-	if (cached == RG_PREFIX_EXCLUDE)
-		return 0;
-	if (cached == 0) { /* no prefix: only a name pattern can want it */
-		struct qstr name = BPF_CORE_READ(d, d_name);
-		s->base_len = name.len & 0xff;
-		bpf_probe_read_kernel(s->base, s->base_len, name.name);
-		if (!rg_name_wanted(s))
-			return 0;
-	}
-	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc);
-	if (filter && cached < 0 && !trunc) { /* a cut path lost its prefix: kept */
-		rg_key_resolved(s, pos, d);
-		bool wanted = rg_file_wanted(s);
-		if (dk.dentry != (__u64)d)
-			rg_dir_learn(s, pos, &dk);
-		if (!wanted)
-			return 0;
-	}
-	struct rg_file *f = rg_file_start(s, task, op, sys, ret);
-	__u32 off = sizeof(*f);
-	f->flags = flags;
-	f->mode = mode;
-	rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
-	rg_emit(s->rec, off, RG_KIND_FILE);
-
-	if (op == RG_FOP_OPEN && (flags & RG_O_ACCMODE) != 0) { /* written through */
-		__u64 key = (__u64)file;
-		struct rg_wfile w = {.dentry = (__u64)d};
-		bpf_map_update_elem(&wfiles, &key, &w, BPF_ANY);
-	}
-	return 0;
-}
-
-/* ---- the workers the entry points call --------------------------------------- */
-
 struct rg_open_args {
 	long dfd;
 	const char *name;
@@ -440,21 +390,78 @@ static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
 	}
 }
 
+/* A file event about an open struct file: its own resolved path. An open
+ * (regs set) is filtered first and reads its arguments only when it is
+ * sent; a write was filtered at its open and takes the file's flags. */
+static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
+					    struct file *file, __u16 op, __u16 sys, long ret,
+					    struct pt_regs *regs)
+{
+	bool filter = regs != NULL;
+	const struct path *fp = &file->f_path;
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct rg_dirkey dk = {
+		.dentry = (__u64)BPF_CORE_READ(d, d_parent),
+		.mnt = (__u64)BPF_CORE_READ(file, f_path.mnt),
+		.root = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+	};
+	bool trunc = false;
+	int cached = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : -1;
+
+	if (cached == RG_PREFIX_EXCLUDE)
+		return 0;
+	if (cached == 0) { /* no prefix: only a name pattern can want it */
+		struct qstr name = BPF_CORE_READ(d, d_name);
+		s->base_len = name.len & 0xff;
+		bpf_probe_read_kernel(s->base, s->base_len, name.name);
+		if (!rg_name_wanted(s))
+			return 0;
+	}
+	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc);
+	if (filter && cached < 0 && !trunc) { /* a cut path lost its prefix: kept */
+		rg_key_resolved(s, pos, d);
+		bool wanted = rg_file_wanted(s);
+		if (dk.dentry != (__u64)d)
+			rg_dir_learn(s, pos, &dk);
+		if (!wanted)
+			return 0;
+	}
+	struct rg_open_args a = {};
+	if (regs)
+		rg_open_args(regs, sys, &a);
+	else
+		a.flags = BPF_CORE_READ(file, f_flags);
+	struct rg_file *f = rg_file_start(s, task, op, sys, ret);
+	__u32 off = sizeof(*f);
+	f->flags = a.flags;
+	f->mode = a.mode;
+	rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
+	rg_emit(s->rec, off, RG_KIND_FILE);
+
+	if (op == RG_FOP_OPEN && (a.flags & RG_O_ACCMODE) != 0) { /* written through */
+		__u64 key = (__u64)file;
+		struct rg_wfile w = {.dentry = (__u64)d};
+		bpf_map_update_elem(&wfiles, &key, &w, BPF_ANY);
+	}
+	return 0;
+}
+
+/* ---- the workers the entry points call --------------------------------------- */
+
 static __always_inline int rg_on_open(long ret, __u16 sys)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct rg_scratch *s = rg_scratch_get();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct rg_open_args a;
 
 	if (!s || rg_is_self(task))
 		return 0;
-	rg_open_args((struct pt_regs *)bpf_task_pt_regs(task), sys, &a);
 	if (ret >= 0) {
 		struct file *file = rg_fd_file(task, ret);
-		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, a.flags,
-					       a.mode, true)
-			    : 0;
+		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs) : 0;
 	}
+	rg_open_args(regs, sys, &a);
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret);
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
@@ -488,8 +495,7 @@ static __always_inline int rg_on_write(long ret, __u16 sys)
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s || rg_is_self(task))
 		return 0;
-	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret,
-				BPF_CORE_READ(file, f_flags), 0, false);
+	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, NULL);
 }
 
 static __always_inline int rg_on_rename(long ret, __u16 sys)

@@ -100,5 +100,21 @@ check(any(p == f"{W}/".encode() + b'odd\nname"q\xff\xfe-' + M.encode() for _, _,
       "odd name stored byte-exactly in SQLite")
 h = db.execute("SELECT kernel_drops, rows_file_events FROM health ORDER BY seq DESC LIMIT 1").fetchone()
 check(h[0] == 0 and h[1] == len(rows), f"health: no drops, rows_file_events {h[1]}")
-print(f"1..{n}")
+open(f"{T}/n", "w").write(str(n))
 PY
+
+# [file] enabled = false: the file programs are not even loaded.
+rm -f "$T/rg.db"* "$T/events.ndjson"
+rg_config
+printf '[file]\nenabled = false\n' >>"$T/rg.ini"
+before=$(bpftool prog show 2>/dev/null | grep -c " name rg_openat " || true)
+rg_start
+loaded=$(( $(bpftool prog show 2>/dev/null | grep -c " name rg_openat " || true) - before ))
+echo x > "/etc/cron.d/$M-off"; rm -f "/etc/cron.d/$M-off"
+sleep 0.3
+rg_stop
+[[ $(sql "SELECT count(*) FROM file_events") == 0 ]] || fail "enabled = false still records"
+[[ $loaded == 0 ]] || fail "enabled = false still loads the file programs ($loaded)"
+n=$(($(cat "$T/n") + 1))
+echo "ok $n - [file] enabled = false: no file programs, no file events"
+echo "1..$n"
