@@ -59,9 +59,11 @@ static __always_inline struct rg_scratch *rg_scratch_get(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
+/* task comes from tp_btf or bpf_get_current_task_btf(): a trusted
+ * pointer, read with a plain load rather than a helper call. */
 static __always_inline bool rg_is_self(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, tgid) == rg_self_tgid;
+	return task->tgid == rg_self_tgid;
 }
 
 /* Fills the common header for an event about `task` (the current task for

@@ -35,6 +35,15 @@
 const volatile bool rg_name_any = false; /* a pattern matches every name */
 const volatile __u32 rg_head_lens = 0;   /* bit L-1: a head key of length L */
 const volatile __u32 rg_tail_lens = 0;   /* bit L-1: a tail key of length L */
+/* Bitmaps over byte values: the last bytes of exact and tail keys, the
+ * first bytes of head keys. Most names fail these and cost no lookup. */
+const volatile __u64 rg_name_last[4] = {};
+const volatile __u64 rg_name_first[4] = {};
+
+static __always_inline bool rg_byte_in(const volatile __u64 *set, __u8 c)
+{
+	return set[(c >> 6) & 3] & (1ull << (c & 63));
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -66,16 +75,23 @@ struct {
 	__type(value, struct rg_wfile);
 } wfiles SEC(".maps");
 
+/* A typed view of a kernel pointer: loads through it are plain loads
+ * that cannot fault (PROBE_MEM), not a helper call each. The file filter
+ * runs on every open in the system, and these loads are most of its
+ * cost. (kfunc, Linux 6.2+.) */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define RG_CAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+
+/* task is trusted (bpf_get_current_task_btf), so its fields load directly. */
 static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = task->files->fdt;
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f ? RG_CAST(struct file, f) : NULL;
 }
 
 /* ---- the filter ----------------------------------------------------------- */
@@ -104,14 +120,20 @@ static __always_inline bool rg_name_wanted(struct rg_scratch *s)
 
 	if (rg_name_any)
 		return true;
-	if (blen <= RG_PATTERN_PART && rg_name_hit(s, RG_NAME_EXACT, blen))
+	if (blen == 0)
+		return false;
+	bool last = rg_byte_in(rg_name_last, s->base[(blen - 1) & 0xff]);
+	bool first = rg_byte_in(rg_name_first, s->base[0]);
+	if (!last && !first)
+		return false;
+	if (last && blen <= RG_PATTERN_PART && rg_name_hit(s, RG_NAME_EXACT, blen))
 		return true;
 	for (__u32 len = 1; len <= RG_PATTERN_PART; len++) {
 		if (len > blen)
 			break;
-		if ((rg_head_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_HEAD, len))
+		if (first && (rg_head_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_HEAD, len))
 			return true;
-		if ((rg_tail_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_TAIL, len))
+		if (last && (rg_tail_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_TAIL, len))
 			return true;
 	}
 	return false;
@@ -265,11 +287,10 @@ struct {
 static __always_inline int rg_dir_cached(struct rg_dirkey *dk)
 {
 	struct rg_dirval *v = bpf_map_lookup_elem(&dircache, dk);
-	struct dentry *dir = (struct dentry *)dk->dentry;
+	struct dentry *dir = RG_CAST(struct dentry, (void *)dk->dentry);
 
-	if (!v || v->gen != rg_dir_gen ||
-	    v->inode != (__u64)BPF_CORE_READ(dir, d_inode) ||
-	    v->hash_len != BPF_CORE_READ(dir, d_name.hash_len))
+	if (!v || v->gen != rg_dir_gen || v->inode != (__u64)dir->d_inode ||
+	    v->hash_len != dir->d_name.hash_len)
 		return -1;
 	return v->action;
 }
@@ -399,11 +420,11 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 {
 	bool filter = regs != NULL;
 	const struct path *fp = &file->f_path;
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct dentry *d = file->f_path.dentry;
 	struct rg_dirkey dk = {
-		.dentry = (__u64)BPF_CORE_READ(d, d_parent),
-		.mnt = (__u64)BPF_CORE_READ(file, f_path.mnt),
-		.root = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+		.dentry = (__u64)d->d_parent,
+		.mnt = (__u64)file->f_path.mnt,
+		.root = (__u64)task->fs->root.dentry,
 	};
 	bool trunc = false;
 	int cached = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : -1;

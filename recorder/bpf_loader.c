@@ -112,17 +112,28 @@ static int fill_file_filter(struct rg_bpf *b, const struct rg_pathmatch *m)
 	return 0;
 }
 
-/* The rodata half of the name keys: which head and tail lengths to try. */
+static void add_byte(__u64 *set, uint8_t c)
+{
+	set[c >> 6] |= 1ull << (c & 63);
+}
+
+/* The rodata half of the name keys: which head and tail lengths to try,
+ * and which first and last bytes can match at all. */
 static void set_name_lengths(struct rand_guard_bpf *skel, const struct rg_pathmatch *m)
 {
+	struct rand_guard_bpf__rodata *ro = skel->rodata;
 	for (unsigned i = 0; m && i < m->npatterns; i++) {
 		struct rg_name_key k;
-		if (!rg_pathmatch_kernel_pattern(m->patterns[i], &k))
-			skel->rodata->rg_name_any = true;
-		else if (k.kind == RG_NAME_HEAD)
-			skel->rodata->rg_head_lens |= 1u << (k.len - 1);
-		else if (k.kind == RG_NAME_TAIL)
-			skel->rodata->rg_tail_lens |= 1u << (k.len - 1);
+		if (!rg_pathmatch_kernel_pattern(m->patterns[i], &k) || k.len == 0) {
+			ro->rg_name_any = true;
+		} else if (k.kind == RG_NAME_HEAD) {
+			ro->rg_head_lens |= 1u << (k.len - 1);
+			add_byte(ro->rg_name_first, k.name[0]);
+		} else {
+			if (k.kind == RG_NAME_TAIL)
+				ro->rg_tail_lens |= 1u << (k.len - 1);
+			add_byte(ro->rg_name_last, k.name[k.len - 1]);
+		}
 	}
 }
 

@@ -28,10 +28,9 @@ void rg_buf_add(struct rg_buf *b, const void *p, size_t n)
 	b->len += n;
 }
 
-void rg_buf_addc(struct rg_buf *b, char c)
+void rg_buf_grow(struct rg_buf *b, size_t extra)
 {
-	reserve(b, 1);
-	b->p[b->len++] = c;
+	reserve(b, extra);
 }
 
 void rg_buf_adds(struct rg_buf *b, const char *s)

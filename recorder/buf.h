@@ -15,7 +15,14 @@ struct rg_buf {
 /* Appends; on allocation failure aborts (the recorder cannot continue
  * meaningfully without memory, and a half-written record is worse). */
 void rg_buf_add(struct rg_buf *b, const void *p, size_t n);
-void rg_buf_addc(struct rg_buf *b, char c);
+void rg_buf_grow(struct rg_buf *b, size_t extra); /* the slow half of addc */
+/* One byte: inline, NDJSON adds a few dozen per line. */
+static inline void rg_buf_addc(struct rg_buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		rg_buf_grow(b, 1);
+	b->p[b->len++] = c;
+}
 void rg_buf_adds(struct rg_buf *b, const char *s);
 void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

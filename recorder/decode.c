@@ -109,6 +109,10 @@ static int path(struct rg_buf *b, const void *rec, size_t size, size_t body,
 	struct rg_str d, n;
 	if (sref(rec, size, body, dir, &d) || sref(rec, size, body, name, &n) || (!d.p && !n.p))
 		return -1;
+	if (!n.p && d.p[0] == '/') { /* resolved from dentries: already canonical */
+		*out = d;
+		return 0;
+	}
 	b->len = 0;
 	rg_path_join(b, d.p, d.len, n.p, n.len);
 	*out = (struct rg_str){b->p, (uint32_t)b->len};

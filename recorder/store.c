@@ -503,9 +503,8 @@ static int write_item(struct rg_store *s, const struct item *it)
 	}
 	if (!st)
 		return SQLITE_MISUSE;
-	int rc = sqlite3_step(st);
+	int rc = sqlite3_step(st); /* every parameter is bound for every row */
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return rc;
 }
 

@@ -85,10 +85,10 @@ CREATE TABLE process_events (
   signal         INTEGER,
   core_dumped    INTEGER
 );
--- Time and process order are the ingest-friendly keys: both grow with
--- time, so inserts append to the index instead of scattering.
+-- Only time is indexed while recording: it grows with the rows, so
+-- inserts append to the index instead of scattering. Other orders are for
+-- the reader to add (or to reach through processes and seq ranges).
 CREATE INDEX process_events_ts ON process_events (ts_ns);
-CREATE INDEX process_events_proc ON process_events (proc_id, seq);
 
 -- The recorder's own counters (recorder/health.h), one row per interval.
 CREATE TABLE health (

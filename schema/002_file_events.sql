@@ -25,6 +25,5 @@ CREATE TABLE file_events (
   new_path_truncated INTEGER
 );
 CREATE INDEX file_events_ts ON file_events (ts_ns);
-CREATE INDEX file_events_proc ON file_events (proc_id, seq);
 
 ALTER TABLE health ADD COLUMN rows_file_events INTEGER NOT NULL DEFAULT 0;
