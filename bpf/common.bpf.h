@@ -33,6 +33,17 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/* The file filter's directory cache entry (file.bpf.h); here because the
+ * scratch area stages one for bpf_map_update_elem. */
+struct rg_dirval {
+	__u64 gen;
+	__u64 inode;
+	__u64 hash_len;         /* d_name.hash_len */
+	__u32 action;           /* 0: no prefix, else enum rg_prefix_action */
+	__u32 plen;             /* bytes of path; 0 when it did not fit */
+	char path[RG_PREFIX_LEN]; /* the directory's absolute path */
+};
+
 struct rg_scratch {
 	__u8 rec[RG_RECORD_MAX];
 	char path[2 * RG_PATH_MAX]; /* path walker works right to left here */
@@ -40,6 +51,8 @@ struct rg_scratch {
 	char base[256];             /* file filter: its final component */
 	__u32 base_len;
 	struct rg_name_key nkey;    /* file filter: a name pattern lookup */
+	__u64 unwoken;              /* bytes this CPU sent since its last wakeup */
+	struct rg_dirval dv;        /* file filter: a directory cache entry */
 };
 
 /* One scratch area per CPU. A plain array indexed by CPU rather than a
@@ -86,20 +99,25 @@ static __always_inline void rg_hdr_fill(struct rg_hdr *h, enum rg_kind kind,
 	h->gid = (__u32)(ug >> 32);
 }
 
-/* Sends size bytes of rec. Without a wakeup unless the ring holds more than
- * rg_wakeup_bytes: a wakeup per event costs ~4.7 us here, and the reader
- * polls on a short timer anyway. A failure is counted, never retried: the
- * traced workload must not wait for us. */
-static __always_inline void rg_emit(void *rec, __u32 size, __u32 kind)
+/* Sends size bytes of s->rec. Without a wakeup until this CPU has sent
+ * rg_wakeup_bytes since its last one: a wakeup per event costs ~4.7 us
+ * here, and the reader polls on a short timer anyway. The count is per CPU
+ * (in the scratch area) because asking the ring how full it is reads a
+ * cache line the reader keeps writing. A failure is counted, never
+ * retried: the traced workload must not wait for us. */
+static __always_inline void rg_emit(struct rg_scratch *s, __u32 size, __u32 kind)
 {
-	__u64 queued = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 flags = queued + size >= rg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-						       : BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (size > RG_RECORD_MAX)
 		size = RG_RECORD_MAX;
-	((struct rg_hdr *)rec)->size = size;
-	if (bpf_ringbuf_output(&events, rec, size, flags)) {
+	s->unwoken += size;
+	if (s->unwoken >= rg_wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		s->unwoken = 0;
+	}
+	((struct rg_hdr *)s->rec)->size = size;
+	if (bpf_ringbuf_output(&events, s->rec, size, flags)) {
 		__u64 *n = bpf_map_lookup_elem(&drops, &kind);
 		if (n)
 			*n += 1; /* per-CPU slot: no atomics needed */

@@ -161,18 +161,24 @@ static __always_inline void rg_key_end(struct rg_prefix_key *k, __u32 n)
 	k->prefixlen = n * 8;
 }
 
+/* The final component of the dentry d into s->base. */
+static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d)
+{
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	s->base_len = name.len & 0xff;
+	bpf_probe_read_kernel(s->base, s->base_len, name.name);
+}
+
 /* Key and base for a path resolved at s->path + pos, whose final
  * component is the dentry d. */
 static __always_inline void rg_key_resolved(struct rg_scratch *s, __u32 pos, struct dentry *d)
 {
 	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 n = len < RG_PREFIX_LEN - 1 ? len : RG_PREFIX_LEN - 1;
-	struct qstr name = BPF_CORE_READ(d, d_name);
 
 	bpf_probe_read_kernel(s->key.data, n & RG_KMASK, s->path + (pos & RG_PMASK));
 	rg_key_end(&s->key, n);
-	s->base_len = name.len & 0xff;
-	bpf_probe_read_kernel(s->base, s->base_len, name.name);
+	rg_read_base(s, d);
 }
 
 struct rg_scan_ctx {
@@ -258,17 +264,9 @@ struct rg_dirkey {
 	__u64 dentry, mnt, root;
 };
 
-struct rg_dirval {
-	__u64 gen;
-	__u64 inode;
-	__u64 hash_len; /* d_name.hash_len */
-	__u32 action;   /* 0: no prefix, else enum rg_prefix_action */
-	__u32 pad;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 8192);
 	__type(key, struct rg_dirkey);
 	__type(value, struct rg_dirval);
 } dircache SEC(".maps");
@@ -283,16 +281,16 @@ struct {
 	__type(value, __u32);
 } file_ancestors SEC(".maps");
 
-/* The cached prefix verdict for the directory of dk, or -1. */
-static __always_inline int rg_dir_cached(struct rg_dirkey *dk)
+/* The valid cache entry for the directory of dk, or NULL. */
+static __always_inline struct rg_dirval *rg_dir_cached(struct rg_dirkey *dk)
 {
 	struct rg_dirval *v = bpf_map_lookup_elem(&dircache, dk);
 	struct dentry *dir = RG_CAST(struct dentry, (void *)dk->dentry);
 
 	if (!v || v->gen != rg_dir_gen || v->inode != (__u64)dir->d_inode ||
 	    v->hash_len != dir->d_name.hash_len)
-		return -1;
-	return v->action;
+		return NULL;
+	return v;
 }
 
 /* After a full resolve at s->path + pos whose final component has
@@ -312,13 +310,32 @@ static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos, struct
 	if (anc && *anc == dlen + 1)
 		return; /* some prefix lies below this directory */
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
-	struct rg_dirval v = {
-		.gen = rg_dir_gen,
-		.inode = (__u64)BPF_CORE_READ(dir, d_inode),
-		.hash_len = BPF_CORE_READ(dir, d_name.hash_len),
-		.action = action ? *action : 0,
-	};
-	bpf_map_update_elem(&dircache, dk, &v, BPF_ANY);
+	struct rg_dirval *v = &s->dv;
+	v->gen = rg_dir_gen;
+	v->inode = (__u64)BPF_CORE_READ(dir, d_inode);
+	v->hash_len = BPF_CORE_READ(dir, d_name.hash_len);
+	v->action = action ? *action : 0;
+	v->plen = dlen; /* the key holds the path: dlen bytes, then '/' */
+	bpf_probe_read_kernel(v->path, dlen & RG_KMASK, s->key.data);
+	bpf_map_update_elem(&dircache, dk, v, BPF_ANY);
+}
+
+/* Appends the cached directory path, '/', and s->base to the record: the
+ * file's path without a walk. */
+static __always_inline bool rg_put_cached(struct rg_scratch *s, __u32 *off, struct rg_sref *ref,
+					  struct rg_dirval *v)
+{
+	__u32 at = *off, plen = v->plen & RG_KMASK, blen = s->base_len & 0xff;
+
+	if (at > RG_RECORD_MAX - RG_PATH_MAX)
+		return false;
+	bpf_probe_read_kernel(s->rec + at, plen, v->path);
+	s->rec[(at + plen) & (RG_RECORD_MAX - 1)] = '/';
+	bpf_probe_read_kernel(s->rec + ((at + plen + 1) & (RG_RECORD_MAX - 1)), blen, s->base);
+	ref->off = at;
+	ref->len = plen + 1 + blen;
+	*off = at + plen + 1 + blen;
+	return true;
 }
 
 /* ---- records -------------------------------------------------------------- */
@@ -427,25 +444,26 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		.root = (__u64)task->fs->root.dentry,
 	};
 	bool trunc = false;
-	int cached = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : -1;
+	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : NULL;
+	__u32 pos = 0;
 
-	if (cached == RG_PREFIX_EXCLUDE)
-		return 0;
-	if (cached == 0) { /* no prefix: only a name pattern can want it */
-		struct qstr name = BPF_CORE_READ(d, d_name);
-		s->base_len = name.len & 0xff;
-		bpf_probe_read_kernel(s->base, s->base_len, name.name);
-		if (!rg_name_wanted(s))
+	if (dv) { /* the directory's verdict is known */
+		if (dv->action == RG_PREFIX_EXCLUDE)
+			return 0;
+		rg_read_base(s, d);
+		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */
 			return 0;
 	}
-	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc);
-	if (filter && cached < 0 && !trunc) { /* a cut path lost its prefix: kept */
-		rg_key_resolved(s, pos, d);
-		bool wanted = rg_file_wanted(s);
-		if (dk.dentry != (__u64)d)
-			rg_dir_learn(s, pos, &dk);
-		if (!wanted)
-			return 0;
+	if (!dv || !dv->plen) {
+		pos = rg_path_resolve(s->path, fp, task, &trunc);
+		if (filter && !dv && !trunc) { /* a cut path lost its prefix: kept */
+			rg_key_resolved(s, pos, d);
+			bool wanted = rg_file_wanted(s);
+			if (dk.dentry != (__u64)d)
+				rg_dir_learn(s, pos, &dk);
+			if (!wanted)
+				return 0;
+		}
 	}
 	struct rg_open_args a = {};
 	if (regs)
@@ -456,8 +474,11 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
 	f->mode = a.mode;
-	rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
-	rg_emit(s->rec, off, RG_KIND_FILE);
+	if (dv && dv->plen)
+		rg_put_cached(s, &off, &f->dir, dv);
+	else
+		rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
+	rg_emit(s, off, RG_KIND_FILE);
 
 	if (op == RG_FOP_OPEN && (a.flags & RG_O_ACCMODE) != 0) { /* written through */
 		__u64 key = (__u64)file;
@@ -490,7 +511,7 @@ static __always_inline int rg_on_open(long ret, __u16 sys)
 	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC) ||
 	    !rg_named_wanted(s, f->dir, f->name))
 		return 0;
-	rg_emit(s->rec, off, RG_KIND_FILE);
+	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
 }
 
@@ -552,7 +573,7 @@ static __always_inline int rg_on_rename(long ret, __u16 sys)
 		return 0;
 	if (!rg_named_wanted(s, f->dir, f->name) && !rg_named_wanted(s, f->new_dir, f->new_name))
 		return 0;
-	rg_emit(s->rec, off, RG_KIND_FILE);
+	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
 }
 
@@ -582,7 +603,7 @@ static __always_inline int rg_on_unlink(long ret, __u16 sys)
 	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC) ||
 	    !rg_named_wanted(s, f->dir, f->name))
 		return 0;
-	rg_emit(s->rec, off, RG_KIND_FILE);
+	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
 }
 

@@ -100,7 +100,7 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 		rg_put_path(s, &off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC);
 	rg_put_argv(s, &off, e, task);
 	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC);
-	rg_emit(e, off, RG_KIND_EXEC);
+	rg_emit(s, off, RG_KIND_EXEC);
 	return 0;
 }
 
@@ -121,7 +121,7 @@ static __always_inline int rg_on_fork(struct task_struct *parent,
 	f->child_tgid = BPF_CORE_READ(child, tgid);
 	f->child_start_ns = BPF_CORE_READ(child, start_boottime);
 	bpf_get_current_comm(f->comm, sizeof(f->comm));
-	rg_emit(f, sizeof(*f), RG_KIND_FORK);
+	rg_emit(s, sizeof(*f), RG_KIND_FORK);
 	return 0;
 }
 
@@ -145,7 +145,7 @@ static __always_inline int rg_on_exit(struct task_struct *task)
 	x->signal = code & 0x7f;
 	x->core = (code & 0x80) != 0;
 	bpf_get_current_comm(x->comm, sizeof(x->comm));
-	rg_emit(x, sizeof(*x), RG_KIND_EXIT);
+	rg_emit(s, sizeof(*x), RG_KIND_EXIT);
 	return 0;
 }
 

@@ -9,7 +9,7 @@ live_require
 OPS=$RG_BUILD_DIR/file_ops
 M="rg$$x$RANDOM"
 W="$T/w"                     # watched
-mkdir -p "$W/excluded" "$T/unwatched" /etc/cron.d /etc/systemd/system
+mkdir -p "$W/excluded/moved/deep" "$W/sub" "$T/unwatched" /etc/cron.d /etc/systemd/system
 rg_config
 cat >>"$T/rg.ini" <<INI
 [file]
@@ -34,6 +34,11 @@ printf 'x' > "$W/$ODD"
 "$OPS" deep "$W" 22                                                # > 4096 bytes
 echo no > "$W/excluded/$M-ex"; echo no > "$T/unwatched/$M-un"
 echo yes > "$T/unwatched/pat.$M"                                   # pattern, unwatched dir
+echo yes > "$T/unwatched/pat2.$M"                                  # ... its verdict cached
+for i in 1 2 3; do echo $i > "$W/sub/f$i"; done                     # cached directory path
+echo no > "$W/excluded/moved/deep/before"                           # cached: excluded
+mv "$W/excluded/moved" "$W/moved"              # moves deep's path, not its name: the
+echo yes > "$W/moved/deep/after"               # rename must retire the cached verdict
 rm "/etc/cron.d/$M-job"
 sleep 0.5
 rg_stop
@@ -86,6 +91,15 @@ check(len(deep) == 1 and deep[0]["path_truncated"] is True and
 check(not [e for e in files if M + "-ex" in e["path"] or M + "-un" in e["path"]],
       "excluded and unwatched paths: nothing recorded")
 check(len(find("file_open", f"{T}/unwatched/pat.{M}")) == 1, "a watch pattern matches anywhere")
+check(len(find("file_open", f"{T}/unwatched/pat2.{M}")) == 1,
+      "a pattern still matches in a directory whose verdict is cached")
+check(all(len(find("file_open", f"{W}/sub/f{i}")) == 1 for i in (1, 2, 3)),
+      "files of one watched directory: exact paths (cached directory path)")
+check(not [e for e in files if e["path"].endswith("/before")],
+      "excluded directory: nothing recorded")
+check(len(find("file_rename", f"{W}/excluded/moved", new_path=f"{W}/moved")) == 1 and
+      len(find("file_open", f"{W}/moved/deep/after")) == 1,
+      "a directory renamed from excluded to watched: its files are recorded")
 check(len(find("file_unlink", job)) == 1, "rm in /etc/cron.d recorded")
 
 db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)
