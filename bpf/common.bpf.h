@@ -92,9 +92,9 @@ static __always_inline void rg_hdr_fill(struct rg_hdr *h, enum rg_kind kind,
 	h->flags = 0;
 	h->cpu = bpf_get_smp_processor_id();
 	h->boot_ns = bpf_ktime_get_boot_ns();
-	h->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	h->tgid = BPF_CORE_READ(task, tgid);
-	h->tid = BPF_CORE_READ(task, pid);
+	h->start_ns = task->group_leader->start_boottime; /* plain loads: see rg_is_self */
+	h->tgid = task->tgid;
+	h->tid = task->pid;
 	h->uid = (__u32)ug;
 	h->gid = (__u32)(ug >> 32);
 }
