@@ -24,6 +24,22 @@ struct {
 	__uint(max_entries, 8 << 20); /* resized from config before load */
 } events SEC(".maps");
 
+/* Records a kernel filter decided not to send, per CPU and per kind (for
+ * the health rows' `filtered`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RG_KIND_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} kfiltered SEC(".maps");
+
+static __always_inline void rg_count_filtered(__u32 kind)
+{
+	__u64 *n = bpf_map_lookup_elem(&kfiltered, &kind);
+	if (n)
+		*n += 1;
+}
+
 /* Records the ring could not take, per CPU and per kind (invariant: no
  * silent loss). Userspace sums the CPUs and reports the per-kind totals. */
 struct {
@@ -77,6 +93,25 @@ static __always_inline struct rg_scratch *rg_scratch_get(void)
 static __always_inline bool rg_is_self(struct task_struct *task)
 {
 	return task->tgid == rg_self_tgid;
+}
+
+/* A typed view of a kernel pointer: loads through it are plain loads
+ * that cannot fault (PROBE_MEM), not a helper call each. The file filter
+ * runs on every open in the system, and these loads are most of its
+ * cost. (kfunc, Linux 6.2+.) */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define RG_CAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+
+/* task is trusted (bpf_get_current_task_btf), so its fields load directly. */
+static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = task->files->fdt;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= fdt->max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return f ? RG_CAST(struct file, f) : NULL;
 }
 
 /* Fills the common header for an event about `task` (the current task for

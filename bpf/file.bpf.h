@@ -75,25 +75,6 @@ struct {
 	__type(value, struct rg_wfile);
 } wfiles SEC(".maps");
 
-/* A typed view of a kernel pointer: loads through it are plain loads
- * that cannot fault (PROBE_MEM), not a helper call each. The file filter
- * runs on every open in the system, and these loads are most of its
- * cost. (kfunc, Linux 6.2+.) */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define RG_CAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
-
-/* task is trusted (bpf_get_current_task_btf), so its fields load directly. */
-static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd)
-{
-	struct fdtable *fdt = task->files->fdt;
-	struct file *f = NULL;
-
-	if (fd < 0 || fd >= fdt->max_fds)
-		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
-	return f ? RG_CAST(struct file, f) : NULL;
-}
-
 /* ---- the filter ----------------------------------------------------------- */
 
 /* Is there a name key of this kind for the first (head) or last (tail)

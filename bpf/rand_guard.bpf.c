@@ -5,6 +5,7 @@
  * bpf_program__set_autoload() before load.
  */
 #include "file.bpf.h"
+#include "net.bpf.h"
 #include "process.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -52,3 +53,22 @@ RG_SYS_EXIT(rg_renameat2, "sys_exit_renameat2", rg_on_rename, RG_FSYS_RENAMEAT2)
 RG_SYS_EXIT(rg_unlink, "sys_exit_unlink", rg_on_unlink, RG_FSYS_UNLINK)
 RG_SYS_EXIT(rg_unlinkat, "sys_exit_unlinkat", rg_on_unlink, RG_FSYS_UNLINKAT)
 RG_SYS_EXIT(rg_rmdir, "sys_exit_rmdir", rg_on_unlink, RG_FSYS_RMDIR)
+
+/* Network events (see net.bpf.h); loaded only with [network] enabled, and
+ * by hook. Program names start with rg_net_ so the recorder can tell. */
+RG_SYS_EXIT(rg_net_connect, "sys_exit_connect", rg_on_connect, RG_NSYS_CONNECT)
+RG_SYS_EXIT(rg_net_sendto, "sys_exit_sendto", rg_on_connect, RG_NSYS_SENDTO)
+RG_SYS_EXIT(rg_net_accept, "sys_exit_accept", rg_on_accept, RG_NSYS_ACCEPT)
+RG_SYS_EXIT(rg_net_accept4, "sys_exit_accept4", rg_on_accept, RG_NSYS_ACCEPT4)
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int rg_net_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_on_bind(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int rg_net_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return rg_on_listen(ctx->ret);
+}

@@ -25,13 +25,14 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 2
+#define RG_ABI_VERSION 3
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
 	RG_KIND_FORK = 2,
 	RG_KIND_EXIT = 3,
 	RG_KIND_FILE = 4,
+	RG_KIND_NET = 5,
 	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
 };
 
@@ -138,6 +139,36 @@ struct rg_file {
 	struct rg_sref new_dir, new_name; /* rename: the new path */
 };
 
+/* net.op: what happened to the socket. */
+enum rg_net_op {
+	RG_NOP_CONNECT = 1, /* also the first addressed send on a UDP socket */
+	RG_NOP_BIND = 2,
+	RG_NOP_LISTEN = 3,
+	RG_NOP_ACCEPT = 4,
+};
+
+enum rg_net_syscall {
+	RG_NSYS_CONNECT = 1, RG_NSYS_BIND, RG_NSYS_LISTEN, RG_NSYS_ACCEPT, RG_NSYS_ACCEPT4,
+	RG_NSYS_SENDTO,
+	RG_NSYS_MAX,
+};
+
+/* A network event on an IPv4 or IPv6 socket. Addresses are in network
+ * byte order (IPv4 in the first 4 bytes), ports in host order. */
+struct rg_net {
+	struct rg_hdr hdr;
+	__s64 result;        /* the syscall's return: 0, an fd, bytes, or -errno */
+	__u64 socket_id;     /* the socket's inode number (accept: the listener) */
+	__u64 new_socket_id; /* accept: the accepted socket's inode number */
+	__u16 op;            /* enum rg_net_op */
+	__u16 syscall;       /* enum rg_net_syscall */
+	__u16 family;        /* AF_INET (2) or AF_INET6 (10) */
+	__u16 protocol;      /* IPPROTO_TCP (6), IPPROTO_UDP (17), ... */
+	__u16 local_port, remote_port;
+	__u32 pad0;
+	__u8 local_addr[16], remote_addr[16];
+};
+
 /* The kernel-side file filter, written by the recorder before attach.
  *
  * Prefixes live in an LPM trie: the longest stored prefix of a path wins,
@@ -204,6 +235,7 @@ _Static_assert(sizeof(struct rg_exec) == 120, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 88, "rg_file layout");
+_Static_assert(sizeof(struct rg_net) == 120, "rg_net layout");
 _Static_assert(sizeof(struct rg_prefix_key) == 260, "rg_prefix_key layout");
 _Static_assert(sizeof(struct rg_name_key) == 36, "rg_name_key layout");
 _Static_assert(RG_RECORD_MAX >= sizeof(struct rg_file) + 4 * RG_PATH_MAX,

@@ -50,23 +50,46 @@ static void ensure_tracefs(void)
 
 #define SYSCALL_TP "tracepoint/syscalls/"
 
-/* The file programs sit on syscall tracepoints. With the family off none
- * is loaded; otherwise each loads only where its tracepoint exists (open,
- * creat, rename, unlink and rmdir are x86-only, newer calls may be
- * missing on older kernels): probed, never guessed from a version. */
-static void select_file_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
+/* The hook a network program serves: "rg_net_accept4" -> "accept". */
+static bool net_hook_wanted(const char *prog, const char *hooks)
+{
+	static const char *const map[][2] = {
+		{"rg_net_connect", "connect"}, {"rg_net_sendto", "send"},
+		{"rg_net_bind", "bind"},       {"rg_net_listen", "listen"},
+		{"rg_net_accept", "accept"},   {"rg_net_accept4", "accept"},
+	};
+	for (size_t i = 0; hooks && i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i][1]);
+		if (strcmp(prog, map[i][0]) != 0)
+			continue;
+		for (const char *p = hooks; (p = strstr(p, map[i][1])); p += n)
+			if ((p == hooks || p[-1] == ' ' || p[-1] == ',') &&
+			    (!p[n] || p[n] == ' ' || p[n] == ','))
+				return true;
+	}
+	return false;
+}
+
+/* The file and network programs sit on syscall tracepoints. A family that
+ * is off is not loaded at all; otherwise each program loads only where its
+ * tracepoint exists (open, creat, rename, unlink and rmdir are x86-only,
+ * newer calls may be missing on older kernels): probed, never guessed
+ * from a version. */
+static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
 {
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, b->skel->obj) {
-		const char *sec = bpf_program__section_name(prog);
+		const char *sec = bpf_program__section_name(prog), *name = bpf_program__name(prog);
 		char path[256];
 		if (strncmp(sec, SYSCALL_TP, strlen(SYSCALL_TP)) != 0)
 			continue;
+		bool net = strncmp(name, "rg_net_", 7) == 0;
+		bool want = net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL;
 		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s",
 			 sec + strlen(SYSCALL_TP));
 		bool have = access(path, F_OK) == 0;
-		bpf_program__set_autoload(prog, o->files && have);
-		if (o->files && !have)
+		bpf_program__set_autoload(prog, want && have);
+		if (want && !have)
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
 				"are not recorded\n", sec + strlen(SYSCALL_TP),
 				sec + strlen(SYSCALL_TP) + strlen("sys_exit_"));
@@ -188,7 +211,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	b->skel->rodata->rg_self_tgid = o->self_tgid;
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
 	set_name_lengths(b->skel, o->files);
-	select_file_programs(b, o);
+	select_syscall_programs(b, o);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
 	if (!rc)
 		rc = bpf_map__set_max_entries(b->skel->maps.scratch, (uint32_t)b->ncpus);
@@ -242,6 +265,17 @@ uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])
 			per_kind[k] = sum;
 		total += sum;
 	}
+	return total;
+}
+
+uint64_t rg_bpf_filtered(struct rg_bpf *b)
+{
+	uint64_t total = 0, vals[b->ncpus];
+	int fd = bpf_map__fd(b->skel->maps.kfiltered);
+	for (uint32_t k = 0; k < RG_KIND_MAX; k++)
+		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
+			for (int c = 0; c < b->ncpus; c++)
+				total += vals[c];
 	return total;
 }
 

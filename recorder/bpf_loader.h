@@ -21,6 +21,9 @@ struct rg_bpf_opts {
 	int verbose;             /* print libbpf's debug output */
 	/* file family: NULL leaves its programs unloaded */
 	const struct rg_pathmatch *files;
+	/* network family: space-separated hooks to load (connect bind listen
+	 * accept send); NULL leaves them all unloaded */
+	const char *net_hooks;
 };
 
 /* Called for every record; data is read-only and valid during the call. */
@@ -42,6 +45,8 @@ int rg_bpf_poll(struct rg_bpf *b, int timeout_ms);
 /* Total records the kernel failed to queue, summed over CPUs; per_kind (may
  * be NULL) receives the totals per enum rg_kind. */
 uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX]);
+/* Total records the kernel's filters chose not to send (unix sockets). */
+uint64_t rg_bpf_filtered(struct rg_bpf *b);
 
 void rg_bpf_stop(struct rg_bpf *b);
 

@@ -71,6 +71,8 @@ const struct rg_config_key rg_config_keys[] = {
 		 "authorized_keys authorized_keys2 *.service *.timer .bashrc .profile "
 		 ".bash_profile .bash_logout id_rsa id_ecdsa id_ed25519 ld.so.preload"),
 	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run /tmp /var/tmp"),
+	{"network", "enabled", RG_CFG_BOOL, FIELD(net_enabled, bool), 0, 1, 0, "false"},
+	LIST_KEY("network", hooks, "connect bind listen accept send"),
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;
@@ -391,11 +393,30 @@ static void validate_file_lists(struct loader *ld)
 	}
 }
 
+/* [network] hooks: known names only. */
+static void validate_hooks(struct loader *ld)
+{
+	static const char *const known[] = {"connect", "bind", "listen", "accept", "send"};
+	const char *p = ld->cfg.hooks;
+	while (p && *p && !ld->failed) {
+		size_t n = strcspn(p += strspn(p, " \t,"), " \t,"), k;
+		for (k = 0; n && k < sizeof(known) / sizeof(known[0]); k++)
+			if (strlen(known[k]) == n && !memcmp(p, known[k], n))
+				break;
+		if (n && k == sizeof(known) / sizeof(known[0]))
+			fail(ld, ld->key_line[find_key("network", "hooks")],
+			     "[network] hooks: unknown hook '%.*s' (connect bind listen accept send)",
+			     (int)(n > SHOW_MAX ? SHOW_MAX : n), p);
+		p += n;
+	}
+}
+
 /* Cross-key rules, once every key is parsed. An error names the line of
  * the later of the keys involved. */
 static void validate(struct loader *ld)
 {
 	validate_file_lists(ld);
+	validate_hooks(ld);
 	if (ld->failed)
 		return;
 	int ring = find_key("bpf", "ring_buffer_mb"), wake = find_key("bpf", "wakeup_kb");

@@ -32,6 +32,9 @@ struct rg_config {
 	char *watch_paths;    /* lists: words separated by spaces */
 	char *watch_patterns;
 	char *exclude_paths;
+	/* [network] */
+	bool net_enabled;     /* "enabled" */
+	char *hooks;          /* list: connect bind listen accept send */
 };
 
 enum rg_config_type {

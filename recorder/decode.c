@@ -1,6 +1,7 @@
 /* decode.c: validates and decodes raw records (see decode.h). */
 #include "decode.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "pathmatch.h"
@@ -144,6 +145,63 @@ static enum rg_decode_rc file(const struct rg_file *f, size_t size, struct rg_ev
 	return RG_DECODE_OK;
 }
 
+static const char *const net_syscalls[RG_NSYS_MAX] = {
+	[RG_NSYS_CONNECT] = "connect", [RG_NSYS_BIND] = "bind", [RG_NSYS_LISTEN] = "listen",
+	[RG_NSYS_ACCEPT] = "accept", [RG_NSYS_ACCEPT4] = "accept4", [RG_NSYS_SENDTO] = "sendto",
+};
+
+static const char *protocol_name(uint16_t p)
+{
+	switch (p) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 1: return "icmp";
+	case 58: return "icmpv6";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	case 262: return "mptcp";
+	default: return NULL;
+	}
+}
+
+/* An address as text into buf; null when it and its port are unset. */
+static struct rg_str addr_text(uint16_t family, const uint8_t *a, uint16_t port, char *buf,
+			       size_t len)
+{
+	static const uint8_t zero[16];
+	if (!port && !memcmp(a, zero, family == AF_INET ? 4 : 16))
+		return (struct rg_str){NULL, 0};
+	inet_ntop(family, a, buf, (socklen_t)len);
+	return (struct rg_str){buf, (uint32_t)strlen(buf)};
+}
+
+static enum rg_decode_rc net(const struct rg_net *n, size_t size, struct rg_event *ev,
+			     struct rg_pathbufs *pb)
+{
+	static const enum rg_etype types[] = {
+		[RG_NOP_CONNECT] = RG_ET_NET_CONNECT, [RG_NOP_BIND] = RG_ET_NET_BIND,
+		[RG_NOP_LISTEN] = RG_ET_NET_LISTEN, [RG_NOP_ACCEPT] = RG_ET_NET_ACCEPT,
+	};
+	if (size != sizeof(*n) || n->op < RG_NOP_CONNECT || n->op > RG_NOP_ACCEPT ||
+	    n->syscall == 0 || n->syscall >= RG_NSYS_MAX ||
+	    (n->family != AF_INET && n->family != AF_INET6))
+		return RG_DECODE_INVALID;
+	ev->type = types[n->op];
+	ev->syscall = net_syscalls[n->syscall];
+	ev->result = n->result;
+	ev->family = n->family == AF_INET ? "ipv4" : "ipv6";
+	ev->protocol = protocol_name(n->protocol);
+	ev->local_addr = addr_text(n->family, n->local_addr, n->local_port, pb->local_addr,
+				   sizeof(pb->local_addr));
+	ev->remote_addr = addr_text(n->family, n->remote_addr, n->remote_port, pb->remote_addr,
+				    sizeof(pb->remote_addr));
+	ev->local_port = n->local_port;
+	ev->remote_port = n->remote_port;
+	ev->socket_id = n->socket_id;
+	ev->new_socket_id = n->new_socket_id;
+	return RG_DECODE_OK;
+}
+
 enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 			    struct rg_ids *ids, struct rg_pathbufs *pb)
 {
@@ -164,6 +222,8 @@ enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 		return exit_(data, size, ev);
 	case RG_KIND_FILE:
 		return file(data, size, ev, pb);
+	case RG_KIND_NET:
+		return net(data, size, ev, pb);
 	default:
 		return RG_DECODE_UNSUPPORTED;
 	}

@@ -25,6 +25,10 @@ enum rg_etype {
 	RG_ET_FILE_WRITE,   /* the first write through one open file, per process */
 	RG_ET_FILE_RENAME,
 	RG_ET_FILE_UNLINK,
+	RG_ET_NET_CONNECT,  /* connect, or a UDP socket's first addressed send */
+	RG_ET_NET_BIND,
+	RG_ET_NET_LISTEN,
+	RG_ET_NET_ACCEPT,
 	RG_ET_HEALTH,
 	RG_ET_COUNT,
 };
@@ -36,6 +40,9 @@ enum rg_etype {
 #define RG_ET_FILE_MASK                                                        \
 	(RG_ET_BIT(RG_ET_FILE_OPEN) | RG_ET_BIT(RG_ET_FILE_WRITE) |             \
 	 RG_ET_BIT(RG_ET_FILE_RENAME) | RG_ET_BIT(RG_ET_FILE_UNLINK))
+#define RG_ET_NET_MASK                                                         \
+	(RG_ET_BIT(RG_ET_NET_CONNECT) | RG_ET_BIT(RG_ET_NET_BIND) |             \
+	 RG_ET_BIT(RG_ET_NET_LISTEN) | RG_ET_BIT(RG_ET_NET_ACCEPT))
 
 /* Bytes with a length: not NUL-terminated, may hold any byte. p == NULL
  * means "unknown" and is written as null. */
@@ -76,6 +83,13 @@ struct rg_event {
 	uint32_t fflags;  /* "flags": open flags, renameat2/unlinkat flags */
 	uint32_t mode;    /* open: creation mode */
 	int64_t result;   /* the syscall's return value: fd, 0, bytes or -errno */
+
+	/* network_*: addresses as text ("127.0.0.1", "::1"), ports host order */
+	const char *family;   /* "ipv4", "ipv6" */
+	const char *protocol; /* "tcp", "udp", ...; NULL = unknown number */
+	struct rg_str local_addr, remote_addr;
+	uint32_t local_port, remote_port;
+	uint64_t socket_id, new_socket_id;
 
 	/* process_relationship */
 	int64_t child_proc_id;

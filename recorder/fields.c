@@ -6,7 +6,9 @@
 #define OFF(m) ((uint16_t)offsetof(struct rg_event, m))
 #define PROC RG_ET_PROCESS_MASK
 #define FILE_ RG_ET_FILE_MASK
-#define ALL (PROC | FILE_)
+#define NET RG_ET_NET_MASK
+#define ALL (PROC | FILE_ | NET)
+#define ACCEPT RG_ET_BIT(RG_ET_NET_ACCEPT)
 #define OPEN RG_ET_BIT(RG_ET_FILE_OPEN)
 #define RENAME RG_ET_BIT(RG_ET_FILE_RENAME)
 #define START RG_ET_BIT(RG_ET_PROCESS_START)
@@ -37,7 +39,7 @@ const struct rg_field rg_fields[] = {
 	{"egid", RG_FT_U32, OFF(egid), 0, 0, START},
 	{"auid", RG_FT_U32, OFF(auid), 0, 0, START},
 	{"sessionid", RG_FT_U32, OFF(sessionid), 0, 0, START},
-	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | FILE_},
+	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | FILE_ | NET},
 	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
 	{"argv_truncated", RG_FT_FLAG, 0, 0, RG_EF_ARGV_TRUNC, START},
 	{"cwd_truncated", RG_FT_FLAG, 0, 0, RG_EF_CWD_TRUNC, START},
@@ -50,9 +52,17 @@ const struct rg_field rg_fields[] = {
 	{"new_path", RG_FT_STR, OFF(new_path), 0, 0, RENAME},
 	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_},
 	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN},
-	{"result", RG_FT_I64, OFF(result), 0, 0, FILE_},
+	{"result", RG_FT_I64, OFF(result), 0, 0, FILE_ | NET},
 	{"path_truncated", RG_FT_FLAG, 0, 0, RG_EF_PATH_TRUNC, FILE_},
 	{"new_path_truncated", RG_FT_FLAG, 0, 0, RG_EF_NEW_PATH_TRUNC, RENAME},
+	{"family", RG_FT_CSTR, OFF(family), 0, 0, NET},
+	{"protocol", RG_FT_CSTR, OFF(protocol), 0, 0, NET},
+	{"local_addr", RG_FT_STR, OFF(local_addr), 0, 0, NET},
+	{"local_port", RG_FT_U32, OFF(local_port), RG_FO_ZERO_NULL, 0, NET},
+	{"remote_addr", RG_FT_STR, OFF(remote_addr), 0, 0, NET},
+	{"remote_port", RG_FT_U32, OFF(remote_port), RG_FO_ZERO_NULL, 0, NET},
+	{"socket_id", RG_FT_U64, OFF(socket_id), RG_FO_ZERO_NULL, 0, NET},
+	{"new_socket_id", RG_FT_U64, OFF(new_socket_id), RG_FO_ZERO_NULL, 0, ACCEPT},
 };
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
 
@@ -64,6 +74,10 @@ static const char *const etype_names[RG_ET_COUNT] = {
 	[RG_ET_FILE_WRITE] = "file_write",
 	[RG_ET_FILE_RENAME] = "file_rename",
 	[RG_ET_FILE_UNLINK] = "file_unlink",
+	[RG_ET_NET_CONNECT] = "network_connect",
+	[RG_ET_NET_BIND] = "network_bind",
+	[RG_ET_NET_LISTEN] = "network_listen",
+	[RG_ET_NET_ACCEPT] = "network_accept",
 	[RG_ET_HEALTH] = "health",
 };
 

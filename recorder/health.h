@@ -17,12 +17,13 @@
 	X(events_unsupported, C, "well-formed records of a kind this build ignores") \
 	X(kernel_drops, C, "records the kernel could not queue (BPF counters)")    \
 	X(user_drops, C, "events dropped in userspace (store queue full)")         \
-	X(filtered, C, "events read but not recorded by a userspace filter")       \
+	X(filtered, C, "events a filter dropped: the kernel's (unix sockets) and the recorder's (file paths)") \
 	X(ndjson_written, C, "NDJSON lines written")                               \
 	X(ndjson_failures, C, "NDJSON lines that could not be written")            \
 	X(rows_processes, C, "rows written to processes (inserts and updates)")    \
 	X(rows_process_events, C, "rows written to process_events")                \
 	X(rows_file_events, C, "rows written to file_events")                      \
+	X(rows_network_events, C, "rows written to network_events")                \
 	X(rows_gaps, C, "rows written to gaps")                                    \
 	X(store_failures, C, "rows the store failed to write")                     \
 	X(batches, C, "store transactions committed")                              \

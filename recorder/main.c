@@ -226,6 +226,7 @@ static int start(struct recorder *r, int verbose)
 		.self_tgid = (uint32_t)getpid(),
 		.verbose = verbose,
 		.files = c->file_enabled ? &r->files : NULL,
+		.net_hooks = c->net_enabled ? c->hooks : NULL,
 	};
 	int code;
 	r->bpf = rg_bpf_start(&bo, on_record, &r->pl, err, sizeof(err), &code);
@@ -257,6 +258,7 @@ static int start(struct recorder *r, int verbose)
 static void health(struct recorder *r)
 {
 	r->pl.kernel_drops = rg_bpf_drops(r->bpf, NULL);
+	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
 	rg_pipeline_health(&r->pl, rg_wall_ns());
 }
 

@@ -392,8 +392,9 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 	case RG_ET_PROCESS_EXIT:
 		return apply_exit(pt, ev, ids);
 	case RG_ET_FILE_OPEN: case RG_ET_FILE_WRITE: case RG_ET_FILE_RENAME:
-	case RG_ET_FILE_UNLINK: {
-		/* context only: a file event never creates or changes a process */
+	case RG_ET_FILE_UNLINK: case RG_ET_NET_CONNECT: case RG_ET_NET_BIND:
+	case RG_ET_NET_LISTEN: case RG_ET_NET_ACCEPT: {
+		/* context only: these never create or change a process */
 		const struct entry *e = find(pt, ev->pid, ids->start_boot_ns);
 		if (e)
 			lend_context(ev, e);

@@ -37,7 +37,7 @@ typedef void (*rg_proc_emit_fn)(void *arg, const struct rg_process *p);
 void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
 			  unsigned n, rg_proc_emit_fn emit, void *arg);
 
-/* Applies a decoded event. A file event only borrows its process's context
+/* Applies a decoded event. A file or network event only borrows its process's context
  * (proc_id, parent, comm, exe) and returns NULL. A process event finds or creates the processes it names,
  * fills ev's proc_id, parent_proc_id, ppid and, for events that do not
  * carry them, the process context (comm, exe, argv, cwd). Returns the

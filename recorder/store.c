@@ -45,6 +45,7 @@ static const struct {
 } event_tables[] = {
 	{"process_events", RG_ET_PROCESS_MASK},
 	{"file_events", RG_ET_FILE_MASK},
+	{"network_events", RG_ET_NET_MASK},
 };
 #define N_EVENT_TABLES (sizeof(event_tables) / sizeof(event_tables[0]))
 
@@ -583,6 +584,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	pthread_mutex_lock(&s->mu);
 	s->st.rows_process_events += r.events[0];
 	s->st.rows_file_events += r.events[1];
+	s->st.rows_network_events += r.events[2];
 	s->st.rows_processes += r.rows[IT_PROCESS];
 	s->st.rows_health += r.rows[IT_HEALTH];
 	s->st.rows_gaps += r.rows[IT_GAP];
@@ -703,6 +705,7 @@ void rg_store_put_event(struct rg_store *s, const struct rg_event *ev)
 		offsetof(struct rg_event, comm), offsetof(struct rg_event, exe),
 		offsetof(struct rg_event, cwd), offsetof(struct rg_event, argv),
 		offsetof(struct rg_event, path), offsetof(struct rg_event, new_path),
+		offsetof(struct rg_event, local_addr), offsetof(struct rg_event, remote_addr),
 	};
 	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, sizeof(offs) / sizeof(offs[0])));
 }

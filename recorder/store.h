@@ -27,7 +27,8 @@ struct rg_store_opts {
 };
 
 struct rg_store_stats {
-	uint64_t rows_processes, rows_process_events, rows_file_events, rows_health, rows_gaps;
+	uint64_t rows_processes, rows_process_events, rows_file_events, rows_network_events;
+	uint64_t rows_health, rows_gaps;
 	uint64_t store_failures, batches;
 	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
 	uint64_t queue_depth, user_drops;

@@ -3,9 +3,14 @@
  *
  *   rg-workload exec N [PROGRAM]   fork + exec PROGRAM (default /bin/true) N times
  *   rg-workload open N PATH        open(PATH, O_RDONLY|O_CREAT) + close N times
+ *   rg-workload connect N          N loopback TCP connections: connect, accept,
+ *                                  close (reset, so no TIME_WAIT piles up)
  *
- * Prints one JSON line: {"op":"exec","n":N,"ns":elapsed,"ns_per_op":x}. */
+ * Prints one JSON line: {"op":"exec","n":N,"ns":elapsed,"ns_per_op":x,"pid":P}. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +53,33 @@ static int run_open(long n, const char *path)
 	return 0;
 }
 
+static int run_connect(long n)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	struct linger reset = {1, 0};
+	int srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (srv < 0 || bind(srv, (struct sockaddr *)&a, sizeof(a)) || listen(srv, 128) ||
+	    getsockname(srv, (struct sockaddr *)&a, &len))
+		return -1;
+	for (long i = 0; i < n; i++) {
+		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+			return -1;
+		int s = accept(srv, NULL, NULL);
+		if (s < 0)
+			return -1;
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+		close(c);
+		close(s);
+	}
+	return close(srv);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH\n");
+		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | connect N\n");
 		return 2;
 	}
 	long n = strtol(argv[2], NULL, 10);
@@ -61,6 +89,8 @@ int main(int argc, char **argv)
 		rc = run_exec(n, argc > 3 ? argv[3] : "/bin/true");
 	else if (strcmp(argv[1], "open") == 0 && argc > 3)
 		rc = run_open(n, argv[3]);
+	else if (strcmp(argv[1], "connect") == 0)
+		rc = run_connect(n);
 	else {
 		fprintf(stderr, "rg-workload: unknown workload '%s'\n", argv[1]);
 		return 2;
@@ -70,7 +100,7 @@ int main(int argc, char **argv)
 		perror("rg-workload");
 		return 1;
 	}
-	printf("{\"op\":\"%s\",\"n\":%ld,\"ns\":%lld,\"ns_per_op\":%.1f}\n", argv[1], n, ns,
-	       (double)ns / (double)n);
+	printf("{\"op\":\"%s\",\"n\":%ld,\"ns\":%lld,\"ns_per_op\":%.1f,\"pid\":%d}\n", argv[1], n,
+	       ns, (double)ns / (double)n, (int)getpid());
 	return 0;
 }

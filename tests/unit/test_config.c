@@ -77,7 +77,8 @@ static void test_defaults(void)
 	CHECK_INT(c.proc_bootstrap, 1, "default proc_bootstrap");
 	CHECK_INT(c.file_enabled, 1, "default [file] enabled");
 	CHECK(strstr(c.watch_paths, "/etc ") == c.watch_paths, "default watch_paths starts with /etc");
-	CHECK_INT(rg_config_nkeys, 15, "every key is in the table");
+	CHECK_INT(c.net_enabled, 0, "network is off by default");
+	CHECK_INT(rg_config_nkeys, 17, "every key is in the table");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);
@@ -90,8 +91,10 @@ static void test_defaults(void)
 static int doc_row(const char *doc, const struct rg_config_key *k)
 {
 	char want[256];
+	snprintf(want, sizeof(want), "\n## [%s]\n", k->section);
+	const char *sec = doc ? strstr(doc, want) : NULL; /* keys repeat across sections */
 	snprintf(want, sizeof(want), "\n| `%s` |", k->name);
-	const char *row = doc ? strstr(doc, want) : NULL;
+	const char *row = sec ? strstr(sec, want) : NULL;
 	if (!row)
 		return 0;
 	const char *eol = strchr(row + 1, '\n');
@@ -479,6 +482,8 @@ static void test_lists(void)
 		{"[file]\n\nexclude_paths = /a/../b\n", "l.ini:3: [file] exclude_paths: '/a/../b'"},
 		{"[file]\nwatch_patterns = a/b\n", "l.ini:2: [file] watch_patterns: 'a/b'"},
 		{"[file]\nenabled = maybe\n", "l.ini:2: [file] enabled: 'maybe' is not a boolean"},
+		{"[network]\nhooks = connect\nhooks = sendfile\n",
+		 "l.ini:3: [network] hooks: unknown hook 'sendfile'"},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK_INT(rg_config_load_string(&c, "l.ini", cases[i].text, err, sizeof(err)), 2,

@@ -272,6 +272,65 @@ static void test_file(void)
 	rg_buf_free(&pb.new_path);
 }
 
+static void test_net(void)
+{
+	struct rg_net *n = (struct rg_net *)rec;
+	struct rg_event ev;
+	struct rg_ids ids;
+	memset(rec, 0, sizeof(rec));
+	hdr(&n->hdr, RG_KIND_NET, sizeof(*n));
+	n->op = RG_NOP_ACCEPT;
+	n->syscall = RG_NSYS_ACCEPT4;
+	n->family = 10;
+	n->protocol = 6;
+	n->result = 5;
+	n->socket_id = 100;
+	n->new_socket_id = 101;
+	n->local_port = 8080;
+	n->remote_port = 40000;
+	n->local_addr[15] = 1;                                    /* ::1 */
+	memcpy(n->remote_addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff\x7f\0\0\x01", 16); /* mapped */
+	CHECK_INT(rg_decode(rec, sizeof(*n), &ev, &ids, &pb), RG_DECODE_OK, "net: decodes");
+	CHECK_INT(ev.type, RG_ET_NET_ACCEPT, "net: type");
+	CHECK(streq(ev.local_addr, "::1", 3) && ev.local_port == 8080, "net: local end");
+	CHECK(streq(ev.remote_addr, "::ffff:127.0.0.1", 16), "net: v4-mapped remote");
+	CHECK_STR(ev.family, "ipv6", "net: family");
+	CHECK_STR(ev.protocol, "tcp", "net: protocol");
+	CHECK_STR(ev.syscall, "accept4", "net: syscall");
+	CHECK(ev.socket_id == 100 && ev.new_socket_id == 101 && ev.result == 5, "net: ids, result");
+
+	n->op = RG_NOP_LISTEN;
+	n->family = 2;
+	memset(n->remote_addr, 0, 16);
+	n->remote_port = 0;
+	memcpy(n->local_addr, "\x7f\0\0\x01", 4);
+	n->protocol = 99;
+	CHECK_INT(rg_decode(rec, sizeof(*n), &ev, &ids, &pb), RG_DECODE_OK, "net listen: decodes");
+	CHECK(streq(ev.local_addr, "127.0.0.1", 9), "net: ipv4 text");
+	CHECK(ev.remote_addr.p == NULL, "net: no remote end is null");
+	CHECK(ev.protocol == NULL, "net: an unnamed protocol is null");
+
+	static const struct {
+		int field, value;
+		const char *what;
+	} bad[] = {
+		{0, 0, "net: op 0"}, {0, 9, "net: unknown op"}, {1, 0, "net: syscall 0"},
+		{1, RG_NSYS_MAX, "net: syscall past the table"}, {2, 1, "net: unix family"},
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n->op = RG_NOP_LISTEN;
+		n->syscall = RG_NSYS_LISTEN;
+		n->family = 2;
+		uint16_t *f = bad[i].field == 0 ? &n->op : bad[i].field == 1 ? &n->syscall : &n->family;
+		*f = (uint16_t)bad[i].value;
+		CHECK_INT(rg_decode(rec, sizeof(*n), &ev, &ids, &pb), RG_DECODE_INVALID, bad[i].what);
+	}
+	n->family = 2;
+	n->hdr.size = sizeof(*n) + 4;
+	CHECK_INT(rg_decode(rec, sizeof(*n) + 4, &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "net: a record longer than its body");
+}
+
 int main(void)
 {
 	test_exec_ok();
@@ -281,5 +340,6 @@ int main(void)
 	test_fork_exit();
 	test_random();
 	test_file();
+	test_net();
 	return tap_done();
 }

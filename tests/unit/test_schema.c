@@ -70,7 +70,9 @@ static void check_registry(void)
 	static const struct {
 		const char *table;
 		uint32_t types;
-	} tables[] = {{"process_events", RG_ET_PROCESS_MASK}, {"file_events", RG_ET_FILE_MASK}};
+	} tables[] = {{"process_events", RG_ET_PROCESS_MASK},
+		      {"file_events", RG_ET_FILE_MASK},
+		      {"network_events", RG_ET_NET_MASK}};
 	char what[160];
 	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (unsigned i = 0; i < rg_nfields; i++) {

@@ -105,7 +105,7 @@ static void check_first_run(const char *db)
 	CHECK_STR(q(db, "SELECT group_concat(key || '=' || value, ' ') FROM (SELECT * FROM meta "
 			"WHERE key != 'format' ORDER BY key)"),
 		  "boot_id=boot-a host=host1 recorder_version=0.1.0 run_started_ns=5000 "
-		  "schema_version=2", "meta: boot, host, version, run start, schema version");
+		  "schema_version=3", "meta: boot, host, version, run start, schema version");
 	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
 	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
 		  "3 9000", "exit recorded on the process row");
@@ -203,7 +203,7 @@ static void check_upgrade(void)
 	if (!CHECK(s != NULL, "opens a schema 1 database"))
 		return;
 	rg_store_close(s, 0);
-	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "2", "upgraded to schema 2");
+	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "3", "upgraded to the latest schema");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM file_events"), "0",
 		  "file_events created");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM gaps"), "1", "old rows kept");
