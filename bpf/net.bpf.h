@@ -8,7 +8,8 @@
  * connect clears the socket's remote end. Every record carries the
  * socket's inode number, so one socket's calls can be joined.
  *
- * Unix-domain and other sockets are not sent; they are counted as filtered.
+ * Unix-domain sockets are sent only when enabled ([network] unix), with
+ * their path; they and other families are otherwise counted as filtered.
  */
 #ifndef RG_NET_BPF_H
 #define RG_NET_BPF_H
@@ -17,12 +18,16 @@
 
 #include "common.bpf.h"
 
+#define RG_AF_UNIX 1
+#define RG_UNIX_PATH 108 /* sizeof(sun_path) */
 #define RG_AF_INET 2
 #define RG_AF_INET6 10
 #define RG_IPPROTO_UDP 17
 #define RG_S_IFMT 0170000
 #define RG_S_IFSOCK 0140000
 #define RG_EAGAIN 11
+
+const volatile bool rg_net_unix = false; /* record unix-domain sockets */
 
 /* UDP sockets that already sent an addressed datagram: one event each. */
 struct {
@@ -96,8 +101,47 @@ static __always_inline bool rg_user_addr(const void *uaddr, __u16 family, __u8 *
 	return true;
 }
 
+/* A unix path of len bytes at src (user memory when user) into the data
+ * area; returns the record's size. */
+static __always_inline __u32 rg_put_unix(struct rg_scratch *s, struct rg_net *n, const void *src,
+					 long len, bool user)
+{
+	__u32 at = sizeof(*n);
+
+	if (!src || len <= 0)
+		return at;
+	len = len > RG_UNIX_PATH ? RG_UNIX_PATH : len;
+	if (user ? bpf_probe_read_user(s->rec + at, len & 0x7f, src)
+		 : bpf_probe_read_kernel(s->rec + at, len & 0x7f, src))
+		return at;
+	n->unix_path.off = at;
+	n->unix_path.len = len & 0x7f;
+	return at + (len & 0x7f);
+}
+
+/* The path a call passed in a struct sockaddr_un of alen bytes. */
+static __always_inline __u32 rg_unix_user(struct rg_scratch *s, struct rg_net *n,
+					  const void *uaddr, long alen)
+{
+	return rg_put_unix(s, n, uaddr ? uaddr + 2 : NULL, alen - 2, true);
+}
+
+/* The path sk is bound to (unix_sk(sk)->addr), if any. */
+static __always_inline __u32 rg_unix_bound(struct rg_scratch *s, struct rg_net *n,
+					   struct sock *sk)
+{
+	struct unix_sock *u = RG_CAST(struct unix_sock, sk);
+	struct unix_address *a = u->addr;
+
+	if (!a)
+		return sizeof(*n);
+	/* name[] follows the struct: sun_family, then the path */
+	const void *path = (const void *)((__u64)a + bpf_core_type_size(struct unix_address) + 2);
+	return rg_put_unix(s, n, path, a->len - 2, false);
+}
+
 /* Starts a record for the socket sk, or returns NULL (and counts it) when
- * it is not an IPv4/IPv6 socket. */
+ * it is not an IPv4/IPv6 socket, or a unix one with those enabled. */
 static __always_inline struct rg_net *rg_net_start(struct rg_scratch *s, struct task_struct *task,
 						   struct sock *sk, __u64 ino, __u16 op,
 						   __u16 sys, long ret)
@@ -105,7 +149,8 @@ static __always_inline struct rg_net *rg_net_start(struct rg_scratch *s, struct 
 	__u16 family = sk->__sk_common.skc_family;
 	struct rg_net *n = (struct rg_net *)s->rec;
 
-	if (family != RG_AF_INET && family != RG_AF_INET6) {
+	if (family != RG_AF_INET && family != RG_AF_INET6 &&
+	    !(family == RG_AF_UNIX && rg_net_unix)) {
 		rg_count_filtered(RG_KIND_NET);
 		return NULL;
 	}
@@ -147,9 +192,14 @@ static __always_inline int rg_on_connect(long ret, __u16 sys)
 	struct rg_net *n = rg_net_start(s, task, sk, ino, RG_NOP_CONNECT, sys, ret);
 	if (!n)
 		return 0;
-	rg_sock_ends(n, sk, false);
-	rg_user_addr(uaddr, n->family, n->remote_addr, &n->remote_port);
-	rg_emit(s, sizeof(*n), RG_KIND_NET);
+	__u32 size = sizeof(*n);
+	if (n->family == RG_AF_UNIX) { /* a connect: sends are UDP only (above) */
+		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
+	} else {
+		rg_sock_ends(n, sk, false);
+		rg_user_addr(uaddr, n->family, n->remote_addr, &n->remote_port);
+	}
+	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
@@ -167,12 +217,15 @@ static __always_inline int rg_on_bind(long ret)
 			      : NULL;
 	if (!n)
 		return 0;
-	if (ret == 0) /* what it got (a port 0 bind gets a real port) */
+	const void *uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u32 size = sizeof(*n);
+	if (n->family == RG_AF_UNIX)
+		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
+	else if (ret == 0) /* what it got (a port 0 bind gets a real port) */
 		rg_sock_ends(n, sk, false);
-	else          /* what it asked for */
-		rg_user_addr((const void *)PT_REGS_PARM2_CORE_SYSCALL(regs), n->family,
-			     n->local_addr, &n->local_port);
-	rg_emit(s, sizeof(*n), RG_KIND_NET);
+	else               /* what it asked for */
+		rg_user_addr(uaddr, n->family, n->local_addr, &n->local_port);
+	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
@@ -190,8 +243,12 @@ static __always_inline int rg_on_listen(long ret)
 			      : NULL;
 	if (!n)
 		return 0;
-	rg_sock_ends(n, sk, false);
-	rg_emit(s, sizeof(*n), RG_KIND_NET);
+	__u32 size = sizeof(*n);
+	if (n->family == RG_AF_UNIX)
+		size = rg_unix_bound(s, n, sk);
+	else
+		rg_sock_ends(n, sk, false);
+	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
@@ -213,8 +270,12 @@ static __always_inline int rg_on_accept(long ret, __u16 sys)
 	if (!n)
 		return 0;
 	n->new_socket_id = new_ino;
-	rg_sock_ends(n, sk, ret >= 0);
-	rg_emit(s, sizeof(*n), RG_KIND_NET);
+	__u32 size = sizeof(*n);
+	if (n->family == RG_AF_UNIX)
+		size = rg_unix_bound(s, n, lsk); /* the listener's path */
+	else
+		rg_sock_ends(n, sk, ret >= 0);
+	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 

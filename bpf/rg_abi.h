@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 3
+#define RG_ABI_VERSION 4
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -153,8 +153,9 @@ enum rg_net_syscall {
 	RG_NSYS_MAX,
 };
 
-/* A network event on an IPv4 or IPv6 socket. Addresses are in network
- * byte order (IPv4 in the first 4 bytes), ports in host order. */
+/* A network event. IPv4/IPv6: addresses in network byte order (IPv4 in
+ * the first 4 bytes), ports in host order. Unix-domain (when enabled): the
+ * socket path in the data area, raw (an abstract name starts with NUL). */
 struct rg_net {
 	struct rg_hdr hdr;
 	__s64 result;        /* the syscall's return: 0, an fd, bytes, or -errno */
@@ -162,11 +163,14 @@ struct rg_net {
 	__u64 new_socket_id; /* accept: the accepted socket's inode number */
 	__u16 op;            /* enum rg_net_op */
 	__u16 syscall;       /* enum rg_net_syscall */
-	__u16 family;        /* AF_INET (2) or AF_INET6 (10) */
+	__u16 family;        /* AF_INET (2), AF_INET6 (10), AF_UNIX (1) */
 	__u16 protocol;      /* IPPROTO_TCP (6), IPPROTO_UDP (17), ... */
 	__u16 local_port, remote_port;
 	__u32 pad0;
 	__u8 local_addr[16], remote_addr[16];
+	struct rg_sref unix_path; /* AF_UNIX: the path the call named or the
+				   * socket is bound to (see docs/schema.md) */
+	__u32 pad1;
 };
 
 /* The kernel-side file filter, written by the recorder before attach.
@@ -235,7 +239,7 @@ _Static_assert(sizeof(struct rg_exec) == 120, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 88, "rg_file layout");
-_Static_assert(sizeof(struct rg_net) == 120, "rg_net layout");
+_Static_assert(sizeof(struct rg_net) == 128, "rg_net layout");
 _Static_assert(sizeof(struct rg_prefix_key) == 260, "rg_prefix_key layout");
 _Static_assert(sizeof(struct rg_name_key) == 36, "rg_name_key layout");
 _Static_assert(RG_RECORD_MAX >= sizeof(struct rg_file) + 4 * RG_PATH_MAX,

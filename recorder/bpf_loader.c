@@ -211,6 +211,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	b->skel->rodata->rg_self_tgid = o->self_tgid;
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
 	set_name_lengths(b->skel, o->files);
+	b->skel->rodata->rg_net_unix = o->net_unix;
 	select_syscall_programs(b, o);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
 	if (!rc)

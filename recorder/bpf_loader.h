@@ -24,6 +24,7 @@ struct rg_bpf_opts {
 	/* network family: space-separated hooks to load (connect bind listen
 	 * accept send); NULL leaves them all unloaded */
 	const char *net_hooks;
+	bool net_unix;           /* unix-domain sockets too */
 };
 
 /* Called for every record; data is read-only and valid during the call. */

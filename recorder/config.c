@@ -73,6 +73,7 @@ const struct rg_config_key rg_config_keys[] = {
 	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run /tmp /var/tmp"),
 	{"network", "enabled", RG_CFG_BOOL, FIELD(net_enabled, bool), 0, 1, 0, "false"},
 	LIST_KEY("network", hooks, "connect bind listen accept send"),
+	{"network", "unix", RG_CFG_BOOL, FIELD(net_unix, bool), 0, 1, 0, "false"},
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;

@@ -35,6 +35,7 @@ struct rg_config {
 	/* [network] */
 	bool net_enabled;     /* "enabled" */
 	char *hooks;          /* list: connect bind listen accept send */
+	bool net_unix;        /* "unix": record unix-domain sockets too */
 };
 
 enum rg_config_type {

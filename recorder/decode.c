@@ -175,6 +175,37 @@ static struct rg_str addr_text(uint16_t family, const uint8_t *a, uint16_t port,
 	return (struct rg_str){buf, (uint32_t)strlen(buf)};
 }
 
+/* A unix socket path as recorded: up to its first NUL, or "@name" for an
+ * abstract one (which starts with NUL and may hold any byte). */
+static struct rg_str unix_text(struct rg_str raw, char *buf, size_t len)
+{
+	if (!raw.p)
+		return raw;
+	size_t n = raw.len < len - 1 ? raw.len : len - 1;
+	if (raw.p[0] == '\0') {
+		buf[0] = '@';
+		memcpy(buf + 1, raw.p + 1, n - 1);
+		return (struct rg_str){buf, (uint32_t)n};
+	}
+	n = strnlen(raw.p, n);
+	memcpy(buf, raw.p, n);
+	return (struct rg_str){buf, (uint32_t)n};
+}
+
+static enum rg_decode_rc net_unix(const struct rg_net *n, size_t size, struct rg_event *ev,
+				  struct rg_pathbufs *pb)
+{
+	struct rg_str raw;
+	if (sref(n, size, sizeof(*n), n->unix_path, &raw))
+		return RG_DECODE_INVALID;
+	ev->family = "unix";
+	if (ev->type == RG_ET_NET_CONNECT)
+		ev->remote_addr = unix_text(raw, pb->remote_addr, sizeof(pb->remote_addr));
+	else
+		ev->local_addr = unix_text(raw, pb->local_addr, sizeof(pb->local_addr));
+	return RG_DECODE_OK;
+}
+
 static enum rg_decode_rc net(const struct rg_net *n, size_t size, struct rg_event *ev,
 			     struct rg_pathbufs *pb)
 {
@@ -182,13 +213,18 @@ static enum rg_decode_rc net(const struct rg_net *n, size_t size, struct rg_even
 		[RG_NOP_CONNECT] = RG_ET_NET_CONNECT, [RG_NOP_BIND] = RG_ET_NET_BIND,
 		[RG_NOP_LISTEN] = RG_ET_NET_LISTEN, [RG_NOP_ACCEPT] = RG_ET_NET_ACCEPT,
 	};
-	if (size != sizeof(*n) || n->op < RG_NOP_CONNECT || n->op > RG_NOP_ACCEPT ||
-	    n->syscall == 0 || n->syscall >= RG_NSYS_MAX ||
-	    (n->family != AF_INET && n->family != AF_INET6))
+	bool unix_ = n->family == AF_UNIX;
+	if (size < sizeof(*n) || (!unix_ && size != sizeof(*n)) || n->op < RG_NOP_CONNECT ||
+	    n->op > RG_NOP_ACCEPT || n->syscall == 0 || n->syscall >= RG_NSYS_MAX ||
+	    (n->family != AF_INET && n->family != AF_INET6 && !unix_))
 		return RG_DECODE_INVALID;
 	ev->type = types[n->op];
 	ev->syscall = net_syscalls[n->syscall];
 	ev->result = n->result;
+	ev->socket_id = n->socket_id;
+	ev->new_socket_id = n->new_socket_id;
+	if (unix_)
+		return net_unix(n, size, ev, pb);
 	ev->family = n->family == AF_INET ? "ipv4" : "ipv6";
 	ev->protocol = protocol_name(n->protocol);
 	ev->local_addr = addr_text(n->family, n->local_addr, n->local_port, pb->local_addr,
@@ -197,8 +233,6 @@ static enum rg_decode_rc net(const struct rg_net *n, size_t size, struct rg_even
 				    sizeof(pb->remote_addr));
 	ev->local_port = n->local_port;
 	ev->remote_port = n->remote_port;
-	ev->socket_id = n->socket_id;
-	ev->new_socket_id = n->new_socket_id;
 	return RG_DECODE_OK;
 }
 

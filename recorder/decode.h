@@ -32,7 +32,8 @@ struct rg_ids {
  * pieces (see rg_abi.h); reused from record to record. */
 struct rg_pathbufs {
 	struct rg_buf path, new_path;
-	char local_addr[64], remote_addr[64]; /* network addresses as text */
+	char local_addr[128], remote_addr[128]; /* network addresses as text, or
+						   * a unix socket path */
 };
 
 /* Decodes size bytes at data into ev and ids. Strings in ev point into data

@@ -46,7 +46,10 @@ us.bind(os.path.join(d, "s"))
 us.listen(1)
 uc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 uc.connect(os.path.join(d, "s"))
-for s in (uc, us):
+ua, _ = us.accept()
+out["unix"] = {"path": os.path.join(d, "s"), "listener": ino(us), "client": ino(uc),
+               "accepted": ino(ua)}
+for s in (ua, uc, us):
     s.close()
 os.unlink(os.path.join(d, "s"))
 os.rmdir(d)

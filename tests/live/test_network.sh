@@ -75,6 +75,35 @@ check(life == ["network_bind", "network_listen", "network_accept"],
 open(f"{T}/n", "w").write(str(n))
 PY
 
+# [network] unix = true: unix sockets recorded with their path.
+rm -f "$T/rg.db"* "$T/events.ndjson"
+rg_config
+printf '[network]\nenabled = true\nunix = true\n' >>"$T/rg.ini"
+rg_start
+python3 "$RG_SOURCE_DIR/tests/live/net_ops.py" >"$T/ops.json"
+sleep 0.3
+rg_stop
+python3 - "$T" <<'PY'
+import json, sys
+T = sys.argv[1]
+ops = json.load(open(f"{T}/ops.json"))
+u = ops["unix"]
+n = int(open(f"{T}/n").read())
+net = [e for l in open(f"{T}/events.ndjson") if l.strip()
+       for e in [json.loads(l)] if e.get("pid") == ops["pid"] and e.get("family") == "unix"]
+got = {(e["event_type"], e["socket_id"], e.get("local_addr"), e.get("remote_addr")) for e in net}
+want = {("network_bind", u["listener"], u["path"], None),
+        ("network_listen", u["listener"], u["path"], None),
+        ("network_connect", u["client"], None, u["path"]),
+        ("network_accept", u["listener"], u["path"], None)}
+n += 1
+ok = want <= got and all(e["local_port"] is None for e in net)
+print(("ok" if ok else "not ok"), n, "- unix = true: bind, listen, connect, accept with the path")
+if not ok:
+    print("# got", sorted(got, key=str)); sys.exit(1)
+open(f"{T}/n", "w").write(str(n))
+PY
+
 # [network] off (the default): nothing recorded, no network program loaded.
 rm -f "$T/rg.db"* "$T/events.ndjson"
 rg_config

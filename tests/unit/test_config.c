@@ -78,7 +78,7 @@ static void test_defaults(void)
 	CHECK_INT(c.file_enabled, 1, "default [file] enabled");
 	CHECK(strstr(c.watch_paths, "/etc ") == c.watch_paths, "default watch_paths starts with /etc");
 	CHECK_INT(c.net_enabled, 0, "network is off by default");
-	CHECK_INT(rg_config_nkeys, 17, "every key is in the table");
+	CHECK_INT(rg_config_nkeys, 18, "every key is in the table");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);

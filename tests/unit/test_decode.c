@@ -315,7 +315,7 @@ static void test_net(void)
 		const char *what;
 	} bad[] = {
 		{0, 0, "net: op 0"}, {0, 9, "net: unknown op"}, {1, 0, "net: syscall 0"},
-		{1, RG_NSYS_MAX, "net: syscall past the table"}, {2, 1, "net: unix family"},
+		{1, RG_NSYS_MAX, "net: syscall past the table"}, {2, 3, "net: unknown family"},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n->op = RG_NOP_LISTEN;
@@ -329,6 +329,27 @@ static void test_net(void)
 	n->hdr.size = sizeof(*n) + 4;
 	CHECK_INT(rg_decode(rec, sizeof(*n) + 4, &ev, &ids, &pb), RG_DECODE_INVALID,
 		  "net: a record longer than its body");
+
+	/* unix sockets: the path in the data area */
+	n->family = 1;
+	n->op = RG_NOP_CONNECT;
+	n->syscall = RG_NSYS_CONNECT;
+	memcpy(rec + sizeof(*n), "/run/x.sock\0\0", 13);
+	n->unix_path = (struct rg_sref){sizeof(*n), 13};
+	n->hdr.size = sizeof(*n) + 13;
+	CHECK_INT(rg_decode(rec, sizeof(*n) + 13, &ev, &ids, &pb), RG_DECODE_OK, "unix: decodes");
+	CHECK(streq(ev.remote_addr, "/run/x.sock", 11) && ev.local_addr.p == NULL,
+	      "unix: a connect's path, cut at its NUL");
+	CHECK_STR(ev.family, "unix", "unix: family");
+	n->op = RG_NOP_BIND;
+	memcpy(rec + sizeof(*n), "\0abs\0x", 7);
+	n->unix_path.len = 7;
+	n->hdr.size = sizeof(*n) + 7;
+	CHECK_INT(rg_decode(rec, sizeof(*n) + 7, &ev, &ids, &pb), RG_DECODE_OK, "unix abstract");
+	CHECK(streq(ev.local_addr, "@abs\0x", 7), "unix: abstract name as @name, bytes kept");
+	n->unix_path.len = 200;
+	CHECK_INT(rg_decode(rec, sizeof(*n) + 7, &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "unix: path past the end");
 }
 
 int main(void)
