@@ -500,7 +500,11 @@ static __always_inline int rg_on_write(long ret, __u16 sys)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct file *file = rg_fd_file(task, PT_REGS_PARM1_CORE_SYSCALL(regs));
+	/* the fd written to: copy_file_range and splice name it third */
+	long fd = sys == RG_FSYS_COPY_FILE_RANGE || sys == RG_FSYS_SPLICE
+			  ? PT_REGS_PARM3_CORE_SYSCALL(regs)
+			  : PT_REGS_PARM1_CORE_SYSCALL(regs);
+	struct file *file = rg_fd_file(task, fd);
 	__u64 key = (__u64)file;
 	struct rg_wfile *w;
 

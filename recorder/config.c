@@ -1,21 +1,8 @@
 /* config.c: loads rand-guard.ini into struct rg_config (see config.h).
  *
- * inih does the parsing, but with its defaults three kinds of line would
- * change a file's meaning without a word: a line longer than its buffer is
- * split in two, a line that starts with whitespace continues the previous
- * value, and text after a section's ']' is ignored. Its string parser also
- * gives the handler no line number. So the text goes through
- * ini_parse_stream() and our own reader, which hands inih one line per call
- * and first checks that line: no NUL byte, short enough for the buffer inih
- * passes in (so inih never splits it), not indented, and a known section
- * with nothing but a comment after ']'.
- *
- * Line numbers: inih asks for the next line only once it has handled the
- * previous one, so during a handler call ld->line is the line being
- * handled, and the line inih returns for a syntax error counts reader calls
- * the same way. After the first error the reader reports end of input; the
- * parse stops there, and the earlier of that error and inih's first syntax
- * error is the one reported.
+ * The text goes through the checked INI reader (ini_reader.h), shared with the
+ * rule files; [rule "..."] sections belong to the rule loader (rules.h)
+ * and are skipped here.
  */
 #include "config.h"
 
@@ -31,11 +18,12 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "ini_reader.h"
 #include "pathmatch.h"
+#include "rules.h"
 
-#define MAX_FILE_BYTES (1 << 20) /* real configs are a few hundred bytes */
-#define SHOW_MAX 40              /* bytes of a name or value quoted in a message */
-#define SHOW_BUF (SHOW_MAX + sizeof("..."))
+#define SHOW_BUF RG_INI_SHOW_BUF
+#define show rg_ini_show
 
 /* The field's C type must match the row's type, or this does not compile. */
 #define FIELD(key, ctype)                                                      \
@@ -66,27 +54,24 @@ const struct rg_config_key rg_config_keys[] = {
 	{"file", "enabled", RG_CFG_BOOL, FIELD(file_enabled, bool), 0, 1, 0, "true"},
 	LIST_KEY("file", watch_paths,
 		 "/etc /boot /root/.ssh /usr/local/bin /usr/local/sbin /usr/lib/systemd/system "
-		 "/var/spool/cron"),
+		 "/usr/lib/systemd/user /run/systemd/system /run/systemd/user /var/spool/cron"),
 	LIST_KEY("file", watch_patterns,
-		 "authorized_keys authorized_keys2 *.service *.timer .bashrc .profile "
-		 ".bash_profile .bash_logout id_rsa id_ecdsa id_ed25519 ld.so.preload"),
+		 "authorized_keys authorized_keys2 *.service *.timer *.socket .bashrc .profile "
+		 ".bash_profile .bash_login .bash_logout .zshrc .zprofile id_rsa id_ecdsa id_ed25519 "
+		 "ld.so.preload"),
 	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run /tmp /var/tmp"),
 	{"network", "enabled", RG_CFG_BOOL, FIELD(net_enabled, bool), 0, 1, 0, "false"},
 	LIST_KEY("network", hooks, "connect bind listen accept send"),
 	{"network", "unix", RG_CFG_BOOL, FIELD(net_unix, bool), 0, 1, 0, "false"},
+	{"rules", "dir", RG_CFG_STRING, FIELD(rules_dir, char *), 0, PATH_MAX - 1, 0, "rules.d"},
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;
 
 struct loader {
+	struct rg_ini ini;
 	struct rg_config cfg; /* a working copy, kept only on success */
-	const char *name;     /* the file name in messages; NULL: none */
-	const char *p, *end;  /* text not yet handed to inih */
-	int line;             /* the line inih is handling */
 	int key_line[NKEYS];  /* where each key was set; 0: not in this text */
-	bool failed;
-	int err_line; /* 0: the whole file */
-	char msg[256];
 };
 
 static void *field(struct rg_config *c, const struct rg_config_key *k)
@@ -103,18 +88,6 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-/* Up to n bytes of s (it may end sooner with a NUL) as they may appear in
- * a message: at most SHOW_MAX of them, unprintable ones as '?', "..." when
- * cut. out holds SHOW_BUF bytes. */
-static const char *show(char *out, const char *s, size_t n)
-{
-	size_t i;
-	for (i = 0; i < n && s[i] && i < SHOW_MAX; i++)
-		out[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
-	strcpy(out + i, i < n && s[i] ? "..." : "");
-	return out;
-}
-
 static int find_key(const char *section, const char *name)
 {
 	for (size_t i = 0; i < NKEYS; i++)
@@ -124,26 +97,16 @@ static int find_key(const char *section, const char *name)
 	return -1;
 }
 
-static bool known_section(const char *s, size_t n)
+static bool section_ok(void *user, const char *s, size_t n)
 {
+	(void)user;
+	if (rg_rules_section(s, n))
+		return true;
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strlen(rg_config_keys[i].section) == n &&
 		    !memcmp(rg_config_keys[i].section, s, n))
 			return true;
 	return false;
-}
-
-/* Records the error; returns 0 so that callers can return it as "stop". */
-__attribute__((format(printf, 3, 4)))
-static int fail(struct loader *ld, int line, const char *fmt, ...)
-{
-	va_list ap;
-	ld->failed = true;
-	ld->err_line = line;
-	va_start(ap, fmt);
-	vsnprintf(ld->msg, sizeof(ld->msg), fmt, ap);
-	va_end(ap);
-	return 0;
 }
 
 static bool set_int(int *dst, const struct rg_config_key *k, const char *s, char *why,
@@ -244,150 +207,36 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	struct loader *ld = user;
 	char a[SHOW_BUF], b[SHOW_BUF], why[160];
 	if (!*section)
-		return fail(ld, ld->line, "key '%s' outside any section",
+		return rg_ini_fail(&ld->ini, ld->ini.line, "key '%s' outside any section",
 			    show(a, name, SIZE_MAX));
+	if (rg_rules_section(section, strlen(section)))
+		return 1; /* the rule loader's */
 	int i = find_key(section, name);
 	if (i < 0)
-		return fail(ld, ld->line, "unknown key '%s' in [%s]", show(a, name, SIZE_MAX),
+		return rg_ini_fail(&ld->ini, ld->ini.line, "unknown key '%s' in [%s]", show(a, name, SIZE_MAX),
 			    show(b, section, SIZE_MAX));
 	bool list = rg_config_keys[i].type == RG_CFG_LIST, again = ld->key_line[i] != 0;
 	if (again && !list)
-		return fail(ld, ld->line, "duplicate key '%s' in [%s] (first set on line %d)",
+		return rg_ini_fail(&ld->ini, ld->ini.line, "duplicate key '%s' in [%s] (first set on line %d)",
 			    name, section, ld->key_line[i]);
-	ld->key_line[i] = ld->line;
+	ld->key_line[i] = ld->ini.line;
 	if (!set_value(&ld->cfg, &rg_config_keys[i], value, again, why, sizeof(why)))
-		return fail(ld, ld->line, "[%s] %s: %s", section, name, why);
+		return rg_ini_fail(&ld->ini, ld->ini.line, "[%s] %s: %s", section, name, why);
 	return 1;
-}
-
-/* A "[name]" line: the name must be a known section and only a comment may
- * follow. The ']' is found as inih finds it (a ';' after whitespace starts
- * a comment); a line without one is left to inih, a syntax error. */
-static bool check_section(struct loader *ld, const char *p)
-{
-	const char *name = p + 1, *e = name;
-	char a[SHOW_BUF];
-	bool was_space = false;
-	while (*e && *e != ']' && !(was_space && *e == ';')) {
-		was_space = isspace((unsigned char)*e);
-		e++;
-	}
-	if (*e != ']')
-		return true;
-	int n = (int)(e - name);
-	if (!known_section(name, (size_t)n))
-		return fail(ld, ld->line, "unknown section [%s]", show(a, name, (size_t)n));
-	for (e++; isspace((unsigned char)*e); e++)
-		;
-	if (*e && *e != ';' && *e != '#')
-		return fail(ld, ld->line, "unexpected text after [%.*s]", n, name);
-	return true;
-}
-
-/* Checks a line's text (NUL-terminated in line) before inih sees it. */
-static bool check_text(struct loader *ld, const char *line)
-{
-	const char *p = line;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (!*p || *p == ';' || *p == '#')
-		return true; /* blank or comment: inih skips these, indented or not */
-	if (p > line)
-		return fail(ld, ld->line,
-			    "line starts with whitespace; continuation lines are not supported");
-	return *p != '[' || check_section(ld, p);
-}
-
-/* Takes the next line off the text: its start and length without the
- * '\n', a '\r' before it, or (on the first line) a UTF-8 byte order mark. */
-static void take_line(struct loader *ld, const char **s, size_t *len)
-{
-	const char *nl = memchr(ld->p, '\n', (size_t)(ld->end - ld->p));
-	*s = ld->p;
-	*len = (size_t)((nl ? nl : ld->end) - ld->p);
-	ld->p = nl ? nl + 1 : ld->end;
-	ld->line++;
-	if (*len && (*s)[*len - 1] == '\r')
-		--*len;
-	if (ld->line == 1 && *len >= 3 && !memcmp(*s, "\xEF\xBB\xBF", 3)) {
-		*s += 3;
-		*len -= 3;
-	}
-}
-
-/* The ini_reader: hands inih the next line as "text\n". The line must fit
- * with its '\n' and a NUL in the size inih offers (inih would cut a longer
- * one in two) and hold no NUL (inih would see only what comes before it).
- * Returns NULL at the end of the text or after an error. */
-static char *next_line(char *buf, int size, void *stream)
-{
-	struct loader *ld = stream;
-	const char *s;
-	size_t len;
-	if (ld->failed || ld->p == ld->end)
-		return NULL;
-	take_line(ld, &s, &len);
-	if (memchr(s, '\0', len)) {
-		fail(ld, ld->line, "NUL byte in line");
-		return NULL;
-	}
-	if (len + 2 > (size_t)size) {
-		fail(ld, ld->line, "line longer than %d bytes", size - 2);
-		return NULL;
-	}
-	memcpy(buf, s, len);
-	strcpy(buf + len, "\n");
-	return check_text(ld, buf) ? buf : NULL;
-}
-
-/* Parses len bytes of text into ld->cfg, recording the first error. */
-static void parse(struct loader *ld, const char *text, size_t len)
-{
-	ld->p = text;
-	ld->end = text + len;
-	int rc = ini_parse_stream(next_line, ld, on_key, ld);
-	if (rc > 0 && (!ld->failed || rc < ld->err_line))
-		fail(ld, rc, "syntax error");
-	else if (rc < 0)
-		fail(ld, 0, "the INI parser failed (%d)", rc);
-}
-
-/* Reads the whole file into b. Returns false, with the error recorded, if
- * it cannot be read or is larger than any sensible config (which also
- * stops a path like /dev/zero). */
-static bool read_file(struct loader *ld, const char *path, struct rg_buf *b)
-{
-	char chunk[4096];
-	size_t n;
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return fail(ld, 0, "cannot open: %s", strerror(errno));
-	do {
-		n = fread(chunk, 1, sizeof(chunk), f);
-		if (ferror(f)) {
-			fail(ld, 0, "cannot read: %s", strerror(errno));
-			break;
-		}
-		rg_buf_add(b, chunk, n);
-		if (b->len > MAX_FILE_BYTES)
-			fail(ld, 0, "larger than %d bytes", MAX_FILE_BYTES);
-	} while (n == sizeof(chunk) && !ld->failed);
-	fclose(f);
-	return !ld->failed;
 }
 
 /* The [file] lists must make a matcher; an error names the list's line. */
 static void validate_file_lists(struct loader *ld)
 {
 	const char *names[] = {"watch_paths", "watch_patterns", "exclude_paths"};
-	for (int i = 0; i < 3 && !ld->failed; i++) {
+	for (int i = 0; i < 3 && !ld->ini.failed; i++) {
 		struct rg_pathmatch m;
 		char why[200];
 		const char *list = *(char **)field(&ld->cfg, &rg_config_keys[find_key("file", names[i])]);
 		int rc = rg_pathmatch_init(&m, i == 0 ? list : NULL, i == 1 ? list : NULL,
 					   i == 2 ? list : NULL, why, sizeof(why));
 		if (rc)
-			fail(ld, ld->key_line[find_key("file", names[i])], "[file] %s: %s",
+			rg_ini_fail(&ld->ini, ld->key_line[find_key("file", names[i])], "[file] %s: %s",
 			     names[i], why);
 		else
 			rg_pathmatch_free(&m);
@@ -399,15 +248,15 @@ static void validate_hooks(struct loader *ld)
 {
 	static const char *const known[] = {"connect", "bind", "listen", "accept", "send"};
 	const char *p = ld->cfg.hooks;
-	while (p && *p && !ld->failed) {
+	while (p && *p && !ld->ini.failed) {
 		size_t n = strcspn(p += strspn(p, " \t,"), " \t,"), k;
 		for (k = 0; n && k < sizeof(known) / sizeof(known[0]); k++)
 			if (strlen(known[k]) == n && !memcmp(p, known[k], n))
 				break;
 		if (n && k == sizeof(known) / sizeof(known[0]))
-			fail(ld, ld->key_line[find_key("network", "hooks")],
+			rg_ini_fail(&ld->ini, ld->key_line[find_key("network", "hooks")],
 			     "[network] hooks: unknown hook '%.*s' (connect bind listen accept send)",
-			     (int)(n > SHOW_MAX ? SHOW_MAX : n), p);
+			     (int)(n > RG_INI_SHOW_MAX ? RG_INI_SHOW_MAX : n), p);
 		p += n;
 	}
 }
@@ -418,14 +267,14 @@ static void validate(struct loader *ld)
 {
 	validate_file_lists(ld);
 	validate_hooks(ld);
-	if (ld->failed)
+	if (ld->ini.failed)
 		return;
 	int ring = find_key("bpf", "ring_buffer_mb"), wake = find_key("bpf", "wakeup_kb");
 	int half = ld->cfg.ring_buffer_mb * 1024 / 2;
 	int line = ld->key_line[ring] > ld->key_line[wake] ? ld->key_line[ring]
 							     : ld->key_line[wake];
 	if (ld->cfg.wakeup_kb > half)
-		fail(ld, line, "[bpf] wakeup_kb: %d is out of range %lld..%d (half of ring_buffer_mb = %d MB)",
+		rg_ini_fail(&ld->ini, line, "[bpf] wakeup_kb: %d is out of range %lld..%d (half of ring_buffer_mb = %d MB)",
 		     ld->cfg.wakeup_kb, rg_config_keys[wake].min, half, ld->cfg.ring_buffer_mb);
 }
 
@@ -433,7 +282,8 @@ static void validate(struct loader *ld)
 static void begin(struct loader *ld, const struct rg_config *c, const char *name)
 {
 	memset(ld, 0, sizeof(*ld));
-	ld->name = name;
+	ld->ini = (struct rg_ini){.name = name, .section_ok = section_ok, .on_key = on_key,
+				  .user = ld};
 	ld->cfg = *c;
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (rg_config_keys[i].type >= RG_CFG_STRING) { /* owned strings */
@@ -447,20 +297,15 @@ static void begin(struct loader *ld, const struct rg_config *c, const char *name
  * it and writes the message. Returns 0 or 2. */
 static int finish(struct loader *ld, struct rg_config *c, char *err, size_t errlen)
 {
-	if (!ld->failed)
+	if (!ld->ini.failed)
 		validate(ld);
-	if (!ld->failed) {
+	if (!ld->ini.failed) {
 		rg_config_free(c);
 		*c = ld->cfg;
 		return 0;
 	}
 	rg_config_free(&ld->cfg);
-	if (!ld->name)
-		snprintf(err, errlen, "%s", ld->msg);
-	else if (ld->err_line)
-		snprintf(err, errlen, "%s:%d: %s", ld->name, ld->err_line, ld->msg);
-	else
-		snprintf(err, errlen, "%s: %s", ld->name, ld->msg);
+	rg_ini_message(&ld->ini, err, errlen);
 	return 2;
 }
 
@@ -479,8 +324,8 @@ int rg_config_load(struct rg_config *c, const char *path, char *err, size_t errl
 	struct loader ld;
 	struct rg_buf text = {0};
 	begin(&ld, c, path);
-	if (read_file(&ld, path, &text))
-		parse(&ld, rg_buf_cstr(&text), text.len);
+	if (rg_ini_read_file(&ld.ini, path, &text))
+		rg_ini_parse(&ld.ini, rg_buf_cstr(&text), text.len);
 	rg_buf_free(&text);
 	return finish(&ld, c, err, errlen);
 }
@@ -490,7 +335,7 @@ int rg_config_load_string(struct rg_config *c, const char *name, const char *tex
 {
 	struct loader ld;
 	begin(&ld, c, name);
-	parse(&ld, text, strlen(text));
+	rg_ini_parse(&ld.ini, text, strlen(text));
 	return finish(&ld, c, err, errlen);
 }
 

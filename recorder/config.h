@@ -36,6 +36,9 @@ struct rg_config {
 	bool net_enabled;     /* "enabled" */
 	char *hooks;          /* list: connect bind listen accept send */
 	bool net_unix;        /* "unix": record unix-domain sockets too */
+	/* [rules] */
+	char *rules_dir;      /* "dir": *.rules files; relative to the config
+			       * file's directory; "" for none */
 };
 
 enum rg_config_type {

@@ -18,6 +18,8 @@ static const char *const file_syscalls[RG_FSYS_MAX] = {
 	[RG_FSYS_OPENAT2] = "openat2", [RG_FSYS_WRITE] = "write", [RG_FSYS_WRITEV] = "writev",
 	[RG_FSYS_PWRITE64] = "pwrite64", [RG_FSYS_PWRITEV] = "pwritev",
 	[RG_FSYS_PWRITEV2] = "pwritev2", [RG_FSYS_RENAME] = "rename",
+	[RG_FSYS_COPY_FILE_RANGE] = "copy_file_range", [RG_FSYS_SENDFILE64] = "sendfile64",
+	[RG_FSYS_SPLICE] = "splice",
 	[RG_FSYS_RENAMEAT] = "renameat", [RG_FSYS_RENAMEAT2] = "renameat2",
 	[RG_FSYS_UNLINK] = "unlink", [RG_FSYS_UNLINKAT] = "unlinkat", [RG_FSYS_RMDIR] = "rmdir",
 };

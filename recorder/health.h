@@ -25,12 +25,19 @@
 	X(rows_file_events, C, "rows written to file_events")                      \
 	X(rows_network_events, C, "rows written to network_events")                \
 	X(rows_gaps, C, "rows written to gaps")                                    \
+	X(rows_alerts, C, "rows written to alerts")                                \
 	X(store_failures, C, "rows the store failed to write")                     \
 	X(batches, C, "store transactions committed")                              \
 	X(batch_commit_us_max, G, "slowest commit since the last health row, us")  \
 	X(queue_depth, G, "events waiting for the store writer")                   \
 	X(proctab_size, G, "processes in the process table")                       \
 	X(proctab_evictions, C, "processes evicted from the full process table")   \
+	X(alerts, C, "alerts raised (rule matches)")                               \
+	X(rules_enabled, G, "enabled rules in the loaded rule set")                \
+	X(rule_reloads, C, "rule sets loaded on SIGHUP")                           \
+	X(rule_reload_failures, C, "SIGHUP reloads refused (the running set stays)") \
+	X(queue_reserve_used, C, "rows queued past queue_events because a rule matched them") \
+	X(lineage_evictions, C, "processes evicted from the rules' lineage table") \
 	X(uptime_s, G, "seconds since the recorder started")                       \
 	X(rss_kb, G, "recorder resident memory, KiB")
 

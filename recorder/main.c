@@ -24,22 +24,24 @@
 #include "procfs.h"
 
 #define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
+#define DEFAULT_CONFIG_DIR "/etc/rand-guard"
 
 struct opts {
 	const char *config;
 	const char *db;
 	const char *ndjson;
+	const char *rules_dir;
 	long duration_s; /* 0: until a signal */
 	bool check_config;
 	int verbose;
 };
 
-static volatile sig_atomic_t stop_requested, reopen_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		reopen_requested = 1;
+		reload_requested = 1;
 	else
 		stop_requested = 1;
 }
@@ -58,13 +60,17 @@ static void usage(FILE *f)
 		"      --db PATH        database path (overrides [store] db)\n"
 		"      --ndjson PATH    NDJSON output, '-' for stdout, '' for none\n"
 		"                       (overrides [recorder] ndjson)\n"
+		"      --rules DIR      directory of *.rules files (overrides [rules] dir)\n"
 		"      --duration SECS  stop after SECS seconds\n"
-		"      --check-config   validate the configuration and exit\n"
+		"      --check-config   validate the configuration and the rules, and exit\n"
 		"  -v, --verbose        print libbpf's debug output\n"
 		"  -h, --help           this help;  -V, --version  the version\n"
 		"\n"
-		"Exit codes: 0 stopped cleanly, 1 runtime error, 2 bad configuration or\n"
-		"usage, 3 missing privileges or kernel support.\n");
+		"SIGHUP reopens the NDJSON file and reloads the rules (a broken rule set is\n"
+		"reported and the running one stays). SIGINT/SIGTERM stop cleanly.\n"
+		"\n"
+		"Exit codes: 0 stopped cleanly, 1 runtime error, 2 bad configuration, rules\n"
+		"or usage, 3 missing privileges or kernel support.\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -72,6 +78,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option longs[] = {
 		{"config", required_argument, 0, 'c'}, {"db", required_argument, 0, 'd'},
 		{"ndjson", required_argument, 0, 'n'}, {"duration", required_argument, 0, 't'},
+		{"rules", required_argument, 0, 'r'},
 		{"check-config", no_argument, 0, 'k'}, {"verbose", no_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
@@ -83,6 +90,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'c': o->config = optarg; break;
 		case 'd': o->db = optarg; break;
 		case 'n': o->ndjson = optarg; break;
+		case 'r': o->rules_dir = optarg; break;
 		case 'k': o->check_config = true; break;
 		case 'v': o->verbose = 1; break;
 		case 't':
@@ -107,20 +115,23 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* Loads the config file (explicit, or the default one if present) and
- * applies command-line overrides. Returns 0 or the exit code. */
-static int load_config(const struct opts *o, struct rg_config *cfg)
+ * applies command-line overrides. Returns 0 or the exit code; *used is the
+ * file read, or NULL. */
+static int load_config(const struct opts *o, struct rg_config *cfg, const char **used)
 {
 	char err[512];
 	rg_config_defaults(cfg);
 	const char *path = o->config;
 	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
 		path = DEFAULT_CONFIG;
+	*used = path;
 	if (path && rg_config_load(cfg, path, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	if ((o->db && rg_config_set(cfg, "store", "db", o->db, err, sizeof(err))) ||
-	    (o->ndjson && rg_config_set(cfg, "recorder", "ndjson", o->ndjson, err, sizeof(err)))) {
+	    (o->ndjson && rg_config_set(cfg, "recorder", "ndjson", o->ndjson, err, sizeof(err))) ||
+	    (o->rules_dir && rg_config_set(cfg, "rules", "dir", o->rules_dir, err, sizeof(err)))) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return 2;
 	}
@@ -150,8 +161,50 @@ static void make_parent_dir(const char *path)
 	}
 }
 
+/* The rules: the [rules] dir (relative to the config file's directory)
+ * and the config file's own [rule] sections. Returns 0 or 2. */
+static int load_rules(const struct rg_config *cfg, const char *config_path, bool dir_given,
+		      struct rg_ruleset **out)
+{
+	char dir[2 * PATH_MAX + 2], err[512];
+	struct rg_rules_source src[2];
+	unsigned n = 0;
+	if (cfg->rules_dir[0]) {
+		const char *base = DEFAULT_CONFIG_DIR;
+		char cbuf[PATH_MAX];
+		if (config_path) {
+			snprintf(cbuf, sizeof(cbuf), "%s", config_path);
+			char *slash = strrchr(cbuf, '/');
+			if (slash)
+				*(slash == cbuf ? slash + 1 : slash) = '\0';
+			base = slash ? cbuf : ".";
+		}
+		if (cfg->rules_dir[0] == '/')
+			snprintf(dir, sizeof(dir), "%s", cfg->rules_dir);
+		else
+			snprintf(dir, sizeof(dir), "%s/%s", base, cfg->rules_dir);
+		struct stat sb;
+		bool missing = stat(dir, &sb) != 0 && errno == ENOENT;
+		if (missing && !dir_given && !strcmp(cfg->rules_dir, "rules.d"))
+			fprintf(stderr, "rand-guard: no rules directory %s: no rules from it\n", dir);
+		else
+			src[n++] = (struct rg_rules_source){dir, false, true};
+	}
+	if (config_path)
+		src[n++] = (struct rg_rules_source){config_path, true, false};
+	if (rg_rules_load(out, src, n, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
 struct recorder {
 	struct rg_config cfg;
+	const char *config_path;
+	bool rules_dir_given;
+	struct rg_ruleset *rules;
+	struct rg_lineage *lin;
 	struct rg_store *store;
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
@@ -173,7 +226,7 @@ static void on_known(void *arg, int64_t proc_id, uint32_t pid, uint64_t start_bo
 
 static void on_bootstrap_row(void *arg, const struct rg_process *p)
 {
-	rg_pipeline_process(arg, p);
+	rg_pipeline_known_process(arg, p);
 }
 
 static int open_outputs(struct recorder *r)
@@ -209,7 +262,8 @@ static int start(struct recorder *r, int verbose)
 
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
-	if (!r->pt)
+	r->lin = rg_lineage_new((unsigned)r->cfg.table_max);
+	if (!r->pt || !r->lin)
 		return 1;
 	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
 
@@ -241,6 +295,9 @@ static int start(struct recorder *r, int verbose)
 					    max_seq + 1);
 	rg_pipeline_init(&r->pl, r->pt, r->nd, r->store, run_id, max_seq + 1, now);
 	r->pl.files = bo.files;
+	r->pl.rules = r->rules;
+	r->pl.lin = r->lin;
+	rg_store_put_meta(r->store, "rules_digest", r->rules->digest);
 	r->pl.wall_offset = rg_wall_offset_ns();
 	if (r->cfg.proc_bootstrap) {
 		struct rg_process *procs;
@@ -250,9 +307,9 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
-	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s\n", RG_VERSION,
-		(long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
-		r->nd ? r->cfg.ndjson : "");
+	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s with %u of %u rules\n",
+		RG_VERSION, (long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
+		r->nd ? r->cfg.ndjson : "", r->rules->nenabled, r->rules->nrules);
 	return 0;
 }
 
@@ -263,12 +320,29 @@ static void health(struct recorder *r)
 	rg_pipeline_health(&r->pl, rg_wall_ns());
 }
 
-static void reopen_ndjson(struct recorder *r)
+/* SIGHUP: reopen the NDJSON file (log rotation) and reload the rules. The
+ * config file is not reread: its [rule] sections are, with the directory
+ * the running config names. A broken set leaves the running one. */
+static void reload(struct recorder *r)
 {
 	char err[512];
-	reopen_requested = 0;
+	struct rg_ruleset *fresh;
+	reload_requested = 0;
 	if (r->nd && rg_ndjson_reopen(r->nd, err, sizeof(err)))
 		fprintf(stderr, "rand-guard: %s\n", err);
+	if (load_rules(&r->cfg, r->config_path, r->rules_dir_given, &fresh)) {
+		r->pl.rule_reload_failures++;
+		fprintf(stderr, "rand-guard: rules not reloaded; still running the set %.12s\n",
+			r->rules->digest);
+		return;
+	}
+	rg_rules_free(r->rules);
+	r->rules = fresh;
+	r->pl.rules = fresh;
+	r->pl.rule_reloads++;
+	rg_store_put_meta(r->store, "rules_digest", fresh->digest);
+	fprintf(stderr, "rand-guard: rules reloaded: %u of %u enabled, digest %.12s\n",
+		fresh->nenabled, fresh->nrules, fresh->digest);
 }
 
 /* Polls until a signal or the duration ends; health rows on their clock. */
@@ -291,8 +365,8 @@ static int loop(struct recorder *r, long duration_s)
 			health(r);
 			next_health = now + every;
 		}
-		if (reopen_requested)
-			reopen_ndjson(r);
+		if (reload_requested)
+			reload(r);
 		if (duration_s && now - t0 >= duration_s * 1000000000)
 			break;
 	}
@@ -314,6 +388,8 @@ static void shutdown_all(struct recorder *r)
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
 	rg_proctab_free(r->pt);
+	rg_lineage_free(r->lin);
+	rg_rules_free(r->rules);
 	rg_pipeline_free(&r->pl);
 	rg_pathmatch_free(&r->files);
 	rg_config_free(&r->cfg);
@@ -326,10 +402,15 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc;
-	rc = load_config(&o, &r.cfg);
+	rc = load_config(&o, &r.cfg, &r.config_path);
+	r.rules_dir_given = o.rules_dir != NULL;
+	if (!rc)
+		rc = load_rules(&r.cfg, r.config_path, r.rules_dir_given, &r.rules);
 	if (rc || o.check_config) {
 		if (!rc)
-			printf("configuration OK\n");
+			printf("configuration OK; rules: %u of %u enabled, digest %s\n",
+			       r.rules->nenabled, r.rules->nrules, r.rules->digest);
+		rg_rules_free(r.rules);
 		rg_config_free(&r.cfg);
 		return rc;
 	}

@@ -71,7 +71,8 @@ static void add_value(struct rg_buf *b, const struct rg_field *f, const struct r
 	}
 }
 
-void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev)
+/* The event as one JSON object, without a newline. */
+static void format_object(struct rg_buf *b, const struct rg_event *ev)
 {
 	char sep = '{';
 	for (unsigned i = 0; i < rg_nfields; i++) {
@@ -84,6 +85,58 @@ void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev)
 		rg_buf_add(b, "\":", 2);
 		add_value(b, f, ev);
 		sep = ',';
+	}
+	rg_buf_addc(b, '}');
+}
+
+void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev)
+{
+	format_object(b, ev);
+	rg_buf_addc(b, '\n');
+}
+
+static void add_key_str(struct rg_buf *b, const char *key, struct rg_str v)
+{
+	rg_buf_printf(b, ",\"%s\":", key);
+	if (v.p)
+		rg_json_str(b, v.p, v.len);
+	else
+		rg_buf_adds(b, "null");
+}
+
+/* tags: a JSON array of the space-separated words */
+static void add_tags(struct rg_buf *b, struct rg_str tags)
+{
+	rg_buf_adds(b, ",\"tags\":[");
+	for (uint32_t i = 0, n = 0; tags.p && i < tags.len;) {
+		uint32_t end = i;
+		while (end < tags.len && tags.p[end] != ' ')
+			end++;
+		if (end > i) {
+			if (n++)
+				rg_buf_addc(b, ',');
+			rg_json_str(b, tags.p + i, end - i);
+		}
+		i = end + 1;
+	}
+	rg_buf_addc(b, ']');
+}
+
+void rg_ndjson_format_alert(struct rg_buf *b, const struct rg_alert *a,
+			    const struct rg_event *ev)
+{
+	rg_buf_printf(b, "{\"event_type\":\"alert\",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRId64,
+		      a->seq, a->ts_ns);
+	add_key_str(b, "rule_id", a->rule_id);
+	add_key_str(b, "rule_name", a->rule_name);
+	add_key_str(b, "severity", a->severity);
+	add_tags(b, a->tags);
+	rg_buf_printf(b, ",\"event_seq\":%" PRIu64, a->event_seq);
+	add_key_str(b, "summary", a->summary);
+	add_key_str(b, "rules_digest", a->rules_digest);
+	if (ev) {
+		rg_buf_adds(b, ",\"event\":");
+		format_object(b, ev);
 	}
 	rg_buf_adds(b, "}\n");
 }
@@ -168,6 +221,12 @@ static void added_line(struct rg_ndjson *nd)
 void rg_ndjson_event(struct rg_ndjson *nd, const struct rg_event *ev)
 {
 	rg_ndjson_format_event(&nd->buf, ev);
+	added_line(nd);
+}
+
+void rg_ndjson_alert(struct rg_ndjson *nd, const struct rg_alert *a, const struct rg_event *ev)
+{
+	rg_ndjson_format_alert(&nd->buf, a, ev);
 	added_line(nd);
 }
 

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "alert.h"
 #include "buf.h"
 #include "event.h"
 #include "health.h"
@@ -23,6 +24,9 @@ struct rg_ndjson;
 struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen);
 void rg_ndjson_event(struct rg_ndjson *nd, const struct rg_event *ev);
 void rg_ndjson_health(struct rg_ndjson *nd, const struct rg_health *h);
+/* An alert, with the whole triggering event under "event" (ev may be NULL
+ * when it is not at hand). */
+void rg_ndjson_alert(struct rg_ndjson *nd, const struct rg_alert *a, const struct rg_event *ev);
 void rg_ndjson_gap(struct rg_ndjson *nd, const struct rg_gap *g);
 /* Writes what is buffered. */
 void rg_ndjson_flush(struct rg_ndjson *nd);
@@ -37,5 +41,7 @@ uint64_t rg_ndjson_failures(const struct rg_ndjson *nd);
 void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev);
 void rg_ndjson_format_health(struct rg_buf *b, const struct rg_health *h);
 void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g);
+void rg_ndjson_format_alert(struct rg_buf *b, const struct rg_alert *a,
+			    const struct rg_event *ev);
 
 #endif /* RG_NDJSON_H */

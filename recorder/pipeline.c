@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ void rg_pipeline_free(struct rg_pipeline *p)
 {
 	rg_buf_free(&p->pb.path);
 	rg_buf_free(&p->pb.new_path);
+	rg_buf_free(&p->summary);
+	free(p->matched);
 }
 
 /* The kernel sends what its filter cannot rule out; this is the exact
@@ -44,13 +47,77 @@ void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc)
 		rg_store_put_process(p->store, proc);
 }
 
+void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *proc)
+{
+	if (p->lin)
+		rg_lineage_process(p->lin, proc);
+	rg_pipeline_process(p, proc);
+}
+
+static void on_match(void *arg, const struct rg_match *m)
+{
+	struct rg_pipeline *p = arg;
+	if (p->nmatched == p->matched_cap) {
+		p->matched_cap = p->matched_cap ? 2 * p->matched_cap : 8;
+		p->matched = realloc(p->matched, p->matched_cap * sizeof(*p->matched));
+		if (!p->matched)
+			abort();
+	}
+	p->matched[p->nmatched++] = m->rule;
+	if (p->nmatched == 1) {
+		p->summary.len = 0;
+		rg_buf_adds(&p->summary, m->summary);
+	}
+}
+
+static struct rg_str str_c(const char *s)
+{
+	return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+}
+
+/* One alert per matching rule, after the event: its seq follows. */
+static void emit_alerts(struct rg_pipeline *p, const struct rg_event *ev)
+{
+	for (unsigned i = 0; i < p->nmatched; i++) {
+		const struct rg_rule *r = p->matched[i];
+		struct rg_alert a = {
+			.seq = ++p->seq,
+			.ts_ns = ev->ts_ns,
+			.rule_id = str_c(r->id),
+			.rule_name = str_c(r->name),
+			.severity = str_c(rg_severity_name(r->severity)),
+			.tags = str_c(r->tags ? r->tags : ""),
+			.summary = {p->summary.p, (uint32_t)p->summary.len},
+			.rules_digest = str_c(p->rules->digest),
+			.event_seq = ev->seq,
+			.event_type = ev->type,
+			.proc_id = ev->proc_id,
+			.pid = ev->pid,
+			.exe = ev->exe,
+		};
+		if (p->nd)
+			rg_ndjson_alert(p->nd, &a, ev);
+		if (p->store)
+			rg_store_put_alert(p->store, &a);
+	}
+	p->alerts += p->nmatched;
+}
+
+/* seq, lineage, rules, then the outputs: the event, then its alerts. */
 static void emit(struct rg_pipeline *p, struct rg_event *ev)
 {
 	ev->seq = ++p->seq;
+	p->nmatched = 0;
+	if (p->lin) {
+		rg_lineage_event(p->lin, ev);
+		rg_rules_eval(p->rules, ev, p->lin, on_match, p);
+	}
 	if (p->nd)
 		rg_ndjson_event(p->nd, ev);
 	if (p->store)
-		rg_store_put_event(p->store, ev);
+		rg_store_put_event(p->store, ev, p->nmatched > 0);
+	if (p->nmatched)
+		emit_alerts(p, ev);
 }
 
 void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
@@ -137,6 +204,13 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 		.rows_file_events = ss.rows_file_events,
 		.rows_network_events = ss.rows_network_events,
 		.rows_gaps = ss.rows_gaps,
+		.rows_alerts = ss.rows_alerts,
+		.alerts = p->alerts,
+		.rules_enabled = p->rules ? p->rules->nenabled : 0,
+		.rule_reloads = p->rule_reloads,
+		.rule_reload_failures = p->rule_reload_failures,
+		.queue_reserve_used = ss.reserve_used,
+		.lineage_evictions = p->lin ? rg_lineage_evictions(p->lin) : 0,
 		.store_failures = ss.store_failures,
 		.batches = ss.batches,
 		.batch_commit_us_max = ss.batch_commit_us_max,

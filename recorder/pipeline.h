@@ -1,7 +1,8 @@
 /* pipeline.h: what happens to one raw record, and to the health clock.
  *
  *   raw record -> decode -> process table (proc ids, context) -> seq, wall
- *   time -> NDJSON line + store row (and the changed process row)
+ *   time -> lineage -> rules -> NDJSON line + store row (and the changed
+ *   process row), then one alert per matching rule
  *
  * Kept free of libbpf so that tests drive it with synthetic records.
  */
@@ -13,6 +14,7 @@
 #include "ndjson.h"
 #include "pathmatch.h"
 #include "proctab.h"
+#include "rules.h"
 #include "store.h"
 
 struct rg_pipeline {
@@ -20,6 +22,12 @@ struct rg_pipeline {
 	struct rg_ndjson *nd;   /* NULL: NDJSON disabled */
 	struct rg_store *store; /* NULL: no database (tests) */
 	const struct rg_pathmatch *files; /* the file filter; NULL: keep all */
+	const struct rg_ruleset *rules; /* NULL: no rules; swapped on reload */
+	struct rg_lineage *lin;   /* the rules' process context; NULL: no rules */
+	const struct rg_rule **matched; /* rules that matched the current event */
+	unsigned nmatched, matched_cap;
+	struct rg_buf summary;  /* of the current event's alerts */
+	uint64_t alerts, rule_reloads, rule_reload_failures;
 	struct rg_pathbufs pb;  /* file paths of the record being handled */
 	int64_t run_id;
 	uint64_t seq;           /* the last seq handed out */
@@ -48,8 +56,11 @@ void rg_pipeline_free(struct rg_pipeline *p);
 /* Handles one raw ring-buffer record. */
 void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size);
 
-/* Writes a process row (bootstrap, and every change an event makes). */
+/* Writes a process row (every change an event makes). */
 void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc);
+/* Writes the row of a process found without an event (the /proc scan) and
+ * gives it to the lineage. */
+void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *proc);
 
 /* Writes a health row to both outputs, and a gap row for every kind of loss
  * that grew since the previous health row. */

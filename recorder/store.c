@@ -23,7 +23,13 @@
 #include "fields.h"
 #include "schema.h"
 
-enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP };
+enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META };
+#define N_KINDS 6
+
+/* meta rows set while recording (the rules digest after a reload) */
+struct meta_row {
+	struct rg_str key, value;
+};
 
 /* A queued row: a copy of the struct, its strings right behind it. */
 struct item {
@@ -33,6 +39,8 @@ struct item {
 		struct rg_process proc;
 		struct rg_health h;
 		struct rg_gap g;
+		struct rg_alert a;
+		struct meta_row m;
 	} u;
 	char data[];
 };
@@ -52,6 +60,7 @@ static const struct {
 struct rg_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins_event[N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
+	sqlite3_stmt *ins_alert, *ins_meta;
 	struct rg_store_opts o;
 	int64_t run_id;
 	char boot_id[64];
@@ -63,6 +72,7 @@ struct rg_store {
 	pthread_cond_t wake, idle;
 	struct item **q; /* ring of queued rows */
 	unsigned cap, head, count;
+	unsigned limit;  /* rows beyond this wait only when a rule matched them */
 	int64_t first_at;          /* mono ns when the oldest queued row came */
 	uint64_t queued, done;     /* rows ever queued / handled, for sync */
 	uint64_t flush_to;         /* sync: write now until done reaches this */
@@ -223,6 +233,16 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 				"VALUES (?, ?, ?, ?, ?)");
 		rc = prepare(s, &s->ins_gap, &b, err, errlen);
 	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT INTO alerts (seq, ts_ns, rule_id, rule_name, severity, tags, "
+				"event_seq, event_type, proc_id, pid, exe, summary, rules_digest) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		rc = prepare(s, &s->ins_alert, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+		rc = prepare(s, &s->ins_meta, &b, err, errlen);
+	}
 	rg_buf_free(&b);
 	return rc;
 }
@@ -280,6 +300,8 @@ static void free_store(struct rg_store *s)
 	sqlite3_finalize(s->ins_process);
 	sqlite3_finalize(s->ins_health);
 	sqlite3_finalize(s->ins_gap);
+	sqlite3_finalize(s->ins_alert);
+	sqlite3_finalize(s->ins_meta);
 	sqlite3_close(s->db);
 	for (unsigned i = 0; i < s->count; i++)
 		free(s->q[(s->head + i) % s->cap]);
@@ -301,7 +323,10 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 		return NULL;
 	}
 	s->o = *o;
-	s->cap = (unsigned)o->queue_events;
+	/* A reserve an eighth the size holds rows a rule matched (the alert
+	 * and its event) when the queue is otherwise full. */
+	s->limit = (unsigned)o->queue_events;
+	s->cap = s->limit + s->limit / 8;
 	s->q = calloc(s->cap, sizeof(*s->q));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -327,6 +352,8 @@ void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_i
 {
 	char sql[128];
 	int64_t m = query_int(s->db, "SELECT max(seq) FROM health", 0);
+	int64_t a = query_int(s->db, "SELECT max(seq) FROM alerts", 0);
+	m = a > m ? a : m;
 	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
 		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", event_tables[t].name);
 		int64_t v = query_int(s->db, sql, 0);
@@ -484,6 +511,33 @@ static sqlite3_stmt *bind_gap(struct rg_store *s, const struct rg_gap *g)
 	return st;
 }
 
+static sqlite3_stmt *bind_alert(struct rg_store *s, const struct rg_alert *a)
+{
+	sqlite3_stmt *st = s->ins_alert;
+	int i = 0;
+	sqlite3_bind_int64(st, ++i, (int64_t)a->seq);
+	sqlite3_bind_int64(st, ++i, a->ts_ns);
+	bind_text(st, ++i, a->rule_id);
+	bind_text(st, ++i, a->rule_name);
+	bind_text(st, ++i, a->severity);
+	bind_text(st, ++i, a->tags);
+	sqlite3_bind_int64(st, ++i, (int64_t)a->event_seq);
+	sqlite3_bind_text(st, ++i, rg_etype_name(a->event_type), -1, SQLITE_STATIC);
+	bind_opt(st, ++i, a->proc_id, a->proc_id != 0);
+	sqlite3_bind_int64(st, ++i, a->pid);
+	bind_text(st, ++i, a->exe);
+	bind_text(st, ++i, a->summary);
+	bind_text(st, ++i, a->rules_digest);
+	return st;
+}
+
+static sqlite3_stmt *bind_meta(struct rg_store *s, const struct meta_row *m)
+{
+	bind_text(s->ins_meta, 1, m->key);
+	bind_text(s->ins_meta, 2, m->value);
+	return s->ins_meta;
+}
+
 static unsigned event_table(const struct rg_event *ev)
 {
 	for (unsigned t = 0; t < N_EVENT_TABLES; t++)
@@ -501,6 +555,8 @@ static int write_item(struct rg_store *s, const struct item *it)
 	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
 	case IT_HEALTH: st = bind_health(s, &it->u.h); break;
 	case IT_GAP: st = bind_gap(s, &it->u.g); break;
+	case IT_ALERT: st = bind_alert(s, &it->u.a); break;
+	case IT_META: st = bind_meta(s, &it->u.m); break;
 	}
 	if (!st)
 		return SQLITE_MISUSE;
@@ -517,6 +573,8 @@ static int64_t item_ts(const struct item *it)
 	case IT_PROCESS: return it->u.proc.exited ? it->u.proc.exit_ns : it->u.proc.start_ns;
 	case IT_HEALTH: return it->u.h.ts_ns;
 	case IT_GAP: return it->u.g.end_ns;
+	case IT_ALERT: return it->u.a.ts_ns;
+	case IT_META: return rg_wall_ns();
 	}
 	return 0;
 }
@@ -524,7 +582,7 @@ static int64_t item_ts(const struct item *it)
 /* ---- the batch ----------------------------------------------------------- */
 
 struct batch_result {
-	uint64_t rows[4]; /* by item kind */
+	uint64_t rows[N_KINDS]; /* by item kind */
 	uint64_t events[N_EVENT_TABLES]; /* event rows by table */
 	uint64_t failed;
 	int64_t fail_start, fail_end;
@@ -588,6 +646,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	s->st.rows_processes += r.rows[IT_PROCESS];
 	s->st.rows_health += r.rows[IT_HEALTH];
 	s->st.rows_gaps += r.rows[IT_GAP];
+	s->st.rows_alerts += r.rows[IT_ALERT];
 	s->st.store_failures += r.failed;
 	s->st.batches++;
 	if (us > s->st.batch_commit_us_max)
@@ -654,15 +713,19 @@ static void *writer_main(void *arg)
 
 /* ---- the queue ----------------------------------------------------------- */
 
-static void enqueue(struct rg_store *s, struct item *it)
+/* A full queue drops the row, unless a rule matched it (keep) and the
+ * reserve has room. */
+static void enqueue(struct rg_store *s, struct item *it, bool keep)
 {
 	pthread_mutex_lock(&s->mu);
-	if (!it || s->count == s->cap) {
+	if (!it || s->count >= (keep ? s->cap : s->limit)) {
 		s->st.user_drops++;
 		pthread_mutex_unlock(&s->mu);
 		free(it);
 		return;
 	}
+	if (s->count >= s->limit)
+		s->st.reserve_used++;
 	if (!s->count)
 		s->first_at = rg_mono_ns();
 	s->q[(s->head + s->count) % s->cap] = it;
@@ -699,7 +762,7 @@ static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
 	return it;
 }
 
-void rg_store_put_event(struct rg_store *s, const struct rg_event *ev)
+void rg_store_put_event(struct rg_store *s, const struct rg_event *ev, bool keep)
 {
 	static const size_t offs[] = {
 		offsetof(struct rg_event, comm), offsetof(struct rg_event, exe),
@@ -707,7 +770,8 @@ void rg_store_put_event(struct rg_store *s, const struct rg_event *ev)
 		offsetof(struct rg_event, path), offsetof(struct rg_event, new_path),
 		offsetof(struct rg_event, local_addr), offsetof(struct rg_event, remote_addr),
 	};
-	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, sizeof(offs) / sizeof(offs[0])));
+	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, sizeof(offs) / sizeof(offs[0])),
+		keep);
 }
 
 void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
@@ -716,18 +780,38 @@ void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
 		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
 		offsetof(struct rg_process, argv), offsetof(struct rg_process, cwd),
 	};
-	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4));
+	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4), false);
 }
 
 void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
 {
-	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0));
+	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0), false);
 }
 
 /* gap reasons are string literals: the pointer is copied as it is. */
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g)
 {
-	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), NULL, 0));
+	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), NULL, 0), false);
+}
+
+void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a)
+{
+	static const size_t offs[] = {
+		offsetof(struct rg_alert, rule_id),   offsetof(struct rg_alert, rule_name),
+		offsetof(struct rg_alert, severity),  offsetof(struct rg_alert, tags),
+		offsetof(struct rg_alert, summary),   offsetof(struct rg_alert, rules_digest),
+		offsetof(struct rg_alert, exe),
+	};
+	enqueue(s, copy_item(IT_ALERT, a, sizeof(*a), offs, sizeof(offs) / sizeof(offs[0])),
+		true);
+}
+
+void rg_store_put_meta(struct rg_store *s, const char *key, const char *value)
+{
+	struct meta_row m = {{key, (uint32_t)strlen(key)}, {value, (uint32_t)strlen(value)}};
+	static const size_t offs[] = {offsetof(struct meta_row, key),
+				      offsetof(struct meta_row, value)};
+	enqueue(s, copy_item(IT_META, &m, sizeof(m), offs, 2), true);
 }
 
 void rg_store_stats(struct rg_store *s, struct rg_store_stats *st)

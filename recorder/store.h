@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "alert.h"
 #include "event.h"
 #include "health.h"
 #include "process.h"
@@ -28,10 +29,11 @@ struct rg_store_opts {
 
 struct rg_store_stats {
 	uint64_t rows_processes, rows_process_events, rows_file_events, rows_network_events;
-	uint64_t rows_health, rows_gaps;
+	uint64_t rows_health, rows_gaps, rows_alerts;
 	uint64_t store_failures, batches;
 	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
 	uint64_t queue_depth, user_drops;
+	uint64_t reserve_used; /* rows kept past queue_events: a rule matched them */
 };
 
 /* Opens or creates the database (0600, a symlink is refused) and brings
@@ -55,8 +57,13 @@ void rg_store_live_processes(struct rg_store *s, const char *boot_id,
 int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
 			   const char *version, int64_t now_ns, uint64_t first_seq);
 
-/* Queue rows; strings are copied. */
-void rg_store_put_event(struct rg_store *s, const struct rg_event *ev);
+/* Queue rows; strings are copied. A full queue (queue_events rows) drops
+ * a row and counts it, except an alert or an event with keep set (a rule
+ * matched it): those may use a reserve of queue_events / 8 more rows. */
+void rg_store_put_event(struct rg_store *s, const struct rg_event *ev, bool keep);
+void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a);
+/* Sets a meta key (e.g. rules_digest) in the writer's next batch. */
+void rg_store_put_meta(struct rg_store *s, const char *key, const char *value);
 void rg_store_put_process(struct rg_store *s, const struct rg_process *p);
 void rg_store_put_health(struct rg_store *s, const struct rg_health *h);
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);

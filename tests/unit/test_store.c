@@ -80,11 +80,11 @@ static void check_first_run(const char *db)
 	struct rg_event ev = {.type = RG_ET_PROCESS_START, .seq = 1, .ts_ns = 6000, .pid = 200,
 			      .tid = 200, .proc_id = 2, .argv = p2.argv, .exe = p2.exe,
 			      .cwd = p2.cwd, .argc = 2, .syscall = "execve"};
-	rg_store_put_event(s, &ev);
+	rg_store_put_event(s, &ev, false);
 	ev.argv.p = NULL; /* the copy must not depend on the caller's memory */
 	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = 2, .ts_ns = 9000, .pid = 200,
 			      .tid = 200, .proc_id = 2, .exit_code = 3};
-	rg_store_put_event(s, &ex);
+	rg_store_put_event(s, &ex, false);
 	struct rg_health h = {.seq = 3, .ts_ns = 9500, .run_id = 1, .events_read = 2};
 	rg_store_put_health(s, &h);
 	struct rg_gap g = {1, 7000, 8000, 12, "kernel_drop"};
@@ -105,7 +105,7 @@ static void check_first_run(const char *db)
 	CHECK_STR(q(db, "SELECT group_concat(key || '=' || value, ' ') FROM (SELECT * FROM meta "
 			"WHERE key != 'format' ORDER BY key)"),
 		  "boot_id=boot-a host=host1 recorder_version=0.1.0 run_started_ns=5000 "
-		  "schema_version=3", "meta: boot, host, version, run start, schema version");
+		  "schema_version=4", "meta: boot, host, version, run start, schema version");
 	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
 	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
 		  "3 9000", "exit recorded on the process row");
@@ -203,7 +203,7 @@ static void check_upgrade(void)
 	if (!CHECK(s != NULL, "opens a schema 1 database"))
 		return;
 	rg_store_close(s, 0);
-	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "3", "upgraded to the latest schema");
+	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "4", "upgraded to the latest schema");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM file_events"), "0",
 		  "file_events created");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM gaps"), "1", "old rows kept");

@@ -1,0 +1,41 @@
+/* lineage.h: the process context the rule engine reads, keyed by proc_id.
+ *
+ * Rules ask about a process's parent and ancestors ("a shell whose
+ * parent is nginx"), and about context an event row does not carry (the
+ * cmdline of a process that opened a file). The live recorder and `rgq
+ * replay` must answer identically, so this table is built only from what
+ * both have: the recorded events in seq order, plus the processes known
+ * without an event (the /proc scan at start; in replay, the `processes`
+ * rows found that way). Bounded: the oldest exited process goes first.
+ */
+#ifndef RG_LINEAGE_H
+#define RG_LINEAGE_H
+
+#include "event.h"
+#include "process.h"
+
+struct rg_lproc {
+	int64_t proc_id, parent_proc_id; /* 0: unknown */
+	uint32_t uid, euid, auid;
+	struct rg_str comm, exe, argv; /* argv NUL-separated */
+};
+
+struct rg_lineage;
+
+struct rg_lineage *rg_lineage_new(unsigned max);
+void rg_lineage_free(struct rg_lineage *l);
+
+/* A process known without an event: added unless already known. */
+void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p);
+
+/* Applies an event after the process table filled its ids: an exec sets
+ * the process's image, a fork gives the child its parent's context, an
+ * exit marks it for eviction. Other events change nothing. */
+void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev);
+
+/* The context of proc_id, or NULL. Valid until the next change. */
+const struct rg_lproc *rg_lineage_get(const struct rg_lineage *l, int64_t proc_id);
+
+uint64_t rg_lineage_evictions(const struct rg_lineage *l);
+
+#endif /* RG_LINEAGE_H */

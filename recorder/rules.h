@@ -1,0 +1,92 @@
+/* rules.h: the rule engine, one for the recorder (live) and rgq (replay).
+ *
+ * A rule is an INI section (docs/rules.md):
+ *
+ *   [rule "PERSIST-SYSTEMD-001"]
+ *   name = systemd unit written
+ *   severity = high
+ *   tags = persistence T1543.002
+ *   events = file_write file_rename file_unlink
+ *   match = path|new_path prefix /etc/systemd/system /usr/lib/systemd/system
+ *   except = exe in /usr/bin/dpkg
+ *
+ * and fires on an event when every `match` holds and no `except` does. A
+ * condition is FIELD[|FIELD...] [not] OPERATOR VALUE...: it holds when any
+ * value of any named field satisfies the operator with any listed value.
+ * Fields are the event's (the registry in fields.c: NDJSON keys and SQL
+ * columns) plus process context from the lineage (lineage.h): the
+ * process's cmdline/auid/euid on every event, parent_exe, parent_comm,
+ * parent_cmdline, and ancestor_exe / ancestor_comm (any ancestor).
+ *
+ * A loaded rule set is immutable: reloading builds a new one and swaps it
+ * in only when the whole new set is valid.
+ */
+#ifndef RG_RULES_H
+#define RG_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "event.h"
+#include "lineage.h"
+
+enum rg_severity { RG_SEV_LOW, RG_SEV_MEDIUM, RG_SEV_HIGH, RG_SEV_CRITICAL };
+
+struct rg_rule {
+	char *id, *name, *description, *tags; /* tags: space-separated */
+	enum rg_severity severity;
+	bool enabled;
+	uint32_t types; /* RG_ET_BIT mask the rule applies to */
+	char *file;     /* where it was defined */
+	int line;
+	struct rg_cond *conds;
+	unsigned nconds;
+};
+
+struct rg_ruleset {
+	struct rg_rule *rules;
+	unsigned nrules, nenabled;
+	char digest[65]; /* SHA-256 of the files read, in load order */
+	/* by event type: indexes of the enabled rules that apply */
+	unsigned *by_type[RG_ET_COUNT];
+	unsigned nby_type[RG_ET_COUNT];
+};
+
+/* True when an INI section name (n bytes) is a rule: `rule "ID"`. The
+ * config loader skips these sections. */
+bool rg_rules_section(const char *name, size_t n);
+
+/* Loads the rule sections of each file, in order (a file's other sections
+ * are skipped only when skip_other is set: the main config). A directory
+ * contributes its *.rules files in name order. Returns 0 and a new set, or
+ * 2 with "FILE:LINE: rule \"ID\": MESSAGE" in err. */
+struct rg_rules_source {
+	const char *path;
+	bool skip_other; /* a config file: only [rule "..."] sections are ours */
+	bool is_dir;
+};
+int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, unsigned n,
+		  char *err, size_t errlen);
+/* For tests: one text, named name in messages. */
+int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *text,
+			 char *err, size_t errlen);
+void rg_rules_free(struct rg_ruleset *rs);
+
+const char *rg_severity_name(enum rg_severity s);
+
+/* One rule matched one event. */
+struct rg_match {
+	const struct rg_rule *rule;
+	const struct rg_event *ev;
+	const char *digest;
+	const char *summary; /* "<event_type> <object> by <exe> (pid N)" */
+};
+typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
+
+/* Evaluates ev (its ids filled; lin already updated with it) against the
+ * enabled rules, calling fn once per matching rule, in rule order.
+ * Returns the number of matches. */
+unsigned rg_rules_eval(const struct rg_ruleset *rs, const struct rg_event *ev,
+		       const struct rg_lineage *lin, rg_match_fn fn, void *arg);
+
+#endif /* RG_RULES_H */

@@ -1,0 +1,392 @@
+/* test_rules.c: the rule language, the lineage context and validation, on
+ * synthetic events (no kernel needed); and the shipped rules on the
+ * activity each is meant to catch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineage.h"
+#include "rules.h"
+#include "tap.h"
+
+static char err[512];
+static char fired[1024]; /* ids of the rules that matched, space-separated */
+static char summary[512];
+
+static struct rg_str S(const char *s)
+{
+	return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+}
+
+static void on_match(void *arg, const struct rg_match *m)
+{
+	(void)arg;
+	if (fired[0])
+		strcat(fired, " ");
+	strcat(fired, m->rule->id);
+	snprintf(summary, sizeof(summary), "%s", m->summary);
+}
+
+static const char *eval(const struct rg_ruleset *rs, const struct rg_event *ev,
+			const struct rg_lineage *lin)
+{
+	fired[0] = '\0';
+	rg_rules_eval(rs, ev, lin, on_match, NULL);
+	return fired;
+}
+
+static struct rg_ruleset *load(const char *text)
+{
+	struct rg_ruleset *rs = NULL;
+	if (rg_rules_load_string(&rs, "t.rules", text, err, sizeof(err)))
+		printf("# load failed: %s\n", err);
+	return rs;
+}
+
+/* The error a text gives, or "" when it loads. */
+static const char *load_error(const char *text)
+{
+	struct rg_ruleset *rs = NULL;
+	err[0] = '\0';
+	if (!rg_rules_load_string(&rs, "t.rules", text, err, sizeof(err)))
+		rg_rules_free(rs);
+	return err;
+}
+
+static struct rg_event file_ev(enum rg_etype t, const char *path, const char *exe)
+{
+	return (struct rg_event){.type = t, .seq = 7, .proc_id = 3, .parent_proc_id = 2,
+				 .pid = 300, .uid = 1000, .exe = S(exe), .comm = S("cmd"),
+				 .path = S(path), .syscall = "openat"};
+}
+
+#define RULE(id, body) "[rule \"" id "\"]\nname = " id "\nseverity = low\n" body "\n"
+
+static void test_operators(void)
+{
+	struct rg_ruleset *rs = load(
+		RULE("EQ", "match = path equals /etc/passwd")
+		RULE("IN", "match = path in /a /etc/shadow /b")
+		RULE("PFX", "match = path prefix /etc/cron.d/")
+		RULE("SFX", "match = path suffix .service")
+		RULE("GLOBNAME", "match = path glob \"*.timer\"")
+		RULE("GLOBPATH", "match = path glob /home/*/.ssh/authorized_keys")
+		RULE("CONTAINS", "match = exe contains busy")
+		RULE("COMMPFX", "match = comm prefix too")
+		RULE("COMMGLOB", "match = comm glob t?o*\nevents = file_unlink")
+		RULE("LT", "match = result lt 0")
+		RULE("GE", "match = uid ge 1000\nevents = file_rename")
+		RULE("BITS", "match = flags anybits 0x40\nevents = file_open")
+		RULE("NOT", "match = path prefix /srv\nmatch = exe not in /usr/bin/rsync /usr/bin/cp")
+		RULE("ETYPE", "match = event_type equals file_write\nmatch = path prefix /data"));
+	CHECK(rs != NULL, "rules with every operator load");
+	struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/passwd", "/bin/cat");
+	CHECK_STR(eval(rs, &ev, NULL), "EQ", "equals");
+	ev.path = S("/etc/shadow");
+	CHECK_STR(eval(rs, &ev, NULL), "IN", "in: one of a list");
+	ev.path = S("/etc/cron.d/job");
+	CHECK_STR(eval(rs, &ev, NULL), "PFX", "prefix with a trailing slash matches below");
+	ev.path = S("/etc/cron.d");
+	CHECK_STR(eval(rs, &ev, NULL), "PFX", "a path prefix matches the directory itself");
+	ev.path = S("/etc/cron.daily");
+	CHECK_STR(eval(rs, &ev, NULL), "", "a path prefix is component-aware");
+	ev.path = S("/x/a.service");
+	CHECK_STR(eval(rs, &ev, NULL), "SFX", "suffix");
+	ev.path = S("/x/y/a.timer");
+	CHECK_STR(eval(rs, &ev, NULL), "GLOBNAME", "a glob without '/' matches the final name");
+	ev.path = S("/home/ann/.ssh/authorized_keys");
+	CHECK_STR(eval(rs, &ev, NULL), "GLOBPATH", "an absolute glob matches the whole path");
+	ev.path = S("/home/ann/x/.ssh/authorized_keys");
+	CHECK_STR(eval(rs, &ev, NULL), "", "'*' in a path glob does not cross '/'");
+	ev.path = S("/q");
+	ev.exe = S("/bin/busybox");
+	CHECK_STR(eval(rs, &ev, NULL), "CONTAINS", "contains");
+	ev.exe = S("/bin/cat");
+	ev.comm = S("toolbox");
+	CHECK_STR(eval(rs, &ev, NULL), "COMMPFX", "prefix on a non-path field is textual");
+	ev.type = RG_ET_FILE_UNLINK;
+	CHECK_STR(eval(rs, &ev, NULL), "COMMPFX COMMGLOB", "glob on a non-path field; events= limits");
+	ev.type = RG_ET_FILE_OPEN;
+	ev.comm = S("x");
+	ev.result = -13;
+	CHECK_STR(eval(rs, &ev, NULL), "LT", "numeric lt on a negative errno");
+	ev.result = 3;
+	ev.type = RG_ET_FILE_RENAME;
+	CHECK_STR(eval(rs, &ev, NULL), "GE", "numeric ge");
+	ev.uid = 0;
+	CHECK_STR(eval(rs, &ev, NULL), "", "numeric ge fails below");
+	ev.type = RG_ET_FILE_OPEN;
+	ev.fflags = 0x241;
+	CHECK_STR(eval(rs, &ev, NULL), "BITS", "anybits");
+	ev.fflags = 0;
+	ev.path = S("/srv/www/index.html");
+	ev.exe = S("/usr/bin/vim");
+	CHECK_STR(eval(rs, &ev, NULL), "NOT", "not in: fires for other programs");
+	ev.exe = S("/usr/bin/rsync");
+	CHECK_STR(eval(rs, &ev, NULL), "", "not in: silent for the listed ones");
+	ev = file_ev(RG_ET_FILE_WRITE, "/data/x", "/bin/cat");
+	CHECK_STR(eval(rs, &ev, NULL), "ETYPE", "event_type is a field too");
+	ev.exe = (struct rg_str){0};
+	ev.path = S("/srv/x");
+	CHECK_STR(eval(rs, &ev, NULL), "NOT", "a null field fails a test, so 'not' holds");
+	rg_rules_free(rs);
+}
+
+static void test_fields_and_exceptions(void)
+{
+	struct rg_ruleset *rs = load(
+		RULE("MV", "events = file_rename\nmatch = path|new_path prefix /etc/systemd/system")
+		RULE("EXC", "match = path prefix /etc\nexcept = exe in /usr/bin/dpkg\n"
+			    "except = comm equals apt\nmore = apt-get")
+		RULE("ARGV", "match = argv equals --reverse")
+		RULE("Q", "match = path equals \"/tmp/a b\" \"/tmp/q\\\"\\x01\"")
+		RULE("OFF", "enabled = false\nmatch = path prefix /"));
+	CHECK(rs != NULL, "rules load");
+	CHECK_INT(rs->nrules, 5, "five rules");
+	CHECK_INT(rs->nenabled, 4, "one disabled");
+	struct rg_event ev = file_ev(RG_ET_FILE_RENAME, "/tmp/x.service", "/usr/bin/mv");
+	ev.new_path = S("/etc/systemd/system/x.service");
+	CHECK_STR(eval(rs, &ev, NULL), "MV", "either of two fields (rename target)");
+	CHECK_STR(summary, "file_rename /tmp/x.service -> /etc/systemd/system/x.service by "
+		  "/usr/bin/mv (pid 300)", "summary of a rename");
+	ev = file_ev(RG_ET_FILE_WRITE, "/etc/hosts", "/usr/bin/vi");
+	CHECK_STR(eval(rs, &ev, NULL), "EXC", "no exception applies");
+	ev.exe = S("/usr/bin/dpkg");
+	CHECK_STR(eval(rs, &ev, NULL), "", "an exception on exe");
+	ev.exe = S("/usr/bin/x");
+	ev.comm = S("apt-get");
+	CHECK_STR(eval(rs, &ev, NULL), "", "an exception whose list continues on a 'more' line");
+	struct rg_event ex = {.type = RG_ET_PROCESS_START, .proc_id = 5, .pid = 5,
+			      .exe = S("/usr/bin/nc"),
+			      .argv = {"nc\0--reverse\0host\0", 18}};
+	CHECK_STR(eval(rs, &ex, NULL), "ARGV", "argv matches any one argument");
+	CHECK_STR(summary, "process_start nc --reverse host by /usr/bin/nc (pid 5)",
+		  "summary of an exec");
+	ev = file_ev(RG_ET_FILE_OPEN, "/tmp/a b", "/x");
+	CHECK_STR(eval(rs, &ev, NULL), "Q", "a quoted value keeps its space");
+	ev.path = S("/tmp/q\"\x01");
+	CHECK_STR(eval(rs, &ev, NULL), "Q", "escapes in a quoted value");
+	rg_rules_free(rs);
+}
+
+/* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
+ * a file; 4 is an unrelated root process. */
+static void test_lineage(void)
+{
+	struct rg_lineage *lin = rg_lineage_new(64);
+	struct rg_process boot = {.proc_id = 1, .pid = 100, .comm = S("nginx"),
+				  .exe = S("/usr/sbin/nginx"),
+				  .argv = {"nginx\0-g\0daemon off;\0", 22}, .auid = 1001};
+	rg_lineage_process(lin, &boot);
+	struct rg_event fork1 = {.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = 1, .pid = 100,
+				 .comm = S("nginx"), .exe = S("/usr/sbin/nginx"),
+				 .child_proc_id = 2, .child_pid = 200, .uid = 33};
+	rg_lineage_event(lin, &fork1);
+	const struct rg_lproc *c = rg_lineage_get(lin, 2);
+	CHECK(c && c->parent_proc_id == 1 && c->exe.len == 15 && c->auid == 1001,
+	      "a forked child has its parent's image and auid");
+	struct rg_event exec2 = {.type = RG_ET_PROCESS_START, .proc_id = 2, .pid = 200,
+				 .parent_proc_id = 1, .comm = S("sh"), .exe = S("/usr/bin/dash"),
+				 .argv = {"sh\0-c\0id\0", 9}, .uid = 33, .auid = 1001};
+	rg_lineage_event(lin, &exec2);
+	struct rg_event fork2 = {.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = 2, .pid = 200,
+				 .child_proc_id = 3, .child_pid = 300, .uid = 33};
+	rg_lineage_event(lin, &fork2);
+	struct rg_event exec3 = {.type = RG_ET_PROCESS_START, .proc_id = 3, .pid = 300,
+				 .parent_proc_id = 2, .comm = S("cat"), .exe = S("/usr/bin/cat"),
+				 .argv = {"cat\0/etc/shadow\0", 16}, .uid = 33, .auid = 1001};
+	rg_lineage_event(lin, &exec3);
+
+	struct rg_ruleset *rs = load(
+		RULE("PARENT", "events = process_start\nmatch = parent_exe equals /usr/bin/dash\n"
+			       "match = parent_cmdline equals \"sh -c id\"")
+		RULE("ANC", "events = process_start\nmatch = ancestor_comm equals nginx")
+		RULE("NOTANC", "events = process_start\nmatch = ancestor_comm not equals nginx")
+		RULE("CTX", "events = file_open\nmatch = cmdline contains /etc/shadow\n"
+			    "match = auid equals 1001\nmatch = parent_comm equals sh"));
+	CHECK(rs != NULL, "context rules load");
+	CHECK_STR(eval(rs, &exec2, lin), "ANC", "the shell's exec: its parent is the web server");
+	CHECK_STR(eval(rs, &exec3, lin), "PARENT ANC",
+		  "parent fields are the parent's at exec time; any ancestor");
+	struct rg_event open3 = file_ev(RG_ET_FILE_OPEN, "/etc/shadow", "/usr/bin/cat");
+	open3.parent_proc_id = 2;
+	CHECK_STR(eval(rs, &open3, lin), "CTX",
+		  "cmdline, auid and parent on a file event come from the lineage");
+	struct rg_event other = {.type = RG_ET_PROCESS_START, .proc_id = 4, .pid = 400,
+				 .parent_proc_id = 0, .exe = S("/bin/ls")};
+	rg_lineage_event(lin, &other);
+	CHECK_STR(eval(rs, &other, lin), "NOTANC", "no ancestor known: 'not' holds");
+	rg_rules_free(rs);
+
+	/* bounded: the oldest exited process goes first */
+	struct rg_lineage *small = rg_lineage_new(4);
+	for (int64_t id = 1; id <= 10; id++) {
+		struct rg_event e = {.type = RG_ET_PROCESS_START, .proc_id = id, .exe = S("/x")};
+		rg_lineage_event(small, &e);
+		if (id == 2) {
+			e.type = RG_ET_PROCESS_EXIT;
+			rg_lineage_event(small, &e);
+		}
+	}
+	CHECK_INT(rg_lineage_evictions(small), 6, "evictions are counted");
+	CHECK(rg_lineage_get(small, 10) && rg_lineage_get(small, 7) && !rg_lineage_get(small, 2),
+	      "the newest stay, the exited one went first");
+	rg_lineage_free(small);
+	rg_lineage_free(lin);
+}
+
+static void test_validation(void)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{RULE("A", "match = nosuch equals 1"), "t.rules:4: rule \"A\": unknown field 'nosuch'"},
+		{RULE("A", "match = path like /x"), "t.rules:4: rule \"A\": unknown operator 'like'"},
+		{RULE("A", "match = pid equals abc"), "t.rules:4: rule \"A\": 'abc' is not a number"},
+		{RULE("A", "match = pid prefix 1"), "operator 'prefix' does not apply to numeric"},
+		{RULE("A", "match = path lt 1"), "operator 'lt' does not apply to text"},
+		{RULE("A", "match = path prefix etc"), "path prefix 'etc' is not absolute"},
+		{RULE("A", "match = path equals"), "has no value"},
+		{RULE("A", "match = path equals \"open"), "unterminated quote"},
+		{RULE("A", "events = process_start\nmatch = path prefix /etc"),
+		 "t.rules:5: rule \"A\": field 'path' does not exist on process_start events"},
+		{RULE("A", "events = file_opened\nmatch = path prefix /"), "unknown event type"},
+		{RULE("A", "match = path prefix /\nseverity = high"), "duplicate key 'severity'"},
+		{RULE("A", "match = path prefix /") RULE("A", "match = path prefix /"),
+		 "t.rules:5: rule \"A\": duplicate id (first defined at t.rules:1)"},
+		{RULE("A", "colour = red"), "t.rules:4: rule \"A\": unknown key 'colour'"},
+		{"[rule \"A\"]\nseverity = low\nmatch = path prefix /\n", "missing 'name'"},
+		{"[rule \"A\"]\nname = a\nmatch = path prefix /\n", "missing 'severity'"},
+		{RULE("A", "severity = urgent"), "duplicate key 'severity'"},
+		{"[rule \"A\"]\nname = a\nseverity = urgent\n", "bad severity 'urgent'"},
+		{RULE("A", "except = exe equals /x"), "needs at least one 'match'"},
+		{RULE("A", "more = /x"), "'more' must follow"},
+		{RULE("A", "enabled = maybe\nmatch = path prefix /"), "'enabled' must be true or false"},
+		{"[rule \"bad id!\"]\n", "bad rule id"},
+		{"[rules]\n", "t.rules:1: unknown section [rules]"},
+		{"name = x\n", "key outside a [rule \"ID\"] section"},
+		{RULE("A", " match = path prefix /"), "line starts with whitespace"},
+		{RULE("A", "match = path|pid equals 1"), "differ in kind"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *got = load_error(bad[i].text);
+		if (!CHECK(strstr(got, bad[i].want) != NULL, bad[i].want))
+			printf("#   got \"%s\"\n", got);
+	}
+	char big[4096];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(strstr(load_error(big), "line longer than") != NULL, "a huge line is an error");
+	CHECK(load_error("\x01\x02[[[\n===\n")[0] != '\0', "garbage is an error, not a crash");
+}
+
+static void test_digest(void)
+{
+	struct rg_ruleset *a = load(RULE("A", "match = path prefix /etc"));
+	struct rg_ruleset *b = load("; a comment\n\n" RULE("A", "match = path prefix /etc"));
+	struct rg_ruleset *c = load(RULE("A", "match = path prefix /etc\nenabled = false"));
+	CHECK(a && b && c, "three sets load");
+	CHECK_STR(a->digest, b->digest, "comments and blank lines do not change the digest");
+	CHECK(strcmp(a->digest, c->digest) != 0, "disabling a rule changes the digest");
+	CHECK_INT(strlen(a->digest), 64, "the digest is SHA-256 hex");
+	rg_rules_free(a);
+	rg_rules_free(b);
+	rg_rules_free(c);
+	struct rg_ruleset *e = load("");
+	CHECK_STR(e ? e->digest : NULL,
+		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+		  "SHA-256 of nothing");
+	rg_rules_free(e);
+}
+
+/* The shipped rule files, each on what it should and should not catch. */
+static void test_shipped(void)
+{
+	char dir[1024];
+	const char *src = getenv("RG_SOURCE_DIR");
+	snprintf(dir, sizeof(dir), "%s/config/rules.d", src ? src : ".");
+	struct rg_rules_source s = {dir, false, true};
+	struct rg_ruleset *rs = NULL;
+	int rc = rg_rules_load(&rs, &s, 1, err, sizeof(err));
+	CHECK_INT(rc, 0, "the shipped rules load");
+	if (rc) {
+		printf("# %s\n", err);
+		return;
+	}
+	struct rg_lineage *lin = rg_lineage_new(16);
+	static const struct {
+		enum rg_etype t;
+		const char *path, *new_path, *exe, *want;
+	} cases[] = {
+		{RG_ET_FILE_WRITE, "/etc/systemd/system/evil.service", 0, "/usr/bin/cp", "PERSIST-SYSTEMD-001"},
+		{RG_ET_FILE_RENAME, "/tmp/t", "/usr/lib/systemd/system/t.timer", "/usr/bin/mv", "PERSIST-SYSTEMD-001"},
+		{RG_ET_FILE_OPEN, "/etc/systemd/system/evil.service", 0, "/usr/bin/cat", ""},
+		{RG_ET_FILE_WRITE, "/home/ann/.config/systemd/user/x.service", 0, "/bin/sh", "PERSIST-SYSTEMD-002"},
+		{RG_ET_FILE_WRITE, "/etc/cron.d/job", 0, "/bin/sh", "PERSIST-CRON-001"},
+		{RG_ET_FILE_UNLINK, "/var/spool/cron/crontabs/root", 0, "/usr/bin/crontab", "PERSIST-CRON-001"},
+		{RG_ET_FILE_WRITE, "/etc/cron.dailyx", 0, "/bin/sh", ""},
+		{RG_ET_FILE_WRITE, "/root/.ssh/authorized_keys", 0, "/bin/sh", "PERSIST-SSH-KEYS-001"},
+		{RG_ET_FILE_WRITE, "/etc/ld.so.preload", 0, "/bin/sh", "PERSIST-LD-PRELOAD-001"},
+		{RG_ET_FILE_WRITE, "/etc/rc.local", 0, "/bin/sh", "PERSIST-RC-LOCAL-001"},
+		{RG_ET_FILE_RENAME, "/etc/sudoers.tmp", "/etc/sudoers", "/usr/sbin/visudo", "PERSIST-SUDOERS-001"},
+		{RG_ET_FILE_WRITE, "/etc/sudoers.d/90-x", 0, "/bin/sh", "PERSIST-SUDOERS-001"},
+		{RG_ET_FILE_WRITE, "/home/ann/.bashrc", 0, "/usr/bin/vim", "PERSIST-SHELL-PROFILE-001"},
+		{RG_ET_FILE_WRITE, "/etc/profile.d/x.sh", 0, "/bin/sh", "PERSIST-SHELL-PROFILE-001"},
+		{RG_ET_FILE_OPEN, "/etc/shadow", 0, "/usr/bin/cat", "CRED-SHADOW-001"},
+		{RG_ET_FILE_OPEN, "/etc/shadow", 0, "/usr/sbin/unix_chkpwd", ""},
+		{RG_ET_FILE_OPEN, "/etc/shadow", 0, "/usr/lib/systemd/systemd-logind", ""},
+		{RG_ET_FILE_OPEN, "/etc/passwd", 0, "/usr/bin/cat", ""},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_event ev = file_ev(cases[i].t, cases[i].path, cases[i].exe);
+		ev.new_path = S(cases[i].new_path);
+		char what[200];
+		snprintf(what, sizeof(what), "%s %s by %s: %s", rg_etype_name(cases[i].t),
+			 cases[i].new_path ? cases[i].new_path : cases[i].path, cases[i].exe,
+			 cases[i].want[0] ? cases[i].want : "no alert");
+		CHECK_STR(eval(rs, &ev, lin), cases[i].want, what);
+	}
+	struct rg_event ex = {.type = RG_ET_PROCESS_START, .proc_id = 9, .pid = 9,
+			      .exe = S("/dev/shm/x"), .comm = S("x")};
+	CHECK_STR(eval(rs, &ex, lin), "EXEC-TMP-001", "exec from /dev/shm");
+	ex.exe = S("/tmpfoo/x");
+	CHECK_STR(eval(rs, &ex, lin), "", "exec from /tmpfoo is not /tmp");
+
+	struct rg_process web = {.proc_id = 20, .comm = S("php-fpm8.2"), .exe = S("/usr/sbin/php-fpm8.2")};
+	rg_lineage_process(lin, &web);
+	struct rg_event sh = {.type = RG_ET_PROCESS_START, .proc_id = 21, .parent_proc_id = 20,
+			      .comm = S("sh"), .exe = S("/usr/bin/dash")};
+	rg_lineage_event(lin, &sh);
+	CHECK_STR(eval(rs, &sh, lin), "EXEC-WEBSHELL-001", "a shell under php-fpm");
+	struct rg_process login = {.proc_id = 30, .comm = S("sshd"), .exe = S("/usr/sbin/sshd")};
+	rg_lineage_process(lin, &login);
+	sh.proc_id = 31;
+	sh.parent_proc_id = 30;
+	rg_lineage_event(lin, &sh);
+	CHECK_STR(eval(rs, &sh, lin), "", "a shell under sshd is not an alert");
+
+	struct rg_event net = {.type = RG_ET_NET_CONNECT, .proc_id = 9, .pid = 9,
+			       .exe = S("/usr/bin/nc"), .remote_addr = S("10.0.0.1"),
+			       .remote_port = 4444};
+	CHECK_STR(eval(rs, &net, lin), "NET-SUSPICIOUS-PORT-001", "connect to port 4444");
+	CHECK_STR(summary, "network_connect 10.0.0.1 port 4444 by /usr/bin/nc (pid 9)",
+		  "summary of a connect");
+	net.remote_port = 443;
+	CHECK_STR(eval(rs, &net, lin), "", "connect to 443 is not");
+	net.type = RG_ET_NET_BIND;
+	net.local_port = 4444;
+	CHECK_STR(eval(rs, &net, lin), "", "a bind is not outbound");
+	rg_lineage_free(lin);
+	rg_rules_free(rs);
+}
+
+int main(void)
+{
+	test_operators();
+	test_fields_and_exceptions();
+	test_lineage();
+	test_validation();
+	test_digest();
+	test_shipped();
+	return tap_done();
+}
