@@ -39,6 +39,27 @@ printf '[nope]\n' >"$T/bad-section.ini"
 WANT="bad-section.ini:1: " expect 2 "unknown section" "$RG" --check-config -c "$T/bad-section.ini"
 WANT="no-such.ini" expect 2 "missing config file" "$RG" --check-config -c "$T/no-such.ini"
 WANT="--duration" expect 2 "bad --duration" "$RG" --duration 1x --check-config
+
+# rules: the shipped set, a broken file, a missing directory, the config's own sections
+WANT="rules: 12 of 12 enabled, digest [0-9a-f]{64}" expect 0 "the shipped rules load with the shipped config" \
+	"$RG" --check-config -c "$RG_SOURCE_DIR/config/rand-guard.ini"
+mkdir -p "$T/rules.d"
+printf '[rule "R-1"]\nname = r\nseverity = low\nmatch = path prefix /etc\n' >"$T/rules.d/a.rules"
+printf '[rule "R-2"]\nname = r\nseverity = low\nmatch = pid gt many\n' >"$T/rules.d/b.rules"
+WANT="^$T/rules.d/b.rules:4: rule \"R-2\": 'many' is not a number" expect 2 \
+	"a bad rule value: exit 2 with file:line and the rule" "$RG" --check-config --rules "$T/rules.d"
+WANT="$T/none: cannot read the rules directory" expect 2 "a missing --rules directory" \
+	"$RG" --check-config --rules "$T/none"
+mkdir -p "$T/cfg"
+printf '[store]\ndb = x.db\n[rule "IN-CONFIG"]\nname = in the config\nseverity = high\nmatch = path prefix /etc\n' >"$T/cfg/with-rule.ini"
+WANT="rules: 1 of 1 enabled" expect 0 "[rule] sections of the config file load" \
+	"$RG" --check-config -c "$T/cfg/with-rule.ini"
+WANT="no rules directory $T/cfg/rules.d" expect 0 "a missing default rules directory is a notice" \
+	"$RG" --check-config -c "$T/cfg/with-rule.ini"
+rm "$T/rules.d/b.rules"
+printf '[rule "R-1"]\nname = r\nseverity = low\nmatch = path prefix /x\n' >"$T/dup.ini"
+WANT="dup.ini:1: rule \"R-1\": duplicate id \(first defined at $T/rules.d/a.rules:1\)" expect 2 \
+	"a rule id defined twice" "$RG" --check-config -c "$T/dup.ini" --rules "$T/rules.d"
 WANT="unexpected argument" expect 2 "stray argument" "$RG" extra
 WANT="usage" expect 2 "unknown option" "$RG" --no-such-option
 

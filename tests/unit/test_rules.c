@@ -377,6 +377,26 @@ static void test_shipped(void)
 	net.local_port = 4444;
 	CHECK_STR(eval(rs, &net, lin), "", "a bind is not outbound");
 	rg_lineage_free(lin);
+
+	/* docs/rules.md describes every shipped rule */
+	char doc_path[1100], row[200];
+	snprintf(doc_path, sizeof(doc_path), "%s/docs/rules.md", src ? src : ".");
+	FILE *f = fopen(doc_path, "r");
+	static char doc[65536];
+	size_t n = f ? fread(doc, 1, sizeof(doc) - 1, f) : 0;
+	doc[n] = '\0';
+	if (f)
+		fclose(f);
+	unsigned documented = 0;
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		snprintf(row, sizeof(row), "| `%s` | %s |", rs->rules[i].id,
+			 rg_severity_name(rs->rules[i].severity));
+		if (strstr(doc, row))
+			documented++;
+		else
+			printf("#   %s not in docs/rules.md with its severity\n", rs->rules[i].id);
+	}
+	CHECK_INT(documented, rs->nrules, "docs/rules.md lists every shipped rule and its severity");
 	rg_rules_free(rs);
 }
 
