@@ -326,7 +326,7 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 	/* A reserve an eighth the size holds rows a rule matched (the alert
 	 * and its event) when the queue is otherwise full. */
 	s->limit = (unsigned)o->queue_events;
-	s->cap = s->limit + s->limit / 8;
+	s->cap = s->limit + (s->limit / 8 > 16 ? s->limit / 8 : 16);
 	s->q = calloc(s->cap, sizeof(*s->q));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);

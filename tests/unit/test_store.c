@@ -182,9 +182,27 @@ static void check_queue_full(void)
 	struct rg_store_stats st;
 	rg_store_stats(s, &st);
 	CHECK(st.user_drops == 6 && st.queue_depth == 4, "a full queue drops and counts");
+	/* a row a rule matched, and its alert, use the reserve */
+	struct rg_event ev = {.type = RG_ET_FILE_WRITE, .seq = 50, .ts_ns = 7, .pid = 1,
+			      .path = {"/etc/x", 6}, .syscall = "write"};
+	struct rg_alert a = {.seq = 51, .ts_ns = 7, .rule_id = {"R", 1}, .rule_name = {"r", 1},
+			     .severity = {"low", 3}, .tags = {"", 0}, .summary = {"s", 1},
+			     .rules_digest = {"d", 1}, .event_seq = 50,
+			     .event_type = RG_ET_FILE_WRITE, .pid = 1};
+	rg_store_put_event(s, &ev, true);
+	rg_store_put_alert(s, &a);
+	ev.seq = 52;
+	rg_store_put_event(s, &ev, false);
+	rg_store_stats(s, &st);
+	CHECK(st.user_drops == 7 && st.reserve_used == 2 && st.queue_depth == 6,
+	      "a matched event and its alert are kept past the limit, and counted");
 	rg_store_close(s, 1);
 	CHECK_STR(q(path_in("full.db"), "SELECT count(*) FROM health"), "4",
 		  "close without a run still writes what was queued");
+	CHECK_STR(q(path_in("full.db"), "SELECT group_concat(seq) FROM file_events"), "50",
+		  "the kept event is stored, the unmatched one is not");
+	CHECK_STR(q(path_in("full.db"), "SELECT rule_id || ' ' || event_seq FROM alerts"), "R 50",
+		  "the alert is stored, linked to its event");
 }
 
 /* A database left at schema 1 by an older recorder is brought up to date,
