@@ -488,6 +488,8 @@ static bool set_events(struct loader *ld, const char *list)
 				     rg_ini_show(a, rg_buf_cstr(&ld->tok), SIZE_MAX));
 		ld->cur->types |= RG_ET_BIT(t);
 	}
+	if (bad || !ld->cur->types)
+		return rfail(ld, ld->ini.line, "'events' names no event type");
 	ld->events_line = ld->ini.line;
 	return true;
 }

@@ -251,6 +251,7 @@ static void test_validation(void)
 		{RULE("A", "events = process_start\nmatch = path prefix /etc"),
 		 "t.rules:5: rule \"A\": field 'path' does not exist on process_start events"},
 		{RULE("A", "events = file_opened\nmatch = path prefix /"), "unknown event type"},
+		{RULE("A", "events =\nmatch = path prefix /"), "'events' names no event type"},
 		{RULE("A", "match = path prefix /\nseverity = high"), "duplicate key 'severity'"},
 		{RULE("A", "match = path prefix /") RULE("A", "match = path prefix /"),
 		 "t.rules:5: rule \"A\": duplicate id (first defined at t.rules:1)"},
