@@ -147,7 +147,18 @@ void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p)
 	n->p.uid = p->uid;
 	n->p.euid = p->euid;
 	n->p.auid = p->auid;
+	n->p.creds_known = true;
 	set_strings(n, p->comm, p->exe, p->argv);
+}
+
+/* A live process with new activity moves to the back of the eviction
+ * order. */
+static void touch(struct rg_lineage *l, struct node *n)
+{
+	if (n && !n->exited) {
+		list_del(&l->live, n);
+		list_push(&l->live, n);
+	}
 }
 
 static void on_exec(struct rg_lineage *l, const struct rg_event *ev)
@@ -160,28 +171,30 @@ static void on_exec(struct rg_lineage *l, const struct rg_event *ev)
 	n->p.uid = ev->uid;
 	n->p.euid = ev->euid;
 	n->p.auid = ev->auid;
+	n->p.creds_known = true;
 	set_strings(n, ev->comm, ev->exe, ev->argv);
+	touch(l, n);
 }
 
 /* The child runs its parent's image until it execs; its uid is the one
- * the fork event saw. A parent not in the table lends what the event has. */
+ * the fork event saw. A parent not in the table lends what the event has
+ * and no euid/auid: unknown, not root. */
 static void on_fork(struct rg_lineage *l, const struct rg_event *ev)
 {
 	bool added;
-	const struct node *parent = *slot(l, ev->proc_id);
-	struct rg_lproc from = {.uid = ev->uid, .comm = ev->comm, .exe = ev->exe};
-	if (parent)
-		from = parent->p;
+	touch(l, *slot(l, ev->proc_id)); /* so the add below does not evict it */
 	struct node *n = get_or_add(l, ev->child_proc_id, &added);
 	if (!n)
 		return;
-	parent = *slot(l, ev->proc_id); /* the add may have evicted it */
-	if (!parent)
-		from = (struct rg_lproc){.uid = ev->uid, .comm = ev->comm, .exe = ev->exe};
+	const struct node *parent = *slot(l, ev->proc_id);
+	struct rg_lproc from = {.uid = ev->uid, .comm = ev->comm, .exe = ev->exe};
+	if (parent && parent != n)
+		from = parent->p;
 	n->p.parent_proc_id = ev->proc_id;
 	n->p.uid = ev->uid;
 	n->p.euid = from.euid;
 	n->p.auid = from.auid;
+	n->p.creds_known = from.creds_known;
 	set_strings(n, from.comm, from.exe, from.argv);
 }
 

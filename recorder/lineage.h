@@ -6,7 +6,9 @@
  * replay` must answer identically, so this table is built only from what
  * both have: the recorded events in seq order, plus the processes known
  * without an event (the /proc scan at start; in replay, the `processes`
- * rows found that way). Bounded: the oldest exited process goes first.
+ * rows found that way). Bounded: the oldest exited process goes first,
+ * then the live process that least recently exec'd or forked (a parent
+ * is touched when its child appears, so active ancestors stay).
  */
 #ifndef RG_LINEAGE_H
 #define RG_LINEAGE_H
@@ -17,6 +19,7 @@
 struct rg_lproc {
 	int64_t proc_id, parent_proc_id; /* 0: unknown */
 	uint32_t uid, euid, auid;
+	bool creds_known; /* euid and auid: false for a child of an unknown parent */
 	struct rg_str comm, exe, argv; /* argv NUL-separated */
 };
 

@@ -135,7 +135,7 @@ struct rg_cond {
 	size_t *lens;
 	int64_t *ints;
 	unsigned nvals;
-	char *text; /* the condition as written, for the digest */
+	char *text; /* the condition as written, for messages */
 	int line;
 };
 
@@ -213,23 +213,47 @@ static bool next_token(const char **p, struct rg_buf *b, bool *bad)
 	return !quoted;
 }
 
+/* A number: decimal, 0x hex or 0o octal, maybe negative; true and false
+ * are 1 and 0. "0644" is refused: octal or decimal is the reader's guess. */
 static bool parse_int(const char *s, int64_t *v)
 {
-	char *end;
 	if (!strcmp(s, "true") || !strcmp(s, "false")) {
-		*v = !strcmp(s, "true");
+		*v = s[0] == 't';
 		return true;
 	}
+	bool neg = *s == '-';
+	const char *d = s + neg;
+	int base = 10;
+	if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X'))
+		base = 16, d += 2;
+	else if (d[0] == '0' && d[1] == 'o')
+		base = 8, d += 2;
+	else if (d[0] == '0' && d[1])
+		return false;
+	if (!isxdigit((unsigned char)*d))
+		return false; /* strtoull would take spaces and a sign here */
 	errno = 0;
-	long long x = strtoll(s, &end, 0);
-	if (errno || end == s || *end) {
-		unsigned long long u = strtoull(s, &end, 0); /* u64 fields above INT64_MAX */
-		if (errno || end == s || *end || s[0] == '-')
-			return false;
-		x = (long long)u;
-	}
-	*v = x;
+	char *end;
+	unsigned long long u = strtoull(d, &end, base);
+	if (errno || *end || u > (unsigned long long)INT64_MAX + neg)
+		return false;
+	*v = neg ? (int64_t)(0 - u) : (int64_t)u;
 	return true;
+}
+
+/* The values a numeric field holds: a rule value outside them could never
+ * match, so it is an error. u64 fields are compared as int64. */
+static void int_range(const struct fref *r, int64_t *lo, int64_t *hi)
+{
+	enum rg_ftype t = r->f && r->whose == W_SELF ? r->f->type : RG_FT_U32;
+	switch (t) {
+	case RG_FT_U32: *lo = 0, *hi = UINT32_MAX; break;
+	case RG_FT_I32: *lo = INT32_MIN, *hi = INT32_MAX; break;
+	case RG_FT_U64: *lo = 0, *hi = INT64_MAX; break;
+	case RG_FT_BOOL:
+	case RG_FT_FLAG: *lo = 0, *hi = 1; break;
+	default: *lo = INT64_MIN, *hi = INT64_MAX; break;
+	}
 }
 
 /* ---- loading ------------------------------------------------------------------ */
@@ -359,6 +383,9 @@ static bool parse_fields(struct loader *ld, struct rg_cond *c, const char *spec)
 {
 	char a[RG_INI_SHOW_BUF];
 	const char *p = spec;
+	if (spec[strlen(spec) - 1] == '|')
+		return rfail(ld, ld->ini.line, "bad field list '%s'",
+			     rg_ini_show(a, spec, SIZE_MAX));
 	while (*p) {
 		size_t n = strcspn(p, "|");
 		char name[64];
@@ -411,6 +438,24 @@ static bool parse_op(struct loader *ld, struct rg_cond *c, const char **p)
 		     rg_ini_show(a, name, SIZE_MAX));
 }
 
+static bool check_int(struct loader *ld, struct rg_cond *c, const char *v, size_t n,
+		      int64_t *out)
+{
+	char a[RG_INI_SHOW_BUF];
+	if (memchr(v, 0, n) || !parse_int(v, out))
+		return rfail(ld, ld->ini.line, "'%s' is not a number (field '%s'; decimal, "
+			     "0x hex or 0o octal)", rg_ini_show(a, v, n), c->fields[0].name);
+	for (unsigned k = 0; k < c->nfields; k++) {
+		int64_t lo, hi;
+		int_range(&c->fields[k], &lo, &hi);
+		if (*out < lo || *out > hi)
+			return rfail(ld, ld->ini.line, "%s is out of range for field '%s' "
+				     "(%" PRId64 " to %" PRId64 ")", rg_ini_show(a, v, n),
+				     c->fields[k].name, lo, hi);
+	}
+	return true;
+}
+
 static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 {
 	bool bad = false;
@@ -426,9 +471,14 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 		memcpy(c->strs[i], v, n);
 		c->lens[i] = n;
 		c->ints[i] = 0;
-		if (c->num && (memchr(v, 0, n) || !parse_int(v, &c->ints[i])))
-			return rfail(ld, ld->ini.line, "'%s' is not a number (field '%s')",
-				     rg_ini_show(a, v, n), c->fields[0].name);
+		if (c->num && !check_int(ld, c, v, n, &c->ints[i]))
+			return false;
+		if (!c->num && c->op == OP_GLOB && memchr(v, 0, n))
+			return rfail(ld, ld->ini.line, "a glob cannot hold a NUL byte");
+		if (!c->num && c->path && c->op == OP_GLOB && strchr(v, '/') && v[0] != '/')
+			return rfail(ld, ld->ini.line, "path glob '%s' has a '/' but is not "
+				     "absolute (a glob without '/' matches the file name)",
+				     rg_ini_show(a, v, n));
 		if (!c->num && c->path && c->op == OP_PREFIX) {
 			while (c->lens[i] > 1 && c->strs[i][c->lens[i] - 1] == '/')
 				c->strs[i][--c->lens[i]] = '\0'; /* "/etc/" means "/etc" */
@@ -469,6 +519,8 @@ static bool add_more(struct loader *ld, const char *values)
 	struct rg_cond *c = ld->last;
 	if (!c)
 		return rfail(ld, ld->ini.line, "'more' must follow a 'match', 'except' or 'more'");
+	if (!values[strspn(values, " \t")])
+		return rfail(ld, ld->ini.line, "'more' has no value");
 	size_t n = strlen(c->text);
 	c->text = xrealloc(c->text, n + strlen(values) + 2);
 	c->text[n] = ' ';
@@ -481,6 +533,9 @@ static bool set_events(struct loader *ld, const char *list)
 	const char *p = list;
 	bool bad = false;
 	char a[RG_INI_SHOW_BUF];
+	if (ld->events_line)
+		return rfail(ld, ld->ini.line, "duplicate key 'events' (first set on line %d)",
+			     ld->events_line);
 	while (next_token(&p, &ld->tok, &bad)) {
 		int t = rg_etype_parse(rg_buf_cstr(&ld->tok));
 		if (t < 0 || !(RG_ET_BIT(t) & ALL_TYPES))
@@ -631,6 +686,25 @@ static void load_dir(struct loader *ld, const char *dir)
 	free(names);
 }
 
+/* A condition as parsed: layout, quoting and how values are split over
+ * "more" lines do not change it. Every part is length-prefixed. */
+static void digest_cond(struct rg_sha256 *h, const struct rg_cond *c)
+{
+	uint32_t head[4] = {c->except, c->neg, c->op, c->nfields};
+	rg_sha256_add(h, head, sizeof(head));
+	for (unsigned k = 0; k < c->nfields; k++)
+		rg_sha256_add(h, c->fields[k].name, strlen(c->fields[k].name) + 1);
+	for (unsigned i = 0; i < c->nvals; i++) {
+		if (c->num) { /* 0x10 and 16 are one value */
+			rg_sha256_add(h, &c->ints[i], sizeof(c->ints[i]));
+			continue;
+		}
+		uint64_t n = c->lens[i];
+		rg_sha256_add(h, &n, sizeof(n));
+		rg_sha256_add(h, c->strs[i], c->lens[i]);
+	}
+}
+
 /* The digest covers what the rules mean, in order, not the files' bytes:
  * comments and layout do not change it. */
 static void digest(struct rg_ruleset *rs)
@@ -646,10 +720,8 @@ static void digest(struct rg_ruleset *rs)
 			rg_sha256_add(&h, parts[k], strlen(parts[k]) + 1);
 		snprintf(num, sizeof(num), "%" PRIu32, r->types);
 		rg_sha256_add(&h, num, strlen(num) + 1);
-		for (unsigned c = 0; c < r->nconds; c++) {
-			rg_sha256_add(&h, r->conds[c].except ? "except" : "match", 6);
-			rg_sha256_add(&h, r->conds[c].text, strlen(r->conds[c].text) + 1);
-		}
+		for (unsigned c = 0; c < r->nconds; c++)
+			digest_cond(&h, &r->conds[c]);
 	}
 	rg_sha256_hex(&h, rs->digest);
 }
@@ -809,8 +881,8 @@ static bool test_attr(const struct rg_cond *c, struct eval *e, const struct rg_l
 		return test_str(c, e, (struct rg_str){e->scratch.p ? e->scratch.p : "",
 						      (uint32_t)e->scratch.len});
 	case A_UID: return test_int(c, p->uid);
-	case A_EUID: return test_int(c, p->euid);
-	case A_AUID: return test_int(c, p->auid);
+	case A_EUID: return p->creds_known && test_int(c, p->euid);
+	case A_AUID: return p->creds_known && test_int(c, p->auid);
 	default: return false;
 	}
 }
@@ -910,6 +982,13 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 		rg_buf_printf(b, " port %u", remote ? ev->remote_port : ev->local_port);
 	} else if (ev->type == RG_ET_PROCESS_START) {
 		rg_buf_add_cmdline(b, ev->argv);
+	} else if (ev->type == RG_ET_PROCESS_RELATIONSHIP) {
+		rg_buf_printf(b, "child pid %u", ev->child_pid);
+	} else if (ev->type == RG_ET_PROCESS_EXIT) {
+		if (ev->signal)
+			rg_buf_printf(b, "signal %u", ev->signal);
+		else
+			rg_buf_printf(b, "code %d", ev->exit_code);
 	}
 	rg_buf_adds(b, " by ");
 	add_str(b, ev->exe);

@@ -46,7 +46,7 @@ struct rg_rule {
 struct rg_ruleset {
 	struct rg_rule *rules;
 	unsigned nrules, nenabled;
-	char digest[65]; /* SHA-256 of the files read, in load order */
+	char digest[65]; /* SHA-256 of the rules as parsed, in load order */
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];

@@ -218,6 +218,19 @@ static void test_lineage(void)
 	CHECK_STR(eval(rs, &other, lin), "NOTANC", "no ancestor known: 'not' holds");
 	rg_rules_free(rs);
 
+	/* a child of a process the lineage never knew: euid/auid unknown */
+	struct rg_event fork9 = {.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = 90, .pid = 900,
+				 .comm = S("x"), .exe = S("/x"), .child_proc_id = 91, .uid = 5};
+	rg_lineage_event(lin, &fork9);
+	c = rg_lineage_get(lin, 91);
+	CHECK(c && !c->creds_known && c->uid == 5, "an unknown parent lends its uid, not euid/auid");
+	rs = load(RULE("ROOT", "events = file_open\nmatch = auid|euid equals 0")
+		  RULE("NOTROOT", "events = file_open\nmatch = euid not equals 0"));
+	struct rg_event open9 = file_ev(RG_ET_FILE_OPEN, "/etc/shadow", "/x");
+	open9.proc_id = 91;
+	CHECK_STR(eval(rs, &open9, lin), "NOTROOT", "unknown euid/auid are not 0: they fail tests");
+	rg_rules_free(rs);
+
 	/* bounded: the oldest exited process goes first */
 	struct rg_lineage *small = rg_lineage_new(4);
 	for (int64_t id = 1; id <= 10; id++) {
@@ -231,6 +244,13 @@ static void test_lineage(void)
 	CHECK_INT(rg_lineage_evictions(small), 6, "evictions are counted");
 	CHECK(rg_lineage_get(small, 10) && rg_lineage_get(small, 7) && !rg_lineage_get(small, 2),
 	      "the newest stay, the exited one went first");
+	/* 7 is the oldest live one; when it forks it is touched, so the
+	 * child's add evicts 8, not its parent */
+	struct rg_event f7 = {.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = 7, .child_proc_id = 11,
+			      .exe = S("/x")};
+	rg_lineage_event(small, &f7);
+	CHECK(rg_lineage_get(small, 7) && rg_lineage_get(small, 11) && !rg_lineage_get(small, 8),
+	      "a forking parent is not evicted for its child; the least active goes");
 	rg_lineage_free(small);
 	rg_lineage_free(lin);
 }
@@ -268,6 +288,23 @@ static void test_validation(void)
 		{"name = x\n", "key outside a [rule \"ID\"] section"},
 		{RULE("A", " match = path prefix /"), "line starts with whitespace"},
 		{RULE("A", "match = path|pid equals 1"), "differ in kind"},
+		{RULE("A", "match = path| prefix /etc"), "bad field list 'path|'"},
+		{RULE("A", "match = |path prefix /etc"), "bad field list '|path'"},
+		{RULE("A", "match = path prefix /etc\nmore ="), "t.rules:5: rule \"A\": 'more' has no value"},
+		{RULE("A", "events = file_open\nevents = file_write\nmatch = path prefix /"),
+		 "t.rules:5: rule \"A\": duplicate key 'events' (first set on line 4)"},
+		{RULE("A", "match = path glob etc/*.conf"), "path glob 'etc/*.conf' has a '/' but is not absolute"},
+		{RULE("A", "match = comm glob \"a\\x00b\""), "a glob cannot hold a NUL byte"},
+		{RULE("A", "match = mode anybits 0644"), "'0644' is not a number (field 'mode'; decimal, 0x hex or 0o octal)"},
+		{RULE("A", "match = auid equals -1"), "-1 is out of range for field 'auid' (0 to 4294967295)"},
+		{RULE("A", "match = pid equals 4294967296"), "out of range for field 'pid'"},
+		{RULE("A", "match = exit_code equals 2147483648"), "out of range for field 'exit_code'"},
+		{RULE("A", "match = path_truncated equals 2"), "out of range for field 'path_truncated' (0 to 1)"},
+		{RULE("A", "match = seq equals 9223372036854775808"), "is not a number"},
+		{RULE("A", "match = result equals -9223372036854775809"), "is not a number"},
+		{RULE("A", "match = pid equals \" 1\""), "is not a number"},
+		{RULE("A", "match = pid equals 0x"), "is not a number"},
+		{RULE("A", "match = pid equals --1"), "is not a number"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *got = load_error(bad[i].text);
@@ -298,6 +335,50 @@ static void test_digest(void)
 		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 		  "SHA-256 of nothing");
 	rg_rules_free(e);
+
+	/* the digest is of the parsed rules: layout and quoting do not count */
+	a = load(RULE("A", "match = path in /a /b\nmatch = uid equals 0x10"));
+	b = load(RULE("A", "match =  path   in \"/a\"\nmore = /b\nmatch = uid equals 16"));
+	c = load(RULE("A", "match = path in /a /c\nmatch = uid equals 16"));
+	struct rg_ruleset *d = load(RULE("A", "match = path not in /a /b\nmatch = uid equals 16"));
+	CHECK(a && b && c && d, "four more sets load");
+	CHECK_STR(a->digest, b->digest, "spacing, quotes, 'more' and 0x do not change the digest");
+	CHECK(strcmp(a->digest, c->digest) != 0, "another value changes the digest");
+	CHECK(strcmp(a->digest, d->digest) != 0, "'not' changes the digest");
+	rg_rules_free(a);
+	rg_rules_free(b);
+	rg_rules_free(c);
+	rg_rules_free(d);
+}
+
+static void test_numbers(void)
+{
+	struct rg_ruleset *rs = load(
+		RULE("OCT", "events = file_open\nmatch = mode anybits 0o002")
+		RULE("DEC", "events = file_write\nmatch = result equals 010")
+		RULE("NEG", "events = file_unlink\nmatch = result equals -0x2")
+		RULE("MAX", "events = file_rename\nmatch = uid equals 4294967295"));
+	CHECK(rs == NULL, "'010' is refused");
+	rs = load(RULE("OCT", "events = file_open\nmatch = mode anybits 0o002")
+		  RULE("DEC", "events = file_write\nmatch = result equals 10")
+		  RULE("NEG", "events = file_unlink\nmatch = result equals -0x2")
+		  RULE("MAX", "events = file_rename\nmatch = uid equals 4294967295"));
+	CHECK(rs != NULL, "octal, decimal, negative hex and the u32 maximum load");
+	struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/x", "/bin/x");
+	ev.mode = 0666;
+	CHECK_STR(eval(rs, &ev, NULL), "OCT", "0o002 is octal");
+	ev.mode = 0644;
+	CHECK_STR(eval(rs, &ev, NULL), "", "0o002 is not in 0644");
+	ev.type = RG_ET_FILE_WRITE;
+	ev.result = 10;
+	CHECK_STR(eval(rs, &ev, NULL), "DEC", "decimal");
+	ev.type = RG_ET_FILE_UNLINK;
+	ev.result = -2;
+	CHECK_STR(eval(rs, &ev, NULL), "NEG", "negative hex");
+	ev.type = RG_ET_FILE_RENAME;
+	ev.uid = 4294967295u;
+	CHECK_STR(eval(rs, &ev, NULL), "MAX", "the u32 maximum");
+	rg_rules_free(rs);
 }
 
 /* The shipped rule files, each on what it should and should not catch. */
@@ -408,6 +489,7 @@ int main(void)
 	test_lineage();
 	test_validation();
 	test_digest();
+	test_numbers();
 	test_shipped();
 	return tap_done();
 }
