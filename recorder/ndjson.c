@@ -132,6 +132,12 @@ void rg_ndjson_format_alert(struct rg_buf *b, const struct rg_alert *a,
 	add_key_str(b, "severity", a->severity);
 	add_tags(b, a->tags);
 	rg_buf_printf(b, ",\"event_seq\":%" PRIu64, a->event_seq);
+	if (a->proc_id)
+		rg_buf_printf(b, ",\"proc_id\":%" PRId64, a->proc_id);
+	else
+		rg_buf_adds(b, ",\"proc_id\":null");
+	rg_buf_printf(b, ",\"pid\":%" PRIu32, a->pid);
+	add_key_str(b, "exe", a->exe);
 	add_key_str(b, "summary", a->summary);
 	add_key_str(b, "rules_digest", a->rules_digest);
 	if (ev) {

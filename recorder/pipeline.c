@@ -114,8 +114,9 @@ static void emit(struct rg_pipeline *p, struct rg_event *ev)
 	}
 	if (p->nd)
 		rg_ndjson_event(p->nd, ev);
-	if (p->store)
-		rg_store_put_event(p->store, ev, p->nmatched > 0);
+	if (p->store) /* lineage came from process events: replay needs them */
+		rg_store_put_event(p->store, ev,
+				   p->nmatched > 0 || (RG_ET_BIT(ev->type) & RG_ET_PROCESS_MASK));
 	if (p->nmatched)
 		emit_alerts(p, ev);
 }

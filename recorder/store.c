@@ -713,8 +713,8 @@ static void *writer_main(void *arg)
 
 /* ---- the queue ----------------------------------------------------------- */
 
-/* A full queue drops the row, unless a rule matched it (keep) and the
- * reserve has room. */
+/* A full queue drops the row, unless it is one the record needs most
+ * (keep: see rg_store_put_event) and the reserve has room. */
 static void enqueue(struct rg_store *s, struct item *it, bool keep)
 {
 	pthread_mutex_lock(&s->mu);
@@ -780,7 +780,7 @@ void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
 		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
 		offsetof(struct rg_process, argv), offsetof(struct rg_process, cwd),
 	};
-	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4), false);
+	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4), true);
 }
 
 void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
@@ -791,7 +791,7 @@ void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
 /* gap reasons are string literals: the pointer is copied as it is. */
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g)
 {
-	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), NULL, 0), false);
+	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), NULL, 0), true);
 }
 
 void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a)

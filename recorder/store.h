@@ -58,9 +58,10 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 			   const char *version, int64_t now_ns, uint64_t first_seq);
 
 /* Queue rows; strings are copied. A full queue (queue_events rows) drops
- * a row and counts it, except an alert or an event with keep set (a rule
- * matched it): those may use a reserve of queue_events / 8 (at least 16)
- * more rows. */
+ * a row and counts it, except the rows the record needs most: those may
+ * use a reserve of queue_events / 8 (at least 16) more rows. They are
+ * alerts, events with keep set (a rule matched it, or a process event:
+ * replay rebuilds lineage from those), processes rows, gaps and meta. */
 void rg_store_put_event(struct rg_store *s, const struct rg_event *ev, bool keep);
 void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a);
 /* Sets a meta key (e.g. rules_digest) in the writer's next batch. */
