@@ -220,6 +220,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return rg_ini_fail(&ld->ini, ld->ini.line, "duplicate key '%s' in [%s] (first set on line %d)",
 			    name, section, ld->key_line[i]);
 	ld->key_line[i] = ld->ini.line;
+	if (field(&ld->cfg, &rg_config_keys[i]) == (void *)&ld->cfg.rules_dir)
+		ld->cfg.rules_dir_set = true;
 	if (!set_value(&ld->cfg, &rg_config_keys[i], value, again, why, sizeof(why)))
 		return rg_ini_fail(&ld->ini, ld->ini.line, "[%s] %s: %s", section, name, why);
 	return 1;

@@ -39,6 +39,8 @@ struct rg_config {
 	/* [rules] */
 	char *rules_dir;      /* "dir": *.rules files; relative to the config
 			       * file's directory; "" for none */
+	bool rules_dir_set;   /* dir was set (config or --rules), not the
+			       * default: then a missing directory is an error */
 };
 
 enum rg_config_type {

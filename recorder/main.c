@@ -163,7 +163,7 @@ static void make_parent_dir(const char *path)
 
 /* The rules: the [rules] dir (relative to the config file's directory)
  * and the config file's own [rule] sections. Returns 0 or 2. */
-static int load_rules(const struct rg_config *cfg, const char *config_path, bool dir_given,
+static int load_rules(const struct rg_config *cfg, const char *config_path,
 		      struct rg_ruleset **out)
 {
 	char dir[2 * PATH_MAX + 2], err[512];
@@ -185,7 +185,7 @@ static int load_rules(const struct rg_config *cfg, const char *config_path, bool
 			snprintf(dir, sizeof(dir), "%s/%s", base, cfg->rules_dir);
 		struct stat sb;
 		bool missing = stat(dir, &sb) != 0 && errno == ENOENT;
-		if (missing && !dir_given && !strcmp(cfg->rules_dir, "rules.d"))
+		if (missing && !cfg->rules_dir_set)
 			fprintf(stderr, "rand-guard: no rules directory %s: no rules from it\n", dir);
 		else
 			src[n++] = (struct rg_rules_source){dir, false, true};
@@ -202,7 +202,6 @@ static int load_rules(const struct rg_config *cfg, const char *config_path, bool
 struct recorder {
 	struct rg_config cfg;
 	const char *config_path;
-	bool rules_dir_given;
 	struct rg_ruleset *rules;
 	struct rg_lineage *lin;
 	struct rg_store *store;
@@ -330,7 +329,7 @@ static void reload(struct recorder *r)
 	reload_requested = 0;
 	if (r->nd && rg_ndjson_reopen(r->nd, err, sizeof(err)))
 		fprintf(stderr, "rand-guard: %s\n", err);
-	if (load_rules(&r->cfg, r->config_path, r->rules_dir_given, &fresh)) {
+	if (load_rules(&r->cfg, r->config_path, &fresh)) {
 		r->pl.rule_reload_failures++;
 		fprintf(stderr, "rand-guard: rules not reloaded; still running the set %.12s\n",
 			r->rules->digest);
@@ -403,9 +402,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	rc = load_config(&o, &r.cfg, &r.config_path);
-	r.rules_dir_given = o.rules_dir != NULL;
 	if (!rc)
-		rc = load_rules(&r.cfg, r.config_path, r.rules_dir_given, &r.rules);
+		rc = load_rules(&r.cfg, r.config_path, &r.rules);
 	if (rc || o.check_config) {
 		if (!rc)
 			printf("configuration OK; rules: %u of %u enabled, digest %s\n",

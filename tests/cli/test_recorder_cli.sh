@@ -56,6 +56,9 @@ WANT="rules: 1 of 1 enabled" expect 0 "[rule] sections of the config file load" 
 	"$RG" --check-config -c "$T/cfg/with-rule.ini"
 WANT="no rules directory $T/cfg/rules.d" expect 0 "a missing default rules directory is a notice" \
 	"$RG" --check-config -c "$T/cfg/with-rule.ini"
+printf '[store]\ndb = x.db\n[rules]\ndir = rules.d\n' >"$T/cfg/explicit.ini"
+WANT="$T/cfg/rules.d: cannot read the rules directory" expect 2 \
+	"a rules directory the config names must exist" "$RG" --check-config -c "$T/cfg/explicit.ini"
 rm "$T/rules.d/b.rules"
 printf '[rule "R-1"]\nname = r\nseverity = low\nmatch = path prefix /x\n' >"$T/dup.ini"
 WANT="dup.ini:1: rule \"R-1\": duplicate id \(first defined at $T/rules.d/a.rules:1\)" expect 2 \

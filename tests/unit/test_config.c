@@ -114,8 +114,8 @@ static bool same_value(const struct rg_config *a, const struct rg_config *b,
 }
 
 /* Every key of the table in the shipped file (a long list may take several
- * lines), which sets it to its default, and in a table row of the
- * reference with its default. */
+ * lines), which sets it to its default or shows it commented out, and in a
+ * table row of the reference with its default. */
 static void check_documented(const char *ini, const char *doc)
 {
 	char want[256], why[256];
@@ -127,8 +127,11 @@ static void check_documented(const char *ini, const char *doc)
 		  0, "the shipped config loads");
 	for (size_t i = 0; i < rg_config_nkeys; i++) {
 		const struct rg_config_key *k = &rg_config_keys[i];
+		char off[256]; /* a key left at its default may be shown commented out */
 		snprintf(want, sizeof(want), "\n%s = ", k->name);
-		int ini_ok = ini && strstr(ini, want) && same_value(&dflt, &shipped, k);
+		snprintf(off, sizeof(off), "\n;%s = ", k->name);
+		int ini_ok = ini && (strstr(ini, want) || strstr(ini, off)) &&
+			     same_value(&dflt, &shipped, k);
 		int doc_ok = doc_row(doc, k);
 		if (!ini_ok || !doc_ok)
 			printf("#   [%s] %s:%s%s\n", k->section, k->name,
@@ -460,6 +463,9 @@ static void test_set(void)
 	rg_config_defaults(&c);
 	CHECK_INT(rg_config_set(&c, "store", "db", "/tmp/x.db", err, sizeof(err)), 0, "set db");
 	CHECK_STR(c.db, "/tmp/x.db", "db is set");
+	CHECK(!c.rules_dir_set, "the rules dir is the default");
+	CHECK_INT(rg_config_set(&c, "rules", "dir", "rules.d", err, sizeof(err)), 0, "set rules dir");
+	CHECK(c.rules_dir_set, "setting it, even to the default, is remembered");
 	CHECK_INT(rg_config_set(&c, "recorder", "ndjson", "", err, sizeof(err)), 0,
 		  "set ndjson to nothing");
 	CHECK_STR(c.ndjson, "", "ndjson is off");
