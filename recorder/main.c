@@ -291,7 +291,7 @@ static int start(struct recorder *r, int verbose)
 
 	int64_t now = rg_wall_ns();
 	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
-					    max_seq + 1);
+					    max_seq + 1, (unsigned)r->cfg.table_max);
 	rg_pipeline_init(&r->pl, r->pt, r->nd, r->store, run_id, max_seq + 1, now);
 	r->pl.files = bo.files;
 	r->pl.rules = r->rules;

@@ -49,8 +49,11 @@ void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc)
 
 void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *proc)
 {
-	if (p->lin)
+	if (p->lin) {
 		rg_lineage_process(p->lin, proc);
+		if (p->store) /* replay seeds its lineage with the same */
+			rg_store_put_seed(p->store, proc);
+	}
 	rg_pipeline_process(p, proc);
 }
 

@@ -23,8 +23,8 @@
 #include "fields.h"
 #include "schema.h"
 
-enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META };
-#define N_KINDS 6
+enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META, IT_SEED };
+#define N_KINDS 7
 
 /* meta rows set while recording (the rules digest after a reload) */
 struct meta_row {
@@ -60,7 +60,7 @@ static const struct {
 struct rg_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins_event[N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
-	sqlite3_stmt *ins_alert, *ins_meta;
+	sqlite3_stmt *ins_alert, *ins_meta, *ins_seed;
 	struct rg_store_opts o;
 	int64_t run_id;
 	char boot_id[64];
@@ -243,6 +243,11 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 		rg_buf_adds(&b, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
 		rc = prepare(s, &s->ins_meta, &b, err, errlen);
 	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT INTO run_processes (run_id, proc_id, parent_proc_id, uid, "
+				"euid, auid, comm, exe, argv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		rc = prepare(s, &s->ins_seed, &b, err, errlen);
+	}
 	rg_buf_free(&b);
 	return rc;
 }
@@ -302,6 +307,7 @@ static void free_store(struct rg_store *s)
 	sqlite3_finalize(s->ins_gap);
 	sqlite3_finalize(s->ins_alert);
 	sqlite3_finalize(s->ins_meta);
+	sqlite3_finalize(s->ins_seed);
 	sqlite3_close(s->db);
 	for (unsigned i = 0; i < s->count; i++)
 		free(s->q[(s->head + i) % s->cap]);
@@ -487,6 +493,25 @@ static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p
 	return st;
 }
 
+static sqlite3_stmt *bind_seed(struct rg_store *s, const struct rg_process *p)
+{
+	sqlite3_stmt *st = s->ins_seed;
+	sqlite3_bind_int64(st, 1, s->run_id);
+	sqlite3_bind_int64(st, 2, p->proc_id);
+	bind_opt(st, 3, p->parent_proc_id, p->parent_proc_id != 0);
+	sqlite3_bind_int64(st, 4, p->uid);
+	sqlite3_bind_int64(st, 5, p->euid);
+	sqlite3_bind_int64(st, 6, p->auid);
+	bind_text(st, 7, p->comm);
+	bind_text(st, 8, p->exe);
+	if (p->argv.p)
+		sqlite3_bind_blob(st, 9, p->argv.len ? p->argv.p : "", (int)p->argv.len,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
+	return st;
+}
+
 static sqlite3_stmt *bind_health(struct rg_store *s, const struct rg_health *h)
 {
 	sqlite3_stmt *st = s->ins_health;
@@ -557,6 +582,7 @@ static int write_item(struct rg_store *s, const struct item *it)
 	case IT_GAP: st = bind_gap(s, &it->u.g); break;
 	case IT_ALERT: st = bind_alert(s, &it->u.a); break;
 	case IT_META: st = bind_meta(s, &it->u.m); break;
+	case IT_SEED: st = bind_seed(s, &it->u.proc); break;
 	}
 	if (!st)
 		return SQLITE_MISUSE;
@@ -575,6 +601,7 @@ static int64_t item_ts(const struct item *it)
 	case IT_GAP: return it->u.g.end_ns;
 	case IT_ALERT: return it->u.a.ts_ns;
 	case IT_META: return rg_wall_ns();
+	case IT_SEED: return it->u.proc.start_ns;
 	}
 	return 0;
 }
@@ -783,6 +810,15 @@ void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
 	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4), true);
 }
 
+void rg_store_put_seed(struct rg_store *s, const struct rg_process *p)
+{
+	static const size_t offs[] = {
+		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
+		offsetof(struct rg_process, argv),
+	};
+	enqueue(s, copy_item(IT_SEED, p, sizeof(*p), offs, 3), true);
+}
+
 void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
 {
 	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0), false);
@@ -873,12 +909,14 @@ static void set_meta(sqlite3 *db, const char *key, const char *value)
 }
 
 static int64_t insert_run(sqlite3 *db, const char *host, const char *boot_id,
-			  const char *version, int64_t now_ns, uint64_t first_seq)
+			  const char *version, int64_t now_ns, uint64_t first_seq,
+			  unsigned lineage_max)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "INSERT INTO runs (host, boot_id, version, started_ns, "
-				   "first_seq) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL))
+				   "first_seq, lineage_max) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL))
 		return -1;
+	sqlite3_bind_int64(st, 6, lineage_max);
 	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, boot_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
@@ -890,14 +928,15 @@ static int64_t insert_run(sqlite3 *db, const char *host, const char *boot_id,
 }
 
 int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
-			   const char *version, int64_t now_ns, uint64_t first_seq)
+			   const char *version, int64_t now_ns, uint64_t first_seq,
+			   unsigned lineage_max)
 {
 	int64_t prev_run;
 	int64_t prev_end = previous_end(s->db, &prev_run);
 	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot_id);
 
 	exec(s->db, "BEGIN IMMEDIATE", NULL, 0);
-	s->run_id = insert_run(s->db, host, boot_id, version, now_ns, first_seq);
+	s->run_id = insert_run(s->db, host, boot_id, version, now_ns, first_seq, lineage_max);
 	set_meta(s->db, "host", host);
 	set_meta(s->db, "boot_id", boot_id);
 	set_meta(s->db, "recorder_version", version);

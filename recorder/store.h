@@ -52,10 +52,12 @@ void rg_store_live_processes(struct rg_store *s, const char *boot_id,
 					uint64_t start_boot_ns),
 			     void *arg);
 
-/* Records a new run, writes a recorder_down gap since the previous run's
- * last row, and starts the writer thread. Returns the run id, or -1. */
+/* Records a new run (with the bound of its rules' lineage, which replay
+ * reuses), writes a recorder_down gap since the previous run's last row,
+ * and starts the writer thread. Returns the run id, or -1. */
 int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
-			   const char *version, int64_t now_ns, uint64_t first_seq);
+			   const char *version, int64_t now_ns, uint64_t first_seq,
+			   unsigned lineage_max);
 
 /* Queue rows; strings are copied. A full queue (queue_events rows) drops
  * a row and counts it, except the rows the record needs most: those may
@@ -67,6 +69,9 @@ void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a);
 /* Sets a meta key (e.g. rules_digest) in the writer's next batch. */
 void rg_store_put_meta(struct rg_store *s, const char *key, const char *value);
 void rg_store_put_process(struct rg_store *s, const struct rg_process *p);
+/* A process the rules' lineage was seeded with at the run's start
+ * (run_processes): replay seeds from these. */
+void rg_store_put_seed(struct rg_store *s, const struct rg_process *p);
 void rg_store_put_health(struct rg_store *s, const struct rg_health *h);
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);
 

@@ -67,7 +67,7 @@ static void check_first_run(const char *db)
 	int64_t pid;
 	rg_store_max_ids(s, &seq, &pid);
 	CHECK(seq == 0 && pid == 0, "an empty database has no ids");
-	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1), 1, "first run is 1");
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64), 1, "first run is 1");
 
 	struct rg_process p1 = proc(1, 100, 10), p2 = proc(2, 200, 20);
 	rg_store_put_process(s, &p1);
@@ -105,7 +105,7 @@ static void check_first_run(const char *db)
 	CHECK_STR(q(db, "SELECT group_concat(key || '=' || value, ' ') FROM (SELECT * FROM meta "
 			"WHERE key != 'format' ORDER BY key)"),
 		  "boot_id=boot-a host=host1 recorder_version=0.1.0 run_started_ns=5000 "
-		  "schema_version=4", "meta: boot, host, version, run start, schema version");
+		  "schema_version=5", "meta: boot, host, version, run start, schema version");
 	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
 	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
 		  "3 9000", "exit recorded on the process row");
@@ -151,7 +151,7 @@ static void check_second_run(const char *db)
 	n = 0;
 	rg_store_live_processes(s, "boot-b", on_live, &n);
 	CHECK_INT(n, 0, "none on another boot");
-	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 20000, 4), 2, "second run");
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 20000, 4, 64), 2, "second run");
 
 	/* same identity (boot, pid, start) under a new proc_id: refused */
 	struct rg_process dup = proc(3, 100, 10);
@@ -221,7 +221,7 @@ static void check_upgrade(void)
 	if (!CHECK(s != NULL, "opens a schema 1 database"))
 		return;
 	rg_store_close(s, 0);
-	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "4", "upgraded to the latest schema");
+	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "5", "upgraded to the latest schema");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM file_events"), "0",
 		  "file_events created");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM gaps"), "1", "old rows kept");
