@@ -181,10 +181,15 @@ void rg_proctab_known(struct rg_proctab *pt, int64_t proc_id, uint32_t pid,
 	k[pt->nknown++] = (struct known){proc_id, pid, start_boot_ns};
 }
 
+/* The stored start may be precise (the process was seen being created)
+ * while /proc now gives it truncated to a tick, or the other way round:
+ * the same process has the same tick. (Two processes with one pid in one
+ * tick would need the pid space to wrap within 10 ms.) */
 static int64_t known_id(const struct rg_proctab *pt, uint32_t pid, uint64_t start)
 {
 	for (unsigned i = 0; i < pt->nknown; i++)
-		if (pt->known[i].pid == pid && pt->known[i].start_boot_ns == start)
+		if (pt->known[i].pid == pid &&
+		    pt->known[i].start_boot_ns / pt->tick_ns == start / pt->tick_ns)
 			return pt->known[i].proc_id;
 	return 0;
 }

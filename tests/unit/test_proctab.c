@@ -167,6 +167,22 @@ static void test_bootstrap(void)
 	CHECK(again && again->proc_id == 7, "bootstrap: precise start matches the tick");
 	CHECK(rg_proctab_find(pt, 20, 301 * TICK + 1) == NULL, "bootstrap: a tick later is another process");
 	rg_proctab_free(pt);
+
+	/* a process the last run saw created (precise start) is found again by
+	 * the next run's /proc scan (start truncated to the tick) */
+	pt = rg_proctab_new(1024, 100, TICK);
+	rg_proctab_known(pt, 9, 30, 500 * TICK + 1234567);
+	rg_proctab_known(pt, 10, 31, 600 * TICK);
+	struct rg_process later[2] = {
+		{.pid = 30, .ppid = 1, .start_boot_ns = 500 * TICK, .comm = {"sh", 2}},
+		{.pid = 31, .ppid = 1, .start_boot_ns = 601 * TICK, .comm = {"sh", 2}},
+	};
+	rg_proctab_bootstrap(pt, later, 2, count, &rows);
+	const struct rg_process *sh = rg_proctab_find(pt, 30, 500 * TICK);
+	CHECK(sh && sh->proc_id == 9, "bootstrap: a precisely known process keeps its proc_id");
+	sh = rg_proctab_find(pt, 31, 601 * TICK);
+	CHECK(sh && sh->proc_id != 10, "bootstrap: the same pid a tick later is a new process");
+	rg_proctab_free(pt);
 }
 
 static void test_parse_stat(void)
