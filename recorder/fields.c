@@ -66,6 +66,12 @@ const struct rg_field rg_fields[] = {
 };
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
 
+const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES] = {
+	{"process_events", PROC},
+	{"file_events", FILE_},
+	{"network_events", NET},
+};
+
 static const char *const etype_names[RG_ET_COUNT] = {
 	[RG_ET_PROCESS_START] = "process_start",
 	[RG_ET_PROCESS_RELATIONSHIP] = "process_relationship",

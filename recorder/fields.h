@@ -39,6 +39,15 @@ struct rg_field {
 extern const struct rg_field rg_fields[];
 extern const unsigned rg_nfields;
 
+/* The event tables and the types each holds; a table's columns are the
+ * registry fields of those types (the store writes them, rgq reads them). */
+struct rg_event_table {
+	const char *name;
+	uint32_t types;
+};
+#define RG_N_EVENT_TABLES 3
+extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];
+
 const struct rg_field *rg_field_find(const char *name);
 /* True when f is null for ev (unknown), per its type and options. */
 bool rg_field_is_null(const struct rg_field *f, const struct rg_event *ev);

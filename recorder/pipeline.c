@@ -107,7 +107,7 @@ static void emit_alerts(struct rg_pipeline *p, const struct rg_event *ev)
 }
 
 /* seq, lineage, rules, then the outputs: the event, then its alerts. */
-static void emit(struct rg_pipeline *p, struct rg_event *ev)
+void rg_pipeline_event(struct rg_pipeline *p, struct rg_event *ev)
 {
 	ev->seq = ++p->seq;
 	p->nmatched = 0;
@@ -148,7 +148,7 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 	const struct rg_process *changed = rg_proctab_apply(p->pt, &ev, &ids);
 	if (changed)
 		rg_pipeline_process(p, changed);
-	emit(p, &ev);
+	rg_pipeline_event(p, &ev);
 }
 
 static uint64_t rss_kb(void)

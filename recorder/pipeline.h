@@ -56,6 +56,10 @@ void rg_pipeline_free(struct rg_pipeline *p);
 /* Handles one raw ring-buffer record. */
 void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size);
 
+/* The part after decoding and the process table: seq, lineage, rules,
+ * outputs. For events built by hand (the synthetic recording generator). */
+void rg_pipeline_event(struct rg_pipeline *p, struct rg_event *ev);
+
 /* Writes a process row (every change an event makes). */
 void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc);
 /* Writes the row of a process found without an event (the /proc scan) and

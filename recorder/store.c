@@ -45,21 +45,9 @@ struct item {
 	char data[];
 };
 
-/* Event tables: the event types each holds; columns are the registry
- * fields those types carry. */
-static const struct {
-	const char *name;
-	uint32_t types;
-} event_tables[] = {
-	{"process_events", RG_ET_PROCESS_MASK},
-	{"file_events", RG_ET_FILE_MASK},
-	{"network_events", RG_ET_NET_MASK},
-};
-#define N_EVENT_TABLES (sizeof(event_tables) / sizeof(event_tables[0]))
-
 struct rg_store {
 	sqlite3 *db;
-	sqlite3_stmt *ins_event[N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
+	sqlite3_stmt *ins_event[RG_N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
 	sqlite3_stmt *ins_alert, *ins_meta, *ins_seed;
 	struct rg_store_opts o;
 	int64_t run_id;
@@ -216,8 +204,8 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 {
 	struct rg_buf b = {0};
 	int rc = 0;
-	for (unsigned t = 0; t < N_EVENT_TABLES && !rc; t++) {
-		event_sql(&b, event_tables[t].name, event_tables[t].types);
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
+		event_sql(&b, rg_event_tables[t].name, rg_event_tables[t].types);
 		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
 	}
 	if (!rc) {
@@ -300,7 +288,7 @@ static int open_db(struct rg_store *s, const char *path, char *err, size_t errle
 
 static void free_store(struct rg_store *s)
 {
-	for (unsigned t = 0; t < N_EVENT_TABLES; t++)
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
 		sqlite3_finalize(s->ins_event[t]);
 	sqlite3_finalize(s->ins_process);
 	sqlite3_finalize(s->ins_health);
@@ -360,8 +348,8 @@ void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_i
 	int64_t m = query_int(s->db, "SELECT max(seq) FROM health", 0);
 	int64_t a = query_int(s->db, "SELECT max(seq) FROM alerts", 0);
 	m = a > m ? a : m;
-	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
-		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", event_tables[t].name);
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].name);
 		int64_t v = query_int(s->db, sql, 0);
 		m = v > m ? v : m;
 	}
@@ -436,12 +424,12 @@ static void bind_field(struct rg_store *s, sqlite3_stmt *st, int i, const struct
 
 static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev)
 {
-	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
-		if (!(event_tables[t].types & RG_ET_BIT(ev->type)))
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		if (!(rg_event_tables[t].types & RG_ET_BIT(ev->type)))
 			continue;
 		int col = 0;
 		for (unsigned i = 0; i < rg_nfields; i++)
-			if (rg_fields[i].types & event_tables[t].types)
+			if (rg_fields[i].types & rg_event_tables[t].types)
 				bind_field(s, s->ins_event[t], ++col, &rg_fields[i], ev);
 		return s->ins_event[t];
 	}
@@ -565,8 +553,8 @@ static sqlite3_stmt *bind_meta(struct rg_store *s, const struct meta_row *m)
 
 static unsigned event_table(const struct rg_event *ev)
 {
-	for (unsigned t = 0; t < N_EVENT_TABLES; t++)
-		if (event_tables[t].types & RG_ET_BIT(ev->type))
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		if (rg_event_tables[t].types & RG_ET_BIT(ev->type))
 			return t;
 	return 0;
 }
@@ -610,7 +598,7 @@ static int64_t item_ts(const struct item *it)
 
 struct batch_result {
 	uint64_t rows[N_KINDS]; /* by item kind */
-	uint64_t events[N_EVENT_TABLES]; /* event rows by table */
+	uint64_t events[RG_N_EVENT_TABLES]; /* event rows by table */
 	uint64_t failed;
 	int64_t fail_start, fail_end;
 	const char *errmsg;
@@ -887,9 +875,9 @@ static int64_t previous_end(sqlite3 *db, int64_t *prev_run)
 	end = query_int(db, "SELECT started_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
 	int64_t h = query_int(db, "SELECT max(ts_ns) FROM health", 0);
 	end = h > end ? h : end;
-	for (unsigned t = 0; t < N_EVENT_TABLES; t++) {
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		char sql[128];
-		snprintf(sql, sizeof(sql), "SELECT max(ts_ns) FROM %s", event_tables[t].name);
+		snprintf(sql, sizeof(sql), "SELECT max(ts_ns) FROM %s", rg_event_tables[t].name);
 		int64_t e = query_int(db, sql, 0);
 		end = e > end ? e : end;
 	}
