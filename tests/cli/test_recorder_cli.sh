@@ -1,28 +1,8 @@
 # test_recorder_cli.sh: the recorder's command line and configuration
 # errors, without loading BPF (no root needed, except the last check,
 # which needs root to drop to an unprivileged user).
-set -euo pipefail
-: "${RG_BUILD_DIR:?set by ctest}" "${RG_SOURCE_DIR:?set by ctest}"
+source "$(dirname "$0")/lib.sh"
 RG=$RG_BUILD_DIR/rand-guard
-T=$(mktemp -d /tmp/rg-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$T/err"; }
-
-# expect CODE "what" CMD...: exit code and, with $WANT, a stderr pattern
-expect() {
-	local code=$1 what=$2 rc=0
-	shift 2
-	"$@" >"$T/out" 2>"$T/err" || rc=$?
-	if [[ $rc -ne $code ]]; then
-		nok "$what (exit $rc, want $code)"
-	elif [[ -n "${WANT:-}" ]] && ! grep -qE -- "$WANT" "$T/err" "$T/out"; then
-		nok "$what (output lacks /$WANT/)"
-	else
-		ok "$what"
-	fi
-}
 
 WANT="configuration OK" expect 0 "shipped config passes --check-config" \
 	"$RG" --check-config -c "$RG_SOURCE_DIR/config/rand-guard.ini"
@@ -81,5 +61,4 @@ if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
 else
 	n=$((n + 1)); echo "ok $n # SKIP exit 3 check needs root (to drop privileges)"
 fi
-echo "1..$n"
-[[ $failed -eq 0 ]]
+cli_done

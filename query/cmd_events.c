@@ -1,0 +1,231 @@
+/* cmd_events.c: `rgq events` and `rgq timeline`: rows of the three event
+ * tables (and alerts) in one shape:
+ *
+ *   seq, time, event_type, pid, proc_id, uid, exe, detail, result
+ *
+ * where detail is what the event was about: the command line, the child,
+ * the exit status, the path (`a -> b`), or the protocol, address and port.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fields.h"
+#include "rgq.h"
+
+static const struct {
+	const char *table;
+	uint32_t types;
+	const char *detail, *result;
+} arms[] = {
+	{"process_events", RG_ET_PROCESS_MASK,
+	 "CASE event_type WHEN 'process_start' THEN cmdline "
+	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
+	 "ELSE iif(signal, 'signal ' || signal, 'exit ' || exit_code) END",
+	 "NULL"},
+	{"file_events", RG_ET_FILE_MASK, "path || ifnull(' -> ' || new_path, '')", "result"},
+	{"network_events", RG_ET_NET_MASK,
+	 "ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
+	 "'network_accept') THEN remote_addr || ' port ' || remote_port ELSE local_addr || "
+	 "' port ' || ifnull(local_port, 0) END, '')",
+	 "result"},
+};
+#define NARMS 3
+
+/* "file_open,network" → a mask of event types; 0 on a bad name. */
+static uint32_t parse_types(const char *list, char *bad, size_t badlen)
+{
+	uint32_t mask = 0;
+	char *copy = strdup(list), *save = NULL;
+	if (!copy)
+		abort();
+	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		int t = rg_etype_parse(w);
+		uint32_t m = !strcmp(w, "process") ? RG_ET_PROCESS_MASK
+			   : !strcmp(w, "file")    ? RG_ET_FILE_MASK
+			   : !strcmp(w, "network") ? RG_ET_NET_MASK
+			   : t >= 0		   ? RG_ET_BIT(t)
+						   : 0;
+		m &= RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK;
+		if (!m) {
+			snprintf(bad, badlen, "%s", w);
+			free(copy);
+			return 0;
+		}
+		mask |= m;
+	}
+	free(copy);
+	return mask;
+}
+
+/* A path or exe filter: equality (indexed) for an absolute path without
+ * wildcards, else the rules' path glob (a name without '/' matches the
+ * final component). */
+static void path_cond(struct rg_buf *b, const char *param, const char *value,
+		      const char *col)
+{
+	if (value[0] == '/' && !strpbrk(value, "*?["))
+		rg_buf_printf(b, "%s = %s", col, param);
+	else
+		rg_buf_printf(b, "path_glob(%s, %s)", param, col);
+}
+
+static void add_types(struct rg_buf *b, uint32_t mask, uint32_t arm_types)
+{
+	if ((mask & arm_types) == arm_types)
+		return;
+	const char *sep = " AND event_type IN (";
+	for (int t = 0; t < RG_ET_COUNT; t++) {
+		if (mask & arm_types & RG_ET_BIT(t)) {
+			rg_buf_printf(b, "%s'%s'", sep, rg_etype_name(t));
+			sep = ", ";
+		}
+	}
+	rg_buf_adds(b, ")");
+}
+
+static void select_arm(struct rg_buf *b, unsigned a)
+{
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, exe, "
+			 "%s AS detail, %s AS result FROM %s WHERE ts_ns BETWEEN :since AND :until",
+		      arms[a].detail, arms[a].result, arms[a].table);
+}
+
+static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	char bad[64];
+	uint32_t mask = RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK;
+	if (o->type && !(mask = parse_types(o->type, bad, sizeof(bad))))
+		return rgq_usage_error(c, "unknown event type '%s' (process, file, network or "
+				       "a type such as file_write)", bad);
+	if (o->path)
+		mask &= RG_ET_FILE_MASK;
+	const char *dir = o->oldest ? "ASC" : "DESC";
+	struct rg_buf b = {0};
+	unsigned used = 0;
+	for (unsigned a = 0; a < NARMS; a++) {
+		if (!(mask & arms[a].types))
+			continue;
+		rg_buf_adds(&b, used++ ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
+		select_arm(&b, a);
+		add_types(&b, mask, arms[a].types);
+		if (o->has_pid)
+			rg_buf_adds(&b, " AND pid = :pid");
+		if (o->proc_id)
+			rg_buf_adds(&b, " AND proc_id = :proc");
+		if (o->exe) {
+			rg_buf_adds(&b, " AND ");
+			path_cond(&b, ":exe", o->exe, "exe");
+		}
+		if (o->path) {
+			rg_buf_adds(&b, " AND (");
+			path_cond(&b, ":path", o->path, "path");
+			rg_buf_adds(&b, " OR ");
+			path_cond(&b, ":path", o->path, "new_path");
+			rg_buf_adds(&b, ")");
+		}
+		/* each table gives at most limit rows, newest (oldest) first */
+		rg_buf_printf(&b, " ORDER BY seq %s LIMIT :limit)", dir);
+	}
+	rg_buf_printf(&b, " ORDER BY seq %s LIMIT :limit", dir);
+	struct rgq_opts lo = *o;
+	lo.limit = o->limit < 0 ? 100 : o->limit == 0 ? -1 : o->limit;
+	return rgq_query(g, c, &b, &lo);
+}
+
+const struct rgq_command rgq_cmd_events = {
+	"events", "recorded events, newest first, filtered",
+	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X]\n"
+	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
+	"Events from process_events, file_events and network_events, newest first.\n"
+	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
+	"                  (process, file, network)\n"
+	"  --pid N         events of any process that had pid N\n"
+	"  --proc-id ID    events of one process (processes.proc_id)\n"
+	"  --exe X         by executable: an absolute path, or a glob (a name without\n"
+	"                  '/' matches the file name: --exe bash)\n"
+	"  --path X        file events whose path or new path is X (same forms)\n"
+	"  --since, --until TIME   the time range (see rgq --help)\n"
+	"  --limit N       at most N rows (default 100; 0: all)\n"
+	"  --oldest        oldest first\n",
+	"SUtpPefon", 0, run_events,
+};
+
+/* ---- timeline ------------------------------------------------------------- */
+
+static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
+{
+	rg_buf_printf(b, "WITH RECURSIVE procs(id, lvl) AS (SELECT :proc, 0 UNION "
+			 "SELECT p.proc_id, procs.lvl + 1 FROM processes p JOIN procs "
+			 "ON p.parent_proc_id = procs.id WHERE %d AND procs.lvl < 64) ",
+		      o->descendants);
+	for (unsigned a = 0; a < NARMS; a++) {
+		select_arm(b, a);
+		rg_buf_adds(b, " AND (proc_id IN (SELECT id FROM procs)");
+		if (a == 0) /* the fork that created it is its parent's event */
+			rg_buf_adds(b, " OR child_proc_id IN (SELECT id FROM procs)");
+		rg_buf_adds(b, ") UNION ALL ");
+	}
+	rg_buf_adds(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
+		       "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
+		       "NULL FROM alerts WHERE ts_ns BETWEEN :since AND :until AND proc_id IN "
+		       "(SELECT id FROM procs)");
+}
+
+static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
+{
+	struct rg_buf fc = {0}, pc = {0};
+	rg_buf_adds(&fc, "(");
+	path_cond(&fc, ":path", o->path, "path");
+	rg_buf_adds(&fc, " OR ");
+	path_cond(&fc, ":path", o->path, "new_path");
+	rg_buf_adds(&fc, ")");
+	rg_buf_adds(&pc, "event_type = 'process_start' AND ");
+	path_cond(&pc, ":path", o->path, "exe");
+	select_arm(b, 1);
+	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&fc));
+	select_arm(b, 0);
+	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&pc));
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
+			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
+			 "NULL FROM alerts WHERE ts_ns BETWEEN :since AND :until AND (event_seq IN "
+			 "(SELECT seq FROM file_events WHERE %s) OR event_seq IN (SELECT seq FROM "
+			 "process_events WHERE %s))",
+		      rg_buf_cstr(&fc), rg_buf_cstr(&pc));
+	rg_buf_free(&fc);
+	rg_buf_free(&pc);
+}
+
+static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	struct rgq_opts lo = *o;
+	int n = !!o->has_pid + !!o->proc_id + !!o->path;
+	if (n != 1)
+		return rgq_usage_error(c, "name one of --pid, --proc-id or --path");
+	if (o->path && o->descendants)
+		return rgq_usage_error(c, "--descendants goes with --pid or --proc-id");
+	if (o->has_pid && !(lo.proc_id = rgq_resolve_pid(g, c, o->pid)))
+		return 1;
+	struct rg_buf b = {0};
+	if (o->path)
+		timeline_path(&b, o);
+	else
+		timeline_procs(&b, &lo);
+	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
+	lo.limit = o->limit <= 0 ? -1 : o->limit;
+	return rgq_query(g, c, &b, &lo);
+}
+
+const struct rgq_command rgq_cmd_timeline = {
+	"timeline", "what a process (and its descendants) did, or what touched a path",
+	"timeline (--pid N | --proc-id ID [--descendants] | --path X)\n"
+	"         [--since TIME] [--until TIME] [--limit N]",
+	"Process, file, network and alert rows in time order.\n"
+	"  --proc-id ID     one process; --pid N: the latest process with pid N\n"
+	"  --descendants    and every process it started, down the tree\n"
+	"  --path X         the file events on path X (or new path: renames), the\n"
+	"                   execs of X, and their alerts; X absolute or a glob\n"
+	"  --since, --until TIME   the time range;  --limit N  at most N rows\n",
+	"SUnpPdf", 0, run_timeline,
+};

@@ -1,0 +1,397 @@
+/* cmd_misc.c: `rgq alerts`, `health`, `gaps`, `sql` and `export`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "qtime.h"
+#include "rgq.h"
+
+/* ---- alerts ------------------------------------------------------------------ */
+
+/* The columns `rgq replay` prints too, so the two compare with diff. */
+const char rgq_alert_columns[] =
+	"rg_time(ts_ns) AS time, severity, rule_id, event_seq, event_type, pid, proc_id, exe, "
+	"summary";
+
+static int severity_rank(const char *s)
+{
+	static const char *const names[] = {"low", "medium", "high", "critical"};
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	struct rg_buf b = {0};
+	rg_buf_printf(&b, "SELECT %s FROM alerts WHERE ts_ns BETWEEN :since AND :until",
+		      rgq_alert_columns);
+	if (o->severity) {
+		int r = severity_rank(o->severity);
+		if (r < 0)
+			return rgq_usage_error(c, "bad --severity '%s' (low, medium, high, critical)",
+					       o->severity);
+		rg_buf_adds(&b, " AND CASE severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 "
+				"WHEN 'high' THEN 2 ELSE 3 END >= ");
+		rg_buf_add_i64(&b, r);
+	}
+	if (o->rule)
+		rg_buf_adds(&b, " AND rule_id = :rule");
+	if (o->has_pid)
+		rg_buf_adds(&b, " AND pid = :pid");
+	if (o->proc_id)
+		rg_buf_adds(&b, " AND proc_id = :proc");
+	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
+	struct rgq_opts lo = *o;
+	lo.limit = o->limit <= 0 ? -1 : o->limit;
+	return rgq_query(g, c, &b, &lo);
+}
+
+const struct rgq_command rgq_cmd_alerts = {
+	"alerts", "alerts raised by the rules, oldest first",
+	"alerts [--severity S] [--rule ID] [--pid N | --proc-id ID] [--since TIME]\n"
+	"       [--until TIME] [--limit N]",
+	"The alerts table in order. Columns: time, severity, rule_id, event_seq (the\n"
+	"triggering event: rgq sql \"SELECT * FROM file_events WHERE seq = N\"),\n"
+	"event_type, pid, proc_id, exe, summary.\n"
+	"  --severity S     at least S: low, medium, high, critical\n"
+	"  --rule ID        one rule's alerts\n",
+	"SUnsRpP", 0, run_alerts,
+};
+
+/* ---- health ------------------------------------------------------------------ */
+
+static int health_latest(struct rgq *g, const struct rgq_command *c)
+{
+	sqlite3_stmt *st = rgq_prepare(g, c, "SELECT rg_time(ts_ns) AS time, * FROM health "
+					     "ORDER BY seq DESC LIMIT 1");
+	if (!st)
+		return 1;
+	if (g->fmt != RGQ_TABLE)
+		return rgq_print(g, c, st);
+	/* a table of one wide row reads better turned: field, value */
+	struct rgq_out out;
+	const char *names[] = {"field", "value"};
+	rgq_out_begin(&out, RGQ_TABLE, stdout, 2, names);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(st); i++) {
+			const char *name = sqlite3_column_name(st, i);
+			struct rgq_value v[2] = {{SQLITE_TEXT, 0, 0, name, strlen(name)},
+						 rgq_column(st, i)};
+			rgq_out_row(&out, v);
+		}
+	}
+	uint64_t rows = rgq_out_end(&out);
+	sqlite3_finalize(st);
+	if (!rows)
+		fprintf(stderr, "rgq health: no health rows yet\n");
+	return 0;
+}
+
+static int run_health(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	if (!o->all && o->since == INT64_MIN && o->until == INT64_MAX && !o->run)
+		return health_latest(g, c);
+	struct rg_buf b = {0};
+	rg_buf_adds(&b, "SELECT rg_time(ts_ns) AS time, run_id, events_read, kernel_drops, "
+			"user_drops, store_failures, filtered, rows_process_events, "
+			"rows_file_events, rows_network_events, alerts, queue_depth, "
+			"batch_commit_us_max, rss_kb FROM health WHERE ts_ns BETWEEN :since AND :until");
+	if (o->run)
+		rg_buf_printf(&b, " AND run_id = %lld", o->run);
+	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
+	struct rgq_opts lo = *o;
+	lo.limit = o->limit <= 0 ? -1 : o->limit;
+	return rgq_query(g, c, &b, &lo);
+}
+
+const struct rgq_command rgq_cmd_health = {
+	"health", "the recorder's health: the latest row, or over time",
+	"health [--all | --run N | --since TIME --until TIME] [--limit N]",
+	"Without options: every counter of the latest health row (docs/schema.md).\n"
+	"  --all, --run N, --since, --until: the main counters over time, one row per\n"
+	"  health interval (counters are totals since that run started)\n",
+	"SUnau", 0, run_health,
+};
+
+/* ---- gaps: coverage --------------------------------------------------------- */
+
+struct span {
+	int64_t start, end;
+	const char *kind; /* recorded, or a gap reason */
+	int64_t count;    /* events lost; -1: not a gap */
+	int64_t run;
+	char detail[64];
+};
+
+struct spans {
+	struct span *v;
+	size_t n;
+};
+
+static struct span *add_span(struct spans *s)
+{
+	s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
+	if (!s->v)
+		abort();
+	memset(&s->v[s->n], 0, sizeof(s->v[0]));
+	return &s->v[s->n++];
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start ? 1 : x->count < y->count ? -1 : 1;
+}
+
+/* The run's recorded span minus the gaps inside it. */
+static void complete_pieces(struct spans *out, int64_t run, int64_t s, int64_t e,
+			    const char *state, const struct span *gaps, size_t ngaps)
+{
+	int64_t at = s;
+	for (size_t i = 0; i < ngaps; i++) {
+		const struct span *g = &gaps[i];
+		if (g->end <= at || g->start >= e)
+			continue;
+		if (g->start > at) {
+			struct span *p = add_span(out);
+			*p = (struct span){at, g->start, "recorded", -1, run, ""};
+			snprintf(p->detail, sizeof(p->detail), "run %lld", (long long)run);
+		}
+		if (g->end > at)
+			at = g->end;
+	}
+	if (at < e) {
+		struct span *p = add_span(out);
+		*p = (struct span){at, e, "recorded", -1, run, ""};
+		snprintf(p->detail, sizeof(p->detail), "run %lld%s", (long long)run, state);
+	}
+}
+
+static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	struct spans gaps = {0}, out = {0};
+	sqlite3_stmt *st = rgq_prepare(g, c, "SELECT start_ns, end_ns, reason, count, run_id "
+					     "FROM gaps ORDER BY start_ns");
+	if (!st)
+		return 1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct span *p = add_span(&gaps);
+		static char reasons[8][32]; /* few distinct reasons; keep them */
+		const char *r = (const char *)sqlite3_column_text(st, 2);
+		unsigned k;
+		for (k = 0; k < 8 && reasons[k][0] && strcmp(reasons[k], r ? r : "?"); k++)
+			;
+		if (k == 8)
+			k = 7;
+		snprintf(reasons[k], sizeof(reasons[k]), "%s", r ? r : "?");
+		*p = (struct span){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+				   reasons[k], sqlite3_column_int64(st, 3),
+				   sqlite3_column_int64(st, 4), ""};
+		snprintf(p->detail, sizeof(p->detail), "%lld events lost",
+			 (long long)p->count);
+		if (!strcmp(p->kind, "recorder_down"))
+			snprintf(p->detail, sizeof(p->detail), "nothing recorded");
+	}
+	sqlite3_finalize(st);
+	st = rgq_prepare(g, c, "SELECT run_id, started_ns, stopped_ns, (SELECT max(ts_ns) FROM "
+			       "health h WHERE h.run_id = runs.run_id), run_id = (SELECT "
+			       "max(run_id) FROM runs) FROM runs ORDER BY run_id");
+	if (!st) {
+		free(gaps.v);
+		return 1;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t run = sqlite3_column_int64(st, 0), s = sqlite3_column_int64(st, 1), e;
+		const char *state = "";
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			e = sqlite3_column_int64(st, 2);
+		} else if (sqlite3_column_int(st, 4)) {
+			e = g->now;
+			state = ", still running (or stopped without a clean stop)";
+		} else {
+			e = sqlite3_column_type(st, 3) == SQLITE_NULL ? s : sqlite3_column_int64(st, 3);
+			state = ", ended without a clean stop: until its last health row";
+		}
+		complete_pieces(&out, run, s, e, state, gaps.v, gaps.n);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < gaps.n; i++)
+		*add_span(&out) = gaps.v[i];
+	qsort(out.v, out.n, sizeof(*out.v), by_start);
+
+	const char *names[] = {"start", "end", "coverage", "lost", "detail"};
+	struct rgq_out w;
+	char t1[64], t2[64];
+	rgq_out_begin(&w, g->fmt, stdout, 5, names);
+	for (size_t i = 0; i < out.n; i++) {
+		const struct span *p = &out.v[i];
+		if (p->end < o->since || p->start > o->until)
+			continue;
+		rgq_time_format(p->start, t1, sizeof(t1));
+		rgq_time_format(p->end, t2, sizeof(t2));
+		struct rgq_value v[5] = {
+			{SQLITE_TEXT, 0, 0, t1, strlen(t1)},
+			{SQLITE_TEXT, 0, 0, t2, strlen(t2)},
+			{SQLITE_TEXT, 0, 0, p->kind, strlen(p->kind)},
+			p->count < 0 ? (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0}
+				     : (struct rgq_value){SQLITE_INTEGER, p->count, 0, 0, 0},
+			{SQLITE_TEXT, 0, 0, p->detail, strlen(p->detail)},
+		};
+		rgq_out_row(&w, v);
+	}
+	rgq_out_end(&w);
+	free(gaps.v);
+	free(out.v);
+	return 0;
+}
+
+const struct rgq_command rgq_cmd_gaps = {
+	"gaps", "coverage: which time ranges are complete, where events were lost and why",
+	"gaps [--since TIME] [--until TIME]",
+	"The recording's coverage in time order: 'recorded' spans of each run with\n"
+	"nothing known lost, and the gaps between and inside them with their reason\n"
+	"(kernel_drop, user_drop, store_failure, invalid, recorder_down) and how many\n"
+	"events were lost (0 when unknown).\n",
+	"SU", 0, run_gaps,
+};
+
+/* ---- sql --------------------------------------------------------------------- */
+
+static int run_sql(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	if (o->nargs != 1)
+		return rgq_usage_error(c, "give one SQL text");
+	const char *sql = o->args[0];
+	while (sql && *sql) {
+		sqlite3_stmt *st = NULL;
+		const char *tail;
+		if (sqlite3_prepare_v2(g->db, sql, -1, &st, &tail) != SQLITE_OK)
+			return rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+		if (!st) /* only whitespace or a comment left */
+			break;
+		if (!sqlite3_stmt_readonly(st)) {
+			sqlite3_finalize(st);
+			return rgq_fail(c, "the database is open read-only: this statement would "
+				       "change it");
+		}
+		struct rgq_out out;
+		int rc = sqlite3_column_count(st) ? rgq_out_stmt(&out, g->fmt, stdout, st)
+						  : sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+		sql = tail;
+	}
+	return 0;
+}
+
+const struct rgq_command rgq_cmd_sql = {
+	"sql", "any read-only SQL, in the chosen format",
+	"sql \"SELECT ...\"",
+	"Runs the statements (separated by ';') and prints each result. The database\n"
+	"is read-only: a statement that would write is refused. Besides SQLite's own\n"
+	"functions: rg_time(ns) prints a time, path_glob(pattern, path) and\n"
+	"path_prefix(prefix, path) match paths as the rules do. Tables and columns:\n"
+	"docs/schema.md.\n",
+	"", 1, run_sql,
+};
+
+/* ---- export ------------------------------------------------------------------ */
+
+/* Rows outside the range go from the copy; processes, runs and meta stay. */
+static int trim(sqlite3 *dst, const struct rgq_opts *o, char *err, size_t errlen)
+{
+	static const char *const tables[][2] = {
+		{"process_events", "ts_ns"}, {"file_events", "ts_ns"}, {"network_events", "ts_ns"},
+		{"alerts", "ts_ns"},	     {"health", "ts_ns"},      {"gaps", "end_ns"},
+	};
+	char sql[256];
+	if (sqlite3_exec(dst, "BEGIN", NULL, NULL, NULL))
+		goto fail;
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s < %lld OR %s > %lld",
+			 tables[i][0], tables[i][1], (long long)o->since,
+			 !strcmp(tables[i][0], "gaps") ? "start_ns" : tables[i][1],
+			 (long long)o->until);
+		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
+			goto fail;
+	}
+	if (sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL) ||
+	    sqlite3_exec(dst, "VACUUM", NULL, NULL, NULL))
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", sqlite3_errmsg(dst));
+	return -1;
+}
+
+static int run_export(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	char err[512];
+	struct stat sb;
+	if (o->nargs != 1)
+		return rgq_usage_error(c, "give the file to write");
+	const char *out = o->args[0];
+	if (!o->force && lstat(out, &sb) == 0)
+		return rgq_fail(c, "%s exists (--force replaces it)", out);
+	if (o->force)
+		unlink(out);
+	sqlite3 *dst = NULL;
+	if (sqlite3_open_v2(out, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				   SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		rgq_fail(c, "%s: %s", out, dst ? sqlite3_errmsg(dst) : "cannot open");
+		sqlite3_close(dst);
+		return 1;
+	}
+	/* one read transaction of the source: a consistent copy while the
+	 * recorder writes */
+	sqlite3_backup *bk = sqlite3_backup_init(dst, "main", g->db, "main");
+	int rc = bk ? sqlite3_backup_step(bk, -1) : SQLITE_ERROR;
+	if (bk)
+		sqlite3_backup_finish(bk);
+	if (rc != SQLITE_DONE) {
+		rgq_fail(c, "copying: %s", sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		unlink(out);
+		return 1;
+	}
+	bool ranged = o->since != INT64_MIN || o->until != INT64_MAX;
+	if ((ranged && trim(dst, o, err, sizeof(err))) ||
+	    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)) {
+		if (!ranged)
+			snprintf(err, sizeof(err), "%s", sqlite3_errmsg(dst));
+		rgq_fail(c, "%s: %s", out, err);
+		sqlite3_close(dst);
+		unlink(out);
+		return 1;
+	}
+	long long rows = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(dst, "SELECT (SELECT count(*) FROM process_events) + (SELECT "
+				    "count(*) FROM file_events) + (SELECT count(*) FROM "
+				    "network_events)", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		rows = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(dst);
+	chmod(out, 0600);
+	fprintf(stderr, "rgq export: wrote %s (%lld events)\n", out, rows);
+	return 0;
+}
+
+const struct rgq_command rgq_cmd_export = {
+	"export", "a consistent single-file copy of the recording (evidence)",
+	"export OUT.db [--since TIME] [--until TIME] [--force]",
+	"Copies the database with SQLite's backup API in one read transaction, so the\n"
+	"copy is consistent while the recorder writes, and leaves it a single file\n"
+	"(no WAL), mode 0600, that rgq and sqlite3 open. With --since/--until only\n"
+	"the events, alerts, health rows and gaps of that range are kept (processes,\n"
+	"runs and meta are kept whole). An existing OUT.db is refused unless --force.\n",
+	"SUF", 1, run_export,
+};

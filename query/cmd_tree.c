@@ -1,0 +1,93 @@
+/* cmd_tree.c: `rgq tree`: a process's ancestors up to the root and its
+ * descendants, by proc_id (so a reused pid never joins two trees). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "qtime.h"
+#include "rgq.h"
+
+int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pid)
+{
+	sqlite3_stmt *st = rgq_prepare(g, c, "SELECT proc_id, start_ns, exe FROM processes "
+					     "WHERE pid = ? ORDER BY start_ns DESC, proc_id DESC");
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, pid);
+	int64_t id = 0;
+	int n = 0;
+	char t[64];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == 0) {
+			id = sqlite3_column_int64(st, 0);
+			continue;
+		}
+		if (n == 2)
+			fprintf(stderr, "rgq %s: pid %lld was reused; showing proc_id %lld, the "
+				"latest. Earlier (use --proc-id):\n", c->name, pid, (long long)id);
+		const unsigned char *exe = sqlite3_column_text(st, 2);
+		fprintf(stderr, "  proc_id %lld  started %s  %s\n",
+			(long long)sqlite3_column_int64(st, 0),
+			rgq_time_format(sqlite3_column_int64(st, 1), t, sizeof(t)),
+			exe ? (const char *)exe : "-");
+	}
+	sqlite3_finalize(st);
+	if (!id)
+		rgq_fail(c, "no process with pid %lld in the recording", pid);
+	return id;
+}
+
+/* Ancestors (lvl < 0, root first), the process (0), then descendants in
+ * depth-first order (by proc_id, which follows first sight). */
+static const char tree_sql[] =
+	"WITH RECURSIVE "
+	"up(id, parent, lvl) AS (SELECT proc_id, parent_proc_id, 0 FROM processes "
+	"  WHERE proc_id = :proc UNION ALL SELECT p.proc_id, p.parent_proc_id, up.lvl - 1 "
+	"  FROM processes p JOIN up ON p.proc_id = up.parent WHERE up.lvl > -64), "
+	"down(id, lvl, key) AS (SELECT :proc, 0, '' UNION ALL "
+	"  SELECT p.proc_id, down.lvl + 1, down.key || printf('%020d/', p.proc_id) "
+	"  FROM processes p JOIN down ON p.parent_proc_id = down.id WHERE down.lvl < 64), "
+	"rows(id, lvl, key) AS (SELECT id, lvl, '' FROM up WHERE lvl < 0 "
+	"  UNION ALL SELECT id, lvl, key FROM down), "
+	"base(m) AS (SELECT min(lvl) FROM rows) "
+	"SELECT substr('                                                                "
+	"                                                                ', 1, "
+	"  2 * (r.lvl - base.m)) || p.pid AS pid, "
+	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
+	"  AS relation, p.proc_id, p.uid, rg_time(p.start_ns) AS start, "
+	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal, p.exit_code) AS status, "
+	"  p.exe, p.cmdline "
+	"FROM rows r JOIN processes p ON p.proc_id = r.id, base "
+	"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
+
+static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	struct rgq_opts lo = *o;
+	if ((o->nargs == 1) == (o->proc_id != 0))
+		return rgq_usage_error(c, "name a PID or --proc-id ID");
+	if (o->nargs == 1) {
+		char *end;
+		lo.pid = strtoll(o->args[0], &end, 10);
+		if (*end || end == o->args[0] || lo.pid < 0)
+			return rgq_usage_error(c, "'%s' is not a pid", o->args[0]);
+		if (!(lo.proc_id = rgq_resolve_pid(g, c, lo.pid)))
+			return 1;
+	} else if (rgq_db_int_bound(g, "SELECT count(*) FROM processes WHERE proc_id = ?",
+				    o->proc_id) == 0) {
+		return rgq_fail(c, "no process with proc_id %lld", o->proc_id);
+	}
+	sqlite3_stmt *st = rgq_prepare(g, c, tree_sql);
+	if (!st)
+		return 1;
+	rgq_bind_common(st, &lo);
+	return rgq_print(g, c, st);
+}
+
+const struct rgq_command rgq_cmd_tree = {
+	"tree", "a process's ancestors and descendants",
+	"tree PID | tree --proc-id ID",
+	"The ancestors up to the root, the process, and all its descendants, indented,\n"
+	"each with user, executable, command line, start, exit and status. Processes\n"
+	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
+	"latest process with that pid (earlier ones are listed on stderr).\n",
+	"P", 1, run_tree,
+};

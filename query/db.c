@@ -1,0 +1,122 @@
+/* db.c: opening a recording read-only, with rgq's SQL functions (db.h). */
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pathmatch.h"
+#include "qtime.h"
+#include "schema.h"
+
+long long rgq_db_int(sqlite3 *db, const char *sql, long long dflt)
+{
+	sqlite3_stmt *st;
+	long long v = dflt;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dflt;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void fn_time(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	char buf[64];
+	(void)n;
+	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+		sqlite3_result_null(c);
+		return;
+	}
+	rgq_time_format(sqlite3_value_int64(v[0]), buf, sizeof(buf));
+	sqlite3_result_text(c, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* path_glob(pattern, path) and path_prefix(prefix, path): NULL in, NULL out */
+static void fn_path(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	(void)n;
+	const char *pat = (const char *)sqlite3_value_text(v[0]);
+	const char *path = (const char *)sqlite3_value_text(v[1]);
+	if (!pat || !path) {
+		sqlite3_result_null(c);
+		return;
+	}
+	size_t len = (size_t)sqlite3_value_bytes(v[1]);
+	if (sqlite3_user_data(c)) {
+		size_t plen = strlen(pat);
+		while (plen > 1 && pat[plen - 1] == '/')
+			plen--;
+		sqlite3_result_int(c, rg_path_has_prefix(path, len, pat, plen));
+	} else {
+		sqlite3_result_int(c, rg_path_glob(pat, path, len));
+	}
+}
+
+static int add_functions(sqlite3 *db)
+{
+	int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	static int prefix_tag;
+	return sqlite3_create_function(db, "rg_time", 1, f, NULL, fn_time, NULL, NULL) ||
+	       sqlite3_create_function(db, "path_glob", 2, f, NULL, fn_path, NULL, NULL) ||
+	       sqlite3_create_function(db, "path_prefix", 2, f, &prefix_tag, fn_path, NULL, NULL);
+}
+
+static int check(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int latest = rg_schema_files[rg_nschema_files - 1].version;
+	long long have = rgq_db_int(db, "PRAGMA user_version", -1);
+	if (have < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (rgq_db_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
+			   "value = 'rand-guard'", 0) != 1) {
+		snprintf(err, errlen, "%s: not a rand-guard database", path);
+		return -1;
+	}
+	if (have > latest) {
+		snprintf(err, errlen, "%s: written by a newer rand-guard (schema %lld; this rgq "
+			 "reads schema %d)", path, have, latest);
+		return -1;
+	}
+	if (have < latest) {
+		snprintf(err, errlen, "%s: schema %lld is older than this rgq's (%d): start the "
+			 "rand-guard recorder of this version on it once to upgrade it", path, have,
+			 latest);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3 *rgq_db_open(const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+	err[0] = '\0';
+	if (stat(path, &sb)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a file", path);
+		return NULL;
+	}
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL);
+	if (check(db, path, err, errlen) || add_functions(db)) {
+		if (!err[0])
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}

@@ -1,0 +1,62 @@
+/* out.h: rgq's result rows as an aligned table, JSON lines or CSV.
+ *
+ * Every command prints through here, so one option (--format) means the
+ * same for all of them. Values are SQLite's: integers, reals, text (the
+ * kernel's bytes, maybe not UTF-8), blobs (argv: NUL-separated arguments)
+ * and NULL.
+ *
+ *   table  columns aligned, a header; control bytes and invalid UTF-8 are
+ *          shown as \n, \t, \xHH so a row stays one line; NULL is "-"; a
+ *          cell longer than 120 bytes is cut, ending in "...".
+ *   json   one JSON object per line (NDJSON); invalid UTF-8 as \uDCXX like
+ *          the recorder's NDJSON; a blob is an array of its arguments.
+ *   csv    RFC 4180 with a header; bytes as they are; a blob's arguments
+ *          joined by spaces.
+ */
+#ifndef RGQ_OUT_H
+#define RGQ_OUT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+
+enum rgq_format { RGQ_TABLE, RGQ_JSON, RGQ_CSV };
+
+struct rgq_value {
+	int type; /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL */
+	int64_t i;
+	double d;
+	const char *p; /* text or blob bytes */
+	size_t len;
+};
+
+struct rgq_out {
+	enum rgq_format fmt;
+	FILE *f;
+	unsigned ncols;
+	char **names;
+	uint64_t rows;
+	/* table: the rendered cells, printed at the end with widths */
+	struct rg_buf cells; /* NUL-separated cells, row after row */
+	size_t *width;
+	struct rg_buf line;
+};
+
+int rgq_format_parse(const char *s, enum rgq_format *fmt);
+
+void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned ncols,
+		   const char *const *names);
+void rgq_out_row(struct rgq_out *o, const struct rgq_value *vals);
+/* Prints what is buffered (table) and frees; returns the row count. */
+uint64_t rgq_out_end(struct rgq_out *o);
+
+/* Steps st to the end, printing each row. Returns SQLITE_DONE or the error. */
+int rgq_out_stmt(struct rgq_out *o, enum rgq_format fmt, FILE *f, sqlite3_stmt *st);
+
+/* A value of column i of the current row of st. */
+struct rgq_value rgq_column(sqlite3_stmt *st, int i);
+
+#endif /* RGQ_OUT_H */

@@ -1,0 +1,34 @@
+/* reader.h: stored event rows back into events, in seq order.
+ *
+ * The inverse of the store's writer: the columns of process_events,
+ * file_events and network_events are the registry's fields (fields.h), so
+ * a row becomes the struct rg_event the recorder had, and the rule engine
+ * sees in replay what it saw live. The three tables are merged by seq.
+ * On process_relationship and process_exit rows, where argv is not stored,
+ * the event's argv is the stored cmdline (rules read it as cmdline, which
+ * is the same text).
+ */
+#ifndef RGQ_READER_H
+#define RGQ_READER_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct rgq_reader;
+
+/* Events with first_seq <= seq <= last_seq; file and network events only
+ * from from_seq on (process events always: the lineage needs them), and
+ * any event only while ts_ns <= until_ns. NULL with err on failure. */
+struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
+				   uint64_t from_seq, int64_t until_ns, char *err,
+				   size_t errlen);
+/* The next event, valid until the next call; false at the end or on an
+ * error (rgq_reader_error). */
+bool rgq_reader_next(struct rgq_reader *r, struct rg_event *ev);
+const char *rgq_reader_error(const struct rgq_reader *r);
+void rgq_reader_close(struct rgq_reader *r);
+
+#endif /* RGQ_READER_H */

@@ -1,0 +1,171 @@
+/* replay.c: the recorder's rule evaluation, from the database (replay.h). */
+#include "replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "lineage.h"
+#include "process.h"
+#include "reader.h"
+
+#define DEFAULT_LINEAGE_MAX 65536 /* [process] table_max's default */
+
+struct run {
+	int64_t id, first_seq, last_seq, lineage_max, started_ns;
+};
+
+static struct run *load_runs(sqlite3 *db, unsigned *n)
+{
+	sqlite3_stmt *st;
+	struct run *runs = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT run_id, first_seq, lineage_max, started_ns FROM runs "
+				   "ORDER BY run_id", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		runs = realloc(runs, (*n + 1) * sizeof(*runs));
+		if (!runs)
+			abort();
+		int64_t lmax = sqlite3_column_int64(st, 2);
+		runs[*n] = (struct run){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+					INT64_MAX, lmax > 0 ? lmax : DEFAULT_LINEAGE_MAX,
+					sqlite3_column_int64(st, 3)};
+		if (*n)
+			runs[*n - 1].last_seq = runs[*n].first_seq - 1;
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return runs;
+}
+
+static struct rg_str col_str(sqlite3_stmt *st, int i, bool blob)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return (struct rg_str){0};
+	const char *p = blob ? sqlite3_column_blob(st, i) : (const char *)sqlite3_column_text(st, i);
+	return (struct rg_str){p ? p : "", (uint32_t)sqlite3_column_bytes(st, i)};
+}
+
+/* The run's lineage seed, in the order the recorder applied it. */
+static int seed(sqlite3 *db, struct rg_lineage *lin, int64_t run_id)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT proc_id, parent_proc_id, uid, euid, auid, comm, exe, "
+				   "argv FROM run_processes WHERE run_id = ? ORDER BY rowid", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct rg_process p = {
+			.proc_id = sqlite3_column_int64(st, 0),
+			.parent_proc_id = sqlite3_column_int64(st, 1),
+			.uid = (uint32_t)sqlite3_column_int64(st, 2),
+			.euid = (uint32_t)sqlite3_column_int64(st, 3),
+			.auid = (uint32_t)sqlite3_column_int64(st, 4),
+			.comm = col_str(st, 5, false),
+			.exe = col_str(st, 6, false),
+			.argv = col_str(st, 7, true),
+		};
+		rg_lineage_process(lin, &p);
+	}
+	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+}
+
+/* The first file or network event at or after since: earlier ones only
+ * matter to nobody (process events build the lineage from the start). */
+static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
+{
+	char sql[200];
+	int64_t best = INT64_MAX;
+	const char *t[] = {"file_events", "network_events"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(sql, sizeof(sql), "SELECT min(seq) FROM %s WHERE ts_ns >= %lld", t[i],
+			 (long long)since_ns);
+		int64_t s = rgq_db_int(db, sql, INT64_MAX);
+		if (s < best)
+			best = s;
+	}
+	return best;
+}
+
+struct ctx {
+	rgq_replay_fn fn;
+	void *arg;
+	struct rgq_replay_stats *st;
+};
+
+static void on_match(void *arg, const struct rg_match *m)
+{
+	struct ctx *c = arg;
+	c->st->alerts++;
+	c->fn(c->arg, m);
+}
+
+static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run *run,
+		      int64_t since_ns, int64_t until_ns, int64_t from_seq, struct ctx *c,
+		      rgq_progress_fn progress, int64_t seq0, int64_t seq1, char *err,
+		      size_t errlen)
+{
+	struct rg_lineage *lin = rg_lineage_new((unsigned)run->lineage_max);
+	if (!lin || seed(db, lin, run->id)) {
+		snprintf(err, errlen, "reading run %lld's processes: %s", (long long)run->id,
+			 sqlite3_errmsg(db));
+		rg_lineage_free(lin);
+		return -1;
+	}
+	struct rgq_reader *rd = rgq_reader_open(db, (uint64_t)run->first_seq,
+						(uint64_t)run->last_seq, (uint64_t)from_seq,
+						until_ns, err, errlen);
+	if (!rd) {
+		rg_lineage_free(lin);
+		return -1;
+	}
+	struct rg_event ev;
+	while (rgq_reader_next(rd, &ev)) {
+		rg_lineage_event(lin, &ev);
+		if (ev.ts_ns < since_ns) {
+			c->st->lineage++;
+			continue;
+		}
+		c->st->events++;
+		rg_rules_eval(rs, &ev, lin, on_match, c);
+		if (progress && !(c->st->events & 0xffff))
+			progress(c->arg, seq1 > seq0 ? (double)((int64_t)ev.seq - seq0) / (double)(seq1 - seq0) : 1,
+				 c->st);
+	}
+	int rc = 0;
+	if (rgq_reader_error(rd)) {
+		snprintf(err, errlen, "reading events: %s", rgq_reader_error(rd));
+		rc = -1;
+	}
+	rgq_reader_close(rd);
+	rg_lineage_free(lin);
+	return rc;
+}
+
+int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64_t until_ns,
+	       rgq_replay_fn fn, rgq_progress_fn progress, void *arg,
+	       struct rgq_replay_stats *st, char *err, size_t errlen)
+{
+	unsigned n;
+	memset(st, 0, sizeof(*st));
+	struct run *runs = load_runs(db, &n);
+	int64_t from = first_seq_since(db, since_ns);
+	int64_t seq0 = rgq_db_int(db, "SELECT min(first_seq) FROM runs", 0);
+	int64_t seq1 = rgq_db_int(db, "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
+				      "process_events UNION ALL SELECT max(seq) FROM file_events "
+				      "UNION ALL SELECT max(seq) FROM network_events)", 0);
+	struct ctx c = {fn, arg, st};
+	int rc = 0;
+	for (unsigned i = 0; i < n && !rc; i++) {
+		if (runs[i].started_ns > until_ns)
+			break; /* its events are all later */
+		st->runs++;
+		rc = replay_run(db, rs, &runs[i], since_ns, until_ns, from, &c, progress, seq0,
+				seq1, err, errlen);
+	}
+	free(runs);
+	return rc;
+}

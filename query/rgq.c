@@ -1,0 +1,298 @@
+/* rgq: questions to a rand-guard recording (docs/rgq.md).
+ *
+ *   rgq [--db PATH | -c CONFIG] [--format table|json|csv] COMMAND [OPTIONS]
+ *
+ * Every command reads the database read-only (db.h) and prints through
+ * out.h. Exit codes: 0 answered, 1 the database or a query failed, 2 bad
+ * usage.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "out.h"
+#include "qtime.h"
+#include "rgq.h"
+
+#define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
+
+static const struct rgq_command *const commands[] = {
+	&rgq_cmd_events, &rgq_cmd_tree,   &rgq_cmd_timeline, &rgq_cmd_alerts, &rgq_cmd_health,
+	&rgq_cmd_gaps,   &rgq_cmd_sql,    &rgq_cmd_replay,   &rgq_cmd_export,
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: rgq [OPTIONS] COMMAND [ARGS]   (rgq COMMAND --help for its options)\n"
+		   "Questions to a rand-guard recording; the database is opened read-only.\n\n"
+		   "Options:\n"
+		   "  --db PATH            the database (default: [store] db of the config)\n"
+		   "  -c, --config PATH    take the database path from this config (default "
+		   DEFAULT_CONFIG " if it exists)\n"
+		   "  --format FORMAT      table (default), json (one object per line) or csv\n"
+		   "  -h, --help           this help;  --version  the version\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+	fprintf(f, "\nTimes (--since, --until): 2026-11-29T18:02:03Z (UTC without a zone), "
+		   "2026-11-29,\n1h / 30m / 2d (that long ago), now, @EPOCH_SECONDS.\n");
+}
+
+int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "rgq %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (rgq %s --help)\n", c->name);
+	return 2;
+}
+
+int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "rgq %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,
+		   struct rgq_opts *o)
+{
+	static const struct option lopts[] = {
+		{"since", required_argument, 0, 'S'},  {"until", required_argument, 0, 'U'},
+		{"limit", required_argument, 0, 'n'},  {"type", required_argument, 0, 't'},
+		{"pid", required_argument, 0, 'p'},    {"proc-id", required_argument, 0, 'P'},
+		{"exe", required_argument, 0, 'e'},    {"path", required_argument, 0, 'f'},
+		{"oldest", no_argument, 0, 'o'},       {"descendants", no_argument, 0, 'd'},
+		{"rules", required_argument, 0, 'r'},  {"severity", required_argument, 0, 's'},
+		{"rule", required_argument, 0, 'R'},   {"all", no_argument, 0, 'a'},
+		{"quiet", no_argument, 0, 'q'},        {"force", no_argument, 0, 'F'},
+		{"run", required_argument, 0, 'u'},    {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	char err[200];
+	memset(o, 0, sizeof(*o));
+	o->since = INT64_MIN;
+	o->until = INT64_MAX;
+	o->limit = -1;
+	optind = 0; /* glibc: start over, and in permuting mode */
+	opterr = 0;
+	int ch, idx = -1;
+	/* options and arguments in any order: export OUT.db --since 1h */
+	while ((ch = getopt_long(argc, argv, "h", lopts, &idx)) != -1) {
+		if (ch == 'h') {
+			printf("usage: rgq %s\n%s", c->usage, c->help);
+			exit(0);
+		}
+		if (ch == '?' || ch == ':')
+			return rgq_usage_error(c, "unknown or incomplete option '%s'",
+					       argv[optind - 1]);
+		if (!strchr(c->opts, ch))
+			return rgq_usage_error(c, "unknown or incomplete option '--%s'",
+					       lopts[idx].name);
+		char *end;
+		switch (ch) {
+		case 'S':
+		case 'U':
+			if (rgq_time_parse(optarg, g->now, ch == 'S' ? &o->since : &o->until, err,
+					   sizeof(err)))
+				return rgq_usage_error(c, "%s", err);
+			break;
+		case 'n':
+		case 'p':
+		case 'P':
+		case 'u': {
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0)
+				return rgq_usage_error(c, "'%s' is not a number", optarg);
+			*(ch == 'n' ? &o->limit : ch == 'p' ? &o->pid : ch == 'P' ? &o->proc_id
+									: &o->run) = v;
+			if (ch == 'p')
+				o->has_pid = true;
+			break;
+		}
+		case 't': o->type = optarg; break;
+		case 'e': o->exe = optarg; break;
+		case 'f': o->path = optarg; break;
+		case 'o': o->oldest = true; break;
+		case 'd': o->descendants = true; break;
+		case 'r': o->rules = optarg; break;
+		case 's': o->severity = optarg; break;
+		case 'R': o->rule = optarg; break;
+		case 'a': o->all = true; break;
+		case 'q': o->quiet = true; break;
+		case 'F': o->force = true; break;
+		}
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	if (o->nargs > c->max_args)
+		return rgq_usage_error(c, "unexpected argument '%s'", o->args[c->max_args]);
+	if (o->since > o->until)
+		return rgq_usage_error(c, "--since is after --until");
+	return 0;
+}
+
+sqlite3_stmt *rgq_prepare(struct rgq *g, const struct rgq_command *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+		return NULL;
+	}
+	return st;
+}
+
+int rgq_print(struct rgq *g, const struct rgq_command *c, sqlite3_stmt *st)
+{
+	struct rgq_out o;
+	int rc = rgq_out_stmt(&o, g->fmt, stdout, st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return rgq_fail(c, "%s", sqlite3_errstr(rc));
+	return 0;
+}
+
+long long rgq_db_int_bound(struct rgq *g, const char *sql, long long arg)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
+{
+	int i;
+	if ((i = sqlite3_bind_parameter_index(st, ":since")))
+		sqlite3_bind_int64(st, i, o->since);
+	if ((i = sqlite3_bind_parameter_index(st, ":until")))
+		sqlite3_bind_int64(st, i, o->until);
+	if ((i = sqlite3_bind_parameter_index(st, ":limit")))
+		sqlite3_bind_int64(st, i, o->limit);
+	if ((i = sqlite3_bind_parameter_index(st, ":pid")))
+		sqlite3_bind_int64(st, i, o->pid);
+	if ((i = sqlite3_bind_parameter_index(st, ":proc")))
+		sqlite3_bind_int64(st, i, o->proc_id);
+	if ((i = sqlite3_bind_parameter_index(st, ":exe")))
+		sqlite3_bind_text(st, i, o->exe, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":path")))
+		sqlite3_bind_text(st, i, o->path, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":rule")))
+		sqlite3_bind_text(st, i, o->rule, -1, SQLITE_STATIC);
+}
+
+int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
+	      const struct rgq_opts *o)
+{
+	sqlite3_stmt *st = rgq_prepare(g, c, rg_buf_cstr(sql));
+	rg_buf_free(sql);
+	if (!st)
+		return 1;
+	rgq_bind_common(st, o);
+	return rgq_print(g, c, st);
+}
+
+/* The database path: --db, else the config's [store] db. */
+static int db_path(struct rgq *g, const char *config, char *err, size_t errlen)
+{
+	if (g->db_path)
+		return 0;
+	struct rg_config cfg;
+	rg_config_defaults(&cfg);
+	if (!config && access(DEFAULT_CONFIG, F_OK) == 0)
+		config = DEFAULT_CONFIG;
+	if (config && rg_config_load(&cfg, config, err, errlen)) {
+		rg_config_free(&cfg);
+		return -1;
+	}
+	g->db_path = g->db_owned = strdup(cfg.db);
+	rg_config_free(&cfg);
+	return 0;
+}
+
+static const struct rgq_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"db", required_argument, 0, 'd'},     {"config", required_argument, 0, 'c'},
+		{"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},      {0, 0, 0, 0},
+	};
+	struct rgq g = {.fmt = RGQ_TABLE, .now = rg_wall_ns()};
+	const char *config = NULL;
+	char err[512];
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+c:h", lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': g.db_path = optarg; break;
+		case 'c': config = optarg; break;
+		case 'f':
+			if (rgq_format_parse(optarg, &g.fmt)) {
+				fprintf(stderr, "rgq: bad --format '%s' (table, json or csv)\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("rgq %s\n", RG_VERSION); return 0;
+		default:
+			fprintf(stderr, "rgq: unknown or incomplete option '%s' (rgq --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const struct rgq_command *c = find_command(argv[optind]);
+	if (!c) {
+		fprintf(stderr, "rgq: unknown command '%s' (rgq --help)\n", argv[optind]);
+		return 2;
+	}
+	struct rgq_opts o;
+	int rc = rgq_parse_opts(&g, c, argc - optind, argv + optind, &o);
+	if (rc)
+		return rc;
+	if (db_path(&g, config, err, sizeof(err))) {
+		fprintf(stderr, "rgq: %s\n", err);
+		return 2;
+	}
+	g.db = rgq_db_open(g.db_path, err, sizeof(err));
+	if (!g.db) {
+		fprintf(stderr, "rgq: %s\n", err);
+		free(g.db_owned);
+		return 1;
+	}
+	rc = c->run(&g, c, &o);
+	sqlite3_close(g.db);
+	free(g.db_owned);
+	return rc;
+}

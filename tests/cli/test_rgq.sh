@@ -1,0 +1,208 @@
+# test_rgq.sh: rgq against fixture databases built from synthetic events
+# (tests/bench/rg-gen.c, through the recorder's own pipeline): every
+# command in every format, pid reuse in tree, time parsing, replay equal
+# to the recorded alerts, export, and the error cases. No root needed.
+source "$(dirname "$0")/lib.sh"
+RGQ=$RG_BUILD_DIR/rgq
+
+# The fixture: 2 runs, pids wrapping at 1500 (reuse), a kernel_drop gap,
+# the shipped rules (alerts), 2026-11-01T00:00:00Z on, 20k events/s.
+DB=$T/fx.db
+"$RG_BUILD_DIR/rg-gen" --db "$DB" --events 60000 --runs 2 --pid-max 1500 --gap-every 20000 \
+	--rules "$RG_SOURCE_DIR/config/rules.d" 2>"$T/err" && ok "rg-gen builds the fixture" ||
+	nok "rg-gen builds the fixture"
+q() { "$RGQ" --db "$DB" "$@"; }
+sql1() { q --format csv sql "$1" | tail -n +2 | tr -d '\r'; }
+
+# --- every command, every format ------------------------------------------------
+PID=$(sql1 "SELECT pid FROM processes GROUP BY pid HAVING count(*) > 2 LIMIT 1")
+PROC=$(sql1 "SELECT proc_id FROM processes WHERE pid = $PID ORDER BY start_ns LIMIT 1")
+cmds=("events --limit 50" "tree $PID" "tree --proc-id $PROC" "timeline --proc-id $PROC --descendants"
+      "timeline --path /etc/passwd --limit 20" "alerts" "health" "health --all" "gaps"
+      "sql SELECT_1" "replay --rules $RG_SOURCE_DIR/config/rules.d --quiet")
+for c in "${cmds[@]}"; do
+	for f in table json csv; do
+		# shellcheck disable=SC2086
+		set -- ${c//SELECT_1/"SELECT 1 AS one"}
+		if [[ "$1" == sql ]]; then set -- sql "SELECT seq, argv, cmdline FROM process_events LIMIT 5"; fi
+		rc=0
+		q --format "$f" "$@" >"$T/out" 2>"$T/err" || rc=$?
+		if [[ $rc -ne 0 || ! -s "$T/out" ]]; then
+			nok "rgq --format $f $c (exit $rc)"
+			continue
+		fi
+		case $f in
+		json) python3 -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+assert rows and all(isinstance(r, dict) for r in rows)' "$T/out" 2>>"$T/err" &&
+			ok "rgq --format json $c: one JSON object per line" || nok "rgq --format json $c" ;;
+		csv) python3 -c 'import csv,sys
+rows=list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) >= 1 and all(len(r) == len(rows[0]) for r in rows)' "$T/out" 2>>"$T/err" &&
+			ok "rgq --format csv $c: a header and rows of its width" || nok "rgq --format csv $c" ;;
+		table) check "rgq --format table $c: a header and rows" "[[ \$(wc -l <\"$T/out\") -ge 1 ]]" ;;
+		esac
+	done
+done
+q --format json sql "SELECT argv FROM process_events WHERE event_type = 'process_start' LIMIT 1" >"$T/out"
+check "json: argv (a BLOB) is an array of its arguments" \
+	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); assert isinstance(r[\"argv\"], list) and r[\"argv\"]' '$T/out'"
+
+# --- replay reproduces the recorded alerts ------------------------------------
+q --format csv alerts >"$T/live.csv"
+q --format csv replay --rules "$RG_SOURCE_DIR/config/rules.d" >"$T/replay.csv" 2>"$T/err"
+check "the fixture has alerts" "[[ \$(wc -l <'$T/live.csv') -gt 5 ]]"
+check "replay with the recorded rules prints exactly the alerts table" \
+	"diff '$T/live.csv' '$T/replay.csv' >'$T/err'"
+check "replay names the gaps inside its range on stderr" \
+	"q replay --rules '$RG_SOURCE_DIR/config/rules.d' 2>&1 >/dev/null | grep 'kernel_drop' >/dev/null"
+printf '[rule "ONLY-CRON"]\nname = cron\nseverity = low\nevents = file_write file_rename file_unlink\nmatch = path|new_path prefix /etc/cron.d\n' >"$T/one.rules"
+n_cron=$(sql1 "SELECT count(*) FROM alerts WHERE rule_id = 'PERSIST-CRON-001'")
+q --format csv replay --rules "$T/one.rules" --quiet >"$T/out"
+check "replay of a new rule: its alerts only ($n_cron cron writes)" \
+	"[[ \$(tail -n +2 '$T/out' | grep -c ONLY-CRON) -eq $n_cron && \$(tail -n +2 '$T/out' | grep -vc ONLY-CRON) -eq 0 ]]"
+mid=$(sql1 "SELECT ts_ns FROM alerts ORDER BY seq LIMIT 1 OFFSET 3")
+q --format csv replay --rules "$RG_SOURCE_DIR/config/rules.d" --since "@${mid:0:10}.${mid:10}" --quiet >"$T/out"
+q --format csv alerts --since "@${mid:0:10}.${mid:10}" >"$T/want"
+check "replay --since gives the recorded alerts from then on (lineage built from the run start)" \
+	"diff '$T/want' '$T/out' >'$T/err' && [[ \$(wc -l <'$T/out') -lt \$(wc -l <'$T/live.csv') ]]"
+
+# --- tree across pid reuse -------------------------------------------------------
+q --format json tree "$PID" >"$T/tree.json" 2>"$T/err"
+check "tree PID with a reused pid says so on stderr" "grep -q 'was reused' '$T/err'"
+LATEST=$(sql1 "SELECT proc_id FROM processes WHERE pid = $PID ORDER BY start_ns DESC LIMIT 1")
+q --format json sql "SELECT proc_id, parent_proc_id FROM processes" >"$T/parents.json"
+cat >"$T/tree.py" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+parent = {}
+for l in open(sys.argv[2]):
+    r = json.loads(l)
+    parent[r["proc_id"]] = r["parent_proc_id"]
+this = [r for r in rows if r["relation"] == "this"]
+assert len(this) == 1 and this[0]["proc_id"] == int(sys.argv[3]), this
+ids = {r["proc_id"] for r in rows}
+for r in rows:  # every descendant hangs off a row of this tree, by proc_id
+    if r["relation"] == "descendant":
+        assert parent[r["proc_id"]] in ids, r
+anc = [r["proc_id"] for r in rows if r["relation"] == "ancestor"]
+chain, p = [], parent[this[0]["proc_id"]]
+while p is not None and len(chain) < 64:
+    chain.append(p)
+    p = parent.get(p)
+assert anc == list(reversed(chain)), (anc, chain)
+assert len({r["pid"].strip() for r in rows if r["relation"] == "this"}) == 1
+PY
+check "tree PID: the latest process with that pid, its real ancestors and descendants" \
+	"python3 '$T/tree.py' '$T/tree.json' '$T/parents.json' '$LATEST' 2>'$T/err'"
+q --format json tree --proc-id "$PROC" >"$T/tree2.json"
+check "tree --proc-id of an earlier holder of the pid is that process's own tree" \
+	"python3 '$T/tree.py' '$T/tree2.json' '$T/parents.json' '$PROC' 2>'$T/err'"
+
+# --- events filters and time parsing ----------------------------------------------
+q --format csv events --type file_write --limit 0 >"$T/out"
+nw=$(sql1 "SELECT count(*) FROM file_events WHERE event_type = 'file_write'")
+check "events --type file_write --limit 0: all $nw writes, nothing else" \
+	"[[ \$(tail -n +2 '$T/out' | cut -d, -f3 | sort -u) == file_write && \$(tail -n +2 '$T/out' | wc -l) -eq $nw ]]"
+q --format csv events --limit 7 >"$T/out"
+check "events: newest first, the limit holds" \
+	"[[ \$(tail -n +2 '$T/out' | wc -l) -eq 7 ]] && tail -n +2 '$T/out' | cut -d, -f1 | sort -rnc"
+q --format csv events --oldest --limit 3 >"$T/out"
+check "events --oldest starts at the first event" \
+	"[[ \$(tail -n +2 '$T/out' | head -1 | cut -d, -f1) == \$(sql1 'SELECT min(seq) FROM process_events') ]]"
+q --format csv events --proc-id "$PROC" --limit 0 >"$T/out"
+np=$(sql1 "SELECT (SELECT count(*) FROM process_events WHERE proc_id = $PROC) + (SELECT count(*) FROM file_events WHERE proc_id = $PROC) + (SELECT count(*) FROM network_events WHERE proc_id = $PROC)")
+check "events --proc-id: exactly that process's $np events" \
+	"[[ \$(tail -n +2 '$T/out' | wc -l) -eq $np && \$(tail -n +2 '$T/out' | cut -d, -f5 | sort -u) == $PROC ]]"
+q --format csv events --exe gcc --limit 0 >"$T/out"
+check "events --exe NAME matches the file name of exe" \
+	"[[ \$(tail -n +2 '$T/out' | cut -d, -f7 | sort -u) == /usr/bin/gcc ]]"
+q --format csv events --path '/home/alice/project/src/file1?.c' --limit 0 >"$T/out"
+check "events --path GLOB: file events on matching paths only" \
+	"tail -n +2 '$T/out' | cut -d, -f8 | grep -qE '^/home/alice/project/src/file1[0-9].c' && ! tail -n +2 '$T/out' | cut -d, -f8 | grep -vqE '(^| -> )/home/alice/project/src/file1[0-9].c$'"
+q --format csv events --since 2026-11-01T00:00:00.5Z --until "2026-11-01 00:00:01.2" --limit 0 >"$T/out"
+check "--since/--until ISO: every row inside the range" \
+	"[[ -n \$(tail -n +2 '$T/out') ]] && tail -n +2 '$T/out' | cut -d, -f2 | awk '\$0 < \"2026-11-01T00:00:00.5\" || \$0 > \"2026-11-01T00:00:01.200000001\" {bad=1} END {exit bad}'"
+q --format csv events --since @1793491200.5 --until 2026-11-01T01:00:01.2+01:00 --limit 0 >"$T/out2"
+check "--since @EPOCH and a zone offset mean the same range" "diff '$T/out' '$T/out2' >'$T/err'"
+q --format csv events --since 1h >"$T/out"
+check "--since 1h: nothing (the fixture is weeks old)" "[[ \$(wc -l <'$T/out') -eq 1 ]]"
+q --format csv events --since 400d --limit 5 >"$T/out"
+check "--since 400d: rows" "[[ \$(wc -l <'$T/out') -eq 6 ]]"
+WANT="bad time 'yesterday'" expect 2 "a bad time: exit 2, one line" q events --since yesterday
+WANT="bad time '2026-02-30'" expect 2 "an impossible date is refused" q events --since 2026-02-30
+WANT="--since is after --until" expect 2 "--since after --until" q events --since 2d --until 3d
+
+# --- timeline, alerts, health, gaps --------------------------------------------
+PERSIST=$(sql1 "SELECT f.path FROM alerts a JOIN file_events f ON f.seq = a.event_seq WHERE a.rule_id = 'PERSIST-SYSTEMD-001' LIMIT 1")
+q --format csv timeline --path "$PERSIST" >"$T/out"
+check "timeline --path: the file events on it and their alerts, in time order" \
+	"grep -q ',alert,' '$T/out' && grep -q ',file_' '$T/out' && tail -n +2 '$T/out' | cut -d, -f2 | sort -c"
+q --format csv timeline --proc-id "$PROC" --descendants >"$T/out"
+check "timeline --proc-id: starts with the fork that created it" \
+	"[[ \$(tail -n +2 '$T/out' | head -1 | cut -d, -f3) == process_relationship ]]"
+WANT="name one of --pid, --proc-id or --path" expect 2 "timeline without a subject" q timeline
+q --format csv alerts --severity critical >"$T/out"
+q --format csv alerts --severity high >"$T/out2"
+check "alerts --severity is a minimum" \
+	"[[ \$(wc -l <'$T/out2') -gt \$(wc -l <'$T/out') ]] && ! tail -n +2 '$T/out2' | cut -d, -f2 | grep -qvE '^(high|critical)$'"
+WANT="^seq +[0-9]+$" expect 0 "health: the latest row, field by field" q health
+q --format csv gaps >"$T/out"
+check "gaps: two runs recorded, the recorder_down between them, the kernel_drop with its count" \
+	"[[ \$(grep -c ',recorded,' '$T/out') -ge 2 ]] && grep -q ',recorder_down,' '$T/out' && grep -qE ',kernel_drop,[1-9]' '$T/out'"
+
+# --- export ----------------------------------------------------------------------
+expect 0 "export writes a copy" q export "$T/copy.db"
+check "the copy is one file (no WAL), mode 0600, and sqlite3 reads it" \
+	"[[ ! -e '$T/copy.db-wal' && \$(stat -c %a '$T/copy.db') == 600 && \$(sqlite3 '$T/copy.db' 'PRAGMA integrity_check') == ok ]]"
+"$RGQ" --db "$T/copy.db" --format csv alerts >"$T/out"
+check "rgq reads the copy: the same alerts" "diff '$T/live.csv' '$T/out'"
+WANT="exists" expect 1 "export refuses to overwrite" q export "$T/copy.db"
+expect 0 "export --since --until" q export "$T/part.db" --since 2026-11-01T00:00:01Z --until 2026-11-01T00:00:02Z
+check "the ranged copy holds only that range's events" \
+	"[[ \$(sqlite3 '$T/part.db' \"SELECT count(*) FROM file_events WHERE ts_ns < 1793491201000000000 OR ts_ns > 1793491202000000000\") == 0 && \$(sqlite3 '$T/part.db' 'SELECT count(*) FROM file_events') -gt 0 ]]"
+
+# --- errors ------------------------------------------------------------------------
+WANT="unknown command 'frobnicate'" expect 2 "unknown command" q frobnicate
+WANT="unknown or incomplete option '--bogus'" expect 2 "unknown option" q events --bogus
+WANT="unknown or incomplete option '--path'" expect 2 "an option of another command" q alerts --path /x
+WANT="bad --format 'xml'" expect 2 "bad format" q --format xml events
+WANT="No such file or directory" expect 1 "a missing database" "$RGQ" --db "$T/none.db" events
+printf 'not a database at all, just some text that is long enough\n' >"$T/text.db"
+WANT="text.db" expect 1 "a file that is not a database" "$RGQ" --db "$T/text.db" events
+sqlite3 "$T/other.db" "CREATE TABLE t (x); INSERT INTO t VALUES (1);"
+WANT="not a rand-guard database" expect 1 "an SQLite file that is not ours" "$RGQ" --db "$T/other.db" events
+cp "$T/copy.db" "$T/newer.db" && sqlite3 "$T/newer.db" "PRAGMA user_version = 99"
+WANT="newer rand-guard \(schema 99" expect 1 "a newer schema" "$RGQ" --db "$T/newer.db" events
+WANT="read-only" expect 1 "sql: a write is refused" q sql "DELETE FROM alerts"
+WANT="read-only|unable to open" expect 1 "sql: an ATTACH that would create a file is refused" q sql "ATTACH '$T/x.db' AS x; CREATE TABLE x.t (a)"
+check "and nothing was written" "[[ \$(sql1 'SELECT count(*) FROM alerts') -gt 0 && ! -e '$T/x.db' ]]"
+WANT="no such table" expect 1 "sql: an error is one line" q sql "SELECT * FROM nope"
+WANT="--rules PATH is required" expect 2 "replay without rules" q replay
+printf '[rule "B"]\nname = b\nseverity = low\nmatch = pathx prefix /\n' >"$T/bad.rules"
+WANT="bad.rules:4: rule \"B\": unknown field 'pathx'" expect 2 "replay with a broken rule file: file:line" \
+	q replay --rules "$T/bad.rules"
+WANT="no process with pid 99999" expect 1 "tree of an unknown pid" q tree 99999
+WANT="name a PID or --proc-id" expect 2 "tree without a process" q tree
+for c in events tree timeline alerts health gaps sql replay export; do
+	WANT="^usage: rgq $c" expect 0 "rgq $c --help" "$RGQ" "$c" --help
+done
+WANT="^usage: rgq" expect 0 "rgq --help" "$RGQ" --help
+WANT="^usage: rgq" expect 2 "rgq without a command" "$RGQ"
+
+# works while a writer holds the database (WAL): a second connection writes
+python3 - "$T/copy.db" <<'PY' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1])
+c.execute("PRAGMA journal_mode=WAL")
+c.execute("BEGIN IMMEDIATE")
+c.execute("INSERT INTO meta VALUES ('writer', 'busy')")
+time.sleep(2)
+c.commit()
+PY
+sleep 0.5
+WANT="^time" expect 0 "rgq reads while another connection holds a write transaction" \
+	"$RGQ" --db "$T/copy.db" alerts
+wait
+
+cli_done

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Live: record a short session in two runs with exec, file and alert
+# activity, then `rgq replay` with the same rules prints exactly the
+# alerts table. One rule needs the lineage across the restart: its
+# process's parent was running before run 2 began, so only run 2's /proc
+# scan (run_processes) tells replay who the parent was. Then rgq's other
+# answers about the same session: the tree of the shell, the timeline of
+# the unit file, and the coverage of both runs.
+source "$(dirname "$0")/lib.sh"
+live_require
+RGQ=$RG_BUILD_DIR/rgq
+
+M="rgq$$x$RANDOM"
+UNIT=/etc/systemd/system/$M.service
+mkdir -p "$T/rules.d" /etc/systemd/system
+trap 'rm -f "$UNIT" "/dev/shm/$M-true" "/tmp/$M-true"; cleanup' EXIT
+cp "$RG_SOURCE_DIR"/config/rules.d/*.rules "$T/rules.d/"
+cat >"$T/rules.d/50-local.rules" <<RULES
+[rule "LOCAL-PARENT-001"]
+name = program from /dev/shm started by this test's shell
+severity = medium
+events = process_start
+match = exe prefix /dev/shm
+match = parent_cmdline contains $M-parent
+RULES
+rg_config
+cat >>"$T/rg.ini" <<INI
+[file]
+watch_paths = /etc/systemd/system
+[rules]
+dir = rules.d
+INI
+cp /bin/true "/dev/shm/$M-true"
+cp /bin/true "/tmp/$M-true"
+
+# run 1: a unit file, an exec from /tmp; a shell that outlives the run
+rg_start
+echo "[Unit]" >"$UNIT"
+"/tmp/$M-true"
+bash -c "sleep 2.5; /dev/shm/$M-true; : $M-parent" &
+SHELL_PID=$!
+sleep 0.5
+rg_stop
+
+# run 2: the shell, known only from the /proc scan, runs the /dev/shm program
+rg_start
+wait "$SHELL_PID"
+rm -f "$UNIT"
+sleep 1.2
+rg_stop
+
+q() { "$RGQ" --db "$T/rg.db" "$@"; }
+q --format csv alerts >"$T/live.csv"
+q --format csv replay --rules "$T/rules.d" >"$T/replay.csv" 2>"$T/replay.err" ||
+	fail "rgq replay failed: $(cat "$T/replay.err")"
+for r in PERSIST-SYSTEMD-001 EXEC-TMP-001 LOCAL-PARENT-001; do
+	grep -q ",$r," "$T/live.csv" || fail "the session raised no $r alert"
+done
+[[ $(grep -c ',PERSIST-SYSTEMD-001,' "$T/live.csv") == 2 ]] ||
+	fail "want 2 unit file alerts (write and unlink): $(cat "$T/live.csv")"
+diff "$T/live.csv" "$T/replay.csv" >"$T/diff" ||
+	fail "replay differs from the alerts table: $(cat "$T/diff")"
+echo "ok - rgq replay with the same rules prints exactly the alerts table ($(($(wc -l <"$T/live.csv") - 1)) alerts, 2 runs)"
+
+got=$(sql "SELECT count(*) FROM run_processes r JOIN processes p USING (proc_id)
+           WHERE r.run_id = 2 AND p.pid = $SHELL_PID AND hex(r.argv) LIKE '%' || hex('$M-parent') || '%'")
+[[ "$got" == 1 ]] || fail "run 2's seed does not hold the shell (got $got)"
+echo "ok - run 2 recorded its lineage seed, the outliving shell included"
+
+q --format json tree "$SHELL_PID" >"$T/tree.json" 2>"$T/err" || fail "rgq tree: $(cat "$T/err")"
+python3 - "$T/tree.json" "/dev/shm/$M-true" "$M-parent" <<'PY' || fail "rgq tree of the shell"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+this = [r for r in rows if r["relation"] == "this"]
+assert len(this) == 1 and sys.argv[3] in this[0]["cmdline"], this
+kids = [r for r in rows if r["relation"] == "descendant"]
+assert any(r["exe"] == sys.argv[2] for r in kids), kids
+assert [r for r in rows if r["relation"] == "ancestor"], "no ancestors"
+PY
+echo "ok - rgq tree: the shell, its ancestors, and the program it ran in run 2"
+
+q --format csv timeline --path "$UNIT" >"$T/tl.csv" || fail "rgq timeline"
+python3 - "$T/tl.csv" <<'PY' || fail "rgq timeline of the unit file: $(cat "$T/tl.csv")"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+kinds = [r["event_type"] for r in rows]
+assert "file_write" in kinds and "file_unlink" in kinds and kinds.count("alert") == 2, kinds
+assert kinds.index("file_write") < kinds.index("file_unlink"), kinds
+PY
+echo "ok - rgq timeline --path: the write, the unlink and their alerts in order"
+
+q --format csv gaps >"$T/gaps.csv" || fail "rgq gaps"
+[[ $(grep -c ',recorded,' "$T/gaps.csv") -ge 2 && $(grep -c ',recorder_down,' "$T/gaps.csv") == 1 ]] ||
+	fail "rgq gaps: $(cat "$T/gaps.csv")"
+echo "ok - rgq gaps: both runs recorded, the restart between them a gap"
