@@ -23,12 +23,15 @@ struct rgq_reader {
 	char err[256];
 };
 
-static int prepare(sqlite3 *db, struct cursor *c, unsigned t, char *err, size_t errlen)
+static int prepare(sqlite3 *db, struct cursor *c, unsigned t, uint64_t fields, char *err,
+		   size_t errlen)
 {
 	struct rg_buf b = {0};
 	rg_buf_adds(&b, "SELECT ");
+	fields |= 3; /* event_type and seq: registry order, columns 0 and 1 */
 	for (unsigned i = 0; i < rg_nfields; i++) {
-		if (!(rg_fields[i].types & rg_event_tables[t].types) || c->ncols == 64)
+		if (!(rg_fields[i].types & rg_event_tables[t].types) || !(fields >> i & 1) ||
+		    c->ncols == 64)
 			continue;
 		rg_buf_printf(&b, "%s%s", c->ncols ? ", " : "", rg_fields[i].name);
 		c->cols[c->ncols++] = &rg_fields[i];
@@ -54,15 +57,15 @@ static void step(struct rgq_reader *r, struct cursor *c)
 }
 
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
-				   uint64_t from_seq, int64_t until_ns, char *err,
-				   size_t errlen)
+				   uint64_t from_seq, int64_t until_ns, uint64_t fields,
+				   char *err, size_t errlen)
 {
 	struct rgq_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		abort();
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
-		if (prepare(db, c, t, err, errlen)) {
+		if (prepare(db, c, t, fields, err, errlen)) {
 			rgq_reader_close(r);
 			return NULL;
 		}
@@ -93,34 +96,34 @@ static void set_int(const struct rg_field *f, struct rg_event *ev, int64_t v)
 	}
 }
 
-/* One column into its field; NULL leaves the zero (unknown) value. */
+/* One column into its field; NULL leaves the zero (unknown) value. One
+ * sqlite3_column_value per column: each column call has its own cost. */
 static void set_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev)
 {
-	int type = sqlite3_column_type(st, i);
-	if (type == SQLITE_NULL)
+	sqlite3_value *v = sqlite3_column_value(st, i);
+	if (sqlite3_value_type(v) == SQLITE_NULL)
 		return;
 	const char *p;
 	struct rg_str s;
 	switch (f->type) {
 	case RG_FT_ETYPE: {
-		int t = rg_etype_parse((const char *)sqlite3_column_text(st, i));
+		int t = rg_etype_parse((const char *)sqlite3_value_text(v));
 		ev->type = t < 0 ? RG_ET_COUNT : (enum rg_etype)t;
 		return;
 	}
 	case RG_FT_STR:
 	case RG_FT_CMDLINE: /* into argv; a stored argv column that follows wins */
 	case RG_FT_ARGV:
-		p = f->type == RG_FT_ARGV ? sqlite3_column_blob(st, i)
-					  : (const char *)sqlite3_column_text(st, i);
-		s = (struct rg_str){p ? p : "", (uint32_t)sqlite3_column_bytes(st, i)};
+		p = f->type == RG_FT_ARGV ? sqlite3_value_blob(v) : (const char *)sqlite3_value_text(v);
+		s = (struct rg_str){p ? p : "", (uint32_t)sqlite3_value_bytes(v)};
 		memcpy((char *)ev + f->off, &s, sizeof(s));
 		return;
 	case RG_FT_CSTR:
-		p = (const char *)sqlite3_column_text(st, i);
+		p = (const char *)sqlite3_value_text(v);
 		memcpy((char *)ev + f->off, &p, sizeof(p));
 		return;
 	default:
-		set_int(f, ev, sqlite3_column_int64(st, i));
+		set_int(f, ev, sqlite3_value_int64(v));
 	}
 }
 

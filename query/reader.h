@@ -21,10 +21,12 @@ struct rgq_reader;
 
 /* Events with first_seq <= seq <= last_seq; file and network events only
  * from from_seq on (process events always: the lineage needs them), and
- * any event only while ts_ns <= until_ns. NULL with err on failure. */
+ * any event only while ts_ns <= until_ns. Only the registry fields in
+ * `fields` (bit i: rg_fields[i]; event_type and seq always) are read; the
+ * others stay zero. NULL with err on failure. */
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
-				   uint64_t from_seq, int64_t until_ns, char *err,
-				   size_t errlen);
+				   uint64_t from_seq, int64_t until_ns, uint64_t fields,
+				   char *err, size_t errlen);
 /* The next event, valid until the next call; false at the end or on an
  * error (rgq_reader_error). */
 bool rgq_reader_next(struct rgq_reader *r, struct rg_event *ev);

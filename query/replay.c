@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "fields.h"
 #include "lineage.h"
 #include "process.h"
 #include "reader.h"
@@ -90,6 +91,21 @@ static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
 	return best;
 }
 
+/* What replay reads: the fields the rules test, and those the lineage,
+ * the summary and the printed alert use. */
+static uint64_t needed_fields(const struct rg_ruleset *rs)
+{
+	static const char *const always[] = {
+		"ts_ns", "proc_id", "pid", "uid", "parent_proc_id", "comm", "exe", "cmdline",
+		"argv", "euid", "auid", "child_proc_id", "child_pid", "exit_code", "signal",
+		"path", "new_path", "local_addr", "local_port", "remote_addr", "remote_port",
+	};
+	uint64_t m = rs->fields_used;
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
+		m |= 1ull << (rg_field_find(always[i]) - rg_fields);
+	return m;
+}
+
 struct ctx {
 	rgq_replay_fn fn;
 	void *arg;
@@ -117,7 +133,7 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 	}
 	struct rgq_reader *rd = rgq_reader_open(db, (uint64_t)run->first_seq,
 						(uint64_t)run->last_seq, (uint64_t)from_seq,
-						until_ns, err, errlen);
+						until_ns, needed_fields(rs), err, errlen);
 	if (!rd) {
 		rg_lineage_free(lin);
 		return -1;

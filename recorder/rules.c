@@ -734,8 +734,14 @@ static void index_types(struct rg_ruleset *rs)
 			if (rs->rules[i].enabled && (rs->rules[i].types & RG_ET_BIT(t)))
 				rs->by_type[t][rs->nby_type[t]++] = i;
 	}
-	for (unsigned i = 0; i < rs->nrules; i++)
-		rs->nenabled += rs->rules[i].enabled;
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		const struct rg_rule *r = &rs->rules[i];
+		rs->nenabled += r->enabled;
+		for (unsigned c = 0; r->enabled && c < r->nconds; c++)
+			for (unsigned k = 0; k < r->conds[c].nfields; k++)
+				if (r->conds[c].fields[k].f)
+					rs->fields_used |= 1ull << (r->conds[c].fields[k].f - rg_fields);
+	}
 }
 
 static int finish_load(struct loader *ld, struct rg_ruleset **out, char *err, size_t errlen)

@@ -47,6 +47,9 @@ struct rg_ruleset {
 	struct rg_rule *rules;
 	unsigned nrules, nenabled;
 	char digest[65]; /* SHA-256 of the rules as parsed, in load order */
+	/* the registry fields (bit i: rg_fields[i]) the enabled rules read
+	 * from the event itself; replay reads only those and what it needs */
+	uint64_t fields_used;
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
