@@ -85,11 +85,21 @@ static void add_types(struct rg_buf *b, uint32_t mask, uint32_t arm_types)
 	rg_buf_adds(b, ")");
 }
 
-static void select_arm(struct rg_buf *b, unsigned a)
+static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, exe, "
-			 "%s AS detail, %s AS result FROM %s WHERE ts_ns BETWEEN :since AND :until",
+			 "%s AS detail, %s AS result FROM %s WHERE 1",
 		      arms[a].detail, arms[a].result, arms[a].table);
+	rgq_time_cond(b, o, "ts_ns");
+}
+
+/* Alerts as timeline rows, for those matching cond. */
+static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond)
+{
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
+			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
+			 "NULL FROM alerts WHERE %s", cond);
+	rgq_time_cond(b, o, "ts_ns");
 }
 
 static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
@@ -108,7 +118,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		if (!(mask & arms[a].types))
 			continue;
 		rg_buf_adds(&b, used++ ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
-		select_arm(&b, a);
+		select_arm(&b, a, o);
 		add_types(&b, mask, arms[a].types);
 		if (o->has_pid)
 			rg_buf_adds(&b, " AND pid = :pid");
@@ -161,16 +171,13 @@ static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
 			 "ON p.parent_proc_id = procs.id WHERE %d AND procs.lvl < 64) ",
 		      o->descendants);
 	for (unsigned a = 0; a < NARMS; a++) {
-		select_arm(b, a);
+		select_arm(b, a, o);
 		rg_buf_adds(b, " AND (proc_id IN (SELECT id FROM procs)");
 		if (a == 0) /* the fork that created it is its parent's event */
 			rg_buf_adds(b, " OR child_proc_id IN (SELECT id FROM procs)");
 		rg_buf_adds(b, ") UNION ALL ");
 	}
-	rg_buf_adds(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
-		       "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
-		       "NULL FROM alerts WHERE ts_ns BETWEEN :since AND :until AND proc_id IN "
-		       "(SELECT id FROM procs)");
+	select_alerts(b, o, "proc_id IN (SELECT id FROM procs)");
 }
 
 static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
@@ -183,16 +190,16 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
 	rg_buf_adds(&fc, ")");
 	rg_buf_adds(&pc, "event_type = 'process_start' AND ");
 	path_cond(&pc, ":path", o->path, "exe");
-	select_arm(b, 1);
+	select_arm(b, 1, o);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&fc));
-	select_arm(b, 0);
+	select_arm(b, 0, o);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&pc));
-	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
-			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
-			 "NULL FROM alerts WHERE ts_ns BETWEEN :since AND :until AND (event_seq IN "
-			 "(SELECT seq FROM file_events WHERE %s) OR event_seq IN (SELECT seq FROM "
-			 "process_events WHERE %s))",
+	struct rg_buf ac = {0};
+	rg_buf_printf(&ac, "(event_seq IN (SELECT seq FROM file_events WHERE %s) OR event_seq "
+			   "IN (SELECT seq FROM process_events WHERE %s))",
 		      rg_buf_cstr(&fc), rg_buf_cstr(&pc));
+	select_alerts(b, o, rg_buf_cstr(&ac));
+	rg_buf_free(&ac);
 	rg_buf_free(&fc);
 	rg_buf_free(&pc);
 }

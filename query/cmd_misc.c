@@ -29,8 +29,8 @@ static int severity_rank(const char *s)
 static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct rg_buf b = {0};
-	rg_buf_printf(&b, "SELECT %s FROM alerts WHERE ts_ns BETWEEN :since AND :until",
-		      rgq_alert_columns);
+	rg_buf_printf(&b, "SELECT %s FROM alerts WHERE 1", rgq_alert_columns);
+	rgq_time_cond(&b, o, "ts_ns");
 	if (o->severity) {
 		int r = severity_rank(o->severity);
 		if (r < 0)
@@ -101,7 +101,8 @@ static int run_health(struct rgq *g, const struct rgq_command *c, const struct r
 	rg_buf_adds(&b, "SELECT rg_time(ts_ns) AS time, run_id, events_read, kernel_drops, "
 			"user_drops, store_failures, filtered, rows_process_events, "
 			"rows_file_events, rows_network_events, alerts, queue_depth, "
-			"batch_commit_us_max, rss_kb FROM health WHERE ts_ns BETWEEN :since AND :until");
+			"batch_commit_us_max, rss_kb FROM health WHERE 1");
+	rgq_time_cond(&b, o, "ts_ns");
 	if (o->run)
 		rg_buf_printf(&b, " AND run_id = %lld", o->run);
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");

@@ -39,6 +39,7 @@ static void usage(FILE *f)
 		   "  -c, --config PATH    take the database path from this config (default "
 		   DEFAULT_CONFIG " if it exists)\n"
 		   "  --format FORMAT      table (default), json (one object per line) or csv\n"
+		   "  --timing             print how long the command took (stderr)\n"
 		   "  -h, --help           this help;  --version  the version\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
@@ -201,6 +202,14 @@ void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 		sqlite3_bind_text(st, i, o->rule, -1, SQLITE_STATIC);
 }
 
+void rgq_time_cond(struct rg_buf *b, const struct rgq_opts *o, const char *col)
+{
+	if (o->since != INT64_MIN)
+		rg_buf_printf(b, " AND %s >= :since", col);
+	if (o->until != INT64_MAX)
+		rg_buf_printf(b, " AND %s <= :until", col);
+}
+
 int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
 	      const struct rgq_opts *o)
 {
@@ -243,11 +252,13 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{"db", required_argument, 0, 'd'},     {"config", required_argument, 0, 'c'},
 		{"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},      {0, 0, 0, 0},
+		{"version", no_argument, 0, 'V'},      {"timing", no_argument, 0, 'T'},
+		{0, 0, 0, 0},
 	};
 	struct rgq g = {.fmt = RGQ_TABLE, .now = rg_wall_ns()};
 	const char *config = NULL;
 	char err[512];
+	bool timing = false;
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+c:h", lopts, NULL)) != -1) {
@@ -262,6 +273,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("rgq %s\n", RG_VERSION); return 0;
+		case 'T': timing = true; break;
 		default:
 			fprintf(stderr, "rgq: unknown or incomplete option '%s' (rgq --help)\n",
 				argv[optind - 1]);
@@ -285,6 +297,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rgq: %s\n", err);
 		return 2;
 	}
+	int64_t t0 = rg_mono_ns();
 	g.db = rgq_db_open(g.db_path, err, sizeof(err));
 	if (!g.db) {
 		fprintf(stderr, "rgq: %s\n", err);
@@ -293,6 +306,8 @@ int main(int argc, char **argv)
 	}
 	rc = c->run(&g, c, &o);
 	sqlite3_close(g.db);
+	if (timing) /* what the command took, without starting the process */
+		fprintf(stderr, "rgq: %s took %.3f ms\n", c->name, (double)(rg_mono_ns() - t0) / 1e6);
 	free(g.db_owned);
 	return rc;
 }

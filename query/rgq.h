@@ -57,6 +57,9 @@ sqlite3_stmt *rgq_prepare(struct rgq *g, const struct rgq_command *c, const char
 void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o);
 /* Prints every row of st in the chosen format and finalizes it; 0 or 1. */
 int rgq_print(struct rgq *g, const struct rgq_command *c, sqlite3_stmt *st);
+/* " AND col >= :since AND col <= :until", each only when given: an
+ * unbounded range would still make SQLite choose the time index. */
+void rgq_time_cond(struct rg_buf *b, const struct rgq_opts *o, const char *col);
 /* Prepares sql (and frees it), binds the options, prints the rows; 0 or 1. */
 int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
 	      const struct rgq_opts *o);
