@@ -162,6 +162,17 @@ expect 0 "export --since --until" q export "$T/part.db" --since 2026-11-01T00:00
 check "the ranged copy holds only that range's events" \
 	"[[ \$(sqlite3 '$T/part.db' \"SELECT count(*) FROM file_events WHERE ts_ns < 1793491201000000000 OR ts_ns > 1793491202000000000\") == 0 && \$(sqlite3 '$T/part.db' 'SELECT count(*) FROM file_events') -gt 0 ]]"
 
+# --- which database --------------------------------------------------------------
+printf '[store]\ndb = %s\n' "$DB" >"$T/rg.ini"
+"$RGQ" -c "$T/rg.ini" --format csv alerts >"$T/out" 2>"$T/err" || true
+check "-c CONFIG: the config's [store] db" "diff '$T/live.csv' '$T/out'"
+if [[ ! -e /etc/rand-guard/rand-guard.ini ]]; then
+	WANT="var/rand-guard.db: No such file" expect 1 "no --db and no config: the default path" \
+		env -C "$T" "$RGQ" events
+fi
+printf '[store]\nbogus = 1\n' >"$T/bad.ini"
+WANT="bad.ini:2: unknown key 'bogus'" expect 2 "-c with a broken config: file:line" "$RGQ" -c "$T/bad.ini" events
+
 # --- errors ------------------------------------------------------------------------
 WANT="unknown command 'frobnicate'" expect 2 "unknown command" q frobnicate
 WANT="unknown or incomplete option '--bogus'" expect 2 "unknown option" q events --bogus
