@@ -109,8 +109,8 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->type && !(mask = parse_types(o->type, bad, sizeof(bad))))
 		return rgq_usage_error(c, "unknown event type '%s' (process, file, network or "
 				       "a type such as file_write)", bad);
-	if (o->path)
-		mask &= RG_ET_FILE_MASK;
+	if (o->path && !(mask &= RG_ET_FILE_MASK))
+		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";
 	struct rg_buf b = {0};
 	unsigned used = 0;
@@ -122,7 +122,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		add_types(&b, mask, arms[a].types);
 		if (o->has_pid)
 			rg_buf_adds(&b, " AND pid = :pid");
-		if (o->proc_id)
+		if (o->has_proc)
 			rg_buf_adds(&b, " AND proc_id = :proc");
 		if (o->exe) {
 			rg_buf_adds(&b, " AND ");
@@ -207,7 +207,7 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
 static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct rgq_opts lo = *o;
-	int n = !!o->has_pid + !!o->proc_id + !!o->path;
+	int n = !!o->has_pid + !!o->has_proc + !!o->path;
 	if (n != 1)
 		return rgq_usage_error(c, "name one of --pid, --proc-id or --path");
 	if (o->path && o->descendants)

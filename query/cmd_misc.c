@@ -1,5 +1,6 @@
 /* cmd_misc.c: `rgq alerts`, `health`, `gaps`, `sql` and `export`. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +29,14 @@ static int severity_rank(const char *s)
 
 static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
+	int r = o->severity ? severity_rank(o->severity) : 0;
+	if (r < 0)
+		return rgq_usage_error(c, "bad --severity '%s' (low, medium, high, critical)",
+				       o->severity);
 	struct rg_buf b = {0};
 	rg_buf_printf(&b, "SELECT %s FROM alerts WHERE 1", rgq_alert_columns);
 	rgq_time_cond(&b, o, "ts_ns");
 	if (o->severity) {
-		int r = severity_rank(o->severity);
-		if (r < 0)
-			return rgq_usage_error(c, "bad --severity '%s' (low, medium, high, critical)",
-					       o->severity);
 		rg_buf_adds(&b, " AND CASE severity WHEN 'low' THEN 0 WHEN 'medium' THEN 1 "
 				"WHEN 'high' THEN 2 ELSE 3 END >= ");
 		rg_buf_add_i64(&b, r);
@@ -44,7 +45,7 @@ static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct r
 		rg_buf_adds(&b, " AND rule_id = :rule");
 	if (o->has_pid)
 		rg_buf_adds(&b, " AND pid = :pid");
-	if (o->proc_id)
+	if (o->has_proc)
 		rg_buf_adds(&b, " AND proc_id = :proc");
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
 	struct rgq_opts lo = *o;
@@ -95,7 +96,7 @@ static int health_latest(struct rgq *g, const struct rgq_command *c)
 
 static int run_health(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
-	if (!o->all && o->since == INT64_MIN && o->until == INT64_MAX && !o->run)
+	if (!o->all && o->since == INT64_MIN && o->until == INT64_MAX && !o->has_run)
 		return health_latest(g, c);
 	struct rg_buf b = {0};
 	rg_buf_adds(&b, "SELECT rg_time(ts_ns) AS time, run_id, events_read, kernel_drops, "
@@ -103,7 +104,7 @@ static int run_health(struct rgq *g, const struct rgq_command *c, const struct r
 			"rows_file_events, rows_network_events, alerts, queue_depth, "
 			"batch_commit_us_max, rss_kb FROM health WHERE 1");
 	rgq_time_cond(&b, o, "ts_ns");
-	if (o->run)
+	if (o->has_run)
 		rg_buf_printf(&b, " AND run_id = %lld", o->run);
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
 	struct rgq_opts lo = *o;
@@ -124,7 +125,7 @@ const struct rgq_command rgq_cmd_health = {
 
 struct span {
 	int64_t start, end;
-	const char *kind; /* recorded, or a gap reason */
+	char kind[32];    /* recorded, unknown, or a gap reason */
 	int64_t count;    /* events lost; -1: not a gap */
 	int64_t run;
 	char detail[64];
@@ -146,8 +147,10 @@ static struct span *add_span(struct spans *s)
 
 static int by_start(const void *a, const void *b)
 {
-	const struct span *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start ? 1 : x->count < y->count ? -1 : 1;
+	const struct span *x = a, *y = b; /* at one start: recorded spans first */
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->count > y->count) - (x->count < y->count);
 }
 
 /* The run's recorded span minus the gaps inside it. */
@@ -183,17 +186,10 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 		return 1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct span *p = add_span(&gaps);
-		static char reasons[8][32]; /* few distinct reasons; keep them */
 		const char *r = (const char *)sqlite3_column_text(st, 2);
-		unsigned k;
-		for (k = 0; k < 8 && reasons[k][0] && strcmp(reasons[k], r ? r : "?"); k++)
-			;
-		if (k == 8)
-			k = 7;
-		snprintf(reasons[k], sizeof(reasons[k]), "%s", r ? r : "?");
-		*p = (struct span){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-				   reasons[k], sqlite3_column_int64(st, 3),
-				   sqlite3_column_int64(st, 4), ""};
+		*p = (struct span){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), "",
+				   sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), ""};
+		snprintf(p->kind, sizeof(p->kind), "%s", r ? r : "?");
 		snprintf(p->detail, sizeof(p->detail), "%lld events lost",
 			 (long long)p->count);
 		if (!strcmp(p->kind, "recorder_down"))
@@ -209,17 +205,22 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t run = sqlite3_column_int64(st, 0), s = sqlite3_column_int64(st, 1), e;
-		const char *state = "";
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-			e = sqlite3_column_int64(st, 2);
-		} else if (sqlite3_column_int(st, 4)) {
-			e = g->now;
-			state = ", still running (or stopped without a clean stop)";
-		} else {
-			e = sqlite3_column_type(st, 3) == SQLITE_NULL ? s : sqlite3_column_int64(st, 3);
-			state = ", ended without a clean stop: until its last health row";
+			complete_pieces(&out, run, s, sqlite3_column_int64(st, 2), "", gaps.v, gaps.n);
+			continue;
 		}
-		complete_pieces(&out, run, s, e, state, gaps.v, gaps.n);
+		/* no clean stop: known to have recorded up to its last health row */
+		e = sqlite3_column_type(st, 3) == SQLITE_NULL ? s : sqlite3_column_int64(st, 3);
+		complete_pieces(&out, run, s, e, ", up to its last health row", gaps.v, gaps.n);
+		struct span *u = add_span(&out);
+		int64_t until = sqlite3_column_int(st, 4) ? g->now : e;
+		if (sqlite3_column_int(st, 4) && until > e) {
+			*u = (struct span){e, until, "unknown", -1, run, ""};
+			snprintf(u->detail, sizeof(u->detail), "run %lld: running, or stopped without "
+				 "a clean stop", (long long)run);
+		} else {
+			out.n--; /* an earlier crashed run: the next run's recorder_down gap covers it */
+		}
 	}
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < gaps.n; i++)
@@ -339,8 +340,19 @@ static int run_export(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->nargs != 1)
 		return rgq_usage_error(c, "give the file to write");
 	const char *out = o->args[0];
+	struct stat src;
+	char side[PATH_MAX + 16];
+	if (lstat(out, &sb) == 0 && stat(g->db_path, &src) == 0 && sb.st_dev == src.st_dev &&
+	    sb.st_ino == src.st_ino)
+		return rgq_fail(c, "%s is the database being exported", out);
+	for (const char *suffix = "-wal"; suffix; suffix = strcmp(suffix, "-wal") ? NULL : "-journal") {
+		snprintf(side, sizeof(side), "%s%s", out, suffix);
+		if (lstat(side, &sb) == 0)
+			return rgq_fail(c, "%s exists: %s is a database in use", side, out);
+	}
 	if (!o->force && lstat(out, &sb) == 0)
 		return rgq_fail(c, "%s exists (--force replaces it)", out);
+	umask(077); /* the copy is evidence: 0600 from its first byte */
 	if (o->force)
 		unlink(out);
 	sqlite3 *dst = NULL;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
 #include "qtime.h"
 #include "replay.h"
 #include "rgq.h"
@@ -86,21 +87,53 @@ static void warn_gaps(struct rgq *g, const struct rgq_opts *o)
 	sqlite3_finalize(st);
 }
 
+/* A directory of *.rules, a .rules file, or a config file: then the rules
+ * that config gives the recorder (its [rules] dir and [rule] sections). */
 static int load(const struct rgq_command *c, const char *path, struct rg_ruleset **rs)
 {
 	struct stat sb;
-	char err[512];
+	char err[512], notice[512];
 	if (stat(path, &sb))
 		return rgq_fail(c, "%s: cannot read the rules", path);
 	size_t n = strlen(path);
-	/* a directory of *.rules, a .rules file, or a config file's [rule] sections */
-	struct rg_rules_source src = {path, n > 4 && !strcmp(path + n - 4, ".ini"),
-				      S_ISDIR(sb.st_mode)};
-	if (rg_rules_load(rs, &src, 1, err, sizeof(err))) {
+	int rc;
+	if (!S_ISDIR(sb.st_mode) && n > 4 && !strcmp(path + n - 4, ".ini")) {
+		struct rg_config cfg;
+		rg_config_defaults(&cfg);
+		rc = rg_config_load(&cfg, path, err, sizeof(err));
+		if (!rc)
+			rc = rg_rules_load_config(&cfg, path, rs, err, sizeof(err), notice,
+						  sizeof(notice));
+		rg_config_free(&cfg);
+		if (!rc && notice[0])
+			fprintf(stderr, "rgq replay: %s\n", notice);
+	} else {
+		struct rg_rules_source src = {path, false, S_ISDIR(sb.st_mode)};
+		rc = rg_rules_load(rs, &src, 1, err, sizeof(err));
+	}
+	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	return 0;
+}
+
+/* Replay answers for the rules it was given; say when the recorder last
+ * ran others. */
+static void compare_digest(struct rgq *g, const struct rg_ruleset *rs)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(g->db, "SELECT value FROM meta WHERE key = 'rules_digest'", -1,
+			       &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 0);
+		if (d && strcmp(d, rs->digest))
+			fprintf(stderr, "rgq replay: these rules (%.12s) are not the set the recorder "
+					"last ran (%.12s): alerts may differ from rgq alerts\n",
+				rs->digest, d);
+	}
+	sqlite3_finalize(st);
 }
 
 static int run_replay(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
@@ -111,6 +144,7 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 	int rc = load(c, o->rules, &rs);
 	if (rc)
 		return rc;
+	compare_digest(g, rs);
 	warn_gaps(g, o);
 	static const char *const names[] = {"time", "severity", "rule_id", "event_seq",
 					    "event_type", "pid", "proc_id", "exe", "summary"};
@@ -122,6 +156,11 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 	rc = rgq_replay(g->db, rs, o->since, o->until, on_alert, on_progress, &p, &st, err,
 			sizeof(err));
 	rgq_out_end(&p.out);
+	if (st.unseeded)
+		fprintf(stderr, "rgq replay: %u runs were recorded before schema 5 and have no "
+				"lineage seed: parent and ancestor context of processes already "
+				"running at their start may differ from what the recorder saw\n",
+			st.unseeded);
 	double secs = (double)(rg_mono_ns() - p.started) / 1e9;
 	if (!o->quiet)
 		fprintf(stderr, "rgq replay: %llu events evaluated (%llu more for lineage) in %u "
@@ -143,7 +182,9 @@ const struct rgq_command rgq_cmd_replay = {
 	"prints the alerts in the columns of `rgq alerts`. With the rules the recorder\n"
 	"ran, the output is the alerts table (rgq alerts) row for row, except where a\n"
 	"gap lost events (listed on stderr). PATH: a rules directory (*.rules), a\n"
-	".rules file, or a config file (.ini: its [rule] sections). Progress and a\n"
-	"summary go to stderr (--quiet: none).\n",
+	".rules file, or the recorder's config file (.ini: the rules it names, its\n"
+	"[rules] dir and [rule] sections, as the recorder loads them). A rule set\n"
+	"other than the recorder's last is noted on stderr. Progress and a summary\n"
+	"go to stderr (--quiet: none).\n",
 	"SUrq", 0, run_replay,
 };

@@ -37,21 +37,20 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 }
 
 /* Ancestors (lvl < 0, root first), the process (0), then descendants in
- * depth-first order (by proc_id, which follows first sight). */
+ * depth-first order (by proc_id, which follows first sight). %s is the pid
+ * column: indented by depth in a table, a plain number otherwise. */
 static const char tree_sql[] =
 	"WITH RECURSIVE "
 	"up(id, parent, lvl) AS (SELECT proc_id, parent_proc_id, 0 FROM processes "
 	"  WHERE proc_id = :proc UNION ALL SELECT p.proc_id, p.parent_proc_id, up.lvl - 1 "
 	"  FROM processes p JOIN up ON p.proc_id = up.parent WHERE up.lvl > -64), "
 	"down(id, lvl, key) AS (SELECT :proc, 0, '' UNION ALL "
-	"  SELECT p.proc_id, down.lvl + 1, down.key || printf('%020d/', p.proc_id) "
+	"  SELECT p.proc_id, down.lvl + 1, down.key || printf('%%020d/', p.proc_id) "
 	"  FROM processes p JOIN down ON p.parent_proc_id = down.id WHERE down.lvl < 64), "
 	"rows(id, lvl, key) AS (SELECT id, lvl, '' FROM up WHERE lvl < 0 "
 	"  UNION ALL SELECT id, lvl, key FROM down), "
 	"base(m) AS (SELECT min(lvl) FROM rows) "
-	"SELECT substr('                                                                "
-	"                                                                ', 1, "
-	"  2 * (r.lvl - base.m)) || p.pid AS pid, "
+	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
 	"  AS relation, p.proc_id, p.uid, rg_time(p.start_ns) AS start, "
 	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal, p.exit_code) AS status, "
@@ -62,7 +61,7 @@ static const char tree_sql[] =
 static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct rgq_opts lo = *o;
-	if ((o->nargs == 1) == (o->proc_id != 0))
+	if ((o->nargs == 1) == o->has_proc)
 		return rgq_usage_error(c, "name a PID or --proc-id ID");
 	if (o->nargs == 1) {
 		char *end;
@@ -75,11 +74,10 @@ static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq
 				    o->proc_id) == 0) {
 		return rgq_fail(c, "no process with proc_id %lld", o->proc_id);
 	}
-	sqlite3_stmt *st = rgq_prepare(g, c, tree_sql);
-	if (!st)
-		return 1;
-	rgq_bind_common(st, &lo);
-	return rgq_print(g, c, st);
+	struct rg_buf b = {0};
+	rg_buf_printf(&b, tree_sql, g->fmt == RGQ_TABLE ? "printf('%*s%d', 2 * (r.lvl - base.m), "
+							  "'', p.pid)" : "p.pid");
+	return rgq_query(g, c, &b, &lo);
 }
 
 const struct rgq_command rgq_cmd_tree = {
@@ -88,6 +86,8 @@ const struct rgq_command rgq_cmd_tree = {
 	"The ancestors up to the root, the process, and all its descendants, indented,\n"
 	"each with user, executable, command line, start, exit and status. Processes\n"
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
-	"latest process with that pid (earlier ones are listed on stderr).\n",
+	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
+	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
+	"uid, start, exit, status, exe, cmdline.\n",
 	"P", 1, run_tree,
 };

@@ -1,6 +1,7 @@
 /* out.c: tables, JSON lines and CSV (see out.h). */
 #include "out.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,8 +107,10 @@ static void add_number(struct rg_buf *b, const struct rgq_value *v)
 {
 	if (v->type == SQLITE_INTEGER)
 		rg_buf_add_i64(b, v->i);
-	else
+	else if (isfinite(v->d))
 		rg_buf_printf(b, "%.17g", v->d);
+	else
+		rg_buf_adds(b, "null"); /* JSON has no inf or nan; neither do tables */
 }
 
 static void cell_table(struct rg_buf *b, const struct rgq_value *v)

@@ -83,7 +83,9 @@ static bool parse_iso(const char *s, int64_t *out)
 		if (!zone(&p, &east))
 			return false;
 	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	/* int64 ns reach from 1677 to 2262: stay well inside */
+	if (*p || y < 1900 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
 		return false;
 	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
 			.tm_min = mi, .tm_sec = sec};

@@ -36,9 +36,10 @@ static int prepare(sqlite3 *db, struct cursor *c, unsigned t, uint64_t fields, c
 		rg_buf_printf(&b, "%s%s", c->ncols ? ", " : "", rg_fields[i].name);
 		c->cols[c->ncols++] = &rg_fields[i];
 	}
-	/* ?1 first, ?2 last, ?3 from (file, network), ?4 until */
-	rg_buf_printf(&b, " FROM %s WHERE seq BETWEEN %s AND ?2 AND ts_ns <= ?4 ORDER BY seq",
-		      rg_event_tables[t].name, t == 0 ? "?1" : "max(?1, ?3)");
+	/* ?1 first, ?2 last, ?3 from, ?4 until (file, network) */
+	rg_buf_printf(&b, " FROM %s WHERE seq BETWEEN %s AND ?2%s ORDER BY seq",
+		      rg_event_tables[t].name, t == 0 ? "?1" : "max(?1, ?3)",
+		      t == 0 ? "" : " AND ts_ns <= ?4");
 	int rc = sqlite3_prepare_v2(db, rg_buf_cstr(&b), -1, &c->st, NULL);
 	if (rc != SQLITE_OK)
 		snprintf(err, errlen, "reading %s: %s", rg_event_tables[t].name, sqlite3_errmsg(db));

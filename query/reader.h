@@ -20,8 +20,8 @@
 struct rgq_reader;
 
 /* Events with first_seq <= seq <= last_seq; file and network events only
- * from from_seq on (process events always: the lineage needs them), and
- * any event only while ts_ns <= until_ns. Only the registry fields in
+ * from from_seq on and up to until_ns (process events all: the lineage
+ * needs them, and timestamps need not follow seq exactly). Only the registry fields in
  * `fields` (bit i: rg_fields[i]; event_type and seq always) are read; the
  * others stay zero. NULL with err on failure. */
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,

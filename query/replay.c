@@ -14,7 +14,9 @@
 #define DEFAULT_LINEAGE_MAX 65536 /* [process] table_max's default */
 
 struct run {
-	int64_t id, first_seq, last_seq, lineage_max, started_ns;
+	int64_t id, first_seq, last_seq, lineage_max;
+	bool seeded; /* recorded with schema 5: run_processes and lineage_max */
+	int64_t started_ns;
 };
 
 static struct run *load_runs(sqlite3 *db, unsigned *n)
@@ -29,9 +31,12 @@ static struct run *load_runs(sqlite3 *db, unsigned *n)
 		runs = realloc(runs, (*n + 1) * sizeof(*runs));
 		if (!runs)
 			abort();
+		/* the config's range: a damaged value cannot make a huge table */
 		int64_t lmax = sqlite3_column_int64(st, 2);
+		bool seeded = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		lmax = !seeded ? DEFAULT_LINEAGE_MAX : lmax < 256 ? 256 : lmax > 4194304 ? 4194304 : lmax;
 		runs[*n] = (struct run){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-					INT64_MAX, lmax > 0 ? lmax : DEFAULT_LINEAGE_MAX,
+					INT64_MAX, lmax, seeded,
 					sqlite3_column_int64(st, 3)};
 		if (*n)
 			runs[*n - 1].last_seq = runs[*n].first_seq - 1;
@@ -141,7 +146,7 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 	struct rg_event ev;
 	while (rgq_reader_next(rd, &ev)) {
 		rg_lineage_event(lin, &ev);
-		if (ev.ts_ns < since_ns) {
+		if (ev.ts_ns < since_ns || ev.ts_ns > until_ns) {
 			c->st->lineage++;
 			continue;
 		}
@@ -179,6 +184,7 @@ int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64
 		if (runs[i].started_ns > until_ns)
 			break; /* its events are all later */
 		st->runs++;
+		st->unseeded += !runs[i].seeded;
 		rc = replay_run(db, rs, &runs[i], since_ns, until_ns, from, &c, progress, seq0,
 				seq1, err, errlen);
 	}

@@ -4,8 +4,8 @@
  * Per run (runs.first_seq up to the next run's): a fresh lineage with the
  * run's bound (runs.lineage_max), seeded from run_processes in their
  * order, then the run's events in seq order, each applied to the lineage
- * and evaluated, exactly like the recorder's pipeline. Events before
- * `since` still build the lineage but are not evaluated. With the rules
+ * and evaluated, exactly like the recorder's pipeline. Events outside
+ * [since, until] still build the lineage but are not evaluated. With the rules
  * the recorder ran and no gap in the range, the alerts are the recorded
  * ones.
  */
@@ -23,6 +23,7 @@ struct rgq_replay_stats {
 	uint64_t lineage;   /* applied to the lineage only (before since) */
 	uint64_t alerts;
 	unsigned runs;
+	unsigned unseeded; /* runs recorded before schema 5: no lineage seed */
 };
 
 /* Called for each match, in the order the recorder would raise them. */

@@ -122,8 +122,9 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 				return rgq_usage_error(c, "'%s' is not a number", optarg);
 			*(ch == 'n' ? &o->limit : ch == 'p' ? &o->pid : ch == 'P' ? &o->proc_id
 									: &o->run) = v;
-			if (ch == 'p')
-				o->has_pid = true;
+			o->has_pid |= ch == 'p';
+			o->has_proc |= ch == 'P';
+			o->has_run |= ch == 'u';
 			break;
 		}
 		case 't': o->type = optarg; break;
@@ -145,6 +146,13 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		return rgq_usage_error(c, "unexpected argument '%s'", o->args[c->max_args]);
 	if (o->since > o->until)
 		return rgq_usage_error(c, "--since is after --until");
+	if (o->has_pid && o->has_proc)
+		return rgq_usage_error(c, "--pid or --proc-id, not both");
+	const char *globs[] = {o->exe, o->path};
+	for (int i = 0; i < 2; i++) /* as in rules: a glob with '/' is a whole path */
+		if (globs[i] && globs[i][0] != '/' && strchr(globs[i], '/'))
+			return rgq_usage_error(c, "'%s' has a '/' but is not absolute (a name "
+					       "without '/' matches the file name)", globs[i]);
 	return 0;
 }
 
@@ -282,6 +290,10 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		usage(stderr);
+		return 2;
+	}
+	if (g.db_path && config) {
+		fprintf(stderr, "rgq: --db or -c, not both\n");
 		return 2;
 	}
 	const struct rgq_command *c = find_command(argv[optind]);

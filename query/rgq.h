@@ -23,7 +23,7 @@ struct rgq_opts {
 	int64_t since, until; /* ns; INT64_MIN / INT64_MAX when not given */
 	long long limit;      /* -1: not given */
 	long long pid, proc_id, run;
-	bool has_pid, oldest, descendants, all, quiet, force;
+	bool has_pid, has_proc, has_run, oldest, descendants, all, quiet, force;
 	const char *type, *exe, *path, *rules, *severity, *rule;
 	char **args; /* positional arguments */
 	int nargs;

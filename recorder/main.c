@@ -24,7 +24,6 @@
 #include "procfs.h"
 
 #define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
-#define DEFAULT_CONFIG_DIR "/etc/rand-guard"
 
 struct opts {
 	const char *config;
@@ -161,41 +160,18 @@ static void make_parent_dir(const char *path)
 	}
 }
 
-/* The rules: the [rules] dir (relative to the config file's directory)
- * and the config file's own [rule] sections. Returns 0 or 2. */
+/* The rules the configuration names (rules.h); 0 or 2 with the message. */
 static int load_rules(const struct rg_config *cfg, const char *config_path,
 		      struct rg_ruleset **out)
 {
-	char dir[2 * PATH_MAX + 2], err[512];
-	struct rg_rules_source src[2];
-	unsigned n = 0;
-	if (cfg->rules_dir[0]) {
-		const char *base = DEFAULT_CONFIG_DIR;
-		char cbuf[PATH_MAX];
-		if (config_path) {
-			snprintf(cbuf, sizeof(cbuf), "%s", config_path);
-			char *slash = strrchr(cbuf, '/');
-			if (slash)
-				*(slash == cbuf ? slash + 1 : slash) = '\0';
-			base = slash ? cbuf : ".";
-		}
-		if (cfg->rules_dir[0] == '/')
-			snprintf(dir, sizeof(dir), "%s", cfg->rules_dir);
-		else
-			snprintf(dir, sizeof(dir), "%s/%s", base, cfg->rules_dir);
-		struct stat sb;
-		bool missing = stat(dir, &sb) != 0 && errno == ENOENT;
-		if (missing && !cfg->rules_dir_set)
-			fprintf(stderr, "rand-guard: no rules directory %s: no rules from it\n", dir);
-		else
-			src[n++] = (struct rg_rules_source){dir, false, true};
-	}
-	if (config_path)
-		src[n++] = (struct rg_rules_source){config_path, true, false};
-	if (rg_rules_load(out, src, n, err, sizeof(err))) {
+	char err[512], notice[PATH_MAX + 64];
+	if (rg_rules_load_config(cfg, config_path, out, err, sizeof(err), notice,
+				 sizeof(notice))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	if (notice[0])
+		fprintf(stderr, "rand-guard: %s\n", notice);
 	return 0;
 }
 

@@ -75,6 +75,15 @@ int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *
 			 char *err, size_t errlen);
 void rg_rules_free(struct rg_ruleset *rs);
 
+/* The rules a configuration names, as the recorder loads them: the
+ * [rules] dir (relative to the config file's directory, or /etc/rand-guard
+ * without one) and then the config file's own [rule] sections. A missing
+ * default directory is not an error: notice says so ("" otherwise). */
+struct rg_config;
+int rg_rules_load_config(const struct rg_config *cfg, const char *config_path,
+			 struct rg_ruleset **out, char *err, size_t errlen, char *notice,
+			 size_t noticelen);
+
 const char *rg_severity_name(enum rg_severity s);
 
 /* One rule matched one event. */

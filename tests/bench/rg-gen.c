@@ -1,7 +1,7 @@
 /* rg-gen: a synthetic recording, written the way the recorder writes one.
  *
  *   rg-gen --db OUT.db [--events N] [--rules DIR] [--runs K] [--seed S]
- *          [--rate EVENTS_PER_S] [--start ISO_OR_EPOCH_S] [--gap-every N]
+ *          [--rate EVENTS_PER_S] [--start EPOCH_S] [--gap-every N]
  *          [--ndjson PATH] [--pid-max N]
  *
  * A small host, simulated: systemd, sshd, cron and nginx; login shells
@@ -241,13 +241,8 @@ static void exit_one(struct gen *g)
 	if (g->live[i].daemon)
 		return;
 	struct sproc p = g->live[i];
-	/* children of an exiting process are reparented to init, as the kernel does */
-	for (unsigned k = 0; k < g->nlive; k++) {
-		if (g->live[k].parent == p.proc_id) {
-			g->live[k].parent = g->live[0].proc_id;
-			g->live[k].ppid = 1;
-		}
-	}
+	/* its children keep it as their parent_proc_id, as the recorder's
+	 * process table does (the creator, not the reaper) */
 	g->live[i] = g->live[--g->nlive];
 	struct rg_event ev = base(g, &p, RG_ET_PROCESS_EXIT);
 	ev.exit_code = pick(g, 10) ? 0 : 1;

@@ -91,7 +91,9 @@ while p is not None and len(chain) < 64:
     chain.append(p)
     p = parent.get(p)
 assert anc == list(reversed(chain)), (anc, chain)
-assert len({r["pid"].strip() for r in rows if r["relation"] == "this"}) == 1
+assert all(isinstance(r["pid"], int) for r in rows)
+depth = [r["depth"] for r in rows]  # the root is 0, each ancestor one deeper
+assert depth[:len(anc) + 1] == list(range(len(anc) + 1)), depth
 PY
 check "tree PID: the latest process with that pid, its real ancestors and descendants" \
 	"python3 '$T/tree.py' '$T/tree.json' '$T/parents.json' '$LATEST' 2>'$T/err'"
@@ -173,6 +175,25 @@ fi
 printf '[store]\nbogus = 1\n' >"$T/bad.ini"
 WANT="bad.ini:2: unknown key 'bogus'" expect 2 "-c with a broken config: file:line" "$RGQ" -c "$T/bad.ini" events
 
+# --- replay's rule sources -------------------------------------------------------
+printf '[store]\ndb = x.db\n[rules]\ndir = %s\n[rule "INLINE-1"]\nname = inline\nseverity = low\nevents = network_connect\nmatch = remote_port equals 4444\n' \
+	"$RG_SOURCE_DIR/config/rules.d" >"$T/cfg.ini"
+q --format csv replay --rules "$T/cfg.ini" >"$T/out" 2>"$T/err"
+n_net=$(sql1 "SELECT count(*) FROM alerts WHERE rule_id = 'NET-SUSPICIOUS-PORT-001'")
+check "replay --rules CONFIG.ini: the config's rules dir and its inline rules, as the recorder loads them" \
+	"[[ \$(grep -c ',INLINE-1,' '$T/out') -eq $n_net && \$(grep -c ',PERSIST-' '$T/out') -gt 0 ]]"
+check "replay with another rule set than the recorder's last says so" \
+	"grep -q 'not the set the recorder last ran' '$T/err'"
+q replay --rules "$RG_SOURCE_DIR/config/rules.d" >/dev/null 2>"$T/err"
+check "replay with the recorder's own set says nothing of it" "! grep -q 'not the set' '$T/err'"
+
+# --- a recording whose last run did not stop cleanly ----------------------------
+cp "$DB" "$T/crash.db" && sqlite3 "$T/crash.db" "UPDATE runs SET stopped_ns = NULL WHERE run_id = 2"
+"$RGQ" --db "$T/crash.db" --format csv gaps >"$T/out"
+last_health=$(sqlite3 "$T/crash.db" "SELECT max(ts_ns) FROM health WHERE run_id = 2")
+check "gaps: a run without a clean stop is recorded up to its last health row, then unknown" \
+	"grep -q ',unknown,,\"run 2: running, or stopped without a clean stop\"' '$T/out' && [[ \$(grep ',unknown,' '$T/out' | cut -d, -f1) == \$('$RGQ' --db '$T/crash.db' --format csv sql 'SELECT rg_time($last_health)' | tail -1 | tr -d '\r') ]]"
+
 # --- errors ------------------------------------------------------------------------
 WANT="unknown command 'frobnicate'" expect 2 "unknown command" q frobnicate
 WANT="unknown or incomplete option '--bogus'" expect 2 "unknown option" q events --bogus
@@ -194,6 +215,19 @@ printf '[rule "B"]\nname = b\nseverity = low\nmatch = pathx prefix /\n' >"$T/bad
 WANT="bad.rules:4: rule \"B\": unknown field 'pathx'" expect 2 "replay with a broken rule file: file:line" \
 	q replay --rules "$T/bad.rules"
 WANT="no process with pid 99999" expect 1 "tree of an unknown pid" q tree 99999
+WANT="--path selects file events" expect 2 "events --path with only process types" q events --path /x --type process
+WANT="--pid or --proc-id, not both" expect 2 "--pid and --proc-id together" q events --pid 1 --proc-id 1
+WANT="--db or -c, not both" expect 2 "--db and -c together" "$RGQ" --db "$DB" -c "$T/rg.ini" events
+WANT="'bin/bash' has a '/' but is not absolute" expect 2 "a relative glob with '/'" q events --exe bin/bash
+WANT="bad time '2300-01-01'" expect 2 "a time int64 nanoseconds cannot hold" q events --since 2300-01-01
+q --format csv events --proc-id 0 >"$T/out"
+check "--proc-id 0 is a process id (none has it), not 'all'" "[[ \$(wc -l <'$T/out') -eq 1 ]]"
+q --format json sql "SELECT 1e999 AS big, -1e999 AS small" >"$T/out"
+check "json: an infinite number is null" "grep -qx '{\"big\":null,\"small\":null}' '$T/out'"
+WANT="is the database being exported" expect 1 "export onto the database itself is refused" \
+	q export "$DB" --force
+: >"$T/busy.db-wal"
+WANT="busy.db-wal exists" expect 1 "export next to a WAL is refused" q export "$T/busy.db" --force
 WANT="name a PID or --proc-id" expect 2 "tree without a process" q tree
 for c in events tree timeline alerts health gaps sql replay export; do
 	WANT="^usage: rgq $c" expect 0 "rgq $c --help" "$RGQ" "$c" --help
