@@ -83,8 +83,8 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 static enum rg_decode_rc fork_(const struct rg_fork *f, size_t size,
 			       struct rg_event *ev, struct rg_ids *ids)
 {
-	if (size != sizeof(*f) || f->child_tgid == 0)
-		return RG_DECODE_INVALID;
+	if (size != sizeof(*f) || f->child_tgid == 0 || f->child_tgid == f->hdr.tgid)
+		return RG_DECODE_INVALID; /* a process is never its own child */
 	ev->type = RG_ET_PROCESS_RELATIONSHIP;
 	ev->child_pid = f->child_tgid;
 	ev->comm = comm(f->comm);

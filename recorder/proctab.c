@@ -195,12 +195,15 @@ static int64_t known_id(const struct rg_proctab *pt, uint32_t pid, uint64_t star
 }
 
 /* A new entry for an identity not in the table; replaces whatever held pid
- * and makes room if the table is full, sparing `pin`. */
+ * and makes room if the table is full, sparing `pin` (the caller holds it:
+ * a record that names the pinned process's own pid gets NULL). */
 static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 			    int64_t start_wall, enum rg_proc_source src,
 			    const struct entry *pin)
 {
 	struct entry *old = *slot(pt, pid);
+	if (old && old == pin)
+		return NULL;
 	if (old) {
 		drop(pt, old);
 		pt->st.pid_reuse++;

@@ -164,6 +164,9 @@ static void test_fork_exit(void)
 	CHECK_INT(rg_decode(rec, sizeof(*f) - 8, &ev, &ids, &pb), RG_DECODE_INVALID, "fork: short record");
 	f->child_tgid = 0;
 	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids, &pb), RG_DECODE_INVALID, "fork: child 0");
+	f->child_tgid = f->hdr.tgid;
+	CHECK_INT(rg_decode(rec, sizeof(*f), &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "fork: a child with the parent's pid");
 
 	struct rg_exit *x = (struct rg_exit *)rec;
 	memset(rec, 0, sizeof(*x));

@@ -106,6 +106,18 @@ static void test_orphan_keeps_parent(void)
 	rg_proctab_free(pt);
 }
 
+/* A record naming the parent's own pid as the child (the kernel never
+ * does; a fuzzer did) must not free the parent under the fork. */
+static void test_fork_of_itself(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	exec_(pt, 10, 100, 1, 1, "/bin/sh");
+	CHECK(fork_(pt, 10, 100, 10, 200) == NULL, "fork: a child with the parent's pid is refused");
+	const struct rg_process *p = exec_(pt, 10, 100, 1, 1, "/bin/ls");
+	CHECK(p && p->exe.len == 7 && !memcmp(p->exe.p, "/bin/ls", 7), "fork: the parent is intact");
+	rg_proctab_free(pt);
+}
+
 static void test_eviction(void)
 {
 	struct rg_proctab *pt = rg_proctab_new(256, 1, TICK);
@@ -222,6 +234,7 @@ int main(void)
 	test_lifecycle();
 	test_pid_reuse();
 	test_orphan_keeps_parent();
+	test_fork_of_itself();
 	test_eviction();
 	test_eviction_spares_parent();
 	test_bootstrap();
