@@ -1,0 +1,44 @@
+/* fuzz_rules.c: any text as a rules file; a set that loads is evaluated
+ * on a few events of every family. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineage.h"
+#include "rules.h"
+
+static void on_match(void *arg, const struct rg_match *m)
+{
+	(*(unsigned *)arg) += m->summary[0] != 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), err[512];
+	memcpy(text, data, size);
+	text[size] = '\0';
+	struct rg_ruleset *rs = NULL;
+	if (!rg_rules_load_string(&rs, "fuzz.rules", text, err, sizeof(err))) {
+		struct rg_lineage *lin = rg_lineage_new(16);
+		static const char argv[] = "sh\0-c\0id\0";
+		struct rg_event evs[] = {
+			{.type = RG_ET_PROCESS_START, .proc_id = 2, .parent_proc_id = 1, .pid = 20,
+			 .exe = {"/tmp/x", 6}, .comm = {"x", 1}, .argv = {argv, sizeof(argv) - 1},
+			 .cwd = {"/", 1}, .syscall = "execve"},
+			{.type = RG_ET_FILE_RENAME, .proc_id = 2, .pid = 20, .path = {"/tmp/a", 6},
+			 .new_path = {"/etc/cron.d/a", 13}, .exe = {"/tmp/x", 6}, .result = -2},
+			{.type = RG_ET_NET_CONNECT, .proc_id = 2, .pid = 20, .remote_addr = {"::1", 3},
+			 .remote_port = 4444, .family = "ipv6", .protocol = "tcp"},
+			{.type = RG_ET_PROCESS_EXIT, .proc_id = 2, .pid = 20, .signal = 9},
+		};
+		unsigned hits = 0;
+		for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+			rg_lineage_event(lin, &evs[i]);
+			rg_rules_eval(rs, &evs[i], lin, on_match, &hits);
+		}
+		rg_lineage_free(lin);
+		rg_rules_free(rs);
+	}
+	free(text);
+	return 0;
+}

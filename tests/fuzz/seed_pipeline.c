@@ -1,0 +1,116 @@
+/* seed_pipeline: writes a seed input for fuzz_pipeline (argv[1]): a
+ * short, valid record stream in its format (16-bit length, record): a
+ * shell forks, the child execs a program from /tmp, opens /etc/shadow,
+ * renames a file into /etc/cron.d, connects to port 4444 and exits. The
+ * fuzzer mutates from there instead of rediscovering the ABI. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rg_abi.h"
+
+static unsigned char out[8192];
+static size_t used;
+
+static void hdr(struct rg_hdr *h, uint16_t kind, uint32_t size, uint32_t tgid, uint64_t start)
+{
+	*h = (struct rg_hdr){.version = RG_ABI_VERSION, .kind = kind, .size = size,
+			     .boot_ns = 5000000000ull + used, .start_ns = start, .tgid = tgid,
+			     .tid = tgid, .uid = 1000, .gid = 1000};
+}
+
+static void put(const void *rec, size_t n)
+{
+	out[used] = (unsigned char)(n & 0xff);
+	out[used + 1] = (unsigned char)(n >> 8);
+	memcpy(out + used + 2, rec, n);
+	used += n + 2;
+}
+
+/* Appends strings after a fixed record, filling their refs. */
+static size_t strings(unsigned char *rec, size_t off, struct rg_sref **refs, const char **s,
+		      const size_t *lens, int n)
+{
+	for (int i = 0; i < n; i++) {
+		memcpy(rec + off, s[i], lens[i]);
+		*refs[i] = (struct rg_sref){(uint16_t)off, (uint16_t)lens[i]};
+		off += lens[i];
+	}
+	return off;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char rec[1024];
+	if (argc != 2) {
+		fprintf(stderr, "usage: seed_pipeline OUT\n");
+		return 2;
+	}
+	struct rg_fork *f = (struct rg_fork *)memset(rec, 0, sizeof(rec));
+	hdr(&f->hdr, RG_KIND_FORK, sizeof(*f), 100, 1000);
+	f->child_tgid = 101;
+	f->child_start_ns = 2000;
+	memcpy(f->comm, "bash", 4);
+	put(rec, sizeof(*f));
+
+	struct rg_exec *e = (struct rg_exec *)memset(rec, 0, sizeof(rec));
+	const char *es[] = {"/tmp/x", "x\0-q\0", "/tmp"};
+	size_t el[] = {6, 5, 4};
+	struct rg_sref *er[] = {&e->exe, &e->argv, &e->cwd};
+	size_t n = strings(rec, sizeof(*e), er, es, el, 3);
+	hdr(&e->hdr, RG_KIND_EXEC, (uint32_t)n, 101, 2000);
+	e->parent_start_ns = 1000;
+	e->ppid = 100;
+	e->auid = 1000;
+	e->argc = 2;
+	e->syscall = RG_SYS_EXECVE;
+	e->old_tid = 101;
+	memcpy(e->comm, "x", 1);
+	put(rec, n);
+
+	struct rg_file *fl = (struct rg_file *)memset(rec, 0, sizeof(rec));
+	const char *fs[] = {"/etc", "shadow"};
+	size_t fln[] = {4, 6};
+	struct rg_sref *fr[] = {&fl->dir, &fl->name};
+	n = strings(rec, sizeof(*fl), fr, fs, fln, 2);
+	hdr(&fl->hdr, RG_KIND_FILE, (uint32_t)n, 101, 2000);
+	fl->op = RG_FOP_OPEN;
+	fl->syscall = RG_FSYS_OPENAT;
+	fl->result = -13;
+	put(rec, n);
+
+	fl = (struct rg_file *)memset(rec, 0, sizeof(rec));
+	const char *rs[] = {"/tmp", "job", "/etc/cron.d", "job"};
+	size_t rl[] = {4, 3, 11, 3};
+	struct rg_sref *rr[] = {&fl->dir, &fl->name, &fl->new_dir, &fl->new_name};
+	n = strings(rec, sizeof(*fl), rr, rs, rl, 4);
+	hdr(&fl->hdr, RG_KIND_FILE, (uint32_t)n, 101, 2000);
+	fl->op = RG_FOP_RENAME;
+	fl->syscall = RG_FSYS_RENAMEAT2;
+	put(rec, n);
+
+	struct rg_net *nt = (struct rg_net *)memset(rec, 0, sizeof(rec));
+	hdr(&nt->hdr, RG_KIND_NET, sizeof(*nt), 101, 2000);
+	nt->op = RG_NOP_CONNECT;
+	nt->syscall = RG_NSYS_CONNECT;
+	nt->family = 2;
+	nt->protocol = 6;
+	nt->remote_port = 4444;
+	nt->local_port = 40000;
+	memcpy(nt->remote_addr, "\x7f\x00\x00\x01", 4);
+	nt->socket_id = 77;
+	put(rec, sizeof(*nt));
+
+	struct rg_exit *x = (struct rg_exit *)memset(rec, 0, sizeof(rec));
+	hdr(&x->hdr, RG_KIND_EXIT, sizeof(*x), 101, 2000);
+	x->signal = 9;
+	memcpy(x->comm, "x", 1);
+	put(rec, sizeof(*x));
+
+	FILE *fp = fopen(argv[1], "wb");
+	if (!fp || fwrite(out, 1, used, fp) != used || fclose(fp)) {
+		perror(argv[1]);
+		return 1;
+	}
+	return 0;
+}
