@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bpf_loader.h"
@@ -225,6 +228,32 @@ static int open_outputs(struct recorder *r)
 	return 0;
 }
 
+/* Once the programs are attached, the outputs open and /proc scanned,
+ * nothing the recorder still does needs a capability: it reads its ring
+ * and maps through the fds it holds, and writes files it owns as uid 0. So
+ * it drops them all, from the bounding set too, and sets no_new_privs:
+ * code execution in the recorder would then not inherit CAP_BPF,
+ * CAP_SYS_ADMIN or CAP_DAC_OVERRIDE. */
+static void drop_capabilities(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = 40;
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = 40;
+		fclose(f);
+	}
+	for (int c = 0; c <= last; c++)
+		prctl(PR_CAPBSET_DROP, c, 0, 0, 0); /* fails harmlessly without CAP_SETPCAP */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {{0}};
+	if (syscall(SYS_capset, &h, d))
+		fprintf(stderr, "rand-guard: cannot drop capabilities: %s\n", strerror(errno));
+	else
+		fprintf(stderr, "rand-guard: capabilities dropped after attach; keeps none\n");
+}
+
 /* Store ids, process table, BPF, run row, /proc: see the order note above. */
 static int start(struct recorder *r, int verbose)
 {
@@ -282,6 +311,7 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
+	drop_capabilities();
 	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s with %u of %u rules\n",
 		RG_VERSION, (long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
 		r->nd ? r->cfg.ndjson : "", r->rules->nenabled, r->rules->nrules);

@@ -4,7 +4,8 @@
 # linked to its event; a custom rule fires and a disabled one does not;
 # an exec from /dev/shm under a parent the rule names fires with lineage;
 # SIGHUP swaps in a valid new rule set and keeps the running one when the
-# new set is broken; a broken rules file stops the start with file:line.
+# new set is broken (with no capability left: they are dropped after
+# attach); a broken rules file stops the start with file:line.
 source "$(dirname "$0")/lib.sh"
 live_require
 
@@ -55,6 +56,13 @@ grep -q "^$T/broken.d/60-bad.rules:4: rule \"BAD-1\": unknown operator 'sorta'" 
 echo "ok - a broken rules file exits 2 with file:line and the rule"
 
 rg_start
+# attached and recording: it keeps no capability (the reload below and
+# every check after run without any)
+grep -q "capabilities dropped after attach; keeps none" "$T/stderr" || fail "no capability drop message"
+caps=$(awk '/^Cap(Prm|Eff|Bnd):/ {printf "%s ", $2} /^NoNewPrivs:/ {print $2}' "/proc/$RG_PID/status")
+[[ "$caps" == "0000000000000000 0000000000000000 0000000000000000 1" ]] ||
+	fail "recorder capabilities after attach (prm eff bnd nnp): $caps"
+echo "ok - after attach the recorder holds no capability and sets no_new_privs"
 echo "[Unit]" >"$T/x.service"
 cp "$T/x.service" "$UNIT"                      # copy_file_range: one file_write
 echo hit >"$T/w/a.$M-mark"
