@@ -383,7 +383,7 @@ static bool parse_fields(struct loader *ld, struct rg_cond *c, const char *spec)
 {
 	char a[RG_INI_SHOW_BUF];
 	const char *p = spec;
-	if (spec[strlen(spec) - 1] == '|')
+	if (!*spec || spec[strlen(spec) - 1] == '|') /* "" (quoted) or "path|" */
 		return rfail(ld, ld->ini.line, "bad field list '%s'",
 			     rg_ini_show(a, spec, SIZE_MAX));
 	while (*p) {

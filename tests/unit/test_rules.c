@@ -290,6 +290,7 @@ static void test_validation(void)
 		{RULE("A", "match = path|pid equals 1"), "differ in kind"},
 		{RULE("A", "match = path| prefix /etc"), "bad field list 'path|'"},
 		{RULE("A", "match = |path prefix /etc"), "bad field list '|path'"},
+		{RULE("A", "match = \"\" equals x"), "bad field list ''"},
 		{RULE("A", "match = path prefix /etc\nmore ="), "t.rules:5: rule \"A\": 'more' has no value"},
 		{RULE("A", "events = file_open\nevents = file_write\nmatch = path prefix /"),
 		 "t.rules:5: rule \"A\": duplicate key 'events' (first set on line 4)"},
