@@ -85,6 +85,29 @@ static void add_types(struct rg_buf *b, uint32_t mask, uint32_t arm_types)
 	rg_buf_adds(b, ")");
 }
 
+/* The event tables have no index on proc_id or path (they would slow the
+ * recorder's inserts several times over): a process's events are found
+ * through the (ts_ns, proc_id) index, inside its lifetime from the
+ * processes table (50 ms of margin for the clock conversion of each run).
+ * `ids` is SQL naming the processes. */
+static void proc_window(struct rg_buf *b, const char *ids)
+{
+	rg_buf_printf(b, " AND ts_ns BETWEEN coalesce((SELECT min(start_ns) FROM processes WHERE "
+			 "proc_id IN (%s)), -9000000000000000000) - 50000000 AND "
+			 "coalesce((SELECT max(coalesce(exit_ns, 9000000000000000000)) FROM processes "
+			 "WHERE proc_id IN (%s)), 9000000000000000000) + 50000000",
+		      ids, ids);
+}
+
+/* A long-lived process's latest few events are found faster walking back
+ * from the newest row than through a lifetime-wide time range. */
+static bool long_lived(struct rgq *g, int64_t proc_id)
+{
+	long long span = rgq_db_int_bound(g, "SELECT coalesce(exit_ns, 9000000000000000000) - "
+					     "start_ns FROM processes WHERE proc_id = ?", proc_id);
+	return span > 60LL * 1000000000;
+}
+
 static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, exe, "
@@ -112,6 +135,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->path && !(mask &= RG_ET_FILE_MASK))
 		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";
+	bool walk_back = o->has_proc && o->limit != 0 && long_lived(g, o->proc_id);
 	struct rg_buf b = {0};
 	unsigned used = 0;
 	for (unsigned a = 0; a < NARMS; a++) {
@@ -122,8 +146,11 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		add_types(&b, mask, arms[a].types);
 		if (o->has_pid)
 			rg_buf_adds(&b, " AND pid = :pid");
-		if (o->has_proc)
+		if (o->has_proc) {
 			rg_buf_adds(&b, " AND proc_id = :proc");
+			if (!walk_back)
+				proc_window(&b, ":proc");
+		}
 		if (o->exe) {
 			rg_buf_adds(&b, " AND ");
 			path_cond(&b, ":exe", o->exe, "exe");
@@ -175,7 +202,9 @@ static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
 		rg_buf_adds(b, " AND (proc_id IN (SELECT id FROM procs)");
 		if (a == 0) /* the fork that created it is its parent's event */
 			rg_buf_adds(b, " OR child_proc_id IN (SELECT id FROM procs)");
-		rg_buf_adds(b, ") UNION ALL ");
+		rg_buf_adds(b, ")");
+		proc_window(b, "SELECT id FROM procs");
+		rg_buf_adds(b, " UNION ALL ");
 	}
 	select_alerts(b, o, "proc_id IN (SELECT id FROM procs)");
 }

@@ -20,10 +20,17 @@ CREATE INDEX run_processes_run ON run_processes (run_id);
 -- The lineage bound of the run ([process] table_max): replay uses the same.
 ALTER TABLE runs ADD COLUMN lineage_max INTEGER;
 
--- One process's events, a path's history, a pid's processes.
-CREATE INDEX process_events_proc ON process_events (proc_id);
-CREATE INDEX file_events_proc ON file_events (proc_id);
-CREATE INDEX network_events_proc ON network_events (proc_id);
-CREATE INDEX file_events_path ON file_events (path);
+-- A pid's processes, a process's alerts. The event tables get no index on
+-- proc_id or path: on those random keys every insert would pay a B-tree
+-- walk (measured: inserts 3.5-5.5x slower). rgq finds a process's events
+-- through the time index within the process's lifetime instead, so the
+-- time indexes carry proc_id: that scan never reads the rows it skips.
+-- (Appending to them stays cheap: ts_ns grows.)
+DROP INDEX process_events_ts;
+CREATE INDEX process_events_ts ON process_events (ts_ns, proc_id);
+DROP INDEX file_events_ts;
+CREATE INDEX file_events_ts ON file_events (ts_ns, proc_id);
+DROP INDEX network_events_ts;
+CREATE INDEX network_events_ts ON network_events (ts_ns, proc_id);
 CREATE INDEX processes_pid ON processes (pid);
 CREATE INDEX alerts_proc ON alerts (proc_id);
