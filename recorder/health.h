@@ -16,7 +16,13 @@
 	X(events_invalid, C, "records rejected: bad version, kind or size")        \
 	X(events_unsupported, C, "well-formed records of a kind this build ignores") \
 	X(kernel_drops, C, "records the kernel could not queue (BPF counters)")    \
-	X(user_drops, C, "events dropped in userspace (store queue full)")         \
+	X(kernel_drops_process, C, "of kernel_drops: exec, fork and exit records") \
+	X(kernel_drops_file, C, "of kernel_drops: file records")                   \
+	X(kernel_drops_network, C, "of kernel_drops: network records")             \
+	X(user_drops, C, "rows dropped in userspace (store queue full)")           \
+	X(user_drops_process, C, "of user_drops: process_events rows")             \
+	X(user_drops_file, C, "of user_drops: file_events rows")                   \
+	X(user_drops_network, C, "of user_drops: network_events rows")             \
 	X(filtered, C, "events a filter dropped: the kernel's (unix sockets) and the recorder's (file paths)") \
 	X(ndjson_written, C, "NDJSON lines written")                               \
 	X(ndjson_failures, C, "NDJSON lines that could not be written")            \
@@ -36,7 +42,7 @@
 	X(rules_enabled, G, "enabled rules in the loaded rule set")                \
 	X(rule_reloads, C, "rule sets loaded on SIGHUP")                           \
 	X(rule_reload_failures, C, "SIGHUP reloads refused (the running set stays)") \
-	X(queue_reserve_used, C, "rows queued past queue_events because a rule matched them") \
+	X(queue_reserve_used, C, "rows queued past queue_events because the record needs them most") \
 	X(lineage_evictions, C, "processes evicted from the rules' lineage table") \
 	X(uptime_s, G, "seconds since the recorder started")                       \
 	X(rss_kb, G, "recorder resident memory, KiB")

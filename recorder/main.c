@@ -320,7 +320,11 @@ static int start(struct recorder *r, int verbose)
 
 static void health(struct recorder *r)
 {
-	r->pl.kernel_drops = rg_bpf_drops(r->bpf, NULL);
+	uint64_t kind[RG_KIND_MAX];
+	r->pl.kernel_drops = rg_bpf_drops(r->bpf, kind);
+	r->pl.kernel_drops_by_family[0] = kind[RG_KIND_EXEC] + kind[RG_KIND_FORK] + kind[RG_KIND_EXIT];
+	r->pl.kernel_drops_by_family[1] = kind[RG_KIND_FILE];
+	r->pl.kernel_drops_by_family[2] = kind[RG_KIND_NET];
 	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
 	rg_pipeline_health(&r->pl, rg_wall_ns());
 }

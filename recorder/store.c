@@ -735,6 +735,9 @@ static void enqueue(struct rg_store *s, struct item *it, bool keep)
 	pthread_mutex_lock(&s->mu);
 	if (!it || s->count >= (keep ? s->cap : s->limit)) {
 		s->st.user_drops++;
+		for (unsigned t = 0; it && it->kind == IT_EVENT && t < RG_N_EVENT_TABLES; t++)
+			if (rg_event_tables[t].types & RG_ET_BIT(it->u.ev.type))
+				s->st.user_drops_by_table[t]++;
 		pthread_mutex_unlock(&s->mu);
 		free(it);
 		return;

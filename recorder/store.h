@@ -33,6 +33,7 @@ struct rg_store_stats {
 	uint64_t store_failures, batches;
 	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
 	uint64_t queue_depth, user_drops;
+	uint64_t user_drops_by_table[3]; /* event rows, by rg_event_tables index */
 	uint64_t reserve_used; /* rows kept past queue_events: a rule matched them */
 };
 

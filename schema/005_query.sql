@@ -17,6 +17,15 @@ CREATE TABLE run_processes (
 );
 CREATE INDEX run_processes_run ON run_processes (run_id);
 
+-- Losses by family, so a storm's events add up exactly: generated =
+-- stored + kernel drops + userspace drops of its family.
+ALTER TABLE health ADD COLUMN kernel_drops_process INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN kernel_drops_file INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN kernel_drops_network INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN user_drops_process INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN user_drops_file INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN user_drops_network INTEGER NOT NULL DEFAULT 0;
+
 -- The lineage bound of the run ([process] table_max): replay uses the same.
 ALTER TABLE runs ADD COLUMN lineage_max INTEGER;
 
