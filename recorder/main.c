@@ -14,13 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bpf_loader.h"
+#include "caps.h"
 #include "clock.h"
 #include "config.h"
 #include "pipeline.h"
@@ -229,27 +227,16 @@ static int open_outputs(struct recorder *r)
 }
 
 /* Once the programs are attached, the outputs open and /proc scanned,
- * nothing the recorder still does needs a capability: it reads its ring
- * and maps through the fds it holds, and writes files it owns as uid 0. So
- * it drops them all, from the bounding set too, and sets no_new_privs:
- * code execution in the recorder would then not inherit CAP_BPF,
+ * nothing the main thread still does needs a capability: it reads its
+ * ring and maps through the fds it holds, and writes files it owns as
+ * uid 0. It drops them all (caps.h; the store's writer thread already
+ * has), so code execution in the recorder would not inherit CAP_BPF,
  * CAP_SYS_ADMIN or CAP_DAC_OVERRIDE. */
 static void drop_capabilities(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	int last = 40;
-	if (f) {
-		if (fscanf(f, "%d", &last) != 1)
-			last = 40;
-		fclose(f);
-	}
-	for (int c = 0; c <= last; c++)
-		prctl(PR_CAPBSET_DROP, c, 0, 0, 0); /* fails harmlessly without CAP_SETPCAP */
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2] = {{0}};
-	if (syscall(SYS_capset, &h, d))
-		fprintf(stderr, "rand-guard: cannot drop capabilities: %s\n", strerror(errno));
+	int rc = rg_caps_drop_all();
+	if (rc)
+		fprintf(stderr, "rand-guard: cannot drop capabilities: %s\n", strerror(-rc));
 	else
 		fprintf(stderr, "rand-guard: capabilities dropped after attach; keeps none\n");
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "caps.h"
 #include "clock.h"
 #include "fields.h"
 #include "schema.h"
@@ -720,8 +721,11 @@ static void run_writer(struct rg_store *s, bool threaded)
 	free(batch);
 }
 
+/* The writer only writes the database it was given open: it gives up
+ * every capability first (they are per thread: caps.h). */
 static void *writer_main(void *arg)
 {
+	rg_caps_drop_all();
 	run_writer(arg, true);
 	return NULL;
 }

@@ -59,10 +59,16 @@ rg_start
 # attached and recording: it keeps no capability (the reload below and
 # every check after run without any)
 grep -q "capabilities dropped after attach; keeps none" "$T/stderr" || fail "no capability drop message"
-caps=$(awk '/^Cap(Prm|Eff|Bnd):/ {printf "%s ", $2} /^NoNewPrivs:/ {print $2}' "/proc/$RG_PID/status")
-[[ "$caps" == "0000000000000000 0000000000000000 0000000000000000 1" ]] ||
-	fail "recorder capabilities after attach (prm eff bnd nnp): $caps"
-echo "ok - after attach the recorder holds no capability and sets no_new_privs"
+# capabilities belong to threads: check every one (main and store writer)
+ntask=0
+for st in /proc/"$RG_PID"/task/*/status; do
+	caps=$(awk '/^Cap(Prm|Eff|Bnd):/ {printf "%s ", $2} /^NoNewPrivs:/ {print $2}' "$st")
+	[[ "$caps" == "0000000000000000 0000000000000000 0000000000000000 1" ]] ||
+		fail "thread $st after attach (prm eff bnd nnp): $caps"
+	ntask=$((ntask + 1))
+done
+((ntask >= 2)) || fail "expected the main and the store writer thread, saw $ntask"
+echo "ok - after attach no recorder thread ($ntask) holds a capability; all set no_new_privs"
 echo "[Unit]" >"$T/x.service"
 cp "$T/x.service" "$UNIT"                      # copy_file_range: one file_write
 echo hit >"$T/w/a.$M-mark"

@@ -1,0 +1,16 @@
+/* caps.h: giving up privilege once it is no longer needed.
+ *
+ * Linux capabilities, the bounding set and no_new_privs belong to a
+ * thread, not a process: every thread that should run without them must
+ * drop them itself. The recorder's main thread does after attach; the
+ * store's writer thread does as it starts (it never needs any).
+ */
+#ifndef RG_CAPS_H
+#define RG_CAPS_H
+
+/* Drops every capability of the calling thread (effective, permitted,
+ * inheritable, and the bounding set when allowed) and sets no_new_privs.
+ * Returns 0, or -errno when capset failed. */
+int rg_caps_drop_all(void);
+
+#endif /* RG_CAPS_H */
