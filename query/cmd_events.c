@@ -135,7 +135,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->path && !(mask &= RG_ET_FILE_MASK))
 		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";
-	bool walk_back = o->has_proc && o->limit != 0 && long_lived(g, o->proc_id);
+	bool walk_back = o->has_proc && !o->oldest && o->limit != 0 && long_lived(g, o->proc_id);
 	struct rg_buf b = {0};
 	unsigned used = 0;
 	for (unsigned a = 0; a < NARMS; a++) {

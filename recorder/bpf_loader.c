@@ -19,6 +19,7 @@ struct rg_bpf {
 	rg_record_fn fn;
 	void *ctx;
 	int ncpus;
+	int counter_errno; /* the first failed counter read, 0 while they work */
 };
 
 static int verbose_libbpf;
@@ -262,11 +263,18 @@ uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])
 		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
 			for (int c = 0; c < b->ncpus; c++)
 				sum += vals[c];
+		else if (!b->counter_errno)
+			b->counter_errno = errno;
 		if (per_kind)
 			per_kind[k] = sum;
 		total += sum;
 	}
 	return total;
+}
+
+int rg_bpf_counter_errno(const struct rg_bpf *b)
+{
+	return b->counter_errno;
 }
 
 uint64_t rg_bpf_filtered(struct rg_bpf *b)

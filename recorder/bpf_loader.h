@@ -48,6 +48,9 @@ int rg_bpf_poll(struct rg_bpf *b, int timeout_ms);
 uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX]);
 /* Total records the kernel's filters chose not to send (unix sockets). */
 uint64_t rg_bpf_filtered(struct rg_bpf *b);
+/* The errno of the first counter read that failed (0: none has): the drop
+ * counts are then unknown, and the recorder says so. */
+int rg_bpf_counter_errno(const struct rg_bpf *b);
 
 void rg_bpf_stop(struct rg_bpf *b);
 

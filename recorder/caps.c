@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int rg_caps_drop_all(void)
+int rg_caps_drop(uint64_t keep)
 {
 	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
 	int last = 40;
@@ -21,6 +21,9 @@ int rg_caps_drop_all(void)
 		prctl(PR_CAPBSET_DROP, c, 0, 0, 0); /* fails harmlessly without CAP_SETPCAP */
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2] = {{0}};
+	struct __user_cap_data_struct d[2] = {
+		{(uint32_t)keep, (uint32_t)keep, 0},
+		{(uint32_t)(keep >> 32), (uint32_t)(keep >> 32), 0},
+	};
 	return syscall(SYS_capset, &h, d) ? -errno : 0;
 }

@@ -8,9 +8,16 @@
 #ifndef RG_CAPS_H
 #define RG_CAPS_H
 
-/* Drops every capability of the calling thread (effective, permitted,
- * inheritable, and the bounding set when allowed) and sets no_new_privs.
- * Returns 0, or -errno when capset failed. */
-int rg_caps_drop_all(void);
+#include <stdint.h>
+
+/* Drops every capability of the calling thread but those in keep (bit n:
+ * capability n) from effective and permitted, all from inheritable and the
+ * bounding set (when allowed), and sets no_new_privs. Returns 0, or -errno
+ * when capset failed. */
+int rg_caps_drop(uint64_t keep);
+static inline int rg_caps_drop_all(void)
+{
+	return rg_caps_drop(0);
+}
 
 #endif /* RG_CAPS_H */

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bpf_loader.h"
@@ -234,11 +236,19 @@ static int open_outputs(struct recorder *r)
  * CAP_SYS_ADMIN or CAP_DAC_OVERRIDE. */
 static void drop_capabilities(void)
 {
-	int rc = rg_caps_drop_all();
+	/* Before 5.19, with unprivileged BPF disabled, every bpf() command
+	 * needed CAP_BPF, reading a map through a held fd included: keep it
+	 * there, or the drop counters could not be read. */
+	struct utsname u;
+	int major = 0, minor = 0;
+	bool old = uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+		   (major < 5 || (major == 5 && minor < 19));
+	int rc = rg_caps_drop(old ? 1ull << CAP_BPF : 0);
 	if (rc)
 		fprintf(stderr, "rand-guard: cannot drop capabilities: %s\n", strerror(-rc));
 	else
-		fprintf(stderr, "rand-guard: capabilities dropped after attach; keeps none\n");
+		fprintf(stderr, "rand-guard: capabilities dropped after attach; keeps %s\n",
+			old ? "CAP_BPF (this kernel checks it to read the drop counters)" : "none");
 }
 
 /* Store ids, process table, BPF, run row, /proc: see the order note above. */
@@ -312,6 +322,12 @@ static void health(struct recorder *r)
 	r->pl.kernel_drops_by_family[0] = kind[RG_KIND_EXEC] + kind[RG_KIND_FORK] + kind[RG_KIND_EXIT];
 	r->pl.kernel_drops_by_family[1] = kind[RG_KIND_FILE];
 	r->pl.kernel_drops_by_family[2] = kind[RG_KIND_NET];
+	static bool warned;
+	if (rg_bpf_counter_errno(r->bpf) && !warned) {
+		warned = true; /* the counts are not zero: they are unknown */
+		fprintf(stderr, "rand-guard: cannot read the BPF drop counters (%s): kernel drops "
+			"are not counted\n", strerror(rg_bpf_counter_errno(r->bpf)));
+	}
 	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
 	rg_pipeline_health(&r->pl, rg_wall_ns());
 }
