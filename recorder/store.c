@@ -67,6 +67,12 @@ struct rg_store {
 	uint64_t flush_to;         /* sync: write now until done reaches this */
 	struct rg_store_stats st;  /* under mu */
 	int64_t last_complaint;    /* writer: last stderr report, mono ns */
+	/* writer: rows lost to failed writes whose gap row could not be
+	 * written yet (a full disk fails that too); written once it can be */
+	struct {
+		uint64_t count;
+		int64_t start, end;
+	} unrecorded;
 };
 
 /* ---- schema ------------------------------------------------------------- */
@@ -649,10 +655,20 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	}
 	uint64_t us = (uint64_t)(rg_mono_ns() - t0) / 1000;
 	if (r.failed) { /* the lost rows are themselves a gap in the record */
-		struct rg_gap g = {s->run_id, r.fail_start, r.fail_end, r.failed, "store_failure"};
+		if (!s->unrecorded.count || r.fail_start < s->unrecorded.start)
+			s->unrecorded.start = r.fail_start;
+		if (!s->unrecorded.count || r.fail_end > s->unrecorded.end)
+			s->unrecorded.end = r.fail_end;
+		s->unrecorded.count += r.failed;
+	}
+	if (s->unrecorded.count) { /* until the gap row itself can be written */
+		struct rg_gap g = {s->run_id, s->unrecorded.start, s->unrecorded.end,
+				   s->unrecorded.count, "store_failure"};
 		struct item gi = {.kind = IT_GAP, .u.g = g};
-		if (write_item(s, &gi) == SQLITE_DONE)
+		if (write_item(s, &gi) == SQLITE_DONE) {
 			r.rows[IT_GAP]++;
+			s->unrecorded.count = 0;
+		}
 	}
 
 	pthread_mutex_lock(&s->mu);

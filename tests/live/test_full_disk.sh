@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Live: the database on a small filesystem (a 16 MiB tmpfs) that fills up.
+# The recorder keeps running and keeps writing NDJSON (elsewhere), counts
+# the rows it could not store, records the lost window as a store_failure
+# gap once it can, and stores again when space returns; the database
+# passes integrity_check.
+source "$(dirname "$0")/lib.sh"
+live_require
+command -v mount >/dev/null || live_skip "needs mount for a size-limited tmpfs"
+
+SMALL=$T/small
+mkdir -p "$SMALL" "$T/w"
+mount -t tmpfs -o size=16m rg-test "$SMALL" || live_skip "cannot mount a tmpfs here"
+trap 'umount -l "$SMALL" 2>/dev/null; cleanup' EXIT
+rg_config
+sed -i "s|^db = .*|db = $SMALL/rg.db|" "$T/rg.ini"
+cat >>"$T/rg.ini" <<INI
+[file]
+watch_paths = $T/w
+watch_patterns =
+INI
+sqldb() {
+	python3 - "$SMALL/rg.db" "$1" <<-'PY'
+	import sqlite3, sys
+	con = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+	for row in con.execute(sys.argv[2]):
+	    print("|".join("" if v is None else str(v) for v in row))
+	PY
+}
+rg_start
+"$RG_BUILD_DIR/rg-workload" open 2000 "$T/w/before" >/dev/null
+sleep 0.5
+
+# fill the filesystem, then make events that cannot be stored
+dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null || true
+"$RG_BUILD_DIR/rg-workload" open 20000 "$T/w/during" >/dev/null
+sleep 2
+kill -0 "$RG_PID" || fail "the recorder died on a full disk"
+grep -q "store: database or disk is full" "$T/stderr" || fail "no report of the full disk on stderr"
+during_nd=$(grep -c "\"path\":\"$T/w/during\"" "$T/events.ndjson" || true)
+((during_nd == 20000)) || fail "NDJSON went on? $during_nd of 20000 events while the disk was full"
+echo "ok - on a full disk the recorder keeps running and NDJSON has all 20000 events"
+
+# space returns: storing resumes
+rm -f "$SMALL/filler"
+sleep 1.5
+"$RG_BUILD_DIR/rg-workload" open 2000 "$T/w/after" >/dev/null
+sleep 1.5
+rg_stop
+
+[[ $(sqldb "PRAGMA integrity_check") == ok ]] || fail "integrity_check: $(sqldb 'PRAGMA integrity_check')"
+n_before=$(sqldb "SELECT count(*) FROM file_events WHERE path = '$T/w/before'")
+n_during=$(sqldb "SELECT count(*) FROM file_events WHERE path = '$T/w/during'")
+n_after=$(sqldb "SELECT count(*) FROM file_events WHERE path = '$T/w/after'")
+echo "# stored: before $n_before, during $n_during, after $n_after"
+[[ $n_before == 2000 && $n_after == 2000 ]] ||
+	fail "before/after the full disk: $n_before and $n_after of 2000 stored"
+((n_during < 20000)) || fail "the disk never filled: all 20000 stored"
+echo "ok - storing resumes when space returns; the database passes integrity_check"
+
+read -r failures gapsum < <(sqldb "SELECT (SELECT store_failures FROM health ORDER BY seq DESC LIMIT 1),
+	(SELECT coalesce(sum(count), 0) FROM gaps WHERE reason = 'store_failure')" | tr '|' ' ')
+((failures > 0)) || fail "no store failures counted"
+((gapsum > 0 && gapsum <= failures)) || fail "store_failure gaps hold $gapsum of $failures failures"
+lost=$((20000 - n_during))
+((gapsum >= lost)) || fail "the gaps ($gapsum) do not cover the $lost events lost while full"
+echo "ok - the lost window is a store_failure gap ($gapsum rows lost of $failures failed writes counted)"
