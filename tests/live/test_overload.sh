@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Live: overload with a small ring buffer. An open storm on a watched path
 # runs while the recorder is frozen (SIGSTOP) for a second, so the 1 MiB
-# ring fills and the kernel drops records. Then, exactly: the opens the
-# workload made = file_open rows stored + file records the kernel dropped
-# + file rows the store dropped (only the storm's directory is watched,
-# no name patterns); the loss is in gaps rows; the workload was never
-# blocked (it finished while the recorder was stopped).
+# ring fills and the kernel drops records. Then the opens the workload
+# made = file_open rows stored + file records the kernel dropped + file
+# rows the store dropped (only the storm's directory is watched, no name
+# patterns; exact on a quiet host, see below); the loss is in gaps rows;
+# the workload was never blocked (it finished while the recorder was
+# stopped).
 source "$(dirname "$0")/lib.sh"
 live_require
 
@@ -42,9 +43,15 @@ read -r kd ud kall uall < <(sql "SELECT kernel_drops_file, user_drops_file, kern
                                  FROM health ORDER BY seq DESC LIMIT 1" | tr '|' ' ')
 echo "# stored $stored, kernel drops (file) $kd, store drops (file) $ud"
 ((kd > 0)) || fail "no kernel drops: the ring never filled (stored $stored of $N)"
-((stored + kd + ud == N)) ||
-	fail "the storm does not add up: $stored stored + $kd kernel + $ud userspace drops != $N"
-echo "ok - every open is accounted for, exactly: stored + kernel drops + userspace drops = $N"
+# Nothing may be lost silently: stored + drops >= N. The drop counters
+# cannot tell whose record they dropped, and the kernel's file filter is a
+# superset (what it cannot decide, userspace does): a record from other
+# activity on the host dropped during the freeze counts too. On a quiet
+# host the sum is N exactly; allow 0.1 % for a busy one.
+total=$((stored + kd + ud))
+((total >= N)) || fail "events lost silently: $stored stored + $kd kernel + $ud userspace drops < $N"
+((total - N <= N / 1000)) || fail "drops beyond the storm's: $total counted for $N opens"
+echo "ok - every open is accounted for: stored + kernel drops + userspace drops = $total for $N opens"
 
 gk=$(sql "SELECT coalesce(sum(count), 0) FROM gaps WHERE reason = 'kernel_drop'")
 gu=$(sql "SELECT coalesce(sum(count), 0) FROM gaps WHERE reason = 'user_drop'")
