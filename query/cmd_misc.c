@@ -194,6 +194,9 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 			 (long long)p->count);
 		if (!strcmp(p->kind, "recorder_down"))
 			snprintf(p->detail, sizeof(p->detail), "nothing recorded");
+		else if (!strcmp(p->kind, "pruned"))
+			snprintf(p->detail, sizeof(p->detail), "%lld events removed by retention",
+				 (long long)p->count);
 	}
 	sqlite3_finalize(st);
 	st = rgq_prepare(g, c, "SELECT run_id, started_ns, stopped_ns, (SELECT max(ts_ns) FROM "

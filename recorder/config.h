@@ -20,6 +20,8 @@ struct rg_config {
 	int batch_rows;
 	int batch_ms;
 	int queue_events;
+	int max_age_h;        /* retention: 0 keeps everything */
+	int max_size_mb;
 	/* [bpf] */
 	int ring_buffer_mb; /* a power of two */
 	int wakeup_kb;      /* at most half the ring */

@@ -33,6 +33,7 @@
 	X(rows_gaps, C, "rows written to gaps")                                    \
 	X(rows_alerts, C, "rows written to alerts")                                \
 	X(store_failures, C, "rows the store failed to write")                     \
+	X(rows_pruned, C, "event rows removed by retention ([store] max_age_h, max_size_mb)") \
 	X(batches, C, "store transactions committed")                              \
 	X(batch_commit_us_max, G, "slowest commit since the last health row, us")  \
 	X(queue_depth, G, "events waiting for the store writer")                   \

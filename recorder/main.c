@@ -219,7 +219,8 @@ static int open_outputs(struct recorder *r)
 		}
 	}
 	make_parent_dir(c->db);
-	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events};
+	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events,
+				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000};
 	r->store = rg_store_open(c->db, &so, err, sizeof(err));
 	if (!r->store) {
 		fprintf(stderr, "rand-guard: %s\n", err);

@@ -222,6 +222,7 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 		.queue_reserve_used = ss.reserve_used,
 		.lineage_evictions = p->lin ? rg_lineage_evictions(p->lin) : 0,
 		.store_failures = ss.store_failures,
+		.rows_pruned = ss.rows_pruned,
 		.batches = ss.batches,
 		.batch_commit_us_max = ss.batch_commit_us_max,
 		.queue_depth = ss.queue_depth,

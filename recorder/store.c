@@ -67,6 +67,7 @@ struct rg_store {
 	uint64_t flush_to;         /* sync: write now until done reaches this */
 	struct rg_store_stats st;  /* under mu */
 	int64_t last_complaint;    /* writer: last stderr report, mono ns */
+	int64_t last_prune;        /* writer: mono ns of the last retention step */
 	/* writer: rows lost to failed writes whose gap row could not be
 	 * written yet (a full disk fails that too); written once it can be */
 	struct {
@@ -711,6 +712,111 @@ static bool due(struct rg_store *s)
 
 /* Writes batches until the queue is empty and stop is set (or, called
  * without a thread, until the queue is empty). */
+/* ---- retention ---------------------------------------------------------------- */
+
+#define PRUNE_ROWS 2000 /* event rows per table per step: a short transaction */
+#define PRUNE_STEPS 8   /* steps per turn, between batches */
+
+static int64_t used_bytes(sqlite3 *db)
+{
+	return query_int(db, "PRAGMA page_count", 0) * query_int(db, "PRAGMA page_size", 0) -
+	       query_int(db, "PRAGMA freelist_count", 0) * query_int(db, "PRAGMA page_size", 0);
+}
+
+/* Grows the one `pruned` gap (continuing an earlier run's) to end at
+ * `end` with n more rows. */
+static int record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end, int64_t n)
+{
+	char sql[320];
+	int64_t id = query_int(db, "SELECT max(gap_id) FROM gaps WHERE reason = 'pruned'", 0);
+	if (id)
+		snprintf(sql, sizeof(sql), "UPDATE gaps SET end_ns = max(end_ns, %lld), count = count + "
+			 "%lld WHERE gap_id = %lld", (long long)end, (long long)n, (long long)id);
+	else
+		snprintf(sql, sizeof(sql), "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason) "
+			 "VALUES (%lld, %lld, %lld, %lld, 'pruned')", (long long)run_id,
+			 (long long)start, (long long)end, (long long)n);
+	return exec(db, sql, NULL, 0);
+}
+
+/* One step: the oldest event rows older than the age cutoff, or simply the
+ * oldest while the data is over the size bound; then alerts, health rows
+ * and gaps older than what is left. Returns the event rows removed. */
+static int64_t prune_step(struct rg_store *s, int64_t cutoff)
+{
+	char sql[320];
+	int64_t start = INT64_MAX, end = INT64_MIN, n = 0;
+	if (exec(s->db, "BEGIN", NULL, 0))
+		return 0;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		const char *name = rg_event_tables[t].name;
+		snprintf(sql, sizeof(sql), "SELECT min(ts_ns), max(ts_ns), count(*) FROM (SELECT "
+			 "ts_ns FROM %s WHERE ts_ns < %lld ORDER BY ts_ns LIMIT %d)", name,
+			 (long long)cutoff, PRUNE_ROWS);
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+		    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 2) > 0) {
+			int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+			start = lo < start ? lo : start;
+			end = hi > end ? hi : end;
+		}
+		sqlite3_finalize(st);
+	}
+	if (end == INT64_MIN) {
+		exec(s->db, "ROLLBACK", NULL, 0);
+		return 0;
+	}
+	/* everything up to `end` goes, in every table: coverage then begins
+	 * after the pruned range, never with holes inside it */
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE ts_ns <= %lld",
+			 rg_event_tables[t].name, (long long)end);
+		if (exec(s->db, sql, NULL, 0))
+			goto fail;
+		n += sqlite3_changes(s->db);
+	}
+	snprintf(sql, sizeof(sql), "DELETE FROM alerts WHERE ts_ns <= %lld; DELETE FROM health "
+		 "WHERE ts_ns <= %lld; DELETE FROM gaps WHERE end_ns <= %lld AND reason != 'pruned'",
+		 (long long)end, (long long)end, (long long)end);
+	if (exec(s->db, sql, NULL, 0) || record_pruned(s->db, s->run_id, start, end, n) ||
+	    exec(s->db, "COMMIT", NULL, 0))
+		goto fail;
+	return n;
+fail:
+	complain(s, sqlite3_errmsg(s->db));
+	exec(s->db, "ROLLBACK", NULL, 0);
+	return 0;
+}
+
+/* Between batches: a few steps while anything is older than max_age or
+ * the data is larger than max_size (the file keeps its size; freed pages
+ * are reused). */
+static void prune(struct rg_store *s)
+{
+	int64_t now = rg_mono_ns();
+	if ((!s->o.max_age_s && !s->o.max_size_mb) ||
+	    now - s->last_prune < (int64_t)s->o.prune_interval_ms * 1000000)
+		return;
+	s->last_prune = now;
+	int64_t pruned = 0;
+	for (int i = 0; i < PRUNE_STEPS; i++) {
+		int64_t cutoff = INT64_MIN;
+		if (s->o.max_age_s)
+			cutoff = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
+		if (s->o.max_size_mb && used_bytes(s->db) > s->o.max_size_mb * 1048576)
+			cutoff = INT64_MAX; /* the oldest, whatever their age */
+		int64_t n = cutoff == INT64_MIN ? 0 : prune_step(s, cutoff);
+		if (!n)
+			break;
+		pruned += n;
+	}
+	if (pruned) {
+		pthread_mutex_lock(&s->mu);
+		s->st.rows_pruned += (uint64_t)pruned;
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
 static void run_writer(struct rg_store *s, bool threaded)
 {
 	struct item **batch = malloc(sizeof(*batch) * (size_t)s->o.batch_rows);
@@ -729,6 +835,7 @@ static void run_writer(struct rg_store *s, bool threaded)
 		unsigned n = take(s, batch);
 		pthread_mutex_unlock(&s->mu);
 		write_batch(s, batch, n);
+		prune(s);
 		pthread_mutex_lock(&s->mu);
 		s->done += n;
 		pthread_cond_broadcast(&s->idle);

@@ -25,6 +25,13 @@ struct rg_store_opts {
 	int batch_rows;   /* commit after this many rows ... */
 	int batch_ms;     /* ... or this long after the first waiting row */
 	int queue_events; /* rows waiting beyond this are dropped */
+	/* Retention (0: off): events, alerts and health rows older than
+	 * max_age_s, and the oldest while the data passes max_size_mb, are
+	 * pruned in small steps between batches, at most every
+	 * prune_interval_ms; the pruned range is a `pruned` gap row. */
+	int64_t max_age_s;
+	int64_t max_size_mb;
+	int prune_interval_ms;
 };
 
 struct rg_store_stats {
@@ -34,6 +41,7 @@ struct rg_store_stats {
 	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
 	uint64_t queue_depth, user_drops;
 	uint64_t user_drops_by_table[3]; /* event rows, by rg_event_tables index */
+	uint64_t rows_pruned; /* event rows removed by retention */
 	uint64_t reserve_used; /* rows kept past queue_events: a rule matched them */
 };
 

@@ -26,6 +26,9 @@ ALTER TABLE health ADD COLUMN user_drops_process INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE health ADD COLUMN user_drops_file INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE health ADD COLUMN user_drops_network INTEGER NOT NULL DEFAULT 0;
 
+-- Retention: event rows pruned ([store] max_age_h, max_size_mb).
+ALTER TABLE health ADD COLUMN rows_pruned INTEGER NOT NULL DEFAULT 0;
+
 -- The lineage bound of the run ([process] table_max): replay uses the same.
 ALTER TABLE runs ADD COLUMN lineage_max INTEGER;
 

@@ -194,6 +194,14 @@ last_health=$(sqlite3 "$T/crash.db" "SELECT max(ts_ns) FROM health WHERE run_id 
 check "gaps: a run without a clean stop is recorded up to its last health row, then unknown" \
 	"grep -q ',unknown,,\"run 2: running, or stopped without a clean stop\"' '$T/out' && [[ \$(grep ',unknown,' '$T/out' | cut -d, -f1) == \$('$RGQ' --db '$T/crash.db' --format csv sql 'SELECT rg_time($last_health)' | tail -1 | tr -d '\r') ]]"
 
+# --- a recording whose start was pruned by retention ------------------------------
+cp "$DB" "$T/pruned.db" && sqlite3 "$T/pruned.db" "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason)
+	VALUES (1, 1793491200000000000, 1793491200500000000, 123, 'pruned')"
+"$RGQ" --db "$T/pruned.db" --format csv gaps >"$T/out"
+check "gaps: a pruned range is shown, and coverage starts after it" \
+	"grep -q '^2026-11-01T00:00:00.000000000Z,2026-11-01T00:00:00.500000000Z,pruned,123,' '$T/out' &&
+	 [[ \$(grep ',recorded,' '$T/out' | head -1 | cut -d, -f1) == 2026-11-01T00:00:00.500000000Z ]]"
+
 # --- errors ------------------------------------------------------------------------
 WANT="unknown command 'frobnicate'" expect 2 "unknown command" q frobnicate
 WANT="unknown or incomplete option '--bogus'" expect 2 "unknown option" q events --bogus

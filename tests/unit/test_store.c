@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "schema.h"
 #include "store.h"
 #include "tap.h"
@@ -205,6 +206,84 @@ static void check_queue_full(void)
 		  "the alert is stored, linked to its event");
 }
 
+/* Retention by age: events older than max_age go, with the alerts and
+ * health rows of that time, in steps; the range is one `pruned` gap that
+ * grows; what is newer stays. */
+static void check_retention(void)
+{
+	char err[256];
+	struct rg_store_opts ro = {500, 20, 65536, 3600, 0, 0}; /* 1 h, every batch */
+	struct rg_store *s = rg_store_open(path_in("ret.db"), &ro, err, sizeof(err));
+	if (!CHECK(s != NULL, "opens with retention"))
+		return;
+	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
+	rg_store_begin_run(s, "h", "b", "0", old, 1, 64);
+	uint64_t seq = 0;
+	for (int i = 0; i < 5000; i++) { /* 5000 old file events, 100 old alerts */
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
+				      .pid = 1, .path = {"/etc/old", 8}, .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+		if (i % 50 == 0) {
+			struct rg_alert a = {.seq = ++seq, .ts_ns = old + i, .rule_id = {"R", 1},
+					     .rule_name = {"r", 1}, .severity = {"low", 3},
+					     .tags = {"", 0}, .summary = {"s", 1},
+					     .rules_digest = {"d", 1}, .event_seq = seq - 1,
+					     .event_type = RG_ET_FILE_OPEN, .pid = 1};
+			rg_store_put_alert(s, &a);
+		}
+	}
+	for (int i = 0; i < 300; i++) {
+		struct rg_event ev = {.type = RG_ET_FILE_WRITE, .seq = ++seq, .ts_ns = fresh + i,
+				      .pid = 1, .path = {"/etc/new", 8}, .syscall = "write"};
+		rg_store_put_event(s, &ev, false);
+	}
+	rg_store_sync(s);
+	struct rg_health h = {.seq = ++seq, .ts_ns = now};
+	rg_store_put_health(s, &h); /* one more batch: pruning goes on between them */
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	rg_store_close(s, now);
+	const char *db = path_in("ret.db");
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE path = '/etc/old'"), "0",
+		  "retention: old events pruned");
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE path = '/etc/new'"), "300",
+		  "retention: recent events kept");
+	CHECK_STR(q(db, "SELECT count(*) FROM alerts"), "0", "retention: their alerts too");
+	CHECK_INT(st.rows_pruned, 5000, "retention: rows_pruned counts the event rows");
+	char want[96];
+	snprintf(want, sizeof(want), "1 5000 %lld %lld", (long long)old, (long long)(old + 4999));
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(count) || ' ' || min(start_ns) || ' ' || "
+			"max(end_ns) FROM gaps WHERE reason = 'pruned'"),
+		  want, "retention: one pruned gap over the whole pruned range");
+	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "retention: the database is intact");
+
+	/* by size: keeps the data under the bound, the newest rows kept */
+	struct rg_store_opts so = {1000, 20, 65536, 0, 1, 0}; /* 1 MiB */
+	s = rg_store_open(path_in("size.db"), &so, err, sizeof(err));
+	rg_store_begin_run(s, "h", "b", "0", now, 1, 64);
+	static char pad[200];
+	memset(pad, 'p', sizeof(pad));
+	for (int i = 0; i < 30000; i++) {
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = (uint64_t)i + 1,
+				      .ts_ns = now + i, .pid = 1, .path = {pad, sizeof(pad)},
+				      .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+		if (i % 5000 == 4999)
+			rg_store_sync(s);
+	}
+	rg_store_sync(s);
+	rg_store_close(s, now);
+	db = path_in("size.db");
+	long long used = atoll(q(db, "SELECT (SELECT page_count FROM pragma_page_count) - "
+				     "(SELECT freelist_count FROM pragma_freelist_count)")) *
+			 atoll(q(db, "PRAGMA page_size"));
+	CHECK(used < 2 * 1048576, "retention by size: the data stays near the bound");
+	CHECK_STR(q(db, "SELECT max(seq) FROM file_events"), "30000", "retention by size: the newest kept");
+	CHECK(atoll(q(db, "SELECT count FROM gaps WHERE reason = 'pruned'")) > 10000,
+	      "retention by size: the pruned rows are a gap");
+}
+
 /* A database left at schema 1 by an older recorder is brought up to date,
  * its rows kept. */
 static void check_upgrade(void)
@@ -268,6 +347,7 @@ int main(void)
 	check_first_run(path_in("good.db"));
 	check_second_run(path_in("good.db"));
 	check_queue_full();
+	check_retention();
 	check_upgrade();
 	check_refusals();
 	char cmd[64];
