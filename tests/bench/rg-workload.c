@@ -5,6 +5,8 @@
  *   rg-workload open N PATH        open(PATH, O_RDONLY|O_CREAT) + close N times
  *   rg-workload connect N          N loopback TCP connections: connect, accept,
  *                                  close (reset, so no TIME_WAIT piles up)
+ *   rg-workload paced N RATE PATH  N opens of PATH at RATE per second, paced
+ *                                  every millisecond (the soak)
  *
  * Prints one JSON line: {"op":"exec","n":N,"ns":elapsed,"ns_per_op":x,"pid":P}. */
 #include <arpa/inet.h>
@@ -53,6 +55,25 @@ static int run_open(long n, const char *path)
 	return 0;
 }
 
+/* Opens at a steady rate: each millisecond, the opens due by then. */
+static int run_paced(long n, long rate, const char *path)
+{
+	long long t0 = now_ns();
+	for (long done = 0; done < n;) {
+		long due = (long)((now_ns() - t0) * (double)rate / 1e9);
+		if (due > n)
+			due = n;
+		if (done < due) {
+			if (run_open(due - done, path))
+				return -1;
+			done = due;
+		}
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
+	}
+	return 0;
+}
+
 static int run_connect(long n)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -79,7 +100,8 @@ static int run_connect(long n)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | connect N\n");
+		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | connect N | "
+				"paced N RATE PATH\n");
 		return 2;
 	}
 	long n = strtol(argv[2], NULL, 10);
@@ -91,6 +113,8 @@ int main(int argc, char **argv)
 		rc = run_open(n, argv[3]);
 	else if (strcmp(argv[1], "connect") == 0)
 		rc = run_connect(n);
+	else if (strcmp(argv[1], "paced") == 0 && argc > 4)
+		rc = run_paced(n, strtol(argv[3], NULL, 10), argv[4]);
 	else {
 		fprintf(stderr, "rg-workload: unknown workload '%s'\n", argv[1]);
 		return 2;
