@@ -34,6 +34,10 @@ while time.time() < end:
 PY
 MARKS=$!
 sleep 2.5
+# what it writes is the owner's only: the database, its WAL and shm, the NDJSON
+for f in "$T/rg.db" "$T/rg.db-wal" "$T/rg.db-shm" "$T/events.ndjson"; do
+	[[ $(stat -c %a "$f") == 600 ]] || fail "$f has mode $(stat -c %a "$f"), want 600"
+done
 KILL_NS=$(date +%s%N)
 kill -9 "$RG_PID"
 wait "$RG_PID" 2>/dev/null || true
@@ -43,6 +47,7 @@ kill "$STORM" 2>/dev/null || true
 wait "$STORM" 2>/dev/null || true
 
 [[ $(sql "PRAGMA integrity_check") == ok ]] || fail "integrity_check after kill -9: $(sql 'PRAGMA integrity_check')"
+echo "ok - the database, its WAL and shm and the NDJSON were mode 0600"
 echo "ok - after kill -9 in a storm the database opens and passes integrity_check"
 
 stored=$(sql "SELECT count(*) FROM file_events WHERE path LIKE '$T/w/storm/%'")
