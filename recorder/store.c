@@ -714,8 +714,10 @@ static bool due(struct rg_store *s)
  * without a thread, until the queue is empty). */
 /* ---- retention ---------------------------------------------------------------- */
 
-#define PRUNE_ROWS 2000 /* event rows per table per step: a short transaction */
-#define PRUNE_STEPS 8   /* steps per turn, between batches */
+#define PRUNE_ROWS 2000       /* event rows per table per step: a short transaction */
+#define PRUNE_BUDGET_NS 200000000 /* steps per turn (between batches, once a
+				   * second) until this is spent: ingest waits
+				   * at most one step */
 
 static int64_t used_bytes(sqlite3 *db)
 {
@@ -788,9 +790,9 @@ fail:
 	return 0;
 }
 
-/* Between batches: a few steps while anything is older than max_age or
- * the data is larger than max_size (the file keeps its size; freed pages
- * are reused). */
+/* Between batches: steps while anything is older than max_age or the
+ * data is larger than max_size, for at most 200 ms a second (the file
+ * keeps its size; freed pages are reused). */
 static void prune(struct rg_store *s)
 {
 	int64_t now = rg_mono_ns();
@@ -799,7 +801,7 @@ static void prune(struct rg_store *s)
 		return;
 	s->last_prune = now;
 	int64_t pruned = 0;
-	for (int i = 0; i < PRUNE_STEPS; i++) {
+	while (rg_mono_ns() - now < PRUNE_BUDGET_NS) {
 		int64_t cutoff = INT64_MIN;
 		if (s->o.max_age_s)
 			cutoff = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
