@@ -85,6 +85,13 @@ static void warn_gaps(struct rgq *g, const struct rgq_opts *o)
 			(long long)sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
+	/* pruned events are gone for the lineage too, even before the range */
+	long long end = rgq_db_int_bound(g, "SELECT coalesce(max(end_ns), 0) FROM gaps WHERE "
+					    "reason = 'pruned' AND start_ns <= ?", o->until);
+	if (end > 0)
+		fprintf(stderr, "rgq replay: events up to %s were pruned by retention: rules on "
+				"parent or ancestor context of processes seen only then may differ "
+				"from live\n", rgq_time_format(end, a, sizeof(a)));
 }
 
 /* A directory of *.rules, a .rules file, or a config file: then the rules
