@@ -261,8 +261,8 @@ const struct rgq_command rgq_cmd_gaps = {
 	"gaps [--since TIME] [--until TIME]",
 	"The recording's coverage in time order: 'recorded' spans of each run with\n"
 	"nothing known lost, and the gaps between and inside them with their reason\n"
-	"(kernel_drop, user_drop, store_failure, invalid, recorder_down) and how many\n"
-	"events were lost (0 when unknown).\n",
+	"(kernel_drop, user_drop, store_failure, invalid, recorder_down, pruned by\n"
+	"retention) and how many events were lost (0 when unknown).\n",
 	"SU", 0, run_gaps,
 };
 

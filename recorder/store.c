@@ -67,7 +67,8 @@ struct rg_store {
 	uint64_t flush_to;         /* sync: write now until done reaches this */
 	struct rg_store_stats st;  /* under mu */
 	int64_t last_complaint;    /* writer: last stderr report, mono ns */
-	int64_t last_prune;        /* writer: mono ns of the last retention step */
+	int64_t last_prune;        /* writer: mono ns of the last retention turn */
+	int64_t prev_prune_wall;   /* writer: wall ns of the last turn's start */
 	/* writer: rows lost to failed writes whose gap row could not be
 	 * written yet (a full disk fails that too); written once it can be */
 	struct {
@@ -747,7 +748,7 @@ static int record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end
 static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 {
 	char sql[320];
-	int64_t start = INT64_MAX, end = INT64_MIN, n = 0;
+	int64_t start = INT64_MAX, end = INT64_MIN, full_end = INT64_MAX, n = 0;
 	if (exec(s->db, "BEGIN", NULL, 0))
 		return 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
@@ -761,6 +762,10 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 			int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
 			start = lo < start ? lo : start;
 			end = hi > end ? hi : end;
+			/* a table that has more than a step's rows to go bounds the
+			 * step: the others give only their rows up to that time */
+			if (sqlite3_column_int64(st, 2) == PRUNE_ROWS && hi < full_end)
+				full_end = hi;
 		}
 		sqlite3_finalize(st);
 	}
@@ -768,6 +773,8 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 		exec(s->db, "ROLLBACK", NULL, 0);
 		return 0;
 	}
+	if (full_end != INT64_MAX)
+		end = full_end;
 	/* everything up to `end` goes, in every table: coverage then begins
 	 * after the pruned range, never with holes inside it */
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
@@ -800,17 +807,30 @@ static void prune(struct rg_store *s)
 	    now - s->last_prune < (int64_t)s->o.prune_interval_ms * 1000000)
 		return;
 	s->last_prune = now;
+	int64_t turn_wall = rg_wall_ns();
 	int64_t pruned = 0;
 	while (rg_mono_ns() - now < PRUNE_BUDGET_NS) {
 		int64_t cutoff = INT64_MIN;
 		if (s->o.max_age_s)
 			cutoff = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
-		if (s->o.max_size_mb && used_bytes(s->db) > s->o.max_size_mb * 1048576)
-			cutoff = INT64_MAX; /* the oldest, whatever their age */
+		/* over the size bound: the oldest, whatever their age, but only
+		 * rows that were there at the last turn, never the newest (what is
+		 * never pruned, processes rows, may alone pass the bound) */
+		if (s->o.max_size_mb && used_bytes(s->db) > s->o.max_size_mb * 1048576 &&
+		    s->prev_prune_wall > cutoff)
+			cutoff = s->prev_prune_wall;
 		int64_t n = cutoff == INT64_MIN ? 0 : prune_step(s, cutoff);
 		if (!n)
 			break;
 		pruned += n;
+	}
+	s->prev_prune_wall = turn_wall;
+	if (s->o.max_age_s) { /* what is old goes even without old events */
+		char sql[256];
+		int64_t cut = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
+		snprintf(sql, sizeof(sql), "DELETE FROM health WHERE ts_ns < %lld; DELETE FROM alerts "
+			 "WHERE ts_ns < %lld", (long long)cut, (long long)cut);
+		exec(s->db, sql, NULL, 0);
 	}
 	if (pruned) {
 		pthread_mutex_lock(&s->mu);
@@ -837,7 +857,8 @@ static void run_writer(struct rg_store *s, bool threaded)
 		unsigned n = take(s, batch);
 		pthread_mutex_unlock(&s->mu);
 		write_batch(s, batch, n);
-		prune(s);
+		if (threaded) /* not while closing: the last health row is written */
+			prune(s);
 		pthread_mutex_lock(&s->mu);
 		s->done += n;
 		pthread_cond_broadcast(&s->idle);

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 		rc = run_open(n, argv[3]);
 	else if (strcmp(argv[1], "connect") == 0)
 		rc = run_connect(n);
-	else if (strcmp(argv[1], "paced") == 0 && argc > 4)
+	else if (strcmp(argv[1], "paced") == 0 && argc > 4 && strtol(argv[3], NULL, 10) > 0)
 		rc = run_paced(n, strtol(argv[3], NULL, 10), argv[4]);
 	else {
 		fprintf(stderr, "rg-workload: unknown workload '%s'\n", argv[1]);

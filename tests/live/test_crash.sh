@@ -20,6 +20,7 @@ KILLED_PID=$RG_PID
 # the storm: opens as fast as one process can, on a watched path
 "$RG_BUILD_DIR/rg-workload" open 100000000 "$T/w/storm/f" >/dev/null 2>&1 &
 STORM=$!
+trap 'kill "$STORM" "${MARKS:-}" 2>/dev/null || true; cleanup' EXIT
 # the markers: one new file every few ms, each named by its creation time
 python3 - "$T/w/marks" <<'PY' &
 import os, sys, time
@@ -63,7 +64,7 @@ newest = con.execute("SELECT max(ts_ns) FROM file_events").fetchone()[0]
 # what was lost is at most the tail: the newest stored event is close to the
 # kill, and every marker older than it (by a batch interval) is stored,
 # unless it fell in a window whose loss was counted (a drop gap)
-assert kill_ns - newest < 2_000_000_000, f"newest stored event {(kill_ns - newest) / 1e9:.2f} s before the kill"
+assert kill_ns - newest < 5_000_000_000, f"newest stored event {(kill_ns - newest) / 1e9:.2f} s before the kill"
 gaps = con.execute("SELECT start_ns, end_ns FROM gaps WHERE reason IN ('kernel_drop', 'user_drop')").fetchall()
 cut = newest - 300_000_000
 marks = [(int(n.split("-")[1]), os.path.join(d, n)) for n in os.listdir(d)]

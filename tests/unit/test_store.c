@@ -258,7 +258,31 @@ static void check_retention(void)
 		  want, "retention: one pruned gap over the whole pruned range");
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "retention: the database is intact");
 
-	/* by size: keeps the data under the bound, the newest rows kept */
+	/* one step is bounded by the table with the most to prune: a single
+	 * old-ish connect must not make a step take all the file events */
+	struct rg_store_opts one = {100000, 20, 200000, 3600, 0, 0};
+	s = rg_store_open(path_in("step.db"), &one, err, sizeof(err));
+	rg_store_begin_run(s, "h", "b", "0", old, 1, 64);
+	seq = 0;
+	for (int i = 0; i < 6000; i++) {
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
+				      .pid = 1, .path = {"/etc/o", 6}, .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+	}
+	struct rg_event net = {.type = RG_ET_NET_CONNECT, .seq = ++seq, .ts_ns = old + 5000,
+			       .pid = 1, .family = "ipv4", .protocol = "tcp",
+			       .local_addr = {"10.0.0.1", 8}, .remote_addr = {"10.0.0.2", 8},
+			       .remote_port = 80, .syscall = "connect"};
+	rg_store_put_event(s, &net, false);
+	rg_store_sync(s);
+	rg_store_stats(s, &st);
+	rg_store_close(s, now);
+	CHECK_INT(st.rows_pruned, 6001, "retention: steps prune everything old in the end");
+	CHECK_STR(q(path_in("step.db"), "SELECT count(*) FROM file_events"), "0",
+		  "retention: the dense table too");
+
+	/* by size: keeps the data under the bound, the newest rows kept (only
+	 * rows that were there at the previous turn go) */
 	struct rg_store_opts so = {1000, 20, 65536, 0, 1, 0}; /* 1 MiB */
 	s = rg_store_open(path_in("size.db"), &so, err, sizeof(err));
 	rg_store_begin_run(s, "h", "b", "0", now, 1, 64);
@@ -266,11 +290,13 @@ static void check_retention(void)
 	memset(pad, 'p', sizeof(pad));
 	for (int i = 0; i < 30000; i++) {
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = (uint64_t)i + 1,
-				      .ts_ns = now + i, .pid = 1, .path = {pad, sizeof(pad)},
+				      .ts_ns = old + i, .pid = 1, .path = {pad, sizeof(pad)},
 				      .syscall = "openat"};
 		rg_store_put_event(s, &ev, false);
-		if (i % 5000 == 4999)
+		if (i % 5000 == 4999) {
 			rg_store_sync(s);
+			usleep(2000); /* turns run every batch here (interval 0) */
+		}
 	}
 	rg_store_sync(s);
 	rg_store_close(s, now);
