@@ -593,7 +593,8 @@ static int64_t item_ts(const struct item *it)
 {
 	switch (it->kind) {
 	case IT_EVENT: return it->u.ev.ts_ns;
-	case IT_PROCESS: return it->u.proc.exited ? it->u.proc.exit_ns : it->u.proc.start_ns;
+	case IT_PROCESS: /* an exec of a long-lived process: now, not its start */
+		return it->u.proc.exited ? it->u.proc.exit_ns : rg_wall_ns();
 	case IT_HEALTH: return it->u.h.ts_ns;
 	case IT_GAP: return it->u.g.end_ns;
 	case IT_ALERT: return it->u.a.ts_ns;
