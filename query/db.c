@@ -9,18 +9,7 @@
 #include "pathmatch.h"
 #include "qtime.h"
 #include "schema.h"
-
-long long rgq_db_int(sqlite3 *db, const char *sql, long long dflt)
-{
-	sqlite3_stmt *st;
-	long long v = dflt;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return dflt;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
+#include "store.h"
 
 static void fn_time(sqlite3_context *c, int n, sqlite3_value **v)
 {
@@ -67,12 +56,12 @@ static int add_functions(sqlite3 *db)
 static int check(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	int latest = rg_schema_files[rg_nschema_files - 1].version;
-	long long have = rgq_db_int(db, "PRAGMA user_version", -1);
+	long long have = rg_sql_int(db, "PRAGMA user_version", -1);
 	if (have < 0) {
 		snprintf(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}
-	if (rgq_db_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
+	if (rg_sql_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
 			   "value = 'rand-guard'", 0) != 1) {
 		snprintf(err, errlen, "%s: not a rand-guard database", path);
 		return -1;

@@ -18,7 +18,4 @@
 
 sqlite3 *rgq_db_open(const char *path, char *err, size_t errlen);
 
-/* One integer from a query with no parameters; dflt on any error or no row. */
-long long rgq_db_int(sqlite3 *db, const char *sql, long long dflt);
-
 #endif /* RGQ_DB_H */

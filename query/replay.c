@@ -10,6 +10,7 @@
 #include "lineage.h"
 #include "process.h"
 #include "reader.h"
+#include "store.h"
 
 #define DEFAULT_LINEAGE_MAX 65536 /* [process] table_max's default */
 
@@ -89,7 +90,7 @@ static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
 	for (int i = 0; i < 2; i++) {
 		snprintf(sql, sizeof(sql), "SELECT min(seq) FROM %s WHERE ts_ns >= %lld", t[i],
 			 (long long)since_ns);
-		int64_t s = rgq_db_int(db, sql, INT64_MAX);
+		int64_t s = rg_sql_int(db, sql, INT64_MAX);
 		if (s < best)
 			best = s;
 	}
@@ -174,8 +175,8 @@ int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64
 	memset(st, 0, sizeof(*st));
 	struct run *runs = load_runs(db, &n);
 	int64_t from = first_seq_since(db, since_ns);
-	int64_t seq0 = rgq_db_int(db, "SELECT min(first_seq) FROM runs", 0);
-	int64_t seq1 = rgq_db_int(db, "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
+	int64_t seq0 = rg_sql_int(db, "SELECT min(first_seq) FROM runs", 0);
+	int64_t seq1 = rg_sql_int(db, "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
 				      "process_events UNION ALL SELECT max(seq) FROM file_events "
 				      "UNION ALL SELECT max(seq) FROM network_events)", 0);
 	struct ctx c = {fn, arg, st};

@@ -79,7 +79,7 @@ struct rg_store {
 
 /* ---- schema ------------------------------------------------------------- */
 
-static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
+int64_t rg_sql_int(sqlite3 *db, const char *sql, int64_t dflt)
 {
 	sqlite3_stmt *st;
 	int64_t v = dflt;
@@ -104,7 +104,7 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 /* Applies the embedded schema files newer than the file's user_version. */
 static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	int have = (int)query_int(db, "PRAGMA user_version", -1);
+	int have = (int)rg_sql_int(db, "PRAGMA user_version", -1);
 	int latest = rg_schema_files[rg_nschema_files - 1].version;
 	char msg[256];
 
@@ -117,10 +117,10 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 			 "knows up to %d)", path, have, latest);
 		return -1;
 	}
-	bool ours = query_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'meta'", 0) &&
-		    query_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
+	bool ours = rg_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'meta'", 0) &&
+		    rg_sql_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
 				  "value = 'rand-guard'", 0);
-	bool empty = query_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0;
+	bool empty = rg_sql_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0;
 	if (!(have == 0 ? empty : ours)) {
 		snprintf(err, errlen, "%s: not a rand-guard database (refusing to change it)", path);
 		return -1;
@@ -354,16 +354,16 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_id)
 {
 	char sql[128];
-	int64_t m = query_int(s->db, "SELECT max(seq) FROM health", 0);
-	int64_t a = query_int(s->db, "SELECT max(seq) FROM alerts", 0);
+	int64_t m = rg_sql_int(s->db, "SELECT max(seq) FROM health", 0);
+	int64_t a = rg_sql_int(s->db, "SELECT max(seq) FROM alerts", 0);
 	m = a > m ? a : m;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].name);
-		int64_t v = query_int(s->db, sql, 0);
+		int64_t v = rg_sql_int(s->db, sql, 0);
 		m = v > m ? v : m;
 	}
 	*max_seq = (uint64_t)m;
-	*max_proc_id = query_int(s->db, "SELECT max(proc_id) FROM processes", 0);
+	*max_proc_id = rg_sql_int(s->db, "SELECT max(proc_id) FROM processes", 0);
 }
 
 void rg_store_live_processes(struct rg_store *s, const char *boot_id,
@@ -723,8 +723,8 @@ static bool due(struct rg_store *s)
 
 static int64_t used_bytes(sqlite3 *db)
 {
-	return query_int(db, "PRAGMA page_count", 0) * query_int(db, "PRAGMA page_size", 0) -
-	       query_int(db, "PRAGMA freelist_count", 0) * query_int(db, "PRAGMA page_size", 0);
+	return (rg_sql_int(db, "PRAGMA page_count", 0) - rg_sql_int(db, "PRAGMA freelist_count", 0)) *
+	       rg_sql_int(db, "PRAGMA page_size", 0);
 }
 
 /* Grows the one `pruned` gap (continuing an earlier run's) to end at
@@ -732,7 +732,7 @@ static int64_t used_bytes(sqlite3 *db)
 static int record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end, int64_t n)
 {
 	char sql[320];
-	int64_t id = query_int(db, "SELECT max(gap_id) FROM gaps WHERE reason = 'pruned'", 0);
+	int64_t id = rg_sql_int(db, "SELECT max(gap_id) FROM gaps WHERE reason = 'pruned'", 0);
 	if (id)
 		snprintf(sql, sizeof(sql), "UPDATE gaps SET end_ns = max(end_ns, %lld), count = count + "
 			 "%lld WHERE gap_id = %lld", (long long)end, (long long)n, (long long)id);
@@ -1020,19 +1020,19 @@ void rg_store_sync(struct rg_store *s)
 /* When the previous run stopped, or (crash) its last recorded row. */
 static int64_t previous_end(sqlite3 *db, int64_t *prev_run)
 {
-	*prev_run = query_int(db, "SELECT max(run_id) FROM runs", 0);
+	*prev_run = rg_sql_int(db, "SELECT max(run_id) FROM runs", 0);
 	if (!*prev_run)
 		return 0;
-	int64_t end = query_int(db, "SELECT stopped_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
+	int64_t end = rg_sql_int(db, "SELECT stopped_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
 	if (end)
 		return end;
-	end = query_int(db, "SELECT started_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
-	int64_t h = query_int(db, "SELECT max(ts_ns) FROM health", 0);
+	end = rg_sql_int(db, "SELECT started_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
+	int64_t h = rg_sql_int(db, "SELECT max(ts_ns) FROM health", 0);
 	end = h > end ? h : end;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		char sql[128];
 		snprintf(sql, sizeof(sql), "SELECT max(ts_ns) FROM %s", rg_event_tables[t].name);
-		int64_t e = query_int(db, sql, 0);
+		int64_t e = rg_sql_int(db, sql, 0);
 		end = e > end ? e : end;
 	}
 	return end;

@@ -12,6 +12,8 @@
 #ifndef RG_STORE_H
 #define RG_STORE_H
 
+#include <sqlite3.h>
+
 #include <stdint.h>
 
 #include "alert.h"
@@ -85,6 +87,10 @@ void rg_store_put_health(struct rg_store *s, const struct rg_health *h);
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);
 
 void rg_store_stats(struct rg_store *s, struct rg_store_stats *st);
+
+/* One integer from a query without parameters; dflt on an error, no row
+ * or NULL (the store's schema checks, and rgq's). */
+int64_t rg_sql_int(sqlite3 *db, const char *sql, int64_t dflt);
 /* Waits until everything queued so far is committed (tests, shutdown). */
 void rg_store_sync(struct rg_store *s);
 /* Drains the queue, closes the run (stopped_ns = now_ns) and the file.
