@@ -167,7 +167,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 	}
 	rg_buf_printf(&b, " ORDER BY seq %s LIMIT :limit", dir);
 	struct rgq_opts lo = *o;
-	lo.limit = o->limit < 0 ? 100 : o->limit == 0 ? -1 : o->limit;
+	lo.limit = o->limit < 0 ? 100 : o->limit; /* 0: all */
 	return rgq_query(g, c, &b, &lo);
 }
 
@@ -249,7 +249,6 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 	else
 		timeline_procs(&b, &lo);
 	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
-	lo.limit = o->limit <= 0 ? -1 : o->limit;
 	return rgq_query(g, c, &b, &lo);
 }
 

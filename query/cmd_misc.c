@@ -48,9 +48,7 @@ static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->has_proc)
 		rg_buf_adds(&b, " AND proc_id = :proc");
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
-	struct rgq_opts lo = *o;
-	lo.limit = o->limit <= 0 ? -1 : o->limit;
-	return rgq_query(g, c, &b, &lo);
+	return rgq_query(g, c, &b, o);
 }
 
 const struct rgq_command rgq_cmd_alerts = {
@@ -107,9 +105,7 @@ static int run_health(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->has_run)
 		rg_buf_printf(&b, " AND run_id = %lld", o->run);
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
-	struct rgq_opts lo = *o;
-	lo.limit = o->limit <= 0 ? -1 : o->limit;
-	return rgq_query(g, c, &b, &lo);
+	return rgq_query(g, c, &b, o);
 }
 
 const struct rgq_command rgq_cmd_health = {

@@ -196,8 +196,8 @@ void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 		sqlite3_bind_int64(st, i, o->since);
 	if ((i = sqlite3_bind_parameter_index(st, ":until")))
 		sqlite3_bind_int64(st, i, o->until);
-	if ((i = sqlite3_bind_parameter_index(st, ":limit")))
-		sqlite3_bind_int64(st, i, o->limit);
+	if ((i = sqlite3_bind_parameter_index(st, ":limit"))) /* 0 or not given: all */
+		sqlite3_bind_int64(st, i, o->limit <= 0 ? -1 : o->limit);
 	if ((i = sqlite3_bind_parameter_index(st, ":pid")))
 		sqlite3_bind_int64(st, i, o->pid);
 	if ((i = sqlite3_bind_parameter_index(st, ":proc")))

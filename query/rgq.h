@@ -53,7 +53,7 @@ int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
 /* Prepares sql or reports the error (NULL). */
 sqlite3_stmt *rgq_prepare(struct rgq *g, const struct rgq_command *c, const char *sql);
 /* Binds :since :until :limit :pid :proc :exe :path :rule where the SQL has
- * them. */
+ * them; a limit of 0 or none given binds as -1, SQLite's "no limit". */
 void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o);
 /* Prints every row of st in the chosen format and finalizes it; 0 or 1. */
 int rgq_print(struct rgq *g, const struct rgq_command *c, sqlite3_stmt *st);
