@@ -2,6 +2,7 @@
 # against the real kernel and check what it stored. Sourced, not run.
 #
 #   live_require          skip (exit 77) with a reason unless root + BPF + BTF
+#   rg_watch DIR          record file activity under DIR only (no name patterns)
 #   rg_start [args]       start the recorder on a fresh db/NDJSON in $T
 #   rg_stop               SIGTERM it and wait (it flushes everything)
 #   sql "SELECT ..."      query the recording
@@ -52,6 +53,12 @@ rg_config() {
 	db = $T/rg.db
 	batch_ms = 50
 	INI
+}
+
+# Appends to $T/rg.ini (rg_config first): DIR is the only watched place, so
+# a test's counts are not disturbed by other files on the host.
+rg_watch() {
+	printf '[file]\nwatch_paths = %s\nwatch_patterns =\n' "$1" >>"$T/rg.ini"
 }
 
 rg_start() {

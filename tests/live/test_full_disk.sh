@@ -19,11 +19,7 @@ mount -t tmpfs -o size=16m rg-test "$SMALL" || live_skip "cannot mount a tmpfs h
 trap 'umount -l "$SMALL" 2>/dev/null; cleanup' EXIT
 rg_config
 sed -i "s|^db = .*|db = $SMALL/rg.db|" "$T/rg.ini"
-cat >>"$T/rg.ini" <<INI
-[file]
-watch_paths = $T/w
-watch_patterns =
-INI
+rg_watch "$T/w"
 sqldb() {
 	python3 - "$SMALL/rg.db" "$1" <<-'PY'
 	import sqlite3, sys

@@ -12,11 +12,7 @@ live_require
 M="rgh$$x$RANDOM"
 mkdir -p "$T/w"
 rg_config
-cat >>"$T/rg.ini" <<INI
-[file]
-watch_paths = $T/w
-watch_patterns =
-INI
+rg_watch "$T/w"
 rg_start
 python3 - "$T/w" "$M" <<'PY'
 import ctypes, os, subprocess, sys

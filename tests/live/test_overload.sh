@@ -17,10 +17,8 @@ cat >>"$T/rg.ini" <<INI
 [bpf]
 ring_buffer_mb = 1
 wakeup_kb = 64
-[file]
-watch_paths = $T/w
-watch_patterns =
 INI
+rg_watch "$T/w"
 rg_start
 
 "$RG_BUILD_DIR/rg-workload" open "$N" "$T/w/f" >"$T/workload.out" 2>&1 &

@@ -9,11 +9,7 @@ live_require
 
 mkdir -p "$T/w"
 rg_config
-cat >>"$T/rg.ini" <<INI
-[file]
-watch_paths = $T/w
-watch_patterns =
-INI
+rg_watch "$T/w"
 sed -i 's/^\[store\]$/[store]\nmax_size_mb = 1/' "$T/rg.ini"
 rg_start
 "$RG_BUILD_DIR/rg-workload" open 40000 "$T/w/early" >/dev/null
