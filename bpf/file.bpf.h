@@ -120,14 +120,22 @@ static __always_inline bool rg_name_wanted(struct rg_scratch *s)
 	return false;
 }
 
-/* The verdict for the path in s->key / s->base: the longest prefix
- * decides; with none, a name pattern may still want it. */
-static __always_inline bool rg_file_wanted(struct rg_scratch *s)
+/* Whether an open's flags change the file: what a watch_writes prefix
+ * records (pathmatch.h holds the same test). */
+static __always_inline bool rg_flags_write(__u32 flags)
+{
+	return (flags & RG_O_ACCMODE) || (flags & (RG_O_CREAT | RG_O_TRUNC));
+}
+
+/* Whether the path in s->key / s->base is recorded: the longest prefix
+ * decides (a writes-only one when the call changes the file); with none,
+ * a name pattern may still want it. */
+static __always_inline bool rg_file_wanted(struct rg_scratch *s, bool writing)
 {
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
 
 	if (action)
-		return *action == RG_PREFIX_WATCH;
+		return *action == RG_PREFIX_WATCH || (*action == RG_PREFIX_WRITES && writing);
 	return rg_name_wanted(s);
 }
 
@@ -220,9 +228,9 @@ static __always_inline bool rg_key_named(struct rg_scratch *s, struct rg_sref di
 }
 
 static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref dir,
-					    struct rg_sref name)
+					    struct rg_sref name, bool writing)
 {
-	return !rg_key_named(s, dir, name) || rg_file_wanted(s);
+	return !rg_key_named(s, dir, name) || rg_file_wanted(s, writing);
 }
 
 /* ---- the directory verdict cache --------------------------------------------
@@ -411,7 +419,8 @@ static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
 
 /* A file event about an open struct file: its own resolved path. An open
  * (regs set) is filtered first and reads its arguments only when it is
- * sent; a write was filtered at its open and takes the file's flags. */
+ * sent or a writes-only prefix needs its flags; a write was filtered at its
+ * open and takes the file's flags. */
 static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
 					    struct file *file, __u16 op, __u16 sys, long ret,
 					    struct pt_regs *regs)
@@ -428,8 +437,15 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : NULL;
 	__u32 pos = 0;
 
+	struct rg_open_args a = {};
+	bool have_args = false;
+	if (regs && (!dv || dv->action == RG_PREFIX_WRITES)) {
+		rg_open_args(regs, sys, &a);
+		have_args = true;
+	}
 	if (dv) { /* the directory's verdict is known */
-		if (dv->action == RG_PREFIX_EXCLUDE)
+		if (dv->action == RG_PREFIX_EXCLUDE ||
+		    (dv->action == RG_PREFIX_WRITES && !rg_flags_write(a.flags)))
 			return 0;
 		rg_read_base(s, d);
 		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */
@@ -439,17 +455,16 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		pos = rg_path_resolve(s->path, fp, task, &trunc);
 		if (filter && !dv && !trunc) { /* a cut path lost its prefix: kept */
 			rg_key_resolved(s, pos, d);
-			bool wanted = rg_file_wanted(s);
+			bool wanted = rg_file_wanted(s, rg_flags_write(a.flags));
 			if (dk.dentry != (__u64)d)
 				rg_dir_learn(s, pos, &dk);
 			if (!wanted)
 				return 0;
 		}
 	}
-	struct rg_open_args a = {};
-	if (regs)
+	if (regs && !have_args)
 		rg_open_args(regs, sys, &a);
-	else
+	else if (!regs)
 		a.flags = BPF_CORE_READ(file, f_flags);
 	struct rg_file *f = rg_file_start(s, task, op, sys, ret);
 	__u32 off = sizeof(*f);
@@ -490,7 +505,7 @@ static __always_inline int rg_on_open(long ret, __u16 sys)
 	f->flags = a.flags;
 	f->mode = a.mode;
 	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC) ||
-	    !rg_named_wanted(s, f->dir, f->name))
+	    !rg_named_wanted(s, f->dir, f->name, rg_flags_write(a.flags)))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
@@ -556,7 +571,8 @@ static __always_inline int rg_on_rename(long ret, __u16 sys)
 	    !rg_put_named(s, &off, &f->new_dir, &f->new_name, task, ndfd, newname,
 			  RG_F_NEW_PATH_TRUNC))
 		return 0;
-	if (!rg_named_wanted(s, f->dir, f->name) && !rg_named_wanted(s, f->new_dir, f->new_name))
+	if (!rg_named_wanted(s, f->dir, f->name, true) &&
+	    !rg_named_wanted(s, f->new_dir, f->new_name, true))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
@@ -586,7 +602,7 @@ static __always_inline int rg_on_unlink(long ret, __u16 sys)
 	__u32 off = sizeof(*f);
 	f->flags = flags;
 	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC) ||
-	    !rg_named_wanted(s, f->dir, f->name))
+	    !rg_named_wanted(s, f->dir, f->name, true))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;

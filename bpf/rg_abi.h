@@ -194,6 +194,8 @@ struct rg_net {
 enum rg_prefix_action {
 	RG_PREFIX_WATCH = 1,
 	RG_PREFIX_EXCLUDE = 2,
+	RG_PREFIX_WRITES = 3, /* only what changes files: opens for writing, creating or
+			       * truncating, writes, renames, unlinks */
 };
 
 struct rg_prefix_key {

@@ -61,7 +61,8 @@ const struct rg_config_key rg_config_keys[] = {
 		 "authorized_keys authorized_keys2 *.service *.timer *.socket .bashrc .profile "
 		 ".bash_profile .bash_login .bash_logout .zshrc .zprofile id_rsa id_ecdsa id_ed25519 "
 		 "ld.so.preload"),
-	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run /tmp /var/tmp"),
+	LIST_KEY("file", watch_writes, "/tmp /var/tmp /dev/shm"),
+	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run"),
 	{"network", "enabled", RG_CFG_BOOL, FIELD(net_enabled, bool), 0, 1, 0, "false"},
 	LIST_KEY("network", hooks, "connect bind listen accept send"),
 	{"network", "unix", RG_CFG_BOOL, FIELD(net_unix, bool), 0, 1, 0, "false"},
@@ -229,19 +230,21 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
-/* The [file] lists must make a matcher; an error names the list's line. */
+/* The [file] lists must make a matcher; an error names the list's line
+ * (a path in two lists: the line of the later list). */
 static void validate_file_lists(struct loader *ld)
 {
-	const char *names[] = {"watch_paths", "watch_patterns", "exclude_paths"};
-	for (int i = 0; i < 3 && !ld->ini.failed; i++) {
+	static const char *const names[] = {"watch_paths", "watch_writes", "exclude_paths",
+					    "watch_patterns"};
+	const char *lists[4] = {0};
+	for (int i = 0; i < 4 && !ld->ini.failed; i++) {
 		struct rg_pathmatch m;
 		char why[200];
-		const char *list = *(char **)field(&ld->cfg, &rg_config_keys[find_key("file", names[i])]);
-		int rc = rg_pathmatch_init(&m, i == 0 ? list : NULL, i == 1 ? list : NULL,
-					   i == 2 ? list : NULL, why, sizeof(why));
-		if (rc)
-			rg_ini_fail(&ld->ini, ld->key_line[find_key("file", names[i])], "[file] %s: %s",
-			     names[i], why);
+		int k = find_key("file", names[i]);
+		lists[i] = *(char **)field(&ld->cfg, &rg_config_keys[k]);
+		struct rg_pm_lists l = {lists[0], lists[1], lists[2], lists[3]};
+		if (rg_pathmatch_init(&m, &l, why, sizeof(why)))
+			rg_ini_fail(&ld->ini, ld->key_line[k], "[file] %s: %s", names[i], why);
 		else
 			rg_pathmatch_free(&m);
 	}

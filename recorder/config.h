@@ -32,6 +32,7 @@ struct rg_config {
 	/* [file] */
 	bool file_enabled;    /* "enabled" */
 	char *watch_paths;    /* lists: words separated by spaces */
+	char *watch_writes;   /* prefixes where only changes are recorded */
 	char *watch_patterns;
 	char *exclude_paths;
 	/* [network] */

@@ -271,8 +271,9 @@ static int start(struct recorder *r, int verbose)
 
 	/* the config loader has checked the lists: this cannot fail there */
 	const struct rg_config *c = &r->cfg;
-	if (c->file_enabled && rg_pathmatch_init(&r->files, c->watch_paths, c->watch_patterns,
-						 c->exclude_paths, err, sizeof(err))) {
+	struct rg_pm_lists lists = {c->watch_paths, c->watch_writes, c->exclude_paths,
+				    c->watch_patterns};
+	if (c->file_enabled && rg_pathmatch_init(&r->files, &lists, err, sizeof(err))) {
 		fprintf(stderr, "rand-guard: [file]: %s\n", err);
 		return 2;
 	}

@@ -1,6 +1,7 @@
 /* pathmatch.c: path matching and joining (see pathmatch.h). */
 #include "pathmatch.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,13 @@ bool rg_path_glob(const char *pattern, const char *path, size_t len)
 	return fnmatch(pattern, base ? base + 1 : buf, 0) == 0;
 }
 
-bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len)
+bool rg_open_flags_write(uint32_t flags)
+{
+	return (flags & O_ACCMODE) || (flags & (O_CREAT | O_TRUNC));
+}
+
+bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len,
+			 bool writing)
 {
 	const struct rg_pm_prefix *best = NULL;
 	for (unsigned i = 0; i < m->nprefixes; i++) {
@@ -38,7 +45,7 @@ bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t 
 			best = p;
 	}
 	if (best)
-		return best->action == RG_PM_WATCH;
+		return best->action == RG_PM_WATCH || (best->action == RG_PM_WRITES && writing);
 	for (unsigned i = 0; i < m->npatterns; i++)
 		if (rg_path_glob(m->patterns[i], path, len))
 			return true;
@@ -90,6 +97,13 @@ static int add_prefix(struct rg_pathmatch *m, const char *w, size_t n, enum rg_p
 	}
 	while (n > 1 && w[n - 1] == '/')
 		n--;
+	for (unsigned i = 0; i < m->nprefixes; i++) {
+		if (m->prefixes[i].len == n && !memcmp(m->prefixes[i].path, w, n)) {
+			snprintf(err, errlen, "'%.*s' is listed twice (watch_paths, watch_writes "
+				 "and exclude_paths take a path once)", (int)n, w);
+			return -1;
+		}
+	}
 	if (m->nprefixes == RG_PREFIX_MAX) {
 		snprintf(err, errlen, "more than %d watch and exclude paths", RG_PREFIX_MAX);
 		return -1;
@@ -117,14 +131,14 @@ static int add_pattern(struct rg_pathmatch *m, const char *w, size_t n,
 	return 0;
 }
 
-int rg_pathmatch_init(struct rg_pathmatch *m, const char *watch_paths,
-		      const char *watch_patterns, const char *exclude_paths, char *err,
+int rg_pathmatch_init(struct rg_pathmatch *m, const struct rg_pm_lists *l, char *err,
 		      size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
-	if (each_word(m, watch_paths, RG_PM_WATCH, add_prefix, err, errlen) ||
-	    each_word(m, exclude_paths, RG_PM_EXCLUDE, add_prefix, err, errlen) ||
-	    each_word(m, watch_patterns, RG_PM_WATCH, add_pattern, err, errlen)) {
+	if (each_word(m, l->watch_paths, RG_PM_WATCH, add_prefix, err, errlen) ||
+	    each_word(m, l->watch_writes, RG_PM_WRITES, add_prefix, err, errlen) ||
+	    each_word(m, l->exclude_paths, RG_PM_EXCLUDE, add_prefix, err, errlen) ||
+	    each_word(m, l->watch_patterns, RG_PM_WATCH, add_pattern, err, errlen)) {
 		rg_pathmatch_free(m);
 		return -1;
 	}

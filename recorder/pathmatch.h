@@ -5,9 +5,11 @@
  *
  *   - a prefix is component-aware: "/etc" matches "/etc" and "/etc/x",
  *     never "/etcfoo";
- *   - among watch_paths and exclude_paths, the longest matching prefix
- *     decides ("/etc" watched, "/etc/ssl" excluded: /etc/ssl/x is not
- *     recorded, /etc/passwd is);
+ *   - among watch_paths, watch_writes and exclude_paths, the longest
+ *     matching prefix decides ("/etc" watched, "/etc/ssl" excluded:
+ *     /etc/ssl/x is not recorded, /etc/passwd is); under a watch_writes
+ *     prefix only what changes files is: opens for writing, creating or
+ *     truncating, first writes, renames and unlinks, not read-only opens;
  *   - with no prefix matching, a path is recorded when a watch pattern
  *     matches: a pattern without '/' is a glob on the final component
  *     ("*.service", "authorized_keys"); one with '/' is a glob on the whole
@@ -26,7 +28,11 @@
 #include "buf.h"
 #include "rg_abi.h"
 
-enum rg_pm_action { RG_PM_WATCH = RG_PREFIX_WATCH, RG_PM_EXCLUDE = RG_PREFIX_EXCLUDE };
+enum rg_pm_action {
+	RG_PM_WATCH = RG_PREFIX_WATCH,
+	RG_PM_EXCLUDE = RG_PREFIX_EXCLUDE,
+	RG_PM_WRITES = RG_PREFIX_WRITES,
+};
 
 struct rg_pm_prefix {
 	char *path; /* without a trailing '/' ("/" is kept as "/") */
@@ -41,15 +47,25 @@ struct rg_pathmatch {
 	unsigned npatterns;
 };
 
-/* Builds a matcher from space-separated lists (the [file] config keys).
- * Returns 0, or -1 with a message naming the bad entry in err. */
-int rg_pathmatch_init(struct rg_pathmatch *m, const char *watch_paths,
-		      const char *watch_patterns, const char *exclude_paths, char *err,
+/* The [file] config lists: space-separated words; NULL for none. */
+struct rg_pm_lists {
+	const char *watch_paths, *watch_writes, *exclude_paths, *watch_patterns;
+};
+
+/* Builds a matcher. Returns 0, or -1 with a message naming the bad entry
+ * (or a prefix given twice) in err. */
+int rg_pathmatch_init(struct rg_pathmatch *m, const struct rg_pm_lists *l, char *err,
 		      size_t errlen);
 void rg_pathmatch_free(struct rg_pathmatch *m);
 
-/* True when the path (absolute, normalized, len bytes) is recorded. */
-bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len);
+/* True when activity on the path (absolute, normalized, len bytes) is
+ * recorded; writing: the activity changes the file (see above). */
+bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len,
+			 bool writing);
+
+/* Whether open flags change the file: write access, O_CREAT or O_TRUNC
+ * (the kernel filter's rg_flags_write). */
+bool rg_open_flags_write(uint32_t flags);
 
 /* Component-aware prefix test (see above). */
 bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen);

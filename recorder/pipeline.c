@@ -37,8 +37,10 @@ static bool file_wanted(const struct rg_pipeline *p, const struct rg_event *ev)
 	if (!p->files || !(RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) ||
 	    (ev->flags & (RG_EF_PATH_TRUNC | RG_EF_NEW_PATH_TRUNC)))
 		return true;
-	return rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len) ||
-	       (ev->new_path.p && rg_pathmatch_wanted(p->files, ev->new_path.p, ev->new_path.len));
+	bool writing = ev->type != RG_ET_FILE_OPEN || rg_open_flags_write(ev->fflags);
+	return rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len, writing) ||
+	       (ev->new_path.p &&
+		rg_pathmatch_wanted(p->files, ev->new_path.p, ev->new_path.len, writing));
 }
 
 void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc)

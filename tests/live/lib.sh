@@ -58,7 +58,7 @@ rg_config() {
 # Appends to $T/rg.ini (rg_config first): DIR is the only watched place, so
 # a test's counts are not disturbed by other files on the host.
 rg_watch() {
-	printf '[file]\nwatch_paths = %s\nwatch_patterns =\n' "$1" >>"$T/rg.ini"
+	printf '[file]\nwatch_paths = %s\nwatch_patterns =\nwatch_writes =\n' "$1" >>"$T/rg.ini"
 }
 
 rg_start() {

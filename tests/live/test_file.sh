@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Live: file telemetry end to end. Real opens, writes, renames and unlinks
 # under watched, excluded and unwatched paths; checks resolved absolute
-# paths, results, byte-exact odd names, one file_write per open, and that
-# what is not watched is not recorded, in both NDJSON and SQLite.
+# paths, results, byte-exact odd names, one file_write per open, that
+# what is not watched is not recorded, and that under a watch_writes path
+# only changes are (no read-only opens), in both NDJSON and SQLite.
 source "$(dirname "$0")/lib.sh"
 live_require
 
 OPS=$RG_BUILD_DIR/file_ops
 M="rg$$x$RANDOM"
 W="$T/w"                     # watched
-mkdir -p "$W/excluded/moved/deep" "$W/sub" "$T/unwatched" /etc/cron.d /etc/systemd/system
+WO="$T/wo"                   # watch_writes: changes only
+mkdir -p "$W/excluded/moved/deep" "$W/sub" "$T/unwatched" "$WO" /etc/cron.d /etc/systemd/system
+echo old > "$WO/existing"
 rg_config
 cat >>"$T/rg.ini" <<INI
 [file]
 watch_paths = /etc/cron.d /etc/systemd/system $W
 exclude_paths = $W/excluded
 watch_patterns = *.$M
+watch_writes = $WO
 INI
 
 ODD=$(printf 'odd\nname"q\xff\xfe-%s' "$M")   # newline, quote, invalid UTF-8
@@ -40,6 +44,12 @@ echo no > "$W/excluded/moved/deep/before"                           # cached: ex
 mv "$W/excluded/moved" "$W/moved"              # moves deep's path, not its name: the
 echo yes > "$W/moved/deep/after"               # rename must retire the cached verdict
 rm "/etc/cron.d/$M-job"
+for i in 1 2 3; do cat "$WO/existing" >/dev/null; done             # reads: not recorded
+cat "$WO/missing" 2>/dev/null || true                               # failed read: neither
+echo new > "$WO/new"                                                # a change: recorded
+echo x 2>/dev/null > "$WO/nodir/x" || true                         # failed create: recorded
+mv "$WO/new" "$WO/renamed"; rm "$WO/renamed"
+cat "$WO/existing" >/dev/null                                       # read, verdict cached
 sleep 0.5
 rg_stop
 echo "ok 1 - recorder started and stopped cleanly"
@@ -101,6 +111,16 @@ check(len(find("file_rename", f"{W}/excluded/moved", new_path=f"{W}/moved")) == 
       len(find("file_open", f"{W}/moved/deep/after")) == 1,
       "a directory renamed from excluded to watched: its files are recorded")
 check(len(find("file_unlink", job)) == 1, "rm in /etc/cron.d recorded")
+wo = [e for e in files if e["path"].startswith(f"{T}/wo/")]
+check(not [e for e in wo if e["event_type"] == "file_open" and e["flags"] & 3 == 0 and
+           not e["flags"] & 0o1100],
+      "watch_writes: no read-only open recorded (4 reads, 1 failed read)")
+check(len(find("file_open", f"{T}/wo/new")) == 1 and len(find("file_write", f"{T}/wo/new")) == 1,
+      "watch_writes: the open for writing and its first write are")
+check([e["result"] for e in find("file_open", f"{T}/wo/nodir/x")] == [-2],
+      "watch_writes: a failed create is, with -ENOENT")
+check(len(find("file_rename", f"{T}/wo/new", new_path=f"{T}/wo/renamed")) == 1 and
+      len(find("file_unlink", f"{T}/wo/renamed")) == 1, "watch_writes: rename and unlink are")
 
 db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)
 db.text_factory = bytes

@@ -1,6 +1,8 @@
 /* test_pathmatch.c: path semantics shared by the file filter and rules:
  * component-aware prefixes, longest prefix wins, globs, the kernel's
- * superset form of a pattern, and lexical joining of (dir, name). */
+ * superset form of a pattern, writes-only prefixes, and lexical joining
+ * of (dir, name). */
+#include <fcntl.h>
 #include <string.h>
 
 #include "pathmatch.h"
@@ -30,48 +32,67 @@ static void check_wanted(void)
 {
 	struct rg_pathmatch m;
 	char err[256];
-	CHECK_INT(rg_pathmatch_init(&m, "/etc /home/a/ /", "*.service authorized_keys "
-				    "/srv/*/conf", "/etc/ssl /proc /", err, sizeof(err)),
-		  0, "builds (a trailing '/' is dropped)");
+	struct rg_pm_lists root = {"/etc /home/a/ /", NULL, "/etc/ssl /proc",
+				   "*.service authorized_keys /srv/*/conf"};
+	CHECK_INT(rg_pathmatch_init(&m, &root, err, sizeof(err)), 0,
+		  "builds (a trailing '/' is dropped)");
 	rg_pathmatch_free(&m);
-	CHECK_INT(rg_pathmatch_init(&m, "/etc /home/a/", "*.service authorized_keys /srv/*/conf",
-				    "/etc/ssl /proc", err, sizeof(err)), 0, "builds");
+	struct rg_pm_lists lists = {"/etc /home/a/", "/tmp /dev/shm", "/etc/ssl /proc /dev",
+				    "*.service authorized_keys /srv/*/conf"};
+	CHECK_INT(rg_pathmatch_init(&m, &lists, err, sizeof(err)), 0, "builds");
 	static const struct {
 		const char *path;
-		int want;
+		int want, want_writing;
 	} cases[] = {
-		{"/etc/passwd", 1},
-		{"/etc", 1},
-		{"/etcfoo/x", 0},
-		{"/etc/ssl/certs/ca.pem", 0},            /* longer exclude wins */
-		{"/etc/ssl", 0},
-		{"/etc/sslx", 1},                        /* not under /etc/ssl */
-		{"/home/a/.bashrc", 1},
-		{"/usr/lib/systemd/system/x.service", 1}, /* pattern, no prefix */
-		{"/proc/1/x.service", 0},                /* exclude beats a pattern */
-		{"/home/b/.ssh/authorized_keys", 1},
-		{"/home/b/.ssh/authorized_keys.bak", 0},
-		{"/srv/web/conf", 1},                    /* path glob */
-		{"/srv/web/x/conf", 0},                  /* '*' does not cross '/' */
-		{"/usr/bin/ls", 0},
+		{"/etc/passwd", 1, 1},
+		{"/etc", 1, 1},
+		{"/etcfoo/x", 0, 0},
+		{"/etc/ssl/certs/ca.pem", 0, 0},            /* longer exclude wins */
+		{"/etc/ssl", 0, 0},
+		{"/etc/sslx", 1, 1},                        /* not under /etc/ssl */
+		{"/home/a/.bashrc", 1, 1},
+		{"/usr/lib/systemd/system/x.service", 1, 1}, /* pattern, no prefix */
+		{"/proc/1/x.service", 0, 0},                /* exclude beats a pattern */
+		{"/home/b/.ssh/authorized_keys", 1, 1},
+		{"/home/b/.ssh/authorized_keys.bak", 0, 0},
+		{"/srv/web/conf", 1, 1},                    /* path glob */
+		{"/srv/web/x/conf", 0, 0},                  /* '*' does not cross '/' */
+		{"/usr/bin/ls", 0, 0},
+		{"/tmp/x", 0, 1},                           /* writes only */
+		{"/tmp/a/b.service", 0, 1},                 /* a prefix beats a pattern */
+		{"/tmpx/y", 0, 0},
+		{"/dev/shm/x", 0, 1},                       /* longer than the /dev exclude */
+		{"/dev/null", 0, 0},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char what[128];
-		snprintf(what, sizeof(what), "%s %s", cases[i].path,
-			 cases[i].want ? "recorded" : "not recorded");
-		CHECK_INT(rg_pathmatch_wanted(&m, cases[i].path, strlen(cases[i].path)),
-			  cases[i].want, what);
+		char what[160];
+		for (int w = 0; w < 2; w++) {
+			int want = w ? cases[i].want_writing : cases[i].want;
+			snprintf(what, sizeof(what), "%s %s %s", cases[i].path,
+				 w ? "changed" : "read", want ? "recorded" : "not recorded");
+			CHECK_INT(rg_pathmatch_wanted(&m, cases[i].path, strlen(cases[i].path), w),
+				  want, what);
+		}
 	}
 	rg_pathmatch_free(&m);
 
-	static const char *const bad[][3] = {
-		{"etc", "", ""}, {"/a/../b", "", ""}, {"/a//b", "", ""}, {"", "x/y", ""},
-		{"", "", "/a/./b"},
+	static const struct rg_pm_lists bad[] = {
+		{"etc", NULL, NULL, NULL}, {"/a/../b", NULL, NULL, NULL}, {"/a//b", NULL, NULL, NULL},
+		{NULL, NULL, NULL, "x/y"}, {NULL, NULL, "/a/./b", NULL}, {NULL, "tmp", NULL, NULL},
+		{"/tmp", "/tmp/", NULL, NULL}, {NULL, "/tmp", "/tmp", NULL},
 	};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int rc = rg_pathmatch_init(&m, bad[i][0], bad[i][1], bad[i][2], err, sizeof(err));
+		int rc = rg_pathmatch_init(&m, &bad[i], err, sizeof(err));
 		CHECK(rc == -1 && strchr(err, '\''), "a bad entry is refused and quoted");
 	}
+	CHECK(strstr(err, "listed twice") != NULL, "a path in two lists is refused");
+
+	/* what a watch_writes prefix counts as a change */
+	CHECK(!rg_open_flags_write(O_RDONLY), "O_RDONLY reads");
+	CHECK(!rg_open_flags_write(O_RDONLY | O_CLOEXEC | O_NOFOLLOW), "O_RDONLY|O_CLOEXEC reads");
+	CHECK(rg_open_flags_write(O_WRONLY) && rg_open_flags_write(O_RDWR), "write access");
+	CHECK(rg_open_flags_write(O_RDONLY | O_CREAT), "O_CREAT changes");
+	CHECK(rg_open_flags_write(O_RDONLY | O_TRUNC), "O_TRUNC changes");
 }
 
 static void check_kernel_pattern(void)
