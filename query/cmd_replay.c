@@ -34,7 +34,12 @@ static void on_alert(void *arg, const struct rg_match *m)
 	struct printer *p = arg;
 	const struct rg_event *ev = m->ev;
 	char t[64];
-	struct rgq_value v[9] = {
+	struct rg_alert steps = {.nsteps = m->nsteps};
+	char json[RG_ALERT_STEPS_JSON];
+	if (m->nsteps)
+		memcpy(steps.steps, m->steps, m->nsteps * sizeof(steps.steps[0]));
+	rg_alert_steps_json(&steps, json, sizeof(json));
+	struct rgq_value v[10] = {
 		text(rgq_time_format(ev->ts_ns, t, sizeof(t))),
 		text(rg_severity_name(m->rule->severity)),
 		text(m->rule->id),
@@ -45,6 +50,7 @@ static void on_alert(void *arg, const struct rg_match *m)
 		ev->exe.p ? (struct rgq_value){SQLITE_TEXT, 0, 0, ev->exe.p, ev->exe.len}
 			  : (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0},
 		text(m->summary),
+		m->nsteps ? text(json) : (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0},
 	};
 	rgq_out_row(&p->out, v);
 }
@@ -154,15 +160,19 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 	compare_digest(g, rs);
 	warn_gaps(g, o);
 	static const char *const names[] = {"time", "severity", "rule_id", "event_seq",
-					    "event_type", "pid", "proc_id", "exe", "summary"};
+					    "event_type", "pid", "proc_id", "exe", "summary", "steps"};
 	struct printer p = {.progress = !o->quiet, .started = rg_mono_ns()};
 	p.last = p.started;
-	rgq_out_begin(&p.out, g->fmt, stdout, 9, names);
+	rgq_out_begin(&p.out, g->fmt, stdout, 10, names);
 	struct rgq_replay_stats st;
 	char err[512];
 	rc = rgq_replay(g->db, rs, o->since, o->until, on_alert, on_progress, &p, &st, err,
 			sizeof(err));
 	rgq_out_end(&p.out);
+	if (st.sequence_evictions)
+		fprintf(stderr, "rgq replay: %llu partial sequence matches were evicted by the "
+				"runs' sequence_max bound (as the recorder did)\n",
+			(unsigned long long)st.sequence_evictions);
 	if (st.unseeded)
 		fprintf(stderr, "rgq replay: %u runs were recorded before schema 5 and have no "
 				"lineage seed: parent and ancestor context of processes already "

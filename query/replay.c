@@ -15,7 +15,7 @@
 #define DEFAULT_LINEAGE_MAX 65536 /* [process] table_max's default */
 
 struct run {
-	int64_t id, first_seq, last_seq, lineage_max;
+	int64_t id, first_seq, last_seq, lineage_max, sequence_max;
 	bool seeded; /* recorded with schema 5: run_processes and lineage_max */
 	int64_t started_ns;
 };
@@ -25,8 +25,8 @@ static struct run *load_runs(sqlite3 *db, unsigned *n)
 	sqlite3_stmt *st;
 	struct run *runs = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT run_id, first_seq, lineage_max, started_ns FROM runs "
-				   "ORDER BY run_id", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT run_id, first_seq, lineage_max, started_ns, "
+				   "sequence_max FROM runs ORDER BY run_id", -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		runs = realloc(runs, (*n + 1) * sizeof(*runs));
@@ -36,8 +36,11 @@ static struct run *load_runs(sqlite3 *db, unsigned *n)
 		int64_t lmax = sqlite3_column_int64(st, 2);
 		bool seeded = sqlite3_column_type(st, 2) != SQLITE_NULL;
 		lmax = !seeded ? DEFAULT_LINEAGE_MAX : lmax < 256 ? 256 : lmax > 4194304 ? 4194304 : lmax;
+		int64_t smax = sqlite3_column_int64(st, 4); /* NULL before schema 6 */
+		smax = sqlite3_column_type(st, 4) == SQLITE_NULL ? RG_SEQUENCE_MAX_DEFAULT
+		       : smax < 16 ? 16 : smax > 1048576 ? 1048576 : smax;
 		runs[*n] = (struct run){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-					INT64_MAX, lmax, seeded,
+					INT64_MAX, lmax, smax, seeded,
 					sqlite3_column_int64(st, 3)};
 		if (*n)
 			runs[*n - 1].last_seq = runs[*n].first_seq - 1;
@@ -116,11 +119,14 @@ struct ctx {
 	rgq_replay_fn fn;
 	void *arg;
 	struct rgq_replay_stats *st;
+	int64_t since_ns; /* matches before it only built sequence state */
 };
 
 static void on_match(void *arg, const struct rg_match *m)
 {
 	struct ctx *c = arg;
+	if (m->ev->ts_ns < c->since_ns)
+		return;
 	c->st->alerts++;
 	c->fn(c->arg, m);
 }
@@ -131,10 +137,12 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 		      size_t errlen)
 {
 	struct rg_lineage *lin = rg_lineage_new((unsigned)run->lineage_max);
-	if (!lin || seed(db, lin, run->id)) {
+	struct rg_seqstate *sq = rg_seqstate_new((unsigned)run->sequence_max);
+	if (!lin || !sq || seed(db, lin, run->id)) {
 		snprintf(err, errlen, "reading run %lld's processes: %s", (long long)run->id,
 			 sqlite3_errmsg(db));
 		rg_lineage_free(lin);
+		rg_seqstate_free(sq);
 		return -1;
 	}
 	struct rgq_reader *rd = rgq_reader_open(db, (uint64_t)run->first_seq,
@@ -142,17 +150,18 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 						until_ns, needed_fields(rs), err, errlen);
 	if (!rd) {
 		rg_lineage_free(lin);
+		rg_seqstate_free(sq);
 		return -1;
 	}
 	struct rg_event ev;
 	while (rgq_reader_next(rd, &ev)) {
 		rg_lineage_event(lin, &ev);
-		if (ev.ts_ns < since_ns || ev.ts_ns > until_ns) {
+		if (ev.ts_ns < since_ns || ev.ts_ns > until_ns) { /* since: less the lead */
 			c->st->lineage++;
 			continue;
 		}
 		c->st->events++;
-		rg_rules_eval(rs, &ev, lin, on_match, c);
+		rg_rules_eval(rs, sq, &ev, lin, on_match, c, NULL);
 		if (progress && !(c->st->events & 0xffff))
 			progress(c->arg, seq1 > seq0 ? (double)((int64_t)ev.seq - seq0) / (double)(seq1 - seq0) : 1,
 				 c->st);
@@ -163,7 +172,11 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 		rc = -1;
 	}
 	rgq_reader_close(rd);
+	struct rg_seqstate_stats ss;
+	rg_seqstate_stats(sq, &ss);
+	c->st->sequence_evictions += ss.evictions;
 	rg_lineage_free(lin);
+	rg_seqstate_free(sq);
 	return rc;
 }
 
@@ -174,19 +187,23 @@ int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64
 	unsigned n;
 	memset(st, 0, sizeof(*st));
 	struct run *runs = load_runs(db, &n);
-	int64_t from = first_seq_since(db, since_ns);
+	/* A sequence that ends after since may begin up to its window before:
+	 * events from there are evaluated, only alerts from since reported. */
+	int64_t lead = since_ns > INT64_MIN + rs->max_window_ns ? since_ns - rs->max_window_ns
+							       : INT64_MIN;
+	int64_t from = first_seq_since(db, lead);
 	int64_t seq0 = rg_sql_int(db, "SELECT min(first_seq) FROM runs", 0);
 	int64_t seq1 = rg_sql_int(db, "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
 				      "process_events UNION ALL SELECT max(seq) FROM file_events "
 				      "UNION ALL SELECT max(seq) FROM network_events)", 0);
-	struct ctx c = {fn, arg, st};
+	struct ctx c = {fn, arg, st, since_ns};
 	int rc = 0;
 	for (unsigned i = 0; i < n && !rc; i++) {
 		if (runs[i].started_ns > until_ns)
 			break; /* its events are all later */
 		st->runs++;
 		st->unseeded += !runs[i].seeded;
-		rc = replay_run(db, rs, &runs[i], since_ns, until_ns, from, &c, progress, seq0,
+		rc = replay_run(db, rs, &runs[i], lead, until_ns, from, &c, progress, seq0,
 				seq1, err, errlen);
 	}
 	free(runs);

@@ -4,10 +4,12 @@
  * Per run (runs.first_seq up to the next run's): a fresh lineage with the
  * run's bound (runs.lineage_max), seeded from run_processes in their
  * order, then the run's events in seq order, each applied to the lineage
- * and evaluated, exactly like the recorder's pipeline. Events outside
- * [since, until] still build the lineage but are not evaluated. With the rules
- * the recorder ran and no gap in the range, the alerts are the recorded
- * ones.
+ * and evaluated, exactly like the recorder's pipeline (sequence rules with
+ * a fresh state bounded by runs.sequence_max). Events before since still
+ * build the lineage but are not evaluated, except those within the longest
+ * sequence window before since: they may be a sequence's first steps, and
+ * only their alerts are left out. With the rules the recorder ran and no
+ * gap in the range, the alerts are the recorded ones.
  */
 #ifndef RGQ_REPLAY_H
 #define RGQ_REPLAY_H
@@ -24,6 +26,7 @@ struct rgq_replay_stats {
 	uint64_t alerts;
 	unsigned runs;
 	unsigned unseeded; /* runs recorded before schema 5: no lineage seed */
+	uint64_t sequence_evictions; /* partial sequence matches the bound pushed out */
 };
 
 /* Called for each match, in the order the recorder would raise them. */

@@ -67,6 +67,7 @@ const struct rg_config_key rg_config_keys[] = {
 	LIST_KEY("network", hooks, "connect bind listen accept send"),
 	{"network", "unix", RG_CFG_BOOL, FIELD(net_unix, bool), 0, 1, 0, "false"},
 	{"rules", "dir", RG_CFG_STRING, FIELD(rules_dir, char *), 0, PATH_MAX - 1, 0, "rules.d"},
+	INT_KEY("rules", sequence_max, 16, 1048576, 0, "4096"),
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;

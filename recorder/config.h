@@ -44,6 +44,7 @@ struct rg_config {
 			       * file's directory; "" for none */
 	bool rules_dir_set;   /* dir was set (config or --rules), not the
 			       * default: then a missing directory is an error */
+	int sequence_max;     /* partial sequence matches held (sequence.h) */
 };
 
 enum rg_config_type {

@@ -45,6 +45,8 @@
 	X(rule_reload_failures, C, "SIGHUP reloads refused (the running set stays)") \
 	X(queue_reserve_used, C, "rows queued past queue_events because the record needs them most") \
 	X(lineage_evictions, C, "processes evicted from the rules' lineage table") \
+	X(sequence_partials, G, "partial sequence-rule matches held ([rules] sequence_max)") \
+	X(sequence_evictions, C, "partial sequence matches pushed out by sequence_max") \
 	X(uptime_s, G, "seconds since the recorder started")                       \
 	X(rss_kb, G, "recorder resident memory, KiB")
 

@@ -183,6 +183,7 @@ struct recorder {
 	const char *config_path;
 	struct rg_ruleset *rules;
 	struct rg_lineage *lin;
+	struct rg_seqstate *seqs;
 	struct rg_store *store;
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
@@ -265,7 +266,8 @@ static int start(struct recorder *r, int verbose)
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
 	r->lin = rg_lineage_new((unsigned)r->cfg.table_max);
-	if (!r->pt || !r->lin)
+	r->seqs = rg_seqstate_new((unsigned)r->cfg.sequence_max);
+	if (!r->pt || !r->lin || !r->seqs)
 		return 1;
 	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
 
@@ -295,11 +297,13 @@ static int start(struct recorder *r, int verbose)
 
 	int64_t now = rg_wall_ns();
 	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
-					    max_seq + 1, (unsigned)r->cfg.table_max);
+					    max_seq + 1, (unsigned)r->cfg.table_max,
+					    (unsigned)r->cfg.sequence_max);
 	rg_pipeline_init(&r->pl, r->pt, r->nd, r->store, run_id, max_seq + 1, now);
 	r->pl.files = bo.files;
 	r->pl.rules = r->rules;
 	r->pl.lin = r->lin;
+	r->pl.seqs = r->seqs;
 	rg_store_put_meta(r->store, "rules_digest", r->rules->digest);
 	r->pl.wall_offset = rg_wall_offset_ns();
 	if (r->cfg.proc_bootstrap) {
@@ -350,6 +354,7 @@ static void reload(struct recorder *r)
 			r->rules->digest);
 		return;
 	}
+	rg_seqstate_clear(r->seqs); /* partials name the old set's rules */
 	rg_rules_free(r->rules);
 	r->rules = fresh;
 	r->pl.rules = fresh;
@@ -403,6 +408,7 @@ static void shutdown_all(struct recorder *r)
 		rg_store_close(r->store, rg_wall_ns());
 	rg_proctab_free(r->pt);
 	rg_lineage_free(r->lin);
+	rg_seqstate_free(r->seqs);
 	rg_rules_free(r->rules);
 	rg_pipeline_free(&r->pl);
 	rg_pathmatch_free(&r->files);

@@ -140,6 +140,11 @@ void rg_ndjson_format_alert(struct rg_buf *b, const struct rg_alert *a,
 	add_key_str(b, "exe", a->exe);
 	add_key_str(b, "summary", a->summary);
 	add_key_str(b, "rules_digest", a->rules_digest);
+	if (a->nsteps) {
+		char steps[RG_ALERT_STEPS_JSON];
+		rg_alert_steps_json(a, steps, sizeof(steps));
+		rg_buf_printf(b, ",\"steps\":%s", steps);
+	}
 	if (ev) {
 		rg_buf_adds(b, ",\"event\":");
 		format_object(b, ev);

@@ -24,10 +24,15 @@ bool rg_path_glob(const char *pattern, const char *path, size_t len)
 		return false;
 	memcpy(buf, path, len);
 	buf[len] = '\0';
-	if (strchr(pattern, '/'))
-		return fnmatch(pattern, buf, FNM_PATHNAME | FNM_PERIOD) == 0;
 	const char *base = strrchr(buf, '/');
-	return fnmatch(pattern, base ? base + 1 : buf, 0) == 0;
+	return rg_path_glob_at(pattern, buf, base ? base + 1 : buf);
+}
+
+bool rg_path_glob_at(const char *pattern, const char *path, const char *base)
+{
+	if (strchr(pattern, '/'))
+		return fnmatch(pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0;
+	return fnmatch(pattern, base, 0) == 0;
 }
 
 bool rg_open_flags_write(uint32_t flags)

@@ -71,6 +71,9 @@ bool rg_open_flags_write(uint32_t flags);
 bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen);
 /* Glob test of one pattern against an absolute path (see above). */
 bool rg_path_glob(const char *pattern, const char *path, size_t len);
+/* The same on a NUL-terminated path whose final component starts at base:
+ * one path against many patterns without copying it for each. */
+bool rg_path_glob_at(const char *pattern, const char *path, const char *base);
 
 /* The kernel's superset form of a pattern, a key on the final component:
  * the exact name (no wildcard, at most 32 bytes), else the literal tail

@@ -59,6 +59,7 @@ void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *p
 	rg_pipeline_process(p, proc);
 }
 
+/* A match is held until its event is written: the event's seq comes first. */
 static void on_match(void *arg, const struct rg_match *m)
 {
 	struct rg_pipeline *p = arg;
@@ -68,11 +69,14 @@ static void on_match(void *arg, const struct rg_match *m)
 		if (!p->matched)
 			abort();
 	}
-	p->matched[p->nmatched++] = m->rule;
-	if (p->nmatched == 1) {
-		p->summary.len = 0;
-		rg_buf_adds(&p->summary, m->summary);
-	}
+	struct rg_pending *a = &p->matched[p->nmatched++];
+	a->rule = m->rule;
+	a->nsteps = m->nsteps;
+	if (m->nsteps)
+		memcpy(a->steps, m->steps, m->nsteps * sizeof(a->steps[0]));
+	a->summary_at = p->summary.len;
+	rg_buf_adds(&p->summary, m->summary);
+	a->summary_len = p->summary.len - a->summary_at;
 }
 
 static struct rg_str str_c(const char *s)
@@ -84,7 +88,8 @@ static struct rg_str str_c(const char *s)
 static void emit_alerts(struct rg_pipeline *p, const struct rg_event *ev)
 {
 	for (unsigned i = 0; i < p->nmatched; i++) {
-		const struct rg_rule *r = p->matched[i];
+		const struct rg_pending *m = &p->matched[i];
+		const struct rg_rule *r = m->rule;
 		struct rg_alert a = {
 			.seq = ++p->seq,
 			.ts_ns = ev->ts_ns,
@@ -92,14 +97,16 @@ static void emit_alerts(struct rg_pipeline *p, const struct rg_event *ev)
 			.rule_name = str_c(r->name),
 			.severity = str_c(rg_severity_name(r->severity)),
 			.tags = str_c(r->tags ? r->tags : ""),
-			.summary = {p->summary.p, (uint32_t)p->summary.len},
+			.summary = {p->summary.p + m->summary_at, (uint32_t)m->summary_len},
 			.rules_digest = str_c(p->rules->digest),
 			.event_seq = ev->seq,
 			.event_type = ev->type,
 			.proc_id = ev->proc_id,
 			.pid = ev->pid,
 			.exe = ev->exe,
+			.nsteps = m->nsteps,
 		};
+		memcpy(a.steps, m->steps, sizeof(a.steps));
 		if (p->nd)
 			rg_ndjson_alert(p->nd, &a, ev);
 		if (p->store)
@@ -111,17 +118,22 @@ static void emit_alerts(struct rg_pipeline *p, const struct rg_event *ev)
 /* seq, lineage, rules, then the outputs: the event, then its alerts. */
 void rg_pipeline_event(struct rg_pipeline *p, struct rg_event *ev)
 {
+	bool stepped = false;
 	ev->seq = ++p->seq;
 	p->nmatched = 0;
+	p->summary.len = 0;
 	if (p->lin) {
 		rg_lineage_event(p->lin, ev);
-		rg_rules_eval(p->rules, ev, p->lin, on_match, p);
+		rg_rules_eval(p->rules, p->seqs, ev, p->lin, on_match, p, &stepped);
 	}
 	if (p->nd)
 		rg_ndjson_event(p->nd, ev);
-	if (p->store) /* lineage came from process events: replay needs them */
+	/* The reserve keeps what replay and the alerts need: process events
+	 * (lineage), matched events and sequence steps. */
+	if (p->store)
 		rg_store_put_event(p->store, ev,
-				   p->nmatched > 0 || (RG_ET_BIT(ev->type) & RG_ET_PROCESS_MASK));
+				   p->nmatched > 0 || stepped ||
+					   (RG_ET_BIT(ev->type) & RG_ET_PROCESS_MASK));
 	if (p->nmatched)
 		emit_alerts(p, ev);
 }
@@ -184,6 +196,9 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 	if (p->store)
 		rg_store_stats(p->store, &ss);
 	rg_proctab_stats(p->pt, &ps);
+	struct rg_seqstate_stats sq = {0};
+	if (p->seqs)
+		rg_seqstate_stats(p->seqs, &sq);
 
 	gap(p, now_ns, p->kernel_drops, p->last.kernel_drops, "kernel_drop");
 	gap(p, now_ns, ss.user_drops, p->last.user_drops, "user_drop");
@@ -223,6 +238,8 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 		.rule_reload_failures = p->rule_reload_failures,
 		.queue_reserve_used = ss.reserve_used,
 		.lineage_evictions = p->lin ? rg_lineage_evictions(p->lin) : 0,
+		.sequence_partials = sq.partials,
+		.sequence_evictions = sq.evictions,
 		.store_failures = ss.store_failures,
 		.rows_pruned = ss.rows_pruned,
 		.batches = ss.batches,

@@ -17,6 +17,14 @@
 #include "rules.h"
 #include "store.h"
 
+/* A rule match waiting for its event to be written. */
+struct rg_pending {
+	const struct rg_rule *rule;
+	uint64_t steps[RG_SEQ_MAX_STEPS];
+	unsigned nsteps;
+	size_t summary_at, summary_len; /* in rg_pipeline.summary */
+};
+
 struct rg_pipeline {
 	struct rg_proctab *pt;
 	struct rg_ndjson *nd;   /* NULL: NDJSON disabled */
@@ -24,9 +32,10 @@ struct rg_pipeline {
 	const struct rg_pathmatch *files; /* the file filter; NULL: keep all */
 	const struct rg_ruleset *rules; /* NULL: no rules; swapped on reload */
 	struct rg_lineage *lin;   /* the rules' process context; NULL: no rules */
-	const struct rg_rule **matched; /* rules that matched the current event */
+	struct rg_seqstate *seqs; /* sequence rules in flight; NULL: none run */
+	struct rg_pending *matched; /* the current event's matches */
 	unsigned nmatched, matched_cap;
-	struct rg_buf summary;  /* of the current event's alerts */
+	struct rg_buf summary;  /* their summaries */
 	uint64_t alerts, rule_reloads, rule_reload_failures;
 	struct rg_pathbufs pb;  /* file paths of the record being handled */
 	int64_t run_id;

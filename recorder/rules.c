@@ -134,9 +134,31 @@ struct rg_cond {
 	char **strs; /* values, owned; lens beside them */
 	size_t *lens;
 	int64_t *ints;
+	bool *literal; /* a glob value without wildcards: compared as bytes */
 	unsigned nvals;
 	char *text; /* the condition as written, for messages */
 	int line;
+};
+
+/* How a sequence step is tied to the step before it. */
+enum join_kind { J_NONE, J_PROCESS, J_CHILD, J_DESCENDANT, J_FIELDS };
+
+struct join {
+	enum join_kind kind;
+	struct fref left[MAX_FIELDS], right[MAX_FIELDS]; /* J_FIELDS: before, this step */
+	unsigned nleft, nright;
+	bool num;   /* the fields are numbers */
+	char *text; /* as written */
+	int line;
+};
+
+/* A rule's events and conditions; a sequence has one per step. */
+struct rg_step {
+	uint32_t types;
+	struct rg_cond *conds;
+	unsigned nconds;
+	struct join join; /* steps after the first */
+	int line, events_line;
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -170,6 +192,7 @@ static void cond_free(struct rg_cond *c)
 	free(c->strs);
 	free(c->lens);
 	free(c->ints);
+	free(c->literal);
 	free(c->text);
 }
 
@@ -264,13 +287,14 @@ struct loader {
 	struct rg_rule *cur; /* the rule whose keys are being read; NULL: skip */
 	bool skip_other;
 	int key_line[8];     /* single-value keys seen in cur, by key index */
-	int events_line;
+	bool seq;            /* cur has steps ("step = 1") */
 	struct rg_cond *last; /* the condition a "more" line extends */
 	char *name;           /* owned copy of the file name in messages */
 	struct rg_buf tok;
 };
 
-static const char *const single_keys[] = {"name", "description", "severity", "enabled"};
+static const char *const single_keys[] = {"name", "description", "severity", "enabled",
+					  "window"};
 #define NSINGLE (sizeof(single_keys) / sizeof(single_keys[0]))
 
 bool rg_rules_section(const char *name, size_t n)
@@ -302,6 +326,70 @@ static bool valid_id(const char *s, size_t n)
 	return true;
 }
 
+/* The step whose keys are being read. */
+static struct rg_step *cur_step(struct loader *ld)
+{
+	return &ld->cur->steps[ld->cur->nsteps - 1];
+}
+
+/* The event types on which one of the fields has a value. */
+static uint32_t frefs_types(const struct fref *refs, unsigned n)
+{
+	uint32_t t = 0;
+	for (unsigned k = 0; k < n; k++)
+		t |= fref_types(&refs[k]);
+	return t;
+}
+
+/* Fields named on types that lack them: "field 'x' does not exist on ..." */
+static bool check_types(struct loader *ld, int line, uint32_t types, const struct fref *refs,
+			unsigned n, const char *text)
+{
+	uint32_t missing = types & ~frefs_types(refs, n);
+	if (!missing)
+		return true;
+	return rfail(ld, line, "%s '%s' does not exist on %s events",
+		     n > 1 ? "none of the fields in" : "field", n > 1 ? text : refs[0].name,
+		     rg_etype_name(__builtin_ctz(missing)));
+}
+
+/* A step's conditions and event types; after the first, its join. */
+static bool finish_step(struct loader *ld, unsigned k)
+{
+	struct rg_rule *r = ld->cur;
+	struct rg_step *st = &r->steps[k];
+	char which[32] = "";
+	if (ld->seq)
+		snprintf(which, sizeof(which), "step %u ", k + 1);
+	unsigned matches = 0;
+	for (unsigned i = 0; i < st->nconds; i++)
+		matches += !st->conds[i].except;
+	/* a later step's join may be all it asks of its events */
+	if (!matches && !(k && st->events_line))
+		return rfail(ld, ld->seq ? st->line : r->line,
+			     k ? "%sneeds 'events' or a 'match' condition"
+			       : "%sneeds at least one 'match' condition", which);
+	uint32_t carried = ALL_TYPES;
+	for (unsigned i = 0; i < st->nconds; i++) {
+		const struct rg_cond *c = &st->conds[i];
+		if (!check_types(ld, c->line, st->types, c->fields, c->nfields, c->text))
+			return false;
+		carried &= frefs_types(c->fields, c->nfields);
+	}
+	if (!st->types && !(st->types = carried))
+		return rfail(ld, ld->seq ? st->line : r->line,
+			     "%sno event type has all the fields its conditions name", which);
+	if (!k)
+		return true;
+	const struct join *j = &st->join;
+	if (j->kind == J_NONE)
+		return rfail(ld, st->line, "%sneeds a 'join' (process, child, descendant, or "
+			     "FIELD == FIELD)", which);
+	return j->kind != J_FIELDS ||
+	       (check_types(ld, j->line, r->steps[k - 1].types, j->left, j->nleft, j->text) &&
+		check_types(ld, j->line, st->types, j->right, j->nright, j->text));
+}
+
 /* Checks the rule just finished: required keys, and that every field of
  * every condition exists on the event types it applies to. */
 static void finish_rule(struct loader *ld)
@@ -313,32 +401,15 @@ static void finish_rule(struct loader *ld)
 		rfail(ld, r->line, "missing 'name'");
 	else if (!ld->key_line[2])
 		rfail(ld, r->line, "missing 'severity' (low, medium, high, critical)");
-	else {
-		unsigned matches = 0;
-		for (unsigned i = 0; i < r->nconds; i++)
-			matches += !r->conds[i].except;
-		if (!matches)
-			rfail(ld, r->line, "needs at least one 'match' condition");
-	}
-	if (ld->ini.failed)
-		return;
-	uint32_t carried = ALL_TYPES;
-	for (unsigned i = 0; i < r->nconds; i++) {
-		const struct rg_cond *c = &r->conds[i];
-		uint32_t t = 0; /* one of a condition's fields is enough */
-		for (unsigned k = 0; k < c->nfields; k++)
-			t |= fref_types(&c->fields[k]);
-		if (r->types & ~t) {
-			int et = __builtin_ctz(r->types & ~t);
-			rfail(ld, c->line, "%s '%s' does not exist on %s events",
-			      c->nfields > 1 ? "none of the fields in" : "field",
-			      c->nfields > 1 ? c->text : c->fields[0].name, rg_etype_name(et));
-			return;
-		}
-		carried &= t;
-	}
-	if (!r->types && !(r->types = carried))
-		rfail(ld, r->line, "no event type has all the fields its conditions name");
+	else if (ld->seq && r->nsteps < 2)
+		rfail(ld, r->line, "a sequence needs a second step ('step = 2')");
+	else if (ld->seq && !r->window_ns)
+		rfail(ld, r->line, "a sequence needs a 'window' (e.g. 60s)");
+	else if (!ld->seq && r->window_ns)
+		rfail(ld, ld->key_line[4], "'window' applies to sequences only ('step = 1', ...)");
+	for (unsigned k = 0; k < r->nsteps && !ld->ini.failed; k++)
+		if (finish_step(ld, k))
+			r->types |= r->steps[k].types;
 }
 
 static bool section_ok(void *user, const char *name, size_t n)
@@ -367,19 +438,21 @@ static bool section_ok(void *user, const char *name, size_t n)
 			       true;
 	rs->rules = xrealloc(rs->rules, (rs->nrules + 1) * sizeof(*rs->rules));
 	struct rg_rule *r = &rs->rules[rs->nrules++];
-	*r = (struct rg_rule){.enabled = true, .line = ld->ini.line};
+	*r = (struct rg_rule){.enabled = true, .line = ld->ini.line, .nsteps = 1};
+	r->steps = xcalloc(1, sizeof(*r->steps));
 	r->id = strndup(id, idn);
 	r->file = xstrdup(ld->ini.name ? ld->ini.name : "-");
 	if (!r->id)
 		abort();
 	ld->cur = r;
 	memset(ld->key_line, 0, sizeof(ld->key_line));
-	ld->events_line = 0;
+	ld->seq = false;
 	return true;
 }
 
-/* "FIELD[|FIELD...]": each name known, all of one kind. */
-static bool parse_fields(struct loader *ld, struct rg_cond *c, const char *spec)
+/* "FIELD[|FIELD...]" into refs: each name known, all of one kind (*num). */
+static bool parse_frefs(struct loader *ld, const char *spec, struct fref *refs, unsigned *n,
+			bool *num)
 {
 	char a[RG_INI_SHOW_BUF];
 	const char *p = spec;
@@ -387,27 +460,37 @@ static bool parse_fields(struct loader *ld, struct rg_cond *c, const char *spec)
 		return rfail(ld, ld->ini.line, "bad field list '%s'",
 			     rg_ini_show(a, spec, SIZE_MAX));
 	while (*p) {
-		size_t n = strcspn(p, "|");
+		size_t len = strcspn(p, "|");
 		char name[64];
-		if (!n || n >= sizeof(name))
+		if (!len || len >= sizeof(name))
 			return rfail(ld, ld->ini.line, "bad field list '%s'",
 				     rg_ini_show(a, spec, SIZE_MAX));
-		memcpy(name, p, n);
-		name[n] = '\0';
-		if (c->nfields == MAX_FIELDS)
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (*n == MAX_FIELDS)
 			return rfail(ld, ld->ini.line, "more than %d fields in one condition",
 				     MAX_FIELDS);
-		struct fref *r = &c->fields[c->nfields++];
+		struct fref *r = &refs[(*n)++];
 		if (!find_field(name, r))
-			return rfail(ld, ld->ini.line, "unknown field '%s'", rg_ini_show(a, name, n));
-		bool num = fref_is_int(r);
-		if (c->nfields > 1 && num != c->num)
+			return rfail(ld, ld->ini.line, "unknown field '%s'", rg_ini_show(a, name, len));
+		bool isnum = fref_is_int(r);
+		if (*n > 1 && isnum != *num)
 			return rfail(ld, ld->ini.line, "fields '%s' and '%s' differ in kind "
-				     "(number vs text)", c->fields[0].name, r->name);
-		c->num = num;
-		c->path = c->nfields == 1 ? fref_is_path(r) : c->path && fref_is_path(r);
-		p += n + (p[n] == '|');
+				     "(number vs text)", refs[0].name, r->name);
+		*num = isnum;
+		p += len + (p[len] == '|');
 	}
+	return true;
+}
+
+/* A condition's fields; path operators apply when all are paths. */
+static bool parse_fields(struct loader *ld, struct rg_cond *c, const char *spec)
+{
+	if (!parse_frefs(ld, spec, c->fields, &c->nfields, &c->num))
+		return false;
+	c->path = true;
+	for (unsigned k = 0; k < c->nfields; k++)
+		c->path = c->path && fref_is_path(&c->fields[k]);
 	return true;
 }
 
@@ -467,6 +550,9 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 		c->strs = xrealloc(c->strs, c->nvals * sizeof(*c->strs));
 		c->lens = xrealloc(c->lens, c->nvals * sizeof(*c->lens));
 		c->ints = xrealloc(c->ints, c->nvals * sizeof(*c->ints));
+		c->literal = xrealloc(c->literal, c->nvals * sizeof(*c->literal));
+		c->literal[i] = !memchr(v, '*', n) && !memchr(v, '?', n) && !memchr(v, '[', n) &&
+				!memchr(v, '\\', n);
 		c->strs[i] = xcalloc(1, n + 1);
 		memcpy(c->strs[i], v, n);
 		c->lens[i] = n;
@@ -496,7 +582,7 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 
 static bool add_cond(struct loader *ld, const char *text, bool except)
 {
-	struct rg_rule *r = ld->cur;
+	struct rg_step *r = cur_step(ld);
 	r->conds = xrealloc(r->conds, (r->nconds + 1) * sizeof(*r->conds));
 	struct rg_cond *c = &r->conds[r->nconds++];
 	*c = (struct rg_cond){.except = except, .text = xstrdup(text), .line = ld->ini.line};
@@ -533,20 +619,48 @@ static bool set_events(struct loader *ld, const char *list)
 	const char *p = list;
 	bool bad = false;
 	char a[RG_INI_SHOW_BUF];
-	if (ld->events_line)
+	struct rg_step *st = cur_step(ld);
+	if (st->events_line)
 		return rfail(ld, ld->ini.line, "duplicate key 'events' (first set on line %d)",
-			     ld->events_line);
+			     st->events_line);
 	while (next_token(&p, &ld->tok, &bad)) {
 		int t = rg_etype_parse(rg_buf_cstr(&ld->tok));
 		if (t < 0 || !(RG_ET_BIT(t) & ALL_TYPES))
 			return rfail(ld, ld->ini.line, "unknown event type '%s'",
 				     rg_ini_show(a, rg_buf_cstr(&ld->tok), SIZE_MAX));
-		ld->cur->types |= RG_ET_BIT(t);
+		st->types |= RG_ET_BIT(t);
 	}
-	if (bad || !ld->cur->types)
+	if (bad || !st->types)
 		return rfail(ld, ld->ini.line, "'events' names no event type");
-	ld->events_line = ld->ini.line;
+	st->events_line = ld->ini.line;
 	return true;
+}
+
+/* "window = 90s": a number with ms, s, m or h; 1 ms to 24 h. */
+static bool parse_window(struct loader *ld, const char *value)
+{
+	static const struct {
+		const char *unit;
+		int64_t ns;
+	} units[] = {{"ms", 1000000}, {"s", 1000000000}, {"m", 60000000000}, {"h", 3600000000000}};
+	char a[RG_INI_SHOW_BUF];
+	size_t digits = strspn(value, "0123456789");
+	int64_t n;
+	char num[24];
+	if (digits && digits < sizeof(num)) {
+		memcpy(num, value, digits);
+		num[digits] = '\0';
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (strcmp(value + digits, units[i].unit) || !parse_int(num, &n))
+				continue;
+			if (n < 1 || n > 24 * 3600000000000 / units[i].ns)
+				break;
+			ld->cur->window_ns = n * units[i].ns;
+			return true;
+		}
+	}
+	return rfail(ld, ld->ini.line, "bad window '%s' (a number with ms, s, m or h; "
+		     "1ms to 24h)", rg_ini_show(a, value, SIZE_MAX));
 }
 
 static bool set_single(struct loader *ld, unsigned k, const char *value)
@@ -575,6 +689,8 @@ static bool set_single(struct loader *ld, unsigned k, const char *value)
 		}
 		return rfail(ld, ld->ini.line, "bad severity '%s' (low, medium, high, critical)",
 			     rg_ini_show(a, value, SIZE_MAX));
+	case 4:
+		return parse_window(ld, value);
 	default:
 		if (!strcmp(value, "true") || !strcmp(value, "false")) {
 			r->enabled = !strcmp(value, "true");
@@ -583,6 +699,84 @@ static bool set_single(struct loader *ld, unsigned k, const char *value)
 		return rfail(ld, ld->ini.line, "'enabled' must be true or false, not '%s'",
 			     rg_ini_show(a, value, SIZE_MAX));
 	}
+}
+
+/* "step = N" starts step N of a sequence: 1, then 2, ... Keys after it
+ * (events, match, except, join) are that step's. */
+static bool set_step(struct loader *ld, const char *value)
+{
+	struct rg_rule *r = ld->cur;
+	unsigned want = ld->seq ? r->nsteps + 1 : 1;
+	int64_t n;
+	ld->last = NULL;
+	if (!parse_int(value, &n) || n != want)
+		return rfail(ld, ld->ini.line, "steps are numbered in order: expected 'step = %u'",
+			     want);
+	if (n > RG_SEQ_MAX_STEPS)
+		return rfail(ld, ld->ini.line, "a sequence has at most %d steps", RG_SEQ_MAX_STEPS);
+	struct rg_step *st = cur_step(ld);
+	if (!ld->seq) {
+		if (st->nconds || st->events_line)
+			return rfail(ld, ld->ini.line, "'step = 1' must come before the rule's "
+				     "events and conditions");
+		ld->seq = true;
+		st->line = ld->ini.line;
+		return true;
+	}
+	r->steps = xrealloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
+	r->steps[r->nsteps++] = (struct rg_step){.line = ld->ini.line};
+	return true;
+}
+
+/* "join = process" (the same process), "child" (it or a child of it),
+ * "descendant" (it or any descendant) or "FIELDS == FIELDS" (a value of
+ * the step before's fields equals one of this step's): how this step is
+ * tied to the one before. */
+static bool set_join(struct loader *ld, const char *value)
+{
+	struct rg_step *st = cur_step(ld);
+	struct join *j = &st->join;
+	char a[RG_INI_SHOW_BUF];
+	if (!ld->seq || ld->cur->nsteps < 2)
+		return rfail(ld, ld->ini.line, "'join' belongs to a sequence's second or later step");
+	if (j->kind != J_NONE)
+		return rfail(ld, ld->ini.line, "duplicate key 'join' (first set on line %d)",
+			     j->line);
+	j->line = ld->ini.line;
+	j->text = xstrdup(value);
+	static const struct {
+		const char *name;
+		enum join_kind kind;
+	} kinds[] = {{"process", J_PROCESS}, {"child", J_CHILD}, {"descendant", J_DESCENDANT}};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!strcmp(value, kinds[i].name)) {
+			j->kind = kinds[i].kind;
+			return true;
+		}
+	}
+	const char *p = value;
+	bool bad = false, rnum = false;
+	if (!strstr(value, "=="))
+		return rfail(ld, ld->ini.line, "bad join '%s' (process, child, descendant, or "
+			     "FIELD[|FIELD] == FIELD[|FIELD])", rg_ini_show(a, value, SIZE_MAX));
+	if (!next_token(&p, &ld->tok, &bad) ||
+	    !parse_frefs(ld, rg_buf_cstr(&ld->tok), j->left, &j->nleft, &j->num))
+		return ld->ini.failed || rfail(ld, ld->ini.line, "empty 'join'");
+	if (!next_token(&p, &ld->tok, &bad) || strcmp(rg_buf_cstr(&ld->tok), "=="))
+		return rfail(ld, ld->ini.line, "bad join '%s' (process, child, descendant, or "
+			     "FIELD[|FIELD] == FIELD[|FIELD])", rg_ini_show(a, value, SIZE_MAX));
+	if (!next_token(&p, &ld->tok, &bad) ||
+	    !parse_frefs(ld, rg_buf_cstr(&ld->tok), j->right, &j->nright, &rnum))
+		return ld->ini.failed || rfail(ld, ld->ini.line, "join '%s' has no field after '=='",
+					       rg_ini_show(a, value, SIZE_MAX));
+	if (next_token(&p, &ld->tok, &bad) || bad)
+		return rfail(ld, ld->ini.line, "bad join '%s' (one field list on each side)",
+			     rg_ini_show(a, value, SIZE_MAX));
+	if (rnum != j->num)
+		return rfail(ld, ld->ini.line, "join '%s' compares text with a number",
+			     rg_ini_show(a, value, SIZE_MAX));
+	j->kind = J_FIELDS;
+	return true;
 }
 
 /* Tags are words; repeated keys add words. */
@@ -628,8 +822,13 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		return set_events(ld, value);
 	if (!strcmp(key, "tags"))
 		return add_tags(ld, value);
+	if (!strcmp(key, "step"))
+		return set_step(ld, value);
+	if (!strcmp(key, "join"))
+		return set_join(ld, value);
 	return rfail(ld, ld->ini.line, "unknown key '%s' (name description severity tags "
-		     "enabled events match except more)", rg_ini_show(a, key, SIZE_MAX));
+		     "enabled events match except more; sequences: window step join)",
+		     rg_ini_show(a, key, SIZE_MAX));
 }
 
 /* Messages name the file after the caller's buffer is gone. */
@@ -705,6 +904,26 @@ static void digest_cond(struct rg_sha256 *h, const struct rg_cond *c)
 	}
 }
 
+/* A step: its types, conditions and join (a single-event rule's one step
+ * hashes as rules did before sequences existed). */
+static void digest_step(struct rg_sha256 *h, const struct rg_step *st)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%" PRIu32, st->types);
+	rg_sha256_add(h, num, strlen(num) + 1);
+	for (unsigned c = 0; c < st->nconds; c++)
+		digest_cond(h, &st->conds[c]);
+	const struct join *j = &st->join;
+	if (j->kind == J_NONE)
+		return;
+	uint32_t head[3] = {j->kind, j->nleft, j->nright};
+	rg_sha256_add(h, head, sizeof(head));
+	for (unsigned k = 0; k < j->nleft; k++)
+		rg_sha256_add(h, j->left[k].name, strlen(j->left[k].name) + 1);
+	for (unsigned k = 0; k < j->nright; k++)
+		rg_sha256_add(h, j->right[k].name, strlen(j->right[k].name) + 1);
+}
+
 /* The digest covers what the rules mean, in order, not the files' bytes:
  * comments and layout do not change it. */
 static void digest(struct rg_ruleset *rs)
@@ -718,12 +937,33 @@ static void digest(struct rg_ruleset *rs)
 				       rg_severity_name(r->severity), r->enabled ? "on" : "off"};
 		for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
 			rg_sha256_add(&h, parts[k], strlen(parts[k]) + 1);
-		snprintf(num, sizeof(num), "%" PRIu32, r->types);
-		rg_sha256_add(&h, num, strlen(num) + 1);
-		for (unsigned c = 0; c < r->nconds; c++)
-			digest_cond(&h, &r->conds[c]);
+		if (r->nsteps > 1) {
+			snprintf(num, sizeof(num), "sequence %u %" PRId64, r->nsteps, r->window_ns);
+			rg_sha256_add(&h, num, strlen(num) + 1);
+		}
+		for (unsigned k = 0; k < r->nsteps; k++)
+			digest_step(&h, &r->steps[k]);
 	}
 	rg_sha256_hex(&h, rs->digest);
+}
+
+static uint64_t refs_fields(const struct fref *refs, unsigned n)
+{
+	uint64_t m = 0;
+	for (unsigned k = 0; k < n; k++)
+		if (refs[k].f)
+			m |= 1ull << (refs[k].f - rg_fields);
+	return m;
+}
+
+/* The registry fields a step reads from the event. */
+static uint64_t step_fields(const struct rg_step *st)
+{
+	uint64_t m = refs_fields(st->join.left, st->join.nleft) |
+		     refs_fields(st->join.right, st->join.nright);
+	for (unsigned c = 0; c < st->nconds; c++)
+		m |= refs_fields(st->conds[c].fields, st->conds[c].nfields);
+	return m;
 }
 
 static void index_types(struct rg_ruleset *rs)
@@ -737,10 +977,11 @@ static void index_types(struct rg_ruleset *rs)
 	for (unsigned i = 0; i < rs->nrules; i++) {
 		const struct rg_rule *r = &rs->rules[i];
 		rs->nenabled += r->enabled;
-		for (unsigned c = 0; r->enabled && c < r->nconds; c++)
-			for (unsigned k = 0; k < r->conds[c].nfields; k++)
-				if (r->conds[c].fields[k].f)
-					rs->fields_used |= 1ull << (r->conds[c].fields[k].f - rg_fields);
+		rs->nsequences += r->enabled && r->nsteps > 1;
+		if (r->enabled && r->window_ns > rs->max_window_ns)
+			rs->max_window_ns = r->window_ns;
+		for (unsigned k = 0; r->enabled && k < r->nsteps; k++)
+			rs->fields_used |= step_fields(&r->steps[k]);
 	}
 }
 
@@ -787,9 +1028,13 @@ void rg_rules_free(struct rg_ruleset *rs)
 		return;
 	for (unsigned i = 0; i < rs->nrules; i++) {
 		struct rg_rule *r = &rs->rules[i];
-		for (unsigned c = 0; c < r->nconds; c++)
-			cond_free(&r->conds[c]);
-		free(r->conds);
+		for (unsigned k = 0; k < r->nsteps; k++) {
+			for (unsigned c = 0; c < r->steps[k].nconds; c++)
+				cond_free(&r->steps[k].conds[c]);
+			free(r->steps[k].conds);
+			free(r->steps[k].join.text);
+		}
+		free(r->steps);
 		free(r->id);
 		free(r->name);
 		free(r->description);
@@ -813,8 +1058,18 @@ const char *rg_severity_name(enum rg_severity s)
 struct eval {
 	const struct rg_event *ev;
 	const struct rg_lineage *lin;
+	const struct rg_ruleset *rs;
+	struct rg_seqstate *sq;
+	rg_match_fn fn;
+	void *arg;
+	unsigned hits;
+	bool stepped;          /* ev matched a sequence step */
 	struct rg_buf scratch; /* a joined cmdline */
 	struct rg_buf globbuf; /* a NUL-terminated copy for fnmatch */
+	struct rg_buf sum;     /* ev's summary, once made */
+	struct rg_buf seqsum;  /* a sequence alert's summary */
+	struct rg_buf key;     /* a sequence join key */
+	struct rg_buf first;   /* a first step's summary, carried on */
 };
 
 static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
@@ -856,8 +1111,29 @@ static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
 	}
 }
 
+/* A path glob over many values: the path is copied and split once (and a
+ * value without wildcards is a byte compare), with rg_path_glob's meaning. */
+static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s)
+{
+	if (s.len >= 8192)
+		return false; /* as rg_path_glob: never a match */
+	e->globbuf.len = 0;
+	rg_buf_add(&e->globbuf, s.p, s.len);
+	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	for (unsigned i = 0; i < c->nvals; i++) {
+		const char *v = c->strs[i];
+		if (c->literal[i] ? !strcmp(v, strchr(v, '/') ? path : base)
+				  : rg_path_glob_at(v, path, base))
+			return true;
+	}
+	return false;
+}
+
 static bool test_str(const struct rg_cond *c, struct eval *e, struct rg_str s)
 {
+	if (c->op == OP_GLOB && c->path)
+		return test_path_glob(c, e, s);
 	for (unsigned i = 0; i < c->nvals; i++)
 		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
@@ -872,73 +1148,97 @@ static bool test_int(const struct rg_cond *c, int64_t x)
 	return false;
 }
 
-/* A lineage attribute's value under the condition. */
-static bool test_attr(const struct rg_cond *c, struct eval *e, const struct rg_lproc *p,
-		      enum attr a)
+/* ---- values: a field's value(s) on an event, for conditions and joins ---- */
+
+/* One value: text (p, n) or a number. */
+struct val {
+	const char *p;
+	size_t n;
+	int64_t i;
+	bool num;
+};
+/* Called per value; returning true stops the visit (a hit). */
+typedef bool (*val_fn)(void *arg, const struct val *v);
+
+static bool visit_str(val_fn fn, void *arg, const char *p, size_t n)
+{
+	struct val v = {p ? p : "", n, 0, false};
+	return fn(arg, &v);
+}
+
+static bool visit_int(val_fn fn, void *arg, int64_t i)
+{
+	struct val v = {NULL, 0, i, true};
+	return fn(arg, &v);
+}
+
+/* argv as one space-joined line (in e->scratch). */
+static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *arg)
+{
+	e->scratch.len = 0;
+	rg_buf_add_cmdline(&e->scratch, argv);
+	return visit_str(fn, arg, e->scratch.p, e->scratch.len);
+}
+
+/* A lineage attribute's value. */
+static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum attr a, val_fn fn,
+		       void *arg)
 {
 	switch (a) {
-	case A_COMM: return p->comm.p && test_str(c, e, p->comm);
-	case A_EXE: return p->exe.p && test_str(c, e, p->exe);
-	case A_CMDLINE:
-		if (!p->argv.p)
-			return false;
-		e->scratch.len = 0;
-		rg_buf_add_cmdline(&e->scratch, p->argv);
-		return test_str(c, e, (struct rg_str){e->scratch.p ? e->scratch.p : "",
-						      (uint32_t)e->scratch.len});
-	case A_UID: return test_int(c, p->uid);
-	case A_EUID: return p->creds_known && test_int(c, p->euid);
-	case A_AUID: return p->creds_known && test_int(c, p->auid);
+	case A_COMM: return p->comm.p && visit_str(fn, arg, p->comm.p, p->comm.len);
+	case A_EXE: return p->exe.p && visit_str(fn, arg, p->exe.p, p->exe.len);
+	case A_CMDLINE: return p->argv.p && visit_cmdline(e, p->argv, fn, arg);
+	case A_UID: return visit_int(fn, arg, p->uid);
+	case A_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
+	case A_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
 	default: return false;
 	}
 }
 
-/* An event field's value (or values: argv) under the condition. */
-static bool test_event_field(const struct rg_cond *c, struct eval *e, const struct rg_field *f)
+/* An event field's value (or values: each of argv). */
+static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
 	if (rg_field_is_null(f, ev))
 		return false;
 	if (rg_field_is_int(f))
-		return test_int(c, rg_field_int(f, ev));
+		return visit_int(fn, arg, rg_field_int(f, ev));
 	if (f->type == RG_FT_ETYPE) {
 		const char *n = rg_etype_name(ev->type);
-		return test_str(c, e, (struct rg_str){n, (uint32_t)strlen(n)});
+		return visit_str(fn, arg, n, strlen(n));
 	}
 	struct rg_str s = rg_field_str(f, ev);
-	if (f->type == RG_FT_CMDLINE) {
-		e->scratch.len = 0;
-		rg_buf_add_cmdline(&e->scratch, s);
-		return test_str(c, e, (struct rg_str){e->scratch.p ? e->scratch.p : "",
-						      (uint32_t)e->scratch.len});
-	}
+	if (f->type == RG_FT_CMDLINE)
+		return visit_cmdline(e, s, fn, arg);
 	if (f->type == RG_FT_ARGV) { /* any one argument */
 		for (uint32_t at = 0; at < s.len;) {
 			const char *nul = memchr(s.p + at, 0, s.len - at);
 			uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
-			if (test_str(c, e, (struct rg_str){s.p + at, n}))
+			if (visit_str(fn, arg, s.p + at, n))
 				return true;
 			at += n + 1;
 		}
 		return false;
 	}
-	return test_str(c, e, s);
+	return visit_str(fn, arg, s.p, s.len);
 }
 
-static bool test_fref(const struct rg_cond *c, struct eval *e, const struct fref *r)
+/* The values of a field reference: the event's, its process's, its
+ * parent's or every ancestor's. */
+static bool visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
 	if (r->whose == W_SELF) {
 		if (r->f->types & RG_ET_BIT(ev->type))
-			return test_event_field(c, e, r->f);
+			return visit_event_field(e, r->f, fn, arg);
 		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
-		return p && test_attr(c, e, p, r->attr);
+		return p && visit_attr(e, p, r->attr, fn, arg);
 	}
 	const struct rg_lproc *p = rg_lineage_get(e->lin, ev->parent_proc_id);
 	if (r->whose == W_PARENT)
-		return p && test_attr(c, e, p, r->attr);
+		return p && visit_attr(e, p, r->attr, fn, arg);
 	for (int depth = 0; p && depth < MAX_ANCESTORS; depth++) {
-		if (test_attr(c, e, p, r->attr))
+		if (visit_attr(e, p, r->attr, fn, arg))
 			return true;
 		p = p->parent_proc_id != p->proc_id ? rg_lineage_get(e->lin, p->parent_proc_id)
 						    : NULL;
@@ -946,18 +1246,34 @@ static bool test_fref(const struct rg_cond *c, struct eval *e, const struct fref
 	return false;
 }
 
+/* ---- single-event evaluation ------------------------------------------------ */
+
+struct cond_arg {
+	const struct rg_cond *c;
+	struct eval *e;
+};
+
+static bool cond_val(void *arg, const struct val *v)
+{
+	const struct cond_arg *a = arg;
+	if (v->num)
+		return test_int(a->c, v->i);
+	return test_str(a->c, a->e, (struct rg_str){v->p, (uint32_t)v->n});
+}
+
 static bool holds(const struct rg_cond *c, struct eval *e)
 {
+	struct cond_arg a = {c, e};
 	bool any = false;
 	for (unsigned k = 0; k < c->nfields && !any; k++)
-		any = test_fref(c, e, &c->fields[k]);
+		any = visit_fref(e, &c->fields[k], cond_val, &a);
 	return any != c->neg;
 }
 
-static bool rule_fires(const struct rg_rule *r, struct eval *e)
+static bool step_fires(const struct rg_step *st, struct eval *e)
 {
-	for (unsigned i = 0; i < r->nconds; i++)
-		if (holds(&r->conds[i], e) == r->conds[i].except)
+	for (unsigned i = 0; i < st->nconds; i++)
+		if (holds(&st->conds[i], e) == st->conds[i].except)
 			return false;
 	return true;
 }
@@ -1005,25 +1321,204 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	}
 }
 
-unsigned rg_rules_eval(const struct rg_ruleset *rs, const struct rg_event *ev,
-		       const struct rg_lineage *lin, rg_match_fn fn, void *arg)
+/* The event's own summary, made once. */
+static const char *event_summary(struct eval *e)
 {
+	if (!e->sum.len)
+		summarize(&e->sum, e->ev);
+	return rg_buf_cstr(&e->sum);
+}
+
+static void report(struct eval *e, const struct rg_rule *r, const char *summary,
+		   const uint64_t *steps, unsigned nsteps)
+{
+	struct rg_match m = {r, e->ev, e->rs->digest, summary, steps, nsteps};
+	e->hits++;
+	e->fn(e->arg, &m);
+}
+
+/* ---- sequences ---------------------------------------------------------------- *
+ *
+ * A partial match of rule R's first k steps waits in e->sq under the key
+ * that step k+1's join needs: a proc_id (process, descendant) or a value
+ * of the join's left fields. An event matching step k+1's conditions looks
+ * itself up by its proc_id (descendant: and each ancestor's) or by the
+ * values of the join's right fields; the most recent partial found (by its
+ * last step's seq) is the one it continues. Steps are tried from the last
+ * to the first, so one event never takes a sequence two steps at once. */
+
+struct seqwalk {
+	struct eval *e;
+	unsigned rule, stage;
+	const struct rg_partial *best; /* the lookup's result */
+	struct rg_partial next;        /* what put stores */
+};
+
+static void key_num(struct rg_buf *b, int64_t v)
+{
+	b->len = 0;
+	rg_buf_addc(b, 'N');
+	rg_buf_add(b, &v, sizeof(v));
+}
+
+static void key_val(struct rg_buf *b, const struct val *v)
+{
+	if (v->num)
+		return key_num(b, v->i);
+	b->len = 0;
+	rg_buf_addc(b, 'T');
+	rg_buf_add(b, v->p, v->n);
+}
+
+static void consider(struct seqwalk *w)
+{
+	struct eval *e = w->e;
+	const struct rg_partial *p =
+		rg_seqstate_find(e->sq, w->rule, w->stage, e->key.p, e->key.len, e->ev->ts_ns);
+	if (p && (!w->best || p->seqs[p->stage - 1] > w->best->seqs[w->best->stage - 1]))
+		w->best = p;
+}
+
+static bool find_val(void *arg, const struct val *v)
+{
+	struct seqwalk *w = arg;
+	key_val(&w->e->key, v);
+	consider(w);
+	return false; /* every value is a candidate */
+}
+
+static void find_proc(struct seqwalk *w, int64_t proc_id)
+{
+	if (!proc_id)
+		return;
+	key_num(&w->e->key, proc_id);
+	consider(w);
+}
+
+/* The partial of the steps before step k (0-based) that ev continues. */
+static const struct rg_partial *find_before(struct eval *e, unsigned ri, unsigned k)
+{
+	const struct join *j = &e->rs->rules[ri].steps[k].join;
+	struct seqwalk w = {e, ri, k, NULL, {0}};
+	const struct rg_event *ev = e->ev;
+	if (j->kind == J_FIELDS) {
+		for (unsigned f = 0; f < j->nright; f++)
+			visit_fref(e, &j->right[f], find_val, &w);
+		return w.best;
+	}
+	find_proc(&w, ev->proc_id);
+	if (j->kind != J_PROCESS) { /* up the parents: one for a child */
+		int levels = j->kind == J_CHILD ? 1 : MAX_ANCESTORS;
+		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
+		int64_t up = p ? p->parent_proc_id : ev->parent_proc_id;
+		for (int depth = 0; up && depth < levels; depth++) {
+			find_proc(&w, up);
+			p = rg_lineage_get(e->lin, up);
+			up = p && p->parent_proc_id != p->proc_id ? p->parent_proc_id : 0;
+		}
+	}
+	return w.best;
+}
+
+static bool put_val(void *arg, const struct val *v)
+{
+	struct seqwalk *w = arg;
+	key_val(&w->e->key, v);
+	rg_seqstate_put(w->e->sq, w->e->key.p, w->e->key.len, &w->next);
+	return false; /* a partial per value */
+}
+
+/* Stores next (its first `stage` steps matched, ev the last of them) under
+ * the keys step `stage`'s join will look for. */
+static void put_after(struct eval *e, const struct rg_step *following, struct seqwalk *w)
+{
+	const struct join *j = &following->join;
+	if (j->kind == J_FIELDS) {
+		for (unsigned f = 0; f < j->nleft; f++)
+			visit_fref(e, &j->left[f], put_val, w);
+	} else if (e->ev->proc_id) {
+		key_num(&e->key, e->ev->proc_id);
+		rg_seqstate_put(e->sq, e->key.p, e->key.len, &w->next);
+	}
+}
+
+/* "<last step's summary> after <first step's summary>", bounded. */
+static const char *sequence_summary(struct eval *e, const char *first)
+{
+	struct rg_buf *b = &e->seqsum;
+	b->len = 0;
+	rg_buf_adds(b, event_summary(e));
+	rg_buf_adds(b, " after ");
+	rg_buf_adds(b, first);
+	if (b->len > SUMMARY_MAX) {
+		b->len = SUMMARY_MAX - 3;
+		rg_buf_adds(b, "...");
+	}
+	return rg_buf_cstr(b);
+}
+
+static void sequence_eval(struct eval *e, unsigned ri)
+{
+	const struct rg_rule *r = &e->rs->rules[ri];
+	const struct rg_event *ev = e->ev;
+	for (unsigned k = r->nsteps; k-- > 0;) {
+		const struct rg_step *st = &r->steps[k];
+		if (!(st->types & RG_ET_BIT(ev->type)) || !step_fires(st, e))
+			continue;
+		e->stepped = true;
+		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
+		if (k == 0) {
+			w.next.deadline_ns = ev->ts_ns + r->window_ns;
+			w.next.summary = event_summary(e);
+		} else {
+			const struct rg_partial *p =
+				rg_seqstate_any(e->sq, ri, k) ? find_before(e, ri, k) : NULL;
+			if (!p)
+				continue;
+			if (k == r->nsteps - 1) {
+				uint64_t steps[RG_SEQ_MAX_STEPS];
+				memcpy(steps, p->seqs, k * sizeof(steps[0]));
+				steps[k] = ev->seq;
+				report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
+				rg_seqstate_remove(e->sq, p); /* each first step completes once */
+				continue;
+			}
+			memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
+			w.next.deadline_ns = p->deadline_ns;
+			e->first.len = 0; /* put may free p (the bound), and with it this */
+			rg_buf_adds(&e->first, p->summary);
+			w.next.summary = rg_buf_cstr(&e->first);
+		}
+		w.next.seqs[k] = ev->seq;
+		put_after(e, &r->steps[k + 1], &w);
+	}
+}
+
+unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
+		       const struct rg_event *ev, const struct rg_lineage *lin, rg_match_fn fn,
+		       void *arg, bool *stepped)
+{
+	if (stepped)
+		*stepped = false;
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
-	struct eval e = {ev, lin, {0}, {0}};
-	struct rg_buf sum = {0};
-	unsigned hits = 0;
+	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
+	if (sq && rs->nsequences)
+		rg_seqstate_expire(sq, ev->ts_ns);
 	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {
-		const struct rg_rule *r = &rs->rules[rs->by_type[ev->type][i]];
-		if (!rule_fires(r, &e))
-			continue;
-		if (!hits++)
-			summarize(&sum, ev);
-		struct rg_match m = {r, ev, rs->digest, rg_buf_cstr(&sum)};
-		fn(arg, &m);
+		unsigned ri = rs->by_type[ev->type][i];
+		const struct rg_rule *r = &rs->rules[ri];
+		if (r->nsteps > 1) {
+			if (sq)
+				sequence_eval(&e, ri);
+		} else if (step_fires(&r->steps[0], &e)) {
+			report(&e, r, event_summary(&e), NULL, 0);
+		}
 	}
-	rg_buf_free(&e.scratch);
-	rg_buf_free(&e.globbuf);
-	rg_buf_free(&sum);
-	return hits;
+	struct rg_buf *bufs[] = {&e.scratch, &e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		rg_buf_free(bufs[i]);
+	if (stepped)
+		*stepped = e.stepped;
+	return e.hits;
 }

@@ -18,6 +18,12 @@
  * process's cmdline/auid/euid on every event, parent_exe, parent_comm,
  * parent_cmdline, and ancestor_exe / ancestor_comm (any ancestor).
  *
+ * A sequence rule has `step = 1`, `step = 2`, ... each followed by that
+ * step's own events/match/except, a `join` on every step after the first
+ * (process, descendant, or FIELDS == FIELDS between the step before and
+ * this one) and a `window`: it fires once its last step matches, joined
+ * to a partial match of the steps before (sequence.h holds those).
+ *
  * A loaded rule set is immutable: reloading builds a new one and swaps it
  * in only when the whole new set is valid.
  */
@@ -27,8 +33,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "alert.h"
 #include "event.h"
 #include "lineage.h"
+#include "sequence.h"
 
 enum rg_severity { RG_SEV_LOW, RG_SEV_MEDIUM, RG_SEV_HIGH, RG_SEV_CRITICAL };
 
@@ -36,16 +44,19 @@ struct rg_rule {
 	char *id, *name, *description, *tags; /* tags: space-separated */
 	enum rg_severity severity;
 	bool enabled;
-	uint32_t types; /* RG_ET_BIT mask the rule applies to */
+	uint32_t types; /* RG_ET_BIT mask: the event types any step applies to */
 	char *file;     /* where it was defined */
 	int line;
-	struct rg_cond *conds;
-	unsigned nconds;
+	struct rg_step *steps; /* one for a single-event rule */
+	unsigned nsteps;
+	int64_t window_ns;     /* a sequence: the last step within this of the first */
 };
 
 struct rg_ruleset {
 	struct rg_rule *rules;
 	unsigned nrules, nenabled;
+	unsigned nsequences;  /* enabled sequence rules */
+	int64_t max_window_ns; /* the longest window among them */
 	char digest[65]; /* SHA-256 of the rules as parsed, in load order */
 	/* the registry fields (bit i: rg_fields[i]) the enabled rules read
 	 * from the event itself; replay reads only those and what it needs */
@@ -86,19 +97,26 @@ int rg_rules_load_config(const struct rg_config *cfg, const char *config_path,
 
 const char *rg_severity_name(enum rg_severity s);
 
-/* One rule matched one event. */
+/* One rule matched one event (a sequence: its last step did). */
 struct rg_match {
 	const struct rg_rule *rule;
 	const struct rg_event *ev;
 	const char *digest;
-	const char *summary; /* "<event_type> <object> by <exe> (pid N)" */
+	/* "<event_type> <object> by <exe> (pid N)"; a sequence adds
+	 * " after <the first step's summary>" */
+	const char *summary;
+	const uint64_t *steps; /* a sequence: every step's event seq, ev's last */
+	unsigned nsteps;       /* 0 for a single-event rule */
 };
 typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
 
 /* Evaluates ev (its ids filled; lin already updated with it) against the
  * enabled rules, calling fn once per matching rule, in rule order.
- * Returns the number of matches. */
-unsigned rg_rules_eval(const struct rg_ruleset *rs, const struct rg_event *ev,
-		       const struct rg_lineage *lin, rg_match_fn fn, void *arg);
+ * Sequence rules read and update sq (made for this rule set; NULL skips
+ * them). *stepped (if given) is set when ev matched a step of a sequence,
+ * so that it may be needed later. Returns the number of matches. */
+unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
+		       const struct rg_event *ev, const struct rg_lineage *lin, rg_match_fn fn,
+		       void *arg, bool *stepped);
 
 #endif /* RG_RULES_H */

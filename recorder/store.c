@@ -232,8 +232,8 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 	}
 	if (!rc) {
 		rg_buf_adds(&b, "INSERT INTO alerts (seq, ts_ns, rule_id, rule_name, severity, tags, "
-				"event_seq, event_type, proc_id, pid, exe, summary, rules_digest) "
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+				"event_seq, event_type, proc_id, pid, exe, summary, rules_digest, steps) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 		rc = prepare(s, &s->ins_alert, &b, err, errlen);
 	}
 	if (!rc) {
@@ -550,6 +550,13 @@ static sqlite3_stmt *bind_alert(struct rg_store *s, const struct rg_alert *a)
 	bind_text(st, ++i, a->exe);
 	bind_text(st, ++i, a->summary);
 	bind_text(st, ++i, a->rules_digest);
+	if (a->nsteps) { /* a JSON array: json_each() joins it to the events */
+		char steps[RG_ALERT_STEPS_JSON];
+		rg_alert_steps_json(a, steps, sizeof(steps));
+		sqlite3_bind_text(st, ++i, steps, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, ++i);
+	}
 	return st;
 }
 
@@ -1052,13 +1059,15 @@ static void set_meta(sqlite3 *db, const char *key, const char *value)
 
 static int64_t insert_run(sqlite3 *db, const char *host, const char *boot_id,
 			  const char *version, int64_t now_ns, uint64_t first_seq,
-			  unsigned lineage_max)
+			  unsigned lineage_max, unsigned sequence_max)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "INSERT INTO runs (host, boot_id, version, started_ns, "
-				   "first_seq, lineage_max) VALUES (?, ?, ?, ?, ?, ?)", -1, &st, NULL))
+				   "first_seq, lineage_max, sequence_max) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL))
 		return -1;
 	sqlite3_bind_int64(st, 6, lineage_max);
+	sqlite3_bind_int64(st, 7, sequence_max);
 	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, boot_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
@@ -1071,14 +1080,15 @@ static int64_t insert_run(sqlite3 *db, const char *host, const char *boot_id,
 
 int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
 			   const char *version, int64_t now_ns, uint64_t first_seq,
-			   unsigned lineage_max)
+			   unsigned lineage_max, unsigned sequence_max)
 {
 	int64_t prev_run;
 	int64_t prev_end = previous_end(s->db, &prev_run);
 	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot_id);
 
 	exec(s->db, "BEGIN IMMEDIATE", NULL, 0);
-	s->run_id = insert_run(s->db, host, boot_id, version, now_ns, first_seq, lineage_max);
+	s->run_id = insert_run(s->db, host, boot_id, version, now_ns, first_seq, lineage_max,
+			       sequence_max);
 	set_meta(s->db, "host", host);
 	set_meta(s->db, "boot_id", boot_id);
 	set_meta(s->db, "recorder_version", version);

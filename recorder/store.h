@@ -63,12 +63,13 @@ void rg_store_live_processes(struct rg_store *s, const char *boot_id,
 					uint64_t start_boot_ns),
 			     void *arg);
 
-/* Records a new run (with the bound of its rules' lineage, which replay
- * reuses), writes a recorder_down gap since the previous run's last row,
- * and starts the writer thread. Returns the run id, or -1. */
+/* Records a new run (with the bounds of its rules' lineage and sequence
+ * state, which replay reuses), writes a recorder_down gap since the
+ * previous run's last row, and starts the writer thread. Returns the run
+ * id, or -1. */
 int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boot_id,
 			   const char *version, int64_t now_ns, uint64_t first_seq,
-			   unsigned lineage_max);
+			   unsigned lineage_max, unsigned sequence_max);
 
 /* Queue rows; strings are copied. A full queue (queue_events rows) drops
  * a row and counts it, except the rows the record needs most: those may

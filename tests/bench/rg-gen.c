@@ -75,6 +75,7 @@ struct gen {
 	struct rg_store *store;
 	struct rg_proctab *pt;
 	struct rg_lineage *lin;
+	struct rg_seqstate *seqs;
 	struct rg_ruleset *rules;
 	struct rg_ndjson *nd;
 	struct sproc live[MAX_LIVE];
@@ -338,10 +339,12 @@ static int begin_run(struct gen *g, int64_t run_start)
 	int64_t max_proc;
 	rg_store_max_ids(g->store, &max_seq, &max_proc);
 	int64_t run = rg_store_begin_run(g->store, "gen-host", "gen-boot", RG_VERSION, run_start,
-					 max_seq + 1, 65536);
+					 max_seq + 1, 65536, RG_SEQUENCE_MAX_DEFAULT);
 	rg_pipeline_init(&g->pl, g->pt, g->nd, g->store, run, max_seq + 1, run_start);
 	g->lin = rg_lineage_new(65536);
 	g->pl.lin = g->lin;
+	g->seqs = rg_seqstate_new(RG_SEQUENCE_MAX_DEFAULT);
+	g->pl.seqs = g->seqs;
 	g->pl.rules = g->rules;
 	if (g->rules)
 		rg_store_put_meta(g->store, "rules_digest", g->rules->digest);
@@ -362,6 +365,7 @@ static void end_run(struct gen *g)
 	rg_store_close(g->store, g->ts);
 	rg_pipeline_free(&g->pl);
 	rg_lineage_free(g->lin);
+	rg_seqstate_free(g->seqs);
 }
 
 static void add_daemon(struct gen *g, int prog, uint32_t pid, uint32_t uid, int64_t parent)

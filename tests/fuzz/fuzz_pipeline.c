@@ -37,10 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	struct rg_proctab *pt = rg_proctab_new(256, 1, 10000000);
 	struct rg_lineage *lin = rg_lineage_new(256);
+	struct rg_seqstate *sq = rg_seqstate_new(16);
 	struct rg_pipeline p;
 	rg_pipeline_init(&p, pt, nd, NULL, 1, 1, 0);
 	p.rules = rules;
 	p.lin = lin;
+	p.seqs = sq;
 	while (size >= 2) {
 		size_t n = (size_t)data[0] | (size_t)data[1] << 8;
 		data += 2;
@@ -57,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rg_pipeline_free(&p);
 	rg_lineage_free(lin);
+	rg_seqstate_free(sq);
 	rg_proctab_free(pt);
 	return 0;
 }

@@ -80,7 +80,7 @@ static void test_defaults(void)
 	CHECK_INT(c.net_enabled, 0, "network is off by default");
 	CHECK_INT(c.max_age_h, 0, "retention by age is off by default");
 	CHECK_INT(c.max_size_mb, 0, "retention by size is off by default");
-	CHECK_INT(rg_config_nkeys, 22, "every key is in the table");
+	CHECK_INT(rg_config_nkeys, 23, "every key is in the table");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);

@@ -72,6 +72,20 @@ static void check_format(void)
 	      "alert: rule, tags array, acting process, then the whole event; one line");
 
 	b.len = 0;
+	a.nsteps = 3;
+	a.steps[0] = 2, a.steps[1] = 5, a.steps[2] = 7;
+	rg_ndjson_format_alert(&b, &a, NULL);
+	CHECK(strstr(rg_buf_cstr(&b), "\"rules_digest\":\"d\",\"steps\":[2,5,7]}\n") != NULL,
+	      "a sequence alert: every step's seq as an array");
+	char json[RG_ALERT_STEPS_JSON];
+	a.nsteps = RG_SEQ_MAX_STEPS;
+	for (int i = 0; i < RG_SEQ_MAX_STEPS; i++)
+		a.steps[i] = UINT64_MAX;
+	rg_alert_steps_json(&a, json, sizeof(json));
+	CHECK(strlen(json) < sizeof(json) && json[strlen(json) - 1] == ']',
+	      "the largest steps array fits RG_ALERT_STEPS_JSON");
+
+	b.len = 0;
 	struct rg_gap g = {2, 100, 200, 5, "kernel_drop"};
 	rg_ndjson_format_gap(&b, &g);
 	CHECK_STR(rg_buf_cstr(&b),

@@ -31,7 +31,7 @@ static const char *eval(const struct rg_ruleset *rs, const struct rg_event *ev,
 			const struct rg_lineage *lin)
 {
 	fired[0] = '\0';
-	rg_rules_eval(rs, ev, lin, on_match, NULL);
+	rg_rules_eval(rs, NULL, ev, lin, on_match, NULL, NULL);
 	return fired;
 }
 

@@ -68,7 +68,7 @@ static void check_first_run(const char *db)
 	int64_t pid;
 	rg_store_max_ids(s, &seq, &pid);
 	CHECK(seq == 0 && pid == 0, "an empty database has no ids");
-	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64), 1, "first run is 1");
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64), 1, "first run is 1");
 
 	struct rg_process p1 = proc(1, 100, 10), p2 = proc(2, 200, 20);
 	rg_store_put_process(s, &p1);
@@ -106,7 +106,7 @@ static void check_first_run(const char *db)
 	CHECK_STR(q(db, "SELECT group_concat(key || '=' || value, ' ') FROM (SELECT * FROM meta "
 			"WHERE key != 'format' ORDER BY key)"),
 		  "boot_id=boot-a host=host1 recorder_version=0.1.0 run_started_ns=5000 "
-		  "schema_version=5", "meta: boot, host, version, run start, schema version");
+		  "schema_version=6", "meta: boot, host, version, run start, schema version");
 	CHECK_STR(q(db, "SELECT count(*) FROM processes"), "2", "two process rows");
 	CHECK_STR(q(db, "SELECT exit_code || ' ' || exit_ns FROM processes WHERE proc_id=2"),
 		  "3 9000", "exit recorded on the process row");
@@ -152,7 +152,7 @@ static void check_second_run(const char *db)
 	n = 0;
 	rg_store_live_processes(s, "boot-b", on_live, &n);
 	CHECK_INT(n, 0, "none on another boot");
-	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 20000, 4, 64), 2, "second run");
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 20000, 4, 64, 64), 2, "second run");
 
 	/* same identity (boot, pid, start) under a new proc_id: refused */
 	struct rg_process dup = proc(3, 100, 10);
@@ -189,7 +189,8 @@ static void check_queue_full(void)
 	struct rg_alert a = {.seq = 51, .ts_ns = 7, .rule_id = {"R", 1}, .rule_name = {"r", 1},
 			     .severity = {"low", 3}, .tags = {"", 0}, .summary = {"s", 1},
 			     .rules_digest = {"d", 1}, .event_seq = 50,
-			     .event_type = RG_ET_FILE_WRITE, .pid = 1};
+			     .event_type = RG_ET_FILE_WRITE, .pid = 1,
+			     .steps = {3, 50}, .nsteps = 2};
 	rg_store_put_event(s, &ev, true);
 	rg_store_put_alert(s, &a);
 	ev.seq = 52;
@@ -204,6 +205,9 @@ static void check_queue_full(void)
 		  "the kept event is stored, the unmatched one is not");
 	CHECK_STR(q(path_in("full.db"), "SELECT rule_id || ' ' || event_seq FROM alerts"), "R 50",
 		  "the alert is stored, linked to its event");
+	CHECK_STR(q(path_in("full.db"), "SELECT steps || ' ' || (SELECT group_concat(value) FROM "
+					"alerts, json_each(steps)) FROM alerts"),
+		  "[3,50] 3,50", "a sequence alert's steps: a JSON array json_each reads");
 }
 
 /* Retention by age: events older than max_age go, with the alerts and
@@ -217,7 +221,7 @@ static void check_retention(void)
 	if (!CHECK(s != NULL, "opens with retention"))
 		return;
 	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
-	rg_store_begin_run(s, "h", "b", "0", old, 1, 64);
+	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
 	uint64_t seq = 0;
 	for (int i = 0; i < 5000; i++) { /* 5000 old file events, 100 old alerts */
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
@@ -262,7 +266,7 @@ static void check_retention(void)
 	 * old-ish connect must not make a step take all the file events */
 	struct rg_store_opts one = {100000, 20, 200000, 3600, 0, 0};
 	s = rg_store_open(path_in("step.db"), &one, err, sizeof(err));
-	rg_store_begin_run(s, "h", "b", "0", old, 1, 64);
+	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
 	seq = 0;
 	for (int i = 0; i < 6000; i++) {
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
@@ -285,7 +289,7 @@ static void check_retention(void)
 	 * rows that were there at the previous turn go) */
 	struct rg_store_opts so = {1000, 20, 65536, 0, 1, 0}; /* 1 MiB */
 	s = rg_store_open(path_in("size.db"), &so, err, sizeof(err));
-	rg_store_begin_run(s, "h", "b", "0", now, 1, 64);
+	rg_store_begin_run(s, "h", "b", "0", now, 1, 64, 64);
 	static char pad[200];
 	memset(pad, 'p', sizeof(pad));
 	for (int i = 0; i < 30000; i++) {
@@ -326,7 +330,7 @@ static void check_upgrade(void)
 	if (!CHECK(s != NULL, "opens a schema 1 database"))
 		return;
 	rg_store_close(s, 0);
-	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "5", "upgraded to the latest schema");
+	CHECK_STR(q(path_in("v1.db"), "PRAGMA user_version"), "6", "upgraded to the latest schema");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM file_events"), "0",
 		  "file_events created");
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM gaps"), "1", "old rows kept");

@@ -1,0 +1,76 @@
+/* sequence.h: sequence rules in flight, as a bounded set of partial matches.
+ *
+ * A sequence rule (rules.h) fires when its steps match events in order,
+ * each step joined to the one before, the last within the rule's window of
+ * the first. Between events the engine remembers partial matches: "rule R
+ * has matched its first k steps (these seqs), the first at time T; step
+ * k+1 must present this join key". This module holds them:
+ *
+ *   - keyed by (rule, k, key bytes): a partial found again with the same
+ *     key is renewed, not duplicated, so repeating a step costs nothing;
+ *   - expired by event time: a partial whose deadline (first step + window)
+ *     is before the current event's time never matches; those at the front
+ *     of the age list are freed as events pass;
+ *   - bounded: at most max partials; adding one more evicts the partial
+ *     added or renewed longest ago, counted as an eviction (health rows).
+ *
+ * Time is the events' own (ts_ns), never the wall clock at evaluation, so
+ * the recorder and `rgq replay`, fed the same events in seq order with the
+ * same bound, hold the same partials and raise the same alerts.
+ */
+#ifndef RG_SEQUENCE_H
+#define RG_SEQUENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.h"
+
+#define RG_SEQUENCE_MAX_DEFAULT 4096
+#define RG_SEQ_KEY_MAX 4096     /* key bytes kept; longer keys are cut (and still compared) */
+#define RG_SEQ_SUMMARY_MAX 160  /* bytes of the first step's summary kept */
+
+struct rg_partial {
+	unsigned rule, stage;  /* rule index in its set; steps matched so far */
+	int64_t deadline_ns;   /* the first step's time + the window */
+	uint64_t seqs[RG_SEQ_MAX_STEPS]; /* the matched steps' events */
+	const char *summary;   /* the first step's, NUL-terminated */
+};
+
+struct rg_seqstate;
+
+struct rg_seqstate *rg_seqstate_new(unsigned max);
+void rg_seqstate_free(struct rg_seqstate *s);
+/* Forgets every partial (a new rule set: rule indexes change). */
+void rg_seqstate_clear(struct rg_seqstate *s);
+
+/* Frees the expired partials at the front of the age list. */
+void rg_seqstate_expire(struct rg_seqstate *s, int64_t now_ns);
+
+/* Whether any partial of (rule, stage) is held: most events need no
+ * lookup at all (no curl has written anything a process_start could run). */
+bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage);
+
+/* The live partial of (rule, stage, key), or NULL; an expired one found
+ * here is freed. Valid until the next change. */
+const struct rg_partial *rg_seqstate_find(struct rg_seqstate *s, unsigned rule,
+					  unsigned stage, const void *key, size_t keylen,
+					  int64_t now_ns);
+
+/* Adds (rule, stage, key) with p's content and summary, or renews the one
+ * there: either way it becomes the newest. */
+void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
+		     const struct rg_partial *p);
+
+/* Removes the partial find returned (a completed sequence). */
+void rg_seqstate_remove(struct rg_seqstate *s, const struct rg_partial *p);
+
+struct rg_seqstate_stats {
+	uint64_t partials;  /* held now */
+	uint64_t evictions; /* partials pushed out by the bound, in total */
+	uint64_t expired;   /* partials freed after their window, in total */
+};
+void rg_seqstate_stats(const struct rg_seqstate *s, struct rg_seqstate_stats *out);
+
+#endif /* RG_SEQUENCE_H */

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Live: the shipped sequence rules on real activity, with the shipped file
+# lists (watch_writes covers /dev/shm) and network on. A binary copied to
+# /dev/shm and run gives one SEQ-DROP-EXEC-001 alert naming the copy's
+# write and the exec; a process that connects to a loopback listener and
+# then runs a shell gives one SEQ-REVERSE-SHELL-001 alert naming the
+# connect and the shell's exec; a shell run without a connection before
+# it, and a read of the dropped file, give none. The NDJSON alert and the
+# row agree, the steps point at the real event rows, and `rgq replay`
+# prints exactly the alerts table.
+source "$(dirname "$0")/lib.sh"
+live_require
+RGQ=$RG_BUILD_DIR/rgq
+
+M="rgseq$$x$RANDOM"
+DROP=/dev/shm/$M
+trap 'rm -f "$DROP"; cleanup' EXIT
+mkdir -p "$T/rules.d"
+cp "$RG_SOURCE_DIR"/config/rules.d/*.rules "$T/rules.d/"
+rg_config
+printf '[network]\nenabled = true\n[rules]\ndir = rules.d\n' >>"$T/rg.ini"
+rg_start
+
+# drop and execute; then a read-only open of it (not recorded: writes only)
+cp /bin/true "$DROP"
+"$DROP"
+cat "$DROP" >/dev/null
+
+# reverse shell shape, and a shell with no connection before it
+python3 - "$M" >"$T/pids" <<'PY'
+import os, socket, subprocess, sys
+m = sys.argv[1]
+plain = subprocess.Popen(["/bin/sh", "-c", f": {m}-plain"])
+plain.wait()
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen()
+pid = os.fork()
+if pid == 0:                      # the "implant": connect, then a shell
+    c = socket.create_connection(srv.getsockname())
+    subprocess.run(["/bin/sh", "-c", f": {m}-shell"])
+    c.close()
+    os._exit(0)
+conn, _ = srv.accept()
+os.waitpid(pid, 0)
+print(pid, plain.pid)
+PY
+read -r IMPLANT PLAIN <"$T/pids"
+sleep 0.5
+rg_stop
+echo "ok 1 - recorder ran the session (implant pid $IMPLANT)"
+
+python3 - "$T" "$DROP" "$IMPLANT" "$PLAIN" <<'PY' || fail "sequence alerts"
+import json, sqlite3, sys
+T, drop, implant, plain = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+n = 1
+def check(cond, what):
+    global n; n += 1
+    print(("ok" if cond else "not ok"), n, "-", what)
+    if not cond: sys.exit(1)
+
+db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)
+def rows(sql, *a):
+    return db.execute(sql, a).fetchall()
+def event(seq):
+    for t in ("process_events", "file_events", "network_events"):
+        r = db.execute(f"SELECT * FROM {t} WHERE seq = ?", (seq,))
+        cols = [c[0] for c in r.description]
+        got = r.fetchone()
+        if got:
+            return dict(zip(cols, got))
+    return None
+
+nd = [json.loads(l) for l in open(f"{T}/events.ndjson", "rb").read().split(b"\n") if l]
+nd_alerts = {a["seq"]: a for a in nd if a["event_type"] == "alert"}
+
+# --- drop and execute
+drops = rows("SELECT seq, steps, event_seq, summary FROM alerts "
+             "WHERE rule_id = 'SEQ-DROP-EXEC-001' AND exe = ?", drop)
+check(len(drops) == 1, f"one SEQ-DROP-EXEC-001 alert for {drop} (got {len(drops)})")
+seq, steps, event_seq, summary = drops[0]
+steps = json.loads(steps)
+w, x = event(steps[0]), event(steps[1])
+check(len(steps) == 2 and steps[1] == event_seq, "steps: two seqs, the last the alert's event")
+check(w and w["event_type"] == "file_write" and w["path"] == drop and w["exe"] == "/usr/bin/cp",
+      "step 1 is cp's write of the dropped file")
+check(x and x["event_type"] == "process_start" and x["exe"] == drop, "step 2 is its exec")
+check(summary.endswith(f"after file_write {drop} by /usr/bin/cp (pid {w['pid']})"),
+      f"the summary names the first step: {summary}")
+a = nd_alerts.get(seq)
+check(a and a["rule_id"] == "SEQ-DROP-EXEC-001" and a["steps"] == steps and
+      a["event"]["exe"] == drop, "the NDJSON alert carries the same steps")
+reads = rows("SELECT count(*) FROM file_events WHERE path = ? AND event_type = 'file_open' "
+             "AND flags & 3 = 0", drop)[0][0]
+check(reads == 0, "a read-only open under a watch_writes path is not recorded")
+opens = rows("SELECT count(*) FROM file_events WHERE path = ? AND event_type = 'file_open' "
+             "AND flags & 3 != 0", drop)[0][0]
+check(opens == 1, "cp's open for writing is")
+
+# --- reverse shell
+rs = rows("SELECT a.seq, a.steps, a.pid, a.exe FROM alerts a "
+          "WHERE a.rule_id = 'SEQ-REVERSE-SHELL-001'")
+mine = [r for r in rs if event(json.loads(r[1])[0])["pid"] == implant]
+check(len(mine) == 1, f"one SEQ-REVERSE-SHELL-001 alert for the implant (got {len(mine)})")
+seq, steps, pid, exe = mine[0]
+steps = json.loads(steps)
+c, sh = event(steps[0]), event(steps[1])
+check(c["event_type"] == "network_connect" and c["remote_addr"] == "127.0.0.1" and
+      c["result"] == 0 and c["protocol"] == "tcp", "step 1: the implant's connect to loopback")
+check(sh["event_type"] == "process_start" and sh["ppid"] == implant and
+      sh["exe"] in ("/usr/bin/dash", "/usr/bin/bash") and pid == sh["pid"],
+      "step 2: its child's shell exec")
+check(nd_alerts.get(seq, {}).get("steps") == steps, "NDJSON and row agree")
+plain_alerts = [r for r in rs if r[2] == plain]
+check(not plain_alerts, "a shell with no connection before it: no alert")
+
+h = rows("SELECT sequence_partials, sequence_evictions FROM health ORDER BY seq DESC LIMIT 1")
+check(h and h[0][1] == 0, f"health counts sequence state (partials {h[0][0]}, evictions 0)")
+PY
+
+q() { "$RGQ" --db "$T/rg.db" "$@"; }
+q --format csv alerts >"$T/live.csv"
+q --format csv replay --rules "$T/rules.d" >"$T/replay.csv" 2>"$T/replay.err" ||
+	fail "rgq replay failed: $(cat "$T/replay.err")"
+diff "$T/live.csv" "$T/replay.csv" >"$T/diff" ||
+	fail "replay differs from the alerts table: $(cat "$T/diff")"
+grep -q 'SEQ-DROP-EXEC-001' "$T/replay.csv" && grep -q 'SEQ-REVERSE-SHELL-001' "$T/replay.csv" ||
+	fail "replay lacks the sequence alerts"
+echo "ok - rgq replay gives the same sequence alerts, steps included ($(($(wc -l <"$T/live.csv") - 1)) alerts)"

@@ -1,0 +1,534 @@
+/* test_sequence.c: sequence rules on synthetic event streams (no kernel):
+ * the partial-match store, the rule syntax and its errors, every join,
+ * each shipped sequence on its pattern and not out of order, outside its
+ * window or across unrelated processes, and the bound under a flood. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineage.h"
+#include "rules.h"
+#include "sequence.h"
+#include "tap.h"
+
+#define SEC 1000000000ll
+
+static struct rg_str S(const char *s)
+{
+	return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+}
+
+/* ---- the partial-match store ------------------------------------------------ */
+
+static void test_store(void)
+{
+	struct rg_seqstate *s = rg_seqstate_new(3);
+	struct rg_seqstate_stats st;
+	struct rg_partial p = {.rule = 1, .stage = 1, .deadline_ns = 100, .seqs = {7},
+			       .summary = "first"};
+	rg_seqstate_put(s, "a", 1, &p);
+	const struct rg_partial *f = rg_seqstate_find(s, 1, 1, "a", 1, 50);
+	CHECK(f && f->seqs[0] == 7 && !strcmp(f->summary, "first"), "a partial is found by its key");
+	CHECK(!rg_seqstate_find(s, 1, 2, "a", 1, 50) && !rg_seqstate_find(s, 2, 1, "a", 1, 50) &&
+	      !rg_seqstate_find(s, 1, 1, "ab", 2, 50), "rule, stage and key all identify it");
+	p.seqs[0] = 8;
+	p.deadline_ns = 200;
+	rg_seqstate_put(s, "a", 1, &p);
+	rg_seqstate_stats(s, &st);
+	f = rg_seqstate_find(s, 1, 1, "a", 1, 150);
+	CHECK(st.partials == 1 && f && f->seqs[0] == 8, "the same key renews, not duplicates");
+	CHECK(!rg_seqstate_find(s, 1, 1, "a", 1, 201), "past its deadline it never matches");
+	rg_seqstate_stats(s, &st);
+	CHECK(st.partials == 0 && st.expired == 1, "and is freed, counted as expired");
+
+	for (int i = 0; i < 5; i++) {
+		char k = (char)('a' + i);
+		p.seqs[0] = 10 + (uint64_t)i;
+		p.deadline_ns = 1000;
+		rg_seqstate_put(s, &k, 1, &p);
+	}
+	rg_seqstate_stats(s, &st);
+	CHECK(st.partials == 3 && st.evictions == 2, "full: the oldest are evicted and counted");
+	CHECK(!rg_seqstate_find(s, 1, 1, "a", 1, 0) && rg_seqstate_find(s, 1, 1, "e", 1, 0),
+	      "the newest stay");
+	rg_seqstate_remove(s, rg_seqstate_find(s, 1, 1, "d", 1, 0));
+	rg_seqstate_stats(s, &st);
+	CHECK(st.partials == 2, "a completed partial is removed");
+	rg_seqstate_expire(s, 2000);
+	rg_seqstate_stats(s, &st);
+	CHECK(st.partials == 0, "expire frees what the time has passed");
+
+	/* the summary may live in a partial the put evicts */
+	rg_seqstate_clear(s);
+	for (int i = 0; i < 3; i++) {
+		char k = (char)('a' + i);
+		rg_seqstate_put(s, &k, 1, &p);
+	}
+	const struct rg_partial *oldest = rg_seqstate_find(s, 1, 1, "a", 1, 0);
+	struct rg_partial next = *oldest;
+	next.stage = 2;
+	rg_seqstate_put(s, "z", 1, &next); /* evicts "a", whose summary next points into */
+	f = rg_seqstate_find(s, 1, 2, "z", 1, 0);
+	CHECK(f && !strcmp(f->summary, "first"), "a put copies before it evicts");
+	rg_seqstate_free(s);
+}
+
+/* ---- a small world: lineage, sequence state, rules, a clock --------------------- */
+
+struct world {
+	struct rg_ruleset *rs;
+	struct rg_lineage *lin;
+	struct rg_seqstate *sq;
+	uint64_t seq;
+	int64_t now;
+	char fired[512], summary[512], steps[128];
+};
+
+static void on_match(void *arg, const struct rg_match *m)
+{
+	struct world *w = arg;
+	if (w->fired[0])
+		strcat(w->fired, " ");
+	strcat(w->fired, m->rule->id);
+	snprintf(w->summary, sizeof(w->summary), "%s", m->summary);
+	struct rg_alert a = {.nsteps = m->nsteps};
+	if (m->nsteps)
+		memcpy(a.steps, m->steps, m->nsteps * sizeof(a.steps[0]));
+	rg_alert_steps_json(&a, w->steps, sizeof(w->steps));
+}
+
+static struct world *world_new(struct rg_ruleset *rs, unsigned max)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	w->rs = rs;
+	w->lin = rg_lineage_new(1024);
+	w->sq = rg_seqstate_new(max);
+	w->now = 1000 * SEC;
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	rg_lineage_free(w->lin);
+	rg_seqstate_free(w->sq);
+	rg_rules_free(w->rs);
+	free(w);
+}
+
+/* Sends ev (seq and time filled) and returns the ids of the rules fired. */
+static const char *send(struct world *w, struct rg_event *ev)
+{
+	ev->seq = ++w->seq;
+	ev->ts_ns = w->now;
+	w->fired[0] = w->steps[0] = '\0';
+	rg_lineage_event(w->lin, ev);
+	rg_rules_eval(w->rs, w->sq, ev, w->lin, on_match, w, NULL);
+	return w->fired;
+}
+
+/* parent forks child, which execs exe as uid. */
+static const char *spawn(struct world *w, int64_t parent, int64_t child, const char *exe,
+			 uint32_t uid)
+{
+	const char *comm = strrchr(exe, '/') + 1;
+	struct rg_event f = {.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = parent,
+			     .pid = (uint32_t)parent, .child_proc_id = child,
+			     .child_pid = (uint32_t)child, .uid = uid};
+	send(w, &f);
+	struct rg_event x = {.type = RG_ET_PROCESS_START, .proc_id = child, .pid = (uint32_t)child,
+			     .parent_proc_id = parent, .exe = S(exe), .comm = S(comm),
+			     .argv = {comm, (uint32_t)strlen(comm)}, .argc = 1, .uid = uid,
+			     .euid = uid, .auid = 1000, .syscall = "execve"};
+	return send(w, &x);
+}
+
+/* proc execs exe itself. */
+static const char *execs(struct world *w, int64_t proc, const char *exe)
+{
+	const char *comm = strrchr(exe, '/') + 1;
+	const struct rg_lproc *p = rg_lineage_get(w->lin, proc);
+	struct rg_event x = {.type = RG_ET_PROCESS_START, .proc_id = proc, .pid = (uint32_t)proc,
+			     .parent_proc_id = p ? p->parent_proc_id : 0, .exe = S(exe),
+			     .comm = S(comm), .argv = {comm, (uint32_t)strlen(comm)}, .argc = 1,
+			     .syscall = "execve"};
+	return send(w, &x);
+}
+
+static const char *file(struct world *w, enum rg_etype t, int64_t proc, const char *path,
+			const char *new_path)
+{
+	const struct rg_lproc *p = rg_lineage_get(w->lin, proc);
+	struct rg_event ev = {.type = t, .proc_id = proc, .pid = (uint32_t)proc,
+			      .parent_proc_id = p ? p->parent_proc_id : 0,
+			      .exe = p ? p->exe : S("/x"), .comm = p ? p->comm : S("x"),
+			      .uid = p ? p->uid : 0, .path = S(path), .new_path = S(new_path),
+			      .syscall = "openat"};
+	return send(w, &ev);
+}
+
+static const char *connect_to(struct world *w, int64_t proc, uint32_t port)
+{
+	const struct rg_lproc *p = rg_lineage_get(w->lin, proc);
+	struct rg_event ev = {.type = RG_ET_NET_CONNECT, .proc_id = proc, .pid = (uint32_t)proc,
+			      .parent_proc_id = p ? p->parent_proc_id : 0,
+			      .exe = p ? p->exe : S("/x"), .comm = p ? p->comm : S("x"),
+			      .family = "ipv4", .protocol = "tcp", .remote_addr = S("127.0.0.1"),
+			      .remote_port = port, .result = 0, .syscall = "connect"};
+	return send(w, &ev);
+}
+
+static struct rg_ruleset *shipped(void)
+{
+	char dir[1024], err[512];
+	const char *src = getenv("RG_SOURCE_DIR");
+	snprintf(dir, sizeof(dir), "%s/config/rules.d", src ? src : ".");
+	struct rg_rules_source s = {dir, false, true};
+	struct rg_ruleset *rs = NULL;
+	if (rg_rules_load(&rs, &s, 1, err, sizeof(err)))
+		printf("# %s\n", err);
+	return rs;
+}
+
+/* A world with the shipped rules and a shell (10) under init (1). */
+static struct world *shipped_world(void)
+{
+	struct world *w = world_new(shipped(), 4096);
+	struct rg_process init = {.proc_id = 1, .pid = 1, .comm = S("systemd"),
+				  .exe = S("/usr/lib/systemd/systemd")};
+	rg_lineage_process(w->lin, &init);
+	spawn(w, 1, 10, "/usr/bin/bash", 1000);
+	return w;
+}
+
+/* ---- the shipped sequences ------------------------------------------------------- */
+
+static void test_drop_exec(void)
+{
+	struct world *w = shipped_world();
+	CHECK(w->rs != NULL, "the shipped rules load");
+	spawn(w, 10, 11, "/usr/bin/cp", 1000);
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 11, "/dev/shm/rg-x", NULL), "",
+		  "a write in /dev/shm alone raises nothing");
+	uint64_t write_seq = w->seq;
+	w->now += 5 * SEC;
+	CHECK_STR(spawn(w, 10, 12, "/dev/shm/rg-x", 1000), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
+		  "then running it: the sequence (and the single-event rule)");
+	char want[64];
+	snprintf(want, sizeof(want), "[%llu,%llu]", (unsigned long long)write_seq,
+		 (unsigned long long)w->seq);
+	CHECK_STR(w->steps, want, "the alert names both steps' seqs");
+	CHECK_STR(w->summary, "process_start rg-x by /dev/shm/rg-x (pid 12) after file_write "
+			      "/dev/shm/rg-x by /usr/bin/cp (pid 11)",
+		  "the summary: last step after first");
+	CHECK_STR(spawn(w, 10, 13, "/dev/shm/rg-x", 1000), "EXEC-TMP-001",
+		  "a second run of the same file: the sequence was consumed");
+
+	/* renamed into place */
+	file(w, RG_ET_FILE_RENAME, 11, "/var/tmp/.part", "/var/tmp/tool");
+	CHECK_STR(spawn(w, 10, 14, "/var/tmp/tool", 0), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
+		  "a rename into /var/tmp, then its exec");
+
+	/* out of order: executed first, written after */
+	spawn(w, 10, 15, "/tmp/late", 1000);
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 11, "/tmp/late", NULL), "", "exec then write: nothing");
+	CHECK_STR(execs(w, 15, "/tmp/late"), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
+		  "a later exec after that write does complete it");
+
+	/* outside the window */
+	file(w, RG_ET_FILE_WRITE, 11, "/tmp/slow", NULL);
+	w->now += 10 * 60 * SEC + 1;
+	CHECK_STR(spawn(w, 10, 16, "/tmp/slow", 1000), "EXEC-TMP-001",
+		  "an exec more than 10 minutes later: no sequence");
+
+	/* another file */
+	file(w, RG_ET_FILE_WRITE, 11, "/tmp/a", NULL);
+	CHECK_STR(spawn(w, 10, 17, "/tmp/b", 1000), "EXEC-TMP-001",
+		  "a different file's exec: no sequence");
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 11, "/etc/x", NULL), "", "not a drop location");
+	CHECK_STR(spawn(w, 10, 18, "/etc/x", 1000), "", "so its exec is not a sequence");
+	world_free(w);
+}
+
+static void test_download_exec(void)
+{
+	struct world *w = shipped_world();
+	spawn(w, 10, 20, "/usr/bin/curl", 1000);
+	connect_to(w, 20, 443);
+	file(w, RG_ET_FILE_WRITE, 20, "/usr/local/bin/tool", NULL);
+	CHECK_STR(spawn(w, 10, 21, "/usr/local/bin/tool", 1000), "SEQ-DOWNLOAD-EXEC-001",
+		  "curl writes a file, then it runs: 001 (not 002: curl is 001's)");
+
+	spawn(w, 10, 30, "/usr/bin/python3.11", 1000);
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 30, "/usr/local/bin/payload", NULL), "",
+		  "a write without a connection before it");
+	CHECK_STR(spawn(w, 10, 31, "/usr/local/bin/payload", 1000), "",
+		  "then its exec: nothing (no connection)");
+	connect_to(w, 30, 8080);
+	file(w, RG_ET_FILE_WRITE, 30, "/usr/local/bin/payload2", NULL);
+	CHECK_STR(spawn(w, 10, 32, "/usr/local/bin/payload2", 1000), "SEQ-DOWNLOAD-EXEC-002",
+		  "connect, write by the same process, exec: three steps");
+	CHECK_INT(strlen(w->steps) > 0 && strchr(w->steps, ',') != strrchr(w->steps, ','), 1,
+		  "three seqs in steps");
+
+	connect_to(w, 30, 8080);
+	spawn(w, 10, 33, "/usr/bin/cp", 1000);
+	file(w, RG_ET_FILE_WRITE, 33, "/usr/local/bin/payload3", NULL);
+	CHECK_STR(spawn(w, 10, 34, "/usr/local/bin/payload3", 1000), "",
+		  "the write by an unrelated process: not joined");
+	world_free(w);
+}
+
+static void test_reverse_shell(void)
+{
+	struct world *w = shipped_world();
+	spawn(w, 10, 40, "/usr/bin/python3.11", 1000);
+	CHECK_STR(connect_to(w, 40, 4444), "NET-SUSPICIOUS-PORT-001", "the connect (port 4444)");
+	w->now += 2 * SEC;
+	CHECK_STR(spawn(w, 40, 41, "/usr/bin/dash", 1000), "SEQ-REVERSE-SHELL-001",
+		  "its child execs a shell");
+	CHECK_STR(spawn(w, 40, 42, "/usr/bin/dash", 1000), "", "once per connection");
+
+	spawn(w, 10, 50, "/usr/bin/bash", 1000);
+	connect_to(w, 50, 9001);
+	CHECK_STR(execs(w, 50, "/usr/bin/bash"), "SEQ-REVERSE-SHELL-001",
+		  "the connecting process execs the shell itself");
+
+	spawn(w, 10, 60, "/usr/bin/ssh", 1000);
+	connect_to(w, 60, 22);
+	spawn(w, 60, 61, "/usr/bin/env", 1000);
+	CHECK_STR(spawn(w, 61, 62, "/usr/bin/bash", 1000), "",
+		  "a grandchild's shell is not the reverse shell's shape");
+
+	spawn(w, 10, 70, "/usr/bin/python3.11", 1000);
+	spawn(w, 10, 71, "/usr/bin/nc", 1000);
+	connect_to(w, 71, 4444);
+	CHECK_STR(spawn(w, 70, 72, "/usr/bin/dash", 1000), "",
+		  "a shell of an unrelated process after a connect: nothing");
+	spawn(w, 10, 73, "/usr/bin/dash", 1000);
+	CHECK_STR(connect_to(w, 73, 4444), "NET-SUSPICIOUS-PORT-001",
+		  "the shell first, the connect after: no sequence");
+
+	connect_to(w, 70, 443);
+	w->now += 61 * SEC;
+	CHECK_STR(spawn(w, 70, 74, "/usr/bin/dash", 1000), "",
+		  "a shell 61 s after the connect: outside the window");
+
+	spawn(w, 10, 80, "/usr/bin/resolvectl", 1000);
+	connect_to(w, 80, 53);
+	CHECK_STR(spawn(w, 80, 81, "/usr/bin/sh", 1000), "", "a connection to port 53 is excepted");
+	world_free(w);
+}
+
+static void test_priv_persist(void)
+{
+	struct world *w = shipped_world();
+	spawn(w, 10, 90, "/usr/bin/sudo", 1000);
+	spawn(w, 90, 91, "/usr/bin/bash", 0);
+	spawn(w, 91, 92, "/usr/bin/tee", 0);
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 92, "/etc/cron.d/job", NULL),
+		  "PERSIST-CRON-001 SEQ-PRIV-PERSIST-001",
+		  "a user's sudo, then a descendant writes a cron job");
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 92, "/etc/cron.d/job2", NULL), "PERSIST-CRON-001",
+		  "the sequence fired once");
+
+	spawn(w, 1, 100, "/usr/bin/sudo", 0); /* root running sudo: no privilege change */
+	spawn(w, 100, 101, "/usr/bin/tee", 0);
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 101, "/etc/systemd/system/x.service", NULL),
+		  "PERSIST-SYSTEMD-001", "sudo run by root: only the single-event rule");
+
+	spawn(w, 10, 110, "/usr/bin/sudo", 1000);
+	spawn(w, 1, 111, "/usr/bin/tee", 0); /* not under the sudo */
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 111, "/etc/systemd/system/y.service", NULL),
+		  "PERSIST-SYSTEMD-001", "a write by a process outside the sudo's tree");
+	spawn(w, 110, 112, "/usr/bin/tee", 0);
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 112, "/tmp/notes", NULL), "",
+		  "a write outside persistence locations");
+	world_free(w);
+}
+
+/* ---- syntax, joins and the bound ---------------------------------------------- */
+
+#define SEQ(id, body) "[rule \"" id "\"]\nname = " id "\nseverity = low\n" body "\n"
+
+static const char *load_error(const char *text)
+{
+	static char err[512];
+	struct rg_ruleset *rs = NULL;
+	err[0] = '\0';
+	if (!rg_rules_load_string(&rs, "t.rules", text, err, sizeof(err)))
+		rg_rules_free(rs);
+	return err;
+}
+
+static void test_syntax(void)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{SEQ("A", "window = 1m\nstep = 1\nevents = file_write\nmatch = path prefix /tmp"),
+		 "t.rules:1: rule \"A\": a sequence needs a second step ('step = 2')"},
+		{SEQ("A", "step = 1\nmatch = path prefix /tmp\nstep = 2\nevents = process_start\n"
+			  "join = process"),
+		 "t.rules:1: rule \"A\": a sequence needs a 'window' (e.g. 60s)"},
+		{SEQ("A", "window = 1m\nmatch = path prefix /tmp"),
+		 "t.rules:4: rule \"A\": 'window' applies to sequences only ('step = 1', ...)"},
+		{SEQ("A", "window = 1m\nstep = 2"),
+		 "t.rules:5: rule \"A\": steps are numbered in order: expected 'step = 1'"},
+		{SEQ("A", "match = path prefix /tmp\nstep = 1"),
+		 "t.rules:5: rule \"A\": 'step = 1' must come before the rule's events and conditions"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = path prefix /tmp\nstep = 3"),
+		 "t.rules:7: rule \"A\": steps are numbered in order: expected 'step = 2'"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			  "join = process\nstep = 3\nmatch = uid gt 0\njoin = process\nstep = 4\n"
+			  "match = uid gt 0\njoin = process\nstep = 5"),
+		 "t.rules:16: rule \"A\": a sequence has at most 4 steps"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\njoin = process"),
+		 "t.rules:7: rule \"A\": 'join' belongs to a sequence's second or later step"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0"),
+		 "t.rules:7: rule \"A\": step 2 needs a 'join' (process, child, descendant, or "
+		 "FIELD == FIELD)"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\njoin = process"),
+		 "t.rules:7: rule \"A\": step 2 needs 'events' or a 'match' condition"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			  "join = sibling"),
+		 "t.rules:9: rule \"A\": bad join 'sibling' (process, child, descendant, or "
+		 "FIELD[|FIELD] == FIELD[|FIELD])"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			  "join = path == uid"),
+		 "t.rules:9: rule \"A\": join 'path == uid' compares text with a number"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			  "join = path == exe extra"),
+		 "t.rules:9: rule \"A\": bad join 'path == exe extra' (one field list on each side)"},
+		{SEQ("A", "window = 1m\nstep = 1\nevents = process_start\nmatch = uid gt 0\n"
+			  "step = 2\nevents = process_start\njoin = path == exe"),
+		 "t.rules:10: rule \"A\": field 'path' does not exist on process_start events"},
+		{SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			  "join = process\njoin = child"),
+		 "t.rules:10: rule \"A\": duplicate key 'join' (first set on line 9)"},
+		{SEQ("A", "window = 25h\nstep = 1"),
+		 "t.rules:4: rule \"A\": bad window '25h' (a number with ms, s, m or h; 1ms to 24h)"},
+		{SEQ("A", "window = 10\nstep = 1"),
+		 "t.rules:4: rule \"A\": bad window '10' (a number with ms, s, m or h; 1ms to 24h)"},
+		{SEQ("A", "window = 0s\nstep = 1"),
+		 "t.rules:4: rule \"A\": bad window '0s' (a number with ms, s, m or h; 1ms to 24h)"},
+		{SEQ("A", "window = 1m\nstep = 1\nevents = file_open\nevents = file_write"),
+		 "t.rules:7: rule \"A\": duplicate key 'events' (first set on line 6)"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char what[300];
+		snprintf(what, sizeof(what), "refused: %s", strchr(bad[i].want, '"'));
+		CHECK_STR(load_error(bad[i].text), bad[i].want, what);
+	}
+	CHECK_STR(load_error(SEQ("A", "window = 24h\nstep = 1\nevents = file_open\nmatch = uid gt 0\n"
+				      "step = 2\nevents = file_open\njoin = child\nstep = 3\n"
+				      "events = file_write\nmatch = path prefix /x\njoin = path == path")),
+		  "", "a three-step sequence with a later 'events' per step loads");
+
+	/* the digest covers windows and joins */
+	const char *base = SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\n"
+				    "match = uid gt 0\njoin = process");
+	const char *texts[] = {
+		base,
+		SEQ("A", "window = 60s\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			 "join = process"),
+		SEQ("A", "window = 2m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			 "join = process"),
+		SEQ("A", "window = 1m\nstep = 1\nmatch = uid gt 0\nstep = 2\nmatch = uid gt 0\n"
+			 "join = child"),
+	};
+	char digests[4][65];
+	char err[256];
+	for (int i = 0; i < 4; i++) {
+		struct rg_ruleset *rs = NULL;
+		rg_rules_load_string(&rs, "t.rules", texts[i], err, sizeof(err));
+		snprintf(digests[i], sizeof(digests[i]), "%s", rs ? rs->digest : "");
+		rg_rules_free(rs);
+	}
+	CHECK_STR(digests[1], digests[0], "digest: 60s and 1m are one window");
+	CHECK(strcmp(digests[2], digests[0]) && strcmp(digests[3], digests[0]),
+	      "digest: another window or join is another rule set");
+}
+
+static void test_joins(void)
+{
+	char err[256];
+	struct rg_ruleset *rs = NULL;
+	rg_rules_load_string(&rs, "t.rules",
+		SEQ("DESC", "window = 1m\nstep = 1\nevents = file_open\nmatch = path equals /a\n"
+			    "step = 2\nevents = file_open\nmatch = path equals /b\njoin = descendant")
+		SEQ("NUM", "window = 1m\nstep = 1\nevents = file_open\nmatch = path equals /n1\n"
+			   "step = 2\nevents = network_connect\njoin = uid == remote_port")
+		SEQ("ARGV", "window = 1m\nstep = 1\nevents = file_write\nmatch = path prefix /s\n"
+			    "step = 2\nevents = process_start\njoin = path == argv"),
+		err, sizeof(err));
+	CHECK(rs != NULL, "join rules load");
+	struct world *w = world_new(rs, 64);
+	spawn(w, 1, 2, "/usr/bin/a", 0);
+	spawn(w, 2, 3, "/usr/bin/b", 0);
+	spawn(w, 3, 4, "/usr/bin/c", 0);
+	file(w, RG_ET_FILE_OPEN, 2, "/a", NULL);
+	CHECK_STR(file(w, RG_ET_FILE_OPEN, 4, "/b", NULL), "DESC", "descendant: a grandchild");
+	file(w, RG_ET_FILE_OPEN, 4, "/a", NULL);
+	CHECK_STR(file(w, RG_ET_FILE_OPEN, 2, "/b", NULL), "", "descendant: not an ancestor");
+	CHECK_STR(file(w, RG_ET_FILE_OPEN, 4, "/b", NULL), "DESC", "descendant: the process itself");
+
+	/* numbers join numbers: uid 0 of the opener == port 0? use uid 8080 */
+	spawn(w, 1, 5, "/usr/bin/d", 8080);
+	file(w, RG_ET_FILE_OPEN, 5, "/n1", NULL);
+	CHECK_STR(connect_to(w, 2, 8081), "", "a number join: another value");
+	CHECK_STR(connect_to(w, 2, 8080), "NUM", "a number join: the same value, any process");
+
+	/* argv: any one argument */
+	file(w, RG_ET_FILE_WRITE, 2, "/s/run.sh", NULL);
+	struct rg_event x = {.type = RG_ET_PROCESS_START, .proc_id = 6, .pid = 6,
+			     .exe = S("/usr/bin/dash"), .comm = S("sh"),
+			     .argv = {"sh\0/s/run.sh\0", 13}, .argc = 2};
+	CHECK_STR(send(w, &x), "ARGV", "a join on argv: any argument");
+	world_free(w);
+}
+
+/* An attacker flooding step 1 with new keys cannot grow the state. */
+static void test_flood(void)
+{
+	struct world *w = shipped_world();
+	rg_seqstate_free(w->sq);
+	w->sq = rg_seqstate_new(256);
+	spawn(w, 10, 11, "/usr/bin/cp", 1000);
+	file(w, RG_ET_FILE_WRITE, 11, "/tmp/real-payload", NULL);
+	char path[64];
+	for (int i = 0; i < 100000; i++) {
+		snprintf(path, sizeof(path), "/tmp/flood-%d", i);
+		file(w, RG_ET_FILE_WRITE, 11, path, NULL);
+	}
+	struct rg_seqstate_stats st;
+	rg_seqstate_stats(w->sq, &st);
+	CHECK_INT(st.partials, 256, "100 000 first steps: the state holds its bound");
+	CHECK(st.evictions >= 100000 - 256, "and counts what it pushed out");
+	CHECK_STR(spawn(w, 10, 12, "/tmp/real-payload", 1000), "EXEC-TMP-001",
+		  "the flooded-out partial cannot fire (the eviction count says why)");
+	CHECK_STR(spawn(w, 10, 13, "/tmp/flood-99999", 1000), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
+		  "a partial still held does");
+
+	/* repeating the same step renews instead of growing */
+	struct world *v = shipped_world();
+	spawn(v, 10, 20, "/usr/bin/python3.11", 1000);
+	for (int i = 0; i < 10000; i++)
+		connect_to(v, 20, 443);
+	rg_seqstate_stats(v->sq, &st);
+	CHECK(st.partials <= 2 && st.evictions == 0, "10 000 connects by one process: one partial per rule");
+	world_free(v);
+	world_free(w);
+}
+
+int main(void)
+{
+	test_store();
+	test_syntax();
+	test_joins();
+	test_drop_exec();
+	test_download_exec();
+	test_reverse_shell();
+	test_priv_persist();
+	test_flood();
+	return tap_done();
+}
