@@ -51,10 +51,12 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rand-guard [-c CONFIG] [--db PATH] [--ndjson PATH|-] [--duration SECONDS]\n"
-		"                  [--check-config] [--verbose]\n"
+		"usage: rand-guard [-c CONFIG] [--db PATH] [--ndjson PATH|-] [--rules DIR]\n"
+		"                  [--duration SECONDS] [--check-config] [--verbose]\n"
 		"\n"
-		"Records process activity with eBPF into a SQLite database and NDJSON.\n"
+		"Records process, file and (opt-in) network activity with eBPF, evaluates\n"
+		"detection rules, and writes a SQLite database and NDJSON. Installed as a\n"
+		"service by scripts/install; docs in /usr/local/share/doc/rand-guard.\n"
 		"\n"
 		"  -c, --config PATH    configuration file (default " DEFAULT_CONFIG
 		" if it exists,\n"
