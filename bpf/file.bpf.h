@@ -127,16 +127,22 @@ static __always_inline bool rg_flags_write(__u32 flags)
 	return (flags & RG_O_ACCMODE) || (flags & (RG_O_CREAT | RG_O_TRUNC));
 }
 
-/* Whether the path in s->key / s->base is recorded: the longest prefix
- * decides (a writes-only one when the call changes the file); with none,
- * a name pattern may still want it. */
-static __always_inline bool rg_file_wanted(struct rg_scratch *s, bool writing)
+/* The verdict for the path in s->key / s->base: the longest prefix's
+ * action; with none, RG_PREFIX_WATCH when a name pattern wants it, else 0. */
+static __always_inline __u32 rg_file_verdict(struct rg_scratch *s)
 {
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
 
 	if (action)
-		return *action == RG_PREFIX_WATCH || (*action == RG_PREFIX_WRITES && writing);
-	return rg_name_wanted(s);
+		return *action;
+	return rg_name_wanted(s) ? RG_PREFIX_WATCH : 0;
+}
+
+/* Whether a call with that verdict is recorded: a writes-only prefix
+ * records only calls that change the file. */
+static __always_inline bool rg_verdict_wants(__u32 v, bool writing)
+{
+	return v == RG_PREFIX_WATCH || (v == RG_PREFIX_WRITES && writing);
 }
 
 /* Ends the key at n bytes: with a '/' appended when it fits, which makes
@@ -230,7 +236,7 @@ static __always_inline bool rg_key_named(struct rg_scratch *s, struct rg_sref di
 static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref dir,
 					    struct rg_sref name, bool writing)
 {
-	return !rg_key_named(s, dir, name) || rg_file_wanted(s, writing);
+	return !rg_key_named(s, dir, name) || rg_verdict_wants(rg_file_verdict(s), writing);
 }
 
 /* ---- the directory verdict cache --------------------------------------------
@@ -439,7 +445,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 
 	struct rg_open_args a = {};
 	bool have_args = false;
-	if (regs && (!dv || dv->action == RG_PREFIX_WRITES)) {
+	if (regs && dv && dv->action == RG_PREFIX_WRITES) {
 		rg_open_args(regs, sys, &a);
 		have_args = true;
 	}
@@ -455,7 +461,12 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		pos = rg_path_resolve(s->path, fp, task, &trunc);
 		if (filter && !dv && !trunc) { /* a cut path lost its prefix: kept */
 			rg_key_resolved(s, pos, d);
-			bool wanted = rg_file_wanted(s, rg_flags_write(a.flags));
+			__u32 v = rg_file_verdict(s);
+			if (v == RG_PREFIX_WRITES) { /* only then the flags matter */
+				rg_open_args(regs, sys, &a);
+				have_args = true;
+			}
+			bool wanted = rg_verdict_wants(v, rg_flags_write(a.flags));
 			if (dk.dentry != (__u64)d)
 				rg_dir_learn(s, pos, &dk);
 			if (!wanted)

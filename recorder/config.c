@@ -231,6 +231,49 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	return 1;
 }
 
+/* Whether the space-separated list has the path word (n bytes), a
+ * trailing '/' aside. */
+static bool list_has(const char *list, const char *w, size_t n)
+{
+	while (n > 1 && w[n - 1] == '/')
+		n--;
+	for (const char *p = list ? list : ""; *p;) {
+		size_t m = strcspn(p += strspn(p, " \t,"), " \t,"), k = m;
+		while (k > 1 && p[k - 1] == '/')
+			k--;
+		if (m && k == n && !memcmp(p, w, n))
+			return true;
+		p += m;
+	}
+	return false;
+}
+
+/* watch_writes at its default yields to a path the config names in
+ * watch_paths or exclude_paths: a config written before watch_writes
+ * existed (which excluded /tmp) keeps loading, with its own choice. */
+static void drop_default_writes(struct loader *ld)
+{
+	int k = find_key("file", "watch_writes");
+	if (ld->key_line[k])
+		return;
+	char **ww = (char **)field(&ld->cfg, &rg_config_keys[k]);
+	struct rg_buf b = {0};
+	for (const char *p = *ww ? *ww : ""; *p;) {
+		size_t n = strcspn(p += strspn(p, " \t,"), " \t,");
+		if (n && !list_has(ld->cfg.watch_paths, p, n) && !list_has(ld->cfg.exclude_paths, p, n)) {
+			if (b.len)
+				rg_buf_addc(&b, ' ');
+			rg_buf_add(&b, p, n);
+		}
+		p += n;
+	}
+	free(*ww);
+	*ww = strdup(rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	if (!*ww)
+		abort();
+}
+
 /* The [file] lists must make a matcher; an error names the list's line
  * (a path in two lists: the line of the later list). */
 static void validate_file_lists(struct loader *ld)
@@ -273,6 +316,7 @@ static void validate_hooks(struct loader *ld)
  * the later of the keys involved. */
 static void validate(struct loader *ld)
 {
+	drop_default_writes(ld);
 	validate_file_lists(ld);
 	validate_hooks(ld);
 	if (ld->ini.failed)

@@ -356,7 +356,8 @@ static void reload(struct recorder *r)
 			r->rules->digest);
 		return;
 	}
-	rg_seqstate_clear(r->seqs); /* partials name the old set's rules */
+	if (strcmp(fresh->digest, r->rules->digest))
+		rg_seqstate_clear(r->seqs); /* partials name the old set's rules */
 	rg_rules_free(r->rules);
 	r->rules = fresh;
 	r->pl.rules = fresh;

@@ -1465,7 +1465,6 @@ static void sequence_eval(struct eval *e, unsigned ri)
 		const struct rg_step *st = &r->steps[k];
 		if (!(st->types & RG_ET_BIT(ev->type)) || !step_fires(st, e))
 			continue;
-		e->stepped = true;
 		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
 		if (k == 0) {
 			w.next.deadline_ns = ev->ts_ns + r->window_ns;
@@ -1481,6 +1480,7 @@ static void sequence_eval(struct eval *e, unsigned ri)
 				steps[k] = ev->seq;
 				report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
 				rg_seqstate_remove(e->sq, p); /* each first step completes once */
+				e->stepped = true;
 				continue;
 			}
 			memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
@@ -1490,6 +1490,7 @@ static void sequence_eval(struct eval *e, unsigned ri)
 			w.next.summary = rg_buf_cstr(&e->first);
 		}
 		w.next.seqs[k] = ev->seq;
+		e->stepped = true; /* a partial now holds this event's seq */
 		put_after(e, &r->steps[k + 1], &w);
 	}
 }

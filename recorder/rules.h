@@ -20,8 +20,8 @@
  *
  * A sequence rule has `step = 1`, `step = 2`, ... each followed by that
  * step's own events/match/except, a `join` on every step after the first
- * (process, descendant, or FIELDS == FIELDS between the step before and
- * this one) and a `window`: it fires once its last step matches, joined
+ * (process, child, descendant, or FIELDS == FIELDS between the step
+ * before and this one) and a `window`: it fires once its last step matches, joined
  * to a partial match of the steps before (sequence.h holds those).
  *
  * A loaded rule set is immutable: reloading builds a new one and swaps it
@@ -113,8 +113,9 @@ typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
 /* Evaluates ev (its ids filled; lin already updated with it) against the
  * enabled rules, calling fn once per matching rule, in rule order.
  * Sequence rules read and update sq (made for this rule set; NULL skips
- * them). *stepped (if given) is set when ev matched a step of a sequence,
- * so that it may be needed later. Returns the number of matches. */
+ * them). *stepped (if given) is set when ev started, continued or
+ * completed a partial sequence (an alert may name it later). Returns the
+ * number of matches. */
 unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 		       const struct rg_event *ev, const struct rg_lineage *lin, rg_match_fn fn,
 		       void *arg, bool *stepped);

@@ -1,10 +1,13 @@
 /* sequence.c: partial matches of sequence rules (see sequence.h).
  *
- * A chained hash on (rule, stage, key) and one age list: renewing moves a
- * partial to the back, expiry and eviction take from the front. Each
- * partial is one allocation holding its key and room for the longest
- * summary, so renewing one (the common case: a process connecting again)
- * rewrites it in place.
+ * A chained hash on (rule, stage, key), and a binary min-heap on the
+ * deadline (ties: the older put first). Deadlines are not in the order the
+ * partials were put (a later step inherits its first step's time, and
+ * windows differ between rules), so a heap is what lets expiry free every
+ * expired partial, and lets the bound evict the partial nearest its end
+ * rather than a live one queued behind an expired one. Each partial is one
+ * allocation holding its key and room for the longest summary, so renewing
+ * one (the common case: a process connecting again) rewrites it in place.
  */
 #include "sequence.h"
 
@@ -13,8 +16,9 @@
 
 struct node {
 	struct rg_partial p; /* first: find returns &node->p */
-	struct node *hnext, *prev, *next;
-	uint64_t hash;
+	struct node *hnext;
+	uint64_t hash, order; /* order: when it was put, for ties */
+	unsigned at;          /* its index in the heap */
 	size_t keylen;
 	char summary[RG_SEQ_SUMMARY_MAX + 1];
 	char key[]; /* keylen bytes */
@@ -23,31 +27,11 @@ struct node {
 struct rg_seqstate {
 	struct node **buckets;
 	unsigned nbuckets, max, size;
-	struct node *head, *tail; /* oldest first */
-	uint64_t evictions, expired;
-	unsigned *held;  /* partials by rule * RG_SEQ_MAX_STEPS + stage */
+	struct node **heap; /* size entries; heap[0] ends first */
+	uint64_t puts, evictions, expired;
+	unsigned *held;     /* partials by rule * RG_SEQ_MAX_STEPS + stage */
 	unsigned nheld;
 };
-
-static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
-{
-	unsigned i = rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
-	if (i >= s->nheld) {
-		unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
-		s->held = realloc(s->held, n * sizeof(*s->held));
-		if (!s->held)
-			abort();
-		memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
-		s->nheld = n;
-	}
-	return &s->held[i];
-}
-
-bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
-{
-	unsigned i = rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
-	return i < s->nheld && s->held[i];
-}
 
 /* FNV-1a over the identity: deterministic, so replay hashes alike. */
 static uint64_t hash_of(unsigned rule, unsigned stage, const void *key, size_t n)
@@ -75,38 +59,88 @@ static struct node **slot(struct rg_seqstate *s, uint64_t h, unsigned rule, unsi
 	return pp;
 }
 
-static void unlink_age(struct rg_seqstate *s, struct node *n)
+static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 {
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		s->head = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else
-		s->tail = n->prev;
+	unsigned i = rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
+	if (i >= s->nheld) {
+		unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
+		s->held = realloc(s->held, n * sizeof(*s->held));
+		if (!s->held)
+			abort();
+		memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
+		s->nheld = n;
+	}
+	return &s->held[i];
 }
 
-static void push_age(struct rg_seqstate *s, struct node *n)
+bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
 {
-	n->next = NULL;
-	n->prev = s->tail;
-	if (s->tail)
-		s->tail->next = n;
-	else
-		s->head = n;
-	s->tail = n;
+	unsigned i = rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
+	return i < s->nheld && s->held[i];
+}
+
+/* ---- the deadline heap ------------------------------------------------------- */
+
+static bool before(const struct node *a, const struct node *b)
+{
+	return a->p.deadline_ns < b->p.deadline_ns ||
+	       (a->p.deadline_ns == b->p.deadline_ns && a->order < b->order);
+}
+
+static void heap_set(struct rg_seqstate *s, unsigned i, struct node *n)
+{
+	s->heap[i] = n;
+	n->at = i;
+}
+
+static void sift_up(struct rg_seqstate *s, unsigned i)
+{
+	struct node *n = s->heap[i];
+	while (i && before(n, s->heap[(i - 1) / 2])) {
+		heap_set(s, i, s->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(s, i, n);
+}
+
+static void sift_down(struct rg_seqstate *s, unsigned i)
+{
+	struct node *n = s->heap[i];
+	for (;;) {
+		unsigned c = 2 * i + 1;
+		if (c >= s->size)
+			break;
+		if (c + 1 < s->size && before(s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!before(s->heap[c], n))
+			break;
+		heap_set(s, i, s->heap[c]);
+		i = c;
+	}
+	heap_set(s, i, n);
+}
+
+/* After n's deadline or order changed. */
+static void heap_fix(struct rg_seqstate *s, struct node *n)
+{
+	sift_up(s, n->at);
+	sift_down(s, n->at);
 }
 
 static void drop(struct rg_seqstate *s, struct node *n)
 {
 	struct node **pp = slot(s, n->hash, n->p.rule, n->p.stage, n->key, n->keylen);
 	*pp = n->hnext;
-	unlink_age(s, n);
-	s->size--;
+	struct node *last = s->heap[--s->size];
+	if (last != n) {
+		heap_set(s, n->at, last);
+		heap_fix(s, last);
+	}
 	(*held(s, n->p.rule, n->p.stage))--;
 	free(n);
 }
+
+/* ---- the interface ----------------------------------------------------------- */
 
 struct rg_seqstate *rg_seqstate_new(unsigned max)
 {
@@ -118,8 +152,9 @@ struct rg_seqstate *rg_seqstate_new(unsigned max)
 	while (s->nbuckets < s->max)
 		s->nbuckets *= 2;
 	s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-	if (!s->buckets) {
-		free(s);
+	s->heap = calloc(s->max, sizeof(*s->heap));
+	if (!s->buckets || !s->heap) {
+		rg_seqstate_free(s);
 		return NULL;
 	}
 	return s;
@@ -127,41 +162,39 @@ struct rg_seqstate *rg_seqstate_new(unsigned max)
 
 void rg_seqstate_clear(struct rg_seqstate *s)
 {
-	while (s->head)
-		drop(s, s->head);
+	while (s->size)
+		drop(s, s->heap[s->size - 1]);
 }
 
 void rg_seqstate_free(struct rg_seqstate *s)
 {
 	if (!s)
 		return;
-	rg_seqstate_clear(s);
+	if (s->heap)
+		rg_seqstate_clear(s);
 	free(s->buckets);
+	free(s->heap);
 	free(s->held);
 	free(s);
 }
 
 void rg_seqstate_expire(struct rg_seqstate *s, int64_t now_ns)
 {
-	while (s->head && s->head->p.deadline_ns < now_ns) {
-		drop(s, s->head);
+	while (s->size && s->heap[0]->p.deadline_ns < now_ns) {
+		drop(s, s->heap[0]);
 		s->expired++;
 	}
 }
 
-const struct rg_partial *rg_seqstate_find(struct rg_seqstate *s, unsigned rule,
+const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned rule,
 					  unsigned stage, const void *key, size_t keylen,
 					  int64_t now_ns)
 {
 	if (keylen > RG_SEQ_KEY_MAX)
 		keylen = RG_SEQ_KEY_MAX;
-	struct node *n = *slot(s, hash_of(rule, stage, key, keylen), rule, stage, key, keylen);
-	if (n && n->p.deadline_ns < now_ns) {
-		drop(s, n);
-		s->expired++;
-		return NULL;
-	}
-	return n ? &n->p : NULL;
+	struct node *n = *slot((struct rg_seqstate *)s, hash_of(rule, stage, key, keylen), rule,
+			       stage, key, keylen);
+	return n && n->p.deadline_ns >= now_ns ? &n->p : NULL;
 }
 
 /* The content of p into n; p's summary may be another partial's. */
@@ -182,10 +215,14 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 		keylen = RG_SEQ_KEY_MAX;
 	uint64_t h = hash_of(p->rule, p->stage, key, keylen);
 	struct node *n = *slot(s, h, p->rule, p->stage, key, keylen);
-	if (n) { /* renewed: the new content, at the back */
-		fill(n, p);
-		unlink_age(s, n);
-		push_age(s, n);
+	if (n) {
+		/* Renewed, unless the partial held has the later end: an older
+		 * chain reaching the same key would only shorten it. */
+		if (p->deadline_ns >= n->p.deadline_ns) {
+			fill(n, p);
+			n->order = ++s->puts;
+			heap_fix(s, n);
+		}
 		return;
 	}
 	/* Filled before the bound evicts: p's summary may live in the
@@ -195,16 +232,17 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 		abort();
 	fill(n, p);
 	n->hash = h;
+	n->order = ++s->puts;
 	n->keylen = keylen;
 	memcpy(n->key, key, keylen);
-	if (s->size == s->max) {
-		drop(s, s->head);
+	if (s->size == s->max) { /* the one nearest its end goes */
+		drop(s, s->heap[0]);
 		s->evictions++;
 	}
 	n->hnext = NULL;
 	*slot(s, h, n->p.rule, n->p.stage, n->key, keylen) = n;
-	push_age(s, n);
-	s->size++;
+	heap_set(s, s->size++, n);
+	sift_up(s, n->at);
 	(*held(s, n->p.rule, n->p.stage))++;
 }
 

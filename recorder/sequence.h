@@ -6,13 +6,15 @@
  * has matched its first k steps (these seqs), the first at time T; step
  * k+1 must present this join key". This module holds them:
  *
- *   - keyed by (rule, k, key bytes): a partial found again with the same
- *     key is renewed, not duplicated, so repeating a step costs nothing;
- *   - expired by event time: a partial whose deadline (first step + window)
- *     is before the current event's time never matches; those at the front
- *     of the age list are freed as events pass;
+ *   - keyed by (rule, k, key bytes): a partial put again with the same key
+ *     is renewed (when the new one ends later), not duplicated, so
+ *     repeating a step costs no memory;
+ *   - expired by event time: every partial whose deadline (first step +
+ *     window) is before the current event's time is freed before the event
+ *     is evaluated, and never matches;
  *   - bounded: at most max partials; adding one more evicts the partial
- *     added or renewed longest ago, counted as an eviction (health rows).
+ *     nearest its deadline (of equal ones, the one put first), counted as
+ *     an eviction (health rows).
  *
  * Time is the events' own (ts_ns), never the wall clock at evaluation, so
  * the recorder and `rgq replay`, fed the same events in seq order with the
@@ -45,21 +47,21 @@ void rg_seqstate_free(struct rg_seqstate *s);
 /* Forgets every partial (a new rule set: rule indexes change). */
 void rg_seqstate_clear(struct rg_seqstate *s);
 
-/* Frees the expired partials at the front of the age list. */
+/* Frees every partial whose deadline is before now_ns. */
 void rg_seqstate_expire(struct rg_seqstate *s, int64_t now_ns);
 
 /* Whether any partial of (rule, stage) is held: most events need no
  * lookup at all (no curl has written anything a process_start could run). */
 bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage);
 
-/* The live partial of (rule, stage, key), or NULL; an expired one found
- * here is freed. Valid until the next change. */
-const struct rg_partial *rg_seqstate_find(struct rg_seqstate *s, unsigned rule,
+/* The live partial of (rule, stage, key), or NULL (also when it has
+ * expired). Changes nothing. Valid until the next change. */
+const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned rule,
 					  unsigned stage, const void *key, size_t keylen,
 					  int64_t now_ns);
 
 /* Adds (rule, stage, key) with p's content and summary, or renews the one
- * there: either way it becomes the newest. */
+ * there with them unless it ends later than p would. */
 void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 		     const struct rg_partial *p);
 

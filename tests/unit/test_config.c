@@ -518,6 +518,20 @@ static void test_lists(void)
 		CHECK(strncmp(err, cases[i].want, strlen(cases[i].want)) == 0, cases[i].want);
 	}
 	rg_config_free(&c);
+
+	/* a config from before watch_writes: its exclude of /tmp still loads */
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "old.ini", "[file]\nexclude_paths = /etc/ld.so.cache "
+					"/proc /sys /dev /run /tmp /var/tmp/\n", err, sizeof(err)),
+		  0, "an older config excluding /tmp loads");
+	CHECK_STR(c.watch_writes, "/dev/shm", "the default watch_writes yields to its excludes");
+	rg_config_free(&c);
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "both.ini", "[file]\nexclude_paths = /tmp\n"
+					"watch_writes = /tmp\n", err, sizeof(err)),
+		  2, "a path in two lists the config sets is an error");
+	CHECK(strstr(err, "both.ini:2: [file] exclude_paths: '/tmp' is listed twice") == err, err);
+	rg_config_free(&c);
 }
 
 int main(void)

@@ -38,8 +38,9 @@ static void test_store(void)
 	f = rg_seqstate_find(s, 1, 1, "a", 1, 150);
 	CHECK(st.partials == 1 && f && f->seqs[0] == 8, "the same key renews, not duplicates");
 	CHECK(!rg_seqstate_find(s, 1, 1, "a", 1, 201), "past its deadline it never matches");
+	rg_seqstate_expire(s, 201);
 	rg_seqstate_stats(s, &st);
-	CHECK(st.partials == 0 && st.expired == 1, "and is freed, counted as expired");
+	CHECK(st.partials == 0 && st.expired == 1, "and expiry frees it, counted");
 
 	for (int i = 0; i < 5; i++) {
 		char k = (char)('a' + i);
@@ -71,6 +72,34 @@ static void test_store(void)
 	f = rg_seqstate_find(s, 1, 2, "z", 1, 0);
 	CHECK(f && !strcmp(f->summary, "first"), "a put copies before it evicts");
 	rg_seqstate_free(s);
+
+	/* deadlines, not the order of puts, decide expiry and eviction */
+	s = rg_seqstate_new(4);
+	struct rg_partial live = {.rule = 1, .stage = 1, .deadline_ns = 1000, .summary = "l"};
+	rg_seqstate_put(s, "L", 1, &live);
+	struct rg_partial brief = {.rule = 2, .stage = 1, .deadline_ns = 100, .summary = "b"};
+	rg_seqstate_put(s, "1", 1, &brief);
+	rg_seqstate_put(s, "2", 1, &brief);
+	rg_seqstate_put(s, "3", 1, &brief);
+	rg_seqstate_expire(s, 500);
+	rg_seqstate_stats(s, &st);
+	CHECK(st.partials == 1 && rg_seqstate_find(s, 1, 1, "L", 1, 500),
+	      "expiry frees short-window partials put after a long one");
+	struct rg_partial soon = {.rule = 3, .stage = 1, .deadline_ns = 600, .summary = "s"};
+	struct rg_partial later = {.rule = 3, .stage = 1, .deadline_ns = 2000, .summary = "x"};
+	rg_seqstate_put(s, "S", 1, &soon);
+	rg_seqstate_put(s, "X", 1, &later);
+	rg_seqstate_put(s, "Y", 1, &later);
+	rg_seqstate_put(s, "Z", 1, &later); /* full: evicts the nearest end */
+	CHECK(!rg_seqstate_find(s, 3, 1, "S", 1, 500) && rg_seqstate_find(s, 1, 1, "L", 1, 500),
+	      "the bound evicts the partial nearest its end, not the oldest put");
+	struct rg_partial older = {.rule = 3, .stage = 1, .deadline_ns = 1500, .seqs = {5},
+				   .summary = "o"};
+	rg_seqstate_put(s, "Z", 1, &older);
+	f = rg_seqstate_find(s, 3, 1, "Z", 1, 500);
+	CHECK(f && f->deadline_ns == 2000 && !strcmp(f->summary, "x"),
+	      "an older chain reaching the same key does not shorten the partial held");
+	rg_seqstate_free(s);
 }
 
 /* ---- a small world: lineage, sequence state, rules, a clock --------------------- */
@@ -82,6 +111,7 @@ struct world {
 	uint64_t seq;
 	int64_t now;
 	char fired[512], summary[512], steps[128];
+	bool stepped; /* the last event started, continued or ended a sequence */
 };
 
 static void on_match(void *arg, const struct rg_match *m)
@@ -122,7 +152,7 @@ static const char *send(struct world *w, struct rg_event *ev)
 	ev->ts_ns = w->now;
 	w->fired[0] = w->steps[0] = '\0';
 	rg_lineage_event(w->lin, ev);
-	rg_rules_eval(w->rs, w->sq, ev, w->lin, on_match, w, NULL);
+	rg_rules_eval(w->rs, w->sq, ev, w->lin, on_match, w, &w->stepped);
 	return w->fired;
 }
 
@@ -257,14 +287,24 @@ static void test_download_exec(void)
 	file(w, RG_ET_FILE_WRITE, 20, "/usr/local/bin/tool", NULL);
 	CHECK_STR(spawn(w, 10, 21, "/usr/local/bin/tool", 1000), "SEQ-DOWNLOAD-EXEC-001",
 		  "curl writes a file, then it runs: 001 (not 002: curl is 001's)");
+	spawn(w, 10, 22, "/usr/local/bin/early", 1000);
+	file(w, RG_ET_FILE_WRITE, 20, "/usr/local/bin/early", NULL);
+	CHECK_STR(w->fired, "", "run first, downloaded after: nothing");
+	file(w, RG_ET_FILE_WRITE, 20, "/usr/local/bin/slow", NULL);
+	w->now += 10 * 60 * SEC + 1;
+	CHECK_STR(spawn(w, 10, 23, "/usr/local/bin/slow", 1000), "",
+		  "run more than 10 minutes after the download: nothing");
 
 	spawn(w, 10, 30, "/usr/bin/python3.11", 1000);
 	CHECK_STR(file(w, RG_ET_FILE_WRITE, 30, "/usr/local/bin/payload", NULL), "",
 		  "a write without a connection before it");
+	CHECK(!w->stepped, "is no step of any sequence (it needs no queue reserve)");
 	CHECK_STR(spawn(w, 10, 31, "/usr/local/bin/payload", 1000), "",
 		  "then its exec: nothing (no connection)");
 	connect_to(w, 30, 8080);
+	CHECK(w->stepped, "a connect starts sequences");
 	file(w, RG_ET_FILE_WRITE, 30, "/usr/local/bin/payload2", NULL);
+	CHECK(w->stepped, "the connected process's write continues one");
 	CHECK_STR(spawn(w, 10, 32, "/usr/local/bin/payload2", 1000), "SEQ-DOWNLOAD-EXEC-002",
 		  "connect, write by the same process, exec: three steps");
 	CHECK_INT(strlen(w->steps) > 0 && strchr(w->steps, ',') != strrchr(w->steps, ','), 1,
@@ -343,6 +383,13 @@ static void test_priv_persist(void)
 	spawn(w, 110, 112, "/usr/bin/tee", 0);
 	CHECK_STR(file(w, RG_ET_FILE_WRITE, 112, "/tmp/notes", NULL), "",
 		  "a write outside persistence locations");
+	w->now += 10 * 60 * SEC + 1;
+	CHECK_STR(file(w, RG_ET_FILE_WRITE, 112, "/etc/cron.d/late", NULL), "PERSIST-CRON-001",
+		  "a write more than 10 minutes after the sudo: only the single-event rule");
+	spawn(w, 1, 120, "/usr/bin/tee", 0);
+	file(w, RG_ET_FILE_WRITE, 120, "/etc/cron.d/first", NULL);
+	spawn(w, 120, 121, "/usr/bin/sudo", 1000);
+	CHECK_STR(w->fired, "", "the write first, the sudo after: no sequence");
 	world_free(w);
 }
 
