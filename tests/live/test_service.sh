@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Live: what the service relies on. logrotate (the shipped snippet's
+# settings, with its postrotate's SIGHUP sent to this recorder) rotates the
+# NDJSON file: lines before go to the rotated file, lines after to a new
+# 0600 one; the reload keeps the same rule set, so a sequence begun before
+# the rotation completes after it; SIGTERM ends with a final health row in
+# both outputs.
+source "$(dirname "$0")/lib.sh"
+live_require
+command -v logrotate >/dev/null || live_skip "needs logrotate (scripts/deps --test installs it)"
+
+DROP=/dev/shm/rg-rot-$$x$RANDOM
+trap 'rm -f "$DROP"; cleanup' EXIT
+mkdir -p "$T/rules.d" "$T/log"
+cp "$RG_SOURCE_DIR"/config/rules.d/*.rules "$T/rules.d/"
+rg_config
+sed -i "s|^ndjson = .*|ndjson = $T/log/events.ndjson|" "$T/rg.ini"
+printf '[rules]\ndir = rules.d\n' >>"$T/rg.ini"
+rg_start
+
+cp /bin/true "$DROP" # a sequence's first step, before the rotation
+sleep 0.5
+# the shipped snippet, pointed at this test's file and process
+sed -e "s|/var/log/rand-guard/\*.ndjson|$T/log/*.ndjson|" \
+    -e "s|systemctl kill .*|kill -HUP $RG_PID|" -e "/delaycompress/d" -e "/compress/d" \
+    "$RG_SOURCE_DIR/config/logrotate/rand-guard" >"$T/logrotate.conf"
+logrotate --force --state "$T/logrotate.state" "$T/logrotate.conf" ||
+	fail "logrotate failed on the shipped snippet"
+for _ in $(seq 50); do
+	grep -q "rules reloaded" "$T/stderr" && break
+	sleep 0.1
+done
+grep -q "rules reloaded" "$T/stderr" || fail "no reload after logrotate's SIGHUP"
+"$DROP"  # the second step, after it
+sleep 1
+rg_stop
+
+python3 - "$T/log" "$DROP" "$T/rg.db" <<'PY' || fail "rotation"
+import json, os, sqlite3, stat, sys
+d, drop, db = sys.argv[1:4]
+n = 1
+def check(cond, what):
+    global n; n += 1
+    print(("ok" if cond else "not ok"), n, "-", what)
+    if not cond: sys.exit(1)
+def lines(p):
+    return [json.loads(l) for l in open(p, "rb").read().split(b"\n") if l]
+old, new = lines(f"{d}/events.ndjson.1"), lines(f"{d}/events.ndjson")
+check(any(e["event_type"] == "file_write" and e.get("path") == drop for e in old),
+      "the write before the rotation is in the rotated file")
+check(any(e["event_type"] == "process_start" and e.get("exe") == drop for e in new),
+      "the exec after it is in the new file")
+check(stat.S_IMODE(os.stat(f"{d}/events.ndjson").st_mode) == 0o600, "the new file is 0600")
+alerts = [e for e in new if e["event_type"] == "alert" and e["rule_id"] == "SEQ-DROP-EXEC-001"]
+check(len(alerts) == 1 and len(alerts[0]["steps"]) == 2 and
+      any(e.get("seq") == alerts[0]["steps"][0] for e in old),
+      "a reload of the same rules keeps sequences: one alert, its first step in the rotated file")
+check(new[-1]["event_type"] == "health", "SIGTERM: the last NDJSON line is a health row")
+con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+last = con.execute("SELECT max(seq) FROM health").fetchone()[0]
+check(last == new[-1]["seq"], "and the database holds that final row")
+PY
+echo "ok - logrotate, SIGHUP and SIGTERM behave as the service expects"
