@@ -8,8 +8,11 @@ source "$(dirname "$0")/common.sh"
 name=rg-demo-persist-$$
 unit=/etc/systemd/system/$name.service
 cron=/etc/cron.d/$name
-trap 'rm -f "$unit" "$cron"' EXIT
-mkdir -p /etc/systemd/system /etc/cron.d
+made=()
+for d in /etc/systemd/system /etc/cron.d; do
+	[[ -d $d ]] || { mkdir -p "$d" && made+=("$d"); }
+done
+trap 'rm -f "$unit" "$cron"; ((${#made[@]} == 0)) || rmdir "${made[@]}"' EXIT
 
 step "a unit file written and removed: $unit"
 printf '[Service]\nExecStart=/bin/true\n' >"$unit"

@@ -6,6 +6,7 @@
 # the host; nothing is left behind.
 source "$(dirname "$0")/common.sh"
 marker=rg-demo-shell-$$
+since=$(date +%s)
 
 step "a listener on 127.0.0.1, a client that connects and then runs a shell"
 python3 - "$marker" <<'PY'
@@ -20,8 +21,14 @@ if os.fork() == 0:
 srv.accept()
 os.wait()
 PY
-if [[ -z $("$RGQ" --db "$RG_DB" --format csv sql "SELECT 1 FROM network_events LIMIT 1" | tail -n +2) ]]; then
-	echo "demo: the recording has no network events: set [network] enabled = true and restart the recorder" >&2
+net="SELECT 1 FROM network_events WHERE ts_ns >= ${since}000000000 LIMIT 1"
+for _ in $(seq 25); do
+	[[ -n $("$RGQ" --db "$RG_DB" --format csv sql "$net" | tail -n +2) ]] && break
+	sleep 0.2
+done
+if [[ -z $("$RGQ" --db "$RG_DB" --format csv sql "$net" | tail -n +2) ]]; then
+	echo "demo: no network event recorded since the demo began: set [network] enabled = true" \
+		"and restart the recorder" >&2
 	exit 1
 fi
 seen "SELECT 1 FROM alerts a JOIN process_events e ON e.seq = a.event_seq

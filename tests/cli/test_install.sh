@@ -5,9 +5,10 @@
 # the logrotate file through logrotate's parser, and scripts/package's
 # tarball installing the same layout.
 source "$(dirname "$0")/lib.sh"
-INSTALL=$RG_SOURCE_DIR/scripts/install
+INSTALL=$(cd "$RG_SOURCE_DIR" && pwd)/scripts/install
+B=$(cd "$RG_BUILD_DIR" && pwd)
 R=$T/root
-inst() { "$INSTALL" --no-build --build-dir "$RG_BUILD_DIR" --root "$R" "$@"; }
+inst() { "$INSTALL" --no-build --build-dir "$B" --root "$R" "$@"; }
 mode() { stat -c '%a' "$R$1"; }
 
 inst >"$T/out" 2>"$T/err" || nok "install into a staging root"
@@ -57,10 +58,25 @@ check "a changed config is kept, the shipped one written beside it as .dist" \
 check "a rule file still as shipped last time is updated" \
 	'cmp -s "$RG_SOURCE_DIR/config/rules.d/20-execution.rules" "$R/etc/rand-guard/rules.d/20-execution.rules" && [[ ! -e $R/etc/rand-guard/rules.d/20-execution.rules.dist ]]'
 
-# dry run: says what it would do, does nothing
+check "a rule file the administrator changed stays, and adopting its .dist is remembered" \
+	'echo "; mine" >>"$R/etc/rand-guard/rules.d/30-network.rules" && inst >/dev/null 2>&1 && grep -q "; mine" "$R/etc/rand-guard/rules.d/30-network.rules" && mv "$R/etc/rand-guard/rules.d/30-network.rules.dist" "$R/etc/rand-guard/rules.d/30-network.rules" && inst >"$T/out" 2>&1 && ! grep -q "kept /etc/rand-guard/rules.d/30-network.rules" "$T/out"'
+rm "$R/etc/rand-guard/rules.d/40-credentials.rules"
+inst >"$T/out" 2>"$T/err"
+check "a shipped rule file removed here stays removed" \
+	'[[ ! -e $R/etc/rand-guard/rules.d/40-credentials.rules ]] && grep -q "left out /etc/rand-guard/rules.d/40-credentials.rules" "$T/out"'
+
+# dry run: says what it would do, does nothing (not even a build)
 inst --dry-run --root "$T/dry" >"$T/out" 2>"$T/err"
 check "--dry-run prints the actions and creates nothing" \
 	'grep -q "install -D -m 0755 .*rand-guard" "$T/out" && [[ ! -e $T/dry ]]'
+snap() { (cd "$R" && find . -printf "%M %s %T@ %p\n" | sort); }
+before=$(snap)
+"$INSTALL" --dry-run --build-dir "$B" --root "$R" >"$T/out" 2>"$T/err"
+check "--dry-run over an install, without --no-build: nothing changes, nothing is built" \
+	'[[ $(snap) == "$before" ]] && ! grep -q "scripts/deps\|ninja" "$T/out" "$T/err"'
+(cd "$T" && "$INSTALL" --no-build --build-dir "$B" --root rel >/dev/null 2>&1)
+check "a relative --root is relative to where the installer runs" '[[ -x $T/rel/usr/local/bin/rgq ]]'
+WANT="may hold only" expect 2 "a --prefix with a space is refused" "$INSTALL" --prefix "/opt/my dir"
 
 # uninstall keeps config and data; purge removes them
 touch "$R/var/lib/rand-guard/rand-guard.db"

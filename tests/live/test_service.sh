@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Live: what the service relies on. logrotate (the shipped snippet's
-# settings, with its postrotate's SIGHUP sent to this recorder) rotates the
-# NDJSON file: lines before go to the rotated file, lines after to a new
-# 0600 one; the reload keeps the same rule set, so a sequence begun before
-# the rotation completes after it; SIGTERM ends with a final health row in
-# both outputs.
+# Live: what the service relies on. logrotate runs the shipped snippet
+# with its path pointed at this test's file, its postrotate's SIGHUP sent
+# with kill to this recorder instead of through systemctl (there is no
+# systemd here), and without compression so the rotated file can be read:
+# lines before go to the rotated file, lines after to a new file (0600:
+# the snippet's create); the reload keeps the same rule set, so a sequence
+# begun before the rotation completes after it; SIGTERM ends with a final
+# health row in both outputs.
 source "$(dirname "$0")/lib.sh"
 live_require
 command -v logrotate >/dev/null || live_skip "needs logrotate (scripts/deps --test installs it)"
