@@ -19,15 +19,23 @@ struct node {
 	struct node *hnext;
 	uint64_t hash, order; /* order: when it was put, for ties */
 	unsigned at;          /* its index in the heap */
-	size_t keylen;
+	size_t keylen, room;  /* room: key bytes allocated */
 	char summary[RG_SEQ_SUMMARY_MAX + 1];
 	char key[]; /* keylen bytes */
+};
+
+/* A heap entry carries its ordering key, so sifting compares without
+ * touching the partials (each a likely cache miss). */
+struct slotref {
+	int64_t deadline_ns;
+	uint64_t order;
+	struct node *n;
 };
 
 struct rg_seqstate {
 	struct node **buckets;
 	unsigned nbuckets, max, size;
-	struct node **heap; /* size entries; heap[0] ends first */
+	struct slotref *heap; /* size entries; heap[0] ends first */
 	uint64_t puts, evictions, expired;
 	unsigned *held;     /* partials by rule * RG_SEQ_MAX_STEPS + stage */
 	unsigned nheld;
@@ -81,62 +89,70 @@ bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
 
 /* ---- the deadline heap ------------------------------------------------------- */
 
-static bool before(const struct node *a, const struct node *b)
+static bool before(const struct slotref *a, const struct slotref *b)
 {
-	return a->p.deadline_ns < b->p.deadline_ns ||
-	       (a->p.deadline_ns == b->p.deadline_ns && a->order < b->order);
+	return a->deadline_ns < b->deadline_ns ||
+	       (a->deadline_ns == b->deadline_ns && a->order < b->order);
 }
 
-static void heap_set(struct rg_seqstate *s, unsigned i, struct node *n)
+static void heap_set(struct rg_seqstate *s, unsigned i, struct slotref r)
 {
-	s->heap[i] = n;
-	n->at = i;
+	s->heap[i] = r;
+	r.n->at = i;
 }
 
 static void sift_up(struct rg_seqstate *s, unsigned i)
 {
-	struct node *n = s->heap[i];
-	while (i && before(n, s->heap[(i - 1) / 2])) {
+	struct slotref r = s->heap[i];
+	while (i && before(&r, &s->heap[(i - 1) / 2])) {
 		heap_set(s, i, s->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
-	heap_set(s, i, n);
+	heap_set(s, i, r);
 }
 
 static void sift_down(struct rg_seqstate *s, unsigned i)
 {
-	struct node *n = s->heap[i];
+	struct slotref r = s->heap[i];
 	for (;;) {
 		unsigned c = 2 * i + 1;
 		if (c >= s->size)
 			break;
-		if (c + 1 < s->size && before(s->heap[c + 1], s->heap[c]))
+		if (c + 1 < s->size && before(&s->heap[c + 1], &s->heap[c]))
 			c++;
-		if (!before(s->heap[c], n))
+		if (!before(&s->heap[c], &r))
 			break;
 		heap_set(s, i, s->heap[c]);
 		i = c;
 	}
-	heap_set(s, i, n);
+	heap_set(s, i, r);
 }
 
 /* After n's deadline or order changed. */
 static void heap_fix(struct rg_seqstate *s, struct node *n)
 {
+	s->heap[n->at] = (struct slotref){n->p.deadline_ns, n->order, n};
 	sift_up(s, n->at);
 	sift_down(s, n->at);
 }
 
-static void drop(struct rg_seqstate *s, struct node *n)
+/* Takes n out of the hash and the heap; the caller frees or reuses it. */
+static void unlink_node(struct rg_seqstate *s, struct node *n)
 {
 	struct node **pp = slot(s, n->hash, n->p.rule, n->p.stage, n->key, n->keylen);
 	*pp = n->hnext;
-	struct node *last = s->heap[--s->size];
-	if (last != n) {
+	struct slotref last = s->heap[--s->size];
+	if (last.n != n) {
 		heap_set(s, n->at, last);
-		heap_fix(s, last);
+		sift_up(s, last.n->at);
+		sift_down(s, last.n->at);
 	}
 	(*held(s, n->p.rule, n->p.stage))--;
+}
+
+static void drop(struct rg_seqstate *s, struct node *n)
+{
+	unlink_node(s, n);
 	free(n);
 }
 
@@ -163,7 +179,7 @@ struct rg_seqstate *rg_seqstate_new(unsigned max)
 void rg_seqstate_clear(struct rg_seqstate *s)
 {
 	while (s->size)
-		drop(s, s->heap[s->size - 1]);
+		drop(s, s->heap[s->size - 1].n);
 }
 
 void rg_seqstate_free(struct rg_seqstate *s)
@@ -180,8 +196,8 @@ void rg_seqstate_free(struct rg_seqstate *s)
 
 void rg_seqstate_expire(struct rg_seqstate *s, int64_t now_ns)
 {
-	while (s->size && s->heap[0]->p.deadline_ns < now_ns) {
-		drop(s, s->heap[0]);
+	while (s->size && s->heap[0].deadline_ns < now_ns) {
+		drop(s, s->heap[0].n);
 		s->expired++;
 	}
 }
@@ -225,23 +241,41 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 		}
 		return;
 	}
-	/* Filled before the bound evicts: p's summary may live in the
-	 * partial that goes. */
-	n = malloc(sizeof(*n) + keylen);
-	if (!n)
-		abort();
-	fill(n, p);
+	/* p's summary may live in the partial the bound is about to evict:
+	 * copied first. Nodes have key room in 64-byte steps, so the evicted
+	 * one usually takes the new partial (a flood costs no malloc). */
+	char sum[RG_SEQ_SUMMARY_MAX + 1];
+	size_t sumlen = strnlen(p->summary ? p->summary : "", RG_SEQ_SUMMARY_MAX);
+	memcpy(sum, p->summary ? p->summary : "", sumlen);
+	sum[sumlen] = '\0';
+	struct rg_partial q = *p;
+	q.summary = sum;
+	n = NULL;
+	if (s->size == s->max) { /* the one nearest its end goes */
+		struct node *old = s->heap[0].n;
+		unlink_node(s, old);
+		s->evictions++;
+		if (old->room >= keylen)
+			n = old;
+		else
+			free(old);
+	}
+	if (!n) {
+		size_t room = (keylen + 63) & ~(size_t)63;
+		n = malloc(sizeof(*n) + room);
+		if (!n)
+			abort();
+		n->room = room;
+	}
+	fill(n, &q);
 	n->hash = h;
 	n->order = ++s->puts;
 	n->keylen = keylen;
 	memcpy(n->key, key, keylen);
-	if (s->size == s->max) { /* the one nearest its end goes */
-		drop(s, s->heap[0]);
-		s->evictions++;
-	}
 	n->hnext = NULL;
 	*slot(s, h, n->p.rule, n->p.stage, n->key, keylen) = n;
-	heap_set(s, s->size++, n);
+	s->heap[s->size] = (struct slotref){n->p.deadline_ns, n->order, n};
+	n->at = s->size++;
 	sift_up(s, n->at);
 	(*held(s, n->p.rule, n->p.stage))++;
 }
