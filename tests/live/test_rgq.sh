@@ -37,13 +37,16 @@ cp /bin/true "/tmp/$M-true"
 rg_start
 echo "[Unit]" >"$UNIT"
 "/tmp/$M-true"
-bash -c "sleep 2.5; /dev/shm/$M-true; : $M-parent" &
+# it runs the program once run 2 records (a file, not a timer: a slow
+# restart must not let the exec fall between the runs)
+bash -c "while [ ! -e $T/run2 ]; do sleep 0.05; done; /dev/shm/$M-true; : $M-parent" &
 SHELL_PID=$!
 sleep 0.5
 rg_stop
 
 # run 2: the shell, known only from the /proc scan, runs the /dev/shm program
 rg_start
+touch "$T/run2"
 wait "$SHELL_PID"
 rm -f "$UNIT"
 sleep 1.2
