@@ -445,13 +445,12 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 
 	struct rg_open_args a = {};
 	bool have_args = false;
-	if (regs && dv && dv->action == RG_PREFIX_WRITES) {
-		rg_open_args(regs, sys, &a);
-		have_args = true;
-	}
-	if (dv) { /* the directory's verdict is known */
-		if (dv->action == RG_PREFIX_EXCLUDE ||
-		    (dv->action == RG_PREFIX_WRITES && !rg_flags_write(a.flags)))
+	if (dv) { /* the directory's verdict is known (dv implies regs) */
+		if (dv->action == RG_PREFIX_WRITES) { /* only then the flags matter */
+			rg_open_args(regs, sys, &a);
+			have_args = true;
+		}
+		if (dv->action && !rg_verdict_wants(dv->action, rg_flags_write(a.flags)))
 			return 0;
 		rg_read_base(s, d);
 		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */

@@ -1286,6 +1286,15 @@ static void add_str(struct rg_buf *b, struct rg_str s)
 		rg_buf_adds(b, "?");
 }
 
+/* Cuts a summary to SUMMARY_MAX bytes, ending "..." when it was longer. */
+static void cap_summary(struct rg_buf *b)
+{
+	if (b->len > SUMMARY_MAX) {
+		b->len = SUMMARY_MAX - 3;
+		rg_buf_adds(b, "...");
+	}
+}
+
 /* "<event_type> <object> by <exe> (pid N)", at most SUMMARY_MAX bytes. */
 static void summarize(struct rg_buf *b, const struct rg_event *ev)
 {
@@ -1315,10 +1324,7 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	rg_buf_adds(b, " by ");
 	add_str(b, ev->exe);
 	rg_buf_printf(b, " (pid %u)", ev->pid);
-	if (b->len > SUMMARY_MAX) {
-		b->len = SUMMARY_MAX - 3;
-		rg_buf_adds(b, "...");
-	}
+	cap_summary(b);
 }
 
 /* The event's own summary, made once. */
@@ -1450,10 +1456,7 @@ static const char *sequence_summary(struct eval *e, const char *first)
 	rg_buf_adds(b, event_summary(e));
 	rg_buf_adds(b, " after ");
 	rg_buf_adds(b, first);
-	if (b->len > SUMMARY_MAX) {
-		b->len = SUMMARY_MAX - 3;
-		rg_buf_adds(b, "...");
-	}
+	cap_summary(b);
 	return rg_buf_cstr(b);
 }
 

@@ -67,9 +67,15 @@ static struct node **slot(struct rg_seqstate *s, uint64_t h, unsigned rule, unsi
 	return pp;
 }
 
+/* Where held[] counts (rule, stage): stage is below RG_SEQ_MAX_STEPS. */
+static unsigned held_at(unsigned rule, unsigned stage)
+{
+	return rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
+}
+
 static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 {
-	unsigned i = rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
+	unsigned i = held_at(rule, stage);
 	if (i >= s->nheld) {
 		unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
 		s->held = realloc(s->held, n * sizeof(*s->held));
@@ -83,7 +89,7 @@ static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 
 bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
 {
-	unsigned i = rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
+	unsigned i = held_at(rule, stage);
 	return i < s->nheld && s->held[i];
 }
 
@@ -128,7 +134,8 @@ static void sift_down(struct rg_seqstate *s, unsigned i)
 	heap_set(s, i, r);
 }
 
-/* After n's deadline or order changed. */
+/* Writes n's entry at n->at and restores the order around it: after its
+ * deadline or order changed, or after it was moved there. */
 static void heap_fix(struct rg_seqstate *s, struct node *n)
 {
 	s->heap[n->at] = (struct slotref){n->p.deadline_ns, n->order, n};
@@ -141,11 +148,10 @@ static void unlink_node(struct rg_seqstate *s, struct node *n)
 {
 	struct node **pp = slot(s, n->hash, n->p.rule, n->p.stage, n->key, n->keylen);
 	*pp = n->hnext;
-	struct slotref last = s->heap[--s->size];
-	if (last.n != n) {
-		heap_set(s, n->at, last);
-		sift_up(s, last.n->at);
-		sift_down(s, last.n->at);
+	struct node *last = s->heap[--s->size].n;
+	if (last != n) { /* the last entry fills n's place, then finds its own */
+		last->at = n->at;
+		heap_fix(s, last);
 	}
 	(*held(s, n->p.rule, n->p.stage))--;
 }
