@@ -316,9 +316,18 @@ static void free_store(struct rg_store *s)
 	free(s);
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation;
+ * nothing here reads them. Must precede SQLite's initialization. */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
 			       size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	struct rg_store *s = calloc(1, sizeof(*s));
 	pthread_condattr_t ca;
 	if (!s) {

@@ -1,7 +1,44 @@
 /* test_jsonesc.c: every byte string becomes one valid JSON string on one
- * line; valid UTF-8 passes unchanged, stray bytes become \uDCXX. */
+ * line; valid UTF-8 passes unchanged, stray bytes become \uDCXX. Also the
+ * decimal integers NDJSON writes beside them (buf.c). */
+#include <stdint.h>
+
+#include "buf.h"
 #include "jsonesc.h"
 #include "tap.h"
+
+/* rg_buf_add_u64/i64 agree with printf on every power of ten and its
+ * neighbours (where the digit pairs change), and at the extremes. */
+static void check_integers(void)
+{
+	int same = 1;
+	uint64_t p = 1;
+	for (int e = 0; e <= 19; e++, p *= 10) {
+		for (int64_t d = -1; d <= 1; d++) {
+			uint64_t u = p + (uint64_t)d;
+			char want[32];
+			struct rg_buf b = {0};
+			rg_buf_add_u64(&b, u);
+			snprintf(want, sizeof(want), "%" PRIu64, u);
+			same &= strcmp(rg_buf_cstr(&b), want) == 0;
+			b.len = 0;
+			rg_buf_add_i64(&b, -(int64_t)(u & INT64_MAX));
+			snprintf(want, sizeof(want), "%" PRId64, -(int64_t)(u & INT64_MAX));
+			same &= strcmp(rg_buf_cstr(&b), want) == 0;
+			rg_buf_free(&b);
+		}
+	}
+	CHECK(same, "integers around every power of ten format as printf does");
+	struct rg_buf b = {0};
+	rg_buf_add_u64(&b, UINT64_MAX);
+	rg_buf_addc(&b, ' ');
+	rg_buf_add_i64(&b, INT64_MIN);
+	rg_buf_addc(&b, ' ');
+	rg_buf_add_u64(&b, 0);
+	CHECK_STR(rg_buf_cstr(&b), "18446744073709551615 -9223372036854775808 0",
+		  "UINT64_MAX, INT64_MIN and 0");
+	rg_buf_free(&b);
+}
 
 static const struct {
 	const char *in;
@@ -31,6 +68,7 @@ static const struct {
 
 int main(void)
 {
+	check_integers();
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rg_buf b = {0};
 		rg_json_str(&b, cases[i].in, cases[i].len);
