@@ -1,24 +1,67 @@
 /* floor.bpf.c: the benchmark's physical floor. The same hooks as
  * rand_guard.bpf.c with empty bodies, so a benchmark can separate what
- * attaching a program costs from what rand-guard's programs add. */
+ * attaching a program costs from what rand-guard's programs add. With
+ * floor_submit set, every call also sends a fixed-size record to a ring
+ * buffer with rand-guard's wakeup policy (rg-floor --submit reads and
+ * discards them): the floor of a recorder that sends every event. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define FLOOR_RECORD 128 /* about a watched open's record: header, body, path */
+
+const volatile bool floor_submit = false;
+const volatile __u64 floor_wakeup_bytes = 256 << 10; /* rand-guard's default */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* rand-guard's default */
+} floor_ring SEC(".maps");
+
+struct floor_cpu {
+	__u8 rec[FLOOR_RECORD];
+	__u64 unwoken;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct floor_cpu);
+} floor_scratch SEC(".maps");
+
+/* What rg_emit does, minus building the record. */
+static __always_inline int floor_send(void)
+{
+	__u32 zero = 0;
+	struct floor_cpu *c;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (!floor_submit || !(c = bpf_map_lookup_elem(&floor_scratch, &zero)))
+		return 0;
+	c->unwoken += FLOOR_RECORD;
+	if (c->unwoken >= floor_wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		c->unwoken = 0;
+	}
+	bpf_ringbuf_output(&floor_ring, c->rec, FLOOR_RECORD, flags);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(floor_exec) { return 0; }
+int BPF_PROG(floor_exec) { return floor_send(); }
 
 SEC("tp_btf/sched_process_fork")
-int BPF_PROG(floor_fork) { return 0; }
+int BPF_PROG(floor_fork) { return floor_send(); }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(floor_exit) { return 0; }
+int BPF_PROG(floor_exit) { return floor_send(); }
 
 #define FLOOR_SYS(prog, tp)                                                     \
 	SEC("tracepoint/syscalls/" tp)                                          \
-	int prog(void *ctx) { return 0; }
+	int prog(void *ctx) { return floor_send(); }
 
 FLOOR_SYS(floor_open, "sys_exit_open")
 FLOOR_SYS(floor_creat, "sys_exit_creat")

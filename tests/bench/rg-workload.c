@@ -7,8 +7,15 @@
  *                                  close (reset, so no TIME_WAIT piles up)
  *   rg-workload paced N RATE PATH  N opens of PATH at RATE per second, paced
  *                                  every millisecond (the soak)
+ *   rg-workload mixed N DIR        N rounds of: an exec of /bin/true, MIXED_OPENS
+ *                                  opens of DIR/r, an open of DIR/w for writing
+ *                                  with MIXED_WRITES writes, MIXED_CONNECTS
+ *                                  loopback connects (a host's activity in one
+ *                                  loop; an exec costs as much as ~1000 opens)
  *
- * Prints one JSON line: {"op":"exec","n":N,"ns":elapsed,"ns_per_op":x,"pid":P}. */
+ * Prints one JSON line: {"op":"exec","n":N,"ns":elapsed,"ns_per_op":x,"pid":P};
+ * mixed adds "records": the events a complete recorder keeps of it (each
+ * exec, open, first write, connect and accept). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -74,25 +81,79 @@ static int run_paced(long n, long rate, const char *path)
 	return 0;
 }
 
+/* A loopback listener; its address in *a. Returns the socket or -1. */
+static int listen_loopback(struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	*a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (srv < 0 || bind(srv, (struct sockaddr *)a, sizeof(*a)) || listen(srv, 128) ||
+	    getsockname(srv, (struct sockaddr *)a, &len))
+		return -1;
+	return srv;
+}
+
+/* One connect and its accept, closed with a reset (no TIME_WAIT pile-up). */
+static int connect_once(int srv, const struct sockaddr_in *a)
+{
+	struct linger reset = {1, 0};
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || connect(c, (const struct sockaddr *)a, sizeof(*a)))
+		return -1;
+	int s = accept(srv, NULL, NULL);
+	if (s < 0)
+		return -1;
+	setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	close(c);
+	close(s);
+	return 0;
+}
+
 static int run_connect(long n)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	struct linger reset = {1, 0};
-	int srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (srv < 0 || bind(srv, (struct sockaddr *)&a, sizeof(a)) || listen(srv, 128) ||
-	    getsockname(srv, (struct sockaddr *)&a, &len))
+	struct sockaddr_in a;
+	int srv = listen_loopback(&a);
+	if (srv < 0)
+		return -1;
+	for (long i = 0; i < n; i++)
+		if (connect_once(srv, &a))
+			return -1;
+	return close(srv);
+}
+
+#define MIXED_OPENS 200
+#define MIXED_WRITES 4
+#define MIXED_CONNECTS 20
+#define MIXED_RECORDS (1 + MIXED_OPENS + 2 + 2 * MIXED_CONNECTS)
+
+/* Opens path for writing and writes to it: one first write to record. */
+static int write_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	for (int i = 0; i < MIXED_WRITES; i++)
+		if (write(fd, "rand-guard\n", 11) != 11)
+			return -1;
+	return close(fd);
+}
+
+static int run_mixed(long n, const char *dir)
+{
+	char r[4096], w[4096];
+	struct sockaddr_in a;
+	int srv = listen_loopback(&a);
+
+	snprintf(r, sizeof(r), "%s/r", dir);
+	snprintf(w, sizeof(w), "%s/w", dir);
+	if (srv < 0)
 		return -1;
 	for (long i = 0; i < n; i++) {
-		int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)))
+		if (run_exec(1, "/bin/true") || run_open(MIXED_OPENS, r) || write_file(w))
 			return -1;
-		int s = accept(srv, NULL, NULL);
-		if (s < 0)
-			return -1;
-		setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
-		close(c);
-		close(s);
+		for (int c = 0; c < MIXED_CONNECTS; c++)
+			if (connect_once(srv, &a))
+				return -1;
 	}
 	return close(srv);
 }
@@ -101,7 +162,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | connect N | "
-				"paced N RATE PATH\n");
+				"paced N RATE PATH | mixed N DIR\n");
 		return 2;
 	}
 	long n = strtol(argv[2], NULL, 10);
@@ -115,6 +176,8 @@ int main(int argc, char **argv)
 		rc = run_connect(n);
 	else if (strcmp(argv[1], "paced") == 0 && argc > 4 && strtol(argv[3], NULL, 10) > 0)
 		rc = run_paced(n, strtol(argv[3], NULL, 10), argv[4]);
+	else if (strcmp(argv[1], "mixed") == 0 && argc > 3)
+		rc = run_mixed(n, argv[3]);
 	else {
 		fprintf(stderr, "rg-workload: unknown workload '%s'\n", argv[1]);
 		return 2;
@@ -124,7 +187,10 @@ int main(int argc, char **argv)
 		perror("rg-workload");
 		return 1;
 	}
-	printf("{\"op\":\"%s\",\"n\":%ld,\"ns\":%lld,\"ns_per_op\":%.1f,\"pid\":%d}\n", argv[1], n,
+	printf("{\"op\":\"%s\",\"n\":%ld,\"ns\":%lld,\"ns_per_op\":%.1f,\"pid\":%d", argv[1], n,
 	       ns, (double)ns / (double)n, (int)getpid());
+	if (strcmp(argv[1], "mixed") == 0)
+		printf(",\"records\":%ld", n * MIXED_RECORDS);
+	printf("}\n");
 	return 0;
 }
