@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 		skel->rodata->floor_submit = submit;
 	}
 	if (!skel || floor_bpf__load(skel) || floor_bpf__attach(skel) ||
-	    !(rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_ring), discard, NULL, NULL))) {
+	    (submit &&
+	     !(rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_ring), discard, NULL, NULL)))) {
 		fprintf(stderr, "rg-floor: cannot load or attach the floor programs\n");
 		rc = 3;
 		goto cleanup;

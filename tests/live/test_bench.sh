@@ -5,13 +5,18 @@
 # stops, that rand-guard's completeness counts are exact for every
 # workload (each exec, watched open, first write, connect and accept of
 # the mixed loop; no unwatched or excluded open), that the BPF program
-# time table is filled, and that nothing is left running or switched on.
+# time table is filled, and that nothing is left running or switched on
+# (no agent or peer process, kernel.bpf_stats_enabled and audit as before).
 source "$(dirname "$0")/lib.sh"
 live_require
 command -v ninja >/dev/null || live_skip "needs ninja for the C build workload"
 command -v bpftool >/dev/null || live_skip "needs bpftool for the BPF program time"
 
 stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
+audit_state() { command -v auditctl >/dev/null && auditctl -s | grep -E '^(enabled|pid) ' || true; }
+audit_before=$(audit_state)
+# whatever happens here, the statistics switch ends as it was
+trap 'echo "$stats_before" >/proc/sys/kernel/bpf_stats_enabled; cleanup' EXIT
 python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --build-dir "$RG_BUILD_DIR" \
 	>"$T/bench.out" 2>"$T/bench.err" || {
 	sed 's/^/#   /' "$T/bench.err" | tail -20
@@ -43,10 +48,11 @@ for key, kept in want.items():
     rows = tables[title[0]]
     check(all(c in rows for c in ("none", "floor", "floor+ring", "rand-guard")),
           f"{key}: none, floor, floor+ring and rand-guard measured")
-    if kept is None:  # the build's compiler runs are not counted: the row ends at its ratio
-        check(rows["rand-guard"].rstrip().endswith("x"), f"{key}: rand-guard's kept not counted")
-    else:
-        check(rows["rand-guard"].rstrip().endswith(kept), f"{key}: rand-guard kept {kept}")
+    # the kept note is what follows the last ratio ("1.234x"); the build's
+    # compiler runs are not counted, so its note is empty
+    row = rows["rand-guard"].rstrip()
+    note = row[row.rfind("x") + 1:].strip()
+    check(note == (kept or ""), f"{key}: rand-guard kept {kept or 'nothing counted'} ({note!r})")
 bpf = text.split("BPF program time per operation", 1)
 check(len(bpf) == 2, "a BPF program time table")
 rows = {l.split()[0]: l.split()[1:] for l in bpf[1].strip().splitlines()[2:]}
@@ -59,6 +65,8 @@ PY
 [[ $(cat /proc/sys/kernel/bpf_stats_enabled) == "$stats_before" ]] ||
 	fail "kernel.bpf_stats_enabled was not restored"
 echo "ok - kernel.bpf_stats_enabled restored to $stats_before"
-left=$(pgrep -f "^$RG_BUILD_DIR/(rand-guard|rg-floor)" || true)
+[[ $(audit_state) == "$audit_before" ]] || fail "audit state changed: $(audit_state)"
+echo "ok - audit state as before"
+left=$(pgrep -af "^$RG_BUILD_DIR/(rand-guard|rg-floor)|auditd -n -c|bpftrace -o|execsnoop|opensnoop" || true)
 [[ -z "$left" ]] || fail "left running: $left"
-echo "ok - no agent left running"
+echo "ok - no agent or peer left running"

@@ -7,10 +7,34 @@
 #include "jsonesc.h"
 #include "tap.h"
 
-/* rg_buf_add_u64/i64 agree with printf on every power of ten and its
- * neighbours (where the digit pairs change), and at the extremes. */
+/* rg_buf_add_u64 agrees with printf on v. */
+static int u64_ok(uint64_t v)
+{
+	char want[32];
+	struct rg_buf b = {0};
+	rg_buf_add_u64(&b, v);
+	snprintf(want, sizeof(want), "%" PRIu64, v);
+	int ok = strcmp(rg_buf_cstr(&b), want) == 0;
+	rg_buf_free(&b);
+	return ok;
+}
+
+/* rg_buf_add_u64/i64 agree with printf on 0..9999 (every digit pair in
+ * every position of a short number), on a spread of pseudo-random 64-bit
+ * values, on every power of ten and its neighbours (where the number of
+ * digits changes), and at the extremes. */
 static void check_integers(void)
 {
+	int small = 1, spread = 1;
+	for (uint64_t v = 0; v < 10000; v++)
+		small &= u64_ok(v);
+	CHECK(small, "0..9999 format as printf does");
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 10000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		spread &= u64_ok(x) && u64_ok(x >> (i % 64));
+	}
+	CHECK(spread, "20 000 pseudo-random values of every length format as printf does");
 	int same = 1;
 	uint64_t p = 1;
 	for (int e = 0; e <= 19; e++, p *= 10) {
