@@ -7,16 +7,26 @@
 #include "jsonesc.h"
 #include "tap.h"
 
-/* rg_buf_add_u64 agrees with printf on v. */
-static int u64_ok(uint64_t v)
+/* rg_buf_add_u64 (or _i64, if sign) agrees with printf on v. */
+static int int_ok(uint64_t v, int sign)
 {
 	char want[32];
 	struct rg_buf b = {0};
-	rg_buf_add_u64(&b, v);
-	snprintf(want, sizeof(want), "%" PRIu64, v);
+	if (sign) {
+		rg_buf_add_i64(&b, (int64_t)v);
+		snprintf(want, sizeof(want), "%" PRId64, (int64_t)v);
+	} else {
+		rg_buf_add_u64(&b, v);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+	}
 	int ok = strcmp(rg_buf_cstr(&b), want) == 0;
 	rg_buf_free(&b);
 	return ok;
+}
+
+static int u64_ok(uint64_t v)
+{
+	return int_ok(v, 0);
 }
 
 /* rg_buf_add_u64/i64 agree with printf on 0..9999 (every digit pair in
@@ -40,16 +50,7 @@ static void check_integers(void)
 	for (int e = 0; e <= 19; e++, p *= 10) {
 		for (int64_t d = -1; d <= 1; d++) {
 			uint64_t u = p + (uint64_t)d;
-			char want[32];
-			struct rg_buf b = {0};
-			rg_buf_add_u64(&b, u);
-			snprintf(want, sizeof(want), "%" PRIu64, u);
-			same &= strcmp(rg_buf_cstr(&b), want) == 0;
-			b.len = 0;
-			rg_buf_add_i64(&b, -(int64_t)(u & INT64_MAX));
-			snprintf(want, sizeof(want), "%" PRId64, -(int64_t)(u & INT64_MAX));
-			same &= strcmp(rg_buf_cstr(&b), want) == 0;
-			rg_buf_free(&b);
+			same &= u64_ok(u) && int_ok((uint64_t)-(int64_t)(u & INT64_MAX), 1);
 		}
 	}
 	CHECK(same, "integers around every power of ten format as printf does");
