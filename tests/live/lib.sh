@@ -7,11 +7,14 @@
 #   rg_stop               SIGTERM it and wait (it flushes everything)
 #   sql "SELECT ..."      query the recording
 #   fail "why"            report and exit 1
+# Embedded Python: `from tap import check, ndjson` (tests/live/tap.py).
 set -euo pipefail
 
 : "${RG_BUILD_DIR:?set by ctest}"
 : "${RG_SOURCE_DIR:?set by ctest}"
 RG=$RG_BUILD_DIR/rand-guard
+# the tests' embedded Python imports tap.py (check, ndjson) from here
+export PYTHONPATH=$RG_SOURCE_DIR/tests/live${PYTHONPATH:+:$PYTHONPATH}
 
 live_skip() {
 	if [[ "${RG_REQUIRE_LIVE:-0}" == 1 ]]; then

@@ -27,11 +27,8 @@ sed 's/^/# /' "$T/bench.out"
 
 python3 - "$T/bench.out" <<'PY'
 import re, sys
+from tap import check
 text = open(sys.argv[1]).read()
-def check(ok, what):
-    print(f"{'ok' if ok else 'not ok'} - {what}")
-    if not ok:
-        sys.exit(1)
 
 # each workload's table: its title line, then one line per configuration
 tables = {}

@@ -48,16 +48,12 @@ PY
 read -r IMPLANT PLAIN <"$T/pids"
 sleep 0.5
 rg_stop
-echo "ok 1 - recorder ran the session (implant pid $IMPLANT)"
+echo "ok - recorder ran the session (implant pid $IMPLANT)"
 
 python3 - "$T" "$DROP" "$IMPLANT" "$PLAIN" <<'PY' || fail "sequence alerts"
 import json, sqlite3, sys
 T, drop, implant, plain = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-n = 1
-def check(cond, what):
-    global n; n += 1
-    print(("ok" if cond else "not ok"), n, "-", what)
-    if not cond: sys.exit(1)
+from tap import check, ndjson
 
 db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)
 def rows(sql, *a):
@@ -71,7 +67,7 @@ def event(seq):
             return dict(zip(cols, got))
     return None
 
-nd = [json.loads(l) for l in open(f"{T}/events.ndjson", "rb").read().split(b"\n") if l]
+nd = ndjson(f"{T}/events.ndjson")
 nd_alerts = {a["seq"]: a for a in nd if a["event_type"] == "alert"}
 
 # --- drop and execute

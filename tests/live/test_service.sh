@@ -40,14 +40,8 @@ rg_stop
 python3 - "$T/log" "$DROP" "$T/rg.db" <<'PY' || fail "rotation"
 import json, os, sqlite3, stat, sys
 d, drop, db = sys.argv[1:4]
-n = 1
-def check(cond, what):
-    global n; n += 1
-    print(("ok" if cond else "not ok"), n, "-", what)
-    if not cond: sys.exit(1)
-def lines(p):
-    return [json.loads(l) for l in open(p, "rb").read().split(b"\n") if l]
-old, new = lines(f"{d}/events.ndjson.1"), lines(f"{d}/events.ndjson")
+from tap import check, ndjson
+old, new = ndjson(f"{d}/events.ndjson.1"), ndjson(f"{d}/events.ndjson")
 check(any(e["event_type"] == "file_write" and e.get("path") == drop for e in old),
       "the write before the rotation is in the rotated file")
 check(any(e["event_type"] == "process_start" and e.get("exe") == drop for e in new),
