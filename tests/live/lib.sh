@@ -13,8 +13,11 @@ set -euo pipefail
 : "${RG_BUILD_DIR:?set by ctest}"
 : "${RG_SOURCE_DIR:?set by ctest}"
 RG=$RG_BUILD_DIR/rand-guard
-# the tests' embedded Python imports tap.py (check, ndjson) from here
+# the tests' embedded Python imports tap.py (check, ndjson) from here;
+# without writing bytecode into the source tree, and with its asserts on
 export PYTHONPATH=$RG_SOURCE_DIR/tests/live${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONDONTWRITEBYTECODE=1
+unset PYTHONOPTIMIZE
 
 live_skip() {
 	if [[ "${RG_REQUIRE_LIVE:-0}" == 1 ]]; then

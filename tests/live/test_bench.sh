@@ -56,8 +56,9 @@ rows = {l.split()[0]: l.split()[1:] for l in bpf[1].strip().splitlines()[2:]}
 for c in ("floor", "floor+ring", "rand-guard"):
     check(c in rows and len(rows[c]) == 7 and float(rows[c][1]) > 0,
           f"BPF time for {c}: all 7 workloads, watched opens > 0 ns")
-check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded event",
-                text, re.M) is not None, "rand-guard's CPU, RSS and bytes per event")
+check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded event; "
+                r"kernel drops 0, user drops 0$", text, re.M) is not None,
+      "rand-guard's CPU, RSS, bytes per event, and no drops")
 PY
 [[ $(cat /proc/sys/kernel/bpf_stats_enabled) == "$stats_before" ]] ||
 	fail "kernel.bpf_stats_enabled was not restored"

@@ -20,17 +20,15 @@ leftovers() {
 }
 trap 'l=$(leftovers); [[ -z $l ]] || echo "# demos left behind: $l"; cleanup' EXIT
 
-n=0
 demo() { # demo SCRIPT PYTHON-CHECK-OF-ITS-OUTPUT WHAT
-	n=$((n + 1))
 	local rc=0
 	timeout 60 bash "$D/$1" >"$T/$1.out" 2>&1 || rc=$?
 	if [[ $rc -ne 0 ]] || ! python3 -c "$2" "$T/$1.out"; then
-		echo "not ok $n - $1: $3 (exit $rc)"
+		echo "not ok - $1: $3 (exit $rc)"
 		sed 's/^/#   /' "$T/$1.out" | tail -25
 		exit 1
 	fi
-	echo "ok $n - $1: $3"
+	echo "ok - $1: $3"
 }
 
 demo lineage.sh '
@@ -77,4 +75,4 @@ assert rows, out
 rg_stop
 left=$(leftovers)
 [[ -z $left ]] || fail "demos left files behind: $left"
-echo "ok $((n + 1)) - the demos removed everything they created"
+echo "ok - the demos removed everything they created"

@@ -57,7 +57,7 @@ echo "ok - recorder started and stopped cleanly"
 python3 - "$T" "$M" "$W" <<'PY'
 import json, sqlite3, sys
 T, M, W = sys.argv[1:4]
-from tap import check, ndjson
+from tap import check
 
 def unescape(s):  # JSON's \udcXX surrogates back to the original bytes
     return s.encode("utf-8", "surrogateescape")

@@ -21,9 +21,9 @@ rg_stop
 echo "ok - recorder started and stopped cleanly"
 
 python3 - "$T" "$MARK" "$(realpath /bin/echo)" "$WORK" "$$" <<'PY'
-import json, os, sqlite3, sys
+import json, sqlite3, sys
 T, MARK, ECHO, WORK, TEST_PID = sys.argv[1:6]
-from tap import check, ndjson
+from tap import check
 
 lines = open(f"{T}/events.ndjson", "rb").read().split(b"\n")
 events = [json.loads(l) for l in lines if l]

@@ -38,7 +38,7 @@ sleep 1
 rg_stop
 
 python3 - "$T/log" "$DROP" "$T/rg.db" <<'PY' || fail "rotation"
-import json, os, sqlite3, stat, sys
+import os, sqlite3, stat, sys
 d, drop, db = sys.argv[1:4]
 from tap import check, ndjson
 old, new = ndjson(f"{d}/events.ndjson.1"), ndjson(f"{d}/events.ndjson")

@@ -29,10 +29,10 @@ static int u64_ok(uint64_t v)
 	return int_ok(v, 0);
 }
 
-/* rg_buf_add_u64/i64 agree with printf on 0..9999 (every digit pair in
- * every position of a short number), on a spread of pseudo-random 64-bit
- * values, on every power of ten and its neighbours (where the number of
- * digits changes), and at the extremes. */
+/* rg_buf_add_u64 agrees with printf on 0..9999 (every digit pair in every
+ * position of a short number); both it and rg_buf_add_i64 on a spread of
+ * pseudo-random 64-bit values, on every power of ten and its neighbours
+ * (where the number of digits changes), and at the extremes. */
 static void check_integers(void)
 {
 	int small = 1, spread = 1;
@@ -42,7 +42,8 @@ static void check_integers(void)
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	for (int i = 0; i < 10000; i++) {
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
-		spread &= u64_ok(x) && u64_ok(x >> (i % 64));
+		spread &= u64_ok(x) && u64_ok(x >> (i % 64)) && int_ok(x, 1) &&
+			  int_ok(x >> (i % 64), 1);
 	}
 	CHECK(spread, "20 000 pseudo-random values of every length format as printf does");
 	int same = 1;
