@@ -45,6 +45,7 @@ struct rg_store_stats {
 	uint64_t user_drops_by_table[3]; /* event rows, by rg_event_tables index */
 	uint64_t rows_pruned; /* event rows removed by retention */
 	uint64_t reserve_used; /* rows kept past queue_events: a rule matched them */
+	uint64_t rows_grouped; /* event rows inserted by a full group's statement */
 };
 
 /* Opens or creates the database (0600, a symlink is refused) and brings

@@ -3,6 +3,7 @@
  * it knows of, and refuses files that are not its own. */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +167,50 @@ static void check_second_run(const char *db)
 		  "10000-20000", "recorder_down gap from the last stop to the new start");
 	CHECK_STR(q(db, "SELECT count || ' ' || run_id FROM gaps WHERE reason='store_failure'"),
 		  "1 2", "the failed row is a store_failure gap");
+}
+
+/* Event rows go in groups of many rows per statement (store.c): a batch
+ * of three tables' rows, interleaved, lands whole, each value in its own
+ * row, and one bad row inside a group fails alone. */
+static void check_groups(void)
+{
+	char err[256];
+	struct rg_store_opts big = {1000, 60000, 4096}; /* one batch, at the sync */
+	const char *db = path_in("groups.db");
+	struct rg_store *s = rg_store_open(db, &big, err, sizeof(err));
+	if (!CHECK(s != NULL, "opens a database for grouped rows"))
+		return;
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	static const enum rg_etype types[] = {RG_ET_FILE_OPEN, RG_ET_PROCESS_EXIT,
+					      RG_ET_NET_CONNECT};
+	for (uint32_t seq = 1; seq <= 300; seq++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/etc/f%u", seq);
+		struct rg_event ev = {
+			.type = types[seq % 3], .ts_ns = 1000 + seq, .pid = seq, .tid = seq,
+			.seq = seq == 150 ? 75 : seq, /* 150 repeats 75's seq: refused */
+			.path = {path, (uint32_t)strlen(path)}, .syscall = "openat",
+			.exit_code = (int32_t)seq, .family = "ipv4", .protocol = "tcp",
+			.remote_addr = {"10.0.0.1", 8}, .remote_port = seq, .result = -13,
+		};
+		rg_store_put_event(s, &ev, false);
+	}
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	CHECK_INT(st.store_failures, 1, "only the bad row fails");
+	CHECK_INT(st.rows_file_events + st.rows_process_events + st.rows_network_events, 299,
+		  "every other row is stored");
+	CHECK_INT(st.rows_grouped, 256, "full groups: 3 per table, but the bad row's");
+	rg_store_close(s, 10000);
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(seq) || ' ' || sum(path = '/etc/f' || seq) "
+			"FROM file_events"), "99 15000 99", "file rows: all but the refused, each its own path");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(exit_code = seq AND pid = seq) "
+			"FROM process_events"), "100 100", "process rows: each its own values");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(remote_port = seq AND ts_ns = 1000 + seq) "
+			"FROM network_events"), "100 100", "network rows: each its own values");
+	CHECK_STR(q(db, "SELECT count || ' ' || (start_ns = 1150) FROM gaps "
+			"WHERE reason = 'store_failure'"), "1 1", "the refused row is the gap");
 }
 
 static void check_queue_full(void)
@@ -376,6 +421,7 @@ int main(void)
 		return 1;
 	check_first_run(path_in("good.db"));
 	check_second_run(path_in("good.db"));
+	check_groups();
 	check_queue_full();
 	check_retention();
 	check_upgrade();
