@@ -67,6 +67,20 @@ static void escape_ascii(struct rg_buf *b, unsigned char c)
 	rg_buf_add(b, e, 2);
 }
 
+/* The bytes that pass through as they are: printable ASCII but '"' and
+ * '\\'. One load per byte: paths and names are mostly these. */
+static const bool plain[256] = {
+#define PL(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define P4(c) PL(c), PL(c + 1), PL(c + 2), PL(c + 3)
+#define P16(c) P4(c), P4(c + 4), P4(c + 8), P4(c + 12)
+#define P64(c) P16(c), P16(c + 16), P16(c + 32), P16(c + 48)
+	P64(0), P64(64), P64(128), P64(192),
+#undef P64
+#undef P16
+#undef P4
+#undef PL
+};
+
 void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -74,7 +88,7 @@ void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
 
 	while (i < len) {
 		unsigned char c = p[i];
-		if (c < 0x80 && (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)) {
+		if (plain[c]) {
 			i++;
 			continue;
 		}

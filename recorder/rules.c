@@ -1295,7 +1295,8 @@ static void cap_summary(struct rg_buf *b)
 	}
 }
 
-/* "<event_type> <object> by <exe> (pid N)", at most SUMMARY_MAX bytes. */
+/* "<event_type> <object> by <exe> (pid N)", at most SUMMARY_MAX bytes.
+ * Made for every event a sequence step matches: no printf. */
 static void summarize(struct rg_buf *b, const struct rg_event *ev)
 {
 	b->len = 0;
@@ -1310,20 +1311,25 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
 		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
 		add_str(b, remote ? ev->remote_addr : ev->local_addr);
-		rg_buf_printf(b, " port %u", remote ? ev->remote_port : ev->local_port);
+		rg_buf_adds(b, " port ");
+		rg_buf_add_u64(b, remote ? ev->remote_port : ev->local_port);
 	} else if (ev->type == RG_ET_PROCESS_START) {
 		rg_buf_add_cmdline(b, ev->argv);
 	} else if (ev->type == RG_ET_PROCESS_RELATIONSHIP) {
-		rg_buf_printf(b, "child pid %u", ev->child_pid);
+		rg_buf_adds(b, "child pid ");
+		rg_buf_add_u64(b, ev->child_pid);
+	} else if (ev->type == RG_ET_PROCESS_EXIT && ev->signal) {
+		rg_buf_adds(b, "signal ");
+		rg_buf_add_u64(b, ev->signal);
 	} else if (ev->type == RG_ET_PROCESS_EXIT) {
-		if (ev->signal)
-			rg_buf_printf(b, "signal %u", ev->signal);
-		else
-			rg_buf_printf(b, "code %d", ev->exit_code);
+		rg_buf_adds(b, "code ");
+		rg_buf_add_i64(b, ev->exit_code);
 	}
 	rg_buf_adds(b, " by ");
 	add_str(b, ev->exe);
-	rg_buf_printf(b, " (pid %u)", ev->pid);
+	rg_buf_adds(b, " (pid ");
+	rg_buf_add_u64(b, ev->pid);
+	rg_buf_addc(b, ')');
 	cap_summary(b);
 }
 

@@ -132,6 +132,36 @@ static void test_operators(void)
 	rg_rules_free(rs);
 }
 
+/* The summaries of the event types whose text carries a number. */
+static void test_summaries(void)
+{
+	struct rg_ruleset *rs = load(
+		RULE("EXIT", "events = process_exit\nmatch = exe equals /bin/x")
+		RULE("REL", "events = process_relationship\nmatch = exe equals /bin/x")
+		RULE("NET", "events = network_bind\nmatch = exe equals /bin/x"));
+	CHECK(rs != NULL, "rules load");
+	struct rg_event ev = {.type = RG_ET_PROCESS_EXIT, .proc_id = 7, .pid = 4294967295u,
+			      .exe = S("/bin/x"), .exit_code = -2147483647 - 1};
+	CHECK_STR(eval(rs, &ev, NULL), "EXIT", "exit");
+	CHECK_STR(summary, "process_exit code -2147483648 by /bin/x (pid 4294967295)",
+		  "summary of an exit: its code");
+	ev.signal = 9;
+	CHECK_STR(eval(rs, &ev, NULL), "EXIT", "exit by a signal");
+	CHECK_STR(summary, "process_exit signal 9 by /bin/x (pid 4294967295)",
+		  "summary of an exit by a signal");
+	ev = (struct rg_event){.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = 7, .pid = 0,
+			       .exe = S("/bin/x"), .child_pid = 77};
+	CHECK_STR(eval(rs, &ev, NULL), "REL", "fork");
+	CHECK_STR(summary, "process_relationship child pid 77 by /bin/x (pid 0)",
+		  "summary of a fork");
+	ev = (struct rg_event){.type = RG_ET_NET_BIND, .proc_id = 7, .pid = 3,
+			       .exe = S("/bin/x"), .local_addr = S("::"), .local_port = 65535};
+	CHECK_STR(eval(rs, &ev, NULL), "NET", "bind");
+	CHECK_STR(summary, "network_bind :: port 65535 by /bin/x (pid 3)",
+		  "summary of a bind: the local side");
+	rg_rules_free(rs);
+}
+
 static void test_fields_and_exceptions(void)
 {
 	struct rg_ruleset *rs = load(
@@ -487,6 +517,7 @@ int main(void)
 {
 	test_operators();
 	test_fields_and_exceptions();
+	test_summaries();
 	test_lineage();
 	test_validation();
 	test_digest();
