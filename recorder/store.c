@@ -958,6 +958,7 @@ static void run_writer(struct rg_store *s, bool threaded)
  * every capability first (they are per thread: caps.h). */
 static void *writer_main(void *arg)
 {
+	pthread_setname_np(pthread_self(), "rg-writer"); /* for top -H, ps -L */
 	rg_caps_drop_all();
 	run_writer(arg, true);
 	return NULL;
