@@ -2,8 +2,10 @@
  * every kind of row exactly, continues ids across runs, records the gaps
  * it knows of, and refuses files that are not its own. */
 #include <sqlite3.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -181,17 +183,20 @@ static void check_groups(void)
 	if (!CHECK(s != NULL, "opens a database for grouped rows"))
 		return;
 	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
-	static const enum rg_etype types[] = {RG_ET_FILE_OPEN, RG_ET_PROCESS_EXIT,
+	static const enum rg_etype types[] = {RG_ET_FILE_OPEN, RG_ET_PROCESS_START,
 					      RG_ET_NET_CONNECT};
 	for (uint32_t seq = 1; seq <= 300; seq++) {
-		char path[32];
+		char path[32], argv[32];
 		snprintf(path, sizeof(path), "/etc/f%u", seq);
+		/* the cmdline is bound from one scratch buffer for the whole group */
+		int alen = snprintf(argv, sizeof(argv), "run%c%u", '\0', seq) + 1;
 		struct rg_event ev = {
 			.type = types[seq % 3], .ts_ns = 1000 + seq, .pid = seq, .tid = seq,
 			.seq = seq == 150 ? 75 : seq, /* 150 repeats 75's seq: refused */
 			.path = {path, (uint32_t)strlen(path)}, .syscall = "openat",
-			.exit_code = (int32_t)seq, .family = "ipv4", .protocol = "tcp",
-			.remote_addr = {"10.0.0.1", 8}, .remote_port = seq, .result = -13,
+			.argv = {argv, (uint32_t)alen}, .argc = 2, .family = "ipv4",
+			.protocol = "tcp", .remote_addr = {"10.0.0.1", 8}, .remote_port = seq,
+			.result = -13,
 		};
 		rg_store_put_event(s, &ev, false);
 	}
@@ -205,12 +210,65 @@ static void check_groups(void)
 	rg_store_close(s, 10000);
 	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(seq) || ' ' || sum(path = '/etc/f' || seq) "
 			"FROM file_events"), "99 15000 99", "file rows: all but the refused, each its own path");
-	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(exit_code = seq AND pid = seq) "
-			"FROM process_events"), "100 100", "process rows: each its own values");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(cmdline = 'run ' || seq AND pid = seq) "
+			"FROM process_events"), "100 100", "process rows: each its own cmdline");
 	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(remote_port = seq AND ts_ns = 1000 + seq) "
 			"FROM network_events"), "100 100", "network rows: each its own values");
 	CHECK_STR(q(db, "SELECT count || ' ' || (start_ns = 1150) FROM gaps "
 			"WHERE reason = 'store_failure'"), "1 1", "the refused row is the gap");
+}
+
+/* A write that fails for want of space can make SQLite roll the whole
+ * batch's transaction back by itself. What the store then says it stored
+ * must be what the database holds, and every row put is either stored or
+ * counted as a store failure. The file size limit (RLIMIT_FSIZE) stands
+ * in for a full disk. */
+static void check_space(void)
+{
+	char err[256];
+	struct rg_store_opts one = {20000, 60000, 16384}; /* a batch per sync */
+	const char *db = path_in("space.db");
+	struct rg_store *s = rg_store_open(db, &one, err, sizeof(err));
+	if (!CHECK(s != NULL, "opens a database for the space test"))
+		return;
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	char path[300];
+	uint32_t seq = 0;
+	for (int phase = 0; phase < 3; phase++) {
+		int rows = phase == 1 ? 12000 : 100; /* phase 1: past the limit, and */
+		/* past the page cache, so that SQLite writes before the commit */
+		if (phase == 1) {
+			struct stat wal;
+			stat(path_in("space.db-wal"), &wal);
+			struct rlimit lim = {(rlim_t)wal.st_size + 256 * 1024, RLIM_INFINITY};
+			setrlimit(RLIMIT_FSIZE, &lim);
+		}
+		for (int i = 0; i < rows; i++) {
+			seq++;
+			int n = snprintf(path, sizeof(path), "/srv/%0250u", seq);
+			struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = seq,
+					      .pid = 1, .tid = 1, .path = {path, (uint32_t)n},
+					      .syscall = "openat"};
+			rg_store_put_event(s, &ev, false);
+		}
+		rg_store_sync(s);
+		struct rlimit none = {RLIM_INFINITY, RLIM_INFINITY};
+		setrlimit(RLIMIT_FSIZE, &none);
+	}
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	rg_store_close(s, 10000);
+	char want[64];
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)st.rows_file_events);
+	printf("# stored %llu failed %llu\n", (unsigned long long)st.rows_file_events, (unsigned long long)st.store_failures);
+	CHECK(st.store_failures > 0, "the limit made rows fail");
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), want,
+		  "the rows the store says it stored are the rows in the database");
+	CHECK_INT(st.rows_file_events + st.store_failures, seq,
+		  "every row put is stored or counted as failed");
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE seq <= 100 OR seq > 12100"), "200",
+		  "the rows before and after the limit are all stored");
+	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "integrity_check after the limit");
 }
 
 static void check_queue_full(void)
@@ -419,9 +477,11 @@ int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
+	signal(SIGXFSZ, SIG_IGN); /* past RLIMIT_FSIZE a write fails, not the process */
 	check_first_run(path_in("good.db"));
 	check_second_run(path_in("good.db"));
 	check_groups();
+	check_space();
 	check_queue_full();
 	check_retention();
 	check_upgrade();
