@@ -65,7 +65,8 @@ const struct rg_field rg_fields[] = {
 	{"new_socket_id", RG_FT_U64, OFF(new_socket_id), RG_FO_ZERO_NULL, 0, ACCEPT},
 };
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
-_Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) <= 64, "field masks are 64 bits");
+_Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) <= RG_FIELDS_MAX,
+	       "field masks are 64 bits");
 
 const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES] = {
 	{"process_events", PROC},

@@ -38,6 +38,8 @@ struct rg_field {
 
 extern const struct rg_field rg_fields[];
 extern const unsigned rg_nfields;
+#define RG_FIELDS_MAX 64     /* field masks are 64 bits */
+#define RG_FIELD_NAME_MAX 26 /* NDJSON key text is sized by it (test_schema checks) */
 
 /* The event tables and the types each holds; a table's columns are the
  * registry fields of those types (the store writes them, rgq reads them). */

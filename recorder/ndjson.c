@@ -76,7 +76,7 @@ static void add_value(struct rg_buf *b, const struct rg_field *f, const struct r
  * with its key text ({"name": for the first, ,"name": after), made once.
  * Walking the whole registry per event, testing each field's types and
  * building each key from four appends was a third of a line's cost. */
-#define KEY_MAX 32
+#define KEY_MAX (RG_FIELD_NAME_MAX + 5) /* ,"name": and a NUL */
 struct key {
 	const struct rg_field *f;
 	uint8_t len;
@@ -84,7 +84,7 @@ struct key {
 };
 static struct {
 	unsigned n;
-	struct key k[64]; /* fields.c: at most 64 fields */
+	struct key k[RG_FIELDS_MAX];
 } plans[RG_ET_COUNT];
 static pthread_once_t plans_once = PTHREAD_ONCE_INIT;
 
@@ -99,7 +99,7 @@ static void make_plans(void)
 			int n = snprintf(k->text, sizeof(k->text), "%c\"%s\":",
 					 plans[t].n == 1 ? '{' : ',', f->name);
 			if (n < 0 || n >= KEY_MAX)
-				abort(); /* a field name longer than KEY_MAX - 5: a build error */
+				abort(); /* a name past RG_FIELD_NAME_MAX: test_schema fails first */
 			k->f = f;
 			k->len = (uint8_t)n;
 		}
@@ -109,7 +109,7 @@ static void make_plans(void)
 static void format_object(struct rg_buf *b, const struct rg_event *ev)
 {
 	pthread_once(&plans_once, make_plans);
-	if (ev->type >= RG_ET_COUNT || !plans[ev->type].n) {
+	if ((unsigned)ev->type >= RG_ET_COUNT || !plans[ev->type].n) {
 		rg_buf_adds(b, "{}");
 		return;
 	}

@@ -4,6 +4,7 @@
  * schema creates, table by table. */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fields.h"
@@ -82,6 +83,11 @@ static void check_registry(void)
 				 tables[t].table);
 			CHECK(has(db_cols, n_db, tables[t].table, rg_fields[i].name), what);
 		}
+	unsigned long longest = 0;
+	for (unsigned i = 0; i < rg_nfields; i++)
+		if (strlen(rg_fields[i].name) > longest)
+			longest = strlen(rg_fields[i].name);
+	CHECK(longest <= RG_FIELD_NAME_MAX, "every field name fits RG_FIELD_NAME_MAX");
 #define RG_HEALTH_CHECK(name, kind, w)                                              \
 	CHECK(has(db_cols, n_db, "health", #name), "health counter " #name " is a column");
 	RG_HEALTH_FIELDS(RG_HEALTH_CHECK)
