@@ -20,14 +20,6 @@ static void reserve(struct rg_buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void rg_buf_add(struct rg_buf *b, const void *p, size_t n)
-{
-	reserve(b, n);
-	if (n)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
 void rg_buf_grow(struct rg_buf *b, size_t extra)
 {
 	reserve(b, extra);
@@ -64,7 +56,7 @@ static const char digits2[201] = "0001020304050607080910111213141516171819202122
 void rg_buf_add_u64(struct rg_buf *b, uint64_t v)
 {
 	char tmp[20];
-	char *p = tmp + sizeof(tmp);
+	char *p = tmp + sizeof(tmp); /* written right to left */
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 		v /= 100;

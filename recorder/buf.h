@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "event.h"
 
@@ -12,10 +13,18 @@ struct rg_buf {
 	size_t len, cap;
 };
 
+void rg_buf_grow(struct rg_buf *b, size_t extra); /* the slow half of the adds */
 /* Appends; on allocation failure aborts (the recorder cannot continue
- * meaningfully without memory, and a half-written record is worse). */
-void rg_buf_add(struct rg_buf *b, const void *p, size_t n);
-void rg_buf_grow(struct rg_buf *b, size_t extra); /* the slow half of addc */
+ * meaningfully without memory, and a half-written record is worse).
+ * Inline: NDJSON and the store append a few dozen pieces per event. */
+static inline void rg_buf_add(struct rg_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		rg_buf_grow(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
 /* One byte: inline, NDJSON adds a few dozen per line. */
 static inline void rg_buf_addc(struct rg_buf *b, char c)
 {

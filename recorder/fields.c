@@ -110,11 +110,6 @@ const struct rg_field *rg_field_find(const char *name)
 	return NULL;
 }
 
-static const void *at(const struct rg_field *f, const struct rg_event *ev)
-{
-	return (const char *)ev + f->off;
-}
-
 bool rg_field_is_int(const struct rg_field *f)
 {
 	switch (f->type) {
@@ -126,36 +121,3 @@ bool rg_field_is_int(const struct rg_field *f)
 	}
 }
 
-int64_t rg_field_int(const struct rg_field *f, const struct rg_event *ev)
-{
-	const void *p = at(f, ev);
-	switch (f->type) {
-	case RG_FT_U64: return (int64_t)*(const uint64_t *)p;
-	case RG_FT_I64: return *(const int64_t *)p;
-	case RG_FT_U32: return *(const uint32_t *)p;
-	case RG_FT_I32: return *(const int32_t *)p;
-	case RG_FT_BOOL: return *(const bool *)p;
-	case RG_FT_FLAG: return (ev->flags & f->bit) != 0;
-	case RG_FT_ETYPE: return ev->type;
-	default: return 0;
-	}
-}
-
-struct rg_str rg_field_str(const struct rg_field *f, const struct rg_event *ev)
-{
-	if (f->type == RG_FT_CSTR) {
-		const char *s = *(const char *const *)at(f, ev);
-		return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
-	}
-	return *(const struct rg_str *)at(f, ev);
-}
-
-bool rg_field_is_null(const struct rg_field *f, const struct rg_event *ev)
-{
-	switch (f->type) {
-	case RG_FT_STR: case RG_FT_CSTR: case RG_FT_ARGV: case RG_FT_CMDLINE:
-		return rg_field_str(f, ev).p == NULL;
-	default:
-		return (f->opts & RG_FO_ZERO_NULL) && rg_field_int(f, ev) == 0;
-	}
-}

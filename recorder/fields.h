@@ -8,6 +8,8 @@
 #ifndef RG_FIELDS_H
 #define RG_FIELDS_H
 
+#include <string.h>
+
 #include "event.h"
 
 enum rg_ftype {
@@ -51,13 +53,50 @@ struct rg_event_table {
 extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];
 
 const struct rg_field *rg_field_find(const char *name);
-/* True when f is null for ev (unknown), per its type and options. */
-bool rg_field_is_null(const struct rg_field *f, const struct rg_event *ev);
-/* Accessors: the caller has checked the type. */
-struct rg_str rg_field_str(const struct rg_field *f, const struct rg_event *ev);
+bool rg_field_is_int(const struct rg_field *f);
+
+/* The accessors are inline: NDJSON and the store call them for every
+ * field of every event. The caller has checked the type. */
+static inline const void *rg_field_at(const struct rg_field *f, const struct rg_event *ev)
+{
+	return (const char *)ev + f->off;
+}
+
 /* Value of an integer, bool, flag or event-type field, widened to int64
  * (u64 fields keep their bits). */
-int64_t rg_field_int(const struct rg_field *f, const struct rg_event *ev);
-bool rg_field_is_int(const struct rg_field *f);
+static inline int64_t rg_field_int(const struct rg_field *f, const struct rg_event *ev)
+{
+	const void *p = rg_field_at(f, ev);
+	switch (f->type) {
+	case RG_FT_U64: return (int64_t)*(const uint64_t *)p;
+	case RG_FT_I64: return *(const int64_t *)p;
+	case RG_FT_U32: return *(const uint32_t *)p;
+	case RG_FT_I32: return *(const int32_t *)p;
+	case RG_FT_BOOL: return *(const bool *)p;
+	case RG_FT_FLAG: return (ev->flags & f->bit) != 0;
+	case RG_FT_ETYPE: return ev->type;
+	default: return 0;
+	}
+}
+
+static inline struct rg_str rg_field_str(const struct rg_field *f, const struct rg_event *ev)
+{
+	if (f->type == RG_FT_CSTR) {
+		const char *s = *(const char *const *)rg_field_at(f, ev);
+		return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+	}
+	return *(const struct rg_str *)rg_field_at(f, ev);
+}
+
+/* True when f is null for ev (unknown), per its type and options. */
+static inline bool rg_field_is_null(const struct rg_field *f, const struct rg_event *ev)
+{
+	switch (f->type) {
+	case RG_FT_STR: case RG_FT_CSTR: case RG_FT_ARGV: case RG_FT_CMDLINE:
+		return rg_field_str(f, ev).p == NULL;
+	default:
+		return (f->opts & RG_FO_ZERO_NULL) && rg_field_int(f, ev) == 0;
+	}
+}
 
 #endif /* RG_FIELDS_H */
