@@ -11,7 +11,7 @@
 
 struct cursor {
 	sqlite3_stmt *st;
-	const struct rg_field *cols[64]; /* the registry field of each column */
+	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each column */
 	unsigned ncols;
 	bool row;   /* st is on a row */
 	int64_t seq;
@@ -31,7 +31,7 @@ static int prepare(sqlite3 *db, struct cursor *c, unsigned t, uint64_t fields, c
 	fields |= 3; /* event_type and seq: registry order, columns 0 and 1 */
 	for (unsigned i = 0; i < rg_nfields; i++) {
 		if (!(rg_fields[i].types & rg_event_tables[t].types) || !(fields >> i & 1) ||
-		    c->ncols == 64)
+		    c->ncols == RG_FIELDS_MAX)
 			continue;
 		rg_buf_printf(&b, "%s%s", c->ncols ? ", " : "", rg_fields[i].name);
 		c->cols[c->ncols++] = &rg_fields[i];

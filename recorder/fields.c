@@ -1,4 +1,5 @@
-/* fields.c: the registry of event fields (see fields.h) and accessors. */
+/* fields.c: the registry of event fields and event types (see fields.h; the
+ * accessors are inline there). */
 #include "fields.h"
 
 #include <string.h>
@@ -120,4 +121,3 @@ bool rg_field_is_int(const struct rg_field *f)
 		return false;
 	}
 }
-
