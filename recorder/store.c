@@ -732,9 +732,12 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 							: RG_N_EVENT_TABLES;
 		if (t == RG_N_EVENT_TABLES) {
 			write_one(s, items[i], &r);
-		} else if (group[t][waiting[t]++] = items[i], waiting[t] == GROUP_ROWS) {
-			write_group(s, t, group[t], GROUP_ROWS, &r);
-			waiting[t] = 0;
+		} else {
+			group[t][waiting[t]++] = items[i];
+			if (waiting[t] == GROUP_ROWS) {
+				write_group(s, t, group[t], GROUP_ROWS, &r);
+				waiting[t] = 0;
+			}
 		}
 		open = !sqlite3_get_autocommit(s->db);
 	}
