@@ -49,17 +49,6 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
-/* The file filter's directory cache entry (file.bpf.h); here because the
- * scratch area stages one for bpf_map_update_elem. */
-struct rg_dirval {
-	__u64 gen;
-	__u64 inode;
-	__u64 hash_len;         /* d_name.hash_len */
-	__u32 action;           /* 0: no prefix, else enum rg_prefix_action */
-	__u32 plen;             /* bytes of path; 0 when it did not fit */
-	char path[RG_PREFIX_LEN]; /* the directory's absolute path */
-};
-
 struct rg_scratch {
 	__u8 rec[RG_RECORD_MAX];
 	char path[2 * RG_PATH_MAX]; /* path walker works right to left here */
@@ -68,7 +57,6 @@ struct rg_scratch {
 	__u32 base_len;
 	struct rg_name_key nkey;    /* file filter: a name pattern lookup */
 	__u64 unwoken;              /* bytes this CPU sent since its last wakeup */
-	struct rg_dirval dv;        /* file filter: a directory cache entry */
 };
 
 /* One scratch area per CPU. A plain array indexed by CPU rather than a

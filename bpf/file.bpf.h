@@ -156,13 +156,14 @@ static __always_inline void rg_key_end(struct rg_prefix_key *k, __u32 n)
 	k->prefixlen = n * 8;
 }
 
-/* The final component of the dentry d into s->base. */
+/* The final component of the dentry d into s->base. d is a typed kernel
+ * pointer (RG_CAST): its fields are plain loads, only the name a copy. */
 static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d)
 {
-	struct qstr name = BPF_CORE_READ(d, d_name);
-	s->base_len = name.len & 0xff;
-	bpf_probe_read_kernel(s->base, s->base_len, name.name);
+	s->base_len = d->d_name.len & 0xff;
+	bpf_probe_read_kernel(s->base, s->base_len, d->d_name.name);
 }
+
 
 /* Key and base for a path resolved at s->path + pos, whose final
  * component is the dentry d. */
@@ -248,23 +249,52 @@ static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref
  * are never cached). So the verdict is cached by directory: its dentry, in
  * its mount, as seen from the task's root (chroots see other paths).
  *
+ * The cache is per CPU and direct-mapped: each directory has one slot,
+ * which the next directory to land there overwrites. A lookup is an array
+ * index and a few compares; an LRU hash map's (a hash of the key, a bucket
+ * walk, a reference bit) made an unwatched open's program ~45 ns slower.
+ * Per CPU because the programs on one CPU run one at a time (as the
+ * scratch area relies on), so a slot is filled in place without tearing.
+ *
  * A cached dentry may be freed and its memory reused by another directory;
  * the entry also holds the inode and the name hash, which would differ.
  * A rename or a directory removal anywhere moves paths under dentries:
  * it bumps rg_dir_gen, which retires every entry at once.
  */
+#define RG_DIRCACHE_BITS 10 /* 1024 slots of 312 bytes: 312 KiB per CPU */
+
 __u64 rg_dir_gen = 1;
 
 struct rg_dirkey {
 	__u64 dentry, mnt, root;
 };
 
+struct rg_dirval {
+	struct rg_dirkey key;
+	__u64 gen;
+	__u64 inode;
+	__u64 hash_len;           /* d_name.hash_len */
+	__u32 action;             /* 0: no prefix, else enum rg_prefix_action */
+	__u32 plen;               /* bytes of path; 0 when it did not fit */
+	char path[RG_PREFIX_LEN]; /* the directory's absolute path */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, struct rg_dirkey);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1u << RG_DIRCACHE_BITS);
+	__type(key, __u32);
 	__type(value, struct rg_dirval);
 } dircache SEC(".maps");
+
+/* This CPU's slot for the directory dir, or NULL. Chosen by Fibonacci
+ * hashing of its name's hash, which the kernel salts with the parent
+ * dentry's address (so every "bin" has its own); the verifier forbids
+ * arithmetic on the dentry's address itself. */
+static __always_inline struct rg_dirval *rg_dir_slot(struct dentry *dir)
+{
+	__u32 slot = (dir->d_name.hash_len * 0x9E3779B97F4A7C15ull) >> (64 - RG_DIRCACHE_BITS);
+	return bpf_map_lookup_elem(&dircache, &slot);
+}
 
 /* Strict ancestors of the prefixes, stored like prefixes; the value is the
  * stored key's length in bytes, so a lookup can tell an exact hit. */
@@ -277,27 +307,31 @@ struct {
 } file_ancestors SEC(".maps");
 
 /* The valid cache entry for the directory of dk, or NULL. */
-static __always_inline struct rg_dirval *rg_dir_cached(struct rg_dirkey *dk)
+static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *dk)
 {
-	struct rg_dirval *v = bpf_map_lookup_elem(&dircache, dk);
 	struct dentry *dir = RG_CAST(struct dentry, (void *)dk->dentry);
+	struct rg_dirval *v = rg_dir_slot(dir);
 
-	if (!v || v->gen != rg_dir_gen || v->inode != (__u64)dir->d_inode ||
-	    v->hash_len != dir->d_name.hash_len)
+	if (!v || v->key.dentry != dk->dentry || v->key.mnt != dk->mnt ||
+	    v->key.root != dk->root || v->gen != rg_dir_gen ||
+	    v->inode != (__u64)dir->d_inode || v->hash_len != dir->d_name.hash_len)
 		return NULL;
 	return v;
 }
 
 /* After a full resolve at s->path + pos whose final component has
- * s->base_len bytes: caches the verdict of its directory, if allowed.
- * Uses s->key. */
-static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos, struct rg_dirkey *dk)
+ * s->base_len bytes: caches the verdict of its directory, if allowed, as
+ * of generation gen (read before the walk: a rename during it leaves the
+ * entry already stale). Uses s->key. */
+static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos,
+					 const struct rg_dirkey *dk, __u64 gen)
 {
 	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 dlen = len - (s->base_len & 0xff) - 1; /* without "/name" */
-	struct dentry *dir = (struct dentry *)dk->dentry;
+	struct dentry *dir = RG_CAST(struct dentry, (void *)dk->dentry);
+	struct rg_dirval *v = rg_dir_slot(dir);
 
-	if (dlen == 0 || dlen >= len || dlen > RG_PREFIX_LEN - 2)
+	if (!v || dlen == 0 || dlen >= len || dlen > RG_PREFIX_LEN - 2)
 		return; /* the root directory, or too long to be a key */
 	bpf_probe_read_kernel(s->key.data, dlen & RG_KMASK, s->path + (pos & RG_PMASK));
 	rg_key_end(&s->key, dlen);
@@ -305,14 +339,13 @@ static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos, struct
 	if (anc && *anc == dlen + 1)
 		return; /* some prefix lies below this directory */
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
-	struct rg_dirval *v = &s->dv;
-	v->gen = rg_dir_gen;
-	v->inode = (__u64)BPF_CORE_READ(dir, d_inode);
-	v->hash_len = BPF_CORE_READ(dir, d_name.hash_len);
+	v->key = *dk;
+	v->gen = gen;
+	v->inode = (__u64)dir->d_inode;
+	v->hash_len = dir->d_name.hash_len;
 	v->action = action ? *action : 0;
 	v->plen = dlen; /* the key holds the path: dlen bytes, then '/' */
 	bpf_probe_read_kernel(v->path, dlen & RG_KMASK, s->key.data);
-	bpf_map_update_elem(&dircache, dk, v, BPF_ANY);
 }
 
 /* Appends the cached directory path, '/', and s->base to the record: the
@@ -457,6 +490,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 			return 0;
 	}
 	if (!dv || !dv->plen) {
+		__u64 gen = rg_dir_gen;
 		pos = rg_path_resolve(s->path, fp, task, &trunc);
 		if (filter && !dv && !trunc) { /* a cut path lost its prefix: kept */
 			rg_key_resolved(s, pos, d);
@@ -467,7 +501,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 			}
 			bool wanted = rg_verdict_wants(v, rg_flags_write(a.flags));
 			if (dk.dentry != (__u64)d)
-				rg_dir_learn(s, pos, &dk);
+				rg_dir_learn(s, pos, &dk, gen);
 			if (!wanted)
 				return 0;
 		}

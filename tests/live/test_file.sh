@@ -11,7 +11,8 @@ OPS=$RG_BUILD_DIR/file_ops
 M="rg$$x$RANDOM"
 W="$T/w"                     # watched
 WO="$T/wo"                   # watch_writes: changes only
-mkdir -p "$W/excluded/moved/deep" "$W/sub" "$T/unwatched" "$WO" /etc/cron.d /etc/systemd/system
+mkdir -p "$W/excluded/moved/deep" "$W/sub" "$W/bound" "$T/unwatched/src" "$WO" /etc/cron.d \
+	/etc/systemd/system
 echo old > "$WO/existing"
 rg_config
 cat >>"$T/rg.ini" <<INI
@@ -24,6 +25,7 @@ INI
 
 ODD=$(printf 'odd\nname"q\xff\xfe-%s' "$M")   # newline, quote, invalid UTF-8
 cleanup_files() {
+	umount "$W/bound" 2>/dev/null
 	rm -f "/etc/cron.d/$M-job" "/etc/systemd/system/$M.service" "/tmp/$M.service"
 }
 trap 'cleanup_files; cleanup' EXIT
@@ -43,6 +45,11 @@ for i in 1 2 3; do echo $i > "$W/sub/f$i"; done                     # cached dir
 echo no > "$W/excluded/moved/deep/before"                           # cached: excluded
 mv "$W/excluded/moved" "$W/moved"              # moves deep's path, not its name: the
 echo yes > "$W/moved/deep/after"               # rename must retire the cached verdict
+mount --bind "$T/unwatched/src" "$W/bound"    # one directory, two mounts: the
+echo no > "$T/unwatched/src/b1"                # cached verdict is the mount's, so
+echo yes > "$W/bound/b2"                       # the watched one is recorded and
+echo no > "$T/unwatched/src/b3"                # the unwatched one is not
+umount "$W/bound"
 rm "/etc/cron.d/$M-job"
 for i in 1 2 3; do cat "$WO/existing" >/dev/null; done             # reads: not recorded
 cat "$WO/missing" 2>/dev/null || true                               # failed read: neither
@@ -106,6 +113,9 @@ check(not [e for e in files if e["path"].endswith("/before")],
 check(len(find("file_rename", f"{W}/excluded/moved", new_path=f"{W}/moved")) == 1 and
       len(find("file_open", f"{W}/moved/deep/after")) == 1,
       "a directory renamed from excluded to watched: its files are recorded")
+check(len(find("file_open", f"{W}/bound/b2")) == 1 and
+      not [e for e in files if e["path"].endswith(("/b1", "/b3"))],
+      "a directory bind-mounted under a watched path: recorded there only")
 check(len(find("file_unlink", job)) == 1, "rm in /etc/cron.d recorded")
 wo = [e for e in files if e["path"].startswith(f"{T}/wo/")]
 check(not [e for e in wo if e["event_type"] == "file_open" and e["flags"] & 3 == 0 and
