@@ -80,7 +80,7 @@ struct rg_store {
 	int64_t prev_prune_wall;   /* writer: wall ns of the last turn's start */
 	/* writer: rows lost to failed writes whose gap row could not be
 	 * written yet (a full disk fails that too); written once it can be */
-	struct {
+	struct unrecorded {
 		uint64_t count;
 		int64_t start, end;
 	} unrecorded;
@@ -713,6 +713,34 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 		write_one(s, g[k], r);
 }
 
+/* Adds a batch's failed rows to the rows still waiting for their gap row. */
+static void add_unrecorded(struct rg_store *s, const struct batch_result *r)
+{
+	if (!r->failed)
+		return;
+	if (!s->unrecorded.count || r->fail_start < s->unrecorded.start)
+		s->unrecorded.start = r->fail_start;
+	if (!s->unrecorded.count || r->fail_end > s->unrecorded.end)
+		s->unrecorded.end = r->fail_end;
+	s->unrecorded.count += r->failed;
+}
+
+/* Writes the store_failure gap row for the rows lost so far, if any (the
+ * lost rows are themselves a gap in the record); on success they are no
+ * longer waiting. */
+static void write_unrecorded(struct rg_store *s, struct batch_result *r)
+{
+	if (!s->unrecorded.count)
+		return;
+	struct item gi = {.kind = IT_GAP,
+			  .u.g = {s->run_id, s->unrecorded.start, s->unrecorded.end,
+				  s->unrecorded.count, "store_failure"}};
+	if (write_item(s, &gi) == SQLITE_DONE) {
+		r->rows[IT_GAP]++;
+		s->unrecorded.count = 0;
+	}
+}
+
 static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 {
 	struct batch_result r = {0};
@@ -720,6 +748,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 
 	struct item *group[RG_N_EVENT_TABLES][GROUP_ROWS];
 	unsigned waiting[RG_N_EVENT_TABLES] = {0};
+	struct unrecorded before = s->unrecorded;
 
 	/* Rows of different tables may be inserted out of their queue order:
 	 * they commit together, and no row refers to another's rowid. On some
@@ -745,30 +774,22 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		write_group(s, t, group[t], waiting[t], &r);
 		open = !sqlite3_get_autocommit(s->db);
 	}
+	if (open) { /* the gap row of rows lost (here or before) commits with the rest */
+		add_unrecorded(s, &r);
+		write_unrecorded(s, &r);
+		open = !sqlite3_get_autocommit(s->db);
+	}
 	if (!open || exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
 		complain(s, sqlite3_errmsg(s->db));
 		exec(s->db, "ROLLBACK", NULL, 0);
 		memset(&r, 0, sizeof(r));
 		for (unsigned i = 0; i < n; i++)
 			note_failure(&r, item_ts(items[i]));
+		s->unrecorded = before; /* a gap row written in the batch went with it */
+		add_unrecorded(s, &r);
+		write_unrecorded(s, &r); /* alone, if the database takes anything */
 	}
 	uint64_t us = (uint64_t)(rg_mono_ns() - t0) / 1000;
-	if (r.failed) { /* the lost rows are themselves a gap in the record */
-		if (!s->unrecorded.count || r.fail_start < s->unrecorded.start)
-			s->unrecorded.start = r.fail_start;
-		if (!s->unrecorded.count || r.fail_end > s->unrecorded.end)
-			s->unrecorded.end = r.fail_end;
-		s->unrecorded.count += r.failed;
-	}
-	if (s->unrecorded.count) { /* until the gap row itself can be written */
-		struct rg_gap g = {s->run_id, s->unrecorded.start, s->unrecorded.end,
-				   s->unrecorded.count, "store_failure"};
-		struct item gi = {.kind = IT_GAP, .u.g = g};
-		if (write_item(s, &gi) == SQLITE_DONE) {
-			r.rows[IT_GAP]++;
-			s->unrecorded.count = 0;
-		}
-	}
 
 	pthread_mutex_lock(&s->mu);
 	s->st.rows_process_events += r.events[0];
