@@ -156,8 +156,9 @@ static __always_inline void rg_key_end(struct rg_prefix_key *k, __u32 n)
 	k->prefixlen = n * 8;
 }
 
-/* The final component of the dentry d into s->base. d is a typed kernel
- * pointer (RG_CAST): its fields are plain loads, only the name a copy. */
+/* The final component of the dentry d into s->base. d comes through a
+ * typed kernel pointer (RG_CAST): its fields are plain loads, only the
+ * name a copy. */
 static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d)
 {
 	s->base_len = d->d_name.len & 0xff;
@@ -251,10 +252,12 @@ static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref
  *
  * The cache is per CPU and direct-mapped: each directory has one slot,
  * which the next directory to land there overwrites. A lookup is an array
- * index and a few compares; an LRU hash map's (a hash of the key, a bucket
- * walk, a reference bit) made an unwatched open's program ~45 ns slower.
- * Per CPU because the programs on one CPU run one at a time (as the
- * scratch area relies on), so a slot is filled in place without tearing.
+ * index and a few compares; with an LRU hash map (a hash of the key, a
+ * bucket walk, a reference bit) an unwatched open's program took ~207 ns
+ * instead of ~160 (bpf_stats, docs/benchmarks.md). A slot is filled in
+ * place, without tearing, because only the syscall exit programs use the
+ * cache: they run with preemption off, and trace_call_bpf() does not let
+ * another tracepoint program start on a CPU while one runs there.
  *
  * A cached dentry may be freed and its memory reused by another directory;
  * the entry also holds the inode and the name hash, which would differ.
@@ -275,7 +278,7 @@ struct rg_dirval {
 	__u64 inode;
 	__u64 hash_len;           /* d_name.hash_len */
 	__u32 action;             /* 0: no prefix, else enum rg_prefix_action */
-	__u32 plen;               /* bytes of path; 0 when it did not fit */
+	__u32 plen;               /* bytes of path (1 to RG_PREFIX_LEN - 2) */
 	char path[RG_PREFIX_LEN]; /* the directory's absolute path */
 };
 
@@ -489,7 +492,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */
 			return 0;
 	}
-	if (!dv || !dv->plen) {
+	if (!dv) {
 		__u64 gen = rg_dir_gen;
 		pos = rg_path_resolve(s->path, fp, task, &trunc);
 		if (filter && !dv && !trunc) { /* a cut path lost its prefix: kept */
@@ -514,7 +517,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
 	f->mode = a.mode;
-	if (dv && dv->plen)
+	if (dv)
 		rg_put_cached(s, &off, &f->dir, dv);
 	else
 		rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);

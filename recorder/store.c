@@ -774,7 +774,10 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		write_group(s, t, group[t], waiting[t], &r);
 		open = !sqlite3_get_autocommit(s->db);
 	}
-	if (open) { /* the gap row of rows lost (here or before) commits with the rest */
+	/* The gap row of rows lost (here or before) commits with the rest. If
+	 * its insert makes SQLite roll back (a full disk), the batch goes with
+	 * it and is counted lost below, as after any rollback. */
+	if (open) {
 		add_unrecorded(s, &r);
 		write_unrecorded(s, &r);
 		open = !sqlite3_get_autocommit(s->db);
