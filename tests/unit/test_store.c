@@ -218,6 +218,65 @@ static void check_groups(void)
 			"WHERE reason = 'store_failure'"), "1 1", "the refused row is the gap");
 }
 
+/* Runs sql on db through a connection of the test's own. */
+static void sql_on(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_open(db, &h);
+	sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+}
+
+/* Puts file rows with seqs from..to (a seq already stored is refused). */
+static void put_files(struct rg_store *s, uint32_t from, uint32_t to)
+{
+	for (uint32_t seq = from; seq <= to; seq++) {
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .ts_ns = 1000 + seq, .seq = seq,
+				      .path = {"/etc/x", 6}, .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+	}
+}
+
+/* The store_failure gap row of rows that failed alone is written in their
+ * batch's transaction. When that insert rolls the transaction back (a
+ * trigger stands in for a full disk), the whole batch is lost and counted
+ * so, and its gap row, with the earlier failure's, commits with the next
+ * batch that can. */
+static void check_gap_in_batch(void)
+{
+	char err[256];
+	struct rg_store_opts big = {1000, 60000, 4096}; /* one batch, at the sync */
+	const char *db = path_in("gapbatch.db");
+	struct rg_store *s = rg_store_open(db, &big, err, sizeof(err));
+	if (!CHECK(s != NULL, "opens a database for the gap-in-batch check"))
+		return;
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	put_files(s, 1, 10);
+	rg_store_sync(s);
+	sql_on(db, "CREATE TRIGGER no_gap BEFORE INSERT ON gaps "
+		   "WHEN NEW.reason = 'store_failure' BEGIN SELECT RAISE(ROLLBACK, 'no gap'); END");
+	put_files(s, 5, 30); /* 5..10 refused alone; the gap row rolls back all 26 */
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	CHECK_INT(st.store_failures, 26, "a batch rolled back by its gap row is lost whole");
+	CHECK_INT(st.rows_file_events, 10, "none of its rows counted as stored");
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "10", "none of them stored");
+	CHECK_INT(st.rows_gaps, 0, "no gap row yet");
+	sql_on(db, "DROP TRIGGER no_gap");
+	put_files(s, 31, 40);
+	rg_store_sync(s);
+	rg_store_stats(s, &st);
+	CHECK_INT(st.store_failures, 26, "the next batch fails nothing");
+	CHECK_INT(st.rows_file_events, 20, "and is stored");
+	rg_store_close(s, 10000);
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(count) || ' ' || min(start_ns) || ' ' || "
+			"max(end_ns) FROM gaps WHERE reason = 'store_failure'"),
+		  "1 26 1005 1030", "one gap row for the lost batch, its time range exact");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) FROM file_events"),
+		  "20 1 40", "the first and last batches are stored");
+}
+
 /* A write that fails for want of space can make SQLite roll the whole
  * batch's transaction back by itself. What the store then says it stored
  * must be what the database holds, and every row put is either stored or
@@ -487,6 +546,7 @@ int main(void)
 	check_first_run(path_in("good.db"));
 	check_second_run(path_in("good.db"));
 	check_groups();
+	check_gap_in_batch();
 	check_space();
 	check_queue_full();
 	check_retention();
