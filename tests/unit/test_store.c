@@ -174,15 +174,25 @@ static void check_second_run(const char *db)
 /* Event rows go in groups of many rows per statement (store.c): a batch
  * of three tables' rows, interleaved, lands whole, each value in its own
  * row, and one bad row inside a group fails alone. */
-static void check_groups(void)
+/* A store that writes what it was given as one batch, at each sync, with
+ * a run begun; NULL (a failed check, what) if it cannot open db. */
+static struct rg_store *open_batched(const char *db, const char *what)
 {
 	char err[256];
-	struct rg_store_opts big = {1000, 60000, 4096}; /* one batch, at the sync */
-	const char *db = path_in("groups.db");
+	struct rg_store_opts big = {1000, 60000, 4096};
 	struct rg_store *s = rg_store_open(db, &big, err, sizeof(err));
-	if (!CHECK(s != NULL, "opens a database for grouped rows"))
-		return;
+	if (!CHECK(s != NULL, what))
+		return NULL;
 	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	return s;
+}
+
+static void check_groups(void)
+{
+	const char *db = path_in("groups.db");
+	struct rg_store *s = open_batched(db, "opens a database for grouped rows");
+	if (!s)
+		return;
 	static const enum rg_etype types[] = {RG_ET_FILE_OPEN, RG_ET_PROCESS_START,
 					      RG_ET_NET_CONNECT};
 	for (uint32_t seq = 1; seq <= 300; seq++) {
@@ -244,13 +254,10 @@ static void put_files(struct rg_store *s, uint32_t from, uint32_t to)
  * batch that can. */
 static void check_gap_in_batch(void)
 {
-	char err[256];
-	struct rg_store_opts big = {1000, 60000, 4096}; /* one batch, at the sync */
 	const char *db = path_in("gapbatch.db");
-	struct rg_store *s = rg_store_open(db, &big, err, sizeof(err));
-	if (!CHECK(s != NULL, "opens a database for the gap-in-batch check"))
+	struct rg_store *s = open_batched(db, "opens a database for the gap-in-batch check");
+	if (!s)
 		return;
-	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
 	put_files(s, 1, 10);
 	rg_store_sync(s);
 	sql_on(db, "CREATE TRIGGER no_gap BEFORE INSERT ON gaps "
