@@ -165,7 +165,6 @@ static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d)
 	bpf_probe_read_kernel(s->base, s->base_len, d->d_name.name);
 }
 
-
 /* Key and base for a path resolved at s->path + pos, whose final
  * component is the dentry d. */
 static __always_inline void rg_key_resolved(struct rg_scratch *s, __u32 pos, struct dentry *d)
@@ -495,7 +494,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	if (!dv) {
 		__u64 gen = rg_dir_gen;
 		pos = rg_path_resolve(s->path, fp, task, &trunc);
-		if (filter && !dv && !trunc) { /* a cut path lost its prefix: kept */
+		if (filter && !trunc) { /* a cut path lost its prefix: kept */
 			rg_key_resolved(s, pos, d);
 			__u32 v = rg_file_verdict(s);
 			if (v == RG_PREFIX_WRITES) { /* only then the flags matter */
