@@ -1140,24 +1140,21 @@ void rg_store_sync(struct rg_store *s)
 /* ---- runs ------------------------------------------------------------------ */
 
 /* When the previous run stopped, or (crash) its last recorded row. */
+/* Where the previous run's complete record ends: its clean stop, or, for a
+ * run that did not stop cleanly (kill -9, crash, power loss), its last
+ * health row. Losses are counted at health rows, so past the last one a
+ * stored event does not prove that its neighbours were stored: the
+ * recorder_down gap starts there, as `rgq gaps` counts the run. */
 static int64_t previous_end(sqlite3 *db, int64_t *prev_run)
 {
 	*prev_run = rg_sql_int(db, "SELECT max(run_id) FROM runs", 0);
 	if (!*prev_run)
 		return 0;
-	int64_t end = rg_sql_int(db, "SELECT stopped_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
-	if (end)
-		return end;
-	end = rg_sql_int(db, "SELECT started_ns FROM runs ORDER BY run_id DESC LIMIT 1", 0);
-	int64_t h = rg_sql_int(db, "SELECT max(ts_ns) FROM health", 0);
-	end = h > end ? h : end;
-	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "SELECT max(ts_ns) FROM %s", rg_event_tables[t].name);
-		int64_t e = rg_sql_int(db, sql, 0);
-		end = e > end ? e : end;
-	}
-	return end;
+	return rg_sql_int(db,
+			  "SELECT coalesce(r.stopped_ns, max(r.started_ns, coalesce("
+			  "(SELECT h.ts_ns FROM health h WHERE h.run_id = r.run_id "
+			  "ORDER BY h.seq DESC LIMIT 1), 0))) "
+			  "FROM runs r ORDER BY r.run_id DESC LIMIT 1", 0);
 }
 
 static void set_meta(sqlite3 *db, const char *key, const char *value)

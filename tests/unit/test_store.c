@@ -238,6 +238,30 @@ static void sql_on(const char *db, const char *sql)
 }
 
 /* Puts file rows with seqs from..to (a seq already stored is refused). */
+/* A run that did not stop cleanly (kill -9): its losses were counted up
+ * to its last health row only, so the next run's recorder_down gap starts
+ * there, not at its newest event. */
+static void check_unclean_stop(const char *db)
+{
+	char err[256];
+	sql_on(db, "UPDATE runs SET stopped_ns = NULL WHERE run_id = 2;"
+		   "INSERT INTO health (seq, ts_ns, run_id, events_read, events_invalid, "
+		   "events_unsupported, kernel_drops, user_drops, filtered, ndjson_written, "
+		   "ndjson_failures, rows_processes, rows_process_events, rows_gaps, "
+		   "store_failures, batches, batch_commit_us_max, queue_depth, proctab_size, "
+		   "proctab_evictions, uptime_s, rss_kb) "
+		   "VALUES (50, 25000, 2, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0);"
+		   "UPDATE process_events SET ts_ns = 28000 WHERE seq = (SELECT max(seq) FROM process_events)");
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	if (!CHECK(s != NULL, "reopens after an unclean stop"))
+		return;
+	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 40000, 60, 64, 64), 3, "third run");
+	rg_store_close(s, 41000);
+	CHECK_STR(q(db, "SELECT start_ns || '-' || end_ns FROM gaps WHERE reason='recorder_down' "
+			"AND run_id = 3"),
+		  "25000-40000", "after an unclean stop the gap starts at the last health row");
+}
+
 static void put_files(struct rg_store *s, uint32_t from, uint32_t to)
 {
 	for (uint32_t seq = from; seq <= to; seq++) {
@@ -552,6 +576,7 @@ int main(void)
 	signal(SIGXFSZ, SIG_IGN); /* past RLIMIT_FSIZE a write fails, not the process */
 	check_first_run(path_in("good.db"));
 	check_second_run(path_in("good.db"));
+	check_unclean_stop(path_in("good.db"));
 	check_groups();
 	check_gap_in_batch();
 	check_space();
