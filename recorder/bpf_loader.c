@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rand_guard.skel.h"
 
 struct rg_bpf {
@@ -20,6 +22,9 @@ struct rg_bpf {
 	void *ctx;
 	int ncpus;
 	int counter_errno; /* the first failed counter read, 0 while they work */
+	/* the current round of rg_bpf_poll: records read, and when it ends */
+	int round_n;
+	int64_t round_end_ns;
 };
 
 static int verbose_libbpf;
@@ -33,10 +38,26 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Records between two looks at the clock: a clock read costs about as much
+ * as a record, so this keeps it under 1% of a round. */
+#define ROUND_CHECK_EVERY 256
+/* What on_record returns to end a round: libbpf has already moved the
+ * consumer past the record, and passes a callback's negative value through
+ * as the result of ring_buffer__poll/consume, where nothing else can give
+ * -EAGAIN (epoll_wait does not). */
+#define ROUND_OVER (-EAGAIN)
+
+/* Hands a record on and ends the round once its time is up: libbpf's loop
+ * goes on while the producer keeps adding records, so a storm faster than
+ * the reader would keep it there for good, and the health rows, gap rows
+ * and NDJSON flushes that the caller does between rounds would never come
+ * (a kill -9 then loses the gap rows that say what the storm dropped). */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct rg_bpf *b = ctx;
 	b->fn(b->ctx, data, size);
+	if (++b->round_n % ROUND_CHECK_EVERY == 0 && rg_mono_ns() >= b->round_end_ns)
+		return ROUND_OVER;
 	return 0;
 }
 
@@ -243,15 +264,25 @@ cleanup:
 	return NULL;
 }
 
-int rg_bpf_poll(struct rg_bpf *b, int timeout_ms)
+int rg_bpf_poll(struct rg_bpf *b, int timeout_ms, int round_ms)
 {
-	int n = ring_buffer__poll(b->rb, timeout_ms);
-	if (n < 0 && n != -EINTR)
+	struct epoll_event ev;
+	/* the wait is ours, so that the round's time starts after it */
+	if (timeout_ms && epoll_wait(ring_buffer__epoll_fd(b->rb), &ev, 1, timeout_ms) < 0 &&
+	    errno != EINTR)
+		return -errno;
+	b->round_n = 0;
+	b->round_end_ns = rg_mono_ns() + (int64_t)round_ms * 1000000;
+	int n = ring_buffer__consume(b->rb);
+	if (n < 0 && n != ROUND_OVER)
 		return n;
-	int m = ring_buffer__consume(b->rb);
-	if (m < 0)
-		return m;
-	return (n > 0 ? n : 0) + m;
+	return b->round_n;
+}
+
+void rg_bpf_detach(struct rg_bpf *b)
+{
+	if (b)
+		rand_guard_bpf__detach(b->skel);
 }
 
 uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])

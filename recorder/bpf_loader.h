@@ -40,8 +40,15 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 
 /* Waits up to timeout_ms for a wakeup, then drains the ring (records are
  * submitted without wakeups below the fill threshold, so draining on the
- * timer is what normally delivers them). Returns records read or -errno. */
-int rg_bpf_poll(struct rg_bpf *b, int timeout_ms);
+ * timer is what normally delivers them), for round_ms at most: a producer
+ * faster than the reader never lets the ring run empty, and the caller's
+ * periodic work (health and gap rows) must still happen. Returns records
+ * read or -errno; a round that ran out of time returns having read some. */
+int rg_bpf_poll(struct rg_bpf *b, int timeout_ms, int round_ms);
+
+/* Detaches every program: no record is queued after it returns, while
+ * what the ring holds can still be read with rg_bpf_poll. */
+void rg_bpf_detach(struct rg_bpf *b);
 
 /* Total records the kernel failed to queue, summed over CPUs; per_kind (may
  * be NULL) receives the totals per enum rg_kind. */

@@ -374,7 +374,7 @@ static int loop(struct recorder *r, long duration_s)
 	int64_t every = (int64_t)r->cfg.health_interval_s * 1000000000;
 	int64_t next_health = t0 + every;
 	while (!stop_requested) {
-		int n = rg_bpf_poll(r->bpf, r->cfg.poll_ms);
+		int n = rg_bpf_poll(r->bpf, r->cfg.poll_ms, r->cfg.poll_ms);
 		if (n < 0) {
 			fprintf(stderr, "rand-guard: reading the ring buffer: %s\n", strerror(-n));
 			return 1;
@@ -395,16 +395,20 @@ static int loop(struct recorder *r, long duration_s)
 	return 0;
 }
 
-/* Drains what the kernel still holds, writes a final health row, and
- * closes the database cleanly. */
+/* Detaches the programs, drains what the ring still holds (nothing new
+ * comes after the detach, so this ends, and no record queued before it is
+ * left unread), writes a final health row, and closes the database
+ * cleanly. */
 static void shutdown_all(struct recorder *r)
 {
 	if (r->bpf) {
-		rg_bpf_poll(r->bpf, 0);
+		rg_bpf_detach(r->bpf);
+		while (rg_bpf_poll(r->bpf, 0, r->cfg.poll_ms) > 0)
+			;
 		if (r->store)
 			health(r);
 	}
-	rg_bpf_stop(r->bpf); /* detach first: nothing new after the last row */
+	rg_bpf_stop(r->bpf);
 	if (r->nd)
 		rg_ndjson_close(r->nd);
 	if (r->store)
