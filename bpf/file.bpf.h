@@ -15,7 +15,8 @@
  * recorder, which decides with the same rules and counts what it filters.
  *
  * Writes: an open for writing of a wanted file is remembered by its struct
- * file; the first write through it from each process sends one file_write.
+ * file; the first write through it from each process that succeeds sends
+ * one file_write, and so does the first that fails.
  * Every other write costs a fd-table read and a hash miss.
  */
 #ifndef RG_FILE_BPF_H
@@ -64,8 +65,17 @@ struct {
  * file being freed and reused for another file between open and write. */
 struct rg_wfile {
 	__u64 dentry;
-	__u32 tgid;     /* the last process a file_write was sent for */
-	__u32 reported; /* 0 until the first write */
+	__u32 tgid; /* the process `sent` is about */
+	__u32 sent; /* enum rg_wsent: the file_writes sent for it */
+};
+
+/* The first write that succeeds is the one that matters; a failed call
+ * (copy_file_range's -EBADF or -EXDEV, after which cp falls back to write)
+ * must not take its place. The first failure is sent on its own bit, so a
+ * loop of failing calls sends one. */
+enum rg_wsent {
+	RG_WSENT_OK = 1,
+	RG_WSENT_FAILED = 2,
 };
 
 struct {
@@ -576,10 +586,14 @@ static __always_inline int rg_on_write(long ret, __u16 sys)
 		return 0;
 	}
 	__u32 tgid = BPF_CORE_READ(task, tgid);
-	if (w->reported && w->tgid == tgid)
+	__u32 bit = ret >= 0 ? RG_WSENT_OK : RG_WSENT_FAILED;
+	if (w->tgid != tgid) {
+		w->tgid = tgid;
+		w->sent = 0;
+	}
+	if (w->sent & bit)
 		return 0;
-	w->reported = 1;
-	w->tgid = tgid;
+	w->sent |= bit;
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s || rg_is_self(task))
 		return 0;

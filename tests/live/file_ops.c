@@ -3,6 +3,8 @@
  *
  *   file_ops unlinkat DIR NAME   unlinkat() of NAME relative to an fd of DIR
  *   file_ops writes PATH N       one open, N one-byte write()s, one close
+ *   file_ops cfr-fallback PATH   one open, a copy_file_range() from a bad fd
+ *                                (-EBADF), then the write() cp falls back to
  *   file_ops deep DIR LEVELS     chdir down LEVELS new 200-byte directories
  *                                below DIR, then create "leaf" by a relative
  *                                open: an absolute path longer than 4096
@@ -52,8 +54,19 @@ int main(int argc, char **argv)
 				return die("write");
 		return close(fd);
 	}
+	if (argc == 3 && !strcmp(argv[1], "cfr-fallback")) {
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0)
+			return die(argv[2]);
+		if (copy_file_range(-1, NULL, fd, NULL, 1, 0) != -1 || errno != EBADF)
+			return die("copy_file_range from fd -1 did not fail with EBADF");
+		if (write(fd, "x", 1) != 1)
+			return die("write");
+		return close(fd);
+	}
 	if (argc == 4 && !strcmp(argv[1], "deep"))
 		return deep(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: file_ops unlinkat DIR NAME | writes PATH N | deep DIR LEVELS\n");
+	fprintf(stderr, "usage: file_ops unlinkat DIR NAME | writes PATH N | cfr-fallback PATH | "
+		"deep DIR LEVELS\n");
 	return 2;
 }

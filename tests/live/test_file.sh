@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Live: file telemetry end to end. Real opens, writes, renames and unlinks
 # under watched, excluded and unwatched paths; checks resolved absolute
-# paths, results, byte-exact odd names, one file_write per open, that
+# paths, results, byte-exact odd names, one file_write per open (a failed
+# write does not take the place of the first that succeeds), that
 # what is not watched is not recorded, and that under a watch_writes path
 # only changes are (no read-only opens), in both NDJSON and SQLite.
 # A private mount namespace for the bind mount below: it goes away with the
@@ -45,6 +46,7 @@ echo "[Unit]" > "/tmp/$M.service" && mv "/tmp/$M.service" /etc/systemd/system/
 "$OPS" unlinkat /etc/systemd/system "$M.service"                   # dirfd unlink
 cat "/etc/cron.d/$M-missing" 2>/dev/null || true                   # failed open
 "$OPS" writes "$W/many" 100                                        # 1 open, 100 writes
+"$OPS" cfr-fallback "$W/cfr"                                       # failed write, then one
 printf 'x' > "$W/$ODD"
 "$OPS" deep "$W" 22                                                # > 4096 bytes
 echo no > "$W/excluded/$M-ex"; echo no > "$T/unwatched/$M-un"
@@ -103,6 +105,9 @@ f = find("file_open", f"/etc/cron.d/{M}-missing")
 check(len(f) == 1 and f[0]["result"] == -2, "failed open on a watched path: result -ENOENT")
 check(len(find("file_open", f"{W}/many")) == 1 and len(find("file_write", f"{W}/many")) == 1,
       "100 writes through one open: one file_write")
+cfr = [(e["syscall"], e["result"]) for e in find("file_write", f"{W}/cfr")]
+check(cfr == [("copy_file_range", -9), ("write", 1)],
+      f"a failed copy_file_range (-EBADF), then write: both recorded, in order ({cfr})")
 odd = [e for e in files if e["event_type"] == "file_open" and
        unescape(e["path"]) == f"{W}/".encode() + b'odd\nname"q\xff\xfe-' + M.encode()]
 check(len(odd) == 1, "odd name: NDJSON restores the exact bytes")
@@ -145,6 +150,9 @@ byseq = {e["seq"]: e for e in files}
 same = all(unescape(byseq[s]["path"]) == p and byseq[s]["result"] == res and
            byseq[s]["proc_id"] == pid for s, t, p, np, res, pid in rows)
 check(same, "SQLite rows equal the NDJSON events, paths byte for byte")
+cfr = db.execute("SELECT syscall, result FROM file_events WHERE event_type = 'file_write' "
+                 "AND path = ? ORDER BY seq", (f"{W}/cfr",)).fetchall()
+check(cfr == [(b"copy_file_range", -9), (b"write", 1)], f"SQLite: the same two writes ({cfr})")
 check(any(p == f"{W}/".encode() + b'odd\nname"q\xff\xfe-' + M.encode() for _, _, p, *_ in rows),
       "odd name stored byte-exactly in SQLite")
 h = db.execute("SELECT kernel_drops, rows_file_events FROM health ORDER BY seq DESC LIMIT 1").fetchone()
