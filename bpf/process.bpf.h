@@ -9,26 +9,52 @@
 
 #include "path.bpf.h"
 
-#if defined(__TARGET_ARCH_x86)
-#define RG_NR_EXECVE 59
-#define RG_NR_EXECVEAT 322
-#define RG_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
-#elif defined(__TARGET_ARCH_arm64)
-#define RG_NR_EXECVE 221
-#define RG_NR_EXECVEAT 281
-#define RG_SYSCALL_NR(regs) BPF_CORE_READ((struct user_pt_regs *)regs, regs[8])
-#endif
+/* The system call of each exec in flight, by thread (its pid_tgid at the
+ * call). At sched_process_exec the registers can no longer tell: x86-64's
+ * set_personality_64bit() has already set orig_ax to execve for every
+ * execveat (and so for glibc's fexecve). A hash map rather than task
+ * storage (Linux 5.11+), so the programs load on older kernels. The exec
+ * takes its entry; the syscall's exit removes the one a failed exec
+ * leaves; LRU so that an entry neither removed (a thread killed in the
+ * call) can never fill the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u16); /* enum rg_exec_syscall */
+} exec_calls SEC(".maps");
 
-static __always_inline __u16 rg_exec_syscall(struct task_struct *task)
+static __always_inline int rg_on_exec_enter(__u16 sys)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	long nr = RG_SYSCALL_NR(regs);
+	__u64 id = bpf_get_current_pid_tgid();
 
-	if (nr == RG_NR_EXECVE)
-		return RG_SYS_EXECVE;
-	if (nr == RG_NR_EXECVEAT)
-		return RG_SYS_EXECVEAT;
-	return RG_SYS_UNKNOWN;
+	bpf_map_update_elem(&exec_calls, &id, &sys, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int rg_on_exec_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&exec_calls, &id);
+	return 0;
+}
+
+/* Takes the call noted at entry. The thread that called exec was old_tid:
+ * a non-leader's exec has already made it the leader (pid = tgid) here.
+ * None noted: an exec the kernel started itself (init, a usermode helper),
+ * which made no system call. */
+static __always_inline __u16 rg_exec_syscall(struct task_struct *task, pid_t old_tid)
+{
+	__u64 id = (__u64)task->tgid << 32 | (__u32)old_tid;
+	__u16 *sys = bpf_map_lookup_elem(&exec_calls, &id);
+	__u16 r = RG_SYS_UNKNOWN;
+
+	if (sys) {
+		r = *sys;
+		bpf_map_delete_elem(&exec_calls, &id);
+	}
+	return r;
 }
 
 /* Audit ids exist only with CONFIG_AUDIT: probe the fields, not a version. */
@@ -40,6 +66,51 @@ static __always_inline void rg_audit_ids(struct task_struct *task, struct rg_exe
 		e->auid = BPF_CORE_READ(task, loginuid.val);
 		e->sessionid = BPF_CORE_READ(task, sessionid);
 	}
+}
+
+/* Whether dentry d is a memfd's: a file with no path at all. Its dentry
+ * is its own parent without being its mount's root (alloc_file_pseudo()
+ * on a kernel-internal mount), and memfd_create() names it "memfd:NAME".
+ * The name tells it from a disconnected dentry (named "/"), which file
+ * handles can give a file on a real file system. */
+static __always_inline bool rg_dentry_memfd(struct dentry *d, struct vfsmount *mnt)
+{
+	char head[6] = {};
+
+	if (d != BPF_CORE_READ(d, d_parent) || d == BPF_CORE_READ(mnt, mnt_root))
+		return false;
+	bpf_probe_read_kernel(head, sizeof(head), BPF_CORE_READ(d, d_name.name));
+	return head[0] == 'm' && head[1] == 'e' && head[2] == 'm' && head[3] == 'f' &&
+	       head[4] == 'd' && head[5] == ':';
+}
+
+/* The new image's file, with what its path alone would hide: a memfd is
+ * sent as its name ("memfd:NAME", which is all the kernel knows; a path
+ * walk would give "/"), flagged RG_F_EXE_MEMFD; a file already unlinked
+ * (no links left, or this name removed: the dentry is unhashed) is sent
+ * as the path it had, flagged RG_F_EXE_DELETED. */
+static __always_inline void rg_put_exe(struct rg_scratch *s, __u32 *off, struct rg_exec *e,
+				       struct file *exe, struct task_struct *task)
+{
+	struct dentry *d = BPF_CORE_READ(exe, f_path.dentry);
+	__u32 at = *off;
+
+	if (rg_dentry_memfd(d, BPF_CORE_READ(exe, f_path.mnt))) {
+		struct qstr name = BPF_CORE_READ(d, d_name);
+		__u32 len = name.len & 0xff; /* NAME_MAX: a memfd's name fits */
+
+		if (at > RG_RECORD_MAX - RG_PATH_MAX)
+			return;
+		bpf_probe_read_kernel(s->rec + at, len, name.name);
+		e->exe.off = at;
+		e->exe.len = len;
+		*off = at + len;
+		e->hdr.flags |= RG_F_EXE_MEMFD;
+		return;
+	}
+	if (BPF_CORE_READ(d, d_inode, i_nlink) == 0 || !BPF_CORE_READ(d, d_hash.pprev))
+		e->hdr.flags |= RG_F_EXE_DELETED;
+	rg_put_path(s, off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC);
 }
 
 /* Copies the new image's arguments (NUL-separated, as the kernel laid them
@@ -90,14 +161,14 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 	e->egid = BPF_CORE_READ(task, cred, egid.val);
 	rg_audit_ids(task, e);
 	e->argc = BPF_CORE_READ(bprm, argc);
-	e->syscall = rg_exec_syscall(task);
+	e->syscall = rg_exec_syscall(task, old_tid);
 	e->old_tid = old_tid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	__u32 off = sizeof(*e);
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe)
-		rg_put_path(s, &off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC);
+		rg_put_exe(s, &off, e, exe, task);
 	rg_put_argv(s, &off, e, task);
 	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC);
 	rg_emit(s, off, RG_KIND_EXEC);

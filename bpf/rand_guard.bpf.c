@@ -28,6 +28,33 @@ int BPF_PROG(rg_exit, struct task_struct *task)
 	return rg_on_exit(task);
 }
 
+/* The exec system calls, noted by thread for rg_exec (see process.bpf.h).
+ * Program names start with rg_exec_: the recorder loads them with the
+ * process programs. */
+SEC("tracepoint/syscalls/sys_enter_execve")
+int rg_exec_enter_execve(void *ctx)
+{
+	return rg_on_exec_enter(RG_SYS_EXECVE);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int rg_exec_enter_execveat(void *ctx)
+{
+	return rg_on_exec_enter(RG_SYS_EXECVEAT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int rg_exec_exit_execve(void *ctx)
+{
+	return rg_on_exec_exit();
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int rg_exec_exit_execveat(void *ctx)
+{
+	return rg_on_exec_exit();
+}
+
 /* File events: syscall exit tracepoints (see file.bpf.h). The x86-only
  * legacy calls (open, creat, rename, unlink, rmdir) are switched off by the
  * recorder where the kernel has no such tracepoint. */

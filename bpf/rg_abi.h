@@ -43,6 +43,8 @@ enum rg_flag {
 	RG_F_CWD_TRUNC = 1u << 2,
 	RG_F_PATH_TRUNC = 1u << 3,
 	RG_F_NEW_PATH_TRUNC = 1u << 4,
+	RG_F_EXE_MEMFD = 1u << 5,   /* exec: the image is a memfd; exe is its name */
+	RG_F_EXE_DELETED = 1u << 6, /* exec: the image was unlinked; exe is its old path */
 };
 
 /* Bounds on variable data. Powers of two: the BPF side masks offsets with
@@ -53,7 +55,8 @@ enum rg_flag {
 /* Largest record a BPF program builds: header, body, and the data area. */
 #define RG_RECORD_MAX 32768u
 
-/* exec.syscall: which system call replaced the image. */
+/* exec.syscall: which system call replaced the image (noted at its entry:
+ * see process.bpf.h); unknown for an exec the kernel made itself. */
 enum rg_exec_syscall {
 	RG_SYS_UNKNOWN = 0,
 	RG_SYS_EXECVE = 1,

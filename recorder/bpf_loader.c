@@ -92,11 +92,11 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 	return false;
 }
 
-/* The file and network programs sit on syscall tracepoints. A family that
- * is off is not loaded at all; otherwise each program loads only where its
- * tracepoint exists (open, creat, rename, unlink and rmdir are x86-only,
- * newer calls may be missing on older kernels): probed, never guessed
- * from a version. */
+/* The file and network programs, and the process family's notes of exec
+ * calls, sit on syscall tracepoints. A family that is off is not loaded at
+ * all; otherwise each program loads only where its tracepoint exists
+ * (open, creat, rename, unlink and rmdir are x86-only, newer calls may be
+ * missing on older kernels): probed, never guessed from a version. */
 static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
 {
 	struct bpf_program *prog;
@@ -106,15 +106,16 @@ static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *
 		if (strncmp(sec, SYSCALL_TP, strlen(SYSCALL_TP)) != 0)
 			continue;
 		bool net = strncmp(name, "rg_net_", 7) == 0;
-		bool want = net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL;
-		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s",
-			 sec + strlen(SYSCALL_TP));
+		bool exec = strncmp(name, "rg_exec_", 8) == 0;
+		bool want = exec || (net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL);
+		const char *tp = sec + strlen(SYSCALL_TP), *call = strchr(tp + 4, '_') + 1;
+		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tp);
 		bool have = access(path, F_OK) == 0;
 		bpf_program__set_autoload(prog, want && have);
 		if (want && !have)
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
-				"are not recorded\n", sec + strlen(SYSCALL_TP),
-				sec + strlen(SYSCALL_TP) + strlen("sys_exit_"));
+				"are %s\n", tp, call,
+				exec ? "recorded with syscall unknown" : "not recorded");
 	}
 }
 

@@ -44,6 +44,17 @@ static struct rg_str comm(const char *c)
 	return (struct rg_str){c, (uint32_t)strnlen(c, RG_COMM_LEN)};
 }
 
+/* ev.flags is hdr.flags: the bits must be the same. */
+#define SAME_BIT(ef, f) ((unsigned)(ef) == (unsigned)(f))
+_Static_assert(SAME_BIT(RG_EF_EXE_TRUNC, RG_F_EXE_TRUNC) &&
+		       SAME_BIT(RG_EF_ARGV_TRUNC, RG_F_ARGV_TRUNC) &&
+		       SAME_BIT(RG_EF_CWD_TRUNC, RG_F_CWD_TRUNC) &&
+		       SAME_BIT(RG_EF_PATH_TRUNC, RG_F_PATH_TRUNC) &&
+		       SAME_BIT(RG_EF_NEW_PATH_TRUNC, RG_F_NEW_PATH_TRUNC) &&
+		       SAME_BIT(RG_EF_EXE_MEMFD, RG_F_EXE_MEMFD) &&
+		       SAME_BIT(RG_EF_EXE_DELETED, RG_F_EXE_DELETED),
+	       "event flags are the ABI's");
+
 static void hdr(const struct rg_hdr *h, struct rg_event *ev, struct rg_ids *ids)
 {
 	ev->boot_ns = h->boot_ns;

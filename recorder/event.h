@@ -51,14 +51,18 @@ struct rg_str {
 	uint32_t len;
 };
 
-/* ev.flags: truncation of bounded strings (same bits as the ABI). */
+/* ev.flags: truncation of bounded strings, and where an exec's image came
+ * from (same bits as the ABI). */
 enum rg_eflag {
 	RG_EF_EXE_TRUNC = 1u << 0,
 	RG_EF_ARGV_TRUNC = 1u << 1,
 	RG_EF_CWD_TRUNC = 1u << 2,
 	RG_EF_PATH_TRUNC = 1u << 3,
 	RG_EF_NEW_PATH_TRUNC = 1u << 4,
+	RG_EF_EXE_MEMFD = 1u << 5,   /* exe is a memfd's name, not a path */
+	RG_EF_EXE_DELETED = 1u << 6, /* exe was unlinked before the exec */
 };
+#define RG_EF_EXE_ORIGIN (RG_EF_EXE_MEMFD | RG_EF_EXE_DELETED)
 
 struct rg_event {
 	enum rg_etype type;

@@ -44,6 +44,8 @@ const struct rg_field rg_fields[] = {
 	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
 	{"argv_truncated", RG_FT_FLAG, 0, 0, RG_EF_ARGV_TRUNC, START},
 	{"cwd_truncated", RG_FT_FLAG, 0, 0, RG_EF_CWD_TRUNC, START},
+	{"exe_memfd", RG_FT_FLAG, 0, 0, RG_EF_EXE_MEMFD, START},
+	{"exe_deleted", RG_FT_FLAG, 0, 0, RG_EF_EXE_DELETED, START},
 	{"child_proc_id", RG_FT_I64, OFF(child_proc_id), RG_FO_ZERO_NULL, 0, REL},
 	{"child_pid", RG_FT_U32, OFF(child_pid), 0, 0, REL},
 	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},

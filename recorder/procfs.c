@@ -8,9 +8,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "rg_abi.h"
@@ -82,6 +85,44 @@ static struct rg_str link_at(int dirfd, const char *name, uint32_t *flags, uint3
 	return (struct rg_str){buf, (uint32_t)n};
 }
 
+/* The exe link (p->exe, from link_at) as an exec would have recorded it.
+ * The kernel shows a file with no name left as "PATH (deleted)", and a
+ * memfd as "/memfd:NAME (deleted)": here they become PATH flagged
+ * RG_EF_EXE_DELETED and "memfd:NAME" flagged RG_EF_EXE_MEMFD. The suffix
+ * alone proves nothing (a file may be named so): the file is deleted
+ * unless its link's text still names it. A memfd is a deleted "/memfd:"
+ * file in shared memory (where the kernel sees that it has no path at all;
+ * a file of that name at the root of a tmpfs root, unlinked, looks the
+ * same from here). */
+static void exe_origin(int dirfd, struct rg_process *p)
+{
+	static const char mark[] = " (deleted)";
+	const size_t mlen = sizeof(mark) - 1;
+	char *text = (char *)p->exe.p;
+	struct stat file, named;
+	struct statfs fs;
+
+	if (!text || (p->flags & RG_EF_EXE_TRUNC) || p->exe.len <= mlen ||
+	    memcmp(text + p->exe.len - mlen, mark, mlen) != 0)
+		return;
+	int fd = openat(dirfd, "exe", O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	text[p->exe.len] = '\0'; /* link_at leaves room for it */
+	bool named_so = fstat(fd, &file) == 0 && stat(text, &named) == 0 &&
+			named.st_dev == file.st_dev && named.st_ino == file.st_ino;
+	if (!named_so) {
+		p->exe.len -= mlen;
+		p->flags |= RG_EF_EXE_DELETED;
+		if (!strncmp(text, "/memfd:", 7) && fstatfs(fd, &fs) == 0 &&
+		    ((uint32_t)fs.f_type == TMPFS_MAGIC || (uint32_t)fs.f_type == HUGETLBFS_MAGIC)) {
+			memmove(text, text + 1, --p->exe.len);
+			p->flags ^= RG_EF_EXE_DELETED | RG_EF_EXE_MEMFD;
+		}
+	}
+	close(fd);
+}
+
 static uint32_t read_u32(int dirfd, const char *name, uint32_t dflt)
 {
 	char *text;
@@ -148,6 +189,7 @@ static int read_process(int dirfd, uint32_t pid, uint64_t tick_ns, int64_t wall_
 	p->auid = read_u32(dirfd, "loginuid", (uint32_t)-1);
 	p->sessionid = read_u32(dirfd, "sessionid", (uint32_t)-1);
 	p->exe = link_at(dirfd, "exe", &p->flags, RG_EF_EXE_TRUNC);
+	exe_origin(dirfd, p);
 	p->cwd = link_at(dirfd, "cwd", &p->flags, RG_EF_CWD_TRUNC);
 	char *argv;
 	ssize_t n = slurp(dirfd, "cmdline", RG_ARGV_MAX, &argv, &trunc);

@@ -322,9 +322,11 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 			       RG_PSRC_FORK, parent);
 		if (!child)
 			return NULL;
-		/* A child runs its parent's image until it execs. */
+		/* A child runs its parent's image until it execs: its
+		 * strings, and what the flags say of them (a memfd). */
 		set_strings(child, parent->p.comm, parent->p.exe, parent->p.argv,
 			    parent->p.cwd);
+		child->p.flags = parent->p.flags;
 	}
 	child->p.ppid = ev->pid;
 	child->p.parent_proc_id = ev->proc_id;

@@ -155,8 +155,8 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 static const char process_cols[] =
 	"proc_id, boot_id, pid, start_boot_ns, start_ns, ppid, parent_proc_id, uid, gid, euid, "
 	"auid, sessionid, comm, exe, cmdline, argv, cwd, exe_truncated, argv_truncated, "
-	"cwd_truncated, source, exit_ns, exit_code, signal";
-#define PROCESS_NCOLS 24
+	"cwd_truncated, exe_memfd, exe_deleted, source, exit_ns, exit_code, signal";
+#define PROCESS_NCOLS 26
 
 /* The upsert: a process row is written at its start and again at every
  * change (exec, exit); identity columns never change. */
@@ -527,6 +527,8 @@ static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_TRUNC));
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ARGV_TRUNC));
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_CWD_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_MEMFD));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_DELETED));
 	sqlite3_bind_text(st, ++i, source_name(p->source), -1, SQLITE_STATIC);
 	bind_opt(st, ++i, p->exit_ns, p->exited);
 	bind_opt(st, ++i, p->exit_code, p->exited);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "fields.h"
 #include "rg_abi.h"
 #include "tap.h"
 
@@ -78,6 +79,28 @@ static void test_exec_ok(void)
 	CHECK_INT(ids.start_boot_ns, 1000, "exec: identity start");
 	CHECK_INT(ids.parent_start_boot_ns, 10, "exec: parent identity");
 	CHECK_INT(ids.old_tid, 44, "exec: old tid");
+}
+
+/* Where the image came from rides in hdr.flags and reaches the fields
+ * NDJSON, SQL and rules read, by the same names. */
+static void test_exec_origin(void)
+{
+	static const struct {
+		uint32_t flags;
+		int memfd, deleted;
+	} cases[] = {{0, 0, 0}, {RG_F_EXE_MEMFD, 1, 0}, {RG_F_EXE_DELETED, 0, 1}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t n = make_exec("memfd:x", "x", 1, "/");
+		((struct rg_exec *)rec)->hdr.flags = cases[i].flags;
+		struct rg_event ev;
+		struct rg_ids ids;
+		char what[64];
+		snprintf(what, sizeof(what), "exec flags 0x%x: exe_memfd %d, exe_deleted %d",
+			 cases[i].flags, cases[i].memfd, cases[i].deleted);
+		CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK &&
+		      rg_field_int(rg_field_find("exe_memfd"), &ev) == cases[i].memfd &&
+		      rg_field_int(rg_field_find("exe_deleted"), &ev) == cases[i].deleted, what);
+	}
 }
 
 static void test_comm_unterminated(void)
@@ -358,6 +381,7 @@ static void test_net(void)
 int main(void)
 {
 	test_exec_ok();
+	test_exec_origin();
 	test_comm_unterminated();
 	test_empty_string_is_null();
 	test_malformed();

@@ -26,12 +26,14 @@ static const struct rg_process *fork_(struct rg_proctab *pt, uint32_t parent,
 	return rg_proctab_apply(pt, &ev, &ids);
 }
 
-static const struct rg_process *exec_(struct rg_proctab *pt, uint32_t pid, uint64_t start,
-				      uint32_t ppid, uint64_t pstart, const char *exe)
+static const struct rg_process *exec_flags(struct rg_proctab *pt, uint32_t pid, uint64_t start,
+					   uint32_t ppid, uint64_t pstart, const char *exe,
+					   uint32_t flags)
 {
 	memset(&ev, 0, sizeof(ev));
 	memset(&ids, 0, sizeof(ids));
 	ev.type = RG_ET_PROCESS_START;
+	ev.flags = flags;
 	ev.pid = ev.tid = pid;
 	ev.ppid = ppid;
 	ev.exe = (struct rg_str){exe, (uint32_t)strlen(exe)};
@@ -39,6 +41,12 @@ static const struct rg_process *exec_(struct rg_proctab *pt, uint32_t pid, uint6
 	ids.start_boot_ns = start;
 	ids.parent_start_boot_ns = pstart;
 	return rg_proctab_apply(pt, &ev, &ids);
+}
+
+static const struct rg_process *exec_(struct rg_proctab *pt, uint32_t pid, uint64_t start,
+				      uint32_t ppid, uint64_t pstart, const char *exe)
+{
+	return exec_flags(pt, pid, start, ppid, pstart, exe, 0);
 }
 
 static const struct rg_process *exit_(struct rg_proctab *pt, uint32_t pid, uint64_t start, int code)
@@ -74,6 +82,19 @@ static void test_lifecycle(void)
 	CHECK(gone && gone->exited && gone->exit_code == 3, "exit: recorded with code");
 	CHECK(ev.exe.p && memcmp(ev.exe.p, "/bin/echo", 9) == 0, "exit: event gets the process's exe");
 	CHECK(exit_(pt, 11, 200, 3) == NULL, "exit: a second exit changes nothing");
+	rg_proctab_free(pt);
+}
+
+/* A fork's child runs its parent's image: a memfd's too, until it execs. */
+static void test_fork_keeps_image_flags(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	const struct rg_process *m = exec_flags(pt, 10, 100, 1, 1, "memfd:x", RG_EF_EXE_MEMFD);
+	CHECK(m && (m->flags & RG_EF_EXE_MEMFD), "exec from a memfd: the process is flagged");
+	const struct rg_process *child = fork_(pt, 10, 100, 11, 200);
+	CHECK(child && (child->flags & RG_EF_EXE_MEMFD), "its child runs the memfd too");
+	const struct rg_process *echo = exec_(pt, 11, 200, 10, 100, "/bin/echo");
+	CHECK(echo && !(echo->flags & RG_EF_EXE_ORIGIN), "the child's exec of a file clears it");
 	rg_proctab_free(pt);
 }
 
@@ -232,6 +253,7 @@ static void test_scan_self(void)
 int main(void)
 {
 	test_lifecycle();
+	test_fork_keeps_image_flags();
 	test_pid_reuse();
 	test_orphan_keeps_parent();
 	test_fork_of_itself();
