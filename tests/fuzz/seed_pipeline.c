@@ -68,6 +68,21 @@ int main(int argc, char **argv)
 	memcpy(e->comm, "x", 1);
 	put(rec, n);
 
+	/* an exec from a memfd: the shipped EXEC-MEMFD-001 fires on it */
+	e = (struct rg_exec *)memset(rec, 0, sizeof(rec));
+	const char *ms[] = {"memfd:x", "x\0", "/tmp"};
+	size_t ml[] = {7, 2, 4};
+	struct rg_sref *mr[] = {&e->exe, &e->argv, &e->cwd};
+	n = strings(rec, sizeof(*e), mr, ms, ml, 3);
+	hdr(&e->hdr, RG_KIND_EXEC, (uint32_t)n, 101, 2000);
+	e->hdr.flags = RG_F_EXE_MEMFD;
+	e->parent_start_ns = 1000;
+	e->ppid = 100;
+	e->argc = 1;
+	e->syscall = RG_SYS_EXECVEAT;
+	e->old_tid = 101;
+	put(rec, n);
+
 	struct rg_file *fl = (struct rg_file *)memset(rec, 0, sizeof(rec));
 	const char *fs[] = {"/etc", "shadow"};
 	size_t fln[] = {4, 6};

@@ -3,6 +3,7 @@
 # /etc/systemd/system gives exactly one alert row and one NDJSON alert,
 # linked to its event; a custom rule fires and a disabled one does not;
 # an exec from /dev/shm under a parent the rule names fires with lineage;
+# an exec from a memfd fires the shipped EXEC-MEMFD-001, a plain one not;
 # SIGHUP swaps in a valid new rule set and keeps the running one when the
 # new set is broken (with no capability left: they are dropped after
 # attach); a broken rules file stops the start with file:line.
@@ -78,6 +79,8 @@ cp "$T/x.service" "$UNIT"                      # copy_file_range: one file_write
 echo hit >"$T/w/a.$M-mark"
 cp /bin/true "/dev/shm/$M-true"
 bash -c "/dev/shm/$M-true; : $M-parent"         # the parent's cmdline names the marker
+"$RG_BUILD_DIR/exec_ops" memfd "$M-mem" /bin/true "$M-memfd"   # fileless
+/bin/true "$M-plain"
 sleep 0.5
 
 # --- SIGHUP with a valid new set: a new rule fires afterwards
@@ -144,6 +147,20 @@ got=$(sql "SELECT p.exe, a.summary LIKE 'process_start /dev/shm/$M-true by /dev/
 want=$(printf '/dev/shm/%s-true|1\n/dev/shm/%s-true|1' "$M" "$M")
 [[ "$got" == "$want" ]] || fail "exec from /dev/shm with parent context: got '$got'"
 echo "ok - exec from /dev/shm fires the shipped rule and a parent_cmdline rule"
+
+got=$(sql "SELECT a.severity, p.exe, p.exe_memfd, p.cmdline, a.summary LIKE 'process_start %$M-memfd by memfd:$M-mem (pid %)'
+           FROM alerts a JOIN process_events p ON p.seq = a.event_seq
+           WHERE a.rule_id = 'EXEC-MEMFD-001'")
+want="high|memfd:$M-mem|1|/bin/true $M-memfd|1"
+[[ "$got" == "$want" ]] || fail "exec from a memfd: got '$got', want '$want'"
+grep -q "\"rule_id\":\"EXEC-MEMFD-001\".*\"exe\":\"memfd:$M-mem\"" "$T/events.ndjson" ||
+	fail "exec from a memfd: no NDJSON alert"
+n=$(sql "SELECT count(*) FROM process_events WHERE cmdline = '/bin/true $M-plain' AND exe_memfd = 0")
+[[ "$n" == 1 ]] || fail "the plain exec: $n rows, want 1"
+n=$(sql "SELECT count(*) FROM alerts a JOIN process_events p ON p.seq = a.event_seq
+         WHERE p.cmdline LIKE '%$M-plain%'")
+[[ "$n" == 0 ]] || fail "the plain exec raised $n alerts"
+echo "ok - an exec from a memfd fires EXEC-MEMFD-001 (row and NDJSON); a plain exec does not"
 
 n=$(sql "SELECT count(*) FROM alerts WHERE rule_id = 'LOCAL-NEW-001'")
 [[ "$n" == 2 ]] || fail "reloaded rule: $n alerts, want 2 (before and after the broken reload)"

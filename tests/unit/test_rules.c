@@ -464,6 +464,13 @@ static void test_shipped(void)
 	CHECK_STR(eval(rs, &ex, lin), "EXEC-TMP-001", "exec from /dev/shm");
 	ex.exe = S("/tmpfoo/x");
 	CHECK_STR(eval(rs, &ex, lin), "", "exec from /tmpfoo is not /tmp");
+	ex.exe = S("memfd:x");
+	ex.flags = RG_EF_EXE_MEMFD;
+	CHECK_STR(eval(rs, &ex, lin), "EXEC-MEMFD-001", "exec from a memfd");
+	ex.exe = S("/usr/bin/x");
+	ex.flags = RG_EF_EXE_DELETED;
+	CHECK_STR(eval(rs, &ex, lin), "", "exec of an unlinked file: not a memfd");
+	ex.flags = 0;
 
 	struct rg_process web = {.proc_id = 20, .comm = S("php-fpm8.2"), .exe = S("/usr/sbin/php-fpm8.2")};
 	rg_lineage_process(lin, &web);
