@@ -150,7 +150,7 @@ echo "ok - exec from /dev/shm fires the shipped rule and a parent_cmdline rule"
 
 got=$(sql "SELECT a.severity, p.exe, p.exe_memfd, p.cmdline, a.summary LIKE 'process_start %$M-memfd by memfd:$M-mem (pid %)'
            FROM alerts a JOIN process_events p ON p.seq = a.event_seq
-           WHERE a.rule_id = 'EXEC-MEMFD-001'")
+           WHERE a.rule_id = 'EXEC-MEMFD-001' AND p.cmdline LIKE '%$M%'")
 want="high|memfd:$M-mem|1|/bin/true $M-memfd|1"
 [[ "$got" == "$want" ]] || fail "exec from a memfd: got '$got', want '$want'"
 grep -q "\"rule_id\":\"EXEC-MEMFD-001\".*\"exe\":\"memfd:$M-mem\"" "$T/events.ndjson" ||
