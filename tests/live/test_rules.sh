@@ -143,7 +143,8 @@ echo "ok - a disabled rule does not fire"
 
 got=$(sql "SELECT p.exe, a.summary LIKE 'process_start /dev/shm/$M-true by /dev/shm/$M-true (pid %)'
            FROM alerts a JOIN process_events p ON p.seq = a.event_seq
-           WHERE a.rule_id IN ('LOCAL-LINEAGE-001', 'EXEC-TMP-001') ORDER BY a.rule_id")
+           WHERE a.rule_id IN ('LOCAL-LINEAGE-001', 'EXEC-TMP-001') AND p.exe LIKE '%$M%'
+           ORDER BY a.rule_id")
 want=$(printf '/dev/shm/%s-true|1\n/dev/shm/%s-true|1' "$M" "$M")
 [[ "$got" == "$want" ]] || fail "exec from /dev/shm with parent context: got '$got'"
 echo "ok - exec from /dev/shm fires the shipped rule and a parent_cmdline rule"
