@@ -191,11 +191,14 @@ const struct rgq_command rgq_cmd_events = {
 
 /* ---- timeline ------------------------------------------------------------- */
 
+/* The process and, with --descendants, the whole tree under it, however
+ * deep: UNION (not UNION ALL) drops a proc_id met again, so a parent loop
+ * in a damaged database ends, each process once. */
 static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
 {
-	rg_buf_printf(b, "WITH RECURSIVE procs(id, lvl) AS (SELECT :proc, 0 UNION "
-			 "SELECT p.proc_id, procs.lvl + 1 FROM processes p JOIN procs "
-			 "ON p.parent_proc_id = procs.id WHERE %d AND procs.lvl < 64) ",
+	rg_buf_printf(b, "WITH RECURSIVE procs(id) AS (SELECT :proc UNION "
+			 "SELECT p.proc_id FROM processes p JOIN procs "
+			 "ON p.parent_proc_id = procs.id WHERE %d) ",
 		      o->descendants);
 	for (unsigned a = 0; a < NARMS; a++) {
 		select_arm(b, a, o);

@@ -38,17 +38,26 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 
 /* Ancestors (lvl < 0, root first), the process (0), then descendants in
  * depth-first order (by proc_id, which follows first sight). %s is the pid
- * column: indented by depth in a table, a plain number otherwise. */
+ * column: indented by depth in a table, a plain number otherwise. Depth is
+ * unbounded; each walk carries the proc_ids it went through ("/ID/ID/") and
+ * stops before one of them again, so a parent loop in a damaged database
+ * ends (loop_sql says where). A process of the loop is both an ancestor and
+ * a descendant: it is shown once, as an ancestor. */
+#define UP_WALK                                                                             \
+	"WITH RECURSIVE "                                                                   \
+	"up(id, parent, lvl, path) AS (SELECT proc_id, parent_proc_id, 0, '/' || proc_id || '/' " \
+	"  FROM processes WHERE proc_id = :proc UNION ALL SELECT p.proc_id, p.parent_proc_id, " \
+	"  up.lvl - 1, up.path || p.proc_id || '/' FROM processes p JOIN up ON p.proc_id = "  \
+	"  up.parent WHERE instr(up.path, '/' || p.proc_id || '/') = 0) "
+
 static const char tree_sql[] =
-	"WITH RECURSIVE "
-	"up(id, parent, lvl) AS (SELECT proc_id, parent_proc_id, 0 FROM processes "
-	"  WHERE proc_id = :proc UNION ALL SELECT p.proc_id, p.parent_proc_id, up.lvl - 1 "
-	"  FROM processes p JOIN up ON p.proc_id = up.parent WHERE up.lvl > -64), "
-	"down(id, lvl, key) AS (SELECT :proc, 0, '' UNION ALL "
-	"  SELECT p.proc_id, down.lvl + 1, down.key || printf('%%020d/', p.proc_id) "
-	"  FROM processes p JOIN down ON p.parent_proc_id = down.id WHERE down.lvl < 64), "
+	UP_WALK ", "
+	"down(id, lvl, key, path) AS (SELECT :proc, 0, '', '/' || :proc || '/' UNION ALL "
+	"  SELECT p.proc_id, down.lvl + 1, down.key || printf('%%020d/', p.proc_id), "
+	"  down.path || p.proc_id || '/' FROM processes p JOIN down ON p.parent_proc_id = "
+	"  down.id WHERE instr(down.path, '/' || p.proc_id || '/') = 0), "
 	"rows(id, lvl, key) AS (SELECT id, lvl, '' FROM up WHERE lvl < 0 "
-	"  UNION ALL SELECT id, lvl, key FROM down), "
+	"  UNION ALL SELECT id, lvl, key FROM down WHERE lvl = 0 OR id NOT IN (SELECT id FROM up)), "
 	"base(m) AS (SELECT min(lvl) FROM rows) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
@@ -57,6 +66,28 @@ static const char tree_sql[] =
 	"  p.exe, p.cmdline "
 	"FROM rows r JOIN processes p ON p.proc_id = r.id, base "
 	"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
+
+/* The edge that closes a loop, if the walk up met one: the last ancestor
+ * and the parent it names, already on the path. */
+static const char loop_sql[] =
+	UP_WALK "SELECT id, parent FROM up WHERE instr(path, '/' || parent || '/') > 0";
+
+/* Says on stderr where a parent loop was cut (a damaged database: a
+ * process cannot be its own ancestor). */
+static void note_loop(struct rgq *g, const struct rgq_command *c, int64_t proc_id)
+{
+	sqlite3_stmt *st = rgq_prepare(g, c, loop_sql);
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":proc"), proc_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(stderr, "rgq %s: the parents of proc_id %lld form a loop (a damaged "
+			"database): proc_id %lld names proc_id %lld as its parent, which is "
+			"already in the tree; each process is shown once\n", c->name,
+			(long long)proc_id, (long long)sqlite3_column_int64(st, 0),
+			(long long)sqlite3_column_int64(st, 1));
+	sqlite3_finalize(st);
+}
 
 static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
@@ -74,6 +105,7 @@ static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq
 				    o->proc_id) == 0) {
 		return rgq_fail(c, "no process with proc_id %lld", o->proc_id);
 	}
+	note_loop(g, c, lo.proc_id);
 	struct rg_buf b = {0};
 	rg_buf_printf(&b, tree_sql, g->fmt == RGQ_TABLE ? "printf('%*s%d', 2 * (r.lvl - base.m), "
 							  "'', p.pid)" : "p.pid");

@@ -87,7 +87,7 @@ for r in rows:  # every descendant hangs off a row of this tree, by proc_id
         assert parent[r["proc_id"]] in ids, r
 anc = [r["proc_id"] for r in rows if r["relation"] == "ancestor"]
 chain, p = [], parent[this[0]["proc_id"]]
-while p is not None and len(chain) < 64:
+while p is not None and p not in chain:
     chain.append(p)
     p = parent.get(p)
 assert anc == list(reversed(chain)), (anc, chain)
@@ -100,6 +100,38 @@ check "tree PID: the latest process with that pid, its real ancestors and descen
 q --format json tree --proc-id "$PROC" >"$T/tree2.json"
 check "tree --proc-id of an earlier holder of the pid is that process's own tree" \
 	"python3 '$T/tree.py' '$T/tree2.json' '$T/parents.json' '$PROC' 2>'$T/err'"
+
+# --- deep lineage, and a parent loop in a damaged database ---------------------
+# A 70-deep chain (proc_ids 900000..900069, one exec event each) and a loop:
+# 910000 and 910001 each other's parent, 910002 a child of 910001.
+cp "$DB" "$T/deep.db"
+sqlite3 "$T/deep.db" "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 69)
+	INSERT INTO processes (proc_id, boot_id, pid, start_boot_ns, start_ns, parent_proc_id, source, exe)
+	SELECT 900000 + i, 'b', 900000 + i, i, 1793491200000000000 + i, iif(i, 899999 + i, NULL), 'event',
+	'/bin/deep' FROM n;
+	INSERT INTO processes (proc_id, boot_id, pid, start_boot_ns, start_ns, parent_proc_id, source, exe)
+	VALUES (910000, 'b', 910000, 0, 1793491200000000000, 910001, 'event', '/bin/loop'),
+	(910001, 'b', 910001, 0, 1793491200000000000, 910000, 'event', '/bin/loop'),
+	(910002, 'b', 910002, 0, 1793491200000000000, 910001, 'event', '/bin/loop');
+	INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, proc_id, pid, tid, uid, gid, exe)
+	SELECT 90000000 + proc_id, 'process_start', start_ns + 1000, 0, proc_id, pid, pid, 0, 0, exe
+	FROM processes WHERE proc_id >= 900000"
+dq() { "$RGQ" --db "$T/deep.db" "$@"; }
+dq --format csv tree --proc-id 900000 >"$T/out"
+check "tree of a 70-deep chain's root: all 70, the deepest at depth 69" \
+	"[[ \$(tail -n +2 '$T/out' | wc -l) -eq 70 && \$(tail -1 '$T/out' | cut -d, -f1,4) == 69,900069 ]]"
+dq --format csv tree --proc-id 900069 >"$T/out"
+check "tree of the deepest: 69 ancestors up to the root, itself at depth 69" \
+	"[[ \$(grep -c ',ancestor,' '$T/out') -eq 69 && \$(grep ',this,' '$T/out' | cut -d, -f1) == 69 && \$(sed -n 2p '$T/out' | cut -d, -f4) == 900000 ]]"
+dq --format csv timeline --proc-id 900000 --descendants >"$T/out"
+check "timeline --descendants of the root: every one of the 70 processes' events" \
+	"[[ \$(grep -c ',process_start,' '$T/out') -eq 70 ]] && grep -q ',900069,' '$T/out'"
+dq --format csv tree --proc-id 910000 >"$T/out" 2>"$T/err"
+check "tree in a parent loop: each process once, and the cut said on stderr" \
+	"[[ \$(tail -n +2 '$T/out' | wc -l) -eq 3 && \$(tail -n +2 '$T/out' | cut -d, -f4 | sort -u | wc -l) -eq 3 ]] && grep -q 'form a loop' '$T/err'"
+dq --format csv timeline --proc-id 910000 --descendants >"$T/out"
+check "timeline --descendants in a parent loop: each process's event once" \
+	"[[ \$(tail -n +2 '$T/out' | wc -l) -eq 3 && \$(tail -n +2 '$T/out' | cut -d, -f5 | sort -u | wc -l) -eq 3 ]]"
 
 # --- events filters and time parsing ----------------------------------------------
 q --format csv events --type file_write --limit 0 >"$T/out"
