@@ -84,11 +84,14 @@ static void warn_gaps(struct rgq *g, const struct rgq_opts *o)
 		if (!n++)
 			fprintf(stderr, "rgq replay: gaps inside the range (events lost there were "
 					"never evaluated):\n");
+		struct rg_buf reason = {0};
+		struct rgq_value v = rgq_column(st, 2);
+		rgq_visible(&reason, v.p ? v.p : "", v.len);
 		fprintf(stderr, "  %s .. %s  %s, %lld events\n",
 			rgq_time_format(sqlite3_column_int64(st, 0), a, sizeof(a)),
 			rgq_time_format(sqlite3_column_int64(st, 1), b, sizeof(b)),
-			(const char *)sqlite3_column_text(st, 2),
-			(long long)sqlite3_column_int64(st, 3));
+			rg_buf_cstr(&reason), (long long)sqlite3_column_int64(st, 3));
+		rg_buf_free(&reason);
 	}
 	sqlite3_finalize(st);
 	/* pruned events are gone for the lineage too, even before the range */

@@ -24,11 +24,15 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 		if (n == 2)
 			fprintf(stderr, "rgq %s: pid %lld was reused; showing proc_id %lld, the "
 				"latest. Earlier (use --proc-id):\n", c->name, pid, (long long)id);
-		const unsigned char *exe = sqlite3_column_text(st, 2);
+		struct rg_buf exe = {0};
+		struct rgq_value v = rgq_column(st, 2);
+		if (v.type == SQLITE_TEXT)
+			rgq_visible(&exe, v.p, v.len);
 		fprintf(stderr, "  proc_id %lld  started %s  %s\n",
 			(long long)sqlite3_column_int64(st, 0),
 			rgq_time_format(sqlite3_column_int64(st, 1), t, sizeof(t)),
-			exe ? (const char *)exe : "-");
+			exe.len ? rg_buf_cstr(&exe) : "-");
+		rg_buf_free(&exe);
 	}
 	sqlite3_finalize(st);
 	if (!id)

@@ -8,6 +8,9 @@
 #include "jsonesc.h"
 
 #define TABLE_CELL_MAX 120 /* bytes a table cell shows */
+/* Rows a table holds to choose its column widths; later rows are printed
+ * as they come, so an endless query streams instead of filling memory. */
+#define TABLE_WINDOW 1000
 
 int rgq_format_parse(const char *s, enum rgq_format *fmt)
 {
@@ -39,12 +42,37 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return k;
 }
 
-/* Text for a terminal: one line, every byte visible. */
-static void add_visible(struct rg_buf *b, const char *s, size_t n)
+/* The code point of the k-byte well-formed UTF-8 sequence at p. */
+static unsigned code_point(const unsigned char *p, size_t k)
+{
+	static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+	unsigned cp = p[0] & lead_mask[k];
+	for (size_t i = 1; i < k; i++)
+		cp = cp << 6 | (p[i] & 0x3f);
+	return cp;
+}
+
+/* Code points a terminal acts on although they print nothing: the C1
+ * controls (U+009B is CSI and U+009D OSC, as ESC [ and ESC ] are; U+0085
+ * a line break) and the bidirectional marks, embeddings, overrides and
+ * isolates, which reorder what follows on the line (a file name could
+ * show its extension backwards, or hide part of a command line). */
+static bool acts_on_terminal(unsigned cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void rgq_visible(struct rg_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		size_t k = utf8_len(p + i, n - i);
+		if (k > 1 && acts_on_terminal(code_point(p + i, k))) {
+			rg_buf_printf(b, "\\u%04x", code_point(p + i, k));
+			i += k;
+			continue;
+		}
 		if (k > 1 || (k == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\')) {
 			rg_buf_add(b, p + i, k);
 			i += k;
@@ -86,7 +114,7 @@ static void arg_visible(struct rg_buf *b, const char *s, size_t n, unsigned k)
 {
 	if (k)
 		rg_buf_addc(b, ' ');
-	add_visible(b, s, n);
+	rgq_visible(b, s, n);
 }
 
 static void arg_raw(struct rg_buf *b, const char *s, size_t n, unsigned k)
@@ -117,7 +145,7 @@ static void cell_table(struct rg_buf *b, const struct rgq_value *v)
 {
 	switch (v->type) {
 	case SQLITE_NULL: rg_buf_addc(b, '-'); break;
-	case SQLITE_TEXT: add_visible(b, v->p, v->len); break;
+	case SQLITE_TEXT: rgq_visible(b, v->p, v->len); break;
 	case SQLITE_BLOB: each_arg(v, arg_visible, b); break;
 	default: add_number(b, v);
 	}
@@ -173,6 +201,44 @@ static void flush_line(struct rgq_out *o)
 	o->line.len = 0;
 }
 
+/* Widths count bytes: exact for ASCII, generous for other text. */
+static void print_cells(struct rgq_out *o)
+{
+	const char *c = o->cells.p;
+	for (unsigned r = 0; r < o->lines; r++) {
+		for (unsigned i = 0; i < o->ncols; i++) {
+			size_t n = strlen(c);
+			rg_buf_add(&o->line, c, n);
+			if (i + 1 < o->ncols)
+				for (size_t k = n; k < o->width[i] + 2; k++)
+					rg_buf_addc(&o->line, ' ');
+			c += n + 1;
+		}
+		rg_buf_addc(&o->line, '\n');
+		flush_line(o);
+	}
+	o->cells.len = 0;
+	o->lines = 0;
+}
+
+/* Renders column i's cell into the table's cells (NUL-terminated); while
+ * the widths are still being chosen it widens its column. */
+static void add_cell(struct rgq_out *o, unsigned i, const struct rgq_value *v)
+{
+	size_t at = o->cells.len;
+	cell_table(&o->cells, v);
+	if (o->cells.len - at > TABLE_CELL_MAX) { /* json and csv have it all */
+		size_t cut = at + TABLE_CELL_MAX - 3;
+		while (cut > at && (o->cells.p[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+		o->cells.len = cut;
+		rg_buf_adds(&o->cells, "...");
+	}
+	if (!o->streaming && o->cells.len - at > o->width[i])
+		o->width[i] = o->cells.len - at;
+	rg_buf_addc(&o->cells, '\0');
+}
+
 void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned ncols,
 		   const char *const *names)
 {
@@ -198,11 +264,12 @@ void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned nco
 		rg_buf_adds(&o->line, "\r\n");
 		flush_line(o);
 	}
-	if (fmt == RGQ_TABLE) {
+	if (fmt == RGQ_TABLE) { /* the header: a database's column names are text like any */
 		for (unsigned i = 0; i < ncols; i++) {
-			rg_buf_add(&o->cells, o->names[i], strlen(o->names[i]) + 1);
-			o->width[i] = strlen(o->names[i]);
+			struct rgq_value v = {SQLITE_TEXT, 0, 0, o->names[i], strlen(o->names[i])};
+			add_cell(o, i, &v);
 		}
+		o->lines = 1;
 	}
 }
 
@@ -210,19 +277,12 @@ void rgq_out_row(struct rgq_out *o, const struct rgq_value *vals)
 {
 	o->rows++;
 	if (o->fmt == RGQ_TABLE) {
-		for (unsigned i = 0; i < o->ncols; i++) {
-			size_t at = o->cells.len;
-			cell_table(&o->cells, &vals[i]);
-			if (o->cells.len - at > TABLE_CELL_MAX) { /* json and csv have it all */
-				size_t cut = at + TABLE_CELL_MAX - 3;
-				while (cut > at && (o->cells.p[cut] & 0xc0) == 0x80)
-					cut--; /* not inside a UTF-8 sequence */
-				o->cells.len = cut;
-				rg_buf_adds(&o->cells, "...");
-			}
-			if (o->cells.len - at > o->width[i])
-				o->width[i] = o->cells.len - at;
-			rg_buf_addc(&o->cells, '\0');
+		for (unsigned i = 0; i < o->ncols; i++)
+			add_cell(o, i, &vals[i]);
+		o->lines++;
+		if (o->streaming || o->rows == TABLE_WINDOW) {
+			print_cells(o);
+			o->streaming = true;
 		}
 		return;
 	}
@@ -247,28 +307,10 @@ void rgq_out_row(struct rgq_out *o, const struct rgq_value *vals)
 	flush_line(o);
 }
 
-/* Widths count bytes: exact for ASCII, generous for other text. */
-static void print_table(struct rgq_out *o)
-{
-	const char *c = o->cells.p;
-	for (uint64_t r = 0; r <= o->rows; r++) {
-		for (unsigned i = 0; i < o->ncols; i++) {
-			size_t n = strlen(c);
-			rg_buf_add(&o->line, c, n);
-			if (i + 1 < o->ncols)
-				for (size_t k = n; k < o->width[i] + 2; k++)
-					rg_buf_addc(&o->line, ' ');
-			c += n + 1;
-		}
-		rg_buf_addc(&o->line, '\n');
-		flush_line(o);
-	}
-}
-
 uint64_t rgq_out_end(struct rgq_out *o)
 {
-	if (o->fmt == RGQ_TABLE && o->cells.p)
-		print_table(o);
+	if (o->fmt == RGQ_TABLE)
+		print_cells(o);
 	for (unsigned i = 0; i < o->ncols; i++)
 		free(o->names[i]);
 	free(o->names);

@@ -6,8 +6,12 @@
  * and NULL.
  *
  *   table  columns aligned, a header; control bytes and invalid UTF-8 are
- *          shown as \n, \t, \xHH so a row stays one line; NULL is "-"; a
- *          cell longer than 120 bytes is cut, ending in "...".
+ *          shown as \n, \t, \xHH, and the C1 and bidirectional controls
+ *          as \uXXXX (rgq_visible), in the header too, so a row stays one
+ *          line and nothing in the data steers the terminal; NULL is "-"; a
+ *          cell longer than 120 bytes is cut, ending in "...". The widths
+ *          come from the first 1000 rows; later rows are printed as they
+ *          come (a wider cell shifts its row), so memory stays bounded.
  *   json   one JSON object per line (NDJSON); invalid UTF-8 as \uDCXX like
  *          the recorder's NDJSON; a blob is an array of its arguments.
  *   csv    RFC 4180 with a header; bytes as they are; a blob's arguments
@@ -39,13 +43,20 @@ struct rgq_out {
 	unsigned ncols;
 	char **names;
 	uint64_t rows;
-	/* table: the rendered cells, printed at the end with widths */
-	struct rg_buf cells; /* NUL-separated cells, row after row */
+	/* table: the rendered cells of the lines not printed yet */
+	struct rg_buf cells; /* NUL-separated cells, line after line */
+	unsigned lines;      /* lines in cells (the header is one) */
+	bool streaming;      /* widths chosen: each row is printed as it comes */
 	size_t *width;
 	struct rg_buf line;
 };
 
 int rgq_format_parse(const char *s, enum rgq_format *fmt);
+
+/* Appends s (n bytes) as a table shows text: one line, nothing a terminal
+ * would act on (control bytes, invalid UTF-8, C1 and bidirectional
+ * controls escaped; a backslash doubled). For stderr messages too. */
+void rgq_visible(struct rg_buf *b, const char *s, size_t n);
 
 void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned ncols,
 		   const char *const *names);

@@ -58,14 +58,19 @@ int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
 	return 2;
 }
 
+/* The message is shown as a table shows text: SQLite's errors quote the
+ * names of the database, which a crafted file chooses. */
 int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
 {
+	char msg[1024];
+	struct rg_buf b = {0};
 	va_list ap;
-	fprintf(stderr, "rgq %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	rgq_visible(&b, msg, strlen(msg));
+	fprintf(stderr, "rgq %s: %s\n", c->name, rg_buf_cstr(&b));
+	rg_buf_free(&b);
 	return 1;
 }
 

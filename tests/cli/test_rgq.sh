@@ -185,6 +185,65 @@ q --format csv gaps >"$T/out"
 check "gaps: two runs recorded, the recorder_down between them, the kernel_drop with its count" \
 	"[[ \$(grep -c ',recorded,' '$T/out') -ge 2 ]] && grep -q ',recorder_down,' '$T/out' && grep -qE ',kernel_drop,[1-9]' '$T/out'"
 
+# --- terminal injection: nothing in a crafted database steers the terminal ------
+# C0 and C1 controls (CSI, OSC, NEL as UTF-8), DEL, bidirectional marks and
+# overrides, invalid UTF-8, in a column name, a value and a health column.
+python3 - "$DB" "$T/evil.db" <<'PY'
+import shutil, sqlite3, sys
+shutil.copy(sys.argv[1], sys.argv[2])
+bad = "\x1b[2J\x9b31m\x9d0;t\x07\x85\u202egpj.exe\u202a\u202d\u2066\u2069\u200e\u200f\u061c\x7f\r"
+c = sqlite3.connect(sys.argv[2])
+c.execute('CREATE TABLE evil ("name%s" TEXT, raw TEXT)' % bad)
+c.execute("INSERT INTO evil VALUES (?, CAST(? AS TEXT))", (bad, b"\xff\xc2x\xe2\x80"))
+c.execute('ALTER TABLE health ADD COLUMN "h%s" INTEGER' % bad)
+c.execute("UPDATE processes SET exe = ? WHERE pid = (SELECT pid FROM processes GROUP BY pid HAVING count(*) > 1 LIMIT 1)", (bad,))
+c.commit()
+PY
+cat >"$T/inert.py" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+text = data.decode("utf-8")  # invalid UTF-8 must have been escaped
+bad = re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", text)
+assert not bad, bad
+PY
+EPID=$(sqlite3 "$T/evil.db" "SELECT pid FROM processes WHERE exe LIKE '%gpj%' LIMIT 1")
+for c in "sql SELECT_EVIL" "health" "tree $EPID" "sql SELECT_NOPE"; do
+	set -- ${c}
+	[[ ${2:-} == SELECT_EVIL ]] && set -- sql "SELECT * FROM evil"
+	[[ ${2:-} == SELECT_NOPE ]] && set -- sql "SELECT * FROM evil WHERE \"$(printf 'x\xe2\x80\xae\xc2\x9b')\" = 1"
+	"$RGQ" --db "$T/evil.db" "$@" >"$T/out" 2>"$T/stderr" || true
+	check "table rgq $c: every control and bidi mark escaped, header and stderr too" \
+		"python3 '$T/inert.py' '$T/out' 2>'$T/err' && python3 '$T/inert.py' '$T/stderr' 2>>'$T/err' && [[ -s '$T/out' || -s '$T/stderr' ]]"
+done
+check "the escapes read as code points" "'$RGQ' --db '$T/evil.db' sql 'SELECT * FROM evil' | grep -qF '\\x1b[2J\\u009b31m\\u009d0;t\\x07\\u0085\\u202egpj.exe'"
+"$RGQ" --db "$T/evil.db" --format csv sql "SELECT * FROM evil" >"$T/out.csv"
+"$RGQ" --db "$T/evil.db" --format json sql "SELECT * FROM evil" >"$T/out.json"
+cat >"$T/exact.py" <<'PY'
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.text_factory = bytes
+cur = c.execute("SELECT * FROM evil")
+names = [d[0].encode("utf-8", "surrogateescape") if isinstance(d[0], str) else d[0] for d in cur.description]
+row = cur.fetchone()
+def field(b):  # RFC 4180: quoted when it holds a quote, comma or line break
+    return b'"' + b.replace(b'"', b'""') + b'"' if any(c in b for c in b'",\r\n') else b
+want = b",".join(map(field, names)) + b"\r\n" + b",".join(map(field, row)) + b"\r\n"
+assert open(sys.argv[2], "rb").read() == want, "csv differs"
+got = json.loads(open(sys.argv[3], "rb").read())
+back = {k.encode("utf-8", "surrogateescape"): v.encode("utf-8", "surrogateescape") for k, v in got.items()}
+assert back == dict(zip(names, row)), (back, names, row)
+PY
+check "csv and json of the crafted table: the exact bytes, unescaped" \
+	"python3 '$T/exact.py' '$T/evil.db' '$T/out.csv' '$T/out.json' 2>'$T/err'"
+
+# --- a table streams: an endless query prints rows, memory stays bounded ------------
+(ulimit -v 400000; timeout 60 "$RGQ" --db "$DB" sql "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, 'row ' || x AS label FROM c" 2>"$T/err" | head -n 3001 >"$T/out") || true
+check "sql in table mode streams an endless query (3000 rows arrive, in order)" \
+	"[[ \$(wc -l <'$T/out') -eq 3001 && \$(sed -n 2p '$T/out' | tr -s ' ') == '1 row 1' && \$(tail -1 '$T/out' | tr -s ' ') == '3000 row 3000' ]]"
+q sql "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2500) SELECT x, 'r' AS y FROM c" >"$T/out"
+check "a long table: one header, every row, widths from the first 1000 rows" \
+	"[[ \$(wc -l <'$T/out') -eq 2501 && \$(grep -c '^x ' '$T/out') -eq 1 && \$(sed -n 1001p '$T/out') == '1000  r' && \$(tail -1 '$T/out') == '2500  r' ]]"
+
 # --- export ----------------------------------------------------------------------
 expect 0 "export writes a copy" q export "$T/copy.db"
 check "the copy is one file (no WAL), mode 0600, and sqlite3 reads it" \
