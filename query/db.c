@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pathmatch.h"
 #include "qtime.h"
@@ -53,12 +54,28 @@ static int add_functions(sqlite3 *db)
 	       sqlite3_create_function(db, "path_prefix", 2, f, &prefix_tag, fn_path, NULL, NULL);
 }
 
+/* Why the file could not be opened or read. SQLite says "unable to open
+ * database file" for every reason; the system's error says which (a user
+ * without read permission on the recorder's 0600 file, most often), and of
+ * which file: the database, or its -wal or -shm beside it. */
+static void open_error(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	if (access(path, R_OK) != 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (sys)
+		snprintf(err, errlen, "%s: %s (%s, or its -wal or -shm file)", path,
+			 sqlite3_errmsg(db), strerror(sys));
+	else
+		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
 static int check(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
 	int latest = rg_schema_files[rg_nschema_files - 1].version;
 	long long have = rg_sql_int(db, "PRAGMA user_version", -1);
 	if (have < 0) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+		open_error(db, path, err, errlen);
 		return -1;
 	}
 	if (rg_sql_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
@@ -95,7 +112,7 @@ sqlite3 *rgq_db_open(const char *path, char *err, size_t errlen)
 	sqlite3 *db = NULL; /* one thread: no per-call mutex (replay reads millions of values) */
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		open_error(db, path, err, errlen);
 		sqlite3_close(db);
 		return NULL;
 	}

@@ -266,6 +266,17 @@ fi
 printf '[store]\nbogus = 1\n' >"$T/bad.ini"
 WANT="bad.ini:2: unknown key 'bogus'" expect 2 "-c with a broken config: file:line" "$RGQ" -c "$T/bad.ini" events
 
+# --- a user who may not read the database is told so ------------------------------
+if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	mkdir -m 755 "$T/perm" && cp "$T/copy.db" "$T/perm/rg.db" && chmod 600 "$T/perm/rg.db"
+	chmod 711 "$T"
+	WANT="perm/rg.db: Permission denied" expect 1 "a non-root user on a 0600 database: permission denied" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups "$RGQ" --db "$T/perm/rg.db" events
+	chmod 700 "$T"
+else
+	ok "# SKIP a non-root user on a 0600 database (needs root, setpriv and the user nobody)"
+fi
+
 # --- replay's rule sources -------------------------------------------------------
 printf '[store]\ndb = x.db\n[rules]\ndir = %s\n[rule "INLINE-1"]\nname = inline\nseverity = low\nevents = network_connect\nmatch = remote_port equals 4444\n' \
 	"$RG_SOURCE_DIR/config/rules.d" >"$T/cfg.ini"
