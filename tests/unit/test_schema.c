@@ -1,7 +1,7 @@
 /* test_schema.c: one name per fact. Every registry field of an event
  * table's types is a column of that table, every health counter is a
  * column of `health`, and docs/schema.md lists exactly the columns the
- * schema creates, table by table. */
+ * schema creates, table by table, and names the current schema version. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 
 #include "fields.h"
 #include "health.h"
+#include "schema.h"
 #include "store.h"
 #include "tap.h"
 
@@ -20,6 +21,7 @@ struct col {
 
 static struct col db_cols[MAX_COLS], doc_cols[MAX_COLS];
 static int n_db, n_doc;
+static int doc_version = -1; /* the "(currently N" of docs/schema.md */
 
 static int has(const struct col *cols, int n, const char *table, const char *name)
 {
@@ -54,6 +56,9 @@ static int load_doc(const char *path)
 		return -1;
 	while (fgets(line, sizeof(line), f) && n_doc < MAX_COLS) {
 		char name[64];
+		const char *cur = strstr(line, "(currently ");
+		if (cur && doc_version < 0)
+			sscanf(cur, "(currently %d", &doc_version);
 		if (sscanf(line, "## `%63[^`]`", name) == 1)
 			snprintf(table, sizeof(table), "%s", name);
 		else if (table[0] && sscanf(line, "| `%63[^`]` |", name) == 1) {
@@ -142,6 +147,8 @@ int main(void)
 	CHECK(n_db > 0, "read the schema's columns");
 	check_registry();
 	check_doc();
+	CHECK_INT(doc_version, rg_schema_files[rg_nschema_files - 1].version,
+		  "docs/schema.md names the newest schema file's number as user_version");
 	unlink(path);
 	return tap_done();
 }
