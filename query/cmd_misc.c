@@ -150,14 +150,21 @@ static int by_start(const void *a, const void *b)
 	return (x->count > y->count) - (x->count < y->count);
 }
 
-/* The run's recorded span minus the gaps inside it. */
+/* A step of the wall clock is a gap row that lost nothing: the range it
+ * names was recorded, only its times mislead (pipeline.h). */
+static bool clock_step(const struct span *g)
+{
+	return !strncmp(g->kind, "clock_step", 10);
+}
+
+/* The run's recorded span minus the gaps inside it (clock steps aside). */
 static void complete_pieces(struct spans *out, int64_t run, int64_t s, int64_t e,
 			    const char *state, const struct span *gaps, size_t ngaps)
 {
 	int64_t at = s;
 	for (size_t i = 0; i < ngaps; i++) {
 		const struct span *g = &gaps[i];
-		if (g->end <= at || g->start >= e)
+		if (clock_step(g) || g->end <= at || g->start >= e)
 			continue;
 		if (g->start > at) {
 			struct span *p = add_span(out);
@@ -194,6 +201,11 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 		else if (!strcmp(p->kind, "pruned"))
 			snprintf(p->detail, sizeof(p->detail), "%lld events removed by retention",
 				 (long long)p->count);
+		else if (clock_step(p))
+			snprintf(p->detail, sizeof(p->detail), strcmp(p->kind, "clock_step_back")
+				 ? "clock set forward %.3f s: no event has these times"
+				 : "clock set back %.3f s: these times occur twice",
+				 (double)(p->end - p->start) / 1e9);
 	}
 	sqlite3_finalize(st);
 	st = rgq_prepare(g, c, "SELECT run_id, started_ns, stopped_ns, (SELECT max(ts_ns) FROM "
@@ -259,7 +271,9 @@ const struct rgq_command rgq_cmd_gaps = {
 	"The recording's coverage in time order: 'recorded' spans of each run with\n"
 	"nothing known lost, and the gaps between and inside them with their reason\n"
 	"(kernel_drop, user_drop, store_failure, invalid, recorder_down, pruned by\n"
-	"retention) and how many events were lost (0 when unknown).\n",
+	"retention) and how many events were lost (0 when unknown). Steps of the wall\n"
+	"clock are listed too (clock_step_back: the times of the range were recorded\n"
+	"twice, before and after the step; clock_step_forward: no event has them).\n",
 	"SU", 0, run_gaps,
 };
 

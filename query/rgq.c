@@ -234,6 +234,41 @@ int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
 	return rgq_print(g, c, st);
 }
 
+/* Says on stderr where a step of the wall clock (a clock_step_* gap row)
+ * meets the --since/--until range. Times are compared as recorded (ts_ns,
+ * the wall clock of the moment): after a backward step a range there holds
+ * events from both sides of it, and one that ends before the step misses
+ * events that came after it; seq and boot_ns keep the true order. */
+static void note_clock_steps(struct rgq *g, const struct rgq_command *c,
+			     const struct rgq_opts *o)
+{
+	sqlite3_stmt *st;
+	char a[64], b[64];
+	if (sqlite3_prepare_v2(g->db, "SELECT start_ns, end_ns, reason = 'clock_step_back', run_id "
+				      "FROM gaps WHERE reason IN ('clock_step_back', "
+				      "'clock_step_forward') AND end_ns >= ? AND start_ns <= ? "
+				      "ORDER BY start_ns", -1, &st, NULL) != SQLITE_OK)
+		return; /* rgq sql says what is wrong with the database */
+	sqlite3_bind_int64(st, 1, o->since);
+	sqlite3_bind_int64(st, 2, o->until);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t s = sqlite3_column_int64(st, 0), e = sqlite3_column_int64(st, 1);
+		rgq_time_format(s, a, sizeof(a));
+		rgq_time_format(e, b, sizeof(b));
+		if (sqlite3_column_int(st, 2))
+			fprintf(stderr, "rgq %s: the wall clock was set back %.3f s in run %lld: "
+				"times from %s to %s were recorded twice, before and after the "
+				"step; --since/--until compare recorded times, so this range may "
+				"mix both sides (seq and boot_ns keep the order)\n", c->name,
+				(double)(e - s) / 1e9, (long long)sqlite3_column_int64(st, 3), a, b);
+		else
+			fprintf(stderr, "rgq %s: the wall clock was set forward %.3f s in run %lld: "
+				"no event has a time from %s to %s\n", c->name,
+				(double)(e - s) / 1e9, (long long)sqlite3_column_int64(st, 3), a, b);
+	}
+	sqlite3_finalize(st);
+}
+
 /* The database path: --db, else the config's [store] db. */
 static int db_path(struct rgq *g, const char *config, char *err, size_t errlen)
 {
@@ -321,6 +356,8 @@ int main(int argc, char **argv)
 		free(g.db_owned);
 		return 1;
 	}
+	if (o.since != INT64_MIN || o.until != INT64_MAX)
+		note_clock_steps(&g, c, &o);
 	rc = c->run(&g, c, &o);
 	sqlite3_close(g.db);
 	if (timing) /* what the command took, without starting the process */

@@ -66,7 +66,8 @@ struct rg_gap {
 	int64_t end_ns;   /* wall clock, inclusive */
 	uint64_t count;   /* events lost (0 when unknown, e.g. recorder down) */
 	const char *reason; /* kernel_drop, user_drop, store_failure, invalid,
-			     * recorder_down */
+			     * recorder_down; clock_step_back, clock_step_forward
+			     * (a wall-clock step: nothing lost, see pipeline.h) */
 };
 
 #endif /* RG_HEALTH_H */

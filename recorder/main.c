@@ -307,7 +307,7 @@ static int start(struct recorder *r, int verbose)
 	r->pl.lin = r->lin;
 	r->pl.seqs = r->seqs;
 	rg_store_put_meta(r->store, "rules_digest", r->rules->digest);
-	r->pl.wall_offset = rg_wall_offset_ns();
+	r->pl.wall_offset = rg_wall_offset_ns(NULL);
 	if (r->cfg.proc_bootstrap) {
 		struct rg_process *procs;
 		int n = rg_procfs_scan("/proc", tick_ns, r->pl.wall_offset, &procs);
@@ -379,7 +379,8 @@ static int loop(struct recorder *r, long duration_s)
 			fprintf(stderr, "rand-guard: reading the ring buffer: %s\n", strerror(-n));
 			return 1;
 		}
-		r->pl.wall_offset = rg_wall_offset_ns();
+		int64_t boot_ns, offset = rg_wall_offset_ns(&boot_ns);
+		rg_pipeline_clock(&r->pl, offset, boot_ns);
 		if (r->nd)
 			rg_ndjson_flush(r->nd);
 		int64_t now = rg_mono_ns();

@@ -176,16 +176,34 @@ static uint64_t rss_kb(void)
 	return n == 2 ? resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024 : 0;
 }
 
+static void put_gap(struct rg_pipeline *p, const struct rg_gap *g)
+{
+	if (p->nd)
+		rg_ndjson_gap(p->nd, g);
+	if (p->store)
+		rg_store_put_gap(p->store, g);
+}
+
 static void gap(struct rg_pipeline *p, int64_t now_ns, uint64_t now, uint64_t before,
 		const char *reason)
 {
 	if (now <= before)
 		return;
 	struct rg_gap g = {p->run_id, p->last.ts_ns, now_ns, now - before, reason};
-	if (p->nd)
-		rg_ndjson_gap(p->nd, &g);
-	if (p->store)
-		rg_store_put_gap(p->store, &g);
+	put_gap(p, &g);
+}
+
+void rg_pipeline_clock(struct rg_pipeline *p, int64_t offset, int64_t boot_ns)
+{
+	int64_t step = offset - p->wall_offset;
+	int64_t old_wall = boot_ns + p->wall_offset, new_wall = boot_ns + offset;
+	p->wall_offset = offset;
+	if (step > -RG_CLOCK_STEP_MIN_NS && step < RG_CLOCK_STEP_MIN_NS)
+		return;
+	struct rg_gap g = {p->run_id, step < 0 ? new_wall : old_wall,
+			   step < 0 ? old_wall : new_wall, 0,
+			   step < 0 ? "clock_step_back" : "clock_step_forward"};
+	put_gap(p, &g);
 }
 
 void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)

@@ -40,7 +40,7 @@ struct rg_pipeline {
 	struct rg_pathbufs pb;  /* file paths of the record being handled */
 	int64_t run_id;
 	uint64_t seq;           /* the last seq handed out */
-	int64_t wall_offset;    /* boot ns + offset = wall ns; refreshed by the caller */
+	int64_t wall_offset;    /* boot ns + offset = wall ns; set at start, then rg_pipeline_clock */
 	int64_t started_ns;     /* wall clock at start, for uptime */
 
 	uint64_t events_read, events_invalid, events_unsupported, filtered;
@@ -75,6 +75,23 @@ void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc);
 /* Writes the row of a process found without an event (the /proc scan) and
  * gives it to the lineage. */
 void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *proc);
+
+/* A change of the wall clock's offset this large between two readings is
+ * a step of the wall clock (clock_settime, an NTP step, a leap second),
+ * not drift: NTP slews the boot and wall clocks alike, and a reading is off
+ * by half the time its three clock calls take (microseconds, unless the
+ * thread is descheduled between them). NTP daemons step at 128 ms or more. */
+#define RG_CLOCK_STEP_MIN_NS 10000000 /* 10 ms */
+
+/* Takes the wall-clock offset read at boot_ns; p->wall_offset holds the
+ * previous one. Events are stamped with the offset of their poll, so after
+ * a step their wall times jump. A step of RG_CLOCK_STEP_MIN_NS or more is
+ * written as a gap row (count 0: nothing was lost) over the wall-clock
+ * range that misleads a time filter: clock_step_back from the new reading
+ * to the old one, the times both sides of the step carry; or
+ * clock_step_forward from the old reading to the new one, the times no
+ * event carries. */
+void rg_pipeline_clock(struct rg_pipeline *p, int64_t offset, int64_t boot_ns);
 
 /* Writes a health row to both outputs, and a gap row for every kind of loss
  * that grew since the previous health row. */

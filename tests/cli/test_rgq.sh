@@ -304,6 +304,25 @@ check "gaps: a pruned range is shown, and coverage starts after it" \
 	"grep -q '^2026-11-01T00:00:00.000000000Z,2026-11-01T00:00:00.500000000Z,pruned,123,' '$T/out' &&
 	 [[ \$(grep ',recorded,' '$T/out' | head -1 | cut -d, -f1) == 2026-11-01T00:00:00.500000000Z ]]"
 
+# --- steps of the wall clock (gap rows the recorder writes, lost nothing) ----------
+cp "$DB" "$T/clock.db" && sqlite3 "$T/clock.db" "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason)
+	VALUES (2, 1793491207000000000, 1793491207500000000, 0, 'clock_step_back'),
+	(2, 1793491207800000000, 1793491207900000000, 0, 'clock_step_forward')"
+"$RGQ" --db "$T/clock.db" --format csv gaps | tr -d '\r' >"$T/out"
+q --format csv gaps | tr -d '\r' >"$T/want"
+check "gaps: the clock steps listed with what they mean; the recorded spans unchanged" \
+	"grep -qx '2026-11-01T00:00:07.000000000Z,2026-11-01T00:00:07.500000000Z,clock_step_back,0,clock set back 0.500 s: these times occur twice' '$T/out' &&
+	 grep -q ',clock_step_forward,0,clock set forward 0.100 s: no event has these times' '$T/out' &&
+	 diff <(grep ',recorded,' '$T/want') <(grep ',recorded,' '$T/out') >'$T/err'"
+"$RGQ" --db "$T/clock.db" events --since 2026-11-01T00:00:07.2Z --limit 1 >/dev/null 2>"$T/stderr"
+check "a --since range meeting a backward step says so on stderr" \
+	"grep -q 'rgq events: the wall clock was set back 0.500 s in run 2: times from 2026-11-01T00:00:07.000000000Z to 2026-11-01T00:00:07.500000000Z were recorded twice' '$T/stderr' && grep -q 'set forward 0.100 s' '$T/stderr'"
+"$RGQ" --db "$T/clock.db" alerts --until 2026-11-01T00:00:06Z >/dev/null 2>"$T/stderr"
+check "a range clear of the steps says nothing of them" "! grep -q 'wall clock' '$T/stderr'"
+"$RGQ" --db "$T/clock.db" replay --rules "$RG_SOURCE_DIR/config/rules.d" --quiet >/dev/null 2>"$T/stderr" || true
+check "replay does not count a clock step among the gaps that lost events" \
+	"grep -q 'gaps inside the range' '$T/stderr' && ! grep -q 'clock_step' '$T/stderr'"
+
 # --- errors ------------------------------------------------------------------------
 WANT="unknown command 'frobnicate'" expect 2 "unknown command" q frobnicate
 WANT="unknown or incomplete option '--bogus'" expect 2 "unknown option" q events --bogus
