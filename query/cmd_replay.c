@@ -146,10 +146,14 @@ static void compare_digest(struct rgq *g, const struct rg_ruleset *rs)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const char *d = (const char *)sqlite3_column_text(st, 0);
-		if (d && strcmp(d, rs->digest))
+		if (d && strcmp(d, rs->digest)) {
+			struct rg_buf shown = {0}; /* the database's text: shown as a table would */
+			rgq_visible(&shown, d, strnlen(d, 12));
 			fprintf(stderr, "rgq replay: these rules (%.12s) are not the set the recorder "
-					"last ran (%.12s): alerts may differ from rgq alerts\n",
-				rs->digest, d);
+					"last ran (%s): alerts may differ from rgq alerts\n",
+				rs->digest, rg_buf_cstr(&shown));
+			rg_buf_free(&shown);
+		}
 	}
 	sqlite3_finalize(st);
 }

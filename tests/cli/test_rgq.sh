@@ -196,6 +196,7 @@ c = sqlite3.connect(sys.argv[2])
 c.execute('CREATE TABLE evil ("name%s" TEXT, raw TEXT)' % bad)
 c.execute("INSERT INTO evil VALUES (?, CAST(? AS TEXT))", (bad, b"\xff\xc2x\xe2\x80"))
 c.execute('ALTER TABLE health ADD COLUMN "h%s" INTEGER' % bad)
+c.execute("UPDATE meta SET value = ? WHERE key = 'rules_digest'", (bad,))
 c.execute("UPDATE processes SET exe = ? WHERE pid = (SELECT pid FROM processes GROUP BY pid HAVING count(*) > 1 LIMIT 1)", (bad,))
 c.commit()
 PY
@@ -207,7 +208,7 @@ bad = re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2
 assert not bad, bad
 PY
 EPID=$(sqlite3 "$T/evil.db" "SELECT pid FROM processes WHERE exe LIKE '%gpj%' LIMIT 1")
-for c in "sql SELECT_EVIL" "health" "tree $EPID" "sql SELECT_NOPE"; do
+for c in "sql SELECT_EVIL" "health" "tree $EPID" "sql SELECT_NOPE" "replay --rules $RG_SOURCE_DIR/config/rules.d --quiet"; do
 	set -- ${c}
 	[[ ${2:-} == SELECT_EVIL ]] && set -- sql "SELECT * FROM evil"
 	[[ ${2:-} == SELECT_NOPE ]] && set -- sql "SELECT * FROM evil WHERE \"$(printf 'x\xe2\x80\xae\xc2\x9b')\" = 1"
