@@ -124,6 +124,7 @@ const struct rgq_command rgq_cmd_tree = {
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, start, exit, status, exe, cmdline.\n",
+	"uid, start, exit, status, exe, cmdline. Depth is unbounded; a parent loop\n"
+	"(a damaged database) is cut where it closes, said on stderr.\n",
 	"P", 1, run_tree,
 };
