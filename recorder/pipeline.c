@@ -184,12 +184,17 @@ static void put_gap(struct rg_pipeline *p, const struct rg_gap *g)
 		rg_store_put_gap(p->store, g);
 }
 
+/* A gap row for what a counter grew by since the last health row. The
+ * window starts at that row, or at from_ns when earlier (0: no earlier
+ * start): kernel drops happen when the event does, but the store drops
+ * events the reader took late, whose time can be before the last row. */
 static void gap(struct rg_pipeline *p, int64_t now_ns, uint64_t now, uint64_t before,
-		const char *reason)
+		int64_t from_ns, const char *reason)
 {
 	if (now <= before)
 		return;
-	struct rg_gap g = {p->run_id, p->last.ts_ns, now_ns, now - before, reason};
+	int64_t start = from_ns && from_ns < p->last.ts_ns ? from_ns : p->last.ts_ns;
+	struct rg_gap g = {p->run_id, start, now_ns, now - before, reason};
 	put_gap(p, &g);
 }
 
@@ -218,9 +223,9 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 	if (p->seqs)
 		rg_seqstate_stats(p->seqs, &sq);
 
-	gap(p, now_ns, p->kernel_drops, p->last.kernel_drops, "kernel_drop");
-	gap(p, now_ns, ss.user_drops, p->last.user_drops, "user_drop");
-	gap(p, now_ns, p->events_invalid, p->last.invalid, "invalid");
+	gap(p, now_ns, p->kernel_drops, p->last.kernel_drops, 0, "kernel_drop");
+	gap(p, now_ns, ss.user_drops, p->last.user_drops, ss.user_drop_oldest_ns, "user_drop");
+	gap(p, now_ns, p->events_invalid, p->last.invalid, 0, "invalid");
 	p->last.ts_ns = now_ns;
 	p->last.kernel_drops = p->kernel_drops;
 	p->last.user_drops = ss.user_drops;

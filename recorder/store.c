@@ -1011,8 +1011,12 @@ static void enqueue(struct rg_store *s, struct item *it, bool keep)
 	if (!it || s->count >= (keep ? s->cap : s->limit)) {
 		s->st.user_drops++;
 		unsigned t = it && it->kind == IT_EVENT ? event_table(&it->u.ev) : RG_N_EVENT_TABLES;
-		if (t < RG_N_EVENT_TABLES)
+		if (t < RG_N_EVENT_TABLES) {
 			s->st.user_drops_by_table[t]++;
+			int64_t ts = it->u.ev.ts_ns;
+			if (!s->st.user_drop_oldest_ns || ts < s->st.user_drop_oldest_ns)
+				s->st.user_drop_oldest_ns = ts;
+		}
 		pthread_mutex_unlock(&s->mu);
 		free(it);
 		return;
@@ -1122,6 +1126,7 @@ void rg_store_stats(struct rg_store *s, struct rg_store_stats *st)
 	s->st.queue_depth = s->count;
 	*st = s->st;
 	s->st.batch_commit_us_max = 0;
+	s->st.user_drop_oldest_ns = 0;
 	pthread_mutex_unlock(&s->mu);
 }
 

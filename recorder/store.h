@@ -43,6 +43,10 @@ struct rg_store_stats {
 	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
 	uint64_t queue_depth, user_drops;
 	uint64_t user_drops_by_table[3]; /* event rows, by rg_event_tables index */
+	/* the oldest ts_ns of an event row dropped since the previous
+	 * rg_store_stats call, 0 if none: the reader can lag its events, so a
+	 * drop gap must reach back to the events' own time */
+	int64_t user_drop_oldest_ns;
 	uint64_t rows_pruned; /* event rows removed by retention */
 	uint64_t reserve_used; /* rows kept past queue_events: a rule matched them */
 	uint64_t rows_grouped; /* event rows inserted by a full group's statement */

@@ -69,7 +69,7 @@ newest = con.execute("SELECT max(ts_ns) FROM file_events WHERE seq < "
 # the storm outruns the reader, and still health rows (where losses are
 # counted) kept their 1 s interval up to the kill
 last_health = con.execute("SELECT max(ts_ns) FROM health WHERE run_id = 1").fetchone()[0]
-assert kill_ns - last_health < 2_000_000_000, \
+assert kill_ns - last_health < 3_000_000_000, \
     f"the last health row before the kill is {(kill_ns - last_health) / 1e9:.2f} s old"
 # what was lost is at most the tail: the newest stored event is close to the
 # kill, and every marker older than it (by a batch interval) is stored,

@@ -395,9 +395,15 @@ static void check_queue_full(void)
 	rg_store_put_alert(s, &a);
 	ev.seq = 52;
 	rg_store_put_event(s, &ev, false);
+	ev.seq = 53;
+	ev.ts_ns = 9;
+	rg_store_put_event(s, &ev, false);
 	rg_store_stats(s, &st);
-	CHECK(st.user_drops == 7 && st.reserve_used == 2 && st.queue_depth == 6,
+	CHECK(st.user_drops == 8 && st.reserve_used == 2 && st.queue_depth == 6,
 	      "a matched event and its alert are kept past the limit, and counted");
+	CHECK_INT(st.user_drop_oldest_ns, 7, "the oldest dropped event's time is kept for the gap");
+	rg_store_stats(s, &st);
+	CHECK_INT(st.user_drop_oldest_ns, 0, "and starts over at each read of the stats");
 	rg_store_close(s, 1);
 	CHECK_STR(q(path_in("full.db"), "SELECT count(*) FROM health"), "4",
 		  "close without a run still writes what was queued");
