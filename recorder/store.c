@@ -1089,9 +1089,11 @@ void rg_store_put_seed(struct rg_store *s, const struct rg_process *p)
 	enqueue(s, copy_item(IT_SEED, p, sizeof(*p), offs, 3), true);
 }
 
+/* Health rows use the reserve, as gap rows do: a storm that fills the
+ * queue is when the record most needs to say what it counted. */
 void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
 {
-	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0), false);
+	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0), true);
 }
 
 /* gap reasons are string literals: the pointer is copied as it is. */

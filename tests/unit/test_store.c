@@ -375,14 +375,21 @@ static void check_queue_full(void)
 	struct rg_store *s = rg_store_open(path_in("full.db"), &small, err, sizeof(err));
 	if (!CHECK(s != NULL, "opens with a 4-row queue"))
 		return;
-	struct rg_health h = {0};
+	struct rg_event fill = {.type = RG_ET_FILE_OPEN, .ts_ns = 5, .pid = 1,
+				.path = {"/etc/y", 6}, .syscall = "openat"};
 	for (int i = 0; i < 10; i++) {
-		h.seq = (uint64_t)i + 1;
-		rg_store_put_health(s, &h); /* no writer thread yet: the queue fills */
+		fill.seq = (uint64_t)i + 1;
+		rg_store_put_event(s, &fill, false); /* no writer thread yet: the queue fills */
 	}
 	struct rg_store_stats st;
 	rg_store_stats(s, &st);
-	CHECK(st.user_drops == 6 && st.queue_depth == 4, "a full queue drops and counts");
+	CHECK(st.user_drops == 6 && st.queue_depth == 4 && st.user_drop_oldest_ns == 5,
+	      "a full queue drops and counts, and when the dropped events were");
+	struct rg_health h = {.seq = 40};
+	rg_store_put_health(s, &h);
+	rg_store_stats(s, &st);
+	CHECK(st.user_drops == 6 && st.queue_depth == 5 && st.reserve_used == 1,
+	      "a health row is kept past the limit: what was counted is not dropped");
 	/* a row a rule matched, and its alert, use the reserve */
 	struct rg_event ev = {.type = RG_ET_FILE_WRITE, .seq = 50, .ts_ns = 7, .pid = 1,
 			      .path = {"/etc/x", 6}, .syscall = "write"};
@@ -399,15 +406,15 @@ static void check_queue_full(void)
 	ev.ts_ns = 9;
 	rg_store_put_event(s, &ev, false);
 	rg_store_stats(s, &st);
-	CHECK(st.user_drops == 8 && st.reserve_used == 2 && st.queue_depth == 6,
+	CHECK(st.user_drops == 8 && st.reserve_used == 3 && st.queue_depth == 7,
 	      "a matched event and its alert are kept past the limit, and counted");
 	CHECK_INT(st.user_drop_oldest_ns, 7, "the oldest dropped event's time is kept for the gap");
 	rg_store_stats(s, &st);
 	CHECK_INT(st.user_drop_oldest_ns, 0, "and starts over at each read of the stats");
 	rg_store_close(s, 1);
-	CHECK_STR(q(path_in("full.db"), "SELECT count(*) FROM health"), "4",
+	CHECK_STR(q(path_in("full.db"), "SELECT count(*) FROM health"), "1",
 		  "close without a run still writes what was queued");
-	CHECK_STR(q(path_in("full.db"), "SELECT group_concat(seq) FROM file_events"), "50",
+	CHECK_STR(q(path_in("full.db"), "SELECT group_concat(seq) FROM file_events"), "1,2,3,4,50",
 		  "the kept event is stored, the unmatched one is not");
 	CHECK_STR(q(path_in("full.db"), "SELECT rule_id || ' ' || event_seq FROM alerts"), "R 50",
 		  "the alert is stored, linked to its event");
