@@ -28,10 +28,13 @@ bool rg_path_glob(const char *pattern, const char *path, size_t len)
 	return rg_path_glob_at(pattern, buf, base ? base + 1 : buf);
 }
 
+/* No FNM_PERIOD: a component '*' matches a name that starts with '.', so
+ * a glob over /tmp's subdirectories covers /tmp/.x, where an intruder
+ * would hide. */
 bool rg_path_glob_at(const char *pattern, const char *path, const char *base)
 {
 	if (strchr(pattern, '/'))
-		return fnmatch(pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0;
+		return fnmatch(pattern, path, FNM_PATHNAME) == 0;
 	return fnmatch(pattern, base, 0) == 0;
 }
 

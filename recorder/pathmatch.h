@@ -13,7 +13,9 @@
  *   - with no prefix matching, a path is recorded when a watch pattern
  *     matches: a pattern without '/' is a glob on the final component
  *     ("*.service", "authorized_keys"); one with '/' is a glob on the whole
- *     path in which '*' does not cross '/' (fnmatch FNM_PATHNAME).
+ *     path in which '*' does not cross '/' (fnmatch FNM_PATHNAME). In both,
+ *     '*' and '?' match a leading '.' too: a component '*' covers hidden
+ *     directories such as /tmp/.x.
  *
  * The kernel applies the prefixes exactly (LPM trie) and the patterns as a
  * superset (literal head and tail of the final component); the recorder

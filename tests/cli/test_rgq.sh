@@ -154,6 +154,11 @@ check "events --exe NAME matches the file name of exe" \
 q --format csv events --path '/home/alice/project/src/file1?.c' --limit 0 >"$T/out"
 check "events --path GLOB: file events on matching paths only" \
 	"tail -n +2 '$T/out' | cut -d, -f8 | grep -qE '^/home/alice/project/src/file1[0-9].c' && ! tail -n +2 '$T/out' | cut -d, -f8 | grep -vqE '(^| -> )/home/alice/project/src/file1[0-9].c$'"
+q --format csv events --path '/root/*/authorized_keys' --limit 0 >"$T/out"
+check "events --path GLOB: '*' matches a directory whose name starts with '.'" \
+	"[[ \$(tail -n +2 '$T/out' | cut -d, -f8 | sort -u) == /root/.ssh/authorized_keys ]]"
+check "path_glob: '*' matches a leading '.', as in the rules" \
+	"[[ \$(sql1 \"SELECT path_glob('/tmp/*/update', '/tmp/.x/update')\") == 1 ]]"
 q --format csv events --since 2026-11-01T00:00:00.5Z --until "2026-11-01 00:00:01.2" --limit 0 >"$T/out"
 check "--since/--until ISO: every row inside the range" \
 	"[[ -n \$(tail -n +2 '$T/out') ]] && tail -n +2 '$T/out' | cut -d, -f2 | awk '\$0 < \"2026-11-01T00:00:00.5\" || \$0 > \"2026-11-01T00:00:01.200000001\" {bad=1} END {exit bad}'"

@@ -57,6 +57,8 @@ static void check_wanted(void)
 		{"/home/b/.ssh/authorized_keys.bak", 0, 0},
 		{"/srv/web/conf", 1, 1},                    /* path glob */
 		{"/srv/web/x/conf", 0, 0},                  /* '*' does not cross '/' */
+		{"/srv/.web/conf", 1, 1},                   /* '*' matches a leading '.' */
+		{"/home/b/.x.service", 1, 1},               /* in a name glob too */
 		{"/usr/bin/ls", 0, 0},
 		{"/tmp/x", 0, 1},                           /* writes only */
 		{"/tmp/a/b.service", 0, 1},                 /* a prefix beats a pattern */

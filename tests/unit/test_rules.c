@@ -98,6 +98,8 @@ static void test_operators(void)
 	CHECK_STR(eval(rs, &ev, NULL), "GLOBPATH", "an absolute glob matches the whole path");
 	ev.path = S("/home/ann/x/.ssh/authorized_keys");
 	CHECK_STR(eval(rs, &ev, NULL), "", "'*' in a path glob does not cross '/'");
+	ev.path = S("/home/.ann/.ssh/authorized_keys");
+	CHECK_STR(eval(rs, &ev, NULL), "GLOBPATH", "'*' in a path glob matches a name starting with '.'");
 	ev.path = S("/q");
 	ev.exe = S("/bin/busybox");
 	CHECK_STR(eval(rs, &ev, NULL), "CONTAINS", "contains");
