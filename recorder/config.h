@@ -45,6 +45,8 @@ struct rg_config {
 	bool rules_dir_set;   /* dir was set (config or --rules), not the
 			       * default: then a missing directory is an error */
 	int sequence_max;     /* partial sequence matches held (sequence.h) */
+	bool allow_none;      /* recording with no enabled rule is intended:
+			       * --check-config accepts it */
 };
 
 enum rg_config_type {

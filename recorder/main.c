@@ -165,9 +165,13 @@ static void make_parent_dir(const char *path)
 	}
 }
 
-/* The rules the configuration names (rules.h); 0 or 2 with the message. */
+/* The rules the configuration names (rules.h); 0 or 2 with the message.
+ * A set with no enabled rule means no detection: that is said in one line
+ * nobody can take for a notice (its wording avoids "recording", the word
+ * scripts wait for), and is 2 for --check-config (check), unless
+ * [rules] allow_none says it is meant. */
 static int load_rules(const struct rg_config *cfg, const char *config_path,
-		      struct rg_ruleset **out)
+		      struct rg_ruleset **out, bool check)
 {
 	char err[512], notice[PATH_MAX + 64];
 	if (rg_rules_load_config(cfg, config_path, out, err, sizeof(err), notice,
@@ -175,8 +179,28 @@ static int load_rules(const struct rg_config *cfg, const char *config_path,
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	if (notice[0])
+	unsigned nrules = (*out)->nrules;
+	if (notice[0] && nrules) /* with no rule at all, the notice is the reason below */
 		fprintf(stderr, "rand-guard: %s\n", notice);
+	if ((*out)->nenabled)
+		return 0;
+	char why[PATH_MAX + 96];
+	if (nrules)
+		snprintf(why, sizeof(why), "%u loaded, none enabled", nrules);
+	else
+		snprintf(why, sizeof(why), "%s", notice[0] ? notice : "the configuration names no rules");
+	if (cfg->allow_none) {
+		fprintf(stderr, "rand-guard: no detection rules enabled (%s): events are stored "
+			"without detection, as [rules] allow_none says\n", why);
+		return 0;
+	}
+	if (check) {
+		fprintf(stderr, "rand-guard: configuration has no enabled rules (%s); set "
+			"[rules] allow_none = true to store events without detection\n", why);
+		return 2;
+	}
+	fprintf(stderr, "rand-guard: WARNING: no detection rules enabled (%s): events are "
+		"stored but no rule runs and no alert can be raised\n", why);
 	return 0;
 }
 
@@ -350,7 +374,7 @@ static void reload(struct recorder *r)
 	reload_requested = 0;
 	if (r->nd && rg_ndjson_reopen(r->nd, err, sizeof(err)))
 		fprintf(stderr, "rand-guard: %s\n", err);
-	if (load_rules(&r->cfg, r->config_path, &fresh)) {
+	if (load_rules(&r->cfg, r->config_path, &fresh, false)) {
 		r->pl.rule_reload_failures++;
 		fprintf(stderr, "rand-guard: rules not reloaded; still running the set %.12s\n",
 			r->rules->digest);
@@ -432,7 +456,7 @@ int main(int argc, char **argv)
 		return rc;
 	rc = load_config(&o, &r.cfg, &r.config_path);
 	if (!rc)
-		rc = load_rules(&r.cfg, r.config_path, &r.rules);
+		rc = load_rules(&r.cfg, r.config_path, &r.rules, o.check_config);
 	if (rc || o.check_config) {
 		if (!rc)
 			printf("configuration OK; rules: %u of %u enabled, digest %s\n",

@@ -39,6 +39,21 @@ WANT="no rules directory $T/cfg/rules.d" expect 0 "a missing default rules direc
 printf '[store]\ndb = x.db\n[rules]\ndir = rules.d\n' >"$T/cfg/explicit.ini"
 WANT="$T/cfg/rules.d: cannot read the rules directory" expect 2 \
 	"a rules directory the config names must exist" "$RG" --check-config -c "$T/cfg/explicit.ini"
+# no detection rules: an error for --check-config unless allow_none says so,
+# a warning at start (before the bad database below stops it)
+printf '[store]\ndb = x.db\n' >"$T/cfg/no-rules.ini"
+WANT="configuration has no enabled rules \(no rules directory $T/cfg/rules.d: no rules from it\); set \[rules\] allow_none = true" \
+	expect 2 "no rules at all: --check-config fails, saying why" "$RG" --check-config -c "$T/cfg/no-rules.ini"
+printf '[store]\ndb = x.db\n[rule "OFF"]\nname = off\nseverity = low\nenabled = false\nmatch = path prefix /etc\n' >"$T/cfg/all-off.ini"
+WANT="configuration has no enabled rules \(1 loaded, none enabled\)" expect 2 \
+	"rules loaded but none enabled: --check-config fails" "$RG" --check-config -c "$T/cfg/all-off.ini"
+printf '[store]\ndb = x.db\n[rules]\nallow_none = true\n' >"$T/cfg/allow-none.ini"
+WANT="rules: 0 of 0 enabled" expect 0 "[rules] allow_none = true: no rules is accepted" \
+	"$RG" --check-config -c "$T/cfg/allow-none.ini"
+check "and still said on stderr" "grep -q 'no detection rules enabled' '$T/err'"
+printf 'not sqlite at all, just text that is long enough to matter\n' >"$T/cfg/text.db"
+WANT="WARNING: no detection rules enabled \(no rules directory" expect 1 \
+	"no rules at start: a WARNING line on stderr" "$RG" -c "$T/cfg/no-rules.ini" --db "$T/cfg/text.db" --ndjson ''
 rm "$T/rules.d/b.rules"
 printf '[rule "R-1"]\nname = r\nseverity = low\nmatch = path prefix /x\n' >"$T/dup.ini"
 WANT="dup.ini:1: rule \"R-1\": duplicate id \(first defined at $T/rules.d/a.rules:1\)" expect 2 \

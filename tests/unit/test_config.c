@@ -57,7 +57,7 @@ static int same_config(const struct rg_config *a, const struct rg_config *b)
 	       a->batch_ms == b->batch_ms && a->queue_events == b->queue_events &&
 	       a->ring_buffer_mb == b->ring_buffer_mb && a->wakeup_kb == b->wakeup_kb &&
 	       a->poll_ms == b->poll_ms && a->table_max == b->table_max &&
-	       a->proc_bootstrap == b->proc_bootstrap;
+	       a->proc_bootstrap == b->proc_bootstrap && a->allow_none == b->allow_none;
 }
 
 static void test_defaults(void)
@@ -80,7 +80,8 @@ static void test_defaults(void)
 	CHECK_INT(c.net_enabled, 0, "network is off by default");
 	CHECK_INT(c.max_age_h, 0, "retention by age is off by default");
 	CHECK_INT(c.max_size_mb, 0, "retention by size is off by default");
-	CHECK_INT(rg_config_nkeys, 23, "every key is in the table");
+	CHECK_INT(c.allow_none, 0, "no enabled rule is refused by default");
+	CHECK_INT(rg_config_nkeys, 24, "every key is in the table");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);
