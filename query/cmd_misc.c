@@ -93,10 +93,36 @@ static int health_latest(struct rgq *g, const struct rgq_command *c)
 	return 0;
 }
 
-static int run_health(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+/* A run recording with no enabled rule raised no alert, whatever happened:
+ * said on stderr for each run whose shown rows (latest: the latest row)
+ * have rules_enabled = 0, so an empty alerts table is not read as calm. */
+static void warn_no_rules(struct rgq *g, const struct rgq_opts *o, bool latest)
 {
-	if (!o->all && o->since == INT64_MIN && o->until == INT64_MAX && !o->has_run)
-		return health_latest(g, c);
+	struct rg_buf b = {0};
+	sqlite3_stmt *st;
+	rg_buf_adds(&b, "SELECT run_id, count(*) FROM health WHERE rules_enabled = 0");
+	if (latest)
+		rg_buf_adds(&b, " AND seq = (SELECT max(seq) FROM health)");
+	rgq_time_cond(&b, o, "ts_ns");
+	if (o->has_run)
+		rg_buf_printf(&b, " AND run_id = %lld", o->run);
+	rg_buf_adds(&b, " GROUP BY run_id ORDER BY run_id");
+	if (sqlite3_prepare_v2(g->db, rg_buf_cstr(&b), -1, &st, NULL) == SQLITE_OK) {
+		rgq_bind_common(st, o);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			fprintf(stderr, "rgq health: WARNING: run %lld recorded without detection "
+				"rules (rules_enabled = 0 in %lld health row%s): no alerts were raised "
+				"there\n", (long long)sqlite3_column_int64(st, 0),
+				(long long)sqlite3_column_int64(st, 1),
+				sqlite3_column_int64(st, 1) == 1 ? "" : "s");
+	}
+	sqlite3_finalize(st);
+	rg_buf_free(&b);
+}
+
+/* The main counters over time, one row per health interval. */
+static int health_range(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
 	struct rg_buf b = {0};
 	rg_buf_adds(&b, "SELECT rg_time(ts_ns) AS time, run_id, events_read, kernel_drops, "
 			"user_drops, store_failures, filtered, rows_process_events, "
@@ -109,12 +135,23 @@ static int run_health(struct rgq *g, const struct rgq_command *c, const struct r
 	return rgq_query(g, c, &b, o);
 }
 
+static int run_health(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	bool latest = !o->all && o->since == INT64_MIN && o->until == INT64_MAX && !o->has_run;
+	int rc = latest ? health_latest(g, c) : health_range(g, c, o);
+	if (!rc)
+		warn_no_rules(g, o, latest);
+	return rc;
+}
+
 const struct rgq_command rgq_cmd_health = {
 	"health", "the recorder's health: the latest row, or over time",
 	"health [--all | --run N | --since TIME --until TIME] [--limit N]",
 	"Without options: every counter of the latest health row (docs/schema.md).\n"
 	"  --all, --run N, --since, --until: the main counters over time, one row per\n"
-	"  health interval (counters are totals since that run started)\n",
+	"  health interval (counters are totals since that run started)\n"
+	"A run whose rows shown have rules_enabled = 0 (no detection) is named on\n"
+	"stderr in a WARNING line.\n",
 	"SUnau", 0, run_health,
 };
 

@@ -186,6 +186,14 @@ q --format csv alerts --severity high >"$T/out2"
 check "alerts --severity is a minimum" \
 	"[[ \$(wc -l <'$T/out2') -gt \$(wc -l <'$T/out') ]] && ! tail -n +2 '$T/out2' | cut -d, -f2 | grep -qvE '^(high|critical)$'"
 WANT="^seq +[0-9]+$" expect 0 "health: the latest row, field by field" q health
+check "health: no warning when the rules ran" "! grep -q WARNING '$T/err'"
+cp "$DB" "$T/norules.db" && sqlite3 "$T/norules.db" "UPDATE health SET rules_enabled = 0 WHERE run_id = 2"
+WANT="WARNING: run 2 recorded without detection rules \(rules_enabled = 0 in 1 health row\)" \
+	expect 0 "health: a latest row with rules_enabled = 0 is a WARNING on stderr" \
+	"$RGQ" --db "$T/norules.db" health
+WANT="WARNING: run 2 recorded without detection rules \(rules_enabled = 0 in [0-9]+ health rows\)" \
+	expect 0 "health --all: each run without rules is named" "$RGQ" --db "$T/norules.db" health --all
+check "and only that run" "! grep -q 'run 1 recorded' '$T/err'"
 q --format csv gaps >"$T/out"
 check "gaps: two runs recorded, the recorder_down between them, the kernel_drop with its count" \
 	"[[ \$(grep -c ',recorded,' '$T/out') -ge 2 ]] && grep -q ',recorder_down,' '$T/out' && grep -qE ',kernel_drop,[1-9]' '$T/out'"

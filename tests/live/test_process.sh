@@ -5,7 +5,9 @@
 # an exec from a non-leader thread, and execs that hide their file: from a
 # memfd (exe memfd:NAME, exe_memfd), by execveat (syscall execveat, not the
 # execve x86-64 rewrites it to), of an unlinked file (exe_deleted), and
-# the same flags on processes that were running before the recorder.
+# the same flags on processes that were running before the recorder. Its
+# config names no rules: the start warning, health rules_enabled = 0 and
+# rgq health say so.
 source "$(dirname "$0")/lib.sh"
 live_require
 
@@ -139,3 +141,12 @@ check(len(health) >= 1 and health[-1]["kernel_drops"] == 0, "health rows written
 check(db.execute("SELECT COUNT(*) FROM health").fetchone()[0] == len(health), "health rows in both outputs")
 check(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check ok")
 PY
+
+# This config names no rules: said at start, and in every health row.
+grep -q "WARNING: no detection rules enabled (no rules directory" "$T/stderr" ||
+	fail "no WARNING line for a run without rules"
+[[ $(sql "SELECT count(*), max(rules_enabled) FROM health") =~ ^[1-9][0-9]*\|0$ ]] ||
+	fail "health rows of a run without rules: rules_enabled is not 0"
+"$RG_BUILD_DIR/rgq" --db "$T/rg.db" health 2>&1 >/dev/null | grep -q "WARNING: run 1 recorded without detection rules" ||
+	fail "rgq health does not warn about the run without rules"
+echo "ok - a run without rules: WARNING at start, rules_enabled = 0, rgq health warns"
