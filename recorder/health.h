@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "event.h"
+
 /* X(name, kind, what): kind is C (cumulative counter) or G (gauge). */
 #define RG_HEALTH_FIELDS(X)                                                        \
 	X(events_read, C, "raw records read from the ring buffer")                 \
@@ -59,15 +61,19 @@ struct rg_health {
 #undef RG_HEALTH_MEMBER
 };
 
-/* An interval in which events were lost: becomes a `gaps` row. */
+/* An interval in which events were lost, or in which a sequence rule's
+ * partial matches were: becomes a `gaps` row. */
 struct rg_gap {
 	int64_t run_id;
 	int64_t start_ns; /* wall clock, inclusive */
 	int64_t end_ns;   /* wall clock, inclusive */
-	uint64_t count;   /* events lost (0 when unknown, e.g. recorder down) */
+	uint64_t count;   /* events lost (0 when unknown, e.g. recorder down);
+			   * sequence_eviction: partial matches evicted */
 	const char *reason; /* kernel_drop, user_drop, store_failure, invalid,
 			     * recorder_down; clock_step_back, clock_step_forward
-			     * (a wall-clock step: nothing lost, see pipeline.h) */
+			     * (a wall-clock step: nothing lost, see pipeline.h);
+			     * sequence_eviction */
+	struct rg_str rule_id; /* sequence_eviction: the rule; else {NULL} */
 };
 
 #endif /* RG_HEALTH_H */

@@ -217,6 +217,8 @@ struct recorder {
 	struct rg_pipeline pl;
 	struct rg_pathmatch files;
 	char boot_id[64], host[256];
+	uint64_t evictions_warned; /* sequence evictions the last warning covered */
+	int64_t evictions_warned_ns;
 };
 
 static void on_record(void *ctx, const void *data, size_t size)
@@ -347,6 +349,28 @@ static int start(struct recorder *r, int verbose)
 	return 0;
 }
 
+#define EVICTION_WARN_NS (60 * 1000000000ll)
+
+/* An evicted partial is a sequence the rules may have missed. Said on
+ * stderr at the first health row after it, then at most once a minute
+ * with the count since the previous line; the sequence_eviction gap rows
+ * hold every interval's count by rule. */
+static void warn_evictions(struct recorder *r, int64_t now_ns)
+{
+	struct rg_seqstate_stats sq;
+	rg_seqstate_stats(r->seqs, &sq);
+	uint64_t n = sq.evictions - r->evictions_warned;
+	int64_t since = r->evictions_warned_ns ? r->evictions_warned_ns : r->pl.started_ns;
+	if (!n || (r->evictions_warned_ns && now_ns - since < EVICTION_WARN_NS))
+		return;
+	fprintf(stderr, "rand-guard: WARNING: %llu partial sequence matches evicted in the last "
+		"%lld s ([rules] sequence_max = %d was full): sequence rules may have missed "
+		"matches; rgq gaps shows them by rule\n", (unsigned long long)n,
+		(long long)((now_ns - since) / 1000000000), r->cfg.sequence_max);
+	r->evictions_warned = sq.evictions;
+	r->evictions_warned_ns = now_ns;
+}
+
 static void health(struct recorder *r)
 {
 	uint64_t kind[RG_KIND_MAX];
@@ -361,7 +385,9 @@ static void health(struct recorder *r)
 			"are not counted\n", strerror(rg_bpf_counter_errno(r->bpf)));
 	}
 	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
-	rg_pipeline_health(&r->pl, rg_wall_ns());
+	int64_t now = rg_wall_ns();
+	rg_pipeline_health(&r->pl, now);
+	warn_evictions(r, now);
 }
 
 /* SIGHUP: reopen the NDJSON file (log rotation) and reload the rules. The
@@ -380,8 +406,11 @@ static void reload(struct recorder *r)
 			r->rules->digest);
 		return;
 	}
-	if (strcmp(fresh->digest, r->rules->digest))
-		rg_seqstate_clear(r->seqs); /* partials name the old set's rules */
+	if (strcmp(fresh->digest, r->rules->digest)) {
+		/* partials and evictions name the old set's rules */
+		rg_pipeline_sequence_gaps(&r->pl, rg_wall_ns());
+		rg_seqstate_clear(r->seqs);
+	}
 	rg_rules_free(r->rules);
 	r->rules = fresh;
 	r->pl.rules = fresh;

@@ -201,6 +201,10 @@ void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g)
 		      ",\"end_ns\":%" PRId64 ",\"count\":%" PRIu64 ",\"reason\":",
 		      g->run_id, g->start_ns, g->end_ns, g->count);
 	rg_json_str_c(b, g->reason);
+	if (g->rule_id.p) {
+		rg_buf_adds(b, ",\"rule_id\":");
+		rg_json_str(b, g->rule_id.p, g->rule_id.len);
+	}
 	rg_buf_adds(b, "}\n");
 }
 

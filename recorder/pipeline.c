@@ -19,6 +19,7 @@ void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_nd
 	p->seq = first_seq ? first_seq - 1 : 0;
 	p->started_ns = now_ns;
 	p->last.ts_ns = now_ns;
+	p->last.seq_ns = now_ns;
 }
 
 void rg_pipeline_free(struct rg_pipeline *p)
@@ -211,6 +212,19 @@ void rg_pipeline_clock(struct rg_pipeline *p, int64_t offset, int64_t boot_ns)
 	put_gap(p, &g);
 }
 
+void rg_pipeline_sequence_gaps(struct rg_pipeline *p, int64_t now_ns)
+{
+	for (unsigned i = 0; p->seqs && p->rules && i < p->rules->nrules; i++) {
+		uint64_t n = rg_seqstate_take_evictions(p->seqs, i);
+		if (!n)
+			continue;
+		struct rg_gap g = {p->run_id, p->last.seq_ns, now_ns, n, "sequence_eviction",
+				   str_c(p->rules->rules[i].id)};
+		put_gap(p, &g);
+	}
+	p->last.seq_ns = now_ns;
+}
+
 void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 {
 	struct rg_store_stats ss = {0};
@@ -226,6 +240,7 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 	gap(p, now_ns, p->kernel_drops, p->last.kernel_drops, 0, "kernel_drop");
 	gap(p, now_ns, ss.user_drops, p->last.user_drops, ss.user_drop_oldest_ns, "user_drop");
 	gap(p, now_ns, p->events_invalid, p->last.invalid, 0, "invalid");
+	rg_pipeline_sequence_gaps(p, now_ns);
 	p->last.ts_ns = now_ns;
 	p->last.kernel_drops = p->kernel_drops;
 	p->last.user_drops = ss.user_drops;

@@ -52,6 +52,7 @@ struct rg_pipeline {
 	struct {
 		int64_t ts_ns;
 		uint64_t kernel_drops, user_drops, invalid;
+		int64_t seq_ns; /* sequence evictions since: the last health row or reload */
 	} last;
 };
 
@@ -94,7 +95,13 @@ void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *p
 void rg_pipeline_clock(struct rg_pipeline *p, int64_t offset, int64_t boot_ns);
 
 /* Writes a health row to both outputs, and a gap row for every kind of loss
- * that grew since the previous health row. */
+ * that grew since the previous health row (rg_pipeline_sequence_gaps too). */
 void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns);
+
+/* Writes a `sequence_eviction` gap row for each rule of the running set
+ * whose partial matches the bound evicted since the last call: from then
+ * to now_ns, with the count. Before a new rule set replaces the running
+ * one, so the rows name the rules that lost them. */
+void rg_pipeline_sequence_gaps(struct rg_pipeline *p, int64_t now_ns);
 
 #endif /* RG_PIPELINE_H */

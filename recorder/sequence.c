@@ -39,6 +39,8 @@ struct rg_seqstate {
 	uint64_t puts, evictions, expired;
 	unsigned *held;     /* partials by rule * RG_SEQ_MAX_STEPS + stage */
 	unsigned nheld;
+	uint64_t *evicted;  /* by rule: evictions not yet taken */
+	unsigned nevicted;
 };
 
 /* FNV-1a over the identity: deterministic, so replay hashes alike. */
@@ -85,6 +87,21 @@ static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 		s->nheld = n;
 	}
 	return &s->held[i];
+}
+
+/* Counts an eviction of rule's partial; grown like held. */
+static void count_eviction(struct rg_seqstate *s, unsigned rule)
+{
+	if (rule >= s->nevicted) {
+		unsigned n = 2 * rule + 8;
+		s->evicted = realloc(s->evicted, n * sizeof(*s->evicted));
+		if (!s->evicted)
+			abort();
+		memset(s->evicted + s->nevicted, 0, (n - s->nevicted) * sizeof(*s->evicted));
+		s->nevicted = n;
+	}
+	s->evicted[rule]++;
+	s->evictions++;
 }
 
 bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
@@ -186,6 +203,8 @@ void rg_seqstate_clear(struct rg_seqstate *s)
 {
 	while (s->size)
 		drop(s, s->heap[s->size - 1].n);
+	if (s->evicted) /* untaken counts would name the next set's rules */
+		memset(s->evicted, 0, s->nevicted * sizeof(*s->evicted));
 }
 
 void rg_seqstate_free(struct rg_seqstate *s)
@@ -197,6 +216,7 @@ void rg_seqstate_free(struct rg_seqstate *s)
 	free(s->buckets);
 	free(s->heap);
 	free(s->held);
+	free(s->evicted);
 	free(s);
 }
 
@@ -260,7 +280,7 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 	if (s->size == s->max) { /* the one nearest its end goes */
 		struct node *old = s->heap[0].n;
 		unlink_node(s, old);
-		s->evictions++;
+		count_eviction(s, old->p.rule);
 		if (old->room >= keylen)
 			n = old;
 		else
@@ -289,6 +309,15 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 void rg_seqstate_remove(struct rg_seqstate *s, const struct rg_partial *p)
 {
 	drop(s, (struct node *)((char *)p - offsetof(struct node, p)));
+}
+
+uint64_t rg_seqstate_take_evictions(struct rg_seqstate *s, unsigned rule)
+{
+	if (rule >= s->nevicted)
+		return 0;
+	uint64_t n = s->evicted[rule];
+	s->evicted[rule] = 0;
+	return n;
 }
 
 void rg_seqstate_stats(const struct rg_seqstate *s, struct rg_seqstate_stats *out)

@@ -14,7 +14,8 @@
  *     is evaluated, and never matches;
  *   - bounded: at most max partials; adding one more evicts the partial
  *     nearest its deadline (of equal ones, the one put first), counted as
- *     an eviction (health rows).
+ *     an eviction in total (health rows) and by rule (`sequence_eviction`
+ *     gap rows: that rule's detection was incomplete then).
  *
  * Time is the events' own (ts_ns), never the wall clock at evaluation, so
  * the recorder and `rgq replay`, fed the same events in seq order with the
@@ -44,7 +45,8 @@ struct rg_seqstate;
 
 struct rg_seqstate *rg_seqstate_new(unsigned max);
 void rg_seqstate_free(struct rg_seqstate *s);
-/* Forgets every partial (a new rule set: rule indexes change). */
+/* Forgets every partial and the untaken evictions by rule (a new rule
+ * set: rule indexes change; take them first). */
 void rg_seqstate_clear(struct rg_seqstate *s);
 
 /* Frees every partial whose deadline is before now_ns. */
@@ -67,6 +69,10 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 
 /* Removes the partial find returned (a completed sequence). */
 void rg_seqstate_remove(struct rg_seqstate *s, const struct rg_partial *p);
+
+/* The evictions of rule's partials since the last take (or clear), and
+ * zero from now. */
+uint64_t rg_seqstate_take_evictions(struct rg_seqstate *s, unsigned rule);
 
 struct rg_seqstate_stats {
 	uint64_t partials;  /* held now */

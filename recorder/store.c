@@ -246,8 +246,8 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 		rc = prepare(s, &s->ins_health, &b, err, errlen);
 	}
 	if (!rc) {
-		rg_buf_adds(&b, "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason) "
-				"VALUES (?, ?, ?, ?, ?)");
+		rg_buf_adds(&b, "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason, "
+				"rule_id) VALUES (?, ?, ?, ?, ?, ?)");
 		rc = prepare(s, &s->ins_gap, &b, err, errlen);
 	}
 	if (!rc) {
@@ -576,6 +576,10 @@ static sqlite3_stmt *bind_gap(struct rg_store *s, const struct rg_gap *g)
 	sqlite3_bind_int64(st, 3, g->end_ns);
 	sqlite3_bind_int64(st, 4, (int64_t)g->count);
 	sqlite3_bind_text(st, 5, g->reason, -1, SQLITE_STATIC);
+	if (g->rule_id.p)
+		sqlite3_bind_text(st, 6, g->rule_id.p, (int)g->rule_id.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	return st;
 }
 
@@ -1096,10 +1100,12 @@ void rg_store_put_health(struct rg_store *s, const struct rg_health *h)
 	enqueue(s, copy_item(IT_HEALTH, h, sizeof(*h), NULL, 0), true);
 }
 
-/* gap reasons are string literals: the pointer is copied as it is. */
+/* gap reasons are string literals: the pointer is copied as it is; the
+ * rule id is copied (a reload frees the rule set before the row is written). */
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g)
 {
-	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), NULL, 0), true);
+	static const size_t offs[] = {offsetof(struct rg_gap, rule_id)};
+	enqueue(s, copy_item(IT_GAP, g, sizeof(*g), offs, 1), true);
 }
 
 void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a)

@@ -7,7 +7,9 @@
 # connect and the shell's exec; a shell run without a connection before
 # it, and a read of the dropped file, give none. The NDJSON alert and the
 # row agree, the steps point at the real event rows, and `rgq replay`
-# prints exactly the alerts table.
+# prints exactly the alerts table. Then, with sequence_max = 16, a flood of
+# first steps: the evictions become sequence_eviction gap rows naming the
+# rule, one stderr WARNING, and rows in rgq gaps.
 source "$(dirname "$0")/lib.sh"
 live_require
 RGQ=$RG_BUILD_DIR/rgq
@@ -123,3 +125,48 @@ diff "$T/live.csv" "$T/replay.csv" >"$T/diff" ||
 grep -q 'SEQ-DROP-EXEC-001' "$T/replay.csv" && grep -q 'SEQ-REVERSE-SHELL-001' "$T/replay.csv" ||
 	fail "replay lacks the sequence alerts"
 echo "ok - rgq replay gives the same sequence alerts, steps included ($(($(wc -l <"$T/live.csv") - 1)) alerts)"
+
+# --- the bound: a flood of dropped files evicts partial matches, said as data ----
+# A second recording, of one directory only (other activity on the host
+# cannot disturb the counts), with the smallest sequence_max: two bursts
+# of new files under /tmp, more than a health interval apart, each a
+# SEQ-DROP-EXEC-001 first step.
+rm -f "$T"/rg.db* "$T/events.ndjson"
+mkdir -p "$T/flood"
+rg_config
+rg_watch "$T/flood"
+printf '[rules]\ndir = rules.d\nsequence_max = 16\n' >>"$T/rg.ini"
+rg_start
+python3 - "$T/flood" <<'PY'
+import sys, time
+for burst in range(2):
+    for i in range(200):
+        with open(f"{sys.argv[1]}/b{burst}-{i}", "w") as f:
+            f.write("x")
+    time.sleep(1.5)
+PY
+rg_stop
+python3 - "$T" <<'PY' || fail "sequence evictions as gaps"
+import sqlite3, sys
+T = sys.argv[1]
+from tap import check, ndjson
+db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)
+ev = db.execute("SELECT sequence_evictions FROM health ORDER BY seq DESC LIMIT 1").fetchone()[0]
+gaps = db.execute("SELECT start_ns, end_ns, count, rule_id FROM gaps "
+                  "WHERE reason = 'sequence_eviction' ORDER BY gap_id").fetchall()
+check(ev >= 2 * (200 - 16), f"400 new files, 16 partials held: {ev} evicted (health)")
+check(sum(g[2] for g in gaps) == ev, f"the sequence_eviction gap rows add up to it ({len(gaps)} rows)")
+check(gaps and all(g[3] == "SEQ-DROP-EXEC-001" for g in gaps), "each names the rule that lost them")
+check(len({(g[0], g[1]) for g in gaps}) >= 2 and all(g[0] < g[1] for g in gaps),
+      "one row per health interval with evictions: the two bursts are two windows")
+nd = [x for x in ndjson(f"{T}/events.ndjson") if x["event_type"] == "gap"
+      and x["reason"] == "sequence_eviction"]
+check([(x["start_ns"], x["end_ns"], x["count"], x["rule_id"]) for x in nd] == gaps,
+      "NDJSON gap lines carry the same rows, rule_id included")
+PY
+n=$(grep -c "WARNING: [0-9]* partial sequence matches evicted in the last [0-9]* s (\[rules\] sequence_max = 16 was full)" "$T/stderr" || true)
+[[ $n -eq 1 ]] || fail "want one eviction WARNING line on stderr (at most one a minute), got $n"
+"$RGQ" --db "$T/rg.db" --format csv gaps >"$T/gaps.csv"
+grep -qE ',sequence_eviction,[0-9]+,"?[0-9]+ partial matches of SEQ-DROP-EXEC-001 evicted' "$T/gaps.csv" ||
+	fail "rgq gaps does not show the sequence_eviction windows: $(cat "$T/gaps.csv")"
+echo "ok - evictions by the sequence_max bound are gap rows by rule, one stderr WARNING, shown by rgq gaps"

@@ -92,6 +92,13 @@ static void check_format(void)
 	CHECK_STR(rg_buf_cstr(&b),
 		  "{\"event_type\":\"gap\",\"run_id\":2,\"start_ns\":100,\"end_ns\":200,"
 		  "\"count\":5,\"reason\":\"kernel_drop\"}\n", "gap line");
+	b.len = 0;
+	struct rg_gap sg = {2, 100, 200, 7, "sequence_eviction", {"SEQ-\"1", 6}};
+	rg_ndjson_format_gap(&b, &sg);
+	CHECK_STR(rg_buf_cstr(&b),
+		  "{\"event_type\":\"gap\",\"run_id\":2,\"start_ns\":100,\"end_ns\":200,"
+		  "\"count\":7,\"reason\":\"sequence_eviction\",\"rule_id\":\"SEQ-\\\"1\"}\n",
+		  "a sequence_eviction gap line names its rule");
 
 	b.len = 0;
 	struct rg_health h = {.seq = 9, .ts_ns = 1, .run_id = 2, .kernel_drops = 4, .rss_kb = 77};

@@ -20,6 +20,33 @@ static struct rg_str S(const char *s)
 
 /* ---- the partial-match store ------------------------------------------------ */
 
+/* Each eviction is counted against the rule whose partial went: the
+ * sequence_eviction gap rows name it. */
+static void test_evictions_by_rule(void)
+{
+	struct rg_seqstate *s = rg_seqstate_new(2);
+	struct rg_partial a = {.rule = 0, .stage = 1, .deadline_ns = 100, .summary = "a"};
+	struct rg_partial b = {.rule = 5, .stage = 1, .deadline_ns = 200, .summary = "b"};
+	rg_seqstate_put(s, "1", 1, &a);
+	rg_seqstate_put(s, "2", 1, &a);
+	rg_seqstate_put(s, "3", 1, &b); /* evicts rule 0's "1" */
+	rg_seqstate_put(s, "4", 1, &b); /* evicts rule 0's "2" */
+	rg_seqstate_put(s, "5", 1, &b); /* evicts rule 5's "3" */
+	CHECK_INT(rg_seqstate_take_evictions(s, 0), 2, "evictions are counted by rule");
+	CHECK_INT(rg_seqstate_take_evictions(s, 5), 1, "each rule its own");
+	CHECK_INT(rg_seqstate_take_evictions(s, 0) + rg_seqstate_take_evictions(s, 5) +
+			  rg_seqstate_take_evictions(s, 3) + rg_seqstate_take_evictions(s, 999),
+		  0, "a take zeroes the count; a rule never evicted has none");
+	struct rg_seqstate_stats st;
+	rg_seqstate_stats(s, &st);
+	CHECK_INT(st.evictions, 3, "the total stays cumulative");
+	rg_seqstate_put(s, "6", 1, &b);
+	rg_seqstate_clear(s);
+	CHECK_INT(rg_seqstate_take_evictions(s, 5), 0,
+		  "clear forgets untaken counts (the next set's rule 5 is another rule)");
+	rg_seqstate_free(s);
+}
+
 static void test_store(void)
 {
 	struct rg_seqstate *s = rg_seqstate_new(3);
@@ -100,6 +127,7 @@ static void test_store(void)
 	CHECK(f && f->deadline_ns == 2000 && !strcmp(f->summary, "x"),
 	      "an older chain reaching the same key does not shorten the partial held");
 	rg_seqstate_free(s);
+	test_evictions_by_rule();
 }
 
 /* ---- a small world: lineage, sequence state, rules, a clock --------------------- */
@@ -551,6 +579,15 @@ static void test_flood(void)
 	rg_seqstate_stats(w->sq, &st);
 	CHECK_INT(st.partials, 256, "100 000 first steps: the state holds its bound");
 	CHECK(st.evictions >= 100000 - 256, "and counts what it pushed out");
+	uint64_t by_rule = 0, drop_exec = 0;
+	for (unsigned i = 0; i < w->rs->nrules; i++) {
+		uint64_t n = rg_seqstate_take_evictions(w->sq, i);
+		by_rule += n;
+		if (!strcmp(w->rs->rules[i].id, "SEQ-DROP-EXEC-001"))
+			drop_exec = n;
+	}
+	CHECK(by_rule == st.evictions && drop_exec > 0,
+	      "every eviction is counted against a rule, the flooded one among them");
 	CHECK_STR(spawn(w, 10, 12, "/tmp/real-payload", 1000), "EXEC-TMP-001",
 		  "the flooded-out partial cannot fire (the eviction count says why)");
 	CHECK_STR(spawn(w, 10, 13, "/tmp/flood-99999", 1000), "EXEC-TMP-001 SEQ-DROP-EXEC-001",

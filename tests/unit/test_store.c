@@ -93,13 +93,17 @@ static void check_first_run(const char *db)
 	rg_store_put_health(s, &h);
 	struct rg_gap g = {1, 7000, 8000, 12, "kernel_drop"};
 	rg_store_put_gap(s, &g);
+	char rule[] = "SEQ-X";
+	struct rg_gap sg = {1, 7000, 8000, 3, "sequence_eviction", {rule, 5}};
+	rg_store_put_gap(s, &sg);
+	rule[0] = 'Z'; /* a reload frees the rule set before the row is written */
 	rg_store_sync(s);
 
 	struct rg_store_stats st;
 	rg_store_stats(s, &st);
 	CHECK_INT(st.rows_processes, 3, "three process writes");
 	CHECK_INT(st.rows_process_events, 2, "two event rows");
-	CHECK_INT(st.rows_health + st.rows_gaps, 2, "a health and a gap row");
+	CHECK_INT(st.rows_health + st.rows_gaps, 3, "a health and two gap rows");
 	CHECK_INT(st.store_failures + st.user_drops, 0, "no failures or drops");
 	CHECK_STR(q(db, "PRAGMA journal_mode"), "wal", "WAL mode");
 	char latest[16];
@@ -127,7 +131,10 @@ static void check_first_run(const char *db)
 		  "NULL", "unknown parent is NULL");
 	CHECK_STR(q(db, "SELECT coalesce(argv,'NULL') || ' ' || exit_code FROM process_events "
 			"WHERE seq=2"), "NULL 3", "exit row: no argv, exit code");
-	CHECK_STR(q(db, "SELECT reason || ' ' || count FROM gaps"), "kernel_drop 12", "gap row");
+	CHECK_STR(q(db, "SELECT reason || ' ' || count || ' ' || coalesce(rule_id, 'NULL') FROM gaps "
+			"ORDER BY gap_id"), "kernel_drop 12 NULL", "gap row, no rule");
+	CHECK_STR(q(db, "SELECT reason || ' ' || count || ' ' || rule_id FROM gaps WHERE gap_id = 2"),
+		  "sequence_eviction 3 SEQ-X", "a sequence_eviction gap row names its rule, copied");
 	rg_store_close(s, 10000);
 	CHECK_STR(q(db, "SELECT stopped_ns || ' ' || last_seq FROM runs"), "10000 3",
 		  "close records the stop and the last seq");
