@@ -162,7 +162,7 @@ struct span {
 	char kind[32];    /* recorded, unknown, or a gap reason */
 	int64_t count;    /* events lost; -1: not a gap */
 	int64_t run;
-	char detail[64];
+	char detail[160];
 };
 
 struct spans {
@@ -221,8 +221,8 @@ static void complete_pieces(struct spans *out, int64_t run, int64_t s, int64_t e
 static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct spans gaps = {0}, out = {0};
-	sqlite3_stmt *st = rgq_prepare(g, c, "SELECT start_ns, end_ns, reason, count, run_id "
-					     "FROM gaps ORDER BY start_ns");
+	sqlite3_stmt *st = rgq_prepare(g, c, "SELECT start_ns, end_ns, reason, count, run_id, "
+					     "rule_id FROM gaps ORDER BY start_ns");
 	if (!st)
 		return 1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -243,6 +243,12 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 				 ? "clock set forward %.3f s: no event has these times"
 				 : "clock set back %.3f s: these times occur twice",
 				 (double)(p->end - p->start) / 1e9);
+		else if (!strcmp(p->kind, "sequence_eviction")) /* events kept, detection not */
+			snprintf(p->detail, sizeof(p->detail), "%lld partial matches of %.100s "
+				 "evicted: its sequences may be missed", (long long)p->count,
+				 sqlite3_column_type(st, 5) == SQLITE_NULL
+					 ? "a sequence rule"
+					 : (const char *)sqlite3_column_text(st, 5));
 	}
 	sqlite3_finalize(st);
 	st = rgq_prepare(g, c, "SELECT run_id, started_ns, stopped_ns, (SELECT max(ts_ns) FROM "
@@ -310,7 +316,10 @@ const struct rgq_command rgq_cmd_gaps = {
 	"(kernel_drop, user_drop, store_failure, invalid, recorder_down, pruned by\n"
 	"retention) and how many events were lost (0 when unknown). Steps of the wall\n"
 	"clock are listed too (clock_step_back: the times of the range were recorded\n"
-	"twice, before and after the step; clock_step_forward: no event has them).\n",
+	"twice, before and after the step; clock_step_forward: no event has them).\n"
+	"A sequence_eviction gap kept its events but not one sequence rule's partial\n"
+	"matches ([rules] sequence_max was full): 'lost' counts those, the detail\n"
+	"names the rule.\n",
 	"SU", 0, run_gaps,
 };
 

@@ -1,6 +1,7 @@
 /* cmd_replay.c: `rgq replay`: stored events through a rule set (replay.h),
  * printed like `rgq alerts`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -73,8 +74,8 @@ static void on_progress(void *arg, double done, const struct rgq_replay_stats *s
 static void warn_gaps(struct rgq *g, const struct rgq_opts *o)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(g->db, "SELECT start_ns, end_ns, reason, count FROM gaps WHERE "
-				      "end_ns >= ? AND start_ns <= ? AND reason NOT IN "
+	if (sqlite3_prepare_v2(g->db, "SELECT start_ns, end_ns, reason, count, rule_id FROM gaps "
+				      "WHERE end_ns >= ? AND start_ns <= ? AND reason NOT IN "
 				      "('clock_step_back', 'clock_step_forward') ORDER BY start_ns",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
@@ -85,15 +86,20 @@ static void warn_gaps(struct rgq *g, const struct rgq_opts *o)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (!n++)
 			fprintf(stderr, "rgq replay: gaps inside the range (events lost there were "
-					"never evaluated):\n");
-		struct rg_buf reason = {0};
-		struct rgq_value v = rgq_column(st, 2);
+					"never evaluated; partial matches evicted live are evicted "
+					"here too):\n");
+		struct rg_buf reason = {0}, rule = {0};
+		struct rgq_value v = rgq_column(st, 2), r = rgq_column(st, 4);
 		rgq_visible(&reason, v.p ? v.p : "", v.len);
-		fprintf(stderr, "  %s .. %s  %s, %lld events\n",
+		if (r.p)
+			rgq_visible(&rule, r.p, r.len);
+		fprintf(stderr, "  %s .. %s  %s, %lld %s%s\n",
 			rgq_time_format(sqlite3_column_int64(st, 0), a, sizeof(a)),
 			rgq_time_format(sqlite3_column_int64(st, 1), b, sizeof(b)),
-			rg_buf_cstr(&reason), (long long)sqlite3_column_int64(st, 3));
+			rg_buf_cstr(&reason), (long long)sqlite3_column_int64(st, 3),
+			r.p ? "partial matches of " : "events", r.p ? rg_buf_cstr(&rule) : "");
 		rg_buf_free(&reason);
+		rg_buf_free(&rule);
 	}
 	sqlite3_finalize(st);
 	/* pruned events are gone for the lineage too, even before the range */
@@ -158,6 +164,20 @@ static void compare_digest(struct rgq *g, const struct rg_ruleset *rs)
 	sqlite3_finalize(st);
 }
 
+/* Partial matches replay's own bound evicted, by rule: where the recorder
+ * evicted the same, its sequence_eviction gaps say so too. */
+static void warn_evictions(const struct rg_ruleset *rs, const struct rgq_replay_stats *st)
+{
+	fprintf(stderr, "rgq replay: %llu partial sequence matches were evicted by the runs' "
+			"sequence_max bound (as the recorder did): sequences begun then may be "
+			"missed;", (unsigned long long)st->sequence_evictions);
+	for (unsigned i = 0; i < rs->nrules; i++)
+		if (st->evictions_by_rule[i])
+			fprintf(stderr, " %s %llu", rs->rules[i].id,
+				(unsigned long long)st->evictions_by_rule[i]);
+	fputc('\n', stderr);
+}
+
 static int run_replay(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct rg_ruleset *rs;
@@ -179,9 +199,7 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 			sizeof(err));
 	rgq_out_end(&p.out);
 	if (st.sequence_evictions)
-		fprintf(stderr, "rgq replay: %llu partial sequence matches were evicted by the "
-				"runs' sequence_max bound (as the recorder did)\n",
-			(unsigned long long)st.sequence_evictions);
+		warn_evictions(rs, &st);
 	if (st.unseeded)
 		fprintf(stderr, "rgq replay: %u runs were recorded before schema 5 and have no "
 				"lineage seed: parent and ancestor context of processes already "
@@ -194,6 +212,7 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 			(unsigned long long)st.events, (unsigned long long)st.lineage, st.runs,
 			(unsigned long long)st.alerts, secs,
 			secs > 0 ? (double)(st.events + st.lineage) / secs : 0.0, rs->digest);
+	free(st.evictions_by_rule);
 	rg_rules_free(rs);
 	if (rc)
 		return rgq_fail(c, "%s", err);

@@ -175,6 +175,8 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 	struct rg_seqstate_stats ss;
 	rg_seqstate_stats(sq, &ss);
 	c->st->sequence_evictions += ss.evictions;
+	for (unsigned i = 0; i < rs->nrules; i++)
+		c->st->evictions_by_rule[i] += rg_seqstate_take_evictions(sq, i);
 	rg_lineage_free(lin);
 	rg_seqstate_free(sq);
 	return rc;
@@ -186,6 +188,9 @@ int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64
 {
 	unsigned n;
 	memset(st, 0, sizeof(*st));
+	st->evictions_by_rule = calloc(rs->nrules + 1, sizeof(*st->evictions_by_rule));
+	if (!st->evictions_by_rule)
+		abort();
 	struct run *runs = load_runs(db, &n);
 	/* A sequence that ends after since may begin up to its window before:
 	 * events from there are evaluated, only alerts from since reported. */

@@ -27,6 +27,7 @@ struct rgq_replay_stats {
 	unsigned runs;
 	unsigned unseeded; /* runs recorded before schema 5: no lineage seed */
 	uint64_t sequence_evictions; /* partial sequence matches the bound pushed out */
+	uint64_t *evictions_by_rule; /* of those, by rule index; the caller frees it */
 };
 
 /* Called for each match, in the order the recorder would raise them. */
