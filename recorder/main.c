@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -153,18 +152,6 @@ static void read_line(const char *path, char *buf, size_t len)
 	}
 }
 
-/* Creates the database's directory (one level, e.g. var/) if missing. */
-static void make_parent_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0750);
-	}
-}
-
 /* The rules the configuration names (rules.h); 0 or 2 with the message.
  * A set with no enabled rule means no detection: that is said in one line
  * nobody can take for a notice (its wording avoids "recording", the word
@@ -236,24 +223,23 @@ static void on_bootstrap_row(void *arg, const struct rg_process *p)
 	rg_pipeline_known_process(arg, p);
 }
 
+/* NDJSON first, then the database: a refused output (exit 2, see
+ * outfile.h) stops the start before the database is written. */
 static int open_outputs(struct recorder *r)
 {
 	char err[512];
+	int code = 0;
 	const struct rg_config *c = &r->cfg;
-	if (c->ndjson[0]) {
-		r->nd = rg_ndjson_open(c->ndjson, err, sizeof(err));
-		if (!r->nd) {
-			fprintf(stderr, "rand-guard: %s\n", err);
-			return 1;
-		}
+	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, err, sizeof(err), &code))) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return code;
 	}
-	make_parent_dir(c->db);
 	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events,
 				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000};
-	r->store = rg_store_open(c->db, &so, err, sizeof(err));
+	r->store = rg_store_open(c->db, &so, err, sizeof(err), &code);
 	if (!r->store) {
 		fprintf(stderr, "rand-guard: %s\n", err);
-		return 1;
+		return code;
 	}
 	return 0;
 }

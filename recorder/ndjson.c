@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fields.h"
 #include "jsonesc.h"
+#include "outfile.h"
 
 #define FLUSH_AT (64 * 1024)
 
@@ -208,31 +210,29 @@ void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g)
 	rg_buf_adds(b, "}\n");
 }
 
-static int open_fd(const char *path, char *err, size_t errlen)
+/* A file is checked, created 0600 and locked as outfile.h says. */
+static int open_fd(const char *path, char *err, size_t errlen, int *code)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		snprintf(err, errlen, "%s: cannot open NDJSON output: %s%s", path,
-			 strerror(errno), errno == ELOOP ? " (a symlink is refused)" : "");
-	return fd;
+	const struct rg_outfile how = {O_WRONLY | O_APPEND, true, NULL};
+	return rg_outfile_open(path, &how, err, errlen, code);
 }
 
-struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen)
+struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen, int *code)
 {
+	int ignored;
+	code = code ? code : &ignored;
+	*code = 1;
 	struct rg_ndjson *nd = calloc(1, sizeof(*nd));
-	if (!nd) {
+	if (!nd || (strcmp(path, "-") != 0 && !(nd->path = strdup(path)))) {
 		snprintf(err, errlen, "out of memory");
+		free(nd);
 		return NULL;
 	}
-	nd->fd = STDOUT_FILENO;
-	if (strcmp(path, "-") != 0) {
-		nd->path = strdup(path);
-		nd->fd = nd->path ? open_fd(path, err, errlen) : -1;
-		if (nd->fd < 0) {
-			free(nd->path);
-			free(nd);
-			return NULL;
-		}
+	nd->fd = nd->path ? open_fd(path, err, errlen, code) : STDOUT_FILENO;
+	if (nd->fd < 0) {
+		free(nd->path);
+		free(nd);
+		return NULL;
 	}
 	return nd;
 }
@@ -294,7 +294,14 @@ int rg_ndjson_reopen(struct rg_ndjson *nd, char *err, size_t errlen)
 	rg_ndjson_flush(nd);
 	if (!nd->path)
 		return 0;
-	int fd = open_fd(nd->path, err, errlen);
+	/* not rotated: the path is still our file, which a second open
+	 * could not lock against our own lock */
+	struct stat now, ours;
+	if (lstat(nd->path, &now) == 0 && fstat(nd->fd, &ours) == 0 &&
+	    now.st_dev == ours.st_dev && now.st_ino == ours.st_ino)
+		return 0;
+	int code;
+	int fd = open_fd(nd->path, err, errlen, &code);
 	if (fd < 0)
 		return -1; /* keep writing to the old file */
 	close(nd->fd);

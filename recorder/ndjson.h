@@ -19,9 +19,12 @@
 
 struct rg_ndjson;
 
-/* Opens path for appending ("-" is stdout). A file is created 0600 and a
- * symlink at path is refused. NULL with err filled on failure. */
-struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen);
+/* Opens path for appending ("-" is stdout) for this process's sole use:
+ * a file is created 0600, and outfile.h says what is refused (a symlink,
+ * another user's file, one another recorder is writing, ...). NULL with
+ * err filled on failure, and *code (if not NULL) 2 when the file was
+ * refused, else 1. */
+struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen, int *code);
 void rg_ndjson_event(struct rg_ndjson *nd, const struct rg_event *ev);
 void rg_ndjson_health(struct rg_ndjson *nd, const struct rg_health *h);
 /* An alert, with the whole triggering event under "event" (ev may be NULL
@@ -30,7 +33,9 @@ void rg_ndjson_alert(struct rg_ndjson *nd, const struct rg_alert *a, const struc
 void rg_ndjson_gap(struct rg_ndjson *nd, const struct rg_gap *g);
 /* Writes what is buffered. */
 void rg_ndjson_flush(struct rg_ndjson *nd);
-/* Flushes, then reopens the path (log rotation, on SIGHUP). 0 or -1. */
+/* Flushes, then reopens the path (log rotation, on SIGHUP) with the
+ * checks and the lock of the first open; on failure (-1) the old file
+ * stays in use. */
 int rg_ndjson_reopen(struct rg_ndjson *nd, char *err, size_t errlen);
 /* Flushes and closes; NULL is fine. */
 void rg_ndjson_close(struct rg_ndjson *nd);

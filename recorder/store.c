@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "caps.h"
 #include "clock.h"
 #include "fields.h"
+#include "outfile.h"
 #include "schema.h"
 
 enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META, IT_SEED };
@@ -55,6 +55,7 @@ struct item {
 
 struct rg_store {
 	sqlite3 *db;
+	int lock_fd; /* holds the recorder's lock on the file (outfile.h) */
 	sqlite3_stmt *ins_event[RG_N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
 	sqlite3_stmt *ins_group[RG_N_EVENT_TABLES]; /* GROUP_ROWS rows */
 	int event_cols[RG_N_EVENT_TABLES];
@@ -271,29 +272,24 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 
 /* ---- open ----------------------------------------------------------------- */
 
-/* Creates the file ourselves so that its mode is 0600 (SQLite then gives
- * the -wal and -shm files the same mode) and a planted symlink is refused. */
-static int create_file(const char *path, char *err, size_t errlen)
-{
-	struct stat sb;
-	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open the database: %s%s", path, strerror(errno),
-			 errno == ELOOP ? " (a symlink is refused)" : "");
-		return -1;
-	}
-	int bad = fstat(fd, &sb) || !S_ISREG(sb.st_mode);
-	close(fd);
-	if (bad)
-		snprintf(err, errlen, "%s: not a regular file", path);
-	return bad ? -1 : 0;
-}
+/* SQLite opens these by name next to the database (-journal only while a
+ * new file turns to WAL). -wal and -shm are made now, 0600 and ours, so
+ * that no one else can create them first in a shared directory; SQLite
+ * gives the -journal it makes the database's owner and mode. */
+static const struct rg_companion db_companions[] = {
+	{"-wal", true}, {"-shm", true}, {"-journal", false}, {NULL, false},
+};
 
-static int open_db(struct rg_store *s, const char *path, char *err, size_t errlen)
+/* The file is checked, created 0600 and locked (outfile.h) before SQLite
+ * touches it: a second recorder is refused before any write. */
+static int open_db(struct rg_store *s, const char *path, char *err, size_t errlen, int *code)
 {
 	char msg[256];
-	if (create_file(path, err, errlen))
+	const struct rg_outfile how = {O_RDWR, false, db_companions};
+	s->lock_fd = rg_outfile_open(path, &how, err, errlen, code);
+	if (s->lock_fd < 0)
 		return -1;
+	*code = 1; /* from here on, what fails is a runtime error */
 	/* NOMUTEX: one thread at a time uses the connection (see the top of
 	 * this file), so SQLite's per-call connection mutex is pure cost: it
 	 * was the largest item in a profile of a busy recorder. */
@@ -328,6 +324,8 @@ static void free_store(struct rg_store *s)
 	sqlite3_finalize(s->ins_meta);
 	sqlite3_finalize(s->ins_seed);
 	sqlite3_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* after SQLite's close: see outfile.h */
 	for (unsigned i = 0; i < s->count; i++)
 		free(s->q[(s->head + i) % s->cap]);
 	free(s->q);
@@ -346,8 +344,11 @@ static void sqlite_setup(void)
 }
 
 struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
-			       size_t errlen)
+			       size_t errlen, int *code)
 {
+	int ignored;
+	code = code ? code : &ignored;
+	*code = 1;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, sqlite_setup);
 	struct rg_store *s = calloc(1, sizeof(*s));
@@ -357,6 +358,7 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 		return NULL;
 	}
 	s->o = *o;
+	s->lock_fd = -1;
 	/* A reserve an eighth the size holds rows a rule matched (the alert
 	 * and its event) when the queue is otherwise full. */
 	s->limit = (unsigned)o->queue_events;
@@ -373,7 +375,7 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 		free_store(s);
 		return NULL;
 	}
-	if (open_db(s, path, err, errlen)) {
+	if (open_db(s, path, err, errlen, code)) {
 		free_store(s);
 		return NULL;
 	}

@@ -52,11 +52,14 @@ struct rg_store_stats {
 	uint64_t rows_grouped; /* event rows inserted by a full group's statement */
 };
 
-/* Opens or creates the database (0600, a symlink is refused) and brings
- * its schema up to date. Refuses a file that is not a rand-guard database
- * or was written by a newer schema. NULL with err filled on failure. */
+/* Opens or creates the database (0600) for this process's sole use and
+ * brings its schema up to date. Refuses, before SQLite opens it, a file
+ * outfile.h refuses (a symlink, another user's, one another recorder is
+ * writing, ...), and then a file that is not a rand-guard database or was
+ * written by a newer schema. NULL with err filled on failure, and *code
+ * (if not NULL) 2 when outfile.h refused the file, else 1. */
 struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
-			       size_t errlen);
+			       size_t errlen, int *code);
 
 /* Highest seq over the event tables and highest proc_id (0 when empty):
  * a new run continues both. */

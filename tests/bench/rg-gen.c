@@ -330,7 +330,7 @@ static int begin_run(struct gen *g, int64_t run_start)
 {
 	char err[512];
 	struct rg_store_opts so = {5000, 200, 1 << 20};
-	g->store = rg_store_open(g->db, &so, err, sizeof(err));
+	g->store = rg_store_open(g->db, &so, err, sizeof(err), NULL);
 	if (!g->store) {
 		fprintf(stderr, "rg-gen: %s\n", err);
 		return 1;
@@ -446,7 +446,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ndjson && !(g->nd = rg_ndjson_open(ndjson, err, sizeof(err)))) {
+	if (ndjson && !(g->nd = rg_ndjson_open(ndjson, err, sizeof(err), NULL))) {
 		fprintf(stderr, "rg-gen: %s\n", err);
 		return 1;
 	}

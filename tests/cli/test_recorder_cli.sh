@@ -63,11 +63,72 @@ WANT="usage" expect 2 "unknown option" "$RG" --no-such-option
 
 # Not a rand-guard database: refused before anything is loaded.
 printf 'not sqlite at all, just text that is long enough to matter\n' >"$T/text.db"
-WANT="text.db" expect 1 "refuses a file that is not a database" \
+WANT="text.db" expect 1 "refuses a file that is not a database (exit 1)" \
 	"$RG" -c "$RG_SOURCE_DIR/config/rand-guard.ini" --db "$T/text.db" --ndjson ''
 
+# Outputs another user could read, change or swap are refused before
+# anything is written (exit 2, one line), in the manner of sshd's
+# StrictModes; the refused files are left as they were.
+RGO=("$RG" -c "$RG_SOURCE_DIR/config/rand-guard.ini")
+refused() { # WANT what CMD...: exit 2 with one line matching WANT
+	local what=$1
+	shift
+	expect 2 "$what" "$@"
+	lines=$(wc -l <"$T/err")
+	[[ $lines -eq 1 ]] || nok "$what: the reason is one line ($lines)"
+}
+mkdir -m 0777 "$T/open"
+WANT="$T/open: others can write the directory \(mode 0777, no sticky bit\)" refused \
+	"a directory others can write without the sticky bit" "${RGO[@]}" --db "$T/open/x.db" --ndjson ''
+check "nothing was created in it" '[[ -z $(ls -A "$T/open") ]]'
+WANT="$T/open: others can write" refused "the same for NDJSON" \
+	"${RGO[@]}" --db "$T/x.db" --ndjson "$T/open/x.ndjson"
+check "and the database was not created" '[[ ! -e "$T/x.db" ]]'
+mkdir -m 0700 "$T/o"
+install -m 0666 /dev/null "$T/o/rw.db"
+WANT="rw.db: writable by group or others \(mode 0666\)" refused "a database others can write" \
+	"${RGO[@]}" --db "$T/o/rw.db" --ndjson ''
+check "it stays empty, with no -wal" '[[ ! -s "$T/o/rw.db" && ! -e "$T/o/rw.db-wal" ]]'
+ln -s /etc/hostname "$T/o/link.ndjson"
+WANT="link.ndjson: a symlink: refusing to follow it" refused "an NDJSON symlink" \
+	"${RGO[@]}" --db "$T/o/l.db" --ndjson "$T/o/link.ndjson"
+echo keep >"$T/o/target"
+chmod 0600 "$T/o/target"
+ln -s "$T/o/target" "$T/o/w.db-wal"
+WANT="w.db-wal: a symlink: refusing to follow it \(remove it to start\)" refused \
+	"a planted -wal symlink blocks the start, and says so" "${RGO[@]}" --db "$T/o/w.db" --ndjson ''
+check "the symlink's target is untouched" '[[ $(cat "$T/o/target") == keep ]]'
+ln -s "$T/o/target" "$T/o/s.db-shm"
+WANT="s.db-shm: a symlink" refused "a planted -shm symlink" "${RGO[@]}" --db "$T/o/s.db" --ndjson ''
+ln "$T/o/target" "$T/o/hard.db"
+WANT="hard.db: has 2 hard links" refused "a database with a second name" \
+	"${RGO[@]}" --db "$T/o/hard.db" --ndjson ''
+if [[ $(id -u) -eq 0 ]]; then
+	install -m 0600 -o nobody /dev/null "$T/o/theirs.db"
+	WANT="theirs.db: owned by uid 65534, not by uid 0 that records" refused \
+		"a database another user created" "${RGO[@]}" --db "$T/o/theirs.db" --ndjson ''
+	install -m 0600 -o nobody /dev/null "$T/o/theirs.ndjson"
+	WANT="theirs.ndjson: owned by uid 65534" refused "an NDJSON file another user created" \
+		"${RGO[@]}" --db "$T/o/n.db" --ndjson "$T/o/theirs.ndjson"
+	install -m 0600 -o nobody /dev/null "$T/o/t.db-shm"
+	WANT="t.db-shm: owned by uid 65534" refused "a -shm another user created" \
+		"${RGO[@]}" --db "$T/o/t.db" --ndjson ''
+	mkdir -m 0755 "$T/o/theirs"
+	chown nobody "$T/o/theirs"
+	WANT="$T/o/theirs: the directory is owned by uid 65534" refused \
+		"a directory another user owns" "${RGO[@]}" --db "$T/o/theirs/x.db" --ndjson ''
+	ln -s "$T/o" "$T/o/via"
+	chown -h nobody "$T/o/via"
+	WANT="$T/o/via: a symlink owned by uid 65534: refusing to follow it" refused \
+		"a directory reached through another user's symlink" \
+		"${RGO[@]}" --db "$T/o/via/v.db" --ndjson ''
+	check "nothing was created through it" '[[ ! -e "$T/o/v.db" ]]'
+else
+	n=$((n + 1)); echo "ok $n # SKIP files of another user need root (to chown them)"
+fi
+
 if [[ $(id -u) -eq 0 ]] && command -v setpriv >/dev/null; then
-	chmod 777 "$T"
+	chmod 1777 "$T"
 	WANT="needs root" expect 3 "unprivileged: one-line reason, exit 3" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$RG" -c "$RG_SOURCE_DIR/config/rand-guard.ini" --db "$T/u.db" --ndjson ''

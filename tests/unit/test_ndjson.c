@@ -132,7 +132,7 @@ static void check_writer(void)
 	snprintf(path, sizeof(path), "%s/out.ndjson", dir);
 	snprintf(link, sizeof(link), "%s/link", dir);
 
-	struct rg_ndjson *nd = rg_ndjson_open(path, err, sizeof(err));
+	struct rg_ndjson *nd = rg_ndjson_open(path, err, sizeof(err), NULL);
 	CHECK(nd != NULL, "opens a new file");
 	struct rg_event ev = exec_event();
 	rg_ndjson_event(nd, &ev);
@@ -149,20 +149,29 @@ static void check_writer(void)
 		lines += *p == '\n';
 	CHECK_INT(lines, 2, "exactly two lines in the file");
 
+	/* one writer: a second open of the file is refused while it is open */
+	int code = 0;
+	CHECK(rg_ndjson_open(path, err, sizeof(err), &code) == NULL, "a second writer is refused");
+	CHECK_INT(code, 2, "as a refusal (exit code 2)");
+	CHECK(strstr(err, "another rand-guard is recording to it") != NULL, "the error says why");
+	CHECK_INT(rg_ndjson_reopen(nd, err, sizeof(err)), 0, "reopen without a rotation");
+
 	/* rotation: move the file away, reopen, new lines go to a new file */
 	char moved[80];
 	snprintf(moved, sizeof(moved), "%s.1", path);
 	rename(path, moved);
 	CHECK_INT(rg_ndjson_reopen(nd, err, sizeof(err)), 0, "reopen after rotation");
+	CHECK(rg_ndjson_open(path, err, sizeof(err), NULL) == NULL,
+	      "the new file is the one locked");
 	rg_ndjson_event(nd, &ev);
 	rg_ndjson_close(nd);
 	CHECK(strchr(slurp(path), '\n') != NULL, "the reopened file gets the new line");
 
 	CHECK(symlink(path, link) == 0, "make a symlink");
-	CHECK(rg_ndjson_open(link, err, sizeof(err)) == NULL, "a symlink is refused");
+	CHECK(rg_ndjson_open(link, err, sizeof(err), NULL) == NULL, "a symlink is refused");
 	CHECK(strstr(err, "symlink") != NULL, "the error says why");
 
-	nd = rg_ndjson_open("/dev/full", err, sizeof(err));
+	nd = rg_ndjson_open("/dev/full", err, sizeof(err), NULL);
 	CHECK(nd != NULL, "opens /dev/full");
 	if (nd) {
 		rg_ndjson_event(nd, &ev);

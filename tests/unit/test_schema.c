@@ -137,7 +137,7 @@ int main(void)
 	close(fd);
 	unlink(path); /* the store creates it */
 	struct rg_store_opts o = {10, 10, 1024};
-	struct rg_store *s = rg_store_open(path, &o, err, sizeof(err));
+	struct rg_store *s = rg_store_open(path, &o, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "create a database"))
 		return tap_done();
 	rg_store_close(s, 0);

@@ -1,12 +1,13 @@
 /* test_store.c: the store creates a WAL database with the schema, writes
  * every kind of row exactly, continues ids across runs, records the gaps
- * it knows of, and refuses files that are not its own. */
+ * it knows of, refuses files that are not its own, and has one writer. */
 #include <sqlite3.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -61,7 +62,7 @@ static struct rg_process proc(int64_t id, uint32_t pid, uint64_t start)
 static void check_first_run(const char *db)
 {
 	char err[256];
-	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "creates a new database"))
 		return;
 	struct stat sb;
@@ -151,7 +152,7 @@ static void on_live(void *arg, int64_t proc_id, uint32_t pid, uint64_t start)
 static void check_second_run(const char *db)
 {
 	char err[256];
-	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "reopens its own database"))
 		return;
 	uint64_t seq;
@@ -189,7 +190,7 @@ static struct rg_store *open_batched(const char *db, const char *what)
 {
 	char err[256];
 	struct rg_store_opts big = {1000, 60000, 4096};
-	struct rg_store *s = rg_store_open(db, &big, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &big, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, what))
 		return NULL;
 	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
@@ -330,7 +331,7 @@ static void check_space(void)
 		return;
 	struct rg_store_opts one = {20000, 60000, 16384}; /* a batch per sync */
 	const char *db = path_in("space.db");
-	struct rg_store *s = rg_store_open(db, &one, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &one, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "opens a database for the space test"))
 		return;
 	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
@@ -379,7 +380,7 @@ static void check_queue_full(void)
 {
 	char err[256];
 	struct rg_store_opts small = {100, 20, 4};
-	struct rg_store *s = rg_store_open(path_in("full.db"), &small, err, sizeof(err));
+	struct rg_store *s = rg_store_open(path_in("full.db"), &small, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "opens with a 4-row queue"))
 		return;
 	struct rg_event fill = {.type = RG_ET_FILE_OPEN, .ts_ns = 5, .pid = 1,
@@ -437,7 +438,7 @@ static void check_retention(void)
 {
 	char err[256];
 	struct rg_store_opts ro = {500, 20, 65536, 3600, 0, 0}; /* 1 h, every batch */
-	struct rg_store *s = rg_store_open(path_in("ret.db"), &ro, err, sizeof(err));
+	struct rg_store *s = rg_store_open(path_in("ret.db"), &ro, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "opens with retention"))
 		return;
 	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
@@ -486,7 +487,7 @@ static void check_retention(void)
 	/* one step is bounded by the table with the most to prune: a single
 	 * old-ish connect must not make a step take all the file events */
 	struct rg_store_opts one = {100000, 20, 200000, 3600, 0, 0};
-	s = rg_store_open(path_in("step.db"), &one, err, sizeof(err));
+	s = rg_store_open(path_in("step.db"), &one, err, sizeof(err), NULL);
 	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
 	seq = 0;
 	for (int i = 0; i < 6000; i++) {
@@ -509,7 +510,7 @@ static void check_retention(void)
 	/* by size: keeps the data under the bound, the newest rows kept (only
 	 * rows that were there at the previous turn go) */
 	struct rg_store_opts so = {1000, 20, 65536, 0, 1, 0}; /* 1 MiB */
-	s = rg_store_open(path_in("size.db"), &so, err, sizeof(err));
+	s = rg_store_open(path_in("size.db"), &so, err, sizeof(err), NULL);
 	rg_store_begin_run(s, "h", "b", "0", now, 1, 64, 64);
 	static char pad[200];
 	memset(pad, 'p', sizeof(pad));
@@ -547,7 +548,7 @@ static void check_upgrade(void)
 	sqlite3_exec(h, sql, NULL, NULL, NULL);
 	sqlite3_exec(h, "INSERT INTO gaps VALUES (1, 1, 2, 3, 4, 'kernel_drop')", NULL, NULL, NULL);
 	sqlite3_close(h);
-	struct rg_store *s = rg_store_open(path_in("v1.db"), &opts, err, sizeof(err));
+	struct rg_store *s = rg_store_open(path_in("v1.db"), &opts, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "opens a schema 1 database"))
 		return;
 	rg_store_close(s, 0);
@@ -565,7 +566,7 @@ static void check_refusals(void)
 	FILE *f = fopen(path_in("text.db"), "w");
 	fputs("this is not a database, it is a text file of some length....\n", f);
 	fclose(f);
-	CHECK(rg_store_open(path_in("text.db"), &opts, err, sizeof(err)) == NULL,
+	CHECK(rg_store_open(path_in("text.db"), &opts, err, sizeof(err), NULL) == NULL,
 	      "refuses a text file");
 	CHECK(strstr(err, "text.db") != NULL, "error names the file");
 
@@ -573,7 +574,7 @@ static void check_refusals(void)
 	sqlite3_open(path_in("other.db"), &h);
 	sqlite3_exec(h, "CREATE TABLE t (x)", NULL, NULL, NULL);
 	sqlite3_close(h);
-	CHECK(rg_store_open(path_in("other.db"), &opts, err, sizeof(err)) == NULL,
+	CHECK(rg_store_open(path_in("other.db"), &opts, err, sizeof(err), NULL) == NULL,
 	      "refuses another application's database");
 	CHECK(strstr(err, "not a rand-guard database") != NULL, "error says so");
 	CHECK_STR(q(path_in("other.db"), "SELECT count(*) FROM sqlite_master"), "1",
@@ -582,15 +583,77 @@ static void check_refusals(void)
 	sqlite3_open(path_in("new.db"), &h);
 	sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL);
 	sqlite3_close(h);
-	CHECK(rg_store_open(path_in("new.db"), &opts, err, sizeof(err)) == NULL,
+	CHECK(rg_store_open(path_in("new.db"), &opts, err, sizeof(err), NULL) == NULL,
 	      "refuses a newer schema");
 	CHECK(strstr(err, "newer") != NULL, "error says newer");
 
 	symlink(path_in("good.db"), path_in("link.db"));
-	CHECK(rg_store_open(path_in("link.db"), &opts, err, sizeof(err)) == NULL,
+	CHECK(rg_store_open(path_in("link.db"), &opts, err, sizeof(err), NULL) == NULL,
 	      "refuses a symlink");
-	CHECK(rg_store_open(path_in("no/such/dir.db"), &opts, err, sizeof(err)) == NULL,
+	CHECK(rg_store_open(path_in("no/such/dir.db"), &opts, err, sizeof(err), NULL) == NULL,
 	      "missing directory is an error");
+}
+
+/* One writer: while a process holds the store open, a second open is
+ * refused before SQLite touches the file, readers still read it, and the
+ * lock goes with the holder, kill -9 included. */
+static void check_one_writer(void)
+{
+	char err[256], c = 0;
+	int code = 0, ready[2];
+	const char *db = path_in("one.db");
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "create one.db") || !CHECK(pipe(ready) == 0, "pipe"))
+		return;
+	rg_store_close(s, 0);
+	pid_t holder = fork();
+	if (holder == 0) {
+		s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+		if (write(ready[1], s ? "y" : "n", 1) != 1 || !s)
+			_exit(1);
+		rg_store_begin_run(s, "h", "b", "v", 1, 1, 16, 16);
+		rg_store_sync(s);
+		if (write(ready[1], "y", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'y' && read(ready[0], &c, 1) == 1,
+	      "a first process holds the store, its run begun");
+	s = rg_store_open(db, &opts, err, sizeof(err), &code);
+	CHECK(s == NULL, "a second writer is refused while it does");
+	CHECK_INT(code, 2, "as a refusal (exit code 2)");
+	CHECK(strstr(err, "one.db: another rand-guard is recording to it") != NULL,
+	      "the error names the file and says why");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || max(run_id) FROM runs"), "1 1",
+		  "a reader reads it meanwhile: one run, the holder's");
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	s = rg_store_open(db, &opts, err, sizeof(err), &code);
+	CHECK(s != NULL, "after kill -9 of the holder the store opens again");
+	rg_store_close(s, 0);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* A directory others can write is accepted with the sticky bit (/tmp),
+ * where the store makes its -wal and -shm itself, 0600 and its own. */
+static void check_sticky_dir(void)
+{
+	char err[256];
+	mkdir(path_in("sticky"), 0700);
+	chmod(path_in("sticky"), 01777);
+	struct rg_store *s = rg_store_open(path_in("sticky/s.db"), &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "a database in a sticky directory others can write opens"))
+		return;
+	struct stat w, m;
+	CHECK(stat(path_in("sticky/s.db-wal"), &w) == 0 && stat(path_in("sticky/s.db-shm"), &m) == 0 &&
+	      (w.st_mode & 0777) == 0600 && (m.st_mode & 0777) == 0600 &&
+	      w.st_uid == geteuid() && m.st_uid == geteuid(), "its -wal and -shm are ours, 0600");
+	rg_store_close(s, 0);
+	chmod(path_in("sticky"), 0777);
+	s = rg_store_open(path_in("sticky/s.db"), &opts, err, sizeof(err), NULL);
+	CHECK(s == NULL && strstr(err, "no sticky bit") != NULL, "without the sticky bit it is refused");
 }
 
 int main(void)
@@ -608,6 +671,8 @@ int main(void)
 	check_retention();
 	check_upgrade();
 	check_refusals();
+	check_one_writer();
+	check_sticky_dir();
 	char cmd[64];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
