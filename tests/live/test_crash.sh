@@ -4,7 +4,8 @@
 # before the kill (only the tail may be lost: the newest stored event is
 # close to the kill, and every marker file older than it is there), and
 # the next start must append a new run and record the time it was down as
-# a recorder_down gap.
+# a recorder_down gap. While it runs, a second recorder on its files is
+# refused; its lock goes with the kill.
 source "$(dirname "$0")/lib.sh"
 live_require
 
@@ -16,6 +17,23 @@ watch_paths = $T/w
 INI
 rg_start
 KILLED_PID=$RG_PID
+
+# one recorder per file: a second on the same database, or on the same
+# NDJSON file, is refused before it writes (exit 2, one line); on old
+# builds it would record for 2 s and exit 0
+second() { # what, expected pattern, args
+	local rc=0
+	timeout 20 "$RG" -c "$T/rg.ini" --duration 2 "${@:3}" >/dev/null 2>"$T/second.err" || rc=$?
+	[[ $rc -eq 2 ]] || fail "a second recorder on $1 exited $rc, want 2: $(cat "$T/second.err")"
+	grep -v "no rules directory" "$T/second.err" >"$T/second.why" || true
+	[[ $(wc -l <"$T/second.why") -eq 1 ]] && grep -q -- "$2" "$T/second.why" ||
+		fail "a second recorder on $1: want one line /$2/, got: $(cat "$T/second.err")"
+}
+second "the database" "$T/rg.db: another rand-guard is recording to it" --ndjson ''
+second "the NDJSON file" "$T/events.ndjson: another rand-guard is recording to it" --db "$T/other.db"
+[[ ! -e "$T/other.db" ]] || fail "the refused recorder created its database"
+kill -0 "$RG_PID" 2>/dev/null || fail "the first recorder died"
+echo "ok - a second recorder on the same database or NDJSON file is refused: exit 2, one line"
 
 # the storm: opens as fast as one process can, on a watched path
 "$RG_BUILD_DIR/rg-workload" open 100000000 "$T/w/storm/f" >/dev/null 2>&1 &
@@ -92,6 +110,7 @@ echo "ok - health rows kept coming in the storm; only the tail was lost: every m
 
 got=$(sql "SELECT count(*), sum(stopped_ns IS NULL) FROM runs")
 [[ "$got" == "2|1" ]] || fail "runs after restart: (count|without a clean stop) is '$got', want 2|1"
+echo "ok - the killed recorder's lock went with it: the next one starts"
 got=$(sql "SELECT count(*) FROM gaps WHERE reason = 'recorder_down' AND run_id = 2
            AND start_ns = (SELECT max(ts_ns) FROM health WHERE run_id = 1)
            AND start_ns <= $KILL_NS AND end_ns >= $KILL_NS")
