@@ -5,7 +5,8 @@
  * the ring (or both: the process table merges them), never in neither.
  *
  * Exit codes: 0 clean stop, 1 runtime failure (database, output), 2 bad
- * configuration or usage, 3 missing privileges or kernel support.
+ * configuration or usage, or an output refused (outfile.h), 3 missing
+ * privileges or kernel support.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,7 +74,8 @@ static void usage(FILE *f)
 		"reported and the running one stays). SIGINT/SIGTERM stop cleanly.\n"
 		"\n"
 		"Exit codes: 0 stopped cleanly, 1 runtime error, 2 bad configuration, rules\n"
-		"or usage, 3 missing privileges or kernel support.\n");
+		"or usage, or a refused output (another recorder's, or another user could\n"
+		"reach it), 3 missing privileges or kernel support.\n");
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
