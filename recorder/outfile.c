@@ -102,25 +102,39 @@ static int open_dir(const char *dir, char *err, size_t errlen, int *code)
 	return fd;
 }
 
+/* The directory part of path into dir ("." or "/" when that is all), and
+ * the last component (empty when path ends with a slash). */
+static const char *split(const char *path, char dir[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, PATH_MAX, ".");
+	else
+		snprintf(dir, PATH_MAX, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return slash ? slash + 1 : path;
+}
+
 /* open_dir, and when only the last directory is missing, creates it 0750
  * (e.g. var/ for the default database) in its checked parent. */
 static int open_or_make_dir(const char *dir, char *err, size_t errlen, int *code)
 {
 	*code = OPENED;
 	int fd = open_dir(dir, err, errlen, code);
-	const char *slash = strrchr(dir, '/');
-	if (fd >= 0 || errno != ENOENT || *code == REFUSED || !slash || slash == dir)
+	if (fd >= 0 || errno != ENOENT || *code == REFUSED)
 		return fd;
 	char parent[PATH_MAX];
-	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - dir), dir);
+	const char *base = split(dir, parent);
 	int pfd = open_dir(parent, err, errlen, code);
 	if (pfd < 0)
 		return -1;
 	int bad = check_dir(pfd, parent, (int)strlen(parent), err, errlen, code) ||
-		  (mkdirat(pfd, slash + 1, 0750) && errno != EEXIST &&
+		  (mkdirat(pfd, base, 0750) && errno != EEXIST &&
 		   say(code, FAILED, err, errlen, "%s: %s", dir, strerror(errno)));
 	close(pfd);
-	return bad ? -1 : open_dir(dir, err, errlen, code);
+	if (bad)
+		return -1;
+	*code = OPENED; /* the first open_dir's failure is gone */
+	return open_dir(dir, err, errlen, code);
 }
 
 /* Opens name in dfd without following a symlink; when missing and create
@@ -221,16 +235,11 @@ int rg_outfile_open(const char *path, const struct rg_outfile *how, char *err, s
 		    int *code)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	const char *name = slash ? slash + 1 : path;
+	const char *name = split(path, dir);
 	bool regular = false;
 	*code = OPENED;
 	if (!*name)
 		return say(code, REFUSED, err, errlen, "%s: not a file name", path);
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 	int dfd = open_or_make_dir(dir, err, errlen, code);
 	if (dfd < 0)
 		return -1;

@@ -81,6 +81,8 @@ refused() { # WANT what CMD...: exit 2 with one line matching WANT
 mkdir -m 0777 "$T/open"
 WANT="$T/open: others can write the directory \(mode 0777, no sticky bit\)" refused \
 	"a directory others can write without the sticky bit" "${RGO[@]}" --db "$T/open/x.db" --ndjson ''
+WANT="$T/open: others can write" refused "the same when the database's directory is to be made there" \
+	"${RGO[@]}" --db "$T/open/var/x.db" --ndjson ''
 check "nothing was created in it" '[[ -z $(ls -A "$T/open") ]]'
 WANT="$T/open: others can write" refused "the same for NDJSON" \
 	"${RGO[@]}" --db "$T/x.db" --ndjson "$T/open/x.ndjson"
