@@ -47,7 +47,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(db, sizeof(db), "%s/clock.db", dir);
-	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
 	CHECK(s, "opens a store");
 	if (!s)
 		return tap_done();

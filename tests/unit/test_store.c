@@ -262,7 +262,7 @@ static void check_unclean_stop(const char *db)
 		   "proctab_evictions, uptime_s, rss_kb) "
 		   "VALUES (50, 25000, 2, 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0);"
 		   "UPDATE process_events SET ts_ns = 28000 WHERE seq = (SELECT max(seq) FROM process_events)");
-	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "reopens after an unclean stop"))
 		return;
 	CHECK_INT(rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 40000, 60, 64, 64), 3, "third run");
