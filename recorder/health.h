@@ -39,6 +39,11 @@
 	X(batches, C, "store transactions committed")                              \
 	X(batch_commit_us_max, G, "slowest commit since the last health row, us")  \
 	X(queue_depth, G, "events waiting for the store writer")                   \
+	X(wal_bytes, G, "size of the database's WAL file, bytes")                  \
+	X(checkpoints, C, "WAL checkpoint passes (the checkpointer thread's, never the writer's)") \
+	X(checkpoints_blocked, C, "checkpoint passes that left WAL frames uncopied: a reader held them") \
+	X(checkpoint_us_max, G, "slowest checkpoint pass since the last health row, us") \
+	X(wal_pinned, C, "times a reader held the WAL past [store] wal_warn_mb")   \
 	X(proctab_size, G, "processes in the process table")                       \
 	X(proctab_evictions, C, "processes evicted from the full process table")   \
 	X(alerts, C, "alerts raised (rule matches)")                               \

@@ -3,7 +3,9 @@
  * Threads: the recorder thread only copies rows into the queue (under mu);
  * the writer thread owns the database connection from rg_store_begin_run
  * until rg_store_close joins it. Before begin_run and after the join the
- * caller's thread uses the connection, never both at once.
+ * caller's thread uses the connection, never both at once. The
+ * checkpointer thread has a connection of its own (see "the
+ * checkpointer").
  */
 #include "store.h"
 
@@ -85,6 +87,20 @@ struct rg_store {
 		uint64_t count;
 		int64_t start, end;
 	} unrecorded;
+	char *wal_path; /* the -wal file, for its size */
+	struct checkpointer {
+		sqlite3 *db;           /* its own connection */
+		pthread_t thread;
+		bool running;
+		pthread_cond_t wake;   /* with mu */
+		bool stop;             /* under mu */
+		int frames;            /* under mu: in the WAL at the last commit */
+		uint64_t commits, seen; /* under mu: commits, and at the last pass */
+		bool blocked;          /* its thread: the last pass left frames */
+		int64_t last_pass;     /* its thread: mono ns */
+		bool pinned;           /* its thread: held past wal_warn_mb */
+		int64_t pin_peak, last_report; /* its thread: bytes; mono ns */
+	} ck;
 };
 
 /* ---- schema ------------------------------------------------------------- */
@@ -272,6 +288,12 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 
 /* ---- open ----------------------------------------------------------------- */
 
+/* The WAL's file is cut back to this size when it starts over (SQLite's
+ * journal_size_limit): without it a file a long reader made large stays
+ * that large. Twice what it holds between checkpoints (CKPT_FRAMES), so
+ * that it is not cut and grown again every time. */
+#define WAL_KEEP_BYTES (8 << 20)
+
 /* SQLite opens these by name next to the database (-journal only while a
  * new file turns to WAL). -wal and -shm are made now, 0600 and ours, so
  * that no one else can create them first in a shared directory; SQLite
@@ -301,9 +323,17 @@ static int open_db(struct rg_store *s, const char *path, char *err, size_t errle
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	char limit[64];
+	snprintf(limit, sizeof(limit), "PRAGMA journal_size_limit = %d", WAL_KEEP_BYTES);
 	if (exec(s->db, "PRAGMA journal_mode = WAL", msg, sizeof(msg)) ||
-	    exec(s->db, "PRAGMA synchronous = NORMAL", msg, sizeof(msg))) {
+	    exec(s->db, "PRAGMA synchronous = NORMAL", msg, sizeof(msg)) ||
+	    exec(s->db, limit, msg, sizeof(msg))) {
 		snprintf(err, errlen, "%s: %s", path, msg);
+		return -1;
+	}
+	s->wal_path = strdup(sqlite3_filename_wal(sqlite3_db_filename(s->db, "main")));
+	if (!s->wal_path) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (migrate(s->db, path, err, errlen) || prepare_all(s, err, errlen))
@@ -323,9 +353,11 @@ static void free_store(struct rg_store *s)
 	sqlite3_finalize(s->ins_alert);
 	sqlite3_finalize(s->ins_meta);
 	sqlite3_finalize(s->ins_seed);
+	sqlite3_close(s->ck.db);
 	sqlite3_close(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* after SQLite's close: see outfile.h */
+	free(s->wal_path);
 	for (unsigned i = 0; i < s->count; i++)
 		free(s->q[(s->head + i) % s->cap]);
 	free(s->q);
@@ -333,6 +365,7 @@ static void free_store(struct rg_store *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->idle);
+	pthread_cond_destroy(&s->ck.wake);
 	free(s);
 }
 
@@ -368,6 +401,7 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->wake, &ca);
+	pthread_cond_init(&s->ck.wake, &ca);
 	pthread_cond_init(&s->idle, NULL);
 	pthread_condattr_destroy(&ca);
 	if (!s->q) {
@@ -1007,6 +1041,182 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* ---- the checkpointer ------------------------------------------------------ */
+
+/* SQLite checkpoints by default inside the commit that leaves the WAL
+ * past 1000 pages, on the committing thread. While a reader holds an old
+ * snapshot, that checkpoint cannot copy the frames after it, so the WAL
+ * grows; when the reader ends, the next commit copies all of it back
+ * first: with a reader that held 779 MiB, one commit took 5.8 s and the
+ * queue behind it overflowed. Here the writer's connection never
+ * checkpoints (its WAL hook replaces that), and a thread of its own, with
+ * its own connection, runs PASSIVE checkpoints: they take no lock a
+ * writer needs and never wait for readers; the writer goes on committing
+ * while one copies. Once a pass has copied every frame and no reader uses
+ * the WAL, the writer's next transaction starts it over from the
+ * beginning (SQLite does that by itself) and its commit cuts the file
+ * back to WAL_KEEP_BYTES. */
+
+#define CKPT_FRAMES 1000                /* a pass once the WAL holds this many pages */
+#define CKPT_RETRY_NS 200000000LL      /* while a reader holds it: a pass this often */
+#define CKPT_REPORT_NS 60000000000LL   /* a reader still holding it: said this often */
+
+/* The writer connection's WAL hook, run after each of its commits: notes
+ * the WAL's length and wakes the checkpointer when a pass is due. */
+static int on_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct rg_store *s = arg;
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&s->mu);
+	s->ck.frames = frames;
+	s->ck.commits++;
+	if (frames >= CKPT_FRAMES)
+		pthread_cond_signal(&s->ck.wake);
+	pthread_mutex_unlock(&s->mu);
+	return SQLITE_OK;
+}
+
+static int64_t file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) ? 0 : (int64_t)sb.st_size;
+}
+
+/* Says on stderr, once when it starts, every minute while it lasts and
+ * when it ends, that a reader holds the WAL past wal_warn_mb; counts each
+ * time (wal_pinned). wal is the WAL file's size after a pass. */
+static void note_pin(struct rg_store *s, int64_t wal)
+{
+	int64_t warn = s->o.wal_warn_mb * 1048576, now = rg_mono_ns();
+	if (s->ck.pinned && wal > s->ck.pin_peak)
+		s->ck.pin_peak = wal;
+	if (s->ck.pinned && !s->ck.blocked) {
+		s->ck.pinned = false;
+		fprintf(stderr, "rand-guard: store: the reader let the WAL go at %lld MiB; it has "
+			"been copied back\n", (long long)(s->ck.pin_peak >> 20));
+		return;
+	}
+	if (!warn || !s->ck.blocked || wal <= warn)
+		return;
+	if (s->ck.pinned && now - s->ck.last_report < CKPT_REPORT_NS)
+		return;
+	if (!s->ck.pinned) {
+		pthread_mutex_lock(&s->mu);
+		s->st.wal_pinned++;
+		pthread_mutex_unlock(&s->mu);
+		s->ck.pinned = true;
+		s->ck.pin_peak = wal;
+	}
+	s->ck.last_report = now;
+	fprintf(stderr, "rand-guard: store: a reader's transaction holds the WAL at %lld MiB "
+		"(past [store] wal_warn_mb = %lld); it cannot be copied back or shrink until "
+		"that transaction ends\n", (long long)(wal >> 20), (long long)s->o.wal_warn_mb);
+}
+
+/* One PASSIVE checkpoint: copies the frames no reader still needs into
+ * the database file, without waiting for anyone. */
+static void ckpt_pass(struct rg_store *s)
+{
+	int log = 0, copied = 0;
+	int64_t t0 = rg_mono_ns();
+	int rc = sqlite3_wal_checkpoint_v2(s->ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+					   &copied);
+	s->ck.last_pass = rg_mono_ns();
+	uint64_t us = (uint64_t)(s->ck.last_pass - t0) / 1000;
+	/* SQLITE_BUSY: another connection's checkpoint was running */
+	s->ck.blocked = rc != SQLITE_OK || copied < log;
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+		fprintf(stderr, "rand-guard: store: checkpoint: %s\n", sqlite3_errmsg(s->ck.db));
+	pthread_mutex_lock(&s->mu);
+	s->st.checkpoints++;
+	s->st.checkpoints_blocked += s->ck.blocked;
+	if (us > s->st.checkpoint_us_max)
+		s->st.checkpoint_us_max = us;
+	pthread_mutex_unlock(&s->mu);
+	note_pin(s, file_size(s->wal_path));
+}
+
+/* True when a pass is due (mu held): the WAL is long and the writer
+ * committed since the last pass, or (a reader held the last one back) it
+ * is time to try again. Otherwise *until is when to look again. */
+static bool ckpt_due(struct rg_store *s, int64_t now, int64_t *until)
+{
+	if (s->ck.frames < CKPT_FRAMES)
+		return false;
+	if (!s->ck.blocked)
+		return s->ck.commits != s->ck.seen;
+	*until = s->ck.last_pass + CKPT_RETRY_NS;
+	return now >= *until;
+}
+
+static void *ckpt_main(void *arg)
+{
+	struct rg_store *s = arg;
+	pthread_setname_np(pthread_self(), "rg-checkpoint");
+	rg_caps_drop_all();
+	pthread_mutex_lock(&s->mu);
+	while (!s->ck.stop) {
+		int64_t now = rg_mono_ns(), until = now + 1000000000;
+		if (!ckpt_due(s, now, &until)) {
+			struct timespec ts = {until / 1000000000, until % 1000000000};
+			pthread_cond_timedwait(&s->ck.wake, &s->mu, &ts);
+			continue;
+		}
+		s->ck.seen = s->ck.commits;
+		pthread_mutex_unlock(&s->mu);
+		ckpt_pass(s);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Opens the checkpointer's connection and starts its thread, and from
+ * then on the writer's commits only wake it. If it cannot start, the
+ * writer's connection keeps checkpointing itself (SQLite's default), and
+ * stderr says so. */
+static void start_checkpointer(struct rg_store *s)
+{
+	int rc = sqlite3_open_v2(sqlite3_db_filename(s->db, "main"), &s->ck.db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+	if (rc == SQLITE_OK)
+		rc = exec(s->ck.db, "PRAGMA synchronous = NORMAL", NULL, 0);
+	/* a first read opens the WAL and its index here, with the caller's
+	 * privileges, rather than in the thread that has none */
+	if (rc == SQLITE_OK && rg_sql_int(s->ck.db, "SELECT count(*) FROM sqlite_master", -1) < 0)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK) {
+		sqlite3_wal_hook(s->db, on_commit, s);
+		rc = pthread_create(&s->ck.thread, NULL, ckpt_main, s);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "rand-guard: store: no checkpointer thread (%s): the writer "
+			"checkpoints, and a long reader can stall it\n",
+			s->ck.db ? sqlite3_errmsg(s->ck.db) : "out of memory");
+		sqlite3_wal_autocheckpoint(s->db, CKPT_FRAMES);
+		sqlite3_close(s->ck.db);
+		s->ck.db = NULL;
+		return;
+	}
+	s->ck.running = true;
+}
+
+static void stop_checkpointer(struct rg_store *s)
+{
+	if (!s->ck.running)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->ck.stop = true;
+	pthread_cond_signal(&s->ck.wake);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->ck.thread, NULL);
+	s->ck.running = false;
+	sqlite3_close(s->ck.db);
+	s->ck.db = NULL;
+}
+
 /* ---- the queue ----------------------------------------------------------- */
 
 /* A full queue drops the row, unless it is one the record needs most
@@ -1137,7 +1347,9 @@ void rg_store_stats(struct rg_store *s, struct rg_store_stats *st)
 	*st = s->st;
 	s->st.batch_commit_us_max = 0;
 	s->st.user_drop_oldest_ns = 0;
+	s->st.checkpoint_us_max = 0;
 	pthread_mutex_unlock(&s->mu);
+	st->wal_bytes = (uint64_t)file_size(s->wal_path);
 }
 
 void rg_store_sync(struct rg_store *s)
@@ -1236,6 +1448,7 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 		exec(s->db, "ROLLBACK", NULL, 0);
 		return -1;
 	}
+	start_checkpointer(s);
 	if (pthread_create(&s->thread, NULL, writer_main, s) == 0)
 		s->running = true;
 	return s->run_id;
@@ -1254,6 +1467,7 @@ void rg_store_close(struct rg_store *s, int64_t now_ns)
 	} else {
 		run_writer(s, false);
 	}
+	stop_checkpointer(s);
 	if (s->run_id > 0) {
 		uint64_t seq;
 		int64_t pid;

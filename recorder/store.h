@@ -34,6 +34,9 @@ struct rg_store_opts {
 	int64_t max_age_s;
 	int64_t max_size_mb;
 	int prune_interval_ms;
+	/* A reader whose transaction holds the WAL past this size is reported
+	 * on stderr and counted (wal_pinned); 0: never. */
+	int64_t wal_warn_mb;
 };
 
 struct rg_store_stats {
@@ -50,6 +53,10 @@ struct rg_store_stats {
 	uint64_t rows_pruned; /* event rows removed by retention */
 	uint64_t reserve_used; /* rows kept past queue_events: a rule matched them */
 	uint64_t rows_grouped; /* event rows inserted by a full group's statement */
+	uint64_t wal_bytes;    /* the WAL file's size now */
+	uint64_t checkpoints, checkpoints_blocked; /* passes; of them, left frames behind */
+	uint64_t checkpoint_us_max; /* since the previous rg_store_stats call */
+	uint64_t wal_pinned;   /* times a reader held the WAL past wal_warn_mb */
 };
 
 /* Opens or creates the database (0600) for this process's sole use and
