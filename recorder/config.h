@@ -22,6 +22,7 @@ struct rg_config {
 	int queue_events;
 	int max_age_h;        /* retention: 0 keeps everything */
 	int max_size_mb;
+	int wal_warn_mb;      /* a reader holding the WAL past this is reported */
 	/* [bpf] */
 	int ring_buffer_mb; /* a power of two */
 	int wakeup_kb;      /* at most half the ring */

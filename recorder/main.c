@@ -237,7 +237,8 @@ static int open_outputs(struct recorder *r)
 		return code;
 	}
 	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events,
-				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000};
+				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000,
+				   c->wal_warn_mb};
 	r->store = rg_store_open(c->db, &so, err, sizeof(err), &code);
 	if (!r->store) {
 		fprintf(stderr, "rand-guard: %s\n", err);

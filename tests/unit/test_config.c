@@ -81,7 +81,8 @@ static void test_defaults(void)
 	CHECK_INT(c.max_age_h, 0, "retention by age is off by default");
 	CHECK_INT(c.max_size_mb, 0, "retention by size is off by default");
 	CHECK_INT(c.allow_none, 0, "no enabled rule is refused by default");
-	CHECK_INT(rg_config_nkeys, 24, "every key is in the table");
+	CHECK_INT(c.wal_warn_mb, 64, "a reader holding 64 MiB of WAL is reported by default");
+	CHECK_INT(rg_config_nkeys, 25, "every key is in the table");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);
