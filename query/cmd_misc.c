@@ -127,7 +127,8 @@ static int health_range(struct rgq *g, const struct rgq_command *c, const struct
 	rg_buf_adds(&b, "SELECT rg_time(ts_ns) AS time, run_id, events_read, kernel_drops, "
 			"user_drops, store_failures, filtered, rows_process_events, "
 			"rows_file_events, rows_network_events, alerts, queue_depth, "
-			"batch_commit_us_max, rss_kb FROM health WHERE 1");
+			"batch_commit_us_max, wal_bytes, checkpoints_blocked, wal_pinned, rss_kb "
+			"FROM health WHERE 1");
 	rgq_time_cond(&b, o, "ts_ns");
 	if (o->has_run)
 		rg_buf_printf(&b, " AND run_id = %lld", o->run);

@@ -186,6 +186,10 @@ q --format csv alerts --severity high >"$T/out2"
 check "alerts --severity is a minimum" \
 	"[[ \$(wc -l <'$T/out2') -gt \$(wc -l <'$T/out') ]] && ! tail -n +2 '$T/out2' | cut -d, -f2 | grep -qvE '^(high|critical)$'"
 WANT="^seq +[0-9]+$" expect 0 "health: the latest row, field by field" q health
+WANT="^wal_bytes +[0-9]+$" expect 0 "health: the WAL's size is one of them" q health
+q --format csv health --all >"$T/out"
+check "health --all: the WAL's size, blocked checkpoints and pins over time" \
+	"head -1 '$T/out' | grep -q ',wal_bytes,checkpoints_blocked,wal_pinned,'"
 check "health: no warning when the rules ran" "! grep -q WARNING '$T/err'"
 cp "$DB" "$T/norules.db" && sqlite3 "$T/norules.db" "UPDATE health SET rules_enabled = 0 WHERE run_id = 2"
 WANT="WARNING: run 2 recorded without detection rules \(rules_enabled = 0 in 1 health row\)" \
