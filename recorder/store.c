@@ -96,7 +96,7 @@ struct rg_store {
 		bool stop;             /* under mu */
 		int frames;            /* under mu: in the WAL at the last commit */
 		uint64_t commits, seen; /* under mu: commits, and at the last pass */
-		bool blocked;          /* its thread: the last pass left frames */
+		unsigned blocked;      /* its thread: passes in a row that left frames */
 		int64_t last_pass;     /* its thread: mono ns */
 		bool pinned;           /* its thread: held past wal_warn_mb */
 		int64_t pin_peak, last_report; /* its thread: bytes; mono ns */
@@ -1097,7 +1097,8 @@ static void note_pin(struct rg_store *s, int64_t wal)
 			"been copied back\n", (long long)(s->ck.pin_peak >> 20));
 		return;
 	}
-	if (!warn || !s->ck.blocked || wal <= warn)
+	/* one pass alone may meet the writer's own transaction as it ends */
+	if (!warn || s->ck.blocked < 2 || wal <= warn)
 		return;
 	if (s->ck.pinned && now - s->ck.last_report < CKPT_REPORT_NS)
 		return;
@@ -1125,12 +1126,13 @@ static void ckpt_pass(struct rg_store *s)
 	s->ck.last_pass = rg_mono_ns();
 	uint64_t us = (uint64_t)(s->ck.last_pass - t0) / 1000;
 	/* SQLITE_BUSY: another connection's checkpoint was running */
-	s->ck.blocked = rc != SQLITE_OK || copied < log;
+	bool left = rc != SQLITE_OK || copied < log;
+	s->ck.blocked = left ? s->ck.blocked + 1 : 0;
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		fprintf(stderr, "rand-guard: store: checkpoint: %s\n", sqlite3_errmsg(s->ck.db));
 	pthread_mutex_lock(&s->mu);
 	s->st.checkpoints++;
-	s->st.checkpoints_blocked += s->ck.blocked;
+	s->st.checkpoints_blocked += left;
 	if (us > s->st.checkpoint_us_max)
 		s->st.checkpoint_us_max = us;
 	pthread_mutex_unlock(&s->mu);
