@@ -88,6 +88,7 @@ struct rg_store {
 		int64_t start, end;
 	} unrecorded;
 	char *wal_path; /* the -wal file, for its size */
+	int64_t wal_limit; /* writer: its journal_size_limit */
 	struct checkpointer {
 		sqlite3 *db;           /* its own connection */
 		pthread_t thread;
@@ -96,6 +97,7 @@ struct rg_store {
 		bool stop;             /* under mu */
 		int frames;            /* under mu: in the WAL at the last commit */
 		uint64_t commits, seen; /* under mu: commits, and at the last pass */
+		int64_t keep;          /* under mu: the journal_size_limit wanted */
 		unsigned blocked;      /* its thread: passes in a row that left frames */
 		int64_t last_pass;     /* its thread: mono ns */
 		bool pinned;           /* its thread: held past wal_warn_mb */
@@ -289,10 +291,25 @@ static int prepare_all(struct rg_store *s, char *err, size_t errlen)
 /* ---- open ----------------------------------------------------------------- */
 
 /* The WAL's file is cut back to this size when it starts over (SQLite's
- * journal_size_limit): without it a file a long reader made large stays
- * that large. Twice what it holds between checkpoints (CKPT_FRAMES), so
- * that it is not cut and grown again every time. */
-#define WAL_KEEP_BYTES (8 << 20)
+ * journal_size_limit, applied by the first commit after the start):
+ * without it a file a long reader made large stays that large. Twice
+ * what it holds between checkpoints (CKPT_FRAMES), so that it is not cut
+ * and grown again every time. A larger file is cut by at most
+ * WAL_CUT_BYTES each time it starts over: the cut is the writer's, and
+ * freeing 300 MiB at once took it 0.1 to 0.3 s here. */
+#define WAL_KEEP_BYTES (8LL << 20)
+#define WAL_CUT_BYTES (32LL << 20)
+
+/* Sets the writer connection's journal_size_limit (see WAL_KEEP_BYTES). */
+static int set_wal_limit(struct rg_store *s, int64_t bytes, char *err, size_t errlen)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %lld", (long long)bytes);
+	int rc = exec(s->db, sql, err, errlen);
+	if (rc == SQLITE_OK)
+		s->wal_limit = bytes;
+	return rc;
+}
 
 /* SQLite opens these by name next to the database (-journal only while a
  * new file turns to WAL). -wal and -shm are made now, 0600 and ours, so
@@ -323,11 +340,9 @@ static int open_db(struct rg_store *s, const char *path, char *err, size_t errle
 		return -1;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
-	char limit[64];
-	snprintf(limit, sizeof(limit), "PRAGMA journal_size_limit = %d", WAL_KEEP_BYTES);
 	if (exec(s->db, "PRAGMA journal_mode = WAL", msg, sizeof(msg)) ||
 	    exec(s->db, "PRAGMA synchronous = NORMAL", msg, sizeof(msg)) ||
-	    exec(s->db, limit, msg, sizeof(msg))) {
+	    set_wal_limit(s, WAL_KEEP_BYTES, msg, sizeof(msg))) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return -1;
 	}
@@ -1019,7 +1034,10 @@ static void run_writer(struct rg_store *s, bool threaded)
 		if (!s->count)
 			break;
 		unsigned n = take(s, batch);
+		int64_t keep = s->ck.keep;
 		pthread_mutex_unlock(&s->mu);
+		if (keep && keep != s->wal_limit)
+			set_wal_limit(s, keep, NULL, 0);
 		write_batch(s, batch, n);
 		if (threaded) /* not while closing: the last health row is written */
 			prune(s);
@@ -1055,7 +1073,7 @@ static void *writer_main(void *arg)
  * while one copies. Once a pass has copied every frame and no reader uses
  * the WAL, the writer's next transaction starts it over from the
  * beginning (SQLite does that by itself) and its commit cuts the file
- * back to WAL_KEEP_BYTES. */
+ * back toward WAL_KEEP_BYTES, by WAL_CUT_BYTES at a time. */
 
 #define CKPT_FRAMES 1000                /* a pass once the WAL holds this many pages */
 #define CKPT_RETRY_NS 200000000LL      /* while a reader holds it: a pass this often */
@@ -1130,13 +1148,15 @@ static void ckpt_pass(struct rg_store *s)
 	s->ck.blocked = left ? s->ck.blocked + 1 : 0;
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 		fprintf(stderr, "rand-guard: store: checkpoint: %s\n", sqlite3_errmsg(s->ck.db));
+	int64_t wal = file_size(s->wal_path);
 	pthread_mutex_lock(&s->mu);
 	s->st.checkpoints++;
 	s->st.checkpoints_blocked += left;
 	if (us > s->st.checkpoint_us_max)
 		s->st.checkpoint_us_max = us;
+	s->ck.keep = wal > WAL_KEEP_BYTES + WAL_CUT_BYTES ? wal - WAL_CUT_BYTES : WAL_KEEP_BYTES;
 	pthread_mutex_unlock(&s->mu);
-	note_pin(s, file_size(s->wal_path));
+	note_pin(s, wal);
 }
 
 /* True when a pass is due (mu held): the WAL is long and the writer
