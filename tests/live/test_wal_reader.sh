@@ -5,12 +5,14 @@
 #   - nothing is dropped: every open is stored, no drop gap;
 #   - no commit takes 500 ms or more (health batch_commit_us_max). Before
 #     checkpoints left the writer's thread, the commit after the reader
-#     ended copied the whole WAL back first: 0.88 s here with 260 MiB, and
-#     5.8 s with 779 MiB (74 871 events dropped) on a slower disk;
+#     ended copied the whole WAL back first: 0.9 to 4.1 s here with
+#     260 MiB (16 360 events dropped in the slower run), 5.8 s with
+#     779 MiB elsewhere;
 #   - health rows show the WAL's size, the checkpoints the reader held back
 #     and one pin past [store] wal_warn_mb (32 here), as does stderr;
 #   - once the reader ends, the WAL file is back at 8 MiB
-#     (journal_size_limit) within 10 s, while the recording goes on.
+#     (journal_size_limit, cut 32 MiB at a time) within 10 s, while the
+#     recording goes on.
 source "$(dirname "$0")/lib.sh"
 live_require
 
