@@ -567,7 +567,7 @@ static void check_wal_reader(void)
 	char err[256];
 	struct rg_store_opts wo = {1000, 20, 65536, 0, 0, 0, 1}; /* wal_warn_mb = 1 */
 	const char *db = path_in("wal.db");
-	struct rg_store *s = rg_store_open(db, &wo, err, sizeof(err));
+	struct rg_store *s = rg_store_open(db, &wo, err, sizeof(err), NULL);
 	if (!CHECK(s != NULL, "opens a database for the reader test"))
 		return;
 	rg_store_begin_run(s, "h", "b", "0", 1, 1, 64, 64);
