@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "fields.h"
 #include "rgq.h"
@@ -37,9 +38,7 @@ static const struct {
 static uint32_t parse_types(const char *list, char *bad, size_t badlen)
 {
 	uint32_t mask = 0;
-	char *copy = strdup(list), *save = NULL;
-	if (!copy)
-		abort();
+	char *copy = rg_strdup(list), *save = NULL;
 	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		int t = rg_etype_parse(w);
 		uint32_t m = !strcmp(w, "process") ? RG_ET_PROCESS_MASK

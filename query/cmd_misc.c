@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "qtime.h"
 #include "rgq.h"
@@ -173,9 +174,7 @@ struct spans {
 
 static struct span *add_span(struct spans *s)
 {
-	s->v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-	if (!s->v)
-		abort();
+	s->v = rg_realloc(s->v, (s->n + 1) * sizeof(*s->v));
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	return &s->v[s->n++];
 }

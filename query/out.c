@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "jsonesc.h"
 
 #define TABLE_CELL_MAX 120 /* bytes a table cell shows */
@@ -246,15 +247,10 @@ void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned nco
 	o->fmt = fmt;
 	o->f = f;
 	o->ncols = ncols;
-	o->names = calloc(ncols ? ncols : 1, sizeof(char *));
-	o->width = calloc(ncols ? ncols : 1, sizeof(size_t));
-	if (!o->names || !o->width)
-		abort();
-	for (unsigned i = 0; i < ncols; i++) {
-		o->names[i] = strdup(names[i] ? names[i] : "?");
-		if (!o->names[i])
-			abort();
-	}
+	o->names = rg_calloc(ncols, sizeof(char *));
+	o->width = rg_calloc(ncols, sizeof(size_t));
+	for (unsigned i = 0; i < ncols; i++)
+		o->names[i] = rg_strdup(names[i] ? names[i] : "?");
 	if (fmt == RGQ_CSV) {
 		for (unsigned i = 0; i < ncols; i++) {
 			if (i)
@@ -344,10 +340,8 @@ struct rgq_value rgq_column(sqlite3_stmt *st, int i)
 int rgq_out_stmt(struct rgq_out *o, enum rgq_format fmt, FILE *f, sqlite3_stmt *st)
 {
 	unsigned n = (unsigned)sqlite3_column_count(st);
-	const char **names = calloc(n ? n : 1, sizeof(char *));
-	struct rgq_value *vals = calloc(n ? n : 1, sizeof(*vals));
-	if (!names || !vals)
-		abort();
+	const char **names = rg_calloc(n, sizeof(char *));
+	struct rgq_value *vals = rg_calloc(n, sizeof(*vals));
 	for (unsigned i = 0; i < n; i++)
 		names[i] = sqlite3_column_name(st, (int)i);
 	rgq_out_begin(o, fmt, f, n, names);

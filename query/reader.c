@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "fields.h"
 
@@ -61,9 +62,7 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 				   uint64_t from_seq, int64_t until_ns, uint64_t fields,
 				   char *err, size_t errlen)
 {
-	struct rgq_reader *r = calloc(1, sizeof(*r));
-	if (!r)
-		abort();
+	struct rgq_reader *r = rg_calloc(1, sizeof(*r));
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
 		if (prepare(db, c, t, fields, err, errlen)) {

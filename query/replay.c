@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "db.h"
 #include "fields.h"
 #include "lineage.h"
@@ -29,9 +30,7 @@ static struct run *load_runs(sqlite3 *db, unsigned *n)
 				   "sequence_max FROM runs ORDER BY run_id", -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		runs = realloc(runs, (*n + 1) * sizeof(*runs));
-		if (!runs)
-			abort();
+		runs = rg_realloc(runs, (*n + 1) * sizeof(*runs));
 		/* the config's range: a damaged value cannot make a huge table */
 		int64_t lmax = sqlite3_column_int64(st, 2);
 		bool seeded = sqlite3_column_type(st, 2) != SQLITE_NULL;
@@ -188,9 +187,7 @@ int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64
 {
 	unsigned n;
 	memset(st, 0, sizeof(*st));
-	st->evictions_by_rule = calloc(rs->nrules + 1, sizeof(*st->evictions_by_rule));
-	if (!st->evictions_by_rule)
-		abort();
+	st->evictions_by_rule = rg_calloc(rs->nrules + 1, sizeof(*st->evictions_by_rule));
 	struct run *runs = load_runs(db, &n);
 	/* A sequence that ends after since may begin up to its window before:
 	 * events from there are evaluated, only alerts from since reported. */

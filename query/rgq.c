@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -282,7 +283,7 @@ static int db_path(struct rgq *g, const char *config, char *err, size_t errlen)
 		rg_config_free(&cfg);
 		return -1;
 	}
-	g->db_path = g->db_owned = strdup(cfg.db);
+	g->db_path = g->db_owned = rg_strdup(cfg.db);
 	rg_config_free(&cfg);
 	return 0;
 }

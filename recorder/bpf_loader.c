@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "rand_guard.skel.h"
 
@@ -218,11 +219,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	libbpf_set_print(print_libbpf);
 	ensure_tracefs();
 
-	struct rg_bpf *b = calloc(1, sizeof(*b));
-	if (!b) {
-		fail(err, errlen, exit_code, "out of memory", ENOMEM);
-		return NULL;
-	}
+	struct rg_bpf *b = rg_calloc(1, sizeof(*b));
 	b->fn = fn;
 	b->ctx = ctx;
 	b->ncpus = libbpf_num_possible_cpus();

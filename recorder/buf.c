@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 static void reserve(struct rg_buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
@@ -13,10 +15,7 @@ static void reserve(struct rg_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (!p)
-		abort();
-	b->p = p;
+	b->p = rg_realloc(b->p, cap);
 	b->cap = cap;
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "ini_reader.h"
 #include "pathmatch.h"
@@ -83,15 +84,6 @@ struct loader {
 static void *field(struct rg_config *c, const struct rg_config_key *k)
 {
 	return (char *)c + k->offset;
-}
-
-/* Like rg_buf: without memory there is nothing sensible left to do. */
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
 }
 
 static int find_key(const char *section, const char *name)
@@ -169,7 +161,7 @@ static bool set_string(char **dst, const struct rg_config_key *k, const char *s,
 		return false;
 	}
 	free(*dst);
-	*dst = xstrdup(s);
+	*dst = rg_strdup(s);
 	return true;
 }
 
@@ -270,10 +262,8 @@ static void drop_default_writes(struct loader *ld)
 		p += n;
 	}
 	free(*ww);
-	*ww = strdup(rg_buf_cstr(&b));
+	*ww = rg_strdup(rg_buf_cstr(&b));
 	rg_buf_free(&b);
-	if (!*ww)
-		abort();
 }
 
 /* The [file] lists must make a matcher; an error names the list's line
@@ -342,7 +332,7 @@ static void begin(struct loader *ld, const struct rg_config *c, const char *name
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (rg_config_keys[i].type >= RG_CFG_STRING) { /* owned strings */
 			char **s = field(&ld->cfg, &rg_config_keys[i]);
-			*s = xstrdup(*s);
+			*s = rg_strdup(*s);
 		}
 	}
 }

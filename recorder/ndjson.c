@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "fields.h"
 #include "jsonesc.h"
 #include "outfile.h"
@@ -222,12 +223,9 @@ struct rg_ndjson *rg_ndjson_open(const char *path, char *err, size_t errlen, int
 	int ignored;
 	code = code ? code : &ignored;
 	*code = 1;
-	struct rg_ndjson *nd = calloc(1, sizeof(*nd));
-	if (!nd || (strcmp(path, "-") != 0 && !(nd->path = strdup(path)))) {
-		snprintf(err, errlen, "out of memory");
-		free(nd);
-		return NULL;
-	}
+	struct rg_ndjson *nd = rg_calloc(1, sizeof(*nd));
+	if (strcmp(path, "-") != 0)
+		nd->path = rg_strdup(path);
 	nd->fd = nd->path ? open_fd(path, err, errlen, code) : STDOUT_FILENO;
 	if (nd->fd < 0) {
 		free(nd->path);

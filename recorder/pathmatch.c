@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+
 bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen)
 {
 	if (plen == 1 && prefix[0] == '/')
@@ -60,22 +62,6 @@ bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t 
 	return false;
 }
 
-static char *xstrndup(const char *s, size_t n)
-{
-	char *d = strndup(s, n);
-	if (!d)
-		abort();
-	return d;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (!p)
-		abort();
-	return p;
-}
-
 /* Calls add(word) for each space-separated word of list; stops at the
  * first error. */
 static int each_word(struct rg_pathmatch *m, const char *list, enum rg_pm_action action,
@@ -116,8 +102,8 @@ static int add_prefix(struct rg_pathmatch *m, const char *w, size_t n, enum rg_p
 		snprintf(err, errlen, "more than %d watch and exclude paths", RG_PREFIX_MAX);
 		return -1;
 	}
-	m->prefixes = xrealloc(m->prefixes, (m->nprefixes + 1) * sizeof(*m->prefixes));
-	m->prefixes[m->nprefixes++] = (struct rg_pm_prefix){xstrndup(w, n), n, action};
+	m->prefixes = rg_realloc(m->prefixes, (m->nprefixes + 1) * sizeof(*m->prefixes));
+	m->prefixes[m->nprefixes++] = (struct rg_pm_prefix){rg_strndup(w, n), n, action};
 	return 0;
 }
 
@@ -134,8 +120,8 @@ static int add_pattern(struct rg_pathmatch *m, const char *w, size_t n,
 		snprintf(err, errlen, "more than %d watch patterns", RG_PATTERN_MAX);
 		return -1;
 	}
-	m->patterns = xrealloc(m->patterns, (m->npatterns + 1) * sizeof(*m->patterns));
-	m->patterns[m->npatterns++] = xstrndup(w, n);
+	m->patterns = rg_realloc(m->patterns, (m->npatterns + 1) * sizeof(*m->patterns));
+	m->patterns[m->npatterns++] = rg_strndup(w, n);
 	return 0;
 }
 

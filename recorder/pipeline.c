@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 
 void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_ndjson *nd,
 		      struct rg_store *store, int64_t run_id, uint64_t first_seq,
@@ -66,9 +67,7 @@ static void on_match(void *arg, const struct rg_match *m)
 	struct rg_pipeline *p = arg;
 	if (p->nmatched == p->matched_cap) {
 		p->matched_cap = p->matched_cap ? 2 * p->matched_cap : 8;
-		p->matched = realloc(p->matched, p->matched_cap * sizeof(*p->matched));
-		if (!p->matched)
-			abort();
+		p->matched = rg_realloc(p->matched, p->matched_cap * sizeof(*p->matched));
 	}
 	struct rg_pending *a = &p->matched[p->nmatched++];
 	a->rule = m->rule;

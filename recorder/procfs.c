@@ -16,6 +16,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "rg_abi.h"
 
 int rg_procfs_parse_stat(const char *text, struct rg_str *comm, uint32_t *ppid,
@@ -52,13 +53,13 @@ static ssize_t slurp(int dirfd, const char *name, size_t max, char **out, bool *
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	char *buf = malloc(max + 1);
+	char *buf = rg_malloc(max + 1);
 	ssize_t len = 0, n = 0;
-	while (buf && (size_t)len < max + 1 &&
+	while ((size_t)len < max + 1 &&
 	       (n = read(fd, buf + len, max + 1 - (size_t)len)) > 0)
 		len += n;
 	close(fd);
-	if (!buf || n < 0) {
+	if (n < 0) {
 		free(buf);
 		return -1;
 	}
@@ -72,8 +73,8 @@ static ssize_t slurp(int dirfd, const char *name, size_t max, char **out, bool *
 
 static struct rg_str link_at(int dirfd, const char *name, uint32_t *flags, uint32_t trunc_flag)
 {
-	char *buf = malloc(RG_PATH_MAX + 1);
-	ssize_t n = buf ? readlinkat(dirfd, name, buf, RG_PATH_MAX + 1) : -1;
+	char *buf = rg_malloc(RG_PATH_MAX + 1);
+	ssize_t n = readlinkat(dirfd, name, buf, RG_PATH_MAX + 1);
 	if (n <= 0) {
 		free(buf);
 		return (struct rg_str){NULL, 0};
@@ -157,9 +158,7 @@ static void read_ids(int dirfd, struct rg_process *p)
 
 static struct rg_str dup_str(struct rg_str s)
 {
-	char *p = malloc(s.len ? s.len : 1);
-	if (!p)
-		return (struct rg_str){NULL, 0};
+	char *p = rg_malloc(s.len);
 	memcpy(p, s.p, s.len);
 	return (struct rg_str){p, s.len};
 }
@@ -228,19 +227,14 @@ int rg_procfs_scan(const char *root, uint64_t tick_ns, int64_t wall_offset,
 	if (!d)
 		return -errno;
 	struct rg_process *list = NULL;
-	int n = 0, cap = 0, rc = 0;
+	int n = 0, cap = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!all_digits(de->d_name))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
-			struct rg_process *grown = realloc(list, (size_t)cap * sizeof(*list));
-			if (!grown) {
-				rc = -ENOMEM;
-				break;
-			}
-			list = grown;
+			list = rg_realloc(list, (size_t)cap * sizeof(*list));
 		}
 		int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
@@ -254,10 +248,6 @@ int rg_procfs_scan(const char *root, uint64_t tick_ns, int64_t wall_offset,
 		close(fd);
 	}
 	closedir(d);
-	if (rc) {
-		rg_procfs_free(list, n);
-		return rc;
-	}
 	*out = list;
 	return n;
 }

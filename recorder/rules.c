@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "fields.h"
 #include "ini_reader.h"
@@ -160,30 +161,6 @@ struct rg_step {
 	struct join join; /* steps after the first */
 	int line, events_line;
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
 
 static void cond_free(struct rg_cond *c)
 {
@@ -436,14 +413,12 @@ static bool section_ok(void *user, const char *name, size_t n)
 					   "rule \"%.*s\": duplicate id (first defined at %s:%d)",
 					   (int)idn, id, rs->rules[i].file, rs->rules[i].line) ||
 			       true;
-	rs->rules = xrealloc(rs->rules, (rs->nrules + 1) * sizeof(*rs->rules));
+	rs->rules = rg_realloc(rs->rules, (rs->nrules + 1) * sizeof(*rs->rules));
 	struct rg_rule *r = &rs->rules[rs->nrules++];
 	*r = (struct rg_rule){.enabled = true, .line = ld->ini.line, .nsteps = 1};
-	r->steps = xcalloc(1, sizeof(*r->steps));
-	r->id = strndup(id, idn);
-	r->file = xstrdup(ld->ini.name ? ld->ini.name : "-");
-	if (!r->id)
-		abort();
+	r->steps = rg_calloc(1, sizeof(*r->steps));
+	r->id = rg_strndup(id, idn);
+	r->file = rg_strdup(ld->ini.name ? ld->ini.name : "-");
 	ld->cur = r;
 	memset(ld->key_line, 0, sizeof(ld->key_line));
 	ld->seq = false;
@@ -547,13 +522,13 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 		const char *v = rg_buf_cstr(&ld->tok);
 		size_t n = ld->tok.len;
 		unsigned i = c->nvals++;
-		c->strs = xrealloc(c->strs, c->nvals * sizeof(*c->strs));
-		c->lens = xrealloc(c->lens, c->nvals * sizeof(*c->lens));
-		c->ints = xrealloc(c->ints, c->nvals * sizeof(*c->ints));
-		c->literal = xrealloc(c->literal, c->nvals * sizeof(*c->literal));
+		c->strs = rg_realloc(c->strs, c->nvals * sizeof(*c->strs));
+		c->lens = rg_realloc(c->lens, c->nvals * sizeof(*c->lens));
+		c->ints = rg_realloc(c->ints, c->nvals * sizeof(*c->ints));
+		c->literal = rg_realloc(c->literal, c->nvals * sizeof(*c->literal));
 		c->literal[i] = !memchr(v, '*', n) && !memchr(v, '?', n) && !memchr(v, '[', n) &&
 				!memchr(v, '\\', n);
-		c->strs[i] = xcalloc(1, n + 1);
+		c->strs[i] = rg_calloc(1, n + 1);
 		memcpy(c->strs[i], v, n);
 		c->lens[i] = n;
 		c->ints[i] = 0;
@@ -583,9 +558,9 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 static bool add_cond(struct loader *ld, const char *text, bool except)
 {
 	struct rg_step *r = cur_step(ld);
-	r->conds = xrealloc(r->conds, (r->nconds + 1) * sizeof(*r->conds));
+	r->conds = rg_realloc(r->conds, (r->nconds + 1) * sizeof(*r->conds));
 	struct rg_cond *c = &r->conds[r->nconds++];
-	*c = (struct rg_cond){.except = except, .text = xstrdup(text), .line = ld->ini.line};
+	*c = (struct rg_cond){.except = except, .text = rg_strdup(text), .line = ld->ini.line};
 	const char *p = text;
 	bool bad = false;
 	ld->last = NULL;
@@ -608,7 +583,7 @@ static bool add_more(struct loader *ld, const char *values)
 	if (!values[strspn(values, " \t")])
 		return rfail(ld, ld->ini.line, "'more' has no value");
 	size_t n = strlen(c->text);
-	c->text = xrealloc(c->text, n + strlen(values) + 2);
+	c->text = rg_realloc(c->text, n + strlen(values) + 2);
 	c->text[n] = ' ';
 	strcpy(c->text + n + 1, values);
 	return parse_values(ld, c, values);
@@ -675,10 +650,10 @@ static bool set_single(struct loader *ld, unsigned k, const char *value)
 	case 0:
 		if (!*value)
 			return rfail(ld, ld->ini.line, "'name' is empty");
-		r->name = xstrdup(value);
+		r->name = rg_strdup(value);
 		return true;
 	case 1:
-		r->description = xstrdup(value);
+		r->description = rg_strdup(value);
 		return true;
 	case 2:
 		for (int s = RG_SEV_LOW; s <= RG_SEV_CRITICAL; s++) {
@@ -723,7 +698,7 @@ static bool set_step(struct loader *ld, const char *value)
 		st->line = ld->ini.line;
 		return true;
 	}
-	r->steps = xrealloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
+	r->steps = rg_realloc(r->steps, (r->nsteps + 1) * sizeof(*r->steps));
 	r->steps[r->nsteps++] = (struct rg_step){.line = ld->ini.line};
 	return true;
 }
@@ -743,7 +718,7 @@ static bool set_join(struct loader *ld, const char *value)
 		return rfail(ld, ld->ini.line, "duplicate key 'join' (first set on line %d)",
 			     j->line);
 	j->line = ld->ini.line;
-	j->text = xstrdup(value);
+	j->text = rg_strdup(value);
 	static const struct {
 		const char *name;
 		enum join_kind kind;
@@ -796,7 +771,7 @@ static bool add_tags(struct loader *ld, const char *value)
 		p += n;
 	}
 	free(r->tags);
-	r->tags = xstrdup(rg_buf_cstr(&b));
+	r->tags = rg_strdup(rg_buf_cstr(&b));
 	rg_buf_free(&b);
 	return true;
 }
@@ -835,7 +810,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 static const char *own_name(struct loader *ld, const char *name)
 {
 	free(ld->name);
-	ld->name = xstrdup(name);
+	ld->name = rg_strdup(name);
 	return ld->name;
 }
 
@@ -969,7 +944,7 @@ static uint64_t step_fields(const struct rg_step *st)
 static void index_types(struct rg_ruleset *rs)
 {
 	for (int t = 0; t < RG_ET_COUNT; t++) {
-		rs->by_type[t] = xcalloc(rs->nrules, sizeof(unsigned));
+		rs->by_type[t] = rg_calloc(rs->nrules, sizeof(unsigned));
 		for (unsigned i = 0; i < rs->nrules; i++)
 			if (rs->rules[i].enabled && (rs->rules[i].types & RG_ET_BIT(t)))
 				rs->by_type[t][rs->nby_type[t]++] = i;
@@ -1004,7 +979,7 @@ static int finish_load(struct loader *ld, struct rg_ruleset **out, char *err, si
 int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, unsigned n,
 		  char *err, size_t errlen)
 {
-	struct loader ld = {.rs = xcalloc(1, sizeof(struct rg_ruleset))};
+	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
 	for (unsigned i = 0; i < n && !ld.ini.failed; i++) {
 		if (src[i].is_dir)
 			load_dir(&ld, src[i].path);
@@ -1017,7 +992,7 @@ int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, un
 int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *text,
 			 char *err, size_t errlen)
 {
-	struct loader ld = {.rs = xcalloc(1, sizeof(struct rg_ruleset))};
+	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
 	load_text(&ld, name, text, strlen(text), false);
 	return finish_load(&ld, out, err, errlen);
 }

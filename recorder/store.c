@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "buf.h"
 #include "caps.h"
 #include "clock.h"
@@ -400,19 +401,15 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 	*code = 1;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, sqlite_setup);
-	struct rg_store *s = calloc(1, sizeof(*s));
+	struct rg_store *s = rg_calloc(1, sizeof(*s));
 	pthread_condattr_t ca;
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	s->o = *o;
 	s->lock_fd = -1;
 	/* A reserve an eighth the size holds rows a rule matched (the alert
 	 * and its event) when the queue is otherwise full. */
 	s->limit = (unsigned)o->queue_events;
 	s->cap = s->limit + (s->limit / 8 > 16 ? s->limit / 8 : 16);
-	s->q = calloc(s->cap, sizeof(*s->q));
+	s->q = rg_calloc(s->cap, sizeof(*s->q));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -420,11 +417,6 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 	pthread_cond_init(&s->ck.wake, &ca);
 	pthread_cond_init(&s->idle, NULL);
 	pthread_condattr_destroy(&ca);
-	if (!s->q) {
-		snprintf(err, errlen, "out of memory");
-		free_store(s);
-		return NULL;
-	}
 	if (open_db(s, path, err, errlen, code)) {
 		free_store(s);
 		return NULL;
@@ -1021,9 +1013,7 @@ static void prune(struct rg_store *s)
 
 static void run_writer(struct rg_store *s, bool threaded)
 {
-	struct item **batch = malloc(sizeof(*batch) * (size_t)s->o.batch_rows);
-	if (!batch)
-		abort();
+	struct item **batch = rg_malloc(sizeof(*batch) * (size_t)s->o.batch_rows);
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		while (threaded && !due(s) && !(s->stop && !s->count)) {
@@ -1247,9 +1237,9 @@ static void stop_checkpointer(struct rg_store *s)
 static void enqueue(struct rg_store *s, struct item *it, bool keep)
 {
 	pthread_mutex_lock(&s->mu);
-	if (!it || s->count >= (keep ? s->cap : s->limit)) {
+	if (s->count >= (keep ? s->cap : s->limit)) {
 		s->st.user_drops++;
-		unsigned t = it && it->kind == IT_EVENT ? event_table(&it->u.ev) : RG_N_EVENT_TABLES;
+		unsigned t = it->kind == IT_EVENT ? event_table(&it->u.ev) : RG_N_EVENT_TABLES;
 		if (t < RG_N_EVENT_TABLES) {
 			s->st.user_drops_by_table[t]++;
 			int64_t ts = it->u.ev.ts_ns;
@@ -1281,9 +1271,7 @@ static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
 		const struct rg_str *v = (const void *)((const char *)row + str_offs[i]);
 		extra += v->p ? v->len : 0;
 	}
-	struct item *it = malloc(sizeof(*it) + extra);
-	if (!it)
-		return NULL;
+	struct item *it = rg_malloc(sizeof(*it) + extra);
 	it->kind = kind;
 	memcpy(&it->u, row, size);
 	char *d = it->data;
