@@ -1,178 +1,122 @@
 /* lineage.c: the rules' process context (see lineage.h).
  *
- * A chained hash on proc_id and two FIFO lists for eviction order, like
- * the process table, but keyed by proc_id: rules follow parent_proc_id.
+ * A bounded table (table.h) keyed by proc_id, as rules follow
+ * parent_proc_id, ranked like the process table's: exited processes go
+ * first, then the live one least recently touched.
  */
 #include "lineage.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+#include "table.h"
+
 struct node {
+	struct rg_table_link link;
 	struct rg_lproc p;
 	char *strs; /* owns p's strings */
 	bool exited;
-	struct node *hnext, *prev, *next;
-};
-
-struct list {
-	struct node *head, *tail;
 };
 
 struct rg_lineage {
-	struct node **buckets;
-	unsigned nbuckets, max, size;
-	uint64_t evictions;
-	struct list live, exited;
+	struct rg_table t;
 };
 
-static void list_push(struct list *l, struct node *n)
+static struct node *node_of(struct rg_table_link *l)
 {
-	n->next = NULL;
-	n->prev = l->tail;
-	if (l->tail)
-		l->tail->next = n;
-	else
-		l->head = n;
-	l->tail = n;
+	return l ? RG_TABLE_ENTRY(l, struct node, link) : NULL;
 }
 
-static void list_del(struct list *l, struct node *n)
+static struct node *lookup(const struct rg_lineage *l, int64_t id)
 {
-	if (n->prev)
-		n->prev->next = n->next;
-	else
-		l->head = n->next;
-	if (n->next)
-		n->next->prev = n->prev;
-	else
-		l->tail = n->prev;
-}
-
-static struct node **slot(const struct rg_lineage *l, int64_t id)
-{
-	struct node **pp = &l->buckets[((uint64_t)id * 0x9E3779B97F4A7C15ull >> 32) &
-				       (l->nbuckets - 1)];
-	while (*pp && (*pp)->p.proc_id != id)
-		pp = &(*pp)->hnext;
-	return pp;
+	return node_of(rg_table_find(&l->t, (uint64_t)id));
 }
 
 struct rg_lineage *rg_lineage_new(unsigned max)
 {
-	struct rg_lineage *l = calloc(1, sizeof(*l));
-	if (!l)
-		return NULL;
-	l->max = max ? max : 1;
-	l->nbuckets = 256;
-	while (l->nbuckets < l->max)
-		l->nbuckets *= 2;
-	l->buckets = calloc(l->nbuckets, sizeof(*l->buckets));
-	if (!l->buckets) {
-		free(l);
-		return NULL;
-	}
+	struct rg_lineage *l = rg_calloc(1, sizeof(*l));
+	rg_table_init(&l->t, max);
 	return l;
 }
 
-static void drop(struct rg_lineage *l, struct node *n)
+static void node_free(struct node *n)
 {
-	struct node **pp = slot(l, n->p.proc_id);
-	*pp = n->hnext;
-	list_del(n->exited ? &l->exited : &l->live, n);
 	free(n->strs);
 	free(n);
-	l->size--;
+}
+
+static void node_done(struct rg_table_link *k)
+{
+	node_free(node_of(k));
 }
 
 void rg_lineage_free(struct rg_lineage *l)
 {
 	if (!l)
 		return;
-	while (l->live.head)
-		drop(l, l->live.head);
-	while (l->exited.head)
-		drop(l, l->exited.head);
-	free(l->buckets);
+	rg_table_fini(&l->t, node_done);
 	free(l);
 }
 
-static void set_strings(struct node *n, struct rg_str comm, struct rg_str exe,
-			struct rg_str argv)
+/* Gives n the context c (all but its proc_id), copying c's strings. */
+static void set_context(struct node *n, const struct rg_lproc *c)
 {
-	struct rg_str in[3] = {comm, exe, argv}, *out[3] = {&n->p.comm, &n->p.exe, &n->p.argv};
-	char *block = malloc((size_t)comm.len + exe.len + argv.len + 1), *at = block;
-	if (!block)
-		return; /* keep the old strings */
-	for (int i = 0; i < 3; i++) {
-		if (in[i].p)
-			memcpy(at, in[i].p, in[i].len);
-		*out[i] = (struct rg_str){in[i].p ? at : NULL, in[i].len};
-		at += in[i].len;
-	}
-	free(n->strs);
+	const struct rg_str in[3] = {c->comm, c->exe, c->argv};
+	struct rg_str *const out[3] = {&n->p.comm, &n->p.exe, &n->p.argv};
+	char *block = rg_strs_dup(out, in, 3);
+	free(n->strs); /* only now: c may point into it */
 	n->strs = block;
+	n->p.parent_proc_id = c->parent_proc_id;
+	n->p.uid = c->uid;
+	n->p.euid = c->euid;
+	n->p.auid = c->auid;
+	n->p.creds_known = c->creds_known;
 }
 
 /* The node for id, created (evicting when full) if absent. */
 static struct node *get_or_add(struct rg_lineage *l, int64_t id, bool *added)
 {
-	struct node **pp = slot(l, id);
-	*added = !*pp;
-	if (*pp)
-		return *pp;
-	if (l->size >= l->max) {
-		struct node *victim = l->exited.head ? l->exited.head : l->live.head;
-		drop(l, victim);
-		l->evictions++;
-		pp = slot(l, id);
-	}
-	struct node *n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
+	struct node *n = lookup(l, id);
+	*added = !n;
+	if (n)
+		return n;
+	if (rg_table_full(&l->t))
+		node_free(node_of(rg_table_evict(&l->t, NULL)));
+	n = rg_calloc(1, sizeof(*n));
 	n->p.proc_id = id;
-	*pp = n;
-	list_push(&l->live, n);
-	l->size++;
+	rg_table_insert(&l->t, &n->link, (uint64_t)id, RG_TABLE_LIVE);
 	return n;
 }
 
 void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p)
 {
 	bool added;
-	struct node *n = p->proc_id ? get_or_add(l, p->proc_id, &added) : NULL;
-	if (!n || !added)
+	if (!p->proc_id)
 		return;
-	n->p.parent_proc_id = p->parent_proc_id;
-	n->p.uid = p->uid;
-	n->p.euid = p->euid;
-	n->p.auid = p->auid;
-	n->p.creds_known = true;
-	set_strings(n, p->comm, p->exe, p->argv);
+	struct node *n = get_or_add(l, p->proc_id, &added);
+	if (!added)
+		return;
+	set_context(n, &(struct rg_lproc){.parent_proc_id = p->parent_proc_id, .uid = p->uid,
+					  .euid = p->euid, .auid = p->auid, .creds_known = true,
+					  .comm = p->comm, .exe = p->exe, .argv = p->argv});
 }
 
 /* A live process with new activity moves to the back of the eviction
  * order. */
 static void touch(struct rg_lineage *l, struct node *n)
 {
-	if (n && !n->exited) {
-		list_del(&l->live, n);
-		list_push(&l->live, n);
-	}
+	if (n && !n->exited)
+		rg_table_requeue(&l->t, &n->link, RG_TABLE_LIVE);
 }
 
 static void on_exec(struct rg_lineage *l, const struct rg_event *ev)
 {
 	bool added;
 	struct node *n = get_or_add(l, ev->proc_id, &added);
-	if (!n)
-		return;
-	n->p.parent_proc_id = ev->parent_proc_id;
-	n->p.uid = ev->uid;
-	n->p.euid = ev->euid;
-	n->p.auid = ev->auid;
-	n->p.creds_known = true;
-	set_strings(n, ev->comm, ev->exe, ev->argv);
+	set_context(n, &(struct rg_lproc){.parent_proc_id = ev->parent_proc_id, .uid = ev->uid,
+					  .euid = ev->euid, .auid = ev->auid, .creds_known = true,
+					  .comm = ev->comm, .exe = ev->exe, .argv = ev->argv});
 	touch(l, n);
 }
 
@@ -182,29 +126,23 @@ static void on_exec(struct rg_lineage *l, const struct rg_event *ev)
 static void on_fork(struct rg_lineage *l, const struct rg_event *ev)
 {
 	bool added;
-	touch(l, *slot(l, ev->proc_id)); /* so the add below does not evict it */
+	touch(l, lookup(l, ev->proc_id)); /* so the add below does not evict it */
 	struct node *n = get_or_add(l, ev->child_proc_id, &added);
-	if (!n)
-		return;
-	const struct node *parent = *slot(l, ev->proc_id);
+	const struct node *parent = lookup(l, ev->proc_id);
 	struct rg_lproc from = {.uid = ev->uid, .comm = ev->comm, .exe = ev->exe};
 	if (parent && parent != n)
 		from = parent->p;
-	n->p.parent_proc_id = ev->proc_id;
-	n->p.uid = ev->uid;
-	n->p.euid = from.euid;
-	n->p.auid = from.auid;
-	n->p.creds_known = from.creds_known;
-	set_strings(n, from.comm, from.exe, from.argv);
+	from.parent_proc_id = ev->proc_id;
+	from.uid = ev->uid;
+	set_context(n, &from);
 }
 
 static void on_exit_event(struct rg_lineage *l, const struct rg_event *ev)
 {
-	struct node *n = *slot(l, ev->proc_id);
+	struct node *n = lookup(l, ev->proc_id);
 	if (n && !n->exited) {
-		list_del(&l->live, n);
 		n->exited = true;
-		list_push(&l->exited, n);
+		rg_table_requeue(&l->t, &n->link, RG_TABLE_EXITED);
 	}
 }
 
@@ -230,11 +168,11 @@ void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev)
 
 const struct rg_lproc *rg_lineage_get(const struct rg_lineage *l, int64_t proc_id)
 {
-	const struct node *n = proc_id ? *slot(l, proc_id) : NULL;
+	const struct node *n = proc_id ? lookup(l, proc_id) : NULL;
 	return n ? &n->p : NULL;
 }
 
 uint64_t rg_lineage_evictions(const struct rg_lineage *l)
 {
-	return l->evictions;
+	return l->t.evictions;
 }

@@ -1,28 +1,25 @@
 /* proctab.c: the process table (see proctab.h).
  *
- * A chained hash from pid to the one entry that currently holds the pid,
- * and two FIFO lists for eviction order: running processes by arrival,
- * exited ones by exit. A pid names one entry at a time; when a new process
- * arrives with a pid held by another identity (pid reuse), the old entry is
- * dropped: its row is already in the store.
+ * A bounded table (table.h) keyed by pid, holding the one entry that
+ * currently holds each pid, ranked for eviction: running processes by
+ * arrival, exited ones (first to go) by exit. A pid names one entry at a
+ * time; when a new process arrives with a pid held by another identity
+ * (pid reuse), the old entry is dropped: its row is already in the store.
  */
 #include "proctab.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "buf.h"
+#include "table.h"
 
 struct entry {
+	struct rg_table_link link;
 	struct rg_process p;
-	char *strs;          /* owns the bytes of p's strings */
-	bool coarse;         /* start_boot_ns from /proc: tick precision */
-	struct entry *hnext; /* hash chain */
-	struct entry *prev, *next; /* live or exited list */
-};
-
-struct list {
-	struct entry *head, *tail;
+	char *strs;  /* owns the bytes of p's strings */
+	bool coarse; /* start_boot_ns from /proc: tick precision */
 };
 
 struct known {
@@ -32,49 +29,25 @@ struct known {
 };
 
 struct rg_proctab {
-	struct entry **buckets;
-	unsigned nbuckets; /* power of two */
-	unsigned max;
+	struct rg_table t;
 	uint64_t tick_ns;
 	int64_t next_id;
-	struct list live, exited;
-	struct rg_proctab_stats st;
+	uint64_t pid_reuse;
 	struct known *known;
 	unsigned nknown;
 };
 
-/* ---- lists and hash ------------------------------------------------------ */
+/* ---- the table ----------------------------------------------------------- */
 
-static void list_push(struct list *l, struct entry *e)
+static struct entry *entry_of(struct rg_table_link *l)
 {
-	e->next = NULL;
-	e->prev = l->tail;
-	if (l->tail)
-		l->tail->next = e;
-	else
-		l->head = e;
-	l->tail = e;
+	return l ? RG_TABLE_ENTRY(l, struct entry, link) : NULL;
 }
 
-static void list_del(struct list *l, struct entry *e)
+/* The entry holding pid, whatever its start time, or NULL. */
+static struct entry *holder(const struct rg_proctab *pt, uint32_t pid)
 {
-	if (e->prev)
-		e->prev->next = e->next;
-	else
-		l->head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		l->tail = e->prev;
-	e->prev = e->next = NULL;
-}
-
-static struct entry **slot(struct rg_proctab *pt, uint32_t pid)
-{
-	struct entry **pp = &pt->buckets[(pid * 2654435761u) & (pt->nbuckets - 1)];
-	while (*pp && (*pp)->p.pid != pid)
-		pp = &(*pp)->hnext;
-	return pp;
+	return entry_of(rg_table_find(&pt->t, pid));
 }
 
 static void entry_free(struct entry *e)
@@ -83,45 +56,31 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
-/* Unlinks e from the hash and its list and frees it. */
+static void entry_done(struct rg_table_link *l)
+{
+	entry_free(entry_of(l));
+}
+
+/* Takes e out of the table and frees it. */
 static void drop(struct rg_proctab *pt, struct entry *e)
 {
-	struct entry **pp = slot(pt, e->p.pid);
-	if (*pp == e)
-		*pp = e->hnext;
-	list_del(e->p.exited ? &pt->exited : &pt->live, e);
+	rg_table_remove(&pt->t, &e->link);
 	entry_free(e);
-	pt->st.size--;
 }
 
 /* Evicts the oldest exited process, else the oldest running one; never
  * `pin`, whose strings the caller is still lending to an event. */
 static void evict_one(struct rg_proctab *pt, const struct entry *pin)
 {
-	struct entry *victim = pt->exited.head ? pt->exited.head : pt->live.head;
-	if (victim == pin)
-		victim = victim->next ? victim->next
-				      : (pin->p.exited ? pt->live.head : NULL);
-	if (victim) {
-		drop(pt, victim);
-		pt->st.evictions++;
-	}
+	struct entry *victim = entry_of(rg_table_evict(&pt->t, pin ? &pin->link : NULL));
+	if (victim)
+		entry_free(victim);
 }
 
 struct rg_proctab *rg_proctab_new(unsigned max, int64_t next_proc_id, uint64_t tick_ns)
 {
-	struct rg_proctab *pt = calloc(1, sizeof(*pt));
-	if (!pt)
-		return NULL;
-	pt->nbuckets = 256;
-	while (pt->nbuckets < max)
-		pt->nbuckets *= 2;
-	pt->buckets = calloc(pt->nbuckets, sizeof(*pt->buckets));
-	if (!pt->buckets) {
-		free(pt);
-		return NULL;
-	}
-	pt->max = max;
+	struct rg_proctab *pt = rg_calloc(1, sizeof(*pt));
+	rg_table_init(&pt->t, max);
 	pt->next_id = next_proc_id > 0 ? next_proc_id : 1;
 	pt->tick_ns = tick_ns ? tick_ns : 1;
 	return pt;
@@ -131,11 +90,7 @@ void rg_proctab_free(struct rg_proctab *pt)
 {
 	if (!pt)
 		return;
-	while (pt->live.head)
-		drop(pt, pt->live.head);
-	while (pt->exited.head)
-		drop(pt, pt->exited.head);
-	free(pt->buckets);
+	rg_table_fini(&pt->t, entry_done);
 	free(pt->known);
 	free(pt);
 }
@@ -154,7 +109,7 @@ static bool same_start(const struct rg_proctab *pt, const struct entry *e, uint6
 
 static struct entry *find(struct rg_proctab *pt, uint32_t pid, uint64_t start)
 {
-	struct entry *e = *slot(pt, pid);
+	struct entry *e = holder(pt, pid);
 	if (!e || !same_start(pt, e, start))
 		return NULL;
 	if (e->coarse && e->p.start_boot_ns != start) {
@@ -174,11 +129,8 @@ const struct rg_process *rg_proctab_find(struct rg_proctab *pt, uint32_t pid,
 void rg_proctab_known(struct rg_proctab *pt, int64_t proc_id, uint32_t pid,
 		      uint64_t start_boot_ns)
 {
-	struct known *k = realloc(pt->known, (pt->nknown + 1) * sizeof(*k));
-	if (!k)
-		return; /* the process just gets a new id */
-	pt->known = k;
-	k[pt->nknown++] = (struct known){proc_id, pid, start_boot_ns};
+	pt->known = rg_realloc(pt->known, (pt->nknown + 1) * sizeof(*pt->known));
+	pt->known[pt->nknown++] = (struct known){proc_id, pid, start_boot_ns};
 }
 
 /* The stored start may be precise (the process was seen being created)
@@ -196,23 +148,22 @@ static int64_t known_id(const struct rg_proctab *pt, uint32_t pid, uint64_t star
 
 /* A new entry for an identity not in the table; replaces whatever held pid
  * and makes room if the table is full, sparing `pin` (the caller holds it:
- * a record that names the pinned process's own pid gets NULL). */
+ * a record that names the pinned process's own pid gets NULL, the only
+ * NULL). */
 static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 			    int64_t start_wall, enum rg_proc_source src,
 			    const struct entry *pin)
 {
-	struct entry *old = *slot(pt, pid);
+	struct entry *old = holder(pt, pid);
 	if (old && old == pin)
 		return NULL;
 	if (old) {
 		drop(pt, old);
-		pt->st.pid_reuse++;
+		pt->pid_reuse++;
 	}
-	if (pt->st.size >= pt->max)
+	if (rg_table_full(&pt->t))
 		evict_one(pt, pin);
-	struct entry *e = calloc(1, sizeof(*e));
-	if (!e)
-		return NULL;
+	struct entry *e = rg_calloc(1, sizeof(*e));
 	int64_t id = known_id(pt, pid, start);
 	e->p.proc_id = id ? id : pt->next_id++;
 	e->p.pid = pid;
@@ -220,10 +171,7 @@ static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 	e->p.start_ns = start_wall;
 	e->p.source = src;
 	e->coarse = src == RG_PSRC_PROC;
-	struct entry **pp = slot(pt, pid);
-	*pp = e;
-	list_push(&pt->live, e);
-	pt->st.size++;
+	rg_table_insert(&pt->t, &e->link, pid, RG_TABLE_LIVE);
 	return e;
 }
 
@@ -233,22 +181,10 @@ static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 static void set_strings(struct entry *e, struct rg_str comm, struct rg_str exe,
 			struct rg_str argv, struct rg_str cwd)
 {
-	struct rg_str in[4] = {comm, exe, argv, cwd};
-	size_t total = 0;
-	for (int i = 0; i < 4; i++)
-		total += in[i].len;
-	char *block = malloc(total ? total : 1);
-	if (!block)
-		return; /* keep the old strings */
-	struct rg_str *out[4] = {&e->p.comm, &e->p.exe, &e->p.argv, &e->p.cwd};
-	char *at = block;
-	for (int i = 0; i < 4; i++) {
-		if (in[i].p)
-			memcpy(at, in[i].p, in[i].len);
-		*out[i] = (struct rg_str){in[i].p ? at : NULL, in[i].len};
-		at += in[i].len;
-	}
-	free(e->strs);
+	const struct rg_str in[4] = {comm, exe, argv, cwd};
+	struct rg_str *const out[4] = {&e->p.comm, &e->p.exe, &e->p.argv, &e->p.cwd};
+	char *block = rg_strs_dup(out, in, 4);
+	free(e->strs); /* only now: in may point into it */
 	e->strs = block;
 }
 
@@ -274,6 +210,7 @@ static void lend_context(struct rg_event *ev, const struct entry *e)
 		ev->comm = e->p.comm;
 }
 
+/* The entry of the event's own process, created if new: never NULL. */
 static struct entry *acting(struct rg_proctab *pt, const struct rg_event *ev,
 			    const struct rg_ids *ids, enum rg_proc_source src)
 {
@@ -289,8 +226,6 @@ static const struct rg_process *apply_exec(struct rg_proctab *pt, struct rg_even
 					const struct rg_ids *ids)
 {
 	struct entry *e = acting(pt, ev, ids, RG_PSRC_EXEC);
-	if (!e)
-		return NULL;
 	/* The parent that forked us was recorded at fork; the kernel's
 	 * real_parent may since be a reaper that adopted us. */
 	if (!e->p.ppid)
@@ -312,8 +247,6 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 					const struct rg_ids *ids)
 {
 	struct entry *parent = acting(pt, ev, ids, RG_PSRC_FORK);
-	if (!parent)
-		return NULL;
 	lend_context(ev, parent);
 	struct entry *child = find(pt, ev->child_pid, ids->child_start_boot_ns);
 	if (!child) {
@@ -343,8 +276,6 @@ static const struct rg_process *apply_exit(struct rg_proctab *pt, struct rg_even
 					const struct rg_ids *ids)
 {
 	struct entry *e = acting(pt, ev, ids, RG_PSRC_EXEC);
-	if (!e)
-		return NULL;
 	lend_context(ev, e);
 	if (e->p.exited)
 		return NULL; /* two threads raced through exit: one exit */
@@ -352,8 +283,7 @@ static const struct rg_process *apply_exit(struct rg_proctab *pt, struct rg_even
 	e->p.exit_ns = ev->ts_ns;
 	e->p.exit_code = ev->exit_code;
 	e->p.signal = ev->signal;
-	list_del(&pt->live, e);
-	list_push(&pt->exited, e);
+	rg_table_requeue(&pt->t, &e->link, RG_TABLE_EXITED);
 	return &e->p;
 }
 
@@ -368,8 +298,6 @@ void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
 			continue; /* an event already brought it in */
 		struct entry *e = create(pt, in->pid, in->start_boot_ns, in->start_ns,
 					 RG_PSRC_PROC, NULL);
-		if (!e)
-			continue;
 		int64_t id = e->p.proc_id;
 		e->p = *in;
 		e->p.proc_id = id;
@@ -384,7 +312,7 @@ void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
 		struct entry *e = find(pt, procs[i].pid, procs[i].start_boot_ns);
 		if (!e)
 			continue;
-		struct entry *parent = e->p.ppid ? *slot(pt, e->p.ppid) : NULL;
+		struct entry *parent = e->p.ppid ? holder(pt, e->p.ppid) : NULL;
 		if (parent && !e->p.parent_proc_id)
 			e->p.parent_proc_id = parent->p.proc_id;
 		emit(arg, &e->p);
@@ -417,5 +345,5 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 
 void rg_proctab_stats(const struct rg_proctab *pt, struct rg_proctab_stats *out)
 {
-	*out = pt->st;
+	*out = (struct rg_proctab_stats){pt->t.size, pt->t.evictions, pt->pid_reuse};
 }

@@ -1,42 +1,34 @@
 /* sequence.c: partial matches of sequence rules (see sequence.h).
  *
- * A chained hash on (rule, stage, key), and a binary min-heap on the
- * deadline (ties: the older put first). Deadlines are not in the order the
- * partials were put (a later step inherits its first step's time, and
- * windows differ between rules), so a heap is what lets expiry free every
- * expired partial, and lets the bound evict the partial nearest its end
- * rather than a live one queued behind an expired one. Each partial is one
- * allocation holding its key and room for the longest summary, so renewing
- * one (the common case: a process connecting again) rewrites it in place.
+ * A bounded table (table.h) keyed by the hash of (rule, stage, key) and
+ * ranked by deadline (ties: the older put first). Deadlines are not in the
+ * order the partials were put (a later step inherits its first step's
+ * time, and windows differ between rules), so ranking by deadline is what
+ * lets expiry free every expired partial, and lets the bound evict the
+ * partial nearest its end rather than a live one queued behind an expired
+ * one. Each partial is one allocation holding its key and room for the
+ * longest summary, so renewing one (the common case: a process connecting
+ * again) rewrites it in place.
  */
 #include "sequence.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+#include "table.h"
+
 struct node {
 	struct rg_partial p; /* first: find returns &node->p */
-	struct node *hnext;
-	uint64_t hash, order; /* order: when it was put, for ties */
-	unsigned at;          /* its index in the heap */
-	size_t keylen, room;  /* room: key bytes allocated */
+	struct rg_table_link link; /* keyed by hash_of() */
+	size_t keylen, room;       /* room: key bytes allocated */
 	char summary[RG_SEQ_SUMMARY_MAX + 1];
 	char key[]; /* keylen bytes */
 };
 
-/* A heap entry carries its ordering key, so sifting compares without
- * touching the partials (each a likely cache miss). */
-struct slotref {
-	int64_t deadline_ns;
-	uint64_t order;
-	struct node *n;
-};
-
 struct rg_seqstate {
-	struct node **buckets;
-	unsigned nbuckets, max, size;
-	struct slotref *heap; /* size entries; heap[0] ends first */
-	uint64_t puts, evictions, expired;
+	struct rg_table t;
+	uint64_t expired;
 	unsigned *held;     /* partials by rule * RG_SEQ_MAX_STEPS + stage */
 	unsigned nheld;
 	uint64_t *evicted;  /* by rule: evictions not yet taken */
@@ -56,17 +48,22 @@ static uint64_t hash_of(unsigned rule, unsigned stage, const void *key, size_t n
 	return h;
 }
 
-static struct node **slot(struct rg_seqstate *s, uint64_t h, unsigned rule, unsigned stage,
-			  const void *key, size_t n)
+static struct node *node_of(struct rg_table_link *l)
 {
-	struct node **pp = &s->buckets[h & (s->nbuckets - 1)];
-	for (; *pp; pp = &(*pp)->hnext) {
-		const struct node *x = *pp;
-		if (x->hash == h && x->p.rule == rule && x->p.stage == stage && x->keylen == n &&
+	return l ? RG_TABLE_ENTRY(l, struct node, link) : NULL;
+}
+
+/* The partial (rule, stage, key), whose hash is h, or NULL. */
+static struct node *lookup(const struct rg_seqstate *s, uint64_t h, unsigned rule,
+			   unsigned stage, const void *key, size_t n)
+{
+	for (struct rg_table_link *l = rg_table_find(&s->t, h); l; l = rg_table_next(l)) {
+		struct node *x = node_of(l);
+		if (x->p.rule == rule && x->p.stage == stage && x->keylen == n &&
 		    !memcmp(x->key, key, n))
-			break;
+			return x;
 	}
-	return pp;
+	return NULL;
 }
 
 /* Where held[] counts (rule, stage): stage is below RG_SEQ_MAX_STEPS. */
@@ -80,28 +77,24 @@ static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 	unsigned i = held_at(rule, stage);
 	if (i >= s->nheld) {
 		unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
-		s->held = realloc(s->held, n * sizeof(*s->held));
-		if (!s->held)
-			abort();
+		s->held = rg_realloc(s->held, n * sizeof(*s->held));
 		memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
 		s->nheld = n;
 	}
 	return &s->held[i];
 }
 
-/* Counts an eviction of rule's partial; grown like held. */
+/* Counts an eviction of rule's partial (the table counts the total);
+ * grown like held. */
 static void count_eviction(struct rg_seqstate *s, unsigned rule)
 {
 	if (rule >= s->nevicted) {
 		unsigned n = 2 * rule + 8;
-		s->evicted = realloc(s->evicted, n * sizeof(*s->evicted));
-		if (!s->evicted)
-			abort();
+		s->evicted = rg_realloc(s->evicted, n * sizeof(*s->evicted));
 		memset(s->evicted + s->nevicted, 0, (n - s->nevicted) * sizeof(*s->evicted));
 		s->nevicted = n;
 	}
 	s->evicted[rule]++;
-	s->evictions++;
 }
 
 bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
@@ -110,72 +103,16 @@ bool rg_seqstate_any(const struct rg_seqstate *s, unsigned rule, unsigned stage)
 	return i < s->nheld && s->held[i];
 }
 
-/* ---- the deadline heap ------------------------------------------------------- */
-
-static bool before(const struct slotref *a, const struct slotref *b)
+/* The caller has taken n out of the table: n is no longer held. */
+static void forget(struct rg_seqstate *s, const struct node *n)
 {
-	return a->deadline_ns < b->deadline_ns ||
-	       (a->deadline_ns == b->deadline_ns && a->order < b->order);
-}
-
-static void heap_set(struct rg_seqstate *s, unsigned i, struct slotref r)
-{
-	s->heap[i] = r;
-	r.n->at = i;
-}
-
-static void sift_up(struct rg_seqstate *s, unsigned i)
-{
-	struct slotref r = s->heap[i];
-	while (i && before(&r, &s->heap[(i - 1) / 2])) {
-		heap_set(s, i, s->heap[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(s, i, r);
-}
-
-static void sift_down(struct rg_seqstate *s, unsigned i)
-{
-	struct slotref r = s->heap[i];
-	for (;;) {
-		unsigned c = 2 * i + 1;
-		if (c >= s->size)
-			break;
-		if (c + 1 < s->size && before(&s->heap[c + 1], &s->heap[c]))
-			c++;
-		if (!before(&s->heap[c], &r))
-			break;
-		heap_set(s, i, s->heap[c]);
-		i = c;
-	}
-	heap_set(s, i, r);
-}
-
-/* Writes n's entry at n->at and restores the order around it: after its
- * deadline or order changed, or after it was moved there. */
-static void heap_fix(struct rg_seqstate *s, struct node *n)
-{
-	s->heap[n->at] = (struct slotref){n->p.deadline_ns, n->order, n};
-	sift_up(s, n->at);
-	sift_down(s, n->at);
-}
-
-/* Takes n out of the hash and the heap; the caller frees or reuses it. */
-static void unlink_node(struct rg_seqstate *s, struct node *n)
-{
-	struct node **pp = slot(s, n->hash, n->p.rule, n->p.stage, n->key, n->keylen);
-	*pp = n->hnext;
-	struct node *last = s->heap[--s->size].n;
-	if (last != n) { /* the last entry fills n's place, then finds its own */
-		last->at = n->at;
-		heap_fix(s, last);
-	}
 	(*held(s, n->p.rule, n->p.stage))--;
 }
 
 static void drop(struct rg_seqstate *s, struct node *n)
 {
-	unlink_node(s, n);
+	rg_table_remove(&s->t, &n->link);
+	forget(s, n);
 	free(n);
 }
 
@@ -183,26 +120,22 @@ static void drop(struct rg_seqstate *s, struct node *n)
 
 struct rg_seqstate *rg_seqstate_new(unsigned max)
 {
-	struct rg_seqstate *s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	s->max = max ? max : 1;
-	s->nbuckets = 64;
-	while (s->nbuckets < s->max)
-		s->nbuckets *= 2;
-	s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
-	s->heap = calloc(s->max, sizeof(*s->heap));
-	if (!s->buckets || !s->heap) {
-		rg_seqstate_free(s);
-		return NULL;
-	}
+	struct rg_seqstate *s = rg_calloc(1, sizeof(*s));
+	rg_table_init(&s->t, max);
 	return s;
+}
+
+/* Frees a partial a clear let go of (the clear zeroes held at once). */
+static void node_done(struct rg_table_link *l)
+{
+	free(node_of(l));
 }
 
 void rg_seqstate_clear(struct rg_seqstate *s)
 {
-	while (s->size)
-		drop(s, s->heap[s->size - 1].n);
+	rg_table_clear(&s->t, node_done);
+	if (s->held)
+		memset(s->held, 0, s->nheld * sizeof(*s->held));
 	if (s->evicted) /* untaken counts would name the next set's rules */
 		memset(s->evicted, 0, s->nevicted * sizeof(*s->evicted));
 }
@@ -211,10 +144,7 @@ void rg_seqstate_free(struct rg_seqstate *s)
 {
 	if (!s)
 		return;
-	if (s->heap)
-		rg_seqstate_clear(s);
-	free(s->buckets);
-	free(s->heap);
+	rg_table_fini(&s->t, node_done);
 	free(s->held);
 	free(s->evicted);
 	free(s);
@@ -222,8 +152,10 @@ void rg_seqstate_free(struct rg_seqstate *s)
 
 void rg_seqstate_expire(struct rg_seqstate *s, int64_t now_ns)
 {
-	while (s->size && s->heap[0].deadline_ns < now_ns) {
-		drop(s, s->heap[0].n);
+	struct rg_table_link *l;
+	int64_t deadline;
+	while ((l = rg_table_first(&s->t, &deadline)) && deadline < now_ns) {
+		drop(s, node_of(l));
 		s->expired++;
 	}
 }
@@ -234,8 +166,7 @@ const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned 
 {
 	if (keylen > RG_SEQ_KEY_MAX)
 		keylen = RG_SEQ_KEY_MAX;
-	struct node *n = *slot((struct rg_seqstate *)s, hash_of(rule, stage, key, keylen), rule,
-			       stage, key, keylen);
+	struct node *n = lookup(s, hash_of(rule, stage, key, keylen), rule, stage, key, keylen);
 	return n && n->p.deadline_ns >= now_ns ? &n->p : NULL;
 }
 
@@ -256,14 +187,13 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 	if (keylen > RG_SEQ_KEY_MAX)
 		keylen = RG_SEQ_KEY_MAX;
 	uint64_t h = hash_of(p->rule, p->stage, key, keylen);
-	struct node *n = *slot(s, h, p->rule, p->stage, key, keylen);
+	struct node *n = lookup(s, h, p->rule, p->stage, key, keylen);
 	if (n) {
 		/* Renewed, unless the partial held has the later end: an older
 		 * chain reaching the same key would only shorten it. */
 		if (p->deadline_ns >= n->p.deadline_ns) {
 			fill(n, p);
-			n->order = ++s->puts;
-			heap_fix(s, n);
+			rg_table_requeue(&s->t, &n->link, n->p.deadline_ns);
 		}
 		return;
 	}
@@ -277,9 +207,9 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 	struct rg_partial q = *p;
 	q.summary = sum;
 	n = NULL;
-	if (s->size == s->max) { /* the one nearest its end goes */
-		struct node *old = s->heap[0].n;
-		unlink_node(s, old);
+	if (rg_table_full(&s->t)) { /* the one nearest its end goes */
+		struct node *old = node_of(rg_table_evict(&s->t, NULL));
+		forget(s, old);
 		count_eviction(s, old->p.rule);
 		if (old->room >= keylen)
 			n = old;
@@ -288,21 +218,13 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 	}
 	if (!n) {
 		size_t room = (keylen + 63) & ~(size_t)63;
-		n = malloc(sizeof(*n) + room);
-		if (!n)
-			abort();
+		n = rg_malloc(sizeof(*n) + room);
 		n->room = room;
 	}
 	fill(n, &q);
-	n->hash = h;
-	n->order = ++s->puts;
 	n->keylen = keylen;
 	memcpy(n->key, key, keylen);
-	n->hnext = NULL;
-	*slot(s, h, n->p.rule, n->p.stage, n->key, keylen) = n;
-	s->heap[s->size] = (struct slotref){n->p.deadline_ns, n->order, n};
-	n->at = s->size++;
-	sift_up(s, n->at);
+	rg_table_insert(&s->t, &n->link, h, n->p.deadline_ns);
 	(*held(s, n->p.rule, n->p.stage))++;
 }
 
@@ -322,5 +244,5 @@ uint64_t rg_seqstate_take_evictions(struct rg_seqstate *s, unsigned rule)
 
 void rg_seqstate_stats(const struct rg_seqstate *s, struct rg_seqstate_stats *out)
 {
-	*out = (struct rg_seqstate_stats){s->size, s->evictions, s->expired};
+	*out = (struct rg_seqstate_stats){s->t.size, s->t.evictions, s->expired};
 }

@@ -1,0 +1,201 @@
+/* table.c: the bounded table (see table.h).
+ *
+ * A chained hash on a 64-bit key (Fibonacci hashing: the key times 2^64/phi,
+ * top bits, so sequential ids and structured hashes alike spread), and a
+ * binary min-heap on (rank, order) for the eviction order.
+ */
+#include "table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+#define MIN_BUCKETS 64u
+
+static unsigned bucket_of(const struct rg_table *t, uint64_t key)
+{
+	return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> t->shift);
+}
+
+/* The log2 of n, a power of two. */
+static unsigned log2_of(unsigned n)
+{
+	unsigned k = 0;
+	while (n >> (k + 1))
+		k++;
+	return k;
+}
+
+/* Moves every entry into n fresh buckets; when they cannot be had, keeps
+ * the old ones (longer chains, the same answers: see table.h). */
+static void rehash(struct rg_table *t, unsigned n)
+{
+	struct rg_table_link **b = rg_try_calloc(n, sizeof(*b));
+	if (!b)
+		return;
+	unsigned old = t->nbuckets;
+	t->shift = 64 - log2_of(n);
+	for (unsigned i = 0; i < old; i++)
+		for (struct rg_table_link *l = t->buckets[i], *next; l; l = next) {
+			next = l->hnext;
+			unsigned at = bucket_of(t, l->key);
+			l->hnext = b[at];
+			b[at] = l;
+		}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+}
+
+void rg_table_init(struct rg_table *t, unsigned max)
+{
+	*t = (struct rg_table){.max = max ? max : 1};
+	t->maxbuckets = MIN_BUCKETS;
+	while (t->maxbuckets < t->max && t->maxbuckets < 1u << 31)
+		t->maxbuckets *= 2;
+	t->nbuckets = MIN_BUCKETS;
+	t->shift = 64 - log2_of(MIN_BUCKETS);
+	t->buckets = rg_calloc(MIN_BUCKETS, sizeof(*t->buckets));
+}
+
+void rg_table_clear(struct rg_table *t, rg_table_done_fn done)
+{
+	unsigned n = t->size;
+	t->size = 0;
+	memset(t->buckets, 0, t->nbuckets * sizeof(*t->buckets));
+	for (unsigned i = 0; done && i < n; i++)
+		done(t->heap[i].l);
+}
+
+void rg_table_fini(struct rg_table *t, rg_table_done_fn done)
+{
+	rg_table_clear(t, done);
+	free(t->buckets);
+	free(t->heap);
+	*t = (struct rg_table){0};
+}
+
+struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key)
+{
+	struct rg_table_link *l = t->buckets[bucket_of(t, key)];
+	while (l && l->key != key)
+		l = l->hnext;
+	return l;
+}
+
+struct rg_table_link *rg_table_next(const struct rg_table_link *l)
+{
+	struct rg_table_link *n = l->hnext;
+	while (n && n->key != l->key)
+		n = n->hnext;
+	return n;
+}
+
+int rg_table_full(const struct rg_table *t)
+{
+	return t->size >= t->max;
+}
+
+/* ---- the eviction heap ------------------------------------------------------- */
+
+static int before(const struct rg_table_slot *a, const struct rg_table_slot *b)
+{
+	return a->rank < b->rank || (a->rank == b->rank && a->order < b->order);
+}
+
+static void heap_set(struct rg_table *t, unsigned i, struct rg_table_slot s)
+{
+	t->heap[i] = s;
+	s.l->at = i;
+}
+
+static void sift_up(struct rg_table *t, unsigned i)
+{
+	struct rg_table_slot s = t->heap[i];
+	while (i && before(&s, &t->heap[(i - 1) / 2])) {
+		heap_set(t, i, t->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_set(t, i, s);
+}
+
+static void sift_down(struct rg_table *t, unsigned i)
+{
+	struct rg_table_slot s = t->heap[i];
+	for (;;) {
+		unsigned c = 2 * i + 1;
+		if (c >= t->size)
+			break;
+		if (c + 1 < t->size && before(&t->heap[c + 1], &t->heap[c]))
+			c++;
+		if (!before(&t->heap[c], &s))
+			break;
+		heap_set(t, i, t->heap[c]);
+		i = c;
+	}
+	heap_set(t, i, s);
+}
+
+/* Sets slot i to s and restores the order around it. */
+static void heap_fix(struct rg_table *t, unsigned i, struct rg_table_slot s)
+{
+	t->heap[i] = s;
+	sift_up(t, i);
+	sift_down(t, s.l->at);
+}
+
+/* ---- changes ------------------------------------------------------------------- */
+
+void rg_table_insert(struct rg_table *t, struct rg_table_link *l, uint64_t key, int64_t rank)
+{
+	if (t->size >= t->nbuckets && t->nbuckets < t->maxbuckets)
+		rehash(t, 2 * t->nbuckets);
+	if (t->size == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->heap = rg_realloc(t->heap, t->cap * sizeof(*t->heap));
+	}
+	unsigned b = bucket_of(t, key);
+	l->key = key;
+	l->hnext = t->buckets[b];
+	t->buckets[b] = l;
+	unsigned i = t->size++;
+	heap_fix(t, i, (struct rg_table_slot){rank, ++t->clock, l});
+}
+
+void rg_table_requeue(struct rg_table *t, struct rg_table_link *l, int64_t rank)
+{
+	heap_fix(t, l->at, (struct rg_table_slot){rank, ++t->clock, l});
+}
+
+void rg_table_remove(struct rg_table *t, struct rg_table_link *l)
+{
+	struct rg_table_link **pp = &t->buckets[bucket_of(t, l->key)];
+	while (*pp != l)
+		pp = &(*pp)->hnext;
+	*pp = l->hnext;
+	struct rg_table_slot last = t->heap[--t->size];
+	if (last.l != l) /* the last slot fills l's place, then finds its own */
+		heap_fix(t, l->at, last);
+}
+
+struct rg_table_link *rg_table_evict(struct rg_table *t, const struct rg_table_link *spare)
+{
+	unsigned i = 0;
+	if (t->size && t->heap[0].l == spare) /* then the second: a child of the root */
+		i = t->size > 2 && before(&t->heap[2], &t->heap[1]) ? 2 : 1;
+	if (i >= t->size)
+		return NULL;
+	struct rg_table_link *l = t->heap[i].l;
+	rg_table_remove(t, l);
+	t->evictions++;
+	return l;
+}
+
+struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank)
+{
+	if (!t->size)
+		return NULL;
+	*rank = t->heap[0].rank;
+	return t->heap[0].l;
+}

@@ -1,0 +1,112 @@
+/* table.h: the one bounded table, shared by the process table, the rules'
+ * lineage and the sequence-rule state.
+ *
+ * Each of those keeps a set of entries found by an id, holds at most a
+ * configured number of them, and when full must push out the entry that
+ * matters least, counting it. The table is that set:
+ *
+ *   - intrusive: an entry embeds a struct rg_table_link, and the caller
+ *     owns the entry's memory (so the table never frees what it does not
+ *     know the shape of, and a caller may reuse an evicted entry);
+ *   - found by a 64-bit key through a chained hash; several entries may
+ *     share a key (a caller whose identity is longer, like a sequence
+ *     partial, keys by its hash and compares the rest itself);
+ *   - ordered for eviction by a rank the caller gives each entry, lowest
+ *     first, and among equal ranks by when the entry was inserted or last
+ *     requeued, oldest first. The process table and lineage rank exited
+ *     processes before live ones (RG_TABLE_EXITED, RG_TABLE_LIVE), which
+ *     makes the order "oldest exited, then oldest live"; sequence state
+ *     ranks by deadline. A binary heap keeps the order: O(log n) to insert,
+ *     requeue or remove, O(1) to find the first.
+ *
+ * Out of memory (alloc.h): the heap grows with the table through
+ * rg_realloc, which stops the program on failure, so no operation here
+ * reports failure. The bucket array grows as entries arrive (up to a
+ * size fixed by the bound) through rg_try_calloc; a failed growth is
+ * harmless: the table keeps its old buckets and stays correct, only its
+ * chains are longer. Entries themselves are the caller's to allocate.
+ *
+ * Not thread-safe: each table belongs to one thread.
+ */
+#ifndef RG_TABLE_H
+#define RG_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Eviction ranks for tables of processes: exited ones go first. */
+#define RG_TABLE_EXITED 0
+#define RG_TABLE_LIVE 1
+
+/* The part of an entry the table uses; the caller sets nothing in it. */
+struct rg_table_link {
+	struct rg_table_link *hnext; /* hash chain */
+	uint64_t key;
+	unsigned at; /* index in the heap */
+};
+
+/* The entry that holds link l (l non-NULL): RG_TABLE_ENTRY(l, struct node, link). */
+#define RG_TABLE_ENTRY(l, type, member) ((type *)((char *)(l) - offsetof(type, member)))
+
+/* A heap slot carries its ordering key, so sifting compares without
+ * touching the entries (each a likely cache miss). */
+struct rg_table_slot {
+	int64_t rank;
+	uint64_t order;
+	struct rg_table_link *l;
+};
+
+struct rg_table {
+	struct rg_table_link **buckets;
+	unsigned shift;     /* 64 - log2(buckets) */
+	unsigned nbuckets, maxbuckets;
+	unsigned max, size; /* the bound; entries held */
+	struct rg_table_slot *heap; /* size used, cap allocated; heap[0] goes first */
+	unsigned cap;
+	uint64_t clock;     /* orders equal ranks */
+	uint64_t evictions; /* entries rg_table_evict took out */
+};
+
+/* Makes t an empty table of at most max entries (max 0 is taken as 1). */
+void rg_table_init(struct rg_table *t, unsigned max);
+
+/* Called on each entry a clear takes out: the caller's way to free them. */
+typedef void (*rg_table_done_fn)(struct rg_table_link *l);
+
+/* Takes every entry out, in no particular order, calling done (unless
+ * NULL) on each; evictions stay counted. */
+void rg_table_clear(struct rg_table *t, rg_table_done_fn done);
+
+/* Clears t as rg_table_clear does, then frees its arrays. */
+void rg_table_fini(struct rg_table *t, rg_table_done_fn done);
+
+/* An entry with key (of several, any one), or NULL. */
+struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key);
+
+/* The next entry after l with l's key, or NULL: for keys that are hashes. */
+struct rg_table_link *rg_table_next(const struct rg_table_link *l);
+
+/* Whether t holds its bound: an insert now must follow an eviction. */
+int rg_table_full(const struct rg_table *t);
+
+/* Adds l under key at rank, last among its rank. The caller makes room
+ * first (rg_table_full, rg_table_evict): inserting into a full table is a
+ * bug, and the table then holds one entry over its bound rather than lose
+ * one silently. */
+void rg_table_insert(struct rg_table *t, struct rg_table_link *l, uint64_t key, int64_t rank);
+
+/* Gives l a new rank and puts it last among that rank. */
+void rg_table_requeue(struct rg_table *t, struct rg_table_link *l, int64_t rank);
+
+/* Takes l out of t; the caller frees or reuses it. */
+void rg_table_remove(struct rg_table *t, struct rg_table_link *l);
+
+/* Takes out the entry first in eviction order, skipping `spare` (an entry
+ * the caller still uses, or NULL), counts it in t->evictions and returns
+ * it for the caller to free or reuse; NULL when there is none. */
+struct rg_table_link *rg_table_evict(struct rg_table *t, const struct rg_table_link *spare);
+
+/* The entry first in eviction order and its rank, or NULL when t is empty. */
+struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank);
+
+#endif /* RG_TABLE_H */

@@ -1,0 +1,262 @@
+/* test_table.c: the bounded table (table.h) and the allocation policy
+ * (alloc.h) on their own: finding, the eviction order, the bound, and what
+ * happens when memory runs out. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "table.h"
+#include "tap.h"
+
+struct item {
+	int value;
+	struct rg_table_link link;
+};
+
+static struct item items[5000];
+
+static struct item *item_of(struct rg_table_link *l)
+{
+	return l ? RG_TABLE_ENTRY(l, struct item, link) : NULL;
+}
+
+/* The value of the entry with key, or -1. */
+static int value_at(const struct rg_table *t, uint64_t key)
+{
+	struct item *it = item_of(rg_table_find(t, key));
+	return it ? it->value : -1;
+}
+
+/* Inserts items[i] under key i at rank, with value i. */
+static void put(struct rg_table *t, unsigned i, int64_t rank)
+{
+	items[i].value = (int)i;
+	rg_table_insert(t, &items[i].link, i, rank);
+}
+
+static void test_find_remove(void)
+{
+	struct rg_table t;
+	rg_table_init(&t, 100);
+	for (unsigned i = 1; i <= 50; i++)
+		put(&t, i, RG_TABLE_LIVE);
+	CHECK_INT(t.size, 50, "insert: fifty held");
+	CHECK_INT(value_at(&t, 7), 7, "find: an entry by its key");
+	CHECK_INT(value_at(&t, 51), -1, "find: a key never put");
+	rg_table_remove(&t, &items[7].link);
+	CHECK_INT(value_at(&t, 7), -1, "remove: gone");
+	CHECK_INT(value_at(&t, 8), 8, "remove: its neighbours stay");
+	CHECK_INT(t.size, 49, "remove: size follows");
+	CHECK_INT(t.evictions, 0, "remove: not an eviction");
+	rg_table_fini(&t, NULL);
+}
+
+/* Keys that are hashes: several entries under one key, told apart by the
+ * caller. */
+static void test_shared_key(void)
+{
+	struct rg_table t;
+	rg_table_init(&t, 10);
+	for (unsigned i = 0; i < 3; i++) {
+		items[i].value = (int)i;
+		rg_table_insert(&t, &items[i].link, 42, RG_TABLE_LIVE);
+	}
+	int seen = 0;
+	for (struct rg_table_link *l = rg_table_find(&t, 42); l; l = rg_table_next(l))
+		seen |= 1 << item_of(l)->value;
+	CHECK_INT(seen, 7, "one key: every entry under it is reached");
+	rg_table_remove(&t, &items[1].link);
+	seen = 0;
+	for (struct rg_table_link *l = rg_table_find(&t, 42); l; l = rg_table_next(l))
+		seen |= 1 << item_of(l)->value;
+	CHECK_INT(seen, 5, "one key: removing one leaves the others");
+	rg_table_fini(&t, NULL);
+}
+
+/* Eviction order, as named cases: a script of operations on items by
+ * number and the values rg_table_evict returns, in order ("-": none).
+ *   +N     insert N, live          eN    N exits (requeue, exited)
+ *   tN     touch N (requeue, live) N=R   insert N at rank R
+ *   qN=R   requeue N at rank R     x     evict    sN   evict sparing N */
+static const struct order_case {
+	const char *name, *ops, *want;
+} order_cases[] = {
+	{"live only: the oldest first (FIFO)", "+1 +2 +3 +4 x x", "1 2"},
+	{"exited before live, in the order they exited", "+1 +2 +3 +4 e4 e1 x x x", "4 1 2"},
+	{"a touched live entry goes last", "+1 +2 +3 +4 t1 x x x x", "2 3 4 1"},
+	{"spare: skipped, the next oldest go", "+1 +2 +3 s1 s1 s1", "2 3 -"},
+	{"spare: a root with two children takes the older", "+1 +2 +3 +4 +5 s1 s1 s1", "2 3 4"},
+	{"exited spare: the oldest live goes next", "+1 +2 +3 e1 s1 s1", "2 3"},
+	{"exited spare, nothing else: none", "+1 e1 s1 x", "- 1"},
+	{"ranks: the lowest first, ties by insertion", "1=500 2=100 3=300 4=100 x x x x", "2 4 3 1"},
+	{"ranks: a requeued entry moves", "1=500 2=100 3=300 4=100 q2=900 x x x x", "4 3 1 2"},
+	{"empty: nothing to evict", "x", "-"},
+};
+
+/* Runs c's script on a fresh table; writes what was evicted to got. */
+static void run_order_case(const struct order_case *c, char *got, size_t len)
+{
+	struct rg_table t;
+	rg_table_init(&t, 100);
+	got[0] = '\0';
+	unsigned evicted = 0;
+	for (const char *op = c->ops; *op;) {
+		char kind = *op >= '0' && *op <= '9' ? '=' : *op++;
+		char *end;
+		unsigned n = (unsigned)strtoul(op, &end, 10);
+		long rank = *end == '=' ? strtol(end + 1, &end, 10) : RG_TABLE_LIVE;
+		op = end + strspn(end, " ");
+		if (kind == '+' || kind == '=') {
+			put(&t, n, rank);
+		} else if (kind == 'e' || kind == 't' || kind == 'q') {
+			rank = kind == 'e' ? RG_TABLE_EXITED : rank;
+			rg_table_requeue(&t, &items[n].link, rank);
+		} else {
+			struct item *it = item_of(rg_table_evict(&t, kind == 's' ? &items[n].link : NULL));
+			size_t at = strlen(got);
+			snprintf(got + at, len - at, it ? "%s%d" : "%s-", at ? " " : "", it ? it->value : 0);
+			evicted += it != NULL;
+		}
+	}
+	if (t.evictions != evicted)
+		snprintf(got, len, "%llu evictions counted, %u made",
+			 (unsigned long long)t.evictions, evicted);
+	rg_table_fini(&t, NULL);
+}
+
+static void test_eviction_order(void)
+{
+	for (size_t i = 0; i < sizeof(order_cases) / sizeof(order_cases[0]); i++) {
+		char got[128];
+		run_order_case(&order_cases[i], got, sizeof(got));
+		CHECK_STR(got, order_cases[i].want, order_cases[i].name);
+	}
+}
+
+/* first() is what expiry reads: the lowest rank and its entry. */
+static void test_first(void)
+{
+	struct rg_table t;
+	int64_t rank = 0;
+	rg_table_init(&t, 10);
+	CHECK(rg_table_first(&t, &rank) == NULL, "first: none in an empty table");
+	put(&t, 1, 500);
+	put(&t, 2, 100);
+	put(&t, 3, 100);
+	struct item *it = item_of(rg_table_first(&t, &rank));
+	CHECK(it && it->value == 2 && rank == 100, "first: the lowest rank, the older of a tie");
+	CHECK(rg_table_full(&t) == 0, "full: three of ten is not");
+	rg_table_fini(&t, NULL);
+}
+
+static unsigned done_calls;
+
+static void count_done(struct rg_table_link *l)
+{
+	(void)l;
+	done_calls++;
+}
+
+/* Many entries, the bound held by the caller as the three tables do:
+ * the buckets grow, the heap grows, nothing is lost or found wrongly. */
+static void test_bound_and_growth(void)
+{
+	struct rg_table t;
+	rg_table_init(&t, 3000);
+	for (unsigned i = 0; i < 5000; i++) {
+		if (rg_table_full(&t))
+			rg_table_evict(&t, NULL);
+		put(&t, i, i % 7 ? RG_TABLE_LIVE : RG_TABLE_EXITED);
+	}
+	CHECK_INT(t.size, 3000, "bound: size stays at max");
+	CHECK_INT(t.evictions, 2000, "bound: each entry over it evicted");
+	/* every exited one went (each was first in line after it came), and
+	 * the rest of the evictions took the oldest live ones */
+	unsigned exited = 5000 / 7 + 1, live_seen = 0;
+	int ok = 1;
+	for (unsigned i = 0; i < 5000; i++) {
+		int live = i % 7 != 0;
+		int kept = live && live_seen >= 2000 - exited;
+		live_seen += live;
+		ok &= (value_at(&t, i) == (int)i) == kept;
+	}
+	CHECK(ok, "bound: the exited and the oldest live were the ones evicted");
+	CHECK(t.nbuckets >= 2048, "growth: the buckets grew with the entries");
+	rg_table_clear(&t, count_done);
+	CHECK(done_calls == 3000 && t.size == 0, "clear: every entry handed back once");
+	CHECK(rg_table_find(&t, 4999) == NULL, "clear: nothing left to find");
+	put(&t, 7, RG_TABLE_LIVE);
+	CHECK_INT(value_at(&t, 7), 7, "clear: the table is usable again");
+	rg_table_fini(&t, count_done);
+	CHECK_INT(done_calls, 3001, "fini: hands back what is still held");
+}
+
+/* A failed bucket growth keeps the old buckets: the table stays whole. */
+static void test_failed_growth(void)
+{
+	struct rg_table t;
+	rg_table_init(&t, 1000);
+	for (unsigned i = 0; i < 64; i++)
+		put(&t, i, RG_TABLE_LIVE);
+	unsigned before = t.nbuckets;
+	rg_alloc_fail_next(1); /* the resize the next insert asks for */
+	put(&t, 64, RG_TABLE_LIVE);
+	CHECK_INT(t.nbuckets, before, "failed growth: the old buckets stay");
+	for (unsigned i = 65; i < 1000; i++)
+		put(&t, i, RG_TABLE_LIVE);
+	int ok = 1;
+	for (unsigned i = 0; i < 1000; i++)
+		ok &= value_at(&t, i) == (int)i;
+	CHECK(ok, "failed growth: every entry found, before and after");
+	CHECK(t.nbuckets > before, "failed growth: a later growth succeeds");
+	rg_table_fini(&t, NULL);
+}
+
+/* Memory the program needs: no memory stops it with one line, never a
+ * NULL for the caller to mishandle. Run in a child that is meant to die. */
+static void test_fatal_allocation(void)
+{
+	int out[2];
+	if (pipe(out)) {
+		CHECK(0, "fatal allocation: pipe");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(out[1], STDERR_FILENO);
+		rg_alloc_fail_next(1);
+		void *p = rg_malloc(4096);
+		_exit(p ? 3 : 4); /* not reached when the policy holds */
+	}
+	close(out[1]);
+	char line[128] = {0};
+	ssize_t n = read(out[0], line, sizeof(line) - 1);
+	close(out[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+	      "fatal allocation: the program stops (SIGABRT)");
+	CHECK(n > 0 && strcmp(line, "rand-guard: out of memory (4096 bytes)\n") == 0,
+	      "fatal allocation: one line says why");
+	rg_alloc_fail_next(1);
+	CHECK(rg_try_calloc(1, 8) == NULL, "try: an injected failure is a NULL");
+	void *p = rg_try_calloc(0, 0);
+	CHECK(p != NULL, "try: zero bytes is not a failure");
+	free(p);
+}
+
+int main(void)
+{
+	test_find_remove();
+	test_shared_key();
+	test_eviction_order();
+	test_first();
+	test_bound_and_growth();
+	test_failed_growth();
+	test_fatal_allocation();
+	return tap_done();
+}
