@@ -137,7 +137,7 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 {
 	struct rg_lineage *lin = rg_lineage_new((unsigned)run->lineage_max);
 	struct rg_seqstate *sq = rg_seqstate_new((unsigned)run->sequence_max);
-	if (!lin || !sq || seed(db, lin, run->id)) {
+	if (seed(db, lin, run->id)) {
 		snprintf(err, errlen, "reading run %lld's processes: %s", (long long)run->id,
 			 sqlite3_errmsg(db));
 		rg_lineage_free(lin);

@@ -25,6 +25,7 @@ struct rg_lproc {
 
 struct rg_lineage;
 
+/* At most max processes (0: one). Never NULL (alloc.h). */
 struct rg_lineage *rg_lineage_new(unsigned max);
 void rg_lineage_free(struct rg_lineage *l);
 

@@ -284,8 +284,6 @@ static int start(struct recorder *r, int verbose)
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
 	r->lin = rg_lineage_new((unsigned)r->cfg.table_max);
 	r->seqs = rg_seqstate_new((unsigned)r->cfg.sequence_max);
-	if (!r->pt || !r->lin || !r->seqs)
-		return 1;
 	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
 
 	/* the config loader has checked the lists: this cannot fail there */

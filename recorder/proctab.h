@@ -21,7 +21,8 @@ struct rg_proctab_stats {
 };
 
 /* max: entries kept; next_proc_id: first id to hand out (ids continue the
- * store's); tick_ns: /proc start-time precision (1e9 / CLK_TCK). */
+ * store's); tick_ns: /proc start-time precision (1e9 / CLK_TCK). Never
+ * NULL (alloc.h). */
 struct rg_proctab *rg_proctab_new(unsigned max, int64_t next_proc_id, uint64_t tick_ns);
 void rg_proctab_free(struct rg_proctab *pt);
 

@@ -43,6 +43,7 @@ struct rg_partial {
 
 struct rg_seqstate;
 
+/* At most max partials (0: one). Never NULL (alloc.h). */
 struct rg_seqstate *rg_seqstate_new(unsigned max);
 void rg_seqstate_free(struct rg_seqstate *s);
 /* Forgets every partial and the untaken evictions by rule (a new rule
