@@ -53,9 +53,11 @@ struct rg_scratch {
 	__u8 rec[RG_RECORD_MAX];
 	char path[2 * RG_PATH_MAX]; /* path walker works right to left here */
 	struct rg_prefix_key key;   /* file filter: the path being looked up */
+	/* Before base: a verifier that loses rg_name_hit's len <= 32 bound
+	 * (Linux 6.1's) still sees a 255-byte copy into nkey.name fit. */
+	struct rg_name_key nkey;    /* file filter: a name pattern lookup */
 	char base[256];             /* file filter: its final component */
 	__u32 base_len;
-	struct rg_name_key nkey;    /* file filter: a name pattern lookup */
 	__u64 unwoken;              /* bytes this CPU sent since its last wakeup */
 };
 
@@ -86,12 +88,23 @@ static __always_inline bool rg_is_self(struct task_struct *task)
 /* A typed view of a kernel pointer: loads through it are plain loads
  * that cannot fault (PROBE_MEM), not a helper call each. The file filter
  * runs on every open in the system, and these loads are most of its
- * cost. (kfunc, Linux 6.2+.) */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-#define RG_CAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+ * cost. (kfunc, Linux 6.2+.) Weak: on older kernels libbpf leaves it
+ * unresolved, and only programs built without it (cast false) load.
+ *
+ * Workers that read through such pointers take `cast`, a constant at
+ * each entry point: true builds today's code (RG_CAST, plain loads),
+ * false builds the same reads as probe reads (Linux 5.8+), with no call
+ * to the kfunc left in the program. rand_guard.bpf.c defines both
+ * variants of each entry point; the recorder loads one (see
+ * bpf_loader.c). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define RG_CAST(cast, type, p)                                                  \
+	((cast) ? (type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)) : (type *)(p))
+/* p->field of a pointer from RG_CAST (or a field of one). */
+#define RG_LD(cast, p, field) ((cast) ? (p)->field : BPF_CORE_READ(p, field))
 
 /* task is trusted (bpf_get_current_task_btf), so its fields load directly. */
-static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd)
+static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd, bool cast)
 {
 	struct fdtable *fdt = task->files->fdt;
 	struct file *f = NULL;
@@ -99,7 +112,7 @@ static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd
 	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
-	return f ? RG_CAST(struct file, f) : NULL;
+	return f ? RG_CAST(cast, struct file, f) : NULL;
 }
 
 /* Fills the common header for an event about `task` (the current task for

@@ -169,22 +169,23 @@ static __always_inline void rg_key_end(struct rg_prefix_key *k, __u32 n)
 /* The final component of the dentry d into s->base. d comes through a
  * typed kernel pointer (RG_CAST): its fields are plain loads, only the
  * name a copy. */
-static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d)
+static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d, bool cast)
 {
-	s->base_len = d->d_name.len & 0xff;
-	bpf_probe_read_kernel(s->base, s->base_len, d->d_name.name);
+	s->base_len = RG_LD(cast, d, d_name.len) & 0xff;
+	bpf_probe_read_kernel(s->base, s->base_len, RG_LD(cast, d, d_name.name));
 }
 
 /* Key and base for a path resolved at s->path + pos, whose final
  * component is the dentry d. */
-static __always_inline void rg_key_resolved(struct rg_scratch *s, __u32 pos, struct dentry *d)
+static __always_inline void rg_key_resolved(struct rg_scratch *s, __u32 pos, struct dentry *d,
+					    bool cast)
 {
 	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 n = len < RG_PREFIX_LEN - 1 ? len : RG_PREFIX_LEN - 1;
 
 	bpf_probe_read_kernel(s->key.data, n & RG_KMASK, s->path + (pos & RG_PMASK));
 	rg_key_end(&s->key, n);
-	rg_read_base(s, d);
+	rg_read_base(s, d, cast);
 }
 
 struct rg_scan_ctx {
@@ -302,9 +303,10 @@ struct {
  * hashing of its name's hash, which the kernel salts with the parent
  * dentry's address (so every "bin" has its own); the verifier forbids
  * arithmetic on the dentry's address itself. */
-static __always_inline struct rg_dirval *rg_dir_slot(struct dentry *dir)
+static __always_inline struct rg_dirval *rg_dir_slot(struct dentry *dir, bool cast)
 {
-	__u32 slot = (dir->d_name.hash_len * 0x9E3779B97F4A7C15ull) >> (64 - RG_DIRCACHE_BITS);
+	__u64 hash_len = RG_LD(cast, dir, d_name.hash_len);
+	__u32 slot = (hash_len * 0x9E3779B97F4A7C15ull) >> (64 - RG_DIRCACHE_BITS);
 	return bpf_map_lookup_elem(&dircache, &slot);
 }
 
@@ -319,14 +321,15 @@ struct {
 } file_ancestors SEC(".maps");
 
 /* The valid cache entry for the directory of dk, or NULL. */
-static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *dk)
+static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *dk, bool cast)
 {
-	struct dentry *dir = RG_CAST(struct dentry, (void *)dk->dentry);
-	struct rg_dirval *v = rg_dir_slot(dir);
+	struct dentry *dir = RG_CAST(cast, struct dentry, (void *)dk->dentry);
+	struct rg_dirval *v = rg_dir_slot(dir, cast);
 
 	if (!v || v->key.dentry != dk->dentry || v->key.mnt != dk->mnt ||
 	    v->key.root != dk->root || v->gen != rg_dir_gen ||
-	    v->inode != (__u64)dir->d_inode || v->hash_len != dir->d_name.hash_len)
+	    v->inode != (__u64)RG_LD(cast, dir, d_inode) ||
+	    v->hash_len != RG_LD(cast, dir, d_name.hash_len))
 		return NULL;
 	return v;
 }
@@ -336,12 +339,12 @@ static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *d
  * of generation gen (read before the walk: a rename during it leaves the
  * entry already stale). Uses s->key. */
 static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos,
-					 const struct rg_dirkey *dk, __u64 gen)
+					 const struct rg_dirkey *dk, __u64 gen, bool cast)
 {
 	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 dlen = len - (s->base_len & 0xff) - 1; /* without "/name" */
-	struct dentry *dir = RG_CAST(struct dentry, (void *)dk->dentry);
-	struct rg_dirval *v = rg_dir_slot(dir);
+	struct dentry *dir = RG_CAST(cast, struct dentry, (void *)dk->dentry);
+	struct rg_dirval *v = rg_dir_slot(dir, cast);
 
 	if (!v || dlen == 0 || dlen >= len || dlen > RG_PREFIX_LEN - 2)
 		return; /* the root directory, or too long to be a key */
@@ -353,8 +356,8 @@ static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos,
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
 	v->key = *dk;
 	v->gen = gen;
-	v->inode = (__u64)dir->d_inode;
-	v->hash_len = dir->d_name.hash_len;
+	v->inode = (__u64)RG_LD(cast, dir, d_inode);
+	v->hash_len = RG_LD(cast, dir, d_name.hash_len);
 	v->action = action ? *action : 0;
 	v->plen = dlen; /* the key holds the path: dlen bytes, then '/' */
 	bpf_probe_read_kernel(v->path, dlen & RG_KMASK, s->key.data);
@@ -399,7 +402,7 @@ static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
 static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 					 struct rg_sref *dir, struct rg_sref *name,
 					 struct task_struct *task, long dfd, const char *uname,
-					 __u32 trunc_flag)
+					 __u32 trunc_flag, bool cast)
 {
 	__u32 at = *off;
 
@@ -422,7 +425,7 @@ static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 		struct fs_struct *fs = BPF_CORE_READ(task, fs);
 		base = &fs->pwd;
 	} else {
-		struct file *f = rg_fd_file(task, (int)dfd);
+		struct file *f = rg_fd_file(task, (int)dfd, cast);
 		if (!f)
 			return true; /* a bad dirfd: the call failed, the name stays */
 		base = &f->f_path;
@@ -474,18 +477,18 @@ static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
  * open and takes the file's flags. */
 static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
 					    struct file *file, __u16 op, __u16 sys, long ret,
-					    struct pt_regs *regs)
+					    struct pt_regs *regs, bool cast)
 {
 	bool filter = regs != NULL;
 	const struct path *fp = &file->f_path;
-	struct dentry *d = file->f_path.dentry;
+	struct dentry *d = RG_LD(cast, file, f_path.dentry);
 	struct rg_dirkey dk = {
-		.dentry = (__u64)d->d_parent,
-		.mnt = (__u64)file->f_path.mnt,
+		.dentry = (__u64)RG_LD(cast, d, d_parent),
+		.mnt = (__u64)RG_LD(cast, file, f_path.mnt),
 		.root = (__u64)task->fs->root.dentry,
 	};
 	bool trunc = false;
-	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk) : NULL;
+	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk, cast) : NULL;
 	__u32 pos = 0;
 
 	struct rg_open_args a = {};
@@ -497,7 +500,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		}
 		if (dv->action && !rg_verdict_wants(dv->action, rg_flags_write(a.flags)))
 			return 0;
-		rg_read_base(s, d);
+		rg_read_base(s, d, cast);
 		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */
 			return 0;
 	}
@@ -505,7 +508,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		__u64 gen = rg_dir_gen;
 		pos = rg_path_resolve(s->path, fp, task, &trunc);
 		if (filter && !trunc) { /* a cut path lost its prefix: kept */
-			rg_key_resolved(s, pos, d);
+			rg_key_resolved(s, pos, d, cast);
 			__u32 v = rg_file_verdict(s);
 			if (v == RG_PREFIX_WRITES) { /* only then the flags matter */
 				rg_open_args(regs, sys, &a);
@@ -513,7 +516,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 			}
 			bool wanted = rg_verdict_wants(v, rg_flags_write(a.flags));
 			if (dk.dentry != (__u64)d)
-				rg_dir_learn(s, pos, &dk, gen);
+				rg_dir_learn(s, pos, &dk, gen, cast);
 			if (!wanted)
 				return 0;
 		}
@@ -542,7 +545,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 
 /* ---- the workers the entry points call --------------------------------------- */
 
-static __always_inline int rg_on_open(long ret, __u16 sys)
+static __always_inline int rg_on_open(long ret, __u16 sys, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct rg_scratch *s = rg_scratch_get();
@@ -552,22 +555,22 @@ static __always_inline int rg_on_open(long ret, __u16 sys)
 	if (!s || rg_is_self(task))
 		return 0;
 	if (ret >= 0) {
-		struct file *file = rg_fd_file(task, ret);
-		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs) : 0;
+		struct file *file = rg_fd_file(task, ret, cast);
+		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs, cast) : 0;
 	}
 	rg_open_args(regs, sys, &a);
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret);
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
 	f->mode = a.mode;
-	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC) ||
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC, cast) ||
 	    !rg_named_wanted(s, f->dir, f->name, rg_flags_write(a.flags)))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
 }
 
-static __always_inline int rg_on_write(long ret, __u16 sys)
+static __always_inline int rg_on_write(long ret, __u16 sys, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -575,7 +578,7 @@ static __always_inline int rg_on_write(long ret, __u16 sys)
 	long fd = sys == RG_FSYS_COPY_FILE_RANGE || sys == RG_FSYS_SPLICE
 			  ? PT_REGS_PARM3_CORE_SYSCALL(regs)
 			  : PT_REGS_PARM1_CORE_SYSCALL(regs);
-	struct file *file = rg_fd_file(task, fd);
+	struct file *file = rg_fd_file(task, fd, cast);
 	__u64 key = (__u64)file;
 	struct rg_wfile *w;
 
@@ -597,10 +600,10 @@ static __always_inline int rg_on_write(long ret, __u16 sys)
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s || rg_is_self(task))
 		return 0;
-	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, NULL);
+	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, NULL, cast);
 }
 
-static __always_inline int rg_on_rename(long ret, __u16 sys)
+static __always_inline int rg_on_rename(long ret, __u16 sys, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -627,9 +630,9 @@ static __always_inline int rg_on_rename(long ret, __u16 sys)
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_RENAME, sys, ret);
 	__u32 off = sizeof(*f);
 	f->flags = flags;
-	if (!rg_put_named(s, &off, &f->dir, &f->name, task, odfd, oldname, RG_F_PATH_TRUNC) ||
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, odfd, oldname, RG_F_PATH_TRUNC, cast) ||
 	    !rg_put_named(s, &off, &f->new_dir, &f->new_name, task, ndfd, newname,
-			  RG_F_NEW_PATH_TRUNC))
+			  RG_F_NEW_PATH_TRUNC, cast))
 		return 0;
 	if (!rg_named_wanted(s, f->dir, f->name, true) &&
 	    !rg_named_wanted(s, f->new_dir, f->new_name, true))
@@ -638,7 +641,7 @@ static __always_inline int rg_on_rename(long ret, __u16 sys)
 	return 0;
 }
 
-static __always_inline int rg_on_unlink(long ret, __u16 sys)
+static __always_inline int rg_on_unlink(long ret, __u16 sys, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -661,7 +664,7 @@ static __always_inline int rg_on_unlink(long ret, __u16 sys)
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_UNLINK, sys, ret);
 	__u32 off = sizeof(*f);
 	f->flags = flags;
-	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC) ||
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC, cast) ||
 	    !rg_named_wanted(s, f->dir, f->name, true))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);

@@ -38,17 +38,18 @@ struct {
 } udp_sent SEC(".maps");
 
 /* The socket behind fd, and its inode number; NULL if fd is not a socket. */
-static __always_inline struct sock *rg_fd_sock(struct task_struct *task, long fd, __u64 *ino)
+static __always_inline struct sock *rg_fd_sock(struct task_struct *task, long fd, __u64 *ino,
+					       bool cast)
 {
-	struct file *f = rg_fd_file(task, fd);
+	struct file *f = rg_fd_file(task, fd, cast);
 	if (!f)
 		return NULL;
-	struct inode *inode = f->f_inode;
-	if ((inode->i_mode & RG_S_IFMT) != RG_S_IFSOCK)
+	struct inode *inode = RG_LD(cast, f, f_inode);
+	if ((RG_LD(cast, inode, i_mode) & RG_S_IFMT) != RG_S_IFSOCK)
 		return NULL;
-	*ino = inode->i_ino;
-	struct socket *sock = RG_CAST(struct socket, f->private_data);
-	return sock->sk;
+	*ino = RG_LD(cast, inode, i_ino);
+	struct socket *sock = RG_CAST(cast, struct socket, RG_LD(cast, f, private_data));
+	return RG_LD(cast, sock, sk);
 }
 
 static __always_inline void rg_in6(__u8 *dst, const struct in6_addr *a)
@@ -60,23 +61,33 @@ static __always_inline void rg_in6(__u8 *dst, const struct in6_addr *a)
 	d[3] = a->in6_u.u6_addr32[3];
 }
 
+/* rg_in6 for an address in the kernel's struct sock. */
+static __always_inline void rg_in6_sk(__u8 *dst, const struct in6_addr *a, bool cast)
+{
+	if (cast)
+		rg_in6(dst, a);
+	else
+		bpf_probe_read_kernel(dst, sizeof(*a), a);
+}
+
 /* The socket's local end, and its remote end when remote is set. */
-static __always_inline void rg_sock_ends(struct rg_net *n, struct sock *sk, bool remote)
+static __always_inline void rg_sock_ends(struct rg_net *n, struct sock *sk, bool remote,
+					 bool cast)
 {
 	struct sock_common *c = &sk->__sk_common;
 
-	n->local_port = c->skc_num;
+	n->local_port = RG_LD(cast, c, skc_num);
 	if (n->family == RG_AF_INET)
-		*(__u32 *)n->local_addr = c->skc_rcv_saddr;
+		*(__u32 *)n->local_addr = RG_LD(cast, c, skc_rcv_saddr);
 	else
-		rg_in6(n->local_addr, &c->skc_v6_rcv_saddr);
+		rg_in6_sk(n->local_addr, &c->skc_v6_rcv_saddr, cast);
 	if (!remote)
 		return;
-	n->remote_port = bpf_ntohs(c->skc_dport);
+	n->remote_port = bpf_ntohs(RG_LD(cast, c, skc_dport));
 	if (n->family == RG_AF_INET)
-		*(__u32 *)n->remote_addr = c->skc_daddr;
+		*(__u32 *)n->remote_addr = RG_LD(cast, c, skc_daddr);
 	else
-		rg_in6(n->remote_addr, &c->skc_v6_daddr);
+		rg_in6_sk(n->remote_addr, &c->skc_v6_daddr, cast);
 }
 
 /* An address the caller passed (struct sockaddr_in or _in6) into addr and
@@ -128,25 +139,25 @@ static __always_inline __u32 rg_unix_user(struct rg_scratch *s, struct rg_net *n
 
 /* The path sk is bound to (unix_sk(sk)->addr), if any. */
 static __always_inline __u32 rg_unix_bound(struct rg_scratch *s, struct rg_net *n,
-					   struct sock *sk)
+					   struct sock *sk, bool cast)
 {
-	struct unix_sock *u = RG_CAST(struct unix_sock, sk);
-	struct unix_address *a = u->addr;
+	struct unix_sock *u = RG_CAST(cast, struct unix_sock, sk);
+	struct unix_address *a = RG_LD(cast, u, addr);
 
 	if (!a)
 		return sizeof(*n);
 	/* name[] follows the struct: sun_family, then the path */
 	const void *path = (const void *)((__u64)a + bpf_core_type_size(struct unix_address) + 2);
-	return rg_put_unix(s, n, path, a->len - 2, false);
+	return rg_put_unix(s, n, path, RG_LD(cast, a, len) - 2, false);
 }
 
 /* Starts a record for the socket sk, or returns NULL (and counts it) when
  * it is not an IPv4/IPv6 socket, or a unix one with those enabled. */
 static __always_inline struct rg_net *rg_net_start(struct rg_scratch *s, struct task_struct *task,
 						   struct sock *sk, __u64 ino, __u16 op,
-						   __u16 sys, long ret)
+						   __u16 sys, long ret, bool cast)
 {
-	__u16 family = sk->__sk_common.skc_family;
+	__u16 family = RG_LD(cast, sk, __sk_common.skc_family);
 	struct rg_net *n = (struct rg_net *)s->rec;
 
 	if (family != RG_AF_INET && family != RG_AF_INET6 &&
@@ -161,12 +172,12 @@ static __always_inline struct rg_net *rg_net_start(struct rg_scratch *s, struct 
 	n->result = ret;
 	n->socket_id = ino;
 	n->family = family;
-	n->protocol = sk->sk_protocol;
+	n->protocol = RG_LD(cast, sk, sk_protocol);
 	return n;
 }
 
 /* connect, and sendto with an address on a UDP socket (its first only). */
-static __always_inline int rg_on_connect(long ret, __u16 sys)
+static __always_inline int rg_on_connect(long ret, __u16 sys, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct rg_scratch *s = rg_scratch_get();
@@ -179,31 +190,32 @@ static __always_inline int rg_on_connect(long ret, __u16 sys)
 							      : PT_REGS_PARM2_CORE_SYSCALL(regs));
 	if (sys == RG_NSYS_SENDTO && !uaddr)
 		return 0; /* a send on a connected socket: its connect was recorded */
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino);
+	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
 	if (!sk)
 		return 0;
 	if (sys == RG_NSYS_SENDTO) {
 		__u64 key = (__u64)sk;
 		__u8 one = 1;
-		if (sk->sk_protocol != RG_IPPROTO_UDP || bpf_map_lookup_elem(&udp_sent, &key))
+		if (RG_LD(cast, sk, sk_protocol) != RG_IPPROTO_UDP ||
+		    bpf_map_lookup_elem(&udp_sent, &key))
 			return 0;
 		bpf_map_update_elem(&udp_sent, &key, &one, BPF_ANY);
 	}
-	struct rg_net *n = rg_net_start(s, task, sk, ino, RG_NOP_CONNECT, sys, ret);
+	struct rg_net *n = rg_net_start(s, task, sk, ino, RG_NOP_CONNECT, sys, ret, cast);
 	if (!n)
 		return 0;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX) { /* a connect: sends are UDP only (above) */
 		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
 	} else {
-		rg_sock_ends(n, sk, false);
+		rg_sock_ends(n, sk, false, cast);
 		rg_user_addr(uaddr, n->family, n->remote_addr, &n->remote_port);
 	}
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
-static __always_inline int rg_on_bind(long ret)
+static __always_inline int rg_on_bind(long ret, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct rg_scratch *s = rg_scratch_get();
@@ -212,8 +224,8 @@ static __always_inline int rg_on_bind(long ret)
 	if (!s || rg_is_self(task))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino);
-	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_BIND, RG_NSYS_BIND, ret)
+	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
+	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_BIND, RG_NSYS_BIND, ret, cast)
 			      : NULL;
 	if (!n)
 		return 0;
@@ -222,14 +234,14 @@ static __always_inline int rg_on_bind(long ret)
 	if (n->family == RG_AF_UNIX)
 		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
 	else if (ret == 0) /* what it got (a port 0 bind gets a real port) */
-		rg_sock_ends(n, sk, false);
+		rg_sock_ends(n, sk, false, cast);
 	else               /* what it asked for */
 		rg_user_addr(uaddr, n->family, n->local_addr, &n->local_port);
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
-static __always_inline int rg_on_listen(long ret)
+static __always_inline int rg_on_listen(long ret, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct rg_scratch *s = rg_scratch_get();
@@ -238,23 +250,24 @@ static __always_inline int rg_on_listen(long ret)
 	if (!s || rg_is_self(task))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino);
-	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_LISTEN, RG_NSYS_LISTEN, ret)
+	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
+	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_LISTEN, RG_NSYS_LISTEN,
+					     ret, cast)
 			      : NULL;
 	if (!n)
 		return 0;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX)
-		size = rg_unix_bound(s, n, sk);
+		size = rg_unix_bound(s, n, sk, cast);
 	else
-		rg_sock_ends(n, sk, false);
+		rg_sock_ends(n, sk, false, cast);
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
 /* accept/accept4. A non-blocking accept with nothing waiting (-EAGAIN) is
  * not an event: servers poll that way. */
-static __always_inline int rg_on_accept(long ret, __u16 sys)
+static __always_inline int rg_on_accept(long ret, __u16 sys, bool cast)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct rg_scratch *s = rg_scratch_get();
@@ -263,18 +276,19 @@ static __always_inline int rg_on_accept(long ret, __u16 sys)
 	if (!s || ret == -RG_EAGAIN || rg_is_self(task))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct sock *lsk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino);
-	struct sock *sk = ret >= 0 ? rg_fd_sock(task, ret, &new_ino) : lsk;
-	struct rg_net *n = lsk && sk ? rg_net_start(s, task, sk, ino, RG_NOP_ACCEPT, sys, ret)
+	struct sock *lsk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
+	struct sock *sk = ret >= 0 ? rg_fd_sock(task, ret, &new_ino, cast) : lsk;
+	struct rg_net *n = lsk && sk ? rg_net_start(s, task, sk, ino, RG_NOP_ACCEPT, sys, ret,
+						    cast)
 				     : NULL;
 	if (!n)
 		return 0;
 	n->new_socket_id = new_ino;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX)
-		size = rg_unix_bound(s, n, lsk); /* the listener's path */
+		size = rg_unix_bound(s, n, lsk, cast); /* the listener's path */
 	else
-		rg_sock_ends(n, sk, ret >= 0);
+		rg_sock_ends(n, sk, ret >= 0, cast);
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }

@@ -55,14 +55,27 @@ int rg_exec_exit_execveat(void *ctx)
 	return rg_on_exec_exit();
 }
 
-/* File events: syscall exit tracepoints (see file.bpf.h). The x86-only
- * legacy calls (open, creat, rename, unlink, rmdir) are switched off by the
- * recorder where the kernel has no such tracepoint. */
-#define RG_SYS_EXIT(prog, tp, worker, sys)                                      \
+/* File and network events: syscall exit tracepoints (see file.bpf.h and
+ * net.bpf.h). Each call has two programs: rg_X reads kernel memory through
+ * bpf_rdonly_cast (Linux 6.2+), rg_X_pr with probe reads; the recorder
+ * loads the first where the kernel has the kfunc, else the second (see
+ * RG_CAST). The x86-only legacy calls (open, creat, rename, unlink, rmdir)
+ * are switched off by the recorder where the kernel has no such tracepoint.
+ * The context is struct syscall_trace_exit, the record these tracepoints
+ * really write (int nr, then ret), not the raw_syscalls event (long id):
+ * the two agree only while struct trace_entry is 8 bytes, and PREEMPT_RT
+ * kernels (6.1-rt) make it longer, where reading ret through the other
+ * struct goes past the record and the attach is refused (EACCES). */
+#define RG_SYS_EXIT(prog, tp, worker, ...)                                      \
 	SEC("tracepoint/syscalls/" tp)                                          \
-	int prog(struct trace_event_raw_sys_exit *ctx)                          \
+	int prog(struct syscall_trace_exit *ctx)                                \
 	{                                                                       \
-		return worker(ctx->ret, sys);                                   \
+		return worker(ctx->ret, ##__VA_ARGS__, true);                   \
+	}                                                                       \
+	SEC("tracepoint/syscalls/" tp)                                          \
+	int prog##_pr(struct syscall_trace_exit *ctx)                           \
+	{                                                                       \
+		return worker(ctx->ret, ##__VA_ARGS__, false);                  \
 	}
 
 RG_SYS_EXIT(rg_open, "sys_exit_open", rg_on_open, RG_FSYS_OPEN)
@@ -85,21 +98,11 @@ RG_SYS_EXIT(rg_unlink, "sys_exit_unlink", rg_on_unlink, RG_FSYS_UNLINK)
 RG_SYS_EXIT(rg_unlinkat, "sys_exit_unlinkat", rg_on_unlink, RG_FSYS_UNLINKAT)
 RG_SYS_EXIT(rg_rmdir, "sys_exit_rmdir", rg_on_unlink, RG_FSYS_RMDIR)
 
-/* Network events (see net.bpf.h); loaded only with [network] enabled, and
- * by hook. Program names start with rg_net_ so the recorder can tell. */
+/* Network events; loaded only with [network] enabled, and by hook. Program
+ * names start with rg_net_ so the recorder can tell. */
 RG_SYS_EXIT(rg_net_connect, "sys_exit_connect", rg_on_connect, RG_NSYS_CONNECT)
 RG_SYS_EXIT(rg_net_sendto, "sys_exit_sendto", rg_on_connect, RG_NSYS_SENDTO)
 RG_SYS_EXIT(rg_net_accept, "sys_exit_accept", rg_on_accept, RG_NSYS_ACCEPT)
 RG_SYS_EXIT(rg_net_accept4, "sys_exit_accept4", rg_on_accept, RG_NSYS_ACCEPT4)
-
-SEC("tracepoint/syscalls/sys_exit_bind")
-int rg_net_bind(struct trace_event_raw_sys_exit *ctx)
-{
-	return rg_on_bind(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_listen")
-int rg_net_listen(struct trace_event_raw_sys_exit *ctx)
-{
-	return rg_on_listen(ctx->ret);
-}
+RG_SYS_EXIT(rg_net_bind, "sys_exit_bind", rg_on_bind)
+RG_SYS_EXIT(rg_net_listen, "sys_exit_listen", rg_on_listen)

@@ -2,6 +2,7 @@
 #include "bpf_loader.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -73,6 +74,20 @@ static void ensure_tracefs(void)
 
 #define SYSCALL_TP "tracepoint/syscalls/"
 
+/* Whether name is a probe-read variant (see select_variants). */
+static bool is_probe_variant(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && strcmp(name + n - 3, "_pr") == 0;
+}
+
+/* Whether prog is the program base or its probe-read variant base_pr. */
+static bool is_variant_of(const char *prog, const char *base)
+{
+	size_t n = strlen(base);
+	return strncmp(prog, base, n) == 0 && (!prog[n] || strcmp(prog + n, "_pr") == 0);
+}
+
 /* The hook a network program serves: "rg_net_accept4" -> "accept". */
 static bool net_hook_wanted(const char *prog, const char *hooks)
 {
@@ -83,7 +98,7 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 	};
 	for (size_t i = 0; hooks && i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i][1]);
-		if (strcmp(prog, map[i][0]) != 0)
+		if (!is_variant_of(prog, map[i][0]))
 			continue;
 		for (const char *p = hooks; (p = strstr(p, map[i][1])); p += n)
 			if ((p == hooks || p[-1] == ' ' || p[-1] == ',') &&
@@ -113,7 +128,7 @@ static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *
 		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tp);
 		bool have = access(path, F_OK) == 0;
 		bpf_program__set_autoload(prog, want && have);
-		if (want && !have)
+		if (want && !have && !is_probe_variant(name)) /* one line for both */
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
 				"are %s\n", tp, call,
 				exec ? "recorded with syscall unknown" : "not recorded");
@@ -184,12 +199,91 @@ static void set_name_lengths(struct rand_guard_bpf *skel, const struct rg_pathma
 	}
 }
 
-/* Checks what we can check before libbpf gives a less direct error. */
-static int preflight(char *err, size_t errlen)
+/* A feature the programs use: an enumerator of one of the kernel's BPF
+ * enums (a map type or helper the kernel knows), or a kfunc. */
+struct rg_feature {
+	const char *name, *enum_name; /* enum_name NULL: a kfunc */
+	const char *label, *since;
+};
+
+/* Without these nothing loads (no fallback); the floor is Linux 5.8. */
+static const struct rg_feature required[] = {
+	{"BPF_MAP_TYPE_RINGBUF", "bpf_map_type", "the BPF ring buffer", "5.8"},
+	{"BPF_FUNC_get_current_task_btf", "bpf_func_id", "bpf_get_current_task_btf", "5.11"},
+	{"BPF_FUNC_task_pt_regs", "bpf_func_id", "bpf_task_pt_regs", "5.15"},
+	{"BPF_FUNC_loop", "bpf_func_id", "bpf_loop", "5.17"},
+};
+
+static bool btf_has_enumerator(const struct btf *btf, const char *enum_name, const char *name)
 {
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+	int id = btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (int i = 0; t && i < btf_vlen(t); i++)
+		if (strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off), name) == 0)
+			return true;
+	return false;
+}
+
+static bool btf_has(const struct btf *btf, const struct rg_feature *f)
+{
+	if (!f->enum_name)
+		return btf__find_by_name_kind(btf, f->name, BTF_KIND_FUNC) > 0;
+	return btf_has_enumerator(btf, f->enum_name, f->name);
+}
+
+/* Read from BTF rather than by loading test programs: needs no root, and
+ * the kernel's own enums say which helpers and map types it knows. */
+int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
+{
+	static char missing[96];
+	static const struct rg_feature cast = {"bpf_rdonly_cast", NULL, "bpf_rdonly_cast", "6.2"};
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	*k = (struct rg_bpf_kernel){0};
+	if (!btf) {
 		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
 			 "rand-guard needs CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	for (size_t i = 0; !k->missing && i < sizeof(required) / sizeof(required[0]); i++)
+		if (!btf_has(btf, &required[i])) {
+			snprintf(missing, sizeof(missing), "%s (Linux %s+)", required[i].label,
+				 required[i].since);
+			k->missing = missing;
+		}
+	k->rdonly_cast = btf_has(btf, &cast);
+	btf__free(btf);
+	return 0;
+}
+
+const char *rg_bpf_fallbacks(const struct rg_bpf_kernel *k, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", k->rdonly_cast ? "none"
+		 : "bpf_rdonly_cast (Linux 6.2+) missing: kernel memory read with probe reads");
+	return buf;
+}
+
+/* Loads the probe-read variant (NAME_pr) of each syscall program where the
+ * kernel has no bpf_rdonly_cast, the other variant elsewhere; both are in
+ * the object, built from the same source (see RG_CAST). */
+static void select_variants(struct rg_bpf *b, const struct rg_bpf_kernel *k)
+{
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, b->skel->obj) {
+		if (strncmp(bpf_program__section_name(prog), SYSCALL_TP, strlen(SYSCALL_TP)))
+			continue;
+		if (is_probe_variant(bpf_program__name(prog)) == k->rdonly_cast)
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
+/* Checks what we can check before libbpf gives a less direct error. */
+static int preflight(struct rg_bpf_kernel *k, char *err, size_t errlen)
+{
+	if (rg_bpf_probe_kernel(k, err, errlen))
+		return -1;
+	if (k->missing) {
+		snprintf(err, errlen, "this kernel lacks %s, which rand-guard needs", k->missing);
 		return -1;
 	}
 	if (geteuid() != 0) {
@@ -212,9 +306,14 @@ static void fail(char *err, size_t errlen, int *exit_code, const char *what, int
 struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *ctx,
 			    char *err, size_t errlen, int *exit_code)
 {
+	struct rg_bpf_kernel k;
+	char fb[128];
+
 	*exit_code = 3;
-	if (preflight(err, errlen))
+	if (preflight(&k, err, errlen))
 		return NULL;
+	if (!k.rdonly_cast)
+		fprintf(stderr, "rand-guard: fallbacks: %s\n", rg_bpf_fallbacks(&k, fb, sizeof(fb)));
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(print_libbpf);
 	ensure_tracefs();
@@ -233,6 +332,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	set_name_lengths(b->skel, o->files);
 	b->skel->rodata->rg_net_unix = o->net_unix;
 	select_syscall_programs(b, o);
+	select_variants(b, &k);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
 	if (!rc)
 		rc = bpf_map__set_max_entries(b->skel->maps.scratch, (uint32_t)b->ncpus);

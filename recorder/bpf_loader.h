@@ -27,6 +27,21 @@ struct rg_bpf_opts {
 	bool net_unix;           /* unix-domain sockets too */
 };
 
+/* What this kernel offers the programs, read from its BTF (no program is
+ * loaded, root is not needed). Linux 5.8 is the floor. */
+struct rg_bpf_kernel {
+	bool rdonly_cast;    /* bpf_rdonly_cast (6.2+); else the probe-read programs */
+	const char *missing; /* a feature with no fallback it lacks, as
+			      * "bpf_loop (Linux 5.17+)"; NULL when none */
+};
+
+/* Probes the kernel. Returns 0, or -1 with a one-line message in err
+ * when the kernel's BTF cannot be read. */
+int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen);
+
+/* The fallbacks k needs, as one line ("none" when none); returns buf. */
+const char *rg_bpf_fallbacks(const struct rg_bpf_kernel *k, char *buf, size_t n);
+
 /* Called for every record; data is read-only and valid during the call. */
 typedef void (*rg_record_fn)(void *ctx, const void *data, size_t size);
 

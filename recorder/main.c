@@ -463,6 +463,22 @@ static void shutdown_all(struct recorder *r)
 	rg_config_free(&r->cfg);
 }
 
+/* --check-config's kernel line: what this kernel lacks and the fallbacks
+ * the programs will use (probed from BTF; nothing is loaded). Advisory:
+ * the configuration's exit status does not depend on it. */
+static void print_kernel(void)
+{
+	struct rg_bpf_kernel k;
+	char err[256], fb[128];
+
+	if (rg_bpf_probe_kernel(&k, err, sizeof(err)))
+		printf("kernel: %s\n", err);
+	else if (k.missing)
+		printf("kernel: lacks %s, which rand-guard needs\n", k.missing);
+	else
+		printf("kernel: supported; fallbacks: %s\n", rg_bpf_fallbacks(&k, fb, sizeof(fb)));
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
@@ -477,6 +493,8 @@ int main(int argc, char **argv)
 		if (!rc)
 			printf("configuration OK; rules: %u of %u enabled, digest %s\n",
 			       r.rules->nenabled, r.rules->nrules, r.rules->digest);
+		if (!rc)
+			print_kernel();
 		rg_rules_free(r.rules);
 		rg_config_free(&r.cfg);
 		return rc;
