@@ -1,0 +1,135 @@
+#!/bin/sh
+# guest-init.sh: /init of the kernel-matrix VM (see test_kernels.sh). Runs
+# under busybox in an initramfs holding the freshly built rand-guard, rgq
+# and their libraries, records a short smoke test on the booted kernel,
+# prints one "RGVM result ..." line on the serial console and powers off.
+#
+# Kernel command line knobs (rgvm.X=...):
+#   rgvm.contention=1     also run the same-CPU contention check
+#   rgvm.cpus=0           CPUs the contention tasks are pinned to, in turn
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/shm /var/lib /watched/c
+ip link set lo up
+
+arg() { # the value of rgvm.$1 on the kernel command line, or $2
+	for w in $(cat /proc/cmdline); do
+		case "$w" in "rgvm.$1="*) echo "${w#*=}"; return ;; esac
+	done
+	echo "$2"
+}
+
+KERNEL=$(uname -r)
+PREEMPT=$(uname -v | grep -o 'PREEMPT[_A-Z]*' | head -1)$(grep -o ' preempt=[a-z]*' /proc/cmdline | tr ' ' ',')
+CONTENTION=$(arg contention 0)
+CPUS=$(arg cpus 0)
+TASKS=4     # contention: tasks pinned to the CPUs in $CPUS, in turn
+FILES=250   # contention: files each task creates
+DB=/tmp/rg.db
+FAIL=
+
+fail() { FAIL="${FAIL:+$FAIL; }$*"; }
+step() { echo "RGVM step: $*"; } # progress on the console, for a boot that hangs
+q() { rgq --db "$DB" --format csv sql "$1" | tail -n +2 | tr -d '\r'; }
+
+cat >/etc/rand-guard/rand-guard.ini <<INI
+[recorder]
+ndjson =
+health_interval_s = 1
+[store]
+db = $DB
+batch_ms = 50
+[file]
+watch_paths = /watched
+watch_patterns =
+watch_writes =
+[network]
+enabled = true
+[rules]
+dir = rules.d
+INI
+
+step "kernel $KERNEL ($PREEMPT): starting the recorder"
+rand-guard --check-config -c /etc/rand-guard/rand-guard.ini >/tmp/check.out 2>&1 ||
+	fail "--check-config failed: $(tail -1 /tmp/check.out)"
+rand-guard -c /etc/rand-guard/rand-guard.ini 2>/tmp/rg.err &
+RG=$!
+for _ in $(seq 150); do
+	grep -q recording /tmp/rg.err && break
+	kill -0 $RG 2>/dev/null || break
+	sleep 0.1
+done
+if ! grep -q recording /tmp/rg.err; then
+	echo "RGVM stderr: $(tr '\n' ' ' </tmp/rg.err)"
+	echo "RGVM result kernel=$KERNEL preempt=$PREEMPT progs=0 fallbacks=- status=FAIL" \
+	     "why=\"recorder did not start: $(grep -v '^libbpf' /tmp/rg.err | tail -1)\""
+	poweroff -f
+fi
+# Programs loaded: the recorder holds an fd for each (and for each link).
+PROGS=$(grep -h '^prog_id:' /proc/$RG/fdinfo/* 2>/dev/null | sort -u | wc -l)
+
+step "recorder up with $PROGS programs; smoke test"
+# The smoke test: an exec from /tmp (a shipped rule alerts), a watched
+# file write, a loopback connect.
+mkdir /tmp/rgvm
+cp /bin/busybox /tmp/rgvm/true # busybox runs the applet its name says
+/tmp/rgvm/true
+echo hello >/watched/smoke.txt
+nc -l -p 8099 >/dev/null 2>&1 &
+NC=$!
+sleep 0.3
+echo ping | timeout 3 nc 127.0.0.1 8099 >/dev/null 2>&1
+kill $NC 2>/dev/null
+
+# Same-CPU contention: tasks pinned to one CPU open distinct files at once;
+# each file's name carries its creator's pid, which its record must show.
+if [ "$CONTENTION" = 1 ]; then
+	step "contention: $TASKS tasks on CPUs $CPUS, $FILES files each"
+	set -- $(echo "$CPUS" | tr ',' ' ')
+	i=0
+	while [ $i -lt $TASKS ]; do
+		cpu=$(eval echo "\${$((i % $# + 1))}")
+		taskset -c "$cpu" sh -c 'for n in $(seq '$FILES'); do : >/watched/c/$$.$n; done' &
+		PIDS="$PIDS $!"
+		i=$((i + 1))
+	done
+	wait $PIDS # not a bare wait: the recorder is a child too
+fi
+sleep 1
+step "stopping the recorder"
+kill -INT $RG
+wait $RG || fail "recorder exited with $?"
+
+EXECS=$(q "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/true'")
+WRITES=$(q "SELECT count(*) FROM file_events WHERE event_type = 'file_write' AND path = '/watched/smoke.txt'")
+CONNECTS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'network_connect' AND remote_addr = '127.0.0.1' AND remote_port = 8099")
+ALERTS=$(q "SELECT count(*) FROM alerts WHERE rule_id = 'EXEC-TMP-001' AND exe = '/tmp/rgvm/true'")
+INTEGRITY=$(q "PRAGMA integrity_check")
+[ "${EXECS:-0}" -ge 1 ] || fail "no process_start for /tmp/rgvm/true"
+[ "${WRITES:-0}" -ge 1 ] || fail "no file_write for /watched/smoke.txt"
+[ "${CONNECTS:-0}" -ge 1 ] || fail "no network_connect to 127.0.0.1:8099"
+[ "${ALERTS:-0}" -ge 1 ] || fail "EXEC-TMP-001 did not alert"
+[ "$INTEGRITY" = ok ] || fail "integrity_check: $INTEGRITY"
+
+CONT=-
+if [ "$CONTENTION" = 1 ]; then
+	q "SELECT pid, path FROM file_events WHERE event_type = 'file_open' AND path LIKE '/watched/c/%'" >/tmp/cont.csv
+	CHECKED=$(wc -l </tmp/cont.csv)
+	BAD=$(awk -F, '{ n = $2; sub("^/watched/c/", "", n); sub("\\..*", "", n); if (n != $1) bad++ } END { print bad + 0 }' /tmp/cont.csv)
+	CONT="$CHECKED/$((TASKS * FILES))/$BAD"
+	[ "$CHECKED" -eq $((TASKS * FILES)) ] || fail "contention: $CHECKED of $((TASKS * FILES)) opens recorded"
+	[ "$BAD" -eq 0 ] || fail "contention: $BAD records carry another task's path"
+fi
+
+FALLBACKS=$(sed -n 's/^rand-guard: fallbacks: //p' /tmp/rg.err | head -1)
+STATUS=PASS
+[ -z "$FAIL" ] || STATUS=FAIL
+echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
+echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=$PROGS" \
+     "fallbacks=\"${FALLBACKS:-none}\" exec=$EXECS write=$WRITES connect=$CONNECTS" \
+     "alert=$ALERTS integrity=$INTEGRITY contention=$CONT status=$STATUS why=\"$FAIL\""
+poweroff -f

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# tests/vm/test_kernels.sh: the kernel matrix. Boots Debian's own kernels
+# under qemu with an initramfs holding this build's rand-guard and rgq, and
+# runs a real recording in each (tests/vm/guest-init.sh): the recorder
+# attaches, an exec from /tmp, a watched file write and a loopback connect
+# are recorded, a shipped rule alerts, the database passes integrity_check;
+# on PREEMPT_RT also the same-CPU contention check. Prints a table: kernel,
+# programs loaded, fallbacks used, result.
+#
+# Kernels are fetched by package name with apt-get download (a meta-package
+# names the current build) and cached with their vmlinuz in $RG_VM_CACHE
+# (default /var/cache/rand-guard-vm), so a second run fetches nothing.
+# KVM when /dev/kvm is usable, plain emulation otherwise (~15-60 s a boot).
+#
+#   RG_VM_KERNELS="6.1-rt ..."  run only these rows of MATRIX
+#   RG_VM_APPEND="rgvm.cpus=0,1" more kernel arguments for every boot
+#   RG_VM_ACCEL=tcg|kvm         skip the KVM probe
+#   RG_VM_KEEP=1                keep the work directory (initramfs, serial logs)
+#   RG_REQUIRE_LIVE=1           a missing prerequisite fails instead of skipping
+set -euo pipefail
+
+: "${RG_BUILD_DIR:?set by ctest}"
+: "${RG_SOURCE_DIR:?set by ctest}"
+CACHE=${RG_VM_CACHE:-/var/cache/rand-guard-vm}
+
+# name | Debian package | kernel arguments. The packages are Debian 12's:
+# its stock kernel (cloud build), its PREEMPT_RT build, and the 6.12 kernel
+# it ships for newer hardware, booted fully preemptible.
+MATRIX=(
+	"6.1-cloud|linux-image-cloud-amd64|"
+	"6.1-rt|linux-image-rt-amd64|rgvm.contention=1"
+	"6.12-cloud|linux-image-6.12-cloud-amd64|preempt=full"
+)
+
+skip() {
+	if [[ "${RG_REQUIRE_LIVE:-0}" == 1 ]]; then
+		echo "not ok - kernel matrix required but cannot run: $1"
+		exit 1
+	fi
+	echo "# SKIP kernel matrix: $1"
+	exit 77
+}
+
+[[ $(id -u) -eq 0 ]] || skip "needs root (apt-get download into $CACHE)"
+for tool in qemu-system-x86_64 apt-get apt-cache dpkg-deb; do
+	command -v "$tool" >/dev/null || skip "needs $tool (scripts/deps --test)"
+done
+BUSYBOX=/bin/busybox # from busybox-static: it runs in the guest without libraries
+[[ -x "$BUSYBOX" ]] && ! ldd "$BUSYBOX" >/dev/null 2>&1 || skip "needs busybox-static"
+
+W=$(mktemp -d /tmp/rg-vm.XXXXXX)
+cleanup() { if [[ "${RG_VM_KEEP:-0}" == 1 ]]; then echo "# kept $W"; else rm -rf "$W"; fi; }
+trap cleanup EXIT
+mkdir -p "$CACHE"
+
+# The versioned kernel package a name stands for: a meta-package's kernel
+# dependency, or the name itself.
+resolve() {
+	local dep
+	dep=$(apt-cache depends "$1" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+	echo "${dep:-$1}"
+}
+
+# Prints the path of the cached vmlinuz of package $1, fetching it once.
+fetch_kernel() {
+	local pkg=$1 deb
+	if [[ ! -s "$CACHE/$pkg.vmlinuz" ]]; then
+		deb=$(ls "$CACHE/${pkg}_"*.deb 2>/dev/null | head -1 || true)
+		if [[ -z "$deb" ]]; then
+			(cd "$CACHE" && apt-get download -q "$pkg" >&2) || return 1
+			deb=$(ls "$CACHE/${pkg}_"*.deb | head -1)
+		fi
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO --wildcards './boot/vmlinuz-*' >"$CACHE/$pkg.vmlinuz.tmp"
+		mv "$CACHE/$pkg.vmlinuz.tmp" "$CACHE/$pkg.vmlinuz"
+	fi
+	echo "$CACHE/$pkg.vmlinuz"
+}
+
+# The initramfs: busybox, the recorder and rgq with their libraries, the
+# shipped rules, and guest-init.sh as /init.
+build_initramfs() {
+	local root=$W/root lib
+	mkdir -p "$root"/{bin,usr/bin,lib64,lib/x86_64-linux-gnu,etc/rand-guard,proc,sys,dev,tmp}
+	cp "$BUSYBOX" "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$RG_BUILD_DIR/rand-guard" "$RG_BUILD_DIR/rgq" "$root/usr/bin/"
+	for lib in $(ldd "$RG_BUILD_DIR/rand-guard" "$RG_BUILD_DIR/rgq" |
+		     awk '$3 ~ /^\// { print $3 }' | sort -u); do
+		cp -L "$lib" "$root/lib/x86_64-linux-gnu/"
+	done
+	cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+	cp -r "$RG_SOURCE_DIR/config/rules.d" "$root/etc/rand-guard/"
+	install -m 755 "$RG_SOURCE_DIR/tests/vm/guest-init.sh" "$root/init"
+	(cd "$root" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null | gzip -1) >"$W/initrd.gz"
+}
+
+# KVM when it works here (some nested setups hang in it: a short probe
+# boot must reach the kernel's first console line), plain emulation otherwise.
+ACCEL=${RG_VM_ACCEL:-}
+kvm_works() {
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	timeout 20 qemu-system-x86_64 -machine accel=kvm -cpu host -m 256M -nic none \
+		-display none -monitor none -no-reboot -serial "file:$W/kvm-probe" \
+		-kernel "$1" -append "console=ttyS0 panic=-1 rdinit=/nonexistent" >/dev/null 2>&1
+	grep -aq 'Linux version' "$W/kvm-probe" 2>/dev/null
+}
+
+# Boots kernel $1 with extra arguments $2; the serial console goes to $3.
+boot() {
+	local cpu=max
+	[[ $ACCEL == kvm ]] && cpu=host
+	timeout 600 qemu-system-x86_64 -machine accel=$ACCEL -cpu $cpu -m 1G -smp 2 \
+		-nic none -display none -monitor none -no-reboot -serial "file:$3" \
+		-kernel "$1" -initrd "$W/initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet rdinit=/init $2" >/dev/null 2>&1 || true
+}
+
+# "key=value" or key="value with spaces" from a result line.
+field() {
+	sed -n "s/.* $1=\"\([^\"]*\)\".*/\1/p; t; s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+build_initramfs
+rows=() failed=0 n=0
+for row in "${MATRIX[@]}"; do
+	IFS='|' read -r name meta args <<<"$row"
+	[[ -z "${RG_VM_KERNELS:-}" || " $RG_VM_KERNELS " == *" $name "* ]] || continue
+	n=$((n + 1))
+	pkg=$(resolve "$meta")
+	if ! vmlinuz=$(fetch_kernel "$pkg"); then
+		echo "not ok $n - $name: could not fetch $pkg"
+		failed=1
+		continue
+	fi
+	if [[ -z "$ACCEL" ]]; then
+		ACCEL=tcg
+		kvm_works "$vmlinuz" && ACCEL=kvm
+		echo "# accelerator: $ACCEL; cache: $CACHE"
+	fi
+	log=$W/$name.serial
+	t0=$(date +%s)
+	boot "$vmlinuz" "$args ${RG_VM_APPEND:-}" "$log"
+	secs=$(($(date +%s) - t0))
+	res=$(tr -d '\r' <"$log" | grep -a '^RGVM result' | tail -1 || true)
+	status=$(field status "$res")
+	if [[ "$status" == PASS ]]; then
+		echo "ok $n - $name ($pkg${args:+, $args}) in ${secs}s"
+	else
+		echo "not ok $n - $name ($pkg${args:+, $args}): ${res:-no result line}"
+		tr -d '\r' <"$log" | grep -a -v '^RGVM result' | tail -25 | sed 's/^/#   /'
+		failed=1
+	fi
+	tr -d '\r' <"$log" | grep -a '^RGVM check' | sed 's/^/#   /' || true
+	rows+=("$(printf '%-34s %-28s %5s  %-11s %-9s %s' "$(field kernel "$res")" \
+		"$(field preempt "$res")" "$(field progs "$res")" "$(field contention "$res")" \
+		"${status:-FAIL}" "$(field fallbacks "$res")")")
+done
+((n)) || skip "RG_VM_KERNELS names no row of the matrix"
+
+echo "#"
+printf '# %-34s %-28s %5s  %-11s %-9s %s\n' kernel preempt progs contention result fallbacks
+for r in "${rows[@]}"; do echo "# $r"; done
+echo "# (contention: opens recorded/expected/records with another task's path)"
+echo "1..$n"
+exit $failed
