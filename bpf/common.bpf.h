@@ -64,7 +64,17 @@ struct rg_scratch {
 /* One scratch area per CPU. A plain array indexed by CPU rather than a
  * per-CPU array, whose values are limited to 32 KiB: a record alone may be
  * that big. The two are equally private: a program runs start to end on
- * one CPU. The recorder sets max_entries to the number of possible CPUs. */
+ * one CPU, and no other program of ours starts on that CPU before it ends.
+ * That holds on PREEMPT_RT too, where BPF programs in general run only
+ * with migration disabled: every program here runs from a tracepoint, and
+ * tracepoints call their probes with preemption disabled (6.1's
+ * __DO_TRACE; guard(preempt_notrace) since; perf_syscall_exit() takes it
+ * itself where syscall tracepoints may fault), none of ours fires in
+ * interrupt context, and trace_call_bpf() skips (counts as missed) a
+ * program that would nest on a CPU. RT makes locks sleep, not tracepoint
+ * probes preemptible. tests/vm checks it on 6.1-rt: tasks pinned to one
+ * CPU, every recorded path that of the task that opened it. The recorder
+ * sets max_entries to the number of possible CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -266,8 +266,9 @@ static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref
  * bucket walk, a reference bit) an unwatched open's program took ~207 ns
  * instead of ~160 (bpf_stats, docs/benchmarks.md). A slot is filled in
  * place, without tearing, because only the syscall exit programs use the
- * cache: they run with preemption off, and trace_call_bpf() does not let
- * another tracepoint program start on a CPU while one runs there.
+ * cache: they run with preemption off, PREEMPT_RT included (see scratch in
+ * common.bpf.h), and trace_call_bpf() does not let another tracepoint
+ * program start on a CPU while one runs there.
  *
  * A cached dentry may be freed and its memory reused by another directory;
  * the entry also holds the inode and the name hash, which would differ.
