@@ -6,6 +6,11 @@ RG=$RG_BUILD_DIR/rand-guard
 
 WANT="configuration OK" expect 0 "shipped config passes --check-config" \
 	"$RG" --check-config -c "$RG_SOURCE_DIR/config/rand-guard.ini"
+# The kernel line: on a kernel with BTF, what it lacks or the fallbacks it
+# needs (none on 6.2 and newer); the VM matrix sees the 6.1 fallback.
+WANT="^kernel: (supported; fallbacks: |lacks |this kernel has no BTF)" expect 0 \
+	"--check-config says what this kernel needs" \
+	"$RG" --check-config -c "$RG_SOURCE_DIR/config/rand-guard.ini"
 WANT="usage: rand-guard" expect 0 "--help prints usage" "$RG" --help
 WANT="^rand-guard [0-9]" expect 0 "--version" "$RG" --version
 
