@@ -71,7 +71,7 @@ fetch_kernel() {
 			deb=$(ls "$CACHE/${pkg}_"*.deb | head -1)
 		fi
 		dpkg-deb --fsys-tarfile "$deb" |
-			tar -xO --wildcards './boot/vmlinuz-*' >"$CACHE/$pkg.vmlinuz.tmp"
+			tar -xO --wildcards './boot/vmlinuz-*' >"$CACHE/$pkg.vmlinuz.tmp" || return 1
 		mv "$CACHE/$pkg.vmlinuz.tmp" "$CACHE/$pkg.vmlinuz"
 	fi
 	echo "$CACHE/$pkg.vmlinuz"
@@ -128,7 +128,12 @@ for row in "${MATRIX[@]}"; do
 	[[ -z "${RG_VM_KERNELS:-}" || " $RG_VM_KERNELS " == *" $name "* ]] || continue
 	n=$((n + 1))
 	pkg=$(resolve "$meta")
-	if ! vmlinuz=$(fetch_kernel "$pkg"); then
+	if ! vmlinuz=$(fetch_kernel "$pkg"); then # stale package lists: update once, retry
+		apt-get update -qq >&2 || true
+		pkg=$(resolve "$meta")
+		vmlinuz=$(fetch_kernel "$pkg") || vmlinuz=
+	fi
+	if [[ -z "$vmlinuz" ]]; then
 		echo "not ok $n - $name: could not fetch $pkg"
 		failed=1
 		continue
