@@ -73,7 +73,8 @@ struct rg_scratch {
  * interrupt context, and trace_call_bpf() skips (counts as missed) a
  * program that would nest on a CPU. RT makes locks sleep, not tracepoint
  * probes preemptible. tests/vm checks it on 6.1-rt: tasks pinned to one
- * CPU, every recorded path that of the task that opened it. The recorder
+ * CPU, then spread over two (where a shared scratch area shows), every
+ * recorded path that of the task that opened it. The recorder
  * sets max_entries to the number of possible CPUs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -5,15 +5,15 @@
 # prints one "RGVM result ..." line on the serial console and powers off.
 #
 # Kernel command line knobs (rgvm.X=...):
-#   rgvm.contention=1     also run the same-CPU contention check
-#   rgvm.cpus=0           CPUs the contention tasks are pinned to, in turn
+#   rgvm.contention=1     also run the contention check
+#   rgvm.cpus=0:0,1       its rounds: the CPUs each pins its tasks to, in turn
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
-mkdir -p /dev/shm /var/lib /watched/c
+mkdir -p /dev/shm /var/lib /watched
 ip link set lo up
 
 arg() { # the value of rgvm.$1 on the kernel command line, or $2
@@ -26,9 +26,9 @@ arg() { # the value of rgvm.$1 on the kernel command line, or $2
 KERNEL=$(uname -r)
 PREEMPT=$(uname -v | grep -o 'PREEMPT[_A-Z]*' | head -1)$(grep -o ' preempt=[a-z]*' /proc/cmdline | tr ' ' ',')
 CONTENTION=$(arg contention 0)
-CPUS=$(arg cpus 0)
+CPUS=$(arg cpus 0:0,1)
 TASKS=4     # contention: tasks pinned to the CPUs in $CPUS, in turn
-FILES=250   # contention: files each task creates
+FILES=500   # contention: files each task creates, per round
 DB=/tmp/rg.db
 FAIL=
 
@@ -85,19 +85,33 @@ sleep 0.3
 echo ping | timeout 3 nc 127.0.0.1 8099 >/dev/null 2>&1
 kill $NC 2>/dev/null
 
-# Same-CPU contention: tasks pinned to one CPU open distinct files at once;
-# each file's name carries its creator's pid, which its record must show.
-if [ "$CONTENTION" = 1 ]; then
-	step "contention: $TASKS tasks on CPUs $CPUS, $FILES files each"
-	set -- $(echo "$CPUS" | tr ',' ' ')
-	i=0
+# Contention: tasks pinned to CPUs open distinct files at once; each
+# file's name carries its creator's pid, which its record must show. One
+# round per CPU list in $CPUS (":"-separated): "0" puts every task on CPU 0
+# (the same-CPU check), "0,1" alternates them over two CPUs.
+contend() { # $1: round number, $2: CPU list
+	local i=0 pids= cpu
+	mkdir -p /watched/c$1
+	set -- $1 $(echo "$2" | tr ',' ' ')
+	local round=$1
+	shift
 	while [ $i -lt $TASKS ]; do
 		cpu=$(eval echo "\${$((i % $# + 1))}")
-		taskset -c "$cpu" sh -c 'for n in $(seq '$FILES'); do : >/watched/c/$$.$n; done' &
-		PIDS="$PIDS $!"
+		taskset -c "$cpu" sh -c 'for n in $(seq '$FILES'); do : >/watched/c'$round'/$$.$n; done' &
+		pids="$pids $!"
 		i=$((i + 1))
 	done
-	wait $PIDS # not a bare wait: the recorder is a child too
+	wait $pids # not a bare wait: the recorder is a child too
+}
+ROUNDS=
+if [ "$CONTENTION" = 1 ]; then
+	r=0
+	for cpus in $(echo "$CPUS" | tr ':' ' '); do
+		step "contention round $r: $TASKS tasks on CPUs $cpus, $FILES files each"
+		contend $r "$cpus"
+		ROUNDS="$ROUNDS $r:$cpus"
+		r=$((r + 1))
+	done
 fi
 sleep 1
 step "stopping the recorder"
@@ -115,15 +129,17 @@ INTEGRITY=$(q "PRAGMA integrity_check")
 [ "${ALERTS:-0}" -ge 1 ] || fail "EXEC-TMP-001 did not alert"
 [ "$INTEGRITY" = ok ] || fail "integrity_check: $INTEGRITY"
 
-CONT=-
-if [ "$CONTENTION" = 1 ]; then
-	q "SELECT pid, path FROM file_events WHERE event_type = 'file_open' AND path LIKE '/watched/c/%'" >/tmp/cont.csv
+# Per round: cpuLIST=recorded/expected/records with another task's path.
+CONT=
+for round in $ROUNDS; do
+	r=${round%%:*}
+	q "SELECT pid, path FROM file_events WHERE event_type = 'file_open' AND path LIKE '/watched/c$r/%'" >/tmp/cont.csv
 	CHECKED=$(wc -l </tmp/cont.csv)
-	BAD=$(awk -F, '{ n = $2; sub("^/watched/c/", "", n); sub("\\..*", "", n); if (n != $1) bad++ } END { print bad + 0 }' /tmp/cont.csv)
-	CONT="$CHECKED/$((TASKS * FILES))/$BAD"
-	[ "$CHECKED" -eq $((TASKS * FILES)) ] || fail "contention: $CHECKED of $((TASKS * FILES)) opens recorded"
-	[ "$BAD" -eq 0 ] || fail "contention: $BAD records carry another task's path"
-fi
+	BAD=$(awk -F, '{ n = $2; sub("^/watched/c[0-9]*/", "", n); sub("\\..*", "", n); if (n != $1) bad++ } END { print bad + 0 }' /tmp/cont.csv)
+	CONT="$CONT${CONT:+ }cpu${round#*:}=$CHECKED/$((TASKS * FILES))/$BAD"
+	[ "$CHECKED" -eq $((TASKS * FILES)) ] || fail "contention on CPUs ${round#*:}: $CHECKED of $((TASKS * FILES)) opens recorded"
+	[ "$BAD" -eq 0 ] || fail "contention on CPUs ${round#*:}: $BAD records carry another task's path"
+done
 
 FALLBACKS=$(sed -n 's/^rand-guard: fallbacks: //p' /tmp/rg.err | head -1)
 STATUS=PASS
@@ -131,5 +147,5 @@ STATUS=PASS
 echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
 echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=$PROGS" \
      "fallbacks=\"${FALLBACKS:-none}\" exec=$EXECS write=$WRITES connect=$CONNECTS" \
-     "alert=$ALERTS integrity=$INTEGRITY contention=$CONT status=$STATUS why=\"$FAIL\""
+     "alert=$ALERTS integrity=$INTEGRITY contention=\"${CONT:--}\" status=$STATUS why=\"$FAIL\""
 poweroff -f

@@ -116,6 +116,12 @@ boot() {
 		-append "console=ttyS0 panic=-1 quiet rdinit=/init $2" >/dev/null 2>&1 || true
 }
 
+# The missing features a fallback line names: "bpf_rdonly_cast (Linux
+# 6.2+) missing: ..." -> "bpf_rdonly_cast".
+fallback_short() {
+	sed 's/ (Linux [^)]*) missing: [^,]*//g' <<<"$1"
+}
+
 # "key=value" or key="value with spaces" from a result line.
 field() {
 	sed -n "s/.* $1=\"\([^\"]*\)\".*/\1/p; t; s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
@@ -157,15 +163,16 @@ for row in "${MATRIX[@]}"; do
 		failed=1
 	fi
 	tr -d '\r' <"$log" | grep -a '^RGVM check' | sed 's/^/#   /' || true
-	rows+=("$(printf '%-34s %-28s %5s  %-11s %-9s %s' "$(field kernel "$res")" \
-		"$(field preempt "$res")" "$(field progs "$res")" "$(field contention "$res")" \
-		"${status:-FAIL}" "$(field fallbacks "$res")")")
+	rows+=("$(printf '%-27s %-28s %5s  %-6s %-14s %s' "$(field kernel "$res")" \
+		"$(field preempt "$res")" "$(field progs "$res")" "${status:-FAIL}" \
+		"$(fallback_short "$(field fallbacks "$res")")" "$(field contention "$res")")")
 done
 ((n)) || skip "RG_VM_KERNELS names no row of the matrix"
 
 echo "#"
-printf '# %-34s %-28s %5s  %-11s %-9s %s\n' kernel preempt progs contention result fallbacks
+printf '# %-27s %-28s %5s  %-6s %-14s %s\n' kernel preempt progs result fallbacks contention
 for r in "${rows[@]}"; do echo "# $r"; done
-echo "# (contention: opens recorded/expected/records with another task's path)"
+echo "# (contention, per round: the CPUs its tasks were pinned to = opens recorded/"
+echo "#  expected/records with another task's path)"
 echo "1..$n"
 exit $failed
