@@ -263,6 +263,18 @@ const char *rg_bpf_fallbacks(const struct rg_bpf_kernel *k, char *buf, size_t n)
 	return buf;
 }
 
+/* Whether the program has a probe-read twin NAME_pr, or is one: a program
+ * that reads no kernel memory (the exec-call notes) has none, and loads on
+ * every kernel. */
+static bool has_variants(struct rg_bpf *b, const char *name)
+{
+	char twin[128];
+	if (is_probe_variant(name))
+		return true;
+	snprintf(twin, sizeof(twin), "%s_pr", name);
+	return bpf_object__find_program_by_name(b->skel->obj, twin) != NULL;
+}
+
 /* Loads the probe-read variant (NAME_pr) of each syscall program where the
  * kernel has no bpf_rdonly_cast, the other variant elsewhere; both are in
  * the object, built from the same source (see RG_CAST). */
@@ -270,9 +282,11 @@ static void select_variants(struct rg_bpf *b, const struct rg_bpf_kernel *k)
 {
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, b->skel->obj) {
-		if (strncmp(bpf_program__section_name(prog), SYSCALL_TP, strlen(SYSCALL_TP)))
+		const char *name = bpf_program__name(prog);
+		if (strncmp(bpf_program__section_name(prog), SYSCALL_TP, strlen(SYSCALL_TP)) ||
+		    !has_variants(b, name))
 			continue;
-		if (is_probe_variant(bpf_program__name(prog)) == k->rdonly_cast)
+		if (is_probe_variant(name) == k->rdonly_cast)
 			bpf_program__set_autoload(prog, false);
 	}
 }
