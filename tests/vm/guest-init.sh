@@ -117,13 +117,14 @@ sleep 1
 step "stopping the recorder"
 kill -INT $RG
 wait $RG || fail "recorder exited with $?"
+grep -v '^libbpf' /tmp/rg.err | sed 's/^/RGVM stderr: /'
 
-EXECS=$(q "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/true'")
+EXECS=$(q "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/true' AND syscall = 'execve'")
 WRITES=$(q "SELECT count(*) FROM file_events WHERE event_type = 'file_write' AND path = '/watched/smoke.txt'")
 CONNECTS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'network_connect' AND remote_addr = '127.0.0.1' AND remote_port = 8099")
 ALERTS=$(q "SELECT count(*) FROM alerts WHERE rule_id = 'EXEC-TMP-001' AND exe = '/tmp/rgvm/true'")
 INTEGRITY=$(q "PRAGMA integrity_check")
-[ "${EXECS:-0}" -ge 1 ] || fail "no process_start for /tmp/rgvm/true"
+[ "${EXECS:-0}" -ge 1 ] || fail "no process_start for /tmp/rgvm/true with syscall execve"
 [ "${WRITES:-0}" -ge 1 ] || fail "no file_write for /watched/smoke.txt"
 [ "${CONNECTS:-0}" -ge 1 ] || fail "no network_connect to 127.0.0.1:8099"
 [ "${ALERTS:-0}" -ge 1 ] || fail "EXEC-TMP-001 did not alert"

@@ -162,7 +162,7 @@ for row in "${MATRIX[@]}"; do
 		tr -d '\r' <"$log" | grep -a -v '^RGVM result' | tail -25 | sed 's/^/#   /'
 		failed=1
 	fi
-	tr -d '\r' <"$log" | grep -a '^RGVM check' | sed 's/^/#   /' || true
+	tr -d '\r' <"$log" | grep -a -E '^RGVM (check|stderr)' | sed 's/^/#   /' || true
 	rows+=("$(printf '%-27s %-28s %5s  %-6s %-14s %s' "$(field kernel "$res")" \
 		"$(field preempt "$res")" "$(field progs "$res")" "${status:-FAIL}" \
 		"$(fallback_short "$(field fallbacks "$res")")" "$(field contention "$res")")")
