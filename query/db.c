@@ -10,7 +10,7 @@
 #include "pathmatch.h"
 #include "qtime.h"
 #include "schema.h"
-#include "store.h"
+#include "row.h"
 
 static void fn_time(sqlite3_context *c, int n, sqlite3_value **v)
 {

@@ -11,7 +11,7 @@
 #include "lineage.h"
 #include "process.h"
 #include "reader.h"
-#include "store.h"
+#include "row.h"
 
 #define DEFAULT_LINEAGE_MAX 65536 /* [process] table_max's default */
 

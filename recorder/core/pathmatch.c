@@ -8,6 +8,12 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "rg_abi.h"
+
+_Static_assert((int)RG_PM_WATCH == (int)RG_PREFIX_WATCH &&
+		       (int)RG_PM_EXCLUDE == (int)RG_PREFIX_EXCLUDE &&
+		       (int)RG_PM_WRITES == (int)RG_PREFIX_WRITES,
+	       "pathmatch.h's actions are the kernel's prefix actions");
 
 bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen)
 {

@@ -28,13 +28,16 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "rg_abi.h"
 
+/* The kernel's prefix actions (RG_PREFIX_* in rg_abi.h, checked equal in
+ * pathmatch.c): this header is also read where the ABI header is not. */
 enum rg_pm_action {
-	RG_PM_WATCH = RG_PREFIX_WATCH,
-	RG_PM_EXCLUDE = RG_PREFIX_EXCLUDE,
-	RG_PM_WRITES = RG_PREFIX_WRITES,
+	RG_PM_WATCH = 1,
+	RG_PM_EXCLUDE = 2,
+	RG_PM_WRITES = 3,
 };
+
+struct rg_name_key; /* rg_abi.h */
 
 struct rg_pm_prefix {
 	char *path; /* without a trailing '/' ("/" is kept as "/") */

@@ -104,9 +104,6 @@ void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);
 
 void rg_store_stats(struct rg_store *s, struct rg_store_stats *st);
 
-/* One integer from a query without parameters; dflt on an error, no row
- * or NULL (the store's schema checks, and rgq's). */
-int64_t rg_sql_int(sqlite3 *db, const char *sql, int64_t dflt);
 /* Waits until everything queued so far is committed (tests, shutdown). */
 void rg_store_sync(struct rg_store *s);
 /* Drains the queue, closes the run (stopped_ns = now_ns) and the file.

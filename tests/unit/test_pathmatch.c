@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pathmatch.h"
+#include "rg_abi.h"
 #include "tap.h"
 
 static void check_prefix(void)

@@ -1,0 +1,41 @@
+/* row.h: the row codec: one event field to and from its SQL column.
+ *
+ * The columns of process_events, file_events and network_events are the
+ * field registry's fields (fields.h), each table the fields of its event
+ * types. The store's writer binds a field with rg_row_bind_field; rgq's
+ * reader turns the column back into the field with rg_row_read_field:
+ * one place knows how each field type is stored, so a row read back is
+ * the struct rg_event the recorder had.
+ *
+ * Part of the store's reading side (rg_store_read): no writer, no thread.
+ */
+#ifndef RG_ROW_H
+#define RG_ROW_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "event.h"
+#include "fields.h"
+
+/* One integer from a query without parameters; dflt on an error, no row
+ * or NULL (the store's schema checks, and rgq's). */
+int64_t rg_sql_int(sqlite3 *db, const char *sql, int64_t dflt);
+
+/* Binds v as text (SQLITE_STATIC: v must outlive the step), NULL when
+ * v.p is NULL. */
+void rg_row_bind_text(sqlite3_stmt *st, int i, struct rg_str v);
+/* Binds argv (NUL-separated) as the space-joined command line, built in
+ * scratch; NULL when argv.p is NULL. */
+void rg_row_bind_cmdline(sqlite3_stmt *st, int i, struct rg_str argv, struct rg_buf *scratch);
+/* Binds field f of ev to parameter i: NULL when f is not one of ev's
+ * type's fields or is unknown (rg_field_is_null). scratch: as above. */
+void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
+		       const struct rg_event *ev, struct rg_buf *scratch);
+
+/* The event table (rg_event_tables index) ev goes to; RG_N_EVENT_TABLES
+ * for none. */
+unsigned rg_row_event_table(const struct rg_event *ev);
+
+#endif /* RG_ROW_H */

@@ -1,0 +1,169 @@
+/* schema.c: the schema's migrations and the store's insert statements,
+ * generated from the field registry (fields.h) and the health list. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "schema.h"
+
+/* ---- schema ------------------------------------------------------------- */
+
+/* Applies the embedded schema files newer than the file's user_version. */
+int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int have = (int)rg_sql_int(db, "PRAGMA user_version", -1);
+	int latest = rg_schema_files[rg_nschema_files - 1].version;
+	char msg[256];
+
+	if (have < 0) {
+		snprintf(err, errlen, "%s: cannot read the database: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	if (have > latest) {
+		snprintf(err, errlen, "%s: written by a newer rand-guard (schema %d, this build "
+			 "knows up to %d)", path, have, latest);
+		return -1;
+	}
+	bool ours = rg_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'meta'", 0) &&
+		    rg_sql_int(db, "SELECT count(*) FROM meta WHERE key = 'format' AND "
+				  "value = 'rand-guard'", 0);
+	bool empty = rg_sql_int(db, "SELECT count(*) FROM sqlite_master", 0) == 0;
+	if (!(have == 0 ? empty : ours)) {
+		snprintf(err, errlen, "%s: not a rand-guard database (refusing to change it)", path);
+		return -1;
+	}
+	for (unsigned i = 0; i < rg_nschema_files; i++) {
+		const struct rg_schema_file *f = &rg_schema_files[i];
+		if (f->version <= have)
+			continue;
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", f->version);
+		if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof(msg)) || store_exec(db, f->sql, msg, sizeof(msg)) ||
+		    store_exec(db, pragma, msg, sizeof(msg)) || store_exec(db, "COMMIT", msg, sizeof(msg))) {
+			store_exec(db, "ROLLBACK", NULL, 0);
+			snprintf(err, errlen, "%s: applying %s: %s", path, f->name, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+static const char process_cols[] =
+	"proc_id, boot_id, pid, start_boot_ns, start_ns, ppid, parent_proc_id, uid, gid, euid, "
+	"auid, sessionid, comm, exe, cmdline, argv, cwd, exe_truncated, argv_truncated, "
+	"cwd_truncated, exe_memfd, exe_deleted, source, exit_ns, exit_code, signal";
+#define PROCESS_NCOLS 26
+
+/* The upsert: a process row is written at its start and again at every
+ * change (exec, exit); identity columns never change. */
+static void process_sql(struct rg_buf *b)
+{
+	rg_buf_printf(b, "INSERT INTO processes (%s) VALUES (?", process_cols);
+	for (int i = 1; i < PROCESS_NCOLS; i++)
+		rg_buf_adds(b, ", ?");
+	rg_buf_adds(b, ") ON CONFLICT (proc_id) DO UPDATE SET ");
+	const char *c = strstr(process_cols, "start_ns");
+	for (const char *sep = ""; c && *c; sep = ", ") {
+		size_t n = strcspn(c, ",");
+		rg_buf_printf(b, "%s%.*s = excluded.%.*s", sep, (int)n, c, (int)n, c);
+		c += n;
+		c += strspn(c, ", ");
+	}
+}
+
+/* An insert of nrows rows into an event table; returns its column count. */
+static int event_sql(struct rg_buf *b, const char *table, uint32_t types, int nrows)
+{
+	const char *sep = "";
+	int ncols = 0;
+	rg_buf_printf(b, "INSERT INTO %s (", table);
+	for (unsigned i = 0; i < rg_nfields; i++)
+		if (rg_fields[i].types & types) {
+			rg_buf_printf(b, "%s%s", sep, rg_fields[i].name);
+			sep = ", ";
+			ncols++;
+		}
+	rg_buf_adds(b, ") VALUES ");
+	for (int r = 0; r < nrows; r++) {
+		rg_buf_adds(b, r ? ", (?" : "(?");
+		for (int c = 1; c < ncols; c++)
+			rg_buf_adds(b, ", ?");
+		rg_buf_addc(b, ')');
+	}
+	return ncols;
+}
+
+static void health_sql(struct rg_buf *b)
+{
+	rg_buf_adds(b, "INSERT INTO health (seq, ts_ns, run_id");
+#define RG_HEALTH_COL(name, kind, what) rg_buf_adds(b, ", " #name);
+	RG_HEALTH_FIELDS(RG_HEALTH_COL)
+#undef RG_HEALTH_COL
+	rg_buf_adds(b, ") VALUES (?, ?, ?");
+#define RG_HEALTH_VAL(name, kind, what) rg_buf_adds(b, ", ?");
+	RG_HEALTH_FIELDS(RG_HEALTH_VAL)
+#undef RG_HEALTH_VAL
+	rg_buf_adds(b, ")");
+}
+
+static int prepare(struct rg_store *s, sqlite3_stmt **st, struct rg_buf *b, char *err,
+		   size_t errlen)
+{
+	int rc = sqlite3_prepare_v3(s->db, rg_buf_cstr(b), -1, SQLITE_PREPARE_PERSISTENT, st,
+				    NULL);
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "preparing \"%.80s...\": %s", b->p, sqlite3_errmsg(s->db));
+	b->len = 0;
+	return rc;
+}
+
+int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
+{
+	struct rg_buf b = {0};
+	int rc = 0;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
+		const struct rg_event_table *et = &rg_event_tables[t];
+		s->event_cols[t] = event_sql(&b, et->name, et->types, 1);
+		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
+		/* an SQLite built with fewer parameters per statement refuses the
+		 * group's: its rows then go one at a time */
+		if (!rc) {
+			event_sql(&b, et->name, et->types, GROUP_ROWS);
+			if (prepare(s, &s->ins_group[t], &b, err, errlen) != SQLITE_OK)
+				err[0] = '\0';
+		}
+	}
+	if (!rc) {
+		process_sql(&b);
+		rc = prepare(s, &s->ins_process, &b, err, errlen);
+	}
+	if (!rc) {
+		health_sql(&b);
+		rc = prepare(s, &s->ins_health, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason, "
+				"rule_id) VALUES (?, ?, ?, ?, ?, ?)");
+		rc = prepare(s, &s->ins_gap, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT INTO alerts (seq, ts_ns, rule_id, rule_name, severity, tags, "
+				"event_seq, event_type, proc_id, pid, exe, summary, rules_digest, steps) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		rc = prepare(s, &s->ins_alert, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+		rc = prepare(s, &s->ins_meta, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, "INSERT INTO run_processes (run_id, proc_id, parent_proc_id, uid, "
+				"euid, auid, comm, exe, argv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+		rc = prepare(s, &s->ins_seed, &b, err, errlen);
+	}
+	rg_buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/* store_int.h: what the store's parts share (store.h is the interface).
+ *
+ * store.c opens and closes the store and its runs; schema.c applies the
+ * migrations and prepares the inserts; writer.c binds and writes rows in
+ * batches on the writer thread; queue.c is the recorder thread's side of
+ * the queue; retention.c prunes old rows; checkpoint.c runs the WAL's
+ * checkpoints on a thread of their own; row.h binds and reads one event
+ * field (shared with rgq).
+ */
+#ifndef RG_STORE_INT_H
+#define RG_STORE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "fields.h"
+#include "row.h"
+#include "store.h"
+
+enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META, IT_SEED };
+#define N_KINDS 7
+
+/* meta rows set while recording (the rules digest after a reload) */
+struct meta_row {
+	struct rg_str key, value;
+};
+
+/* A queued row: a copy of the struct, its strings right behind it. */
+struct item {
+	enum item_kind kind;
+	union {
+		struct rg_event ev;
+		struct rg_process proc;
+		struct rg_health h;
+		struct rg_gap g;
+		struct rg_alert a;
+		struct meta_row m;
+	} u;
+	char data[];
+};
+
+/* Event rows are inserted GROUP_ROWS at a time, by one statement with that
+ * many rows of parameters: a statement run has a fixed cost (cursors opened
+ * and closed, the VM started and halted). Grouping cut the writer's
+ * instructions by a tenth (callgrind, rg-gen's 50 000 events) and its CPU
+ * per row by about 15 %. */
+#define GROUP_ROWS 32
+
+struct rg_store {
+	sqlite3 *db;
+	int lock_fd; /* holds the recorder's lock on the file (outfile.h) */
+	sqlite3_stmt *ins_event[RG_N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
+	sqlite3_stmt *ins_group[RG_N_EVENT_TABLES]; /* GROUP_ROWS rows */
+	int event_cols[RG_N_EVENT_TABLES];
+	sqlite3_stmt *ins_alert, *ins_meta, *ins_seed;
+	struct rg_store_opts o;
+	int64_t run_id;
+	char boot_id[64];
+	struct rg_buf scratch; /* writer: cmdline of the row being bound */
+
+	pthread_t thread;
+	bool running, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t wake, idle;
+	struct item **q; /* ring of queued rows */
+	unsigned cap, head, count;
+	unsigned limit;  /* rows beyond this wait only when a rule matched them */
+	int64_t first_at;          /* mono ns when the oldest queued row came */
+	uint64_t queued, done;     /* rows ever queued / handled, for sync */
+	uint64_t flush_to;         /* sync: write now until done reaches this */
+	struct rg_store_stats st;  /* under mu */
+	int64_t last_complaint;    /* writer: last stderr report, mono ns */
+	int64_t last_prune;        /* writer: mono ns of the last retention turn */
+	int64_t prev_prune_wall;   /* writer: wall ns of the last turn's start */
+	/* writer: rows lost to failed writes whose gap row could not be
+	 * written yet (a full disk fails that too); written once it can be */
+	struct unrecorded {
+		uint64_t count;
+		int64_t start, end;
+	} unrecorded;
+	char *wal_path; /* the -wal file, for its size */
+	int64_t wal_limit; /* writer: its journal_size_limit */
+	struct checkpointer {
+		sqlite3 *db;           /* its own connection */
+		pthread_t thread;
+		bool running;
+		pthread_cond_t wake;   /* with mu */
+		bool stop;             /* under mu */
+		int frames;            /* under mu: in the WAL at the last commit */
+		uint64_t commits, seen; /* under mu: commits, and at the last pass */
+		int64_t keep;          /* under mu: the journal_size_limit wanted */
+		unsigned blocked;      /* its thread: passes in a row that left frames */
+		int64_t last_pass;     /* its thread: mono ns */
+		bool pinned;           /* its thread: held past wal_warn_mb */
+		int64_t pin_peak, last_report; /* its thread: bytes; mono ns */
+	} ck;
+};
+
+/* The WAL's file is cut back to this size when it starts over (SQLite's
+ * journal_size_limit, applied by the first commit after the start):
+ * without it a file a long reader made large stays that large. Twice
+ * what it holds between checkpoints (CKPT_FRAMES), so that it is not cut
+ * and grown again every time. A larger file is cut by at most
+ * WAL_CUT_BYTES each time it starts over: the cut is the writer's, and
+ * freeing 300 MiB at once took it 0.1 to 0.3 s here. */
+#define WAL_KEEP_BYTES (8LL << 20)
+#define WAL_CUT_BYTES (32LL << 20)
+
+/* store.c */
+/* sqlite3_exec with SQLite's message in err (when err is not NULL). */
+int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+/* Reports a failure on stderr, at most every 10 s. */
+void store_complain(struct rg_store *s, const char *what);
+/* Sets the writer connection's journal_size_limit. */
+int store_set_wal_limit(struct rg_store *s, int64_t bytes, char *err, size_t errlen);
+/* schema.c */
+int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
+int store_prepare_all(struct rg_store *s, char *err, size_t errlen);
+/* writer.c */
+/* Inserts one row now; returns SQLITE_DONE on success. */
+int store_write_item(struct rg_store *s, const struct item *it);
+void store_run_writer(struct rg_store *s, bool threaded);
+void *store_writer_main(void *arg);
+/* retention.c */
+void store_prune(struct rg_store *s);
+/* checkpoint.c */
+int64_t store_file_size(const char *path);
+void store_start_checkpointer(struct rg_store *s);
+void store_stop_checkpointer(struct rg_store *s);
+
+#endif /* RG_STORE_INT_H */

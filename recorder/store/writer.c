@@ -1,0 +1,422 @@
+/* writer.c: the writer thread: rows bound to their statements and written
+ * in batches, one transaction each (store.h). */
+#include "store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "caps.h"
+#include "clock.h"
+
+/* ---- binding and writing one row --------------------------------------------- */
+
+
+/* Binds ev as the row of table t whose first parameter is after + 1. */
+static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, unsigned t, int after,
+			   const struct rg_event *ev)
+{
+	for (unsigned i = 0; i < rg_nfields; i++)
+		if (rg_fields[i].types & rg_event_tables[t].types)
+			rg_row_bind_field(st, ++after, &rg_fields[i], ev, &s->scratch);
+}
+
+static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev)
+{
+	unsigned t = rg_row_event_table(ev);
+	if (t == RG_N_EVENT_TABLES)
+		return NULL;
+	bind_event_row(s, s->ins_event[t], t, 0, ev);
+	return s->ins_event[t];
+}
+
+static const char *source_name(enum rg_proc_source src)
+{
+	return src == RG_PSRC_PROC ? "proc" : src == RG_PSRC_FORK ? "fork" : "exec";
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, int64_t v, bool known)
+{
+	if (known)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p)
+{
+	sqlite3_stmt *st = s->ins_process;
+	int i = 0;
+	sqlite3_bind_int64(st, ++i, p->proc_id);
+	sqlite3_bind_text(st, ++i, s->boot_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, ++i, p->pid);
+	sqlite3_bind_int64(st, ++i, (int64_t)p->start_boot_ns);
+	sqlite3_bind_int64(st, ++i, p->start_ns);
+	bind_opt(st, ++i, p->ppid, p->ppid != 0);
+	bind_opt(st, ++i, p->parent_proc_id, p->parent_proc_id != 0);
+	const uint32_t ids[] = {p->uid, p->gid, p->euid, p->auid, p->sessionid};
+	for (unsigned k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+		sqlite3_bind_int64(st, ++i, ids[k]);
+	rg_row_bind_text(st, ++i, p->comm);
+	rg_row_bind_text(st, ++i, p->exe);
+	rg_row_bind_cmdline(st, ++i, p->argv, &s->scratch);
+	if (p->argv.p)
+		sqlite3_bind_blob(st, ++i, p->argv.p, (int)p->argv.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, ++i);
+	rg_row_bind_text(st, ++i, p->cwd);
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ARGV_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_CWD_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_MEMFD));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_DELETED));
+	sqlite3_bind_text(st, ++i, source_name(p->source), -1, SQLITE_STATIC);
+	bind_opt(st, ++i, p->exit_ns, p->exited);
+	bind_opt(st, ++i, p->exit_code, p->exited);
+	bind_opt(st, ++i, p->signal, p->exited);
+	return st;
+}
+
+static sqlite3_stmt *bind_seed(struct rg_store *s, const struct rg_process *p)
+{
+	sqlite3_stmt *st = s->ins_seed;
+	sqlite3_bind_int64(st, 1, s->run_id);
+	sqlite3_bind_int64(st, 2, p->proc_id);
+	bind_opt(st, 3, p->parent_proc_id, p->parent_proc_id != 0);
+	sqlite3_bind_int64(st, 4, p->uid);
+	sqlite3_bind_int64(st, 5, p->euid);
+	sqlite3_bind_int64(st, 6, p->auid);
+	rg_row_bind_text(st, 7, p->comm);
+	rg_row_bind_text(st, 8, p->exe);
+	if (p->argv.p)
+		sqlite3_bind_blob(st, 9, p->argv.len ? p->argv.p : "", (int)p->argv.len,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 9);
+	return st;
+}
+
+static sqlite3_stmt *bind_health(struct rg_store *s, const struct rg_health *h)
+{
+	sqlite3_stmt *st = s->ins_health;
+	int i = 0;
+	sqlite3_bind_int64(st, ++i, (int64_t)h->seq);
+	sqlite3_bind_int64(st, ++i, h->ts_ns);
+	sqlite3_bind_int64(st, ++i, h->run_id);
+#define RG_HEALTH_BIND(name, kind, what) sqlite3_bind_int64(st, ++i, (int64_t)h->name);
+	RG_HEALTH_FIELDS(RG_HEALTH_BIND)
+#undef RG_HEALTH_BIND
+	return st;
+}
+
+static sqlite3_stmt *bind_gap(struct rg_store *s, const struct rg_gap *g)
+{
+	sqlite3_stmt *st = s->ins_gap;
+	sqlite3_bind_int64(st, 1, g->run_id);
+	sqlite3_bind_int64(st, 2, g->start_ns);
+	sqlite3_bind_int64(st, 3, g->end_ns);
+	sqlite3_bind_int64(st, 4, (int64_t)g->count);
+	sqlite3_bind_text(st, 5, g->reason, -1, SQLITE_STATIC);
+	if (g->rule_id.p)
+		sqlite3_bind_text(st, 6, g->rule_id.p, (int)g->rule_id.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	return st;
+}
+
+static sqlite3_stmt *bind_alert(struct rg_store *s, const struct rg_alert *a)
+{
+	sqlite3_stmt *st = s->ins_alert;
+	int i = 0;
+	sqlite3_bind_int64(st, ++i, (int64_t)a->seq);
+	sqlite3_bind_int64(st, ++i, a->ts_ns);
+	rg_row_bind_text(st, ++i, a->rule_id);
+	rg_row_bind_text(st, ++i, a->rule_name);
+	rg_row_bind_text(st, ++i, a->severity);
+	rg_row_bind_text(st, ++i, a->tags);
+	sqlite3_bind_int64(st, ++i, (int64_t)a->event_seq);
+	sqlite3_bind_text(st, ++i, rg_etype_name(a->event_type), -1, SQLITE_STATIC);
+	bind_opt(st, ++i, a->proc_id, a->proc_id != 0);
+	sqlite3_bind_int64(st, ++i, a->pid);
+	rg_row_bind_text(st, ++i, a->exe);
+	rg_row_bind_text(st, ++i, a->summary);
+	rg_row_bind_text(st, ++i, a->rules_digest);
+	if (a->nsteps) { /* a JSON array: json_each() joins it to the events */
+		char steps[RG_ALERT_STEPS_JSON];
+		rg_alert_steps_json(a, steps, sizeof(steps));
+		sqlite3_bind_text(st, ++i, steps, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_null(st, ++i);
+	}
+	return st;
+}
+
+static sqlite3_stmt *bind_meta(struct rg_store *s, const struct meta_row *m)
+{
+	rg_row_bind_text(s->ins_meta, 1, m->key);
+	rg_row_bind_text(s->ins_meta, 2, m->value);
+	return s->ins_meta;
+}
+
+/* Inserts one row; returns SQLITE_DONE on success. */
+int store_write_item(struct rg_store *s, const struct item *it)
+{
+	sqlite3_stmt *st = NULL;
+	switch (it->kind) {
+	case IT_EVENT: st = bind_event(s, &it->u.ev); break;
+	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
+	case IT_HEALTH: st = bind_health(s, &it->u.h); break;
+	case IT_GAP: st = bind_gap(s, &it->u.g); break;
+	case IT_ALERT: st = bind_alert(s, &it->u.a); break;
+	case IT_META: st = bind_meta(s, &it->u.m); break;
+	case IT_SEED: st = bind_seed(s, &it->u.proc); break;
+	}
+	if (!st)
+		return SQLITE_MISUSE;
+	int rc = sqlite3_step(st); /* every parameter is bound for every row */
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The wall-clock instant a row is about, for the gap of a failed row. */
+static int64_t item_ts(const struct item *it)
+{
+	switch (it->kind) {
+	case IT_EVENT: return it->u.ev.ts_ns;
+	case IT_PROCESS: /* an exec of a long-lived process: now, not its start */
+		return it->u.proc.exited ? it->u.proc.exit_ns : rg_wall_ns();
+	case IT_HEALTH: return it->u.h.ts_ns;
+	case IT_GAP: return it->u.g.end_ns;
+	case IT_ALERT: return it->u.a.ts_ns;
+	case IT_META: return rg_wall_ns();
+	case IT_SEED: return it->u.proc.start_ns;
+	}
+	return 0;
+}
+
+/* ---- the batch ----------------------------------------------------------- */
+
+struct batch_result {
+	uint64_t rows[N_KINDS]; /* by item kind */
+	uint64_t grouped;       /* of rows[IT_EVENT]: by a group's statement */
+	uint64_t events[RG_N_EVENT_TABLES]; /* event rows by table */
+	uint64_t failed;
+	int64_t fail_start, fail_end;
+	const char *errmsg;
+};
+
+static void note_failure(struct batch_result *r, int64_t ts)
+{
+	if (!r->failed++ || ts < r->fail_start)
+		r->fail_start = ts;
+	if (ts > r->fail_end)
+		r->fail_end = ts;
+}
+
+/* Reports failures on stderr at most every 10 s: the counters and gap rows
+ * carry the numbers, this tells the operator why. */
+static void write_one(struct rg_store *s, const struct item *it, struct batch_result *r)
+{
+	if (store_write_item(s, it) == SQLITE_DONE) {
+		r->rows[it->kind]++;
+		if (it->kind == IT_EVENT)
+			r->events[rg_row_event_table(&it->u.ev)]++;
+	} else {
+		note_failure(r, item_ts(it));
+		store_complain(s, sqlite3_errmsg(s->db));
+	}
+}
+
+/* Inserts n rows of event table t: with one statement when they are a
+ * full group, else (a batch's remainder, or a group that failed, so that
+ * one bad row does not take the others with it) one by one. Stops when
+ * SQLite has rolled the batch's transaction back (see write_batch). */
+static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigned n,
+			struct batch_result *r)
+{
+	if (n == GROUP_ROWS && s->ins_group[t]) {
+		sqlite3_stmt *st = s->ins_group[t];
+		for (unsigned k = 0; k < n; k++)
+			bind_event_row(s, st, t, (int)k * s->event_cols[t], &g[k]->u.ev);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE) {
+			r->rows[IT_EVENT] += n;
+			r->events[t] += n;
+			r->grouped += n;
+			return;
+		}
+	}
+	for (unsigned k = 0; k < n && !sqlite3_get_autocommit(s->db); k++)
+		write_one(s, g[k], r);
+}
+
+/* Adds a batch's failed rows to the rows still waiting for their gap row. */
+static void add_unrecorded(struct rg_store *s, const struct batch_result *r)
+{
+	if (!r->failed)
+		return;
+	if (!s->unrecorded.count || r->fail_start < s->unrecorded.start)
+		s->unrecorded.start = r->fail_start;
+	if (!s->unrecorded.count || r->fail_end > s->unrecorded.end)
+		s->unrecorded.end = r->fail_end;
+	s->unrecorded.count += r->failed;
+}
+
+/* Writes the store_failure gap row for the rows lost so far, if any (the
+ * lost rows are themselves a gap in the record); on success they are no
+ * longer waiting. */
+static void write_unrecorded(struct rg_store *s, struct batch_result *r)
+{
+	if (!s->unrecorded.count)
+		return;
+	struct item gi = {.kind = IT_GAP,
+			  .u.g = {s->run_id, s->unrecorded.start, s->unrecorded.end,
+				  s->unrecorded.count, "store_failure"}};
+	if (store_write_item(s, &gi) == SQLITE_DONE) {
+		r->rows[IT_GAP]++;
+		s->unrecorded.count = 0;
+	}
+}
+
+static void write_batch(struct rg_store *s, struct item **items, unsigned n)
+{
+	struct batch_result r = {0};
+	int64_t t0 = rg_mono_ns();
+
+	struct item *group[RG_N_EVENT_TABLES][GROUP_ROWS];
+	unsigned waiting[RG_N_EVENT_TABLES] = {0};
+	struct unrecorded before = s->unrecorded;
+
+	/* Rows of different tables may be inserted out of their queue order:
+	 * they commit together, and no row refers to another's rowid. On some
+	 * errors (I/O, a full disk) SQLite rolls the transaction back itself:
+	 * the batch stops there, or its later rows would each commit alone
+	 * while the batch is counted as lost. */
+	bool open = store_exec(s->db, "BEGIN", NULL, 0) == SQLITE_OK;
+	for (unsigned i = 0; open && i < n; i++) {
+		unsigned t = items[i]->kind == IT_EVENT ? rg_row_event_table(&items[i]->u.ev)
+							: RG_N_EVENT_TABLES;
+		if (t == RG_N_EVENT_TABLES) {
+			write_one(s, items[i], &r);
+		} else {
+			group[t][waiting[t]++] = items[i];
+			if (waiting[t] == GROUP_ROWS) {
+				write_group(s, t, group[t], GROUP_ROWS, &r);
+				waiting[t] = 0;
+			}
+		}
+		open = !sqlite3_get_autocommit(s->db);
+	}
+	for (unsigned t = 0; open && t < RG_N_EVENT_TABLES; t++) {
+		write_group(s, t, group[t], waiting[t], &r);
+		open = !sqlite3_get_autocommit(s->db);
+	}
+	/* The gap row of rows lost (here or before) commits with the rest. If
+	 * its insert makes SQLite roll back (a full disk), the batch goes with
+	 * it and is counted lost below, as after any rollback. */
+	if (open) {
+		add_unrecorded(s, &r);
+		write_unrecorded(s, &r);
+		open = !sqlite3_get_autocommit(s->db);
+	}
+	if (!open || store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
+		store_complain(s, sqlite3_errmsg(s->db));
+		store_exec(s->db, "ROLLBACK", NULL, 0);
+		memset(&r, 0, sizeof(r));
+		for (unsigned i = 0; i < n; i++)
+			note_failure(&r, item_ts(items[i]));
+		s->unrecorded = before; /* a gap row written in the batch went with it */
+		add_unrecorded(s, &r);
+		write_unrecorded(s, &r); /* alone, if the database takes anything */
+	}
+	uint64_t us = (uint64_t)(rg_mono_ns() - t0) / 1000;
+
+	pthread_mutex_lock(&s->mu);
+	s->st.rows_process_events += r.events[0];
+	s->st.rows_file_events += r.events[1];
+	s->st.rows_network_events += r.events[2];
+	s->st.rows_processes += r.rows[IT_PROCESS];
+	s->st.rows_health += r.rows[IT_HEALTH];
+	s->st.rows_gaps += r.rows[IT_GAP];
+	s->st.rows_alerts += r.rows[IT_ALERT];
+	s->st.store_failures += r.failed;
+	s->st.rows_grouped += r.grouped;
+	s->st.batches++;
+	if (us > s->st.batch_commit_us_max)
+		s->st.batch_commit_us_max = us;
+	pthread_mutex_unlock(&s->mu);
+	for (unsigned i = 0; i < n; i++)
+		free(items[i]);
+}
+
+/* Takes up to batch_rows rows off the queue (mu held). */
+static unsigned take(struct rg_store *s, struct item **out)
+{
+	unsigned n = s->count < (unsigned)s->o.batch_rows ? s->count : (unsigned)s->o.batch_rows;
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = s->q[s->head];
+		s->head = (s->head + 1) % s->cap;
+	}
+	s->count -= n;
+	return n;
+}
+
+/* True when the writer should write now rather than wait (mu held). */
+static bool due(struct rg_store *s)
+{
+	if (!s->count)
+		return false;
+	return s->stop || s->count >= (unsigned)s->o.batch_rows || s->done < s->flush_to ||
+	       rg_mono_ns() - s->first_at >= (int64_t)s->o.batch_ms * 1000000;
+}
+
+
+/* Writes batches until the queue is empty and stop is set (or, called
+ * without a thread, until the queue is empty). */
+void store_run_writer(struct rg_store *s, bool threaded)
+{
+	struct item **batch = rg_malloc(sizeof(*batch) * (size_t)s->o.batch_rows);
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (threaded && !due(s) && !(s->stop && !s->count)) {
+			int64_t wait = s->count ? s->first_at : rg_mono_ns();
+			wait += (int64_t)s->o.batch_ms * 1000000;
+			struct timespec ts = {wait / 1000000000, wait % 1000000000};
+			pthread_cond_timedwait(&s->wake, &s->mu, &ts);
+		}
+		if (!s->count)
+			break;
+		unsigned n = take(s, batch);
+		int64_t keep = s->ck.keep;
+		pthread_mutex_unlock(&s->mu);
+		if (keep && keep != s->wal_limit)
+			store_set_wal_limit(s, keep, NULL, 0);
+		write_batch(s, batch, n);
+		if (threaded) /* not while closing: the last health row is written */
+			store_prune(s);
+		pthread_mutex_lock(&s->mu);
+		s->done += n;
+		pthread_cond_broadcast(&s->idle);
+	}
+	pthread_mutex_unlock(&s->mu);
+	free(batch);
+}
+
+/* The writer only writes the database it was given open: it gives up
+ * every capability first (they are per thread: caps.h). */
+void *store_writer_main(void *arg)
+{
+	pthread_setname_np(pthread_self(), "rg-writer"); /* for top -H, ps -L */
+	rg_caps_drop_all();
+	store_run_writer(arg, true);
+	return NULL;
+}
