@@ -1,0 +1,305 @@
+/* eval.c: an event through the rule set: conditions on the event and its
+ * lineage, summaries and alerts (rules.h). */
+#include "rules_int.h"
+
+#include <fnmatch.h>
+#include <string.h>
+
+#include "pathmatch.h"
+
+/* ---- evaluation --------------------------------------------------------------- */
+
+static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
+		   struct rg_buf *scratch)
+{
+	const char *v = c->strs[i];
+	size_t vn = c->lens[i];
+	switch (c->op) {
+	case OP_EQ:
+		return n == vn && !memcmp(s, v, n);
+	case OP_PREFIX:
+		return c->path ? rg_path_has_prefix(s, n, v, vn) : n >= vn && !memcmp(s, v, vn);
+	case OP_SUFFIX:
+		return n >= vn && !memcmp(s + n - vn, v, vn);
+	case OP_CONTAINS:
+		return memmem(s, n, v, vn) != NULL;
+	case OP_GLOB:
+		if (c->path)
+			return rg_path_glob(v, s, n);
+		scratch->len = 0;
+		rg_buf_add(scratch, s, n);
+		return fnmatch(v, rg_buf_cstr(scratch), 0) == 0;
+	default:
+		return false;
+	}
+}
+
+static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
+{
+	int64_t v = c->ints[i];
+	switch (c->op) {
+	case OP_EQ: return x == v;
+	case OP_LT: return x < v;
+	case OP_LE: return x <= v;
+	case OP_GT: return x > v;
+	case OP_GE: return x >= v;
+	case OP_ANYBITS: return (x & v) != 0;
+	default: return false;
+	}
+}
+
+/* A path glob over many values: the path is copied and split once (and a
+ * value without wildcards is a byte compare), with rg_path_glob's meaning. */
+static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s)
+{
+	if (s.len >= 8192)
+		return false; /* as rg_path_glob: never a match */
+	e->globbuf.len = 0;
+	rg_buf_add(&e->globbuf, s.p, s.len);
+	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	for (unsigned i = 0; i < c->nvals; i++) {
+		const char *v = c->strs[i];
+		if (c->literal[i] ? !strcmp(v, strchr(v, '/') ? path : base)
+				  : rg_path_glob_at(v, path, base))
+			return true;
+	}
+	return false;
+}
+
+static bool test_str(const struct rg_cond *c, struct eval *e, struct rg_str s)
+{
+	if (c->op == OP_GLOB && c->path)
+		return test_path_glob(c, e, s);
+	for (unsigned i = 0; i < c->nvals; i++)
+		if (str_op(c, i, s.p, s.len, &e->globbuf))
+			return true;
+	return false;
+}
+
+static bool test_int(const struct rg_cond *c, int64_t x)
+{
+	for (unsigned i = 0; i < c->nvals; i++)
+		if (int_op(c, i, x))
+			return true;
+	return false;
+}
+
+static bool visit_str(val_fn fn, void *arg, const char *p, size_t n)
+{
+	struct val v = {p ? p : "", n, 0, false};
+	return fn(arg, &v);
+}
+
+static bool visit_int(val_fn fn, void *arg, int64_t i)
+{
+	struct val v = {NULL, 0, i, true};
+	return fn(arg, &v);
+}
+
+/* argv as one space-joined line (in e->scratch). */
+static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *arg)
+{
+	e->scratch.len = 0;
+	rg_buf_add_cmdline(&e->scratch, argv);
+	return visit_str(fn, arg, e->scratch.p, e->scratch.len);
+}
+
+/* A lineage attribute's value. */
+static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum attr a, val_fn fn,
+		       void *arg)
+{
+	switch (a) {
+	case A_COMM: return p->comm.p && visit_str(fn, arg, p->comm.p, p->comm.len);
+	case A_EXE: return p->exe.p && visit_str(fn, arg, p->exe.p, p->exe.len);
+	case A_CMDLINE: return p->argv.p && visit_cmdline(e, p->argv, fn, arg);
+	case A_UID: return visit_int(fn, arg, p->uid);
+	case A_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
+	case A_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
+	default: return false;
+	}
+}
+
+/* An event field's value (or values: each of argv). */
+static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn fn, void *arg)
+{
+	const struct rg_event *ev = e->ev;
+	if (rg_field_is_null(f, ev))
+		return false;
+	if (rg_field_is_int(f))
+		return visit_int(fn, arg, rg_field_int(f, ev));
+	if (f->type == RG_FT_ETYPE) {
+		const char *n = rg_etype_name(ev->type);
+		return visit_str(fn, arg, n, strlen(n));
+	}
+	struct rg_str s = rg_field_str(f, ev);
+	if (f->type == RG_FT_CMDLINE)
+		return visit_cmdline(e, s, fn, arg);
+	if (f->type == RG_FT_ARGV) { /* any one argument */
+		for (uint32_t at = 0; at < s.len;) {
+			const char *nul = memchr(s.p + at, 0, s.len - at);
+			uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
+			if (visit_str(fn, arg, s.p + at, n))
+				return true;
+			at += n + 1;
+		}
+		return false;
+	}
+	return visit_str(fn, arg, s.p, s.len);
+}
+
+/* The values of a field reference: the event's, its process's, its
+ * parent's or every ancestor's. */
+bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg)
+{
+	const struct rg_event *ev = e->ev;
+	if (r->whose == W_SELF) {
+		if (r->f->types & RG_ET_BIT(ev->type))
+			return visit_event_field(e, r->f, fn, arg);
+		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
+		return p && visit_attr(e, p, r->attr, fn, arg);
+	}
+	const struct rg_lproc *p = rg_lineage_get(e->lin, ev->parent_proc_id);
+	if (r->whose == W_PARENT)
+		return p && visit_attr(e, p, r->attr, fn, arg);
+	for (int depth = 0; p && depth < MAX_ANCESTORS; depth++) {
+		if (visit_attr(e, p, r->attr, fn, arg))
+			return true;
+		p = p->parent_proc_id != p->proc_id ? rg_lineage_get(e->lin, p->parent_proc_id)
+						    : NULL;
+	}
+	return false;
+}
+
+/* ---- single-event evaluation ------------------------------------------------ */
+
+struct cond_arg {
+	const struct rg_cond *c;
+	struct eval *e;
+};
+
+static bool cond_val(void *arg, const struct val *v)
+{
+	const struct cond_arg *a = arg;
+	if (v->num)
+		return test_int(a->c, v->i);
+	return test_str(a->c, a->e, (struct rg_str){v->p, (uint32_t)v->n});
+}
+
+static bool holds(const struct rg_cond *c, struct eval *e)
+{
+	struct cond_arg a = {c, e};
+	bool any = false;
+	for (unsigned k = 0; k < c->nfields && !any; k++)
+		any = rules_visit_fref(e, &c->fields[k], cond_val, &a);
+	return any != c->neg;
+}
+
+bool rules_step_fires(const struct rg_step *st, struct eval *e)
+{
+	for (unsigned i = 0; i < st->nconds; i++)
+		if (holds(&st->conds[i], e) == st->conds[i].except)
+			return false;
+	return true;
+}
+
+static void add_str(struct rg_buf *b, struct rg_str s)
+{
+	if (s.p)
+		rg_buf_add(b, s.p, s.len);
+	else
+		rg_buf_adds(b, "?");
+}
+
+/* Cuts a summary to SUMMARY_MAX bytes, ending "..." when it was longer. */
+void rules_cap_summary(struct rg_buf *b)
+{
+	if (b->len > SUMMARY_MAX) {
+		b->len = SUMMARY_MAX - 3;
+		rg_buf_adds(b, "...");
+	}
+}
+
+/* "<event_type> <object> by <exe> (pid N)", at most SUMMARY_MAX bytes.
+ * Made for every event a sequence step matches: no printf. */
+static void summarize(struct rg_buf *b, const struct rg_event *ev)
+{
+	b->len = 0;
+	rg_buf_adds(b, rg_etype_name(ev->type));
+	rg_buf_addc(b, ' ');
+	if (RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) {
+		add_str(b, ev->path);
+		if (ev->type == RG_ET_FILE_RENAME) {
+			rg_buf_adds(b, " -> ");
+			add_str(b, ev->new_path);
+		}
+	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
+		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
+		add_str(b, remote ? ev->remote_addr : ev->local_addr);
+		rg_buf_adds(b, " port ");
+		rg_buf_add_u64(b, remote ? ev->remote_port : ev->local_port);
+	} else if (ev->type == RG_ET_PROCESS_START) {
+		rg_buf_add_cmdline(b, ev->argv);
+	} else if (ev->type == RG_ET_PROCESS_RELATIONSHIP) {
+		rg_buf_adds(b, "child pid ");
+		rg_buf_add_u64(b, ev->child_pid);
+	} else if (ev->type == RG_ET_PROCESS_EXIT && ev->signal) {
+		rg_buf_adds(b, "signal ");
+		rg_buf_add_u64(b, ev->signal);
+	} else if (ev->type == RG_ET_PROCESS_EXIT) {
+		rg_buf_adds(b, "code ");
+		rg_buf_add_i64(b, ev->exit_code);
+	}
+	rg_buf_adds(b, " by ");
+	add_str(b, ev->exe);
+	rg_buf_adds(b, " (pid ");
+	rg_buf_add_u64(b, ev->pid);
+	rg_buf_addc(b, ')');
+	rules_cap_summary(b);
+}
+
+/* The event's own summary, made once. */
+const char *rules_event_summary(struct eval *e)
+{
+	if (!e->sum.len)
+		summarize(&e->sum, e->ev);
+	return rg_buf_cstr(&e->sum);
+}
+
+void rules_report(struct eval *e, const struct rg_rule *r, const char *summary,
+		  const uint64_t *steps, unsigned nsteps)
+{
+	struct rg_match m = {r, e->ev, e->rs->digest, summary, steps, nsteps};
+	e->hits++;
+	e->fn(e->arg, &m);
+}
+
+unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
+		       const struct rg_event *ev, const struct rg_lineage *lin, rg_match_fn fn,
+		       void *arg, bool *stepped)
+{
+	if (stepped)
+		*stepped = false;
+	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
+		return 0;
+	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
+	if (sq && rs->nsequences)
+		rg_seqstate_expire(sq, ev->ts_ns);
+	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {
+		unsigned ri = rs->by_type[ev->type][i];
+		const struct rg_rule *r = &rs->rules[ri];
+		if (r->nsteps > 1) {
+			if (sq)
+				rules_sequence_eval(&e, ri);
+		} else if (rules_step_fires(&r->steps[0], &e)) {
+			rules_report(&e, r, rules_event_summary(&e), NULL, 0);
+		}
+	}
+	struct rg_buf *bufs[] = {&e.scratch, &e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
+	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		rg_buf_free(bufs[i]);
+	if (stepped)
+		*stepped = e.stepped;
+	return e.hits;
+}
+

@@ -1,0 +1,308 @@
+/* load.c: rule files to a rule set: the fields a condition can name, files
+ * and directories, the digest and the index by event type (rules.h). */
+#include "rules_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "sha256.h"
+
+/* ---- fields a condition can name ------------------------------------------ */
+
+/* Context the lineage holds, by attribute. */
+static const struct {
+	const char *name;
+	enum whose whose;
+	enum attr attr;
+} ctx_fields[] = {
+	{"parent_exe", W_PARENT, A_EXE},     {"parent_comm", W_PARENT, A_COMM},
+	{"parent_cmdline", W_PARENT, A_CMDLINE}, {"ancestor_exe", W_ANCESTOR, A_EXE},
+	{"ancestor_comm", W_ANCESTOR, A_COMM},
+};
+
+/* Registry fields every rule may use: from the lineage when the event
+ * type does not carry them. */
+static enum attr self_attr(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum attr a;
+	} m[] = {{"comm", A_COMM}, {"exe", A_EXE},   {"cmdline", A_CMDLINE},
+		 {"uid", A_UID},   {"euid", A_EUID}, {"auid", A_AUID}};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (!strcmp(name, m[i].name))
+			return m[i].a;
+	return A_NONE;
+}
+
+bool rules_find_field(const char *name, struct fref *out)
+{
+	for (size_t i = 0; i < sizeof(ctx_fields) / sizeof(ctx_fields[0]); i++) {
+		if (!strcmp(name, ctx_fields[i].name)) {
+			*out = (struct fref){NULL, ctx_fields[i].whose, ctx_fields[i].attr,
+					     ctx_fields[i].name};
+			return true;
+		}
+	}
+	const struct rg_field *f = rg_field_find(name);
+	if (!f)
+		return false;
+	*out = (struct fref){f, W_SELF, self_attr(name), f->name};
+	return true;
+}
+
+static bool attr_is_int(enum attr a)
+{
+	return a == A_UID || a == A_EUID || a == A_AUID;
+}
+
+bool rules_fref_is_int(const struct fref *r)
+{
+	return r->f ? rg_field_is_int(r->f) : attr_is_int(r->attr);
+}
+
+/* Paths get component-aware prefixes and path globs (pathmatch.h). */
+bool rules_fref_is_path(const struct fref *r)
+{
+	static const char *const paths[] = {"path", "new_path", "exe", "cwd", "parent_exe",
+					    "ancestor_exe"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!strcmp(r->name, paths[i]))
+			return true;
+	return false;
+}
+
+/* The event types on which the field has a value. */
+uint32_t rules_fref_types(const struct fref *r)
+{
+	if (r->whose != W_SELF || r->attr != A_NONE)
+		return ALL_TYPES;
+	return r->f->types & ALL_TYPES;
+}
+
+static const char *own_name(struct loader *ld, const char *name)
+{
+	free(ld->name);
+	ld->name = rg_strdup(name);
+	return ld->name;
+}
+
+static void load_text(struct loader *ld, const char *name, const char *text, size_t len,
+		      bool skip_other)
+{
+	ld->ini = (struct rg_ini){.name = own_name(ld, name), .section_ok = rules_section_ok,
+				  .on_key = rules_on_key, .user = ld};
+	ld->cur = NULL;
+	ld->skip_other = skip_other;
+	rg_ini_parse(&ld->ini, text, len);
+	rules_finish_rule(ld);
+	ld->cur = NULL;
+}
+
+static void load_file(struct loader *ld, const char *path, bool skip_other)
+{
+	struct rg_buf text = {0};
+	ld->ini = (struct rg_ini){.name = own_name(ld, path)};
+	if (rg_ini_read_file(&ld->ini, path, &text))
+		load_text(ld, path, rg_buf_cstr(&text), text.len, skip_other);
+	rg_buf_free(&text);
+}
+
+static int is_rules_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return d->d_name[0] != '.' && n > 6 && !strcmp(d->d_name + n - 6, ".rules");
+}
+
+static void load_dir(struct loader *ld, const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, is_rules_file, alphasort);
+	if (n < 0) {
+		ld->ini = (struct rg_ini){.name = own_name(ld, dir)};
+		rg_ini_fail(&ld->ini, 0, "cannot read the rules directory: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		if (!ld->ini.failed)
+			load_file(ld, path, false);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* A condition as parsed: layout, quoting and how values are split over
+ * "more" lines do not change it. Every part is length-prefixed. */
+static void digest_cond(struct rg_sha256 *h, const struct rg_cond *c)
+{
+	uint32_t head[4] = {c->except, c->neg, c->op, c->nfields};
+	rg_sha256_add(h, head, sizeof(head));
+	for (unsigned k = 0; k < c->nfields; k++)
+		rg_sha256_add(h, c->fields[k].name, strlen(c->fields[k].name) + 1);
+	for (unsigned i = 0; i < c->nvals; i++) {
+		if (c->num) { /* 0x10 and 16 are one value */
+			rg_sha256_add(h, &c->ints[i], sizeof(c->ints[i]));
+			continue;
+		}
+		uint64_t n = c->lens[i];
+		rg_sha256_add(h, &n, sizeof(n));
+		rg_sha256_add(h, c->strs[i], c->lens[i]);
+	}
+}
+
+/* A step: its types, conditions and join (a single-event rule's one step
+ * hashes as rules did before sequences existed). */
+static void digest_step(struct rg_sha256 *h, const struct rg_step *st)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%" PRIu32, st->types);
+	rg_sha256_add(h, num, strlen(num) + 1);
+	for (unsigned c = 0; c < st->nconds; c++)
+		digest_cond(h, &st->conds[c]);
+	const struct join *j = &st->join;
+	if (j->kind == J_NONE)
+		return;
+	uint32_t head[3] = {j->kind, j->nleft, j->nright};
+	rg_sha256_add(h, head, sizeof(head));
+	for (unsigned k = 0; k < j->nleft; k++)
+		rg_sha256_add(h, j->left[k].name, strlen(j->left[k].name) + 1);
+	for (unsigned k = 0; k < j->nright; k++)
+		rg_sha256_add(h, j->right[k].name, strlen(j->right[k].name) + 1);
+}
+
+/* The digest covers what the rules mean, in order, not the files' bytes:
+ * comments and layout do not change it. */
+static void digest(struct rg_ruleset *rs)
+{
+	struct rg_sha256 h;
+	char num[64];
+	rg_sha256_init(&h);
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		const struct rg_rule *r = &rs->rules[i];
+		const char *parts[] = {r->id, r->name, r->tags ? r->tags : "",
+				       rg_severity_name(r->severity), r->enabled ? "on" : "off"};
+		for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++)
+			rg_sha256_add(&h, parts[k], strlen(parts[k]) + 1);
+		if (r->nsteps > 1) {
+			snprintf(num, sizeof(num), "sequence %u %" PRId64, r->nsteps, r->window_ns);
+			rg_sha256_add(&h, num, strlen(num) + 1);
+		}
+		for (unsigned k = 0; k < r->nsteps; k++)
+			digest_step(&h, &r->steps[k]);
+	}
+	rg_sha256_hex(&h, rs->digest);
+}
+
+static uint64_t refs_fields(const struct fref *refs, unsigned n)
+{
+	uint64_t m = 0;
+	for (unsigned k = 0; k < n; k++)
+		if (refs[k].f)
+			m |= 1ull << (refs[k].f - rg_fields);
+	return m;
+}
+
+/* The registry fields a step reads from the event. */
+static uint64_t step_fields(const struct rg_step *st)
+{
+	uint64_t m = refs_fields(st->join.left, st->join.nleft) |
+		     refs_fields(st->join.right, st->join.nright);
+	for (unsigned c = 0; c < st->nconds; c++)
+		m |= refs_fields(st->conds[c].fields, st->conds[c].nfields);
+	return m;
+}
+
+static void index_types(struct rg_ruleset *rs)
+{
+	for (int t = 0; t < RG_ET_COUNT; t++) {
+		rs->by_type[t] = rg_calloc(rs->nrules, sizeof(unsigned));
+		for (unsigned i = 0; i < rs->nrules; i++)
+			if (rs->rules[i].enabled && (rs->rules[i].types & RG_ET_BIT(t)))
+				rs->by_type[t][rs->nby_type[t]++] = i;
+	}
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		const struct rg_rule *r = &rs->rules[i];
+		rs->nenabled += r->enabled;
+		rs->nsequences += r->enabled && r->nsteps > 1;
+		if (r->enabled && r->window_ns > rs->max_window_ns)
+			rs->max_window_ns = r->window_ns;
+		for (unsigned k = 0; r->enabled && k < r->nsteps; k++)
+			rs->fields_used |= step_fields(&r->steps[k]);
+	}
+}
+
+static int finish_load(struct loader *ld, struct rg_ruleset **out, char *err, size_t errlen)
+{
+	rg_buf_free(&ld->tok);
+	if (ld->ini.failed)
+		rg_ini_message(&ld->ini, err, errlen);
+	free(ld->name);
+	if (ld->ini.failed) {
+		rg_rules_free(ld->rs);
+		return 2;
+	}
+	digest(ld->rs);
+	index_types(ld->rs);
+	*out = ld->rs;
+	return 0;
+}
+
+int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, unsigned n,
+		  char *err, size_t errlen)
+{
+	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
+	for (unsigned i = 0; i < n && !ld.ini.failed; i++) {
+		if (src[i].is_dir)
+			load_dir(&ld, src[i].path);
+		else
+			load_file(&ld, src[i].path, src[i].skip_other);
+	}
+	return finish_load(&ld, out, err, errlen);
+}
+
+int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *text,
+			 char *err, size_t errlen)
+{
+	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
+	load_text(&ld, name, text, strlen(text), false);
+	return finish_load(&ld, out, err, errlen);
+}
+
+void rg_rules_free(struct rg_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		struct rg_rule *r = &rs->rules[i];
+		for (unsigned k = 0; k < r->nsteps; k++) {
+			for (unsigned c = 0; c < r->steps[k].nconds; c++)
+				rules_cond_free(&r->steps[k].conds[c]);
+			free(r->steps[k].conds);
+			free(r->steps[k].join.text);
+		}
+		free(r->steps);
+		free(r->id);
+		free(r->name);
+		free(r->description);
+		free(r->tags);
+		free(r->file);
+	}
+	for (int t = 0; t < RG_ET_COUNT; t++)
+		free(rs->by_type[t]);
+	free(rs->rules);
+	free(rs);
+}
+
+const char *rg_severity_name(enum rg_severity s)
+{
+	static const char *const names[] = {"low", "medium", "high", "critical"};
+	return (unsigned)s < 4 ? names[s] : "unknown";
+}
+

@@ -1,0 +1,161 @@
+/* seqeval.c: sequence rules: a step continues the most recent partial
+ * match its join finds (rules.h; the state is sequence.h's). */
+#include "rules_int.h"
+
+#include <string.h>
+
+/* ---- sequences ---------------------------------------------------------------- *
+ *
+ * A partial match of rule R's first k steps waits in e->sq under the key
+ * that step k+1's join needs: a proc_id (process, descendant) or a value
+ * of the join's left fields. An event matching step k+1's conditions looks
+ * itself up by its proc_id (descendant: and each ancestor's) or by the
+ * values of the join's right fields; the most recent partial found (by its
+ * last step's seq) is the one it continues. Steps are tried from the last
+ * to the first, so one event never takes a sequence two steps at once. */
+
+struct seqwalk {
+	struct eval *e;
+	unsigned rule, stage;
+	const struct rg_partial *best; /* the lookup's result */
+	struct rg_partial next;        /* what put stores */
+};
+
+static void key_num(struct rg_buf *b, int64_t v)
+{
+	b->len = 0;
+	rg_buf_addc(b, 'N');
+	rg_buf_add(b, &v, sizeof(v));
+}
+
+static void key_val(struct rg_buf *b, const struct val *v)
+{
+	if (v->num)
+		return key_num(b, v->i);
+	b->len = 0;
+	rg_buf_addc(b, 'T');
+	rg_buf_add(b, v->p, v->n);
+}
+
+static void consider(struct seqwalk *w)
+{
+	struct eval *e = w->e;
+	const struct rg_partial *p =
+		rg_seqstate_find(e->sq, w->rule, w->stage, e->key.p, e->key.len, e->ev->ts_ns);
+	if (p && (!w->best || p->seqs[p->stage - 1] > w->best->seqs[w->best->stage - 1]))
+		w->best = p;
+}
+
+static bool find_val(void *arg, const struct val *v)
+{
+	struct seqwalk *w = arg;
+	key_val(&w->e->key, v);
+	consider(w);
+	return false; /* every value is a candidate */
+}
+
+static void find_proc(struct seqwalk *w, int64_t proc_id)
+{
+	if (!proc_id)
+		return;
+	key_num(&w->e->key, proc_id);
+	consider(w);
+}
+
+/* The partial of the steps before step k (0-based) that ev continues. */
+static const struct rg_partial *find_before(struct eval *e, unsigned ri, unsigned k)
+{
+	const struct join *j = &e->rs->rules[ri].steps[k].join;
+	struct seqwalk w = {e, ri, k, NULL, {0}};
+	const struct rg_event *ev = e->ev;
+	if (j->kind == J_FIELDS) {
+		for (unsigned f = 0; f < j->nright; f++)
+			rules_visit_fref(e, &j->right[f], find_val, &w);
+		return w.best;
+	}
+	find_proc(&w, ev->proc_id);
+	if (j->kind != J_PROCESS) { /* up the parents: one for a child */
+		int levels = j->kind == J_CHILD ? 1 : MAX_ANCESTORS;
+		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
+		int64_t up = p ? p->parent_proc_id : ev->parent_proc_id;
+		for (int depth = 0; up && depth < levels; depth++) {
+			find_proc(&w, up);
+			p = rg_lineage_get(e->lin, up);
+			up = p && p->parent_proc_id != p->proc_id ? p->parent_proc_id : 0;
+		}
+	}
+	return w.best;
+}
+
+static bool put_val(void *arg, const struct val *v)
+{
+	struct seqwalk *w = arg;
+	key_val(&w->e->key, v);
+	rg_seqstate_put(w->e->sq, w->e->key.p, w->e->key.len, &w->next);
+	return false; /* a partial per value */
+}
+
+/* Stores next (its first `stage` steps matched, ev the last of them) under
+ * the keys step `stage`'s join will look for. */
+static void put_after(struct eval *e, const struct rg_step *following, struct seqwalk *w)
+{
+	const struct join *j = &following->join;
+	if (j->kind == J_FIELDS) {
+		for (unsigned f = 0; f < j->nleft; f++)
+			rules_visit_fref(e, &j->left[f], put_val, w);
+	} else if (e->ev->proc_id) {
+		key_num(&e->key, e->ev->proc_id);
+		rg_seqstate_put(e->sq, e->key.p, e->key.len, &w->next);
+	}
+}
+
+/* "<last step's summary> after <first step's summary>", bounded. */
+static const char *sequence_summary(struct eval *e, const char *first)
+{
+	struct rg_buf *b = &e->seqsum;
+	b->len = 0;
+	rg_buf_adds(b, rules_event_summary(e));
+	rg_buf_adds(b, " after ");
+	rg_buf_adds(b, first);
+	rules_cap_summary(b);
+	return rg_buf_cstr(b);
+}
+
+void rules_sequence_eval(struct eval *e, unsigned ri)
+{
+	const struct rg_rule *r = &e->rs->rules[ri];
+	const struct rg_event *ev = e->ev;
+	for (unsigned k = r->nsteps; k-- > 0;) {
+		const struct rg_step *st = &r->steps[k];
+		if (!(st->types & RG_ET_BIT(ev->type)) || !rules_step_fires(st, e))
+			continue;
+		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
+		if (k == 0) {
+			w.next.deadline_ns = ev->ts_ns + r->window_ns;
+			w.next.summary = rules_event_summary(e);
+		} else {
+			const struct rg_partial *p =
+				rg_seqstate_any(e->sq, ri, k) ? find_before(e, ri, k) : NULL;
+			if (!p)
+				continue;
+			if (k == r->nsteps - 1) {
+				uint64_t steps[RG_SEQ_MAX_STEPS];
+				memcpy(steps, p->seqs, k * sizeof(steps[0]));
+				steps[k] = ev->seq;
+				rules_report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
+				rg_seqstate_remove(e->sq, p); /* each first step completes once */
+				e->stepped = true;
+				continue;
+			}
+			memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
+			w.next.deadline_ns = p->deadline_ns;
+			e->first.len = 0; /* put may free p (the bound), and with it this */
+			rg_buf_adds(&e->first, p->summary);
+			w.next.summary = rg_buf_cstr(&e->first);
+		}
+		w.next.seqs[k] = ev->seq;
+		e->stepped = true; /* a partial now holds this event's seq */
+		put_after(e, &r->steps[k + 1], &w);
+	}
+}
+
