@@ -1,16 +1,11 @@
 /* checkpoint.c: the WAL's checkpoints, on a thread of their own. */
 #include "store_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "caps.h"
 #include "clock.h"

@@ -9,15 +9,12 @@
  */
 #include "store_int.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -35,7 +32,6 @@ int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return rc;
 }
 
-
 void store_complain(struct rg_store *s, const char *what)
 {
 	int64_t now = rg_mono_ns();
@@ -44,7 +40,6 @@ void store_complain(struct rg_store *s, const char *what)
 	s->last_complaint = now;
 	fprintf(stderr, "rand-guard: store: %s\n", what);
 }
-
 
 /* ---- open ----------------------------------------------------------------- */
 

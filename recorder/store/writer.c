@@ -2,23 +2,17 @@
  * in batches, one transaction each (store.h). */
 #include "store_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "caps.h"
 #include "clock.h"
 
 /* ---- binding and writing one row --------------------------------------------- */
-
 
 /* Binds ev as the row of table t whose first parameter is after + 1. */
 static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, unsigned t, int after,
@@ -378,7 +372,6 @@ static bool due(struct rg_store *s)
 	return s->stop || s->count >= (unsigned)s->o.batch_rows || s->done < s->flush_to ||
 	       rg_mono_ns() - s->first_at >= (int64_t)s->o.batch_ms * 1000000;
 }
-
 
 /* Writes batches until the queue is empty and stop is set (or, called
  * without a thread, until the queue is empty). */
