@@ -1,9 +1,10 @@
 /* reader.h: stored event rows back into events, in seq order.
  *
  * The inverse of the store's writer: the columns of process_events,
- * file_events and network_events are the registry's fields (fields.h), so
- * a row becomes the struct rg_event the recorder had, and the rule engine
- * sees in replay what it saw live. The three tables are merged by seq.
+ * file_events and network_events are the registry's fields (fields.h),
+ * and the row codec that wrote each one reads it back (row.h), so a row
+ * becomes the struct rg_event the recorder had, and the rule engine sees
+ * in replay what it saw live. The three tables are merged by seq.
  * On process_relationship and process_exit rows, where argv is not stored,
  * the event's argv is the stored cmdline (rules read it as cmdline, which
  * is the same text).

@@ -1,6 +1,8 @@
 /* row.c: one event field to and from its SQL column (row.h). */
 #include "row.h"
 
+#include <string.h>
+
 #include "buf.h"
 
 int64_t rg_sql_int(sqlite3 *db, const char *sql, int64_t dflt)
@@ -68,4 +70,51 @@ unsigned rg_row_event_table(const struct rg_event *ev)
 	while (t < RG_N_EVENT_TABLES && !(rg_event_tables[t].types & RG_ET_BIT(ev->type)))
 		t++;
 	return t;
+}
+
+static void set_int(const struct rg_field *f, struct rg_event *ev, int64_t v)
+{
+	char *at = (char *)ev + f->off;
+	switch (f->type) {
+	case RG_FT_U64: { uint64_t x = (uint64_t)v; memcpy(at, &x, sizeof(x)); break; }
+	case RG_FT_I64: memcpy(at, &v, sizeof(v)); break;
+	case RG_FT_U32: { uint32_t x = (uint32_t)v; memcpy(at, &x, sizeof(x)); break; }
+	case RG_FT_I32: { int32_t x = (int32_t)v; memcpy(at, &x, sizeof(x)); break; }
+	case RG_FT_BOOL: { bool x = v != 0; memcpy(at, &x, sizeof(x)); break; }
+	case RG_FT_FLAG:
+		if (v)
+			ev->flags |= f->bit;
+		break;
+	default: break;
+	}
+}
+
+/* One sqlite3_column_value per column: each column call has its own cost. */
+void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev)
+{
+	sqlite3_value *v = sqlite3_column_value(st, i);
+	if (sqlite3_value_type(v) == SQLITE_NULL)
+		return;
+	const char *p;
+	struct rg_str s;
+	switch (f->type) {
+	case RG_FT_ETYPE: {
+		int t = rg_etype_parse((const char *)sqlite3_value_text(v));
+		ev->type = t < 0 ? RG_ET_COUNT : (enum rg_etype)t;
+		return;
+	}
+	case RG_FT_STR:
+	case RG_FT_CMDLINE: /* into argv; a stored argv column that follows wins */
+	case RG_FT_ARGV:
+		p = f->type == RG_FT_ARGV ? sqlite3_value_blob(v) : (const char *)sqlite3_value_text(v);
+		s = (struct rg_str){p ? p : "", (uint32_t)sqlite3_value_bytes(v)};
+		memcpy((char *)ev + f->off, &s, sizeof(s));
+		return;
+	case RG_FT_CSTR:
+		p = (const char *)sqlite3_value_text(v);
+		memcpy((char *)ev + f->off, &p, sizeof(p));
+		return;
+	default:
+		set_int(f, ev, sqlite3_value_int64(v));
+	}
 }

@@ -34,6 +34,13 @@ void rg_row_bind_cmdline(sqlite3_stmt *st, int i, struct rg_str argv, struct rg_
 void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 		       const struct rg_event *ev, struct rg_buf *scratch);
 
+/* Column i of st's row into field f of ev, as rg_row_bind_field stored
+ * it; NULL leaves the zero (unknown) value. Text and blobs point into
+ * the row (valid until st steps). A cmdline column goes into argv (rules
+ * read it as cmdline: the same text); a stored argv column that follows
+ * it wins. */
+void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev);
+
 /* The event table (rg_event_tables index) ev goes to; RG_N_EVENT_TABLES
  * for none. */
 unsigned rg_row_event_table(const struct rg_event *ev);
