@@ -1,5 +1,5 @@
 # embed-schema.cmake: turns schema/NNN_name.sql files into a C array, so the
-# binaries carry the exact schema they were built with (see recorder/schema.h).
+# binaries carry the exact schema they were built with (see recorder/store/schema.h).
 # Usage: cmake -DOUT=file.c -DIN="a.sql;b.sql" -P embed-schema.cmake
 set(body "")
 set(table "")
