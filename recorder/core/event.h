@@ -8,7 +8,7 @@
  *
  * Strings in an event are borrowed (struct rg_str points into the raw
  * record or the process table) and valid only during dispatch; a consumer
- * that keeps an event past that copies it (store.c does).
+ * that keeps an event past that copies it (the store's queue does).
  */
 #ifndef RG_EVENT_H
 #define RG_EVENT_H

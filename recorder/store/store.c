@@ -1,11 +1,11 @@
-/* store.c: the SQLite recording and its batching writer (see store.h).
+/* store.c: opening and closing the recording, and its runs (store.h;
+ * the other parts: store_int.h).
  *
  * Threads: the recorder thread only copies rows into the queue (under mu);
  * the writer thread owns the database connection from rg_store_begin_run
  * until rg_store_close joins it. Before begin_run and after the join the
  * caller's thread uses the connection, never both at once. The
- * checkpointer thread has a connection of its own (see "the
- * checkpointer").
+ * checkpointer thread has a connection of its own (checkpoint.c).
  */
 #include "store_int.h"
 

@@ -181,7 +181,7 @@ static void check_second_run(const char *db)
 		  "1 2", "the failed row is a store_failure gap");
 }
 
-/* Event rows go in groups of many rows per statement (store.c): a batch
+/* Event rows go in groups of many rows per statement (store/writer.c): a batch
  * of three tables' rows, interleaved, lands whole, each value in its own
  * row, and one bad row inside a group fails alone. */
 /* A store that writes what it was given as one batch, at each sync, with
