@@ -30,14 +30,8 @@ static int prepare(sqlite3 *db, struct cursor *c, unsigned t, uint64_t fields, c
 {
 	struct rg_buf b = {0};
 	rg_buf_adds(&b, "SELECT ");
-	fields |= 3; /* event_type and seq: registry order, columns 0 and 1 */
-	for (unsigned i = 0; i < rg_nfields; i++) {
-		if (!(rg_fields[i].types & rg_event_tables[t].types) || !(fields >> i & 1) ||
-		    c->ncols == RG_FIELDS_MAX)
-			continue;
-		rg_buf_printf(&b, "%s%s", c->ncols ? ", " : "", rg_fields[i].name);
-		c->cols[c->ncols++] = &rg_fields[i];
-	}
+	/* event_type and seq: registry order, columns 0 and 1 */
+	c->ncols = rg_row_columns(&b, t, fields | 3, c->cols);
 	/* ?1 first, ?2 last, ?3 from, ?4 until (file, network) */
 	rg_buf_printf(&b, " FROM %s WHERE seq BETWEEN %s AND ?2%s ORDER BY seq",
 		      rg_event_tables[t].name, t == 0 ? "?1" : "max(?1, ?3)",

@@ -41,6 +41,14 @@ void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
  * it wins. */
 void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev);
 
+/* The columns of event table t (rg_event_tables index) that are in
+ * fields (bit i: rg_fields[i]; UINT64_MAX: all), in registry order: the
+ * order the writer binds and the reader reads them. Appends their names,
+ * comma-separated, to b, fills cols (when not NULL; room for
+ * RG_FIELDS_MAX) and returns their number. */
+unsigned rg_row_columns(struct rg_buf *b, unsigned t, uint64_t fields,
+			const struct rg_field **cols);
+
 /* The event table (rg_event_tables index) ev goes to; RG_N_EVENT_TABLES
  * for none. */
 unsigned rg_row_event_table(const struct rg_event *ev);

@@ -74,18 +74,11 @@ static void process_sql(struct rg_buf *b)
 	}
 }
 
-/* An insert of nrows rows into an event table; returns its column count. */
-static int event_sql(struct rg_buf *b, const char *table, uint32_t types, int nrows)
+/* An insert of nrows rows into event table t; returns its column count. */
+static int event_sql(struct rg_buf *b, unsigned t, int nrows)
 {
-	const char *sep = "";
-	int ncols = 0;
-	rg_buf_printf(b, "INSERT INTO %s (", table);
-	for (unsigned i = 0; i < rg_nfields; i++)
-		if (rg_fields[i].types & types) {
-			rg_buf_printf(b, "%s%s", sep, rg_fields[i].name);
-			sep = ", ";
-			ncols++;
-		}
+	rg_buf_printf(b, "INSERT INTO %s (", rg_event_tables[t].name);
+	int ncols = (int)rg_row_columns(b, t, UINT64_MAX, NULL);
 	rg_buf_adds(b, ") VALUES ");
 	for (int r = 0; r < nrows; r++) {
 		rg_buf_adds(b, r ? ", (?" : "(?");
@@ -125,13 +118,12 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 	struct rg_buf b = {0};
 	int rc = 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
-		const struct rg_event_table *et = &rg_event_tables[t];
-		s->event_cols[t] = event_sql(&b, et->name, et->types, 1);
+		s->event_cols[t] = event_sql(&b, t, 1);
 		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
 		/* an SQLite built with fewer parameters per statement refuses the
 		 * group's: its rows then go one at a time */
 		if (!rc) {
-			event_sql(&b, et->name, et->types, GROUP_ROWS);
+			event_sql(&b, t, GROUP_ROWS);
 			if (prepare(s, &s->ins_group[t], &b, err, errlen) != SQLITE_OK)
 				err[0] = '\0';
 		}

@@ -50,10 +50,8 @@ static int round_trip(sqlite3 *db, unsigned t, const struct rg_event *ev, struct
 		      sqlite3_stmt **sel)
 {
 	struct rg_buf create = {0}, ins = {0}, cols = {0}, scratch = {0};
-	unsigned n = 0;
-	for (unsigned i = 0; i < rg_nfields; i++)
-		if (rg_fields[i].types & rg_event_tables[t].types)
-			rg_buf_printf(&cols, "%s%s", n++ ? ", " : "", rg_fields[i].name);
+	const struct rg_field *f[RG_FIELDS_MAX];
+	unsigned n = rg_row_columns(&cols, t, UINT64_MAX, f);
 	rg_buf_printf(&create, "DROP TABLE IF EXISTS t; CREATE TABLE t (%s)", rg_buf_cstr(&cols));
 	rg_buf_printf(&ins, "INSERT INTO t VALUES (?");
 	for (unsigned k = 1; k < n; k++)
@@ -62,9 +60,8 @@ static int round_trip(sqlite3 *db, unsigned t, const struct rg_event *ev, struct
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_exec(db, rg_buf_cstr(&create), NULL, NULL, NULL) ||
 		 sqlite3_prepare_v2(db, rg_buf_cstr(&ins), -1, &st, NULL);
-	for (unsigned i = 0, k = 0; !rc && i < rg_nfields; i++)
-		if (rg_fields[i].types & rg_event_tables[t].types)
-			rg_row_bind_field(st, (int)++k, &rg_fields[i], ev, &scratch);
+	for (unsigned k = 0; !rc && k < n; k++)
+		rg_row_bind_field(st, (int)k + 1, f[k], ev, &scratch);
 	rc = rc || sqlite3_step(st) != SQLITE_DONE;
 	sqlite3_finalize(st);
 	create.len = 0; /* reused for the select */
@@ -72,9 +69,8 @@ static int round_trip(sqlite3 *db, unsigned t, const struct rg_event *ev, struct
 	rc = rc || sqlite3_prepare_v2(db, rg_buf_cstr(&create), -1, sel, NULL) ||
 	     sqlite3_step(*sel) != SQLITE_ROW;
 	memset(out, 0, sizeof(*out));
-	for (unsigned i = 0, k = 0; !rc && i < rg_nfields; i++)
-		if (rg_fields[i].types & rg_event_tables[t].types)
-			rg_row_read_field(*sel, (int)k++, &rg_fields[i], out);
+	for (unsigned k = 0; !rc && k < n; k++)
+		rg_row_read_field(*sel, (int)k, f[k], out);
 	rg_buf_free(&create);
 	rg_buf_free(&ins);
 	rg_buf_free(&cols);
