@@ -1,9 +1,12 @@
 /* health.h: the recorder's own counters, written as health rows.
  *
  * One X-macro list names every counter once: the struct member, the NDJSON
- * key and the `health` table column are all generated from it. Counters
- * are cumulative since the run started (a reader subtracts two rows for a
- * rate); gauges (G) are the value at the time of the row.
+ * key, the `health` table column and the daemon's filling of the row
+ * (one SRC_ macro per counter in daemon/pipeline.c, saying where its value
+ * comes from: the compiler refuses a counter without one) are all
+ * generated from it. Counters are cumulative since the run started (a
+ * reader subtracts two rows for a rate); gauges (G) are the value at the
+ * time of the row.
  */
 #ifndef RG_HEALTH_H
 #define RG_HEALTH_H

@@ -224,6 +224,60 @@ void rg_pipeline_sequence_gaps(struct rg_pipeline *p, int64_t now_ns)
 	p->last.seq_ns = now_ns;
 }
 
+/* Where each health counter's value comes from: one SRC_ macro per counter
+ * of RG_HEALTH_FIELDS (core/health.h), which fills the row, so a counter
+ * added there without its source here does not compile, and
+ * tests/cli/test_facts.sh finds a source left for a counter that is gone. */
+struct health_src {
+	const struct rg_pipeline *p;
+	const struct rg_store_stats *ss;
+	const struct rg_proctab_stats *ps;
+	const struct rg_seqstate_stats *sq;
+	int64_t now_ns;
+};
+#define SRC_events_read(s) ((s)->p->events_read)
+#define SRC_events_invalid(s) ((s)->p->events_invalid)
+#define SRC_events_unsupported(s) ((s)->p->events_unsupported)
+#define SRC_kernel_drops(s) ((s)->p->kernel_drops)
+#define SRC_kernel_drops_process(s) ((s)->p->kernel_drops_by_family[0])
+#define SRC_kernel_drops_file(s) ((s)->p->kernel_drops_by_family[1])
+#define SRC_kernel_drops_network(s) ((s)->p->kernel_drops_by_family[2])
+#define SRC_user_drops(s) ((s)->ss->user_drops)
+#define SRC_user_drops_process(s) ((s)->ss->user_drops_by_table[0])
+#define SRC_user_drops_file(s) ((s)->ss->user_drops_by_table[1])
+#define SRC_user_drops_network(s) ((s)->ss->user_drops_by_table[2])
+#define SRC_filtered(s) ((s)->p->filtered + (s)->p->kernel_filtered)
+#define SRC_ndjson_written(s) ((s)->p->nd ? rg_ndjson_written((s)->p->nd) : 0)
+#define SRC_ndjson_failures(s) ((s)->p->nd ? rg_ndjson_failures((s)->p->nd) : 0)
+#define SRC_rows_processes(s) ((s)->ss->rows_processes)
+#define SRC_rows_process_events(s) ((s)->ss->rows_process_events)
+#define SRC_rows_file_events(s) ((s)->ss->rows_file_events)
+#define SRC_rows_network_events(s) ((s)->ss->rows_network_events)
+#define SRC_rows_gaps(s) ((s)->ss->rows_gaps)
+#define SRC_rows_alerts(s) ((s)->ss->rows_alerts)
+#define SRC_store_failures(s) ((s)->ss->store_failures)
+#define SRC_rows_pruned(s) ((s)->ss->rows_pruned)
+#define SRC_batches(s) ((s)->ss->batches)
+#define SRC_batch_commit_us_max(s) ((s)->ss->batch_commit_us_max)
+#define SRC_queue_depth(s) ((s)->ss->queue_depth)
+#define SRC_wal_bytes(s) ((s)->ss->wal_bytes)
+#define SRC_checkpoints(s) ((s)->ss->checkpoints)
+#define SRC_checkpoints_blocked(s) ((s)->ss->checkpoints_blocked)
+#define SRC_checkpoint_us_max(s) ((s)->ss->checkpoint_us_max)
+#define SRC_wal_pinned(s) ((s)->ss->wal_pinned)
+#define SRC_proctab_size(s) ((s)->ps->size)
+#define SRC_proctab_evictions(s) ((s)->ps->evictions)
+#define SRC_alerts(s) ((s)->p->alerts)
+#define SRC_rules_enabled(s) ((s)->p->rules ? (s)->p->rules->nenabled : 0)
+#define SRC_rule_reloads(s) ((s)->p->rule_reloads)
+#define SRC_rule_reload_failures(s) ((s)->p->rule_reload_failures)
+#define SRC_queue_reserve_used(s) ((s)->ss->reserve_used)
+#define SRC_lineage_evictions(s) ((s)->p->lin ? rg_lineage_evictions((s)->p->lin) : 0)
+#define SRC_sequence_partials(s) ((s)->sq->partials)
+#define SRC_sequence_evictions(s) ((s)->sq->evictions)
+#define SRC_uptime_s(s) ((uint64_t)(((s)->now_ns - (s)->p->started_ns) / 1000000000))
+#define SRC_rss_kb(s) (rss_kb())
+
 void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 {
 	struct rg_store_stats ss = {0};
@@ -245,53 +299,11 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 	p->last.user_drops = ss.user_drops;
 	p->last.invalid = p->events_invalid;
 
-	struct rg_health h = {
-		.seq = ++p->seq,
-		.ts_ns = now_ns,
-		.run_id = p->run_id,
-		.events_read = p->events_read,
-		.events_invalid = p->events_invalid,
-		.events_unsupported = p->events_unsupported,
-		.kernel_drops = p->kernel_drops,
-		.kernel_drops_process = p->kernel_drops_by_family[0],
-		.kernel_drops_file = p->kernel_drops_by_family[1],
-		.kernel_drops_network = p->kernel_drops_by_family[2],
-		.user_drops_process = ss.user_drops_by_table[0],
-		.user_drops_file = ss.user_drops_by_table[1],
-		.user_drops_network = ss.user_drops_by_table[2],
-		.user_drops = ss.user_drops,
-		.filtered = p->filtered + p->kernel_filtered,
-		.ndjson_written = p->nd ? rg_ndjson_written(p->nd) : 0,
-		.ndjson_failures = p->nd ? rg_ndjson_failures(p->nd) : 0,
-		.rows_processes = ss.rows_processes,
-		.rows_process_events = ss.rows_process_events,
-		.rows_file_events = ss.rows_file_events,
-		.rows_network_events = ss.rows_network_events,
-		.rows_gaps = ss.rows_gaps,
-		.rows_alerts = ss.rows_alerts,
-		.alerts = p->alerts,
-		.rules_enabled = p->rules ? p->rules->nenabled : 0,
-		.rule_reloads = p->rule_reloads,
-		.rule_reload_failures = p->rule_reload_failures,
-		.queue_reserve_used = ss.reserve_used,
-		.lineage_evictions = p->lin ? rg_lineage_evictions(p->lin) : 0,
-		.sequence_partials = sq.partials,
-		.sequence_evictions = sq.evictions,
-		.store_failures = ss.store_failures,
-		.rows_pruned = ss.rows_pruned,
-		.batches = ss.batches,
-		.batch_commit_us_max = ss.batch_commit_us_max,
-		.queue_depth = ss.queue_depth,
-		.wal_bytes = ss.wal_bytes,
-		.checkpoints = ss.checkpoints,
-		.checkpoints_blocked = ss.checkpoints_blocked,
-		.checkpoint_us_max = ss.checkpoint_us_max,
-		.wal_pinned = ss.wal_pinned,
-		.proctab_size = ps.size,
-		.proctab_evictions = ps.evictions,
-		.uptime_s = (uint64_t)((now_ns - p->started_ns) / 1000000000),
-		.rss_kb = rss_kb(),
-	};
+	struct health_src src = {p, &ss, &ps, &sq, now_ns};
+	struct rg_health h = {.seq = ++p->seq, .ts_ns = now_ns, .run_id = p->run_id};
+#define HEALTH_FILL(name, kind, what) h.name = SRC_##name(&src);
+	RG_HEALTH_FIELDS(HEALTH_FILL)
+#undef HEALTH_FILL
 	if (p->nd)
 		rg_ndjson_health(p->nd, &h);
 	if (p->store)

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# CLI: one name per fact. A fact the compiler cannot tie to its one list
+# is checked here against that list, so a second statement of it that
+# drifts fails a test.
+source "$(dirname "$0")/lib.sh"
+S=$(cd "$RG_SOURCE_DIR" && pwd)
+
+# The health counters (core/health.h) and the value source of each in the
+# daemon's health row (daemon/pipeline.c): the compiler finds a counter
+# without a source; this finds a source left for a counter that is gone,
+# and a row assembled by hand again.
+sed -n 's/^[[:space:]]*X(\([a-z_0-9]*\),.*/\1/p' "$S/recorder/core/health.h" | sort >"$T/counters"
+sed -n 's/^#define SRC_\([a-z_0-9]*\)(s).*/\1/p' "$S/recorder/daemon/pipeline.c" | sort >"$T/sources"
+check "health.h names counters" '[[ $(wc -l <"$T/counters") -gt 30 ]]'
+check "each health counter has one value source, and each source a counter" \
+	'diff "$T/counters" "$T/sources" >"$T/err"'
+check "no health row is filled field by field in recorder/" \
+	'! grep -rnE "\.(events_read|rss_kb|uptime_s)[[:space:]]*=" "$S/recorder" >"$T/err"'
+cli_done
