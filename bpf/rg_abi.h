@@ -36,7 +36,9 @@ enum rg_kind {
 	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
 };
 
-/* hdr.flags: one truncation bit per bounded string, plus event bits. */
+/* hdr.flags: one truncation bit per bounded string, plus event bits. The
+ * recorder names each in core/event.h (RG_EVENT_FLAGS): a bit added here
+ * is added there too (tests/cli/test_facts.sh; decode.c asserts the bits). */
 enum rg_flag {
 	RG_F_EXE_TRUNC = 1u << 0,
 	RG_F_ARGV_TRUNC = 1u << 1,

@@ -52,15 +52,23 @@ struct rg_str {
 };
 
 /* ev.flags: truncation of bounded strings, and where an exec's image came
- * from (same bits as the ABI). */
+ * from. The bits are the kernel's (bpf/rg_abi.h, enum rg_flag), which this
+ * side may not include: X(NAME, bit) here gives RG_EF_NAME, daemon/decode.c
+ * asserts RG_EF_NAME == RG_F_NAME for each at compile time, and
+ * tests/cli/test_facts.sh that both lists name the same flags. */
+#define RG_EVENT_FLAGS(X)                                                         \
+	X(EXE_TRUNC, 0)                                                            \
+	X(ARGV_TRUNC, 1)                                                           \
+	X(CWD_TRUNC, 2)                                                            \
+	X(PATH_TRUNC, 3)                                                           \
+	X(NEW_PATH_TRUNC, 4)                                                       \
+	X(EXE_MEMFD, 5)   /* exe is a memfd's name, not a path */                  \
+	X(EXE_DELETED, 6) /* exe was unlinked before the exec */
+
 enum rg_eflag {
-	RG_EF_EXE_TRUNC = 1u << 0,
-	RG_EF_ARGV_TRUNC = 1u << 1,
-	RG_EF_CWD_TRUNC = 1u << 2,
-	RG_EF_PATH_TRUNC = 1u << 3,
-	RG_EF_NEW_PATH_TRUNC = 1u << 4,
-	RG_EF_EXE_MEMFD = 1u << 5,   /* exe is a memfd's name, not a path */
-	RG_EF_EXE_DELETED = 1u << 6, /* exe was unlinked before the exec */
+#define RG_EFLAG(name, bit) RG_EF_##name = 1u << (bit),
+	RG_EVENT_FLAGS(RG_EFLAG)
+#undef RG_EFLAG
 };
 #define RG_EF_EXE_ORIGIN (RG_EF_EXE_MEMFD | RG_EF_EXE_DELETED)
 

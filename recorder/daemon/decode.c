@@ -44,16 +44,13 @@ static struct rg_str comm(const char *c)
 	return (struct rg_str){c, (uint32_t)strnlen(c, RG_COMM_LEN)};
 }
 
-/* ev.flags is hdr.flags: the bits must be the same. */
-#define SAME_BIT(ef, f) ((unsigned)(ef) == (unsigned)(f))
-_Static_assert(SAME_BIT(RG_EF_EXE_TRUNC, RG_F_EXE_TRUNC) &&
-		       SAME_BIT(RG_EF_ARGV_TRUNC, RG_F_ARGV_TRUNC) &&
-		       SAME_BIT(RG_EF_CWD_TRUNC, RG_F_CWD_TRUNC) &&
-		       SAME_BIT(RG_EF_PATH_TRUNC, RG_F_PATH_TRUNC) &&
-		       SAME_BIT(RG_EF_NEW_PATH_TRUNC, RG_F_NEW_PATH_TRUNC) &&
-		       SAME_BIT(RG_EF_EXE_MEMFD, RG_F_EXE_MEMFD) &&
-		       SAME_BIT(RG_EF_EXE_DELETED, RG_F_EXE_DELETED),
-	       "event flags are the ABI's");
+/* ev.flags is hdr.flags: each flag the event names (core/event.h) is the
+ * ABI's bit of the same name. */
+#define SAME_BIT(name, bit)                                                        \
+	_Static_assert((unsigned)RG_EF_##name == (unsigned)RG_F_##name,             \
+		       "event flag " #name " is the ABI's");
+RG_EVENT_FLAGS(SAME_BIT)
+#undef SAME_BIT
 
 static void hdr(const struct rg_hdr *h, struct rg_event *ev, struct rg_ids *ids)
 {
