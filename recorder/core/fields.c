@@ -26,19 +26,19 @@ const struct rg_field rg_fields[] = {
 	{"proc_id", RG_FT_I64, OFF(proc_id), RG_FO_ZERO_NULL, 0, ALL},
 	{"pid", RG_FT_U32, OFF(pid), 0, 0, ALL},
 	{"tid", RG_FT_U32, OFF(tid), 0, 0, ALL},
-	{"uid", RG_FT_U32, OFF(uid), 0, 0, ALL},
+	{"uid", RG_FT_U32, OFF(uid), 0, 0, ALL, RG_CTX_UID},
 	{"gid", RG_FT_U32, OFF(gid), 0, 0, ALL},
 	{"ppid", RG_FT_U32, OFF(ppid), RG_FO_ZERO_NULL, 0, ALL},
 	{"parent_proc_id", RG_FT_I64, OFF(parent_proc_id), RG_FO_ZERO_NULL, 0, ALL},
-	{"comm", RG_FT_STR, OFF(comm), 0, 0, ALL},
-	{"exe", RG_FT_STR, OFF(exe), 0, 0, ALL},
-	{"cmdline", RG_FT_CMDLINE, OFF(argv), 0, 0, PROC},
+	{"comm", RG_FT_STR, OFF(comm), 0, 0, ALL, RG_CTX_COMM},
+	{"exe", RG_FT_STR, OFF(exe), RG_FO_PATH, 0, ALL, RG_CTX_EXE},
+	{"cmdline", RG_FT_CMDLINE, OFF(argv), 0, 0, PROC, RG_CTX_CMDLINE},
 	{"argv", RG_FT_ARGV, OFF(argv), 0, 0, START},
 	{"argc", RG_FT_U32, OFF(argc), 0, 0, START},
-	{"cwd", RG_FT_STR, OFF(cwd), 0, 0, START},
-	{"euid", RG_FT_U32, OFF(euid), 0, 0, START},
+	{"cwd", RG_FT_STR, OFF(cwd), RG_FO_PATH, 0, START},
+	{"euid", RG_FT_U32, OFF(euid), 0, 0, START, RG_CTX_EUID},
 	{"egid", RG_FT_U32, OFF(egid), 0, 0, START},
-	{"auid", RG_FT_U32, OFF(auid), 0, 0, START},
+	{"auid", RG_FT_U32, OFF(auid), 0, 0, START, RG_CTX_AUID},
 	{"sessionid", RG_FT_U32, OFF(sessionid), 0, 0, START},
 	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | FILE_ | NET},
 	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
@@ -51,8 +51,8 @@ const struct rg_field rg_fields[] = {
 	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},
 	{"signal", RG_FT_U32, OFF(signal), 0, 0, EXIT},
 	{"core_dumped", RG_FT_BOOL, OFF(core_dumped), 0, 0, EXIT},
-	{"path", RG_FT_STR, OFF(path), 0, 0, FILE_},
-	{"new_path", RG_FT_STR, OFF(new_path), 0, 0, RENAME},
+	{"path", RG_FT_STR, OFF(path), RG_FO_PATH, 0, FILE_},
+	{"new_path", RG_FT_STR, OFF(new_path), RG_FO_PATH, 0, RENAME},
 	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_},
 	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN},
 	{"result", RG_FT_I64, OFF(result), 0, 0, FILE_ | NET},
@@ -70,6 +70,16 @@ const struct rg_field rg_fields[] = {
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
 _Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) <= RG_FIELDS_MAX,
 	       "field masks are 64 bits");
+
+/* A relative's context, from the lineage (rules/eval.c walks it). */
+const struct rg_ctx_field rg_ctx_fields[] = {
+	{"parent_exe", RG_FT_STR, RG_FO_PATH, RG_CTX_PARENT, RG_CTX_EXE, ALL},
+	{"parent_comm", RG_FT_STR, 0, RG_CTX_PARENT, RG_CTX_COMM, ALL},
+	{"parent_cmdline", RG_FT_CMDLINE, 0, RG_CTX_PARENT, RG_CTX_CMDLINE, ALL},
+	{"ancestor_exe", RG_FT_STR, RG_FO_PATH, RG_CTX_ANCESTOR, RG_CTX_EXE, ALL},
+	{"ancestor_comm", RG_FT_STR, 0, RG_CTX_ANCESTOR, RG_CTX_COMM, ALL},
+};
+const unsigned rg_nctx_fields = sizeof(rg_ctx_fields) / sizeof(rg_ctx_fields[0]);
 
 const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES] = {
 	{"process_events", PROC},
@@ -110,6 +120,14 @@ const struct rg_field *rg_field_find(const char *name)
 	for (unsigned i = 0; i < rg_nfields; i++)
 		if (strcmp(rg_fields[i].name, name) == 0)
 			return &rg_fields[i];
+	return NULL;
+}
+
+const struct rg_ctx_field *rg_ctx_field_find(const char *name)
+{
+	for (unsigned i = 0; i < rg_nctx_fields; i++)
+		if (strcmp(rg_ctx_fields[i].name, name) == 0)
+			return &rg_ctx_fields[i];
 	return NULL;
 }
 

@@ -3,7 +3,10 @@
  * NDJSON keys (in registry order), SQL columns and rule fields are looked
  * up here, so a fact cannot get two names. tests/unit/test_schema.c checks
  * that every field of a table's event types is a column of that table and
- * is listed in docs/schema.md.
+ * is listed in docs/schema.md. The rules' context fields (a relative's,
+ * from the lineage) are registered here too, with which path fields and
+ * which lineage attribute stands in for an event field:
+ * tests/unit/test_fields.c checks them against docs/rules.md.
  */
 #ifndef RG_FIELDS_H
 #define RG_FIELDS_H
@@ -28,6 +31,15 @@ enum rg_ftype {
 
 /* Field options. */
 #define RG_FO_ZERO_NULL 1u /* a 0 value means unknown: written as null */
+#define RG_FO_PATH 2u      /* a path: rules match prefixes and globs by component */
+
+/* What the rules' lineage (rules/lineage.c) keeps of a process, so a rule
+ * can name it on any event type: of the acting process (an event field
+ * whose `ctx` says which, read from the lineage on types that do not
+ * carry it), of its parent or of any ancestor (a context field). */
+enum rg_ctx_attr { RG_CTX_NONE, RG_CTX_COMM, RG_CTX_EXE, RG_CTX_CMDLINE, RG_CTX_UID,
+		   RG_CTX_EUID, RG_CTX_AUID };
+enum rg_ctx_whose { RG_CTX_SELF, RG_CTX_PARENT, RG_CTX_ANCESTOR };
 
 struct rg_field {
 	const char *name;
@@ -36,6 +48,7 @@ struct rg_field {
 	uint16_t opts;
 	uint32_t bit;   /* RG_FT_FLAG: the ev.flags bit */
 	uint32_t types; /* RG_ET_BIT mask of the event types that carry it */
+	uint8_t ctx;    /* enum rg_ctx_attr: the lineage's value of it, or NONE */
 };
 
 extern const struct rg_field rg_fields[];
@@ -53,6 +66,22 @@ struct rg_event_table {
 extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];
 
 const struct rg_field *rg_field_find(const char *name);
+
+/* The context fields: rule fields that are no event field (no NDJSON key,
+ * no column), a relative's attribute from the lineage. Names are distinct
+ * from the event fields' (tests/unit/test_fields.c); docs/rules.md lists
+ * them with the acting process's, "Process context". */
+struct rg_ctx_field {
+	const char *name;
+	enum rg_ftype type;      /* as it is compared: RG_FT_STR or RG_FT_CMDLINE */
+	uint16_t opts;           /* RG_FO_PATH */
+	enum rg_ctx_whose whose; /* RG_CTX_PARENT or RG_CTX_ANCESTOR */
+	enum rg_ctx_attr attr;
+	uint32_t types;          /* every event type: the lineage has a process for each */
+};
+extern const struct rg_ctx_field rg_ctx_fields[];
+extern const unsigned rg_nctx_fields;
+const struct rg_ctx_field *rg_ctx_field_find(const char *name);
 bool rg_field_is_int(const struct rg_field *f);
 
 /* The accessors are inline: NDJSON and the store call them for every

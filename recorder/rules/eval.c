@@ -106,16 +106,16 @@ static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *a
 }
 
 /* A lineage attribute's value. */
-static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum attr a, val_fn fn,
+static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_attr a, val_fn fn,
 		       void *arg)
 {
 	switch (a) {
-	case A_COMM: return p->comm.p && visit_str(fn, arg, p->comm.p, p->comm.len);
-	case A_EXE: return p->exe.p && visit_str(fn, arg, p->exe.p, p->exe.len);
-	case A_CMDLINE: return p->argv.p && visit_cmdline(e, p->argv, fn, arg);
-	case A_UID: return visit_int(fn, arg, p->uid);
-	case A_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
-	case A_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
+	case RG_CTX_COMM: return p->comm.p && visit_str(fn, arg, p->comm.p, p->comm.len);
+	case RG_CTX_EXE: return p->exe.p && visit_str(fn, arg, p->exe.p, p->exe.len);
+	case RG_CTX_CMDLINE: return p->argv.p && visit_cmdline(e, p->argv, fn, arg);
+	case RG_CTX_UID: return visit_int(fn, arg, p->uid);
+	case RG_CTX_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
+	case RG_CTX_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
 	default: return false;
 	}
 }
@@ -153,14 +153,14 @@ static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn f
 bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
-	if (r->whose == W_SELF) {
+	if (r->whose == RG_CTX_SELF) {
 		if (r->f->types & RG_ET_BIT(ev->type))
 			return visit_event_field(e, r->f, fn, arg);
 		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
 		return p && visit_attr(e, p, r->attr, fn, arg);
 	}
 	const struct rg_lproc *p = rg_lineage_get(e->lin, ev->parent_proc_id);
-	if (r->whose == W_PARENT)
+	if (r->whose == RG_CTX_PARENT)
 		return p && visit_attr(e, p, r->attr, fn, arg);
 	for (int depth = 0; p && depth < MAX_ANCESTORS; depth++) {
 		if (visit_attr(e, p, r->attr, fn, arg))

@@ -14,73 +14,35 @@
 
 /* ---- fields a condition can name ------------------------------------------ */
 
-/* Context the lineage holds, by attribute. */
-static const struct {
-	const char *name;
-	enum whose whose;
-	enum attr attr;
-} ctx_fields[] = {
-	{"parent_exe", W_PARENT, A_EXE},     {"parent_comm", W_PARENT, A_COMM},
-	{"parent_cmdline", W_PARENT, A_CMDLINE}, {"ancestor_exe", W_ANCESTOR, A_EXE},
-	{"ancestor_comm", W_ANCESTOR, A_COMM},
-};
-
-/* Registry fields every rule may use: from the lineage when the event
- * type does not carry them. */
-static enum attr self_attr(const char *name)
-{
-	static const struct {
-		const char *name;
-		enum attr a;
-	} m[] = {{"comm", A_COMM}, {"exe", A_EXE},   {"cmdline", A_CMDLINE},
-		 {"uid", A_UID},   {"euid", A_EUID}, {"auid", A_AUID}};
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
-		if (!strcmp(name, m[i].name))
-			return m[i].a;
-	return A_NONE;
-}
-
 bool rules_find_field(const char *name, struct fref *out)
 {
-	for (size_t i = 0; i < sizeof(ctx_fields) / sizeof(ctx_fields[0]); i++) {
-		if (!strcmp(name, ctx_fields[i].name)) {
-			*out = (struct fref){NULL, ctx_fields[i].whose, ctx_fields[i].attr,
-					     ctx_fields[i].name};
-			return true;
-		}
+	const struct rg_ctx_field *c = rg_ctx_field_find(name);
+	if (c) {
+		*out = (struct fref){NULL, c->whose, c->attr, c->type, c->opts, c->name};
+		return true;
 	}
 	const struct rg_field *f = rg_field_find(name);
 	if (!f)
 		return false;
-	*out = (struct fref){f, W_SELF, self_attr(name), f->name};
+	*out = (struct fref){f, RG_CTX_SELF, f->ctx, f->type, f->opts, f->name};
 	return true;
-}
-
-static bool attr_is_int(enum attr a)
-{
-	return a == A_UID || a == A_EUID || a == A_AUID;
 }
 
 bool rules_fref_is_int(const struct fref *r)
 {
-	return r->f ? rg_field_is_int(r->f) : attr_is_int(r->attr);
+	return r->f ? rg_field_is_int(r->f) : false; /* context fields are text */
 }
 
 /* Paths get component-aware prefixes and path globs (pathmatch.h). */
 bool rules_fref_is_path(const struct fref *r)
 {
-	static const char *const paths[] = {"path", "new_path", "exe", "cwd", "parent_exe",
-					    "ancestor_exe"};
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (!strcmp(r->name, paths[i]))
-			return true;
-	return false;
+	return r->opts & RG_FO_PATH;
 }
 
 /* The event types on which the field has a value. */
 uint32_t rules_fref_types(const struct fref *r)
 {
-	if (r->whose != W_SELF || r->attr != A_NONE)
+	if (r->whose != RG_CTX_SELF || r->attr != RG_CTX_NONE)
 		return ALL_TYPES;
 	return r->f->types & ALL_TYPES;
 }

@@ -111,7 +111,7 @@ static bool parse_int(const char *s, int64_t *v)
  * match, so it is an error. u64 fields are compared as int64. */
 static void int_range(const struct fref *r, int64_t *lo, int64_t *hi)
 {
-	enum rg_ftype t = r->f && r->whose == W_SELF ? r->f->type : RG_FT_U32;
+	enum rg_ftype t = r->f && r->whose == RG_CTX_SELF ? r->f->type : RG_FT_U32;
 	switch (t) {
 	case RG_FT_U32: *lo = 0, *hi = UINT32_MAX; break;
 	case RG_FT_I32: *lo = INT32_MIN, *hi = INT32_MAX; break;

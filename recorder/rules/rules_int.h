@@ -24,15 +24,15 @@
 
 /* ---- fields a condition can name ------------------------------------------ */
 
-/* Context the lineage holds, by attribute. */
-enum attr { A_NONE, A_COMM, A_EXE, A_CMDLINE, A_UID, A_EUID, A_AUID };
-/* Whose context: the event's own process, its parent, or any ancestor. */
-enum whose { W_SELF, W_PARENT, W_ANCESTOR };
-
+/* A field a rule names: an event field (RG_CTX_SELF) or a context field,
+ * both from the registry (core/fields.h), which says whose context, which
+ * lineage attribute, its type and whether it is a path. */
 struct fref {
-	const struct rg_field *f; /* W_SELF: the registry field */
-	enum whose whose;
-	enum attr attr; /* the lineage attribute (W_SELF: the fallback, if any) */
+	const struct rg_field *f; /* RG_CTX_SELF: the event field */
+	enum rg_ctx_whose whose;
+	enum rg_ctx_attr attr; /* the lineage attribute (RG_CTX_SELF: the fallback, if any) */
+	enum rg_ftype type;
+	uint16_t opts;         /* RG_FO_PATH */
 	const char *name;
 };
 

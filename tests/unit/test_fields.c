@@ -1,0 +1,131 @@
+/* test_fields.c: the rules' vocabulary is the field registry's. The
+ * context fields (a relative's, from the lineage) and the event fields the
+ * lineage can stand in for are the rows of docs/rules.md's "Process
+ * context" table, and the path fields are those its `prefix` row names:
+ * a field added to or dropped from the registry without the docs, or the
+ * other way round, fails here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "tap.h"
+
+#define MAX_NAMES 64
+
+struct names {
+	char v[MAX_NAMES][32];
+	int n;
+};
+
+static void add(struct names *s, const char *name)
+{
+	if (s->n < MAX_NAMES)
+		snprintf(s->v[s->n++], sizeof(s->v[0]), "%s", name);
+}
+
+static int has(const struct names *s, const char *name)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return 1;
+	return 0;
+}
+
+/* Every `name` in text up to end (or the line's end). */
+static void backticked(struct names *s, const char *p, const char *end)
+{
+	char name[32];
+	while ((p = strchr(p, '`')) && (!end || p < end)) {
+		if (sscanf(p, "`%31[^`]`", name) == 1)
+			add(s, name);
+		p = strchr(p + 1, '`');
+		if (!p)
+			break;
+		p++;
+	}
+}
+
+/* The Field column of the table after "Process context", and the names
+ * in the parentheses of the `prefix` operator's row. */
+static int load_doc(const char *path, struct names *ctx, struct names *paths)
+{
+	char line[2048];
+	int in_ctx = 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Process context", 15))
+			in_ctx = 1;
+		else if (in_ctx && !strncmp(line, "| `", 3))
+			backticked(ctx, line, strchr(line + 1, '|'));
+		else if (in_ctx == 1 && !strncmp(line, "|-", 2))
+			in_ctx = 2;
+		else if (in_ctx == 2 && line[0] != '|')
+			in_ctx = 0;
+		if (!strncmp(line, "| `prefix` |", 12)) {
+			const char *open = strchr(line, '(');
+			if (open)
+				backticked(paths, open, strchr(open, ')'));
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int main(void)
+{
+	const char *src = getenv("RG_SOURCE_DIR");
+	char doc[1024];
+	struct names dctx = {0}, dpaths = {0}, rctx = {0}, rpaths = {0};
+	char what[160];
+
+	if (!src)
+		return printf("not ok 1 - needs RG_SOURCE_DIR\n"), 1;
+	snprintf(doc, sizeof(doc), "%s/docs/rules.md", src);
+	CHECK(load_doc(doc, &dctx, &dpaths) == 0, "read docs/rules.md");
+	CHECK(dctx.n > 5 && dpaths.n > 3, "docs/rules.md has the context table and prefix row");
+
+	for (unsigned i = 0; i < rg_nfields; i++) {
+		if (rg_fields[i].ctx != RG_CTX_NONE)
+			add(&rctx, rg_fields[i].name);
+		if (rg_fields[i].opts & RG_FO_PATH)
+			add(&rpaths, rg_fields[i].name);
+	}
+	for (unsigned i = 0; i < rg_nctx_fields; i++) {
+		const struct rg_ctx_field *c = &rg_ctx_fields[i];
+		add(&rctx, c->name);
+		if (c->opts & RG_FO_PATH)
+			add(&rpaths, c->name);
+		snprintf(what, sizeof(what), "context field %s is no event field's name", c->name);
+		CHECK(!rg_field_find(c->name), what);
+		snprintf(what, sizeof(what), "context field %s is a relative's, of every type",
+			 c->name);
+		CHECK(c->whose != RG_CTX_SELF && c->attr != RG_CTX_NONE &&
+			      c->types == (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK),
+		      what);
+		CHECK(rg_ctx_field_find(c->name) == c, "rg_ctx_field_find finds it");
+	}
+	for (int i = 0; i < rctx.n; i++) {
+		snprintf(what, sizeof(what), "docs/rules.md's context table lists %s", rctx.v[i]);
+		CHECK(has(&dctx, rctx.v[i]), what);
+	}
+	for (int i = 0; i < dctx.n; i++) {
+		snprintf(what, sizeof(what), "documented context field %s is the registry's",
+			 dctx.v[i]);
+		CHECK(has(&rctx, dctx.v[i]), what);
+	}
+	for (int i = 0; i < rpaths.n; i++) {
+		snprintf(what, sizeof(what), "docs/rules.md's prefix row names path field %s",
+			 rpaths.v[i]);
+		CHECK(has(&dpaths, rpaths.v[i]), what);
+	}
+	for (int i = 0; i < dpaths.n; i++) {
+		snprintf(what, sizeof(what), "documented path field %s is one in the registry",
+			 dpaths.v[i]);
+		CHECK(has(&rpaths, dpaths.v[i]), what);
+	}
+	return tap_done();
+}
