@@ -99,19 +99,11 @@ static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
 	return best;
 }
 
-/* What replay reads: the fields the rules test, and those the lineage,
- * the summary and the printed alert use. */
+/* What replay reads: what the rules and the lineage say they read (the
+ * printed alert is the match's: rg_rules_event_fields covers it). */
 static uint64_t needed_fields(const struct rg_ruleset *rs)
 {
-	static const char *const always[] = {
-		"ts_ns", "proc_id", "pid", "uid", "parent_proc_id", "comm", "exe", "cmdline",
-		"argv", "euid", "auid", "child_proc_id", "child_pid", "exit_code", "signal",
-		"path", "new_path", "local_addr", "local_port", "remote_addr", "remote_port",
-	};
-	uint64_t m = rs->fields_used;
-	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
-		m |= 1ull << (rg_field_find(always[i]) - rg_fields);
-	return m;
+	return rg_rules_event_fields(rs) | rg_lineage_fields();
 }
 
 struct ctx {

@@ -68,7 +68,7 @@ const struct rg_field rg_fields[] = {
 	{"new_socket_id", RG_FT_U64, OFF(new_socket_id), RG_FO_ZERO_NULL, 0, ACCEPT},
 };
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
-_Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) <= RG_FIELDS_MAX,
+_Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) < RG_FIELDS_MAX,
 	       "field masks are 64 bits");
 
 /* A relative's context, from the lineage (rules/eval.c walks it). */
@@ -129,6 +129,16 @@ const struct rg_ctx_field *rg_ctx_field_find(const char *name)
 		if (strcmp(rg_ctx_fields[i].name, name) == 0)
 			return &rg_ctx_fields[i];
 	return NULL;
+}
+
+uint64_t rg_fields_mask(const char *const *names)
+{
+	uint64_t m = 0;
+	for (; *names; names++) {
+		const struct rg_field *f = rg_field_find(*names);
+		m |= f ? 1ull << (f - rg_fields) : RG_FIELDS_UNKNOWN;
+	}
+	return m;
 }
 
 bool rg_field_is_int(const struct rg_field *f)

@@ -53,7 +53,7 @@ struct rg_field {
 
 extern const struct rg_field rg_fields[];
 extern const unsigned rg_nfields;
-#define RG_FIELDS_MAX 64     /* field masks are 64 bits */
+#define RG_FIELDS_MAX 64     /* field masks are 64 bits (the last: RG_FIELDS_UNKNOWN) */
 #define RG_FIELD_NAME_MAX 26 /* NDJSON key text is sized by it (test_schema checks) */
 
 /* The event tables and the types each holds; a table's columns are the
@@ -83,6 +83,13 @@ extern const struct rg_ctx_field rg_ctx_fields[];
 extern const unsigned rg_nctx_fields;
 const struct rg_ctx_field *rg_ctx_field_find(const char *name);
 bool rg_field_is_int(const struct rg_field *f);
+
+/* The mask (bit i: rg_fields[i]) of the named fields, the list ending in
+ * NULL: what a part that reads an event names as the fields it reads, for
+ * a reader that fills only those (rgq replay). A name the registry lacks
+ * sets RG_FIELDS_UNKNOWN, which no field is: a test sees it. */
+#define RG_FIELDS_UNKNOWN (1ull << 63)
+uint64_t rg_fields_mask(const char *const *names);
 
 /* The accessors are inline: NDJSON and the store call them for every
  * field of every event. The caller has checked the type. */

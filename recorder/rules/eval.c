@@ -258,6 +258,19 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	rules_cap_summary(b);
 }
 
+uint64_t rg_rules_event_fields(const struct rg_ruleset *rs)
+{
+	/* rules_visit_fref and the joins (seqeval.c) find processes by
+	 * proc_id and parent_proc_id, and sequences time and order steps by
+	 * ts_ns and seq; summarize() reads the rest */
+	static const char *const read[] = {
+		"event_type", "seq", "ts_ns", "proc_id", "parent_proc_id", "pid", "exe",
+		"path", "new_path", "local_addr", "local_port", "remote_addr", "remote_port",
+		"argv", "child_pid", "signal", "exit_code", NULL,
+	};
+	return rs->fields_used | rg_fields_mask(read);
+}
+
 /* The event's own summary, made once. */
 const char *rules_event_summary(struct eval *e)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "fields.h"
 #include "table.h"
 
 struct node {
@@ -144,6 +145,15 @@ static void on_exit_event(struct rg_lineage *l, const struct rg_event *ev)
 		n->exited = true;
 		rg_table_requeue(&l->t, &n->link, RG_TABLE_EXITED);
 	}
+}
+
+/* What on_exec, on_fork and on_exit_event read of the event. */
+uint64_t rg_lineage_fields(void)
+{
+	static const char *const read[] = {"event_type", "proc_id", "parent_proc_id",
+					   "child_proc_id", "uid", "euid", "auid", "comm", "exe",
+					   "argv", NULL};
+	return rg_fields_mask(read);
 }
 
 void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev)

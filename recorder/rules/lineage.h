@@ -37,6 +37,9 @@ void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p);
  * exit marks it for eviction. Other events change nothing. */
 void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev);
 
+/* The registry fields (core/fields.h mask) rg_lineage_event reads. */
+uint64_t rg_lineage_fields(void);
+
 /* The context of proc_id, or NULL. Valid until the next change. */
 const struct rg_lproc *rg_lineage_get(const struct rg_lineage *l, int64_t proc_id);
 

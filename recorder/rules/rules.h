@@ -58,8 +58,9 @@ struct rg_ruleset {
 	unsigned nsequences;  /* enabled sequence rules */
 	int64_t max_window_ns; /* the longest window among them */
 	char digest[65]; /* SHA-256 of the rules as parsed, in load order */
-	/* the registry fields (bit i: rg_fields[i]) the enabled rules read
-	 * from the event itself; replay reads only those and what it needs */
+	/* the registry fields (bit i: rg_fields[i]) the enabled rules'
+	 * conditions and joins read from the event itself (of what evaluation
+	 * reads in all: rg_rules_event_fields) */
 	uint64_t fields_used;
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
@@ -109,6 +110,14 @@ struct rg_match {
 	unsigned nsteps;       /* 0 for a single-event rule */
 };
 typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
+
+/* The registry fields (core/fields.h mask) evaluating an event through rs
+ * reads, the lineage's (rg_lineage_fields) aside: those its conditions
+ * and joins name, those that find the process in the lineage, and those
+ * of the match: the summary's and those the alert keeps of its event (time,
+ * seq, type, pid, proc_id, exe). A reader that fills only these (rgq
+ * replay) gets the alerts the recorder got. */
+uint64_t rg_rules_event_fields(const struct rg_ruleset *rs);
 
 /* Evaluates ev (its ids filled; lin already updated with it) against the
  * enabled rules, calling fn once per matching rule, in rule order.

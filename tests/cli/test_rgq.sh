@@ -61,6 +61,14 @@ n_cron=$(sql1 "SELECT count(*) FROM alerts WHERE rule_id = 'PERSIST-CRON-001'")
 q --format csv replay --rules "$T/one.rules" --quiet >"$T/out"
 check "replay of a new rule: its alerts only ($n_cron cron writes)" \
 	"[[ \$(tail -n +2 '$T/out' | grep -c ONLY-CRON) -eq $n_cron && \$(tail -n +2 '$T/out' | grep -vc ONLY-CRON) -eq 0 ]]"
+# fields no shipped rule, lineage or summary reads: replay reads them because
+# the rule names them (rg_rules_event_fields)
+printf '[rule "CREAT"]\nname = c\nseverity = low\nevents = file_open\nmatch = flags anybits 0x40\nmatch = mode equals 420\n[rule "PROJ"]\nname = p\nseverity = low\nevents = process_start\nmatch = cwd prefix /home/alice/project\n' >"$T/new.rules"
+n_creat=$(sql1 "SELECT count(*) FROM file_events WHERE event_type = 'file_open' AND flags & 64 AND mode = 420")
+n_proj=$(sql1 "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND (cwd = '/home/alice/project' OR cwd LIKE '/home/alice/project/%')")
+q --format csv replay --rules "$T/new.rules" --quiet >"$T/out"
+check "replay of rules on flags, mode and cwd: $n_creat and $n_proj alerts, as the rows say" \
+	"[[ $n_creat -gt 0 && $n_proj -gt 0 && \$(grep -c ,CREAT, '$T/out') -eq $n_creat && \$(grep -c ,PROJ, '$T/out') -eq $n_proj ]]"
 mid=$(sql1 "SELECT ts_ns FROM alerts ORDER BY seq LIMIT 1 OFFSET 3")
 q --format csv replay --rules "$RG_SOURCE_DIR/config/rules.d" --since "@${mid:0:10}.${mid:10}" --quiet >"$T/out"
 q --format csv alerts --since "@${mid:0:10}.${mid:10}" >"$T/want"

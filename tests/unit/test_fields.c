@@ -3,13 +3,17 @@
  * lineage can stand in for are the rows of docs/rules.md's "Process
  * context" table, and the path fields are those its `prefix` row names:
  * a field added to or dropped from the registry without the docs, or the
- * other way round, fails here.
+ * other way round, fails here. What the lineage and the rules say they
+ * read of an event (rgq replay reads only that) names registry fields,
+ * and grows with the fields a loaded rule names.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fields.h"
+#include "lineage.h"
+#include "rules.h"
 #include "tap.h"
 
 #define MAX_NAMES 64
@@ -75,6 +79,34 @@ static int load_doc(const char *path, struct names *ctx, struct names *paths)
 	return 0;
 }
 
+static uint64_t bit(const char *name)
+{
+	const struct rg_field *f = rg_field_find(name);
+	return f ? 1ull << (f - rg_fields) : RG_FIELDS_UNKNOWN;
+}
+
+static void check_read_fields(void)
+{
+	struct rg_ruleset *rs = NULL;
+	char err[256];
+	const char *text = "[rule \"M\"]\nname = m\nseverity = low\n"
+			   "match = mode equals 384\nmatch = parent_exe prefix /usr\n";
+	uint64_t lin = rg_lineage_fields();
+	CHECK(!(lin & RG_FIELDS_UNKNOWN), "the lineage's fields are all the registry's");
+	CHECK((lin & bit("parent_proc_id")) && (lin & bit("argv")) && (lin & bit("auid")),
+	      "the lineage reads the parent, argv and the credentials");
+	CHECK(rg_rules_load_string(&rs, "t.rules", text, err, sizeof(err)) == 0, "load a rule");
+	uint64_t m = rs ? rg_rules_event_fields(rs) : 0;
+	CHECK(!(m & RG_FIELDS_UNKNOWN), "the rules' fields are all the registry's");
+	CHECK(m & bit("mode"), "a field a rule names is read");
+	CHECK((m & bit("path")) && (m & bit("exit_code")) && (m & bit("remote_port")),
+	      "the summary's fields are read");
+	CHECK(!(m & bit("sessionid")) && !(m & bit("cwd")), "a field nothing reads is not");
+	rg_rules_free(rs);
+	const char *const bad[] = {"path", "no_such_field", NULL};
+	CHECK(rg_fields_mask(bad) & RG_FIELDS_UNKNOWN, "an unknown name is seen");
+}
+
 int main(void)
 {
 	const char *src = getenv("RG_SOURCE_DIR");
@@ -127,5 +159,6 @@ int main(void)
 			 dpaths.v[i]);
 		CHECK(has(&rpaths, dpaths.v[i]), what);
 	}
+	check_read_fields();
 	return tap_done();
 }
