@@ -14,6 +14,8 @@
 
 /* ---- fields a condition can name ------------------------------------------ */
 
+/* A registry name (core/fields.h): a context field, or an event field with
+ * the lineage attribute that stands in for it. */
 bool rules_find_field(const char *name, struct fref *out)
 {
 	const struct rg_ctx_field *c = rg_ctx_field_find(name);

@@ -14,9 +14,10 @@
  * condition is FIELD[|FIELD...] [not] OPERATOR VALUE...: it holds when any
  * value of any named field satisfies the operator with any listed value.
  * Fields are the event's (the registry in fields.c: NDJSON keys and SQL
- * columns) plus process context from the lineage (lineage.h): the
- * process's cmdline/auid/euid on every event, parent_exe, parent_comm,
- * parent_cmdline, and ancestor_exe / ancestor_comm (any ancestor).
+ * columns) plus process context from the lineage (lineage.h), registered
+ * there too: the process's cmdline/auid/euid on every event (a field's
+ * ctx), parent_exe, parent_comm, parent_cmdline, and ancestor_exe /
+ * ancestor_comm (any ancestor; rg_ctx_fields).
  *
  * A sequence rule has `step = 1`, `step = 2`, ... each followed by that
  * step's own events/match/except, a `join` on every step after the first
