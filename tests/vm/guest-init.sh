@@ -64,9 +64,17 @@ for _ in $(seq 150); do
 	sleep 0.1
 done
 if ! grep -q recording /tmp/rg.err; then
+	# Did not start: how it ended (exit code, lines of its own on stderr)
+	# tells a clear refusal (exit 3, one line) from a failed load.
+	kill -0 $RG 2>/dev/null && kill -9 $RG
+	wait $RG
+	RC=$?
 	echo "RGVM stderr: $(tr '\n' ' ' </tmp/rg.err)"
-	echo "RGVM result kernel=$KERNEL preempt=$PREEMPT progs=0 fallbacks=- status=FAIL" \
-	     "why=\"recorder did not start: $(grep -v '^libbpf' /tmp/rg.err | tail -1)\""
+	echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
+	echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=0 fallbacks=- rc=$RC" \
+	     "errlines=$(grep -vc '^libbpf' /tmp/rg.err)" \
+	     "check=\"$(sed -n 's/^kernel: //p' /tmp/check.out)\" status=NOSTART" \
+	     "why=\"$(grep -v '^libbpf' /tmp/rg.err | tail -1)\""
 	poweroff -f
 fi
 # Programs loaded: the recorder holds an fd for each (and for each link).

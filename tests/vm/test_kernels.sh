@@ -23,13 +23,19 @@ set -euo pipefail
 : "${RG_SOURCE_DIR:?set by ctest}"
 CACHE=${RG_VM_CACHE:-/var/cache/rand-guard-vm}
 
-# name | Debian package | kernel arguments. The packages are Debian 12's:
-# its stock kernel (cloud build), its PREEMPT_RT build, and the 6.12 kernel
-# it ships for newer hardware, booted fully preemptible.
+# name | Debian package | kernel arguments | suite | expected. Debian 12's
+# stock kernel (cloud build), its PREEMPT_RT build, and the 6.12 kernel it
+# ships for newer hardware, booted fully preemptible, come from the host's
+# apt sources (suite empty); Debian 11's 5.10 from bullseye and
+# bullseye-security through package lists of their own (apt_suite).
+# expected: "pass" (the smoke test passes), or "refused:FEATURE" (the
+# recorder must refuse to start, exit 3, with one line naming FEATURE and
+# the kernel version that has it).
 MATRIX=(
-	"6.1-cloud|linux-image-cloud-amd64|"
-	"6.1-rt|linux-image-rt-amd64|rgvm.contention=1"
-	"6.12-cloud|linux-image-6.12-cloud-amd64|preempt=full"
+	"5.10-cloud|linux-image-cloud-amd64||bullseye|refused:bpf_get_current_task_btf"
+	"6.1-cloud|linux-image-cloud-amd64|||pass"
+	"6.1-rt|linux-image-rt-amd64|rgvm.contention=1||pass"
+	"6.12-cloud|linux-image-6.12-cloud-amd64|preempt=full||pass"
 )
 
 skip() {
@@ -53,21 +59,55 @@ cleanup() { if [[ "${RG_VM_KEEP:-0}" == 1 ]]; then echo "# kept $W"; else rm -rf
 trap cleanup EXIT
 mkdir -p "$CACHE"
 
-# The versioned kernel package a name stands for: a meta-package's kernel
-# dependency, or the name itself.
+# apt_suite SUITE CMD ARGS...: apt-get or apt-cache CMD for the host's
+# sources when SUITE is empty; else for SUITE and SUITE-security on the same
+# mirror, with package lists of their own in $CACHE/apt-SUITE (the host's
+# sources need not name that suite, and its apt state is left as it is).
+# "apt_suite SUITE update" fetches those lists.
+apt_suite() {
+	local suite=$1 tool=apt-get dir
+	shift
+	[[ $1 == depends ]] && tool=apt-cache
+	if [[ -z "$suite" ]]; then
+		[[ $1 == update ]] && set -- update -qq
+		"$tool" "$@"
+		return
+	fi
+	dir=$CACHE/apt-$suite
+	if [[ $1 == update || ! -d "$dir/state/lists" ]]; then
+		mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial"
+		printf 'deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/%s main\n' \
+			"debian $suite" "debian-security $suite-security" >"$dir/sources.list"
+		apt_suite_opts "$dir" apt-get -qq update >&2 || return 1
+		[[ $1 == update ]] && return
+	fi
+	apt_suite_opts "$dir" "$tool" "$@"
+}
+
+apt_suite_opts() { # DIR TOOL ARGS...: TOOL with the lists and sources in DIR
+	local dir=$1 tool=$2
+	shift 2
+	"$tool" -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State="$dir/state" -o Dir::Cache="$dir/cache" -o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root -o APT::Architectures::=amd64 "$@"
+}
+
+# The versioned kernel package a name stands for in suite $2: a
+# meta-package's kernel dependency, or the name itself.
 resolve() {
 	local dep
-	dep=$(apt-cache depends "$1" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
+	dep=$(apt_suite "$2" depends "$1" 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
 	echo "${dep:-$1}"
 }
 
-# Prints the path of the cached vmlinuz of package $1, fetching it once.
+# Prints the path of the cached vmlinuz of package $1 of suite $2,
+# fetching it once.
 fetch_kernel() {
 	local pkg=$1 deb
 	if [[ ! -s "$CACHE/$pkg.vmlinuz" ]]; then
 		deb=$(ls "$CACHE/${pkg}_"*.deb 2>/dev/null | head -1 || true)
 		if [[ -z "$deb" ]]; then
-			(cd "$CACHE" && apt-get download -q "$pkg" >&2) || return 1
+			(cd "$CACHE" && apt_suite "$2" download -q "$pkg" >&2) || return 1
 			deb=$(ls "$CACHE/${pkg}_"*.deb | head -1)
 		fi
 		dpkg-deb --fsys-tarfile "$deb" |
@@ -127,17 +167,44 @@ field() {
 	sed -n "s/.* $1=\"\([^\"]*\)\".*/\1/p; t; s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
 }
 
+# Why result line $2 does not meet expectation $1 (see MATRIX); empty when
+# it does. A refusal must be the recorder's clear one: exit code 3 and a
+# single line of its own naming the feature and the version that has it,
+# which --check-config names too; a failed load is not one.
+verdict() {
+	local expect=$1 res=$2 feat re
+	if [[ $expect == pass ]]; then
+		[[ $(field status "$res") == PASS ]] || echo "smoke test failed"
+		return
+	fi
+	feat=${expect#refused:}
+	re="this kernel lacks $feat \(Linux [0-9]+\.[0-9]+\+\), which rand-guard needs"
+	if [[ $(field status "$res") == PASS ]]; then
+		echo "expected a refusal naming $feat, but it recorded (update MATRIX)"
+	elif [[ $(field status "$res") != NOSTART ]]; then
+		echo "expected a refusal naming $feat"
+	elif [[ $(field rc "$res") != 3 ]]; then
+		echo "expected exit code 3 for the refusal, got $(field rc "$res")"
+	elif [[ $(field errlines "$res") != 1 ]]; then
+		echo "expected one line on stderr, got $(field errlines "$res")"
+	elif ! [[ $(field why "$res") =~ ^rand-guard:\ $re$ ]]; then
+		echo "the refusal does not name $feat and its kernel version"
+	elif ! [[ $(field check "$res") =~ ^lacks\ $feat\ \(Linux ]]; then
+		echo "--check-config does not name $feat"
+	fi
+}
+
 build_initramfs
 rows=() failed=0 n=0
 for row in "${MATRIX[@]}"; do
-	IFS='|' read -r name meta args <<<"$row"
+	IFS='|' read -r name meta args suite expect <<<"$row"
 	[[ -z "${RG_VM_KERNELS:-}" || " $RG_VM_KERNELS " == *" $name "* ]] || continue
 	n=$((n + 1))
-	pkg=$(resolve "$meta")
-	if ! vmlinuz=$(fetch_kernel "$pkg"); then # stale package lists: update once, retry
-		apt-get update -qq >&2 || true
-		pkg=$(resolve "$meta")
-		vmlinuz=$(fetch_kernel "$pkg") || vmlinuz=
+	pkg=$(resolve "$meta" "$suite")
+	if ! vmlinuz=$(fetch_kernel "$pkg" "$suite"); then # stale package lists: update once, retry
+		apt_suite "$suite" update >&2 || true
+		pkg=$(resolve "$meta" "$suite")
+		vmlinuz=$(fetch_kernel "$pkg" "$suite") || vmlinuz=
 	fi
 	if [[ -z "$vmlinuz" ]]; then
 		echo "not ok $n - $name: could not fetch $pkg"
@@ -155,22 +222,24 @@ for row in "${MATRIX[@]}"; do
 	secs=$(($(date +%s) - t0))
 	res=$(tr -d '\r' <"$log" | grep -a '^RGVM result' | tail -1 || true)
 	status=$(field status "$res")
-	if [[ "$status" == PASS ]]; then
-		echo "ok $n - $name ($pkg${args:+, $args}) in ${secs}s"
+	why=$(verdict "$expect" "$res")
+	[[ -z "$why" && $expect == refused:* ]] && status=REFUSED-AS-EXPECTED
+	if [[ -z "$why" ]]; then
+		echo "ok $n - $name ($pkg${args:+, $args}) in ${secs}s${expect:+, expected: $expect}"
 	else
-		echo "not ok $n - $name ($pkg${args:+, $args}): ${res:-no result line}"
+		echo "not ok $n - $name ($pkg${args:+, $args}): $why: ${res:-no result line}"
 		tr -d '\r' <"$log" | grep -a -v '^RGVM result' | tail -25 | sed 's/^/#   /'
 		failed=1
 	fi
 	tr -d '\r' <"$log" | grep -a -E '^RGVM (check|stderr)' | sed 's/^/#   /' || true
-	rows+=("$(printf '%-27s %-28s %5s  %-6s %-14s %s' "$(field kernel "$res")" \
+	rows+=("$(printf '%-27s %-28s %5s  %-19s %-14s %s' "$(field kernel "$res")" \
 		"$(field preempt "$res")" "$(field progs "$res")" "${status:-FAIL}" \
 		"$(fallback_short "$(field fallbacks "$res")")" "$(field contention "$res")")")
 done
 ((n)) || skip "RG_VM_KERNELS names no row of the matrix"
 
 echo "#"
-printf '# %-27s %-28s %5s  %-6s %-14s %s\n' kernel preempt progs result fallbacks contention
+printf '# %-27s %-28s %5s  %-19s %-14s %s\n' kernel preempt progs result fallbacks contention
 for r in "${rows[@]}"; do echo "# $r"; done
 echo "# (contention, per round: the CPUs its tasks were pinned to = opens recorded/"
 echo "#  expected/records with another task's path)"
