@@ -235,7 +235,7 @@ static bool btf_has(const struct btf *btf, const struct rg_feature *f)
  * the kernel's own enums say which helpers and map types it knows. */
 int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
 {
-	static char missing[96];
+	static char missing[192];
 	static const struct rg_feature cast = {"bpf_rdonly_cast", NULL, "bpf_rdonly_cast", "6.2"};
 	struct btf *btf = btf__load_vmlinux_btf();
 
@@ -245,10 +245,13 @@ int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
 			 "rand-guard needs CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
-	for (size_t i = 0; !k->missing && i < sizeof(required) / sizeof(required[0]); i++)
-		if (!btf_has(btf, &required[i])) {
-			snprintf(missing, sizeof(missing), "%s (Linux %s+)", required[i].label,
-				 required[i].since);
+	/* all of them, not the first: what stands between this kernel and a
+	 * recording, in one line */
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!btf_has(btf, &required[i]) && len < sizeof(missing)) {
+			len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s (Linux %s+)",
+						len ? ", " : "", required[i].label, required[i].since);
 			k->missing = missing;
 		}
 	k->rdonly_cast = btf_has(btf, &cast);

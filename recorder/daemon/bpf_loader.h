@@ -31,8 +31,9 @@ struct rg_bpf_opts {
  * loaded, root is not needed). Linux 5.8 is the floor. */
 struct rg_bpf_kernel {
 	bool rdonly_cast;    /* bpf_rdonly_cast (6.2+); else the probe-read programs */
-	const char *missing; /* a feature with no fallback it lacks, as
-			      * "bpf_loop (Linux 5.17+)"; NULL when none */
+	const char *missing; /* the features with no fallback it lacks, as
+			      * "bpf_task_pt_regs (Linux 5.15+), bpf_loop
+			      * (Linux 5.17+)"; NULL when none */
 };
 
 /* Probes the kernel. Returns 0, or -1 with a one-line message in err

@@ -28,11 +28,11 @@ CACHE=${RG_VM_CACHE:-/var/cache/rand-guard-vm}
 # ships for newer hardware, booted fully preemptible, come from the host's
 # apt sources (suite empty); Debian 11's 5.10 from bullseye and
 # bullseye-security through package lists of their own (apt_suite).
-# expected: "pass" (the smoke test passes), or "refused:FEATURE" (the
-# recorder must refuse to start, exit 3, with one line naming FEATURE and
-# the kernel version that has it).
+# expected: "pass" (the smoke test passes), or "refused:FEATURE,..." (the
+# recorder must refuse to start, exit 3, with one line naming exactly these
+# features, each with the kernel version that has it).
 MATRIX=(
-	"5.10-cloud|linux-image-cloud-amd64||bullseye|refused:bpf_get_current_task_btf"
+	"5.10-cloud|linux-image-cloud-amd64||bullseye|refused:bpf_get_current_task_btf,bpf_task_pt_regs,bpf_loop"
 	"6.1-cloud|linux-image-cloud-amd64|||pass"
 	"6.1-rt|linux-image-rt-amd64|rgvm.contention=1||pass"
 	"6.12-cloud|linux-image-6.12-cloud-amd64|preempt=full||pass"
@@ -169,16 +169,18 @@ field() {
 
 # Why result line $2 does not meet expectation $1 (see MATRIX); empty when
 # it does. A refusal must be the recorder's clear one: exit code 3 and a
-# single line of its own naming the feature and the version that has it,
+# single line of its own naming the features, each with the version that has it,
 # which --check-config names too; a failed load is not one.
 verdict() {
-	local expect=$1 res=$2 feat re
+	local expect=$1 res=$2 feat re f
 	if [[ $expect == pass ]]; then
 		[[ $(field status "$res") == PASS ]] || echo "smoke test failed"
 		return
 	fi
-	feat=${expect#refused:}
-	re="this kernel lacks $feat \(Linux [0-9]+\.[0-9]+\+\), which rand-guard needs"
+	feat=${expect#refused:} re=
+	for f in ${feat//,/ }; do # as "F (Linux 5.11+), G (Linux 5.15+)"
+		re+="${re:+, }$f \\(Linux [0-9]+\\.[0-9]+\\+\\)"
+	done
 	if [[ $(field status "$res") == PASS ]]; then
 		echo "expected a refusal naming $feat, but it recorded (update MATRIX)"
 	elif [[ $(field status "$res") != NOSTART ]]; then
@@ -187,10 +189,10 @@ verdict() {
 		echo "expected exit code 3 for the refusal, got $(field rc "$res")"
 	elif [[ $(field errlines "$res") != 1 ]]; then
 		echo "expected one line on stderr, got $(field errlines "$res")"
-	elif ! [[ $(field why "$res") =~ ^rand-guard:\ $re$ ]]; then
-		echo "the refusal does not name $feat and its kernel version"
-	elif ! [[ $(field check "$res") =~ ^lacks\ $feat\ \(Linux ]]; then
-		echo "--check-config does not name $feat"
+	elif ! [[ $(field why "$res") =~ ^rand-guard:\ this\ kernel\ lacks\ $re,\ which\ rand-guard\ needs$ ]]; then
+		echo "the refusal does not name exactly $feat, each with its kernel version"
+	elif ! [[ $(field check "$res") =~ ^lacks\ $re, ]]; then
+		echo "--check-config does not name exactly $feat"
 	fi
 }
 
