@@ -89,47 +89,134 @@ static __always_inline struct rg_scratch *rg_scratch_get(void)
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
 
-/* task comes from tp_btf or bpf_get_current_task_btf(): a trusted
- * pointer, read with a plain load rather than a helper call. */
-static __always_inline bool rg_is_self(struct task_struct *task)
+/* What the kernel lets a program use, a constant at each entry point:
+ * workers take it as `lv` and build the reads it allows, with no call to a
+ * missing helper or kfunc left in the program. rand_guard.bpf.c defines a
+ * variant of each entry point per level it needs; the recorder loads one
+ * (see bpf_loader.c).
+ *   RG_LV_CAST  bpf_rdonly_cast (6.2+): kernel objects read with plain
+ *               loads that cannot fault (PROBE_MEM), not a helper call
+ *               each. The file filter runs on every open in the system,
+ *               and these loads are most of its cost.
+ *   RG_LV_PR    the same reads as probe reads; the current task still from
+ *               bpf_get_current_task_btf (5.11+), the syscall's registers
+ *               from bpf_task_pt_regs (5.15+), path walks in bpf_loop
+ *               (5.17+).
+ *   RG_LV_OLD   none of those (5.8+): the task read with probe reads, the
+ *               registers at the top of its stack, walks as bounded loops
+ *               over a global function. */
+#define RG_LV_OLD 0
+#define RG_LV_PR 1
+#define RG_LV_CAST 2
+
+/* Weak: on kernels before 6.2 libbpf leaves it unresolved, and only
+ * programs built without it (lv below RG_LV_CAST) load. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define RG_CAST(lv, type, p)                                                    \
+	((lv) == RG_LV_CAST ? (type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)) \
+			    : (type *)(p))
+/* p->field of a pointer from RG_CAST (or a field of one). */
+#define RG_LD(lv, p, field) ((lv) == RG_LV_CAST ? (p)->field : BPF_CORE_READ(p, field))
+/* task->field of the current task (trusted from RG_LV_PR on). */
+#define RG_TLD(lv, task, field) ((lv) >= RG_LV_PR ? (task)->field : BPF_CORE_READ(task, field))
+
+/* The current task: trusted (plain loads) from RG_LV_PR on. */
+static __always_inline struct task_struct *rg_current(int lv)
 {
-	return task->tgid == rg_self_tgid;
+	if (lv >= RG_LV_PR)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
 }
 
-/* A typed view of a kernel pointer: loads through it are plain loads
- * that cannot fault (PROBE_MEM), not a helper call each. The file filter
- * runs on every open in the system, and these loads are most of its
- * cost. (kfunc, Linux 6.2+.) Weak: on older kernels libbpf leaves it
- * unresolved, and only programs built without it (cast false) load.
- *
- * Workers that read through such pointers take `cast`, a constant at
- * each entry point: true builds today's code (RG_CAST, plain loads),
- * false builds the same reads as probe reads (Linux 5.8+), with no call
- * to the kfunc left in the program. rand_guard.bpf.c defines both
- * variants of each entry point; the recorder loads one (see
- * bpf_loader.c). */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-#define RG_CAST(cast, type, p)                                                  \
-	((cast) ? (type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)) : (type *)(p))
-/* p->field of a pointer from RG_CAST (or a field of one). */
-#define RG_LD(cast, p, field) ((cast) ? (p)->field : BPF_CORE_READ(p, field))
+/* Stack size of x86_64 and arm64 (without KASAN, which Debian's kernels
+ * do not enable): the syscall's registers sit at its top. */
+#define RG_THREAD_SIZE (16 << 10)
 
-/* task is trusted (bpf_get_current_task_btf), so its fields load directly. */
-static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd, bool cast)
+/* The registers the current syscall entered with, where its arguments
+ * are: bpf_task_pt_regs, or where that helper finds them (the kernel's
+ * task_pt_regs()). Read with PT_REGS_PARMn_CORE_SYSCALL (probe reads). */
+static __always_inline struct pt_regs *rg_regs(struct task_struct *task, int lv)
 {
-	struct fdtable *fdt = task->files->fdt;
+	if (lv >= RG_LV_PR)
+		return (struct pt_regs *)bpf_task_pt_regs(task);
+	return (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + RG_THREAD_SIZE -
+				  bpf_core_type_size(struct pt_regs));
+}
+
+static __always_inline bool rg_is_self(struct task_struct *task, int lv)
+{
+	return RG_TLD(lv, task, tgid) == rg_self_tgid;
+}
+
+static __always_inline struct file *rg_fd_file(struct task_struct *task, long fd, int lv)
+{
+	struct fdtable *fdt = lv >= RG_LV_PR ? task->files->fdt : BPF_CORE_READ(task, files, fdt);
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= fdt->max_fds)
+	if (fd < 0 || fd >= RG_TLD(lv, fdt, max_fds))
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
-	return f ? RG_CAST(cast, struct file, f) : NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &RG_TLD(lv, fdt, fd)[fd]);
+	return f ? RG_CAST(lv, struct file, f) : NULL;
 }
+
+/* bpf_loop's fallback (RG_LV_OLD): the loop's state, per CPU, where the
+ * global function that runs each step finds it (before Linux 5.12 a global
+ * function takes no pointer). */
+struct rg_loop_state {
+	__u8 data[64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rg_loop_state);
+} loop_state SEC(".maps");
+
+static __always_inline void *rg_loop_state(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&loop_state, &zero);
+}
+
+/* RG_LOOP_STEP(name, cb) defines name(i), a global function that calls
+ * the bpf_loop callback cb on the state in loop_state: the verifier checks
+ * a global function once, as it does a bpf_loop callback, where cb inlined
+ * in a bounded loop is checked once per iteration and a path walk's
+ * branches exceed its budget. Returns cb's result (1: stop). */
+#define RG_LOOP_STEP(name, cb)                                                  \
+	__noinline int name(__u32 i)                                            \
+	{                                                                       \
+		void *st = rg_loop_state();                                     \
+		return st ? (int)cb(i, st) : 1;                                 \
+	}
+
+/* bpf_loop(n, cb, ctx) from RG_LV_PR on; else the same steps as a bounded
+ * loop over step, cb's RG_LOOP_STEP, with *ctx copied to loop_state and
+ * back. */
+#define RG_LOOP(lv, n, cb, ctx, step)                                           \
+	do {                                                                    \
+		_Static_assert(sizeof(*(ctx)) <= sizeof(struct rg_loop_state),  \
+			       "loop state too big");                           \
+		if ((lv) >= RG_LV_PR) {                                         \
+			bpf_loop((n), (cb), (ctx), 0);                          \
+		} else {                                                        \
+			void *st_ = rg_loop_state();                            \
+			if (st_) {                                              \
+				__builtin_memcpy(st_, (ctx), sizeof(*(ctx)));   \
+				_Pragma("clang loop unroll(disable)")           \
+				for (__u32 i_ = 0; i_ < (n); i_++)              \
+					if (step(i_))                           \
+						break;                          \
+				__builtin_memcpy((ctx), st_, sizeof(*(ctx)));   \
+			}                                                       \
+		}                                                               \
+	} while (0)
 
 /* Fills the common header for an event about `task` (the current task for
  * every hook here). The rest of the record is the caller's. */
 static __always_inline void rg_hdr_fill(struct rg_hdr *h, enum rg_kind kind,
-					struct task_struct *task)
+					struct task_struct *task, int lv)
 {
 	__u64 ug = bpf_get_current_uid_gid();
 
@@ -139,9 +226,10 @@ static __always_inline void rg_hdr_fill(struct rg_hdr *h, enum rg_kind kind,
 	h->flags = 0;
 	h->cpu = bpf_get_smp_processor_id();
 	h->boot_ns = bpf_ktime_get_boot_ns();
-	h->start_ns = task->group_leader->start_boottime; /* plain loads: see rg_is_self */
-	h->tgid = task->tgid;
-	h->tid = task->pid;
+	h->start_ns = lv >= RG_LV_PR ? task->group_leader->start_boottime
+				     : BPF_CORE_READ(task, group_leader, start_boottime);
+	h->tgid = RG_TLD(lv, task, tgid);
+	h->tid = RG_TLD(lv, task, pid);
 	h->uid = (__u32)ug;
 	h->gid = (__u32)(ug >> 32);
 }

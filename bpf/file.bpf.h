@@ -169,23 +169,23 @@ static __always_inline void rg_key_end(struct rg_prefix_key *k, __u32 n)
 /* The final component of the dentry d into s->base. d comes through a
  * typed kernel pointer (RG_CAST): its fields are plain loads, only the
  * name a copy. */
-static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d, bool cast)
+static __always_inline void rg_read_base(struct rg_scratch *s, struct dentry *d, int lv)
 {
-	s->base_len = RG_LD(cast, d, d_name.len) & 0xff;
-	bpf_probe_read_kernel(s->base, s->base_len, RG_LD(cast, d, d_name.name));
+	s->base_len = RG_LD(lv, d, d_name.len) & 0xff;
+	bpf_probe_read_kernel(s->base, s->base_len, RG_LD(lv, d, d_name.name));
 }
 
 /* Key and base for a path resolved at s->path + pos, whose final
  * component is the dentry d. */
 static __always_inline void rg_key_resolved(struct rg_scratch *s, __u32 pos, struct dentry *d,
-					    bool cast)
+					    int lv)
 {
 	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 n = len < RG_PREFIX_LEN - 1 ? len : RG_PREFIX_LEN - 1;
 
 	bpf_probe_read_kernel(s->key.data, n & RG_KMASK, s->path + (pos & RG_PMASK));
 	rg_key_end(&s->key, n);
-	rg_read_base(s, d, cast);
+	rg_read_base(s, d, lv);
 }
 
 struct rg_scan_ctx {
@@ -213,11 +213,13 @@ static long rg_scan_cb(__u32 i, void *ctx)
 	return 0;
 }
 
+RG_LOOP_STEP(rg_scan_step_g, rg_scan_cb)
+
 /* Key and base for a caller-supplied path (dir, name) in the record.
  * Returns false when the key cannot stand for it exactly: the recorder
  * must decide. */
 static __always_inline bool rg_key_named(struct rg_scratch *s, struct rg_sref dir,
-					 struct rg_sref name)
+					 struct rg_sref name, int lv)
 {
 	struct rg_prefix_key *k = &s->key;
 	__u32 n = 0;
@@ -236,7 +238,7 @@ static __always_inline bool rg_key_named(struct rg_scratch *s, struct rg_sref di
 	n += name.len;
 
 	struct rg_scan_ctx c = {.n = n};
-	bpf_loop(RG_PREFIX_LEN, rg_scan_cb, &c, 0);
+	RG_LOOP(lv, RG_PREFIX_LEN, rg_scan_cb, &c, rg_scan_step_g);
 	if (c.odd || k->data[0] != '/')
 		return false;
 	s->base_len = (n - c.last_slash - 1) & 0xff;
@@ -246,9 +248,9 @@ static __always_inline bool rg_key_named(struct rg_scratch *s, struct rg_sref di
 }
 
 static __always_inline bool rg_named_wanted(struct rg_scratch *s, struct rg_sref dir,
-					    struct rg_sref name, bool writing)
+					    struct rg_sref name, bool writing, int lv)
 {
-	return !rg_key_named(s, dir, name) || rg_verdict_wants(rg_file_verdict(s), writing);
+	return !rg_key_named(s, dir, name, lv) || rg_verdict_wants(rg_file_verdict(s), writing);
 }
 
 /* ---- the directory verdict cache --------------------------------------------
@@ -304,9 +306,9 @@ struct {
  * hashing of its name's hash, which the kernel salts with the parent
  * dentry's address (so every "bin" has its own); the verifier forbids
  * arithmetic on the dentry's address itself. */
-static __always_inline struct rg_dirval *rg_dir_slot(struct dentry *dir, bool cast)
+static __always_inline struct rg_dirval *rg_dir_slot(struct dentry *dir, int lv)
 {
-	__u64 hash_len = RG_LD(cast, dir, d_name.hash_len);
+	__u64 hash_len = RG_LD(lv, dir, d_name.hash_len);
 	__u32 slot = (hash_len * 0x9E3779B97F4A7C15ull) >> (64 - RG_DIRCACHE_BITS);
 	return bpf_map_lookup_elem(&dircache, &slot);
 }
@@ -322,15 +324,15 @@ struct {
 } file_ancestors SEC(".maps");
 
 /* The valid cache entry for the directory of dk, or NULL. */
-static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *dk, bool cast)
+static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *dk, int lv)
 {
-	struct dentry *dir = RG_CAST(cast, struct dentry, (void *)dk->dentry);
-	struct rg_dirval *v = rg_dir_slot(dir, cast);
+	struct dentry *dir = RG_CAST(lv, struct dentry, (void *)dk->dentry);
+	struct rg_dirval *v = rg_dir_slot(dir, lv);
 
 	if (!v || v->key.dentry != dk->dentry || v->key.mnt != dk->mnt ||
 	    v->key.root != dk->root || v->gen != rg_dir_gen ||
-	    v->inode != (__u64)RG_LD(cast, dir, d_inode) ||
-	    v->hash_len != RG_LD(cast, dir, d_name.hash_len))
+	    v->inode != (__u64)RG_LD(lv, dir, d_inode) ||
+	    v->hash_len != RG_LD(lv, dir, d_name.hash_len))
 		return NULL;
 	return v;
 }
@@ -340,12 +342,12 @@ static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *d
  * of generation gen (read before the walk: a rename during it leaves the
  * entry already stale). Uses s->key. */
 static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos,
-					 const struct rg_dirkey *dk, __u64 gen, bool cast)
+					 const struct rg_dirkey *dk, __u64 gen, int lv)
 {
 	__u32 len = RG_PATH_MAX - (pos & RG_PMASK);
 	__u32 dlen = len - (s->base_len & 0xff) - 1; /* without "/name" */
-	struct dentry *dir = RG_CAST(cast, struct dentry, (void *)dk->dentry);
-	struct rg_dirval *v = rg_dir_slot(dir, cast);
+	struct dentry *dir = RG_CAST(lv, struct dentry, (void *)dk->dentry);
+	struct rg_dirval *v = rg_dir_slot(dir, lv);
 
 	if (!v || dlen == 0 || dlen >= len || dlen > RG_PREFIX_LEN - 2)
 		return; /* the root directory, or too long to be a key */
@@ -357,8 +359,8 @@ static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos,
 	__u32 *action = bpf_map_lookup_elem(&file_prefixes, &s->key);
 	v->key = *dk;
 	v->gen = gen;
-	v->inode = (__u64)RG_LD(cast, dir, d_inode);
-	v->hash_len = RG_LD(cast, dir, d_name.hash_len);
+	v->inode = (__u64)RG_LD(lv, dir, d_inode);
+	v->hash_len = RG_LD(lv, dir, d_name.hash_len);
 	v->action = action ? *action : 0;
 	v->plen = dlen; /* the key holds the path: dlen bytes, then '/' */
 	bpf_probe_read_kernel(v->path, dlen & RG_KMASK, s->key.data);
@@ -386,12 +388,12 @@ static __always_inline bool rg_put_cached(struct rg_scratch *s, __u32 *off, stru
 
 static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
 						     struct task_struct *task, __u16 op,
-						     __u16 sys, long ret)
+						     __u16 sys, long ret, int lv)
 {
 	struct rg_file *f = (struct rg_file *)s->rec;
 
 	__builtin_memset(f, 0, sizeof(*f)); /* zeroed padding, empty srefs */
-	rg_hdr_fill(&f->hdr, RG_KIND_FILE, task);
+	rg_hdr_fill(&f->hdr, RG_KIND_FILE, task, lv);
 	f->op = op;
 	f->syscall = sys;
 	f->result = ret;
@@ -403,7 +405,7 @@ static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
 static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 					 struct rg_sref *dir, struct rg_sref *name,
 					 struct task_struct *task, long dfd, const char *uname,
-					 __u32 trunc_flag, bool cast)
+					 __u32 trunc_flag, int lv)
 {
 	__u32 at = *off;
 
@@ -426,12 +428,12 @@ static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 		struct fs_struct *fs = BPF_CORE_READ(task, fs);
 		base = &fs->pwd;
 	} else {
-		struct file *f = rg_fd_file(task, (int)dfd, cast);
+		struct file *f = rg_fd_file(task, (int)dfd, lv);
 		if (!f)
 			return true; /* a bad dirfd: the call failed, the name stays */
 		base = &f->f_path;
 	}
-	return rg_put_path(s, off, dir, base, task, trunc_flag);
+	return rg_put_path(s, off, dir, base, task, trunc_flag, lv);
 }
 
 struct rg_open_args {
@@ -478,18 +480,18 @@ static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
  * open and takes the file's flags. */
 static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
 					    struct file *file, __u16 op, __u16 sys, long ret,
-					    struct pt_regs *regs, bool cast)
+					    struct pt_regs *regs, int lv)
 {
 	bool filter = regs != NULL;
 	const struct path *fp = &file->f_path;
-	struct dentry *d = RG_LD(cast, file, f_path.dentry);
+	struct dentry *d = RG_LD(lv, file, f_path.dentry);
 	struct rg_dirkey dk = {
-		.dentry = (__u64)RG_LD(cast, d, d_parent),
-		.mnt = (__u64)RG_LD(cast, file, f_path.mnt),
-		.root = (__u64)task->fs->root.dentry,
+		.dentry = (__u64)RG_LD(lv, d, d_parent),
+		.mnt = (__u64)RG_LD(lv, file, f_path.mnt),
+		.root = (__u64)(lv >= RG_LV_PR ? task->fs->root.dentry : BPF_CORE_READ(task, fs, root.dentry)),
 	};
 	bool trunc = false;
-	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk, cast) : NULL;
+	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk, lv) : NULL;
 	__u32 pos = 0;
 
 	struct rg_open_args a = {};
@@ -501,15 +503,15 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		}
 		if (dv->action && !rg_verdict_wants(dv->action, rg_flags_write(a.flags)))
 			return 0;
-		rg_read_base(s, d, cast);
+		rg_read_base(s, d, lv);
 		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */
 			return 0;
 	}
 	if (!dv) {
 		__u64 gen = rg_dir_gen;
-		pos = rg_path_resolve(s->path, fp, task, &trunc);
+		pos = rg_path_resolve(s->path, fp, task, &trunc, lv);
 		if (filter && !trunc) { /* a cut path lost its prefix: kept */
-			rg_key_resolved(s, pos, d, cast);
+			rg_key_resolved(s, pos, d, lv);
 			__u32 v = rg_file_verdict(s);
 			if (v == RG_PREFIX_WRITES) { /* only then the flags matter */
 				rg_open_args(regs, sys, &a);
@@ -517,7 +519,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 			}
 			bool wanted = rg_verdict_wants(v, rg_flags_write(a.flags));
 			if (dk.dentry != (__u64)d)
-				rg_dir_learn(s, pos, &dk, gen, cast);
+				rg_dir_learn(s, pos, &dk, gen, lv);
 			if (!wanted)
 				return 0;
 		}
@@ -526,7 +528,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		rg_open_args(regs, sys, &a);
 	else if (!regs)
 		a.flags = BPF_CORE_READ(file, f_flags);
-	struct rg_file *f = rg_file_start(s, task, op, sys, ret);
+	struct rg_file *f = rg_file_start(s, task, op, sys, ret, lv);
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
 	f->mode = a.mode;
@@ -546,40 +548,40 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 
 /* ---- the workers the entry points call --------------------------------------- */
 
-static __always_inline int rg_on_open(long ret, __u16 sys, bool cast)
+static __always_inline int rg_on_open(long ret, __u16 sys, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = rg_regs(task, lv);
 	struct rg_open_args a;
 
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (ret >= 0) {
-		struct file *file = rg_fd_file(task, ret, cast);
-		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs, cast) : 0;
+		struct file *file = rg_fd_file(task, ret, lv);
+		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs, lv) : 0;
 	}
 	rg_open_args(regs, sys, &a);
-	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret);
+	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret, lv);
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
 	f->mode = a.mode;
-	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC, cast) ||
-	    !rg_named_wanted(s, f->dir, f->name, rg_flags_write(a.flags)))
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, a.dfd, a.name, RG_F_PATH_TRUNC, lv) ||
+	    !rg_named_wanted(s, f->dir, f->name, rg_flags_write(a.flags), lv))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
 }
 
-static __always_inline int rg_on_write(long ret, __u16 sys, bool cast)
+static __always_inline int rg_on_write(long ret, __u16 sys, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct task_struct *task = rg_current(lv);
+	struct pt_regs *regs = rg_regs(task, lv);
 	/* the fd written to: copy_file_range and splice name it third */
 	long fd = sys == RG_FSYS_COPY_FILE_RANGE || sys == RG_FSYS_SPLICE
 			  ? PT_REGS_PARM3_CORE_SYSCALL(regs)
 			  : PT_REGS_PARM1_CORE_SYSCALL(regs);
-	struct file *file = rg_fd_file(task, fd, cast);
+	struct file *file = rg_fd_file(task, fd, lv);
 	__u64 key = (__u64)file;
 	struct rg_wfile *w;
 
@@ -599,21 +601,21 @@ static __always_inline int rg_on_write(long ret, __u16 sys, bool cast)
 		return 0;
 	w->sent |= bit;
 	struct rg_scratch *s = rg_scratch_get();
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
-	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, NULL, cast);
+	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, NULL, lv);
 }
 
-static __always_inline int rg_on_rename(long ret, __u16 sys, bool cast)
+static __always_inline int rg_on_rename(long ret, __u16 sys, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct task_struct *task = rg_current(lv);
+	struct pt_regs *regs = rg_regs(task, lv);
 	struct rg_scratch *s = rg_scratch_get();
 	long odfd = RG_AT_FDCWD, ndfd = RG_AT_FDCWD;
 	const char *oldname, *newname;
 	__u32 flags = 0;
 
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_RENAME) {
 		oldname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -628,30 +630,30 @@ static __always_inline int rg_on_rename(long ret, __u16 sys, bool cast)
 	}
 	if (ret == 0)
 		__sync_fetch_and_add(&rg_dir_gen, 1); /* paths under dentries moved */
-	struct rg_file *f = rg_file_start(s, task, RG_FOP_RENAME, sys, ret);
+	struct rg_file *f = rg_file_start(s, task, RG_FOP_RENAME, sys, ret, lv);
 	__u32 off = sizeof(*f);
 	f->flags = flags;
-	if (!rg_put_named(s, &off, &f->dir, &f->name, task, odfd, oldname, RG_F_PATH_TRUNC, cast) ||
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, odfd, oldname, RG_F_PATH_TRUNC, lv) ||
 	    !rg_put_named(s, &off, &f->new_dir, &f->new_name, task, ndfd, newname,
-			  RG_F_NEW_PATH_TRUNC, cast))
+			  RG_F_NEW_PATH_TRUNC, lv))
 		return 0;
-	if (!rg_named_wanted(s, f->dir, f->name, true) &&
-	    !rg_named_wanted(s, f->new_dir, f->new_name, true))
+	if (!rg_named_wanted(s, f->dir, f->name, true, lv) &&
+	    !rg_named_wanted(s, f->new_dir, f->new_name, true, lv))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;
 }
 
-static __always_inline int rg_on_unlink(long ret, __u16 sys, bool cast)
+static __always_inline int rg_on_unlink(long ret, __u16 sys, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct task_struct *task = rg_current(lv);
+	struct pt_regs *regs = rg_regs(task, lv);
 	struct rg_scratch *s = rg_scratch_get();
 	long dfd = RG_AT_FDCWD;
 	const char *name;
 	__u32 flags = 0;
 
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_UNLINKAT) {
 		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -662,11 +664,11 @@ static __always_inline int rg_on_unlink(long ret, __u16 sys, bool cast)
 	}
 	if (ret == 0 && (sys == RG_FSYS_RMDIR || (flags & RG_AT_REMOVEDIR)))
 		__sync_fetch_and_add(&rg_dir_gen, 1); /* a directory's dentry goes */
-	struct rg_file *f = rg_file_start(s, task, RG_FOP_UNLINK, sys, ret);
+	struct rg_file *f = rg_file_start(s, task, RG_FOP_UNLINK, sys, ret, lv);
 	__u32 off = sizeof(*f);
 	f->flags = flags;
-	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC, cast) ||
-	    !rg_named_wanted(s, f->dir, f->name, true))
+	if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, name, RG_F_PATH_TRUNC, lv) ||
+	    !rg_named_wanted(s, f->dir, f->name, true, lv))
 		return 0;
 	rg_emit(s, off, RG_KIND_FILE);
 	return 0;

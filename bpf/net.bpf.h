@@ -39,17 +39,17 @@ struct {
 
 /* The socket behind fd, and its inode number; NULL if fd is not a socket. */
 static __always_inline struct sock *rg_fd_sock(struct task_struct *task, long fd, __u64 *ino,
-					       bool cast)
+					       int lv)
 {
-	struct file *f = rg_fd_file(task, fd, cast);
+	struct file *f = rg_fd_file(task, fd, lv);
 	if (!f)
 		return NULL;
-	struct inode *inode = RG_LD(cast, f, f_inode);
-	if ((RG_LD(cast, inode, i_mode) & RG_S_IFMT) != RG_S_IFSOCK)
+	struct inode *inode = RG_LD(lv, f, f_inode);
+	if ((RG_LD(lv, inode, i_mode) & RG_S_IFMT) != RG_S_IFSOCK)
 		return NULL;
-	*ino = RG_LD(cast, inode, i_ino);
-	struct socket *sock = RG_CAST(cast, struct socket, RG_LD(cast, f, private_data));
-	return RG_LD(cast, sock, sk);
+	*ino = RG_LD(lv, inode, i_ino);
+	struct socket *sock = RG_CAST(lv, struct socket, RG_LD(lv, f, private_data));
+	return RG_LD(lv, sock, sk);
 }
 
 static __always_inline void rg_in6(__u8 *dst, const struct in6_addr *a)
@@ -62,9 +62,9 @@ static __always_inline void rg_in6(__u8 *dst, const struct in6_addr *a)
 }
 
 /* rg_in6 for an address in the kernel's struct sock. */
-static __always_inline void rg_in6_sk(__u8 *dst, const struct in6_addr *a, bool cast)
+static __always_inline void rg_in6_sk(__u8 *dst, const struct in6_addr *a, int lv)
 {
-	if (cast)
+	if (lv == RG_LV_CAST)
 		rg_in6(dst, a);
 	else
 		bpf_probe_read_kernel(dst, sizeof(*a), a);
@@ -72,22 +72,22 @@ static __always_inline void rg_in6_sk(__u8 *dst, const struct in6_addr *a, bool 
 
 /* The socket's local end, and its remote end when remote is set. */
 static __always_inline void rg_sock_ends(struct rg_net *n, struct sock *sk, bool remote,
-					 bool cast)
+					 int lv)
 {
 	struct sock_common *c = &sk->__sk_common;
 
-	n->local_port = RG_LD(cast, c, skc_num);
+	n->local_port = RG_LD(lv, c, skc_num);
 	if (n->family == RG_AF_INET)
-		*(__u32 *)n->local_addr = RG_LD(cast, c, skc_rcv_saddr);
+		*(__u32 *)n->local_addr = RG_LD(lv, c, skc_rcv_saddr);
 	else
-		rg_in6_sk(n->local_addr, &c->skc_v6_rcv_saddr, cast);
+		rg_in6_sk(n->local_addr, &c->skc_v6_rcv_saddr, lv);
 	if (!remote)
 		return;
-	n->remote_port = bpf_ntohs(RG_LD(cast, c, skc_dport));
+	n->remote_port = bpf_ntohs(RG_LD(lv, c, skc_dport));
 	if (n->family == RG_AF_INET)
-		*(__u32 *)n->remote_addr = RG_LD(cast, c, skc_daddr);
+		*(__u32 *)n->remote_addr = RG_LD(lv, c, skc_daddr);
 	else
-		rg_in6_sk(n->remote_addr, &c->skc_v6_daddr, cast);
+		rg_in6_sk(n->remote_addr, &c->skc_v6_daddr, lv);
 }
 
 /* An address the caller passed (struct sockaddr_in or _in6) into addr and
@@ -139,25 +139,25 @@ static __always_inline __u32 rg_unix_user(struct rg_scratch *s, struct rg_net *n
 
 /* The path sk is bound to (unix_sk(sk)->addr), if any. */
 static __always_inline __u32 rg_unix_bound(struct rg_scratch *s, struct rg_net *n,
-					   struct sock *sk, bool cast)
+					   struct sock *sk, int lv)
 {
-	struct unix_sock *u = RG_CAST(cast, struct unix_sock, sk);
-	struct unix_address *a = RG_LD(cast, u, addr);
+	struct unix_sock *u = RG_CAST(lv, struct unix_sock, sk);
+	struct unix_address *a = RG_LD(lv, u, addr);
 
 	if (!a)
 		return sizeof(*n);
 	/* name[] follows the struct: sun_family, then the path */
 	const void *path = (const void *)((__u64)a + bpf_core_type_size(struct unix_address) + 2);
-	return rg_put_unix(s, n, path, RG_LD(cast, a, len) - 2, false);
+	return rg_put_unix(s, n, path, RG_LD(lv, a, len) - 2, false);
 }
 
 /* Starts a record for the socket sk, or returns NULL (and counts it) when
  * it is not an IPv4/IPv6 socket, or a unix one with those enabled. */
 static __always_inline struct rg_net *rg_net_start(struct rg_scratch *s, struct task_struct *task,
 						   struct sock *sk, __u64 ino, __u16 op,
-						   __u16 sys, long ret, bool cast)
+						   __u16 sys, long ret, int lv)
 {
-	__u16 family = RG_LD(cast, sk, __sk_common.skc_family);
+	__u16 family = RG_LD(lv, sk, __sk_common.skc_family);
 	struct rg_net *n = (struct rg_net *)s->rec;
 
 	if (family != RG_AF_INET && family != RG_AF_INET6 &&
@@ -166,66 +166,66 @@ static __always_inline struct rg_net *rg_net_start(struct rg_scratch *s, struct 
 		return NULL;
 	}
 	__builtin_memset(n, 0, sizeof(*n));
-	rg_hdr_fill(&n->hdr, RG_KIND_NET, task);
+	rg_hdr_fill(&n->hdr, RG_KIND_NET, task, lv);
 	n->op = op;
 	n->syscall = sys;
 	n->result = ret;
 	n->socket_id = ino;
 	n->family = family;
-	n->protocol = RG_LD(cast, sk, sk_protocol);
+	n->protocol = RG_LD(lv, sk, sk_protocol);
 	return n;
 }
 
 /* connect, and sendto with an address on a UDP socket (its first only). */
-static __always_inline int rg_on_connect(long ret, __u16 sys, bool cast)
+static __always_inline int rg_on_connect(long ret, __u16 sys, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
 	__u64 ino = 0;
 
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct pt_regs *regs = rg_regs(task, lv);
 	const void *uaddr = (const void *)(sys == RG_NSYS_SENDTO ? PT_REGS_PARM5_CORE_SYSCALL(regs)
 							      : PT_REGS_PARM2_CORE_SYSCALL(regs));
 	if (sys == RG_NSYS_SENDTO && !uaddr)
 		return 0; /* a send on a connected socket: its connect was recorded */
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
+	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
 	if (!sk)
 		return 0;
 	if (sys == RG_NSYS_SENDTO) {
 		__u64 key = (__u64)sk;
 		__u8 one = 1;
-		if (RG_LD(cast, sk, sk_protocol) != RG_IPPROTO_UDP ||
+		if (RG_LD(lv, sk, sk_protocol) != RG_IPPROTO_UDP ||
 		    bpf_map_lookup_elem(&udp_sent, &key))
 			return 0;
 		bpf_map_update_elem(&udp_sent, &key, &one, BPF_ANY);
 	}
-	struct rg_net *n = rg_net_start(s, task, sk, ino, RG_NOP_CONNECT, sys, ret, cast);
+	struct rg_net *n = rg_net_start(s, task, sk, ino, RG_NOP_CONNECT, sys, ret, lv);
 	if (!n)
 		return 0;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX) { /* a connect: sends are UDP only (above) */
 		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
 	} else {
-		rg_sock_ends(n, sk, false, cast);
+		rg_sock_ends(n, sk, false, lv);
 		rg_user_addr(uaddr, n->family, n->remote_addr, &n->remote_port);
 	}
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
-static __always_inline int rg_on_bind(long ret, bool cast)
+static __always_inline int rg_on_bind(long ret, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
 	__u64 ino = 0;
 
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
-	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_BIND, RG_NSYS_BIND, ret, cast)
+	struct pt_regs *regs = rg_regs(task, lv);
+	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
+	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_BIND, RG_NSYS_BIND, ret, lv)
 			      : NULL;
 	if (!n)
 		return 0;
@@ -234,61 +234,61 @@ static __always_inline int rg_on_bind(long ret, bool cast)
 	if (n->family == RG_AF_UNIX)
 		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
 	else if (ret == 0) /* what it got (a port 0 bind gets a real port) */
-		rg_sock_ends(n, sk, false, cast);
+		rg_sock_ends(n, sk, false, lv);
 	else               /* what it asked for */
 		rg_user_addr(uaddr, n->family, n->local_addr, &n->local_port);
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
-static __always_inline int rg_on_listen(long ret, bool cast)
+static __always_inline int rg_on_listen(long ret, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
 	__u64 ino = 0;
 
-	if (!s || rg_is_self(task))
+	if (!s || rg_is_self(task, lv))
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
+	struct pt_regs *regs = rg_regs(task, lv);
+	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
 	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_LISTEN, RG_NSYS_LISTEN,
-					     ret, cast)
+					     ret, lv)
 			      : NULL;
 	if (!n)
 		return 0;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX)
-		size = rg_unix_bound(s, n, sk, cast);
+		size = rg_unix_bound(s, n, sk, lv);
 	else
-		rg_sock_ends(n, sk, false, cast);
+		rg_sock_ends(n, sk, false, lv);
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }
 
 /* accept/accept4. A non-blocking accept with nothing waiting (-EAGAIN) is
  * not an event: servers poll that way. */
-static __always_inline int rg_on_accept(long ret, __u16 sys, bool cast)
+static __always_inline int rg_on_accept(long ret, __u16 sys, int lv)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
 	__u64 ino = 0, new_ino = 0;
 
-	if (!s || ret == -RG_EAGAIN || rg_is_self(task))
+	if (!s || ret == -RG_EAGAIN || rg_is_self(task, lv))
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	struct sock *lsk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, cast);
-	struct sock *sk = ret >= 0 ? rg_fd_sock(task, ret, &new_ino, cast) : lsk;
+	struct pt_regs *regs = rg_regs(task, lv);
+	struct sock *lsk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
+	struct sock *sk = ret >= 0 ? rg_fd_sock(task, ret, &new_ino, lv) : lsk;
 	struct rg_net *n = lsk && sk ? rg_net_start(s, task, sk, ino, RG_NOP_ACCEPT, sys, ret,
-						    cast)
+						    lv)
 				     : NULL;
 	if (!n)
 		return 0;
 	n->new_socket_id = new_ino;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX)
-		size = rg_unix_bound(s, n, lsk, cast); /* the listener's path */
+		size = rg_unix_bound(s, n, lsk, lv); /* the listener's path */
 	else
-		rg_sock_ends(n, sk, ret >= 0, cast);
+		rg_sock_ends(n, sk, ret >= 0, lv);
 	rg_emit(s, size, RG_KIND_NET);
 	return 0;
 }

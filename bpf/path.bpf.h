@@ -88,10 +88,12 @@ static long rg_walk_cb(__u32 index, void *ctx)
 	return 0;
 }
 
+RG_LOOP_STEP(rg_walk_step_g, rg_walk_cb)
+
 /* Resolves p into buf; returns the start offset of the path in buf (it ends
  * at RG_PATH_MAX, not NUL-terminated) and sets *trunc. */
 static __always_inline __u32 rg_path_resolve(char *buf, const struct path *p,
-					     struct task_struct *task, bool *trunc)
+					     struct task_struct *task, bool *trunc, int lv)
 {
 	struct rg_walk w = {
 		.dentry = BPF_CORE_READ(p, dentry),
@@ -102,7 +104,7 @@ static __always_inline __u32 rg_path_resolve(char *buf, const struct path *p,
 	};
 	w.mnt = container_of(w.vfsmnt, struct mount, mnt);
 
-	bpf_loop(RG_PATH_DEPTH, rg_walk_cb, &w, 0);
+	RG_LOOP(lv, RG_PATH_DEPTH, rg_walk_cb, &w, rg_walk_step_g);
 	if (!w.done)
 		w.trunc = true; /* deeper than RG_PATH_DEPTH */
 	if (w.pos == RG_PATH_MAX) { /* the root itself */
@@ -136,10 +138,10 @@ static __always_inline bool rg_put_resolved(struct rg_scratch *s, __u32 *off,
 /* Resolves p and appends it to the record (see rg_put_resolved). */
 static __always_inline bool rg_put_path(struct rg_scratch *s, __u32 *off,
 					struct rg_sref *ref, const struct path *p,
-					struct task_struct *task, __u32 trunc_flag)
+					struct task_struct *task, __u32 trunc_flag, int lv)
 {
 	bool trunc = false;
-	__u32 pos = rg_path_resolve(s->path, p, task, &trunc);
+	__u32 pos = rg_path_resolve(s->path, p, task, &trunc, lv);
 	return rg_put_resolved(s, off, ref, pos, trunc, trunc_flag);
 }
 

@@ -90,7 +90,7 @@ static __always_inline bool rg_dentry_memfd(struct dentry *d, struct vfsmount *m
  * (no links left, or this name removed: the dentry is unhashed) is sent
  * as the path it had, flagged RG_F_EXE_DELETED. */
 static __always_inline void rg_put_exe(struct rg_scratch *s, __u32 *off, struct rg_exec *e,
-				       struct file *exe, struct task_struct *task)
+				       struct file *exe, struct task_struct *task, int lv)
 {
 	struct dentry *d = BPF_CORE_READ(exe, f_path.dentry);
 	__u32 at = *off;
@@ -110,7 +110,7 @@ static __always_inline void rg_put_exe(struct rg_scratch *s, __u32 *off, struct 
 	}
 	if (BPF_CORE_READ(d, d_inode, i_nlink) == 0 || !BPF_CORE_READ(d, d_hash.pprev))
 		e->hdr.flags |= RG_F_EXE_DELETED;
-	rg_put_path(s, off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC);
+	rg_put_path(s, off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC, lv);
 }
 
 /* Copies the new image's arguments (NUL-separated, as the kernel laid them
@@ -141,10 +141,12 @@ static __always_inline void rg_put_argv(struct rg_scratch *s, __u32 *off,
 	*off = at + len;
 }
 
+/* lv (common.bpf.h) only for the path walks: task, from tp_btf, is trusted
+ * on every kernel. */
 static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
-				      struct linux_binprm *bprm)
+				      struct linux_binprm *bprm, int lv)
 {
-	if (rg_is_self(task))
+	if (rg_is_self(task, RG_LV_PR))
 		return 0;
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s)
@@ -152,7 +154,7 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 
 	struct rg_exec *e = (struct rg_exec *)s->rec;
 	__builtin_memset(e, 0, sizeof(*e)); /* zeroed padding, empty srefs */
-	rg_hdr_fill(&e->hdr, RG_KIND_EXEC, task);
+	rg_hdr_fill(&e->hdr, RG_KIND_EXEC, task, RG_LV_PR);
 
 	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
 	e->ppid = BPF_CORE_READ(parent, tgid);
@@ -168,9 +170,9 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 	__u32 off = sizeof(*e);
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe)
-		rg_put_exe(s, &off, e, exe, task);
+		rg_put_exe(s, &off, e, exe, task, lv);
 	rg_put_argv(s, &off, e, task);
-	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC);
+	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC, lv);
 	rg_emit(s, off, RG_KIND_EXEC);
 	return 0;
 }
@@ -180,7 +182,7 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 static __always_inline int rg_on_fork(struct task_struct *parent,
 				      struct task_struct *child)
 {
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) || rg_is_self(parent))
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) || rg_is_self(parent, RG_LV_PR))
 		return 0;
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s)
@@ -188,7 +190,7 @@ static __always_inline int rg_on_fork(struct task_struct *parent,
 
 	struct rg_fork *f = (struct rg_fork *)s->rec;
 	__builtin_memset(f, 0, sizeof(*f));
-	rg_hdr_fill(&f->hdr, RG_KIND_FORK, parent);
+	rg_hdr_fill(&f->hdr, RG_KIND_FORK, parent, RG_LV_PR);
 	f->child_tgid = BPF_CORE_READ(child, tgid);
 	f->child_start_ns = BPF_CORE_READ(child, start_boottime);
 	bpf_get_current_comm(f->comm, sizeof(f->comm));
@@ -202,7 +204,7 @@ static __always_inline int rg_on_fork(struct task_struct *parent,
  * identity. */
 static __always_inline int rg_on_exit(struct task_struct *task)
 {
-	if (BPF_CORE_READ(task, signal, live.counter) != 0 || rg_is_self(task))
+	if (BPF_CORE_READ(task, signal, live.counter) != 0 || rg_is_self(task, RG_LV_PR))
 		return 0;
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s)
@@ -210,7 +212,7 @@ static __always_inline int rg_on_exit(struct task_struct *task)
 
 	struct rg_exit *x = (struct rg_exit *)s->rec;
 	__builtin_memset(x, 0, sizeof(*x));
-	rg_hdr_fill(&x->hdr, RG_KIND_EXIT, task);
+	rg_hdr_fill(&x->hdr, RG_KIND_EXIT, task, RG_LV_PR);
 	int code = BPF_CORE_READ(task, exit_code);
 	x->exit_code = (code >> 8) & 0xff;
 	x->signal = code & 0x7f;

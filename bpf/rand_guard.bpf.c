@@ -10,10 +10,18 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* rg_exec walks paths with bpf_loop (Linux 5.17+), rg_exec_old without
+ * (RG_LV_OLD); the recorder loads one. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(rg_exec, struct task_struct *task, pid_t old_tid, struct linux_binprm *bprm)
 {
-	return rg_on_exec(task, old_tid, bprm);
+	return rg_on_exec(task, old_tid, bprm, RG_LV_PR);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(rg_exec_old, struct task_struct *task, pid_t old_tid, struct linux_binprm *bprm)
+{
+	return rg_on_exec(task, old_tid, bprm, RG_LV_OLD);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -56,11 +64,13 @@ int rg_exec_exit_execveat(void *ctx)
 }
 
 /* File and network events: syscall exit tracepoints (see file.bpf.h and
- * net.bpf.h). Each call has two programs: rg_X reads kernel memory through
- * bpf_rdonly_cast (Linux 6.2+), rg_X_pr with probe reads; the recorder
- * loads the first where the kernel has the kfunc, else the second (see
- * RG_CAST). The x86-only legacy calls (open, creat, rename, unlink, rmdir)
- * are switched off by the recorder where the kernel has no such tracepoint.
+ * net.bpf.h). Each call has three programs, one per level of
+ * common.bpf.h: rg_X reads kernel memory through bpf_rdonly_cast (Linux
+ * 6.2+), rg_X_pr with probe reads, rg_X_old also without
+ * bpf_get_current_task_btf, bpf_task_pt_regs and bpf_loop (Linux 5.8+);
+ * the recorder loads the first the kernel can run. The x86-only legacy
+ * calls (open, creat, rename, unlink, rmdir) are switched off by the
+ * recorder where the kernel has no such tracepoint.
  * The context is struct syscall_trace_exit, the record these tracepoints
  * really write (int nr, then ret), not the raw_syscalls event (long id):
  * the two agree only while struct trace_entry is 8 bytes, and PREEMPT_RT
@@ -70,12 +80,17 @@ int rg_exec_exit_execveat(void *ctx)
 	SEC("tracepoint/syscalls/" tp)                                          \
 	int prog(struct syscall_trace_exit *ctx)                                \
 	{                                                                       \
-		return worker(ctx->ret, ##__VA_ARGS__, true);                   \
+		return worker(ctx->ret, ##__VA_ARGS__, RG_LV_CAST);             \
 	}                                                                       \
 	SEC("tracepoint/syscalls/" tp)                                          \
 	int prog##_pr(struct syscall_trace_exit *ctx)                           \
 	{                                                                       \
-		return worker(ctx->ret, ##__VA_ARGS__, false);                  \
+		return worker(ctx->ret, ##__VA_ARGS__, RG_LV_PR);               \
+	}                                                                       \
+	SEC("tracepoint/syscalls/" tp)                                          \
+	int prog##_old(struct syscall_trace_exit *ctx)                          \
+	{                                                                       \
+		return worker(ctx->ret, ##__VA_ARGS__, RG_LV_OLD);              \
 	}
 
 RG_SYS_EXIT(rg_open, "sys_exit_open", rg_on_open, RG_FSYS_OPEN)

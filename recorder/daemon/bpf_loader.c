@@ -74,18 +74,25 @@ static void ensure_tracefs(void)
 
 #define SYSCALL_TP "tracepoint/syscalls/"
 
-/* Whether name is a probe-read variant (see select_variants). */
-static bool is_probe_variant(const char *name)
+/* The variant suffix of a program name ("_pr", "_old"; "" for none; see
+ * select_variants). */
+static const char *variant_of(const char *name)
 {
+	static const char *const suffixes[] = {"_pr", "_old"};
 	size_t n = strlen(name);
-	return n > 3 && strcmp(name + n - 3, "_pr") == 0;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t m = strlen(suffixes[i]);
+		if (n > m && strcmp(name + n - m, suffixes[i]) == 0)
+			return suffixes[i];
+	}
+	return "";
 }
 
-/* Whether prog is the program base or its probe-read variant base_pr. */
+/* Whether prog is the program base or a variant of it (base_pr, ...). */
 static bool is_variant_of(const char *prog, const char *base)
 {
 	size_t n = strlen(base);
-	return strncmp(prog, base, n) == 0 && (!prog[n] || strcmp(prog + n, "_pr") == 0);
+	return strncmp(prog, base, n) == 0 && strcmp(prog + n, variant_of(prog)) == 0;
 }
 
 /* The hook a network program serves: "rg_net_accept4" -> "accept". */
@@ -128,7 +135,7 @@ static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *
 		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tp);
 		bool have = access(path, F_OK) == 0;
 		bpf_program__set_autoload(prog, want && have);
-		if (want && !have && !is_probe_variant(name)) /* one line for both */
+		if (want && !have && !*variant_of(name)) /* one line for all variants */
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
 				"are %s\n", tp, call,
 				exec ? "recorded with syscall unknown" : "not recorded");
@@ -209,10 +216,25 @@ struct rg_feature {
 /* Without these nothing loads (no fallback); the floor is Linux 5.8. */
 static const struct rg_feature required[] = {
 	{"BPF_MAP_TYPE_RINGBUF", "bpf_map_type", "the BPF ring buffer", "5.8"},
-	{"BPF_FUNC_get_current_task_btf", "bpf_func_id", "bpf_get_current_task_btf", "5.11"},
-	{"BPF_FUNC_task_pt_regs", "bpf_func_id", "bpf_task_pt_regs", "5.15"},
-	{"BPF_FUNC_loop", "bpf_func_id", "bpf_loop", "5.17"},
 };
+
+/* Features with a fallback (bit i of rg_bpf_kernel.lacks: fallbacks[i]
+ * missing), and what replaces each. The first is the _pr programs'; the
+ * others the _old programs' (see select_variants). */
+static const struct {
+	struct rg_feature f;
+	const char *instead;
+} fallbacks[] = {
+	{{"bpf_rdonly_cast", NULL, "bpf_rdonly_cast", "6.2"},
+	 "kernel memory read with probe reads"},
+	{{"BPF_FUNC_get_current_task_btf", "bpf_func_id", "bpf_get_current_task_btf", "5.11"},
+	 "the task read with probe reads"},
+	{{"BPF_FUNC_task_pt_regs", "bpf_func_id", "bpf_task_pt_regs", "5.15"},
+	 "syscall arguments from the top of the task's stack"},
+	{{"BPF_FUNC_loop", "bpf_func_id", "bpf_loop", "5.17"},
+	 "path walks as bounded loops"},
+};
+#define LACKS_CAST 1u /* fallbacks[0]; the other bits call for the _old programs */
 
 static bool btf_has_enumerator(const struct btf *btf, const char *enum_name, const char *name)
 {
@@ -236,7 +258,6 @@ static bool btf_has(const struct btf *btf, const struct rg_feature *f)
 int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
 {
 	static char missing[192];
-	static const struct rg_feature cast = {"bpf_rdonly_cast", NULL, "bpf_rdonly_cast", "6.2"};
 	struct btf *btf = btf__load_vmlinux_btf();
 
 	*k = (struct rg_bpf_kernel){0};
@@ -254,42 +275,52 @@ int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
 						len ? ", " : "", required[i].label, required[i].since);
 			k->missing = missing;
 		}
-	k->rdonly_cast = btf_has(btf, &cast);
+	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++)
+		if (!btf_has(btf, &fallbacks[i].f))
+			k->lacks |= 1u << i;
 	btf__free(btf);
 	return 0;
 }
 
 const char *rg_bpf_fallbacks(const struct rg_bpf_kernel *k, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s", k->rdonly_cast ? "none"
-		 : "bpf_rdonly_cast (Linux 6.2+) missing: kernel memory read with probe reads");
+	size_t len = 0;
+	snprintf(buf, n, "none");
+	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]) && len < n; i++)
+		if (k->lacks & (1u << i))
+			len += (size_t)snprintf(buf + len, n - len, "%s%s (Linux %s+) missing: %s",
+						len ? ", " : "", fallbacks[i].f.label,
+						fallbacks[i].f.since, fallbacks[i].instead);
 	return buf;
 }
 
-/* Whether the program has a probe-read twin NAME_pr, or is one: a program
- * that reads no kernel memory (the exec-call notes) has none, and loads on
- * every kernel. */
-static bool has_variants(struct rg_bpf *b, const char *name)
+/* Whether the object has the program base + suffix. */
+static bool has_program(struct rg_bpf *b, const char *base, size_t n, const char *suffix)
 {
-	char twin[128];
-	if (is_probe_variant(name))
-		return true;
-	snprintf(twin, sizeof(twin), "%s_pr", name);
-	return bpf_object__find_program_by_name(b->skel->obj, twin) != NULL;
+	char name[128];
+	snprintf(name, sizeof(name), "%.*s%s", (int)n, base, suffix);
+	return bpf_object__find_program_by_name(b->skel->obj, name) != NULL;
 }
 
-/* Loads the probe-read variant (NAME_pr) of each syscall program where the
- * kernel has no bpf_rdonly_cast, the other variant elsewhere; both are in
- * the object, built from the same source (see RG_CAST). */
+/* Loads one variant of each program that has several (see RG_LV_* in
+ * common.bpf.h), built from the same source: X where the kernel has all
+ * it uses, X_pr where it lacks only bpf_rdonly_cast, X_old where it lacks
+ * one of the others, or the first of those the program has that it can
+ * run (rg_exec has no _pr: it reads through no cast). A program with no
+ * variant (the exec-call notes) loads on every kernel. */
 static void select_variants(struct rg_bpf *b, const struct rg_bpf_kernel *k)
 {
+	const char *want = k->lacks & ~LACKS_CAST ? "_old" : k->lacks ? "_pr" : "";
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, b->skel->obj) {
-		const char *name = bpf_program__name(prog);
-		if (strncmp(bpf_program__section_name(prog), SYSCALL_TP, strlen(SYSCALL_TP)) ||
-		    !has_variants(b, name))
+		const char *name = bpf_program__name(prog), *suffix = variant_of(name);
+		size_t n = strlen(name) - strlen(suffix);
+		const char *use = want;
+		if (!has_program(b, name, n, "_pr") && !has_program(b, name, n, "_old"))
 			continue;
-		if (is_probe_variant(name) == k->rdonly_cast)
+		if (*use && !has_program(b, name, n, use))
+			use = "";
+		if (strcmp(suffix, use) != 0)
 			bpf_program__set_autoload(prog, false);
 	}
 }
@@ -324,12 +355,12 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 			    char *err, size_t errlen, int *exit_code)
 {
 	struct rg_bpf_kernel k;
-	char fb[128];
+	char fb[512];
 
 	*exit_code = 3;
 	if (preflight(&k, err, errlen))
 		return NULL;
-	if (!k.rdonly_cast)
+	if (k.lacks)
 		fprintf(stderr, "rand-guard: fallbacks: %s\n", rg_bpf_fallbacks(&k, fb, sizeof(fb)));
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(print_libbpf);

@@ -30,10 +30,11 @@ struct rg_bpf_opts {
 /* What this kernel offers the programs, read from its BTF (no program is
  * loaded, root is not needed). Linux 5.8 is the floor. */
 struct rg_bpf_kernel {
-	bool rdonly_cast;    /* bpf_rdonly_cast (6.2+); else the probe-read programs */
+	unsigned lacks;      /* the features with a fallback it lacks: bit i for
+			      * fallbacks[i] of bpf_loader.c; 0 for none */
 	const char *missing; /* the features with no fallback it lacks, as
-			      * "bpf_task_pt_regs (Linux 5.15+), bpf_loop
-			      * (Linux 5.17+)"; NULL when none */
+			      * "the BPF ring buffer (Linux 5.8+)"; NULL when
+			      * none */
 };
 
 /* Probes the kernel. Returns 0, or -1 with a one-line message in err

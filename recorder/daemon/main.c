@@ -470,7 +470,7 @@ static void shutdown_all(struct recorder *r)
 static void print_kernel(void)
 {
 	struct rg_bpf_kernel k;
-	char err[256], fb[128];
+	char err[256], fb[512];
 
 	if (rg_bpf_probe_kernel(&k, err, sizeof(err)))
 		printf("kernel: %s\n", err);

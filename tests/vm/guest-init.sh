@@ -151,6 +151,9 @@ for round in $ROUNDS; do
 done
 
 FALLBACKS=$(sed -n 's/^rand-guard: fallbacks: //p' /tmp/rg.err | head -1)
+CHECKED_FB=$(sed -n 's/^kernel: supported; fallbacks: //p' /tmp/check.out)
+[ "$CHECKED_FB" = "${FALLBACKS:-none}" ] ||
+	fail "--check-config lists fallbacks '$CHECKED_FB', the recorder used '${FALLBACKS:-none}'"
 STATUS=PASS
 [ -z "$FAIL" ] || STATUS=FAIL
 echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
