@@ -83,6 +83,9 @@ extern const struct rg_ctx_field rg_ctx_fields[];
 extern const unsigned rg_nctx_fields;
 const struct rg_ctx_field *rg_ctx_field_find(const char *name);
 bool rg_field_is_int(const struct rg_field *f);
+/* Sets an integer field (rg_field_is_int) of ev to v, cast to its type;
+ * a flag is only ever set, not cleared. */
+void rg_field_set_int(const struct rg_field *f, struct rg_event *ev, int64_t v);
 
 /* The mask (bit i: rg_fields[i]) of the named fields, the list ending in
  * NULL: what a part that reads an event names as the fields it reads, for

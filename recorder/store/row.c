@@ -87,23 +87,6 @@ unsigned rg_row_event_table(const struct rg_event *ev)
 	return t;
 }
 
-static void set_int(const struct rg_field *f, struct rg_event *ev, int64_t v)
-{
-	char *at = (char *)ev + f->off;
-	switch (f->type) {
-	case RG_FT_U64: { uint64_t x = (uint64_t)v; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_I64: memcpy(at, &v, sizeof(v)); break;
-	case RG_FT_U32: { uint32_t x = (uint32_t)v; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_I32: { int32_t x = (int32_t)v; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_BOOL: { bool x = v != 0; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_FLAG:
-		if (v)
-			ev->flags |= f->bit;
-		break;
-	default: break;
-	}
-}
-
 /* One sqlite3_column_value per column: each column call has its own cost. */
 void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev)
 {
@@ -130,6 +113,6 @@ void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct
 		memcpy((char *)ev + f->off, &p, sizeof(p));
 		return;
 	default:
-		set_int(f, ev, sqlite3_value_int64(v));
+		rg_field_set_int(f, ev, sqlite3_value_int64(v));
 	}
 }

@@ -1,6 +1,7 @@
 /* test_rules.c: the rule language, the lineage context and validation, on
  * synthetic events (no kernel needed); and the shipped rules on the
- * activity each is meant to catch. */
+ * activity each is meant to catch. Every operator on a stream of events is
+ * a case in tests/cases/rules/operators (tests/unit/test_cases.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,78 +62,6 @@ static struct rg_event file_ev(enum rg_etype t, const char *path, const char *ex
 }
 
 #define RULE(id, body) "[rule \"" id "\"]\nname = " id "\nseverity = low\n" body "\n"
-
-static void test_operators(void)
-{
-	struct rg_ruleset *rs = load(
-		RULE("EQ", "match = path equals /etc/passwd")
-		RULE("IN", "match = path in /a /etc/shadow /b")
-		RULE("PFX", "match = path prefix /etc/cron.d/")
-		RULE("SFX", "match = path suffix .service")
-		RULE("GLOBNAME", "match = path glob \"*.timer\"")
-		RULE("GLOBPATH", "match = path glob /home/*/.ssh/authorized_keys")
-		RULE("CONTAINS", "match = exe contains busy")
-		RULE("COMMPFX", "match = comm prefix too")
-		RULE("COMMGLOB", "match = comm glob t?o*\nevents = file_unlink")
-		RULE("LT", "match = result lt 0")
-		RULE("GE", "match = uid ge 1000\nevents = file_rename")
-		RULE("BITS", "match = flags anybits 0x40\nevents = file_open")
-		RULE("NOT", "match = path prefix /srv\nmatch = exe not in /usr/bin/rsync /usr/bin/cp")
-		RULE("ETYPE", "match = event_type equals file_write\nmatch = path prefix /data"));
-	CHECK(rs != NULL, "rules with every operator load");
-	struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/passwd", "/bin/cat");
-	CHECK_STR(eval(rs, &ev, NULL), "EQ", "equals");
-	ev.path = S("/etc/shadow");
-	CHECK_STR(eval(rs, &ev, NULL), "IN", "in: one of a list");
-	ev.path = S("/etc/cron.d/job");
-	CHECK_STR(eval(rs, &ev, NULL), "PFX", "prefix with a trailing slash matches below");
-	ev.path = S("/etc/cron.d");
-	CHECK_STR(eval(rs, &ev, NULL), "PFX", "a path prefix matches the directory itself");
-	ev.path = S("/etc/cron.daily");
-	CHECK_STR(eval(rs, &ev, NULL), "", "a path prefix is component-aware");
-	ev.path = S("/x/a.service");
-	CHECK_STR(eval(rs, &ev, NULL), "SFX", "suffix");
-	ev.path = S("/x/y/a.timer");
-	CHECK_STR(eval(rs, &ev, NULL), "GLOBNAME", "a glob without '/' matches the final name");
-	ev.path = S("/home/ann/.ssh/authorized_keys");
-	CHECK_STR(eval(rs, &ev, NULL), "GLOBPATH", "an absolute glob matches the whole path");
-	ev.path = S("/home/ann/x/.ssh/authorized_keys");
-	CHECK_STR(eval(rs, &ev, NULL), "", "'*' in a path glob does not cross '/'");
-	ev.path = S("/home/.ann/.ssh/authorized_keys");
-	CHECK_STR(eval(rs, &ev, NULL), "GLOBPATH", "'*' in a path glob matches a name starting with '.'");
-	ev.path = S("/q");
-	ev.exe = S("/bin/busybox");
-	CHECK_STR(eval(rs, &ev, NULL), "CONTAINS", "contains");
-	ev.exe = S("/bin/cat");
-	ev.comm = S("toolbox");
-	CHECK_STR(eval(rs, &ev, NULL), "COMMPFX", "prefix on a non-path field is textual");
-	ev.type = RG_ET_FILE_UNLINK;
-	CHECK_STR(eval(rs, &ev, NULL), "COMMPFX COMMGLOB", "glob on a non-path field; events= limits");
-	ev.type = RG_ET_FILE_OPEN;
-	ev.comm = S("x");
-	ev.result = -13;
-	CHECK_STR(eval(rs, &ev, NULL), "LT", "numeric lt on a negative errno");
-	ev.result = 3;
-	ev.type = RG_ET_FILE_RENAME;
-	CHECK_STR(eval(rs, &ev, NULL), "GE", "numeric ge");
-	ev.uid = 0;
-	CHECK_STR(eval(rs, &ev, NULL), "", "numeric ge fails below");
-	ev.type = RG_ET_FILE_OPEN;
-	ev.fflags = 0x241;
-	CHECK_STR(eval(rs, &ev, NULL), "BITS", "anybits");
-	ev.fflags = 0;
-	ev.path = S("/srv/www/index.html");
-	ev.exe = S("/usr/bin/vim");
-	CHECK_STR(eval(rs, &ev, NULL), "NOT", "not in: fires for other programs");
-	ev.exe = S("/usr/bin/rsync");
-	CHECK_STR(eval(rs, &ev, NULL), "", "not in: silent for the listed ones");
-	ev = file_ev(RG_ET_FILE_WRITE, "/data/x", "/bin/cat");
-	CHECK_STR(eval(rs, &ev, NULL), "ETYPE", "event_type is a field too");
-	ev.exe = (struct rg_str){0};
-	ev.path = S("/srv/x");
-	CHECK_STR(eval(rs, &ev, NULL), "NOT", "a null field fails a test, so 'not' holds");
-	rg_rules_free(rs);
-}
 
 /* The summaries of the event types whose text carries a number. */
 static void test_summaries(void)
@@ -524,7 +453,6 @@ static void test_shipped(void)
 
 int main(void)
 {
-	test_operators();
 	test_fields_and_exceptions();
 	test_summaries();
 	test_lineage();

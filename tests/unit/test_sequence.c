@@ -1,7 +1,9 @@
 /* test_sequence.c: sequence rules on synthetic event streams (no kernel):
  * the partial-match store, the rule syntax and its errors, every join,
- * each shipped sequence on its pattern and not out of order, outside its
- * window or across unrelated processes, and the bound under a flood. */
+ * the download sequence's steps, and the bound under a flood. The other
+ * shipped sequences, on their pattern and not out of order, outside their
+ * window or across unrelated processes, are cases in tests/cases/rules/
+ * (tests/unit/test_cases.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,18 +202,6 @@ static const char *spawn(struct world *w, int64_t parent, int64_t child, const c
 	return send(w, &x);
 }
 
-/* proc execs exe itself. */
-static const char *execs(struct world *w, int64_t proc, const char *exe)
-{
-	const char *comm = strrchr(exe, '/') + 1;
-	const struct rg_lproc *p = rg_lineage_get(w->lin, proc);
-	struct rg_event x = {.type = RG_ET_PROCESS_START, .proc_id = proc, .pid = (uint32_t)proc,
-			     .parent_proc_id = p ? p->parent_proc_id : 0, .exe = S(exe),
-			     .comm = S(comm), .argv = {comm, (uint32_t)strlen(comm)}, .argc = 1,
-			     .syscall = "execve"};
-	return send(w, &x);
-}
-
 static const char *file(struct world *w, enum rg_etype t, int64_t proc, const char *path,
 			const char *new_path)
 {
@@ -260,53 +250,6 @@ static struct world *shipped_world(void)
 
 /* ---- the shipped sequences ------------------------------------------------------- */
 
-static void test_drop_exec(void)
-{
-	struct world *w = shipped_world();
-	CHECK(w->rs != NULL, "the shipped rules load");
-	spawn(w, 10, 11, "/usr/bin/cp", 1000);
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 11, "/dev/shm/rg-x", NULL), "",
-		  "a write in /dev/shm alone raises nothing");
-	uint64_t write_seq = w->seq;
-	w->now += 5 * SEC;
-	CHECK_STR(spawn(w, 10, 12, "/dev/shm/rg-x", 1000), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
-		  "then running it: the sequence (and the single-event rule)");
-	char want[64];
-	snprintf(want, sizeof(want), "[%llu,%llu]", (unsigned long long)write_seq,
-		 (unsigned long long)w->seq);
-	CHECK_STR(w->steps, want, "the alert names both steps' seqs");
-	CHECK_STR(w->summary, "process_start rg-x by /dev/shm/rg-x (pid 12) after file_write "
-			      "/dev/shm/rg-x by /usr/bin/cp (pid 11)",
-		  "the summary: last step after first");
-	CHECK_STR(spawn(w, 10, 13, "/dev/shm/rg-x", 1000), "EXEC-TMP-001",
-		  "a second run of the same file: the sequence was consumed");
-
-	/* renamed into place */
-	file(w, RG_ET_FILE_RENAME, 11, "/var/tmp/.part", "/var/tmp/tool");
-	CHECK_STR(spawn(w, 10, 14, "/var/tmp/tool", 0), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
-		  "a rename into /var/tmp, then its exec");
-
-	/* out of order: executed first, written after */
-	spawn(w, 10, 15, "/tmp/late", 1000);
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 11, "/tmp/late", NULL), "", "exec then write: nothing");
-	CHECK_STR(execs(w, 15, "/tmp/late"), "EXEC-TMP-001 SEQ-DROP-EXEC-001",
-		  "a later exec after that write does complete it");
-
-	/* outside the window */
-	file(w, RG_ET_FILE_WRITE, 11, "/tmp/slow", NULL);
-	w->now += 10 * 60 * SEC + 1;
-	CHECK_STR(spawn(w, 10, 16, "/tmp/slow", 1000), "EXEC-TMP-001",
-		  "an exec more than 10 minutes later: no sequence");
-
-	/* another file */
-	file(w, RG_ET_FILE_WRITE, 11, "/tmp/a", NULL);
-	CHECK_STR(spawn(w, 10, 17, "/tmp/b", 1000), "EXEC-TMP-001",
-		  "a different file's exec: no sequence");
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 11, "/etc/x", NULL), "", "not a drop location");
-	CHECK_STR(spawn(w, 10, 18, "/etc/x", 1000), "", "so its exec is not a sequence");
-	world_free(w);
-}
-
 static void test_download_exec(void)
 {
 	struct world *w = shipped_world();
@@ -343,81 +286,6 @@ static void test_download_exec(void)
 	file(w, RG_ET_FILE_WRITE, 33, "/usr/local/bin/payload3", NULL);
 	CHECK_STR(spawn(w, 10, 34, "/usr/local/bin/payload3", 1000), "",
 		  "the write by an unrelated process: not joined");
-	world_free(w);
-}
-
-static void test_reverse_shell(void)
-{
-	struct world *w = shipped_world();
-	spawn(w, 10, 40, "/usr/bin/python3.11", 1000);
-	CHECK_STR(connect_to(w, 40, 4444), "NET-SUSPICIOUS-PORT-001", "the connect (port 4444)");
-	w->now += 2 * SEC;
-	CHECK_STR(spawn(w, 40, 41, "/usr/bin/dash", 1000), "SEQ-REVERSE-SHELL-001",
-		  "its child execs a shell");
-	CHECK_STR(spawn(w, 40, 42, "/usr/bin/dash", 1000), "", "once per connection");
-
-	spawn(w, 10, 50, "/usr/bin/bash", 1000);
-	connect_to(w, 50, 9001);
-	CHECK_STR(execs(w, 50, "/usr/bin/bash"), "SEQ-REVERSE-SHELL-001",
-		  "the connecting process execs the shell itself");
-
-	spawn(w, 10, 60, "/usr/bin/ssh", 1000);
-	connect_to(w, 60, 22);
-	spawn(w, 60, 61, "/usr/bin/env", 1000);
-	CHECK_STR(spawn(w, 61, 62, "/usr/bin/bash", 1000), "",
-		  "a grandchild's shell is not the reverse shell's shape");
-
-	spawn(w, 10, 70, "/usr/bin/python3.11", 1000);
-	spawn(w, 10, 71, "/usr/bin/nc", 1000);
-	connect_to(w, 71, 4444);
-	CHECK_STR(spawn(w, 70, 72, "/usr/bin/dash", 1000), "",
-		  "a shell of an unrelated process after a connect: nothing");
-	spawn(w, 10, 73, "/usr/bin/dash", 1000);
-	CHECK_STR(connect_to(w, 73, 4444), "NET-SUSPICIOUS-PORT-001",
-		  "the shell first, the connect after: no sequence");
-
-	connect_to(w, 70, 443);
-	w->now += 61 * SEC;
-	CHECK_STR(spawn(w, 70, 74, "/usr/bin/dash", 1000), "",
-		  "a shell 61 s after the connect: outside the window");
-
-	spawn(w, 10, 80, "/usr/bin/resolvectl", 1000);
-	connect_to(w, 80, 53);
-	CHECK_STR(spawn(w, 80, 81, "/usr/bin/sh", 1000), "", "a connection to port 53 is excepted");
-	world_free(w);
-}
-
-static void test_priv_persist(void)
-{
-	struct world *w = shipped_world();
-	spawn(w, 10, 90, "/usr/bin/sudo", 1000);
-	spawn(w, 90, 91, "/usr/bin/bash", 0);
-	spawn(w, 91, 92, "/usr/bin/tee", 0);
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 92, "/etc/cron.d/job", NULL),
-		  "PERSIST-CRON-001 SEQ-PRIV-PERSIST-001",
-		  "a user's sudo, then a descendant writes a cron job");
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 92, "/etc/cron.d/job2", NULL), "PERSIST-CRON-001",
-		  "the sequence fired once");
-
-	spawn(w, 1, 100, "/usr/bin/sudo", 0); /* root running sudo: no privilege change */
-	spawn(w, 100, 101, "/usr/bin/tee", 0);
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 101, "/etc/systemd/system/x.service", NULL),
-		  "PERSIST-SYSTEMD-001", "sudo run by root: only the single-event rule");
-
-	spawn(w, 10, 110, "/usr/bin/sudo", 1000);
-	spawn(w, 1, 111, "/usr/bin/tee", 0); /* not under the sudo */
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 111, "/etc/systemd/system/y.service", NULL),
-		  "PERSIST-SYSTEMD-001", "a write by a process outside the sudo's tree");
-	spawn(w, 110, 112, "/usr/bin/tee", 0);
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 112, "/tmp/notes", NULL), "",
-		  "a write outside persistence locations");
-	w->now += 10 * 60 * SEC + 1;
-	CHECK_STR(file(w, RG_ET_FILE_WRITE, 112, "/etc/cron.d/late", NULL), "PERSIST-CRON-001",
-		  "a write more than 10 minutes after the sudo: only the single-event rule");
-	spawn(w, 1, 120, "/usr/bin/tee", 0);
-	file(w, RG_ET_FILE_WRITE, 120, "/etc/cron.d/first", NULL);
-	spawn(w, 120, 121, "/usr/bin/sudo", 1000);
-	CHECK_STR(w->fired, "", "the write first, the sudo after: no sequence");
 	world_free(w);
 }
 
@@ -609,10 +477,7 @@ int main(void)
 	test_store();
 	test_syntax();
 	test_joins();
-	test_drop_exec();
 	test_download_exec();
-	test_reverse_shell();
-	test_priv_persist();
 	test_flood();
 	return tap_done();
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# test_cases.sh: the rule and sequence cases of tests/cases/rules/ (see
+# tests/lib/cases.h) through `rgq replay`: rg-case records each case's
+# events, replay runs the case's rules over the recording, and its alerts
+# must be the case's expected.alerts, the same file tests/unit/test_cases.c
+# checks the rule engine against. A malformed case fails with file:line.
+. "$(dirname "$0")/lib.sh"
+CASE=$RG_BUILD_DIR/rg-case
+RGQ=$RG_BUILD_DIR/rgq
+
+# replay's alerts as expected.alerts lines: SEQ RULE_ID STEPS SUMMARY
+replay_lines() {
+	"$RGQ" --db "$1" --format json replay --rules "$2" --quiet |
+		jq -r '"\(.event_seq) \(.rule_id) \(.steps // "-") \(.summary)"'
+}
+
+ncases=0
+for dir in "$RG_SOURCE_DIR"/tests/cases/rules/*/; do
+	name=$(basename "$dir")
+	rules=$dir
+	[[ -e $dir/rules.d ]] && rules=$dir/rules.d
+	ncases=$((ncases + 1))
+	if ! "$CASE" --db "$T/$name.db" "$dir" 2>"$T/err"; then
+		nok "case $name: recorded"
+		continue
+	fi
+	grep -v -e '^#' -e '^[[:space:]]*$' "$dir/expected.alerts" >"$T/want" || true
+	replay_lines "$T/$name.db" "$rules" >"$T/got" 2>"$T/err" || echo "(rgq failed)" >>"$T/got"
+	if diff "$T/want" "$T/got" >"$T/err"; then
+		ok "case $name: replay raises the expected alerts"
+	else
+		{ echo "got:"; cat "$T/got"; echo "want:"; cat "$T/want"; } >"$T/err"
+		nok "case $name: replay raises the expected alerts"
+	fi
+done
+check "there are rule cases" '((ncases > 0))'
+
+bad=$RG_SOURCE_DIR/tests/cases/bad/no-such-field
+WANT="no-such-field/events.ndjson:1: \"paht\": no such field" \
+	expect 2 "a malformed case fails with file:line" "$CASE" --db "$T/bad.db" "$bad"
+check "and records nothing" '[[ ! -e $T/bad.db ]]'
+cli_done
