@@ -7,16 +7,22 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rg_abi.h"
+#include "rawrec.h"
 
 static unsigned char out[8192];
 static size_t used;
 
+/* The header of a record by tgid (started at start), put next. */
+static struct rg_hdr proc(uint32_t tgid, uint64_t start)
+{
+	return (struct rg_hdr){.boot_ns = 5000000000ull + used, .start_ns = start, .tgid = tgid,
+			       .tid = tgid, .uid = 1000, .gid = 1000};
+}
+
 static void hdr(struct rg_hdr *h, uint16_t kind, uint32_t size, uint32_t tgid, uint64_t start)
 {
-	*h = (struct rg_hdr){.version = RG_ABI_VERSION, .kind = kind, .size = size,
-			     .boot_ns = 5000000000ull + used, .start_ns = start, .tgid = tgid,
-			     .tid = tgid, .uid = 1000, .gid = 1000};
+	struct rg_hdr p = proc(tgid, start);
+	rawrec_hdr(h, &p, kind, size);
 }
 
 static void put(const void *rec, size_t n)
@@ -25,18 +31,6 @@ static void put(const void *rec, size_t n)
 	out[used + 1] = (unsigned char)(n >> 8);
 	memcpy(out + used + 2, rec, n);
 	used += n + 2;
-}
-
-/* Appends strings after a fixed record, filling their refs. */
-static size_t strings(unsigned char *rec, size_t off, struct rg_sref **refs, const char **s,
-		      const size_t *lens, int n)
-{
-	for (int i = 0; i < n; i++) {
-		memcpy(rec + off, s[i], lens[i]);
-		*refs[i] = (struct rg_sref){(uint16_t)off, (uint16_t)lens[i]};
-		off += lens[i];
-	}
-	return off;
 }
 
 int main(int argc, char **argv)
@@ -53,12 +47,9 @@ int main(int argc, char **argv)
 	memcpy(f->comm, "bash", 4);
 	put(rec, sizeof(*f));
 
-	struct rg_exec *e = (struct rg_exec *)memset(rec, 0, sizeof(rec));
-	const char *es[] = {"/tmp/x", "x\0-q\0", "/tmp"};
-	size_t el[] = {6, 5, 4};
-	struct rg_sref *er[] = {&e->exe, &e->argv, &e->cwd};
-	size_t n = strings(rec, sizeof(*e), er, es, el, 3);
-	hdr(&e->hdr, RG_KIND_EXEC, (uint32_t)n, 101, 2000);
+	struct rg_hdr p = proc(101, 2000);
+	struct rg_exec *e = (struct rg_exec *)rec;
+	size_t n = rawrec_exec(rec, &p, "/tmp/x", "x\0-q\0", 5, "/tmp");
 	e->parent_start_ns = 1000;
 	e->ppid = 100;
 	e->auid = 1000;
@@ -69,12 +60,8 @@ int main(int argc, char **argv)
 	put(rec, n);
 
 	/* an exec from a memfd: the shipped EXEC-MEMFD-001 fires on it */
-	e = (struct rg_exec *)memset(rec, 0, sizeof(rec));
-	const char *ms[] = {"memfd:x", "x\0", "/tmp"};
-	size_t ml[] = {7, 2, 4};
-	struct rg_sref *mr[] = {&e->exe, &e->argv, &e->cwd};
-	n = strings(rec, sizeof(*e), mr, ms, ml, 3);
-	hdr(&e->hdr, RG_KIND_EXEC, (uint32_t)n, 101, 2000);
+	p = proc(101, 2000);
+	n = rawrec_exec(rec, &p, "memfd:x", "x\0", 2, "/tmp");
 	e->hdr.flags = RG_F_EXE_MEMFD;
 	e->parent_start_ns = 1000;
 	e->ppid = 100;
@@ -83,25 +70,16 @@ int main(int argc, char **argv)
 	e->old_tid = 101;
 	put(rec, n);
 
-	struct rg_file *fl = (struct rg_file *)memset(rec, 0, sizeof(rec));
-	const char *fs[] = {"/etc", "shadow"};
-	size_t fln[] = {4, 6};
-	struct rg_sref *fr[] = {&fl->dir, &fl->name};
-	n = strings(rec, sizeof(*fl), fr, fs, fln, 2);
-	hdr(&fl->hdr, RG_KIND_FILE, (uint32_t)n, 101, 2000);
-	fl->op = RG_FOP_OPEN;
-	fl->syscall = RG_FSYS_OPENAT;
+	static const char *const shadow[4] = {"/etc", "shadow", NULL, NULL};
+	p = proc(101, 2000);
+	n = rawrec_file(rec, &p, RG_FOP_OPEN, RG_FSYS_OPENAT, shadow);
+	struct rg_file *fl = (struct rg_file *)rec;
 	fl->result = -13;
 	put(rec, n);
 
-	fl = (struct rg_file *)memset(rec, 0, sizeof(rec));
-	const char *rs[] = {"/tmp", "job", "/etc/cron.d", "job"};
-	size_t rl[] = {4, 3, 11, 3};
-	struct rg_sref *rr[] = {&fl->dir, &fl->name, &fl->new_dir, &fl->new_name};
-	n = strings(rec, sizeof(*fl), rr, rs, rl, 4);
-	hdr(&fl->hdr, RG_KIND_FILE, (uint32_t)n, 101, 2000);
-	fl->op = RG_FOP_RENAME;
-	fl->syscall = RG_FSYS_RENAMEAT2;
+	static const char *const cron[4] = {"/tmp", "job", "/etc/cron.d", "job"};
+	p = proc(101, 2000);
+	n = rawrec_file(rec, &p, RG_FOP_RENAME, RG_FSYS_RENAMEAT2, cron);
 	put(rec, n);
 
 	struct rg_net *nt = (struct rg_net *)memset(rec, 0, sizeof(rec));

@@ -5,24 +5,19 @@
 
 #include "decode.h"
 #include "fields.h"
-#include "rg_abi.h"
+#include "rawrec.h"
 #include "tap.h"
 
 static unsigned char rec[RG_RECORD_MAX];
 static struct rg_pathbufs pb;
 
+/* The header of every record here: what the checks below read back. */
+static const struct rg_hdr proto = {.boot_ns = 123456789, .start_ns = 1000, .tgid = 42,
+				    .tid = 43, .uid = 1000, .gid = 100};
+
 static void hdr(struct rg_hdr *h, enum rg_kind kind, uint32_t size)
 {
-	memset(h, 0, sizeof(*h));
-	h->version = RG_ABI_VERSION;
-	h->kind = kind;
-	h->size = size;
-	h->boot_ns = 123456789;
-	h->start_ns = 1000;
-	h->tgid = 42;
-	h->tid = 43;
-	h->uid = 1000;
-	h->gid = 100;
+	rawrec_hdr(h, &proto, (uint16_t)kind, size);
 }
 
 /* An exec record with exe, argv and cwd in its data area; returns its size. */
@@ -30,20 +25,7 @@ static uint32_t make_exec(const char *exe, const char *argv, uint32_t argv_len, 
 {
 	struct rg_exec *e = (struct rg_exec *)rec;
 	memset(rec, 0, sizeof(rec));
-	uint32_t off = sizeof(*e);
-	struct {
-		struct rg_sref *ref;
-		const char *s;
-		uint32_t len;
-	} strs[] = {{&e->exe, exe, (uint32_t)strlen(exe)},
-		    {&e->argv, argv, argv_len},
-		    {&e->cwd, cwd, (uint32_t)strlen(cwd)}};
-	for (int i = 0; i < 3; i++) {
-		memcpy(rec + off, strs[i].s, strs[i].len);
-		*strs[i].ref = (struct rg_sref){(uint16_t)off, (uint16_t)strs[i].len};
-		off += strs[i].len;
-	}
-	hdr(&e->hdr, RG_KIND_EXEC, off);
+	uint32_t off = rawrec_exec(rec, &proto, exe, argv, argv_len, cwd);
 	e->ppid = 1;
 	e->parent_start_ns = 10;
 	e->euid = 0;
@@ -234,18 +216,8 @@ static void test_random(void)
 static uint32_t make_file(uint16_t op, uint16_t sys, const char *const strs[4])
 {
 	struct rg_file *f = (struct rg_file *)rec;
-	struct rg_sref *refs[4] = {&f->dir, &f->name, &f->new_dir, &f->new_name};
 	memset(rec, 0, sizeof(rec));
-	uint32_t off = sizeof(*f);
-	for (int i = 0; i < 4; i++) {
-		uint32_t len = strs[i] ? (uint32_t)strlen(strs[i]) : 0;
-		memcpy(rec + off, strs[i] ? strs[i] : "", len);
-		*refs[i] = (struct rg_sref){(uint16_t)(len ? off : 0), (uint16_t)len};
-		off += len;
-	}
-	hdr(&f->hdr, RG_KIND_FILE, off);
-	f->op = op;
-	f->syscall = sys;
+	uint32_t off = rawrec_file(rec, &proto, op, sys, strs);
 	f->result = -13;
 	f->flags = 0101;
 	f->mode = 0644;
