@@ -6,8 +6,18 @@
 #   rg_start [args]       start the recorder on a fresh db/NDJSON in $T
 #   rg_stop               SIGTERM it and wait (it flushes everything)
 #   sql "SELECT ..."      query the recording
-#   fail "why"            report and exit 1
-# Embedded Python: `from tap import check, ndjson` (tests/live/tap.py).
+#   fail "why"            report and exit 1: for what the test cannot go on
+#                         without (the recorder would not start or stop)
+# Checks that carry on, as the unit and CLI tiers' do (after live_tap):
+#   live_tap              numbered TAP from here on, shared with the
+#                         embedded Python's checks; a failed check no longer
+#                         ends the test
+#   ok "what"             a step that passed (reaching it is the check)
+#   check_eq "what" GOT WANT       GOT == WANT; else prints both
+#   check_re "what" GOT REGEX      GOT matches the extended REGEX; else both
+#   live_done             prints the plan; exit 1 if any check failed
+# (check_eq and check_re print as tests/cli/lib.sh's do.)
+# Embedded Python: `from tap import check, check_eq, ndjson` (tap.py).
 set -euo pipefail
 
 : "${RG_BUILD_DIR:?set by ctest}"
@@ -44,6 +54,7 @@ trap cleanup EXIT
 
 fail() {
 	echo "not ok - $*"
+	[[ -z "${RG_TAP_STATE:-}" ]] || echo "# stopped after $(tap_count) checks"
 	echo "# recorder stderr:"; sed 's/^/#   /' "$T/stderr" 2>/dev/null | tail -20
 	exit 1
 }
@@ -94,4 +105,49 @@ sql() {
 	for row in con.execute(sys.argv[2]):
 	    print("|".join("" if v is None else str(v) for v in row))
 	PY
+}
+
+# --- carry-on checks -------------------------------------------------------------
+# The count lives in a file, "CHECKS FAILED", so that tap.py's checks in the
+# embedded Python number on from the shell's and count their failures too.
+live_tap() {
+	export RG_TAP_STATE=$T/tap.state
+	echo "0 0" >"$RG_TAP_STATE"
+}
+tap_count() { local n f; read -r n f <"$RG_TAP_STATE"; echo "$n"; }
+
+# tap_line ok|not-ok "what": one numbered line, counted.
+tap_line() {
+	local n f
+	read -r n f <"$RG_TAP_STATE"
+	n=$((n + 1))
+	[[ $1 == ok ]] || f=$((f + 1))
+	echo "$n $f" >"$RG_TAP_STATE"
+	echo "${1/-/ } $n - $2"
+}
+
+ok() { tap_line ok "$1"; }
+
+# tap_fail "what" GOT WANT: a failed check, with what it got and wanted.
+tap_fail() {
+	tap_line not-ok "$1"
+	printf 'got:  %s\nwant: %s\n' "$2" "$3" | sed 's/^/#   /' | head -60
+}
+
+check_eq() {
+	if [[ "$2" == "$3" ]]; then tap_line ok "$1"; else tap_fail "$1" "$2" "$3"; fi
+}
+
+check_re() {
+	if [[ "$2" =~ $3 ]]; then tap_line ok "$1"; else tap_fail "$1" "$2" "/$3/"; fi
+}
+
+live_done() {
+	local n f
+	read -r n f <"$RG_TAP_STATE"
+	echo "1..$n"
+	if ((f)); then
+		echo "# $f of $n checks failed"
+		exit 1
+	fi
 }

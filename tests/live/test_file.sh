@@ -12,6 +12,7 @@ if [[ -z "${RG_IN_MOUNT_NS:-}" ]] && command -v unshare >/dev/null && [[ $(id -u
 fi
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 
 OPS=$RG_BUILD_DIR/file_ops
 M="rg$$x$RANDOM"
@@ -70,12 +71,12 @@ mv "$WO/new" "$WO/renamed"; rm "$WO/renamed"
 cat "$WO/existing" >/dev/null                                       # read, verdict cached
 sleep 0.5
 rg_stop
-echo "ok - recorder started and stopped cleanly"
+ok "recorder started and stopped cleanly"
 
 python3 - "$T" "$M" "$W" <<'PY'
 import json, sqlite3, sys
 T, M, W = sys.argv[1:4]
-from tap import check
+from tap import check, check_eq
 
 def unescape(s):  # JSON's \udcXX surrogates back to the original bytes
     return s.encode("utf-8", "surrogateescape")
@@ -152,7 +153,7 @@ same = all(unescape(byseq[s]["path"]) == p and byseq[s]["result"] == res and
 check(same, "SQLite rows equal the NDJSON events, paths byte for byte")
 cfr = db.execute("SELECT syscall, result FROM file_events WHERE event_type = 'file_write' "
                  "AND path = ? ORDER BY seq", (f"{W}/cfr",)).fetchall()
-check(cfr == [(b"copy_file_range", -9), (b"write", 1)], f"SQLite: the same two writes ({cfr})")
+check_eq(cfr, [(b"copy_file_range", -9), (b"write", 1)], "SQLite: the same two writes")
 check(any(p == f"{W}/".encode() + b'odd\nname"q\xff\xfe-' + M.encode() for _, _, p, *_ in rows),
       "odd name stored byte-exactly in SQLite")
 h = db.execute("SELECT kernel_drops, rows_file_events FROM health ORDER BY seq DESC LIMIT 1").fetchone()
@@ -169,6 +170,6 @@ loaded=$(( $(bpftool prog show 2>/dev/null | grep -c " name rg_openat " || true)
 echo x > "/etc/cron.d/$M-off"; rm -f "/etc/cron.d/$M-off"
 sleep 0.3
 rg_stop
-[[ $(sql "SELECT count(*) FROM file_events") == 0 ]] || fail "enabled = false still records"
-[[ $loaded == 0 ]] || fail "enabled = false still loads the file programs ($loaded)"
-echo "ok - [file] enabled = false: no file programs, no file events"
+check_eq "[file] enabled = false: no file events" "$(sql "SELECT count(*) FROM file_events")" 0
+check_eq "[file] enabled = false: the file programs are not loaded" "$loaded" 0
+live_done
