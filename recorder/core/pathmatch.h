@@ -86,6 +86,17 @@ bool rg_path_glob_at(const char *pattern, const char *path, const char *base);
  * pattern has neither (e.g. "*"): every name may match. */
 bool rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_key *out);
 
+/* The kernel filter's rodata half of the name keys (file.bpf.h's rg_name_*
+ * globals): which head and tail lengths to try, and which first and last
+ * bytes can match at all; any: some pattern has no key, so every name may
+ * match. */
+struct rg_name_sets {
+	bool any;
+	uint32_t head_lens, tail_lens; /* bit L-1: a key of length L */
+	uint64_t first[4], last[4];    /* bitmaps over byte values */
+};
+void rg_pathmatch_name_sets(const struct rg_pathmatch *m, struct rg_name_sets *out);
+
 /* Appends dir + "/" + name (name alone when it is absolute) to b,
  * lexically normalized: "//" and "." components removed, ".." removes the
  * component before it (never above "/"). A relative name with no dir (the

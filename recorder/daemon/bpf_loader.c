@@ -181,29 +181,17 @@ static int fill_file_filter(struct rg_bpf *b, const struct rg_pathmatch *m)
 	return 0;
 }
 
-static void add_byte(__u64 *set, uint8_t c)
-{
-	set[c >> 6] |= 1ull << (c & 63);
-}
-
-/* The rodata half of the name keys: which head and tail lengths to try,
- * and which first and last bytes can match at all. */
+/* The rodata half of the name keys (rg_pathmatch_name_sets). */
 static void set_name_lengths(struct rand_guard_bpf *skel, const struct rg_pathmatch *m)
 {
 	struct rand_guard_bpf__rodata *ro = skel->rodata;
-	for (unsigned i = 0; m && i < m->npatterns; i++) {
-		struct rg_name_key k;
-		if (!rg_pathmatch_kernel_pattern(m->patterns[i], &k) || k.len == 0) {
-			ro->rg_name_any = true;
-		} else if (k.kind == RG_NAME_HEAD) {
-			ro->rg_head_lens |= 1u << (k.len - 1);
-			add_byte(ro->rg_name_first, k.name[0]);
-		} else {
-			if (k.kind == RG_NAME_TAIL)
-				ro->rg_tail_lens |= 1u << (k.len - 1);
-			add_byte(ro->rg_name_last, k.name[k.len - 1]);
-		}
-	}
+	struct rg_name_sets ns;
+	rg_pathmatch_name_sets(m, &ns);
+	ro->rg_name_any = ns.any;
+	ro->rg_head_lens = ns.head_lens;
+	ro->rg_tail_lens = ns.tail_lens;
+	memcpy((void *)ro->rg_name_first, ns.first, sizeof(ns.first));
+	memcpy((void *)ro->rg_name_last, ns.last, sizeof(ns.last));
 }
 
 /* A feature the programs use: an enumerator of one of the kernel's BPF

@@ -1,0 +1,142 @@
+/* test_bpf_filter.c: the kernel file filter's name-pattern decision on its
+ * own, from a table of named cases: tests/bpf/filter_test.bpf.c calls
+ * file.bpf.h's rg_name_wanted through BPF_PROG_TEST_RUN, with the name
+ * keys and rodata the recorder derives from the same patterns
+ * (rg_pathmatch_kernel_pattern, rg_pathmatch_name_sets). The kernel's
+ * answer is a superset: it may pass a name no pattern matches (the
+ * recorder decides those), never drop one that does, which each case
+ * checks against rg_path_glob too.
+ *
+ * Needs root to load BPF: skipped (77) without, failed under
+ * RG_REQUIRE_LIVE=1. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filter_test.skel.h"
+#include "pathmatch.h"
+#include "rg_abi.h"
+#include "tap.h"
+
+/* As in filter_test.bpf.c. */
+struct rg_name_case {
+	uint32_t len;
+	uint32_t wanted;
+	char name[256];
+};
+
+static const char *const patterns =
+	"*.service authorized_keys id_rsa* /etc/cron.d/job-?? "
+	"a-name-of-exactly-thirty-two-b.x a-name-longer-than-thirty-two-bytes.ext*";
+
+/* want: the kernel's verdict (1 pass to the recorder, 0 drop). */
+static const struct {
+	const char *what, *name;
+	int want;
+} cases[] = {
+	{"a tail key: the suffix", "nginx.service", 1},
+	{"a tail key: the suffix alone", ".service", 1},
+	{"a tail key: one byte short", "nginx.servic", 0},
+	{"a tail key: the last byte in the set, the rest not", "x.device", 0},
+	{"an exact key", "authorized_keys", 1},
+	{"an exact key: a prefix of it", "authorized_key", 0},
+	{"an exact key: longer", "authorized_keys2", 0},
+	{"a head key: the prefix", "id_rsa.pub", 1},
+	{"a head key: the prefix alone", "id_rsa", 1},
+	{"a head key: not at the start", "xid_rsa", 0},
+	{"a path pattern keys its final component: the head", "job-42", 1},
+	{"a path pattern keys its final component: not another name", "jo", 0},
+	{"an empty name", "", 0},
+	{"32 bytes: an exact key", "a-name-of-exactly-thirty-two-b.x", 1},
+	{"over 32 bytes: a head key of its first 32",
+	 "a-name-longer-than-thirty-two-bytes.ext.old", 1},
+	{"over 32 bytes: the same first 32, the rest not", "a-name-longer-than-thirty-two-byXXX", 1},
+	{"over 32 bytes: differing in the first 32", "a-name-longer-than-thirty-two-bX-tes.ext", 0},
+};
+
+static struct rg_pathmatch pm;
+
+/* Loads the program with the recorder's name keys for patterns. */
+static struct filter_test_bpf *load(char *err, size_t len)
+{
+	struct rg_pm_lists l = {.watch_patterns = patterns};
+	if (rg_pathmatch_init(&pm, &l, err, len))
+		return NULL;
+	struct filter_test_bpf *skel = filter_test_bpf__open();
+	if (!skel) {
+		snprintf(err, len, "open failed");
+		return NULL;
+	}
+	struct rg_name_sets ns;
+	rg_pathmatch_name_sets(&pm, &ns);
+	skel->rodata->rg_name_any = ns.any;
+	skel->rodata->rg_head_lens = ns.head_lens;
+	skel->rodata->rg_tail_lens = ns.tail_lens;
+	memcpy((void *)skel->rodata->rg_name_first, ns.first, sizeof(ns.first));
+	memcpy((void *)skel->rodata->rg_name_last, ns.last, sizeof(ns.last));
+	int ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0 || bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)ncpu) ||
+	    filter_test_bpf__load(skel)) {
+		snprintf(err, len, "load failed");
+		filter_test_bpf__destroy(skel);
+		return NULL;
+	}
+	int nfd = bpf_map__fd(skel->maps.file_names);
+	for (unsigned i = 0; i < pm.npatterns; i++) {
+		struct rg_name_key k;
+		uint8_t one = 1;
+		if (rg_pathmatch_kernel_pattern(pm.patterns[i], &k))
+			bpf_map_update_elem(nfd, &k, &one, BPF_ANY);
+	}
+	return skel;
+}
+
+/* The program's verdict on name: 0, 1, or -1 when it did not run. */
+static int run(struct filter_test_bpf *skel, const char *name)
+{
+	struct rg_name_case c = {.len = (uint32_t)strlen(name)};
+	memcpy(c.name, name, c.len);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .ctx_in = &c, .ctx_size_in = sizeof(c));
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.name_wanted), &o))
+		return -1;
+	return c.wanted <= 1 ? (int)c.wanted : -1;
+}
+
+/* Does some pattern match name as the recorder matches a final component? */
+static bool user_match(const char *name)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/etc/cron.d/%s", name);
+	for (unsigned i = 0; i < pm.npatterns; i++)
+		if (rg_path_glob(pm.patterns[i], path, strlen(path)))
+			return true;
+	return false;
+}
+
+int main(void)
+{
+	char err[512] = "";
+	const char *req = getenv("RG_REQUIRE_LIVE");
+	if (geteuid() != 0) {
+		printf("%s - needs root to load BPF programs\n",
+		       req && !strcmp(req, "1") ? "not ok" : "# SKIP");
+		return req && !strcmp(req, "1") ? 1 : 77;
+	}
+	struct filter_test_bpf *skel = load(err, sizeof(err));
+	CHECK_STR(skel ? "" : err, "", "the test program loads with the recorder's name keys");
+	for (size_t i = 0; skel && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT(run(skel, cases[i].name), cases[i].want, cases[i].what);
+		if (user_match(cases[i].name) && run(skel, cases[i].name) != 1) {
+			char what[300];
+			snprintf(what, sizeof(what), "%s: a name a pattern matches is never dropped",
+				 cases[i].what);
+			CHECK(0, what);
+		}
+	}
+	filter_test_bpf__destroy(skel);
+	rg_pathmatch_free(&pm);
+	return tap_done();
+}
