@@ -39,6 +39,16 @@ static char *slurp(const char *path)
 	return text;
 }
 
+/* The next line of *rest (cut at its '\n'), or NULL at the end. */
+static char *next_line(char **rest)
+{
+	char *line = *rest, *nl = line ? strchr(line, '\n') : NULL;
+	if (nl)
+		*nl++ = '\0';
+	*rest = nl;
+	return line;
+}
+
 static bool skipped(const char *line)
 {
 	return line[strspn(line, " \t")] == '\0' || line[0] == '#';
@@ -158,10 +168,8 @@ static int load_events(struct rg_case *c, const char *path, char *err, size_t er
 	c->argv = calloc(lines, sizeof(*c->argv));
 	int rc = 0;
 	unsigned lineno = 0;
-	for (char *save = NULL, *line = text; line && !rc; line = save) {
-		save = strchr(line, '\n');
-		if (save)
-			*save++ = '\0';
+	char *rest = text, *line;
+	while (!rc && (line = next_line(&rest))) {
 		lineno++;
 		if (!skipped(line))
 			rc = event_line(c, line, path, lineno, err, errlen);
@@ -180,10 +188,8 @@ static int load_expected(struct rg_case *c, const char *path, char *err, size_t 
 	c->expected = calloc(1, strlen(text) + 2);
 	int rc = 0;
 	unsigned lineno = 0;
-	for (char *save = NULL, *line = text; line && !rc; line = save) {
-		save = strchr(line, '\n');
-		if (save)
-			*save++ = '\0';
+	char *rest = text, *line;
+	while (!rc && (line = next_line(&rest))) {
 		lineno++;
 		if (skipped(line))
 			continue;
