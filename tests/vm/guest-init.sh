@@ -7,6 +7,7 @@
 # Kernel command line knobs (rgvm.X=...):
 #   rgvm.contention=1     also run the contention check
 #   rgvm.cpus=0:0,1       its rounds: the CPUs each pins its tasks to, in turn
+/bin/busybox echo "RGVM step: /init started" # from here on, a failure is the test's
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 mount -t proc proc /proc
