@@ -41,7 +41,7 @@ check "-DRG_VMLINUX_H=FILE builds from FILE" \
 	'nobtf "$T/file" -DRG_VMLINUX_H="$T/vmlinux.h" && cmp -s "$T/vmlinux.h" "$T/file/bpf/vmlinux.h"'
 touch "$T/vmlinux.h"
 check "a changed FILE rebuilds the programs" \
-	'nobtf "$T/file" -DRG_VMLINUX_H="$T/vmlinux.h" && grep -q "Compiling BPF programs" "$T/err"'
+	'nobtf "$T/file" -DRG_VMLINUX_H="$T/vmlinux.h" && grep -q "Compiling rand_guard.bpf.o" "$T/err"'
 check "-DRG_VMLINUX_H=FILE that is missing fails at configure" \
 	'! cmake -G Ninja -S "$S" -B "$T/missing" -DRG_VMLINUX_H="$T/none.h" >"$T/err" 2>&1 && grep -q "no vmlinux.h at" "$T/err"'
 
