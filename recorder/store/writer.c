@@ -119,10 +119,7 @@ static sqlite3_stmt *bind_gap(struct rg_store *s, const struct rg_gap *g)
 	sqlite3_bind_int64(st, 3, g->end_ns);
 	sqlite3_bind_int64(st, 4, (int64_t)g->count);
 	sqlite3_bind_text(st, 5, g->reason, -1, SQLITE_STATIC);
-	if (g->rule_id.p)
-		sqlite3_bind_text(st, 6, g->rule_id.p, (int)g->rule_id.len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 6);
+	rg_row_bind_text(st, 6, g->rule_id);
 	return st;
 }
 
