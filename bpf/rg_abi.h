@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 4
+#define RG_ABI_VERSION 5
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -33,6 +33,7 @@ enum rg_kind {
 	RG_KIND_EXIT = 3,
 	RG_KIND_FILE = 4,
 	RG_KIND_NET = 5,
+	RG_KIND_SYS = 6, /* privilege and system operations; a failed exec */
 	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
 };
 
@@ -47,6 +48,9 @@ enum rg_flag {
 	RG_F_NEW_PATH_TRUNC = 1u << 4,
 	RG_F_EXE_MEMFD = 1u << 5,   /* exec: the image is a memfd; exe is its name */
 	RG_F_EXE_DELETED = 1u << 6, /* exec: the image was unlinked; exe is its old path */
+	RG_F_SCRIPT_TRUNC = 1u << 7,
+	RG_F_ENV_TRUNC = 1u << 8,   /* exec: more environment than was scanned or kept */
+	RG_F_SOURCE_TRUNC = 1u << 9,
 };
 
 /* Bounds on variable data. Powers of two: the BPF side masks offsets with
@@ -54,6 +58,8 @@ enum rg_flag {
 #define RG_PATH_MAX 4096u
 #define RG_ARGV_MAX 4096u
 #define RG_COMM_LEN 16u
+#define RG_ENV_MAX 4096u  /* exec: the allow-listed environment kept */
+#define RG_NAME_MAX 256u  /* a memfd's, module's, BPF program's or xattr's name */
 /* Largest record a BPF program builds: header, body, and the data area. */
 #define RG_RECORD_MAX 32768u
 
@@ -102,6 +108,10 @@ struct rg_exec {
 	struct rg_sref exe;  /* absolute path of the new image */
 	struct rg_sref argv; /* NUL-separated arguments, as in /proc/PID/cmdline */
 	struct rg_sref cwd;  /* absolute working directory */
+	struct rg_sref script; /* a script run through its #! line: the name the
+				* caller gave (bprm->filename), else empty */
+	struct rg_sref env;  /* NUL-separated NAME=value of the allow-listed
+			      * environment variables, in the process's order */
 	__u32 pad1;
 };
 
@@ -111,6 +121,15 @@ enum rg_file_op {
 	RG_FOP_WRITE = 2,   /* the first write through one open file */
 	RG_FOP_RENAME = 3,
 	RG_FOP_UNLINK = 4,
+	RG_FOP_CHMOD = 5,
+	RG_FOP_CHOWN = 6,
+	RG_FOP_LINK = 7,     /* a hard link: path is the existing file, new_path the link */
+	RG_FOP_SYMLINK = 8,  /* path is the target as written, new_path the link */
+	RG_FOP_MKDIR = 9,
+	RG_FOP_UTIMES = 10,  /* file times set */
+	RG_FOP_SETXATTR = 11,
+	RG_FOP_TRUNCATE = 12,
+	RG_FOP_MAX,
 };
 
 /* file.syscall: the exact system call. */
@@ -121,6 +140,13 @@ enum rg_file_syscall {
 	RG_FSYS_UNLINK, RG_FSYS_UNLINKAT, RG_FSYS_RMDIR,
 	/* writes that do not go through write(2): cp uses copy_file_range */
 	RG_FSYS_COPY_FILE_RANGE, RG_FSYS_SENDFILE64, RG_FSYS_SPLICE,
+	RG_FSYS_CHMOD, RG_FSYS_FCHMOD, RG_FSYS_FCHMODAT, RG_FSYS_FCHMODAT2,
+	RG_FSYS_CHOWN, RG_FSYS_FCHOWN, RG_FSYS_FCHOWNAT, RG_FSYS_LCHOWN,
+	RG_FSYS_LINK, RG_FSYS_LINKAT, RG_FSYS_SYMLINK, RG_FSYS_SYMLINKAT,
+	RG_FSYS_MKDIR, RG_FSYS_MKDIRAT, RG_FSYS_UTIMENSAT, RG_FSYS_UTIMES, RG_FSYS_UTIME,
+	RG_FSYS_FUTIMESAT,
+	RG_FSYS_SETXATTR, RG_FSYS_LSETXATTR, RG_FSYS_FSETXATTR, RG_FSYS_SETXATTRAT,
+	RG_FSYS_TRUNCATE, RG_FSYS_FTRUNCATE,
 	RG_FSYS_MAX,
 };
 
@@ -137,14 +163,22 @@ struct rg_file {
 	struct rg_hdr hdr;
 	__s64 result;   /* the syscall's return: fd, 0, bytes, or -errno */
 	__u32 flags;    /* open: O_* flags; write: the file's f_flags;
-			 * rename: renameat2 flags; unlink: unlinkat flags */
-	__u32 mode;     /* open: creation mode */
+			 * rename: renameat2 flags; unlink: unlinkat flags;
+			 * the *at calls' AT_* flags; setxattr: XATTR_* flags */
+	__u32 mode;     /* open, mkdir: creation mode; chmod: the new mode */
 	__u16 op;       /* enum rg_file_op */
 	__u16 syscall;  /* enum rg_file_syscall */
+	__u32 owner_uid; /* chown: the new owner, (u32)-1 for unchanged */
+	__u32 owner_gid;
 	__u32 pad0;
+	__s64 mtime_ns;  /* utimes: the modification time set, ns since the
+			  * epoch; RG_MTIME_NOW when it was "now" or left */
 	struct rg_sref dir, name;         /* the path */
-	struct rg_sref new_dir, new_name; /* rename: the new path */
+	struct rg_sref new_dir, new_name; /* rename, link, symlink: the new path */
+	struct rg_sref xattr;             /* setxattr: the attribute's name */
+	__u32 pad1;
 };
+#define RG_MTIME_NOW (-1ll) /* utimes: no time given, "now", or UTIME_OMIT */
 
 /* net.op: what happened to the socket. */
 enum rg_net_op {
@@ -180,6 +214,57 @@ struct rg_net {
 	__u32 pad1;
 };
 
+/* sys.op: a privilege or system operation (one SQL table, system_events),
+ * or a failed exec (a process_events row). */
+enum rg_sys_op {
+	RG_SOP_EXEC_FAILED = 1, /* path: the name tried; result: -errno */
+	RG_SOP_CRED = 2,        /* old_ids/new_ids, old_caps/caps */
+	RG_SOP_PTRACE = 3,      /* target_tgid, request */
+	RG_SOP_PROC_MEM = 4,    /* an open for writing of another process's
+				 * /proc/PID/mem: target_tgid, path */
+	RG_SOP_MEMFD = 5,       /* name, flags */
+	RG_SOP_MODULE = 6,      /* name, path (finit_module's file), flags */
+	RG_SOP_BPF = 7,         /* a BPF program load: request (its type), name */
+	RG_SOP_MOUNT = 8,       /* source, path (target), name (fs type), flags */
+	RG_SOP_UMOUNT = 9,      /* path, flags */
+	RG_SOP_NS = 10,         /* unshare: flags; setns: flags (nstype), name */
+	RG_SOP_MAX,
+};
+
+enum rg_sys_syscall {
+	RG_SSYS_EXECVE = 1, RG_SSYS_EXECVEAT,
+	RG_SSYS_SETUID, RG_SSYS_SETGID, RG_SSYS_SETREUID, RG_SSYS_SETREGID,
+	RG_SSYS_SETRESUID, RG_SSYS_SETRESGID, RG_SSYS_SETFSUID, RG_SSYS_SETFSGID,
+	RG_SSYS_CAPSET,
+	RG_SSYS_PTRACE, RG_SSYS_OPEN, RG_SSYS_OPENAT, RG_SSYS_OPENAT2,
+	RG_SSYS_MEMFD_CREATE, RG_SSYS_INIT_MODULE, RG_SSYS_FINIT_MODULE, RG_SSYS_BPF,
+	RG_SSYS_MOUNT, RG_SSYS_MOVE_MOUNT, RG_SSYS_UMOUNT, RG_SSYS_UNSHARE, RG_SSYS_SETNS,
+	RG_SSYS_MAX,
+};
+
+/* The ids of a credential, in this order, in sys.old_ids and sys.new_ids. */
+enum rg_cred_id { RG_ID_UID, RG_ID_EUID, RG_ID_FSUID, RG_ID_GID, RG_ID_EGID, RG_ID_FSGID,
+		  RG_ID_N };
+
+struct rg_sys {
+	struct rg_hdr hdr;
+	__s64 result;       /* the syscall's return: 0, an fd, or -errno */
+	__u16 op;           /* enum rg_sys_op */
+	__u16 syscall;      /* enum rg_sys_syscall */
+	__u32 target_tgid;  /* ptrace, proc_mem: the other process (global pid) */
+	__u64 target_start_ns; /* its identity, when the kernel had its task */
+	__u32 flags;        /* the call's flags argument (see the ops) */
+	__u32 request;      /* ptrace: the request; bpf: the program type */
+	__u32 old_ids[RG_ID_N]; /* cred: before the call (enum rg_cred_id) */
+	__u32 new_ids[RG_ID_N]; /* cred: after it */
+	__u64 old_caps;     /* cred: effective capabilities before */
+	__u64 caps;         /* cred: after */
+	struct rg_sref path;   /* see the ops */
+	struct rg_sref name;
+	struct rg_sref source; /* mount: the source */
+	__u32 pad0;
+};
+
 /* The kernel-side file filter, written by the recorder before attach.
  *
  * Prefixes live in an LPM trie: the longest stored prefix of a path wins,
@@ -193,7 +278,7 @@ struct rg_net {
  * over patterns. The recorder applies the exact glob to what arrives. */
 #define RG_PREFIX_LEN 256  /* bytes of a path the prefix filter sees */
 #define RG_PREFIX_MAX 256  /* watch + exclude prefixes */
-#define RG_PATTERN_MAX 16
+#define RG_PATTERN_MAX 128
 #define RG_PATTERN_PART 32 /* bytes of a name a pattern key holds */
 
 enum rg_prefix_action {
@@ -244,16 +329,19 @@ struct rg_exit {
 /* Compiled on both sides: clang -target bpf and the host compiler must agree. */
 _Static_assert(sizeof(struct rg_hdr) == 48, "rg_hdr layout");
 _Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
-_Static_assert(sizeof(struct rg_exec) == 120, "rg_exec layout");
+_Static_assert(sizeof(struct rg_exec) == 128, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
-_Static_assert(sizeof(struct rg_file) == 88, "rg_file layout");
+_Static_assert(sizeof(struct rg_file) == 112, "rg_file layout");
+_Static_assert(sizeof(struct rg_sys) == 160, "rg_sys layout");
 _Static_assert(sizeof(struct rg_net) == 128, "rg_net layout");
 _Static_assert(sizeof(struct rg_prefix_key) == 260, "rg_prefix_key layout");
 _Static_assert(sizeof(struct rg_name_key) == 36, "rg_name_key layout");
 _Static_assert(RG_RECORD_MAX >= sizeof(struct rg_file) + 4 * RG_PATH_MAX,
 	       "a rename record fits its bounds");
-_Static_assert(RG_RECORD_MAX >= sizeof(struct rg_exec) + 2 * RG_PATH_MAX + RG_ARGV_MAX,
+_Static_assert(RG_RECORD_MAX >= sizeof(struct rg_sys) + 3 * RG_PATH_MAX,
+	       "a mount record fits its bounds");
+_Static_assert(RG_RECORD_MAX >= sizeof(struct rg_exec) + 3 * RG_PATH_MAX + RG_ARGV_MAX + RG_ENV_MAX,
 	  "an exec record fits its bounds");
 
 #endif /* RG_ABI_H */

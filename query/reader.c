@@ -25,7 +25,7 @@ struct rgq_reader {
 	char err[256];
 };
 
-static int prepare(sqlite3 *db, struct cursor *c, unsigned t, uint64_t fields, char *err,
+static int prepare(sqlite3 *db, struct cursor *c, unsigned t, rg_fmask fields, char *err,
 		   size_t errlen)
 {
 	struct rg_buf b = {0};
@@ -54,7 +54,7 @@ static void step(struct rgq_reader *r, struct cursor *c)
 }
 
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
-				   uint64_t from_seq, int64_t until_ns, uint64_t fields,
+				   uint64_t from_seq, int64_t until_ns, rg_fmask fields,
 				   char *err, size_t errlen)
 {
 	struct rgq_reader *r = rg_calloc(1, sizeof(*r));

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "fields.h"
 
 struct rgq_reader;
 
@@ -26,7 +27,7 @@ struct rgq_reader;
  * `fields` (bit i: rg_fields[i]; event_type and seq always) are read; the
  * others stay zero. NULL with err on failure. */
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
-				   uint64_t from_seq, int64_t until_ns, uint64_t fields,
+				   uint64_t from_seq, int64_t until_ns, rg_fmask fields,
 				   char *err, size_t errlen);
 /* The next event, valid until the next call; false at the end or on an
  * error (rgq_reader_error). */

@@ -101,7 +101,7 @@ static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
 
 /* What replay reads: what the rules and the lineage say they read (the
  * printed alert is the match's: rg_rules_event_fields covers it). */
-static uint64_t needed_fields(const struct rg_ruleset *rs)
+static rg_fmask needed_fields(const struct rg_ruleset *rs)
 {
 	return rg_rules_event_fields(rs) | rg_lineage_fields();
 }

@@ -30,16 +30,49 @@ enum rg_etype {
 	RG_ET_NET_LISTEN,
 	RG_ET_NET_ACCEPT,
 	RG_ET_HEALTH,
+	RG_ET_PROCESS_EXEC_FAILED, /* an exec that failed: the name tried */
+	RG_ET_FILE_CHMOD,
+	RG_ET_FILE_CHOWN,
+	RG_ET_FILE_LINK,    /* a hard link: new_path is the link */
+	RG_ET_FILE_SYMLINK, /* path is the target as written, new_path the link */
+	RG_ET_FILE_MKDIR,
+	RG_ET_FILE_UTIMES,
+	RG_ET_FILE_SETXATTR,
+	RG_ET_FILE_TRUNCATE,
+	RG_ET_CRED_CHANGE,  /* set*id, capset */
+	RG_ET_PTRACE,
+	RG_ET_PROC_MEM_WRITE,
+	RG_ET_MEMFD_CREATE,
+	RG_ET_MODULE_LOAD,
+	RG_ET_BPF_LOAD,
+	RG_ET_MOUNT,
+	RG_ET_UMOUNT,
+	RG_ET_NAMESPACE_CHANGE, /* unshare, setns */
 	RG_ET_COUNT,
 };
 
+/* Type masks are 32 bits: RG_ET_COUNT stays at most 32. */
 #define RG_ET_BIT(t) (1u << (t))
 #define RG_ET_PROCESS_MASK                                                     \
 	(RG_ET_BIT(RG_ET_PROCESS_START) | RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP) | \
-	 RG_ET_BIT(RG_ET_PROCESS_EXIT))
+	 RG_ET_BIT(RG_ET_PROCESS_EXIT) | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))
+/* File metadata and names: chmod, chown, link, symlink, mkdir, utimes,
+ * setxattr, truncate (file_events rows like the others). */
+#define RG_ET_FMETA_MASK                                                       \
+	(RG_ET_BIT(RG_ET_FILE_CHMOD) | RG_ET_BIT(RG_ET_FILE_CHOWN) |            \
+	 RG_ET_BIT(RG_ET_FILE_LINK) | RG_ET_BIT(RG_ET_FILE_SYMLINK) |           \
+	 RG_ET_BIT(RG_ET_FILE_MKDIR) | RG_ET_BIT(RG_ET_FILE_UTIMES) |           \
+	 RG_ET_BIT(RG_ET_FILE_SETXATTR) | RG_ET_BIT(RG_ET_FILE_TRUNCATE))
 #define RG_ET_FILE_MASK                                                        \
 	(RG_ET_BIT(RG_ET_FILE_OPEN) | RG_ET_BIT(RG_ET_FILE_WRITE) |             \
-	 RG_ET_BIT(RG_ET_FILE_RENAME) | RG_ET_BIT(RG_ET_FILE_UNLINK))
+	 RG_ET_BIT(RG_ET_FILE_RENAME) | RG_ET_BIT(RG_ET_FILE_UNLINK) | RG_ET_FMETA_MASK)
+/* Privilege and system operations (system_events rows). */
+#define RG_ET_SYS_MASK                                                         \
+	(RG_ET_BIT(RG_ET_CRED_CHANGE) | RG_ET_BIT(RG_ET_PTRACE) |               \
+	 RG_ET_BIT(RG_ET_PROC_MEM_WRITE) | RG_ET_BIT(RG_ET_MEMFD_CREATE) |      \
+	 RG_ET_BIT(RG_ET_MODULE_LOAD) | RG_ET_BIT(RG_ET_BPF_LOAD) |             \
+	 RG_ET_BIT(RG_ET_MOUNT) | RG_ET_BIT(RG_ET_UMOUNT) |                     \
+	 RG_ET_BIT(RG_ET_NAMESPACE_CHANGE))
 #define RG_ET_NET_MASK                                                         \
 	(RG_ET_BIT(RG_ET_NET_CONNECT) | RG_ET_BIT(RG_ET_NET_BIND) |             \
 	 RG_ET_BIT(RG_ET_NET_LISTEN) | RG_ET_BIT(RG_ET_NET_ACCEPT))
@@ -63,7 +96,10 @@ struct rg_str {
 	X(PATH_TRUNC, 3)                                                           \
 	X(NEW_PATH_TRUNC, 4)                                                       \
 	X(EXE_MEMFD, 5)   /* exe is a memfd's name, not a path */                  \
-	X(EXE_DELETED, 6) /* exe was unlinked before the exec */
+	X(EXE_DELETED, 6) /* exe was unlinked before the exec */                  \
+	X(SCRIPT_TRUNC, 7)                                                         \
+	X(ENV_TRUNC, 8)   /* more environment than was scanned or kept */          \
+	X(SOURCE_TRUNC, 9)
 
 enum rg_eflag {
 #define RG_EFLAG(name, bit) RG_EF_##name = 1u << (bit),
@@ -90,11 +126,31 @@ struct rg_event {
 	uint32_t euid, egid, auid, sessionid;
 	const char *syscall; /* "execve", "openat", ...; NULL = unknown */
 
-	/* file_*: absolute paths (new_path: rename's target) */
+	/* process_start: a script run through its interpreter (its #! line, or
+	 * named as the interpreter's argument), absolute; the allow-listed
+	 * environment, NUL-separated NAME=value */
+	struct rg_str script, env;
+
+	/* file_*: absolute paths (new_path: rename's, link's target) */
 	struct rg_str path, new_path;
 	uint32_t fflags;  /* "flags": open flags, renameat2/unlinkat flags */
-	uint32_t mode;    /* open: creation mode */
+	uint32_t mode;    /* open, mkdir: creation mode; chmod: the new mode */
 	int64_t result;   /* the syscall's return value: fd, 0, bytes or -errno */
+	uint32_t owner_uid, owner_gid; /* chown */
+	int64_t mtime_ns;              /* utimes; negative: "now" (null) */
+	struct rg_str xattr_name;      /* setxattr */
+
+	/* system events */
+	uint32_t target_pid;     /* ptrace, proc_mem_write: the other process */
+	int64_t target_proc_id;
+	uint32_t ptrace_request;
+	uint32_t bpf_prog_type;
+	struct rg_str name;      /* memfd, module, BPF program, namespace */
+	struct rg_str source;    /* mount */
+	struct rg_str fstype;    /* mount */
+	uint32_t fsuid, fsgid;   /* cred_change: after (uid, gid, euid, egid too) */
+	uint32_t old_uid, old_euid, old_fsuid, old_gid, old_egid, old_fsgid;
+	uint64_t cap_effective, old_cap_effective;
 
 	/* network_*: addresses as text ("127.0.0.1", "::1"), ports host order */
 	const char *family;   /* "ipv4", "ipv6" */

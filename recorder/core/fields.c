@@ -8,7 +8,21 @@
 #define PROC RG_ET_PROCESS_MASK
 #define FILE_ RG_ET_FILE_MASK
 #define NET RG_ET_NET_MASK
-#define ALL (PROC | FILE_ | NET)
+#define SYS RG_ET_SYS_MASK
+#define ALL (PROC | FILE_ | NET | SYS)
+#define EXECF RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED)
+#define CHMOD RG_ET_BIT(RG_ET_FILE_CHMOD)
+#define CHOWN RG_ET_BIT(RG_ET_FILE_CHOWN)
+#define LINKS (RG_ET_BIT(RG_ET_FILE_LINK) | RG_ET_BIT(RG_ET_FILE_SYMLINK))
+#define MKDIR RG_ET_BIT(RG_ET_FILE_MKDIR)
+#define UTIMES RG_ET_BIT(RG_ET_FILE_UTIMES)
+#define XATTR RG_ET_BIT(RG_ET_FILE_SETXATTR)
+#define CRED RG_ET_BIT(RG_ET_CRED_CHANGE)
+#define TARGET (RG_ET_BIT(RG_ET_PTRACE) | RG_ET_BIT(RG_ET_PROC_MEM_WRITE))
+#define NAMED                                                                    \
+	(RG_ET_BIT(RG_ET_MEMFD_CREATE) | RG_ET_BIT(RG_ET_MODULE_LOAD) |          \
+	 RG_ET_BIT(RG_ET_BPF_LOAD) | RG_ET_BIT(RG_ET_NAMESPACE_CHANGE))
+#define MOUNT RG_ET_BIT(RG_ET_MOUNT)
 #define ACCEPT RG_ET_BIT(RG_ET_NET_ACCEPT)
 #define OPEN RG_ET_BIT(RG_ET_FILE_OPEN)
 #define RENAME RG_ET_BIT(RG_ET_FILE_RENAME)
@@ -36,28 +50,36 @@ const struct rg_field rg_fields[] = {
 	{"argv", RG_FT_ARGV, OFF(argv), 0, 0, START},
 	{"argc", RG_FT_U32, OFF(argc), 0, 0, START},
 	{"cwd", RG_FT_STR, OFF(cwd), RG_FO_PATH, 0, START},
-	{"euid", RG_FT_U32, OFF(euid), 0, 0, START, RG_CTX_EUID},
-	{"egid", RG_FT_U32, OFF(egid), 0, 0, START},
+	{"euid", RG_FT_U32, OFF(euid), 0, 0, START | CRED, RG_CTX_EUID},
+	{"egid", RG_FT_U32, OFF(egid), 0, 0, START | CRED},
 	{"auid", RG_FT_U32, OFF(auid), 0, 0, START, RG_CTX_AUID},
 	{"sessionid", RG_FT_U32, OFF(sessionid), 0, 0, START},
-	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | FILE_ | NET},
+	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | EXECF | FILE_ | NET | SYS},
+	{"script", RG_FT_STR, OFF(script), RG_FO_PATH, 0, START},
+	{"env", RG_FT_ARGV, OFF(env), 0, 0, START},
 	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
 	{"argv_truncated", RG_FT_FLAG, 0, 0, RG_EF_ARGV_TRUNC, START},
 	{"cwd_truncated", RG_FT_FLAG, 0, 0, RG_EF_CWD_TRUNC, START},
 	{"exe_memfd", RG_FT_FLAG, 0, 0, RG_EF_EXE_MEMFD, START},
 	{"exe_deleted", RG_FT_FLAG, 0, 0, RG_EF_EXE_DELETED, START},
+	{"script_truncated", RG_FT_FLAG, 0, 0, RG_EF_SCRIPT_TRUNC, START},
+	{"env_truncated", RG_FT_FLAG, 0, 0, RG_EF_ENV_TRUNC, START},
 	{"child_proc_id", RG_FT_I64, OFF(child_proc_id), RG_FO_ZERO_NULL, 0, REL},
 	{"child_pid", RG_FT_U32, OFF(child_pid), 0, 0, REL},
 	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},
 	{"signal", RG_FT_U32, OFF(signal), 0, 0, EXIT},
 	{"core_dumped", RG_FT_BOOL, OFF(core_dumped), 0, 0, EXIT},
-	{"path", RG_FT_STR, OFF(path), RG_FO_PATH, 0, FILE_},
-	{"new_path", RG_FT_STR, OFF(new_path), RG_FO_PATH, 0, RENAME},
-	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_},
-	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN},
-	{"result", RG_FT_I64, OFF(result), 0, 0, FILE_ | NET},
-	{"path_truncated", RG_FT_FLAG, 0, 0, RG_EF_PATH_TRUNC, FILE_},
-	{"new_path_truncated", RG_FT_FLAG, 0, 0, RG_EF_NEW_PATH_TRUNC, RENAME},
+	{"path", RG_FT_STR, OFF(path), RG_FO_PATH, 0, EXECF | FILE_ | SYS},
+	{"new_path", RG_FT_STR, OFF(new_path), RG_FO_PATH, 0, RENAME | LINKS},
+	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_ | SYS},
+	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN | CHMOD | MKDIR},
+	{"result", RG_FT_I64, OFF(result), 0, 0, EXECF | FILE_ | NET | SYS},
+	{"path_truncated", RG_FT_FLAG, 0, 0, RG_EF_PATH_TRUNC, EXECF | FILE_ | SYS},
+	{"new_path_truncated", RG_FT_FLAG, 0, 0, RG_EF_NEW_PATH_TRUNC, RENAME | LINKS},
+	{"owner_uid", RG_FT_U32, OFF(owner_uid), 0, 0, CHOWN},
+	{"owner_gid", RG_FT_U32, OFF(owner_gid), 0, 0, CHOWN},
+	{"mtime_ns", RG_FT_I64, OFF(mtime_ns), RG_FO_NEG_NULL, 0, UTIMES},
+	{"xattr_name", RG_FT_STR, OFF(xattr_name), 0, 0, XATTR},
 	{"family", RG_FT_CSTR, OFF(family), 0, 0, NET},
 	{"protocol", RG_FT_CSTR, OFF(protocol), 0, 0, NET},
 	{"local_addr", RG_FT_STR, OFF(local_addr), 0, 0, NET},
@@ -66,10 +88,29 @@ const struct rg_field rg_fields[] = {
 	{"remote_port", RG_FT_U32, OFF(remote_port), RG_FO_ZERO_NULL, 0, NET},
 	{"socket_id", RG_FT_U64, OFF(socket_id), RG_FO_ZERO_NULL, 0, NET},
 	{"new_socket_id", RG_FT_U64, OFF(new_socket_id), RG_FO_ZERO_NULL, 0, ACCEPT},
+	{"target_pid", RG_FT_U32, OFF(target_pid), RG_FO_ZERO_NULL, 0, TARGET},
+	{"target_proc_id", RG_FT_I64, OFF(target_proc_id), RG_FO_ZERO_NULL, 0, TARGET},
+	{"ptrace_request", RG_FT_U32, OFF(ptrace_request), 0, 0, RG_ET_BIT(RG_ET_PTRACE)},
+	{"bpf_prog_type", RG_FT_U32, OFF(bpf_prog_type), 0, 0, RG_ET_BIT(RG_ET_BPF_LOAD)},
+	{"name", RG_FT_STR, OFF(name), 0, 0, NAMED},
+	{"source", RG_FT_STR, OFF(source), 0, 0, MOUNT},
+	{"source_truncated", RG_FT_FLAG, 0, 0, RG_EF_SOURCE_TRUNC, MOUNT},
+	{"fstype", RG_FT_STR, OFF(fstype), 0, 0, MOUNT},
+	{"fsuid", RG_FT_U32, OFF(fsuid), 0, 0, CRED},
+	{"fsgid", RG_FT_U32, OFF(fsgid), 0, 0, CRED},
+	{"old_uid", RG_FT_U32, OFF(old_uid), 0, 0, CRED},
+	{"old_euid", RG_FT_U32, OFF(old_euid), 0, 0, CRED},
+	{"old_fsuid", RG_FT_U32, OFF(old_fsuid), 0, 0, CRED},
+	{"old_gid", RG_FT_U32, OFF(old_gid), 0, 0, CRED},
+	{"old_egid", RG_FT_U32, OFF(old_egid), 0, 0, CRED},
+	{"old_fsgid", RG_FT_U32, OFF(old_fsgid), 0, 0, CRED},
+	{"cap_effective", RG_FT_U64, OFF(cap_effective), 0, 0, CRED},
+	{"old_cap_effective", RG_FT_U64, OFF(old_cap_effective), 0, 0, CRED},
 };
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
 _Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) < RG_FIELDS_MAX,
-	       "field masks are 64 bits");
+	       "field masks are 128 bits");
+_Static_assert(RG_ET_COUNT <= 32, "event type masks are 32 bits");
 
 /* A relative's context, from the lineage (rules/eval.c walks it). */
 const struct rg_ctx_field rg_ctx_fields[] = {
@@ -85,6 +126,7 @@ const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES] = {
 	{"process_events", PROC},
 	{"file_events", FILE_},
 	{"network_events", NET},
+	{"system_events", SYS},
 };
 
 static const char *const etype_names[RG_ET_COUNT] = {
@@ -100,6 +142,24 @@ static const char *const etype_names[RG_ET_COUNT] = {
 	[RG_ET_NET_LISTEN] = "network_listen",
 	[RG_ET_NET_ACCEPT] = "network_accept",
 	[RG_ET_HEALTH] = "health",
+	[RG_ET_PROCESS_EXEC_FAILED] = "process_exec_failed",
+	[RG_ET_FILE_CHMOD] = "file_chmod",
+	[RG_ET_FILE_CHOWN] = "file_chown",
+	[RG_ET_FILE_LINK] = "file_link",
+	[RG_ET_FILE_SYMLINK] = "file_symlink",
+	[RG_ET_FILE_MKDIR] = "file_mkdir",
+	[RG_ET_FILE_UTIMES] = "file_utimes",
+	[RG_ET_FILE_SETXATTR] = "file_setxattr",
+	[RG_ET_FILE_TRUNCATE] = "file_truncate",
+	[RG_ET_CRED_CHANGE] = "cred_change",
+	[RG_ET_PTRACE] = "ptrace",
+	[RG_ET_PROC_MEM_WRITE] = "proc_mem_write",
+	[RG_ET_MEMFD_CREATE] = "memfd_create",
+	[RG_ET_MODULE_LOAD] = "module_load",
+	[RG_ET_BPF_LOAD] = "bpf_load",
+	[RG_ET_MOUNT] = "mount",
+	[RG_ET_UMOUNT] = "umount",
+	[RG_ET_NAMESPACE_CHANGE] = "namespace_change",
 };
 
 const char *rg_etype_name(enum rg_etype t)
@@ -131,12 +191,12 @@ const struct rg_ctx_field *rg_ctx_field_find(const char *name)
 	return NULL;
 }
 
-uint64_t rg_fields_mask(const char *const *names)
+rg_fmask rg_fields_mask(const char *const *names)
 {
-	uint64_t m = 0;
+	rg_fmask m = 0;
 	for (; *names; names++) {
 		const struct rg_field *f = rg_field_find(*names);
-		m |= f ? 1ull << (f - rg_fields) : RG_FIELDS_UNKNOWN;
+		m |= f ? RG_FBIT(f - rg_fields) : RG_FIELDS_UNKNOWN;
 	}
 	return m;
 }

@@ -32,6 +32,7 @@ enum rg_ftype {
 /* Field options. */
 #define RG_FO_ZERO_NULL 1u /* a 0 value means unknown: written as null */
 #define RG_FO_PATH 2u      /* a path: rules match prefixes and globs by component */
+#define RG_FO_NEG_NULL 4u  /* a negative value means unknown: written as null */
 
 /* What the rules' lineage (rules/lineage.c) keeps of a process, so a rule
  * can name it on any event type: of the acting process (an event field
@@ -53,7 +54,7 @@ struct rg_field {
 
 extern const struct rg_field rg_fields[];
 extern const unsigned rg_nfields;
-#define RG_FIELDS_MAX 64     /* field masks are 64 bits (the last: RG_FIELDS_UNKNOWN) */
+#define RG_FIELDS_MAX 128    /* field masks are 128 bits (the last: RG_FIELDS_UNKNOWN) */
 #define RG_FIELD_NAME_MAX 26 /* NDJSON key text is sized by it (test_schema checks) */
 
 /* The event tables and the types each holds; a table's columns are the
@@ -62,7 +63,7 @@ struct rg_event_table {
 	const char *name;
 	uint32_t types;
 };
-#define RG_N_EVENT_TABLES 3
+#define RG_N_EVENT_TABLES 4
 extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];
 
 const struct rg_field *rg_field_find(const char *name);
@@ -91,8 +92,11 @@ void rg_field_set_int(const struct rg_field *f, struct rg_event *ev, int64_t v);
  * NULL: what a part that reads an event names as the fields it reads, for
  * a reader that fills only those (rgq replay). A name the registry lacks
  * sets RG_FIELDS_UNKNOWN, which no field is: a test sees it. */
-#define RG_FIELDS_UNKNOWN (1ull << 63)
-uint64_t rg_fields_mask(const char *const *names);
+typedef unsigned __int128 rg_fmask;
+#define RG_FBIT(i) ((rg_fmask)1 << (i))
+#define RG_FIELDS_UNKNOWN RG_FBIT(RG_FIELDS_MAX - 1)
+#define RG_FMASK_ALL (~(rg_fmask)0)
+rg_fmask rg_fields_mask(const char *const *names);
 
 /* The accessors are inline: NDJSON and the store call them for every
  * field of every event. The caller has checked the type. */
@@ -134,6 +138,8 @@ static inline bool rg_field_is_null(const struct rg_field *f, const struct rg_ev
 	case RG_FT_STR: case RG_FT_CSTR: case RG_FT_ARGV: case RG_FT_CMDLINE:
 		return rg_field_str(f, ev).p == NULL;
 	default:
+		if (f->opts & RG_FO_NEG_NULL)
+			return rg_field_int(f, ev) < 0;
 		return (f->opts & RG_FO_ZERO_NULL) && rg_field_int(f, ev) == 0;
 	}
 }

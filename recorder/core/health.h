@@ -24,10 +24,12 @@
 	X(kernel_drops_process, C, "of kernel_drops: exec, fork and exit records") \
 	X(kernel_drops_file, C, "of kernel_drops: file records")                   \
 	X(kernel_drops_network, C, "of kernel_drops: network records")             \
+	X(kernel_drops_system, C, "of kernel_drops: system records (and failed execs)") \
 	X(user_drops, C, "rows dropped in userspace (store queue full)")           \
 	X(user_drops_process, C, "of user_drops: process_events rows")             \
 	X(user_drops_file, C, "of user_drops: file_events rows")                   \
 	X(user_drops_network, C, "of user_drops: network_events rows")             \
+	X(user_drops_system, C, "of user_drops: system_events rows")               \
 	X(filtered, C, "events a filter dropped: the kernel's (unix sockets) and the recorder's (file paths)") \
 	X(ndjson_written, C, "NDJSON lines written")                               \
 	X(ndjson_failures, C, "NDJSON lines that could not be written")            \
@@ -35,6 +37,7 @@
 	X(rows_process_events, C, "rows written to process_events")                \
 	X(rows_file_events, C, "rows written to file_events")                      \
 	X(rows_network_events, C, "rows written to network_events")                \
+	X(rows_system_events, C, "rows written to system_events")                  \
 	X(rows_gaps, C, "rows written to gaps")                                    \
 	X(rows_alerts, C, "rows written to alerts")                                \
 	X(store_failures, C, "rows the store failed to write")                     \

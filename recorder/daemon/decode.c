@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "fields.h"
 #include "pathmatch.h"
 #include "rg_abi.h"
 
@@ -22,6 +23,16 @@ static const char *const file_syscalls[RG_FSYS_MAX] = {
 	[RG_FSYS_SPLICE] = "splice",
 	[RG_FSYS_RENAMEAT] = "renameat", [RG_FSYS_RENAMEAT2] = "renameat2",
 	[RG_FSYS_UNLINK] = "unlink", [RG_FSYS_UNLINKAT] = "unlinkat", [RG_FSYS_RMDIR] = "rmdir",
+	[RG_FSYS_CHMOD] = "chmod", [RG_FSYS_FCHMOD] = "fchmod", [RG_FSYS_FCHMODAT] = "fchmodat",
+	[RG_FSYS_FCHMODAT2] = "fchmodat2", [RG_FSYS_CHOWN] = "chown", [RG_FSYS_FCHOWN] = "fchown",
+	[RG_FSYS_FCHOWNAT] = "fchownat", [RG_FSYS_LCHOWN] = "lchown", [RG_FSYS_LINK] = "link",
+	[RG_FSYS_LINKAT] = "linkat", [RG_FSYS_SYMLINK] = "symlink",
+	[RG_FSYS_SYMLINKAT] = "symlinkat", [RG_FSYS_MKDIR] = "mkdir", [RG_FSYS_MKDIRAT] = "mkdirat",
+	[RG_FSYS_UTIMENSAT] = "utimensat", [RG_FSYS_UTIMES] = "utimes", [RG_FSYS_UTIME] = "utime",
+	[RG_FSYS_FUTIMESAT] = "futimesat", [RG_FSYS_SETXATTR] = "setxattr",
+	[RG_FSYS_LSETXATTR] = "lsetxattr", [RG_FSYS_FSETXATTR] = "fsetxattr",
+	[RG_FSYS_SETXATTRAT] = "setxattrat", [RG_FSYS_TRUNCATE] = "truncate",
+	[RG_FSYS_FTRUNCATE] = "ftruncate",
 };
 
 /* A string reference must lie inside the data area of the record. */
@@ -63,17 +74,30 @@ static void hdr(const struct rg_hdr *h, struct rg_event *ev, struct rg_ids *ids)
 	ids->start_boot_ns = h->start_ns;
 }
 
+/* dir joined with name in b, as rg_path_join does it. */
+static struct rg_str joined(struct rg_buf *b, struct rg_str dir, struct rg_str name)
+{
+	b->len = 0;
+	rg_path_join(b, dir.p, dir.len, name.p, name.len);
+	return (struct rg_str){b->p, (uint32_t)b->len};
+}
+
 static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
-			      struct rg_event *ev, struct rg_ids *ids)
+			      struct rg_event *ev, struct rg_ids *ids, struct rg_pathbufs *pb)
 {
 	const size_t body = sizeof(*e);
 
 	if (size < body || e->syscall > RG_SYS_EXECVEAT)
 		return RG_DECODE_INVALID;
+	struct rg_str script;
 	if (sref(e, size, body, e->exe, &ev->exe) ||
 	    sref(e, size, body, e->argv, &ev->argv) ||
-	    sref(e, size, body, e->cwd, &ev->cwd))
+	    sref(e, size, body, e->cwd, &ev->cwd) ||
+	    sref(e, size, body, e->script, &script) ||
+	    sref(e, size, body, e->env, &ev->env))
 		return RG_DECODE_INVALID;
+	if (script.p) /* the name the caller gave, from its working directory */
+		ev->script = joined(&pb->script, ev->cwd, script);
 	ev->type = RG_ET_PROCESS_START;
 	ev->ppid = e->ppid;
 	ev->euid = e->euid;
@@ -124,34 +148,120 @@ static int path(struct rg_buf *b, const void *rec, size_t size, size_t body,
 		*out = d;
 		return 0;
 	}
-	b->len = 0;
-	rg_path_join(b, d.p, d.len, n.p, n.len);
-	*out = (struct rg_str){b->p, (uint32_t)b->len};
+	*out = joined(b, d, n);
 	return 0;
+}
+
+/* The first path of a file record. A symlink's target is kept as written:
+ * the kernel resolves it from the link's directory when it is followed, so
+ * no directory is joined to it. */
+static int file_path(const struct rg_file *f, size_t size, struct rg_event *ev,
+		     struct rg_pathbufs *pb)
+{
+	if (f->op != RG_FOP_SYMLINK)
+		return path(&pb->path, f, size, sizeof(*f), f->dir, f->name, &ev->path);
+	return f->dir.len || sref(f, size, sizeof(*f), f->name, &ev->path) || !ev->path.p;
 }
 
 static enum rg_decode_rc file(const struct rg_file *f, size_t size, struct rg_event *ev,
 			      struct rg_pathbufs *pb)
 {
-	static const enum rg_etype types[] = {
+	static const enum rg_etype types[RG_FOP_MAX] = {
 		[RG_FOP_OPEN] = RG_ET_FILE_OPEN, [RG_FOP_WRITE] = RG_ET_FILE_WRITE,
 		[RG_FOP_RENAME] = RG_ET_FILE_RENAME, [RG_FOP_UNLINK] = RG_ET_FILE_UNLINK,
+		[RG_FOP_CHMOD] = RG_ET_FILE_CHMOD, [RG_FOP_CHOWN] = RG_ET_FILE_CHOWN,
+		[RG_FOP_LINK] = RG_ET_FILE_LINK, [RG_FOP_SYMLINK] = RG_ET_FILE_SYMLINK,
+		[RG_FOP_MKDIR] = RG_ET_FILE_MKDIR, [RG_FOP_UTIMES] = RG_ET_FILE_UTIMES,
+		[RG_FOP_SETXATTR] = RG_ET_FILE_SETXATTR, [RG_FOP_TRUNCATE] = RG_ET_FILE_TRUNCATE,
 	};
 	const size_t body = sizeof(*f);
-	bool rename = f->op == RG_FOP_RENAME;
 
-	if (size < body || f->op < RG_FOP_OPEN || f->op > RG_FOP_UNLINK || f->syscall == 0 ||
-	    f->syscall >= RG_FSYS_MAX ||
-	    path(&pb->path, f, size, body, f->dir, f->name, &ev->path))
-		return RG_DECODE_INVALID;
-	if (rename ? path(&pb->new_path, f, size, body, f->new_dir, f->new_name, &ev->new_path)
-		   : f->new_dir.len || f->new_name.len)
+	if (size < body || f->op < RG_FOP_OPEN || f->op >= RG_FOP_MAX || f->syscall == 0 ||
+	    f->syscall >= RG_FSYS_MAX || file_path(f, size, ev, pb))
 		return RG_DECODE_INVALID;
 	ev->type = types[f->op];
+	/* a second path only where the type has one; the xattr only for setxattr */
+	bool two = rg_field_find("new_path")->types & RG_ET_BIT(ev->type);
+	if (two ? path(&pb->new_path, f, size, body, f->new_dir, f->new_name, &ev->new_path)
+		: f->new_dir.len || f->new_name.len)
+		return RG_DECODE_INVALID;
+	if ((f->op == RG_FOP_SETXATTR) != (f->xattr.len != 0) ||
+	    sref(f, size, body, f->xattr, &ev->xattr_name))
+		return RG_DECODE_INVALID;
 	ev->syscall = file_syscalls[f->syscall];
 	ev->result = f->result;
 	ev->fflags = f->flags;
 	ev->mode = f->mode;
+	ev->owner_uid = f->owner_uid;
+	ev->owner_gid = f->owner_gid;
+	ev->mtime_ns = f->op == RG_FOP_UTIMES ? f->mtime_ns : RG_MTIME_NOW;
+	return RG_DECODE_OK;
+}
+
+static const char *const sys_syscalls[RG_SSYS_MAX] = {
+	[RG_SSYS_EXECVE] = "execve", [RG_SSYS_EXECVEAT] = "execveat",
+	[RG_SSYS_SETUID] = "setuid", [RG_SSYS_SETGID] = "setgid", [RG_SSYS_SETREUID] = "setreuid",
+	[RG_SSYS_SETREGID] = "setregid", [RG_SSYS_SETRESUID] = "setresuid",
+	[RG_SSYS_SETRESGID] = "setresgid", [RG_SSYS_SETFSUID] = "setfsuid",
+	[RG_SSYS_SETFSGID] = "setfsgid", [RG_SSYS_CAPSET] = "capset",
+	[RG_SSYS_PTRACE] = "ptrace", [RG_SSYS_OPEN] = "open", [RG_SSYS_OPENAT] = "openat",
+	[RG_SSYS_OPENAT2] = "openat2", [RG_SSYS_MEMFD_CREATE] = "memfd_create",
+	[RG_SSYS_INIT_MODULE] = "init_module", [RG_SSYS_FINIT_MODULE] = "finit_module",
+	[RG_SSYS_BPF] = "bpf", [RG_SSYS_MOUNT] = "mount", [RG_SSYS_MOVE_MOUNT] = "move_mount",
+	[RG_SSYS_UMOUNT] = "umount2", [RG_SSYS_UNSHARE] = "unshare", [RG_SSYS_SETNS] = "setns",
+};
+
+/* The credential ids of a cred_change, before and after. */
+static void cred_ids(const struct rg_sys *y, struct rg_event *ev)
+{
+	const uint32_t *o = y->old_ids, *n = y->new_ids;
+	ev->old_uid = o[RG_ID_UID], ev->old_euid = o[RG_ID_EUID], ev->old_fsuid = o[RG_ID_FSUID];
+	ev->old_gid = o[RG_ID_GID], ev->old_egid = o[RG_ID_EGID], ev->old_fsgid = o[RG_ID_FSGID];
+	ev->uid = n[RG_ID_UID], ev->euid = n[RG_ID_EUID], ev->fsuid = n[RG_ID_FSUID];
+	ev->gid = n[RG_ID_GID], ev->egid = n[RG_ID_EGID], ev->fsgid = n[RG_ID_FSGID];
+	ev->old_cap_effective = y->old_caps;
+	ev->cap_effective = y->caps;
+}
+
+/* A privilege or system operation, or a failed exec. Its strings are
+ * checked against the fields its type has: a record that carries one its
+ * type does not is malformed. */
+static enum rg_decode_rc sys(const struct rg_sys *y, size_t size, struct rg_event *ev,
+			     struct rg_ids *ids, struct rg_pathbufs *pb)
+{
+	static const enum rg_etype types[RG_SOP_MAX] = {
+		[RG_SOP_EXEC_FAILED] = RG_ET_PROCESS_EXEC_FAILED, [RG_SOP_CRED] = RG_ET_CRED_CHANGE,
+		[RG_SOP_PTRACE] = RG_ET_PTRACE, [RG_SOP_PROC_MEM] = RG_ET_PROC_MEM_WRITE,
+		[RG_SOP_MEMFD] = RG_ET_MEMFD_CREATE, [RG_SOP_MODULE] = RG_ET_MODULE_LOAD,
+		[RG_SOP_BPF] = RG_ET_BPF_LOAD, [RG_SOP_MOUNT] = RG_ET_MOUNT,
+		[RG_SOP_UMOUNT] = RG_ET_UMOUNT, [RG_SOP_NS] = RG_ET_NAMESPACE_CHANGE,
+	};
+	const size_t body = sizeof(*y);
+	static const struct rg_sref none;
+
+	if (size < body || y->op < RG_SOP_EXEC_FAILED || y->op >= RG_SOP_MAX || y->syscall == 0 ||
+	    y->syscall >= RG_SSYS_MAX)
+		return RG_DECODE_INVALID;
+	ev->type = types[y->op];
+	uint32_t bit = RG_ET_BIT(ev->type);
+	bool has_path = rg_field_find("path")->types & bit,
+	     has_name = rg_field_find("name")->types & bit,
+	     has_source = rg_field_find("source")->types & bit;
+	if ((!has_path && y->path.len) || (!has_name && !has_source && y->name.len) ||
+	    (!has_source && y->source.len) ||
+	    (has_path && y->path.len && path(&pb->path, y, size, body, none, y->path, &ev->path)) ||
+	    sref(y, size, body, y->name, has_source ? &ev->fstype : &ev->name) ||
+	    sref(y, size, body, y->source, &ev->source))
+		return RG_DECODE_INVALID;
+	ev->syscall = sys_syscalls[y->syscall];
+	ev->result = y->result;
+	ev->fflags = y->flags;
+	ev->target_pid = y->target_tgid;
+	ids->target_start_boot_ns = y->target_start_ns;
+	ev->ptrace_request = y->request;
+	ev->bpf_prog_type = y->request;
+	if (y->op == RG_SOP_CRED)
+		cred_ids(y, ev);
 	return RG_DECODE_OK;
 }
 
@@ -259,7 +369,7 @@ enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 	hdr(h, ev, ids);
 	switch (h->kind) {
 	case RG_KIND_EXEC:
-		return exec(data, size, ev, ids);
+		return exec(data, size, ev, ids, pb);
 	case RG_KIND_FORK:
 		return fork_(data, size, ev, ids);
 	case RG_KIND_EXIT:
@@ -268,6 +378,8 @@ enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 		return file(data, size, ev, pb);
 	case RG_KIND_NET:
 		return net(data, size, ev, pb);
+	case RG_KIND_SYS:
+		return sys(data, size, ev, ids, pb);
 	default:
 		return RG_DECODE_UNSUPPORTED;
 	}

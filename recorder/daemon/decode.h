@@ -26,12 +26,14 @@ struct rg_ids {
 	uint64_t parent_start_boot_ns; /* exec: the real parent */
 	uint64_t child_start_boot_ns;  /* fork: the new process */
 	uint32_t old_tid;              /* exec: the thread that called exec */
+	uint64_t target_start_boot_ns; /* ptrace, proc_mem_write: the other
+					* process, when the kernel knew it */
 };
 
 /* Where a file event's paths are joined from the kernel's (dir, name)
  * pieces (see rg_abi.h); reused from record to record. */
 struct rg_pathbufs {
-	struct rg_buf path, new_path;
+	struct rg_buf path, new_path, script;
 	char local_addr[128], remote_addr[128]; /* network addresses as text, or
 						   * a unix socket path */
 };

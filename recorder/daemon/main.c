@@ -366,6 +366,7 @@ static void health(struct recorder *r)
 	r->pl.kernel_drops_by_family[0] = kind[RG_KIND_EXEC] + kind[RG_KIND_FORK] + kind[RG_KIND_EXIT];
 	r->pl.kernel_drops_by_family[1] = kind[RG_KIND_FILE];
 	r->pl.kernel_drops_by_family[2] = kind[RG_KIND_NET];
+	r->pl.kernel_drops_by_family[3] = kind[RG_KIND_SYS];
 	static bool warned;
 	if (rg_bpf_counter_errno(r->bpf) && !warned) {
 		warned = true; /* the counts are not zero: they are unknown */

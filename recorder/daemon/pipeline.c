@@ -27,6 +27,7 @@ void rg_pipeline_free(struct rg_pipeline *p)
 {
 	rg_buf_free(&p->pb.path);
 	rg_buf_free(&p->pb.new_path);
+	rg_buf_free(&p->pb.script);
 	rg_buf_free(&p->summary);
 	free(p->matched);
 }
@@ -242,10 +243,12 @@ struct health_src {
 #define SRC_kernel_drops_process(s) ((s)->p->kernel_drops_by_family[0])
 #define SRC_kernel_drops_file(s) ((s)->p->kernel_drops_by_family[1])
 #define SRC_kernel_drops_network(s) ((s)->p->kernel_drops_by_family[2])
+#define SRC_kernel_drops_system(s) ((s)->p->kernel_drops_by_family[3])
 #define SRC_user_drops(s) ((s)->ss->user_drops)
 #define SRC_user_drops_process(s) ((s)->ss->user_drops_by_table[0])
 #define SRC_user_drops_file(s) ((s)->ss->user_drops_by_table[1])
 #define SRC_user_drops_network(s) ((s)->ss->user_drops_by_table[2])
+#define SRC_user_drops_system(s) ((s)->ss->user_drops_by_table[3])
 #define SRC_filtered(s) ((s)->p->filtered + (s)->p->kernel_filtered)
 #define SRC_ndjson_written(s) ((s)->p->nd ? rg_ndjson_written((s)->p->nd) : 0)
 #define SRC_ndjson_failures(s) ((s)->p->nd ? rg_ndjson_failures((s)->p->nd) : 0)
@@ -253,6 +256,7 @@ struct health_src {
 #define SRC_rows_process_events(s) ((s)->ss->rows_process_events)
 #define SRC_rows_file_events(s) ((s)->ss->rows_file_events)
 #define SRC_rows_network_events(s) ((s)->ss->rows_network_events)
+#define SRC_rows_system_events(s) ((s)->ss->rows_system_events)
 #define SRC_rows_gaps(s) ((s)->ss->rows_gaps)
 #define SRC_rows_alerts(s) ((s)->ss->rows_alerts)
 #define SRC_store_failures(s) ((s)->ss->store_failures)

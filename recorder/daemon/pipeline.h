@@ -45,7 +45,7 @@ struct rg_pipeline {
 
 	uint64_t events_read, events_invalid, events_unsupported, filtered;
 	uint64_t kernel_drops;  /* latest total from the BPF counters */
-	uint64_t kernel_drops_by_family[3]; /* process, file, network records */
+	uint64_t kernel_drops_by_family[4]; /* process, file, network, system records */
 	uint64_t kernel_filtered; /* latest total the kernel filters skipped */
 
 	/* Loss counters at the previous health row: growth means a gap. */

@@ -258,7 +258,7 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	rules_cap_summary(b);
 }
 
-uint64_t rg_rules_event_fields(const struct rg_ruleset *rs)
+rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
 {
 	/* rules_visit_fref and the joins (seqeval.c) find processes by
 	 * proc_id and parent_proc_id, and sequences time and order steps by

@@ -148,7 +148,7 @@ static void on_exit_event(struct rg_lineage *l, const struct rg_event *ev)
 }
 
 /* What on_exec, on_fork and on_exit_event read of the event. */
-uint64_t rg_lineage_fields(void)
+rg_fmask rg_lineage_fields(void)
 {
 	static const char *const read[] = {"event_type", "proc_id", "parent_proc_id",
 					   "child_proc_id", "uid", "euid", "auid", "comm", "exe",

@@ -14,6 +14,7 @@
 #define RG_LINEAGE_H
 
 #include "event.h"
+#include "fields.h"
 #include "process.h"
 
 struct rg_lproc {
@@ -38,7 +39,7 @@ void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p);
 void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev);
 
 /* The registry fields (core/fields.h mask) rg_lineage_event reads. */
-uint64_t rg_lineage_fields(void);
+rg_fmask rg_lineage_fields(void);
 
 /* The context of proc_id, or NULL. Valid until the next change. */
 const struct rg_lproc *rg_lineage_get(const struct rg_lineage *l, int64_t proc_id);

@@ -164,19 +164,19 @@ static void digest(struct rg_ruleset *rs)
 	rg_sha256_hex(&h, rs->digest);
 }
 
-static uint64_t refs_fields(const struct fref *refs, unsigned n)
+static rg_fmask refs_fields(const struct fref *refs, unsigned n)
 {
 	uint64_t m = 0;
 	for (unsigned k = 0; k < n; k++)
 		if (refs[k].f)
-			m |= 1ull << (refs[k].f - rg_fields);
+			m |= RG_FBIT(refs[k].f - rg_fields);
 	return m;
 }
 
 /* The registry fields a step reads from the event. */
-static uint64_t step_fields(const struct rg_step *st)
+static rg_fmask step_fields(const struct rg_step *st)
 {
-	uint64_t m = refs_fields(st->join.left, st->join.nleft) |
+	rg_fmask m = refs_fields(st->join.left, st->join.nleft) |
 		     refs_fields(st->join.right, st->join.nright);
 	for (unsigned c = 0; c < st->nconds; c++)
 		m |= refs_fields(st->conds[c].fields, st->conds[c].nfields);

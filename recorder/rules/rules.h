@@ -62,7 +62,7 @@ struct rg_ruleset {
 	/* the registry fields (bit i: rg_fields[i]) the enabled rules'
 	 * conditions and joins read from the event itself (of what evaluation
 	 * reads in all: rg_rules_event_fields) */
-	uint64_t fields_used;
+	rg_fmask fields_used;
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
@@ -118,7 +118,7 @@ typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
  * of the match: the summary's and those the alert keeps of its event (time,
  * seq, type, pid, proc_id, exe). A reader that fills only these (rgq
  * replay) gets the alerts the recorder got. */
-uint64_t rg_rules_event_fields(const struct rg_ruleset *rs);
+rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs);
 
 /* Evaluates ev (its ids filled; lin already updated with it) against the
  * enabled rules, calling fn once per matching rule, in rule order.

@@ -64,12 +64,12 @@ void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 	}
 }
 
-unsigned rg_row_columns(struct rg_buf *b, unsigned t, uint64_t fields,
+unsigned rg_row_columns(struct rg_buf *b, unsigned t, rg_fmask fields,
 			const struct rg_field **cols)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < rg_nfields; i++) {
-		if (!(rg_fields[i].types & rg_event_tables[t].types) || !(fields >> i & 1))
+		if (!(rg_fields[i].types & rg_event_tables[t].types) || !(fields & RG_FBIT(i)))
 			continue;
 		rg_buf_printf(b, "%s%s", n ? ", " : "", rg_fields[i].name);
 		if (cols)

@@ -46,7 +46,7 @@ void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct
  * order the writer binds and the reader reads them. Appends their names,
  * comma-separated, to b, fills cols (when not NULL; room for
  * RG_FIELDS_MAX) and returns their number. */
-unsigned rg_row_columns(struct rg_buf *b, unsigned t, uint64_t fields,
+unsigned rg_row_columns(struct rg_buf *b, unsigned t, rg_fmask fields,
 			const struct rg_field **cols);
 
 /* The event table (rg_event_tables index) ev goes to; RG_N_EVENT_TABLES

@@ -78,7 +78,7 @@ static void process_sql(struct rg_buf *b)
 static int event_sql(struct rg_buf *b, unsigned t, int nrows)
 {
 	rg_buf_printf(b, "INSERT INTO %s (", rg_event_tables[t].name);
-	int ncols = (int)rg_row_columns(b, t, UINT64_MAX, NULL);
+	int ncols = (int)rg_row_columns(b, t, RG_FMASK_ALL, NULL);
 	rg_buf_adds(b, ") VALUES ");
 	for (int r = 0; r < nrows; r++) {
 		rg_buf_adds(b, r ? ", (?" : "(?");

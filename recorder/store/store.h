@@ -18,6 +18,7 @@
 
 #include "alert.h"
 #include "event.h"
+#include "fields.h"
 #include "health.h"
 #include "process.h"
 
@@ -40,12 +41,13 @@ struct rg_store_opts {
 };
 
 struct rg_store_stats {
-	uint64_t rows_processes, rows_process_events, rows_file_events, rows_network_events;
+	uint64_t rows_processes, rows_process_events, rows_file_events, rows_network_events,
+		 rows_system_events;
 	uint64_t rows_health, rows_gaps, rows_alerts;
 	uint64_t store_failures, batches;
 	uint64_t batch_commit_us_max; /* since the previous rg_store_stats call */
 	uint64_t queue_depth, user_drops;
-	uint64_t user_drops_by_table[3]; /* event rows, by rg_event_tables index */
+	uint64_t user_drops_by_table[RG_N_EVENT_TABLES]; /* event rows, by rg_event_tables index */
 	/* the oldest ts_ns of an event row dropped since the previous
 	 * rg_store_stats call, 0 if none: the reader can lag its events, so a
 	 * drop gap must reach back to the events' own time */

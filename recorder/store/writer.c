@@ -335,6 +335,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	s->st.rows_process_events += r.events[0];
 	s->st.rows_file_events += r.events[1];
 	s->st.rows_network_events += r.events[2];
+	s->st.rows_system_events += r.events[3];
 	s->st.rows_processes += r.rows[IT_PROCESS];
 	s->st.rows_health += r.rows[IT_HEALTH];
 	s->st.rows_gaps += r.rows[IT_GAP];

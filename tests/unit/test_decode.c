@@ -249,7 +249,7 @@ static void test_file(void)
 		const char *what;
 	} bad[] = {
 		{0, RG_FSYS_OPENAT, {"/x", NULL, NULL, NULL}, "file: op 0"},
-		{9, RG_FSYS_OPENAT, {"/x", NULL, NULL, NULL}, "file: unknown op"},
+		{RG_FOP_MAX, RG_FSYS_OPENAT, {"/x", NULL, NULL, NULL}, "file: unknown op"},
 		{RG_FOP_OPEN, 0, {"/x", NULL, NULL, NULL}, "file: syscall 0"},
 		{RG_FOP_OPEN, RG_FSYS_MAX, {"/x", NULL, NULL, NULL}, "file: syscall past the table"},
 		{RG_FOP_OPEN, RG_FSYS_OPEN, {NULL, NULL, NULL, NULL}, "file: no path at all"},

@@ -79,10 +79,10 @@ static int load_doc(const char *path, struct names *ctx, struct names *paths)
 	return 0;
 }
 
-static uint64_t bit(const char *name)
+static rg_fmask bit(const char *name)
 {
 	const struct rg_field *f = rg_field_find(name);
-	return f ? 1ull << (f - rg_fields) : RG_FIELDS_UNKNOWN;
+	return f ? RG_FBIT(f - rg_fields) : RG_FIELDS_UNKNOWN;
 }
 
 static void check_read_fields(void)
@@ -91,12 +91,12 @@ static void check_read_fields(void)
 	char err[256];
 	const char *text = "[rule \"M\"]\nname = m\nseverity = low\n"
 			   "match = mode equals 384\nmatch = parent_exe prefix /usr\n";
-	uint64_t lin = rg_lineage_fields();
+	rg_fmask lin = rg_lineage_fields();
 	CHECK(!(lin & RG_FIELDS_UNKNOWN), "the lineage's fields are all the registry's");
 	CHECK((lin & bit("parent_proc_id")) && (lin & bit("argv")) && (lin & bit("auid")),
 	      "the lineage reads the parent, argv and the credentials");
 	CHECK(rg_rules_load_string(&rs, "t.rules", text, err, sizeof(err)) == 0, "load a rule");
-	uint64_t m = rs ? rg_rules_event_fields(rs) : 0;
+	rg_fmask m = rs ? rg_rules_event_fields(rs) : 0;
 	CHECK(!(m & RG_FIELDS_UNKNOWN), "the rules' fields are all the registry's");
 	CHECK(m & bit("mode"), "a field a rule names is read");
 	CHECK((m & bit("path")) && (m & bit("exit_code")) && (m & bit("remote_port")),
@@ -136,7 +136,8 @@ int main(void)
 		snprintf(what, sizeof(what), "context field %s is a relative's, of every type",
 			 c->name);
 		CHECK(c->whose != RG_CTX_SELF && c->attr != RG_CTX_NONE &&
-			      c->types == (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK),
+			      c->types == (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK |
+					   RG_ET_SYS_MASK),
 		      what);
 		CHECK(rg_ctx_field_find(c->name) == c, "rg_ctx_field_find finds it");
 	}

@@ -34,9 +34,10 @@ static void check_format(void)
 		  "\"cmdline\":\"sh -c echo \\\"hi\\\"\\n\","
 		  "\"argv\":[\"sh\",\"-c\",\"echo \\\"hi\\\"\\n\"],\"argc\":3,"
 		  "\"cwd\":\"/tmp/a\\udcff\",\"euid\":0,\"egid\":0,\"auid\":4294967295,"
-		  "\"sessionid\":2,\"syscall\":\"execve\",\"exe_truncated\":false,"
+		  "\"sessionid\":2,\"syscall\":\"execve\",\"script\":null,\"env\":null,"
+		  "\"exe_truncated\":false,"
 		  "\"argv_truncated\":true,\"cwd_truncated\":false,\"exe_memfd\":false,"
-		  "\"exe_deleted\":false}\n",
+		  "\"exe_deleted\":false,\"script_truncated\":false,\"env_truncated\":false}\n",
 		  "exec event: keys in registry order, escapes, null parent");
 
 	b.len = 0;

@@ -26,7 +26,8 @@ static void fill(struct rg_event *ev, enum rg_etype t, char text[][32])
 		struct rg_str s = {text[i], (uint32_t)strlen(text[i])};
 		const char *cs = text[i];
 		uint64_t u = 1000 + i;
-		int64_t n = -(int64_t)(1000 + i);
+		/* negative where a field can hold it (a NEG_NULL one cannot) */
+		int64_t n = f->opts & RG_FO_NEG_NULL ? 1000 + i : -(int64_t)(1000 + i);
 		uint32_t u32 = 100 + i;
 		int32_t i32 = -(int32_t)(100 + i);
 		bool yes = true;
@@ -51,7 +52,7 @@ static int round_trip(sqlite3 *db, unsigned t, const struct rg_event *ev, struct
 {
 	struct rg_buf create = {0}, ins = {0}, cols = {0}, scratch = {0};
 	const struct rg_field *f[RG_FIELDS_MAX];
-	unsigned n = rg_row_columns(&cols, t, UINT64_MAX, f);
+	unsigned n = rg_row_columns(&cols, t, RG_FMASK_ALL, f);
 	rg_buf_printf(&create, "DROP TABLE IF EXISTS t; CREATE TABLE t (%s)", rg_buf_cstr(&cols));
 	rg_buf_printf(&ins, "INSERT INTO t VALUES (?");
 	for (unsigned k = 1; k < n; k++)
