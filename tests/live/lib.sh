@@ -13,8 +13,11 @@
 #                         embedded Python's checks; a failed check no longer
 #                         ends the test
 #   ok "what"             a step that passed (reaching it is the check)
+#   nok "what"            a step that failed; the caller prints why
 #   check_eq "what" GOT WANT       GOT == WANT; else prints both
 #   check_re "what" GOT REGEX      GOT matches the extended REGEX; else both
+#   check_num "what" GOT OP WANT   integers: GOT OP WANT, OP one of
+#                                  < <= == != >= >; else prints both
 #   live_done             prints the plan; exit 1 if any check failed
 # (check_eq and check_re print as tests/cli/lib.sh's do.)
 # Embedded Python: `from tap import check, check_eq, ndjson` (tap.py).
@@ -127,6 +130,7 @@ tap_line() {
 }
 
 ok() { tap_line ok "$1"; }
+nok() { tap_line not-ok "$1"; }
 
 # tap_fail "what" GOT WANT: a failed check, with what it got and wanted.
 tap_fail() {
@@ -140,6 +144,16 @@ check_eq() {
 
 check_re() {
 	if [[ "$2" =~ $3 ]]; then tap_line ok "$1"; else tap_fail "$1" "$2" "/$3/"; fi
+}
+
+# A GOT that is not an integer (an empty query result) fails the check
+# instead of breaking the arithmetic.
+check_num() {
+	if [[ $2 =~ ^-?[0-9]+$ && $4 =~ ^-?[0-9]+$ ]] && (($2 $3 $4)); then
+		tap_line ok "$1"
+	else
+		tap_fail "$1" "$2" "$3 $4"
+	fi
 }
 
 live_done() {
