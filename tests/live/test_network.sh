@@ -5,6 +5,7 @@
 # lifecycle query, and nothing at all with the network family off.
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 
 rg_config
 printf '[network]\nenabled = true\n' >>"$T/rg.ini"
@@ -12,13 +13,13 @@ rg_start
 python3 "$RG_SOURCE_DIR/tests/live/net_ops.py" >"$T/ops.json"
 sleep 0.5
 rg_stop
-echo "ok - recorder started and stopped cleanly"
+ok "recorder started and stopped cleanly"
 
 python3 - "$T" "$RG_SOURCE_DIR/docs/schema.md" <<'PY'
 import json, re, sqlite3, sys
 T, schema_md = sys.argv[1:3]
 ops = json.load(open(f"{T}/ops.json"))
-from tap import check, ndjson
+from tap import check, check_eq, ndjson
 
 events = ndjson(f"{T}/events.ndjson")
 net = [e for e in events if e["event_type"].startswith("network_") and e["pid"] == ops["pid"]]
@@ -66,8 +67,8 @@ check(f >= 1, f"unix connect counted as filtered ({f})")
 sql = re.search(r"One socket's lifecycle.*?```sql\n(.*?)```", open(schema_md).read(), re.S)[1]
 sql = sql.replace("local_port = 8080", f"local_port = {ops['v4']['port']}")
 life = [r[1] for r in db.execute(sql)]
-check(life == ["network_bind", "network_listen", "network_accept"],
-      f"docs lifecycle query: bind, listen, accept ({life})")
+check_eq(life, ["network_bind", "network_listen", "network_accept"],
+         "docs lifecycle query: bind, listen, accept")
 PY
 
 # [network] unix = true: unix sockets recorded with their path.
@@ -104,6 +105,6 @@ loaded=$(( $(bpftool prog show 2>/dev/null | grep -c " name rg_net_connect " || 
 python3 "$RG_SOURCE_DIR/tests/live/net_ops.py" >/dev/null
 sleep 0.3
 rg_stop
-[[ $(sql "SELECT count(*) FROM network_events") == 0 ]] || fail "network off still records"
-[[ $loaded == 0 ]] || fail "network off still loads its programs ($loaded)"
-echo "ok - network off by default: no programs, no events"
+check_eq "network off by default: no events" "$(sql "SELECT count(*) FROM network_events")" 0
+check_eq "network off by default: its programs are not loaded" "$loaded" 0
+live_done
