@@ -18,6 +18,8 @@
 #   check_re "what" GOT REGEX      GOT matches the extended REGEX; else both
 #   check_num "what" GOT OP WANT   integers: GOT OP WANT, OP one of
 #                                  < <= == != >= >; else prints both
+#   check_run "what" OUT CMD...    CMD exits 0, its stdout in the file OUT;
+#                                  else prints its exit code and stderr
 #   live_done             prints the plan; exit 1 if any check failed
 # (check_eq and check_re print as tests/cli/lib.sh's do.)
 # Embedded Python: `from tap import check, check_eq, ndjson` (tap.py).
@@ -153,6 +155,17 @@ check_num() {
 		tap_line ok "$1"
 	else
 		tap_fail "$1" "$2" "$3 $4"
+	fi
+}
+
+check_run() {
+	local what=$1 out=$2 rc=0
+	shift 2
+	"$@" >"$out" 2>"$T/run.err" || rc=$?
+	if ((rc == 0)); then
+		tap_line ok "$what"
+	else
+		tap_fail "$what" "exit $rc: $(cat "$T/run.err")" "exit 0"
 	fi
 }
 
