@@ -8,6 +8,7 @@
 # the unit file, and the coverage of both runs.
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 RGQ=$RG_BUILD_DIR/rgq
 
 M="rgq$$x$RANDOM"
@@ -54,45 +55,47 @@ rg_stop
 
 q() { "$RGQ" --db "$T/rg.db" "$@"; }
 q --format csv alerts >"$T/live.csv"
-q --format csv replay --rules "$T/rules.d" >"$T/replay.csv" 2>"$T/replay.err" ||
-	fail "rgq replay failed: $(cat "$T/replay.err")"
+check_run "rgq replay runs" "$T/replay.csv" q --format csv replay --rules "$T/rules.d"
+echo "# $(($(wc -l <"$T/live.csv") - 1)) alerts recorded in 2 runs"
 for r in PERSIST-SYSTEMD-001 EXEC-TMP-001 LOCAL-PARENT-001; do
-	grep -q ",$r," "$T/live.csv" || fail "the session raised no $r alert"
+	check_num "the session raised a $r alert" "$(grep -c ",$r," "$T/live.csv" || true)" '>=' 1
 done
-[[ $(grep -c ',PERSIST-SYSTEMD-001,' "$T/live.csv") == 2 ]] ||
-	fail "want 2 unit file alerts (write and unlink): $(cat "$T/live.csv")"
-diff "$T/live.csv" "$T/replay.csv" >"$T/diff" ||
-	fail "replay differs from the alerts table: $(cat "$T/diff")"
-echo "ok - rgq replay with the same rules prints exactly the alerts table ($(($(wc -l <"$T/live.csv") - 1)) alerts, 2 runs)"
+check_eq "2 unit file alerts (write and unlink)" \
+	"$(grep -c ',PERSIST-SYSTEMD-001,' "$T/live.csv" || true)" 2
+check_eq "rgq replay with the same rules prints exactly the alerts table (the diff)" \
+	"$(diff "$T/live.csv" "$T/replay.csv" || true)" ""
 
-got=$(sql "SELECT count(*) FROM run_processes r JOIN processes p USING (proc_id)
-           WHERE r.run_id = 2 AND p.pid = $SHELL_PID AND hex(r.argv) LIKE '%' || hex('$M-parent') || '%'")
-[[ "$got" == 1 ]] || fail "run 2's seed does not hold the shell (got $got)"
-echo "ok - run 2 recorded its lineage seed, the outliving shell included"
+check_eq "run 2 recorded its lineage seed, the outliving shell included" \
+	"$(sql "SELECT count(*) FROM run_processes r JOIN processes p USING (proc_id) WHERE r.run_id = 2
+	        AND p.pid = $SHELL_PID AND hex(r.argv) LIKE '%' || hex('$M-parent') || '%'")" 1
 
-q --format json tree "$SHELL_PID" >"$T/tree.json" 2>"$T/err" || fail "rgq tree: $(cat "$T/err")"
-python3 - "$T/tree.json" "/dev/shm/$M-true" "$M-parent" <<'PY' || fail "rgq tree of the shell"
+check_run "rgq tree runs" "$T/tree.json" q --format json tree "$SHELL_PID"
+python3 - "$T/tree.json" "/dev/shm/$M-true" "$M-parent" <<'PY' || fail "the rgq tree checks stopped"
 import json, sys
+from tap import check
 rows = [json.loads(l) for l in open(sys.argv[1])]
 this = [r for r in rows if r["relation"] == "this"]
-assert len(this) == 1 and sys.argv[3] in this[0]["cmdline"], this
+check(len(this) == 1 and sys.argv[3] in this[0]["cmdline"], "rgq tree: the shell", this)
 kids = [r for r in rows if r["relation"] == "descendant"]
-assert any(r["exe"] == sys.argv[2] for r in kids), kids
-assert [r for r in rows if r["relation"] == "ancestor"], "no ancestors"
+check(any(r["exe"] == sys.argv[2] for r in kids), "rgq tree: the program it ran in run 2", kids)
+check([r for r in rows if r["relation"] == "ancestor"], "rgq tree: its ancestors", "no ancestors")
 PY
-echo "ok - rgq tree: the shell, its ancestors, and the program it ran in run 2"
 
-q --format csv timeline --path "$UNIT" >"$T/tl.csv" || fail "rgq timeline"
-python3 - "$T/tl.csv" <<'PY' || fail "rgq timeline of the unit file: $(cat "$T/tl.csv")"
+check_run "rgq timeline runs" "$T/tl.csv" q --format csv timeline --path "$UNIT"
+python3 - "$T/tl.csv" <<'PY' || fail "the rgq timeline checks stopped"
 import csv, sys
+from tap import check
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 kinds = [r["event_type"] for r in rows]
-assert "file_write" in kinds and "file_unlink" in kinds and kinds.count("alert") == 2, kinds
-assert kinds.index("file_write") < kinds.index("file_unlink"), kinds
+check("file_write" in kinds and "file_unlink" in kinds and kinds.count("alert") == 2,
+      "rgq timeline --path: the write, the unlink and their two alerts", kinds)
+check("file_write" in kinds and "file_unlink" in kinds and
+      kinds.index("file_write") < kinds.index("file_unlink"),
+      "rgq timeline --path: in order", kinds)
 PY
-echo "ok - rgq timeline --path: the write, the unlink and their alerts in order"
 
-q --format csv gaps >"$T/gaps.csv" || fail "rgq gaps"
-[[ $(grep -c ',recorded,' "$T/gaps.csv") -ge 2 && $(grep -c ',recorder_down,' "$T/gaps.csv") == 1 ]] ||
-	fail "rgq gaps: $(cat "$T/gaps.csv")"
-echo "ok - rgq gaps: both runs recorded, the restart between them a gap"
+check_run "rgq gaps runs" "$T/gaps.csv" q --format csv gaps
+check_num "rgq gaps: both runs recorded" "$(grep -c ',recorded,' "$T/gaps.csv" || true)" '>=' 2
+check_eq "rgq gaps: the restart between them a gap" \
+	"$(grep -c ',recorder_down,' "$T/gaps.csv" || true)" 1
+live_done
