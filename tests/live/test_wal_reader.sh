@@ -15,6 +15,7 @@
 #     recording goes on.
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 
 HOLD=12
 RATE=20000
@@ -62,35 +63,34 @@ sleep 1.5
 rg_stop
 
 echo "# WAL: $((peak >> 20)) MiB while the reader held it; $((after >> 20)) MiB ${shrink:0:4} s after it ended"
-((peak > 64 << 20)) || fail "the WAL grew to only $peak bytes: the reader held nothing"
-((after <= 8 << 20)) || fail "the WAL is still $after bytes 10 s after the reader ended"
-echo "ok - once the reader ended the WAL file was back at 8 MiB (in ${shrink:0:4} s)"
+check_num "the WAL grew past 64 MiB while the reader held it (bytes)" "$peak" '>' $((64 << 20))
+check_num "once the reader ended the WAL file was back at 8 MiB (bytes, 10 s after at most)" \
+	"$after" '<=' $((8 << 20))
 
 stored=$(sql "SELECT count(*) FROM file_events WHERE event_type = 'file_open' AND path = '$long/f'")
 drops=$(sql "SELECT count(*), coalesce(sum(count), 0) FROM gaps WHERE reason IN ('kernel_drop', 'user_drop')")
 echo "# stored $stored of $N opens; drop gaps (rows|events): $drops"
-[[ $stored == "$N" && $drops == "0|0" ]] || fail "events were lost: $stored of $N stored, drop gaps $drops"
-echo "ok - every open was stored, no drop gap"
+check_eq "every open was stored" "$stored" "$N"
+check_eq "no drop gap (rows|events)" "$drops" "0|0"
 
 read -r commit_us ckpt_us wal_max wal_last blocked pinned < <(sql "SELECT max(batch_commit_us_max),
 	max(checkpoint_us_max), max(wal_bytes),
 	(SELECT wal_bytes FROM health WHERE wal_bytes > 0 ORDER BY seq DESC LIMIT 1),
 	max(checkpoints_blocked), max(wal_pinned) FROM health" | tr '|' ' ')
 echo "# slowest commit $((commit_us / 1000)) ms; slowest checkpoint $((ckpt_us / 1000)) ms (off the writer)"
-((commit_us < 500000)) || fail "a commit took $commit_us us: the writer waited"
-echo "ok - no commit took 500 ms or more while the reader held the WAL or after it ended"
+check_num "no commit took 500 ms or more while the reader held the WAL or after it ended (us)" \
+	"$commit_us" '<' 500000
 
 echo "# health: wal_bytes up to $((wal_max >> 20)) MiB, last $((wal_last >> 20)) MiB; checkpoints_blocked $blocked; wal_pinned $pinned"
-((wal_max > 32 << 20 && wal_last <= 8 << 20)) ||
-	fail "health rows do not show the WAL's growth and shrink: max $wal_max, last $wal_last"
-((blocked > 0 && pinned == 1)) || fail "checkpoints_blocked $blocked, wal_pinned $pinned: want > 0 and 1"
-grep -q "a reader's transaction holds the WAL at [0-9]* MiB (past \[store\] wal_warn_mb = 32)" "$T/stderr" ||
-	fail "stderr does not report the reader"
-grep -q "the reader let the WAL go" "$T/stderr" || fail "stderr does not say the reader let go"
-echo "ok - health rows show the WAL's size, the blocked checkpoints and one pin; stderr reports it"
-"$RG_BUILD_DIR/rgq" --db "$T/rg.db" health | grep -qE "^wal_pinned +1$" ||
-	fail "rgq health does not show wal_pinned"
-echo "ok - rgq health shows it"
+check_num "health rows show the WAL's growth: max wal_bytes past 32 MiB" "$wal_max" '>' $((32 << 20))
+check_num "health rows show the WAL's shrink: last wal_bytes at most 8 MiB" "$wal_last" '<=' $((8 << 20))
+check_num "health rows show the checkpoints the reader held back" "$blocked" '>' 0
+check_eq "health rows show one pin" "$pinned" 1
+check_re "stderr reports the reader" "$(cat "$T/stderr")" \
+	"a reader's transaction holds the WAL at [0-9]* MiB \(past \[store\] wal_warn_mb = 32\)"
+check_re "stderr says the reader let the WAL go" "$(cat "$T/stderr")" "the reader let the WAL go"
+check_run "rgq health runs" "$T/health.out" "$RG_BUILD_DIR/rgq" --db "$T/rg.db" health
+check_re "rgq health shows wal_pinned" "$(cat "$T/health.out")" $'(^|\n)wal_pinned +1(\n|$)'
 
-[[ $(sql "PRAGMA integrity_check") == ok ]] || fail "integrity_check"
-echo "ok - the database passes integrity_check"
+check_eq "the database passes integrity_check" "$(sql "PRAGMA integrity_check")" ok
+live_done
