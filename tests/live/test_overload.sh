@@ -9,6 +9,7 @@
 # stopped).
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 
 N=300000
 mkdir -p "$T/w"
@@ -31,8 +32,8 @@ finished=0
 kill -0 "$STORM" 2>/dev/null || finished=1
 kill -CONT "$RG_PID"
 wait "$STORM" || fail "the workload failed: $(cat "$T/workload.out")"
-[[ $finished == 1 ]] || fail "the workload did not finish within 20 s while the recorder was stopped"
-echo "ok - the storm of $N opens finished while the recorder was stopped: the workload was not blocked"
+check_eq "the storm of $N opens finished within 20 s while the recorder was stopped: the workload was not blocked" \
+	"$finished" 1
 sleep 1.5
 rg_stop
 
@@ -40,19 +41,20 @@ stored=$(sql "SELECT count(*) FROM file_events WHERE path = '$T/w/f' AND event_t
 read -r kd ud kall uall < <(sql "SELECT kernel_drops_file, user_drops_file, kernel_drops, user_drops
                                  FROM health ORDER BY seq DESC LIMIT 1" | tr '|' ' ')
 echo "# stored $stored, kernel drops (file) $kd, store drops (file) $ud"
-((kd > 0)) || fail "no kernel drops: the ring never filled (stored $stored of $N)"
+check_num "the ring filled: kernel drops (file)" "$kd" '>' 0
 # Nothing may be lost silently: stored + drops >= N. The drop counters
 # cannot tell whose record they dropped, and the kernel's file filter is a
 # superset (what it cannot decide, userspace does): a record from other
 # activity on the host dropped during the freeze counts too. On a quiet
 # host the sum is N exactly; allow 0.1 % for a busy one.
 total=$((stored + kd + ud))
-((total >= N)) || fail "events lost silently: $stored stored + $kd kernel + $ud userspace drops < $N"
-((total - N <= N / 1000)) || fail "drops beyond the storm's: $total counted for $N opens"
-echo "ok - every open is accounted for: stored + kernel drops + userspace drops = $total for $N opens"
+check_num "nothing lost silently: stored + kernel drops + userspace drops >= the $N opens" \
+	"$total" '>=' "$N"
+check_num "no drops beyond the storm's: that sum at most 0.1 % over the opens" \
+	"$((total - N))" '<=' $((N / 1000))
 
 gk=$(sql "SELECT coalesce(sum(count), 0) FROM gaps WHERE reason = 'kernel_drop'")
 gu=$(sql "SELECT coalesce(sum(count), 0) FROM gaps WHERE reason = 'user_drop'")
-((gk == kall && gu == uall)) ||
-	fail "gaps ($gk kernel, $gu user) do not hold the drops of the last health row ($kall, $uall)"
-echo "ok - the gaps rows hold every drop the counters saw ($gk kernel, $gu userspace)"
+check_eq "the kernel_drop gap rows hold every kernel drop the counters saw" "$gk" "$kall"
+check_eq "the user_drop gap rows hold every userspace drop the counters saw" "$gu" "$uall"
+live_done
