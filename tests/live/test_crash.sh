@@ -8,6 +8,7 @@
 # refused; its lock goes with the kill.
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 
 mkdir -p "$T/w/storm" "$T/w/marks"
 rg_config
@@ -24,16 +25,15 @@ KILLED_PID=$RG_PID
 second() { # what, expected pattern, args
 	local rc=0
 	timeout 20 "$RG" -c "$T/rg.ini" --duration 2 "${@:3}" >/dev/null 2>"$T/second.err" || rc=$?
-	[[ $rc -eq 2 ]] || fail "a second recorder on $1 exited $rc, want 2: $(cat "$T/second.err")"
+	check_eq "a second recorder on $1 is refused: exit 2" "$rc" 2
 	grep -v "no rules directory" "$T/second.err" >"$T/second.why" || true
-	[[ $(wc -l <"$T/second.why") -eq 1 ]] && grep -q -- "$2" "$T/second.why" ||
-		fail "a second recorder on $1: want one line /$2/, got: $(cat "$T/second.err")"
+	check_eq "a second recorder on $1: one line on stderr" "$(wc -l <"$T/second.why")" 1
+	check_re "a second recorder on $1: it says why" "$(cat "$T/second.why")" "$2"
 }
 second "the database" "$T/rg.db: another rand-guard is recording to it" --ndjson ''
 second "the NDJSON file" "$T/events.ndjson: another rand-guard is recording to it" --db "$T/other.db"
-[[ ! -e "$T/other.db" ]] || fail "the refused recorder created its database"
+check_eq "the refused recorder created no database" "$([[ -e "$T/other.db" ]] && echo made || echo none)" none
 kill -0 "$RG_PID" 2>/dev/null || fail "the first recorder died"
-echo "ok - a second recorder on the same database or NDJSON file is refused: exit 2, one line"
 
 # the storm: opens as fast as one process can, on a watched path
 "$RG_BUILD_DIR/rg-workload" open 100000000 "$T/w/storm/f" >/dev/null 2>&1 &
@@ -55,7 +55,7 @@ MARKS=$!
 sleep 4
 # what it writes is the owner's only: the database, its WAL and shm, the NDJSON
 for f in "$T/rg.db" "$T/rg.db-wal" "$T/rg.db-shm" "$T/events.ndjson"; do
-	[[ $(stat -c %a "$f") == 600 ]] || fail "$f has mode $(stat -c %a "$f"), want 600"
+	check_eq "${f##*/} is mode 0600 (the owner's only)" "$(stat -c %a "$f")" 600
 done
 KILL_NS=$(date +%s%N)
 kill -9 "$RG_PID"
@@ -65,54 +65,56 @@ wait "$MARKS"
 kill "$STORM" 2>/dev/null || true
 wait "$STORM" 2>/dev/null || true
 
-[[ $(sql "PRAGMA integrity_check") == ok ]] || fail "integrity_check after kill -9: $(sql 'PRAGMA integrity_check')"
-echo "ok - the database, its WAL and shm and the NDJSON were mode 0600"
-echo "ok - after kill -9 in a storm the database opens and passes integrity_check"
+check_eq "after kill -9 in a storm the database opens and passes integrity_check" \
+	"$(sql "PRAGMA integrity_check")" ok
 
 rg_start
 sleep 1
 rg_stop
 
 stored=$(sql "SELECT count(*) FROM file_events WHERE path LIKE '$T/w/storm/%'")
-((stored > 1000)) || fail "the storm left only $stored rows: not a storm"
+check_num "the storm stored more than 1000 rows before the kill: a storm" "$stored" '>' 1000
 echo "# the storm stored $stored open events before the kill"
-python3 - "$T/rg.db" "$T/w/marks" "$KILL_NS" <<'PY' || fail "events committed before the kill are missing"
+python3 - "$T/rg.db" "$T/w/marks" "$KILL_NS" <<'PY' || fail "the checks of what the kill lost stopped"
 import os, sqlite3, sys
+from tap import check
 db, d, kill_ns = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 have = {r[0] for r in con.execute(
     "SELECT path FROM file_events WHERE event_type = 'file_open' AND path LIKE ?", (d + "/%",))}
 newest = con.execute("SELECT max(ts_ns) FROM file_events WHERE seq < "
-                     "(SELECT first_seq FROM runs WHERE run_id = 2)").fetchone()[0]
+                     "(SELECT first_seq FROM runs WHERE run_id = 2)").fetchone()[0] or 0
 # the storm outruns the reader, and still health rows (where losses are
 # counted) kept their 1 s interval up to the kill
-last_health = con.execute("SELECT max(ts_ns) FROM health WHERE run_id = 1").fetchone()[0]
-assert kill_ns - last_health < 3_000_000_000, \
-    f"the last health row before the kill is {(kill_ns - last_health) / 1e9:.2f} s old"
+last_health = con.execute("SELECT max(ts_ns) FROM health WHERE run_id = 1").fetchone()[0] or 0
+check(kill_ns - last_health < 3_000_000_000, "health rows kept coming in the storm, up to the kill",
+      f"the last health row before the kill is {(kill_ns - last_health) / 1e9:.2f} s old")
 # what was lost is at most the tail: the newest stored event is close to the
 # kill, and every marker older than it (by a batch interval) is stored,
 # unless it fell in a window whose loss was counted (a drop gap) or that
 # the restart declared unaccounted (the recorder_down gap, from the last
 # health row: a storm's drops after it were never counted)
-assert kill_ns - newest < 5_000_000_000, f"newest stored event {(kill_ns - newest) / 1e9:.2f} s before the kill"
+check(kill_ns - newest < 5_000_000_000,
+      "only the tail was lost: the newest stored event is close to the kill", f"newest stored event {(kill_ns - newest) / 1e9:.2f} s before the kill")
 gaps = con.execute("SELECT start_ns, end_ns FROM gaps WHERE reason IN "
                    "('kernel_drop', 'user_drop', 'recorder_down')").fetchall()
 cut = newest - 300_000_000
 marks = [(int(n.split("-")[1]), os.path.join(d, n)) for n in os.listdir(d)]
 old = [(t, p) for t, p in marks if t < cut]
 missing = [p for t, p in old if p not in have and not any(a <= t <= b for a, b in gaps)]
-assert len(old) > 100, len(old)
-assert not missing, (len(missing), len(old), sorted(missing)[:3])
+check(len(old) > 100, "more than 100 markers older than the newest stored event by a batch", len(old))
+check(not missing,
+      "every marker older than the newest stored event (by a batch) is stored or in a gap", (len(missing), len(old), sorted(missing)[:3]))
 print(f"# newest stored event {(kill_ns - newest) / 1e6:.0f} ms before the kill; "
-      f"{len(old)} markers older than it by 300 ms: all stored; {len(have)} stored in all")
+      f"{len(old)} markers older than it by 300 ms; {len(have)} stored in all")
 PY
-echo "ok - health rows kept coming in the storm; only the tail was lost: every marker older than the newest stored event (by a batch) is stored or in a gap"
 
-got=$(sql "SELECT count(*), sum(stopped_ns IS NULL) FROM runs")
-[[ "$got" == "2|1" ]] || fail "runs after restart: (count|without a clean stop) is '$got', want 2|1"
-echo "ok - the killed recorder's lock went with it: the next one starts"
+check_eq "the killed recorder's lock went with it: the next one starts (runs|without a clean stop)" \
+	"$(sql "SELECT count(*), sum(stopped_ns IS NULL) FROM runs")" "2|1"
 got=$(sql "SELECT count(*) FROM gaps WHERE reason = 'recorder_down' AND run_id = 2
            AND start_ns = (SELECT max(ts_ns) FROM health WHERE run_id = 1)
            AND start_ns <= $KILL_NS AND end_ns >= $KILL_NS")
-[[ "$got" == 1 ]] || fail "no recorder_down gap from run 1's last health row over the kill: $(sql 'SELECT * FROM gaps')"
-echo "ok - the next start appends run 2 and records the downtime, from run 1's last health row, as a recorder_down gap"
+check_eq "the next start appends run 2 and records the downtime, from run 1's last health row, as a recorder_down gap" \
+	"$got" 1
+[[ "$got" == 1 ]] || sql "SELECT * FROM gaps" | sed 's/^/#   gaps: /'
+live_done
