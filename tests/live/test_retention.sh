@@ -6,6 +6,7 @@
 # rgq gaps shows, the newest events stay, and the file is intact.
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 
 mkdir -p "$T/w"
 rg_config
@@ -23,14 +24,16 @@ done
 rg_stop
 
 used=$(sql "SELECT ((SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count)) * (SELECT page_size FROM pragma_page_size)")
-((used < 3 * 1048576)) || fail "the data stayed at $used bytes, over the 2 MiB bound"
-late=$(sql "SELECT count(*) FROM file_events WHERE path = '$T/w/late'")
-[[ $late == 2000 ]] || fail "the newest events were pruned too: $late of 2000 left"
+check_num "over max_size_mb the data is pruned back near the 2 MiB bound (bytes)" \
+	"$used" '<' $((3 * 1048576))
+check_eq "the newest events stay" "$(sql "SELECT count(*) FROM file_events WHERE path = '$T/w/late'")" 2000
 read -r pruned gap < <(sql "SELECT (SELECT rows_pruned FROM health ORDER BY seq DESC LIMIT 1),
 	(SELECT count FROM gaps WHERE reason = 'pruned')" | tr '|' ' ')
 # the last health row is written before the store closes: the gap may count more
-((pruned > 40000 && gap >= pruned)) || fail "rows_pruned $pruned, pruned gap count $gap"
-[[ $(sql "PRAGMA integrity_check") == ok ]] || fail "integrity_check after pruning"
-"$RG_BUILD_DIR/rgq" --db "$T/rg.db" --format csv gaps | grep -q ",pruned,$gap," ||
-	fail "rgq gaps does not show the pruned range"
-echo "ok - over max_size_mb the oldest $pruned events are pruned while recording; the newest stay; one pruned gap in rgq gaps"
+echo "# rows_pruned $pruned, pruned gap count $gap"
+check_num "the oldest events are pruned while recording (health rows_pruned)" "$pruned" '>' 40000
+check_num "one pruned gap holds them (its count)" "$gap" '>=' "$pruned"
+check_eq "integrity_check after pruning" "$(sql "PRAGMA integrity_check")" ok
+check_run "rgq gaps runs" "$T/gaps.csv" "$RG_BUILD_DIR/rgq" --db "$T/rg.db" --format csv gaps
+check_re "rgq gaps shows the pruned range" "$(cat "$T/gaps.csv")" ",pruned,$gap,"
+live_done
