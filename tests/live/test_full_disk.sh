@@ -12,6 +12,7 @@ fi
 source "$(dirname "$0")/lib.sh"
 live_require
 command -v mount >/dev/null || live_skip "needs mount for a size-limited tmpfs"
+live_tap
 
 SMALL=$T/small
 mkdir -p "$SMALL" "$T/w"
@@ -37,10 +38,10 @@ dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null || true
 "$RG_BUILD_DIR/rg-workload" open 20000 "$T/w/during" >/dev/null
 sleep 2
 kill -0 "$RG_PID" || fail "the recorder died on a full disk"
-grep -q "store: database or disk is full" "$T/stderr" || fail "no report of the full disk on stderr"
-during_nd=$(grep -c "\"path\":\"$T/w/during\"" "$T/events.ndjson" || true)
-((during_nd == 20000)) || fail "NDJSON went on? $during_nd of 20000 events while the disk was full"
-echo "ok - on a full disk the recorder keeps running and NDJSON has all 20000 events"
+ok "on a full disk the recorder keeps running"
+check_re "the full disk is reported on stderr" "$(cat "$T/stderr")" "store: database or disk is full"
+check_eq "on a full disk NDJSON has all 20000 events" \
+	"$(grep -c "\"path\":\"$T/w/during\"" "$T/events.ndjson" || true)" 20000
 
 # space returns: storing resumes
 rm -f "$SMALL/filler"
@@ -49,20 +50,21 @@ sleep 1.5
 sleep 1.5
 rg_stop
 
-[[ $(sqldb "PRAGMA integrity_check") == ok ]] || fail "integrity_check: $(sqldb 'PRAGMA integrity_check')"
+check_eq "the database passes integrity_check" "$(sqldb "PRAGMA integrity_check")" ok
 n_before=$(sqldb "SELECT count(*) FROM file_events WHERE path = '$T/w/before'")
 n_during=$(sqldb "SELECT count(*) FROM file_events WHERE path = '$T/w/during'")
 n_after=$(sqldb "SELECT count(*) FROM file_events WHERE path = '$T/w/after'")
 echo "# stored: before $n_before, during $n_during, after $n_after"
-[[ $n_before == 2000 && $n_after == 2000 ]] ||
-	fail "before/after the full disk: $n_before and $n_after of 2000 stored"
-((n_during < 20000)) || fail "the disk never filled: all 20000 stored"
-echo "ok - storing resumes when space returns; the database passes integrity_check"
+check_eq "before the disk filled all 2000 events are stored" "$n_before" 2000
+check_eq "storing resumes when space returns: all 2000 after it stored" "$n_after" 2000
+check_num "the disk filled: not all 20000 events stored while it was full" "$n_during" '<' 20000
 
 read -r failures gapsum < <(sqldb "SELECT (SELECT store_failures FROM health ORDER BY seq DESC LIMIT 1),
 	(SELECT coalesce(sum(count), 0) FROM gaps WHERE reason = 'store_failure')" | tr '|' ' ')
-((failures > 0)) || fail "no store failures counted"
-((gapsum > 0 && gapsum <= failures)) || fail "store_failure gaps hold $gapsum of $failures failures"
+echo "# store_failure gaps hold $gapsum rows; $failures failed writes counted"
+check_num "store failures are counted" "$failures" '>' 0
+check_num "the lost window is a store_failure gap" "$gapsum" '>' 0
+check_num "the store_failure gaps hold no more than the failures counted" "$gapsum" '<=' "$failures"
 lost=$((20000 - n_during))
-((gapsum >= lost)) || fail "the gaps ($gapsum) do not cover the $lost events lost while full"
-echo "ok - the lost window is a store_failure gap ($gapsum rows lost of $failures failed writes counted)"
+check_num "the store_failure gaps cover the $lost events lost while full" "$gapsum" '>=' "$lost"
+live_done
