@@ -4,6 +4,7 @@
 # asks), and the rows its final rgq command must answer with.
 source "$(dirname "$0")/lib.sh"
 live_require
+live_tap
 D=$RG_SOURCE_DIR/docs/demos
 
 mkdir -p "$T/rules.d"
@@ -20,15 +21,17 @@ leftovers() {
 }
 trap 'l=$(leftovers); [[ -z $l ]] || echo "# demos left behind: $l"; cleanup' EXIT
 
+# One check per demo: it exits 0 and the Python's asserts hold; else its
+# exit code and the end of its output, and on to the next demo.
 demo() { # demo SCRIPT PYTHON-CHECK-OF-ITS-OUTPUT WHAT
 	local rc=0
 	timeout 60 bash "$D/$1" >"$T/$1.out" 2>&1 || rc=$?
-	if [[ $rc -ne 0 ]] || ! python3 -c "$2" "$T/$1.out"; then
-		echo "not ok - $1: $3 (exit $rc)"
+	if [[ $rc -eq 0 ]] && python3 -c "$2" "$T/$1.out"; then
+		ok "$1: $3"
+	else
+		nok "$1: $3 (exit $rc)"
 		sed 's/^/#   /' "$T/$1.out" | tail -25
-		exit 1
 	fi
-	echo "ok - $1: $3"
 }
 
 demo lineage.sh '
@@ -73,6 +76,5 @@ assert rows, out
 ' "rgq replay: the new rule over the recording"
 
 rg_stop
-left=$(leftovers)
-[[ -z $left ]] || fail "demos left files behind: $left"
-echo "ok - the demos removed everything they created"
+check_eq "the demos removed everything they created (what is left)" "$(leftovers)" ""
+live_done
