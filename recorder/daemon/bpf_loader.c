@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "bpf_filter.h"
 #include "clock.h"
 #include "rand_guard.skel.h"
 
@@ -140,58 +141,6 @@ static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *
 				"are %s\n", tp, call,
 				exec ? "recorded with syscall unknown" : "not recorded");
 	}
-}
-
-/* Stores path[0..n) + "/" (the kernel's key form) with value v in the
- * LPM trie fd. "/" itself is n = 0. */
-static int put_prefix(int fd, const char *path, size_t n, uint32_t v)
-{
-	struct rg_prefix_key k = {0};
-	memcpy(k.data, path, n);
-	k.data[n] = '/';
-	k.prefixlen = (uint32_t)(n + 1) * 8;
-	return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
-}
-
-/* Writes the file filter into its maps (after load, before attach): the
- * prefixes, the directories above them (never cached: a prefix below
- * them changes the verdict of some of their files), and the name keys. */
-static int fill_file_filter(struct rg_bpf *b, const struct rg_pathmatch *m)
-{
-	int pfd = bpf_map__fd(b->skel->maps.file_prefixes);
-	int afd = bpf_map__fd(b->skel->maps.file_ancestors);
-	int nfd = bpf_map__fd(b->skel->maps.file_names);
-	for (unsigned i = 0; i < m->nprefixes; i++) {
-		const struct rg_pm_prefix *p = &m->prefixes[i];
-		size_t n = p->len == 1 ? 0 : p->len; /* "/" is stored as "/" */
-		int rc = put_prefix(pfd, p->path, n, p->action);
-		for (size_t a = 1; !rc && a < n; a++)
-			if (p->path[a] == '/')
-				rc = put_prefix(afd, p->path, a, (uint32_t)a + 1);
-		if (rc)
-			return rc;
-	}
-	for (unsigned i = 0; i < m->npatterns; i++) {
-		struct rg_name_key k;
-		uint8_t one = 1;
-		if (rg_pathmatch_kernel_pattern(m->patterns[i], &k) &&
-		    bpf_map_update_elem(nfd, &k, &one, BPF_ANY))
-			return -errno;
-	}
-	return 0;
-}
-
-/* The rodata half of the name keys (rg_pathmatch_name_sets). */
-static void set_name_lengths(struct rand_guard_bpf *skel, const struct rg_pathmatch *m)
-{
-	struct rand_guard_bpf__rodata *ro = skel->rodata;
-	struct rg_name_sets ns;
-	rg_pathmatch_name_sets(m, &ns);
-	ro->rg_name_any = ns.any;
-	ro->rg_head_lens = ns.head_lens;
-	ro->rg_tail_lens = ns.tail_lens;
-	memcpy((void *)ro->rg_name_first, ns.first, sizeof(ns.first));
-	memcpy((void *)ro->rg_name_last, ns.last, sizeof(ns.last));
 }
 
 /* A feature the programs use: an enumerator of one of the kernel's BPF
@@ -365,7 +314,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	}
 	b->skel->rodata->rg_self_tgid = o->self_tgid;
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
-	set_name_lengths(b->skel, o->files);
+	RG_BPF_FILTER_RODATA(b->skel->rodata, o->files);
 	b->skel->rodata->rg_net_unix = o->net_unix;
 	select_syscall_programs(b, o);
 	select_variants(b, &k);
@@ -378,7 +327,9 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 		fail(err, errlen, exit_code, "loading BPF programs", rc);
 		goto cleanup;
 	}
-	if (o->files && (rc = fill_file_filter(b, o->files))) {
+	if (o->files && (rc = rg_bpf_filter_fill(bpf_map__fd(b->skel->maps.file_prefixes),
+						 bpf_map__fd(b->skel->maps.file_ancestors),
+						 bpf_map__fd(b->skel->maps.file_names), o->files))) {
 		fail(err, errlen, exit_code, "writing the file filter", rc);
 		goto cleanup;
 	}

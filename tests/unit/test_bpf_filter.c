@@ -1,11 +1,10 @@
 /* test_bpf_filter.c: the kernel file filter's name-pattern decision on its
  * own, from a table of named cases: tests/bpf/filter_test.bpf.c calls
  * file.bpf.h's rg_name_wanted through BPF_PROG_TEST_RUN, with the name
- * keys and rodata the recorder derives from the same patterns
- * (rg_pathmatch_kernel_pattern, rg_pathmatch_name_sets). The kernel's
- * answer is a superset: it may pass a name no pattern matches (the
- * recorder decides those), never drop one that does, which each case
- * checks against rg_path_glob too.
+ * keys and rodata the recorder writes from the same patterns
+ * (bpf_filter.h). The kernel's answer is a superset: it may pass a name
+ * no pattern matches (the recorder decides those), never drop one that
+ * does, which each case checks against rg_path_glob too.
  *
  * Needs root to load BPF: skipped (77) without, failed under
  * RG_REQUIRE_LIVE=1. */
@@ -16,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bpf_filter.h"
 #include "filter_test.skel.h"
 #include "pathmatch.h"
 #include "rg_abi.h"
@@ -70,13 +70,7 @@ static struct filter_test_bpf *load(char *err, size_t len)
 		snprintf(err, len, "open failed");
 		return NULL;
 	}
-	struct rg_name_sets ns;
-	rg_pathmatch_name_sets(&pm, &ns);
-	skel->rodata->rg_name_any = ns.any;
-	skel->rodata->rg_head_lens = ns.head_lens;
-	skel->rodata->rg_tail_lens = ns.tail_lens;
-	memcpy((void *)skel->rodata->rg_name_first, ns.first, sizeof(ns.first));
-	memcpy((void *)skel->rodata->rg_name_last, ns.last, sizeof(ns.last));
+	RG_BPF_FILTER_RODATA(skel->rodata, &pm);
 	int ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0 || bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)ncpu) ||
 	    filter_test_bpf__load(skel)) {
@@ -84,12 +78,12 @@ static struct filter_test_bpf *load(char *err, size_t len)
 		filter_test_bpf__destroy(skel);
 		return NULL;
 	}
-	int nfd = bpf_map__fd(skel->maps.file_names);
-	for (unsigned i = 0; i < pm.npatterns; i++) {
-		struct rg_name_key k;
-		uint8_t one = 1;
-		if (rg_pathmatch_kernel_pattern(pm.patterns[i], &k))
-			bpf_map_update_elem(nfd, &k, &one, BPF_ANY);
+	if (rg_bpf_filter_fill(bpf_map__fd(skel->maps.file_prefixes),
+			       bpf_map__fd(skel->maps.file_ancestors),
+			       bpf_map__fd(skel->maps.file_names), &pm)) {
+		snprintf(err, len, "writing the name keys failed");
+		filter_test_bpf__destroy(skel);
+		return NULL;
 	}
 	return skel;
 }
