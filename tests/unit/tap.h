@@ -4,13 +4,17 @@
  *   CHECK_INT(got, want, "what")  compares two integers, prints both on failure
  *   CHECK_STR(got, want, "what")  compares two C strings
  *   return tap_done();            prints the plan; exit 1 if anything failed
+ *   tap_need_root("why")          for a test that needs root (see below)
  */
 #ifndef RG_TAP_H
 #define RG_TAP_H
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -40,6 +44,20 @@ static inline int tap_ok(int ok, const char *what, const char *file, int line)
 			printf("#   got  \"%s\"\n#   want \"%s\"\n",               \
 			       g_ ? g_ : "(null)", w_ ? w_ : "(null)");        \
 	} while (0)
+
+/* Returns -1 when the test runs as root; else says why it cannot run and
+ * returns its exit code: 77 (ctest's skip), or 1 when RG_REQUIRE_LIVE=1
+ * makes a missing prerequisite a failure (CI). */
+static inline int tap_need_root(const char *why)
+{
+	const char *req = getenv("RG_REQUIRE_LIVE");
+	bool required = req && strcmp(req, "1") == 0;
+
+	if (geteuid() == 0)
+		return -1;
+	printf("%s - %s\n", required ? "not ok" : "# SKIP", why);
+	return required ? 1 : 77;
+}
 
 static inline int tap_done(void)
 {

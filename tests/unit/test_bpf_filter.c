@@ -113,12 +113,9 @@ static bool user_match(const char *name)
 int main(void)
 {
 	char err[512] = "";
-	const char *req = getenv("RG_REQUIRE_LIVE");
-	if (geteuid() != 0) {
-		printf("%s - needs root to load BPF programs\n",
-		       req && !strcmp(req, "1") ? "not ok" : "# SKIP");
-		return req && !strcmp(req, "1") ? 1 : 77;
-	}
+	int rc = tap_need_root("needs root to load BPF programs");
+	if (rc >= 0)
+		return rc;
 	struct filter_test_bpf *skel = load(err, sizeof(err));
 	CHECK_STR(skel ? "" : err, "", "the test program loads with the recorder's name keys");
 	for (size_t i = 0; skel && i < sizeof(cases) / sizeof(cases[0]); i++) {
