@@ -323,6 +323,20 @@ struct {
 	__type(value, __u32);
 } file_ancestors SEC(".maps");
 
+/* The cache key of the directory holding d, the dentry file was opened
+ * at, as task sees it. For the root directory (d its own parent) the
+ * dentry is d: callers then neither look up nor learn. */
+static __always_inline struct rg_dirkey rg_dir_key(struct task_struct *task, struct file *file,
+						   struct dentry *d, int lv)
+{
+	return (struct rg_dirkey){
+		.dentry = (__u64)RG_LD(lv, d, d_parent),
+		.mnt = (__u64)RG_LD(lv, file, f_path.mnt),
+		.root = (__u64)(lv >= RG_LV_PR ? task->fs->root.dentry
+					       : BPF_CORE_READ(task, fs, root.dentry)),
+	};
+}
+
 /* The valid cache entry for the directory of dk, or NULL. */
 static __always_inline struct rg_dirval *rg_dir_cached(const struct rg_dirkey *dk, int lv)
 {
@@ -485,11 +499,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	bool filter = regs != NULL;
 	const struct path *fp = &file->f_path;
 	struct dentry *d = RG_LD(lv, file, f_path.dentry);
-	struct rg_dirkey dk = {
-		.dentry = (__u64)RG_LD(lv, d, d_parent),
-		.mnt = (__u64)RG_LD(lv, file, f_path.mnt),
-		.root = (__u64)(lv >= RG_LV_PR ? task->fs->root.dentry : BPF_CORE_READ(task, fs, root.dentry)),
-	};
+	struct rg_dirkey dk = rg_dir_key(task, file, d, lv);
 	bool trunc = false;
 	struct rg_dirval *dv = filter && dk.dentry != (__u64)d ? rg_dir_cached(&dk, lv) : NULL;
 	__u32 pos = 0;
