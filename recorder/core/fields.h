@@ -83,6 +83,10 @@ struct rg_ctx_field {
 extern const struct rg_ctx_field rg_ctx_fields[];
 extern const unsigned rg_nctx_fields;
 const struct rg_ctx_field *rg_ctx_field_find(const char *name);
+/* The values an integer type holds, as rg_field_int gives them (u64: only
+ * 0 to INT64_MAX are themselves), so a rule value outside them can never
+ * match; false when t is no integer type (text, argv, event type). */
+bool rg_ftype_int_range(enum rg_ftype t, int64_t *lo, int64_t *hi);
 bool rg_field_is_int(const struct rg_field *f);
 /* Sets an integer field (rg_field_is_int) of ev to v, cast to its type;
  * a flag is only ever set, not cleared. */

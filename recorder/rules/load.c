@@ -15,38 +15,38 @@
 /* ---- fields a condition can name ------------------------------------------ */
 
 /* A registry name (core/fields.h): a context field, or an event field with
- * the lineage attribute that stands in for it. */
+ * the lineage attribute that stands in for it. What the rules know of it
+ * (type, path or not, event types) is the registry entry's: a field added
+ * there needs nothing here. A stand-in makes an event field one of every
+ * type, as a context field is: the lineage has a process for each. */
 bool rules_find_field(const char *name, struct fref *out)
 {
 	const struct rg_ctx_field *c = rg_ctx_field_find(name);
 	if (c) {
-		*out = (struct fref){NULL, c->whose, c->attr, c->type, c->opts, c->name};
+		*out = (struct fref){.whose = c->whose, .attr = c->attr, .type = c->type,
+				     .opts = c->opts, .types = c->types & ALL_TYPES, .name = c->name};
 		return true;
 	}
 	const struct rg_field *f = rg_field_find(name);
 	if (!f)
 		return false;
-	*out = (struct fref){f, RG_CTX_SELF, f->ctx, f->type, f->opts, f->name};
+	*out = (struct fref){.f = f, .whose = RG_CTX_SELF, .attr = f->ctx, .type = f->type,
+			     .opts = f->opts, .name = f->name,
+			     .types = f->ctx != RG_CTX_NONE ? ALL_TYPES : f->types & ALL_TYPES};
 	return true;
 }
 
+/* Numbers, bools and flags: compared as integers (rg_ftype_int_range). */
 bool rules_fref_is_int(const struct fref *r)
 {
-	return r->f ? rg_field_is_int(r->f) : false; /* context fields are text */
+	int64_t lo, hi;
+	return rg_ftype_int_range(r->type, &lo, &hi);
 }
 
 /* Paths get component-aware prefixes and path globs (pathmatch.h). */
 bool rules_fref_is_path(const struct fref *r)
 {
 	return r->opts & RG_FO_PATH;
-}
-
-/* The event types on which the field has a value. */
-uint32_t rules_fref_types(const struct fref *r)
-{
-	if (r->whose != RG_CTX_SELF || r->attr != RG_CTX_NONE)
-		return ALL_TYPES;
-	return r->f->types & ALL_TYPES;
 }
 
 static const char *own_name(struct loader *ld, const char *name)

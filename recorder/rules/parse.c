@@ -107,21 +107,6 @@ static bool parse_int(const char *s, int64_t *v)
 	return true;
 }
 
-/* The values a numeric field holds: a rule value outside them could never
- * match, so it is an error. u64 fields are compared as int64. */
-static void int_range(const struct fref *r, int64_t *lo, int64_t *hi)
-{
-	enum rg_ftype t = r->f && r->whose == RG_CTX_SELF ? r->f->type : RG_FT_U32;
-	switch (t) {
-	case RG_FT_U32: *lo = 0, *hi = UINT32_MAX; break;
-	case RG_FT_I32: *lo = INT32_MIN, *hi = INT32_MAX; break;
-	case RG_FT_U64: *lo = 0, *hi = INT64_MAX; break;
-	case RG_FT_BOOL:
-	case RG_FT_FLAG: *lo = 0, *hi = 1; break;
-	default: *lo = INT64_MIN, *hi = INT64_MAX; break;
-	}
-}
-
 /* ---- loading ------------------------------------------------------------------ */
 
 bool rg_rules_section(const char *name, size_t n)
@@ -164,7 +149,7 @@ static uint32_t frefs_types(const struct fref *refs, unsigned n)
 {
 	uint32_t t = 0;
 	for (unsigned k = 0; k < n; k++)
-		t |= rules_fref_types(&refs[k]);
+		t |= refs[k].types;
 	return t;
 }
 
@@ -355,7 +340,8 @@ static bool check_int(struct loader *ld, struct rg_cond *c, const char *v, size_
 			     "0x hex or 0o octal)", rg_ini_show(a, v, n), c->fields[0].name);
 	for (unsigned k = 0; k < c->nfields; k++) {
 		int64_t lo, hi;
-		int_range(&c->fields[k], &lo, &hi);
+		/* a value the field cannot hold could never match */
+		rg_ftype_int_range(c->fields[k].type, &lo, &hi);
 		if (*out < lo || *out > hi)
 			return rfail(ld, ld->ini.line, "%s is out of range for field '%s' "
 				     "(%" PRId64 " to %" PRId64 ")", rg_ini_show(a, v, n),

@@ -26,13 +26,15 @@
 
 /* A field a rule names: an event field (RG_CTX_SELF) or a context field,
  * both from the registry (core/fields.h), which says whose context, which
- * lineage attribute, its type and whether it is a path. */
+ * lineage attribute, its type, whether it is a path and on which event
+ * types it has a value (rules_find_field). */
 struct fref {
 	const struct rg_field *f; /* RG_CTX_SELF: the event field */
 	enum rg_ctx_whose whose;
 	enum rg_ctx_attr attr; /* the lineage attribute (RG_CTX_SELF: the fallback, if any) */
 	enum rg_ftype type;
 	uint16_t opts;         /* RG_FO_PATH */
+	uint32_t types;        /* RG_ET_BIT mask: where it has a value, the lineage's included */
 	const char *name;
 };
 
@@ -127,7 +129,6 @@ typedef bool (*val_fn)(void *arg, const struct val *v);
 bool rules_find_field(const char *name, struct fref *out);
 bool rules_fref_is_int(const struct fref *r);
 bool rules_fref_is_path(const struct fref *r);
-uint32_t rules_fref_types(const struct fref *r);
 /* parse.c: the INI reader's callbacks, and what loading shares */
 bool rules_section_ok(void *user, const char *name, size_t n);
 int rules_on_key(void *user, const char *section, const char *key, const char *value);
