@@ -5,8 +5,12 @@
  * a field added to or dropped from the registry without the docs, or the
  * other way round, fails here. What the lineage and the rules say they
  * read of an event (rgq replay reads only that) names registry fields,
- * and grows with the fields a loaded rule names.
+ * and grows with the fields a loaded rule names. And what the rules make
+ * of each field comes from its registry entry: the event types a rule may
+ * name it on, number or text, and a number's range, which values of the
+ * field hold and a rule then matches.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +111,136 @@ static void check_read_fields(void)
 	CHECK(rg_fields_mask(bad) & RG_FIELDS_UNKNOWN, "an unknown name is seen");
 }
 
+#define RULE_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK)
+
+static char err[256];
+
+/* Loads a rule "match = FIELD COND", with "events = EVENTS" when given:
+ * returns the error, "" when it loads (the set in *out, if asked). */
+static const char *try_rule(const char *events, const char *field, const char *cond,
+			    struct rg_ruleset **out)
+{
+	char text[512];
+	struct rg_ruleset *rs = NULL;
+	snprintf(text, sizeof(text), "[rule \"F\"]\nname = f\nseverity = low\n%s%s%smatch = %s %s\n",
+		 events ? "events = " : "", events ? events : "", events ? "\n" : "", field, cond);
+	err[0] = '\0';
+	if (!rg_rules_load_string(&rs, "t.rules", text, err, sizeof(err)) && out)
+		*out = rs;
+	else
+		rg_rules_free(rs);
+	return err;
+}
+
+static void count_match(void *arg, const struct rg_match *m)
+{
+	(void)m;
+	++*(int *)arg;
+}
+
+/* v, set in an event's field f, reads back as itself. */
+static bool held(const struct rg_field *f, int64_t v)
+{
+	struct rg_event ev = {.type = RG_ET_PROCESS_START};
+	rg_field_set_int(f, &ev, v);
+	return rg_field_int(f, &ev) == v;
+}
+
+/* "FIELD equals v" fires on an event of f's first type whose f is v. */
+static bool matches(const struct rg_field *f, int64_t v)
+{
+	struct rg_ruleset *rs = NULL;
+	enum rg_etype t = (enum rg_etype)__builtin_ctz(f->types);
+	struct rg_event ev = {.type = t, .proc_id = 1};
+	char cond[48];
+	int n = 0;
+	rg_field_set_int(f, &ev, v);
+	snprintf(cond, sizeof(cond), "equals %" PRId64, v);
+	if (*try_rule(rg_etype_name(t), f->name, cond, &rs))
+		return false;
+	rg_rules_eval(rs, NULL, &ev, NULL, count_match, &n, NULL);
+	rg_rules_free(rs);
+	return n == 1;
+}
+
+/* A number's range from its registry type: both ends load, one past
+ * either end is refused; for an event field, the range is what the field
+ * holds and a rule on either end matches. */
+static void check_range(const char *name, int64_t lo, int64_t hi, const struct rg_field *f)
+{
+	char what[160], cond[48], want[120];
+	snprintf(want, sizeof(want), "out of range for field '%s' (%" PRId64 " to %" PRId64 ")",
+		 name, lo, hi);
+	snprintf(cond, sizeof(cond), "equals %" PRId64, lo);
+	bool ok = !*try_rule(NULL, name, cond, NULL);
+	snprintf(cond, sizeof(cond), "equals %" PRId64, hi);
+	ok = ok && !*try_rule(NULL, name, cond, NULL);
+	if (lo > INT64_MIN) {
+		snprintf(cond, sizeof(cond), "equals %" PRId64, lo - 1);
+		ok = ok && strstr(try_rule(NULL, name, cond, NULL), want);
+	}
+	if (hi < INT64_MAX) {
+		snprintf(cond, sizeof(cond), "equals %" PRId64, hi + 1);
+		ok = ok && strstr(try_rule(NULL, name, cond, NULL), want);
+	}
+	snprintf(what, sizeof(what), "a rule on %s takes %" PRId64 " to %" PRId64 ", no more",
+		 name, lo, hi);
+	if (!CHECK(ok, what))
+		printf("#   last error \"%s\"\n", err);
+	if (!f)
+		return;
+	/* a u64 keeps its bits, so -1 reads back as itself: the range leaves
+	 * out what rg_field_int makes negative, 2^63 and up */
+	ok = held(f, lo) && held(f, hi) && (hi == INT64_MAX || !held(f, hi + 1)) &&
+	     (lo == INT64_MIN || f->type == RG_FT_U64 || !held(f, lo - 1));
+	snprintf(what, sizeof(what), "%s holds %" PRId64 " to %" PRId64 ", no more", name, lo,
+		 hi);
+	CHECK(ok, what);
+	/* 0 is null where RG_FO_ZERO_NULL says so: nothing matches it */
+	snprintf(what, sizeof(what), "a rule on %s matches either end", name);
+	CHECK(matches(f, hi) && ((lo == 0 && (f->opts & RG_FO_ZERO_NULL)) || matches(f, lo)),
+	      what);
+}
+
+/* What the rules make of one field, from its registry entry: named on
+ * exactly the event types `want`, a number or text by its type, and a
+ * number's range. f: the event field, NULL for a context field. */
+static void check_rule_field(const char *name, enum rg_ftype type, uint32_t want,
+			     const struct rg_field *f)
+{
+	char what[160];
+	int64_t lo, hi;
+	bool num = rg_ftype_int_range(type, &lo, &hi);
+	uint32_t got = 0;
+	for (int t = 0; t < RG_ET_COUNT; t++)
+		if ((RG_ET_BIT(t) & RULE_TYPES) &&
+		    !*try_rule(rg_etype_name(t), name, num ? "equals 1" : "equals x", NULL))
+			got |= RG_ET_BIT(t);
+	snprintf(what, sizeof(what), "%s is named on the event types its registry entry says",
+		 name);
+	CHECK_INT(got, want & RULE_TYPES, what);
+	snprintf(what, sizeof(what), "%s is %s, as its registry type", name,
+		 num ? "a number" : "text");
+	if (!CHECK(strstr(try_rule(NULL, name, num ? "prefix /x" : "lt 1", NULL),
+			  num ? "does not apply to numeric" : "does not apply to text"), what))
+		printf("#   got \"%s\"\n", err);
+	if (num)
+		check_range(name, lo, hi, f);
+}
+
+/* Every rule field: an event field is named on its types, or on every
+ * type where the lineage stands in for it (ctx); a context field on its. */
+static void check_rule_fields(void)
+{
+	for (unsigned i = 0; i < rg_nfields; i++) {
+		const struct rg_field *f = &rg_fields[i];
+		check_rule_field(f->name, f->type, f->ctx != RG_CTX_NONE ? RULE_TYPES : f->types, f);
+	}
+	for (unsigned i = 0; i < rg_nctx_fields; i++)
+		check_rule_field(rg_ctx_fields[i].name, rg_ctx_fields[i].type,
+				 rg_ctx_fields[i].types, NULL);
+}
+
 int main(void)
 {
 	const char *src = getenv("RG_SOURCE_DIR");
@@ -161,5 +295,6 @@ int main(void)
 		CHECK(has(&rpaths, dpaths.v[i]), what);
 	}
 	check_read_fields();
+	check_rule_fields();
 	return tap_done();
 }
