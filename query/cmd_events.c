@@ -70,6 +70,16 @@ static void path_cond(struct rg_buf *b, const char *param, const char *value,
 		rg_buf_printf(b, "path_glob(%s, %s)", param, col);
 }
 
+/* The --path filter of file events: a rename matches by its new path too. */
+static void file_path_cond(struct rg_buf *b, const char *value)
+{
+	rg_buf_adds(b, "(");
+	path_cond(b, ":path", value, "path");
+	rg_buf_adds(b, " OR ");
+	path_cond(b, ":path", value, "new_path");
+	rg_buf_adds(b, ")");
+}
+
 static void add_types(struct rg_buf *b, uint32_t mask, uint32_t arm_types)
 {
 	if ((mask & arm_types) == arm_types)
@@ -155,11 +165,8 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 			path_cond(&b, ":exe", o->exe, "exe");
 		}
 		if (o->path) {
-			rg_buf_adds(&b, " AND (");
-			path_cond(&b, ":path", o->path, "path");
-			rg_buf_adds(&b, " OR ");
-			path_cond(&b, ":path", o->path, "new_path");
-			rg_buf_adds(&b, ")");
+			rg_buf_adds(&b, " AND ");
+			file_path_cond(&b, o->path);
 		}
 		/* each table gives at most limit rows, newest (oldest) first */
 		rg_buf_printf(&b, " ORDER BY seq %s LIMIT :limit)", dir);
@@ -214,11 +221,7 @@ static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
 static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
 {
 	struct rg_buf fc = {0}, pc = {0};
-	rg_buf_adds(&fc, "(");
-	path_cond(&fc, ":path", o->path, "path");
-	rg_buf_adds(&fc, " OR ");
-	path_cond(&fc, ":path", o->path, "new_path");
-	rg_buf_adds(&fc, ")");
+	file_path_cond(&fc, o->path);
 	rg_buf_adds(&pc, "event_type = 'process_start' AND ");
 	path_cond(&pc, ":path", o->path, "exe");
 	select_arm(b, 1, o);
