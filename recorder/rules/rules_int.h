@@ -17,7 +17,7 @@
 #include "fields.h"
 #include "ini_reader.h"
 
-#define ALL_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK)
+#define ALL_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 #define MAX_FIELDS 4      /* fields one condition may name with '|' */
 #define MAX_ANCESTORS 64  /* a loop in bad data cannot hang the walk */
 #define SUMMARY_MAX 300

@@ -196,9 +196,11 @@ static void check_range(const char *name, int64_t lo, int64_t hi, const struct r
 	snprintf(what, sizeof(what), "%s holds %" PRId64 " to %" PRId64 ", no more", name, lo,
 		 hi);
 	CHECK(ok, what);
-	/* 0 is null where RG_FO_ZERO_NULL says so: nothing matches it */
+	/* 0 is null where RG_FO_ZERO_NULL says so, a negative value where
+	 * RG_FO_NEG_NULL does: nothing matches it */
 	snprintf(what, sizeof(what), "a rule on %s matches either end", name);
-	CHECK(matches(f, hi) && ((lo == 0 && (f->opts & RG_FO_ZERO_NULL)) || matches(f, lo)),
+	CHECK(matches(f, hi) && ((lo == 0 && (f->opts & RG_FO_ZERO_NULL)) ||
+				 (lo < 0 && (f->opts & RG_FO_NEG_NULL)) || matches(f, lo)),
 	      what);
 }
 
