@@ -21,18 +21,40 @@ static const struct {
 	const char *detail, *result;
 } arms[] = {
 	{"process_events", RG_ET_PROCESS_MASK,
-	 "CASE event_type WHEN 'process_start' THEN cmdline "
+	 "CASE event_type WHEN 'process_start' THEN cmdline || ifnull(' [script ' || script || ']', '') "
 	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
+	 "WHEN 'process_exec_failed' THEN 'exec ' || path "
 	 "ELSE iif(signal, 'signal ' || signal, 'exit ' || exit_code) END",
-	 "NULL"},
-	{"file_events", RG_ET_FILE_MASK, "path || ifnull(' -> ' || new_path, '')", "result"},
+	 "result"},
+	{"file_events", RG_ET_FILE_MASK,
+	 "path || ifnull(' -> ' || new_path, '') || CASE event_type "
+	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "
+	 "WHEN 'file_mkdir' THEN printf(' mode %04o', mode) "
+	 "WHEN 'file_chown' THEN ' owner ' || owner_uid || ':' || owner_gid "
+	 "WHEN 'file_setxattr' THEN ' ' || xattr_name "
+	 "WHEN 'file_utimes' THEN ' mtime ' || ifnull(datetime(mtime_ns / 1000000000, 'unixepoch'), "
+	 "'now') ELSE '' END",
+	 "result"},
 	{"network_events", RG_ET_NET_MASK,
 	 "ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
 	 "'network_accept') THEN remote_addr || ' port ' || remote_port ELSE local_addr || "
 	 "' port ' || ifnull(local_port, 0) END, '')",
 	 "result"},
+	{"system_events", RG_ET_SYS_MASK,
+	 "CASE event_type "
+	 "WHEN 'cred_change' THEN 'uid ' || old_uid || '->' || uid || ' euid ' || old_euid || "
+	 "'->' || euid || iif(cap_effective != old_cap_effective, printf(' caps %x->%x', "
+	 "old_cap_effective, cap_effective), '') "
+	 "WHEN 'ptrace' THEN 'request ' || ptrace_request || ' pid ' || target_pid "
+	 "WHEN 'proc_mem_write' THEN path || ' pid ' || target_pid "
+	 "WHEN 'mount' THEN ifnull(source, '') || ' on ' || ifnull(path, '?') || "
+	 "ifnull(' type ' || fstype, '') "
+	 "ELSE trim(ifnull(name, '') || ' ' || ifnull(path, '')) || "
+	 "iif(flags, printf(' flags 0x%x', flags), '') END",
+	 "result"},
 };
-#define NARMS 3
+#define NARMS 4
+#define EVENT_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 
 /* "file_open,network" → a mask of event types; 0 on a bad name. */
 static uint32_t parse_types(const char *list, char *bad, size_t badlen)
@@ -44,9 +66,10 @@ static uint32_t parse_types(const char *list, char *bad, size_t badlen)
 		uint32_t m = !strcmp(w, "process") ? RG_ET_PROCESS_MASK
 			   : !strcmp(w, "file")    ? RG_ET_FILE_MASK
 			   : !strcmp(w, "network") ? RG_ET_NET_MASK
+			   : !strcmp(w, "system")  ? RG_ET_SYS_MASK
 			   : t >= 0		   ? RG_ET_BIT(t)
 						   : 0;
-		m &= RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK;
+		m &= EVENT_TYPES;
 		if (!m) {
 			snprintf(bad, badlen, "%s", w);
 			free(copy);
@@ -137,10 +160,10 @@ static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char
 static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	char bad[64];
-	uint32_t mask = RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK;
+	uint32_t mask = EVENT_TYPES;
 	if (o->type && !(mask = parse_types(o->type, bad, sizeof(bad))))
-		return rgq_usage_error(c, "unknown event type '%s' (process, file, network or "
-				       "a type such as file_write)", bad);
+		return rgq_usage_error(c, "unknown event type '%s' (process, file, network, "
+				       "system or a type such as file_write)", bad);
 	if (o->path && !(mask &= RG_ET_FILE_MASK))
 		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";
@@ -181,9 +204,10 @@ const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
 	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X]\n"
 	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
-	"Events from process_events, file_events and network_events, newest first.\n"
+	"Events from process_events, file_events, network_events and system_events,\n"
+	"newest first.\n"
 	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
-	"                  (process, file, network)\n"
+	"                  (process, file, network, system)\n"
 	"  --pid N         events of any process that had pid N\n"
 	"  --proc-id ID    events of one process (processes.proc_id)\n"
 	"  --exe X         by executable: an absolute path, or a glob (a name without\n"
@@ -222,8 +246,11 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
 {
 	struct rg_buf fc = {0}, pc = {0};
 	file_path_cond(&fc, o->path);
-	rg_buf_adds(&pc, "event_type = 'process_start' AND ");
+	rg_buf_adds(&pc, "event_type = 'process_start' AND (");
 	path_cond(&pc, ":path", o->path, "exe");
+	rg_buf_adds(&pc, " OR ");
+	path_cond(&pc, ":path", o->path, "script");
+	rg_buf_adds(&pc, ")");
 	select_arm(b, 1, o);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&fc));
 	select_arm(b, 0, o);
@@ -261,7 +288,7 @@ const struct rgq_command rgq_cmd_timeline = {
 	"timeline", "what a process (and its descendants) did, or what touched a path",
 	"timeline (--pid N | --proc-id ID [--descendants] | --path X)\n"
 	"         [--since TIME] [--until TIME] [--limit N]",
-	"Process, file, network and alert rows in time order.\n"
+	"Process, file, network, system and alert rows in time order.\n"
 	"  --proc-id ID     one process; --pid N: the latest process with pid N\n"
 	"  --descendants    and every process it started, down the tree\n"
 	"  --path X         the file events on path X (or new path: renames), the\n"

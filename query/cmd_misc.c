@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "fields.h"
 #include "qtime.h"
 #include "rgq.h"
 
@@ -127,7 +128,7 @@ static int health_range(struct rgq *g, const struct rgq_command *c, const struct
 	struct rg_buf b = {0};
 	rg_buf_adds(&b, "SELECT rg_time(ts_ns) AS time, run_id, events_read, kernel_drops, "
 			"user_drops, store_failures, filtered, rows_process_events, "
-			"rows_file_events, rows_network_events, alerts, queue_depth, "
+			"rows_file_events, rows_network_events, rows_system_events, alerts, queue_depth, "
 			"batch_commit_us_max, wal_bytes, checkpoints_blocked, wal_pinned, rss_kb "
 			"FROM health WHERE 1");
 	rgq_time_cond(&b, o, "ts_ns");
@@ -371,8 +372,10 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, char *err, size_t errlen
 {
 	static const char *const tables[][2] = {
 		{"process_events", "ts_ns"}, {"file_events", "ts_ns"}, {"network_events", "ts_ns"},
-		{"alerts", "ts_ns"},	     {"health", "ts_ns"},      {"gaps", "end_ns"},
+		{"system_events", "ts_ns"},  {"alerts", "ts_ns"},      {"health", "ts_ns"},
+		{"gaps", "end_ns"},
 	};
+	_Static_assert(RG_N_EVENT_TABLES == 4, "every event table is trimmed");
 	char sql[256];
 	if (sqlite3_exec(dst, "BEGIN", NULL, NULL, NULL))
 		goto fail;
@@ -448,7 +451,8 @@ static int run_export(struct rgq *g, const struct rgq_command *c, const struct r
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(dst, "SELECT (SELECT count(*) FROM process_events) + (SELECT "
 				    "count(*) FROM file_events) + (SELECT count(*) FROM "
-				    "network_events)", -1, &st, NULL) == SQLITE_OK &&
+				    "network_events) + (SELECT count(*) FROM system_events)",
+			       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		rows = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);

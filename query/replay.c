@@ -82,16 +82,31 @@ static int seed(sqlite3 *db, struct rg_lineage *lin, int64_t run_id)
 	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-/* The first file or network event at or after since: earlier ones only
- * matter to nobody (process events build the lineage from the start). */
+/* The first event other than a process's at or after since: earlier ones
+ * only matter to nobody (process events build the lineage from the start). */
+/* The newest event row's seq, of any table; 0 for none. */
+static int64_t last_event_seq(sqlite3 *db)
+{
+	int64_t last = 0;
+	char sql[80];
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].name);
+		int64_t s = rg_sql_int(db, sql, 0);
+		if (s > last)
+			last = s;
+	}
+	return last;
+}
+
 static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
 {
 	char sql[200];
 	int64_t best = INT64_MAX;
-	const char *t[] = {"file_events", "network_events"};
-	for (int i = 0; i < 2; i++) {
-		snprintf(sql, sizeof(sql), "SELECT min(seq) FROM %s WHERE ts_ns >= %lld", t[i],
-			 (long long)since_ns);
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		if (rg_event_tables[t].types & RG_ET_PROCESS_MASK)
+			continue;
+		snprintf(sql, sizeof(sql), "SELECT min(seq) FROM %s WHERE ts_ns >= %lld",
+			 rg_event_tables[t].name, (long long)since_ns);
 		int64_t s = rg_sql_int(db, sql, INT64_MAX);
 		if (s < best)
 			best = s;
@@ -187,9 +202,7 @@ int rgq_replay(sqlite3 *db, const struct rg_ruleset *rs, int64_t since_ns, int64
 							       : INT64_MIN;
 	int64_t from = first_seq_since(db, lead);
 	int64_t seq0 = rg_sql_int(db, "SELECT min(first_seq) FROM runs", 0);
-	int64_t seq1 = rg_sql_int(db, "SELECT max(seq) FROM (SELECT max(seq) AS seq FROM "
-				      "process_events UNION ALL SELECT max(seq) FROM file_events "
-				      "UNION ALL SELECT max(seq) FROM network_events)", 0);
+	int64_t seq1 = last_event_seq(db);
 	struct ctx c = {fn, arg, st, since_ns};
 	int rc = 0;
 	for (unsigned i = 0; i < n && !rc; i++) {

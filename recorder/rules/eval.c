@@ -220,6 +220,23 @@ void rules_cap_summary(struct rg_buf *b)
 	}
 }
 
+/* The object of a system event or a failed exec: what it named, or the
+ * other process, or the ids it changed to. */
+static void summarize_sys(struct rg_buf *b, const struct rg_event *ev)
+{
+	if (ev->type == RG_ET_CRED_CHANGE) {
+		rg_buf_adds(b, "euid ");
+		rg_buf_add_u64(b, ev->old_euid);
+		rg_buf_adds(b, " -> ");
+		rg_buf_add_u64(b, ev->euid);
+	} else if (ev->target_pid) { /* ptrace, proc_mem_write */
+		rg_buf_adds(b, "pid ");
+		rg_buf_add_u64(b, ev->target_pid);
+	} else {
+		add_str(b, ev->name.p ? ev->name : ev->path);
+	}
+}
+
 /* "<event_type> <object> by <exe> (pid N)", at most SUMMARY_MAX bytes.
  * Made for every event a sequence step matches: no printf. */
 static void summarize(struct rg_buf *b, const struct rg_event *ev)
@@ -229,10 +246,12 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	rg_buf_addc(b, ' ');
 	if (RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) {
 		add_str(b, ev->path);
-		if (ev->type == RG_ET_FILE_RENAME) {
+		if (ev->new_path.p || ev->type == RG_ET_FILE_RENAME) { /* and link, symlink */
 			rg_buf_adds(b, " -> ");
 			add_str(b, ev->new_path);
 		}
+	} else if (RG_ET_BIT(ev->type) & (RG_ET_SYS_MASK | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))) {
+		summarize_sys(b, ev);
 	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
 		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
 		add_str(b, remote ? ev->remote_addr : ev->local_addr);

@@ -313,6 +313,46 @@ static void net_event(struct gen *g)
 	emit(g, &ev);
 }
 
+/* A privilege or system operation: mostly a daemon dropping root and
+ * memfds, rarely a ptrace attach or a tmpfs mount. */
+static void sys_event(struct gen *g)
+{
+	struct sproc *p = &g->live[pick(g, g->nlive)];
+	unsigned r = pick(g, 100);
+	enum rg_etype t = r < 60 ? RG_ET_CRED_CHANGE : r < 95 ? RG_ET_MEMFD_CREATE
+			: r < 98 ? RG_ET_MOUNT : RG_ET_PTRACE;
+	struct rg_event ev = base(g, p, t);
+	ev.result = 0;
+	switch (t) {
+	case RG_ET_CRED_CHANGE:
+		ev.syscall = "setresuid";
+		ev.old_uid = ev.old_euid = ev.old_fsuid = 0;
+		ev.uid = ev.euid = ev.fsuid = 33;
+		ev.old_cap_effective = 0x1ffffffffff;
+		break;
+	case RG_ET_MEMFD_CREATE:
+		ev.syscall = "memfd_create";
+		ev.name = S("pulseaudio");
+		ev.fflags = 1;
+		ev.result = 5;
+		break;
+	case RG_ET_MOUNT:
+		ev.syscall = "mount";
+		ev.source = S("tmpfs");
+		ev.path = S("/run/user/1000");
+		ev.fstype = S("tmpfs");
+		break;
+	default:
+		ev.syscall = "ptrace";
+		ev.ptrace_request = 0x4206;
+		struct sproc *target = &g->live[pick(g, g->nlive)];
+		ev.target_pid = target->pid;
+		ev.target_proc_id = target->proc_id;
+		break;
+	}
+	emit(g, &ev);
+}
+
 static void step(struct gen *g)
 {
 	unsigned r = pick(g, 100);
@@ -320,8 +360,10 @@ static void step(struct gen *g)
 		spawn(g);
 	else if (r < 12 || g->nlive > 200)
 		exit_one(g);
-	else if (r < 82)
+	else if (r < 81)
 		file_event(g);
+	else if (r < 82)
+		sys_event(g);
 	else
 		net_event(g);
 }

@@ -153,9 +153,19 @@ q --format csv events --oldest --limit 3 >"$T/out"
 check "events --oldest starts at the first event" \
 	"[[ \$(tail -n +2 '$T/out' | head -1 | cut -d, -f1) == \$(sql1 'SELECT min(seq) FROM process_events') ]]"
 q --format csv events --proc-id "$PROC" --limit 0 >"$T/out"
-np=$(sql1 "SELECT (SELECT count(*) FROM process_events WHERE proc_id = $PROC) + (SELECT count(*) FROM file_events WHERE proc_id = $PROC) + (SELECT count(*) FROM network_events WHERE proc_id = $PROC)")
+np=$(sql1 "SELECT (SELECT count(*) FROM process_events WHERE proc_id = $PROC) + (SELECT count(*) FROM file_events WHERE proc_id = $PROC) + (SELECT count(*) FROM network_events WHERE proc_id = $PROC) + (SELECT count(*) FROM system_events WHERE proc_id = $PROC)")
 check "events --proc-id: exactly that process's $np events" \
 	"[[ \$(tail -n +2 '$T/out' | wc -l) -eq $np && \$(tail -n +2 '$T/out' | cut -d, -f5 | sort -u) == $PROC ]]"
+q --format csv events --type system --limit 0 >"$T/out"
+ns=$(sql1 "SELECT count(*) FROM system_events")
+check "events --type system: all $ns system events (the fixture has some)" \
+	"[[ $ns -gt 0 && \$(tail -n +2 '$T/out' | wc -l) -eq $ns ]]"
+check "events --type system: a cred_change reads as its ids, a mount as what went where" \
+	"grep -q ',cred_change,.*,uid 0->33 euid 0->33 caps 1ffffffffff->0,0' '$T/out' && grep -q ',mount,.*,tmpfs on /run/user/1000 type tmpfs,0' '$T/out'"
+q --format csv events --type ptrace --limit 1 >"$T/out"
+tp=$(tail -n +2 "$T/out" | cut -d, -f1)
+check "a ptrace row names its target, whose proc_id is the target's" \
+	"[[ -n '$tp' && \$(sql1 \"SELECT count(*) FROM system_events s JOIN processes p ON p.proc_id = s.target_proc_id WHERE s.seq = $tp AND p.pid = s.target_pid\") == 1 ]]"
 q --format csv events --exe gcc --limit 0 >"$T/out"
 check "events --exe NAME matches the file name of exe" \
 	"[[ \$(tail -n +2 '$T/out' | cut -d, -f7 | sort -u) == /usr/bin/gcc ]]"
