@@ -3,6 +3,7 @@
  *
  *   rg-workload exec N [PROGRAM]   fork + exec PROGRAM (default /bin/true) N times
  *   rg-workload open N PATH        open(PATH, O_RDONLY|O_CREAT) + close N times
+ *   rg-workload chmod N PATH       chmod(PATH) N times, between 0600 and 0644
  *   rg-workload connect N          N loopback TCP connections: connect, accept,
  *                                  close (reset, so no TIME_WAIT piles up)
  *   rg-workload paced N RATE PATH  N opens of PATH at RATE per second, paced
@@ -20,6 +21,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,14 @@ static int run_exec(long n, const char *prog)
 		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) == 127)
 			return -1;
 	}
+	return 0;
+}
+
+static int run_chmod(long n, const char *path)
+{
+	for (long i = 0; i < n; i++)
+		if (chmod(path, i & 1 ? 0644 : 0600))
+			return -1;
 	return 0;
 }
 
@@ -161,7 +171,7 @@ static int run_mixed(long n, const char *dir)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | connect N | "
+		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | chmod N PATH | connect N | "
 				"paced N RATE PATH | mixed N DIR\n");
 		return 2;
 	}
@@ -172,6 +182,8 @@ int main(int argc, char **argv)
 		rc = run_exec(n, argc > 3 ? argv[3] : "/bin/true");
 	else if (strcmp(argv[1], "open") == 0 && argc > 3)
 		rc = run_open(n, argv[3]);
+	else if (strcmp(argv[1], "chmod") == 0 && argc > 3)
+		rc = run_chmod(n, argv[3]);
 	else if (strcmp(argv[1], "connect") == 0)
 		rc = run_connect(n);
 	else if (strcmp(argv[1], "paced") == 0 && argc > 4 && strtol(argv[3], NULL, 10) > 0)
