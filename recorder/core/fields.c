@@ -112,13 +112,15 @@ _Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) < RG_FIELDS_MAX,
 	       "field masks are 128 bits");
 _Static_assert(RG_ET_COUNT <= 32, "event type masks are 32 bits");
 
-/* A relative's context, from the lineage (rules/eval.c walks it). */
+/* A relative's context, and the target's, from the lineage (rules/eval.c
+ * walks it). */
 const struct rg_ctx_field rg_ctx_fields[] = {
 	{"parent_exe", RG_FT_STR, RG_FO_PATH, RG_CTX_PARENT, RG_CTX_EXE, ALL},
 	{"parent_comm", RG_FT_STR, 0, RG_CTX_PARENT, RG_CTX_COMM, ALL},
 	{"parent_cmdline", RG_FT_CMDLINE, 0, RG_CTX_PARENT, RG_CTX_CMDLINE, ALL},
 	{"ancestor_exe", RG_FT_STR, RG_FO_PATH, RG_CTX_ANCESTOR, RG_CTX_EXE, ALL},
 	{"ancestor_comm", RG_FT_STR, 0, RG_CTX_ANCESTOR, RG_CTX_COMM, ALL},
+	{"target_is_descendant", RG_FT_BOOL, 0, RG_CTX_TARGET, RG_CTX_DESCENDANT, TARGET},
 };
 const unsigned rg_nctx_fields = sizeof(rg_ctx_fields) / sizeof(rg_ctx_fields[0]);
 

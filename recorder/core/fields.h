@@ -39,8 +39,11 @@ enum rg_ftype {
  * whose `ctx` says which, read from the lineage on types that do not
  * carry it), of its parent or of any ancestor (a context field). */
 enum rg_ctx_attr { RG_CTX_NONE, RG_CTX_COMM, RG_CTX_EXE, RG_CTX_CMDLINE, RG_CTX_UID,
-		   RG_CTX_EUID, RG_CTX_AUID };
-enum rg_ctx_whose { RG_CTX_SELF, RG_CTX_PARENT, RG_CTX_ANCESTOR };
+		   RG_CTX_EUID, RG_CTX_AUID,
+		   RG_CTX_DESCENDANT /* true when the process descends from the actor */ };
+/* RG_CTX_TARGET: the process an event acts on (target_proc_id: ptrace,
+ * proc_mem_write), whose relation to the actor the lineage knows. */
+enum rg_ctx_whose { RG_CTX_SELF, RG_CTX_PARENT, RG_CTX_ANCESTOR, RG_CTX_TARGET };
 
 struct rg_field {
 	const char *name;
@@ -74,11 +77,12 @@ const struct rg_field *rg_field_find(const char *name);
  * them with the acting process's, "Process context". */
 struct rg_ctx_field {
 	const char *name;
-	enum rg_ftype type;      /* as it is compared: RG_FT_STR or RG_FT_CMDLINE */
+	enum rg_ftype type;      /* as it is compared: RG_FT_STR, _CMDLINE or _BOOL */
 	uint16_t opts;           /* RG_FO_PATH */
-	enum rg_ctx_whose whose; /* RG_CTX_PARENT or RG_CTX_ANCESTOR */
+	enum rg_ctx_whose whose; /* RG_CTX_PARENT, _ANCESTOR or _TARGET */
 	enum rg_ctx_attr attr;
-	uint32_t types;          /* every event type: the lineage has a process for each */
+	uint32_t types;          /* a relative's: every event type (the lineage has a
+				  * process for each); the target's: those with one */
 };
 extern const struct rg_ctx_field rg_ctx_fields[];
 extern const unsigned rg_nctx_fields;

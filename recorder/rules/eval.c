@@ -105,6 +105,20 @@ static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *a
 	return visit_str(fn, arg, e->scratch.p, e->scratch.len);
 }
 
+/* Whether p descends from the acting process (its child, grandchild, ...)
+ * as far as the lineage knows: a chain that breaks at a process the
+ * lineage lacks says no, as does a process that is the actor itself. */
+static bool descends_from_actor(const struct eval *e, const struct rg_lproc *p)
+{
+	for (int depth = 0; p && depth < MAX_ANCESTORS; depth++) {
+		if (p->parent_proc_id == e->ev->proc_id)
+			return true;
+		p = p->parent_proc_id != p->proc_id ? rg_lineage_get(e->lin, p->parent_proc_id)
+						    : NULL;
+	}
+	return false;
+}
+
 /* A lineage attribute's value. */
 static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_attr a, val_fn fn,
 		       void *arg)
@@ -116,6 +130,7 @@ static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_att
 	case RG_CTX_UID: return visit_int(fn, arg, p->uid);
 	case RG_CTX_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
 	case RG_CTX_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
+	case RG_CTX_DESCENDANT: return visit_int(fn, arg, descends_from_actor(e, p));
 	default: return false;
 	}
 }
@@ -149,7 +164,8 @@ static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn f
 }
 
 /* The values of a field reference: the event's, its process's, its
- * parent's or every ancestor's. */
+ * parent's, every ancestor's or its target's. The target's have none when
+ * the lineage lacks the target or the actor (unknown, not "no"). */
 bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
@@ -158,6 +174,12 @@ bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg
 			return visit_event_field(e, r->f, fn, arg);
 		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
 		return p && visit_attr(e, p, r->attr, fn, arg);
+	}
+	if (r->whose == RG_CTX_TARGET) {
+		bool known = e->lin && (r->types & RG_ET_BIT(ev->type)) &&
+			     rg_lineage_get(e->lin, ev->proc_id);
+		const struct rg_lproc *t = known ? rg_lineage_get(e->lin, ev->target_proc_id) : NULL;
+		return t && visit_attr(e, t, r->attr, fn, arg);
 	}
 	const struct rg_lproc *p = rg_lineage_get(e->lin, ev->parent_proc_id);
 	if (r->whose == RG_CTX_PARENT)
@@ -280,12 +302,13 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
 {
 	/* rules_visit_fref and the joins (seqeval.c) find processes by
-	 * proc_id and parent_proc_id, and sequences time and order steps by
-	 * ts_ns and seq; summarize() reads the rest */
+	 * proc_id, parent_proc_id and target_proc_id, and sequences time and
+	 * order steps by ts_ns and seq; summarize() reads the rest */
 	static const char *const read[] = {
-		"event_type", "seq", "ts_ns", "proc_id", "parent_proc_id", "pid", "exe",
-		"path", "new_path", "local_addr", "local_port", "remote_addr", "remote_port",
-		"argv", "child_pid", "signal", "exit_code", NULL,
+		"event_type", "seq", "ts_ns", "proc_id", "parent_proc_id", "target_proc_id",
+		"pid", "exe", "path", "new_path", "local_addr", "local_port", "remote_addr",
+		"remote_port", "argv", "child_pid", "signal", "exit_code", "target_pid", "name",
+		"euid", "old_euid", NULL,
 	};
 	return rs->fields_used | rg_fields_mask(read);
 }

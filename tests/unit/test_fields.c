@@ -111,7 +111,7 @@ static void check_read_fields(void)
 	CHECK(rg_fields_mask(bad) & RG_FIELDS_UNKNOWN, "an unknown name is seen");
 }
 
-#define RULE_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK)
+#define RULE_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 
 static char err[256];
 
@@ -269,11 +269,14 @@ int main(void)
 			add(&rpaths, c->name);
 		snprintf(what, sizeof(what), "context field %s is no event field's name", c->name);
 		CHECK(!rg_field_find(c->name), what);
-		snprintf(what, sizeof(what), "context field %s is a relative's, of every type",
-			 c->name);
+		snprintf(what, sizeof(what),
+			 "context field %s is a relative's, of every type, or a target's, of "
+			 "ptrace and proc_mem_write", c->name);
+		uint32_t all = RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK |
+			       RG_ET_SYS_MASK;
+		uint32_t target = RG_ET_BIT(RG_ET_PTRACE) | RG_ET_BIT(RG_ET_PROC_MEM_WRITE);
 		CHECK(c->whose != RG_CTX_SELF && c->attr != RG_CTX_NONE &&
-			      c->types == (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK |
-					   RG_ET_SYS_MASK),
+			      c->types == (c->whose == RG_CTX_TARGET ? target : all),
 		      what);
 		CHECK(rg_ctx_field_find(c->name) == c, "rg_ctx_field_find finds it");
 	}
