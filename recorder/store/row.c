@@ -91,8 +91,14 @@ unsigned rg_row_event_table(const struct rg_event *ev)
 void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev)
 {
 	sqlite3_value *v = sqlite3_column_value(st, i);
-	if (sqlite3_value_type(v) == SQLITE_NULL)
+	if (sqlite3_value_type(v) == SQLITE_NULL) {
+		/* back to the value that was written as null: 0 is one (a
+		 * RG_FO_ZERO_NULL field's, and the event's zeroed start), but a
+		 * RG_FO_NEG_NULL field's 0 is a value (mtime_ns: the epoch) */
+		if (f->opts & RG_FO_NEG_NULL)
+			rg_field_set_int(f, ev, -1);
 		return;
+	}
 	const char *p;
 	struct rg_str s;
 	switch (f->type) {

@@ -35,7 +35,8 @@ void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 		       const struct rg_event *ev, struct rg_buf *scratch);
 
 /* Column i of st's row into field f of ev, as rg_row_bind_field stored
- * it; NULL leaves the zero (unknown) value. Text and blobs point into
+ * it; NULL leaves the zero (unknown) value, -1 for a RG_FO_NEG_NULL field
+ * (whose 0 is a value). Text and blobs point into
  * the row (valid until st steps). A cmdline column goes into argv (rules
  * read it as cmdline: the same text); a stored argv column that follows
  * it wins. */

@@ -3,6 +3,8 @@
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +56,12 @@ static bool skipped(const char *line)
 	return line[strspn(line, " \t")] == '\0' || line[0] == '#';
 }
 
-/* argv from a JSON list of strings, as the kernel gives it: each one
- * NUL-terminated. */
-static int set_argv(struct rg_case *c, struct rg_event *ev, const cJSON *v)
+/* argv or env (f) from a JSON list of strings, as the kernel gives it:
+ * each one NUL-terminated. An event owns two blobs, argv's and env's. */
+static int set_argv(struct rg_case *c, struct rg_event *ev, const struct rg_field *f,
+		    const cJSON *v)
 {
+	bool is_argv = f->off == offsetof(struct rg_event, argv);
 	size_t len = 0;
 	const cJSON *a;
 	cJSON_ArrayForEach(a, v) {
@@ -66,15 +70,19 @@ static int set_argv(struct rg_case *c, struct rg_event *ev, const cJSON *v)
 		len += strlen(a->valuestring) + 1;
 	}
 	char *blob = malloc(len + 1), *at = blob;
-	c->argv[c->nev] = blob;
-	ev->argc = 0;
+	unsigned n_args = 0;
+	free(c->argv[2 * c->nev + !is_argv]); /* a key given twice */
+	c->argv[2 * c->nev + !is_argv] = blob;
 	cJSON_ArrayForEach(a, v) {
 		size_t n = strlen(a->valuestring) + 1;
 		memcpy(at, a->valuestring, n);
 		at += n;
-		ev->argc++;
+		n_args++;
 	}
-	ev->argv = (struct rg_str){blob, (uint32_t)len};
+	struct rg_str str = {blob, (uint32_t)len};
+	memcpy((char *)ev + f->off, &str, sizeof(str));
+	if (is_argv)
+		ev->argc = n_args;
 	return 0;
 }
 
@@ -86,7 +94,7 @@ static const char *set_field(struct rg_case *c, struct rg_event *ev, const char 
 	if (!f)
 		return "no such field";
 	if (f->type == RG_FT_ARGV)
-		return cJSON_IsArray(v) && set_argv(c, ev, v) == 0 ? "" : "argv is a list of strings";
+		return cJSON_IsArray(v) && set_argv(c, ev, f, v) == 0 ? "" : "wants a list of strings";
 	if (rg_field_is_int(f)) {
 		if (cJSON_IsBool(v))
 			rg_field_set_int(f, ev, cJSON_IsTrue(v));
@@ -165,7 +173,7 @@ static int load_events(struct rg_case *c, const char *path, char *err, size_t er
 		lines += *p == '\n';
 	c->ev = calloc(lines, sizeof(*c->ev));
 	c->json = calloc(lines, sizeof(*c->json));
-	c->argv = calloc(lines, sizeof(*c->argv));
+	c->argv = calloc(2 * lines, sizeof(*c->argv));
 	int rc = 0;
 	unsigned lineno = 0;
 	char *rest = text, *line;
@@ -228,7 +236,8 @@ void rg_case_free(struct rg_case *c)
 	unsigned n = c->nev + 1; /* the line that failed may hold some */
 	for (unsigned i = 0; c->json && i < n; i++) {
 		cJSON_Delete(c->json[i]);
-		free(c->argv[i]);
+		free(c->argv[2 * i]);
+		free(c->argv[2 * i + 1]);
 	}
 	free(c->json);
 	free(c->argv);

@@ -5,7 +5,8 @@
  * A case is a directory:
  *   *.rules          the rules (or rules.d/, e.g. a link to the shipped set)
  *   events.ndjson    one event a line: an object whose keys are the field
- *                    registry's names (fields.c; argv a list of strings);
+ *                    registry's names (fields.c; argv and env lists of
+ *                    strings);
  *                    "wait_s": N (or "wait_ns") puts the event N seconds
  *                    (nanoseconds) after the one before (the first is at
  *                    RG_CASE_T0); blank lines and
@@ -32,7 +33,7 @@ struct rg_case {
 	unsigned nev;
 	char *expected;      /* the alert lines, '\n'-terminated */
 	void **json;         /* the parsed lines (cJSON), owning the strings */
-	char **argv;         /* the NUL-separated argv blobs */
+	char **argv;         /* the NUL-separated argv and env blobs, two an event */
 };
 
 /* Reads the case in dir. Returns 0, or -1 with "FILE:LINE: what" (or
