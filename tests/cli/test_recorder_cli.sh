@@ -26,7 +26,7 @@ WANT="no-such.ini" expect 2 "missing config file" "$RG" --check-config -c "$T/no
 WANT="--duration" expect 2 "bad --duration" "$RG" --duration 1x --check-config
 
 # rules: the shipped set, a broken file, a missing directory, the config's own sections
-WANT="rules: 18 of 18 enabled, digest [0-9a-f]{64}" expect 0 "the shipped rules load with the shipped config" \
+WANT="rules: 33 of 33 enabled, digest [0-9a-f]{64}" expect 0 "the shipped rules load with the shipped config" \
 	"$RG" --check-config -c "$RG_SOURCE_DIR/config/rand-guard.ini"
 mkdir -p "$T/rules.d"
 printf '[rule "R-1"]\nname = r\nseverity = low\nmatch = path prefix /etc\n' >"$T/rules.d/a.rules"
