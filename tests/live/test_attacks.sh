@@ -108,7 +108,7 @@ fires() { check_num "$1 fires on $3" "$(alerts "$1" "$2")" '>=' 1; }
 
 fires PRIV-SETUID-001 "file_chmod $W/suid-$M by %" "chmod u+s"
 fires PRIV-FILECAP-001 "file_setxattr $W/cap-$M by %" "setcap"
-fires PERSIST-LINK-001 "file_symlink $UNIT -> /dev/null by %" "ln -s into /etc/systemd/system"
+fires PERSIST-LINK-001 "file_symlink /dev/null -> $UNIT by %" "ln -s into /etc/systemd/system"
 fires PERSIST-INITD-001 "file_write $INITD by %" "a new init script"
 fires EVADE-HISTORY-001 "file_rename % -> $T/h1/.bash_history by %" "ln -sf /dev/null over a history"
 fires EVADE-HISTORY-001 "file_unlink $T/h2/.bash_history by %" "rm of a history"
