@@ -23,6 +23,7 @@
 #define RG_FILE_BPF_H
 
 #include "path.bpf.h"
+#include "sys.bpf.h"
 
 #define RG_AT_FDCWD -100
 #define RG_O_ACCMODE 03
@@ -569,6 +570,8 @@ static __always_inline int rg_on_open(long ret, __u16 sys, int lv)
 		return 0;
 	if (ret >= 0) {
 		struct file *file = rg_fd_file(task, ret, lv);
+		if (file) /* another process's /proc/PID/mem opened for writing */
+			rg_sys_proc_mem(task, file, ret, sys, lv);
 		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs, lv) : 0;
 	}
 	rg_open_args(regs, sys, &a);

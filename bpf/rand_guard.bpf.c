@@ -7,6 +7,7 @@
 #include "file.bpf.h"
 #include "net.bpf.h"
 #include "process.bpf.h"
+#include "sys.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -121,3 +122,45 @@ RG_SYS_EXIT(rg_net_accept, "sys_exit_accept", rg_on_accept, RG_NSYS_ACCEPT)
 RG_SYS_EXIT(rg_net_accept4, "sys_exit_accept4", rg_on_accept, RG_NSYS_ACCEPT4)
 RG_SYS_EXIT(rg_net_bind, "sys_exit_bind", rg_on_bind)
 RG_SYS_EXIT(rg_net_listen, "sys_exit_listen", rg_on_listen)
+
+/* Privilege and system operations (see sys.bpf.h); loaded on every
+ * kernel that has their tracepoints. Program names start with rg_sys_ so
+ * the recorder can tell. The set*id and capset calls note the credential
+ * at entry (probe reads only: one program for every kernel). */
+#define RG_SYS_CRED(call, SYS)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                             \
+	int rg_sys_enter_##call(void *ctx)                                      \
+	{                                                                       \
+		return rg_on_cred_enter();                                      \
+	}                                                                       \
+	RG_SYS_EXIT(rg_sys_##call, "sys_exit_" #call, rg_on_cred, SYS)
+
+RG_SYS_CRED(setuid, RG_SSYS_SETUID)
+RG_SYS_CRED(setgid, RG_SSYS_SETGID)
+RG_SYS_CRED(setreuid, RG_SSYS_SETREUID)
+RG_SYS_CRED(setregid, RG_SSYS_SETREGID)
+RG_SYS_CRED(setresuid, RG_SSYS_SETRESUID)
+RG_SYS_CRED(setresgid, RG_SSYS_SETRESGID)
+RG_SYS_CRED(setfsuid, RG_SSYS_SETFSUID)
+RG_SYS_CRED(setfsgid, RG_SSYS_SETFSGID)
+RG_SYS_CRED(capset, RG_SSYS_CAPSET)
+
+RG_SYS_EXIT(rg_sys_ptrace, "sys_exit_ptrace", rg_on_ptrace)
+RG_SYS_EXIT(rg_sys_memfd_create, "sys_exit_memfd_create", rg_on_memfd)
+RG_SYS_EXIT(rg_sys_init_module, "sys_exit_init_module", rg_on_module, RG_SSYS_INIT_MODULE)
+RG_SYS_EXIT(rg_sys_finit_module, "sys_exit_finit_module", rg_on_module, RG_SSYS_FINIT_MODULE)
+RG_SYS_EXIT(rg_sys_bpf, "sys_exit_bpf", rg_on_bpf)
+RG_SYS_EXIT(rg_sys_mount, "sys_exit_mount", rg_on_mount, RG_SSYS_MOUNT)
+RG_SYS_EXIT(rg_sys_move_mount, "sys_exit_move_mount", rg_on_mount, RG_SSYS_MOVE_MOUNT)
+RG_SYS_EXIT(rg_sys_umount, "sys_exit_umount", rg_on_umount)
+RG_SYS_EXIT(rg_sys_unshare, "sys_exit_unshare", rg_on_ns, RG_SSYS_UNSHARE)
+RG_SYS_EXIT(rg_sys_setns, "sys_exit_setns", rg_on_ns, RG_SSYS_SETNS)
+
+/* The module a load names, noted for rg_sys_init_module and
+ * rg_sys_finit_module; switched off with them on a kernel without
+ * modules. */
+SEC("tp_btf/module_load")
+int BPF_PROG(rg_sys_module_name, struct module *mod)
+{
+	return rg_on_module_load(mod);
+}

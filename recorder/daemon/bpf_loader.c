@@ -116,31 +116,82 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 	return false;
 }
 
-/* The file and network programs, and the process family's notes of exec
- * calls, sit on syscall tracepoints. A family that is off is not loaded at
+/* The tracepoint a program sits on (a syscall's, or a tp_btf one of
+ * tp_btf_events), in tracefs, and whether this kernel has it: probed,
+ * never guessed from a version. NULL for a program on anything else. */
+static const char *const tp_btf_events[][2] = {{"module_load", "module"}};
+
+static const char *program_tracepoint(const struct bpf_program *prog, bool *have)
+{
+	static const char btf_sec[] = "tp_btf/";
+	const char *sec = bpf_program__section_name(prog), *cat = NULL, *tp = NULL;
+	char path[256];
+
+	if (strncmp(sec, SYSCALL_TP, strlen(SYSCALL_TP)) == 0) {
+		cat = "syscalls";
+		tp = sec + strlen(SYSCALL_TP);
+	}
+	for (size_t i = 0; !tp && i < sizeof(tp_btf_events) / sizeof(tp_btf_events[0]); i++)
+		if (strncmp(sec, btf_sec, strlen(btf_sec)) == 0 &&
+		    strcmp(sec + strlen(btf_sec), tp_btf_events[i][0]) == 0) {
+			cat = tp_btf_events[i][1];
+			tp = tp_btf_events[i][0];
+		}
+	if (!tp)
+		return NULL;
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", cat, tp);
+	*have = access(path, F_OK) == 0;
+	return tp;
+}
+
+/* The file and network programs, the process family's notes of exec
+ * calls and the system programs sit on syscall tracepoints (and the
+ * system family on module_load). A family that is off is not loaded at
  * all; otherwise each program loads only where its tracepoint exists
  * (open, creat, rename, unlink and rmdir are x86-only, newer calls may be
- * missing on older kernels): probed, never guessed from a version. */
+ * missing on older kernels, module loads on kernels without modules). */
 static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
 {
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, b->skel->obj) {
-		const char *sec = bpf_program__section_name(prog), *name = bpf_program__name(prog);
-		char path[256];
-		if (strncmp(sec, SYSCALL_TP, strlen(SYSCALL_TP)) != 0)
+		const char *name = bpf_program__name(prog);
+		bool have;
+		const char *tp = program_tracepoint(prog, &have);
+		if (!tp)
 			continue;
 		bool net = strncmp(name, "rg_net_", 7) == 0;
 		bool exec = strncmp(name, "rg_exec_", 8) == 0;
-		bool want = exec || (net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL);
-		const char *tp = sec + strlen(SYSCALL_TP), *call = strchr(tp + 4, '_') + 1;
-		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tp);
-		bool have = access(path, F_OK) == 0;
+		bool sys = strncmp(name, "rg_sys_", 7) == 0;
+		bool want = exec || sys || (net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL);
+		const char *call = strncmp(tp, "sys_", 4) == 0 ? strchr(tp + 4, '_') + 1 : tp;
 		bpf_program__set_autoload(prog, want && have);
 		if (want && !have && !*variant_of(name)) /* one line for all variants */
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
 				"are %s\n", tp, call,
 				exec ? "recorded with syscall unknown" : "not recorded");
 	}
+}
+
+int rg_bpf_missing_tracepoints(char *buf, size_t n)
+{
+	struct rand_guard_bpf *skel = rand_guard_bpf__open();
+	struct bpf_program *prog;
+	size_t len = 0;
+
+	if (!skel)
+		return -errno;
+	ensure_tracefs();
+	buf[0] = 0;
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+		bool have;
+		const char *tp = program_tracepoint(prog, &have);
+		if (tp && !have && !*variant_of(name) && strncmp(name, "rg_exec_", 8) != 0 &&
+		    len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", tp);
+	}
+	rand_guard_bpf__destroy(skel);
+	return 0;
 }
 
 /* A feature the programs use: an enumerator of one of the kernel's BPF

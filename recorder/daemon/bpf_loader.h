@@ -44,6 +44,12 @@ int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen);
 /* The fallbacks k needs, as one line ("none" when none); returns buf. */
 const char *rg_bpf_fallbacks(const struct rg_bpf_kernel *k, char *buf, size_t n);
 
+/* The tracepoints the programs use that this kernel lacks (the x86-only
+ * legacy calls elsewhere, module loads without modules), space-separated
+ * in buf ("" when none): their calls are not recorded. Opens the object
+ * but loads nothing. Returns 0 or -errno. */
+int rg_bpf_missing_tracepoints(char *buf, size_t n);
+
 /* Called for every record; data is read-only and valid during the call. */
 typedef void (*rg_record_fn)(void *ctx, const void *data, size_t size);
 

@@ -479,6 +479,8 @@ static void print_kernel(void)
 		printf("kernel: lacks %s, which rand-guard needs\n", k.missing);
 	else
 		printf("kernel: supported; fallbacks: %s\n", rg_bpf_fallbacks(&k, fb, sizeof(fb)));
+	if (rg_bpf_missing_tracepoints(fb, sizeof(fb)) == 0 && fb[0])
+		printf("kernel: no tracepoint (those calls are not recorded): %s\n", fb);
 }
 
 int main(int argc, char **argv)

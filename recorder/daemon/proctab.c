@@ -287,6 +287,32 @@ static const struct rg_process *apply_exit(struct rg_proctab *pt, struct rg_even
 	return &e->p;
 }
 
+/* A privilege or system operation: its process's context, the other
+ * process's proc_id (by pid and, when the kernel had its task, start
+ * time), and a credential change's new ids, which later events' context
+ * and the process's row must show. Returns the row when the ids changed. */
+static const struct rg_process *apply_sys(struct rg_proctab *pt, struct rg_event *ev,
+					  const struct rg_ids *ids)
+{
+	struct entry *e = find(pt, ev->pid, ids->start_boot_ns);
+	if (ev->target_pid) {
+		const struct entry *t = ids->target_start_boot_ns
+						? find(pt, ev->target_pid, ids->target_start_boot_ns)
+						: holder(pt, ev->target_pid);
+		ev->target_proc_id = t ? t->p.proc_id : 0;
+	}
+	if (!e)
+		return NULL;
+	lend_context(ev, e);
+	if (ev->type != RG_ET_CRED_CHANGE ||
+	    (e->p.uid == ev->uid && e->p.gid == ev->gid && e->p.euid == ev->euid))
+		return NULL;
+	e->p.uid = ev->uid;
+	e->p.gid = ev->gid;
+	e->p.euid = ev->euid;
+	return &e->p;
+}
+
 /* ---- bootstrap ------------------------------------------------------------- */
 
 void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
@@ -339,6 +365,8 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 		return NULL;
 	}
 	default:
+		if (RG_ET_BIT(ev->type) & RG_ET_SYS_MASK)
+			return apply_sys(pt, ev, ids);
 		return NULL;
 	}
 }

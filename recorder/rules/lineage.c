@@ -147,7 +147,18 @@ static void on_exit_event(struct rg_lineage *l, const struct rg_event *ev)
 	}
 }
 
-/* What on_exec, on_fork and on_exit_event read of the event. */
+/* A credential change: the ids after it (the same as before when it
+ * failed), for the rules that ask about this process's later events. */
+static void on_cred(struct rg_lineage *l, const struct rg_event *ev)
+{
+	struct node *n = lookup(l, ev->proc_id);
+	if (n) {
+		n->p.uid = ev->uid;
+		n->p.euid = ev->euid;
+	}
+}
+
+/* What on_exec, on_fork, on_cred and on_exit_event read of the event. */
 rg_fmask rg_lineage_fields(void)
 {
 	static const char *const read[] = {"event_type", "proc_id", "parent_proc_id",
@@ -170,6 +181,9 @@ void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev)
 		break;
 	case RG_ET_PROCESS_EXIT:
 		on_exit_event(l, ev);
+		break;
+	case RG_ET_CRED_CHANGE:
+		on_cred(l, ev);
 		break;
 	default:
 		break;

@@ -34,8 +34,9 @@ void rg_lineage_free(struct rg_lineage *l);
 void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p);
 
 /* Applies an event after the process table filled its ids: an exec sets
- * the process's image, a fork gives the child its parent's context, an
- * exit marks it for eviction. Other events change nothing. */
+ * the process's image, a fork gives the child its parent's context, a
+ * credential change its uid and euid, an exit marks it for eviction.
+ * Other events change nothing. */
 void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev);
 
 /* The registry fields (core/fields.h mask) rg_lineage_event reads. */
