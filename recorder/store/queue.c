@@ -71,6 +71,9 @@ void rg_store_put_event(struct rg_store *s, const struct rg_event *ev, bool keep
 		offsetof(struct rg_event, cwd), offsetof(struct rg_event, argv),
 		offsetof(struct rg_event, path), offsetof(struct rg_event, new_path),
 		offsetof(struct rg_event, local_addr), offsetof(struct rg_event, remote_addr),
+		offsetof(struct rg_event, script), offsetof(struct rg_event, env),
+		offsetof(struct rg_event, xattr_name), offsetof(struct rg_event, name),
+		offsetof(struct rg_event, source), offsetof(struct rg_event, fstype),
 	};
 	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, sizeof(offs) / sizeof(offs[0])),
 		keep);
