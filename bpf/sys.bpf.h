@@ -20,6 +20,7 @@
 #define RG_SYS_AT_FDCWD -100
 #define RG_FMODE_WRITE 0x2
 #define RG_PROC_SUPER_MAGIC 0x9fa0
+#define RG_NSFS_MAGIC 0x6e736673
 #define RG_MS_MGC_MSK 0xffff0000u /* mount(2)'s old magic in the flags' top half */
 #define RG_MS_MGC_VAL 0xc0ed0000u
 #define RG_MS_BIND 0x1000u
@@ -468,8 +469,47 @@ static __always_inline int rg_on_umount(long ret, int lv)
 	return 0;
 }
 
-/* unshare(flags); setns(fd, nstype): the namespace file's name, which
- * nsfs makes "TYPE:[INODE]" ("mnt:[4026531841]"). */
+/* The name nsfs shows for a namespace file, "TYPE:[INODE]"
+ * ("mnt:[4026531841]"), appended: nsfs makes it up when asked (its
+ * d_dname), so it is built here from the namespace's type name and the
+ * inode's number. Nothing for a file of another file system (a pidfd). */
+static __always_inline void rg_sys_put_nsname(struct rg_scratch *s, __u32 *off, struct rg_sref *ref,
+					      struct file *f)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct ns_common *ns = BPF_CORE_READ(inode, i_private);
+	const char *type = BPF_CORE_READ(ns, ops, name);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u32 at = *off;
+	char digits[32];
+	int i = sizeof(digits);
+
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != RG_NSFS_MAGIC || !type ||
+	    at > RG_RECORD_MAX - RG_PATH_MAX)
+		return;
+	digits[--i & 31] = ']';
+	for (int n = 0; n < 20; n++) {
+		digits[--i & 31] = '0' + ino % 10;
+		ino /= 10;
+		if (!ino)
+			break;
+	}
+	digits[--i & 31] = '[';
+	digits[--i & 31] = ':';
+	barrier_var(at);
+	long n = bpf_probe_read_kernel_str(s->rec + (at & (RG_RECORD_MAX - 1)), 16, type);
+	if (n <= 1)
+		return;
+	at += n - 1;
+	__u32 len = sizeof(digits) - i;
+	barrier_var(at);
+	bpf_probe_read_kernel(s->rec + (at & (RG_RECORD_MAX - 1)), len & 31, digits + (i & 31));
+	ref->off = *off;
+	ref->len = at + len - *off;
+	*off = at + len;
+}
+
+/* unshare(flags); setns(fd, nstype): the namespace file's name. */
 static __always_inline int rg_on_ns(long ret, __u16 sys, int lv)
 {
 	struct task_struct *task = rg_current(lv);
@@ -485,10 +525,8 @@ static __always_inline int rg_on_ns(long ret, __u16 sys, int lv)
 	} else {
 		struct file *f = rg_fd_file(task, (int)PT_REGS_PARM1_CORE_SYSCALL(regs), lv);
 		y->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		if (f) {
-			struct qstr q = BPF_CORE_READ(f, f_path.dentry, d_name);
-			rg_sys_put_kstr(s, &off, &y->name, (const char *)q.name, q.len);
-		}
+		if (f)
+			rg_sys_put_nsname(s, &off, &y->name, f);
 	}
 	rg_emit(s, off, RG_KIND_SYS);
 	return 0;
