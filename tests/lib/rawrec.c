@@ -50,3 +50,20 @@ uint32_t rawrec_file(void *rec, const struct rg_hdr *proto, uint16_t op, uint16_
 	f->syscall = syscall;
 	return off;
 }
+
+uint32_t rawrec_sys(void *rec, const struct rg_hdr *proto, uint16_t op, uint16_t syscall,
+		    const char *path, const char *name, const char *source)
+{
+	struct rg_sys *y = rec;
+	const char *in[3] = {path, name, source};
+	struct rg_sref *refs[3] = {&y->path, &y->name, &y->source};
+	memset(y, 0, sizeof(*y));
+	uint32_t off = sizeof(*y);
+	for (int i = 0; i < 3; i++)
+		off = put_string(rec, off, refs[i], in[i] ? in[i] : "",
+				 in[i] ? (uint32_t)strlen(in[i]) : 0);
+	rawrec_hdr(&y->hdr, proto, RG_KIND_SYS, off);
+	y->op = op;
+	y->syscall = syscall;
+	return off;
+}

@@ -31,4 +31,9 @@ uint32_t rawrec_exec(void *rec, const struct rg_hdr *proto, const char *exe, con
 uint32_t rawrec_file(void *rec, const struct rg_hdr *proto, uint16_t op, uint16_t syscall,
 		     const char *const path[4]);
 
+/* A system record of op by syscall with its path, name and source (NULL
+ * or empty: absent), its other fields zero. Returns its size. */
+uint32_t rawrec_sys(void *rec, const struct rg_hdr *proto, uint16_t op, uint16_t syscall,
+		    const char *path, const char *name, const char *source);
+
 #endif /* RG_TEST_RAWREC_H */

@@ -350,6 +350,125 @@ static void test_net(void)
 		  "unix: path past the end");
 }
 
+static struct rg_sys *make_sys(uint16_t op, uint16_t sys, const char *path, const char *name,
+				const char *source, uint32_t *n)
+{
+	memset(rec, 0, sizeof(rec));
+	*n = rawrec_sys(rec, &proto, op, sys, path, name, source);
+	return (struct rg_sys *)rec;
+}
+
+/* A record of each system op decodes to its type, with its call's
+ * fields where the registry says the type has them. */
+static void test_sys(void)
+{
+	struct rg_event ev;
+	struct rg_ids ids;
+	uint32_t n;
+
+	struct rg_sys *y = make_sys(RG_SOP_CRED, RG_SSYS_SETRESUID, NULL, NULL, NULL, &n);
+	for (int i = 0; i < RG_ID_N; i++) {
+		y->old_ids[i] = 10 + i;
+		y->new_ids[i] = 20 + i;
+	}
+	y->old_caps = 0x1fffff;
+	y->caps = 0;
+	y->result = 0;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "cred: decodes");
+	CHECK_INT(ev.type, RG_ET_CRED_CHANGE, "cred: type");
+	CHECK_STR(ev.syscall, "setresuid", "cred: syscall");
+	CHECK(ev.old_uid == 10 && ev.old_euid == 11 && ev.old_fsuid == 12 && ev.old_gid == 13 &&
+	      ev.old_egid == 14 && ev.old_fsgid == 15, "cred: the ids before, in ABI order");
+	CHECK(ev.uid == 20 && ev.euid == 21 && ev.fsuid == 22 && ev.gid == 23 && ev.egid == 24 &&
+	      ev.fsgid == 25, "cred: the ids after (uid, gid over the header's)");
+	CHECK(ev.old_cap_effective == 0x1fffff && ev.cap_effective == 0, "cred: capabilities");
+
+	y = make_sys(RG_SOP_PTRACE, RG_SSYS_PTRACE, NULL, NULL, NULL, &n);
+	y->target_tgid = 77;
+	y->target_start_ns = 5000;
+	y->request = 0x4206;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_PTRACE &&
+	      ev.target_pid == 77 && ids.target_start_boot_ns == 5000 && ev.ptrace_request == 0x4206,
+	      "ptrace: target pid and identity, request");
+
+	y = make_sys(RG_SOP_PROC_MEM, RG_SSYS_OPENAT, "/proc/77/mem", NULL, NULL, &n);
+	y->target_tgid = 77;
+	y->flags = 02;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_PROC_MEM_WRITE &&
+	      streq(ev.path, "/proc/77/mem", 12) && ev.target_pid == 77 && ev.fflags == 02 &&
+	      strcmp(ev.syscall, "openat") == 0, "proc_mem_write: path, target, flags");
+
+	y = make_sys(RG_SOP_MEMFD, RG_SSYS_MEMFD_CREATE, NULL, "payload", NULL, &n);
+	y->flags = 3;
+	y->result = 4;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_MEMFD_CREATE &&
+	      streq(ev.name, "payload", 7) && ev.fflags == 3 && ev.result == 4 && !ev.path.p,
+	      "memfd_create: name, flags, result");
+
+	y = make_sys(RG_SOP_MODULE, RG_SSYS_FINIT_MODULE, "/lib/modules/x/rk.ko", "rk", NULL, &n);
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_MODULE_LOAD &&
+	      streq(ev.name, "rk", 2) && streq(ev.path, "/lib/modules/x/rk.ko", 20),
+	      "module_load: name and file");
+
+	y = make_sys(RG_SOP_BPF, RG_SSYS_BPF, NULL, "probe", NULL, &n);
+	y->request = 26;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_BPF_LOAD &&
+	      streq(ev.name, "probe", 5) && ev.bpf_prog_type == 26, "bpf_load: name and type");
+
+	y = make_sys(RG_SOP_MOUNT, RG_SSYS_MOUNT, "/mnt/./x/", "tmpfs", "none", &n);
+	y->flags = 2;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_MOUNT &&
+	      streq(ev.path, "/mnt/x", 6) && streq(ev.fstype, "tmpfs", 5) &&
+	      streq(ev.source, "none", 4) && !ev.name.p && ev.fflags == 2,
+	      "mount: target (normalized), type in fstype, source");
+	make_sys(RG_SOP_MOUNT, RG_SSYS_MOVE_MOUNT, "/mnt/y", NULL, NULL, &n);
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && streq(ev.path, "/mnt/y", 6) &&
+	      !ev.fstype.p && !ev.source.p && strcmp(ev.syscall, "move_mount") == 0,
+	      "move_mount: target only");
+
+	y = make_sys(RG_SOP_UMOUNT, RG_SSYS_UMOUNT, "/mnt/y", NULL, NULL, &n);
+	y->flags = 2;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && ev.type == RG_ET_UMOUNT &&
+	      streq(ev.path, "/mnt/y", 6) && ev.fflags == 2 && strcmp(ev.syscall, "umount2") == 0,
+	      "umount: target and flags");
+
+	y = make_sys(RG_SOP_NS, RG_SSYS_SETNS, NULL, "mnt:[4026531841]", NULL, &n);
+	y->flags = 0x20000;
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK &&
+	      ev.type == RG_ET_NAMESPACE_CHANGE && streq(ev.name, "mnt:[4026531841]", 16) &&
+	      ev.fflags == 0x20000, "setns: namespace name and type");
+
+	static const struct {
+		uint16_t op, sys;
+		const char *path, *name, *source, *what;
+	} bad[] = {
+		{0, RG_SSYS_SETUID, NULL, NULL, NULL, "sys: op 0"},
+		{RG_SOP_MAX, RG_SSYS_SETUID, NULL, NULL, NULL, "sys: unknown op"},
+		{RG_SOP_CRED, 0, NULL, NULL, NULL, "sys: syscall 0"},
+		{RG_SOP_CRED, RG_SSYS_MAX, NULL, NULL, NULL, "sys: syscall past the table"},
+		{RG_SOP_CRED, RG_SSYS_SETUID, NULL, "x", NULL, "cred with a name"},
+		{RG_SOP_PTRACE, RG_SSYS_PTRACE, NULL, NULL, "/dev/sda", "ptrace with a source"},
+		{RG_SOP_UMOUNT, RG_SSYS_UMOUNT, "/mnt", "tmpfs", NULL, "umount with a type"},
+		{RG_SOP_NS, RG_SSYS_UNSHARE, NULL, NULL, "/x", "unshare with a source"},
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_sys(bad[i].op, bad[i].sys, bad[i].path, bad[i].name, bad[i].source, &n);
+		CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, bad[i].what);
+	}
+	y = make_sys(RG_SOP_MEMFD, RG_SSYS_MEMFD_CREATE, NULL, "payload", NULL, &n);
+	y->name.len = 500;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "memfd: name past the end");
+	y = make_sys(RG_SOP_MOUNT, RG_SSYS_MOUNT, "/mnt", NULL, "none", &n);
+	y->source.off = 8;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "mount: source before the data area");
+	y = make_sys(RG_SOP_CRED, RG_SSYS_SETUID, NULL, NULL, NULL, &n);
+	y->hdr.size = sizeof(*y) - 8;
+	CHECK_INT(rg_decode(rec, sizeof(*y) - 8, &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "sys: body cut short");
+	rg_buf_free(&pb.path);
+}
+
 int main(void)
 {
 	test_exec_ok();
@@ -361,5 +480,6 @@ int main(void)
 	test_random();
 	test_file();
 	test_net();
+	test_sys();
 	return tap_done();
 }

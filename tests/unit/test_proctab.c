@@ -250,9 +250,55 @@ static void test_scan_self(void)
 	CHECK(rg_procfs_scan("/nonexistent", TICK, 0, &procs) < 0, "scan: missing root is an error");
 }
 
+/* A system event of pid 10 (start 100) naming pid target (start tstart,
+ * 0: unknown). */
+static const struct rg_process *sys_(struct rg_proctab *pt, enum rg_etype type, uint32_t uid,
+				     uint32_t target, uint64_t tstart)
+{
+	memset(&ev, 0, sizeof(ev));
+	memset(&ids, 0, sizeof(ids));
+	ev.type = type;
+	ev.pid = ev.tid = 10;
+	ev.uid = ev.euid = uid;
+	ev.target_pid = target;
+	ids.start_boot_ns = 100;
+	ids.target_start_boot_ns = tstart;
+	return rg_proctab_apply(pt, &ev, &ids);
+}
+
+/* System events borrow their process's context, name the other process
+ * by proc_id, and a credential change updates the process's row. */
+static void test_sys_events(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	int64_t sh = exec_(pt, 10, 100, 1, 1, "/bin/sh")->proc_id;
+	int64_t target = exec_(pt, 11, 200, 1, 1, "/bin/sleep")->proc_id;
+
+	CHECK(sys_(pt, RG_ET_PTRACE, 0, 11, 200) == NULL, "ptrace: no row changes");
+	CHECK(ev.proc_id == sh && ev.exe.p && memcmp(ev.exe.p, "/bin/sh", 7) == 0,
+	      "ptrace: the actor's context");
+	CHECK_INT(ev.target_proc_id, target, "ptrace: target by pid and start time");
+	sys_(pt, RG_ET_PROC_MEM_WRITE, 0, 11, 0);
+	CHECK_INT(ev.target_proc_id, target, "proc_mem_write: target by pid (start unknown)");
+	sys_(pt, RG_ET_PTRACE, 0, 11, 999);
+	CHECK_INT(ev.target_proc_id, 0, "ptrace: another process with that pid is not the target");
+	sys_(pt, RG_ET_PTRACE, 0, 12, 0);
+	CHECK_INT(ev.target_proc_id, 0, "ptrace: an unknown target has no proc_id");
+
+	const struct rg_process *row = sys_(pt, RG_ET_CRED_CHANGE, 65534, 0, 0);
+	CHECK(row && row->proc_id == sh && row->uid == 65534 && row->euid == 65534,
+	      "cred_change: the process row has the new ids");
+	CHECK(sys_(pt, RG_ET_CRED_CHANGE, 65534, 0, 0) == NULL,
+	      "cred_change: the same ids again change nothing");
+	CHECK(sys_(pt, RG_ET_MOUNT, 0, 0, 0) == NULL && ev.proc_id == sh,
+	      "mount: context only, the ids of a row are a cred_change's to change");
+	rg_proctab_free(pt);
+}
+
 int main(void)
 {
 	test_lifecycle();
+	test_sys_events();
 	test_fork_keeps_image_flags();
 	test_pid_reuse();
 	test_orphan_keeps_parent();

@@ -179,6 +179,17 @@ static void test_lineage(void)
 	CHECK_STR(eval(rs, &other, lin), "NOTANC", "no ancestor known: 'not' holds");
 	rg_rules_free(rs);
 
+	/* a credential change: the process's later events see the new ids */
+	rs = load(RULE("NOBODY", "events = file_open\nmatch = euid equals 65534"));
+	struct rg_event open3b = open3;
+	open3b.proc_id = 3;
+	CHECK_STR(eval(rs, &open3b, lin), "", "before setuid: euid 0");
+	struct rg_event cred3 = {.type = RG_ET_CRED_CHANGE, .proc_id = 3, .pid = 300,
+				 .uid = 65534, .euid = 65534, .old_uid = 0, .old_euid = 0};
+	rg_lineage_event(lin, &cred3);
+	CHECK_STR(eval(rs, &open3b, lin), "NOBODY", "after setuid: the new euid");
+	rg_rules_free(rs);
+
 	/* a child of a process the lineage never knew: euid/auid unknown */
 	struct rg_event fork9 = {.type = RG_ET_PROCESS_RELATIONSHIP, .proc_id = 90, .pid = 900,
 				 .comm = S("x"), .exe = S("/x"), .child_proc_id = 91, .uid = 5};
