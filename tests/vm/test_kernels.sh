@@ -135,6 +135,21 @@ build_initramfs() {
 	(cd "$root" && find . | "$BUSYBOX" cpio -o -H newc 2>/dev/null | gzip -1) >"$W/initrd.gz"
 }
 
+# The initramfs for kernel package $1: the common one, then a second cpio
+# archive (the kernel unpacks each in turn) with a small module of that
+# kernel, crc7 (no dependencies), as /lib/modules/crc7.ko[.xz], for the
+# guest's module load. Prints its path.
+kernel_initramfs() {
+	local deb dir=$W/mod-$1
+	deb=$(ls "$CACHE/${1}_"*.deb | head -1)
+	mkdir -p "$dir/lib/modules"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" --wildcards './lib/modules/*/crc7.ko*' &&
+		find "$dir/lib/modules" -name 'crc7.ko*' -exec mv {} "$dir/lib/modules/" \; || true
+	{ cat "$W/initrd.gz"; (cd "$dir" && find lib/modules -maxdepth 1 | "$BUSYBOX" cpio -o -H newc 2>/dev/null | gzip -1); } \
+		>"$W/initrd-$1.gz"
+	echo "$W/initrd-$1.gz"
+}
+
 # KVM when it works here (some nested setups hang in it: a short probe
 # boot must reach the kernel's first console line), plain emulation otherwise.
 ACCEL=${RG_VM_ACCEL:-}
@@ -146,13 +161,14 @@ kvm_works() {
 	grep -aq 'Linux version' "$W/kvm-probe" 2>/dev/null
 }
 
-# Boots kernel $1 with extra arguments $2; the serial console goes to $3.
+# Boots kernel $1 with extra arguments $2; the serial console goes to $3;
+# the initramfs is $4.
 boot() {
 	local cpu=max
 	[[ $ACCEL == kvm ]] && cpu=host
 	timeout 600 qemu-system-x86_64 -machine accel=$ACCEL -cpu $cpu -m 1G -smp 2 \
 		-nic none -display none -monitor none -no-reboot -serial "file:$3" \
-		-kernel "$1" -initrd "$W/initrd.gz" \
+		-kernel "$1" -initrd "$4" \
 		-append "console=ttyS0 panic=-1 quiet rdinit=/init $2" >/dev/null 2>&1 || true
 }
 
@@ -201,8 +217,9 @@ for row in "${MATRIX[@]}"; do
 		echo "# accelerator: $ACCEL; cache: $CACHE"
 	fi
 	log=$W/$name.serial
+	initrd=$(kernel_initramfs "$pkg")
 	t0=$(date +%s)
-	boot "$vmlinuz" "$args ${RG_VM_APPEND:-}" "$log"
+	boot "$vmlinuz" "$args ${RG_VM_APPEND:-}" "$log" "$initrd"
 	# A guest kernel that panicked before /init ran never reached
 	# rand-guard: under plain emulation, 6.12 has been seen to oops in
 	# its own boot-time code patching (int3 in sched_clock_cpu), 1 boot
@@ -210,7 +227,7 @@ for row in "${MATRIX[@]}"; do
 	if ! grep -aq '^RGVM step' "$log" && grep -aq 'Kernel panic' "$log"; then
 		echo "# $name: the kernel panicked before /init ($(grep -a -m1 -E 'Oops|BUG|Kernel panic' "$log" |
 			tr -d '\r' | sed 's/^\[ *[0-9.]*\] //')); booting it again"
-		boot "$vmlinuz" "$args ${RG_VM_APPEND:-}" "$log"
+		boot "$vmlinuz" "$args ${RG_VM_APPEND:-}" "$log" "$initrd"
 	fi
 	secs=$(($(date +%s) - t0))
 	res=$(tr -d '\r' <"$log" | grep -a '^RGVM result' | tail -1 || true)
@@ -223,7 +240,7 @@ for row in "${MATRIX[@]}"; do
 		tr -d '\r' <"$log" | grep -a -v '^RGVM result' | tail -25 | sed 's/^/#   /'
 		failed=1
 	fi
-	tr -d '\r' <"$log" | grep -a -E '^RGVM (check|stderr)' | sed 's/^/#   /' || true
+	tr -d '\r' <"$log" | grep -a -E '^RGVM (check|stderr|insmod)' | sed 's/^/#   /' || true
 	rows+=("$(printf '%-27s %-28s %5s  %-6s %-14s %s' "$(field kernel "$res")" \
 		"$(field preempt "$res")" "$(field progs "$res")" "${status:-FAIL}" \
 		"$(fallback_short "$(field fallbacks "$res")")" "$(field contention "$res")")")
