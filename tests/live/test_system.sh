@@ -18,6 +18,8 @@ MARK="rgsys$$_$RANDOM"
 MNT="$T/mnt"
 mkdir -p "$MNT/a" "$MNT/b"
 
+rg_config
+printf '[rules]\nallow_none = true\n' >>"$T/rg.ini" # --check-config below
 rg_start
 echo "$RG_PID" >"$T/rg.pid"
 sleep 60 &
@@ -35,6 +37,20 @@ check_run "sys_ops setns" "$T/setns.out" "$OPS" setns "$TARGET"
 sleep 0.5
 rg_stop
 ok "recorder started and stopped cleanly"
+
+# A kernel without module support has no module tracepoints: the recorder
+# and --check-config say which calls are therefore not recorded.
+"$RG" -c "$T/rg.ini" --check-config >"$T/check.out" 2>&1 || true
+if [[ -e /sys/kernel/tracing/events/module/module_load ]]; then
+	check_eq "--check-config: no missing module tracepoint" \
+		"$(grep -c 'no tracepoint.*module_load' "$T/check.out")" 0
+else
+	check_re "--check-config names the missing module tracepoints" \
+		"$(grep '^kernel: no tracepoint' "$T/check.out")" \
+		'sys_exit_init_module sys_exit_finit_module module_load'
+	check_re "the recorder said so at start" "$(cat "$T/stderr")" \
+		'no sys_exit_finit_module tracepoint; finit_module calls are not recorded'
+fi
 
 python3 - "$T" "$MARK" "$TARGET" "$MNT" "$(realpath "$OPS")" <<'PY'
 import json, os, sqlite3, sys
