@@ -295,6 +295,32 @@ static void check_sticky_dir(void)
 	CHECK(s == NULL && strstr(err, "no sticky bit") != NULL, "without the sticky bit it is refused");
 }
 
+/* Every string of an event is copied when it is queued: the record it
+ * points into is gone (the ring moved on) before the writer runs. */
+static void check_event_strings(const char *db)
+{
+	char err[256], mem[128];
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "strings: opens a database"))
+		return;
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	memcpy(mem, "/mnt/xtmpfsnonemnt:[1]", 22);
+	struct rg_event ev = {.type = RG_ET_MOUNT, .seq = 1, .ts_ns = 6000, .pid = 200, .tid = 200,
+			      .syscall = "mount", .path = {mem, 6}, .fstype = {mem + 6, 5},
+			      .source = {mem + 11, 4}};
+	rg_store_put_event(s, &ev, false);
+	struct rg_event ns = {.type = RG_ET_NAMESPACE_CHANGE, .seq = 2, .ts_ns = 6001, .pid = 200,
+			      .tid = 200, .syscall = "setns", .name = {mem + 15, 7}};
+	rg_store_put_event(s, &ns, false);
+	memset(mem, 'Z', sizeof(mem));
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT path || ' ' || fstype || ' ' || source FROM system_events "
+			"WHERE seq = 1"), "/mnt/x tmpfs none", "a mount's path, fstype and source");
+	CHECK_STR(q(db, "SELECT name FROM system_events WHERE seq = 2"), "mnt:[1]",
+		  "a setns's name");
+	rg_store_close(s, 10000);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -306,6 +332,7 @@ int main(void)
 	check_refusals();
 	check_one_writer();
 	check_sticky_dir();
+	check_event_strings(path_in("strings.db"));
 	if (dir_remove())
 		return 1;
 	return tap_done();
