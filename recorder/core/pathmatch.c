@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,79 @@ int rg_pathmatch_init(struct rg_pathmatch *m, const struct rg_pm_lists *l, char 
 		rg_pathmatch_free(m);
 		return -1;
 	}
+	m->nlisted = m->nprefixes;
 	return 0;
+}
+
+/* The canonical form of path (len bytes, absolute) into out: realpath of
+ * its longest existing ancestor, then the components that do not exist.
+ * Returns its length, or 0 when nothing resolves or it does not fit. */
+static size_t canonical(const char *path, size_t len, char out[PATH_MAX])
+{
+	char head[PATH_MAX];
+	size_t n = len;
+	if (len >= sizeof(head))
+		return 0;
+	for (;;) {
+		memcpy(head, path, n);
+		head[n ? n : 1] = '\0';
+		if (!n)
+			head[0] = '/';
+		if (realpath(head, out))
+			break;
+		if (!n)
+			return 0;
+		while (n > 0 && path[n - 1] != '/')
+			n--; /* drop the last component ... */
+		if (n > 1)
+			n--; /* ... and its separator, keeping "/" */
+		else
+			n = 0;
+	}
+	size_t olen = strlen(out);
+	if (n < len) { /* the part below that does not exist, as listed */
+		if (olen + (len - n) + 1 >= PATH_MAX)
+			return 0;
+		if (olen == 1)
+			olen = 0; /* "/" + "/rest": one separator */
+		memcpy(out + olen, path + n, len - n);
+		olen += len - n;
+		out[olen] = '\0';
+	}
+	return olen;
+}
+
+static bool has_prefix_entry(const struct rg_pathmatch *m, const char *p, size_t n)
+{
+	for (unsigned i = 0; i < m->nprefixes; i++)
+		if (m->prefixes[i].len == n && !memcmp(m->prefixes[i].path, p, n))
+			return true;
+	return false;
+}
+
+unsigned rg_pathmatch_resolve(struct rg_pathmatch *m,
+			      void (*note)(void *ctx, const char *listed, const char *canonical),
+			      void *ctx)
+{
+	unsigned added = 0;
+	for (unsigned i = m->nlisted; i < m->nprefixes; i++)
+		free(m->prefixes[i].path);
+	m->nprefixes = m->nlisted;
+	for (unsigned i = 0; i < m->nlisted; i++) {
+		char real[PATH_MAX];
+		const struct rg_pm_prefix *p = &m->prefixes[i];
+		size_t n = canonical(p->path, p->len, real);
+		if (!n || n > RG_PREFIX_LEN - 2 || has_prefix_entry(m, real, n) ||
+		    m->nprefixes == RG_PREFIX_MAX)
+			continue;
+		m->prefixes = rg_realloc(m->prefixes, (m->nprefixes + 1) * sizeof(*m->prefixes));
+		m->prefixes[m->nprefixes++] = (struct rg_pm_prefix){rg_strndup(real, n), n,
+								    m->prefixes[i].action};
+		if (note)
+			note(ctx, m->prefixes[i].path, real);
+		added++;
+	}
+	return added;
 }
 
 void rg_pathmatch_free(struct rg_pathmatch *m)

@@ -48,6 +48,7 @@ struct rg_pm_prefix {
 struct rg_pathmatch {
 	struct rg_pm_prefix *prefixes;
 	unsigned nprefixes;
+	unsigned nlisted; /* prefixes[0..nlisted): the config's; after: resolved */
 	char **patterns;
 	unsigned npatterns;
 };
@@ -62,6 +63,20 @@ struct rg_pm_lists {
 int rg_pathmatch_init(struct rg_pathmatch *m, const struct rg_pm_lists *l, char *err,
 		      size_t errlen);
 void rg_pathmatch_free(struct rg_pathmatch *m);
+
+/* Adds the canonical form of each listed prefix that goes through a
+ * symlink ("/bin" -> "/usr/bin" on a merged /usr, a watched file that is
+ * a link), with the listed one's action: the kernel names a successful
+ * open by the file's own dentries, so only the canonical form matches
+ * there, while failed opens, renames and unlinks carry the caller's name,
+ * which the listed form matches. A prefix that does not exist (yet) is
+ * resolved as far as its longest existing ancestor. Resolved forms that
+ * are already listed, or too long for the kernel key, are not added; a
+ * second call drops the forms the first added and resolves anew. Calls
+ * note(ctx, listed, canonical) for each form added; returns how many. */
+unsigned rg_pathmatch_resolve(struct rg_pathmatch *m,
+			      void (*note)(void *ctx, const char *listed, const char *canonical),
+			      void *ctx);
 
 /* True when activity on the path (absolute, normalized, len bytes) is
  * recorded; writing: the activity changes the file (see above). */

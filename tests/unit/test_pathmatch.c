@@ -1,9 +1,14 @@
 /* test_pathmatch.c: path semantics shared by the file filter and rules:
  * component-aware prefixes, longest prefix wins, globs, the kernel's
- * superset form of a pattern, writes-only prefixes, and lexical joining
- * of (dir, name). */
+ * superset form of a pattern, writes-only prefixes, prefixes through
+ * symlinks, the pattern count, and lexical joining of (dir, name). */
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pathmatch.h"
 #include "rg_abi.h"
@@ -153,11 +158,116 @@ static void check_join(void)
 	}
 }
 
+/* RG_PATTERN_MAX patterns load; one more is refused, saying the bound. */
+static void check_pattern_count(void)
+{
+	struct rg_pathmatch m;
+	char err[256], list[RG_PATTERN_MAX * 16] = "";
+	for (int i = 1; i <= RG_PATTERN_MAX + 1; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%sname%d",
+			 i > 1 ? " " : "", i);
+	*strrchr(list, ' ') = '\0';
+	struct rg_pm_lists l = {NULL, NULL, NULL, list};
+	CHECK_INT(rg_pathmatch_init(&m, &l, err, sizeof(err)), 0, "128 patterns load");
+	CHECK_INT(m.npatterns, RG_PATTERN_MAX, "all of them");
+	CHECK(rg_pathmatch_wanted(&m, "/x/name100", 10, false), "the 100th matches");
+	CHECK(rg_pathmatch_wanted(&m, "/x/name128", 10, false), "the 128th matches");
+	rg_pathmatch_free(&m);
+	strcat(list, " name129");
+	CHECK_INT(rg_pathmatch_init(&m, &l, err, sizeof(err)), -1, "129 patterns are refused");
+	CHECK_STR(err, "more than 128 watch patterns", "saying the bound");
+}
+
+static void note(void *ctx, const char *listed, const char *canonical)
+{
+	snprintf(ctx, 256, "%s -> %s", listed, canonical);
+}
+
+/* Paths in a temporary directory (itself resolved: /tmp may be a link). */
+static const char *at(const char *dir, const char *rel)
+{
+	static char buf[4][PATH_MAX];
+	static int n;
+	char *b = buf[n++ & 3];
+	snprintf(b, PATH_MAX, "%.2048s/%s", dir, rel);
+	return b;
+}
+
+/* A prefix through a symlink also matches as its canonical form, with the
+ * same action; a second resolve follows a changed link and forgets the
+ * form of the old one. */
+static void check_resolve(void)
+{
+	char tmpl[] = "/tmp/rg-pm-XXXXXX", d[PATH_MAX], err[256], last[256] = "";
+	static char lists[4][4 * PATH_MAX + 8];
+	struct rg_pathmatch m;
+	if (!mkdtemp(tmpl) || !realpath(tmpl, d)) {
+		CHECK(0, "a temporary directory");
+		return;
+	}
+	CHECK(!mkdir(at(d, "usr"), 0700) && !mkdir(at(d, "usr/bin"), 0700) &&
+	      !mkdir(at(d, "other"), 0700) && !symlink("usr/bin", at(d, "bin")) &&
+	      !close(open(at(d, "usr/os-release"), O_CREAT | O_WRONLY, 0600)) &&
+	      !symlink("../usr/os-release", at(d, "usr/bin/os-release")) &&
+	      !symlink("usr/bin", at(d, "tmp")),
+	      "a tree of symlinks");
+	snprintf(lists[0], sizeof(lists[0]), "%s %s %s", at(d, "bin/"), at(d, "bin/os-release"),
+		 at(d, "bin/notyet/x"));
+	snprintf(lists[1], sizeof(lists[1]), "%s", at(d, "tmp"));
+	snprintf(lists[2], sizeof(lists[2]), "%s %s", at(d, "usr/bin/skip"), at(d, "bin/skip"));
+	struct rg_pm_lists l = {lists[0], NULL, lists[2], "os-release"};
+	CHECK_INT(rg_pathmatch_init(&m, &l, err, sizeof(err)), 0, "builds");
+	CHECK_INT(rg_pathmatch_resolve(&m, note, last), 3,
+		  "bin/, bin/os-release and bin/notyet/x resolve; bin/skip is usr/bin/skip, "
+		  "listed");
+	char want[2 * PATH_MAX + 8];
+	snprintf(want, sizeof(want), "%s -> %s", at(d, "bin/notyet/x"), at(d, "usr/bin/notyet/x"));
+	CHECK_STR(last, want, "a path that does not exist resolves through its ancestor");
+	static const struct {
+		const char *rel;
+		int want;
+	} cases[] = {
+		{"usr/bin/ls", 1},          /* what the kernel says of bin/ls */
+		{"bin/ls", 1},              /* what a failed open says */
+		{"usr/os-release", 1},      /* bin/os-release's file */
+		{"usr/bin/notyet/x/y", 1},
+		{"usr/bin/skip/z", 0},      /* the excluded path stays excluded */
+		{"bin/skip/z", 0},
+		{"usr/binx", 0},
+		{"other/x", 0},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *p = at(d, cases[i].rel);
+		CHECK_INT(rg_pathmatch_wanted(&m, p, strlen(p), false), cases[i].want, cases[i].rel);
+	}
+	rg_pathmatch_free(&m);
+
+	struct rg_pm_lists w = {NULL, lists[1], NULL, NULL};
+	CHECK_INT(rg_pathmatch_init(&m, &w, err, sizeof(err)), 0, "a writes-only link");
+	CHECK_INT(rg_pathmatch_resolve(&m, NULL, NULL), 1, "resolves");
+	const char *f = at(d, "usr/bin/f");
+	CHECK(!rg_pathmatch_wanted(&m, f, strlen(f), false) &&
+	      rg_pathmatch_wanted(&m, f, strlen(f), true), "keeping its action");
+	CHECK(!unlink(at(d, "tmp")) && !symlink("other", at(d, "tmp")), "the link is changed");
+	CHECK_INT(rg_pathmatch_resolve(&m, NULL, NULL), 1, "resolves anew");
+	CHECK_INT(m.nprefixes, 2, "the old form is gone");
+	const char *o = at(d, "other/f");
+	CHECK(!rg_pathmatch_wanted(&m, f, strlen(f), true) &&
+	      rg_pathmatch_wanted(&m, o, strlen(o), true), "the new target is matched");
+	rg_pathmatch_free(&m);
+
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	CHECK_INT(system(cmd), 0, "cleaned up");
+}
+
 int main(void)
 {
 	check_prefix();
 	check_wanted();
 	check_kernel_pattern();
+	check_pattern_count();
+	check_resolve();
 	check_join();
 	return tap_done();
 }
