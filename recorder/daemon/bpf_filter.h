@@ -20,6 +20,11 @@
 int rg_bpf_filter_fill(int prefixes_fd, int ancestors_fd, int names_fd,
 		       const struct rg_pathmatch *m);
 
+/* After rg_bpf_filter_fill(now) over a filter filled from old: removes
+ * the prefixes and ancestors that only old has. Returns 0 or -errno. */
+int rg_bpf_filter_prune(int prefixes_fd, int ancestors_fd, const struct rg_pathmatch *old,
+			const struct rg_pathmatch *now);
+
 /* Sets the rodata half of the name keys (file.bpf.h's rg_name_* globals,
  * from rg_pathmatch_name_sets) in ro, the rodata of any skeleton whose
  * object includes file.bpf.h (before load). A macro: each skeleton has a

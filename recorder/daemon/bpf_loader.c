@@ -444,6 +444,21 @@ int rg_bpf_counter_errno(const struct rg_bpf *b)
 	return b->counter_errno;
 }
 
+/* Fill first, then prune, then the generation: a program that reads the
+ * new generation finds the new maps, and a verdict cached from the old
+ * ones carries the old generation, so it is never used. */
+int rg_bpf_refilter(struct rg_bpf *b, const struct rg_pathmatch *old,
+		    const struct rg_pathmatch *now)
+{
+	int pfd = bpf_map__fd(b->skel->maps.file_prefixes);
+	int afd = bpf_map__fd(b->skel->maps.file_ancestors);
+	int rc = rg_bpf_filter_fill(pfd, afd, bpf_map__fd(b->skel->maps.file_names), now);
+	if (!rc)
+		rc = rg_bpf_filter_prune(pfd, afd, old, now);
+	__atomic_fetch_add(&b->skel->data->rg_dir_gen, 1, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
 uint64_t rg_bpf_filtered(struct rg_bpf *b)
 {
 	uint64_t total = 0, vals[b->ncpus];

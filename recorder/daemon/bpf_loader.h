@@ -69,6 +69,13 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
  * read or -errno; a round that ran out of time returns having read some. */
 int rg_bpf_poll(struct rg_bpf *b, int timeout_ms, int round_ms);
 
+/* Replaces the file filter's prefixes, filled from old, by now's (same
+ * patterns: the name keys' rodata cannot change after load) while the
+ * programs run, and retires the directory verdict cache. Returns 0 or
+ * -errno (the filter may then hold a mix of both). */
+int rg_bpf_refilter(struct rg_bpf *b, const struct rg_pathmatch *old,
+		    const struct rg_pathmatch *now);
+
 /* Detaches every program: no record is queued after it returns, while
  * what the ring holds can still be read with rg_bpf_poll. */
 void rg_bpf_detach(struct rg_bpf *b);

@@ -271,6 +271,26 @@ static void drop_capabilities(void)
 			old ? "CAP_BPF (this kernel checks it to read the drop counters)" : "none");
 }
 
+static void note_resolved(void *ctx, const char *listed, const char *canonical)
+{
+	(void)ctx;
+	fprintf(stderr, "rand-guard: [file] %s is %s: both are matched\n", listed, canonical);
+}
+
+/* The file filter's matcher from the [file] lists, with the prefixes'
+ * symlinks resolved as they are now. The config loader has checked the
+ * lists: this cannot fail there. */
+static int build_files(const struct rg_config *c, struct rg_pathmatch *m, char *err,
+		       size_t errlen)
+{
+	struct rg_pm_lists lists = {c->watch_paths, c->watch_writes, c->exclude_paths,
+				    c->watch_patterns};
+	if (rg_pathmatch_init(m, &lists, err, errlen))
+		return -1;
+	rg_pathmatch_resolve(m, note_resolved, NULL);
+	return 0;
+}
+
 /* Store ids, process table, BPF, run row, /proc: see the order note above. */
 static int start(struct recorder *r, int verbose)
 {
@@ -287,11 +307,8 @@ static int start(struct recorder *r, int verbose)
 	r->seqs = rg_seqstate_new((unsigned)r->cfg.sequence_max);
 	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
 
-	/* the config loader has checked the lists: this cannot fail there */
 	const struct rg_config *c = &r->cfg;
-	struct rg_pm_lists lists = {c->watch_paths, c->watch_writes, c->exclude_paths,
-				    c->watch_patterns};
-	if (c->file_enabled && rg_pathmatch_init(&r->files, &lists, err, sizeof(err))) {
+	if (c->file_enabled && build_files(c, &r->files, err, sizeof(err))) {
 		fprintf(stderr, "rand-guard: [file]: %s\n", err);
 		return 2;
 	}
@@ -379,9 +396,28 @@ static void health(struct recorder *r)
 	warn_evictions(r, now);
 }
 
-/* SIGHUP: reopen the NDJSON file (log rotation) and reload the rules. The
- * config file is not reread: its [rule] sections are, with the directory
- * the running config names. A broken set leaves the running one. */
+/* SIGHUP, file filter: the running prefixes' symlinks resolved anew (one
+ * made or changed since the start), in the kernel and in the pipeline's
+ * matcher. Both run on this thread, so the swap needs no lock. */
+static void reresolve_files(struct recorder *r)
+{
+	char err[512];
+	struct rg_pathmatch now;
+	if (build_files(&r->cfg, &now, err, sizeof(err))) {
+		fprintf(stderr, "rand-guard: [file]: %s\n", err);
+		return;
+	}
+	int rc = rg_bpf_refilter(r->bpf, &r->files, &now);
+	if (rc)
+		fprintf(stderr, "rand-guard: rewriting the file filter: %s\n", strerror(-rc));
+	rg_pathmatch_free(&r->files);
+	r->files = now;
+}
+
+/* SIGHUP: reopen the NDJSON file (log rotation), resolve the file
+ * filter's symlinks anew, and reload the rules. The config file is not
+ * reread: its [rule] sections are, with the directory the running config
+ * names. A broken set leaves the running one. */
 static void reload(struct recorder *r)
 {
 	char err[512];
@@ -389,6 +425,8 @@ static void reload(struct recorder *r)
 	reload_requested = 0;
 	if (r->nd && rg_ndjson_reopen(r->nd, err, sizeof(err)))
 		fprintf(stderr, "rand-guard: %s\n", err);
+	if (r->cfg.file_enabled)
+		reresolve_files(r);
 	if (load_rules(&r->cfg, r->config_path, &fresh, false)) {
 		r->pl.rule_reload_failures++;
 		fprintf(stderr, "rand-guard: rules not reloaded; still running the set %.12s\n",
