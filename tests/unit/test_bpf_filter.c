@@ -4,7 +4,8 @@
  * keys and rodata the recorder writes from the same patterns
  * (bpf_filter.h). The kernel's answer is a superset: it may pass a name
  * no pattern matches (the recorder decides those), never drop one that
- * does, which each case checks against rg_path_glob too.
+ * does, which each case checks against rg_path_glob too. Then the same
+ * with RG_PATTERN_MAX patterns of every kind: each one's names pass.
  *
  * Needs root to load BPF: skipped (77) without, failed under
  * RG_REQUIRE_LIVE=1. */
@@ -59,10 +60,10 @@ static const struct {
 
 static struct rg_pathmatch pm;
 
-/* Loads the program with the recorder's name keys for patterns. */
-static struct filter_test_bpf *load(char *err, size_t len)
+/* Loads the program with the recorder's name keys for list. */
+static struct filter_test_bpf *load(const char *list, char *err, size_t len)
 {
-	struct rg_pm_lists l = {.watch_patterns = patterns};
+	struct rg_pm_lists l = {.watch_patterns = list};
 	if (rg_pathmatch_init(&pm, &l, err, len))
 		return NULL;
 	struct filter_test_bpf *skel = filter_test_bpf__open();
@@ -110,13 +111,49 @@ static bool user_match(const char *name)
 	return false;
 }
 
+/* RG_PATTERN_MAX patterns, exact names, tails and heads in turn: every
+ * key fits the map, and each pattern's names pass while near misses do
+ * not. */
+static void check_many(void)
+{
+	char err[512] = "", list[RG_PATTERN_MAX * 24] = "", name[64], what[128];
+	static const char *const forms[3][3] = {
+		/* pattern, a name it matches, a near miss */
+		{"exact-%d", "exact-%d", "exact-%dx"},
+		{"*.t%d", "file.t%d", "file.t%dx"},
+		{"h%d-*", "h%d-file", "xh%d-file"},
+	};
+	for (int i = 0; i < RG_PATTERN_MAX; i++) {
+		size_t n = strlen(list);
+		n += (size_t)snprintf(list + n, sizeof(list) - n, forms[i % 3][0], i);
+		snprintf(list + n, sizeof(list) - n, " ");
+	}
+	rg_pathmatch_free(&pm);
+	struct filter_test_bpf *skel = load(list, err, sizeof(err));
+	CHECK_STR(skel ? "" : err, "", "128 patterns load and their keys fit the map");
+	CHECK_INT(pm.npatterns, RG_PATTERN_MAX, "all of them are kept");
+	int pass = 0, miss = 0;
+	for (int i = 0; skel && i < RG_PATTERN_MAX; i++) {
+		snprintf(name, sizeof(name), forms[i % 3][1], i);
+		pass += run(skel, name) == 1;
+		snprintf(name, sizeof(name), forms[i % 3][2], i);
+		miss += run(skel, name) == 0;
+	}
+	snprintf(what, sizeof(what), "each of the %d patterns passes its names", RG_PATTERN_MAX);
+	CHECK_INT(pass, RG_PATTERN_MAX, what);
+	CHECK_INT(miss, RG_PATTERN_MAX, "and drops its near misses");
+	snprintf(name, sizeof(name), forms[99 % 3][1], 99);
+	CHECK_INT(skel ? run(skel, name) : -1, 1, "the 100th pattern's name passes");
+	filter_test_bpf__destroy(skel);
+}
+
 int main(void)
 {
 	char err[512] = "";
 	int rc = tap_need_root("needs root to load BPF programs");
 	if (rc >= 0)
 		return rc;
-	struct filter_test_bpf *skel = load(err, sizeof(err));
+	struct filter_test_bpf *skel = load(patterns, err, sizeof(err));
 	CHECK_STR(skel ? "" : err, "", "the test program loads with the recorder's name keys");
 	for (size_t i = 0; skel && i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK_INT(run(skel, cases[i].name), cases[i].want, cases[i].what);
@@ -128,6 +165,7 @@ int main(void)
 		}
 	}
 	filter_test_bpf__destroy(skel);
+	check_many();
 	rg_pathmatch_free(&pm);
 	return tap_done();
 }

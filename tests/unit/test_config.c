@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rg_abi.h"
 #include "tap.h"
 
 #define LONG_LINE (100 * 1024)
@@ -536,6 +537,28 @@ static void test_lists(void)
 	rg_config_free(&c);
 }
 
+/* RG_PATTERN_MAX watch patterns load (over repeated keys, as a line holds
+ * 198 bytes); one more is refused at the line that made it too many. */
+static void test_pattern_count(void)
+{
+	struct rg_config c;
+	char text[RG_PATTERN_MAX * 32] = "[file]\n";
+	for (int i = 0; i < RG_PATTERN_MAX; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%sp%d.conf%s",
+			 i % 8 ? "" : "watch_patterns =", i, i % 8 == 7 ? "\n" : " ");
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "p.ini", text, err, sizeof(err)), 0,
+		  "128 watch patterns load");
+	rg_config_free(&c);
+	strcat(text, "watch_patterns = p128.conf\n");
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "p.ini", text, err, sizeof(err)), 2,
+		  "129 are refused");
+	CHECK_STR(err, "p.ini:18: [file] watch_patterns: more than 128 watch patterns",
+		  "saying where and the bound");
+	rg_config_free(&c);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -549,5 +572,6 @@ int main(void)
 	test_pieces();
 	test_set();
 	test_lists();
+	test_pattern_count();
 	return tap_done();
 }
