@@ -35,17 +35,15 @@
 
 /* Set by the recorder from the patterns (see rg_abi.h). */
 const volatile bool rg_name_any = false; /* a pattern matches every name */
-const volatile __u32 rg_head_lens = 0;   /* bit L-1: a head key of length L */
-const volatile __u32 rg_tail_lens = 0;   /* bit L-1: a tail key of length L */
-/* Bitmaps over byte values: the last bytes of exact and tail keys, the
- * first bytes of head keys. Most names fail these and cost no lookup. */
-const volatile __u64 rg_name_last[4] = {};
-const volatile __u64 rg_name_first[4] = {};
-
-static __always_inline bool rg_byte_in(const volatile __u64 *set, __u8 c)
-{
-	return set[(c >> 6) & 3] & (1ull << (c & 63));
-}
+/* By byte value c, bit L-1: an exact or tail key of length L ends with c,
+ * or a head key of length L starts with it. A name costs a map lookup only
+ * for the lengths its own first and last bytes allow: most names none,
+ * and one more pattern adds lookups only to names that share its key's
+ * length and end byte (a bitmap over bytes alone gave "summary" the
+ * lookups of every tail ending in 'y'). */
+const volatile __u32 rg_exact_by_last[256] = {};
+const volatile __u32 rg_tail_by_last[256] = {};
+const volatile __u32 rg_head_by_first[256] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -114,19 +112,21 @@ static __always_inline bool rg_name_wanted(struct rg_scratch *s)
 		return true;
 	if (blen == 0)
 		return false;
-	bool last = rg_byte_in(rg_name_last, s->base[(blen - 1) & 0xff]);
-	bool first = rg_byte_in(rg_name_first, s->base[0]);
-	if (!last && !first)
-		return false;
-	if (last && blen <= RG_PATTERN_PART && rg_name_hit(s, RG_NAME_EXACT, blen))
+	__u8 last = s->base[(blen - 1) & 0xff];
+	__u32 fit = blen >= RG_PATTERN_PART ? ~0u : (1u << blen) - 1; /* lengths <= blen */
+	__u32 head = rg_head_by_first[(__u8)s->base[0]] & fit;
+	__u32 tail = rg_tail_by_last[last] & fit;
+
+	if (blen <= RG_PATTERN_PART && (rg_exact_by_last[last] & (1u << (blen - 1))) &&
+	    rg_name_hit(s, RG_NAME_EXACT, blen))
 		return true;
 	for (__u32 len = 1; len <= RG_PATTERN_PART; len++) {
-		if (len > blen)
-			break;
-		if (first && (rg_head_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_HEAD, len))
+		if ((head & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_HEAD, len))
 			return true;
-		if (last && (rg_tail_lens & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_TAIL, len))
+		if ((tail & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_TAIL, len))
 			return true;
+		if (!((__u64)(head | tail) >> len))
+			break; /* no longer key in use */
 	}
 	return false;
 }

@@ -253,11 +253,6 @@ bool rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_key *out)
 	return out->kind != 0;
 }
 
-static void add_byte(uint64_t *set, uint8_t c)
-{
-	set[c >> 6] |= 1ull << (c & 63);
-}
-
 void rg_pathmatch_name_sets(const struct rg_pathmatch *m, struct rg_name_sets *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -265,14 +260,15 @@ void rg_pathmatch_name_sets(const struct rg_pathmatch *m, struct rg_name_sets *o
 		struct rg_name_key k;
 		if (!rg_pathmatch_kernel_pattern(m->patterns[i], &k) || k.len == 0) {
 			out->any = true;
-		} else if (k.kind == RG_NAME_HEAD) {
-			out->head_lens |= 1u << (k.len - 1);
-			add_byte(out->first, k.name[0]);
-		} else {
-			if (k.kind == RG_NAME_TAIL)
-				out->tail_lens |= 1u << (k.len - 1);
-			add_byte(out->last, k.name[k.len - 1]);
+			continue;
 		}
+		uint32_t bit = 1u << (k.len - 1);
+		if (k.kind == RG_NAME_HEAD)
+			out->head_by_first[k.name[0]] |= bit;
+		else if (k.kind == RG_NAME_TAIL)
+			out->tail_by_last[k.name[k.len - 1]] |= bit;
+		else
+			out->exact_by_last[k.name[k.len - 1]] |= bit;
 	}
 }
 
