@@ -58,13 +58,14 @@ const struct rg_config_key rg_config_keys[] = {
 	{"file", "enabled", RG_CFG_BOOL, FIELD(file_enabled, bool), 0, 1, 0, "true"},
 	LIST_KEY("file", watch_paths,
 		 "/etc /boot /root/.ssh /usr/local/bin /usr/local/sbin /usr/lib/systemd/system "
-		 "/usr/lib/systemd/user /run/systemd/system /run/systemd/user /var/spool/cron"),
+		 "/usr/lib/systemd/user /lib/systemd/system /run/systemd/system /run/systemd/user "
+		 "/var/spool/cron"),
 	LIST_KEY("file", watch_patterns,
-		 "authorized_keys authorized_keys2 *.service *.timer *.socket .bashrc .profile "
-		 ".bash_profile .bash_login .bash_logout .zshrc .zprofile id_rsa id_ecdsa id_ed25519 "
-		 "ld.so.preload id_dsa id_ecdsa_sk id_ed25519_sk /root/*.pem /root/*.key "
-		 "/home/*/*.pem /home/*/*.key .bash_history .zsh_history .zhistory .sh_history "
-		 ".ash_history .history .mysql_history .psql_history .python_history"),
+		 "authorized_keys authorized_keys2 id_rsa id_ecdsa id_ed25519 ld.so.preload "
+		 "*.service *.timer *.socket .bashrc .profile .bash_profile .bash_login .bash_logout "
+		 ".zshrc .zprofile .zshenv .zlogin .zlogout *_history "
+		 "/root/.config/autostart/*.desktop /home/*/.config/autostart/*.desktop "
+		 "id_dsa id_ecdsa_sk id_ed25519_sk /root/*.pem /root/*.key /home/*/*.pem /home/*/*.key"),
 	LIST_KEY("file", watch_writes, "/tmp /var/tmp /dev/shm"),
 	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run"),
 	{"network", "enabled", RG_CFG_BOOL, FIELD(net_enabled, bool), 0, 1, 0, "false"},

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pathmatch.h"
 #include "rg_abi.h"
 #include "tap.h"
 
@@ -537,6 +538,51 @@ static void test_lists(void)
 	rg_config_free(&c);
 }
 
+/* What the shipped [file] lists (the defaults, which the shipped file
+ * sets) record: the places persistence and credential theft go through. */
+static void test_shipped_files(void)
+{
+	static const struct {
+		const char *path;
+		int want;
+	} cases[] = {
+		{"/etc/ld.so.preload", 1}, {"/etc/init.d/x", 1}, {"/etc/rc2.d/S01x", 1},
+		{"/etc/systemd/system/x.service", 1}, {"/etc/cron.d/x", 1}, {"/etc/crontab", 1},
+		{"/etc/cron.daily/x", 1}, {"/var/spool/cron/crontabs/root", 1},
+		{"/var/spool/cron/atjobs/a0001", 1}, {"/etc/passwd", 1}, {"/etc/shadow", 1},
+		{"/etc/group", 1}, {"/etc/sudoers", 1}, {"/etc/sudoers.d/x", 1},
+		{"/etc/ssl/private/k.pem", 1}, {"/etc/profile", 1}, {"/etc/profile.d/x.sh", 1},
+		{"/root/.ssh/authorized_keys", 1}, {"/root/.ssh/config", 1},
+		{"/home/u/.ssh/authorized_keys", 1}, {"/home/u/.ssh/id_ed25519", 1},
+		{"/home/u/.bashrc", 1}, {"/home/u/.bash_profile", 1}, {"/home/u/.bash_login", 1},
+		{"/home/u/.profile", 1}, {"/home/u/.bash_logout", 1}, {"/home/u/.zshrc", 1},
+		{"/home/u/.zprofile", 1}, {"/home/u/.zshenv", 1}, {"/home/u/.zlogin", 1},
+		{"/root/.bash_history", 1}, {"/home/u/.bash_history", 1}, {"/home/u/.zsh_history", 1},
+		{"/home/u/.sh_history", 1}, {"/home/u/.python_history", 1},
+		{"/home/u/.config/autostart/x.desktop", 1}, {"/root/.config/autostart/x.desktop", 1},
+		{"/home/u/.config/systemd/user/x.service", 1}, {"/home/u/.config/systemd/user/x.timer", 1},
+		{"/lib/systemd/system/x.service", 1}, {"/usr/lib/systemd/system/x.target", 1},
+		{"/usr/local/bin/x", 1}, {"/boot/vmlinuz", 1},
+		{"/etc/ld.so.cache", 0}, {"/home/u/notes.txt", 0}, {"/home/u/history.txt", 0},
+		{"/usr/share/applications/x.desktop", 0}, {"/home/u/.config/x.desktop", 0},
+		{"/usr/bin/ls", 0}, {"/proc/1/x.service", 0},
+	};
+	struct rg_config c;
+	struct rg_pathmatch m;
+	rg_config_defaults(&c);
+	struct rg_pm_lists l = {c.watch_paths, c.watch_writes, c.exclude_paths, c.watch_patterns};
+	CHECK_INT(rg_pathmatch_init(&m, &l, err, sizeof(err)), 0, "the shipped lists build");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char what[128];
+		snprintf(what, sizeof(what), "shipped: %s %s", cases[i].path,
+			 cases[i].want ? "recorded" : "not recorded");
+		CHECK_INT(rg_pathmatch_wanted(&m, cases[i].path, strlen(cases[i].path), false),
+			  cases[i].want, what);
+	}
+	rg_pathmatch_free(&m);
+	rg_config_free(&c);
+}
+
 /* RG_PATTERN_MAX watch patterns load (over repeated keys, as a line holds
  * 198 bytes); one more is refused at the line that made it too many. */
 static void test_pattern_count(void)
@@ -573,5 +619,6 @@ int main(void)
 	test_set();
 	test_lists();
 	test_pattern_count();
+	test_shipped_files();
 	return tap_done();
 }
