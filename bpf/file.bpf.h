@@ -41,6 +41,8 @@ const volatile bool rg_name_any = false; /* a pattern matches every name */
  * and one more pattern adds lookups only to names that share its key's
  * length and end byte (a bitmap over bytes alone gave "summary" the
  * lookups of every tail ending in 'y'). */
+const volatile __u32 rg_head_lens = 0; /* bit L-1: a head key of length L */
+const volatile __u32 rg_tail_lens = 0; /* bit L-1: a tail key of length L */
 const volatile __u32 rg_exact_by_last[256] = {};
 const volatile __u32 rg_tail_by_last[256] = {};
 const volatile __u32 rg_head_by_first[256] = {};
@@ -120,12 +122,18 @@ static __always_inline bool rg_name_wanted(struct rg_scratch *s)
 	if (blen <= RG_PATTERN_PART && (rg_exact_by_last[last] & (1u << (blen - 1))) &&
 	    rg_name_hit(s, RG_NAME_EXACT, blen))
 		return true;
+	if (!(head | tail))
+		return false;
+	/* The rodata masks are known at load: the verifier walks only the
+	 * lengths in use, where the per-byte masks alone would make it walk
+	 * every branch of all 32 turns (a slower load). */
 	for (__u32 len = 1; len <= RG_PATTERN_PART; len++) {
-		if ((head & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_HEAD, len))
+		__u32 bit = 1u << (len - 1);
+		if ((rg_head_lens & bit) && (head & bit) && rg_name_hit(s, RG_NAME_HEAD, len))
 			return true;
-		if ((tail & (1u << (len - 1))) && rg_name_hit(s, RG_NAME_TAIL, len))
+		if ((rg_tail_lens & bit) && (tail & bit) && rg_name_hit(s, RG_NAME_TAIL, len))
 			return true;
-		if (!((__u64)(head | tail) >> len))
+		if (!((__u64)(rg_head_lens | rg_tail_lens) >> len))
 			break; /* no longer key in use */
 	}
 	return false;

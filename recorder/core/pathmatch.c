@@ -263,10 +263,13 @@ void rg_pathmatch_name_sets(const struct rg_pathmatch *m, struct rg_name_sets *o
 			continue;
 		}
 		uint32_t bit = 1u << (k.len - 1);
-		if (k.kind == RG_NAME_HEAD)
+		if (k.kind == RG_NAME_HEAD) {
+			out->head_lens |= bit;
 			out->head_by_first[k.name[0]] |= bit;
-		else if (k.kind == RG_NAME_TAIL)
+		} else if (k.kind == RG_NAME_TAIL) {
+			out->tail_lens |= bit;
 			out->tail_by_last[k.name[k.len - 1]] |= bit;
+		}
 		else
 			out->exact_by_last[k.name[k.len - 1]] |= bit;
 	}

@@ -102,11 +102,12 @@ bool rg_path_glob_at(const char *pattern, const char *path, const char *base);
 bool rg_pathmatch_kernel_pattern(const char *pattern, struct rg_name_key *out);
 
 /* The kernel filter's rodata half of the name keys (file.bpf.h's rg_name_*
- * and rg_*_by_* globals): by byte value, bit L-1 when an exact or tail
+ * and rg_*_by_* globals): the lengths of head and tail keys; by byte value, bit L-1 when an exact or tail
  * key of length L ends with it, or a head key of length L starts with
  * it; any: some pattern has no key, so every name may match. */
 struct rg_name_sets {
 	bool any;
+	uint32_t head_lens, tail_lens; /* bit L-1: some key of length L */
 	uint32_t exact_by_last[256], tail_by_last[256], head_by_first[256];
 };
 void rg_pathmatch_name_sets(const struct rg_pathmatch *m, struct rg_name_sets *out);

@@ -34,6 +34,8 @@ int rg_bpf_filter_prune(int prefixes_fd, int ancestors_fd, const struct rg_pathm
 		struct rg_name_sets ns_;                                        \
 		rg_pathmatch_name_sets((m), &ns_);                              \
 		(ro)->rg_name_any = ns_.any;                                    \
+		(ro)->rg_head_lens = ns_.head_lens;                             \
+		(ro)->rg_tail_lens = ns_.tail_lens;                             \
 		memcpy((void *)(ro)->rg_exact_by_last, ns_.exact_by_last,        \
 		       sizeof(ns_.exact_by_last));                              \
 		memcpy((void *)(ro)->rg_tail_by_last, ns_.tail_by_last,          \
