@@ -114,7 +114,9 @@ static __always_inline bool rg_name_wanted(struct rg_scratch *s)
 		return true;
 	if (blen == 0)
 		return false;
-	__u8 last = s->base[(blen - 1) & 0xff];
+	__u32 li = blen - 1;
+	barrier_var(li); /* keeps the mask: 5.10's verifier loses the range otherwise */
+	__u8 last = s->base[li & 0xff];
 	__u32 fit = blen >= RG_PATTERN_PART ? ~0u : (1u << blen) - 1; /* lengths <= blen */
 	__u32 head = rg_head_by_first[(__u8)s->base[0]] & fit;
 	__u32 tail = rg_tail_by_last[last] & fit;
