@@ -25,7 +25,6 @@
 #include "path.bpf.h"
 #include "sys.bpf.h"
 
-#define RG_AT_FDCWD -100
 #define RG_O_ACCMODE 03
 #define RG_O_WRONLY 01
 #define RG_O_CREAT 0100
@@ -448,16 +447,9 @@ static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 	if (n > 0 && s->rec[at & (RG_RECORD_MAX - 1)] == '/')
 		return true;
 
-	const struct path *base;
-	if ((int)dfd == RG_AT_FDCWD) {
-		struct fs_struct *fs = BPF_CORE_READ(task, fs);
-		base = &fs->pwd;
-	} else {
-		struct file *f = rg_fd_file(task, (int)dfd, lv);
-		if (!f)
-			return true; /* a bad dirfd: the call failed, the name stays */
-		base = &f->f_path;
-	}
+	const struct path *base = rg_dirfd_path(task, dfd, lv);
+	if (!base)
+		return true; /* a bad dirfd: the call failed, the name stays */
 	return rg_put_path(s, off, dir, base, task, trunc_flag, lv);
 }
 

@@ -20,6 +20,7 @@
 #include "common.bpf.h"
 
 #define RG_PATH_DEPTH 256 /* components walked; deeper paths are truncated */
+#define RG_AT_FDCWD -100
 #define RG_PMASK (RG_PATH_MAX - 1)
 
 struct rg_walk {
@@ -143,6 +144,56 @@ static __always_inline bool rg_put_path(struct rg_scratch *s, __u32 *off,
 	bool trunc = false;
 	__u32 pos = rg_path_resolve(s->path, p, task, &trunc, lv);
 	return rg_put_resolved(s, off, ref, pos, trunc, trunc_flag);
+}
+
+/* The directory a syscall's dirfd stands for: the working directory for
+ * AT_FDCWD, else the open file's path; NULL for a bad fd. */
+static __always_inline const struct path *rg_dirfd_path(struct task_struct *task, long dfd,
+							int lv)
+{
+	if ((int)dfd == RG_AT_FDCWD) {
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+		return &fs->pwd;
+	}
+	struct file *f = rg_fd_file(task, (int)dfd, lv);
+	return f ? &f->f_path : NULL;
+}
+
+/* Appends a name from user memory as one string: when it is relative, the
+ * resolved path of the dirfd (or working directory) first, then '/' and
+ * the name (an empty name, as with AT_EMPTY_PATH: the fd's own path). The
+ * recorder folds "." and ".." (rg_path_join). Returns false when the name
+ * cannot be read or there is no room. */
+static __always_inline bool rg_put_user_path(struct rg_scratch *s, __u32 *off,
+					     struct rg_sref *ref, struct task_struct *task,
+					     long dfd, const char *uname, __u32 trunc_flag, int lv)
+{
+	__u32 at = *off;
+	char c = 0;
+
+	if (bpf_probe_read_user(&c, 1, uname))
+		return false;
+	if (c != '/') {
+		const struct path *base = rg_dirfd_path(task, dfd, lv);
+		struct rg_sref dir = {};
+		if (base && rg_put_path(s, off, &dir, base, task, trunc_flag, lv) && c) {
+			s->rec[*off & (RG_RECORD_MAX - 1)] = '/';
+			*off += 1;
+		}
+	}
+	__u32 nat = *off;
+	if (nat > RG_RECORD_MAX - RG_PATH_MAX)
+		return false;
+	long n = bpf_probe_read_user_str(s->rec + nat, RG_PATH_MAX, uname);
+	if (n <= 0)
+		return false;
+	n--; /* the NUL */
+	if (n >= RG_PATH_MAX - 1)
+		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
+	ref->off = at;
+	ref->len = nat + n - at;
+	*off = nat + n;
+	return true;
 }
 
 #endif /* RG_PATH_BPF_H */

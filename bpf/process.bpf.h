@@ -32,11 +32,45 @@ static __always_inline int rg_on_exec_enter(__u16 sys)
 	return 0;
 }
 
-static __always_inline int rg_on_exec_exit(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
+#define RG_AT_EMPTY_PATH 0x1000
 
+/* An exec call returns: 0 after a successful exec, whose note rg_exec has
+ * already taken (nothing to do: the success path stays as cheap as it
+ * was), or -errno. A failed exec removes its note and is sent as a
+ * process_exec_failed with the name it tried (execveat's relative to its
+ * dirfd; with AT_EMPTY_PATH, the fd's own path). Every one is sent: a PATH
+ * search (execvp, env) fails with ENOENT once per directory before it
+ * finds the program, and those failures are part of the record. */
+static __always_inline int rg_on_exec_exit(long ret, __u16 sys, int lv)
+{
+	if (ret >= 0)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&exec_calls, &id);
+
+	struct task_struct *task = rg_current(lv);
+	struct rg_scratch *s = rg_scratch_get();
+	if (!s || rg_is_self(task, lv))
+		return 0;
+	struct pt_regs *regs = rg_regs(task, lv);
+	long dfd = RG_AT_FDCWD;
+	const char *name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	__u32 flags = 0;
+	if (sys == RG_SSYS_EXECVEAT) {
+		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	}
+	struct rg_sys *y = (struct rg_sys *)s->rec;
+	__builtin_memset(y, 0, sizeof(*y)); /* zeroed padding, empty srefs */
+	rg_hdr_fill(&y->hdr, RG_KIND_SYS, task, lv);
+	y->result = ret;
+	y->op = RG_SOP_EXEC_FAILED;
+	y->syscall = sys;
+	y->flags = flags;
+	__u32 off = sizeof(*y);
+	if (rg_put_user_path(s, &off, &y->path, task, dfd, name, RG_F_PATH_TRUNC, lv))
+		rg_emit(s, off, RG_KIND_SYS);
 	return 0;
 }
 
@@ -141,6 +175,125 @@ static __always_inline void rg_put_argv(struct rg_scratch *s, __u32 *off,
 	*off = at + len;
 }
 
+/* A script run through its #! line (or a binfmt_misc interpreter): the
+ * kernel has replaced bprm->interp with the interpreter, and
+ * bprm->filename is still the name the caller gave, which the recorder
+ * joins to cwd. */
+static __always_inline void rg_put_script(struct rg_scratch *s, __u32 *off, struct rg_exec *e,
+					  struct linux_binprm *bprm)
+{
+	const char *name = BPF_CORE_READ(bprm, filename);
+	__u32 at = *off;
+
+	if (name == BPF_CORE_READ(bprm, interp) || at > RG_RECORD_MAX - RG_PATH_MAX)
+		return;
+	long n = bpf_probe_read_kernel_str(s->rec + at, RG_PATH_MAX, name);
+	if (n <= 1)
+		return;
+	n--; /* the NUL */
+	if (n >= RG_PATH_MAX - 1)
+		e->hdr.flags |= RG_F_SCRIPT_TRUNC;
+	e->script.off = at;
+	e->script.len = n;
+	*off = at + n;
+}
+
+/* The allow-list of environment variables ([process] env), set by the
+ * recorder before load: "NAME=" in the first bytes of rg_env_words[i],
+ * the bytes that count set in rg_env_masks[i]; rg_env_count names. */
+const volatile __u32 rg_env_count = 0;
+const volatile __u64 rg_env_words[RG_ENV_NAMES][RG_ENV_NAME_LEN / 8] = {};
+const volatile __u64 rg_env_masks[RG_ENV_NAMES][RG_ENV_NAME_LEN / 8] = {};
+
+/* Whether the variable copied to s->rec + at is on the allow-list: its
+ * first 32 bytes compared a word at a time (bytes past its end are
+ * whatever the buffer held; the masks leave them out, and a name's '='
+ * cannot match the variable's NUL). */
+static __always_inline bool rg_env_wanted(struct rg_scratch *s, __u32 at)
+{
+	__u64 w[RG_ENV_NAME_LEN / 8];
+
+	bpf_probe_read_kernel(w, sizeof(w), s->rec + (at & (RG_RECORD_MAX - 1)));
+	for (__u32 i = 0; i < RG_ENV_NAMES; i++) {
+		if (i >= rg_env_count)
+			break;
+		if (!((w[0] ^ rg_env_words[i][0]) & rg_env_masks[i][0]) &&
+		    !((w[1] ^ rg_env_words[i][1]) & rg_env_masks[i][1]) &&
+		    !((w[2] ^ rg_env_words[i][2]) & rg_env_masks[i][2]) &&
+		    !((w[3] ^ rg_env_words[i][3]) & rg_env_masks[i][3]))
+			return true;
+	}
+	return false;
+}
+
+struct rg_env_scan {
+	__u64 p, end;  /* the next variable, and the end of the environment */
+	__u32 at;      /* where the kept variables start in the record */
+	__u32 kept;    /* their bytes */
+	bool trunc;
+};
+
+/* bpf_loop callback: one variable. It is copied where the next kept one
+ * goes (the copy gives its length) and kept when its name is wanted. A
+ * variable longer than RG_ENV_MAX ends the scan: its end is unknown. */
+static long rg_env_cb(__u32 index, void *ctx)
+{
+	struct rg_env_scan *c = ctx;
+	struct rg_scratch *s = rg_scratch_get();
+	__u32 at = c->at + c->kept;
+
+	if (!s || c->p >= c->end)
+		return 1;
+	if (at > RG_RECORD_MAX - RG_ENV_MAX) {
+		c->trunc = true;
+		return 1;
+	}
+	long n = bpf_probe_read_user_str(s->rec + at, RG_ENV_MAX, (void *)c->p);
+	if (n <= 0 || n >= RG_ENV_MAX) {
+		c->trunc = true;
+		return 1;
+	}
+	c->p += n;
+	if (!rg_env_wanted(s, at))
+		return 0;
+	if (c->kept + n > RG_ENV_MAX) {
+		c->trunc = true;
+		return 1;
+	}
+	c->kept += n;
+	return 0;
+}
+
+RG_LOOP_STEP(rg_env_step_g, rg_env_cb)
+
+/* The allow-listed variables of the new image's environment
+ * (mm->env_start..env_end, as exec laid it out), NUL-terminated, in its
+ * order. Each variable costs a copy and a few compares; an exec with none
+ * of them sends nothing more. RG_F_ENV_TRUNC: more than RG_ENV_SCAN
+ * variables, one longer than RG_ENV_MAX, or more than RG_ENV_MAX kept. */
+static __always_inline void rg_put_env(struct rg_scratch *s, __u32 *off, struct rg_exec *e,
+				       struct task_struct *task, int lv)
+{
+	struct rg_env_scan c = {
+		.p = BPF_CORE_READ(task, mm, env_start),
+		.end = BPF_CORE_READ(task, mm, env_end),
+		.at = *off,
+	};
+
+	if (!rg_env_count)
+		return;
+	RG_LOOP(lv, RG_ENV_SCAN, rg_env_cb, &c, rg_env_step_g);
+	if (c.trunc || c.p < c.end)
+		e->hdr.flags |= RG_F_ENV_TRUNC;
+	/* Bounds the callback kept, restated for the verifier, which does
+	 * not carry them out of the loop's context. */
+	if (!c.kept || c.kept > RG_ENV_MAX || c.at > RG_RECORD_MAX - RG_ENV_MAX)
+		return;
+	e->env.off = c.at;
+	e->env.len = c.kept;
+	*off = c.at + c.kept;
+}
+
 /* lv (common.bpf.h) only for the path walks: task, from tp_btf, is trusted
  * on every kernel. */
 static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
@@ -173,6 +326,8 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 		rg_put_exe(s, &off, e, exe, task, lv);
 	rg_put_argv(s, &off, e, task);
 	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC, lv);
+	rg_put_script(s, &off, e, bprm);
+	rg_put_env(s, &off, e, task, lv);
 	rg_emit(s, off, RG_KIND_EXEC);
 	return 0;
 }

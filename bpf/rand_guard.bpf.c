@@ -52,17 +52,6 @@ int rg_exec_enter_execveat(void *ctx)
 	return rg_on_exec_enter(RG_SYS_EXECVEAT);
 }
 
-SEC("tracepoint/syscalls/sys_exit_execve")
-int rg_exec_exit_execve(void *ctx)
-{
-	return rg_on_exec_exit();
-}
-
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int rg_exec_exit_execveat(void *ctx)
-{
-	return rg_on_exec_exit();
-}
 
 /* File and network events: syscall exit tracepoints (see file.bpf.h and
  * net.bpf.h). Each call has three programs, one per level of
@@ -93,6 +82,10 @@ int rg_exec_exit_execveat(void *ctx)
 	{                                                                       \
 		return worker(ctx->ret, ##__VA_ARGS__, RG_LV_OLD);              \
 	}
+
+/* The exec calls' returns: a failed exec (process.bpf.h). */
+RG_SYS_EXIT(rg_exec_exit_execve, "sys_exit_execve", rg_on_exec_exit, RG_SSYS_EXECVE)
+RG_SYS_EXIT(rg_exec_exit_execveat, "sys_exit_execveat", rg_on_exec_exit, RG_SSYS_EXECVEAT)
 
 RG_SYS_EXIT(rg_open, "sys_exit_open", rg_on_open, RG_FSYS_OPEN)
 RG_SYS_EXIT(rg_creat, "sys_exit_creat", rg_on_open, RG_FSYS_CREAT)

@@ -59,6 +59,9 @@ enum rg_flag {
 #define RG_ARGV_MAX 4096u
 #define RG_COMM_LEN 16u
 #define RG_ENV_MAX 4096u  /* exec: the allow-listed environment kept */
+#define RG_ENV_SCAN 256u  /* exec: environment variables the kernel looks at */
+#define RG_ENV_NAMES 16u  /* names in the allow-list ([process] env) */
+#define RG_ENV_NAME_LEN 32u /* "NAME=": a name of at most 31 bytes */
 #define RG_NAME_MAX 256u  /* a memfd's, module's, BPF program's or xattr's name */
 /* Largest record a BPF program builds: header, body, and the data area. */
 #define RG_RECORD_MAX 32768u

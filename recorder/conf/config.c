@@ -55,6 +55,8 @@ const struct rg_config_key rg_config_keys[] = {
 	INT_KEY("bpf", poll_ms, 1, 1000, 0, "50"),
 	INT_KEY("process", table_max, 256, 4194304, 0, "65536"),
 	BOOL_KEY("process", proc_bootstrap, "true"),
+	LIST_KEY("process", env,
+		 "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID"),
 	{"file", "enabled", RG_CFG_BOOL, FIELD(file_enabled, bool), 0, 1, 0, "true"},
 	LIST_KEY("file", watch_paths,
 		 "/etc /boot /root/.ssh /usr/local/bin /usr/local/sbin /usr/lib/systemd/system "
@@ -307,6 +309,28 @@ static void validate_hooks(struct loader *ld)
 	}
 }
 
+/* [process] env: names the kernel's allow-list can hold (no '=', at most
+ * RG_CONFIG_ENV_NAME_MAX bytes, at most RG_CONFIG_ENV_NAMES of them). */
+static void validate_env(struct loader *ld)
+{
+	int line = ld->key_line[find_key("process", "env")];
+	unsigned count = 0;
+	for (const char *p = ld->cfg.env; p && *p && !ld->ini.failed;) {
+		size_t n = strcspn(p += strspn(p, " \t,"), " \t,");
+		int shown = (int)(n > RG_INI_SHOW_MAX ? RG_INI_SHOW_MAX : n);
+		if (n && memchr(p, '=', n))
+			rg_ini_fail(&ld->ini, line, "[process] env: '%.*s' is not a variable name",
+				    shown, p);
+		else if (n > RG_CONFIG_ENV_NAME_MAX)
+			rg_ini_fail(&ld->ini, line, "[process] env: '%.*s' is longer than %d bytes",
+				    shown, p, RG_CONFIG_ENV_NAME_MAX);
+		else if (n && ++count > RG_CONFIG_ENV_NAMES)
+			rg_ini_fail(&ld->ini, line, "[process] env: more than %d names",
+				    RG_CONFIG_ENV_NAMES);
+		p += n;
+	}
+}
+
 /* Cross-key rules, once every key is parsed. An error names the line of
  * the later of the keys involved. */
 static void validate(struct loader *ld)
@@ -314,6 +338,7 @@ static void validate(struct loader *ld)
 	drop_default_writes(ld);
 	validate_file_lists(ld);
 	validate_hooks(ld);
+	validate_env(ld);
 	if (ld->ini.failed)
 		return;
 	int ring = find_key("bpf", "ring_buffer_mb"), wake = find_key("bpf", "wakeup_kb");

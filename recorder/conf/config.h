@@ -30,6 +30,7 @@ struct rg_config {
 	/* [process] */
 	int table_max;
 	bool proc_bootstrap;
+	char *env;          /* list: environment variables kept at exec */
 	/* [file] */
 	bool file_enabled;    /* "enabled" */
 	char *watch_paths;    /* lists: words separated by spaces */
@@ -49,6 +50,11 @@ struct rg_config {
 	bool allow_none;      /* recording with no enabled rule is intended:
 			       * --check-config accepts it */
 };
+
+/* [process] env: at most this many names of at most this many bytes (the
+ * kernel's allow-list, RG_ENV_NAMES and RG_ENV_NAME_LEN in rg_abi.h). */
+#define RG_CONFIG_ENV_NAMES 16
+#define RG_CONFIG_ENV_NAME_MAX 31
 
 enum rg_config_type {
 	RG_CFG_INT,    /* int; min..max */

@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "bpf_filter.h"
 #include "clock.h"
+#include "config.h"
 #include "rand_guard.skel.h"
 
 struct rg_bpf {
@@ -313,6 +314,32 @@ static void select_variants(struct rg_bpf *b, const struct rg_bpf_kernel *k)
 	}
 }
 
+_Static_assert(RG_CONFIG_ENV_NAMES == RG_ENV_NAMES &&
+		       RG_CONFIG_ENV_NAME_MAX + 1 == RG_ENV_NAME_LEN,
+	       "[process] env fits the kernel's allow-list");
+
+/* The exec programs' allow-list of environment variables: each name with
+ * its '=' in the first bytes of a word array, and a mask of those bytes
+ * (rg_env_wanted in process.bpf.h compares a word at a time). */
+static void set_env_names(struct rand_guard_bpf *skel, const char *list)
+{
+	unsigned i = 0;
+	for (const char *p = list ? list : ""; *p && i < RG_ENV_NAMES;) {
+		size_t n = strcspn(p += strspn(p, " \t,"), " \t,");
+		if (n && n < RG_ENV_NAME_LEN) {
+			char word[RG_ENV_NAME_LEN] = {0}, mask[RG_ENV_NAME_LEN] = {0};
+			memcpy(word, p, n);
+			word[n] = '=';
+			memset(mask, 0xff, n + 1);
+			memcpy((void *)skel->rodata->rg_env_words[i], word, sizeof(word));
+			memcpy((void *)skel->rodata->rg_env_masks[i], mask, sizeof(mask));
+			i++;
+		}
+		p += n;
+	}
+	skel->rodata->rg_env_count = i;
+}
+
 /* Checks what we can check before libbpf gives a less direct error. */
 static int preflight(struct rg_bpf_kernel *k, char *err, size_t errlen)
 {
@@ -367,6 +394,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
 	RG_BPF_FILTER_RODATA(b->skel->rodata, o->files);
 	b->skel->rodata->rg_net_unix = o->net_unix;
+	set_env_names(b->skel, o->env_names);
 	select_syscall_programs(b, o);
 	select_variants(b, &k);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);

@@ -25,6 +25,9 @@ struct rg_bpf_opts {
 	 * accept send); NULL leaves them all unloaded */
 	const char *net_hooks;
 	bool net_unix;           /* unix-domain sockets too */
+	/* exec: the environment variables kept, separated by spaces or
+	 * commas (checked by the config loader); NULL or "" for none */
+	const char *env_names;
 };
 
 /* What this kernel offers the programs, read from its BTF (no program is

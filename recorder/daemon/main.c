@@ -321,6 +321,7 @@ static int start(struct recorder *r, int verbose)
 		.files = c->file_enabled ? &r->files : NULL,
 		.net_hooks = c->net_enabled ? c->hooks : NULL,
 		.net_unix = c->net_unix,
+		.env_names = c->env,
 	};
 	int code;
 	r->bpf = rg_bpf_start(&bo, on_record, &r->pl, err, sizeof(err), &code);

@@ -355,6 +355,7 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 		return apply_fork(pt, ev, ids);
 	case RG_ET_PROCESS_EXIT:
 		return apply_exit(pt, ev, ids);
+	case RG_ET_PROCESS_EXEC_FAILED: /* the process keeps its image */
 	case RG_ET_FILE_OPEN: case RG_ET_FILE_WRITE: case RG_ET_FILE_RENAME:
 	case RG_ET_FILE_UNLINK: case RG_ET_NET_CONNECT: case RG_ET_NET_BIND:
 	case RG_ET_NET_LISTEN: case RG_ET_NET_ACCEPT: {
