@@ -7,6 +7,7 @@
 #include "fields.h"
 #include "pathmatch.h"
 #include "rg_abi.h"
+#include "script.h"
 
 static const char *const exec_syscalls[] = {
 	[RG_SYS_UNKNOWN] = NULL,
@@ -96,8 +97,17 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 	    sref(e, size, body, e->script, &script) ||
 	    sref(e, size, body, e->env, &ev->env))
 		return RG_DECODE_INVALID;
-	if (script.p) /* the name the caller gave, from its working directory */
+	/* The kernel's #! script, else an interpreter's script argument: a
+	 * name the caller gave, from the working directory. An argument at
+	 * the end of a cut argv may be cut too. */
+	bool argument = !script.p;
+	if (argument)
+		script = rg_script_arg(ev->exe, ev->argv);
+	if (script.p)
 		ev->script = joined(&pb->script, ev->cwd, script);
+	if (argument && script.p && (ev->flags & RG_EF_ARGV_TRUNC) &&
+	    script.p + script.len == ev->argv.p + ev->argv.len)
+		ev->flags |= RG_EF_SCRIPT_TRUNC;
 	ev->type = RG_ET_PROCESS_START;
 	ev->ppid = e->ppid;
 	ev->euid = e->euid;

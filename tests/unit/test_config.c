@@ -84,7 +84,9 @@ static void test_defaults(void)
 	CHECK_INT(c.max_size_mb, 0, "retention by size is off by default");
 	CHECK_INT(c.allow_none, 0, "no enabled rule is refused by default");
 	CHECK_INT(c.wal_warn_mb, 64, "a reader holding 64 MiB of WAL is reported by default");
-	CHECK_INT(rg_config_nkeys, 25, "every key is in the table");
+	CHECK_INT(rg_config_nkeys, 26, "every key is in the table");
+	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
+		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
 		  "an empty file is valid (the defaults pass the cross-key rules)");
 	rg_config_free(&c);
@@ -506,6 +508,12 @@ static void test_lists(void)
 		  "repeated list key loads");
 	CHECK_STR(c.watch_paths, "/a /b /c", "a repeat appends; the first replaces the default");
 	CHECK_STR(c.watch_patterns, "*.conf", "a list set once replaces the default");
+	CHECK_INT(rg_config_load_string(&c, "l.ini", "[process]\nenv = HTTP_PROXY, ABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n",
+					err, sizeof(err)), 0,
+		  "[process] env: commas, a 31-byte name");
+	CHECK_STR(c.env, "HTTP_PROXY, ABCDEFGHIJKLMNOPQRSTUVWXYZ01234", "[process] env as written");
+	CHECK_INT(rg_config_load_string(&c, "l.ini", "[process]\nenv =\n", err, sizeof(err)), 0,
+		  "[process] env may be empty: no environment recorded");
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
@@ -515,6 +523,12 @@ static void test_lists(void)
 		{"[file]\nenabled = maybe\n", "l.ini:2: [file] enabled: 'maybe' is not a boolean"},
 		{"[network]\nhooks = connect\nhooks = sendfile\n",
 		 "l.ini:3: [network] hooks: unknown hook 'sendfile'"},
+		{"[process]\nenv = LD_PRELOAD, A=B\n",
+		 "l.ini:2: [process] env: 'A=B' is not a variable name"},
+		{"[process]\nenv = ABCDEFGHIJKLMNOPQRSTUVWXYZ012345\n",
+		 "l.ini:2: [process] env: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345' is longer than 31"},
+		{"[process]\nenv = A1 A2 A3 A4 A5 A6 A7 A8 A9 A10 A11 A12 A13 A14 A15 A16 A17\n",
+		 "l.ini:2: [process] env: more than 16 names"},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK_INT(rg_config_load_string(&c, "l.ini", cases[i].text, err, sizeof(err)), 2,
