@@ -22,7 +22,9 @@ struct rg_process {
 	int64_t parent_proc_id; /* 0 = unknown */
 	uint32_t uid, gid, euid, auid, sessionid;
 	struct rg_str comm, exe, argv, cwd; /* argv NUL-separated */
-	uint32_t flags;       /* RG_EF_*_TRUNC for exe/argv/cwd, RG_EF_EXE_ORIGIN */
+	struct rg_str script, env; /* of the last exec (event.h) */
+	uint32_t flags;       /* RG_EF_*_TRUNC for exe/argv/cwd/script/env,
+			       * RG_EF_EXE_ORIGIN */
 	enum rg_proc_source source;
 	bool exited;
 	int64_t exit_ns;      /* wall clock, valid when exited */

@@ -177,13 +177,15 @@ static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 
 /* ---- strings --------------------------------------------------------------- */
 
-/* Replaces the entry's strings with copies of the given ones, in one block. */
+/* Replaces the entry's strings with copies of the given ones (from the
+ * image: src's script and environment), in one block. */
 static void set_strings(struct entry *e, struct rg_str comm, struct rg_str exe,
-			struct rg_str argv, struct rg_str cwd)
+			struct rg_str argv, struct rg_str cwd, const struct rg_process *src)
 {
-	const struct rg_str in[4] = {comm, exe, argv, cwd};
-	struct rg_str *const out[4] = {&e->p.comm, &e->p.exe, &e->p.argv, &e->p.cwd};
-	char *block = rg_strs_dup(out, in, 4);
+	const struct rg_str in[6] = {comm, exe, argv, cwd, src->script, src->env};
+	struct rg_str *const out[6] = {&e->p.comm, &e->p.exe, &e->p.argv, &e->p.cwd,
+				       &e->p.script, &e->p.env};
+	char *block = rg_strs_dup(out, in, 6);
 	free(e->strs); /* only now: in may point into it */
 	e->strs = block;
 }
@@ -230,7 +232,8 @@ static const struct rg_process *apply_exec(struct rg_proctab *pt, struct rg_even
 	 * real_parent may since be a reaper that adopted us. */
 	if (!e->p.ppid)
 		set_parent(pt, e, ev->ppid, ids->parent_start_boot_ns);
-	set_strings(e, ev->comm, ev->exe, ev->argv, ev->cwd);
+	set_strings(e, ev->comm, ev->exe, ev->argv, ev->cwd,
+		    &(struct rg_process){.script = ev->script, .env = ev->env});
 	e->p.uid = ev->uid;
 	e->p.gid = ev->gid;
 	e->p.euid = ev->euid;
@@ -258,7 +261,7 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 		/* A child runs its parent's image until it execs: its
 		 * strings, and what the flags say of them (a memfd). */
 		set_strings(child, parent->p.comm, parent->p.exe, parent->p.argv,
-			    parent->p.cwd);
+			    parent->p.cwd, &parent->p);
 		child->p.flags = parent->p.flags;
 	}
 	child->p.ppid = ev->pid;
@@ -330,7 +333,7 @@ void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
 		e->p.source = RG_PSRC_PROC;
 		e->p.parent_proc_id = 0;
 		e->p.exited = false;
-		set_strings(e, in->comm, in->exe, in->argv, in->cwd);
+		set_strings(e, in->comm, in->exe, in->argv, in->cwd, in);
 	}
 	/* Parents only now: a parent may come after its child in /proc order.
 	 * /proc's ppid is the current parent, which is all we can know. */

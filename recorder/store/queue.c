@@ -84,8 +84,10 @@ void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
 	static const size_t offs[] = {
 		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
 		offsetof(struct rg_process, argv), offsetof(struct rg_process, cwd),
+		offsetof(struct rg_process, script), offsetof(struct rg_process, env),
 	};
-	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, 4), true);
+	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, sizeof(offs) / sizeof(offs[0])),
+		true);
 }
 
 void rg_store_put_seed(struct rg_store *s, const struct rg_process *p)

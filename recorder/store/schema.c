@@ -54,8 +54,9 @@ int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 static const char process_cols[] =
 	"proc_id, boot_id, pid, start_boot_ns, start_ns, ppid, parent_proc_id, uid, gid, euid, "
 	"auid, sessionid, comm, exe, cmdline, argv, cwd, exe_truncated, argv_truncated, "
-	"cwd_truncated, exe_memfd, exe_deleted, source, exit_ns, exit_code, signal";
-#define PROCESS_NCOLS 26
+	"cwd_truncated, exe_memfd, exe_deleted, source, exit_ns, exit_code, signal, script, env, "
+	"script_truncated, env_truncated";
+#define PROCESS_NCOLS 30
 
 /* The upsert: a process row is written at its start and again at every
  * change (exec, exit); identity columns never change. */

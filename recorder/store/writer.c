@@ -76,6 +76,13 @@ static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p
 	bind_opt(st, ++i, p->exit_ns, p->exited);
 	bind_opt(st, ++i, p->exit_code, p->exited);
 	bind_opt(st, ++i, p->signal, p->exited);
+	rg_row_bind_text(st, ++i, p->script);
+	if (p->env.p)
+		sqlite3_bind_blob(st, ++i, p->env.p, (int)p->env.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, ++i);
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_SCRIPT_TRUNC));
+	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ENV_TRUNC));
 	return st;
 }
 

@@ -104,6 +104,67 @@ static void test_empty_string_is_null(void)
 	CHECK(ev.exe.p == NULL, "empty exe: unknown (null)");
 }
 
+/* Appends a string to the record of size *n, referenced by r. */
+static void append(struct rg_sref *r, uint32_t *n, const char *v, uint32_t len)
+{
+	memcpy(rec + *n, v, len);
+	r->off = (uint16_t)*n;
+	r->len = (uint16_t)len;
+	*n += len;
+	((struct rg_hdr *)rec)->size = *n;
+}
+
+/* The script: the kernel's #! name or an interpreter's argument, joined to
+ * cwd; the environment as sent. */
+static void test_exec_script_env(void)
+{
+	struct rg_event ev;
+	struct rg_ids ids;
+	uint32_t n = make_exec("/usr/bin/dash", "/bin/sh\0./x.sh\0", 16, "/tmp/d");
+	struct rg_exec *e = (struct rg_exec *)rec;
+	append(&e->script, &n, "./x.sh", 6);
+	append(&e->env, &n, "LD_PRELOAD=/x.so\0SUDO_UID=1000\0", 31);
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "exec with script and env");
+	CHECK(streq(ev.script, "/tmp/d/x.sh", 11), "#! script: joined to cwd");
+	CHECK(streq(ev.env, "LD_PRELOAD=/x.so\0SUDO_UID=1000\0", 31), "env: bytes exact");
+
+	n = make_exec("/usr/bin/bash", "bash\0-x\0../y.sh\0a\0", 19, "/srv/w");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "bash -x ../y.sh");
+	CHECK(streq(ev.script, "/srv/y.sh", 9), "an interpreter's script argument, from cwd");
+	CHECK(!ev.env.p, "no environment kept: null");
+	CHECK(!(ev.flags & RG_EF_SCRIPT_TRUNC), "not cut");
+
+	n = make_exec("/usr/bin/bash", "bash\0./y.s", 10, "/srv");
+	((struct rg_hdr *)rec)->flags = RG_F_ARGV_TRUNC;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "argv cut in the script");
+	CHECK(streq(ev.script, "/srv/y.s", 8) && (ev.flags & RG_EF_SCRIPT_TRUNC),
+	      "a script argument at the end of a cut argv is flagged cut");
+
+	n = make_exec("/usr/bin/bash", "bash\0-c\0./y.sh\0", 16, "/srv");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "bash -c");
+	CHECK(!ev.script.p, "bash -c: no script");
+}
+
+/* A failed exec: the name tried, folded; the error; which call. */
+static void test_exec_failed(void)
+{
+	struct rg_sys *y = (struct rg_sys *)rec;
+	struct rg_event ev;
+	struct rg_ids ids;
+	memset(rec, 0, sizeof(struct rg_sys));
+	uint32_t n = sizeof(*y);
+	append(&y->path, &n, "/tmp/d/./sub/../nx", 18);
+	rawrec_hdr(&y->hdr, &proto, RG_KIND_SYS, n);
+	y->op = RG_SOP_EXEC_FAILED;
+	y->syscall = RG_SSYS_EXECVEAT;
+	y->result = -13;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "failed exec: decodes");
+	CHECK_INT(ev.type, RG_ET_PROCESS_EXEC_FAILED, "failed exec: type");
+	CHECK(streq(ev.path, "/tmp/d/nx", 9), "failed exec: path folded");
+	CHECK_INT(ev.result, -13, "failed exec: result");
+	CHECK_STR(ev.syscall, "execveat", "failed exec: syscall");
+}
+
 /* Each case corrupts a valid exec record in one way. */
 static const struct {
 	const char *what;
@@ -473,6 +534,8 @@ int main(void)
 {
 	test_exec_ok();
 	test_exec_origin();
+	test_exec_script_env();
+	test_exec_failed();
 	test_comm_unterminated();
 	test_empty_string_is_null();
 	test_malformed();

@@ -129,6 +129,39 @@ static void test_orphan_keeps_parent(void)
 
 /* A record naming the parent's own pid as the child (the kernel never
  * does; a fuzzer did) must not free the parent under the fork. */
+/* A process keeps its last exec's script and environment, a fork's child
+ * its parent's until it execs; a failed exec changes nothing and gets the
+ * process's context. */
+static void test_script_env(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	memset(&ev, 0, sizeof(ev));
+	memset(&ids, 0, sizeof(ids));
+	ev.type = RG_ET_PROCESS_START;
+	ev.pid = ev.tid = 10;
+	ev.exe = (struct rg_str){"/bin/sh", 7};
+	ev.script = (struct rg_str){"/tmp/x.sh", 9};
+	ev.env = (struct rg_str){"SUDO_UID=1\0", 11};
+	ids.start_boot_ns = 100;
+	const struct rg_process *sh = rg_proctab_apply(pt, &ev, &ids);
+	CHECK(sh && sh->script.len == 9 && !memcmp(sh->script.p, "/tmp/x.sh", 9) &&
+	      sh->env.len == 11 && !memcmp(sh->env.p, "SUDO_UID=1", 11),
+	      "exec: the process keeps script and env");
+	const struct rg_process *child = fork_(pt, 10, 100, 11, 200);
+	CHECK(child && child->script.len == 9 && child->env.len == 11,
+	      "fork: the child has its parent's");
+	memset(&ev, 0, sizeof(ev));
+	ev.type = RG_ET_PROCESS_EXEC_FAILED;
+	ev.pid = ev.tid = 11;
+	ev.path = (struct rg_str){"/nx", 3};
+	ids.start_boot_ns = 200;
+	CHECK(rg_proctab_apply(pt, &ev, &ids) == NULL, "failed exec: no process changes");
+	CHECK(ev.proc_id == child->proc_id && ev.exe.len == 7, "failed exec: the process's context");
+	const struct rg_process *echo = exec_(pt, 11, 200, 10, 100, "/bin/echo");
+	CHECK(echo && !echo->script.p && !echo->env.p, "the child's exec replaces them");
+	rg_proctab_free(pt);
+}
+
 static void test_fork_of_itself(void)
 {
 	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
@@ -300,6 +333,7 @@ int main(void)
 	test_lifecycle();
 	test_sys_events();
 	test_fork_keeps_image_flags();
+	test_script_env();
 	test_pid_reuse();
 	test_orphan_keeps_parent();
 	test_fork_of_itself();
