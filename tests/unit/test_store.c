@@ -50,13 +50,19 @@ static void check_first_run(const char *db)
 	p2.exited = true;
 	p2.exit_ns = 9000;
 	p2.exit_code = 3;
+	char script[] = "/tmp/x.sh", env[] = "SUDO_UID=7\0";
+	p2.script = (struct rg_str){script, 9};
+	p2.env = (struct rg_str){env, 11};
 	rg_store_put_process(s, &p2); /* upsert: the exit updates the row */
 
 	struct rg_event ev = {.type = RG_ET_PROCESS_START, .seq = 1, .ts_ns = 6000, .pid = 200,
 			      .tid = 200, .proc_id = 2, .argv = p2.argv, .exe = p2.exe,
-			      .cwd = p2.cwd, .argc = 2, .syscall = "execve"};
+			      .cwd = p2.cwd, .argc = 2, .syscall = "execve",
+			      .script = p2.script, .env = p2.env};
 	rg_store_put_event(s, &ev, false);
 	ev.argv.p = NULL; /* the copy must not depend on the caller's memory */
+	memset(script, 'Z', 9); /* nor do a script's and environment's bytes */
+	memset(env, 'Z', 11);
 	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = 2, .ts_ns = 9000, .pid = 200,
 			      .tid = 200, .proc_id = 2, .exit_code = 3};
 	rg_store_put_event(s, &ex, false);
@@ -98,6 +104,11 @@ static void check_first_run(const char *db)
 		  "event cmdline derived from argv");
 	CHECK_STR(q(db, "SELECT hex(argv) FROM process_events WHERE seq=1"),
 		  "636174002F746D702F78FF00", "event argv copied at put time");
+	CHECK_STR(q(db, "SELECT script || ' ' || hex(env) FROM process_events WHERE seq=1"),
+		  "/tmp/x.sh 5355444F5F5549443D3700", "event script and env copied at put time");
+	CHECK_STR(q(db, "SELECT script || ' ' || hex(env) || ' ' || script_truncated || "
+			"env_truncated FROM processes WHERE proc_id=2"),
+		  "/tmp/x.sh 5355444F5F5549443D3700 00", "process script and env copied at put time");
 	CHECK_STR(q(db, "SELECT coalesce(parent_proc_id,'NULL') FROM process_events WHERE seq=1"),
 		  "NULL", "unknown parent is NULL");
 	CHECK_STR(q(db, "SELECT coalesce(argv,'NULL') || ' ' || exit_code FROM process_events "
