@@ -206,14 +206,14 @@ const volatile __u64 rg_env_words[RG_ENV_NAMES][RG_ENV_NAME_LEN / 8] = {};
 const volatile __u64 rg_env_masks[RG_ENV_NAMES][RG_ENV_NAME_LEN / 8] = {};
 
 /* Whether the variable copied to s->rec + at is on the allow-list: its
- * first 32 bytes compared a word at a time (bytes past its end are
- * whatever the buffer held; the masks leave them out, and a name's '='
- * cannot match the variable's NUL). */
+ * first 32 bytes compared a word at a time, read in place (the scratch
+ * area goes on past the record: the verifier sees them inside it). Bytes
+ * past the variable's end are whatever the buffer held; the masks leave
+ * them out, and a name's '=' cannot match the variable's NUL. */
 static __always_inline bool rg_env_wanted(struct rg_scratch *s, __u32 at)
 {
-	__u64 w[RG_ENV_NAME_LEN / 8];
+	const __u64 *w = (const __u64 *)(s->rec + (at & (RG_RECORD_MAX - 1)));
 
-	bpf_probe_read_kernel(w, sizeof(w), s->rec + (at & (RG_RECORD_MAX - 1)));
 	for (__u32 i = 0; i < RG_ENV_NAMES; i++) {
 		if (i >= rg_env_count)
 			break;
