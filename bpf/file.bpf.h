@@ -431,20 +431,9 @@ static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
 					 struct task_struct *task, long dfd, const char *uname,
 					 __u32 trunc_flag, int lv)
 {
-	__u32 at = *off;
-
-	if (at > RG_RECORD_MAX - RG_PATH_MAX)
+	if (!rg_put_user_str(s, off, name, uname, trunc_flag))
 		return false;
-	long n = bpf_probe_read_user_str(s->rec + at, RG_PATH_MAX, uname);
-	if (n <= 0)
-		return false;
-	n--; /* the NUL */
-	if (n >= RG_PATH_MAX - 1)
-		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
-	name->off = at;
-	name->len = n;
-	*off = at + n;
-	if (n > 0 && s->rec[at & (RG_RECORD_MAX - 1)] == '/')
+	if (name->len > 0 && s->rec[name->off & (RG_RECORD_MAX - 1)] == '/')
 		return true;
 
 	const struct path *base = rg_dirfd_path(task, dfd, lv);

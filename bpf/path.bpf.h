@@ -146,6 +146,29 @@ static __always_inline bool rg_put_path(struct rg_scratch *s, __u32 *off,
 	return rg_put_resolved(s, off, ref, pos, trunc, trunc_flag);
 }
 
+/* Appends a string from user memory (a name a syscall was given) at *off
+ * and fills ref; flags the record trunc_flag when it fills RG_PATH_MAX.
+ * Returns false when it cannot be read or there is no room. */
+static __always_inline bool rg_put_user_str(struct rg_scratch *s, __u32 *off,
+					    struct rg_sref *ref, const char *uname,
+					    __u32 trunc_flag)
+{
+	__u32 at = *off;
+
+	if (at > RG_RECORD_MAX - RG_PATH_MAX)
+		return false;
+	long n = bpf_probe_read_user_str(s->rec + at, RG_PATH_MAX, uname);
+	if (n <= 0)
+		return false;
+	n--; /* the NUL */
+	if (n >= RG_PATH_MAX - 1)
+		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
+	ref->off = at;
+	ref->len = n;
+	*off = at + n;
+	return true;
+}
+
 /* The directory a syscall's dirfd stands for: the working directory for
  * AT_FDCWD, else the open file's path; NULL for a bad fd. */
 static __always_inline const struct path *rg_dirfd_path(struct task_struct *task, long dfd,
@@ -181,18 +204,11 @@ static __always_inline bool rg_put_user_path(struct rg_scratch *s, __u32 *off,
 			*off += 1;
 		}
 	}
-	__u32 nat = *off;
-	if (nat > RG_RECORD_MAX - RG_PATH_MAX)
+	struct rg_sref name = {};
+	if (!rg_put_user_str(s, off, &name, uname, trunc_flag))
 		return false;
-	long n = bpf_probe_read_user_str(s->rec + nat, RG_PATH_MAX, uname);
-	if (n <= 0)
-		return false;
-	n--; /* the NUL */
-	if (n >= RG_PATH_MAX - 1)
-		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
 	ref->off = at;
-	ref->len = nat + n - at;
-	*off = nat + n;
+	ref->len = *off - at;
 	return true;
 }
 
