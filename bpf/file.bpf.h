@@ -424,6 +424,28 @@ static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
 	return f;
 }
 
+/* Appends a string from user memory as it is, without its NUL, and flags
+ * it cut at RG_PATH_MAX. Returns false when it cannot be read. */
+static __always_inline bool rg_put_user_str(struct rg_scratch *s, __u32 *off,
+					    struct rg_sref *ref, const char *ustr,
+					    __u32 trunc_flag)
+{
+	__u32 at = *off;
+
+	if (at > RG_RECORD_MAX - RG_PATH_MAX)
+		return false;
+	long n = bpf_probe_read_user_str(s->rec + at, RG_PATH_MAX, ustr);
+	if (n <= 0)
+		return false;
+	n--; /* the NUL */
+	if (n >= RG_PATH_MAX - 1)
+		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
+	ref->off = at;
+	ref->len = n;
+	*off = at + n;
+	return true;
+}
+
 /* Appends a caller-supplied path: the name from user memory and, when it
  * is relative, the resolved dirfd or cwd. */
 static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
@@ -577,6 +599,25 @@ static __always_inline int rg_on_open(long ret, __u16 sys, int lv)
 	return 0;
 }
 
+/* The open file fd when it is a wanted file open for writing (in wfiles),
+ * with its entry in *wp; else NULL. No path is walked for any other fd. */
+static __always_inline struct file *rg_wanted_wfile(struct task_struct *task, long fd,
+						     struct rg_wfile **wp, int lv)
+{
+	struct file *file = rg_fd_file(task, fd, lv);
+	__u64 key = (__u64)file;
+	struct rg_wfile *w;
+
+	if (!file || !(w = bpf_map_lookup_elem(&wfiles, &key)))
+		return NULL;
+	if (w->dentry != (__u64)BPF_CORE_READ(file, f_path.dentry)) {
+		bpf_map_delete_elem(&wfiles, &key); /* a reused struct file */
+		return NULL;
+	}
+	*wp = w;
+	return file;
+}
+
 static __always_inline int rg_on_write(long ret, __u16 sys, int lv)
 {
 	struct task_struct *task = rg_current(lv);
@@ -585,16 +626,11 @@ static __always_inline int rg_on_write(long ret, __u16 sys, int lv)
 	long fd = sys == RG_FSYS_COPY_FILE_RANGE || sys == RG_FSYS_SPLICE
 			  ? PT_REGS_PARM3_CORE_SYSCALL(regs)
 			  : PT_REGS_PARM1_CORE_SYSCALL(regs);
-	struct file *file = rg_fd_file(task, fd, lv);
-	__u64 key = (__u64)file;
-	struct rg_wfile *w;
+	struct rg_wfile *w = NULL;
+	struct file *file = rg_wanted_wfile(task, fd, &w, lv);
 
-	if (!file || !(w = bpf_map_lookup_elem(&wfiles, &key)))
+	if (!file || !w)
 		return 0;
-	if (w->dentry != (__u64)BPF_CORE_READ(file, f_path.dentry)) {
-		bpf_map_delete_elem(&wfiles, &key); /* a reused struct file */
-		return 0;
-	}
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 	__u32 bit = ret >= 0 ? RG_WSENT_OK : RG_WSENT_FAILED;
 	if (w->tgid != tgid) {
