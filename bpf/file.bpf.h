@@ -504,8 +504,8 @@ static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
 
 /* A file event about an open struct file: its own resolved path. An open
  * (regs set) is filtered first and reads its arguments only when it is
- * sent or a writes-only prefix needs its flags; a write was filtered at its
- * open and takes the file's flags. */
+ * sent or a writes-only prefix needs its flags; a write (and an ftruncate)
+ * was filtered at its open and takes the file's flags. */
 static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
 					    struct file *file, __u16 op, __u16 sys, long ret,
 					    struct pt_regs *regs, int lv)

@@ -4,7 +4,7 @@
  * the family's header. The recorder switches families off with
  * bpf_program__set_autoload() before load.
  */
-#include "file.bpf.h"
+#include "filemeta.bpf.h"
 #include "net.bpf.h"
 #include "process.bpf.h"
 #include "sys.bpf.h"
@@ -106,6 +106,35 @@ RG_SYS_EXIT(rg_renameat2, "sys_exit_renameat2", rg_on_rename, RG_FSYS_RENAMEAT2)
 RG_SYS_EXIT(rg_unlink, "sys_exit_unlink", rg_on_unlink, RG_FSYS_UNLINK)
 RG_SYS_EXIT(rg_unlinkat, "sys_exit_unlinkat", rg_on_unlink, RG_FSYS_UNLINKAT)
 RG_SYS_EXIT(rg_rmdir, "sys_exit_rmdir", rg_on_unlink, RG_FSYS_RMDIR)
+
+/* Changes to metadata and names (filemeta.bpf.h). chmod, chown, lchown,
+ * link, symlink, mkdir, utimes, utime and futimesat are x86-only legacy
+ * calls, fchmodat2 is Linux 6.6+, setxattrat 6.13+: where the tracepoint
+ * is missing the recorder leaves the program out and says so. */
+RG_SYS_EXIT(rg_chmod, "sys_exit_chmod", rg_on_chmod, RG_FSYS_CHMOD)
+RG_SYS_EXIT(rg_fchmod, "sys_exit_fchmod", rg_on_chmod, RG_FSYS_FCHMOD)
+RG_SYS_EXIT(rg_fchmodat, "sys_exit_fchmodat", rg_on_chmod, RG_FSYS_FCHMODAT)
+RG_SYS_EXIT(rg_fchmodat2, "sys_exit_fchmodat2", rg_on_chmod, RG_FSYS_FCHMODAT2)
+RG_SYS_EXIT(rg_chown, "sys_exit_chown", rg_on_chown, RG_FSYS_CHOWN)
+RG_SYS_EXIT(rg_fchown, "sys_exit_fchown", rg_on_chown, RG_FSYS_FCHOWN)
+RG_SYS_EXIT(rg_fchownat, "sys_exit_fchownat", rg_on_chown, RG_FSYS_FCHOWNAT)
+RG_SYS_EXIT(rg_lchown, "sys_exit_lchown", rg_on_chown, RG_FSYS_LCHOWN)
+RG_SYS_EXIT(rg_link, "sys_exit_link", rg_on_link, RG_FSYS_LINK)
+RG_SYS_EXIT(rg_linkat, "sys_exit_linkat", rg_on_link, RG_FSYS_LINKAT)
+RG_SYS_EXIT(rg_symlink, "sys_exit_symlink", rg_on_link, RG_FSYS_SYMLINK)
+RG_SYS_EXIT(rg_symlinkat, "sys_exit_symlinkat", rg_on_link, RG_FSYS_SYMLINKAT)
+RG_SYS_EXIT(rg_mkdir, "sys_exit_mkdir", rg_on_mkdir, RG_FSYS_MKDIR)
+RG_SYS_EXIT(rg_mkdirat, "sys_exit_mkdirat", rg_on_mkdir, RG_FSYS_MKDIRAT)
+RG_SYS_EXIT(rg_utimensat, "sys_exit_utimensat", rg_on_utimes, RG_FSYS_UTIMENSAT)
+RG_SYS_EXIT(rg_utimes, "sys_exit_utimes", rg_on_utimes, RG_FSYS_UTIMES)
+RG_SYS_EXIT(rg_utime, "sys_exit_utime", rg_on_utimes, RG_FSYS_UTIME)
+RG_SYS_EXIT(rg_futimesat, "sys_exit_futimesat", rg_on_utimes, RG_FSYS_FUTIMESAT)
+RG_SYS_EXIT(rg_setxattr, "sys_exit_setxattr", rg_on_setxattr, RG_FSYS_SETXATTR)
+RG_SYS_EXIT(rg_lsetxattr, "sys_exit_lsetxattr", rg_on_setxattr, RG_FSYS_LSETXATTR)
+RG_SYS_EXIT(rg_fsetxattr, "sys_exit_fsetxattr", rg_on_setxattr, RG_FSYS_FSETXATTR)
+RG_SYS_EXIT(rg_setxattrat, "sys_exit_setxattrat", rg_on_setxattr, RG_FSYS_SETXATTRAT)
+RG_SYS_EXIT(rg_truncate, "sys_exit_truncate", rg_on_truncate, RG_FSYS_TRUNCATE)
+RG_SYS_EXIT(rg_ftruncate, "sys_exit_ftruncate", rg_on_truncate, RG_FSYS_FTRUNCATE)
 
 /* Network events; loaded only with [network] enabled, and by hook. Program
  * names start with rg_net_ so the recorder can tell. */
