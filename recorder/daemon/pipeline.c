@@ -32,16 +32,30 @@ void rg_pipeline_free(struct rg_pipeline *p)
 	free(p->matched);
 }
 
+/* What the kernel sends whatever the path (bpf/filemeta.bpf.h): a mode
+ * with the setuid or setgid bit, the security.capability attribute. */
+static bool file_any_path(const struct rg_event *ev)
+{
+	static const char caps[] = "security.capability";
+	if (ev->type == RG_ET_FILE_CHMOD)
+		return ev->mode & 06000;
+	return ev->type == RG_ET_FILE_SETXATTR && ev->xattr_name.len == sizeof(caps) - 1 &&
+	       memcmp(ev->xattr_name.p, caps, sizeof(caps) - 1) == 0;
+}
+
 /* The kernel sends what its filter cannot rule out; this is the exact
- * decision (pathmatch.h). A rename counts when either name is wanted. A
- * truncated path has lost the components a prefix would match: kept. */
+ * decision (pathmatch.h). A rename counts when either name is wanted; a
+ * link or symlink by the link it makes alone (a symlink's path is its
+ * target as written). A truncated path has lost the components a prefix
+ * would match: kept. */
 static bool file_wanted(const struct rg_pipeline *p, const struct rg_event *ev)
 {
 	if (!p->files || !(RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) ||
-	    (ev->flags & (RG_EF_PATH_TRUNC | RG_EF_NEW_PATH_TRUNC)))
+	    (ev->flags & (RG_EF_PATH_TRUNC | RG_EF_NEW_PATH_TRUNC)) || file_any_path(ev))
 		return true;
 	bool writing = ev->type != RG_ET_FILE_OPEN || rg_open_flags_write(ev->fflags);
-	return rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len, writing) ||
+	bool by_link = ev->type == RG_ET_FILE_LINK || ev->type == RG_ET_FILE_SYMLINK;
+	return (!by_link && rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len, writing)) ||
 	       (ev->new_path.p &&
 		rg_pathmatch_wanted(p->files, ev->new_path.p, ev->new_path.len, writing));
 }
