@@ -331,6 +331,111 @@ static void test_file(void)
 	rg_buf_free(&pb.new_path);
 }
 
+/* make_file, then the attribute name xattr (NULL: none) after the strings. */
+static uint32_t make_meta(uint16_t op, uint16_t sys, const char *const strs[4], const char *xattr)
+{
+	struct rg_file *f = (struct rg_file *)rec;
+	uint32_t n = make_file(op, sys, strs);
+	if (xattr) {
+		f->xattr = (struct rg_sref){(uint16_t)n, (uint16_t)strlen(xattr)};
+		memcpy(rec + n, xattr, f->xattr.len);
+		n += f->xattr.len;
+		f->hdr.size = n;
+	}
+	return n;
+}
+
+static int str_is(struct rg_str s, const char *want)
+{
+	return want ? streq(s, want, (uint32_t)strlen(want)) : s.p == NULL;
+}
+
+/* The metadata and name ops: each record's fields as the event has them. */
+static void test_file_meta(void)
+{
+	static const struct {
+		uint16_t op, sys;
+		const char *strs[4], *xattr;
+		uint32_t mode, uid, gid;
+		int64_t mtime;
+		enum rg_etype type;
+		const char *syscall, *path, *new_path;
+		int64_t want_mtime;
+	} cases[] = {
+		{RG_FOP_CHMOD, RG_FSYS_FCHMODAT2, {"/srv", "x/../bin", NULL, NULL}, NULL, 04755, 0, 0,
+		 0, RG_ET_FILE_CHMOD, "fchmodat2", "/srv/bin", NULL, RG_MTIME_NOW},
+		{RG_FOP_CHMOD, RG_FSYS_FCHMOD, {"/srv/bin", NULL, NULL, NULL}, NULL, 0600, 0, 0, 0,
+		 RG_ET_FILE_CHMOD, "fchmod", "/srv/bin", NULL, RG_MTIME_NOW},
+		{RG_FOP_CHOWN, RG_FSYS_LCHOWN, {NULL, "/etc/sudoers", NULL, NULL}, NULL, 0, 0,
+		 UINT32_MAX, 0, RG_ET_FILE_CHOWN, "lchown", "/etc/sudoers", NULL, RG_MTIME_NOW},
+		{RG_FOP_LINK, RG_FSYS_LINKAT, {"/etc", "shadow", "/tmp", "s"}, NULL, 0, 0, 0, 0,
+		 RG_ET_FILE_LINK, "linkat", "/etc/shadow", "/tmp/s", RG_MTIME_NOW},
+		{RG_FOP_SYMLINK, RG_FSYS_SYMLINKAT, {NULL, "../../etc/shadow", "/srv/w", "l"}, NULL,
+		 0, 0, 0, 0, RG_ET_FILE_SYMLINK, "symlinkat", "../../etc/shadow", "/srv/w/l",
+		 RG_MTIME_NOW},
+		{RG_FOP_MKDIR, RG_FSYS_MKDIR, {"/root", ".ssh", NULL, NULL}, NULL, 0700, 0, 0, 0,
+		 RG_ET_FILE_MKDIR, "mkdir", "/root/.ssh", NULL, RG_MTIME_NOW},
+		{RG_FOP_UTIMES, RG_FSYS_UTIMENSAT, {NULL, "/bin/ls", NULL, NULL}, NULL, 0, 0, 0,
+		 1000000000123, RG_ET_FILE_UTIMES, "utimensat", "/bin/ls", NULL, 1000000000123},
+		{RG_FOP_UTIMES, RG_FSYS_UTIME, {NULL, "/bin/ls", NULL, NULL}, NULL, 0, 0, 0,
+		 RG_MTIME_NOW, RG_ET_FILE_UTIMES, "utime", "/bin/ls", NULL, RG_MTIME_NOW},
+		{RG_FOP_SETXATTR, RG_FSYS_FSETXATTR, {"/usr/bin/python3", NULL, NULL, NULL},
+		 "security.capability", 0, 0, 0, 0, RG_ET_FILE_SETXATTR, "fsetxattr",
+		 "/usr/bin/python3", NULL, RG_MTIME_NOW},
+		{RG_FOP_TRUNCATE, RG_FSYS_FTRUNCATE, {"/var/log/wtmp", NULL, NULL, NULL}, NULL, 0, 0,
+		 0, 0, RG_ET_FILE_TRUNCATE, "ftruncate", "/var/log/wtmp", NULL, RG_MTIME_NOW},
+	};
+	struct rg_event ev;
+	struct rg_ids ids;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t n = make_meta(cases[i].op, cases[i].sys, cases[i].strs, cases[i].xattr);
+		struct rg_file *f = (struct rg_file *)rec;
+		f->mode = cases[i].mode;
+		f->owner_uid = cases[i].uid;
+		f->owner_gid = cases[i].gid;
+		f->mtime_ns = cases[i].mtime;
+		char what[96];
+		snprintf(what, sizeof(what), "%s: decodes", cases[i].syscall);
+		if (!CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK, what))
+			continue;
+		snprintf(what, sizeof(what), "%s: type, syscall, paths, mode, owner, mtime, xattr",
+			 cases[i].syscall);
+		CHECK(ev.type == cases[i].type && !strcmp(ev.syscall, cases[i].syscall) &&
+		      str_is(ev.path, cases[i].path) && str_is(ev.new_path, cases[i].new_path) &&
+		      ev.mode == cases[i].mode && ev.owner_uid == cases[i].uid &&
+		      ev.owner_gid == cases[i].gid && ev.mtime_ns == cases[i].want_mtime &&
+		      str_is(ev.xattr_name, cases[i].xattr), what);
+	}
+
+	static const struct {
+		uint16_t op, sys;
+		const char *strs[4], *xattr;
+		const char *what;
+	} bad[] = {
+		{RG_FOP_CHMOD, RG_FSYS_CHMOD, {"/x", NULL, "/y", NULL}, NULL, "chmod with a new path"},
+		{RG_FOP_CHMOD, RG_FSYS_CHMOD, {"/x", NULL, NULL, NULL}, "security.x",
+		 "chmod with an xattr"},
+		{RG_FOP_LINK, RG_FSYS_LINK, {"/x", NULL, NULL, NULL}, NULL, "link without the link"},
+		{RG_FOP_SYMLINK, RG_FSYS_SYMLINK, {"/srv", "t", "/w/l", NULL}, NULL,
+		 "symlink target with a directory"},
+		{RG_FOP_SYMLINK, RG_FSYS_SYMLINK, {NULL, NULL, "/w/l", NULL}, NULL,
+		 "symlink without a target"},
+		{RG_FOP_SETXATTR, RG_FSYS_SETXATTR, {"/x", NULL, NULL, NULL}, NULL,
+		 "setxattr without a name"},
+		{RG_FOP_MKDIR, RG_FSYS_MKDIRAT, {NULL, NULL, NULL, NULL}, NULL, "mkdir without a path"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint32_t n = make_meta(bad[i].op, bad[i].sys, bad[i].strs, bad[i].xattr);
+		CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, bad[i].what);
+	}
+	const char *one[4] = {"/x", NULL, NULL, NULL};
+	uint32_t n = make_meta(RG_FOP_SETXATTR, RG_FSYS_SETXATTR, one, "security.ima");
+	((struct rg_file *)rec)->xattr.len = 200;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "setxattr: name past the end");
+	rg_buf_free(&pb.path);
+	rg_buf_free(&pb.new_path);
+}
+
 static void test_net(void)
 {
 	struct rg_net *n = (struct rg_net *)rec;
@@ -542,6 +647,7 @@ int main(void)
 	test_fork_exit();
 	test_random();
 	test_file();
+	test_file_meta();
 	test_net();
 	test_sys();
 	return tap_done();
