@@ -47,15 +47,18 @@ struct rg_xattr_args {
 };
 
 /* Sends the record started in s->rec, data up to off, with the path the
- * call named: uname relative to dfd, or with uname NULL the open file dfd
- * itself (futimens; a NULL name with AT_EMPTY_PATH). Unless any, only
- * when the filter may want it. */
+ * call acted on: uname relative to dfd, or with on_fd the open file dfd
+ * itself. Unless any, only when the filter may want it. on_fd is a
+ * constant but for the calls that may be either (futimens is utimensat
+ * with no name): each branch is a path walk the verifier checks, which
+ * costs seconds per program on old kernels' bounded loops. */
 static __always_inline int rg_meta_send(struct rg_scratch *s, struct task_struct *task,
-					__u32 off, long dfd, const char *uname, bool any, int lv)
+					__u32 off, long dfd, const char *uname, bool on_fd,
+					bool any, int lv)
 {
 	struct rg_file *f = (struct rg_file *)s->rec;
 
-	if (uname) {
+	if (!on_fd) {
 		if (!rg_put_named(s, &off, &f->dir, &f->name, task, dfd, uname, RG_F_PATH_TRUNC,
 				  lv) ||
 		    (!any && !rg_named_wanted(s, f->dir, f->name, true, lv)))
@@ -106,7 +109,8 @@ static __always_inline int rg_on_chmod(long ret, __u16 sys, int lv)
 	f->mode = mode & 07777;
 	if (sys == RG_FSYS_FCHMODAT2)
 		f->flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	return rg_meta_send(s, task, sizeof(*f), dfd, name, mode & RG_S_ISUGID, lv);
+	return rg_meta_send(s, task, sizeof(*f), dfd, name, sys == RG_FSYS_FCHMOD,
+			    mode & RG_S_ISUGID, lv);
 }
 
 /* chown and lchown(name, uid, gid), fchown(fd, uid, gid),
@@ -140,7 +144,7 @@ static __always_inline int rg_on_chown(long ret, __u16 sys, int lv)
 	f->owner_uid = uid;
 	f->owner_gid = gid;
 	f->flags = flags;
-	return rg_meta_send(s, task, sizeof(*f), dfd, name, false, lv);
+	return rg_meta_send(s, task, sizeof(*f), dfd, name, sys == RG_FSYS_FCHOWN, false, lv);
 }
 
 /* link(old, new), linkat(olddfd, old, newdfd, new, flags),
@@ -214,7 +218,7 @@ static __always_inline int rg_on_mkdir(long ret, __u16 sys, int lv)
 	}
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_MKDIR, sys, ret, lv);
 	f->mode = mode & 07777;
-	return rg_meta_send(s, task, sizeof(*f), dfd, name, false, lv);
+	return rg_meta_send(s, task, sizeof(*f), dfd, name, false, false, lv);
 }
 
 /* The modification time a utimes call sets, from its times argument (the
@@ -254,10 +258,11 @@ static __always_inline int rg_on_utimes(long ret, __u16 sys, int lv)
 	const char *name;
 	const void *times;
 	__u32 flags = 0;
+	bool at = sys == RG_FSYS_UTIMENSAT || sys == RG_FSYS_FUTIMESAT;
 
 	if (!s || rg_is_self(task, lv))
 		return 0;
-	if (sys == RG_FSYS_UTIMENSAT || sys == RG_FSYS_FUTIMESAT) {
+	if (at) {
 		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
 		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 		times = (const void *)PT_REGS_PARM3_CORE_SYSCALL(regs);
@@ -272,7 +277,7 @@ static __always_inline int rg_on_utimes(long ret, __u16 sys, int lv)
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_UTIMES, sys, ret, lv);
 	f->flags = flags;
 	f->mtime_ns = rg_mtime(sys, times);
-	return rg_meta_send(s, task, sizeof(*f), dfd, name, false, lv);
+	return rg_meta_send(s, task, sizeof(*f), dfd, name, at && !name, false, lv);
 }
 
 /* Whether the n bytes at s->rec + at begin with the C string p. */
@@ -330,7 +335,7 @@ static __always_inline int rg_on_setxattr(long ret, __u16 sys, int lv)
 	f->flags = flags;
 	bool caps = n == sizeof(RG_XATTR_CAPS) &&
 		    rg_rec_starts(s, off, n - 1, RG_XATTR_CAPS, sizeof(RG_XATTR_CAPS) - 1);
-	return rg_meta_send(s, task, off + (n - 1), dfd, name, caps, lv);
+	return rg_meta_send(s, task, off + (n - 1), dfd, name, sys == RG_FSYS_FSETXATTR, caps, lv);
 }
 
 /* truncate(name, length); ftruncate(fd, length) of a wanted file open for
@@ -352,7 +357,7 @@ static __always_inline int rg_on_truncate(long ret, __u16 sys, int lv)
 	}
 	rg_file_start(s, task, RG_FOP_TRUNCATE, sys, ret, lv);
 	return rg_meta_send(s, task, sizeof(struct rg_file), RG_AT_FDCWD,
-			    (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), false, lv);
+			    (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), false, false, lv);
 }
 
 #endif /* RG_FILEMETA_BPF_H */
