@@ -424,28 +424,6 @@ static __always_inline struct rg_file *rg_file_start(struct rg_scratch *s,
 	return f;
 }
 
-/* Appends a string from user memory as it is, without its NUL, and flags
- * it cut at RG_PATH_MAX. Returns false when it cannot be read. */
-static __always_inline bool rg_put_user_str(struct rg_scratch *s, __u32 *off,
-					    struct rg_sref *ref, const char *ustr,
-					    __u32 trunc_flag)
-{
-	__u32 at = *off;
-
-	if (at > RG_RECORD_MAX - RG_PATH_MAX)
-		return false;
-	long n = bpf_probe_read_user_str(s->rec + at, RG_PATH_MAX, ustr);
-	if (n <= 0)
-		return false;
-	n--; /* the NUL */
-	if (n >= RG_PATH_MAX - 1)
-		((struct rg_hdr *)s->rec)->flags |= trunc_flag;
-	ref->off = at;
-	ref->len = n;
-	*off = at + n;
-	return true;
-}
-
 /* Appends a caller-supplied path: the name from user memory and, when it
  * is relative, the resolved dirfd or cwd. */
 static __always_inline bool rg_put_named(struct rg_scratch *s, __u32 *off,
