@@ -358,19 +358,14 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 		return apply_fork(pt, ev, ids);
 	case RG_ET_PROCESS_EXIT:
 		return apply_exit(pt, ev, ids);
-	case RG_ET_PROCESS_EXEC_FAILED: /* the process keeps its image */
-	case RG_ET_FILE_OPEN: case RG_ET_FILE_WRITE: case RG_ET_FILE_RENAME:
-	case RG_ET_FILE_UNLINK: case RG_ET_NET_CONNECT: case RG_ET_NET_BIND:
-	case RG_ET_NET_LISTEN: case RG_ET_NET_ACCEPT: {
-		/* context only: these never create or change a process */
-		const struct entry *e = find(pt, ev->pid, ids->start_boot_ns);
-		if (e)
-			lend_context(ev, e);
-		return NULL;
-	}
 	default:
 		if (RG_ET_BIT(ev->type) & RG_ET_SYS_MASK)
 			return apply_sys(pt, ev, ids);
+		/* context only: file and network events and a failed exec (the
+		 * process keeps its image) never create or change a process */
+		const struct entry *e = find(pt, ev->pid, ids->start_boot_ns);
+		if (e)
+			lend_context(ev, e);
 		return NULL;
 	}
 }

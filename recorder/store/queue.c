@@ -64,19 +64,18 @@ static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
 	return it;
 }
 
+unsigned store_event_strings(size_t offs[RG_FIELDS_MAX])
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < rg_nfields; i++) /* cmdline is argv's: copied once */
+		if (rg_fields[i].type == RG_FT_STR || rg_fields[i].type == RG_FT_ARGV)
+			offs[n++] = rg_fields[i].off;
+	return n;
+}
+
 void rg_store_put_event(struct rg_store *s, const struct rg_event *ev, bool keep)
 {
-	static const size_t offs[] = {
-		offsetof(struct rg_event, comm), offsetof(struct rg_event, exe),
-		offsetof(struct rg_event, cwd), offsetof(struct rg_event, argv),
-		offsetof(struct rg_event, path), offsetof(struct rg_event, new_path),
-		offsetof(struct rg_event, local_addr), offsetof(struct rg_event, remote_addr),
-		offsetof(struct rg_event, script), offsetof(struct rg_event, env),
-		offsetof(struct rg_event, xattr_name), offsetof(struct rg_event, name),
-		offsetof(struct rg_event, source), offsetof(struct rg_event, fstype),
-	};
-	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), offs, sizeof(offs) / sizeof(offs[0])),
-		keep);
+	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), s->event_strs, s->nevent_strs), keep);
 }
 
 void rg_store_put_process(struct rg_store *s, const struct rg_process *p)

@@ -146,6 +146,7 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 	pthread_condattr_t ca;
 	s->o = *o;
 	s->lock_fd = -1;
+	s->nevent_strs = store_event_strings(s->event_strs);
 	/* A reserve an eighth the size holds rows a rule matched (the alert
 	 * and its event) when the queue is otherwise full. */
 	s->limit = (unsigned)o->queue_events;

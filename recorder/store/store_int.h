@@ -58,6 +58,10 @@ struct rg_store {
 	int64_t run_id;
 	char boot_id[64];
 	struct rg_buf scratch; /* writer: cmdline of the row being bound */
+	/* The event's borrowed strings, copied when it is queued: the
+	 * registry's string fields (store_event_strings) */
+	size_t event_strs[RG_FIELDS_MAX];
+	unsigned nevent_strs;
 
 	pthread_t thread;
 	bool running, stop;
@@ -120,6 +124,9 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen);
 /* writer.c */
 /* Inserts one row now; returns SQLITE_DONE on success. */
 int store_write_item(struct rg_store *s, const struct item *it);
+/* The offsets in struct rg_event of the strings an event borrows (the
+ * registry's text and argv fields), into offs; returns their number. */
+unsigned store_event_strings(size_t offs[RG_FIELDS_MAX]);
 void store_run_writer(struct rg_store *s, bool threaded);
 void *store_writer_main(void *arg);
 /* retention.c */

@@ -162,6 +162,31 @@ static void test_script_env(void)
 	rg_proctab_free(pt);
 }
 
+/* Every type that names a process without changing it, the file metadata
+ * and failed exec included, gets that process's context. */
+static void test_context_every_type(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	const struct rg_process *p = exec_(pt, 20, 300, 1, 1, "/usr/bin/chmod");
+	char what[96];
+	for (int t = 0; t < RG_ET_COUNT; t++) {
+		uint32_t bit = RG_ET_BIT(t);
+		if (t == RG_ET_HEALTH || (bit & RG_ET_SYS_MASK) ||
+		    t == RG_ET_PROCESS_START || t == RG_ET_PROCESS_RELATIONSHIP ||
+		    t == RG_ET_PROCESS_EXIT)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		memset(&ids, 0, sizeof(ids));
+		ev.type = (enum rg_etype)t;
+		ev.pid = ev.tid = 20;
+		ids.start_boot_ns = 300;
+		rg_proctab_apply(pt, &ev, &ids);
+		snprintf(what, sizeof(what), "%s: the acting process's context", rg_etype_name(t));
+		CHECK(p && ev.proc_id == p->proc_id && ev.exe.len == 14, what);
+	}
+	rg_proctab_free(pt);
+}
+
 static void test_fork_of_itself(void)
 {
 	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
@@ -336,6 +361,7 @@ int main(void)
 	test_script_env();
 	test_pid_reuse();
 	test_orphan_keeps_parent();
+	test_context_every_type();
 	test_fork_of_itself();
 	test_eviction();
 	test_eviction_spares_parent();
