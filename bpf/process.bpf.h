@@ -7,7 +7,7 @@
 #ifndef RG_PROCESS_BPF_H
 #define RG_PROCESS_BPF_H
 
-#include "path.bpf.h"
+#include "sys.bpf.h"
 
 /* The system call of each exec in flight, by thread (its pid_tgid at the
  * call). At sched_process_exec the registers can no longer tell: x86-64's
@@ -61,12 +61,7 @@ static __always_inline int rg_on_exec_exit(long ret, __u16 sys, int lv)
 		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
 		flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
 	}
-	struct rg_sys *y = (struct rg_sys *)s->rec;
-	__builtin_memset(y, 0, sizeof(*y)); /* zeroed padding, empty srefs */
-	rg_hdr_fill(&y->hdr, RG_KIND_SYS, task, lv);
-	y->result = ret;
-	y->op = RG_SOP_EXEC_FAILED;
-	y->syscall = sys;
+	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_EXEC_FAILED, sys, ret, lv);
 	y->flags = flags;
 	__u32 off = sizeof(*y);
 	if (rg_put_user_path(s, &off, &y->path, task, dfd, name, RG_F_PATH_TRUNC, lv))

@@ -138,4 +138,11 @@ quiet "ssh-keygen reading its key" "% by /usr/bin/ssh-keygen %"
 quiet "a ptrace attach of the caller's own child" "ptrace pid $CHILD by %"
 quiet "/proc/PID/mem of the caller's own child" "proc_mem_write pid $CHILD by %"
 quiet "a plain exec" "%$M-ok-plain%"
+
+# --- replay: the same rules over the recording give the same alerts
+q() { "$RG_BUILD_DIR/rgq" --db "$T/rg.db" "$@"; }
+q --format csv alerts >"$T/live.csv"
+check_run "rgq replay runs" "$T/replay.csv" q --format csv replay --rules "$RG_SOURCE_DIR/config/rules.d"
+check_eq "rgq replay prints exactly the alerts the attacks raised (the diff)" \
+	"$(diff "$T/live.csv" "$T/replay.csv" || true)" ""
 live_done

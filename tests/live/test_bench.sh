@@ -4,7 +4,7 @@
 # nothing worth reading; it checks that each configuration starts and
 # stops, that rand-guard's completeness counts are exact for every
 # workload (each exec, watched open, first write, connect and accept of
-# the mixed loop; no unwatched or excluded open), that the BPF program
+# the mixed loop; no unwatched or excluded open, no unwatched chmod), that the BPF program
 # time table is filled, and that nothing is left running or switched on
 # (no agent or peer process, kernel.bpf_stats_enabled and audit as before).
 source "$(dirname "$0")/lib.sh"
@@ -38,7 +38,8 @@ for block in text.split("\n\n"):
     if len(lines) > 2 and lines[1].startswith("configuration  median"):
         tables[lines[0]] = {l.split()[0]: l for l in lines[2:]}
 want = {"exec storm": "20 of 20", "storm, watched path": "500 of 500",
-        "unwatched path": "0 (want 0)", "excluded path": "0 (want 0)",
+        "open+close storm, unwatched path": "0 (want 0)", "excluded path": "0 (want 0)",
+        "chmod storm": "0 (want 0)",
         "connect+accept": "100 of 100", "mixed:": "486 of 486", "C build": None}
 for key, kept in want.items():
     title = [t for t in tables if key in t]
@@ -57,8 +58,8 @@ check(len(bpf) == 2, "a BPF program time table")
 rows = {l.split()[0]: l.split()[1:] for l in bpf[1].strip().splitlines()[2:]} if len(bpf) == 2 \
     else {}
 for c in ("floor", "floor+ring", "rand-guard"):
-    check(c in rows and len(rows[c]) == 7 and float(rows[c][1]) > 0,
-          f"BPF time for {c}: all 7 workloads, watched opens > 0 ns")
+    check(c in rows and len(rows[c]) == 8 and float(rows[c][1]) > 0,
+          f"BPF time for {c}: all 8 workloads, watched opens > 0 ns")
 check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded event; "
                 r"kernel drops 0, user drops 0$", text, re.M) is not None,
       "rand-guard's CPU, RSS, bytes per event, and no drops")
