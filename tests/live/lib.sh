@@ -87,12 +87,13 @@ rg_start() {
 	[[ -f "$T/rg.ini" ]] || rg_config
 	"$RG" -c "$T/rg.ini" "$@" 2>"$T/stderr" &
 	RG_PID=$!
-	for _ in $(seq 100); do
+	# the verifier checks every program at start: 5-6 s on an idle 2-vCPU VM
+	for _ in $(seq 300); do
 		grep -q "recording" "$T/stderr" 2>/dev/null && return 0
 		kill -0 "$RG_PID" 2>/dev/null || fail "recorder exited at start"
 		sleep 0.1
 	done
-	fail "recorder did not start within 10 s"
+	fail "recorder did not start within 30 s"
 }
 
 rg_stop() {
