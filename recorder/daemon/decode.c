@@ -162,6 +162,16 @@ static int path(struct rg_buf *b, const void *rec, size_t size, size_t body,
 	return 0;
 }
 
+/* The event types that carry the field named, looked up in the registry
+ * on the first call only: decoding runs for every record, and a lookup by
+ * name walks the whole registry. */
+static uint32_t types_of(const char *name, const struct rg_field **cached)
+{
+	if (!*cached)
+		*cached = rg_field_find(name);
+	return (*cached)->types;
+}
+
 /* The first path of a file record. A symlink's target is kept as written:
  * the kernel resolves it from the link's directory when it is followed, so
  * no directory is joined to it. */
@@ -191,7 +201,8 @@ static enum rg_decode_rc file(const struct rg_file *f, size_t size, struct rg_ev
 		return RG_DECODE_INVALID;
 	ev->type = types[f->op];
 	/* a second path only where the type has one; the xattr only for setxattr */
-	bool two = rg_field_find("new_path")->types & RG_ET_BIT(ev->type);
+	static const struct rg_field *new_path_f;
+	bool two = types_of("new_path", &new_path_f) & RG_ET_BIT(ev->type);
 	if (two ? path(&pb->new_path, f, size, body, f->new_dir, f->new_name, &ev->new_path)
 		: f->new_dir.len || f->new_name.len)
 		return RG_DECODE_INVALID;
@@ -254,9 +265,10 @@ static enum rg_decode_rc sys(const struct rg_sys *y, size_t size, struct rg_even
 		return RG_DECODE_INVALID;
 	ev->type = types[y->op];
 	uint32_t bit = RG_ET_BIT(ev->type);
-	bool has_path = rg_field_find("path")->types & bit,
-	     has_name = rg_field_find("name")->types & bit,
-	     has_source = rg_field_find("source")->types & bit;
+	static const struct rg_field *path_f, *name_f, *source_f;
+	bool has_path = types_of("path", &path_f) & bit,
+	     has_name = types_of("name", &name_f) & bit,
+	     has_source = types_of("source", &source_f) & bit;
 	if ((!has_path && y->path.len) || (!has_name && !has_source && y->name.len) ||
 	    (!has_source && y->source.len) ||
 	    (has_path && y->path.len && path(&pb->path, y, size, body, none, y->path, &ev->path)) ||
