@@ -22,6 +22,16 @@ static uint32_t put_string(unsigned char *rec, uint32_t off, struct rg_sref *ref
 	return off + len;
 }
 
+/* n strings (NULL: absent) one after another from off; returns the end. */
+static uint32_t put_strings(unsigned char *rec, uint32_t off, struct rg_sref *const *refs,
+			    const char *const *in, int n)
+{
+	for (int i = 0; i < n; i++)
+		off = put_string(rec, off, refs[i], in[i] ? in[i] : "",
+				 in[i] ? (uint32_t)strlen(in[i]) : 0);
+	return off;
+}
+
 uint32_t rawrec_exec(void *rec, const struct rg_hdr *proto, const char *exe, const char *argv,
 		     uint32_t argv_len, const char *cwd)
 {
@@ -41,10 +51,7 @@ uint32_t rawrec_file(void *rec, const struct rg_hdr *proto, uint16_t op, uint16_
 	struct rg_file *f = rec;
 	struct rg_sref *refs[4] = {&f->dir, &f->name, &f->new_dir, &f->new_name};
 	memset(f, 0, sizeof(*f));
-	uint32_t off = sizeof(*f);
-	for (int i = 0; i < 4; i++)
-		off = put_string(rec, off, refs[i], path[i] ? path[i] : "",
-				 path[i] ? (uint32_t)strlen(path[i]) : 0);
+	uint32_t off = put_strings(rec, sizeof(*f), refs, path, 4);
 	rawrec_hdr(&f->hdr, proto, RG_KIND_FILE, off);
 	f->op = op;
 	f->syscall = syscall;
@@ -58,10 +65,7 @@ uint32_t rawrec_sys(void *rec, const struct rg_hdr *proto, uint16_t op, uint16_t
 	const char *in[3] = {path, name, source};
 	struct rg_sref *refs[3] = {&y->path, &y->name, &y->source};
 	memset(y, 0, sizeof(*y));
-	uint32_t off = sizeof(*y);
-	for (int i = 0; i < 3; i++)
-		off = put_string(rec, off, refs[i], in[i] ? in[i] : "",
-				 in[i] ? (uint32_t)strlen(in[i]) : 0);
+	uint32_t off = put_strings(rec, sizeof(*y), refs, in, 3);
 	rawrec_hdr(&y->hdr, proto, RG_KIND_SYS, off);
 	y->op = op;
 	y->syscall = syscall;
