@@ -25,6 +25,14 @@ void rg_row_bind_text(sqlite3_stmt *st, int i, struct rg_str v)
 		sqlite3_bind_null(st, i);
 }
 
+void rg_row_bind_blob(sqlite3_stmt *st, int i, struct rg_str v)
+{
+	if (v.p) /* a zero-length value stays an empty blob, not NULL */
+		sqlite3_bind_blob(st, i, v.p, (int)v.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 void rg_row_bind_cmdline(sqlite3_stmt *st, int i, struct rg_str argv, struct rg_buf *scratch)
 {
 	if (!argv.p) {
@@ -51,11 +59,9 @@ void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 	case RG_FT_STR: case RG_FT_CSTR:
 		rg_row_bind_text(st, i, rg_field_str(f, ev));
 		break;
-	case RG_FT_ARGV: {
-		struct rg_str a = rg_field_str(f, ev);
-		sqlite3_bind_blob(st, i, a.p, (int)a.len, SQLITE_STATIC);
+	case RG_FT_ARGV:
+		rg_row_bind_blob(st, i, rg_field_str(f, ev));
 		break;
-	}
 	case RG_FT_CMDLINE:
 		rg_row_bind_cmdline(st, i, rg_field_str(f, ev), scratch);
 		break;

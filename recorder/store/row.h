@@ -26,6 +26,8 @@ int64_t rg_sql_int(sqlite3 *db, const char *sql, int64_t dflt);
 /* Binds v as text (SQLITE_STATIC: v must outlive the step), NULL when
  * v.p is NULL. */
 void rg_row_bind_text(sqlite3_stmt *st, int i, struct rg_str v);
+/* v as a BLOB (NUL-separated strings: argv, env), or NULL when v.p is. */
+void rg_row_bind_blob(sqlite3_stmt *st, int i, struct rg_str v);
 /* Binds argv (NUL-separated) as the space-joined command line, built in
  * scratch; NULL when argv.p is NULL. */
 void rg_row_bind_cmdline(sqlite3_stmt *st, int i, struct rg_str argv, struct rg_buf *scratch);

@@ -62,10 +62,7 @@ static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p
 	rg_row_bind_text(st, ++i, p->comm);
 	rg_row_bind_text(st, ++i, p->exe);
 	rg_row_bind_cmdline(st, ++i, p->argv, &s->scratch);
-	if (p->argv.p)
-		sqlite3_bind_blob(st, ++i, p->argv.p, (int)p->argv.len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, ++i);
+	rg_row_bind_blob(st, ++i, p->argv);
 	rg_row_bind_text(st, ++i, p->cwd);
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_EXE_TRUNC));
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ARGV_TRUNC));
@@ -77,10 +74,7 @@ static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p
 	bind_opt(st, ++i, p->exit_code, p->exited);
 	bind_opt(st, ++i, p->signal, p->exited);
 	rg_row_bind_text(st, ++i, p->script);
-	if (p->env.p)
-		sqlite3_bind_blob(st, ++i, p->env.p, (int)p->env.len, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, ++i);
+	rg_row_bind_blob(st, ++i, p->env);
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_SCRIPT_TRUNC));
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ENV_TRUNC));
 	return st;
@@ -97,11 +91,7 @@ static sqlite3_stmt *bind_seed(struct rg_store *s, const struct rg_process *p)
 	sqlite3_bind_int64(st, 6, p->auid);
 	rg_row_bind_text(st, 7, p->comm);
 	rg_row_bind_text(st, 8, p->exe);
-	if (p->argv.p)
-		sqlite3_bind_blob(st, 9, p->argv.len ? p->argv.p : "", (int)p->argv.len,
-				  SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 9);
+	rg_row_bind_blob(st, 9, p->argv);
 	return st;
 }
 
