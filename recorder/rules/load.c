@@ -264,7 +264,11 @@ int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, un
 {
 	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
 	for (unsigned i = 0; i < n && !ld.ini.failed; i++) {
-		if (src[i].is_dir)
+		if (src[i].sigma && src[i].is_dir)
+			rules_load_sigma_dir(&ld, src[i].path);
+		else if (src[i].sigma)
+			rules_load_sigma_file(&ld, src[i].path);
+		else if (src[i].is_dir)
 			load_dir(&ld, src[i].path);
 		else
 			load_file(&ld, src[i].path, src[i].skip_other);
@@ -302,6 +306,7 @@ void rg_rules_free(struct rg_ruleset *rs)
 	}
 	for (int t = 0; t < RG_ET_COUNT; t++)
 		free(rs->by_type[t]);
+	free(rs->sigma_report);
 	free(rs->rules);
 	free(rs);
 }
@@ -312,3 +317,13 @@ const char *rg_severity_name(enum rg_severity s)
 	return (unsigned)s < 4 ? names[s] : "unknown";
 }
 
+
+void rg_rules_sigma_report(const struct rg_ruleset *rs, FILE *f, bool lines)
+{
+	if (!rs->sigma_files)
+		return;
+	fprintf(f, "sigma: %u files: %u rules loaded, %u skipped, %u for other products\n",
+		rs->sigma_files, rs->sigma_loaded, rs->sigma_skipped, rs->sigma_other);
+	if (lines && rs->sigma_report)
+		fputs(rs->sigma_report, f);
+}

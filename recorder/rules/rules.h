@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "alert.h"
 #include "event.h"
@@ -47,6 +48,7 @@ struct rg_rule {
 	bool enabled;
 	uint32_t types; /* RG_ET_BIT mask: the event types any step applies to */
 	char *file;     /* where it was defined */
+	bool sigma;     /* compiled from a Sigma rule (its id, title, level, tags) */
 	int line;
 	struct rg_step *steps; /* one for a single-event rule */
 	unsigned nsteps;
@@ -66,6 +68,11 @@ struct rg_ruleset {
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
+	/* Sigma sources: files read, rules loaded and skipped, rules for
+	 * another product (counted, not listed), and one line per skipped
+	 * rule, "FILE (ID): skipped: REASON\n" (NULL: none) */
+	unsigned sigma_files, sigma_loaded, sigma_skipped, sigma_other;
+	char *sigma_report;
 };
 
 /* True when an INI section name (n bytes) is a rule: `rule "ID"`. The
@@ -74,12 +81,15 @@ bool rg_rules_section(const char *name, size_t n);
 
 /* Loads the rule sections of each file, in order (a file's other sections
  * are skipped only when skip_other is set: the main config). A directory
- * contributes its *.rules files in name order. Returns 0 and a new set, or
+ * contributes its *.rules files in name order; a Sigma directory its
+ * *.yml and *.yaml files, in its subdirectories too, in path order (sigma.c,
+ * docs/rules.md). Returns 0 and a new set, or
  * 2 with "FILE:LINE: rule \"ID\": MESSAGE" in err. */
 struct rg_rules_source {
 	const char *path;
 	bool skip_other; /* a config file: only [rule "..."] sections are ours */
 	bool is_dir;
+	bool sigma;      /* Sigma YAML: a file, or a directory searched recursively */
 };
 int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, unsigned n,
 		  char *err, size_t errlen);
@@ -98,6 +108,11 @@ int rg_rules_load_config(const struct rg_config *cfg, const char *config_path,
 			 size_t noticelen);
 
 const char *rg_severity_name(enum rg_severity s);
+
+/* The Sigma load report: "sigma: F files: L rules loaded, S skipped, O
+ * for other products", and with lines, each skipped rule's line. Nothing
+ * when the set has no Sigma source. */
+void rg_rules_sigma_report(const struct rg_ruleset *rs, FILE *f, bool lines);
 
 /* One rule matched one event (a sequence: its last step did). */
 struct rg_match {

@@ -200,6 +200,9 @@ bool rules_expr_holds(const struct rg_step *st, unsigned node, struct eval *e);
 /* parse.c: a condition's values once its fields, op and modifiers are set
  * (shared with the Sigma compiler); false with a message in err */
 bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen);
+/* sigma.c: Sigma rules into ld's set (skips in its load report) */
+void rules_load_sigma_dir(struct loader *ld, const char *dir);
+void rules_load_sigma_file(struct loader *ld, const char *path);
 /* eval.c: one step's conditions on the event; values; summaries; alerts */
 bool rules_cond_holds(const struct rg_cond *c, struct eval *e);
 bool rules_step_fires(const struct rg_step *st, struct eval *e);
