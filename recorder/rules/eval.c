@@ -112,6 +112,51 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	return false;
 }
 
+/* The text filter: one bit per trigram of the text last filtered (the
+ * rules' contains lists are long, their values rare). One per thread, as
+ * the regular expressions' match data; rg_rules_eval forgets it per event
+ * (a text at the same address may differ then). */
+static __thread struct {
+	uint64_t bits[1024];
+	const char *p;
+	size_t n;
+} grams;
+
+static void grams_of(struct rg_str s)
+{
+	if (grams.p == s.p && grams.n == s.len)
+		return;
+	memset(grams.bits, 0, sizeof(grams.bits));
+	for (uint32_t i = 0; i + RULES_GRAM_MIN <= s.len; i++) {
+		uint16_t g = rules_gram(s.p + i);
+		grams.bits[g >> 6] |= 1ull << (g & 63);
+	}
+	grams.p = s.p;
+	grams.n = s.len;
+}
+
+/* contains, over many values: memmem only where the trigram says maybe. */
+static bool test_contains(const struct rg_cond *c, struct eval *e, struct rg_str s,
+			  unsigned lo, unsigned hi)
+{
+	(void)e;
+	if (s.len < RULES_GRAM_MIN) {
+		for (unsigned i = lo; i < hi; i++)
+			if (memmem(s.p, s.len, c->strs[i], c->lens[i]))
+				return true;
+		return false;
+	}
+	grams_of(s);
+	for (unsigned i = lo; i < hi; i++) {
+		if (c->lens[i] >= RULES_GRAM_MIN &&
+		    !(grams.bits[c->grams[i] >> 6] & (1ull << (c->grams[i] & 63))))
+			continue;
+		if (memmem(s.p, s.len, c->strs[i], c->lens[i]))
+			return true;
+	}
+	return false;
+}
+
 /* Values lo..hi-1 of c against one text value; a nocase condition's
  * values are lowercase already, the text is folded here (a regular
  * expression folds itself). */
@@ -119,14 +164,20 @@ static bool test_str(const struct rg_cond *c, struct eval *e, struct rg_str s, u
 		     unsigned hi)
 {
 	if (c->nocase && c->op != OP_REGEX) {
-		e->fold.len = 0;
-		rg_buf_add(&e->fold, s.p, s.len);
-		for (uint32_t k = 0; k < s.len; k++)
-			e->fold.p[k] = (char)tolower((unsigned char)e->fold.p[k]);
+		if (e->folded != s.p || e->folded_len != s.len) {
+			e->fold.len = 0;
+			rg_buf_add(&e->fold, s.p, s.len);
+			for (uint32_t k = 0; k < s.len; k++)
+				e->fold.p[k] = (char)tolower((unsigned char)e->fold.p[k]);
+			e->folded = s.p;
+			e->folded_len = s.len;
+		}
 		s.p = e->fold.p;
 	}
 	if (c->op == OP_GLOB && c->path && lo == 0 && hi == c->nvals)
 		return test_path_glob(c, e, s);
+	if (c->op == OP_CONTAINS && hi - lo > 1)
+		return test_contains(c, e, s, lo, hi);
 	for (unsigned i = lo; i < hi; i++)
 		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
@@ -156,8 +207,14 @@ static bool visit_int(val_fn fn, void *arg, int64_t i)
 /* argv as one space-joined line (in e->scratch). */
 static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *arg)
 {
-	e->scratch.len = 0;
-	rg_buf_add_cmdline(&e->scratch, argv);
+	if (e->joined != argv.p || e->joined_len != argv.len || !argv.p) {
+		e->scratch.len = 0;
+		rg_buf_add_cmdline(&e->scratch, argv);
+		e->joined = argv.p;
+		e->joined_len = argv.len;
+		if (e->folded == e->scratch.p)
+			e->folded = NULL; /* its text changed under it */
+	}
 	return visit_str(fn, arg, e->scratch.p, e->scratch.len);
 }
 
@@ -246,6 +303,24 @@ static bool visit_virtual(struct eval *e, const struct fref *r, val_fn fn, void 
 	return false;
 }
 
+static const struct rg_lproc *self_of(struct eval *e)
+{
+	if (!e->self_known) {
+		e->self = rg_lineage_get(e->lin, e->ev->proc_id);
+		e->self_known = true;
+	}
+	return e->self;
+}
+
+static const struct rg_lproc *parent_of(struct eval *e)
+{
+	if (!e->parent_known) {
+		e->parent = rg_lineage_get(e->lin, e->ev->parent_proc_id);
+		e->parent_known = true;
+	}
+	return e->parent;
+}
+
 /* The values of a field reference: the event's, its process's, its
  * parent's, every ancestor's or its target's. The target's have none when
  * the lineage lacks the target or the actor (unknown, not "no"). */
@@ -257,16 +332,16 @@ bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg
 	if (r->whose == RG_CTX_SELF) {
 		if (r->f->types & RG_ET_BIT(ev->type))
 			return visit_event_field(e, r->f, fn, arg);
-		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
+		const struct rg_lproc *p = self_of(e);
 		return p && visit_attr(e, p, r->attr, fn, arg);
 	}
 	if (r->whose == RG_CTX_TARGET) {
 		bool known = e->lin && (r->types & RG_ET_BIT(ev->type)) &&
-			     rg_lineage_get(e->lin, ev->proc_id);
+			     self_of(e);
 		const struct rg_lproc *t = known ? rg_lineage_get(e->lin, ev->target_proc_id) : NULL;
 		return t && visit_attr(e, t, r->attr, fn, arg);
 	}
-	const struct rg_lproc *p = rg_lineage_get(e->lin, ev->parent_proc_id);
+	const struct rg_lproc *p = parent_of(e);
 	if (r->whose == RG_CTX_PARENT)
 		return p && visit_attr(e, p, r->attr, fn, arg);
 	for (int depth = 0; p && depth < MAX_ANCESTORS; depth++) {
@@ -309,7 +384,9 @@ static bool any_value(const struct rg_cond *c, struct eval *e, unsigned lo, unsi
 bool rules_cond_holds(const struct rg_cond *c, struct eval *e)
 {
 	bool yes = true;
-	if (!c->all) {
+	if (c->etypes) { /* event_type in a list: one bit test */
+		yes = (c->etypes & RG_ET_BIT(e->ev->type)) != 0;
+	} else if (!c->all) {
 		yes = any_value(c, e, 0, c->nvals);
 	} else { /* each value by some field value */
 		for (unsigned i = 0; i < c->nvals && yes; i++)
@@ -320,7 +397,7 @@ bool rules_cond_holds(const struct rg_cond *c, struct eval *e)
 
 bool rules_step_fires(const struct rg_step *st, struct eval *e)
 {
-	for (unsigned i = 0; i < st->nconds; i++) {
+	for (unsigned i = 0; st->nplain && i < st->nconds; i++) {
 		const struct rg_cond *c = &st->conds[i];
 		if (c->role != C_NAMED && rules_cond_holds(c, e) == (c->role == C_EXCEPT))
 			return false;
@@ -441,6 +518,7 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
+	grams.p = NULL;
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
 	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {

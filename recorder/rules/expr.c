@@ -65,6 +65,72 @@ bool rules_expr_holds(const struct rg_step *st, unsigned node, struct eval *e)
 	return yes >= n->need;
 }
 
+/* ---- optimizing ------------------------------------------------------------------ */
+
+/* What a condition costs to test, roughly: a type bit, a number, the
+ * event's text, a joined command line, the lineage's context, a regular
+ * expression. */
+static unsigned cond_cost(const struct rg_cond *c)
+{
+	if (c->etypes)
+		return 0;
+	unsigned cost = c->num ? 1 : 2;
+	for (unsigned k = 0; k < c->nfields; k++) {
+		if (c->fields[k].type == RG_FT_CMDLINE)
+			cost += 1;
+		if (c->fields[k].whose != RG_CTX_SELF)
+			cost += 3;
+	}
+	if (c->op == OP_REGEX)
+		cost += 4;
+	return cost * (c->all ? c->nvals : 1) + c->nfields - 1;
+}
+
+static unsigned node_cost(const struct rg_step *st, unsigned node)
+{
+	const struct xnode *n = &st->x[node];
+	if (n->kind == X_COND)
+		return cond_cost(&st->conds[n->cond]);
+	unsigned cost = 0;
+	for (unsigned i = 0; i < n->nkids; i++)
+		cost += node_cost(st, n->kids[i]);
+	return cost;
+}
+
+/* The event types on which node can hold. */
+static uint32_t node_types(const struct rg_step *st, unsigned node)
+{
+	const struct xnode *n = &st->x[node];
+	if (n->kind == X_COND) {
+		const struct rg_cond *c = &st->conds[n->cond];
+		return c->etypes && !c->neg ? c->etypes : ~0u;
+	}
+	if (n->kind == X_NOT)
+		return ~0u;
+	uint32_t all = ~0u, any = 0;
+	for (unsigned i = 0; i < n->nkids; i++) {
+		uint32_t t = node_types(st, n->kids[i]);
+		all &= t;
+		any |= t;
+	}
+	return n->need == n->nkids ? all : any;
+}
+
+uint32_t rules_expr_optimize(struct rg_step *st)
+{
+	for (unsigned i = 0; i < st->nx; i++) {
+		struct xnode *n = &st->x[i];
+		/* insertion sort by cost, stable: the kids are few */
+		for (unsigned a = 1; a < n->nkids; a++) {
+			unsigned kid = n->kids[a], cost = node_cost(st, kid), b = a;
+			for (; b > 0 && node_cost(st, n->kids[b - 1]) > cost; b--)
+				n->kids[b] = n->kids[b - 1];
+			n->kids[b] = kid;
+		}
+	}
+	return st->xroot ? node_types(st, st->xroot - 1) : ~0u;
+}
+
 /* ---- parsing ----------------------------------------------------------------- */
 
 struct xparse {

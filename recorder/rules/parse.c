@@ -45,6 +45,7 @@ void rules_cond_free(struct rg_cond *c)
 		pcre2_code_free(c->res[i]);
 	free(c->res);
 	free(c->nets);
+	free(c->grams);
 	free(c->text);
 	free(c->name);
 }
@@ -118,10 +119,21 @@ bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen)
 		return cfail(err, errlen, "'exists' takes no value");
 	if (c->op != OP_EXISTS && !c->nvals)
 		return cfail(err, errlen, "condition '%s' has no value", c->text);
+	if (c->op == OP_EQ && c->nfields == 1 && c->fields[0].type == RG_FT_ETYPE && !c->all) {
+		for (unsigned i = 0; i < c->nvals; i++) {
+			int t = rg_etype_parse(c->strs[i]);
+			if (t >= 0)
+				c->etypes |= RG_ET_BIT(t);
+		}
+		if (!c->etypes)
+			return cfail(err, errlen, "'%s' names no event type", c->text);
+	}
 	if (c->op == OP_REGEX)
 		c->res = rg_calloc(c->nvals, sizeof(*c->res));
 	if (c->op == OP_CIDR)
 		c->nets = rg_calloc(c->nvals, sizeof(*c->nets));
+	if (c->op == OP_CONTAINS)
+		c->grams = rg_calloc(c->nvals, sizeof(*c->grams));
 	for (unsigned i = 0; i < c->nvals; i++) {
 		if (c->op == OP_REGEX) {
 			if (!compile_regex(c, i, err, errlen))
@@ -133,6 +145,8 @@ bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen)
 				     c->strs[i]);
 		for (size_t k = 0; c->nocase && k < c->lens[i]; k++)
 			c->strs[i][k] = (char)tolower((unsigned char)c->strs[i][k]);
+		if (c->grams && c->lens[i] >= RULES_GRAM_MIN)
+			c->grams[i] = rules_gram(c->strs[i] + (c->lens[i] - RULES_GRAM_MIN) / 2);
 	}
 	return true;
 }
@@ -325,8 +339,10 @@ static bool finish_step(struct loader *ld, unsigned k)
 	if (!build_expr(ld, st))
 		return false;
 	unsigned matches = st->xroot != 0;
-	for (unsigned i = 0; i < st->nconds; i++)
+	for (unsigned i = 0; i < st->nconds; i++) {
 		matches += st->conds[i].role == C_MATCH;
+		st->nplain += st->conds[i].role != C_NAMED;
+	}
 	/* a later step's join may be all it asks of its events */
 	if (!matches && !(k && st->events_line))
 		return rfail(ld, ld->seq ? st->line : r->line,
@@ -347,6 +363,10 @@ static bool finish_step(struct loader *ld, unsigned k)
 		if (some && !(frefs_types(c->fields, c->nfields) & st->types))
 			return rfail(ld, c->line, "no event type of the rule has '%s'", c->text);
 	}
+	if (st->xroot) /* the condition's event_type tests narrow the step */
+		st->types &= rules_expr_optimize(st);
+	if (!st->types)
+		return rfail(ld, st->xline, "%sno event type can satisfy the condition", which);
 	if (!k)
 		return true;
 	const struct join *j = &st->join;

@@ -76,6 +76,8 @@ struct rg_cond {
 	void **res;    /* OP_REGEX: pcre2_code per value */
 	uint32_t re_opts; /* OP_REGEX: PCRE2 options beyond nocase's (Sigma's re|m, re|s) */
 	struct cidr *nets; /* OP_CIDR: per value */
+	uint32_t etypes;   /* event_type equals: the values as a type mask */
+	uint16_t *grams;   /* OP_CONTAINS: each value's middle trigram (rules_gram) */
 	unsigned nvals;
 	char *text; /* the condition as written, for messages */
 	char *name; /* C_NAMED: the name the expression uses */
@@ -124,6 +126,7 @@ struct rg_step {
 	uint32_t types;
 	struct rg_cond *conds;
 	unsigned nconds;
+	unsigned nplain; /* conds that are match or except (not named) */
 	struct xnode *x; /* the expression's nodes, owned */
 	unsigned nx;
 	unsigned xroot;  /* the root node + 1, or 0: no expression */
@@ -161,6 +164,14 @@ struct eval {
 	struct rg_buf scratch; /* a joined cmdline */
 	struct rg_buf globbuf; /* a NUL-terminated copy for fnmatch */
 	struct rg_buf fold;    /* a lowercased copy for nocase conditions */
+	/* what scratch and fold hold now, so that the many conditions on one
+	 * value join and fold it once: the argv scratch was joined from, and
+	 * the text fold was folded from (NULL: none) */
+	const char *joined, *folded;
+	size_t joined_len, folded_len;
+	/* the acting process and its parent in the lineage, looked up once */
+	const struct rg_lproc *self, *parent;
+	bool self_known, parent_known;
 	struct rg_buf sum;     /* ev's summary, once made */
 	struct rg_buf seqsum;  /* a sequence alert's summary */
 	struct rg_buf key;     /* a sequence join key */
@@ -196,7 +207,20 @@ int rules_expr_parse(struct rg_step *st, const char *text, const struct xname *n
 unsigned rules_expr_add(struct rg_step *st, enum xkind kind, unsigned cond, unsigned need);
 void rules_expr_kid(struct rg_step *st, unsigned node, unsigned kid);
 void rules_expr_free(struct rg_step *st);
+/* Orders every and/or's kids cheapest first (a short cut then skips the
+ * dear ones) and returns the event types on which the expression can hold
+ * (its event_type tests narrow the step's types). */
+uint32_t rules_expr_optimize(struct rg_step *st);
 bool rules_expr_holds(const struct rg_step *st, unsigned node, struct eval *e);
+/* A trigram's bit in the text filter (eval.c): a value of 3 bytes or more
+ * can be in a text only if the text has the value's middle trigram. */
+static inline uint16_t rules_gram(const char *p)
+{
+	uint32_t g = (uint8_t)p[0] | (uint32_t)(uint8_t)p[1] << 8 | (uint32_t)(uint8_t)p[2] << 16;
+	return (uint16_t)((g * 2654435761u) >> 16);
+}
+#define RULES_GRAM_MIN 3
+
 /* parse.c: a condition's values once its fields, op and modifiers are set
  * (shared with the Sigma compiler); false with a message in err */
 bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen);

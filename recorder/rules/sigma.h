@@ -30,7 +30,13 @@ struct sigma_field {
 const struct sigma_field *sigma_field_find(const char *category, const char *name);
 const struct sigma_field *sigma_keywords(const char *category);
 uint32_t sigma_audit_type(const char *type);
-extern const char *const sigma_syscalls[];
-bool sigma_syscall_recorded(const char *name);
+struct sigma_syscall {
+	const char *name;
+	uint32_t types; /* the event types that carry it */
+};
+extern const struct sigma_syscall sigma_syscalls[];
+/* The event types whose `syscall` may be name; 0: rand-guard does not
+ * record it. */
+uint32_t sigma_syscall_types(const char *name);
 
 #endif /* RG_SIGMA_H */

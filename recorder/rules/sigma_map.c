@@ -109,24 +109,44 @@ uint32_t sigma_audit_type(const char *type)
 }
 
 /* The `syscall` values rand-guard's events carry (recorder/daemon/decode.c
- * names them; tests/unit/test_sigma.c checks the two lists agree). */
-const char *const sigma_syscalls[] = {
-	"execve", "execveat", "open", "creat", "openat", "openat2", "write", "writev",
-	"pwrite64", "pwritev", "pwritev2", "rename", "copy_file_range", "sendfile64", "splice",
-	"renameat", "renameat2", "unlink", "unlinkat", "rmdir", "chmod", "fchmod", "fchmodat",
-	"fchmodat2", "chown", "fchown", "fchownat", "lchown", "link", "linkat", "symlink",
-	"symlinkat", "mkdir", "mkdirat", "utimensat", "utimes", "utime", "futimesat",
-	"setxattr", "lsetxattr", "fsetxattr", "setxattrat", "truncate", "ftruncate", "setuid",
-	"setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid",
-	"capset", "ptrace", "memfd_create", "init_module", "finit_module", "bpf", "mount",
-	"move_mount", "umount2", "unshare", "setns", "connect", "bind", "listen", "accept",
-	"accept4", "sendto", NULL,
+ * names them; tests/unit/test_sigma.c checks the two lists agree), and the
+ * event types that carry each. */
+#define EXEC (T(PROCESS_START) | T(PROCESS_EXEC_FAILED))
+#define CRED T(CRED_CHANGE)
+const struct sigma_syscall sigma_syscalls[] = {
+	{"execve", EXEC}, {"execveat", EXEC},
+	/* an open is a file event, or a write into another process's memory */
+	{"open", FILE_TYPES | T(PROC_MEM_WRITE)}, {"creat", FILE_TYPES},
+	{"openat", FILE_TYPES | T(PROC_MEM_WRITE)}, {"openat2", FILE_TYPES | T(PROC_MEM_WRITE)},
+	{"write", FILE_TYPES}, {"writev", FILE_TYPES}, {"pwrite64", FILE_TYPES},
+	{"pwritev", FILE_TYPES}, {"pwritev2", FILE_TYPES}, {"rename", FILE_TYPES},
+	{"copy_file_range", FILE_TYPES}, {"sendfile64", FILE_TYPES}, {"splice", FILE_TYPES},
+	{"renameat", FILE_TYPES}, {"renameat2", FILE_TYPES}, {"unlink", FILE_TYPES},
+	{"unlinkat", FILE_TYPES}, {"rmdir", FILE_TYPES}, {"chmod", FILE_TYPES},
+	{"fchmod", FILE_TYPES}, {"fchmodat", FILE_TYPES}, {"fchmodat2", FILE_TYPES},
+	{"chown", FILE_TYPES}, {"fchown", FILE_TYPES}, {"fchownat", FILE_TYPES},
+	{"lchown", FILE_TYPES}, {"link", FILE_TYPES}, {"linkat", FILE_TYPES},
+	{"symlink", FILE_TYPES}, {"symlinkat", FILE_TYPES}, {"mkdir", FILE_TYPES},
+	{"mkdirat", FILE_TYPES}, {"utimensat", FILE_TYPES}, {"utimes", FILE_TYPES},
+	{"utime", FILE_TYPES}, {"futimesat", FILE_TYPES}, {"setxattr", FILE_TYPES},
+	{"lsetxattr", FILE_TYPES}, {"fsetxattr", FILE_TYPES}, {"setxattrat", FILE_TYPES},
+	{"truncate", FILE_TYPES}, {"ftruncate", FILE_TYPES},
+	{"setuid", CRED}, {"setgid", CRED}, {"setreuid", CRED}, {"setregid", CRED},
+	{"setresuid", CRED}, {"setresgid", CRED}, {"setfsuid", CRED}, {"setfsgid", CRED},
+	{"capset", CRED}, {"ptrace", T(PTRACE)}, {"memfd_create", T(MEMFD_CREATE)},
+	{"init_module", T(MODULE_LOAD)}, {"finit_module", T(MODULE_LOAD)},
+	{"bpf", T(BPF_LOAD)}, {"mount", T(MOUNT)}, {"move_mount", T(MOUNT)},
+	{"umount2", T(UMOUNT)}, {"unshare", T(NAMESPACE_CHANGE)},
+	{"setns", T(NAMESPACE_CHANGE)},
+	{"connect", RG_ET_NET_MASK}, {"bind", RG_ET_NET_MASK}, {"listen", RG_ET_NET_MASK},
+	{"accept", RG_ET_NET_MASK}, {"accept4", RG_ET_NET_MASK}, {"sendto", RG_ET_NET_MASK},
+	{NULL, 0},
 };
 
-bool sigma_syscall_recorded(const char *name)
+uint32_t sigma_syscall_types(const char *name)
 {
-	for (const char *const *s = sigma_syscalls; *s; s++)
-		if (!strcasecmp(*s, name))
-			return true;
-	return false;
+	for (const struct sigma_syscall *s = sigma_syscalls; s->name; s++)
+		if (!strcasecmp(s->name, name))
+			return s->types;
+	return 0;
 }
