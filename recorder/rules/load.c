@@ -284,6 +284,14 @@ int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *
 	return finish_load(&ld, out, err, errlen);
 }
 
+int rg_rules_load_sigma_string(struct rg_ruleset **out, const char *name, const char *text,
+			       size_t len, char *err, size_t errlen)
+{
+	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
+	rules_load_sigma_text(&ld, name, text, len);
+	return finish_load(&ld, out, err, errlen);
+}
+
 void rg_rules_free(struct rg_ruleset *rs)
 {
 	if (!rs)

@@ -125,8 +125,9 @@ bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen)
 			if (t >= 0)
 				c->etypes |= RG_ET_BIT(t);
 		}
-		if (!c->etypes)
-			return cfail(err, errlen, "'%s' names no event type", c->text);
+		for (unsigned i = 0; i < c->nvals; i++)
+			if (rg_etype_parse(c->strs[i]) < 0)
+				return cfail(err, errlen, "unknown event type '%s'", c->strs[i]);
 	}
 	if (c->op == OP_REGEX)
 		c->res = rg_calloc(c->nvals, sizeof(*c->res));

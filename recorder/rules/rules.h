@@ -19,6 +19,11 @@
  * ctx), parent_exe, parent_comm, parent_cmdline, and ancestor_exe /
  * ancestor_comm (any ancestor; rg_ctx_fields).
  *
+ * `when = NAME: CONDITION` names a condition that only the rule's
+ * `condition = EXPR` reads (and, or, not, parentheses, N of PATTERN:
+ * expr.c); the rule fires when that holds too. Sigma rules (sigma.c) are
+ * compiled to the same: one step whose expression is the detection's.
+ *
  * A sequence rule has `step = 1`, `step = 2`, ... each followed by that
  * step's own events/match/except, a `join` on every step after the first
  * (process, child, descendant, or FIELDS == FIELDS between the step
@@ -96,6 +101,9 @@ int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, un
 /* For tests: one text, named name in messages. */
 int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *text,
 			 char *err, size_t errlen);
+/* For tests and fuzzing: one Sigma rule's YAML text (len bytes). */
+int rg_rules_load_sigma_string(struct rg_ruleset **out, const char *name, const char *text,
+			       size_t len, char *err, size_t errlen);
 void rg_rules_free(struct rg_ruleset *rs);
 
 /* The rules a configuration names, as the recorder loads them: the

@@ -227,6 +227,7 @@ bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen);
 /* sigma.c: Sigma rules into ld's set (skips in its load report) */
 void rules_load_sigma_dir(struct loader *ld, const char *dir);
 void rules_load_sigma_file(struct loader *ld, const char *path);
+void rules_load_sigma_text(struct loader *ld, const char *name, const char *text, size_t n);
 /* eval.c: one step's conditions on the event; values; summaries; alerts */
 bool rules_cond_holds(const struct rg_cond *c, struct eval *e);
 bool rules_step_fires(const struct rg_step *st, struct eval *e);

@@ -503,8 +503,17 @@ static void load_yaml(struct loader *ld, const char *path, const unsigned char *
 	yaml_parser_delete(&p);
 }
 
+void rules_load_sigma_text(struct loader *ld, const char *name, const char *text, size_t n)
+{
+	free(ld->name);
+	ld->name = rg_strdup(name);
+	ld->rs->sigma_files++;
+	load_yaml(ld, name, (const unsigned char *)text, n);
+}
+
 void rules_load_sigma_file(struct loader *ld, const char *path)
 {
+	ld->rs->sigma_files++;
 	struct rg_buf text = {0};
 	free(ld->name);
 	ld->name = rg_strdup(path);
@@ -553,7 +562,6 @@ void rules_load_sigma_dir(struct loader *ld, const char *dir)
 	} else {
 		qsort(walk.paths, walk.n, sizeof(*walk.paths), by_name);
 	}
-	ld->rs->sigma_files += (unsigned)walk.n;
 	for (size_t i = 0; i < walk.n; i++) {
 		if (!ld->ini.failed)
 			rules_load_sigma_file(ld, walk.paths[i]);
