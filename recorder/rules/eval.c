@@ -5,10 +5,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "alloc.h"
 #include "pathmatch.h"
 
 /* ---- evaluation --------------------------------------------------------------- */
@@ -112,44 +114,14 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	return false;
 }
 
-/* The text filter: one bit per trigram of the text last filtered (the
- * rules' contains lists are long, their values rare). One per thread, as
- * the regular expressions' match data; rg_rules_eval forgets it per event
- * (a text at the same address may differ then). */
-static __thread struct {
-	uint64_t bits[1024];
-	const char *p;
-	size_t n;
-} grams;
-
-static void grams_of(struct rg_str s)
-{
-	if (grams.p == s.p && grams.n == s.len)
-		return;
-	memset(grams.bits, 0, sizeof(grams.bits));
-	for (uint32_t i = 0; i + RULES_GRAM_MIN <= s.len; i++) {
-		uint16_t g = rules_gram(s.p + i);
-		grams.bits[g >> 6] |= 1ull << (g & 63);
-	}
-	grams.p = s.p;
-	grams.n = s.len;
-}
-
-/* contains, over many values: memmem only where the trigram says maybe. */
-static bool test_contains(const struct rg_cond *c, struct eval *e, struct rg_str s,
+/* contains, over many values: memmem only where the value's middle
+ * trigram is in the text (the lists are long, their values rare). */
+static bool test_contains(const struct rg_cond *c, const struct val *v, struct rg_str s,
 			  unsigned lo, unsigned hi)
 {
-	(void)e;
-	if (s.len < RULES_GRAM_MIN) {
-		for (unsigned i = lo; i < hi; i++)
-			if (memmem(s.p, s.len, c->strs[i], c->lens[i]))
-				return true;
-		return false;
-	}
-	grams_of(s);
+	const uint64_t *grams = s.len >= RULES_GRAM_MIN ? rules_text_grams(v, c->nocase) : NULL;
 	for (unsigned i = lo; i < hi; i++) {
-		if (c->lens[i] >= RULES_GRAM_MIN &&
-		    !(grams.bits[c->grams[i] >> 6] & (1ull << (c->grams[i] & 63))))
+		if (grams && c->lens[i] >= RULES_GRAM_MIN && !rules_text_has_gram(grams, c->grams[i]))
 			continue;
 		if (memmem(s.p, s.len, c->strs[i], c->lens[i]))
 			return true;
@@ -160,24 +132,16 @@ static bool test_contains(const struct rg_cond *c, struct eval *e, struct rg_str
 /* Values lo..hi-1 of c against one text value; a nocase condition's
  * values are lowercase already, the text is folded here (a regular
  * expression folds itself). */
-static bool test_str(const struct rg_cond *c, struct eval *e, struct rg_str s, unsigned lo,
+static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *v, unsigned lo,
 		     unsigned hi)
 {
-	if (c->nocase && c->op != OP_REGEX) {
-		if (e->folded != s.p || e->folded_len != s.len) {
-			e->fold.len = 0;
-			rg_buf_add(&e->fold, s.p, s.len);
-			for (uint32_t k = 0; k < s.len; k++)
-				e->fold.p[k] = (char)tolower((unsigned char)e->fold.p[k]);
-			e->folded = s.p;
-			e->folded_len = s.len;
-		}
-		s.p = e->fold.p;
-	}
+	struct rg_str s = {v->p, (uint32_t)v->n};
+	if (c->nocase && c->op != OP_REGEX)
+		s = rules_text_folded(v);
 	if (c->op == OP_GLOB && c->path && lo == 0 && hi == c->nvals)
 		return test_path_glob(c, e, s);
 	if (c->op == OP_CONTAINS && hi - lo > 1)
-		return test_contains(c, e, s, lo, hi);
+		return test_contains(c, v, s, lo, hi);
 	for (unsigned i = lo; i < hi; i++)
 		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
@@ -194,7 +158,7 @@ static bool test_int(const struct rg_cond *c, int64_t x, unsigned lo, unsigned h
 
 static bool visit_str(val_fn fn, void *arg, const char *p, size_t n)
 {
-	struct val v = {p ? p : "", n, 0, false};
+	struct val v = {p ? p : "", n, 0, false, p ? p : "", n, false};
 	return fn(arg, &v);
 }
 
@@ -204,18 +168,13 @@ static bool visit_int(val_fn fn, void *arg, int64_t i)
 	return fn(arg, &v);
 }
 
-/* argv as one space-joined line (in e->scratch). */
+/* argv as one space-joined line (text.c makes it once an event). */
 static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *arg)
 {
-	if (e->joined != argv.p || e->joined_len != argv.len || !argv.p) {
-		e->scratch.len = 0;
-		rg_buf_add_cmdline(&e->scratch, argv);
-		e->joined = argv.p;
-		e->joined_len = argv.len;
-		if (e->folded == e->scratch.p)
-			e->folded = NULL; /* its text changed under it */
-	}
-	return visit_str(fn, arg, e->scratch.p, e->scratch.len);
+	(void)e;
+	struct rg_str line = rules_text_joined(argv);
+	struct val v = {line.p, line.len, 0, false, argv.p, argv.len, true};
+	return fn(arg, &v);
 }
 
 /* Whether p descends from the acting process (its child, grandchild, ...)
@@ -368,7 +327,7 @@ static bool cond_val(void *arg, const struct val *v)
 		return true;
 	if (v->num)
 		return test_int(a->c, v->i, a->lo, a->hi);
-	return test_str(a->c, a->e, (struct rg_str){v->p, (uint32_t)v->n}, a->lo, a->hi);
+	return test_str(a->c, a->e, v, a->lo, a->hi);
 }
 
 /* Whether some value of some field satisfies values lo..hi-1. */
@@ -518,12 +477,22 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
-	grams.p = NULL;
+	rules_text_reset();
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
+	/* the rules whose necessary text the event has (prefilter.c) */
+	uint64_t small[64], *cand = NULL;
+	size_t words = (rs->nrules + 63) / 64;
+	if (rs->prefilter[ev->type]) {
+		cand = words <= 64 ? small : rg_calloc(words, sizeof(*cand));
+		memset(cand, 0, words * sizeof(*cand));
+		rules_prefilter_run(rs->prefilter[ev->type], &e, cand);
+	}
 	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {
 		unsigned ri = rs->by_type[ev->type][i];
 		const struct rg_rule *r = &rs->rules[ri];
+		if (cand && rs->filtered[ri] && !(cand[ri / 64] & (1ull << (ri % 64))))
+			continue; /* it needs a text the event lacks */
 		if (r->nsteps > 1) {
 			if (sq)
 				rules_sequence_eval(&e, ri);
@@ -531,10 +500,11 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 			rules_report(&e, r, rules_event_summary(&e), NULL, 0);
 		}
 	}
-	struct rg_buf *bufs[] = {&e.scratch, &e.globbuf, &e.fold, &e.sum, &e.seqsum, &e.key,
-				 &e.first};
+	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		rg_buf_free(bufs[i]);
+	if (cand != small)
+		free(cand);
 	if (stepped)
 		*stepped = e.stepped;
 	return e.hits;

@@ -255,6 +255,7 @@ static int finish_load(struct loader *ld, struct rg_ruleset **out, char *err, si
 	}
 	digest(ld->rs);
 	index_types(ld->rs);
+	rules_prefilter_build(ld->rs);
 	*out = ld->rs;
 	return 0;
 }
@@ -315,6 +316,7 @@ void rg_rules_free(struct rg_ruleset *rs)
 	for (int t = 0; t < RG_ET_COUNT; t++)
 		free(rs->by_type[t]);
 	free(rs->sigma_report);
+	rules_prefilter_free(rs);
 	free(rs->rules);
 	free(rs);
 }

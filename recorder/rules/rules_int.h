@@ -161,14 +161,7 @@ struct eval {
 	void *arg;
 	unsigned hits;
 	bool stepped;          /* ev matched a sequence step */
-	struct rg_buf scratch; /* a joined cmdline */
 	struct rg_buf globbuf; /* a NUL-terminated copy for fnmatch */
-	struct rg_buf fold;    /* a lowercased copy for nocase conditions */
-	/* what scratch and fold hold now, so that the many conditions on one
-	 * value join and fold it once: the argv scratch was joined from, and
-	 * the text fold was folded from (NULL: none) */
-	const char *joined, *folded;
-	size_t joined_len, folded_len;
 	/* the acting process and its parent in the lineage, looked up once */
 	const struct rg_lproc *self, *parent;
 	bool self_known, parent_known;
@@ -180,12 +173,17 @@ struct eval {
 
 /* ---- values: a field's value(s) on an event, for conditions and joins ---- */
 
-/* One value: text (p, n) or a number. */
+/* One value: text (p, n) or a number. A text names where it came from
+ * (src: itself, or the argv it was joined from), so that text.c keeps
+ * what it makes of it. */
 struct val {
 	const char *p;
 	size_t n;
 	int64_t i;
 	bool num;
+	const char *src;
+	size_t srclen;
+	bool joined;
 };
 /* Called per value; returning true stops the visit (a hit). */
 typedef bool (*val_fn)(void *arg, const struct val *v);
@@ -221,6 +219,18 @@ static inline uint16_t rules_gram(const char *p)
 }
 #define RULES_GRAM_MIN 3
 
+/* text.c: an event's texts, made once: a joined command line, a folded
+ * copy, a text's trigrams (rules_text_reset starts an event) */
+void rules_text_reset(void);
+struct rg_str rules_text_joined(struct rg_str argv);
+struct rg_str rules_text_folded(const struct val *v);
+const uint64_t *rules_text_grams(const struct val *v, bool folded);
+bool rules_text_has_gram(const uint64_t *grams, uint16_t g);
+/* prefilter.c: the rules' necessary texts by event type (rules.h); run
+ * marks in cand (a bit per rule) the rules whose text the event has */
+void rules_prefilter_build(struct rg_ruleset *rs);
+void rules_prefilter_free(struct rg_ruleset *rs);
+void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand);
 /* parse.c: a condition's values once its fields, op and modifiers are set
  * (shared with the Sigma compiler); false with a message in err */
 bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen);

@@ -4,8 +4,9 @@
 # cidr, base64offset, all, 1 of and not fire on real execs, a connect and a
 # file creation, and stay silent where they should; alerts say they came
 # from Sigma (rule_source, rule_file, the Sigma id and level); rgq replay
-# --sigma over the recording gives the same alerts; --check-config prints
-# the load report with a skipped rule and its reason.
+# --sigma over the recording gives the same alerts; a SIGHUP reads the
+# directory again; --check-config prints the load report with a skipped
+# rule and its reason.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -99,6 +100,15 @@ bash -c 'exec 3<>/dev/tcp/127.77.1.2/9' 2>/dev/null || true   # cidr (refused is
 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9' 2>/dev/null || true    # outside the block
 echo x >"$T/w/new.$M"                              # file_event: a file created
 cat "$T/w/new.$M" >/dev/null                       # a read does not create
+# SIGHUP reads the Sigma directory again: a rule added there fires
+rule proc/reload.yml 5a000000-0000-4000-8000-000000000009 process_creation low <<YML
+    selection:
+        CommandLine|contains: '$M-reload'
+    condition: selection
+YML
+kill -HUP "$RG_PID"
+for _ in $(seq 100); do grep -q "rules reloaded" "$T/stderr" && break; sleep 0.1; done
+/bin/true "$M-reload"
 sleep 1.2
 rg_stop
 
@@ -118,6 +128,8 @@ check_eq "cidr: the one that fired went into the block" \
 check_eq "file_event: creating the file fires, reading it does not" \
 	"$(sql "SELECT count(*), min(f.event_type) FROM alerts a JOIN file_events f ON f.seq = a.event_seq
 	        WHERE a.rule_id = '5a000000-0000-4000-8000-000000000007'")" "1|file_open"
+check_eq "SIGHUP: a Sigma rule added to the directory fires" \
+	"$(count 5a000000-0000-4000-8000-000000000009)" 1
 check_eq "the alert row says where the rule came from" \
 	"$(sql "SELECT rule_name, severity, tags, rule_source, rule_file FROM alerts
 	        WHERE rule_id = '5a000000-0000-4000-8000-000000000001'")" \
