@@ -189,8 +189,7 @@ static int compile_map(struct sc *s, const yaml_node_t *map, unsigned *out)
 		bool keywords = sc_scalar(k)[0] == '|' || !sc_scalar(k)[0];
 		if ((rc = sc_compile_item(s, sc_scalar(k), v, keywords, &node)))
 			return rc;
-		const struct sigma_field *sf = sigma_field_find(s->category, sc_scalar(k));
-		if (!(sf && (sf->flags & (SF_INITIATED | SF_AUDIT_TYPE))))
+		if (node != SC_NO_NODE)
 			kids[n++] = node;
 	}
 	if (!n)

@@ -11,6 +11,7 @@
 /* A compile step's outcome: done, skipped (why: the reason), an error
  * (why and line: the message), or a rule for another product. */
 enum { SC_OK, SC_SKIP, SC_ERR, SC_OTHER };
+#define SC_NO_NODE UINT32_MAX /* an item that made no node of its own */
 
 /* One rule being compiled. */
 struct sc {

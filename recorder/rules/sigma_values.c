@@ -174,12 +174,15 @@ struct item {
 	int bycond[OP_EXISTS + 1]; /* the condition of each operator, -1 none */
 	unsigned kids[256];        /* nodes to join */
 	unsigned nkids;
+	bool full;                 /* more than kids holds: the rule is skipped */
 };
 
 static void item_kid(struct item *it, unsigned node)
 {
 	if (it->nkids < sizeof(it->kids) / sizeof(it->kids[0]))
 		it->kids[it->nkids++] = node;
+	else
+		it->full = true;
 }
 
 /* A value into the condition of its operator (one per operator, so that
@@ -331,8 +334,12 @@ int sc_compile_item(struct sc *s, const char *key, const yaml_node_t *vn, bool k
 				    s->category);
 		field = sf->field;
 	}
-	if (sf && (sf->flags & (SF_INITIATED | SF_AUDIT_TYPE)))
-		return SC_OK; /* the caller made these event type tests */
+	if (sf && (sf->flags & (SF_INITIATED | SF_AUDIT_TYPE))) {
+		if (bar)
+			return sc_skip(s, "'%s': modifiers on '%s' are not supported", key, name);
+		*out = SC_NO_NODE; /* the selection made this event type test */
+		return SC_OK;
+	}
 	struct fref f;
 	if (!rules_find_field(field, &f))
 		return sc_skip(s, "field '%s' needs '%s', which rand-guard does not record", name,
@@ -367,6 +374,9 @@ int sc_compile_item(struct sc *s, const char *key, const yaml_node_t *vn, bool k
 	}
 	if (!it.nkids)
 		return sc_bad(s, vn, "'%s' has no value", key);
+	if (it.full)
+		return sc_skip(s, "'%s': more than %zu null, exists or spelled-out values", key,
+			       sizeof(it.kids) / sizeof(it.kids[0]));
 	if (sys_types) { /* (the types) and (the names) */
 		unsigned both[2] = {it.kids[0], sc_join(s, it.kids + 1, it.nkids - 1, m.all)};
 		*out = sc_join(s, both, 2, true);

@@ -97,6 +97,9 @@ static void test_skips(void)
 		      "detection:\n  s:\n    type: SYSCALL\n    a0: 26\n  condition: s\n",
 		 "'a0': auditd's syscall arguments are not recorded"},
 		{HEAD "logsource:\n  product: linux\n  service: auditd\n"
+		      "detection:\n  s:\n    type|contains: EXEC\n    a0: x\n  condition: s\n",
+		 "'type|contains': modifiers on 'type' are not supported"},
+		{HEAD "logsource:\n  product: linux\n  service: auditd\n"
 		      "detection:\n  s:\n    type: USER_TTY\n  condition: s\n",
 		 "auditd record type 'USER_TTY' has no rand-guard counterpart"},
 		{HEAD "logsource:\n  product: linux\n  service: auditd\n"
