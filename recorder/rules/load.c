@@ -293,26 +293,29 @@ int rg_rules_load_sigma_string(struct rg_ruleset **out, const char *name, const 
 	return finish_load(&ld, out, err, errlen);
 }
 
+void rules_rule_free(struct rg_rule *r)
+{
+	for (unsigned k = 0; k < r->nsteps; k++) {
+		for (unsigned c = 0; c < r->steps[k].nconds; c++)
+			rules_cond_free(&r->steps[k].conds[c]);
+		free(r->steps[k].conds);
+		free(r->steps[k].join.text);
+		rules_expr_free(&r->steps[k]);
+	}
+	free(r->steps);
+	free(r->id);
+	free(r->name);
+	free(r->description);
+	free(r->tags);
+	free(r->file);
+}
+
 void rg_rules_free(struct rg_ruleset *rs)
 {
 	if (!rs)
 		return;
-	for (unsigned i = 0; i < rs->nrules; i++) {
-		struct rg_rule *r = &rs->rules[i];
-		for (unsigned k = 0; k < r->nsteps; k++) {
-			for (unsigned c = 0; c < r->steps[k].nconds; c++)
-				rules_cond_free(&r->steps[k].conds[c]);
-			free(r->steps[k].conds);
-			free(r->steps[k].join.text);
-			rules_expr_free(&r->steps[k]);
-		}
-		free(r->steps);
-		free(r->id);
-		free(r->name);
-		free(r->description);
-		free(r->tags);
-		free(r->file);
-	}
+	for (unsigned i = 0; i < rs->nrules; i++)
+		rules_rule_free(&rs->rules[i]);
 	for (int t = 0; t < RG_ET_COUNT; t++)
 		free(rs->by_type[t]);
 	free(rs->sigma_report);

@@ -191,6 +191,7 @@ typedef bool (*val_fn)(void *arg, const struct val *v);
 /* load.c: the fields a condition can name (a registry field, or the
  * lineage's context: parent_exe, ancestor_comm, ...) */
 bool rules_find_field(const char *name, struct fref *out);
+void rules_rule_free(struct rg_rule *r); /* what it owns, not r itself */
 bool rules_fref_is_int(const struct fref *r);
 bool rules_fref_is_path(const struct fref *r);
 /* parse.c: the INI reader's callbacks, and what loading shares */

@@ -56,6 +56,15 @@ bool sc_is_null(const yaml_node_t *n)
 	       (!*v || !strcmp(v, "~") || !strcasecmp(v, "null"));
 }
 
+const yaml_node_t *sc_each(const struct sc *s, const yaml_node_t *n, int i)
+{
+	if (n->type != YAML_SEQUENCE_NODE)
+		return i ? NULL : n;
+	if (n->data.sequence.items.start + i >= n->data.sequence.items.top)
+		return NULL;
+	return sc_node(s, n->data.sequence.items.start[i]);
+}
+
 yaml_node_t *sc_map_get(const struct sc *s, const yaml_node_t *map, const char *key)
 {
 	if (!map || map->type != YAML_MAPPING_NODE)
@@ -142,15 +151,8 @@ static int selection_types(struct sc *s, const yaml_node_t *map, unsigned *kids,
 	if (!vn)
 		return SC_OK;
 	uint32_t types = 0;
-	for (int i = 0;; i++) {
-		const yaml_node_t *one = vn;
-		if (vn->type == YAML_SEQUENCE_NODE) {
-			if (vn->data.sequence.items.start + i >= vn->data.sequence.items.top)
-				break;
-			one = sc_node(s, vn->data.sequence.items.start[i]);
-		} else if (i) {
-			break;
-		}
+	const yaml_node_t *one;
+	for (int i = 0; (one = sc_each(s, vn, i)); i++) {
 		const char *v = sc_scalar(one);
 		if (!v)
 			return sc_bad(s, one, "'%s' must be a scalar or a list of them",
@@ -254,15 +256,8 @@ static int compile_detection(struct sc *s, const yaml_node_t *det)
 		nn++;
 	}
 	unsigned roots[16], nr = 0;
-	for (int i = 0;; i++) { /* a list of conditions: any */
-		const yaml_node_t *one = cond;
-		if (cond->type == YAML_SEQUENCE_NODE) {
-			if (cond->data.sequence.items.start + i >= cond->data.sequence.items.top)
-				break;
-			one = sc_node(s, cond->data.sequence.items.start[i]);
-		} else if (i) {
-			break;
-		}
+	const yaml_node_t *one;
+	for (int i = 0; (one = sc_each(s, cond, i)); i++) { /* a list of conditions: any */
 		const char *text = sc_scalar(one);
 		if (!text)
 			return sc_bad(s, one, "'condition' must be a string or a list of them");
@@ -404,20 +399,6 @@ static int compile_rule(struct sc *s, const yaml_node_t *root, struct rg_rule *r
 
 /* ---- files ------------------------------------------------------------------------- */
 
-static void free_rule(struct rg_rule *r)
-{
-	for (unsigned c = 0; c < r->steps[0].nconds; c++)
-		rules_cond_free(&r->steps[0].conds[c]);
-	free(r->steps[0].conds);
-	rules_expr_free(&r->steps[0]);
-	free(r->steps);
-	free(r->id);
-	free(r->name);
-	free(r->description);
-	free(r->tags);
-	free(r->file);
-}
-
 static void report(struct rg_ruleset *rs, const char *path, const char *id, const char *why)
 {
 	struct rg_buf b = {0};
@@ -449,7 +430,7 @@ static void keep_rule(struct loader *ld, struct rg_rule *r, const char *path)
 			 rs->rules[i].line);
 		report(rs, path, r->id, why);
 		rs->sigma_skipped++;
-		free_rule(r);
+		rules_rule_free(r);
 		return;
 	}
 	rs->rules = rg_realloc(rs->rules, (rs->nrules + 1) * sizeof(*rs->rules));
@@ -496,7 +477,7 @@ static void load_yaml(struct loader *ld, const char *path, const unsigned char *
 			report(rs, path, r.id ? r.id : sc_scalar(sc_map_get(&s, root, "id")), s.why);
 		rs->sigma_skipped += rc == SC_SKIP;
 		rs->sigma_other += rc == SC_OTHER;
-		free_rule(&r);
+		rules_rule_free(&r);
 	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);

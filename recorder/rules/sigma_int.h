@@ -33,6 +33,9 @@ yaml_node_t *sc_node(const struct sc *s, int i);
 const char *sc_scalar(const yaml_node_t *n);
 bool sc_is_null(const yaml_node_t *n);
 yaml_node_t *sc_map_get(const struct sc *s, const yaml_node_t *map, const char *key);
+/* A scalar's or a list's i-th value (a scalar is a list of one); NULL after
+ * the last. */
+const yaml_node_t *sc_each(const struct sc *s, const yaml_node_t *n, int i);
 /* the step being built: a named condition on f, a value, a node for a
  * condition, and/or of nodes (one is itself), an event type test */
 unsigned sc_new_cond(struct sc *s, const struct fref *f, enum op op, bool nocase,

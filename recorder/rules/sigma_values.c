@@ -348,30 +348,19 @@ int sc_compile_item(struct sc *s, const char *key, const yaml_node_t *vn, bool k
 	for (size_t i = 0; i < sizeof(it.bycond) / sizeof(it.bycond[0]); i++)
 		it.bycond[i] = -1;
 	uint32_t sys_types = 0; /* SYSCALL: only names rand-guard records */
-	for (int i = 0; sf && (sf->flags & SF_SYSCALL); i++) {
-		const yaml_node_t *one = vn;
-		if (vn->type == YAML_SEQUENCE_NODE) {
-			if (vn->data.sequence.items.start + i >= vn->data.sequence.items.top)
-				break;
-			one = sc_node(s, vn->data.sequence.items.start[i]);
-		} else if (i) {
-			break;
-		}
+	const yaml_node_t *one;
+	for (int i = 0; sf && (sf->flags & SF_SYSCALL) && (one = sc_each(s, vn, i)); i++) {
 		uint32_t t = sc_scalar(one) ? sigma_syscall_types(sc_scalar(one)) : 0;
 		if (!t)
-			return sc_skip(s, "syscall '%s' is not recorded", sc_scalar(one) ? sc_scalar(one) : "?");
+			return sc_skip(s, "syscall '%s' is not recorded",
+				       sc_scalar(one) ? sc_scalar(one) : "?");
 		sys_types |= t;
 	}
 	if (sys_types) /* the event types first: cheap, and they narrow the rule */
 		item_kid(&it, sc_etype_node(s, sys_types, it.line));
-	if (vn->type == YAML_SEQUENCE_NODE) {
-		for (yaml_node_item_t *p = vn->data.sequence.items.start;
-		     p < vn->data.sequence.items.top; p++)
-			if ((rc = item_add(&it, sc_node(s, *p))))
-				return rc;
-	} else if ((rc = item_add(&it, vn))) {
-		return rc;
-	}
+	for (int i = 0; (one = sc_each(s, vn, i)); i++)
+		if ((rc = item_add(&it, one)))
+			return rc;
 	if (!it.nkids)
 		return sc_bad(s, vn, "'%s' has no value", key);
 	if (it.full)
