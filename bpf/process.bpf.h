@@ -142,7 +142,7 @@ static __always_inline void rg_put_exe(struct rg_scratch *s, __u32 *off, struct 
 	rg_put_path(s, off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC, lv);
 }
 
-/* The inode's change time under its older names: a timespec64 i_ctime
+/* The inode's change time, as stat gives it, under its older names: a timespec64 i_ctime
  * before Linux 6.6, __i_ctime in 6.6 to 6.10; i_ctime_sec and
  * i_ctime_nsec since (this tree's vmlinux.h). */
 struct inode___ctime_old {
@@ -166,7 +166,9 @@ static __always_inline __s64 rg_inode_ctime_ns(struct inode *ino)
 		struct timespec64 t = BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime);
 		sec = t.tv_sec, nsec = t.tv_nsec;
 	}
-	return sec * 1000000000 + nsec;
+	/* Multigrain timestamps (Linux 6.13+) keep a flag in bit 31 of the
+	 * nanoseconds (I_CTIME_QUERIED); a real value is below 2^30. */
+	return sec * 1000000000 + (nsec & 0x3fffffff);
 }
 
 /* The identity the recorder checks before it hashes the file that ran. */
