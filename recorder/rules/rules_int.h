@@ -134,6 +134,12 @@ bool rules_section_ok(void *user, const char *name, size_t n);
 int rules_on_key(void *user, const char *section, const char *key, const char *value);
 void rules_finish_rule(struct loader *ld);
 void rules_cond_free(struct rg_cond *c);
+/* listfile.c: "@FILE" values. The file's values as rule-value text (each
+ * quoted, space-separated) for parse_values, or NULL after reporting why;
+ * the caller frees it. rules_listfile_values splits a list's text (NULL:
+ * a value starts with '@'); *count gets how many it holds. */
+char *rules_listfile(struct loader *ld, const char *name);
+char *rules_listfile_values(const char *text, size_t len, unsigned *count);
 /* eval.c: one step's conditions on the event; values; summaries; alerts */
 bool rules_step_fires(const struct rg_step *st, struct eval *e);
 bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg);

@@ -88,4 +88,13 @@ check_eq "script: its process_start names it" \
 check_eq "script: the file that ran, its interpreter, hashed" \
 	"$(q "SELECT b.sha256 FROM process_events s JOIN binaries b ON b.ino = s.exe_ino AND b.dev = s.exe_dev AND b.ctime_ns = s.exe_ctime_ns WHERE s.event_type = 'process_start' AND s.script = '$WORK/run.sh'")" \
 	"$SHHASH"
+
+RGQ="$RG_BUILD_DIR/rgq --db $T/rg.db"
+check_run "rgq binaries" "$T/bin.out" $RGQ --format csv binaries
+check_eq "rgq binaries: the fresh binary, its two runs" \
+	"$(grep -c ",2,ok,$FRESH,[0-9]*,$WORK/fresh" "$T/bin.out")" 1
+check_run "rgq events --type process" "$T/ev.out" $RGQ --format csv events --type process \
+	--exe "$WORK/fresh"
+check_eq "rgq events: the second run's hash, and binary_hashed's" \
+	"$(grep -c "sha256 $FRESH" "$T/ev.out")" 2
 live_done
