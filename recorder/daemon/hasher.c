@@ -199,6 +199,7 @@ static void run_job(struct rg_hasher *h, struct job *j)
 static void *worker(void *arg)
 {
 	struct rg_hasher *h = arg;
+	pthread_setname_np(pthread_self(), "rg-hasher"); /* for top -H, ps -L */
 	/* It reads /proc/PID/exe of any user's process and files in any
 	 * directory, and needs nothing else. */
 	rg_caps_drop((1ull << CAP_SYS_PTRACE) | (1ull << CAP_DAC_READ_SEARCH));
