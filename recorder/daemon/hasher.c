@@ -39,22 +39,23 @@ bool rg_hash_id_matches(const struct rg_hash_id *id, const struct stat *st, bool
 		(int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec == id->ctime_ns);
 }
 
-/* Opens name and keeps it when it is the file id names (ctime: by its
- * change time too). *st: GONE stays when there is no such name, CHANGED
- * when it is another file, ERROR when it could not be opened otherwise (a
- * worse verdict is not overwritten). */
-static int open_same(const char *name, const struct rg_hash_id *id, bool ctime,
+/* Opens name and keeps it when it is the file id names (by_path: the
+ * change time must match too). *st: GONE stays when there is no such
+ * name (or, for /proc/PID/exe, no access to it), CHANGED when it is
+ * another file, ERROR when a path could not be opened otherwise (a worse
+ * verdict is not overwritten). */
+static int open_same(const char *name, const struct rg_hash_id *id, bool by_path,
 		     enum rg_hash_status *st)
 {
 	struct stat sb;
 	/* O_NONBLOCK: a path replaced by a FIFO must not hang the thread */
 	int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		if (errno != ENOENT && errno != ESRCH && errno != ENOTDIR && *st == RG_HS_GONE)
+		if (by_path && errno != ENOENT && errno != ENOTDIR && *st == RG_HS_GONE)
 			*st = RG_HS_ERROR;
 		return -1;
 	}
-	if (fstat(fd, &sb) == 0 && rg_hash_id_matches(id, &sb, ctime))
+	if (fstat(fd, &sb) == 0 && rg_hash_id_matches(id, &sb, by_path))
 		return fd;
 	close(fd);
 	*st = RG_HS_CHANGED;
@@ -105,7 +106,9 @@ enum rg_hash_status rg_hash_file(uint32_t pid, const char *path, const struct rg
 	 * suffice. Its change time moves when it is unlinked, renamed or
 	 * chmod'ed after the exec, which the process's file survives; its
 	 * bytes cannot change while it runs (the kernel refuses writes to a
-	 * running image: ETXTBSY). A path may name any file by now: all four. */
+	 * running image: ETXTBSY). A path may name any file by now: all four.
+	 * /proc/PID/exe fails when the thread could not keep CAP_SYS_PTRACE
+	 * (the recorder started without it): the path is tried then. */
 	if (pid) {
 		snprintf(proc, sizeof(proc), "/proc/%u/exe", pid);
 		fd = open_same(proc, id, false, &st);
@@ -200,9 +203,12 @@ static void *worker(void *arg)
 {
 	struct rg_hasher *h = arg;
 	pthread_setname_np(pthread_self(), "rg-hasher"); /* for top -H, ps -L */
-	/* It reads /proc/PID/exe of any user's process and files in any
-	 * directory, and needs nothing else. */
-	rg_caps_drop((1ull << CAP_SYS_PTRACE) | (1ull << CAP_DAC_READ_SEARCH));
+	/* CAP_SYS_PTRACE alone: /proc/PID/exe of a process whose
+	 * capabilities are not a subset of this thread's, or of another uid,
+	 * opens only with it (cap_ptrace_access_check), and without it a file
+	 * unlinked after its exec could not be read at all. Nothing else: the
+	 * bounding set goes, no_new_privs is set (caps.h). */
+	rg_caps_drop(1ull << CAP_SYS_PTRACE);
 	pthread_mutex_lock(&h->mu);
 	while (!h->stop) {
 		struct job *j = fifo_pop(&h->jobs);

@@ -18,7 +18,9 @@
  * path, and hashes it only when fstat gives the kernel's identity. Races
  * it cannot close (docs/schema.md, "Executable hashes"): the process can
  * exit and its file be removed before the thread opens it (gone), or the
- * path can name another file by then (changed).
+ * path can name another file by then (changed). Of the recorder's
+ * threads it alone keeps a capability after attach: CAP_SYS_PTRACE, which
+ * opening another process's /proc/PID/exe needs.
  */
 #ifndef RG_HASHER_H
 #define RG_HASHER_H
@@ -74,9 +76,9 @@ struct rg_hasher_stats {
 	uint64_t hits, queued, over_budget, hashed, bytes, evictions;
 };
 
-/* Starts the hashing thread (which keeps only CAP_SYS_PTRACE and
- * CAP_DAC_READ_SEARCH: start it before the caller drops its own). Never
- * NULL (alloc.h). */
+/* Starts the hashing thread, which drops every capability but
+ * CAP_SYS_PTRACE as it starts: call it before the caller drops its own.
+ * Never NULL (alloc.h). */
 struct rg_hasher *rg_hasher_new(const struct rg_hasher_opts *o);
 /* Stops the thread (a file being read is finished first) and frees all. */
 void rg_hasher_free(struct rg_hasher *h);

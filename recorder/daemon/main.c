@@ -349,7 +349,7 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
-	if (c->hash_enabled) /* before the drop: its thread keeps what it needs */
+	if (c->hash_enabled) /* before the drop: its thread keeps CAP_SYS_PTRACE */
 		r->pl.hasher = rg_hasher_new(&(struct rg_hasher_opts){
 			.max_size = (uint64_t)c->hash_max_size_mb << 20,
 			.per_second = (unsigned)c->hash_per_second,

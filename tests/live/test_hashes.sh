@@ -43,6 +43,13 @@ SWAP2=$(sha256sum "$WORK/swap.new" | cut -d' ' -f1)
 mv "$WORK/swap.new" "$WORK/swap"
 "$WORK/swap"
 
+# another user's process: the hashing thread keeps CAP_SYS_PTRACE for its
+# /proc/PID/exe; once it has exited, the path, identity checked alike
+chmod 755 "$T" "$WORK"
+mkbin /bin/true "$WORK/user" "$M-user"
+USER_SHA=$(sha256sum "$WORK/user" | cut -d' ' -f1)
+setpriv --reuid=65534 --regid=65534 --clear-groups "$WORK/user"
+
 printf '#!/bin/sh\n: %s-script\n' "$M" >"$WORK/run.sh"
 chmod +x "$WORK/run.sh"
 "$WORK/run.sh"
@@ -82,6 +89,10 @@ check_eq "unlinked right after exec: hashed through /proc/PID/exe" \
 check_eq "replaced between two execs: two hashes" "$(hashed "$WORK/swap")" "ok $SWAP1 ok $SWAP2"
 check_eq "binaries: two rows under one path" \
 	"$(q "SELECT count(DISTINCT sha256) FROM binaries WHERE paths = '$WORK/swap'")" 2
+
+check_eq "another user's process: hashed" "$(hashed "$WORK/user")" "ok $USER_SHA"
+check_eq "another user's process: its uid" \
+	"$(q "SELECT uid FROM process_events WHERE event_type = 'binary_hashed' AND exe = '$WORK/user'")" 65534
 
 check_eq "script: its process_start names it" \
 	"$(q "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND script = '$WORK/run.sh'")" 1
