@@ -10,6 +10,11 @@ ALTER TABLE process_events ADD COLUMN exe_ctime_ns INTEGER;
 ALTER TABLE process_events ADD COLUMN exe_sha256 TEXT;
 ALTER TABLE process_events ADD COLUMN hash_status TEXT;
 
+-- The hasher's counters (health.h): cache hits, files hashed, execs over budget.
+ALTER TABLE health ADD COLUMN hash_cache_hits INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN hashes_computed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN hash_over_budget INTEGER NOT NULL DEFAULT 0;
+
 -- One row per file that ran, by identity: the hasher's latest verdict on
 -- it (a binary_hashed event, written once per identity unless it failed
 -- and was tried again), with when and under which paths it ran.

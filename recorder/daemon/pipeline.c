@@ -292,6 +292,7 @@ struct health_src {
 	const struct rg_store_stats *ss;
 	const struct rg_proctab_stats *ps;
 	const struct rg_seqstate_stats *sq;
+	const struct rg_hasher_stats *hs;
 	int64_t now_ns;
 };
 #define SRC_events_read(s) ((s)->p->events_read)
@@ -337,6 +338,9 @@ struct health_src {
 #define SRC_lineage_evictions(s) ((s)->p->lin ? rg_lineage_evictions((s)->p->lin) : 0)
 #define SRC_sequence_partials(s) ((s)->sq->partials)
 #define SRC_sequence_evictions(s) ((s)->sq->evictions)
+#define SRC_hash_cache_hits(s) ((s)->hs->hits)
+#define SRC_hashes_computed(s) ((s)->hs->hashed)
+#define SRC_hash_over_budget(s) ((s)->hs->over_budget)
 #define SRC_uptime_s(s) ((uint64_t)(((s)->now_ns - (s)->p->started_ns) / 1000000000))
 #define SRC_rss_kb(s) (rss_kb())
 
@@ -361,7 +365,10 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 	p->last.user_drops = ss.user_drops;
 	p->last.invalid = p->events_invalid;
 
-	struct health_src src = {p, &ss, &ps, &sq, now_ns};
+	struct rg_hasher_stats hs = {0};
+	if (p->hasher)
+		rg_hasher_stats(p->hasher, &hs);
+	struct health_src src = {p, &ss, &ps, &sq, &hs, now_ns};
 	struct rg_health h = {.seq = ++p->seq, .ts_ns = now_ns, .run_id = p->run_id};
 #define HEALTH_FILL(name, kind, what) h.name = SRC_##name(&src);
 	RG_HEALTH_FIELDS(HEALTH_FILL)

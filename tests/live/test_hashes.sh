@@ -99,6 +99,10 @@ check_eq "script: its process_start names it" \
 check_eq "script: the file that ran, its interpreter, hashed" \
 	"$(q "SELECT b.sha256 FROM process_events s JOIN binaries b ON b.ino = s.exe_ino AND b.dev = s.exe_dev AND b.ctime_ns = s.exe_ctime_ns WHERE s.event_type = 'process_start' AND s.script = '$WORK/run.sh'")" \
 	"$SHHASH"
+check_num "health: files hashed" \
+	"$(q "SELECT hashes_computed FROM health ORDER BY seq DESC LIMIT 1")" '>=' 6
+check_num "health: cache hits (the fresh binary's second run, at least)" \
+	"$(q "SELECT hash_cache_hits FROM health ORDER BY seq DESC LIMIT 1")" '>=' 1
 
 RGQ="$RG_BUILD_DIR/rgq --db $T/rg.db"
 check_run "rgq binaries" "$T/bin.out" $RGQ --format csv binaries
