@@ -142,6 +142,46 @@ static __always_inline void rg_put_exe(struct rg_scratch *s, __u32 *off, struct 
 	rg_put_path(s, off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC, lv);
 }
 
+/* The inode's change time, as stat gives it, under its older names: a timespec64 i_ctime
+ * before Linux 6.6, __i_ctime in 6.6 to 6.10; i_ctime_sec and
+ * i_ctime_nsec since (this tree's vmlinux.h). */
+struct inode___ctime_old {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+struct inode___ctime_66 {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __s64 rg_inode_ctime_ns(struct inode *ino)
+{
+	__s64 sec, nsec;
+
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		sec = BPF_CORE_READ(ino, i_ctime_sec);
+		nsec = BPF_CORE_READ(ino, i_ctime_nsec);
+	} else if (bpf_core_field_exists(((struct inode___ctime_66 *)ino)->__i_ctime)) {
+		struct timespec64 t = BPF_CORE_READ((struct inode___ctime_66 *)ino, __i_ctime);
+		sec = t.tv_sec, nsec = t.tv_nsec;
+	} else {
+		struct timespec64 t = BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime);
+		sec = t.tv_sec, nsec = t.tv_nsec;
+	}
+	/* Multigrain timestamps (Linux 6.13+) keep a flag in bit 31 of the
+	 * nanoseconds (I_CTIME_QUERIED); a real value is below 2^30. */
+	return sec * 1000000000 + (nsec & 0x3fffffff);
+}
+
+/* The identity the recorder checks before it hashes the file that ran. */
+static __always_inline void rg_put_exe_id(struct rg_exec *e, struct file *exe)
+{
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+
+	e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	e->exe_ino = BPF_CORE_READ(ino, i_ino);
+	e->exe_size = BPF_CORE_READ(ino, i_size);
+	e->exe_ctime_ns = rg_inode_ctime_ns(ino);
+}
+
 /* Copies the new image's arguments (NUL-separated, as the kernel laid them
  * out at mm->arg_start) after the record's other strings. */
 static __always_inline void rg_put_argv(struct rg_scratch *s, __u32 *off,
@@ -317,8 +357,10 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 
 	__u32 off = sizeof(*e);
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
-	if (exe)
+	if (exe) {
 		rg_put_exe(s, &off, e, exe, task, lv);
+		rg_put_exe_id(e, exe);
+	}
 	rg_put_argv(s, &off, e, task);
 	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC, lv);
 	rg_put_script(s, &off, e, bprm);

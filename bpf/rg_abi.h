@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 5
+#define RG_ABI_VERSION 6
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -116,6 +116,15 @@ struct rg_exec {
 	struct rg_sref env;  /* NUL-separated NAME=value of the allow-listed
 			      * environment variables, in the process's order */
 	__u32 pad1;
+	/* The identity of the file that ran (bprm->file, now mm->exe_file:
+	 * for a script, its interpreter), as its inode had it at the exec: the
+	 * recorder hashes a file only when fstat gives the same four. All 0
+	 * when the kernel had no file. */
+	__u64 exe_ino;
+	__u64 exe_size;     /* i_size */
+	__s64 exe_ctime_ns; /* the inode's change time, ns since the epoch */
+	__u32 exe_dev;      /* i_sb->s_dev, the kernel's encoding (MAJOR << 20 | MINOR) */
+	__u32 pad2;
 };
 
 /* file.op: what happened to the file. */
@@ -332,7 +341,7 @@ struct rg_exit {
 /* Compiled on both sides: clang -target bpf and the host compiler must agree. */
 _Static_assert(sizeof(struct rg_hdr) == 48, "rg_hdr layout");
 _Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
-_Static_assert(sizeof(struct rg_exec) == 128, "rg_exec layout");
+_Static_assert(sizeof(struct rg_exec) == 160, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 112, "rg_file layout");

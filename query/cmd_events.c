@@ -22,6 +22,8 @@ static const struct {
 } arms[] = {
 	{"process_events", RG_ET_PROCESS_MASK,
 	 "CASE event_type WHEN 'process_start' THEN cmdline || ifnull(' [script ' || script || ']', '') "
+	 "|| ifnull(' [sha256 ' || exe_sha256 || ']', '') "
+	 "WHEN 'binary_hashed' THEN ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status) "
 	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
 	 "WHEN 'process_exec_failed' THEN 'exec ' || path "
 	 "ELSE iif(signal, 'signal ' || signal, 'exit ' || exit_code) END",

@@ -77,6 +77,10 @@ const struct rg_config_key rg_config_keys[] = {
 	{"rules", "sigma_dir", RG_CFG_STRING, FIELD(sigma_dir, char *), 0, PATH_MAX - 1, 0, ""},
 	INT_KEY("rules", sequence_max, 16, 1048576, 0, "4096"),
 	BOOL_KEY("rules", allow_none, "false"),
+	{"hash", "enabled", RG_CFG_BOOL, FIELD(hash_enabled, bool), 0, 1, 0, "true"},
+	{"hash", "max_size_mb", RG_CFG_INT, FIELD(hash_max_size_mb, int), 1, 65536, 0, "64"},
+	{"hash", "max_per_second", RG_CFG_INT, FIELD(hash_per_second, int), 1, 100000, 0, "50"},
+	{"hash", "cache_max", RG_CFG_INT, FIELD(hash_cache_max, int), 64, 4194304, 0, "16384"},
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;

@@ -51,6 +51,11 @@ struct rg_config {
 	int sequence_max;     /* partial sequence matches held (sequence.h) */
 	bool allow_none;      /* recording with no enabled rule is intended:
 			       * --check-config accepts it */
+	/* [hash] (daemon/hasher.h) */
+	bool hash_enabled;    /* "enabled": hash the files that run */
+	int hash_max_size_mb; /* "max_size_mb": larger files are not hashed */
+	int hash_per_second;  /* "max_per_second": files hashed per second at most */
+	int hash_cache_max;   /* "cache_max": identities whose verdict is kept */
 };
 
 /* [process] env: at most this many names of at most this many bytes (the

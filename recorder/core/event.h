@@ -48,6 +48,7 @@ enum rg_etype {
 	RG_ET_MOUNT,
 	RG_ET_UMOUNT,
 	RG_ET_NAMESPACE_CHANGE, /* unshare, setns */
+	RG_ET_BINARY_HASHED, /* the hash of an exec's file, after its process_start */
 	RG_ET_COUNT,
 };
 
@@ -55,7 +56,8 @@ enum rg_etype {
 #define RG_ET_BIT(t) (1u << (t))
 #define RG_ET_PROCESS_MASK                                                     \
 	(RG_ET_BIT(RG_ET_PROCESS_START) | RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP) | \
-	 RG_ET_BIT(RG_ET_PROCESS_EXIT) | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))
+	 RG_ET_BIT(RG_ET_PROCESS_EXIT) | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED) |   \
+	 RG_ET_BIT(RG_ET_BINARY_HASHED))
 /* File metadata and names: chmod, chown, link, symlink, mkdir, utimes,
  * setxattr, truncate (file_events rows like the others). */
 #define RG_ET_FMETA_MASK                                                       \
@@ -130,6 +132,16 @@ struct rg_event {
 	 * named as the interpreter's argument), absolute; the allow-listed
 	 * environment, NUL-separated NAME=value */
 	struct rg_str script, env;
+
+	/* process_start, binary_hashed: the file that ran (for a script, its
+	 * interpreter), as the kernel's inode had it (exe_dev as stat's
+	 * st_dev), and its SHA-256 in hex once known; hash_status says why
+	 * there is none ("ok", "too_large", ...: hasher.h), NULL when the
+	 * hash is still to come */
+	uint64_t exe_dev, exe_ino, exe_size;
+	int64_t exe_ctime_ns;
+	struct rg_str exe_sha256;
+	const char *hash_status;
 
 	/* file_*: absolute paths (new_path: rename's, link's target) */
 	struct rg_str path, new_path;

@@ -29,6 +29,7 @@
 #define START RG_ET_BIT(RG_ET_PROCESS_START)
 #define REL RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP)
 #define EXIT RG_ET_BIT(RG_ET_PROCESS_EXIT)
+#define HASHED (START | RG_ET_BIT(RG_ET_BINARY_HASHED))
 
 /* Order here is the NDJSON key order: common fields, then the acting
  * process's context, then what is specific to a type. */
@@ -64,6 +65,12 @@ const struct rg_field rg_fields[] = {
 	{"exe_deleted", RG_FT_FLAG, 0, 0, RG_EF_EXE_DELETED, START},
 	{"script_truncated", RG_FT_FLAG, 0, 0, RG_EF_SCRIPT_TRUNC, START},
 	{"env_truncated", RG_FT_FLAG, 0, 0, RG_EF_ENV_TRUNC, START},
+	{"exe_dev", RG_FT_U64, OFF(exe_dev), RG_FO_ZERO_NULL, 0, HASHED},
+	{"exe_ino", RG_FT_U64, OFF(exe_ino), RG_FO_ZERO_NULL, 0, HASHED},
+	{"exe_size", RG_FT_U64, OFF(exe_size), RG_FO_ZERO_NULL, 0, HASHED},
+	{"exe_ctime_ns", RG_FT_I64, OFF(exe_ctime_ns), RG_FO_ZERO_NULL, 0, HASHED},
+	{"exe_sha256", RG_FT_STR, OFF(exe_sha256), 0, 0, HASHED},
+	{"hash_status", RG_FT_CSTR, OFF(hash_status), 0, 0, HASHED},
 	{"child_proc_id", RG_FT_I64, OFF(child_proc_id), RG_FO_ZERO_NULL, 0, REL},
 	{"child_pid", RG_FT_U32, OFF(child_pid), 0, 0, REL},
 	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},
@@ -162,6 +169,7 @@ static const char *const etype_names[RG_ET_COUNT] = {
 	[RG_ET_MOUNT] = "mount",
 	[RG_ET_UMOUNT] = "umount",
 	[RG_ET_NAMESPACE_CHANGE] = "namespace_change",
+	[RG_ET_BINARY_HASHED] = "binary_hashed",
 };
 
 const char *rg_etype_name(enum rg_etype t)

@@ -60,6 +60,9 @@
 	X(lineage_evictions, C, "processes evicted from the rules' lineage table") \
 	X(sequence_partials, G, "partial sequence-rule matches held ([rules] sequence_max)") \
 	X(sequence_evictions, C, "partial sequence matches pushed out by sequence_max") \
+	X(hash_cache_hits, C, "execs whose file's hash the cache knew")             \
+	X(hashes_computed, C, "files read and hashed by the hashing thread")        \
+	X(hash_over_budget, C, "execs not hashed: past [hash] max_per_second or the queue") \
 	X(uptime_s, G, "seconds since the recorder started")                       \
 	X(rss_kb, G, "recorder resident memory, KiB")
 

@@ -1,6 +1,8 @@
 /* decode.c: validates and decodes raw records (see decode.h). */
 #include "decode.h"
 
+#include <sys/sysmacros.h>
+
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -117,6 +119,12 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 	ev->argc = e->argc;
 	ev->syscall = exec_syscalls[e->syscall];
 	ev->comm = comm(e->comm);
+	/* The kernel's dev_t is MAJOR << 20 | MINOR; stat's st_dev encodes
+	 * it otherwise (makedev): the hasher compares it with fstat's. */
+	ev->exe_dev = e->exe_ino ? makedev(e->exe_dev >> 20, e->exe_dev & 0xfffff) : 0;
+	ev->exe_ino = e->exe_ino;
+	ev->exe_size = e->exe_size;
+	ev->exe_ctime_ns = e->exe_ctime_ns;
 	ids->parent_start_boot_ns = e->parent_start_ns;
 	ids->old_tid = e->old_tid;
 	return RG_DECODE_OK;

@@ -350,6 +350,12 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
+	if (c->hash_enabled) /* before the drop: its thread keeps CAP_SYS_PTRACE */
+		r->pl.hasher = rg_hasher_new(&(struct rg_hasher_opts){
+			.max_size = (uint64_t)c->hash_max_size_mb << 20,
+			.per_second = (unsigned)c->hash_per_second,
+			.cache_max = (unsigned)c->hash_cache_max,
+		});
 	drop_capabilities();
 	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s with %u of %u rules\n",
 		RG_VERSION, (long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
@@ -464,6 +470,7 @@ static int loop(struct recorder *r, long duration_s)
 		}
 		int64_t boot_ns, offset = rg_wall_offset_ns(&boot_ns);
 		rg_pipeline_clock(&r->pl, offset, boot_ns);
+		rg_pipeline_hashes(&r->pl);
 		if (r->nd)
 			rg_ndjson_flush(r->nd);
 		int64_t now = rg_mono_ns();
@@ -489,6 +496,7 @@ static void shutdown_all(struct recorder *r)
 		rg_bpf_detach(r->bpf);
 		while (rg_bpf_poll(r->bpf, 0, r->cfg.poll_ms) > 0)
 			;
+		rg_pipeline_hashes(&r->pl); /* those done; the rest are not waited for */
 		if (r->store)
 			health(r);
 	}
@@ -497,6 +505,7 @@ static void shutdown_all(struct recorder *r)
 		rg_ndjson_close(r->nd);
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
+	rg_hasher_free(r->pl.hasher);
 	rg_proctab_free(r->pt);
 	rg_lineage_free(r->lin);
 	rg_seqstate_free(r->seqs);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "clock.h"
 
 void rg_pipeline_init(struct rg_pipeline *p, struct rg_proctab *pt, struct rg_ndjson *nd,
 		      struct rg_store *store, int64_t run_id, uint64_t first_seq,
@@ -179,7 +181,47 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 	const struct rg_process *changed = rg_proctab_apply(p->pt, &ev, &ids);
 	if (changed)
 		rg_pipeline_process(p, changed);
+	if (p->hasher && ev.type == RG_ET_PROCESS_START)
+		rg_hasher_exec(p->hasher, &ev, ids.start_boot_ns, rg_mono_ns());
 	rg_pipeline_event(p, &ev);
+}
+
+/* The event says what the hasher found, for the process that ran the
+ * file, with its context as the process table has it now (the exe is the
+ * path at the exec). */
+void rg_pipeline_hashes(struct rg_pipeline *p)
+{
+	struct rg_hash_result r;
+	while (p->hasher && rg_hasher_take(p->hasher, &r)) {
+		struct timespec t;
+		clock_gettime(CLOCK_BOOTTIME, &t);
+		int64_t boot_ns = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+		struct rg_event ev = {
+			.type = RG_ET_BINARY_HASHED,
+			.boot_ns = (uint64_t)boot_ns,
+			.ts_ns = boot_ns + p->wall_offset, /* as the poll's events */
+			.proc_id = r.proc_id,
+			.pid = r.pid,
+			.tid = r.pid,
+			.exe = str_c(r.exe),
+			.exe_dev = r.id.dev,
+			.exe_ino = r.id.ino,
+			.exe_size = r.id.size,
+			.exe_ctime_ns = r.id.ctime_ns,
+			.hash_status = rg_hash_status_name(r.status),
+		};
+		if (r.status == RG_HS_OK)
+			ev.exe_sha256 = (struct rg_str){r.hex, 64};
+		const struct rg_process *pr = rg_proctab_find(p->pt, r.pid, r.start_boot_ns);
+		if (pr) {
+			ev.uid = pr->uid;
+			ev.gid = pr->gid;
+			ev.ppid = pr->ppid;
+			ev.parent_proc_id = pr->parent_proc_id;
+			ev.comm = pr->comm;
+		}
+		rg_pipeline_event(p, &ev);
+	}
 }
 
 static uint64_t rss_kb(void)
@@ -250,6 +292,7 @@ struct health_src {
 	const struct rg_store_stats *ss;
 	const struct rg_proctab_stats *ps;
 	const struct rg_seqstate_stats *sq;
+	const struct rg_hasher_stats *hs;
 	int64_t now_ns;
 };
 #define SRC_events_read(s) ((s)->p->events_read)
@@ -295,6 +338,9 @@ struct health_src {
 #define SRC_lineage_evictions(s) ((s)->p->lin ? rg_lineage_evictions((s)->p->lin) : 0)
 #define SRC_sequence_partials(s) ((s)->sq->partials)
 #define SRC_sequence_evictions(s) ((s)->sq->evictions)
+#define SRC_hash_cache_hits(s) ((s)->hs->hits)
+#define SRC_hashes_computed(s) ((s)->hs->hashed)
+#define SRC_hash_over_budget(s) ((s)->hs->over_budget)
 #define SRC_uptime_s(s) ((uint64_t)(((s)->now_ns - (s)->p->started_ns) / 1000000000))
 #define SRC_rss_kb(s) (rss_kb())
 
@@ -319,7 +365,10 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 	p->last.user_drops = ss.user_drops;
 	p->last.invalid = p->events_invalid;
 
-	struct health_src src = {p, &ss, &ps, &sq, now_ns};
+	struct rg_hasher_stats hs = {0};
+	if (p->hasher)
+		rg_hasher_stats(p->hasher, &hs);
+	struct health_src src = {p, &ss, &ps, &sq, &hs, now_ns};
 	struct rg_health h = {.seq = ++p->seq, .ts_ns = now_ns, .run_id = p->run_id};
 #define HEALTH_FILL(name, kind, what) h.name = SRC_##name(&src);
 	RG_HEALTH_FIELDS(HEALTH_FILL)

@@ -10,6 +10,7 @@
 #define RG_PIPELINE_H
 
 #include "decode.h"
+#include "hasher.h"
 #include "health.h"
 #include "ndjson.h"
 #include "pathmatch.h"
@@ -33,6 +34,7 @@ struct rg_pipeline {
 	const struct rg_ruleset *rules; /* NULL: no rules; swapped on reload */
 	struct rg_lineage *lin;   /* the rules' process context; NULL: no rules */
 	struct rg_seqstate *seqs; /* sequence rules in flight; NULL: none run */
+	struct rg_hasher *hasher; /* executable hashes; NULL: off */
 	struct rg_pending *matched; /* the current event's matches */
 	unsigned nmatched, matched_cap;
 	struct rg_buf summary;  /* their summaries */
@@ -70,6 +72,10 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size);
 /* The part after decoding and the process table: seq, lineage, rules,
  * outputs. For events built by hand (the synthetic recording generator). */
 void rg_pipeline_event(struct rg_pipeline *p, struct rg_event *ev);
+
+/* Writes a binary_hashed event for each hash the hasher finished since
+ * the last call, as the process that ran the file (hasher.h). */
+void rg_pipeline_hashes(struct rg_pipeline *p);
 
 /* Writes a process row (every change an event makes). */
 void rg_pipeline_process(struct rg_pipeline *p, const struct rg_process *proc);

@@ -543,6 +543,14 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 	while (next_token(&p, &ld->tok, &bad)) {
 		const char *v = rg_buf_cstr(&ld->tok);
 		size_t n = ld->tok.len;
+		if (n > 1 && v[0] == '@') { /* a list file's values (listfile.c) */
+			char *list = rules_listfile(ld, v + 1);
+			bool ok = list && parse_values(ld, c, list);
+			free(list);
+			if (!ok)
+				return false;
+			continue;
+		}
 		unsigned i = c->nvals++;
 		c->strs = rg_realloc(c->strs, c->nvals * sizeof(*c->strs));
 		c->lens = rg_realloc(c->lens, c->nvals * sizeof(*c->lens));

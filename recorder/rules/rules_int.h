@@ -199,6 +199,12 @@ bool rules_section_ok(void *user, const char *name, size_t n);
 int rules_on_key(void *user, const char *section, const char *key, const char *value);
 void rules_finish_rule(struct loader *ld);
 void rules_cond_free(struct rg_cond *c);
+/* listfile.c: "@FILE" values. The file's values as rule-value text (each
+ * quoted, space-separated) for parse_values, or NULL after reporting why;
+ * the caller frees it. rules_listfile_values splits a list's text (NULL:
+ * a value starts with '@'); *count gets how many it holds. */
+char *rules_listfile(struct loader *ld, const char *name);
+char *rules_listfile_values(const char *text, size_t len, unsigned *count);
 /* expr.c: parses text (a Sigma or INI condition) into nodes of st over
  * names; returns the root node, or -1 with a message in err */
 int rules_expr_parse(struct rg_step *st, const char *text, const struct xname *names,

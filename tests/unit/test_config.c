@@ -85,7 +85,11 @@ static void test_defaults(void)
 	CHECK_INT(c.allow_none, 0, "no enabled rule is refused by default");
 	CHECK_STR(c.sigma_dir, "", "no Sigma rules by default");
 	CHECK_INT(c.wal_warn_mb, 64, "a reader holding 64 MiB of WAL is reported by default");
-	CHECK_INT(rg_config_nkeys, 27, "every key is in the table");
+	CHECK_INT(c.hash_enabled, 1, "executables are hashed by default");
+	CHECK_INT(c.hash_max_size_mb, 64, "default [hash] max_size_mb");
+	CHECK_INT(c.hash_per_second, 50, "default [hash] max_per_second");
+	CHECK_INT(c.hash_cache_max, 16384, "default [hash] cache_max");
+	CHECK_INT(rg_config_nkeys, 31, "every key is in the table");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,

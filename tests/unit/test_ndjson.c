@@ -37,7 +37,9 @@ static void check_format(void)
 		  "\"sessionid\":2,\"syscall\":\"execve\",\"script\":null,\"env\":null,"
 		  "\"exe_truncated\":false,"
 		  "\"argv_truncated\":true,\"cwd_truncated\":false,\"exe_memfd\":false,"
-		  "\"exe_deleted\":false,\"script_truncated\":false,\"env_truncated\":false}\n",
+		  "\"exe_deleted\":false,\"script_truncated\":false,\"env_truncated\":false,"
+		  "\"exe_dev\":null,\"exe_ino\":null,\"exe_size\":null,\"exe_ctime_ns\":null,"
+		  "\"exe_sha256\":null,\"hash_status\":null}\n",
 		  "exec event: keys in registry order, escapes, null parent");
 
 	b.len = 0;
