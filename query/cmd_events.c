@@ -4,7 +4,9 @@
  *   seq, time, event_type, pid, proc_id, uid, exe, detail, result
  *
  * where detail is what the event was about: the command line, the child,
- * the exit status, the path (`a -> b`), or the protocol, address and port.
+ * the exit status (with the signal's name), the path (`a -> b`, an open's
+ * flags by name), or the protocol, address and port. In a table, result
+ * is "-13 EACCES"; JSON and CSV keep the number and add result_name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +28,13 @@ static const struct {
 	 "WHEN 'binary_hashed' THEN ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status) "
 	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
 	 "WHEN 'process_exec_failed' THEN 'exec ' || path "
-	 "ELSE iif(signal, 'signal ' || signal, 'exit ' || exit_code) END",
+	 "ELSE iif(signal, 'signal ' || signal || ifnull(' ' || rg_signame(signal), ''), "
+	 "'exit ' || exit_code) END",
 	 "result"},
 	{"file_events", RG_ET_FILE_MASK,
 	 "path || ifnull(' -> ' || new_path, '') || CASE event_type "
+	 "WHEN 'file_open' THEN ' ' || rg_oflags(flags) || iif(mode IS NOT NULL AND flags & 64, "
+	 "printf(' mode %04o', mode), '') "
 	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "
 	 "WHEN 'file_mkdir' THEN printf(' mode %04o', mode) "
 	 "WHEN 'file_chown' THEN ' owner ' || owner_uid || ':' || owner_gid "
@@ -142,20 +147,32 @@ static bool long_lived(struct rgq *g, int64_t proc_id)
 	return span > 60LL * 1000000000;
 }
 
-static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o)
+/* The result column(s): a table shows the errno's name beside the number;
+ * JSON and CSV keep the number as recorded and name it in result_name. */
+static void result_cols(struct rg_buf *b, bool table, const char *col)
+{
+	if (table)
+		rg_buf_printf(b, "rg_errno(%s) AS result", col);
+	else
+		rg_buf_printf(b, "%s AS result, rg_errname(%s) AS result_name", col, col);
+}
+
+static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o, bool table)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, exe, "
-			 "%s AS detail, %s AS result FROM %s WHERE 1",
-		      arms[a].detail, arms[a].result, arms[a].table);
+			 "%s AS detail, ", arms[a].detail);
+	result_cols(b, table, arms[a].result);
+	rg_buf_printf(b, " FROM %s WHERE 1", arms[a].table);
 	rgq_time_cond(b, o, "ts_ns");
 }
 
 /* Alerts as timeline rows, for those matching cond. */
-static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond)
+static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond,
+			  bool table)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
 			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
-			 "NULL FROM alerts WHERE %s", cond);
+			 "NULL%s FROM alerts WHERE %s", table ? "" : ", NULL", cond);
 	rgq_time_cond(b, o, "ts_ns");
 }
 
@@ -176,7 +193,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		if (!(mask & arms[a].types))
 			continue;
 		rg_buf_adds(&b, used++ ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
-		select_arm(&b, a, o);
+		select_arm(&b, a, o, g->fmt == RGQ_TABLE);
 		add_types(&b, mask, arms[a].types);
 		if (o->has_pid)
 			rg_buf_adds(&b, " AND pid = :pid");
@@ -226,14 +243,14 @@ const struct rgq_command rgq_cmd_events = {
 /* The process and, with --descendants, the whole tree under it, however
  * deep: UNION (not UNION ALL) drops a proc_id met again, so a parent loop
  * in a damaged database ends, each process once. */
-static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
+static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o, bool table)
 {
 	rg_buf_printf(b, "WITH RECURSIVE procs(id) AS (SELECT :proc UNION "
 			 "SELECT p.proc_id FROM processes p JOIN procs "
 			 "ON p.parent_proc_id = procs.id WHERE %d) ",
 		      o->descendants);
 	for (unsigned a = 0; a < NARMS; a++) {
-		select_arm(b, a, o);
+		select_arm(b, a, o, table);
 		rg_buf_adds(b, " AND (proc_id IN (SELECT id FROM procs)");
 		if (a == 0) /* the fork that created it is its parent's event */
 			rg_buf_adds(b, " OR child_proc_id IN (SELECT id FROM procs)");
@@ -241,10 +258,10 @@ static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
 		proc_window(b, "SELECT id FROM procs");
 		rg_buf_adds(b, " UNION ALL ");
 	}
-	select_alerts(b, o, "proc_id IN (SELECT id FROM procs)");
+	select_alerts(b, o, "proc_id IN (SELECT id FROM procs)", table);
 }
 
-static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
+static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table)
 {
 	struct rg_buf fc = {0}, pc = {0};
 	file_path_cond(&fc, o->path);
@@ -253,15 +270,15 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
 	rg_buf_adds(&pc, " OR ");
 	path_cond(&pc, ":path", o->path, "script");
 	rg_buf_adds(&pc, ")");
-	select_arm(b, 1, o);
+	select_arm(b, 1, o, table);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&fc));
-	select_arm(b, 0, o);
+	select_arm(b, 0, o, table);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&pc));
 	struct rg_buf ac = {0};
 	rg_buf_printf(&ac, "(event_seq IN (SELECT seq FROM file_events WHERE %s) OR event_seq "
 			   "IN (SELECT seq FROM process_events WHERE %s))",
 		      rg_buf_cstr(&fc), rg_buf_cstr(&pc));
-	select_alerts(b, o, rg_buf_cstr(&ac));
+	select_alerts(b, o, rg_buf_cstr(&ac), table);
 	rg_buf_free(&ac);
 	rg_buf_free(&fc);
 	rg_buf_free(&pc);
@@ -279,9 +296,9 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 		return 1;
 	struct rg_buf b = {0};
 	if (o->path)
-		timeline_path(&b, o);
+		timeline_path(&b, o, g->fmt == RGQ_TABLE);
 	else
-		timeline_procs(&b, &lo);
+		timeline_procs(&b, &lo, g->fmt == RGQ_TABLE);
 	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
 	return rgq_query(g, c, &b, &lo);
 }

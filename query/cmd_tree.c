@@ -65,8 +65,9 @@ static const char tree_sql[] =
 	"base(m) AS (SELECT min(lvl) FROM rows) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
-	"  AS relation, p.proc_id, p.uid, rg_time(p.start_ns) AS start, "
-	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal, p.exit_code) AS status, "
+	"  AS relation, p.proc_id, p.uid, %s AS auid, rg_time(p.start_ns) AS start, "
+	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal || ifnull(' ' || "
+	"  rg_signame(p.signal), ''), p.exit_code) AS status, "
 	"  p.exe, p.cmdline "
 	"FROM rows r JOIN processes p ON p.proc_id = r.id, base "
 	"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
@@ -111,8 +112,9 @@ static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq
 	}
 	note_loop(g, c, lo.proc_id);
 	struct rg_buf b = {0};
-	rg_buf_printf(&b, tree_sql, g->fmt == RGQ_TABLE ? "printf('%*s%d', 2 * (r.lvl - base.m), "
-							  "'', p.pid)" : "p.pid");
+	bool table = g->fmt == RGQ_TABLE;
+	rg_buf_printf(&b, tree_sql, table ? "printf('%*s%d', 2 * (r.lvl - base.m), '', p.pid)"
+					  : "p.pid", table ? "rg_auid(p.auid)" : "p.auid");
 	return rgq_query(g, c, &b, &lo);
 }
 
@@ -124,7 +126,9 @@ const struct rgq_command rgq_cmd_tree = {
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, start, exit, status, exe, cmdline. Depth is unbounded; a parent loop\n"
-	"(a damaged database) is cut where it closes, said on stderr.\n",
+	"uid, auid (the login uid; \"unset\" in a table for 4294967295), start, exit,\n"
+	"status (the exit code, or the signal with its name), exe, cmdline. Depth is\n"
+	"unbounded; a parent loop (a damaged database) is cut where it closes, said on\n"
+	"stderr.\n",
 	"P", 1, run_tree,
 };
