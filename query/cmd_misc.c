@@ -305,7 +305,8 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 		};
 		rgq_out_row(&w, v);
 	}
-	rgq_out_end(&w);
+	if (!rgq_out_end(&w))
+		rgq_no_rows(g, c);
 	free(gaps.v);
 	free(out.v);
 	return 0;
@@ -346,11 +347,13 @@ static int run_sql(struct rgq *g, const struct rgq_command *c, const struct rgq_
 				       "change it");
 		}
 		struct rgq_out out;
-		int rc = sqlite3_column_count(st) ? rgq_out_stmt(&out, g->fmt, stdout, st)
-						  : sqlite3_step(st);
+		bool rows = sqlite3_column_count(st);
+		int rc = rows ? rgq_out_stmt(&out, g->fmt, stdout, st) : sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			return rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+		if (rows && !out.rows)
+			rgq_no_rows(g, c);
 		sql = tail;
 	}
 	return 0;

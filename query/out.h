@@ -9,11 +9,17 @@
  *          shown as \n, \t, \xHH, and the C1 and bidirectional controls
  *          as \uXXXX (rgq_visible), in the header too, so a row stays one
  *          line and nothing in the data steers the terminal; NULL is "-"; a
- *          cell longer than 120 bytes is cut, ending in "...". The widths
- *          come from the first 1000 rows; later rows are printed as they
- *          come (a wider cell shifts its row), so memory stays bounded.
+ *          cell longer than 120 bytes is cut, ending in "..." (none with
+ *          style.wide). The widths come from the first 1000 rows; later
+ *          rows are printed as they come (a wider cell shifts its row), so
+ *          memory stays bounded. With style.width the widest columns are
+ *          narrowed until a row fits that many terminal columns, their
+ *          cells cut with "..."; with style.color the severity, event type,
+ *          relation and coverage cells are coloured (SGR codes, which take
+ *          no width).
  *   json   one JSON object per line (NDJSON); invalid UTF-8 as \uDCXX like
- *          the recorder's NDJSON; a blob is an array of its arguments.
+ *          the recorder's NDJSON; a blob is an array of its arguments; a
+ *          `steps` text that is a JSON array of numbers is that array.
  *   csv    RFC 4180 with a header; bytes as they are; a blob's arguments
  *          joined by spaces.
  */
@@ -28,6 +34,14 @@
 #include "buf.h"
 
 enum rgq_format { RGQ_TABLE, RGQ_JSON, RGQ_CSV };
+
+/* How tables look; one for the process (rgq's global options). */
+struct rgq_style {
+	bool wide;      /* whole cells, no 120-byte cut and no fitting */
+	bool color;     /* SGR colours */
+	unsigned width; /* fit rows to this many columns; 0: do not */
+};
+void rgq_out_set_style(const struct rgq_style *s);
 
 struct rgq_value {
 	int type; /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB, SQLITE_NULL */

@@ -11,20 +11,26 @@
 #include "out.h"
 
 struct rgq {
-	const char *db_path;
+	const char *db_path, *config;
 	char *db_owned;
 	sqlite3 *db;
 	enum rgq_format fmt;
 	int64_t now;
+	/* the global options, before or after the command name */
+	bool timing, no_pager, tz_local;
+	int color;      /* -1 auto, 0 never, 1 always */
+	struct rgq_style style;
+	bool has_width; /* --width given */
+	char *filter;   /* the command's arguments, for "no rows (...)" */
 };
 
 /* Parsed options; a command accepts the ones its `opts` letters name. */
 struct rgq_opts {
 	int64_t since, until; /* ns; INT64_MIN / INT64_MAX when not given */
 	long long limit;      /* -1: not given */
-	long long pid, proc_id, run;
-	bool has_pid, has_proc, has_run, oldest, descendants, all, quiet, force;
-	const char *type, *exe, *path, *rules, *sigma, *severity, *rule;
+	long long pid, proc_id, run, uid;
+	bool has_pid, has_proc, has_run, has_uid, oldest, descendants, all, quiet, force;
+	const char *type, *exe, *path, *rules, *sigma, *severity, *rule, *cmdline, *grep;
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -34,7 +40,7 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma */
+			   * G sigma, i uid, C cmdline, g grep */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };
@@ -45,6 +51,10 @@ extern const struct rgq_command rgq_cmd_events, rgq_cmd_tree, rgq_cmd_timeline,
 
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,
 		   struct rgq_opts *o);
+/* A global option (rgq --help) by its getopt code; 0, or 2 after saying why. */
+int rgq_global_opt(struct rgq *g, int code, const char *arg);
+/* "rgq CMD: no rows (FILTER)" on stderr, after a command printed none. */
+void rgq_no_rows(const struct rgq *g, const struct rgq_command *c);
 /* "rgq CMD: message (rgq CMD --help)", returns 2. */
 int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -53,4 +53,70 @@ q --format json alerts --limit 1 >"$T/out"
 check "alerts: the process's command line is a column" \
 	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert r[\"cmdline\"], r' '$T/out'"
 
+# --- tables a person can use -------------------------------------------------------
+widest() { python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$1"; }
+q --width 110 events --limit 50 >"$T/out"
+check "--width 110: no line is wider than 110 columns" "[[ \$(widest '$T/out') -le 110 ]]"
+check "--width 110: times stay whole" "[[ \$(grep -cE '^[0-9]+ +2026-11-01T[0-9:.]{18}Z ' '$T/out') -eq 50 ]]"
+q --width 60 events --limit 50 >"$T/out"
+check "--width 60: every column gives way, down to 8 columns a cell" "grep -q '2026-\\.\\.\\.  ' '$T/out' && grep -q 'file_\\.\\.\\.  ' '$T/out'"
+q events --limit 50 >"$T/out"
+check "not a terminal and no --width: rows are not fitted" "[[ \$(widest '$T/out') -gt 120 ]]"
+LONG="SELECT hex(zeroblob(150)) AS long"
+check_re "a table cuts a cell at 120 bytes" "$(q sql "$LONG" | tail -1)" '^0{117}\.\.\.$'
+check_re "--wide shows the whole cell" "$(q --wide sql "$LONG" | tail -1)" '^0{300}$'
+check_re "--width N: a fitted cell ends in ..." "$(q --width 40 sql "$LONG" | tail -1)" '^0{37}\.\.\.$'
+q events --limit 20 >"$T/out"
+check "not a terminal: no colour" "! grep -q $'\\e\\[' '$T/out'"
+q --color=always events --limit 20 --type process_start >"$T/out"
+check "--color=always: event types in colour (green for process)" "grep -q $'\\e\\[32mprocess_start\\e\\[0m' '$T/out'"
+q --color=always alerts --limit 20 >"$T/out"
+check "--color=always: severities in colour" "grep -qE $'\\e\\[(1;31|31|33|36)m(critical|high|medium|low)\\e\\[0m' '$T/out'"
+NO_COLOR=1 q --color=always events --limit 5 >"$T/out"
+check "--color=always wins over NO_COLOR (an explicit choice)" "grep -q $'\\e\\[' '$T/out'"
+q --color=always --format json events --limit 5 >"$T/out"
+check "colour is for tables only" "! grep -q $'\\e\\[' '$T/out'"
+WANT="bad --color 'blue'" expect 2 "--color takes auto, always or never" q --color blue events
+WANT="bad --width" expect 2 "--width takes a number of columns" q --width x events
+WANT="bad --tz" expect 2 "--tz takes utc or local" q --tz mars events
+
+q events --type file_write --since 2030-01-01 >"$T/out" 2>"$T/err"
+check_re "no rows: one line on stderr naming the filter" "$(cat "$T/err")" \
+	'^rgq events: no rows \(--type file_write --since 2030-01-01\)$'
+check_eq "no rows: the table is its header alone" "$(wc -l <"$T/out")" 1
+q --format json alerts --rule NO-SUCH-RULE >"$T/out" 2>"$T/err"
+check "no rows in JSON: nothing on stdout, the note on stderr" \
+	"[[ ! -s '$T/out' ]] && grep -q 'rgq alerts: no rows (--rule NO-SUCH-RULE)' '$T/err'"
+q gaps --since 2030-01-01 >/dev/null 2>"$T/err"
+check "gaps: no rows said too" "grep -q 'rgq gaps: no rows' '$T/err'"
+q sql "SELECT 1 WHERE 0" >/dev/null 2>"$T/err"
+check "sql: an empty result said too" "grep -q 'rgq sql: no rows' '$T/err'"
+
+q events --format json --limit 2 >"$T/out"
+check "global options after the command: --format json" \
+	"[[ \$(wc -l <'$T/out') -eq 2 ]] && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' '$T/out'"
+"$RGQ" events --limit 1 --db "$DB" --format csv >"$T/out"
+check "global options after the command: --db" "[[ \$(head -1 '$T/out' | tr -d '\r') == seq,time,* ]]"
+WANT="rgq: --db or -c, not both" expect 2 "--db and --config, wherever given, exclude each other" \
+	"$RGQ" --db "$DB" events --config /nonexistent.ini
+
+first=$(sql1 "SELECT rg_time(min(ts_ns)) FROM process_events")
+TZ=Europe/Berlin q --tz local events --oldest --limit 1 --type process >"$T/out"
+check_re "--tz local: times in the local zone with its offset" "$(tail -1 "$T/out")" \
+	"${first:0:11}01:${first:14:15}\+01:00"
+TZ=Europe/Berlin q --tz local --format csv events --oldest --limit 1 --since "${first:0:10} 01:${first:14:15}" >"$T/out"
+check_re "--tz local: a time without a zone is local time" "$(tail -1 "$T/out")" "${first:0:11}01:${first:14:15}\+01:00"
+TZ=Europe/Berlin q events --oldest --limit 1 --type process >"$T/out"
+check_re "default: UTC, whatever TZ says" "$(tail -1 "$T/out")" "${first}"
+
+q --format json alerts >"$T/out"
+check "json: a sequence alert's steps are a JSON array of numbers" \
+	"python3 -c 'import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1])]
+seq=[r for r in rows if r[\"steps\"] is not None]
+assert seq and all(isinstance(r[\"steps\"], list) and all(isinstance(x, int) for x in r[\"steps\"]) for r in seq)' '$T/out'"
+
+RGQ_PAGER="touch $T/paged" q events --limit 5 >/dev/null
+check "not a terminal: no pager" "[[ ! -e '$T/paged' ]]"
+
 cli_done
