@@ -210,6 +210,14 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 			rg_buf_adds(&b, " AND ");
 			file_path_cond(&b, o->path);
 		}
+		if (o->has_uid)
+			rg_buf_adds(&b, " AND uid = :uid");
+		if (o->cmdline) /* the processes table has each process's latest */
+			rg_buf_adds(&b, " AND proc_id IN (SELECT proc_id FROM processes WHERE "
+					"instr(cmdline, :cmdline))");
+		if (o->grep) /* ASCII case folded, no wildcards: the text as typed */
+			rg_buf_printf(&b, " AND (instr(lower(%s), lower(:grep)) OR "
+					  "instr(lower(exe), lower(:grep)))", arms[a].detail);
 		/* each table gives at most limit rows, newest (oldest) first */
 		rg_buf_printf(&b, " ORDER BY seq %s LIMIT :limit)", dir);
 	}
@@ -221,8 +229,9 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 
 const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
-	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X]\n"
-	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
+	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--uid N]\n"
+	"       [--cmdline TEXT] [--grep TEXT] [--since TIME] [--until TIME] [--limit N]\n"
+	"       [--oldest]",
 	"Events from process_events, file_events, network_events and system_events,\n"
 	"newest first.\n"
 	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
@@ -232,10 +241,13 @@ const struct rgq_command rgq_cmd_events = {
 	"  --exe X         by executable: an absolute path, or a glob (a name without\n"
 	"                  '/' matches the file name: --exe bash)\n"
 	"  --path X        file events whose path or new path is X (same forms)\n"
+	"  --uid N         events of user N (the real uid at the event)\n"
+	"  --cmdline TEXT  events of processes whose command line contains TEXT\n"
+	"  --grep TEXT     events whose detail or exe contains TEXT (case folded)\n"
 	"  --since, --until TIME   the time range (see rgq --help)\n"
 	"  --limit N       at most N rows (default 100; 0: all)\n"
 	"  --oldest        oldest first\n",
-	"SUtpPefon", 0, run_events,
+	"SUtpPefoniCg", 0, run_events,
 };
 
 /* ---- timeline ------------------------------------------------------------- */
@@ -265,11 +277,15 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table
 {
 	struct rg_buf fc = {0}, pc = {0};
 	file_path_cond(&fc, o->path);
-	rg_buf_adds(&pc, "event_type = 'process_start' AND (");
+	/* execs of it as the image, as the script an interpreter ran, and the
+	 * execs of it that failed */
+	rg_buf_adds(&pc, "((event_type = 'process_start' AND (");
 	path_cond(&pc, ":path", o->path, "exe");
 	rg_buf_adds(&pc, " OR ");
 	path_cond(&pc, ":path", o->path, "script");
-	rg_buf_adds(&pc, ")");
+	rg_buf_adds(&pc, ")) OR (event_type = 'process_exec_failed' AND ");
+	path_cond(&pc, ":path", o->path, "path");
+	rg_buf_adds(&pc, "))");
 	select_arm(b, 1, o, table);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&fc));
 	select_arm(b, 0, o, table);

@@ -54,6 +54,26 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 	"  up.lvl - 1, up.path || p.proc_id || '/' FROM processes p JOIN up ON p.proc_id = "  \
 	"  up.parent WHERE instr(up.path, '/' || p.proc_id || '/') = 0) "
 
+/* The exit status; without an exit, whether the recorder was there to see
+ * one: not if the last run has stopped, nor if the process began before the
+ * last run and that run's /proc scan (run_processes) did not find it. */
+#define STATUS                                                                              \
+	"CASE WHEN p.exit_ns IS NOT NULL THEN iif(p.signal, 'signal ' || p.signal || "      \
+	"ifnull(' ' || rg_signame(p.signal), ''), p.exit_code) "                            \
+	"WHEN last.stopped IS NOT NULL OR (p.start_ns < last.started AND p.proc_id NOT IN " \
+	"(SELECT proc_id FROM run_processes WHERE run_id = last.run)) "                      \
+	"THEN 'exit unseen: recorder stopped' ELSE 'running' END AS status"
+
+/* Every image the process ran, in order: the parent's at the fork (the
+ * fork is the parent's event, and its exe the parent's image then), then
+ * each exec's. Found in its lifetime through the time index. */
+#define IMAGES                                                                              \
+	"(SELECT group_concat(exe, ' > ') FROM (SELECT e.exe FROM process_events e WHERE "   \
+	"e.ts_ns BETWEEN p.start_ns - 50000000 AND coalesce(p.exit_ns, 9000000000000000000) " \
+	"+ 50000000 AND ((e.event_type = 'process_relationship' AND e.child_proc_id = "     \
+	"p.proc_id) OR (e.event_type = 'process_start' AND e.proc_id = p.proc_id)) "         \
+	"ORDER BY e.seq)) AS images"
+
 static const char tree_sql[] =
 	UP_WALK ", "
 	"down(id, lvl, key, path) AS (SELECT :proc, 0, '', '/' || :proc || '/' UNION ALL "
@@ -62,15 +82,15 @@ static const char tree_sql[] =
 	"  down.id WHERE instr(down.path, '/' || p.proc_id || '/') = 0), "
 	"rows(id, lvl, key) AS (SELECT id, lvl, '' FROM up WHERE lvl < 0 "
 	"  UNION ALL SELECT id, lvl, key FROM down WHERE lvl = 0 OR id NOT IN (SELECT id FROM up)), "
-	"base(m) AS (SELECT min(lvl) FROM rows) "
+	"base(m) AS (SELECT min(lvl) FROM rows), "
+	"last(run, started, stopped) AS (SELECT run_id, started_ns, stopped_ns FROM runs "
+	"  ORDER BY run_id DESC LIMIT 1) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
 	"  AS relation, p.proc_id, p.uid, %s AS auid, rg_time(p.start_ns) AS start, "
-	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal || ifnull(' ' || "
-	"  rg_signame(p.signal), ''), p.exit_code) AS status, "
-	"  p.exe, p.cmdline "
-	"FROM rows r JOIN processes p ON p.proc_id = r.id, base "
-	"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
+	"  rg_time(p.exit_ns) AS exit, " STATUS ", p.exe, " IMAGES ", p.cmdline "
+	"FROM rows r JOIN processes p ON p.proc_id = r.id LEFT JOIN last, base "
+"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
 
 /* The edge that closes a loop, if the walk up met one: the last ancestor
  * and the parent it names, already on the path. */
@@ -127,8 +147,10 @@ const struct rgq_command rgq_cmd_tree = {
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
 	"uid, auid (the login uid; \"unset\" in a table for 4294967295), start, exit,\n"
-	"status (the exit code, or the signal with its name), exe, cmdline. Depth is\n"
-	"unbounded; a parent loop (a damaged database) is cut where it closes, said on\n"
-	"stderr.\n",
+	"status (the exit code, the signal with its name, \"running\", or \"exit unseen:\n"
+	"recorder stopped\" when the recorder was not there to see it end), exe,\n"
+	"images (every image it went through: its parent's at the fork, then each\n"
+	"exec's, joined by \" > \"), cmdline. Depth is unbounded; a parent loop (a\n"
+	"damaged database) is cut where it closes, said on stderr.\n",
 	"P", 1, run_tree,
 };

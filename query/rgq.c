@@ -144,8 +144,12 @@ int rgq_global_opt(struct rgq *g, int code, const char *arg)
 
 void rgq_no_rows(const struct rgq *g, const struct rgq_command *c)
 {
-	fprintf(stderr, "rgq %s: no rows (%s)\n", c->name,
-		g->filter && *g->filter ? g->filter : "no filter");
+	const char *f = g->filter && *g->filter ? g->filter : "no filter";
+	if (!strcmp(c->name, "sql")) /* the filter is the SQL, already on screen */
+		fprintf(stderr, "rgq sql: no rows\n");
+	else
+		fprintf(stderr, "rgq %s: no rows (%.200s%s)\n", c->name, f,
+			strlen(f) > 200 ? "..." : "");
 }
 
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,

@@ -90,7 +90,7 @@ check "no rows in JSON: nothing on stdout, the note on stderr" \
 q gaps --since 2030-01-01 >/dev/null 2>"$T/err"
 check "gaps: no rows said too" "grep -q 'rgq gaps: no rows' '$T/err'"
 q sql "SELECT 1 WHERE 0" >/dev/null 2>"$T/err"
-check "sql: an empty result said too" "grep -q 'rgq sql: no rows' '$T/err'"
+check_eq "sql: an empty result said too (without the SQL again)" "$(cat "$T/err")" "rgq sql: no rows"
 
 q events --format json --limit 2 >"$T/out"
 check "global options after the command: --format json" \
@@ -118,5 +118,52 @@ assert seq and all(isinstance(r[\"steps\"], list) and all(isinstance(x, int) for
 
 RGQ_PAGER="touch $T/paged" q events --limit 5 >/dev/null
 check "not a terminal: no pager" "[[ ! -e '$T/paged' ]]"
+
+# --- better questions ------------------------------------------------------------------
+q --format csv events --uid 1000 --limit 0 >"$T/out"
+n_uid=$(sql1 "SELECT (SELECT count(*) FROM process_events WHERE uid = 1000) + (SELECT count(*) FROM file_events WHERE uid = 1000) + (SELECT count(*) FROM network_events WHERE uid = 1000) + (SELECT count(*) FROM system_events WHERE uid = 1000)")
+check "events --uid: that user's events, all of them ($n_uid)" \
+	"[[ $n_uid -gt 0 && \$(tail -n +2 '$T/out' | wc -l) -eq $n_uid && \$(tail -n +2 '$T/out' | cut -d, -f6 | sort -u) == 1000 ]]"
+CMD=$(sql1 "SELECT cmdline FROM processes WHERE cmdline LIKE 'cat %' LIMIT 1")
+q --format csv events --cmdline "${CMD#cat }" --limit 0 >"$T/out"
+n_cmd=$(sql1 "SELECT count(*) FROM file_events WHERE proc_id IN (SELECT proc_id FROM processes WHERE instr(cmdline, '${CMD#cat }'))")
+check "events --cmdline: events of processes whose command line has the text" \
+	"[[ $n_cmd -gt 0 && \$(tail -n +2 '$T/out' | grep -c ',file_') -eq $n_cmd ]]"
+q --format csv events --grep 'O_WRONLY|O_CREAT|o_trunc' --limit 0 >"$T/out"
+check "events --grep: text of the detail as shown, case folded" \
+	"[[ \$(tail -n +2 '$T/out' | wc -l) -gt 0 ]] && ! tail -n +2 '$T/out' | grep -v 'O_WRONLY|O_CREAT|O_TRUNC' | grep -q ."
+WANT="'x' is not a number" expect 2 "events --uid takes a number" q events --uid x
+WANT="unknown or incomplete option '--uid'" expect 2 "--uid is an events option" q alerts --uid 0
+
+# tree: every image a process went through; an exit the recorder missed
+SH=$(sql1 "SELECT proc_id FROM processes WHERE exit_ns IS NOT NULL AND parent_proc_id IS NOT NULL ORDER BY proc_id DESC LIMIT 1")
+PAR_EXE=$(sql1 "SELECT exe FROM process_events WHERE event_type = 'process_relationship' AND child_proc_id = $SH")
+OWN_EXE=$(sql1 "SELECT group_concat(exe, ' > ') FROM (SELECT exe FROM process_events WHERE event_type = 'process_start' AND proc_id = $SH ORDER BY seq)")
+q --format json tree --proc-id "$SH" | grep '"relation":"this"' >"$T/out"
+check_eq "tree: images, the parent's at the fork then each exec's" \
+	"$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["images"])' "$T/out")" "$PAR_EXE > $OWN_EXE"
+sqlite3 "$DB" "UPDATE processes SET exit_ns = NULL, exit_code = NULL, signal = NULL WHERE proc_id = $SH"
+check_re "tree: a process whose exit the stopped recorder did not see is marked" \
+	"$(q tree --proc-id "$SH" | grep -E ' this ')" 'exit unseen: recorder stopped'
+sqlite3 "$DB" "UPDATE runs SET stopped_ns = NULL WHERE run_id = (SELECT max(run_id) FROM runs);
+	INSERT INTO run_processes (run_id, proc_id, uid, euid, auid) SELECT max(run_id), $SH, 0, 0, 0 FROM runs"
+check_re "tree: one the running recorder found at its start is running" \
+	"$(q tree --proc-id "$SH" | grep -E ' this ')" ' running '
+
+# timeline --path: a download, then what ran it: the image, a script of an
+# interpreter, a failed exec
+W=$(sql1 "SELECT seq FROM file_events WHERE event_type = 'file_write' ORDER BY seq LIMIT 1")
+E1=$(sql1 "SELECT seq FROM process_events WHERE event_type = 'process_start' AND seq > $W ORDER BY seq LIMIT 1")
+E2=$(sql1 "SELECT seq FROM process_events WHERE event_type = 'process_start' AND seq > $E1 ORDER BY seq LIMIT 1")
+E3=$(sql1 "SELECT seq FROM process_events WHERE event_type = 'process_exit' AND seq > $E2 ORDER BY seq LIMIT 1")
+sqlite3 "$DB" "UPDATE file_events SET path = '/tmp/dl/x.sh', exe = '/usr/bin/curl' WHERE seq = $W;
+	UPDATE process_events SET exe = '/usr/bin/bash', script = '/tmp/dl/x.sh' WHERE seq = $E1;
+	UPDATE process_events SET exe = '/tmp/dl/x.sh' WHERE seq = $E2;
+	UPDATE process_events SET event_type = 'process_exec_failed', path = '/tmp/dl/x.sh', result = -13 WHERE seq = $E3"
+q --format csv timeline --path /tmp/dl/x.sh >"$T/out"
+check_eq "timeline --path: the download, the interpreter, the exec, the failed exec, in order" \
+	"$(tail -n +2 "$T/out" | cut -d, -f1,3,7 | tr -d '\r' | tr '\n' ' ')" \
+	"$W,file_write,/usr/bin/curl $E1,process_start,/usr/bin/bash $E2,process_start,/tmp/dl/x.sh $E3,process_exec_failed,$(sql1 "SELECT exe FROM process_events WHERE seq = $E3") "
+check_re "timeline --path: the failed exec's errno by name" "$(q timeline --path '/tmp/dl/*.sh' | grep process_exec_failed)" '-13 EACCES *$'
 
 cli_done
