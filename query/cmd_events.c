@@ -193,7 +193,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		if (!(mask & arms[a].types))
 			continue;
 		rg_buf_adds(&b, used++ ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
-		select_arm(&b, a, o, g->fmt == RGQ_TABLE);
+		select_arm(&b, a, o, rgq_readable(g));
 		add_types(&b, mask, arms[a].types);
 		if (o->has_pid)
 			rg_buf_adds(&b, " AND pid = :pid");
@@ -312,9 +312,9 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 		return 1;
 	struct rg_buf b = {0};
 	if (o->path)
-		timeline_path(&b, o, g->fmt == RGQ_TABLE);
+		timeline_path(&b, o, rgq_readable(g));
 	else
-		timeline_procs(&b, &lo, g->fmt == RGQ_TABLE);
+		timeline_procs(&b, &lo, rgq_readable(g));
 	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
 	return rgq_query(g, c, &b, &lo);
 }

@@ -131,11 +131,21 @@ static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq
 		return rgq_fail(c, "no process with proc_id %lld", o->proc_id);
 	}
 	note_loop(g, c, lo.proc_id);
+	sqlite3_stmt *st = rgq_tree_stmt(g, c, lo.proc_id, g->fmt == RGQ_TABLE);
+	return st ? rgq_print(g, c, st) : 1;
+}
+
+sqlite3_stmt *rgq_tree_stmt(struct rgq *g, const struct rgq_command *c, int64_t proc_id,
+			    bool table)
+{
 	struct rg_buf b = {0};
-	bool table = g->fmt == RGQ_TABLE;
 	rg_buf_printf(&b, tree_sql, table ? "printf('%*s%d', 2 * (r.lvl - base.m), '', p.pid)"
 					  : "p.pid", table ? "rg_auid(p.auid)" : "p.auid");
-	return rgq_query(g, c, &b, &lo);
+	sqlite3_stmt *st = rgq_prepare(g, c, rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	if (st)
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":proc"), proc_id);
+	return st;
 }
 
 const struct rgq_command rgq_cmd_tree = {

@@ -330,6 +330,52 @@ static void fit_widths(struct rgq_out *o)
 		total = narrow(o, total, pass);
 }
 
+void rgq_html_escape(struct rg_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': rg_buf_adds(b, "&amp;"); break;
+		case '<': rg_buf_adds(b, "&lt;"); break;
+		case '>': rg_buf_adds(b, "&gt;"); break;
+		case '"': rg_buf_adds(b, "&quot;"); break;
+		case '\'': rg_buf_adds(b, "&#39;"); break;
+		default: rg_buf_addc(b, s[i]);
+		}
+	}
+}
+
+/* The HTML class of a coloured cell: the colour's name, not its code. */
+static const char *html_class(const char *sgr)
+{
+	static const char *const map[][2] = {{"1;31", "c-crit"}, {"31", "c-red"},
+					     {"33", "c-yellow"}, {"36", "c-cyan"},
+					     {"32", "c-green"}, {"34", "c-blue"},
+					     {"35", "c-magenta"}, {"1", "c-bold"}};
+	for (size_t i = 0; sgr && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(sgr, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+static void html_row(struct rgq_out *o, const struct rgq_value *vals)
+{
+	struct rg_buf t = {0};
+	rg_buf_adds(&o->line, "<tr>");
+	for (unsigned i = 0; i < o->ncols; i++) {
+		t.len = 0;
+		cell_table(&t, &vals[i]);
+		const char *cls = html_class(cell_color(o, i, rg_buf_cstr(&t)));
+		if (cls)
+			rg_buf_printf(&o->line, "<td class=\"%s\">", cls);
+		else
+			rg_buf_adds(&o->line, "<td>");
+		rgq_html_escape(&o->line, t.p ? t.p : "", t.len);
+		rg_buf_adds(&o->line, "</td>");
+	}
+	rg_buf_adds(&o->line, "</tr>\n");
+	rg_buf_free(&t);
+}
+
 static void flush_line(struct rgq_out *o)
 {
 	fwrite(o->line.p, 1, o->line.len, o->f);
@@ -416,6 +462,19 @@ void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned nco
 		rg_buf_adds(&o->line, "\r\n");
 		flush_line(o);
 	}
+	if (fmt == RGQ_HTML) {
+		rg_buf_adds(&o->line, "<table><thead><tr>");
+		for (unsigned i = 0; i < ncols; i++) {
+			struct rg_buf t = {0};
+			rgq_visible(&t, o->names[i], strlen(o->names[i]));
+			rg_buf_adds(&o->line, "<th>");
+			rgq_html_escape(&o->line, t.p ? t.p : "", t.len);
+			rg_buf_adds(&o->line, "</th>");
+			rg_buf_free(&t);
+		}
+		rg_buf_adds(&o->line, "</tr></thead><tbody>\n");
+		flush_line(o);
+	}
 	if (fmt == RGQ_TABLE) { /* the header: a database's column names are text like any */
 		for (unsigned i = 0; i < ncols; i++) {
 			struct rgq_value v = {SQLITE_TEXT, 0, 0, o->names[i], strlen(o->names[i])};
@@ -438,7 +497,9 @@ void rgq_out_row(struct rgq_out *o, const struct rgq_value *vals)
 		}
 		return;
 	}
-	if (o->fmt == RGQ_CSV) {
+	if (o->fmt == RGQ_HTML) {
+		html_row(o, vals);
+	} else if (o->fmt == RGQ_CSV) {
 		for (unsigned i = 0; i < o->ncols; i++) {
 			if (i)
 				rg_buf_addc(&o->line, ',');
@@ -463,6 +524,11 @@ uint64_t rgq_out_end(struct rgq_out *o)
 {
 	if (o->fmt == RGQ_TABLE)
 		print_cells(o);
+	if (o->fmt == RGQ_HTML) {
+		rg_buf_adds(&o->line, o->rows ? "</tbody></table>\n"
+					       : "</tbody></table>\n<p class=\"empty\">no rows</p>\n");
+		flush_line(o);
+	}
 	for (unsigned i = 0; i < o->ncols; i++)
 		free(o->names[i]);
 	free(o->names);

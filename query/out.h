@@ -22,6 +22,10 @@
  *          `steps` text that is a JSON array of numbers is that array.
  *   csv    RFC 4180 with a header; bytes as they are; a blob's arguments
  *          joined by spaces.
+ *   html   (rgq report, not a --format) a <table> whose cells show what a
+ *          table's do, HTML-escaped, whole (no cut); coloured cells carry a
+ *          class (c-crit, c-red, ...) instead of SGR codes; "no rows" in a
+ *          <p class="empty"> when there are none.
  */
 #ifndef RGQ_OUT_H
 #define RGQ_OUT_H
@@ -33,7 +37,7 @@
 
 #include "buf.h"
 
-enum rgq_format { RGQ_TABLE, RGQ_JSON, RGQ_CSV };
+enum rgq_format { RGQ_TABLE, RGQ_JSON, RGQ_CSV, RGQ_HTML };
 
 /* How tables look; one for the process (rgq's global options). */
 struct rgq_style {
@@ -66,6 +70,9 @@ struct rgq_out {
 };
 
 int rgq_format_parse(const char *s, enum rgq_format *fmt);
+
+/* Appends s (n bytes) HTML-escaped (&, <, >, ", '). */
+void rgq_html_escape(struct rg_buf *b, const char *s, size_t n);
 
 /* Appends s (n bytes) as a table shows text: one line, nothing a terminal
  * would act on (control bytes, invalid UTF-8, C1 and bidirectional

@@ -31,7 +31,7 @@
 static const struct rgq_command *const commands[] = {
 	&rgq_cmd_events, &rgq_cmd_tree,   &rgq_cmd_timeline, &rgq_cmd_alerts, &rgq_cmd_health,
 	&rgq_cmd_gaps,   &rgq_cmd_sql,    &rgq_cmd_replay,   &rgq_cmd_export,
-	&rgq_cmd_binaries,
+	&rgq_cmd_binaries, &rgq_cmd_report,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -145,6 +145,8 @@ int rgq_global_opt(struct rgq *g, int code, const char *arg)
 void rgq_no_rows(const struct rgq *g, const struct rgq_command *c)
 {
 	const char *f = g->filter && *g->filter ? g->filter : "no filter";
+	if (g->in_report)
+		return;
 	if (!strcmp(c->name, "sql")) /* the filter is the SQL, already on screen */
 		fprintf(stderr, "rgq sql: no rows\n");
 	else
@@ -167,6 +169,7 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"run", required_argument, 0, 'u'},    {"help", no_argument, 0, 'h'},
 		{"sigma", required_argument, 0, 'G'}, {"uid", required_argument, 0, 'i'},
 		{"cmdline", required_argument, 0, 'C'}, {"grep", required_argument, 0, 'g'},
+		{"alert", required_argument, 0, 'A'},
 		GLOBAL_LOPTS,
 		{0, 0, 0, 0},
 	};
@@ -208,17 +211,20 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		case 'p':
 		case 'P':
 		case 'u':
-		case 'i': {
+		case 'i':
+		case 'A': {
 			errno = 0;
 			long long v = strtoll(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 0)
 				return rgq_usage_error(c, "'%s' is not a number", optarg);
 			*(ch == 'n' ? &o->limit : ch == 'p' ? &o->pid : ch == 'P' ? &o->proc_id
-						: ch == 'u' ? &o->run : &o->uid) = v;
+						: ch == 'u' ? &o->run : ch == 'i' ? &o->uid
+									      : &o->alert) = v;
 			o->has_pid |= ch == 'p';
 			o->has_proc |= ch == 'P';
 			o->has_run |= ch == 'u';
 			o->has_uid |= ch == 'i';
+			o->has_alert |= ch == 'A';
 			break;
 		}
 		case 'C': o->cmdline = optarg; break;
@@ -388,7 +394,7 @@ static int db_path(struct rgq *g, char *err, size_t errlen)
 	return 0;
 }
 
-static const struct rgq_command *find_command(const char *name)
+const struct rgq_command *rgq_find_command(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(commands[i]->name, name))
@@ -423,6 +429,7 @@ static void choose_style(struct rgq *g)
 static pid_t start_pager(const struct rgq *g, const struct rgq_command *c)
 {
 	if (g->no_pager || !isatty(STDOUT_FILENO) || !strcmp(c->name, "export") ||
+	    !strcmp(c->name, "report") ||
 	    !strcmp(c->name, "replay")) /* replay's progress on stderr would cross it */
 		return 0;
 	const char *pager = getenv("RGQ_PAGER");
@@ -515,7 +522,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const struct rgq_command *c = find_command(argv[optind]);
+	const struct rgq_command *c = rgq_find_command(argv[optind]);
 	if (!c) {
 		fprintf(stderr, "rgq: unknown command '%s' (rgq --help)\n", argv[optind]);
 		return 2;

@@ -22,14 +22,22 @@ struct rgq {
 	struct rgq_style style;
 	bool has_width; /* --width given */
 	char *filter;   /* the command's arguments, for "no rows (...)" */
+	bool in_report; /* rgq report runs the commands: "no rows" is in the HTML */
 };
+
+/* Whether values are shown for a person (table, and the report's HTML)
+ * rather than as recorded (JSON, CSV): qdecode.h. */
+static inline bool rgq_readable(const struct rgq *g)
+{
+	return g->fmt == RGQ_TABLE || g->fmt == RGQ_HTML;
+}
 
 /* Parsed options; a command accepts the ones its `opts` letters name. */
 struct rgq_opts {
 	int64_t since, until; /* ns; INT64_MIN / INT64_MAX when not given */
 	long long limit;      /* -1: not given */
-	long long pid, proc_id, run, uid;
-	bool has_pid, has_proc, has_run, has_uid, oldest, descendants, all, quiet, force;
+	long long pid, proc_id, run, uid, alert;
+	bool has_pid, has_proc, has_run, has_uid, has_alert, oldest, descendants, all, quiet, force;
 	const char *type, *exe, *path, *rules, *sigma, *severity, *rule, *cmdline, *grep;
 	char **args; /* positional arguments */
 	int nargs;
@@ -40,15 +48,16 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma, i uid, C cmdline, g grep */
+			   * G sigma, i uid, C cmdline, g grep, A alert */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };
 
 extern const struct rgq_command rgq_cmd_events, rgq_cmd_tree, rgq_cmd_timeline,
 	rgq_cmd_alerts, rgq_cmd_health, rgq_cmd_gaps, rgq_cmd_sql, rgq_cmd_replay,
-	rgq_cmd_export, rgq_cmd_binaries;
+	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report;
 
+const struct rgq_command *rgq_find_command(const char *name);
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,
 		   struct rgq_opts *o);
 /* A global option (rgq --help) by its getopt code; 0, or 2 after saying why. */
@@ -74,6 +83,11 @@ void rgq_time_cond(struct rg_buf *b, const struct rgq_opts *o, const char *col);
 /* Prepares sql (and frees it), binds the options, prints the rows; 0 or 1. */
 int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
 	      const struct rgq_opts *o);
+
+/* The tree of proc_id (columns: `rgq tree --help`), prepared and bound;
+ * table: the pid indented by depth and the auid readable. NULL on error. */
+sqlite3_stmt *rgq_tree_stmt(struct rgq *g, const struct rgq_command *c, int64_t proc_id,
+			    bool table);
 
 /* One integer from sql with one integer parameter; -1 on error. */
 long long rgq_db_int_bound(struct rgq *g, const char *sql, long long arg);
