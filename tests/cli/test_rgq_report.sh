@@ -26,6 +26,14 @@ WANT="give the HTML file" expect 2 "a report needs its file" q report --alert "$
 WANT="no alert with seq 999999" expect 1 "an unknown alert" q report "$T/x.html" --alert 999999
 check "a failed report leaves no file" "[[ ! -e '$T/x.html' ]]"
 WANT="no process with proc_id 999999" expect 1 "an unknown process" q report "$T/x.html" --proc-id 999999
+# What a recording holds is text an attacker chose: it is escaped, never markup.
+HP=$(sql1 "SELECT proc_id FROM alerts WHERE seq = $A")
+cp "$DB" "$T/hostile.db"
+sqlite3 "$T/hostile.db" "UPDATE processes SET cmdline = '<script>alert(1)</script><img src=x onerror=y>' || char(8238) || 'gpj.exe' WHERE proc_id = $HP;
+	UPDATE process_events SET cmdline = '</td></table><b>x' WHERE proc_id = $HP AND event_type = 'process_start'"
+"$RGQ" --db "$T/hostile.db" report "$T/hostile.html" --alert "$A" 2>"$T/err"
+check "a command line holding markup is shown as text, a bidi override escaped" \
+	"grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=y&gt;\\u202egpj.exe' '$T/hostile.html' && grep -qF '&lt;/td&gt;&lt;/table&gt;&lt;b&gt;x' '$T/hostile.html' && ! grep -qiE '<script>alert|<img|<b>x' '$T/hostile.html'"
 MID=$(sql1 "SELECT rg_time(ts_ns) FROM alerts ORDER BY seq LIMIT 1 OFFSET 2")
 expect 0 "report of a time range" q report "$T/range.html" --since "${MID:0:19}Z" --until "${MID:0:17}$(printf '%02d' $((10#${MID:17:2} + 1)))Z"
 

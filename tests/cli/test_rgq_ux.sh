@@ -44,6 +44,9 @@ check "json tree: auid stays the number" \
 check_eq "sql: the decoders are SQL functions too" \
 	"$(sql1 "SELECT rg_errno(-2) || ' ' || rg_errname(13) || ' ' || rg_signame(15) || ' ' || rg_oflags(524288 | 2) || ' ' || rg_auid(4294967295) || ' ' || rg_auid(7)")" \
 	"-2 ENOENT EACCES SIGTERM O_RDWR|O_CLOEXEC unset 7"
+check_eq "sql: O_SYNC and O_TMPFILE named once, unknown bits in hex" \
+	"$(sql1 "SELECT rg_oflags(1 | 1052672) || ' ' || rg_oflags(2 | 4259840) || ' ' || rg_oflags(3 | 2147483648)")" \
+	"O_WRONLY|O_SYNC O_RDWR|O_TMPFILE O_ACCMODE|0x80000000"
 check_eq "sql: numbers without a name pass through" \
 	"$(sql1 "SELECT rg_errno(3) || ' ' || ifnull(rg_errname(0), 'null') || ' ' || ifnull(rg_signame(99), 'null') || ' ' || rg_oflags(0) || ' ' || ifnull(rg_errno(NULL), 'null')")" \
 	"3 null null O_RDONLY null"
