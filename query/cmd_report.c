@@ -296,6 +296,18 @@ static void sql_part(struct report *r, const char *id, const char *title, const 
 	printf("</section>\n");
 }
 
+static void binaries(struct report *r)
+{
+	const char *args[8] = {"binaries"};
+	int n = 1;
+	section("bin", "Executables",
+		"Every file that ran in this range (on the whole host, not only the processes "
+		"above), once, with its SHA-256 or why there is none.");
+	range_args(r, args, &n);
+	run_part(r, args);
+	printf("</section>\n");
+}
+
 static void gaps(struct report *r)
 {
 	const char *args[8] = {"gaps"};
@@ -398,7 +410,8 @@ static void head(struct report *r, const char *title)
 	       rgq_time_format(r->g->now, now, sizeof(now)));
 	printf("<nav><a href=\"#alerts\">Alerts</a><a href=\"#tree\">Process tree</a>"
 	       "<a href=\"#timeline\">Timeline</a><a href=\"#files\">Files</a>"
-	       "<a href=\"#net\">Connections</a><a href=\"#gaps\">Coverage</a></nav>\n");
+	       "<a href=\"#net\">Connections</a><a href=\"#bin\">Executables</a>"
+	       "<a href=\"#gaps\">Coverage</a></nav>\n");
 }
 
 /* Opens OUT for the report (0600: it is evidence) and points stdout at it;
@@ -458,6 +471,7 @@ static int run_report(struct rgq *g, const struct rgq_command *c, const struct r
 		 "rg_time(ts_ns) AS time, event_type, pid, proc_id, exe, protocol, local_addr, "
 		 "local_port, remote_addr, remote_port, rg_errno(result) AS result",
 		 "network_events", "ORDER BY seq LIMIT 1000");
+	binaries(&r);
 	gaps(&r);
 	printf("</body></html>\n");
 	fflush(stdout);
@@ -481,8 +495,8 @@ const struct rgq_command rgq_cmd_report = {
 	"       [--force]",
 	"Writes OUT.html (mode 0600; an existing file only with --force): the alerts,\n"
 	"the process tree (collapsible), a timeline (at most 2000 rows, filterable),\n"
-	"the files touched, the connections and the coverage gaps, each under the rgq\n"
-	"command that prints it. --alert SEQ (the alert's seq: rgq sql \"SELECT seq,\n"
+	"the files touched, the connections, the executables that ran (with their\n"
+	"hashes) and the coverage gaps, each under the rgq command that prints it. --alert SEQ (the alert's seq: rgq sql \"SELECT seq,\n"
 	"rule_id FROM alerts\", or the seq of an alert row of rgq timeline): the\n"
 	"process that raised it and its descendants; --proc-id ID or --pid N: that\n"
 	"process and its descendants, over their lifetime; --since/--until:\n"

@@ -98,9 +98,9 @@ json.dump({"parts": p.parts, "details": p.details, "nested": p.nested, "this": p
           open(sys.argv[2], "w"))
 PY
 python3 "$T/parts.py" "$T/dom.html" "$T/parts.json"
-check_eq "the DOM has its six parts, in order" \
+check_eq "the DOM has its seven parts, in order" \
 	"$(python3 -c 'import json,sys; print(" ".join(p["section"] for p in json.load(open(sys.argv[1]))["parts"]))' "$T/parts.json")" \
-	"alerts tree timeline files net gaps"
+	"alerts tree timeline files net bin gaps"
 nparts=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["parts"]))' "$T/parts.json")
 for i in $(seq 0 $((nparts - 1))); do
 	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["parts"][int(sys.argv[2])]; print(p["section"]); print(p["rows"]); print(p["cmd"])' \
