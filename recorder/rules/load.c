@@ -166,7 +166,7 @@ static void digest(struct rg_ruleset *rs)
 
 static rg_fmask refs_fields(const struct fref *refs, unsigned n)
 {
-	uint64_t m = 0;
+	rg_fmask m = 0; /* 128 bits: a field past the 64th is read too */
 	for (unsigned k = 0; k < n; k++)
 		if (refs[k].f)
 			m |= RG_FBIT(refs[k].f - rg_fields);
