@@ -51,6 +51,11 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 const struct rg_process *rg_proctab_find(struct rg_proctab *pt, uint32_t pid,
 					 uint64_t start_boot_ns);
 
+/* Names ids and cgroups from here on (ident.h); NULL: not (the tests'
+ * default). The table does not own it. */
+struct rg_ident;
+void rg_proctab_set_ident(struct rg_proctab *pt, struct rg_ident *ident);
+
 void rg_proctab_stats(const struct rg_proctab *pt, struct rg_proctab_stats *out);
 
 #endif /* RG_PROCTAB_H */
