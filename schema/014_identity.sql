@@ -50,3 +50,8 @@ ALTER TABLE process_events ADD COLUMN cgroupns INTEGER;
 ALTER TABLE run_processes ADD COLUMN user TEXT;
 ALTER TABLE run_processes ADD COLUMN container_id TEXT;
 ALTER TABLE run_processes ADD COLUMN container_runtime TEXT;
+
+-- What naming cost and missed: parses of the passwd and group files, and
+-- cgroup ids no path was found for (their processes' cgroup_path is null).
+ALTER TABLE health ADD COLUMN name_loads INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE health ADD COLUMN cgroups_unknown INTEGER NOT NULL DEFAULT 0;

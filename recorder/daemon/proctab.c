@@ -494,4 +494,10 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 void rg_proctab_stats(const struct rg_proctab *pt, struct rg_proctab_stats *out)
 {
 	*out = (struct rg_proctab_stats){pt->t.size, pt->t.evictions, pt->pid_reuse};
+	if (pt->ident) {
+		struct rg_ident_stats st;
+		rg_ident_stats(pt->ident, &st);
+		out->name_loads = st.user_loads + st.group_loads;
+		out->cgroups_unknown = st.cgroup_unknown;
+	}
 }

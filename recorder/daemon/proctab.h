@@ -18,6 +18,8 @@ struct rg_proctab_stats {
 	uint64_t size;
 	uint64_t evictions;
 	uint64_t pid_reuse; /* a new process found its pid held by an old one */
+	uint64_t name_loads;      /* the ident's passwd and group parses */
+	uint64_t cgroups_unknown; /* cgroup ids it found no path for */
 };
 
 /* max: entries kept; next_proc_id: first id to hand out (ids continue the

@@ -158,6 +158,10 @@ check_eq([tuple(a) for a in alerts],
           ("T-CONTAINER-EXEC", "process_start")],
          "rules: container_id on the execs, and by lineage on the write, only in the container")
 
+loads = db.execute("SELECT max(name_loads) FROM health").fetchone()[0]
+check(loads is not None and loads >= 3,
+      f"health: name_loads counts the parses: at start, and after useradd/userdel ({loads})")
+
 n = start("ns")
 inside = [int(l.split("[")[1].rstrip("]\n")) for l in open(f"{T}/ns.txt")]
 hostns = [int(l.split("[")[1].rstrip("]\n")) for l in open(f"{T}/hostns.txt")]
