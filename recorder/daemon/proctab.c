@@ -422,17 +422,19 @@ static const struct rg_process *apply_sys(struct rg_proctab *pt, struct rg_event
 	}
 	if (!e)
 		return NULL;
-	lend_context(ev, e);
-	if (ev->type != RG_ET_CRED_CHANGE ||
-	    (e->p.uid == ev->uid && e->p.gid == ev->gid && e->p.euid == ev->euid))
-		return NULL;
-	struct rg_process t = e->p;
-	t.uid = ev->uid;
-	t.gid = ev->gid;
-	t.euid = ev->euid;
-	who(pt, &t, true, false);
-	commit(e, &t);
-	return &e->p;
+	const struct rg_process *changed = NULL;
+	if (ev->type == RG_ET_CRED_CHANGE &&
+	    (e->p.uid != ev->uid || e->p.gid != ev->gid || e->p.euid != ev->euid)) {
+		struct rg_process t = e->p;
+		t.uid = ev->uid;
+		t.gid = ev->gid;
+		t.euid = ev->euid;
+		who(pt, &t, true, false); /* new names */
+		commit(e, &t);
+		changed = &e->p;
+	}
+	lend_context(ev, e); /* only now: commit() replaced the strings it lends */
+	return changed;
 }
 
 /* ---- bootstrap ------------------------------------------------------------- */

@@ -302,6 +302,8 @@ static void check_proctab(const char *dir)
 	CHECK(p != NULL, "proctab: a credential change rewrites the row");
 	CHECK_STR(text(p->who.user), "alice", "proctab: cred_change: user renamed");
 	CHECK_STR(text(p->who.group), "alice", "proctab: cred_change: group_name too");
+	CHECK(cr.exe.p == p->exe.p && cr.comm.p == p->comm.p,
+	      "proctab: cred_change: the event borrows the row's new strings, not the freed ones");
 
 	struct rg_event ex = ev;
 	ex.pid = ex.tid = 52;
