@@ -1,5 +1,6 @@
 /* cmd_replay.c: `rgq replay`: stored events through a rule set (replay.h),
  * printed like `rgq alerts`. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,20 +112,29 @@ static void warn_gaps(struct rgq *g, const struct rgq_opts *o)
 				"from live\n", rgq_time_format(end, a, sizeof(a)));
 }
 
-/* A directory of *.rules, a .rules file, or a config file: then the rules
- * that config gives the recorder (its [rules] dir and [rule] sections). */
-static int load(const struct rgq_command *c, const char *path, struct rg_ruleset **rs)
+/* The rules of --rules PATH: a directory of *.rules, a .rules file, or a
+ * config file (the rules that config gives the recorder: its [rules] dir,
+ * sigma_dir and [rule] sections); and --sigma PATH's Sigma rules (a
+ * directory or one file), instead of the config's sigma_dir. */
+static int load(const struct rgq_command *c, const struct rgq_opts *o, struct rg_ruleset **rs)
 {
-	struct stat sb;
+	struct stat sb, gb;
 	char err[512], notice[512];
-	if (stat(path, &sb))
+	const char *path = o->rules;
+	if (path && stat(path, &sb))
 		return rgq_fail(c, "%s: cannot read the rules", path);
-	size_t n = strlen(path);
+	if (o->sigma && stat(o->sigma, &gb))
+		return rgq_fail(c, "%s: cannot read the Sigma rules", o->sigma);
+	size_t n = path ? strlen(path) : 0;
 	int rc;
-	if (!S_ISDIR(sb.st_mode) && n > 4 && !strcmp(path + n - 4, ".ini")) {
+	if (path && !S_ISDIR(sb.st_mode) && n > 4 && !strcmp(path + n - 4, ".ini")) {
 		struct rg_config cfg;
+		char abs[PATH_MAX];
 		rg_config_defaults(&cfg);
 		rc = rg_config_load(&cfg, path, err, sizeof(err));
+		if (!rc && o->sigma)
+			rc = rg_config_set(&cfg, "rules", "sigma_dir",
+					   realpath(o->sigma, abs) ? abs : o->sigma, err, sizeof(err));
 		if (!rc)
 			rc = rg_rules_load_config(&cfg, path, rs, err, sizeof(err), notice,
 						  sizeof(notice));
@@ -132,13 +142,20 @@ static int load(const struct rgq_command *c, const char *path, struct rg_ruleset
 		if (!rc && notice[0])
 			fprintf(stderr, "rgq replay: %s\n", notice);
 	} else {
-		struct rg_rules_source src = {path, false, S_ISDIR(sb.st_mode)};
-		rc = rg_rules_load(rs, &src, 1, err, sizeof(err));
+		struct rg_rules_source src[2];
+		unsigned k = 0;
+		if (path)
+			src[k++] = (struct rg_rules_source){path, false, S_ISDIR(sb.st_mode)};
+		if (o->sigma)
+			src[k++] = (struct rg_rules_source){o->sigma, false, S_ISDIR(gb.st_mode), true};
+		rc = rg_rules_load(rs, src, k, err, sizeof(err));
 	}
 	if (rc) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	if (!o->quiet)
+		rg_rules_sigma_report(*rs, stderr, true);
 	return 0;
 }
 
@@ -181,9 +198,9 @@ static void warn_evictions(const struct rg_ruleset *rs, const struct rgq_replay_
 static int run_replay(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct rg_ruleset *rs;
-	if (!o->rules)
-		return rgq_usage_error(c, "--rules PATH is required");
-	int rc = load(c, o->rules, &rs);
+	if (!o->rules && !o->sigma)
+		return rgq_usage_error(c, "--rules PATH or --sigma PATH is required");
+	int rc = load(c, o, &rs);
 	if (rc)
 		return rc;
 	compare_digest(g, rs);
@@ -221,15 +238,18 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 
 const struct rgq_command rgq_cmd_replay = {
 	"replay", "run stored events through a rule set; print the alerts",
-	"replay --rules PATH [--since TIME] [--until TIME] [--quiet]",
+	"replay --rules PATH [--sigma PATH] [--since TIME] [--until TIME] [--quiet]",
 	"Feeds the stored events, in sequence order, through the rule engine the\n"
 	"recorder uses, with the process lineage rebuilt as the recorder had it, and\n"
 	"prints the alerts in the columns of `rgq alerts`. With the rules the recorder\n"
 	"ran, the output is the alerts table (rgq alerts) row for row, except where a\n"
 	"gap lost events (listed on stderr). PATH: a rules directory (*.rules), a\n"
 	".rules file, or the recorder's config file (.ini: the rules it names, its\n"
-	"[rules] dir and [rule] sections, as the recorder loads them). A rule set\n"
+	"[rules] dir, sigma_dir and [rule] sections, as the recorder loads them).\n"
+	"--sigma PATH adds Sigma rules (a directory, searched recursively, or one\n"
+	"file; instead of a config's sigma_dir) and prints their load report: how\n"
+	"many loaded, and each skipped rule with its reason. A rule set\n"
 	"other than the recorder's last is noted on stderr. Progress and a summary\n"
 	"go to stderr (--quiet: none).\n",
-	"SUrq", 0, run_replay,
+	"SUrGq", 0, run_replay,
 };

@@ -89,6 +89,7 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"quiet", no_argument, 0, 'q'},        {"force", no_argument, 0, 'F'},
 		{"run", required_argument, 0, 'u'},    {"help", no_argument, 0, 'h'},
 		{"container", required_argument, 0, 'C'},
+		{"sigma", required_argument, 0, 'G'},
 		{0, 0, 0, 0},
 	};
 	char err[200];
@@ -137,6 +138,7 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		case 't': o->type = optarg; break;
 		case 'e': o->exe = optarg; break;
 		case 'f': o->path = optarg; break;
+		case 'G': o->sigma = optarg; break;
 		case 'o': o->oldest = true; break;
 		case 'd': o->descendants = true; break;
 		case 'r': o->rules = optarg; break;

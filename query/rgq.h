@@ -24,7 +24,7 @@ struct rgq_opts {
 	long long limit;      /* -1: not given */
 	long long pid, proc_id, run;
 	bool has_pid, has_proc, has_run, oldest, descendants, all, quiet, force;
-	const char *type, *exe, *path, *rules, *severity, *rule;
+	const char *type, *exe, *path, *rules, *sigma, *severity, *rule;
 	const char *container; /* a container id (or its start) or name */
 	char **args; /* positional arguments */
 	int nargs;
@@ -35,7 +35,7 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * C container */
+			   * G sigma, C container */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };

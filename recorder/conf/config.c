@@ -74,6 +74,7 @@ const struct rg_config_key rg_config_keys[] = {
 	LIST_KEY("network", hooks, "connect bind listen accept send"),
 	{"network", "unix", RG_CFG_BOOL, FIELD(net_unix, bool), 0, 1, 0, "false"},
 	{"rules", "dir", RG_CFG_STRING, FIELD(rules_dir, char *), 0, PATH_MAX - 1, 0, "rules.d"},
+	{"rules", "sigma_dir", RG_CFG_STRING, FIELD(sigma_dir, char *), 0, PATH_MAX - 1, 0, ""},
 	INT_KEY("rules", sequence_max, 16, 1048576, 0, "4096"),
 	BOOL_KEY("rules", allow_none, "false"),
 };

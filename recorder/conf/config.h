@@ -46,6 +46,8 @@ struct rg_config {
 			       * file's directory; "" for none */
 	bool rules_dir_set;   /* dir was set (config or --rules), not the
 			       * default: then a missing directory is an error */
+	char *sigma_dir;      /* "sigma_dir": Sigma rules (*.yml, *.yaml, in
+			       * subdirectories too), as rules_dir; "" for none */
 	int sequence_max;     /* partial sequence matches held (sequence.h) */
 	bool allow_none;      /* recording with no enabled rule is intended:
 			       * --check-config accepts it */

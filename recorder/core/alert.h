@@ -16,6 +16,8 @@ struct rg_alert {
 	uint64_t seq;       /* the alert's own seq, after its event's */
 	int64_t ts_ns;      /* the triggering event's time */
 	struct rg_str rule_id, rule_name, severity, tags, summary, rules_digest;
+	/* where the rule came from: "rules" (INI) or "sigma", and its file */
+	struct rg_str rule_source, rule_file;
 	uint64_t event_seq; /* the triggering event */
 	enum rg_etype event_type;
 	int64_t proc_id;    /* 0: unknown */

@@ -420,3 +420,14 @@ enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 		return RG_DECODE_UNSUPPORTED;
 	}
 }
+
+void rg_decode_syscalls(void (*fn)(const char *name, void *arg), void *arg)
+{
+	const char *const *tables[] = {exec_syscalls, file_syscalls, sys_syscalls, net_syscalls};
+	const size_t sizes[] = {sizeof(exec_syscalls) / sizeof(*exec_syscalls), RG_FSYS_MAX,
+				RG_SSYS_MAX, RG_NSYS_MAX};
+	for (size_t t = 0; t < 4; t++)
+		for (size_t i = 0; i < sizes[t]; i++)
+			if (tables[t][i])
+				fn(tables[t][i], arg);
+}

@@ -45,4 +45,8 @@ struct rg_pathbufs {
 enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,
 			    struct rg_ids *ids, struct rg_pathbufs *pb);
 
+/* Calls fn with each syscall name a record can carry (the `syscall`
+ * field's values): the Sigma mapping's list is checked against these. */
+void rg_decode_syscalls(void (*fn)(const char *name, void *arg), void *arg);
+
 #endif /* RG_DECODE_H */

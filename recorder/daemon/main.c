@@ -172,6 +172,7 @@ static int load_rules(const struct rg_config *cfg, const char *config_path,
 		return 2;
 	}
 	unsigned nrules = (*out)->nrules;
+	rg_rules_sigma_report(*out, check ? stdout : stderr, check);
 	if (notice[0] && nrules) /* with no rule at all, the notice is the reason below */
 		fprintf(stderr, "rand-guard: %s\n", notice);
 	if ((*out)->nenabled)

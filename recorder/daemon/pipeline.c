@@ -112,6 +112,8 @@ static void emit_alerts(struct rg_pipeline *p, const struct rg_event *ev)
 			.rule_name = str_c(r->name),
 			.severity = str_c(rg_severity_name(r->severity)),
 			.tags = str_c(r->tags ? r->tags : ""),
+			.rule_source = str_c(r->sigma ? "sigma" : "rules"),
+			.rule_file = str_c(r->file),
 			.summary = {p->summary.p + m->summary_at, (uint32_t)m->summary_len},
 			.rules_digest = str_c(p->rules->digest),
 			.event_seq = ev->seq,

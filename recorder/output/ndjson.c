@@ -166,6 +166,8 @@ void rg_ndjson_format_alert(struct rg_buf *b, const struct rg_alert *a,
 	add_key_str(b, "rule_name", a->rule_name);
 	add_key_str(b, "severity", a->severity);
 	add_tags(b, a->tags);
+	add_key_str(b, "rule_source", a->rule_source);
+	add_key_str(b, "rule_file", a->rule_file);
 	rg_buf_printf(b, ",\"event_seq\":%" PRIu64, a->event_seq);
 	if (a->proc_id)
 		rg_buf_printf(b, ",\"proc_id\":%" PRId64, a->proc_id);

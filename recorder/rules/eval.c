@@ -2,12 +2,55 @@
  * lineage, summaries and alerts (rules.h). */
 #include "rules_int.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <fnmatch.h>
+#include <stdlib.h>
 #include <string.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
+#include "alloc.h"
 #include "pathmatch.h"
 
 /* ---- evaluation --------------------------------------------------------------- */
+
+/* One match data for every regular expression of this thread: rule
+ * evaluation is one thread's (the recorder's, or rgq's), and a match needs
+ * only to know whether, not where. */
+static bool regex_match(void *re, const char *s, size_t n)
+{
+	static __thread pcre2_match_data *md;
+	if (!md && !(md = pcre2_match_data_create(1, NULL)))
+		return false;
+	return pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) >= 0;
+}
+
+/* Whether the address in text (s, n) lies in net; an IPv4-mapped IPv6
+ * address counts as its IPv4 one. */
+static bool in_cidr(const struct cidr *net, const char *s, size_t n)
+{
+	char text[64];
+	unsigned char a[16];
+	if (n >= sizeof(text))
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	int fam = memchr(s, ':', n) ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, text, a) != 1)
+		return false;
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const unsigned char *p = a;
+	if (fam == AF_INET6 && net->family == AF_INET && !memcmp(a, mapped, 12))
+		fam = AF_INET, p = a + 12;
+	if (fam != net->family)
+		return false;
+	unsigned full = net->bits / 8, rest = net->bits % 8;
+	if (memcmp(p, net->addr, full))
+		return false;
+	unsigned char mask = (unsigned char)(0xff00 >> rest);
+	return !rest || ((p[full] ^ net->addr[full]) & mask) == 0;
+}
 
 static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		   struct rg_buf *scratch)
@@ -23,6 +66,10 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		return n >= vn && !memcmp(s + n - vn, v, vn);
 	case OP_CONTAINS:
 		return memmem(s, n, v, vn) != NULL;
+	case OP_REGEX:
+		return regex_match(c->res[i], s, n);
+	case OP_CIDR:
+		return in_cidr(&c->nets[i], s, n);
 	case OP_GLOB:
 		if (c->path)
 			return rg_path_glob(v, s, n);
@@ -67,19 +114,43 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	return false;
 }
 
-static bool test_str(const struct rg_cond *c, struct eval *e, struct rg_str s)
+/* contains, over many values: memmem only where the value's middle
+ * trigram is in the text (the lists are long, their values rare). */
+static bool test_contains(const struct rg_cond *c, const struct val *v, struct rg_str s,
+			  unsigned lo, unsigned hi)
 {
-	if (c->op == OP_GLOB && c->path)
+	const uint64_t *grams = s.len >= RULES_GRAM_MIN ? rules_text_grams(v, c->nocase) : NULL;
+	for (unsigned i = lo; i < hi; i++) {
+		if (grams && c->lens[i] >= RULES_GRAM_MIN && !rules_text_has_gram(grams, c->grams[i]))
+			continue;
+		if (memmem(s.p, s.len, c->strs[i], c->lens[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Values lo..hi-1 of c against one text value; a nocase condition's
+ * values are lowercase already, the text is folded here (a regular
+ * expression folds itself). */
+static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *v, unsigned lo,
+		     unsigned hi)
+{
+	struct rg_str s = {v->p, (uint32_t)v->n};
+	if (c->nocase && c->op != OP_REGEX)
+		s = rules_text_folded(v);
+	if (c->op == OP_GLOB && c->path && lo == 0 && hi == c->nvals)
 		return test_path_glob(c, e, s);
-	for (unsigned i = 0; i < c->nvals; i++)
+	if (c->op == OP_CONTAINS && hi - lo > 1)
+		return test_contains(c, v, s, lo, hi);
+	for (unsigned i = lo; i < hi; i++)
 		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
 	return false;
 }
 
-static bool test_int(const struct rg_cond *c, int64_t x)
+static bool test_int(const struct rg_cond *c, int64_t x, unsigned lo, unsigned hi)
 {
-	for (unsigned i = 0; i < c->nvals; i++)
+	for (unsigned i = lo; i < hi; i++)
 		if (int_op(c, i, x))
 			return true;
 	return false;
@@ -87,7 +158,7 @@ static bool test_int(const struct rg_cond *c, int64_t x)
 
 static bool visit_str(val_fn fn, void *arg, const char *p, size_t n)
 {
-	struct val v = {p ? p : "", n, 0, false};
+	struct val v = {p ? p : "", n, 0, false, p ? p : "", n, false};
 	return fn(arg, &v);
 }
 
@@ -97,12 +168,13 @@ static bool visit_int(val_fn fn, void *arg, int64_t i)
 	return fn(arg, &v);
 }
 
-/* argv as one space-joined line (in e->scratch). */
+/* argv as one space-joined line (text.c makes it once an event). */
 static bool visit_cmdline(struct eval *e, struct rg_str argv, val_fn fn, void *arg)
 {
-	e->scratch.len = 0;
-	rg_buf_add_cmdline(&e->scratch, argv);
-	return visit_str(fn, arg, e->scratch.p, e->scratch.len);
+	(void)e;
+	struct rg_str line = rules_text_joined(argv);
+	struct val v = {line.p, line.len, 0, false, argv.p, argv.len, true};
+	return fn(arg, &v);
 }
 
 /* Whether p descends from the acting process (its child, grandchild, ...)
@@ -170,25 +242,72 @@ static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn f
 	return visit_str(fn, arg, s.p, s.len);
 }
 
+/* A rules-only view (rules_find_field): one argument by position, or
+ * the file an event creates. */
+static bool visit_virtual(struct eval *e, const struct fref *r, val_fn fn, void *arg)
+{
+	const struct rg_event *ev = e->ev;
+	if (!(r->types & RG_ET_BIT(ev->type)))
+		return false;
+	if (r->virt == V_TARGET) {
+		static const struct rg_field *new_path;
+		if (!new_path)
+			new_path = rg_field_find("new_path");
+		bool created = (new_path->types & RG_ET_BIT(ev->type)) &&
+			       !rg_field_is_null(new_path, ev);
+		return visit_event_field(e, created ? new_path : r->f, fn, arg);
+	}
+	struct rg_str s = rg_field_str(r->f, ev);
+	unsigned i = 0;
+	for (uint32_t at = 0; at < s.len; i++) {
+		const char *nul = memchr(s.p + at, 0, s.len - at);
+		uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
+		if (i == r->argi)
+			return visit_str(fn, arg, s.p + at, n);
+		at += n + 1;
+	}
+	return false;
+}
+
+static const struct rg_lproc *self_of(struct eval *e)
+{
+	if (!e->self_known) {
+		e->self = rg_lineage_get(e->lin, e->ev->proc_id);
+		e->self_known = true;
+	}
+	return e->self;
+}
+
+static const struct rg_lproc *parent_of(struct eval *e)
+{
+	if (!e->parent_known) {
+		e->parent = rg_lineage_get(e->lin, e->ev->parent_proc_id);
+		e->parent_known = true;
+	}
+	return e->parent;
+}
+
 /* The values of a field reference: the event's, its process's, its
  * parent's, every ancestor's or its target's. The target's have none when
  * the lineage lacks the target or the actor (unknown, not "no"). */
 bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
+	if (r->virt)
+		return visit_virtual(e, r, fn, arg);
 	if (r->whose == RG_CTX_SELF) {
 		if (r->f->types & RG_ET_BIT(ev->type))
 			return visit_event_field(e, r->f, fn, arg);
-		const struct rg_lproc *p = rg_lineage_get(e->lin, ev->proc_id);
+		const struct rg_lproc *p = self_of(e);
 		return p && visit_attr(e, p, r->attr, fn, arg);
 	}
 	if (r->whose == RG_CTX_TARGET) {
 		bool known = e->lin && (r->types & RG_ET_BIT(ev->type)) &&
-			     rg_lineage_get(e->lin, ev->proc_id);
+			     self_of(e);
 		const struct rg_lproc *t = known ? rg_lineage_get(e->lin, ev->target_proc_id) : NULL;
 		return t && visit_attr(e, t, r->attr, fn, arg);
 	}
-	const struct rg_lproc *p = rg_lineage_get(e->lin, ev->parent_proc_id);
+	const struct rg_lproc *p = parent_of(e);
 	if (r->whose == RG_CTX_PARENT)
 		return p && visit_attr(e, p, r->attr, fn, arg);
 	for (int depth = 0; p && depth < MAX_ANCESTORS; depth++) {
@@ -205,31 +324,51 @@ bool rules_visit_fref(struct eval *e, const struct fref *r, val_fn fn, void *arg
 struct cond_arg {
 	const struct rg_cond *c;
 	struct eval *e;
+	unsigned lo, hi; /* the values to test */
 };
 
 static bool cond_val(void *arg, const struct val *v)
 {
 	const struct cond_arg *a = arg;
+	if (a->c->op == OP_EXISTS)
+		return true;
 	if (v->num)
-		return test_int(a->c, v->i);
-	return test_str(a->c, a->e, (struct rg_str){v->p, (uint32_t)v->n});
+		return test_int(a->c, v->i, a->lo, a->hi);
+	return test_str(a->c, a->e, v, a->lo, a->hi);
 }
 
-static bool holds(const struct rg_cond *c, struct eval *e)
+/* Whether some value of some field satisfies values lo..hi-1. */
+static bool any_value(const struct rg_cond *c, struct eval *e, unsigned lo, unsigned hi)
 {
-	struct cond_arg a = {c, e};
-	bool any = false;
-	for (unsigned k = 0; k < c->nfields && !any; k++)
-		any = rules_visit_fref(e, &c->fields[k], cond_val, &a);
-	return any != c->neg;
+	struct cond_arg a = {c, e, lo, hi};
+	for (unsigned k = 0; k < c->nfields; k++)
+		if (rules_visit_fref(e, &c->fields[k], cond_val, &a))
+			return true;
+	return false;
+}
+
+bool rules_cond_holds(const struct rg_cond *c, struct eval *e)
+{
+	bool yes = true;
+	if (c->etypes) { /* event_type in a list: one bit test */
+		yes = (c->etypes & RG_ET_BIT(e->ev->type)) != 0;
+	} else if (!c->all) {
+		yes = any_value(c, e, 0, c->nvals);
+	} else { /* each value by some field value */
+		for (unsigned i = 0; i < c->nvals && yes; i++)
+			yes = any_value(c, e, i, i + 1);
+	}
+	return yes != c->neg;
 }
 
 bool rules_step_fires(const struct rg_step *st, struct eval *e)
 {
-	for (unsigned i = 0; i < st->nconds; i++)
-		if (holds(&st->conds[i], e) == st->conds[i].except)
+	for (unsigned i = 0; st->nplain && i < st->nconds; i++) {
+		const struct rg_cond *c = &st->conds[i];
+		if (c->role != C_NAMED && rules_cond_holds(c, e) == (c->role == C_EXCEPT))
 			return false;
-	return true;
+	}
+	return !st->xroot || rules_expr_holds(st, st->xroot - 1, e);
 }
 
 static void add_str(struct rg_buf *b, struct rg_str s)
@@ -345,11 +484,22 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
+	rules_text_reset();
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
+	/* the rules whose necessary text the event has (prefilter.c) */
+	uint64_t small[64], *cand = NULL;
+	size_t words = (rs->nrules + 63) / 64;
+	if (rs->prefilter[ev->type]) {
+		cand = words <= 64 ? small : rg_calloc(words, sizeof(*cand));
+		memset(cand, 0, words * sizeof(*cand));
+		rules_prefilter_run(rs->prefilter[ev->type], &e, cand);
+	}
 	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {
 		unsigned ri = rs->by_type[ev->type][i];
 		const struct rg_rule *r = &rs->rules[ri];
+		if (cand && rs->filtered[ri] && !(cand[ri / 64] & (1ull << (ri % 64))))
+			continue; /* it needs a text the event lacks */
 		if (r->nsteps > 1) {
 			if (sq)
 				rules_sequence_eval(&e, ri);
@@ -357,9 +507,11 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 			rules_report(&e, r, rules_event_summary(&e), NULL, 0);
 		}
 	}
-	struct rg_buf *bufs[] = {&e.scratch, &e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
+	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
 	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 		rg_buf_free(bufs[i]);
+	if (cand != small)
+		free(cand);
 	if (stepped)
 		*stepped = e.stepped;
 	return e.hits;

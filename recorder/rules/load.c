@@ -19,8 +19,34 @@
  * (type, path or not, event types) is the registry entry's: a field added
  * there needs nothing here. A stand-in makes an event field one of every
  * type, as a context field is: the lineage has a process for each. */
+/* The rules' own views of event fields: argN (one argument by position,
+ * argv[N]) and target_path (the file an event creates or changes: a
+ * rename's, link's or symlink's new_path, else path), for Sigma's auditd
+ * EXECVE records and TargetFilename, and for INI rules alike. */
+static bool find_virtual(const char *name, struct fref *out)
+{
+	static const char *const args[] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9", "arg10", "arg11", "arg12", "arg13", "arg14", "arg15", "arg16", "arg17", "arg18", "arg19", "arg20", "arg21", "arg22", "arg23", "arg24", "arg25", "arg26", "arg27", "arg28", "arg29", "arg30", "arg31"};
+	for (unsigned i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		if (strcmp(name, args[i]))
+			continue;
+		const struct rg_field *f = rg_field_find("argv");
+		*out = (struct fref){.f = f, .whose = RG_CTX_SELF, .type = RG_FT_STR, .name = args[i],
+				     .types = f->types & ALL_TYPES, .virt = V_ARG, .argi = i};
+		return true;
+	}
+	if (strcmp(name, "target_path"))
+		return false;
+	const struct rg_field *f = rg_field_find("path");
+	*out = (struct fref){.f = f, .whose = RG_CTX_SELF, .type = f->type, .opts = f->opts,
+			     .name = "target_path", .types = f->types & RG_ET_FILE_MASK,
+			     .virt = V_TARGET};
+	return true;
+}
+
 bool rules_find_field(const char *name, struct fref *out)
 {
+	if (find_virtual(name, out))
+		return true;
 	const struct rg_ctx_field *c = rg_ctx_field_find(name);
 	if (c) {
 		*out = (struct fref){.whose = c->whose, .attr = c->attr, .type = c->type,
@@ -106,8 +132,12 @@ static void load_dir(struct loader *ld, const char *dir)
  * "more" lines do not change it. Every part is length-prefixed. */
 static void digest_cond(struct rg_sha256 *h, const struct rg_cond *c)
 {
-	uint32_t head[4] = {c->except, c->neg, c->op, c->nfields};
-	rg_sha256_add(h, head, sizeof(head));
+	uint32_t head[8] = {c->role == C_EXCEPT, c->neg, c->op, c->nfields, c->nocase, c->all,
+			    c->re_opts, c->role == C_NAMED};
+	/* a rule without the newer modifiers hashes as it did before them */
+	rg_sha256_add(h, head, head[4] | head[5] | head[6] | head[7] ? sizeof(head) : 4 * 4);
+	if (c->name)
+		rg_sha256_add(h, c->name, strlen(c->name) + 1);
 	for (unsigned k = 0; k < c->nfields; k++)
 		rg_sha256_add(h, c->fields[k].name, strlen(c->fields[k].name) + 1);
 	for (unsigned i = 0; i < c->nvals; i++) {
@@ -130,6 +160,14 @@ static void digest_step(struct rg_sha256 *h, const struct rg_step *st)
 	rg_sha256_add(h, num, strlen(num) + 1);
 	for (unsigned c = 0; c < st->nconds; c++)
 		digest_cond(h, &st->conds[c]);
+	for (unsigned i = 0; i < st->nx; i++) { /* the expression's shape */
+		const struct xnode *x = &st->x[i];
+		uint32_t node[4] = {x->kind, x->cond, x->need, x->nkids};
+		rg_sha256_add(h, node, sizeof(node));
+		rg_sha256_add(h, x->kids, x->nkids * sizeof(*x->kids));
+	}
+	if (st->xroot)
+		rg_sha256_add(h, &st->xroot, sizeof(st->xroot));
 	const struct join *j = &st->join;
 	if (j->kind == J_NONE)
 		return;
@@ -166,10 +204,13 @@ static void digest(struct rg_ruleset *rs)
 
 static rg_fmask refs_fields(const struct fref *refs, unsigned n)
 {
-	rg_fmask m = 0; /* 128 bits: a field past the 64th is read too */
-	for (unsigned k = 0; k < n; k++)
+	rg_fmask m = 0;
+	for (unsigned k = 0; k < n; k++) {
 		if (refs[k].f)
 			m |= RG_FBIT(refs[k].f - rg_fields);
+		if (refs[k].virt == V_TARGET)
+			m |= RG_FBIT(rg_field_find("new_path") - rg_fields);
+	}
 	return m;
 }
 
@@ -214,6 +255,7 @@ static int finish_load(struct loader *ld, struct rg_ruleset **out, char *err, si
 	}
 	digest(ld->rs);
 	index_types(ld->rs);
+	rules_prefilter_build(ld->rs);
 	*out = ld->rs;
 	return 0;
 }
@@ -223,7 +265,11 @@ int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, un
 {
 	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
 	for (unsigned i = 0; i < n && !ld.ini.failed; i++) {
-		if (src[i].is_dir)
+		if (src[i].sigma && src[i].is_dir)
+			rules_load_sigma_dir(&ld, src[i].path);
+		else if (src[i].sigma)
+			rules_load_sigma_file(&ld, src[i].path);
+		else if (src[i].is_dir)
 			load_dir(&ld, src[i].path);
 		else
 			load_file(&ld, src[i].path, src[i].skip_other);
@@ -239,27 +285,41 @@ int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *
 	return finish_load(&ld, out, err, errlen);
 }
 
+int rg_rules_load_sigma_string(struct rg_ruleset **out, const char *name, const char *text,
+			       size_t len, char *err, size_t errlen)
+{
+	struct loader ld = {.rs = rg_calloc(1, sizeof(struct rg_ruleset))};
+	rules_load_sigma_text(&ld, name, text, len);
+	return finish_load(&ld, out, err, errlen);
+}
+
+void rules_rule_free(struct rg_rule *r)
+{
+	for (unsigned k = 0; k < r->nsteps; k++) {
+		for (unsigned c = 0; c < r->steps[k].nconds; c++)
+			rules_cond_free(&r->steps[k].conds[c]);
+		free(r->steps[k].conds);
+		free(r->steps[k].join.text);
+		rules_expr_free(&r->steps[k]);
+	}
+	free(r->steps);
+	free(r->id);
+	free(r->name);
+	free(r->description);
+	free(r->tags);
+	free(r->file);
+}
+
 void rg_rules_free(struct rg_ruleset *rs)
 {
 	if (!rs)
 		return;
-	for (unsigned i = 0; i < rs->nrules; i++) {
-		struct rg_rule *r = &rs->rules[i];
-		for (unsigned k = 0; k < r->nsteps; k++) {
-			for (unsigned c = 0; c < r->steps[k].nconds; c++)
-				rules_cond_free(&r->steps[k].conds[c]);
-			free(r->steps[k].conds);
-			free(r->steps[k].join.text);
-		}
-		free(r->steps);
-		free(r->id);
-		free(r->name);
-		free(r->description);
-		free(r->tags);
-		free(r->file);
-	}
+	for (unsigned i = 0; i < rs->nrules; i++)
+		rules_rule_free(&rs->rules[i]);
 	for (int t = 0; t < RG_ET_COUNT; t++)
 		free(rs->by_type[t]);
+	free(rs->sigma_report);
+	rules_prefilter_free(rs);
 	free(rs->rules);
 	free(rs);
 }
@@ -270,3 +330,13 @@ const char *rg_severity_name(enum rg_severity s)
 	return (unsigned)s < 4 ? names[s] : "unknown";
 }
 
+
+void rg_rules_sigma_report(const struct rg_ruleset *rs, FILE *f, bool lines)
+{
+	if (!rs->sigma_files)
+		return;
+	fprintf(f, "sigma: %u files: %u rules loaded, %u skipped, %u for other products\n",
+		rs->sigma_files, rs->sigma_loaded, rs->sigma_skipped, rs->sigma_other);
+	if (lines && rs->sigma_report)
+		fputs(rs->sigma_report, f);
+}

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "alloc.h"
 
 /* ---- conditions -------------------------------------------------------------- */
@@ -24,7 +28,8 @@ static const struct {
 	{"contains", OP_CONTAINS, 1, 0}, {"lt", OP_LT, 0, 1}, {"<", OP_LT, 0, 1},
 	{"le", OP_LE, 0, 1},        {"<=", OP_LE, 0, 1},       {"gt", OP_GT, 0, 1},
 	{">", OP_GT, 0, 1},         {"ge", OP_GE, 0, 1},       {">=", OP_GE, 0, 1},
-	{"anybits", OP_ANYBITS, 0, 1},
+	{"anybits", OP_ANYBITS, 0, 1}, {"regex", OP_REGEX, 1, 0}, {"cidr", OP_CIDR, 1, 0},
+	{"exists", OP_EXISTS, 1, 1},
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -36,7 +41,115 @@ void rules_cond_free(struct rg_cond *c)
 	free(c->lens);
 	free(c->ints);
 	free(c->literal);
+	for (unsigned i = 0; c->res && i < c->nvals; i++)
+		pcre2_code_free(c->res[i]);
+	free(c->res);
+	free(c->nets);
+	free(c->grams);
 	free(c->text);
+	free(c->name);
+}
+
+/* ---- compiling a condition's values ---------------------------------------- */
+
+static bool cfail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static bool cfail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* "10.0.0.0/8", "fc00::/7" or a bare address (all its bits). */
+static bool parse_cidr(const char *v, struct cidr *out)
+{
+	char addr[64];
+	const char *slash = strchr(v, '/');
+	size_t n = slash ? (size_t)(slash - v) : strlen(v);
+	if (n >= sizeof(addr))
+		return false;
+	memcpy(addr, v, n);
+	addr[n] = '\0';
+	out->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(out->family, addr, out->addr) != 1)
+		return false;
+	unsigned max = out->family == AF_INET ? 32 : 128;
+	out->bits = max;
+	if (!slash)
+		return true;
+	char *end;
+	errno = 0;
+	unsigned long bits = strtoul(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || bits > max)
+		return false;
+	out->bits = (unsigned)bits;
+	return true;
+}
+
+static bool compile_regex(struct rg_cond *c, unsigned i, char *err, size_t errlen)
+{
+	int code;
+	PCRE2_SIZE at;
+	uint32_t opts = c->re_opts | (c->nocase ? PCRE2_CASELESS : 0);
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)c->strs[i], c->lens[i], opts, &code, &at, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[120];
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		return cfail(err, errlen, "bad regular expression '%s': %s at offset %zu",
+			     c->strs[i], (const char *)msg, (size_t)at);
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still matches */
+	c->res[i] = re;
+	return true;
+}
+
+/* Makes c's values ready to evaluate, once its fields, operator, modifiers
+ * and values are set: lowercases them for nocase, compiles regular
+ * expressions and reads CIDR blocks. The INI parser and the Sigma
+ * compiler both end a condition here. */
+bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen)
+{
+	if (c->nocase && c->num)
+		return cfail(err, errlen, "'nocase' applies to text fields, not '%s'",
+			     c->fields[0].name);
+	if (c->op == OP_EXISTS && c->nvals)
+		return cfail(err, errlen, "'exists' takes no value");
+	if (c->op != OP_EXISTS && !c->nvals)
+		return cfail(err, errlen, "condition '%s' has no value", c->text);
+	if (c->op == OP_EQ && c->nfields == 1 && c->fields[0].type == RG_FT_ETYPE && !c->all) {
+		for (unsigned i = 0; i < c->nvals; i++) {
+			int t = rg_etype_parse(c->strs[i]);
+			if (t >= 0)
+				c->etypes |= RG_ET_BIT(t);
+		}
+		for (unsigned i = 0; i < c->nvals; i++)
+			if (rg_etype_parse(c->strs[i]) < 0)
+				return cfail(err, errlen, "unknown event type '%s'", c->strs[i]);
+	}
+	if (c->op == OP_REGEX)
+		c->res = rg_calloc(c->nvals, sizeof(*c->res));
+	if (c->op == OP_CIDR)
+		c->nets = rg_calloc(c->nvals, sizeof(*c->nets));
+	if (c->op == OP_CONTAINS)
+		c->grams = rg_calloc(c->nvals, sizeof(*c->grams));
+	for (unsigned i = 0; i < c->nvals; i++) {
+		if (c->op == OP_REGEX) {
+			if (!compile_regex(c, i, err, errlen))
+				return false;
+			continue; /* PCRE2_CASELESS folds, not the pattern */
+		}
+		if (c->op == OP_CIDR && !parse_cidr(c->strs[i], &c->nets[i]))
+			return cfail(err, errlen, "bad CIDR block '%s' (e.g. 10.0.0.0/8, fc00::/7)",
+				     c->strs[i]);
+		for (size_t k = 0; c->nocase && k < c->lens[i]; k++)
+			c->strs[i][k] = (char)tolower((unsigned char)c->strs[i][k]);
+		if (c->grams && c->lens[i] >= RULES_GRAM_MIN)
+			c->grams[i] = rules_gram(c->strs[i] + (c->lens[i] - RULES_GRAM_MIN) / 2);
+	}
+	return true;
 }
 
 /* The next whitespace-separated token of *p into b: "double quotes" keep
@@ -165,32 +278,96 @@ static bool check_types(struct loader *ld, int line, uint32_t types, const struc
 		     rg_etype_name(__builtin_ctz(missing)));
 }
 
+/* The step's `condition` over its `when` names, each name the AND of its
+ * `when` lines; a `when` needs a `condition` that can name it. */
+static bool build_expr(struct loader *ld, struct rg_step *st)
+{
+	struct xname *names = NULL;
+	unsigned nn = 0;
+	for (unsigned i = 0; i < st->nconds; i++) {
+		const struct rg_cond *c = &st->conds[i];
+		if (c->role != C_NAMED)
+			continue;
+		if (!st->xtext) {
+			free(names);
+			return rfail(ld, c->line, "'when = %s: ...' is named by no 'condition'",
+				     c->name);
+		}
+		unsigned j = 0;
+		while (j < nn && strcmp(names[j].name, c->name))
+			j++;
+		if (j == nn) {
+			names = rg_realloc(names, (nn + 1) * sizeof(*names));
+			names[nn++] = (struct xname){c->name, rules_expr_add(st, X_ATLEAST, 0, 0)};
+		}
+		rules_expr_kid(st, names[j].node, rules_expr_add(st, X_COND, i, 0));
+		st->x[names[j].node].need++;
+	}
+	char err[160];
+	int root = st->xtext ? rules_expr_parse(st, st->xtext, names, nn, err, sizeof(err)) : -1;
+	free(names);
+	if (st->xtext && root < 0)
+		return rfail(ld, st->xline, "condition '%s': %s", st->xtext, err);
+	st->xroot = (unsigned)(root + 1);
+	return true;
+}
+
+/* The event types a step applies to when it names none: those on which
+ * every field of its matches has a value, or with only a `condition`,
+ * those on which some field it names has one. */
+static uint32_t step_types(const struct rg_step *st)
+{
+	uint32_t all = ALL_TYPES, any = 0;
+	bool matches = false;
+	for (unsigned i = 0; i < st->nconds; i++) {
+		const struct rg_cond *c = &st->conds[i];
+		if (c->role == C_MATCH)
+			all &= frefs_types(c->fields, c->nfields), matches = true;
+		else if (c->role == C_NAMED)
+			any |= frefs_types(c->fields, c->nfields);
+	}
+	return matches ? all : any;
+}
+
 /* A step's conditions and event types; after the first, its join. */
 static bool finish_step(struct loader *ld, unsigned k)
 {
 	struct rg_rule *r = ld->cur;
 	struct rg_step *st = &r->steps[k];
-	char which[32] = "";
+	char which[32] = "", err[200];
 	if (ld->seq)
 		snprintf(which, sizeof(which), "step %u ", k + 1);
-	unsigned matches = 0;
-	for (unsigned i = 0; i < st->nconds; i++)
-		matches += !st->conds[i].except;
+	if (!build_expr(ld, st))
+		return false;
+	unsigned matches = st->xroot != 0;
+	for (unsigned i = 0; i < st->nconds; i++) {
+		matches += st->conds[i].role == C_MATCH;
+		st->nplain += st->conds[i].role != C_NAMED;
+	}
 	/* a later step's join may be all it asks of its events */
 	if (!matches && !(k && st->events_line))
 		return rfail(ld, ld->seq ? st->line : r->line,
 			     k ? "%sneeds 'events' or a 'match' condition"
-			       : "%sneeds at least one 'match' condition", which);
-	uint32_t carried = ALL_TYPES;
-	for (unsigned i = 0; i < st->nconds; i++) {
-		const struct rg_cond *c = &st->conds[i];
-		if (!check_types(ld, c->line, st->types, c->fields, c->nfields, c->text))
-			return false;
-		carried &= frefs_types(c->fields, c->nfields);
-	}
-	if (!st->types && !(st->types = carried))
+			       : "%sneeds at least one 'match' condition or a 'condition'", which);
+	if (!st->types && !(st->types = step_types(st)))
 		return rfail(ld, ld->seq ? st->line : r->line,
 			     "%sno event type has all the fields its conditions name", which);
+	for (unsigned i = 0; i < st->nconds; i++) {
+		struct rg_cond *c = &st->conds[i];
+		if (!rules_cond_compile(c, err, sizeof(err)))
+			return rfail(ld, c->line, "%s", err);
+		/* a named condition (and `exists`) may test a field some of the
+		 * types lack: there it does not hold, as in Sigma */
+		bool some = c->role == C_NAMED || c->op == OP_EXISTS;
+		if (!check_types(ld, c->line, some ? 0 : st->types, c->fields, c->nfields, c->text))
+			return false;
+		if (some && !(frefs_types(c->fields, c->nfields) & st->types))
+			return rfail(ld, c->line, "no event type of the rule has '%s'", c->text);
+	}
+	if (st->xroot) /* the condition's event_type tests narrow the step */
+		st->types &= rules_expr_optimize(st);
+	if (!st->types)
+		return rfail(ld, st->xline, "%sno event type can satisfy the condition", which);
 	if (!k)
 		return true;
 	const struct join *j = &st->join;
@@ -310,10 +487,18 @@ static bool parse_op(struct loader *ld, struct rg_cond *c, const char **p)
 	bool bad = false;
 	if (!next_token(p, &ld->tok, &bad))
 		return rfail(ld, ld->ini.line, "condition '%s' has no operator", c->text);
-	if (!strcmp(rg_buf_cstr(&ld->tok), "not")) {
-		c->neg = true;
+	/* modifiers, in any order: not, nocase, all */
+	for (;;) {
+		const char *m = rg_buf_cstr(&ld->tok);
+		bool *flag = !strcmp(m, "not") ? &c->neg : !strcmp(m, "nocase") ? &c->nocase
+						 : !strcmp(m, "all") ? &c->all : NULL;
+		if (!flag)
+			break;
+		if (*flag)
+			return rfail(ld, ld->ini.line, "'%s' twice in '%s'", m, c->text);
+		*flag = true;
 		if (!next_token(p, &ld->tok, &bad))
-			return rfail(ld, ld->ini.line, "'not' without an operator");
+			return rfail(ld, ld->ini.line, "'%s' without an operator", m);
 	}
 	const char *name = rg_buf_cstr(&ld->tok);
 	char a[RG_INI_SHOW_BUF];
@@ -327,7 +512,8 @@ static bool parse_op(struct loader *ld, struct rg_cond *c, const char **p)
 		return true;
 	}
 	return rfail(ld, ld->ini.line, "unknown operator '%s' (equals in prefix suffix glob "
-		     "contains lt le gt ge anybits, each maybe after 'not')",
+		     "contains regex cidr exists lt le gt ge anybits, each maybe after not, "
+		     "nocase, all)",
 		     rg_ini_show(a, name, SIZE_MAX));
 }
 
@@ -370,8 +556,9 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 		c->ints[i] = 0;
 		if (c->num && !check_int(ld, c, v, n, &c->ints[i]))
 			return false;
-		if (!c->num && c->op == OP_GLOB && memchr(v, 0, n))
-			return rfail(ld, ld->ini.line, "a glob cannot hold a NUL byte");
+		if (!c->num && (c->op == OP_GLOB || c->op == OP_REGEX) && memchr(v, 0, n))
+			return rfail(ld, ld->ini.line, "a %s cannot hold a NUL byte",
+				     c->op == OP_GLOB ? "glob" : "regular expression");
 		if (!c->num && c->path && c->op == OP_GLOB && strchr(v, '/') && v[0] != '/')
 			return rfail(ld, ld->ini.line, "path glob '%s' has a '/' but is not "
 				     "absolute (a glob without '/' matches the file name)",
@@ -386,17 +573,31 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 	}
 	if (bad)
 		return rfail(ld, ld->ini.line, "unterminated quote or bad escape in '%s'", c->text);
-	if (!c->nvals)
+	if (!c->nvals && c->op != OP_EXISTS)
 		return rfail(ld, ld->ini.line, "condition '%s' has no value", c->text);
 	return true;
 }
 
-static bool add_cond(struct loader *ld, const char *text, bool except)
+static bool add_cond(struct loader *ld, const char *text, enum cond_role role)
 {
 	struct rg_step *r = cur_step(ld);
+	char a[RG_INI_SHOW_BUF], *name = NULL;
+	if (role == C_NAMED) { /* "NAME: CONDITION" */
+		size_t n = strcspn(text, ":");
+		while (n && isspace((unsigned char)text[n - 1]))
+			n--;
+		if (!text[strcspn(text, ":")] || !valid_id(text, n))
+			return rfail(ld, ld->ini.line, "'when' needs NAME: CONDITION, the name of "
+				     "letters, digits, '.', '_', '-' (got '%s')",
+				     rg_ini_show(a, text, SIZE_MAX));
+		name = rg_strndup(text, n);
+		text += strcspn(text, ":") + 1;
+		text += strspn(text, " \t");
+	}
 	r->conds = rg_realloc(r->conds, (r->nconds + 1) * sizeof(*r->conds));
 	struct rg_cond *c = &r->conds[r->nconds++];
-	*c = (struct rg_cond){.except = except, .text = rg_strdup(text), .line = ld->ini.line};
+	*c = (struct rg_cond){.role = role, .name = name, .text = rg_strdup(text),
+			      .line = ld->ini.line};
 	const char *p = text;
 	bool bad = false;
 	ld->last = NULL;
@@ -415,7 +616,8 @@ static bool add_more(struct loader *ld, const char *values)
 {
 	struct rg_cond *c = ld->last;
 	if (!c)
-		return rfail(ld, ld->ini.line, "'more' must follow a 'match', 'except' or 'more'");
+		return rfail(ld, ld->ini.line, "'more' must follow a 'match', 'except', 'when' or "
+			     "'more'");
 	if (!values[strspn(values, " \t")])
 		return rfail(ld, ld->ini.line, "'more' has no value");
 	size_t n = strlen(c->text);
@@ -612,6 +814,22 @@ static bool add_tags(struct loader *ld, const char *value)
 	return true;
 }
 
+/* "condition = EXPR" over the step's `when` names (expr.c); parsed when
+ * the step is complete, as names may follow it. */
+static bool set_condition(struct loader *ld, const char *value)
+{
+	struct rg_step *st = cur_step(ld);
+	ld->last = NULL;
+	if (st->xtext)
+		return rfail(ld, ld->ini.line, "duplicate key 'condition' (first set on line %d)",
+			     st->xline);
+	if (!value[strspn(value, " \t")])
+		return rfail(ld, ld->ini.line, "'condition' is empty");
+	st->xtext = rg_strdup(value);
+	st->xline = ld->ini.line;
+	return true;
+}
+
 int rules_on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct loader *ld = user;
@@ -625,8 +843,11 @@ int rules_on_key(void *user, const char *section, const char *key, const char *v
 	for (unsigned k = 0; k < NSINGLE; k++)
 		if (!strcmp(key, single_keys[k]))
 			return set_single(ld, k, value);
-	if (!strcmp(key, "match") || !strcmp(key, "except"))
-		return add_cond(ld, value, key[0] == 'e');
+	if (!strcmp(key, "match") || !strcmp(key, "except") || !strcmp(key, "when"))
+		return add_cond(ld, value, key[0] == 'm' ? C_MATCH : key[0] == 'e' ? C_EXCEPT
+										 : C_NAMED);
+	if (!strcmp(key, "condition"))
+		return set_condition(ld, value);
 	if (!strcmp(key, "more"))
 		return add_more(ld, value);
 	if (!strcmp(key, "events"))
@@ -638,7 +859,8 @@ int rules_on_key(void *user, const char *section, const char *key, const char *v
 	if (!strcmp(key, "join"))
 		return set_join(ld, value);
 	return rfail(ld, ld->ini.line, "unknown key '%s' (name description severity tags "
-		     "enabled events match except more; sequences: window step join)",
+		     "enabled events match except when condition more; sequences: window step "
+		     "join)",
 		     rg_ini_show(a, key, SIZE_MAX));
 }
 

@@ -19,6 +19,11 @@
  * ctx), parent_exe, parent_comm, parent_cmdline, and ancestor_exe /
  * ancestor_comm (any ancestor; rg_ctx_fields).
  *
+ * `when = NAME: CONDITION` names a condition that only the rule's
+ * `condition = EXPR` reads (and, or, not, parentheses, N of PATTERN:
+ * expr.c); the rule fires when that holds too. Sigma rules (sigma.c) are
+ * compiled to the same: one step whose expression is the detection's.
+ *
  * A sequence rule has `step = 1`, `step = 2`, ... each followed by that
  * step's own events/match/except, a `join` on every step after the first
  * (process, child, descendant, or FIELDS == FIELDS between the step
@@ -33,6 +38,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "alert.h"
 #include "event.h"
@@ -47,6 +53,7 @@ struct rg_rule {
 	bool enabled;
 	uint32_t types; /* RG_ET_BIT mask: the event types any step applies to */
 	char *file;     /* where it was defined */
+	bool sigma;     /* compiled from a Sigma rule (its id, title, level, tags) */
 	int line;
 	struct rg_step *steps; /* one for a single-event rule */
 	unsigned nsteps;
@@ -66,6 +73,17 @@ struct rg_ruleset {
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
+	/* prefilter.c: by event type, the texts the rules need, found in one
+	 * pass per field; by rule, whether it runs only when its text is found */
+	struct rg_prefilter *prefilter[RG_ET_COUNT];
+	uint8_t *filtered;
+	char **prefilter_texts; /* texts it took from regular expressions */
+	unsigned nprefilter_texts;
+	/* Sigma sources: files read, rules loaded and skipped, rules for
+	 * another product (counted, not listed), and one line per skipped
+	 * rule, "FILE (ID): skipped: REASON\n" (NULL: none) */
+	unsigned sigma_files, sigma_loaded, sigma_skipped, sigma_other;
+	char *sigma_report;
 };
 
 /* True when an INI section name (n bytes) is a rule: `rule "ID"`. The
@@ -74,18 +92,24 @@ bool rg_rules_section(const char *name, size_t n);
 
 /* Loads the rule sections of each file, in order (a file's other sections
  * are skipped only when skip_other is set: the main config). A directory
- * contributes its *.rules files in name order. Returns 0 and a new set, or
+ * contributes its *.rules files in name order; a Sigma directory its
+ * *.yml and *.yaml files, in its subdirectories too, in path order (sigma.c,
+ * docs/rules.md). Returns 0 and a new set, or
  * 2 with "FILE:LINE: rule \"ID\": MESSAGE" in err. */
 struct rg_rules_source {
 	const char *path;
 	bool skip_other; /* a config file: only [rule "..."] sections are ours */
 	bool is_dir;
+	bool sigma;      /* Sigma YAML: a file, or a directory searched recursively */
 };
 int rg_rules_load(struct rg_ruleset **out, const struct rg_rules_source *src, unsigned n,
 		  char *err, size_t errlen);
 /* For tests: one text, named name in messages. */
 int rg_rules_load_string(struct rg_ruleset **out, const char *name, const char *text,
 			 char *err, size_t errlen);
+/* For tests and fuzzing: one Sigma rule's YAML text (len bytes). */
+int rg_rules_load_sigma_string(struct rg_ruleset **out, const char *name, const char *text,
+			       size_t len, char *err, size_t errlen);
 void rg_rules_free(struct rg_ruleset *rs);
 
 /* The rules a configuration names, as the recorder loads them: the
@@ -98,6 +122,11 @@ int rg_rules_load_config(const struct rg_config *cfg, const char *config_path,
 			 size_t noticelen);
 
 const char *rg_severity_name(enum rg_severity s);
+
+/* The Sigma load report: "sigma: F files: L rules loaded, S skipped, O
+ * for other products", and with lines, each skipped rule's line. Nothing
+ * when the set has no Sigma source. */
+void rg_rules_sigma_report(const struct rg_ruleset *rs, FILE *f, bool lines);
 
 /* One rule matched one event (a sequence: its last step did). */
 struct rg_match {

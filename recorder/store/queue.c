@@ -127,7 +127,8 @@ void rg_store_put_alert(struct rg_store *s, const struct rg_alert *a)
 		offsetof(struct rg_alert, rule_id),   offsetof(struct rg_alert, rule_name),
 		offsetof(struct rg_alert, severity),  offsetof(struct rg_alert, tags),
 		offsetof(struct rg_alert, summary),   offsetof(struct rg_alert, rules_digest),
-		offsetof(struct rg_alert, exe),
+		offsetof(struct rg_alert, exe),       offsetof(struct rg_alert, rule_source),
+		offsetof(struct rg_alert, rule_file),
 	};
 	enqueue(s, copy_item(IT_ALERT, a, sizeof(*a), offs, sizeof(offs) / sizeof(offs[0])),
 		true);

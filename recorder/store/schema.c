@@ -146,8 +146,9 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 	}
 	if (!rc) {
 		rg_buf_adds(&b, "INSERT INTO alerts (seq, ts_ns, rule_id, rule_name, severity, tags, "
-				"event_seq, event_type, proc_id, pid, exe, summary, rules_digest, steps) "
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+				"rule_source, rule_file, event_seq, event_type, proc_id, pid, exe, "
+				"summary, rules_digest, steps) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 		rc = prepare(s, &s->ins_alert, &b, err, errlen);
 	}
 	if (!rc) {

@@ -160,6 +160,8 @@ static sqlite3_stmt *bind_alert(struct rg_store *s, const struct rg_alert *a)
 	rg_row_bind_text(st, ++i, a->rule_name);
 	rg_row_bind_text(st, ++i, a->severity);
 	rg_row_bind_text(st, ++i, a->tags);
+	rg_row_bind_text(st, ++i, a->rule_source);
+	rg_row_bind_text(st, ++i, a->rule_file);
 	sqlite3_bind_int64(st, ++i, (int64_t)a->event_seq);
 	sqlite3_bind_text(st, ++i, rg_etype_name(a->event_type), -1, SQLITE_STATIC);
 	bind_opt(st, ++i, a->proc_id, a->proc_id != 0);

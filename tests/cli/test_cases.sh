@@ -3,14 +3,17 @@
 # tests/lib/cases.h) through `rgq replay`: rg-case records each case's
 # events, replay runs the case's rules over the recording, and its alerts
 # must be the case's expected.alerts, the same file tests/unit/test_cases.c
-# checks the rule engine against. A malformed case fails with file:line.
+# checks the rule engine against (a case's sigma/ rules through --sigma). A
+# malformed case fails with file:line.
 . "$(dirname "$0")/lib.sh"
 CASE=$RG_BUILD_DIR/rg-case
 RGQ=$RG_BUILD_DIR/rgq
 
 # replay's alerts as expected.alerts lines: SEQ RULE_ID STEPS SUMMARY
 replay_lines() {
-	"$RGQ" --db "$1" --format json replay --rules "$2" --quiet |
+	local sigma=()
+	[[ -d $3/sigma ]] && sigma=(--sigma "$3/sigma")
+	"$RGQ" --db "$1" --format json replay --rules "$2" "${sigma[@]}" --quiet |
 		jq -r '"\(.event_seq) \(.rule_id) \(.steps // "-") \(.summary)"'
 }
 
@@ -25,7 +28,7 @@ for dir in "$RG_SOURCE_DIR"/tests/cases/rules/*/; do
 		continue
 	fi
 	grep -v -e '^#' -e '^[[:space:]]*$' "$dir/expected.alerts" >"$T/want" || true
-	replay_lines "$T/$name.db" "$rules" >"$T/got" 2>"$T/err" || echo "(rgq failed)" >>"$T/got"
+	replay_lines "$T/$name.db" "$rules" "$dir" >"$T/got" 2>"$T/err" || echo "(rgq failed)" >>"$T/got"
 	check_eq "case $name: replay raises the expected alerts" "$(cat "$T/got")" "$(cat "$T/want")"
 done
 check "there are rule cases" '((ncases > 0))'

@@ -417,10 +417,21 @@ WANT="read-only" expect 1 "sql: a write is refused" q sql "DELETE FROM alerts"
 WANT="read-only|unable to open" expect 1 "sql: an ATTACH that would create a file is refused" q sql "ATTACH '$T/x.db' AS x; CREATE TABLE x.t (a)"
 check "and nothing was written" "[[ \$(sql1 'SELECT count(*) FROM alerts') -gt 0 && ! -e '$T/x.db' ]]"
 WANT="no such table" expect 1 "sql: an error is one line" q sql "SELECT * FROM nope"
-WANT="--rules PATH is required" expect 2 "replay without rules" q replay
+WANT="--rules PATH or --sigma PATH is required" expect 2 "replay without rules" q replay
 printf '[rule "B"]\nname = b\nseverity = low\nmatch = pathx prefix /\n' >"$T/bad.rules"
 WANT="bad.rules:4: rule \"B\": unknown field 'pathx'" expect 2 "replay with a broken rule file: file:line" \
 	q replay --rules "$T/bad.rules"
+mkdir -p "$T/sigma/sub"
+printf 'title: t\nid: 11111111-0000-4000-8000-000000000001\nlogsource:\n  product: linux\n  category: process_creation\ndetection:\n  s:\n    Image|endswith: /bash\n  condition: s\n' >"$T/sigma/sub/ok.yml"
+printf 'title: u\nid: 11111111-0000-4000-8000-000000000002\nlogsource:\n  product: linux\n  category: process_creation\ndetection:\n  s:\n    Hashes: x\n  condition: s\n' >"$T/sigma/skip.yaml"
+WANT="sigma: 2 files: 1 rules loaded, 1 skipped, 0 for other products" \
+	expect 0 "replay --sigma: the load report, subdirectories read" q replay --sigma "$T/sigma"
+WANT="skip.yaml \(11111111-0000-4000-8000-000000000002\): skipped: field 'Hashes' has no rand-guard counterpart" \
+	expect 0 "replay --sigma: a skipped rule and its reason" q replay --sigma "$T/sigma"
+WANT="11111111-0000-4000-8000-000000000001" expect 0 "replay --sigma: its rule's alerts" q replay --sigma "$T/sigma"
+printf 'title: [x\n' >"$T/sigma/bad.yml"
+WANT="bad.yml:2: YAML: " expect 2 "replay --sigma with a file that is not YAML: file:line" \
+	q replay --sigma "$T/sigma"
 WANT="no process with pid 99999" expect 1 "tree of an unknown pid" q tree 99999
 WANT="--path selects file events" expect 2 "events --path with only process types" q events --path /x --type process
 WANT="--pid or --proc-id, not both" expect 2 "--pid and --proc-id together" q events --pid 1 --proc-id 1

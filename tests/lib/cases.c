@@ -220,6 +220,9 @@ int rg_case_load(struct rg_case *c, const char *dir, char *err, size_t errlen)
 	snprintf(c->rules, sizeof(c->rules), "%s/rules.d", dir);
 	if (stat(c->rules, &sb) != 0)
 		snprintf(c->rules, sizeof(c->rules), "%s", dir);
+	snprintf(path, sizeof(path), "%s/sigma", dir);
+	if (stat(path, &sb) == 0)
+		snprintf(c->sigma, sizeof(c->sigma), "%s", path);
 	snprintf(path, sizeof(path), "%s/events.ndjson", dir);
 	int rc = load_events(c, path, err, errlen);
 	if (!rc) {

@@ -4,6 +4,7 @@
  *
  * A case is a directory:
  *   *.rules          the rules (or rules.d/, e.g. a link to the shipped set)
+ *   sigma/           Sigma rules (*.yml), loaded after the rules
  *   events.ndjson    one event a line: an object whose keys are the field
  *                    registry's names (fields.c; argv and env lists of
  *                    strings);
@@ -29,6 +30,7 @@
 
 struct rg_case {
 	char rules[1024];    /* the rules' path: the case or its rules.d */
+	char sigma[1200];    /* its sigma/ directory of Sigma rules, or "" */
 	struct rg_event *ev; /* strings point into json / argv */
 	unsigned nev;
 	char *expected;      /* the alert lines, '\n'-terminated */

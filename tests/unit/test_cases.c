@@ -57,8 +57,8 @@ static void run_case(const char *dir, const char *name)
 		CHECK_STR(err, "", what);
 		return;
 	}
-	struct rg_rules_source src = {c.rules, false, true};
-	if (rg_rules_load(&rs, &src, 1, err, sizeof(err))) {
+	struct rg_rules_source src[2] = {{c.rules, false, true}, {c.sigma, false, true, true}};
+	if (rg_rules_load(&rs, src, c.sigma[0] ? 2 : 1, err, sizeof(err))) {
 		CHECK_STR(err, "", what);
 	} else {
 		char *got = alerts(&c, rs);

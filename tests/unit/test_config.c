@@ -83,8 +83,9 @@ static void test_defaults(void)
 	CHECK_INT(c.max_age_h, 0, "retention by age is off by default");
 	CHECK_INT(c.max_size_mb, 0, "retention by size is off by default");
 	CHECK_INT(c.allow_none, 0, "no enabled rule is refused by default");
+	CHECK_STR(c.sigma_dir, "", "no Sigma rules by default");
 	CHECK_INT(c.wal_warn_mb, 64, "a reader holding 64 MiB of WAL is reported by default");
-	CHECK_INT(rg_config_nkeys, 26, "every key is in the table");
+	CHECK_INT(rg_config_nkeys, 27, "every key is in the table");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
@@ -104,7 +105,10 @@ static int doc_row(const char *doc, const struct rg_config_key *k)
 	if (!row)
 		return 0;
 	const char *eol = strchr(row + 1, '\n');
-	snprintf(want, sizeof(want), "| `%s` |", k->def);
+	if (k->def[0])
+		snprintf(want, sizeof(want), "| `%s` |", k->def);
+	else
+		snprintf(want, sizeof(want), "| (empty) |");
 	const char *def = strstr(row, want);
 	return def && (!eol || def < eol);
 }

@@ -214,9 +214,10 @@ static void check_rule_field(const char *name, enum rg_ftype type, uint32_t want
 	int64_t lo, hi;
 	bool num = rg_ftype_int_range(type, &lo, &hi);
 	uint32_t got = 0;
+	/* an event_type value must name a type */
+	const char *eq = num ? "equals 1" : type == RG_FT_ETYPE ? "equals file_open" : "equals x";
 	for (int t = 0; t < RG_ET_COUNT; t++)
-		if ((RG_ET_BIT(t) & RULE_TYPES) &&
-		    !*try_rule(rg_etype_name(t), name, num ? "equals 1" : "equals x", NULL))
+		if ((RG_ET_BIT(t) & RULE_TYPES) && !*try_rule(rg_etype_name(t), name, eq, NULL))
 			got |= RG_ET_BIT(t);
 	snprintf(what, sizeof(what), "%s is named on the event types its registry entry says",
 		 name);

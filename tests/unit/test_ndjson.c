@@ -68,13 +68,15 @@ static void check_format(void)
 	b.len = 0;
 	struct rg_alert a = {.seq = 8, .ts_ns = 9, .rule_id = {"R-1", 3}, .rule_name = {"n", 1},
 			     .severity = {"high", 4}, .tags = {"persistence  T1543", 18},
+			     .rule_source = {"sigma", 5}, .rule_file = {"/r/x.yml", 8},
 			     .summary = {"s", 1}, .rules_digest = {"d", 1}, .event_seq = 7,
 			     .event_type = RG_ET_PROCESS_START, .proc_id = 3, .pid = 10,
 			     .exe = {"/bin/sh", 7}};
 	rg_ndjson_format_alert(&b, &a, &ev);
 	const char *want = "{\"event_type\":\"alert\",\"seq\":8,\"ts_ns\":9,\"rule_id\":\"R-1\","
 			   "\"rule_name\":\"n\",\"severity\":\"high\",\"tags\":[\"persistence\","
-			   "\"T1543\"],\"event_seq\":7,\"proc_id\":3,\"pid\":10,\"exe\":\"/bin/sh\","
+			   "\"T1543\"],\"rule_source\":\"sigma\",\"rule_file\":\"/r/x.yml\","
+			   "\"event_seq\":7,\"proc_id\":3,\"pid\":10,\"exe\":\"/bin/sh\","
 			   "\"summary\":\"s\",\"rules_digest\":\"d\",\"event\":{\"event_type\":"
 			   "\"process_start\",\"seq\":7,";
 	CHECK(!strncmp(rg_buf_cstr(&b), want, strlen(want)) && b.p[b.len - 1] == '\n' &&

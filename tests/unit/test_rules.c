@@ -278,6 +278,27 @@ static void test_validation(void)
 		{RULE("A", "match = pid equals \" 1\""), "is not a number"},
 		{RULE("A", "match = pid equals 0x"), "is not a number"},
 		{RULE("A", "match = pid equals --1"), "is not a number"},
+		/* condition expressions, regular expressions, CIDR, modifiers */
+		{RULE("A", "when = a: exe equals /x"), "t.rules:4: rule \"A\": 'when = a: ...' is named by no 'condition'"},
+		{RULE("A", "when = a: exe equals /x\ncondition = a or b"), "t.rules:5: rule \"A\": condition 'a or b': unknown name 'b'"},
+		{RULE("A", "when = a: exe equals /x\ncondition = (a"), "missing ')'"},
+		{RULE("A", "when = a: exe equals /x\ncondition = a and"), "the condition ends early"},
+		{RULE("A", "when = a: exe equals /x\ncondition = a b"), "unexpected 'b'"},
+		{RULE("A", "when = a: exe equals /x\ncondition = 2 of a*"), "'2 of a*': only 1 match"},
+		{RULE("A", "when = a: exe equals /x\ncondition = 1 of z*"), "'z*' names nothing"},
+		{RULE("A", "when = a: exe equals /x\ncondition = 0 of a"), "'0 of' never holds"},
+		{RULE("A", "when = a: exe equals /x\ncondition = a\ncondition = a"), "duplicate key 'condition'"},
+		{RULE("A", "when = exe equals /x"), "'when' needs NAME: CONDITION"},
+		{RULE("A", "when = a: child_pid equals 1\nevents = file_open\ncondition = a"), "no event type of the rule has 'child_pid equals 1'"},
+		{RULE("A", "events = process_start\nwhen = a: path equals /x\ncondition = a"), "no event type of the rule has 'path equals /x'"},
+		{RULE("A", "match = cmdline regex \"a(\""), "t.rules:4: rule \"A\": bad regular expression 'a(': missing closing parenthesis"},
+		{RULE("A", "match = remote_addr cidr 10.0.0.0/33"), "bad CIDR block '10.0.0.0/33'"},
+		{RULE("A", "match = remote_addr cidr nonsense"), "bad CIDR block 'nonsense'"},
+		{RULE("A", "match = pid nocase equals 1"), "'nocase' applies to text fields, not 'pid'"},
+		{RULE("A", "match = exe exists /x"), "'exists' takes no value"},
+		{RULE("A", "match = exe not not equals /x"), "'not' twice"},
+		{RULE("A", "match = exe nocase"), "'nocase' without an operator"},
+		{RULE("A", "match = arg99 equals x"), "unknown field 'arg99'"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *got = load_error(bad[i].text);

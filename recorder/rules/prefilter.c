@@ -1,0 +1,366 @@
+/* prefilter.c: which rules an event can fire at all, found with one pass
+ * over each field the rules read, before any rule is evaluated.
+ *
+ * Most rules (nearly every Sigma rule) can hold only if some field holds
+ * some text: `exe suffix /curl /wget` needs "/curl" or "/wget" in exe, an
+ * AND needs what any one of its parts needs, an OR what all of its parts
+ * need together. That set of (field, text) alternatives is the rule's
+ * necessary set; a rule without one (a negation, a number, a regular
+ * expression, a text of under three bytes) is always evaluated.
+ *
+ * For each event type and each field (and case mode) the necessary sets
+ * name, the texts sit in a table keyed by one trigram of each (the
+ * middle one). An event's field value is walked trigram by trigram; each
+ * text whose trigram is there is looked for (memmem), and a text found
+ * makes its rule a candidate. Only candidates, and the rules without a
+ * set, are evaluated. A false "maybe" costs a memmem; a "no" is exact, as
+ * the set is necessary. */
+#include "rules_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "alloc.h"
+
+#define PCRE2_DOTALL_OPT PCRE2_DOTALL /* the only option a literal survives */
+
+#define BUCKETS 1024
+#define MAX_ALTS 512 /* a rule with more alternatives is evaluated always */
+
+/* One necessary alternative: the text s (n bytes) in field ref. */
+struct alt {
+	const struct fref *ref;
+	bool nocase;
+	const char *s;
+	uint32_t n;
+};
+
+struct alts {
+	struct alt *a;
+	unsigned n;
+	bool none; /* no necessary set: the rule is always evaluated */
+};
+
+struct lit {
+	const char *s;
+	uint32_t n;
+	uint16_t gram;
+	unsigned rule;
+	uint32_t next; /* the bucket's next lit + 1; 0 ends */
+};
+
+struct source {
+	struct fref ref;
+	bool nocase;
+	uint32_t heads[BUCKETS]; /* lit index + 1 */
+	struct lit *lits;
+	unsigned nlits;
+};
+
+struct rg_prefilter {
+	struct source *src;
+	unsigned nsrc;
+};
+
+/* Texts the prefilter made itself (from regular expressions), kept until
+ * the set is freed. */
+struct owned {
+	char **s;
+	unsigned n;
+};
+
+/* ---- the necessary sets ---------------------------------------------------------- */
+
+static void add_alt(struct alts *out, const struct alt *a)
+{
+	if (out->n == MAX_ALTS) {
+		out->none = true;
+		return;
+	}
+	out->a = rg_realloc(out->a, (out->n + 1) * sizeof(*out->a));
+	out->a[out->n++] = *a;
+}
+
+/* The longest text a match of regular expression re must contain: a run
+ * of literal characters outside any group, class or alternation (the last
+ * one dropped before a quantifier). NULL when there is none of three
+ * bytes, or the pattern alternates or sets options at its top level. */
+static char *regex_literal(const char *re, size_t n, bool fold)
+{
+	char run[256], best[256];
+	size_t rn = 0, bn = 0;
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = re[i];
+		bool lit = false;
+		if (ch == '\\' && i + 1 < n) {
+			ch = re[++i];
+			bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+				     (ch >= '0' && ch <= '9');
+			/* a class or an assertion ends a run; an escape with an
+			 * argument (\x41, \p{L}, \k<n>, \1, ...) is not read here */
+			if (alnum && !strchr("dDsSwWbBAzZGhHvVRKntrfe", ch))
+				return NULL;
+			lit = !alnum;
+		} else if (ch == '[') { /* a class: skip to its end */
+			while (i + 1 < n && re[++i] != ']')
+				i += re[i] == '\\';
+		} else if (ch == '(') {
+			if (i + 1 < n && re[i + 1] == '?' && !depth)
+				return NULL; /* options or lookaround: be safe */
+			depth++;
+		} else if (ch == ')') {
+			depth--;
+		} else if (ch == '|' && !depth) {
+			return NULL;
+		} else if (ch == '{') { /* a count: the char before may be absent */
+			while (i + 1 < n && re[i] != '}')
+				i++;
+			rn -= rn > 0;
+		} else if (ch == '?' || ch == '*') {
+			rn -= rn > 0; /* the char before may be absent */
+		} else if (!strchr(".^$+|", ch)) {
+			lit = true;
+		}
+		if (lit && !depth && rn < sizeof(run))
+			run[rn++] = fold && ch >= 'A' && ch <= 'Z' ? (char)(ch | 0x20) : ch;
+		else if (!lit || depth) {
+			if (rn > bn)
+				memcpy(best, run, bn = rn);
+			rn = 0;
+		}
+	}
+	if (rn > bn)
+		memcpy(best, run, bn = rn);
+	if (bn < RULES_GRAM_MIN || memchr(best, 0, bn))
+		return NULL;
+	char *out = rg_calloc(1, bn + 1);
+	memcpy(out, best, bn);
+	return out;
+}
+
+/* What a regular expression condition needs: each value's literal. */
+static struct alts regex_alts(const struct rg_cond *c, struct owned *own)
+{
+	struct alts out = {0};
+	for (unsigned i = 0; i < c->nvals && !out.none; i++) {
+		char *lit = regex_literal(c->strs[i], c->lens[i], c->nocase);
+		if (!lit) {
+			out.none = true;
+			break;
+		}
+		own->s = rg_realloc(own->s, (own->n + 1) * sizeof(*own->s));
+		own->s[own->n++] = lit;
+		for (unsigned k = 0; k < c->nfields && !out.none; k++)
+			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, lit,
+						    (uint32_t)strlen(lit)});
+	}
+	return out;
+}
+
+/* What a condition needs: each value in some field (all: its longest). */
+static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
+{
+	struct alts out = {0};
+	bool text_op = c->op == OP_EQ || c->op == OP_PREFIX || c->op == OP_SUFFIX ||
+		       c->op == OP_CONTAINS;
+	if (c->op == OP_REGEX && !c->neg && !c->all && !(c->re_opts & ~PCRE2_DOTALL_OPT))
+		return regex_alts(c, own);
+	if (c->neg || c->num || c->etypes || !text_op || !c->nvals) {
+		out.none = true;
+		return out;
+	}
+	unsigned lo = 0, hi = c->nvals;
+	if (c->all) { /* every value must hold: the longest is the best witness */
+		for (unsigned i = 1; i < c->nvals; i++)
+			if (c->lens[i] > c->lens[lo])
+				lo = i;
+		hi = lo + 1;
+	}
+	for (unsigned i = lo; i < hi && !out.none; i++) {
+		if (c->lens[i] < RULES_GRAM_MIN || memchr(c->strs[i], 0, c->lens[i]))
+			out.none = true;
+		for (unsigned k = 0; k < c->nfields && !out.none; k++)
+			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, c->strs[i],
+						    (uint32_t)c->lens[i]});
+	}
+	return out;
+}
+
+/* How good a set is as a filter: fewer alternatives, longer texts. */
+static unsigned score(const struct alts *a)
+{
+	uint32_t shortest = UINT32_MAX;
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->a[i].n < shortest)
+			shortest = a->a[i].n;
+	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0);
+}
+
+static struct alts node_alts(const struct rg_step *st, unsigned node, struct owned *own)
+{
+	const struct xnode *x = &st->x[node];
+	struct alts out = {0};
+	if (x->kind == X_COND)
+		return cond_alts(&st->conds[x->cond], own);
+	if (x->kind == X_NOT || !x->nkids) {
+		out.none = true;
+		return out;
+	}
+	bool and = x->need == x->nkids;
+	out.none = and; /* an AND keeps its best kid; an OR needs every kid's */
+	for (unsigned i = 0; i < x->nkids; i++) {
+		struct alts k = node_alts(st, x->kids[i], own);
+		if (and && !k.none && (out.none || score(&k) < score(&out))) {
+			free(out.a);
+			out = k;
+			continue;
+		}
+		if (!and && !out.none && !k.none)
+			for (unsigned j = 0; j < k.n; j++)
+				add_alt(&out, &k.a[j]);
+		if (!and && k.none)
+			out.none = true;
+		free(k.a);
+	}
+	return out;
+}
+
+/* A single-event rule's set: its matches and its condition together (an
+ * AND); a sequence has none (its steps keep state). */
+static struct alts rule_alts(const struct rg_rule *r, struct owned *own)
+{
+	struct alts out = {.none = true};
+	if (r->nsteps != 1)
+		return out;
+	const struct rg_step *st = &r->steps[0];
+	if (st->xroot)
+		out = node_alts(st, st->xroot - 1, own);
+	for (unsigned i = 0; i < st->nconds; i++) {
+		if (st->conds[i].role != C_MATCH)
+			continue;
+		struct alts k = cond_alts(&st->conds[i], own);
+		if (!k.none && (out.none || score(&k) < score(&out))) {
+			free(out.a);
+			out = k;
+		} else {
+			free(k.a);
+		}
+	}
+	if (out.none) {
+		free(out.a);
+		out.a = NULL;
+		out.n = 0;
+	}
+	return out;
+}
+
+/* ---- the tables ------------------------------------------------------------------- */
+
+static bool same_ref(const struct fref *a, const struct fref *b)
+{
+	return a->f == b->f && a->whose == b->whose && a->attr == b->attr && a->virt == b->virt &&
+	       a->argi == b->argi;
+}
+
+static struct source *source_of(struct rg_prefilter *pf, const struct alt *a)
+{
+	for (unsigned i = 0; i < pf->nsrc; i++)
+		if (pf->src[i].nocase == a->nocase && same_ref(&pf->src[i].ref, a->ref))
+			return &pf->src[i];
+	pf->src = rg_realloc(pf->src, (pf->nsrc + 1) * sizeof(*pf->src));
+	struct source *s = &pf->src[pf->nsrc++];
+	memset(s, 0, sizeof(*s));
+	s->ref = *a->ref;
+	s->nocase = a->nocase;
+	return s;
+}
+
+static void add_lit(struct source *s, const struct alt *a, unsigned rule)
+{
+	uint16_t g = rules_gram(a->s + (a->n - RULES_GRAM_MIN) / 2);
+	s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
+	s->lits[s->nlits] = (struct lit){a->s, a->n, g, rule, s->heads[g % BUCKETS]};
+	s->heads[g % BUCKETS] = ++s->nlits;
+}
+
+void rules_prefilter_build(struct rg_ruleset *rs)
+{
+	struct owned own = {0};
+	rs->filtered = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*rs->filtered));
+	struct alts *sets = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
+	for (unsigned i = 0; i < rs->nrules; i++) {
+		sets[i] = rule_alts(&rs->rules[i], &own);
+		rs->filtered[i] = !sets[i].none;
+	}
+	for (int t = 0; t < RG_ET_COUNT; t++) {
+		struct rg_prefilter *pf = NULL;
+		for (unsigned k = 0; k < rs->nby_type[t]; k++) {
+			unsigned ri = rs->by_type[t][k];
+			for (unsigned j = 0; !sets[ri].none && j < sets[ri].n; j++) {
+				if (!pf)
+					pf = rg_calloc(1, sizeof(*pf));
+				add_lit(source_of(pf, &sets[ri].a[j]), &sets[ri].a[j], ri);
+			}
+		}
+		rs->prefilter[t] = pf;
+	}
+	for (unsigned i = 0; i < rs->nrules; i++)
+		free(sets[i].a);
+	free(sets);
+	rs->prefilter_texts = own.s;
+	rs->nprefilter_texts = own.n;
+}
+
+void rules_prefilter_free(struct rg_ruleset *rs)
+{
+	for (int t = 0; t < RG_ET_COUNT; t++) {
+		struct rg_prefilter *pf = rs->prefilter[t];
+		for (unsigned i = 0; pf && i < pf->nsrc; i++)
+			free(pf->src[i].lits);
+		if (pf)
+			free(pf->src);
+		free(pf);
+	}
+	free(rs->filtered);
+	for (unsigned i = 0; i < rs->nprefilter_texts; i++)
+		free(rs->prefilter_texts[i]);
+	free(rs->prefilter_texts);
+}
+
+/* ---- an event ----------------------------------------------------------------------- */
+
+struct run {
+	const struct source *s;
+	uint64_t *cand;
+};
+
+static bool scan_value(void *arg, const struct val *v)
+{
+	const struct run *r = arg;
+	if (v->num)
+		return false;
+	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
+	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i++) {
+		uint16_t g = rules_gram(t.p + i);
+		for (uint32_t k = r->s->heads[g % BUCKETS]; k; k = r->s->lits[k - 1].next) {
+			const struct lit *l = &r->s->lits[k - 1];
+			if (l->gram != g || (r->cand[l->rule / 64] & (1ull << (l->rule % 64))))
+				continue;
+			if (memmem(t.p, t.len, l->s, l->n))
+				r->cand[l->rule / 64] |= 1ull << (l->rule % 64);
+		}
+	}
+	return false; /* every value of the field */
+}
+
+void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand)
+{
+	for (unsigned i = 0; pf && i < pf->nsrc; i++) {
+		struct run r = {&pf->src[i], cand};
+		rules_visit_fref(e, &pf->src[i].ref, scan_value, &r);
+	}
+}

@@ -1,0 +1,123 @@
+/* text.c: the texts one event's conditions compare, each made once per
+ * event however many conditions read it: a command line joined from argv,
+ * a text folded to lower case (nocase), and a text's trigram set (the
+ * contains filter). Sigma rules read the same few fields dozens of times
+ * an event, alternating between them, so one buffer each would be rebuilt
+ * at every switch: a few slots keyed by where the text came from keep them.
+ *
+ * The slots are one thread's (rule evaluation is one thread's: the
+ * recorder's, or rgq's), reused across events; rules_text_reset makes the
+ * previous event's stale, since a new event's text may sit at the same
+ * address. A slot is taken round robin: a test makes at most two (a joined
+ * line and its folded copy), so the text a test holds is never the one
+ * taken. */
+#include "rules_int.h"
+
+#include <string.h>
+
+#define SLOTS 8
+#define GRAM_WORDS 64 /* 4096 bits: few false maybes for a text of hundreds of bytes */
+
+enum kind { K_RAW, K_JOIN, K_FOLD, K_JOIN_FOLD };
+
+struct slot {
+	uint64_t gen;    /* the event it belongs to */
+	const char *src; /* where the text came from: a string, or argv */
+	size_t srclen;
+	enum kind kind;
+	struct rg_buf buf; /* K_JOIN, K_FOLD, K_JOIN_FOLD: the text */
+	bool has_grams;
+	uint64_t grams[GRAM_WORDS];
+};
+
+static __thread struct {
+	uint64_t gen;
+	unsigned next;
+	struct slot s[SLOTS];
+} tx;
+
+void rules_text_reset(void)
+{
+	tx.gen++;
+}
+
+/* The slot of (src, kind) this event, or a fresh one (*fresh set). */
+static struct slot *slot_of(const char *src, size_t srclen, enum kind kind, bool *fresh)
+{
+	for (unsigned i = 0; i < SLOTS; i++) {
+		struct slot *s = &tx.s[i];
+		if (s->gen == tx.gen && s->src == src && s->srclen == srclen && s->kind == kind) {
+			*fresh = false;
+			return s;
+		}
+	}
+	struct slot *s = &tx.s[tx.next++ % SLOTS];
+	s->gen = tx.gen;
+	s->src = src;
+	s->srclen = srclen;
+	s->kind = kind;
+	s->buf.len = 0;
+	s->has_grams = false;
+	*fresh = true;
+	return s;
+}
+
+static struct rg_str text_of(const struct slot *s)
+{
+	if (s->kind == K_RAW)
+		return (struct rg_str){s->src, (uint32_t)s->srclen};
+	return (struct rg_str){s->buf.p ? s->buf.p : "", (uint32_t)s->buf.len};
+}
+
+struct rg_str rules_text_joined(struct rg_str argv)
+{
+	bool fresh;
+	struct slot *s = slot_of(argv.p, argv.len, K_JOIN, &fresh);
+	if (fresh)
+		rg_buf_add_cmdline(&s->buf, argv);
+	return text_of(s);
+}
+
+/* The slot of v's text, folded or as it is. */
+static struct slot *slot_of_val(const struct val *v, bool folded)
+{
+	bool fresh;
+	enum kind kind = folded ? (v->joined ? K_JOIN_FOLD : K_FOLD) : v->joined ? K_JOIN : K_RAW;
+	struct slot *s = slot_of(v->src, v->srclen, kind, &fresh);
+	if (fresh && kind == K_JOIN) /* evicted since: join again */
+		rg_buf_add_cmdline(&s->buf, (struct rg_str){v->src, (uint32_t)v->srclen});
+	if (fresh && folded) {
+		rg_buf_add(&s->buf, v->p, v->n);
+		for (size_t k = 0; k < v->n; k++) {
+			char c = s->buf.p[k];
+			s->buf.p[k] = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+		}
+	}
+	return s;
+}
+
+struct rg_str rules_text_folded(const struct val *v)
+{
+	return text_of(slot_of_val(v, true));
+}
+
+const uint64_t *rules_text_grams(const struct val *v, bool folded)
+{
+	struct slot *s = slot_of_val(v, folded);
+	if (!s->has_grams) {
+		struct rg_str t = text_of(s);
+		memset(s->grams, 0, sizeof(s->grams));
+		for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i++) {
+			unsigned g = rules_gram(t.p + i) % (GRAM_WORDS * 64);
+			s->grams[g / 64] |= 1ull << (g % 64);
+		}
+		s->has_grams = true;
+	}
+	return s->grams;
+}
+
+bool rules_text_has_gram(const uint64_t *grams, uint16_t g)
+{
+	unsigned b = g % (GRAM_WORDS * 64);
+	return grams[b / 64] & (1ull << (b % 64));
+}
