@@ -1,10 +1,12 @@
 /* cmd_events.c: `rgq events` and `rgq timeline`: rows of the three event
  * tables (and alerts) in one shape:
  *
- *   seq, time, event_type, pid, proc_id, uid, exe, detail, result
+ *   seq, time, event_type, pid, proc_id, uid, user, exe, detail, result
  *
  * where detail is what the event was about: the command line, the child,
- * the exit status, the path (`a -> b`), or the protocol, address and port.
+ * the exit status, the path (`a -> b`), or the protocol, address and port,
+ * and user is the name of uid as the recorder resolved it (the event's own
+ * on process_start, else its process's row's).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,18 +144,27 @@ static bool long_lived(struct rgq *g, int64_t proc_id)
 	return span > 60LL * 1000000000;
 }
 
+/* The name of an event's uid: its process row's user or euser, whichever
+ * id it is (a credential change since may have renamed neither); a
+ * process_start has its own. One primary-key lookup a row. */
+#define USER_OF_ROW                                                                        \
+	"(SELECT CASE e.uid WHEN p.uid THEN p.user WHEN p.euid THEN p.euser END FROM "       \
+	"processes p WHERE p.proc_id = e.proc_id)"
+
 static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o)
 {
-	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, exe, "
-			 "%s AS detail, %s AS result FROM %s WHERE 1",
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, "
+			 "%s%s%s AS user, exe, %s AS detail, %s AS result FROM %s AS e WHERE 1",
+		      a == 0 ? "coalesce(e.user, " : "", USER_OF_ROW, a == 0 ? ")" : "",
 		      arms[a].detail, arms[a].result, arms[a].table);
 	rgq_time_cond(b, o, "ts_ns");
+	rgq_container_cond(b, o, a == 0);
 }
 
 /* Alerts as timeline rows, for those matching cond. */
 static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond)
 {
-	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, NULL, exe, "
 			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
 			 "NULL FROM alerts WHERE %s", cond);
 	rgq_time_cond(b, o, "ts_ns");
@@ -204,7 +215,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 
 const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
-	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X]\n"
+	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--container C]\n"
 	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
 	"Events from process_events, file_events, network_events and system_events,\n"
 	"newest first.\n"
@@ -215,10 +226,12 @@ const struct rgq_command rgq_cmd_events = {
 	"  --exe X         by executable: an absolute path, or a glob (a name without\n"
 	"                  '/' matches the file name: --exe bash)\n"
 	"  --path X        file events whose path or new path is X (same forms)\n"
+	"  --container C   events of the processes of container C: its id, the start\n"
+	"                  of one (docker's 12-digit short id), or its name (LXC, nspawn)\n"
 	"  --since, --until TIME   the time range (see rgq --help)\n"
 	"  --limit N       at most N rows (default 100; 0: all)\n"
 	"  --oldest        oldest first\n",
-	"SUtpPefon", 0, run_events,
+	"SUtpPefonC", 0, run_events,
 };
 
 /* ---- timeline ------------------------------------------------------------- */

@@ -65,7 +65,7 @@ static const char tree_sql[] =
 	"base(m) AS (SELECT min(lvl) FROM rows) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
-	"  AS relation, p.proc_id, p.uid, rg_time(p.start_ns) AS start, "
+	"  AS relation, p.proc_id, p.uid, p.user, p.container_id, rg_time(p.start_ns) AS start, "
 	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal, p.exit_code) AS status, "
 	"  p.exe, p.cmdline "
 	"FROM rows r JOIN processes p ON p.proc_id = r.id, base "
@@ -124,7 +124,8 @@ const struct rgq_command rgq_cmd_tree = {
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, start, exit, status, exe, cmdline. Depth is unbounded; a parent loop\n"
+	"uid, user (its name when recorded), container_id, start, exit, status, exe,\n"
+	"cmdline. Depth is unbounded; a parent loop\n"
 	"(a damaged database) is cut where it closes, said on stderr.\n",
 	"P", 1, run_tree,
 };

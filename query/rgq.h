@@ -25,6 +25,7 @@ struct rgq_opts {
 	long long pid, proc_id, run;
 	bool has_pid, has_proc, has_run, oldest, descendants, all, quiet, force;
 	const char *type, *exe, *path, *rules, *sigma, *severity, *rule;
+	const char *container; /* a container id (or its start) or name */
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -34,7 +35,7 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma */
+			   * G sigma, C container */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };
@@ -64,6 +65,11 @@ void rgq_time_cond(struct rg_buf *b, const struct rgq_opts *o, const char *col);
 /* Prepares sql (and frees it), binds the options, prints the rows; 0 or 1. */
 int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
 	      const struct rgq_opts *o);
+
+/* " AND proc_id IN (the processes of --container)": its id, the start
+ * of one (docker's 12-digit short form), or a name (LXC, nspawn). With
+ * execs (process_events), a process_start row by its own container_id. */
+void rgq_container_cond(struct rg_buf *b, const struct rgq_opts *o, bool execs);
 
 /* One integer from sql with one integer parameter; -1 on error. */
 long long rgq_db_int_bound(struct rgq *g, const char *sql, long long arg);

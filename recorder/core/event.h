@@ -142,6 +142,20 @@ struct rg_event {
 	int64_t exe_ctime_ns;
 	struct rg_str exe_sha256;
 	const char *hash_status;
+	/* process_start: who (names of the ids as the passwd and group files
+	 * had them then; login_user "unset" for auid (u32)-1; the origin a
+	 * sudo or SSH session left in the environment) and where (the v2
+	 * cgroup, the container its path names, the namespaces' inode
+	 * numbers). See struct rg_who. */
+	struct rg_who {
+		struct rg_str user, euser, group, login_user;
+		struct rg_str sudo_user, ssh_client;
+		uint32_t ssh_client_port; /* 0: none */
+		uint64_t cgroup_id;       /* 0: unknown */
+		struct rg_str cgroup_path, container_id;
+		const char *container_runtime; /* a static name, NULL: none */
+		uint32_t pidns, mntns, netns, userns, utsns, cgroupns;
+	} who;
 
 	/* file_*: absolute paths (new_path: rename's, link's target) */
 	struct rg_str path, new_path;

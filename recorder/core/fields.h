@@ -39,7 +39,8 @@ enum rg_ftype {
  * whose `ctx` says which, read from the lineage on types that do not
  * carry it), of its parent or of any ancestor (a context field). */
 enum rg_ctx_attr { RG_CTX_NONE, RG_CTX_COMM, RG_CTX_EXE, RG_CTX_CMDLINE, RG_CTX_UID,
-		   RG_CTX_EUID, RG_CTX_AUID,
+		   RG_CTX_EUID, RG_CTX_AUID, RG_CTX_USER, RG_CTX_CONTAINER_ID,
+		   RG_CTX_CONTAINER_RUNTIME,
 		   RG_CTX_DESCENDANT /* true when the process descends from the actor */ };
 /* RG_CTX_TARGET: the process an event acts on (target_proc_id: ptrace,
  * proc_mem_write), whose relation to the actor the lineage knows. */

@@ -85,6 +85,18 @@ static struct rg_str joined(struct rg_buf *b, struct rg_str dir, struct rg_str n
 	return (struct rg_str){b->p, (uint32_t)b->len};
 }
 
+/* The kernel's place (rg_abi.h) into the event model's. */
+static void place(const struct rg_place *pl, struct rg_who *w)
+{
+	w->cgroup_id = pl->cgroup_id;
+	w->pidns = pl->pidns;
+	w->mntns = pl->mntns;
+	w->netns = pl->netns;
+	w->userns = pl->userns;
+	w->utsns = pl->utsns;
+	w->cgroupns = pl->cgroupns;
+}
+
 static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 			      struct rg_event *ev, struct rg_ids *ids, struct rg_pathbufs *pb)
 {
@@ -125,6 +137,7 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 	ev->exe_ino = e->exe_ino;
 	ev->exe_size = e->exe_size;
 	ev->exe_ctime_ns = e->exe_ctime_ns;
+	place(&e->place, &ev->who);
 	ids->parent_start_boot_ns = e->parent_start_ns;
 	ids->old_tid = e->old_tid;
 	return RG_DECODE_OK;
@@ -139,6 +152,7 @@ static enum rg_decode_rc fork_(const struct rg_fork *f, size_t size,
 	ev->child_pid = f->child_tgid;
 	ev->comm = comm(f->comm);
 	ids->child_start_boot_ns = f->child_start_ns;
+	place(&f->child_place, &ids->child_place);
 	return RG_DECODE_OK;
 }
 

@@ -25,6 +25,7 @@ struct rg_ids {
 	uint64_t start_boot_ns;        /* the acting process */
 	uint64_t parent_start_boot_ns; /* exec: the real parent */
 	uint64_t child_start_boot_ns;  /* fork: the new process */
+	struct rg_who child_place;     /* fork: its cgroup id and namespaces */
 	uint32_t old_tid;              /* exec: the thread that called exec */
 	uint64_t target_start_boot_ns; /* ptrace, proc_mem_write: the other
 					* process, when the kernel knew it */

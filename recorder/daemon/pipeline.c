@@ -330,6 +330,8 @@ struct health_src {
 #define SRC_wal_pinned(s) ((s)->ss->wal_pinned)
 #define SRC_proctab_size(s) ((s)->ps->size)
 #define SRC_proctab_evictions(s) ((s)->ps->evictions)
+#define SRC_name_loads(s) ((s)->ps->name_loads)
+#define SRC_cgroups_unknown(s) ((s)->ps->cgroups_unknown)
 #define SRC_alerts(s) ((s)->p->alerts)
 #define SRC_rules_enabled(s) ((s)->p->rules ? (s)->p->rules->nenabled : 0)
 #define SRC_rule_reloads(s) ((s)->p->rule_reloads)

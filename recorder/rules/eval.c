@@ -202,6 +202,13 @@ static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_att
 	case RG_CTX_UID: return visit_int(fn, arg, p->uid);
 	case RG_CTX_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
 	case RG_CTX_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
+	case RG_CTX_USER: return p->user.p && visit_str(fn, arg, p->user.p, p->user.len);
+	case RG_CTX_CONTAINER_ID:
+		return p->container_id.p &&
+		       visit_str(fn, arg, p->container_id.p, p->container_id.len);
+	case RG_CTX_CONTAINER_RUNTIME:
+		return p->container_runtime.p &&
+		       visit_str(fn, arg, p->container_runtime.p, p->container_runtime.len);
 	case RG_CTX_DESCENDANT: return visit_int(fn, arg, descends_from_actor(e, p));
 	default: return false;
 	}

@@ -148,6 +148,17 @@ INTEGRITY=$(q "PRAGMA integrity_check")
 [ "${WRITES:-0}" -ge 1 ] || fail "no file_write for /watched/smoke.txt"
 [ "${CONNECTS:-0}" -ge 1 ] || fail "no network_connect to 127.0.0.1:8099"
 [ "${ALERTS:-0}" -ge 1 ] || fail "EXEC-TMP-001 did not alert"
+# where the exec ran: the namespaces' inode numbers /proc/self/ns shows,
+# and a cgroup id (the CO-RE reads of struct rg_place on this kernel)
+PLACE=$(q "SELECT pidns || ' ' || mntns || ' ' || netns || ' ' || utsns || ' ' || cgroupns || ' ' || userns || ' ' || (cgroup_id > 0) FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/true' LIMIT 1")
+NSWANT=
+for n in pid mnt net uts cgroup user; do
+	l=$(readlink /proc/self/ns/$n)
+	l=${l#*\[}
+	NSWANT="$NSWANT${l%]} "
+done
+NSWANT="${NSWANT}1"
+[ "$PLACE" = "$NSWANT" ] || fail "the exec's namespaces and cgroup: '$PLACE', want '$NSWANT'"
 [ "$INTEGRITY" = ok ] || fail "integrity_check: $INTEGRITY"
 MODULE=-
 if [ -n "$MODFILE" ]; then
@@ -175,6 +186,7 @@ STATUS=PASS
 [ -z "$FAIL" ] || STATUS=FAIL
 echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
 echo "RGVM check: module_load of crc7 (syscall:result): $(echo $MODULE)"
+echo "RGVM check: an exec's pid mnt net uts cgroup user namespaces, cgroup id > 0: $PLACE"
 echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=$PROGS" \
      "fallbacks=\"${FALLBACKS:-none}\" exec=$EXECS write=$WRITES connect=$CONNECTS" \
      "alert=$ALERTS integrity=$INTEGRITY module=\"$(echo $MODULE)\" contention=\"${CONT:--}\" status=$STATUS why=\"$FAIL\""
