@@ -36,9 +36,14 @@ static const struct {
 	 "'now') ELSE '' END",
 	 "result"},
 	{"network_events", RG_ET_NET_MASK,
-	 "ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
-	 "'network_accept') THEN remote_addr || ' port ' || remote_port ELSE local_addr || "
-	 "' port ' || ifnull(local_port, 0) END, '')",
+	 "CASE WHEN event_type IN ('dns_query', 'dns_answer') THEN ifnull(dns_type, '?') || ' ' || "
+	 "ifnull(dns_query, '(not DNS)') || ' ' || iif(event_type = 'dns_query', 'to ', 'from ') || "
+	 "ifnull(protocol, '?') || ' ' || ifnull(remote_addr, '?') || ifnull(' => ' || "
+	 "dns_answers, '') || iif(dns_rcode > 0, ' rcode ' || dns_rcode, '') "
+	 "ELSE ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
+	 "'network_accept') THEN remote_addr || ' port ' || remote_port || "
+	 "ifnull(' (' || remote_hostname || ')', '') ELSE local_addr || "
+	 "' port ' || ifnull(local_port, 0) END, '') END",
 	 "result"},
 	{"system_events", RG_ET_SYS_MASK,
 	 "CASE event_type "
@@ -67,6 +72,7 @@ static uint32_t parse_types(const char *list, char *bad, size_t badlen)
 			   : !strcmp(w, "file")    ? RG_ET_FILE_MASK
 			   : !strcmp(w, "network") ? RG_ET_NET_MASK
 			   : !strcmp(w, "system")  ? RG_ET_SYS_MASK
+			   : !strcmp(w, "dns")     ? RG_ET_DNS_MASK
 			   : t >= 0		   ? RG_ET_BIT(t)
 						   : 0;
 		m &= EVENT_TYPES;
@@ -163,7 +169,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 	uint32_t mask = EVENT_TYPES;
 	if (o->type && !(mask = parse_types(o->type, bad, sizeof(bad))))
 		return rgq_usage_error(c, "unknown event type '%s' (process, file, network, "
-				       "system or a type such as file_write)", bad);
+				       "dns, system or a type such as file_write)", bad);
 	if (o->path && !(mask &= RG_ET_FILE_MASK))
 		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";

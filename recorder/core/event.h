@@ -48,6 +48,8 @@ enum rg_etype {
 	RG_ET_MOUNT,
 	RG_ET_UMOUNT,
 	RG_ET_NAMESPACE_CHANGE, /* unshare, setns */
+	RG_ET_DNS_QUERY,    /* a DNS message sent to port 53 */
+	RG_ET_DNS_ANSWER,   /* a DNS message received from port 53 */
 	RG_ET_COUNT,
 };
 
@@ -73,9 +75,12 @@ enum rg_etype {
 	 RG_ET_BIT(RG_ET_MODULE_LOAD) | RG_ET_BIT(RG_ET_BPF_LOAD) |             \
 	 RG_ET_BIT(RG_ET_MOUNT) | RG_ET_BIT(RG_ET_UMOUNT) |                     \
 	 RG_ET_BIT(RG_ET_NAMESPACE_CHANGE))
+/* DNS messages are network events (network_events rows): they carry the
+ * socket's fields too. */
+#define RG_ET_DNS_MASK (RG_ET_BIT(RG_ET_DNS_QUERY) | RG_ET_BIT(RG_ET_DNS_ANSWER))
 #define RG_ET_NET_MASK                                                         \
 	(RG_ET_BIT(RG_ET_NET_CONNECT) | RG_ET_BIT(RG_ET_NET_BIND) |             \
-	 RG_ET_BIT(RG_ET_NET_LISTEN) | RG_ET_BIT(RG_ET_NET_ACCEPT))
+	 RG_ET_BIT(RG_ET_NET_LISTEN) | RG_ET_BIT(RG_ET_NET_ACCEPT) | RG_ET_DNS_MASK)
 
 /* Bytes with a length: not NUL-terminated, may hold any byte. p == NULL
  * means "unknown" and is written as null. */
@@ -158,6 +163,15 @@ struct rg_event {
 	struct rg_str local_addr, remote_addr;
 	uint32_t local_port, remote_port;
 	uint64_t socket_id, new_socket_id;
+	/* network_connect: the name a recent DNS answer gave for remote_addr */
+	struct rg_str remote_hostname;
+
+	/* dns_*: the first question's name and type; an answer's rcode and
+	 * A/AAAA addresses (text, separated by spaces) */
+	struct rg_str dns_query;
+	const char *dns_type;
+	int64_t dns_rcode; /* -1: no answer could be read */
+	struct rg_str dns_answers;
 
 	/* process_relationship */
 	int64_t child_proc_id;
