@@ -108,6 +108,20 @@ check_re "rgq events --type dns shows the question and the answer" "$(cat "$T/rg
 check_eq "rgq events --type dns shows only DNS" \
 	"$(grep -c -E 'network_(connect|bind|listen|accept)' "$T/rgq.out" || true)" 0
 
+# Replay: the stored DNS rows give the live alerts, and a new rule on the
+# stored remote_hostname fires on the connect.
+check_run "rgq replay of the recorder's rules" "$T/replay.csv" \
+	"$RG_BUILD_DIR/rgq" --db "$T/rg.db" --format csv replay --rules "$T/rg.ini" --quiet
+check_run "rgq alerts" "$T/alerts.csv" "$RG_BUILD_DIR/rgq" --db "$T/rg.db" --format csv alerts
+check_eq "replay equals the live alerts" "$(cat "$T/replay.csv")" "$(cat "$T/alerts.csv")"
+printf '[rule "HOST-TEST"]\nname = t\nseverity = low\nmatch = remote_hostname suffix .%s\n' \
+	"$name" >"$T/host.rules"
+check_run "rgq replay of a rule on remote_hostname" "$T/host.csv" \
+	"$RG_BUILD_DIR/rgq" --db "$T/rg.db" --format csv replay --rules "$T/host.rules" --quiet
+check_re "the replayed rule fires on the connect to the answered address" \
+	"$(cat "$T/host.csv")" "HOST-TEST.*network_connect 127\.0\.0\.77 port 9"
+check_eq "and only there" "$(grep -c HOST-TEST "$T/host.csv")" 1
+
 # The dns hook off: the other network hooks still record, DNS does not.
 rm -f "$T/rg.db"* "$T/events.ndjson"
 rg_config
