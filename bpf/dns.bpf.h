@@ -10,11 +10,16 @@
  * payload that is no DNS at all (a tunnel) is evidence too.
  *
  * Hooked at the exits of sendto, sendmsg, sendmmsg (its first two
- * messages: glibc sends the A and AAAA queries in one call), recvfrom and
- * recvmsg. Not seen: messages moved with write, writev or read (glibc's
- * resolver over TCP), and messages past the second of one sendmmsg.
- * Every call on those hooks pays the fd-to-socket lookup; only port 53
- * traffic pays the copy.
+ * messages: glibc sends the A and AAAA questions in one call), recvfrom
+ * and recvmsg; and of write, writev and read on the sockets a connect to
+ * port 53 made (busybox, Go and glibc over TCP move DNS that way): a
+ * program on every read and write of the system looks the (process, fd)
+ * up in dns_fds, one hash lookup, and only a hit goes on to the socket.
+ * Not seen: messages past the second of one sendmmsg, and a socket whose
+ * connect came before the recorder started or that moved to another fd
+ * (dup) or process, when it uses write/read.
+ * Every call on the send and receive hooks pays the fd-to-socket lookup;
+ * only port 53 traffic pays the copy.
  */
 #ifndef RG_DNS_BPF_H
 #define RG_DNS_BPF_H
@@ -23,6 +28,22 @@
 
 #define RG_IPPROTO_TCP 6
 #define RG_DNS_HDR 12 /* a message is at least its header */
+#define RG_EINPROGRESS 115
+
+/* Sockets connected to port 53, by (tgid << 32 | fd): the write, writev
+ * and read hooks go on to the socket only for these. Stale entries (a
+ * closed fd, reused) cost one check of the socket's port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} dns_fds SEC(".maps");
+
+static __always_inline __u64 rg_dns_fd_key(long fd)
+{
+	return (bpf_get_current_pid_tgid() & 0xffffffff00000000ull) | (__u32)fd;
+}
 
 /* The user-space struct msghdr, struct mmsghdr and struct iovec of a
  * 64-bit process: spelled out because they are ABI, not kernel types. */
@@ -125,6 +146,59 @@ static __always_inline void rg_dns_msghdr(struct rg_scratch *s, struct task_stru
 	}
 	rg_dns_msg(s, task, fd, h.namelen ? h.name : NULL, iov[0].base,
 		   rg_dns_len(ret, iov[0].len), ret, op, sys, lv);
+}
+
+/* connect: notes a socket connected (or connecting) to port 53. */
+static __always_inline int rg_on_dns_connect(long ret, int lv)
+{
+	struct task_struct *task = rg_current(lv);
+	__u8 addr[16], one = 1;
+	__u16 port = 0;
+
+	if (ret != 0 && ret != -RG_EINPROGRESS)
+		return 0;
+	struct pt_regs *regs = rg_regs(task, lv);
+	long fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	const void *uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	if ((rg_user_addr(uaddr, RG_AF_INET, addr, &port) ||
+	     rg_user_addr(uaddr, RG_AF_INET6, addr, &port)) && port == RG_DNS_PORT) {
+		__u64 key = rg_dns_fd_key(fd);
+		bpf_map_update_elem(&dns_fds, &key, &one, BPF_ANY);
+	}
+	return 0;
+}
+
+/* write (op: query) and read (answer) on a socket in dns_fds: fd, buf,
+ * count. writev: fd, iov, iovcnt, read as a struct msghdr's iovecs. */
+static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
+{
+	struct task_struct *task = rg_current(lv);
+	struct pt_regs *regs = rg_regs(task, lv);
+	long fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	__u64 key = rg_dns_fd_key(fd);
+
+	if (!bpf_map_lookup_elem(&dns_fds, &key))
+		return 0;
+	struct rg_scratch *s = rg_scratch_get();
+	if (!s || (op == RG_NOP_DNS_ANSWER && ret <= 0) || rg_is_self(task, lv))
+		return 0;
+	const void *buf = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u64 count = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	if (sys == RG_NSYS_WRITEV) {
+		struct rg_iovec iov[2] = {};
+		if (bpf_probe_read_user(&iov[0], sizeof(iov[0]), buf))
+			return 0;
+		if (iov[0].len < RG_DNS_HDR && count > 1) { /* glibc: the TCP prefix apart */
+			if (bpf_probe_read_user(&iov[1], sizeof(iov[1]), buf + sizeof(iov[0])))
+				return 0;
+			ret = ret > (long)iov[0].len ? ret - (long)iov[0].len : ret;
+			iov[0] = iov[1];
+		}
+		buf = iov[0].base;
+		count = iov[0].len;
+	}
+	rg_dns_msg(s, task, fd, NULL, buf, rg_dns_len(ret, count), ret, op, sys, lv);
+	return 0;
 }
 
 /* sendto (op: query) and recvfrom (answer): fd, buf, len, flags, addr. */

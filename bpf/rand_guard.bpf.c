@@ -156,6 +156,11 @@ RG_SYS_EXIT(rg_net_dns_sendmsg, "sys_exit_sendmsg", rg_on_dns_msg, RG_NOP_DNS_QU
 RG_SYS_EXIT(rg_net_dns_recvmsg, "sys_exit_recvmsg", rg_on_dns_msg, RG_NOP_DNS_ANSWER,
 	    RG_NSYS_RECVMSG)
 RG_SYS_EXIT(rg_net_dns_sendmmsg, "sys_exit_sendmmsg", rg_on_dns_mmsg)
+RG_SYS_EXIT(rg_net_dns_connect, "sys_exit_connect", rg_on_dns_connect)
+RG_SYS_EXIT(rg_net_dns_write, "sys_exit_write", rg_on_dns_rw, RG_NOP_DNS_QUERY, RG_NSYS_WRITE)
+RG_SYS_EXIT(rg_net_dns_writev, "sys_exit_writev", rg_on_dns_rw, RG_NOP_DNS_QUERY,
+	    RG_NSYS_WRITEV)
+RG_SYS_EXIT(rg_net_dns_read, "sys_exit_read", rg_on_dns_rw, RG_NOP_DNS_ANSWER, RG_NSYS_READ)
 
 /* Privilege and system operations (see sys.bpf.h); loaded on every
  * kernel that has their tracepoints. Program names start with rg_sys_ so

@@ -293,6 +293,7 @@ static const char *const net_syscalls[RG_NSYS_MAX] = {
 	[RG_NSYS_ACCEPT] = "accept", [RG_NSYS_ACCEPT4] = "accept4", [RG_NSYS_SENDTO] = "sendto",
 	[RG_NSYS_SENDMSG] = "sendmsg", [RG_NSYS_SENDMMSG] = "sendmmsg",
 	[RG_NSYS_RECVFROM] = "recvfrom", [RG_NSYS_RECVMSG] = "recvmsg",
+	[RG_NSYS_WRITE] = "write", [RG_NSYS_WRITEV] = "writev", [RG_NSYS_READ] = "read",
 };
 
 static const char *protocol_name(uint16_t p)

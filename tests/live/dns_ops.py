@@ -3,8 +3,10 @@
 
 Asks SERVER (port 53) for names under NAME in each way the recorder
 hooks: sendto/recvfrom on an unconnected UDP socket, send/recv on a
-connected one (an AAAA question), sendmsg/recvmsg, a TCP exchange with
-its length prefix, and a query for a .onion name; then connects to the
+connected one (an AAAA question), sendmsg/recvmsg, write/read on a
+connected UDP socket, writev/read over TCP with the length prefix in its
+own buffer, a TCP exchange with its length prefix, and a query for a
+.onion name; then connects to the
 address the first answer gave (to port 9, refused), so the connect can be
 named from the answer. Prints what the test needs to find the events.
 """
@@ -37,6 +39,24 @@ def main():
     c.send(query(f"connected.{name}", 28, 4))
     c.recv(4096)
     c.close()
+
+    # write/read on a connected UDP socket (busybox, Go), and writev with
+    # the TCP length prefix as its own buffer, then read (glibc over TCP)
+    # (blocking, with a kernel receive timeout: a Python timeout would make
+    # the socket non-blocking under os.read)
+    w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    w.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 5, 0))
+    w.connect((server, 53))
+    os.write(w.fileno(), query(f"write.{name}", 1, 6))
+    os.read(w.fileno(), 4096)
+    w.close()
+    v = socket.create_connection((server, 53), timeout=5)
+    v.settimeout(None)
+    v.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 5, 0))
+    m = query(f"writev.{name}", 1, 7)
+    os.writev(v.fileno(), [struct.pack("!H", len(m)), m])
+    os.read(v.fileno(), 4096)
+    v.close()
 
     t = socket.create_connection((server, 53), timeout=5)
     m = query(f"tcp.{name}", 1, 5)

@@ -2,7 +2,7 @@
 # Live: DNS. A test server (dns_server.py) on 127.0.0.1 port 53 in a private
 # network and mount namespace answers A questions with 127.0.0.77; a client
 # there (dns_ops.py) asks over UDP (sendto/recvfrom, a connected socket,
-# sendmsg/recvmsg) and TCP, and glibc's resolver asks through getent
+# sendmsg/recvmsg, write/read) and TCP (send/recv, writev/read), and glibc's resolver asks through getent
 # (sendmmsg: its A and AAAA questions in one call). Checks the dns_query and
 # dns_answer rows and NDJSON (process, name, type, addresses), that a rule
 # on a queried name fires, that a connect to the answered address carries
@@ -21,12 +21,12 @@ run_ops() {
 	dir=$1 T=$2 name=$3
 	mount --bind "$T/resolv.conf" /etc/resolv.conf
 	rm -f "$T/ready"
-	python3 "$dir/dns_server.py" 127.0.0.1 127.0.0.77 "$T/ready" &
+	python3 "$dir/dns_server.py" 127.0.0.1 127.0.0.77 "$T/ready" >/dev/null 2>&1 &
 	srv=$!
+	trap 'kill $srv' EXIT
 	for _ in $(seq 100); do [[ -e $T/ready ]] && break; sleep 0.05; done
-	python3 "$dir/dns_ops.py" 127.0.0.1 "$name" >"$T/ops.json"
+	timeout 30 python3 "$dir/dns_ops.py" 127.0.0.1 "$name" >"$T/ops.json"
 	getent ahosts "glibc.$name" >"$T/getent.out" || true
-	kill "$srv"
 	SH
 }
 
@@ -41,7 +41,7 @@ events = dns_query
 match = dns_query glob *.onion
 INI
 rg_start
-run_ops
+run_ops || nok "the DNS client or server failed (exit $?)"
 sleep 0.5
 rg_stop
 ok "recorder started and stopped cleanly"
@@ -62,6 +62,8 @@ def find(t, q):
 for q, typ, sys_out, sys_in in ((f"udp.{name}", "A", "sendto", "recvfrom"),
                                  (f"msg.{name}", "TXT", "sendmsg", "recvmsg"),
                                  (f"connected.{name}", "AAAA", "sendto", "recvfrom"),
+                                 (f"write.{name}", "A", "write", "read"),
+                                 (f"writev.{name}", "A", "writev", "read"),
                                  (f"tcp.{name}", "A", "sendto", "recvfrom")):
     out, back = find("dns_query", q), find("dns_answer", q)
     check(len(out) == 1 and out[0]["dns_type"] == typ and out[0]["syscall"] == sys_out and
@@ -127,7 +129,7 @@ rm -f "$T/rg.db"* "$T/events.ndjson"
 rg_config
 printf '[network]\nenabled = true\nhooks = connect\n' >>"$T/rg.ini"
 rg_start
-run_ops
+run_ops || nok "the DNS client or server failed (exit $?)"
 sleep 0.3
 rg_stop
 check_eq "hooks without dns: no DNS event" \
