@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 7
+#define RG_ABI_VERSION 8
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -209,11 +209,15 @@ enum rg_net_op {
 	RG_NOP_BIND = 2,
 	RG_NOP_LISTEN = 3,
 	RG_NOP_ACCEPT = 4,
+	RG_NOP_DNS_QUERY = 5,  /* a message sent to port 53: dns holds its first bytes */
+	RG_NOP_DNS_ANSWER = 6, /* a message received on a socket that sent one */
 };
 
 enum rg_net_syscall {
 	RG_NSYS_CONNECT = 1, RG_NSYS_BIND, RG_NSYS_LISTEN, RG_NSYS_ACCEPT, RG_NSYS_ACCEPT4,
 	RG_NSYS_SENDTO,
+	RG_NSYS_SENDMSG, RG_NSYS_SENDMMSG, RG_NSYS_RECVFROM, RG_NSYS_RECVMSG,
+	RG_NSYS_WRITE, RG_NSYS_WRITEV, RG_NSYS_READ,
 	RG_NSYS_MAX,
 };
 
@@ -234,8 +238,14 @@ struct rg_net {
 	__u8 local_addr[16], remote_addr[16];
 	struct rg_sref unix_path; /* AF_UNIX: the path the call named or the
 				   * socket is bound to (see docs/schema.md) */
-	__u32 pad1;
+	struct rg_sref dns;       /* dns ops: the message's first RG_DNS_MAX bytes,
+				   * as sent or received (TCP: with its 2-byte
+				   * length prefix when the call carried it) */
 };
+/* Bytes of a DNS message kept: the whole of a classic UDP message, which
+ * holds the question (at most 255 bytes of name) and the first answers. */
+#define RG_DNS_MAX 512u
+#define RG_DNS_PORT 53
 
 /* sys.op: a privilege or system operation (one SQL table, system_events),
  * or a failed exec (a process_events row). */

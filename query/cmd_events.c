@@ -19,7 +19,7 @@
 
 static const struct {
 	const char *table;
-	uint32_t types;
+	rg_etmask types;
 	const char *detail, *result;
 } arms[] = {
 	{"process_events", RG_ET_PROCESS_MASK,
@@ -40,9 +40,14 @@ static const struct {
 	 "'now') ELSE '' END",
 	 "result"},
 	{"network_events", RG_ET_NET_MASK,
-	 "ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
-	 "'network_accept') THEN remote_addr || ' port ' || remote_port ELSE local_addr || "
-	 "' port ' || ifnull(local_port, 0) END, '')",
+	 "CASE WHEN event_type IN ('dns_query', 'dns_answer') THEN ifnull(dns_type, '?') || ' ' || "
+	 "ifnull(dns_query, '(not DNS)') || ' ' || iif(event_type = 'dns_query', 'to ', 'from ') || "
+	 "ifnull(protocol, '?') || ' ' || ifnull(remote_addr, '?') || ifnull(' => ' || "
+	 "dns_answers, '') || iif(dns_rcode > 0, ' rcode ' || dns_rcode, '') "
+	 "ELSE ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
+	 "'network_accept') THEN remote_addr || ' port ' || remote_port || "
+	 "ifnull(' (' || remote_hostname || ')', '') ELSE local_addr || "
+	 "' port ' || ifnull(local_port, 0) END, '') END",
 	 "result"},
 	{"system_events", RG_ET_SYS_MASK,
 	 "CASE event_type "
@@ -61,9 +66,9 @@ static const struct {
 #define EVENT_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 
 /* "file_open,network" → a mask of event types; 0 on a bad name. */
-static uint32_t parse_types(const char *list, char *bad, size_t badlen)
+static rg_etmask parse_types(const char *list, char *bad, size_t badlen)
 {
-	uint32_t mask = 0;
+	rg_etmask mask = 0;
 	char *copy = rg_strdup(list), *save = NULL;
 	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		int t = rg_etype_parse(w);
@@ -71,6 +76,7 @@ static uint32_t parse_types(const char *list, char *bad, size_t badlen)
 			   : !strcmp(w, "file")    ? RG_ET_FILE_MASK
 			   : !strcmp(w, "network") ? RG_ET_NET_MASK
 			   : !strcmp(w, "system")  ? RG_ET_SYS_MASK
+			   : !strcmp(w, "dns")     ? RG_ET_DNS_MASK
 			   : t >= 0		   ? RG_ET_BIT(t)
 						   : 0;
 		m &= EVENT_TYPES;
@@ -107,7 +113,7 @@ static void file_path_cond(struct rg_buf *b, const char *value)
 	rg_buf_adds(b, ")");
 }
 
-static void add_types(struct rg_buf *b, uint32_t mask, uint32_t arm_types)
+static void add_types(struct rg_buf *b, rg_etmask mask, rg_etmask arm_types)
 {
 	if ((mask & arm_types) == arm_types)
 		return;
@@ -173,10 +179,10 @@ static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char
 static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	char bad[64];
-	uint32_t mask = EVENT_TYPES;
+	rg_etmask mask = EVENT_TYPES;
 	if (o->type && !(mask = parse_types(o->type, bad, sizeof(bad))))
 		return rgq_usage_error(c, "unknown event type '%s' (process, file, network, "
-				       "system or a type such as file_write)", bad);
+				       "dns, system or a type such as file_write)", bad);
 	if (o->path && !(mask &= RG_ET_FILE_MASK))
 		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";

@@ -420,6 +420,10 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 		}
 	} else if (RG_ET_BIT(ev->type) & (RG_ET_SYS_MASK | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))) {
 		summarize_sys(b, ev);
+	} else if (RG_ET_BIT(ev->type) & RG_ET_DNS_MASK) {
+		rg_buf_adds(b, ev->dns_type ? ev->dns_type : "?");
+		rg_buf_addc(b, ' ');
+		add_str(b, ev->dns_query);
 	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
 		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
 		add_str(b, remote ? ev->remote_addr : ev->local_addr);
@@ -454,7 +458,7 @@ rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
 		"event_type", "seq", "ts_ns", "proc_id", "parent_proc_id", "target_proc_id",
 		"pid", "exe", "path", "new_path", "local_addr", "local_port", "remote_addr",
 		"remote_port", "argv", "child_pid", "signal", "exit_code", "target_pid", "name",
-		"euid", "old_euid", NULL,
+		"euid", "old_euid", "dns_type", "dns_query", NULL,
 	};
 	return rs->fields_used | rg_fields_mask(read);
 }
