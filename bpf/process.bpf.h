@@ -97,6 +97,51 @@ static __always_inline void rg_audit_ids(struct task_struct *task, struct rg_exe
 	}
 }
 
+/* A namespace's inode number, as /proc/PID/ns/NAME shows it: every kind
+ * embeds a struct ns_common named ns. */
+#define RG_NS_INUM(p) BPF_CORE_READ(p, ns.inum)
+
+/* The pid namespace task's own pid lives in (task_active_pid_ns):
+ * thread_pid->numbers[level].ns. numbers[] is a flexible array, so its
+ * offset and element size come from the kernel's BTF. */
+static __always_inline __u32 rg_pidns(struct task_struct *task)
+{
+	struct pid *p = BPF_CORE_READ(task, thread_pid);
+	struct upid up = {};
+
+	if (!p)
+		return 0;
+	__u32 level = BPF_CORE_READ(p, level) & 63; /* MAX_PID_NS_LEVEL is 32 */
+	__u64 at = (__u64)p + bpf_core_field_offset(struct pid, numbers) +
+		   (__u64)level * bpf_core_type_size(struct upid);
+	if (bpf_probe_read_kernel(&up, sizeof(up), (void *)at))
+		return 0;
+	return RG_NS_INUM(up.ns);
+}
+
+/* Where task runs: its v2 cgroup's id and its namespaces' inode numbers
+ * (rg_abi.h). Probe reads only, valid on every kernel the programs load
+ * on: a kernel thread or an exiting task without an nsproxy keeps 0s. */
+static __always_inline void rg_place(struct task_struct *task, struct rg_place *pl)
+{
+	struct nsproxy *ns = BPF_CORE_READ(task, nsproxy);
+	struct user_namespace *user = BPF_CORE_READ(task, real_cred, user_ns);
+
+	pl->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	pl->userns = RG_NS_INUM(user);
+	pl->pidns = rg_pidns(task);
+	if (!ns)
+		return;
+	struct mnt_namespace *mnt = BPF_CORE_READ(ns, mnt_ns);
+	struct net *net = BPF_CORE_READ(ns, net_ns);
+	struct uts_namespace *uts = BPF_CORE_READ(ns, uts_ns);
+	struct cgroup_namespace *cg = BPF_CORE_READ(ns, cgroup_ns);
+	pl->mntns = RG_NS_INUM(mnt);
+	pl->netns = RG_NS_INUM(net);
+	pl->utsns = RG_NS_INUM(uts);
+	pl->cgroupns = RG_NS_INUM(cg);
+}
+
 /* Whether dentry d is a memfd's: a file with no path at all. Its dentry
  * is its own parent without being its mount's root (alloc_file_pseudo()
  * on a kernel-internal mount), and memfd_create() names it "memfd:NAME".
@@ -354,6 +399,7 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 	e->syscall = rg_exec_syscall(task, old_tid);
 	e->old_tid = old_tid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	rg_place(task, &e->place);
 
 	__u32 off = sizeof(*e);
 	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
@@ -386,6 +432,7 @@ static __always_inline int rg_on_fork(struct task_struct *parent,
 	f->child_tgid = BPF_CORE_READ(child, tgid);
 	f->child_start_ns = BPF_CORE_READ(child, start_boottime);
 	bpf_get_current_comm(f->comm, sizeof(f->comm));
+	rg_place(child, &f->child_place);
 	rg_emit(s, sizeof(*f), RG_KIND_FORK);
 	return 0;
 }

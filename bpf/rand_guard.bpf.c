@@ -4,6 +4,7 @@
  * the family's header. The recorder switches families off with
  * bpf_program__set_autoload() before load.
  */
+#include "dns.bpf.h"
 #include "filemeta.bpf.h"
 #include "net.bpf.h"
 #include "process.bpf.h"
@@ -144,6 +145,22 @@ RG_SYS_EXIT(rg_net_accept, "sys_exit_accept", rg_on_accept, RG_NSYS_ACCEPT)
 RG_SYS_EXIT(rg_net_accept4, "sys_exit_accept4", rg_on_accept, RG_NSYS_ACCEPT4)
 RG_SYS_EXIT(rg_net_bind, "sys_exit_bind", rg_on_bind)
 RG_SYS_EXIT(rg_net_listen, "sys_exit_listen", rg_on_listen)
+
+/* DNS messages (dns.bpf.h): the [network] hook "dns". */
+RG_SYS_EXIT(rg_net_dns_sendto, "sys_exit_sendto", rg_on_dns_xfer, RG_NOP_DNS_QUERY,
+	    RG_NSYS_SENDTO)
+RG_SYS_EXIT(rg_net_dns_recvfrom, "sys_exit_recvfrom", rg_on_dns_xfer, RG_NOP_DNS_ANSWER,
+	    RG_NSYS_RECVFROM)
+RG_SYS_EXIT(rg_net_dns_sendmsg, "sys_exit_sendmsg", rg_on_dns_msg, RG_NOP_DNS_QUERY,
+	    RG_NSYS_SENDMSG)
+RG_SYS_EXIT(rg_net_dns_recvmsg, "sys_exit_recvmsg", rg_on_dns_msg, RG_NOP_DNS_ANSWER,
+	    RG_NSYS_RECVMSG)
+RG_SYS_EXIT(rg_net_dns_sendmmsg, "sys_exit_sendmmsg", rg_on_dns_mmsg)
+RG_SYS_EXIT(rg_net_dns_connect, "sys_exit_connect", rg_on_dns_connect)
+RG_SYS_EXIT(rg_net_dns_write, "sys_exit_write", rg_on_dns_rw, RG_NOP_DNS_QUERY, RG_NSYS_WRITE)
+RG_SYS_EXIT(rg_net_dns_writev, "sys_exit_writev", rg_on_dns_rw, RG_NOP_DNS_QUERY,
+	    RG_NSYS_WRITEV)
+RG_SYS_EXIT(rg_net_dns_read, "sys_exit_read", rg_on_dns_rw, RG_NOP_DNS_ANSWER, RG_NSYS_READ)
 
 /* Privilege and system operations (see sys.bpf.h); loaded on every
  * kernel that has their tracepoints. Program names start with rg_sys_ so

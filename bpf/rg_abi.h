@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 6
+#define RG_ABI_VERSION 8
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -94,6 +94,16 @@ struct rg_sref {
 	__u16 len;
 };
 
+/* Where a process runs (ABI 6): its cgroup in the v2 hierarchy (the
+ * kernfs id, which is the cgroup directory's inode number on the cgroup2
+ * mount; on a hybrid host the unified one) and its namespaces (the
+ * inode numbers /proc/PID/ns/NAME shows; pid is the namespace the process's
+ * own pid lives in, not the one its children get). 0 when not known. */
+struct rg_place {
+	__u64 cgroup_id;
+	__u32 pidns, mntns, netns, userns, utsns, cgroupns;
+};
+
 struct rg_exec {
 	struct rg_hdr hdr;
 	__u64 parent_start_ns; /* real parent's identity */
@@ -125,6 +135,7 @@ struct rg_exec {
 	__s64 exe_ctime_ns; /* the inode's change time, ns since the epoch */
 	__u32 exe_dev;      /* i_sb->s_dev, the kernel's encoding (MAJOR << 20 | MINOR) */
 	__u32 pad2;
+	struct rg_place place; /* the process, after the exec */
 };
 
 /* file.op: what happened to the file. */
@@ -198,11 +209,15 @@ enum rg_net_op {
 	RG_NOP_BIND = 2,
 	RG_NOP_LISTEN = 3,
 	RG_NOP_ACCEPT = 4,
+	RG_NOP_DNS_QUERY = 5,  /* a message sent to port 53: dns holds its first bytes */
+	RG_NOP_DNS_ANSWER = 6, /* a message received on a socket that sent one */
 };
 
 enum rg_net_syscall {
 	RG_NSYS_CONNECT = 1, RG_NSYS_BIND, RG_NSYS_LISTEN, RG_NSYS_ACCEPT, RG_NSYS_ACCEPT4,
 	RG_NSYS_SENDTO,
+	RG_NSYS_SENDMSG, RG_NSYS_SENDMMSG, RG_NSYS_RECVFROM, RG_NSYS_RECVMSG,
+	RG_NSYS_WRITE, RG_NSYS_WRITEV, RG_NSYS_READ,
 	RG_NSYS_MAX,
 };
 
@@ -223,8 +238,14 @@ struct rg_net {
 	__u8 local_addr[16], remote_addr[16];
 	struct rg_sref unix_path; /* AF_UNIX: the path the call named or the
 				   * socket is bound to (see docs/schema.md) */
-	__u32 pad1;
+	struct rg_sref dns;       /* dns ops: the message's first RG_DNS_MAX bytes,
+				   * as sent or received (TCP: with its 2-byte
+				   * length prefix when the call carried it) */
 };
+/* Bytes of a DNS message kept: the whole of a classic UDP message, which
+ * holds the question (at most 255 bytes of name) and the first answers. */
+#define RG_DNS_MAX 512u
+#define RG_DNS_PORT 53
 
 /* sys.op: a privilege or system operation (one SQL table, system_events),
  * or a failed exec (a process_events row). */
@@ -326,6 +347,8 @@ struct rg_fork {
 	__u32 child_tgid;
 	__u32 pad0;
 	char comm[RG_COMM_LEN];
+	struct rg_place child_place; /* the new process's (clone can give it new
+				      * namespaces or, CLONE_INTO_CGROUP, a cgroup) */
 };
 
 /* The last thread of a process exited: the header is the process. */
@@ -341,8 +364,9 @@ struct rg_exit {
 /* Compiled on both sides: clang -target bpf and the host compiler must agree. */
 _Static_assert(sizeof(struct rg_hdr) == 48, "rg_hdr layout");
 _Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
-_Static_assert(sizeof(struct rg_exec) == 160, "rg_exec layout");
-_Static_assert(sizeof(struct rg_fork) == 80, "rg_fork layout");
+_Static_assert(sizeof(struct rg_place) == 32, "rg_place layout");
+_Static_assert(sizeof(struct rg_exec) == 192, "rg_exec layout");
+_Static_assert(sizeof(struct rg_fork) == 112, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 112, "rg_file layout");
 _Static_assert(sizeof(struct rg_sys) == 160, "rg_sys layout");

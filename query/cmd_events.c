@@ -1,12 +1,14 @@
 /* cmd_events.c: `rgq events` and `rgq timeline`: rows of the three event
  * tables (and alerts) in one shape:
  *
- *   seq, time, event_type, pid, proc_id, uid, exe, detail, result
+ *   seq, time, event_type, pid, proc_id, uid, user, exe, detail, result
  *
  * where detail is what the event was about: the command line, the child,
  * the exit status (with the signal's name), the path (`a -> b`, an open's
- * flags by name), or the protocol, address and port. In a table, result
- * is "-13 EACCES"; JSON and CSV keep the number and add result_name.
+ * flags by name), or the protocol, address and port, and user is the name
+ * of uid as the recorder resolved it (the event's own on process_start,
+ * else its process's row's). In a table, result is "-13 EACCES"; JSON and
+ * CSV keep the number and add result_name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@
 
 static const struct {
 	const char *table;
-	uint32_t types;
+	rg_etmask types;
 	const char *detail, *result;
 } arms[] = {
 	{"process_events", RG_ET_PROCESS_MASK,
@@ -43,9 +45,14 @@ static const struct {
 	 "'now') ELSE '' END",
 	 "result"},
 	{"network_events", RG_ET_NET_MASK,
-	 "ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
-	 "'network_accept') THEN remote_addr || ' port ' || remote_port ELSE local_addr || "
-	 "' port ' || ifnull(local_port, 0) END, '')",
+	 "CASE WHEN event_type IN ('dns_query', 'dns_answer') THEN ifnull(dns_type, '?') || ' ' || "
+	 "ifnull(dns_query, '(not DNS)') || ' ' || iif(event_type = 'dns_query', 'to ', 'from ') || "
+	 "ifnull(protocol, '?') || ' ' || ifnull(remote_addr, '?') || ifnull(' => ' || "
+	 "dns_answers, '') || iif(dns_rcode > 0, ' rcode ' || dns_rcode, '') "
+	 "ELSE ifnull(protocol, '?') || ' ' || ifnull(CASE WHEN event_type IN ('network_connect', "
+	 "'network_accept') THEN remote_addr || ' port ' || remote_port || "
+	 "ifnull(' (' || remote_hostname || ')', '') ELSE local_addr || "
+	 "' port ' || ifnull(local_port, 0) END, '') END",
 	 "result"},
 	{"system_events", RG_ET_SYS_MASK,
 	 "CASE event_type "
@@ -64,9 +71,9 @@ static const struct {
 #define EVENT_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 
 /* "file_open,network" → a mask of event types; 0 on a bad name. */
-static uint32_t parse_types(const char *list, char *bad, size_t badlen)
+static rg_etmask parse_types(const char *list, char *bad, size_t badlen)
 {
-	uint32_t mask = 0;
+	rg_etmask mask = 0;
 	char *copy = rg_strdup(list), *save = NULL;
 	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		int t = rg_etype_parse(w);
@@ -74,6 +81,7 @@ static uint32_t parse_types(const char *list, char *bad, size_t badlen)
 			   : !strcmp(w, "file")    ? RG_ET_FILE_MASK
 			   : !strcmp(w, "network") ? RG_ET_NET_MASK
 			   : !strcmp(w, "system")  ? RG_ET_SYS_MASK
+			   : !strcmp(w, "dns")     ? RG_ET_DNS_MASK
 			   : t >= 0		   ? RG_ET_BIT(t)
 						   : 0;
 		m &= EVENT_TYPES;
@@ -110,7 +118,7 @@ static void file_path_cond(struct rg_buf *b, const char *value)
 	rg_buf_adds(b, ")");
 }
 
-static void add_types(struct rg_buf *b, uint32_t mask, uint32_t arm_types)
+static void add_types(struct rg_buf *b, rg_etmask mask, rg_etmask arm_types)
 {
 	if ((mask & arm_types) == arm_types)
 		return;
@@ -157,20 +165,30 @@ static void result_cols(struct rg_buf *b, bool table, const char *col)
 		rg_buf_printf(b, "%s AS result, rg_errname(%s) AS result_name", col, col);
 }
 
+/* The name of an event's uid: its process row's user or euser, whichever
+ * id it is (a credential change since may have renamed neither); a
+ * process_start has its own. One primary-key lookup a row. */
+#define USER_OF_ROW                                                                        \
+	"(SELECT CASE e.uid WHEN p.uid THEN p.user WHEN p.euid THEN p.euser END FROM "       \
+	"processes p WHERE p.proc_id = e.proc_id)"
+
 static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o, bool table)
 {
-	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, exe, "
-			 "%s AS detail, ", arms[a].detail);
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, "
+			 "%s%s%s AS user, exe, %s AS detail, ",
+		      a == 0 ? "coalesce(e.user, " : "", USER_OF_ROW, a == 0 ? ")" : "",
+		      arms[a].detail);
 	result_cols(b, table, arms[a].result);
-	rg_buf_printf(b, " FROM %s WHERE 1", arms[a].table);
+	rg_buf_printf(b, " FROM %s AS e WHERE 1", arms[a].table);
 	rgq_time_cond(b, o, "ts_ns");
+	rgq_container_cond(b, o, a == 0);
 }
 
 /* Alerts as timeline rows, for those matching cond. */
 static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond,
 			  bool table)
 {
-	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, exe, "
+	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, NULL, exe, "
 			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
 			 "NULL%s FROM alerts WHERE %s", table ? "" : ", NULL", cond);
 	rgq_time_cond(b, o, "ts_ns");
@@ -179,10 +197,10 @@ static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char
 static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	char bad[64];
-	uint32_t mask = EVENT_TYPES;
+	rg_etmask mask = EVENT_TYPES;
 	if (o->type && !(mask = parse_types(o->type, bad, sizeof(bad))))
 		return rgq_usage_error(c, "unknown event type '%s' (process, file, network, "
-				       "system or a type such as file_write)", bad);
+				       "dns, system or a type such as file_write)", bad);
 	if (o->path && !(mask &= RG_ET_FILE_MASK))
 		return rgq_usage_error(c, "--path selects file events; --type names none");
 	const char *dir = o->oldest ? "ASC" : "DESC";
@@ -230,8 +248,8 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
 	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--uid N]\n"
-	"       [--cmdline TEXT] [--grep TEXT] [--since TIME] [--until TIME] [--limit N]\n"
-	"       [--oldest]",
+	"       [--cmdline TEXT] [--grep TEXT] [--container C] [--since TIME]\n"
+	"       [--until TIME] [--limit N] [--oldest]",
 	"Events from process_events, file_events, network_events and system_events,\n"
 	"newest first.\n"
 	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
@@ -244,10 +262,12 @@ const struct rgq_command rgq_cmd_events = {
 	"  --uid N         events of user N (the real uid at the event)\n"
 	"  --cmdline TEXT  events of processes whose command line contains TEXT\n"
 	"  --grep TEXT     events whose detail or exe contains TEXT (case folded)\n"
+	"  --container C   events of the processes of container C: its id, the start\n"
+	"                  of one (docker's 12-digit short id), or its name (LXC, nspawn)\n"
 	"  --since, --until TIME   the time range (see rgq --help)\n"
 	"  --limit N       at most N rows (default 100; 0: all)\n"
 	"  --oldest        oldest first\n",
-	"SUtpPefoniCg", 0, run_events,
+	"SUtpPefoniKgC", 0, run_events,
 };
 
 /* ---- timeline ------------------------------------------------------------- */

@@ -50,22 +50,24 @@ static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct r
 		rg_buf_adds(&b, " AND pid = :pid");
 	if (o->has_proc)
 		rg_buf_adds(&b, " AND proc_id = :proc");
+	rgq_container_cond(&b, o, false);
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
 	return rgq_query(g, c, &b, o);
 }
 
 const struct rgq_command rgq_cmd_alerts = {
 	"alerts", "alerts raised by the rules, oldest first",
-	"alerts [--severity S] [--rule ID] [--pid N | --proc-id ID] [--since TIME]\n"
-	"       [--until TIME] [--limit N]",
+	"alerts [--severity S] [--rule ID] [--pid N | --proc-id ID] [--container C]\n"
+	"       [--since TIME] [--until TIME] [--limit N]",
 	"The alerts table in order. Columns: time, severity, rule_id, event_seq (the\n"
 	"triggering event: rgq sql \"SELECT * FROM file_events WHERE seq = N\"),\n"
 	"event_type, pid, proc_id, exe, summary, steps (a sequence rule's alert:\n"
 	"every step's event seq as a JSON array, e.g. [12,57]; see docs/rules.md),\n"
 	"cmdline (the process's command line, as of its last exec).\n"
 	"  --severity S     at least S: low, medium, high, critical\n"
-	"  --rule ID        one rule's alerts\n",
-	"SUnsRpP", 0, run_alerts,
+	"  --rule ID        one rule's alerts\n"
+	"  --container C    alerts on the processes of container C (rgq events --help)\n",
+	"SUnsRpPC", 0, run_alerts,
 };
 
 /* ---- health ------------------------------------------------------------------ */

@@ -151,8 +151,8 @@ static void range_sql(const struct report *r, struct rg_buf *b)
 }
 
 /* The columns of rgq_tree_stmt used here. */
-enum { T_DEPTH = 0, T_PID = 1, T_RELATION = 2, T_PROC_ID = 3, T_UID = 4, T_START = 6,
-       T_STATUS = 8, T_EXE = 9, T_IMAGES = 10, T_CMDLINE = 11 };
+enum { T_DEPTH = 0, T_PID = 1, T_RELATION = 2, T_PROC_ID = 3, T_UID = 4, T_START = 8,
+       T_STATUS = 10, T_EXE = 11, T_IMAGES = 12, T_CMDLINE = 13 };
 
 /* One process tree as nested <details>, open, the process asked about
  * marked; rows come depth first, so a row closes the deeper ones before. */

@@ -87,9 +87,9 @@ static const char tree_sql[] =
 	"  ORDER BY run_id DESC LIMIT 1) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
-	"  AS relation, p.proc_id, p.uid, %s AS auid, rg_time(p.start_ns) AS start, "
-	"  rg_time(p.exit_ns) AS exit, " STATUS ", p.exe, " IMAGES ", p.cmdline "
-	"FROM rows r JOIN processes p ON p.proc_id = r.id LEFT JOIN last, base "
+	"  AS relation, p.proc_id, p.uid, p.user, p.container_id, %s AS auid, "
+	"  rg_time(p.start_ns) AS start, rg_time(p.exit_ns) AS exit, " STATUS ", p.exe, " IMAGES
+	", p.cmdline FROM rows r JOIN processes p ON p.proc_id = r.id LEFT JOIN last, base "
 "ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
 
 /* The edge that closes a loop, if the walk up met one: the last ancestor
@@ -156,11 +156,12 @@ const struct rgq_command rgq_cmd_tree = {
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, auid (the login uid; \"unset\" in a table for 4294967295), start, exit,\n"
-	"status (the exit code, the signal with its name, \"running\", or \"exit unseen:\n"
-	"recorder stopped\" when the recorder was not there to see it end), exe,\n"
-	"images (every image it went through: its parent's at the fork, then each\n"
-	"exec's, joined by \" > \"), cmdline. Depth is unbounded; a parent loop (a\n"
-	"damaged database) is cut where it closes, said on stderr.\n",
+	"uid, user (its name when recorded), container_id, auid (the login uid;\n"
+	"\"unset\" in a table for 4294967295), start, exit, status (the exit code, the\n"
+	"signal with its name, \"running\", or \"exit unseen: recorder stopped\" when\n"
+	"the recorder was not there to see it end), exe, images (every image it went\n"
+	"through: its parent's at the fork, then each exec's, joined by \" > \"),\n"
+	"cmdline. Depth is unbounded; a parent loop (a damaged database) is cut where\n"
+	"it closes, said on stderr.\n",
 	"P", 1, run_tree,
 };

@@ -62,7 +62,8 @@ static int seed(sqlite3 *db, struct rg_lineage *lin, int64_t run_id)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, "SELECT proc_id, parent_proc_id, uid, euid, auid, comm, exe, "
-				   "argv FROM run_processes WHERE run_id = ? ORDER BY rowid", -1,
+				   "argv, user, container_id, container_runtime FROM run_processes WHERE run_id = ? "
+				   "ORDER BY rowid", -1,
 			       &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -76,6 +77,9 @@ static int seed(sqlite3 *db, struct rg_lineage *lin, int64_t run_id)
 			.comm = col_str(st, 5, false),
 			.exe = col_str(st, 6, false),
 			.argv = col_str(st, 7, true),
+			.who.user = col_str(st, 8, false),
+			.who.container_id = col_str(st, 9, false),
+			.who.container_runtime = (const char *)sqlite3_column_text(st, 10),
 		};
 		rg_lineage_process(lin, &p);
 	}

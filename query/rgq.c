@@ -167,8 +167,9 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"rule", required_argument, 0, 'R'},   {"all", no_argument, 0, 'a'},
 		{"quiet", no_argument, 0, 'q'},        {"force", no_argument, 0, 'F'},
 		{"run", required_argument, 0, 'u'},    {"help", no_argument, 0, 'h'},
+		{"container", required_argument, 0, 'C'},
 		{"sigma", required_argument, 0, 'G'}, {"uid", required_argument, 0, 'i'},
-		{"cmdline", required_argument, 0, 'C'}, {"grep", required_argument, 0, 'g'},
+		{"cmdline", required_argument, 0, 'K'}, {"grep", required_argument, 0, 'g'},
 		{"alert", required_argument, 0, 'A'},
 		GLOBAL_LOPTS,
 		{0, 0, 0, 0},
@@ -227,7 +228,7 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 			o->has_alert |= ch == 'A';
 			break;
 		}
-		case 'C': o->cmdline = optarg; break;
+		case 'K': o->cmdline = optarg; break;
 		case 'g': o->grep = optarg; break;
 		case 't': o->type = optarg; break;
 		case 'e': o->exe = optarg; break;
@@ -241,6 +242,12 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		case 'a': o->all = true; break;
 		case 'q': o->quiet = true; break;
 		case 'F': o->force = true; break;
+		case 'C':
+			if (!*optarg || strpbrk(optarg, "*?["))
+				return rgq_usage_error(c, "--container takes an id, the start of "
+						       "one, or a name (no wildcards)");
+			o->container = optarg;
+			break;
 		}
 	}
 	o->args = argv + optind;
@@ -294,6 +301,21 @@ long long rgq_db_int_bound(struct rgq *g, const char *sql, long long arg)
 	return v;
 }
 
+void rgq_container_cond(struct rg_buf *b, const struct rgq_opts *o, bool execs)
+{
+	/* GLOB on a prefix uses the processes_container index (a case-
+	 * sensitive LIKE); the option refuses glob characters */
+	static const char procs[] = "proc_id IN (SELECT proc_id FROM processes WHERE "
+				    "container_id GLOB :container || '*')";
+	if (!o->container)
+		return;
+	if (execs) /* an exec has its own: the process may have moved in since */
+		rg_buf_printf(b, " AND iif(event_type = 'process_start', container_id GLOB "
+				 ":container || '*', %s)", procs);
+	else
+		rg_buf_printf(b, " AND %s", procs);
+}
+
 void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 {
 	int i;
@@ -319,6 +341,8 @@ void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 		sqlite3_bind_text(st, i, o->cmdline, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":grep")))
 		sqlite3_bind_text(st, i, o->grep, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":container")))
+		sqlite3_bind_text(st, i, o->container, -1, SQLITE_STATIC);
 }
 
 void rgq_time_cond(struct rg_buf *b, const struct rgq_opts *o, const char *col)

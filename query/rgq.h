@@ -39,6 +39,7 @@ struct rgq_opts {
 	long long pid, proc_id, run, uid, alert;
 	bool has_pid, has_proc, has_run, has_uid, has_alert, oldest, descendants, all, quiet, force;
 	const char *type, *exe, *path, *rules, *sigma, *severity, *rule, *cmdline, *grep;
+	const char *container; /* a container id (or its start) or name */
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -48,7 +49,7 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma, i uid, C cmdline, g grep, A alert */
+			   * G sigma, C container, i uid, K cmdline, g grep, A alert */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };
@@ -88,6 +89,10 @@ int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
  * table: the pid indented by depth and the auid readable. NULL on error. */
 sqlite3_stmt *rgq_tree_stmt(struct rgq *g, const struct rgq_command *c, int64_t proc_id,
 			    bool table);
+/* " AND proc_id IN (the processes of --container)": its id, the start
+ * of one (docker's 12-digit short form), or a name (LXC, nspawn). With
+ * execs (process_events), a process_start row by its own container_id. */
+void rgq_container_cond(struct rg_buf *b, const struct rgq_opts *o, bool execs);
 
 /* One integer from sql with one integer parameter; -1 on error. */
 long long rgq_db_int_bound(struct rgq *g, const char *sql, long long arg);

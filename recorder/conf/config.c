@@ -71,7 +71,7 @@ const struct rg_config_key rg_config_keys[] = {
 	LIST_KEY("file", watch_writes, "/tmp /var/tmp /dev/shm"),
 	LIST_KEY("file", exclude_paths, "/etc/ld.so.cache /proc /sys /dev /run"),
 	{"network", "enabled", RG_CFG_BOOL, FIELD(net_enabled, bool), 0, 1, 0, "false"},
-	LIST_KEY("network", hooks, "connect bind listen accept send"),
+	LIST_KEY("network", hooks, "connect bind listen accept send dns"),
 	{"network", "unix", RG_CFG_BOOL, FIELD(net_unix, bool), 0, 1, 0, "false"},
 	{"rules", "dir", RG_CFG_STRING, FIELD(rules_dir, char *), 0, PATH_MAX - 1, 0, "rules.d"},
 	{"rules", "sigma_dir", RG_CFG_STRING, FIELD(sigma_dir, char *), 0, PATH_MAX - 1, 0, ""},
@@ -299,7 +299,7 @@ static void validate_file_lists(struct loader *ld)
 /* [network] hooks: known names only. */
 static void validate_hooks(struct loader *ld)
 {
-	static const char *const known[] = {"connect", "bind", "listen", "accept", "send"};
+	static const char *const known[] = {"connect", "bind", "listen", "accept", "send", "dns"};
 	const char *p = ld->cfg.hooks;
 	while (p && *p && !ld->ini.failed) {
 		size_t n = strcspn(p += strspn(p, " \t,"), " \t,"), k;
@@ -308,7 +308,7 @@ static void validate_hooks(struct loader *ld)
 				break;
 		if (n && k == sizeof(known) / sizeof(known[0]))
 			rg_ini_fail(&ld->ini, ld->key_line[find_key("network", "hooks")],
-			     "[network] hooks: unknown hook '%.*s' (connect bind listen accept send)",
+			     "[network] hooks: unknown hook '%.*s' (connect bind listen accept send dns)",
 			     (int)(n > RG_INI_SHOW_MAX ? RG_INI_SHOW_MAX : n), p);
 		p += n;
 	}

@@ -39,7 +39,7 @@ struct rg_config {
 	char *exclude_paths;
 	/* [network] */
 	bool net_enabled;     /* "enabled" */
-	char *hooks;          /* list: connect bind listen accept send */
+	char *hooks;          /* list: connect bind listen accept send dns */
 	bool net_unix;        /* "unix": record unix-domain sockets too */
 	/* [rules] */
 	char *rules_dir;      /* "dir": *.rules files; relative to the config

@@ -49,11 +49,14 @@ enum rg_etype {
 	RG_ET_UMOUNT,
 	RG_ET_NAMESPACE_CHANGE, /* unshare, setns */
 	RG_ET_BINARY_HASHED, /* the hash of an exec's file, after its process_start */
+	RG_ET_DNS_QUERY,    /* a DNS message sent to port 53 */
+	RG_ET_DNS_ANSWER,   /* a DNS message received from port 53 */
 	RG_ET_COUNT,
 };
 
-/* Type masks are 32 bits: RG_ET_COUNT stays at most 32. */
-#define RG_ET_BIT(t) (1u << (t))
+/* A set of event types: bit t for type t (RG_ET_COUNT stays at most 64). */
+typedef uint64_t rg_etmask;
+#define RG_ET_BIT(t) ((rg_etmask)1 << (t))
 #define RG_ET_PROCESS_MASK                                                     \
 	(RG_ET_BIT(RG_ET_PROCESS_START) | RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP) | \
 	 RG_ET_BIT(RG_ET_PROCESS_EXIT) | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED) |   \
@@ -75,9 +78,12 @@ enum rg_etype {
 	 RG_ET_BIT(RG_ET_MODULE_LOAD) | RG_ET_BIT(RG_ET_BPF_LOAD) |             \
 	 RG_ET_BIT(RG_ET_MOUNT) | RG_ET_BIT(RG_ET_UMOUNT) |                     \
 	 RG_ET_BIT(RG_ET_NAMESPACE_CHANGE))
+/* DNS messages are network events (network_events rows): they carry the
+ * socket's fields too. */
+#define RG_ET_DNS_MASK (RG_ET_BIT(RG_ET_DNS_QUERY) | RG_ET_BIT(RG_ET_DNS_ANSWER))
 #define RG_ET_NET_MASK                                                         \
 	(RG_ET_BIT(RG_ET_NET_CONNECT) | RG_ET_BIT(RG_ET_NET_BIND) |             \
-	 RG_ET_BIT(RG_ET_NET_LISTEN) | RG_ET_BIT(RG_ET_NET_ACCEPT))
+	 RG_ET_BIT(RG_ET_NET_LISTEN) | RG_ET_BIT(RG_ET_NET_ACCEPT) | RG_ET_DNS_MASK)
 
 /* Bytes with a length: not NUL-terminated, may hold any byte. p == NULL
  * means "unknown" and is written as null. */
@@ -142,6 +148,20 @@ struct rg_event {
 	int64_t exe_ctime_ns;
 	struct rg_str exe_sha256;
 	const char *hash_status;
+	/* process_start: who (names of the ids as the passwd and group files
+	 * had them then; login_user "unset" for auid (u32)-1; the origin a
+	 * sudo or SSH session left in the environment) and where (the v2
+	 * cgroup, the container its path names, the namespaces' inode
+	 * numbers). See struct rg_who. */
+	struct rg_who {
+		struct rg_str user, euser, group, login_user;
+		struct rg_str sudo_user, ssh_client;
+		uint32_t ssh_client_port; /* 0: none */
+		uint64_t cgroup_id;       /* 0: unknown */
+		struct rg_str cgroup_path, container_id;
+		const char *container_runtime; /* a static name, NULL: none */
+		uint32_t pidns, mntns, netns, userns, utsns, cgroupns;
+	} who;
 
 	/* file_*: absolute paths (new_path: rename's, link's target) */
 	struct rg_str path, new_path;
@@ -170,6 +190,15 @@ struct rg_event {
 	struct rg_str local_addr, remote_addr;
 	uint32_t local_port, remote_port;
 	uint64_t socket_id, new_socket_id;
+	/* network_connect: the name a recent DNS answer gave for remote_addr */
+	struct rg_str remote_hostname;
+
+	/* dns_*: the first question's name and type; an answer's rcode and
+	 * A/AAAA addresses (text, separated by spaces) */
+	struct rg_str dns_query;
+	const char *dns_type;
+	int64_t dns_rcode; /* -1: no answer could be read */
+	struct rg_str dns_answers;
 
 	/* process_relationship */
 	int64_t child_proc_id;

@@ -30,6 +30,9 @@
 #define REL RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP)
 #define EXIT RG_ET_BIT(RG_ET_PROCESS_EXIT)
 #define HASHED (START | RG_ET_BIT(RG_ET_BINARY_HASHED))
+#define CONNECT RG_ET_BIT(RG_ET_NET_CONNECT)
+#define DNS RG_ET_DNS_MASK
+#define ANSWER RG_ET_BIT(RG_ET_DNS_ANSWER)
 
 /* Order here is the NDJSON key order: common fields, then the acting
  * process's context, then what is specific to a type. */
@@ -71,6 +74,24 @@ const struct rg_field rg_fields[] = {
 	{"exe_ctime_ns", RG_FT_I64, OFF(exe_ctime_ns), RG_FO_ZERO_NULL, 0, HASHED},
 	{"exe_sha256", RG_FT_STR, OFF(exe_sha256), 0, 0, HASHED},
 	{"hash_status", RG_FT_CSTR, OFF(hash_status), 0, 0, HASHED},
+	{"user", RG_FT_STR, OFF(who.user), 0, 0, START, RG_CTX_USER},
+	{"euser", RG_FT_STR, OFF(who.euser), 0, 0, START},
+	{"group_name", RG_FT_STR, OFF(who.group), 0, 0, START},
+	{"login_user", RG_FT_STR, OFF(who.login_user), 0, 0, START},
+	{"sudo_user", RG_FT_STR, OFF(who.sudo_user), 0, 0, START},
+	{"ssh_client", RG_FT_STR, OFF(who.ssh_client), 0, 0, START},
+	{"ssh_client_port", RG_FT_U32, OFF(who.ssh_client_port), RG_FO_ZERO_NULL, 0, START},
+	{"cgroup_id", RG_FT_U64, OFF(who.cgroup_id), RG_FO_ZERO_NULL, 0, START},
+	{"cgroup_path", RG_FT_STR, OFF(who.cgroup_path), RG_FO_PATH, 0, START},
+	{"container_id", RG_FT_STR, OFF(who.container_id), 0, 0, START, RG_CTX_CONTAINER_ID},
+	{"container_runtime", RG_FT_CSTR, OFF(who.container_runtime), 0, 0, START,
+	 RG_CTX_CONTAINER_RUNTIME},
+	{"pidns", RG_FT_U32, OFF(who.pidns), RG_FO_ZERO_NULL, 0, START},
+	{"mntns", RG_FT_U32, OFF(who.mntns), RG_FO_ZERO_NULL, 0, START},
+	{"netns", RG_FT_U32, OFF(who.netns), RG_FO_ZERO_NULL, 0, START},
+	{"userns", RG_FT_U32, OFF(who.userns), RG_FO_ZERO_NULL, 0, START},
+	{"utsns", RG_FT_U32, OFF(who.utsns), RG_FO_ZERO_NULL, 0, START},
+	{"cgroupns", RG_FT_U32, OFF(who.cgroupns), RG_FO_ZERO_NULL, 0, START},
 	{"child_proc_id", RG_FT_I64, OFF(child_proc_id), RG_FO_ZERO_NULL, 0, REL},
 	{"child_pid", RG_FT_U32, OFF(child_pid), 0, 0, REL},
 	{"exit_code", RG_FT_I32, OFF(exit_code), 0, 0, EXIT},
@@ -95,6 +116,11 @@ const struct rg_field rg_fields[] = {
 	{"remote_port", RG_FT_U32, OFF(remote_port), RG_FO_ZERO_NULL, 0, NET},
 	{"socket_id", RG_FT_U64, OFF(socket_id), RG_FO_ZERO_NULL, 0, NET},
 	{"new_socket_id", RG_FT_U64, OFF(new_socket_id), RG_FO_ZERO_NULL, 0, ACCEPT},
+	{"remote_hostname", RG_FT_STR, OFF(remote_hostname), 0, 0, CONNECT},
+	{"dns_query", RG_FT_STR, OFF(dns_query), 0, 0, DNS},
+	{"dns_type", RG_FT_CSTR, OFF(dns_type), 0, 0, DNS},
+	{"dns_rcode", RG_FT_I64, OFF(dns_rcode), RG_FO_NEG_NULL, 0, ANSWER},
+	{"dns_answers", RG_FT_STR, OFF(dns_answers), 0, 0, ANSWER},
 	{"target_pid", RG_FT_U32, OFF(target_pid), RG_FO_ZERO_NULL, 0, TARGET},
 	{"target_proc_id", RG_FT_I64, OFF(target_proc_id), RG_FO_ZERO_NULL, 0, TARGET},
 	{"ptrace_request", RG_FT_U32, OFF(ptrace_request), 0, 0, RG_ET_BIT(RG_ET_PTRACE)},
@@ -117,7 +143,7 @@ const struct rg_field rg_fields[] = {
 const unsigned rg_nfields = sizeof(rg_fields) / sizeof(rg_fields[0]);
 _Static_assert(sizeof(rg_fields) / sizeof(rg_fields[0]) < RG_FIELDS_MAX,
 	       "field masks are 128 bits");
-_Static_assert(RG_ET_COUNT <= 32, "event type masks are 32 bits");
+_Static_assert(RG_ET_COUNT <= 64, "event type masks are 64 bits");
 
 /* A relative's context, and the target's, from the lineage (rules/eval.c
  * walks it). */
@@ -170,6 +196,8 @@ static const char *const etype_names[RG_ET_COUNT] = {
 	[RG_ET_UMOUNT] = "umount",
 	[RG_ET_NAMESPACE_CHANGE] = "namespace_change",
 	[RG_ET_BINARY_HASHED] = "binary_hashed",
+	[RG_ET_DNS_QUERY] = "dns_query",
+	[RG_ET_DNS_ANSWER] = "dns_answer",
 };
 
 const char *rg_etype_name(enum rg_etype t)

@@ -39,7 +39,8 @@ enum rg_ftype {
  * whose `ctx` says which, read from the lineage on types that do not
  * carry it), of its parent or of any ancestor (a context field). */
 enum rg_ctx_attr { RG_CTX_NONE, RG_CTX_COMM, RG_CTX_EXE, RG_CTX_CMDLINE, RG_CTX_UID,
-		   RG_CTX_EUID, RG_CTX_AUID,
+		   RG_CTX_EUID, RG_CTX_AUID, RG_CTX_USER, RG_CTX_CONTAINER_ID,
+		   RG_CTX_CONTAINER_RUNTIME,
 		   RG_CTX_DESCENDANT /* true when the process descends from the actor */ };
 /* RG_CTX_TARGET: the process an event acts on (target_proc_id: ptrace,
  * proc_mem_write), whose relation to the actor the lineage knows. */
@@ -51,7 +52,7 @@ struct rg_field {
 	uint16_t off;   /* offsetof(struct rg_event, ...) */
 	uint16_t opts;
 	uint32_t bit;   /* RG_FT_FLAG: the ev.flags bit */
-	uint32_t types; /* RG_ET_BIT mask of the event types that carry it */
+	rg_etmask types; /* RG_ET_BIT mask of the event types that carry it */
 	uint8_t ctx;    /* enum rg_ctx_attr: the lineage's value of it, or NONE */
 };
 
@@ -64,7 +65,7 @@ extern const unsigned rg_nfields;
  * registry fields of those types (the store writes them, rgq reads them). */
 struct rg_event_table {
 	const char *name;
-	uint32_t types;
+	rg_etmask types;
 };
 #define RG_N_EVENT_TABLES 4
 extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];
@@ -81,7 +82,7 @@ struct rg_ctx_field {
 	uint16_t opts;           /* RG_FO_PATH */
 	enum rg_ctx_whose whose; /* RG_CTX_PARENT, _ANCESTOR or _TARGET */
 	enum rg_ctx_attr attr;
-	uint32_t types;          /* a relative's: every event type (the lineage has a
+	rg_etmask types;          /* a relative's: every event type (the lineage has a
 				  * process for each); the target's: those with one */
 };
 extern const struct rg_ctx_field rg_ctx_fields[];

@@ -52,6 +52,8 @@
 	X(wal_pinned, C, "times a reader held the WAL past [store] wal_warn_mb")   \
 	X(proctab_size, G, "processes in the process table")                       \
 	X(proctab_evictions, C, "processes evicted from the full process table")   \
+	X(name_loads, C, "times /etc/passwd or /etc/group was parsed (at start, and when it changed)") \
+	X(cgroups_unknown, C, "execs and forks into a cgroup whose path could not be found (cgroup_path null)") \
 	X(alerts, C, "alerts raised (rule matches)")                               \
 	X(rules_enabled, G, "enabled rules in the loaded rule set")                \
 	X(rule_reloads, C, "rule sets loaded on SIGHUP")                           \

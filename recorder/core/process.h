@@ -23,6 +23,7 @@ struct rg_process {
 	uint32_t uid, gid, euid, auid, sessionid;
 	struct rg_str comm, exe, argv, cwd; /* argv NUL-separated */
 	struct rg_str script, env; /* of the last exec (event.h) */
+	struct rg_who who;         /* names, origin, cgroup and namespaces (event.h) */
 	uint32_t flags;       /* RG_EF_*_TRUNC for exe/argv/cwd/script/env,
 			       * RG_EF_EXE_ORIGIN */
 	enum rg_proc_source source;

@@ -104,6 +104,11 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 		{"rg_net_connect", "connect"}, {"rg_net_sendto", "send"},
 		{"rg_net_bind", "bind"},       {"rg_net_listen", "listen"},
 		{"rg_net_accept", "accept"},   {"rg_net_accept4", "accept"},
+		{"rg_net_dns_sendto", "dns"},  {"rg_net_dns_recvfrom", "dns"},
+		{"rg_net_dns_sendmsg", "dns"}, {"rg_net_dns_recvmsg", "dns"},
+		{"rg_net_dns_sendmmsg", "dns"}, {"rg_net_dns_connect", "dns"},
+		{"rg_net_dns_write", "dns"},   {"rg_net_dns_writev", "dns"},
+		{"rg_net_dns_read", "dns"},
 	};
 	for (size_t i = 0; hooks && i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i][1]);

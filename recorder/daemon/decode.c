@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "dns.h"
 #include "fields.h"
 #include "pathmatch.h"
 #include "rg_abi.h"
@@ -85,6 +86,18 @@ static struct rg_str joined(struct rg_buf *b, struct rg_str dir, struct rg_str n
 	return (struct rg_str){b->p, (uint32_t)b->len};
 }
 
+/* The kernel's place (rg_abi.h) into the event model's. */
+static void place(const struct rg_place *pl, struct rg_who *w)
+{
+	w->cgroup_id = pl->cgroup_id;
+	w->pidns = pl->pidns;
+	w->mntns = pl->mntns;
+	w->netns = pl->netns;
+	w->userns = pl->userns;
+	w->utsns = pl->utsns;
+	w->cgroupns = pl->cgroupns;
+}
+
 static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 			      struct rg_event *ev, struct rg_ids *ids, struct rg_pathbufs *pb)
 {
@@ -125,6 +138,7 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 	ev->exe_ino = e->exe_ino;
 	ev->exe_size = e->exe_size;
 	ev->exe_ctime_ns = e->exe_ctime_ns;
+	place(&e->place, &ev->who);
 	ids->parent_start_boot_ns = e->parent_start_ns;
 	ids->old_tid = e->old_tid;
 	return RG_DECODE_OK;
@@ -139,6 +153,7 @@ static enum rg_decode_rc fork_(const struct rg_fork *f, size_t size,
 	ev->child_pid = f->child_tgid;
 	ev->comm = comm(f->comm);
 	ids->child_start_boot_ns = f->child_start_ns;
+	place(&f->child_place, &ids->child_place);
 	return RG_DECODE_OK;
 }
 
@@ -173,7 +188,7 @@ static int path(struct rg_buf *b, const void *rec, size_t size, size_t body,
 /* The event types that carry the field named, looked up in the registry
  * on the first call only: decoding runs for every record, and a lookup by
  * name walks the whole registry. */
-static uint32_t types_of(const char *name, const struct rg_field **cached)
+static rg_etmask types_of(const char *name, const struct rg_field **cached)
 {
 	if (!*cached)
 		*cached = rg_field_find(name);
@@ -298,6 +313,9 @@ static enum rg_decode_rc sys(const struct rg_sys *y, size_t size, struct rg_even
 static const char *const net_syscalls[RG_NSYS_MAX] = {
 	[RG_NSYS_CONNECT] = "connect", [RG_NSYS_BIND] = "bind", [RG_NSYS_LISTEN] = "listen",
 	[RG_NSYS_ACCEPT] = "accept", [RG_NSYS_ACCEPT4] = "accept4", [RG_NSYS_SENDTO] = "sendto",
+	[RG_NSYS_SENDMSG] = "sendmsg", [RG_NSYS_SENDMMSG] = "sendmmsg",
+	[RG_NSYS_RECVFROM] = "recvfrom", [RG_NSYS_RECVMSG] = "recvmsg",
+	[RG_NSYS_WRITE] = "write", [RG_NSYS_WRITEV] = "writev", [RG_NSYS_READ] = "read",
 };
 
 static const char *protocol_name(uint16_t p)
@@ -356,17 +374,58 @@ static enum rg_decode_rc net_unix(const struct rg_net *n, size_t size, struct rg
 	return RG_DECODE_OK;
 }
 
+/* The addresses of an answer, as text separated by spaces, into buf. */
+static struct rg_str dns_addrs(const struct rg_dns_msg *m, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (unsigned i = 0; i < m->naddrs && o + INET6_ADDRSTRLEN + 1 < len; i++) {
+		if (o)
+			buf[o++] = ' ';
+		inet_ntop(m->addrs[i].family, m->addrs[i].a, buf + o, (socklen_t)(len - o));
+		o += strlen(buf + o);
+	}
+	return (struct rg_str){o ? buf : NULL, (uint32_t)o};
+}
+
+/* A DNS message's facts: what was asked, and what an answer gave. Bytes
+ * that are no DNS message leave them null; the event stays (something
+ * talked to port 53). */
+static enum rg_decode_rc dns(const struct rg_net *n, size_t size, struct rg_event *ev,
+			     struct rg_pathbufs *pb)
+{
+	struct rg_str raw;
+	if (sref(n, size, sizeof(*n), n->dns, &raw) || !raw.p || raw.len > RG_DNS_MAX)
+		return RG_DECODE_INVALID;
+	struct rg_dns_msg *m = &pb->dns;
+	ev->dns_rcode = -1;
+	const uint8_t *p = (const uint8_t *)raw.p;
+	int rc = n->protocol == IPPROTO_TCP ? rg_dns_parse_tcp(p, raw.len, RG_DNS_MAX, m)
+					    : rg_dns_parse(p, raw.len, m);
+	if (rc || !m->has_question || m->response != (ev->type == RG_ET_DNS_ANSWER))
+		return RG_DECODE_OK;
+	ev->dns_query = (struct rg_str){m->qname, (uint32_t)m->qname_len};
+	ev->dns_type = rg_dns_type_name(m->qtype, pb->dns_type);
+	if (ev->type == RG_ET_DNS_ANSWER) {
+		ev->dns_rcode = m->rcode;
+		ev->dns_answers = dns_addrs(m, pb->dns_answers, sizeof(pb->dns_answers));
+	}
+	return RG_DECODE_OK;
+}
+
 static enum rg_decode_rc net(const struct rg_net *n, size_t size, struct rg_event *ev,
 			     struct rg_pathbufs *pb)
 {
 	static const enum rg_etype types[] = {
 		[RG_NOP_CONNECT] = RG_ET_NET_CONNECT, [RG_NOP_BIND] = RG_ET_NET_BIND,
 		[RG_NOP_LISTEN] = RG_ET_NET_LISTEN, [RG_NOP_ACCEPT] = RG_ET_NET_ACCEPT,
+		[RG_NOP_DNS_QUERY] = RG_ET_DNS_QUERY, [RG_NOP_DNS_ANSWER] = RG_ET_DNS_ANSWER,
 	};
 	bool unix_ = n->family == AF_UNIX;
-	if (size < sizeof(*n) || (!unix_ && size != sizeof(*n)) || n->op < RG_NOP_CONNECT ||
-	    n->op > RG_NOP_ACCEPT || n->syscall == 0 || n->syscall >= RG_NSYS_MAX ||
-	    (n->family != AF_INET && n->family != AF_INET6 && !unix_))
+	bool dns_ = n->op == RG_NOP_DNS_QUERY || n->op == RG_NOP_DNS_ANSWER;
+	if (size < sizeof(*n) || (!unix_ && !dns_ && size != sizeof(*n)) ||
+	    n->op < RG_NOP_CONNECT || n->op > RG_NOP_DNS_ANSWER || n->syscall == 0 ||
+	    n->syscall >= RG_NSYS_MAX || (n->family != AF_INET && n->family != AF_INET6 && !unix_) ||
+	    (unix_ && dns_))
 		return RG_DECODE_INVALID;
 	ev->type = types[n->op];
 	ev->syscall = net_syscalls[n->syscall];
@@ -383,7 +442,7 @@ static enum rg_decode_rc net(const struct rg_net *n, size_t size, struct rg_even
 				    sizeof(pb->remote_addr));
 	ev->local_port = n->local_port;
 	ev->remote_port = n->remote_port;
-	return RG_DECODE_OK;
+	return dns_ ? dns(n, size, ev, pb) : RG_DECODE_OK;
 }
 
 enum rg_decode_rc rg_decode(const void *data, size_t size, struct rg_event *ev,

@@ -8,9 +8,11 @@
 #ifndef RG_DECODE_H
 #define RG_DECODE_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include "buf.h"
+#include "dns.h"
 #include "event.h"
 
 enum rg_decode_rc {
@@ -25,6 +27,7 @@ struct rg_ids {
 	uint64_t start_boot_ns;        /* the acting process */
 	uint64_t parent_start_boot_ns; /* exec: the real parent */
 	uint64_t child_start_boot_ns;  /* fork: the new process */
+	struct rg_who child_place;     /* fork: its cgroup id and namespaces */
 	uint32_t old_tid;              /* exec: the thread that called exec */
 	uint64_t target_start_boot_ns; /* ptrace, proc_mem_write: the other
 					* process, when the kernel knew it */
@@ -36,6 +39,9 @@ struct rg_pathbufs {
 	struct rg_buf path, new_path, script;
 	char local_addr[128], remote_addr[128]; /* network addresses as text, or
 						   * a unix socket path */
+	struct rg_dns_msg dns;                  /* a DNS message, parsed */
+	char dns_type[RG_DNS_TYPE_TEXT];
+	char dns_answers[RG_DNS_ADDRS_MAX * (INET6_ADDRSTRLEN + 1)];
 };
 
 /* Decodes size bytes at data into ev and ids. Strings in ev point into data

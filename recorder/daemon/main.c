@@ -23,6 +23,7 @@
 #include "caps.h"
 #include "clock.h"
 #include "config.h"
+#include "ident.h"
 #include "pipeline.h"
 #include "procfs.h"
 
@@ -205,6 +206,7 @@ struct recorder {
 	struct rg_store *store;
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
+	struct rg_ident *ident;
 	struct rg_bpf *bpf;
 	struct rg_pipeline pl;
 	struct rg_pathmatch files;
@@ -305,6 +307,8 @@ static int start(struct recorder *r, int verbose)
 
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
+	r->ident = rg_ident_new(NULL);
+	rg_proctab_set_ident(r->pt, r->ident);
 	r->lin = rg_lineage_new((unsigned)r->cfg.table_max);
 	r->seqs = rg_seqstate_new((unsigned)r->cfg.sequence_max);
 	rg_store_live_processes(r->store, r->boot_id, on_known, r->pt);
@@ -507,6 +511,7 @@ static void shutdown_all(struct recorder *r)
 		rg_store_close(r->store, rg_wall_ns());
 	rg_hasher_free(r->pl.hasher);
 	rg_proctab_free(r->pt);
+	rg_ident_free(r->ident);
 	rg_lineage_free(r->lin);
 	rg_seqstate_free(r->seqs);
 	rg_rules_free(r->rules);

@@ -32,6 +32,7 @@ void rg_pipeline_free(struct rg_pipeline *p)
 	rg_buf_free(&p->pb.script);
 	rg_buf_free(&p->summary);
 	free(p->matched);
+	rg_dnscache_free(p->dns);
 }
 
 /* What the kernel sends whatever the path (bpf/filemeta.bpf.h): a mode
@@ -178,6 +179,10 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 		return;
 	}
 	ev.ts_ns = (int64_t)ev.boot_ns + p->wall_offset;
+	if (ev.type == RG_ET_DNS_ANSWER)
+		rg_dnscache_put(&p->dns, &ev);
+	else if (ev.type == RG_ET_NET_CONNECT)
+		ev.remote_hostname = rg_dnscache_get(p->dns, ev.remote_addr, ev.boot_ns);
 	const struct rg_process *changed = rg_proctab_apply(p->pt, &ev, &ids);
 	if (changed)
 		rg_pipeline_process(p, changed);
@@ -330,6 +335,8 @@ struct health_src {
 #define SRC_wal_pinned(s) ((s)->ss->wal_pinned)
 #define SRC_proctab_size(s) ((s)->ps->size)
 #define SRC_proctab_evictions(s) ((s)->ps->evictions)
+#define SRC_name_loads(s) ((s)->ps->name_loads)
+#define SRC_cgroups_unknown(s) ((s)->ps->cgroups_unknown)
 #define SRC_alerts(s) ((s)->p->alerts)
 #define SRC_rules_enabled(s) ((s)->p->rules ? (s)->p->rules->nenabled : 0)
 #define SRC_rule_reloads(s) ((s)->p->rule_reloads)

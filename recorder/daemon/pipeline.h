@@ -11,6 +11,7 @@
 
 #include "decode.h"
 #include "hasher.h"
+#include "dnscache.h"
 #include "health.h"
 #include "ndjson.h"
 #include "pathmatch.h"
@@ -40,6 +41,7 @@ struct rg_pipeline {
 	struct rg_buf summary;  /* their summaries */
 	uint64_t alerts, rule_reloads, rule_reload_failures;
 	struct rg_pathbufs pb;  /* file paths of the record being handled */
+	struct rg_dnscache *dns; /* names of recent DNS answers; NULL until one */
 	int64_t run_id;
 	uint64_t seq;           /* the last seq handed out */
 	int64_t wall_offset;    /* boot ns + offset = wall ns; set at start, then rg_pipeline_clock */

@@ -156,6 +156,46 @@ static void read_ids(int dirfd, struct rg_process *p)
 	free(text);
 }
 
+/* A namespace's inode number from its link's text, "net:[4026531840]";
+ * 0 when unreadable. */
+static uint32_t ns_inum(int dirfd, const char *name)
+{
+	char text[64];
+	ssize_t n = readlinkat(dirfd, name, text, sizeof(text) - 1);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	const char *open = strchr(text, '[');
+	return open ? (uint32_t)strtoul(open + 1, NULL, 10) : 0;
+}
+
+/* Where the process runs: its namespaces, and the path of its v2 cgroup
+ * (the "0::" line of cgroup), whose id the process table finds from it. */
+static void read_place(int dirfd, struct rg_process *p)
+{
+	struct rg_who *w = &p->who;
+	w->pidns = ns_inum(dirfd, "ns/pid");
+	w->mntns = ns_inum(dirfd, "ns/mnt");
+	w->netns = ns_inum(dirfd, "ns/net");
+	w->userns = ns_inum(dirfd, "ns/user");
+	w->utsns = ns_inum(dirfd, "ns/uts");
+	w->cgroupns = ns_inum(dirfd, "ns/cgroup");
+	char *text;
+	bool trunc;
+	if (slurp(dirfd, "cgroup", 16384, &text, &trunc) < 0)
+		return;
+	const char *line = !strncmp(text, "0::/", 4) ? text : strstr(text, "\n0::/");
+	if (line && !trunc) {
+		line += line[0] == '\n' ? 4 : 3;
+		size_t len = strcspn(line, "\n");
+		char *path = rg_malloc(len + 1);
+		memcpy(path, line, len);
+		path[len] = '\0'; /* the table's cgroup lookup takes a C string */
+		w->cgroup_path = (struct rg_str){path, (uint32_t)len};
+	}
+	free(text);
+}
+
 static struct rg_str dup_str(struct rg_str s)
 {
 	char *p = rg_malloc(s.len);
@@ -189,6 +229,7 @@ static int read_process(int dirfd, uint32_t pid, uint64_t tick_ns, int64_t wall_
 	p->sessionid = read_u32(dirfd, "sessionid", (uint32_t)-1);
 	p->exe = link_at(dirfd, "exe", &p->flags, RG_EF_EXE_TRUNC);
 	exe_origin(dirfd, p);
+	read_place(dirfd, p);
 	p->cwd = link_at(dirfd, "cwd", &p->flags, RG_EF_CWD_TRUNC);
 	char *argv;
 	ssize_t n = slurp(dirfd, "cmdline", RG_ARGV_MAX, &argv, &trunc);
@@ -208,6 +249,7 @@ static void free_one(struct rg_process *p)
 	free((void *)p->exe.p);
 	free((void *)p->argv.p);
 	free((void *)p->cwd.p);
+	free((void *)p->who.cgroup_path.p);
 }
 
 static bool all_digits(const char *s)

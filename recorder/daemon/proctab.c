@@ -13,7 +13,9 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "ident.h"
 #include "table.h"
+#include "who.h"
 
 struct entry {
 	struct rg_table_link link;
@@ -35,6 +37,7 @@ struct rg_proctab {
 	uint64_t pid_reuse;
 	struct known *known;
 	unsigned nknown;
+	struct rg_ident *ident; /* names and cgroup paths; NULL: none */
 };
 
 /* ---- the table ----------------------------------------------------------- */
@@ -175,19 +178,102 @@ static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 	return e;
 }
 
-/* ---- strings --------------------------------------------------------------- */
+/* ---- strings ---------------------------------------------------------------- */
 
-/* Replaces the entry's strings with copies of the given ones (from the
- * image: src's script and environment), in one block. */
-static void set_strings(struct entry *e, struct rg_str comm, struct rg_str exe,
-			struct rg_str argv, struct rg_str cwd, const struct rg_process *src)
+#define NSTRS 14
+
+/* Makes t the entry's process, its strings copied into one block (t's may
+ * point into the entry's old block, freed only after the copy). */
+static void commit(struct entry *e, struct rg_process *t)
 {
-	const struct rg_str in[6] = {comm, exe, argv, cwd, src->script, src->env};
-	struct rg_str *const out[6] = {&e->p.comm, &e->p.exe, &e->p.argv, &e->p.cwd,
-				       &e->p.script, &e->p.env};
-	char *block = rg_strs_dup(out, in, 6);
-	free(e->strs); /* only now: in may point into it */
+	struct rg_who *w = &t->who;
+	const struct rg_str in[NSTRS] = {t->comm, t->exe, t->argv, t->cwd, t->script, t->env,
+					 w->user, w->euser, w->group, w->login_user,
+					 w->sudo_user, w->ssh_client, w->cgroup_path,
+					 w->container_id};
+	struct rg_str *const out[NSTRS] = {&t->comm, &t->exe, &t->argv, &t->cwd, &t->script,
+					   &t->env, &w->user, &w->euser, &w->group,
+					   &w->login_user, &w->sudo_user, &w->ssh_client,
+					   &w->cgroup_path, &w->container_id};
+	char *block = rg_strs_dup(out, in, NSTRS);
+	free(e->strs);
 	e->strs = block;
+	e->p = *t;
+}
+
+/* ---- who and where ---------------------------------------------------------- */
+
+static struct rg_str cstr(const char *s)
+{
+	return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+}
+
+#define AUID_UNSET ((uint32_t)-1)
+
+/* The names of t's ids, borrowed from the ident tables; false when one
+ * was not found. */
+static bool names(const struct rg_ident *id, struct rg_process *t)
+{
+	struct rg_who *w = &t->who;
+	w->user = cstr(rg_ident_user(id, t->uid));
+	w->euser = cstr(rg_ident_user(id, t->euid));
+	w->group = cstr(rg_ident_group(id, t->gid));
+	w->login_user = t->auid == AUID_UNSET ? cstr("unset") : cstr(rg_ident_user(id, t->auid));
+	return w->user.p && w->euser.p && w->group.p && w->login_user.p;
+}
+
+/* sudo's user (SUDO_USER, else SUDO_UID's name) and the SSH client, from
+ * t's environment (the allow-listed variables it kept). */
+static void origin(const struct rg_ident *id, struct rg_process *t)
+{
+	struct rg_origin o;
+	rg_origin_parse(t->env, &o);
+	t->who.sudo_user = o.sudo_user;
+	if (!o.sudo_user.p && o.sudo_uid.p && o.sudo_uid.len < 11) {
+		char n[12];
+		memcpy(n, o.sudo_uid.p, o.sudo_uid.len);
+		n[o.sudo_uid.len] = '\0';
+		char *end;
+		unsigned long uid = strtoul(n, &end, 10);
+		if (*n && !*end && uid <= UINT32_MAX)
+			t->who.sudo_user = cstr(rg_ident_user(id, (uint32_t)uid));
+	}
+	t->who.ssh_client = o.ssh_client;
+	t->who.ssh_client_port = o.ssh_client_port;
+}
+
+/* t's cgroup path (pid: a process in it) and the container it names. */
+static void cgroup(struct rg_ident *id, struct rg_process *t, uint32_t pid)
+{
+	struct rg_who *w = &t->who;
+	w->cgroup_path = cstr(rg_ident_cgroup(id, w->cgroup_id, pid));
+	w->container_id = (struct rg_str){0};
+	w->container_runtime = NULL;
+	rg_container_parse(w->cgroup_path, &w->container_id, &w->container_runtime);
+}
+
+/* Fills t's names and origin (ids: after an exec or a credential change)
+ * and cgroup path (place: a cgroup id the entry did not have), borrowed
+ * until commit() copies them. Without an ident (tests), nothing. */
+static void who(struct rg_proctab *pt, struct rg_process *t, bool ids, bool place)
+{
+	if (!pt->ident)
+		return;
+	if (ids) {
+		rg_ident_refresh(pt->ident, false);
+		if (!names(pt->ident, t)) {
+			rg_ident_refresh(pt->ident, true); /* a user added a moment ago */
+			names(pt->ident, t);
+		}
+		origin(pt->ident, t);
+	}
+	if (place)
+		cgroup(pt->ident, t, t->pid);
+}
+
+void rg_proctab_set_ident(struct rg_proctab *pt, struct rg_ident *ident)
+{
+	pt->ident = ident;
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -232,14 +318,23 @@ static const struct rg_process *apply_exec(struct rg_proctab *pt, struct rg_even
 	 * real_parent may since be a reaper that adopted us. */
 	if (!e->p.ppid)
 		set_parent(pt, e, ev->ppid, ids->parent_start_boot_ns);
-	set_strings(e, ev->comm, ev->exe, ev->argv, ev->cwd,
-		    &(struct rg_process){.script = ev->script, .env = ev->env});
-	e->p.uid = ev->uid;
-	e->p.gid = ev->gid;
-	e->p.euid = ev->euid;
-	e->p.auid = ev->auid;
-	e->p.sessionid = ev->sessionid;
-	e->p.flags = ev->flags;
+	struct rg_process t = e->p;
+	t.comm = ev->comm;
+	t.exe = ev->exe;
+	t.argv = ev->argv;
+	t.cwd = ev->cwd;
+	t.script = ev->script;
+	t.env = ev->env;
+	t.uid = ev->uid;
+	t.gid = ev->gid;
+	t.euid = ev->euid;
+	t.auid = ev->auid;
+	t.sessionid = ev->sessionid;
+	t.flags = ev->flags;
+	t.who = ev->who; /* the place the kernel sent; the names follow */
+	who(pt, &t, true, true);
+	commit(e, &t);
+	ev->who = e->p.who;
 	ev->proc_id = e->p.proc_id;
 	ev->ppid = e->p.ppid;
 	ev->parent_proc_id = e->p.parent_proc_id;
@@ -259,10 +354,31 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 		if (!child)
 			return NULL;
 		/* A child runs its parent's image until it execs: its
-		 * strings, and what the flags say of them (a memfd). */
-		set_strings(child, parent->p.comm, parent->p.exe, parent->p.argv,
-			    parent->p.cwd, &parent->p);
-		child->p.flags = parent->p.flags;
+		 * strings, what the flags say of them (a memfd), its names;
+		 * but the kernel's place: clone can give it new namespaces
+		 * or (CLONE_INTO_CGROUP) another cgroup. */
+		struct rg_process t = child->p;
+		const struct rg_process *from = &parent->p;
+		t.comm = from->comm;
+		t.exe = from->exe;
+		t.argv = from->argv;
+		t.cwd = from->cwd;
+		t.script = from->script;
+		t.env = from->env;
+		t.flags = from->flags;
+		t.who = from->who;
+		const struct rg_who *pl = &ids->child_place;
+		if (pl->cgroup_id) {
+			t.who.cgroup_id = pl->cgroup_id;
+			t.who.pidns = pl->pidns;
+			t.who.mntns = pl->mntns;
+			t.who.netns = pl->netns;
+			t.who.userns = pl->userns;
+			t.who.utsns = pl->utsns;
+			t.who.cgroupns = pl->cgroupns;
+		}
+		who(pt, &t, false, pl->cgroup_id && pl->cgroup_id != from->who.cgroup_id);
+		commit(child, &t);
 	}
 	child->p.ppid = ev->pid;
 	child->p.parent_proc_id = ev->proc_id;
@@ -306,14 +422,19 @@ static const struct rg_process *apply_sys(struct rg_proctab *pt, struct rg_event
 	}
 	if (!e)
 		return NULL;
-	lend_context(ev, e);
-	if (ev->type != RG_ET_CRED_CHANGE ||
-	    (e->p.uid == ev->uid && e->p.gid == ev->gid && e->p.euid == ev->euid))
-		return NULL;
-	e->p.uid = ev->uid;
-	e->p.gid = ev->gid;
-	e->p.euid = ev->euid;
-	return &e->p;
+	const struct rg_process *changed = NULL;
+	if (ev->type == RG_ET_CRED_CHANGE &&
+	    (e->p.uid != ev->uid || e->p.gid != ev->gid || e->p.euid != ev->euid)) {
+		struct rg_process t = e->p;
+		t.uid = ev->uid;
+		t.gid = ev->gid;
+		t.euid = ev->euid;
+		who(pt, &t, true, false); /* new names */
+		commit(e, &t);
+		changed = &e->p;
+	}
+	lend_context(ev, e); /* only now: commit() replaced the strings it lends */
+	return changed;
 }
 
 /* ---- bootstrap ------------------------------------------------------------- */
@@ -327,13 +448,15 @@ void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
 			continue; /* an event already brought it in */
 		struct entry *e = create(pt, in->pid, in->start_boot_ns, in->start_ns,
 					 RG_PSRC_PROC, NULL);
-		int64_t id = e->p.proc_id;
-		e->p = *in;
-		e->p.proc_id = id;
-		e->p.source = RG_PSRC_PROC;
-		e->p.parent_proc_id = 0;
-		e->p.exited = false;
-		set_strings(e, in->comm, in->exe, in->argv, in->cwd, in);
+		struct rg_process t = *in;
+		t.proc_id = e->p.proc_id;
+		t.source = RG_PSRC_PROC;
+		t.parent_proc_id = 0;
+		t.exited = false;
+		if (!t.who.cgroup_id && t.who.cgroup_path.p && pt->ident)
+			t.who.cgroup_id = rg_ident_cgroup_id(pt->ident, t.who.cgroup_path.p);
+		who(pt, &t, true, true);
+		commit(e, &t);
 	}
 	/* Parents only now: a parent may come after its child in /proc order.
 	 * /proc's ppid is the current parent, which is all we can know. */
@@ -373,4 +496,10 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 void rg_proctab_stats(const struct rg_proctab *pt, struct rg_proctab_stats *out)
 {
 	*out = (struct rg_proctab_stats){pt->t.size, pt->t.evictions, pt->pid_reuse};
+	if (pt->ident) {
+		struct rg_ident_stats st;
+		rg_ident_stats(pt->ident, &st);
+		out->name_loads = st.user_loads + st.group_loads;
+		out->cgroups_unknown = st.cgroup_unknown;
+	}
 }

@@ -18,6 +18,8 @@ struct rg_proctab_stats {
 	uint64_t size;
 	uint64_t evictions;
 	uint64_t pid_reuse; /* a new process found its pid held by an old one */
+	uint64_t name_loads;      /* the ident's passwd and group parses */
+	uint64_t cgroups_unknown; /* cgroup ids it found no path for */
 };
 
 /* max: entries kept; next_proc_id: first id to hand out (ids continue the
@@ -50,6 +52,11 @@ const struct rg_process *rg_proctab_apply(struct rg_proctab *pt, struct rg_event
 /* The row for (pid, start_boot_ns), or NULL. For tests and enrichment. */
 const struct rg_process *rg_proctab_find(struct rg_proctab *pt, uint32_t pid,
 					 uint64_t start_boot_ns);
+
+/* Names ids and cgroups from here on (ident.h); NULL: not (the tests'
+ * default). The table does not own it. */
+struct rg_ident;
+void rg_proctab_set_ident(struct rg_proctab *pt, struct rg_ident *ident);
 
 void rg_proctab_stats(const struct rg_proctab *pt, struct rg_proctab_stats *out);
 

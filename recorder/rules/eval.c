@@ -202,6 +202,13 @@ static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_att
 	case RG_CTX_UID: return visit_int(fn, arg, p->uid);
 	case RG_CTX_EUID: return p->creds_known && visit_int(fn, arg, p->euid);
 	case RG_CTX_AUID: return p->creds_known && visit_int(fn, arg, p->auid);
+	case RG_CTX_USER: return p->user.p && visit_str(fn, arg, p->user.p, p->user.len);
+	case RG_CTX_CONTAINER_ID:
+		return p->container_id.p &&
+		       visit_str(fn, arg, p->container_id.p, p->container_id.len);
+	case RG_CTX_CONTAINER_RUNTIME:
+		return p->container_runtime.p &&
+		       visit_str(fn, arg, p->container_runtime.p, p->container_runtime.len);
 	case RG_CTX_DESCENDANT: return visit_int(fn, arg, descends_from_actor(e, p));
 	default: return false;
 	}
@@ -413,6 +420,10 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 		}
 	} else if (RG_ET_BIT(ev->type) & (RG_ET_SYS_MASK | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))) {
 		summarize_sys(b, ev);
+	} else if (RG_ET_BIT(ev->type) & RG_ET_DNS_MASK) {
+		rg_buf_adds(b, ev->dns_type ? ev->dns_type : "?");
+		rg_buf_addc(b, ' ');
+		add_str(b, ev->dns_query);
 	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
 		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
 		add_str(b, remote ? ev->remote_addr : ev->local_addr);
@@ -447,7 +458,7 @@ rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
 		"event_type", "seq", "ts_ns", "proc_id", "parent_proc_id", "target_proc_id",
 		"pid", "exe", "path", "new_path", "local_addr", "local_port", "remote_addr",
 		"remote_port", "argv", "child_pid", "signal", "exit_code", "target_pid", "name",
-		"euid", "old_euid", NULL,
+		"euid", "old_euid", "dns_type", "dns_query", NULL,
 	};
 	return rs->fields_used | rg_fields_mask(read);
 }

@@ -98,25 +98,25 @@ static unsigned node_cost(const struct rg_step *st, unsigned node)
 }
 
 /* The event types on which node can hold. */
-static uint32_t node_types(const struct rg_step *st, unsigned node)
+static rg_etmask node_types(const struct rg_step *st, unsigned node)
 {
 	const struct xnode *n = &st->x[node];
 	if (n->kind == X_COND) {
 		const struct rg_cond *c = &st->conds[n->cond];
-		return c->etypes && !c->neg ? c->etypes : ~0u;
+		return c->etypes && !c->neg ? c->etypes : ~(rg_etmask)0;
 	}
 	if (n->kind == X_NOT)
-		return ~0u;
-	uint32_t all = ~0u, any = 0;
+		return ~(rg_etmask)0;
+	rg_etmask all = ~(rg_etmask)0, any = 0;
 	for (unsigned i = 0; i < n->nkids; i++) {
-		uint32_t t = node_types(st, n->kids[i]);
+		rg_etmask t = node_types(st, n->kids[i]);
 		all &= t;
 		any |= t;
 	}
 	return n->need == n->nkids ? all : any;
 }
 
-uint32_t rules_expr_optimize(struct rg_step *st)
+rg_etmask rules_expr_optimize(struct rg_step *st)
 {
 	for (unsigned i = 0; i < st->nx; i++) {
 		struct xnode *n = &st->x[i];
@@ -128,7 +128,7 @@ uint32_t rules_expr_optimize(struct rg_step *st)
 			n->kids[b] = kid;
 		}
 	}
-	return st->xroot ? node_types(st, st->xroot - 1) : ~0u;
+	return st->xroot ? node_types(st, st->xroot - 1) : ~(rg_etmask)0;
 }
 
 /* ---- parsing ----------------------------------------------------------------- */

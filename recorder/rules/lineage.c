@@ -60,12 +60,19 @@ void rg_lineage_free(struct rg_lineage *l)
 	free(l);
 }
 
+static struct rg_str cstr(const char *s)
+{
+	return (struct rg_str){s, s ? (uint32_t)strlen(s) : 0};
+}
+
 /* Gives n the context c (all but its proc_id), copying c's strings. */
 static void set_context(struct node *n, const struct rg_lproc *c)
 {
-	const struct rg_str in[3] = {c->comm, c->exe, c->argv};
-	struct rg_str *const out[3] = {&n->p.comm, &n->p.exe, &n->p.argv};
-	char *block = rg_strs_dup(out, in, 3);
+	const struct rg_str in[6] = {c->comm, c->exe, c->argv, c->user, c->container_id,
+				     c->container_runtime};
+	struct rg_str *const out[6] = {&n->p.comm, &n->p.exe, &n->p.argv, &n->p.user,
+				       &n->p.container_id, &n->p.container_runtime};
+	char *block = rg_strs_dup(out, in, 6);
 	free(n->strs); /* only now: c may point into it */
 	n->strs = block;
 	n->p.parent_proc_id = c->parent_proc_id;
@@ -100,7 +107,9 @@ void rg_lineage_process(struct rg_lineage *l, const struct rg_process *p)
 		return;
 	set_context(n, &(struct rg_lproc){.parent_proc_id = p->parent_proc_id, .uid = p->uid,
 					  .euid = p->euid, .auid = p->auid, .creds_known = true,
-					  .comm = p->comm, .exe = p->exe, .argv = p->argv});
+					  .comm = p->comm, .exe = p->exe, .argv = p->argv,
+					  .user = p->who.user, .container_id = p->who.container_id,
+					  .container_runtime = cstr(p->who.container_runtime)});
 }
 
 /* A live process with new activity moves to the back of the eviction
@@ -117,7 +126,9 @@ static void on_exec(struct rg_lineage *l, const struct rg_event *ev)
 	struct node *n = get_or_add(l, ev->proc_id, &added);
 	set_context(n, &(struct rg_lproc){.parent_proc_id = ev->parent_proc_id, .uid = ev->uid,
 					  .euid = ev->euid, .auid = ev->auid, .creds_known = true,
-					  .comm = ev->comm, .exe = ev->exe, .argv = ev->argv});
+					  .comm = ev->comm, .exe = ev->exe, .argv = ev->argv,
+					  .user = ev->who.user, .container_id = ev->who.container_id,
+					  .container_runtime = cstr(ev->who.container_runtime)});
 	touch(l, n);
 }
 
@@ -163,7 +174,8 @@ rg_fmask rg_lineage_fields(void)
 {
 	static const char *const read[] = {"event_type", "proc_id", "parent_proc_id",
 					   "child_proc_id", "uid", "euid", "auid", "comm", "exe",
-					   "argv", NULL};
+					   "argv", "user", "container_id", "container_runtime",
+					   NULL};
 	return rg_fields_mask(read);
 }
 

@@ -22,6 +22,7 @@ struct rg_lproc {
 	uint32_t uid, euid, auid;
 	bool creds_known; /* euid and auid: false for a child of an unknown parent */
 	struct rg_str comm, exe, argv; /* argv NUL-separated */
+	struct rg_str user, container_id, container_runtime; /* of the last exec */
 };
 
 struct rg_lineage;

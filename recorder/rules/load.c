@@ -156,7 +156,7 @@ static void digest_cond(struct rg_sha256 *h, const struct rg_cond *c)
 static void digest_step(struct rg_sha256 *h, const struct rg_step *st)
 {
 	char num[32];
-	snprintf(num, sizeof(num), "%" PRIu32, st->types);
+	snprintf(num, sizeof(num), "%" PRIu64, st->types);
 	rg_sha256_add(h, num, strlen(num) + 1);
 	for (unsigned c = 0; c < st->nconds; c++)
 		digest_cond(h, &st->conds[c]);

@@ -258,24 +258,24 @@ static struct rg_step *cur_step(struct loader *ld)
 }
 
 /* The event types on which one of the fields has a value. */
-static uint32_t frefs_types(const struct fref *refs, unsigned n)
+static rg_etmask frefs_types(const struct fref *refs, unsigned n)
 {
-	uint32_t t = 0;
+	rg_etmask t = 0;
 	for (unsigned k = 0; k < n; k++)
 		t |= refs[k].types;
 	return t;
 }
 
 /* Fields named on types that lack them: "field 'x' does not exist on ..." */
-static bool check_types(struct loader *ld, int line, uint32_t types, const struct fref *refs,
+static bool check_types(struct loader *ld, int line, rg_etmask types, const struct fref *refs,
 			unsigned n, const char *text)
 {
-	uint32_t missing = types & ~frefs_types(refs, n);
+	rg_etmask missing = types & ~frefs_types(refs, n);
 	if (!missing)
 		return true;
 	return rfail(ld, line, "%s '%s' does not exist on %s events",
 		     n > 1 ? "none of the fields in" : "field", n > 1 ? text : refs[0].name,
-		     rg_etype_name(__builtin_ctz(missing)));
+		     rg_etype_name(__builtin_ctzll(missing)));
 }
 
 /* The step's `condition` over its `when` names, each name the AND of its
@@ -315,9 +315,9 @@ static bool build_expr(struct loader *ld, struct rg_step *st)
 /* The event types a step applies to when it names none: those on which
  * every field of its matches has a value, or with only a `condition`,
  * those on which some field it names has one. */
-static uint32_t step_types(const struct rg_step *st)
+static rg_etmask step_types(const struct rg_step *st)
 {
-	uint32_t all = ALL_TYPES, any = 0;
+	rg_etmask all = ALL_TYPES, any = 0;
 	bool matches = false;
 	for (unsigned i = 0; i < st->nconds; i++) {
 		const struct rg_cond *c = &st->conds[i];

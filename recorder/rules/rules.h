@@ -51,7 +51,7 @@ struct rg_rule {
 	char *id, *name, *description, *tags; /* tags: space-separated */
 	enum rg_severity severity;
 	bool enabled;
-	uint32_t types; /* RG_ET_BIT mask: the event types any step applies to */
+	rg_etmask types; /* RG_ET_BIT mask: the event types any step applies to */
 	char *file;     /* where it was defined */
 	bool sigma;     /* compiled from a Sigma rule (its id, title, level, tags) */
 	int line;

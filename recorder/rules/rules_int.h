@@ -34,7 +34,7 @@ struct fref {
 	enum rg_ctx_attr attr; /* the lineage attribute (RG_CTX_SELF: the fallback, if any) */
 	enum rg_ftype type;
 	uint16_t opts;         /* RG_FO_PATH */
-	uint32_t types;        /* RG_ET_BIT mask: where it has a value, the lineage's included */
+	rg_etmask types;        /* RG_ET_BIT mask: where it has a value, the lineage's included */
 	const char *name;
 	/* a rules-only view of an event field (rules_find_field): argN, one
 	 * argument of argv by position; target_path, the file an event
@@ -76,7 +76,7 @@ struct rg_cond {
 	void **res;    /* OP_REGEX: pcre2_code per value */
 	uint32_t re_opts; /* OP_REGEX: PCRE2 options beyond nocase's (Sigma's re|m, re|s) */
 	struct cidr *nets; /* OP_CIDR: per value */
-	uint32_t etypes;   /* event_type equals: the values as a type mask */
+	rg_etmask etypes;   /* event_type equals: the values as a type mask */
 	uint16_t *grams;   /* OP_CONTAINS: each value's middle trigram (rules_gram) */
 	unsigned nvals;
 	char *text; /* the condition as written, for messages */
@@ -123,7 +123,7 @@ struct join {
  * when every match holds, no except does and its expression (if any)
  * holds. */
 struct rg_step {
-	uint32_t types;
+	rg_etmask types;
 	struct rg_cond *conds;
 	unsigned nconds;
 	unsigned nplain; /* conds that are match or except (not named) */
@@ -215,7 +215,7 @@ void rules_expr_free(struct rg_step *st);
 /* Orders every and/or's kids cheapest first (a short cut then skips the
  * dear ones) and returns the event types on which the expression can hold
  * (its event_type tests narrow the step's types). */
-uint32_t rules_expr_optimize(struct rg_step *st);
+rg_etmask rules_expr_optimize(struct rg_step *st);
 bool rules_expr_holds(const struct rg_step *st, unsigned node, struct eval *e);
 /* A trigram's bit in the text filter (eval.c): a value of 3 bytes or more
  * can be in a text only if the text has the value's middle trigram. */

@@ -122,7 +122,7 @@ unsigned sc_join(struct sc *s, const unsigned *kids, unsigned n, bool all)
 }
 
 /* event_type equals one of names (NULL-terminated). */
-unsigned sc_etype_node(struct sc *s, uint32_t types, int line)
+unsigned sc_etype_node(struct sc *s, rg_etmask types, int line)
 {
 	struct fref f;
 	rules_find_field("event_type", &f);
@@ -150,7 +150,7 @@ static int selection_types(struct sc *s, const yaml_node_t *map, unsigned *kids,
 	const yaml_node_t *vn = type ? type : init;
 	if (!vn)
 		return SC_OK;
-	uint32_t types = 0;
+	rg_etmask types = 0;
 	const yaml_node_t *one;
 	for (int i = 0; (one = sc_each(s, vn, i)); i++) {
 		const char *v = sc_scalar(one);
@@ -162,7 +162,7 @@ static int selection_types(struct sc *s, const yaml_node_t *map, unsigned *kids,
 			types |= RG_ET_BIT(yes ? RG_ET_NET_CONNECT : RG_ET_NET_ACCEPT);
 			continue;
 		}
-		uint32_t t = sigma_audit_type(v);
+		rg_etmask t = sigma_audit_type(v);
 		if (!t)
 			return sc_skip(s, "auditd record type '%s' has no rand-guard counterpart", v);
 		s->sel_syscall = s->sel_syscall || !strcasecmp(v, "SYSCALL");
@@ -325,7 +325,7 @@ static char *tags_of(const struct sc *s, const yaml_node_t *tags)
 }
 
 /* The logsource: the category (or "auditd") and its event types. */
-static int logsource(struct sc *s, const yaml_node_t *ls, uint32_t *types, bool *creates)
+static int logsource(struct sc *s, const yaml_node_t *ls, rg_etmask *types, bool *creates)
 {
 	if (!ls || ls->type != YAML_MAPPING_NODE)
 		return sc_bad(s, ls, "missing 'logsource' (a map)");
@@ -364,7 +364,7 @@ static int compile_rule(struct sc *s, const yaml_node_t *root, struct rg_rule *r
 	const char *status = sc_scalar(sc_map_get(s, root, "status"));
 	if (!title || !*title)
 		return sc_bad(s, root, "missing 'title'");
-	uint32_t types = 0;
+	rg_etmask types = 0;
 	bool creates = false;
 	int rc = logsource(s, sc_map_get(s, root, "logsource"), &types, &creates);
 	if (rc)

@@ -6,10 +6,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "event.h"
+
 /* A logsource category: the event types it stands for. */
 struct sigma_category {
 	const char *name;
-	uint32_t types;  /* RG_ET_BIT mask */
+	rg_etmask types;  /* RG_ET_BIT mask */
 	bool creates;    /* file_event: an open counts only with O_CREAT */
 };
 const struct sigma_category *sigma_category_find(const char *name);
@@ -29,14 +31,14 @@ struct sigma_field {
 };
 const struct sigma_field *sigma_field_find(const char *category, const char *name);
 const struct sigma_field *sigma_keywords(const char *category);
-uint32_t sigma_audit_type(const char *type);
+rg_etmask sigma_audit_type(const char *type);
 struct sigma_syscall {
 	const char *name;
-	uint32_t types; /* the event types that carry it */
+	rg_etmask types; /* the event types that carry it */
 };
 extern const struct sigma_syscall sigma_syscalls[];
 /* The event types whose `syscall` may be name; 0: rand-guard does not
  * record it. */
-uint32_t sigma_syscall_types(const char *name);
+rg_etmask sigma_syscall_types(const char *name);
 
 #endif /* RG_SIGMA_H */

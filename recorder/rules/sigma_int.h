@@ -43,7 +43,7 @@ unsigned sc_new_cond(struct sc *s, const struct fref *f, enum op op, bool nocase
 void sc_add_val(struct rg_cond *c, const char *v, size_t n, int64_t i);
 unsigned sc_cond_node(struct sc *s, unsigned cond);
 unsigned sc_join(struct sc *s, const unsigned *kids, unsigned n, bool all);
-unsigned sc_etype_node(struct sc *s, uint32_t types, int line);
+unsigned sc_etype_node(struct sc *s, rg_etmask types, int line);
 /* sigma_values.c: KEY (FIELD|MODIFIERS, or keywords) and its value(s) as
  * one node in *out */
 int sc_compile_item(struct sc *s, const char *key, const yaml_node_t *vn, bool keywords,

@@ -97,7 +97,7 @@ const struct sigma_field *sigma_keywords(const char *category)
 }
 
 /* auditd's record types that rand-guard's events stand for. */
-uint32_t sigma_audit_type(const char *type)
+rg_etmask sigma_audit_type(const char *type)
 {
 	if (!strcasecmp(type, "EXECVE"))
 		return T(PROCESS_START);
@@ -118,7 +118,9 @@ const struct sigma_syscall sigma_syscalls[] = {
 	/* an open is a file event, or a write into another process's memory */
 	{"open", FILE_TYPES | T(PROC_MEM_WRITE)}, {"creat", FILE_TYPES},
 	{"openat", FILE_TYPES | T(PROC_MEM_WRITE)}, {"openat2", FILE_TYPES | T(PROC_MEM_WRITE)},
-	{"write", FILE_TYPES}, {"writev", FILE_TYPES}, {"pwrite64", FILE_TYPES},
+	/* write and writev: a file's first write, or a DNS message on a socket */
+	{"write", FILE_TYPES | RG_ET_DNS_MASK}, {"writev", FILE_TYPES | RG_ET_DNS_MASK},
+	{"read", RG_ET_DNS_MASK}, {"pwrite64", FILE_TYPES},
 	{"pwritev", FILE_TYPES}, {"pwritev2", FILE_TYPES}, {"rename", FILE_TYPES},
 	{"copy_file_range", FILE_TYPES}, {"sendfile64", FILE_TYPES}, {"splice", FILE_TYPES},
 	{"renameat", FILE_TYPES}, {"renameat2", FILE_TYPES}, {"unlink", FILE_TYPES},
@@ -140,10 +142,12 @@ const struct sigma_syscall sigma_syscalls[] = {
 	{"setns", T(NAMESPACE_CHANGE)},
 	{"connect", RG_ET_NET_MASK}, {"bind", RG_ET_NET_MASK}, {"listen", RG_ET_NET_MASK},
 	{"accept", RG_ET_NET_MASK}, {"accept4", RG_ET_NET_MASK}, {"sendto", RG_ET_NET_MASK},
+	{"sendmsg", RG_ET_DNS_MASK}, {"sendmmsg", RG_ET_DNS_MASK}, {"recvfrom", RG_ET_DNS_MASK},
+	{"recvmsg", RG_ET_DNS_MASK},
 	{NULL, 0},
 };
 
-uint32_t sigma_syscall_types(const char *name)
+rg_etmask sigma_syscall_types(const char *name)
 {
 	for (const struct sigma_syscall *s = sigma_syscalls; s->name; s++)
 		if (!strcasecmp(s->name, name))

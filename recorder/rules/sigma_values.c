@@ -350,7 +350,7 @@ int sc_compile_item(struct sc *s, const char *key, const yaml_node_t *vn, bool k
 	uint32_t sys_types = 0; /* SYSCALL: only names rand-guard records */
 	const yaml_node_t *one;
 	for (int i = 0; sf && (sf->flags & SF_SYSCALL) && (one = sc_each(s, vn, i)); i++) {
-		uint32_t t = sc_scalar(one) ? sigma_syscall_types(sc_scalar(one)) : 0;
+		rg_etmask t = sc_scalar(one) ? sigma_syscall_types(sc_scalar(one)) : 0;
 		if (!t)
 			return sc_skip(s, "syscall '%s' is not recorded",
 				       sc_scalar(one) ? sc_scalar(one) : "?");

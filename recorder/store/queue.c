@@ -84,6 +84,12 @@ void rg_store_put_process(struct rg_store *s, const struct rg_process *p)
 		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
 		offsetof(struct rg_process, argv), offsetof(struct rg_process, cwd),
 		offsetof(struct rg_process, script), offsetof(struct rg_process, env),
+		offsetof(struct rg_process, who.user), offsetof(struct rg_process, who.euser),
+		offsetof(struct rg_process, who.group), offsetof(struct rg_process, who.login_user),
+		offsetof(struct rg_process, who.sudo_user),
+		offsetof(struct rg_process, who.ssh_client),
+		offsetof(struct rg_process, who.cgroup_path),
+		offsetof(struct rg_process, who.container_id),
 	};
 	enqueue(s, copy_item(IT_PROCESS, p, sizeof(*p), offs, sizeof(offs) / sizeof(offs[0])),
 		true);
@@ -93,9 +99,11 @@ void rg_store_put_seed(struct rg_store *s, const struct rg_process *p)
 {
 	static const size_t offs[] = {
 		offsetof(struct rg_process, comm), offsetof(struct rg_process, exe),
-		offsetof(struct rg_process, argv),
+		offsetof(struct rg_process, argv), offsetof(struct rg_process, who.user),
+		offsetof(struct rg_process, who.container_id),
 	};
-	enqueue(s, copy_item(IT_SEED, p, sizeof(*p), offs, 3), true);
+	enqueue(s, copy_item(IT_SEED, p, sizeof(*p), offs, sizeof(offs) / sizeof(offs[0])),
+		true);
 }
 
 /* Health rows use the reserve, as gap rows do: a storm that fills the

@@ -55,8 +55,10 @@ static const char process_cols[] =
 	"proc_id, boot_id, pid, start_boot_ns, start_ns, ppid, parent_proc_id, uid, gid, euid, "
 	"auid, sessionid, comm, exe, cmdline, argv, cwd, exe_truncated, argv_truncated, "
 	"cwd_truncated, exe_memfd, exe_deleted, source, exit_ns, exit_code, signal, script, env, "
-	"script_truncated, env_truncated";
-#define PROCESS_NCOLS 30
+	"script_truncated, env_truncated, user, euser, group_name, login_user, sudo_user, "
+	"ssh_client, ssh_client_port, cgroup_id, cgroup_path, container_id, container_runtime, "
+	"pidns, mntns, netns, userns, utsns, cgroupns";
+#define PROCESS_NCOLS 47
 
 /* The upsert: a process row is written at its start and again at every
  * change (exec, exit); identity columns never change. */
@@ -155,7 +157,8 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 	}
 	if (!rc) {
 		rg_buf_adds(&b, "INSERT INTO run_processes (run_id, proc_id, parent_proc_id, uid, "
-				"euid, auid, comm, exe, argv) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+				"euid, auid, comm, exe, argv, user, container_id, container_runtime) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 		rc = prepare(s, &s->ins_seed, &b, err, errlen);
 	}
 	rg_buf_free(&b);

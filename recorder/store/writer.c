@@ -45,6 +45,32 @@ static void bind_opt(sqlite3_stmt *st, int i, int64_t v, bool known)
 		sqlite3_bind_null(st, i);
 }
 
+static void bind_cstr(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* A process's names, origin, cgroup and namespaces from column i + 1 on,
+ * in process_cols' order; unknown ones (0 ids) as null, as on events. */
+static void bind_who(sqlite3_stmt *st, int i, const struct rg_who *w)
+{
+	const struct rg_str names[] = {w->user, w->euser, w->group, w->login_user, w->sudo_user,
+				       w->ssh_client};
+	for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+		rg_row_bind_text(st, ++i, names[k]);
+	bind_opt(st, ++i, w->ssh_client_port, w->ssh_client_port != 0);
+	bind_opt(st, ++i, (int64_t)w->cgroup_id, w->cgroup_id != 0);
+	rg_row_bind_text(st, ++i, w->cgroup_path);
+	rg_row_bind_text(st, ++i, w->container_id);
+	bind_cstr(st, ++i, w->container_runtime);
+	const uint32_t ns[] = {w->pidns, w->mntns, w->netns, w->userns, w->utsns, w->cgroupns};
+	for (unsigned k = 0; k < sizeof(ns) / sizeof(ns[0]); k++)
+		bind_opt(st, ++i, ns[k], ns[k] != 0);
+}
+
 static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p)
 {
 	sqlite3_stmt *st = s->ins_process;
@@ -77,6 +103,7 @@ static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p
 	rg_row_bind_blob(st, ++i, p->env);
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_SCRIPT_TRUNC));
 	sqlite3_bind_int(st, ++i, !!(p->flags & RG_EF_ENV_TRUNC));
+	bind_who(st, i, &p->who);
 	return st;
 }
 
@@ -92,6 +119,9 @@ static sqlite3_stmt *bind_seed(struct rg_store *s, const struct rg_process *p)
 	rg_row_bind_text(st, 7, p->comm);
 	rg_row_bind_text(st, 8, p->exe);
 	rg_row_bind_blob(st, 9, p->argv);
+	rg_row_bind_text(st, 10, p->who.user);
+	rg_row_bind_text(st, 11, p->who.container_id);
+	bind_cstr(st, 12, p->who.container_runtime);
 	return st;
 }
 

@@ -64,6 +64,7 @@ struct sproc {
 	int64_t proc_id, parent;
 	uint32_t pid, ppid, uid, auid;
 	int prog, daemon;
+	bool contained; /* in the web container (the nginx workers and their children) */
 	char argv[160];
 	uint32_t argvlen;
 	uint64_t start_boot;
@@ -119,6 +120,34 @@ static void set_argv(struct gen *g, struct sproc *p)
 	p->argvlen = (uint32_t)n + 1;
 }
 
+/* The recorder's names and place for p: the host's users, and the nginx
+ * workers in a docker container (rgq events --container). */
+#define WEB_CONTAINER "5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d0f"
+static struct rg_who who_of(const struct sproc *p)
+{
+	static const struct {
+		uint32_t uid;
+		const char *name;
+	} users[] = {{0, "root"}, {33, "www-data"}, {1000, "alice"}};
+	struct rg_who w = {0};
+	for (unsigned i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		if (users[i].uid == p->uid)
+			w.user = w.euser = w.group = S(users[i].name);
+		if (users[i].uid == p->auid)
+			w.login_user = S(users[i].name);
+	}
+	if (p->auid == 4294967295u)
+		w.login_user = S("unset");
+	w.cgroup_id = p->contained ? 9001 : 2;
+	w.cgroup_path = S(p->contained ? "/system.slice/docker-" WEB_CONTAINER ".scope"
+				       : "/system.slice/host.service");
+	if (p->contained) {
+		w.container_id = S(WEB_CONTAINER);
+		w.container_runtime = "docker";
+	}
+	return w;
+}
+
 static struct rg_process as_process(const struct gen *g, const struct sproc *p)
 {
 	(void)g;
@@ -128,7 +157,7 @@ static struct rg_process as_process(const struct gen *g, const struct sproc *p)
 		.start_ns = p->start_ns, .ppid = p->ppid, .parent_proc_id = p->parent,
 		.uid = p->uid, .gid = p->uid, .euid = p->uid, .auid = p->auid, .sessionid = 1,
 		.comm = S(pr->comm), .exe = S(pr->exe), .argv = {p->argv, p->argvlen},
-		.cwd = S(p->uid ? "/home/alice" : "/"), .source = RG_PSRC_FORK,
+		.cwd = S(p->uid ? "/home/alice" : "/"), .source = RG_PSRC_FORK, .who = who_of(p),
 	};
 }
 
@@ -229,6 +258,7 @@ static void spawn(struct gen *g)
 	ex.auid = cp->auid;
 	ex.sessionid = 1;
 	ex.syscall = "execve";
+	ex.who = who_of(cp);
 	row = as_process(g, cp);
 	row.source = RG_PSRC_FORK;
 	rg_pipeline_process(&g->pl, &row);
@@ -415,7 +445,8 @@ static void add_daemon(struct gen *g, int prog, uint32_t pid, uint32_t uid, int6
 	struct sproc *p = &g->live[g->nlive++];
 	*p = (struct sproc){.proc_id = g->next_proc_id++, .parent = parent, .pid = pid,
 			    .ppid = parent ? 1 : 0, .uid = uid, .auid = 4294967295u, .prog = prog,
-			    .daemon = 1, .start_boot = 2 * NS, .start_ns = g->boot_wall + 2 * NS};
+			    .daemon = 1, .contained = prog == P_NGINX, .start_boot = 2 * NS,
+			    .start_ns = g->boot_wall + 2 * NS};
 	set_argv(g, p);
 }
 

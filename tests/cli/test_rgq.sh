@@ -168,13 +168,28 @@ check "a ptrace row names its target, whose proc_id is the target's" \
 	"[[ -n '$tp' && \$(sql1 \"SELECT count(*) FROM system_events s JOIN processes p ON p.proc_id = s.target_proc_id WHERE s.seq = $tp AND p.pid = s.target_pid\") == 1 ]]"
 q --format csv events --exe gcc --limit 0 >"$T/out"
 check "events --exe NAME matches the file name of exe" \
-	"[[ \$(tail -n +2 '$T/out' | cut -d, -f7 | sort -u) == /usr/bin/gcc ]]"
+	"[[ \$(tail -n +2 '$T/out' | cut -d, -f8 | sort -u) == /usr/bin/gcc ]]"
 q --format csv events --path '/home/alice/project/src/file1?.c' --limit 0 >"$T/out"
 check "events --path GLOB: file events on matching paths only" \
-	"tail -n +2 '$T/out' | cut -d, -f8 | grep -qE '^/home/alice/project/src/file1[0-9].c' && ! tail -n +2 '$T/out' | cut -d, -f8 | grep -vqE '(^| -> )/home/alice/project/src/file1[0-9].c( O_[A-Z_|]+( mode [0-7]{4})?)?$'"
+	"tail -n +2 '$T/out' | cut -d, -f9 | grep -qE '^/home/alice/project/src/file1[0-9].c' && ! tail -n +2 '$T/out' | cut -d, -f9 | grep -vqE '(^| -> )/home/alice/project/src/file1[0-9].c( O_[A-Z_|]+( mode [0-7]{4})?)?$'"
 q --format csv events --path '/root/*/authorized_keys' --limit 0 >"$T/out"
 check "events --path GLOB: '*' matches a directory whose name starts with '.'" \
-	"[[ \$(tail -n +2 '$T/out' | cut -d, -f8 | sed -E 's/ O_[A-Z_|]+( mode [0-7]{4})?$//' | sort -u) == /root/.ssh/authorized_keys ]]"
+	"[[ \$(tail -n +2 '$T/out' | cut -d, -f9 | sed -E 's/ O_[A-Z_|]+( mode [0-7]{4})?$//' | sort -u) == /root/.ssh/authorized_keys ]]"
+# Who and where: names beside ids, and the processes of one container.
+q --format csv events --type file --limit 0 >"$T/out"
+check "events: the user column names each uid as recorded (1000 alice, 33 www-data, 0 root)" \
+	"[[ \$(head -1 '$T/out' | cut -d, -f6,7) == uid,user ]] && [[ -z \$(tail -n +2 '$T/out' | cut -d, -f6,7 | sort -u | grep -vxE '1000,alice|33,www-data|0,root') ]]"
+q --format csv events --type process_start --container 5e1f0c3a9b7d --limit 0 >"$T/out"
+nc=$(sql1 "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND proc_id IN (SELECT proc_id FROM processes WHERE container_runtime = 'docker')")
+check "events --container SHORTID: the execs of that container's processes, all of them" \
+	"[[ $nc -gt 0 && \$(tail -n +2 '$T/out' | wc -l) -eq $nc ]] && ! tail -n +2 '$T/out' | cut -d, -f6 | grep -qvx 33"
+check "events --container: a container with no process gives no rows" \
+	"[[ \$(q --format csv events --container ffff --limit 0 | wc -l) -eq 1 ]]"
+WANT="--container takes an id, the start of one, or a name" \
+	expect 2 "events --container refuses a glob" "$RGQ" --db "$DB" events --container '5e*'
+q --format csv tree 901 >"$T/out"
+check "tree: user and container_id beside uid" \
+	"head -1 '$T/out' | grep -q ',uid,user,container_id,' && grep ',this,' '$T/out' | grep -q ',33,www-data,5e1f0c3a9b7d'"
 check "path_glob: '*' matches a leading '.', as in the rules" \
 	"[[ \$(sql1 \"SELECT path_glob('/tmp/*/update', '/tmp/.x/update')\") == 1 ]]"
 q --format csv events --since 2026-11-01T00:00:00.5Z --until "2026-11-01 00:00:01.2" --limit 0 >"$T/out"

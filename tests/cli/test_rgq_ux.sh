@@ -165,7 +165,7 @@ sqlite3 "$DB" "UPDATE file_events SET path = '/tmp/dl/x.sh', exe = '/usr/bin/cur
 	UPDATE process_events SET event_type = 'process_exec_failed', path = '/tmp/dl/x.sh', result = -13 WHERE seq = $E3"
 q --format csv timeline --path /tmp/dl/x.sh >"$T/out"
 check_eq "timeline --path: the download, the interpreter, the exec, the failed exec, in order" \
-	"$(tail -n +2 "$T/out" | cut -d, -f1,3,7 | tr -d '\r' | tr '\n' ' ')" \
+	"$(tail -n +2 "$T/out" | cut -d, -f1,3,8 | tr -d '\r' | tr '\n' ' ')" \
 	"$W,file_write,/usr/bin/curl $E1,process_start,/usr/bin/bash $E2,process_start,/tmp/dl/x.sh $E3,process_exec_failed,$(sql1 "SELECT exe FROM process_events WHERE seq = $E3") "
 check_re "timeline --path: the failed exec's errno by name" "$(q timeline --path '/tmp/dl/*.sh' | grep process_exec_failed)" '-13 EACCES *$'
 

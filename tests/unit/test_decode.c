@@ -436,6 +436,78 @@ static void test_file_meta(void)
 	rg_buf_free(&pb.new_path);
 }
 
+/* A DNS record: an rg_net with the message in its data area. */
+static uint32_t make_dns(uint16_t op, uint16_t protocol, const char *msg, uint16_t len)
+{
+	struct rg_net *n = (struct rg_net *)rec;
+	memset(rec, 0, sizeof(rec));
+	n->op = op;
+	n->syscall = op == RG_NOP_DNS_QUERY ? RG_NSYS_SENDTO : RG_NSYS_RECVFROM;
+	n->family = 2;
+	n->protocol = protocol;
+	n->remote_port = 53;
+	memcpy(n->remote_addr, "\x7f\0\0\x35", 4);
+	n->dns = (struct rg_sref){sizeof(*n), len};
+	memcpy(rec + sizeof(*n), msg, len);
+	hdr(&n->hdr, RG_KIND_NET, sizeof(*n) + len);
+	return sizeof(*n) + len;
+}
+
+static void test_dns(void)
+{
+	static const char query[] = "\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+				    "\x01x\x05onion\x00\x00\x1c\x00\x01";
+	static const char answer[] = "\x00\x07\x81\x80\x00\x01\x00\x02\x00\x00\x00\x00"
+				     "\x01x\x05onion\x00\x00\x01\x00\x01"
+				     "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\0\0\x01"
+				     "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\0\0\x02";
+	struct rg_event ev;
+	struct rg_ids ids;
+	uint32_t n = make_dns(RG_NOP_DNS_QUERY, 17, query, sizeof(query) - 1);
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "dns query: decodes");
+	CHECK_INT(ev.type, RG_ET_DNS_QUERY, "dns query: type");
+	CHECK(streq(ev.dns_query, "x.onion", 7), "dns query: the name");
+	CHECK_STR(ev.dns_type, "AAAA", "dns query: the question's type");
+	CHECK(streq(ev.remote_addr, "127.0.0.53", 10) && ev.remote_port == 53,
+	      "dns query: the server");
+	CHECK_STR(ev.syscall, "sendto", "dns query: syscall");
+
+	n = make_dns(RG_NOP_DNS_ANSWER, 17, answer, sizeof(answer) - 1);
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "dns answer: decodes");
+	CHECK_INT(ev.type, RG_ET_DNS_ANSWER, "dns answer: type");
+	CHECK(streq(ev.dns_query, "x.onion", 7) && ev.dns_rcode == 0, "dns answer: name, rcode");
+	CHECK(streq(ev.dns_answers, "10.0.0.1 10.0.0.2", 17), "dns answer: its addresses");
+
+	/* a TCP answer behind its length prefix */
+	char tcp[sizeof(answer) + 1] = {0, (char)(sizeof(answer) - 1)};
+	memcpy(tcp + 2, answer, sizeof(answer) - 1);
+	n = make_dns(RG_NOP_DNS_ANSWER, 6, tcp, sizeof(answer) + 1);
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && streq(ev.dns_answers,
+	      "10.0.0.1 10.0.0.2", 17), "dns answer over TCP: the prefix is taken off");
+
+	/* bytes that are no DNS message of that direction: the event, nulls */
+	n = make_dns(RG_NOP_DNS_QUERY, 17, "GET / HTTP/1.1\r\n", 16);
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && !ev.dns_query.p &&
+	      !ev.dns_type, "dns: not DNS at all: recorded, name and type null");
+	n = make_dns(RG_NOP_DNS_ANSWER, 17, query, sizeof(query) - 1);
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && !ev.dns_query.p &&
+	      ev.dns_rcode == -1, "dns: a query received as an answer: name and rcode null");
+	n = make_dns(RG_NOP_DNS_QUERY, 17, answer, sizeof(answer) - 1);
+	CHECK(rg_decode(rec, n, &ev, &ids, &pb) == RG_DECODE_OK && !ev.dns_query.p,
+	      "dns: an answer sent as a query: name null");
+
+	/* malformed records */
+	n = make_dns(RG_NOP_DNS_QUERY, 17, query, sizeof(query) - 1);
+	((struct rg_net *)rec)->dns.len = 0;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "dns: no message");
+	n = make_dns(RG_NOP_DNS_QUERY, 17, query, sizeof(query) - 1);
+	((struct rg_net *)rec)->dns.len += 1;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "dns: message past the end");
+	n = make_dns(RG_NOP_DNS_QUERY, 17, query, sizeof(query) - 1);
+	((struct rg_net *)rec)->family = 1;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "dns: on a unix socket");
+}
+
 static void test_net(void)
 {
 	struct rg_net *n = (struct rg_net *)rec;
@@ -649,6 +721,7 @@ int main(void)
 	test_file();
 	test_file_meta();
 	test_net();
+	test_dns();
 	test_sys();
 	return tap_done();
 }

@@ -150,7 +150,7 @@ static bool held(const struct rg_field *f, int64_t v)
 static bool matches(const struct rg_field *f, int64_t v)
 {
 	struct rg_ruleset *rs = NULL;
-	enum rg_etype t = (enum rg_etype)__builtin_ctz(f->types);
+	enum rg_etype t = (enum rg_etype)__builtin_ctzll(f->types);
 	struct rg_event ev = {.type = t, .proc_id = 1};
 	char cond[48];
 	int n = 0;
@@ -207,13 +207,13 @@ static void check_range(const char *name, int64_t lo, int64_t hi, const struct r
 /* What the rules make of one field, from its registry entry: named on
  * exactly the event types `want`, a number or text by its type, and a
  * number's range. f: the event field, NULL for a context field. */
-static void check_rule_field(const char *name, enum rg_ftype type, uint32_t want,
+static void check_rule_field(const char *name, enum rg_ftype type, rg_etmask want,
 			     const struct rg_field *f)
 {
 	char what[160];
 	int64_t lo, hi;
 	bool num = rg_ftype_int_range(type, &lo, &hi);
-	uint32_t got = 0;
+	rg_etmask got = 0;
 	/* an event_type value must name a type */
 	const char *eq = num ? "equals 1" : type == RG_FT_ETYPE ? "equals file_open" : "equals x";
 	for (int t = 0; t < RG_ET_COUNT; t++)
@@ -273,7 +273,7 @@ int main(void)
 		snprintf(what, sizeof(what),
 			 "context field %s is a relative's, of every type, or a target's, of "
 			 "ptrace and proc_mem_write", c->name);
-		uint32_t all = RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK |
+		rg_etmask all = RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK |
 			       RG_ET_SYS_MASK;
 		uint32_t target = RG_ET_BIT(RG_ET_PTRACE) | RG_ET_BIT(RG_ET_PROC_MEM_WRITE);
 		CHECK(c->whose != RG_CTX_SELF && c->attr != RG_CTX_NONE &&

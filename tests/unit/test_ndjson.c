@@ -19,6 +19,9 @@ static struct rg_event exec_event(void)
 		.cwd = {"/tmp/a\xff", 7}, .argv = {argv, sizeof(argv) - 1}, .argc = 3,
 		.euid = 0, .egid = 0, .auid = 4294967295u, .sessionid = 2, .syscall = "execve",
 		.flags = RG_EF_ARGV_TRUNC,
+		.who = {.user = {"alice", 5}, .login_user = {"unset", 5}, .cgroup_id = 7,
+			.cgroup_path = {"/docker/x", 9}, .container_runtime = "docker",
+			.pidns = 4026531836u},
 	};
 }
 
@@ -39,8 +42,13 @@ static void check_format(void)
 		  "\"argv_truncated\":true,\"cwd_truncated\":false,\"exe_memfd\":false,"
 		  "\"exe_deleted\":false,\"script_truncated\":false,\"env_truncated\":false,"
 		  "\"exe_dev\":null,\"exe_ino\":null,\"exe_size\":null,\"exe_ctime_ns\":null,"
-		  "\"exe_sha256\":null,\"hash_status\":null}\n",
-		  "exec event: keys in registry order, escapes, null parent");
+		  "\"exe_sha256\":null,\"hash_status\":null,"
+		  "\"user\":\"alice\",\"euser\":null,\"group_name\":null,\"login_user\":\"unset\","
+		  "\"sudo_user\":null,\"ssh_client\":null,\"ssh_client_port\":null,\"cgroup_id\":7,"
+		  "\"cgroup_path\":\"/docker/x\",\"container_id\":null,"
+		  "\"container_runtime\":\"docker\",\"pidns\":4026531836,\"mntns\":null,"
+		  "\"netns\":null,\"userns\":null,\"utsns\":null,\"cgroupns\":null}\n",
+		  "exec event: keys in registry order, escapes, null parent, who and where");
 
 	b.len = 0;
 	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = 8, .pid = 10, .tid = 10,

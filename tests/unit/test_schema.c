@@ -75,7 +75,7 @@ static void check_registry(void)
 {
 	static const struct {
 		const char *table;
-		uint32_t types;
+		rg_etmask types;
 	} tables[] = {{"process_events", RG_ET_PROCESS_MASK},
 		      {"file_events", RG_ET_FILE_MASK},
 		      {"network_events", RG_ET_NET_MASK}};

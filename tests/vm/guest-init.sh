@@ -87,7 +87,8 @@ PROGS=$(grep -h '^prog_id:' /proc/$RG/fdinfo/* 2>/dev/null | sort -u | wc -l)
 
 step "recorder up with $PROGS programs; smoke test"
 # The smoke test: an exec from /tmp (a shipped rule alerts), a watched
-# file write, a loopback connect.
+# file write, a loopback connect, a DNS query to 127.0.0.1 (no server: the
+# query is sent all the same).
 mkdir /tmp/rgvm
 cp /bin/busybox /tmp/rgvm/true # busybox runs the applet its name says
 /tmp/rgvm/true
@@ -97,6 +98,7 @@ NC=$!
 sleep 0.3
 echo ping | timeout 3 nc 127.0.0.1 8099 >/dev/null 2>&1
 kill $NC 2>/dev/null
+timeout 3 nslookup rgvm.test 127.0.0.1 >/dev/null 2>&1
 
 # Contention: tasks pinned to CPUs open distinct files at once; each
 # file's name carries its creator's pid, which its record must show. One
@@ -142,12 +144,25 @@ grep -v '^libbpf' /tmp/rg.err | sed 's/^/RGVM stderr: /'
 EXECS=$(q "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/true' AND syscall = 'execve'")
 WRITES=$(q "SELECT count(*) FROM file_events WHERE event_type = 'file_write' AND path = '/watched/smoke.txt'")
 CONNECTS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'network_connect' AND remote_addr = '127.0.0.1' AND remote_port = 8099")
+DNS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'dns_query' AND dns_query LIKE 'rgvm.test%' AND remote_port = 53")
 ALERTS=$(q "SELECT count(*) FROM alerts WHERE rule_id = 'EXEC-TMP-001' AND exe = '/tmp/rgvm/true'")
 INTEGRITY=$(q "PRAGMA integrity_check")
 [ "${EXECS:-0}" -ge 1 ] || fail "no process_start for /tmp/rgvm/true with syscall execve"
 [ "${WRITES:-0}" -ge 1 ] || fail "no file_write for /watched/smoke.txt"
 [ "${CONNECTS:-0}" -ge 1 ] || fail "no network_connect to 127.0.0.1:8099"
+[ "${DNS:-0}" -ge 1 ] || fail "no dns_query for rgvm.test to port 53"
 [ "${ALERTS:-0}" -ge 1 ] || fail "EXEC-TMP-001 did not alert"
+# where the exec ran: the namespaces' inode numbers /proc/self/ns shows,
+# and a cgroup id (the CO-RE reads of struct rg_place on this kernel)
+PLACE=$(q "SELECT pidns || ' ' || mntns || ' ' || netns || ' ' || utsns || ' ' || cgroupns || ' ' || userns || ' ' || (cgroup_id > 0) FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/true' LIMIT 1")
+NSWANT=
+for n in pid mnt net uts cgroup user; do
+	l=$(readlink /proc/self/ns/$n)
+	l=${l#*\[}
+	NSWANT="$NSWANT${l%]} "
+done
+NSWANT="${NSWANT}1"
+[ "$PLACE" = "$NSWANT" ] || fail "the exec's namespaces and cgroup: '$PLACE', want '$NSWANT'"
 [ "$INTEGRITY" = ok ] || fail "integrity_check: $INTEGRITY"
 MODULE=-
 if [ -n "$MODFILE" ]; then
@@ -175,6 +190,7 @@ STATUS=PASS
 [ -z "$FAIL" ] || STATUS=FAIL
 echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
 echo "RGVM check: module_load of crc7 (syscall:result): $(echo $MODULE)"
+echo "RGVM check: an exec's pid mnt net uts cgroup user namespaces, cgroup id > 0: $PLACE"
 echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=$PROGS" \
      "fallbacks=\"${FALLBACKS:-none}\" exec=$EXECS write=$WRITES connect=$CONNECTS" \
      "alert=$ALERTS integrity=$INTEGRITY module=\"$(echo $MODULE)\" contention=\"${CONT:--}\" status=$STATUS why=\"$FAIL\""

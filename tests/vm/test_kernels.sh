@@ -2,8 +2,9 @@
 # tests/vm/test_kernels.sh: the kernel matrix. Boots Debian's own kernels
 # under qemu with an initramfs holding this build's rand-guard and rgq, and
 # runs a real recording in each (tests/vm/guest-init.sh): the recorder
-# attaches, an exec from /tmp, a watched file write, a loopback connect
-# and the load of one of the kernel's modules are recorded, a shipped rule alerts, the database passes integrity_check;
+# attaches, an exec from /tmp, a watched file write, a loopback connect, a DNS query
+# and the load of one of the kernel's modules are recorded, a shipped rule alerts, the exec carries
+# the namespaces /proc/self/ns shows and a cgroup id, the database passes integrity_check;
 # on PREEMPT_RT also the same-CPU contention check. Prints a table: kernel,
 # programs loaded, fallbacks used, result.
 #
