@@ -77,7 +77,7 @@ static rg_etmask parse_types(const char *list, char *bad, size_t badlen)
 	char *copy = rg_strdup(list), *save = NULL;
 	for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		int t = rg_etype_parse(w);
-		uint32_t m = !strcmp(w, "process") ? RG_ET_PROCESS_MASK
+		rg_etmask m = !strcmp(w, "process") ? RG_ET_PROCESS_MASK
 			   : !strcmp(w, "file")    ? RG_ET_FILE_MASK
 			   : !strcmp(w, "network") ? RG_ET_NET_MASK
 			   : !strcmp(w, "system")  ? RG_ET_SYS_MASK

@@ -287,7 +287,7 @@ static enum rg_decode_rc sys(const struct rg_sys *y, size_t size, struct rg_even
 	    y->syscall >= RG_SSYS_MAX)
 		return RG_DECODE_INVALID;
 	ev->type = types[y->op];
-	uint32_t bit = RG_ET_BIT(ev->type);
+	rg_etmask bit = RG_ET_BIT(ev->type);
 	static const struct rg_field *path_f, *name_f, *source_f;
 	bool has_path = types_of("path", &path_f) & bit,
 	     has_name = types_of("name", &name_f) & bit,

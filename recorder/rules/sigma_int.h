@@ -18,7 +18,7 @@ struct sc {
 	yaml_document_t *doc;
 	const char *category; /* the logsource category, or "auditd" */
 	struct rg_step *st;
-	uint32_t audit_types; /* auditd: the record types the selections name */
+	rg_etmask audit_types; /* auditd: the record types the selections name */
 	bool sel_syscall;     /* the selection being compiled is auditd's SYSCALL */
 	char why[240];        /* a skip's reason or an error's message */
 	int line;             /* an error's line */

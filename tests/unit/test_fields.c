@@ -275,7 +275,7 @@ int main(void)
 			 "ptrace and proc_mem_write", c->name);
 		rg_etmask all = RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK |
 			       RG_ET_SYS_MASK;
-		uint32_t target = RG_ET_BIT(RG_ET_PTRACE) | RG_ET_BIT(RG_ET_PROC_MEM_WRITE);
+		rg_etmask target = RG_ET_BIT(RG_ET_PTRACE) | RG_ET_BIT(RG_ET_PROC_MEM_WRITE);
 		CHECK(c->whose != RG_CTX_SELF && c->attr != RG_CTX_NONE &&
 			      c->types == (c->whose == RG_CTX_TARGET ? target : all),
 		      what);

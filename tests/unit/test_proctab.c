@@ -170,7 +170,7 @@ static void test_context_every_type(void)
 	const struct rg_process *p = exec_(pt, 20, 300, 1, 1, "/usr/bin/chmod");
 	char what[96];
 	for (int t = 0; t < RG_ET_COUNT; t++) {
-		uint32_t bit = RG_ET_BIT(t);
+		rg_etmask bit = RG_ET_BIT(t);
 		if (t == RG_ET_HEALTH || (bit & RG_ET_SYS_MASK) ||
 		    t == RG_ET_PROCESS_START || t == RG_ET_PROCESS_RELATIONSHIP ||
 		    t == RG_ET_PROCESS_EXIT)
