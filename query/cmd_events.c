@@ -4,9 +4,11 @@
  *   seq, time, event_type, pid, proc_id, uid, user, exe, detail, result
  *
  * where detail is what the event was about: the command line, the child,
- * the exit status, the path (`a -> b`), or the protocol, address and port,
- * and user is the name of uid as the recorder resolved it (the event's own
- * on process_start, else its process's row's).
+ * the exit status (with the signal's name), the path (`a -> b`, an open's
+ * flags by name), or the protocol, address and port, and user is the name
+ * of uid as the recorder resolved it (the event's own on process_start,
+ * else its process's row's). In a table, result is "-13 EACCES"; JSON and
+ * CSV keep the number and add result_name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +30,13 @@ static const struct {
 	 "WHEN 'binary_hashed' THEN ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status) "
 	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
 	 "WHEN 'process_exec_failed' THEN 'exec ' || path "
-	 "ELSE iif(signal, 'signal ' || signal, 'exit ' || exit_code) END",
+	 "ELSE iif(signal, 'signal ' || signal || ifnull(' ' || rg_signame(signal), ''), "
+	 "'exit ' || exit_code) END",
 	 "result"},
 	{"file_events", RG_ET_FILE_MASK,
 	 "path || ifnull(' -> ' || new_path, '') || CASE event_type "
+	 "WHEN 'file_open' THEN ' ' || rg_oflags(flags) || iif(mode IS NOT NULL AND flags & 64, "
+	 "printf(' mode %04o', mode), '') "
 	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "
 	 "WHEN 'file_mkdir' THEN printf(' mode %04o', mode) "
 	 "WHEN 'file_chown' THEN ' owner ' || owner_uid || ':' || owner_gid "
@@ -150,6 +155,16 @@ static bool long_lived(struct rgq *g, int64_t proc_id)
 	return span > 60LL * 1000000000;
 }
 
+/* The result column(s): a table shows the errno's name beside the number;
+ * JSON and CSV keep the number as recorded and name it in result_name. */
+static void result_cols(struct rg_buf *b, bool table, const char *col)
+{
+	if (table)
+		rg_buf_printf(b, "rg_errno(%s) AS result", col);
+	else
+		rg_buf_printf(b, "%s AS result, rg_errname(%s) AS result_name", col, col);
+}
+
 /* The name of an event's uid: its process row's user or euser, whichever
  * id it is (a credential change since may have renamed neither); a
  * process_start has its own. One primary-key lookup a row. */
@@ -157,22 +172,25 @@ static bool long_lived(struct rgq *g, int64_t proc_id)
 	"(SELECT CASE e.uid WHEN p.uid THEN p.user WHEN p.euid THEN p.euser END FROM "       \
 	"processes p WHERE p.proc_id = e.proc_id)"
 
-static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o)
+static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o, bool table)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, "
-			 "%s%s%s AS user, exe, %s AS detail, %s AS result FROM %s AS e WHERE 1",
+			 "%s%s%s AS user, exe, %s AS detail, ",
 		      a == 0 ? "coalesce(e.user, " : "", USER_OF_ROW, a == 0 ? ")" : "",
-		      arms[a].detail, arms[a].result, arms[a].table);
+		      arms[a].detail);
+	result_cols(b, table, arms[a].result);
+	rg_buf_printf(b, " FROM %s AS e WHERE 1", arms[a].table);
 	rgq_time_cond(b, o, "ts_ns");
 	rgq_container_cond(b, o, a == 0);
 }
 
 /* Alerts as timeline rows, for those matching cond. */
-static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond)
+static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char *cond,
+			  bool table)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns), 'alert', pid, proc_id, NULL, NULL, exe, "
 			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
-			 "NULL FROM alerts WHERE %s", cond);
+			 "NULL%s FROM alerts WHERE %s", table ? "" : ", NULL", cond);
 	rgq_time_cond(b, o, "ts_ns");
 }
 
@@ -193,7 +211,7 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		if (!(mask & arms[a].types))
 			continue;
 		rg_buf_adds(&b, used++ ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (");
-		select_arm(&b, a, o);
+		select_arm(&b, a, o, rgq_readable(g));
 		add_types(&b, mask, arms[a].types);
 		if (o->has_pid)
 			rg_buf_adds(&b, " AND pid = :pid");
@@ -210,6 +228,14 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 			rg_buf_adds(&b, " AND ");
 			file_path_cond(&b, o->path);
 		}
+		if (o->has_uid)
+			rg_buf_adds(&b, " AND uid = :uid");
+		if (o->cmdline) /* the processes table has each process's latest */
+			rg_buf_adds(&b, " AND proc_id IN (SELECT proc_id FROM processes WHERE "
+					"instr(cmdline, :cmdline))");
+		if (o->grep) /* ASCII case folded, no wildcards: the text as typed */
+			rg_buf_printf(&b, " AND (instr(lower(%s), lower(:grep)) OR "
+					  "instr(lower(exe), lower(:grep)))", arms[a].detail);
 		/* each table gives at most limit rows, newest (oldest) first */
 		rg_buf_printf(&b, " ORDER BY seq %s LIMIT :limit)", dir);
 	}
@@ -221,8 +247,9 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 
 const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
-	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--container C]\n"
-	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
+	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--uid N]\n"
+	"       [--cmdline TEXT] [--grep TEXT] [--container C] [--since TIME]\n"
+	"       [--until TIME] [--limit N] [--oldest]",
 	"Events from process_events, file_events, network_events and system_events,\n"
 	"newest first.\n"
 	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
@@ -232,12 +259,15 @@ const struct rgq_command rgq_cmd_events = {
 	"  --exe X         by executable: an absolute path, or a glob (a name without\n"
 	"                  '/' matches the file name: --exe bash)\n"
 	"  --path X        file events whose path or new path is X (same forms)\n"
+	"  --uid N         events of user N (the real uid at the event)\n"
+	"  --cmdline TEXT  events of processes whose command line contains TEXT\n"
+	"  --grep TEXT     events whose detail or exe contains TEXT (case folded)\n"
 	"  --container C   events of the processes of container C: its id, the start\n"
 	"                  of one (docker's 12-digit short id), or its name (LXC, nspawn)\n"
 	"  --since, --until TIME   the time range (see rgq --help)\n"
 	"  --limit N       at most N rows (default 100; 0: all)\n"
 	"  --oldest        oldest first\n",
-	"SUtpPefonC", 0, run_events,
+	"SUtpPefoniKgC", 0, run_events,
 };
 
 /* ---- timeline ------------------------------------------------------------- */
@@ -245,14 +275,14 @@ const struct rgq_command rgq_cmd_events = {
 /* The process and, with --descendants, the whole tree under it, however
  * deep: UNION (not UNION ALL) drops a proc_id met again, so a parent loop
  * in a damaged database ends, each process once. */
-static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
+static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o, bool table)
 {
 	rg_buf_printf(b, "WITH RECURSIVE procs(id) AS (SELECT :proc UNION "
 			 "SELECT p.proc_id FROM processes p JOIN procs "
 			 "ON p.parent_proc_id = procs.id WHERE %d) ",
 		      o->descendants);
 	for (unsigned a = 0; a < NARMS; a++) {
-		select_arm(b, a, o);
+		select_arm(b, a, o, table);
 		rg_buf_adds(b, " AND (proc_id IN (SELECT id FROM procs)");
 		if (a == 0) /* the fork that created it is its parent's event */
 			rg_buf_adds(b, " OR child_proc_id IN (SELECT id FROM procs)");
@@ -260,27 +290,31 @@ static void timeline_procs(struct rg_buf *b, const struct rgq_opts *o)
 		proc_window(b, "SELECT id FROM procs");
 		rg_buf_adds(b, " UNION ALL ");
 	}
-	select_alerts(b, o, "proc_id IN (SELECT id FROM procs)");
+	select_alerts(b, o, "proc_id IN (SELECT id FROM procs)", table);
 }
 
-static void timeline_path(struct rg_buf *b, const struct rgq_opts *o)
+static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table)
 {
 	struct rg_buf fc = {0}, pc = {0};
 	file_path_cond(&fc, o->path);
-	rg_buf_adds(&pc, "event_type = 'process_start' AND (");
+	/* execs of it as the image, as the script an interpreter ran, and the
+	 * execs of it that failed */
+	rg_buf_adds(&pc, "((event_type = 'process_start' AND (");
 	path_cond(&pc, ":path", o->path, "exe");
 	rg_buf_adds(&pc, " OR ");
 	path_cond(&pc, ":path", o->path, "script");
-	rg_buf_adds(&pc, ")");
-	select_arm(b, 1, o);
+	rg_buf_adds(&pc, ")) OR (event_type = 'process_exec_failed' AND ");
+	path_cond(&pc, ":path", o->path, "path");
+	rg_buf_adds(&pc, "))");
+	select_arm(b, 1, o, table);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&fc));
-	select_arm(b, 0, o);
+	select_arm(b, 0, o, table);
 	rg_buf_printf(b, " AND %s UNION ALL ", rg_buf_cstr(&pc));
 	struct rg_buf ac = {0};
 	rg_buf_printf(&ac, "(event_seq IN (SELECT seq FROM file_events WHERE %s) OR event_seq "
 			   "IN (SELECT seq FROM process_events WHERE %s))",
 		      rg_buf_cstr(&fc), rg_buf_cstr(&pc));
-	select_alerts(b, o, rg_buf_cstr(&ac));
+	select_alerts(b, o, rg_buf_cstr(&ac), table);
 	rg_buf_free(&ac);
 	rg_buf_free(&fc);
 	rg_buf_free(&pc);
@@ -298,9 +332,9 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 		return 1;
 	struct rg_buf b = {0};
 	if (o->path)
-		timeline_path(&b, o);
+		timeline_path(&b, o, rgq_readable(g));
 	else
-		timeline_procs(&b, &lo);
+		timeline_procs(&b, &lo, rgq_readable(g));
 	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
 	return rgq_query(g, c, &b, &lo);
 }

@@ -18,7 +18,8 @@
 /* The columns `rgq replay` prints too, so the two compare with diff. */
 const char rgq_alert_columns[] =
 	"rg_time(ts_ns) AS time, severity, rule_id, event_seq, event_type, pid, proc_id, exe, "
-	"summary, steps";
+	"summary, steps, (SELECT cmdline FROM processes p WHERE p.proc_id = alerts.proc_id) "
+	"AS cmdline";
 
 static int severity_rank(const char *s)
 {
@@ -61,7 +62,8 @@ const struct rgq_command rgq_cmd_alerts = {
 	"The alerts table in order. Columns: time, severity, rule_id, event_seq (the\n"
 	"triggering event: rgq sql \"SELECT * FROM file_events WHERE seq = N\"),\n"
 	"event_type, pid, proc_id, exe, summary, steps (a sequence rule's alert:\n"
-	"every step's event seq as a JSON array, e.g. [12,57]; see docs/rules.md).\n"
+	"every step's event seq as a JSON array, e.g. [12,57]; see docs/rules.md),\n"
+	"cmdline (the process's command line, as of its last exec).\n"
 	"  --severity S     at least S: low, medium, high, critical\n"
 	"  --rule ID        one rule's alerts\n"
 	"  --container C    alerts on the processes of container C (rgq events --help)\n",
@@ -305,7 +307,8 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 		};
 		rgq_out_row(&w, v);
 	}
-	rgq_out_end(&w);
+	if (!rgq_out_end(&w))
+		rgq_no_rows(g, c);
 	free(gaps.v);
 	free(out.v);
 	return 0;
@@ -346,11 +349,13 @@ static int run_sql(struct rgq *g, const struct rgq_command *c, const struct rgq_
 				       "change it");
 		}
 		struct rgq_out out;
-		int rc = sqlite3_column_count(st) ? rgq_out_stmt(&out, g->fmt, stdout, st)
-						  : sqlite3_step(st);
+		bool rows = sqlite3_column_count(st);
+		int rc = rows ? rgq_out_stmt(&out, g->fmt, stdout, st) : sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			return rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+		if (rows && !out.rows)
+			rgq_no_rows(g, c);
 		sql = tail;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 
 struct printer {
 	struct rgq_out out;
+	sqlite3_stmt *cmdline; /* the process's command line, as `rgq alerts` shows it */
 	bool progress;
 	int64_t started, last;
 };
@@ -41,7 +42,12 @@ static void on_alert(void *arg, const struct rg_match *m)
 	if (m->nsteps)
 		memcpy(steps.steps, m->steps, m->nsteps * sizeof(steps.steps[0]));
 	rg_alert_steps_json(&steps, json, sizeof(json));
-	struct rgq_value v[10] = {
+	struct rgq_value cmd = {SQLITE_NULL, 0, 0, 0, 0};
+	sqlite3_reset(p->cmdline);
+	sqlite3_bind_int64(p->cmdline, 1, ev->proc_id);
+	if (ev->proc_id && sqlite3_step(p->cmdline) == SQLITE_ROW)
+		cmd = rgq_column(p->cmdline, 0);
+	struct rgq_value v[11] = {
 		text(rgq_time_format(ev->ts_ns, t, sizeof(t))),
 		text(rg_severity_name(m->rule->severity)),
 		text(m->rule->id),
@@ -53,6 +59,7 @@ static void on_alert(void *arg, const struct rg_match *m)
 			  : (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0},
 		text(m->summary),
 		m->nsteps ? text(json) : (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0},
+		cmd,
 	};
 	rgq_out_row(&p->out, v);
 }
@@ -206,15 +213,22 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 	compare_digest(g, rs);
 	warn_gaps(g, o);
 	static const char *const names[] = {"time", "severity", "rule_id", "event_seq",
-					    "event_type", "pid", "proc_id", "exe", "summary", "steps"};
+					    "event_type", "pid", "proc_id", "exe", "summary", "steps",
+					    "cmdline"};
 	struct printer p = {.progress = !o->quiet, .started = rg_mono_ns()};
 	p.last = p.started;
-	rgq_out_begin(&p.out, g->fmt, stdout, 10, names);
+	p.cmdline = rgq_prepare(g, c, "SELECT cmdline FROM processes WHERE proc_id = ?");
+	if (!p.cmdline) {
+		rg_rules_free(rs);
+		return 1;
+	}
+	rgq_out_begin(&p.out, g->fmt, stdout, 11, names);
 	struct rgq_replay_stats st;
 	char err[512];
 	rc = rgq_replay(g->db, rs, o->since, o->until, on_alert, on_progress, &p, &st, err,
 			sizeof(err));
 	rgq_out_end(&p.out);
+	sqlite3_finalize(p.cmdline);
 	if (st.sequence_evictions)
 		warn_evictions(rs, &st);
 	if (st.unseeded)

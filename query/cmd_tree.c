@@ -54,6 +54,26 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 	"  up.lvl - 1, up.path || p.proc_id || '/' FROM processes p JOIN up ON p.proc_id = "  \
 	"  up.parent WHERE instr(up.path, '/' || p.proc_id || '/') = 0) "
 
+/* The exit status; without an exit, whether the recorder was there to see
+ * one: not if the last run has stopped, nor if the process began before the
+ * last run and that run's /proc scan (run_processes) did not find it. */
+#define STATUS                                                                              \
+	"CASE WHEN p.exit_ns IS NOT NULL THEN iif(p.signal, 'signal ' || p.signal || "      \
+	"ifnull(' ' || rg_signame(p.signal), ''), p.exit_code) "                            \
+	"WHEN last.stopped IS NOT NULL OR (p.start_ns < last.started AND p.proc_id NOT IN " \
+	"(SELECT proc_id FROM run_processes WHERE run_id = last.run)) "                      \
+	"THEN 'exit unseen: recorder stopped' ELSE 'running' END AS status"
+
+/* Every image the process ran, in order: the parent's at the fork (the
+ * fork is the parent's event, and its exe the parent's image then), then
+ * each exec's. Found in its lifetime through the time index. */
+#define IMAGES                                                                              \
+	"(SELECT group_concat(exe, ' > ') FROM (SELECT e.exe FROM process_events e WHERE "   \
+	"e.ts_ns BETWEEN p.start_ns - 50000000 AND coalesce(p.exit_ns, 9000000000000000000) " \
+	"+ 50000000 AND ((e.event_type = 'process_relationship' AND e.child_proc_id = "     \
+	"p.proc_id) OR (e.event_type = 'process_start' AND e.proc_id = p.proc_id)) "         \
+	"ORDER BY e.seq)) AS images"
+
 static const char tree_sql[] =
 	UP_WALK ", "
 	"down(id, lvl, key, path) AS (SELECT :proc, 0, '', '/' || :proc || '/' UNION ALL "
@@ -62,14 +82,15 @@ static const char tree_sql[] =
 	"  down.id WHERE instr(down.path, '/' || p.proc_id || '/') = 0), "
 	"rows(id, lvl, key) AS (SELECT id, lvl, '' FROM up WHERE lvl < 0 "
 	"  UNION ALL SELECT id, lvl, key FROM down WHERE lvl = 0 OR id NOT IN (SELECT id FROM up)), "
-	"base(m) AS (SELECT min(lvl) FROM rows) "
+	"base(m) AS (SELECT min(lvl) FROM rows), "
+	"last(run, started, stopped) AS (SELECT run_id, started_ns, stopped_ns FROM runs "
+	"  ORDER BY run_id DESC LIMIT 1) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
-	"  AS relation, p.proc_id, p.uid, p.user, p.container_id, rg_time(p.start_ns) AS start, "
-	"  rg_time(p.exit_ns) AS exit, iif(p.signal, 'signal ' || p.signal, p.exit_code) AS status, "
-	"  p.exe, p.cmdline "
-	"FROM rows r JOIN processes p ON p.proc_id = r.id, base "
-	"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
+	"  AS relation, p.proc_id, p.uid, p.user, p.container_id, %s AS auid, "
+	"  rg_time(p.start_ns) AS start, rg_time(p.exit_ns) AS exit, " STATUS ", p.exe, " IMAGES
+	", p.cmdline FROM rows r JOIN processes p ON p.proc_id = r.id LEFT JOIN last, base "
+"ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
 
 /* The edge that closes a loop, if the walk up met one: the last ancestor
  * and the parent it names, already on the path. */
@@ -110,10 +131,21 @@ static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq
 		return rgq_fail(c, "no process with proc_id %lld", o->proc_id);
 	}
 	note_loop(g, c, lo.proc_id);
+	sqlite3_stmt *st = rgq_tree_stmt(g, c, lo.proc_id, g->fmt == RGQ_TABLE);
+	return st ? rgq_print(g, c, st) : 1;
+}
+
+sqlite3_stmt *rgq_tree_stmt(struct rgq *g, const struct rgq_command *c, int64_t proc_id,
+			    bool table)
+{
 	struct rg_buf b = {0};
-	rg_buf_printf(&b, tree_sql, g->fmt == RGQ_TABLE ? "printf('%*s%d', 2 * (r.lvl - base.m), "
-							  "'', p.pid)" : "p.pid");
-	return rgq_query(g, c, &b, &lo);
+	rg_buf_printf(&b, tree_sql, table ? "printf('%*s%d', 2 * (r.lvl - base.m), '', p.pid)"
+					  : "p.pid", table ? "rg_auid(p.auid)" : "p.auid");
+	sqlite3_stmt *st = rgq_prepare(g, c, rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	if (st)
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":proc"), proc_id);
+	return st;
 }
 
 const struct rgq_command rgq_cmd_tree = {
@@ -124,8 +156,12 @@ const struct rgq_command rgq_cmd_tree = {
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, user (its name when recorded), container_id, start, exit, status, exe,\n"
-	"cmdline. Depth is unbounded; a parent loop\n"
-	"(a damaged database) is cut where it closes, said on stderr.\n",
+	"uid, user (its name when recorded), container_id, auid (the login uid;\n"
+	"\"unset\" in a table for 4294967295), start, exit, status (the exit code, the\n"
+	"signal with its name, \"running\", or \"exit unseen: recorder stopped\" when\n"
+	"the recorder was not there to see it end), exe, images (every image it went\n"
+	"through: its parent's at the fork, then each exec's, joined by \" > \"),\n"
+	"cmdline. Depth is unbounded; a parent loop (a damaged database) is cut where\n"
+	"it closes, said on stderr.\n",
 	"P", 1, run_tree,
 };

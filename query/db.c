@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "qdecode.h"
 #include "pathmatch.h"
 #include "qtime.h"
 #include "schema.h"
@@ -45,13 +47,64 @@ static void fn_path(sqlite3_context *c, int n, sqlite3_value **v)
 	}
 }
 
+/* The decoders (qdecode.h): NULL in, NULL out. Which one is the user data:
+ * 'e' rg_errno(n): "-13 EACCES" for a named error, else n;
+ * 'E' rg_errname(n): "EACCES" or NULL; 's' rg_signame(n): "SIGKILL" or NULL;
+ * 'o' rg_oflags(n): "O_WRONLY|O_CREAT"; 'a' rg_auid(n): "unset" for (uid_t)-1. */
+static void fn_decode(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	(void)n;
+	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
+		sqlite3_result_null(c);
+		return;
+	}
+	int64_t x = sqlite3_value_int64(v[0]);
+	char buf[64];
+	const char *name = NULL;
+	struct rg_buf b = {0};
+	switch (*(const char *)sqlite3_user_data(c)) {
+	case 'e':
+		if (x < 0 && (name = rgq_errno_name(x))) {
+			snprintf(buf, sizeof(buf), "%lld %s", (long long)x, name);
+			sqlite3_result_text(c, buf, -1, SQLITE_TRANSIENT);
+		} else {
+			sqlite3_result_value(c, v[0]);
+		}
+		return;
+	case 'E': name = rgq_errno_name(x); break;
+	case 's': name = rgq_signal_name(x, buf, sizeof(buf)); break;
+	case 'o':
+		rgq_open_flags(&b, x);
+		sqlite3_result_text(c, rg_buf_cstr(&b), -1, SQLITE_TRANSIENT);
+		rg_buf_free(&b);
+		return;
+	case 'a':
+		if (x == RGQ_AUID_UNSET)
+			name = "unset";
+		else
+			sqlite3_result_value(c, v[0]);
+		if (!name)
+			return;
+		break;
+	}
+	if (name)
+		sqlite3_result_text(c, name, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_null(c);
+}
+
 static int add_functions(sqlite3 *db)
 {
 	int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
 	static int prefix_tag;
 	return sqlite3_create_function(db, "rg_time", 1, f, NULL, fn_time, NULL, NULL) ||
 	       sqlite3_create_function(db, "path_glob", 2, f, NULL, fn_path, NULL, NULL) ||
-	       sqlite3_create_function(db, "path_prefix", 2, f, &prefix_tag, fn_path, NULL, NULL);
+	       sqlite3_create_function(db, "path_prefix", 2, f, &prefix_tag, fn_path, NULL, NULL) ||
+	       sqlite3_create_function(db, "rg_errno", 1, f, "e", fn_decode, NULL, NULL) ||
+	       sqlite3_create_function(db, "rg_errname", 1, f, "E", fn_decode, NULL, NULL) ||
+	       sqlite3_create_function(db, "rg_signame", 1, f, "s", fn_decode, NULL, NULL) ||
+	       sqlite3_create_function(db, "rg_oflags", 1, f, "o", fn_decode, NULL, NULL) ||
+	       sqlite3_create_function(db, "rg_auid", 1, f, "a", fn_decode, NULL, NULL);
 }
 
 /* Why the file could not be opened or read. SQLite says "unable to open

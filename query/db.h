@@ -9,6 +9,11 @@
  *   rg_time(ns)               wall-clock ns as 2026-11-29T18:02:03.250000000Z
  *   path_glob(pattern, path)  the rules' path glob (pathmatch.h)
  *   path_prefix(prefix, path) the rules' component-aware path prefix
+ *   rg_errno(n)               "-13 EACCES" for a negative errno libc names, else n
+ *   rg_errname(n)             "EACCES" (n or -n), NULL when unnamed or 0
+ *   rg_signame(n)             "SIGKILL", NULL when unnamed or 0
+ *   rg_oflags(n)              open(2) flags: "O_WRONLY|O_CREAT|O_TRUNC"
+ *   rg_auid(n)                "unset" for the unset login uid 4294967295, else n
  */
 #ifndef RGQ_DB_H
 #define RGQ_DB_H

@@ -12,6 +12,14 @@
 /* Rows a table holds to choose its column widths; later rows are printed
  * as they come, so an endless query streams instead of filling memory. */
 #define TABLE_WINDOW 1000
+#define FIT_MIN 8 /* a fitted column keeps at least this many columns */
+
+static struct rgq_style style;
+
+void rgq_out_set_style(const struct rgq_style *st)
+{
+	style = *st;
+}
 
 int rgq_format_parse(const char *s, enum rgq_format *fmt)
 {
@@ -152,11 +160,27 @@ static void cell_table(struct rg_buf *b, const struct rgq_value *v)
 	}
 }
 
-static void cell_json(struct rg_buf *b, const struct rgq_value *v)
+/* "[12,57]": the alerts' steps, stored as text; emitted as the array it is. */
+static bool number_array(const struct rgq_value *v)
+{
+	if (v->len < 2 || v->p[0] != '[' || v->p[v->len - 1] != ']')
+		return false;
+	for (size_t i = 1; i + 1 < v->len; i++)
+		if (!strchr("0123456789, ", v->p[i]))
+			return false;
+	return v->p[1] != ',' && v->p[v->len - 2] != ',' && !memmem(v->p, v->len, ",,", 2);
+}
+
+static void cell_json(struct rg_buf *b, const struct rgq_value *v, const char *col)
 {
 	switch (v->type) {
 	case SQLITE_NULL: rg_buf_adds(b, "null"); break;
-	case SQLITE_TEXT: rg_json_str(b, v->p, v->len); break;
+	case SQLITE_TEXT:
+		if (!strcmp(col, "steps") && number_array(v))
+			rg_buf_add(b, v->p, v->len);
+		else
+			rg_json_str(b, v->p, v->len);
+		break;
 	case SQLITE_BLOB:
 		rg_buf_addc(b, '[');
 		each_arg(v, arg_json, b);
@@ -196,23 +220,200 @@ static void cell_csv(struct rg_buf *b, const struct rgq_value *v)
 	rg_buf_free(&t);
 }
 
+/* Terminal columns of a rendered cell (valid UTF-8 by then): one per code
+ * point, which is exact for the ASCII and Latin text recordings hold. */
+static size_t cols_of(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return w;
+}
+
+/* Bytes of s that fill at most w columns, not splitting a sequence. */
+static size_t bytes_for_cols(const char *s, size_t n, size_t w)
+{
+	size_t i = 0, cols = 0;
+	while (i < n) {
+		size_t k = 1;
+		while (i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+			k++;
+		if (cols + 1 > w)
+			break;
+		cols++;
+		i += k;
+	}
+	return i;
+}
+
+/* The SGR colour of column i's cell s, or NULL: severities from cyan to
+ * bold red, event types by family, the row of the process asked about, and
+ * coverage that is not complete. */
+static const char *cell_color(const struct rgq_out *o, unsigned i, const char *s)
+{
+	const char *col = o->names[i];
+	if (!strcmp(col, "severity"))
+		return !strcmp(s, "critical") ? "1;31" : !strcmp(s, "high") ? "31"
+		     : !strcmp(s, "medium")   ? "33"   : !strcmp(s, "low")  ? "36" : NULL;
+	if (!strcmp(col, "event_type"))
+		return !strcmp(s, "alert")		? "1;31"
+		     : !strncmp(s, "process_", 8)	? "32"
+		     : !strncmp(s, "file_", 5)		? "34"
+		     : !strncmp(s, "network_", 8)	? "35"
+							: "33";
+	if (!strcmp(col, "relation") && !strcmp(s, "this"))
+		return "1";
+	if (!strcmp(col, "coverage") && strcmp(s, "recorded"))
+		return !strncmp(s, "clock_step", 10) || !strcmp(s, "sequence_eviction") ? "33"
+											 : "31";
+	return NULL;
+}
+
+static bool time_column(const char *name)
+{
+	return !strcmp(name, "time") || !strcmp(name, "start") || !strcmp(name, "end") ||
+	       !strcmp(name, "exit");
+}
+
+/* Free text that reads well cut; times, ids and names do not. */
+static bool text_column(const char *name)
+{
+	static const char *const names[] = {"detail", "cmdline", "summary", "exe", "path",
+					    "new_path", "argv", "steps", "value", "script"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+/* Which columns a pass of fitting may narrow: free text; all but times;
+ * any. */
+static bool may_narrow(const char *name, int pass)
+{
+	return pass == 2 || (pass == 1 ? !time_column(name) : text_column(name));
+}
+
+/* Narrows the widest column the pass allows until a row fits style.width
+ * or none is above FIT_MIN; total is the row's width with its two-space
+ * separators. */
+static size_t narrow(struct rgq_out *o, size_t total, int pass)
+{
+	while (total > style.width) {
+		int w = -1;
+		for (unsigned i = 0; i < o->ncols; i++)
+			if (may_narrow(o->names[i], pass) && o->width[i] > FIT_MIN &&
+			    (w < 0 || o->width[i] > o->width[w]))
+				w = (int)i;
+		if (w < 0)
+			break;
+		size_t second = FIT_MIN; /* down to the next widest allowed, or as needed */
+		for (unsigned i = 0; i < o->ncols; i++)
+			if ((int)i != w && may_narrow(o->names[i], pass) &&
+			    o->width[i] > second && o->width[i] < o->width[w])
+				second = o->width[i];
+		size_t cut = o->width[w] - second;
+		if (cut > total - style.width)
+			cut = total - style.width;
+		o->width[w] -= cut;
+		total -= cut;
+	}
+	return total;
+}
+
+/* Fits a row to style.width: free text gives way first, times last. */
+static void fit_widths(struct rgq_out *o)
+{
+	size_t total = 0;
+	for (unsigned i = 0; i < o->ncols; i++)
+		total += o->width[i] + (i + 1 < o->ncols ? 2 : 0);
+	for (int pass = 0; pass < 3; pass++)
+		total = narrow(o, total, pass);
+}
+
+void rgq_html_escape(struct rg_buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '&': rg_buf_adds(b, "&amp;"); break;
+		case '<': rg_buf_adds(b, "&lt;"); break;
+		case '>': rg_buf_adds(b, "&gt;"); break;
+		case '"': rg_buf_adds(b, "&quot;"); break;
+		case '\'': rg_buf_adds(b, "&#39;"); break;
+		default: rg_buf_addc(b, s[i]);
+		}
+	}
+}
+
+/* The HTML class of a coloured cell: the colour's name, not its code. */
+static const char *html_class(const char *sgr)
+{
+	static const char *const map[][2] = {{"1;31", "c-crit"}, {"31", "c-red"},
+					     {"33", "c-yellow"}, {"36", "c-cyan"},
+					     {"32", "c-green"}, {"34", "c-blue"},
+					     {"35", "c-magenta"}, {"1", "c-bold"}};
+	for (size_t i = 0; sgr && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(sgr, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+static void html_row(struct rgq_out *o, const struct rgq_value *vals)
+{
+	struct rg_buf t = {0};
+	rg_buf_adds(&o->line, "<tr>");
+	for (unsigned i = 0; i < o->ncols; i++) {
+		t.len = 0;
+		cell_table(&t, &vals[i]);
+		const char *cls = html_class(cell_color(o, i, rg_buf_cstr(&t)));
+		if (cls)
+			rg_buf_printf(&o->line, "<td class=\"%s\">", cls);
+		else
+			rg_buf_adds(&o->line, "<td>");
+		rgq_html_escape(&o->line, t.p ? t.p : "", t.len);
+		rg_buf_adds(&o->line, "</td>");
+	}
+	rg_buf_adds(&o->line, "</tr>\n");
+	rg_buf_free(&t);
+}
+
 static void flush_line(struct rgq_out *o)
 {
 	fwrite(o->line.p, 1, o->line.len, o->f);
 	o->line.len = 0;
 }
 
-/* Widths count bytes: exact for ASCII, generous for other text. */
+/* Appends one cell, cut to its column when fitting, coloured, padded. */
+static void put_cell(struct rgq_out *o, unsigned i, const char *c, size_t n, bool header)
+{
+	size_t show = n, w = cols_of(c, n);
+	bool cut = style.width && !style.wide && w > o->width[i] && o->width[i] > 3;
+	if (cut) {
+		show = bytes_for_cols(c, n, o->width[i] - 3);
+		w = cols_of(c, show) + 3;
+	}
+	const char *sgr = style.color && !header ? cell_color(o, i, c) : NULL;
+	if (sgr)
+		rg_buf_printf(&o->line, "\033[%sm", sgr);
+	rg_buf_add(&o->line, c, show);
+	if (cut)
+		rg_buf_adds(&o->line, "...");
+	if (sgr)
+		rg_buf_adds(&o->line, "\033[0m");
+	if (i + 1 < o->ncols)
+		for (size_t k = w; k < o->width[i] + 2; k++)
+			rg_buf_addc(&o->line, ' ');
+}
+
 static void print_cells(struct rgq_out *o)
 {
 	const char *c = o->cells.p;
+	if (!o->streaming && style.width && !style.wide)
+		fit_widths(o); /* once, when the widths are chosen */
 	for (unsigned r = 0; r < o->lines; r++) {
+		bool header = !o->streaming && r == 0;
 		for (unsigned i = 0; i < o->ncols; i++) {
 			size_t n = strlen(c);
-			rg_buf_add(&o->line, c, n);
-			if (i + 1 < o->ncols)
-				for (size_t k = n; k < o->width[i] + 2; k++)
-					rg_buf_addc(&o->line, ' ');
+			put_cell(o, i, c, n, header);
 			c += n + 1;
 		}
 		rg_buf_addc(&o->line, '\n');
@@ -228,15 +429,16 @@ static void add_cell(struct rgq_out *o, unsigned i, const struct rgq_value *v)
 {
 	size_t at = o->cells.len;
 	cell_table(&o->cells, v);
-	if (o->cells.len - at > TABLE_CELL_MAX) { /* json and csv have it all */
+	if (!style.wide && o->cells.len - at > TABLE_CELL_MAX) { /* json and csv have it all */
 		size_t cut = at + TABLE_CELL_MAX - 3;
 		while (cut > at && (o->cells.p[cut] & 0xc0) == 0x80)
 			cut--; /* not inside a UTF-8 sequence */
 		o->cells.len = cut;
 		rg_buf_adds(&o->cells, "...");
 	}
-	if (!o->streaming && o->cells.len - at > o->width[i])
-		o->width[i] = o->cells.len - at;
+	size_t w = cols_of(o->cells.p + at, o->cells.len - at);
+	if (!o->streaming && w > o->width[i])
+		o->width[i] = w;
 	rg_buf_addc(&o->cells, '\0');
 }
 
@@ -258,6 +460,19 @@ void rgq_out_begin(struct rgq_out *o, enum rgq_format fmt, FILE *f, unsigned nco
 			csv_field(&o->line, o->names[i], strlen(o->names[i]));
 		}
 		rg_buf_adds(&o->line, "\r\n");
+		flush_line(o);
+	}
+	if (fmt == RGQ_HTML) {
+		rg_buf_adds(&o->line, "<table><thead><tr>");
+		for (unsigned i = 0; i < ncols; i++) {
+			struct rg_buf t = {0};
+			rgq_visible(&t, o->names[i], strlen(o->names[i]));
+			rg_buf_adds(&o->line, "<th>");
+			rgq_html_escape(&o->line, t.p ? t.p : "", t.len);
+			rg_buf_adds(&o->line, "</th>");
+			rg_buf_free(&t);
+		}
+		rg_buf_adds(&o->line, "</tr></thead><tbody>\n");
 		flush_line(o);
 	}
 	if (fmt == RGQ_TABLE) { /* the header: a database's column names are text like any */
@@ -282,7 +497,9 @@ void rgq_out_row(struct rgq_out *o, const struct rgq_value *vals)
 		}
 		return;
 	}
-	if (o->fmt == RGQ_CSV) {
+	if (o->fmt == RGQ_HTML) {
+		html_row(o, vals);
+	} else if (o->fmt == RGQ_CSV) {
 		for (unsigned i = 0; i < o->ncols; i++) {
 			if (i)
 				rg_buf_addc(&o->line, ',');
@@ -296,7 +513,7 @@ void rgq_out_row(struct rgq_out *o, const struct rgq_value *vals)
 				rg_buf_addc(&o->line, ',');
 			rg_json_str_c(&o->line, o->names[i]);
 			rg_buf_addc(&o->line, ':');
-			cell_json(&o->line, &vals[i]);
+			cell_json(&o->line, &vals[i], o->names[i]);
 		}
 		rg_buf_adds(&o->line, "}\n");
 	}
@@ -307,6 +524,11 @@ uint64_t rgq_out_end(struct rgq_out *o)
 {
 	if (o->fmt == RGQ_TABLE)
 		print_cells(o);
+	if (o->fmt == RGQ_HTML) {
+		rg_buf_adds(&o->line, o->rows ? "</tbody></table>\n"
+					       : "</tbody></table>\n<p class=\"empty\">no rows</p>\n");
+		flush_line(o);
+	}
 	for (unsigned i = 0; i < o->ncols; i++)
 		free(o->names[i]);
 	free(o->names);

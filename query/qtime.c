@@ -9,6 +9,15 @@
 
 #define NS 1000000000LL
 
+static bool local_zone; /* --tz local: print (and read zone-less times) in local time */
+
+void rgq_time_local(bool local)
+{
+	local_zone = local;
+	if (local)
+		tzset();
+}
+
 /* n digits at *p into *v; advances. */
 static bool digits(const char **p, int n, int *v)
 {
@@ -42,9 +51,10 @@ static bool fraction(const char **p, int64_t *ns)
 }
 
 /* "Z", "+HH:MM", "+HHMM", "+HH" or nothing (UTC): seconds east of UTC. */
-static bool zone(const char **p, long *east)
+static bool zone(const char **p, long *east, bool *given)
 {
 	*east = 0;
+	*given = **p != '\0';
 	if (**p == 'Z' || **p == 'z') {
 		(*p)++;
 		return true;
@@ -71,6 +81,7 @@ static bool parse_iso(const char *s, int64_t *out)
 	int y, mo, d, h = 0, mi = 0, sec = 0;
 	int64_t frac = 0;
 	long east = 0;
+	bool zoned = false;
 	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
 	    !digits(&p, 2, &d))
 		return false;
@@ -80,7 +91,7 @@ static bool parse_iso(const char *s, int64_t *out)
 			return false;
 		if (*p == ':' && (p++, !digits(&p, 2, &sec) || !fraction(&p, &frac)))
 			return false;
-		if (!zone(&p, &east))
+		if (!zone(&p, &east, &zoned))
 			return false;
 	}
 	/* int64 ns reach from 1677 to 2262: stay well inside */
@@ -89,7 +100,13 @@ static bool parse_iso(const char *s, int64_t *out)
 		return false;
 	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
 			.tm_min = mi, .tm_sec = sec};
-	time_t t = timegm(&tm);
+	time_t t;
+	if (local_zone && !zoned) {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+	} else {
+		t = timegm(&tm);
+	}
 	if (tm.tm_mday != d) /* 2026-02-31 */
 		return false;
 	*out = ((int64_t)t - east) * NS + frac;
@@ -178,11 +195,18 @@ char *rgq_time_format(int64_t ns, char *buf, size_t len)
 	}
 	time_t t = (time_t)sec;
 	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
+	if (!(local_zone ? localtime_r(&t, &tm) : gmtime_r(&t, &tm))) {
 		snprintf(buf, len, "%lld", (long long)ns);
 		return buf;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac);
+	char zone_s[16] = "Z";
+	if (local_zone) {
+		long east = tm.tm_gmtoff, a = east < 0 ? -east : east;
+		snprintf(zone_s, sizeof(zone_s), "%c%02d:%02d", east < 0 ? '-' : '+',
+			 (int)(a / 3600 % 100), (int)(a / 60 % 60));
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lld%s", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)frac,
+		 zone_s);
 	return buf;
 }

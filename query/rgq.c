@@ -1,6 +1,7 @@
 /* rgq: questions to a rand-guard recording (docs/rgq.md).
  *
- *   rgq [--db PATH | -c CONFIG] [--format table|json|csv] COMMAND [OPTIONS]
+ *   rgq [--db PATH | -c CONFIG] [--format table|json|csv] [--wide] [--color WHEN]
+ *       [--no-pager] [--tz utc|local] COMMAND [OPTIONS]
  *
  * Every command reads the database read-only (db.h) and prints through
  * out.h. Exit codes: 0 answered, 1 the database or a query failed, 2 bad
@@ -13,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -28,7 +31,7 @@
 static const struct rgq_command *const commands[] = {
 	&rgq_cmd_events, &rgq_cmd_tree,   &rgq_cmd_timeline, &rgq_cmd_alerts, &rgq_cmd_health,
 	&rgq_cmd_gaps,   &rgq_cmd_sql,    &rgq_cmd_replay,   &rgq_cmd_export,
-	&rgq_cmd_binaries,
+	&rgq_cmd_binaries, &rgq_cmd_report,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -41,8 +44,17 @@ static void usage(FILE *f)
 		   "  -c, --config PATH    take the database path from this config (default "
 		   DEFAULT_CONFIG " if it exists)\n"
 		   "  --format FORMAT      table (default), json (one object per line) or csv\n"
+		   "  --wide               tables: whole cells (no cut at 120 bytes, no fitting)\n"
+		   "  --width N            tables: fit rows to N columns (default: the terminal's)\n"
+		   "  --color WHEN         auto (default: on a terminal, unless NO_COLOR is set),\n"
+		   "                       always or never\n"
+		   "  --no-pager           do not page; by default output to a terminal goes\n"
+		   "                       through $RGQ_PAGER, $PAGER or less (LESS=FRSX)\n"
+		   "  --tz ZONE            utc (default) or local: how times print, and what a\n"
+		   "                       time given without a zone means\n"
 		   "  --timing             print how long the command took (stderr)\n"
-		   "  -h, --help           this help;  --version  the version\n\nCommands:\n");
+		   "  -h, --help           this help;  --version  the version\n"
+		   "Global options may also follow the command name.\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nTimes (--since, --until): 2026-11-29T18:02:03Z (UTC without a zone), "
@@ -76,6 +88,72 @@ int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
 	return 1;
 }
 
+/* getopt codes of the global options: above any option letter */
+enum { G_DB = 1000, G_CONFIG, G_FORMAT, G_TIMING, G_WIDE, G_WIDTH, G_COLOR, G_NO_PAGER, G_TZ };
+#define GLOBAL_LOPTS                                                                         \
+	{"db", required_argument, 0, G_DB}, {"config", required_argument, 0, G_CONFIG},      \
+	{"format", required_argument, 0, G_FORMAT}, {"timing", no_argument, 0, G_TIMING},    \
+	{"wide", no_argument, 0, G_WIDE}, {"width", required_argument, 0, G_WIDTH},          \
+	{"color", required_argument, 0, G_COLOR}, {"colour", required_argument, 0, G_COLOR}, \
+	{"no-pager", no_argument, 0, G_NO_PAGER}, {"tz", required_argument, 0, G_TZ}
+
+int rgq_global_opt(struct rgq *g, int code, const char *arg)
+{
+	char *end;
+	switch (code) {
+	case G_DB: g->db_path = arg; break;
+	case G_CONFIG: g->config = arg; break;
+	case G_FORMAT:
+		if (rgq_format_parse(arg, &g->fmt)) {
+			fprintf(stderr, "rgq: bad --format '%s' (table, json or csv)\n", arg);
+			return 2;
+		}
+		break;
+	case G_TIMING: g->timing = true; break;
+	case G_WIDE: g->style.wide = true; break;
+	case G_WIDTH: {
+		long w = strtol(arg, &end, 10);
+		if (*end || end == arg || w < 20 || w > 100000) {
+			fprintf(stderr, "rgq: bad --width '%s' (20 columns or more)\n", arg);
+			return 2;
+		}
+		g->style.width = (unsigned)w;
+		g->has_width = true;
+		break;
+	}
+	case G_COLOR:
+		g->color = !strcmp(arg, "always") ? 1 : !strcmp(arg, "never") ? 0
+			 : !strcmp(arg, "auto")   ? -1 : -2;
+		if (g->color == -2) {
+			fprintf(stderr, "rgq: bad --color '%s' (auto, always or never)\n", arg);
+			return 2;
+		}
+		break;
+	case G_NO_PAGER: g->no_pager = true; break;
+	case G_TZ:
+		if (strcmp(arg, "utc") && strcmp(arg, "UTC") && strcmp(arg, "local")) {
+			fprintf(stderr, "rgq: bad --tz '%s' (utc or local)\n", arg);
+			return 2;
+		}
+		g->tz_local = !strcmp(arg, "local");
+		rgq_time_local(g->tz_local);
+		break;
+	}
+	return 0;
+}
+
+void rgq_no_rows(const struct rgq *g, const struct rgq_command *c)
+{
+	const char *f = g->filter && *g->filter ? g->filter : "no filter";
+	if (g->in_report)
+		return;
+	if (!strcmp(c->name, "sql")) /* the filter is the SQL, already on screen */
+		fprintf(stderr, "rgq sql: no rows\n");
+	else
+		fprintf(stderr, "rgq %s: no rows (%.200s%s)\n", c->name, f,
+			strlen(f) > 200 ? "..." : "");
+}
+
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,
 		   struct rgq_opts *o)
 {
@@ -90,7 +168,10 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"quiet", no_argument, 0, 'q'},        {"force", no_argument, 0, 'F'},
 		{"run", required_argument, 0, 'u'},    {"help", no_argument, 0, 'h'},
 		{"container", required_argument, 0, 'C'},
-		{"sigma", required_argument, 0, 'G'},
+		{"sigma", required_argument, 0, 'G'}, {"uid", required_argument, 0, 'i'},
+		{"cmdline", required_argument, 0, 'K'}, {"grep", required_argument, 0, 'g'},
+		{"alert", required_argument, 0, 'A'},
+		GLOBAL_LOPTS,
 		{0, 0, 0, 0},
 	};
 	char err[200];
@@ -110,6 +191,12 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		if (ch == '?' || ch == ':')
 			return rgq_usage_error(c, "unknown or incomplete option '%s'",
 					       argv[optind - 1]);
+		if (ch >= G_DB) {
+			int rc = rgq_global_opt(g, ch, optarg);
+			if (rc)
+				return rc;
+			continue;
+		}
 		if (!strchr(c->opts, ch))
 			return rgq_usage_error(c, "unknown or incomplete option '--%s'",
 					       lopts[idx].name);
@@ -124,18 +211,25 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		case 'n':
 		case 'p':
 		case 'P':
-		case 'u': {
+		case 'u':
+		case 'i':
+		case 'A': {
 			errno = 0;
 			long long v = strtoll(optarg, &end, 10);
 			if (errno || end == optarg || *end || v < 0)
 				return rgq_usage_error(c, "'%s' is not a number", optarg);
 			*(ch == 'n' ? &o->limit : ch == 'p' ? &o->pid : ch == 'P' ? &o->proc_id
-									: &o->run) = v;
+						: ch == 'u' ? &o->run : ch == 'i' ? &o->uid
+									      : &o->alert) = v;
 			o->has_pid |= ch == 'p';
 			o->has_proc |= ch == 'P';
 			o->has_run |= ch == 'u';
+			o->has_uid |= ch == 'i';
+			o->has_alert |= ch == 'A';
 			break;
 		}
+		case 'K': o->cmdline = optarg; break;
+		case 'g': o->grep = optarg; break;
 		case 't': o->type = optarg; break;
 		case 'e': o->exe = optarg; break;
 		case 'f': o->path = optarg; break;
@@ -189,6 +283,8 @@ int rgq_print(struct rgq *g, const struct rgq_command *c, sqlite3_stmt *st)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return rgq_fail(c, "%s", sqlite3_errstr(rc));
+	if (!o.rows)
+		rgq_no_rows(g, c);
 	return 0;
 }
 
@@ -239,6 +335,12 @@ void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 		sqlite3_bind_text(st, i, o->path, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":rule")))
 		sqlite3_bind_text(st, i, o->rule, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":uid")))
+		sqlite3_bind_int64(st, i, o->uid);
+	if ((i = sqlite3_bind_parameter_index(st, ":cmdline")))
+		sqlite3_bind_text(st, i, o->cmdline, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":grep")))
+		sqlite3_bind_text(st, i, o->grep, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":container")))
 		sqlite3_bind_text(st, i, o->container, -1, SQLITE_STATIC);
 }
@@ -298,8 +400,9 @@ static void note_clock_steps(struct rgq *g, const struct rgq_command *c,
 }
 
 /* The database path: --db, else the config's [store] db. */
-static int db_path(struct rgq *g, const char *config, char *err, size_t errlen)
+static int db_path(struct rgq *g, char *err, size_t errlen)
 {
+	const char *config = g->config;
 	if (g->db_path)
 		return 0;
 	struct rg_config cfg;
@@ -315,7 +418,7 @@ static int db_path(struct rgq *g, const char *config, char *err, size_t errlen)
 	return 0;
 }
 
-static const struct rgq_command *find_command(const char *name)
+const struct rgq_command *rgq_find_command(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(commands[i]->name, name))
@@ -323,73 +426,165 @@ static const struct rgq_command *find_command(const char *name)
 	return NULL;
 }
 
+/* The style of tables: colour and the width to fit, from the options and
+ * whether stdout is a terminal (decided before a pager takes stdout). */
+static void choose_style(struct rgq *g)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+	if (g->color < 0)
+		g->style.color = tty && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
+	else
+		g->style.color = g->color;
+	if (g->has_width || !tty)
+		return;
+	const char *cols = getenv("COLUMNS");
+	struct winsize ws;
+	long w = cols ? strtol(cols, NULL, 10) : 0;
+	if (w <= 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		w = ws.ws_col;
+	g->style.width = w >= 20 ? (unsigned)w : 0;
+}
+
+/* Output to a terminal goes through a pager, as git's does: $RGQ_PAGER,
+ * else $PAGER, else less; "" or "cat" is none. LESS=FRSX unless LESS is
+ * set: quit when it fits one screen, keep colours, cut long lines (scroll
+ * sideways), leave the screen as it was. Returns the pager's pid or 0. */
+static pid_t start_pager(const struct rgq *g, const struct rgq_command *c)
+{
+	if (g->no_pager || !isatty(STDOUT_FILENO) || !strcmp(c->name, "export") ||
+	    !strcmp(c->name, "report") ||
+	    !strcmp(c->name, "replay")) /* replay's progress on stderr would cross it */
+		return 0;
+	const char *pager = getenv("RGQ_PAGER");
+	if (!pager)
+		pager = getenv("PAGER");
+	if (!pager)
+		pager = "less";
+	if (!*pager || !strcmp(pager, "cat"))
+		return 0;
+	int fd[2];
+	if (pipe(fd))
+		return 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		dup2(fd[0], STDIN_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		setenv("LESS", "FRSX", 0);
+		setenv("LV", "-c", 0);
+		execl("/bin/sh", "sh", "-c", pager, (char *)NULL);
+		_exit(127);
+	}
+	dup2(fd[1], STDOUT_FILENO);
+	close(fd[0]);
+	close(fd[1]);
+	return pid;
+}
+
+/* The pager reads to the end of what rgq wrote; rgq waits for the reader. */
+static void end_pager(pid_t pid)
+{
+	if (!pid)
+		return;
+	fflush(stdout);
+	close(STDOUT_FILENO);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The command's arguments as one line, for "no rows (...)". */
+static char *join_args(int argc, char **argv)
+{
+	struct rg_buf raw = {0}, b = {0};
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			rg_buf_addc(&raw, ' ');
+		rg_buf_adds(&raw, argv[i]);
+	}
+	rgq_visible(&b, raw.p ? raw.p : "", raw.len);
+	rg_buf_free(&raw);
+	char *s = rg_strdup(rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	return s;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{"db", required_argument, 0, 'd'},     {"config", required_argument, 0, 'c'},
-		{"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},      {"timing", no_argument, 0, 'T'},
+		GLOBAL_LOPTS,
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
-	struct rgq g = {.fmt = RGQ_TABLE, .now = rg_wall_ns()};
-	const char *config = NULL;
+	struct rgq g = {.fmt = RGQ_TABLE, .now = rg_wall_ns(), .color = -1};
 	char err[512];
-	bool timing = false;
-	int ch;
+	int ch, rc;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+c:h", lopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': g.db_path = optarg; break;
-		case 'c': config = optarg; break;
-		case 'f':
-			if (rgq_format_parse(optarg, &g.fmt)) {
-				fprintf(stderr, "rgq: bad --format '%s' (table, json or csv)\n", optarg);
-				return 2;
-			}
-			break;
+		case 'c': g.config = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("rgq %s\n", RG_VERSION); return 0;
-		case 'T': timing = true; break;
-		default:
+		case '?':
+		case ':':
 			fprintf(stderr, "rgq: unknown or incomplete option '%s' (rgq --help)\n",
 				argv[optind - 1]);
 			return 2;
+		default:
+			if ((rc = rgq_global_opt(&g, ch, optarg)))
+				return rc;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	if (g.db_path && config) {
-		fprintf(stderr, "rgq: --db or -c, not both\n");
-		return 2;
-	}
-	const struct rgq_command *c = find_command(argv[optind]);
+	const struct rgq_command *c = rgq_find_command(argv[optind]);
 	if (!c) {
 		fprintf(stderr, "rgq: unknown command '%s' (rgq --help)\n", argv[optind]);
 		return 2;
 	}
 	struct rgq_opts o;
-	int rc = rgq_parse_opts(&g, c, argc - optind, argv + optind, &o);
-	if (rc)
-		return rc;
-	if (db_path(&g, config, err, sizeof(err))) {
+	g.filter = join_args(argc - optind - 1, argv + optind + 1);
+	rc = rgq_parse_opts(&g, c, argc - optind, argv + optind, &o);
+	if (!rc && g.db_path && g.config) {
+		fprintf(stderr, "rgq: --db or -c, not both\n");
+		rc = 2;
+	}
+	if (!rc && db_path(&g, err, sizeof(err))) {
 		fprintf(stderr, "rgq: %s\n", err);
-		return 2;
+		rc = 2;
+	}
+	if (rc) {
+		free(g.filter);
+		return rc;
 	}
 	int64_t t0 = rg_mono_ns();
 	g.db = rgq_db_open(g.db_path, err, sizeof(err));
 	if (!g.db) {
 		fprintf(stderr, "rgq: %s\n", err);
 		free(g.db_owned);
+		free(g.filter);
 		return 1;
 	}
+	choose_style(&g);
+	rgq_out_set_style(&g.style);
+	pid_t pager = start_pager(&g, c);
 	if (o.since != INT64_MIN || o.until != INT64_MAX)
 		note_clock_steps(&g, c, &o);
 	rc = c->run(&g, c, &o);
 	sqlite3_close(g.db);
-	if (timing) /* what the command took, without starting the process */
+	if (g.timing) /* what the command took, without starting the process */
 		fprintf(stderr, "rgq: %s took %.3f ms\n", c->name, (double)(rg_mono_ns() - t0) / 1e6);
+	end_pager(pager);
 	free(g.db_owned);
+	free(g.filter);
 	return rc;
 }

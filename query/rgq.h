@@ -11,20 +11,34 @@
 #include "out.h"
 
 struct rgq {
-	const char *db_path;
+	const char *db_path, *config;
 	char *db_owned;
 	sqlite3 *db;
 	enum rgq_format fmt;
 	int64_t now;
+	/* the global options, before or after the command name */
+	bool timing, no_pager, tz_local;
+	int color;      /* -1 auto, 0 never, 1 always */
+	struct rgq_style style;
+	bool has_width; /* --width given */
+	char *filter;   /* the command's arguments, for "no rows (...)" */
+	bool in_report; /* rgq report runs the commands: "no rows" is in the HTML */
 };
+
+/* Whether values are shown for a person (table, and the report's HTML)
+ * rather than as recorded (JSON, CSV): qdecode.h. */
+static inline bool rgq_readable(const struct rgq *g)
+{
+	return g->fmt == RGQ_TABLE || g->fmt == RGQ_HTML;
+}
 
 /* Parsed options; a command accepts the ones its `opts` letters name. */
 struct rgq_opts {
 	int64_t since, until; /* ns; INT64_MIN / INT64_MAX when not given */
 	long long limit;      /* -1: not given */
-	long long pid, proc_id, run;
-	bool has_pid, has_proc, has_run, oldest, descendants, all, quiet, force;
-	const char *type, *exe, *path, *rules, *sigma, *severity, *rule;
+	long long pid, proc_id, run, uid, alert;
+	bool has_pid, has_proc, has_run, has_uid, has_alert, oldest, descendants, all, quiet, force;
+	const char *type, *exe, *path, *rules, *sigma, *severity, *rule, *cmdline, *grep;
 	const char *container; /* a container id (or its start) or name */
 	char **args; /* positional arguments */
 	int nargs;
@@ -35,17 +49,22 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma, C container */
+			   * G sigma, C container, i uid, K cmdline, g grep, A alert */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };
 
 extern const struct rgq_command rgq_cmd_events, rgq_cmd_tree, rgq_cmd_timeline,
 	rgq_cmd_alerts, rgq_cmd_health, rgq_cmd_gaps, rgq_cmd_sql, rgq_cmd_replay,
-	rgq_cmd_export, rgq_cmd_binaries;
+	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report;
 
+const struct rgq_command *rgq_find_command(const char *name);
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,
 		   struct rgq_opts *o);
+/* A global option (rgq --help) by its getopt code; 0, or 2 after saying why. */
+int rgq_global_opt(struct rgq *g, int code, const char *arg);
+/* "rgq CMD: no rows (FILTER)" on stderr, after a command printed none. */
+void rgq_no_rows(const struct rgq *g, const struct rgq_command *c);
 /* "rgq CMD: message (rgq CMD --help)", returns 2. */
 int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -66,6 +85,10 @@ void rgq_time_cond(struct rg_buf *b, const struct rgq_opts *o, const char *col);
 int rgq_query(struct rgq *g, const struct rgq_command *c, struct rg_buf *sql,
 	      const struct rgq_opts *o);
 
+/* The tree of proc_id (columns: `rgq tree --help`), prepared and bound;
+ * table: the pid indented by depth and the auid readable. NULL on error. */
+sqlite3_stmt *rgq_tree_stmt(struct rgq *g, const struct rgq_command *c, int64_t proc_id,
+			    bool table);
 /* " AND proc_id IN (the processes of --container)": its id, the start
  * of one (docker's 12-digit short form), or a name (LXC, nspawn). With
  * execs (process_events), a process_start row by its own container_id. */
