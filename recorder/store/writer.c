@@ -247,6 +247,8 @@ static void write_one(struct rg_store *s, const struct item *it, struct batch_re
 {
 	if (store_write_item(s, it) == SQLITE_DONE) {
 		r->rows[it->kind]++;
+		if (it->kind == IT_PROCESS)
+			store_chain_note_process(s, it->u.proc.proc_id);
 		if (it->kind == IT_EVENT)
 			r->events[rg_row_event_table(&it->u.ev)]++;
 	} else {
@@ -348,9 +350,13 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		write_unrecorded(s, &r);
 		open = !sqlite3_get_autocommit(s->db);
 	}
+	/* the batch's link commits with it, or neither does */
+	if (open && store_chain_link(s, "batch", "", 0))
+		open = false;
 	if (!open || store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
 		store_complain(s, sqlite3_errmsg(s->db));
 		store_exec(s->db, "ROLLBACK", NULL, 0);
+		store_chain_undo(s);
 		memset(&r, 0, sizeof(r));
 		for (unsigned i = 0; i < n; i++)
 			note_failure(&r, item_ts(items[i]));

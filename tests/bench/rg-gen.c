@@ -74,6 +74,8 @@ struct sproc {
 struct gen {
 	struct rg_pipeline pl;
 	struct rg_store *store;
+	int64_t max_age_s; /* --max-age: retention while writing */
+	bool no_chain;     /* --no-chain: to measure what the chain costs */
 	struct rg_proctab *pt;
 	struct rg_lineage *lin;
 	struct rg_seqstate *seqs;
@@ -402,6 +404,9 @@ static int begin_run(struct gen *g, int64_t run_start)
 {
 	char err[512];
 	struct rg_store_opts so = {5000, 200, 1 << 20};
+	so.max_age_s = g->max_age_s;
+	so.prune_interval_ms = 1;
+	so.no_chain = g->no_chain;
 	g->store = rg_store_open(g->db, &so, err, sizeof(err), NULL);
 	if (!g->store) {
 		fprintf(stderr, "rg-gen: %s\n", err);
@@ -455,6 +460,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: rg-gen --db OUT.db [--events N] [--rules DIR] [--runs K] [--seed S]\n"
 		   "              [--rate EVENTS_PER_S] [--start EPOCH_S] [--gap-every N]\n"
 		   "              [--ndjson PATH] [--pid-max N (>= 1500; pids wrap there)]\n"
+		   "              [--max-age SECONDS (retention, by the wall clock)] [--no-chain]\n"
 		   "Writes a synthetic recording through the recorder's pipeline (see the\n"
 		   "source for what it simulates). OUT.db must not exist.\n");
 }
@@ -467,6 +473,7 @@ int main(int argc, char **argv)
 		{"seed", required_argument, 0, 's'},  {"rate", required_argument, 0, 'R'},
 		{"start", required_argument, 0, 't'}, {"gap-every", required_argument, 0, 'g'},
 		{"ndjson", required_argument, 0, 'j'}, {"pid-max", required_argument, 0, 'p'},
+		{"max-age", required_argument, 0, 'a'}, {"no-chain", no_argument, 0, 'C'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -478,7 +485,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		char *end = NULL;
 		unsigned long long v = 0;
-		if (strchr("nksRtgp", ch)) {
+		if (strchr("nksRtgpa", ch)) {
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg) {
@@ -497,6 +504,8 @@ int main(int argc, char **argv)
 		case 'g': g->gap_every = v; break;
 		case 'j': ndjson = optarg; break;
 		case 'p': pid_max = v < 1500 ? 1500 : v; break;
+		case 'a': g->max_age_s = (int64_t)v; break;
+		case 'C': g->no_chain = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
