@@ -27,21 +27,27 @@ unsigned rg_chain_table_index(const char *name)
 
 /* ---- hashing rows ----------------------------------------------------------- */
 
+/* A row is hashed inside the query that reads it, by the SQL function
+ * rg_chain_row(table, col...): it gets the row's values as one array, where
+ * reading them back through sqlite3_column_* costs several API calls per
+ * column (most of the chain's cost in a profile of the writer). */
+
 /* A column left out of the encoding when it holds its declared default. */
 struct col {
-	char *name; /* with its NUL */
-	size_t len;
+	char *name;
 	bool has_dflt;
 	int64_t dflt;
 };
 
 struct table {
-	sqlite3_stmt *range; /* SELECT * ... WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid */
+	/* SELECT rowid, rg_chain_row(t, cols...) ... WHERE rowid BETWEEN ?1 AND ?2 */
+	sqlite3_stmt *range;
 	struct col *cols;
 	int ncols;
 };
 
 struct rg_chain_hasher {
+	sqlite3 *db;
 	struct table t[RG_CHAIN_NTABLES];
 	EVP_MD_CTX *ctx;
 	EVP_MD *md;
@@ -66,39 +72,124 @@ static bool int_default(const char *s, int64_t *v)
 	return *end == '\0';
 }
 
-/* The statement and, from PRAGMA table_info (the same order as SELECT *),
- * each column's name and integer default. */
+static void add_cols(const struct table *t, unsigned ti, struct rg_buf *q)
+{
+	rg_buf_printf(q, "\"%s\", rg_chain_row(%u", t->cols[0].name, ti);
+	for (int i = 0; i < t->ncols; i++)
+		rg_buf_printf(q, ", \"%s\"", t->cols[i].name);
+	rg_buf_addc(q, ')');
+}
+
+/* From PRAGMA table_info, in table order (SELECT *'s): each column's name
+ * and integer default; the query that hashes a range of rows. The first
+ * column is the rowid (each table's INTEGER PRIMARY KEY). */
 static int load_table(sqlite3 *db, unsigned ti, struct table *t, char *err, size_t errlen)
 {
 	char sql[160];
 	sqlite3_stmt *st = NULL;
-	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-		 rg_chain_table(ti));
-	int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &t->range, NULL);
-	if (rc == SQLITE_OK) {
-		snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", rg_chain_table(ti));
-		rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-	}
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "chain: %s: %s", rg_chain_table(ti), sqlite3_errmsg(db));
-		return -1;
-	}
-	int n = sqlite3_column_count(t->range);
-	t->cols = rg_calloc((size_t)n, sizeof(*t->cols));
-	while (t->ncols < n && sqlite3_step(st) == SQLITE_ROW) {
-		struct col *c = &t->cols[t->ncols++];
+	struct rg_buf q = {0};
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", rg_chain_table(ti));
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
+		t->cols = rg_realloc(t->cols, (size_t)(t->ncols + 1) * sizeof(*t->cols));
+		struct col *c = &t->cols[t->ncols++];
 		c->name = rg_strdup(name ? name : "");
-		c->len = strlen(c->name) + 1;
 		c->has_dflt = int_default((const char *)sqlite3_column_text(st, 4), &c->dflt);
 	}
 	sqlite3_finalize(st);
-	if (t->ncols != n) {
-		snprintf(err, errlen, "chain: %s: table_info disagrees with its columns",
-			 rg_chain_table(ti));
+	if (rc == SQLITE_OK && t->ncols) {
+		rg_buf_adds(&q, "SELECT ");
+		add_cols(t, ti, &q);
+		rg_buf_printf(&q, " FROM %s WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
+			      rg_chain_table(ti));
+		rc = sqlite3_prepare_v3(db, rg_buf_cstr(&q), -1, SQLITE_PREPARE_PERSISTENT,
+					&t->range, NULL);
+	}
+	rg_buf_free(&q);
+	if (rc != SQLITE_OK || !t->ncols) {
+		snprintf(err, errlen, "chain: %s: %s", rg_chain_table(ti),
+			 t->ncols ? sqlite3_errmsg(db) : "no such table");
 		return -1;
 	}
 	return 0;
+}
+
+static void put_be(struct rg_buf *b, uint64_t v, int bytes)
+{
+	uint8_t o[8];
+	for (int i = 0; i < bytes; i++)
+		o[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	rg_buf_add(b, o, (size_t)bytes);
+}
+
+static void put_varint(struct rg_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		rg_buf_addc(b, (char)(v | 0x80));
+		v >>= 7;
+	}
+	rg_buf_addc(b, (char)v);
+}
+
+/* A column's place and type: what precedes its value in the encoding. */
+static void put_col(struct rg_buf *b, int i, char type)
+{
+	put_be(b, (uint64_t)i, 2);
+	rg_buf_addc(b, type);
+}
+
+/* The canonical encoding of a row's values (chain.h) into b. */
+static void encode_row(const struct table *t, sqlite3_value **v, struct rg_buf *b)
+{
+	b->len = 0;
+	for (int i = 0; i < t->ncols; i++) {
+		const struct col *c = &t->cols[i];
+		int type = sqlite3_value_type(v[i]);
+		if (type == SQLITE_NULL)
+			continue;
+		if (type == SQLITE_INTEGER) {
+			int64_t n = sqlite3_value_int64(v[i]);
+			if (c->has_dflt && n == c->dflt)
+				continue;
+			put_col(b, i, 'i'); /* zigzag: small negatives stay short */
+			put_varint(b, ((uint64_t)n << 1) ^ (uint64_t)(n >> 63));
+		} else if (type == SQLITE_FLOAT) {
+			double d = sqlite3_value_double(v[i]);
+			uint64_t u;
+			memcpy(&u, &d, sizeof(u));
+			put_col(b, i, 'f');
+			put_be(b, u, 8);
+		} else {
+			const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v[i])
+							    : sqlite3_value_blob(v[i]);
+			int n = sqlite3_value_bytes(v[i]);
+			put_col(b, i, type == SQLITE_TEXT ? 't' : 'b');
+			put_varint(b, (uint64_t)n);
+			rg_buf_add(b, p, (size_t)n);
+		}
+	}
+}
+
+/* rg_chain_row(table, col...): the row's hash (RG_CHAIN_ROW_HASH bytes). */
+static void row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct rg_chain_hasher *h = sqlite3_user_data(ctx);
+	int64_t ti = sqlite3_value_int64(argv[0]);
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	if (ti < 0 || ti >= RG_CHAIN_NTABLES || argc - 1 != h->t[ti].ncols) {
+		sqlite3_result_error(ctx, "rg_chain_row: not a chain table's row", -1);
+		return;
+	}
+	encode_row(&h->t[ti], argv + 1, &h->enc);
+	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, h->enc.p, h->enc.len) ||
+	    !EVP_DigestFinal_ex(h->ctx, md, &len)) {
+		sqlite3_result_error(ctx, "rg_chain_row: SHA-256 failed", -1);
+		return;
+	}
+	sqlite3_result_blob(ctx, md, RG_CHAIN_ROW_HASH, SQLITE_TRANSIENT);
 }
 
 struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errlen)
@@ -112,6 +203,13 @@ struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errle
 		rg_chain_hasher_free(h);
 		return NULL;
 	}
+	if (sqlite3_create_function(db, "rg_chain_row", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+				    SQLITE_DIRECTONLY, h, row_fn, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "chain: %s", sqlite3_errmsg(db));
+		rg_chain_hasher_free(h);
+		return NULL;
+	}
+	h->db = db;
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
 		if (load_table(db, t, &h->t[t], err, errlen)) {
 			rg_chain_hasher_free(h);
@@ -126,77 +224,25 @@ void rg_chain_hasher_free(struct rg_chain_hasher *h)
 		return;
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
 		free_table(&h->t[t]);
+	if (h->db) /* its user data goes */
+		sqlite3_create_function(h->db, "rg_chain_row", -1, SQLITE_UTF8, NULL, NULL, NULL,
+					NULL);
 	EVP_MD_CTX_free(h->ctx);
 	EVP_MD_free(h->md);
 	rg_buf_free(&h->enc);
 	free(h);
 }
 
-static void put_be(struct rg_buf *b, uint64_t v, int bytes)
-{
-	uint8_t o[8];
-	for (int i = 0; i < bytes; i++)
-		o[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	rg_buf_add(b, o, (size_t)bytes);
-}
-
-/* The canonical encoding of st's row (chain.h) into b. */
-static void encode_row(const struct table *t, sqlite3_stmt *st, struct rg_buf *b)
-{
-	b->len = 0;
-	for (int i = 0; i < t->ncols; i++) {
-		const struct col *c = &t->cols[i];
-		int type = sqlite3_column_type(st, i);
-		if (type == SQLITE_NULL)
-			continue;
-		if (type == SQLITE_INTEGER) {
-			int64_t v = sqlite3_column_int64(st, i);
-			if (c->has_dflt && v == c->dflt)
-				continue;
-			rg_buf_add(b, c->name, c->len);
-			rg_buf_addc(b, 'i');
-			put_be(b, (uint64_t)v, 8);
-		} else if (type == SQLITE_FLOAT) {
-			double d = sqlite3_column_double(st, i);
-			uint64_t u;
-			memcpy(&u, &d, sizeof(u));
-			rg_buf_add(b, c->name, c->len);
-			rg_buf_addc(b, 'f');
-			put_be(b, u, 8);
-		} else {
-			const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(st, i)
-							    : sqlite3_column_blob(st, i);
-			int n = sqlite3_column_bytes(st, i);
-			rg_buf_add(b, c->name, c->len);
-			rg_buf_addc(b, type == SQLITE_TEXT ? 't' : 'b');
-			put_be(b, (uint64_t)n, 4);
-			rg_buf_add(b, p, (size_t)n);
-		}
-	}
-}
-
 int rg_chain_rows(struct rg_chain_hasher *h, unsigned t, int64_t lo, int64_t hi,
 		  void (*fn)(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH]),
 		  void *arg)
 {
-	struct table *tb = &h->t[t];
-	sqlite3_stmt *st = tb->range;
+	sqlite3_stmt *st = h->t[t].range;
 	int rc;
 	sqlite3_bind_int64(st, 1, lo);
 	sqlite3_bind_int64(st, 2, hi);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint8_t md[EVP_MAX_MD_SIZE];
-		unsigned len = 0;
-		encode_row(tb, st, &h->enc);
-		if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
-		    !EVP_DigestUpdate(h->ctx, h->enc.p, h->enc.len) ||
-		    !EVP_DigestFinal_ex(h->ctx, md, &len)) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-		/* the rowid is the table's INTEGER PRIMARY KEY, its first column */
-		fn(arg, sqlite3_column_int64(st, 0), md);
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1));
 	sqlite3_reset(st);
 	return rc;
 }
@@ -233,15 +279,6 @@ void rg_chain_sha256(const void *p, size_t n, uint8_t out[RG_CHAIN_DIGEST])
 }
 
 /* ---- rows blobs --------------------------------------------------------------- */
-
-static void put_varint(struct rg_buf *b, uint64_t v)
-{
-	while (v >= 0x80) {
-		rg_buf_addc(b, (char)(v | 0x80));
-		v >>= 7;
-	}
-	rg_buf_addc(b, (char)v);
-}
 
 static bool get_varint(struct rg_chain_cursor *c, uint64_t *v)
 {

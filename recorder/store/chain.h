@@ -13,11 +13,12 @@
  *   section:= table index (1 byte) | n (varint) | n * (key delta (varint) | row hash)
  *
  * keys ascending within a section, each a delta from the previous (the
- * first from 0). The row encoding is every column of `SELECT *` in table
- * order, except NULL and a column's declared integer default (so that a
- * column a later migration adds, NULL or its default in old rows, does not
- * change their hash): name NUL type(1) value, integers and reals 8 bytes
- * big-endian, text and blobs a 4-byte length and the bytes.
+ * first from 0). The row encoding is every column in table order, except
+ * NULL and a column's declared integer default (so that a column a later
+ * migration adds, NULL or its default in old rows, does not change their
+ * hash): its position (2 bytes big-endian: ADD COLUMN only appends), type
+ * ('i', 'f', 't', 'b') and value: an integer as a zigzag varint, a real
+ * as 8 bytes big-endian, text and blobs a varint length and the bytes.
  *
  * The link digest is SHA-256 of "rand-guard chain 1\n", prev, link, kind
  * NUL, run_id, ts_ns, note NUL, rows_sha (the SHA-256 of rows), the
