@@ -49,6 +49,7 @@ struct table {
 struct rg_chain_hasher {
 	sqlite3 *db;
 	struct table t[RG_CHAIN_NTABLES];
+	struct rg_sql_value *vals; /* row_fn's, room for the widest table */
 	EVP_MD_CTX *ctx;
 	EVP_MD *md;
 	struct rg_buf enc;
@@ -140,35 +141,64 @@ static void put_col(struct rg_buf *b, int i, char type)
 }
 
 /* The canonical encoding of a row's values (chain.h) into b. */
-static void encode_row(const struct table *t, sqlite3_value **v, struct rg_buf *b)
+static void encode_row(const struct table *t, const struct rg_sql_value *v, struct rg_buf *b)
 {
 	b->len = 0;
 	for (int i = 0; i < t->ncols; i++) {
 		const struct col *c = &t->cols[i];
-		int type = sqlite3_value_type(v[i]);
-		if (type == SQLITE_NULL)
-			continue;
-		if (type == SQLITE_INTEGER) {
-			int64_t n = sqlite3_value_int64(v[i]);
-			if (c->has_dflt && n == c->dflt)
-				continue;
+		switch (v[i].type) {
+		case SQLITE_INTEGER:
+			if (c->has_dflt && v[i].i == c->dflt)
+				break;
 			put_col(b, i, 'i'); /* zigzag: small negatives stay short */
-			put_varint(b, ((uint64_t)n << 1) ^ (uint64_t)(n >> 63));
-		} else if (type == SQLITE_FLOAT) {
-			double d = sqlite3_value_double(v[i]);
-			uint64_t u;
-			memcpy(&u, &d, sizeof(u));
+			put_varint(b, ((uint64_t)v[i].i << 1) ^ (uint64_t)(v[i].i >> 63));
+			break;
+		case SQLITE_FLOAT: /* no column holds one: the bits, should one */
 			put_col(b, i, 'f');
-			put_be(b, u, 8);
-		} else {
-			const void *p = type == SQLITE_TEXT ? (const void *)sqlite3_value_text(v[i])
-							    : sqlite3_value_blob(v[i]);
-			int n = sqlite3_value_bytes(v[i]);
-			put_col(b, i, type == SQLITE_TEXT ? 't' : 'b');
-			put_varint(b, (uint64_t)n);
-			rg_buf_add(b, p, (size_t)n);
+			put_be(b, (uint64_t)v[i].i, 8);
+			break;
+		case SQLITE_TEXT:
+		case SQLITE_BLOB:
+			put_col(b, i, v[i].type == SQLITE_TEXT ? 't' : 'b');
+			put_varint(b, v[i].n);
+			rg_buf_add(b, v[i].p, v[i].n);
+			break;
 		}
 	}
+}
+
+static int hash_row(struct rg_chain_hasher *h, unsigned t, const struct rg_sql_value *v,
+		    uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	encode_row(&h->t[t], v, &h->enc);
+	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, h->enc.p, h->enc.len) ||
+	    !EVP_DigestFinal_ex(h->ctx, md, &len))
+		return -1;
+	memcpy(out, md, RG_CHAIN_ROW_HASH);
+	return 0;
+}
+
+void rg_chain_hash_values(struct rg_chain_hasher *h, unsigned t, const struct rg_sql_value *v,
+			  uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	if (hash_row(h, t, v, out))
+		memset(out, 0, RG_CHAIN_ROW_HASH); /* matches no row: reported, never trusted */
+}
+
+int rg_chain_column(const struct rg_chain_hasher *h, unsigned t, const char *name)
+{
+	for (int i = 0; i < h->t[t].ncols; i++)
+		if (!strcmp(h->t[t].cols[i].name, name))
+			return i;
+	return -1;
+}
+
+int rg_chain_ncols(const struct rg_chain_hasher *h, unsigned t)
+{
+	return h->t[t].ncols;
 }
 
 /* rg_chain_row(table, col...): the row's hash (RG_CHAIN_ROW_HASH bytes). */
@@ -176,20 +206,31 @@ static void row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct rg_chain_hasher *h = sqlite3_user_data(ctx);
 	int64_t ti = sqlite3_value_int64(argv[0]);
-	uint8_t md[EVP_MAX_MD_SIZE];
-	unsigned len = 0;
+	uint8_t out[RG_CHAIN_ROW_HASH];
 	if (ti < 0 || ti >= RG_CHAIN_NTABLES || argc - 1 != h->t[ti].ncols) {
 		sqlite3_result_error(ctx, "rg_chain_row: not a chain table's row", -1);
 		return;
 	}
-	encode_row(&h->t[ti], argv + 1, &h->enc);
-	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
-	    !EVP_DigestUpdate(h->ctx, h->enc.p, h->enc.len) ||
-	    !EVP_DigestFinal_ex(h->ctx, md, &len)) {
+	for (int i = 0; i < h->t[ti].ncols; i++) {
+		sqlite3_value *a = argv[i + 1];
+		struct rg_sql_value *v = &h->vals[i];
+		v->type = sqlite3_value_type(a);
+		if (v->type == SQLITE_INTEGER) {
+			v->i = sqlite3_value_int64(a);
+		} else if (v->type == SQLITE_FLOAT) {
+			double d = sqlite3_value_double(a);
+			memcpy(&v->i, &d, sizeof(d));
+		} else if (v->type != SQLITE_NULL) {
+			v->p = v->type == SQLITE_TEXT ? (const void *)sqlite3_value_text(a)
+						      : sqlite3_value_blob(a);
+			v->n = (size_t)sqlite3_value_bytes(a);
+		}
+	}
+	if (hash_row(h, (unsigned)ti, h->vals, out)) {
 		sqlite3_result_error(ctx, "rg_chain_row: SHA-256 failed", -1);
 		return;
 	}
-	sqlite3_result_blob(ctx, md, RG_CHAIN_ROW_HASH, SQLITE_TRANSIENT);
+	sqlite3_result_blob(ctx, out, RG_CHAIN_ROW_HASH, SQLITE_TRANSIENT);
 }
 
 struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errlen)
@@ -210,11 +251,15 @@ struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errle
 		return NULL;
 	}
 	h->db = db;
-	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
+	int widest = 0;
+	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
 		if (load_table(db, t, &h->t[t], err, errlen)) {
 			rg_chain_hasher_free(h);
 			return NULL;
 		}
+		widest = h->t[t].ncols > widest ? h->t[t].ncols : widest;
+	}
+	h->vals = rg_calloc((size_t)widest, sizeof(*h->vals));
 	return h;
 }
 
@@ -230,6 +275,7 @@ void rg_chain_hasher_free(struct rg_chain_hasher *h)
 	EVP_MD_CTX_free(h->ctx);
 	EVP_MD_free(h->md);
 	rg_buf_free(&h->enc);
+	free(h->vals);
 	free(h);
 }
 

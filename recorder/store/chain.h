@@ -38,6 +38,7 @@
 
 #include "buf.h"
 #include "fields.h"
+#include "row.h"
 
 #define RG_CHAIN_DIGEST 32
 #define RG_CHAIN_ROW_HASH 12 /* 96 bits: no second row with the same hash can be found */
@@ -60,6 +61,15 @@ unsigned rg_chain_table_index(const char *name);
 struct rg_chain_hasher;
 struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errlen);
 void rg_chain_hasher_free(struct rg_chain_hasher *h);
+
+/* The position of table t's column name, -1 if it has none; its number of
+ * columns. */
+int rg_chain_column(const struct rg_chain_hasher *h, unsigned t, const char *name);
+int rg_chain_ncols(const struct rg_chain_hasher *h, unsigned t);
+/* The hash of a row of table t given as its values in column order (the
+ * writer's, as it binds them: the same as the row's read back). */
+void rg_chain_hash_values(struct rg_chain_hasher *h, unsigned t, const struct rg_sql_value *v,
+			  uint8_t out[RG_CHAIN_ROW_HASH]);
 
 /* Calls fn(arg, key, hash) for each row of table t with lo <= key <= hi,
  * in key order. Returns SQLITE_DONE, or SQLite's error. */

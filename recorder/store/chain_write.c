@@ -1,6 +1,13 @@
 /* chain_write.c: the writer's side of the hash chain (chain.h): a link in
  * the transaction of every batch, run start and stop and retention step,
- * so that a commit and its link are one. */
+ * so that a commit and its link are one.
+ *
+ * Event rows, the bulk, are hashed from the values the writer binds, as
+ * it binds them; the few rows of the other tables are read back through
+ * the hasher's queries before the link is made. Reading every event row
+ * back cost the writer about half again its CPU per row (scripts/bench
+ * --writer), hashing the bound values a fraction of that. Both encode
+ * alike (chain.c), and `rgq verify` checks the one against the other. */
 #include "store_int.h"
 
 #include <stdio.h>
@@ -18,10 +25,23 @@ struct chain_mark {
 	int64_t trim_from; /* the oldest link that may still have its rows blob */
 };
 
+/* An event row written since the last link: its key (seq) and hash. */
+struct entry {
+	int64_t key;
+	uint8_t hash[RG_CHAIN_ROW_HASH];
+};
+
 struct store_chain {
 	struct rg_chain_hasher *h;
 	sqlite3_stmt *ins;
 	struct chain_mark m, saved;
+	/* the row being bound: the k-th bound column of event table t is
+	 * column cid[t][k]; text copied (a cmdline built in scratch) in copy */
+	int cid[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
+	struct rg_sql_value *row;
+	struct rg_buf copy;
+	struct entry *pending[RG_N_EVENT_TABLES];
+	unsigned npending[RG_N_EVENT_TABLES], cap[RG_N_EVENT_TABLES];
 	int64_t *procs; /* proc_ids the batch wrote */
 	unsigned nprocs, procs_cap;
 	struct rg_buf rows, held, sec;
@@ -53,6 +73,24 @@ int store_chain_open(struct rg_store *s, char *err, size_t errlen)
 		sqlite3_finalize(st);
 	}
 	c->m.trim_from = rg_sql_int(s->db, "SELECT min(link) FROM chain WHERE rows IS NOT NULL", 0);
+	int widest = 0;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		const struct rg_field *cols[RG_FIELDS_MAX];
+		struct rg_buf names = {0};
+		unsigned n = rg_row_columns(&names, t, RG_FMASK_ALL, cols);
+		rg_buf_free(&names);
+		for (unsigned k = 0; k < n; k++) {
+			c->cid[t][k] = rg_chain_column(c->h, t, cols[k]->name);
+			if (c->cid[t][k] < 0) {
+				snprintf(err, errlen, "chain: %s has no column %s",
+					 rg_chain_table(t), cols[k]->name);
+				return -1;
+			}
+		}
+		int w = rg_chain_ncols(c->h, t);
+		widest = w > widest ? w : widest;
+	}
+	c->row = rg_calloc((size_t)widest, sizeof(*c->row));
 	/* rows already there are before the chain (an older recording) or
 	 * were covered: the start link names the bound */
 	for (unsigned t = 0; t < RG_CHAIN_PROCESSES; t++) {
@@ -71,6 +109,10 @@ void store_chain_free(struct rg_store *s)
 	rg_chain_hasher_free(c->h);
 	sqlite3_finalize(c->ins);
 	free(c->procs);
+	free(c->row);
+	rg_buf_free(&c->copy);
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		free(c->pending[t]);
 	rg_buf_free(&c->rows);
 	rg_buf_free(&c->held);
 	rg_buf_free(&c->sec);
@@ -88,6 +130,54 @@ void store_chain_note_process(struct rg_store *s, int64_t proc_id)
 		c->procs = rg_realloc(c->procs, c->procs_cap * sizeof(*c->procs));
 	}
 	c->procs[c->nprocs++] = proc_id;
+}
+
+/* ---- event rows, as they are bound ------------------------------------------- */
+
+bool store_chain_row(struct rg_store *s, unsigned t)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return false;
+	memset(c->row, 0, (size_t)rg_chain_ncols(c->h, t) * sizeof(*c->row)); /* all NULL */
+	c->copy.len = 0;
+	return true;
+}
+
+void store_chain_value(struct rg_store *s, unsigned t, unsigned k, const struct rg_sql_value *v)
+{
+	struct store_chain *c = s->chain;
+	struct rg_sql_value *to = &c->row[c->cid[t][k]];
+	*to = *v;
+	if (v->transient) { /* where in copy: copy may move as it grows */
+		to->i = (int64_t)c->copy.len;
+		rg_buf_add(&c->copy, v->p, v->n);
+	}
+}
+
+void store_chain_row_hash(struct rg_store *s, unsigned t, uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	struct store_chain *c = s->chain;
+	int n = rg_chain_ncols(c->h, t);
+	for (int i = 0; i < n; i++)
+		if (c->row[i].transient)
+			c->row[i].p = c->copy.p + c->row[i].i;
+	rg_chain_hash_values(c->h, t, c->row, out);
+}
+
+void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
+		     const uint8_t hash[RG_CHAIN_ROW_HASH])
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return;
+	if (c->npending[t] == c->cap[t]) {
+		c->cap[t] = c->cap[t] ? 2 * c->cap[t] : 1024;
+		c->pending[t] = rg_realloc(c->pending[t], c->cap[t] * sizeof(struct entry));
+	}
+	struct entry *e = &c->pending[t][c->npending[t]++];
+	e->key = key;
+	memcpy(e->hash, hash, RG_CHAIN_ROW_HASH);
 }
 
 /* ---- a link ---------------------------------------------------------------- */
@@ -116,6 +206,33 @@ static void end_section(struct store_chain *c, unsigned t, const struct section 
 	rg_buf_add(b, c->sec.p, c->sec.len);
 }
 
+static int cmp_entry(const void *a, const void *b)
+{
+	int64_t x = ((const struct entry *)a)->key, y = ((const struct entry *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/* Event table t's rows bound since the last link, by key. */
+static void event_section(struct store_chain *c, unsigned t)
+{
+	struct entry *e = c->pending[t];
+	unsigned n = c->npending[t];
+	bool sorted = true; /* a table's rows go in queue order: by seq */
+	for (unsigned i = 1; i < n && sorted; i++)
+		sorted = e[i - 1].key < e[i].key;
+	if (!sorted)
+		qsort(e, n, sizeof(*e), cmp_entry);
+	c->npending[t] = 0;
+	if (!n)
+		return;
+	if (e[n - 1].key > c->m.hi[t])
+		c->m.hi[t] = e[n - 1].key;
+	int64_t prev = 0;
+	rg_chain_put_section(&c->rows, t, n);
+	for (unsigned i = 0; i < n; i++)
+		rg_chain_put_entry(&c->rows, &prev, e[i].key, e[i].hash);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -128,7 +245,9 @@ static int collect(struct store_chain *c, int64_t gap)
 {
 	int rc = SQLITE_DONE;
 	c->rows.len = c->held.len = 0;
-	for (unsigned t = 0; t < RG_CHAIN_PROCESSES && rc == SQLITE_DONE; t++) {
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		event_section(c, t);
+	for (unsigned t = RG_N_EVENT_TABLES; t < RG_CHAIN_PROCESSES && rc == SQLITE_DONE; t++) {
 		struct section sec = {&c->sec, 0, 0, 0};
 		c->sec.len = 0;
 		if (t == RG_CHAIN_GAPS && gap && gap <= c->m.hi[t])
@@ -212,6 +331,7 @@ void store_chain_undo(struct rg_store *s)
 	if (!c)
 		return;
 	c->nprocs = 0;
+	memset(c->npending, 0, sizeof(c->npending));
 	/* the database says whether the transaction's link was rolled back
 	 * (a transaction that failed before its link made none) */
 	if (c->m.link != rg_sql_int(s->db, "SELECT coalesce(max(link), 0) FROM chain", -1))

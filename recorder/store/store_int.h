@@ -138,10 +138,20 @@ void store_prune(struct rg_store *s);
  * covers (chain.h). All do nothing when the chain is off. */
 int store_chain_open(struct rg_store *s, char *err, size_t errlen);
 void store_chain_free(struct rg_store *s);
+/* An event row of table t as it is bound: store_chain_row starts it (false
+ * when the chain is off), store_chain_value gives the k-th bound column's
+ * value, store_chain_row_hash its hash, and once its insert succeeded
+ * store_chain_add puts it in the next link. */
+bool store_chain_row(struct rg_store *s, unsigned t);
+void store_chain_value(struct rg_store *s, unsigned t, unsigned k, const struct rg_sql_value *v);
+void store_chain_row_hash(struct rg_store *s, unsigned t, uint8_t out[RG_CHAIN_ROW_HASH]);
+void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
+		     const uint8_t hash[RG_CHAIN_ROW_HASH]);
 /* A process row the batch wrote (its upsert): the link covers its state. */
 void store_chain_note_process(struct rg_store *s, int64_t proc_id);
-/* Adds a link of kind (start, batch, prune, stop) covering the rows added
- * since the last one, the processes noted and gap row `gap` (0: none);
+/* Adds a link of kind (start, batch, prune, stop) covering the event rows
+ * added, the other tables' rows added since the last one (read back), the
+ * processes noted and gap row `gap` (0: none);
  * a batch that covers nothing adds none. 0, or -1 on an SQLite error. */
 int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
 /* After a rollback: forgets the link made in the transaction. */
