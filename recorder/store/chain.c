@@ -366,14 +366,17 @@ bool rg_chain_next(struct rg_chain_cursor *c)
 			return false;
 		c->table = *c->p++;
 		c->key = 0;
-		if (c->table >= RG_CHAIN_NTABLES || !get_varint(c, &v) || !v || v > SIZE_MAX) {
+		if (c->table >= RG_CHAIN_NTABLES || !get_varint(c, &v) || !v || v > UINT32_MAX) {
 			c->bad = true;
 			return false;
 		}
 		c->left = (unsigned)v;
 		c->first = true;
 	}
-	if (!get_varint(c, &v) || (!c->first && !v) || c->end - c->p < RG_CHAIN_ROW_HASH) {
+	/* keys are rowids: positive, and a list that runs past INT64_MAX is
+	 * not one the writer made */
+	if (!get_varint(c, &v) || (!c->first && !v) || v > (uint64_t)(INT64_MAX - c->key) ||
+	    c->end - c->p < RG_CHAIN_ROW_HASH) {
 		c->bad = true;
 		return false;
 	}

@@ -15,6 +15,9 @@ WANT='^intact: 10 links' expect 0 "an untouched recording verifies intact" "$RGQ
 WANT='^verified  links 1-10: seq 1-' expect 0 "it reports the verified range" "$RGQ" --db "$DB" verify
 check_eq "every evidence table is covered (no row outside the chain)" \
 	"$(grep -c -E 'ADDED|UNCHAINED' "$T/out" || true)" 0
+"$RGQ" --db "$DB" export "$T/copy.db" 2>"$T/err"
+WANT='^intact: 10 links' expect 0 "a whole export verifies as the database" \
+	"$RGQ" --db "$T/copy.db" verify
 
 # tamper NAME WANT SQL: a copy of the fixture changed by SQL must fail
 # verify with a line matching WANT.
