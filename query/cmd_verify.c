@@ -555,11 +555,18 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	v.h = rg_chain_hasher_new(g->db, err, sizeof(err));
 	if (!v.h)
 		return rgq_fail(c, "%s", err);
+	/* one read transaction: the links and rows of one moment, while the
+	 * recorder goes on committing (else its newest rows would look added) */
+	if (sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		rg_chain_hasher_free(v.h);
+		return rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+	}
 	sqlite3_stmt *st = NULL;
 	if (!load_prunes(&v, c))
 		st = rgq_prepare(g, c, "SELECT link, kind, run_id, ts_ns, note, rows, rows_sha, "
 				       "held, prev, digest FROM chain ORDER BY link");
 	if (!st) {
+		sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
 		rg_chain_hasher_free(v.h);
 		return 1;
 	}
@@ -601,6 +608,7 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	free(v.held[1]);
 	free(rs.started);
 	free(rs.stopped);
+	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
 	rg_chain_hasher_free(v.h);
 	return v.problems ? 1 : 0;
 }

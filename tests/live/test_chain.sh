@@ -3,7 +3,8 @@
 # it writes, then started again and stopped cleanly, leaves a recording
 # that `rgq verify` finds intact: every commit carried its link, the
 # crashed run simply has no stop link, and the new run starts its own.
-# Tampering after that is still found.
+# It verifies while the recorder writes, too. Tampering after that is
+# still found.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -38,7 +39,22 @@ check_num "the killed run committed links" "$(sql "SELECT count(*) FROM chain WH
 
 rg_start
 for i in $(seq 20); do echo y >"$T/w/g$i"; done
-sleep 1
+# while it records: one read transaction sees links and rows of one moment
+python3 - "$T/w" <<'PY' &
+import os, sys, time
+end = time.time() + 2
+i = 0
+while time.time() < end:
+    i += 1
+    with open(os.path.join(sys.argv[1], "h%d" % (i % 50)), "w") as f:
+        f.write("x")
+    time.sleep(0.001)
+PY
+WRITER=$!
+sleep 0.5
+check_run "while the recorder writes, the recording verifies intact" "$T/verify-live" \
+	"$RGQ" --db "$T/rg.db" verify
+wait "$WRITER" || true
 rg_stop
 
 check_run "after a restart and a clean stop it verifies intact" "$T/verify2" "$RGQ" --db "$T/rg.db" verify
