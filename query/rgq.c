@@ -31,7 +31,7 @@
 static const struct rgq_command *const commands[] = {
 	&rgq_cmd_events, &rgq_cmd_tree,   &rgq_cmd_timeline, &rgq_cmd_alerts, &rgq_cmd_health,
 	&rgq_cmd_gaps,   &rgq_cmd_sql,    &rgq_cmd_replay,   &rgq_cmd_export,
-	&rgq_cmd_binaries, &rgq_cmd_report,
+	&rgq_cmd_binaries, &rgq_cmd_report, &rgq_cmd_verify,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

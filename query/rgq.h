@@ -56,7 +56,7 @@ struct rgq_command {
 
 extern const struct rgq_command rgq_cmd_events, rgq_cmd_tree, rgq_cmd_timeline,
 	rgq_cmd_alerts, rgq_cmd_health, rgq_cmd_gaps, rgq_cmd_sql, rgq_cmd_replay,
-	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report;
+	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report, rgq_cmd_verify;
 
 const struct rgq_command *rgq_find_command(const char *name);
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,

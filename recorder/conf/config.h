@@ -23,6 +23,7 @@ struct rg_config {
 	int max_age_h;        /* retention: 0 keeps everything */
 	int max_size_mb;
 	int wal_warn_mb;      /* a reader holding the WAL past this is reported */
+	bool chain;           /* the hash chain over committed rows (store/chain.h) */
 	/* [bpf] */
 	int ring_buffer_mb; /* a power of two */
 	int wakeup_kb;      /* at most half the ring */

@@ -243,7 +243,7 @@ static int open_outputs(struct recorder *r)
 	}
 	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events,
 				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000,
-				   c->wal_warn_mb};
+				   c->wal_warn_mb, !c->chain};
 	r->store = rg_store_open(c->db, &so, err, sizeof(err), &code);
 	if (!r->store) {
 		fprintf(stderr, "rand-guard: %s\n", err);

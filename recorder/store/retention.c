@@ -20,8 +20,8 @@ static int64_t used_bytes(sqlite3 *db)
 }
 
 /* Grows the one `pruned` gap (continuing an earlier run's) to end at
- * `end` with n more rows. */
-static int record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end, int64_t n)
+ * `end` with n more rows; its gap_id, or 0 on an error. */
+static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end, int64_t n)
 {
 	char sql[320];
 	int64_t id = rg_sql_int(db, "SELECT max(gap_id) FROM gaps WHERE reason = 'pruned'", 0);
@@ -32,35 +32,66 @@ static int record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end
 		snprintf(sql, sizeof(sql), "INSERT INTO gaps (run_id, start_ns, end_ns, count, reason) "
 			 "VALUES (%lld, %lld, %lld, %lld, 'pruned')", (long long)run_id,
 			 (long long)start, (long long)end, (long long)n);
-	return store_exec(db, sql, NULL, 0);
+	if (store_exec(db, sql, NULL, 0))
+		return 0;
+	return id ? id : sqlite3_last_insert_rowid(db);
+}
+
+/* Deletes the rows of chain table t (chain.h) whose column col is <= end
+ * (and that match `and`), their keys noted for the prune link. */
+static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, const char *op,
+			   int64_t end, const char *and, struct rg_buf *note)
+{
+	char where[200];
+	snprintf(where, sizeof(where), "%s %s %lld%s", col, op, (long long)end, and);
+	return store_chain_delete(s, t, where, note);
+}
+
+/* The oldest time of up to PRUNE_ROWS event rows of table t before
+ * cutoff, and their newest; false when there are none. *full: all
+ * PRUNE_ROWS were there. */
+static bool oldest_rows(struct rg_store *s, unsigned t, int64_t cutoff, int64_t *lo, int64_t *hi,
+			bool *full)
+{
+	char sql[320];
+	sqlite3_stmt *st;
+	bool any = false;
+	snprintf(sql, sizeof(sql), "SELECT min(ts_ns), max(ts_ns), count(*) FROM (SELECT "
+		 "ts_ns FROM %s WHERE ts_ns < %lld ORDER BY ts_ns LIMIT %d)",
+		 rg_event_tables[t].name, (long long)cutoff, PRUNE_ROWS);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 2) > 0) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+		*full = sqlite3_column_int64(st, 2) == PRUNE_ROWS;
+		any = true;
+	}
+	sqlite3_finalize(st);
+	return any;
 }
 
 /* One step: the oldest event rows older than the age cutoff, or simply the
  * oldest while the data is over the size bound; then alerts, health rows
- * and gaps older than what is left. Returns the event rows removed. */
+ * and gaps older than what is left. One transaction with its prune link
+ * (chain.h): the rows it removed are told apart from rows deleted behind
+ * the recorder's back. Returns the event rows removed. */
 static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 {
-	char sql[320];
 	int64_t start = INT64_MAX, end = INT64_MIN, full_end = INT64_MAX, n = 0;
+	struct rg_buf note = {0};
 	if (store_exec(s->db, "BEGIN", NULL, 0))
 		return 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		const char *name = rg_event_tables[t].name;
-		snprintf(sql, sizeof(sql), "SELECT min(ts_ns), max(ts_ns), count(*) FROM (SELECT "
-			 "ts_ns FROM %s WHERE ts_ns < %lld ORDER BY ts_ns LIMIT %d)", name,
-			 (long long)cutoff, PRUNE_ROWS);
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
-		    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 2) > 0) {
-			int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
-			start = lo < start ? lo : start;
-			end = hi > end ? hi : end;
-			/* a table that has more than a step's rows to go bounds the
-			 * step: the others give only their rows up to that time */
-			if (sqlite3_column_int64(st, 2) == PRUNE_ROWS && hi < full_end)
-				full_end = hi;
-		}
-		sqlite3_finalize(st);
+		int64_t lo, hi;
+		bool full;
+		if (!oldest_rows(s, t, cutoff, &lo, &hi, &full))
+			continue;
+		start = lo < start ? lo : start;
+		end = hi > end ? hi : end;
+		/* a table that has more than a step's rows to go bounds the
+		 * step: the others give only their rows up to that time */
+		if (full && hi < full_end)
+			full_end = hi;
 	}
 	if (end == INT64_MIN) {
 		store_exec(s->db, "ROLLBACK", NULL, 0);
@@ -71,23 +102,46 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 	/* everything up to `end` goes, in every table: coverage then begins
 	 * after the pruned range, never with holes inside it */
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE ts_ns <= %lld",
-			 rg_event_tables[t].name, (long long)end);
-		if (store_exec(s->db, sql, NULL, 0))
+		int64_t k = prune_table(s, t, "ts_ns", "<=", end, "", &note);
+		if (k < 0)
 			goto fail;
-		n += sqlite3_changes(s->db);
+		n += k;
 	}
-	snprintf(sql, sizeof(sql), "DELETE FROM alerts WHERE ts_ns <= %lld; DELETE FROM health "
-		 "WHERE ts_ns <= %lld; DELETE FROM gaps WHERE end_ns <= %lld AND reason != 'pruned'",
-		 (long long)end, (long long)end, (long long)end);
-	if (store_exec(s->db, sql, NULL, 0) || record_pruned(s->db, s->run_id, start, end, n) ||
+	int64_t gap;
+	if (prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<=", end, "", &note) < 0 ||
+	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note) < 0 ||
+	    prune_table(s, RG_CHAIN_GAPS, "end_ns", "<=", end, " AND reason != 'pruned'", &note) < 0 ||
+	    !(gap = record_pruned(s->db, s->run_id, start, end, n)) || store_chain_trim(s, &note) ||
+	    store_chain_link(s, "prune", rg_buf_cstr(&note), gap) ||
 	    store_exec(s->db, "COMMIT", NULL, 0))
 		goto fail;
+	rg_buf_free(&note);
 	return n;
 fail:
 	store_complain(s, sqlite3_errmsg(s->db));
 	store_exec(s->db, "ROLLBACK", NULL, 0);
+	store_chain_undo(s);
+	rg_buf_free(&note);
 	return 0;
+}
+
+/* Alerts and health rows past max_age even without old events: a step of
+ * its own, with its link. */
+static void prune_aged(struct rg_store *s)
+{
+	struct rg_buf note = {0};
+	int64_t cut = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
+	if (store_exec(s->db, "BEGIN", NULL, 0))
+		return;
+	int64_t a = prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<", cut, "", &note);
+	int64_t b = a < 0 ? -1 : prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<", cut, "", &note);
+	if (b < 0 || (a + b && store_chain_trim(s, &note)) ||
+	    (a + b && store_chain_link(s, "prune", rg_buf_cstr(&note), 0)) ||
+	    store_exec(s->db, "COMMIT", NULL, 0)) {
+		store_exec(s->db, "ROLLBACK", NULL, 0);
+		store_chain_undo(s);
+	}
+	rg_buf_free(&note);
 }
 
 /* Between batches: steps while anything is older than max_age or the
@@ -118,13 +172,8 @@ void store_prune(struct rg_store *s)
 		pruned += n;
 	}
 	s->prev_prune_wall = turn_wall;
-	if (s->o.max_age_s) { /* what is old goes even without old events */
-		char sql[256];
-		int64_t cut = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
-		snprintf(sql, sizeof(sql), "DELETE FROM health WHERE ts_ns < %lld; DELETE FROM alerts "
-			 "WHERE ts_ns < %lld", (long long)cut, (long long)cut);
-		store_exec(s->db, sql, NULL, 0);
-	}
+	if (s->o.max_age_s) /* what is old goes even without old events */
+		prune_aged(s);
 	if (pruned) {
 		pthread_mutex_lock(&s->mu);
 		s->st.rows_pruned += (uint64_t)pruned;

@@ -13,6 +13,7 @@
 #define RG_ROW_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -31,8 +32,22 @@ void rg_row_bind_blob(sqlite3_stmt *st, int i, struct rg_str v);
 /* Binds argv (NUL-separated) as the space-joined command line, built in
  * scratch; NULL when argv.p is NULL. */
 void rg_row_bind_cmdline(sqlite3_stmt *st, int i, struct rg_str argv, struct rg_buf *scratch);
-/* Binds field f of ev to parameter i: NULL when f is not one of ev's
- * type's fields or is unknown (rg_field_is_null). scratch: as above. */
+/* One SQL value as the store writes it. */
+struct rg_sql_value {
+	int type;       /* SQLITE_NULL, _INTEGER, _TEXT or _BLOB */
+	bool transient; /* p points into scratch: valid until its next use */
+	int64_t i;
+	const void *p;
+	size_t n;
+};
+
+/* Field f of ev as the value its column gets: NULL when f is not one of
+ * ev's type's fields or is unknown (rg_field_is_null). scratch: as above. */
+void rg_row_field_value(const struct rg_field *f, const struct rg_event *ev,
+			struct rg_buf *scratch, struct rg_sql_value *v);
+/* Binds v to parameter i. */
+void rg_row_bind_value(sqlite3_stmt *st, int i, const struct rg_sql_value *v);
+/* Both: field f of ev bound to parameter i. */
 void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 		       const struct rg_event *ev, struct rg_buf *scratch);
 

@@ -94,7 +94,8 @@ static int open_db(struct rg_store *s, const char *path, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (store_migrate(s->db, path, err, errlen) || store_prepare_all(s, err, errlen))
+	if (store_migrate(s->db, path, err, errlen) || store_prepare_all(s, err, errlen) ||
+	    store_chain_open(s, err, errlen))
 		return -1;
 	return 0;
 }
@@ -111,6 +112,7 @@ static void free_store(struct rg_store *s)
 	sqlite3_finalize(s->ins_alert);
 	sqlite3_finalize(s->ins_meta);
 	sqlite3_finalize(s->ins_seed);
+	store_chain_free(s);
 	sqlite3_close(s->ck.db);
 	sqlite3_close(s->db);
 	if (s->lock_fd >= 0)
@@ -277,8 +279,10 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 		if (store_write_item(s, &gi) == SQLITE_DONE)
 			s->st.rows_gaps++;
 	}
-	if (store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK || s->run_id <= 0) {
+	if (s->run_id <= 0 || store_chain_link(s, "start", "", 0) ||
+	    store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
 		store_exec(s->db, "ROLLBACK", NULL, 0);
+		store_chain_undo(s);
 		return -1;
 	}
 	store_start_checkpointer(s);
@@ -309,7 +313,16 @@ void rg_store_close(struct rg_store *s, int64_t now_ns)
 		snprintf(sql, sizeof(sql), "UPDATE runs SET stopped_ns = %lld, last_seq = %llu "
 			 "WHERE run_id = %lld", (long long)now_ns, (unsigned long long)seq,
 			 (long long)s->run_id);
-		store_exec(s->db, sql, NULL, 0);
+		/* the stop link says where the run's record ends: a tail cut
+		 * off later lacks it */
+		char note[48];
+		snprintf(note, sizeof(note), "last_seq=%llu", (unsigned long long)seq);
+		store_exec(s->db, "BEGIN", NULL, 0);
+		if (store_exec(s->db, sql, NULL, 0) || store_chain_link(s, "stop", note, 0) ||
+		    store_exec(s->db, "COMMIT", NULL, 0)) {
+			store_exec(s->db, "ROLLBACK", NULL, 0);
+			store_chain_undo(s);
+		}
 	}
 	/* fold the WAL back so that a copied .db file is complete on its own */
 	store_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, 0);

@@ -13,7 +13,7 @@
 #define RG_STORE_H
 
 #include <sqlite3.h>
-
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "alert.h"
@@ -38,6 +38,8 @@ struct rg_store_opts {
 	/* A reader whose transaction holds the WAL past this size is reported
 	 * on stderr and counted (wal_pinned); 0: never. */
 	int64_t wal_warn_mb;
+	/* No hash chain (chain.h): only to measure what it costs. */
+	bool no_chain;
 };
 
 struct rg_store_stats {

@@ -2,7 +2,8 @@
  *
  * store.c opens and closes the store and its runs; schema.c applies the
  * migrations and prepares the inserts; writer.c binds and writes rows in
- * batches on the writer thread; queue.c is the recorder thread's side of
+ * batches on the writer thread; chain_write.c adds each transaction's
+ * hash chain link (chain.h); queue.c is the recorder thread's side of
  * the queue; retention.c prunes old rows; checkpoint.c runs the WAL's
  * checkpoints on a thread of their own; row.h binds and reads one event
  * field (shared with rgq).
@@ -14,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "chain.h"
 #include "fields.h"
 #include "row.h"
 #include "store.h"
@@ -83,6 +85,7 @@ struct rg_store {
 		uint64_t count;
 		int64_t start, end;
 	} unrecorded;
+	struct store_chain *chain; /* NULL when off (chain_write.c) */
 	char *wal_path; /* the -wal file, for its size */
 	int64_t wal_limit; /* writer: its journal_size_limit */
 	struct checkpointer {
@@ -131,6 +134,37 @@ void store_run_writer(struct rg_store *s, bool threaded);
 void *store_writer_main(void *arg);
 /* retention.c */
 void store_prune(struct rg_store *s);
+/* chain_write.c: the hash chain's links, each in the transaction it
+ * covers (chain.h). All do nothing when the chain is off. */
+int store_chain_open(struct rg_store *s, char *err, size_t errlen);
+void store_chain_free(struct rg_store *s);
+/* An event row of table t as it is bound: store_chain_row starts it (false
+ * when the chain is off), store_chain_value gives the k-th bound column's
+ * value, store_chain_row_hash its hash, and once its insert succeeded
+ * store_chain_add puts it in the next link. */
+bool store_chain_row(struct rg_store *s, unsigned t);
+void store_chain_value(struct rg_store *s, unsigned t, unsigned k, const struct rg_sql_value *v);
+void store_chain_row_hash(struct rg_store *s, unsigned t, uint8_t out[RG_CHAIN_ROW_HASH]);
+void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
+		     const uint8_t hash[RG_CHAIN_ROW_HASH]);
+/* A process row the batch wrote (its upsert): the link covers its state. */
+void store_chain_note_process(struct rg_store *s, int64_t proc_id);
+/* Adds a link of kind (start, batch, prune, stop) covering the event rows
+ * added, the other tables' rows added since the last one (read back), the
+ * processes noted and gap row `gap` (0: none);
+ * a batch that covers nothing adds none. 0, or -1 on an SQLite error. */
+int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
+/* After a rollback: forgets the link made in the transaction. */
+void store_chain_undo(struct rg_store *s);
+/* Deletes the rows of chain table t WHERE where, their keys appended to
+ * note ("table a-b,c" lines: the prune link's note). The rows deleted, or
+ * -1. */
+int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where,
+			   struct rg_buf *note);
+/* Drops the rows blob of the oldest links whose rows retention has all
+ * pruned (the digest keeps their hash), appending "chain a-b" to note.
+ * 0, or -1 on an SQLite error. */
+int store_chain_trim(struct rg_store *s, struct rg_buf *note);
 /* checkpoint.c */
 int64_t store_file_size(const char *path);
 void store_start_checkpointer(struct rg_store *s);

@@ -14,21 +14,34 @@
 
 /* ---- binding and writing one row --------------------------------------------- */
 
-/* Binds ev as the row of table t whose first parameter is after + 1. */
+/* Binds ev as the row of table t whose first parameter is after + 1, and
+ * hashes it as bound for the chain (hash: untouched when it is off). */
 static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, unsigned t, int after,
-			   const struct rg_event *ev)
+			   const struct rg_event *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
 {
-	for (unsigned i = 0; i < rg_nfields; i++)
-		if (rg_fields[i].types & rg_event_tables[t].types)
-			rg_row_bind_field(st, ++after, &rg_fields[i], ev, &s->scratch);
+	bool chain = store_chain_row(s, t);
+	unsigned k = 0;
+	for (unsigned i = 0; i < rg_nfields; i++) {
+		if (!(rg_fields[i].types & rg_event_tables[t].types))
+			continue;
+		struct rg_sql_value v;
+		rg_row_field_value(&rg_fields[i], ev, &s->scratch, &v);
+		rg_row_bind_value(st, ++after, &v);
+		if (chain)
+			store_chain_value(s, t, k, &v);
+		k++;
+	}
+	if (chain)
+		store_chain_row_hash(s, t, hash);
 }
 
-static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev)
+static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev,
+				uint8_t hash[RG_CHAIN_ROW_HASH])
 {
 	unsigned t = rg_row_event_table(ev);
 	if (t == RG_N_EVENT_TABLES)
 		return NULL;
-	bind_event_row(s, s->ins_event[t], t, 0, ev);
+	bind_event_row(s, s->ins_event[t], t, 0, ev, hash);
 	return s->ins_event[t];
 }
 
@@ -190,8 +203,9 @@ static sqlite3_stmt *bind_meta(struct rg_store *s, const struct meta_row *m)
 int store_write_item(struct rg_store *s, const struct item *it)
 {
 	sqlite3_stmt *st = NULL;
+	uint8_t hash[RG_CHAIN_ROW_HASH];
 	switch (it->kind) {
-	case IT_EVENT: st = bind_event(s, &it->u.ev); break;
+	case IT_EVENT: st = bind_event(s, &it->u.ev, hash); break;
 	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
 	case IT_HEALTH: st = bind_health(s, &it->u.h); break;
 	case IT_GAP: st = bind_gap(s, &it->u.g); break;
@@ -203,6 +217,8 @@ int store_write_item(struct rg_store *s, const struct item *it)
 		return SQLITE_MISUSE;
 	int rc = sqlite3_step(st); /* every parameter is bound for every row */
 	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && it->kind == IT_EVENT)
+		store_chain_add(s, rg_row_event_table(&it->u.ev), (int64_t)it->u.ev.seq, hash);
 	return rc;
 }
 
@@ -247,6 +263,8 @@ static void write_one(struct rg_store *s, const struct item *it, struct batch_re
 {
 	if (store_write_item(s, it) == SQLITE_DONE) {
 		r->rows[it->kind]++;
+		if (it->kind == IT_PROCESS)
+			store_chain_note_process(s, it->u.proc.proc_id);
 		if (it->kind == IT_EVENT)
 			r->events[rg_row_event_table(&it->u.ev)]++;
 	} else {
@@ -264,11 +282,14 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 {
 	if (n == GROUP_ROWS && s->ins_group[t]) {
 		sqlite3_stmt *st = s->ins_group[t];
+		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
 		for (unsigned k = 0; k < n; k++)
-			bind_event_row(s, st, t, (int)k * s->event_cols[t], &g[k]->u.ev);
+			bind_event_row(s, st, t, (int)k * s->event_cols[t], &g[k]->u.ev, hash[k]);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {
+			for (unsigned k = 0; k < n; k++)
+				store_chain_add(s, t, (int64_t)g[k]->u.ev.seq, hash[k]);
 			r->rows[IT_EVENT] += n;
 			r->events[t] += n;
 			r->grouped += n;
@@ -348,9 +369,13 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		write_unrecorded(s, &r);
 		open = !sqlite3_get_autocommit(s->db);
 	}
+	/* the batch's link commits with it, or neither does */
+	if (open && store_chain_link(s, "batch", "", 0))
+		open = false;
 	if (!open || store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
 		store_complain(s, sqlite3_errmsg(s->db));
 		store_exec(s->db, "ROLLBACK", NULL, 0);
+		store_chain_undo(s);
 		memset(&r, 0, sizeof(r));
 		for (unsigned i = 0; i < n; i++)
 			note_failure(&r, item_ts(items[i]));

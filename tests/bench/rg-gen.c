@@ -16,6 +16,7 @@
  *
  * For rgq's fixtures (tests/cli) and benchmarks (docs/benchmarks.md).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -74,6 +75,10 @@ struct sproc {
 struct gen {
 	struct rg_pipeline pl;
 	struct rg_store *store;
+	int64_t max_age_s; /* --max-age: retention while writing */
+	bool no_chain;     /* --no-chain: to measure what the chain costs */
+	bool writer_cpu;   /* --writer-cpu: report the writer thread's CPU */
+	uint64_t writer_ns, writer_rows;
 	struct rg_proctab *pt;
 	struct rg_lineage *lin;
 	struct rg_seqstate *seqs;
@@ -402,6 +407,9 @@ static int begin_run(struct gen *g, int64_t run_start)
 {
 	char err[512];
 	struct rg_store_opts so = {5000, 200, 1 << 20};
+	so.max_age_s = g->max_age_s;
+	so.prune_interval_ms = 1;
+	so.no_chain = g->no_chain;
 	g->store = rg_store_open(g->db, &so, err, sizeof(err), NULL);
 	if (!g->store) {
 		fprintf(stderr, "rg-gen: %s\n", err);
@@ -429,8 +437,45 @@ static int begin_run(struct gen *g, int64_t run_start)
 	return 0;
 }
 
+/* The CPU time of this process's store writer thread ("rg-writer"), from
+ * the scheduler's own count (ns); 0 if there is none. */
+static uint64_t writer_cpu_ns(void)
+{
+	uint64_t ns = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char path[300], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		bool writer = fgets(comm, sizeof(comm), f) && !strcmp(comm, "rg-writer\n");
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", e->d_name);
+		unsigned long long v = 0;
+		if (writer && (f = fopen(path, "r"))) {
+			if (fscanf(f, "%llu", &v) == 1)
+				ns += v;
+			fclose(f);
+		}
+	}
+	if (d)
+		closedir(d);
+	return ns;
+}
+
 static void end_run(struct gen *g)
 {
+	if (g->writer_cpu) { /* every row written, before the thread ends */
+		struct rg_store_stats st;
+		rg_store_sync(g->store);
+		rg_store_stats(g->store, &st);
+		g->writer_ns += writer_cpu_ns();
+		g->writer_rows += st.rows_processes + st.rows_process_events + st.rows_file_events +
+				  st.rows_network_events + st.rows_system_events + st.rows_health +
+				  st.rows_gaps + st.rows_alerts;
+	}
 	g->pl.kernel_drops += g->drops_pending;
 	g->drops_pending = 0;
 	rg_pipeline_health(&g->pl, g->ts);
@@ -455,6 +500,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: rg-gen --db OUT.db [--events N] [--rules DIR] [--runs K] [--seed S]\n"
 		   "              [--rate EVENTS_PER_S] [--start EPOCH_S] [--gap-every N]\n"
 		   "              [--ndjson PATH] [--pid-max N (>= 1500; pids wrap there)]\n"
+		   "              [--max-age SECONDS (retention, by the wall clock)] [--no-chain]\n"
+		   "              [--writer-cpu (the store writer's CPU per row, on stderr)]\n"
 		   "Writes a synthetic recording through the recorder's pipeline (see the\n"
 		   "source for what it simulates). OUT.db must not exist.\n");
 }
@@ -467,6 +514,8 @@ int main(int argc, char **argv)
 		{"seed", required_argument, 0, 's'},  {"rate", required_argument, 0, 'R'},
 		{"start", required_argument, 0, 't'}, {"gap-every", required_argument, 0, 'g'},
 		{"ndjson", required_argument, 0, 'j'}, {"pid-max", required_argument, 0, 'p'},
+		{"max-age", required_argument, 0, 'a'}, {"no-chain", no_argument, 0, 'C'},
+		{"writer-cpu", no_argument, 0, 'W'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -478,7 +527,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		char *end = NULL;
 		unsigned long long v = 0;
-		if (strchr("nksRtgp", ch)) {
+		if (strchr("nksRtgpa", ch)) {
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg) {
@@ -497,6 +546,9 @@ int main(int argc, char **argv)
 		case 'g': g->gap_every = v; break;
 		case 'j': ndjson = optarg; break;
 		case 'p': pid_max = v < 1500 ? 1500 : v; break;
+		case 'a': g->max_age_s = (int64_t)v; break;
+		case 'C': g->no_chain = true; break;
+		case 'W': g->writer_cpu = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -553,6 +605,11 @@ int main(int argc, char **argv)
 			"(%.0f events/s) to %s\n",
 		(unsigned long long)g->events, (unsigned long long)g->processes,
 		(unsigned long long)alerts, runs, secs, (double)g->events / secs, g->db);
+	if (g->writer_cpu && g->writer_rows)
+		fprintf(stderr, "rg-gen: writer %llu rows, %.3f s CPU, %.3f us per row (chain %s)\n",
+			(unsigned long long)g->writer_rows, (double)g->writer_ns / 1e9,
+			(double)g->writer_ns / 1e3 / (double)g->writer_rows,
+			g->no_chain ? "off" : "on");
 	rg_ndjson_close(g->nd);
 	rg_rules_free(g->rules);
 	rg_proctab_free(g->pt);

@@ -89,7 +89,8 @@ static void test_defaults(void)
 	CHECK_INT(c.hash_max_size_mb, 64, "default [hash] max_size_mb");
 	CHECK_INT(c.hash_per_second, 50, "default [hash] max_per_second");
 	CHECK_INT(c.hash_cache_max, 16384, "default [hash] cache_max");
-	CHECK_INT(rg_config_nkeys, 31, "every key is in the table");
+	CHECK(c.chain, "the hash chain is on by default");
+	CHECK_INT(rg_config_nkeys, 32, "every key is in the table");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,

@@ -1,0 +1,388 @@
+/* chain.c: the chain's row encoding, rows blobs and link digest
+ * (chain.h), for the writer and for `rgq verify` alike. */
+#include "chain.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+const char *rg_chain_table(unsigned t)
+{
+	static const char *const rest[] = {"alerts", "health", "gaps", "processes"};
+	if (t < RG_N_EVENT_TABLES)
+		return rg_event_tables[t].name;
+	return t < RG_CHAIN_NTABLES ? rest[t - RG_N_EVENT_TABLES] : NULL;
+}
+
+unsigned rg_chain_table_index(const char *name)
+{
+	unsigned t = 0;
+	while (t < RG_CHAIN_NTABLES && strcmp(rg_chain_table(t), name))
+		t++;
+	return t;
+}
+
+/* ---- hashing rows ----------------------------------------------------------- */
+
+/* A row is hashed inside the query that reads it, by the SQL function
+ * rg_chain_row(table, col...): it gets the row's values as one array, where
+ * reading them back through sqlite3_column_* costs several API calls per
+ * column (most of the chain's cost in a profile of the writer). */
+
+/* A column left out of the encoding when it holds its declared default. */
+struct col {
+	char *name;
+	bool has_dflt;
+	int64_t dflt;
+};
+
+struct table {
+	/* SELECT rowid, rg_chain_row(t, cols...) ... WHERE rowid BETWEEN ?1 AND ?2 */
+	sqlite3_stmt *range;
+	struct col *cols;
+	int ncols;
+};
+
+struct rg_chain_hasher {
+	sqlite3 *db;
+	struct table t[RG_CHAIN_NTABLES];
+	struct rg_sql_value *vals; /* row_fn's, room for the widest table */
+	EVP_MD_CTX *ctx;
+	EVP_MD *md;
+	struct rg_buf enc;
+};
+
+static void free_table(struct table *t)
+{
+	sqlite3_finalize(t->range);
+	for (int i = 0; i < t->ncols; i++)
+		free(t->cols[i].name);
+	free(t->cols);
+}
+
+/* An integer literal default ("0", "-1"); anything else is no default. */
+static bool int_default(const char *s, int64_t *v)
+{
+	char *end;
+	if (!s || !*s)
+		return false;
+	*v = strtoll(s, &end, 10);
+	return *end == '\0';
+}
+
+static void add_cols(const struct table *t, unsigned ti, struct rg_buf *q)
+{
+	rg_buf_printf(q, "\"%s\", rg_chain_row(%u", t->cols[0].name, ti);
+	for (int i = 0; i < t->ncols; i++)
+		rg_buf_printf(q, ", \"%s\"", t->cols[i].name);
+	rg_buf_addc(q, ')');
+}
+
+/* From PRAGMA table_info, in table order (SELECT *'s): each column's name
+ * and integer default; the query that hashes a range of rows. The first
+ * column is the rowid (each table's INTEGER PRIMARY KEY). */
+static int load_table(sqlite3 *db, unsigned ti, struct table *t, char *err, size_t errlen)
+{
+	char sql[160];
+	sqlite3_stmt *st = NULL;
+	struct rg_buf q = {0};
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", rg_chain_table(ti));
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		t->cols = rg_realloc(t->cols, (size_t)(t->ncols + 1) * sizeof(*t->cols));
+		struct col *c = &t->cols[t->ncols++];
+		c->name = rg_strdup(name ? name : "");
+		c->has_dflt = int_default((const char *)sqlite3_column_text(st, 4), &c->dflt);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK && t->ncols) {
+		rg_buf_adds(&q, "SELECT ");
+		add_cols(t, ti, &q);
+		rg_buf_printf(&q, " FROM %s WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
+			      rg_chain_table(ti));
+		rc = sqlite3_prepare_v3(db, rg_buf_cstr(&q), -1, SQLITE_PREPARE_PERSISTENT,
+					&t->range, NULL);
+	}
+	rg_buf_free(&q);
+	if (rc != SQLITE_OK || !t->ncols) {
+		snprintf(err, errlen, "chain: %s: %s", rg_chain_table(ti),
+			 t->ncols ? sqlite3_errmsg(db) : "no such table");
+		return -1;
+	}
+	return 0;
+}
+
+static void put_be(struct rg_buf *b, uint64_t v, int bytes)
+{
+	uint8_t o[8];
+	for (int i = 0; i < bytes; i++)
+		o[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	rg_buf_add(b, o, (size_t)bytes);
+}
+
+static void put_varint(struct rg_buf *b, uint64_t v)
+{
+	while (v >= 0x80) {
+		rg_buf_addc(b, (char)(v | 0x80));
+		v >>= 7;
+	}
+	rg_buf_addc(b, (char)v);
+}
+
+/* A column's place and type: what precedes its value in the encoding. */
+static void put_col(struct rg_buf *b, int i, char type)
+{
+	put_be(b, (uint64_t)i, 2);
+	rg_buf_addc(b, type);
+}
+
+/* The canonical encoding of a row's values (chain.h) into b. */
+static void encode_row(const struct table *t, const struct rg_sql_value *v, struct rg_buf *b)
+{
+	b->len = 0;
+	for (int i = 0; i < t->ncols; i++) {
+		const struct col *c = &t->cols[i];
+		switch (v[i].type) {
+		case SQLITE_INTEGER:
+			if (c->has_dflt && v[i].i == c->dflt)
+				break;
+			put_col(b, i, 'i'); /* zigzag: small negatives stay short */
+			put_varint(b, ((uint64_t)v[i].i << 1) ^ (uint64_t)(v[i].i >> 63));
+			break;
+		case SQLITE_FLOAT: /* no column holds one: the bits, should one */
+			put_col(b, i, 'f');
+			put_be(b, (uint64_t)v[i].i, 8);
+			break;
+		case SQLITE_TEXT:
+		case SQLITE_BLOB:
+			put_col(b, i, v[i].type == SQLITE_TEXT ? 't' : 'b');
+			put_varint(b, v[i].n);
+			rg_buf_add(b, v[i].p, v[i].n);
+			break;
+		}
+	}
+}
+
+static int hash_row(struct rg_chain_hasher *h, unsigned t, const struct rg_sql_value *v,
+		    uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	encode_row(&h->t[t], v, &h->enc);
+	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	    !EVP_DigestUpdate(h->ctx, h->enc.p, h->enc.len) ||
+	    !EVP_DigestFinal_ex(h->ctx, md, &len))
+		return -1;
+	memcpy(out, md, RG_CHAIN_ROW_HASH);
+	return 0;
+}
+
+void rg_chain_hash_values(struct rg_chain_hasher *h, unsigned t, const struct rg_sql_value *v,
+			  uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	if (hash_row(h, t, v, out))
+		memset(out, 0, RG_CHAIN_ROW_HASH); /* matches no row: reported, never trusted */
+}
+
+int rg_chain_column(const struct rg_chain_hasher *h, unsigned t, const char *name)
+{
+	for (int i = 0; i < h->t[t].ncols; i++)
+		if (!strcmp(h->t[t].cols[i].name, name))
+			return i;
+	return -1;
+}
+
+int rg_chain_ncols(const struct rg_chain_hasher *h, unsigned t)
+{
+	return h->t[t].ncols;
+}
+
+/* rg_chain_row(table, col...): the row's hash (RG_CHAIN_ROW_HASH bytes). */
+static void row_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct rg_chain_hasher *h = sqlite3_user_data(ctx);
+	int64_t ti = sqlite3_value_int64(argv[0]);
+	uint8_t out[RG_CHAIN_ROW_HASH];
+	if (ti < 0 || ti >= RG_CHAIN_NTABLES || argc - 1 != h->t[ti].ncols) {
+		sqlite3_result_error(ctx, "rg_chain_row: not a chain table's row", -1);
+		return;
+	}
+	for (int i = 0; i < h->t[ti].ncols; i++) {
+		sqlite3_value *a = argv[i + 1];
+		struct rg_sql_value *v = &h->vals[i];
+		v->type = sqlite3_value_type(a);
+		if (v->type == SQLITE_INTEGER) {
+			v->i = sqlite3_value_int64(a);
+		} else if (v->type == SQLITE_FLOAT) {
+			double d = sqlite3_value_double(a);
+			memcpy(&v->i, &d, sizeof(d));
+		} else if (v->type != SQLITE_NULL) {
+			v->p = v->type == SQLITE_TEXT ? (const void *)sqlite3_value_text(a)
+						      : sqlite3_value_blob(a);
+			v->n = (size_t)sqlite3_value_bytes(a);
+		}
+	}
+	if (hash_row(h, (unsigned)ti, h->vals, out)) {
+		sqlite3_result_error(ctx, "rg_chain_row: SHA-256 failed", -1);
+		return;
+	}
+	sqlite3_result_blob(ctx, out, RG_CHAIN_ROW_HASH, SQLITE_TRANSIENT);
+}
+
+struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errlen)
+{
+	struct rg_chain_hasher *h = rg_calloc(1, sizeof(*h));
+	h->ctx = EVP_MD_CTX_new();
+	/* fetched once: an implicit fetch per digest costs a lookup each time */
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (!h->ctx || !h->md) {
+		snprintf(err, errlen, "chain: OpenSSL has no SHA-256");
+		rg_chain_hasher_free(h);
+		return NULL;
+	}
+	if (sqlite3_create_function(db, "rg_chain_row", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+				    SQLITE_DIRECTONLY, h, row_fn, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "chain: %s", sqlite3_errmsg(db));
+		rg_chain_hasher_free(h);
+		return NULL;
+	}
+	h->db = db;
+	int widest = 0;
+	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
+		if (load_table(db, t, &h->t[t], err, errlen)) {
+			rg_chain_hasher_free(h);
+			return NULL;
+		}
+		widest = h->t[t].ncols > widest ? h->t[t].ncols : widest;
+	}
+	h->vals = rg_calloc((size_t)widest, sizeof(*h->vals));
+	return h;
+}
+
+void rg_chain_hasher_free(struct rg_chain_hasher *h)
+{
+	if (!h)
+		return;
+	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
+		free_table(&h->t[t]);
+	if (h->db) /* its user data goes */
+		sqlite3_create_function(h->db, "rg_chain_row", -1, SQLITE_UTF8, NULL, NULL, NULL,
+					NULL);
+	EVP_MD_CTX_free(h->ctx);
+	EVP_MD_free(h->md);
+	rg_buf_free(&h->enc);
+	free(h->vals);
+	free(h);
+}
+
+int rg_chain_rows(struct rg_chain_hasher *h, unsigned t, int64_t lo, int64_t hi,
+		  void (*fn)(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH]),
+		  void *arg)
+{
+	sqlite3_stmt *st = h->t[t].range;
+	int rc;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1));
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- links ------------------------------------------------------------------ */
+
+void rg_chain_digest(const struct rg_chain_link *l, uint8_t out[RG_CHAIN_DIGEST])
+{
+	struct rg_buf b = {0};
+	rg_buf_adds(&b, "rand-guard chain 1\n");
+	rg_buf_add(&b, l->prev, RG_CHAIN_DIGEST);
+	put_be(&b, (uint64_t)l->link, 8);
+	rg_buf_add(&b, l->kind, strlen(l->kind) + 1);
+	put_be(&b, (uint64_t)l->run_id, 8);
+	put_be(&b, (uint64_t)l->ts_ns, 8);
+	rg_buf_add(&b, l->note, strlen(l->note) + 1);
+	rg_buf_add(&b, l->rows_sha, RG_CHAIN_DIGEST);
+	put_be(&b, (uint64_t)l->nheld, 8);
+	unsigned len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, b.p, b.len) || !EVP_DigestUpdate(ctx, l->held, l->nheld) ||
+	    !EVP_DigestFinal_ex(ctx, out, &len))
+		memset(out, 0, RG_CHAIN_DIGEST); /* matches no link: reported, never trusted */
+	EVP_MD_CTX_free(ctx);
+	rg_buf_free(&b);
+}
+
+void rg_chain_sha256(const void *p, size_t n, uint8_t out[RG_CHAIN_DIGEST])
+{
+	unsigned len = 0;
+	if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL))
+		memset(out, 0, RG_CHAIN_DIGEST);
+}
+
+/* ---- rows blobs --------------------------------------------------------------- */
+
+static bool get_varint(struct rg_chain_cursor *c, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; shift < 64 && c->p < c->end; shift += 7) {
+		uint8_t byte = *c->p++;
+		*v |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80))
+			return true;
+	}
+	return false;
+}
+
+void rg_chain_put_section(struct rg_buf *b, unsigned t, unsigned n)
+{
+	rg_buf_addc(b, (char)t);
+	put_varint(b, n);
+}
+
+void rg_chain_put_entry(struct rg_buf *b, int64_t *prev_key, int64_t key,
+			const uint8_t hash[RG_CHAIN_ROW_HASH])
+{
+	put_varint(b, (uint64_t)(key - *prev_key));
+	*prev_key = key;
+	rg_buf_add(b, hash, RG_CHAIN_ROW_HASH);
+}
+
+void rg_chain_cursor_init(struct rg_chain_cursor *c, const uint8_t *rows, size_t n)
+{
+	*c = (struct rg_chain_cursor){.p = rows, .end = rows + n, .table = RG_CHAIN_NTABLES};
+}
+
+bool rg_chain_next(struct rg_chain_cursor *c)
+{
+	uint64_t v;
+	c->first = false;
+	while (!c->left) {
+		if (c->p == c->end)
+			return false;
+		c->table = *c->p++;
+		c->key = 0;
+		if (c->table >= RG_CHAIN_NTABLES || !get_varint(c, &v) || !v || v > UINT32_MAX) {
+			c->bad = true;
+			return false;
+		}
+		c->left = (unsigned)v;
+		c->first = true;
+	}
+	/* keys are rowids: positive, and a list that runs past INT64_MAX is
+	 * not one the writer made */
+	if (!get_varint(c, &v) || (!c->first && !v) || v > (uint64_t)(INT64_MAX - c->key) ||
+	    c->end - c->p < RG_CHAIN_ROW_HASH) {
+		c->bad = true;
+		return false;
+	}
+	c->key += (int64_t)v;
+	c->hash = c->p;
+	c->p += RG_CHAIN_ROW_HASH;
+	c->left--;
+	return true;
+}

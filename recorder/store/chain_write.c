@@ -1,0 +1,450 @@
+/* chain_write.c: the writer's side of the hash chain (chain.h): a link in
+ * the transaction of every batch, run start and stop and retention step,
+ * so that a commit and its link are one.
+ *
+ * Event rows, the bulk, are hashed from the values the writer binds, as
+ * it binds them; the few rows of the other tables are read back through
+ * the hasher's queries before the link is made. Reading every event row
+ * back cost the writer about half again its CPU per row (scripts/bench
+ * --writer), hashing the bound values a fraction of that. Both encode
+ * alike (chain.c), and `rgq verify` checks the one against the other. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "clock.h"
+
+/* The highest key of each table covered so far, and the head. */
+struct chain_mark {
+	int64_t link;
+	uint8_t head[RG_CHAIN_DIGEST];
+	int64_t hi[RG_CHAIN_PROCESSES];
+	int64_t trim_from; /* the oldest link that may still have its rows blob */
+};
+
+/* An event row written since the last link: its key (seq) and hash. */
+struct entry {
+	int64_t key;
+	uint8_t hash[RG_CHAIN_ROW_HASH];
+};
+
+struct store_chain {
+	struct rg_chain_hasher *h;
+	sqlite3_stmt *ins;
+	struct chain_mark m, saved;
+	/* the row being bound: the k-th bound column of event table t is
+	 * column cid[t][k]; text copied (a cmdline built in scratch) in copy */
+	int cid[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
+	struct rg_sql_value *row;
+	struct rg_buf copy;
+	struct entry *pending[RG_N_EVENT_TABLES];
+	unsigned npending[RG_N_EVENT_TABLES], cap[RG_N_EVENT_TABLES];
+	int64_t *procs; /* proc_ids the batch wrote */
+	unsigned nprocs, procs_cap;
+	struct rg_buf rows, held, sec;
+};
+
+int store_chain_open(struct rg_store *s, char *err, size_t errlen)
+{
+	if (s->o.no_chain)
+		return 0;
+	struct store_chain *c = rg_calloc(1, sizeof(*c));
+	s->chain = c;
+	c->h = rg_chain_hasher_new(s->db, err, errlen);
+	if (!c->h || sqlite3_prepare_v3(s->db, "INSERT INTO chain (link, kind, run_id, ts_ns, "
+					"note, rows, rows_sha, held, prev, digest) "
+					"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					-1, SQLITE_PREPARE_PERSISTENT, &c->ins, NULL)) {
+		if (c->h)
+			snprintf(err, errlen, "chain: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT link, digest FROM chain ORDER BY link DESC LIMIT 1",
+			       -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_bytes(st, 1) == RG_CHAIN_DIGEST) {
+			c->m.link = sqlite3_column_int64(st, 0);
+			memcpy(c->m.head, sqlite3_column_blob(st, 1), RG_CHAIN_DIGEST);
+		}
+		sqlite3_finalize(st);
+	}
+	c->m.trim_from = rg_sql_int(s->db, "SELECT min(link) FROM chain WHERE rows IS NOT NULL", 0);
+	int widest = 0;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		const struct rg_field *cols[RG_FIELDS_MAX];
+		struct rg_buf names = {0};
+		unsigned n = rg_row_columns(&names, t, RG_FMASK_ALL, cols);
+		rg_buf_free(&names);
+		for (unsigned k = 0; k < n; k++) {
+			c->cid[t][k] = rg_chain_column(c->h, t, cols[k]->name);
+			if (c->cid[t][k] < 0) {
+				snprintf(err, errlen, "chain: %s has no column %s",
+					 rg_chain_table(t), cols[k]->name);
+				return -1;
+			}
+		}
+		int w = rg_chain_ncols(c->h, t);
+		widest = w > widest ? w : widest;
+	}
+	c->row = rg_calloc((size_t)widest, sizeof(*c->row));
+	/* rows already there are before the chain (an older recording) or
+	 * were covered: the start link names the bound */
+	for (unsigned t = 0; t < RG_CHAIN_PROCESSES; t++) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM %s", rg_chain_table(t));
+		c->m.hi[t] = rg_sql_int(s->db, sql, 0);
+	}
+	return 0;
+}
+
+void store_chain_free(struct rg_store *s)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return;
+	rg_chain_hasher_free(c->h);
+	sqlite3_finalize(c->ins);
+	free(c->procs);
+	free(c->row);
+	rg_buf_free(&c->copy);
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		free(c->pending[t]);
+	rg_buf_free(&c->rows);
+	rg_buf_free(&c->held);
+	rg_buf_free(&c->sec);
+	free(c);
+	s->chain = NULL;
+}
+
+void store_chain_note_process(struct rg_store *s, int64_t proc_id)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return;
+	if (c->nprocs == c->procs_cap) {
+		c->procs_cap = c->procs_cap ? 2 * c->procs_cap : 64;
+		c->procs = rg_realloc(c->procs, c->procs_cap * sizeof(*c->procs));
+	}
+	c->procs[c->nprocs++] = proc_id;
+}
+
+/* ---- event rows, as they are bound ------------------------------------------- */
+
+bool store_chain_row(struct rg_store *s, unsigned t)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return false;
+	memset(c->row, 0, (size_t)rg_chain_ncols(c->h, t) * sizeof(*c->row)); /* all NULL */
+	c->copy.len = 0;
+	return true;
+}
+
+void store_chain_value(struct rg_store *s, unsigned t, unsigned k, const struct rg_sql_value *v)
+{
+	struct store_chain *c = s->chain;
+	struct rg_sql_value *to = &c->row[c->cid[t][k]];
+	*to = *v;
+	if (v->transient) { /* where in copy: copy may move as it grows */
+		to->i = (int64_t)c->copy.len;
+		rg_buf_add(&c->copy, v->p, v->n);
+	}
+}
+
+void store_chain_row_hash(struct rg_store *s, unsigned t, uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	struct store_chain *c = s->chain;
+	int n = rg_chain_ncols(c->h, t);
+	for (int i = 0; i < n; i++)
+		if (c->row[i].transient)
+			c->row[i].p = c->copy.p + c->row[i].i;
+	rg_chain_hash_values(c->h, t, c->row, out);
+}
+
+void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
+		     const uint8_t hash[RG_CHAIN_ROW_HASH])
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return;
+	if (c->npending[t] == c->cap[t]) {
+		c->cap[t] = c->cap[t] ? 2 * c->cap[t] : 1024;
+		c->pending[t] = rg_realloc(c->pending[t], c->cap[t] * sizeof(struct entry));
+	}
+	struct entry *e = &c->pending[t][c->npending[t]++];
+	e->key = key;
+	memcpy(e->hash, hash, RG_CHAIN_ROW_HASH);
+}
+
+/* ---- a link ---------------------------------------------------------------- */
+
+struct section {
+	struct rg_buf *b;
+	int64_t prev, last;
+	unsigned n;
+};
+
+static void add_entry(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH])
+{
+	struct section *sec = arg;
+	rg_chain_put_entry(sec->b, &sec->prev, key, hash);
+	sec->last = key;
+	sec->n++;
+}
+
+/* Appends sec's entries as table t's section to rows or held. */
+static void end_section(struct store_chain *c, unsigned t, const struct section *sec)
+{
+	struct rg_buf *b = t < RG_CHAIN_APPEND ? &c->rows : &c->held;
+	if (!sec->n)
+		return;
+	rg_chain_put_section(b, t, sec->n);
+	rg_buf_add(b, c->sec.p, c->sec.len);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	int64_t x = ((const struct entry *)a)->key, y = ((const struct entry *)b)->key;
+	return (x > y) - (x < y);
+}
+
+/* Event table t's rows bound since the last link, by key. */
+static void event_section(struct store_chain *c, unsigned t)
+{
+	struct entry *e = c->pending[t];
+	unsigned n = c->npending[t];
+	bool sorted = true; /* a table's rows go in queue order: by seq */
+	for (unsigned i = 1; i < n && sorted; i++)
+		sorted = e[i - 1].key < e[i].key;
+	if (!sorted)
+		qsort(e, n, sizeof(*e), cmp_entry);
+	c->npending[t] = 0;
+	if (!n)
+		return;
+	if (e[n - 1].key > c->m.hi[t])
+		c->m.hi[t] = e[n - 1].key;
+	int64_t prev = 0;
+	rg_chain_put_section(&c->rows, t, n);
+	for (unsigned i = 0; i < n; i++)
+		rg_chain_put_entry(&c->rows, &prev, e[i].key, e[i].hash);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The rows since the last link of each table that only grows (and of
+ * gaps), the processes the batch wrote, and the gap row `gap` (0: none). */
+static int collect(struct store_chain *c, int64_t gap)
+{
+	int rc = SQLITE_DONE;
+	c->rows.len = c->held.len = 0;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		event_section(c, t);
+	for (unsigned t = RG_N_EVENT_TABLES; t < RG_CHAIN_PROCESSES && rc == SQLITE_DONE; t++) {
+		struct section sec = {&c->sec, 0, 0, 0};
+		c->sec.len = 0;
+		if (t == RG_CHAIN_GAPS && gap && gap <= c->m.hi[t])
+			rc = rg_chain_rows(c->h, t, gap, gap, add_entry, &sec);
+		if (rc == SQLITE_DONE)
+			rc = rg_chain_rows(c->h, t, c->m.hi[t] + 1, INT64_MAX, add_entry, &sec);
+		if (sec.n && sec.last > c->m.hi[t])
+			c->m.hi[t] = sec.last;
+		end_section(c, t, &sec);
+	}
+	struct section sec = {&c->sec, 0, 0, 0};
+	c->sec.len = 0;
+	qsort(c->procs, c->nprocs, sizeof(*c->procs), cmp_i64);
+	for (unsigned i = 0; i < c->nprocs && rc == SQLITE_DONE; i++)
+		if (!i || c->procs[i] != c->procs[i - 1])
+			rc = rg_chain_rows(c->h, RG_CHAIN_PROCESSES, c->procs[i], c->procs[i],
+					   add_entry, &sec);
+	end_section(c, RG_CHAIN_PROCESSES, &sec);
+	c->nprocs = 0;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_link(struct rg_store *s, const char *kind, const char *note)
+{
+	struct store_chain *c = s->chain;
+	struct rg_chain_link l = {c->m.link + 1, s->run_id, rg_wall_ns(), kind, note, {0},
+				  (const uint8_t *)c->held.p, c->held.len, {0}};
+	/* a NULL pointer would bind NULL: what covers no row is "" */
+	const void *rows = c->rows.len ? (const void *)c->rows.p : "";
+	const void *held = c->held.len ? (const void *)c->held.p : "";
+	rg_chain_sha256(rows, c->rows.len, l.rows_sha);
+	memcpy(l.prev, c->m.head, RG_CHAIN_DIGEST);
+	uint8_t digest[RG_CHAIN_DIGEST];
+	rg_chain_digest(&l, digest);
+	sqlite3_stmt *st = c->ins;
+	sqlite3_bind_int64(st, 1, l.link);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, l.run_id);
+	sqlite3_bind_int64(st, 4, l.ts_ns);
+	sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, rows, (int)c->rows.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, l.rows_sha, RG_CHAIN_DIGEST, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, held, (int)c->held.len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, l.prev, RG_CHAIN_DIGEST, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 10, digest, RG_CHAIN_DIGEST, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	c->m.link = l.link;
+	memcpy(c->m.head, digest, RG_CHAIN_DIGEST);
+	return 0;
+}
+
+int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return 0;
+	c->saved = c->m;
+	struct rg_buf base = {0};
+	if (!strcmp(kind, "start")) { /* what was there before the run */
+		rg_buf_adds(&base, "base");
+		for (unsigned t = 0; t < RG_CHAIN_PROCESSES; t++)
+			rg_buf_printf(&base, " %s=%lld", rg_chain_table(t), (long long)c->m.hi[t]);
+		note = rg_buf_cstr(&base);
+	}
+	int rc = collect(c, gap);
+	/* a batch of only meta or seed rows covers nothing: no link */
+	if (!rc && (c->rows.len || c->held.len || strcmp(kind, "batch")))
+		rc = insert_link(s, kind, note);
+	rg_buf_free(&base);
+	if (rc)
+		c->m = c->saved;
+	return rc;
+}
+
+void store_chain_undo(struct rg_store *s)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return;
+	c->nprocs = 0;
+	memset(c->npending, 0, sizeof(c->npending));
+	/* the database says whether the transaction's link was rolled back
+	 * (a transaction that failed before its link made none) */
+	if (c->m.link != rg_sql_int(s->db, "SELECT coalesce(max(link), 0) FROM chain", -1))
+		c->m = c->saved;
+}
+
+/* ---- retention ---------------------------------------------------------------- */
+
+static void put_range(struct rg_buf *note, unsigned nth, int64_t lo, int64_t hi)
+{
+	if (nth)
+		rg_buf_addc(note, ',');
+	rg_buf_add_i64(note, lo);
+	if (hi != lo) {
+		rg_buf_addc(note, '-');
+		rg_buf_add_i64(note, hi);
+	}
+}
+
+/* The keys to go, as one line "table a-b,c" appended to note. */
+static int note_keys(struct rg_store *s, unsigned t, const char *where, struct rg_buf *note)
+{
+	char sql[320];
+	sqlite3_stmt *st;
+	snprintf(sql, sizeof(sql), "SELECT rowid FROM %s WHERE %s ORDER BY rowid",
+		 rg_chain_table(t), where);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int64_t lo = 0, hi = 0;
+	unsigned nth = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t k = sqlite3_column_int64(st, 0);
+		if (lo && k == hi + 1) {
+			hi = k;
+			continue;
+		}
+		if (lo)
+			put_range(note, nth++, lo, hi);
+		else
+			rg_buf_printf(note, "%s ", rg_chain_table(t));
+		lo = hi = k;
+	}
+	sqlite3_finalize(st);
+	if (lo) {
+		put_range(note, nth, lo, hi);
+		rg_buf_addc(note, '\n');
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where, struct rg_buf *note)
+{
+	char sql[320];
+	if (s->chain && note_keys(s, t, where, note))
+		return -1;
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s", rg_chain_table(t), where);
+	if (store_exec(s->db, sql, NULL, 0))
+		return -1;
+	return sqlite3_changes(s->db);
+}
+
+/* True when every row the rows blob covers is gone: each key below the
+ * lowest its table still has. */
+static bool all_pruned(const uint8_t *rows, size_t n, const int64_t low[RG_CHAIN_APPEND])
+{
+	struct rg_chain_cursor cur;
+	rg_chain_cursor_init(&cur, rows, n);
+	while (rg_chain_next(&cur))
+		if (cur.table >= RG_CHAIN_APPEND || cur.key >= low[cur.table])
+			return false;
+	return !cur.bad;
+}
+
+int store_chain_trim(struct rg_store *s, struct rg_buf *note)
+{
+	struct store_chain *c = s->chain;
+	if (!c)
+		return 0;
+	int64_t low[RG_CHAIN_APPEND];
+	for (unsigned t = 0; t < RG_CHAIN_APPEND; t++) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "SELECT coalesce(min(rowid), %lld) FROM %s",
+			 (long long)INT64_MAX, rg_chain_table(t));
+		low[t] = rg_sql_int(s->db, sql, 0);
+	}
+	sqlite3_stmt *st, *up;
+	if (sqlite3_prepare_v2(s->db, "SELECT link, rows FROM chain WHERE link >= ? AND rows IS "
+				      "NOT NULL ORDER BY link LIMIT 64", -1, &st, NULL))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "UPDATE chain SET rows = NULL WHERE link = ?", -1, &up,
+			       NULL)) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	int64_t first = 0, last = 0;
+	int rc = 0;
+	sqlite3_bind_int64(st, 1, c->m.trim_from);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t link = sqlite3_column_int64(st, 0);
+		if (!all_pruned(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), low))
+			break;
+		sqlite3_bind_int64(up, 1, link);
+		rc = sqlite3_step(up) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(up);
+		first = first ? first : link;
+		last = link;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	if (!rc && first) {
+		rg_buf_printf(note, "chain %lld-%lld\n", (long long)first, (long long)last);
+		c->m.trim_from = last + 1;
+	}
+	return rc;
+}
