@@ -260,7 +260,8 @@ static int collect(struct store_chain *c, int64_t gap)
 	}
 	struct section sec = {&c->sec, 0, 0, 0};
 	c->sec.len = 0;
-	qsort(c->procs, c->nprocs, sizeof(*c->procs), cmp_i64);
+	if (c->nprocs) /* qsort's base may not be NULL, even for none */
+		qsort(c->procs, c->nprocs, sizeof(*c->procs), cmp_i64);
 	for (unsigned i = 0; i < c->nprocs && rc == SQLITE_DONE; i++)
 		if (!i || c->procs[i] != c->procs[i - 1])
 			rc = rg_chain_rows(c->h, RG_CHAIN_PROCESSES, c->procs[i], c->procs[i],
