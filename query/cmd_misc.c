@@ -285,7 +285,8 @@ static int run_gaps(struct rgq *g, const struct rgq_command *c, const struct rgq
 	sqlite3_finalize(st);
 	for (size_t i = 0; i < gaps.n; i++)
 		*add_span(&out) = gaps.v[i];
-	qsort(out.v, out.n, sizeof(*out.v), by_start);
+	if (out.n)
+		qsort(out.v, out.n, sizeof(*out.v), by_start);
 
 	const char *names[] = {"start", "end", "coverage", "lost", "detail"};
 	struct rgq_out w;

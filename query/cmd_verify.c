@@ -160,8 +160,10 @@ static int load_prunes(struct verify *v, const struct rgq_command *c)
 		parse_prune_note(v, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
-		qsort(v->pruned[t].v, v->pruned[t].n, sizeof(struct span), cmp_span);
-	qsort(v->trimmed.v, v->trimmed.n, sizeof(struct span), cmp_span);
+		if (v->pruned[t].n)
+			qsort(v->pruned[t].v, v->pruned[t].n, sizeof(struct span), cmp_span);
+	if (v->trimmed.n)
+		qsort(v->trimmed.v, v->trimmed.n, sizeof(struct span), cmp_span);
 	return 0;
 }
 
@@ -332,7 +334,8 @@ static void check_held(struct verify *v, unsigned m)
 	unsigned t = m ? RG_CHAIN_PROCESSES : RG_CHAIN_GAPS;
 	struct held *e = v->held[m];
 	size_t n = 0;
-	qsort(e, v->nheld[m], sizeof(*e), cmp_held);
+	if (v->nheld[m])
+		qsort(e, v->nheld[m], sizeof(*e), cmp_held);
 	for (size_t i = 0; i < v->nheld[m]; i++) { /* the latest of each key */
 		if (n && e[n - 1].key == e[i].key)
 			n--;

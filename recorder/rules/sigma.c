@@ -540,7 +540,8 @@ void rules_load_sigma_dir(struct loader *ld, const char *dir)
 		ld->ini = (struct rg_ini){.name = ld->name};
 		rg_ini_fail(&ld->ini, 0, "cannot read the Sigma directory: %s", strerror(errno));
 	} else {
-		qsort(walk.paths, walk.n, sizeof(*walk.paths), by_name);
+		if (walk.n)
+			qsort(walk.paths, walk.n, sizeof(*walk.paths), by_name);
 	}
 	for (size_t i = 0; i < walk.n; i++) {
 		if (!ld->ini.failed)

@@ -220,7 +220,7 @@ static void event_section(struct store_chain *c, unsigned t)
 	bool sorted = true; /* a table's rows go in queue order: by seq */
 	for (unsigned i = 1; i < n && sorted; i++)
 		sorted = e[i - 1].key < e[i].key;
-	if (!sorted)
+	if (!sorted) /* unsorted means at least two */
 		qsort(e, n, sizeof(*e), cmp_entry);
 	c->npending[t] = 0;
 	if (!n)
