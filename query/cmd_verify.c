@@ -12,6 +12,7 @@
 #include "chain.h"
 #include "qtime.h"
 #include "rgq.h"
+#include "verify_sign.h"
 
 #define MAX_REPORTS 50 /* problem lines; the rest are counted */
 #define MAX_ROW_REPORTS 5 /* lines per table for rows edited or added */
@@ -54,6 +55,9 @@ struct verify {
 	int64_t del_lo, del_hi, del_n;
 	/* the verified range being gathered */
 	int64_t ok_first, ok_last, ok_seq_lo, ok_seq_hi, ok_ts_lo, ok_ts_hi;
+	/* every link's digest as stored, for the checkpoints (verify_sign.h) */
+	struct vs_link *links;
+	size_t nlinks, links_cap;
 };
 
 /* A problem, printed unless quiet (one of many of its kind). */
@@ -446,6 +450,14 @@ static void check_link(struct verify *v, sqlite3_stmt *st, uint8_t head[RG_CHAIN
 			"or made again)", (long long)l.link, (long long)*prev_link);
 	}
 	if (sized) {
+		if (v->nlinks == v->links_cap) {
+			v->links_cap = v->links_cap ? 2 * v->links_cap : 256;
+			v->links = rg_realloc(v->links, v->links_cap * sizeof(*v->links));
+		}
+		v->links[v->nlinks].link = l.link;
+		memcpy(v->links[v->nlinks++].digest, digest, RG_CHAIN_DIGEST);
+	}
+	if (sized) {
 		uint8_t d[RG_CHAIN_DIGEST];
 		memcpy(l.prev, prev, RG_CHAIN_DIGEST);
 		rg_chain_digest(&l, d);
@@ -548,6 +560,12 @@ static void check_uncovered(struct verify *v, const struct rgq_command *c)
 	}
 }
 
+/* A problem verify_sign.c found (NULL: one more of its kind, not shown). */
+static void sign_problem(void *arg, const char *line)
+{
+	report(arg, line == NULL, "%s", line ? line : "");
+}
+
 static int run_verify(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	char err[256];
@@ -555,6 +573,10 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	struct runs_seen rs = {0};
 	uint8_t head[RG_CHAIN_DIGEST] = {0};
 	int64_t prev_link = 0;
+	char want[33];
+	int rc = rgq_verify_key(c, o, want);
+	if (rc)
+		return rc;
 	v.h = rg_chain_hasher_new(g->db, err, sizeof(err));
 	if (!v.h)
 		return rgq_fail(c, "%s", err);
@@ -586,6 +608,10 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	}
 	check_held(&v, 0);
 	check_held(&v, 1);
+	/* links are in link order, as read (a link repeated or out of place
+	 * is already a problem above) */
+	struct vs_ctx sx = {g, c, o, want, v.links, v.nlinks, sign_problem, &v};
+	int failed = rgq_verify_signed(&sx);
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
 		if (v.edited[t] > MAX_ROW_REPORTS)
 			printf("EDITED    %s: %llu rows in all\n", rg_chain_table(t),
@@ -611,20 +637,32 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	free(v.held[1]);
 	free(rs.started);
 	free(rs.stopped);
+	free(v.links);
 	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
 	rg_chain_hasher_free(v.h);
-	return v.problems ? 1 : 0;
+	return v.problems || failed ? 1 : 0;
 }
 
 const struct rgq_command rgq_cmd_verify = {
 	"verify", "recomputes the hash chain: what is intact, what was changed",
-	"verify [--all]",
+	"verify [--all] [--pubkey FILE|HEX] [--key-fpr HEX] [--checkpoints FILE.ndjson]",
 	"Recomputes the recording's hash chain (docs/threat-model.md): every link's\n"
 	"digest and place, and every row each link covers. Prints the verified ranges\n"
 	"of links, and each problem with its table and key: a row EDITED, DELETED or\n"
 	"ADDED, a LINK edited, links MISSING or out of ORDER, a TRUNCATED tail, rows\n"
 	"UNCHAINED after the last link. Rows retention pruned are counted as pruned,\n"
 	"not as tampering. --all adds a line per link (its kind, run, time, seq\n"
-	"range). Exit status 0: intact; 1: not (or no chain).\n",
-	"a", 0, run_verify,
+	"range).\n"
+	"\n"
+	"Then the signed checkpoints: each one's signature, and that it signs the\n"
+	"digest the chain has at its link; the range they sign and the unsigned tail\n"
+	"after the last one (not tampering). --pubkey (64 hex digits, or a file that\n"
+	"starts with them) or --key-fpr (32 hex digits; both as rand-guard\n"
+	"--check-config prints them) require that key: a recording re-signed with\n"
+	"another fails, naming both fingerprints. --checkpoints compares the\n"
+	"checkpoint lines of the recorder's NDJSON (shipped off the host) with the\n"
+	"chain: a chain rewritten after they were shipped, even re-signed with the\n"
+	"host's own key, disagrees; an edited line does not verify.\n"
+	"Exit status 0: intact; 1: not (or no chain); 2: bad usage.\n",
+	"ayYc", 0, run_verify,
 };
