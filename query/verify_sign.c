@@ -168,9 +168,11 @@ static void report_range(struct vs_ctx *x, const struct tally *t)
 {
 	char ts[64];
 	int64_t last = x->nlinks ? x->links[x->nlinks - 1].link : 0;
+	int64_t first = x->nlinks ? x->links[0].link : 1; /* a range export's */
 	if (t->n)
-		say(x, false, "signed    links 1-%lld by key %s: %lld checkpoints, the last at "
-			      "link %lld, %s", (long long)t->signed_to, t->want[0] ? t->want : t->first,
+		say(x, false, "signed    links %lld-%lld by key %s: %lld checkpoints, the last at "
+			      "link %lld, %s", (long long)first, (long long)t->signed_to,
+		    t->want[0] ? t->want : t->first,
 		    (long long)t->n, (long long)t->signed_to,
 		    rgq_time_format(t->signed_ts, ts, sizeof(ts)));
 	if (t->nother)
@@ -182,7 +184,7 @@ static void report_range(struct vs_ctx *x, const struct tally *t)
 		say(x, true, "KEY       no checkpoint is signed by the expected key %s", t->want);
 	if (last > t->signed_to)
 		say(x, false, "unsigned  links %lld-%lld: %s (not tampering; checked by the chain "
-			      "alone)", (long long)t->signed_to + 1, (long long)last,
+			      "alone)", (long long)(t->n ? t->signed_to + 1 : first), (long long)last,
 		    t->n ? "the tail since the last checkpoint (made since, or before a crash)"
 		    : t->nother ? "no checkpoint by the expected key signs them"
 				: "no checkpoint signs them (checkpoints off, or none made yet)");
