@@ -24,22 +24,8 @@ KEY=$T/rg.db.key
 check_re "--check-config before the first start: the key is made then" \
 	"$(grep '^signing key' "$T/check0")" "does not exist yet"
 
-# writes our files for $1 seconds (what the recorder stores)
-busy() {
-	python3 - "$T/w" "$1" <<-'PY'
-	import os, sys, time
-	end = time.time() + float(sys.argv[2])
-	i = 0
-	while time.time() < end:
-	    i += 1
-	    with open(os.path.join(sys.argv[1], "f%d" % (i % 50)), "w") as f:
-	        f.write("x")
-	    time.sleep(0.002)
-	PY
-}
-
 rg_start
-busy 3 &
+busy "$T/w" 3 &
 BUSY=$!
 trap 'kill "$BUSY" 2>/dev/null || true; cleanup' EXIT
 sleep 2.5 # killed while it commits a batch every 50 ms, a checkpoint a second
@@ -63,7 +49,7 @@ else # the kill came right after a checkpoint: no tail to report
 fi
 
 rg_start
-busy 1
+busy "$T/w" 1
 rg_stop
 "$RG" -c "$T/rg.ini" --check-config >"$T/check1" 2>&1 || true
 FPR=$(sed -nE 's/^signing key: .* fingerprint ([0-9a-f]{32})$/\1/p' "$T/check1")
