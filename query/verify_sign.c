@@ -198,16 +198,11 @@ static const char *jstr(const cJSON *o, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* The host a line was signed with: its own "host", else the database's
- * checkpoint of that link, else meta's. */
-static void line_host(struct vs_ctx *x, const cJSON *o, int64_t link, char *out, size_t n)
+/* The host a line without its own "host" was signed with: the database's
+ * checkpoint of that link's, else meta's. */
+static void line_host(struct vs_ctx *x, int64_t link, char *out, size_t n)
 {
-	const char *h = jstr(o, "host");
 	out[0] = '\0';
-	if (h) {
-		snprintf(out, n, "%s", h);
-		return;
-	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(x->g->db, "SELECT coalesce((SELECT host FROM checkpoints WHERE "
 					 "link = ?), (SELECT value FROM meta WHERE key = 'host'))",
@@ -250,23 +245,51 @@ static void ship_problem(struct vs_ctx *x, struct shipped *s, const char *fmt, .
 	x->problem(x->arg, s->reported++ < MAX_SHIPPED ? line : NULL);
 }
 
+int rgq_shipped_parse(const char *line, struct rg_checkpoint *cp, bool *has_host)
+{
+	memset(cp, 0, sizeof(*cp));
+	*has_host = false;
+	if (!strstr(line, "\"checkpoint\"")) /* most lines: not parsed */
+		return 1;
+	cJSON *o = cJSON_Parse(line);
+	const char *type = o ? jstr(o, "event_type") : NULL;
+	int rc = 1;
+	if (type && !strcmp(type, "checkpoint")) {
+		const char *host = jstr(o, "host");
+		rc = raw_int(line, "link", &cp->link) && raw_int(line, "run_id", &cp->run_id) &&
+			     raw_int(line, "ts_ns", &cp->ts_ns) &&
+			     !rg_unhex(jstr(o, "head"), cp->head, sizeof(cp->head)) &&
+			     !rg_unhex(jstr(o, "pubkey"), cp->pk, RG_SIGN_PK) &&
+			     !rg_unhex(jstr(o, "sig"), cp->sig, RG_SIGN_SIG) ? 0 : -1;
+		if (!rc && host) {
+			snprintf(cp->host, sizeof(cp->host), "%s", host);
+			*has_host = true;
+		}
+		if (!rc)
+			rg_sign_fpr(cp->pk, cp->fpr);
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
 /* One shipped checkpoint line (lineno in file) against the chain. */
 static void check_shipped(struct vs_ctx *x, struct shipped *s, const struct tally *t,
-			  const char *text, const cJSON *o, long lineno)
+			  const char *text, long lineno)
 {
-	struct rg_checkpoint cp = {0};
+	struct rg_checkpoint cp;
+	bool has_host;
 	char ts[64];
+	int rc = rgq_shipped_parse(text, &cp, &has_host);
+	if (rc > 0)
+		return;
 	s->n++;
-	if (!raw_int(text, "link", &cp.link) || !raw_int(text, "run_id", &cp.run_id) ||
-	    !raw_int(text, "ts_ns", &cp.ts_ns) || rg_unhex(jstr(o, "head"), cp.head, 32) ||
-	    rg_unhex(jstr(o, "pubkey"), cp.pk, RG_SIGN_PK) ||
-	    rg_unhex(jstr(o, "sig"), cp.sig, RG_SIGN_SIG)) {
+	if (rc < 0) {
 		ship_problem(x, s, "SHIPPED   line %ld: a checkpoint line without its link, run_id, "
 				   "ts_ns, head, pubkey or sig (edited)", lineno);
 		return;
 	}
-	line_host(x, o, cp.link, cp.host, sizeof(cp.host));
-	rg_sign_fpr(cp.pk, cp.fpr);
+	if (!has_host)
+		line_host(x, cp.link, cp.host, sizeof(cp.host));
 	if (!rg_sign_valid(&cp)) {
 		ship_problem(x, s, "SHIPPED   line %ld: the checkpoint of link %lld does not verify: "
 				   "the line was edited", lineno, (long long)cp.link);
@@ -315,16 +338,8 @@ static int check_file(struct vs_ctx *x, const struct tally *t)
 	char *line = NULL;
 	size_t cap = 0;
 	long lineno = 0;
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		if (!strstr(line, "\"checkpoint\"")) /* most lines: not parsed */
-			continue;
-		cJSON *o = cJSON_Parse(line);
-		const char *type = o ? jstr(o, "event_type") : NULL;
-		if (type && !strcmp(type, "checkpoint"))
-			check_shipped(x, &s, t, line, o, lineno);
-		cJSON_Delete(o);
-	}
+	while (getline(&line, &cap, f) > 0)
+		check_shipped(x, &s, t, line, ++lineno);
 	free(line);
 	fclose(f);
 	if (s.reported > MAX_SHIPPED)

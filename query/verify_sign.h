@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checkpoint.h"
 #include "rgq.h"
 
 /* A link's digest as stored, in link order. */
@@ -26,6 +27,11 @@ struct vs_ctx {
 	void (*problem)(void *arg, const char *line);
 	void *arg;
 };
+
+/* A line of the recorder's NDJSON: 1 when it is no checkpoint line, 0
+ * with cp filled (its fpr too; host, and *has_host, when the line has
+ * one), -1 when it is one that lacks a field or has a malformed one. */
+int rgq_shipped_parse(const char *line, struct rg_checkpoint *cp, bool *has_host);
 
 /* The fingerprint of the key --pubkey or --key-fpr require ("" for
  * none). 0, or 2 after saying what is wrong with them. */
