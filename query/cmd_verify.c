@@ -42,6 +42,7 @@ struct verify {
 	struct spans newer[RG_CHAIN_NTABLES];   /* and rows updated after its links */
 	int64_t export_lo, export_hi;           /* its links (0: not an export) */
 	uint64_t noutside, nnewer, nwhole;
+	int64_t nread; /* links read */
 	struct spans trimmed;                  /* links whose rows blob it dropped */
 	int64_t base[RG_CHAIN_NTABLES];        /* keys before the chain began */
 	int64_t covered_hi[RG_CHAIN_NTABLES];  /* highest key any link covers */
@@ -491,6 +492,7 @@ static void check_link(struct verify *v, sqlite3_stmt *st, uint8_t head[RG_CHAIN
 	l.kind = l.kind ? l.kind : "";
 	l.note = l.note ? l.note : "";
 	v->link = l.link;
+	v->nread++;
 	v->link_problems = v->link_pruned = 0;
 	v->seq_lo = INT64_MAX;
 	v->seq_hi = INT64_MIN;
@@ -712,9 +714,9 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	if (v.reported > MAX_REPORTS)
 		printf("...       %u more problems not shown\n", v.reported - MAX_REPORTS);
 	if (v.problems)
-		printf("NOT INTACT: %u problems in %lld links\n", v.problems, (long long)prev_link);
+		printf("NOT INTACT: %u problems in %lld links\n", v.problems, (long long)v.nread);
 	else
-		printf("intact: %lld links\n", (long long)prev_link);
+		printf("intact: %lld links\n", (long long)v.nread);
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
 		free(v.pruned[t].v);
 		free(v.outside[t].v);
