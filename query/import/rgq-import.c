@@ -473,7 +473,8 @@ static void summary(const struct import *im, int nfiles)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: rgq import -o OUT.db [-c CONFIG] [--quiet] FILE.ndjson... (- for stdin)\n"
+	fprintf(f, "usage: rgq import -o|--output OUT.db [-c|--config CONFIG] [--quiet]\n"
+		   "                  FILE.ndjson... (- for stdin)\n"
 		   "Rebuilds a recording from the recorder's NDJSON (docs/rgq.md, \"rgq import\").\n"
 		   "OUT.db must not exist or be empty. -c: the recorder's configuration, for the\n"
 		   "lineage and sequence bounds replay uses ([process] table_max,\n"
