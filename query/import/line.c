@@ -462,6 +462,7 @@ static int parse_event(struct rgi_parser *p, const cJSON *o, int type, struct rg
 
 static int alert_steps(struct rgi_parser *p, const cJSON *v, struct rg_alert *a)
 {
+	a->nsteps = 0; /* a key given twice: the last one counts, as for the others */
 	if (cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > RG_SEQ_MAX_STEPS)

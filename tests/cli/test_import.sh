@@ -88,6 +88,16 @@ expect 0 "the stream sent twice: exit 0" sh -c "cat a.ndjson a.ndjson | '$B/rgq'
 check_re "the resent lines are counted as duplicates" "$(cat "$T/out")" "duplicates +$lines "
 same_rows a.db d.db "sent twice, stored once"
 
+# on a terminal: a progress line on stderr (lines, rate); not in a pipe
+if command -v script >/dev/null; then
+	script -qec "'$B/rgq' import -o tty.db a.ndjson >/dev/null" /dev/null >tty.out 2>&1 || true
+	check_re "on a terminal, progress on stderr: lines and rate" "$(tr '\r' '\n' <tty.out)" \
+		"rgq import: $lines lines, [0-9]+ lines/s"
+	check "not when stderr is no terminal" '! grep -q "lines/s" "$T/err"'
+else
+	ok "# SKIP script (util-linux) is not installed"
+fi
+
 # this round's NDJSON: time, host and boot_id on every line, the alert's
 # event under "trigger"
 python3 -c '
