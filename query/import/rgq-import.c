@@ -118,6 +118,7 @@ struct import {
 	struct rgi_procs *procs;
 	struct seen seen;
 	struct seen gaps; /* by the gap's hash: a gap has no seq */
+	struct seen runs; /* the recorder's run ids, from health and gap lines */
 	struct rg_buf canon; /* a row as the writer formats it: what is hashed */
 	int64_t run_id;
 	unsigned lineage_max, sequence_max;
@@ -267,8 +268,17 @@ static int put_alert(struct import *im, struct rgi_line *l)
 	return 0;
 }
 
+/* A run id the lines name (0 is none: ids start at 1). */
+static void note_run(struct import *im, int64_t run_id)
+{
+	bool added;
+	if (run_id > 0)
+		seen_get(&im->runs, (uint64_t)run_id, &added);
+}
+
 static int put_health(struct import *im, const struct rgi_line *l)
 {
+	note_run(im, l->h.run_id);
 	im->canon.len = 0;
 	rg_ndjson_format_health(&im->canon, &l->h);
 	if (!first_time(im, l->h.seq, fnv(im->canon.p, im->canon.len), RG_ET_COUNT))
@@ -285,6 +295,7 @@ static int put_health(struct import *im, const struct rgi_line *l)
 /* A gap has no seq: the same values twice are one gap sent twice. */
 static int put_gap(struct import *im, const struct rgi_line *l)
 {
+	note_run(im, l->g.run_id);
 	im->canon.len = 0;
 	rg_ndjson_format_gap(&im->canon, &l->g);
 	bool added;
@@ -457,6 +468,10 @@ static void summary(const struct import *im, int nfiles)
 	printf("  alerts       %10" PRIu64 "\n", im->alerts);
 	printf("  health       %10" PRIu64 "\n", im->health);
 	printf("  gaps         %10" PRIu64 "\n", im->gaps_n);
+	if (im->runs.n > 1)
+		printf("  runs         %10zu  of the recorder, by the run_id of health and gap lines: "
+		       "imported as one run (no recorder_down gaps between them: the store writes "
+		       "those, not the NDJSON)\n", im->runs.n);
 	printf("  processes    %10u  derived from the events; %" PRIu64 " seen running before "
 	       "the stream made them (the lineage's seed)\n", rgi_procs_count(im->procs),
 	       im->seeds);
@@ -580,6 +595,7 @@ int main(int argc, char **argv)
 	rg_buf_free(&im.canon);
 	free(im.seen.key), free(im.seen.hash), free(im.seen.type);
 	free(im.gaps.key), free(im.gaps.hash), free(im.gaps.type);
+	free(im.runs.key), free(im.runs.hash), free(im.runs.type);
 	free(im.digest);
 	if (rc)
 		return 1;

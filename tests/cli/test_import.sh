@@ -127,6 +127,22 @@ expect 0 "import without it" "$B/rgq" import -o f.db lost.ndjson
 check_re "the summary says an event came from an alert" "$(cat "$T/out")" "1 of them only in an alert"
 same_rows a.db f.db "event from its alert"
 
+# a stream over several runs of the recorder (restarts): the same rows, as
+# one run; the recorder_down gaps between runs are the store's, not in the
+# NDJSON
+"$B/rg-gen" --db m.db --events 3000 --runs 3 --rules "$RULES" --ndjson m.ndjson --seed 3 \
+	>/dev/null 2>"$T/err"
+expect 0 "import of three runs' lines" "$B/rgq" import -o mi.db m.ndjson
+check_re "the summary says three runs, imported as one" "$(cat "$T/out")" "runs +3 .*imported as one run"
+for t in process_events file_events network_events system_events alerts health; do
+	check_eq "three runs: $t, every column" "$(differ m.db mi.db $t)" "0 0 0 "
+done
+check_eq "three runs: every gap but the recorder_down ones" \
+	"$(sqlite3 m.db "ATTACH 'mi.db' AS o; SELECT count(*) FROM (SELECT run_id, start_ns, end_ns,
+		count, reason FROM main.gaps WHERE reason != 'recorder_down' EXCEPT SELECT run_id,
+		start_ns, end_ns, count, reason FROM o.gaps); SELECT count(*) FROM main.gaps WHERE
+		reason = 'recorder_down'; SELECT count(*) FROM o.runs" | tr '\n' ' ')" "0 2 1 "
+
 # ---- bad input ------------------------------------------------------------
 good=$(sed -n 5p a.ndjson)
 {
