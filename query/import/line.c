@@ -23,10 +23,6 @@ struct tok {
 	size_t off, len; /* T_STR: the decoded bytes in p->strs; T_NUM: the text in the line */
 };
 
-struct intern {
-	struct intern *next;
-	char s[];
-};
 
 struct rgi_parser {
 	struct rg_buf clean; /* the line as cJSON gets it */
@@ -34,7 +30,8 @@ struct rgi_parser {
 	struct rg_buf blobs; /* argv, env and tags, built from the strings */
 	struct tok *toks;
 	size_t ntoks, cap;
-	struct intern *interned;
+	char **interned; /* open addressing by the string's hash */
+	size_t ninterned, cap_interned;
 	const char *line;
 	char *why;
 	size_t whylen;
@@ -53,10 +50,9 @@ void rgi_parser_free(struct rgi_parser *p)
 	rg_buf_free(&p->strs);
 	rg_buf_free(&p->blobs);
 	free(p->toks);
-	for (struct intern *i = p->interned, *next; i; i = next) {
-		next = i->next;
-		free(i);
-	}
+	for (size_t i = 0; i < p->cap_interned; i++)
+		free(p->interned[i]);
+	free(p->interned);
 	free(p);
 }
 
@@ -71,18 +67,37 @@ static int fail(struct rgi_parser *p, const char *fmt, ...)
 
 /* A constant string that lives as long as the parser: the store copies a
  * const char * field as the pointer (its values are the recorder's own
- * literals). Few distinct values: a list is enough. */
+ * literals). The recorder has few; a hash keeps a stream of made-up ones
+ * from costing each line a walk through all the others. */
+static size_t intern_slot(char **tab, size_t cap, const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *c = s; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+	size_t i = (size_t)h & (cap - 1);
+	while (tab[i] && strcmp(tab[i], s))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
 static const char *intern(struct rgi_parser *p, const char *s)
 {
-	for (struct intern *i = p->interned; i; i = i->next)
-		if (!strcmp(i->s, s))
-			return i->s;
-	size_t n = strlen(s) + 1;
-	struct intern *i = rg_malloc(sizeof(*i) + n);
-	memcpy(i->s, s, n);
-	i->next = p->interned;
-	p->interned = i;
-	return i->s;
+	if (2 * (p->ninterned + 1) > p->cap_interned) {
+		size_t cap = p->cap_interned ? 2 * p->cap_interned : 64;
+		char **tab = rg_calloc(cap, sizeof(*tab));
+		for (size_t i = 0; i < p->cap_interned; i++)
+			if (p->interned[i])
+				tab[intern_slot(tab, cap, p->interned[i])] = p->interned[i];
+		free(p->interned);
+		p->interned = tab;
+		p->cap_interned = cap;
+	}
+	size_t i = intern_slot(p->interned, p->cap_interned, s);
+	if (!p->interned[i]) {
+		p->interned[i] = rg_strdup(s);
+		p->ninterned++;
+	}
+	return p->interned[i];
 }
 
 /* ---- the lexer ------------------------------------------------------------ */
