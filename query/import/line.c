@@ -12,7 +12,6 @@
 #include "alloc.h"
 #include "fields.h"
 
-#define LINE_MAX_BYTES (4u << 20) /* far past any line the recorder writes */
 
 enum tok_kind { T_STR, T_NUM };
 
@@ -658,8 +657,8 @@ int rgi_parse(struct rgi_parser *p, const char *line, size_t len, struct rgi_lin
 	p->why = why;
 	p->whylen = whylen;
 	p->line = line;
-	if (len > LINE_MAX_BYTES)
-		return fail(p, "a line of %zu bytes, more than the recorder writes", len);
+	if (len > RGI_LINE_MAX)
+		return fail(p, "a line longer than %u bytes, more than the recorder writes", RGI_LINE_MAX);
 	if (lex(p, line, len))
 		return -1;
 	/* lists and tags are built from the strings: room for all of them now,

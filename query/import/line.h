@@ -27,6 +27,9 @@
 #include "event.h"
 #include "health.h"
 
+/* Longer lines are refused: far past any line the recorder writes. */
+#define RGI_LINE_MAX (4u << 20)
+
 enum rgi_kind { RGI_EVENT, RGI_ALERT, RGI_HEALTH, RGI_GAP, RGI_CHECKPOINT, RGI_UNKNOWN };
 
 struct rgi_line {

@@ -317,7 +317,10 @@ static int one_line(struct import *im, const char *text, size_t len)
 	struct rgi_line l;
 	char why[256];
 	im->lines++;
-	if (!len || text[strspn(text, " \t\r")] == '\0') {
+	size_t k = 0;
+	while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r'))
+		k++;
+	if (k == len) {
 		im->blank++;
 		return 0;
 	}
@@ -353,6 +356,24 @@ static void show_progress(struct import *im, bool last)
 		s > 0 ? (double)im->lines / s : 0.0, last ? "\n" : "");
 }
 
+/* The next line of f into b, without its newline; of a line longer than
+ * RGI_LINE_MAX only that much is kept (the parser refuses it), so a
+ * stream without newlines cannot take all memory. -1 at the end. */
+static int read_line(FILE *f, struct rg_buf *b)
+{
+	int c;
+	bool any = false;
+	b->len = 0;
+	while ((c = getc_unlocked(f)) != EOF) {
+		any = true;
+		if (c == '\n')
+			break;
+		if (b->len <= RGI_LINE_MAX)
+			rg_buf_addc(b, (char)c);
+	}
+	return any ? 0 : -1;
+}
+
 static int one_file(struct import *im, const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -362,15 +383,11 @@ static int one_file(struct import *im, const char *path)
 	}
 	im->file = strcmp(path, "-") ? path : "(stdin)";
 	im->lineno = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct rg_buf line = {0};
 	int rc = 0;
-	while (!rc && (n = getline(&line, &cap, f)) >= 0) {
+	while (!rc && read_line(f, &line) == 0) {
 		im->lineno++;
-		if (n && line[n - 1] == '\n')
-			line[--n] = '\0';
-		rc = one_line(im, line, (size_t)n);
+		rc = one_line(im, line.p ? line.p : "", line.len);
 		if ((im->lines & 1023) == 0)
 			show_progress(im, false);
 	}
@@ -378,7 +395,7 @@ static int one_file(struct import *im, const char *path)
 		fprintf(stderr, "rgq import: %s: %s\n", path, strerror(errno));
 		rc = -1;
 	}
-	free(line);
+	rg_buf_free(&line);
 	if (f != stdin)
 		fclose(f);
 	return rc;

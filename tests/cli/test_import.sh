@@ -179,6 +179,13 @@ check_re "the summary counts them" "$(cat bad.out)" \
 	"duplicates +1[[:space:]].*conflicts +1[[:space:]].*checkpoints +1[[:space:]].*skipped +11 .*1 of an unknown event_type"
 same_rows a.db g.db "around the bad lines"
 
+{ head -c 5000000 /dev/zero | tr '\0' a; echo; printf '\0{}\n\n'; sed -n 1,3p a.ndjson; } >odd.ndjson
+expect 1 "a line of 5 MB and one with a NUL byte are skipped, the rest imported" \
+	"$B/rgq" import -o k.db odd.ndjson
+check_re "the long line is named" "$(cat "$T/err")" "odd.ndjson:1: a line longer than 4194304 bytes"
+check_re "the NUL byte is named" "$(cat "$T/err")" "odd.ndjson:2: not JSON: a NUL byte"
+check_re "the others are counted" "$(cat "$T/out")" "skipped +2[[:space:]].*blank +1"
+
 printf '{"event_type":"checkpoint","ts_ns":1,"run_id":1}\n' >cp.ndjson
 cat a.ndjson >>cp.ndjson
 expect 0 "a checkpoint alone is no error (counted, not verified)" "$B/rgq" import -o h.db cp.ndjson
