@@ -171,6 +171,8 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"sigma", required_argument, 0, 'G'}, {"uid", required_argument, 0, 'i'},
 		{"cmdline", required_argument, 0, 'K'}, {"grep", required_argument, 0, 'g'},
 		{"alert", required_argument, 0, 'A'},
+		{"pubkey", required_argument, 0, 'y'}, {"key-fpr", required_argument, 0, 'Y'},
+		{"checkpoints", required_argument, 0, 'c'},
 		GLOBAL_LOPTS,
 		{0, 0, 0, 0},
 	};
@@ -230,6 +232,9 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		}
 		case 'K': o->cmdline = optarg; break;
 		case 'g': o->grep = optarg; break;
+		case 'y': o->pubkey = optarg; break;
+		case 'Y': o->key_fpr = optarg; break;
+		case 'c': o->checkpoints = optarg; break;
 		case 't': o->type = optarg; break;
 		case 'e': o->exe = optarg; break;
 		case 'f': o->path = optarg; break;

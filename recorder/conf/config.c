@@ -50,6 +50,8 @@ const struct rg_config_key rg_config_keys[] = {
 	INT_KEY("store", max_size_mb, 0, 16777216, 0, "0"),
 	INT_KEY("store", wal_warn_mb, 0, 16777216, 0, "64"),
 	BOOL_KEY("store", chain, "true"),
+	STR_KEY("store", signing_key, 0, ""),
+	INT_KEY("store", checkpoint_s, 0, 86400, 0, "60"),
 	INT_KEY("bpf", ring_buffer_mb, 1, 1024, RG_CFG_POW2, "8"),
 	/* the bound for the largest ring; validate() checks the actual one */
 	INT_KEY("bpf", wakeup_kb, 4, 1024 * 1024 / 2, 0, "256"),

@@ -24,6 +24,8 @@ struct rg_config {
 	int max_size_mb;
 	int wal_warn_mb;      /* a reader holding the WAL past this is reported */
 	bool chain;           /* the hash chain over committed rows (store/chain.h) */
+	char *signing_key;    /* the checkpoints' key file; "": the db's path + ".key" */
+	int checkpoint_s;     /* a signed checkpoint this often; 0: none, no key */
 	/* [bpf] */
 	int ring_buffer_mb; /* a power of two */
 	int wakeup_kb;      /* at most half the ring */

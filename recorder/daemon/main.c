@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@
 #include "ident.h"
 #include "pipeline.h"
 #include "procfs.h"
+#include "sign.h"
+#include "sign_key.h"
 
 #define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
 
@@ -67,8 +70,9 @@ static void usage(FILE *f)
 		"                       (overrides [recorder] ndjson)\n"
 		"      --rules DIR      directory of *.rules files (overrides [rules] dir)\n"
 		"      --duration SECS  stop after SECS seconds\n"
-		"      --check-config   validate the configuration and the rules, say which\n"
-		"                       kernel fallbacks are needed, and exit\n"
+		"      --check-config   validate the configuration and the rules, print the\n"
+		"                       signing key's fingerprint, say which kernel\n"
+		"                       fallbacks are needed, and exit\n"
 		"  -v, --verbose        print libbpf's debug output\n"
 		"  -h, --help           this help;  -V, --version  the version\n"
 		"\n"
@@ -207,6 +211,8 @@ struct recorder {
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
 	struct rg_ident *ident;
+	const uint8_t *sign_key; /* the checkpoints' key, locked memory; NULL: none */
+	char key_made[PATH_MAX + 64]; /* the line saying a new key was made */
 	struct rg_bpf *bpf;
 	struct rg_pipeline pl;
 	struct rg_pathmatch files;
@@ -230,8 +236,83 @@ static void on_bootstrap_row(void *arg, const struct rg_process *p)
 	rg_pipeline_known_process(arg, p);
 }
 
-/* NDJSON first, then the database: a refused output (exit 2, see
- * outfile.h) stops the start before the database is written. */
+/* The checkpoints' key file: [store] signing_key, or beside the database. */
+static void key_path(const struct rg_config *c, char *out, size_t n)
+{
+	if (c->signing_key[0])
+		snprintf(out, n, "%s", c->signing_key);
+	else
+		snprintf(out, n, "%s.key", c->db);
+}
+
+/* The signing key, read (or made) once here, before anything else runs:
+ * from then on it is only in locked memory (sign_key.h). None when the
+ * chain or checkpoints are off. 0, or the exit code. */
+static int load_key(struct recorder *r, int *code)
+{
+	char path[PATH_MAX - 64], err[PATH_MAX + 160], fpr[2 * RG_SIGN_FPR + 1];
+	bool created;
+	if (!r->cfg.chain || !r->cfg.checkpoint_s)
+		return 0;
+	key_path(&r->cfg, path, sizeof(path));
+	r->sign_key = rg_sign_key_load(path, &created, err, sizeof(err), code);
+	if (!r->sign_key) {
+		fprintf(stderr, "rand-guard: signing key: %s\n", err);
+		return -1;
+	}
+	rg_sign_fpr(r->sign_key + RG_SIGN_SEED, fpr);
+	if (created) /* said once recording, after any reason not to start */
+		snprintf(r->key_made, sizeof(r->key_made), "made a new signing key %s "
+			 "(fingerprint %s)", path, fpr);
+	return 0;
+}
+
+/* --check-config: the key's fingerprint and public key, or what is wrong
+ * with its file; a missing one is made at the first start, not here. */
+static int check_key(const struct rg_config *c)
+{
+	char path[PATH_MAX], err[PATH_MAX + 160], hex[2 * RG_SIGN_PK + 1];
+	struct stat sb;
+	bool created;
+	int code;
+	if (!c->chain || !c->checkpoint_s) {
+		printf("signing key: none (checkpoints are off)\n");
+		return 0;
+	}
+	key_path(c, path, sizeof(path));
+	if (lstat(path, &sb) && errno == ENOENT) {
+		printf("signing key: %s does not exist yet: the first start makes it\n", path);
+		return 0;
+	}
+	const uint8_t *sk = rg_sign_key_load(path, &created, err, sizeof(err), &code);
+	if (!sk) {
+		fprintf(stderr, "rand-guard: signing key: %s\n", err);
+		return 2;
+	}
+	rg_sign_fpr(sk + RG_SIGN_SEED, hex);
+	printf("signing key: %s fingerprint %s\n", path, hex);
+	rg_hex(sk + RG_SIGN_SEED, RG_SIGN_PK, hex);
+	printf("signing key: public key %s\n", hex);
+	rg_sign_key_free(sk);
+	return 0;
+}
+
+/* The checkpoints the writer committed, to NDJSON (the writer never waits
+ * for this thread: it leaves them in the store's outbox). */
+static void ship_checkpoints(struct recorder *r)
+{
+	struct rg_checkpoint cp[8];
+	unsigned n;
+	if (!r->sign_key || !r->store)
+		return;
+	while ((n = rg_store_take_checkpoints(r->store, cp, 8, NULL)) > 0)
+		for (unsigned i = 0; r->nd && i < n; i++)
+			rg_ndjson_checkpoint(r->nd, &cp[i]);
+}
+
+/* NDJSON first, then the database, then the key: a refused output (exit
+ * 2, see outfile.h) stops the start before the database is written, and a
+ * refused database before a key is made. */
 static int open_outputs(struct recorder *r)
 {
 	char err[512];
@@ -243,12 +324,15 @@ static int open_outputs(struct recorder *r)
 	}
 	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events,
 				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000,
-				   c->wal_warn_mb, !c->chain};
+				   c->wal_warn_mb, !c->chain, NULL, 0};
 	r->store = rg_store_open(c->db, &so, err, sizeof(err), &code);
 	if (!r->store) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return code;
 	}
+	if (load_key(r, &code))
+		return code;
+	rg_store_sign(r->store, r->sign_key, c->checkpoint_s);
 	return 0;
 }
 
@@ -361,6 +445,8 @@ static int start(struct recorder *r, int verbose)
 			.cache_max = (unsigned)c->hash_cache_max,
 		});
 	drop_capabilities();
+	if (r->key_made[0])
+		fprintf(stderr, "rand-guard: %s\n", r->key_made);
 	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s with %u of %u rules\n",
 		RG_VERSION, (long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
 		r->nd ? r->cfg.ndjson : "", r->rules->nenabled, r->rules->nrules);
@@ -475,6 +561,7 @@ static int loop(struct recorder *r, long duration_s)
 		int64_t boot_ns, offset = rg_wall_offset_ns(&boot_ns);
 		rg_pipeline_clock(&r->pl, offset, boot_ns);
 		rg_pipeline_hashes(&r->pl);
+		ship_checkpoints(r);
 		if (r->nd)
 			rg_ndjson_flush(r->nd);
 		int64_t now = rg_mono_ns();
@@ -505,10 +592,15 @@ static void shutdown_all(struct recorder *r)
 			health(r);
 	}
 	rg_bpf_stop(r->bpf);
+	if (r->store) { /* its stop checkpoint goes out before NDJSON closes */
+		rg_store_end_run(r->store, rg_wall_ns());
+		ship_checkpoints(r);
+	}
 	if (r->nd)
 		rg_ndjson_close(r->nd);
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
+	rg_sign_key_free(r->sign_key);
 	rg_hasher_free(r->pl.hasher);
 	rg_proctab_free(r->pt);
 	rg_ident_free(r->ident);
@@ -552,6 +644,8 @@ int main(int argc, char **argv)
 		if (!rc)
 			printf("configuration OK; rules: %u of %u enabled, digest %s\n",
 			       r.rules->nenabled, r.rules->nrules, r.rules->digest);
+		if (!rc)
+			rc = check_key(&r.cfg);
 		if (!rc)
 			print_kernel();
 		rg_rules_free(r.rules);

@@ -213,6 +213,31 @@ void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g)
 	rg_buf_adds(b, "}\n");
 }
 
+static void add_hex(struct rg_buf *b, const char *key, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	rg_buf_printf(b, ",\"%s\":\"", key);
+	for (size_t i = 0; i < n; i++) {
+		rg_buf_addc(b, digits[p[i] >> 4]);
+		rg_buf_addc(b, digits[p[i] & 15]);
+	}
+	rg_buf_addc(b, '"');
+}
+
+/* The host is not a key of its own here: it is every line's (the signed
+ * message has it, store/sign.h). */
+void rg_ndjson_format_checkpoint(struct rg_buf *b, const struct rg_checkpoint *c)
+{
+	rg_buf_printf(b, "{\"event_type\":\"checkpoint\",\"ts_ns\":%" PRId64 ",\"run_id\":%" PRId64
+		      ",\"link\":%" PRId64, c->ts_ns, c->run_id, c->link);
+	add_hex(b, "head", c->head, sizeof(c->head));
+	rg_buf_adds(b, ",\"key_fpr\":");
+	rg_json_str_c(b, c->fpr);
+	add_hex(b, "pubkey", c->pk, sizeof(c->pk));
+	add_hex(b, "sig", c->sig, sizeof(c->sig));
+	rg_buf_adds(b, "}\n");
+}
+
 /* A file is checked, created 0600 and locked as outfile.h says. */
 static int open_fd(const char *path, char *err, size_t errlen, int *code)
 {
@@ -286,6 +311,12 @@ void rg_ndjson_health(struct rg_ndjson *nd, const struct rg_health *h)
 void rg_ndjson_gap(struct rg_ndjson *nd, const struct rg_gap *g)
 {
 	rg_ndjson_format_gap(&nd->buf, g);
+	added_line(nd);
+}
+
+void rg_ndjson_checkpoint(struct rg_ndjson *nd, const struct rg_checkpoint *c)
+{
+	rg_ndjson_format_checkpoint(&nd->buf, c);
 	added_line(nd);
 }
 

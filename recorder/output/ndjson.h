@@ -14,6 +14,7 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "checkpoint.h"
 #include "event.h"
 #include "health.h"
 
@@ -31,6 +32,9 @@ void rg_ndjson_health(struct rg_ndjson *nd, const struct rg_health *h);
  * when it is not at hand). */
 void rg_ndjson_alert(struct rg_ndjson *nd, const struct rg_alert *a, const struct rg_event *ev);
 void rg_ndjson_gap(struct rg_ndjson *nd, const struct rg_gap *g);
+/* A signed checkpoint of the hash chain (store/sign.h): event_type
+ * "checkpoint", ts_ns, run_id, link, head, key_fpr, pubkey, sig. */
+void rg_ndjson_checkpoint(struct rg_ndjson *nd, const struct rg_checkpoint *c);
 /* Writes what is buffered. */
 void rg_ndjson_flush(struct rg_ndjson *nd);
 /* Flushes, then reopens the path (log rotation, on SIGHUP) with the
@@ -46,6 +50,7 @@ uint64_t rg_ndjson_failures(const struct rg_ndjson *nd);
 void rg_ndjson_format_event(struct rg_buf *b, const struct rg_event *ev);
 void rg_ndjson_format_health(struct rg_buf *b, const struct rg_health *h);
 void rg_ndjson_format_gap(struct rg_buf *b, const struct rg_gap *g);
+void rg_ndjson_format_checkpoint(struct rg_buf *b, const struct rg_checkpoint *c);
 void rg_ndjson_format_alert(struct rg_buf *b, const struct rg_alert *a,
 			    const struct rg_event *ev);
 

@@ -21,6 +21,7 @@
 #include "fields.h"
 #include "health.h"
 #include "process.h"
+#include "checkpoint.h"
 
 struct rg_store;
 
@@ -40,6 +41,13 @@ struct rg_store_opts {
 	int64_t wal_warn_mb;
 	/* No hash chain (chain.h): only to measure what it costs. */
 	bool no_chain;
+	/* Signed checkpoints (sign.h; rg_store_sign sets them): the host's
+	 * Ed25519 key (libsodium's 64 bytes, the caller's, kept until
+	 * rg_store_close), NULL for none; a checkpoint when a batch's link
+	 * comes checkpoint_s or more after the last one, and at the run's
+	 * clean stop. */
+	const uint8_t *sign_key;
+	int checkpoint_s;
 };
 
 struct rg_store_stats {
@@ -71,6 +79,10 @@ struct rg_store_stats {
  * (if not NULL) 2 when outfile.h refused the file, else 1. */
 struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
 			       size_t errlen, int *code);
+
+/* Signs checkpoints with sk (see rg_store_opts), from the run begun next:
+ * the key is only read once the database was accepted. */
+void rg_store_sign(struct rg_store *s, const uint8_t *sk, int checkpoint_s);
 
 /* Highest seq over the event tables and highest proc_id (0 when empty):
  * a new run continues both. */
@@ -110,8 +122,18 @@ void rg_store_stats(struct rg_store *s, struct rg_store_stats *st);
 
 /* Waits until everything queued so far is committed (tests, shutdown). */
 void rg_store_sync(struct rg_store *s);
-/* Drains the queue, closes the run (stopped_ns = now_ns) and the file.
- * Also valid when no run was begun. */
+/* The checkpoints committed since the last call, oldest first, up to max
+ * (for the NDJSON output, on the caller's thread: the writer never waits
+ * for it). A writer far ahead drops the oldest, counted in *dropped. */
+unsigned rg_store_take_checkpoints(struct rg_store *s, struct rg_checkpoint *out, unsigned max,
+				   uint64_t *dropped);
+
+/* Drains the queue and closes the run (stopped_ns = now_ns): its stop
+ * link and checkpoint are committed (and can be taken) once it returns.
+ * rg_store_close does this when it was not done. */
+void rg_store_end_run(struct rg_store *s, int64_t now_ns);
+/* Ends the run if needed and closes the file. Also valid when no run was
+ * begun. */
 void rg_store_close(struct rg_store *s, int64_t now_ns);
 
 #endif /* RG_STORE_H */

@@ -18,6 +18,7 @@
 #include "chain.h"
 #include "fields.h"
 #include "row.h"
+#include "sign.h"
 #include "store.h"
 
 enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META, IT_SEED };
@@ -48,6 +49,10 @@ struct item {
  * instructions by a tenth (callgrind, rg-gen's 50 000 events) and its CPU
  * per row by about 15 %. */
 #define GROUP_ROWS 32
+
+/* Checkpoints committed and not yet taken by the NDJSON output: at one a
+ * minute by default, the recorder's loop takes them long before this. */
+#define CHECKPOINT_OUTBOX 16
 
 struct rg_store {
 	sqlite3 *db;
@@ -86,6 +91,12 @@ struct rg_store {
 		int64_t start, end;
 	} unrecorded;
 	struct store_chain *chain; /* NULL when off (chain_write.c) */
+	char host[RG_SIGN_HOST];   /* the run's, signed in checkpoints */
+	bool ended;                /* rg_store_end_run was done */
+	/* checkpoints committed, for rg_store_take_checkpoints (under mu) */
+	struct rg_checkpoint outbox[CHECKPOINT_OUTBOX];
+	unsigned nout;
+	uint64_t out_dropped;
 	char *wal_path; /* the -wal file, for its size */
 	int64_t wal_limit; /* writer: its journal_size_limit */
 	struct checkpointer {
@@ -156,6 +167,9 @@ void store_chain_note_process(struct rg_store *s, int64_t proc_id);
 int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
 /* After a rollback: forgets the link made in the transaction. */
 void store_chain_undo(struct rg_store *s);
+/* After a COMMIT that succeeded: the checkpoint the transaction made (if
+ * any) goes to the outbox. */
+void store_chain_committed(struct rg_store *s);
 /* Deletes the rows of chain table t WHERE where, their keys appended to
  * note ("table a-b,c" lines: the prune link's note). The rows deleted, or
  * -1. */

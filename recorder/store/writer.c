@@ -382,6 +382,8 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		s->unrecorded = before; /* a gap row written in the batch went with it */
 		add_unrecorded(s, &r);
 		write_unrecorded(s, &r); /* alone, if the database takes anything */
+	} else {
+		store_chain_committed(s);
 	}
 	uint64_t us = (uint64_t)(rg_mono_ns() - t0) / 1000;
 

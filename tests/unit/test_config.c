@@ -90,7 +90,9 @@ static void test_defaults(void)
 	CHECK_INT(c.hash_per_second, 50, "default [hash] max_per_second");
 	CHECK_INT(c.hash_cache_max, 16384, "default [hash] cache_max");
 	CHECK(c.chain, "the hash chain is on by default");
-	CHECK_INT(rg_config_nkeys, 32, "every key is in the table");
+	CHECK_STR(c.signing_key, "", "the signing key beside the database by default");
+	CHECK_INT(c.checkpoint_s, 60, "a signed checkpoint a minute by default");
+	CHECK_INT(rg_config_nkeys, 34, "every key is in the table");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
