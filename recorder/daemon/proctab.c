@@ -344,7 +344,8 @@ static const struct rg_process *apply_exec(struct rg_proctab *pt, struct rg_even
 static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_event *ev,
 					const struct rg_ids *ids)
 {
-	struct entry *parent = acting(pt, ev, ids, RG_PSRC_FORK);
+	/* A parent new to us was created unseen: only its child's creation is. */
+	struct entry *parent = acting(pt, ev, ids, RG_PSRC_SEEN);
 	lend_context(ev, parent);
 	struct entry *child = find(pt, ev->child_pid, ids->child_start_boot_ns);
 	if (!child) {
@@ -394,7 +395,7 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 static const struct rg_process *apply_exit(struct rg_proctab *pt, struct rg_event *ev,
 					const struct rg_ids *ids)
 {
-	struct entry *e = acting(pt, ev, ids, RG_PSRC_EXEC);
+	struct entry *e = acting(pt, ev, ids, RG_PSRC_SEEN);
 	lend_context(ev, e);
 	if (e->p.exited)
 		return NULL; /* two threads raced through exit: one exit */

@@ -47,7 +47,9 @@ static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev,
 
 static const char *source_name(enum rg_proc_source src)
 {
-	return src == RG_PSRC_PROC ? "proc" : src == RG_PSRC_FORK ? "fork" : "exec";
+	static const char *const names[] = {[RG_PSRC_PROC] = "proc", [RG_PSRC_FORK] = "fork",
+					    [RG_PSRC_EXEC] = "exec", [RG_PSRC_SEEN] = "seen"};
+	return names[src];
 }
 
 static void bind_opt(sqlite3_stmt *st, int i, int64_t v, bool known)

@@ -85,6 +85,20 @@ static void test_lifecycle(void)
 	rg_proctab_free(pt);
 }
 
+/* A process first seen forking or exiting was not seen being created: its
+ * row must not say `fork` (its creation was recorded) or `exec`. */
+static void test_first_seen_source(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	const struct rg_process *child = fork_(pt, 30, 300, 31, 310);
+	CHECK(child && child->source == RG_PSRC_FORK, "fork: the child's creation is recorded");
+	const struct rg_process *parent = rg_proctab_find(pt, 30, 300);
+	CHECK(parent && parent->source == RG_PSRC_SEEN, "fork: an unknown parent is first seen");
+	const struct rg_process *gone = exit_(pt, 40, 400, 0);
+	CHECK(gone && gone->source == RG_PSRC_SEEN, "exit: an unknown process is first seen");
+	rg_proctab_free(pt);
+}
+
 /* A fork's child runs its parent's image: a memfd's too, until it execs. */
 static void test_fork_keeps_image_flags(void)
 {
@@ -356,6 +370,7 @@ static void test_sys_events(void)
 int main(void)
 {
 	test_lifecycle();
+	test_first_seen_source();
 	test_sys_events();
 	test_fork_keeps_image_flags();
 	test_script_env();
