@@ -380,6 +380,11 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 		}
 		who(pt, &t, false, pl->cgroup_id && pl->cgroup_id != from->who.cgroup_id);
 		commit(child, &t);
+	} else if (child->p.source == RG_PSRC_PROC) {
+		/* Found by the /proc scan while its fork was on the way to
+		 * us: the fork is its creation (find() took the exact start). */
+		child->p.source = RG_PSRC_FORK;
+		child->p.start_ns = (int64_t)child->p.start_boot_ns + (ev->ts_ns - (int64_t)ev->boot_ns);
 	}
 	child->p.ppid = ev->pid;
 	child->p.parent_proc_id = ev->proc_id;

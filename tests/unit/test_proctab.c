@@ -288,6 +288,22 @@ static void test_bootstrap(void)
 	sh = rg_proctab_find(pt, 31, 601 * TICK);
 	CHECK(sh && sh->proc_id != 10, "bootstrap: the same pid a tick later is a new process");
 	rg_proctab_free(pt);
+
+	/* a process the scan found while its fork was still on the way: the
+	 * fork, seen next, is its creation (source and the exact start) */
+	pt = rg_proctab_new(1024, 100, TICK);
+	struct rg_process racing[2] = {
+		{.pid = 40, .ppid = 1, .start_boot_ns = 700 * TICK, .comm = {"sh", 2}},
+		{.pid = 41, .ppid = 40, .start_boot_ns = 800 * TICK, .comm = {"sh", 2}},
+	};
+	rg_proctab_bootstrap(pt, racing, 2, count, &rows);
+	const struct rg_process *c = fork_(pt, 40, 700 * TICK + 5, 41, 800 * TICK + 777);
+	CHECK(c && c->source == RG_PSRC_FORK, "bootstrap, then its fork: source fork");
+	CHECK(c && c->start_boot_ns == 800 * TICK + 777, "bootstrap, then its fork: exact start");
+	CHECK(rg_proctab_find(pt, 41, 800 * TICK + 777) == c, "found by its exact start");
+	const struct rg_process *p = rg_proctab_find(pt, 40, 700 * TICK + 5);
+	CHECK(p && p->source == RG_PSRC_PROC, "its parent stays as the scan found it");
+	rg_proctab_free(pt);
 }
 
 static void test_parse_stat(void)
