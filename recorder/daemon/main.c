@@ -231,13 +231,17 @@ static void on_bootstrap_row(void *arg, const struct rg_process *p)
 }
 
 /* NDJSON first, then the database: a refused output (exit 2, see
- * outfile.h) stops the start before the database is written. */
+ * outfile.h) stops the start before the database is written. Every NDJSON
+ * line names the host and boot: read first. */
 static int open_outputs(struct recorder *r)
 {
 	char err[512];
 	int code = 0;
 	const struct rg_config *c = &r->cfg;
-	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, err, sizeof(err), &code))) {
+	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
+	gethostname(r->host, sizeof(r->host) - 1);
+	struct rg_ndjson_opts no = {r->host, r->boot_id, RG_NDJSON_NATIVE};
+	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, &no, err, sizeof(err), &code))) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return code;
 	}
@@ -302,8 +306,6 @@ static int start(struct recorder *r, int verbose)
 	uint64_t max_seq;
 	int64_t max_proc_id;
 	rg_store_max_ids(r->store, &max_seq, &max_proc_id);
-	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
-	gethostname(r->host, sizeof(r->host) - 1);
 
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);

@@ -145,7 +145,7 @@ a = net[0] if net else {}
 check_eq((a.get("rule_source"), a.get("rule_file"), a.get("severity"), a.get("tags")),
          ("sigma", sys.argv[2], "critical", ["attack.execution"]),
          "NDJSON: the alert names its Sigma rule's file, level and tags")
-check_eq(a.get("event", {}).get("remote_addr"), "127.77.1.2", "NDJSON: and carries its event")
+check_eq(a.get("trigger", {}).get("remote_addr"), "127.77.1.2", "NDJSON: and carries its event")
 PY
 
 live=$(sql "SELECT rule_id, event_seq FROM alerts ORDER BY seq" | tr '|' ' ')
