@@ -511,6 +511,11 @@ static void shutdown_all(struct recorder *r)
 		rg_ndjson_close(r->nd);
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
+	if (r->pl.last_health.seq) { /* it recorded: say what, as the last word */
+		char summary[256];
+		rg_pipeline_summary(&r->pl, summary, sizeof(summary));
+		fprintf(stderr, "%s\n", summary);
+	}
 	rg_hasher_free(r->pl.hasher);
 	rg_proctab_free(r->pt);
 	rg_ident_free(r->ident);
