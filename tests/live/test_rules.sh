@@ -117,7 +117,7 @@ rg_stop
 got=$(sql "SELECT a.rule_id, a.severity, a.tags, f.event_type, f.syscall, f.path, a.proc_id = f.proc_id
            FROM alerts a JOIN file_events f ON f.seq = a.event_seq
            WHERE f.path = '$UNIT'")
-want="PERSIST-SYSTEMD-001|high|persistence T1543.002|file_write|copy_file_range|$UNIT|1"
+want="PERSIST-SYSTEMD-001|high|[\"persistence\",\"T1543.002\"]|file_write|copy_file_range|$UNIT|1"
 check_eq "writing a unit file gives exactly one alert row, linked to its event" "$got" "$want"
 
 python3 - "$T/events.ndjson" "$UNIT" "$T/rg.db" <<'PY' || fail "the NDJSON alert checks stopped"

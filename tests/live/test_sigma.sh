@@ -133,7 +133,7 @@ check_eq "SIGHUP: a Sigma rule added to the directory fires" \
 check_eq "the alert row says where the rule came from" \
 	"$(sql "SELECT rule_name, severity, tags, rule_source, rule_file FROM alerts
 	        WHERE rule_id = '5a000000-0000-4000-8000-000000000001'")" \
-	"5a000000-0000-4000-8000-000000000001 $M|high|attack.execution|sigma|$T/sigma/proc/nocase.yml"
+	"5a000000-0000-4000-8000-000000000001 $M|high|[\"attack.execution\"]|sigma|$T/sigma/proc/nocase.yml"
 
 python3 - "$T/events.ndjson" "$T/sigma/net.yml" <<'PY' || fail "the NDJSON checks stopped"
 import json, sys
