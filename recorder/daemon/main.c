@@ -240,7 +240,8 @@ static int open_outputs(struct recorder *r)
 	const struct rg_config *c = &r->cfg;
 	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
 	gethostname(r->host, sizeof(r->host) - 1);
-	struct rg_ndjson_opts no = {r->host, r->boot_id, RG_NDJSON_NATIVE};
+	struct rg_ndjson_opts no = {r->host, r->boot_id,
+				    (enum rg_ndjson_profile)rg_ndjson_profile_parse(c->ndjson_format)};
 	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, &no, err, sizeof(err), &code))) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return code;

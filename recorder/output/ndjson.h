@@ -38,19 +38,25 @@ struct rg_ndjson_opts {
 /* What a formatter keeps between lines: the host and boot id as JSON text,
  * made once, and the date and time of the last second formatted, so a
  * line in the same second formats only its nanoseconds. One per thread. */
-struct rg_ndjson_fmt {
-	enum rg_ndjson_profile profile;
+struct rg_ndjson_time {
 	int64_t sec;        /* the second `prefix` holds */
 	char prefix[24];    /* "\"2026-12-02T15:36:28." */
 	uint8_t prefix_len;
+};
+struct rg_ndjson_fmt {
+	enum rg_ndjson_profile profile;
+	struct rg_ndjson_time now;   /* lines' times: mostly the same second */
+	struct rg_ndjson_time other; /* other times (ECS dates): not to evict it */
 	char *origin;       /* ,"host":...,"boot_id":... */
 	size_t origin_len;
 	char *host, *boot_id; /* each a JSON value: "text" or null */
+	void *ecs;          /* the ECS profile's scratch (ecs.c), NULL until used */
 };
 void rg_ndjson_fmt_init(struct rg_ndjson_fmt *f, const struct rg_ndjson_opts *o);
 void rg_ndjson_fmt_free(struct rg_ndjson_fmt *f);
 /* Appends ns as a quoted RFC 3339 UTC time with nanoseconds. */
 void rg_ndjson_add_time(struct rg_ndjson_fmt *f, struct rg_buf *b, int64_t ns);
+void rg_ndjson_add_time_in(struct rg_ndjson_time *t, struct rg_buf *b, int64_t ns);
 
 struct rg_ndjson;
 

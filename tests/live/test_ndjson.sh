@@ -4,7 +4,10 @@
 # ts_ns to the nanosecond, and this host's name and boot id; the alert of
 # a marked write under /tmp carries its event under "trigger"; on SIGTERM
 # the last line on stderr counts the run's events, alerts and drops as
-# the database and the final health row have them.
+# the database and the final health row have them. Then a second run with
+# [recorder] ndjson_format = ecs: every key of every line, flattened, is a
+# field of the ECS reference (tests/cases/ecs/fields.csv) with a value of
+# its type, or under rand_guard.; the marked write and its alert are there.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -67,5 +70,53 @@ check(len(alerts) == 1 and "event" not in alerts[0] and
       alerts[0]["trigger"]["path"].endswith(mark + "-1"),
       "the alert carries its event under trigger, not event", alerts)
 check_eq(alerts[0]["tags"] if alerts else None, ["test", "ndjson"], "its tags as an array")
+PY
+
+# --- the ECS profile ------------------------------------------------------------
+sed -i "s|^ndjson = .*|ndjson = $T/ecs.ndjson\nndjson_format = ecs|" "$T/rg.ini"
+rg_start
+echo y >"$T/watched/$MARK-1"
+sleep 0.5
+rg_stop
+ok "recorder with the ECS profile started and stopped cleanly"
+python3 - "$T/ecs.ndjson" "$MARK" "$(hostname)" "$RG_SOURCE_DIR/tests/cases/ecs/fields.csv" <<'PY'
+import csv, json, sys
+from tap import check, check_eq
+path, mark, host, ref_path = sys.argv[1:5]
+ref = {r[0]: r[1] for r in csv.reader(l for l in open(ref_path) if not l.startswith("#"))}
+lines = [json.loads(l) for l in open(path, "rb").read().split(b"\n") if l]
+
+def flat(o, pre=""):
+    for k, v in o.items():
+        key = pre + k
+        if isinstance(v, dict):
+            yield from flat(v, key + ".")
+        else:
+            yield key, v
+
+def fits(v, t):
+    if t == "long":
+        return isinstance(v, int) and not isinstance(v, bool)
+    if t == "boolean":
+        return isinstance(v, bool)
+    return isinstance(v, str)
+
+bad = []
+for l in lines:
+    for k, v in flat(l):
+        if k.startswith("rand_guard."):
+            continue
+        vals = v if isinstance(v, list) else [v]
+        if k not in ref or not all(fits(x, ref[k]) for x in vals):
+            bad.append((k, v))
+check(lines and not bad, f"{len(lines)} ECS lines: every key an ECS field of its type, or ours", bad[:5])
+check(all(l.get("host", {}).get("name") == host and l.get("@timestamp", "").endswith("Z")
+          for l in lines), "every line has host.name and @timestamp")
+kinds = {l["event"]["kind"] for l in lines}
+check({"event", "alert", "metric"} <= kinds, "events, alerts and health (metric) lines", kinds)
+mine = [l for l in lines if l["event"]["kind"] == "alert" and l.get("rule", {}).get("id") == "TEST-NDJSON-001"]
+check(len(mine) == 1 and mine[0].get("file", {}).get("path", "").endswith(mark + "-1") and
+      mine[0]["event"]["action"] == "file_write" and mine[0].get("tags") == ["test", "ndjson"],
+      "the alert: the write's document, kind alert, rule.id, tags", mine)
 PY
 live_done

@@ -90,7 +90,8 @@ static void test_defaults(void)
 	CHECK_INT(c.hash_per_second, 50, "default [hash] max_per_second");
 	CHECK_INT(c.hash_cache_max, 16384, "default [hash] cache_max");
 	CHECK(c.chain, "the hash chain is on by default");
-	CHECK_INT(rg_config_nkeys, 32, "every key is in the table");
+	CHECK_INT(rg_config_nkeys, 33, "every key is in the table");
+	CHECK_STR(c.ndjson_format, "native", "NDJSON lines are native by default");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
@@ -282,6 +283,10 @@ static const struct {
 	{"[recorder]\n[store]\n[bpf]\n\nring_buffer_mb = 3\n",
 	 "x.ini:5: [bpf] ring_buffer_mb: 3 is not a power of two"},
 	{"[bpf]\nring_buffer_mb = 2048\n", "x.ini:2: [bpf] ring_buffer_mb: 2048 is out of range 1..1024"},
+	{"[recorder]\nndjson_format = elastic\n",
+	 "x.ini:2: [recorder] ndjson_format: 'elastic' is not native or ecs"},
+	{"[recorder]\nndjson_format =\n",
+	 "x.ini:2: [recorder] ndjson_format: must not be empty"},
 	{"[recorder]\nhealth_interval_s = ten\n",
 	 "x.ini:2: [recorder] health_interval_s: 'ten' is not an integer"},
 	{"[recorder]\nhealth_interval_s = 3601\n",
