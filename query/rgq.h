@@ -56,7 +56,11 @@ struct rgq_command {
 
 extern const struct rgq_command rgq_cmd_events, rgq_cmd_tree, rgq_cmd_timeline,
 	rgq_cmd_alerts, rgq_cmd_health, rgq_cmd_gaps, rgq_cmd_sql, rgq_cmd_replay,
-	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report, rgq_cmd_verify;
+	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report, rgq_cmd_verify, rgq_cmd_import;
+
+/* rgq import: runs rgq-import (cmd_import.c) with argv (argv[0] "import");
+ * returns only on failure, 2. */
+int rgq_import_exec(int argc, char **argv);
 
 const struct rgq_command *rgq_find_command(const char *name);
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,
