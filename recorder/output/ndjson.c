@@ -109,8 +109,7 @@ void rg_ndjson_add_time_in(struct rg_ndjson_time *f, struct rg_buf *b, int64_t n
 	rg_buf_add(b, tail, sizeof(tail));
 }
 
-/* What follows ts_ns on every line: the time string, host and boot id. */
-static void add_stamp(struct rg_ndjson_fmt *f, struct rg_buf *b, int64_t ts_ns)
+void rg_ndjson_add_stamp(struct rg_ndjson_fmt *f, struct rg_buf *b, int64_t ts_ns)
 {
 	rg_buf_add(b, ",\"time\":", 8);
 	rg_ndjson_add_time(f, b, ts_ns);
@@ -231,7 +230,7 @@ static void format_object(struct rg_ndjson_fmt *f, struct rg_buf *b, const struc
 		rg_buf_add(b, k->text, k->len); /* names are plain ASCII: no escaping */
 		rg_ndjson_add_value(b, k->f, ev);
 		if (i == STAMP_AFTER && f)
-			add_stamp(f, b, ev->ts_ns);
+			rg_ndjson_add_stamp(f, b, ev->ts_ns);
 	}
 	rg_buf_addc(b, '}');
 }
@@ -267,7 +266,7 @@ void rg_ndjson_format_alert(struct rg_ndjson_fmt *f, struct rg_buf *b, const str
 	}
 	rg_buf_printf(b, "{\"event_type\":\"alert\",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRId64,
 		      a->seq, a->ts_ns);
-	add_stamp(f, b, a->ts_ns);
+	rg_ndjson_add_stamp(f, b, a->ts_ns);
 	add_key_str(b, "rule_id", a->rule_id);
 	add_key_str(b, "rule_name", a->rule_name);
 	add_key_str(b, "severity", a->severity);
@@ -305,7 +304,7 @@ void rg_ndjson_format_health(struct rg_ndjson_fmt *f, struct rg_buf *b,
 	}
 	rg_buf_printf(b, "{\"event_type\":\"health\",\"seq\":%" PRIu64 ",\"ts_ns\":%" PRId64,
 		      h->seq, h->ts_ns);
-	add_stamp(f, b, h->ts_ns);
+	rg_ndjson_add_stamp(f, b, h->ts_ns);
 	rg_buf_printf(b, ",\"run_id\":%" PRId64, h->run_id);
 #define RG_HEALTH_JSON(name, kind, what) \
 	rg_buf_printf(b, ",\"" #name "\":%" PRIu64, h->name);
@@ -322,7 +321,7 @@ void rg_ndjson_format_gap(struct rg_ndjson_fmt *f, struct rg_buf *b, const struc
 		return;
 	}
 	rg_buf_printf(b, "{\"event_type\":\"gap\",\"ts_ns\":%" PRId64, g->start_ns);
-	add_stamp(f, b, g->start_ns);
+	rg_ndjson_add_stamp(f, b, g->start_ns);
 	rg_buf_printf(b, ",\"run_id\":%" PRId64 ",\"start_ns\":%" PRId64 ",\"end_ns\":%" PRId64
 		      ",\"count\":%" PRIu64 ",\"reason\":",
 		      g->run_id, g->start_ns, g->end_ns, g->count);

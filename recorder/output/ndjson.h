@@ -57,6 +57,9 @@ void rg_ndjson_fmt_free(struct rg_ndjson_fmt *f);
 /* Appends ns as a quoted RFC 3339 UTC time with nanoseconds. */
 void rg_ndjson_add_time(struct rg_ndjson_fmt *f, struct rg_buf *b, int64_t ns);
 void rg_ndjson_add_time_in(struct rg_ndjson_time *t, struct rg_buf *b, int64_t ns);
+/* What follows "ts_ns" on every native line: ,"time":...,"host":...,"boot_id":...
+ * (a new kind of line calls it right after its ts_ns). */
+void rg_ndjson_add_stamp(struct rg_ndjson_fmt *f, struct rg_buf *b, int64_t ts_ns);
 
 struct rg_ndjson;
 
