@@ -120,6 +120,7 @@ struct import {
 	struct seen gaps; /* by the gap's hash: a gap has no seq */
 	struct seen runs; /* the recorder's run ids, from health and gap lines */
 	struct rg_buf canon; /* a row as the writer formats it: what is hashed */
+	struct rg_ndjson_fmt canon_fmt; /* native, no host: the row's own values only */
 	int64_t run_id;
 	unsigned lineage_max, sequence_max;
 	uint64_t queued;
@@ -222,7 +223,7 @@ static int put_event(struct import *im, const struct rgi_line *l, const struct r
 		     bool from_alert)
 {
 	im->canon.len = 0;
-	rg_ndjson_format_event(&im->canon, ev);
+	rg_ndjson_format_event(&im->canon_fmt, &im->canon, ev);
 	if (!first_time(im, ev->seq, fnv(im->canon.p, im->canon.len), ev->type))
 		return 0;
 	if (begin_run(im, l, ev->ts_ns))
@@ -254,7 +255,7 @@ static int put_alert(struct import *im, struct rgi_line *l)
 		a->event_type = (enum rg_etype)im->seen.type[seen_slot(&im->seen, a->event_seq)];
 	}
 	im->canon.len = 0;
-	rg_ndjson_format_alert(&im->canon, a, NULL);
+	rg_ndjson_format_alert(&im->canon_fmt, &im->canon, a, NULL);
 	if (!first_time(im, a->seq, fnv(im->canon.p, im->canon.len), RG_ET_COUNT))
 		return 0;
 	if (begin_run(im, l, a->ts_ns))
@@ -280,7 +281,7 @@ static int put_health(struct import *im, const struct rgi_line *l)
 {
 	note_run(im, l->h.run_id);
 	im->canon.len = 0;
-	rg_ndjson_format_health(&im->canon, &l->h);
+	rg_ndjson_format_health(&im->canon_fmt, &im->canon, &l->h);
 	if (!first_time(im, l->h.seq, fnv(im->canon.p, im->canon.len), RG_ET_COUNT))
 		return 0;
 	if (begin_run(im, l, l->h.ts_ns))
@@ -297,7 +298,7 @@ static int put_gap(struct import *im, const struct rgi_line *l)
 {
 	note_run(im, l->g.run_id);
 	im->canon.len = 0;
-	rg_ndjson_format_gap(&im->canon, &l->g);
+	rg_ndjson_format_gap(&im->canon_fmt, &im->canon, &l->g);
 	bool added;
 	seen_get(&im->gaps, fnv(im->canon.p, im->canon.len), &added);
 	if (!added) {
@@ -592,6 +593,7 @@ int main(int argc, char **argv)
 	}
 	im.parser = rgi_parser_new();
 	im.procs = rgi_procs_new();
+	rg_ndjson_fmt_init(&im.canon_fmt, NULL);
 	im.progress = !quiet && isatty(STDERR_FILENO);
 	im.started = im.last_progress = rg_mono_ns();
 	int rc = 0;
@@ -610,6 +612,7 @@ int main(int argc, char **argv)
 	rgi_procs_free(im.procs);
 	rgi_parser_free(im.parser);
 	rg_buf_free(&im.canon);
+	rg_ndjson_fmt_free(&im.canon_fmt);
 	free(im.seen.key), free(im.seen.hash), free(im.seen.type);
 	free(im.gaps.key), free(im.gaps.hash), free(im.gaps.type);
 	free(im.runs.key), free(im.runs.hash), free(im.runs.type);

@@ -41,6 +41,7 @@
 
 const struct rg_config_key rg_config_keys[] = {
 	STR_KEY("recorder", ndjson, 0, "-"),
+	STR_KEY("recorder", ndjson_format, RG_CFG_NONEMPTY, "native"),
 	INT_KEY("recorder", health_interval_s, 1, 3600, 0, "10"),
 	STR_KEY("store", db, RG_CFG_NONEMPTY, "var/rand-guard.db"),
 	INT_KEY("store", batch_rows, 1, 100000, 0, "1000"),
@@ -347,6 +348,12 @@ static void validate(struct loader *ld)
 	validate_file_lists(ld);
 	validate_hooks(ld);
 	validate_env(ld);
+	if (strcmp(ld->cfg.ndjson_format, "native") && strcmp(ld->cfg.ndjson_format, "ecs")) {
+		char a[SHOW_BUF];
+		rg_ini_fail(&ld->ini, ld->key_line[find_key("recorder", "ndjson_format")],
+			    "[recorder] ndjson_format: '%s' is not native or ecs",
+			    show(a, ld->cfg.ndjson_format, SIZE_MAX));
+	}
 	if (ld->ini.failed)
 		return;
 	int ring = find_key("bpf", "ring_buffer_mb"), wake = find_key("bpf", "wakeup_kb");

@@ -14,6 +14,7 @@
 struct rg_config {
 	/* [recorder] */
 	char *ndjson; /* "-" stdout, a path, or "" for no NDJSON */
+	char *ndjson_format; /* "native" or "ecs" (output/ndjson.h) */
 	int health_interval_s;
 	/* [store] */
 	char *db;

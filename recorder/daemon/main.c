@@ -312,13 +312,18 @@ static void ship_checkpoints(struct recorder *r)
 
 /* NDJSON first, then the database, then the key: a refused output (exit
  * 2, see outfile.h) stops the start before the database is written, and a
- * refused database before a key is made. */
+ * refused database before a key is made. Every NDJSON line names the host
+ * and boot: read first. */
 static int open_outputs(struct recorder *r)
 {
 	char err[512];
 	int code = 0;
 	const struct rg_config *c = &r->cfg;
-	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, err, sizeof(err), &code))) {
+	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
+	gethostname(r->host, sizeof(r->host) - 1);
+	struct rg_ndjson_opts no = {r->host, r->boot_id,
+				    (enum rg_ndjson_profile)rg_ndjson_profile_parse(c->ndjson_format)};
+	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, &no, err, sizeof(err), &code))) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return code;
 	}
@@ -386,8 +391,6 @@ static int start(struct recorder *r, int verbose)
 	uint64_t max_seq;
 	int64_t max_proc_id;
 	rg_store_max_ids(r->store, &max_seq, &max_proc_id);
-	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
-	gethostname(r->host, sizeof(r->host) - 1);
 
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
@@ -601,6 +604,11 @@ static void shutdown_all(struct recorder *r)
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
 	rg_sign_key_free(r->sign_key);
+	if (r->pl.last_health.seq) { /* it recorded: say what, as the last word */
+		char summary[256];
+		rg_pipeline_summary(&r->pl, summary, sizeof(summary));
+		fprintf(stderr, "%s\n", summary);
+	}
 	rg_hasher_free(r->pl.hasher);
 	rg_proctab_free(r->pt);
 	rg_ident_free(r->ident);

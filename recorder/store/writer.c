@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "caps.h"
 #include "clock.h"
+#include "jsonesc.h"
 
 /* ---- binding and writing one row --------------------------------------------- */
 
@@ -174,7 +175,10 @@ static sqlite3_stmt *bind_alert(struct rg_store *s, const struct rg_alert *a)
 	rg_row_bind_text(st, ++i, a->rule_id);
 	rg_row_bind_text(st, ++i, a->rule_name);
 	rg_row_bind_text(st, ++i, a->severity);
-	rg_row_bind_text(st, ++i, a->tags);
+	struct rg_buf tags = {0}; /* a JSON array, as NDJSON has it (docs/schema.md) */
+	rg_json_words(&tags, a->tags.p, a->tags.len);
+	sqlite3_bind_text(st, ++i, tags.p, (int)tags.len, SQLITE_TRANSIENT);
+	rg_buf_free(&tags);
 	rg_row_bind_text(st, ++i, a->rule_source);
 	rg_row_bind_text(st, ++i, a->rule_file);
 	sqlite3_bind_int64(st, ++i, (int64_t)a->event_seq);

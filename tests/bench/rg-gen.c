@@ -590,7 +590,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ndjson && !(g->nd = rg_ndjson_open(ndjson, err, sizeof(err), NULL))) {
+	if (ndjson && !(g->nd = rg_ndjson_open(ndjson, &(struct rg_ndjson_opts){"gen-host", "gen-boot", RG_NDJSON_NATIVE},
+					   err, sizeof(err), NULL))) {
 		fprintf(stderr, "rg-gen: %s\n", err);
 		return 1;
 	}

@@ -108,7 +108,9 @@ for line in sys.stdin:
          "host": "web-7", "boot_id": "0f1e2d3c-aaaa-bbbb-cccc-000011112222"}
     if "event" in o:
         o["trigger"] = o.pop("event")
+    host = {k: n[k] for k in ("host", "boot_id")}
     n.update(o)
+    n.update(host)  # rg-gen writes these keys too (gen-host): another host here
     print(json.dumps(n, separators=(",", ":")))' <a.ndjson >new.ndjson
 check "the rewritten lines have the new keys" 'grep -q "\"trigger\":" new.ndjson && ! grep -q "\"event\":{" new.ndjson'
 expect 0 "import of the new keys" "$B/rgq" import -o e.db new.ndjson

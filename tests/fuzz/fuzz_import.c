@@ -12,11 +12,17 @@
 
 static void format(struct rg_buf *b, const struct rgi_line *l)
 {
+	static struct rg_ndjson_fmt f; /* native, no host: zeroed is not enough */
+	static bool ready;
+	if (!ready) {
+		rg_ndjson_fmt_init(&f, NULL);
+		ready = true;
+	}
 	switch (l->kind) {
-	case RGI_EVENT: rg_ndjson_format_event(b, &l->ev); break;
-	case RGI_ALERT: rg_ndjson_format_alert(b, &l->a, l->has_ev ? &l->ev : NULL); break;
-	case RGI_HEALTH: rg_ndjson_format_health(b, &l->h); break;
-	case RGI_GAP: rg_ndjson_format_gap(b, &l->g); break;
+	case RGI_EVENT: rg_ndjson_format_event(&f, b, &l->ev); break;
+	case RGI_ALERT: rg_ndjson_format_alert(&f, b, &l->a, l->has_ev ? &l->ev : NULL); break;
+	case RGI_HEALTH: rg_ndjson_format_health(&f, b, &l->h); break;
+	case RGI_GAP: rg_ndjson_format_gap(&f, b, &l->g); break;
 	default: break;
 	}
 }

@@ -32,13 +32,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool host;
 	if (rgq_shipped_parse(line, &a, &host) == 0) {
 		struct rg_buf out = {0};
-		rg_ndjson_format_checkpoint(&out, &a);
-		if (rgq_shipped_parse(rg_buf_cstr(&out), &b, &host) != 0 || host ||
+		struct rg_ndjson_fmt f;
+		rg_ndjson_fmt_init(&f, &(struct rg_ndjson_opts){host ? a.host : NULL, NULL,
+								RG_NDJSON_NATIVE});
+		rg_ndjson_format_checkpoint(&f, &out, &a);
+		bool had = host;
+		if (rgq_shipped_parse(rg_buf_cstr(&out), &b, &host) != 0 || host != had ||
+		    (had && strcmp(a.host, b.host)) ||
 		    a.link != b.link || a.run_id != b.run_id || a.ts_ns != b.ts_ns ||
 		    memcmp(a.head, b.head, sizeof(a.head)) || memcmp(a.pk, b.pk, sizeof(a.pk)) ||
 		    memcmp(a.sig, b.sig, sizeof(a.sig)) || strcmp(a.fpr, b.fpr))
 			abort();
 		rg_buf_free(&out);
+		rg_ndjson_fmt_free(&f);
 	}
 	free(line);
 	return 0;

@@ -92,7 +92,8 @@ static void test_defaults(void)
 	CHECK(c.chain, "the hash chain is on by default");
 	CHECK_STR(c.signing_key, "", "the signing key beside the database by default");
 	CHECK_INT(c.checkpoint_s, 60, "a signed checkpoint a minute by default");
-	CHECK_INT(rg_config_nkeys, 34, "every key is in the table");
+	CHECK_INT(rg_config_nkeys, 35, "every key is in the table");
+	CHECK_STR(c.ndjson_format, "native", "NDJSON lines are native by default");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
@@ -284,6 +285,10 @@ static const struct {
 	{"[recorder]\n[store]\n[bpf]\n\nring_buffer_mb = 3\n",
 	 "x.ini:5: [bpf] ring_buffer_mb: 3 is not a power of two"},
 	{"[bpf]\nring_buffer_mb = 2048\n", "x.ini:2: [bpf] ring_buffer_mb: 2048 is out of range 1..1024"},
+	{"[recorder]\nndjson_format = elastic\n",
+	 "x.ini:2: [recorder] ndjson_format: 'elastic' is not native or ecs"},
+	{"[recorder]\nndjson_format =\n",
+	 "x.ini:2: [recorder] ndjson_format: must not be empty"},
 	{"[recorder]\nhealth_interval_s = ten\n",
 	 "x.ini:2: [recorder] health_interval_s: 'ten' is not an integer"},
 	{"[recorder]\nhealth_interval_s = 3601\n",

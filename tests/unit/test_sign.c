@@ -73,14 +73,19 @@ static void check_signature(void)
 	CHECK(!rg_sign_valid(&d), "another key does not verify");
 
 	struct rg_buf b = {0};
-	rg_ndjson_format_checkpoint(&b, &c);
+	struct rg_ndjson_fmt f;
+	rg_ndjson_fmt_init(&f, &(struct rg_ndjson_opts){"h1", "b1", RG_NDJSON_NATIVE});
+	rg_ndjson_format_checkpoint(&f, &b, &c);
 	char hex[129];
 	rg_hex(c.sig, 64, hex);
 	CHECK(strstr(rg_buf_cstr(&b), "{\"event_type\":\"checkpoint\",\"ts_ns\":1793491200123456789,"
-				     "\"run_id\":3,\"link\":42,\"head\":\"000102") &&
+				     "\"time\":\"2026-11-01T00:00:00.123456789Z\",\"host\":\"h1\","
+				     "\"boot_id\":\"b1\",\"run_id\":3,\"link\":42,\"head\":\"000102") &&
 	      strstr(rg_buf_cstr(&b), hex) && strstr(rg_buf_cstr(&b), fpr),
-	      "the NDJSON line: event_type first, the head, key and signature in hex");
+	      "the NDJSON line: event_type first, every line's stamp, the head, key and "
+	      "signature in hex");
 	rg_buf_free(&b);
+	rg_ndjson_fmt_free(&f);
 }
 
 static void check_hex(void)

@@ -203,8 +203,8 @@ static void check_queue_full(void)
 	struct rg_event ev = {.type = RG_ET_FILE_WRITE, .seq = 50, .ts_ns = 7, .pid = 1,
 			      .path = {"/etc/x", 6}, .syscall = "write"};
 	struct rg_alert a = {.seq = 51, .ts_ns = 7, .rule_id = {"R", 1}, .rule_name = {"r", 1},
-			     .severity = {"low", 3}, .tags = {"", 0}, .summary = {"s", 1},
-			     .rules_digest = {"d", 1}, .event_seq = 50,
+			     .severity = {"low", 3}, .tags = {"T1 \"q\"  x", 9},
+			     .summary = {"s", 1}, .rules_digest = {"d", 1}, .event_seq = 50,
 			     .event_type = RG_ET_FILE_WRITE, .pid = 1,
 			     .steps = {3, 50}, .nsteps = 2};
 	rg_store_put_event(s, &ev, true);
@@ -230,6 +230,10 @@ static void check_queue_full(void)
 	CHECK_STR(q(path_in("full.db"), "SELECT steps || ' ' || (SELECT group_concat(value) FROM "
 					"alerts, json_each(steps)) FROM alerts"),
 		  "[3,50] 3,50", "a sequence alert's steps: a JSON array json_each reads");
+	CHECK_STR(q(path_in("full.db"), "SELECT tags || ' ' || (SELECT group_concat(value, '|') "
+					"FROM alerts, json_each(tags)) FROM alerts"),
+		  "[\"T1\",\"\\\"q\\\"\",\"x\"] T1|\"q\"|x",
+		  "tags: the JSON array NDJSON has, which json_each reads");
 }
 
 /* Retention by age: events older than max_age go, with the alerts and
