@@ -30,7 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line[size] = '\0';
 	struct rg_checkpoint a, b;
 	bool host;
+	bool plain = true; /* a host JSON carries exactly: printable ASCII (cJSON refuses \udcXX) */
 	if (rgq_shipped_parse(line, &a, &host) == 0) {
+		for (const char *h = a.host; *h; h++)
+			plain = plain && *h >= 0x20 && *h < 0x7f;
+	}
+	if (plain && rgq_shipped_parse(line, &a, &host) == 0) {
 		struct rg_buf out = {0};
 		struct rg_ndjson_fmt f;
 		rg_ndjson_fmt_init(&f, &(struct rg_ndjson_opts){host ? a.host : NULL, NULL,
