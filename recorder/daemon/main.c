@@ -26,6 +26,7 @@
 #include "ident.h"
 #include "pipeline.h"
 #include "procfs.h"
+#include "ship.h"
 
 #define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
 
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rand-guard [-c CONFIG] [--db PATH] [--ndjson PATH|-] [--rules DIR]\n"
 		"                  [--duration SECONDS] [--check-config] [--verbose]\n"
+		"       rand-guard --clickhouse-schema [DATABASE]\n"
 		"\n"
 		"Records process, file and (opt-in) network activity with eBPF, evaluates\n"
 		"detection rules, and writes a SQLite database and NDJSON. Installed as a\n"
@@ -69,6 +71,9 @@ static void usage(FILE *f)
 		"      --duration SECS  stop after SECS seconds\n"
 		"      --check-config   validate the configuration and the rules, say which\n"
 		"                       kernel fallbacks are needed, and exit\n"
+		"      --clickhouse-schema [DATABASE]\n"
+		"                       print the central ClickHouse tables' DDL (database\n"
+		"                       rand_guard if not named; docs/fleet.md) and exit\n"
 		"  -v, --verbose        print libbpf's debug output\n"
 		"  -h, --help           this help;  -V, --version  the version\n"
 		"\n"
@@ -81,6 +86,17 @@ static void usage(FILE *f)
 		"reach it), 3 missing privileges or kernel support.\n");
 }
 
+/* --clickhouse-schema: the DDL of schema/clickhouse/001_tables.sql. */
+static int print_clickhouse_schema(const char *database)
+{
+	char err[256];
+	if (rg_ship_schema(stdout, database, err, sizeof(err))) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -88,6 +104,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"ndjson", required_argument, 0, 'n'}, {"duration", required_argument, 0, 't'},
 		{"rules", required_argument, 0, 'r'},
 		{"check-config", no_argument, 0, 'k'}, {"verbose", no_argument, 0, 'v'},
+		{"clickhouse-schema", no_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
@@ -110,6 +127,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return 2;
 			}
 			break;
+		case 'S': exit(print_clickhouse_schema(optind < argc ? argv[optind] : "rand_guard"));
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("rand-guard %s\n", RG_VERSION); exit(0);
 		default: usage(stderr); return 2;
@@ -204,6 +222,7 @@ struct recorder {
 	struct rg_lineage *lin;
 	struct rg_seqstate *seqs;
 	struct rg_store *store;
+	struct rg_ship *ship;
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
 	struct rg_ident *ident;
@@ -295,6 +314,29 @@ static int build_files(const struct rg_config *c, struct rg_pathmatch *m, char *
 	return 0;
 }
 
+/* [ship]: the shipper's thread, once the run's row is there (ship.h). */
+static int start_ship(struct recorder *r)
+{
+	char err[512];
+	const struct rg_config *c = &r->cfg;
+	struct rg_ship_opts o = {
+		.db_path = c->db, .url = c->ship_url, .database = c->ship_database,
+		.user = c->ship_user, .password_file = c->ship_password_file,
+		.ca_file = c->ship_ca_file, .host = r->host, .batch_rows = c->ship_batch_rows,
+		.interval_ms = c->ship_interval_ms, .timeout_s = c->ship_timeout_s,
+		.backoff_max_s = c->ship_backoff_max_s,
+	};
+	r->ship = rg_ship_start(&o, r->store, err, sizeof(err));
+	if (!r->ship) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return -1;
+	}
+	char dest[512];
+	rg_ship_dest_name(c->ship_url, c->ship_database, dest, sizeof(dest));
+	fprintf(stderr, "rand-guard: shipping to %s\n", dest);
+	return 0;
+}
+
 /* Store ids, process table, BPF, run row, /proc: see the order note above. */
 static int start(struct recorder *r, int verbose)
 {
@@ -303,7 +345,10 @@ static int start(struct recorder *r, int verbose)
 	int64_t max_proc_id;
 	rg_store_max_ids(r->store, &max_seq, &max_proc_id);
 	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
-	gethostname(r->host, sizeof(r->host) - 1);
+	if (r->cfg.host[0])
+		snprintf(r->host, sizeof(r->host), "%s", r->cfg.host);
+	else
+		gethostname(r->host, sizeof(r->host) - 1);
 
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
@@ -354,6 +399,8 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
+	if (c->ship_enabled && start_ship(r))
+		return 2;
 	if (c->hash_enabled) /* before the drop: its thread keeps CAP_SYS_PTRACE */
 		r->pl.hasher = rg_hasher_new(&(struct rg_hasher_opts){
 			.max_size = (uint64_t)c->hash_max_size_mb << 20,
@@ -490,6 +537,8 @@ static int loop(struct recorder *r, long duration_s)
 	return 0;
 }
 
+#define SHIP_DRAIN_MS 5000
+
 /* Detaches the programs, drains what the ring still holds (nothing new
  * comes after the detach, so this ends, and no record queued before it is
  * left unread), writes a final health row, and closes the database
@@ -505,6 +554,10 @@ static void shutdown_all(struct recorder *r)
 			health(r);
 	}
 	rg_bpf_stop(r->bpf);
+	if (r->ship) { /* what is committed goes first, for a few seconds at most */
+		rg_store_sync(r->store);
+		rg_ship_stop(r->ship, SHIP_DRAIN_MS);
+	}
 	if (r->nd)
 		rg_ndjson_close(r->nd);
 	if (r->store)
