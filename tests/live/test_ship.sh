@@ -133,7 +133,7 @@ for h in $HOSTS; do
 done
 
 rec_start() { # HOST...: start them together (each loads its programs)
-	local h
+	local h t0=$SECONDS
 	for h in "$@"; do
 		"$RG" -c "$T/$h/rg.ini" 2>>"$T/$h/stderr" &
 		PID[$h]=$!
@@ -146,10 +146,11 @@ rec_start() { # HOST...: start them together (each loads its programs)
 		done
 		STARTS[$h]=$(( ${STARTS[$h]:-1} + 1 ))
 	done
+	echo "# recorders $* started in $((SECONDS - t0)) s (the verifier; a loaded machine is slower)"
 }
 declare -A STARTS
 rec_stop() {
-	local h rc
+	local h rc t0=$SECONDS
 	for h in "$@"; do kill -TERM "${PID[$h]}"; done
 	for h in "$@"; do
 		rc=0
@@ -157,20 +158,37 @@ rec_stop() {
 		PID[$h]=
 		[[ $rc -eq 0 ]] || { cat "$T/$h/stderr" >"$T/stderr"; fail "recorder $h exited with $rc"; }
 	done
+	echo "# recorders $* stopped in $((SECONDS - t0)) s"
 }
 
 # compare LABEL: each host's local rows == its central rows, table by table
+# (one query each side per host: a FINAL is not cheap on a loaded machine)
 compare() {
-	local h t want got
+	local h t local_ central q t0=$SECONDS
 	for h in $HOSTS; do
-		local bad=
+		local_=$(python3 - "$T/$h/rg.db" $TABLES <<-'PY'
+		import sqlite3, sys
+		con = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+		for t in sys.argv[2:]:
+		    print(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+		PY
+		)
+		q=
 		for t in $TABLES; do
-			want=$(lsql "$h" "SELECT count(*) FROM $t")
-			got=$(chq "SELECT count() FROM rand_guard.$t FINAL WHERE host = '$M-$h'")
-			[[ "$want" == "$got" ]] || bad+=" $t: local $want central $got;"
+			q+="${q:+ UNION ALL }SELECT '$t' AS t, count() AS n FROM rand_guard.$t FINAL WHERE host = '$M-$h'"
 		done
-		check_eq "$1: host $h, central = local in every table" "${bad:-equal}" equal
+		central=$(chq "SELECT t, n FROM ($q) ORDER BY t" | tr '\t' ' ')
+		check_eq "$1: host $h, central = local in every table" "$central" \
+			"$(LC_ALL=C sort <<<"$local_")"
 	done
+	echo "# compared in $((SECONDS - t0)) s"
+}
+
+# show QUERY: with SHIP_SHOW=1, the query and its answer as comments (for docs/fleet.md)
+show() {
+	[[ "${SHIP_SHOW:-0}" == 1 ]] || return 0
+	printf '%s\n' "$1" | sed 's/^/#   /'
+	chq "$1 FORMAT PrettyCompactMonoBlock" | sed 's/^/#   /'
 }
 
 activity() { # SECONDS: execs, file writes, and the marker commands
@@ -234,6 +252,19 @@ for h in $HOSTS; do
 done
 check_re "fleet: the process tree of one alert, on each host" "$tree" \
 	"^a:echo<(sh<)?bash<.* b:echo<(sh<)?bash<.*"
+show "SELECT host, count() AS execs, min(time) AS first, max(time) AS last
+FROM rand_guard.process_events
+WHERE exe_sha256 = '$SHA' AND event_type = 'process_start'
+GROUP BY host ORDER BY host"
+show "SELECT host, time, user, pid, cmdline FROM rand_guard.process_events
+WHERE user = 'nobody' AND event_type = 'process_start'
+  AND ts_ns BETWEEN $T0 AND $T1 AND host LIKE '$M-%'
+ORDER BY host, ts_ns"
+show "SELECT host, rule_id, proc_id, exe, time FROM rand_guard.alerts FINAL
+WHERE rule_id = 'SHIP-MARK-001' ORDER BY host"
+show "SELECT host, proc_id, parent_proc_id, comm, cmdline FROM rand_guard.processes FINAL
+WHERE host = '$M-a' AND proc_id IN (SELECT proc_id FROM rand_guard.alerts
+  WHERE host = '$M-a' AND rule_id = 'SHIP-MARK-001')"
 check_eq "fleet: hosts that stopped reporting (silent for 2 s)" "$(sleep 2; chq "SELECT host
 	FROM rand_guard.host_health WHERE silent_s >= 2 AND host LIKE '$M-%' ORDER BY host" | tr '\n' ' ')" \
 	"$M-a $M-b "
@@ -265,8 +296,13 @@ for _ in $(seq 100); do
 done
 rec_stop a b
 compare "after the outage and a restart"
+show "SELECT host, last_seen, silent_s, lag_rows, lag_s, ship_failures, runs, gaps, unshipped_rows
+FROM rand_guard.host_health WHERE host LIKE '$M-%' ORDER BY host"
+show "SELECT host, time, ship_rows, ship_failures, ship_lag_rows, ship_lag_s FROM rand_guard.health
+WHERE host = '$M-a' AND ts_ns > $KILL_NS - 2000000000 ORDER BY ts_ns LIMIT 12"
 check_num "the lag reached the central health rows too" "$(chq "SELECT max(ship_lag_rows) FROM
 	rand_guard.health WHERE host = '$M-a' AND ts_ns > $KILL_NS")" ">" 0
 check_num "no row twice after FINAL (processes: one row per proc_id)" "$(chq "SELECT count() - uniqExact(proc_id)
 	FROM rand_guard.processes FINAL WHERE host = '$M-a'")" "==" 0
+echo "# $SECONDS s in all"
 live_done
