@@ -58,8 +58,8 @@ void rg_store_ship_ack(struct rg_store *s, const char *tbl, int64_t pos, uint64_
 		c->rows += n;
 		c->ts_ns = rg_wall_ns();
 		c->dirty = true;
+		s->st.ship_rows += n;
 	}
-	s->st.ship_rows += n;
 	pthread_mutex_unlock(&s->mu);
 }
 
