@@ -380,6 +380,11 @@ static int start(struct recorder *r, int verbose)
 		return code;
 	}
 
+	if (c->ship_enabled) { /* its cursors, read before the writer's thread starts */
+		char dest[512];
+		rg_ship_dest_name(c->ship_url, c->ship_database, dest, sizeof(dest));
+		rg_store_ship_dest(r->store, dest);
+	}
 	int64_t now = rg_wall_ns();
 	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
 					    max_seq + 1, (unsigned)r->cfg.table_max,

@@ -541,7 +541,6 @@ struct rg_ship *rg_ship_start(const struct rg_ship_opts *o, struct rg_store *sto
 		goto fail;
 	}
 	sqlite3_busy_timeout(sh->db, 5000);
-	rg_store_ship_dest(store, sh->dest);
 	if (prepare(sh, err, errlen) || setup_curl(sh, err, errlen))
 		goto fail;
 	if (pthread_create(&sh->thread, NULL, ship_main, sh)) {

@@ -32,8 +32,11 @@ struct rg_ship_opts {
 
 struct rg_ship;
 
-/* Opens the connection, reads the password and cursors, and starts the
- * thread. NULL with err filled on failure. */
+/* Opens the connection, reads the password and the cursors the store has,
+ * and starts the thread. The store must have been told the destination
+ * (rg_store_ship_dest with rg_ship_dest_name's name) before its run
+ * began: that reads ship_cursor on the writer's connection. NULL with err
+ * filled on failure. */
 struct rg_ship *rg_ship_start(const struct rg_ship_opts *o, struct rg_store *store, char *err,
 			      size_t errlen);
 
