@@ -29,6 +29,7 @@
 #include "procfs.h"
 #include "sign.h"
 #include "sign_key.h"
+#include "ship.h"
 
 #define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
 
@@ -57,6 +58,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rand-guard [-c CONFIG] [--db PATH] [--ndjson PATH|-] [--rules DIR]\n"
 		"                  [--duration SECONDS] [--check-config] [--verbose]\n"
+		"       rand-guard --clickhouse-schema [DATABASE]\n"
 		"\n"
 		"Records process, file and (opt-in) network activity with eBPF, evaluates\n"
 		"detection rules, and writes a SQLite database and NDJSON. Installed as a\n"
@@ -73,6 +75,9 @@ static void usage(FILE *f)
 		"      --check-config   validate the configuration and the rules, print the\n"
 		"                       signing key's fingerprint, say which kernel\n"
 		"                       fallbacks are needed, and exit\n"
+		"      --clickhouse-schema [DATABASE]\n"
+		"                       print the central ClickHouse tables' DDL (database\n"
+		"                       rand_guard if not named; docs/fleet.md) and exit\n"
 		"  -v, --verbose        print libbpf's debug output\n"
 		"  -h, --help           this help;  -V, --version  the version\n"
 		"\n"
@@ -85,6 +90,17 @@ static void usage(FILE *f)
 		"reach it), 3 missing privileges or kernel support.\n");
 }
 
+/* --clickhouse-schema: the DDL of schema/clickhouse/001_tables.sql. */
+static int print_clickhouse_schema(const char *database)
+{
+	char err[256];
+	if (rg_ship_schema(stdout, database, err, sizeof(err))) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -92,6 +108,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"ndjson", required_argument, 0, 'n'}, {"duration", required_argument, 0, 't'},
 		{"rules", required_argument, 0, 'r'},
 		{"check-config", no_argument, 0, 'k'}, {"verbose", no_argument, 0, 'v'},
+		{"clickhouse-schema", no_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
@@ -114,6 +131,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return 2;
 			}
 			break;
+		case 'S': exit(print_clickhouse_schema(optind < argc ? argv[optind] : "rand_guard"));
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("rand-guard %s\n", RG_VERSION); exit(0);
 		default: usage(stderr); return 2;
@@ -208,6 +226,7 @@ struct recorder {
 	struct rg_lineage *lin;
 	struct rg_seqstate *seqs;
 	struct rg_store *store;
+	struct rg_ship *ship;
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
 	struct rg_ident *ident;
@@ -299,7 +318,7 @@ static int check_key(const struct rg_config *c)
 
 /* The checkpoints the writer committed, to NDJSON (the writer never waits
  * for this thread: it leaves them in the store's outbox). */
-static void ship_checkpoints(struct recorder *r)
+static void write_checkpoints(struct recorder *r)
 {
 	struct rg_checkpoint cp[8];
 	unsigned n;
@@ -320,7 +339,10 @@ static int open_outputs(struct recorder *r)
 	int code = 0;
 	const struct rg_config *c = &r->cfg;
 	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
-	gethostname(r->host, sizeof(r->host) - 1);
+	if (c->host[0]) /* [recorder] host: one machine's name for the fleet */
+		snprintf(r->host, sizeof(r->host), "%s", c->host);
+	else
+		gethostname(r->host, sizeof(r->host) - 1);
 	struct rg_ndjson_opts no = {r->host, r->boot_id,
 				    (enum rg_ndjson_profile)rg_ndjson_profile_parse(c->ndjson_format)};
 	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, &no, err, sizeof(err), &code))) {
@@ -384,6 +406,29 @@ static int build_files(const struct rg_config *c, struct rg_pathmatch *m, char *
 	return 0;
 }
 
+/* [ship]: the shipper's thread, once the run's row is there (ship.h). */
+static int start_ship(struct recorder *r)
+{
+	char err[512];
+	const struct rg_config *c = &r->cfg;
+	struct rg_ship_opts o = {
+		.db_path = c->db, .url = c->ship_url, .database = c->ship_database,
+		.user = c->ship_user, .password_file = c->ship_password_file,
+		.ca_file = c->ship_ca_file, .host = r->host, .batch_rows = c->ship_batch_rows,
+		.interval_ms = c->ship_interval_ms, .timeout_s = c->ship_timeout_s,
+		.backoff_max_s = c->ship_backoff_max_s,
+	};
+	r->ship = rg_ship_start(&o, r->store, err, sizeof(err));
+	if (!r->ship) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return -1;
+	}
+	char dest[512];
+	rg_ship_dest_name(c->ship_url, c->ship_database, dest, sizeof(dest));
+	fprintf(stderr, "rand-guard: shipping to %s\n", dest);
+	return 0;
+}
+
 /* Store ids, process table, BPF, run row, /proc: see the order note above. */
 static int start(struct recorder *r, int verbose)
 {
@@ -422,6 +467,11 @@ static int start(struct recorder *r, int verbose)
 		return code;
 	}
 
+	if (c->ship_enabled) { /* its cursors, read before the writer's thread starts */
+		char dest[512];
+		rg_ship_dest_name(c->ship_url, c->ship_database, dest, sizeof(dest));
+		rg_store_ship_dest(r->store, dest);
+	}
 	int64_t now = rg_wall_ns();
 	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
 					    max_seq + 1, (unsigned)r->cfg.table_max,
@@ -441,6 +491,8 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
+	if (c->ship_enabled && start_ship(r))
+		return 2;
 	if (c->hash_enabled) /* before the drop: its thread keeps CAP_SYS_PTRACE */
 		r->pl.hasher = rg_hasher_new(&(struct rg_hasher_opts){
 			.max_size = (uint64_t)c->hash_max_size_mb << 20,
@@ -564,7 +616,7 @@ static int loop(struct recorder *r, long duration_s)
 		int64_t boot_ns, offset = rg_wall_offset_ns(&boot_ns);
 		rg_pipeline_clock(&r->pl, offset, boot_ns);
 		rg_pipeline_hashes(&r->pl);
-		ship_checkpoints(r);
+		write_checkpoints(r);
 		if (r->nd)
 			rg_ndjson_flush(r->nd);
 		int64_t now = rg_mono_ns();
@@ -579,6 +631,8 @@ static int loop(struct recorder *r, long duration_s)
 	}
 	return 0;
 }
+
+#define SHIP_DRAIN_MS 5000
 
 /* Detaches the programs, drains what the ring still holds (nothing new
  * comes after the detach, so this ends, and no record queued before it is
@@ -597,7 +651,11 @@ static void shutdown_all(struct recorder *r)
 	rg_bpf_stop(r->bpf);
 	if (r->store) { /* its stop checkpoint goes out before NDJSON closes */
 		rg_store_end_run(r->store, rg_wall_ns());
-		ship_checkpoints(r);
+		write_checkpoints(r);
+	}
+	if (r->ship) { /* what is committed goes first, for a few seconds at most */
+		rg_store_sync(r->store);
+		rg_ship_stop(r->ship, SHIP_DRAIN_MS);
 	}
 	if (r->nd)
 		rg_ndjson_close(r->nd);

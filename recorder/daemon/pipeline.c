@@ -349,6 +349,10 @@ struct health_src {
 #define SRC_hash_cache_hits(s) ((s)->hs->hits)
 #define SRC_hashes_computed(s) ((s)->hs->hashed)
 #define SRC_hash_over_budget(s) ((s)->hs->over_budget)
+#define SRC_ship_rows(s) ((s)->ss->ship_rows)
+#define SRC_ship_failures(s) ((s)->ss->ship_failures)
+#define SRC_ship_lag_rows(s) ((s)->ss->ship_lag_rows)
+#define SRC_ship_lag_s(s) ((s)->ss->ship_lag_s)
 #define SRC_uptime_s(s) ((uint64_t)(((s)->now_ns - (s)->p->started_ns) / 1000000000))
 #define SRC_rss_kb(s) (rss_kb())
 

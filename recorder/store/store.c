@@ -118,6 +118,7 @@ static void free_store(struct rg_store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* after SQLite's close: see outfile.h */
 	free(s->wal_path);
+	free(s->ship_dest);
 	for (unsigned i = 0; i < s->count; i++)
 		free(s->q[(s->head + i) % s->cap]);
 	free(s->q);
@@ -347,6 +348,7 @@ void rg_store_end_run(struct rg_store *s, int64_t now_ns)
 		char note[48];
 		snprintf(note, sizeof(note), "last_seq=%llu", (unsigned long long)seq);
 		store_exec(s->db, "BEGIN", NULL, 0);
+		store_ship_persist(s); /* the last acknowledgements */
 		if (store_exec(s->db, sql, NULL, 0) || store_chain_link(s, "stop", note, 0) ||
 		    store_exec(s->db, "COMMIT", NULL, 0)) {
 			store_exec(s->db, "ROLLBACK", NULL, 0);

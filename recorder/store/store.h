@@ -69,6 +69,9 @@ struct rg_store_stats {
 	uint64_t checkpoints, checkpoints_blocked; /* passes; of them, left frames behind */
 	uint64_t checkpoint_us_max; /* since the previous rg_store_stats call */
 	uint64_t wal_pinned;   /* times a reader held the WAL past wal_warn_mb */
+	/* shipping (rg_store_ship_*): rows acknowledged, failed requests,
+	 * and the shipper's last look at its lag */
+	uint64_t ship_rows, ship_failures, ship_lag_rows, ship_lag_s;
 };
 
 /* Opens or creates the database (0600) for this process's sole use and
@@ -119,6 +122,22 @@ void rg_store_put_health(struct rg_store *s, const struct rg_health *h);
 void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);
 
 void rg_store_stats(struct rg_store *s, struct rg_store_stats *st);
+
+/* Shipping (ship/ship.h): the store keeps the destination's cursors
+ * (table ship_cursor), written by the writer within its next transaction
+ * so that the shipper's connection never writes, and retention counts
+ * the rows it prunes before they were shipped (an `unshipped` gap naming
+ * the destination). rg_store_ship_dest names the destination and loads
+ * its cursors; call it before rg_store_begin_run. */
+#define RG_STORE_SHIP_TABLES 16
+void rg_store_ship_dest(struct rg_store *s, const char *dest);
+/* ClickHouse acknowledged table tbl's rows up to key pos: n rows more. */
+void rg_store_ship_ack(struct rg_store *s, const char *tbl, int64_t pos, uint64_t n);
+/* The shipper's failures (cumulative) and lag, for the health row. */
+void rg_store_ship_status(struct rg_store *s, uint64_t failures, uint64_t lag_rows,
+			  uint64_t lag_s);
+/* The acknowledged position of table tbl (-1: none yet), as the store has it. */
+int64_t rg_store_ship_pos(struct rg_store *s, const char *tbl);
 
 /* Waits until everything queued so far is committed (tests, shutdown). */
 void rg_store_sync(struct rg_store *s);

@@ -90,6 +90,15 @@ struct rg_store {
 		uint64_t count;
 		int64_t start, end;
 	} unrecorded;
+	/* shipping (ship_cursor.c), under mu */
+	struct ship_cursor {
+		char tbl[32];
+		int64_t pos, ts_ns;
+		uint64_t rows;
+		bool dirty;   /* acknowledged since it was last written */
+	} ship[RG_STORE_SHIP_TABLES];
+	unsigned nship;
+	char *ship_dest; /* NULL: not shipping */
 	struct store_chain *chain; /* NULL when off (chain_write.c) */
 	char host[RG_SIGN_HOST];   /* the run's, signed in checkpoints */
 	bool ended;                /* rg_store_end_run was done */
@@ -179,6 +188,16 @@ int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where,
  * pruned (the digest keeps their hash), appending "chain a-b" to note.
  * 0, or -1 on an SQLite error. */
 int store_chain_trim(struct rg_store *s, struct rg_buf *note);
+/* ship_cursor.c */
+/* Writes the cursors acknowledged since the last call, in the caller's
+ * transaction (writer thread, or the closing thread after the join). */
+int store_ship_persist(struct rg_store *s);
+/* Retention: rows of table tbl matching `where` that are not shipped yet
+ * (0 when not shipping); the caller records them (store_ship_gap). */
+int64_t store_ship_unshipped(struct rg_store *s, const char *tbl, const char *key,
+			     const char *where);
+/* Grows the destination's one `unshipped` gap by n rows over start..end. */
+int store_ship_gap(struct rg_store *s, int64_t start, int64_t end, int64_t n);
 /* checkpoint.c */
 int64_t store_file_size(const char *path);
 void store_start_checkpointer(struct rg_store *s);

@@ -375,6 +375,10 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		write_unrecorded(s, &r);
 		open = !sqlite3_get_autocommit(s->db);
 	}
+	/* the shipper's acknowledgements ride along (ship_cursor.c): a
+	 * failure leaves them for the next batch, never this batch's rows */
+	if (open)
+		store_ship_persist(s);
 	/* the batch's link commits with it, or neither does */
 	if (open && store_chain_link(s, "batch", "", 0))
 		open = false;
