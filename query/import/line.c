@@ -609,6 +609,21 @@ static int parse_gap(struct rgi_parser *p, const cJSON *o, struct rg_gap *g)
 	return 0;
 }
 
+/* A signed checkpoint (store/sign.h): its numbers and hex strings; the
+ * program decodes and verifies them. */
+static int parse_checkpoint(struct rgi_parser *p, const cJSON *o, struct rgi_line *out)
+{
+	if (get_i64(p, cJSON_GetObjectItemCaseSensitive(o, "link"), "link", &out->cp.link) ||
+	    get_i64(p, cJSON_GetObjectItemCaseSensitive(o, "run_id"), "run_id", &out->cp.run_id) ||
+	    get_i64(p, cJSON_GetObjectItemCaseSensitive(o, "ts_ns"), "ts_ns", &out->cp.ts_ns) ||
+	    get_str(p, cJSON_GetObjectItemCaseSensitive(o, "head"), "head", false, &out->cp.head) ||
+	    get_str(p, cJSON_GetObjectItemCaseSensitive(o, "pubkey"), "pubkey", false,
+		    &out->cp.pubkey) ||
+	    get_str(p, cJSON_GetObjectItemCaseSensitive(o, "sig"), "sig", false, &out->cp.sig))
+		return -1;
+	return 0;
+}
+
 /* ---- the line ------------------------------------------------------------- */
 
 static int parse_object(struct rgi_parser *p, const cJSON *o, struct rgi_line *out)
@@ -638,7 +653,7 @@ static int parse_object(struct rgi_parser *p, const cJSON *o, struct rgi_line *o
 	}
 	if (!strcmp(type, "checkpoint")) {
 		out->kind = RGI_CHECKPOINT;
-		return 0;
+		return parse_checkpoint(p, o, out);
 	}
 	int et = rg_etype_parse(type);
 	if (et < 0) {

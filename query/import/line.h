@@ -39,6 +39,10 @@ struct rgi_line {
 	struct rg_alert a;
 	struct rg_health h;
 	struct rg_gap g;
+	struct {               /* RGI_CHECKPOINT: as written (hex not decoded) */
+		int64_t link, run_id, ts_ns;
+		struct rg_str head, pubkey, sig;
+	} cp;
 	struct rg_str host, boot_id; /* {NULL} when the line has none */
 	char type[40];               /* the event_type as written (RGI_UNKNOWN) */
 };

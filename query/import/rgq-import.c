@@ -11,8 +11,9 @@
  * does not carry is listed in docs/rgq.md and in the summary.
  *
  * Exit status: 0 every line was imported (a duplicate stored once and a
- * checkpoint counted count as imported); 1 a line was skipped or a row not
- * written; 2 usage, an input that cannot be read, or an output refused.
+ * verified checkpoint count as imported); 1 a line was skipped, a row not
+ * written or a checkpoint did not verify; 2 usage, an input that cannot be
+ * read, or an output refused.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +32,7 @@
 #include "line.h"
 #include "ndjson.h"
 #include "procs.h"
+#include "sign.h"
 #include "store.h"
 
 #define REPORT_MAX 10     /* bad lines reported one by one */
@@ -129,6 +131,8 @@ struct import {
 	uint64_t lineno, lines, blank;
 	uint64_t events, by_type[RG_ET_COUNT], from_alerts, alerts, health, gaps_n, seeds;
 	uint64_t duplicates, conflicts, checkpoints, skipped, unknown_types;
+	uint64_t cp_valid, cp_bad, cp_nohost, cp_otherkey; /* of the checkpoints */
+	char cp_fpr[2 * RG_SIGN_FPR + 1];                  /* the first valid one's key */
 	uint64_t min_seq, max_seq;
 	int64_t min_ts, max_ts;
 	char *digest; /* the rules digest of the last alert */
@@ -145,6 +149,50 @@ static void report(struct import *im, const char *fmt, const char *why)
 		fprintf(stderr, "rgq import: %s:%" PRIu64 ": ", im->file, im->lineno);
 		fprintf(stderr, fmt, why);
 		fputc('\n', stderr);
+	}
+}
+
+/* A hex string of exactly n bytes into out. */
+static bool unhex_str(struct rg_str s, uint8_t *out, size_t n)
+{
+	char text[2 * RG_SIGN_SIG + 1];
+	if (!s.p || s.len != 2 * n || s.len >= sizeof(text))
+		return false;
+	memcpy(text, s.p, s.len);
+	text[s.len] = '\0';
+	return rg_unhex(text, out, n) == 0;
+}
+
+/* A signed checkpoint: its signature is checked over what the line says
+ * (host, run, time, link, head; store/sign.h). Its head names a link of
+ * the recorder's chain, whose batches the stream does not show, so it is
+ * not tied to the rows imported (their chain here is a new one):
+ * `rgq verify --checkpoints` ties it to the original database. */
+static void check_checkpoint(struct import *im, const struct rgi_line *l)
+{
+	struct rg_checkpoint cp = {.link = l->cp.link, .run_id = l->cp.run_id,
+				   .ts_ns = l->cp.ts_ns};
+	im->checkpoints++;
+	if (!l->host.p || l->host.len >= sizeof(cp.host)) {
+		im->cp_nohost++;
+		report(im, "%s", "a checkpoint without its host: its signature cannot be checked");
+		return;
+	}
+	memcpy(cp.host, l->host.p, l->host.len);
+	if (!unhex_str(l->cp.head, cp.head, sizeof(cp.head)) ||
+	    !unhex_str(l->cp.pubkey, cp.pk, sizeof(cp.pk)) ||
+	    !unhex_str(l->cp.sig, cp.sig, sizeof(cp.sig)) || !rg_sign_valid(&cp)) {
+		im->cp_bad++;
+		report(im, "%s", "a checkpoint whose signature does not verify: the line was edited");
+		return;
+	}
+	rg_sign_fpr(cp.pk, cp.fpr);
+	im->cp_valid++;
+	if (!im->cp_fpr[0])
+		memcpy(im->cp_fpr, cp.fpr, sizeof(cp.fpr));
+	else if (strcmp(im->cp_fpr, cp.fpr)) {
+		im->cp_otherkey++;
+		report(im, "a checkpoint signed by key %s, not by the first checkpoint's", cp.fpr);
 	}
 }
 
@@ -336,11 +384,7 @@ static int one_line(struct import *im, const char *text, size_t len)
 	case RGI_ALERT: return put_alert(im, &l);
 	case RGI_HEALTH: return put_health(im, &l);
 	case RGI_GAP: return put_gap(im, &l);
-	/* Signed chain heads (branch sign's line). Their signature could be
-	 * checked here, against a key given on the command line; their head
-	 * names a link of the recorder's chain, whose batches the stream does
-	 * not show, so they cannot yet be tied to the rows imported. */
-	case RGI_CHECKPOINT: im->checkpoints++; return 0;
+	case RGI_CHECKPOINT: check_checkpoint(im, &l); return 0;
 	case RGI_UNKNOWN: break;
 	}
 	return 0;
@@ -498,7 +542,10 @@ static void summary(const struct import *im, int nfiles)
 	if (im->conflicts)
 		printf("  conflicts    %10" PRIu64 "  lines with an imported seq but other values: "
 		       "skipped, the first kept\n", im->conflicts);
-	printf("  checkpoints  %10" PRIu64 "  counted, not verified\n", im->checkpoints);
+	printf("  checkpoints  %10" PRIu64 "  signed chain heads: %" PRIu64 " verify (key %s), %" PRIu64
+	       " do not, %" PRIu64 " without a host; %" PRIu64 " by another key than the first\n",
+	       im->checkpoints, im->cp_valid, im->cp_fpr[0] ? im->cp_fpr : "none", im->cp_bad,
+	       im->cp_nohost, im->cp_otherkey);
 	printf("  skipped      %10" PRIu64 "  bad lines", im->skipped);
 	if (im->unknown_types)
 		printf(" (%" PRIu64 " of an unknown event_type)", im->unknown_types);
@@ -516,7 +563,8 @@ static void usage(FILE *f)
 		   "OUT.db must not exist or be empty. -c: the recorder's configuration, for the\n"
 		   "lineage and sequence bounds replay uses ([process] table_max,\n"
 		   "[rules] sequence_max; their defaults without it).\n"
-		   "Exit status 0: every line imported; 1: lines skipped or rows not written;\n"
+		   "Exit status 0: every line imported; 1: lines skipped, rows not written or a\n"
+		   "checkpoint that does not verify;\n"
 		   "2: usage, an unreadable input or a refused output.\n");
 }
 
@@ -619,5 +667,5 @@ int main(int argc, char **argv)
 	free(im.digest);
 	if (rc)
 		return 1;
-	return im.skipped || im.conflicts ? 1 : 0;
+	return im.skipped || im.conflicts || im.cp_bad || im.cp_nohost ? 1 : 0;
 }

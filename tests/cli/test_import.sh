@@ -158,7 +158,7 @@ good=$(sed -n 5p a.ndjson)
 	printf '%s\n' 'not json at all'                                  # 27
 	printf '%s\n' "$(sed 's/"pid":[0-9]*/"pid":7/' <<<"$good")"                   # 28: seq again, other values
 	printf '%s\n' '{"event_type":"file_open","seq":99998,"ts_ns":1,"path":"\ud800x"}' # 29
-	printf '%s\n' '{"event_type":"checkpoint","ts_ns":1,"run_id":1,"link":3,"head":"00"}' # 30
+	printf '%s\n' '{"event_type":"checkpoint","ts_ns":1,"run_id":1,"link":3,"head":"00"}' # 30: no key
 	printf '%s\n' "$good"                                            # 31: a resend
 	printf '%s\n' '["event_type","file_open"]'                       # 32: not an object
 	printf '%s\n' '{"event_type":"file_open","ts_ns":5}'             # 33: no seq
@@ -168,7 +168,7 @@ good=$(sed -n 5p a.ndjson)
 expect 1 "bad lines: exit 1, the rest imported" "$B/rgq" import -o g.db bad.ndjson
 cp "$T/err" bad.err
 cp "$T/out" bad.out
-for l in 21 22 23 24 25 26 27 28 29 32; do
+for l in 21 22 23 24 25 26 27 28 29 30; do
 	check "bad line $l reported as FILE:LINE" "grep -q '^rgq import: bad.ndjson:$l: ' bad.err"
 done
 check_re "a cut line says so" "$(grep ':21: ' bad.err)" "cut"
@@ -176,9 +176,10 @@ check_re "a wrong type says which key" "$(grep ':22: ' bad.err)" '"pid": wants a
 check_re "a huge number is out of range" "$(grep ':23: ' bad.err)" '"seq": .* out of range'
 check_re "past u32 is out of range" "$(grep ':24: ' bad.err)" '"pid": 4294967296 is out of range'
 check_re "a conflicting resend keeps the first" "$(grep ':28: ' bad.err)" "other values"
-check "only the first ten are listed, the rest (33, the cut last line) counted" "grep -q 'and 2 more' bad.err && ! grep -q ':33: ' bad.err"
+check_re "a checkpoint without its key is a bad line" "$(grep ':30: ' bad.err)" '"pubkey": wants a string'
+check "only the first ten are listed, the rest (32, 33, the cut last line) counted" "grep -q 'and 3 more' bad.err && ! grep -q ':32: ' bad.err"
 check_re "the summary counts them" "$(cat bad.out)" \
-	"duplicates +1[[:space:]].*conflicts +1[[:space:]].*checkpoints +1[[:space:]].*skipped +11 .*1 of an unknown event_type"
+	"duplicates +1[[:space:]].*conflicts +1[[:space:]].*checkpoints +0 .*skipped +12 .*1 of an unknown event_type"
 same_rows a.db g.db "around the bad lines"
 
 { head -c 5000000 /dev/zero | tr '\0' a; echo; printf '\0{}\n\n'; sed -n 1,3p a.ndjson; } >odd.ndjson
@@ -188,9 +189,24 @@ check_re "the long line is named" "$(cat "$T/err")" "odd.ndjson:1: a line longer
 check_re "the NUL byte is named" "$(cat "$T/err")" "odd.ndjson:2: not JSON: a NUL byte"
 check_re "the others are counted" "$(cat "$T/out")" "skipped +2[[:space:]].*blank +1"
 
-printf '{"event_type":"checkpoint","ts_ns":1,"run_id":1}\n' >cp.ndjson
-cat a.ndjson >>cp.ndjson
-expect 0 "a checkpoint alone is no error (counted, not verified)" "$B/rgq" import -o h.db cp.ndjson
+# signed checkpoints: rg-gen signs its chain; its checkpoints rows written
+# as the recorder's NDJSON lines (store/sign.h) verify, an edited one not
+"$B/rg-gen" --db s.db --events 3000 --sign-key s.key --seed 3 >/dev/null 2>"$T/err"
+sqlite3 s.db "SELECT json_object('event_type', 'checkpoint', 'ts_ns', ts_ns, 'host', host,
+	'run_id', run_id, 'link', link, 'head', lower(hex(head)), 'pubkey', lower(hex(pubkey)),
+	'sig', lower(hex(sig))) FROM checkpoints ORDER BY link" >cps.ndjson
+ncp=$(wc -l <cps.ndjson)
+check "rg-gen signed checkpoints" "(( $ncp >= 2 ))"
+fpr=$(sqlite3 s.db "SELECT value FROM meta WHERE key = 'signing_key_fpr'")
+cat a.ndjson cps.ndjson >cp.ndjson
+expect 0 "signed checkpoints verify" "$B/rgq" import -o h.db cp.ndjson
+check_re "the summary: every one verifies, by the recording's key" "$(cat "$T/out")" \
+	"checkpoints +$ncp +signed chain heads: $ncp verify \(key $fpr\), 0 do not, 0 without a host; 0 by another"
+{ cat a.ndjson; sed '1s/"sig":"0/"sig":"1/; t; 1s/"sig":"./"sig":"0/' cps.ndjson; } >cpbad.ndjson
+sed -n 1p cps.ndjson | sed 's/"host":"[^"]*",//' >>cpbad.ndjson
+expect 1 "an edited checkpoint and one without its host: exit 1" "$B/rgq" import -o h2.db cpbad.ndjson
+check_re "the edited one is named" "$(cat "$T/err")" "cpbad.ndjson:$(( $(wc -l <a.ndjson) + 1 )): a checkpoint whose signature does not verify"
+check_re "the summary counts both" "$(cat "$T/out")" "$(( ncp - 1 )) verify .*1 do not, 1 without a host"
 
 # bytes the writer escapes: \u0000 and surrogate-escaped non-UTF-8 (\udcff)
 printf '%s\n' '{"event_type":"file_open","seq":1,"ts_ns":1800000000000000000,"boot_ns":1,"proc_id":null,"pid":9,"tid":9,"uid":0,"gid":0,"ppid":null,"parent_proc_id":null,"comm":"a\u0000b","exe":"/x","syscall":"openat","path":"/tmp/\udcff\u00e9\ud83d\ude00","flags":0,"mode":0,"result":3,"path_truncated":false}' >esc.ndjson

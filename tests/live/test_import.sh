@@ -51,6 +51,8 @@ check_num "the recorder raised the test's alerts" \
 check_run "rgq import of the recorder's NDJSON" "$T/import.out" \
 	"$RG_BUILD_DIR/rgq" import -o "$T/imp.db" "$T/events.ndjson"
 check_re "its summary: nothing skipped" "$(cat "$T/import.out")" "skipped +0[[:space:]]"
+check_re "the recorder's signed checkpoints (its stop's at least) verify" "$(cat "$T/import.out")" \
+	"checkpoints +[1-9][0-9]* +signed chain heads: [1-9][0-9]* verify \(key [0-9a-f]{32}\), 0 do not, 0 without"
 
 python3 - "$T/rg.db" "$T/imp.db" "$M" <<'PY' || fail "the comparison stopped"
 import sqlite3, sys
