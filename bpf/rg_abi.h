@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 8
+#define RG_ABI_VERSION 9
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -136,6 +136,15 @@ struct rg_exec {
 	__u32 exe_dev;      /* i_sb->s_dev, the kernel's encoding (MAJOR << 20 | MINOR) */
 	__u32 pad2;
 	struct rg_place place; /* the process, after the exec */
+	/* A #! script's own file (ABI 9): the file the kernel opened from
+	 * bprm->filename before it replaced it with the interpreter, as its
+	 * inode had it then. All 0 for an exec that was not a #! script, or
+	 * when the kernel's hook could not be attached. */
+	__u64 script_ino;
+	__u64 script_size;
+	__s64 script_ctime_ns;
+	__u32 script_dev; /* as exe_dev */
+	__u32 pad3;
 };
 
 /* file.op: what happened to the file. */
@@ -365,7 +374,7 @@ struct rg_exit {
 _Static_assert(sizeof(struct rg_hdr) == 48, "rg_hdr layout");
 _Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
 _Static_assert(sizeof(struct rg_place) == 32, "rg_place layout");
-_Static_assert(sizeof(struct rg_exec) == 192, "rg_exec layout");
+_Static_assert(sizeof(struct rg_exec) == 224, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 112, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 112, "rg_file layout");

@@ -27,7 +27,11 @@ static const struct {
 	{"process_events", RG_ET_PROCESS_MASK,
 	 "CASE event_type WHEN 'process_start' THEN cmdline || ifnull(' [script ' || script || ']', '') "
 	 "|| ifnull(' [sha256 ' || exe_sha256 || ']', '') "
-	 "WHEN 'binary_hashed' THEN ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status) "
+	 "|| ifnull(' [script sha256 ' || script_sha256 || ']', '') "
+	 "WHEN 'binary_hashed' THEN iif(script_hash_status IS NULL, "
+	 "ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status), 'script ' || script || ' ' || "
+	 "ifnull('sha256 ' || script_sha256 || iif(script_hash_status = 'by_path', ' (by path)', ''), "
+	 "'no hash: ' || script_hash_status)) "
 	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
 	 "WHEN 'process_exec_failed' THEN 'exec ' || path "
 	 "ELSE iif(signal, 'signal ' || signal || ifnull(' ' || rg_signame(signal), ''), "

@@ -138,6 +138,12 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 	ev->exe_ino = e->exe_ino;
 	ev->exe_size = e->exe_size;
 	ev->exe_ctime_ns = e->exe_ctime_ns;
+	if (!argument && e->script_ino) { /* the #! file the kernel opened */
+		ev->script_dev = makedev(e->script_dev >> 20, e->script_dev & 0xfffff);
+		ev->script_ino = e->script_ino;
+		ev->script_size = e->script_size;
+		ev->script_ctime_ns = e->script_ctime_ns;
+	}
 	place(&e->place, &ev->who);
 	ids->parent_start_boot_ns = e->parent_start_ns;
 	ids->old_tid = e->old_tid;
