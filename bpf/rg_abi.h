@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 9
+#define RG_ABI_VERSION 10
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -63,6 +63,15 @@ enum rg_flag {
 #define RG_ENV_NAMES 16u  /* names in the allow-list ([process] env) */
 #define RG_ENV_NAME_LEN 32u /* "NAME=": a name of at most 31 bytes */
 #define RG_NAME_MAX 256u  /* a memfd's, module's, BPF program's or xattr's name */
+/* host_mounts: a superblock's host mount point, at most this long. */
+#define RG_HOSTMNT_LEN 256u
+#define RG_HOSTMNT_MAX 1024u /* superblocks */
+
+struct rg_hostmnt {
+	__u32 len; /* bytes of path, 1 ("/") to RG_HOSTMNT_LEN - 1 */
+	char path[RG_HOSTMNT_LEN];
+};
+
 /* Largest record a BPF program builds: header, body, and the data area. */
 #define RG_RECORD_MAX 32768u
 
@@ -208,7 +217,12 @@ struct rg_file {
 	struct rg_sref dir, name;         /* the path */
 	struct rg_sref new_dir, new_name; /* rename, link, symlink: the new path */
 	struct rg_sref xattr;             /* setxattr: the attribute's name */
-	__u32 pad1;
+	/* open, write (ABI 10): where the file lives on the host when the
+	 * process reached it through a bind mount, another mount namespace
+	 * or a chroot (the superblock's host mount point, then the file's
+	 * path in the superblock); empty otherwise, or when the host does not
+	 * mount that superblock's root (host_mounts) */
+	struct rg_sref host;
 };
 #define RG_MTIME_NOW (-1ll) /* utimes: no time given, "now", or UTIME_OMIT */
 

@@ -38,7 +38,7 @@ static const struct {
 	 "'exit ' || exit_code) END",
 	 "result"},
 	{"file_events", RG_ET_FILE_MASK,
-	 "path || ifnull(' -> ' || new_path, '') || CASE event_type "
+	 "path || ifnull(' -> ' || new_path, '') || ifnull(' [host ' || host_path || ']', '') || CASE event_type "
 	 "WHEN 'file_open' THEN ' ' || rg_oflags(flags) || iif(mode IS NOT NULL AND flags & 64, "
 	 "printf(' mode %04o', mode), '') "
 	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "

@@ -1,4 +1,5 @@
--- 020_scripts_mounts.sql: a script's own hash (user_version 20).
+-- 020_scripts_mounts.sql: a script's own hash; the host path of a file
+-- reached through a bind mount or another mount namespace (user_version 20).
 
 -- process_start and binary_hashed: a script's own file, as exe_* is the
 -- image's: its identity where the kernel opened it (a #! script; on
@@ -68,3 +69,8 @@ LEFT JOIN process_events p ON p.seq = (
   WHERE e.script IS NOT NULL AND e.script_ino IS NULL AND q.event_type = 'binary_hashed'
     AND q.proc_id = e.proc_id AND q.seq > e.seq AND q.script_hash_status IS NOT NULL)
 WHERE e.event_type = 'process_start';
+
+-- file_open, file_write: where the file lives on the host when the process
+-- reached it by another path (a bind mount, another mount namespace, a
+-- chroot); NULL when it is the path, or not known (docs/schema.md).
+ALTER TABLE file_events ADD COLUMN host_path TEXT;

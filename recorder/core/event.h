@@ -172,8 +172,11 @@ struct rg_event {
 		uint32_t pidns, mntns, netns, userns, utsns, cgroupns;
 	} who;
 
-	/* file_*: absolute paths (new_path: rename's, link's target) */
-	struct rg_str path, new_path;
+	/* file_*: absolute paths (new_path: rename's, link's target);
+	 * host_path: file_open, file_write: where the file lives on the host,
+	 * when the process reached it by another path (a bind mount, another
+	 * mount namespace, a chroot) */
+	struct rg_str path, new_path, host_path;
 	uint32_t fflags;  /* "flags": open flags, renameat2/unlinkat flags */
 	uint32_t mode;    /* open, mkdir: creation mode; chmod: the new mode */
 	int64_t result;   /* the syscall's return value: fd, 0, bytes or -errno */

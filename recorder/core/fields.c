@@ -25,6 +25,7 @@
 #define MOUNT RG_ET_BIT(RG_ET_MOUNT)
 #define ACCEPT RG_ET_BIT(RG_ET_NET_ACCEPT)
 #define OPEN RG_ET_BIT(RG_ET_FILE_OPEN)
+#define WRITE RG_ET_BIT(RG_ET_FILE_WRITE)
 #define RENAME RG_ET_BIT(RG_ET_FILE_RENAME)
 #define START RG_ET_BIT(RG_ET_PROCESS_START)
 #define REL RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP)
@@ -105,6 +106,7 @@ const struct rg_field rg_fields[] = {
 	{"core_dumped", RG_FT_BOOL, OFF(core_dumped), 0, 0, EXIT},
 	{"path", RG_FT_STR, OFF(path), RG_FO_PATH, 0, EXECF | FILE_ | SYS},
 	{"new_path", RG_FT_STR, OFF(new_path), RG_FO_PATH, 0, RENAME | LINKS},
+	{"host_path", RG_FT_STR, OFF(host_path), RG_FO_PATH, 0, OPEN | WRITE},
 	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_ | SYS},
 	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN | CHMOD | MKDIR},
 	{"result", RG_FT_I64, OFF(result), 0, 0, EXECF | FILE_ | NET | SYS},

@@ -11,11 +11,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "bpf_filter.h"
+#include "hostmounts.h"
 #include "clock.h"
 #include "config.h"
 #include "rand_guard.skel.h"
@@ -323,6 +326,19 @@ static void select_variants(struct rg_bpf *b, const struct rg_bpf_kernel *k)
 	}
 }
 
+/* The host's mount point of each superblock, for the host paths of files
+ * reached through bind mounts, other mount namespaces and chroots
+ * (hostmounts.h). Without it those files are matched by the process's
+ * paths alone: said, not fatal. */
+static void fill_host_mounts(struct rg_bpf *b)
+{
+	int n = rg_hostmounts_fill(bpf_map__fd(b->skel->maps.host_mounts), "/proc/1/mountinfo");
+	if (n < 0)
+		fprintf(stderr, "rand-guard: reading /proc/1/mountinfo: %s; files reached through "
+			"a bind mount or another mount namespace match by their paths there alone\n",
+			strerror(-n));
+}
+
 /* The note of a #! script's own file (bpf/script.bpf.c) hooks a kernel
  * function, which a kernel may not have (security_bprm_check is an empty
  * inline without CONFIG_SECURITY) or may not let BPF trace. Its own
@@ -455,6 +471,11 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
 	RG_BPF_FILTER_RODATA(b->skel->rodata, o->files);
 	b->skel->rodata->rg_net_unix = o->net_unix;
+	struct stat root;
+	if (stat("/", &root) == 0) { /* the host's root, for host paths (path.bpf.h) */
+		b->skel->rodata->rg_host_root_dev = major(root.st_dev) << 20 | minor(root.st_dev);
+		b->skel->rodata->rg_host_root_ino = root.st_ino;
+	}
 	set_env_names(b->skel, o->env_names);
 	select_syscall_programs(b, o);
 	select_variants(b, &k);
@@ -473,6 +494,8 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 		fail(err, errlen, exit_code, "writing the file filter", rc);
 		goto cleanup;
 	}
+	if (o->files)
+		fill_host_mounts(b);
 	rc = rand_guard_bpf__attach(b->skel);
 	if (rc) {
 		fail(err, errlen, exit_code, "attaching BPF programs", rc);
@@ -540,6 +563,7 @@ int rg_bpf_counter_errno(const struct rg_bpf *b)
 int rg_bpf_refilter(struct rg_bpf *b, const struct rg_pathmatch *old,
 		    const struct rg_pathmatch *now)
 {
+	fill_host_mounts(b); /* mounts made or gone since */
 	int pfd = bpf_map__fd(b->skel->maps.file_prefixes);
 	int afd = bpf_map__fd(b->skel->maps.file_ancestors);
 	int rc = rg_bpf_filter_fill(pfd, afd, bpf_map__fd(b->skel->maps.file_names), now);

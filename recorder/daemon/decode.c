@@ -238,6 +238,14 @@ static enum rg_decode_rc file(const struct rg_file *f, size_t size, struct rg_ev
 	if ((f->op == RG_FOP_SETXATTR) != (f->xattr.len != 0) ||
 	    sref(f, size, body, f->xattr, &ev->xattr_name))
 		return RG_DECODE_INVALID;
+	/* the host's path: absolute, only on opens and writes, and only when
+	 * it is not the path the process used */
+	if (f->host.len && ((f->op != RG_FOP_OPEN && f->op != RG_FOP_WRITE) ||
+			    sref(f, size, body, f->host, &ev->host_path) || ev->host_path.p[0] != '/'))
+		return RG_DECODE_INVALID;
+	if (ev->host_path.p && ev->host_path.len == ev->path.len &&
+	    !memcmp(ev->host_path.p, ev->path.p, ev->path.len))
+		ev->host_path = (struct rg_str){0};
 	ev->syscall = file_syscalls[f->syscall];
 	ev->result = f->result;
 	ev->fflags = f->flags;

@@ -59,6 +59,8 @@ static bool file_wanted(const struct rg_pipeline *p, const struct rg_event *ev)
 	bool writing = ev->type != RG_ET_FILE_OPEN || rg_open_flags_write(ev->fflags);
 	bool by_link = ev->type == RG_ET_FILE_LINK || ev->type == RG_ET_FILE_SYMLINK;
 	return (!by_link && rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len, writing)) ||
+	       (ev->host_path.p &&
+		rg_pathmatch_wanted(p->files, ev->host_path.p, ev->host_path.len, writing)) ||
 	       (ev->new_path.p &&
 		rg_pathmatch_wanted(p->files, ev->new_path.p, ev->new_path.len, writing));
 }
