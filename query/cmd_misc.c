@@ -9,9 +9,11 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "export_chain.h"
 #include "fields.h"
 #include "qtime.h"
 #include "rgq.h"
+#include "sha256.h"
 
 /* ---- alerts ------------------------------------------------------------------ */
 
@@ -375,8 +377,14 @@ const struct rgq_command rgq_cmd_sql = {
 
 /* ---- export ------------------------------------------------------------------ */
 
-/* Rows outside the range go from the copy; processes, runs and meta stay. */
-static int trim(sqlite3 *dst, const struct rgq_opts *o, char *err, size_t errlen)
+struct export_links {
+	int64_t lo, hi, outside;
+};
+
+/* Rows outside the range go from the copy; processes, runs and meta stay,
+ * and the chain links that cover the rows kept (export_chain.h). */
+static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el, char *err,
+		size_t errlen)
 {
 	static const char *const tables[][2] = {
 		{"process_events", "ts_ns"}, {"file_events", "ts_ns"}, {"network_events", "ts_ns"},
@@ -395,6 +403,10 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, char *err, size_t errlen
 		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
 			goto fail;
 	}
+	if (rgq_export_chain(dst, &el->lo, &el->hi, &el->outside, err, errlen)) {
+		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	if (sqlite3_exec(dst, "COMMIT", NULL, NULL, NULL) ||
 	    sqlite3_exec(dst, "VACUUM", NULL, NULL, NULL))
 		goto fail;
@@ -402,6 +414,24 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, char *err, size_t errlen
 fail:
 	snprintf(err, errlen, "%s", sqlite3_errmsg(dst));
 	return -1;
+}
+
+/* The file's SHA-256 in hex (the manifest); -1 if it cannot be read. */
+static int file_sha256(const char *path, char out[65])
+{
+	FILE *f = fopen(path, "rbe");
+	if (!f)
+		return -1;
+	struct rg_sha256 h;
+	char buf[65536];
+	size_t n;
+	rg_sha256_init(&h);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		rg_sha256_add(&h, buf, n);
+	int bad = ferror(f);
+	fclose(f);
+	rg_sha256_hex(&h, out);
+	return bad ? -1 : 0;
 }
 
 static int run_export(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
@@ -446,7 +476,8 @@ static int run_export(struct rgq *g, const struct rgq_command *c, const struct r
 		return 1;
 	}
 	bool ranged = o->since != INT64_MIN || o->until != INT64_MAX;
-	if ((ranged && trim(dst, o, err, sizeof(err))) ||
+	struct export_links el = {0};
+	if ((ranged && trim(dst, o, &el, err, sizeof(err))) ||
 	    sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)) {
 		if (!ranged)
 			snprintf(err, sizeof(err), "%s", sqlite3_errmsg(dst));
@@ -467,6 +498,16 @@ static int run_export(struct rgq *g, const struct rgq_command *c, const struct r
 	sqlite3_close(dst);
 	chmod(out, 0600);
 	fprintf(stderr, "rgq export: wrote %s (%lld events)\n", out, rows);
+	if (ranged && el.lo)
+		fprintf(stderr, "rgq export: with chain links %lld-%lld, which cover its rows through "
+			"the next signed checkpoint (%lld rows of theirs are outside the range)\n",
+			(long long)el.lo, (long long)el.hi, (long long)el.outside);
+	else if (ranged)
+		fprintf(stderr, "rgq export: no chain link covers its rows: it cannot be verified\n");
+	char sha[65];
+	if (file_sha256(out, sha))
+		return rgq_fail(c, "%s: cannot read it back for its SHA-256", out);
+	printf("%s  %s\n", sha, out); /* the manifest: sha256sum -c checks it */
 	return 0;
 }
 
@@ -477,6 +518,9 @@ const struct rgq_command rgq_cmd_export = {
 	"copy is consistent while the recorder writes, and leaves it a single file\n"
 	"(no WAL), mode 0600, that rgq and sqlite3 open. With --since/--until only\n"
 	"the events, alerts, health rows and gaps of that range are kept (processes,\n"
-	"runs and meta are kept whole). An existing OUT.db is refused unless --force.\n",
+	"runs and meta are kept whole), with the hash chain's links that cover them\n"
+	"through the next signed checkpoint, so that rgq verify checks the file\n"
+	"alone. Prints the file's SHA-256 manifest (\"HEX  OUT.db\", as sha256sum).\n"
+	"An existing OUT.db is refused unless --force.\n",
 	"SUF", 1, run_export,
 };

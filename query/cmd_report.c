@@ -296,25 +296,13 @@ static void sql_part(struct report *r, const char *id, const char *title, const 
 	printf("</section>\n");
 }
 
-static void binaries(struct report *r)
+/* A section made of one rgq command over the report's time range. */
+static void range_part(struct report *r, const char *cmd, const char *id, const char *title,
+		       const char *note)
 {
-	const char *args[8] = {"binaries"};
+	const char *args[8] = {cmd};
 	int n = 1;
-	section("bin", "Executables",
-		"Every file that ran in this range (on the whole host, not only the processes "
-		"above), once, with its SHA-256 or why there is none.");
-	range_args(r, args, &n);
-	run_part(r, args);
-	printf("</section>\n");
-}
-
-static void gaps(struct report *r)
-{
-	const char *args[8] = {"gaps"};
-	int n = 1;
-	section("gaps", "Coverage",
-		"What the recording holds of this range: recorded spans, and every gap with its "
-		"reason (events lost there are in no part above).");
+	section(id, title, note);
 	range_args(r, args, &n);
 	run_part(r, args);
 	printf("</section>\n");
@@ -471,8 +459,12 @@ static int run_report(struct rgq *g, const struct rgq_command *c, const struct r
 		 "rg_time(ts_ns) AS time, event_type, pid, proc_id, exe, protocol, local_addr, "
 		 "local_port, remote_addr, remote_port, rg_errno(result) AS result",
 		 "network_events", "ORDER BY seq LIMIT 1000");
-	binaries(&r);
-	gaps(&r);
+	range_part(&r, "binaries", "bin", "Executables",
+		   "Every file that ran in this range (on the whole host, not only the processes "
+		   "above), once, with its SHA-256 or why there is none.");
+	range_part(&r, "gaps", "gaps", "Coverage",
+		   "What the recording holds of this range: recorded spans, and every gap with its "
+		   "reason (events lost there are in no part above).");
 	printf("</body></html>\n");
 	fflush(stdout);
 	bool failed = ferror(stdout);

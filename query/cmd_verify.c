@@ -12,6 +12,7 @@
 #include "chain.h"
 #include "qtime.h"
 #include "rgq.h"
+#include "verify_sign.h"
 
 #define MAX_REPORTS 50 /* problem lines; the rest are counted */
 #define MAX_ROW_REPORTS 5 /* lines per table for rows edited or added */
@@ -37,6 +38,11 @@ struct verify {
 	struct rg_chain_hasher *h;
 	unsigned problems, reported;
 	struct spans pruned[RG_CHAIN_NTABLES]; /* keys retention removed */
+	struct spans outside[RG_CHAIN_NTABLES]; /* a range export: keys left out, */
+	struct spans newer[RG_CHAIN_NTABLES];   /* and rows updated after its links */
+	int64_t export_lo, export_hi;           /* its links (0: not an export) */
+	uint64_t noutside, nnewer, nwhole;
+	int64_t nread; /* links read */
 	struct spans trimmed;                  /* links whose rows blob it dropped */
 	int64_t base[RG_CHAIN_NTABLES];        /* keys before the chain began */
 	int64_t covered_hi[RG_CHAIN_NTABLES];  /* highest key any link covers */
@@ -54,6 +60,9 @@ struct verify {
 	int64_t del_lo, del_hi, del_n;
 	/* the verified range being gathered */
 	int64_t ok_first, ok_last, ok_seq_lo, ok_seq_hi, ok_ts_lo, ok_ts_hi;
+	/* every link's digest as stored, for the checkpoints (verify_sign.h) */
+	struct vs_link *links;
+	size_t nlinks, links_cap;
 };
 
 /* A problem, printed unless quiet (one of many of its kind). */
@@ -104,8 +113,9 @@ static bool in_spans(const struct spans *s, int64_t key)
 	return lo && key <= s->v[lo - 1].hi;
 }
 
-/* A prune link's note: lines "table a-b,c". */
-static void parse_prune_note(struct verify *v, const char *note)
+/* A prune link's note: lines "table a-b,c"; to: the spans of each table
+ * (v->pruned, or v->outside for a range export's note). */
+static void parse_note(struct verify *v, struct spans *into, const char *note)
 {
 	while (*note) {
 		char name[64];
@@ -113,8 +123,8 @@ static void parse_prune_note(struct verify *v, const char *note)
 		if (sscanf(note, "%63s %n", name, &n) != 1)
 			return;
 		unsigned t = rg_chain_table_index(name);
-		struct spans *to = t < RG_CHAIN_NTABLES ? &v->pruned[t]
-			: !strcmp(name, "chain") ? &v->trimmed : NULL;
+		struct spans *to = t < RG_CHAIN_NTABLES ? &into[t]
+			: !strcmp(name, "chain") && into == v->pruned ? &v->trimmed : NULL;
 		const char *p = note + n;
 		while (*p && *p != '\n') {
 			char *end;
@@ -149,6 +159,41 @@ static void parse_base_note(struct verify *v, const char *note, bool first)
 	}
 }
 
+static char *meta_text(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL))
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = rg_strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A range export (export_chain.h): its links and the rows of theirs it
+ * left out, from meta (which the chain does not cover: the export file's
+ * SHA-256 manifest does). */
+static void load_export(struct verify *v)
+{
+	char *links = meta_text(v->g->db, "export_links");
+	long long lo, hi;
+	if (links && sscanf(links, "%lld-%lld", &lo, &hi) == 2 && lo > 0 && hi >= lo) {
+		v->export_lo = lo;
+		v->export_hi = hi;
+		char *note = meta_text(v->g->db, "export_outside");
+		if (note)
+			parse_note(v, v->outside, note);
+		free(note);
+		note = meta_text(v->g->db, "export_newer");
+		if (note)
+			parse_note(v, v->newer, note);
+		free(note);
+	}
+	free(links);
+}
+
 /* Every prune link's keys, before the links are walked: a row a batch
  * covered and a later step pruned is pruned, not deleted. */
 static int load_prunes(struct verify *v, const struct rgq_command *c)
@@ -157,11 +202,17 @@ static int load_prunes(struct verify *v, const struct rgq_command *c)
 	if (!st)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW)
-		parse_prune_note(v, (const char *)sqlite3_column_text(st, 0));
+		parse_note(v, v->pruned, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
-	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
+	load_export(v);
+	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
 		if (v->pruned[t].n)
 			qsort(v->pruned[t].v, v->pruned[t].n, sizeof(struct span), cmp_span);
+		if (v->outside[t].n)
+			qsort(v->outside[t].v, v->outside[t].n, sizeof(struct span), cmp_span);
+		if (v->newer[t].n)
+			qsort(v->newer[t].v, v->newer[t].n, sizeof(struct span), cmp_span);
+	}
 	if (v->trimmed.n)
 		qsort(v->trimmed.v, v->trimmed.n, sizeof(struct span), cmp_span);
 	return 0;
@@ -189,6 +240,11 @@ static void flush_deleted(struct verify *v)
  * not consecutive numbers) make one line. */
 static void missing(struct verify *v, unsigned t, int64_t key)
 {
+	if (v->export_lo && in_spans(&v->outside[t], key)) {
+		flush_deleted(v);
+		v->noutside++;
+		return;
+	}
 	if (in_spans(&v->pruned[t], key)) {
 		flush_deleted(v);
 		v->npruned++;
@@ -228,11 +284,16 @@ static void check_row(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HA
 	if (x->i < x->n && x->e[x->i].key == key) {
 		if (x->held)
 			v->link = x->e[x->i].link;
-		if (memcmp(x->e[x->i].hash, hash, RG_CHAIN_ROW_HASH))
+		if (memcmp(x->e[x->i].hash, hash, RG_CHAIN_ROW_HASH) && x->held &&
+		    v->export_lo && in_spans(&v->newer[x->t], key))
+			v->nnewer++; /* updated by a link the export left out */
+		else if (memcmp(x->e[x->i].hash, hash, RG_CHAIN_ROW_HASH))
 			report(v, ++v->edited[x->t] > MAX_ROW_REPORTS, "EDITED    %s %lld (link %lld): the row differs from what "
 				"was committed", rg_chain_table(x->t), (long long)key,
 				(long long)v->link);
 		x->i++;
+	} else if (x->held && v->export_lo) {
+		v->nwhole++; /* kept whole by the export, covered by links it left out */
 	} else if (x->held) {
 		report(v, ++v->added[x->t] > MAX_ROW_REPORTS, "ADDED     %s %lld: no link covers it", rg_chain_table(x->t),
 			(long long)key);
@@ -431,6 +492,7 @@ static void check_link(struct verify *v, sqlite3_stmt *st, uint8_t head[RG_CHAIN
 	l.kind = l.kind ? l.kind : "";
 	l.note = l.note ? l.note : "";
 	v->link = l.link;
+	v->nread++;
 	v->link_problems = v->link_pruned = 0;
 	v->seq_lo = INT64_MAX;
 	v->seq_hi = INT64_MIN;
@@ -444,6 +506,14 @@ static void check_link(struct verify *v, sqlite3_stmt *st, uint8_t head[RG_CHAIN
 		flush_ok(v);
 		problem(v, "ORDER     link %lld does not follow link %lld (replaced, reordered "
 			"or made again)", (long long)l.link, (long long)*prev_link);
+	}
+	if (sized) {
+		if (v->nlinks == v->links_cap) {
+			v->links_cap = v->links_cap ? 2 * v->links_cap : 256;
+			v->links = rg_realloc(v->links, v->links_cap * sizeof(*v->links));
+		}
+		v->links[v->nlinks].link = l.link;
+		memcpy(v->links[v->nlinks++].digest, digest, RG_CHAIN_DIGEST);
 	}
 	if (sized) {
 		uint8_t d[RG_CHAIN_DIGEST];
@@ -548,6 +618,28 @@ static void check_uncovered(struct verify *v, const struct rgq_command *c)
 	}
 }
 
+/* A range export's chain begins at export_lo: its prev (the link before,
+ * not exported) is taken as stored; a signed checkpoint after it binds
+ * that value too. */
+static void export_start(struct verify *v, uint8_t head[RG_CHAIN_DIGEST], int64_t *prev_link)
+{
+	sqlite3_stmt *st;
+	*prev_link = v->export_lo - 1;
+	v->last_seq = 0;
+	if (sqlite3_prepare_v2(v->g->db, "SELECT prev FROM chain WHERE link = ?", -1, &st, NULL))
+		return;
+	sqlite3_bind_int64(st, 1, v->export_lo);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == RG_CHAIN_DIGEST)
+		memcpy(head, sqlite3_column_blob(st, 0), RG_CHAIN_DIGEST);
+	sqlite3_finalize(st);
+}
+
+/* A problem verify_sign.c found (NULL: one more of its kind, not shown). */
+static void sign_problem(void *arg, const char *line)
+{
+	report(arg, line == NULL, "%s", line ? line : "");
+}
+
 static int run_verify(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	char err[256];
@@ -555,6 +647,10 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	struct runs_seen rs = {0};
 	uint8_t head[RG_CHAIN_DIGEST] = {0};
 	int64_t prev_link = 0;
+	char want[33];
+	int rc = rgq_verify_key(c, o, want);
+	if (rc)
+		return rc;
 	v.h = rg_chain_hasher_new(g->db, err, sizeof(err));
 	if (!v.h)
 		return rgq_fail(c, "%s", err);
@@ -568,6 +664,8 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	if (!load_prunes(&v, c))
 		st = rgq_prepare(g, c, "SELECT link, kind, run_id, ts_ns, note, rows, rows_sha, "
 				       "held, prev, digest FROM chain ORDER BY link");
+	if (st && v.export_lo) /* the export starts the chain at its first link */
+		export_start(&v, head, &prev_link);
 	if (!st) {
 		sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
 		rg_chain_hasher_free(v.h);
@@ -580,12 +678,20 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 	if (!prev_link)
 		problem(&v, "NOCHAIN   the recording has no chain links (made with [store] "
 			    "chain = false, or they were all deleted)");
-	if (prev_link) {
+	if (prev_link && !v.export_lo) {
 		check_runs(&v, c, &rs);
-		check_uncovered(&v, c);
+	} else if (prev_link && prev_link != v.export_hi) { /* its runs are partial */
+		problem(&v, "TRUNCATED the export's chain ends at link %lld, before link %lld its "
+			"export wrote", (long long)prev_link, (long long)v.export_hi);
 	}
+	if (prev_link)
+		check_uncovered(&v, c);
 	check_held(&v, 0);
 	check_held(&v, 1);
+	/* links are in link order, as read (a link repeated or out of place
+	 * is already a problem above) */
+	struct vs_ctx sx = {g, c, o, want, v.links, v.nlinks, sign_problem, &v};
+	int failed = rgq_verify_signed(&sx);
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
 		if (v.edited[t] > MAX_ROW_REPORTS)
 			printf("EDITED    %s: %llu rows in all\n", rg_chain_table(t),
@@ -598,33 +704,55 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 		printf("pruned    %llu rows removed by retention, and the row lists of %llu links "
 		       "whose rows were all pruned (recorded in its links: not tampering)\n",
 		       (unsigned long long)v.npruned, (unsigned long long)v.ntrimmed);
+	if (v.export_lo)
+		printf("export    links %lld-%lld of the recording: %llu rows of theirs are "
+		       "outside the exported range; %llu rows were updated, and %llu (kept whole) "
+		       "covered, by links the export left out (not tampering)\n",
+		       (long long)v.export_lo, (long long)v.export_hi,
+		       (unsigned long long)v.noutside, (unsigned long long)v.nnewer,
+		       (unsigned long long)v.nwhole);
 	if (v.reported > MAX_REPORTS)
 		printf("...       %u more problems not shown\n", v.reported - MAX_REPORTS);
 	if (v.problems)
-		printf("NOT INTACT: %u problems in %lld links\n", v.problems, (long long)prev_link);
+		printf("NOT INTACT: %u problems in %lld links\n", v.problems, (long long)v.nread);
 	else
-		printf("intact: %lld links\n", (long long)prev_link);
-	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++)
+		printf("intact: %lld links\n", (long long)v.nread);
+	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
 		free(v.pruned[t].v);
+		free(v.outside[t].v);
+		free(v.newer[t].v);
+	}
 	free(v.trimmed.v);
 	free(v.held[0]);
 	free(v.held[1]);
 	free(rs.started);
 	free(rs.stopped);
+	free(v.links);
 	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
 	rg_chain_hasher_free(v.h);
-	return v.problems ? 1 : 0;
+	return v.problems || failed ? 1 : 0;
 }
 
 const struct rgq_command rgq_cmd_verify = {
 	"verify", "recomputes the hash chain: what is intact, what was changed",
-	"verify [--all]",
+	"verify [--all] [--pubkey FILE|HEX] [--key-fpr HEX] [--checkpoints FILE.ndjson]",
 	"Recomputes the recording's hash chain (docs/threat-model.md): every link's\n"
 	"digest and place, and every row each link covers. Prints the verified ranges\n"
 	"of links, and each problem with its table and key: a row EDITED, DELETED or\n"
 	"ADDED, a LINK edited, links MISSING or out of ORDER, a TRUNCATED tail, rows\n"
 	"UNCHAINED after the last link. Rows retention pruned are counted as pruned,\n"
 	"not as tampering. --all adds a line per link (its kind, run, time, seq\n"
-	"range). Exit status 0: intact; 1: not (or no chain).\n",
-	"a", 0, run_verify,
+	"range).\n"
+	"\n"
+	"Then the signed checkpoints: each one's signature, and that it signs the\n"
+	"digest the chain has at its link; the range they sign and the unsigned tail\n"
+	"after the last one (not tampering). --pubkey (64 hex digits, or a file that\n"
+	"starts with them) or --key-fpr (32 hex digits; both as rand-guard\n"
+	"--check-config prints them) require that key: a recording re-signed with\n"
+	"another fails, naming both fingerprints. --checkpoints compares the\n"
+	"checkpoint lines of the recorder's NDJSON (shipped off the host) with the\n"
+	"chain: a chain rewritten after they were shipped, even re-signed with the\n"
+	"host's own key, disagrees; an edited line does not verify.\n"
+	"Exit status 0: intact; 1: not (or no chain); 2: bad usage.\n",
+	"ayYc", 0, run_verify,
 };

@@ -171,6 +171,26 @@ static bool number_array(const struct rgq_value *v)
 	return v->p[1] != ',' && v->p[v->len - 2] != ',' && !memmem(v->p, v->len, ",,", 2);
 }
 
+/* A JSON array of strings, as rg_json_words writes it: alerts.tags since
+ * the NDJSON and the column hold the same text. */
+static bool string_array(const struct rgq_value *v)
+{
+	size_t i = 1, n = v->len;
+	if (n < 2 || v->p[0] != '[' || v->p[n - 1] != ']')
+		return false;
+	while (i + 1 < n) {
+		if (v->p[i++] != '"')
+			return false;
+		while (i + 1 < n && v->p[i] != '"')
+			i += v->p[i] == '\\' ? 2 : 1;
+		if (i + 1 >= n || v->p[i++] != '"')
+			return false;
+		if (i + 1 < n && v->p[i++] != ',')
+			return false;
+	}
+	return i + 1 == n && v->p[n - 2] != ',';
+}
+
 static void cell_json(struct rg_buf *b, const struct rgq_value *v, const char *col)
 {
 	switch (v->type) {
@@ -178,6 +198,10 @@ static void cell_json(struct rg_buf *b, const struct rgq_value *v, const char *c
 	case SQLITE_TEXT:
 		if (!strcmp(col, "steps") && number_array(v))
 			rg_buf_add(b, v->p, v->len);
+		else if (!strcmp(col, "tags") && string_array(v))
+			rg_buf_add(b, v->p, v->len);
+		else if (!strcmp(col, "tags")) /* written before: space-separated words */
+			rg_json_words(b, v->p, v->len);
 		else
 			rg_json_str(b, v->p, v->len);
 		break;

@@ -31,7 +31,7 @@
 static const struct rgq_command *const commands[] = {
 	&rgq_cmd_events, &rgq_cmd_tree,   &rgq_cmd_timeline, &rgq_cmd_alerts, &rgq_cmd_health,
 	&rgq_cmd_gaps,   &rgq_cmd_sql,    &rgq_cmd_replay,   &rgq_cmd_export,
-	&rgq_cmd_binaries, &rgq_cmd_report, &rgq_cmd_verify,
+	&rgq_cmd_binaries, &rgq_cmd_report, &rgq_cmd_verify, &rgq_cmd_import,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -171,6 +171,8 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"sigma", required_argument, 0, 'G'}, {"uid", required_argument, 0, 'i'},
 		{"cmdline", required_argument, 0, 'K'}, {"grep", required_argument, 0, 'g'},
 		{"alert", required_argument, 0, 'A'},
+		{"pubkey", required_argument, 0, 'y'}, {"key-fpr", required_argument, 0, 'Y'},
+		{"checkpoints", required_argument, 0, 'c'},
 		GLOBAL_LOPTS,
 		{0, 0, 0, 0},
 	};
@@ -230,6 +232,9 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		}
 		case 'K': o->cmdline = optarg; break;
 		case 'g': o->grep = optarg; break;
+		case 'y': o->pubkey = optarg; break;
+		case 'Y': o->key_fpr = optarg; break;
+		case 'c': o->checkpoints = optarg; break;
 		case 't': o->type = optarg; break;
 		case 'e': o->exe = optarg; break;
 		case 'f': o->path = optarg; break;
@@ -551,6 +556,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rgq: unknown command '%s' (rgq --help)\n", argv[optind]);
 		return 2;
 	}
+	if (c == &rgq_cmd_import) /* writes, opens no recording: its own program */
+		return rgq_import_exec(argc - optind, argv + optind);
 	struct rgq_opts o;
 	g.filter = join_args(argc - optind - 1, argv + optind + 1);
 	rc = rgq_parse_opts(&g, c, argc - optind, argv + optind, &o);

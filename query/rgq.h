@@ -40,6 +40,7 @@ struct rgq_opts {
 	bool has_pid, has_proc, has_run, has_uid, has_alert, oldest, descendants, all, quiet, force;
 	const char *type, *exe, *path, *rules, *sigma, *severity, *rule, *cmdline, *grep;
 	const char *container; /* a container id (or its start) or name */
+	const char *pubkey, *key_fpr, *checkpoints; /* verify: the key, shipped NDJSON */
 	char **args; /* positional arguments */
 	int nargs;
 };
@@ -49,14 +50,19 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma, C container, i uid, K cmdline, g grep, A alert */
+			   * G sigma, C container, i uid, K cmdline, g grep, A alert,
+			   * y pubkey, Y key-fpr, c checkpoints */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);
 };
 
 extern const struct rgq_command rgq_cmd_events, rgq_cmd_tree, rgq_cmd_timeline,
 	rgq_cmd_alerts, rgq_cmd_health, rgq_cmd_gaps, rgq_cmd_sql, rgq_cmd_replay,
-	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report, rgq_cmd_verify;
+	rgq_cmd_export, rgq_cmd_binaries, rgq_cmd_report, rgq_cmd_verify, rgq_cmd_import;
+
+/* rgq import: runs rgq-import (cmd_import.c) with argv (argv[0] "import");
+ * returns only on failure, 2. */
+int rgq_import_exec(int argc, char **argv);
 
 const struct rgq_command *rgq_find_command(const char *name);
 int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **argv,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -41,7 +42,9 @@
 
 const struct rg_config_key rg_config_keys[] = {
 	STR_KEY("recorder", ndjson, 0, "-"),
+	STR_KEY("recorder", ndjson_format, RG_CFG_NONEMPTY, "native"),
 	INT_KEY("recorder", health_interval_s, 1, 3600, 0, "10"),
+	STR_KEY("recorder", host, 0, ""),
 	STR_KEY("store", db, RG_CFG_NONEMPTY, "var/rand-guard.db"),
 	INT_KEY("store", batch_rows, 1, 100000, 0, "1000"),
 	INT_KEY("store", batch_ms, 1, 10000, 0, "200"),
@@ -50,6 +53,8 @@ const struct rg_config_key rg_config_keys[] = {
 	INT_KEY("store", max_size_mb, 0, 16777216, 0, "0"),
 	INT_KEY("store", wal_warn_mb, 0, 16777216, 0, "64"),
 	BOOL_KEY("store", chain, "true"),
+	STR_KEY("store", signing_key, 0, ""),
+	INT_KEY("store", checkpoint_s, 0, 86400, 0, "60"),
 	INT_KEY("bpf", ring_buffer_mb, 1, 1024, RG_CFG_POW2, "8"),
 	/* the bound for the largest ring; validate() checks the actual one */
 	INT_KEY("bpf", wakeup_kb, 4, 1024 * 1024 / 2, 0, "256"),
@@ -82,6 +87,19 @@ const struct rg_config_key rg_config_keys[] = {
 	{"hash", "max_size_mb", RG_CFG_INT, FIELD(hash_max_size_mb, int), 1, 65536, 0, "64"},
 	{"hash", "max_per_second", RG_CFG_INT, FIELD(hash_per_second, int), 1, 100000, 0, "50"},
 	{"hash", "cache_max", RG_CFG_INT, FIELD(hash_cache_max, int), 64, 4194304, 0, "16384"},
+	{"ship", "enabled", RG_CFG_BOOL, FIELD(ship_enabled, bool), 0, 1, 0, "false"},
+	{"ship", "url", RG_CFG_STRING, FIELD(ship_url, char *), 0, PATH_MAX - 1, 0, ""},
+	{"ship", "database", RG_CFG_STRING, FIELD(ship_database, char *), 0, 64, RG_CFG_NONEMPTY,
+	 "rand_guard"},
+	{"ship", "user", RG_CFG_STRING, FIELD(ship_user, char *), 0, 64, RG_CFG_NONEMPTY,
+	 "default"},
+	{"ship", "password_file", RG_CFG_STRING, FIELD(ship_password_file, char *), 0,
+	 PATH_MAX - 1, 0, ""},
+	{"ship", "ca_file", RG_CFG_STRING, FIELD(ship_ca_file, char *), 0, PATH_MAX - 1, 0, ""},
+	{"ship", "batch_rows", RG_CFG_INT, FIELD(ship_batch_rows, int), 1, 1000000, 0, "10000"},
+	{"ship", "interval_ms", RG_CFG_INT, FIELD(ship_interval_ms, int), 10, 600000, 0, "1000"},
+	{"ship", "timeout_s", RG_CFG_INT, FIELD(ship_timeout_s, int), 1, 3600, 0, "30"},
+	{"ship", "backoff_max_s", RG_CFG_INT, FIELD(ship_backoff_max_s, int), 1, 3600, 0, "60"},
 };
 #define NKEYS (sizeof(rg_config_keys) / sizeof(rg_config_keys[0]))
 const size_t rg_config_nkeys = NKEYS;
@@ -337,6 +355,43 @@ static void validate_env(struct loader *ld)
 	}
 }
 
+/* [ship]: enabled needs an http(s) URL and a database name ClickHouse
+ * takes unquoted; a password file must be a regular file no other user
+ * can read (it is read at the start, ship.c). */
+static void validate_ship(struct loader *ld)
+{
+	const struct rg_config *c = &ld->cfg;
+	int line = ld->key_line[find_key("ship", "url")];
+	if (c->ship_enabled && strncmp(c->ship_url, "http://", 7) &&
+	    strncmp(c->ship_url, "https://", 8)) {
+		if (!line)
+			line = ld->key_line[find_key("ship", "enabled")];
+		rg_ini_fail(&ld->ini, line, "[ship] url: '%.*s' is not an http:// or https:// URL "
+			    "(shipping is enabled)", RG_INI_SHOW_MAX, c->ship_url);
+		return;
+	}
+	for (const char *p = c->ship_database; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_') {
+			rg_ini_fail(&ld->ini, ld->key_line[find_key("ship", "database")],
+				    "[ship] database: '%.*s' is not a name (letters, digits, _)",
+				    RG_INI_SHOW_MAX, c->ship_database);
+			return;
+		}
+	struct stat st;
+	line = ld->key_line[find_key("ship", "password_file")];
+	if (!c->ship_enabled || !c->ship_password_file[0])
+		return;
+	if (stat(c->ship_password_file, &st))
+		rg_ini_fail(&ld->ini, line, "[ship] password_file: %.*s: %s", RG_INI_SHOW_MAX,
+			    c->ship_password_file, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rg_ini_fail(&ld->ini, line, "[ship] password_file: %.*s is not a regular file",
+			    RG_INI_SHOW_MAX, c->ship_password_file);
+	else if (st.st_mode & (S_IROTH | S_IWOTH))
+		rg_ini_fail(&ld->ini, line, "[ship] password_file: %.*s can be read or written by "
+			    "any user (chmod o-rw)", RG_INI_SHOW_MAX, c->ship_password_file);
+}
+
 /* Cross-key rules, once every key is parsed. An error names the line of
  * the later of the keys involved. */
 static void validate(struct loader *ld)
@@ -345,6 +400,13 @@ static void validate(struct loader *ld)
 	validate_file_lists(ld);
 	validate_hooks(ld);
 	validate_env(ld);
+	if (strcmp(ld->cfg.ndjson_format, "native") && strcmp(ld->cfg.ndjson_format, "ecs")) {
+		char a[SHOW_BUF];
+		rg_ini_fail(&ld->ini, ld->key_line[find_key("recorder", "ndjson_format")],
+			    "[recorder] ndjson_format: '%s' is not native or ecs",
+			    show(a, ld->cfg.ndjson_format, SIZE_MAX));
+	}
+	validate_ship(ld);
 	if (ld->ini.failed)
 		return;
 	int ring = find_key("bpf", "ring_buffer_mb"), wake = find_key("bpf", "wakeup_kb");

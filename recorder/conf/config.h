@@ -14,7 +14,9 @@
 struct rg_config {
 	/* [recorder] */
 	char *ndjson; /* "-" stdout, a path, or "" for no NDJSON */
+	char *ndjson_format; /* "native" or "ecs" (output/ndjson.h) */
 	int health_interval_s;
+	char *host;           /* the host name rows carry; "" = gethostname() */
 	/* [store] */
 	char *db;
 	int batch_rows;
@@ -24,6 +26,8 @@ struct rg_config {
 	int max_size_mb;
 	int wal_warn_mb;      /* a reader holding the WAL past this is reported */
 	bool chain;           /* the hash chain over committed rows (store/chain.h) */
+	char *signing_key;    /* the checkpoints' key file; "": the db's path + ".key" */
+	int checkpoint_s;     /* a signed checkpoint this often; 0: none, no key */
 	/* [bpf] */
 	int ring_buffer_mb; /* a power of two */
 	int wakeup_kb;      /* at most half the ring */
@@ -57,6 +61,17 @@ struct rg_config {
 	int hash_max_size_mb; /* "max_size_mb": larger files are not hashed */
 	int hash_per_second;  /* "max_per_second": files hashed per second at most */
 	int hash_cache_max;   /* "cache_max": identities whose verdict is kept */
+	/* [ship] (ship/ship.h): committed rows to ClickHouse */
+	bool ship_enabled;    /* "enabled" */
+	char *ship_url;       /* "url": http(s)://host:port of the HTTP interface */
+	char *ship_database;  /* "database": the ClickHouse database */
+	char *ship_user;      /* "user" */
+	char *ship_password_file; /* "password_file": not world-readable; "" none */
+	char *ship_ca_file;   /* "ca_file": CA bundle for https; "" the system's */
+	int ship_batch_rows;  /* "batch_rows": rows per INSERT at most */
+	int ship_interval_ms; /* "interval_ms": pause when caught up */
+	int ship_timeout_s;   /* "timeout_s": one request's limit */
+	int ship_backoff_max_s; /* "backoff_max_s": longest wait after failures */
 };
 
 /* [process] env: at most this many names of at most this many bytes (the

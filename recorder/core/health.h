@@ -65,6 +65,10 @@
 	X(hash_cache_hits, C, "execs whose file's hash the cache knew")             \
 	X(hashes_computed, C, "files read and hashed by the hashing thread")        \
 	X(hash_over_budget, C, "execs not hashed: past [hash] max_per_second or the queue") \
+	X(ship_rows, C, "rows ClickHouse acknowledged ([ship])")                   \
+	X(ship_failures, C, "[ship] requests that failed (the rows are sent again)") \
+	X(ship_lag_rows, G, "committed rows not yet acknowledged by ClickHouse")  \
+	X(ship_lag_s, G, "age of the oldest row not yet acknowledged, s")          \
 	X(uptime_s, G, "seconds since the recorder started")                       \
 	X(rss_kb, G, "recorder resident memory, KiB")
 

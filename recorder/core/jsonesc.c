@@ -123,3 +123,21 @@ void rg_json_str_c(struct rg_buf *b, const char *s)
 {
 	rg_json_str(b, s, strlen(s));
 }
+
+void rg_json_words(struct rg_buf *b, const char *p, size_t len)
+{
+	size_t n = 0;
+	rg_buf_addc(b, '[');
+	for (size_t i = 0; p && i < len;) {
+		size_t end = i;
+		while (end < len && p[end] != ' ')
+			end++;
+		if (end > i) {
+			if (n++)
+				rg_buf_addc(b, ',');
+			rg_json_str(b, p + i, end - i);
+		}
+		i = end + 1;
+	}
+	rg_buf_addc(b, ']');
+}

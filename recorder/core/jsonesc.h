@@ -24,5 +24,9 @@ void rg_json_str(struct rg_buf *b, const char *p, size_t len);
 void rg_json_chars(struct rg_buf *b, const char *p, size_t len);
 /* Same as rg_json_str for a NUL-terminated string. */
 void rg_json_str_c(struct rg_buf *b, const char *s);
+/* Space-separated words (an alert's tags, a DNS answer's addresses) as a
+ * JSON array of strings: ["a","b"]; runs of spaces and an empty or NULL
+ * p give no empty word. Tags are this text in NDJSON and in SQL alike. */
+void rg_json_words(struct rg_buf *b, const char *p, size_t len);
 
 #endif /* RG_JSONESC_H */

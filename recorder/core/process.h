@@ -11,6 +11,7 @@ enum rg_proc_source {
 	RG_PSRC_PROC = 0, /* found in /proc at start-up: start_boot_ns is tick-precise */
 	RG_PSRC_FORK = 1, /* seen being created */
 	RG_PSRC_EXEC = 2, /* first seen at an exec (its fork was missed) */
+	RG_PSRC_SEEN = 3, /* first seen forking a child or exiting (its creation was missed) */
 };
 
 struct rg_process {

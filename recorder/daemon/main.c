@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@
 #include "ident.h"
 #include "pipeline.h"
 #include "procfs.h"
+#include "sign.h"
+#include "sign_key.h"
+#include "ship.h"
 
 #define DEFAULT_CONFIG "/etc/rand-guard/rand-guard.ini"
 
@@ -54,6 +58,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rand-guard [-c CONFIG] [--db PATH] [--ndjson PATH|-] [--rules DIR]\n"
 		"                  [--duration SECONDS] [--check-config] [--verbose]\n"
+		"       rand-guard --clickhouse-schema [DATABASE]\n"
 		"\n"
 		"Records process, file and (opt-in) network activity with eBPF, evaluates\n"
 		"detection rules, and writes a SQLite database and NDJSON. Installed as a\n"
@@ -67,8 +72,12 @@ static void usage(FILE *f)
 		"                       (overrides [recorder] ndjson)\n"
 		"      --rules DIR      directory of *.rules files (overrides [rules] dir)\n"
 		"      --duration SECS  stop after SECS seconds\n"
-		"      --check-config   validate the configuration and the rules, say which\n"
-		"                       kernel fallbacks are needed, and exit\n"
+		"      --check-config   validate the configuration and the rules, print the\n"
+		"                       signing key's fingerprint, say which kernel\n"
+		"                       fallbacks are needed, and exit\n"
+		"      --clickhouse-schema [DATABASE]\n"
+		"                       print the central ClickHouse tables' DDL (database\n"
+		"                       rand_guard if not named; docs/fleet.md) and exit\n"
 		"  -v, --verbose        print libbpf's debug output\n"
 		"  -h, --help           this help;  -V, --version  the version\n"
 		"\n"
@@ -81,6 +90,17 @@ static void usage(FILE *f)
 		"reach it), 3 missing privileges or kernel support.\n");
 }
 
+/* --clickhouse-schema: the DDL of schema/clickhouse/001_tables.sql. */
+static int print_clickhouse_schema(const char *database)
+{
+	char err[256];
+	if (rg_ship_schema(stdout, database, err, sizeof(err))) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longs[] = {
@@ -88,6 +108,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"ndjson", required_argument, 0, 'n'}, {"duration", required_argument, 0, 't'},
 		{"rules", required_argument, 0, 'r'},
 		{"check-config", no_argument, 0, 'k'}, {"verbose", no_argument, 0, 'v'},
+		{"clickhouse-schema", no_argument, 0, 'S'},
 		{"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
 		{0, 0, 0, 0},
 	};
@@ -110,6 +131,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return 2;
 			}
 			break;
+		case 'S': exit(print_clickhouse_schema(optind < argc ? argv[optind] : "rand_guard"));
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("rand-guard %s\n", RG_VERSION); exit(0);
 		default: usage(stderr); return 2;
@@ -204,9 +226,12 @@ struct recorder {
 	struct rg_lineage *lin;
 	struct rg_seqstate *seqs;
 	struct rg_store *store;
+	struct rg_ship *ship;
 	struct rg_ndjson *nd;
 	struct rg_proctab *pt;
 	struct rg_ident *ident;
+	const uint8_t *sign_key; /* the checkpoints' key, locked memory; NULL: none */
+	char key_made[PATH_MAX + 64]; /* the line saying a new key was made */
 	struct rg_bpf *bpf;
 	struct rg_pipeline pl;
 	struct rg_pathmatch files;
@@ -230,25 +255,111 @@ static void on_bootstrap_row(void *arg, const struct rg_process *p)
 	rg_pipeline_known_process(arg, p);
 }
 
-/* NDJSON first, then the database: a refused output (exit 2, see
- * outfile.h) stops the start before the database is written. */
+/* The checkpoints' key file: [store] signing_key, or beside the database. */
+static void key_path(const struct rg_config *c, char *out, size_t n)
+{
+	if (c->signing_key[0])
+		snprintf(out, n, "%s", c->signing_key);
+	else
+		snprintf(out, n, "%s.key", c->db);
+}
+
+/* The signing key, read (or made) once here, before anything else runs:
+ * from then on it is only in locked memory (sign_key.h). None when the
+ * chain or checkpoints are off. 0, or the exit code. */
+static int load_key(struct recorder *r, int *code)
+{
+	char path[PATH_MAX - 64], err[PATH_MAX + 160], fpr[2 * RG_SIGN_FPR + 1];
+	bool created;
+	if (!r->cfg.chain || !r->cfg.checkpoint_s)
+		return 0;
+	key_path(&r->cfg, path, sizeof(path));
+	r->sign_key = rg_sign_key_load(path, &created, err, sizeof(err), code);
+	if (!r->sign_key) {
+		fprintf(stderr, "rand-guard: signing key: %s\n", err);
+		return -1;
+	}
+	rg_sign_fpr(r->sign_key + RG_SIGN_SEED, fpr);
+	if (created) /* said once recording, after any reason not to start */
+		snprintf(r->key_made, sizeof(r->key_made), "made a new signing key %s "
+			 "(fingerprint %s)", path, fpr);
+	return 0;
+}
+
+/* --check-config: the key's fingerprint and public key, or what is wrong
+ * with its file; a missing one is made at the first start, not here. */
+static int check_key(const struct rg_config *c)
+{
+	char path[PATH_MAX], err[PATH_MAX + 160], hex[2 * RG_SIGN_PK + 1];
+	struct stat sb;
+	bool created;
+	int code;
+	if (!c->chain || !c->checkpoint_s) {
+		printf("signing key: none (checkpoints are off)\n");
+		return 0;
+	}
+	key_path(c, path, sizeof(path));
+	if (lstat(path, &sb) && errno == ENOENT) {
+		printf("signing key: %s does not exist yet: the first start makes it\n", path);
+		return 0;
+	}
+	const uint8_t *sk = rg_sign_key_load(path, &created, err, sizeof(err), &code);
+	if (!sk) {
+		fprintf(stderr, "rand-guard: signing key: %s\n", err);
+		return 2;
+	}
+	rg_sign_fpr(sk + RG_SIGN_SEED, hex);
+	printf("signing key: %s fingerprint %s\n", path, hex);
+	rg_hex(sk + RG_SIGN_SEED, RG_SIGN_PK, hex);
+	printf("signing key: public key %s\n", hex);
+	rg_sign_key_free(sk);
+	return 0;
+}
+
+/* The checkpoints the writer committed, to NDJSON (the writer never waits
+ * for this thread: it leaves them in the store's outbox). */
+static void write_checkpoints(struct recorder *r)
+{
+	struct rg_checkpoint cp[8];
+	unsigned n;
+	if (!r->sign_key || !r->store)
+		return;
+	while ((n = rg_store_take_checkpoints(r->store, cp, 8, NULL)) > 0)
+		for (unsigned i = 0; r->nd && i < n; i++)
+			rg_ndjson_checkpoint(r->nd, &cp[i]);
+}
+
+/* NDJSON first, then the database, then the key: a refused output (exit
+ * 2, see outfile.h) stops the start before the database is written, and a
+ * refused database before a key is made. Every NDJSON line names the host
+ * and boot: read first. */
 static int open_outputs(struct recorder *r)
 {
 	char err[512];
 	int code = 0;
 	const struct rg_config *c = &r->cfg;
-	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, err, sizeof(err), &code))) {
+	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
+	if (c->host[0]) /* [recorder] host: one machine's name for the fleet */
+		snprintf(r->host, sizeof(r->host), "%s", c->host);
+	else
+		gethostname(r->host, sizeof(r->host) - 1);
+	struct rg_ndjson_opts no = {r->host, r->boot_id,
+				    (enum rg_ndjson_profile)rg_ndjson_profile_parse(c->ndjson_format)};
+	if (c->ndjson[0] && !(r->nd = rg_ndjson_open(c->ndjson, &no, err, sizeof(err), &code))) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return code;
 	}
 	struct rg_store_opts so = {c->batch_rows, c->batch_ms, c->queue_events,
 				   (int64_t)c->max_age_h * 3600, c->max_size_mb, 1000,
-				   c->wal_warn_mb, !c->chain};
+				   c->wal_warn_mb, !c->chain, NULL, 0};
 	r->store = rg_store_open(c->db, &so, err, sizeof(err), &code);
 	if (!r->store) {
 		fprintf(stderr, "rand-guard: %s\n", err);
 		return code;
 	}
+	if (load_key(r, &code))
+		return code;
+	rg_store_sign(r->store, r->sign_key, c->checkpoint_s);
 	return 0;
 }
 
@@ -295,6 +406,29 @@ static int build_files(const struct rg_config *c, struct rg_pathmatch *m, char *
 	return 0;
 }
 
+/* [ship]: the shipper's thread, once the run's row is there (ship.h). */
+static int start_ship(struct recorder *r)
+{
+	char err[512];
+	const struct rg_config *c = &r->cfg;
+	struct rg_ship_opts o = {
+		.db_path = c->db, .url = c->ship_url, .database = c->ship_database,
+		.user = c->ship_user, .password_file = c->ship_password_file,
+		.ca_file = c->ship_ca_file, .host = r->host, .batch_rows = c->ship_batch_rows,
+		.interval_ms = c->ship_interval_ms, .timeout_s = c->ship_timeout_s,
+		.backoff_max_s = c->ship_backoff_max_s,
+	};
+	r->ship = rg_ship_start(&o, r->store, err, sizeof(err));
+	if (!r->ship) {
+		fprintf(stderr, "rand-guard: %s\n", err);
+		return -1;
+	}
+	char dest[512];
+	rg_ship_dest_name(c->ship_url, c->ship_database, dest, sizeof(dest));
+	fprintf(stderr, "rand-guard: shipping to %s\n", dest);
+	return 0;
+}
+
 /* Store ids, process table, BPF, run row, /proc: see the order note above. */
 static int start(struct recorder *r, int verbose)
 {
@@ -302,8 +436,6 @@ static int start(struct recorder *r, int verbose)
 	uint64_t max_seq;
 	int64_t max_proc_id;
 	rg_store_max_ids(r->store, &max_seq, &max_proc_id);
-	read_line("/proc/sys/kernel/random/boot_id", r->boot_id, sizeof(r->boot_id));
-	gethostname(r->host, sizeof(r->host) - 1);
 
 	uint64_t tick_ns = 1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK);
 	r->pt = rg_proctab_new((unsigned)r->cfg.table_max, max_proc_id + 1, tick_ns);
@@ -335,6 +467,11 @@ static int start(struct recorder *r, int verbose)
 		return code;
 	}
 
+	if (c->ship_enabled) { /* its cursors, read before the writer's thread starts */
+		char dest[512];
+		rg_ship_dest_name(c->ship_url, c->ship_database, dest, sizeof(dest));
+		rg_store_ship_dest(r->store, dest);
+	}
 	int64_t now = rg_wall_ns();
 	int64_t run_id = rg_store_begin_run(r->store, r->host, r->boot_id, RG_VERSION, now,
 					    max_seq + 1, (unsigned)r->cfg.table_max,
@@ -354,6 +491,8 @@ static int start(struct recorder *r, int verbose)
 			rg_procfs_free(procs, n);
 		}
 	}
+	if (c->ship_enabled && start_ship(r))
+		return 2;
 	if (c->hash_enabled) /* before the drop: its thread keeps CAP_SYS_PTRACE */
 		r->pl.hasher = rg_hasher_new(&(struct rg_hasher_opts){
 			.max_size = (uint64_t)c->hash_max_size_mb << 20,
@@ -361,6 +500,8 @@ static int start(struct recorder *r, int verbose)
 			.cache_max = (unsigned)c->hash_cache_max,
 		});
 	drop_capabilities();
+	if (r->key_made[0])
+		fprintf(stderr, "rand-guard: %s\n", r->key_made);
 	fprintf(stderr, "rand-guard %s: recording (run %lld) to %s%s%s with %u of %u rules\n",
 		RG_VERSION, (long long)run_id, r->cfg.db, r->nd ? " and NDJSON " : "",
 		r->nd ? r->cfg.ndjson : "", r->rules->nenabled, r->rules->nrules);
@@ -475,6 +616,7 @@ static int loop(struct recorder *r, long duration_s)
 		int64_t boot_ns, offset = rg_wall_offset_ns(&boot_ns);
 		rg_pipeline_clock(&r->pl, offset, boot_ns);
 		rg_pipeline_hashes(&r->pl);
+		write_checkpoints(r);
 		if (r->nd)
 			rg_ndjson_flush(r->nd);
 		int64_t now = rg_mono_ns();
@@ -489,6 +631,8 @@ static int loop(struct recorder *r, long duration_s)
 	}
 	return 0;
 }
+
+#define SHIP_DRAIN_MS 5000
 
 /* Detaches the programs, drains what the ring still holds (nothing new
  * comes after the detach, so this ends, and no record queued before it is
@@ -505,10 +649,24 @@ static void shutdown_all(struct recorder *r)
 			health(r);
 	}
 	rg_bpf_stop(r->bpf);
+	if (r->store) { /* its stop checkpoint goes out before NDJSON closes */
+		rg_store_end_run(r->store, rg_wall_ns());
+		write_checkpoints(r);
+	}
+	if (r->ship) { /* what is committed goes first, for a few seconds at most */
+		rg_store_sync(r->store);
+		rg_ship_stop(r->ship, SHIP_DRAIN_MS);
+	}
 	if (r->nd)
 		rg_ndjson_close(r->nd);
 	if (r->store)
 		rg_store_close(r->store, rg_wall_ns());
+	rg_sign_key_free(r->sign_key);
+	if (r->pl.last_health.seq) { /* it recorded: say what, as the last word */
+		char summary[256];
+		rg_pipeline_summary(&r->pl, summary, sizeof(summary));
+		fprintf(stderr, "%s\n", summary);
+	}
 	rg_hasher_free(r->pl.hasher);
 	rg_proctab_free(r->pt);
 	rg_ident_free(r->ident);
@@ -552,6 +710,8 @@ int main(int argc, char **argv)
 		if (!rc)
 			printf("configuration OK; rules: %u of %u enabled, digest %s\n",
 			       r.rules->nenabled, r.rules->nrules, r.rules->digest);
+		if (!rc)
+			rc = check_key(&r.cfg);
 		if (!rc)
 			print_kernel();
 		rg_rules_free(r.rules);

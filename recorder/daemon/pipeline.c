@@ -142,6 +142,7 @@ void rg_pipeline_event(struct rg_pipeline *p, struct rg_event *ev)
 {
 	bool stepped = false;
 	ev->seq = ++p->seq;
+	p->events++;
 	p->nmatched = 0;
 	p->summary.len = 0;
 	if (p->lin) {
@@ -369,6 +370,10 @@ struct health_src {
 #define SRC_hash_cache_hits(s) ((s)->hs->hits)
 #define SRC_hashes_computed(s) ((s)->hs->hashed)
 #define SRC_hash_over_budget(s) ((s)->hs->over_budget)
+#define SRC_ship_rows(s) ((s)->ss->ship_rows)
+#define SRC_ship_failures(s) ((s)->ss->ship_failures)
+#define SRC_ship_lag_rows(s) ((s)->ss->ship_lag_rows)
+#define SRC_ship_lag_s(s) ((s)->ss->ship_lag_s)
 #define SRC_uptime_s(s) ((uint64_t)(((s)->now_ns - (s)->p->started_ns) / 1000000000))
 #define SRC_rss_kb(s) (rss_kb())
 
@@ -405,4 +410,37 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 		rg_ndjson_health(p->nd, &h);
 	if (p->store)
 		rg_store_put_health(p->store, &h);
+	p->last_health = h;
+}
+
+/* "3.2 s", "14 min 05 s", "2 h 07 min": what a person reads at a glance. */
+static void span(char *buf, size_t n, int64_t ns)
+{
+	int64_t s = ns / 1000000000;
+	if (s < 60)
+		snprintf(buf, n, "%.1f s", (double)ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, n, "%lld min %02lld s", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(buf, n, "%lld h %02lld min", (long long)(s / 3600),
+			 (long long)(s / 60 % 60));
+}
+
+void rg_pipeline_summary(const struct rg_pipeline *p, char *buf, size_t n)
+{
+	const struct rg_health *h = &p->last_health;
+	char ran[32];
+	span(ran, sizeof(ran), h->ts_ns - p->started_ns);
+	int at = snprintf(buf, n, "rand-guard: stopped after %s (run %lld): %llu events, %llu "
+			  "alerts, %llu dropped (kernel %llu, userspace %llu)", ran,
+			  (long long)p->run_id, (unsigned long long)p->events,
+			  (unsigned long long)h->alerts,
+			  (unsigned long long)(h->kernel_drops + h->user_drops),
+			  (unsigned long long)h->kernel_drops, (unsigned long long)h->user_drops);
+	if (at > 0 && (size_t)at < n && h->store_failures)
+		at += snprintf(buf + at, n - (size_t)at, ", %llu rows not stored",
+			       (unsigned long long)h->store_failures);
+	if (at > 0 && (size_t)at < n && h->ndjson_failures)
+		snprintf(buf + at, n - (size_t)at, ", %llu NDJSON lines not written",
+			 (unsigned long long)h->ndjson_failures);
 }

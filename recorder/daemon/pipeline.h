@@ -39,6 +39,7 @@ struct rg_pipeline {
 	struct rg_pending *matched; /* the current event's matches */
 	unsigned nmatched, matched_cap;
 	struct rg_buf summary;  /* their summaries */
+	uint64_t events;        /* events handed to the outputs */
 	uint64_t alerts, rule_reloads, rule_reload_failures;
 	struct rg_pathbufs pb;  /* file paths of the record being handled */
 	struct rg_dnscache *dns; /* names of recent DNS answers; NULL until one */
@@ -52,6 +53,7 @@ struct rg_pipeline {
 	uint64_t kernel_drops_by_family[4]; /* process, file, network, system records */
 	uint64_t kernel_filtered; /* latest total the kernel filters skipped */
 
+	struct rg_health last_health; /* the latest health row (seq 0: none yet) */
 	/* Loss counters at the previous health row: growth means a gap. */
 	struct {
 		int64_t ts_ns;
@@ -105,6 +107,12 @@ void rg_pipeline_clock(struct rg_pipeline *p, int64_t offset, int64_t boot_ns);
 /* Writes a health row to both outputs, and a gap row for every kind of loss
  * that grew since the previous health row (rg_pipeline_sequence_gaps too). */
 void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns);
+
+/* The line said on stderr when the recorder stops, from the last health
+ * row: how long it ran, the events and alerts it wrote, what it dropped
+ * (kernel and userspace) and, when there were any, rows the store could
+ * not write and NDJSON lines that failed. No newline. */
+void rg_pipeline_summary(const struct rg_pipeline *p, char *buf, size_t n);
 
 /* Writes a `sequence_eviction` gap row for each rule of the running set
  * whose partial matches the bound evicted since the last call: from then

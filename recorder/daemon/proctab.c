@@ -344,7 +344,8 @@ static const struct rg_process *apply_exec(struct rg_proctab *pt, struct rg_even
 static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_event *ev,
 					const struct rg_ids *ids)
 {
-	struct entry *parent = acting(pt, ev, ids, RG_PSRC_FORK);
+	/* A parent new to us was created unseen: only its child's creation is. */
+	struct entry *parent = acting(pt, ev, ids, RG_PSRC_SEEN);
 	lend_context(ev, parent);
 	struct entry *child = find(pt, ev->child_pid, ids->child_start_boot_ns);
 	if (!child) {
@@ -379,6 +380,11 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 		}
 		who(pt, &t, false, pl->cgroup_id && pl->cgroup_id != from->who.cgroup_id);
 		commit(child, &t);
+	} else if (child->p.source == RG_PSRC_PROC) {
+		/* Found by the /proc scan while its fork was on the way to
+		 * us: the fork is its creation (find() took the exact start). */
+		child->p.source = RG_PSRC_FORK;
+		child->p.start_ns = (int64_t)child->p.start_boot_ns + (ev->ts_ns - (int64_t)ev->boot_ns);
 	}
 	child->p.ppid = ev->pid;
 	child->p.parent_proc_id = ev->proc_id;
@@ -394,7 +400,7 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 static const struct rg_process *apply_exit(struct rg_proctab *pt, struct rg_event *ev,
 					const struct rg_ids *ids)
 {
-	struct entry *e = acting(pt, ev, ids, RG_PSRC_EXEC);
+	struct entry *e = acting(pt, ev, ids, RG_PSRC_SEEN);
 	lend_context(ev, e);
 	if (e->p.exited)
 		return NULL; /* two threads raced through exit: one exit */

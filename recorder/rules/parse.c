@@ -494,11 +494,13 @@ static bool parse_op(struct loader *ld, struct rg_cond *c, const char **p)
 						 : !strcmp(m, "all") ? &c->all : NULL;
 		if (!flag)
 			break;
+		/* not m: the next token may move the buffer m points into */
+		const char *mod = flag == &c->neg ? "not" : flag == &c->nocase ? "nocase" : "all";
 		if (*flag)
-			return rfail(ld, ld->ini.line, "'%s' twice in '%s'", m, c->text);
+			return rfail(ld, ld->ini.line, "'%s' twice in '%s'", mod, c->text);
 		*flag = true;
 		if (!next_token(p, &ld->tok, &bad))
-			return rfail(ld, ld->ini.line, "'%s' without an operator", m);
+			return rfail(ld, ld->ini.line, "'%s' without an operator", mod);
 	}
 	const char *name = rg_buf_cstr(&ld->tok);
 	char a[RG_INI_SHOW_BUF];

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "alloc.h"
 #include "clock.h"
 
@@ -45,6 +47,12 @@ struct store_chain {
 	int64_t *procs; /* proc_ids the batch wrote */
 	unsigned nprocs, procs_cap;
 	struct rg_buf rows, held, sec;
+	int64_t link_ts; /* the wall clock of the last link made */
+	/* signed checkpoints (sign.h): the one the open transaction made */
+	sqlite3_stmt *ins_cp;
+	int64_t last_cp, saved_cp; /* mono ns of the last (start: the open) */
+	struct rg_checkpoint cp;
+	bool cp_pending;
 };
 
 int store_chain_open(struct rg_store *s, char *err, size_t errlen)
@@ -62,6 +70,7 @@ int store_chain_open(struct rg_store *s, char *err, size_t errlen)
 			snprintf(err, errlen, "chain: %s", sqlite3_errmsg(s->db));
 		return -1;
 	}
+	c->last_cp = rg_mono_ns();
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "SELECT link, digest FROM chain ORDER BY link DESC LIMIT 1",
 			       -1, &st, NULL) == SQLITE_OK) {
@@ -108,6 +117,8 @@ void store_chain_free(struct rg_store *s)
 		return;
 	rg_chain_hasher_free(c->h);
 	sqlite3_finalize(c->ins);
+	sqlite3_finalize(c->ins_cp);
+	sodium_memzero(&c->cp, sizeof(c->cp));
 	free(c->procs);
 	free(c->row);
 	rg_buf_free(&c->copy);
@@ -300,7 +311,67 @@ static int insert_link(struct rg_store *s, const char *kind, const char *note)
 		return -1;
 	c->m.link = l.link;
 	memcpy(c->m.head, digest, RG_CHAIN_DIGEST);
+	c->link_ts = l.ts_ns;
 	return 0;
+}
+
+/* A signed checkpoint of the link just made, in its transaction: at the
+ * run's stop, and for a batch once checkpoint_s have passed since the
+ * last one (so at most one per interval, and none while nothing grows). */
+static int checkpoint(struct rg_store *s, const char *kind)
+{
+	struct store_chain *c = s->chain;
+	int64_t now = rg_mono_ns();
+	if (!s->o.sign_key)
+		return 0;
+	if (strcmp(kind, "stop") && (strcmp(kind, "batch") ||
+				     now - c->last_cp < (int64_t)s->o.checkpoint_s * 1000000000))
+		return 0;
+	if (!c->ins_cp && sqlite3_prepare_v3(s->db, "INSERT INTO checkpoints (link, run_id, "
+					     "ts_ns, host, head, pubkey, sig) VALUES (?, ?, ?, ?, "
+					     "?, ?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &c->ins_cp,
+					     NULL))
+		return -1;
+	struct rg_checkpoint *cp = &c->cp;
+	memset(cp, 0, sizeof(*cp));
+	cp->link = c->m.link;
+	memcpy(cp->head, c->m.head, RG_CHAIN_DIGEST);
+	cp->run_id = s->run_id;
+	cp->ts_ns = c->link_ts;
+	snprintf(cp->host, sizeof(cp->host), "%s", s->host);
+	rg_sign_head(cp, s->o.sign_key);
+	sqlite3_stmt *st = c->ins_cp;
+	sqlite3_bind_int64(st, 1, cp->link);
+	sqlite3_bind_int64(st, 2, cp->run_id);
+	sqlite3_bind_int64(st, 3, cp->ts_ns);
+	sqlite3_bind_text(st, 4, cp->host, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, cp->head, sizeof(cp->head), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, cp->pk, sizeof(cp->pk), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, cp->sig, sizeof(cp->sig), SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	c->cp_pending = true;
+	c->saved_cp = c->last_cp;
+	c->last_cp = now;
+	return 0;
+}
+
+void store_chain_committed(struct rg_store *s)
+{
+	struct store_chain *c = s->chain;
+	if (!c || !c->cp_pending)
+		return;
+	c->cp_pending = false;
+	pthread_mutex_lock(&s->mu);
+	if (s->nout == CHECKPOINT_OUTBOX) { /* nobody takes them: the oldest go */
+		memmove(s->outbox, s->outbox + 1, (CHECKPOINT_OUTBOX - 1) * sizeof(*s->outbox));
+		s->nout--;
+		s->out_dropped++;
+	}
+	s->outbox[s->nout++] = c->cp;
+	pthread_mutex_unlock(&s->mu);
 }
 
 int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap)
@@ -319,7 +390,7 @@ int store_chain_link(struct rg_store *s, const char *kind, const char *note, int
 	int rc = collect(c, gap);
 	/* a batch of only meta or seed rows covers nothing: no link */
 	if (!rc && (c->rows.len || c->held.len || strcmp(kind, "batch")))
-		rc = insert_link(s, kind, note);
+		rc = insert_link(s, kind, note) || checkpoint(s, kind);
 	rg_buf_free(&base);
 	if (rc)
 		c->m = c->saved;
@@ -333,6 +404,10 @@ void store_chain_undo(struct rg_store *s)
 		return;
 	c->nprocs = 0;
 	memset(c->npending, 0, sizeof(c->npending));
+	if (c->cp_pending) { /* its row went with the transaction */
+		c->cp_pending = false;
+		c->last_cp = c->saved_cp;
+	}
 	/* the database says whether the transaction's link was rolled back
 	 * (a transaction that failed before its link made none) */
 	if (c->m.link != rg_sql_int(s->db, "SELECT coalesce(max(link), 0) FROM chain", -1))

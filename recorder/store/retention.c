@@ -38,13 +38,24 @@ static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t
 }
 
 /* Deletes the rows of chain table t (chain.h) whose column col is <= end
- * (and that match `and`), their keys noted for the prune link. */
+ * (and that match `and`), their keys noted for the prune link. While
+ * shipping, the event, alert and health rows among them that the
+ * destination has not acknowledged are added to *unshipped: retention
+ * does not wait for the destination (the disk's bound comes first). */
 static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, const char *op,
-			   int64_t end, const char *and, struct rg_buf *note)
+			   int64_t end, const char *and, struct rg_buf *note, int64_t *unshipped)
 {
 	char where[200];
 	snprintf(where, sizeof(where), "%s %s %lld%s", col, op, (long long)end, and);
+	if (unshipped && t != RG_CHAIN_GAPS)
+		*unshipped += store_ship_unshipped(s, rg_chain_table(t), "seq", where);
 	return store_chain_delete(s, t, where, note);
+}
+
+/* The unshipped rows of a step, with its gap; 0 or -1. */
+static int note_unshipped(struct rg_store *s, int64_t start, int64_t end, int64_t n)
+{
+	return n ? store_ship_gap(s, start, end, n) : 0;
 }
 
 /* The oldest time of up to PRUNE_ROWS event rows of table t before
@@ -101,16 +112,19 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 		end = full_end;
 	/* everything up to `end` goes, in every table: coverage then begins
 	 * after the pruned range, never with holes inside it */
+	int64_t unshipped = 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		int64_t k = prune_table(s, t, "ts_ns", "<=", end, "", &note);
+		int64_t k = prune_table(s, t, "ts_ns", "<=", end, "", &note, &unshipped);
 		if (k < 0)
 			goto fail;
 		n += k;
 	}
 	int64_t gap;
-	if (prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<=", end, "", &note) < 0 ||
-	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note) < 0 ||
-	    prune_table(s, RG_CHAIN_GAPS, "end_ns", "<=", end, " AND reason != 'pruned'", &note) < 0 ||
+	if (prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
+	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
+	    prune_table(s, RG_CHAIN_GAPS, "end_ns", "<=", end,
+			" AND reason NOT IN ('pruned', 'unshipped')", &note, NULL) < 0 ||
+	    note_unshipped(s, start, end, unshipped) ||
 	    !(gap = record_pruned(s->db, s->run_id, start, end, n)) || store_chain_trim(s, &note) ||
 	    store_chain_link(s, "prune", rg_buf_cstr(&note), gap) ||
 	    store_exec(s->db, "COMMIT", NULL, 0))
@@ -133,9 +147,11 @@ static void prune_aged(struct rg_store *s)
 	int64_t cut = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
 	if (store_exec(s->db, "BEGIN", NULL, 0))
 		return;
-	int64_t a = prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<", cut, "", &note);
-	int64_t b = a < 0 ? -1 : prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<", cut, "", &note);
-	if (b < 0 || (a + b && store_chain_trim(s, &note)) ||
+	int64_t unshipped = 0;
+	int64_t a = prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<", cut, "", &note, &unshipped);
+	int64_t b = a < 0 ? -1 : prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<", cut, "", &note,
+					     &unshipped);
+	if (b < 0 || note_unshipped(s, 0, cut, unshipped) || (a + b && store_chain_trim(s, &note)) ||
 	    (a + b && store_chain_link(s, "prune", rg_buf_cstr(&note), 0)) ||
 	    store_exec(s->db, "COMMIT", NULL, 0)) {
 		store_exec(s->db, "ROLLBACK", NULL, 0);

@@ -118,6 +118,7 @@ static void free_store(struct rg_store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* after SQLite's close: see outfile.h */
 	free(s->wal_path);
+	free(s->ship_dest);
 	for (unsigned i = 0; i < s->count; i++)
 		free(s->q[(s->head + i) % s->cap]);
 	free(s->q);
@@ -166,6 +167,12 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 		return NULL;
 	}
 	return s;
+}
+
+void rg_store_sign(struct rg_store *s, const uint8_t *sk, int checkpoint_s)
+{
+	s->o.sign_key = sk;
+	s->o.checkpoint_s = checkpoint_s;
 }
 
 /* ---- reads used at start-up ------------------------------------------------ */
@@ -261,6 +268,7 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 	int64_t prev_run;
 	int64_t prev_end = previous_end(s->db, &prev_run);
 	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot_id);
+	snprintf(s->host, sizeof(s->host), "%s", host);
 
 	store_exec(s->db, "BEGIN IMMEDIATE", NULL, 0);
 	s->run_id = insert_run(s->db, host, boot_id, version, now_ns, first_seq, lineage_max,
@@ -273,6 +281,13 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 	set_meta(s->db, "schema_version", v);
 	snprintf(v, sizeof(v), "%lld", (long long)now_ns);
 	set_meta(s->db, "run_started_ns", v);
+	if (s->o.sign_key) { /* the key checkpoints are signed with (sign.h) */
+		char hex[2 * RG_SIGN_PK + 1];
+		rg_hex(s->o.sign_key + RG_SIGN_SEED, RG_SIGN_PK, hex);
+		set_meta(s->db, "signing_pubkey", hex);
+		rg_sign_fpr(s->o.sign_key + RG_SIGN_SEED, hex);
+		set_meta(s->db, "signing_key_fpr", hex);
+	}
 	if (s->run_id > 0 && prev_run) {
 		struct item gi = {.kind = IT_GAP,
 				  .u.g = {s->run_id, prev_end, now_ns, 0, "recorder_down"}};
@@ -291,10 +306,25 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 	return s->run_id;
 }
 
-void rg_store_close(struct rg_store *s, int64_t now_ns)
+unsigned rg_store_take_checkpoints(struct rg_store *s, struct rg_checkpoint *out, unsigned max,
+				   uint64_t *dropped)
 {
-	if (!s)
+	pthread_mutex_lock(&s->mu);
+	unsigned n = s->nout < max ? s->nout : max;
+	memcpy(out, s->outbox, n * sizeof(*out));
+	memmove(s->outbox, s->outbox + n, (s->nout - n) * sizeof(*out));
+	s->nout -= n;
+	if (dropped)
+		*dropped = s->out_dropped;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+void rg_store_end_run(struct rg_store *s, int64_t now_ns)
+{
+	if (!s || s->ended)
 		return;
+	s->ended = true;
 	if (s->running) {
 		pthread_mutex_lock(&s->mu);
 		s->stop = true;
@@ -318,12 +348,22 @@ void rg_store_close(struct rg_store *s, int64_t now_ns)
 		char note[48];
 		snprintf(note, sizeof(note), "last_seq=%llu", (unsigned long long)seq);
 		store_exec(s->db, "BEGIN", NULL, 0);
+		store_ship_persist(s); /* the last acknowledgements */
 		if (store_exec(s->db, sql, NULL, 0) || store_chain_link(s, "stop", note, 0) ||
 		    store_exec(s->db, "COMMIT", NULL, 0)) {
 			store_exec(s->db, "ROLLBACK", NULL, 0);
 			store_chain_undo(s);
+		} else {
+			store_chain_committed(s);
 		}
 	}
+}
+
+void rg_store_close(struct rg_store *s, int64_t now_ns)
+{
+	if (!s)
+		return;
+	rg_store_end_run(s, now_ns);
 	/* fold the WAL back so that a copied .db file is complete on its own */
 	store_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, 0);
 	free_store(s);

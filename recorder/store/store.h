@@ -21,6 +21,7 @@
 #include "fields.h"
 #include "health.h"
 #include "process.h"
+#include "checkpoint.h"
 
 struct rg_store;
 
@@ -40,6 +41,13 @@ struct rg_store_opts {
 	int64_t wal_warn_mb;
 	/* No hash chain (chain.h): only to measure what it costs. */
 	bool no_chain;
+	/* Signed checkpoints (sign.h; rg_store_sign sets them): the host's
+	 * Ed25519 key (libsodium's 64 bytes, the caller's, kept until
+	 * rg_store_close), NULL for none; a checkpoint when a batch's link
+	 * comes checkpoint_s or more after the last one, and at the run's
+	 * clean stop. */
+	const uint8_t *sign_key;
+	int checkpoint_s;
 };
 
 struct rg_store_stats {
@@ -61,6 +69,9 @@ struct rg_store_stats {
 	uint64_t checkpoints, checkpoints_blocked; /* passes; of them, left frames behind */
 	uint64_t checkpoint_us_max; /* since the previous rg_store_stats call */
 	uint64_t wal_pinned;   /* times a reader held the WAL past wal_warn_mb */
+	/* shipping (rg_store_ship_*): rows acknowledged, failed requests,
+	 * and the shipper's last look at its lag */
+	uint64_t ship_rows, ship_failures, ship_lag_rows, ship_lag_s;
 };
 
 /* Opens or creates the database (0600) for this process's sole use and
@@ -71,6 +82,10 @@ struct rg_store_stats {
  * (if not NULL) 2 when outfile.h refused the file, else 1. */
 struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, char *err,
 			       size_t errlen, int *code);
+
+/* Signs checkpoints with sk (see rg_store_opts), from the run begun next:
+ * the key is only read once the database was accepted. */
+void rg_store_sign(struct rg_store *s, const uint8_t *sk, int checkpoint_s);
 
 /* Highest seq over the event tables and highest proc_id (0 when empty):
  * a new run continues both. */
@@ -108,10 +123,36 @@ void rg_store_put_gap(struct rg_store *s, const struct rg_gap *g);
 
 void rg_store_stats(struct rg_store *s, struct rg_store_stats *st);
 
+/* Shipping (ship/ship.h): the store keeps the destination's cursors
+ * (table ship_cursor), written by the writer within its next transaction
+ * so that the shipper's connection never writes, and retention counts
+ * the rows it prunes before they were shipped (an `unshipped` gap naming
+ * the destination). rg_store_ship_dest names the destination and loads
+ * its cursors; call it before rg_store_begin_run. */
+#define RG_STORE_SHIP_TABLES 16
+void rg_store_ship_dest(struct rg_store *s, const char *dest);
+/* ClickHouse acknowledged table tbl's rows up to key pos: n rows more. */
+void rg_store_ship_ack(struct rg_store *s, const char *tbl, int64_t pos, uint64_t n);
+/* The shipper's failures (cumulative) and lag, for the health row. */
+void rg_store_ship_status(struct rg_store *s, uint64_t failures, uint64_t lag_rows,
+			  uint64_t lag_s);
+/* The acknowledged position of table tbl (-1: none yet), as the store has it. */
+int64_t rg_store_ship_pos(struct rg_store *s, const char *tbl);
+
 /* Waits until everything queued so far is committed (tests, shutdown). */
 void rg_store_sync(struct rg_store *s);
-/* Drains the queue, closes the run (stopped_ns = now_ns) and the file.
- * Also valid when no run was begun. */
+/* The checkpoints committed since the last call, oldest first, up to max
+ * (for the NDJSON output, on the caller's thread: the writer never waits
+ * for it). A writer far ahead drops the oldest, counted in *dropped. */
+unsigned rg_store_take_checkpoints(struct rg_store *s, struct rg_checkpoint *out, unsigned max,
+				   uint64_t *dropped);
+
+/* Drains the queue and closes the run (stopped_ns = now_ns): its stop
+ * link and checkpoint are committed (and can be taken) once it returns.
+ * rg_store_close does this when it was not done. */
+void rg_store_end_run(struct rg_store *s, int64_t now_ns);
+/* Ends the run if needed and closes the file. Also valid when no run was
+ * begun. */
 void rg_store_close(struct rg_store *s, int64_t now_ns);
 
 #endif /* RG_STORE_H */

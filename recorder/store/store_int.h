@@ -18,6 +18,7 @@
 #include "chain.h"
 #include "fields.h"
 #include "row.h"
+#include "sign.h"
 #include "store.h"
 
 enum item_kind { IT_EVENT, IT_PROCESS, IT_HEALTH, IT_GAP, IT_ALERT, IT_META, IT_SEED };
@@ -48,6 +49,10 @@ struct item {
  * instructions by a tenth (callgrind, rg-gen's 50 000 events) and its CPU
  * per row by about 15 %. */
 #define GROUP_ROWS 32
+
+/* Checkpoints committed and not yet taken by the NDJSON output: at one a
+ * minute by default, the recorder's loop takes them long before this. */
+#define CHECKPOINT_OUTBOX 16
 
 struct rg_store {
 	sqlite3 *db;
@@ -85,7 +90,22 @@ struct rg_store {
 		uint64_t count;
 		int64_t start, end;
 	} unrecorded;
+	/* shipping (ship_cursor.c), under mu */
+	struct ship_cursor {
+		char tbl[32];
+		int64_t pos, ts_ns;
+		uint64_t rows;
+		bool dirty;   /* acknowledged since it was last written */
+	} ship[RG_STORE_SHIP_TABLES];
+	unsigned nship;
+	char *ship_dest; /* NULL: not shipping */
 	struct store_chain *chain; /* NULL when off (chain_write.c) */
+	char host[RG_SIGN_HOST];   /* the run's, signed in checkpoints */
+	bool ended;                /* rg_store_end_run was done */
+	/* checkpoints committed, for rg_store_take_checkpoints (under mu) */
+	struct rg_checkpoint outbox[CHECKPOINT_OUTBOX];
+	unsigned nout;
+	uint64_t out_dropped;
 	char *wal_path; /* the -wal file, for its size */
 	int64_t wal_limit; /* writer: its journal_size_limit */
 	struct checkpointer {
@@ -156,6 +176,9 @@ void store_chain_note_process(struct rg_store *s, int64_t proc_id);
 int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
 /* After a rollback: forgets the link made in the transaction. */
 void store_chain_undo(struct rg_store *s);
+/* After a COMMIT that succeeded: the checkpoint the transaction made (if
+ * any) goes to the outbox. */
+void store_chain_committed(struct rg_store *s);
 /* Deletes the rows of chain table t WHERE where, their keys appended to
  * note ("table a-b,c" lines: the prune link's note). The rows deleted, or
  * -1. */
@@ -165,6 +188,16 @@ int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where,
  * pruned (the digest keeps their hash), appending "chain a-b" to note.
  * 0, or -1 on an SQLite error. */
 int store_chain_trim(struct rg_store *s, struct rg_buf *note);
+/* ship_cursor.c */
+/* Writes the cursors acknowledged since the last call, in the caller's
+ * transaction (writer thread, or the closing thread after the join). */
+int store_ship_persist(struct rg_store *s);
+/* Retention: rows of table tbl matching `where` that are not shipped yet
+ * (0 when not shipping); the caller records them (store_ship_gap). */
+int64_t store_ship_unshipped(struct rg_store *s, const char *tbl, const char *key,
+			     const char *where);
+/* Grows the destination's one `unshipped` gap by n rows over start..end. */
+int store_ship_gap(struct rg_store *s, int64_t start, int64_t end, int64_t n);
 /* checkpoint.c */
 int64_t store_file_size(const char *path);
 void store_start_checkpointer(struct rg_store *s);

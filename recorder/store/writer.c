@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "caps.h"
 #include "clock.h"
+#include "jsonesc.h"
 
 /* ---- binding and writing one row --------------------------------------------- */
 
@@ -47,7 +48,9 @@ static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev,
 
 static const char *source_name(enum rg_proc_source src)
 {
-	return src == RG_PSRC_PROC ? "proc" : src == RG_PSRC_FORK ? "fork" : "exec";
+	static const char *const names[] = {[RG_PSRC_PROC] = "proc", [RG_PSRC_FORK] = "fork",
+					    [RG_PSRC_EXEC] = "exec", [RG_PSRC_SEEN] = "seen"};
+	return names[src];
 }
 
 static void bind_opt(sqlite3_stmt *st, int i, int64_t v, bool known)
@@ -172,7 +175,10 @@ static sqlite3_stmt *bind_alert(struct rg_store *s, const struct rg_alert *a)
 	rg_row_bind_text(st, ++i, a->rule_id);
 	rg_row_bind_text(st, ++i, a->rule_name);
 	rg_row_bind_text(st, ++i, a->severity);
-	rg_row_bind_text(st, ++i, a->tags);
+	struct rg_buf tags = {0}; /* a JSON array, as NDJSON has it (docs/schema.md) */
+	rg_json_words(&tags, a->tags.p, a->tags.len);
+	sqlite3_bind_text(st, ++i, tags.p, (int)tags.len, SQLITE_TRANSIENT);
+	rg_buf_free(&tags);
 	rg_row_bind_text(st, ++i, a->rule_source);
 	rg_row_bind_text(st, ++i, a->rule_file);
 	sqlite3_bind_int64(st, ++i, (int64_t)a->event_seq);
@@ -369,6 +375,10 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		write_unrecorded(s, &r);
 		open = !sqlite3_get_autocommit(s->db);
 	}
+	/* the shipper's acknowledgements ride along (ship_cursor.c): a
+	 * failure leaves them for the next batch, never this batch's rows */
+	if (open)
+		store_ship_persist(s);
 	/* the batch's link commits with it, or neither does */
 	if (open && store_chain_link(s, "batch", "", 0))
 		open = false;
@@ -382,6 +392,8 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		s->unrecorded = before; /* a gap row written in the batch went with it */
 		add_unrecorded(s, &r);
 		write_unrecorded(s, &r); /* alone, if the database takes anything */
+	} else {
+		store_chain_committed(s);
 	}
 	uint64_t us = (uint64_t)(rg_mono_ns() - t0) / 1000;
 

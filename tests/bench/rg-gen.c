@@ -29,6 +29,7 @@
 #include "lineage.h"
 #include "pipeline.h"
 #include "rules.h"
+#include "sign_key.h"
 
 #define MAX_LIVE 256
 #define NS 1000000000LL
@@ -77,6 +78,8 @@ struct gen {
 	struct rg_store *store;
 	int64_t max_age_s; /* --max-age: retention while writing */
 	bool no_chain;     /* --no-chain: to measure what the chain costs */
+	const uint8_t *sign_key; /* --sign-key: signed checkpoints (sign_key.h) */
+	int checkpoint_s;  /* --checkpoint-s: 0, every batch (the most it costs) */
 	bool writer_cpu;   /* --writer-cpu: report the writer thread's CPU */
 	uint64_t writer_ns, writer_rows;
 	struct rg_proctab *pt;
@@ -415,6 +418,7 @@ static int begin_run(struct gen *g, int64_t run_start)
 		fprintf(stderr, "rg-gen: %s\n", err);
 		return 1;
 	}
+	rg_store_sign(g->store, g->sign_key, g->checkpoint_s);
 	uint64_t max_seq;
 	int64_t max_proc;
 	rg_store_max_ids(g->store, &max_seq, &max_proc);
@@ -502,6 +506,8 @@ static void usage(FILE *f)
 		   "              [--ndjson PATH] [--pid-max N (>= 1500; pids wrap there)]\n"
 		   "              [--max-age SECONDS (retention, by the wall clock)] [--no-chain]\n"
 		   "              [--writer-cpu (the store writer's CPU per row, on stderr)]\n"
+		   "              [--sign-key FILE (signed checkpoints; made if missing)]\n"
+		   "              [--checkpoint-s N (default 0: one every batch)]\n"
 		   "Writes a synthetic recording through the recorder's pipeline (see the\n"
 		   "source for what it simulates). OUT.db must not exist.\n");
 }
@@ -516,6 +522,7 @@ int main(int argc, char **argv)
 		{"ndjson", required_argument, 0, 'j'}, {"pid-max", required_argument, 0, 'p'},
 		{"max-age", required_argument, 0, 'a'}, {"no-chain", no_argument, 0, 'C'},
 		{"writer-cpu", no_argument, 0, 'W'},
+		{"sign-key", required_argument, 0, 'K'}, {"checkpoint-s", required_argument, 0, 'c'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -527,7 +534,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		char *end = NULL;
 		unsigned long long v = 0;
-		if (strchr("nksRtgpa", ch)) {
+		if (strchr("nksRtgpac", ch)) {
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg) {
@@ -549,6 +556,18 @@ int main(int argc, char **argv)
 		case 'a': g->max_age_s = (int64_t)v; break;
 		case 'C': g->no_chain = true; break;
 		case 'W': g->writer_cpu = true; break;
+		case 'c': g->checkpoint_s = (int)v; break;
+		case 'K': {
+			bool made;
+			int code;
+			char err[512];
+			g->sign_key = rg_sign_key_load(optarg, &made, err, sizeof(err), &code);
+			if (!g->sign_key) {
+				fprintf(stderr, "rg-gen: %s\n", err);
+				return 2;
+			}
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -571,7 +590,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (ndjson && !(g->nd = rg_ndjson_open(ndjson, err, sizeof(err), NULL))) {
+	if (ndjson && !(g->nd = rg_ndjson_open(ndjson, &(struct rg_ndjson_opts){"gen-host", "gen-boot", RG_NDJSON_NATIVE},
+					   err, sizeof(err), NULL))) {
 		fprintf(stderr, "rg-gen: %s\n", err);
 		return 1;
 	}
@@ -609,8 +629,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rg-gen: writer %llu rows, %.3f s CPU, %.3f us per row (chain %s)\n",
 			(unsigned long long)g->writer_rows, (double)g->writer_ns / 1e9,
 			(double)g->writer_ns / 1e3 / (double)g->writer_rows,
-			g->no_chain ? "off" : "on");
+			g->no_chain ? "off" : g->sign_key ? "on, signed" : "on");
 	rg_ndjson_close(g->nd);
+	rg_sign_key_free(g->sign_key);
 	rg_rules_free(g->rules);
 	rg_proctab_free(g->pt);
 	free(g);

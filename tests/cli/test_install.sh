@@ -13,7 +13,9 @@ mode() { stat -c '%a' "$R$1"; }
 
 inst >"$T/out" 2>"$T/err" || nok "install into a staging root"
 check "programs in /usr/local/bin, 0755" \
-	'[[ $(mode /usr/local/bin/rand-guard) == 755 && $(mode /usr/local/bin/rgq) == 755 ]]'
+	'[[ $(mode /usr/local/bin/rand-guard) == 755 && $(mode /usr/local/bin/rgq) == 755 && $(mode /usr/local/bin/rgq-import) == 755 ]]'
+check "the installed rgq runs rgq-import beside it" \
+	'"$R/usr/local/bin/rgq" import --help | grep -q "usage: rgq import"'
 check "config and rules in /etc/rand-guard, 0644" \
 	'[[ $(mode /etc/rand-guard/rand-guard.ini) == 644 && $(ls "$R/etc/rand-guard/rules.d" | wc -l) == $(ls "$RG_SOURCE_DIR"/config/rules.d/*.rules | wc -l) ]]'
 check "state and log directories 0700" \
@@ -84,7 +86,7 @@ WANT="may hold only" expect 2 "a --prefix with a space is refused" "$INSTALL" --
 touch "$R/var/lib/rand-guard/rand-guard.db"
 "$INSTALL" --uninstall --root "$R" >"$T/out" 2>"$T/err"
 check "--uninstall removes programs, unit, logrotate file, docs, manual pages and completions" \
-	'[[ ! -e $R/usr/local/bin/rand-guard && ! -e $R/usr/local/bin/rgq && ! -e $R/etc/systemd/system/rand-guard.service && ! -e $R/etc/logrotate.d/rand-guard && ! -e $R/usr/local/share/doc/rand-guard && ! -e $R/usr/local/share/man/man1/rgq.1 && ! -e $R/usr/local/share/man/man8/rand-guard.8 && ! -e $R/usr/local/share/bash-completion/completions/rgq && ! -e $R/usr/local/share/bash-completion/completions/rand-guard ]]'
+	'[[ ! -e $R/usr/local/bin/rand-guard && ! -e $R/usr/local/bin/rgq && ! -e $R/usr/local/bin/rgq-import && ! -e $R/etc/systemd/system/rand-guard.service && ! -e $R/etc/logrotate.d/rand-guard && ! -e $R/usr/local/share/doc/rand-guard && ! -e $R/usr/local/share/man/man1/rgq.1 && ! -e $R/usr/local/share/man/man8/rand-guard.8 && ! -e $R/usr/local/share/bash-completion/completions/rgq && ! -e $R/usr/local/share/bash-completion/completions/rand-guard ]]'
 check "--uninstall keeps the config, rules and the recording" \
 	'[[ -f $R/etc/rand-guard/rand-guard.ini && -f $R/var/lib/rand-guard/rand-guard.db ]]'
 "$INSTALL" --uninstall --purge --root "$R" >"$T/out" 2>"$T/err"

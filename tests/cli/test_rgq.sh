@@ -48,6 +48,16 @@ q --format json sql "SELECT argv FROM process_events WHERE event_type = 'process
 check "json: argv (a BLOB) is an array of its arguments" \
 	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); assert isinstance(r[\"argv\"], list) and r[\"argv\"]' '$T/out'"
 
+# alerts.tags: a JSON array since NDJSON and SQL hold the same text; rows of
+# a database written before hold space-separated words. rgq reads both.
+cp "$DB" "$T/tags.db"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE alerts SET tags = ? WHERE seq = (SELECT min(seq) FROM alerts)", ("persistence  T1543.002",)); c.commit()' "$T/tags.db"
+"$RGQ" --db "$T/tags.db" --format json sql "SELECT seq, tags FROM alerts ORDER BY seq LIMIT 2" >"$T/out"
+check "json: tags is an array, in new rows and in space-separated old ones" \
+	"python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; assert len(r) == 2 and r[0][\"tags\"] == [\"persistence\", \"T1543.002\"] and isinstance(r[1][\"tags\"], list) and r[1][\"tags\"], r' '$T/out'"
+check "the fixture's tags are stored as JSON arrays" \
+	"[[ \$(sql1 \"SELECT count(*) FROM alerts WHERE json_valid(tags) AND json_type(tags) = 'array'\") -eq \$(sql1 'SELECT count(*) FROM alerts') ]]"
+
 # --- replay reproduces the recorded alerts ------------------------------------
 q --format csv alerts >"$T/live.csv"
 q --format csv replay --rules "$RG_SOURCE_DIR/config/rules.d" >"$T/replay.csv" 2>"$T/err"

@@ -26,7 +26,7 @@ static void setup(void)
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
-	nd = rg_ndjson_open("/dev/null", err, sizeof(err), NULL);
+	nd = rg_ndjson_open("/dev/null", NULL, err, sizeof(err), NULL);
 	if (!nd)
 		abort();
 }

@@ -6,6 +6,8 @@
 #   rg_start [args]       start the recorder on a fresh db/NDJSON in $T
 #   rg_stop               SIGTERM it and wait (it flushes everything)
 #   sql "SELECT ..."      query the recording
+#   busy DIR SECONDS      write files in DIR, one every 1-2 ms, for SECONDS:
+#                         a steady writer of the test's own events
 #   fail "why"            report and exit 1: for what the test cannot go on
 #                         without (the recorder would not start or stop)
 # Checks that carry on, as the unit and CLI tiers' do (after live_tap):
@@ -102,6 +104,19 @@ rg_stop() {
 	wait "$RG_PID" || rc=$?
 	RG_PID=
 	[[ $rc -eq 0 ]] || fail "recorder exited with $rc on SIGTERM"
+}
+
+busy() {
+	python3 - "$1" "$2" <<-'PY'
+	import os, sys, time
+	end = time.time() + float(sys.argv[2])
+	i = 0
+	while time.time() < end:
+	    i += 1
+	    with open(os.path.join(sys.argv[1], "f%d" % (i % 50)), "w") as f:
+	        f.write("x")
+	    time.sleep(0.001)
+	PY
 }
 
 sql() {

@@ -14,17 +14,7 @@ mkdir -p "$T/w"
 rg_config
 rg_watch "$T/w"
 rg_start
-# a steady writer of our own files: what the recorder stores
-python3 - "$T/w" <<'PY' &
-import os, sys, time
-end = time.time() + 3
-i = 0
-while time.time() < end:
-    i += 1
-    with open(os.path.join(sys.argv[1], "f%d" % (i % 50)), "w") as f:
-        f.write("x")
-    time.sleep(0.001)
-PY
+busy "$T/w" 3 & # a steady writer of our own files: what the recorder stores
 WRITER=$!
 trap 'kill "$WRITER" 2>/dev/null || true; cleanup' EXIT
 sleep 2
@@ -40,16 +30,7 @@ check_num "the killed run committed links" "$(sql "SELECT count(*) FROM chain WH
 rg_start
 for i in $(seq 20); do echo y >"$T/w/g$i"; done
 # while it records: one read transaction sees links and rows of one moment
-python3 - "$T/w" <<'PY' &
-import os, sys, time
-end = time.time() + 2
-i = 0
-while time.time() < end:
-    i += 1
-    with open(os.path.join(sys.argv[1], "h%d" % (i % 50)), "w") as f:
-        f.write("x")
-    time.sleep(0.001)
-PY
+busy "$T/w" 2 &
 WRITER=$!
 sleep 0.5
 check_run "while the recorder writes, the recording verifies intact" "$T/verify-live" \

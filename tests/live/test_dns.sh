@@ -92,7 +92,7 @@ check(sorted(e["dns_type"] for e in g) == ["A", "AAAA"] and
       "glibc's resolver: the A and AAAA questions of one sendmmsg", g)
 
 alerts = [e for e in events if e["event_type"] == "alert" and e["rule_id"] == "DNS-ONION-TEST"]
-check(len(alerts) == 1 and alerts[0]["event"]["dns_query"] == "x.onion" and
+check(len(alerts) == 1 and alerts[0]["trigger"]["dns_query"] == "x.onion" and
       alerts[0]["pid"] == ops["pid"], "the rule on dns_query glob *.onion fired once", alerts)
 
 db = sqlite3.connect(f"file:{T}/rg.db?mode=ro", uri=True)

@@ -117,7 +117,7 @@ rg_stop
 got=$(sql "SELECT a.rule_id, a.severity, a.tags, f.event_type, f.syscall, f.path, a.proc_id = f.proc_id
            FROM alerts a JOIN file_events f ON f.seq = a.event_seq
            WHERE f.path = '$UNIT'")
-want="PERSIST-SYSTEMD-001|high|persistence T1543.002|file_write|copy_file_range|$UNIT|1"
+want="PERSIST-SYSTEMD-001|high|[\"persistence\",\"T1543.002\"]|file_write|copy_file_range|$UNIT|1"
 check_eq "writing a unit file gives exactly one alert row, linked to its event" "$got" "$want"
 
 python3 - "$T/events.ndjson" "$UNIT" "$T/rg.db" <<'PY' || fail "the NDJSON alert checks stopped"
@@ -125,7 +125,7 @@ import json, sqlite3, sys
 from tap import check, check_eq
 lines = [json.loads(l) for l in open(sys.argv[1], "rb")]
 alerts = [l for l in lines if l["event_type"] == "alert"]
-unit = [a for a in alerts if a["event"].get("path") == sys.argv[2]]
+unit = [a for a in alerts if a["trigger"].get("path") == sys.argv[2]]
 check(len(unit) == 1, "NDJSON: one alert for the unit file", unit)
 a = unit[0] if unit else {}
 ev = [l for l in lines if unit and l.get("seq") == a["event_seq"] and l["event_type"] != "alert"]
@@ -133,8 +133,12 @@ check(len(ev) == 1 and ev[0]["event_type"] == "file_write", "NDJSON: its event_s
       ev)
 check_eq((a.get("rule_id"), a.get("tags")), ("PERSIST-SYSTEMD-001", ["persistence", "T1543.002"]),
          "NDJSON: its rule and tags")
-check(unit and a["seq"] > a["event_seq"] and ev and a["event"] == ev[0],
-      "NDJSON: it comes after its event and carries it", a)
+stamp = ("time", "host", "boot_id")  # the alert line's own, not repeated in its trigger
+check(unit and a["seq"] > a["event_seq"] and ev and
+      a["trigger"] == {k: v for k, v in ev[0].items() if k not in stamp},
+      "NDJSON: it comes after its event and carries it under trigger", a)
+check(unit and ev and all(a.get(k) == ev[0].get(k) for k in stamp),
+      "NDJSON: the alert has its event's time, host and boot id", a)
 db = sqlite3.connect(sys.argv[3])
 rows = sorted(db.execute("SELECT seq, rule_id, event_seq FROM alerts"))
 nd = sorted((x["seq"], x["rule_id"], x["event_seq"]) for x in alerts)

@@ -92,7 +92,7 @@ check(w and summary.endswith(f"after file_write {drop} by /usr/bin/cp (pid {w['p
       f"the summary names the first step: {summary}")
 a = nd_alerts.get(seq)
 check(a and a["rule_id"] == "SEQ-DROP-EXEC-001" and a["steps"] == steps and
-      a["event"]["exe"] == drop, "the NDJSON alert carries the same steps")
+      a["trigger"]["exe"] == drop, "the NDJSON alert carries the same steps")
 reads = rows("SELECT count(*) FROM file_events WHERE path = ? AND event_type = 'file_open' "
              "AND flags & 3 = 0", drop)[0][0]
 check(reads == 0, "a read-only open under a watch_writes path is not recorded")

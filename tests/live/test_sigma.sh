@@ -133,7 +133,7 @@ check_eq "SIGHUP: a Sigma rule added to the directory fires" \
 check_eq "the alert row says where the rule came from" \
 	"$(sql "SELECT rule_name, severity, tags, rule_source, rule_file FROM alerts
 	        WHERE rule_id = '5a000000-0000-4000-8000-000000000001'")" \
-	"5a000000-0000-4000-8000-000000000001 $M|high|attack.execution|sigma|$T/sigma/proc/nocase.yml"
+	"5a000000-0000-4000-8000-000000000001 $M|high|[\"attack.execution\"]|sigma|$T/sigma/proc/nocase.yml"
 
 python3 - "$T/events.ndjson" "$T/sigma/net.yml" <<'PY' || fail "the NDJSON checks stopped"
 import json, sys
@@ -145,7 +145,7 @@ a = net[0] if net else {}
 check_eq((a.get("rule_source"), a.get("rule_file"), a.get("severity"), a.get("tags")),
          ("sigma", sys.argv[2], "critical", ["attack.execution"]),
          "NDJSON: the alert names its Sigma rule's file, level and tags")
-check_eq(a.get("event", {}).get("remote_addr"), "127.77.1.2", "NDJSON: and carries its event")
+check_eq(a.get("trigger", {}).get("remote_addr"), "127.77.1.2", "NDJSON: and carries its event")
 PY
 
 live=$(sql "SELECT rule_id, event_seq FROM alerts ORDER BY seq" | tr '|' ' ')

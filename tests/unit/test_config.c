@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -90,7 +91,11 @@ static void test_defaults(void)
 	CHECK_INT(c.hash_per_second, 50, "default [hash] max_per_second");
 	CHECK_INT(c.hash_cache_max, 16384, "default [hash] cache_max");
 	CHECK(c.chain, "the hash chain is on by default");
-	CHECK_INT(rg_config_nkeys, 32, "every key is in the table");
+	CHECK_STR(c.signing_key, "", "the signing key beside the database by default");
+	CHECK_INT(c.checkpoint_s, 60, "a signed checkpoint a minute by default");
+	CHECK_INT(rg_config_nkeys, 46, "every key is in the table");
+	CHECK_STR(c.ndjson_format, "native", "NDJSON lines are native by default");
+	CHECK_INT(c.ship_enabled, 0, "shipping is off by default");
 	CHECK_STR(c.env, "LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT SSH_CONNECTION SUDO_USER SUDO_UID",
 		  "default [process] env");
 	CHECK_INT(rg_config_load_string(&c, "empty.ini", "", err, sizeof(err)), 0,
@@ -268,6 +273,17 @@ static const struct {
 	const char *text, *want;
 } bad[] = {
 	{"[store]\nbatch_rows = 0\n", "x.ini:2: [store] batch_rows: 0 is out of range 1..100000"},
+	{"[ship]\nenabled = true\n",
+	 "x.ini:2: [ship] url: '' is not an http:// or https:// URL (shipping is enabled)"},
+	{"[ship]\nenabled = yes\nurl = ftp://h\n",
+	 "x.ini:3: [ship] url: 'ftp://h' is not an http:// or https:// URL (shipping is enabled)"},
+	{"[ship]\ndatabase = a;DROP\n",
+	 "x.ini:2: [ship] database: 'a;DROP' is not a name (letters, digits, _)"},
+	{"[ship]\nbatch_rows = 0\n", "x.ini:2: [ship] batch_rows: 0 is out of range 1..1000000"},
+	{"[ship]\nenabled = 1\nurl = http://h\npassword_file = /nonexistent/pw\n",
+	 "x.ini:4: [ship] password_file: /nonexistent/pw: No such file or directory"},
+	{"[ship]\nenabled = 1\nurl = http://h\npassword_file = /tmp\n",
+	 "x.ini:4: [ship] password_file: /tmp is not a regular file"},
 	{"; header\n\n[stor]\n", "x.ini:3: unknown section [stor]"},
 	{"[]\n", "x.ini:1: unknown section []"},
 	{"[Store]\n", "x.ini:1: unknown section [Store]"},
@@ -282,6 +298,10 @@ static const struct {
 	{"[recorder]\n[store]\n[bpf]\n\nring_buffer_mb = 3\n",
 	 "x.ini:5: [bpf] ring_buffer_mb: 3 is not a power of two"},
 	{"[bpf]\nring_buffer_mb = 2048\n", "x.ini:2: [bpf] ring_buffer_mb: 2048 is out of range 1..1024"},
+	{"[recorder]\nndjson_format = elastic\n",
+	 "x.ini:2: [recorder] ndjson_format: 'elastic' is not native or ecs"},
+	{"[recorder]\nndjson_format =\n",
+	 "x.ini:2: [recorder] ndjson_format: must not be empty"},
 	{"[recorder]\nhealth_interval_s = ten\n",
 	 "x.ini:2: [recorder] health_interval_s: 'ten' is not an integer"},
 	{"[recorder]\nhealth_interval_s = 3601\n",
@@ -628,6 +648,29 @@ static void test_pattern_count(void)
 	rg_config_free(&c);
 }
 
+/* [ship] password_file: refused when others can read or write it. */
+static void test_ship_password(void)
+{
+	char path[64], text[256];
+	struct rg_config c;
+	write_tmp(path, "pw\n", 3);
+	snprintf(text, sizeof(text), "[ship]\nenabled = true\nurl = https://ch:8443\n"
+		 "password_file = %s\n", path);
+	chmod(path, 0600);
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "x.ini", text, err, sizeof(err)), 0,
+		  "[ship] a password file only its owner reads is taken");
+	CHECK_STR(c.ship_password_file, path, "[ship] password_file is set");
+	rg_config_free(&c);
+	chmod(path, 0604);
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "x.ini", text, err, sizeof(err)), 2,
+		  "[ship] a world-readable password file is refused");
+	CHECK(strstr(err, "can be read or written by any user") != NULL, "... saying why");
+	rg_config_free(&c);
+	unlink(path);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -635,6 +678,7 @@ int main(void)
 	test_overrides();
 	test_bools();
 	test_errors();
+	test_ship_password();
 	test_line_length();
 	test_files();
 	test_garbage();

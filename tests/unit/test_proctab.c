@@ -85,6 +85,20 @@ static void test_lifecycle(void)
 	rg_proctab_free(pt);
 }
 
+/* A process first seen forking or exiting was not seen being created: its
+ * row must not say `fork` (its creation was recorded) or `exec`. */
+static void test_first_seen_source(void)
+{
+	struct rg_proctab *pt = rg_proctab_new(1024, 1, TICK);
+	const struct rg_process *child = fork_(pt, 30, 300, 31, 310);
+	CHECK(child && child->source == RG_PSRC_FORK, "fork: the child's creation is recorded");
+	const struct rg_process *parent = rg_proctab_find(pt, 30, 300);
+	CHECK(parent && parent->source == RG_PSRC_SEEN, "fork: an unknown parent is first seen");
+	const struct rg_process *gone = exit_(pt, 40, 400, 0);
+	CHECK(gone && gone->source == RG_PSRC_SEEN, "exit: an unknown process is first seen");
+	rg_proctab_free(pt);
+}
+
 /* A fork's child runs its parent's image: a memfd's too, until it execs. */
 static void test_fork_keeps_image_flags(void)
 {
@@ -274,6 +288,22 @@ static void test_bootstrap(void)
 	sh = rg_proctab_find(pt, 31, 601 * TICK);
 	CHECK(sh && sh->proc_id != 10, "bootstrap: the same pid a tick later is a new process");
 	rg_proctab_free(pt);
+
+	/* a process the scan found while its fork was still on the way: the
+	 * fork, seen next, is its creation (source and the exact start) */
+	pt = rg_proctab_new(1024, 100, TICK);
+	struct rg_process racing[2] = {
+		{.pid = 40, .ppid = 1, .start_boot_ns = 700 * TICK, .comm = {"sh", 2}},
+		{.pid = 41, .ppid = 40, .start_boot_ns = 800 * TICK, .comm = {"sh", 2}},
+	};
+	rg_proctab_bootstrap(pt, racing, 2, count, &rows);
+	const struct rg_process *c = fork_(pt, 40, 700 * TICK + 5, 41, 800 * TICK + 777);
+	CHECK(c && c->source == RG_PSRC_FORK, "bootstrap, then its fork: source fork");
+	CHECK(c && c->start_boot_ns == 800 * TICK + 777, "bootstrap, then its fork: exact start");
+	CHECK(rg_proctab_find(pt, 41, 800 * TICK + 777) == c, "found by its exact start");
+	const struct rg_process *p = rg_proctab_find(pt, 40, 700 * TICK + 5);
+	CHECK(p && p->source == RG_PSRC_PROC, "its parent stays as the scan found it");
+	rg_proctab_free(pt);
 }
 
 static void test_parse_stat(void)
@@ -356,6 +386,7 @@ static void test_sys_events(void)
 int main(void)
 {
 	test_lifecycle();
+	test_first_seen_source();
 	test_sys_events();
 	test_fork_keeps_image_flags();
 	test_script_env();

@@ -61,6 +61,8 @@ static struct rg_event file_ev(enum rg_etype t, const char *path, const char *ex
 				 .path = S(path), .syscall = "openat"};
 }
 
+#define LONG_TEXT32 "abcdefghijklmnopqrstuvwxyz012345"
+#define LONG_TEXT LONG_TEXT32 LONG_TEXT32 LONG_TEXT32 LONG_TEXT32 LONG_TEXT32
 #define RULE(id, body) "[rule \"" id "\"]\nname = " id "\nseverity = low\n" body "\n"
 
 /* The summaries of the event types whose text carries a number. */
@@ -298,6 +300,9 @@ static void test_validation(void)
 		{RULE("A", "match = exe exists /x"), "'exists' takes no value"},
 		{RULE("A", "match = exe not not equals /x"), "'not' twice"},
 		{RULE("A", "match = exe nocase"), "'nocase' without an operator"},
+		/* an open quote after a modifier: the token grows past where the
+		 * modifier's name was (ASan builds saw the old buffer read) */
+		{RULE("A", "match = exe not \"" LONG_TEXT), "'not' without an operator"},
 		{RULE("A", "match = arg99 equals x"), "unknown field 'arg99'"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -47,7 +47,8 @@ static void load_db(const char *path)
 	sqlite3_close(db);
 }
 
-/* "## `table`" starts a table; "| `column` |" is a column of it. */
+/* "## `table`" starts a table; "| `column` |" is a column of it; another
+ * "## " heading (NDJSON, queries) ends it. */
 static int load_doc(const char *path)
 {
 	char line[1024], table[64] = "";
@@ -61,6 +62,8 @@ static int load_doc(const char *path)
 			sscanf(cur, "(currently %d", &doc_version);
 		if (sscanf(line, "## `%63[^`]`", name) == 1)
 			snprintf(table, sizeof(table), "%s", name);
+		else if (!strncmp(line, "## ", 3))
+			table[0] = '\0';
 		else if (table[0] && sscanf(line, "| `%63[^`]` |", name) == 1) {
 			snprintf(doc_cols[n_doc].table, 64, "%s", table);
 			snprintf(doc_cols[n_doc].name, 64, "%s", name);

@@ -203,8 +203,8 @@ static void check_queue_full(void)
 	struct rg_event ev = {.type = RG_ET_FILE_WRITE, .seq = 50, .ts_ns = 7, .pid = 1,
 			      .path = {"/etc/x", 6}, .syscall = "write"};
 	struct rg_alert a = {.seq = 51, .ts_ns = 7, .rule_id = {"R", 1}, .rule_name = {"r", 1},
-			     .severity = {"low", 3}, .tags = {"", 0}, .summary = {"s", 1},
-			     .rules_digest = {"d", 1}, .event_seq = 50,
+			     .severity = {"low", 3}, .tags = {"T1 \"q\"  x", 9},
+			     .summary = {"s", 1}, .rules_digest = {"d", 1}, .event_seq = 50,
 			     .event_type = RG_ET_FILE_WRITE, .pid = 1,
 			     .steps = {3, 50}, .nsteps = 2};
 	rg_store_put_event(s, &ev, true);
@@ -230,6 +230,10 @@ static void check_queue_full(void)
 	CHECK_STR(q(path_in("full.db"), "SELECT steps || ' ' || (SELECT group_concat(value) FROM "
 					"alerts, json_each(steps)) FROM alerts"),
 		  "[3,50] 3,50", "a sequence alert's steps: a JSON array json_each reads");
+	CHECK_STR(q(path_in("full.db"), "SELECT tags || ' ' || (SELECT group_concat(value, '|') "
+					"FROM alerts, json_each(tags)) FROM alerts"),
+		  "[\"T1\",\"\\\"q\\\"\",\"x\"] T1|\"q\"|x",
+		  "tags: the JSON array NDJSON has, which json_each reads");
 }
 
 /* Retention by age: events older than max_age go, with the alerts and
@@ -415,6 +419,59 @@ static void check_wal_reader(void)
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "integrity_check after the reader");
 }
 
+/* Shipping's side of the store: acknowledgements stored by the writer in
+ * ship_cursor; retention that prunes rows the destination has not
+ * acknowledged records them as one unshipped gap naming it; rows that
+ * change get a new ship_rev at each write. */
+static void check_ship(void)
+{
+	char err[256];
+	struct rg_store_opts ro = {500, 20, 65536, 3600, 0, 0}; /* 1 h, every batch */
+	const char *db = path_in("ship.db");
+	struct rg_store *s = rg_store_open(db, &ro, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "ship: opens"))
+		return;
+	rg_store_ship_dest(s, "http://ch:8123 rand_guard");
+	CHECK_INT(rg_store_ship_pos(s, "file_events"), -1, "ship: a new destination starts below every key");
+	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000;
+	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
+	rg_store_ship_ack(s, "file_events", 2000, 2000); /* the first 2000 old rows went */
+	rg_store_ship_ack(s, "file_events", 1500, 10);   /* an older position: no step back */
+	CHECK_INT(rg_store_ship_pos(s, "file_events"), 2000, "ship: the cursor never moves back");
+	struct rg_process p = {.proc_id = 1, .pid = 7, .start_boot_ns = 1, .start_ns = old,
+			       .comm = {"sh", 2}, .source = RG_PSRC_FORK};
+	rg_store_put_process(s, &p);
+	uint64_t seq = 0;
+	for (int i = 0; i < 5000; i++) {
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
+				      .pid = 1, .path = {"/etc/old", 8}, .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+	}
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT ship_rev FROM processes"), "2",
+		  "ship: a process row's revision at its insert (the run's row was 1)");
+	p.exited = true;
+	p.exit_ns = now;
+	rg_store_put_process(s, &p);
+	struct rg_health h = {.seq = ++seq, .ts_ns = now};
+	rg_store_put_health(s, &h); /* one more batch: pruning goes on between them */
+	rg_store_sync(s);
+	rg_store_close(s, now);
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "0", "ship: old events pruned anyway");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(count) || ' ' || destination FROM gaps "
+			"WHERE reason = 'unshipped'"),
+		  "1 3000 http://ch:8123 rand_guard",
+		  "ship: the 3000 pruned unshipped rows are one gap naming the destination");
+	CHECK_STR(q(db, "SELECT pos || ' ' || rows FROM ship_cursor WHERE dest = "
+			"'http://ch:8123 rand_guard' AND tbl = 'file_events'"),
+		  "2000 2000", "ship: the writer stored the acknowledged cursor");
+	CHECK(atoll(q(db, "SELECT ship_rev FROM processes")) > 2,
+	      "ship: the exit's update gave the process row a new revision");
+	CHECK(atoll(q(db, "SELECT ship_rev FROM runs")) > atoll(q(db, "SELECT ship_rev FROM processes")),
+	      "ship: the run's stop too, later");
+	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "ship: the database is intact");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -425,6 +482,7 @@ int main(void)
 	check_space();
 	check_queue_full();
 	check_retention();
+	check_ship();
 	check_wal_reader();
 	if (dir_remove())
 		return 1;

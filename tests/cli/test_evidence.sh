@@ -1,0 +1,64 @@
+# test_evidence.sh: evidence files. `rgq export` of a time range keeps the
+# hash chain's links that cover its rows (through the next signed
+# checkpoint) and prints the file's SHA-256 manifest; `rgq verify` checks
+# the file alone: the rows present against their links, the rows of those
+# links outside the range counted (not tampering), the checkpoints. Each
+# change made to the exported file must be found.
+source "$(dirname "$0")/lib.sh"
+RGQ=$RG_BUILD_DIR/rgq
+GEN=$RG_BUILD_DIR/rg-gen
+
+DB=$T/signed.db
+# 20 000 events at 100/s: 200 s of recording from 1793491200, a signed
+# checkpoint at every batch
+"$GEN" --db "$DB" --events 20000 --rate 100 --runs 2 --sign-key "$T/key" --checkpoint-s 0 \
+	--rules "$RG_SOURCE_DIR/config/rules.d" 2>"$T/err" &&
+	ok "rg-gen builds a signed fixture" || nok "rg-gen builds a signed fixture"
+WANT='^signed    links 1-[0-9]+ by key [0-9a-f]{32}' expect 0 "the fixture verifies, signed" \
+	"$RGQ" --db "$DB" verify
+
+EX=$T/range.db
+"$RGQ" --db "$DB" export "$EX" --since @1793491250 --until @1793491300 >"$T/manifest" 2>"$T/err" &&
+	ok "a range export" || nok "a range export"
+check_eq "it prints the file's SHA-256 manifest, as sha256sum" \
+	"$(cat "$T/manifest")" "$(cd "$(dirname "$EX")" && sha256sum "$EX")"
+check "and names the links it carries" 'grep -qE "with chain links [0-9]+-[0-9]+" "$T/err"'
+links=$(sqlite3 "$EX" "SELECT min(link) || '-' || max(link) FROM chain")
+check_eq "the links are those meta names" "$links" \
+	"$(sqlite3 "$EX" "SELECT value FROM meta WHERE key = 'export_links'")"
+check "fewer links than the recording has" \
+	'(( $(sqlite3 "$EX" "SELECT count(*) FROM chain") < $(sqlite3 "$DB" "SELECT count(*) FROM chain") ))'
+check "the last carried link is signed" \
+	'[[ $(sqlite3 "$EX" "SELECT max(link) FROM checkpoints") == $(sqlite3 "$EX" "SELECT max(link) FROM chain") ]]'
+
+WANT='^intact: ' expect 0 "the export verifies without the original" "$RGQ" --db "$EX" verify
+check_re "with its rows outside the range counted, not as tampering" "$(cat "$T/out")" \
+	"export    links $links of the recording: [1-9][0-9]* rows of theirs are outside the exported range"
+check_re "and its checkpoints checked" "$(cat "$T/out")" "signed    links $links by key"
+
+# edited NAME WANT SQL: a copy of the export changed by SQL fails verify
+# with a line matching WANT.
+edited() {
+	cp "$EX" "$T/e.db"
+	sqlite3 "$T/e.db" "$3" 2>"$T/err" || { nok "$1: $3"; return; }
+	WANT=$2 expect 1 "$1 is found in the export" "$RGQ" --db "$T/e.db" verify
+}
+S=$(sqlite3 "$EX" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 100")
+edited "an event row edited" "^EDITED +file_events $S \(link [0-9]+\)" \
+	"UPDATE file_events SET path = '/tmp/innocent' WHERE seq = $S"
+S=$(sqlite3 "$EX" "SELECT seq FROM process_events ORDER BY seq LIMIT 1 OFFSET 30")
+edited "an event row deleted" "^DELETED +process_events $S " "DELETE FROM process_events WHERE seq = $S"
+edited "the last carried link cut" "^TRUNCATED the export's chain ends at link" \
+	"DELETE FROM chain WHERE link = (SELECT max(link) FROM chain)"
+edited "a checkpoint edited" "^SIGNATURE checkpoint of link [0-9]+ does not verify" \
+	"UPDATE checkpoints SET ts_ns = ts_ns + 1"
+cp "$EX" "$T/e.db"
+sqlite3 "$T/e.db" "UPDATE file_events SET path = '/tmp/innocent' WHERE seq = (SELECT min(seq) FROM file_events)"
+check "the manifest tells an edited file too" \
+	'! sha256sum -c <(sed "s|  .*|  $T/e.db|" "$T/manifest") >/dev/null 2>&1'
+
+expect 0 "a whole export" "$RGQ" --db "$DB" export "$T/whole.db"
+WANT='^intact: ' expect 0 "verifies as the database, with no export line" "$RGQ" --db "$T/whole.db" verify
+check "(no export line)" '! grep -q "^export" "$T/out"'
+
+cli_done

@@ -1,0 +1,200 @@
+/* rg-forge: what an intruder with root (and maybe the host's key) would do
+ * to hide an edit from `rgq verify` alone: rebuild the hash chain over the
+ * rows as they are now (every link's row hashes, digests and prev), and
+ * re-sign every checkpoint with a key, updating meta's. Tests use it to
+ * show that only a known key (--key-fpr) and the heads shipped in NDJSON
+ * (--checkpoints) catch that.
+ *
+ *   rg-forge DB KEYFILE [FROM]
+ *
+ * KEYFILE: 64 hex digits, a seed (sign_key.h). Links before FROM (default
+ * 1) are left as they are, as a careful intruder would: only the heads
+ * from the edited link on change.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "chain.h"
+#include "sign.h"
+
+struct ent {
+	unsigned t;
+	int64_t key;
+	uint8_t hash[RG_CHAIN_ROW_HASH];
+};
+
+struct found {
+	bool hit;
+	uint8_t hash[RG_CHAIN_ROW_HASH];
+};
+
+static void got(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH])
+{
+	(void)key;
+	struct found *f = arg;
+	f->hit = true;
+	memcpy(f->hash, hash, RG_CHAIN_ROW_HASH);
+}
+
+/* A rows or held blob re-made from the rows there now (rows gone dropped). */
+static void remake(struct rg_chain_hasher *h, const uint8_t *p, size_t n, struct rg_buf *out)
+{
+	struct rg_chain_cursor cur;
+	struct ent *e = NULL;
+	size_t ne = 0, cap = 0;
+	rg_chain_cursor_init(&cur, p, n);
+	while (rg_chain_next(&cur)) {
+		struct found f = {0};
+		rg_chain_rows(h, cur.table, cur.key, cur.key, got, &f);
+		if (!f.hit)
+			continue;
+		if (ne == cap) {
+			cap = cap ? 2 * cap : 256;
+			e = rg_realloc(e, cap * sizeof(*e));
+		}
+		e[ne].t = cur.table;
+		e[ne].key = cur.key;
+		memcpy(e[ne++].hash, f.hash, RG_CHAIN_ROW_HASH);
+	}
+	out->len = 0;
+	for (size_t i = 0; i < ne;) {
+		size_t j = i;
+		while (j < ne && e[j].t == e[i].t)
+			j++;
+		rg_chain_put_section(out, e[i].t, (unsigned)(j - i));
+		int64_t prev = 0;
+		for (size_t k = i; k < j; k++)
+			rg_chain_put_entry(out, &prev, e[k].key, e[k].hash);
+		i = j;
+	}
+	free(e);
+}
+
+static void exec(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL)) {
+		fprintf(stderr, "rg-forge: %s: %s\n", sql, sqlite3_errmsg(db));
+		exit(1);
+	}
+}
+
+static void rechain(sqlite3 *db, struct rg_chain_hasher *h, int64_t from)
+{
+	sqlite3_stmt *st, *up;
+	uint8_t head[RG_CHAIN_DIGEST] = {0};
+	struct rg_buf rows = {0}, held = {0};
+	sqlite3_prepare_v2(db, "SELECT link, kind, run_id, ts_ns, note, rows, held FROM chain "
+			       "ORDER BY link", -1, &st, NULL);
+	sqlite3_prepare_v2(db, "UPDATE chain SET rows = ?, rows_sha = ?, held = ?, prev = ?, "
+			       "digest = ? WHERE link = ?", -1, &up, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		bool trimmed = sqlite3_column_type(st, 5) == SQLITE_NULL;
+		if (sqlite3_column_int64(st, 0) < from) {
+			sqlite3_stmt *d;
+			sqlite3_prepare_v2(db, "SELECT digest FROM chain WHERE link = ?", -1, &d, NULL);
+			sqlite3_bind_int64(d, 1, sqlite3_column_int64(st, 0));
+			if (sqlite3_step(d) == SQLITE_ROW)
+				memcpy(head, sqlite3_column_blob(d, 0), sizeof(head));
+			sqlite3_finalize(d);
+			continue;
+		}
+		remake(h, sqlite3_column_blob(st, 5), (size_t)sqlite3_column_bytes(st, 5), &rows);
+		remake(h, sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6), &held);
+		struct rg_chain_link l = {
+			.link = sqlite3_column_int64(st, 0),
+			.kind = (const char *)sqlite3_column_text(st, 1),
+			.run_id = sqlite3_column_int64(st, 2),
+			.ts_ns = sqlite3_column_int64(st, 3),
+			.note = (const char *)sqlite3_column_text(st, 4),
+			.held = (const uint8_t *)held.p, .nheld = held.len,
+		};
+		rg_chain_sha256(rows.len ? (const void *)rows.p : "", rows.len, l.rows_sha);
+		memcpy(l.prev, head, sizeof(head));
+		rg_chain_digest(&l, head);
+		if (trimmed)
+			sqlite3_bind_null(up, 1);
+		else
+			sqlite3_bind_blob(up, 1, rows.len ? (const void *)rows.p : "", (int)rows.len,
+					  SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 2, l.rows_sha, RG_CHAIN_DIGEST, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 3, held.len ? (const void *)held.p : "", (int)held.len,
+				  SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 4, l.prev, RG_CHAIN_DIGEST, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 5, head, RG_CHAIN_DIGEST, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 6, l.link);
+		sqlite3_step(up);
+		sqlite3_reset(up);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	rg_buf_free(&rows);
+	rg_buf_free(&held);
+}
+
+static void resign(sqlite3 *db, const uint8_t sk[RG_SIGN_SK])
+{
+	sqlite3_stmt *st, *up;
+	sqlite3_prepare_v2(db, "SELECT c.link, c.run_id, c.ts_ns, c.host, k.digest FROM "
+			       "checkpoints c JOIN chain k USING (link)", -1, &st, NULL);
+	sqlite3_prepare_v2(db, "UPDATE checkpoints SET head = ?, pubkey = ?, sig = ? WHERE "
+			       "link = ?", -1, &up, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct rg_checkpoint cp = {.link = sqlite3_column_int64(st, 0),
+					   .run_id = sqlite3_column_int64(st, 1),
+					   .ts_ns = sqlite3_column_int64(st, 2)};
+		snprintf(cp.host, sizeof(cp.host), "%s", (const char *)sqlite3_column_text(st, 3));
+		memcpy(cp.head, sqlite3_column_blob(st, 4), sizeof(cp.head));
+		rg_sign_head(&cp, sk);
+		sqlite3_bind_blob(up, 1, cp.head, sizeof(cp.head), SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 2, cp.pk, sizeof(cp.pk), SQLITE_TRANSIENT);
+		sqlite3_bind_blob(up, 3, cp.sig, sizeof(cp.sig), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up, 4, cp.link);
+		sqlite3_step(up);
+		sqlite3_reset(up);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	char hex[2 * RG_SIGN_PK + 1], sql[256];
+	rg_hex(sk + RG_SIGN_SEED, RG_SIGN_PK, hex);
+	snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%s' WHERE key = 'signing_pubkey'", hex);
+	exec(db, sql);
+	rg_sign_fpr(sk + RG_SIGN_SEED, hex);
+	snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%s' WHERE key = 'signing_key_fpr'",
+		 hex);
+	exec(db, sql);
+}
+
+int main(int argc, char **argv)
+{
+	char line[128] = "", err[256];
+	uint8_t seed[RG_SIGN_SEED], pk[RG_SIGN_PK], sk[RG_SIGN_SK];
+	sqlite3 *db;
+	FILE *f = argc == 3 || argc == 4 ? fopen(argv[2], "re") : NULL;
+	int64_t from = argc == 4 ? atoll(argv[3]) : 1;
+	if (!f || !fgets(line, sizeof(line), f) || (line[strcspn(line, "\n")] = '\0') ||
+	    rg_unhex(line, seed, sizeof(seed)) || rg_sign_init()) {
+		fprintf(stderr, "usage: rg-forge DB KEYFILE (64 hex digits) [FROM]\n");
+		return 2;
+	}
+	fclose(f);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	if (sqlite3_open(argv[1], &db)) {
+		fprintf(stderr, "rg-forge: %s: %s\n", argv[1], sqlite3_errmsg(db));
+		return 1;
+	}
+	struct rg_chain_hasher *h = rg_chain_hasher_new(db, err, sizeof(err));
+	if (!h) {
+		fprintf(stderr, "rg-forge: %s\n", err);
+		return 1;
+	}
+	exec(db, "BEGIN");
+	rechain(db, h, from);
+	resign(db, sk);
+	exec(db, "COMMIT");
+	rg_chain_hasher_free(h);
+	sqlite3_close(db);
+	return 0;
+}
