@@ -480,6 +480,75 @@ static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
 	}
 }
 
+/* After an open (a, have_args) or a write (its file's flags): a file
+ * opened for writing is remembered for its first write. */
+static __always_inline void rg_note_wfile(struct file *file, struct dentry *d, __u16 op,
+					  __u32 flags)
+{
+	if (op == RG_FOP_OPEN && (flags & RG_O_ACCMODE) != 0) { /* written through */
+		__u64 key = (__u64)file;
+		struct rg_wfile w = {.dentry = (__u64)d};
+		bpf_map_update_elem(&wfiles, &key, &w, BPF_ANY);
+	}
+}
+
+/* The verdict on the path resolved at s->path + pos (file d): wanted, or
+ * cut (a cut path lost its prefix: kept). Reads the open's arguments into
+ * a when a writes-only prefix needs the flags. */
+static __always_inline bool rg_resolved_wanted(struct rg_scratch *s, __u32 pos, bool trunc,
+					       struct dentry *d, struct pt_regs *regs, __u16 sys,
+					       struct rg_open_args *a, bool *have_args, int lv)
+{
+	if (trunc)
+		return true;
+	rg_key_resolved(s, pos, d, lv);
+	__u32 v = rg_file_verdict(s);
+	if (v == RG_PREFIX_WRITES && !*have_args) {
+		rg_open_args(regs, sys, a);
+		*have_args = true;
+	}
+	return rg_verdict_wants(v, rg_flags_write(a->flags));
+}
+
+/* rg_file_fd_event for a file the process may see under another path
+ * than the host (rg_foreign): both paths are resolved, the record gets
+ * both (the host's when the host mounts the file's superblock), and it is
+ * sent when either is wanted. The directory cache is neither read nor
+ * fed: its verdicts are on the process's paths alone. */
+static __always_inline int rg_file_fd_foreign(struct rg_scratch *s, struct task_struct *task,
+					      struct file *file, __u16 op, __u16 sys, long ret,
+					      struct pt_regs *regs, int lv)
+{
+	const struct path *fp = &file->f_path;
+	struct dentry *d = RG_LD(lv, file, f_path.dentry);
+	struct rg_open_args a = {};
+	bool have_args = false, trunc = false, htrunc = false;
+
+	struct rg_file *f = rg_file_start(s, task, op, sys, ret, lv);
+	__u32 off = sizeof(*f);
+	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc, lv);
+	if (!rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC))
+		return 0;
+	bool wanted = !regs || rg_resolved_wanted(s, pos, trunc, d, regs, sys, &a, &have_args, lv);
+	__u32 hpos = 0;
+	bool host = rg_host_resolve(s, fp, &hpos, &htrunc, lv);
+	if (host && !wanted)
+		wanted = rg_resolved_wanted(s, hpos, htrunc, d, regs, sys, &a, &have_args, lv);
+	if (!wanted)
+		return 0;
+	if (host)
+		rg_put_resolved(s, &off, &f->host, hpos, htrunc, RG_F_PATH_TRUNC);
+	if (regs && !have_args)
+		rg_open_args(regs, sys, &a);
+	else if (!regs)
+		a.flags = BPF_CORE_READ(file, f_flags);
+	f->flags = a.flags;
+	f->mode = a.mode;
+	rg_emit(s, off, RG_KIND_FILE);
+	rg_note_wfile(file, d, op, a.flags);
+	return 0;
+}
+
 /* A file event about an open struct file: its own resolved path. An open
  * (regs set) is filtered first and reads its arguments only when it is
  * sent or a writes-only prefix needs its flags; a write (and an ftruncate)
@@ -490,6 +559,8 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 {
 	bool filter = regs != NULL;
 	const struct path *fp = &file->f_path;
+	if (rg_foreign(task, file, lv))
+		return rg_file_fd_foreign(s, task, file, op, sys, ret, regs, lv);
 	struct dentry *d = RG_LD(lv, file, f_path.dentry);
 	struct rg_dirkey dk = rg_dir_key(task, file, d, lv);
 	bool trunc = false;
@@ -539,12 +610,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	else
 		rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
 	rg_emit(s, off, RG_KIND_FILE);
-
-	if (op == RG_FOP_OPEN && (a.flags & RG_O_ACCMODE) != 0) { /* written through */
-		__u64 key = (__u64)file;
-		struct rg_wfile w = {.dentry = (__u64)d};
-		bpf_map_update_elem(&wfiles, &key, &w, BPF_ANY);
-	}
+	rg_note_wfile(file, d, op, a.flags);
 	return 0;
 }
 

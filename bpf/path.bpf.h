@@ -116,6 +116,124 @@ static __always_inline __u32 rg_path_resolve(char *buf, const struct path *p,
 	return w.pos;
 }
 
+/* ---- the host's path of a file ---------------------------------------------
+ *
+ * A process in another mount namespace, under a chroot or behind a bind
+ * mount reaches a file by a path the host does not use. Where the file
+ * lives on the host is its path inside its superblock (its dentries up to
+ * the superblock's root, mounts ignored) after the host's mount point of
+ * that superblock, which the recorder writes from /proc/1/mountinfo into
+ * host_mounts (key: the superblock's s_dev). A superblock the host does
+ * not mount at its root (only a subdirectory of it, or not at all) has no
+ * host path.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RG_HOSTMNT_MAX);
+	__type(key, __u32); /* s_dev, the kernel's encoding */
+	__type(value, struct rg_hostmnt);
+} host_mounts SEC(".maps");
+
+struct rg_sbwalk {
+	struct dentry *dentry;
+	__u32 pos; /* as rg_walk's */
+	bool trunc;
+	bool done;
+};
+
+/* bpf_loop callback: one step up the dentries, mounts ignored; done at
+ * the superblock's root (its own parent). */
+static long rg_sbwalk_cb(__u32 index, void *ctx)
+{
+	struct rg_sbwalk *w = ctx;
+	struct rg_scratch *s = rg_scratch_get();
+	struct dentry *d = w->dentry;
+
+	if (!s) {
+		w->done = true;
+		return 1;
+	}
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	if (d == parent) {
+		w->done = true;
+		return 1;
+	}
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	__u32 len = name.len & RG_PMASK;
+	if (len + 1 > w->pos) {
+		w->trunc = true;
+		w->done = true;
+		return 1;
+	}
+	w->pos -= len;
+	bpf_probe_read_kernel(s->path + (w->pos & RG_PMASK), len, name.name);
+	w->pos -= 1;
+	s->path[w->pos & RG_PMASK] = '/';
+	w->dentry = parent;
+	return 0;
+}
+
+RG_LOOP_STEP(rg_sbwalk_step_g, rg_sbwalk_cb)
+
+/* The host's root directory, as the recorder's stat("/") gives it (set
+ * before load; 0: unknown, no task is taken for chrooted). */
+const volatile __u32 rg_host_root_dev = 0; /* s_dev, the kernel's encoding */
+const volatile __u64 rg_host_root_ino = 0;
+
+/* Whether the process may see file under another path than the host:
+ * the file's mount shows a subdirectory of its superblock (a bind mount),
+ * or the task's root directory is not the host's (a chroot, a container's
+ * pivot_root). A task in the host's view pays these loads: plain loads
+ * where file comes through RG_CAST and task is trusted (lv), else probe
+ * reads (about 10 ns each). */
+static __always_inline bool rg_foreign(struct task_struct *task, struct file *file, int lv)
+{
+	struct vfsmount *m = RG_LD(lv, file, f_path.mnt);
+	struct super_block *sb = RG_LD(lv, m, mnt_sb);
+	if (RG_LD(lv, m, mnt_root) != RG_LD(lv, sb, s_root))
+		return true;
+	if (!rg_host_root_ino)
+		return false;
+	if (lv >= RG_LV_PR) {
+		struct dentry *rd = task->fs->root.dentry;
+		return rd->d_inode->i_ino != rg_host_root_ino || rd->d_sb->s_dev != rg_host_root_dev;
+	}
+	struct dentry *rd = BPF_CORE_READ(task, fs, root.dentry);
+	return BPF_CORE_READ(rd, d_inode, i_ino) != rg_host_root_ino ||
+	       BPF_CORE_READ(rd, d_sb, s_dev) != rg_host_root_dev;
+}
+
+/* The host's path of the file at p into s->path (as rg_path_resolve);
+ * false when the host does not mount its superblock's root. */
+static __always_inline bool rg_host_resolve(struct rg_scratch *s, const struct path *p,
+					    __u32 *pos, bool *trunc, int lv)
+{
+	__u32 dev = BPF_CORE_READ(p, mnt, mnt_sb, s_dev);
+	struct rg_hostmnt *hm = bpf_map_lookup_elem(&host_mounts, &dev);
+	struct rg_sbwalk w = {.dentry = BPF_CORE_READ(p, dentry), .pos = RG_PATH_MAX};
+
+	if (!hm)
+		return false;
+	RG_LOOP(lv, RG_PATH_DEPTH, rg_sbwalk_cb, &w, rg_sbwalk_step_g);
+	if (!w.done)
+		w.trunc = true;
+	__u32 mlen = hm->len & (RG_HOSTMNT_LEN - 1);
+	if (mlen > 1) { /* not "/": the mount point first */
+		if (mlen + 1 > w.pos) {
+			w.trunc = true;
+		} else {
+			w.pos -= mlen;
+			bpf_probe_read_kernel(s->path + (w.pos & RG_PMASK), mlen, hm->path);
+		}
+	} else if (w.pos == RG_PATH_MAX) {
+		w.pos--;
+		s->path[w.pos & RG_PMASK] = '/';
+	}
+	*pos = w.pos;
+	*trunc = w.trunc;
+	return true;
+}
+
 /* Appends the path resolved at s->path + pos to the record at *off and
  * fills ref. Returns false when there is no room. */
 static __always_inline bool rg_put_resolved(struct rg_scratch *s, __u32 *off,

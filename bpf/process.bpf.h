@@ -7,6 +7,7 @@
 #ifndef RG_PROCESS_BPF_H
 #define RG_PROCESS_BPF_H
 
+#include "script.bpf.h"
 #include "sys.bpf.h"
 
 /* The system call of each exec in flight, by thread (its pid_tgid at the
@@ -47,6 +48,7 @@ static __always_inline int rg_on_exec_exit(long ret, __u16 sys, int lv)
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	bpf_map_delete_elem(&exec_calls, &id);
+	bpf_map_delete_elem(&exec_scripts, &id);
 
 	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
@@ -187,35 +189,6 @@ static __always_inline void rg_put_exe(struct rg_scratch *s, __u32 *off, struct 
 	rg_put_path(s, off, &e->exe, &exe->f_path, task, RG_F_EXE_TRUNC, lv);
 }
 
-/* The inode's change time, as stat gives it, under its older names: a timespec64 i_ctime
- * before Linux 6.6, __i_ctime in 6.6 to 6.10; i_ctime_sec and
- * i_ctime_nsec since (this tree's vmlinux.h). */
-struct inode___ctime_old {
-	struct timespec64 i_ctime;
-} __attribute__((preserve_access_index));
-struct inode___ctime_66 {
-	struct timespec64 __i_ctime;
-} __attribute__((preserve_access_index));
-
-static __always_inline __s64 rg_inode_ctime_ns(struct inode *ino)
-{
-	__s64 sec, nsec;
-
-	if (bpf_core_field_exists(ino->i_ctime_sec)) {
-		sec = BPF_CORE_READ(ino, i_ctime_sec);
-		nsec = BPF_CORE_READ(ino, i_ctime_nsec);
-	} else if (bpf_core_field_exists(((struct inode___ctime_66 *)ino)->__i_ctime)) {
-		struct timespec64 t = BPF_CORE_READ((struct inode___ctime_66 *)ino, __i_ctime);
-		sec = t.tv_sec, nsec = t.tv_nsec;
-	} else {
-		struct timespec64 t = BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime);
-		sec = t.tv_sec, nsec = t.tv_nsec;
-	}
-	/* Multigrain timestamps (Linux 6.13+) keep a flag in bit 31 of the
-	 * nanoseconds (I_CTIME_QUERIED); a real value is below 2^30. */
-	return sec * 1000000000 + (nsec & 0x3fffffff);
-}
-
 /* The identity the recorder checks before it hashes the file that ran. */
 static __always_inline void rg_put_exe_id(struct rg_exec *e, struct file *exe)
 {
@@ -225,6 +198,25 @@ static __always_inline void rg_put_exe_id(struct rg_exec *e, struct file *exe)
 	e->exe_ino = BPF_CORE_READ(ino, i_ino);
 	e->exe_size = BPF_CORE_READ(ino, i_size);
 	e->exe_ctime_ns = rg_inode_ctime_ns(ino);
+}
+
+/* Takes the script's note of this exec (the thread that called it was
+ * old_tid, as in rg_exec_syscall), when it ran one. */
+static __always_inline void rg_put_script_id(struct rg_exec *e, struct task_struct *task,
+					     pid_t old_tid, struct linux_binprm *bprm)
+{
+	__u64 id = (__u64)BPF_CORE_READ(task, tgid) << 32 | (__u32)old_tid;
+	struct rg_script_note *n = bpf_map_lookup_elem(&exec_scripts, &id);
+
+	if (!n)
+		return;
+	if (n->bprm == (__u64)bprm) {
+		e->script_dev = n->dev;
+		e->script_ino = n->ino;
+		e->script_size = n->size;
+		e->script_ctime_ns = n->ctime_ns;
+	}
+	bpf_map_delete_elem(&exec_scripts, &id);
 }
 
 /* Copies the new image's arguments (NUL-separated, as the kernel laid them
@@ -410,6 +402,8 @@ static __always_inline int rg_on_exec(struct task_struct *task, pid_t old_tid,
 	rg_put_argv(s, &off, e, task);
 	rg_put_path(s, &off, &e->cwd, &task->fs->pwd, task, RG_F_CWD_TRUNC, lv);
 	rg_put_script(s, &off, e, bprm);
+	if (e->script.len)
+		rg_put_script_id(e, task, old_tid, bprm);
 	rg_put_env(s, &off, e, task, lv);
 	rg_emit(s, off, RG_KIND_EXEC);
 	return 0;

@@ -53,7 +53,6 @@ int rg_exec_enter_execveat(void *ctx)
 	return rg_on_exec_enter(RG_SYS_EXECVEAT);
 }
 
-
 /* File and network events: syscall exit tracepoints (see file.bpf.h and
  * net.bpf.h). Each call has three programs, one per level of
  * common.bpf.h: rg_X reads kernel memory through bpf_rdonly_cast (Linux

@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 8
+#define RG_ABI_VERSION 10
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -63,6 +63,15 @@ enum rg_flag {
 #define RG_ENV_NAMES 16u  /* names in the allow-list ([process] env) */
 #define RG_ENV_NAME_LEN 32u /* "NAME=": a name of at most 31 bytes */
 #define RG_NAME_MAX 256u  /* a memfd's, module's, BPF program's or xattr's name */
+/* host_mounts: a superblock's host mount point, at most this long. */
+#define RG_HOSTMNT_LEN 256u
+#define RG_HOSTMNT_MAX 1024u /* superblocks */
+
+struct rg_hostmnt {
+	__u32 len; /* bytes of path, 1 ("/") to RG_HOSTMNT_LEN - 1 */
+	char path[RG_HOSTMNT_LEN];
+};
+
 /* Largest record a BPF program builds: header, body, and the data area. */
 #define RG_RECORD_MAX 32768u
 
@@ -136,6 +145,15 @@ struct rg_exec {
 	__u32 exe_dev;      /* i_sb->s_dev, the kernel's encoding (MAJOR << 20 | MINOR) */
 	__u32 pad2;
 	struct rg_place place; /* the process, after the exec */
+	/* A #! script's own file (ABI 9): the file the kernel opened from
+	 * bprm->filename before it replaced it with the interpreter, as its
+	 * inode had it then. All 0 for an exec that was not a #! script, or
+	 * when the kernel's hook could not be attached. */
+	__u64 script_ino;
+	__u64 script_size;
+	__s64 script_ctime_ns;
+	__u32 script_dev; /* as exe_dev */
+	__u32 pad3;
 };
 
 /* file.op: what happened to the file. */
@@ -199,7 +217,12 @@ struct rg_file {
 	struct rg_sref dir, name;         /* the path */
 	struct rg_sref new_dir, new_name; /* rename, link, symlink: the new path */
 	struct rg_sref xattr;             /* setxattr: the attribute's name */
-	__u32 pad1;
+	/* open, write (ABI 10): where the file lives on the host when the
+	 * process reached it through a bind mount, another mount namespace
+	 * or a chroot (the superblock's host mount point, then the file's
+	 * path in the superblock); empty otherwise, or when the host does not
+	 * mount that superblock's root (host_mounts) */
+	struct rg_sref host;
 };
 #define RG_MTIME_NOW (-1ll) /* utimes: no time given, "now", or UTIME_OMIT */
 
@@ -365,7 +388,7 @@ struct rg_exit {
 _Static_assert(sizeof(struct rg_hdr) == 48, "rg_hdr layout");
 _Static_assert(sizeof(struct rg_sref) == 4, "rg_sref layout");
 _Static_assert(sizeof(struct rg_place) == 32, "rg_place layout");
-_Static_assert(sizeof(struct rg_exec) == 192, "rg_exec layout");
+_Static_assert(sizeof(struct rg_exec) == 224, "rg_exec layout");
 _Static_assert(sizeof(struct rg_fork) == 112, "rg_fork layout");
 _Static_assert(sizeof(struct rg_exit) == 80, "rg_exit layout");
 _Static_assert(sizeof(struct rg_file) == 112, "rg_file layout");

@@ -27,14 +27,18 @@ static const struct {
 	{"process_events", RG_ET_PROCESS_MASK,
 	 "CASE event_type WHEN 'process_start' THEN cmdline || ifnull(' [script ' || script || ']', '') "
 	 "|| ifnull(' [sha256 ' || exe_sha256 || ']', '') "
-	 "WHEN 'binary_hashed' THEN ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status) "
+	 "|| ifnull(' [script sha256 ' || script_sha256 || ']', '') "
+	 "WHEN 'binary_hashed' THEN iif(script_hash_status IS NULL, "
+	 "ifnull('sha256 ' || exe_sha256, 'no hash: ' || hash_status), 'script ' || script || ' ' || "
+	 "ifnull('sha256 ' || script_sha256 || iif(script_hash_status = 'by_path', ' (by path)', ''), "
+	 "'no hash: ' || script_hash_status)) "
 	 "WHEN 'process_relationship' THEN 'child pid ' || child_pid "
 	 "WHEN 'process_exec_failed' THEN 'exec ' || path "
 	 "ELSE iif(signal, 'signal ' || signal || ifnull(' ' || rg_signame(signal), ''), "
 	 "'exit ' || exit_code) END",
 	 "result"},
 	{"file_events", RG_ET_FILE_MASK,
-	 "path || ifnull(' -> ' || new_path, '') || CASE event_type "
+	 "path || ifnull(' -> ' || new_path, '') || ifnull(' [host ' || host_path || ']', '') || CASE event_type "
 	 "WHEN 'file_open' THEN ' ' || rg_oflags(flags) || iif(mode IS NOT NULL AND flags & 64, "
 	 "printf(' mode %04o', mode), '') "
 	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "

@@ -148,6 +148,15 @@ struct rg_event {
 	int64_t exe_ctime_ns;
 	struct rg_str exe_sha256;
 	const char *hash_status;
+	/* process_start, binary_hashed: the script's own file, the same way:
+	 * its identity where the kernel opened it (a #! script; for an
+	 * interpreter's script argument only on binary_hashed, as the hasher
+	 * found it by name), its SHA-256 and script_hash_status (hasher.h;
+	 * "by_path" for a script hashed by its name alone) */
+	uint64_t script_dev, script_ino, script_size;
+	int64_t script_ctime_ns;
+	struct rg_str script_sha256;
+	const char *script_hash_status;
 	/* process_start: who (names of the ids as the passwd and group files
 	 * had them then; login_user "unset" for auid (u32)-1; the origin a
 	 * sudo or SSH session left in the environment) and where (the v2
@@ -163,8 +172,11 @@ struct rg_event {
 		uint32_t pidns, mntns, netns, userns, utsns, cgroupns;
 	} who;
 
-	/* file_*: absolute paths (new_path: rename's, link's target) */
-	struct rg_str path, new_path;
+	/* file_*: absolute paths (new_path: rename's, link's target);
+	 * host_path: file_open, file_write: where the file lives on the host,
+	 * when the process reached it by another path (a bind mount, another
+	 * mount namespace, a chroot) */
+	struct rg_str path, new_path, host_path;
 	uint32_t fflags;  /* "flags": open flags, renameat2/unlinkat flags */
 	uint32_t mode;    /* open, mkdir: creation mode; chmod: the new mode */
 	int64_t result;   /* the syscall's return value: fd, 0, bytes or -errno */

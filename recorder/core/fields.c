@@ -25,6 +25,7 @@
 #define MOUNT RG_ET_BIT(RG_ET_MOUNT)
 #define ACCEPT RG_ET_BIT(RG_ET_NET_ACCEPT)
 #define OPEN RG_ET_BIT(RG_ET_FILE_OPEN)
+#define WRITE RG_ET_BIT(RG_ET_FILE_WRITE)
 #define RENAME RG_ET_BIT(RG_ET_FILE_RENAME)
 #define START RG_ET_BIT(RG_ET_PROCESS_START)
 #define REL RG_ET_BIT(RG_ET_PROCESS_RELATIONSHIP)
@@ -59,7 +60,7 @@ const struct rg_field rg_fields[] = {
 	{"auid", RG_FT_U32, OFF(auid), 0, 0, START, RG_CTX_AUID},
 	{"sessionid", RG_FT_U32, OFF(sessionid), 0, 0, START},
 	{"syscall", RG_FT_CSTR, OFF(syscall), 0, 0, START | EXECF | FILE_ | NET | SYS},
-	{"script", RG_FT_STR, OFF(script), RG_FO_PATH, 0, START},
+	{"script", RG_FT_STR, OFF(script), RG_FO_PATH, 0, HASHED},
 	{"env", RG_FT_ARGV, OFF(env), 0, 0, START},
 	{"exe_truncated", RG_FT_FLAG, 0, 0, RG_EF_EXE_TRUNC, START},
 	{"argv_truncated", RG_FT_FLAG, 0, 0, RG_EF_ARGV_TRUNC, START},
@@ -74,6 +75,12 @@ const struct rg_field rg_fields[] = {
 	{"exe_ctime_ns", RG_FT_I64, OFF(exe_ctime_ns), RG_FO_ZERO_NULL, 0, HASHED},
 	{"exe_sha256", RG_FT_STR, OFF(exe_sha256), 0, 0, HASHED},
 	{"hash_status", RG_FT_CSTR, OFF(hash_status), 0, 0, HASHED},
+	{"script_dev", RG_FT_U64, OFF(script_dev), RG_FO_ZERO_NULL, 0, HASHED},
+	{"script_ino", RG_FT_U64, OFF(script_ino), RG_FO_ZERO_NULL, 0, HASHED},
+	{"script_size", RG_FT_U64, OFF(script_size), RG_FO_ZERO_NULL, 0, HASHED},
+	{"script_ctime_ns", RG_FT_I64, OFF(script_ctime_ns), RG_FO_ZERO_NULL, 0, HASHED},
+	{"script_sha256", RG_FT_STR, OFF(script_sha256), 0, 0, HASHED},
+	{"script_hash_status", RG_FT_CSTR, OFF(script_hash_status), 0, 0, HASHED},
 	{"user", RG_FT_STR, OFF(who.user), 0, 0, START, RG_CTX_USER},
 	{"euser", RG_FT_STR, OFF(who.euser), 0, 0, START},
 	{"group_name", RG_FT_STR, OFF(who.group), 0, 0, START},
@@ -99,6 +106,7 @@ const struct rg_field rg_fields[] = {
 	{"core_dumped", RG_FT_BOOL, OFF(core_dumped), 0, 0, EXIT},
 	{"path", RG_FT_STR, OFF(path), RG_FO_PATH, 0, EXECF | FILE_ | SYS},
 	{"new_path", RG_FT_STR, OFF(new_path), RG_FO_PATH, 0, RENAME | LINKS},
+	{"host_path", RG_FT_STR, OFF(host_path), RG_FO_PATH, 0, OPEN | WRITE},
 	{"flags", RG_FT_U32, OFF(fflags), 0, 0, FILE_ | SYS},
 	{"mode", RG_FT_U32, OFF(mode), 0, 0, OPEN | CHMOD | MKDIR},
 	{"result", RG_FT_I64, OFF(result), 0, 0, EXECF | FILE_ | NET | SYS},

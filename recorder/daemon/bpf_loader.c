@@ -11,16 +11,22 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "bpf_filter.h"
+#include "hostmounts.h"
 #include "clock.h"
 #include "config.h"
 #include "rand_guard.skel.h"
+#include "script.skel.h"
 
 struct rg_bpf {
 	struct rand_guard_bpf *skel;
+	struct script_bpf *script; /* NULL: the kernel refused the hook */
 	struct ring_buffer *rb;
 	rg_record_fn fn;
 	void *ctx;
@@ -32,12 +38,13 @@ struct rg_bpf {
 };
 
 static int verbose_libbpf;
+static int quiet_libbpf; /* a load whose failure the recorder explains itself */
 
 /* libbpf's warnings (verifier logs on a failed load) go to stderr; its
  * debug chatter only with --verbose. */
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+	if ((level == LIBBPF_DEBUG || quiet_libbpf) && !verbose_libbpf)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -319,6 +326,71 @@ static void select_variants(struct rg_bpf *b, const struct rg_bpf_kernel *k)
 	}
 }
 
+/* The host's mount point of each superblock, for the host paths of files
+ * reached through bind mounts, other mount namespaces and chroots
+ * (hostmounts.h). Without it those files are matched by the process's
+ * paths alone: said, not fatal. */
+static void fill_host_mounts(struct rg_bpf *b)
+{
+	int n = rg_hostmounts_fill(bpf_map__fd(b->skel->maps.host_mounts), "/proc/1/mountinfo");
+	if (n < 0)
+		fprintf(stderr, "rand-guard: reading /proc/1/mountinfo: %s; files reached through "
+			"a bind mount or another mount namespace match by their paths there alone\n",
+			strerror(-n));
+}
+
+/* The note of a #! script's own file (bpf/script.bpf.c) hooks a kernel
+ * function, which a kernel may not have (security_bprm_check is an empty
+ * inline without CONFIG_SECURITY) or may not let BPF trace. Its own
+ * object, loaded after the others, sharing their exec_scripts map: where
+ * it does not load or attach the recorder says so once and goes on (the
+ * script's name is recorded all the same, and it is hashed by name).
+ * fentry needs BPF trampolines: x86-64, and arm64 since 6.0; else a
+ * kprobe. */
+static void load_script_hook(struct rg_bpf *b)
+{
+	quiet_libbpf = 1;
+	struct script_bpf *sk = script_bpf__open();
+	const char *why = "its BPF object did not open";
+	int rc = 0;
+	if (!sk)
+		goto fail;
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool have = btf && btf__find_by_name_kind(btf, "security_bprm_check", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	why = "this kernel has no security_bprm_check";
+	if (!have)
+		goto fail;
+	bool trampolines = true;
+#if defined(__aarch64__)
+	struct utsname u;
+	unsigned major = 0;
+	trampolines = uname(&u) == 0 && sscanf(u.release, "%u", &major) == 1 && major >= 6;
+#endif
+	bpf_program__set_autoload(sk->progs.rg_script_fentry, trampolines);
+	bpf_program__set_autoload(sk->progs.rg_script_kprobe, !trampolines);
+	why = "sharing the exec_scripts map failed";
+	if ((rc = bpf_map__reuse_fd(sk->maps.exec_scripts,
+				    bpf_map__fd(b->skel->maps.exec_scripts))))
+		goto fail;
+	why = trampolines ? "fentry on security_bprm_check did not load"
+			  : "a kprobe on security_bprm_check did not load";
+	if ((rc = script_bpf__load(sk)))
+		goto fail;
+	why = trampolines ? "fentry on security_bprm_check did not attach"
+			  : "a kprobe on security_bprm_check did not attach";
+	if ((rc = script_bpf__attach(sk)))
+		goto fail;
+	b->script = sk;
+	quiet_libbpf = 0;
+	return;
+fail:
+	quiet_libbpf = 0;
+	fprintf(stderr, "rand-guard: %s%s%s; a script run through its #! line is hashed by its "
+		"name\n", why, rc ? ": " : "", rc ? strerror(-rc > 0 ? -rc : errno) : "");
+	script_bpf__destroy(sk);
+}
+
 _Static_assert(RG_CONFIG_ENV_NAMES == RG_ENV_NAMES &&
 		       RG_CONFIG_ENV_NAME_MAX + 1 == RG_ENV_NAME_LEN,
 	       "[process] env fits the kernel's allow-list");
@@ -399,6 +471,11 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	b->skel->rodata->rg_wakeup_bytes = (uint64_t)o->wakeup_kb << 10;
 	RG_BPF_FILTER_RODATA(b->skel->rodata, o->files);
 	b->skel->rodata->rg_net_unix = o->net_unix;
+	struct stat root;
+	if (stat("/", &root) == 0) { /* the host's root, for host paths (path.bpf.h) */
+		b->skel->rodata->rg_host_root_dev = major(root.st_dev) << 20 | minor(root.st_dev);
+		b->skel->rodata->rg_host_root_ino = root.st_ino;
+	}
 	set_env_names(b->skel, o->env_names);
 	select_syscall_programs(b, o);
 	select_variants(b, &k);
@@ -417,11 +494,14 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 		fail(err, errlen, exit_code, "writing the file filter", rc);
 		goto cleanup;
 	}
+	if (o->files)
+		fill_host_mounts(b);
 	rc = rand_guard_bpf__attach(b->skel);
 	if (rc) {
 		fail(err, errlen, exit_code, "attaching BPF programs", rc);
 		goto cleanup;
 	}
+	load_script_hook(b);
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
 	if (!b->rb) {
 		fail(err, errlen, exit_code, "opening the ring buffer", errno);
@@ -483,6 +563,7 @@ int rg_bpf_counter_errno(const struct rg_bpf *b)
 int rg_bpf_refilter(struct rg_bpf *b, const struct rg_pathmatch *old,
 		    const struct rg_pathmatch *now)
 {
+	fill_host_mounts(b); /* mounts made or gone since */
 	int pfd = bpf_map__fd(b->skel->maps.file_prefixes);
 	int afd = bpf_map__fd(b->skel->maps.file_ancestors);
 	int rc = rg_bpf_filter_fill(pfd, afd, bpf_map__fd(b->skel->maps.file_names), now);
@@ -508,6 +589,7 @@ void rg_bpf_stop(struct rg_bpf *b)
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	script_bpf__destroy(b->script);
 	rand_guard_bpf__destroy(b->skel);
 	free(b);
 }

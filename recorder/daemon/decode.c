@@ -138,6 +138,12 @@ static enum rg_decode_rc exec(const struct rg_exec *e, size_t size,
 	ev->exe_ino = e->exe_ino;
 	ev->exe_size = e->exe_size;
 	ev->exe_ctime_ns = e->exe_ctime_ns;
+	if (!argument && e->script_ino) { /* the #! file the kernel opened */
+		ev->script_dev = makedev(e->script_dev >> 20, e->script_dev & 0xfffff);
+		ev->script_ino = e->script_ino;
+		ev->script_size = e->script_size;
+		ev->script_ctime_ns = e->script_ctime_ns;
+	}
 	place(&e->place, &ev->who);
 	ids->parent_start_boot_ns = e->parent_start_ns;
 	ids->old_tid = e->old_tid;
@@ -232,6 +238,14 @@ static enum rg_decode_rc file(const struct rg_file *f, size_t size, struct rg_ev
 	if ((f->op == RG_FOP_SETXATTR) != (f->xattr.len != 0) ||
 	    sref(f, size, body, f->xattr, &ev->xattr_name))
 		return RG_DECODE_INVALID;
+	/* the host's path: absolute, only on opens and writes, and only when
+	 * it is not the path the process used */
+	if (f->host.len && ((f->op != RG_FOP_OPEN && f->op != RG_FOP_WRITE) ||
+			    sref(f, size, body, f->host, &ev->host_path) || ev->host_path.p[0] != '/'))
+		return RG_DECODE_INVALID;
+	if (ev->host_path.p && ev->host_path.len == ev->path.len &&
+	    !memcmp(ev->host_path.p, ev->path.p, ev->path.len))
+		ev->host_path = (struct rg_str){0};
 	ev->syscall = file_syscalls[f->syscall];
 	ev->result = f->result;
 	ev->fflags = f->flags;

@@ -124,7 +124,54 @@ enum rg_hash_status rg_hash_file(uint32_t pid, const char *path, const struct rg
 	return st;
 }
 
+/* Opens path as the process pid sees it: through /proc/PID/root while it
+ * lives (its root and mounts), else (gone, or no access) as the recorder
+ * does. */
+static int open_as(uint32_t pid, const char *path)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	char proc[64 + 4096];
+	if (pid && (size_t)snprintf(proc, sizeof(proc), "/proc/%u/root%s", pid, path) <
+			   sizeof(proc)) {
+		int fd = open(proc, flags);
+		if (fd >= 0)
+			return fd;
+	}
+	return open(path, flags);
+}
+
+enum rg_hash_status rg_hash_path(uint32_t pid, const char *path, uint64_t max_size,
+				 struct rg_hash_id *id, char hex[65])
+{
+	struct stat sb;
+	*id = (struct rg_hash_id){0};
+	if (!path || path[0] != '/')
+		return RG_HS_GONE;
+	int fd = open_as(pid, path);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? RG_HS_GONE : RG_HS_ERROR;
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return RG_HS_ERROR;
+	}
+	*id = (struct rg_hash_id){(uint64_t)sb.st_dev, (uint64_t)sb.st_ino, (uint64_t)sb.st_size,
+				  (int64_t)sb.st_ctim.tv_sec * 1000000000 + sb.st_ctim.tv_nsec};
+	enum rg_hash_status st = RG_HS_TOO_LARGE;
+	if (id->size <= max_size)
+		st = hash_fd(fd, id, true, hex);
+	close(fd);
+	return st == RG_HS_OK ? RG_HS_BY_PATH : st;
+}
+
 /* ---- the queue and the thread -------------------------------------------- */
+
+/* What a job hashes: the image that ran, a #! script the kernel opened
+ * (by identity), or a script named to its interpreter (by name). */
+enum job_kind { JOB_EXE, JOB_SCRIPT, JOB_SCRIPT_PATH };
+
+/* The thread's last verdicts on scripts hashed by name, by the identity
+ * fstat gave: a script run again unchanged is opened, not read. */
+#define PATH_MEMO 64u
 
 struct job {
 	struct job *next;
@@ -132,7 +179,8 @@ struct job {
 	uint32_t pid;
 	uint64_t start_boot_ns;
 	struct rg_hash_id id;
-	char *exe;
+	char *exe, *script;
+	enum job_kind kind;
 	enum rg_hash_status status;
 	char hex[65];
 };
@@ -185,13 +233,59 @@ struct rg_hasher {
 	bool stop;
 	pthread_t thread;
 	bool started;
+	/* the thread's alone (or run_one's, without it) */
+	struct {
+		struct rg_hash_id id;
+		char hex[65];
+	} memo[PATH_MEMO];
+	unsigned memo_next;
 };
+
+static bool id_equal(const struct rg_hash_id *a, const struct rg_hash_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->ctime_ns == b->ctime_ns;
+}
+
+/* A script by name: the memo answers when the file the name gives is one
+ * read before (same identity); else it is read, and remembered. */
+static enum rg_hash_status run_path_job(struct rg_hasher *h, struct job *j)
+{
+	struct stat sb;
+	int fd = j->script[0] == '/' ? open_as(j->pid, j->script) : -1;
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		struct rg_hash_id id = {(uint64_t)sb.st_dev, (uint64_t)sb.st_ino,
+					(uint64_t)sb.st_size,
+					(int64_t)sb.st_ctim.tv_sec * 1000000000 + sb.st_ctim.tv_nsec};
+		for (unsigned i = 0; i < PATH_MEMO; i++)
+			if (h->memo[i].id.ino && id_equal(&h->memo[i].id, &id)) {
+				close(fd);
+				j->id = id;
+				memcpy(j->hex, h->memo[i].hex, sizeof(j->hex));
+				return RG_HS_BY_PATH;
+			}
+	}
+	if (fd >= 0)
+		close(fd);
+	enum rg_hash_status st = rg_hash_path(j->pid, j->script, h->o.max_size, &j->id, j->hex);
+	if (st == RG_HS_BY_PATH) {
+		h->memo[h->memo_next].id = j->id;
+		memcpy(h->memo[h->memo_next].hex, j->hex, sizeof(j->hex));
+		h->memo_next = (h->memo_next + 1) % PATH_MEMO;
+	}
+	return st;
+}
 
 static void run_job(struct rg_hasher *h, struct job *j)
 {
-	j->status = rg_hash_file(j->pid, j->exe, &j->id, h->o.max_size, j->hex);
+	if (j->kind == JOB_SCRIPT_PATH)
+		j->status = run_path_job(h, j);
+	else if (j->kind == JOB_SCRIPT) /* no /proc/PID/exe for it: its name */
+		j->status = rg_hash_file(0, j->script, &j->id, h->o.max_size, j->hex);
+	else
+		j->status = rg_hash_file(j->pid, j->exe, &j->id, h->o.max_size, j->hex);
 	pthread_mutex_lock(&h->mu);
-	if (j->status == RG_HS_OK) {
+	if (j->status == RG_HS_OK || j->status == RG_HS_BY_PATH) {
 		h->hashed++;
 		h->bytes += j->id.size;
 	}
@@ -241,6 +335,7 @@ static void free_jobs(struct fifo *f)
 {
 	for (struct job *j; (j = fifo_pop(f));) {
 		free(j->exe);
+		free(j->script);
 		free(j);
 	}
 }
@@ -264,6 +359,7 @@ void rg_hasher_free(struct rg_hasher *h)
 	free_jobs(&h->done);
 	if (h->taken) {
 		free(h->taken->exe);
+		free(h->taken->script);
 		free(h->taken);
 	}
 	rg_table_fini(&h->cache, free_entry);
@@ -336,7 +432,7 @@ static bool take_token(struct rg_hasher *h, int64_t mono_ns)
 }
 
 static bool queue_job(struct rg_hasher *h, const struct rg_event *ev, uint64_t start_boot_ns,
-		      const struct rg_hash_id *id)
+		      const struct rg_hash_id *id, enum job_kind kind)
 {
 	pthread_mutex_lock(&h->mu);
 	bool room = h->outstanding < QUEUE_MAX;
@@ -347,6 +443,9 @@ static bool queue_job(struct rg_hasher *h, const struct rg_event *ev, uint64_t s
 		j->start_boot_ns = start_boot_ns;
 		j->id = *id;
 		j->exe = ev->exe.p ? rg_strndup(ev->exe.p, ev->exe.len) : NULL;
+		j->kind = kind;
+		if (kind != JOB_EXE)
+			j->script = rg_strndup(ev->script.p, ev->script.len);
 		fifo_push(&h->jobs, j);
 		h->outstanding++;
 		pthread_cond_signal(&h->cv);
@@ -355,36 +454,69 @@ static bool queue_job(struct rg_hasher *h, const struct rg_event *ev, uint64_t s
 	return room;
 }
 
-void rg_hasher_exec(struct rg_hasher *h, struct rg_event *ev, uint64_t start_boot_ns,
-		    int64_t mono_ns)
+/* One file's verdict at an exec, into *sha and *status: from the cache,
+ * or a job (nothing yet), or over_budget. */
+static void look_up(struct rg_hasher *h, const struct rg_event *ev, uint64_t start_boot_ns,
+		    int64_t mono_ns, const struct rg_hash_id *id, enum job_kind kind,
+		    struct rg_str *sha, const char **status)
 {
-	struct rg_hash_id id = {ev->exe_dev, ev->exe_ino, ev->exe_size, ev->exe_ctime_ns};
-	if (!id.ino)
-		return;
-	struct centry *e = cache_find(h, &id);
+	struct centry *e = cache_find(h, id);
 	if (e) {
 		rg_table_requeue(&h->cache, &e->link, 0);
 		if (!e->pending) {
 			h->hits++;
-			ev->hash_status = rg_hash_status_name(e->status);
+			*status = rg_hash_status_name(e->status);
 			if (e->status == RG_HS_OK)
-				ev->exe_sha256 = (struct rg_str){e->hex, 64};
+				*sha = (struct rg_str){e->hex, 64};
 		}
 		return; /* pending: its binary_hashed event is to come */
 	}
-	if (id.size > h->o.max_size) { /* known without reading it */
-		e = cache_add(h, &id);
+	if (id->size > h->o.max_size) { /* known without reading it */
+		e = cache_add(h, id);
 		e->status = RG_HS_TOO_LARGE;
-		ev->hash_status = rg_hash_status_name(e->status);
+		*status = rg_hash_status_name(e->status);
 		return;
 	}
-	if (!take_token(h, mono_ns) || !queue_job(h, ev, start_boot_ns, &id)) {
+	if (!take_token(h, mono_ns) || !queue_job(h, ev, start_boot_ns, id, kind)) {
 		h->over_budget++;
-		ev->hash_status = rg_hash_status_name(RG_HS_OVER_BUDGET);
+		*status = rg_hash_status_name(RG_HS_OVER_BUDGET);
 		return; /* not remembered: the next exec tries again */
 	}
 	h->queued++;
-	cache_add(h, &id)->pending = true;
+	cache_add(h, id)->pending = true;
+}
+
+/* A script named to its interpreter: no identity to look up, so a job by
+ * name every time (the thread's memo spares the read of a file it knows). */
+static void script_by_path(struct rg_hasher *h, struct rg_event *ev, uint64_t start_boot_ns,
+			   int64_t mono_ns)
+{
+	static const struct rg_hash_id none;
+	if (!take_token(h, mono_ns) || !queue_job(h, ev, start_boot_ns, &none, JOB_SCRIPT_PATH)) {
+		h->over_budget++;
+		ev->script_hash_status = rg_hash_status_name(RG_HS_OVER_BUDGET);
+		return;
+	}
+	h->queued++;
+}
+
+void rg_hasher_exec(struct rg_hasher *h, struct rg_event *ev, uint64_t start_boot_ns,
+		    int64_t mono_ns)
+{
+	struct rg_hash_id id = {ev->exe_dev, ev->exe_ino, ev->exe_size, ev->exe_ctime_ns};
+	if (id.ino)
+		look_up(h, ev, start_boot_ns, mono_ns, &id, JOB_EXE, &ev->exe_sha256,
+			&ev->hash_status);
+	/* a cut name names no file */
+	if (!ev->script.p || ev->script.p[0] != '/' || (ev->flags & RG_EF_SCRIPT_TRUNC))
+		return;
+	struct rg_hash_id sid = {ev->script_dev, ev->script_ino, ev->script_size,
+				 ev->script_ctime_ns};
+	if (sid.ino)
+		look_up(h, ev, start_boot_ns, mono_ns, &sid, JOB_SCRIPT, &ev->script_sha256,
+			&ev->script_hash_status);
+	else
+		script_by_path(h, ev, start_boot_ns, mono_ns);
 }
 
 /* The cache learns a verdict: kept when it holds for the identity (a
@@ -392,8 +524,12 @@ void rg_hasher_exec(struct rg_hasher *h, struct rg_event *ev, uint64_t start_boo
  * was gone or changed when the thread came to it, or a read failed). */
 static void learn(struct rg_hasher *h, const struct job *j)
 {
+	/* by name: only a hash says which file the name gave */
+	if (!j->id.ino || (j->kind == JOB_SCRIPT_PATH && j->status != RG_HS_BY_PATH))
+		return;
 	struct centry *e = cache_find(h, &j->id);
-	bool keep = j->status == RG_HS_OK || j->status == RG_HS_TOO_LARGE;
+	bool keep = j->status == RG_HS_OK || j->status == RG_HS_TOO_LARGE ||
+		    j->status == RG_HS_BY_PATH;
 	if (!keep) {
 		if (e) {
 			rg_table_remove(&h->cache, &e->link);
@@ -404,7 +540,9 @@ static void learn(struct rg_hasher *h, const struct job *j)
 	if (!e)
 		e = cache_add(h, &j->id);
 	e->pending = false;
-	e->status = j->status;
+	/* by name, the file had this identity when read: a later exec that
+	 * the kernel says ran this very identity has its hash */
+	e->status = j->status == RG_HS_BY_PATH ? RG_HS_OK : j->status;
 	memcpy(e->hex, j->hex, sizeof(e->hex));
 }
 
@@ -412,6 +550,7 @@ bool rg_hasher_take(struct rg_hasher *h, struct rg_hash_result *r)
 {
 	if (h->taken) {
 		free(h->taken->exe);
+		free(h->taken->script);
 		free(h->taken);
 		h->taken = NULL;
 	}
@@ -425,7 +564,7 @@ bool rg_hasher_take(struct rg_hasher *h, struct rg_hash_result *r)
 	learn(h, j);
 	h->taken = j;
 	*r = (struct rg_hash_result){j->proc_id, j->pid, j->start_boot_ns, j->id, j->status,
-				     "", j->exe};
+				     "", j->exe, j->kind == JOB_EXE ? NULL : j->script};
 	memcpy(r->hex, j->hex, sizeof(r->hex));
 	return true;
 }

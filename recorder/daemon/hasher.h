@@ -38,6 +38,8 @@ struct rg_hash_id {
 /* Why a file has (or has no) hash: the text of hash_status. */
 #define RG_HASH_STATUSES(X)                                                    \
 	X(OK, "ok")                   /* exe_sha256 is the file's */          \
+	X(BY_PATH, "by_path")         /* a script named to its interpreter:   \
+					 the file its name gave when read */     \
 	X(GONE, "gone")               /* neither the process nor the path had it */ \
 	X(CHANGED, "changed")         /* the path names another file now, or it \
 					 changed while read */                  \
@@ -58,6 +60,14 @@ const char *rg_hash_status_name(enum rg_hash_status s);
  * regular file with its device, inode and size, and (ctime) change time. */
 struct stat;
 bool rg_hash_id_matches(const struct rg_hash_id *id, const struct stat *st, bool ctime);
+
+/* A script named to its interpreter: no kernel record says which file it
+ * read. Hashes the file the name gives now (through /proc/PID/root while
+ * pid lives, so a name from another mount namespace or chroot resolves as
+ * the process saw it), whose identity goes to *id; RG_HS_BY_PATH with hex
+ * when read whole and unchanged. */
+enum rg_hash_status rg_hash_path(uint32_t pid, const char *path, uint64_t max_size,
+				 struct rg_hash_id *id, char hex[65]);
 
 /* Hashes the file that ran: /proc/PID/exe when pid is not 0 and names it,
  * else path (when not NULL). hex gets 64 hex digits on RG_HS_OK. Blocking:
@@ -85,7 +95,11 @@ void rg_hasher_free(struct rg_hasher *h);
 
 /* On a process_start with an identity (exe_ino != 0): fills exe_sha256
  * and hash_status when the cache knows the file (strings valid until the
- * next call), or queues it. mono_ns: the monotonic clock, for the budget. */
+ * next call), or queues it. The same for its script: script_sha256 and
+ * script_hash_status by the identity the kernel gave (a #! script), else
+ * a job by name (an interpreter's argument: by_path, within the budget,
+ * its verdict always a binary_hashed event). mono_ns: the monotonic
+ * clock, for the budget. */
 void rg_hasher_exec(struct rg_hasher *h, struct rg_event *ev, uint64_t start_boot_ns,
 		    int64_t mono_ns);
 
@@ -97,6 +111,7 @@ struct rg_hash_result {
 	enum rg_hash_status status;
 	char hex[65];
 	const char *exe; /* the path at the exec; valid until the next take */
+	const char *script; /* not NULL: the verdict is on this script, not exe */
 };
 
 /* The next verdict to report (a finished hash, or an over_budget), true;

@@ -59,6 +59,8 @@ static bool file_wanted(const struct rg_pipeline *p, const struct rg_event *ev)
 	bool writing = ev->type != RG_ET_FILE_OPEN || rg_open_flags_write(ev->fflags);
 	bool by_link = ev->type == RG_ET_FILE_LINK || ev->type == RG_ET_FILE_SYMLINK;
 	return (!by_link && rg_pathmatch_wanted(p->files, ev->path.p, ev->path.len, writing)) ||
+	       (ev->host_path.p &&
+		rg_pathmatch_wanted(p->files, ev->host_path.p, ev->host_path.len, writing)) ||
 	       (ev->new_path.p &&
 		rg_pathmatch_wanted(p->files, ev->new_path.p, ev->new_path.len, writing));
 }
@@ -192,6 +194,31 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 	rg_pipeline_event(p, &ev);
 }
 
+/* The file the verdict is on: the image (exe_*), or its script (script_*,
+ * exe the interpreter as at the exec). */
+static void hashed_file(struct rg_event *ev, const struct rg_hash_result *r)
+{
+	bool ok = r->status == RG_HS_OK || r->status == RG_HS_BY_PATH;
+	if (!r->script) {
+		ev->exe_dev = r->id.dev;
+		ev->exe_ino = r->id.ino;
+		ev->exe_size = r->id.size;
+		ev->exe_ctime_ns = r->id.ctime_ns;
+		ev->hash_status = rg_hash_status_name(r->status);
+		if (ok)
+			ev->exe_sha256 = (struct rg_str){r->hex, 64};
+		return;
+	}
+	ev->script = str_c(r->script);
+	ev->script_dev = r->id.dev;
+	ev->script_ino = r->id.ino;
+	ev->script_size = r->id.size;
+	ev->script_ctime_ns = r->id.ctime_ns;
+	ev->script_hash_status = rg_hash_status_name(r->status);
+	if (ok)
+		ev->script_sha256 = (struct rg_str){r->hex, 64};
+}
+
 /* The event says what the hasher found, for the process that ran the
  * file, with its context as the process table has it now (the exe is the
  * path at the exec). */
@@ -210,14 +237,8 @@ void rg_pipeline_hashes(struct rg_pipeline *p)
 			.pid = r.pid,
 			.tid = r.pid,
 			.exe = str_c(r.exe),
-			.exe_dev = r.id.dev,
-			.exe_ino = r.id.ino,
-			.exe_size = r.id.size,
-			.exe_ctime_ns = r.id.ctime_ns,
-			.hash_status = rg_hash_status_name(r.status),
 		};
-		if (r.status == RG_HS_OK)
-			ev.exe_sha256 = (struct rg_str){r.hex, 64};
+		hashed_file(&ev, &r);
 		const struct rg_process *pr = rg_proctab_find(p->pt, r.pid, r.start_boot_ns);
 		if (pr) {
 			ev.uid = pr->uid;

@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS rand_guard.process_events
     userns Nullable(Int64),
     utsns Nullable(Int64),
     cgroupns Nullable(Int64),
+    script_dev Nullable(Int64),
+    script_ino Nullable(Int64),
+    script_size Nullable(Int64),
+    script_ctime_ns Nullable(Int64),
+    script_sha256 Nullable(String),
+    script_hash_status Nullable(String),
     run_id Int64,
     boot_id String,
     time DateTime MATERIALIZED toDateTime(intDiv(ts_ns, 1000000000))
@@ -104,6 +110,7 @@ CREATE TABLE IF NOT EXISTS rand_guard.file_events
     owner_gid Nullable(Int64),
     mtime_ns Nullable(Int64),
     xattr_name Nullable(String),
+    host_path Nullable(String),
     run_id Int64,
     boot_id String,
     time DateTime MATERIALIZED toDateTime(intDiv(ts_ns, 1000000000))

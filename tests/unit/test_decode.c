@@ -331,6 +331,42 @@ static void test_file(void)
 	rg_buf_free(&pb.new_path);
 }
 
+/* make_file, then the host's path host (rg_file.host) after the strings. */
+static uint32_t make_hosted(uint16_t op, const char *const strs[4], const char *host)
+{
+	struct rg_file *f = (struct rg_file *)rec;
+	uint32_t n = make_file(op, op == RG_FOP_OPEN ? RG_FSYS_OPENAT : RG_FSYS_UNLINKAT, strs);
+	f->host = (struct rg_sref){(uint16_t)n, (uint16_t)strlen(host)};
+	memcpy(rec + n, host, f->host.len);
+	n += f->host.len;
+	f->hdr.size = n;
+	return n;
+}
+
+static void test_host_path(void)
+{
+	struct rg_event ev;
+	struct rg_ids ids;
+	const char *view[4] = {"/mnt/view/f", NULL, NULL, NULL};
+	uint32_t n = make_hosted(RG_FOP_OPEN, view, "/srv/watched/f");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "host path: decodes");
+	CHECK(streq(ev.path, "/mnt/view/f", 11) && streq(ev.host_path, "/srv/watched/f", 14),
+	      "host path: both paths");
+	n = make_hosted(RG_FOP_OPEN, view, "/mnt/view/f");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_OK, "host path equal: decodes");
+	CHECK(ev.host_path.p == NULL, "host path equal to the path: none");
+	n = make_hosted(RG_FOP_OPEN, view, "srv/f");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "host path relative: invalid");
+	n = make_hosted(RG_FOP_UNLINK, view, "/srv/watched/f");
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID,
+		  "host path on an unlink (only opens and writes have one): invalid");
+	n = make_hosted(RG_FOP_OPEN, view, "/srv/watched/f");
+	((struct rg_file *)rec)->host.len = 5000;
+	CHECK_INT(rg_decode(rec, n, &ev, &ids, &pb), RG_DECODE_INVALID, "host path past the end");
+	rg_buf_free(&pb.path);
+	rg_buf_free(&pb.new_path);
+}
+
 /* make_file, then the attribute name xattr (NULL: none) after the strings. */
 static uint32_t make_meta(uint16_t op, uint16_t sys, const char *const strs[4], const char *xattr)
 {
@@ -719,6 +755,7 @@ int main(void)
 	test_fork_exit();
 	test_random();
 	test_file();
+	test_host_path();
 	test_file_meta();
 	test_net();
 	test_dns();

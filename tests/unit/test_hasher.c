@@ -1,6 +1,7 @@
 /* test_hasher.c: executable hashes (daemon/hasher.h): the libcrypto
  * wrapper, the identity check before a file is read, each verdict, and
- * the cache, budget and queue bounds, with jobs run by hand (no thread). */
+ * the cache, budget and queue bounds, with jobs run by hand (no thread);
+ * a script's own hash, by the kernel's identity and by its name. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,97 @@ static void test_cache(const char *dir)
 	rg_hasher_free(h);
 }
 
+/* A process_start of /bin/sh running script: with its identity (a #!
+ * script the kernel opened), or with none (an interpreter's argument). */
+static struct rg_event script_exec(const char *script, const struct rg_hash_id *sid)
+{
+	struct rg_event ev = exec_of("/bin/sh", (struct rg_hash_id){0});
+	ev.script = (struct rg_str){script, (uint32_t)strlen(script)};
+	if (sid) {
+		ev.script_dev = sid->dev;
+		ev.script_ino = sid->ino;
+		ev.script_size = sid->size;
+		ev.script_ctime_ns = sid->ctime_ns;
+	}
+	return ev;
+}
+
+static void test_scripts(const char *dir)
+{
+	char path[256], other[256];
+	snprintf(path, sizeof(path), "%s/s.sh", dir);
+	snprintf(other, sizeof(other), "%s/s2.sh", dir);
+	FILE *f = fopen(path, "w");
+	fputs("hello\n", f);
+	fclose(f);
+	struct rg_hash_id id = id_of(path);
+	struct rg_hasher *h = rg_hasher_new(&(struct rg_hasher_opts){
+		.max_size = 1 << 20, .per_second = 100, .cache_max = 64, .no_thread = true});
+	struct rg_hash_result r;
+	struct rg_hasher_stats st;
+
+	/* a #! script: by the identity the kernel gave, cached like an image */
+	struct rg_event ev = script_exec(path, &id);
+	rg_hasher_exec(h, &ev, 5, 1);
+	CHECK(!ev.script_hash_status && !ev.hash_status, "#! script: queued, no verdict yet");
+	CHECK(rg_hasher_run_one(h) && !rg_hasher_run_one(h), "one job: the script (the exe has no identity)");
+	CHECK(rg_hasher_take(h, &r), "its answer");
+	CHECK_INT(r.status, RG_HS_OK, "#! script: ok");
+	CHECK_STR(r.hex, HELLO_SHA, "#! script: the script's hash");
+	CHECK(r.script && !strcmp(r.script, path), "the answer is on the script");
+	CHECK_STR(r.exe, "/bin/sh", "with the interpreter as exe");
+	ev = script_exec(path, &id);
+	rg_hasher_exec(h, &ev, 5, 2);
+	CHECK(ev.script_sha256.p && !memcmp(ev.script_sha256.p, HELLO_SHA, 64),
+	      "#! script run again: its hash from the cache at once");
+	CHECK_STR(ev.script_hash_status, "ok", "and script_hash_status ok");
+	CHECK(!rg_hasher_run_one(h), "not read again");
+	struct rg_hash_id stale = id;
+	stale.ctime_ns++;
+	ev = script_exec(path, &stale);
+	rg_hasher_exec(h, &ev, 5, 3);
+	rg_hasher_run_one(h);
+	CHECK(rg_hasher_take(h, &r) && r.status == RG_HS_CHANGED,
+	      "#! script whose name names another file by now: changed");
+
+	/* named to its interpreter: by name, each run; the memo spares reads */
+	rg_hasher_stats(h, &st);
+	uint64_t hashed = st.hashed;
+	for (int i = 0; i < 3; i++) {
+		ev = script_exec(path, NULL);
+		rg_hasher_exec(h, &ev, 5, 4 + i);
+		CHECK(!ev.script_hash_status, "by name: queued");
+		CHECK(rg_hasher_run_one(h) && rg_hasher_take(h, &r), "by name: answered");
+		CHECK_INT(r.status, RG_HS_BY_PATH, "by name: by_path");
+		CHECK_STR(r.hex, HELLO_SHA, "by name: the file's hash");
+		CHECK(r.id.ino == id.ino && r.id.dev == id.dev, "by name: the identity found");
+	}
+	rg_hasher_stats(h, &st);
+	CHECK(st.hashed - hashed == 3, "three runs by name: three verdicts");
+	ev = script_exec(other, NULL);
+	rg_hasher_exec(h, &ev, 5, 10);
+	CHECK(rg_hasher_run_one(h) && rg_hasher_take(h, &r) && r.status == RG_HS_GONE,
+	      "by name, no such file: gone");
+	CHECK(r.id.ino == 0, "gone: no identity");
+	ev = script_exec("rel.sh", NULL);
+	rg_hasher_exec(h, &ev, 5, 11);
+	CHECK(!rg_hasher_run_one(h), "a relative name (no cwd) is not queued");
+	ev = script_exec(path, NULL);
+	ev.flags |= RG_EF_SCRIPT_TRUNC;
+	rg_hasher_exec(h, &ev, 5, 12);
+	CHECK(!rg_hasher_run_one(h), "a cut name is not queued");
+	rg_hasher_free(h);
+
+	struct rg_hash_id found;
+	char hex[65];
+	CHECK_INT(rg_hash_path(0, path, 3, &found, hex), RG_HS_TOO_LARGE,
+		  "rg_hash_path: larger than max_size: too_large");
+	CHECK_INT(rg_hash_path((uint32_t)getpid(), path, 1 << 20, &found, hex), RG_HS_BY_PATH,
+		  "rg_hash_path through /proc/PID/root: by_path");
+	CHECK_STR(hex, HELLO_SHA, "rg_hash_path: the hash");
+	unlink(path);
+}
+
 static void test_bounds(void)
 {
 	struct rg_hasher *h = rg_hasher_new(&(struct rg_hasher_opts){
@@ -209,6 +301,7 @@ int main(void)
 	test_sha256();
 	test_file(dir);
 	test_cache(dir);
+	test_scripts(dir);
 	test_bounds();
 	rmdir(dir);
 	return tap_done();

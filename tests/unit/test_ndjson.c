@@ -49,6 +49,8 @@ static void check_format(void)
 		  "\"exe_deleted\":false,\"script_truncated\":false,\"env_truncated\":false,"
 		  "\"exe_dev\":null,\"exe_ino\":null,\"exe_size\":null,\"exe_ctime_ns\":null,"
 		  "\"exe_sha256\":null,\"hash_status\":null,"
+		  "\"script_dev\":null,\"script_ino\":null,\"script_size\":null,"
+		  "\"script_ctime_ns\":null,\"script_sha256\":null,\"script_hash_status\":null,"
 		  "\"user\":\"alice\",\"euser\":null,\"group_name\":null,\"login_user\":\"unset\","
 		  "\"sudo_user\":null,\"ssh_client\":null,\"ssh_client_port\":null,\"cgroup_id\":7,"
 		  "\"cgroup_path\":\"/docker/x\",\"container_id\":null,"

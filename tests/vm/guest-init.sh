@@ -93,6 +93,17 @@ mkdir /tmp/rgvm
 cp /bin/busybox /tmp/rgvm/true # busybox runs the applet its name says
 /tmp/rgvm/true
 echo hello >/watched/smoke.txt
+# a #! script: its own file, noted at the exec's first check (fentry or a
+# kprobe on security_bprm_check) and hashed by that identity
+printf '#!/bin/sh\n: rgvm-script\n' >/tmp/rgvm/s.sh
+chmod +x /tmp/rgvm/s.sh
+/tmp/rgvm/s.sh
+SCRIPT_WANT="ok:$(sha256sum /tmp/rgvm/s.sh | cut -d' ' -f1):$(stat -c %i /tmp/rgvm/s.sh)"
+# a write through a bind mount of the watched directory, in a private
+# mount namespace: recorded with its path and the host's
+mkdir -p /tmp/view
+unshare -m sh -c 'mount -o bind /watched /tmp/view && echo bound >/tmp/view/bound.txt' ||
+	fail "the bind mount in a private mount namespace failed"
 nc -l -p 8099 >/dev/null 2>&1 &
 NC=$!
 sleep 0.3
@@ -146,6 +157,8 @@ WRITES=$(q "SELECT count(*) FROM file_events WHERE event_type = 'file_write' AND
 CONNECTS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'network_connect' AND remote_addr = '127.0.0.1' AND remote_port = 8099")
 DNS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'dns_query' AND dns_query LIKE 'rgvm.test%' AND remote_port = 53")
 ALERTS=$(q "SELECT count(*) FROM alerts WHERE rule_id = 'EXEC-TMP-001' AND exe = '/tmp/rgvm/true'")
+SCRIPT=$(q "SELECT h.script_hash_status || ':' || h.script_sha256 || ':' || s.script_ino FROM process_events h JOIN process_events s ON s.proc_id = h.proc_id AND s.event_type = 'process_start' AND s.script = h.script WHERE h.event_type = 'binary_hashed' AND h.script = '/tmp/rgvm/s.sh' LIMIT 1")
+BOUND=$(q "SELECT path || ' ' || host_path FROM file_events WHERE event_type = 'file_write' AND host_path = '/watched/bound.txt'")
 INTEGRITY=$(q "PRAGMA integrity_check")
 [ "${EXECS:-0}" -ge 1 ] || fail "no process_start for /tmp/rgvm/true with syscall execve"
 [ "${WRITES:-0}" -ge 1 ] || fail "no file_write for /watched/smoke.txt"
@@ -163,6 +176,9 @@ for n in pid mnt net uts cgroup user; do
 done
 NSWANT="${NSWANT}1"
 [ "$PLACE" = "$NSWANT" ] || fail "the exec's namespaces and cgroup: '$PLACE', want '$NSWANT'"
+[ "$SCRIPT" = "$SCRIPT_WANT" ] || fail "the #! script's own hash and identity: '$SCRIPT', want '$SCRIPT_WANT'"
+[ "$BOUND" = "/tmp/view/bound.txt /watched/bound.txt" ] ||
+	fail "a write through a bind mount: '$BOUND', want '/tmp/view/bound.txt /watched/bound.txt'"
 [ "$INTEGRITY" = ok ] || fail "integrity_check: $INTEGRITY"
 MODULE=-
 if [ -n "$MODFILE" ]; then
@@ -190,6 +206,8 @@ STATUS=PASS
 [ -z "$FAIL" ] || STATUS=FAIL
 echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
 echo "RGVM check: module_load of crc7 (syscall:result): $(echo $MODULE)"
+echo "RGVM check: a write through a bind mount (path host_path): $BOUND"
+echo "RGVM check: a #! script's own hash (status:sha256:inode): $SCRIPT"
 echo "RGVM check: an exec's pid mnt net uts cgroup user namespaces, cgroup id > 0: $PLACE"
 echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=$PROGS" \
      "fallbacks=\"${FALLBACKS:-none}\" exec=$EXECS write=$WRITES connect=$CONNECTS" \
