@@ -215,7 +215,9 @@ static void line_host(struct vs_ctx *x, int64_t link, char *out, size_t n)
 }
 
 /* An integer key read from the line's text: cJSON holds numbers as
- * doubles, which cannot hold every ts_ns. */
+ * doubles, which cannot hold every ts_ns. A quoted one is taken too:
+ * ClickHouse's JSONEachRow quotes 64-bit integers by default, and the
+ * central copy's checkpoints come from there (docs/fleet.md). */
 static bool raw_int(const char *line, const char *key, int64_t *out)
 {
 	char pat[64];
@@ -223,9 +225,11 @@ static bool raw_int(const char *line, const char *key, int64_t *out)
 	const char *p = strstr(line, pat);
 	if (!p)
 		return false;
+	p += strlen(pat);
+	bool quoted = *p == '"';
 	char *end;
-	*out = strtoll(p + strlen(pat), &end, 10);
-	return end != p + strlen(pat);
+	*out = strtoll(p + quoted, &end, 10);
+	return end != p + quoted && (!quoted || *end == '"');
 }
 
 struct shipped {

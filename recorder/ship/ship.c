@@ -25,13 +25,15 @@
  * by ship_rev (schema/019_ship.sql), the version ClickHouse keeps. The
  * ORDER BY is ClickHouse's sort and dedup key: host first (the fleet's
  * questions name hosts and times), then what makes a row unique on its
- * host. The chain's checkpoints are not shipped yet: when they are, they
- * are one more row of this list (table `chain`, key `link`). */
+ * host. The signed checkpoints (store/sign.h) only grow too, keyed by
+ * their link: centrally they are the host's heads off the host, which
+ * `rgq verify --checkpoints` compares with its database (docs/fleet.md). */
 struct ship_table {
 	const char *name;
-	const char *key;      /* seq or ship_rev */
+	const char *key;      /* seq, ship_rev or link */
 	const char *order_by;
 	bool by_day;          /* PARTITION BY the day of ts_ns */
+	bool hex_blobs;       /* BLOB columns as lowercase hex (binary, not text) */
 };
 
 static const struct ship_table tables[] = {
@@ -44,6 +46,7 @@ static const struct ship_table tables[] = {
 	{"processes", "ship_rev", "host, boot_id, proc_id", false},
 	{"runs", "ship_rev", "host, run_id", false},
 	{"gaps", "ship_rev", "host, gap_id", false},
+	{"checkpoints", "link", "host, link", false, true},
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -112,8 +115,14 @@ static int load_tinfo(sqlite3 *db, const struct ship_table *t, struct tinfo *ti)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
 		bool notnull = sqlite3_column_int(st, 3) || sqlite3_column_int(st, 5);
-		snprintf(expr, sizeof(expr), "t.\"%s\"", name);
-		add_col(ti, name, ch_type((const char *)sqlite3_column_text(st, 2)), !notnull, expr);
+		const char *decl = (const char *)sqlite3_column_text(st, 2);
+		/* hashes, keys and signatures: hex, as the NDJSON checkpoint line
+		 * carries them (JSON strings cannot carry arbitrary bytes) */
+		if (t->hex_blobs && decl && strstr(decl, "BLOB"))
+			snprintf(expr, sizeof(expr), "lower(hex(t.\"%s\"))", name);
+		else
+			snprintf(expr, sizeof(expr), "t.\"%s\"", name);
+		add_col(ti, name, ch_type(decl), !notnull, expr);
 		has_run |= !strcmp(name, "run_id");
 		has_boot |= !strcmp(name, "boot_id");
 		ti->has_host |= !strcmp(name, "host");

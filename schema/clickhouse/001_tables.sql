@@ -390,3 +390,17 @@ CREATE TABLE IF NOT EXISTS rand_guard.gaps
 ENGINE = ReplacingMergeTree(ship_rev)
 ORDER BY (host, gap_id);
 
+CREATE TABLE IF NOT EXISTS rand_guard.checkpoints
+(
+    link Int64,
+    run_id Int64,
+    ts_ns Int64,
+    host String,
+    head String,
+    pubkey String,
+    sig String,
+    boot_id String
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (host, link);
+

@@ -24,7 +24,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/[0-9]*.sql")):
 ddl = open(sys.argv[2]).read()
 tables = dict(re.findall(r"CREATE TABLE IF NOT EXISTS rand_guard\.(\w+)\n\((.*?)\n\)", ddl, re.S))
 want = ["process_events", "file_events", "network_events", "system_events", "alerts",
-        "health", "processes", "runs", "gaps"]
+        "health", "processes", "runs", "gaps", "checkpoints"]
 bad = [t for t in want if t not in tables]
 for t in want:
     cols = {l.strip().split()[0] for l in tables.get(t, "").splitlines() if l.strip()}

@@ -61,4 +61,19 @@ expect 0 "a whole export" "$RGQ" --db "$DB" export "$T/whole.db"
 WANT='^intact: ' expect 0 "verifies as the database, with no export line" "$RGQ" --db "$T/whole.db" verify
 check "(no export line)" '! grep -q "^export" "$T/out"'
 
+# the checkpoints as the central ClickHouse gives them (docs/fleet.md): one
+# JSON object a line, its 64-bit integers quoted (JSONEachRow's default)
+sqlite3 "$DB" "SELECT json_object('event_type', 'checkpoint', 'ts_ns', CAST(ts_ns AS TEXT),
+	'host', host, 'run_id', CAST(run_id AS TEXT), 'link', CAST(link AS TEXT), 'head',
+	lower(hex(head)), 'pubkey', lower(hex(pubkey)), 'sig', lower(hex(sig)))
+	FROM checkpoints ORDER BY link" >"$T/central.ndjson"
+NCP=$(sqlite3 "$DB" "SELECT count(*) FROM checkpoints")
+WANT="^shipped +$NCP of $NCP checkpoints in .* agree" expect 0 \
+	"checkpoints with quoted integers (ClickHouse's JSONEachRow) are read" \
+	"$RGQ" --db "$DB" verify --checkpoints "$T/central.ndjson"
+sed -i '1s/"link":"\([0-9]*\)"/"link":"\1x"/' "$T/central.ndjson"
+WANT="^SHIPPED +line 1: a checkpoint line without its link" expect 1 \
+	"a quoted integer with more than digits is refused" \
+	"$RGQ" --db "$DB" verify --checkpoints "$T/central.ndjson"
+
 cli_done

@@ -5,7 +5,10 @@
 # exactly, table by table (after FINAL: duplicates dropped); then again
 # after the server was killed in a busy run and a recorder restarted while
 # it was down, with the lag visible in health rows meanwhile. The fleet
-# questions of docs/fleet.md are run against it.
+# questions of docs/fleet.md are run against it. The central checkpoints
+# are each host's own, and verify its database: an untouched one passes,
+# one whose chain was rewritten and re-signed with the host's key after
+# shipping fails (docs/fleet.md, "Verifying a host against the central copy").
 source "$(dirname "$0")/lib.sh"
 live_require
 command -v clickhouse-server >/dev/null || live_skip "needs clickhouse-server (scripts/deps --test)"
@@ -13,7 +16,7 @@ id clickhouse >/dev/null 2>&1 || live_skip "needs the clickhouse user (Debian's 
 live_tap
 
 M=rgship$$
-TABLES="process_events file_events network_events system_events alerts health processes runs gaps"
+TABLES="process_events file_events network_events system_events alerts health processes runs gaps checkpoints"
 HOSTS="a b"
 # the server runs as clickhouse: its directory cannot be under $T (0700)
 CHD=$(mktemp -d /tmp/rg-ship-ch.XXXXXX)
@@ -296,6 +299,36 @@ for _ in $(seq 100); do
 done
 rec_stop a b
 compare "after the outage and a restart"
+
+# --- 3. the central checkpoints verify a host's database ------------------------------
+CP="SELECT link, run_id, ts_ns, host, head, pubkey, sig FROM rand_guard.checkpoints FINAL
+	WHERE host = '$M-a' ORDER BY link"
+check_eq "host a: the central checkpoints are the local ones, byte for byte" \
+	"$(chq "$CP" | tr '\t' '|')" "$(lsql a "SELECT link, run_id, ts_ns, host, lower(hex(head)),
+	lower(hex(pubkey)), lower(hex(sig)) FROM checkpoints ORDER BY link")"
+# the query of docs/fleet.md: the host's checkpoints as rgq reads them
+chq "SELECT 'checkpoint' AS event_type, ts_ns, host, run_id, link, head, pubkey, sig
+FROM rand_guard.checkpoints FINAL WHERE host = '$M-a' ORDER BY link FORMAT JSONEachRow" >"$T/central.ndjson"
+NCP=$(lsql a "SELECT count(*) FROM checkpoints")
+check_num "host a signed a checkpoint in each of its runs" "$NCP" ">=" 3
+check_run "host a's untouched database verifies against the central checkpoints" "$T/cv" \
+	"$RG_BUILD_DIR/rgq" --db "$T/a/rg.db" verify --checkpoints "$T/central.ndjson"
+check_re "... all of them agree" "$(cat "$T/cv")" "shipped +$NCP of $NCP checkpoints in .* agree"
+# what root with the host's key does after shipping: an exec made innocent,
+# the chain rebuilt and every checkpoint re-signed (tests/lib/forge.c)
+sqlite3 "$T/a/rg.db" ".backup '$T/f.db'"
+sqlite3 "$T/f.db" "UPDATE process_events SET cmdline = '/bin/true innocent'
+	WHERE seq = (SELECT min(seq) FROM process_events WHERE cmdline LIKE '%$M-busy%')"
+"$RG_BUILD_DIR/rg-forge" "$T/f.db" "$T/a/rg.db.key" >"$T/forge" 2>&1 || fail "rg-forge: $(cat "$T/forge")"
+rc=0
+"$RG_BUILD_DIR/rgq" --db "$T/f.db" verify >"$T/fv" 2>&1 || rc=$?
+check_eq "the rewritten database verifies alone (re-signed with the host's key)" "$rc" 0
+rc=0
+"$RG_BUILD_DIR/rgq" --db "$T/f.db" verify --checkpoints "$T/central.ndjson" >"$T/fv" 2>&1 || rc=$?
+check_eq "the rewritten database fails against the central checkpoints" "$rc" 1
+check_re "... which say its chain was rewritten after shipping" "$(cat "$T/fv")" \
+	"SHIPPED +line [0-9]+: link [0-9]+'s head as shipped .* is not the database's: the chain was rewritten"
+
 show "SELECT host, last_seen, silent_s, lag_rows, lag_s, ship_failures, runs, gaps, unshipped_rows
 FROM rand_guard.host_health WHERE host LIKE '$M-%' ORDER BY host"
 show "SELECT host, time, ship_rows, ship_failures, ship_lag_rows, ship_lag_s FROM rand_guard.health
