@@ -54,9 +54,15 @@ alerts = [e for e in new if e["event_type"] == "alert" and e["rule_id"] == "SEQ-
 check(len(alerts) == 1 and len(alerts[0]["steps"]) == 2 and
       any(e.get("seq") == alerts[0]["steps"][0] for e in old),
       "a reload of the same rules keeps sequences: one alert, its first step in the rotated file")
-check(new and new[-1]["event_type"] == "health", "SIGTERM: the last NDJSON line is a health row")
+# the final health row, then the stop's signed checkpoint (of the link
+# that closes the run, made after it)
+tail = [e["event_type"] for e in new[-2:]]
+check(tail == ["health", "checkpoint"],
+      f"SIGTERM: the last NDJSON lines are a health row and the stop's checkpoint (got {tail})")
 con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 last = con.execute("SELECT max(seq) FROM health").fetchone()[0]
-check(new and last == new[-1]["seq"], "and the database holds that final row")
+check(len(new) > 1 and last == new[-2].get("seq"), "and the database holds that final row")
+link = con.execute("SELECT max(link) FROM checkpoints").fetchone()[0]
+check(new and link == new[-1].get("link"), "and the last checkpoint's")
 PY
 live_done
