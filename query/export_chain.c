@@ -105,6 +105,19 @@ static bool scan(struct tables *tb, const void *p, size_t n, bool skip_processes
 	return any;
 }
 
+/* What g gathered, a line per table, into note; g is emptied. */
+static void note_gone(struct gone *g, struct rg_buf *note)
+{
+	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
+		flush_span(g, t);
+		if (g->note[t].len) {
+			rg_buf_add(note, g->note[t].p, g->note[t].len);
+			rg_buf_addc(note, '\n');
+		}
+		rg_buf_free(&g->note[t]);
+	}
+}
+
 /* The first and last link that cover a kept row (not a process). */
 static void needed(sqlite3 *db, struct tables *tb, int64_t *first, int64_t *last)
 {
@@ -140,14 +153,7 @@ static int64_t outside_rows(sqlite3 *db, struct tables *tb, int64_t lo, int64_t 
 			scan(tb, sqlite3_column_blob(st, c), (size_t)sqlite3_column_bytes(st, c), false,
 			     &g);
 	sqlite3_finalize(st);
-	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
-		flush_span(&g, t);
-		if (g.note[t].len) {
-			rg_buf_add(note, g.note[t].p, g.note[t].len);
-			rg_buf_addc(note, '\n');
-		}
-		rg_buf_free(&g.note[t]);
-	}
+	note_gone(&g, note);
 	return g.n;
 }
 
@@ -170,14 +176,7 @@ static void newer_rows(sqlite3 *db, struct tables *tb, int64_t hi, struct rg_buf
 				add_gone(&g, cur.table, cur.key);
 	}
 	sqlite3_finalize(st);
-	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
-		flush_span(&g, t);
-		if (g.note[t].len) {
-			rg_buf_add(note, g.note[t].p, g.note[t].len);
-			rg_buf_addc(note, '\n');
-		}
-		rg_buf_free(&g.note[t]);
-	}
+	note_gone(&g, note);
 }
 
 static int set_meta(sqlite3 *db, const char *key, const char *value)

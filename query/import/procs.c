@@ -93,17 +93,7 @@ static struct proc *add(struct rgi_procs *ps, int64_t id, uint32_t pid,
  * block, freed after the copy), as proctab.c's commit(). */
 static void commit(struct proc *pr, struct rg_process *t)
 {
-	struct rg_who *w = &t->who;
-	enum { NSTRS = 14 };
-	const struct rg_str in[NSTRS] = {t->comm, t->exe, t->argv, t->cwd, t->script, t->env,
-					 w->user, w->euser, w->group, w->login_user,
-					 w->sudo_user, w->ssh_client, w->cgroup_path,
-					 w->container_id};
-	struct rg_str *const out[NSTRS] = {&t->comm, &t->exe, &t->argv, &t->cwd, &t->script,
-					   &t->env, &w->user, &w->euser, &w->group,
-					   &w->login_user, &w->sudo_user, &w->ssh_client,
-					   &w->cgroup_path, &w->container_id};
-	char *block = rg_strs_dup(out, in, NSTRS);
+	char *block = rg_process_dup_strs(t);
 	free(pr->strs);
 	pr->strs = block;
 	pr->p = *t;

@@ -34,4 +34,10 @@ struct rg_process {
 	uint32_t signal;
 };
 
+/* Copies t's strings into one new block and points t at the copies (t's
+ * may point into the caller's old block, which it frees only after):
+ * returns the block, which the caller owns. The process tables' and
+ * rgq import's way to keep an entry's strings, one allocation a change. */
+char *rg_process_dup_strs(struct rg_process *t);
+
 #endif /* RG_PROCESS_H */

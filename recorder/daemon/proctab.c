@@ -180,22 +180,11 @@ static struct entry *create(struct rg_proctab *pt, uint32_t pid, uint64_t start,
 
 /* ---- strings ---------------------------------------------------------------- */
 
-#define NSTRS 14
-
 /* Makes t the entry's process, its strings copied into one block (t's may
  * point into the entry's old block, freed only after the copy). */
 static void commit(struct entry *e, struct rg_process *t)
 {
-	struct rg_who *w = &t->who;
-	const struct rg_str in[NSTRS] = {t->comm, t->exe, t->argv, t->cwd, t->script, t->env,
-					 w->user, w->euser, w->group, w->login_user,
-					 w->sudo_user, w->ssh_client, w->cgroup_path,
-					 w->container_id};
-	struct rg_str *const out[NSTRS] = {&t->comm, &t->exe, &t->argv, &t->cwd, &t->script,
-					   &t->env, &w->user, &w->euser, &w->group,
-					   &w->login_user, &w->sudo_user, &w->ssh_client,
-					   &w->cgroup_path, &w->container_id};
-	char *block = rg_strs_dup(out, in, NSTRS);
+	char *block = rg_process_dup_strs(t);
 	free(e->strs);
 	e->strs = block;
 	e->p = *t;
