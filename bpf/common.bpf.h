@@ -24,30 +24,38 @@ struct {
 	__uint(max_entries, 8 << 20); /* resized from config before load */
 } events SEC(".maps");
 
-/* Records a kernel filter decided not to send, per CPU and per kind (for
- * the health rows' `filtered`). */
+/* Per-CPU counters by kind (struct rg_counts): records the ring could not
+ * take (invariant: no silent loss) and records a kernel filter left out.
+ * A plain array the recorder maps into its memory (BPF_F_MMAPABLE) and
+ * reads with loads, not per-CPU arrays read with bpf(2): a map lookup
+ * from userspace raises that CPU's bpf_prog_active until it returns, and
+ * trace_call_bpf() skips every tracepoint program that fires on the CPU
+ * meanwhile (silently before Linux 6.7, as recursion_misses since). On a
+ * preemptible kernel (PREEMPT_RT, preempt=full) the reading thread can be
+ * preempted inside its lookup, and the CPU's other tasks then run
+ * unrecorded until it runs again. Each CPU writes only its own row, with
+ * preemption off (see scratch), so no atomics. The recorder sets
+ * max_entries to the number of possible CPUs. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RG_KIND_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} kfiltered SEC(".maps");
+	__type(value, struct rg_counts);
+} counts SEC(".maps");
+
+static __always_inline struct rg_counts *rg_counts_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	return bpf_map_lookup_elem(&counts, &cpu);
+}
 
 static __always_inline void rg_count_filtered(__u32 kind)
 {
-	__u64 *n = bpf_map_lookup_elem(&kfiltered, &kind);
-	if (n)
-		*n += 1;
+	struct rg_counts *c = rg_counts_get();
+	if (c)
+		c->filtered[kind & (RG_COUNT_SLOTS - 1)] += 1;
 }
-
-/* Records the ring could not take, per CPU and per kind (invariant: no
- * silent loss). Userspace sums the CPUs and reports the per-kind totals. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RG_KIND_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
 
 struct rg_scratch {
 	__u8 rec[RG_RECORD_MAX];
@@ -253,9 +261,9 @@ static __always_inline void rg_emit(struct rg_scratch *s, __u32 size, __u32 kind
 	}
 	((struct rg_hdr *)s->rec)->size = size;
 	if (bpf_ringbuf_output(&events, s->rec, size, flags)) {
-		__u64 *n = bpf_map_lookup_elem(&drops, &kind);
-		if (n)
-			*n += 1; /* per-CPU slot: no atomics needed */
+		struct rg_counts *c = rg_counts_get();
+		if (c)
+			c->drops[kind & (RG_COUNT_SLOTS - 1)] += 1;
 	}
 }
 

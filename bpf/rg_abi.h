@@ -25,7 +25,7 @@
 #include <linux/types.h>
 #endif
 
-#define RG_ABI_VERSION 10
+#define RG_ABI_VERSION 11
 
 enum rg_kind {
 	RG_KIND_EXEC = 1,
@@ -36,6 +36,17 @@ enum rg_kind {
 	RG_KIND_SYS = 6, /* privilege and system operations; a failed exec */
 	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
 };
+
+/* One CPU's counters, by kind: records the ring could not take (drops)
+ * and records a kernel filter left out (filtered). A row of the `counts`
+ * map (common.bpf.h), which the recorder reads through mmap. 128 bytes:
+ * two CPUs' rows share no cache line. */
+#define RG_COUNT_SLOTS 8
+struct rg_counts {
+	__u64 drops[RG_COUNT_SLOTS];
+	__u64 filtered[RG_COUNT_SLOTS];
+};
+_Static_assert(RG_KIND_MAX <= RG_COUNT_SLOTS, "a kind without a counter slot");
 
 /* hdr.flags: one truncation bit per bounded string, plus event bits. The
  * recorder names each in core/event.h (RG_EVENT_FLAGS): a bit added here

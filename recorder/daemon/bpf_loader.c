@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -31,7 +32,10 @@ struct rg_bpf {
 	rg_record_fn fn;
 	void *ctx;
 	int ncpus;
-	int counter_errno; /* the first failed counter read, 0 while they work */
+	/* the `counts` map, mapped read-only (common.bpf.h says why not bpf(2)) */
+	const volatile struct rg_counts *counts;
+	size_t counts_len;
+	int counter_errno; /* the first failed program info read, 0 while they work */
 	/* the current round of rg_bpf_poll: records read, and when it ends */
 	int round_n;
 	int64_t round_end_ns;
@@ -339,6 +343,57 @@ static void fill_host_mounts(struct rg_bpf *b)
 			strerror(-n));
 }
 
+/* The `counts` map into this process's memory, read-only. */
+static int map_counts(struct rg_bpf *b)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	b->counts_len = ((size_t)b->ncpus * sizeof(struct rg_counts) + page - 1) / page * page;
+	void *p = mmap(NULL, b->counts_len, PROT_READ, MAP_SHARED,
+		       bpf_map__fd(b->skel->maps.counts), 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	b->counts = p;
+	return 0;
+}
+
+/* The kind a program's skipped runs are counted under, by its name's
+ * family (select_syscall_programs). */
+static enum rg_kind program_kind(const char *name)
+{
+	if (strncmp(name, "rg_net_", 7) == 0)
+		return RG_KIND_NET;
+	if (strncmp(name, "rg_sys_", 7) == 0)
+		return RG_KIND_SYS;
+	if (strncmp(name, "rg_exec", 7) == 0 || strcmp(name, "rg_fork") == 0 ||
+	    strcmp(name, "rg_exit") == 0 || strncmp(name, "rg_script", 9) == 0)
+		return RG_KIND_EXEC;
+	return RG_KIND_FILE;
+}
+
+/* Adds each loaded program's skipped runs to per_kind: the kernel does not
+ * run a program that would nest on a CPU where a BPF program, or a bpf(2)
+ * map operation of any process, is in progress. Counted by the kernel as
+ * recursion_misses since Linux 5.12 for tp_btf and fentry programs and
+ * since 6.7 for tracepoint programs; before that such a skip is silent
+ * (docs/threat-model.md). */
+static void add_misses(struct rg_bpf *b, struct bpf_object *obj, uint64_t per_kind[RG_KIND_MAX])
+{
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, obj) {
+		int fd = bpf_program__fd(prog);
+		if (fd < 0)
+			continue; /* not loaded */
+		struct bpf_prog_info info = {0};
+		__u32 len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			if (!b->counter_errno)
+				b->counter_errno = errno;
+			continue;
+		}
+		per_kind[program_kind(bpf_program__name(prog))] += info.recursion_misses;
+	}
+}
+
 /* The note of a #! script's own file (bpf/script.bpf.c) hooks a kernel
  * function, which a kernel may not have (security_bprm_check is an empty
  * inline without CONFIG_SECURITY) or may not let BPF trace. Its own
@@ -483,9 +538,15 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	if (!rc)
 		rc = bpf_map__set_max_entries(b->skel->maps.scratch, (uint32_t)b->ncpus);
 	if (!rc)
+		rc = bpf_map__set_max_entries(b->skel->maps.counts, (uint32_t)b->ncpus);
+	if (!rc)
 		rc = rand_guard_bpf__load(b->skel);
 	if (rc) {
 		fail(err, errlen, exit_code, "loading BPF programs", rc);
+		goto cleanup;
+	}
+	if ((rc = map_counts(b))) {
+		fail(err, errlen, exit_code, "mapping the BPF counters", rc);
 		goto cleanup;
 	}
 	if (o->files && (rc = rg_bpf_filter_fill(bpf_map__fd(b->skel->maps.file_prefixes),
@@ -536,19 +597,17 @@ void rg_bpf_detach(struct rg_bpf *b)
 
 uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])
 {
-	uint64_t total = 0, vals[b->ncpus];
-	int fd = bpf_map__fd(b->skel->maps.drops);
-	for (uint32_t k = 0; k < RG_KIND_MAX; k++) {
-		uint64_t sum = 0;
-		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
-			for (int c = 0; c < b->ncpus; c++)
-				sum += vals[c];
-		else if (!b->counter_errno)
-			b->counter_errno = errno;
-		if (per_kind)
-			per_kind[k] = sum;
-		total += sum;
-	}
+	uint64_t kind[RG_KIND_MAX] = {0}, total = 0;
+	for (int c = 0; c < b->ncpus; c++)
+		for (uint32_t k = 0; k < RG_KIND_MAX; k++)
+			kind[k] += b->counts[c].drops[k];
+	add_misses(b, b->skel->obj, kind);
+	if (b->script)
+		add_misses(b, b->script->obj, kind);
+	for (uint32_t k = 0; k < RG_KIND_MAX; k++)
+		total += kind[k];
+	if (per_kind)
+		memcpy(per_kind, kind, sizeof(kind));
 	return total;
 }
 
@@ -575,12 +634,10 @@ int rg_bpf_refilter(struct rg_bpf *b, const struct rg_pathmatch *old,
 
 uint64_t rg_bpf_filtered(struct rg_bpf *b)
 {
-	uint64_t total = 0, vals[b->ncpus];
-	int fd = bpf_map__fd(b->skel->maps.kfiltered);
-	for (uint32_t k = 0; k < RG_KIND_MAX; k++)
-		if (bpf_map_lookup_elem(fd, &k, vals) == 0)
-			for (int c = 0; c < b->ncpus; c++)
-				total += vals[c];
+	uint64_t total = 0;
+	for (int c = 0; c < b->ncpus; c++)
+		for (uint32_t k = 0; k < RG_KIND_MAX; k++)
+			total += b->counts[c].filtered[k];
 	return total;
 }
 
@@ -589,6 +646,8 @@ void rg_bpf_stop(struct rg_bpf *b)
 	if (!b)
 		return;
 	ring_buffer__free(b->rb);
+	if (b->counts)
+		munmap((void *)b->counts, b->counts_len);
 	script_bpf__destroy(b->script);
 	rand_guard_bpf__destroy(b->skel);
 	free(b);

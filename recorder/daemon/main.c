@@ -540,9 +540,9 @@ static void health(struct recorder *r)
 	r->pl.kernel_drops_by_family[3] = kind[RG_KIND_SYS];
 	static bool warned;
 	if (rg_bpf_counter_errno(r->bpf) && !warned) {
-		warned = true; /* the counts are not zero: they are unknown */
-		fprintf(stderr, "rand-guard: cannot read the BPF drop counters (%s): kernel drops "
-			"are not counted\n", strerror(rg_bpf_counter_errno(r->bpf)));
+		warned = true; /* those counts are not zero: they are unknown */
+		fprintf(stderr, "rand-guard: cannot read the BPF programs' counts of skipped runs "
+			"(%s): those losses are not counted\n", strerror(rg_bpf_counter_errno(r->bpf)));
 	}
 	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
 	int64_t now = rg_wall_ns();

@@ -5,7 +5,7 @@
 # attaches, an exec from /tmp, a watched file write, a loopback connect, a DNS query
 # and the load of one of the kernel's modules are recorded, a shipped rule alerts, the exec carries
 # the namespaces /proc/self/ns shows and a cgroup id, the database passes integrity_check;
-# on PREEMPT_RT also the same-CPU contention check. Prints a table: kernel,
+# on the preemptible kernels and the oldest also the same-CPU contention check. Prints a table: kernel,
 # programs loaded, fallbacks used, result.
 #
 # Kernels are fetched by package name with apt-get download (a meta-package
@@ -36,7 +36,7 @@ MATRIX=(
 	"5.10-cloud|linux-image-cloud-amd64|rgvm.contention=1|bullseye|pass:bpf_rdonly_cast,bpf_get_current_task_btf,bpf_task_pt_regs,bpf_loop"
 	"6.1-cloud|linux-image-cloud-amd64|||pass:bpf_rdonly_cast"
 	"6.1-rt|linux-image-rt-amd64|rgvm.contention=1||pass:bpf_rdonly_cast"
-	"6.12-cloud|linux-image-6.12-cloud-amd64|preempt=full||pass:none"
+	"6.12-cloud|linux-image-6.12-cloud-amd64|preempt=full rgvm.contention=1||pass:none"
 )
 
 skip() {
@@ -125,8 +125,8 @@ build_initramfs() {
 	mkdir -p "$root"/{bin,usr/bin,lib64,lib/x86_64-linux-gnu,etc/rand-guard,proc,sys,dev,tmp}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
-	cp "$RG_BUILD_DIR/rand-guard" "$RG_BUILD_DIR/rgq" "$root/usr/bin/"
-	for lib in $(ldd "$RG_BUILD_DIR/rand-guard" "$RG_BUILD_DIR/rgq" |
+	cp "$RG_BUILD_DIR/rand-guard" "$RG_BUILD_DIR/rgq" "$RG_BUILD_DIR/rg-bpfbusy" "$root/usr/bin/"
+	for lib in $(ldd "$RG_BUILD_DIR/rand-guard" "$RG_BUILD_DIR/rgq" "$RG_BUILD_DIR/rg-bpfbusy" |
 		     awk '$3 ~ /^\// { print $3 }' | sort -u); do
 		cp -L "$lib" "$root/lib/x86_64-linux-gnu/"
 	done
@@ -252,6 +252,7 @@ echo "#"
 printf '# %-27s %-28s %5s  %-6s %-14s %s\n' kernel preempt progs result fallbacks contention
 for r in "${rows[@]}"; do echo "# $r"; done
 echo "# (contention, per round: the CPUs its tasks were pinned to = opens recorded/"
-echo "#  expected/records with another task's path)"
+echo "#  expected/records with another task's path; +bpf: another process's bpf(2)"
+echo "#  lookups on the same CPU, +runs the kernel skipped and counted (Linux 6.7+))"
 echo "1..$n"
 exit $failed
