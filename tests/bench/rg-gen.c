@@ -469,16 +469,22 @@ static uint64_t writer_cpu_ns(void)
 	return ns;
 }
 
-static void end_run(struct gen *g)
+static void end_run(struct gen *g, unsigned long long run)
 {
 	if (g->writer_cpu) { /* every row written, before the thread ends */
 		struct rg_store_stats st;
 		rg_store_sync(g->store);
 		rg_store_stats(g->store, &st);
-		g->writer_ns += writer_cpu_ns();
-		g->writer_rows += st.rows_processes + st.rows_process_events + st.rows_file_events +
-				  st.rows_network_events + st.rows_system_events + st.rows_health +
-				  st.rows_gaps + st.rows_alerts;
+		uint64_t ns = writer_cpu_ns();
+		uint64_t rows = st.rows_processes + st.rows_process_events + st.rows_file_events +
+				st.rows_network_events + st.rows_system_events + st.rows_health +
+				st.rows_gaps + st.rows_alerts;
+		/* per run: the writer's cost as the database grows (--runs K) */
+		fprintf(stderr, "rg-gen: run %llu, %llu rows before it: writer %.3f us per row\n",
+			run + 1, (unsigned long long)g->writer_rows,
+			rows ? (double)ns / 1e3 / (double)rows : 0.0);
+		g->writer_ns += ns;
+		g->writer_rows += rows;
 	}
 	g->pl.kernel_drops += g->drops_pending;
 	g->drops_pending = 0;
@@ -505,7 +511,8 @@ static void usage(FILE *f)
 		   "              [--rate EVENTS_PER_S] [--start EPOCH_S] [--gap-every N]\n"
 		   "              [--ndjson PATH] [--pid-max N (>= 1500; pids wrap there)]\n"
 		   "              [--max-age SECONDS (retention, by the wall clock)] [--no-chain]\n"
-		   "              [--writer-cpu (the store writer's CPU per row, on stderr)]\n"
+		   "              [--writer-cpu (the store writer's CPU per row, on stderr, per run\n"
+		   "               and in all)]\n"
 		   "              [--sign-key FILE (signed checkpoints; made if missing)]\n"
 		   "              [--checkpoint-s N (default 0: one every batch)]\n"
 		   "Writes a synthetic recording through the recorder's pipeline (see the\n"
@@ -617,7 +624,7 @@ int main(int argc, char **argv)
 		while (g->events < until)
 			step(g);
 		alerts += g->pl.alerts;
-		end_run(g);
+		end_run(g, r);
 		g->ts += 5 * NS; /* the recorder was down for a moment */
 	}
 	double secs = (double)(rg_mono_ns() - t0) / 1e9;
