@@ -34,7 +34,7 @@ enum rg_kind {
 	RG_KIND_FILE = 4,
 	RG_KIND_NET = 5,
 	RG_KIND_SYS = 6, /* privilege and system operations; a failed exec */
-	RG_KIND_MAX, /* one past the last kind: sizes the drop counters */
+	RG_KIND_MAX, /* one past the last kind (at most RG_COUNT_SLOTS) */
 };
 
 /* One CPU's counters, by kind: records the ring could not take (drops)

@@ -322,8 +322,9 @@ const struct rgq_command rgq_cmd_gaps = {
 	"gaps [--since TIME] [--until TIME]",
 	"The recording's coverage in time order: 'recorded' spans of each run with\n"
 	"nothing known lost, and the gaps between and inside them with their reason\n"
-	"(kernel_drop, user_drop, store_failure, invalid, recorder_down, pruned by\n"
-	"retention) and how many events were lost (0 when unknown). Steps of the wall\n"
+	"(kernel_drop, kernel_skipped, user_drop, store_failure, invalid, recorder_down,\n"
+	"pruned by retention) and how many events were lost (0 when unknown;\n"
+	"kernel_skipped: at most that many). Steps of the wall\n"
 	"clock are listed too (clock_step_back: the times of the range were recorded\n"
 	"twice, before and after the step; clock_step_forward: no event has them).\n"
 	"A sequence_eviction gap kept its events but not one sequence rule's partial\n"

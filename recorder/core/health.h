@@ -25,6 +25,7 @@
 	X(kernel_drops_file, C, "of kernel_drops: file records")                   \
 	X(kernel_drops_network, C, "of kernel_drops: network records")             \
 	X(kernel_drops_system, C, "of kernel_drops: system records (and failed execs)") \
+	X(kernel_skipped, C, "runs of record-sending BPF programs the kernel skipped (Linux 6.7+): at most that many records lost") \
 	X(user_drops, C, "rows dropped in userspace (store queue full)")           \
 	X(user_drops_process, C, "of user_drops: process_events rows")             \
 	X(user_drops_file, C, "of user_drops: file_events rows")                   \

@@ -357,33 +357,32 @@ static int map_counts(struct rg_bpf *b)
 	return 0;
 }
 
-/* The kind a program's skipped runs are counted under, by its name's
- * family (select_syscall_programs). */
-static enum rg_kind program_kind(const char *name)
+/* A program that sends records (not one that only takes a note for
+ * another: the exec and system calls' entries, a module's name, a
+ * script's file). */
+static bool sends_records(const char *name)
 {
-	if (strncmp(name, "rg_net_", 7) == 0)
-		return RG_KIND_NET;
-	if (strncmp(name, "rg_sys_", 7) == 0)
-		return RG_KIND_SYS;
-	if (strncmp(name, "rg_exec", 7) == 0 || strcmp(name, "rg_fork") == 0 ||
-	    strcmp(name, "rg_exit") == 0 || strncmp(name, "rg_script", 9) == 0)
-		return RG_KIND_EXEC;
-	return RG_KIND_FILE;
+	return !strstr(name, "_enter_") && strcmp(name, "rg_sys_module_name") != 0 &&
+	       strncmp(name, "rg_script", 9) != 0;
 }
 
-/* Adds each loaded program's skipped runs to per_kind: the kernel does not
- * run a program that would nest on a CPU where a BPF program, or a bpf(2)
- * map operation of any process, is in progress. Counted by the kernel as
- * recursion_misses since Linux 5.12 for tp_btf and fentry programs and
- * since 6.7 for tracepoint programs; before that such a skip is silent
- * (docs/threat-model.md). */
-static void add_misses(struct rg_bpf *b, struct bpf_object *obj, uint64_t per_kind[RG_KIND_MAX])
+/* The runs the kernel skipped of the loaded programs that send records:
+ * it does not run a tracepoint or kprobe program on a CPU where a BPF
+ * program or a bpf(2) map operation of any process is in progress
+ * (trace_call_bpf), nor a tp_btf program within itself. Counted by the
+ * kernel in recursion_misses since Linux 6.7 for tracepoint programs;
+ * before that such a skip is silent (docs/threat-model.md). Each program on
+ * a skipped tracepoint counts one (a write is watched by two), and most
+ * skipped runs would have sent nothing (an unwatched open): an upper bound
+ * on the records lost. */
+static uint64_t skipped_runs(struct rg_bpf *b, struct bpf_object *obj)
 {
 	struct bpf_program *prog;
+	uint64_t n = 0;
 	bpf_object__for_each_program(prog, obj) {
 		int fd = bpf_program__fd(prog);
-		if (fd < 0)
-			continue; /* not loaded */
+		if (fd < 0 || !sends_records(bpf_program__name(prog)))
+			continue; /* not loaded, or sends nothing */
 		struct bpf_prog_info info = {0};
 		__u32 len = sizeof(info);
 		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
@@ -391,8 +390,9 @@ static void add_misses(struct rg_bpf *b, struct bpf_object *obj, uint64_t per_ki
 				b->counter_errno = errno;
 			continue;
 		}
-		per_kind[program_kind(bpf_program__name(prog))] += info.recursion_misses;
+		n += info.recursion_misses;
 	}
+	return n;
 }
 
 /* The note of a #! script's own file (bpf/script.bpf.c) hooks a kernel
@@ -603,18 +603,21 @@ void rg_bpf_detach(struct rg_bpf *b)
 
 uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])
 {
-	uint64_t kind[RG_KIND_MAX] = {0}, total = 0;
-	for (int c = 0; c < b->ncpus; c++)
-		for (uint32_t k = 0; k < RG_KIND_MAX; k++)
-			kind[k] += b->counts[c].drops[k];
-	add_misses(b, b->skel->obj, kind);
-	if (b->script)
-		add_misses(b, b->script->obj, kind);
-	for (uint32_t k = 0; k < RG_KIND_MAX; k++)
-		total += kind[k];
-	if (per_kind)
-		memcpy(per_kind, kind, sizeof(kind));
+	uint64_t total = 0;
+	for (uint32_t k = 0; k < RG_KIND_MAX; k++) {
+		uint64_t sum = 0;
+		for (int c = 0; c < b->ncpus; c++)
+			sum += b->counts[c].drops[k];
+		if (per_kind)
+			per_kind[k] = sum;
+		total += sum;
+	}
 	return total;
+}
+
+uint64_t rg_bpf_skipped(struct rg_bpf *b)
+{
+	return skipped_runs(b, b->skel->obj); /* the script hook sends no record */
 }
 
 int rg_bpf_counter_errno(const struct rg_bpf *b)

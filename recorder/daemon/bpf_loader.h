@@ -83,11 +83,13 @@ int rg_bpf_refilter(struct rg_bpf *b, const struct rg_pathmatch *old,
  * what the ring holds can still be read with rg_bpf_poll. */
 void rg_bpf_detach(struct rg_bpf *b);
 
-/* Total records the kernel lost, summed over CPUs: the ring could not take
- * them, or the kernel skipped the program that would have sent them (its
- * recursion_misses); per_kind (may be NULL) receives the totals per enum
- * rg_kind. */
+/* Total records the kernel failed to queue (full ring), summed over CPUs;
+ * per_kind (may be NULL) receives the totals per enum rg_kind. */
 uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX]);
+/* Runs the kernel skipped of the programs that send records (their
+ * recursion_misses; Linux 6.7+ for tracepoint programs, 0 before): an
+ * upper bound on the records lost that way (bpf_loader.c says why). */
+uint64_t rg_bpf_skipped(struct rg_bpf *b);
 /* Total records the kernel's filters chose not to send (unix sockets). */
 uint64_t rg_bpf_filtered(struct rg_bpf *b);
 /* The errno of the first program info read that failed (0: none has):

@@ -372,8 +372,8 @@ static int open_outputs(struct recorder *r)
 static void drop_capabilities(void)
 {
 	/* Before 5.19, with unprivileged BPF disabled, every bpf() command
-	 * needed CAP_BPF, reading a map through a held fd included: keep it
-	 * there, or the drop counters could not be read. */
+	 * needed CAP_BPF, one on a held fd included: keep it there, for the
+	 * programs' counts of skipped runs and SIGHUP's filter updates. */
 	struct utsname u;
 	int major = 0, minor = 0;
 	bool old = uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
@@ -383,7 +383,7 @@ static void drop_capabilities(void)
 		fprintf(stderr, "rand-guard: cannot drop capabilities: %s\n", strerror(-rc));
 	else
 		fprintf(stderr, "rand-guard: capabilities dropped after attach; keeps %s\n",
-			old ? "CAP_BPF (this kernel checks it to read the drop counters)" : "none");
+			old ? "CAP_BPF (this kernel checks it for every bpf() call)" : "none");
 }
 
 static void note_resolved(void *ctx, const char *listed, const char *canonical)
@@ -545,6 +545,7 @@ static void health(struct recorder *r)
 			"(%s): those losses are not counted\n", strerror(rg_bpf_counter_errno(r->bpf)));
 	}
 	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
+	r->pl.kernel_skipped = rg_bpf_skipped(r->bpf);
 	int64_t now = rg_wall_ns();
 	rg_pipeline_health(&r->pl, now);
 	warn_evictions(r, now);

@@ -330,6 +330,7 @@ struct health_src {
 #define SRC_kernel_drops_file(s) ((s)->p->kernel_drops_by_family[1])
 #define SRC_kernel_drops_network(s) ((s)->p->kernel_drops_by_family[2])
 #define SRC_kernel_drops_system(s) ((s)->p->kernel_drops_by_family[3])
+#define SRC_kernel_skipped(s) ((s)->p->kernel_skipped)
 #define SRC_user_drops(s) ((s)->ss->user_drops)
 #define SRC_user_drops_process(s) ((s)->ss->user_drops_by_table[0])
 #define SRC_user_drops_file(s) ((s)->ss->user_drops_by_table[1])
@@ -390,11 +391,13 @@ void rg_pipeline_health(struct rg_pipeline *p, int64_t now_ns)
 		rg_seqstate_stats(p->seqs, &sq);
 
 	gap(p, now_ns, p->kernel_drops, p->last.kernel_drops, 0, "kernel_drop");
+	gap(p, now_ns, p->kernel_skipped, p->last.kernel_skipped, 0, "kernel_skipped");
 	gap(p, now_ns, ss.user_drops, p->last.user_drops, ss.user_drop_oldest_ns, "user_drop");
 	gap(p, now_ns, p->events_invalid, p->last.invalid, 0, "invalid");
 	rg_pipeline_sequence_gaps(p, now_ns);
 	p->last.ts_ns = now_ns;
 	p->last.kernel_drops = p->kernel_drops;
+	p->last.kernel_skipped = p->kernel_skipped;
 	p->last.user_drops = ss.user_drops;
 	p->last.invalid = p->events_invalid;
 

@@ -52,12 +52,13 @@ struct rg_pipeline {
 	uint64_t kernel_drops;  /* latest total from the BPF counters */
 	uint64_t kernel_drops_by_family[4]; /* process, file, network, system records */
 	uint64_t kernel_filtered; /* latest total the kernel filters skipped */
+	uint64_t kernel_skipped;  /* latest total of program runs the kernel skipped */
 
 	struct rg_health last_health; /* the latest health row (seq 0: none yet) */
 	/* Loss counters at the previous health row: growth means a gap. */
 	struct {
 		int64_t ts_ns;
-		uint64_t kernel_drops, user_drops, invalid;
+		uint64_t kernel_drops, user_drops, invalid, kernel_skipped;
 		int64_t seq_ns; /* sequence evictions since: the last health row or reload */
 	} last;
 };

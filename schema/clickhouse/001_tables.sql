@@ -294,6 +294,7 @@ CREATE TABLE IF NOT EXISTS rand_guard.health
     ship_failures Int64,
     ship_lag_rows Int64,
     ship_lag_s Int64,
+    kernel_skipped Int64,
     boot_id String,
     time DateTime MATERIALIZED toDateTime(intDiv(ts_ns, 1000000000))
 )

@@ -480,7 +480,8 @@ static void end_run(struct gen *g, unsigned long long run)
 				st.rows_network_events + st.rows_system_events + st.rows_health +
 				st.rows_gaps + st.rows_alerts;
 		/* per run: the writer's cost as the database grows (--runs K) */
-		fprintf(stderr, "rg-gen: run %llu, %llu rows before it: writer %.3f us per row\n",
+		fprintf(stderr, "rg-gen: run %llu, after %llu rows of earlier runs: writer %.3f us "
+				"per row\n",
 			run + 1, (unsigned long long)g->writer_rows,
 			rows ? (double)ns / 1e3 / (double)rows : 0.0);
 		g->writer_ns += ns;

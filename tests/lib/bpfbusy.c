@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#define VALUE 16384
+
 static volatile sig_atomic_t stop;
 
 static void on_term(int sig)
@@ -33,7 +35,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rg-bpfbusy SECONDS\n");
 		return 2;
 	}
-	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "rg_busy", 4, 8, 1, NULL);
+	/* A large value: the kernel copies it with bpf_prog_active raised, so
+	 * most of each call's time is inside that window (the kernel allows
+	 * per-CPU values up to 32 KiB). */
+	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "rg_busy", 4, VALUE, 1, NULL);
 	if (fd < 0) {
 		fprintf(stderr, "rg-bpfbusy: bpf_map_create: %s\n", strerror(errno));
 		return 1;
@@ -44,13 +49,16 @@ int main(int argc, char **argv)
 	double end = t.tv_sec + t.tv_nsec / 1e9 + atof(argv[1]), now;
 	unsigned long long n = 0;
 	int ncpus = libbpf_num_possible_cpus();
-	unsigned long long *vals = calloc(ncpus > 0 ? (size_t)ncpus : 1, sizeof(*vals));
+	char *vals = calloc(ncpus > 0 ? (size_t)ncpus : 1, VALUE);
 	if (ncpus <= 0 || !vals)
 		return 1;
 	__u32 key = 0;
 	do {
 		for (int i = 0; i < 1000; i++, n++)
-			bpf_map_lookup_elem(fd, &key, vals);
+			if (bpf_map_lookup_elem(fd, &key, vals)) {
+				fprintf(stderr, "rg-bpfbusy: lookup: %s\n", strerror(errno));
+				return 1;
+			}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		now = t.tv_sec + t.tv_nsec / 1e9;
 	} while (now < end && !stop);

@@ -207,6 +207,15 @@ activity() { # SECONDS: execs, file writes, and the marker commands
 ch_start
 check_run "scripts/clickhouse-schema creates the central tables" "$T/schema.out" \
 	env CLICKHOUSE_PASSWORD_FILE="$T/pw" "$RG_SOURCE_DIR/scripts/clickhouse-schema" "$URL"
+# A central table an older rand-guard made lacks the newer columns (here
+# the newest of health's): run again, the script adds them where they go.
+chq "ALTER TABLE rand_guard.health DROP COLUMN kernel_skipped" >/dev/null
+check_run "scripts/clickhouse-schema run again on an older table" "$T/schema2.out" \
+	env CLICKHOUSE_PASSWORD_FILE="$T/pw" "$RG_SOURCE_DIR/scripts/clickhouse-schema" "$URL"
+check_eq "it added the column an older health table lacks" "$(grep -c '^clickhouse-schema: added health.kernel_skipped$' "$T/schema2.out")" 1
+check_eq "in its place, after ship_lag_s" \
+	"$(chq "SELECT name FROM system.columns WHERE database = 'rand_guard' AND table = 'health' AND name IN ('ship_lag_s', 'kernel_skipped')" | tr '\n' ' ')" \
+	"ship_lag_s kernel_skipped "
 rec_start a b
 T0=$(date +%s%N)
 activity 2
