@@ -1,4 +1,4 @@
--- 022_skipped.sql: runs of the BPF programs the kernel skipped (user_version 22).
+-- 021_skipped.sql: runs of the BPF programs the kernel skipped (user_version 21).
 -- The kernel does not run a tracepoint program on a CPU where another BPF
 -- program or a bpf(2) map operation is in progress; Linux 6.7+ counts each
 -- skip in the program's recursion_misses (recorder/daemon/bpf_loader.c).
