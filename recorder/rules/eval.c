@@ -449,7 +449,8 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	rules_cap_summary(b);
 }
 
-rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
+/* What evaluation reads besides the rules' own fields. */
+static rg_fmask match_fields(void)
 {
 	/* rules_visit_fref and the joins (seqeval.c) find processes by
 	 * proc_id, parent_proc_id and target_proc_id, and sequences time and
@@ -460,7 +461,19 @@ rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
 		"remote_port", "argv", "child_pid", "signal", "exit_code", "target_pid", "name",
 		"euid", "old_euid", "dns_type", "dns_query", NULL,
 	};
-	return rs->fields_used | rg_fields_mask(read);
+	return rg_fields_mask(read);
+}
+
+rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
+{
+	return rs->fields_used | match_fields();
+}
+
+rg_fmask rg_rules_type_fields(const struct rg_ruleset *rs, enum rg_etype t)
+{
+	if ((unsigned)t >= RG_ET_COUNT || !rs->nby_type[t])
+		return 0;
+	return rs->fields_by_type[t] | match_fields();
 }
 
 /* The event's own summary, made once. */

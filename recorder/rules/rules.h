@@ -70,6 +70,8 @@ struct rg_ruleset {
 	 * conditions and joins read from the event itself (of what evaluation
 	 * reads in all: rg_rules_event_fields) */
 	rg_fmask fields_used;
+	/* of those, by event type: the fields of the rules that apply to it */
+	rg_fmask fields_by_type[RG_ET_COUNT];
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
@@ -148,6 +150,10 @@ typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
  * seq, type, pid, proc_id, exe). A reader that fills only these (rgq
  * replay) gets the alerts the recorder got. */
 rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs);
+/* Of those, the ones evaluating an event of type t reads: none when no
+ * enabled rule applies to t (rg_rules_eval returns at once), else the
+ * fields of the rules that apply and the match's. */
+rg_fmask rg_rules_type_fields(const struct rg_ruleset *rs, enum rg_etype t);
 
 /* Evaluates ev (its ids filled; lin already updated with it) against the
  * enabled rules, calling fn once per matching rule, in rule order.
