@@ -96,7 +96,8 @@ static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
 }
 
 /* A path glob over many values: the path is copied and split once (and a
- * value without wildcards is a byte compare), with rg_path_glob's meaning. */
+ * value without wildcards is a byte compare, skipped when its length is
+ * neither the path's nor the base name's), with rg_path_glob's meaning. */
 static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s)
 {
 	if (s.len >= 8192)
@@ -105,11 +106,16 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	rg_buf_add(&e->globbuf, s.p, s.len);
 	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
+	size_t pathlen = strlen(path), baselen = pathlen - (size_t)(base - path);
 	for (unsigned i = 0; i < c->nvals; i++) {
 		const char *v = c->strs[i];
-		if (c->literal[i] ? !strcmp(v, strchr(v, '/') ? path : base)
-				  : rg_path_glob_at(v, path, base))
+		if (!c->literal[i]) {
+			if (rg_path_glob_at(v, path, base))
+				return true;
+		} else if ((c->lens[i] == pathlen || c->lens[i] == baselen) &&
+			   !strcmp(v, strchr(v, '/') ? path : base)) {
 			return true;
+		}
 	}
 	return false;
 }
@@ -492,6 +498,12 @@ void rules_report(struct eval *e, const struct rg_rule *r, const char *summary,
 	e->fn(e->arg, &m);
 }
 
+/* An evaluation's buffers (struct eval's), kept for the next one on this
+ * thread (evaluation is one thread's: text.c): made and freed per event,
+ * they cost a malloc and a free on most events. */
+#define NSCRATCH 5
+static __thread struct rg_buf scratch[NSCRATCH];
+
 unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 		       const struct rg_event *ev, const struct rg_lineage *lin, rg_match_fn fn,
 		       void *arg, bool *stepped)
@@ -501,6 +513,11 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
+	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
+	for (size_t i = 0; i < NSCRATCH; i++) {
+		*bufs[i] = scratch[i];
+		bufs[i]->len = 0;
+	}
 	rules_text_reset();
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
@@ -524,9 +541,8 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 			rules_report(&e, r, rules_event_summary(&e), NULL, 0);
 		}
 	}
-	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
-	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
-		rg_buf_free(bufs[i]);
+	for (size_t i = 0; i < NSCRATCH; i++)
+		scratch[i] = *bufs[i];
 	if (cand != small)
 		free(cand);
 	if (stepped)
