@@ -498,6 +498,18 @@ void rules_report(struct eval *e, const struct rg_rule *r, const char *summary,
 	e->fn(e->arg, &m);
 }
 
+/* Rule ri (one that applies to the event's type) on the event. */
+static void eval_rule(struct eval *e, unsigned ri)
+{
+	const struct rg_rule *r = &e->rs->rules[ri];
+	if (r->nsteps > 1) {
+		if (e->sq)
+			rules_sequence_eval(e, ri);
+	} else if (rules_step_fires(&r->steps[0], e)) {
+		rules_report(e, r, rules_event_summary(e), NULL, 0);
+	}
+}
+
 /* An evaluation's buffers (struct eval's), kept for the next one on this
  * thread (evaluation is one thread's: text.c): made and freed per event,
  * they cost a malloc and a free on most events. */
@@ -521,25 +533,20 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	rules_text_reset();
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
-	/* the rules whose necessary text the event has (prefilter.c) */
+	/* the rules without a necessary text and those whose text the event
+	 * has (prefilter.c), in rule order: a bit walk passes over the many
+	 * rules of the type that need a text the event lacks */
 	uint64_t small[64], *cand = NULL;
 	size_t words = (rs->nrules + 63) / 64;
 	if (rs->prefilter[ev->type]) {
 		cand = words <= 64 ? small : rg_calloc(words, sizeof(*cand));
-		memset(cand, 0, words * sizeof(*cand));
 		rules_prefilter_run(rs->prefilter[ev->type], &e, cand);
-	}
-	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {
-		unsigned ri = rs->by_type[ev->type][i];
-		const struct rg_rule *r = &rs->rules[ri];
-		if (cand && rs->filtered[ri] && !(cand[ri / 64] & (1ull << (ri % 64))))
-			continue; /* it needs a text the event lacks */
-		if (r->nsteps > 1) {
-			if (sq)
-				rules_sequence_eval(&e, ri);
-		} else if (rules_step_fires(&r->steps[0], &e)) {
-			rules_report(&e, r, rules_event_summary(&e), NULL, 0);
-		}
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+				eval_rule(&e, (unsigned)(w * 64 + (unsigned)__builtin_ctzll(bits)));
+	} else {
+		for (unsigned i = 0; i < rs->nby_type[ev->type]; i++)
+			eval_rule(&e, rs->by_type[ev->type][i]);
 	}
 	for (size_t i = 0; i < NSCRATCH; i++)
 		scratch[i] = *bufs[i];

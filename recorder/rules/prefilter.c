@@ -63,6 +63,8 @@ struct source {
 struct rg_prefilter {
 	struct source *src;
 	unsigned nsrc;
+	uint64_t *always; /* a bit per rule of the type without a set: always evaluated */
+	size_t words;
 };
 
 /* Texts the prefilter made itself (from regular expressions), kept until
@@ -350,6 +352,15 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 						add_lit(s, a, ri, &own);
 				}
 			}
+		if (pf) {
+			pf->words = (rs->nrules + 63) / 64;
+			pf->always = rg_calloc(pf->words, sizeof(*pf->always));
+			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
+				unsigned ri = rs->by_type[t][k];
+				if (sets[ri].none)
+					pf->always[ri / 64] |= 1ull << (ri % 64);
+			}
+		}
 		rs->prefilter[t] = pf;
 	}
 	for (unsigned i = 0; i < rs->nrules; i++)
@@ -365,8 +376,10 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 		struct rg_prefilter *pf = rs->prefilter[t];
 		for (unsigned i = 0; pf && i < pf->nsrc; i++)
 			free(pf->src[i].lits);
-		if (pf)
+		if (pf) {
 			free(pf->src);
+			free(pf->always);
+		}
 		free(pf);
 	}
 	free(rs->filtered);
@@ -403,6 +416,7 @@ static bool scan_value(void *arg, const struct val *v)
 
 void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand)
 {
+	memcpy(cand, pf->always, pf->words * sizeof(*cand));
 	for (unsigned i = 0; pf && i < pf->nsrc; i++) {
 		struct run r = {&pf->src[i], cand};
 		rules_visit_fref(e, &pf->src[i].ref, scan_value, &r);
