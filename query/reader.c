@@ -47,17 +47,18 @@ static void plan(struct cursor *c, const rg_fmask *fields)
 }
 
 static int prepare(sqlite3 *db, struct cursor *c, unsigned t, const rg_fmask *fields,
-		   char *err, size_t errlen)
+		   bool until, char *err, size_t errlen)
 {
 	struct rg_buf b = {0};
 	rg_buf_adds(&b, "SELECT ");
 	/* event_type and seq: registry order, columns 0 and 1 */
 	c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
 	plan(c, fields);
-	/* ?1 first, ?2 last, ?3 from, ?4 until (file, network) */
+	/* ?1 first, ?2 last, ?3 from, ?4 until (file, network; only when
+	 * there is one: a test per row otherwise true) */
 	rg_buf_printf(&b, " FROM %s WHERE seq BETWEEN %s AND ?2%s ORDER BY seq",
 		      rg_event_tables[t].name, t == 0 ? "?1" : "max(?1, ?3)",
-		      t == 0 ? "" : " AND ts_ns <= ?4");
+		      t == 0 || !until ? "" : " AND ts_ns <= ?4");
 	int rc = sqlite3_prepare_v2(db, rg_buf_cstr(&b), -1, &c->st, NULL);
 	if (rc != SQLITE_OK)
 		snprintf(err, errlen, "reading %s: %s", rg_event_tables[t].name, sqlite3_errmsg(db));
@@ -87,14 +88,15 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	}
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
-		if (prepare(db, c, t, fields, err, errlen)) {
+		if (prepare(db, c, t, fields, until_ns != INT64_MAX, err, errlen)) {
 			rgq_reader_close(r);
 			return NULL;
 		}
 		sqlite3_bind_int64(c->st, 1, (int64_t)first_seq);
 		sqlite3_bind_int64(c->st, 2, (int64_t)last_seq);
 		sqlite3_bind_int64(c->st, 3, (int64_t)from_seq);
-		sqlite3_bind_int64(c->st, 4, until_ns);
+		if (sqlite3_bind_parameter_count(c->st) >= 4)
+			sqlite3_bind_int64(c->st, 4, until_ns);
 	}
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
 		step(r, &r->c[t]);
