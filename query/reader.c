@@ -22,9 +22,11 @@ struct cursor {
 	sqlite3_stmt *st;
 	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each column */
 	unsigned ncols;
-	/* by event type (RG_ET_COUNT: an unknown one): the columns (bit i:
-	 * cols[i]) an event of that type needs; the others are not fetched */
-	rg_fmask need[RG_ET_COUNT + 1];
+	/* by event type (RG_ET_COUNT: an unknown one): the columns after seq
+	 * (indexes into cols) an event of that type needs, in order; the
+	 * others are not fetched */
+	uint8_t need[RG_ET_COUNT + 1][RG_FIELDS_MAX];
+	uint8_t nneed[RG_ET_COUNT + 1];
 	struct seen_type seen[RG_ET_COUNT];
 	unsigned nseen;
 	bool row;   /* st is on a row */
@@ -41,9 +43,9 @@ struct rgq_reader {
 static void plan(struct cursor *c, const rg_fmask *fields)
 {
 	for (unsigned t = 0; t <= RG_ET_COUNT; t++)
-		for (unsigned i = 0; i < c->ncols; i++)
+		for (unsigned i = 2; i < c->ncols; i++)
 			if (fields[t] & RG_FBIT(c->cols[i] - rg_fields))
-				c->need[t] |= RG_FBIT(i);
+				c->need[t][c->nneed[t]++] = (uint8_t)i;
 }
 
 static int prepare(sqlite3 *db, struct cursor *c, unsigned t, const rg_fmask *fields,
@@ -134,10 +136,9 @@ bool rgq_reader_next(struct rgq_reader *r, struct rg_event *ev)
 	struct cursor *c = r->cur;
 	read_type(c, ev);
 	ev->seq = (uint64_t)c->seq; /* column 1, read by step() */
-	rg_fmask need = c->need[(unsigned)ev->type <= RG_ET_COUNT ? ev->type : RG_ET_COUNT];
-	for (unsigned i = 2; i < c->ncols; i++)
-		if (need & RG_FBIT(i))
-			rg_row_read_field(c->st, (int)i, c->cols[i], ev);
+	unsigned t = (unsigned)ev->type <= RG_ET_COUNT ? ev->type : RG_ET_COUNT;
+	for (unsigned k = 0; k < c->nneed[t]; k++)
+		rg_row_read_field(c->st, c->need[t][k], c->cols[c->need[t][k]], ev);
 	return true;
 }
 
