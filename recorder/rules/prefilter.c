@@ -329,12 +329,9 @@ static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct
 void rules_prefilter_build(struct rg_ruleset *rs)
 {
 	struct owned own = {0};
-	rs->filtered = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*rs->filtered));
 	struct alts *sets = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
-	for (unsigned i = 0; i < rs->nrules; i++) {
+	for (unsigned i = 0; i < rs->nrules; i++)
 		sets[i] = rule_alts(&rs->rules[i], &own);
-		rs->filtered[i] = !sets[i].none;
-	}
 	for (int t = 0; t < RG_ET_COUNT; t++) {
 		struct rg_prefilter *pf = NULL;
 		for (int pass = 0; pass < 2; pass++) /* the sources' case modes, then their texts */
@@ -382,7 +379,6 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 		}
 		free(pf);
 	}
-	free(rs->filtered);
 	for (unsigned i = 0; i < rs->nprefilter_texts; i++)
 		free(rs->prefilter_texts[i]);
 	free(rs->prefilter_texts);

@@ -76,10 +76,9 @@ struct rg_ruleset {
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
 	/* prefilter.c: by event type, the texts the rules need, found in one
-	 * pass per field; by rule, whether it runs only when its text is found */
+	 * pass per field, and the rules that run whatever the texts */
 	struct rg_prefilter *prefilter[RG_ET_COUNT];
-	uint8_t *filtered;
-	char **prefilter_texts; /* texts it took from regular expressions */
+	char **prefilter_texts; /* texts it made: regular expressions' literals, folded copies */
 	unsigned nprefilter_texts;
 	/* Sigma sources: files read, rules loaded and skipped, rules for
 	 * another product (counted, not listed), and one line per skipped
