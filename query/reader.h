@@ -23,12 +23,15 @@ struct rgq_reader;
 
 /* Events with first_seq <= seq <= last_seq; file and network events only
  * from from_seq on and up to until_ns (process events all: the lineage
- * needs them, and timestamps need not follow seq exactly). Only the registry fields in
- * `fields` (bit i: rg_fields[i]; event_type and seq always) are read; the
- * others stay zero. NULL with err on failure. */
+ * needs them, and timestamps need not follow seq exactly). Of an event of
+ * type t, only the registry fields in by_type[t] (bit i: rg_fields[i];
+ * event_type and seq always) are read; the others stay zero. Each table's
+ * query selects the columns some type needs, and a row's are fetched as
+ * its type needs them: a column costs per row fetched. NULL with err on
+ * failure. */
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
-				   uint64_t from_seq, int64_t until_ns, rg_fmask fields,
-				   char *err, size_t errlen);
+				   uint64_t from_seq, int64_t until_ns,
+				   const rg_fmask by_type[RG_ET_COUNT], char *err, size_t errlen);
 /* The next event, valid until the next call; false at the end or on an
  * error (rgq_reader_error). */
 bool rgq_reader_next(struct rgq_reader *r, struct rg_event *ev);

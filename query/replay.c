@@ -118,11 +118,16 @@ static int64_t first_seq_since(sqlite3 *db, int64_t since_ns)
 	return best;
 }
 
-/* What replay reads: what the rules and the lineage say they read (the
- * printed alert is the match's: rg_rules_event_fields covers it). */
-static rg_fmask needed_fields(const struct rg_ruleset *rs)
+/* What replay reads of an event of each type: what the rules and the
+ * lineage say they read of it (the printed alert is the match's:
+ * rg_rules_type_fields covers it), and its time (replay's range). */
+static void needed_fields(const struct rg_ruleset *rs, rg_fmask out[RG_ET_COUNT])
 {
-	return rg_rules_event_fields(rs) | rg_lineage_fields();
+	static const char *const ts[] = {"ts_ns", NULL};
+	rg_fmask base = rg_fields_mask(ts);
+	for (unsigned t = 0; t < RG_ET_COUNT; t++)
+		out[t] = base | rg_rules_type_fields(rs, (enum rg_etype)t) |
+			 rg_lineage_type_fields((enum rg_etype)t);
 }
 
 struct ctx {
@@ -155,9 +160,11 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 		rg_seqstate_free(sq);
 		return -1;
 	}
+	rg_fmask fields[RG_ET_COUNT];
+	needed_fields(rs, fields);
 	struct rgq_reader *rd = rgq_reader_open(db, (uint64_t)run->first_seq,
 						(uint64_t)run->last_seq, (uint64_t)from_seq,
-						until_ns, needed_fields(rs), err, errlen);
+						until_ns, fields, err, errlen);
 	if (!rd) {
 		rg_lineage_free(lin);
 		rg_seqstate_free(sq);

@@ -96,7 +96,8 @@ static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
 }
 
 /* A path glob over many values: the path is copied and split once (and a
- * value without wildcards is a byte compare), with rg_path_glob's meaning. */
+ * value without wildcards is a byte compare, skipped when its length is
+ * neither the path's nor the base name's), with rg_path_glob's meaning. */
 static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s)
 {
 	if (s.len >= 8192)
@@ -105,11 +106,16 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	rg_buf_add(&e->globbuf, s.p, s.len);
 	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
+	size_t pathlen = strlen(path), baselen = pathlen - (size_t)(base - path);
 	for (unsigned i = 0; i < c->nvals; i++) {
 		const char *v = c->strs[i];
-		if (c->literal[i] ? !strcmp(v, strchr(v, '/') ? path : base)
-				  : rg_path_glob_at(v, path, base))
+		if (!c->literal[i]) {
+			if (rg_path_glob_at(v, path, base))
+				return true;
+		} else if ((c->lens[i] == pathlen || c->lens[i] == baselen) &&
+			   !strcmp(v, strchr(v, '/') ? path : base)) {
 			return true;
+		}
 	}
 	return false;
 }
@@ -449,7 +455,8 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	rules_cap_summary(b);
 }
 
-rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
+/* What evaluation reads besides the rules' own fields. */
+static rg_fmask match_fields(void)
 {
 	/* rules_visit_fref and the joins (seqeval.c) find processes by
 	 * proc_id, parent_proc_id and target_proc_id, and sequences time and
@@ -460,7 +467,19 @@ rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
 		"remote_port", "argv", "child_pid", "signal", "exit_code", "target_pid", "name",
 		"euid", "old_euid", "dns_type", "dns_query", NULL,
 	};
-	return rs->fields_used | rg_fields_mask(read);
+	return rg_fields_mask(read);
+}
+
+rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs)
+{
+	return rs->fields_used | match_fields();
+}
+
+rg_fmask rg_rules_type_fields(const struct rg_ruleset *rs, enum rg_etype t)
+{
+	if ((unsigned)t >= RG_ET_COUNT || !rs->nby_type[t])
+		return 0;
+	return rs->fields_by_type[t] | match_fields();
 }
 
 /* The event's own summary, made once. */
@@ -479,6 +498,24 @@ void rules_report(struct eval *e, const struct rg_rule *r, const char *summary,
 	e->fn(e->arg, &m);
 }
 
+/* Rule ri (one that applies to the event's type) on the event. */
+static void eval_rule(struct eval *e, unsigned ri)
+{
+	const struct rg_rule *r = &e->rs->rules[ri];
+	if (r->nsteps > 1) {
+		if (e->sq)
+			rules_sequence_eval(e, ri);
+	} else if (rules_step_fires(&r->steps[0], e)) {
+		rules_report(e, r, rules_event_summary(e), NULL, 0);
+	}
+}
+
+/* An evaluation's buffers (struct eval's), kept for the next one on this
+ * thread (evaluation is one thread's: text.c): made and freed per event,
+ * they cost a malloc and a free on most events. */
+#define NSCRATCH 5
+static __thread struct rg_buf scratch[NSCRATCH];
+
 unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 		       const struct rg_event *ev, const struct rg_lineage *lin, rg_match_fn fn,
 		       void *arg, bool *stepped)
@@ -488,32 +525,31 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
+	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
+	for (size_t i = 0; i < NSCRATCH; i++) {
+		*bufs[i] = scratch[i];
+		bufs[i]->len = 0;
+	}
 	rules_text_reset();
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
-	/* the rules whose necessary text the event has (prefilter.c) */
+	/* the rules without a necessary text and those whose text the event
+	 * has (prefilter.c), in rule order: a bit walk passes over the many
+	 * rules of the type that need a text the event lacks */
 	uint64_t small[64], *cand = NULL;
 	size_t words = (rs->nrules + 63) / 64;
 	if (rs->prefilter[ev->type]) {
 		cand = words <= 64 ? small : rg_calloc(words, sizeof(*cand));
-		memset(cand, 0, words * sizeof(*cand));
 		rules_prefilter_run(rs->prefilter[ev->type], &e, cand);
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t bits = cand[w]; bits; bits &= bits - 1)
+				eval_rule(&e, (unsigned)(w * 64 + (unsigned)__builtin_ctzll(bits)));
+	} else {
+		for (unsigned i = 0; i < rs->nby_type[ev->type]; i++)
+			eval_rule(&e, rs->by_type[ev->type][i]);
 	}
-	for (unsigned i = 0; i < rs->nby_type[ev->type]; i++) {
-		unsigned ri = rs->by_type[ev->type][i];
-		const struct rg_rule *r = &rs->rules[ri];
-		if (cand && rs->filtered[ri] && !(cand[ri / 64] & (1ull << (ri % 64))))
-			continue; /* it needs a text the event lacks */
-		if (r->nsteps > 1) {
-			if (sq)
-				rules_sequence_eval(&e, ri);
-		} else if (rules_step_fires(&r->steps[0], &e)) {
-			rules_report(&e, r, rules_event_summary(&e), NULL, 0);
-		}
-	}
-	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
-	for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
-		rg_buf_free(bufs[i]);
+	for (size_t i = 0; i < NSCRATCH; i++)
+		scratch[i] = *bufs[i];
 	if (cand != small)
 		free(cand);
 	if (stepped)

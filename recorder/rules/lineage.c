@@ -179,6 +179,15 @@ rg_fmask rg_lineage_fields(void)
 	return rg_fields_mask(read);
 }
 
+rg_fmask rg_lineage_type_fields(enum rg_etype t)
+{
+	static const char *const id[] = {"event_type", "proc_id", NULL};
+	if (t == RG_ET_PROCESS_START || t == RG_ET_PROCESS_RELATIONSHIP ||
+	    t == RG_ET_PROCESS_EXIT || t == RG_ET_CRED_CHANGE)
+		return rg_lineage_fields();
+	return rg_fields_mask(id);
+}
+
 void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev)
 {
 	if (!ev->proc_id)

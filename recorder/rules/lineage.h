@@ -42,6 +42,10 @@ void rg_lineage_event(struct rg_lineage *l, const struct rg_event *ev);
 
 /* The registry fields (core/fields.h mask) rg_lineage_event reads. */
 rg_fmask rg_lineage_fields(void);
+/* Of those, the ones it reads on an event of type t: only an exec, a
+ * fork, an exit and a credential change change the lineage; of any other
+ * event it reads the type and proc_id. */
+rg_fmask rg_lineage_type_fields(enum rg_etype t);
 
 /* The context of proc_id, or NULL. Valid until the next change. */
 const struct rg_lproc *rg_lineage_get(const struct rg_lineage *l, int64_t proc_id);

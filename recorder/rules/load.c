@@ -238,8 +238,15 @@ static void index_types(struct rg_ruleset *rs)
 		rs->nsequences += r->enabled && r->nsteps > 1;
 		if (r->enabled && r->window_ns > rs->max_window_ns)
 			rs->max_window_ns = r->window_ns;
+		rg_fmask m = 0;
 		for (unsigned k = 0; r->enabled && k < r->nsteps; k++)
-			rs->fields_used |= step_fields(&r->steps[k]);
+			m |= step_fields(&r->steps[k]);
+		rs->fields_used |= m;
+		/* by the rule's types: a superset of each step's (a step's
+		 * join fields are read on the step before's events too) */
+		for (int t = 0; t < RG_ET_COUNT; t++)
+			if (r->types & RG_ET_BIT(t))
+				rs->fields_by_type[t] |= m;
 	}
 }
 

@@ -559,7 +559,7 @@ static bool parse_values(struct loader *ld, struct rg_cond *c, const char *p)
 		c->ints = rg_realloc(c->ints, c->nvals * sizeof(*c->ints));
 		c->literal = rg_realloc(c->literal, c->nvals * sizeof(*c->literal));
 		c->literal[i] = !memchr(v, '*', n) && !memchr(v, '?', n) && !memchr(v, '[', n) &&
-				!memchr(v, '\\', n);
+				!memchr(v, '\\', n) && !memchr(v, 0, n); /* lens[i] is strlen */
 		c->strs[i] = rg_calloc(1, n + 1);
 		memcpy(c->strs[i], v, n);
 		c->lens[i] = n;

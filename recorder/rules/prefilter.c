@@ -63,6 +63,8 @@ struct source {
 struct rg_prefilter {
 	struct source *src;
 	unsigned nsrc;
+	uint64_t *always; /* a bit per rule of the type without a set: always evaluated */
+	size_t words;
 };
 
 /* Texts the prefilter made itself (from regular expressions), kept until
@@ -266,44 +268,94 @@ static bool same_ref(const struct fref *a, const struct fref *b)
 	       a->argi == b->argi;
 }
 
-static struct source *source_of(struct rg_prefilter *pf, const struct alt *a)
+/* The field an alternative reads on events of type t: target_path is
+ * path on a type without new_path (visit_virtual), and one source then
+ * scans the text for both. */
+static struct fref canonical(const struct alt *a, int t)
+{
+	struct fref out = *a->ref;
+	const struct rg_field *new_path = rg_field_find("new_path");
+	if (a->ref->virt == V_TARGET && (a->ref->types & RG_ET_BIT(t)) &&
+	    !(new_path->types & RG_ET_BIT(t)))
+		rules_find_field(a->ref->f->name, &out);
+	return out;
+}
+
+/* The source of a field: one per field, whatever the case mode (see
+ * add_lit). */
+static struct source *source_of(struct rg_prefilter *pf, const struct fref *ref)
 {
 	for (unsigned i = 0; i < pf->nsrc; i++)
-		if (pf->src[i].nocase == a->nocase && same_ref(&pf->src[i].ref, a->ref))
+		if (same_ref(&pf->src[i].ref, ref))
 			return &pf->src[i];
 	pf->src = rg_realloc(pf->src, (pf->nsrc + 1) * sizeof(*pf->src));
 	struct source *s = &pf->src[pf->nsrc++];
 	memset(s, 0, sizeof(*s));
-	s->ref = *a->ref;
-	s->nocase = a->nocase;
+	s->ref = *ref;
 	return s;
 }
 
-static void add_lit(struct source *s, const struct alt *a, unsigned rule)
+/* A text lowercased (ASCII, as rules_text_folded), kept in own; the text
+ * itself when it has no upper case. */
+static const char *folded(const char *p, uint32_t n, struct owned *own)
 {
-	uint16_t g = rules_gram(a->s + (a->n - RULES_GRAM_MIN) / 2);
+	uint32_t i = 0;
+	while (i < n && !(p[i] >= 'A' && p[i] <= 'Z'))
+		i++;
+	if (i == n)
+		return p;
+	char *f = rg_calloc(1, n + 1);
+	for (i = 0; i < n; i++)
+		f[i] = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] | 0x20) : p[i];
+	own->s = rg_realloc(own->s, (own->n + 1) * sizeof(*own->s));
+	own->s[own->n++] = f;
+	return f;
+}
+
+/* A source any of whose texts is case-blind scans the folded value, and
+ * its case-sensitive texts are folded too: a text in the value is then
+ * in the folded value, so a rule is never missed, only now and then
+ * evaluated for nothing (the set is necessary, not sufficient). One scan
+ * of a field instead of one per case mode. */
+static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct owned *own)
+{
+	const char *text = s->nocase && !a->nocase ? folded(a->s, a->n, own) : a->s;
+	uint16_t g = rules_gram(text + (a->n - RULES_GRAM_MIN) / 2);
 	s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
-	s->lits[s->nlits] = (struct lit){a->s, a->n, g, rule, s->heads[g % BUCKETS]};
+	s->lits[s->nlits] = (struct lit){text, a->n, g, rule, s->heads[g % BUCKETS]};
 	s->heads[g % BUCKETS] = ++s->nlits;
 }
 
 void rules_prefilter_build(struct rg_ruleset *rs)
 {
 	struct owned own = {0};
-	rs->filtered = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*rs->filtered));
 	struct alts *sets = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
-	for (unsigned i = 0; i < rs->nrules; i++) {
+	for (unsigned i = 0; i < rs->nrules; i++)
 		sets[i] = rule_alts(&rs->rules[i], &own);
-		rs->filtered[i] = !sets[i].none;
-	}
 	for (int t = 0; t < RG_ET_COUNT; t++) {
 		struct rg_prefilter *pf = NULL;
-		for (unsigned k = 0; k < rs->nby_type[t]; k++) {
-			unsigned ri = rs->by_type[t][k];
-			for (unsigned j = 0; !sets[ri].none && j < sets[ri].n; j++) {
-				if (!pf)
-					pf = rg_calloc(1, sizeof(*pf));
-				add_lit(source_of(pf, &sets[ri].a[j]), &sets[ri].a[j], ri);
+		for (int pass = 0; pass < 2; pass++) /* the sources' case modes, then their texts */
+			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
+				unsigned ri = rs->by_type[t][k];
+				for (unsigned j = 0; !sets[ri].none && j < sets[ri].n; j++) {
+					const struct alt *a = &sets[ri].a[j];
+					struct fref ref = canonical(a, t);
+					if (!pf)
+						pf = rg_calloc(1, sizeof(*pf));
+					struct source *s = source_of(pf, &ref);
+					if (!pass)
+						s->nocase |= a->nocase;
+					else
+						add_lit(s, a, ri, &own);
+				}
+			}
+		if (pf) {
+			pf->words = (rs->nrules + 63) / 64;
+			pf->always = rg_calloc(pf->words, sizeof(*pf->always));
+			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
+				unsigned ri = rs->by_type[t][k];
+				if (sets[ri].none)
+					pf->always[ri / 64] |= 1ull << (ri % 64);
 			}
 		}
 		rs->prefilter[t] = pf;
@@ -321,11 +373,12 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 		struct rg_prefilter *pf = rs->prefilter[t];
 		for (unsigned i = 0; pf && i < pf->nsrc; i++)
 			free(pf->src[i].lits);
-		if (pf)
+		if (pf) {
 			free(pf->src);
+			free(pf->always);
+		}
 		free(pf);
 	}
-	free(rs->filtered);
 	for (unsigned i = 0; i < rs->nprefilter_texts; i++)
 		free(rs->prefilter_texts[i]);
 	free(rs->prefilter_texts);
@@ -359,6 +412,7 @@ static bool scan_value(void *arg, const struct val *v)
 
 void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand)
 {
+	memcpy(cand, pf->always, pf->words * sizeof(*cand));
 	for (unsigned i = 0; pf && i < pf->nsrc; i++) {
 		struct run r = {&pf->src[i], cand};
 		rules_visit_fref(e, &pf->src[i].ref, scan_value, &r);

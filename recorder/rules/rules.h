@@ -70,14 +70,15 @@ struct rg_ruleset {
 	 * conditions and joins read from the event itself (of what evaluation
 	 * reads in all: rg_rules_event_fields) */
 	rg_fmask fields_used;
+	/* of those, by event type: the fields of the rules that apply to it */
+	rg_fmask fields_by_type[RG_ET_COUNT];
 	/* by event type: indexes of the enabled rules that apply */
 	unsigned *by_type[RG_ET_COUNT];
 	unsigned nby_type[RG_ET_COUNT];
 	/* prefilter.c: by event type, the texts the rules need, found in one
-	 * pass per field; by rule, whether it runs only when its text is found */
+	 * pass per field, and the rules that run whatever the texts */
 	struct rg_prefilter *prefilter[RG_ET_COUNT];
-	uint8_t *filtered;
-	char **prefilter_texts; /* texts it took from regular expressions */
+	char **prefilter_texts; /* texts it made: regular expressions' literals, folded copies */
 	unsigned nprefilter_texts;
 	/* Sigma sources: files read, rules loaded and skipped, rules for
 	 * another product (counted, not listed), and one line per skipped
@@ -148,6 +149,10 @@ typedef void (*rg_match_fn)(void *arg, const struct rg_match *m);
  * seq, type, pid, proc_id, exe). A reader that fills only these (rgq
  * replay) gets the alerts the recorder got. */
 rg_fmask rg_rules_event_fields(const struct rg_ruleset *rs);
+/* Of those, the ones evaluating an event of type t reads: none when no
+ * enabled rule applies to t (rg_rules_eval returns at once), else the
+ * fields of the rules that apply and the match's. */
+rg_fmask rg_rules_type_fields(const struct rg_ruleset *rs, enum rg_etype t);
 
 /* Evaluates ev (its ids filled; lin already updated with it) against the
  * enabled rules, calling fn once per matching rule, in rule order.

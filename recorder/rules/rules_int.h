@@ -234,7 +234,8 @@ struct rg_str rules_text_folded(const struct val *v);
 const uint64_t *rules_text_grams(const struct val *v, bool folded);
 bool rules_text_has_gram(const uint64_t *grams, uint16_t g);
 /* prefilter.c: the rules' necessary texts by event type (rules.h); run
- * marks in cand (a bit per rule) the rules whose text the event has */
+ * sets cand (a bit per rule) to the type's rules to evaluate: those
+ * without a necessary text, and those whose text the event has */
 void rules_prefilter_build(struct rg_ruleset *rs);
 void rules_prefilter_free(struct rg_ruleset *rs);
 void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand);

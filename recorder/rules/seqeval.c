@@ -127,15 +127,17 @@ void rules_sequence_eval(struct eval *e, unsigned ri)
 	const struct rg_event *ev = e->ev;
 	for (unsigned k = r->nsteps; k-- > 0;) {
 		const struct rg_step *st = &r->steps[k];
-		if (!(st->types & RG_ET_BIT(ev->type)) || !rules_step_fires(st, e))
+		/* a later step needs a partial to continue: that is one
+		 * lookup, its conditions are many */
+		if (!(st->types & RG_ET_BIT(ev->type)) || (k && !rg_seqstate_any(e->sq, ri, k)) ||
+		    !rules_step_fires(st, e))
 			continue;
 		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
 		if (k == 0) {
 			w.next.deadline_ns = ev->ts_ns + r->window_ns;
 			w.next.summary = rules_event_summary(e);
 		} else {
-			const struct rg_partial *p =
-				rg_seqstate_any(e->sq, ri, k) ? find_before(e, ri, k) : NULL;
+			const struct rg_partial *p = find_before(e, ri, k);
 			if (!p)
 				continue;
 			if (k == r->nsteps - 1) {

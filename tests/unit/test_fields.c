@@ -107,6 +107,24 @@ static void check_read_fields(void)
 	      "the summary's fields are read");
 	CHECK(!(m & bit("sessionid")) && !(m & bit("cwd")), "a field nothing reads is not");
 	rg_rules_free(rs);
+	/* by event type: a rule's fields on its types only, none where no rule applies */
+	const char *typed = "[rule \"T\"]\nname = t\nseverity = low\nevents = file_open\n"
+			    "match = mode equals 384\n";
+	rs = NULL;
+	CHECK(rg_rules_load_string(&rs, "t.rules", typed, err, sizeof(err)) == 0, "load a typed rule");
+	rg_fmask open = rs ? rg_rules_type_fields(rs, RG_ET_FILE_OPEN) : 0;
+	CHECK((open & bit("mode")) && (open & bit("path")) && (open & bit("ts_ns")),
+	      "a type's rules' fields and the match's are read on it");
+	CHECK(rs && !rg_rules_type_fields(rs, RG_ET_FILE_WRITE) &&
+		      !rg_rules_type_fields(rs, RG_ET_PROCESS_START),
+	      "nothing is read for a type no rule applies to");
+	rg_rules_free(rs);
+	CHECK(rg_lineage_type_fields(RG_ET_PROCESS_START) == lin &&
+		      rg_lineage_type_fields(RG_ET_CRED_CHANGE) == lin,
+	      "the lineage reads its fields on an exec and a credential change");
+	CHECK(!(rg_lineage_type_fields(RG_ET_FILE_OPEN) & bit("argv")) &&
+		      (rg_lineage_type_fields(RG_ET_FILE_OPEN) & bit("proc_id")),
+	      "and only the type and proc_id of other events");
 	const char *const bad[] = {"path", "no_such_field", NULL};
 	CHECK(rg_fields_mask(bad) & RG_FIELDS_UNKNOWN, "an unknown name is seen");
 }
