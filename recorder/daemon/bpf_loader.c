@@ -366,8 +366,8 @@ static bool sends_records(const char *name)
 	       strncmp(name, "rg_script", 9) != 0;
 }
 
-/* The runs the kernel skipped of the loaded programs that send records:
- * it does not run a tracepoint or kprobe program on a CPU where a BPF
+/* The runs the kernel skipped of the loaded programs that send records
+ * (the script hook's object sends none): it does not run a tracepoint or kprobe program on a CPU where a BPF
  * program or a bpf(2) map operation of any process is in progress
  * (trace_call_bpf), nor a tp_btf program within itself. Counted by the
  * kernel in recursion_misses since Linux 6.7 for tracepoint programs;
@@ -375,11 +375,11 @@ static bool sends_records(const char *name)
  * a skipped tracepoint counts one (a write is watched by two), and most
  * skipped runs would have sent nothing (an unwatched open): an upper bound
  * on the records lost. */
-static uint64_t skipped_runs(struct rg_bpf *b, struct bpf_object *obj)
+uint64_t rg_bpf_skipped(struct rg_bpf *b)
 {
 	struct bpf_program *prog;
 	uint64_t n = 0;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, b->skel->obj) {
 		int fd = bpf_program__fd(prog);
 		if (fd < 0 || !sends_records(bpf_program__name(prog)))
 			continue; /* not loaded, or sends nothing */
@@ -613,11 +613,6 @@ uint64_t rg_bpf_drops(struct rg_bpf *b, uint64_t per_kind[RG_KIND_MAX])
 		total += sum;
 	}
 	return total;
-}
-
-uint64_t rg_bpf_skipped(struct rg_bpf *b)
-{
-	return skipped_runs(b, b->skel->obj); /* the script hook sends no record */
 }
 
 int rg_bpf_counter_errno(const struct rg_bpf *b)

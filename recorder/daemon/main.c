@@ -538,6 +538,7 @@ static void health(struct recorder *r)
 	r->pl.kernel_drops_by_family[1] = kind[RG_KIND_FILE];
 	r->pl.kernel_drops_by_family[2] = kind[RG_KIND_NET];
 	r->pl.kernel_drops_by_family[3] = kind[RG_KIND_SYS];
+	r->pl.kernel_skipped = rg_bpf_skipped(r->bpf);
 	static bool warned;
 	if (rg_bpf_counter_errno(r->bpf) && !warned) {
 		warned = true; /* those counts are not zero: they are unknown */
@@ -545,7 +546,6 @@ static void health(struct recorder *r)
 			"(%s): those losses are not counted\n", strerror(rg_bpf_counter_errno(r->bpf)));
 	}
 	r->pl.kernel_filtered = rg_bpf_filtered(r->bpf);
-	r->pl.kernel_skipped = rg_bpf_skipped(r->bpf);
 	int64_t now = rg_wall_ns();
 	rg_pipeline_health(&r->pl, now);
 	warn_evictions(r, now);
