@@ -32,8 +32,24 @@ printf '[rule "HASH-TEST-2"]\nname = known script\nseverity = high\nmatch = scri
 	"$RUNSH" >>"$T/rg.ini"
 rg_start
 
+# await_hash KEY PATH: waits (20 s at most) for a binary_hashed line in the
+# NDJSON whose KEY (exe or script) is PATH. A run made after it carries the
+# hash, and a file replaced after it was hashed before it went. Without the
+# wait the test raced the hasher: once a short-lived process has exited and
+# its file was replaced, the file that ran exists no more, and "changed" is
+# the honest status (CI saw that under load).
+await_hash() {
+	local _
+	for _ in $(seq 200); do
+		grep -F "\"$1\":\"$2\"" "$T/events.ndjson" 2>/dev/null |
+			grep -qF '"event_type":"binary_hashed"' && return 0
+		sleep 0.1
+	done
+	nok "no binary_hashed line with $1 $2 within 20 s"
+}
+
 "$WORK/fresh"
-sleep 0.5 # the hash comes back before the next run
+await_hash exe "$WORK/fresh"
 "$WORK/fresh"
 
 mkbin /bin/sleep "$WORK/gone" "$M-gone"
@@ -46,6 +62,7 @@ wait "$GONE_PID"
 mkbin /bin/true "$WORK/swap" "$M-one"
 SWAP1=$(sha256sum "$WORK/swap" | cut -d' ' -f1)
 "$WORK/swap"
+await_hash exe "$WORK/swap"
 mkbin /bin/true "$WORK/swap.new" "$M-two"
 SWAP2=$(sha256sum "$WORK/swap.new" | cut -d' ' -f1)
 mv "$WORK/swap.new" "$WORK/swap"
@@ -61,7 +78,7 @@ setpriv --reuid=65534 --regid=65534 --clear-groups "$WORK/user"
 chmod +x "$WORK/run.sh"
 RUN1_ID=$(stat -c %d:%i:%s "$WORK/run.sh")
 "$WORK/run.sh"
-sleep 0.5 # hashed before it is replaced (else: changed, or by name the new file)
+await_hash script "$WORK/run.sh" # before it is replaced (else: changed, or by name the new file)
 # replaced (a new file under the name) between two runs
 printf '#!/bin/sh\n: %s-script-two\n' "$M" >"$WORK/run.sh.new"
 chmod +x "$WORK/run.sh.new"
