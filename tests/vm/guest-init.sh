@@ -14,6 +14,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# a v2-only host: the unified hierarchy alone, where systemd puts it
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mkdir -p /dev/shm /var/lib /watched
 ip link set lo up
 
@@ -99,6 +101,16 @@ printf '#!/bin/sh\n: rgvm-script\n' >/tmp/rgvm/s.sh
 chmod +x /tmp/rgvm/s.sh
 /tmp/rgvm/s.sh
 SCRIPT_WANT="ok:$(sha256sum /tmp/rgvm/s.sh | cut -d' ' -f1):$(stat -c %i /tmp/rgvm/s.sh)"
+# an exec in a cgroup named as docker's systemd driver names a
+# container's, on this v2-only host: the cgroup's path, the container's
+# id and runtime
+CID=c0ffee$(printf '%058d' 7)
+CG=/sys/fs/cgroup/system.slice/docker-$CID.scope
+mkdir -p $CG /tmp/rgvm/c
+cp /bin/busybox /tmp/rgvm/c/true
+sh -c "echo \$\$ >$CG/cgroup.procs && exec /tmp/rgvm/c/true" ||
+	fail "the exec in cgroup $CG failed"
+CGROUP_WANT="/system.slice/docker-$CID.scope docker $CID"
 # a write through a bind mount of the watched directory, in a private
 # mount namespace: recorded with its path and the host's
 mkdir -p /tmp/view
@@ -168,6 +180,7 @@ DNS=$(q "SELECT count(*) FROM network_events WHERE event_type = 'dns_query' AND 
 ALERTS=$(q "SELECT count(*) FROM alerts WHERE rule_id = 'EXEC-TMP-001' AND exe = '/tmp/rgvm/true'")
 SCRIPT=$(q "SELECT h.script_hash_status || ':' || h.script_sha256 || ':' || s.script_ino FROM process_events h JOIN process_events s ON s.proc_id = h.proc_id AND s.event_type = 'process_start' AND s.script = h.script WHERE h.event_type = 'binary_hashed' AND h.script = '/tmp/rgvm/s.sh' LIMIT 1")
 BOUND=$(q "SELECT path || ' ' || host_path FROM file_events WHERE event_type = 'file_write' AND host_path = '/watched/bound.txt'")
+CGROUP=$(q "SELECT cgroup_path || ' ' || container_runtime || ' ' || container_id FROM process_events WHERE event_type = 'process_start' AND exe = '/tmp/rgvm/c/true'")
 INTEGRITY=$(q "PRAGMA integrity_check")
 [ "${EXECS:-0}" -ge 1 ] || fail "no process_start for /tmp/rgvm/true with syscall execve"
 [ "${WRITES:-0}" -ge 1 ] || fail "no file_write for /watched/smoke.txt"
@@ -188,6 +201,8 @@ NSWANT="${NSWANT}1"
 [ "$SCRIPT" = "$SCRIPT_WANT" ] || fail "the #! script's own hash and identity: '$SCRIPT', want '$SCRIPT_WANT'"
 [ "$BOUND" = "/tmp/view/bound.txt /watched/bound.txt" ] ||
 	fail "a write through a bind mount: '$BOUND', want '/tmp/view/bound.txt /watched/bound.txt'"
+[ "$CGROUP" = "$CGROUP_WANT" ] ||
+	fail "an exec in a container's cgroup (v2 only): '$CGROUP', want '$CGROUP_WANT'"
 [ "$INTEGRITY" = ok ] || fail "integrity_check: $INTEGRITY"
 MODULE=-
 if [ -n "$MODFILE" ]; then
@@ -236,6 +251,7 @@ STATUS=PASS
 echo "RGVM check: $(grep '^kernel:' /tmp/check.out)"
 echo "RGVM check: module_load of crc7 (syscall:result): $(echo $MODULE)"
 echo "RGVM check: a write through a bind mount (path host_path): $BOUND"
+echo "RGVM check: an exec in a container's cgroup, v2 only (path runtime id): $CGROUP"
 echo "RGVM check: a #! script's own hash (status:sha256:inode): $SCRIPT"
 echo "RGVM check: an exec's pid mnt net uts cgroup user namespaces, cgroup id > 0: $PLACE"
 echo "RGVM result kernel=$KERNEL preempt=${PREEMPT:-none} progs=$PROGS" \
