@@ -69,7 +69,7 @@ mkdir -p "$TCG/docker/$HEX" "$TCG/docker-$HEX2.scope"
 sh -c "echo \$\$ >'$TCG/cgroup.procs' && exec /bin/echo $MARK-cg" >/dev/null
 sh -c "echo \$\$ >'$TCG/docker/$HEX/cgroup.procs' && exec sh -c 'echo x >$T/w/f; exec /bin/echo $MARK-docker'" >/dev/null
 sh -c "echo \$\$ >'$TCG/docker-$HEX2.scope/cgroup.procs' && exec /bin/echo $MARK-scope" >/dev/null
-unshare -m -n -u -p -C --fork sh -c \
+unshare -U -r -m -n -u -p -C --fork sh -c \
 	"for n in pid mnt net uts cgroup user; do readlink /proc/self/ns/\$n; done >$T/ns.txt; exec /bin/echo $MARK-ns" \
 	>/dev/null
 for n in pid mnt net uts cgroup user; do readlink /proc/self/ns/$n; done >"$T/hostns.txt"
@@ -170,9 +170,9 @@ n = start("ns")
 inside = [int(l.split("[")[1].rstrip("]\n")) for l in open(f"{T}/ns.txt")]
 hostns = [int(l.split("[")[1].rstrip("]\n")) for l in open(f"{T}/hostns.txt")]
 got = [n.get(k) for k in ("pidns", "mntns", "netns", "utsns", "cgroupns", "userns")]
-check_eq(got, inside, "NDJSON: the namespaces of an exec in unshare -m -n -u -p -C are /proc/self/ns/*'s there")
-check(all(a != b for a, b in zip(inside[:5], hostns[:5])) and inside[5] == hostns[5],
-      "and those five are new, the user namespace the host's")
+check_eq(got, inside, "NDJSON: the namespaces of an exec in unshare -U -r -m -n -u -p -C are /proc/self/ns/*'s there")
+check(all(a != b for a, b in zip(inside, hostns)),
+      "and all six are new, the user namespace too")
 pn = row("ns")
 check_eq([pn[k] for k in ("pidns", "mntns", "netns", "utsns", "cgroupns", "userns")], inside,
          "rows: the namespaces in processes")
