@@ -8,7 +8,7 @@ CREATE TABLE alerts (
   rule_id      TEXT NOT NULL,
   rule_name    TEXT NOT NULL,
   severity     TEXT NOT NULL,     -- low, medium, high, critical
-  tags         TEXT NOT NULL,     -- space-separated
+  tags         TEXT NOT NULL,     -- space-separated here; a JSON array in rows written since (docs/schema.md)
   event_seq    INTEGER NOT NULL,  -- seq of the triggering event (any event table)
   event_type   TEXT NOT NULL,     -- the triggering event's type
   proc_id      INTEGER,
