@@ -66,13 +66,14 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 
 /* Every image the process ran, in order: the parent's at the fork (the
  * fork is the parent's event, and its exe the parent's image then), then
- * each exec's. Found in its lifetime through the time index. */
+ * each exec's. Found through the partial indexes on those two kinds of
+ * rows (schema/022_exec_history.sql), so the cost does not grow with the
+ * events of a process that never exited. */
 #define IMAGES                                                                              \
-	"(SELECT group_concat(exe, ' > ') FROM (SELECT e.exe FROM process_events e WHERE "   \
-	"e.ts_ns BETWEEN p.start_ns - 50000000 AND coalesce(p.exit_ns, 9000000000000000000) " \
-	"+ 50000000 AND ((e.event_type = 'process_relationship' AND e.child_proc_id = "     \
-	"p.proc_id) OR (e.event_type = 'process_start' AND e.proc_id = p.proc_id)) "         \
-	"ORDER BY e.seq)) AS images"
+	"(SELECT group_concat(exe, ' > ') FROM (SELECT e.seq, e.exe FROM process_events e "  \
+	"WHERE e.event_type = 'process_relationship' AND e.child_proc_id = p.proc_id "      \
+	"UNION ALL SELECT e.seq, e.exe FROM process_events e WHERE e.event_type = "          \
+	"'process_start' AND e.proc_id = p.proc_id ORDER BY 1)) AS images"
 
 static const char tree_sql[] =
 	UP_WALK ", "

@@ -210,6 +210,46 @@ static void check_upgrade(void)
 	CHECK_STR(q(path_in("v1.db"), "SELECT count(*) FROM gaps"), "1", "old rows kept");
 }
 
+/* A database at schema 21 gets the exec history indexes of 022 over the
+ * rows it already has, and a lookup by proc_id can use them. */
+static void check_exec_history_upgrade(void)
+{
+	char err[256], sql[64];
+	sqlite3 *h;
+	sqlite3_open(path_in("v21.db"), &h);
+	for (unsigned i = 0; i < rg_nschema_files && rg_schema_files[i].version <= 21; i++) {
+		sqlite3_exec(h, rg_schema_files[i].sql, NULL, NULL, NULL);
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", rg_schema_files[i].version);
+		sqlite3_exec(h, sql, NULL, NULL, NULL);
+	}
+	sqlite3_exec(h, "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, proc_id, "
+			"pid, tid, uid, gid, exe, child_proc_id) VALUES "
+			"(1, 'process_relationship', 1, 1, 6, 60, 60, 0, 0, '/bin/sh', 7), "
+			"(2, 'process_start', 2, 2, 7, 70, 70, 0, 0, '/bin/a', NULL), "
+			"(3, 'process_exit', 3, 3, 7, 70, 70, 0, 0, '/bin/a', NULL), "
+			"(4, 'process_start', 4, 4, 8, 80, 80, 0, 0, '/bin/b', NULL), "
+			"(5, 'process_start', 5, 5, 7, 70, 70, 0, 0, '/bin/c', NULL)",
+		     NULL, NULL, NULL);
+	sqlite3_close(h);
+	CHECK_STR(q(path_in("v21.db"), "PRAGMA user_version"), "21", "made at schema 21");
+	struct rg_store *s = rg_store_open(path_in("v21.db"), &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "opens a schema 21 database"))
+		return;
+	rg_store_close(s, 0);
+	/* INDEXED BY fails to prepare if the index is missing or unusable */
+	CHECK_STR(q(path_in("v21.db"), "SELECT group_concat(exe) FROM (SELECT exe FROM "
+			"process_events INDEXED BY process_events_exec WHERE event_type = "
+			"'process_start' AND proc_id = 7 ORDER BY seq)"),
+		  "/bin/a,/bin/c", "the old exec rows are in process_events_exec");
+	CHECK_STR(q(path_in("v21.db"), "SELECT exe FROM process_events INDEXED BY "
+			"process_events_fork WHERE event_type = 'process_relationship' AND "
+			"child_proc_id = 7"),
+		  "/bin/sh", "the old fork rows are in process_events_fork");
+	CHECK_STR(q(path_in("v21.db"), "SELECT count(*) FROM process_events INDEXED BY "
+			"process_events_exec WHERE event_type = 'process_start' AND proc_id > 0"),
+		  "3", "and only exec rows");
+}
+
 static void check_refusals(void)
 {
 	char err[256];
@@ -340,6 +380,7 @@ int main(void)
 	check_second_run(path_in("good.db"));
 	check_unclean_stop(path_in("good.db"));
 	check_upgrade();
+	check_exec_history_upgrade();
 	check_refusals();
 	check_one_writer();
 	check_sticky_dir();
