@@ -405,6 +405,15 @@ static bool pause_ms(struct rg_ship *sh, int64_t ms)
 	return stop;
 }
 
+int64_t rg_ship_backoff_ms(int64_t *backoff_ms, bool failed, int interval_ms, int backoff_max_s)
+{
+	if (!failed)
+		return *backoff_ms = 0;
+	int64_t cap = backoff_max_s * 1000LL;
+	int64_t next = *backoff_ms ? *backoff_ms * 2 : interval_ms;
+	return *backoff_ms = next < cap ? next : cap;
+}
+
 static void *ship_main(void *arg)
 {
 	struct rg_ship *sh = arg;
@@ -426,16 +435,13 @@ static void *ship_main(void *arg)
 		pthread_mutex_unlock(&sh->mu);
 		if (stop && (r != 1 || rg_mono_ns() >= until))
 			break;
-		if (r < 0) {
-			/* interval, doubling up to backoff_max_s */
-			backoff = backoff ? backoff * 2 : sh->o.interval_ms;
-			if (backoff > sh->o.backoff_max_s * 1000LL)
-				backoff = sh->o.backoff_max_s * 1000LL;
-			if (pause_ms(sh, backoff))
+		int64_t wait = rg_ship_backoff_ms(&backoff, r < 0, sh->o.interval_ms,
+						  sh->o.backoff_max_s);
+		if (wait) { /* the same rows again, after the wait */
+			if (pause_ms(sh, wait))
 				break;
 			continue;
 		}
-		backoff = 0;
 		if (r == 0 && pause_ms(sh, sh->o.interval_ms) && rg_mono_ns() >= sh->drain_until)
 			break;
 	}
