@@ -215,6 +215,7 @@ struct rg_ship {
 	sqlite3_stmt *sel[NTABLES];
 	int64_t pos[NTABLES];
 	struct rg_buf body;
+	char curl_err[CURL_ERROR_SIZE]; /* libcurl's why (the certificate's fault, ...) */
 	uint64_t failures;
 	int64_t last_complaint;
 	int64_t last_lag;    /* mono ns of the last lag count */
@@ -269,11 +270,13 @@ static int post(struct rg_ship *sh, unsigned t)
 	curl_easy_setopt(sh->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sh->body.len);
 	curl_easy_setopt(sh->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(sh->curl, CURLOPT_WRITEDATA, &reply);
+	sh->curl_err[0] = '\0';
 	CURLcode rc = curl_easy_perform(sh->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(sh->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK)
-		complain(sh, "%s: %s", tables[t].name, curl_easy_strerror(rc));
+		complain(sh, "%s: %s", tables[t].name,
+			 sh->curl_err[0] ? sh->curl_err : curl_easy_strerror(rc));
 	else if (code != 200)
 		complain(sh, "%s: ClickHouse said %s", tables[t].name, rg_buf_cstr(&reply));
 	rg_buf_free(&reply);
@@ -507,6 +510,7 @@ static int setup_curl(struct rg_ship *sh, char *err, size_t errlen)
 	sh->url_base = rg_strdup(rg_buf_cstr(&b));
 	rg_buf_free(&b);
 	curl_easy_setopt(sh->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(sh->curl, CURLOPT_ERRORBUFFER, sh->curl_err);
 	curl_easy_setopt(sh->curl, CURLOPT_TIMEOUT, (long)o->timeout_s);
 	curl_easy_setopt(sh->curl, CURLOPT_CONNECTTIMEOUT, (long)(o->timeout_s < 10 ? o->timeout_s : 10));
 	curl_easy_setopt(sh->curl, CURLOPT_USERNAME, o->user);

@@ -1,6 +1,7 @@
 /* test_ship.c: the shipper's parts that need no server (ship.h): the
  * backoff's waits, the destination's name never carries credentials, and
- * the central DDL is whole. The HTTP side runs against a real ClickHouse in
+ * the central DDL is whole. The HTTP side runs over https against an
+ * endpoint of test_ship_tls.c's own, and against a real ClickHouse in
  * tests/live/test_ship.sh. */
 #include <stdio.h>
 #include <stdlib.h>
