@@ -53,6 +53,12 @@ static const struct ship_table tables[] = {
 /* Body bytes of one request at most (past batch_rows' own bound): the
  * shipper's memory is this and one row. */
 #define MAX_BODY (16u << 20)
+/* What the body's buffer is given at the start: MAX_BODY and room for the
+ * row that passes it (a longer one makes it grow). Only the pages written
+ * are resident; a buffer that grew by doubling instead held the old copy
+ * and the new at once, twice the body at its peak (tests/live/
+ * test_ship_memory.sh measures it). */
+#define BODY_RESERVE (MAX_BODY + (1u << 20))
 
 /* A column as SQLite declares it; `extra` ones are not in the table but
  * computed for the row (the run and boot of a seq row, from runs). */
@@ -562,6 +568,7 @@ struct rg_ship *rg_ship_start(const struct rg_ship_opts *o, struct rg_store *sto
 	sqlite3_busy_timeout(sh->db, 5000);
 	if (prepare(sh, err, errlen) || setup_curl(sh, err, errlen))
 		goto fail;
+	rg_buf_grow(&sh->body, BODY_RESERVE);
 	if (pthread_create(&sh->thread, NULL, ship_main, sh)) {
 		snprintf(err, errlen, "ship: cannot start its thread");
 		goto fail;
