@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""ship_sink.py LOG PORTFILE: an endpoint that takes every [ship] INSERT.
+"""ship_sink.py LOG PORTFILE [CERT KEY]: an endpoint that takes every [ship] INSERT.
 
 Listens on 127.0.0.1 (a free port, written to PORTFILE once it listens)
 as ClickHouse's HTTP interface would, for the shipper alone: every POST
 is answered 200 after its whole body was read, and a line "TABLE ROWS
 BYTES LONGEST" (the table of the query's INSERT, the body's JSON lines,
 its length and its longest line's) is appended to LOG. Keeps nothing else: what the recorder sends
-costs it nothing to hold. Runs until killed.
+costs it nothing to hold. With CERT and KEY (PEM files), over HTTPS with
+that certificate. Runs until killed.
 """
-import http.server, os, re, sys, urllib.parse
+import http.server, os, re, ssl, sys, urllib.parse
 
 class Sink(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # libcurl keeps the connection
@@ -29,6 +30,10 @@ class Sink(http.server.BaseHTTPRequestHandler):
         pass
 
 srv = http.server.HTTPServer(("127.0.0.1", 0), Sink)
+if len(sys.argv) > 4:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(sys.argv[2] + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(sys.argv[2] + ".tmp", sys.argv[2])
