@@ -53,6 +53,12 @@ static const struct ship_table tables[] = {
 /* Body bytes of one request at most (past batch_rows' own bound): the
  * shipper's memory is this and one row. */
 #define MAX_BODY (16u << 20)
+/* What the body's buffer is given at the start: MAX_BODY and room for the
+ * row that passes it (a longer one makes it grow). Only the pages written
+ * are resident; a buffer that grew by doubling instead held the old copy
+ * and the new at once, twice the body at its peak (tests/live/
+ * test_ship_memory.sh measures it). */
+#define BODY_RESERVE (MAX_BODY + (1u << 20))
 
 /* A column as SQLite declares it; `extra` ones are not in the table but
  * computed for the row (the run and boot of a seq row, from runs). */
@@ -215,6 +221,7 @@ struct rg_ship {
 	sqlite3_stmt *sel[NTABLES];
 	int64_t pos[NTABLES];
 	struct rg_buf body;
+	char curl_err[CURL_ERROR_SIZE]; /* libcurl's why (the certificate's fault, ...) */
 	uint64_t failures;
 	int64_t last_complaint;
 	int64_t last_lag;    /* mono ns of the last lag count */
@@ -269,11 +276,13 @@ static int post(struct rg_ship *sh, unsigned t)
 	curl_easy_setopt(sh->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sh->body.len);
 	curl_easy_setopt(sh->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(sh->curl, CURLOPT_WRITEDATA, &reply);
+	sh->curl_err[0] = '\0';
 	CURLcode rc = curl_easy_perform(sh->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(sh->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc != CURLE_OK)
-		complain(sh, "%s: %s", tables[t].name, curl_easy_strerror(rc));
+		complain(sh, "%s: %s", tables[t].name,
+			 sh->curl_err[0] ? sh->curl_err : curl_easy_strerror(rc));
 	else if (code != 200)
 		complain(sh, "%s: ClickHouse said %s", tables[t].name, rg_buf_cstr(&reply));
 	rg_buf_free(&reply);
@@ -405,6 +414,15 @@ static bool pause_ms(struct rg_ship *sh, int64_t ms)
 	return stop;
 }
 
+int64_t rg_ship_backoff_ms(int64_t *backoff_ms, bool failed, int interval_ms, int backoff_max_s)
+{
+	if (!failed)
+		return *backoff_ms = 0;
+	int64_t cap = backoff_max_s * 1000LL;
+	int64_t next = *backoff_ms ? *backoff_ms * 2 : interval_ms;
+	return *backoff_ms = next < cap ? next : cap;
+}
+
 static void *ship_main(void *arg)
 {
 	struct rg_ship *sh = arg;
@@ -426,16 +444,13 @@ static void *ship_main(void *arg)
 		pthread_mutex_unlock(&sh->mu);
 		if (stop && (r != 1 || rg_mono_ns() >= until))
 			break;
-		if (r < 0) {
-			/* interval, doubling up to backoff_max_s */
-			backoff = backoff ? backoff * 2 : sh->o.interval_ms;
-			if (backoff > sh->o.backoff_max_s * 1000LL)
-				backoff = sh->o.backoff_max_s * 1000LL;
-			if (pause_ms(sh, backoff))
+		int64_t wait = rg_ship_backoff_ms(&backoff, r < 0, sh->o.interval_ms,
+						  sh->o.backoff_max_s);
+		if (wait) { /* the same rows again, after the wait */
+			if (pause_ms(sh, wait))
 				break;
 			continue;
 		}
-		backoff = 0;
 		if (r == 0 && pause_ms(sh, sh->o.interval_ms) && rg_mono_ns() >= sh->drain_until)
 			break;
 	}
@@ -501,6 +516,7 @@ static int setup_curl(struct rg_ship *sh, char *err, size_t errlen)
 	sh->url_base = rg_strdup(rg_buf_cstr(&b));
 	rg_buf_free(&b);
 	curl_easy_setopt(sh->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(sh->curl, CURLOPT_ERRORBUFFER, sh->curl_err);
 	curl_easy_setopt(sh->curl, CURLOPT_TIMEOUT, (long)o->timeout_s);
 	curl_easy_setopt(sh->curl, CURLOPT_CONNECTTIMEOUT, (long)(o->timeout_s < 10 ? o->timeout_s : 10));
 	curl_easy_setopt(sh->curl, CURLOPT_USERNAME, o->user);
@@ -552,6 +568,7 @@ struct rg_ship *rg_ship_start(const struct rg_ship_opts *o, struct rg_store *sto
 	sqlite3_busy_timeout(sh->db, 5000);
 	if (prepare(sh, err, errlen) || setup_curl(sh, err, errlen))
 		goto fail;
+	rg_buf_grow(&sh->body, BODY_RESERVE);
 	if (pthread_create(&sh->thread, NULL, ship_main, sh)) {
 		snprintf(err, errlen, "ship: cannot start its thread");
 		goto fail;

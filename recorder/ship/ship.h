@@ -15,6 +15,8 @@
 #ifndef RG_SHIP_H
 #define RG_SHIP_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct rg_store;
@@ -48,6 +50,13 @@ void rg_ship_stop(struct rg_ship *sh, int drain_ms);
 /* The name of a destination in ship_cursor and unshipped gaps: the URL
  * (without a user or password in it) and the database. */
 void rg_ship_dest_name(const char *url, const char *database, char *out, size_t outlen);
+
+/* The wait before the next try after a pass (the shipper's backoff):
+ * after a failed one interval_ms, then twice the previous wait, and so on
+ * up to backoff_max_s; after one that succeeded 0 (no backoff: the next
+ * failure waits interval_ms again). *backoff_ms is the state between
+ * passes, 0 at the start. */
+int64_t rg_ship_backoff_ms(int64_t *backoff_ms, bool failed, int interval_ms, int backoff_max_s);
 
 /* Writes the ClickHouse tables' DDL for database `database`, derived from
  * the SQLite schema this build creates (so columns cannot drift from it,

@@ -1,6 +1,7 @@
 /* test_ship.c: the shipper's parts that need no server (ship.h): the
- * destination's name never carries credentials, and the central DDL is
- * whole. The HTTP side runs against a real ClickHouse in
+ * backoff's waits, the destination's name never carries credentials, and
+ * the central DDL is whole. The HTTP side runs over https against an
+ * endpoint of test_ship_tls.c's own, and against a real ClickHouse in
  * tests/live/test_ship.sh. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,8 +50,41 @@ static void test_schema(void)
 	free(text);
 }
 
+/* The waits of a run of passes: "f" failed, "s" succeeded; each wait
+ * in ms, space-separated. */
+static const char *waits(const char *passes, int interval_ms, int backoff_max_s)
+{
+	static char out[512];
+	int64_t state = 0;
+	size_t len = 0;
+	out[0] = '\0';
+	for (const char *p = passes; *p; p++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%lld", p == passes ? "" : " ",
+					(long long)rg_ship_backoff_ms(&state, *p == 'f', interval_ms,
+								      backoff_max_s));
+	return out;
+}
+
+static void test_backoff(void)
+{
+	CHECK_STR(waits("fffffff", 200, 5), "200 400 800 1600 3200 5000 5000",
+		  "failures: interval_ms, doubling, held at backoff_max_s");
+	CHECK_STR(waits("fffsff", 200, 5), "200 400 800 0 200 400",
+		  "a success waits no backoff, and the next failure starts from interval_ms again");
+	CHECK_STR(waits("ffsfsf", 1000, 60), "1000 2000 0 1000 0 1000",
+		  "the defaults; every success starts over");
+	CHECK_STR(waits("fff", 5000, 2), "2000 2000 2000",
+		  "an interval_ms above backoff_max_s: the cap from the first failure");
+	/* a long outage: the doubling must not overflow past the cap */
+	int64_t state = 0, w = 0;
+	for (int i = 0; i < 100; i++)
+		w = rg_ship_backoff_ms(&state, true, 10, 3600);
+	CHECK_INT(w, 3600000, "a hundred failures in a row: still the cap, no overflow");
+}
+
 int main(void)
 {
+	test_backoff();
 	test_dest_name();
 	test_schema();
 	return tap_done();
