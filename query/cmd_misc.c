@@ -20,8 +20,8 @@
 /* The columns `rgq replay` prints too, so the two compare with diff. */
 const char rgq_alert_columns[] =
 	"rg_time(ts_ns) AS time, severity, rule_id, event_seq, event_type, pid, proc_id, exe, "
-	"summary, steps, (SELECT cmdline FROM processes p WHERE p.proc_id = alerts.proc_id) "
-	"AS cmdline";
+	"summary, steps, (SELECT user FROM processes p WHERE p.proc_id = alerts.proc_id) AS user, "
+	"(SELECT cmdline FROM processes p WHERE p.proc_id = alerts.proc_id) AS cmdline";
 
 static int severity_rank(const char *s)
 {
@@ -65,6 +65,7 @@ const struct rgq_command rgq_cmd_alerts = {
 	"triggering event: rgq sql \"SELECT * FROM file_events WHERE seq = N\"),\n"
 	"event_type, pid, proc_id, exe, summary, steps (a sequence rule's alert:\n"
 	"every step's event seq as a JSON array, e.g. [12,57]; see docs/rules.md),\n"
+	"user (the name of the process's uid as the recorder resolved it: processes.user),\n"
 	"cmdline (the process's command line, as of its last exec).\n"
 	"  --severity S     at least S: low, medium, high, critical\n"
 	"  --rule ID        one rule's alerts\n"

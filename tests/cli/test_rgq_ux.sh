@@ -55,6 +55,13 @@ check_eq "sql: numbers without a name pass through" \
 q --format json alerts --limit 1 >"$T/out"
 check "alerts: the process's command line is a column" \
 	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert r[\"cmdline\"], r' '$T/out'"
+q --format json alerts --limit 0 | python3 -c 'import json,sys
+for l in sys.stdin: r = json.loads(l); print("%s %s" % (r["proc_id"], r["user"] or ""))' >"$T/out"
+check_eq "alerts: user is the name on the alerted process's row (a JSON key)" "$(cat "$T/out")" \
+	"$(sql1 "SELECT a.proc_id || ' ' || ifnull(p.user, '') FROM alerts a LEFT JOIN processes p USING (proc_id) ORDER BY a.seq")"
+check "the fixture's alerted processes have more than one user" \
+	"[[ \$(cut -d' ' -f2 '$T/out' | sort -u | grep -c .) -gt 1 ]]"
+check_re "alerts table: user beside the command line" "$(q alerts --limit 1 | head -1)" ' steps +user +cmdline *$'
 
 # --- tables a person can use -------------------------------------------------------
 widest() { python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$1"; }
@@ -135,6 +142,10 @@ check "events --cmdline: events of processes whose command line has the text" \
 q --format csv events --grep 'O_WRONLY|O_CREAT|o_trunc' --limit 0 >"$T/out"
 check "events --grep: text of the detail as shown, case folded" \
 	"[[ \$(tail -n +2 '$T/out' | wc -l) -gt 0 ]] && ! tail -n +2 '$T/out' | grep -v 'O_WRONLY|O_CREAT|O_TRUNC' | grep -q ."
+DSEQ=$(sql1 "SELECT seq FROM network_events WHERE event_type = 'network_connect' ORDER BY seq LIMIT 1")
+sqlite3 "$DB" "UPDATE network_events SET event_type = 'dns_query', dns_query = 'example.org', dns_type = 'A' WHERE seq = $DSEQ"
+check_eq "events --type dns: the DNS rows alone" "$(q --format csv events --type dns --limit 0 | tail -n +2 | cut -d, -f1,3 | tr -d '\r')" "$DSEQ,dns_query"
+check_re "events --help names the dns family" "$(q events --help)" 'process, file, network, dns, system'
 WANT="'x' is not a number" expect 2 "events --uid takes a number" q events --uid x
 WANT="unknown or incomplete option '--uid'" expect 2 "--uid is an events option" q alerts --uid 0
 
