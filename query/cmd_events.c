@@ -43,7 +43,8 @@ static const struct {
 	 "printf(' mode %04o', mode), '') "
 	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "
 	 "WHEN 'file_mkdir' THEN printf(' mode %04o', mode) "
-	 "WHEN 'file_chown' THEN ' owner ' || owner_uid || ':' || owner_gid "
+	 "WHEN 'file_chown' THEN ' owner ' || rg_uid(owner_uid, e.proc_id, ts_ns) || ':' || "
+	 "rg_gid(owner_gid, e.proc_id, ts_ns) "
 	 "WHEN 'file_setxattr' THEN ' ' || xattr_name "
 	 "WHEN 'file_utimes' THEN ' mtime ' || ifnull(datetime(mtime_ns / 1000000000, 'unixepoch'), "
 	 "'now') ELSE '' END",
@@ -60,8 +61,9 @@ static const struct {
 	 "result"},
 	{"system_events", RG_ET_SYS_MASK,
 	 "CASE event_type "
-	 "WHEN 'cred_change' THEN 'uid ' || old_uid || '->' || uid || ' euid ' || old_euid || "
-	 "'->' || euid || iif(cap_effective != old_cap_effective, printf(' caps %x->%x', "
+	 "WHEN 'cred_change' THEN 'uid ' || rg_uid(old_uid, e.proc_id, ts_ns) || '->' || "
+	 "rg_uid(uid, e.proc_id, ts_ns) || ' euid ' || rg_uid(old_euid, e.proc_id, ts_ns) || "
+	 "'->' || rg_uid(euid, e.proc_id, ts_ns) || iif(cap_effective != old_cap_effective, printf(' caps %x->%x', "
 	 "old_cap_effective, cap_effective), '') "
 	 "WHEN 'ptrace' THEN 'request ' || ptrace_request || ' pid ' || target_pid "
 	 "WHEN 'proc_mem_write' THEN path || ' pid ' || target_pid "

@@ -87,7 +87,8 @@ static const char tree_sql[] =
 	"  ORDER BY run_id DESC LIMIT 1) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
-	"  AS relation, p.proc_id, p.uid, p.user, p.container_id, %s AS auid, "
+	"  AS relation, p.proc_id, p.uid, p.user, p.gid, p.group_name, p.container_id, %s AS auid, "
+	"  p.login_user, "
 	"  rg_time(p.start_ns) AS start, rg_time(p.exit_ns) AS exit, " STATUS ", p.exe, " IMAGES
 	", p.cmdline FROM rows r JOIN processes p ON p.proc_id = r.id LEFT JOIN last, base "
 "ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
@@ -156,8 +157,9 @@ const struct rgq_command rgq_cmd_tree = {
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, user (its name when recorded), container_id, auid (the login uid;\n"
-	"\"unset\" in a table for 4294967295), start, exit, status (the exit code, the\n"
+	"uid, user (its name when recorded), gid, group_name (likewise), container_id,\n"
+	"auid (the login uid; \"unset\" in a table for 4294967295), login_user (its\n"
+	"name; \"unset\" too), start, exit, status (the exit code, the\n"
 	"signal with its name, \"running\", or \"exit unseen: recorder stopped\" when\n"
 	"the recorder was not there to see it end), exe, images (every image it went\n"
 	"through: its parent's at the fork, then each exec's, joined by \" > \"),\n"

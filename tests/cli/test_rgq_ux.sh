@@ -51,6 +51,41 @@ check_eq "sql: numbers without a name pass through" \
 	"$(sql1 "SELECT rg_errno(3) || ' ' || ifnull(rg_errname(0), 'null') || ' ' || ifnull(rg_signame(99), 'null') || ' ' || rg_oflags(0) || ' ' || ifnull(rg_errno(NULL), 'null')")" \
 	"3 null null O_RDONLY null"
 
+# --- names beside ids: the recording's, never this machine's ---------------------------
+N=$T/names.db
+cp "$DB" "$N"
+qn() { "$RGQ" --db "$N" "$@"; }
+sqln() { "$RGQ" --db "$N" --format csv sql "$1" | tail -n +2 | tr -d '\r'; }
+MID=$(sqln "SELECT start_ns FROM processes WHERE uid = 1000 ORDER BY start_ns LIMIT 1 OFFSET (SELECT count(*) / 2 FROM processes WHERE uid = 1000)")
+C1=$(sqln "SELECT seq FROM file_events WHERE event_type = 'file_open' AND ts_ns < $MID ORDER BY seq DESC LIMIT 1")
+C2=$(sqln "SELECT seq FROM file_events WHERE event_type = 'file_open' ORDER BY seq DESC LIMIT 1")
+C3=$(sqln "SELECT seq FROM file_events WHERE event_type = 'file_open' ORDER BY seq LIMIT 1")
+# uid 1000 renamed alice -> bob halfway (processes from MID on carry bob);
+# uid and gid 1 are named in this machine's passwd (daemon), not in the recording
+sqlite3 "$N" "UPDATE file_events SET event_type = 'file_chown', owner_uid = 1000, owner_gid = 4242 WHERE seq IN ($C1, $C2);
+	UPDATE file_events SET event_type = 'file_chown', owner_uid = 1, owner_gid = 1 WHERE seq = $C3;
+	UPDATE processes SET user = 'bob' WHERE uid = 1000 AND start_ns >= $MID;
+	UPDATE processes SET euser = 'bob' WHERE euid = 1000 AND start_ns >= $MID;
+	UPDATE processes SET login_user = 'bob' WHERE auid = 1000 AND start_ns >= $MID;"
+chown_of() { qn events --limit 0 --type file_chown | grep -E "^$1 " | grep -oE 'owner [^ ]+'; }
+check_eq "file_chown: the owner's names as the recording had them then" "$(chown_of "$C1")" "owner 1000(alice):4242"
+check_eq "file_chown: after a rename, the later name" "$(chown_of "$C2")" "owner 1000(bob):4242"
+check_eq "file_chown: an id the recording never named stays a number (not this machine's name)" \
+	"$(chown_of "$C3")" "owner 1:1"
+CR=$(sqln "SELECT seq FROM system_events WHERE event_type = 'cred_change' AND old_uid = 0 AND uid = 33 LIMIT 1")
+check_re "cred_change: the ids it went from and to, named" \
+	"$(qn --format json events --limit 0 --type cred_change | grep "\"seq\":$CR,")" \
+	'"detail":"uid 0\(root\)->33\(www-data\) euid 0\(root\)->33\(www-data\)'
+check_eq "sql: rg_uid and rg_gid, NULL for NULL" \
+	"$(sqln "SELECT rg_uid(0, 1, 0) || ' ' || rg_gid(0, 1, 0) || ' ' || rg_uid(77, 1, 0) || ' ' || rg_uid(0, NULL, 0) || ' ' || ifnull(rg_gid(NULL, 1, 0), 'null')")" \
+	"0(root) 0(root) 77 0 null"
+LP=$(sqln "SELECT proc_id FROM processes WHERE auid = 1000 AND login_user = 'alice' AND group_name IS NOT NULL LIMIT 1")
+check_re "tree: gid and group name, the login uid and its name" \
+	"$(qn tree --proc-id "$LP" | grep -E ' this ')" ' 1000 +alice +1000 +alice +[^ ]+ +1000 +alice '
+qn --format json tree --proc-id "$LP" | grep '"relation":"this"' >"$T/out"
+check "json tree: gid, group_name, auid and login_user as recorded" \
+	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert (r[\"gid\"], r[\"group_name\"], r[\"auid\"], r[\"login_user\"]) == (1000, \"alice\", 1000, \"alice\"), r' '$T/out'"
+
 # --- alerts show the command line ----------------------------------------------------
 q --format json alerts --limit 1 >"$T/out"
 check "alerts: the process's command line is a column" \
