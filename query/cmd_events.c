@@ -178,6 +178,18 @@ static void result_cols(struct rg_buf *b, bool table, const char *col)
 	"(SELECT CASE e.uid WHEN p.uid THEN p.user WHEN p.euid THEN p.euser END FROM "       \
 	"processes p WHERE p.proc_id = e.proc_id)"
 
+/* --user NAME: the rows whose user column (as shown) is NAME. The set of
+ * processes that carry the name is found once, so that most rows are
+ * dropped before the lookup of their process row. */
+static void user_cond(struct rg_buf *b, unsigned a)
+{
+	if (a == 0) /* an exec has its own name */
+		rg_buf_adds(b, " AND coalesce(e.user, " USER_OF_ROW ") = :user");
+	else
+		rg_buf_adds(b, " AND proc_id IN (SELECT proc_id FROM processes WHERE :user IN "
+			       "(user, euser)) AND " USER_OF_ROW " = :user");
+}
+
 static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o, bool table)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, "
@@ -236,6 +248,8 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		}
 		if (o->has_uid)
 			rg_buf_adds(&b, " AND uid = :uid");
+		if (o->user)
+			user_cond(&b, a);
 		if (o->cmdline) /* the processes table has each process's latest */
 			rg_buf_adds(&b, " AND proc_id IN (SELECT proc_id FROM processes WHERE "
 					"instr(cmdline, :cmdline))");
@@ -254,8 +268,8 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
 	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--uid N]\n"
-	"       [--cmdline TEXT] [--grep TEXT] [--container C] [--since TIME]\n"
-	"       [--until TIME] [--limit N] [--oldest]",
+	"       [--user NAME] [--cmdline TEXT] [--grep TEXT] [--container C]\n"
+	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
 	"Events from process_events, file_events, network_events and system_events,\n"
 	"newest first.\n"
 	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
@@ -267,6 +281,7 @@ const struct rgq_command rgq_cmd_events = {
 	"                  '/' matches the file name: --exe bash)\n"
 	"  --path X        file events whose path or new path is X (same forms)\n"
 	"  --uid N         events of user N (the real uid at the event)\n"
+	"  --user NAME     events whose user (the uid's name as recorded) is NAME\n"
 	"  --cmdline TEXT  events of processes whose command line contains TEXT\n"
 	"  --grep TEXT     events whose detail or exe contains TEXT (case folded)\n"
 	"  --container C   events of the processes of container C: its id, the start\n"
@@ -274,7 +289,7 @@ const struct rgq_command rgq_cmd_events = {
 	"  --since, --until TIME   the time range (see rgq --help)\n"
 	"  --limit N       at most N rows (default 100; 0: all)\n"
 	"  --oldest        oldest first\n",
-	"SUtpPefoniKgC", 0, run_events,
+	"SUtpPefoniNKgC", 0, run_events,
 };
 
 /* ---- timeline ------------------------------------------------------------- */

@@ -181,6 +181,18 @@ DSEQ=$(sql1 "SELECT seq FROM network_events WHERE event_type = 'network_connect'
 sqlite3 "$DB" "UPDATE network_events SET event_type = 'dns_query', dns_query = 'example.org', dns_type = 'A' WHERE seq = $DSEQ"
 check_eq "events --type dns: the DNS rows alone" "$(q --format csv events --type dns --limit 0 | tail -n +2 | cut -d, -f1,3 | tr -d '\r')" "$DSEQ,dns_query"
 check_re "events --help names the dns family" "$(q events --help)" 'process, file, network, dns, system'
+q --format csv events --limit 0 | tail -n +2 | awk -F, '$7 == "alice"' | cut -d, -f1 | sort -n >"$T/want"
+q --format csv events --user alice --limit 0 | tail -n +2 | cut -d, -f1 | sort -n >"$T/out"
+check "events --user NAME: exactly the rows whose user column is NAME ($(wc -l <"$T/want") rows)" \
+	"[[ -s '$T/want' ]] && diff '$T/want' '$T/out'"
+check_eq "events --user and --type: process_start rows by their own name" \
+	"$(q --format csv events --user alice --type process_start --limit 0 | tail -n +2 | wc -l)" \
+	"$(sql1 "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND user = 'alice'")"
+check_eq "events --user: a name nobody had gives no rows" \
+	"$(q --format csv events --user nosuchuser --limit 0 2>/dev/null | wc -l)" 1
+q --format json alerts --user alice --limit 0 >"$T/out"
+check "alerts --user NAME: the alerts on that user's processes, all of them" \
+	"[[ \$(wc -l <'$T/out') -gt 0 && \$(wc -l <'$T/out') -eq \$(sql1 \"SELECT count(*) FROM alerts a JOIN processes p USING (proc_id) WHERE p.user = 'alice'\") ]] && ! grep -v '\"user\":\"alice\"' '$T/out'"
 WANT="'x' is not a number" expect 2 "events --uid takes a number" q events --uid x
 WANT="unknown or incomplete option '--uid'" expect 2 "--uid is an events option" q alerts --uid 0
 
