@@ -210,6 +210,18 @@ static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char
 			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
 			 "NULL%s FROM alerts WHERE %s", table ? "" : ", NULL", cond);
 	rgq_time_cond(b, o, "ts_ns");
+	rgq_container_cond(b, o, false);
+}
+
+/* --container alone: every row of its processes (select_arm keeps them)
+ * and their alerts. */
+static void timeline_container(struct rg_buf *b, const struct rgq_opts *o, bool table)
+{
+	for (unsigned a = 0; a < NARMS; a++) {
+		select_arm(b, a, o, table);
+		rg_buf_adds(b, " UNION ALL ");
+	}
+	select_alerts(b, o, "1", table);
 }
 
 static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
@@ -346,15 +358,17 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 {
 	struct rgq_opts lo = *o;
 	int n = !!o->has_pid + !!o->has_proc + !!o->path;
-	if (n != 1)
-		return rgq_usage_error(c, "name one of --pid, --proc-id or --path");
-	if (o->path && o->descendants)
+	if (n > 1 || (n == 0 && !o->container))
+		return rgq_usage_error(c, "name one of --pid, --proc-id, --path or --container");
+	if (o->descendants && !o->has_pid && !o->has_proc)
 		return rgq_usage_error(c, "--descendants goes with --pid or --proc-id");
 	if (o->has_pid && !(lo.proc_id = rgq_resolve_pid(g, c, o->pid)))
 		return 1;
 	struct rg_buf b = {0};
 	if (o->path)
 		timeline_path(&b, o, rgq_readable(g));
+	else if (n == 0)
+		timeline_container(&b, o, rgq_readable(g));
 	else
 		timeline_procs(&b, &lo, rgq_readable(g));
 	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
@@ -363,13 +377,16 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 
 const struct rgq_command rgq_cmd_timeline = {
 	"timeline", "what a process (and its descendants) did, or what touched a path",
-	"timeline (--pid N | --proc-id ID [--descendants] | --path X)\n"
-	"         [--since TIME] [--until TIME] [--limit N]",
+	"timeline (--pid N | --proc-id ID [--descendants] | --path X | --container C)\n"
+	"         [--container C] [--since TIME] [--until TIME] [--limit N]",
 	"Process, file, network, system and alert rows in time order.\n"
 	"  --proc-id ID     one process; --pid N: the latest process with pid N\n"
 	"  --descendants    and every process it started, down the tree\n"
 	"  --path X         the file events on path X (or new path: renames), the\n"
 	"                   execs of X, and their alerts; X absolute or a glob\n"
+	"  --container C    alone: everything the processes of container C did (its\n"
+	"                   id, the start of one, or its name: rgq events --help); with\n"
+	"                   one of the above: only the rows of its processes\n"
 	"  --since, --until TIME   the time range;  --limit N  at most N rows\n",
-	"SUnpPdf", 0, run_timeline,
+	"SUnpPdfC", 0, run_timeline,
 };

@@ -223,7 +223,7 @@ check "timeline --path: the file events on it and their alerts, in time order" \
 q --format csv timeline --proc-id "$PROC" --descendants >"$T/out"
 check "timeline --proc-id: starts with the fork that created it" \
 	"[[ \$(tail -n +2 '$T/out' | head -1 | cut -d, -f3) == process_relationship ]]"
-WANT="name one of --pid, --proc-id or --path" expect 2 "timeline without a subject" q timeline
+WANT="name one of --pid, --proc-id, --path or --container" expect 2 "timeline without a subject" q timeline
 q --format csv alerts --severity critical >"$T/out"
 q --format csv alerts --severity high >"$T/out2"
 check "alerts --severity is a minimum" \
@@ -456,7 +456,7 @@ WANT="is the database being exported" expect 1 "export onto the database itself 
 	q export "$DB" --force
 : >"$T/busy.db-wal"
 WANT="busy.db-wal exists" expect 1 "export next to a WAL is refused" q export "$T/busy.db" --force
-WANT="name a PID or --proc-id" expect 2 "tree without a process" q tree
+WANT="name a PID, --proc-id ID or --container C" expect 2 "tree without a process" q tree
 for c in events tree timeline alerts health gaps sql replay export; do
 	WANT="^usage: rgq $c" expect 0 "rgq $c --help" "$RGQ" "$c" --help
 done

@@ -211,6 +211,32 @@ sqlite3 "$DB" "UPDATE runs SET stopped_ns = NULL WHERE run_id = (SELECT max(run_
 check_re "tree: one the running recorder found at its start is running" \
 	"$(q tree --proc-id "$SH" | grep -E ' this ')" ' running '
 
+# --container for tree and timeline, as events and alerts have it
+CT=$(sql1 "SELECT container_id FROM processes WHERE container_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+CS=${CT:0:12}
+q --format csv tree --container "$CS" | tail -n +2 | tr -d '\r' >"$T/out"
+check_eq "tree --container: every process of the container, each once" \
+	"$(awk -F, -v c="$CT" '$9 == c' "$T/out" | cut -d, -f4 | sort -n | uniq -d | wc -l) $(awk -F, -v c="$CT" '$9 == c' "$T/out" | cut -d, -f4 | sort -nu | tr '\n' ' ')" \
+	"0 $(sql1 "SELECT proc_id FROM processes WHERE container_id = '$CT' ORDER BY proc_id" | tr '\n' ' ')"
+check_eq "tree --container: one tree for each process whose parent is outside it" \
+	"$(awk -F, '$3 == "this"' "$T/out" | cut -d, -f4 | tr '\n' ' ')" \
+	"$(sql1 "SELECT proc_id FROM processes p WHERE container_id = '$CT' AND parent_proc_id NOT IN (SELECT proc_id FROM processes WHERE container_id = '$CT') ORDER BY start_ns, proc_id" | tr '\n' ' ')"
+check "tree --container: the ancestors outside it, once" \
+	"[[ \$(awk -F, '\$3 == \"ancestor\"' '$T/out' | wc -l) -gt 0 && \$(cut -d, -f4 '$T/out' | sort | uniq -d | wc -l) -eq 0 ]]"
+WANT="name a PID, --proc-id ID or --container C" expect 2 "tree: a PID or --container, not both" q tree 1 --container "$CS"
+q tree --container ffff >"$T/out" 2>"$T/err"
+check_eq "tree --container: none of its processes, no rows said" "$(cat "$T/err")" "rgq tree: no rows (--container ffff)"
+n_ev=$(q --format csv events --container "$CS" --limit 0 | tail -n +2 | wc -l)
+n_al=$(q --format csv alerts --container "$CS" | tail -n +2 | wc -l)
+q --format csv timeline --container "$CS" | tail -n +2 >"$T/out"
+check "timeline --container: its events ($n_ev) and alerts ($n_al), in time order" \
+	"[[ $n_ev -gt 0 && $n_al -gt 0 && \$(wc -l <'$T/out') -eq $((n_ev + n_al)) && \$(grep -c ',alert,' '$T/out') -eq $n_al ]] && cut -d, -f2 '$T/out' | sort -c"
+ROOT=$(sql1 "SELECT proc_id FROM processes WHERE parent_proc_id IS NULL ORDER BY proc_id LIMIT 1")
+q --format csv timeline --proc-id "$ROOT" --descendants --container "$CS" | tail -n +2 | cut -d, -f5 | sort -nu >"$T/out"
+check "timeline --descendants --container: only the container's processes of the tree" \
+	"[[ -s '$T/out' ]] && ! grep -qvxF -f <(sql1 \"SELECT proc_id FROM processes WHERE container_id = '$CT' UNION SELECT parent_proc_id FROM processes WHERE container_id = '$CT'\") '$T/out'"
+WANT="--descendants goes with --pid or --proc-id" expect 2 "timeline --container --descendants: refused" q timeline --container "$CS" --descendants
+
 # timeline --path: a download, then what ran it: the image, a script of an
 # interpreter, a failed exec
 W=$(sql1 "SELECT seq FROM file_events WHERE event_type = 'file_write' ORDER BY seq LIMIT 1")
