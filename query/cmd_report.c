@@ -246,8 +246,9 @@ static void alerts(struct report *r)
 	if (r->proc_id) { /* the tree's: alerts has no option for descendants */
 		struct rg_buf b = {0};
 		rg_buf_printf(&b, "%s SELECT rg_time(ts_ns) AS time, severity, rule_id, event_seq, "
-				  "event_type, pid, proc_id, exe, summary FROM alerts WHERE proc_id IN "
-				  "t", rg_buf_cstr(&r->procs_sql));
+				  "event_type, pid, proc_id, exe, (SELECT user FROM processes p WHERE "
+				  "p.proc_id = alerts.proc_id) AS user, summary FROM alerts WHERE "
+				  "proc_id IN t", rg_buf_cstr(&r->procs_sql));
 		range_sql(r, &b);
 		rg_buf_adds(&b, " ORDER BY seq");
 		const char *args[] = {"sql", rg_buf_cstr(&b), NULL};
