@@ -96,6 +96,12 @@ check_eq "rgq: --user is an option of events and alerts" "$(comp rgq events --us
 mkdir -p "$T/dir" && touch "$T/dir/rec.db"
 check_eq "rgq: --user and --container take a name, not a file" \
 	"$(comp rgq events --user "$T/di")|$(comp rgq tree --container "$T/di")" "|"
+"$RG_BUILD_DIR/rg-gen" --db "$T/c.db" --events 2000 --pid-max 1500 2>/dev/null
+check_eq "rgq: --user completes the names the recording named with --db holds" \
+	"$(comp rgq --db "$T/c.db" events --user al)|$(comp rgq alerts --db "$T/c.db" --user w)" "alice|www-data"
+CIDS=$(sqlite3 "$T/c.db" "SELECT DISTINCT container_id FROM processes WHERE container_id LIKE '5e%'")
+check_eq "rgq: --container completes its containers (the fixture has one)" \
+	"$(comp rgq --db "$T/c.db" timeline --container 5e)" "${CIDS:-none in the fixture}"
 check_eq "rgq: --db completes file names" "$(comp rgq --db "$T/dir/re")" "$T/dir/rec.db"
 check_eq "rand-guard: options from its --help" "$(comp rand-guard --check)" "--check-config"
 check_eq "rand-guard: --rules completes directories" "$(comp rand-guard --rules "$T/di")" "$T/dir"
