@@ -145,8 +145,8 @@ static bool shown_add(struct shown *s, int64_t id)
 }
 
 /* Prints the rows of st not shown yet (column 3 is proc_id) into out,
- * which the first call begins. */
-static void print_new_rows(struct rgq *g, struct rgq_out *out, bool *begun,
+ * which the first call begins. SQLITE_DONE, or the error. */
+static int print_new_rows(struct rgq *g, struct rgq_out *out, bool *begun,
 			   struct shown *seen, sqlite3_stmt *st)
 {
 	unsigned n = (unsigned)sqlite3_column_count(st);
@@ -159,7 +159,8 @@ static void print_new_rows(struct rgq *g, struct rgq_out *out, bool *begun,
 		free(names);
 		*begun = true;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!shown_add(seen, sqlite3_column_int64(st, 3)))
 			continue;
 		for (unsigned i = 0; i < n; i++)
@@ -167,6 +168,7 @@ static void print_new_rows(struct rgq *g, struct rgq_out *out, bool *begun,
 		rgq_out_row(out, vals);
 	}
 	free(vals);
+	return rc;
 }
 
 /* --container C: the tree of each of its processes whose parent is not
@@ -194,8 +196,10 @@ static int container_trees(struct rgq *g, const struct rgq_command *c, const str
 			rc = 1;
 			break;
 		}
-		print_new_rows(g, &out, &begun, &seen, st);
+		int step = print_new_rows(g, &out, &begun, &seen, st);
 		sqlite3_finalize(st);
+		if (step != SQLITE_DONE)
+			rc = rgq_fail(c, "%s", sqlite3_errstr(step));
 	}
 	sqlite3_finalize(roots);
 	free(seen.v);
