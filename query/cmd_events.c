@@ -43,7 +43,8 @@ static const struct {
 	 "printf(' mode %04o', mode), '') "
 	 "WHEN 'file_chmod' THEN printf(' mode %04o', mode) "
 	 "WHEN 'file_mkdir' THEN printf(' mode %04o', mode) "
-	 "WHEN 'file_chown' THEN ' owner ' || owner_uid || ':' || owner_gid "
+	 "WHEN 'file_chown' THEN ' owner ' || rg_uid(owner_uid, e.proc_id, ts_ns) || ':' || "
+	 "rg_gid(owner_gid, e.proc_id, ts_ns) "
 	 "WHEN 'file_setxattr' THEN ' ' || xattr_name "
 	 "WHEN 'file_utimes' THEN ' mtime ' || ifnull(datetime(mtime_ns / 1000000000, 'unixepoch'), "
 	 "'now') ELSE '' END",
@@ -60,9 +61,10 @@ static const struct {
 	 "result"},
 	{"system_events", RG_ET_SYS_MASK,
 	 "CASE event_type "
-	 "WHEN 'cred_change' THEN 'uid ' || old_uid || '->' || uid || ' euid ' || old_euid || "
-	 "'->' || euid || iif(cap_effective != old_cap_effective, printf(' caps %x->%x', "
-	 "old_cap_effective, cap_effective), '') "
+	 "WHEN 'cred_change' THEN 'uid ' || rg_uid(old_uid, e.proc_id, ts_ns) || '->' || "
+	 "rg_uid(uid, e.proc_id, ts_ns) || ' euid ' || rg_uid(old_euid, e.proc_id, ts_ns) || "
+	 "'->' || rg_uid(euid, e.proc_id, ts_ns) || iif(cap_effective != old_cap_effective, "
+	 "printf(' caps %x->%x', old_cap_effective, cap_effective), '') "
 	 "WHEN 'ptrace' THEN 'request ' || ptrace_request || ' pid ' || target_pid "
 	 "WHEN 'proc_mem_write' THEN path || ' pid ' || target_pid "
 	 "WHEN 'mount' THEN ifnull(source, '') || ' on ' || ifnull(path, '?') || "
@@ -176,6 +178,18 @@ static void result_cols(struct rg_buf *b, bool table, const char *col)
 	"(SELECT CASE e.uid WHEN p.uid THEN p.user WHEN p.euid THEN p.euser END FROM "       \
 	"processes p WHERE p.proc_id = e.proc_id)"
 
+/* --user NAME: the rows whose user column (as shown) is NAME. The set of
+ * processes that carry the name is found once, so that most rows are
+ * dropped before the lookup of their process row. */
+static void user_cond(struct rg_buf *b, unsigned a)
+{
+	if (a == 0) /* an exec has its own name */
+		rg_buf_adds(b, " AND coalesce(e.user, " USER_OF_ROW ") = :user");
+	else
+		rg_buf_adds(b, " AND proc_id IN (SELECT proc_id FROM processes WHERE :user IN "
+			       "(user, euser)) AND " USER_OF_ROW " = :user");
+}
+
 static void select_arm(struct rg_buf *b, unsigned a, const struct rgq_opts *o, bool table)
 {
 	rg_buf_printf(b, "SELECT seq, rg_time(ts_ns) AS time, event_type, pid, proc_id, uid, "
@@ -196,6 +210,18 @@ static void select_alerts(struct rg_buf *b, const struct rgq_opts *o, const char
 			 "severity || ' ' || rule_id || ' (event ' || event_seq || '): ' || summary, "
 			 "NULL%s FROM alerts WHERE %s", table ? "" : ", NULL", cond);
 	rgq_time_cond(b, o, "ts_ns");
+	rgq_container_cond(b, o, false);
+}
+
+/* --container alone: every row of its processes (select_arm keeps them)
+ * and their alerts. */
+static void timeline_container(struct rg_buf *b, const struct rgq_opts *o, bool table)
+{
+	for (unsigned a = 0; a < NARMS; a++) {
+		select_arm(b, a, o, table);
+		rg_buf_adds(b, " UNION ALL ");
+	}
+	select_alerts(b, o, "1", table);
 }
 
 static int run_events(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
@@ -234,6 +260,8 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 		}
 		if (o->has_uid)
 			rg_buf_adds(&b, " AND uid = :uid");
+		if (o->user)
+			user_cond(&b, a);
 		if (o->cmdline) /* the processes table has each process's latest */
 			rg_buf_adds(&b, " AND proc_id IN (SELECT proc_id FROM processes WHERE "
 					"instr(cmdline, :cmdline))");
@@ -252,18 +280,20 @@ static int run_events(struct rgq *g, const struct rgq_command *c, const struct r
 const struct rgq_command rgq_cmd_events = {
 	"events", "recorded events, newest first, filtered",
 	"events [--type T[,T]] [--pid N | --proc-id ID] [--exe X] [--path X] [--uid N]\n"
-	"       [--cmdline TEXT] [--grep TEXT] [--container C] [--since TIME]\n"
-	"       [--until TIME] [--limit N] [--oldest]",
+	"       [--user NAME] [--cmdline TEXT] [--grep TEXT] [--container C]\n"
+	"       [--since TIME] [--until TIME] [--limit N] [--oldest]",
 	"Events from process_events, file_events, network_events and system_events,\n"
 	"newest first.\n"
 	"  --type T[,T]    event types (file_write, network_connect, ...) or families\n"
-	"                  (process, file, network, system)\n"
+	"                  (process, file, network, dns, system; dns: dns_query and\n"
+	"                  dns_answer, which network includes too)\n"
 	"  --pid N         events of any process that had pid N\n"
 	"  --proc-id ID    events of one process (processes.proc_id)\n"
 	"  --exe X         by executable: an absolute path, or a glob (a name without\n"
 	"                  '/' matches the file name: --exe bash)\n"
 	"  --path X        file events whose path or new path is X (same forms)\n"
 	"  --uid N         events of user N (the real uid at the event)\n"
+	"  --user NAME     events whose user (the uid's name as recorded) is NAME\n"
 	"  --cmdline TEXT  events of processes whose command line contains TEXT\n"
 	"  --grep TEXT     events whose detail or exe contains TEXT (case folded)\n"
 	"  --container C   events of the processes of container C: its id, the start\n"
@@ -271,7 +301,7 @@ const struct rgq_command rgq_cmd_events = {
 	"  --since, --until TIME   the time range (see rgq --help)\n"
 	"  --limit N       at most N rows (default 100; 0: all)\n"
 	"  --oldest        oldest first\n",
-	"SUtpPefoniKgC", 0, run_events,
+	"SUtpPefoniNKgC", 0, run_events,
 };
 
 /* ---- timeline ------------------------------------------------------------- */
@@ -328,15 +358,17 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 {
 	struct rgq_opts lo = *o;
 	int n = !!o->has_pid + !!o->has_proc + !!o->path;
-	if (n != 1)
-		return rgq_usage_error(c, "name one of --pid, --proc-id or --path");
-	if (o->path && o->descendants)
+	if (n > 1 || (n == 0 && !o->container))
+		return rgq_usage_error(c, "name one of --pid, --proc-id, --path or --container");
+	if (o->descendants && !o->has_pid && !o->has_proc)
 		return rgq_usage_error(c, "--descendants goes with --pid or --proc-id");
 	if (o->has_pid && !(lo.proc_id = rgq_resolve_pid(g, c, o->pid)))
 		return 1;
 	struct rg_buf b = {0};
 	if (o->path)
 		timeline_path(&b, o, rgq_readable(g));
+	else if (n == 0)
+		timeline_container(&b, o, rgq_readable(g));
 	else
 		timeline_procs(&b, &lo, rgq_readable(g));
 	rg_buf_adds(&b, " ORDER BY time, seq LIMIT :limit");
@@ -345,13 +377,16 @@ static int run_timeline(struct rgq *g, const struct rgq_command *c, const struct
 
 const struct rgq_command rgq_cmd_timeline = {
 	"timeline", "what a process (and its descendants) did, or what touched a path",
-	"timeline (--pid N | --proc-id ID [--descendants] | --path X)\n"
-	"         [--since TIME] [--until TIME] [--limit N]",
+	"timeline (--pid N | --proc-id ID [--descendants] | --path X | --container C)\n"
+	"         [--container C] [--since TIME] [--until TIME] [--limit N]",
 	"Process, file, network, system and alert rows in time order.\n"
 	"  --proc-id ID     one process; --pid N: the latest process with pid N\n"
 	"  --descendants    and every process it started, down the tree\n"
 	"  --path X         the file events on path X (or new path: renames), the\n"
 	"                   execs of X, and their alerts; X absolute or a glob\n"
+	"  --container C    alone: everything the processes of container C did (its\n"
+	"                   id, the start of one, or its name: rgq events --help); with\n"
+	"                   one of the above: only the rows of its processes\n"
 	"  --since, --until TIME   the time range;  --limit N  at most N rows\n",
-	"SUnpPdf", 0, run_timeline,
+	"SUnpPdfC", 0, run_timeline,
 };

@@ -20,8 +20,8 @@
 /* The columns `rgq replay` prints too, so the two compare with diff. */
 const char rgq_alert_columns[] =
 	"rg_time(ts_ns) AS time, severity, rule_id, event_seq, event_type, pid, proc_id, exe, "
-	"summary, steps, (SELECT cmdline FROM processes p WHERE p.proc_id = alerts.proc_id) "
-	"AS cmdline";
+	"summary, steps, (SELECT user FROM processes p WHERE p.proc_id = alerts.proc_id) AS user, "
+	"(SELECT cmdline FROM processes p WHERE p.proc_id = alerts.proc_id) AS cmdline";
 
 static int severity_rank(const char *s)
 {
@@ -53,6 +53,8 @@ static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct r
 	if (o->has_proc)
 		rg_buf_adds(&b, " AND proc_id = :proc");
 	rgq_container_cond(&b, o, false);
+	if (o->user)
+		rg_buf_adds(&b, " AND proc_id IN (SELECT proc_id FROM processes WHERE user = :user)");
 	rg_buf_adds(&b, " ORDER BY seq LIMIT :limit");
 	return rgq_query(g, c, &b, o);
 }
@@ -60,16 +62,18 @@ static int run_alerts(struct rgq *g, const struct rgq_command *c, const struct r
 const struct rgq_command rgq_cmd_alerts = {
 	"alerts", "alerts raised by the rules, oldest first",
 	"alerts [--severity S] [--rule ID] [--pid N | --proc-id ID] [--container C]\n"
-	"       [--since TIME] [--until TIME] [--limit N]",
+	"       [--user NAME] [--since TIME] [--until TIME] [--limit N]",
 	"The alerts table in order. Columns: time, severity, rule_id, event_seq (the\n"
 	"triggering event: rgq sql \"SELECT * FROM file_events WHERE seq = N\"),\n"
 	"event_type, pid, proc_id, exe, summary, steps (a sequence rule's alert:\n"
 	"every step's event seq as a JSON array, e.g. [12,57]; see docs/rules.md),\n"
+	"user (the name of the process's uid as the recorder resolved it: processes.user),\n"
 	"cmdline (the process's command line, as of its last exec).\n"
 	"  --severity S     at least S: low, medium, high, critical\n"
 	"  --rule ID        one rule's alerts\n"
-	"  --container C    alerts on the processes of container C (rgq events --help)\n",
-	"SUnsRpPC", 0, run_alerts,
+	"  --container C    alerts on the processes of container C (rgq events --help)\n"
+	"  --user NAME      alerts on the processes whose user is NAME (the user column)\n",
+	"SUnsRpPCN", 0, run_alerts,
 };
 
 /* ---- health ------------------------------------------------------------------ */

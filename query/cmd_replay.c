@@ -17,7 +17,7 @@
 
 struct printer {
 	struct rgq_out out;
-	sqlite3_stmt *cmdline; /* the process's command line, as `rgq alerts` shows it */
+	sqlite3_stmt *proc; /* the process's user and command line, as `rgq alerts` shows them */
 	bool progress;
 	int64_t started, last;
 };
@@ -42,12 +42,14 @@ static void on_alert(void *arg, const struct rg_match *m)
 	if (m->nsteps)
 		memcpy(steps.steps, m->steps, m->nsteps * sizeof(steps.steps[0]));
 	rg_alert_steps_json(&steps, json, sizeof(json));
-	struct rgq_value cmd = {SQLITE_NULL, 0, 0, 0, 0};
-	sqlite3_reset(p->cmdline);
-	sqlite3_bind_int64(p->cmdline, 1, ev->proc_id);
-	if (ev->proc_id && sqlite3_step(p->cmdline) == SQLITE_ROW)
-		cmd = rgq_column(p->cmdline, 0);
-	struct rgq_value v[11] = {
+	struct rgq_value user = {SQLITE_NULL, 0, 0, 0, 0}, cmd = user;
+	sqlite3_reset(p->proc);
+	sqlite3_bind_int64(p->proc, 1, ev->proc_id);
+	if (ev->proc_id && sqlite3_step(p->proc) == SQLITE_ROW) {
+		user = rgq_column(p->proc, 0);
+		cmd = rgq_column(p->proc, 1);
+	}
+	struct rgq_value v[12] = {
 		text(rgq_time_format(ev->ts_ns, t, sizeof(t))),
 		text(rg_severity_name(m->rule->severity)),
 		text(m->rule->id),
@@ -59,6 +61,7 @@ static void on_alert(void *arg, const struct rg_match *m)
 			  : (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0},
 		text(m->summary),
 		m->nsteps ? text(json) : (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0},
+		user,
 		cmd,
 	};
 	rgq_out_row(&p->out, v);
@@ -214,21 +217,21 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 	warn_gaps(g, o);
 	static const char *const names[] = {"time", "severity", "rule_id", "event_seq",
 					    "event_type", "pid", "proc_id", "exe", "summary", "steps",
-					    "cmdline"};
+					    "user", "cmdline"};
 	struct printer p = {.progress = !o->quiet, .started = rg_mono_ns()};
 	p.last = p.started;
-	p.cmdline = rgq_prepare(g, c, "SELECT cmdline FROM processes WHERE proc_id = ?");
-	if (!p.cmdline) {
+	p.proc = rgq_prepare(g, c, "SELECT user, cmdline FROM processes WHERE proc_id = ?");
+	if (!p.proc) {
 		rg_rules_free(rs);
 		return 1;
 	}
-	rgq_out_begin(&p.out, g->fmt, stdout, 11, names);
+	rgq_out_begin(&p.out, g->fmt, stdout, 12, names);
 	struct rgq_replay_stats st;
 	char err[512];
 	rc = rgq_replay(g->db, rs, o->since, o->until, on_alert, on_progress, &p, &st, err,
 			sizeof(err));
 	rgq_out_end(&p.out);
-	sqlite3_finalize(p.cmdline);
+	sqlite3_finalize(p.proc);
 	if (st.sequence_evictions)
 		warn_evictions(rs, &st);
 	if (st.unseeded)

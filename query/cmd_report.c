@@ -151,8 +151,8 @@ static void range_sql(const struct report *r, struct rg_buf *b)
 }
 
 /* The columns of rgq_tree_stmt used here. */
-enum { T_DEPTH = 0, T_PID = 1, T_RELATION = 2, T_PROC_ID = 3, T_UID = 4, T_START = 8,
-       T_STATUS = 10, T_EXE = 11, T_IMAGES = 12, T_CMDLINE = 13 };
+enum { T_DEPTH = 0, T_PID = 1, T_RELATION = 2, T_PROC_ID = 3, T_UID = 4, T_USER = 5,
+       T_START = 11, T_STATUS = 13, T_EXE = 14, T_IMAGES = 15, T_CMDLINE = 16 };
 
 /* One process tree as nested <details>, open, the process asked about
  * marked; rows come depth first, so a row closes the deeper ones before. */
@@ -186,8 +186,13 @@ static void tree_part(struct report *r, int64_t proc_id)
 		printf("</span> ");
 		if (sqlite3_column_type(st, T_CMDLINE) != SQLITE_NULL)
 			html((const char *)sqlite3_column_text(st, T_CMDLINE));
-		printf(" <span class=\"st\">uid %lld, proc_id %lld, started ",
-		       (long long)sqlite3_column_int64(st, T_UID), (long long)sqlite3_column_int64(st, T_PROC_ID));
+		printf(" <span class=\"st\">uid %lld", (long long)sqlite3_column_int64(st, T_UID));
+		if (sqlite3_column_type(st, T_USER) != SQLITE_NULL) {
+			printf("(");
+			html((const char *)sqlite3_column_text(st, T_USER));
+			printf(")");
+		}
+		printf(", proc_id %lld, started ", (long long)sqlite3_column_int64(st, T_PROC_ID));
 		html(sqlite3_column_type(st, T_START) == SQLITE_NULL ? "?"
 				: (const char *)sqlite3_column_text(st, T_START));
 		printf(", </span><span class=\"%s\">", status && !strncmp(status, "exit unseen", 11)
@@ -241,8 +246,9 @@ static void alerts(struct report *r)
 	if (r->proc_id) { /* the tree's: alerts has no option for descendants */
 		struct rg_buf b = {0};
 		rg_buf_printf(&b, "%s SELECT rg_time(ts_ns) AS time, severity, rule_id, event_seq, "
-				  "event_type, pid, proc_id, exe, summary FROM alerts WHERE proc_id IN "
-				  "t", rg_buf_cstr(&r->procs_sql));
+				  "event_type, pid, proc_id, exe, (SELECT user FROM processes p WHERE "
+				  "p.proc_id = alerts.proc_id) AS user, summary FROM alerts WHERE "
+				  "proc_id IN t", rg_buf_cstr(&r->procs_sql));
 		range_sql(r, &b);
 		rg_buf_adds(&b, " ORDER BY seq");
 		const char *args[] = {"sql", rg_buf_cstr(&b), NULL};

@@ -2,6 +2,9 @@
  * descendants, by proc_id (so a reused pid never joins two trees). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
 
 #include "qtime.h"
 #include "rgq.h"
@@ -88,7 +91,8 @@ static const char tree_sql[] =
 	"  ORDER BY run_id DESC LIMIT 1) "
 	"SELECT r.lvl - base.m AS depth, %s AS pid, "
 	"  CASE WHEN r.lvl < 0 THEN 'ancestor' WHEN r.lvl = 0 THEN 'this' ELSE 'descendant' END "
-	"  AS relation, p.proc_id, p.uid, p.user, p.container_id, %s AS auid, "
+	"  AS relation, p.proc_id, p.uid, p.user, p.gid, p.group_name, p.container_id, %s AS auid, "
+	"  p.login_user, "
 	"  rg_time(p.start_ns) AS start, rg_time(p.exit_ns) AS exit, " STATUS ", p.exe, " IMAGES
 	", p.cmdline FROM rows r JOIN processes p ON p.proc_id = r.id LEFT JOIN last, base "
 "ORDER BY r.lvl >= 0, iif(r.lvl < 0, r.lvl, 0), r.key";
@@ -115,11 +119,105 @@ static void note_loop(struct rgq *g, const struct rgq_command *c, int64_t proc_i
 	sqlite3_finalize(st);
 }
 
+/* proc_ids shown, sorted: a process is printed once across the trees */
+struct shown {
+	int64_t *v;
+	size_t n;
+};
+
+/* Adds id; false if it was there already. */
+static bool shown_add(struct shown *s, int64_t id)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid] == id)
+			return false;
+		if (s->v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s->v = rg_realloc(s->v, (s->n + 1) * sizeof(*s->v));
+	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
+	s->v[lo] = id;
+	s->n++;
+	return true;
+}
+
+/* Prints the rows of st not shown yet (column 3 is proc_id) into out,
+ * which the first call begins. SQLITE_DONE, or the error. */
+static int print_new_rows(struct rgq *g, struct rgq_out *out, bool *begun,
+			   struct shown *seen, sqlite3_stmt *st)
+{
+	unsigned n = (unsigned)sqlite3_column_count(st);
+	struct rgq_value *vals = rg_calloc(n, sizeof(*vals));
+	if (!*begun) {
+		const char **names = rg_calloc(n, sizeof(char *));
+		for (unsigned i = 0; i < n; i++)
+			names[i] = sqlite3_column_name(st, (int)i);
+		rgq_out_begin(out, g->fmt, stdout, n, names);
+		free(names);
+		*begun = true;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!shown_add(seen, sqlite3_column_int64(st, 3)))
+			continue;
+		for (unsigned i = 0; i < n; i++)
+			vals[i] = rgq_column(st, (int)i);
+		rgq_out_row(out, vals);
+	}
+	free(vals);
+	return rc;
+}
+
+/* --container C: the tree of each of its processes whose parent is not
+ * one of them (each entry into the container: its first process, every
+ * `docker exec`), oldest first, in one table; ancestors that trees share
+ * (the runtime's shim) and a process met twice are shown once. */
+static int container_trees(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
+{
+	sqlite3_stmt *roots = rgq_prepare(g, c,
+		"SELECT proc_id FROM processes WHERE container_id GLOB :container || '*' AND "
+		"(parent_proc_id IS NULL OR parent_proc_id NOT IN (SELECT proc_id FROM processes "
+		"WHERE container_id GLOB :container || '*')) ORDER BY start_ns, proc_id");
+	if (!roots)
+		return 1;
+	rgq_bind_common(roots, o);
+	struct rgq_out out;
+	struct shown seen = {0};
+	bool begun = false;
+	int rc = 0;
+	while (!rc && sqlite3_step(roots) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(roots, 0);
+		note_loop(g, c, id);
+		sqlite3_stmt *st = rgq_tree_stmt(g, c, id, g->fmt == RGQ_TABLE);
+		if (!st) {
+			rc = 1;
+			break;
+		}
+		int step = print_new_rows(g, &out, &begun, &seen, st);
+		sqlite3_finalize(st);
+		if (step != SQLITE_DONE)
+			rc = rgq_fail(c, "%s", sqlite3_errstr(step));
+	}
+	sqlite3_finalize(roots);
+	free(seen.v);
+	if (begun && rgq_out_end(&out))
+		return rc;
+	if (!rc)
+		rgq_no_rows(g, c);
+	return rc;
+}
+
 static int run_tree(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o)
 {
 	struct rgq_opts lo = *o;
-	if ((o->nargs == 1) == o->has_proc)
-		return rgq_usage_error(c, "name a PID or --proc-id ID");
+	if ((o->nargs == 1) + o->has_proc + !!o->container != 1)
+		return rgq_usage_error(c, "name a PID, --proc-id ID or --container C");
+	if (o->container)
+		return container_trees(g, c, o);
 	if (o->nargs == 1) {
 		char *end;
 		lo.pid = strtoll(o->args[0], &end, 10);
@@ -151,18 +249,23 @@ sqlite3_stmt *rgq_tree_stmt(struct rgq *g, const struct rgq_command *c, int64_t 
 
 const struct rgq_command rgq_cmd_tree = {
 	"tree", "a process's ancestors and descendants",
-	"tree PID | tree --proc-id ID",
+	"tree PID | tree --proc-id ID | tree --container C",
 	"The ancestors up to the root, the process, and all its descendants, indented,\n"
 	"each with user, executable, command line, start, exit and status. Processes\n"
 	"are linked by proc_id, so a reused pid never joins two trees. PID means the\n"
 	"latest process with that pid (earlier ones are listed on stderr). Columns:\n"
 	"depth (0: the root), pid (indented by depth in a table), relation, proc_id,\n"
-	"uid, user (its name when recorded), container_id, auid (the login uid;\n"
-	"\"unset\" in a table for 4294967295), start, exit, status (the exit code, the\n"
+	"uid, user (its name when recorded), gid, group_name (likewise), container_id,\n"
+	"auid (the login uid; \"unset\" in a table for 4294967295), login_user (its\n"
+	"name; \"unset\" too), start, exit, status (the exit code, the\n"
 	"signal with its name, \"running\", or \"exit unseen: recorder stopped\" when\n"
 	"the recorder was not there to see it end), exe, images (every image it went\n"
 	"through: its parent's at the fork, then each exec's, joined by \" > \"),\n"
 	"cmdline. Depth is unbounded; a parent loop (a damaged database) is cut where\n"
-	"it closes, said on stderr.\n",
-	"P", 1, run_tree,
+	"it closes, said on stderr.\n"
+	"  --container C    the trees of container C's processes (its id, the start of\n"
+	"                   one, or its name: rgq events --help): one for each of them\n"
+	"                   whose parent is outside it (its first process, each exec\n"
+	"                   into it), oldest first; a process is shown once\n",
+	"PC", 1, run_tree,
 };

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "qdecode.h"
+#include "qnames.h"
 #include "pathmatch.h"
 #include "qtime.h"
 #include "schema.h"
@@ -104,7 +105,8 @@ static int add_functions(sqlite3 *db)
 	       sqlite3_create_function(db, "rg_errname", 1, f, "E", fn_decode, NULL, NULL) ||
 	       sqlite3_create_function(db, "rg_signame", 1, f, "s", fn_decode, NULL, NULL) ||
 	       sqlite3_create_function(db, "rg_oflags", 1, f, "o", fn_decode, NULL, NULL) ||
-	       sqlite3_create_function(db, "rg_auid", 1, f, "a", fn_decode, NULL, NULL);
+	       sqlite3_create_function(db, "rg_auid", 1, f, "a", fn_decode, NULL, NULL) ||
+	       rgq_names_register(db);
 }
 
 /* Why the file could not be opened or read. SQLite says "unable to open

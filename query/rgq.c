@@ -169,6 +169,7 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 		{"run", required_argument, 0, 'u'},    {"help", no_argument, 0, 'h'},
 		{"container", required_argument, 0, 'C'},
 		{"sigma", required_argument, 0, 'G'}, {"uid", required_argument, 0, 'i'},
+		{"user", required_argument, 0, 'N'},
 		{"cmdline", required_argument, 0, 'K'}, {"grep", required_argument, 0, 'g'},
 		{"alert", required_argument, 0, 'A'},
 		{"pubkey", required_argument, 0, 'y'}, {"key-fpr", required_argument, 0, 'Y'},
@@ -231,6 +232,7 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 			break;
 		}
 		case 'K': o->cmdline = optarg; break;
+		case 'N': o->user = optarg; break;
 		case 'g': o->grep = optarg; break;
 		case 'y': o->pubkey = optarg; break;
 		case 'Y': o->key_fpr = optarg; break;
@@ -346,6 +348,8 @@ void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 		sqlite3_bind_text(st, i, o->cmdline, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":grep")))
 		sqlite3_bind_text(st, i, o->grep, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(st, ":user")))
+		sqlite3_bind_text(st, i, o->user, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":container")))
 		sqlite3_bind_text(st, i, o->container, -1, SQLITE_STATIC);
 }

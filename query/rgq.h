@@ -40,6 +40,7 @@ struct rgq_opts {
 	bool has_pid, has_proc, has_run, has_uid, has_alert, oldest, descendants, all, quiet, force;
 	const char *type, *exe, *path, *rules, *sigma, *severity, *rule, *cmdline, *grep;
 	const char *container; /* a container id (or its start) or name */
+	const char *user;      /* a user name as recorded */
 	const char *pubkey, *key_fpr, *checkpoints; /* verify: the key, shipped NDJSON */
 	char **args; /* positional arguments */
 	int nargs;
@@ -50,7 +51,7 @@ struct rgq_command {
 	const char *opts; /* option letters: S since, U until, n limit, t type, p pid,
 			   * P proc-id, e exe, f path, o oldest, d descendants, r rules,
 			   * s severity, R rule, a all, q quiet, F force, u run,
-			   * G sigma, C container, i uid, K cmdline, g grep, A alert,
+			   * G sigma, C container, i uid, N user, K cmdline, g grep, A alert,
 			   * y pubkey, Y key-fpr, c checkpoints */
 	int max_args;
 	int (*run)(struct rgq *g, const struct rgq_command *c, const struct rgq_opts *o);

@@ -64,9 +64,9 @@ check_eq "the lineage seed: the processes running before the stream that act in 
 		WHERE p.source = 'proc'") $(sqlite3 b.db "SELECT count(*) FROM processes WHERE source = 'proc'")" \
 	"$(sqlite3 b.db "SELECT count(*) FROM run_processes") $(sqlite3 b.db "SELECT count(*) FROM run_processes")"
 
-# replay: the same alerts (cmdline is the processes row's, printed beside)
+# replay: the same alerts (user and cmdline are the processes row's, printed beside)
 replay() { "$B/rgq" --db "$1" --format json replay --rules "$RULES" 2>/dev/null |
-	jq -c 'del(.cmdline)'; }
+	jq -c 'del(.user, .cmdline)'; }
 replay a.db >ra
 replay b.db >rb
 check "rgq replay on the original gives its alerts" \

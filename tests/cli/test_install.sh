@@ -24,8 +24,8 @@ check "unit, logrotate file and docs installed" \
 	'[[ -f $R/etc/systemd/system/rand-guard.service && -f $R/etc/logrotate.d/rand-guard && -f $R/usr/local/share/doc/rand-guard/quickstart.md ]]'
 check "the installed config points at /var/lib and /var/log" \
 	'grep -qx "db = /var/lib/rand-guard/rand-guard.db" "$R/etc/rand-guard/rand-guard.ini" && grep -qx "ndjson = /var/log/rand-guard/events.ndjson" "$R/etc/rand-guard/rand-guard.ini"'
-check "manual pages rand-guard(8) and rgq(1), and bash completions, 0644" \
-	'[[ $(mode /usr/local/share/man/man8/rand-guard.8) == 644 && $(mode /usr/local/share/man/man1/rgq.1) == 644 && $(mode /usr/local/share/bash-completion/completions/rgq) == 644 && $(mode /usr/local/share/bash-completion/completions/rand-guard) == 644 ]]'
+check "manual pages rand-guard(8), rgq(1), rand-guard.ini(5), rand-guard-rules(5), and bash completions, 0644" \
+	'[[ $(mode /usr/local/share/man/man8/rand-guard.8) == 644 && $(mode /usr/local/share/man/man1/rgq.1) == 644 && $(mode /usr/local/share/man/man5/rand-guard.ini.5) == 644 && $(mode /usr/local/share/man/man5/rand-guard-rules.5) == 644 && $(mode /usr/local/share/bash-completion/completions/rgq) == 644 && $(mode /usr/local/share/bash-completion/completions/rand-guard) == 644 ]]'
 WANT="rules: [0-9]+ of [0-9]+ enabled" expect 0 "the installed config and rules pass --check-config" \
 	"$R/usr/local/bin/rand-guard" --check-config -c "$R/etc/rand-guard/rand-guard.ini"
 check "the unit runs the installed program with the installed config" \
@@ -86,7 +86,7 @@ WANT="may hold only" expect 2 "a --prefix with a space is refused" "$INSTALL" --
 touch "$R/var/lib/rand-guard/rand-guard.db"
 "$INSTALL" --uninstall --root "$R" >"$T/out" 2>"$T/err"
 check "--uninstall removes programs, unit, logrotate file, docs, manual pages and completions" \
-	'[[ ! -e $R/usr/local/bin/rand-guard && ! -e $R/usr/local/bin/rgq && ! -e $R/usr/local/bin/rgq-import && ! -e $R/etc/systemd/system/rand-guard.service && ! -e $R/etc/logrotate.d/rand-guard && ! -e $R/usr/local/share/doc/rand-guard && ! -e $R/usr/local/share/man/man1/rgq.1 && ! -e $R/usr/local/share/man/man8/rand-guard.8 && ! -e $R/usr/local/share/bash-completion/completions/rgq && ! -e $R/usr/local/share/bash-completion/completions/rand-guard ]]'
+	'[[ ! -e $R/usr/local/bin/rand-guard && ! -e $R/usr/local/bin/rgq && ! -e $R/usr/local/bin/rgq-import && ! -e $R/etc/systemd/system/rand-guard.service && ! -e $R/etc/logrotate.d/rand-guard && ! -e $R/usr/local/share/doc/rand-guard && ! -e $R/usr/local/share/man/man1/rgq.1 && ! -e $R/usr/local/share/man/man8/rand-guard.8 && ! -e $R/usr/local/share/man/man5/rand-guard.ini.5 && ! -e $R/usr/local/share/man/man5/rand-guard-rules.5 && ! -e $R/usr/local/share/bash-completion/completions/rgq && ! -e $R/usr/local/share/bash-completion/completions/rand-guard ]]'
 check "--uninstall keeps the config, rules and the recording" \
 	'[[ -f $R/etc/rand-guard/rand-guard.ini && -f $R/var/lib/rand-guard/rand-guard.db ]]'
 "$INSTALL" --uninstall --purge --root "$R" >"$T/out" 2>"$T/err"

@@ -171,7 +171,7 @@ ns=$(sql1 "SELECT count(*) FROM system_events")
 check "events --type system: all $ns system events (the fixture has some)" \
 	"[[ $ns -gt 0 && \$(tail -n +2 '$T/out' | wc -l) -eq $ns ]]"
 check "events --type system: a cred_change reads as its ids, a mount as what went where" \
-	"grep -q ',cred_change,.*,uid 0->33 euid 0->33 caps 1ffffffffff->0,0' '$T/out' && grep -q ',mount,.*,tmpfs on /run/user/1000 type tmpfs,0' '$T/out'"
+	"grep -q ',cred_change,.*,uid 0(root)->33(www-data) euid 0(root)->33(www-data) caps 1ffffffffff->0,0' '$T/out' && grep -q ',mount,.*,tmpfs on /run/user/1000 type tmpfs,0' '$T/out'"
 q --format csv events --type ptrace --limit 1 >"$T/out"
 tp=$(tail -n +2 "$T/out" | cut -d, -f1)
 check "a ptrace row names its target, whose proc_id is the target's" \
@@ -199,7 +199,7 @@ WANT="--container takes an id, the start of one, or a name" \
 	expect 2 "events --container refuses a glob" "$RGQ" --db "$DB" events --container '5e*'
 q --format csv tree 901 >"$T/out"
 check "tree: user and container_id beside uid" \
-	"head -1 '$T/out' | grep -q ',uid,user,container_id,' && grep ',this,' '$T/out' | grep -q ',33,www-data,5e1f0c3a9b7d'"
+	"head -1 '$T/out' | grep -q ',uid,user,gid,group_name,container_id,' && grep ',this,' '$T/out' | grep -q ',33,www-data,[0-9]*,[^,]*,5e1f0c3a9b7d'"
 check "path_glob: '*' matches a leading '.', as in the rules" \
 	"[[ \$(sql1 \"SELECT path_glob('/tmp/*/update', '/tmp/.x/update')\") == 1 ]]"
 q --format csv events --since 2026-11-01T00:00:00.5Z --until "2026-11-01 00:00:01.2" --limit 0 >"$T/out"
@@ -223,7 +223,7 @@ check "timeline --path: the file events on it and their alerts, in time order" \
 q --format csv timeline --proc-id "$PROC" --descendants >"$T/out"
 check "timeline --proc-id: starts with the fork that created it" \
 	"[[ \$(tail -n +2 '$T/out' | head -1 | cut -d, -f3) == process_relationship ]]"
-WANT="name one of --pid, --proc-id or --path" expect 2 "timeline without a subject" q timeline
+WANT="name one of --pid, --proc-id, --path or --container" expect 2 "timeline without a subject" q timeline
 q --format csv alerts --severity critical >"$T/out"
 q --format csv alerts --severity high >"$T/out2"
 check "alerts --severity is a minimum" \
@@ -456,7 +456,7 @@ WANT="is the database being exported" expect 1 "export onto the database itself 
 	q export "$DB" --force
 : >"$T/busy.db-wal"
 WANT="busy.db-wal exists" expect 1 "export next to a WAL is refused" q export "$T/busy.db" --force
-WANT="name a PID or --proc-id" expect 2 "tree without a process" q tree
+WANT="name a PID, --proc-id ID or --container C" expect 2 "tree without a process" q tree
 for c in events tree timeline alerts health gaps sql replay export; do
 	WANT="^usage: rgq $c" expect 0 "rgq $c --help" "$RGQ" "$c" --help
 done

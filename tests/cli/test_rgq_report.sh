@@ -1,7 +1,9 @@
 # test_rgq_report.sh: rgq report writes one self-contained HTML file; loaded
 # offline in headless Chromium, its DOM holds the alerts, the process tree
 # (nested, collapsible), the timeline, files, connections and coverage, and
-# every part has as many rows as the rgq command printed above it gives.
+# every part has as many rows as the rgq command printed above it gives: for
+# an alert's report, a time range's (--since/--until) and a process's
+# (--proc-id).
 # A screenshot is kept in the build tree (test-artifacts/report.png).
 # The Chromium checks are skipped without chromium (scripts/deps --test).
 source "$(dirname "$0")/lib.sh"
@@ -35,7 +37,13 @@ sqlite3 "$T/hostile.db" "UPDATE processes SET cmdline = '<script>alert(1)</scrip
 check "a command line holding markup is shown as text, a bidi override escaped" \
 	"grep -qF '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=y&gt;\\u202egpj.exe' '$T/hostile.html' && grep -qF '&lt;/td&gt;&lt;/table&gt;&lt;b&gt;x' '$T/hostile.html' && ! grep -qiE '<script>alert|<img|<b>x' '$T/hostile.html'"
 MID=$(sql1 "SELECT rg_time(ts_ns) FROM alerts ORDER BY seq LIMIT 1 OFFSET 2")
-expect 0 "report of a time range" q report "$T/range.html" --since "${MID:0:19}Z" --until "${MID:0:17}$(printf '%02d' $((10#${MID:17:2} + 1)))Z"
+R_SINCE=${MID:0:19}Z R_UNTIL=${MID:0:17}$(printf '%02d' $((10#${MID:17:2} + 1)))Z
+expect 0 "report of a time range" q report "$T/range.html" --since "$R_SINCE" --until "$R_UNTIL"
+# a process with a parent and children, one that alerted: its report is its tree
+P=$(sql1 "SELECT p.proc_id FROM processes p WHERE p.parent_proc_id IS NOT NULL AND p.user IS NOT NULL
+	AND EXISTS (SELECT 1 FROM processes c WHERE c.parent_proc_id = p.proc_id)
+	AND EXISTS (SELECT 1 FROM alerts a WHERE a.proc_id = p.proc_id) ORDER BY p.proc_id LIMIT 1")
+expect 0 "report of a process (--proc-id $P)" q report "$T/proc.html" --proc-id "$P"
 
 if ! command -v chromium >/dev/null; then
 	echo "# SKIP chromium is not installed (scripts/deps --test): the DOM checks"
@@ -47,8 +55,6 @@ chrome() {
 	timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
 		--user-data-dir="$T/chrome" --host-resolver-rules="MAP * ~NOTFOUND" "$@" 2>>"$T/chrome.log"
 }
-chrome --dump-dom "file://$OUT" >"$T/dom.html"
-check "Chromium loads the report and gives its DOM" "grep -q '<h1>rand-guard report' '$T/dom.html'"
 
 # Each part: the rows of its table in the DOM against the rows its command
 # prints (the command run as shown, with --format csv after it).
@@ -97,22 +103,59 @@ p.feed(open(sys.argv[1]).read())
 json.dump({"parts": p.parts, "details": p.details, "nested": p.nested, "this": p.this},
           open(sys.argv[2], "w"))
 PY
-python3 "$T/parts.py" "$T/dom.html" "$T/parts.json"
-check_eq "the DOM has its seven parts, in order" \
-	"$(python3 -c 'import json,sys; print(" ".join(p["section"] for p in json.load(open(sys.argv[1]))["parts"]))' "$T/parts.json")" \
-	"alerts tree timeline files net bin gaps"
-nparts=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["parts"]))' "$T/parts.json")
-for i in $(seq 0 $((nparts - 1))); do
-	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["parts"][int(sys.argv[2])]; print(p["section"]); print(p["rows"]); print(p["cmd"])' \
-		"$T/parts.json" "$i" >"$T/part"
-	sec=$(sed -n 1p "$T/part") rows=$(sed -n 2p "$T/part") cmd=$(sed -n '3,$p' "$T/part")
-	[[ $cmd == "rgq "* ]] || { nok "$sec: the command is shown"; continue; }
-	want=$(eval "\"$RGQ\" ${cmd#rgq } --format csv" 2>"$T/err" | tail -n +2 | wc -l)
-	check_eq "$sec: the DOM's rows are the rows of its command ($want)" "$rows" "$want"
-done
-A_ROWS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["parts"][0]["rows"])' "$T/parts.json")
-check "the alert is among the alerts part, the tree and timeline are not empty" \
-	"[[ $A_ROWS -ge 1 ]] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[\"parts\"][1][\"rows\"] > 1 and d[\"parts\"][2][\"rows\"] > 1 and d[\"nested\"] >= 1 and d[\"this\"] == 1, d' '$T/parts.json'"
+# dom NAME FILE SECTIONS: Chromium loads the report; its DOM has these parts
+# in order, and each part as many rows as the command shown above it prints.
+# Leaves the parts in $T/NAME.json and the DOM in $T/NAME.dom.
+dom() {
+	local name=$1 file=$2 sections=$3 i sec rows cmd want
+	chrome --dump-dom "file://$file" >"$T/$name.dom"
+	check "$name: Chromium loads the report and gives its DOM" "grep -q '<h1>rand-guard report' '$T/$name.dom'"
+	python3 "$T/parts.py" "$T/$name.dom" "$T/$name.json"
+	check_eq "$name: the DOM has its parts, in order" \
+		"$(python3 -c 'import json,sys; print(" ".join(p["section"] for p in json.load(open(sys.argv[1]))["parts"]))' "$T/$name.json")" \
+		"$sections"
+	nparts=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["parts"]))' "$T/$name.json")
+	for i in $(seq 0 $((nparts - 1))); do
+		python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["parts"][int(sys.argv[2])]; print(p["section"]); print(p["rows"]); print(p["cmd"])' \
+			"$T/$name.json" "$i" >"$T/part"
+		sec=$(sed -n 1p "$T/part") rows=$(sed -n 2p "$T/part") cmd=$(sed -n '3,$p' "$T/part")
+		[[ $cmd == "rgq "* ]] || { nok "$name: $sec: the command is shown"; continue; }
+		want=$(eval "\"$RGQ\" ${cmd#rgq } --format csv" 2>"$T/err" | tail -n +2 | wc -l)
+		check_eq "$name: $sec: the DOM's rows are the rows of its command ($want)" "$rows" "$want"
+	done
+}
+# part NAME INDEX KEY: one value of one part
+part() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["parts"][int(sys.argv[2])][sys.argv[3]])' "$T/$1.json" "$2" "$3"; }
+# doc NAME KEY: a count of the whole DOM (details, nested, this)
+doc() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/$1.json" "$2"; }
+
+dom alert "$OUT" "alerts tree timeline files net bin gaps"
+check "alert: the alert is among the alerts part, the tree and timeline are not empty" \
+	"[[ \$(part alert 0 rows) -ge 1 && \$(part alert 1 rows) -gt 1 && \$(part alert 2 rows) -gt 1 && \$(doc alert nested) -ge 1 && \$(doc alert this) -eq 1 ]]"
+
+# a time range: its alerts, the trees of the processes that alerted in it
+# (at most 10), the events of the range
+NT=$(sql1 "SELECT min(10, count(DISTINCT proc_id)) FROM alerts WHERE proc_id IS NOT NULL AND ts_ns BETWEEN strftime('%s', '$R_SINCE') * 1000000000 AND strftime('%s', '$R_UNTIL') * 1000000000")
+NA=$(sql1 "SELECT count(*) FROM alerts WHERE ts_ns BETWEEN strftime('%s', '$R_SINCE') * 1000000000 AND strftime('%s', '$R_UNTIL') * 1000000000")
+dom range "$T/range.html" "alerts$(printf ' tree%.0s' $(seq 1 "$NT")) timeline files net bin gaps"
+check_eq "range: the range's alerts ($NA), one tree for each alerted process ($NT), each marked" \
+	"$(part range 0 rows) $(doc range this)" "$NA $NT"
+RANGE="--since ${R_SINCE%Z}.000000000Z --until ${R_UNTIL%Z}.000000000Z" # as rgq prints times
+check "range: the alerts and the timeline are the commands of the range" \
+	"[[ \$(part range 0 cmd) == *' alerts $RANGE' && \$(part range $((NT + 1)) cmd) == *' events --oldest --limit 2000 $RANGE' && \$(part range $((NT + 1)) rows) -gt 0 ]]"
+
+# a process: its tree (ancestors, it, descendants), its and its descendants'
+# timeline, its user named in the tree
+NDESC=$(sql1 "WITH RECURSIVE t(id) AS (SELECT $P UNION SELECT p.proc_id FROM processes p JOIN t ON p.parent_proc_id = t.id) SELECT count(*) - 1 FROM t")
+NANC=$(sql1 "WITH RECURSIVE u(id, parent) AS (SELECT proc_id, parent_proc_id FROM processes WHERE proc_id = $P UNION SELECT p.proc_id, p.parent_proc_id FROM processes p JOIN u ON p.proc_id = u.parent) SELECT count(*) - 1 FROM u")
+dom proc "$T/proc.html" "alerts tree timeline files net bin gaps"
+check_eq "proc: the tree holds its $NANC ancestors, it and its $NDESC descendants, it marked" \
+	"$(part proc 1 rows) $(doc proc this)" "$((NANC + 1 + NDESC)) 1"
+check "proc: the timeline is its tree's, and not empty" \
+	"[[ \$(part proc 2 cmd) == *' timeline --proc-id $P --descendants --limit 2000' && \$(part proc 2 rows) -gt 1 ]]"
+PU=$(sql1 "SELECT uid || '(' || user || ')' FROM processes WHERE proc_id = $P")
+check "proc: the process's line in the tree names its user ($PU)" \
+	"grep -A1 'class=\"this\" data-proc-id=\"$P\"' '$T/proc.dom' | grep -qF 'uid $PU, proc_id $P,'"
 
 mkdir -p "$RG_BUILD_DIR/test-artifacts"
 SHOT=$RG_BUILD_DIR/test-artifacts/report.png

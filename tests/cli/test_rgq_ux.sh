@@ -51,10 +51,52 @@ check_eq "sql: numbers without a name pass through" \
 	"$(sql1 "SELECT rg_errno(3) || ' ' || ifnull(rg_errname(0), 'null') || ' ' || ifnull(rg_signame(99), 'null') || ' ' || rg_oflags(0) || ' ' || ifnull(rg_errno(NULL), 'null')")" \
 	"3 null null O_RDONLY null"
 
+# --- names beside ids: the recording's, never this machine's ---------------------------
+N=$T/names.db
+cp "$DB" "$N"
+qn() { "$RGQ" --db "$N" "$@"; }
+sqln() { "$RGQ" --db "$N" --format csv sql "$1" | tail -n +2 | tr -d '\r'; }
+MID=$(sqln "SELECT start_ns FROM processes WHERE uid = 1000 ORDER BY start_ns LIMIT 1 OFFSET (SELECT count(*) / 2 FROM processes WHERE uid = 1000)")
+C1=$(sqln "SELECT seq FROM file_events WHERE event_type = 'file_open' AND ts_ns < $MID ORDER BY seq DESC LIMIT 1")
+C2=$(sqln "SELECT seq FROM file_events WHERE event_type = 'file_open' ORDER BY seq DESC LIMIT 1")
+C3=$(sqln "SELECT seq FROM file_events WHERE event_type = 'file_open' ORDER BY seq LIMIT 1")
+# uid 1000 renamed alice -> bob halfway (processes from MID on carry bob);
+# uid and gid 1 are named in this machine's passwd (daemon), not in the recording
+sqlite3 "$N" "UPDATE file_events SET event_type = 'file_chown', owner_uid = 1000, owner_gid = 4242 WHERE seq IN ($C1, $C2);
+	UPDATE file_events SET event_type = 'file_chown', owner_uid = 1, owner_gid = 1 WHERE seq = $C3;
+	UPDATE processes SET user = 'bob' WHERE uid = 1000 AND start_ns >= $MID;
+	UPDATE processes SET euser = 'bob' WHERE euid = 1000 AND start_ns >= $MID;
+	UPDATE processes SET login_user = 'bob' WHERE auid = 1000 AND start_ns >= $MID;"
+chown_of() { qn events --limit 0 --type file_chown | grep -E "^$1 " | grep -oE 'owner [^ ]+'; }
+check_eq "file_chown: the owner's names as the recording had them then" "$(chown_of "$C1")" "owner 1000(alice):4242"
+check_eq "file_chown: after a rename, the later name" "$(chown_of "$C2")" "owner 1000(bob):4242"
+check_eq "file_chown: an id the recording never named stays a number (not this machine's name)" \
+	"$(chown_of "$C3")" "owner 1:1"
+CR=$(sqln "SELECT seq FROM system_events WHERE event_type = 'cred_change' AND old_uid = 0 AND uid = 33 LIMIT 1")
+check_re "cred_change: the ids it went from and to, named" \
+	"$(qn --format json events --limit 0 --type cred_change | grep "\"seq\":$CR,")" \
+	'"detail":"uid 0\(root\)->33\(www-data\) euid 0\(root\)->33\(www-data\)'
+check_eq "sql: rg_uid and rg_gid, NULL for NULL" \
+	"$(sqln "SELECT rg_uid(0, 1, 0) || ' ' || rg_gid(0, 1, 0) || ' ' || rg_uid(77, 1, 0) || ' ' || rg_uid(0, NULL, 0) || ' ' || ifnull(rg_gid(NULL, 1, 0), 'null')")" \
+	"0(root) 0(root) 77 0 null"
+LP=$(sqln "SELECT proc_id FROM processes WHERE auid = 1000 AND login_user = 'alice' AND group_name IS NOT NULL LIMIT 1")
+check_re "tree: gid and group name, the login uid and its name" \
+	"$(qn tree --proc-id "$LP" | grep -E ' this ')" ' 1000 +alice +1000 +alice +[^ ]+ +1000 +alice '
+qn --format json tree --proc-id "$LP" | grep '"relation":"this"' >"$T/out"
+check "json tree: gid, group_name, auid and login_user as recorded" \
+	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert (r[\"gid\"], r[\"group_name\"], r[\"auid\"], r[\"login_user\"]) == (1000, \"alice\", 1000, \"alice\"), r' '$T/out'"
+
 # --- alerts show the command line ----------------------------------------------------
 q --format json alerts --limit 1 >"$T/out"
 check "alerts: the process's command line is a column" \
 	"python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).read()); assert r[\"cmdline\"], r' '$T/out'"
+q --format json alerts --limit 0 | python3 -c 'import json,sys
+for l in sys.stdin: r = json.loads(l); print("%s %s" % (r["proc_id"], r["user"] or ""))' >"$T/out"
+check_eq "alerts: user is the name on the alerted process's row (a JSON key)" "$(cat "$T/out")" \
+	"$(sql1 "SELECT a.proc_id || ' ' || ifnull(p.user, '') FROM alerts a LEFT JOIN processes p USING (proc_id) ORDER BY a.seq")"
+check "the fixture's alerted processes have more than one user" \
+	"[[ \$(cut -d' ' -f2 '$T/out' | sort -u | grep -c .) -gt 1 ]]"
+check_re "alerts table: user beside the command line" "$(q alerts --limit 1 | head -1)" ' steps +user +cmdline *$'
 
 # --- tables a person can use -------------------------------------------------------
 widest() { python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$1"; }
@@ -135,6 +177,22 @@ check "events --cmdline: events of processes whose command line has the text" \
 q --format csv events --grep 'O_WRONLY|O_CREAT|o_trunc' --limit 0 >"$T/out"
 check "events --grep: text of the detail as shown, case folded" \
 	"[[ \$(tail -n +2 '$T/out' | wc -l) -gt 0 ]] && ! tail -n +2 '$T/out' | grep -v 'O_WRONLY|O_CREAT|O_TRUNC' | grep -q ."
+DSEQ=$(sql1 "SELECT seq FROM network_events WHERE event_type = 'network_connect' ORDER BY seq LIMIT 1")
+sqlite3 "$DB" "UPDATE network_events SET event_type = 'dns_query', dns_query = 'example.org', dns_type = 'A' WHERE seq = $DSEQ"
+check_eq "events --type dns: the DNS rows alone" "$(q --format csv events --type dns --limit 0 | tail -n +2 | cut -d, -f1,3 | tr -d '\r')" "$DSEQ,dns_query"
+check_re "events --help names the dns family" "$(q events --help)" 'process, file, network, dns, system'
+q --format csv events --limit 0 | tail -n +2 | awk -F, '$7 == "alice"' | cut -d, -f1 | sort -n >"$T/want"
+q --format csv events --user alice --limit 0 | tail -n +2 | cut -d, -f1 | sort -n >"$T/out"
+check "events --user NAME: exactly the rows whose user column is NAME ($(wc -l <"$T/want") rows)" \
+	"[[ -s '$T/want' ]] && diff '$T/want' '$T/out'"
+check_eq "events --user and --type: process_start rows by their own name" \
+	"$(q --format csv events --user alice --type process_start --limit 0 | tail -n +2 | wc -l)" \
+	"$(sql1 "SELECT count(*) FROM process_events WHERE event_type = 'process_start' AND user = 'alice'")"
+check_eq "events --user: a name nobody had gives no rows" \
+	"$(q --format csv events --user nosuchuser --limit 0 2>/dev/null | wc -l)" 1
+q --format json alerts --user alice --limit 0 >"$T/out"
+check "alerts --user NAME: the alerts on that user's processes, all of them" \
+	"[[ \$(wc -l <'$T/out') -gt 0 && \$(wc -l <'$T/out') -eq \$(sql1 \"SELECT count(*) FROM alerts a JOIN processes p USING (proc_id) WHERE p.user = 'alice'\") ]] && ! grep -v '\"user\":\"alice\"' '$T/out'"
 WANT="'x' is not a number" expect 2 "events --uid takes a number" q events --uid x
 WANT="unknown or incomplete option '--uid'" expect 2 "--uid is an events option" q alerts --uid 0
 
@@ -152,6 +210,32 @@ sqlite3 "$DB" "UPDATE runs SET stopped_ns = NULL WHERE run_id = (SELECT max(run_
 	INSERT INTO run_processes (run_id, proc_id, uid, euid, auid) SELECT max(run_id), $SH, 0, 0, 0 FROM runs"
 check_re "tree: one the running recorder found at its start is running" \
 	"$(q tree --proc-id "$SH" | grep -E ' this ')" ' running '
+
+# --container for tree and timeline, as events and alerts have it
+CT=$(sql1 "SELECT container_id FROM processes WHERE container_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+CS=${CT:0:12}
+q --format csv tree --container "$CS" | tail -n +2 | tr -d '\r' >"$T/out"
+check_eq "tree --container: every process of the container, each once" \
+	"$(awk -F, -v c="$CT" '$9 == c' "$T/out" | cut -d, -f4 | sort -n | uniq -d | wc -l) $(awk -F, -v c="$CT" '$9 == c' "$T/out" | cut -d, -f4 | sort -nu | tr '\n' ' ')" \
+	"0 $(sql1 "SELECT proc_id FROM processes WHERE container_id = '$CT' ORDER BY proc_id" | tr '\n' ' ')"
+check_eq "tree --container: one tree for each process whose parent is outside it" \
+	"$(awk -F, '$3 == "this"' "$T/out" | cut -d, -f4 | tr '\n' ' ')" \
+	"$(sql1 "SELECT proc_id FROM processes p WHERE container_id = '$CT' AND parent_proc_id NOT IN (SELECT proc_id FROM processes WHERE container_id = '$CT') ORDER BY start_ns, proc_id" | tr '\n' ' ')"
+check "tree --container: the ancestors outside it, once" \
+	"[[ \$(awk -F, '\$3 == \"ancestor\"' '$T/out' | wc -l) -gt 0 && \$(cut -d, -f4 '$T/out' | sort | uniq -d | wc -l) -eq 0 ]]"
+WANT="name a PID, --proc-id ID or --container C" expect 2 "tree: a PID or --container, not both" q tree 1 --container "$CS"
+q tree --container ffff >"$T/out" 2>"$T/err"
+check_eq "tree --container: none of its processes, no rows said" "$(cat "$T/err")" "rgq tree: no rows (--container ffff)"
+n_ev=$(q --format csv events --container "$CS" --limit 0 | tail -n +2 | wc -l)
+n_al=$(q --format csv alerts --container "$CS" | tail -n +2 | wc -l)
+q --format csv timeline --container "$CS" | tail -n +2 >"$T/out"
+check "timeline --container: its events ($n_ev) and alerts ($n_al), in time order" \
+	"[[ $n_ev -gt 0 && $n_al -gt 0 && \$(wc -l <'$T/out') -eq $((n_ev + n_al)) && \$(grep -c ',alert,' '$T/out') -eq $n_al ]] && cut -d, -f2 '$T/out' | sort -c"
+ROOT=$(sql1 "SELECT proc_id FROM processes WHERE parent_proc_id IS NULL ORDER BY proc_id LIMIT 1")
+q --format csv timeline --proc-id "$ROOT" --descendants --container "$CS" | tail -n +2 | cut -d, -f5 | sort -nu >"$T/out"
+check "timeline --descendants --container: only the container's processes of the tree" \
+	"[[ -s '$T/out' ]] && ! grep -qvxF -f <(sql1 \"SELECT proc_id FROM processes WHERE container_id = '$CT' UNION SELECT parent_proc_id FROM processes WHERE container_id = '$CT'\") '$T/out'"
+WANT="--descendants goes with --pid or --proc-id" expect 2 "timeline --container --descendants: refused" q timeline --container "$CS" --descendants
 
 # timeline --path: a download, then what ran it: the image, a script of an
 # interpreter, a failed exec
