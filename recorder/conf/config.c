@@ -358,6 +358,18 @@ static void validate_env(struct loader *ld)
 /* [ship]: enabled needs an http(s) URL and a database name ClickHouse
  * takes unquoted; a password file must be a regular file no other user
  * can read (it is read at the start, ship.c). */
+/* Whether an http(s) URL's authority holds "userinfo@". */
+static bool url_has_userinfo(const char *url)
+{
+	const char *a = strstr(url, "://");
+	if (!a)
+		return false;
+	a += 3;
+	size_t n = strcspn(a, "/?#");
+	const char *at = memchr(a, '@', n);
+	return at != NULL;
+}
+
 static void validate_ship(struct loader *ld)
 {
 	const struct rg_config *c = &ld->cfg;
@@ -368,6 +380,13 @@ static void validate_ship(struct loader *ld)
 			line = ld->key_line[find_key("ship", "enabled")];
 		rg_ini_fail(&ld->ini, line, "[ship] url: '%.*s' is not an http:// or https:// URL "
 			    "(shipping is enabled)", RG_INI_SHOW_MAX, c->ship_url);
+		return;
+	}
+	if (c->ship_enabled && url_has_userinfo(c->ship_url)) {
+		/* not shown: the config file is readable by more than the key */
+		rg_ini_fail(&ld->ini, line, "[ship] url: a user or password in the URL (user:pass@) "
+			    "is refused: the config file is not a secret; use [ship] user and "
+			    "password_file");
 		return;
 	}
 	for (const char *p = c->ship_database; *p; p++)

@@ -669,6 +669,19 @@ static void test_ship_password(void)
 	CHECK(strstr(err, "can be read or written by any user") != NULL, "... saying why");
 	rg_config_free(&c);
 	unlink(path);
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "x.ini", "[ship]\nenabled = true\n"
+					"url = https://rg:s3cret@ch:8443/\n", err, sizeof(err)), 2,
+		  "[ship] a password in the URL is refused");
+	CHECK_STR(err, "x.ini:3: [ship] url: a user or password in the URL (user:pass@) is "
+		  "refused: the config file is not a secret; use [ship] user and password_file",
+		  "... saying where and why, without the URL");
+	rg_config_free(&c);
+	rg_config_defaults(&c);
+	CHECK_INT(rg_config_load_string(&c, "x.ini", "[ship]\nenabled = true\n"
+					"url = https://ch:8443/q?x=a@b\n", err, sizeof(err)), 0,
+		  "[ship] an @ after the host is not a password");
+	rg_config_free(&c);
 }
 
 int main(void)
