@@ -107,6 +107,7 @@ static void free_store(struct rg_store *s)
 		sqlite3_finalize(s->ins_group[t]);
 	}
 	sqlite3_finalize(s->ins_process);
+	sqlite3_finalize(s->rev_process);
 	sqlite3_finalize(s->ins_health);
 	sqlite3_finalize(s->ins_gap);
 	sqlite3_finalize(s->ins_alert);

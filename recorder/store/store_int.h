@@ -61,6 +61,7 @@ struct rg_store {
 	sqlite3_stmt *ins_group[RG_N_EVENT_TABLES]; /* GROUP_ROWS rows */
 	int event_cols[RG_N_EVENT_TABLES];
 	sqlite3_stmt *ins_alert, *ins_meta, *ins_seed;
+	sqlite3_stmt *rev_process; /* before ins_process: see schema.c */
 	struct rg_store_opts o;
 	int64_t run_id;
 	char boot_id[64];

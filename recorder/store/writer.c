@@ -87,6 +87,16 @@ static void bind_who(sqlite3_stmt *st, int i, const struct rg_who *w)
 		bind_opt(st, ++i, ns[k], ns[k] != 0);
 }
 
+/* The process row's revision, before its upsert (schema.c, process_sql);
+ * SQLITE_DONE on success. */
+static int bump_revision(struct rg_store *s, int64_t proc_id)
+{
+	sqlite3_bind_int64(s->rev_process, 1, proc_id);
+	int rc = sqlite3_step(s->rev_process);
+	sqlite3_reset(s->rev_process);
+	return rc;
+}
+
 static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p)
 {
 	sqlite3_stmt *st = s->ins_process;
@@ -210,6 +220,9 @@ int store_write_item(struct rg_store *s, const struct item *it)
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t hash[RG_CHAIN_ROW_HASH];
+	int rc;
+	if (it->kind == IT_PROCESS && (rc = bump_revision(s, it->u.proc.proc_id)) != SQLITE_DONE)
+		return rc;
 	switch (it->kind) {
 	case IT_EVENT: st = bind_event(s, &it->u.ev, hash); break;
 	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
@@ -221,7 +234,7 @@ int store_write_item(struct rg_store *s, const struct item *it)
 	}
 	if (!st)
 		return SQLITE_MISUSE;
-	int rc = sqlite3_step(st); /* every parameter is bound for every row */
+	rc = sqlite3_step(st); /* every parameter is bound for every row */
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && it->kind == IT_EVENT)
 		store_chain_add(s, rg_row_event_table(&it->u.ev), (int64_t)it->u.ev.seq, hash);
