@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "schema.h"
 
 /* ---- schema ------------------------------------------------------------- */
@@ -93,11 +94,12 @@ static void process_sql(struct rg_buf *b)
 static const char rev_process_sql[] =
 	"UPDATE ship_rev SET n = n + 1 WHERE EXISTS (SELECT 1 FROM processes WHERE proc_id = ?)";
 
-/* An insert of nrows rows into event table t; returns its column count. */
-static int event_sql(struct rg_buf *b, unsigned t, int nrows)
+/* An insert of nrows rows into event table t, its columns in cols (when
+ * not NULL); returns their number. */
+static int event_sql(struct rg_buf *b, unsigned t, int nrows, const struct rg_field **cols)
 {
 	rg_buf_printf(b, "INSERT INTO %s (", rg_event_tables[t].name);
-	int ncols = (int)rg_row_columns(b, t, RG_FMASK_ALL, NULL);
+	int ncols = (int)rg_row_columns(b, t, RG_FMASK_ALL, cols);
 	rg_buf_adds(b, ") VALUES ");
 	for (int r = 0; r < nrows; r++) {
 		rg_buf_adds(b, r ? ", (?" : "(?");
@@ -137,15 +139,19 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 	struct rg_buf b = {0};
 	int rc = 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
-		s->event_cols[t] = event_sql(&b, t, 1);
+		int n = s->event_cols[t] = event_sql(&b, t, 1, s->event_fields[t]);
 		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
 		/* an SQLite built with fewer parameters per statement refuses the
 		 * group's: its rows then go one at a time */
 		if (!rc) {
-			event_sql(&b, t, GROUP_ROWS);
+			event_sql(&b, t, GROUP_ROWS, NULL);
 			if (prepare(s, &s->ins_group[t], &b, err, errlen) != SQLITE_OK)
 				err[0] = '\0';
 		}
+		s->event_null[t] = rg_malloc((size_t)n);
+		memset(s->event_null[t], 1, (size_t)n);
+		s->group_null[t] = rg_malloc((size_t)n * GROUP_ROWS);
+		memset(s->group_null[t], 1, (size_t)n * GROUP_ROWS);
 	}
 	if (!rc) {
 		process_sql(&b);

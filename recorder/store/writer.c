@@ -16,21 +16,22 @@
 /* ---- binding and writing one row --------------------------------------------- */
 
 /* Binds ev as the row of table t whose first parameter is after + 1, and
- * hashes it as bound for the chain (hash: untouched when it is off). */
-static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, unsigned t, int after,
-			   const struct rg_event *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
+ * hashes it as bound for the chain (hash: untouched when it is off).
+ * null: the statement's parameters bound NULL now (store_int.h). */
+static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
+			   int after, const struct rg_event *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
 {
 	bool chain = store_chain_row(s, t);
-	unsigned k = 0;
-	for (unsigned i = 0; i < rg_nfields; i++) {
-		if (!(rg_fields[i].types & rg_event_tables[t].types))
-			continue;
+	const struct rg_field *const *cols = s->event_fields[t];
+	for (int k = 0; k < s->event_cols[t]; k++) {
 		struct rg_sql_value v;
-		rg_row_field_value(&rg_fields[i], ev, &s->scratch, &v);
-		rg_row_bind_value(st, ++after, &v);
+		rg_row_field_value(cols[k], ev, &s->scratch, &v);
+		int i = after + k; /* a row's columns of other event types are NULL every time */
+		if (v.type != SQLITE_NULL || !null[i])
+			rg_row_bind_value(st, i + 1, &v);
+		null[i] = v.type == SQLITE_NULL;
 		if (chain)
-			store_chain_value(s, t, k, &v);
-		k++;
+			store_chain_value(s, t, (unsigned)k, &v);
 	}
 	if (chain)
 		store_chain_row_hash(s, t, hash);
@@ -42,7 +43,7 @@ static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev,
 	unsigned t = rg_row_event_table(ev);
 	if (t == RG_N_EVENT_TABLES)
 		return NULL;
-	bind_event_row(s, s->ins_event[t], t, 0, ev, hash);
+	bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash);
 	return s->ins_event[t];
 }
 
@@ -303,7 +304,8 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 		sqlite3_stmt *st = s->ins_group[t];
 		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
 		for (unsigned k = 0; k < n; k++)
-			bind_event_row(s, st, t, (int)k * s->event_cols[t], &g[k]->u.ev, hash[k]);
+			bind_event_row(s, st, s->group_null[t], t, (int)k * s->event_cols[t],
+				       &g[k]->u.ev, hash[k]);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {
