@@ -152,9 +152,13 @@ static void encode_row(const struct table *t, const struct rg_sql_value *v, stru
 	for (int i = 0; i < t->ncols; i++) {
 		const struct col *c = &t->cols[i];
 		int type = v[i].type;
-		if (type == SQLITE_NULL || (type == SQLITE_INTEGER && c->has_dflt && v[i].i == c->dflt))
+		bool bytes = type == SQLITE_TEXT || type == SQLITE_BLOB;
+		/* NULL and unset (0: a column the writer does not bind) are left out */
+		if (!bytes && type != SQLITE_INTEGER && type != SQLITE_FLOAT)
 			continue;
-		size_t n = type == SQLITE_TEXT || type == SQLITE_BLOB ? v[i].n : 0;
+		if (type == SQLITE_INTEGER && c->has_dflt && v[i].i == c->dflt)
+			continue;
+		size_t n = bytes ? v[i].n : 0;
 		if (b->len + 13 + n + 1 > b->cap)
 			rg_buf_grow(b, 13 + n);
 		uint8_t *o = (uint8_t *)b->p + b->len, *start = o;
@@ -170,7 +174,7 @@ static void encode_row(const struct table *t, const struct rg_sql_value *v, stru
 			for (int k = 7; k >= 0; k--)
 				*o++ = (uint8_t)((uint64_t)v[i].i >> (8 * k));
 			break;
-		default: /* text, blob */
+		default:
 			*o++ = type == SQLITE_TEXT ? 't' : 'b';
 			o += varint_at(o, n);
 			if (n)

@@ -30,7 +30,7 @@ static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		if (v.type != SQLITE_NULL || !null[i])
 			rg_row_bind_value(st, i + 1, &v);
 		null[i] = v.type == SQLITE_NULL;
-		if (chain)
+		if (chain && v.type != SQLITE_NULL) /* the chain's row starts all NULL */
 			store_chain_value(s, t, (unsigned)k, &v);
 	}
 	if (chain)
