@@ -124,46 +124,64 @@ static void put_be(struct rg_buf *b, uint64_t v, int bytes)
 	rg_buf_add(b, o, (size_t)bytes);
 }
 
-static void put_varint(struct rg_buf *b, uint64_t v)
+/* v as a varint at o; returns the bytes written (at most 10). */
+static size_t varint_at(uint8_t *o, uint64_t v)
 {
+	size_t n = 0;
 	while (v >= 0x80) {
-		rg_buf_addc(b, (char)(v | 0x80));
+		o[n++] = (uint8_t)(v | 0x80);
 		v >>= 7;
 	}
-	rg_buf_addc(b, (char)v);
+	o[n++] = (uint8_t)v;
+	return n;
 }
 
-/* A column's place and type: what precedes its value in the encoding. */
-static void put_col(struct rg_buf *b, int i, char type)
+static void put_varint(struct rg_buf *b, uint64_t v)
 {
-	put_be(b, (uint64_t)i, 2);
-	rg_buf_addc(b, type);
+	uint8_t o[10];
+	rg_buf_add(b, o, varint_at(o, v));
 }
 
-/* The canonical encoding of a row's values (chain.h) into b. */
+/* The canonical encoding of a row's values (chain.h) into b. Each column
+ * is written in place, into room made for it once (position 2, type 1,
+ * varint up to 10, then its bytes), not appended byte by byte: 1.6 % of
+ * the writer's instructions with the chain on (callgrind, rg-gen). */
 static void encode_row(const struct table *t, const struct rg_sql_value *v, struct rg_buf *b)
 {
 	b->len = 0;
 	for (int i = 0; i < t->ncols; i++) {
 		const struct col *c = &t->cols[i];
-		switch (v[i].type) {
-		case SQLITE_INTEGER:
-			if (c->has_dflt && v[i].i == c->dflt)
-				break;
-			put_col(b, i, 'i'); /* zigzag: small negatives stay short */
-			put_varint(b, ((uint64_t)v[i].i << 1) ^ (uint64_t)(v[i].i >> 63));
+		int type = v[i].type;
+		bool bytes = type == SQLITE_TEXT || type == SQLITE_BLOB;
+		/* NULL and unset (0: a column the writer does not bind) are left out */
+		if (!bytes && type != SQLITE_INTEGER && type != SQLITE_FLOAT)
+			continue;
+		if (type == SQLITE_INTEGER && c->has_dflt && v[i].i == c->dflt)
+			continue;
+		size_t n = bytes ? v[i].n : 0;
+		if (b->len + 13 + n + 1 > b->cap)
+			rg_buf_grow(b, 13 + n);
+		uint8_t *o = (uint8_t *)b->p + b->len, *start = o;
+		*o++ = (uint8_t)(i >> 8);
+		*o++ = (uint8_t)i;
+		switch (type) {
+		case SQLITE_INTEGER: /* zigzag: small negatives stay short */
+			*o++ = 'i';
+			o += varint_at(o, ((uint64_t)v[i].i << 1) ^ (uint64_t)(v[i].i >> 63));
 			break;
 		case SQLITE_FLOAT: /* no column holds one: the bits, should one */
-			put_col(b, i, 'f');
-			put_be(b, (uint64_t)v[i].i, 8);
+			*o++ = 'f';
+			for (int k = 7; k >= 0; k--)
+				*o++ = (uint8_t)((uint64_t)v[i].i >> (8 * k));
 			break;
-		case SQLITE_TEXT:
-		case SQLITE_BLOB:
-			put_col(b, i, v[i].type == SQLITE_TEXT ? 't' : 'b');
-			put_varint(b, v[i].n);
-			rg_buf_add(b, v[i].p, v[i].n);
-			break;
+		default:
+			*o++ = type == SQLITE_TEXT ? 't' : 'b';
+			o += varint_at(o, n);
+			if (n)
+				memcpy(o, v[i].p, n);
+			o += n;
 		}
+		b->len += (size_t)(o - start);
 	}
 }
 

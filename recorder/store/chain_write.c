@@ -150,7 +150,7 @@ bool store_chain_row(struct rg_store *s, unsigned t)
 	struct store_chain *c = s->chain;
 	if (!c)
 		return false;
-	memset(c->row, 0, (size_t)rg_chain_ncols(c->h, t) * sizeof(*c->row)); /* all NULL */
+	memset(c->row, 0, (size_t)rg_chain_ncols(c->h, t) * sizeof(*c->row)); /* unset: as NULL */
 	c->copy.len = 0;
 	return true;
 }

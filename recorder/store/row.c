@@ -45,48 +45,6 @@ void rg_row_bind_cmdline(sqlite3_stmt *st, int i, struct rg_str argv, struct rg_
 			  SQLITE_TRANSIENT);
 }
 
-static void str_value(struct rg_sql_value *v, int type, struct rg_str s)
-{
-	v->type = s.p ? type : SQLITE_NULL;
-	v->p = s.p;
-	v->n = s.len;
-}
-
-void rg_row_field_value(const struct rg_field *f, const struct rg_event *ev,
-			struct rg_buf *scratch, struct rg_sql_value *v)
-{
-	*v = (struct rg_sql_value){.type = SQLITE_NULL};
-	if (!(f->types & RG_ET_BIT(ev->type)) || rg_field_is_null(f, ev))
-		return;
-	switch (f->type) {
-	case RG_FT_ETYPE: {
-		const char *name = rg_etype_name(ev->type);
-		str_value(v, SQLITE_TEXT, (struct rg_str){name, (uint32_t)strlen(name)});
-		break;
-	}
-	case RG_FT_STR: case RG_FT_CSTR:
-		str_value(v, SQLITE_TEXT, rg_field_str(f, ev));
-		break;
-	case RG_FT_ARGV: /* a zero-length value stays an empty blob, not NULL */
-		str_value(v, SQLITE_BLOB, rg_field_str(f, ev));
-		break;
-	case RG_FT_CMDLINE: {
-		struct rg_str argv = rg_field_str(f, ev);
-		if (!argv.p)
-			return;
-		scratch->len = 0;
-		rg_buf_add_cmdline(scratch, argv);
-		str_value(v, SQLITE_TEXT, (struct rg_str){scratch->p ? scratch->p : "",
-							   (uint32_t)scratch->len});
-		v->transient = true;
-		break;
-	}
-	default:
-		v->type = SQLITE_INTEGER;
-		v->i = rg_field_int(f, ev);
-	}
-}
-
 void rg_row_bind_value(sqlite3_stmt *st, int i, const struct rg_sql_value *v)
 {
 	sqlite3_destructor_type how = v->transient ? SQLITE_TRANSIENT : SQLITE_STATIC;

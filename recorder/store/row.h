@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "event.h"
@@ -41,10 +42,53 @@ struct rg_sql_value {
 	size_t n;
 };
 
+/* s as a text or blob value, NULL when s.p is */
+static inline void rg_row_str_value(struct rg_sql_value *v, int type, struct rg_str s)
+{
+	v->type = s.p ? type : SQLITE_NULL;
+	v->p = s.p;
+	v->n = s.len;
+}
+
 /* Field f of ev as the value its column gets: NULL when f is not one of
- * ev's type's fields or is unknown (rg_field_is_null). scratch: as above. */
-void rg_row_field_value(const struct rg_field *f, const struct rg_event *ev,
-			struct rg_buf *scratch, struct rg_sql_value *v);
+ * ev's type's fields or is unknown (rg_field_is_null). scratch: as above.
+ * Inline: the writer calls it for every column of every row, and the call
+ * alone was 1.4 % of its instructions (callgrind, rg-gen). */
+static inline void rg_row_field_value(const struct rg_field *f, const struct rg_event *ev,
+				      struct rg_buf *scratch, struct rg_sql_value *v)
+{
+	*v = (struct rg_sql_value){.type = SQLITE_NULL};
+	if (!(f->types & RG_ET_BIT(ev->type)) || rg_field_is_null(f, ev))
+		return;
+	switch (f->type) {
+	case RG_FT_ETYPE: {
+		const char *name = rg_etype_name(ev->type);
+		rg_row_str_value(v, SQLITE_TEXT, (struct rg_str){name, (uint32_t)strlen(name)});
+		break;
+	}
+	case RG_FT_STR: case RG_FT_CSTR:
+		rg_row_str_value(v, SQLITE_TEXT, rg_field_str(f, ev));
+		break;
+	case RG_FT_ARGV: /* a zero-length value stays an empty blob, not NULL */
+		rg_row_str_value(v, SQLITE_BLOB, rg_field_str(f, ev));
+		break;
+	case RG_FT_CMDLINE: {
+		struct rg_str argv = rg_field_str(f, ev);
+		if (!argv.p)
+			return;
+		scratch->len = 0;
+		rg_buf_add_cmdline(scratch, argv);
+		rg_row_str_value(v, SQLITE_TEXT, (struct rg_str){scratch->p ? scratch->p : "",
+								  (uint32_t)scratch->len});
+		v->transient = true;
+		break;
+	}
+	default:
+		v->type = SQLITE_INTEGER;
+		v->i = rg_field_int(f, ev);
+	}
+}
+
 /* Binds v to parameter i. */
 void rg_row_bind_value(sqlite3_stmt *st, int i, const struct rg_sql_value *v);
 /* Both: field f of ev bound to parameter i. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "schema.h"
 
 /* ---- schema ------------------------------------------------------------- */
@@ -61,7 +62,15 @@ static const char process_cols[] =
 #define PROCESS_NCOLS 47
 
 /* The upsert: a process row is written at its start and again at every
- * change (exec, exit); identity columns never change. */
+ * change (exec, exit); identity columns never change.
+ *
+ * Its revision (schema/019_ship.sql): an insert gets one from the insert
+ * trigger; an update takes the counter's value that rev_process_sql just
+ * bumped. A new ship_rev keeps the update trigger (WHEN NEW.ship_rev =
+ * OLD.ship_rev) from firing, and with it a second rewrite of the row and
+ * a trigger frame: that trigger cost the writer about a fifth of its CPU
+ * per row on rg-gen's recording (docs/benchmarks.md). Same counter, same
+ * revisions, in the same order. */
 static void process_sql(struct rg_buf *b)
 {
 	rg_buf_printf(b, "INSERT INTO processes (%s) VALUES (?", process_cols);
@@ -75,13 +84,22 @@ static void process_sql(struct rg_buf *b)
 		c += n;
 		c += strspn(c, ", ");
 	}
+	rg_buf_adds(b, ", ship_rev = (SELECT n FROM ship_rev)");
 }
 
-/* An insert of nrows rows into event table t; returns its column count. */
-static int event_sql(struct rg_buf *b, unsigned t, int nrows)
+/* Run before the upsert: bumps the revision counter when the row exists
+ * (the upsert will update it). Apart, each statement leaves the counter
+ * at or above every revision: if the upsert then fails, one number goes
+ * unused. */
+static const char rev_process_sql[] =
+	"UPDATE ship_rev SET n = n + 1 WHERE EXISTS (SELECT 1 FROM processes WHERE proc_id = ?)";
+
+/* An insert of nrows rows into event table t, its columns in cols (when
+ * not NULL); returns their number. */
+static int event_sql(struct rg_buf *b, unsigned t, int nrows, const struct rg_field **cols)
 {
 	rg_buf_printf(b, "INSERT INTO %s (", rg_event_tables[t].name);
-	int ncols = (int)rg_row_columns(b, t, RG_FMASK_ALL, NULL);
+	int ncols = (int)rg_row_columns(b, t, RG_FMASK_ALL, cols);
 	rg_buf_adds(b, ") VALUES ");
 	for (int r = 0; r < nrows; r++) {
 		rg_buf_adds(b, r ? ", (?" : "(?");
@@ -121,19 +139,27 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 	struct rg_buf b = {0};
 	int rc = 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
-		s->event_cols[t] = event_sql(&b, t, 1);
+		int n = s->event_cols[t] = event_sql(&b, t, 1, s->event_fields[t]);
 		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
 		/* an SQLite built with fewer parameters per statement refuses the
 		 * group's: its rows then go one at a time */
 		if (!rc) {
-			event_sql(&b, t, GROUP_ROWS);
+			event_sql(&b, t, GROUP_ROWS, NULL);
 			if (prepare(s, &s->ins_group[t], &b, err, errlen) != SQLITE_OK)
 				err[0] = '\0';
 		}
+		s->event_null[t] = rg_malloc((size_t)n);
+		memset(s->event_null[t], 1, (size_t)n);
+		s->group_null[t] = rg_malloc((size_t)n * GROUP_ROWS);
+		memset(s->group_null[t], 1, (size_t)n * GROUP_ROWS);
 	}
 	if (!rc) {
 		process_sql(&b);
 		rc = prepare(s, &s->ins_process, &b, err, errlen);
+	}
+	if (!rc) {
+		rg_buf_adds(&b, rev_process_sql);
+		rc = prepare(s, &s->rev_process, &b, err, errlen);
 	}
 	if (!rc) {
 		health_sql(&b);

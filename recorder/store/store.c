@@ -105,8 +105,11 @@ static void free_store(struct rg_store *s)
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		sqlite3_finalize(s->ins_event[t]);
 		sqlite3_finalize(s->ins_group[t]);
+		free(s->event_null[t]);
+		free(s->group_null[t]);
 	}
 	sqlite3_finalize(s->ins_process);
+	sqlite3_finalize(s->rev_process);
 	sqlite3_finalize(s->ins_health);
 	sqlite3_finalize(s->ins_gap);
 	sqlite3_finalize(s->ins_alert);

@@ -60,7 +60,13 @@ struct rg_store {
 	sqlite3_stmt *ins_event[RG_N_EVENT_TABLES], *ins_process, *ins_health, *ins_gap;
 	sqlite3_stmt *ins_group[RG_N_EVENT_TABLES]; /* GROUP_ROWS rows */
 	int event_cols[RG_N_EVENT_TABLES];
+	/* event table t's columns, in the order they are bound (rg_row_columns) */
+	const struct rg_field *event_fields[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
+	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
+	 * now (1 each, as prepared): a NULL already bound is not bound again */
+	uint8_t *event_null[RG_N_EVENT_TABLES], *group_null[RG_N_EVENT_TABLES];
 	sqlite3_stmt *ins_alert, *ins_meta, *ins_seed;
+	sqlite3_stmt *rev_process; /* before ins_process: see schema.c */
 	struct rg_store_opts o;
 	int64_t run_id;
 	char boot_id[64];

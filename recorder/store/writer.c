@@ -16,21 +16,22 @@
 /* ---- binding and writing one row --------------------------------------------- */
 
 /* Binds ev as the row of table t whose first parameter is after + 1, and
- * hashes it as bound for the chain (hash: untouched when it is off). */
-static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, unsigned t, int after,
-			   const struct rg_event *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
+ * hashes it as bound for the chain (hash: untouched when it is off).
+ * null: the statement's parameters bound NULL now (store_int.h). */
+static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
+			   int after, const struct rg_event *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
 {
 	bool chain = store_chain_row(s, t);
-	unsigned k = 0;
-	for (unsigned i = 0; i < rg_nfields; i++) {
-		if (!(rg_fields[i].types & rg_event_tables[t].types))
-			continue;
+	const struct rg_field *const *cols = s->event_fields[t];
+	for (int k = 0; k < s->event_cols[t]; k++) {
 		struct rg_sql_value v;
-		rg_row_field_value(&rg_fields[i], ev, &s->scratch, &v);
-		rg_row_bind_value(st, ++after, &v);
-		if (chain)
-			store_chain_value(s, t, k, &v);
-		k++;
+		rg_row_field_value(cols[k], ev, &s->scratch, &v);
+		int i = after + k; /* a row's columns of other event types are NULL every time */
+		if (v.type != SQLITE_NULL || !null[i])
+			rg_row_bind_value(st, i + 1, &v);
+		null[i] = v.type == SQLITE_NULL;
+		if (chain && v.type != SQLITE_NULL) /* the chain's row starts all NULL */
+			store_chain_value(s, t, (unsigned)k, &v);
 	}
 	if (chain)
 		store_chain_row_hash(s, t, hash);
@@ -42,7 +43,7 @@ static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev,
 	unsigned t = rg_row_event_table(ev);
 	if (t == RG_N_EVENT_TABLES)
 		return NULL;
-	bind_event_row(s, s->ins_event[t], t, 0, ev, hash);
+	bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash);
 	return s->ins_event[t];
 }
 
@@ -85,6 +86,16 @@ static void bind_who(sqlite3_stmt *st, int i, const struct rg_who *w)
 	const uint32_t ns[] = {w->pidns, w->mntns, w->netns, w->userns, w->utsns, w->cgroupns};
 	for (unsigned k = 0; k < sizeof(ns) / sizeof(ns[0]); k++)
 		bind_opt(st, ++i, ns[k], ns[k] != 0);
+}
+
+/* The process row's revision, before its upsert (schema.c, process_sql);
+ * SQLITE_DONE on success. */
+static int bump_revision(struct rg_store *s, int64_t proc_id)
+{
+	sqlite3_bind_int64(s->rev_process, 1, proc_id);
+	int rc = sqlite3_step(s->rev_process);
+	sqlite3_reset(s->rev_process);
+	return rc;
 }
 
 static sqlite3_stmt *bind_process(struct rg_store *s, const struct rg_process *p)
@@ -210,6 +221,9 @@ int store_write_item(struct rg_store *s, const struct item *it)
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t hash[RG_CHAIN_ROW_HASH];
+	int rc;
+	if (it->kind == IT_PROCESS && (rc = bump_revision(s, it->u.proc.proc_id)) != SQLITE_DONE)
+		return rc;
 	switch (it->kind) {
 	case IT_EVENT: st = bind_event(s, &it->u.ev, hash); break;
 	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
@@ -221,7 +235,7 @@ int store_write_item(struct rg_store *s, const struct item *it)
 	}
 	if (!st)
 		return SQLITE_MISUSE;
-	int rc = sqlite3_step(st); /* every parameter is bound for every row */
+	rc = sqlite3_step(st); /* every parameter is bound for every row */
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && it->kind == IT_EVENT)
 		store_chain_add(s, rg_row_event_table(&it->u.ev), (int64_t)it->u.ev.seq, hash);
@@ -290,7 +304,8 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 		sqlite3_stmt *st = s->ins_group[t];
 		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
 		for (unsigned k = 0; k < n; k++)
-			bind_event_row(s, st, t, (int)k * s->event_cols[t], &g[k]->u.ev, hash[k]);
+			bind_event_row(s, st, s->group_null[t], t, (int)k * s->event_cols[t],
+				       &g[k]->u.ev, hash[k]);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {

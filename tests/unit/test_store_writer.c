@@ -467,6 +467,10 @@ static void check_ship(void)
 		  "2000 2000", "ship: the writer stored the acknowledged cursor");
 	CHECK(atoll(q(db, "SELECT ship_rev FROM processes")) > 2,
 	      "ship: the exit's update gave the process row a new revision");
+	CHECK_STR(q(db, "SELECT count(r) = count(DISTINCT r) AND max(r) = (SELECT n FROM ship_rev) "
+			"FROM (SELECT ship_rev r FROM processes UNION ALL SELECT ship_rev FROM runs "
+			"UNION ALL SELECT ship_rev FROM gaps)"),
+		  "1", "ship: every revision handed out once, the counter at the last");
 	CHECK(atoll(q(db, "SELECT ship_rev FROM runs")) > atoll(q(db, "SELECT ship_rev FROM processes")),
 	      "ship: the run's stop too, later");
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "ship: the database is intact");
