@@ -169,12 +169,12 @@ int rgq_names_register(sqlite3 *db)
 	struct names *nm = rg_calloc(1, sizeof(*nm));
 	nm->fu = (struct names_fn){nm, 'u'};
 	nm->fg = (struct names_fn){nm, 'g'};
-	if (sqlite3_create_function_v2(db, "rg_gid", 3, SQLITE_UTF8, &nm->fg, fn_id, NULL, NULL,
-				       NULL)) {
-		free(nm);
+	/* rg_uid owns the cache: freed when the connection closes (or at once,
+	 * by SQLite, should registering it fail); rg_gid, registered after it,
+	 * only borrows it */
+	if (sqlite3_create_function_v2(db, "rg_uid", 3, SQLITE_UTF8, &nm->fu, fn_id, NULL, NULL,
+				       names_free))
 		return -1;
-	}
-	/* rg_uid owns the cache: freed when the connection closes */
-	return sqlite3_create_function_v2(db, "rg_uid", 3, SQLITE_UTF8, &nm->fu, fn_id, NULL,
-					  NULL, names_free) ? -1 : 0;
+	return sqlite3_create_function_v2(db, "rg_gid", 3, SQLITE_UTF8, &nm->fg, fn_id, NULL,
+					  NULL, NULL) ? -1 : 0;
 }

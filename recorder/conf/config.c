@@ -355,9 +355,6 @@ static void validate_env(struct loader *ld)
 	}
 }
 
-/* [ship]: enabled needs an http(s) URL and a database name ClickHouse
- * takes unquoted; a password file must be a regular file no other user
- * can read (it is read at the start, ship.c). */
 /* Whether an http(s) URL's authority holds "userinfo@". */
 static bool url_has_userinfo(const char *url)
 {
@@ -370,6 +367,9 @@ static bool url_has_userinfo(const char *url)
 	return at != NULL;
 }
 
+/* [ship]: enabled needs an http(s) URL without credentials and a database
+ * name ClickHouse takes unquoted; a password file must be a regular file no
+ * other user can read (it is read at the start, ship.c). */
 static void validate_ship(struct loader *ld)
 {
 	const struct rg_config *c = &ld->cfg;

@@ -53,8 +53,9 @@ static const struct ship_table tables[] = {
 /* Body bytes of one request at most (past batch_rows' own bound): the
  * shipper's memory is this and one row. */
 #define MAX_BODY (16u << 20)
-/* What the body's buffer is given at the start: MAX_BODY and room for the
- * row that passes it (a longer one makes it grow). Only the pages written
+/* What the body's buffer is given at the start: at least MAX_BODY and room
+ * for the row that passes it (the buffer's capacity is a power of two: 32
+ * MiB of address space, which a body never outgrows). Only the pages written
  * are resident; a buffer that grew by doubling instead held the old copy
  * and the new at once, twice the body at its peak (tests/live/
  * test_ship_memory.sh measures it). */

@@ -235,7 +235,7 @@ int store_write_item(struct rg_store *s, const struct item *it)
 	}
 	if (!st)
 		return SQLITE_MISUSE;
-	rc = sqlite3_step(st); /* every parameter is bound for every row */
+	rc = sqlite3_step(st); /* every parameter holds this row's value (a NULL may be an earlier row's binding) */
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && it->kind == IT_EVENT)
 		store_chain_add(s, rg_row_event_table(&it->u.ev), (int64_t)it->u.ev.seq, hash);
