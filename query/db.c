@@ -184,3 +184,11 @@ sqlite3 *rgq_db_open(const char *path, char *err, size_t errlen)
 	}
 	return db;
 }
+
+void rgq_db_close(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	while ((st = sqlite3_next_stmt(db, NULL)))
+		sqlite3_finalize(st);
+	sqlite3_close(db);
+}

@@ -26,4 +26,10 @@
 
 sqlite3 *rgq_db_open(const char *path, char *err, size_t errlen);
 
+/* Closes what rgq_db_open opened, statements the SQL functions keep for
+ * the connection's life (qnames.c) included: SQLite runs the functions'
+ * destructors only once a close succeeds, and a close fails while any
+ * statement is left. */
+void rgq_db_close(sqlite3 *db);
+
 #endif /* RGQ_DB_H */

@@ -160,7 +160,8 @@ static void names_free(void *p)
 	}
 	free(nm->v);
 	free(nm->key);
-	sqlite3_finalize(nm->key_of);
+	/* key_of is finalized already: this runs once the connection closes,
+	 * which rgq_db_close does only after finalizing its statements */
 	free(nm);
 }
 

@@ -591,7 +591,7 @@ int main(int argc, char **argv)
 	if (o.since != INT64_MIN || o.until != INT64_MAX)
 		note_clock_steps(&g, c, &o);
 	rc = c->run(&g, c, &o);
-	sqlite3_close(g.db);
+	rgq_db_close(g.db);
 	if (g.timing) /* what the command took, without starting the process */
 		fprintf(stderr, "rgq: %s took %.3f ms\n", c->name, (double)(rg_mono_ns() - t0) / 1e6);
 	end_pager(pager);
