@@ -8,141 +8,161 @@
 
 #include "alloc.h"
 
-struct name_ent {
-	char kind; /* 'u' a user id, 'g' a group id */
-	char *key; /* the host (or "boot ID" when no run names it) */
-	int64_t id, first; /* first: the earliest start of a process with the name */
-	char *name;
-};
-
 struct names;
 struct names_fn { /* what one SQL function is: the cache and which ids */
 	struct names *nm;
 	char kind;
 };
 
-struct names {
-	struct names_fn fu, fg;
-	bool loaded;
-	struct name_ent *v;
-	size_t n;
-	sqlite3_stmt *key_of; /* a process's host */
-	int64_t last_proc;    /* the process key was read for */
-	char *key;
+/* One answer kept: an id asked again for the same process (a detail's two
+ * ids, consecutive rows of one process) costs no walk. */
+struct memo {
+	char kind;
+	int64_t id, proc;
+	char *name; /* NULL: no name */
 };
 
-/* Every id the processes carry a name for, per host, with when each name
- * was first seen: one scan of processes, on the first call only. */
-static const char load_sql[] =
-	"WITH hosts AS (SELECT boot_id, max(host) AS host FROM runs GROUP BY boot_id), "
-	"pk AS (SELECT coalesce(h.host, 'boot ' || q.boot_id) AS k, q.* FROM processes q "
-	"  LEFT JOIN hosts h USING (boot_id)), "
-	"ids(kind, k, id, name, ts) AS ("
-	"  SELECT 'u', k, uid, user, start_ns FROM pk WHERE user IS NOT NULL "
-	"  UNION ALL SELECT 'u', k, euid, euser, start_ns FROM pk WHERE euser IS NOT NULL "
-	"  UNION ALL SELECT 'u', k, auid, login_user, start_ns FROM pk WHERE login_user IS NOT "
-	"    NULL AND auid != 4294967295 "
-	"  UNION ALL SELECT 'g', k, gid, group_name, start_ns FROM pk WHERE group_name IS NOT NULL) "
-	"SELECT kind, k, id, name, ifnull(min(ts), -9223372036854775807) FROM ids "
-	"WHERE id IS NOT NULL GROUP BY kind, k, id, name ORDER BY kind, k, id, 5";
+#define MEMO 256
+#define UNNAMED 64
 
-static const char key_sql[] =
-	"SELECT coalesce((SELECT max(host) FROM runs r WHERE r.boot_id = p.boot_id), "
-	"'boot ' || p.boot_id) FROM processes p WHERE proc_id = ?";
+struct names {
+	struct names_fn fu, fg;
+	sqlite3_stmt *walk[2][2]; /* [user, group][before, after] */
+	sqlite3_stmt *boot_of;
+	struct memo memo[MEMO];
+	/* ids no process of a host carries with a name: walked once */
+	struct {
+		char kind;
+		int64_t id;
+		char *boot;
+	} unnamed[UNNAMED];
+	unsigned n_unnamed;
+};
 
-static char *text_dup(sqlite3_stmt *st, int i)
+/* The processes of the same host as ?2 (its boot, and the boots the runs
+ * name that host for), walked by proc_id, the order processes were first
+ * seen, from ?2 back (else forward) to the first that carried the id ?1
+ * with a name. `+boot_id` keeps the walk on the primary key: an id most
+ * processes carry is found at once, wherever the recording is. */
+#define HOST_BOOTS                                                                          \
+	"WITH me AS (SELECT boot_id FROM processes WHERE proc_id = ?2), "                   \
+	"boots AS (SELECT boot_id FROM me UNION SELECT r.boot_id FROM runs r "              \
+	"  WHERE r.host IS NOT NULL AND r.host = (SELECT max(host) FROM runs "              \
+	"  WHERE boot_id = (SELECT boot_id FROM me))) "
+#define USER_SEL                                                                            \
+	"SELECT CASE WHEN uid = ?1 AND user IS NOT NULL THEN user WHEN euid = ?1 AND euser " \
+	"IS NOT NULL THEN euser ELSE login_user END FROM processes WHERE +boot_id IN boots "  \
+	"AND ((uid = ?1 AND user IS NOT NULL) OR (euid = ?1 AND euser IS NOT NULL) OR "      \
+	"(auid = ?1 AND auid != 4294967295 AND login_user IS NOT NULL)) "
+#define GROUP_SEL                                                                           \
+	"SELECT group_name FROM processes WHERE +boot_id IN boots AND gid = ?1 AND "        \
+	"group_name IS NOT NULL "
+#define BEFORE "AND proc_id <= ?2 ORDER BY proc_id DESC LIMIT 1"
+#define AFTER "AND proc_id > ?2 ORDER BY proc_id LIMIT 1"
+
+static const char *const walk_sql[2][2] = {
+	{HOST_BOOTS USER_SEL BEFORE, HOST_BOOTS USER_SEL AFTER},
+	{HOST_BOOTS GROUP_SEL BEFORE, HOST_BOOTS GROUP_SEL AFTER},
+};
+
+static sqlite3_stmt *prepared(sqlite3 *db, sqlite3_stmt **st, const char *sql)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	return rg_strdup(s ? s : "");
+	if (!*st && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL))
+		*st = NULL;
+	return *st;
 }
 
-static void load(struct names *nm, sqlite3 *db)
+/* The name of one walk's first match, malloc'd; NULL for none. */
+static char *walk(sqlite3_stmt *st, int64_t id, int64_t proc)
 {
-	sqlite3_stmt *st;
-	nm->loaded = true;
-	if (sqlite3_prepare_v2(db, load_sql, -1, &st, NULL) != SQLITE_OK)
-		return;
-	size_t cap = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (nm->n == cap) {
-			cap = cap ? 2 * cap : 64;
-			nm->v = rg_realloc(nm->v, cap * sizeof(*nm->v));
-		}
-		nm->v[nm->n++] = (struct name_ent){
-			*sqlite3_column_text(st, 0), text_dup(st, 1), sqlite3_column_int64(st, 2),
-			sqlite3_column_int64(st, 4), text_dup(st, 3)};
-	}
-	sqlite3_finalize(st);
-	sqlite3_prepare_v2(db, key_sql, -1, &nm->key_of, NULL);
-}
-
-/* The host of proc_id, or NULL when the recording has no such process. */
-static const char *proc_key(struct names *nm, int64_t proc_id)
-{
-	if (nm->key && nm->last_proc == proc_id)
-		return nm->key;
-	free(nm->key);
-	nm->key = NULL;
-	if (!nm->key_of)
+	char *name = NULL;
+	if (!st)
 		return NULL;
-	sqlite3_reset(nm->key_of);
-	sqlite3_bind_int64(nm->key_of, 1, proc_id);
-	if (sqlite3_step(nm->key_of) == SQLITE_ROW) {
-		nm->key = text_dup(nm->key_of, 0);
-		nm->last_proc = proc_id;
-	}
-	return nm->key;
-}
-
-static int cmp_ent(char kind, const char *key, int64_t id, const struct name_ent *e)
-{
-	if (kind != e->kind)
-		return kind < e->kind ? -1 : 1;
-	int c = strcmp(key, e->key);
-	if (c)
-		return c;
-	return (id > e->id) - (id < e->id);
-}
-
-/* The name id had at ts on that host: the latest first seen by then, else
- * the earliest seen after (a name appears with its first process). */
-static const char *lookup(const struct names *nm, char kind, const char *key, int64_t id,
-			  int64_t ts)
-{
-	size_t lo = 0, hi = nm->n;
-	while (lo < hi) { /* the first entry not below (kind, key, id) */
-		size_t mid = lo + (hi - lo) / 2;
-		if (cmp_ent(kind, key, id, &nm->v[mid]) > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == nm->n || cmp_ent(kind, key, id, &nm->v[lo]))
-		return NULL;
-	const char *name = nm->v[lo].name;
-	for (size_t i = lo + 1; i < nm->n && !cmp_ent(kind, key, id, &nm->v[i]); i++)
-		if (nm->v[i].first <= ts)
-			name = nm->v[i].name;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, proc);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		name = rg_strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
 	return name;
+}
+
+/* The boot of proc (the host's key for the unnamed list), malloc'd; NULL
+ * when the recording has no such process. */
+static char *boot_of(struct names *nm, sqlite3 *db, int64_t proc)
+{
+	sqlite3_stmt *st = prepared(db, &nm->boot_of, "SELECT boot_id FROM processes "
+						      "WHERE proc_id = ?");
+	char *boot = NULL;
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, proc);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		boot = rg_strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+							    : "");
+	sqlite3_reset(st);
+	return boot;
+}
+
+static int unnamed_at(const struct names *nm, char kind, int64_t id, const char *boot)
+{
+	for (unsigned i = 0; i < nm->n_unnamed && i < UNNAMED; i++)
+		if (nm->unnamed[i].kind == kind && nm->unnamed[i].id == id &&
+		    !strcmp(nm->unnamed[i].boot, boot))
+			return (int)i;
+	return -1;
+}
+
+/* The name id had when proc was seen: the latest process seen by then
+ * that carried it with a name, else the earliest after; NULL for none. */
+static char *find(struct names *nm, sqlite3 *db, char kind, int64_t id, int64_t proc)
+{
+	int k = kind == 'g';
+	char *boot = boot_of(nm, db, proc);
+	if (!boot)
+		return NULL; /* no such process */
+	char *name = NULL;
+	if (unnamed_at(nm, kind, id, boot) < 0) {
+		name = walk(prepared(db, &nm->walk[k][0], walk_sql[k][0]), id, proc);
+		if (!name)
+			name = walk(prepared(db, &nm->walk[k][1], walk_sql[k][1]), id, proc);
+		if (!name) { /* the whole host walked: remember it */
+			unsigned i = nm->n_unnamed++ % UNNAMED;
+			free(nm->unnamed[i].boot);
+			nm->unnamed[i].kind = kind;
+			nm->unnamed[i].id = id;
+			nm->unnamed[i].boot = boot;
+			return NULL;
+		}
+	}
+	free(boot);
+	return name;
+}
+
+static const char *lookup(struct names *nm, sqlite3 *db, char kind, int64_t id, int64_t proc)
+{
+	uint64_t h = ((uint64_t)id * 0x9e3779b97f4a7c15u) ^ ((uint64_t)proc * 0xc2b2ae3d27d4eb4fu) ^
+		     (uint64_t)kind;
+	struct memo *m = &nm->memo[(h >> 32) % MEMO];
+	if (m->kind == kind && m->id == id && m->proc == proc)
+		return m->name;
+	free(m->name);
+	*m = (struct memo){kind, id, proc, find(nm, db, kind, id, proc)};
+	return m->name;
 }
 
 static void fn_id(sqlite3_context *c, int n, sqlite3_value **v)
 {
 	const struct names_fn *f = sqlite3_user_data(c);
-	struct names *nm = f->nm;
 	(void)n;
 	if (sqlite3_value_type(v[0]) == SQLITE_NULL) {
 		sqlite3_result_null(c);
 		return;
 	}
 	int64_t id = sqlite3_value_int64(v[0]);
-	const char *name = NULL, *key;
-	if (sqlite3_value_type(v[1]) != SQLITE_NULL) {
-		if (!nm->loaded)
-			load(nm, sqlite3_context_db_handle(c));
-		if ((key = proc_key(nm, sqlite3_value_int64(v[1]))))
-			name = lookup(nm, f->kind, key, id, sqlite3_value_int64(v[2]));
-	}
+	const char *name = NULL;
+	if (sqlite3_value_type(v[1]) != SQLITE_NULL)
+		name = lookup(f->nm, sqlite3_context_db_handle(c), f->kind, id,
+			      sqlite3_value_int64(v[1]));
 	char *s = name ? sqlite3_mprintf("%lld(%s)", (long long)id, name)
 		       : sqlite3_mprintf("%lld", (long long)id);
 	if (s)
@@ -154,14 +174,12 @@ static void fn_id(sqlite3_context *c, int n, sqlite3_value **v)
 static void names_free(void *p)
 {
 	struct names *nm = ((struct names_fn *)p)->nm;
-	for (size_t i = 0; i < nm->n; i++) {
-		free(nm->v[i].key);
-		free(nm->v[i].name);
-	}
-	free(nm->v);
-	free(nm->key);
-	/* key_of is finalized already: this runs once the connection closes,
-	 * which rgq_db_close does only after finalizing its statements */
+	for (unsigned i = 0; i < MEMO; i++)
+		free(nm->memo[i].name);
+	for (unsigned i = 0; i < UNNAMED; i++)
+		free(nm->unnamed[i].boot);
+	/* the statements are finalized already: this runs once the connection
+	 * closes, which rgq_db_close does only after finalizing its statements */
 	free(nm);
 }
 

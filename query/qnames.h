@@ -8,8 +8,12 @@
  * process was seen), never the names of the machine rgq runs on, which
  * would be another host's, or a later time's. An id is named when some
  * process on the same host as proc_id carried it with a name; of several
- * names over time, the one first seen latest by ts (else the earliest).
- * One scan of processes on the first call of the connection.
+ * names over time, the one the latest process seen up to proc_id carried
+ * (else the earliest after). Found by walking processes from proc_id on
+ * their primary key, so a question's cost does not grow with the
+ * recording for an id its processes carry; an id no process carries
+ * costs one walk of the host's processes per connection. (ts is kept
+ * in the signature; processes are ordered by when they were seen.)
  */
 #ifndef RGQ_QNAMES_H
 #define RGQ_QNAMES_H
