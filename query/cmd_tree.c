@@ -2,9 +2,10 @@
  * descendants, by proc_id (so a reused pid never joins two trees). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <limits.h>
 
 #include "alloc.h"
+#include "table.h"
 
 #include "qtime.h"
 #include "rgq.h"
@@ -119,36 +120,27 @@ static void note_loop(struct rgq *g, const struct rgq_command *c, int64_t proc_i
 	sqlite3_finalize(st);
 }
 
-/* proc_ids shown, sorted: a process is printed once across the trees */
-struct shown {
-	int64_t *v;
-	size_t n;
-};
-
-/* Adds id; false if it was there already. */
-static bool shown_add(struct shown *s, int64_t id)
+/* The proc_ids shown (a process is printed once across the trees) are
+ * keys of the project's table (core/table.h), one link each: a sorted
+ * array's inserts cost a move of the rest, quadratic in a container of
+ * many processes. Adds id; false if it was there already. */
+static bool shown_add(struct rg_table *seen, int64_t id)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->v[mid] == id)
-			return false;
-		if (s->v[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	s->v = rg_realloc(s->v, (s->n + 1) * sizeof(*s->v));
-	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
-	s->v[lo] = id;
-	s->n++;
+	if (rg_table_find(seen, (uint64_t)id))
+		return false;
+	rg_table_insert(seen, rg_malloc(sizeof(struct rg_table_link)), (uint64_t)id, 0);
 	return true;
+}
+
+static void shown_free(struct rg_table_link *l)
+{
+	free(l);
 }
 
 /* Prints the rows of st not shown yet (column 3 is proc_id) into out,
  * which the first call begins. SQLITE_DONE, or the error. */
 static int print_new_rows(struct rgq *g, struct rgq_out *out, bool *begun,
-			   struct shown *seen, sqlite3_stmt *st)
+			   struct rg_table *seen, sqlite3_stmt *st)
 {
 	unsigned n = (unsigned)sqlite3_column_count(st);
 	struct rgq_value *vals = rg_calloc(n, sizeof(*vals));
@@ -186,7 +178,8 @@ static int container_trees(struct rgq *g, const struct rgq_command *c, const str
 		return 1;
 	rgq_bind_common(roots, o);
 	struct rgq_out out;
-	struct shown seen = {0};
+	struct rg_table seen;
+	rg_table_init(&seen, UINT_MAX); /* no bound: every process shown */
 	bool begun = false;
 	int rc = 0;
 	while (!rc && sqlite3_step(roots) == SQLITE_ROW) {
@@ -203,7 +196,7 @@ static int container_trees(struct rgq *g, const struct rgq_command *c, const str
 			rc = rgq_fail(c, "%s", sqlite3_errstr(step));
 	}
 	sqlite3_finalize(roots);
-	free(seen.v);
+	rg_table_fini(&seen, shown_free);
 	if (begun && rgq_out_end(&out))
 		return rc;
 	if (!rc)

@@ -15,7 +15,8 @@
  *   rg_oflags(n)              open(2) flags: "O_WRONLY|O_CREAT|O_TRUNC"
  *   rg_auid(n)                "unset" for the unset login uid 4294967295, else n
  *   rg_uid(id, proc_id, ts)   "1001(alice)": the name the recording holds for
- *                             the user id on proc_id's host at ts, else "1001"
+ *                             the user id on proc_id's host as of proc_id,
+ *                             else "1001"
  *   rg_gid(id, proc_id, ts)   the same for a group id (qnames.h)
  */
 #ifndef RGQ_DB_H
