@@ -34,7 +34,8 @@ static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t
 			 (long long)start, (long long)end, (long long)n);
 	if (store_exec(db, sql, NULL, 0))
 		return 0;
-	return id ? id : sqlite3_last_insert_rowid(db);
+	id = id ? id : sqlite3_last_insert_rowid(db);
+	return store_revise(db, "gaps", "gap_id", id) ? 0 : id;
 }
 
 /* Deletes the rows of chain table t (chain.h) whose column col is <= end

@@ -64,19 +64,16 @@ static const char process_cols[] =
 /* The upsert: a process row is written at its start and again at every
  * change (exec, exit); identity columns never change.
  *
- * Its revision (schema/019_ship.sql): an insert gets one from the insert
- * trigger; an update takes the counter's value that rev_process_sql just
- * bumped. A new ship_rev keeps the update trigger (WHEN NEW.ship_rev =
- * OLD.ship_rev) from firing, and with it a second rewrite of the row and
- * a trigger frame: that trigger cost the writer about a fifth of its CPU
- * per row on rg-gen's recording (docs/benchmarks.md). Same counter, same
- * revisions, in the same order. */
+ * Its revision (schema/019_ship.sql): the insert and the update both take
+ * the counter's value that rev_process_sql just bumped, as the triggers
+ * would have (they do not fire on the writer's connection: store.c,
+ * no_triggers). Same counter, same revisions, in the same order. */
 static void process_sql(struct rg_buf *b)
 {
-	rg_buf_printf(b, "INSERT INTO processes (%s) VALUES (?", process_cols);
+	rg_buf_printf(b, "INSERT INTO processes (%s, ship_rev) VALUES (?", process_cols);
 	for (int i = 1; i < PROCESS_NCOLS; i++)
 		rg_buf_adds(b, ", ?");
-	rg_buf_adds(b, ") ON CONFLICT (proc_id) DO UPDATE SET ");
+	rg_buf_adds(b, ", (SELECT n FROM ship_rev)) ON CONFLICT (proc_id) DO UPDATE SET ");
 	const char *c = strstr(process_cols, "start_ns");
 	for (const char *sep = ""; c && *c; sep = ", ") {
 		size_t n = strcspn(c, ",");
@@ -87,12 +84,11 @@ static void process_sql(struct rg_buf *b)
 	rg_buf_adds(b, ", ship_rev = (SELECT n FROM ship_rev)");
 }
 
-/* Run before the upsert: bumps the revision counter when the row exists
- * (the upsert will update it). Apart, each statement leaves the counter
- * at or above every revision: if the upsert then fails, one number goes
- * unused. */
+/* Run before the upsert: bumps the revision counter. Apart, each
+ * statement leaves the counter at or above every revision: if the upsert
+ * then fails, one number goes unused. */
 static const char rev_process_sql[] =
-	"UPDATE ship_rev SET n = n + 1 WHERE EXISTS (SELECT 1 FROM processes WHERE proc_id = ?)";
+	"UPDATE ship_rev SET n = n + 1";
 
 /* An insert of nrows rows into event table t, its columns in cols (when
  * not NULL); returns their number. */

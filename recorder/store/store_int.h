@@ -145,6 +145,10 @@ struct rg_store {
 int store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* Reports a failure on stderr, at most every 10 s. */
 void store_complain(struct rg_store *s, const char *what);
+/* Gives row `key` = id of table (runs, gaps) the next revision, as
+ * schema/019_ship.sql's triggers would after its insert or update (they do
+ * not fire on the writer's connection: store.c). 0 or an SQLite error. */
+int store_revise(sqlite3 *db, const char *table, const char *key, int64_t id);
 /* Sets the writer connection's journal_size_limit. */
 int store_set_wal_limit(struct rg_store *s, int64_t bytes, char *err, size_t errlen);
 /* schema.c */

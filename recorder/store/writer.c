@@ -90,9 +90,8 @@ static void bind_who(sqlite3_stmt *st, int i, const struct rg_who *w)
 
 /* The process row's revision, before its upsert (schema.c, process_sql);
  * SQLITE_DONE on success. */
-static int bump_revision(struct rg_store *s, int64_t proc_id)
+static int bump_revision(struct rg_store *s)
 {
-	sqlite3_bind_int64(s->rev_process, 1, proc_id);
 	int rc = sqlite3_step(s->rev_process);
 	sqlite3_reset(s->rev_process);
 	return rc;
@@ -222,7 +221,7 @@ int store_write_item(struct rg_store *s, const struct item *it)
 	sqlite3_stmt *st = NULL;
 	uint8_t hash[RG_CHAIN_ROW_HASH];
 	int rc;
-	if (it->kind == IT_PROCESS && (rc = bump_revision(s, it->u.proc.proc_id)) != SQLITE_DONE)
+	if (it->kind == IT_PROCESS && (rc = bump_revision(s)) != SQLITE_DONE)
 		return rc;
 	switch (it->kind) {
 	case IT_EVENT: st = bind_event(s, &it->u.ev, hash); break;
@@ -237,6 +236,10 @@ int store_write_item(struct rg_store *s, const struct item *it)
 		return SQLITE_MISUSE;
 	rc = sqlite3_step(st); /* every parameter holds this row's value (a NULL may be an earlier row's binding) */
 	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && it->kind == IT_GAP) { /* its revision: store_revise */
+		int r = store_revise(s->db, "gaps", "gap_id", sqlite3_last_insert_rowid(s->db));
+		rc = r == SQLITE_OK ? rc : r;
+	}
 	if (rc == SQLITE_DONE && it->kind == IT_EVENT)
 		store_chain_add(s, rg_row_event_table(&it->u.ev), (int64_t)it->u.ev.seq, hash);
 	return rc;

@@ -277,6 +277,21 @@ static void check_refusals(void)
 	      "refuses a newer schema");
 	CHECK(strstr(err, "newer") != NULL, "error says newer");
 
+	/* the writer runs no triggers of the database's (store.c, no_triggers):
+	 * one it does not know would silently not run, so it is refused */
+	struct rg_store *s = rg_store_open(path_in("trigger.db"), &opts, err, sizeof(err), NULL);
+	CHECK(s != NULL, "makes a database for the trigger check");
+	rg_store_close(s, 0);
+	sql_on(path_in("trigger.db"), "CREATE TRIGGER audit AFTER DELETE ON processes "
+				      "BEGIN SELECT 1; END");
+	CHECK(rg_store_open(path_in("trigger.db"), &opts, err, sizeof(err), NULL) == NULL,
+	      "refuses a database with a trigger it does not know");
+	CHECK(strstr(err, "trigger") != NULL, "error says trigger");
+	sql_on(path_in("trigger.db"), "DROP TRIGGER audit");
+	s = rg_store_open(path_in("trigger.db"), &opts, err, sizeof(err), NULL);
+	CHECK(s != NULL, "opens it again once the trigger is gone");
+	rg_store_close(s, 0);
+
 	symlink(path_in("good.db"), path_in("link.db"));
 	CHECK(rg_store_open(path_in("link.db"), &opts, err, sizeof(err), NULL) == NULL,
 	      "refuses a symlink");

@@ -82,21 +82,53 @@ static void put_files(struct rg_store *s, uint32_t from, uint32_t to)
 	}
 }
 
+/* The stand-in for a full disk below: a TEMP trigger that rolls back the
+ * insert of a store_failure gap row while no_gap is set. The writer's
+ * connection runs none of the database's own triggers (store.c,
+ * no_triggers) but its TEMP ones, so the trigger is put there as the
+ * connection opens, by an auto-extension (every connection opened in this
+ * process while it is registered). */
+static bool no_gap;
+
+static void no_gap_set(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	(void)n;
+	(void)v;
+	sqlite3_result_int(c, no_gap);
+}
+
+static int add_no_gap(sqlite3 *h, char **err, const void *api)
+{
+	(void)err;
+	(void)api;
+	sqlite3_create_function(h, "no_gap_set", 0, SQLITE_UTF8, NULL, no_gap_set, NULL, NULL);
+	return sqlite3_exec(h, "CREATE TEMP TRIGGER no_gap BEFORE INSERT ON main.gaps "
+			       "WHEN NEW.reason = 'store_failure' AND no_gap_set() "
+			       "BEGIN SELECT RAISE(ROLLBACK, 'no gap'); END", NULL, NULL, NULL);
+}
+
 /* The store_failure gap row of rows that failed alone is written in their
- * batch's transaction. When that insert rolls the transaction back (a
- * trigger stands in for a full disk), the whole batch is lost and counted
- * so, and its gap row, with the earlier failure's, commits with the next
- * batch that can. */
+ * batch's transaction. When that insert rolls the transaction back (the
+ * trigger above stands in for a full disk), the whole batch is lost and
+ * counted so, and its gap row, with the earlier failure's, commits with
+ * the next batch that can. */
 static void check_gap_in_batch(void)
 {
 	const char *db = path_in("gapbatch.db");
-	struct rg_store *s = open_batched(db, "opens a database for the gap-in-batch check");
+	char err[256];
+	struct rg_store_opts o = {1000, 60000, 4096};
+	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL); /* the tables */
+	if (!CHECK(s != NULL, "makes a database for the gap-in-batch check"))
+		return;
+	rg_store_close(s, 0);
+	sqlite3_auto_extension((void (*)(void))add_no_gap);
+	s = open_batched(db, "opens it with the trigger on the writer's connection");
+	sqlite3_cancel_auto_extension((void (*)(void))add_no_gap);
 	if (!s)
 		return;
 	put_files(s, 1, 10);
 	rg_store_sync(s);
-	sql_on(db, "CREATE TRIGGER no_gap BEFORE INSERT ON gaps "
-		   "WHEN NEW.reason = 'store_failure' BEGIN SELECT RAISE(ROLLBACK, 'no gap'); END");
+	no_gap = true;
 	put_files(s, 5, 30); /* 5..10 refused alone; the gap row rolls back all 26 */
 	rg_store_sync(s);
 	struct rg_store_stats st;
@@ -105,7 +137,7 @@ static void check_gap_in_batch(void)
 	CHECK_INT(st.rows_file_events, 10, "none of its rows counted as stored");
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "10", "none of them stored");
 	CHECK_INT(st.rows_gaps, 0, "no gap row yet");
-	sql_on(db, "DROP TRIGGER no_gap");
+	no_gap = false;
 	put_files(s, 31, 40);
 	rg_store_sync(s);
 	rg_store_stats(s, &st);
