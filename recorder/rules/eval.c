@@ -52,7 +52,8 @@ static bool in_cidr(const struct cidr *net, const char *s, size_t n)
 	return !rest || ((p[full] ^ net->addr[full]) & mask) == 0;
 }
 
-static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n)
+static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
+		   struct rg_buf *scratch)
 {
 	const char *v = c->strs[i];
 	size_t vn = c->lens[i];
@@ -69,8 +70,12 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n)
 		return regex_match(c->res[i], s, n);
 	case OP_CIDR:
 		return in_cidr(&c->nets[i], s, n);
-	case OP_GLOB: /* a path's (test_glob: any other) */
-		return rg_path_glob(v, s, n);
+	case OP_GLOB:
+		if (c->path)
+			return rg_path_glob(v, s, n);
+		scratch->len = 0;
+		rg_buf_add(scratch, s, n);
+		return fnmatch(v, rg_buf_cstr(scratch), 0) == 0;
 	default:
 		return false;
 	}
@@ -115,34 +120,6 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	return false;
 }
 
-/* A glob on a text that is no path, over values lo..hi-1: fnmatch(3)
- * reads the text up to its first NUL, from one copy made for them all; a
- * value without wildcards (nor a backslash) matches just that text byte for byte,
- * which is fnmatch's answer too (flags 0, the C locale) at a compare's
- * cost: the ancestor walks test every ancestor's comm against the list. */
-static bool test_glob(const struct rg_cond *c, struct eval *e, struct rg_str s, unsigned lo,
-		      unsigned hi)
-{
-	const char *nul = memchr(s.p, 0, s.len);
-	size_t n = nul ? (size_t)(nul - s.p) : s.len;
-	const char *text = NULL;
-	for (unsigned i = lo; i < hi; i++) {
-		if (c->literal[i]) {
-			if (c->lens[i] == n && !memcmp(s.p, c->strs[i], n))
-				return true;
-			continue;
-		}
-		if (!text) {
-			e->globbuf.len = 0;
-			rg_buf_add(&e->globbuf, s.p, n);
-			text = rg_buf_cstr(&e->globbuf);
-		}
-		if (fnmatch(c->strs[i], text, 0) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* contains, over many values: memmem only where the value's middle
  * trigram is in the text (the lists are long, their values rare). */
 static bool test_contains(const struct rg_cond *c, const struct val *v, struct rg_str s,
@@ -169,12 +146,10 @@ static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *
 		s = rules_text_folded(v);
 	if (c->op == OP_GLOB && c->path && lo == 0 && hi == c->nvals)
 		return test_path_glob(c, e, s);
-	if (c->op == OP_GLOB && !c->path)
-		return test_glob(c, e, s, lo, hi);
 	if (c->op == OP_CONTAINS && hi - lo > 1)
 		return test_contains(c, v, s, lo, hi);
 	for (unsigned i = lo; i < hi; i++)
-		if (str_op(c, i, s.p, s.len))
+		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
 	return false;
 }
