@@ -76,6 +76,14 @@ void rgq_visible(struct rg_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
+		size_t run = 0; /* printable ASCII, the most of any text: added at once */
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '\\')
+			run++;
+		if (run) {
+			rg_buf_add(b, p + i, run);
+			i += run;
+			continue;
+		}
 		size_t k = utf8_len(p + i, n - i);
 		if (k > 1 && acts_on_terminal(code_point(p + i, k))) {
 			rg_buf_printf(b, "\\u%04x", code_point(p + i, k));

@@ -9,8 +9,8 @@
 #include "db.h"
 #include "fields.h"
 #include "lineage.h"
+#include "prefetch.h"
 #include "process.h"
-#include "reader.h"
 #include "row.h"
 
 #define DEFAULT_LINEAGE_MAX 65536 /* [process] table_max's default */
@@ -162,33 +162,33 @@ static int replay_run(sqlite3 *db, const struct rg_ruleset *rs, const struct run
 	}
 	rg_fmask fields[RG_ET_COUNT];
 	needed_fields(rs, fields);
-	struct rgq_reader *rd = rgq_reader_open(db, (uint64_t)run->first_seq,
-						(uint64_t)run->last_seq, (uint64_t)from_seq,
-						until_ns, fields, err, errlen);
+	struct rgq_prefetch *rd = rgq_prefetch_open(db, (uint64_t)run->first_seq,
+						    (uint64_t)run->last_seq, (uint64_t)from_seq,
+						    until_ns, fields, err, errlen);
 	if (!rd) {
 		rg_lineage_free(lin);
 		rg_seqstate_free(sq);
 		return -1;
 	}
-	struct rg_event ev;
-	while (rgq_reader_next(rd, &ev)) {
-		rg_lineage_event(lin, &ev);
-		if (ev.ts_ns < since_ns || ev.ts_ns > until_ns) { /* since: less the lead */
+	const struct rg_event *ev;
+	while ((ev = rgq_prefetch_next(rd))) {
+		rg_lineage_event(lin, ev);
+		if (ev->ts_ns < since_ns || ev->ts_ns > until_ns) { /* since: less the lead */
 			c->st->lineage++;
 			continue;
 		}
 		c->st->events++;
-		rg_rules_eval(rs, sq, &ev, lin, on_match, c, NULL);
+		rg_rules_eval(rs, sq, ev, lin, on_match, c, NULL);
 		if (progress && !(c->st->events & 0xffff))
-			progress(c->arg, seq1 > seq0 ? (double)((int64_t)ev.seq - seq0) / (double)(seq1 - seq0) : 1,
+			progress(c->arg, seq1 > seq0 ? (double)((int64_t)ev->seq - seq0) / (double)(seq1 - seq0) : 1,
 				 c->st);
 	}
 	int rc = 0;
-	if (rgq_reader_error(rd)) {
-		snprintf(err, errlen, "reading events: %s", rgq_reader_error(rd));
+	if (rgq_prefetch_error(rd)) {
+		snprintf(err, errlen, "reading events: %s", rgq_prefetch_error(rd));
 		rc = -1;
 	}
-	rgq_reader_close(rd);
+	rgq_prefetch_close(rd);
 	struct rg_seqstate_stats ss;
 	rg_seqstate_stats(sq, &ss);
 	c->st->sequence_evictions += ss.evictions;

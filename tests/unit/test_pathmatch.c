@@ -3,6 +3,7 @@
  * superset form of a pattern, writes-only prefixes, prefixes through
  * symlinks, the pattern count, and lexical joining of (dir, name). */
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,36 @@ static void check_wanted(void)
 	CHECK(rg_open_flags_write(O_WRONLY) && rg_open_flags_write(O_RDWR), "write access");
 	CHECK(rg_open_flags_write(O_RDONLY | O_CREAT), "O_CREAT changes");
 	CHECK(rg_open_flags_write(O_RDONLY | O_TRUNC), "O_TRUNC changes");
+}
+
+/* rg_path_glob answers as fnmatch does (FNM_PATHNAME on the path for a
+ * pattern with '/', the base name otherwise), its quick no on a literal
+ * head or tail included: every pattern against every path, among them
+ * brackets, escapes, ']' outside a bracket and tails shorter than the
+ * path. */
+static void check_glob_is_fnmatch(void)
+{
+	static const char *const patterns[] = {
+		"*.pem", "id_*", "*.key", "/tmp/.*", "/etc/profile.d/*", "/home/*/.ssh/*",
+		"authorized_keys", "a]b*", "*[ab]", "[!.]*rc", "x\\*y", "\\[z", "*\\]",
+		"/etc/cron.?/*", "*", "?", "[", "*[", "ab*ab", "/a/[bc]/*.sh", NULL,
+	};
+	static const char *const paths[] = {
+		"/root/.ssh/id_rsa", "/etc/ssl/x.pem", "/tmp/.hidden", "/tmp/visible",
+		"/etc/profile.d/a.sh", "/home/u/.ssh/authorized_keys", "/a]bc", "/q/xa",
+		"/q/.bashrc", "/q/zshrc", "/x*y", "/[z", "/p]", "/etc/cron.d/job", "/", "/ab",
+		"/[", "/x[", "/a/b/run.sh", "/a/d/run.sh", "/abab", "/ab.pem.key", NULL,
+	};
+	for (unsigned i = 0; patterns[i]; i++)
+		for (unsigned k = 0; paths[k]; k++) {
+			const char *pat = patterns[i], *path = paths[k];
+			const char *base = strrchr(path, '/') + 1;
+			bool want = strchr(pat, '/') ? !fnmatch(pat, path, FNM_PATHNAME)
+						     : !fnmatch(pat, base, 0);
+			char what[128];
+			snprintf(what, sizeof(what), "glob %s on %s: %d", pat, path, want);
+			CHECK_INT(rg_path_glob(pat, path, strlen(path)), want, what);
+		}
 }
 
 static void check_kernel_pattern(void)
@@ -266,6 +297,7 @@ int main(void)
 	check_prefix();
 	check_wanted();
 	check_kernel_pattern();
+	check_glob_is_fnmatch();
 	check_pattern_count();
 	check_resolve();
 	check_join();
