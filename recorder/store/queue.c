@@ -81,8 +81,13 @@ static struct item *pack_event(struct rg_store *s, const struct rg_event *ev)
 	for (unsigned k = 0; k < n; k++) {
 		if (!has[k])
 			continue;
+		const struct rg_field *f = s->event_fields[t][k];
+		if (f->type == RG_FT_ETYPE) { /* the writer has it from qevent.type */
+			*p++ = QV_ETYPE;
+			continue;
+		}
 		struct rg_sql_value v;
-		rg_row_field_value(s->event_fields[t][k], ev, &cmdline, &v);
+		rg_row_field_value(f, ev, &cmdline, &v);
 		p = qval_put(p, &v);
 		if (v.type == SQLITE_TEXT || v.type == SQLITE_BLOB) {
 			bytes[nbytes++] = (struct rg_str){v.p, (uint32_t)v.n};

@@ -36,7 +36,7 @@ struct meta_row {
  * and blob values, in the same order. The queue's fill is most of the
  * recorder's memory when the writer falls behind: a watched open waiting
  * took 976 bytes of heap as a copy of struct rg_event and its strings,
- * 240 packed (tests/bench/rg-queue-mem.c). */
+ * 208 packed (tests/bench/rg-queue-mem.c). */
 struct qevent {
 	uint64_t seq;
 	int64_t ts_ns;
@@ -60,9 +60,13 @@ static inline void *item_row(const struct item *it)
 }
 
 /* One packed column value: a tag byte (enum qval_tag), then an integer
- * (4 bytes when it fits, else 8) or a length (4 bytes: the bytes come
- * after the packed values). At most QVAL_MAX bytes. */
-enum qval_tag { QV_NULL, QV_INT32, QV_INT64, QV_TEXT, QV_BLOB };
+ * in the fewest of 1, 4 or 8 bytes that hold it, or a length (1 byte
+ * when under 256, else 4: the bytes come after the packed values), or
+ * nothing (NULL; the event type's name, known from qevent.type). At most
+ * QVAL_MAX bytes. Narrower widths would save little more: a watched open
+ * has a dozen integers, mostly ids and times. */
+enum qval_tag { QV_NULL, QV_ETYPE, QV_INT8, QV_INT32, QV_INT64, QV_TEXT8, QV_TEXT32,
+		QV_BLOB8, QV_BLOB32 };
 #define QVAL_MAX 9
 
 /* Writes v at p; returns the byte after it. */
@@ -71,6 +75,11 @@ static inline unsigned char *qval_put(unsigned char *p, const struct rg_sql_valu
 	uint32_t n = (uint32_t)v->n;
 	switch (v->type) {
 	case SQLITE_INTEGER:
+		if (v->i == (int8_t)v->i) {
+			*p++ = QV_INT8;
+			*p++ = (unsigned char)(int8_t)v->i;
+			return p;
+		}
 		if (v->i == (int32_t)v->i) {
 			int32_t i = (int32_t)v->i;
 			*p++ = QV_INT32;
@@ -81,7 +90,12 @@ static inline unsigned char *qval_put(unsigned char *p, const struct rg_sql_valu
 		memcpy(p, &v->i, 8);
 		return p + 8;
 	case SQLITE_TEXT: case SQLITE_BLOB:
-		*p++ = v->type == SQLITE_TEXT ? QV_TEXT : QV_BLOB;
+		if (n < 256) {
+			*p++ = v->type == SQLITE_TEXT ? QV_TEXT8 : QV_BLOB8;
+			*p++ = (unsigned char)n;
+			return p;
+		}
+		*p++ = v->type == SQLITE_TEXT ? QV_TEXT32 : QV_BLOB32;
 		memcpy(p, &n, 4);
 		return p + 4;
 	default:
@@ -91,14 +105,25 @@ static inline unsigned char *qval_put(unsigned char *p, const struct rg_sql_valu
 }
 
 /* Reads the value at p into v, a text or blob's bytes at *bytes (moved
- * past them); returns the byte after the value. */
-static inline const unsigned char *qval_get(const unsigned char *p,
-					    const unsigned char **bytes, struct rg_sql_value *v)
+ * past them), the event type's name that of type; returns the byte after
+ * the value. */
+static inline const unsigned char *qval_get(const unsigned char *p, const unsigned char **bytes,
+					    enum rg_etype type, struct rg_sql_value *v)
 {
 	uint32_t n;
 	int32_t i;
+	unsigned char tag = *p++;
 	v->transient = false;
-	switch (*p++) {
+	switch (tag) {
+	case QV_ETYPE:
+		v->type = SQLITE_TEXT;
+		v->p = rg_etype_name(type);
+		v->n = strlen(v->p);
+		return p;
+	case QV_INT8:
+		v->type = SQLITE_INTEGER;
+		v->i = (int8_t)*p;
+		return p + 1;
 	case QV_INT32:
 		memcpy(&i, p, 4);
 		v->type = SQLITE_INTEGER;
@@ -108,17 +133,22 @@ static inline const unsigned char *qval_get(const unsigned char *p,
 		v->type = SQLITE_INTEGER;
 		memcpy(&v->i, p, 8);
 		return p + 8;
-	case QV_TEXT: case QV_BLOB:
-		v->type = p[-1] == QV_TEXT ? SQLITE_TEXT : SQLITE_BLOB;
+	case QV_TEXT8: case QV_BLOB8:
+		n = *p++;
+		break;
+	case QV_TEXT32: case QV_BLOB32:
 		memcpy(&n, p, 4);
-		v->p = *bytes;
-		v->n = n;
-		*bytes += n;
-		return p + 4;
+		p += 4;
+		break;
 	default:
 		v->type = SQLITE_NULL;
 		return p;
 	}
+	v->type = tag == QV_TEXT8 || tag == QV_TEXT32 ? SQLITE_TEXT : SQLITE_BLOB;
+	v->p = *bytes;
+	v->n = n;
+	*bytes += n;
+	return p;
 }
 
 /* Event rows are inserted GROUP_ROWS at a time, by one statement with that

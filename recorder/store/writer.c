@@ -30,7 +30,7 @@ static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		v.type = SQLITE_NULL;
 		v.transient = false;
 		if (has[k])
-			p = qval_get(p, &bytes, &v);
+			p = qval_get(p, &bytes, ev->type, &v);
 		int i = after + k; /* a row's columns of other event types are NULL every time */
 		if (v.type != SQLITE_NULL || !null[i])
 			rg_row_bind_value(st, i + 1, &v);
