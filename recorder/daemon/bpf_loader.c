@@ -447,6 +447,21 @@ fail:
 	script_bpf__destroy(sk);
 }
 
+/* The BPF objects are in the executable (their skeletons' ELF bytes,
+ * 7.4 MB with their debug info): libbpf read about 4 MB of them to load
+ * the programs, and those pages stayed mapped, in RSS, though nothing
+ * reads them again. They are clean pages of the file: unmapped, they are
+ * the page cache's (reclaimable), read in again should anything touch
+ * them. The whole pages inside the bytes only. */
+static void unmap_elf_bytes(const void *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + n) & ~(page - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 _Static_assert(RG_CONFIG_ENV_NAMES == RG_ENV_NAMES &&
 		       RG_CONFIG_ENV_NAME_MAX + 1 == RG_ENV_NAME_LEN,
 	       "[process] env fits the kernel's allow-list");
@@ -569,6 +584,11 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	 * holes in the heap: given back, the recorder's RSS is ~10 MB lower for
 	 * the rest of its life (docs/benchmarks.md, Memory). */
 	malloc_trim(0);
+	size_t n;
+	const void *bytes = rand_guard_bpf__elf_bytes(&n);
+	unmap_elf_bytes(bytes, n);
+	bytes = script_bpf__elf_bytes(&n);
+	unmap_elf_bytes(bytes, n);
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
 	if (!b->rb) {
 		fail(err, errlen, exit_code, "opening the ring buffer", errno);

@@ -17,12 +17,11 @@ static void enqueue(struct rg_store *s, struct item *it, bool keep)
 	pthread_mutex_lock(&s->mu);
 	if (s->count >= (keep ? s->cap : s->limit)) {
 		s->st.user_drops++;
-		unsigned t = it->kind == IT_EVENT ? rg_row_event_table(&it->u.ev) : RG_N_EVENT_TABLES;
-		if (t < RG_N_EVENT_TABLES) {
-			s->st.user_drops_by_table[t]++;
-			int64_t ts = it->u.ev.ts_ns;
-			if (!s->st.user_drop_oldest_ns || ts < s->st.user_drop_oldest_ns)
-				s->st.user_drop_oldest_ns = ts;
+		const struct qevent *ev = item_row(it);
+		if (it->kind == IT_EVENT && ev->table < RG_N_EVENT_TABLES) {
+			s->st.user_drops_by_table[ev->table]++;
+			if (!s->st.user_drop_oldest_ns || ev->ts_ns < s->st.user_drop_oldest_ns)
+				s->st.user_drop_oldest_ns = ev->ts_ns;
 		}
 		pthread_mutex_unlock(&s->mu);
 		free(it);
@@ -44,17 +43,19 @@ static void enqueue(struct rg_store *s, struct item *it, bool keep)
 static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
 			      const size_t *str_offs, unsigned nstr)
 {
+	size_t at = (size + 7) & ~(size_t)7; /* the strings' offset */
 	size_t extra = 0;
 	for (unsigned i = 0; i < nstr; i++) {
 		const struct rg_str *v = (const void *)((const char *)row + str_offs[i]);
 		extra += v->p ? v->len : 0;
 	}
-	struct item *it = rg_malloc(sizeof(*it) + extra);
+	struct item *it = rg_malloc(sizeof(*it) + at + extra);
 	it->kind = kind;
-	memcpy(&it->u, row, size);
-	char *d = it->data;
+	char *copy = item_row(it);
+	memcpy(copy, row, size);
+	char *d = copy + at;
 	for (unsigned i = 0; i < nstr; i++) {
-		struct rg_str *v = (void *)((char *)&it->u + str_offs[i]);
+		struct rg_str *v = (void *)(copy + str_offs[i]);
 		if (!v->p)
 			continue;
 		memcpy(d, v->p, v->len);
@@ -64,18 +65,54 @@ static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
 	return it;
 }
 
-unsigned store_event_strings(size_t offs[RG_FIELDS_MAX])
+/* The event packed as the writer binds it (struct qevent): its columns'
+ * values are worked out here, on the recorder's thread, so the writer
+ * (the first to fall behind under load) only hands them to SQLite. */
+static struct item *pack_event(struct rg_store *s, const struct rg_event *ev)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < rg_nfields; i++) /* cmdline is argv's: copied once */
-		if (rg_fields[i].type == RG_FT_STR || rg_fields[i].type == RG_FT_ARGV)
-			offs[n++] = rg_fields[i].off;
-	return n;
+	unsigned t = rg_row_event_table(ev);
+	unsigned n = t < RG_N_EVENT_TABLES ? (unsigned)s->event_cols[t] : 0;
+	const uint8_t *has = n ? s->type_cols[ev->type] : NULL;
+	unsigned char fixed[RG_FIELDS_MAX * QVAL_MAX], *p = fixed;
+	struct rg_str bytes[RG_FIELDS_MAX];
+	unsigned nbytes = 0;
+	size_t len = 0;
+	struct rg_buf cmdline = {0}; /* the one cmdline column's text (argv joined) */
+	for (unsigned k = 0; k < n; k++) {
+		if (!has[k])
+			continue;
+		const struct rg_field *f = s->event_fields[t][k];
+		if (f->type == RG_FT_ETYPE) { /* the writer has it from qevent.type */
+			*p++ = QV_ETYPE;
+			continue;
+		}
+		struct rg_sql_value v;
+		rg_row_field_value(f, ev, &cmdline, &v);
+		p = qval_put(p, &v);
+		if (v.type == SQLITE_TEXT || v.type == SQLITE_BLOB) {
+			bytes[nbytes++] = (struct rg_str){v.p, (uint32_t)v.n};
+			len += v.n;
+		}
+	}
+	size_t nfixed = (size_t)(p - fixed);
+	struct item *it = rg_malloc(sizeof(*it) + sizeof(struct qevent) + nfixed + len);
+	it->kind = IT_EVENT;
+	struct qevent *q = item_row(it);
+	*q = (struct qevent){ev->seq, ev->ts_ns, (uint8_t)t, (uint8_t)ev->type, (uint16_t)nfixed};
+	memcpy(q->cols, fixed, nfixed);
+	unsigned char *d = q->cols + nfixed;
+	for (unsigned i = 0; i < nbytes; i++) {
+		if (bytes[i].len)
+			memcpy(d, bytes[i].p, bytes[i].len);
+		d += bytes[i].len;
+	}
+	rg_buf_free(&cmdline);
+	return it;
 }
 
 void rg_store_put_event(struct rg_store *s, const struct rg_event *ev, bool keep)
 {
-	enqueue(s, copy_item(IT_EVENT, ev, sizeof(*ev), s->event_strs, s->nevent_strs), keep);
+	enqueue(s, pack_event(s, ev), keep);
 }
 
 void rg_store_put_process(struct rg_store *s, const struct rg_process *p)

@@ -192,7 +192,6 @@ struct rg_store *rg_store_open(const char *path, const struct rg_store_opts *o, 
 	pthread_condattr_t ca;
 	s->o = *o;
 	s->lock_fd = -1;
-	s->nevent_strs = store_event_strings(s->event_strs);
 	/* A reserve an eighth the size holds rows a rule matched (the alert
 	 * and its event) when the queue is otherwise full. */
 	s->limit = (unsigned)o->queue_events;
@@ -335,9 +334,8 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 		set_meta(s->db, "signing_key_fpr", hex);
 	}
 	if (s->run_id > 0 && prev_run) {
-		struct item gi = {.kind = IT_GAP,
-				  .u.g = {s->run_id, prev_end, now_ns, 0, "recorder_down"}};
-		if (store_write_item(s, &gi) == SQLITE_DONE)
+		struct rg_gap g = {s->run_id, prev_end, now_ns, 0, "recorder_down"};
+		if (store_write_row(s, IT_GAP, &g) == SQLITE_DONE)
 			s->st.rows_gaps++;
 	}
 	if (s->run_id <= 0 || store_chain_link(s, "start", "", 0) ||

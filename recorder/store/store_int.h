@@ -29,19 +29,127 @@ struct meta_row {
 	struct rg_str key, value;
 };
 
-/* A queued row: a copy of the struct, its strings right behind it. */
+/* A queued event, as the writer needs it: its table, type, seq and
+ * ts_ns, then the values of the table's columns that its type has
+ * (rg_store.type_cols), in the order they are bound, packed: first each
+ * one's tag and integer or length (qval_put), then the bytes of its text
+ * and blob values, in the same order. The queue's fill is most of the
+ * recorder's memory when the writer falls behind: a watched open waiting
+ * took 976 bytes of heap as a copy of struct rg_event and its strings,
+ * 208 packed (tests/bench/rg-queue-mem.c). */
+struct qevent {
+	uint64_t seq;
+	int64_t ts_ns;
+	uint8_t table; /* rg_event_tables index; RG_N_EVENT_TABLES: none */
+	uint8_t type;  /* enum rg_etype */
+	uint16_t fixed; /* bytes of cols before the text and blob bytes */
+	unsigned char cols[];
+};
+
+/* A queued row: its kind, then the row (struct qevent, rg_process,
+ * rg_health, rg_gap, rg_alert or meta_row) and its strings right behind
+ * it, allocated to that size. */
 struct item {
 	enum item_kind kind;
-	union {
-		struct rg_event ev;
-		struct rg_process proc;
-		struct rg_health h;
-		struct rg_gap g;
-		struct rg_alert a;
-		struct meta_row m;
-	} u;
-	char data[];
+	uint64_t row[]; /* 8-byte aligned, as the row's members need */
 };
+
+static inline void *item_row(const struct item *it)
+{
+	return (void *)it->row;
+}
+
+/* One packed column value: a tag byte (enum qval_tag), then an integer
+ * in the fewest of 1, 4 or 8 bytes that hold it, or a length (1 byte
+ * when under 256, else 4: the bytes come after the packed values), or
+ * nothing (NULL; the event type's name, known from qevent.type). At most
+ * QVAL_MAX bytes. Narrower widths would save little more: a watched open
+ * has a dozen integers, mostly ids and times. */
+enum qval_tag { QV_NULL, QV_ETYPE, QV_INT8, QV_INT32, QV_INT64, QV_TEXT8, QV_TEXT32,
+		QV_BLOB8, QV_BLOB32 };
+#define QVAL_MAX 9
+
+/* Writes v at p; returns the byte after it. */
+static inline unsigned char *qval_put(unsigned char *p, const struct rg_sql_value *v)
+{
+	uint32_t n = (uint32_t)v->n;
+	switch (v->type) {
+	case SQLITE_INTEGER:
+		if (v->i == (int8_t)v->i) {
+			*p++ = QV_INT8;
+			*p++ = (unsigned char)(int8_t)v->i;
+			return p;
+		}
+		if (v->i == (int32_t)v->i) {
+			int32_t i = (int32_t)v->i;
+			*p++ = QV_INT32;
+			memcpy(p, &i, 4);
+			return p + 4;
+		}
+		*p++ = QV_INT64;
+		memcpy(p, &v->i, 8);
+		return p + 8;
+	case SQLITE_TEXT: case SQLITE_BLOB:
+		if (n < 256) {
+			*p++ = v->type == SQLITE_TEXT ? QV_TEXT8 : QV_BLOB8;
+			*p++ = (unsigned char)n;
+			return p;
+		}
+		*p++ = v->type == SQLITE_TEXT ? QV_TEXT32 : QV_BLOB32;
+		memcpy(p, &n, 4);
+		return p + 4;
+	default:
+		*p++ = QV_NULL;
+		return p;
+	}
+}
+
+/* Reads the value at p into v, a text or blob's bytes at *bytes (moved
+ * past them), the event type's name that of type; returns the byte after
+ * the value. */
+static inline const unsigned char *qval_get(const unsigned char *p, const unsigned char **bytes,
+					    enum rg_etype type, struct rg_sql_value *v)
+{
+	uint32_t n;
+	int32_t i;
+	unsigned char tag = *p++;
+	v->transient = false;
+	switch (tag) {
+	case QV_ETYPE:
+		v->type = SQLITE_TEXT;
+		v->p = rg_etype_name(type);
+		v->n = strlen(v->p);
+		return p;
+	case QV_INT8:
+		v->type = SQLITE_INTEGER;
+		v->i = (int8_t)*p;
+		return p + 1;
+	case QV_INT32:
+		memcpy(&i, p, 4);
+		v->type = SQLITE_INTEGER;
+		v->i = i;
+		return p + 4;
+	case QV_INT64:
+		v->type = SQLITE_INTEGER;
+		memcpy(&v->i, p, 8);
+		return p + 8;
+	case QV_TEXT8: case QV_BLOB8:
+		n = *p++;
+		break;
+	case QV_TEXT32: case QV_BLOB32:
+		memcpy(&n, p, 4);
+		p += 4;
+		break;
+	default:
+		v->type = SQLITE_NULL;
+		return p;
+	}
+	v->type = tag == QV_TEXT8 || tag == QV_TEXT32 ? SQLITE_TEXT : SQLITE_BLOB;
+	v->p = *bytes;
+	v->n = n;
+	*bytes += n;
+	return p;
+}
 
 /* Event rows are inserted GROUP_ROWS at a time, by one statement with that
  * many rows of parameters: a statement run has a fixed cost (cursors opened
@@ -62,6 +170,9 @@ struct rg_store {
 	int event_cols[RG_N_EVENT_TABLES];
 	/* event table t's columns, in the order they are bound (rg_row_columns) */
 	const struct rg_field *event_fields[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
+	/* type_cols[type][k]: column k of the type's table is one of the
+	 * type's fields (a queued event carries only those: struct qevent) */
+	uint8_t type_cols[RG_ET_COUNT][RG_FIELDS_MAX];
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
 	 * now (1 each, as prepared): a NULL already bound is not bound again */
 	uint8_t *event_null[RG_N_EVENT_TABLES], *group_null[RG_N_EVENT_TABLES];
@@ -71,10 +182,6 @@ struct rg_store {
 	int64_t run_id;
 	char boot_id[64];
 	struct rg_buf scratch; /* writer: cmdline of the row being bound */
-	/* The event's borrowed strings, copied when it is queued: the
-	 * registry's string fields (store_event_strings) */
-	size_t event_strs[RG_FIELDS_MAX];
-	unsigned nevent_strs;
 
 	pthread_t thread;
 	bool running, stop;
@@ -155,11 +262,9 @@ int store_set_wal_limit(struct rg_store *s, int64_t bytes, char *err, size_t err
 int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen);
 int store_prepare_all(struct rg_store *s, char *err, size_t errlen);
 /* writer.c */
-/* Inserts one row now; returns SQLITE_DONE on success. */
-int store_write_item(struct rg_store *s, const struct item *it);
-/* The offsets in struct rg_event of the strings an event borrows (the
- * registry's text and argv fields), into offs; returns their number. */
-unsigned store_event_strings(size_t offs[RG_FIELDS_MAX]);
+/* Inserts one row (kind's struct: struct item's row) now; returns
+ * SQLITE_DONE on success. */
+int store_write_row(struct rg_store *s, enum item_kind kind, const void *row);
 void store_run_writer(struct rg_store *s, bool threaded);
 void *store_writer_main(void *arg);
 /* retention.c */

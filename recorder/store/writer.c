@@ -15,17 +15,22 @@
 
 /* ---- binding and writing one row --------------------------------------------- */
 
-/* Binds ev as the row of table t whose first parameter is after + 1, and
- * hashes it as bound for the chain (hash: untouched when it is off).
- * null: the statement's parameters bound NULL now (store_int.h). */
+/* Binds ev (packed: struct qevent) as the row of table t whose first
+ * parameter is after + 1, and hashes it as bound for the chain (hash:
+ * untouched when it is off). null: the statement's parameters bound NULL
+ * now (store_int.h). */
 static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
-			   int after, const struct rg_event *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
+			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
 {
 	bool chain = store_chain_row(s, t);
-	const struct rg_field *const *cols = s->event_fields[t];
+	const uint8_t *has = s->type_cols[ev->type];
+	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;
 	for (int k = 0; k < s->event_cols[t]; k++) {
 		struct rg_sql_value v;
-		rg_row_field_value(cols[k], ev, &s->scratch, &v);
+		v.type = SQLITE_NULL;
+		v.transient = false;
+		if (has[k])
+			p = qval_get(p, &bytes, ev->type, &v);
 		int i = after + k; /* a row's columns of other event types are NULL every time */
 		if (v.type != SQLITE_NULL || !null[i])
 			rg_row_bind_value(st, i + 1, &v);
@@ -37,10 +42,10 @@ static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		store_chain_row_hash(s, t, hash);
 }
 
-static sqlite3_stmt *bind_event(struct rg_store *s, const struct rg_event *ev,
+static sqlite3_stmt *bind_event(struct rg_store *s, const struct qevent *ev,
 				uint8_t hash[RG_CHAIN_ROW_HASH])
 {
-	unsigned t = rg_row_event_table(ev);
+	unsigned t = ev->table;
 	if (t == RG_N_EVENT_TABLES)
 		return NULL;
 	bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash);
@@ -215,48 +220,50 @@ static sqlite3_stmt *bind_meta(struct rg_store *s, const struct meta_row *m)
 	return s->ins_meta;
 }
 
-/* Inserts one row; returns SQLITE_DONE on success. */
-int store_write_item(struct rg_store *s, const struct item *it)
+int store_write_row(struct rg_store *s, enum item_kind kind, const void *row)
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t hash[RG_CHAIN_ROW_HASH];
 	int rc;
-	if (it->kind == IT_PROCESS && (rc = bump_revision(s)) != SQLITE_DONE)
+	if (kind == IT_PROCESS && (rc = bump_revision(s)) != SQLITE_DONE)
 		return rc;
-	switch (it->kind) {
-	case IT_EVENT: st = bind_event(s, &it->u.ev, hash); break;
-	case IT_PROCESS: st = bind_process(s, &it->u.proc); break;
-	case IT_HEALTH: st = bind_health(s, &it->u.h); break;
-	case IT_GAP: st = bind_gap(s, &it->u.g); break;
-	case IT_ALERT: st = bind_alert(s, &it->u.a); break;
-	case IT_META: st = bind_meta(s, &it->u.m); break;
-	case IT_SEED: st = bind_seed(s, &it->u.proc); break;
+	switch (kind) {
+	case IT_EVENT: st = bind_event(s, row, hash); break;
+	case IT_PROCESS: st = bind_process(s, row); break;
+	case IT_HEALTH: st = bind_health(s, row); break;
+	case IT_GAP: st = bind_gap(s, row); break;
+	case IT_ALERT: st = bind_alert(s, row); break;
+	case IT_META: st = bind_meta(s, row); break;
+	case IT_SEED: st = bind_seed(s, row); break;
 	}
 	if (!st)
 		return SQLITE_MISUSE;
 	rc = sqlite3_step(st); /* every parameter holds this row's value (a NULL may be an earlier row's binding) */
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE && it->kind == IT_GAP) { /* its revision: store_revise */
+	if (rc == SQLITE_DONE && kind == IT_GAP) { /* its revision: store_revise */
 		int r = store_revise(s->db, "gaps", "gap_id", sqlite3_last_insert_rowid(s->db));
 		rc = r == SQLITE_OK ? rc : r;
 	}
-	if (rc == SQLITE_DONE && it->kind == IT_EVENT)
-		store_chain_add(s, rg_row_event_table(&it->u.ev), (int64_t)it->u.ev.seq, hash);
+	if (rc == SQLITE_DONE && kind == IT_EVENT) {
+		const struct qevent *ev = row;
+		store_chain_add(s, ev->table, (int64_t)ev->seq, hash);
+	}
 	return rc;
 }
 
 /* The wall-clock instant a row is about, for the gap of a failed row. */
 static int64_t item_ts(const struct item *it)
 {
+	const struct rg_process *p = item_row(it);
 	switch (it->kind) {
-	case IT_EVENT: return it->u.ev.ts_ns;
+	case IT_EVENT: return ((const struct qevent *)item_row(it))->ts_ns;
 	case IT_PROCESS: /* an exec of a long-lived process: now, not its start */
-		return it->u.proc.exited ? it->u.proc.exit_ns : rg_wall_ns();
-	case IT_HEALTH: return it->u.h.ts_ns;
-	case IT_GAP: return it->u.g.end_ns;
-	case IT_ALERT: return it->u.a.ts_ns;
+		return p->exited ? p->exit_ns : rg_wall_ns();
+	case IT_HEALTH: return ((const struct rg_health *)item_row(it))->ts_ns;
+	case IT_GAP: return ((const struct rg_gap *)item_row(it))->end_ns;
+	case IT_ALERT: return ((const struct rg_alert *)item_row(it))->ts_ns;
 	case IT_META: return rg_wall_ns();
-	case IT_SEED: return it->u.proc.start_ns;
+	case IT_SEED: return p->start_ns;
 	}
 	return 0;
 }
@@ -284,12 +291,12 @@ static void note_failure(struct batch_result *r, int64_t ts)
  * carry the numbers, this tells the operator why. */
 static void write_one(struct rg_store *s, const struct item *it, struct batch_result *r)
 {
-	if (store_write_item(s, it) == SQLITE_DONE) {
+	if (store_write_row(s, it->kind, item_row(it)) == SQLITE_DONE) {
 		r->rows[it->kind]++;
 		if (it->kind == IT_PROCESS)
-			store_chain_note_process(s, it->u.proc.proc_id);
+			store_chain_note_process(s, ((const struct rg_process *)item_row(it))->proc_id);
 		if (it->kind == IT_EVENT)
-			r->events[rg_row_event_table(&it->u.ev)]++;
+			r->events[((const struct qevent *)item_row(it))->table]++;
 	} else {
 		note_failure(r, item_ts(it));
 		store_complain(s, sqlite3_errmsg(s->db));
@@ -308,12 +315,13 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
 		for (unsigned k = 0; k < n; k++)
 			bind_event_row(s, st, s->group_null[t], t, (int)k * s->event_cols[t],
-				       &g[k]->u.ev, hash[k]);
+				       item_row(g[k]), hash[k]);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {
 			for (unsigned k = 0; k < n; k++)
-				store_chain_add(s, t, (int64_t)g[k]->u.ev.seq, hash[k]);
+				store_chain_add(s, t, (int64_t)((const struct qevent *)
+								item_row(g[k]))->seq, hash[k]);
 			r->rows[IT_EVENT] += n;
 			r->events[t] += n;
 			r->grouped += n;
@@ -343,10 +351,9 @@ static void write_unrecorded(struct rg_store *s, struct batch_result *r)
 {
 	if (!s->unrecorded.count)
 		return;
-	struct item gi = {.kind = IT_GAP,
-			  .u.g = {s->run_id, s->unrecorded.start, s->unrecorded.end,
-				  s->unrecorded.count, "store_failure"}};
-	if (store_write_item(s, &gi) == SQLITE_DONE) {
+	struct rg_gap g = {s->run_id, s->unrecorded.start, s->unrecorded.end,
+			   s->unrecorded.count, "store_failure"};
+	if (store_write_row(s, IT_GAP, &g) == SQLITE_DONE) {
 		r->rows[IT_GAP]++;
 		s->unrecorded.count = 0;
 	}
@@ -368,8 +375,9 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	 * while the batch is counted as lost. */
 	bool open = store_exec(s->db, "BEGIN", NULL, 0) == SQLITE_OK;
 	for (unsigned i = 0; open && i < n; i++) {
-		unsigned t = items[i]->kind == IT_EVENT ? rg_row_event_table(&items[i]->u.ev)
-							: RG_N_EVENT_TABLES;
+		unsigned t = items[i]->kind == IT_EVENT
+				     ? ((const struct qevent *)item_row(items[i]))->table
+				     : RG_N_EVENT_TABLES;
 		if (t == RG_N_EVENT_TABLES) {
 			write_one(s, items[i], &r);
 		} else {

@@ -1,5 +1,6 @@
 /* test_store_writer.c: the store's writer thread under load: event rows
- * in groups, a bad row failing alone; a batch lost to its own gap row; a
+ * in groups, a bad row failing alone; values at the edges of a queued
+ * event's packing; a batch lost to its own gap row; a
  * full disk; a full queue and its reserve; retention by age and by size;
  * a reader holding the WAL. The database over its life: test_store.c. */
 #include <signal.h>
@@ -70,6 +71,60 @@ static void check_groups(void)
 			"FROM network_events"), "100 100", "network rows: each its own values");
 	CHECK_STR(q(db, "SELECT count || ' ' || (start_ns = 1150) FROM gaps "
 			"WHERE reason = 'store_failure'"), "1 1", "the refused row is the gap");
+}
+
+/* A queued event is packed (store_int.h: an integer in 1, 4 or 8 bytes, a
+ * length in 1 or 4; text and blob bytes after the values): what is stored
+ * is what was put, at each edge. */
+static void check_packed_values(void)
+{
+	const char *db = path_in("packed.db");
+	struct rg_store *s = open_batched(db, "opens a database for packed values");
+	if (!s)
+		return;
+	static const int64_t ints[] = {INT32_MAX, (int64_t)INT32_MAX + 1, INT32_MIN,
+				       (int64_t)INT32_MIN - 1, -1, 0, INT64_MAX, 127, 128,
+				       -128, -129};
+	unsigned n = sizeof(ints) / sizeof(ints[0]);
+	for (unsigned i = 0; i < n; i++) {
+		struct rg_event ev = {
+			.type = RG_ET_CRED_CHANGE, .seq = i + 1, .ts_ns = 1000 + i, .pid = 7,
+			.syscall = "setuid", .result = ints[i], .cap_effective = (uint64_t)ints[i],
+			.old_cap_effective = UINT64_MAX - i, .comm = {"", 0},
+		};
+		rg_store_put_event(s, &ev, false);
+	}
+	/* an empty argv and cwd stay empty, not NULL; env unset stays NULL */
+	struct rg_event start = {.type = RG_ET_PROCESS_START, .seq = 100, .ts_ns = 2000,
+				 .pid = 8, .argv = {"", 0}, .cwd = {"/", 0}, .exe = {"/bin/x", 6}};
+	rg_store_put_event(s, &start, false);
+	char path[257];
+	memset(path, 'p', sizeof(path));
+	path[0] = '/';
+	for (uint32_t len = 255; len <= 256; len++) {
+		struct rg_event open = {.type = RG_ET_FILE_OPEN, .seq = 200 + len, .ts_ns = 3000,
+					.syscall = "openat", .path = {path, len}};
+		rg_store_put_event(s, &open, false);
+	}
+	rg_store_close(s, 10000);
+	char want[512] = "", got[64];
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(got, sizeof(got), "%s%lld %lld %lld", i ? "," : "", (long long)ints[i],
+			 (long long)ints[i], (long long)(UINT64_MAX - i));
+		strcat(want, got);
+	}
+	CHECK_STR(q(db, "SELECT group_concat(result || ' ' || cap_effective || ' ' || "
+			"old_cap_effective, ',') FROM (SELECT * FROM system_events ORDER BY seq)"),
+		  want, "integers at the 4- and 8-byte edges, negative and u64, as put");
+	CHECK_STR(q(db, "SELECT count(*) FROM system_events WHERE comm = ''"), "11",
+		  "an empty text stays empty");
+	CHECK_STR(q(db, "SELECT group_concat(length(path) || ' ' || (path = printf('/%.*c', "
+			"length(path) - 1, 'p')), ',') FROM (SELECT path FROM file_events "
+			"ORDER BY seq)"),
+		  "255 1,256 1", "paths of 255 and 256 bytes (a 1- and a 4-byte length)");
+	CHECK_STR(q(db, "SELECT typeof(argv) || ' ' || length(argv) || ' ' || cmdline || '|' || "
+			"cwd || '|' || exe || ' ' || typeof(env) FROM process_events"),
+		  "blob 0 ||/bin/x null", "an empty argv and cwd stay empty, an unset env NULL");
 }
 
 /* Puts file rows with seqs from..to (a seq already stored is refused). */
@@ -514,6 +569,7 @@ int main(void)
 		return 1;
 	signal(SIGXFSZ, SIG_IGN); /* past RLIMIT_FSIZE a write fails, not the process */
 	check_groups();
+	check_packed_values();
 	check_gap_in_batch();
 	check_space();
 	check_queue_full();
