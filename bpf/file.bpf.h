@@ -449,31 +449,31 @@ struct rg_open_args {
 };
 
 static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
-					 struct rg_open_args *a)
+					 struct rg_open_args *a, int lv)
 {
 	a->dfd = RG_AT_FDCWD;
 	switch (sys) {
 	case RG_FSYS_OPEN:
-		a->name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		a->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		a->mode = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		a->name = (const char *)RG_ARG(lv, regs, 1);
+		a->flags = RG_ARG(lv, regs, 2);
+		a->mode = RG_ARG(lv, regs, 3);
 		break;
 	case RG_FSYS_CREAT:
-		a->name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		a->name = (const char *)RG_ARG(lv, regs, 1);
 		a->flags = RG_O_CREAT | RG_O_WRONLY | RG_O_TRUNC;
-		a->mode = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		a->mode = RG_ARG(lv, regs, 2);
 		break;
 	case RG_FSYS_OPENAT:
-		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		a->name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		a->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		a->mode = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		a->dfd = RG_ARG(lv, regs, 1);
+		a->name = (const char *)RG_ARG(lv, regs, 2);
+		a->flags = RG_ARG(lv, regs, 3);
+		a->mode = RG_ARG(lv, regs, 4);
 		break;
 	default: { /* openat2: flags and mode are in struct open_how */
 		struct open_how how = {};
-		a->dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		a->name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+		a->dfd = RG_ARG(lv, regs, 1);
+		a->name = (const char *)RG_ARG(lv, regs, 2);
+		bpf_probe_read_user(&how, sizeof(how), (void *)RG_ARG(lv, regs, 3));
 		a->flags = how.flags;
 		a->mode = how.mode;
 	}
@@ -504,7 +504,7 @@ static __always_inline bool rg_resolved_wanted(struct rg_scratch *s, __u32 pos, 
 	rg_key_resolved(s, pos, d, lv);
 	__u32 v = rg_file_verdict(s);
 	if (v == RG_PREFIX_WRITES && !*have_args) {
-		rg_open_args(regs, sys, a);
+		rg_open_args(regs, sys, a, lv);
 		*have_args = true;
 	}
 	return rg_verdict_wants(v, rg_flags_write(a->flags));
@@ -539,7 +539,7 @@ static __always_inline int rg_file_fd_foreign(struct rg_scratch *s, struct task_
 	if (host)
 		rg_put_resolved(s, &off, &f->host, hpos, htrunc, RG_F_PATH_TRUNC);
 	if (regs && !have_args)
-		rg_open_args(regs, sys, &a);
+		rg_open_args(regs, sys, &a, lv);
 	else if (!regs)
 		a.flags = BPF_CORE_READ(file, f_flags);
 	f->flags = a.flags;
@@ -571,7 +571,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	bool have_args = false;
 	if (dv) { /* the directory's verdict is known (dv implies regs) */
 		if (dv->action == RG_PREFIX_WRITES) { /* only then the flags matter */
-			rg_open_args(regs, sys, &a);
+			rg_open_args(regs, sys, &a, lv);
 			have_args = true;
 		}
 		if (dv->action && !rg_verdict_wants(dv->action, rg_flags_write(a.flags)))
@@ -587,7 +587,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 			rg_key_resolved(s, pos, d, lv);
 			__u32 v = rg_file_verdict(s);
 			if (v == RG_PREFIX_WRITES) { /* only then the flags matter */
-				rg_open_args(regs, sys, &a);
+				rg_open_args(regs, sys, &a, lv);
 				have_args = true;
 			}
 			bool wanted = rg_verdict_wants(v, rg_flags_write(a.flags));
@@ -598,7 +598,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		}
 	}
 	if (regs && !have_args)
-		rg_open_args(regs, sys, &a);
+		rg_open_args(regs, sys, &a, lv);
 	else if (!regs)
 		a.flags = BPF_CORE_READ(file, f_flags);
 	struct rg_file *f = rg_file_start(s, task, op, sys, ret, lv);
@@ -631,7 +631,7 @@ static __always_inline int rg_on_open(long ret, __u16 sys, int lv)
 			rg_sys_proc_mem(task, file, ret, sys, lv);
 		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs, lv) : 0;
 	}
-	rg_open_args(regs, sys, &a);
+	rg_open_args(regs, sys, &a, lv);
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret, lv);
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
@@ -668,8 +668,8 @@ static __always_inline int rg_on_write(long ret, __u16 sys, int lv)
 	struct pt_regs *regs = rg_regs(task, lv);
 	/* the fd written to: copy_file_range and splice name it third */
 	long fd = sys == RG_FSYS_COPY_FILE_RANGE || sys == RG_FSYS_SPLICE
-			  ? PT_REGS_PARM3_CORE_SYSCALL(regs)
-			  : PT_REGS_PARM1_CORE_SYSCALL(regs);
+			  ? RG_ARG(lv, regs, 3)
+			  : RG_ARG(lv, regs, 1);
 	struct rg_wfile *w = NULL;
 	struct file *file = rg_wanted_wfile(task, fd, &w, lv);
 
@@ -702,15 +702,15 @@ static __always_inline int rg_on_rename(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_RENAME) {
-		oldname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		newname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		oldname = (const char *)RG_ARG(lv, regs, 1);
+		newname = (const char *)RG_ARG(lv, regs, 2);
 	} else {
-		odfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		oldname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		ndfd = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		newname = (const char *)PT_REGS_PARM4_CORE_SYSCALL(regs);
+		odfd = RG_ARG(lv, regs, 1);
+		oldname = (const char *)RG_ARG(lv, regs, 2);
+		ndfd = RG_ARG(lv, regs, 3);
+		newname = (const char *)RG_ARG(lv, regs, 4);
 		if (sys == RG_FSYS_RENAMEAT2)
-			flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+			flags = RG_ARG(lv, regs, 5);
 	}
 	if (ret == 0)
 		__sync_fetch_and_add(&rg_dir_gen, 1); /* paths under dentries moved */
@@ -740,11 +740,11 @@ static __always_inline int rg_on_unlink(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_UNLINKAT) {
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		flags = RG_ARG(lv, regs, 3);
 	} else {
-		name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		name = (const char *)RG_ARG(lv, regs, 1);
 	}
 	if (ret == 0 && (sys == RG_FSYS_RMDIR || (flags & RG_AT_REMOVEDIR)))
 		__sync_fetch_and_add(&rg_dir_gen, 1); /* a directory's dentry goes */
