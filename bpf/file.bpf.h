@@ -390,18 +390,31 @@ static __always_inline void rg_dir_learn(struct rg_scratch *s, __u32 pos,
 	bpf_probe_read_kernel(v->path, dlen & RG_KMASK, s->key.data);
 }
 
-/* Appends the cached directory path, '/', and s->base to the record: the
- * file's path without a walk. */
+/* Appends the cached directory path, '/', and the final component to the
+ * record: the file's path without a walk. The component is s->base when
+ * the name filter read it (have_base: the record then holds the name the
+ * filter saw), else d's name read straight into the record, one copy
+ * fewer (~25 ns). */
 static __always_inline bool rg_put_cached(struct rg_scratch *s, __u32 *off, struct rg_sref *ref,
-					  struct rg_dirval *v)
+					  struct rg_dirval *v, struct dentry *d, bool have_base,
+					  int lv)
 {
-	__u32 at = *off, plen = v->plen & RG_KMASK, blen = s->base_len & 0xff;
+	__u32 at = *off, plen = v->plen & RG_KMASK;
+	const void *base = s->base;
 
+	/* The length goes through s->base_len either way: the verifier
+	 * refuses one load that reads a map value on one path and a kernel
+	 * object on another, which two loads of the length would become. */
+	if (!have_base) {
+		s->base_len = RG_LD(lv, d, d_name.len) & 0xff;
+		base = RG_LD(lv, d, d_name.name);
+	}
+	__u32 blen = s->base_len & 0xff;
 	if (at > RG_RECORD_MAX - RG_PATH_MAX)
 		return false;
 	bpf_probe_read_kernel(s->rec + at, plen, v->path);
 	s->rec[(at + plen) & (RG_RECORD_MAX - 1)] = '/';
-	bpf_probe_read_kernel(s->rec + ((at + plen + 1) & (RG_RECORD_MAX - 1)), blen, s->base);
+	bpf_probe_read_kernel(s->rec + ((at + plen + 1) & (RG_RECORD_MAX - 1)), blen, base);
 	ref->off = at;
 	ref->len = plen + 1 + blen;
 	*off = at + plen + 1 + blen;
@@ -576,9 +589,11 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 		}
 		if (dv->action && !rg_verdict_wants(dv->action, rg_flags_write(a.flags)))
 			return 0;
-		rg_read_base(s, d, lv);
-		if (!dv->action && !rg_name_wanted(s)) /* no prefix: only a pattern */
-			return 0;
+		if (!dv->action) { /* no prefix: only a pattern */
+			rg_read_base(s, d, lv);
+			if (!rg_name_wanted(s))
+				return 0;
+		}
 	}
 	if (!dv) {
 		__u64 gen = rg_dir_gen;
@@ -606,7 +621,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 	f->flags = a.flags;
 	f->mode = a.mode;
 	if (dv)
-		rg_put_cached(s, &off, &f->dir, dv);
+		rg_put_cached(s, &off, &f->dir, dv, d, !dv->action, lv);
 	else
 		rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC);
 	rg_emit(s, off, RG_KIND_FILE);
