@@ -461,9 +461,14 @@ struct rg_open_args {
 	__u32 flags, mode;
 };
 
-static __always_inline void rg_open_args(struct pt_regs *regs, __u16 sys,
+/* The open's arguments, from the registers it entered with: found only
+ * here, since most opens are filtered out without them (bpf_task_pt_regs
+ * is a helper call). */
+static __always_inline void rg_open_args(struct task_struct *task, __u16 sys,
 					 struct rg_open_args *a, int lv)
 {
+	struct pt_regs *regs = rg_regs(task, lv);
+
 	a->dfd = RG_AT_FDCWD;
 	switch (sys) {
 	case RG_FSYS_OPEN:
@@ -509,7 +514,7 @@ static __always_inline void rg_note_wfile(struct file *file, struct dentry *d, _
  * cut (a cut path lost its prefix: kept). Reads the open's arguments into
  * a when a writes-only prefix needs the flags. */
 static __always_inline bool rg_resolved_wanted(struct rg_scratch *s, __u32 pos, bool trunc,
-					       struct dentry *d, struct pt_regs *regs, __u16 sys,
+					       struct dentry *d, struct task_struct *task, __u16 sys,
 					       struct rg_open_args *a, bool *have_args, int lv)
 {
 	if (trunc)
@@ -517,7 +522,7 @@ static __always_inline bool rg_resolved_wanted(struct rg_scratch *s, __u32 pos, 
 	rg_key_resolved(s, pos, d, lv);
 	__u32 v = rg_file_verdict(s);
 	if (v == RG_PREFIX_WRITES && !*have_args) {
-		rg_open_args(regs, sys, a, lv);
+		rg_open_args(task, sys, a, lv);
 		*have_args = true;
 	}
 	return rg_verdict_wants(v, rg_flags_write(a->flags));
@@ -530,7 +535,7 @@ static __always_inline bool rg_resolved_wanted(struct rg_scratch *s, __u32 pos, 
  * fed: its verdicts are on the process's paths alone. */
 static __always_inline int rg_file_fd_foreign(struct rg_scratch *s, struct task_struct *task,
 					      struct file *file, __u16 op, __u16 sys, long ret,
-					      struct pt_regs *regs, int lv)
+					      bool filter, int lv)
 {
 	const struct path *fp = &file->f_path;
 	struct dentry *d = RG_LD(lv, file, f_path.dentry);
@@ -542,18 +547,18 @@ static __always_inline int rg_file_fd_foreign(struct rg_scratch *s, struct task_
 	__u32 pos = rg_path_resolve(s->path, fp, task, &trunc, lv);
 	if (!rg_put_resolved(s, &off, &f->dir, pos, trunc, RG_F_PATH_TRUNC))
 		return 0;
-	bool wanted = !regs || rg_resolved_wanted(s, pos, trunc, d, regs, sys, &a, &have_args, lv);
+	bool wanted = !filter || rg_resolved_wanted(s, pos, trunc, d, task, sys, &a, &have_args, lv);
 	__u32 hpos = 0;
 	bool host = rg_host_resolve(s, fp, &hpos, &htrunc, lv);
 	if (host && !wanted)
-		wanted = rg_resolved_wanted(s, hpos, htrunc, d, regs, sys, &a, &have_args, lv);
+		wanted = rg_resolved_wanted(s, hpos, htrunc, d, task, sys, &a, &have_args, lv);
 	if (!wanted)
 		return 0;
 	if (host)
 		rg_put_resolved(s, &off, &f->host, hpos, htrunc, RG_F_PATH_TRUNC);
-	if (regs && !have_args)
-		rg_open_args(regs, sys, &a, lv);
-	else if (!regs)
+	if (filter && !have_args)
+		rg_open_args(task, sys, &a, lv);
+	else if (!filter)
 		a.flags = BPF_CORE_READ(file, f_flags);
 	f->flags = a.flags;
 	f->mode = a.mode;
@@ -563,17 +568,16 @@ static __always_inline int rg_file_fd_foreign(struct rg_scratch *s, struct task_
 }
 
 /* A file event about an open struct file: its own resolved path. An open
- * (regs set) is filtered first and reads its arguments only when it is
+ * (filter set) is filtered first and reads its arguments only when it is
  * sent or a writes-only prefix needs its flags; a write (and an ftruncate)
  * was filtered at its open and takes the file's flags. */
 static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_struct *task,
 					    struct file *file, __u16 op, __u16 sys, long ret,
-					    struct pt_regs *regs, int lv)
+					    bool filter, int lv)
 {
-	bool filter = regs != NULL;
 	const struct path *fp = &file->f_path;
 	if (rg_foreign(task, file, lv))
-		return rg_file_fd_foreign(s, task, file, op, sys, ret, regs, lv);
+		return rg_file_fd_foreign(s, task, file, op, sys, ret, filter, lv);
 	struct dentry *d = RG_LD(lv, file, f_path.dentry);
 	struct rg_dirkey dk = rg_dir_key(task, file, d, lv);
 	bool trunc = false;
@@ -582,9 +586,9 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 
 	struct rg_open_args a = {};
 	bool have_args = false;
-	if (dv) { /* the directory's verdict is known (dv implies regs) */
+	if (dv) { /* the directory's verdict is known (dv implies filter) */
 		if (dv->action == RG_PREFIX_WRITES) { /* only then the flags matter */
-			rg_open_args(regs, sys, &a, lv);
+			rg_open_args(task, sys, &a, lv);
 			have_args = true;
 		}
 		if (dv->action && !rg_verdict_wants(dv->action, rg_flags_write(a.flags)))
@@ -602,7 +606,7 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 			rg_key_resolved(s, pos, d, lv);
 			__u32 v = rg_file_verdict(s);
 			if (v == RG_PREFIX_WRITES) { /* only then the flags matter */
-				rg_open_args(regs, sys, &a, lv);
+				rg_open_args(task, sys, &a, lv);
 				have_args = true;
 			}
 			bool wanted = rg_verdict_wants(v, rg_flags_write(a.flags));
@@ -612,9 +616,9 @@ static __always_inline int rg_file_fd_event(struct rg_scratch *s, struct task_st
 				return 0;
 		}
 	}
-	if (regs && !have_args)
-		rg_open_args(regs, sys, &a, lv);
-	else if (!regs)
+	if (filter && !have_args)
+		rg_open_args(task, sys, &a, lv);
+	else if (!filter)
 		a.flags = BPF_CORE_READ(file, f_flags);
 	struct rg_file *f = rg_file_start(s, task, op, sys, ret, lv);
 	__u32 off = sizeof(*f);
@@ -635,7 +639,6 @@ static __always_inline int rg_on_open(long ret, __u16 sys, int lv)
 {
 	struct task_struct *task = rg_current(lv);
 	struct rg_scratch *s = rg_scratch_get();
-	struct pt_regs *regs = rg_regs(task, lv);
 	struct rg_open_args a;
 
 	if (!s || rg_is_self(task, lv))
@@ -644,9 +647,9 @@ static __always_inline int rg_on_open(long ret, __u16 sys, int lv)
 		struct file *file = rg_fd_file(task, ret, lv);
 		if (file) /* another process's /proc/PID/mem opened for writing */
 			rg_sys_proc_mem(task, file, ret, sys, lv);
-		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, regs, lv) : 0;
+		return file ? rg_file_fd_event(s, task, file, RG_FOP_OPEN, sys, ret, true, lv) : 0;
 	}
-	rg_open_args(regs, sys, &a, lv);
+	rg_open_args(task, sys, &a, lv);
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_OPEN, sys, ret, lv);
 	__u32 off = sizeof(*f);
 	f->flags = a.flags;
@@ -702,7 +705,7 @@ static __always_inline int rg_on_write(long ret, __u16 sys, int lv)
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s || rg_is_self(task, lv))
 		return 0;
-	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, NULL, lv);
+	return rg_file_fd_event(s, task, file, RG_FOP_WRITE, sys, ret, false, lv);
 }
 
 static __always_inline int rg_on_rename(long ret, __u16 sys, int lv)

@@ -353,7 +353,7 @@ static __always_inline int rg_on_truncate(long ret, __u16 sys, int lv)
 		struct file *file = rg_wanted_wfile(task, RG_ARG(lv, regs, 1), &w, lv);
 		if (!file || !w)
 			return 0;
-		return rg_file_fd_event(s, task, file, RG_FOP_TRUNCATE, sys, ret, NULL, lv);
+		return rg_file_fd_event(s, task, file, RG_FOP_TRUNCATE, sys, ret, false, lv);
 	}
 	rg_file_start(s, task, RG_FOP_TRUNCATE, sys, ret, lv);
 	return rg_meta_send(s, task, sizeof(struct rg_file), RG_AT_FDCWD,
