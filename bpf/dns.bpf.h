@@ -158,8 +158,8 @@ static __always_inline int rg_on_dns_connect(long ret, int lv)
 	if (ret != 0 && ret != -RG_EINPROGRESS)
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	long fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	const void *uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	long fd = RG_ARG(lv, regs, 1);
+	const void *uaddr = (const void *)RG_ARG(lv, regs, 2);
 	if ((rg_user_addr(uaddr, RG_AF_INET, addr, &port) ||
 	     rg_user_addr(uaddr, RG_AF_INET6, addr, &port)) && port == RG_DNS_PORT) {
 		__u64 key = rg_dns_fd_key(fd);
@@ -174,7 +174,7 @@ static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
 {
 	struct task_struct *task = rg_current(lv);
 	struct pt_regs *regs = rg_regs(task, lv);
-	long fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	long fd = RG_ARG(lv, regs, 1);
 	__u64 key = rg_dns_fd_key(fd);
 
 	if (!bpf_map_lookup_elem(&dns_fds, &key))
@@ -182,8 +182,8 @@ static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s || (op == RG_NOP_DNS_ANSWER && ret <= 0) || rg_is_self(task, lv))
 		return 0;
-	const void *buf = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-	__u64 count = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	const void *buf = (const void *)RG_ARG(lv, regs, 2);
+	__u64 count = RG_ARG(lv, regs, 3);
 	if (sys == RG_NSYS_WRITEV) {
 		struct rg_iovec iov[2] = {};
 		if (bpf_probe_read_user(&iov[0], sizeof(iov[0]), buf))
@@ -210,10 +210,10 @@ static __always_inline int rg_on_dns_xfer(long ret, __u16 op, __u16 sys, int lv)
 	if (!s || (op == RG_NOP_DNS_ANSWER && ret <= 0) || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	rg_dns_msg(s, task, PT_REGS_PARM1_CORE_SYSCALL(regs),
-		   (const void *)PT_REGS_PARM5_CORE_SYSCALL(regs),
-		   (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-		   rg_dns_len(ret, PT_REGS_PARM3_CORE_SYSCALL(regs)), ret, op, sys, lv);
+	rg_dns_msg(s, task, RG_ARG(lv, regs, 1),
+		   (const void *)RG_ARG(lv, regs, 5),
+		   (const void *)RG_ARG(lv, regs, 2),
+		   rg_dns_len(ret, RG_ARG(lv, regs, 3)), ret, op, sys, lv);
 	return 0;
 }
 
@@ -226,8 +226,8 @@ static __always_inline int rg_on_dns_msg(long ret, __u16 op, __u16 sys, int lv)
 	if (!s || (op == RG_NOP_DNS_ANSWER && ret <= 0) || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	rg_dns_msghdr(s, task, PT_REGS_PARM1_CORE_SYSCALL(regs),
-		      (const struct rg_umsghdr *)PT_REGS_PARM2_CORE_SYSCALL(regs), ret, op, sys,
+	rg_dns_msghdr(s, task, RG_ARG(lv, regs, 1),
+		      (const struct rg_umsghdr *)RG_ARG(lv, regs, 2), ret, op, sys,
 		      lv);
 	return 0;
 }
@@ -242,8 +242,8 @@ static __always_inline int rg_on_dns_mmsg(long ret, int lv)
 	if (!s || ret <= 0 || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	long fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	const struct rg_ummsghdr *v = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	long fd = RG_ARG(lv, regs, 1);
+	const struct rg_ummsghdr *v = (const void *)RG_ARG(lv, regs, 2);
 	for (int i = 0; i < 2 && i < ret; i++) {
 		__u32 sent = 0;
 		if (bpf_probe_read_user(&sent, sizeof(sent), &v[i].len))

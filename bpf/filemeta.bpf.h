@@ -96,19 +96,19 @@ static __always_inline int rg_on_chmod(long ret, __u16 sys, int lv)
 		return 0;
 	if (sys == RG_FSYS_CHMOD || sys == RG_FSYS_FCHMOD) {
 		if (sys == RG_FSYS_CHMOD)
-			name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+			name = (const char *)RG_ARG(lv, regs, 1);
 		else
-			dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		mode = PT_REGS_PARM2_CORE_SYSCALL(regs);
+			dfd = RG_ARG(lv, regs, 1);
+		mode = RG_ARG(lv, regs, 2);
 	} else {
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		mode = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		mode = RG_ARG(lv, regs, 3);
 	}
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_CHMOD, sys, ret, lv);
 	f->mode = mode & 07777;
 	if (sys == RG_FSYS_FCHMODAT2)
-		f->flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+		f->flags = RG_ARG(lv, regs, 4);
 	return rg_meta_send(s, task, sizeof(*f), dfd, name, sys == RG_FSYS_FCHMOD,
 			    mode & RG_S_ISUGID, lv);
 }
@@ -127,18 +127,18 @@ static __always_inline int rg_on_chown(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_FCHOWNAT) {
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		uid = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		gid = PT_REGS_PARM4_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		uid = RG_ARG(lv, regs, 3);
+		gid = RG_ARG(lv, regs, 4);
+		flags = RG_ARG(lv, regs, 5);
 	} else {
 		if (sys == RG_FSYS_FCHOWN)
-			dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+			dfd = RG_ARG(lv, regs, 1);
 		else
-			name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		uid = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		gid = PT_REGS_PARM3_CORE_SYSCALL(regs);
+			name = (const char *)RG_ARG(lv, regs, 1);
+		uid = RG_ARG(lv, regs, 2);
+		gid = RG_ARG(lv, regs, 3);
 	}
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_CHOWN, sys, ret, lv);
 	f->owner_uid = uid;
@@ -165,18 +165,18 @@ static __always_inline int rg_on_link(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_LINKAT) {
-		odfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		oldname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		ndfd = PT_REGS_PARM3_CORE_SYSCALL(regs);
-		newname = (const char *)PT_REGS_PARM4_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		odfd = RG_ARG(lv, regs, 1);
+		oldname = (const char *)RG_ARG(lv, regs, 2);
+		ndfd = RG_ARG(lv, regs, 3);
+		newname = (const char *)RG_ARG(lv, regs, 4);
+		flags = RG_ARG(lv, regs, 5);
 	} else if (sys == RG_FSYS_SYMLINKAT) {
-		oldname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		ndfd = PT_REGS_PARM2_CORE_SYSCALL(regs);
-		newname = (const char *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		oldname = (const char *)RG_ARG(lv, regs, 1);
+		ndfd = RG_ARG(lv, regs, 2);
+		newname = (const char *)RG_ARG(lv, regs, 3);
 	} else {
-		oldname = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		newname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		oldname = (const char *)RG_ARG(lv, regs, 1);
+		newname = (const char *)RG_ARG(lv, regs, 2);
 	}
 	struct rg_file *f = rg_file_start(s, task, sym ? RG_FOP_SYMLINK : RG_FOP_LINK, sys, ret, lv);
 	__u32 off = sizeof(*f);
@@ -209,12 +209,12 @@ static __always_inline int rg_on_mkdir(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (sys == RG_FSYS_MKDIRAT) {
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		mode = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		mode = RG_ARG(lv, regs, 3);
 	} else {
-		name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		mode = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		name = (const char *)RG_ARG(lv, regs, 1);
+		mode = RG_ARG(lv, regs, 2);
 	}
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_MKDIR, sys, ret, lv);
 	f->mode = mode & 07777;
@@ -263,14 +263,14 @@ static __always_inline int rg_on_utimes(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	if (at) {
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		times = (const void *)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		times = (const void *)RG_ARG(lv, regs, 3);
 		if (sys == RG_FSYS_UTIMENSAT)
-			flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+			flags = RG_ARG(lv, regs, 4);
 	} else {
-		name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		times = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		name = (const char *)RG_ARG(lv, regs, 1);
+		times = (const void *)RG_ARG(lv, regs, 2);
 	}
 	if (!name && dfd == RG_AT_FDCWD)
 		return 0; /* no file at all: EFAULT or EINVAL */
@@ -310,19 +310,19 @@ static __always_inline int rg_on_setxattr(long ret, __u16 sys, int lv)
 		return 0;
 	if (sys == RG_FSYS_SETXATTRAT) {
 		struct rg_xattr_args a = {};
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		xname = (const char *)PT_REGS_PARM4_CORE_SYSCALL(regs);
-		bpf_probe_read_user(&a, sizeof(a), (void *)PT_REGS_PARM5_CORE_SYSCALL(regs));
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		xname = (const char *)RG_ARG(lv, regs, 4);
+		bpf_probe_read_user(&a, sizeof(a), (void *)RG_ARG(lv, regs, 5));
 		/* XATTR_* and AT_* bits do not overlap: both kept */
-		flags = a.flags | (__u32)PT_REGS_PARM3_CORE_SYSCALL(regs);
+		flags = a.flags | (__u32)RG_ARG(lv, regs, 3);
 	} else {
 		if (sys == RG_FSYS_FSETXATTR)
-			dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+			dfd = RG_ARG(lv, regs, 1);
 		else
-			name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
-		xname = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+			name = (const char *)RG_ARG(lv, regs, 1);
+		xname = (const char *)RG_ARG(lv, regs, 2);
+		flags = RG_ARG(lv, regs, 5);
 	}
 	struct rg_file *f = rg_file_start(s, task, RG_FOP_SETXATTR, sys, ret, lv);
 	__u32 off = sizeof(*f);
@@ -350,14 +350,14 @@ static __always_inline int rg_on_truncate(long ret, __u16 sys, int lv)
 		return 0;
 	if (sys == RG_FSYS_FTRUNCATE) {
 		struct rg_wfile *w = NULL;
-		struct file *file = rg_wanted_wfile(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &w, lv);
+		struct file *file = rg_wanted_wfile(task, RG_ARG(lv, regs, 1), &w, lv);
 		if (!file || !w)
 			return 0;
-		return rg_file_fd_event(s, task, file, RG_FOP_TRUNCATE, sys, ret, NULL, lv);
+		return rg_file_fd_event(s, task, file, RG_FOP_TRUNCATE, sys, ret, false, lv);
 	}
 	rg_file_start(s, task, RG_FOP_TRUNCATE, sys, ret, lv);
 	return rg_meta_send(s, task, sizeof(struct rg_file), RG_AT_FDCWD,
-			    (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), false, false, lv);
+			    (const char *)RG_ARG(lv, regs, 1), false, false, lv);
 }
 
 #endif /* RG_FILEMETA_BPF_H */

@@ -186,11 +186,11 @@ static __always_inline int rg_on_connect(long ret, __u16 sys, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	const void *uaddr = (const void *)(sys == RG_NSYS_SENDTO ? PT_REGS_PARM5_CORE_SYSCALL(regs)
-							      : PT_REGS_PARM2_CORE_SYSCALL(regs));
+	const void *uaddr = (const void *)(sys == RG_NSYS_SENDTO ? RG_ARG(lv, regs, 5)
+							      : RG_ARG(lv, regs, 2));
 	if (sys == RG_NSYS_SENDTO && !uaddr)
 		return 0; /* a send on a connected socket: its connect was recorded */
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
+	struct sock *sk = rg_fd_sock(task, RG_ARG(lv, regs, 1), &ino, lv);
 	if (!sk)
 		return 0;
 	if (sys == RG_NSYS_SENDTO) {
@@ -206,7 +206,7 @@ static __always_inline int rg_on_connect(long ret, __u16 sys, int lv)
 		return 0;
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX) { /* a connect: sends are UDP only (above) */
-		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
+		size = rg_unix_user(s, n, uaddr, RG_ARG(lv, regs, 3));
 	} else {
 		rg_sock_ends(n, sk, false, lv);
 		rg_user_addr(uaddr, n->family, n->remote_addr, &n->remote_port);
@@ -224,15 +224,15 @@ static __always_inline int rg_on_bind(long ret, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
+	struct sock *sk = rg_fd_sock(task, RG_ARG(lv, regs, 1), &ino, lv);
 	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_BIND, RG_NSYS_BIND, ret, lv)
 			      : NULL;
 	if (!n)
 		return 0;
-	const void *uaddr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	const void *uaddr = (const void *)RG_ARG(lv, regs, 2);
 	__u32 size = sizeof(*n);
 	if (n->family == RG_AF_UNIX)
-		size = rg_unix_user(s, n, uaddr, PT_REGS_PARM3_CORE_SYSCALL(regs));
+		size = rg_unix_user(s, n, uaddr, RG_ARG(lv, regs, 3));
 	else if (ret == 0) /* what it got (a port 0 bind gets a real port) */
 		rg_sock_ends(n, sk, false, lv);
 	else               /* what it asked for */
@@ -250,7 +250,7 @@ static __always_inline int rg_on_listen(long ret, int lv)
 	if (!s || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	struct sock *sk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
+	struct sock *sk = rg_fd_sock(task, RG_ARG(lv, regs, 1), &ino, lv);
 	struct rg_net *n = sk ? rg_net_start(s, task, sk, ino, RG_NOP_LISTEN, RG_NSYS_LISTEN,
 					     ret, lv)
 			      : NULL;
@@ -276,7 +276,7 @@ static __always_inline int rg_on_accept(long ret, __u16 sys, int lv)
 	if (!s || ret == -RG_EAGAIN || rg_is_self(task, lv))
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
-	struct sock *lsk = rg_fd_sock(task, PT_REGS_PARM1_CORE_SYSCALL(regs), &ino, lv);
+	struct sock *lsk = rg_fd_sock(task, RG_ARG(lv, regs, 1), &ino, lv);
 	struct sock *sk = ret >= 0 ? rg_fd_sock(task, ret, &new_ino, lv) : lsk;
 	struct rg_net *n = lsk && sk ? rg_net_start(s, task, sk, ino, RG_NOP_ACCEPT, sys, ret,
 						    lv)

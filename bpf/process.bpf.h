@@ -56,12 +56,12 @@ static __always_inline int rg_on_exec_exit(long ret, __u16 sys, int lv)
 		return 0;
 	struct pt_regs *regs = rg_regs(task, lv);
 	long dfd = RG_AT_FDCWD;
-	const char *name = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	const char *name = (const char *)RG_ARG(lv, regs, 1);
 	__u32 flags = 0;
 	if (sys == RG_SSYS_EXECVEAT) {
-		dfd = PT_REGS_PARM1_CORE_SYSCALL(regs);
-		name = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-		flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
+		dfd = RG_ARG(lv, regs, 1);
+		name = (const char *)RG_ARG(lv, regs, 2);
+		flags = RG_ARG(lv, regs, 5);
 	}
 	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_EXEC_FAILED, sys, ret, lv);
 	y->flags = flags;

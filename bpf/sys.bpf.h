@@ -278,8 +278,8 @@ static __always_inline int rg_on_ptrace(long ret, int lv)
 {
 	struct task_struct *task = rg_current(lv);
 	struct pt_regs *regs = rg_regs(task, lv);
-	__u64 req = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	__u32 vpid = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	__u64 req = RG_ARG(lv, regs, 1);
+	__u32 vpid = RG_ARG(lv, regs, 2);
 	struct rg_scratch *s;
 
 	if (!rg_ptrace_wanted(req) || !(s = rg_scratch_get()) || rg_is_self(task, lv))
@@ -344,8 +344,8 @@ static __always_inline int rg_on_memfd(long ret, int lv)
 		return 0;
 	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_MEMFD, RG_SSYS_MEMFD_CREATE, ret, lv);
 	__u32 off = sizeof(*y);
-	y->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	rg_sys_put_ustr(s, &off, &y->name, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs),
+	y->flags = RG_ARG(lv, regs, 2);
+	rg_sys_put_ustr(s, &off, &y->name, (const char *)RG_ARG(lv, regs, 1),
 			RG_NAME_MAX, 0);
 	rg_emit(s, off, RG_KIND_SYS);
 	return 0;
@@ -383,8 +383,8 @@ static __always_inline int rg_on_module(long ret, __u16 sys, int lv)
 		rg_sys_put_kstr(s, &off, &y->name, m->name, len);
 	}
 	if (sys == RG_SSYS_FINIT_MODULE) {
-		struct file *f = rg_fd_file(task, (int)PT_REGS_PARM1_CORE_SYSCALL(regs), lv);
-		y->flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
+		struct file *f = rg_fd_file(task, (int)RG_ARG(lv, regs, 1), lv);
+		y->flags = RG_ARG(lv, regs, 3);
 		if (f)
 			rg_put_path(s, &off, &y->path, &f->f_path, task, RG_F_PATH_TRUNC, lv);
 	}
@@ -400,12 +400,12 @@ static __always_inline int rg_on_bpf(long ret, int lv)
 {
 	struct task_struct *task = rg_current(lv);
 	struct pt_regs *regs = rg_regs(task, lv);
-	const void *attr = (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs);
-	__u32 size = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	const void *attr = (const void *)RG_ARG(lv, regs, 2);
+	__u32 size = RG_ARG(lv, regs, 3);
 	struct rg_scratch *s;
 	__u32 type = 0;
 
-	if (PT_REGS_PARM1_CORE_SYSCALL(regs) != RG_BPF_PROG_LOAD || !(s = rg_scratch_get()) ||
+	if (RG_ARG(lv, regs, 1) != RG_BPF_PROG_LOAD || !(s = rg_scratch_get()) ||
 	    rg_is_self(task, lv))
 		return 0;
 	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_BPF, RG_SSYS_BPF, ret, lv);
@@ -431,22 +431,22 @@ static __always_inline int rg_on_mount(long ret, __u16 sys, int lv)
 	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_MOUNT, sys, ret, lv);
 	__u32 off = sizeof(*y);
 	if (sys == RG_SSYS_MOVE_MOUNT) {
-		y->flags = PT_REGS_PARM5_CORE_SYSCALL(regs);
-		rg_sys_put_at(s, &off, &y->path, task, PT_REGS_PARM3_CORE_SYSCALL(regs),
-			      (const char *)PT_REGS_PARM4_CORE_SYSCALL(regs), lv);
+		y->flags = RG_ARG(lv, regs, 5);
+		rg_sys_put_at(s, &off, &y->path, task, RG_ARG(lv, regs, 3),
+			      (const char *)RG_ARG(lv, regs, 4), lv);
 		rg_emit(s, off, RG_KIND_SYS);
 		return 0;
 	}
-	__u32 flags = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	__u32 flags = RG_ARG(lv, regs, 4);
 	if ((flags & RG_MS_MGC_MSK) == RG_MS_MGC_VAL)
 		flags &= ~RG_MS_MGC_MSK; /* as the kernel does */
 	y->flags = flags;
-	rg_sys_put_ustr(s, &off, &y->source, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs),
+	rg_sys_put_ustr(s, &off, &y->source, (const char *)RG_ARG(lv, regs, 1),
 			RG_PATH_MAX, RG_F_SOURCE_TRUNC);
 	rg_sys_put_at(s, &off, &y->path, task, RG_SYS_AT_FDCWD,
-		      (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), lv);
+		      (const char *)RG_ARG(lv, regs, 2), lv);
 	if (!(flags & (RG_MS_BIND | RG_MS_MOVE))) /* the type is ignored there */
-		rg_sys_put_ustr(s, &off, &y->name, (const char *)PT_REGS_PARM3_CORE_SYSCALL(regs),
+		rg_sys_put_ustr(s, &off, &y->name, (const char *)RG_ARG(lv, regs, 3),
 				RG_NAME_MAX, 0);
 	rg_emit(s, off, RG_KIND_SYS);
 	return 0;
@@ -462,9 +462,9 @@ static __always_inline int rg_on_umount(long ret, int lv)
 		return 0;
 	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_UMOUNT, RG_SSYS_UMOUNT, ret, lv);
 	__u32 off = sizeof(*y);
-	y->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	y->flags = RG_ARG(lv, regs, 2);
 	rg_sys_put_at(s, &off, &y->path, task, RG_SYS_AT_FDCWD,
-		      (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs), lv);
+		      (const char *)RG_ARG(lv, regs, 1), lv);
 	rg_emit(s, off, RG_KIND_SYS);
 	return 0;
 }
@@ -521,10 +521,10 @@ static __always_inline int rg_on_ns(long ret, __u16 sys, int lv)
 	struct rg_sys *y = rg_sys_start(s, task, RG_SOP_NS, sys, ret, lv);
 	__u32 off = sizeof(*y);
 	if (sys == RG_SSYS_UNSHARE) {
-		y->flags = PT_REGS_PARM1_CORE_SYSCALL(regs);
+		y->flags = RG_ARG(lv, regs, 1);
 	} else {
-		struct file *f = rg_fd_file(task, (int)PT_REGS_PARM1_CORE_SYSCALL(regs), lv);
-		y->flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
+		struct file *f = rg_fd_file(task, (int)RG_ARG(lv, regs, 1), lv);
+		y->flags = RG_ARG(lv, regs, 2);
 		if (f)
 			rg_sys_put_nsname(s, &off, &y->name, f);
 	}

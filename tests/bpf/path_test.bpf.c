@@ -47,8 +47,8 @@ static __always_inline bool rg_test_mine(void)
 }
 
 /* Copies what the cache holds for the directory: the path the record
- * would carry (rg_put_cached, after rg_read_base as rg_file_fd_event
- * does) and the verdict. */
+ * would carry (rg_put_cached, the final component from s->base or the
+ * dentry as rg_file_fd_event takes it) and the verdict. */
 static __always_inline void rg_test_hit(struct rg_scratch *s, struct rg_path_result *r,
 					struct rg_dirval *dv, struct dentry *d, int lv)
 {
@@ -57,8 +57,9 @@ static __always_inline void rg_test_hit(struct rg_scratch *s, struct rg_path_res
 
 	r->hit = 1;
 	r->hit_action = dv->action;
-	rg_read_base(s, d, lv);
-	if (!rg_put_cached(s, &off, &ref, dv))
+	if (!dv->action) /* the name filter's turn: it reads the base */
+		rg_read_base(s, d, lv);
+	if (!rg_put_cached(s, &off, &ref, dv, d, !dv->action, lv))
 		return;
 	__u32 n = ref.len < sizeof(r->hit_path) ? ref.len : sizeof(r->hit_path);
 	r->hit_len = n;
