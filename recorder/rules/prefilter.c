@@ -11,10 +11,12 @@
  * For each event type and each field (and case mode) the necessary sets
  * name, the texts sit in a table keyed by one trigram of each (the
  * middle one). An event's field value is walked trigram by trigram; each
- * text whose trigram is there is looked for (memmem), and a text found
+ * text whose trigram is there is compared where it would have to start
+ * for that trigram to be its middle one (an occurrence of the text puts
+ * its middle trigram at one position of the walk), and a text found
  * makes its rule a candidate. Only candidates, and the rules without a
- * set, are evaluated. A false "maybe" costs a memmem; a "no" is exact, as
- * the set is necessary. */
+ * set, are evaluated. A false "maybe" costs a compare; a "no" is exact,
+ * as the set is necessary. */
 #include "rules_int.h"
 
 #include <stdlib.h>
@@ -47,6 +49,7 @@ struct alts {
 struct lit {
 	const char *s;
 	uint32_t n;
+	uint32_t at; /* where gram sits in s */
 	uint16_t gram;
 	unsigned rule;
 	uint32_t next; /* the bucket's next lit + 1; 0 ends */
@@ -320,9 +323,10 @@ static const char *folded(const char *p, uint32_t n, struct owned *own)
 static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct owned *own)
 {
 	const char *text = s->nocase && !a->nocase ? folded(a->s, a->n, own) : a->s;
-	uint16_t g = rules_gram(text + (a->n - RULES_GRAM_MIN) / 2);
+	uint32_t at = (a->n - RULES_GRAM_MIN) / 2;
+	uint16_t g = rules_gram(text + at);
 	s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
-	s->lits[s->nlits] = (struct lit){text, a->n, g, rule, s->heads[g % BUCKETS]};
+	s->lits[s->nlits] = (struct lit){text, a->n, at, g, rule, s->heads[g % BUCKETS]};
 	s->heads[g % BUCKETS] = ++s->nlits;
 }
 
@@ -403,7 +407,8 @@ static bool scan_value(void *arg, const struct val *v)
 			const struct lit *l = &r->s->lits[k - 1];
 			if (l->gram != g || (r->cand[l->rule / 64] & (1ull << (l->rule % 64))))
 				continue;
-			if (memmem(t.p, t.len, l->s, l->n))
+			if (i >= l->at && t.len - (i - l->at) >= l->n &&
+			    !memcmp(t.p + i - l->at, l->s, l->n))
 				r->cand[l->rule / 64] |= 1ull << (l->rule % 64);
 		}
 	}
