@@ -284,6 +284,19 @@ static struct fref canonical(const struct alt *a, int t)
 	return out;
 }
 
+/* Whether the field has no value on any event of type t: the event's own
+ * field (or a view of it) where the type lacks it and the lineage has no
+ * stand-in, or the target's where the type names none (rules_visit_fref
+ * gives no value then). An alternative in such a field can never be met
+ * on t, so it is left out of t's sources: a rule whose every alternative
+ * is left out cannot hold on t and is not evaluated, and the field is not
+ * visited on every event of t for nothing. */
+static bool never_on(const struct fref *r, int t)
+{
+	return (r->whose == RG_CTX_SELF || r->whose == RG_CTX_TARGET) &&
+	       !(r->types & RG_ET_BIT(t));
+}
+
 /* The source of a field: one per field, whatever the case mode (see
  * add_lit). */
 static struct source *source_of(struct rg_prefilter *pf, const struct fref *ref)
@@ -341,11 +354,13 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 		for (int pass = 0; pass < 2; pass++) /* the sources' case modes, then their texts */
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
 				unsigned ri = rs->by_type[t][k];
+				if (!sets[ri].none && !pf)
+					pf = rg_calloc(1, sizeof(*pf));
 				for (unsigned j = 0; !sets[ri].none && j < sets[ri].n; j++) {
 					const struct alt *a = &sets[ri].a[j];
 					struct fref ref = canonical(a, t);
-					if (!pf)
-						pf = rg_calloc(1, sizeof(*pf));
+					if (never_on(&ref, t))
+						continue; /* never there: the rule needs another */
 					struct source *s = source_of(pf, &ref);
 					if (!pass)
 						s->nocase |= a->nocase;
