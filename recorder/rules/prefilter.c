@@ -9,13 +9,15 @@
  * expression, a text of under three bytes) is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
- * name, the texts sit in a table keyed by one trigram of each (the
- * middle one). An event's field value is walked trigram by trigram; each
- * text whose trigram is there is compared where it would have to start
- * for that trigram to be its middle one (an occurrence of the text puts
- * its middle trigram at one position of the walk), and a text found
- * makes its rule a candidate. Only candidates, and the rules without a
- * set, are evaluated. A false "maybe" costs a compare; a "no" is exact,
+ * name, the texts sit in a table keyed by trigrams of each. An event's
+ * field value is walked trigram by trigram, every step-th position only,
+ * where step is the shortest text's length less two (at most MAX_STEP),
+ * and a text is entered once for each of step consecutive trigrams of
+ * its middle, so an occurrence puts one of them at a walked position.
+ * Each text whose trigram is there is compared where it would have to
+ * start for that trigram to be the one entered, and a text found makes
+ * its rule a candidate. Only candidates, and the rules without a set,
+ * are evaluated. A false "maybe" costs a compare; a "no" is exact,
  * as the set is necessary. */
 #include "rules_int.h"
 
@@ -31,6 +33,7 @@
 
 #define BUCKETS 1024
 #define MAX_ALTS 512 /* a rule with more alternatives is evaluated always */
+#define MAX_STEP 8   /* a text is entered step times: a bound on the table */
 
 /* One necessary alternative: the text s (n bytes) in field ref. */
 struct alt {
@@ -58,6 +61,8 @@ struct lit {
 struct source {
 	struct fref ref;
 	bool nocase;
+	uint32_t shortest; /* the shortest text's length */
+	uint32_t step;     /* the walk's: shortest - RULES_GRAM_MIN + 1, at most MAX_STEP */
 	uint32_t heads[BUCKETS]; /* lit index + 1 */
 	struct lit *lits;
 	unsigned nlits;
@@ -308,6 +313,7 @@ static struct source *source_of(struct rg_prefilter *pf, const struct fref *ref)
 	struct source *s = &pf->src[pf->nsrc++];
 	memset(s, 0, sizeof(*s));
 	s->ref = *ref;
+	s->shortest = UINT32_MAX;
 	return s;
 }
 
@@ -336,11 +342,19 @@ static const char *folded(const char *p, uint32_t n, struct owned *own)
 static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct owned *own)
 {
 	const char *text = s->nocase && !a->nocase ? folded(a->s, a->n, own) : a->s;
-	uint32_t at = (a->n - RULES_GRAM_MIN) / 2;
-	uint16_t g = rules_gram(text + at);
-	s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
-	s->lits[s->nlits] = (struct lit){text, a->n, at, g, rule, s->heads[g % BUCKETS]};
-	s->heads[g % BUCKETS] = ++s->nlits;
+	if (!s->step) {
+		uint32_t fit = s->shortest - RULES_GRAM_MIN + 1; /* trigrams in the shortest */
+		s->step = fit < MAX_STEP ? fit : MAX_STEP;
+	}
+	/* the step trigrams at first..first+step-1, central in the text: the
+	 * last ends at most shortest bytes after first, within the text */
+	uint32_t first = (a->n - (s->step + RULES_GRAM_MIN - 1)) / 2;
+	for (uint32_t at = first; at < first + s->step; at++) {
+		uint16_t g = rules_gram(text + at);
+		s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
+		s->lits[s->nlits] = (struct lit){text, a->n, at, g, rule, s->heads[g % BUCKETS]};
+		s->heads[g % BUCKETS] = ++s->nlits;
+	}
 }
 
 void rules_prefilter_build(struct rg_ruleset *rs)
@@ -362,9 +376,11 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 					if (never_on(&ref, t))
 						continue; /* never there: the rule needs another */
 					struct source *s = source_of(pf, &ref);
-					if (!pass)
+					if (!pass) {
 						s->nocase |= a->nocase;
-					else
+						if (a->n < s->shortest)
+							s->shortest = a->n;
+					} else
 						add_lit(s, a, ri, &own);
 				}
 			}
@@ -416,7 +432,7 @@ static bool scan_value(void *arg, const struct val *v)
 	if (v->num)
 		return false;
 	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
-	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i++) {
+	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i += r->s->step) {
 		uint16_t g = rules_gram(t.p + i);
 		for (uint32_t k = r->s->heads[g % BUCKETS]; k; k = r->s->lits[k - 1].next) {
 			const struct lit *l = &r->s->lits[k - 1];
