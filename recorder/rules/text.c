@@ -79,7 +79,7 @@ struct rg_str rules_text_joined(struct rg_str argv)
 	return text_of(s);
 }
 
-/* Lowercases (ASCII) n bytes at p in place, eight at a time: a byte is
+/* Copies n bytes from src to dst lowercased (ASCII), eight at a time: a byte is
  * upper case when its low seven bits are past '@' and not past 'Z' and its
  * top bit is clear; no sum carries into the next byte. Every event's
  * case-blind fields pass through here. */
@@ -91,23 +91,23 @@ static inline uint64_t fold_mask(uint64_t w)
 	return upper >> 2; /* 0x20 in each upper-case byte */
 }
 
-static void fold_ascii(char *p, size_t n)
+static void fold_ascii(char *dst, const char *src, size_t n)
 {
 	uint64_t w;
 	size_t k = 0;
 	for (; k + 8 <= n; k += 8) {
-		memcpy(&w, p + k, 8);
+		memcpy(&w, src + k, 8);
 		w |= fold_mask(w);
-		memcpy(p + k, &w, 8);
+		memcpy(dst + k, &w, 8);
 	}
 	if (k < n && n >= 8) { /* the tail: the last word, folding some bytes again (no harm) */
-		memcpy(&w, p + n - 8, 8);
+		memcpy(&w, src + n - 8, 8);
 		w |= fold_mask(w);
-		memcpy(p + n - 8, &w, 8);
+		memcpy(dst + n - 8, &w, 8);
 		return;
 	}
 	for (; k < n; k++)
-		p[k] = p[k] >= 'A' && p[k] <= 'Z' ? (char)(p[k] | 0x20) : p[k];
+		dst[k] = src[k] >= 'A' && src[k] <= 'Z' ? (char)(src[k] | 0x20) : src[k];
 }
 
 /* The slot of v's text, folded or as it is. */
@@ -119,8 +119,10 @@ static struct slot *slot_of_val(const struct val *v, bool folded)
 	if (fresh && kind == K_JOIN) /* evicted since: join again */
 		rg_buf_add_cmdline(&s->buf, (struct rg_str){v->src, (uint32_t)v->srclen});
 	if (fresh && folded) {
-		rg_buf_add(&s->buf, v->p, v->n);
-		fold_ascii(s->buf.p, v->n);
+		if (s->buf.len + v->n + 1 > s->buf.cap)
+			rg_buf_grow(&s->buf, v->n);
+		fold_ascii(s->buf.p + s->buf.len, v->p, v->n);
+		s->buf.len += v->n;
 	}
 	return s;
 }
