@@ -72,13 +72,36 @@ static bool acts_on_terminal(unsigned cp)
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* How many bytes at p (n left) are printable ASCII other than '\\', eight
+ * at a time where the byte order lets the first odd byte be found. Per
+ * byte, with low its seven low bits: past ASCII (top bit), under 0x20
+ * (low + 0x60 has no top bit), 0x7f (low + 1 has it) or '\\' (low ^ 0x5c
+ * is zero: adding 0x7f leaves no top bit); no sum carries. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t run = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, top = ones * 0x80;
+	for (; run + 8 <= n; run += 8) {
+		uint64_t w;
+		memcpy(&w, p + run, 8);
+		uint64_t low = w & ~top;
+		uint64_t odd = (w | ~(low + ones * 0x60) | (low + ones) |
+				~((low ^ ones * '\\') + ones * 0x7f)) & top;
+		if (odd)
+			return run + (size_t)__builtin_ctzll(odd) / 8;
+	}
+#endif
+	while (run < n && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '\\')
+		run++;
+	return run;
+}
+
 void rgq_visible(struct rg_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
-		size_t run = 0; /* printable ASCII, the most of any text: added at once */
-		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f && p[i + run] != '\\')
-			run++;
+		size_t run = plain_run(p + i, n - i); /* the most of any text: added at once */
 		if (run) {
 			rg_buf_add(b, p + i, run);
 			i += run;
@@ -256,10 +279,19 @@ static void cell_csv(struct rg_buf *b, const struct rgq_value *v)
  * point, which is exact for the ASCII and Latin text recordings hold. */
 static size_t cols_of(const char *s, size_t n)
 {
-	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return w;
+	/* the bytes less the continuation bytes (10xxxxxx), counted eight at
+	 * a time: every cell of every row is measured */
+	const uint64_t top = 0x8080808080808080ull;
+	size_t cont = 0, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+		memcpy(&x, s + i, 8);
+		uint64_t ones = (x & ~(x << 1) & top) >> 7; /* 1 in each continuation byte */
+		cont += (size_t)((ones * 0x0101010101010101ull) >> 56);
+	}
+	for (; i < n; i++)
+		cont += ((unsigned char)s[i] & 0xc0) == 0x80;
+	return n - cont;
 }
 
 /* Bytes of s that fill at most w columns, not splitting a sequence. */

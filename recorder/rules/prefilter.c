@@ -9,12 +9,16 @@
  * expression, a text of under three bytes) is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
- * name, the texts sit in a table keyed by one trigram of each (the
- * middle one). An event's field value is walked trigram by trigram; each
- * text whose trigram is there is looked for (memmem), and a text found
- * makes its rule a candidate. Only candidates, and the rules without a
- * set, are evaluated. A false "maybe" costs a memmem; a "no" is exact, as
- * the set is necessary. */
+ * name, the texts sit in a table keyed by trigrams of each. An event's
+ * field value is walked trigram by trigram, every step-th position only,
+ * where step is the shortest text's length less two (at most MAX_STEP),
+ * and a text is entered once for each of step consecutive trigrams of
+ * its middle, so an occurrence puts one of them at a walked position.
+ * Each text whose trigram is there is compared where it would have to
+ * start for that trigram to be the one entered, and a text found makes
+ * its rule a candidate. Only candidates, and the rules without a set,
+ * are evaluated. A false "maybe" costs a compare; a "no" is exact,
+ * as the set is necessary. */
 #include "rules_int.h"
 
 #include <stdlib.h>
@@ -29,6 +33,7 @@
 
 #define BUCKETS 1024
 #define MAX_ALTS 512 /* a rule with more alternatives is evaluated always */
+#define MAX_STEP 8   /* a text is entered step times: a bound on the table */
 
 /* One necessary alternative: the text s (n bytes) in field ref. */
 struct alt {
@@ -47,6 +52,7 @@ struct alts {
 struct lit {
 	const char *s;
 	uint32_t n;
+	uint32_t at; /* where gram sits in s */
 	uint16_t gram;
 	unsigned rule;
 	uint32_t next; /* the bucket's next lit + 1; 0 ends */
@@ -55,6 +61,8 @@ struct lit {
 struct source {
 	struct fref ref;
 	bool nocase;
+	uint32_t shortest; /* the shortest text's length */
+	uint32_t step;     /* the walk's: shortest - RULES_GRAM_MIN + 1, at most MAX_STEP */
 	uint32_t heads[BUCKETS]; /* lit index + 1 */
 	struct lit *lits;
 	unsigned nlits;
@@ -281,6 +289,19 @@ static struct fref canonical(const struct alt *a, int t)
 	return out;
 }
 
+/* Whether the field has no value on any event of type t: the event's own
+ * field (or a view of it) where the type lacks it and the lineage has no
+ * stand-in, or the target's where the type names none (rules_visit_fref
+ * gives no value then). An alternative in such a field can never be met
+ * on t, so it is left out of t's sources: a rule whose every alternative
+ * is left out cannot hold on t and is not evaluated, and the field is not
+ * visited on every event of t for nothing. */
+static bool never_on(const struct fref *r, int t)
+{
+	return (r->whose == RG_CTX_SELF || r->whose == RG_CTX_TARGET) &&
+	       !(r->types & RG_ET_BIT(t));
+}
+
 /* The source of a field: one per field, whatever the case mode (see
  * add_lit). */
 static struct source *source_of(struct rg_prefilter *pf, const struct fref *ref)
@@ -292,6 +313,7 @@ static struct source *source_of(struct rg_prefilter *pf, const struct fref *ref)
 	struct source *s = &pf->src[pf->nsrc++];
 	memset(s, 0, sizeof(*s));
 	s->ref = *ref;
+	s->shortest = UINT32_MAX;
 	return s;
 }
 
@@ -320,10 +342,19 @@ static const char *folded(const char *p, uint32_t n, struct owned *own)
 static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct owned *own)
 {
 	const char *text = s->nocase && !a->nocase ? folded(a->s, a->n, own) : a->s;
-	uint16_t g = rules_gram(text + (a->n - RULES_GRAM_MIN) / 2);
-	s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
-	s->lits[s->nlits] = (struct lit){text, a->n, g, rule, s->heads[g % BUCKETS]};
-	s->heads[g % BUCKETS] = ++s->nlits;
+	if (!s->step) {
+		uint32_t fit = s->shortest - RULES_GRAM_MIN + 1; /* trigrams in the shortest */
+		s->step = fit < MAX_STEP ? fit : MAX_STEP;
+	}
+	/* the step trigrams at first..first+step-1, central in the text: the
+	 * last ends at most shortest bytes after first, within the text */
+	uint32_t first = (a->n - (s->step + RULES_GRAM_MIN - 1)) / 2;
+	for (uint32_t at = first; at < first + s->step; at++) {
+		uint16_t g = rules_gram(text + at);
+		s->lits = rg_realloc(s->lits, (s->nlits + 1) * sizeof(*s->lits));
+		s->lits[s->nlits] = (struct lit){text, a->n, at, g, rule, s->heads[g % BUCKETS]};
+		s->heads[g % BUCKETS] = ++s->nlits;
+	}
 }
 
 void rules_prefilter_build(struct rg_ruleset *rs)
@@ -337,15 +368,19 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 		for (int pass = 0; pass < 2; pass++) /* the sources' case modes, then their texts */
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
 				unsigned ri = rs->by_type[t][k];
+				if (!sets[ri].none && !pf)
+					pf = rg_calloc(1, sizeof(*pf));
 				for (unsigned j = 0; !sets[ri].none && j < sets[ri].n; j++) {
 					const struct alt *a = &sets[ri].a[j];
 					struct fref ref = canonical(a, t);
-					if (!pf)
-						pf = rg_calloc(1, sizeof(*pf));
+					if (never_on(&ref, t))
+						continue; /* never there: the rule needs another */
 					struct source *s = source_of(pf, &ref);
-					if (!pass)
+					if (!pass) {
 						s->nocase |= a->nocase;
-					else
+						if (a->n < s->shortest)
+							s->shortest = a->n;
+					} else
 						add_lit(s, a, ri, &own);
 				}
 			}
@@ -397,13 +432,14 @@ static bool scan_value(void *arg, const struct val *v)
 	if (v->num)
 		return false;
 	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
-	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i++) {
+	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i += r->s->step) {
 		uint16_t g = rules_gram(t.p + i);
 		for (uint32_t k = r->s->heads[g % BUCKETS]; k; k = r->s->lits[k - 1].next) {
 			const struct lit *l = &r->s->lits[k - 1];
 			if (l->gram != g || (r->cand[l->rule / 64] & (1ull << (l->rule % 64))))
 				continue;
-			if (memmem(t.p, t.len, l->s, l->n))
+			if (i >= l->at && t.len - (i - l->at) >= l->n &&
+			    !memcmp(t.p + i - l->at, l->s, l->n))
 				r->cand[l->rule / 64] |= 1ull << (l->rule % 64);
 		}
 	}

@@ -21,7 +21,6 @@
 enum kind { K_RAW, K_JOIN, K_FOLD, K_JOIN_FOLD };
 
 struct slot {
-	uint64_t gen;    /* the event it belongs to */
 	const char *src; /* where the text came from: a string, or argv */
 	size_t srclen;
 	enum kind kind;
@@ -31,28 +30,30 @@ struct slot {
 };
 
 static __thread struct {
-	uint64_t gen;
+	unsigned used; /* slots taken this event (at most SLOTS): the last ones before next */
 	unsigned next;
 	struct slot s[SLOTS];
 } tx;
 
 void rules_text_reset(void)
 {
-	tx.gen++;
+	tx.used = 0;
 }
 
-/* The slot of (src, kind) this event, or a fresh one (*fresh set). */
+/* The slot of (src, kind) this event, or a fresh one (*fresh set). Only
+ * the slots this event took are looked at, newest first: most texts are
+ * asked for first early in an event, when few are taken. */
 static struct slot *slot_of(const char *src, size_t srclen, enum kind kind, bool *fresh)
 {
-	for (unsigned i = 0; i < SLOTS; i++) {
-		struct slot *s = &tx.s[i];
-		if (s->gen == tx.gen && s->src == src && s->srclen == srclen && s->kind == kind) {
+	for (unsigned j = 1; j <= tx.used; j++) {
+		struct slot *s = &tx.s[(tx.next - j) % SLOTS];
+		if (s->src == src && s->srclen == srclen && s->kind == kind) {
 			*fresh = false;
 			return s;
 		}
 	}
+	tx.used += tx.used < SLOTS;
 	struct slot *s = &tx.s[tx.next++ % SLOTS];
-	s->gen = tx.gen;
 	s->src = src;
 	s->srclen = srclen;
 	s->kind = kind;
@@ -78,6 +79,37 @@ struct rg_str rules_text_joined(struct rg_str argv)
 	return text_of(s);
 }
 
+/* Copies n bytes from src to dst lowercased (ASCII), eight at a time: a byte is
+ * upper case when its low seven bits are past '@' and not past 'Z' and its
+ * top bit is clear; no sum carries into the next byte. Every event's
+ * case-blind fields pass through here. */
+static inline uint64_t fold_mask(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, top = ones * 0x80;
+	uint64_t low = w & ~top;
+	uint64_t upper = (low + ones * (0x80 - 'A')) & ~(low + ones * (0x7f - 'Z')) & ~w & top;
+	return upper >> 2; /* 0x20 in each upper-case byte */
+}
+
+static void fold_ascii(char *dst, const char *src, size_t n)
+{
+	uint64_t w;
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		memcpy(&w, src + k, 8);
+		w |= fold_mask(w);
+		memcpy(dst + k, &w, 8);
+	}
+	if (k < n && n >= 8) { /* the tail: the last word, folding some bytes again (no harm) */
+		memcpy(&w, src + n - 8, 8);
+		w |= fold_mask(w);
+		memcpy(dst + n - 8, &w, 8);
+		return;
+	}
+	for (; k < n; k++)
+		dst[k] = src[k] >= 'A' && src[k] <= 'Z' ? (char)(src[k] | 0x20) : src[k];
+}
+
 /* The slot of v's text, folded or as it is. */
 static struct slot *slot_of_val(const struct val *v, bool folded)
 {
@@ -87,11 +119,10 @@ static struct slot *slot_of_val(const struct val *v, bool folded)
 	if (fresh && kind == K_JOIN) /* evicted since: join again */
 		rg_buf_add_cmdline(&s->buf, (struct rg_str){v->src, (uint32_t)v->srclen});
 	if (fresh && folded) {
-		rg_buf_add(&s->buf, v->p, v->n);
-		for (size_t k = 0; k < v->n; k++) {
-			char c = s->buf.p[k];
-			s->buf.p[k] = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
-		}
+		if (s->buf.len + v->n + 1 > s->buf.cap)
+			rg_buf_grow(&s->buf, v->n);
+		fold_ascii(s->buf.p + s->buf.len, v->p, v->n);
+		s->buf.len += v->n;
 	}
 	return s;
 }

@@ -132,6 +132,57 @@ static void test_fields_and_exceptions(void)
 	rg_rules_free(rs);
 }
 
+/* nocase folds A-Z and nothing else: not the bytes beside them ('@', '[',
+ * '`', '{'), nor a byte past ASCII whose low seven bits are a letter's;
+ * the text is long enough to be folded a word at a time and a byte at a
+ * time. */
+static void test_nocase(void)
+{
+	struct rg_ruleset *rs = load(RULE(
+		"NC", "match = path nocase equals \"/tmp/@[`{\\xc1\\xdaabcz/@[`{\\xc1\\xda/q\""));
+	CHECK(rs != NULL, "rules load");
+	struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/TMP/@[`{\xc1\xda" "ABCZ/@[`{\xc1\xda/Q", "/x");
+	CHECK_STR(eval(rs, &ev, NULL), "NC", "upper case ASCII letters fold");
+	ev.path = S("/tmp/`{@[\xc1\xda" "abcz/@[`{\xc1\xda/q");
+	CHECK_STR(eval(rs, &ev, NULL), "", "'@' and '[' do not fold to '`' and '{'");
+	ev.path = S("/tmp/@[`{\xe1\xda" "abcz/@[`{\xc1\xda/q");
+	CHECK_STR(eval(rs, &ev, NULL), "", "a byte past ASCII is not folded (word)");
+	ev.path = S("/tmp/@[`{\xc1\xda" "abcz/@[`{\xc1\xfa/q");
+	CHECK_STR(eval(rs, &ev, NULL), "", "a byte past ASCII is not folded (tail)");
+	ev.path = S("/tmp/@[`{\xc1\xda" "abcz/@[`{\xc1\xdaq");
+	CHECK_STR(eval(rs, &ev, NULL), "", "a different text does not match");
+	rg_rules_free(rs);
+}
+
+/* The prefilter walks a value every few positions (prefilter.c): a text
+ * is found wherever it starts, of the shortest length or longer, at the
+ * value's start, middle or end. */
+static void test_prefilter_offsets(void)
+{
+	struct rg_ruleset *rs = load(
+		RULE("SHORT", "match = path contains qwerty")
+		RULE("LONG", "match = path nocase contains ZXCVBNMASDFG"));
+	CHECK(rs != NULL, "rules load");
+	char path[64];
+	bool all = true;
+	for (int at = 0; at <= 20; at++) {
+		memset(path, 'x', sizeof(path));
+		memcpy(path + at, "qwerty", 6);
+		path[at + 6 + (at % 3) * 7] = '\0';
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "SHORT");
+		memcpy(path + at, "zxCVBnmasdfg", 12);
+		path[at + 12 + (at % 3) * 5] = '\0';
+		ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "LONG");
+		path[at + 11] = '\0';
+		ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "");
+	}
+	CHECK(all, "a text is found at every offset; one byte short is not");
+	rg_rules_free(rs);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -491,6 +542,8 @@ static void test_shipped(void)
 int main(void)
 {
 	test_fields_and_exceptions();
+	test_nocase();
+	test_prefilter_offsets();
 	test_summaries();
 	test_lineage();
 	test_validation();
