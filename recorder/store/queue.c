@@ -17,7 +17,7 @@ static void enqueue(struct rg_store *s, struct item *it, bool keep)
 	pthread_mutex_lock(&s->mu);
 	if (s->count >= (keep ? s->cap : s->limit)) {
 		s->st.user_drops++;
-		const struct qevent *ev = item_row(it);
+		const struct qevent *ev = item_event(it);
 		if (it->kind == IT_EVENT && ev->table < RG_N_EVENT_TABLES) {
 			s->st.user_drops_by_table[ev->table]++;
 			if (!s->st.user_drop_oldest_ns || ev->ts_ns < s->st.user_drop_oldest_ns)

@@ -59,6 +59,12 @@ static inline void *item_row(const struct item *it)
 	return (void *)it->row;
 }
 
+/* The queued event of an IT_EVENT item. */
+static inline const struct qevent *item_event(const struct item *it)
+{
+	return item_row(it);
+}
+
 /* One packed column value: a tag byte (enum qval_tag), then an integer
  * in the fewest of 1, 4 or 8 bytes that hold it, or a length (1 byte
  * when under 256, else 4: the bytes come after the packed values), or

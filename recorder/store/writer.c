@@ -256,7 +256,7 @@ static int64_t item_ts(const struct item *it)
 {
 	const struct rg_process *p = item_row(it);
 	switch (it->kind) {
-	case IT_EVENT: return ((const struct qevent *)item_row(it))->ts_ns;
+	case IT_EVENT: return item_event(it)->ts_ns;
 	case IT_PROCESS: /* an exec of a long-lived process: now, not its start */
 		return p->exited ? p->exit_ns : rg_wall_ns();
 	case IT_HEALTH: return ((const struct rg_health *)item_row(it))->ts_ns;
@@ -296,7 +296,7 @@ static void write_one(struct rg_store *s, const struct item *it, struct batch_re
 		if (it->kind == IT_PROCESS)
 			store_chain_note_process(s, ((const struct rg_process *)item_row(it))->proc_id);
 		if (it->kind == IT_EVENT)
-			r->events[((const struct qevent *)item_row(it))->table]++;
+			r->events[item_event(it)->table]++;
 	} else {
 		note_failure(r, item_ts(it));
 		store_complain(s, sqlite3_errmsg(s->db));
@@ -315,13 +315,12 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
 		for (unsigned k = 0; k < n; k++)
 			bind_event_row(s, st, s->group_null[t], t, (int)k * s->event_cols[t],
-				       item_row(g[k]), hash[k]);
+				       item_event(g[k]), hash[k]);
 		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {
 			for (unsigned k = 0; k < n; k++)
-				store_chain_add(s, t, (int64_t)((const struct qevent *)
-								item_row(g[k]))->seq, hash[k]);
+				store_chain_add(s, t, (int64_t)item_event(g[k])->seq, hash[k]);
 			r->rows[IT_EVENT] += n;
 			r->events[t] += n;
 			r->grouped += n;
@@ -376,7 +375,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	bool open = store_exec(s->db, "BEGIN", NULL, 0) == SQLITE_OK;
 	for (unsigned i = 0; open && i < n; i++) {
 		unsigned t = items[i]->kind == IT_EVENT
-				     ? ((const struct qevent *)item_row(items[i]))->table
+				     ? item_event(items[i])->table
 				     : RG_N_EVENT_TABLES;
 		if (t == RG_N_EVENT_TABLES) {
 			write_one(s, items[i], &r);
