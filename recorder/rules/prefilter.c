@@ -2,11 +2,13 @@
  * over each field the rules read, before any rule is evaluated.
  *
  * Most rules (nearly every Sigma rule) can hold only if some field holds
- * some text: `exe suffix /curl /wget` needs "/curl" or "/wget" in exe, an
+ * some text: `exe suffix /curl /wget` needs "/curl" or "/wget" in exe,
+ * `path glob *.pem id_*` ".pem" or "id_" in path (a glob's longest
+ * literal part), a regular expression its longest literal run, an
  * AND needs what any one of its parts needs, an OR what all of its parts
  * need together. That set of (field, text) alternatives is the rule's
- * necessary set; a rule without one (a negation, a number, a regular
- * expression, a text of under three bytes) is always evaluated.
+ * necessary set; a rule without one (a negation, a number, a text of
+ * under three bytes) is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
  * name, the texts sit in a table keyed by trigrams of each. An event's
@@ -171,12 +173,42 @@ static struct alts regex_alts(const struct rg_cond *c, struct owned *own)
 	return out;
 }
 
-/* What a condition needs: each value in some field (all: its longest). */
+/* The longest part of a glob value that matches only itself: its literal
+ * head or tail (pathmatch.h), or in a pattern of '*' and '?' alone any run
+ * between them. A text the glob matches has it. */
+static struct rg_str glob_text(const char *v, size_t n)
+{
+	struct rg_str best = {v, 0};
+	bool runs = !memchr(v, '[', n) && !memchr(v, ']', n) && !memchr(v, '\\', n);
+	for (size_t i = 0; i <= n;) {
+		size_t k = i;
+		while (k < n && v[k] != '*' && v[k] != '?' && v[k] != '[' && v[k] != ']' &&
+		       v[k] != '\\')
+			k++;
+		bool edge = i == 0 || k == n; /* the head, or the tail */
+		if ((runs || edge) && k - i > best.len)
+			best = (struct rg_str){v + i, (uint32_t)(k - i)};
+		i = k + 1;
+	}
+	return best;
+}
+
+/* The text value i of c needs in its field: the value itself, or a glob's
+ * literal part. */
+static struct rg_str needed_text(const struct rg_cond *c, unsigned i)
+{
+	if (c->op == OP_GLOB)
+		return glob_text(c->strs[i], c->lens[i]);
+	return (struct rg_str){c->strs[i], (uint32_t)c->lens[i]};
+}
+
+/* What a condition needs: each value's text in some field (all: the
+ * longest). */
 static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 {
 	struct alts out = {0};
 	bool text_op = c->op == OP_EQ || c->op == OP_PREFIX || c->op == OP_SUFFIX ||
-		       c->op == OP_CONTAINS;
+		       c->op == OP_CONTAINS || c->op == OP_GLOB;
 	if (c->op == OP_REGEX && !c->neg && !c->all && !(c->re_opts & ~PCRE2_DOTALL_OPT))
 		return regex_alts(c, own);
 	if (c->neg || c->num || c->etypes || !text_op || !c->nvals) {
@@ -186,16 +218,16 @@ static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 	unsigned lo = 0, hi = c->nvals;
 	if (c->all) { /* every value must hold: the longest is the best witness */
 		for (unsigned i = 1; i < c->nvals; i++)
-			if (c->lens[i] > c->lens[lo])
+			if (needed_text(c, i).len > needed_text(c, lo).len)
 				lo = i;
 		hi = lo + 1;
 	}
 	for (unsigned i = lo; i < hi && !out.none; i++) {
-		if (c->lens[i] < RULES_GRAM_MIN || memchr(c->strs[i], 0, c->lens[i]))
+		struct rg_str t = needed_text(c, i);
+		if (t.len < RULES_GRAM_MIN || memchr(c->strs[i], 0, c->lens[i]))
 			out.none = true;
 		for (unsigned k = 0; k < c->nfields && !out.none; k++)
-			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, c->strs[i],
-						    (uint32_t)c->lens[i]});
+			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, t.p, t.len});
 	}
 	return out;
 }

@@ -2,6 +2,7 @@
  * synthetic events (no kernel needed); and the shipped rules on the
  * activity each is meant to catch. Every operator on a stream of events is
  * a case in tests/cases/rules/operators (tests/unit/test_cases.c). */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,79 @@ static void test_prefilter_offsets(void)
 		all &= !strcmp(eval(rs, &ev, NULL), "");
 	}
 	CHECK(all, "a text is found at every offset; one byte short is not");
+	rg_rules_free(rs);
+}
+
+/* A glob's literal part is a text the prefilter looks for (prefilter.c):
+ * what a glob matches is never filtered out. Each rule has one glob (a
+ * head, a tail, runs between wildcards, brackets, an escape, '?', a value
+ * without wildcards, nocase); every path goes through them all and fires
+ * exactly the rules whose glob fnmatch says matches it (rg_path_glob's
+ * meaning: the whole path with FNM_PATHNAME for a pattern with '/', the
+ * base name otherwise), paths that hold a literal part but do not match
+ * among them. */
+static void test_prefilter_globs(void)
+{
+	static const struct {
+		const char *pattern;
+		bool nocase;
+	} globs[] = {
+		{"*.pem", false}, {"id_*", false}, {"/home/*/.config/systemd/user/*", false},
+		{"/etc/cron.?/*job", false}, {"authorized_keys", false}, {"[!.]*rc.local", false},
+		{"x\\*yz", false}, {"*abc[de]fgh", false}, {"ab?cd*efghij", false},
+		{"/srv/a]b*/zzzz", false}, {"*.bash_history", true}, {"/opt/*/*/lib*.so", false},
+		{"/var/[abcdefgh]xy", false},
+	};
+	enum { N = sizeof(globs) / sizeof(globs[0]) };
+	char text[4096] = "";
+	for (unsigned i = 0; i < N; i++) {
+		char rule[256], value[128];
+		size_t k = 0;
+		for (const char *c = globs[i].pattern; *c; c++) { /* a quoted rule value */
+			if (*c == '\\' || *c == '"')
+				value[k++] = '\\';
+			value[k++] = *c;
+		}
+		value[k] = '\0';
+		snprintf(rule, sizeof(rule), "[rule \"G%u\"]\nname = g\nseverity = low\n"
+			 "match = path %sglob \"%s\"\n", i, globs[i].nocase ? "nocase " : "", value);
+		strcat(text, rule);
+	}
+	static const char *const paths[] = {
+		"/etc/ssl/x.pem", "/etc/ssl/x.pem.bak", "/root/.ssh/id_rsa", "/root/.ssh/xid_rsa",
+		"/home/u/.config/systemd/user/a.service", "/home/.config/systemd/user/a",
+		"/home/u/v/.config/systemd/user/a", "/etc/cron.d/nightjob", "/etc/cron.dd/job",
+		"/q/authorized_keys", "/q/authorized_keys2", "/etc/rc.local", "/etc/.rc.local",
+		"/etc/xrc.local", "/x*yz", "/xqyz", "/x\\*yz", "/tmp/qabcdfgh", "/tmp/abcfgh",
+		"/tmp/abcffgh", "/abXcdZZefghij", "/abcdefghij", "/ab/cdefghij", "/srv/a]bq/zzzz",
+		"/srv/a]b/q/zzzz", "/home/U/.BASH_HISTORY", "/home/u/.bash_history.old",
+		"/opt/a/b/libx.so", "/opt/a/libx.so", "/opt/a/b/c/libx.so", "/var/axy", "/var/abxy",
+		"/", "",
+	};
+	struct rg_ruleset *rs = load(text);
+	CHECK(rs != NULL, "glob rules load");
+	bool all = rs != NULL;
+	for (size_t p = 0; rs && p < sizeof(paths) / sizeof(paths[0]); p++) {
+		char want[256] = "", folded[128], *base;
+		for (unsigned i = 0; i < N; i++) {
+			snprintf(folded, sizeof(folded), "%s", paths[p]);
+			for (char *c = folded; globs[i].nocase && *c; c++)
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c | 0x20 : *c);
+			base = strrchr(folded, '/') ? strrchr(folded, '/') + 1 : folded;
+			bool whole = strchr(globs[i].pattern, '/') != NULL;
+			if (fnmatch(globs[i].pattern, whole ? folded : base, whole ? FNM_PATHNAME : 0))
+				continue;
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%sG%u",
+				 want[0] ? " " : "", i);
+		}
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, paths[p], "/x");
+		const char *got = eval(rs, &ev, NULL);
+		if (strcmp(got, want)) {
+			all = false;
+			printf("#   %s: got \"%s\", want \"%s\"\n", paths[p], got, want);
+		}
+	}
+	CHECK(all, "a path fires exactly the globs that match it (none filtered out)");
 	rg_rules_free(rs);
 }
 
@@ -544,6 +618,7 @@ int main(void)
 	test_fields_and_exceptions();
 	test_nocase();
 	test_prefilter_offsets();
+	test_prefilter_globs();
 	test_summaries();
 	test_lineage();
 	test_validation();
