@@ -68,6 +68,7 @@ struct source {
 	uint32_t heads[BUCKETS]; /* lit index + 1 */
 	struct lit *lits;
 	unsigned nlits;
+	unsigned memo; /* its recent values: memo.m[memo * MEMO_SLOTS ...] */
 };
 
 struct rg_prefilter {
@@ -75,6 +76,8 @@ struct rg_prefilter {
 	unsigned nsrc;
 	uint64_t *always; /* a bit per rule of the type without a set: always evaluated */
 	size_t words;
+	uint64_t set;   /* the rule set's, unique in the process: whose memo is whose */
+	unsigned nmemo; /* sources in the whole set */
 };
 
 /* Texts the prefilter made itself (from regular expressions), kept until
@@ -314,9 +317,10 @@ static bool same_ref(const struct fref *a, const struct fref *b)
 static struct fref canonical(const struct alt *a, int t)
 {
 	struct fref out = *a->ref;
+	if (a->ref->virt != V_TARGET)
+		return out;
 	const struct rg_field *new_path = rg_field_find("new_path");
-	if (a->ref->virt == V_TARGET && (a->ref->types & RG_ET_BIT(t)) &&
-	    !(new_path->types & RG_ET_BIT(t)))
+	if ((a->ref->types & RG_ET_BIT(t)) && !(new_path->types & RG_ET_BIT(t)))
 		rules_find_field(a->ref->f->name, &out);
 	return out;
 }
@@ -389,9 +393,12 @@ static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct
 	}
 }
 
+static uint64_t sets_built; /* rule sets' prefilters, for their memo (below) */
+
 void rules_prefilter_build(struct rg_ruleset *rs)
 {
 	struct owned own = {0};
+	unsigned nmemo = 0;
 	struct alts *sets = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
 	for (unsigned i = 0; i < rs->nrules; i++)
 		sets[i] = rule_alts(&rs->rules[i], &own);
@@ -417,6 +424,8 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 				}
 			}
 		if (pf) {
+			for (unsigned i = 0; i < pf->nsrc; i++)
+				pf->src[i].memo = nmemo++;
 			pf->words = (rs->nrules + 63) / 64;
 			pf->always = rg_calloc(pf->words, sizeof(*pf->always));
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
@@ -427,6 +436,12 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 		}
 		rs->prefilter[t] = pf;
 	}
+	uint64_t set = __atomic_add_fetch(&sets_built, 1, __ATOMIC_RELAXED);
+	for (int t = 0; t < RG_ET_COUNT; t++)
+		if (rs->prefilter[t]) {
+			rs->prefilter[t]->set = set;
+			rs->prefilter[t]->nmemo = nmemo;
+		}
 	for (unsigned i = 0; i < rs->nrules; i++)
 		free(sets[i].a);
 	free(sets);
@@ -451,29 +466,119 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 	free(rs->prefilter_texts);
 }
 
-/* ---- an event ----------------------------------------------------------------------- */
+/* ---- an event ----------------------------------------------------------------------- *
+ *
+ * Events repeat their values: a process's exe and comm come with each of
+ * its events, every program opens the same few libraries and
+ * configuration files. What the scan of a value found (the rules whose
+ * text it holds, usually none) is kept per source for recent values, in
+ * a slot picked by a hash of the value's bytes, so a value met again costs
+ * a hash and a compare instead of a fold and a walk. The memo is the
+ * evaluating thread's (evaluation is one thread's, as in text.c) and made
+ * anew when another rule set is evaluated. */
+
+#define MEMO_SLOTS 64 /* values kept per source */
+#define MEMO_TEXT 64  /* the longest value kept */
+#define MEMO_RULES 6  /* a value that finds more rules is not kept */
+
+struct memo {
+	uint16_t len1;   /* the value's length + 1; 0: an empty slot */
+	uint16_t nrules; /* MEMO_RULES + 1: too many to keep */
+	unsigned rules[MEMO_RULES];
+	char text[MEMO_TEXT];
+};
+
+static __thread struct {
+	uint64_t set;    /* the prefilter's set whose memo this is; 0: none */
+	struct memo *m;  /* MEMO_SLOTS per source */
+} memo;
+
+/* The slot of (p, n) among a source's MEMO_SLOTS: a hash of its bytes,
+ * eight at a time (a short value's in one word; the length is mixed in,
+ * so words read twice or bytes left out only ever share a slot). */
+static unsigned memo_slot(const char *p, uint32_t n)
+{
+	const uint64_t mul = 0x9e3779b97f4a7c15ull;
+	uint64_t h = (n + 1) * mul, w = 0;
+	if (n >= 8) {
+		for (uint32_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, p + i, 8);
+			h = (h ^ w) * mul;
+			h ^= h >> 29;
+		}
+		memcpy(&w, p + n - 8, 8); /* the last word, some bytes again */
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else if (n) {
+		w = (uint64_t)(uint8_t)p[0] << 16 | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint8_t)p[n - 1];
+	}
+	h = (h ^ w) * mul;
+	return (unsigned)(h >> 58); /* 64 slots */
+}
 
 struct run {
 	const struct source *s;
 	uint64_t *cand;
+	struct memo *memo; /* the source's slots */
 };
 
-static bool scan_value(void *arg, const struct val *v)
+static void mark(struct run *r, unsigned rule, struct memo *found)
 {
-	const struct run *r = arg;
-	if (v->num)
-		return false;
-	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
-	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i += r->s->step) {
+	r->cand[rule / 64] |= 1ull << (rule % 64);
+	if (!found || found->nrules > MEMO_RULES)
+		return;
+	for (unsigned i = 0; i < found->nrules; i++)
+		if (found->rules[i] == rule)
+			return;
+	if (found->nrules < MEMO_RULES)
+		found->rules[found->nrules] = rule;
+	found->nrules++;
+}
+
+/* Walks text t for the source's texts; marks the rules found as
+ * candidates and, with found, keeps them there (a rule already a
+ * candidate is then looked for all the same). */
+static void scan_text(struct run *r, struct rg_str t, struct memo *found)
+{
+	const struct source *s = r->s;
+	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i += s->step) {
 		uint16_t g = rules_gram(t.p + i);
-		for (uint32_t k = r->s->heads[g % BUCKETS]; k; k = r->s->lits[k - 1].next) {
-			const struct lit *l = &r->s->lits[k - 1];
-			if (l->gram != g || (r->cand[l->rule / 64] & (1ull << (l->rule % 64))))
+		for (uint32_t k = s->heads[g % BUCKETS]; k; k = s->lits[k - 1].next) {
+			const struct lit *l = &s->lits[k - 1];
+			if (l->gram != g ||
+			    (!found && (r->cand[l->rule / 64] & (1ull << (l->rule % 64)))))
 				continue;
 			if (i >= l->at && t.len - (i - l->at) >= l->n &&
 			    !memcmp(t.p + i - l->at, l->s, l->n))
-				r->cand[l->rule / 64] |= 1ull << (l->rule % 64);
+				mark(r, l->rule, found);
 		}
+	}
+}
+
+static bool scan_value(void *arg, const struct val *v)
+{
+	struct run *r = arg;
+	if (v->num)
+		return false;
+	struct memo *m = NULL;
+	if (v->n <= MEMO_TEXT) {
+		m = &r->memo[memo_slot(v->p, (uint32_t)v->n)];
+		if (m->len1 == v->n + 1 && !memcmp(m->text, v->p, v->n)) {
+			for (unsigned i = 0; i < m->nrules; i++)
+				mark(r, m->rules[i], NULL);
+			return false;
+		}
+		m->len1 = 0; /* the slot is this value's, once its scan is kept */
+		m->nrules = 0;
+	}
+	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
+	scan_text(r, t, m);
+	if (m && m->nrules <= MEMO_RULES) {
+		m->len1 = (uint16_t)(v->n + 1);
+		memcpy(m->text, v->p, v->n);
 	}
 	return false; /* every value of the field */
 }
@@ -481,8 +586,13 @@ static bool scan_value(void *arg, const struct val *v)
 void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand)
 {
 	memcpy(cand, pf->always, pf->words * sizeof(*cand));
-	for (unsigned i = 0; pf && i < pf->nsrc; i++) {
-		struct run r = {&pf->src[i], cand};
+	if (memo.set != pf->set) {
+		free(memo.m);
+		memo.m = rg_calloc((size_t)pf->nmemo * MEMO_SLOTS, sizeof(*memo.m));
+		memo.set = pf->set;
+	}
+	for (unsigned i = 0; i < pf->nsrc; i++) {
+		struct run r = {&pf->src[i], cand, &memo.m[(size_t)pf->src[i].memo * MEMO_SLOTS]};
 		rules_visit_fref(e, &pf->src[i].ref, scan_value, &r);
 	}
 }

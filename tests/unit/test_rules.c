@@ -257,6 +257,59 @@ static void test_prefilter_globs(void)
 	rg_rules_free(rs);
 }
 
+/* The prefilter keeps what recent values' scans found (prefilter.c): a
+ * value met again, among many others that take its slot and give it back,
+ * in another case, longer than what is kept, or finding more rules than a
+ * slot holds, fires what it fired the first time; and a rule set never
+ * takes another's scans (both have one source, in the same place). */
+#define OPEN "events = file_open\n"
+static void test_prefilter_memo(void)
+{
+	char text[2048] = "";
+	strcat(text, RULE("N", OPEN "match = exe nocase suffix /TOOL")
+		     RULE("C", OPEN "match = exe suffix /tool") RULE("S", OPEN "match = comm equals zsh"));
+	for (int i = 0; i < 6; i++) { /* with N and C, eight rules find "/usr/bin/tool" */
+		char r[128];
+		snprintf(r, sizeof(r), RULE("M%d", OPEN "match = exe contains /bin/too"), i, i);
+		strcat(text, r);
+	}
+	struct rg_ruleset *rs = load(text);
+	static const char *const all = "N C M0 M1 M2 M3 M4 M5";
+	char longer[128] = "/opt/";
+	memset(longer + 5, 'x', 70);
+	strcpy(longer + 75, "/bin/tool");
+	bool ok = rs != NULL;
+	for (int i = 0; ok && i < 600; i++) { /* other values, in every slot */
+		char exe[32];
+		snprintf(exe, sizeof(exe), "/usr/bin/x%03d", i % 200); /* as long as "/usr/bin/tool" */
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", exe);
+		ev.comm = S(i % 2 ? "zsh" : "sh");
+		ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "S" : "");
+		for (int again = 0; !(i % 25) && again < 2; again++) {
+			ev.exe = S("/usr/bin/tool");
+			ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "N C S M0 M1 M2 M3 M4 M5" : all);
+			ev.exe = S("/USR/BIN/TOOL");
+			ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "N S" : "N");
+			ev.exe = S(longer);
+			ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "N C S M0 M1 M2 M3 M4 M5" : all);
+		}
+	}
+	CHECK(ok, "a value met again fires what it fired first");
+	rg_rules_free(rs);
+	struct rg_ruleset *a = load(RULE("A", OPEN "match = exe suffix /tool"));
+	struct rg_ruleset *b = load(RULE("B", OPEN "match = exe suffix /other"));
+	ok = a && b;
+	for (int i = 0; ok && i < 2; i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", "/usr/bin/other");
+		ok &= !strcmp(eval(a, &ev, NULL), "") && !strcmp(eval(b, &ev, NULL), "B");
+		ev.exe = S("/usr/bin/tool");
+		ok &= !strcmp(eval(b, &ev, NULL), "") && !strcmp(eval(a, &ev, NULL), "A");
+	}
+	CHECK(ok, "one rule set's scans are not another's");
+	rg_rules_free(a);
+	rg_rules_free(b);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -619,6 +672,7 @@ int main(void)
 	test_nocase();
 	test_prefilter_offsets();
 	test_prefilter_globs();
+	test_prefilter_memo();
 	test_summaries();
 	test_lineage();
 	test_validation();
