@@ -7,8 +7,8 @@
  * literal part), a regular expression its longest literal run, an
  * AND needs what any one of its parts needs, an OR what all of its parts
  * need together. That set of (field, text) alternatives is the rule's
- * necessary set; a rule without one (a negation, a number, a text of
- * under three bytes) is always evaluated.
+ * necessary set; a rule without one (a negation, a number, an empty text)
+ * is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
  * name, the texts sit in a table keyed by trigrams of each. An event's
@@ -18,7 +18,8 @@
  * its middle, so an occurrence puts one of them at a walked position.
  * Each text whose trigram is there is compared where it would have to
  * start for that trigram to be the one entered, and a text found makes
- * its rule a candidate. Only candidates, and the rules without a set,
+ * its rule a candidate. A text of one or two bytes has no trigram: it is
+ * looked for with memmem, and does not shorten the walk's step. Only candidates, and the rules without a set,
  * are evaluated. A false "maybe" costs a compare; a "no" is exact,
  * as the set is necessary. */
 #include "rules_int.h"
@@ -60,14 +61,23 @@ struct lit {
 	uint32_t next; /* the bucket's next lit + 1; 0 ends */
 };
 
+/* A text under RULES_GRAM_MIN bytes, looked for with memmem. */
+struct shortlit {
+	const char *s;
+	uint32_t n;
+	unsigned rule;
+};
+
 struct source {
 	struct fref ref;
 	bool nocase;
-	uint32_t shortest; /* the shortest text's length */
+	uint32_t shortest; /* the shortest text's length, of RULES_GRAM_MIN or more */
 	uint32_t step;     /* the walk's: shortest - RULES_GRAM_MIN + 1, at most MAX_STEP */
 	uint32_t heads[BUCKETS]; /* lit index + 1 */
 	struct lit *lits;
 	unsigned nlits;
+	struct shortlit *shorts;
+	unsigned nshorts;
 	unsigned memo; /* its recent values: memo.m[memo * MEMO_SLOTS ...] */
 };
 
@@ -227,7 +237,7 @@ static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 	}
 	for (unsigned i = lo; i < hi && !out.none; i++) {
 		struct rg_str t = needed_text(c, i);
-		if (t.len < RULES_GRAM_MIN || memchr(c->strs[i], 0, c->lens[i]))
+		if (!t.len || memchr(c->strs[i], 0, c->lens[i]))
 			out.none = true;
 		for (unsigned k = 0; k < c->nfields && !out.none; k++)
 			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, t.p, t.len});
@@ -235,14 +245,19 @@ static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 	return out;
 }
 
-/* How good a set is as a filter: fewer alternatives, longer texts. */
+/* How good a set is as a filter: fewer alternatives, longer texts; a
+ * text under three bytes (found in most values) only when nothing else
+ * will do. */
 static unsigned score(const struct alts *a)
 {
 	uint32_t shortest = UINT32_MAX;
-	for (unsigned i = 0; i < a->n; i++)
+	unsigned tiny = 0;
+	for (unsigned i = 0; i < a->n; i++) {
 		if (a->a[i].n < shortest)
 			shortest = a->a[i].n;
-	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0);
+		tiny += a->a[i].n < RULES_GRAM_MIN;
+	}
+	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0) + tiny * 256;
 }
 
 static struct alts node_alts(const struct rg_step *st, unsigned node, struct owned *own)
@@ -378,6 +393,11 @@ static const char *folded(const char *p, uint32_t n, struct owned *own)
 static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct owned *own)
 {
 	const char *text = s->nocase && !a->nocase ? folded(a->s, a->n, own) : a->s;
+	if (a->n < RULES_GRAM_MIN) {
+		s->shorts = rg_realloc(s->shorts, (s->nshorts + 1) * sizeof(*s->shorts));
+		s->shorts[s->nshorts++] = (struct shortlit){text, a->n, rule};
+		return;
+	}
 	if (!s->step) {
 		uint32_t fit = s->shortest - RULES_GRAM_MIN + 1; /* trigrams in the shortest */
 		s->step = fit < MAX_STEP ? fit : MAX_STEP;
@@ -417,7 +437,7 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 					struct source *s = source_of(pf, &ref);
 					if (!pass) {
 						s->nocase |= a->nocase;
-						if (a->n < s->shortest)
+						if (a->n >= RULES_GRAM_MIN && a->n < s->shortest)
 							s->shortest = a->n;
 					} else
 						add_lit(s, a, ri, &own);
@@ -453,8 +473,10 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 {
 	for (int t = 0; t < RG_ET_COUNT; t++) {
 		struct rg_prefilter *pf = rs->prefilter[t];
-		for (unsigned i = 0; pf && i < pf->nsrc; i++)
+		for (unsigned i = 0; pf && i < pf->nsrc; i++) {
 			free(pf->src[i].lits);
+			free(pf->src[i].shorts);
+		}
 		if (pf) {
 			free(pf->src);
 			free(pf->always);
@@ -544,7 +566,13 @@ static void mark(struct run *r, unsigned rule, struct memo *found)
 static void scan_text(struct run *r, struct rg_str t, struct memo *found)
 {
 	const struct source *s = r->s;
-	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i += s->step) {
+	for (unsigned k = 0; k < s->nshorts; k++) {
+		const struct shortlit *q = &s->shorts[k];
+		if ((found || !(r->cand[q->rule / 64] & (1ull << (q->rule % 64)))) &&
+		    memmem(t.p, t.len, q->s, q->n))
+			mark(r, q->rule, found);
+	}
+	for (uint32_t i = 0; s->nlits && i + RULES_GRAM_MIN <= t.len; i += s->step) {
 		uint16_t g = rules_gram(t.p + i);
 		for (uint32_t k = s->heads[g % BUCKETS]; k; k = s->lits[k - 1].next) {
 			const struct lit *l = &s->lits[k - 1];

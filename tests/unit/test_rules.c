@@ -310,6 +310,36 @@ static void test_prefilter_memo(void)
 	rg_rules_free(b);
 }
 
+/* A text of one or two bytes is looked for with memmem (prefilter.c), at
+ * any place in the value, and leaves the walk for the longer texts of the
+ * same field as it was. */
+static void test_prefilter_short(void)
+{
+	struct rg_ruleset *rs = load(RULE("TWO", "match = path nocase contains Qz")
+				     RULE("ONE", "match = comm equals w")
+				     RULE("LONG", "match = path contains qwertyuiop"));
+	CHECK(rs != NULL, "rules load");
+	char path[64];
+	bool all = rs != NULL;
+	for (int at = 0; rs && at <= 20; at++) {
+		memset(path, 'x', sizeof(path));
+		memcpy(path + at, "qZ", 2);
+		path[at + 2 + (at % 3) * 5] = '\0';
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "TWO");
+		memcpy(path + at, "qwertyuiop", 10);
+		path[at + 10 + (at % 3) * 5] = '\0';
+		ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "LONG");
+		path[at + 1] = '\0';
+		ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		ev.comm = S(at % 2 ? "w" : "ww");
+		all &= !strcmp(eval(rs, &ev, NULL), at % 2 ? "ONE" : "");
+	}
+	CHECK(all, "short texts are found anywhere; the long text's walk is unchanged");
+	rg_rules_free(rs);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -673,6 +703,7 @@ int main(void)
 	test_prefilter_offsets();
 	test_prefilter_globs();
 	test_prefilter_memo();
+	test_prefilter_short();
 	test_summaries();
 	test_lineage();
 	test_validation();
