@@ -245,19 +245,21 @@ static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 	return out;
 }
 
-/* How good a set is as a filter: fewer alternatives, longer texts; a
- * text under three bytes (found in most values) only when nothing else
- * will do. */
+/* How good a set is as a filter (lower is better): fewer alternatives,
+ * longer texts; a text under three bytes (found in most values) only when
+ * nothing else will do, an ancestor's field (every event of the type then
+ * walks the whole chain) after that. */
 static unsigned score(const struct alts *a)
 {
 	uint32_t shortest = UINT32_MAX;
-	unsigned tiny = 0;
+	unsigned tiny = 0, far = 0;
 	for (unsigned i = 0; i < a->n; i++) {
 		if (a->a[i].n < shortest)
 			shortest = a->a[i].n;
 		tiny += a->a[i].n < RULES_GRAM_MIN;
+		far += a->a[i].ref->whose == RG_CTX_ANCESTOR;
 	}
-	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0) + tiny * 256;
+	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0) + tiny * 256 + far * 4096;
 }
 
 static struct alts node_alts(const struct rg_step *st, unsigned node, struct owned *own)
