@@ -78,6 +78,7 @@ struct source {
 	unsigned nlits;
 	struct shortlit *shorts;
 	unsigned nshorts;
+	bool direct; /* the event's own text field, which the type has: read in place */
 	unsigned memo; /* its recent values: memo.m[memo * MEMO_SLOTS ...] */
 };
 
@@ -446,8 +447,14 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 				}
 			}
 		if (pf) {
-			for (unsigned i = 0; i < pf->nsrc; i++)
-				pf->src[i].memo = nmemo++;
+			for (unsigned i = 0; i < pf->nsrc; i++) {
+				struct source *src = &pf->src[i];
+				src->memo = nmemo++;
+				src->direct = src->ref.whose == RG_CTX_SELF && !src->ref.virt &&
+					      (src->ref.f->types & RG_ET_BIT(t)) &&
+					      (src->ref.f->type == RG_FT_STR ||
+					       src->ref.f->type == RG_FT_CSTR);
+			}
 			pf->words = (rs->nrules + 63) / 64;
 			pf->always = rg_calloc(pf->words, sizeof(*pf->always));
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
@@ -622,7 +629,15 @@ void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t
 		memo.set = pf->set;
 	}
 	for (unsigned i = 0; i < pf->nsrc; i++) {
-		struct run r = {&pf->src[i], cand, &memo.m[(size_t)pf->src[i].memo * MEMO_SLOTS]};
-		rules_visit_fref(e, &pf->src[i].ref, scan_value, &r);
+		const struct source *s = &pf->src[i];
+		struct run r = {s, cand, &memo.m[(size_t)s->memo * MEMO_SLOTS]};
+		if (!s->direct) {
+			rules_visit_fref(e, &s->ref, scan_value, &r);
+			continue;
+		}
+		/* what rules_visit_fref gives for such a field, without its turns */
+		struct rg_str t = rg_field_str(s->ref.f, e->ev);
+		if (t.p)
+			scan_value(&r, &(struct val){t.p, t.len, 0, false, t.p, t.len, false});
 	}
 }

@@ -340,6 +340,25 @@ static void test_prefilter_short(void)
 	rg_rules_free(rs);
 }
 
+/* The prefilter reads an event's text field in place (prefilter.c): a
+ * C-string field too, and a null one (no value) finds nothing. */
+static void test_prefilter_cstr(void)
+{
+	struct rg_ruleset *rs = load(RULE("TCP", "match = protocol equals tcp")
+				     RULE("SYS", "match = syscall nocase contains AT"));
+	CHECK(rs != NULL, "rules load");
+	struct rg_event ev = {.type = RG_ET_NET_CONNECT, .proc_id = 3, .pid = 3,
+			      .exe = S("/x"), .protocol = "tcp", .syscall = "connect"};
+	CHECK_STR(eval(rs, &ev, NULL), "TCP", "a C-string field's text");
+	ev.protocol = "udp";
+	ev.syscall = "sendto";
+	CHECK_STR(eval(rs, &ev, NULL), "", "another text");
+	ev.protocol = NULL;
+	ev.syscall = "openAT";
+	CHECK_STR(eval(rs, &ev, NULL), "SYS", "a null field has no value; nocase on a C string");
+	rg_rules_free(rs);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -704,6 +723,7 @@ int main(void)
 	test_prefilter_globs();
 	test_prefilter_memo();
 	test_prefilter_short();
+	test_prefilter_cstr();
 	test_summaries();
 	test_lineage();
 	test_validation();
