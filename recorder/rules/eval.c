@@ -135,12 +135,33 @@ static bool test_contains(const struct rg_cond *c, const struct val *v, struct r
 	return false;
 }
 
+/* equals, over many values: only a value of the text's length is
+ * compared, and a nocase text is folded only when there is one. */
+static bool test_equals(const struct rg_cond *c, const struct val *v, unsigned lo, unsigned hi)
+{
+	struct rg_str s = {v->p, (uint32_t)v->n};
+	bool folded = !c->nocase;
+	for (unsigned i = lo; i < hi; i++) {
+		if (c->lens[i] != v->n)
+			continue;
+		if (!folded) {
+			s = rules_text_folded(v);
+			folded = true;
+		}
+		if (!memcmp(s.p, c->strs[i], s.len))
+			return true;
+	}
+	return false;
+}
+
 /* Values lo..hi-1 of c against one text value; a nocase condition's
  * values are lowercase already, the text is folded here (a regular
  * expression folds itself). */
 static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *v, unsigned lo,
 		     unsigned hi)
 {
+	if (c->op == OP_EQ)
+		return test_equals(c, v, lo, hi);
 	struct rg_str s = {v->p, (uint32_t)v->n};
 	if (c->nocase && c->op != OP_REGEX)
 		s = rules_text_folded(v);

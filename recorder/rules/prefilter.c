@@ -19,9 +19,9 @@
  * Each text whose trigram is there is compared where it would have to
  * start for that trigram to be the one entered, and a text found makes
  * its rule a candidate. A text of one or two bytes has no trigram: it is
- * looked for with memmem, and does not shorten the walk's step. Only candidates, and the rules without a set,
- * are evaluated. A false "maybe" costs a compare; a "no" is exact,
- * as the set is necessary. */
+ * looked for byte by byte, and does not shorten the walk's step. Only
+ * candidates, and the rules without a set, are evaluated. A false "maybe"
+ * costs a compare; a "no" is exact, as the set is necessary. */
 #include "rules_int.h"
 
 #include <stdlib.h>
@@ -61,7 +61,7 @@ struct lit {
 	uint32_t next; /* the bucket's next lit + 1; 0 ends */
 };
 
-/* A text under RULES_GRAM_MIN bytes, looked for with memmem. */
+/* A text under RULES_GRAM_MIN bytes, looked for byte by byte (has_short). */
 struct shortlit {
 	const char *s;
 	uint32_t n;
@@ -569,6 +569,18 @@ static void mark(struct run *r, unsigned rule, struct memo *found)
 	found->nrules++;
 }
 
+/* Whether t holds q's one or two bytes: memchr, or a compare at each
+ * place (memmem's set-up costs more than the search, values are short). */
+static bool has_short(struct rg_str t, const struct shortlit *q)
+{
+	if (q->n == 1)
+		return memchr(t.p, q->s[0], t.len) != NULL;
+	for (uint32_t i = 0; i + 1 < t.len; i++)
+		if (t.p[i] == q->s[0] && t.p[i + 1] == q->s[1])
+			return true;
+	return false;
+}
+
 /* Walks text t for the source's texts; marks the rules found as
  * candidates and, with found, keeps them there (a rule already a
  * candidate is then looked for all the same). */
@@ -578,7 +590,7 @@ static void scan_text(struct run *r, struct rg_str t, struct memo *found)
 	for (unsigned k = 0; k < s->nshorts; k++) {
 		const struct shortlit *q = &s->shorts[k];
 		if ((found || !(r->cand[q->rule / 64] & (1ull << (q->rule % 64)))) &&
-		    memmem(t.p, t.len, q->s, q->n))
+		    has_short(t, q))
 			mark(r, q->rule, found);
 	}
 	for (uint32_t i = 0; s->nlits && i + RULES_GRAM_MIN <= t.len; i += s->step) {

@@ -359,6 +359,29 @@ static void test_prefilter_cstr(void)
 	rg_rules_free(rs);
 }
 
+/* equals over a list compares only the values of the text's length
+ * (eval.c), folding a nocase text only for those. */
+static void test_equals_list(void)
+{
+	struct rg_ruleset *rs = load(RULE("NC", "match = comm nocase in ab ABC abcd \"\"")
+				     RULE("CS", "match = exe in /bin/A /bin/ab /bin/abc"));
+	CHECK(rs != NULL, "rules load");
+	static const struct {
+		const char *comm, *exe, *want;
+	} cases[] = {
+		{"aBc", "/bin/ab", "NC CS"}, {"ABCD", "/bin/AB", "NC"}, {"abcde", "/bin/A", "CS"},
+		{"abd", "/bin/a", ""},      {"", "/bin/abcd", "NC"}, {"x", "/bin/abc", "CS"},
+	};
+	for (size_t i = 0; rs && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", cases[i].exe);
+		ev.comm = S(cases[i].comm);
+		char what[64];
+		snprintf(what, sizeof(what), "comm '%s', exe %s", cases[i].comm, cases[i].exe);
+		CHECK_STR(eval(rs, &ev, NULL), cases[i].want, what);
+	}
+	rg_rules_free(rs);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -724,6 +747,7 @@ int main(void)
 	test_prefilter_memo();
 	test_prefilter_short();
 	test_prefilter_cstr();
+	test_equals_list();
 	test_summaries();
 	test_lineage();
 	test_validation();
