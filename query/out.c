@@ -446,6 +446,16 @@ static void flush_line(struct rgq_out *o)
 	o->line.len = 0;
 }
 
+/* n spaces at once: a column's padding (rgq replay pads a dozen cells an
+ * alert). */
+static void add_spaces(struct rg_buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		rg_buf_grow(b, n);
+	memset(b->p + b->len, ' ', n);
+	b->len += n;
+}
+
 /* Appends one cell, cut to its column when fitting, coloured, padded. */
 static void put_cell(struct rgq_out *o, unsigned i, const char *c, size_t n, bool header)
 {
@@ -463,9 +473,8 @@ static void put_cell(struct rgq_out *o, unsigned i, const char *c, size_t n, boo
 		rg_buf_adds(&o->line, "...");
 	if (sgr)
 		rg_buf_adds(&o->line, "\033[0m");
-	if (i + 1 < o->ncols)
-		for (size_t k = w; k < o->width[i] + 2; k++)
-			rg_buf_addc(&o->line, ' ');
+	if (i + 1 < o->ncols && w < o->width[i] + 2)
+		add_spaces(&o->line, o->width[i] + 2 - w);
 }
 
 static void print_cells(struct rgq_out *o)

@@ -91,9 +91,24 @@ bool rg_open_flags_write(uint32_t flags);
 bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen);
 /* Glob test of one pattern against an absolute path (see above). */
 bool rg_path_glob(const char *pattern, const char *path, size_t len);
-/* The same on a NUL-terminated path whose final component starts at base:
- * one path against many patterns without copying it for each. */
-bool rg_path_glob_at(const char *pattern, const char *path, const char *base);
+
+/* A glob pattern read once, for testing many paths: its literal head
+ * (pattern[0..head), the bytes before its first special character '*',
+ * '?', '[', ']' or a backslash) and its literal tail (pattern[tail..len),
+ * the bytes after its last; tail == len when it has none, head == len
+ * when it has no special character), which match only themselves, and
+ * whether it has a '/' (a glob on the whole path). pattern must outlive it. */
+struct rg_glob {
+	const char *pattern;
+	size_t len, head, tail;
+	bool whole;
+};
+void rg_glob_init(struct rg_glob *g, const char *pattern);
+/* rg_path_glob's test of g on a NUL-terminated path of pathlen bytes (its
+ * strlen) whose final component starts at base (baselen bytes): one path
+ * against many patterns without copying it, or reading a pattern, for each. */
+bool rg_path_glob_at(const struct rg_glob *g, const char *path, size_t pathlen,
+		     const char *base, size_t baselen);
 
 /* The kernel's superset form of a pattern, a key on the final component:
  * the exact name (no wildcard, at most 32 bytes), else the literal tail

@@ -70,9 +70,7 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		return regex_match(c->res[i], s, n);
 	case OP_CIDR:
 		return in_cidr(&c->nets[i], s, n);
-	case OP_GLOB:
-		if (c->path)
-			return rg_path_glob(v, s, n);
+	case OP_GLOB: /* not a path (test_path_glob) */
 		scratch->len = 0;
 		rg_buf_add(scratch, s, n);
 		return fnmatch(v, rg_buf_cstr(scratch), 0) == 0;
@@ -95,10 +93,12 @@ static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
 	}
 }
 
-/* A path glob over many values: the path is copied and split once (and a
- * value without wildcards is a byte compare, skipped when its length is
- * neither the path's nor the base name's), with rg_path_glob's meaning. */
-static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s)
+/* A path glob over values lo..hi-1: the path is copied and split once
+ * (and a value without wildcards is a byte compare, skipped when its
+ * length is neither the path's nor the base name's), with rg_path_glob's
+ * meaning. */
+static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s,
+			   unsigned lo, unsigned hi)
 {
 	if (s.len >= 8192)
 		return false; /* as rg_path_glob: never a match */
@@ -107,13 +107,13 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	size_t pathlen = strlen(path), baselen = pathlen - (size_t)(base - path);
-	for (unsigned i = 0; i < c->nvals; i++) {
-		const char *v = c->strs[i];
+	for (unsigned i = lo; i < hi; i++) {
+		const struct rg_glob *g = &c->globs[i];
 		if (!c->literal[i]) {
-			if (rg_path_glob_at(v, path, base))
+			if (rg_path_glob_at(g, path, pathlen, base, baselen))
 				return true;
-		} else if ((c->lens[i] == pathlen || c->lens[i] == baselen) &&
-			   !strcmp(v, strchr(v, '/') ? path : base)) {
+		} else if (g->whole ? g->len == pathlen && !memcmp(g->pattern, path, pathlen)
+				    : g->len == baselen && !memcmp(g->pattern, base, baselen)) {
 			return true;
 		}
 	}
@@ -135,17 +135,38 @@ static bool test_contains(const struct rg_cond *c, const struct val *v, struct r
 	return false;
 }
 
+/* equals, over many values: only a value of the text's length is
+ * compared, and a nocase text is folded only when there is one. */
+static bool test_equals(const struct rg_cond *c, const struct val *v, unsigned lo, unsigned hi)
+{
+	struct rg_str s = {v->p, (uint32_t)v->n};
+	bool folded = !c->nocase;
+	for (unsigned i = lo; i < hi; i++) {
+		if (c->lens[i] != v->n)
+			continue;
+		if (!folded) {
+			s = rules_text_folded(v);
+			folded = true;
+		}
+		if (!memcmp(s.p, c->strs[i], s.len))
+			return true;
+	}
+	return false;
+}
+
 /* Values lo..hi-1 of c against one text value; a nocase condition's
  * values are lowercase already, the text is folded here (a regular
  * expression folds itself). */
 static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *v, unsigned lo,
 		     unsigned hi)
 {
+	if (c->op == OP_EQ)
+		return test_equals(c, v, lo, hi);
 	struct rg_str s = {v->p, (uint32_t)v->n};
 	if (c->nocase && c->op != OP_REGEX)
 		s = rules_text_folded(v);
-	if (c->op == OP_GLOB && c->path && lo == 0 && hi == c->nvals)
-		return test_path_glob(c, e, s);
+	if (c->globs)
+		return test_path_glob(c, e, s, lo, hi);
 	if (c->op == OP_CONTAINS && hi - lo > 1)
 		return test_contains(c, v, s, lo, hi);
 	for (unsigned i = lo; i < hi; i++)

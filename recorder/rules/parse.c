@@ -41,6 +41,7 @@ void rules_cond_free(struct rg_cond *c)
 	free(c->lens);
 	free(c->ints);
 	free(c->literal);
+	free(c->globs);
 	for (unsigned i = 0; c->res && i < c->nvals; i++)
 		pcre2_code_free(c->res[i]);
 	free(c->res);
@@ -148,6 +149,11 @@ bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen)
 			c->strs[i][k] = (char)tolower((unsigned char)c->strs[i][k]);
 		if (c->grams && c->lens[i] >= RULES_GRAM_MIN)
 			c->grams[i] = rules_gram(c->strs[i] + (c->lens[i] - RULES_GRAM_MIN) / 2);
+	}
+	if (c->op == OP_GLOB && c->path && !c->num) {
+		c->globs = rg_calloc(c->nvals, sizeof(*c->globs));
+		for (unsigned i = 0; i < c->nvals; i++)
+			rg_glob_init(&c->globs[i], c->strs[i]);
 	}
 	return true;
 }

@@ -2,11 +2,13 @@
  * over each field the rules read, before any rule is evaluated.
  *
  * Most rules (nearly every Sigma rule) can hold only if some field holds
- * some text: `exe suffix /curl /wget` needs "/curl" or "/wget" in exe, an
+ * some text: `exe suffix /curl /wget` needs "/curl" or "/wget" in exe,
+ * `path glob *.pem id_*` ".pem" or "id_" in path (a glob's longest
+ * literal part), a regular expression its longest literal run, an
  * AND needs what any one of its parts needs, an OR what all of its parts
  * need together. That set of (field, text) alternatives is the rule's
- * necessary set; a rule without one (a negation, a number, a regular
- * expression, a text of under three bytes) is always evaluated.
+ * necessary set; a rule without one (a negation, a number, an empty text)
+ * is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
  * name, the texts sit in a table keyed by trigrams of each. An event's
@@ -16,9 +18,10 @@
  * its middle, so an occurrence puts one of them at a walked position.
  * Each text whose trigram is there is compared where it would have to
  * start for that trigram to be the one entered, and a text found makes
- * its rule a candidate. Only candidates, and the rules without a set,
- * are evaluated. A false "maybe" costs a compare; a "no" is exact,
- * as the set is necessary. */
+ * its rule a candidate. A text of one or two bytes has no trigram: it is
+ * looked for byte by byte, and does not shorten the walk's step. Only
+ * candidates, and the rules without a set, are evaluated. A false "maybe"
+ * costs a compare; a "no" is exact, as the set is necessary. */
 #include "rules_int.h"
 
 #include <stdlib.h>
@@ -58,14 +61,25 @@ struct lit {
 	uint32_t next; /* the bucket's next lit + 1; 0 ends */
 };
 
+/* A text under RULES_GRAM_MIN bytes, looked for byte by byte (has_short). */
+struct shortlit {
+	const char *s;
+	uint32_t n;
+	unsigned rule;
+};
+
 struct source {
 	struct fref ref;
 	bool nocase;
-	uint32_t shortest; /* the shortest text's length */
+	uint32_t shortest; /* the shortest text's length, of RULES_GRAM_MIN or more */
 	uint32_t step;     /* the walk's: shortest - RULES_GRAM_MIN + 1, at most MAX_STEP */
 	uint32_t heads[BUCKETS]; /* lit index + 1 */
 	struct lit *lits;
 	unsigned nlits;
+	struct shortlit *shorts;
+	unsigned nshorts;
+	bool direct; /* the event's own text field, which the type has: read in place */
+	unsigned memo; /* its recent values: memo.m[memo * MEMO_SLOTS ...] */
 };
 
 struct rg_prefilter {
@@ -73,6 +87,8 @@ struct rg_prefilter {
 	unsigned nsrc;
 	uint64_t *always; /* a bit per rule of the type without a set: always evaluated */
 	size_t words;
+	uint64_t set;   /* the rule set's, unique in the process: whose memo is whose */
+	unsigned nmemo; /* sources in the whole set */
 };
 
 /* Texts the prefilter made itself (from regular expressions), kept until
@@ -171,12 +187,42 @@ static struct alts regex_alts(const struct rg_cond *c, struct owned *own)
 	return out;
 }
 
-/* What a condition needs: each value in some field (all: its longest). */
+/* The longest part of a glob value that matches only itself: its literal
+ * head or tail (pathmatch.h), or in a pattern of '*' and '?' alone any run
+ * between them. A text the glob matches has it. */
+static struct rg_str glob_text(const char *v, size_t n)
+{
+	struct rg_str best = {v, 0};
+	bool runs = !memchr(v, '[', n) && !memchr(v, ']', n) && !memchr(v, '\\', n);
+	for (size_t i = 0; i <= n;) {
+		size_t k = i;
+		while (k < n && v[k] != '*' && v[k] != '?' && v[k] != '[' && v[k] != ']' &&
+		       v[k] != '\\')
+			k++;
+		bool edge = i == 0 || k == n; /* the head, or the tail */
+		if ((runs || edge) && k - i > best.len)
+			best = (struct rg_str){v + i, (uint32_t)(k - i)};
+		i = k + 1;
+	}
+	return best;
+}
+
+/* The text value i of c needs in its field: the value itself, or a glob's
+ * literal part. */
+static struct rg_str needed_text(const struct rg_cond *c, unsigned i)
+{
+	if (c->op == OP_GLOB)
+		return glob_text(c->strs[i], c->lens[i]);
+	return (struct rg_str){c->strs[i], (uint32_t)c->lens[i]};
+}
+
+/* What a condition needs: each value's text in some field (all: the
+ * longest). */
 static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 {
 	struct alts out = {0};
 	bool text_op = c->op == OP_EQ || c->op == OP_PREFIX || c->op == OP_SUFFIX ||
-		       c->op == OP_CONTAINS;
+		       c->op == OP_CONTAINS || c->op == OP_GLOB;
 	if (c->op == OP_REGEX && !c->neg && !c->all && !(c->re_opts & ~PCRE2_DOTALL_OPT))
 		return regex_alts(c, own);
 	if (c->neg || c->num || c->etypes || !text_op || !c->nvals) {
@@ -186,28 +232,35 @@ static struct alts cond_alts(const struct rg_cond *c, struct owned *own)
 	unsigned lo = 0, hi = c->nvals;
 	if (c->all) { /* every value must hold: the longest is the best witness */
 		for (unsigned i = 1; i < c->nvals; i++)
-			if (c->lens[i] > c->lens[lo])
+			if (needed_text(c, i).len > needed_text(c, lo).len)
 				lo = i;
 		hi = lo + 1;
 	}
 	for (unsigned i = lo; i < hi && !out.none; i++) {
-		if (c->lens[i] < RULES_GRAM_MIN || memchr(c->strs[i], 0, c->lens[i]))
+		struct rg_str t = needed_text(c, i);
+		if (!t.len || memchr(c->strs[i], 0, c->lens[i]))
 			out.none = true;
 		for (unsigned k = 0; k < c->nfields && !out.none; k++)
-			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, c->strs[i],
-						    (uint32_t)c->lens[i]});
+			add_alt(&out, &(struct alt){&c->fields[k], c->nocase, t.p, t.len});
 	}
 	return out;
 }
 
-/* How good a set is as a filter: fewer alternatives, longer texts. */
+/* How good a set is as a filter (lower is better): fewer alternatives,
+ * longer texts; a text under three bytes (found in most values) only when
+ * nothing else will do, an ancestor's field (every event of the type then
+ * walks the whole chain) after that. */
 static unsigned score(const struct alts *a)
 {
 	uint32_t shortest = UINT32_MAX;
-	for (unsigned i = 0; i < a->n; i++)
+	unsigned tiny = 0, far = 0;
+	for (unsigned i = 0; i < a->n; i++) {
 		if (a->a[i].n < shortest)
 			shortest = a->a[i].n;
-	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0);
+		tiny += a->a[i].n < RULES_GRAM_MIN;
+		far += a->a[i].ref->whose == RG_CTX_ANCESTOR;
+	}
+	return a->n * 16 + (shortest < 16 ? 16 - shortest : 0) + tiny * 256 + far * 4096;
 }
 
 static struct alts node_alts(const struct rg_step *st, unsigned node, struct owned *own)
@@ -282,9 +335,10 @@ static bool same_ref(const struct fref *a, const struct fref *b)
 static struct fref canonical(const struct alt *a, int t)
 {
 	struct fref out = *a->ref;
+	if (a->ref->virt != V_TARGET)
+		return out;
 	const struct rg_field *new_path = rg_field_find("new_path");
-	if (a->ref->virt == V_TARGET && (a->ref->types & RG_ET_BIT(t)) &&
-	    !(new_path->types & RG_ET_BIT(t)))
+	if ((a->ref->types & RG_ET_BIT(t)) && !(new_path->types & RG_ET_BIT(t)))
 		rules_find_field(a->ref->f->name, &out);
 	return out;
 }
@@ -342,6 +396,11 @@ static const char *folded(const char *p, uint32_t n, struct owned *own)
 static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct owned *own)
 {
 	const char *text = s->nocase && !a->nocase ? folded(a->s, a->n, own) : a->s;
+	if (a->n < RULES_GRAM_MIN) {
+		s->shorts = rg_realloc(s->shorts, (s->nshorts + 1) * sizeof(*s->shorts));
+		s->shorts[s->nshorts++] = (struct shortlit){text, a->n, rule};
+		return;
+	}
 	if (!s->step) {
 		uint32_t fit = s->shortest - RULES_GRAM_MIN + 1; /* trigrams in the shortest */
 		s->step = fit < MAX_STEP ? fit : MAX_STEP;
@@ -357,9 +416,12 @@ static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct
 	}
 }
 
+static uint64_t sets_built; /* rule sets' prefilters, for their memo (below) */
+
 void rules_prefilter_build(struct rg_ruleset *rs)
 {
 	struct owned own = {0};
+	unsigned nmemo = 0;
 	struct alts *sets = rg_calloc(rs->nrules ? rs->nrules : 1, sizeof(*sets));
 	for (unsigned i = 0; i < rs->nrules; i++)
 		sets[i] = rule_alts(&rs->rules[i], &own);
@@ -378,13 +440,21 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 					struct source *s = source_of(pf, &ref);
 					if (!pass) {
 						s->nocase |= a->nocase;
-						if (a->n < s->shortest)
+						if (a->n >= RULES_GRAM_MIN && a->n < s->shortest)
 							s->shortest = a->n;
 					} else
 						add_lit(s, a, ri, &own);
 				}
 			}
 		if (pf) {
+			for (unsigned i = 0; i < pf->nsrc; i++) {
+				struct source *src = &pf->src[i];
+				src->memo = nmemo++;
+				src->direct = src->ref.whose == RG_CTX_SELF && !src->ref.virt &&
+					      (src->ref.f->types & RG_ET_BIT(t)) &&
+					      (src->ref.f->type == RG_FT_STR ||
+					       src->ref.f->type == RG_FT_CSTR);
+			}
 			pf->words = (rs->nrules + 63) / 64;
 			pf->always = rg_calloc(pf->words, sizeof(*pf->always));
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
@@ -395,6 +465,12 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 		}
 		rs->prefilter[t] = pf;
 	}
+	uint64_t set = __atomic_add_fetch(&sets_built, 1, __ATOMIC_RELAXED);
+	for (int t = 0; t < RG_ET_COUNT; t++)
+		if (rs->prefilter[t]) {
+			rs->prefilter[t]->set = set;
+			rs->prefilter[t]->nmemo = nmemo;
+		}
 	for (unsigned i = 0; i < rs->nrules; i++)
 		free(sets[i].a);
 	free(sets);
@@ -406,8 +482,10 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 {
 	for (int t = 0; t < RG_ET_COUNT; t++) {
 		struct rg_prefilter *pf = rs->prefilter[t];
-		for (unsigned i = 0; pf && i < pf->nsrc; i++)
+		for (unsigned i = 0; pf && i < pf->nsrc; i++) {
 			free(pf->src[i].lits);
+			free(pf->src[i].shorts);
+		}
 		if (pf) {
 			free(pf->src);
 			free(pf->always);
@@ -419,29 +497,137 @@ void rules_prefilter_free(struct rg_ruleset *rs)
 	free(rs->prefilter_texts);
 }
 
-/* ---- an event ----------------------------------------------------------------------- */
+/* ---- an event ----------------------------------------------------------------------- *
+ *
+ * Events repeat their values: a process's exe and comm come with each of
+ * its events, every program opens the same few libraries and
+ * configuration files. What the scan of a value found (the rules whose
+ * text it holds, usually none) is kept per source for recent values, in
+ * a slot picked by a hash of the value's bytes, so a value met again costs
+ * a hash and a compare instead of a fold and a walk. The memo is the
+ * evaluating thread's (evaluation is one thread's, as in text.c) and made
+ * anew when another rule set is evaluated. */
+
+#define MEMO_SLOTS 64 /* values kept per source */
+#define MEMO_TEXT 64  /* the longest value kept */
+#define MEMO_RULES 6  /* a value that finds more rules is not kept */
+
+struct memo {
+	uint16_t len1;   /* the value's length + 1; 0: an empty slot */
+	uint16_t nrules; /* MEMO_RULES + 1: too many to keep */
+	unsigned rules[MEMO_RULES];
+	char text[MEMO_TEXT];
+};
+
+static __thread struct {
+	uint64_t set;    /* the prefilter's set whose memo this is; 0: none */
+	struct memo *m;  /* MEMO_SLOTS per source */
+} memo;
+
+/* The slot of (p, n) among a source's MEMO_SLOTS: a hash of its bytes,
+ * eight at a time (a short value's in one word; the length is mixed in,
+ * so words read twice or bytes left out only ever share a slot). */
+static unsigned memo_slot(const char *p, uint32_t n)
+{
+	const uint64_t mul = 0x9e3779b97f4a7c15ull;
+	uint64_t h = (n + 1) * mul, w = 0;
+	if (n >= 8) {
+		for (uint32_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, p + i, 8);
+			h = (h ^ w) * mul;
+			h ^= h >> 29;
+		}
+		memcpy(&w, p + n - 8, 8); /* the last word, some bytes again */
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else if (n) {
+		w = (uint64_t)(uint8_t)p[0] << 16 | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint8_t)p[n - 1];
+	}
+	h = (h ^ w) * mul;
+	return (unsigned)(h >> 58); /* 64 slots */
+}
 
 struct run {
 	const struct source *s;
 	uint64_t *cand;
+	struct memo *memo; /* the source's slots */
 };
 
-static bool scan_value(void *arg, const struct val *v)
+static void mark(struct run *r, unsigned rule, struct memo *found)
 {
-	const struct run *r = arg;
-	if (v->num)
-		return false;
-	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
-	for (uint32_t i = 0; i + RULES_GRAM_MIN <= t.len; i += r->s->step) {
+	r->cand[rule / 64] |= 1ull << (rule % 64);
+	if (!found || found->nrules > MEMO_RULES)
+		return;
+	for (unsigned i = 0; i < found->nrules; i++)
+		if (found->rules[i] == rule)
+			return;
+	if (found->nrules < MEMO_RULES)
+		found->rules[found->nrules] = rule;
+	found->nrules++;
+}
+
+/* Whether t holds q's one or two bytes: memchr, or a compare at each
+ * place (memmem's set-up costs more than the search, values are short). */
+static bool has_short(struct rg_str t, const struct shortlit *q)
+{
+	if (q->n == 1)
+		return memchr(t.p, q->s[0], t.len) != NULL;
+	for (uint32_t i = 0; i + 1 < t.len; i++)
+		if (t.p[i] == q->s[0] && t.p[i + 1] == q->s[1])
+			return true;
+	return false;
+}
+
+/* Walks text t for the source's texts; marks the rules found as
+ * candidates and, with found, keeps them there (a rule already a
+ * candidate is then looked for all the same). */
+static void scan_text(struct run *r, struct rg_str t, struct memo *found)
+{
+	const struct source *s = r->s;
+	for (unsigned k = 0; k < s->nshorts; k++) {
+		const struct shortlit *q = &s->shorts[k];
+		if ((found || !(r->cand[q->rule / 64] & (1ull << (q->rule % 64)))) &&
+		    has_short(t, q))
+			mark(r, q->rule, found);
+	}
+	for (uint32_t i = 0; s->nlits && i + RULES_GRAM_MIN <= t.len; i += s->step) {
 		uint16_t g = rules_gram(t.p + i);
-		for (uint32_t k = r->s->heads[g % BUCKETS]; k; k = r->s->lits[k - 1].next) {
-			const struct lit *l = &r->s->lits[k - 1];
-			if (l->gram != g || (r->cand[l->rule / 64] & (1ull << (l->rule % 64))))
+		for (uint32_t k = s->heads[g % BUCKETS]; k; k = s->lits[k - 1].next) {
+			const struct lit *l = &s->lits[k - 1];
+			if (l->gram != g ||
+			    (!found && (r->cand[l->rule / 64] & (1ull << (l->rule % 64)))))
 				continue;
 			if (i >= l->at && t.len - (i - l->at) >= l->n &&
 			    !memcmp(t.p + i - l->at, l->s, l->n))
-				r->cand[l->rule / 64] |= 1ull << (l->rule % 64);
+				mark(r, l->rule, found);
 		}
+	}
+}
+
+static bool scan_value(void *arg, const struct val *v)
+{
+	struct run *r = arg;
+	if (v->num)
+		return false;
+	struct memo *m = NULL;
+	if (v->n <= MEMO_TEXT) {
+		m = &r->memo[memo_slot(v->p, (uint32_t)v->n)];
+		if (m->len1 == v->n + 1 && !memcmp(m->text, v->p, v->n)) {
+			for (unsigned i = 0; i < m->nrules; i++)
+				mark(r, m->rules[i], NULL);
+			return false;
+		}
+		m->len1 = 0; /* the slot is this value's, once its scan is kept */
+		m->nrules = 0;
+	}
+	struct rg_str t = r->s->nocase ? rules_text_folded(v) : (struct rg_str){v->p, (uint32_t)v->n};
+	scan_text(r, t, m);
+	if (m && m->nrules <= MEMO_RULES) {
+		m->len1 = (uint16_t)(v->n + 1);
+		memcpy(m->text, v->p, v->n);
 	}
 	return false; /* every value of the field */
 }
@@ -449,8 +635,21 @@ static bool scan_value(void *arg, const struct val *v)
 void rules_prefilter_run(const struct rg_prefilter *pf, struct eval *e, uint64_t *cand)
 {
 	memcpy(cand, pf->always, pf->words * sizeof(*cand));
-	for (unsigned i = 0; pf && i < pf->nsrc; i++) {
-		struct run r = {&pf->src[i], cand};
-		rules_visit_fref(e, &pf->src[i].ref, scan_value, &r);
+	if (memo.set != pf->set) {
+		free(memo.m);
+		memo.m = rg_calloc((size_t)pf->nmemo * MEMO_SLOTS, sizeof(*memo.m));
+		memo.set = pf->set;
+	}
+	for (unsigned i = 0; i < pf->nsrc; i++) {
+		const struct source *s = &pf->src[i];
+		struct run r = {s, cand, &memo.m[(size_t)s->memo * MEMO_SLOTS]};
+		if (!s->direct) {
+			rules_visit_fref(e, &s->ref, scan_value, &r);
+			continue;
+		}
+		/* what rules_visit_fref gives for such a field, without its turns */
+		struct rg_str t = rg_field_str(s->ref.f, e->ev);
+		if (t.p)
+			scan_value(&r, &(struct val){t.p, t.len, 0, false, t.p, t.len, false});
 	}
 }

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "fields.h"
 #include "ini_reader.h"
+#include "pathmatch.h"
 
 #define ALL_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 #define MAX_FIELDS 4      /* fields one condition may name with '|' */
@@ -73,6 +74,7 @@ struct rg_cond {
 	size_t *lens;
 	int64_t *ints;
 	bool *literal; /* a glob value without wildcards: compared as bytes */
+	struct rg_glob *globs; /* OP_GLOB on paths: each value read once (pathmatch.h) */
 	void **res;    /* OP_REGEX: pcre2_code per value */
 	uint32_t re_opts; /* OP_REGEX: PCRE2 options beyond nocase's (Sigma's re|m, re|s) */
 	struct cidr *nets; /* OP_CIDR: per value */

@@ -134,6 +134,32 @@ static void check_glob_is_fnmatch(void)
 		}
 }
 
+/* A pattern read once (rg_glob_init): its literal head and tail end at
+ * the first and last special character, ']' and a backslash included. */
+static void check_glob_init(void)
+{
+	static const struct {
+		const char *pattern;
+		size_t head, tail;
+		bool whole;
+	} cases[] = {
+		{"*.pem", 0, 1, false},      {"id_*", 3, 4, false},
+		{"authorized_keys", 15, 15, false}, {"/home/*/.ssh/*", 6, 14, true},
+		{"a]b*", 1, 4, false},       {"x\\*y", 1, 3, false},
+		{"/a/[bc]/*.sh", 3, 9, true}, {"", 0, 0, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_glob g;
+		rg_glob_init(&g, cases[i].pattern);
+		char what[96];
+		snprintf(what, sizeof(what), "glob %s: head %zu, tail at %zu", cases[i].pattern,
+			 cases[i].head, cases[i].tail);
+		CHECK(g.pattern == cases[i].pattern && g.len == strlen(cases[i].pattern) &&
+		      g.head == cases[i].head && g.tail == cases[i].tail &&
+		      g.whole == cases[i].whole, what);
+	}
+}
+
 static void check_kernel_pattern(void)
 {
 	static const struct {
@@ -298,6 +324,7 @@ int main(void)
 	check_wanted();
 	check_kernel_pattern();
 	check_glob_is_fnmatch();
+	check_glob_init();
 	check_pattern_count();
 	check_resolve();
 	check_join();

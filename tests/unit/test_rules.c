@@ -2,6 +2,7 @@
  * synthetic events (no kernel needed); and the shipped rules on the
  * activity each is meant to catch. Every operator on a stream of events is
  * a case in tests/cases/rules/operators (tests/unit/test_cases.c). */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,204 @@ static void test_prefilter_offsets(void)
 		all &= !strcmp(eval(rs, &ev, NULL), "");
 	}
 	CHECK(all, "a text is found at every offset; one byte short is not");
+	rg_rules_free(rs);
+}
+
+/* A glob's literal part is a text the prefilter looks for (prefilter.c):
+ * what a glob matches is never filtered out. Each rule has one glob (a
+ * head, a tail, runs between wildcards, brackets, an escape, '?', a value
+ * without wildcards, nocase); every path goes through them all and fires
+ * exactly the rules whose glob fnmatch says matches it (rg_path_glob's
+ * meaning: the whole path with FNM_PATHNAME for a pattern with '/', the
+ * base name otherwise), paths that hold a literal part but do not match
+ * among them. */
+static void test_prefilter_globs(void)
+{
+	static const struct {
+		const char *pattern;
+		bool nocase;
+	} globs[] = {
+		{"*.pem", false}, {"id_*", false}, {"/home/*/.config/systemd/user/*", false},
+		{"/etc/cron.?/*job", false}, {"authorized_keys", false}, {"[!.]*rc.local", false},
+		{"x\\*yz", false}, {"*abc[de]fgh", false}, {"ab?cd*efghij", false},
+		{"/srv/a]b*/zzzz", false}, {"*.bash_history", true}, {"/opt/*/*/lib*.so", false},
+		{"/var/[abcdefgh]xy", false},
+	};
+	enum { N = sizeof(globs) / sizeof(globs[0]) };
+	char text[4096] = "";
+	for (unsigned i = 0; i < N; i++) {
+		char rule[256], value[128];
+		size_t k = 0;
+		for (const char *c = globs[i].pattern; *c; c++) { /* a quoted rule value */
+			if (*c == '\\' || *c == '"')
+				value[k++] = '\\';
+			value[k++] = *c;
+		}
+		value[k] = '\0';
+		snprintf(rule, sizeof(rule), "[rule \"G%u\"]\nname = g\nseverity = low\n"
+			 "match = path %sglob \"%s\"\n", i, globs[i].nocase ? "nocase " : "", value);
+		strcat(text, rule);
+	}
+	static const char *const paths[] = {
+		"/etc/ssl/x.pem", "/etc/ssl/x.pem.bak", "/root/.ssh/id_rsa", "/root/.ssh/xid_rsa",
+		"/home/u/.config/systemd/user/a.service", "/home/.config/systemd/user/a",
+		"/home/u/v/.config/systemd/user/a", "/etc/cron.d/nightjob", "/etc/cron.dd/job",
+		"/q/authorized_keys", "/q/authorized_keys2", "/etc/rc.local", "/etc/.rc.local",
+		"/etc/xrc.local", "/x*yz", "/xqyz", "/x\\*yz", "/tmp/qabcdfgh", "/tmp/abcfgh",
+		"/tmp/abcffgh", "/abXcdZZefghij", "/abcdefghij", "/ab/cdefghij", "/srv/a]bq/zzzz",
+		"/srv/a]b/q/zzzz", "/home/U/.BASH_HISTORY", "/home/u/.bash_history.old",
+		"/opt/a/b/libx.so", "/opt/a/libx.so", "/opt/a/b/c/libx.so", "/var/axy", "/var/abxy",
+		"/", "",
+	};
+	struct rg_ruleset *rs = load(text);
+	CHECK(rs != NULL, "glob rules load");
+	bool all = rs != NULL;
+	for (size_t p = 0; rs && p < sizeof(paths) / sizeof(paths[0]); p++) {
+		char want[256] = "", folded[128], *base;
+		for (unsigned i = 0; i < N; i++) {
+			snprintf(folded, sizeof(folded), "%s", paths[p]);
+			for (char *c = folded; globs[i].nocase && *c; c++)
+				*c = (char)(*c >= 'A' && *c <= 'Z' ? *c | 0x20 : *c);
+			base = strrchr(folded, '/') ? strrchr(folded, '/') + 1 : folded;
+			bool whole = strchr(globs[i].pattern, '/') != NULL;
+			if (fnmatch(globs[i].pattern, whole ? folded : base, whole ? FNM_PATHNAME : 0))
+				continue;
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%sG%u",
+				 want[0] ? " " : "", i);
+		}
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, paths[p], "/x");
+		const char *got = eval(rs, &ev, NULL);
+		if (strcmp(got, want)) {
+			all = false;
+			printf("#   %s: got \"%s\", want \"%s\"\n", paths[p], got, want);
+		}
+	}
+	CHECK(all, "a path fires exactly the globs that match it (none filtered out)");
+	rg_rules_free(rs);
+}
+
+/* The prefilter keeps what recent values' scans found (prefilter.c): a
+ * value met again, among many others that take its slot and give it back,
+ * in another case, longer than what is kept, or finding more rules than a
+ * slot holds, fires what it fired the first time; and a rule set never
+ * takes another's scans (both have one source, in the same place). */
+#define OPEN "events = file_open\n"
+static void test_prefilter_memo(void)
+{
+	char text[2048] = "";
+	strcat(text, RULE("N", OPEN "match = exe nocase suffix /TOOL")
+		     RULE("C", OPEN "match = exe suffix /tool") RULE("S", OPEN "match = comm equals zsh"));
+	for (int i = 0; i < 6; i++) { /* with N and C, eight rules find "/usr/bin/tool" */
+		char r[128];
+		snprintf(r, sizeof(r), RULE("M%d", OPEN "match = exe contains /bin/too"), i, i);
+		strcat(text, r);
+	}
+	struct rg_ruleset *rs = load(text);
+	static const char *const all = "N C M0 M1 M2 M3 M4 M5";
+	char longer[128] = "/opt/";
+	memset(longer + 5, 'x', 70);
+	strcpy(longer + 75, "/bin/tool");
+	bool ok = rs != NULL;
+	for (int i = 0; ok && i < 600; i++) { /* other values, in every slot */
+		char exe[32];
+		snprintf(exe, sizeof(exe), "/usr/bin/x%03d", i % 200); /* as long as "/usr/bin/tool" */
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", exe);
+		ev.comm = S(i % 2 ? "zsh" : "sh");
+		ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "S" : "");
+		for (int again = 0; !(i % 25) && again < 2; again++) {
+			ev.exe = S("/usr/bin/tool");
+			ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "N C S M0 M1 M2 M3 M4 M5" : all);
+			ev.exe = S("/USR/BIN/TOOL");
+			ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "N S" : "N");
+			ev.exe = S(longer);
+			ok &= !strcmp(eval(rs, &ev, NULL), i % 2 ? "N C S M0 M1 M2 M3 M4 M5" : all);
+		}
+	}
+	CHECK(ok, "a value met again fires what it fired first");
+	rg_rules_free(rs);
+	struct rg_ruleset *a = load(RULE("A", OPEN "match = exe suffix /tool"));
+	struct rg_ruleset *b = load(RULE("B", OPEN "match = exe suffix /other"));
+	ok = a && b;
+	for (int i = 0; ok && i < 2; i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", "/usr/bin/other");
+		ok &= !strcmp(eval(a, &ev, NULL), "") && !strcmp(eval(b, &ev, NULL), "B");
+		ev.exe = S("/usr/bin/tool");
+		ok &= !strcmp(eval(b, &ev, NULL), "") && !strcmp(eval(a, &ev, NULL), "A");
+	}
+	CHECK(ok, "one rule set's scans are not another's");
+	rg_rules_free(a);
+	rg_rules_free(b);
+}
+
+/* A text of one or two bytes is looked for with memmem (prefilter.c), at
+ * any place in the value, and leaves the walk for the longer texts of the
+ * same field as it was. */
+static void test_prefilter_short(void)
+{
+	struct rg_ruleset *rs = load(RULE("TWO", "match = path nocase contains Qz")
+				     RULE("ONE", "match = comm equals w")
+				     RULE("LONG", "match = path contains qwertyuiop"));
+	CHECK(rs != NULL, "rules load");
+	char path[64];
+	bool all = rs != NULL;
+	for (int at = 0; rs && at <= 20; at++) {
+		memset(path, 'x', sizeof(path));
+		memcpy(path + at, "qZ", 2);
+		path[at + 2 + (at % 3) * 5] = '\0';
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "TWO");
+		memcpy(path + at, "qwertyuiop", 10);
+		path[at + 10 + (at % 3) * 5] = '\0';
+		ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		all &= !strcmp(eval(rs, &ev, NULL), "LONG");
+		path[at + 1] = '\0';
+		ev = file_ev(RG_ET_FILE_OPEN, path, "/x");
+		ev.comm = S(at % 2 ? "w" : "ww");
+		all &= !strcmp(eval(rs, &ev, NULL), at % 2 ? "ONE" : "");
+	}
+	CHECK(all, "short texts are found anywhere; the long text's walk is unchanged");
+	rg_rules_free(rs);
+}
+
+/* The prefilter reads an event's text field in place (prefilter.c): a
+ * C-string field too, and a null one (no value) finds nothing. */
+static void test_prefilter_cstr(void)
+{
+	struct rg_ruleset *rs = load(RULE("TCP", "match = protocol equals tcp")
+				     RULE("SYS", "match = syscall nocase contains AT"));
+	CHECK(rs != NULL, "rules load");
+	struct rg_event ev = {.type = RG_ET_NET_CONNECT, .proc_id = 3, .pid = 3,
+			      .exe = S("/x"), .protocol = "tcp", .syscall = "connect"};
+	CHECK_STR(eval(rs, &ev, NULL), "TCP", "a C-string field's text");
+	ev.protocol = "udp";
+	ev.syscall = "sendto";
+	CHECK_STR(eval(rs, &ev, NULL), "", "another text");
+	ev.protocol = NULL;
+	ev.syscall = "openAT";
+	CHECK_STR(eval(rs, &ev, NULL), "SYS", "a null field has no value; nocase on a C string");
+	rg_rules_free(rs);
+}
+
+/* equals over a list compares only the values of the text's length
+ * (eval.c), folding a nocase text only for those. */
+static void test_equals_list(void)
+{
+	struct rg_ruleset *rs = load(RULE("NC", "match = comm nocase in ab ABC abcd \"\"")
+				     RULE("CS", "match = exe in /bin/A /bin/ab /bin/abc"));
+	CHECK(rs != NULL, "rules load");
+	static const struct {
+		const char *comm, *exe, *want;
+	} cases[] = {
+		{"aBc", "/bin/ab", "NC CS"}, {"ABCD", "/bin/AB", "NC"}, {"abcde", "/bin/A", "CS"},
+		{"abd", "/bin/a", ""},      {"", "/bin/abcd", "NC"}, {"x", "/bin/abc", "CS"},
+	};
+	for (size_t i = 0; rs && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", cases[i].exe);
+		ev.comm = S(cases[i].comm);
+		char what[64];
+		snprintf(what, sizeof(what), "comm '%s', exe %s", cases[i].comm, cases[i].exe);
+		CHECK_STR(eval(rs, &ev, NULL), cases[i].want, what);
+	}
 	rg_rules_free(rs);
 }
 
@@ -544,6 +743,11 @@ int main(void)
 	test_fields_and_exceptions();
 	test_nocase();
 	test_prefilter_offsets();
+	test_prefilter_globs();
+	test_prefilter_memo();
+	test_prefilter_short();
+	test_prefilter_cstr();
+	test_equals_list();
 	test_summaries();
 	test_lineage();
 	test_validation();

@@ -49,6 +49,43 @@ static void test_evictions_by_rule(void)
 	rg_seqstate_free(s);
 }
 
+/* Keys of every length from 1 to 40 bytes, each also with one byte
+ * changed at every place (the hash reads a key a word at a time, its last
+ * word maybe again, a short key byte by byte), and each again under
+ * another stage: every one is its own partial. */
+static void test_keys(void)
+{
+	struct rg_seqstate *s = rg_seqstate_new(1u << 16);
+	char key[41];
+	uint64_t seq = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		bool ok = true;
+		seq = 0;
+		for (unsigned n = 1; n <= 40; n++)
+			for (unsigned at = 0; at <= n; at++) { /* at == n: unchanged */
+				for (unsigned i = 0; i < n; i++)
+					key[i] = (char)('a' + i % 26);
+				if (at < n)
+					key[at] = '#';
+				for (unsigned stage = 1; stage <= 2; stage++) {
+					struct rg_partial p = {.rule = 3, .stage = stage,
+							       .deadline_ns = 100, .seqs = {++seq}};
+					if (!pass)
+						rg_seqstate_put(s, key, n, &p);
+					const struct rg_partial *f =
+						rg_seqstate_find(s, 3, stage, key, n, 0);
+					ok &= f && f->seqs[0] == seq;
+				}
+			}
+		CHECK(ok, pass ? "each key is found again, among all the others"
+			       : "each key is found as put");
+	}
+	struct rg_seqstate_stats st;
+	rg_seqstate_stats(s, &st);
+	CHECK_INT(st.partials, seq, "none took another's place");
+	rg_seqstate_free(s);
+}
+
 static void test_store(void)
 {
 	struct rg_seqstate *s = rg_seqstate_new(3);
@@ -475,6 +512,7 @@ static void test_flood(void)
 int main(void)
 {
 	test_store();
+	test_keys();
 	test_syntax();
 	test_joins();
 	test_download_exec();
