@@ -3,8 +3,8 @@
  * A ring of batches: the thread fills the empty ones in order, the
  * caller takes the full ones in the same order. A batch holds up to
  * BATCH events and an arena for their text; an event whose text does not
- * fit waits, unread further, for the next batch (the reader's event stays
- * valid until it is asked for the next one). */
+ * fit waits, the reader not asked further, for the next batch (the
+ * reader's event stays valid until it is asked for the next one). */
 #include "prefetch.h"
 
 #include <pthread.h>
@@ -41,116 +41,37 @@ struct rgq_prefetch {
 	unsigned at; /* the caller's next event in b[head] */
 	bool taken;  /* b[head] is the caller's */
 	char err[256];
-	struct rg_event spare; /* read, not yet in a batch (pending) */
-	bool pending;
-	/* the event's text fields, by offset: struct rg_str, or const char * */
-	uint16_t str_off[RG_FIELDS_MAX], cstr_off[RG_FIELDS_MAX];
-	unsigned nstr, ncstr;
+	bool pending; /* the reader's event is read, not yet in a batch */
 };
 
-static bool has_off(const uint16_t *offs, unsigned n, uint16_t off)
+/* Copies the reader's event and its text into b; false when the text
+ * does not fit (b then has events: the event waits for the next batch). */
+static bool take(struct rgq_prefetch *p, struct batch *b)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (offs[i] == off)
-			return true;
-	return false;
-}
-
-/* The offsets of the text fields the reader fills (mask: of any type),
- * each once (cmdline and argv share one). */
-static void find_texts(struct rgq_prefetch *p, rg_fmask mask)
-{
-	for (unsigned i = 0; i < rg_nfields; i++) {
-		const struct rg_field *f = &rg_fields[i];
-		bool str = f->type == RG_FT_STR || f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
-		if (!(mask & RG_FBIT(i)))
-			continue;
-		if (str && !has_off(p->str_off, p->nstr, f->off))
-			p->str_off[p->nstr++] = f->off;
-		else if (f->type == RG_FT_CSTR && !has_off(p->cstr_off, p->ncstr, f->off))
-			p->cstr_off[p->ncstr++] = f->off;
-	}
-}
-
-static struct rg_str *str_at(struct rg_event *ev, uint16_t off)
-{
-	return (struct rg_str *)((char *)ev + off);
-}
-
-static const char **cstr_at(struct rg_event *ev, uint16_t off)
-{
-	return (const char **)((char *)ev + off);
-}
-
-/* The arena bytes ev's text takes (each string NUL-terminated, as
- * SQLite's are). */
-static size_t text_size(const struct rgq_prefetch *p, struct rg_event *ev)
-{
-	size_t n = 0;
-	for (unsigned i = 0; i < p->nstr; i++)
-		if (str_at(ev, p->str_off[i])->p)
-			n += str_at(ev, p->str_off[i])->len + 1;
-	for (unsigned i = 0; i < p->ncstr; i++)
-		if (*cstr_at(ev, p->cstr_off[i]))
-			n += strlen(*cstr_at(ev, p->cstr_off[i])) + 1;
-	return n;
-}
-
-static const char *copy_text(struct batch *b, const char *s, size_t n)
-{
-	char *d = b->arena + b->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	b->used += n + 1;
-	return d;
-}
-
-/* Moves the text of ev, b's next event, into b's arena and counts ev in;
- * false when it does not fit (b then has events: ev waits for the next
- * batch). */
-static bool take(const struct rgq_prefetch *p, struct batch *b, struct rg_event *ev)
-{
-	size_t need = text_size(p, ev);
+	size_t need = rgq_reader_text_size(p->rd);
 	if (b->used + need > b->cap) {
 		if (b->n)
 			return false;
 		b->arena = rg_realloc(b->arena, need); /* nothing points into it yet */
 		b->cap = need;
 	}
-	for (unsigned i = 0; i < p->nstr; i++) {
-		struct rg_str *s = str_at(ev, p->str_off[i]);
-		if (s->p)
-			s->p = copy_text(b, s->p, s->len);
-	}
-	for (unsigned i = 0; i < p->ncstr; i++) {
-		const char **s = cstr_at(ev, p->cstr_off[i]);
-		if (*s)
-			*s = copy_text(b, *s, strlen(*s));
-	}
-	b->n++;
+	rgq_reader_copy(p->rd, &b->ev[b->n++], b->arena + b->used);
+	b->used += need;
 	return true;
 }
 
-/* Fills b from the reader, which decodes into b's slots. False when the
- * reader has ended (b then holds the last events). */
+/* Fills b from the reader. False when the reader has ended (b then holds
+ * the last events). */
 static bool fill(struct rgq_prefetch *p, struct batch *b)
 {
 	b->n = 0;
 	b->used = 0;
-	if (p->pending) {
-		b->ev[0] = p->spare;
-		p->pending = false;
-		take(p, b, &b->ev[0]);
-	}
 	while (b->n < BATCH) {
-		struct rg_event *ev = &b->ev[b->n];
-		if (!rgq_reader_next(p->rd, ev))
+		if (!p->pending && !rgq_reader_next(p->rd))
 			return false;
-		if (!take(p, b, ev)) {
-			p->spare = *ev; /* its text is still the reader's */
-			p->pending = true;
+		p->pending = !take(p, b);
+		if (p->pending)
 			return true;
-		}
 	}
 	return true;
 }
@@ -188,10 +109,6 @@ struct rgq_prefetch *rgq_prefetch_open(sqlite3 *db, uint64_t first_seq, uint64_t
 {
 	const char *path = sqlite3_db_filename(db, "main");
 	struct rgq_prefetch *p = rg_calloc(1, sizeof(*p));
-	rg_fmask any = 0;
-	for (unsigned t = 0; t < RG_ET_COUNT; t++)
-		any |= by_type[t];
-	find_texts(p, any);
 	p->db = rgq_db_open(path ? path : "", err, errlen);
 	if (p->db)
 		p->rd = rgq_reader_open(p->db, first_seq, last_seq, from_seq, until_ns, by_type,

@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -32,9 +33,14 @@ struct rgq_reader;
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
 				   uint64_t from_seq, int64_t until_ns,
 				   const rg_fmask by_type[RG_ET_COUNT], char *err, size_t errlen);
-/* The next event, valid until the next call; false at the end or on an
- * error (rgq_reader_error). */
-bool rgq_reader_next(struct rgq_reader *r, struct rg_event *ev);
+/* The next event, the reader's (its text too) until the next call; NULL
+ * at the end or on an error (rgq_reader_error). */
+const struct rg_event *rgq_reader_next(struct rgq_reader *r);
+/* The bytes the text of that event takes (its strings, NUL-terminated). */
+size_t rgq_reader_text_size(const struct rgq_reader *r);
+/* That event copied to ev and its text to text (rgq_reader_text_size
+ * bytes), where ev's strings then point. */
+void rgq_reader_copy(const struct rgq_reader *r, struct rg_event *ev, char *text);
 const char *rgq_reader_error(const struct rgq_reader *r);
 void rgq_reader_close(struct rgq_reader *r);
 

@@ -96,12 +96,58 @@ void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 		       const struct rg_event *ev, struct rg_buf *scratch);
 
 /* Column i of st's row into field f of ev, as rg_row_bind_field stored
- * it; NULL leaves the zero (unknown) value, -1 for a RG_FO_NEG_NULL field
- * (whose 0 is a value). Text and blobs point into
- * the row (valid until st steps). A cmdline column goes into argv (rules
- * read it as cmdline: the same text); a stored argv column that follows
- * it wins. */
+ * it (rg_row_read_value). */
 void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev);
+
+/* The same for a value: a column's, or an SQL function's argument (rgq's
+ * reader decodes its rows in one: query/reader.c). A NULL is the value
+ * that was written as null: 0 (a RG_FO_ZERO_NULL field's unknown) or -1
+ * for a RG_FO_NEG_NULL field (whose 0 is a value: mtime_ns, the epoch);
+ * but a cmdline column goes into argv (rules read it as cmdline: the
+ * same text) and a stored argv column that follows it wins, so a NULL
+ * of either leaves that field as it was. Text and blobs point into v.
+ * Inline: the reader calls it for about ten columns of every row; each
+ * type asks SQLite only what it needs (a NULL's text pointer is NULL, its
+ * integer 0). */
+static inline void rg_row_read_value(sqlite3_value *v, const struct rg_field *f,
+				     struct rg_event *ev)
+{
+	char *at = (char *)ev + f->off;
+	const char *p;
+	struct rg_str s;
+	switch (f->type) {
+	case RG_FT_ETYPE: {
+		int t = sqlite3_value_type(v) == SQLITE_NULL
+				? 0 : rg_etype_parse((const char *)sqlite3_value_text(v));
+		ev->type = t < 0 ? RG_ET_COUNT : (enum rg_etype)t;
+		return;
+	}
+	case RG_FT_STR:
+		p = (const char *)sqlite3_value_text(v);
+		if (!p && sqlite3_value_type(v) != SQLITE_NULL)
+			p = ""; /* no memory for the conversion: as before, an empty text */
+		s = (struct rg_str){p, p ? (uint32_t)sqlite3_value_bytes(v) : 0};
+		memcpy(at, &s, sizeof(s));
+		return;
+	case RG_FT_CMDLINE:
+	case RG_FT_ARGV:
+		if (sqlite3_value_type(v) == SQLITE_NULL)
+			return;
+		p = f->type == RG_FT_ARGV ? sqlite3_value_blob(v) : (const char *)sqlite3_value_text(v);
+		s = (struct rg_str){p ? p : "", (uint32_t)sqlite3_value_bytes(v)};
+		memcpy(at, &s, sizeof(s));
+		return;
+	case RG_FT_CSTR:
+		p = (const char *)sqlite3_value_text(v);
+		memcpy(at, &p, sizeof(p));
+		return;
+	default:
+		if ((f->opts & RG_FO_NEG_NULL) && sqlite3_value_type(v) == SQLITE_NULL)
+			rg_field_set_int(f, ev, -1);
+		else
+			rg_field_set_int(f, ev, sqlite3_value_int64(v));
+	}
+}
 
 /* The columns of event table t (rg_event_tables index) that are in
  * fields (bit i: rg_fields[i]; UINT64_MAX: all), in registry order: the
