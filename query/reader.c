@@ -43,7 +43,10 @@ struct cursor {
 	 * as indexes into cols and as a mask of fields; its text fields,
 	 * each once; and whether it reads argv (or cmdline, the same field,
 	 * which a NULL leaves as it was: cleared first) */
-	uint8_t need[RG_ET_COUNT + 1][RG_FIELDS_MAX];
+	struct need {
+		uint8_t col;
+		const struct rg_field *f; /* cols[col] */
+	} need[RG_ET_COUNT + 1][RG_FIELDS_MAX];
 	uint8_t nneed[RG_ET_COUNT + 1];
 	rg_fmask mask[RG_ET_COUNT + 1];
 	struct text_field text[RG_ET_COUNT + 1][RG_FIELDS_MAX];
@@ -87,8 +90,8 @@ static void plan_column(struct cursor *c, unsigned t, unsigned i)
 	const struct rg_field *f = c->cols[i];
 	bool shared = false;
 	for (unsigned k = 0; k < c->nneed[t]; k++)
-		shared |= c->cols[c->need[t][k]]->off == f->off;
-	c->need[t][c->nneed[t]++] = (uint8_t)i;
+		shared |= c->need[t][k].f->off == f->off;
+	c->need[t][c->nneed[t]++] = (struct need){(uint8_t)i, f};
 	c->mask[t] |= RG_FBIT(f - rg_fields);
 	c->argv[t] |= is_argv(f);
 	if (is_text(f) && !shared)
@@ -144,32 +147,39 @@ static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
 		c->seen[c->nseen++] = (struct seen_type){rg_etype_name(ev->type), n, ev->type};
 }
 
+/* Room for n more bytes in c's buffer; the text already there is moved,
+ * and the fields of ev's first k text fields (of type t) with it. */
+static void reserve(struct cursor *c, unsigned t, unsigned k, struct rg_event *ev, size_t n)
+{
+	if (c->used + n <= c->cap)
+		return;
+	char *old = c->buf;
+	c->cap = c->used + n > 2 * c->cap ? c->used + n : 2 * c->cap;
+	c->buf = rg_realloc(c->buf, c->cap);
+	for (unsigned j = 0; j < k; j++) {
+		const char **p = (const char **)((char *)ev + c->text[t][j].off);
+		if (*p)
+			*p = c->buf + (*p - old);
+	}
+}
+
 /* The text of ev (of type t) into c's buffer, each string NUL-terminated
  * as SQLite's are. */
 static void copy_text(struct cursor *c, unsigned t, struct rg_event *ev)
 {
-	size_t len[RG_FIELDS_MAX], need = 0;
-	for (unsigned k = 0; k < c->ntext[t]; k++) {
-		const struct text_field *x = &c->text[t][k];
-		const struct rg_str *s = (const struct rg_str *)((char *)ev + x->off);
-		const char *p = x->cstr ? *(const char **)((char *)ev + x->off) : s->p;
-		len[k] = !p ? 0 : x->cstr ? strlen(p) + 1 : s->len + 1;
-		need += len[k];
-	}
-	if (need > c->cap) {
-		c->cap = need > 2 * c->cap ? need : 2 * c->cap;
-		c->buf = rg_realloc(c->buf, c->cap);
-	}
 	c->used = 0;
 	for (unsigned k = 0; k < c->ntext[t]; k++) {
-		if (!len[k])
+		const struct text_field *x = &c->text[t][k];
+		const char **p = (const char **)((char *)ev + x->off); /* rg_str's p too */
+		if (!*p)
 			continue;
-		const char **p = (const char **)((char *)ev + c->text[t][k].off); /* rg_str's p too */
+		size_t n = x->cstr ? strlen(*p) : ((const struct rg_str *)p)->len;
+		reserve(c, t, k, ev, n + 1);
 		char *d = c->buf + c->used;
-		memcpy(d, *p, len[k] - 1);
-		d[len[k] - 1] = '\0';
+		memcpy(d, *p, n);
+		d[n] = '\0';
 		*p = d;
-		c->used += len[k];
+		c->used += n + 1;
 	}
 }
 
@@ -189,8 +199,8 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	c->last = t;
 	if (c->argv[t])
 		ev->argv = (struct rg_str){0};
-	for (unsigned k = 0; k < c->nneed[t]; k++)
-		rg_row_read_value(v[c->need[t][k]], c->cols[c->need[t][k]], ev);
+	for (const struct need *n = c->need[t], *end = n + c->nneed[t]; n < end; n++)
+		rg_row_read_value(v[n->col], n->f, ev);
 	copy_text(c, t, ev);
 }
 
