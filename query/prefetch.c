@@ -1,10 +1,9 @@
 /* prefetch.c: events read ahead on a thread (see prefetch.h).
  *
- * A ring of batches: the thread fills the empty ones in order, the
- * caller takes the full ones in the same order. A batch holds up to
- * BATCH events and an arena for their text; an event whose text does not
- * fit waits, the reader not asked further, for the next batch (the
- * reader's event stays valid until it is asked for the next one). */
+ * A ring of spans (reader.h): the thread fills the empty ones in order,
+ * the caller takes the full ones in the same order and walks each one's
+ * events. A span comes back to the thread as it was left: the reader
+ * clears of a slot only what its last event had set. */
 #include "prefetch.h"
 
 #include <pthread.h>
@@ -17,15 +16,10 @@
 #include "reader.h"
 
 #define NBATCH 4
-#define BATCH 512
-#define ARENA (256 * 1024) /* grown for one event that needs more */
 
 struct batch {
-	struct rg_event ev[BATCH];
-	unsigned n;
-	bool end; /* the reader's last batch */
-	char *arena;
-	size_t used, cap;
+	struct rgq_span s;
+	bool end; /* the reader's last: no events */
 };
 
 struct rgq_prefetch {
@@ -38,43 +32,10 @@ struct rgq_prefetch {
 	unsigned full;       /* batches filled and not yet given back */
 	unsigned head, tail; /* the caller's next batch; the thread's */
 	bool stop;
-	unsigned at; /* the caller's next event in b[head] */
+	unsigned at; /* the caller's next slot in b[head] */
 	bool taken;  /* b[head] is the caller's */
 	char err[256];
-	bool pending; /* the reader's event is read, not yet in a batch */
 };
-
-/* Copies the reader's event and its text into b; false when the text
- * does not fit (b then has events: the event waits for the next batch). */
-static bool take(struct rgq_prefetch *p, struct batch *b)
-{
-	size_t need = rgq_reader_text_size(p->rd);
-	if (b->used + need > b->cap) {
-		if (b->n)
-			return false;
-		b->arena = rg_realloc(b->arena, need); /* nothing points into it yet */
-		b->cap = need;
-	}
-	rgq_reader_copy(p->rd, &b->ev[b->n++], b->arena + b->used);
-	b->used += need;
-	return true;
-}
-
-/* Fills b from the reader. False when the reader has ended (b then holds
- * the last events). */
-static bool fill(struct rgq_prefetch *p, struct batch *b)
-{
-	b->n = 0;
-	b->used = 0;
-	while (b->n < BATCH) {
-		if (!p->pending && !rgq_reader_next(p->rd))
-			return false;
-		p->pending = !take(p, b);
-		if (p->pending)
-			return true;
-	}
-	return true;
-}
 
 static void *run(void *arg)
 {
@@ -89,7 +50,7 @@ static void *run(void *arg)
 		if (stop)
 			break;
 		struct batch *b = &p->b[p->tail];
-		more = fill(p, b);
+		more = rgq_reader_read(p->rd, &b->s);
 		b->end = !more;
 		if (!more && rgq_reader_error(p->rd))
 			snprintf(p->err, sizeof(p->err), "%s", rgq_reader_error(p->rd));
@@ -113,10 +74,6 @@ struct rgq_prefetch *rgq_prefetch_open(sqlite3 *db, uint64_t first_seq, uint64_t
 	if (p->db)
 		p->rd = rgq_reader_open(p->db, first_seq, last_seq, from_seq, until_ns, by_type,
 					err, errlen);
-	for (unsigned i = 0; p->rd && i < NBATCH; i++) {
-		p->b[i].arena = rg_malloc(ARENA);
-		p->b[i].cap = ARENA;
-	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->changed, NULL);
 	if (p->rd && pthread_create(&p->thread, NULL, run, p)) {
@@ -131,26 +88,37 @@ struct rgq_prefetch *rgq_prefetch_open(sqlite3 *db, uint64_t first_seq, uint64_t
 	return p;
 }
 
+/* Gives b[head] back to the thread (when the caller had it) and waits
+ * for the next full one. */
+static struct batch *next_batch(struct rgq_prefetch *p)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->taken) {
+		p->full--;
+		p->head = (p->head + 1) % NBATCH;
+		pthread_cond_broadcast(&p->changed);
+	}
+	while (!p->full)
+		pthread_cond_wait(&p->changed, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	p->taken = true;
+	p->at = 0;
+	return &p->b[p->head];
+}
+
 const struct rg_event *rgq_prefetch_next(struct rgq_prefetch *p)
 {
 	struct batch *b = &p->b[p->head];
-	while (!p->taken || p->at == b->n) {
+	for (;;) {
 		if (p->taken && b->end)
 			return NULL;
-		pthread_mutex_lock(&p->mu);
-		if (p->taken) { /* done with it: the thread's to fill again */
-			p->full--;
-			p->head = (p->head + 1) % NBATCH;
-			b = &p->b[p->head];
-			pthread_cond_broadcast(&p->changed);
-		}
-		while (!p->full)
-			pthread_cond_wait(&p->changed, &p->mu);
-		pthread_mutex_unlock(&p->mu);
-		p->taken = true;
-		p->at = 0;
+		if (p->taken) /* the next slot with an event */
+			while (p->at < RGQ_SPAN && !b->s.present[p->at])
+				p->at++;
+		if (p->taken && p->at < RGQ_SPAN)
+			return &b->s.ev[p->at++];
+		b = next_batch(p);
 	}
-	return &b->ev[p->at++];
 }
 
 const char *rgq_prefetch_error(const struct rgq_prefetch *p)
@@ -173,7 +141,7 @@ void rgq_prefetch_close(struct rgq_prefetch *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->changed);
 	for (unsigned i = 0; i < NBATCH; i++)
-		free(p->b[i].arena);
+		free(p->b[i].s.text);
 	if (p->db)
 		rgq_db_close(p->db);
 	free(p);

@@ -1,13 +1,15 @@
-/* reader.c: event rows to events, merged by seq (see reader.h).
+/* reader.c: event rows to events, in seq order (see reader.h).
  *
  * Each table's query selects one value, rgq_row_TABLE(event_type, seq,
- * columns...): a function of this reader's that decodes its arguments into
- * the cursor's event as the row is stepped. A column read with
- * sqlite3_column_value costs about 50 instructions (the connection's mutex
- * and error state, each time) and a row needs a dozen; an argument is read
- * straight from SQLite's register. An argument is valid only during the
- * call, so the function copies the row's text into the cursor's buffer;
- * rgq_reader_copy moves it on. */
+ * columns...): a function of this reader's that decodes its arguments
+ * straight into the slot of the row's seq in the span being read. A
+ * column read with sqlite3_column_value costs about 50 instructions (the
+ * connection's mutex and error state, each time) and a row needs a dozen;
+ * an argument is read straight from SQLite's register. An argument is
+ * valid only during the call, so the function copies the row's text into
+ * the span's text as well. With each event in the slot of its seq, the
+ * tables need no merging and no event is copied again: the span is what
+ * the caller gets. */
 #include "reader.h"
 
 #include <stdio.h>
@@ -33,44 +35,56 @@ struct text_field {
 	bool cstr;
 };
 
+/* What an event type reads of its table (RG_ET_COUNT: an unknown type). */
+struct plan {
+	struct need {
+		uint8_t col; /* the function's argument */
+		const struct rg_field *f;
+	} need[RG_FIELDS_MAX]; /* the columns after seq it needs, in order */
+	uint8_t nneed;
+	rg_fmask mask;         /* the same as fields: what an event of it has set */
+	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
+	uint8_t ntext;
+	bool argv; /* it reads argv (or cmdline, the same field), which a NULL
+		    * leaves as it was: cleared first */
+};
+
+struct rgq_reader;
+
 struct cursor {
-	sqlite3_stmt *st;
-	char fn[64]; /* the decoding function's name */
+	struct rgq_reader *r;
+	unsigned idx;
+	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
+	char fn[64];             /* the decoding function's name */
 	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
 	unsigned ncols;
-	/* by event type (RG_ET_COUNT: an unknown one): the columns after seq
-	 * an event of that type needs, in order (the others are not read),
-	 * as indexes into cols and as a mask of fields; its text fields,
-	 * each once; and whether it reads argv (or cmdline, the same field,
-	 * which a NULL leaves as it was: cleared first) */
-	struct need {
-		uint8_t col;
-		const struct rg_field *f; /* cols[col] */
-	} need[RG_ET_COUNT + 1][RG_FIELDS_MAX];
-	uint8_t nneed[RG_ET_COUNT + 1];
-	rg_fmask mask[RG_ET_COUNT + 1];
-	struct text_field text[RG_ET_COUNT + 1][RG_FIELDS_MAX];
-	uint8_t ntext[RG_ET_COUNT + 1];
-	bool argv[RG_ET_COUNT + 1];
+	uint64_t floor; /* its rows from this seq on */
+	struct plan plan[RG_ET_COUNT + 1];
 	struct seen_type seen[RG_ET_COUNT];
 	unsigned nseen;
-	bool row; /* st is on a row: ev holds it */
-	/* The row's event. Only the fields of need[last] are other than
-	 * zero (and type, seq, flags): each row writes those of its type
-	 * (rg_row_read_value writes a NULL's value too) and clears those of
-	 * the last type that its own lacks, instead of a memset of it all. */
-	struct rg_event ev;
-	unsigned last;
-	char *buf; /* ev's text */
-	size_t used, cap;
 };
 
 struct rgq_reader {
 	sqlite3 *db;
 	struct cursor c[RG_N_EVENT_TABLES];
-	struct cursor *cur; /* the cursor the last event came from: stepped next */
+	uint64_t next, last; /* the next read's first seq; the last one to read */
+	bool done;
+	int64_t until_ns;
+	struct rgq_span *span; /* being read */
 	char err[256];
 };
+
+/* A span slot's held value for an event of type t from cursor c. */
+static uint16_t held_code(const struct cursor *c, unsigned t)
+{
+	return (uint16_t)(1 + c->idx * (RG_ET_COUNT + 1) + t);
+}
+
+static const struct plan *held_plan(const struct rgq_reader *r, uint16_t held)
+{
+	unsigned h = held - 1u;
+	return &r->c[h / (RG_ET_COUNT + 1)].plan[h % (RG_ET_COUNT + 1)];
+}
 
 static bool is_text(const struct rg_field *f)
 {
@@ -78,24 +92,19 @@ static bool is_text(const struct rg_field *f)
 	       f->type == RG_FT_CMDLINE;
 }
 
-static bool is_argv(const struct rg_field *f)
-{
-	return f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
-}
-
-/* Adds column i to type t's plan: a text field another of its columns
- * fills too (cmdline and argv) is copied once. */
-static void plan_column(struct cursor *c, unsigned t, unsigned i)
+/* Adds column i to plan p: a text field another of its columns fills too
+ * (cmdline and argv) is copied once. */
+static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 {
 	const struct rg_field *f = c->cols[i];
 	bool shared = false;
-	for (unsigned k = 0; k < c->nneed[t]; k++)
-		shared |= c->need[t][k].f->off == f->off;
-	c->need[t][c->nneed[t]++] = (struct need){(uint8_t)i, f};
-	c->mask[t] |= RG_FBIT(f - rg_fields);
-	c->argv[t] |= is_argv(f);
+	for (unsigned k = 0; k < p->nneed; k++)
+		shared |= p->need[k].f->off == f->off;
+	p->need[p->nneed++] = (struct need){(uint8_t)i, f};
+	p->mask |= RG_FBIT(f - rg_fields);
+	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
 	if (is_text(f) && !shared)
-		c->text[t][c->ntext[t]++] = (struct text_field){f->off, f->type == RG_FT_CSTR};
+		p->text[p->ntext++] = (struct text_field){f->off, f->type == RG_FT_CSTR};
 }
 
 /* Which of c's columns each event type needs (fields: by type). */
@@ -104,7 +113,7 @@ static void plan(struct cursor *c, const rg_fmask *fields)
 	for (unsigned t = 0; t <= RG_ET_COUNT; t++)
 		for (unsigned i = 2; i < c->ncols; i++)
 			if (fields[t] & RG_FBIT(c->cols[i] - rg_fields))
-				plan_column(c, t, i);
+				plan_column(c, &c->plan[t], i);
 }
 
 /* A field back to the zero of an event nothing was read into (the event
@@ -120,16 +129,20 @@ static void clear_field(const struct rg_field *f, struct rg_event *ev)
 		rg_field_set_int(f, ev, 0);
 }
 
-/* The fields the last row's type read and t's does not, back to zero. */
-static void clear_last(struct cursor *c, unsigned t)
+/* The fields the slot's last event had and one of plan p lacks, back to
+ * zero: p's own are all written. */
+static void clear_held(const struct rgq_reader *r, uint16_t held, const struct plan *p,
+		       struct rg_event *ev)
 {
-	rg_fmask gone = c->mask[c->last] & ~c->mask[t];
+	if (!held)
+		return; /* never used: all zero */
+	rg_fmask gone = held_plan(r, held)->mask & ~p->mask;
 	for (unsigned w = 0; w < 2; w++)
 		for (uint64_t m = (uint64_t)(gone >> (64 * w)); m; m &= m - 1)
-			clear_field(&rg_fields[64 * w + (unsigned)__builtin_ctzll(m)], &c->ev);
+			clear_field(&rg_fields[64 * w + (unsigned)__builtin_ctzll(m)], ev);
 }
 
-/* Column 0, the event type: its text compared with the few names this
+/* Argument 0, the event type: its text compared with the few names this
  * cursor has read before (a table holds a handful of types), else read
  * by the codec and remembered. */
 static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
@@ -147,93 +160,206 @@ static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
 		c->seen[c->nseen++] = (struct seen_type){rg_etype_name(ev->type), n, ev->type};
 }
 
-/* Room for n more bytes in c's buffer; the text already there is moved,
- * and the fields of ev's first k text fields (of type t) with it. */
-static void reserve(struct cursor *c, unsigned t, unsigned k, struct rg_event *ev, size_t n)
+/* Moves the text fields of ev (the first k of plan p) from old to s->text. */
+static void rebase(const struct plan *p, unsigned k, struct rg_event *ev, const char *old,
+		   char *text)
 {
-	if (c->used + n <= c->cap)
-		return;
-	char *old = c->buf;
-	c->cap = c->used + n > 2 * c->cap ? c->used + n : 2 * c->cap;
-	c->buf = rg_realloc(c->buf, c->cap);
 	for (unsigned j = 0; j < k; j++) {
-		const char **p = (const char **)((char *)ev + c->text[t][j].off);
-		if (*p)
-			*p = c->buf + (*p - old);
+		const char **q = (const char **)((char *)ev + p->text[j].off);
+		if (*q)
+			*q = text + (*q - old);
 	}
 }
 
-/* The text of ev (of type t) into c's buffer, each string NUL-terminated
- * as SQLite's are. */
-static void copy_text(struct cursor *c, unsigned t, struct rg_event *ev)
+/* Room for n more bytes of text in s; the text there moves, and the
+ * events present, and the first k text fields of ev (plan p), with it. */
+static void reserve(const struct rgq_reader *r, struct rgq_span *s, const struct plan *p,
+		    unsigned k, struct rg_event *ev, size_t n)
 {
-	c->used = 0;
-	for (unsigned k = 0; k < c->ntext[t]; k++) {
-		const struct text_field *x = &c->text[t][k];
-		const char **p = (const char **)((char *)ev + x->off); /* rg_str's p too */
-		if (!*p)
+	if (s->used + n <= s->cap)
+		return;
+	char *old = s->text;
+	s->cap = s->used + n > 2 * s->cap ? s->used + n : 2 * s->cap;
+	s->text = rg_realloc(s->text, s->cap);
+	for (unsigned j = 0; j < RGQ_SPAN; j++)
+		if (s->present[j]) {
+			const struct plan *q = held_plan(r, s->held[j]);
+			rebase(q, q->ntext, &s->ev[j], old, s->text);
+		}
+	rebase(p, k, ev, old, s->text);
+}
+
+/* The text of ev (plan p) into s, each string NUL-terminated as SQLite's
+ * are. */
+static void copy_text(const struct rgq_reader *r, struct rgq_span *s, const struct plan *p,
+		      struct rg_event *ev)
+{
+	for (unsigned k = 0; k < p->ntext; k++) {
+		const struct text_field *x = &p->text[k];
+		const char **q = (const char **)((char *)ev + x->off); /* rg_str's p too */
+		if (!*q)
 			continue;
-		size_t n = x->cstr ? strlen(*p) : ((const struct rg_str *)p)->len;
-		reserve(c, t, k, ev, n + 1);
-		char *d = c->buf + c->used;
-		memcpy(d, *p, n);
+		size_t n = x->cstr ? strlen(*q) : ((const struct rg_str *)q)->len;
+		reserve(r, s, p, k, ev, n + 1);
+		char *d = s->text + s->used;
+		memcpy(d, *q, n);
 		d[n] = '\0';
-		*p = d;
-		c->used += n + 1;
+		*q = d;
+		s->used += n + 1;
 	}
 }
 
-/* rgq_row_TABLE(event_type, seq, columns...): the row into its cursor's
- * event (the cursor is the function's user data). */
+/* rgq_row_TABLE(event_type, seq, columns...): the row into the slot of
+ * its seq (the cursor is the function's user data). */
 static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	struct cursor *c = sqlite3_user_data(ctx);
-	struct rg_event *ev = &c->ev;
+	struct rgq_reader *r = c->r;
+	struct rgq_span *s = r->span;
 	(void)argc;
+	uint64_t seq = (uint64_t)sqlite3_value_int64(v[1]);
+	uint64_t k = seq - s->first; /* below RGQ_SPAN: the query's range */
+	if (k >= RGQ_SPAN || s->present[k]) {
+		if (!r->err[0])
+			snprintf(r->err, sizeof(r->err), "seq %llu is in two event tables",
+				 (unsigned long long)seq);
+		sqlite3_result_error(ctx, r->err, -1);
+		return;
+	}
+	struct rg_event *ev = &s->ev[k];
 	read_type(c, v[0], ev);
-	ev->seq = (uint64_t)sqlite3_value_int64(v[1]);
-	ev->flags = 0;
 	unsigned t = (unsigned)ev->type <= RG_ET_COUNT ? ev->type : RG_ET_COUNT;
-	if (t != c->last)
-		clear_last(c, t);
-	c->last = t;
-	if (c->argv[t])
-		ev->argv = (struct rg_str){0};
-	for (const struct need *n = c->need[t], *end = n + c->nneed[t]; n < end; n++)
+	const struct plan *p = &c->plan[t];
+	clear_held(r, s->held[k], p, ev);
+	ev->seq = seq;
+	ev->flags = 0;
+	if (p->argv)
+		ev->argv = (struct rg_str){0}; /* cmdline's field: see plan.argv */
+	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
 		rg_row_read_value(v[n->col], n->f, ev);
-	copy_text(c, t, ev);
+	copy_text(r, s, p, ev);
+	s->held[k] = held_code(c, t);
+	s->present[k] = true;
+	s->n++;
 }
 
-static int prepare(sqlite3 *db, struct cursor *c, unsigned t, const rg_fmask *fields,
+/* ?1 and ?2: the seqs the statement covers; ?3 until (file, network,
+ * system; only when there is one: a test per row otherwise true) */
+static void where(struct rg_buf *b, unsigned t, bool until)
+{
+	rg_buf_printf(b, " FROM %s WHERE seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].name,
+		      t == 0 || !until ? "" : " AND ts_ns <= ?3");
+}
+
+/* The aggregate's end: the rows are in the span already. */
+static void read_end(sqlite3_context *ctx)
+{
+	(void)ctx;
+}
+
+static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_fmask *fields,
 		   bool until, char *err, size_t errlen)
 {
-	struct rg_buf b = {0};
+	struct rg_buf b = {0}, seek = {0};
 	snprintf(c->fn, sizeof(c->fn), "rgq_row_%s", rg_event_tables[t].name);
 	rg_buf_printf(&b, "SELECT %s(", c->fn);
 	/* event_type and seq: registry order, arguments 0 and 1 */
 	c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
 	plan(c, fields);
-	/* ?1 first, ?2 last, ?3 from, ?4 until (file, network; only when
-	 * there is one: a test per row otherwise true) */
-	rg_buf_printf(&b, ") FROM %s WHERE seq BETWEEN %s AND ?2%s ORDER BY seq",
-		      rg_event_tables[t].name, t == 0 ? "?1" : "max(?1, ?3)",
-		      t == 0 || !until ? "" : " AND ts_ns <= ?4");
-	int rc = sqlite3_create_function(db, c->fn, (int)c->ncols,
-					 SQLITE_UTF8 | SQLITE_DIRECTONLY, c, read_row, NULL, NULL);
+	rg_buf_adds(&b, ")");
+	where(&b, t, until);
+	rg_buf_adds(&seek, "SELECT seq");
+	where(&seek, t, until);
+	rg_buf_adds(&seek, " ORDER BY seq LIMIT 1");
+	int rc = sqlite3_create_function(r->db, c->fn, (int)c->ncols,
+					 SQLITE_UTF8 | SQLITE_DIRECTONLY, c, NULL, read_row, read_end);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, rg_buf_cstr(&b), -1, &c->st, NULL);
+		rc = sqlite3_prepare_v2(r->db, rg_buf_cstr(&b), -1, &c->st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, rg_buf_cstr(&seek), -1, &c->seek, NULL);
 	if (rc != SQLITE_OK)
-		snprintf(err, errlen, "reading %s: %s", rg_event_tables[t].name, sqlite3_errmsg(db));
+		snprintf(err, errlen, "reading %s: %s", rg_event_tables[t].name,
+			 sqlite3_errmsg(r->db));
 	rg_buf_free(&b);
+	rg_buf_free(&seek);
 	return rc;
 }
 
-static void step(struct rgq_reader *r, struct cursor *c)
+/* Binds st to c's rows from lo to hi; false when it has none there. */
+static bool bind_range(const struct rgq_reader *r, const struct cursor *c, sqlite3_stmt *st,
+		       uint64_t lo, uint64_t hi)
 {
-	int rc = sqlite3_step(c->st);
-	c->row = rc == SQLITE_ROW;
-	if (!c->row && rc != SQLITE_DONE && !r->err[0])
-		snprintf(r->err, sizeof(r->err), "%s", sqlite3_errmsg(sqlite3_db_handle(c->st)));
+	if (lo < c->floor)
+		lo = c->floor;
+	if (lo > hi)
+		return false;
+	sqlite3_bind_int64(st, 1, (int64_t)lo);
+	sqlite3_bind_int64(st, 2, (int64_t)hi);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, r->until_ns);
+	return true;
+}
+
+/* Runs st to its end (its rows decoded by its function); false on an
+ * error. */
+static bool run(struct rgq_reader *r, sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && !r->err[0])
+		snprintf(r->err, sizeof(r->err), "%s", sqlite3_errmsg(r->db));
+	return rc == SQLITE_DONE;
+}
+
+/* The first seq at or after r->next that any table has; false for none
+ * (or an error). */
+static bool seek(struct rgq_reader *r)
+{
+	uint64_t best = 0;
+	bool found = false;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		struct cursor *c = &r->c[t];
+		if (!bind_range(r, c, c->seek, r->next, r->last))
+			continue;
+		int rc = sqlite3_step(c->seek);
+		if (rc == SQLITE_ROW) {
+			uint64_t s = (uint64_t)sqlite3_column_int64(c->seek, 0);
+			best = !found || s < best ? s : best;
+			found = true;
+		} else if (rc != SQLITE_DONE && !r->err[0]) {
+			snprintf(r->err, sizeof(r->err), "%s", sqlite3_errmsg(r->db));
+		}
+		sqlite3_reset(c->seek);
+	}
+	r->next = best;
+	return found && !r->err[0];
+}
+
+bool rgq_reader_read(struct rgq_reader *r, struct rgq_span *s)
+{
+	r->span = s;
+	while (!r->done && !r->err[0]) {
+		uint64_t hi = r->last - r->next < RGQ_SPAN ? r->last : r->next + RGQ_SPAN - 1;
+		s->first = r->next;
+		s->n = 0;
+		s->used = 0;
+		memset(s->present, 0, sizeof(s->present));
+		for (unsigned t = 0; t < RG_N_EVENT_TABLES && !r->err[0]; t++)
+			if (bind_range(r, &r->c[t], r->c[t].st, s->first, hi))
+				run(r, r->c[t].st);
+		r->done = hi == r->last;
+		r->next = hi + 1;
+		if (r->err[0])
+			return false;
+		if (s->n)
+			return true;
+		/* none: a gap (pruned events, a stretch of rows filtered out) */
+		if (!r->done && !seek(r))
+			r->done = true;
+	}
+	return false;
 }
 
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
@@ -242,6 +368,10 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 {
 	struct rgq_reader *r = rg_calloc(1, sizeof(*r));
 	r->db = db;
+	r->next = first_seq;
+	r->last = last_seq;
+	r->done = first_seq > last_seq;
+	r->until_ns = until_ns;
 	rg_fmask fields[RG_ET_COUNT + 1] = {0}; /* and an unknown type: all of them */
 	for (unsigned t = 0; t < RG_ET_COUNT; t++) {
 		fields[t] = by_type[t];
@@ -249,49 +379,16 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	}
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
-		if (prepare(db, c, t, fields, until_ns != INT64_MAX, err, errlen)) {
+		c->r = r;
+		c->idx = t;
+		/* process events all, the others from from_seq (reader.h) */
+		c->floor = t == 0 || from_seq < first_seq ? first_seq : from_seq;
+		if (prepare(r, c, t, fields, until_ns != INT64_MAX, err, errlen)) {
 			rgq_reader_close(r);
 			return NULL;
 		}
-		sqlite3_bind_int64(c->st, 1, (int64_t)first_seq);
-		sqlite3_bind_int64(c->st, 2, (int64_t)last_seq);
-		sqlite3_bind_int64(c->st, 3, (int64_t)from_seq);
-		if (sqlite3_bind_parameter_count(c->st) >= 4)
-			sqlite3_bind_int64(c->st, 4, until_ns);
 	}
-	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
-		step(r, &r->c[t]);
 	return r;
-}
-
-const struct rg_event *rgq_reader_next(struct rgq_reader *r)
-{
-	if (r->cur)
-		step(r, r->cur);
-	r->cur = NULL;
-	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
-		if (r->c[t].row && (!r->cur || r->c[t].ev.seq < r->cur->ev.seq))
-			r->cur = &r->c[t];
-	if (!r->cur || r->err[0])
-		return NULL;
-	return &r->cur->ev;
-}
-
-size_t rgq_reader_text_size(const struct rgq_reader *r)
-{
-	return r->cur->used;
-}
-
-void rgq_reader_copy(const struct rgq_reader *r, struct rg_event *ev, char *text)
-{
-	const struct cursor *c = r->cur;
-	*ev = c->ev;
-	memcpy(text, c->buf, c->used);
-	for (unsigned k = 0; k < c->ntext[c->last]; k++) {
-		const char **p = (const char **)((char *)ev + c->text[c->last][k].off);
-		if (*p)
-			*p = text + (*p - c->buf);
-	}
 }
 
 const char *rgq_reader_error(const struct rgq_reader *r)
@@ -306,10 +403,10 @@ void rgq_reader_close(struct rgq_reader *r)
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
 		sqlite3_finalize(c->st);
+		sqlite3_finalize(c->seek);
 		if (c->fn[0]) /* the function points at c: gone with it */
 			sqlite3_create_function(r->db, c->fn, (int)c->ncols, SQLITE_UTF8, NULL, NULL,
 						NULL, NULL);
-		free(c->buf);
 	}
 	free(r);
 }
