@@ -66,6 +66,12 @@ struct cursor {
 
 struct rgq_reader {
 	sqlite3 *db;
+	/* how to clear each registry field: its offset and size in bytes (0:
+	 * not cleared, the type and flags) */
+	struct zero {
+		uint16_t off;
+		uint8_t size;
+	} zero[RG_FIELDS_MAX];
 	struct cursor c[RG_N_EVENT_TABLES];
 	uint64_t next, last; /* the next read's first seq; the last one to read */
 	bool done;
@@ -73,18 +79,6 @@ struct rgq_reader {
 	struct rgq_span *span; /* being read */
 	char err[256];
 };
-
-/* A span slot's held value for an event of type t from cursor c. */
-static uint16_t held_code(const struct cursor *c, unsigned t)
-{
-	return (uint16_t)(1 + c->idx * (RG_ET_COUNT + 1) + t);
-}
-
-static const struct plan *held_plan(const struct rgq_reader *r, uint16_t held)
-{
-	unsigned h = held - 1u;
-	return &r->c[h / (RG_ET_COUNT + 1)].plan[h % (RG_ET_COUNT + 1)];
-}
 
 static bool is_text(const struct rg_field *f)
 {
@@ -116,30 +110,41 @@ static void plan(struct cursor *c, const rg_fmask *fields)
 				plan_column(c, &c->plan[t], i);
 }
 
-/* A field back to the zero of an event nothing was read into (the event
- * type is always read; flags are cleared for every row). */
-static void clear_field(const struct rg_field *f, struct rg_event *ev)
+/* How field f goes back to the zero of an event nothing was read into
+ * (the event type is always read; flags are cleared for every row). */
+static struct zero zero_of(const struct rg_field *f)
 {
-	char *at = (char *)ev + f->off;
-	if (f->type == RG_FT_CSTR)
-		memset(at, 0, sizeof(const char *));
-	else if (is_text(f))
-		memset(at, 0, sizeof(struct rg_str));
-	else if (f->type != RG_FT_ETYPE && f->type != RG_FT_FLAG)
-		rg_field_set_int(f, ev, 0);
+	uint8_t size;
+	switch (f->type) {
+	case RG_FT_ETYPE: case RG_FT_FLAG: size = 0; break;
+	case RG_FT_U64: case RG_FT_I64: case RG_FT_CSTR: size = 8; break;
+	case RG_FT_U32: case RG_FT_I32: size = 4; break;
+	case RG_FT_BOOL: size = sizeof(bool); break;
+	default: size = sizeof(struct rg_str); /* the text types */
+	}
+	return (struct zero){f->off, size};
 }
 
-/* The fields the slot's last event had and one of plan p lacks, back to
- * zero: p's own are all written. */
-static void clear_held(const struct rgq_reader *r, uint16_t held, const struct plan *p,
-		       struct rg_event *ev)
+/* The fields the slot's last event had (plan held) and one of plan p
+ * lacks, back to zero: p's own are all written. */
+static void clear_held(const struct rgq_reader *r, const struct plan *held,
+		       const struct plan *p, struct rg_event *ev)
 {
-	if (!held)
-		return; /* never used: all zero */
-	rg_fmask gone = held_plan(r, held)->mask & ~p->mask;
+	if (!held || held == p)
+		return; /* never used (all zero), or the same fields */
+	rg_fmask gone = held->mask & ~p->mask;
 	for (unsigned w = 0; w < 2; w++)
-		for (uint64_t m = (uint64_t)(gone >> (64 * w)); m; m &= m - 1)
-			clear_field(&rg_fields[64 * w + (unsigned)__builtin_ctzll(m)], ev);
+		for (uint64_t m = (uint64_t)(gone >> (64 * w)); m; m &= m - 1) {
+			struct zero z = r->zero[64 * w + (unsigned)__builtin_ctzll(m)];
+			char *at = (char *)ev + z.off;
+			static const char none[sizeof(struct rg_str)];
+			switch (z.size) {
+			case 1: memcpy(at, none, 1); break;
+			case 4: memcpy(at, none, 4); break;
+			case 8: memcpy(at, none, 8); break;
+			case 16: memcpy(at, none, 16); break;
+			}
+		}
 }
 
 /* Argument 0, the event type: its text compared with the few names this
@@ -173,8 +178,8 @@ static void rebase(const struct plan *p, unsigned k, struct rg_event *ev, const 
 
 /* Room for n more bytes of text in s; the text there moves, and the
  * events present, and the first k text fields of ev (plan p), with it. */
-static void reserve(const struct rgq_reader *r, struct rgq_span *s, const struct plan *p,
-		    unsigned k, struct rg_event *ev, size_t n)
+static void reserve(struct rgq_span *s, const struct plan *p, unsigned k, struct rg_event *ev,
+		    size_t n)
 {
 	if (s->used + n <= s->cap)
 		return;
@@ -183,7 +188,7 @@ static void reserve(const struct rgq_reader *r, struct rgq_span *s, const struct
 	s->text = rg_realloc(s->text, s->cap);
 	for (unsigned j = 0; j < RGQ_SPAN; j++)
 		if (s->present[j]) {
-			const struct plan *q = held_plan(r, s->held[j]);
+			const struct plan *q = s->held[j];
 			rebase(q, q->ntext, &s->ev[j], old, s->text);
 		}
 	rebase(p, k, ev, old, s->text);
@@ -191,8 +196,7 @@ static void reserve(const struct rgq_reader *r, struct rgq_span *s, const struct
 
 /* The text of ev (plan p) into s, each string NUL-terminated as SQLite's
  * are. */
-static void copy_text(const struct rgq_reader *r, struct rgq_span *s, const struct plan *p,
-		      struct rg_event *ev)
+static void copy_text(struct rgq_span *s, const struct plan *p, struct rg_event *ev)
 {
 	for (unsigned k = 0; k < p->ntext; k++) {
 		const struct text_field *x = &p->text[k];
@@ -200,7 +204,7 @@ static void copy_text(const struct rgq_reader *r, struct rgq_span *s, const stru
 		if (!*q)
 			continue;
 		size_t n = x->cstr ? strlen(*q) : ((const struct rg_str *)q)->len;
-		reserve(r, s, p, k, ev, n + 1);
+		reserve(s, p, k, ev, n + 1);
 		char *d = s->text + s->used;
 		memcpy(d, *q, n);
 		d[n] = '\0';
@@ -237,8 +241,8 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 		ev->argv = (struct rg_str){0}; /* cmdline's field: see plan.argv */
 	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
 		rg_row_read_value(v[n->col], n->f, ev);
-	copy_text(r, s, p, ev);
-	s->held[k] = held_code(c, t);
+	copy_text(s, p, ev);
+	s->held[k] = p;
 	s->present[k] = true;
 	s->n++;
 }
@@ -372,6 +376,8 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	r->last = last_seq;
 	r->done = first_seq > last_seq;
 	r->until_ns = until_ns;
+	for (unsigned i = 0; i < rg_nfields; i++)
+		r->zero[i] = zero_of(&rg_fields[i]);
 	rg_fmask fields[RG_ET_COUNT + 1] = {0}; /* and an unknown type: all of them */
 	for (unsigned t = 0; t < RG_ET_COUNT; t++) {
 		fields[t] = by_type[t];

@@ -36,7 +36,7 @@ struct rgq_span {
 	uint64_t first;
 	unsigned n; /* events present */
 	bool present[RGQ_SPAN];
-	uint16_t held[RGQ_SPAN]; /* what ev[k] last held (the reader's), 0: nothing */
+	const void *held[RGQ_SPAN]; /* the reader's note of what ev[k] last held */
 	struct rg_event ev[RGQ_SPAN];
 	char *text; /* the events' strings, NUL-terminated (grown by the reader, freed by the caller) */
 	size_t used, cap;
