@@ -75,6 +75,7 @@ struct rgq_reader {
 	struct cursor c[RG_N_EVENT_TABLES];
 	uint64_t next, last; /* the next read's first seq; the last one to read */
 	bool done;
+	bool in_txn; /* the reads' transaction is open */
 	int64_t until_ns;
 	struct rgq_span *span; /* being read */
 	char err[256];
@@ -394,6 +395,18 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 			return NULL;
 		}
 	}
+	/* one snapshot for all the reads, as the recording was now (each
+	 * range's statements end, and each would otherwise see the file as
+	 * it is then: rows of a range committed after it was read would be
+	 * missed); the first seek takes it, and skips a leading gap */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reading events: %s", sqlite3_errmsg(db));
+		rgq_reader_close(r);
+		return NULL;
+	}
+	r->in_txn = true;
+	if (!r->done && !seek(r))
+		r->done = true;
 	return r;
 }
 
@@ -414,5 +427,7 @@ void rgq_reader_close(struct rgq_reader *r)
 			sqlite3_create_function(r->db, c->fn, (int)c->ncols, SQLITE_UTF8, NULL, NULL,
 						NULL, NULL);
 	}
+	if (r->in_txn)
+		sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL); /* it only read */
 	free(r);
 }
