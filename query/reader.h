@@ -26,7 +26,7 @@
 struct rgq_reader;
 
 /* The seqs one read covers. */
-#define RGQ_SPAN 512
+#define RGQ_SPAN 1024
 
 /* One read's events: the event of seq first + k, if there is one
  * (present[k]), in ev[k], its text in text. Kept by the caller from one
