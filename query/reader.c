@@ -39,7 +39,7 @@ struct text_field {
 struct plan {
 	struct need {
 		uint8_t col; /* the function's argument */
-		const struct rg_field *f;
+		struct rg_row_reading rd;
 	} need[RG_FIELDS_MAX]; /* the columns after seq it needs, in order */
 	uint8_t nneed;
 	rg_fmask mask;         /* the same as fields: what an event of it has set */
@@ -94,8 +94,8 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	const struct rg_field *f = c->cols[i];
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
-		shared |= p->need[k].f->off == f->off;
-	p->need[p->nneed++] = (struct need){(uint8_t)i, f};
+		shared |= p->need[k].rd.off == f->off;
+	p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
 	p->mask |= RG_FBIT(f - rg_fields);
 	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
 	if (is_text(f) && !shared)
@@ -260,7 +260,7 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	if (p->argv)
 		ev->argv = (struct rg_str){0}; /* cmdline's field: see plan.argv */
 	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
-		rg_row_read_value(v[n->col], n->f, ev);
+		rg_row_read_as(v[n->col], &n->rd, ev);
 	copy_text(s, p, ev);
 	s->held[k] = p;
 	s->present[k] = true;
