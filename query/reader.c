@@ -1,15 +1,16 @@
 /* reader.c: event rows to events, in seq order (see reader.h).
  *
- * Each table's query selects one value, rgq_row_TABLE(event_type, seq,
- * columns...): a function of this reader's that decodes its arguments
- * straight into the slot of the row's seq in the span being read. A
- * column read with sqlite3_column_value costs about 50 instructions (the
- * connection's mutex and error state, each time) and a row needs a dozen;
- * an argument is read straight from SQLite's register. An argument is
- * valid only during the call, so the function copies the row's text into
- * the span's text as well. With each event in the slot of its seq, the
- * tables need no merging and no event is copied again: the span is what
- * the caller gets. */
+ * Each table's query over a range of seq is one aggregate,
+ * rgq_row_TABLE(event_type, seq, columns...): a function of this
+ * reader's whose step decodes a row's arguments straight into the slot of
+ * its seq in the span being read. A column read with sqlite3_column_value
+ * costs about 50 instructions (the connection's mutex and error state,
+ * each time) and a row needs a dozen; an argument is read straight from
+ * SQLite's register, and one sqlite3_step reads the whole range. An
+ * argument is valid only during the call, so the function copies the
+ * row's text into the span's text as well. With each event in the slot
+ * of its seq, the tables need no merging and no event is copied again:
+ * the span is what the caller gets. */
 #include "reader.h"
 
 #include <stdio.h>
@@ -42,7 +43,7 @@ struct plan {
 		struct rg_row_reading rd;
 	} need[RG_FIELDS_MAX]; /* the columns after seq it needs, in order */
 	uint8_t nneed;
-	rg_fmask mask;         /* the same as fields: what an event of it has set */
+	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
 	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
 	uint8_t ntext;
 	bool argv; /* it reads argv (or cmdline, the same field), which a NULL
@@ -245,8 +246,9 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	uint64_t k = seq - s->first; /* below RGQ_SPAN: the query's range */
 	if (k >= RGQ_SPAN || s->present[k]) {
 		if (!r->err[0])
-			snprintf(r->err, sizeof(r->err), "seq %llu is in two event tables",
-				 (unsigned long long)seq);
+			snprintf(r->err, sizeof(r->err), "seq %llu is %s",
+				 (unsigned long long)seq,
+				 k >= RGQ_SPAN ? "outside the range read" : "in two event tables");
 		sqlite3_result_error(ctx, r->err, -1);
 		return;
 	}
