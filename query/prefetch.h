@@ -4,9 +4,10 @@
  *
  * The thread reads through a connection of its own to the same file (a
  * connection is one thread's: rgq opens them without SQLite's mutexes),
- * and hands the events over in batches, their text copied out of
- * SQLite's rows into the batch, in the reader's order. The events are the
- * reader's, byte for byte.
+ * and hands the events over a span of seqs at a time (struct rgq_span),
+ * the reader having decoded each row into its slot and copied its text
+ * out of SQLite's into the span. The events are the reader's, in its
+ * order.
  */
 #ifndef RGQ_PREFETCH_H
 #define RGQ_PREFETCH_H

@@ -1,4 +1,16 @@
-/* reader.c: event rows to events, merged by seq (see reader.h). */
+/* reader.c: event rows to events, in seq order (see reader.h).
+ *
+ * Each table's query over a range of seq is one aggregate,
+ * rgq_row_TABLE(event_type, seq, columns...): a function of this
+ * reader's whose step decodes a row's arguments straight into the slot of
+ * its seq in the span being read. A column read with sqlite3_column_value
+ * costs about 50 instructions (the connection's mutex and error state,
+ * each time) and a row needs a dozen; an argument is read straight from
+ * SQLite's register, and one sqlite3_step reads the whole range. An
+ * argument is valid only during the call, so the function copies the
+ * row's text into the span's text as well. With each event in the slot
+ * of its seq, the tables need no merging and no event is copied again:
+ * the span is what the caller gets. */
 #include "reader.h"
 
 #include <stdio.h>
@@ -10,7 +22,6 @@
 #include "fields.h"
 #include "row.h"
 
-
 /* An event type name the cursor has read, and its type. */
 struct seen_type {
 	const char *name;
@@ -18,26 +29,79 @@ struct seen_type {
 	enum rg_etype type;
 };
 
+/* A text field of an event type, copied out of the row: an rg_str or a
+ * const char * (RG_FT_CSTR) at off. */
+struct text_field {
+	uint16_t off;
+	bool cstr;
+};
+
+/* What an event type reads of its table (RG_ET_COUNT: an unknown type). */
+struct plan {
+	struct need {
+		uint8_t col; /* the function's argument */
+		struct rg_row_reading rd;
+	} need[RG_FIELDS_MAX]; /* the columns after seq it needs, in order */
+	uint8_t nneed;
+	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
+	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
+	uint8_t ntext;
+	bool argv; /* it reads argv (or cmdline, the same field), which a NULL
+		    * leaves as it was: cleared first */
+};
+
+struct rgq_reader;
+
 struct cursor {
-	sqlite3_stmt *st;
-	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each column */
+	struct rgq_reader *r;
+	unsigned idx;
+	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
+	char fn[64];             /* the decoding function's name */
+	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
 	unsigned ncols;
-	/* by event type (RG_ET_COUNT: an unknown one): the columns after seq
-	 * (indexes into cols) an event of that type needs, in order; the
-	 * others are not fetched */
-	uint8_t need[RG_ET_COUNT + 1][RG_FIELDS_MAX];
-	uint8_t nneed[RG_ET_COUNT + 1];
+	uint64_t floor; /* its rows from this seq on */
+	struct plan plan[RG_ET_COUNT + 1];
 	struct seen_type seen[RG_ET_COUNT];
 	unsigned nseen;
-	bool row;   /* st is on a row */
-	int64_t seq;
 };
 
 struct rgq_reader {
+	sqlite3 *db;
+	/* how to clear each registry field: its offset and size in bytes (0:
+	 * not cleared, the type and flags) */
+	struct zero {
+		uint16_t off;
+		uint8_t size;
+	} zero[RG_FIELDS_MAX];
 	struct cursor c[RG_N_EVENT_TABLES];
-	struct cursor *cur; /* the cursor the last event came from: stepped next */
+	uint64_t next, last; /* the next read's first seq; the last one to read */
+	bool done;
+	bool in_txn; /* the reads' transaction is open */
+	int64_t until_ns;
+	struct rgq_span *span; /* being read */
 	char err[256];
 };
+
+static bool is_text(const struct rg_field *f)
+{
+	return f->type == RG_FT_STR || f->type == RG_FT_CSTR || f->type == RG_FT_ARGV ||
+	       f->type == RG_FT_CMDLINE;
+}
+
+/* Adds column i to plan p: a text field another of its columns fills too
+ * (cmdline and argv) is copied once. */
+static void plan_column(struct cursor *c, struct plan *p, unsigned i)
+{
+	const struct rg_field *f = c->cols[i];
+	bool shared = false;
+	for (unsigned k = 0; k < p->nneed; k++)
+		shared |= p->need[k].rd.off == f->off;
+	p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
+	p->mask |= RG_FBIT(f - rg_fields);
+	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
+	if (is_text(f) && !shared)
+		p->text[p->ntext++] = (struct text_field){f->off, f->type == RG_FT_CSTR};
+}
 
 /* Which of c's columns each event type needs (fields: by type). */
 static void plan(struct cursor *c, const rg_fmask *fields)
@@ -45,37 +109,283 @@ static void plan(struct cursor *c, const rg_fmask *fields)
 	for (unsigned t = 0; t <= RG_ET_COUNT; t++)
 		for (unsigned i = 2; i < c->ncols; i++)
 			if (fields[t] & RG_FBIT(c->cols[i] - rg_fields))
-				c->need[t][c->nneed[t]++] = (uint8_t)i;
+				plan_column(c, &c->plan[t], i);
 }
 
-static int prepare(sqlite3 *db, struct cursor *c, unsigned t, const rg_fmask *fields,
+/* How field f goes back to the zero of an event nothing was read into
+ * (the event type is always read; flags are cleared for every row). */
+static struct zero zero_of(const struct rg_field *f)
+{
+	uint8_t size;
+	switch (f->type) {
+	case RG_FT_ETYPE: case RG_FT_FLAG: size = 0; break;
+	case RG_FT_U64: case RG_FT_I64: case RG_FT_CSTR: size = 8; break;
+	case RG_FT_U32: case RG_FT_I32: size = 4; break;
+	case RG_FT_BOOL: size = sizeof(bool); break;
+	default: size = sizeof(struct rg_str); /* the text types */
+	}
+	return (struct zero){f->off, size};
+}
+
+/* The fields the slot's last event had (plan held) and one of plan p
+ * lacks, back to zero: p's own are all written. */
+static void clear_held(const struct rgq_reader *r, const struct plan *held,
+		       const struct plan *p, struct rg_event *ev)
+{
+	if (!held || held == p)
+		return; /* never used (all zero), or the same fields */
+	rg_fmask gone = held->mask & ~p->mask;
+	for (unsigned w = 0; w < 2; w++)
+		for (uint64_t m = (uint64_t)(gone >> (64 * w)); m; m &= m - 1) {
+			struct zero z = r->zero[64 * w + (unsigned)__builtin_ctzll(m)];
+			char *at = (char *)ev + z.off;
+			static const char none[sizeof(struct rg_str)];
+			switch (z.size) {
+			case 1: memcpy(at, none, 1); break;
+			case 4: memcpy(at, none, 4); break;
+			case 8: memcpy(at, none, 8); break;
+			case 16: memcpy(at, none, 16); break;
+			}
+		}
+}
+
+static uint64_t load8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* a[0..n) == b[0..n), eight bytes at a time: a type name has 5 to 20,
+ * and memcmp's call was a quarter of reading the type */
+static bool same_name(const char *a, const char *b, size_t n)
+{
+	if (n < 8)
+		return !memcmp(a, b, n);
+	for (size_t i = 0; i + 8 < n; i += 8)
+		if (load8(a + i) != load8(b + i))
+			return false;
+	return load8(a + n - 8) == load8(b + n - 8);
+}
+
+/* Argument 0, the event type: its text compared with the few names this
+ * cursor has read before (a table holds a handful of types), else read
+ * by the codec and remembered. */
+static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
+{
+	const char *s = (const char *)sqlite3_value_text(v);
+	size_t n = (size_t)sqlite3_value_bytes(v);
+	for (unsigned k = 0; s && k < c->nseen; k++)
+		if (c->seen[k].len == n && same_name(c->seen[k].name, s, n)) {
+			ev->type = c->seen[k].type;
+			return;
+		}
+	ev->type = 0;
+	rg_row_read_value(v, c->cols[0], ev);
+	if (s && (unsigned)ev->type < RG_ET_COUNT && c->nseen < RG_ET_COUNT)
+		c->seen[c->nseen++] = (struct seen_type){rg_etype_name(ev->type), n, ev->type};
+}
+
+/* Moves the text fields of ev (the first k of plan p) from old to s->text. */
+static void rebase(const struct plan *p, unsigned k, struct rg_event *ev, const char *old,
+		   char *text)
+{
+	for (unsigned j = 0; j < k; j++) {
+		const char **q = (const char **)((char *)ev + p->text[j].off);
+		if (*q)
+			*q = text + (*q - old);
+	}
+}
+
+/* Room for n more bytes of text in s; the text there moves, and the
+ * events present, and the first k text fields of ev (plan p), with it. */
+static void reserve(struct rgq_span *s, const struct plan *p, unsigned k, struct rg_event *ev,
+		    size_t n)
+{
+	if (s->used + n <= s->cap)
+		return;
+	char *old = s->text;
+	s->cap = s->used + n > 2 * s->cap ? s->used + n : 2 * s->cap;
+	s->text = rg_realloc(s->text, s->cap);
+	for (unsigned j = 0; j < RGQ_SPAN; j++)
+		if (s->present[j]) {
+			const struct plan *q = s->held[j];
+			rebase(q, q->ntext, &s->ev[j], old, s->text);
+		}
+	rebase(p, k, ev, old, s->text);
+}
+
+/* The text of ev (plan p) into s, each string NUL-terminated as SQLite's
+ * are. */
+static void copy_text(struct rgq_span *s, const struct plan *p, struct rg_event *ev)
+{
+	for (unsigned k = 0; k < p->ntext; k++) {
+		const struct text_field *x = &p->text[k];
+		const char **q = (const char **)((char *)ev + x->off); /* rg_str's p too */
+		if (!*q)
+			continue;
+		size_t n = x->cstr ? strlen(*q) : ((const struct rg_str *)q)->len;
+		reserve(s, p, k, ev, n + 1);
+		char *d = s->text + s->used;
+		memcpy(d, *q, n);
+		d[n] = '\0';
+		*q = d;
+		s->used += n + 1;
+	}
+}
+
+/* rgq_row_TABLE(event_type, seq, columns...): the row into the slot of
+ * its seq (the cursor is the function's user data). */
+static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	struct cursor *c = sqlite3_user_data(ctx);
+	struct rgq_reader *r = c->r;
+	struct rgq_span *s = r->span;
+	(void)argc;
+	uint64_t seq = (uint64_t)sqlite3_value_int64(v[1]);
+	uint64_t k = seq - s->first; /* below RGQ_SPAN: the query's range */
+	if (k >= RGQ_SPAN || s->present[k]) {
+		if (!r->err[0])
+			snprintf(r->err, sizeof(r->err), "seq %llu is %s",
+				 (unsigned long long)seq,
+				 k >= RGQ_SPAN ? "outside the range read" : "in two event tables");
+		sqlite3_result_error(ctx, r->err, -1);
+		return;
+	}
+	struct rg_event *ev = &s->ev[k];
+	read_type(c, v[0], ev);
+	unsigned t = (unsigned)ev->type <= RG_ET_COUNT ? ev->type : RG_ET_COUNT;
+	const struct plan *p = &c->plan[t];
+	clear_held(r, s->held[k], p, ev);
+	ev->seq = seq;
+	ev->flags = 0;
+	if (p->argv)
+		ev->argv = (struct rg_str){0}; /* cmdline's field: see plan.argv */
+	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
+		rg_row_read_as(v[n->col], &n->rd, ev);
+	copy_text(s, p, ev);
+	s->held[k] = p;
+	s->present[k] = true;
+	s->n++;
+}
+
+/* ?1 and ?2: the seqs the statement covers; ?3 until (file, network,
+ * system; only when there is one: a test per row otherwise true) */
+static void where(struct rg_buf *b, unsigned t, bool until)
+{
+	rg_buf_printf(b, " FROM %s WHERE seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].name,
+		      t == 0 || !until ? "" : " AND ts_ns <= ?3");
+}
+
+/* The aggregate's end: the rows are in the span already. */
+static void read_end(sqlite3_context *ctx)
+{
+	(void)ctx;
+}
+
+static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_fmask *fields,
 		   bool until, char *err, size_t errlen)
 {
-	struct rg_buf b = {0};
-	rg_buf_adds(&b, "SELECT ");
-	/* event_type and seq: registry order, columns 0 and 1 */
+	struct rg_buf b = {0}, seek = {0};
+	snprintf(c->fn, sizeof(c->fn), "rgq_row_%s", rg_event_tables[t].name);
+	rg_buf_printf(&b, "SELECT %s(", c->fn);
+	/* event_type and seq: registry order, arguments 0 and 1 */
 	c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
 	plan(c, fields);
-	/* ?1 first, ?2 last, ?3 from, ?4 until (file, network; only when
-	 * there is one: a test per row otherwise true) */
-	rg_buf_printf(&b, " FROM %s WHERE seq BETWEEN %s AND ?2%s ORDER BY seq",
-		      rg_event_tables[t].name, t == 0 ? "?1" : "max(?1, ?3)",
-		      t == 0 || !until ? "" : " AND ts_ns <= ?4");
-	int rc = sqlite3_prepare_v2(db, rg_buf_cstr(&b), -1, &c->st, NULL);
+	rg_buf_adds(&b, ")");
+	where(&b, t, until);
+	rg_buf_adds(&seek, "SELECT seq");
+	where(&seek, t, until);
+	rg_buf_adds(&seek, " ORDER BY seq LIMIT 1");
+	int rc = sqlite3_create_function(r->db, c->fn, (int)c->ncols,
+					 SQLITE_UTF8 | SQLITE_DIRECTONLY, c, NULL, read_row, read_end);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, rg_buf_cstr(&b), -1, &c->st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(r->db, rg_buf_cstr(&seek), -1, &c->seek, NULL);
 	if (rc != SQLITE_OK)
-		snprintf(err, errlen, "reading %s: %s", rg_event_tables[t].name, sqlite3_errmsg(db));
+		snprintf(err, errlen, "reading %s: %s", rg_event_tables[t].name,
+			 sqlite3_errmsg(r->db));
 	rg_buf_free(&b);
+	rg_buf_free(&seek);
 	return rc;
 }
 
-static void step(struct rgq_reader *r, struct cursor *c)
+/* Binds st to c's rows from lo to hi; false when it has none there. */
+static bool bind_range(const struct rgq_reader *r, const struct cursor *c, sqlite3_stmt *st,
+		       uint64_t lo, uint64_t hi)
 {
-	int rc = sqlite3_step(c->st);
-	c->row = rc == SQLITE_ROW;
-	if (c->row)
-		c->seq = sqlite3_column_int64(c->st, 1); /* registry order: event_type, seq */
-	else if (rc != SQLITE_DONE && !r->err[0])
-		snprintf(r->err, sizeof(r->err), "%s", sqlite3_errmsg(sqlite3_db_handle(c->st)));
+	if (lo < c->floor)
+		lo = c->floor;
+	if (lo > hi)
+		return false;
+	sqlite3_bind_int64(st, 1, (int64_t)lo);
+	sqlite3_bind_int64(st, 2, (int64_t)hi);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, r->until_ns);
+	return true;
+}
+
+/* Runs st to its end (its rows decoded by its function); false on an
+ * error. */
+static bool run(struct rgq_reader *r, sqlite3_stmt *st)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && !r->err[0])
+		snprintf(r->err, sizeof(r->err), "%s", sqlite3_errmsg(r->db));
+	return rc == SQLITE_DONE;
+}
+
+/* The first seq at or after r->next that any table has; false for none
+ * (or an error). */
+static bool seek(struct rgq_reader *r)
+{
+	uint64_t best = 0;
+	bool found = false;
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		struct cursor *c = &r->c[t];
+		if (!bind_range(r, c, c->seek, r->next, r->last))
+			continue;
+		int rc = sqlite3_step(c->seek);
+		if (rc == SQLITE_ROW) {
+			uint64_t s = (uint64_t)sqlite3_column_int64(c->seek, 0);
+			best = !found || s < best ? s : best;
+			found = true;
+		} else if (rc != SQLITE_DONE && !r->err[0]) {
+			snprintf(r->err, sizeof(r->err), "%s", sqlite3_errmsg(r->db));
+		}
+		sqlite3_reset(c->seek);
+	}
+	r->next = best;
+	return found && !r->err[0];
+}
+
+bool rgq_reader_read(struct rgq_reader *r, struct rgq_span *s)
+{
+	r->span = s;
+	while (!r->done && !r->err[0]) {
+		uint64_t hi = r->last - r->next < RGQ_SPAN ? r->last : r->next + RGQ_SPAN - 1;
+		s->first = r->next;
+		s->n = 0;
+		s->used = 0;
+		memset(s->present, 0, sizeof(s->present));
+		for (unsigned t = 0; t < RG_N_EVENT_TABLES && !r->err[0]; t++)
+			if (bind_range(r, &r->c[t], r->c[t].st, s->first, hi))
+				run(r, r->c[t].st);
+		r->done = hi == r->last;
+		r->next = hi + 1;
+		if (r->err[0])
+			return false;
+		if (s->n)
+			return true;
+		/* none: a gap (pruned events, a stretch of rows filtered out) */
+		if (!r->done && !seek(r))
+			r->done = true;
+	}
+	return false;
 }
 
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
@@ -83,6 +393,13 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 				   const rg_fmask by_type[RG_ET_COUNT], char *err, size_t errlen)
 {
 	struct rgq_reader *r = rg_calloc(1, sizeof(*r));
+	r->db = db;
+	r->next = first_seq;
+	r->last = last_seq;
+	r->done = first_seq > last_seq;
+	r->until_ns = until_ns;
+	for (unsigned i = 0; i < rg_nfields; i++)
+		r->zero[i] = zero_of(&rg_fields[i]);
 	rg_fmask fields[RG_ET_COUNT + 1] = {0}; /* and an unknown type: all of them */
 	for (unsigned t = 0; t < RG_ET_COUNT; t++) {
 		fields[t] = by_type[t];
@@ -90,56 +407,28 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	}
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
-		if (prepare(db, c, t, fields, until_ns != INT64_MAX, err, errlen)) {
+		c->r = r;
+		c->idx = t;
+		/* process events all, the others from from_seq (reader.h) */
+		c->floor = t == 0 || from_seq < first_seq ? first_seq : from_seq;
+		if (prepare(r, c, t, fields, until_ns != INT64_MAX, err, errlen)) {
 			rgq_reader_close(r);
 			return NULL;
 		}
-		sqlite3_bind_int64(c->st, 1, (int64_t)first_seq);
-		sqlite3_bind_int64(c->st, 2, (int64_t)last_seq);
-		sqlite3_bind_int64(c->st, 3, (int64_t)from_seq);
-		if (sqlite3_bind_parameter_count(c->st) >= 4)
-			sqlite3_bind_int64(c->st, 4, until_ns);
 	}
-	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
-		step(r, &r->c[t]);
+	/* one snapshot for all the reads, as the recording was now (each
+	 * range's statements end, and each would otherwise see the file as
+	 * it is then: rows of a range committed after it was read would be
+	 * missed); the first seek takes it, and skips a leading gap */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reading events: %s", sqlite3_errmsg(db));
+		rgq_reader_close(r);
+		return NULL;
+	}
+	r->in_txn = true;
+	if (!r->done && !seek(r))
+		r->done = true;
 	return r;
-}
-
-/* Column 0, the event type: its text compared with the few names this
- * cursor has read before (a table holds a handful of types), else read
- * by the codec and remembered. */
-static void read_type(struct cursor *c, struct rg_event *ev)
-{
-	const char *s = (const char *)sqlite3_column_text(c->st, 0);
-	size_t n = (size_t)sqlite3_column_bytes(c->st, 0);
-	for (unsigned k = 0; s && k < c->nseen; k++)
-		if (c->seen[k].len == n && !memcmp(c->seen[k].name, s, n)) {
-			ev->type = c->seen[k].type;
-			return;
-		}
-	rg_row_read_field(c->st, 0, c->cols[0], ev);
-	if (s && (unsigned)ev->type < RG_ET_COUNT && c->nseen < RG_ET_COUNT)
-		c->seen[c->nseen++] = (struct seen_type){rg_etype_name(ev->type), n, ev->type};
-}
-
-bool rgq_reader_next(struct rgq_reader *r, struct rg_event *ev)
-{
-	if (r->cur)
-		step(r, r->cur);
-	r->cur = NULL;
-	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
-		if (r->c[t].row && (!r->cur || r->c[t].seq < r->cur->seq))
-			r->cur = &r->c[t];
-	if (!r->cur || r->err[0])
-		return false;
-	memset(ev, 0, sizeof(*ev));
-	struct cursor *c = r->cur;
-	read_type(c, ev);
-	ev->seq = (uint64_t)c->seq; /* column 1, read by step() */
-	unsigned t = (unsigned)ev->type <= RG_ET_COUNT ? ev->type : RG_ET_COUNT;
-	for (unsigned k = 0; k < c->nneed[t]; k++)
-		rg_row_read_field(c->st, c->need[t][k], c->cols[c->need[t][k]], ev);
-	return true;
 }
 
 const char *rgq_reader_error(const struct rgq_reader *r)
@@ -151,7 +440,15 @@ void rgq_reader_close(struct rgq_reader *r)
 {
 	if (!r)
 		return;
-	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
-		sqlite3_finalize(r->c[t].st);
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		struct cursor *c = &r->c[t];
+		sqlite3_finalize(c->st);
+		sqlite3_finalize(c->seek);
+		if (c->fn[0]) /* the function points at c: gone with it */
+			sqlite3_create_function(r->db, c->fn, (int)c->ncols, SQLITE_UTF8, NULL, NULL,
+						NULL, NULL);
+	}
+	if (r->in_txn)
+		sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL); /* it only read */
 	free(r);
 }

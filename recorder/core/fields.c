@@ -264,20 +264,3 @@ bool rg_field_is_int(const struct rg_field *f)
 	int64_t lo, hi;
 	return rg_ftype_int_range(f->type, &lo, &hi);
 }
-
-void rg_field_set_int(const struct rg_field *f, struct rg_event *ev, int64_t v)
-{
-	char *at = (char *)ev + f->off;
-	switch (f->type) {
-	case RG_FT_U64: { uint64_t x = (uint64_t)v; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_I64: memcpy(at, &v, sizeof(v)); break;
-	case RG_FT_U32: { uint32_t x = (uint32_t)v; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_I32: { int32_t x = (int32_t)v; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_BOOL: { bool x = v != 0; memcpy(at, &x, sizeof(x)); break; }
-	case RG_FT_FLAG:
-		if (v)
-			ev->flags |= f->bit;
-		break;
-	default: break;
-	}
-}

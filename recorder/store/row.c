@@ -87,38 +87,7 @@ unsigned rg_row_event_table(const struct rg_event *ev)
 	return t;
 }
 
-/* One sqlite3_column_value per column: each column call has its own cost. */
 void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev)
 {
-	sqlite3_value *v = sqlite3_column_value(st, i);
-	if (sqlite3_value_type(v) == SQLITE_NULL) {
-		/* back to the value that was written as null: 0 is one (a
-		 * RG_FO_ZERO_NULL field's, and the event's zeroed start), but a
-		 * RG_FO_NEG_NULL field's 0 is a value (mtime_ns: the epoch) */
-		if (f->opts & RG_FO_NEG_NULL)
-			rg_field_set_int(f, ev, -1);
-		return;
-	}
-	const char *p;
-	struct rg_str s;
-	switch (f->type) {
-	case RG_FT_ETYPE: {
-		int t = rg_etype_parse((const char *)sqlite3_value_text(v));
-		ev->type = t < 0 ? RG_ET_COUNT : (enum rg_etype)t;
-		return;
-	}
-	case RG_FT_STR:
-	case RG_FT_CMDLINE: /* into argv; a stored argv column that follows wins */
-	case RG_FT_ARGV:
-		p = f->type == RG_FT_ARGV ? sqlite3_value_blob(v) : (const char *)sqlite3_value_text(v);
-		s = (struct rg_str){p ? p : "", (uint32_t)sqlite3_value_bytes(v)};
-		memcpy((char *)ev + f->off, &s, sizeof(s));
-		return;
-	case RG_FT_CSTR:
-		p = (const char *)sqlite3_value_text(v);
-		memcpy((char *)ev + f->off, &p, sizeof(p));
-		return;
-	default:
-		rg_field_set_int(f, ev, sqlite3_value_int64(v));
-	}
+	rg_row_read_value(sqlite3_column_value(st, i), f, ev);
 }

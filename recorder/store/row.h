@@ -96,12 +96,115 @@ void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 		       const struct rg_event *ev, struct rg_buf *scratch);
 
 /* Column i of st's row into field f of ev, as rg_row_bind_field stored
- * it; NULL leaves the zero (unknown) value, -1 for a RG_FO_NEG_NULL field
- * (whose 0 is a value). Text and blobs point into
- * the row (valid until st steps). A cmdline column goes into argv (rules
- * read it as cmdline: the same text); a stored argv column that follows
- * it wins. */
+ * it (rg_row_read_value). */
 void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev);
+
+/* How a value is read into a field: its type, an integer's width folded
+ * in, so that one switch reads and stores it (rg_row_reading). */
+enum rg_row_how {
+	RG_RH_ETYPE, RG_RH_STR, RG_RH_CMDLINE, RG_RH_ARGV, RG_RH_CSTR,
+	RG_RH_INT8, RG_RH_INT4, RG_RH_BOOL, /* 8-, 4-byte integers, a bool */
+	RG_RH_INT,                          /* others (a flag, RG_FO_NEG_NULL): by f */
+};
+struct rg_row_reading {
+	const struct rg_field *f;
+	uint16_t off; /* f's */
+	uint8_t how;  /* enum rg_row_how */
+};
+
+static inline struct rg_row_reading rg_row_reading(const struct rg_field *f)
+{
+	struct rg_row_reading r = {f, f->off, RG_RH_INT};
+	switch (f->type) {
+	case RG_FT_ETYPE: r.how = RG_RH_ETYPE; break;
+	case RG_FT_STR: r.how = RG_RH_STR; break;
+	case RG_FT_CMDLINE: r.how = RG_RH_CMDLINE; break;
+	case RG_FT_ARGV: r.how = RG_RH_ARGV; break;
+	case RG_FT_CSTR: r.how = RG_RH_CSTR; break;
+	case RG_FT_U64: case RG_FT_I64: r.how = RG_RH_INT8; break;
+	case RG_FT_U32: case RG_FT_I32: r.how = RG_RH_INT4; break;
+	case RG_FT_BOOL: r.how = RG_RH_BOOL; break;
+	default: break;
+	}
+	if (f->opts & RG_FO_NEG_NULL)
+		r.how = RG_RH_INT;
+	return r;
+}
+
+/* Value v into the field of r (rg_row_reading(f)) of ev, as
+ * rg_row_bind_field stored it. A NULL is the value that was written as
+ * null: 0 (a RG_FO_ZERO_NULL field's unknown) or -1 for a RG_FO_NEG_NULL
+ * field (whose 0 is a value: mtime_ns, the epoch); but a cmdline column
+ * goes into argv (rules read it as cmdline: the same text) and a stored
+ * argv column that follows it wins, so a NULL of either leaves that field
+ * as it was. Text and blobs point into v. v is a column's
+ * (rg_row_read_field) or an SQL function's argument (rgq's reader decodes
+ * its rows in one: query/reader.c). Inline, always (GCC would not, and
+ * the call's own cost was a quarter of it): the reader calls it for about
+ * ten columns of every row. Each type asks SQLite only what it needs (a
+ * NULL's text pointer is NULL, its integer 0). */
+static inline __attribute__((always_inline)) void
+rg_row_read_as(sqlite3_value *v, const struct rg_row_reading *r, struct rg_event *ev)
+{
+	char *at = (char *)ev + r->off;
+	const char *p;
+	struct rg_str s;
+	int64_t i;
+	switch ((enum rg_row_how)r->how) {
+	case RG_RH_ETYPE: {
+		int t = sqlite3_value_type(v) == SQLITE_NULL
+				? 0 : rg_etype_parse((const char *)sqlite3_value_text(v));
+		ev->type = t < 0 ? RG_ET_COUNT : (enum rg_etype)t;
+		return;
+	}
+	case RG_RH_STR:
+		p = (const char *)sqlite3_value_text(v);
+		if (!p && sqlite3_value_type(v) != SQLITE_NULL)
+			p = ""; /* no memory for the conversion: as before, an empty text */
+		s = (struct rg_str){p, p ? (uint32_t)sqlite3_value_bytes(v) : 0};
+		memcpy(at, &s, sizeof(s));
+		return;
+	case RG_RH_CMDLINE:
+	case RG_RH_ARGV:
+		if (sqlite3_value_type(v) == SQLITE_NULL)
+			return;
+		p = r->how == RG_RH_ARGV ? sqlite3_value_blob(v) : (const char *)sqlite3_value_text(v);
+		s = (struct rg_str){p ? p : "", (uint32_t)sqlite3_value_bytes(v)};
+		memcpy(at, &s, sizeof(s));
+		return;
+	case RG_RH_CSTR:
+		p = (const char *)sqlite3_value_text(v);
+		memcpy(at, &p, sizeof(p));
+		return;
+	case RG_RH_INT8: /* the same stores as rg_field_set_int's */
+		i = sqlite3_value_int64(v);
+		memcpy(at, &i, 8);
+		return;
+	case RG_RH_INT4: {
+		uint32_t x = (uint32_t)sqlite3_value_int64(v);
+		memcpy(at, &x, 4);
+		return;
+	}
+	case RG_RH_BOOL: {
+		bool x = sqlite3_value_int64(v) != 0;
+		memcpy(at, &x, sizeof(x));
+		return;
+	}
+	case RG_RH_INT:
+		if ((r->f->opts & RG_FO_NEG_NULL) && sqlite3_value_type(v) == SQLITE_NULL)
+			rg_field_set_int(r->f, ev, -1);
+		else
+			rg_field_set_int(r->f, ev, sqlite3_value_int64(v));
+	}
+}
+
+/* The same, by field. */
+static inline void rg_row_read_value(sqlite3_value *v, const struct rg_field *f,
+				     struct rg_event *ev)
+{
+	struct rg_row_reading r = rg_row_reading(f);
+	rg_row_read_as(v, &r, ev);
+}
 
 /* The columns of event table t (rg_event_tables index) that are in
  * fields (bit i: rg_fields[i]; UINT64_MAX: all), in registry order: the

@@ -1,0 +1,178 @@
+/* test_reader.c: rgq's reader (query/reader.c) through its read-ahead
+ * thread (query/prefetch.c), on a database the store wrote: every event
+ * back in seq order with its fields, across the four tables, over gaps
+ * wider than one read, with slots reused by events of other types (whose
+ * fields must not leak into the next event), and a damaged recording's
+ * seq in two tables refused. */
+#include <stdio.h>
+#include <string.h>
+
+#include "prefetch.h"
+#include "db.h"
+#include "store.h"
+#include "tap.h"
+#include "store_db.h"
+
+static const struct rg_store_opts opts = {2000, 20, 1 << 16};
+
+/* The seqs written: 1..N but for a gap wider than a read (the reader
+ * seeks across it) and every 97th (a narrow one). */
+#define N 12000
+static bool written(uint64_t seq)
+{
+	return !(seq >= 3000 && seq < 5500) && seq % 97;
+}
+
+/* Event seq: one of four types, from three tables, each with fields the
+ * others lack. */
+static struct rg_event event(uint64_t seq, char *buf, size_t len)
+{
+	struct rg_event ev = {.seq = seq, .ts_ns = 1000 + (int64_t)seq, .pid = 7, .tid = 7,
+			      .proc_id = 3, .comm = {"sh", 2}, .exe = {"/bin/sh", 7}};
+	int n = snprintf(buf, len, "/tmp/f%llu", (unsigned long long)seq);
+	switch (seq % 4) {
+	case 0:
+		ev.type = RG_ET_FILE_OPEN;
+		ev.path = (struct rg_str){buf, (uint32_t)n};
+		ev.fflags = (uint32_t)seq;
+		break;
+	case 1:
+		ev.type = RG_ET_FILE_RENAME;
+		ev.path = (struct rg_str){"/tmp/old", 8};
+		ev.new_path = (struct rg_str){buf, (uint32_t)n};
+		break;
+	case 2:
+		ev.type = RG_ET_PROCESS_EXIT;
+		ev.exit_code = (int32_t)(seq % 200);
+		break;
+	default:
+		ev.type = RG_ET_NET_CONNECT;
+		ev.family = "ipv4";
+		ev.protocol = "tcp";
+		ev.remote_addr = (struct rg_str){"10.1.2.3", 8};
+		ev.remote_port = (uint32_t)(seq % 65536);
+		break;
+	}
+	return ev;
+}
+
+static bool write_db(const char *db)
+{
+	char err[256], buf[64];
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "the store opens a new database"))
+		return false;
+	rg_store_begin_run(s, "host", "boot", "0.1.0", 500, 1, 256, 64);
+	for (uint64_t seq = 1; seq <= N; seq++)
+		if (written(seq)) {
+			struct rg_event ev = event(seq, buf, sizeof(buf));
+			rg_store_put_event(s, &ev, true);
+		}
+	rg_store_close(s, 1000 + N);
+	return true;
+}
+
+static bool same_str(struct rg_str a, struct rg_str b)
+{
+	if (!a.p || !b.p)
+		return a.p == b.p;
+	return a.len == b.len && !memcmp(a.p, b.p, a.len) && a.p[a.len] == '\0';
+}
+
+static bool same_cstr(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* The fields the events differ in, as written (a type's others zero). */
+static bool same_event(const struct rg_event *got, const struct rg_event *want)
+{
+	return got->type == want->type && got->seq == want->seq &&
+	       got->ts_ns == want->ts_ns && got->pid == want->pid &&
+	       got->proc_id == want->proc_id && same_str(got->comm, want->comm) &&
+	       same_str(got->exe, want->exe) && same_str(got->path, want->path) &&
+	       same_str(got->new_path, want->new_path) && got->fflags == want->fflags &&
+	       got->exit_code == want->exit_code && same_cstr(got->family, want->family) &&
+	       same_cstr(got->protocol, want->protocol) &&
+	       same_str(got->remote_addr, want->remote_addr) &&
+	       got->remote_port == want->remote_port;
+}
+
+/* Reads [first, last] back (all fields of every type): the number of
+ * events, or -1 at the first that differs from what was written. */
+static long read_back(const char *db, uint64_t first, uint64_t last, char *err, size_t errlen)
+{
+	rg_fmask all[RG_ET_COUNT];
+	for (unsigned t = 0; t < RG_ET_COUNT; t++)
+		all[t] = RG_FMASK_ALL;
+	sqlite3 *h = rgq_db_open(db, err, errlen);
+	if (!h)
+		return -1;
+	struct rgq_prefetch *p = rgq_prefetch_open(h, first, last, first, INT64_MAX, all, err,
+						   errlen);
+	long n = p ? 0 : -1;
+	uint64_t want = first;
+	const struct rg_event *ev;
+	char buf[64];
+	while (p && (ev = rgq_prefetch_next(p))) {
+		while (!written(want))
+			want++;
+		struct rg_event w = event(want++, buf, sizeof(buf));
+		if (!same_event(ev, &w)) {
+			snprintf(err, errlen, "seq %llu read back as %s seq %llu",
+				 (unsigned long long)w.seq, rg_etype_name(ev->type),
+				 (unsigned long long)ev->seq);
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	if (p && n >= 0 && rgq_prefetch_error(p)) {
+		snprintf(err, errlen, "%s", rgq_prefetch_error(p));
+		n = -1;
+	}
+	rgq_prefetch_close(p);
+	rgq_db_close(h);
+	return n;
+}
+
+static long count_written(uint64_t first, uint64_t last)
+{
+	long n = 0;
+	for (uint64_t s = first; s <= last; s++)
+		n += written(s);
+	return n;
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	const char *db = path_in("r.db");
+	if (!write_db(db))
+		return tap_done();
+	long files = 0;
+	for (uint64_t s = 1; s <= N; s++)
+		files += written(s) && s % 4 < 2;
+	CHECK_INT(atol(q(db, "SELECT count(*) FROM file_events")), files,
+		  "the store wrote the file events");
+	char err[256] = "";
+	long n = read_back(db, 1, INT64_MAX, err, sizeof(err));
+	if (n < 0)
+		printf("# %s\n", err);
+	CHECK_INT(n, count_written(1, N), "every event read back in seq order, as written");
+	n = read_back(db, 2990, 5600, err, sizeof(err));
+	CHECK_INT(n, count_written(2990, 5600), "a range across the gap: its events only");
+	n = read_back(db, 6000, 5999, err, sizeof(err));
+	CHECK_INT(n, 0, "an empty range: none");
+
+	/* a damaged recording: one seq in two tables */
+	sql_on(db, "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, "
+		   "result, family) SELECT seq, 'network_connect', ts_ns, 0, 1, 1, 0, 0, 0, 'ipv4' "
+		   "FROM file_events WHERE seq = 8");
+	n = read_back(db, 1, INT64_MAX, err, sizeof(err));
+	CHECK(n < 0 && strstr(err, "seq 8 is in two event tables"),
+	      "a seq in two tables is an error");
+	CHECK(!dir_remove(), "scratch directory removed");
+	return tap_done();
+}
