@@ -87,13 +87,25 @@ bool rg_open_flags_write(uint32_t flags)
 	return (flags & O_ACCMODE) || (flags & (O_CREAT | O_TRUNC));
 }
 
+/* rg_path_has_prefix for one of the matcher's prefixes, the cheap tests
+ * first: every file event is tested against every prefix, and most fail
+ * on the byte after the prefix or on its last byte, without a memcmp. */
+static bool under(const char *path, size_t len, const struct rg_pm_prefix *p)
+{
+	size_t n = p->len;
+	if (n == 1) /* "/" */
+		return len > 0 && path[0] == '/';
+	return len >= n && (len == n || path[n] == '/') && path[n - 1] == p->path[n - 1] &&
+	       memcmp(path, p->path, n - 1) == 0;
+}
+
 bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len,
 			 bool writing)
 {
 	const struct rg_pm_prefix *best = NULL;
 	for (unsigned i = 0; i < m->nprefixes; i++) {
 		const struct rg_pm_prefix *p = &m->prefixes[i];
-		if ((!best || p->len > best->len) && rg_path_has_prefix(path, len, p->path, p->len))
+		if ((!best || p->len > best->len) && under(path, len, p))
 			best = p;
 	}
 	if (best)
