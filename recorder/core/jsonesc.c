@@ -81,12 +81,31 @@ static const bool plain[256] = {
 #undef PL
 };
 
+/* Eight bytes at a time, whether any is not plain: below 0x20, '"', '\\',
+ * or 0x7f and above (bit tricks exact for "any", not for "which"). Paths
+ * and names are mostly plain: a word's test is cheaper than eight loads. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline bool word_plain(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), s = w ^ (ONES * '\\');
+	uint64_t below = (w - ONES * 0x20) & ~w;
+	uint64_t quote = (q - ONES) & ~q, slash = (s - ONES) & ~s;
+	uint64_t above = (w + ONES * (127 - 0x7e)) | w; /* a byte above 0x7e */
+	return !((below | quote | slash | above) & HIGHS);
+}
+
 void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0; /* bytes [run, i) pass through unchanged */
 
 	while (i < len) {
+		uint64_t w;
+		if (len - i >= 8 && (memcpy(&w, p + i, 8), word_plain(w))) {
+			i += 8;
+			continue;
+		}
 		unsigned char c = p[i];
 		if (plain[c]) {
 			i++;

@@ -92,9 +92,40 @@ static const struct {
 	{"\x80x", 2, "\"\\udc80x\"", "lone continuation byte"},
 };
 
+/* rg_json_chars tests plain text eight bytes at a time: each byte value,
+ * at each position of a 20-byte plain text (in the first, middle and last
+ * word, and the tail after them), comes out as it does alone. Beside
+ * ASCII a byte >= 0x80 is a stray byte either way. */
+static void check_words(void)
+{
+	const char text[] = "abcdefghij/KLMNOP.qrs";
+	int same = 1;
+	for (int c = 0; c < 256; c++) {
+		char in = (char)c;
+		struct rg_buf alone = {0};
+		rg_json_chars(&alone, &in, 1);
+		for (size_t at = 0; at < 20; at++) {
+			char t[20];
+			memcpy(t, text, 20);
+			t[at] = in;
+			struct rg_buf got = {0}, want = {0};
+			rg_json_chars(&got, t, 20);
+			rg_buf_add(&want, t, at);
+			rg_buf_add(&want, alone.p, alone.len);
+			rg_buf_add(&want, t + at + 1, 19 - at);
+			same &= got.len == want.len && !memcmp(got.p, want.p, got.len);
+			rg_buf_free(&got);
+			rg_buf_free(&want);
+		}
+		rg_buf_free(&alone);
+	}
+	CHECK(same, "every byte value at every position of a longer text: escaped as alone");
+}
+
 int main(void)
 {
 	check_integers();
+	check_words();
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rg_buf b = {0};
 		rg_json_str(&b, cases[i].in, cases[i].len);
