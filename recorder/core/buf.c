@@ -52,10 +52,32 @@ static const char digits2[201] = "0001020304050607080910111213141516171819202122
 				 "62636465666768697071727374757677787980818283848586878889909192"
 				 "93949596979899";
 
+/* The number of decimal digits of v: log10 from the bit length, then
+ * one comparison, instead of a division per digit. pow10[0] is 0, not 1:
+ * 0 has a digit too. */
+static unsigned ndigits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		0ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull,
+		10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+	unsigned n = (bits * 1233) >> 12; /* floor(log10(2^bits)): 1233 / 4096 ~ log10(2) */
+	return n + (v >= pow10[n]); /* n <= 19 */
+}
+
+/* Written in place, right to left, once the number of digits is known:
+ * no copy from a scratch array (a call to memcpy for a few bytes). */
 void rg_buf_add_u64(struct rg_buf *b, uint64_t v)
 {
-	char tmp[20];
-	char *p = tmp + sizeof(tmp); /* written right to left */
+	unsigned n = ndigits(v);
+	if (b->len + n + 1 > b->cap)
+		rg_buf_grow(b, n);
+	char *p = b->p + b->len + n;
+	b->len += n;
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
 		v /= 100;
@@ -68,7 +90,6 @@ void rg_buf_add_u64(struct rg_buf *b, uint64_t v)
 	} else {
 		*--p = (char)('0' + v);
 	}
-	rg_buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void rg_buf_add_i64(struct rg_buf *b, int64_t v)
