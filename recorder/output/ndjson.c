@@ -210,8 +210,9 @@ static inline void add_null(struct rg_buf *b)
 }
 
 /* Field f of ev, null when unknown (rg_field_is_null's rules): the type
- * is switched on once for both, and an integer read once. */
-static inline void add_value(struct rg_buf *b, const struct rg_field *f, const struct rg_event *ev)
+ * is switched on once for both, and an integer read once. Inlined in the
+ * loop over a line's fields: a call per field was a tenth of its cost. */
+static inline __attribute__((always_inline)) void add_value(struct rg_buf *b, const struct rg_field *f, const struct rg_event *ev)
 {
 	switch (f->type) {
 	case RG_FT_STR: case RG_FT_CSTR: case RG_FT_ARGV: case RG_FT_CMDLINE: {
