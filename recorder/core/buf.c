@@ -69,8 +69,19 @@ static unsigned ndigits(uint64_t v)
 	return n + (v >= pow10[n]); /* n <= 19 */
 }
 
+/* The last two digits of v at end[-2..-1]; returns v / 100. In 32 bits:
+ * a division by a constant there is a multiply and a shift, in 64 bits
+ * twice as many instructions. */
+static inline uint32_t two_digits(char *end, uint32_t v)
+{
+	memcpy(end - 2, digits2 + (v % 100) * 2, 2);
+	return v / 100;
+}
+
 /* Written in place, right to left, once the number of digits is known:
- * no copy from a scratch array (a call to memcpy for a few bytes). */
+ * no copy from a scratch array (a call to memcpy for a few bytes). Eight
+ * digits at a time go to 32-bit arithmetic: NDJSON's nanosecond times
+ * have 19. */
 void rg_buf_add_u64(struct rg_buf *b, uint64_t v)
 {
 	unsigned n = ndigits(v);
@@ -78,28 +89,18 @@ void rg_buf_add_u64(struct rg_buf *b, uint64_t v)
 		rg_buf_grow(b, n);
 	char *p = b->p + b->len + n;
 	b->len += n;
-	while (v >= 100) {
-		unsigned d = (unsigned)(v % 100) * 2;
-		v /= 100;
-		*--p = digits2[d + 1];
-		*--p = digits2[d];
+	for (; v >= 100000000; v /= 100000000, p -= 8) {
+		uint32_t low = (uint32_t)(v % 100000000);
+		for (int i = 0; i < 4; i++)
+			low = two_digits(p - 2 * i, low);
 	}
-	if (v >= 10) {
-		*--p = digits2[v * 2 + 1];
-		*--p = digits2[v * 2];
-	} else {
-		*--p = (char)('0' + v);
-	}
-}
-
-void rg_buf_add_i64(struct rg_buf *b, int64_t v)
-{
-	if (v < 0) {
-		rg_buf_addc(b, '-');
-		rg_buf_add_u64(b, -(uint64_t)v); /* INT64_MIN included */
-	} else {
-		rg_buf_add_u64(b, (uint64_t)v);
-	}
+	uint32_t w = (uint32_t)v;
+	for (; w >= 100; p -= 2)
+		w = two_digits(p, w);
+	if (w >= 10)
+		two_digits(p, w);
+	else
+		p[-1] = (char)('0' + w);
 }
 
 const char *rg_buf_cstr(struct rg_buf *b)
