@@ -131,11 +131,42 @@ void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
 	rg_buf_add(b, p + run, i - run);
 }
 
+/* Whether every byte of p[0..len) passes through as it is: a word at a
+ * time, the last word overlapping the one before it, so that no byte is
+ * tested alone but in a string under eight bytes. */
+static bool all_plain(const unsigned char *p, size_t len)
+{
+	uint64_t w;
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (!plain[p[i]])
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i + 8 < len; i += 8)
+		if (memcpy(&w, p + i, 8), !word_plain(w))
+			return false;
+	return memcpy(&w, p + len - 8, 8), word_plain(w);
+}
+
+/* Most strings (paths, names, the syscall) need no escape: they are
+ * copied whole between their quotes, with one check of the room. */
 void rg_json_str(struct rg_buf *b, const char *s, size_t len)
 {
-	rg_buf_addc(b, '"');
-	rg_json_chars(b, s, len);
-	rg_buf_addc(b, '"');
+	if (!all_plain((const unsigned char *)s, len)) {
+		rg_buf_addc(b, '"');
+		rg_json_chars(b, s, len);
+		rg_buf_addc(b, '"');
+		return;
+	}
+	if (b->len + len + 3 > b->cap)
+		rg_buf_grow(b, len + 2);
+	char *d = b->p + b->len;
+	d[0] = '"';
+	if (len)
+		memcpy(d + 1, s, len);
+	d[len + 1] = '"';
+	b->len += len + 2;
 }
 
 void rg_json_str_c(struct rg_buf *b, const char *s)
