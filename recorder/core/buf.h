@@ -35,9 +35,18 @@ static inline void rg_buf_addc(struct rg_buf *b, char c)
 void rg_buf_adds(struct rg_buf *b, const char *s);
 void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Decimal integers, without printf's cost (NDJSON formats many per line). */
+/* Decimal integers, without printf's cost (NDJSON formats many per line;
+ * the signed one inline, not a call to make a call). */
 void rg_buf_add_u64(struct rg_buf *b, uint64_t v);
-void rg_buf_add_i64(struct rg_buf *b, int64_t v);
+static inline void rg_buf_add_i64(struct rg_buf *b, int64_t v)
+{
+	if (v < 0) {
+		rg_buf_addc(b, '-');
+		rg_buf_add_u64(b, -(uint64_t)v); /* INT64_MIN included */
+	} else {
+		rg_buf_add_u64(b, (uint64_t)v);
+	}
+}
 /* NUL-terminates without counting the NUL in len. */
 const char *rg_buf_cstr(struct rg_buf *b);
 void rg_buf_free(struct rg_buf *b);

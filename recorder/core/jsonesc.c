@@ -81,12 +81,31 @@ static const bool plain[256] = {
 #undef PL
 };
 
+/* Eight bytes at a time, whether any is not plain: below 0x20, '"', '\\',
+ * or 0x7f and above (bit tricks exact for "any", not for "which"). Paths
+ * and names are mostly plain: a word's test is cheaper than eight loads. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+static inline bool word_plain(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), s = w ^ (ONES * '\\');
+	uint64_t below = (w - ONES * 0x20) & ~w;
+	uint64_t quote = (q - ONES) & ~q, slash = (s - ONES) & ~s;
+	uint64_t above = (w + ONES * (127 - 0x7e)) | w; /* a byte above 0x7e */
+	return !((below | quote | slash | above) & HIGHS);
+}
+
 void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0; /* bytes [run, i) pass through unchanged */
 
 	while (i < len) {
+		uint64_t w;
+		if (len - i >= 8 && (memcpy(&w, p + i, 8), word_plain(w))) {
+			i += 8;
+			continue;
+		}
 		unsigned char c = p[i];
 		if (plain[c]) {
 			i++;
@@ -112,11 +131,42 @@ void rg_json_chars(struct rg_buf *b, const char *s, size_t len)
 	rg_buf_add(b, p + run, i - run);
 }
 
+/* Whether every byte of p[0..len) passes through as it is: a word at a
+ * time, the last word overlapping the one before it, so that no byte is
+ * tested alone but in a string under eight bytes. */
+static bool all_plain(const unsigned char *p, size_t len)
+{
+	uint64_t w;
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (!plain[p[i]])
+				return false;
+		return true;
+	}
+	for (size_t i = 0; i + 8 < len; i += 8)
+		if (memcpy(&w, p + i, 8), !word_plain(w))
+			return false;
+	return memcpy(&w, p + len - 8, 8), word_plain(w);
+}
+
+/* Most strings (paths, names, the syscall) need no escape: they are
+ * copied whole between their quotes, with one check of the room. */
 void rg_json_str(struct rg_buf *b, const char *s, size_t len)
 {
-	rg_buf_addc(b, '"');
-	rg_json_chars(b, s, len);
-	rg_buf_addc(b, '"');
+	if (!all_plain((const unsigned char *)s, len)) {
+		rg_buf_addc(b, '"');
+		rg_json_chars(b, s, len);
+		rg_buf_addc(b, '"');
+		return;
+	}
+	if (b->len + len + 3 > b->cap)
+		rg_buf_grow(b, len + 2);
+	char *d = b->p + b->len;
+	d[0] = '"';
+	if (len)
+		memcpy(d + 1, s, len);
+	d[len + 1] = '"';
+	b->len += len + 2;
 }
 
 void rg_json_str_c(struct rg_buf *b, const char *s)

@@ -15,6 +15,7 @@ _Static_assert((int)RG_PM_WATCH == (int)RG_PREFIX_WATCH &&
 		       (int)RG_PM_EXCLUDE == (int)RG_PREFIX_EXCLUDE &&
 		       (int)RG_PM_WRITES == (int)RG_PREFIX_WRITES,
 	       "pathmatch.h's actions are the kernel's prefix actions");
+_Static_assert(RG_PM_PREFIX_MAX == RG_PREFIX_MAX, "pathmatch.h's index holds every prefix");
 
 bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen)
 {
@@ -87,15 +88,61 @@ bool rg_open_flags_write(uint32_t flags)
 	return (flags & O_ACCMODE) || (flags & (O_CREAT | O_TRUNC));
 }
 
+/* rg_path_has_prefix for one of the matcher's prefixes, the cheap tests
+ * first: every file event is tested against every prefix, and most fail
+ * on the byte after the prefix or on its last byte, without a memcmp. */
+static bool under(const char *path, size_t len, const struct rg_pm_prefix *p)
+{
+	size_t n = p->len;
+	if (n == 1) /* "/" */
+		return len > 0 && path[0] == '/';
+	return len >= n && (len == n || path[n] == '/') && path[n - 1] == p->path[n - 1] &&
+	       memcmp(path, p->path, n - 1) == 0;
+}
+
+/* The byte a prefix or path is indexed by (rg_pathmatch.by_byte). */
+static unsigned second_byte(const char *path, size_t len)
+{
+	return len > 1 ? (unsigned char)path[1] : 0;
+}
+
+/* by_byte and start anew, a counting sort of the prefixes by their
+ * second byte: after init, and after resolve adds or drops prefixes. */
+static void index_prefixes(struct rg_pathmatch *m)
+{
+	unsigned at[257] = {0};
+	for (unsigned i = 0; i < m->nprefixes; i++)
+		at[second_byte(m->prefixes[i].path, m->prefixes[i].len) + 1]++;
+	for (unsigned c = 1; c < 257; c++)
+		at[c] += at[c - 1];
+	for (unsigned c = 0; c < 257; c++)
+		m->start[c] = (uint16_t)at[c];
+	for (unsigned i = 0; i < m->nprefixes; i++)
+		m->by_byte[at[second_byte(m->prefixes[i].path, m->prefixes[i].len)]++] =
+			(uint16_t)i;
+}
+
+/* The longest of the prefixes of byte c that path is under, if longer
+ * than best. */
+static const struct rg_pm_prefix *longest(const struct rg_pathmatch *m, unsigned c,
+					  const char *path, size_t len,
+					  const struct rg_pm_prefix *best)
+{
+	for (unsigned i = m->start[c]; i < m->start[c + 1]; i++) {
+		const struct rg_pm_prefix *p = &m->prefixes[m->by_byte[i]];
+		if ((!best || p->len > best->len) && under(path, len, p))
+			best = p;
+	}
+	return best;
+}
+
 bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t len,
 			 bool writing)
 {
-	const struct rg_pm_prefix *best = NULL;
-	for (unsigned i = 0; i < m->nprefixes; i++) {
-		const struct rg_pm_prefix *p = &m->prefixes[i];
-		if ((!best || p->len > best->len) && rg_path_has_prefix(path, len, p->path, p->len))
-			best = p;
-	}
+	unsigned c = second_byte(path, len);
+	const struct rg_pm_prefix *best = longest(m, 0, path, len, NULL);
+	if (c)
+		best = longest(m, c, path, len, best);
 	if (best)
 		return best->action == RG_PM_WATCH || (best->action == RG_PM_WRITES && writing);
 	for (unsigned i = 0; i < m->npatterns; i++)
@@ -179,6 +226,7 @@ int rg_pathmatch_init(struct rg_pathmatch *m, const struct rg_pm_lists *l, char 
 		return -1;
 	}
 	m->nlisted = m->nprefixes;
+	index_prefixes(m);
 	return 0;
 }
 
@@ -250,6 +298,7 @@ unsigned rg_pathmatch_resolve(struct rg_pathmatch *m,
 			note(ctx, m->prefixes[i].path, real);
 		added++;
 	}
+	index_prefixes(m);
 	return added;
 }
 

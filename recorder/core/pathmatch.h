@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -45,12 +46,19 @@ struct rg_pm_prefix {
 	enum rg_pm_action action;
 };
 
+#define RG_PM_PREFIX_MAX 256 /* RG_PREFIX_MAX (pathmatch.c checks) */
+
 struct rg_pathmatch {
 	struct rg_pm_prefix *prefixes;
 	unsigned nprefixes;
 	unsigned nlisted; /* prefixes[0..nlisted): the config's; after: resolved */
 	char **patterns;
 	unsigned npatterns;
+	/* The prefixes (their indexes) by their second byte, '\0' for "/":
+	 * those of byte c are by_byte[start[c]..start[c + 1]). A path is only
+	 * tested against "/" and the prefixes of its own second byte. */
+	uint16_t by_byte[RG_PM_PREFIX_MAX];
+	uint16_t start[257];
 };
 
 /* The [file] config lists: space-separated words; NULL for none. */

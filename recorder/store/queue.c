@@ -71,17 +71,15 @@ static struct item *copy_item(enum item_kind kind, const void *row, size_t size,
 static struct item *pack_event(struct rg_store *s, const struct rg_event *ev)
 {
 	unsigned t = rg_row_event_table(ev);
-	unsigned n = t < RG_N_EVENT_TABLES ? (unsigned)s->event_cols[t] : 0;
-	const uint8_t *has = n ? s->type_cols[ev->type] : NULL;
+	unsigned n = t < RG_N_EVENT_TABLES ? s->type_ncols[ev->type] : 0;
+	const uint8_t *cols = s->type_col_list[ev->type];
 	unsigned char fixed[RG_FIELDS_MAX * QVAL_MAX], *p = fixed;
 	struct rg_str bytes[RG_FIELDS_MAX];
 	unsigned nbytes = 0;
 	size_t len = 0;
 	struct rg_buf cmdline = {0}; /* the one cmdline column's text (argv joined) */
 	for (unsigned k = 0; k < n; k++) {
-		if (!has[k])
-			continue;
-		const struct rg_field *f = s->event_fields[t][k];
+		const struct rg_field *f = s->event_fields[t][cols[k]];
 		if (f->type == RG_FT_ETYPE) { /* the writer has it from qevent.type */
 			*p++ = QV_ETYPE;
 			continue;

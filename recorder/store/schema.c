@@ -145,9 +145,12 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 				err[0] = '\0';
 		}
 		for (unsigned ty = 0; ty < RG_ET_COUNT; ty++)
-			for (int k = 0; k < n && (rg_event_tables[t].types & RG_ET_BIT(ty)); k++)
+			for (int k = 0; k < n && (rg_event_tables[t].types & RG_ET_BIT(ty)); k++) {
 				s->type_cols[ty][k] = (s->event_fields[t][k]->types &
 						       RG_ET_BIT(ty)) != 0;
+				if (s->type_cols[ty][k])
+					s->type_col_list[ty][s->type_ncols[ty]++] = (uint8_t)k;
+			}
 		s->event_null[t] = rg_malloc((size_t)n);
 		memset(s->event_null[t], 1, (size_t)n);
 		s->group_null[t] = rg_malloc((size_t)n * GROUP_ROWS);

@@ -179,6 +179,11 @@ struct rg_store {
 	/* type_cols[type][k]: column k of the type's table is one of the
 	 * type's fields (a queued event carries only those: struct qevent) */
 	uint8_t type_cols[RG_ET_COUNT][RG_FIELDS_MAX];
+	/* The same as a list: the k of each of the type's columns, in order,
+	 * and how many (the recorder's thread packs every event through it,
+	 * not through the table's other types' columns) */
+	uint8_t type_col_list[RG_ET_COUNT][RG_FIELDS_MAX];
+	uint8_t type_ncols[RG_ET_COUNT];
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
 	 * now (1 each, as prepared): a NULL already bound is not bound again */
 	uint8_t *event_null[RG_N_EVENT_TABLES], *group_null[RG_N_EVENT_TABLES];

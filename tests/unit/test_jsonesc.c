@@ -92,9 +92,62 @@ static const struct {
 	{"\x80x", 2, "\"\\udc80x\"", "lone continuation byte"},
 };
 
+/* t[0..len) escaped by rg_json_chars is as wanted, and rg_json_str
+ * quotes just that. */
+static int escaped_ok(const char *t, size_t len, const struct rg_buf *want)
+{
+	struct rg_buf got = {0}, str = {0}, quoted = {0};
+	rg_json_chars(&got, t, len);
+	rg_json_str(&str, t, len);
+	rg_buf_addc(&quoted, '"');
+	rg_buf_add(&quoted, got.p, got.len);
+	rg_buf_addc(&quoted, '"');
+	int ok = got.len == want->len && !memcmp(got.p, want->p, got.len) &&
+		 str.len == quoted.len && !memcmp(str.p, quoted.p, str.len);
+	rg_buf_free(&got);
+	rg_buf_free(&str);
+	rg_buf_free(&quoted);
+	return ok;
+}
+
+/* Plain text is tested eight bytes at a time (rg_json_chars) and a word at
+ * a time with the last word overlapping (rg_json_str): each byte value, at
+ * each position of a plain text of each length up to 20 (under a word, in
+ * the first, middle or last word, in the overlap), comes out as it does
+ * alone. Beside ASCII a byte >= 0x80 is a stray byte either way. */
+static void check_words(void)
+{
+	const char text[] = "abcdefghij/KLMNOP.qrs";
+	int same = 1;
+	for (int c = 0; c < 256; c++) {
+		char in = (char)c;
+		struct rg_buf alone = {0};
+		rg_json_chars(&alone, &in, 1);
+		for (size_t len = 1; len <= 20; len++)
+			for (size_t at = 0; at < len; at++) {
+				char t[20];
+				memcpy(t, text, len);
+				t[at] = in;
+				struct rg_buf want = {0};
+				rg_buf_add(&want, t, at);
+				rg_buf_add(&want, alone.p, alone.len);
+				rg_buf_add(&want, t + at + 1, len - at - 1);
+				same &= escaped_ok(t, len, &want);
+				rg_buf_free(&want);
+			}
+		rg_buf_free(&alone);
+	}
+	struct rg_buf plain = {0};
+	rg_buf_add(&plain, text, 20);
+	same &= escaped_ok(text, 20, &plain) && escaped_ok(text, 0, &(struct rg_buf){0});
+	rg_buf_free(&plain);
+	CHECK(same, "every byte value at every position of a longer text: escaped as alone");
+}
+
 int main(void)
 {
 	check_integers();
+	check_words();
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct rg_buf b = {0};
 		rg_json_str(&b, cases[i].in, cases[i].len);
