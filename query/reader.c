@@ -13,6 +13,7 @@
  * the span is what the caller gets. */
 #include "reader.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,18 +183,21 @@ static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
 		}
 	ev->type = 0;
 	rg_row_read_value(v, c->cols[0], ev);
-	if (s && (unsigned)ev->type < RG_ET_COUNT && c->nseen < RG_ET_COUNT)
-		c->seen[c->nseen++] = (struct seen_type){rg_etype_name(ev->type), n, ev->type};
+	/* kept only when the text is the name whole: same_name reads n bytes
+	 * of it (a damaged "file_open\0x" parses as file_open) */
+	const char *name = s && (unsigned)ev->type < RG_ET_COUNT ? rg_etype_name(ev->type) : NULL;
+	if (name && strlen(name) == n && c->nseen < RG_ET_COUNT)
+		c->seen[c->nseen++] = (struct seen_type){name, n, ev->type};
 }
 
 /* Moves the text fields of ev (the first k of plan p) from old to s->text. */
-static void rebase(const struct plan *p, unsigned k, struct rg_event *ev, const char *old,
+static void rebase(const struct plan *p, unsigned k, struct rg_event *ev, uintptr_t old,
 		   char *text)
 {
 	for (unsigned j = 0; j < k; j++) {
 		const char **q = (const char **)((char *)ev + p->text[j].off);
 		if (*q)
-			*q = text + (*q - old);
+			*q = text + ((uintptr_t)*q - old);
 	}
 }
 
@@ -204,7 +208,7 @@ static void reserve(struct rgq_span *s, const struct plan *p, unsigned k, struct
 {
 	if (s->used + n <= s->cap)
 		return;
-	char *old = s->text;
+	uintptr_t old = (uintptr_t)s->text; /* an address, not a pointer to the freed block */
 	s->cap = s->used + n > 2 * s->cap ? s->used + n : 2 * s->cap;
 	s->text = rg_realloc(s->text, s->cap);
 	for (unsigned j = 0; j < RGQ_SPAN; j++)

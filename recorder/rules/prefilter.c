@@ -506,7 +506,10 @@ void rules_prefilter_free(struct rg_ruleset *rs)
  * a slot picked by a hash of the value's bytes, so a value met again costs
  * a hash and a compare instead of a fold and a walk. The memo is the
  * evaluating thread's (evaluation is one thread's, as in text.c) and made
- * anew when another rule set is evaluated. */
+ * anew when another rule set is evaluated. It lives as long as the thread:
+ * the recorder and rgq each evaluate on one long-lived thread (a thread
+ * that evaluated and then ended would leave its memo allocated), and one
+ * thread alternating between two rule sets would remake it each time. */
 
 #define MEMO_SLOTS 64 /* values kept per source */
 #define MEMO_TEXT 64  /* the longest value kept */

@@ -134,6 +134,7 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 {
 	struct rg_buf b = {0};
 	int rc = 0;
+	memset(s->type_ncols, 0, sizeof(s->type_ncols)); /* the lists below are appended to */
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
 		int n = s->event_cols[t] = event_sql(&b, t, 1, s->event_fields[t]);
 		rc = prepare(s, &s->ins_event[t], &b, err, errlen);

@@ -280,6 +280,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rg-ringpath: %s exists\n", db);
 		return 2;
 	}
+	if (rate > (unsigned long long)NS) { /* the records' times are whole ns apart */
+		fprintf(stderr, "rg-ringpath: --rate is at most %lld events/s\n", (long long)NS);
+		return 2;
+	}
 	struct bench *b = calloc(1, sizeof(*b));
 	b->boot_ns = BOOT_NS;
 	b->step_ns = NS / (int64_t)rate;

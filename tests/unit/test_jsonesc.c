@@ -102,8 +102,9 @@ static int escaped_ok(const char *t, size_t len, const struct rg_buf *want)
 	rg_buf_addc(&quoted, '"');
 	rg_buf_add(&quoted, got.p, got.len);
 	rg_buf_addc(&quoted, '"');
-	int ok = got.len == want->len && !memcmp(got.p, want->p, got.len) &&
-		 str.len == quoted.len && !memcmp(str.p, quoted.p, str.len);
+	/* an empty buffer's p may be NULL: memcmp only what there is */
+	int ok = got.len == want->len && (!got.len || !memcmp(got.p, want->p, got.len)) &&
+		 str.len == quoted.len && (!str.len || !memcmp(str.p, quoted.p, str.len));
 	rg_buf_free(&got);
 	rg_buf_free(&str);
 	rg_buf_free(&quoted);

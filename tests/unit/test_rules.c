@@ -310,7 +310,8 @@ static void test_prefilter_memo(void)
 	rg_rules_free(b);
 }
 
-/* A text of one or two bytes is looked for with memmem (prefilter.c), at
+/* A text of one or two bytes is looked for byte by byte (prefilter.c: memchr
+ * or a two-byte compare), at
  * any place in the value, and leaves the walk for the longer texts of the
  * same field as it was. */
 static void test_prefilter_short(void)
