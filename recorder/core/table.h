@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Eviction ranks for tables of processes: exited ones go first. */
 #define RG_TABLE_EXITED 0
@@ -108,5 +109,36 @@ struct rg_table_link *rg_table_evict(struct rg_table *t, const struct rg_table_l
 
 /* The entry first in eviction order and its rank, or NULL when t is empty. */
 struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank);
+
+/* A key for the table from a longer identity: a hash of key[0..n) and
+ * seed, eight bytes at a time (a multiply and a fold per word, the last
+ * word overlapping the one before); under eight bytes, one word of the
+ * first and last four, or of the first, middle and last byte. n is mixed
+ * in, so bytes read twice or left out only ever collide between keys of
+ * one length: callers compare the whole identity. Deterministic, so that
+ * replay hashes as the recorder did. Also the prefilter memo's slot. */
+static inline uint64_t rg_hash_bytes(uint64_t seed, const void *key, size_t n)
+{
+	const uint64_t mul = 0x9e3779b97f4a7c15ull;
+	const unsigned char *p = key;
+	uint64_t h = seed * mul ^ n, w = 0;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&w, p + i, 8);
+			h = (h ^ w) * mul;
+			h ^= h >> 32;
+		}
+		memcpy(&w, p + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, p, 4);
+		memcpy(&b, p + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else if (n) {
+		w = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
+	}
+	h = (h ^ w) * mul;
+	return h ^ h >> 32;
+}
 
 #endif /* RG_TABLE_H */

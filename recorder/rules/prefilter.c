@@ -31,6 +31,7 @@
 #include <pcre2.h>
 
 #include "alloc.h"
+#include "table.h"
 
 #define PCRE2_DOTALL_OPT PCRE2_DOTALL /* the only option a literal survives */
 
@@ -527,30 +528,12 @@ static __thread struct {
 	struct memo *m;  /* MEMO_SLOTS per source */
 } memo;
 
-/* The slot of (p, n) among a source's MEMO_SLOTS: a hash of its bytes,
- * eight at a time (a short value's in one word; the length is mixed in,
- * so words read twice or bytes left out only ever share a slot). */
+/* The slot of (p, n) among a source's MEMO_SLOTS: the top bits of a hash
+ * of its bytes (values that share a slot are told apart by their text). */
 static unsigned memo_slot(const char *p, uint32_t n)
 {
-	const uint64_t mul = 0x9e3779b97f4a7c15ull;
-	uint64_t h = (n + 1) * mul, w = 0;
-	if (n >= 8) {
-		for (uint32_t i = 0; i + 8 < n; i += 8) {
-			memcpy(&w, p + i, 8);
-			h = (h ^ w) * mul;
-			h ^= h >> 29;
-		}
-		memcpy(&w, p + n - 8, 8); /* the last word, some bytes again */
-	} else if (n >= 4) {
-		uint32_t a, b;
-		memcpy(&a, p, 4);
-		memcpy(&b, p + n - 4, 4);
-		w = (uint64_t)a << 32 | b;
-	} else if (n) {
-		w = (uint64_t)(uint8_t)p[0] << 16 | (uint64_t)(uint8_t)p[n / 2] << 8 | (uint8_t)p[n - 1];
-	}
-	h = (h ^ w) * mul;
-	return (unsigned)(h >> 58); /* 64 slots */
+	_Static_assert(MEMO_SLOTS == 64, "memo_slot takes 6 bits");
+	return (unsigned)(rg_hash_bytes(0, p, n) >> 58);
 }
 
 struct run {

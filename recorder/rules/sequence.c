@@ -35,29 +35,11 @@ struct rg_seqstate {
 	unsigned nevicted;
 };
 
-/* A hash of the identity, the key eight bytes at a time (a multiply and
- * a fold per word; the last word may overlap the one before, the length
- * is mixed in): deterministic, so replay hashes alike. Only where a
- * partial sits depends on it: lookups compare the whole identity. */
+/* A hash of the identity (table.h): only where a partial sits depends on
+ * it; lookups compare the whole identity, and eviction goes by deadline. */
 static uint64_t hash_of(unsigned rule, unsigned stage, const void *key, size_t n)
 {
-	const uint64_t mul = 0x9e3779b97f4a7c15ull;
-	const unsigned char *p = key;
-	uint64_t h = ((uint64_t)rule << 32 | stage) * mul ^ n, w = 0;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * mul;
-		h ^= h >> 32;
-	}
-	if (i < n && n >= 8) {
-		memcpy(&w, p + n - 8, 8);
-	} else {
-		for (w = 0; i < n; i++)
-			w = w << 8 | p[i];
-	}
-	h = (h ^ w) * mul;
-	return h ^ h >> 32;
+	return rg_hash_bytes((uint64_t)rule << 32 | stage, key, n);
 }
 
 static struct node *node_of(struct rg_table_link *l)
