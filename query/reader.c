@@ -55,7 +55,6 @@ struct rgq_reader;
 
 struct cursor {
 	struct rgq_reader *r;
-	unsigned idx;
 	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
 	char fn[64];             /* the decoding function's name */
 	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
@@ -412,7 +411,6 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		struct cursor *c = &r->c[t];
 		c->r = r;
-		c->idx = t;
 		/* process events all, the others from from_seq (reader.h) */
 		c->floor = t == 0 || from_seq < first_seq ? first_seq : from_seq;
 		if (prepare(r, c, t, fields, until_ns != INT64_MAX, err, errlen)) {

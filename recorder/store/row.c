@@ -86,8 +86,3 @@ unsigned rg_row_event_table(const struct rg_event *ev)
 		t++;
 	return t;
 }
-
-void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev)
-{
-	rg_row_read_value(sqlite3_column_value(st, i), f, ev);
-}

@@ -3,7 +3,7 @@
  * The columns of process_events, file_events and network_events are the
  * field registry's fields (fields.h), each table the fields of its event
  * types. The store's writer binds a field with rg_row_bind_field; rgq's
- * reader turns the column back into the field with rg_row_read_field:
+ * reader turns the column back into the field with rg_row_read_as:
  * one place knows how each field type is stored, so a row read back is
  * the struct rg_event the recorder had.
  *
@@ -95,10 +95,6 @@ void rg_row_bind_value(sqlite3_stmt *st, int i, const struct rg_sql_value *v);
 void rg_row_bind_field(sqlite3_stmt *st, int i, const struct rg_field *f,
 		       const struct rg_event *ev, struct rg_buf *scratch);
 
-/* Column i of st's row into field f of ev, as rg_row_bind_field stored
- * it (rg_row_read_value). */
-void rg_row_read_field(sqlite3_stmt *st, int i, const struct rg_field *f, struct rg_event *ev);
-
 /* How a value is read into a field: its type, an integer's width folded
  * in, so that one switch reads and stores it (rg_row_reading). */
 enum rg_row_how {
@@ -138,7 +134,7 @@ static inline struct rg_row_reading rg_row_reading(const struct rg_field *f)
  * goes into argv (rules read it as cmdline: the same text) and a stored
  * argv column that follows it wins, so a NULL of either leaves that field
  * as it was. Text and blobs point into v. v is a column's
- * (rg_row_read_field) or an SQL function's argument (rgq's reader decodes
+ * (sqlite3_column_value) or an SQL function's argument (rgq's reader decodes
  * its rows in one: query/reader.c). Inline, always (GCC would not, and
  * the call's own cost was a quarter of it): the reader calls it for about
  * ten columns of every row. Each type asks SQLite only what it needs (a

@@ -71,7 +71,7 @@ static int round_trip(sqlite3 *db, unsigned t, const struct rg_event *ev, struct
 	     sqlite3_step(*sel) != SQLITE_ROW;
 	memset(out, 0, sizeof(*out));
 	for (unsigned k = 0; !rc && k < n; k++)
-		rg_row_read_field(*sel, (int)k, f[k], out);
+		rg_row_read_value(sqlite3_column_value(*sel, (int)k), f[k], out);
 	rg_buf_free(&create);
 	rg_buf_free(&ins);
 	rg_buf_free(&cols);
