@@ -107,6 +107,15 @@ void rg_table_remove(struct rg_table *t, struct rg_table_link *l);
  * it for the caller to free or reuse; NULL when there is none. */
 struct rg_table_link *rg_table_evict(struct rg_table *t, const struct rg_table_link *spare);
 
+/* rg_table_evict(t, NULL) then rg_table_insert(t, l, key, rank), in one
+ * heap fix where those take two: the evicted entry's slot takes l. For a
+ * full table, the common case of a bounded one (t must not be empty).
+ * l may be the entry evicted, reused: the caller reads what it needs of
+ * that entry first (rg_table_first names it). Returns the entry evicted,
+ * counted in t->evictions. */
+struct rg_table_link *rg_table_evict_insert(struct rg_table *t, struct rg_table_link *l,
+					    uint64_t key, int64_t rank);
+
 /* The entry first in eviction order and its rank, or NULL when t is empty. */
 struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank);
 
