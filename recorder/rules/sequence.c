@@ -8,7 +8,9 @@
  * partial nearest its end rather than a live one queued behind an expired
  * one. Each partial is one allocation holding its key and room for the
  * longest summary, so renewing one (the common case: a process connecting
- * again) rewrites it in place.
+ * again) rewrites it in place; and a put into a full store (a flood) takes
+ * the evicted partial's place in the table's order (rg_table_evict_insert)
+ * and, when its key fits, its node.
  */
 #include "sequence.h"
 
