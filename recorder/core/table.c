@@ -1,7 +1,6 @@
 /* table.c: the bounded table (see table.h).
  *
- * A chained hash on a 64-bit key (Fibonacci hashing: the key times 2^64/phi,
- * top bits, so sequential ids and structured hashes alike spread), and a
+ * A chained hash on a 64-bit key (Fibonacci hashing, table.h), and a
  * binary min-heap on (rank, order) for the eviction order.
  */
 #include "table.h"
@@ -15,7 +14,7 @@
 
 static unsigned bucket_of(const struct rg_table *t, uint64_t key)
 {
-	return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> t->shift);
+	return rg_table_bucket(t, key);
 }
 
 /* The log2 of n, a power of two. */
@@ -74,22 +73,6 @@ void rg_table_fini(struct rg_table *t, rg_table_done_fn done)
 	free(t->buckets);
 	free(t->heap);
 	*t = (struct rg_table){0};
-}
-
-struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key)
-{
-	struct rg_table_link *l = t->buckets[bucket_of(t, key)];
-	while (l && l->key != key)
-		l = l->hnext;
-	return l;
-}
-
-struct rg_table_link *rg_table_next(const struct rg_table_link *l)
-{
-	struct rg_table_link *n = l->hnext;
-	while (n && n->key != l->key)
-		n = n->hnext;
-	return n;
 }
 
 int rg_table_full(const struct rg_table *t)

@@ -81,11 +81,31 @@ void rg_table_clear(struct rg_table *t, rg_table_done_fn done);
 /* Clears t as rg_table_clear does, then frees its arrays. */
 void rg_table_fini(struct rg_table *t, rg_table_done_fn done);
 
-/* An entry with key (of several, any one), or NULL. */
-struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key);
+/* The bucket of key: Fibonacci hashing, the key times 2^64/phi, top bits,
+ * so sequential ids and structured hashes alike spread. */
+static inline unsigned rg_table_bucket(const struct rg_table *t, uint64_t key)
+{
+	return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> t->shift);
+}
+
+/* An entry with key (of several, any one), or NULL. Inline, as is next:
+ * every sequence step's lookup and every lineage question is one. */
+static inline struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key)
+{
+	struct rg_table_link *l = t->buckets[rg_table_bucket(t, key)];
+	while (l && l->key != key)
+		l = l->hnext;
+	return l;
+}
 
 /* The next entry after l with l's key, or NULL: for keys that are hashes. */
-struct rg_table_link *rg_table_next(const struct rg_table_link *l);
+static inline struct rg_table_link *rg_table_next(const struct rg_table_link *l)
+{
+	struct rg_table_link *n = l->hnext;
+	while (n && n->key != l->key)
+		n = n->hnext;
+	return n;
+}
 
 /* Whether t holds its bound: an insert now must follow an eviction. */
 int rg_table_full(const struct rg_table *t);
