@@ -1,7 +1,6 @@
 /* table.c: the bounded table (see table.h).
  *
- * A chained hash on a 64-bit key (Fibonacci hashing: the key times 2^64/phi,
- * top bits, so sequential ids and structured hashes alike spread), and a
+ * A chained hash on a 64-bit key (Fibonacci hashing, table.h), and a
  * binary min-heap on (rank, order) for the eviction order.
  */
 #include "table.h"
@@ -15,7 +14,7 @@
 
 static unsigned bucket_of(const struct rg_table *t, uint64_t key)
 {
-	return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> t->shift);
+	return rg_table_bucket(t, key);
 }
 
 /* The log2 of n, a power of two. */
@@ -76,22 +75,6 @@ void rg_table_fini(struct rg_table *t, rg_table_done_fn done)
 	*t = (struct rg_table){0};
 }
 
-struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key)
-{
-	struct rg_table_link *l = t->buckets[bucket_of(t, key)];
-	while (l && l->key != key)
-		l = l->hnext;
-	return l;
-}
-
-struct rg_table_link *rg_table_next(const struct rg_table_link *l)
-{
-	struct rg_table_link *n = l->hnext;
-	while (n && n->key != l->key)
-		n = n->hnext;
-	return n;
-}
-
 int rg_table_full(const struct rg_table *t)
 {
 	return t->size >= t->max;
@@ -120,32 +103,57 @@ static void sift_up(struct rg_table *t, unsigned i)
 	heap_set(t, i, s);
 }
 
+/* Moves heap[i] down to its place. An entry sifted down is most often
+ * one of the latest (a slot moved from the end, a partial just put, an
+ * entry requeued), whose place is at or near the bottom: so the hole goes
+ * down the smaller children to a leaf first, one comparison a level, and
+ * the entry then climbs back the few levels it must (Floyd's variant of
+ * sift-down, about half the comparisons of comparing it at every level). */
 static void sift_down(struct rg_table *t, unsigned i)
 {
 	struct rg_table_slot s = t->heap[i];
-	for (;;) {
-		unsigned c = 2 * i + 1;
-		if (c >= t->size)
-			break;
+	unsigned top = i;
+	for (unsigned c; (c = 2 * i + 1) < t->size; i = c) {
 		if (c + 1 < t->size && before(&t->heap[c + 1], &t->heap[c]))
 			c++;
-		if (!before(&t->heap[c], &s))
-			break;
 		heap_set(t, i, t->heap[c]);
-		i = c;
+	}
+	while (i > top && before(&s, &t->heap[(i - 1) / 2])) {
+		heap_set(t, i, t->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
 	}
 	heap_set(t, i, s);
 }
 
-/* Sets slot i to s and restores the order around it. */
+/* Sets slot i to s and restores the order around it: up when s goes
+ * before its parent, else down. */
 static void heap_fix(struct rg_table *t, unsigned i, struct rg_table_slot s)
 {
 	t->heap[i] = s;
-	sift_up(t, i);
-	sift_down(t, s.l->at);
+	if (i && before(&s, &t->heap[(i - 1) / 2]))
+		sift_up(t, i);
+	else
+		sift_down(t, i);
 }
 
 /* ---- changes ------------------------------------------------------------------- */
+
+/* Puts l at the head of key's chain. */
+static void hash_link(struct rg_table *t, struct rg_table_link *l, uint64_t key)
+{
+	unsigned b = bucket_of(t, key);
+	l->key = key;
+	l->hnext = t->buckets[b];
+	t->buckets[b] = l;
+}
+
+static void hash_unlink(struct rg_table *t, struct rg_table_link *l)
+{
+	struct rg_table_link **pp = &t->buckets[bucket_of(t, l->key)];
+	while (*pp != l)
+		pp = &(*pp)->hnext;
+	*pp = l->hnext;
+}
 
 void rg_table_insert(struct rg_table *t, struct rg_table_link *l, uint64_t key, int64_t rank)
 {
@@ -155,10 +163,7 @@ void rg_table_insert(struct rg_table *t, struct rg_table_link *l, uint64_t key, 
 		t->cap = t->cap ? 2 * t->cap : 16;
 		t->heap = rg_realloc(t->heap, t->cap * sizeof(*t->heap));
 	}
-	unsigned b = bucket_of(t, key);
-	l->key = key;
-	l->hnext = t->buckets[b];
-	t->buckets[b] = l;
+	hash_link(t, l, key);
 	unsigned i = t->size++;
 	heap_fix(t, i, (struct rg_table_slot){rank, ++t->clock, l});
 }
@@ -170,10 +175,7 @@ void rg_table_requeue(struct rg_table *t, struct rg_table_link *l, int64_t rank)
 
 void rg_table_remove(struct rg_table *t, struct rg_table_link *l)
 {
-	struct rg_table_link **pp = &t->buckets[bucket_of(t, l->key)];
-	while (*pp != l)
-		pp = &(*pp)->hnext;
-	*pp = l->hnext;
+	hash_unlink(t, l);
 	struct rg_table_slot last = t->heap[--t->size];
 	if (last.l != l) /* the last slot fills l's place, then finds its own */
 		heap_fix(t, l->at, last);
@@ -190,6 +192,21 @@ struct rg_table_link *rg_table_evict(struct rg_table *t, const struct rg_table_l
 	rg_table_remove(t, l);
 	t->evictions++;
 	return l;
+}
+
+/* The first entry's slot takes l: the old one leaves the hash, l joins
+ * it, and the slot, now l's rank and the newest order, sifts down (it is
+ * at the root: nothing is before it but what it displaced). */
+struct rg_table_link *rg_table_evict_insert(struct rg_table *t, struct rg_table_link *l,
+					    uint64_t key, int64_t rank)
+{
+	struct rg_table_link *old = t->heap[0].l;
+	hash_unlink(t, old);
+	hash_link(t, l, key);
+	t->evictions++;
+	t->heap[0] = (struct rg_table_slot){rank, ++t->clock, l};
+	sift_down(t, 0);
+	return old;
 }
 
 struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank)

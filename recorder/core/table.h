@@ -81,11 +81,31 @@ void rg_table_clear(struct rg_table *t, rg_table_done_fn done);
 /* Clears t as rg_table_clear does, then frees its arrays. */
 void rg_table_fini(struct rg_table *t, rg_table_done_fn done);
 
-/* An entry with key (of several, any one), or NULL. */
-struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key);
+/* The bucket of key: Fibonacci hashing, the key times 2^64/phi, top bits,
+ * so sequential ids and structured hashes alike spread. */
+static inline unsigned rg_table_bucket(const struct rg_table *t, uint64_t key)
+{
+	return (unsigned)((key * 0x9E3779B97F4A7C15ull) >> t->shift);
+}
+
+/* An entry with key (of several, any one), or NULL. Inline, as is next:
+ * every sequence step's lookup and every lineage question is one. */
+static inline struct rg_table_link *rg_table_find(const struct rg_table *t, uint64_t key)
+{
+	struct rg_table_link *l = t->buckets[rg_table_bucket(t, key)];
+	while (l && l->key != key)
+		l = l->hnext;
+	return l;
+}
 
 /* The next entry after l with l's key, or NULL: for keys that are hashes. */
-struct rg_table_link *rg_table_next(const struct rg_table_link *l);
+static inline struct rg_table_link *rg_table_next(const struct rg_table_link *l)
+{
+	struct rg_table_link *n = l->hnext;
+	while (n && n->key != l->key)
+		n = n->hnext;
+	return n;
+}
 
 /* Whether t holds its bound: an insert now must follow an eviction. */
 int rg_table_full(const struct rg_table *t);
@@ -106,6 +126,15 @@ void rg_table_remove(struct rg_table *t, struct rg_table_link *l);
  * the caller still uses, or NULL), counts it in t->evictions and returns
  * it for the caller to free or reuse; NULL when there is none. */
 struct rg_table_link *rg_table_evict(struct rg_table *t, const struct rg_table_link *spare);
+
+/* rg_table_evict(t, NULL) then rg_table_insert(t, l, key, rank), in one
+ * heap fix where those take two: the evicted entry's slot takes l. For a
+ * full table, the common case of a bounded one (t must not be empty).
+ * l may be the entry evicted, reused: the caller reads what it needs of
+ * that entry first (rg_table_first names it). Returns the entry evicted,
+ * counted in t->evictions. */
+struct rg_table_link *rg_table_evict_insert(struct rg_table *t, struct rg_table_link *l,
+					    uint64_t key, int64_t rank);
 
 /* The entry first in eviction order and its rank, or NULL when t is empty. */
 struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank);

@@ -403,7 +403,7 @@ static void add_str(struct rg_buf *b, struct rg_str s)
 	if (s.p)
 		rg_buf_add(b, s.p, s.len);
 	else
-		rg_buf_adds(b, "?");
+		rg_buf_add(b, "?", 1);
 }
 
 /* Cuts a summary to SUMMARY_MAX bytes, ending "..." when it was longer. */
@@ -411,7 +411,7 @@ void rules_cap_summary(struct rg_buf *b)
 {
 	if (b->len > SUMMARY_MAX) {
 		b->len = SUMMARY_MAX - 3;
-		rg_buf_adds(b, "...");
+		rg_buf_add(b, "...", 3);
 	}
 }
 
@@ -420,12 +420,12 @@ void rules_cap_summary(struct rg_buf *b)
 static void summarize_sys(struct rg_buf *b, const struct rg_event *ev)
 {
 	if (ev->type == RG_ET_CRED_CHANGE) {
-		rg_buf_adds(b, "euid ");
+		rg_buf_add(b, "euid ", 5);
 		rg_buf_add_u64(b, ev->old_euid);
-		rg_buf_adds(b, " -> ");
+		rg_buf_add(b, " -> ", 4);
 		rg_buf_add_u64(b, ev->euid);
 	} else if (ev->target_pid) { /* ptrace, proc_mem_write */
-		rg_buf_adds(b, "pid ");
+		rg_buf_add(b, "pid ", 4);
 		rg_buf_add_u64(b, ev->target_pid);
 	} else {
 		add_str(b, ev->name.p ? ev->name : ev->path);
@@ -442,7 +442,7 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	if (RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) {
 		add_str(b, ev->path);
 		if (ev->new_path.p || ev->type == RG_ET_FILE_RENAME) { /* and link, symlink */
-			rg_buf_adds(b, " -> ");
+			rg_buf_add(b, " -> ", 4);
 			add_str(b, ev->new_path);
 		}
 	} else if (RG_ET_BIT(ev->type) & (RG_ET_SYS_MASK | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))) {
@@ -454,23 +454,23 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
 		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
 		add_str(b, remote ? ev->remote_addr : ev->local_addr);
-		rg_buf_adds(b, " port ");
+		rg_buf_add(b, " port ", 6);
 		rg_buf_add_u64(b, remote ? ev->remote_port : ev->local_port);
 	} else if (ev->type == RG_ET_PROCESS_START) {
 		rg_buf_add_cmdline(b, ev->argv);
 	} else if (ev->type == RG_ET_PROCESS_RELATIONSHIP) {
-		rg_buf_adds(b, "child pid ");
+		rg_buf_add(b, "child pid ", 10);
 		rg_buf_add_u64(b, ev->child_pid);
 	} else if (ev->type == RG_ET_PROCESS_EXIT && ev->signal) {
-		rg_buf_adds(b, "signal ");
+		rg_buf_add(b, "signal ", 7);
 		rg_buf_add_u64(b, ev->signal);
 	} else if (ev->type == RG_ET_PROCESS_EXIT) {
-		rg_buf_adds(b, "code ");
+		rg_buf_add(b, "code ", 5);
 		rg_buf_add_i64(b, ev->exit_code);
 	}
-	rg_buf_adds(b, " by ");
+	rg_buf_add(b, " by ", 4);
 	add_str(b, ev->exe);
-	rg_buf_adds(b, " (pid ");
+	rg_buf_add(b, " (pid ", 6);
 	rg_buf_add_u64(b, ev->pid);
 	rg_buf_addc(b, ')');
 	rules_cap_summary(b);

@@ -128,18 +128,20 @@ void rules_sequence_eval(struct eval *e, unsigned ri)
 	for (unsigned k = r->nsteps; k-- > 0;) {
 		const struct rg_step *st = &r->steps[k];
 		/* a later step needs a partial to continue: that is one
-		 * lookup, its conditions are many */
-		if (!(st->types & RG_ET_BIT(ev->type)) || (k && !rg_seqstate_any(e->sq, ri, k)) ||
-		    !rules_step_fires(st, e))
+		 * lookup, its conditions are many; so the partials held of
+		 * its stage are asked first, then the one this event would
+		 * continue (most events of a later step's type continue
+		 * none), and only then the conditions */
+		if (!(st->types & RG_ET_BIT(ev->type)) || (k && !rg_seqstate_any(e->sq, ri, k)))
+			continue;
+		const struct rg_partial *p = k ? find_before(e, ri, k) : NULL;
+		if ((k && !p) || !rules_step_fires(st, e))
 			continue;
 		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
 		if (k == 0) {
 			w.next.deadline_ns = ev->ts_ns + r->window_ns;
 			w.next.summary = rules_event_summary(e);
 		} else {
-			const struct rg_partial *p = find_before(e, ri, k);
-			if (!p)
-				continue;
 			if (k == r->nsteps - 1) {
 				uint64_t steps[RG_SEQ_MAX_STEPS];
 				memcpy(steps, p->seqs, k * sizeof(steps[0]));

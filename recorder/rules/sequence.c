@@ -8,7 +8,9 @@
  * partial nearest its end rather than a live one queued behind an expired
  * one. Each partial is one allocation holding its key and room for the
  * longest summary, so renewing one (the common case: a process connecting
- * again) rewrites it in place.
+ * again) rewrites it in place; and a put into a full store (a flood) takes
+ * the evicted partial's place in the table's order (rg_table_evict_insert)
+ * and, when its key fits, its node.
  */
 #include "sequence.h"
 
@@ -164,7 +166,8 @@ const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned 
 	return n && n->p.deadline_ns >= now_ns ? &n->p : NULL;
 }
 
-/* The content of p into n; p's summary may be another partial's. */
+/* The content of p into n; p's summary may be another partial's, even
+ * n's own (a reused node: memmove). */
 static void fill(struct node *n, const struct rg_partial *p)
 {
 	const char *sum = p->summary ? p->summary : "";
@@ -173,6 +176,42 @@ static void fill(struct node *n, const struct rg_partial *p)
 	n->summary[len] = '\0';
 	n->p = *p;
 	n->p.summary = n->summary;
+}
+
+/* A node with room for keylen key bytes, in 64-byte steps: an evicted
+ * one usually has room for the next key (a flood costs no malloc). */
+static struct node *node_new(size_t keylen)
+{
+	size_t room = (keylen + 63) & ~(size_t)63;
+	struct node *n = rg_malloc(sizeof(*n) + room);
+	n->room = room;
+	return n;
+}
+
+/* Fills n with p and key. */
+static void set(struct node *n, const struct rg_partial *p, const void *key, size_t keylen)
+{
+	fill(n, p);
+	n->keylen = keylen;
+	memcpy(n->key, key, keylen);
+}
+
+/* A new partial in a full table: it takes the place of the one nearest
+ * its end, in that one's node when the key fits. p's summary may be that
+ * one's: the new node is filled before the old is freed, and a reused
+ * node's summary moves onto itself. */
+static void put_evicting(struct rg_seqstate *s, uint64_t h, const void *key, size_t keylen,
+			 const struct rg_partial *p)
+{
+	int64_t rank;
+	struct node *old = node_of(rg_table_first(&s->t, &rank));
+	forget(s, old);
+	count_eviction(s, old->p.rule);
+	struct node *n = old->room >= keylen ? old : node_new(keylen);
+	set(n, p, key, keylen);
+	rg_table_evict_insert(&s->t, &n->link, h, n->p.deadline_ns);
+	if (n != old)
+		free(old);
 }
 
 void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
@@ -191,35 +230,15 @@ void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 		}
 		return;
 	}
-	/* p's summary may live in the partial the bound is about to evict:
-	 * copied first. Nodes have key room in 64-byte steps, so the evicted
-	 * one usually takes the new partial (a flood costs no malloc). */
-	char sum[RG_SEQ_SUMMARY_MAX + 1];
-	size_t sumlen = strnlen(p->summary ? p->summary : "", RG_SEQ_SUMMARY_MAX);
-	memcpy(sum, p->summary ? p->summary : "", sumlen);
-	sum[sumlen] = '\0';
-	struct rg_partial q = *p;
-	q.summary = sum;
-	n = NULL;
-	if (rg_table_full(&s->t)) { /* the one nearest its end goes */
-		struct node *old = node_of(rg_table_evict(&s->t, NULL));
-		forget(s, old);
-		count_eviction(s, old->p.rule);
-		if (old->room >= keylen)
-			n = old;
-		else
-			free(old);
+	struct rg_partial q = *p; /* p may be the evicted node's own */
+	if (rg_table_full(&s->t)) {
+		put_evicting(s, h, key, keylen, &q);
+	} else {
+		n = node_new(keylen);
+		set(n, &q, key, keylen);
+		rg_table_insert(&s->t, &n->link, h, n->p.deadline_ns);
 	}
-	if (!n) {
-		size_t room = (keylen + 63) & ~(size_t)63;
-		n = rg_malloc(sizeof(*n) + room);
-		n->room = room;
-	}
-	fill(n, &q);
-	n->keylen = keylen;
-	memcpy(n->key, key, keylen);
-	rg_table_insert(&s->t, &n->link, h, n->p.deadline_ns);
-	(*held(s, n->p.rule, n->p.stage))++;
+	(*held(s, q.rule, q.stage))++;
 }
 
 void rg_seqstate_remove(struct rg_seqstate *s, const struct rg_partial *p)

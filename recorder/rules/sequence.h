@@ -64,7 +64,8 @@ const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned 
 					  int64_t now_ns);
 
 /* Adds (rule, stage, key) with p's content and summary, or renews the one
- * there with them unless it ends later than p would. */
+ * there with them unless it ends later than p would. p's summary may be a
+ * held partial's, even the one this put evicts. */
 void rg_seqstate_put(struct rg_seqstate *s, const void *key, size_t keylen,
 		     const struct rg_partial *p);
 

@@ -49,6 +49,70 @@ static void test_evictions_by_rule(void)
 	rg_seqstate_free(s);
 }
 
+/* Whether (rule 1, stage 1, key) is held. */
+static bool held1(struct rg_seqstate *s, const char *key)
+{
+	return rg_seqstate_find(s, 1, 1, key, strlen(key), 0) != NULL;
+}
+
+/* A full store evicts the partial nearest its end, and of equal ends the
+ * one put (or renewed) first; the new partial takes the evicted one's
+ * place, in its node when the key fits and in a new one when not, and
+ * may carry the evicted one's summary either way. */
+static void test_eviction_ties(void)
+{
+	struct rg_seqstate *s = rg_seqstate_new(3);
+	struct rg_partial p = {.rule = 1, .stage = 1, .deadline_ns = 100};
+	const char *keys[] = {"A", "B", "C"};
+	for (int i = 0; i < 3; i++) {
+		p.summary = keys[i];
+		rg_seqstate_put(s, keys[i], 1, &p);
+	}
+	p.summary = "B again";
+	rg_seqstate_put(s, "B", 1, &p); /* the same end: renewed, now the last of the tie */
+	rg_seqstate_put(s, "D", 1, &p);
+	CHECK(!held1(s, "A") && held1(s, "B") && held1(s, "C") && held1(s, "D"),
+	      "ties: the first put goes first");
+	rg_seqstate_put(s, "E", 1, &p);
+	CHECK(!held1(s, "C") && held1(s, "B"), "ties: a renewed partial goes after those put before");
+	p.deadline_ns = 50;
+	rg_seqstate_put(s, "F", 1, &p); /* evicts B, the last of the 100s put before D */
+	CHECK(!held1(s, "B") && held1(s, "D") && held1(s, "E") && held1(s, "F"),
+	      "ties: then the renewed one");
+	p.deadline_ns = 100;
+	rg_seqstate_put(s, "G", 1, &p);
+	CHECK(!held1(s, "F") && held1(s, "D"), "an earlier end goes before every tie");
+
+	/* a key longer than the evicted node's room: a new node, the summary
+	 * read from the evicted partial before it is freed */
+	char longkey[200];
+	memset(longkey, 'k', sizeof(longkey));
+	const struct rg_partial *oldest = rg_seqstate_find(s, 1, 1, "D", 1, 0);
+	struct rg_partial next = *oldest;
+	next.stage = 2;
+	next.rule = 1;
+	CHECK(oldest && !strcmp(oldest->summary, "B again"), "the oldest holds its summary");
+	rg_seqstate_put(s, longkey, sizeof(longkey), &next); /* evicts D */
+	const struct rg_partial *f = rg_seqstate_find(s, 1, 2, longkey, sizeof(longkey), 0);
+	CHECK(!held1(s, "D") && f && !strcmp(f->summary, "B again"),
+	      "a new node for a longer key carries the evicted one's summary");
+	/* and a short key into the evicted node, its own summary carried */
+	oldest = rg_seqstate_find(s, 1, 1, "E", 1, 0);
+	next = *oldest;
+	next.stage = 3;
+	rg_seqstate_put(s, "H", 1, &next); /* evicts E, reusing its node */
+	f = rg_seqstate_find(s, 1, 3, "H", 1, 0);
+	CHECK(!held1(s, "E") && f && !strcmp(f->summary, "B again") && f->deadline_ns == 100,
+	      "a reused node keeps the summary it is given, its own");
+	struct rg_seqstate_stats st;
+	rg_seqstate_stats(s, &st);
+	CHECK(st.partials == 3 && st.evictions == 6 && rg_seqstate_take_evictions(s, 1) == 6,
+	      "each eviction counted, in total and by rule");
+	CHECK(rg_seqstate_any(s, 1, 1) && rg_seqstate_any(s, 1, 2) && rg_seqstate_any(s, 1, 3),
+	      "held by stage follows the partials that took others' places");
+	rg_seqstate_free(s);
+}
+
 /* Keys of every length from 1 to 40 bytes, each also with one byte
  * changed at every place (the hash reads a key a word at a time, its last
  * word maybe again, a short key byte by byte), and each again under
@@ -167,6 +231,7 @@ static void test_store(void)
 	      "an older chain reaching the same key does not shorten the partial held");
 	rg_seqstate_free(s);
 	test_evictions_by_rule();
+	test_eviction_ties();
 }
 
 /* ---- a small world: lineage, sequence state, rules, a clock --------------------- */

@@ -81,7 +81,8 @@ static void test_shared_key(void)
  * number and the values rg_table_evict returns, in order ("-": none).
  *   +N     insert N, live          eN    N exits (requeue, exited)
  *   tN     touch N (requeue, live) N=R   insert N at rank R
- *   qN=R   requeue N at rank R     x     evict    sN   evict sparing N */
+ *   qN=R   requeue N at rank R     x     evict    sN   evict sparing N
+ *   rN=R   evict, inserting N at rank R in the evicted one's place */
 static const struct order_case {
 	const char *name, *ops, *want;
 } order_cases[] = {
@@ -95,6 +96,12 @@ static const struct order_case {
 	{"ranks: the lowest first, ties by insertion", "1=500 2=100 3=300 4=100 x x x x", "2 4 3 1"},
 	{"ranks: a requeued entry moves", "1=500 2=100 3=300 4=100 q2=900 x x x x", "4 3 1 2"},
 	{"empty: nothing to evict", "x", "-"},
+	{"evict-insert: the first goes, the new one last among its rank",
+	 "1=100 2=100 3=200 r4=100 x x x", "1 2 4 3"},
+	{"evict-insert: the evicted entry itself, reused at a new rank", "1=100 2=300 r1=200 x x",
+	 "1 1 2"},
+	{"evict-insert: ties go in put order, the reused included",
+	 "1=5 2=5 3=5 4=5 5=5 r6=5 r7=1 r2=5 x x x x x x", "1 2 7 3 4 5 6 2 -"},
 };
 
 /* Runs c's script on a fresh table; writes what was evicted to got. */
@@ -112,6 +119,12 @@ static void run_order_case(const struct order_case *c, char *got, size_t len)
 		op = end + strspn(end, " ");
 		if (kind == '+' || kind == '=') {
 			put(&t, n, rank);
+		} else if (kind == 'r') {
+			items[n].value = (int)n;
+			struct item *it = item_of(rg_table_evict_insert(&t, &items[n].link, n, rank));
+			size_t at = strlen(got);
+			snprintf(got + at, len - at, "%s%d", at ? " " : "", it->value);
+			evicted++;
 		} else if (kind == 'e' || kind == 't' || kind == 'q') {
 			rank = kind == 'e' ? RG_TABLE_EXITED : rank;
 			rg_table_requeue(&t, &items[n].link, rank);
@@ -135,6 +148,97 @@ static void test_eviction_order(void)
 		run_order_case(&order_cases[i], got, sizeof(got));
 		CHECK_STR(got, order_cases[i].want, order_cases[i].name);
 	}
+}
+
+/* The table against a plain model under a long random mix of every
+ * change, with few ranks so that ties abound: each eviction takes what
+ * the model says goes first (lowest rank, then oldest insert or requeue,
+ * the spared entry skipped), and first() agrees after every step. */
+#define MODEL_N 300
+static struct {
+	int in;
+	int64_t rank;
+	uint64_t order;
+} model[MODEL_N];
+
+/* The item the model evicts first, sparing `spare` (-1: none); -1 if none. */
+static int model_first(int spare)
+{
+	int best = -1;
+	for (int i = 0; i < MODEL_N; i++)
+		if (model[i].in && i != spare &&
+		    (best < 0 || model[i].rank < model[best].rank ||
+		     (model[i].rank == model[best].rank && model[i].order < model[best].order)))
+			best = i;
+	return best;
+}
+
+/* A random item out of the table (-1: all are in) or in it (-1: none). */
+static int model_pick(uint64_t *rng, int in)
+{
+	for (int tries = 0; tries < 4 * MODEL_N; tries++) {
+		*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+		int i = (int)((*rng >> 33) % MODEL_N);
+		if (model[i].in == in)
+			return i;
+	}
+	return -1;
+}
+
+static void test_model(void)
+{
+	struct rg_table t;
+	rg_table_init(&t, 200);
+	memset(model, 0, sizeof(model));
+	uint64_t rng = 42, clock = 0;
+	unsigned steps = 0, evictions = 0;
+	int ok = 1;
+	for (; steps < 200000 && ok; steps++) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned op = (unsigned)(rng >> 60) % 5;
+		int64_t rank = (int64_t)((rng >> 40) % 4) - 1;
+		int i = model_pick(&rng, op == 0 || op == 4 ? 0 : 1);
+		if (i < 0)
+			continue;
+		if (op == 0 && !rg_table_full(&t)) { /* insert */
+			items[i].value = i;
+			rg_table_insert(&t, &items[i].link, (uint64_t)i, rank);
+			model[i].in = 1, model[i].rank = rank, model[i].order = ++clock;
+		} else if (op == 0 || op == 4) { /* evict-insert, when full or not */
+			if (!t.size)
+				continue;
+			int want = model_first(-1);
+			items[i].value = i;
+			struct item *it = item_of(rg_table_evict_insert(&t, &items[i].link, (uint64_t)i, rank));
+			ok &= it && it->value == want;
+			model[want].in = 0;
+			model[i].in = 1, model[i].rank = rank, model[i].order = ++clock;
+			evictions++;
+		} else if (op == 1) { /* requeue */
+			rg_table_requeue(&t, &items[i].link, rank);
+			model[i].rank = rank, model[i].order = ++clock;
+		} else if (op == 2) { /* remove */
+			rg_table_remove(&t, &items[i].link);
+			model[i].in = 0;
+		} else { /* evict, sparing i every other time */
+			int spare = rng >> 63 ? i : -1;
+			int want = model_first(spare);
+			struct item *it = item_of(
+				rg_table_evict(&t, spare < 0 ? NULL : &items[spare].link));
+			ok &= (it ? it->value : -1) == want;
+			if (want >= 0)
+				model[want].in = 0, evictions++;
+		}
+		int64_t r = 0;
+		struct item *f = item_of(rg_table_first(&t, &r));
+		int want = model_first(-1);
+		ok &= (f ? f->value : -1) == want && (!f || r == model[want].rank);
+		for (int k = 0; k < MODEL_N && ok && steps % 1000 == 0; k++)
+			ok &= (value_at(&t, (uint64_t)k) == k) == model[k].in;
+	}
+	CHECK(ok, "model: every eviction and first() as the model says, through 200 000 changes");
+	CHECK_INT(t.evictions, evictions, "model: evictions counted, evict-insert's among them");
+	rg_table_fini(&t, NULL);
 }
 
 /* first() is what expiry reads: the lowest rank and its entry. */
@@ -255,6 +359,7 @@ int main(void)
 	test_shared_key();
 	test_eviction_order();
 	test_first();
+	test_model();
 	test_bound_and_growth();
 	test_failed_growth();
 	test_fatal_allocation();
