@@ -52,6 +52,18 @@ static bool in_cidr(const struct cidr *net, const char *s, size_t n)
 	return !rest || ((p[full] ^ net->addr[full]) & mask) == 0;
 }
 
+/* rg_path_has_prefix, the cheap tests first: most paths a prefix list is
+ * tested on fail on the byte after the prefix or on its last byte (all
+ * start with '/'), without a call. */
+static inline bool path_prefix(const char *s, size_t n, const char *v, size_t vn)
+{
+	if (vn == 1 && v[0] == '/')
+		return n > 0 && s[0] == '/';
+	if (n < vn || (n != vn && s[vn] != '/'))
+		return false;
+	return !vn || (s[vn - 1] == v[vn - 1] && !memcmp(s, v, vn - 1));
+}
+
 static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		   struct rg_buf *scratch)
 {
@@ -60,10 +72,12 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 	switch (c->op) {
 	case OP_EQ:
 		return n == vn && !memcmp(s, v, n);
-	case OP_PREFIX:
-		return c->path ? rg_path_has_prefix(s, n, v, vn) : n >= vn && !memcmp(s, v, vn);
-	case OP_SUFFIX:
-		return n >= vn && !memcmp(s + n - vn, v, vn);
+	case OP_PREFIX: /* the first byte before a call: values differ there most */
+		if (c->path)
+			return path_prefix(s, n, v, vn);
+		return n >= vn && (!vn || (s[0] == v[0] && !memcmp(s, v, vn)));
+	case OP_SUFFIX: /* the last byte before a call: values end differently */
+		return n >= vn && (!vn || (s[n - 1] == v[vn - 1] && !memcmp(s + n - vn, v, vn)));
 	case OP_CONTAINS:
 		return memmem(s, n, v, vn) != NULL;
 	case OP_REGEX:
@@ -241,13 +255,25 @@ static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_att
 	}
 }
 
+/* rg_field_is_int, inline: asked of every field value a rule reads. */
+static inline bool ftype_is_int(enum rg_ftype t)
+{
+	switch (t) {
+	case RG_FT_U64: case RG_FT_I64: case RG_FT_U32: case RG_FT_I32: case RG_FT_BOOL:
+	case RG_FT_FLAG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* An event field's value (or values: each of argv). */
 static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
 	if (rg_field_is_null(f, ev))
 		return false;
-	if (rg_field_is_int(f))
+	if (ftype_is_int(f->type))
 		return visit_int(fn, arg, rg_field_int(f, ev));
 	if (f->type == RG_FT_ETYPE) {
 		const char *n = rg_etype_name(ev->type);
@@ -364,13 +390,43 @@ static bool cond_val(void *arg, const struct val *v)
 	return test_str(a->c, a->e, v, a->lo, a->hi);
 }
 
+/* The one value of r on the event when it is the event's own number or
+ * text, read in place (1), as rules_visit_fref would give it; 0: no value
+ * (null); -1: r is another kind (context, argv, a view, the event type),
+ * for rules_visit_fref. Most conditions read such a field: a direct read
+ * spares the visit's turns and its call per value. */
+static int own_value(const struct eval *e, const struct fref *r, struct val *v)
+{
+	const struct rg_event *ev = e->ev;
+	if (r->virt || r->whose != RG_CTX_SELF || !(r->f->types & RG_ET_BIT(ev->type)))
+		return -1;
+	const struct rg_field *f = r->f;
+	if (f->type == RG_FT_STR || f->type == RG_FT_CSTR) {
+		struct rg_str s = rg_field_str(f, ev);
+		if (!s.p)
+			return 0;
+		*v = (struct val){s.p, s.len, 0, false, s.p, s.len, false};
+		return 1;
+	}
+	if (!ftype_is_int(f->type))
+		return -1;
+	if (rg_field_is_null(f, ev))
+		return 0;
+	*v = (struct val){NULL, 0, rg_field_int(f, ev), true};
+	return 1;
+}
+
 /* Whether some value of some field satisfies values lo..hi-1. */
 static bool any_value(const struct rg_cond *c, struct eval *e, unsigned lo, unsigned hi)
 {
 	struct cond_arg a = {c, e, lo, hi};
-	for (unsigned k = 0; k < c->nfields; k++)
-		if (rules_visit_fref(e, &c->fields[k], cond_val, &a))
+	for (unsigned k = 0; k < c->nfields; k++) {
+		struct val v;
+		int own = own_value(e, &c->fields[k], &v);
+		if (own > 0 ? cond_val(&a, &v)
+			    : own < 0 && rules_visit_fref(e, &c->fields[k], cond_val, &a))
 			return true;
+	}
 	return false;
 }
 
