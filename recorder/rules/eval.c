@@ -150,9 +150,12 @@ static bool test_contains(const struct rg_cond *c, const struct val *v, struct r
 }
 
 /* equals, over many values: only a value of the text's length is
- * compared, and a nocase text is folded only when there is one. */
+ * compared (none at all when no value's length matches it modulo 64),
+ * and a nocase text is folded only when there is one. */
 static bool test_equals(const struct rg_cond *c, const struct val *v, unsigned lo, unsigned hi)
 {
+	if (!(c->lenbits & (1ull << (v->n % 64))))
+		return false;
 	struct rg_str s = {v->p, (uint32_t)v->n};
 	bool folded = !c->nocase;
 	for (unsigned i = lo; i < hi; i++) {
@@ -602,11 +605,13 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
-	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
-	for (size_t i = 0; i < NSCRATCH; i++) {
-		*bufs[i] = scratch[i];
-		bufs[i]->len = 0;
-	}
+	/* each by name, not through an array of pointers: every event */
+	e.globbuf = scratch[0];
+	e.sum = scratch[1];
+	e.seqsum = scratch[2];
+	e.key = scratch[3];
+	e.first = scratch[4];
+	e.globbuf.len = e.sum.len = e.seqsum.len = e.key.len = e.first.len = 0;
 	rules_text_reset();
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
@@ -625,8 +630,11 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 		for (unsigned i = 0; i < rs->nby_type[ev->type]; i++)
 			eval_rule(&e, rs->by_type[ev->type][i]);
 	}
-	for (size_t i = 0; i < NSCRATCH; i++)
-		scratch[i] = *bufs[i];
+	scratch[0] = e.globbuf;
+	scratch[1] = e.sum;
+	scratch[2] = e.seqsum;
+	scratch[3] = e.key;
+	scratch[4] = e.first;
 	if (cand != small)
 		free(cand);
 	if (stepped)

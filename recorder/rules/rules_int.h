@@ -80,6 +80,7 @@ struct rg_cond {
 	struct cidr *nets; /* OP_CIDR: per value */
 	rg_etmask etypes;   /* event_type equals: the values as a type mask */
 	uint16_t *grams;   /* OP_CONTAINS: each value's middle trigram (rules_gram) */
+	uint64_t lenbits;  /* OP_EQ: bit len % 64 set for each value's length */
 	unsigned nvals;
 	char *text; /* the condition as written, for messages */
 	char *name; /* C_NAMED: the name the expression uses */
