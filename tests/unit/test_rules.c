@@ -383,6 +383,101 @@ static void test_equals_list(void)
 	rg_rules_free(rs);
 }
 
+/* equals skips a list when no value has the text's length modulo 64
+ * (rg_cond.lenbits): lengths 1, 65 and 129 share a bit, and only the
+ * value's own length is equal. */
+static void test_equals_lengths(void)
+{
+	char v65[66], v129[130];
+	memset(v65, 'a', 65);
+	v65[65] = '\0';
+	memset(v129, 'a', 129);
+	v129[129] = '\0';
+	char text[256];
+	snprintf(text, sizeof(text), RULE("LEN", "match = comm in a %s"), v65);
+	struct rg_ruleset *rs = load(text);
+	CHECK(rs != NULL, "rules load");
+	static const char *const comms[] = {"a", "aa", "b", NULL, NULL, NULL};
+	const char *want[] = {"LEN", "", "", "LEN", "", ""};
+	const char *cs[] = {comms[0], comms[1], comms[2], v65, v129, v65 + 1};
+	for (size_t i = 0; rs && i < sizeof(cs) / sizeof(cs[0]); i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", "/x");
+		ev.comm = S(cs[i]);
+		char what[64];
+		snprintf(what, sizeof(what), "comm of %zu bytes ('%c...')", strlen(cs[i]), cs[i][0]);
+		CHECK_STR(eval(rs, &ev, NULL), want[i], what);
+	}
+	rg_rules_free(rs);
+}
+
+/* prefix, suffix and a path's prefix test a byte before their compare
+ * (eval.c): a path prefix is whole components ("/" holds of any absolute
+ * path), a text prefix and suffix any bytes, the empty one every text. */
+static void test_prefix_suffix(void)
+{
+	struct rg_ruleset *rs = load(RULE("PP", "match = path prefix /etc/ssh /var")
+				     RULE("ROOT", "match = new_path prefix /")
+				     RULE("PRE", "match = comm prefix ab xyz")
+				     RULE("SUF", "match = exe suffix /sh .py"));
+	CHECK(rs != NULL, "rules load");
+	static const struct {
+		const char *path, *comm, *exe, *want;
+	} cases[] = {
+		{"/etc/ssh", "ab", "/bin/sh", "PP PRE SUF"},
+		{"/etc/ssh/sshd_config", "abc", "x.py", "PP PRE SUF"},
+		{"/etc/sshd", "a", "/bin/bash", ""},
+		{"/etc/ss", "xy", "sh", ""},
+		{"/var/x", "xyzzy", "/sh", "PP PRE SUF"},
+		{"/varx", "bab", ".py", "SUF"},
+		{"/vaq", "", "/bin/shx", ""},
+	};
+	for (size_t i = 0; rs && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, cases[i].path, cases[i].exe);
+		ev.comm = S(cases[i].comm);
+		char what[96];
+		snprintf(what, sizeof(what), "path %s, comm '%s', exe %s", cases[i].path,
+			 cases[i].comm, cases[i].exe);
+		CHECK_STR(eval(rs, &ev, NULL), cases[i].want, what);
+	}
+	struct rg_event ev = file_ev(RG_ET_FILE_RENAME, "/a", "/x");
+	ev.new_path = S("/b");
+	CHECK_STR(eval(rs, &ev, NULL), "ROOT", "'/' is a prefix of any absolute path");
+	ev.new_path = S("b");
+	CHECK_STR(eval(rs, &ev, NULL), "", "not of a relative one");
+	rg_rules_free(rs);
+	rs = load(RULE("EP", "match = comm prefix \"\"") RULE("ES", "match = comm suffix \"\""));
+	CHECK(rs != NULL, "empty values load");
+	ev = file_ev(RG_ET_FILE_OPEN, "/x", "/x");
+	ev.comm = S("");
+	CHECK_STR(eval(rs, &ev, NULL), "EP ES", "the empty prefix and suffix hold of an empty text");
+	ev.comm = S("abc");
+	CHECK_STR(eval(rs, &ev, NULL), "EP ES", "and of any text");
+	rg_rules_free(rs);
+}
+
+/* A condition on the event's own number or text reads it in place
+ * (eval.c own_value): a null field has no value, so a condition on it
+ * does not hold and its `not` does; a zero that means "unknown" is null. */
+static void test_own_values(void)
+{
+	struct rg_ruleset *rs = load(RULE("NOTTCP", "events = network_connect\n"
+						    "match = protocol not equals tcp")
+				     RULE("PPID", "events = network_connect\n"
+						  "match = ppid lt 5\nexcept = remote_port equals 53"));
+	CHECK(rs != NULL, "rules load");
+	struct rg_event ev = {.type = RG_ET_NET_CONNECT, .proc_id = 3, .pid = 3, .ppid = 1,
+			      .exe = S("/x"), .protocol = "tcp", .remote_port = 443};
+	CHECK_STR(eval(rs, &ev, NULL), "PPID", "tcp, a known parent, port 443");
+	ev.protocol = NULL;
+	ev.remote_port = 53;
+	CHECK_STR(eval(rs, &ev, NULL), "NOTTCP", "a null text: its `not` holds; port 53 excepted");
+	ev.protocol = "udp";
+	ev.ppid = 0;
+	ev.remote_port = 80;
+	CHECK_STR(eval(rs, &ev, NULL), "NOTTCP", "ppid 0 is unknown: 'lt 5' has no value");
+	rg_rules_free(rs);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -749,6 +844,9 @@ int main(void)
 	test_prefilter_short();
 	test_prefilter_cstr();
 	test_equals_list();
+	test_equals_lengths();
+	test_prefix_suffix();
+	test_own_values();
 	test_summaries();
 	test_lineage();
 	test_validation();
