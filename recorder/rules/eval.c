@@ -107,29 +107,53 @@ static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
 	}
 }
 
-/* A path glob over values lo..hi-1: the path is copied and split once
- * (and a value without wildcards is a byte compare, skipped when its
- * length is neither the path's nor the base name's), with rg_path_glob's
- * meaning. */
+/* rg_path_glob_at's first test, inline: a text the glob matches begins
+ * with its literal head and ends with its literal tail (pathmatch.h).
+ * Most paths fail here, on a byte. */
+static inline bool glob_may(const struct rg_glob *g, const char *t, size_t n)
+{
+	size_t tn = g->len - g->tail;
+	if (n < g->head || n < tn)
+		return false;
+	if (tn && t[n - 1] != g->pattern[g->len - 1])
+		return false;
+	return !memcmp(t, g->pattern, g->head) && !memcmp(t + n - tn, g->pattern + g->tail, tn);
+}
+
+/* A path glob over values lo..hi-1, with rg_path_glob's meaning: the path
+ * is what fnmatch would see of it (up to a NUL), split once; a value
+ * without wildcards is a byte compare, skipped when its length is neither
+ * the path's nor the base name's; the path is copied (NUL-terminated) for
+ * fnmatch only once a glob's literal head and tail are there. */
 static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s,
 			   unsigned lo, unsigned hi)
 {
 	if (s.len >= 8192)
 		return false; /* as rg_path_glob: never a match */
-	e->globbuf.len = 0;
-	rg_buf_add(&e->globbuf, s.p, s.len);
-	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
+	size_t pathlen = strnlen(s.p, s.len);
+	const char *path = s.p, *slash = memrchr(path, '/', pathlen);
 	const char *base = slash ? slash + 1 : path;
-	size_t pathlen = strlen(path), baselen = pathlen - (size_t)(base - path);
+	size_t baselen = pathlen - (size_t)(base - path);
+	bool copied = false;
 	for (unsigned i = lo; i < hi; i++) {
 		const struct rg_glob *g = &c->globs[i];
-		if (!c->literal[i]) {
-			if (rg_path_glob_at(g, path, pathlen, base, baselen))
+		if (c->literal[i]) {
+			if (g->whole ? g->len == pathlen && !memcmp(g->pattern, path, pathlen)
+				     : g->len == baselen && !memcmp(g->pattern, base, baselen))
 				return true;
-		} else if (g->whole ? g->len == pathlen && !memcmp(g->pattern, path, pathlen)
-				    : g->len == baselen && !memcmp(g->pattern, base, baselen)) {
-			return true;
+			continue;
 		}
+		if (!(g->whole ? glob_may(g, path, pathlen) : glob_may(g, base, baselen)))
+			continue;
+		if (!copied) {
+			e->globbuf.len = 0;
+			rg_buf_add(&e->globbuf, path, pathlen);
+			base = rg_buf_cstr(&e->globbuf) + (base - path);
+			path = rg_buf_cstr(&e->globbuf);
+			copied = true;
+		}
+		if (rg_path_glob_at(g, path, pathlen, base, baselen))
+			return true;
 	}
 	return false;
 }

@@ -455,6 +455,27 @@ static void test_prefix_suffix(void)
 	rg_rules_free(rs);
 }
 
+/* A path glob reads what fnmatch would see of the path, up to a NUL
+ * (eval.c test_path_glob copies it only for fnmatch): a base name, a
+ * whole path, a literal name, and a tail only past the NUL. */
+static void test_glob_nul(void)
+{
+	struct rg_ruleset *rs = load(RULE("BASE", "match = path glob *.pem")
+				     RULE("WHOLE", "match = path glob /tmp/*.pem")
+				     RULE("LIT", "match = path glob a.pem")
+				     RULE("PAST", "match = path glob *.x"));
+	CHECK(rs != NULL, "rules load");
+	static const char text[] = "/tmp/a.pem\0.x";
+	struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/", "/x");
+	ev.path = (struct rg_str){text, sizeof(text) - 1};
+	CHECK_STR(eval(rs, &ev, NULL), "BASE WHOLE LIT", "the path up to its NUL");
+	ev.path = S("/tmp/d/a.pem.x");
+	CHECK_STR(eval(rs, &ev, NULL), "PAST", "a name ending .x; a directory between");
+	ev.path = S("a.pem");
+	CHECK_STR(eval(rs, &ev, NULL), "BASE LIT", "a path without a slash is its base name");
+	rg_rules_free(rs);
+}
+
 /* A condition on the event's own number or text reads it in place
  * (eval.c own_value): a null field has no value, so a condition on it
  * does not hold and its `not` does; a zero that means "unknown" is null. */
@@ -847,6 +868,7 @@ int main(void)
 	test_equals_lengths();
 	test_prefix_suffix();
 	test_own_values();
+	test_glob_nul();
 	test_summaries();
 	test_lineage();
 	test_validation();
