@@ -64,20 +64,44 @@ static inline bool path_prefix(const char *s, size_t n, const char *v, size_t vn
 	return !vn || (s[vn - 1] == v[vn - 1] && !memcmp(s, v, vn - 1));
 }
 
+/* A prefix and a suffix test the first and the last byte before a call:
+ * the values of a list differ there most. */
+static inline bool text_prefix(const char *s, size_t n, const char *v, size_t vn)
+{
+	return n >= vn && (!vn || (s[0] == v[0] && !memcmp(s, v, vn)));
+}
+
+static inline bool text_suffix(const char *s, size_t n, const char *v, size_t vn)
+{
+	return n >= vn && (!vn || (s[n - 1] == v[vn - 1] && !memcmp(s + n - vn, v, vn)));
+}
+
+/* prefix or suffix over values lo..hi-1, the test picked once. */
+static bool test_ends(const struct rg_cond *c, struct rg_str t, unsigned lo, unsigned hi)
+{
+	char *const *v = c->strs;
+	const size_t *vn = c->lens;
+	unsigned i = lo;
+	if (c->op == OP_SUFFIX)
+		while (i < hi && !text_suffix(t.p, t.len, v[i], vn[i]))
+			i++;
+	else if (c->path)
+		while (i < hi && !path_prefix(t.p, t.len, v[i], vn[i]))
+			i++;
+	else
+		while (i < hi && !text_prefix(t.p, t.len, v[i], vn[i]))
+			i++;
+	return i < hi;
+}
+
+/* Value i of the other text operators (equals, prefix and suffix have
+ * their own loops: test_equals, test_ends). */
 static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		   struct rg_buf *scratch)
 {
 	const char *v = c->strs[i];
 	size_t vn = c->lens[i];
 	switch (c->op) {
-	case OP_EQ:
-		return n == vn && !memcmp(s, v, n);
-	case OP_PREFIX: /* the first byte before a call: values differ there most */
-		if (c->path)
-			return path_prefix(s, n, v, vn);
-		return n >= vn && (!vn || (s[0] == v[0] && !memcmp(s, v, vn)));
-	case OP_SUFFIX: /* the last byte before a call: values end differently */
-		return n >= vn && (!vn || (s[n - 1] == v[vn - 1] && !memcmp(s + n - vn, v, vn)));
 	case OP_CONTAINS:
 		return memmem(s, n, v, vn) != NULL;
 	case OP_REGEX:
@@ -90,20 +114,6 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		return fnmatch(v, rg_buf_cstr(scratch), 0) == 0;
 	default:
 		return false;
-	}
-}
-
-static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
-{
-	int64_t v = c->ints[i];
-	switch (c->op) {
-	case OP_EQ: return x == v;
-	case OP_LT: return x < v;
-	case OP_LE: return x <= v;
-	case OP_GT: return x > v;
-	case OP_GE: return x >= v;
-	case OP_ANYBITS: return (x & v) != 0;
-	default: return false;
 	}
 }
 
@@ -210,18 +220,30 @@ static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *
 		return test_path_glob(c, e, s, lo, hi);
 	if (c->op == OP_CONTAINS && hi - lo > 1)
 		return test_contains(c, v, s, lo, hi);
+	if (c->op == OP_PREFIX || c->op == OP_SUFFIX)
+		return test_ends(c, s, lo, hi);
 	for (unsigned i = lo; i < hi; i++)
 		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
 	return false;
 }
 
+/* Values lo..hi-1 against a number: the operator is picked once, not for
+ * each value of a list. */
 static bool test_int(const struct rg_cond *c, int64_t x, unsigned lo, unsigned hi)
 {
-	for (unsigned i = lo; i < hi; i++)
-		if (int_op(c, i, x))
-			return true;
-	return false;
+	const int64_t *v = c->ints;
+	unsigned i = lo;
+	switch (c->op) {
+	case OP_EQ: while (i < hi && x != v[i]) i++; break;
+	case OP_LT: while (i < hi && !(x < v[i])) i++; break;
+	case OP_LE: while (i < hi && !(x <= v[i])) i++; break;
+	case OP_GT: while (i < hi && !(x > v[i])) i++; break;
+	case OP_GE: while (i < hi && !(x >= v[i])) i++; break;
+	case OP_ANYBITS: while (i < hi && !(x & v[i])) i++; break;
+	default: return false;
+	}
+	return i < hi;
 }
 
 static bool visit_str(val_fn fn, void *arg, const char *p, size_t n)
