@@ -344,6 +344,40 @@ static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn f
 	return visit_str(fn, arg, s.p, s.len);
 }
 
+/* An event's argv split once into its arguments for argN (Sigma's auditd
+ * rules name a0..a7, each a source the prefilter scans and a condition
+ * reads): each argument's place, for the first RULES_ARGS_MAX of them
+ * (every argN there is). It is the evaluating thread's (as text.c's
+ * texts), and belongs to the evaluation numbered gen: a new event's argv
+ * may sit at the same place. */
+static __thread unsigned long eval_gen;
+static __thread struct {
+	unsigned long gen;
+	const char *p;
+	uint32_t len;
+	unsigned n; /* arguments split */
+	uint32_t at[RULES_ARGS_MAX], len_of[RULES_ARGS_MAX];
+} args;
+
+/* Argument i of argv s, or no value. */
+static bool visit_arg(struct rg_str s, unsigned i, val_fn fn, void *arg)
+{
+	if (args.gen != eval_gen || args.p != s.p || args.len != s.len) {
+		args.gen = eval_gen;
+		args.p = s.p;
+		args.len = s.len;
+		args.n = 0;
+		for (uint32_t at = 0; at < s.len && args.n < RULES_ARGS_MAX; args.n++) {
+			const char *nul = memchr(s.p + at, 0, s.len - at);
+			uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
+			args.at[args.n] = at;
+			args.len_of[args.n] = n;
+			at += n + 1;
+		}
+	}
+	return i < args.n && visit_str(fn, arg, s.p + args.at[i], args.len_of[i]);
+}
+
 /* A rules-only view (rules_find_field): one argument by position, or
  * the file an event creates. */
 static bool visit_virtual(struct eval *e, const struct fref *r, val_fn fn, void *arg)
@@ -359,16 +393,7 @@ static bool visit_virtual(struct eval *e, const struct fref *r, val_fn fn, void 
 			       !rg_field_is_null(new_path, ev);
 		return visit_event_field(e, created ? new_path : r->f, fn, arg);
 	}
-	struct rg_str s = rg_field_str(r->f, ev);
-	unsigned i = 0;
-	for (uint32_t at = 0; at < s.len; i++) {
-		const char *nul = memchr(s.p + at, 0, s.len - at);
-		uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
-		if (i == r->argi)
-			return visit_str(fn, arg, s.p + at, n);
-		at += n + 1;
-	}
-	return false;
+	return visit_arg(rg_field_str(r->f, ev), r->argi, fn, arg);
 }
 
 static const struct rg_lproc *self_of(struct eval *e)
@@ -659,6 +684,7 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	e.first = scratch[4];
 	e.globbuf.len = e.sum.len = e.seqsum.len = e.key.len = e.first.len = 0;
 	rules_text_reset();
+	eval_gen++; /* split_args' argv is the previous event's */
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
 	/* the rules without a necessary text and those whose text the event

@@ -476,6 +476,37 @@ static void test_glob_nul(void)
 	rg_rules_free(rs);
 }
 
+/* argN reads an argument by position from argv split once an event
+ * (eval.c visit_arg): the next event's argv, though at the same address,
+ * is split anew; an empty argument counts; arg31 is the 32nd. */
+static void test_args(void)
+{
+	struct rg_ruleset *rs = load(RULE("A1", "events = process_start\nmatch = arg1 equals -x")
+				     RULE("A2", "events = process_start\nmatch = arg2 equals y")
+				     RULE("A31", "events = process_start\nmatch = arg31 equals z"));
+	CHECK(rs != NULL, "rules load");
+	char argv[128];
+	struct rg_event ev = {.type = RG_ET_PROCESS_START, .proc_id = 3, .pid = 3, .exe = S("/x")};
+	memcpy(argv, "sh\0-x\0y", 8);
+	ev.argv = (struct rg_str){argv, 8};
+	CHECK_STR(eval(rs, &ev, NULL), "A1 A2", "arg1 and arg2");
+	memcpy(argv, "\0\0\0-x\0y", 8);
+	CHECK_STR(eval(rs, &ev, NULL), "", "the same place and length, another argv: empty args");
+	memcpy(argv, "sh\0\0-x\0y", 9);
+	ev.argv = (struct rg_str){argv, 9};
+	CHECK_STR(eval(rs, &ev, NULL), "", "an empty arg1: arg2 is -x, arg3 y");
+	size_t n = 0;
+	for (int i = 0; i < 33; i++) {
+		argv[n++] = i == 31 ? 'z' : 'a';
+		argv[n++] = '\0';
+	}
+	ev.argv = (struct rg_str){argv, (uint32_t)n};
+	CHECK_STR(eval(rs, &ev, NULL), "A31", "arg31 of 33 arguments");
+	ev.argv = (struct rg_str){argv, 62};
+	CHECK_STR(eval(rs, &ev, NULL), "", "31 arguments have no arg31");
+	rg_rules_free(rs);
+}
+
 /* A condition on the event's own number or text reads it in place
  * (eval.c own_value): a null field has no value, so a condition on it
  * does not hold and its `not` does; a zero that means "unknown" is null. */
@@ -869,6 +900,7 @@ int main(void)
 	test_prefix_suffix();
 	test_own_values();
 	test_glob_nul();
+	test_args();
 	test_summaries();
 	test_lineage();
 	test_validation();
