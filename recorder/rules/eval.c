@@ -52,18 +52,56 @@ static bool in_cidr(const struct cidr *net, const char *s, size_t n)
 	return !rest || ((p[full] ^ net->addr[full]) & mask) == 0;
 }
 
+/* rg_path_has_prefix, the cheap tests first: most paths a prefix list is
+ * tested on fail on the byte after the prefix or on its last byte (all
+ * start with '/'), without a call. */
+static inline bool path_prefix(const char *s, size_t n, const char *v, size_t vn)
+{
+	if (vn == 1 && v[0] == '/')
+		return n > 0 && s[0] == '/';
+	if (n < vn || (n != vn && s[vn] != '/'))
+		return false;
+	return !vn || (s[vn - 1] == v[vn - 1] && !memcmp(s, v, vn - 1));
+}
+
+/* A prefix and a suffix test the first and the last byte before a call:
+ * the values of a list differ there most. */
+static inline bool text_prefix(const char *s, size_t n, const char *v, size_t vn)
+{
+	return n >= vn && (!vn || (s[0] == v[0] && !memcmp(s, v, vn)));
+}
+
+static inline bool text_suffix(const char *s, size_t n, const char *v, size_t vn)
+{
+	return n >= vn && (!vn || (s[n - 1] == v[vn - 1] && !memcmp(s + n - vn, v, vn)));
+}
+
+/* prefix or suffix over values lo..hi-1, the test picked once. */
+static bool test_ends(const struct rg_cond *c, struct rg_str t, unsigned lo, unsigned hi)
+{
+	char *const *v = c->strs;
+	const size_t *vn = c->lens;
+	unsigned i = lo;
+	if (c->op == OP_SUFFIX)
+		while (i < hi && !text_suffix(t.p, t.len, v[i], vn[i]))
+			i++;
+	else if (c->path)
+		while (i < hi && !path_prefix(t.p, t.len, v[i], vn[i]))
+			i++;
+	else
+		while (i < hi && !text_prefix(t.p, t.len, v[i], vn[i]))
+			i++;
+	return i < hi;
+}
+
+/* Value i of the other text operators (equals, prefix and suffix have
+ * their own loops: test_equals, test_ends). */
 static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 		   struct rg_buf *scratch)
 {
 	const char *v = c->strs[i];
 	size_t vn = c->lens[i];
 	switch (c->op) {
-	case OP_EQ:
-		return n == vn && !memcmp(s, v, n);
-	case OP_PREFIX:
-		return c->path ? rg_path_has_prefix(s, n, v, vn) : n >= vn && !memcmp(s, v, vn);
-	case OP_SUFFIX:
-		return n >= vn && !memcmp(s + n - vn, v, vn);
 	case OP_CONTAINS:
 		return memmem(s, n, v, vn) != NULL;
 	case OP_REGEX:
@@ -79,43 +117,53 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 	}
 }
 
-static bool int_op(const struct rg_cond *c, unsigned i, int64_t x)
+/* rg_path_glob_at's first test, inline: a text the glob matches begins
+ * with its literal head and ends with its literal tail (pathmatch.h).
+ * Most paths fail here, on a byte. */
+static inline bool glob_may(const struct rg_glob *g, const char *t, size_t n)
 {
-	int64_t v = c->ints[i];
-	switch (c->op) {
-	case OP_EQ: return x == v;
-	case OP_LT: return x < v;
-	case OP_LE: return x <= v;
-	case OP_GT: return x > v;
-	case OP_GE: return x >= v;
-	case OP_ANYBITS: return (x & v) != 0;
-	default: return false;
-	}
+	size_t tn = g->len - g->tail;
+	if (n < g->head || n < tn)
+		return false;
+	if (tn && t[n - 1] != g->pattern[g->len - 1])
+		return false;
+	return !memcmp(t, g->pattern, g->head) && !memcmp(t + n - tn, g->pattern + g->tail, tn);
 }
 
-/* A path glob over values lo..hi-1: the path is copied and split once
- * (and a value without wildcards is a byte compare, skipped when its
- * length is neither the path's nor the base name's), with rg_path_glob's
- * meaning. */
+/* A path glob over values lo..hi-1, with rg_path_glob's meaning: the path
+ * is what fnmatch would see of it (up to a NUL), split once; a value
+ * without wildcards is a byte compare, skipped when its length is neither
+ * the path's nor the base name's; the path is copied (NUL-terminated) for
+ * fnmatch only once a glob's literal head and tail are there. */
 static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_str s,
 			   unsigned lo, unsigned hi)
 {
 	if (s.len >= 8192)
 		return false; /* as rg_path_glob: never a match */
-	e->globbuf.len = 0;
-	rg_buf_add(&e->globbuf, s.p, s.len);
-	const char *path = rg_buf_cstr(&e->globbuf), *slash = strrchr(path, '/');
+	size_t pathlen = strnlen(s.p, s.len);
+	const char *path = s.p, *slash = memrchr(path, '/', pathlen);
 	const char *base = slash ? slash + 1 : path;
-	size_t pathlen = strlen(path), baselen = pathlen - (size_t)(base - path);
+	size_t baselen = pathlen - (size_t)(base - path);
+	bool copied = false;
 	for (unsigned i = lo; i < hi; i++) {
 		const struct rg_glob *g = &c->globs[i];
-		if (!c->literal[i]) {
-			if (rg_path_glob_at(g, path, pathlen, base, baselen))
+		if (c->literal[i]) {
+			if (g->whole ? g->len == pathlen && !memcmp(g->pattern, path, pathlen)
+				     : g->len == baselen && !memcmp(g->pattern, base, baselen))
 				return true;
-		} else if (g->whole ? g->len == pathlen && !memcmp(g->pattern, path, pathlen)
-				    : g->len == baselen && !memcmp(g->pattern, base, baselen)) {
-			return true;
+			continue;
 		}
+		if (!(g->whole ? glob_may(g, path, pathlen) : glob_may(g, base, baselen)))
+			continue;
+		if (!copied) {
+			e->globbuf.len = 0;
+			rg_buf_add(&e->globbuf, path, pathlen);
+			base = rg_buf_cstr(&e->globbuf) + (base - path);
+			path = rg_buf_cstr(&e->globbuf);
+			copied = true;
+		}
+		if (rg_path_glob_at(g, path, pathlen, base, baselen))
+			return true;
 	}
 	return false;
 }
@@ -136,9 +184,12 @@ static bool test_contains(const struct rg_cond *c, const struct val *v, struct r
 }
 
 /* equals, over many values: only a value of the text's length is
- * compared, and a nocase text is folded only when there is one. */
+ * compared (none at all when no value's length matches it modulo 64),
+ * and a nocase text is folded only when there is one. */
 static bool test_equals(const struct rg_cond *c, const struct val *v, unsigned lo, unsigned hi)
 {
+	if (!(c->lenbits & (1ull << (v->n % 64))))
+		return false;
 	struct rg_str s = {v->p, (uint32_t)v->n};
 	bool folded = !c->nocase;
 	for (unsigned i = lo; i < hi; i++) {
@@ -169,18 +220,30 @@ static bool test_str(const struct rg_cond *c, struct eval *e, const struct val *
 		return test_path_glob(c, e, s, lo, hi);
 	if (c->op == OP_CONTAINS && hi - lo > 1)
 		return test_contains(c, v, s, lo, hi);
+	if (c->op == OP_PREFIX || c->op == OP_SUFFIX)
+		return test_ends(c, s, lo, hi);
 	for (unsigned i = lo; i < hi; i++)
 		if (str_op(c, i, s.p, s.len, &e->globbuf))
 			return true;
 	return false;
 }
 
+/* Values lo..hi-1 against a number: the operator is picked once, not for
+ * each value of a list. */
 static bool test_int(const struct rg_cond *c, int64_t x, unsigned lo, unsigned hi)
 {
-	for (unsigned i = lo; i < hi; i++)
-		if (int_op(c, i, x))
-			return true;
-	return false;
+	const int64_t *v = c->ints;
+	unsigned i = lo;
+	switch (c->op) {
+	case OP_EQ: while (i < hi && x != v[i]) i++; break;
+	case OP_LT: while (i < hi && !(x < v[i])) i++; break;
+	case OP_LE: while (i < hi && !(x <= v[i])) i++; break;
+	case OP_GT: while (i < hi && !(x > v[i])) i++; break;
+	case OP_GE: while (i < hi && !(x >= v[i])) i++; break;
+	case OP_ANYBITS: while (i < hi && !(x & v[i])) i++; break;
+	default: return false;
+	}
+	return i < hi;
 }
 
 static bool visit_str(val_fn fn, void *arg, const char *p, size_t n)
@@ -241,13 +304,25 @@ static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_att
 	}
 }
 
+/* rg_field_is_int, inline: asked of every field value a rule reads. */
+static inline bool ftype_is_int(enum rg_ftype t)
+{
+	switch (t) {
+	case RG_FT_U64: case RG_FT_I64: case RG_FT_U32: case RG_FT_I32: case RG_FT_BOOL:
+	case RG_FT_FLAG:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* An event field's value (or values: each of argv). */
 static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
 	if (rg_field_is_null(f, ev))
 		return false;
-	if (rg_field_is_int(f))
+	if (ftype_is_int(f->type))
 		return visit_int(fn, arg, rg_field_int(f, ev));
 	if (f->type == RG_FT_ETYPE) {
 		const char *n = rg_etype_name(ev->type);
@@ -269,6 +344,40 @@ static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn f
 	return visit_str(fn, arg, s.p, s.len);
 }
 
+/* An event's argv split once into its arguments for argN (Sigma's auditd
+ * rules name a0..a7, each a source the prefilter scans and a condition
+ * reads): each argument's place, for the first RULES_ARGS_MAX of them
+ * (every argN there is). It is the evaluating thread's (as text.c's
+ * texts), and belongs to the evaluation numbered gen: a new event's argv
+ * may sit at the same place. */
+static __thread unsigned long eval_gen;
+static __thread struct {
+	unsigned long gen;
+	const char *p;
+	uint32_t len;
+	unsigned n; /* arguments split */
+	uint32_t at[RULES_ARGS_MAX], len_of[RULES_ARGS_MAX];
+} args;
+
+/* Argument i of argv s, or no value. */
+static bool visit_arg(struct rg_str s, unsigned i, val_fn fn, void *arg)
+{
+	if (args.gen != eval_gen || args.p != s.p || args.len != s.len) {
+		args.gen = eval_gen;
+		args.p = s.p;
+		args.len = s.len;
+		args.n = 0;
+		for (uint32_t at = 0; at < s.len && args.n < RULES_ARGS_MAX; args.n++) {
+			const char *nul = memchr(s.p + at, 0, s.len - at);
+			uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
+			args.at[args.n] = at;
+			args.len_of[args.n] = n;
+			at += n + 1;
+		}
+	}
+	return i < args.n && visit_str(fn, arg, s.p + args.at[i], args.len_of[i]);
+}
+
 /* A rules-only view (rules_find_field): one argument by position, or
  * the file an event creates. */
 static bool visit_virtual(struct eval *e, const struct fref *r, val_fn fn, void *arg)
@@ -284,16 +393,7 @@ static bool visit_virtual(struct eval *e, const struct fref *r, val_fn fn, void 
 			       !rg_field_is_null(new_path, ev);
 		return visit_event_field(e, created ? new_path : r->f, fn, arg);
 	}
-	struct rg_str s = rg_field_str(r->f, ev);
-	unsigned i = 0;
-	for (uint32_t at = 0; at < s.len; i++) {
-		const char *nul = memchr(s.p + at, 0, s.len - at);
-		uint32_t n = nul ? (uint32_t)(nul - (s.p + at)) : s.len - at;
-		if (i == r->argi)
-			return visit_str(fn, arg, s.p + at, n);
-		at += n + 1;
-	}
-	return false;
+	return visit_arg(rg_field_str(r->f, ev), r->argi, fn, arg);
 }
 
 static const struct rg_lproc *self_of(struct eval *e)
@@ -364,13 +464,43 @@ static bool cond_val(void *arg, const struct val *v)
 	return test_str(a->c, a->e, v, a->lo, a->hi);
 }
 
+/* The one value of r on the event when it is the event's own number or
+ * text, read in place (1), as rules_visit_fref would give it; 0: no value
+ * (null); -1: r is another kind (context, argv, a view, the event type),
+ * for rules_visit_fref. Most conditions read such a field: a direct read
+ * spares the visit's turns and its call per value. */
+static int own_value(const struct eval *e, const struct fref *r, struct val *v)
+{
+	const struct rg_event *ev = e->ev;
+	if (r->virt || r->whose != RG_CTX_SELF || !(r->f->types & RG_ET_BIT(ev->type)))
+		return -1;
+	const struct rg_field *f = r->f;
+	if (f->type == RG_FT_STR || f->type == RG_FT_CSTR) {
+		struct rg_str s = rg_field_str(f, ev);
+		if (!s.p)
+			return 0;
+		*v = (struct val){s.p, s.len, 0, false, s.p, s.len, false};
+		return 1;
+	}
+	if (!ftype_is_int(f->type))
+		return -1;
+	if (rg_field_is_null(f, ev))
+		return 0;
+	*v = (struct val){NULL, 0, rg_field_int(f, ev), true};
+	return 1;
+}
+
 /* Whether some value of some field satisfies values lo..hi-1. */
 static bool any_value(const struct rg_cond *c, struct eval *e, unsigned lo, unsigned hi)
 {
 	struct cond_arg a = {c, e, lo, hi};
-	for (unsigned k = 0; k < c->nfields; k++)
-		if (rules_visit_fref(e, &c->fields[k], cond_val, &a))
+	for (unsigned k = 0; k < c->nfields; k++) {
+		struct val v;
+		int own = own_value(e, &c->fields[k], &v);
+		if (own > 0 ? cond_val(&a, &v)
+			    : own < 0 && rules_visit_fref(e, &c->fields[k], cond_val, &a))
 			return true;
+	}
 	return false;
 }
 
@@ -546,12 +676,15 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	if (!rs || (unsigned)ev->type >= RG_ET_COUNT || !rs->nby_type[ev->type])
 		return 0;
 	struct eval e = {.ev = ev, .lin = lin, .rs = rs, .sq = sq, .fn = fn, .arg = arg};
-	struct rg_buf *bufs[] = {&e.globbuf, &e.sum, &e.seqsum, &e.key, &e.first};
-	for (size_t i = 0; i < NSCRATCH; i++) {
-		*bufs[i] = scratch[i];
-		bufs[i]->len = 0;
-	}
+	/* each by name, not through an array of pointers: every event */
+	e.globbuf = scratch[0];
+	e.sum = scratch[1];
+	e.seqsum = scratch[2];
+	e.key = scratch[3];
+	e.first = scratch[4];
+	e.globbuf.len = e.sum.len = e.seqsum.len = e.key.len = e.first.len = 0;
 	rules_text_reset();
+	eval_gen++; /* split_args' argv is the previous event's */
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
 	/* the rules without a necessary text and those whose text the event
@@ -569,8 +702,11 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 		for (unsigned i = 0; i < rs->nby_type[ev->type]; i++)
 			eval_rule(&e, rs->by_type[ev->type][i]);
 	}
-	for (size_t i = 0; i < NSCRATCH; i++)
-		scratch[i] = *bufs[i];
+	scratch[0] = e.globbuf;
+	scratch[1] = e.sum;
+	scratch[2] = e.seqsum;
+	scratch[3] = e.key;
+	scratch[4] = e.first;
 	if (cand != small)
 		free(cand);
 	if (stepped)

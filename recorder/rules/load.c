@@ -26,6 +26,7 @@
 static bool find_virtual(const char *name, struct fref *out)
 {
 	static const char *const args[] = {"arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6", "arg7", "arg8", "arg9", "arg10", "arg11", "arg12", "arg13", "arg14", "arg15", "arg16", "arg17", "arg18", "arg19", "arg20", "arg21", "arg22", "arg23", "arg24", "arg25", "arg26", "arg27", "arg28", "arg29", "arg30", "arg31"};
+	_Static_assert(sizeof(args) / sizeof(args[0]) <= RULES_ARGS_MAX, "eval.c splits argN's");
 	for (unsigned i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
 		if (strcmp(name, args[i]))
 			continue;

@@ -149,6 +149,7 @@ bool rules_cond_compile(struct rg_cond *c, char *err, size_t errlen)
 			c->strs[i][k] = (char)tolower((unsigned char)c->strs[i][k]);
 		if (c->grams && c->lens[i] >= RULES_GRAM_MIN)
 			c->grams[i] = rules_gram(c->strs[i] + (c->lens[i] - RULES_GRAM_MIN) / 2);
+		c->lenbits |= 1ull << (c->lens[i] % 64);
 	}
 	if (c->op == OP_GLOB && c->path && !c->num) {
 		c->globs = rg_calloc(c->nvals, sizeof(*c->globs));

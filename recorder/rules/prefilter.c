@@ -586,8 +586,12 @@ static void scan_text(struct run *r, struct rg_str t, struct memo *found)
 			if (l->gram != g ||
 			    (!found && (r->cand[l->rule / 64] & (1ull << (l->rule % 64)))))
 				continue;
-			if (i >= l->at && t.len - (i - l->at) >= l->n &&
-			    !memcmp(t.p + i - l->at, l->s, l->n))
+			if (i < l->at || t.len - (i - l->at) < l->n)
+				continue;
+			/* the gram's hash matched: the text's last byte before
+			 * a call (texts sharing a common part end apart) */
+			const char *at = t.p + i - l->at;
+			if (at[l->n - 1] == l->s[l->n - 1] && !memcmp(at, l->s, l->n))
 				mark(r, l->rule, found);
 		}
 	}

@@ -21,6 +21,7 @@
 #define ALL_TYPES (RG_ET_PROCESS_MASK | RG_ET_FILE_MASK | RG_ET_NET_MASK | RG_ET_SYS_MASK)
 #define MAX_FIELDS 4      /* fields one condition may name with '|' */
 #define MAX_ANCESTORS 64  /* a loop in bad data cannot hang the walk */
+#define RULES_ARGS_MAX 32 /* argN: arg0 .. arg31 (load.c), split once an event (eval.c) */
 #define SUMMARY_MAX 300
 
 /* ---- fields a condition can name ------------------------------------------ */
@@ -80,6 +81,7 @@ struct rg_cond {
 	struct cidr *nets; /* OP_CIDR: per value */
 	rg_etmask etypes;   /* event_type equals: the values as a type mask */
 	uint16_t *grams;   /* OP_CONTAINS: each value's middle trigram (rules_gram) */
+	uint64_t lenbits;  /* OP_EQ: bit len % 64 set for each value's length */
 	unsigned nvals;
 	char *text; /* the condition as written, for messages */
 	char *name; /* C_NAMED: the name the expression uses */

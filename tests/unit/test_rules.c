@@ -383,6 +383,153 @@ static void test_equals_list(void)
 	rg_rules_free(rs);
 }
 
+/* equals skips a list when no value has the text's length modulo 64
+ * (rg_cond.lenbits): lengths 1, 65 and 129 share a bit, and only the
+ * value's own length is equal. */
+static void test_equals_lengths(void)
+{
+	char v65[66], v129[130];
+	memset(v65, 'a', 65);
+	v65[65] = '\0';
+	memset(v129, 'a', 129);
+	v129[129] = '\0';
+	char text[256];
+	snprintf(text, sizeof(text), RULE("LEN", "match = comm in a %s"), v65);
+	struct rg_ruleset *rs = load(text);
+	CHECK(rs != NULL, "rules load");
+	static const char *const comms[] = {"a", "aa", "b", NULL, NULL, NULL};
+	const char *want[] = {"LEN", "", "", "LEN", "", ""};
+	const char *cs[] = {comms[0], comms[1], comms[2], v65, v129, v65 + 1};
+	for (size_t i = 0; rs && i < sizeof(cs) / sizeof(cs[0]); i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/etc/hosts", "/x");
+		ev.comm = S(cs[i]);
+		char what[64];
+		snprintf(what, sizeof(what), "comm of %zu bytes ('%c...')", strlen(cs[i]), cs[i][0]);
+		CHECK_STR(eval(rs, &ev, NULL), want[i], what);
+	}
+	rg_rules_free(rs);
+}
+
+/* prefix, suffix and a path's prefix test a byte before their compare
+ * (eval.c): a path prefix is whole components ("/" holds of any absolute
+ * path), a text prefix and suffix any bytes, the empty one every text. */
+static void test_prefix_suffix(void)
+{
+	struct rg_ruleset *rs = load(RULE("PP", "match = path prefix /etc/ssh /var")
+				     RULE("ROOT", "match = new_path prefix /")
+				     RULE("PRE", "match = comm prefix ab xyz")
+				     RULE("SUF", "match = exe suffix /sh .py"));
+	CHECK(rs != NULL, "rules load");
+	static const struct {
+		const char *path, *comm, *exe, *want;
+	} cases[] = {
+		{"/etc/ssh", "ab", "/bin/sh", "PP PRE SUF"},
+		{"/etc/ssh/sshd_config", "abc", "x.py", "PP PRE SUF"},
+		{"/etc/sshd", "a", "/bin/bash", ""},
+		{"/etc/ss", "xy", "sh", ""},
+		{"/var/x", "xyzzy", "/sh", "PP PRE SUF"},
+		{"/varx", "bab", ".py", "SUF"},
+		{"/vaq", "", "/bin/shx", ""},
+	};
+	for (size_t i = 0; rs && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct rg_event ev = file_ev(RG_ET_FILE_OPEN, cases[i].path, cases[i].exe);
+		ev.comm = S(cases[i].comm);
+		char what[96];
+		snprintf(what, sizeof(what), "path %s, comm '%s', exe %s", cases[i].path,
+			 cases[i].comm, cases[i].exe);
+		CHECK_STR(eval(rs, &ev, NULL), cases[i].want, what);
+	}
+	struct rg_event ev = file_ev(RG_ET_FILE_RENAME, "/a", "/x");
+	ev.new_path = S("/b");
+	CHECK_STR(eval(rs, &ev, NULL), "ROOT", "'/' is a prefix of any absolute path");
+	ev.new_path = S("b");
+	CHECK_STR(eval(rs, &ev, NULL), "", "not of a relative one");
+	rg_rules_free(rs);
+	rs = load(RULE("EP", "match = comm prefix \"\"") RULE("ES", "match = comm suffix \"\""));
+	CHECK(rs != NULL, "empty values load");
+	ev = file_ev(RG_ET_FILE_OPEN, "/x", "/x");
+	ev.comm = S("");
+	CHECK_STR(eval(rs, &ev, NULL), "EP ES", "the empty prefix and suffix hold of an empty text");
+	ev.comm = S("abc");
+	CHECK_STR(eval(rs, &ev, NULL), "EP ES", "and of any text");
+	rg_rules_free(rs);
+}
+
+/* A path glob reads what fnmatch would see of the path, up to a NUL
+ * (eval.c test_path_glob copies it only for fnmatch): a base name, a
+ * whole path, a literal name, and a tail only past the NUL. */
+static void test_glob_nul(void)
+{
+	struct rg_ruleset *rs = load(RULE("BASE", "match = path glob *.pem")
+				     RULE("WHOLE", "match = path glob /tmp/*.pem")
+				     RULE("LIT", "match = path glob a.pem")
+				     RULE("PAST", "match = path glob *.x"));
+	CHECK(rs != NULL, "rules load");
+	static const char text[] = "/tmp/a.pem\0.x";
+	struct rg_event ev = file_ev(RG_ET_FILE_OPEN, "/", "/x");
+	ev.path = (struct rg_str){text, sizeof(text) - 1};
+	CHECK_STR(eval(rs, &ev, NULL), "BASE WHOLE LIT", "the path up to its NUL");
+	ev.path = S("/tmp/d/a.pem.x");
+	CHECK_STR(eval(rs, &ev, NULL), "PAST", "a name ending .x; a directory between");
+	ev.path = S("a.pem");
+	CHECK_STR(eval(rs, &ev, NULL), "BASE LIT", "a path without a slash is its base name");
+	rg_rules_free(rs);
+}
+
+/* argN reads an argument by position from argv split once an event
+ * (eval.c visit_arg): the next event's argv, though at the same address,
+ * is split anew; an empty argument counts; arg31 is the 32nd. */
+static void test_args(void)
+{
+	struct rg_ruleset *rs = load(RULE("A1", "events = process_start\nmatch = arg1 equals -x")
+				     RULE("A2", "events = process_start\nmatch = arg2 equals y")
+				     RULE("A31", "events = process_start\nmatch = arg31 equals z"));
+	CHECK(rs != NULL, "rules load");
+	char argv[128];
+	struct rg_event ev = {.type = RG_ET_PROCESS_START, .proc_id = 3, .pid = 3, .exe = S("/x")};
+	memcpy(argv, "sh\0-x\0y", 8);
+	ev.argv = (struct rg_str){argv, 8};
+	CHECK_STR(eval(rs, &ev, NULL), "A1 A2", "arg1 and arg2");
+	memcpy(argv, "\0\0\0-x\0y", 8);
+	CHECK_STR(eval(rs, &ev, NULL), "", "the same place and length, another argv: empty args");
+	memcpy(argv, "sh\0\0-x\0y", 9);
+	ev.argv = (struct rg_str){argv, 9};
+	CHECK_STR(eval(rs, &ev, NULL), "", "an empty arg1: arg2 is -x, arg3 y");
+	size_t n = 0;
+	for (int i = 0; i < 33; i++) {
+		argv[n++] = i == 31 ? 'z' : 'a';
+		argv[n++] = '\0';
+	}
+	ev.argv = (struct rg_str){argv, (uint32_t)n};
+	CHECK_STR(eval(rs, &ev, NULL), "A31", "arg31 of 33 arguments");
+	ev.argv = (struct rg_str){argv, 62};
+	CHECK_STR(eval(rs, &ev, NULL), "", "31 arguments have no arg31");
+	rg_rules_free(rs);
+}
+
+/* A condition on the event's own number or text reads it in place
+ * (eval.c own_value): a null field has no value, so a condition on it
+ * does not hold and its `not` does; a zero that means "unknown" is null. */
+static void test_own_values(void)
+{
+	struct rg_ruleset *rs = load(RULE("NOTTCP", "events = network_connect\n"
+						    "match = protocol not equals tcp")
+				     RULE("PPID", "events = network_connect\n"
+						  "match = ppid lt 5\nexcept = remote_port equals 53"));
+	CHECK(rs != NULL, "rules load");
+	struct rg_event ev = {.type = RG_ET_NET_CONNECT, .proc_id = 3, .pid = 3, .ppid = 1,
+			      .exe = S("/x"), .protocol = "tcp", .remote_port = 443};
+	CHECK_STR(eval(rs, &ev, NULL), "PPID", "tcp, a known parent, port 443");
+	ev.protocol = NULL;
+	ev.remote_port = 53;
+	CHECK_STR(eval(rs, &ev, NULL), "NOTTCP", "a null text: its `not` holds; port 53 excepted");
+	ev.protocol = "udp";
+	ev.ppid = 0;
+	ev.remote_port = 80;
+	CHECK_STR(eval(rs, &ev, NULL), "NOTTCP", "ppid 0 is unknown: 'lt 5' has no value");
+	rg_rules_free(rs);
+}
+
 /* nginx (1) forks 2, which execs sh; sh forks 3, which execs cat and opens
  * a file; 4 is an unrelated root process. */
 static void test_lineage(void)
@@ -749,6 +896,11 @@ int main(void)
 	test_prefilter_short();
 	test_prefilter_cstr();
 	test_equals_list();
+	test_equals_lengths();
+	test_prefix_suffix();
+	test_own_values();
+	test_glob_nul();
+	test_args();
 	test_summaries();
 	test_lineage();
 	test_validation();
