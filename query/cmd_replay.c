@@ -17,6 +17,7 @@
 
 struct printer {
 	struct rgq_out out;
+	sqlite3 *db;
 	sqlite3_stmt *proc; /* the process's user and command line, as `rgq alerts` shows them */
 	bool progress;
 	int64_t started, last;
@@ -32,6 +33,38 @@ static struct rgq_value integer(int64_t v)
 	return (struct rgq_value){SQLITE_INTEGER, v, 0, 0, 0};
 }
 
+/* The look-ups' read transaction anew: it sees then at least the rows
+ * the events come from (each run's events are read in a snapshot taken
+ * when the run's replay began), and a recording still written is not
+ * held to one snapshot for the whole replay. */
+static void fresh_snapshot(struct printer *p)
+{
+	sqlite3_reset(p->proc);
+	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+}
+
+/* The process's user and command line, as `rgq alerts` shows them;
+ * NULLs for a process the recording has no row of. */
+static void look_up(struct printer *p, int64_t proc_id, struct rgq_value *user,
+		    struct rgq_value *cmd)
+{
+	*user = *cmd = (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0};
+	if (!proc_id)
+		return;
+	for (int tries = 0; tries < 2; tries++) {
+		sqlite3_reset(p->proc);
+		sqlite3_bind_int64(p->proc, 1, proc_id);
+		if (sqlite3_step(p->proc) == SQLITE_ROW) {
+			*user = rgq_column(p->proc, 0);
+			*cmd = rgq_column(p->proc, 1);
+			return;
+		}
+		if (!tries) /* written after the snapshot was taken? */
+			fresh_snapshot(p);
+	}
+}
+
 static void on_alert(void *arg, const struct rg_match *m)
 {
 	struct printer *p = arg;
@@ -42,13 +75,8 @@ static void on_alert(void *arg, const struct rg_match *m)
 	if (m->nsteps)
 		memcpy(steps.steps, m->steps, m->nsteps * sizeof(steps.steps[0]));
 	rg_alert_steps_json(&steps, json, sizeof(json));
-	struct rgq_value user = {SQLITE_NULL, 0, 0, 0, 0}, cmd = user;
-	sqlite3_reset(p->proc);
-	sqlite3_bind_int64(p->proc, 1, ev->proc_id);
-	if (ev->proc_id && sqlite3_step(p->proc) == SQLITE_ROW) {
-		user = rgq_column(p->proc, 0);
-		cmd = rgq_column(p->proc, 1);
-	}
+	struct rgq_value user, cmd;
+	look_up(p, ev->proc_id, &user, &cmd);
 	struct rgq_value v[12] = {
 		text(rgq_time_format(ev->ts_ns, t, sizeof(t))),
 		text(rg_severity_name(m->rule->severity)),
@@ -70,6 +98,7 @@ static void on_alert(void *arg, const struct rg_match *m)
 static void on_progress(void *arg, double done, const struct rgq_replay_stats *st)
 {
 	struct printer *p = arg;
+	fresh_snapshot(p); /* every 65 536 events */
 	int64_t now = rg_mono_ns();
 	if (!p->progress || now - p->last < 1000000000)
 		return;
@@ -218,16 +247,16 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 	static const char *const names[] = {"time", "severity", "rule_id", "event_seq",
 					    "event_type", "pid", "proc_id", "exe", "summary", "steps",
 					    "user", "cmdline"};
-	struct printer p = {.progress = !o->quiet, .started = rg_mono_ns()};
+	struct printer p = {.db = g->db, .progress = !o->quiet, .started = rg_mono_ns()};
 	p.last = p.started;
 	p.proc = rgq_prepare(g, c, "SELECT user, cmdline FROM processes WHERE proc_id = ?");
 	if (!p.proc) {
 		rg_rules_free(rs);
 		return 1;
 	}
-	/* one read transaction for the alerts' process look-ups: each on its
-	 * own would take and drop a snapshot of the WAL, about a quarter of
-	 * its cost */
+	/* read transactions for the alerts' process look-ups, renewed as the
+	 * replay goes (fresh_snapshot): each look-up on its own would take
+	 * and drop a snapshot of the WAL, about a quarter of its cost */
 	if (sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_finalize(p.proc);
 		rg_rules_free(rs);
