@@ -684,7 +684,7 @@ unsigned rg_rules_eval(const struct rg_ruleset *rs, struct rg_seqstate *sq,
 	e.first = scratch[4];
 	e.globbuf.len = e.sum.len = e.seqsum.len = e.key.len = e.first.len = 0;
 	rules_text_reset();
-	eval_gen++; /* split_args' argv is the previous event's */
+	eval_gen++; /* visit_arg's split argv is the previous event's */
 	if (sq && rs->nsequences)
 		rg_seqstate_expire(sq, ev->ts_ns);
 	/* the rules without a necessary text and those whose text the event
