@@ -24,11 +24,6 @@ void rg_buf_grow(struct rg_buf *b, size_t extra)
 	reserve(b, extra);
 }
 
-void rg_buf_adds(struct rg_buf *b, const char *s)
-{
-	rg_buf_add(b, s, strlen(s));
-}
-
 void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -32,7 +32,11 @@ static inline void rg_buf_addc(struct rg_buf *b, char c)
 		rg_buf_grow(b, 1);
 	b->p[b->len++] = c;
 }
-void rg_buf_adds(struct rg_buf *b, const char *s);
+/* Inline: of a literal, the compiler counts the bytes. */
+static inline void rg_buf_adds(struct rg_buf *b, const char *s)
+{
+	rg_buf_add(b, s, strlen(s));
+}
 void rg_buf_printf(struct rg_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Decimal integers, without printf's cost (NDJSON formats many per line;

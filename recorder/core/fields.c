@@ -247,20 +247,3 @@ rg_fmask rg_fields_mask(const char *const *names)
 	return m;
 }
 
-bool rg_ftype_int_range(enum rg_ftype t, int64_t *lo, int64_t *hi)
-{
-	switch (t) {
-	case RG_FT_U64: *lo = 0, *hi = INT64_MAX; return true;
-	case RG_FT_I64: *lo = INT64_MIN, *hi = INT64_MAX; return true;
-	case RG_FT_U32: *lo = 0, *hi = UINT32_MAX; return true;
-	case RG_FT_I32: *lo = INT32_MIN, *hi = INT32_MAX; return true;
-	case RG_FT_BOOL: case RG_FT_FLAG: *lo = 0, *hi = 1; return true;
-	default: return false;
-	}
-}
-
-bool rg_field_is_int(const struct rg_field *f)
-{
-	int64_t lo, hi;
-	return rg_ftype_int_range(f->type, &lo, &hi);
-}

@@ -90,9 +90,25 @@ extern const unsigned rg_nctx_fields;
 const struct rg_ctx_field *rg_ctx_field_find(const char *name);
 /* The values an integer type holds, as rg_field_int gives them (u64: only
  * 0 to INT64_MAX are themselves), so a rule value outside them can never
- * match; false when t is no integer type (text, argv, event type). */
-bool rg_ftype_int_range(enum rg_ftype t, int64_t *lo, int64_t *hi);
-bool rg_field_is_int(const struct rg_field *f);
+ * match; false when t is no integer type (text, argv, event type), the
+ * range then 0 to 0. Inline, as rg_field_is_int: the rules ask that of
+ * every field value they read. */
+static inline bool rg_ftype_int_range(enum rg_ftype t, int64_t *lo, int64_t *hi)
+{
+	switch (t) {
+	case RG_FT_U64: *lo = 0, *hi = INT64_MAX; return true;
+	case RG_FT_I64: *lo = INT64_MIN, *hi = INT64_MAX; return true;
+	case RG_FT_U32: *lo = 0, *hi = UINT32_MAX; return true;
+	case RG_FT_I32: *lo = INT32_MIN, *hi = INT32_MAX; return true;
+	case RG_FT_BOOL: case RG_FT_FLAG: *lo = 0, *hi = 1; return true;
+	default: *lo = *hi = 0; return false;
+	}
+}
+static inline bool rg_field_is_int(const struct rg_field *f)
+{
+	int64_t lo, hi;
+	return rg_ftype_int_range(f->type, &lo, &hi);
+}
 
 /* The mask (bit i: rg_fields[i]) of the named fields, the list ending in
  * NULL: what a part that reads an event names as the fields it reads, for

@@ -17,14 +17,6 @@ _Static_assert((int)RG_PM_WATCH == (int)RG_PREFIX_WATCH &&
 	       "pathmatch.h's actions are the kernel's prefix actions");
 _Static_assert(RG_PM_PREFIX_MAX == RG_PREFIX_MAX, "pathmatch.h's index holds every prefix");
 
-bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen)
-{
-	if (plen == 1 && prefix[0] == '/')
-		return len > 0 && path[0] == '/';
-	return len >= plen && memcmp(path, prefix, plen) == 0 &&
-	       (len == plen || path[plen] == '/');
-}
-
 /* fnmatch needs NUL-terminated text: paths here may come straight from an
  * event's bytes. Paths longer than PATH_MAX-ish never match a pattern. */
 bool rg_path_glob(const char *pattern, const char *path, size_t len)
@@ -88,16 +80,9 @@ bool rg_open_flags_write(uint32_t flags)
 	return (flags & O_ACCMODE) || (flags & (O_CREAT | O_TRUNC));
 }
 
-/* rg_path_has_prefix for one of the matcher's prefixes, the cheap tests
- * first: every file event is tested against every prefix, and most fail
- * on the byte after the prefix or on its last byte, without a memcmp. */
 static bool under(const char *path, size_t len, const struct rg_pm_prefix *p)
 {
-	size_t n = p->len;
-	if (n == 1) /* "/" */
-		return len > 0 && path[0] == '/';
-	return len >= n && (len == n || path[n] == '/') && path[n - 1] == p->path[n - 1] &&
-	       memcmp(path, p->path, n - 1) == 0;
+	return rg_path_has_prefix(path, len, p->path, p->len);
 }
 
 /* The byte a prefix or path is indexed by (rg_pathmatch.by_byte). */

@@ -95,8 +95,19 @@ bool rg_pathmatch_wanted(const struct rg_pathmatch *m, const char *path, size_t 
  * (the kernel filter's rg_flags_write). */
 bool rg_open_flags_write(uint32_t flags);
 
-/* Component-aware prefix test (see above). */
-bool rg_path_has_prefix(const char *path, size_t len, const char *prefix, size_t plen);
+/* Component-aware prefix test (see above). Inline, the cheap tests first:
+ * the file filter tests every file event against its prefixes and the
+ * rules test paths against prefix lists, and most fail on the byte after
+ * the prefix or on its last byte, without a memcmp. */
+static inline bool rg_path_has_prefix(const char *path, size_t len, const char *prefix,
+				      size_t plen)
+{
+	if (plen == 1 && prefix[0] == '/')
+		return len > 0 && path[0] == '/';
+	if (len < plen || (len != plen && path[plen] != '/'))
+		return false;
+	return !plen || (path[plen - 1] == prefix[plen - 1] && !memcmp(path, prefix, plen - 1));
+}
 /* Glob test of one pattern against an absolute path (see above). */
 bool rg_path_glob(const char *pattern, const char *path, size_t len);
 

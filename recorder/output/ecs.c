@@ -324,7 +324,7 @@ static void add_name(struct rg_buf *b, bool *first, const char *p, size_t n)
 	*first = false;
 	rg_buf_addc(b, '"');
 	rg_buf_add(b, p, n); /* names are ours: plain ASCII */
-	rg_buf_add(b, "\":", 2);
+	rg_buf_adds(b, "\":");
 }
 
 /* Sorted dotted names as nested objects: {"a":{"b":1,"c":2},"d":3}. */
@@ -367,7 +367,7 @@ static void emit(struct doc *d, struct rg_buf *b)
 	}
 	for (; depth > 0; depth--)
 		rg_buf_addc(b, '}');
-	rg_buf_add(b, "}\n", 2);
+	rg_buf_adds(b, "}\n");
 }
 
 /* --- the lines ---------------------------------------------------------------- */

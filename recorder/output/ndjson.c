@@ -111,7 +111,7 @@ void rg_ndjson_add_time_in(struct rg_ndjson_time *f, struct rg_buf *b, int64_t n
 
 void rg_ndjson_add_stamp(struct rg_ndjson_fmt *f, struct rg_buf *b, int64_t ts_ns)
 {
-	rg_buf_add(b, ",\"time\":", 8);
+	rg_buf_adds(b, ",\"time\":");
 	rg_ndjson_add_time(f, b, ts_ns);
 	rg_buf_add(b, f->origin, f->origin_len);
 }
@@ -206,7 +206,7 @@ static inline void add_key(struct rg_buf *b, const struct key *k)
 
 static inline void add_null(struct rg_buf *b)
 {
-	rg_buf_add(b, "null", 4);
+	rg_buf_adds(b, "null");
 }
 
 /* Field f of ev, null when unknown (rg_field_is_null's rules): the type
@@ -245,9 +245,9 @@ static inline __attribute__((always_inline)) void add_value(struct rg_buf *b, co
 		break;
 	case RG_FT_BOOL: case RG_FT_FLAG:
 		if (v)
-			rg_buf_add(b, "true", 4);
+			rg_buf_adds(b, "true");
 		else
-			rg_buf_add(b, "false", 5);
+			rg_buf_adds(b, "false");
 		break;
 	default:
 		rg_buf_add_i64(b, v);

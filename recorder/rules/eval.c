@@ -52,18 +52,6 @@ static bool in_cidr(const struct cidr *net, const char *s, size_t n)
 	return !rest || ((p[full] ^ net->addr[full]) & mask) == 0;
 }
 
-/* rg_path_has_prefix, the cheap tests first: most paths a prefix list is
- * tested on fail on the byte after the prefix or on its last byte (all
- * start with '/'), without a call. */
-static inline bool path_prefix(const char *s, size_t n, const char *v, size_t vn)
-{
-	if (vn == 1 && v[0] == '/')
-		return n > 0 && s[0] == '/';
-	if (n < vn || (n != vn && s[vn] != '/'))
-		return false;
-	return !vn || (s[vn - 1] == v[vn - 1] && !memcmp(s, v, vn - 1));
-}
-
 /* A prefix and a suffix test the first and the last byte before a call:
  * the values of a list differ there most. */
 static inline bool text_prefix(const char *s, size_t n, const char *v, size_t vn)
@@ -86,7 +74,7 @@ static bool test_ends(const struct rg_cond *c, struct rg_str t, unsigned lo, uns
 		while (i < hi && !text_suffix(t.p, t.len, v[i], vn[i]))
 			i++;
 	else if (c->path)
-		while (i < hi && !path_prefix(t.p, t.len, v[i], vn[i]))
+		while (i < hi && !rg_path_has_prefix(t.p, t.len, v[i], vn[i]))
 			i++;
 	else
 		while (i < hi && !text_prefix(t.p, t.len, v[i], vn[i]))
@@ -304,25 +292,13 @@ static bool visit_attr(struct eval *e, const struct rg_lproc *p, enum rg_ctx_att
 	}
 }
 
-/* rg_field_is_int, inline: asked of every field value a rule reads. */
-static inline bool ftype_is_int(enum rg_ftype t)
-{
-	switch (t) {
-	case RG_FT_U64: case RG_FT_I64: case RG_FT_U32: case RG_FT_I32: case RG_FT_BOOL:
-	case RG_FT_FLAG:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* An event field's value (or values: each of argv). */
 static bool visit_event_field(struct eval *e, const struct rg_field *f, val_fn fn, void *arg)
 {
 	const struct rg_event *ev = e->ev;
 	if (rg_field_is_null(f, ev))
 		return false;
-	if (ftype_is_int(f->type))
+	if (rg_field_is_int(f))
 		return visit_int(fn, arg, rg_field_int(f, ev));
 	if (f->type == RG_FT_ETYPE) {
 		const char *n = rg_etype_name(ev->type);
@@ -482,7 +458,7 @@ static int own_value(const struct eval *e, const struct fref *r, struct val *v)
 		*v = (struct val){s.p, s.len, 0, false, s.p, s.len, false};
 		return 1;
 	}
-	if (!ftype_is_int(f->type))
+	if (!rg_field_is_int(f))
 		return -1;
 	if (rg_field_is_null(f, ev))
 		return 0;
@@ -533,7 +509,7 @@ static void add_str(struct rg_buf *b, struct rg_str s)
 	if (s.p)
 		rg_buf_add(b, s.p, s.len);
 	else
-		rg_buf_add(b, "?", 1);
+		rg_buf_adds(b, "?");
 }
 
 /* Cuts a summary to SUMMARY_MAX bytes, ending "..." when it was longer. */
@@ -541,7 +517,7 @@ void rules_cap_summary(struct rg_buf *b)
 {
 	if (b->len > SUMMARY_MAX) {
 		b->len = SUMMARY_MAX - 3;
-		rg_buf_add(b, "...", 3);
+		rg_buf_adds(b, "...");
 	}
 }
 
@@ -550,12 +526,12 @@ void rules_cap_summary(struct rg_buf *b)
 static void summarize_sys(struct rg_buf *b, const struct rg_event *ev)
 {
 	if (ev->type == RG_ET_CRED_CHANGE) {
-		rg_buf_add(b, "euid ", 5);
+		rg_buf_adds(b, "euid ");
 		rg_buf_add_u64(b, ev->old_euid);
-		rg_buf_add(b, " -> ", 4);
+		rg_buf_adds(b, " -> ");
 		rg_buf_add_u64(b, ev->euid);
 	} else if (ev->target_pid) { /* ptrace, proc_mem_write */
-		rg_buf_add(b, "pid ", 4);
+		rg_buf_adds(b, "pid ");
 		rg_buf_add_u64(b, ev->target_pid);
 	} else {
 		add_str(b, ev->name.p ? ev->name : ev->path);
@@ -572,7 +548,7 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	if (RG_ET_BIT(ev->type) & RG_ET_FILE_MASK) {
 		add_str(b, ev->path);
 		if (ev->new_path.p || ev->type == RG_ET_FILE_RENAME) { /* and link, symlink */
-			rg_buf_add(b, " -> ", 4);
+			rg_buf_adds(b, " -> ");
 			add_str(b, ev->new_path);
 		}
 	} else if (RG_ET_BIT(ev->type) & (RG_ET_SYS_MASK | RG_ET_BIT(RG_ET_PROCESS_EXEC_FAILED))) {
@@ -584,23 +560,23 @@ static void summarize(struct rg_buf *b, const struct rg_event *ev)
 	} else if (RG_ET_BIT(ev->type) & RG_ET_NET_MASK) {
 		bool remote = ev->type == RG_ET_NET_CONNECT || ev->type == RG_ET_NET_ACCEPT;
 		add_str(b, remote ? ev->remote_addr : ev->local_addr);
-		rg_buf_add(b, " port ", 6);
+		rg_buf_adds(b, " port ");
 		rg_buf_add_u64(b, remote ? ev->remote_port : ev->local_port);
 	} else if (ev->type == RG_ET_PROCESS_START) {
 		rg_buf_add_cmdline(b, ev->argv);
 	} else if (ev->type == RG_ET_PROCESS_RELATIONSHIP) {
-		rg_buf_add(b, "child pid ", 10);
+		rg_buf_adds(b, "child pid ");
 		rg_buf_add_u64(b, ev->child_pid);
 	} else if (ev->type == RG_ET_PROCESS_EXIT && ev->signal) {
-		rg_buf_add(b, "signal ", 7);
+		rg_buf_adds(b, "signal ");
 		rg_buf_add_u64(b, ev->signal);
 	} else if (ev->type == RG_ET_PROCESS_EXIT) {
-		rg_buf_add(b, "code ", 5);
+		rg_buf_adds(b, "code ");
 		rg_buf_add_i64(b, ev->exit_code);
 	}
-	rg_buf_add(b, " by ", 4);
+	rg_buf_adds(b, " by ");
 	add_str(b, ev->exe);
-	rg_buf_add(b, " (pid ", 6);
+	rg_buf_adds(b, " (pid ");
 	rg_buf_add_u64(b, ev->pid);
 	rg_buf_addc(b, ')');
 	rules_cap_summary(b);
