@@ -16,8 +16,8 @@
  *     requeued, oldest first. The process table and lineage rank exited
  *     processes before live ones (RG_TABLE_EXITED, RG_TABLE_LIVE), which
  *     makes the order "oldest exited, then oldest live"; sequence state
- *     ranks by deadline. A binary heap keeps the order: O(log n) to insert,
- *     requeue or remove, O(1) to find the first.
+ *     ranks by deadline. A heap (4-ary) keeps the order: O(log n) to
+ *     insert, requeue or remove, O(1) to find the first.
  *
  * Out of memory (alloc.h): the heap grows with the table through
  * rg_realloc, which stops the program on failure, so no operation here
