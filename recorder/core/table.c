@@ -79,11 +79,6 @@ void rg_table_fini(struct rg_table *t, rg_table_done_fn done)
 	*t = (struct rg_table){0};
 }
 
-int rg_table_full(const struct rg_table *t)
-{
-	return t->size >= t->max;
-}
-
 /* ---- the eviction heap ------------------------------------------------------- */
 
 static inline int before(const struct rg_table_slot *a, const struct rg_table_slot *b)
@@ -232,12 +227,4 @@ struct rg_table_link *rg_table_evict_insert(struct rg_table *t, struct rg_table_
 	t->heap[0] = (struct rg_table_slot){rank, ++t->clock, l};
 	sift_down(t, 0);
 	return old;
-}
-
-struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank)
-{
-	if (!t->size)
-		return NULL;
-	*rank = t->heap[0].rank;
-	return t->heap[0].l;
 }

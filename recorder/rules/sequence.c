@@ -68,15 +68,21 @@ static unsigned held_at(unsigned rule, unsigned stage)
 	return rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
 }
 
-static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
+/* Makes room in held[] for index i (zeroes, as nothing is held there). */
+static void held_grow(struct rg_seqstate *s, unsigned i)
+{
+	unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
+	s->held = rg_realloc(s->held, n * sizeof(*s->held));
+	memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
+	s->nheld = n;
+}
+
+/* Inline, the growth apart: every put and every eviction counts here. */
+static inline unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 {
 	unsigned i = held_at(rule, stage);
-	if (i >= s->nheld) {
-		unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
-		s->held = rg_realloc(s->held, n * sizeof(*s->held));
-		memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
-		s->nheld = n;
-	}
+	if (i >= s->nheld)
+		held_grow(s, i);
 	return &s->held[i];
 }
 
