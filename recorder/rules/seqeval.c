@@ -141,6 +141,7 @@ void rules_sequence_eval(struct eval *e, unsigned ri)
 		if (k == 0) {
 			w.next.deadline_ns = ev->ts_ns + r->window_ns;
 			w.next.summary = rules_event_summary(e);
+			w.next.summary_len = e->sum.len;
 		} else {
 			if (k == r->nsteps - 1) {
 				uint64_t steps[RG_SEQ_MAX_STEPS];
@@ -154,8 +155,9 @@ void rules_sequence_eval(struct eval *e, unsigned ri)
 			memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
 			w.next.deadline_ns = p->deadline_ns;
 			e->first.len = 0; /* put may free p (the bound), and with it this */
-			rg_buf_adds(&e->first, p->summary);
+			rg_buf_add(&e->first, p->summary, p->summary_len);
 			w.next.summary = rg_buf_cstr(&e->first);
+			w.next.summary_len = e->first.len;
 		}
 		w.next.seqs[k] = ev->seq;
 		e->stepped = true; /* a partial now holds this event's seq */

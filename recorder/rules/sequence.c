@@ -176,12 +176,14 @@ const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned 
  * n's own (a reused node: memmove). */
 static void fill(struct node *n, const struct rg_partial *p)
 {
-	const char *sum = p->summary ? p->summary : "";
-	size_t len = strnlen(sum, RG_SEQ_SUMMARY_MAX);
-	memmove(n->summary, sum, len);
+	size_t len = !p->summary ? 0 : p->summary_len < RG_SEQ_SUMMARY_MAX ? p->summary_len
+									    : RG_SEQ_SUMMARY_MAX;
+	if (len)
+		memmove(n->summary, p->summary, len);
 	n->summary[len] = '\0';
 	n->p = *p;
 	n->p.summary = n->summary;
+	n->p.summary_len = len;
 }
 
 /* A node with room for keylen key bytes, in 64-byte steps: an evicted
