@@ -4,7 +4,7 @@
  * 4-ary min-heap on (rank, order) for the eviction order: half the levels
  * of a binary one, and a level's three comparisons, made as a tournament
  * of pairs, cost less than the binary heap's two levels of one each (the
- * full sequence state's evict-insert: 318 instructions against 444).
+ * full sequence state's evict-insert: 293 instructions against 444).
  */
 #include "table.h"
 
@@ -128,10 +128,13 @@ static void sift_down(struct rg_table *t, size_t i)
 	struct rg_table_slot *h = t->heap, s = h[i];
 	size_t top = i, n = t->size, c;
 	while ((c = ARITY * i + 1) + ARITY <= n) { /* four children: two pairs' winners */
-		size_t a = c + before(&h[c + 1], &h[c]), b = c + 2 + before(&h[c + 3], &h[c + 2]);
-		c = before(&h[b], &h[a]) ? b : a;
-		heap_set(h, i, h[c]);
-		i = c;
+		/* by pointer: fewer index-to-address sums than by index */
+		const struct rg_table_slot *kid = &h[c];
+		const struct rg_table_slot *a = before(kid + 1, kid) ? kid + 1 : kid;
+		const struct rg_table_slot *b = before(kid + 3, kid + 2) ? kid + 3 : kid + 2;
+		const struct rg_table_slot *m = before(b, a) ? b : a;
+		heap_set(h, i, *m);
+		i = (size_t)(m - h);
 	}
 	if (c < n) { /* the last level's few */
 		c = earliest(h, c, n - c);
