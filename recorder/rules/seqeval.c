@@ -121,47 +121,56 @@ static const char *sequence_summary(struct eval *e, const char *first)
 	return rg_buf_cstr(b);
 }
 
+/* Step k of rule ri on the event, a type the step takes, while partials
+ * of its stage are held (k > 0): continues the partial its join finds or
+ * (k == 0) starts one, when the step's conditions hold. Not inline: the
+ * loop over a rule's steps, most of them of other types, then keeps to a
+ * few instructions a step. */
+static __attribute__((noinline)) void sequence_step(struct eval *e, unsigned ri, unsigned k)
+{
+	const struct rg_rule *r = &e->rs->rules[ri];
+	const struct rg_step *st = &r->steps[k];
+	const struct rg_event *ev = e->ev;
+	const struct rg_partial *p = k ? find_before(e, ri, k) : NULL;
+	if ((k && !p) || !rules_step_fires(st, e))
+		return;
+	struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
+	if (k == 0) {
+		w.next.deadline_ns = ev->ts_ns + r->window_ns;
+		w.next.summary = rules_event_summary(e);
+		w.next.summary_len = e->sum.len;
+	} else {
+		if (k == r->nsteps - 1) {
+			uint64_t steps[RG_SEQ_MAX_STEPS];
+			memcpy(steps, p->seqs, k * sizeof(steps[0]));
+			steps[k] = ev->seq;
+			rules_report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
+			rg_seqstate_remove(e->sq, p); /* each first step completes once */
+			e->stepped = true;
+			return;
+		}
+		memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
+		w.next.deadline_ns = p->deadline_ns;
+		e->first.len = 0; /* put may free p (the bound), and with it this */
+		rg_buf_add(&e->first, p->summary, p->summary_len);
+		w.next.summary = rg_buf_cstr(&e->first);
+		w.next.summary_len = e->first.len;
+	}
+	w.next.seqs[k] = ev->seq;
+	e->stepped = true; /* a partial now holds this event's seq */
+	put_after(e, &r->steps[k + 1], &w);
+}
+
 void rules_sequence_eval(struct eval *e, unsigned ri)
 {
 	const struct rg_rule *r = &e->rs->rules[ri];
-	const struct rg_event *ev = e->ev;
-	for (unsigned k = r->nsteps; k-- > 0;) {
-		const struct rg_step *st = &r->steps[k];
-		/* a later step needs a partial to continue: that is one
-		 * lookup, its conditions are many; so the partials held of
-		 * its stage are asked first, then the one this event would
-		 * continue (most events of a later step's type continue
-		 * none), and only then the conditions */
-		if (!(st->types & RG_ET_BIT(ev->type)) || (k && !rg_seqstate_any(e->sq, ri, k)))
-			continue;
-		const struct rg_partial *p = k ? find_before(e, ri, k) : NULL;
-		if ((k && !p) || !rules_step_fires(st, e))
-			continue;
-		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
-		if (k == 0) {
-			w.next.deadline_ns = ev->ts_ns + r->window_ns;
-			w.next.summary = rules_event_summary(e);
-			w.next.summary_len = e->sum.len;
-		} else {
-			if (k == r->nsteps - 1) {
-				uint64_t steps[RG_SEQ_MAX_STEPS];
-				memcpy(steps, p->seqs, k * sizeof(steps[0]));
-				steps[k] = ev->seq;
-				rules_report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
-				rg_seqstate_remove(e->sq, p); /* each first step completes once */
-				e->stepped = true;
-				continue;
-			}
-			memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
-			w.next.deadline_ns = p->deadline_ns;
-			e->first.len = 0; /* put may free p (the bound), and with it this */
-			rg_buf_add(&e->first, p->summary, p->summary_len);
-			w.next.summary = rg_buf_cstr(&e->first);
-			w.next.summary_len = e->first.len;
-		}
-		w.next.seqs[k] = ev->seq;
-		e->stepped = true; /* a partial now holds this event's seq */
-		put_after(e, &r->steps[k + 1], &w);
-	}
+	rg_etmask type = RG_ET_BIT(e->ev->type);
+	/* a later step needs a partial to continue: that is one lookup, its
+	 * conditions are many; so the partials held of its stage are asked
+	 * first, then (sequence_step) the one this event would continue (most
+	 * events of a later step's type continue none), and only then the
+	 * conditions */
+	for (unsigned k = r->nsteps; k-- > 0;)
+		if ((r->steps[k].types & type) && (!k || rg_seqstate_any(e->sq, ri, k)))
+			sequence_step(e, ri, k);
 }
-
