@@ -21,27 +21,39 @@ struct seqwalk {
 	struct rg_partial next;        /* what put stores */
 };
 
-static void key_num(struct rg_buf *b, int64_t v)
+/* A join key: a number's is 'N' and its eight bytes, made in num (no
+ * buffer to check for room: most keys are proc_ids), a text's 'T' and
+ * its bytes, made in e->key. */
+struct joinkey {
+	const char *p;
+	size_t len;
+	char num[1 + sizeof(int64_t)];
+};
+
+static void key_num(struct joinkey *k, int64_t v)
 {
-	b->len = 0;
-	rg_buf_addc(b, 'N');
-	rg_buf_add(b, &v, sizeof(v));
+	k->num[0] = 'N';
+	memcpy(k->num + 1, &v, sizeof(v));
+	k->p = k->num;
+	k->len = sizeof(k->num);
 }
 
-static void key_val(struct rg_buf *b, const struct val *v)
+static void key_val(struct joinkey *k, struct rg_buf *b, const struct val *v)
 {
 	if (v->num)
-		return key_num(b, v->i);
+		return key_num(k, v->i);
 	b->len = 0;
 	rg_buf_addc(b, 'T');
 	rg_buf_add(b, v->p, v->n);
+	k->p = b->p;
+	k->len = b->len;
 }
 
-static void consider(struct seqwalk *w)
+static void consider(struct seqwalk *w, const struct joinkey *k)
 {
 	struct eval *e = w->e;
 	const struct rg_partial *p =
-		rg_seqstate_find(e->sq, w->rule, w->stage, e->key.p, e->key.len, e->ev->ts_ns);
+		rg_seqstate_find(e->sq, w->rule, w->stage, k->p, k->len, e->ev->ts_ns);
 	if (p && (!w->best || p->seqs[p->stage - 1] > w->best->seqs[w->best->stage - 1]))
 		w->best = p;
 }
@@ -49,8 +61,9 @@ static void consider(struct seqwalk *w)
 static bool find_val(void *arg, const struct val *v)
 {
 	struct seqwalk *w = arg;
-	key_val(&w->e->key, v);
-	consider(w);
+	struct joinkey k;
+	key_val(&k, &w->e->key, v);
+	consider(w, &k);
 	return false; /* every value is a candidate */
 }
 
@@ -58,8 +71,9 @@ static void find_proc(struct seqwalk *w, int64_t proc_id)
 {
 	if (!proc_id)
 		return;
-	key_num(&w->e->key, proc_id);
-	consider(w);
+	struct joinkey k;
+	key_num(&k, proc_id);
+	consider(w, &k);
 }
 
 /* The partial of the steps before step k (0-based) that ev continues. */
@@ -90,8 +104,9 @@ static const struct rg_partial *find_before(struct eval *e, unsigned ri, unsigne
 static bool put_val(void *arg, const struct val *v)
 {
 	struct seqwalk *w = arg;
-	key_val(&w->e->key, v);
-	rg_seqstate_put(w->e->sq, w->e->key.p, w->e->key.len, &w->next);
+	struct joinkey k;
+	key_val(&k, &w->e->key, v);
+	rg_seqstate_put(w->e->sq, k.p, k.len, &w->next);
 	return false; /* a partial per value */
 }
 
@@ -104,8 +119,9 @@ static void put_after(struct eval *e, const struct rg_step *following, struct se
 		for (unsigned f = 0; f < j->nleft; f++)
 			rules_visit_fref(e, &j->left[f], put_val, w);
 	} else if (e->ev->proc_id) {
-		key_num(&e->key, e->ev->proc_id);
-		rg_seqstate_put(e->sq, e->key.p, e->key.len, &w->next);
+		struct joinkey k;
+		key_num(&k, e->ev->proc_id);
+		rg_seqstate_put(e->sq, k.p, k.len, &w->next);
 	}
 }
 
