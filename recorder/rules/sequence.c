@@ -49,9 +49,10 @@ static struct node *node_of(struct rg_table_link *l)
 	return l ? RG_TABLE_ENTRY(l, struct node, link) : NULL;
 }
 
-/* The partial (rule, stage, key), whose hash is h, or NULL. */
-static struct node *lookup(const struct rg_seqstate *s, uint64_t h, unsigned rule,
-			   unsigned stage, const void *key, size_t n)
+/* The partial (rule, stage, key), whose hash is h, or NULL. Inline in
+ * put and find: every put and every step's look-up makes one. */
+static inline struct node *lookup(const struct rg_seqstate *s, uint64_t h, unsigned rule,
+				  unsigned stage, const void *key, size_t n)
 {
 	for (struct rg_table_link *l = rg_table_find(&s->t, h); l; l = rg_table_next(l)) {
 		struct node *x = node_of(l);
