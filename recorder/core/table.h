@@ -16,8 +16,8 @@
  *     requeued, oldest first. The process table and lineage rank exited
  *     processes before live ones (RG_TABLE_EXITED, RG_TABLE_LIVE), which
  *     makes the order "oldest exited, then oldest live"; sequence state
- *     ranks by deadline. A binary heap keeps the order: O(log n) to insert,
- *     requeue or remove, O(1) to find the first.
+ *     ranks by deadline. A heap (4-ary) keeps the order: O(log n) to
+ *     insert, requeue or remove, O(1) to find the first.
  *
  * Out of memory (alloc.h): the heap grows with the table through
  * rg_realloc, which stops the program on failure, so no operation here
@@ -107,8 +107,13 @@ static inline struct rg_table_link *rg_table_next(const struct rg_table_link *l)
 	return n;
 }
 
-/* Whether t holds its bound: an insert now must follow an eviction. */
-int rg_table_full(const struct rg_table *t);
+/* Whether t holds its bound: an insert now must follow an eviction.
+ * Inline, as is first: every sequence put asks, every event's expiry
+ * asks first. */
+static inline int rg_table_full(const struct rg_table *t)
+{
+	return t->size >= t->max;
+}
 
 /* Adds l under key at rank, last among its rank. The caller makes room
  * first (rg_table_full, rg_table_evict): inserting into a full table is a
@@ -137,7 +142,13 @@ struct rg_table_link *rg_table_evict_insert(struct rg_table *t, struct rg_table_
 					    uint64_t key, int64_t rank);
 
 /* The entry first in eviction order and its rank, or NULL when t is empty. */
-struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank);
+static inline struct rg_table_link *rg_table_first(const struct rg_table *t, int64_t *rank)
+{
+	if (!t->size)
+		return NULL;
+	*rank = t->heap[0].rank;
+	return t->heap[0].l;
+}
 
 /* A key for the table from a longer identity: a hash of key[0..n) and
  * seed, eight bytes at a time (a multiply and a fold per word, the last

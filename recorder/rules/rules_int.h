@@ -171,7 +171,7 @@ struct eval {
 	bool self_known, parent_known;
 	struct rg_buf sum;     /* ev's summary, once made */
 	struct rg_buf seqsum;  /* a sequence alert's summary */
-	struct rg_buf key;     /* a sequence join key */
+	struct rg_buf key;     /* a sequence join key of text (seqeval.c) */
 	struct rg_buf first;   /* a first step's summary, carried on */
 };
 

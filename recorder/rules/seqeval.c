@@ -21,27 +21,39 @@ struct seqwalk {
 	struct rg_partial next;        /* what put stores */
 };
 
-static void key_num(struct rg_buf *b, int64_t v)
+/* A join key: a number's is 'N' and its eight bytes, made in num (no
+ * buffer to check for room: most keys are proc_ids), a text's 'T' and
+ * its bytes, made in e->key. */
+struct joinkey {
+	const char *p;
+	size_t len;
+	char num[1 + sizeof(int64_t)];
+};
+
+static void key_num(struct joinkey *k, int64_t v)
 {
-	b->len = 0;
-	rg_buf_addc(b, 'N');
-	rg_buf_add(b, &v, sizeof(v));
+	k->num[0] = 'N';
+	memcpy(k->num + 1, &v, sizeof(v));
+	k->p = k->num;
+	k->len = sizeof(k->num);
 }
 
-static void key_val(struct rg_buf *b, const struct val *v)
+static void key_val(struct joinkey *k, struct rg_buf *b, const struct val *v)
 {
 	if (v->num)
-		return key_num(b, v->i);
+		return key_num(k, v->i);
 	b->len = 0;
 	rg_buf_addc(b, 'T');
 	rg_buf_add(b, v->p, v->n);
+	k->p = b->p;
+	k->len = b->len;
 }
 
-static void consider(struct seqwalk *w)
+static void consider(struct seqwalk *w, const struct joinkey *k)
 {
 	struct eval *e = w->e;
 	const struct rg_partial *p =
-		rg_seqstate_find(e->sq, w->rule, w->stage, e->key.p, e->key.len, e->ev->ts_ns);
+		rg_seqstate_find(e->sq, w->rule, w->stage, k->p, k->len, e->ev->ts_ns);
 	if (p && (!w->best || p->seqs[p->stage - 1] > w->best->seqs[w->best->stage - 1]))
 		w->best = p;
 }
@@ -49,8 +61,9 @@ static void consider(struct seqwalk *w)
 static bool find_val(void *arg, const struct val *v)
 {
 	struct seqwalk *w = arg;
-	key_val(&w->e->key, v);
-	consider(w);
+	struct joinkey k;
+	key_val(&k, &w->e->key, v);
+	consider(w, &k);
 	return false; /* every value is a candidate */
 }
 
@@ -58,8 +71,9 @@ static void find_proc(struct seqwalk *w, int64_t proc_id)
 {
 	if (!proc_id)
 		return;
-	key_num(&w->e->key, proc_id);
-	consider(w);
+	struct joinkey k;
+	key_num(&k, proc_id);
+	consider(w, &k);
 }
 
 /* The partial of the steps before step k (0-based) that ev continues. */
@@ -90,8 +104,9 @@ static const struct rg_partial *find_before(struct eval *e, unsigned ri, unsigne
 static bool put_val(void *arg, const struct val *v)
 {
 	struct seqwalk *w = arg;
-	key_val(&w->e->key, v);
-	rg_seqstate_put(w->e->sq, w->e->key.p, w->e->key.len, &w->next);
+	struct joinkey k;
+	key_val(&k, &w->e->key, v);
+	rg_seqstate_put(w->e->sq, k.p, k.len, &w->next);
 	return false; /* a partial per value */
 }
 
@@ -104,8 +119,9 @@ static void put_after(struct eval *e, const struct rg_step *following, struct se
 		for (unsigned f = 0; f < j->nleft; f++)
 			rules_visit_fref(e, &j->left[f], put_val, w);
 	} else if (e->ev->proc_id) {
-		key_num(&e->key, e->ev->proc_id);
-		rg_seqstate_put(e->sq, e->key.p, e->key.len, &w->next);
+		struct joinkey k;
+		key_num(&k, e->ev->proc_id);
+		rg_seqstate_put(e->sq, k.p, k.len, &w->next);
 	}
 }
 
@@ -121,45 +137,56 @@ static const char *sequence_summary(struct eval *e, const char *first)
 	return rg_buf_cstr(b);
 }
 
+/* Step k of rule ri on the event, a type the step takes, while partials
+ * of its stage are held (k > 0): continues the partial its join finds or
+ * (k == 0) starts one, when the step's conditions hold. Not inline: the
+ * loop over a rule's steps, most of them of other types, then keeps to a
+ * few instructions a step. */
+static __attribute__((noinline)) void sequence_step(struct eval *e, unsigned ri, unsigned k)
+{
+	const struct rg_rule *r = &e->rs->rules[ri];
+	const struct rg_step *st = &r->steps[k];
+	const struct rg_event *ev = e->ev;
+	const struct rg_partial *p = k ? find_before(e, ri, k) : NULL;
+	if ((k && !p) || !rules_step_fires(st, e))
+		return;
+	struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
+	if (k == 0) {
+		w.next.deadline_ns = ev->ts_ns + r->window_ns;
+		w.next.summary = rules_event_summary(e);
+		w.next.summary_len = e->sum.len;
+	} else {
+		if (k == r->nsteps - 1) {
+			uint64_t steps[RG_SEQ_MAX_STEPS];
+			memcpy(steps, p->seqs, k * sizeof(steps[0]));
+			steps[k] = ev->seq;
+			rules_report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
+			rg_seqstate_remove(e->sq, p); /* each first step completes once */
+			e->stepped = true;
+			return;
+		}
+		memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
+		w.next.deadline_ns = p->deadline_ns;
+		e->first.len = 0; /* put may free p (the bound), and with it this */
+		rg_buf_add(&e->first, p->summary, p->summary_len);
+		w.next.summary = rg_buf_cstr(&e->first);
+		w.next.summary_len = e->first.len;
+	}
+	w.next.seqs[k] = ev->seq;
+	e->stepped = true; /* a partial now holds this event's seq */
+	put_after(e, &r->steps[k + 1], &w);
+}
+
 void rules_sequence_eval(struct eval *e, unsigned ri)
 {
 	const struct rg_rule *r = &e->rs->rules[ri];
-	const struct rg_event *ev = e->ev;
-	for (unsigned k = r->nsteps; k-- > 0;) {
-		const struct rg_step *st = &r->steps[k];
-		/* a later step needs a partial to continue: that is one
-		 * lookup, its conditions are many; so the partials held of
-		 * its stage are asked first, then the one this event would
-		 * continue (most events of a later step's type continue
-		 * none), and only then the conditions */
-		if (!(st->types & RG_ET_BIT(ev->type)) || (k && !rg_seqstate_any(e->sq, ri, k)))
-			continue;
-		const struct rg_partial *p = k ? find_before(e, ri, k) : NULL;
-		if ((k && !p) || !rules_step_fires(st, e))
-			continue;
-		struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
-		if (k == 0) {
-			w.next.deadline_ns = ev->ts_ns + r->window_ns;
-			w.next.summary = rules_event_summary(e);
-		} else {
-			if (k == r->nsteps - 1) {
-				uint64_t steps[RG_SEQ_MAX_STEPS];
-				memcpy(steps, p->seqs, k * sizeof(steps[0]));
-				steps[k] = ev->seq;
-				rules_report(e, r, sequence_summary(e, p->summary), steps, r->nsteps);
-				rg_seqstate_remove(e->sq, p); /* each first step completes once */
-				e->stepped = true;
-				continue;
-			}
-			memcpy(w.next.seqs, p->seqs, k * sizeof(p->seqs[0]));
-			w.next.deadline_ns = p->deadline_ns;
-			e->first.len = 0; /* put may free p (the bound), and with it this */
-			rg_buf_adds(&e->first, p->summary);
-			w.next.summary = rg_buf_cstr(&e->first);
-		}
-		w.next.seqs[k] = ev->seq;
-		e->stepped = true; /* a partial now holds this event's seq */
-		put_after(e, &r->steps[k + 1], &w);
-	}
+	rg_etmask type = RG_ET_BIT(e->ev->type);
+	/* a later step needs a partial to continue: that is one lookup, its
+	 * conditions are many; so the partials held of its stage are asked
+	 * first, then (sequence_step) the one this event would continue (most
+	 * events of a later step's type continue none), and only then the
+	 * conditions */
+	for (unsigned k = r->nsteps; k-- > 0;)
+		if ((r->steps[k].types & type) && (!k || rg_seqstate_any(e->sq, ri, k)))
+			sequence_step(e, ri, k);
 }
-

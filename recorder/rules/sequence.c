@@ -49,9 +49,10 @@ static struct node *node_of(struct rg_table_link *l)
 	return l ? RG_TABLE_ENTRY(l, struct node, link) : NULL;
 }
 
-/* The partial (rule, stage, key), whose hash is h, or NULL. */
-static struct node *lookup(const struct rg_seqstate *s, uint64_t h, unsigned rule,
-			   unsigned stage, const void *key, size_t n)
+/* The partial (rule, stage, key), whose hash is h, or NULL. Inline in
+ * put and find: every put and every step's look-up makes one. */
+static inline struct node *lookup(const struct rg_seqstate *s, uint64_t h, unsigned rule,
+				  unsigned stage, const void *key, size_t n)
 {
 	for (struct rg_table_link *l = rg_table_find(&s->t, h); l; l = rg_table_next(l)) {
 		struct node *x = node_of(l);
@@ -68,15 +69,21 @@ static unsigned held_at(unsigned rule, unsigned stage)
 	return rule * RG_SEQ_MAX_STEPS + stage % RG_SEQ_MAX_STEPS;
 }
 
-static unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
+/* Makes room in held[] for index i (zeroes, as nothing is held there). */
+static void held_grow(struct rg_seqstate *s, unsigned i)
+{
+	unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
+	s->held = rg_realloc(s->held, n * sizeof(*s->held));
+	memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
+	s->nheld = n;
+}
+
+/* Inline, the growth apart: every put and every eviction counts here. */
+static inline unsigned *held(struct rg_seqstate *s, unsigned rule, unsigned stage)
 {
 	unsigned i = held_at(rule, stage);
-	if (i >= s->nheld) {
-		unsigned n = 2 * i + RG_SEQ_MAX_STEPS;
-		s->held = rg_realloc(s->held, n * sizeof(*s->held));
-		memset(s->held + s->nheld, 0, (n - s->nheld) * sizeof(*s->held));
-		s->nheld = n;
-	}
+	if (i >= s->nheld)
+		held_grow(s, i);
 	return &s->held[i];
 }
 
@@ -170,12 +177,14 @@ const struct rg_partial *rg_seqstate_find(const struct rg_seqstate *s, unsigned 
  * n's own (a reused node: memmove). */
 static void fill(struct node *n, const struct rg_partial *p)
 {
-	const char *sum = p->summary ? p->summary : "";
-	size_t len = strnlen(sum, RG_SEQ_SUMMARY_MAX);
-	memmove(n->summary, sum, len);
+	size_t len = !p->summary ? 0 : p->summary_len < RG_SEQ_SUMMARY_MAX ? p->summary_len
+									    : RG_SEQ_SUMMARY_MAX;
+	if (len)
+		memmove(n->summary, p->summary, len);
 	n->summary[len] = '\0';
 	n->p = *p;
 	n->p.summary = n->summary;
+	n->p.summary_len = len;
 }
 
 /* A node with room for keylen key bytes, in 64-byte steps: an evicted

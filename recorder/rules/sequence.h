@@ -39,6 +39,8 @@ struct rg_partial {
 	int64_t deadline_ns;   /* the first step's time + the window */
 	uint64_t seqs[RG_SEQ_MAX_STEPS]; /* the matched steps' events */
 	const char *summary;   /* the first step's, NUL-terminated */
+	size_t summary_len;    /* its length: a put copies that many bytes (up
+				* to RG_SEQ_SUMMARY_MAX), not looking for the NUL */
 };
 
 struct rg_seqstate;

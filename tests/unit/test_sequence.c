@@ -27,8 +27,10 @@ static struct rg_str S(const char *s)
 static void test_evictions_by_rule(void)
 {
 	struct rg_seqstate *s = rg_seqstate_new(2);
-	struct rg_partial a = {.rule = 0, .stage = 1, .deadline_ns = 100, .summary = "a"};
-	struct rg_partial b = {.rule = 5, .stage = 1, .deadline_ns = 200, .summary = "b"};
+	struct rg_partial a = {.rule = 0, .stage = 1, .deadline_ns = 100, .summary = "a",
+			       .summary_len = 1};
+	struct rg_partial b = {.rule = 5, .stage = 1, .deadline_ns = 200, .summary = "b",
+			       .summary_len = 1};
 	rg_seqstate_put(s, "1", 1, &a);
 	rg_seqstate_put(s, "2", 1, &a);
 	rg_seqstate_put(s, "3", 1, &b); /* evicts rule 0's "1" */
@@ -66,9 +68,11 @@ static void test_eviction_ties(void)
 	const char *keys[] = {"A", "B", "C"};
 	for (int i = 0; i < 3; i++) {
 		p.summary = keys[i];
+		p.summary_len = 1;
 		rg_seqstate_put(s, keys[i], 1, &p);
 	}
 	p.summary = "B again";
+	p.summary_len = 7;
 	rg_seqstate_put(s, "B", 1, &p); /* the same end: renewed, now the last of the tie */
 	rg_seqstate_put(s, "D", 1, &p);
 	CHECK(!held1(s, "A") && held1(s, "B") && held1(s, "C") && held1(s, "D"),
@@ -155,10 +159,11 @@ static void test_store(void)
 	struct rg_seqstate *s = rg_seqstate_new(3);
 	struct rg_seqstate_stats st;
 	struct rg_partial p = {.rule = 1, .stage = 1, .deadline_ns = 100, .seqs = {7},
-			       .summary = "first"};
+			       .summary = "first", .summary_len = 5};
 	rg_seqstate_put(s, "a", 1, &p);
 	const struct rg_partial *f = rg_seqstate_find(s, 1, 1, "a", 1, 50);
-	CHECK(f && f->seqs[0] == 7 && !strcmp(f->summary, "first"), "a partial is found by its key");
+	CHECK(f && f->seqs[0] == 7 && !strcmp(f->summary, "first") && f->summary_len == 5,
+	      "a partial is found by its key, its summary and length with it");
 	CHECK(!rg_seqstate_find(s, 1, 2, "a", 1, 50) && !rg_seqstate_find(s, 2, 1, "a", 1, 50) &&
 	      !rg_seqstate_find(s, 1, 1, "ab", 2, 50), "rule, stage and key all identify it");
 	p.seqs[0] = 8;
@@ -203,11 +208,33 @@ static void test_store(void)
 	CHECK(f && !strcmp(f->summary, "first"), "a put copies before it evicts");
 	rg_seqstate_free(s);
 
+	/* a put copies summary_len bytes, at most RG_SEQ_SUMMARY_MAX of them,
+	 * and the partial held says how many it kept */
+	s = rg_seqstate_new(4);
+	char longsum[RG_SEQ_SUMMARY_MAX + 40];
+	memset(longsum, 's', sizeof(longsum) - 1);
+	longsum[sizeof(longsum) - 1] = '\0';
+	struct rg_partial wordy = {.rule = 1, .stage = 1, .deadline_ns = 100, .summary = longsum,
+				   .summary_len = sizeof(longsum) - 1};
+	rg_seqstate_put(s, "w", 1, &wordy);
+	f = rg_seqstate_find(s, 1, 1, "w", 1, 0);
+	CHECK(f && strlen(f->summary) == RG_SEQ_SUMMARY_MAX && f->summary_len == RG_SEQ_SUMMARY_MAX,
+	      "a long summary is cut to RG_SEQ_SUMMARY_MAX bytes, its length with it");
+	wordy.summary = "first step, and more";
+	wordy.summary_len = 10;
+	rg_seqstate_put(s, "v", 1, &wordy);
+	f = rg_seqstate_find(s, 1, 1, "v", 1, 0);
+	CHECK(f && !strcmp(f->summary, "first step") && f->summary_len == 10,
+	      "a put copies summary_len bytes, not up to the NUL");
+	rg_seqstate_free(s);
+
 	/* deadlines, not the order of puts, decide expiry and eviction */
 	s = rg_seqstate_new(4);
-	struct rg_partial live = {.rule = 1, .stage = 1, .deadline_ns = 1000, .summary = "l"};
+	struct rg_partial live = {.rule = 1, .stage = 1, .deadline_ns = 1000, .summary = "l",
+				  .summary_len = 1};
 	rg_seqstate_put(s, "L", 1, &live);
-	struct rg_partial brief = {.rule = 2, .stage = 1, .deadline_ns = 100, .summary = "b"};
+	struct rg_partial brief = {.rule = 2, .stage = 1, .deadline_ns = 100, .summary = "b",
+				   .summary_len = 1};
 	rg_seqstate_put(s, "1", 1, &brief);
 	rg_seqstate_put(s, "2", 1, &brief);
 	rg_seqstate_put(s, "3", 1, &brief);
@@ -215,8 +242,10 @@ static void test_store(void)
 	rg_seqstate_stats(s, &st);
 	CHECK(st.partials == 1 && rg_seqstate_find(s, 1, 1, "L", 1, 500),
 	      "expiry frees short-window partials put after a long one");
-	struct rg_partial soon = {.rule = 3, .stage = 1, .deadline_ns = 600, .summary = "s"};
-	struct rg_partial later = {.rule = 3, .stage = 1, .deadline_ns = 2000, .summary = "x"};
+	struct rg_partial soon = {.rule = 3, .stage = 1, .deadline_ns = 600, .summary = "s",
+				  .summary_len = 1};
+	struct rg_partial later = {.rule = 3, .stage = 1, .deadline_ns = 2000, .summary = "x",
+				   .summary_len = 1};
 	rg_seqstate_put(s, "S", 1, &soon);
 	rg_seqstate_put(s, "X", 1, &later);
 	rg_seqstate_put(s, "Y", 1, &later);
@@ -224,7 +253,7 @@ static void test_store(void)
 	CHECK(!rg_seqstate_find(s, 3, 1, "S", 1, 500) && rg_seqstate_find(s, 1, 1, "L", 1, 500),
 	      "the bound evicts the partial nearest its end, not the oldest put");
 	struct rg_partial older = {.rule = 3, .stage = 1, .deadline_ns = 1500, .seqs = {5},
-				   .summary = "o"};
+				   .summary = "o", .summary_len = 1};
 	rg_seqstate_put(s, "Z", 1, &older);
 	f = rg_seqstate_find(s, 3, 1, "Z", 1, 500);
 	CHECK(f && f->deadline_ns == 2000 && !strcmp(f->summary, "x"),

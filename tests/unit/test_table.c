@@ -91,6 +91,8 @@ static const struct order_case {
 	{"a touched live entry goes last", "+1 +2 +3 +4 t1 x x x x", "2 3 4 1"},
 	{"spare: skipped, the next oldest go", "+1 +2 +3 s1 s1 s1", "2 3 -"},
 	{"spare: a root with two children takes the older", "+1 +2 +3 +4 +5 s1 s1 s1", "2 3 4"},
+	{"spare: the earliest of the rest, wherever it sits", "1=1 2=9 3=8 4=7 5=2 s1 s1 s1 s1",
+	 "5 4 3 2"},
 	{"exited spare: the oldest live goes next", "+1 +2 +3 e1 s1 s1", "2 3"},
 	{"exited spare, nothing else: none", "+1 e1 s1 x", "- 1"},
 	{"ranks: the lowest first, ties by insertion", "1=500 2=100 3=300 4=100 x x x x", "2 4 3 1"},
@@ -154,18 +156,19 @@ static void test_eviction_order(void)
  * change, with few ranks so that ties abound: each eviction takes what
  * the model says goes first (lowest rank, then oldest insert or requeue,
  * the spared entry skipped), and first() agrees after every step. */
-#define MODEL_N 300
+#define MODEL_MAX 3000
+static int model_n; /* items in play */
 static struct {
 	int in;
 	int64_t rank;
 	uint64_t order;
-} model[MODEL_N];
+} model[MODEL_MAX];
 
 /* The item the model evicts first, sparing `spare` (-1: none); -1 if none. */
 static int model_first(int spare)
 {
 	int best = -1;
-	for (int i = 0; i < MODEL_N; i++)
+	for (int i = 0; i < model_n; i++)
 		if (model[i].in && i != spare &&
 		    (best < 0 || model[i].rank < model[best].rank ||
 		     (model[i].rank == model[best].rank && model[i].order < model[best].order)))
@@ -176,27 +179,35 @@ static int model_first(int spare)
 /* A random item out of the table (-1: all are in) or in it (-1: none). */
 static int model_pick(uint64_t *rng, int in)
 {
-	for (int tries = 0; tries < 4 * MODEL_N; tries++) {
+	for (int tries = 0; tries < 4 * model_n; tries++) {
 		*rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
-		int i = (int)((*rng >> 33) % MODEL_N);
+		int i = (int)((*rng >> 33) % model_n);
 		if (model[i].in == in)
 			return i;
 	}
 	return -1;
 }
 
-static void test_model(void)
+/* n items for a table of max, ranks drawn from nranks values (from -1),
+ * for nsteps changes, of which a remove or an evict is made `shrink` in
+ * 100 times it is drawn (else an insert: the table fills); what is
+ * checked is named after what. */
+static void run_model(int n, unsigned max, unsigned nranks, unsigned shrink, unsigned nsteps,
+		      const char *what)
 {
 	struct rg_table t;
-	rg_table_init(&t, 200);
+	rg_table_init(&t, max);
+	model_n = n;
 	memset(model, 0, sizeof(model));
 	uint64_t rng = 42, clock = 0;
 	unsigned steps = 0, evictions = 0;
 	int ok = 1;
-	for (; steps < 200000 && ok; steps++) {
+	for (; steps < nsteps && ok; steps++) {
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		unsigned op = (unsigned)(rng >> 60) % 5;
-		int64_t rank = (int64_t)((rng >> 40) % 4) - 1;
+		int64_t rank = (int64_t)((rng >> 40) % nranks) - 1;
+		if ((op == 2 || op == 3) && (rng >> 20) % 100 >= shrink)
+			op = 0;
 		int i = model_pick(&rng, op == 0 || op == 4 ? 0 : 1);
 		if (i < 0)
 			continue;
@@ -233,12 +244,26 @@ static void test_model(void)
 		struct item *f = item_of(rg_table_first(&t, &r));
 		int want = model_first(-1);
 		ok &= (f ? f->value : -1) == want && (!f || r == model[want].rank);
-		for (int k = 0; k < MODEL_N && ok && steps % 1000 == 0; k++)
+		for (int k = 0; k < model_n && ok && steps % 1000 == 0; k++)
 			ok &= (value_at(&t, (uint64_t)k) == k) == model[k].in;
 	}
-	CHECK(ok, "model: every eviction and first() as the model says, through 200 000 changes");
-	CHECK_INT(t.evictions, evictions, "model: evictions counted, evict-insert's among them");
+	char name[160];
+	snprintf(name, sizeof(name), "model, %s: every eviction and first() as the model says", what);
+	CHECK(ok, name);
+	snprintf(name, sizeof(name), "model, %s: evictions counted, evict-insert's among them", what);
+	CHECK_INT(t.evictions, evictions, name);
 	rg_table_fini(&t, NULL);
+}
+
+static void test_model(void)
+{
+	/* few ranks: ties abound; as many removes as inserts keep the
+	 * table at a few dozen entries */
+	run_model(300, 200, 4, 100, 200000, "a few dozen entries, 4 ranks, 200 000 changes");
+	/* a full table as deep as the sequence state's (evict-insert at its
+	 * bound, as a flood of partials does), ranks like deadlines: mostly
+	 * distinct, some tied */
+	run_model(3000, 2000, 5000, 10, 40000, "2 000 entries, 5 000 ranks, 40 000 changes");
 }
 
 /* first() is what expiry reads: the lowest rank and its entry. */
