@@ -31,7 +31,9 @@ bool rg_path_glob(const char *pattern, const char *path, size_t len)
 	base = base ? base + 1 : buf;
 	struct rg_glob g;
 	rg_glob_init(&g, pattern);
-	return rg_path_glob_at(&g, buf, len, base, len - (size_t)(base - buf));
+	return (g.whole ? rg_glob_may(&g, buf, len)
+			: rg_glob_may(&g, base, len - (size_t)(base - buf))) &&
+	       rg_glob_fnmatch(&g, buf, base);
 }
 
 /* The characters that are not literal in a pattern (fnmatch without
@@ -51,28 +53,14 @@ void rg_glob_init(struct rg_glob *g, const char *pattern)
 	*g = (struct rg_glob){pattern, len, head, tail, strchr(pattern, '/') != NULL};
 }
 
-/* Whether text (n bytes) can match g at all: it must begin with the
- * pattern's literal head and end with its literal tail, as those match
- * only themselves. Most paths fail here at the cost of a compare, and
- * fnmatch answers for the rest: rules test every file event's path
- * against globs such as "*.pem" (on rg-gen's recording, one path in
- * sixteen gets past this). */
-static bool may_match(const struct rg_glob *g, const char *text, size_t n)
-{
-	size_t tn = g->len - g->tail;
-	return n >= g->head && !memcmp(text, g->pattern, g->head) && n >= tn &&
-	       !memcmp(text + n - tn, g->pattern + g->tail, tn);
-}
-
 /* No FNM_PERIOD: a component '*' matches a name that starts with '.', so
  * a glob over /tmp's subdirectories covers /tmp/.x, where an intruder
  * would hide. */
-bool rg_path_glob_at(const struct rg_glob *g, const char *path, size_t pathlen,
-		     const char *base, size_t baselen)
+bool rg_glob_fnmatch(const struct rg_glob *g, const char *path, const char *base)
 {
 	if (g->whole)
-		return may_match(g, path, pathlen) && fnmatch(g->pattern, path, FNM_PATHNAME) == 0;
-	return may_match(g, base, baselen) && fnmatch(g->pattern, base, 0) == 0;
+		return fnmatch(g->pattern, path, FNM_PATHNAME) == 0;
+	return fnmatch(g->pattern, base, 0) == 0;
 }
 
 bool rg_open_flags_write(uint32_t flags)

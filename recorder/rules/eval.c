@@ -105,19 +105,6 @@ static bool str_op(const struct rg_cond *c, unsigned i, const char *s, size_t n,
 	}
 }
 
-/* rg_path_glob_at's first test, inline: a text the glob matches begins
- * with its literal head and ends with its literal tail (pathmatch.h).
- * Most paths fail here, on a byte. */
-static inline bool glob_may(const struct rg_glob *g, const char *t, size_t n)
-{
-	size_t tn = g->len - g->tail;
-	if (n < g->head || n < tn)
-		return false;
-	if (tn && t[n - 1] != g->pattern[g->len - 1])
-		return false;
-	return !memcmp(t, g->pattern, g->head) && !memcmp(t + n - tn, g->pattern + g->tail, tn);
-}
-
 /* A path glob over values lo..hi-1, with rg_path_glob's meaning: the path
  * is what fnmatch would see of it (up to a NUL), split once; a value
  * without wildcards is a byte compare, skipped when its length is neither
@@ -141,7 +128,7 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 				return true;
 			continue;
 		}
-		if (!(g->whole ? glob_may(g, path, pathlen) : glob_may(g, base, baselen)))
+		if (!(g->whole ? rg_glob_may(g, path, pathlen) : rg_glob_may(g, base, baselen)))
 			continue;
 		if (!copied) {
 			e->globbuf.len = 0;
@@ -150,7 +137,7 @@ static bool test_path_glob(const struct rg_cond *c, struct eval *e, struct rg_st
 			path = rg_buf_cstr(&e->globbuf);
 			copied = true;
 		}
-		if (rg_path_glob_at(g, path, pathlen, base, baselen))
+		if (rg_glob_fnmatch(g, path, base))
 			return true;
 	}
 	return false;
