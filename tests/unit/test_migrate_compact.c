@@ -462,6 +462,41 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 	CHECK(left.n == after.n - 1 && changed(&after, &left, &key) == 1 && key == seq, msg);
 }
 
+/* The recorder's writer, on the upgraded file, numbers an (exe, comm)
+ * and names the old rows had with their rows, not new ones. */
+static void check_writer(const char *db)
+{
+	char err[256];
+	sqlite3 *h;
+	sqlite3_open(db, &h);
+	int64_t nimages = num(h, "SELECT count(*) FROM images");
+	int64_t nnames = num(h, "SELECT count(*) FROM names");
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "the store reopens the upgraded database")) {
+		printf("# %s\n", err);
+		sqlite3_close(h);
+		return;
+	}
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	struct rg_event ev = {
+		.type = RG_ET_FILE_OPEN, .seq = 777777, .ts_ns = 2, .pid = 9, .tid = 9,
+		.comm = {"cat", 3}, .exe = {"/usr/bin/cat", 12}, .path = {"/w", 2},
+		.syscall = "openat",
+	};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	rg_store_close(s, 3);
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 777777 AND exe = "
+			 "'/usr/bin/cat' AND comm = 'cat' AND event_type = 'file_open' AND "
+			 "syscall = 'openat'"),
+		  1, "the writer's row reads back through the view");
+	CHECK_INT(num(h, "SELECT count(*) FROM images") - nimages, 0,
+		  "the writer reuses the old rows' images row");
+	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 0,
+		  "and their names rows");
+	sqlite3_close(h);
+}
+
 /* Old rows of every shape, upgraded: the same rows, values, types and
  * hashes; the dictionaries and indexes; edits through the views. */
 static void check_upgrade(void)
@@ -504,6 +539,7 @@ static void check_upgrade(void)
 		check_insert_delete(h, &edits[t], tables[t]);
 	}
 	sqlite3_close(h);
+	check_writer(db);
 	for (int t = 0; t < 2; t++)
 		for (int k = 0; k < 2; k++)
 			rg_buf_free(&snap[t][k]);
