@@ -141,8 +141,11 @@ CREATE VIEW network_events AS
 
 -- Edits through the views (an analyst's, or a test's) go to the rows.
 -- The recorder's own connection runs no trigger and writes the rows itself.
+-- No statement here can meet a conflict: an outer INSERT OR REPLACE would
+-- make an OR IGNORE inside a REPLACE, and renumber a name other rows use.
 CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
-  INSERT OR IGNORE INTO names (name) VALUES (NEW.event_type), (NEW.syscall);
+  INSERT INTO names (name) SELECT v FROM (SELECT NEW.event_type AS v UNION SELECT NEW.syscall)
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v);
   INSERT INTO images (exe, comm) SELECT NEW.exe, NEW.comm
     WHERE (NEW.exe IS NOT NULL OR NEW.comm IS NOT NULL) AND NOT EXISTS
       (SELECT 1 FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm);
@@ -167,7 +170,8 @@ CREATE TRIGGER file_events_delete INSTEAD OF DELETE ON file_events BEGIN
 END;
 
 CREATE TRIGGER network_events_insert INSTEAD OF INSERT ON network_events BEGIN
-  INSERT OR IGNORE INTO names (name) VALUES (NEW.event_type), (NEW.syscall);
+  INSERT INTO names (name) SELECT v FROM (SELECT NEW.event_type AS v UNION SELECT NEW.syscall)
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v);
   INSERT INTO images (exe, comm) SELECT NEW.exe, NEW.comm
     WHERE (NEW.exe IS NOT NULL OR NEW.comm IS NOT NULL) AND NOT EXISTS
       (SELECT 1 FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm);

@@ -86,6 +86,26 @@ static void add_cols(const struct table *t, unsigned ti, struct rg_buf *q)
 	rg_buf_addc(q, ')');
 }
 
+/* A view says nothing of its columns' defaults: they are its rows'
+ * table's, by name (a column added there later with a default, and to
+ * the view, must leave the old rows' hashes as they were). */
+static void store_defaults(sqlite3 *db, unsigned ti, struct table *t)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", rg_chain_store(ti));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		for (int i = 0; name && i < t->ncols; i++)
+			if (!strcmp(t->cols[i].name, name))
+				t->cols[i].has_dflt = int_default(
+					(const char *)sqlite3_column_text(st, 4), &t->cols[i].dflt);
+	}
+	sqlite3_finalize(st);
+}
+
 /* From PRAGMA table_info, in table order (SELECT *'s): each column's name
  * and integer default; the query that hashes a range of rows. The first
  * column is the key (each table's INTEGER PRIMARY KEY, or the one of the
@@ -105,6 +125,8 @@ static int load_table(sqlite3 *db, unsigned ti, struct table *t, char *err, size
 		c->has_dflt = int_default((const char *)sqlite3_column_text(st, 4), &c->dflt);
 	}
 	sqlite3_finalize(st);
+	if (ti < RG_N_EVENT_TABLES && strcmp(rg_event_tables[ti].rows, rg_event_tables[ti].name))
+		store_defaults(db, ti, t);
 	if (rc == SQLITE_OK && t->ncols) {
 		rg_buf_adds(&q, "SELECT ");
 		add_cols(t, ti, &q);

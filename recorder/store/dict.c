@@ -139,8 +139,7 @@ static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t le
 		bind_opt_text(st, 1, a);
 		if (w == D_IMAGE)
 			bind_opt_text(st, 2, b);
-		id = run(s->db, st, insert);
-		sqlite3_clear_bindings(st);
+		id = run(s->db, st, insert); /* its error stays the connection's */
 		if (id)
 			break;
 	}

@@ -452,7 +452,18 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 	CHECK_INT(num(h, "SELECT count(*) FROM images WHERE exe = '/usr/local/bin/new' AND "
 			 "comm = 'newc'"), 1, msg);
 
+	/* an OR REPLACE reaches the trigger's own statements: none may
+	 * renumber a name or image that other rows use */
 	int64_t seq = num(h, "SELECT min(seq) FROM %s", e->view);
+	struct hashes replaced;
+	char rsql[160];
+	snprintf(rsql, sizeof(rsql), "INSERT OR REPLACE INTO %s SELECT * FROM %s WHERE seq = %lld",
+		 e->view, e->view, (long long)seq);
+	run(h, rsql);
+	row_hashes(h, e->view, &replaced);
+	snprintf(msg, sizeof(msg), "%s: INSERT OR REPLACE of a row as it is changes no row", what);
+	CHECK(replaced.n == after.n && changed(&after, &replaced, &key) == 0, msg);
+
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq = %lld", e->view, (long long)seq);
 	run(h, sql);
 	snprintf(msg, sizeof(msg), "%s: a DELETE removes the row from %s", what, e->rows);
@@ -494,6 +505,34 @@ static void check_writer(const char *db)
 		  "the writer reuses the old rows' images row");
 	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 0,
 		  "and their names rows");
+	sqlite3_close(h);
+}
+
+/* A later migration that adds a column with a default to file_rows and
+ * shows it in the view leaves every old row's hash as it was: the view's
+ * defaults are its rows' table's (chain.c, store_defaults). */
+static void check_later_column(const char *db)
+{
+	sqlite3 *h;
+	struct hashes *before = calloc(2, sizeof(*before)), *after = before + 1;
+	int64_t key = 0;
+	sqlite3_open(db, &h);
+	row_hashes(h, "file_events", before);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(h, "SELECT replace(sql, 'FROM file_rows r', ', r.later AS later "
+			      "FROM file_rows r') FROM sqlite_master WHERE name = 'file_events'",
+			   -1, &st, NULL);
+	char *view = sqlite3_step(st) == SQLITE_ROW
+			     ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+	sqlite3_finalize(st);
+	CHECK(view && run(h, "ALTER TABLE file_rows ADD COLUMN later INTEGER NOT NULL DEFAULT 0; "
+			     "DROP VIEW file_events") && run(h, view),
+	      "a later column with a default, in file_rows and the view");
+	row_hashes(h, "file_events", after);
+	CHECK(after->n == before->n && before->n > 0 && changed(before, after, &key) == 0,
+	      "leaves every row's hash as it was");
+	free(view);
+	free(before);
 	sqlite3_close(h);
 }
 
@@ -540,6 +579,7 @@ static void check_upgrade(void)
 	}
 	sqlite3_close(h);
 	check_writer(db);
+	check_later_column(db);
 	for (int t = 0; t < 2; t++)
 		for (int k = 0; k < 2; k++)
 			rg_buf_free(&snap[t][k]);
