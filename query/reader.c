@@ -477,7 +477,7 @@ static int64_t load_dict(struct rgq_reader *r, const char *sql, struct dict_text
 			 struct dict_text **b)
 {
 	sqlite3_stmt *st;
-	int64_t n = 1;
+	int64_t n = 0; /* the arrays' length: 0 and up zeroed as they grow */
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return 0; /* no such table: an older recording has no compact rows */
 	while (sqlite3_step(st) == SQLITE_ROW) {
