@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "schema.h"
 
 /* ---- schema ------------------------------------------------------------- */
@@ -38,6 +39,12 @@ int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		const struct rg_schema_file *f = &rg_schema_files[i];
 		if (f->version <= have)
 			continue;
+		/* an upgrade may rewrite every row (023: 40 s for ten million
+		 * events): say so, or a start that takes that long looks hung */
+		int64_t t0 = rg_mono_ns();
+		if (have > 0)
+			fprintf(stderr, "rand-guard: store: %s: upgrading to schema %d (%s)...\n", path,
+				f->version, f->name);
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", f->version);
 		if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof(msg)) || store_exec(db, f->sql, msg, sizeof(msg)) ||
@@ -46,6 +53,9 @@ int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: applying %s: %s", path, f->name, msg);
 			return -1;
 		}
+		if (have > 0)
+			fprintf(stderr, "rand-guard: store: %s: schema %d in %.1f s\n", path, f->version,
+				(double)(rg_mono_ns() - t0) / 1e9);
 	}
 	return 0;
 }
