@@ -597,7 +597,7 @@ static void check_uncovered(struct verify *v, const struct rgq_command *c)
 		int64_t from = v->covered_hi[t] > v->base[t] ? v->covered_hi[t] : v->base[t];
 		snprintf(sql, sizeof(sql), "SELECT count(*), min(rowid), max(rowid), (SELECT "
 			 "count(*) FROM %s WHERE rowid > %lld) FROM %s WHERE rowid > %lld",
-			 rg_chain_table(t), (long long)v->base[t], rg_chain_table(t),
+			 rg_chain_store(t), (long long)v->base[t], rg_chain_store(t),
 			 (long long)from);
 		sqlite3_stmt *st = rgq_prepare(v->g, c, sql);
 		if (!st)

@@ -30,12 +30,12 @@ static int open_tables(sqlite3 *db, struct tables *tb)
 {
 	char sql[160];
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE rowid = ?", rg_chain_table(t));
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE rowid = ?", rg_chain_store(t));
 		if (sqlite3_prepare_v2(db, sql, -1, &tb->has[t], NULL))
 			return -1;
-		snprintf(sql, sizeof(sql), "SELECT min(rowid) FROM %s", rg_chain_table(t));
+		snprintf(sql, sizeof(sql), "SELECT min(rowid) FROM %s", rg_chain_store(t));
 		tb->min[t] = one_int(db, sql, INT64_MAX);
-		snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM %s", rg_chain_table(t));
+		snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM %s", rg_chain_store(t));
 		tb->max[t] = one_int(db, sql, INT64_MIN);
 	}
 	return 0;

@@ -44,6 +44,14 @@ struct plan {
 		struct rg_row_reading rd;
 	} need[RG_FIELDS_MAX]; /* the columns after seq it needs, in order */
 	uint8_t nneed;
+	/* of a compact table (schema/023): its columns that are numbers of
+	 * names and images, and what each field takes of them (enum ref) */
+	struct ref_need {
+		uint8_t col, ref;
+		uint16_t off;
+		bool cstr;
+	} ref[4];
+	uint8_t nref;
 	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
 	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
 	uint8_t ntext;
@@ -53,12 +61,25 @@ struct plan {
 
 struct rgq_reader;
 
+/* What a compact table's number column holds (schema/023). */
+enum ref { REF_NONE, REF_NAME, REF_EXE, REF_COMM };
+
+/* A name or an image's text by number: the snapshot's images and names,
+ * read once (rgq_reader_open). */
+struct dict_text {
+	const char *p; /* NULL: NULL */
+	uint32_t len;
+	int etype; /* a name's event type; RG_ET_COUNT: none */
+};
+
 struct cursor {
 	struct rgq_reader *r;
 	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
 	char fn[64];             /* the decoding function's name */
 	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
+	uint8_t refs[RG_FIELDS_MAX]; /* enum ref of each argument */
 	unsigned ncols;
+	bool compact;
 	uint64_t floor; /* its rows from this seq on */
 	struct plan plan[RG_ET_COUNT + 1];
 	struct seen_type seen[RG_ET_COUNT];
@@ -79,6 +100,9 @@ struct rgq_reader {
 	bool in_txn; /* the reads' transaction is open */
 	int64_t until_ns;
 	struct rgq_span *span; /* being read */
+	struct dict_text *names, *exes, *comms; /* by number */
+	int64_t nnames, nimages;
+	struct rg_buf dict_text; /* their bytes, NUL-terminated */
 	char err[256];
 };
 
@@ -96,7 +120,11 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
-	p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
+	if (c->refs[i])
+		p->ref[p->nref++] = (struct ref_need){(uint8_t)i, c->refs[i], f->off,
+						      f->type == RG_FT_CSTR};
+	else
+		p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
 	p->mask |= RG_FBIT(f - rg_fields);
 	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
 	if (is_text(f) && !shared)
@@ -173,6 +201,12 @@ static bool same_name(const char *a, const char *b, size_t n)
  * by the codec and remembered. */
 static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
 {
+	if (c->compact) { /* the number of its name */
+		int64_t id = sqlite3_value_int64(v);
+		const struct rgq_reader *r = c->r;
+		ev->type = id > 0 && id < r->nnames ? (enum rg_etype)r->names[id].etype : RG_ET_COUNT;
+		return;
+	}
 	const char *s = (const char *)sqlite3_value_text(v);
 	size_t n = (size_t)sqlite3_value_bytes(v);
 	for (unsigned k = 0; s && k < c->nseen; k++)
@@ -237,6 +271,26 @@ static void copy_text(struct rgq_span *s, const struct plan *p, struct rg_event 
 	}
 }
 
+/* A name's or image's text by its number into the field of x. */
+static void read_ref(const struct rgq_reader *r, const struct ref_need *x, sqlite3_value *v,
+		     struct rg_event *ev)
+{
+	int64_t id = sqlite3_value_int64(v); /* NULL: 0, no name */
+	const struct dict_text *d = NULL;
+	if (x->ref == REF_NAME)
+		d = id > 0 && id < r->nnames ? &r->names[id] : NULL;
+	else if (id > 0 && id < r->nimages)
+		d = x->ref == REF_EXE ? &r->exes[id] : &r->comms[id];
+	const char *p = d ? d->p : NULL;
+	char *at = (char *)ev + x->off;
+	if (x->cstr) {
+		memcpy(at, &p, sizeof(p));
+	} else {
+		struct rg_str str = {p, p ? d->len : 0};
+		memcpy(at, &str, sizeof(str));
+	}
+}
+
 /* rgq_row_TABLE(event_type, seq, columns...): the row into the slot of
  * its seq (the cursor is the function's user data). */
 static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
@@ -266,6 +320,8 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 		ev->argv = (struct rg_str){0}; /* cmdline's field: see plan.argv */
 	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
 		rg_row_read_as(v[n->col], &n->rd, ev);
+	for (unsigned j = 0; j < p->nref; j++)
+		read_ref(r, &p->ref[j], v[p->ref[j].col], ev);
 	copy_text(s, p, ev);
 	s->held[k] = p;
 	s->present[k] = true;
@@ -276,7 +332,7 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
  * system; only when there is one: a test per row otherwise true) */
 static void where(struct rg_buf *b, unsigned t, bool until)
 {
-	rg_buf_printf(b, " FROM %s WHERE seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].name,
+	rg_buf_printf(b, " FROM %s WHERE seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
 		      t == 0 || !until ? "" : " AND ts_ns <= ?3");
 }
 
@@ -286,6 +342,25 @@ static void read_end(sqlite3_context *ctx)
 	(void)ctx;
 }
 
+/* The columns of a compact table's rows (schema/023) for fields: the
+ * event type and syscall as their names' numbers, exe and comm as the
+ * image's (store/schema.c, store_layout, writes them). */
+static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struct rg_buf *b)
+{
+	struct rg_buf names = {0};
+	c->ncols = rg_row_columns(&names, t, fields, c->cols);
+	rg_buf_free(&names);
+	for (unsigned i = 0; i < c->ncols; i++) {
+		const char *n = c->cols[i]->name;
+		bool etype = c->cols[i]->type == RG_FT_ETYPE, sys = !strcmp(n, "syscall");
+		bool exe = !strcmp(n, "exe"), comm = !strcmp(n, "comm");
+		c->refs[i] = (uint8_t)(sys ? REF_NAME : exe ? REF_EXE : comm ? REF_COMM : REF_NONE);
+		rg_buf_printf(b, "%s%s", i ? ", " : "",
+			      etype ? "event_type_id" : sys ? "syscall_id"
+					: exe || comm ? "image_id" : n);
+	}
+}
+
 static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_fmask *fields,
 		   bool until, char *err, size_t errlen)
 {
@@ -293,7 +368,11 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	snprintf(c->fn, sizeof(c->fn), "rgq_row_%s", rg_event_tables[t].name);
 	rg_buf_printf(&b, "SELECT %s(", c->fn);
 	/* event_type and seq: registry order, arguments 0 and 1 */
-	c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
+	c->compact = strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
+	if (c->compact)
+		compact_columns(c, t, fields[RG_ET_COUNT] | 3, &b);
+	else
+		c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
 	plan(c, fields);
 	rg_buf_adds(&b, ")");
 	where(&b, t, until);
@@ -391,6 +470,67 @@ bool rgq_reader_read(struct rgq_reader *r, struct rgq_span *s)
 	return false;
 }
 
+/* Text by number from query sql (id, text[, text]) into one or two
+ * arrays; their bytes in r->dict_text, offsets until all are read (it
+ * moves as it grows). Returns the arrays' length (highest id + 1). */
+static int64_t load_dict(struct rgq_reader *r, const char *sql, struct dict_text **a,
+			 struct dict_text **b)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0; /* the arrays' length: 0 and up zeroed as they grow */
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0; /* no such table: an older recording has no compact rows */
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id <= 0 || id >= INT32_MAX)
+			continue;
+		if (id >= n) {
+			*a = rg_realloc(*a, (size_t)(id + 1) * sizeof(**a));
+			memset(*a + n, 0, (size_t)(id + 1 - n) * sizeof(**a));
+			if (b) {
+				*b = rg_realloc(*b, (size_t)(id + 1) * sizeof(**b));
+				memset(*b + n, 0, (size_t)(id + 1 - n) * sizeof(**b));
+			}
+			n = id + 1;
+		}
+		for (int k = 0; k < (b ? 2 : 1); k++) {
+			struct dict_text *d = &(k ? *b : *a)[id];
+			const char *p = (const char *)sqlite3_column_text(st, 1 + k);
+			d->etype = RG_ET_COUNT;
+			if (!p)
+				continue;
+			d->len = (uint32_t)sqlite3_column_bytes(st, 1 + k);
+			d->p = (const char *)(uintptr_t)(r->dict_text.len + 1); /* an offset + 1 */
+			rg_buf_add(&r->dict_text, p, d->len);
+			rg_buf_addc(&r->dict_text, '\0');
+			if (!b) {
+				int e = rg_etype_parse(p);
+				d->etype = e < 0 ? RG_ET_COUNT : e;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The offsets load_dict left as pointers into the text. */
+static void fix_dict(struct rgq_reader *r, struct dict_text *a, int64_t n)
+{
+	for (int64_t i = 0; a && i < n; i++)
+		if (a[i].p)
+			a[i].p = r->dict_text.p + ((uintptr_t)a[i].p - 1);
+}
+
+/* The snapshot's names and images (schema/023), for the compact tables. */
+static void load_dicts(struct rgq_reader *r)
+{
+	r->nnames = load_dict(r, "SELECT id, name FROM names", &r->names, NULL);
+	r->nimages = load_dict(r, "SELECT id, exe, comm FROM images", &r->exes, &r->comms);
+	fix_dict(r, r->names, r->nnames);
+	fix_dict(r, r->exes, r->nimages);
+	fix_dict(r, r->comms, r->nimages);
+}
+
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
 				   uint64_t from_seq, int64_t until_ns,
 				   const rg_fmask by_type[RG_ET_COUNT], char *err, size_t errlen)
@@ -428,6 +568,7 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 		return NULL;
 	}
 	r->in_txn = true;
+	load_dicts(r);
 	if (!r->done && !seek(r))
 		r->done = true;
 	return r;
@@ -452,5 +593,9 @@ void rgq_reader_close(struct rgq_reader *r)
 	}
 	if (r->in_txn)
 		sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL); /* it only read */
+	free(r->names);
+	free(r->exes);
+	free(r->comms);
+	rg_buf_free(&r->dict_text);
 	free(r);
 }

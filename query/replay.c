@@ -94,7 +94,7 @@ static int64_t last_event_seq(sqlite3 *db)
 	int64_t last = 0;
 	char sql[80];
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].name);
+		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].rows);
 		int64_t s = rg_sql_int(db, sql, 0);
 		if (s > last)
 			last = s;

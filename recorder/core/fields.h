@@ -66,6 +66,9 @@ extern const unsigned rg_nfields;
 struct rg_event_table {
 	const char *name;
 	rg_etmask types;
+	/* the table its rows are stored in: name, or for a compact table
+	 * (schema/023: name is a view over it) its rows' own table */
+	const char *rows;
 };
 #define RG_N_EVENT_TABLES 4
 extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];

@@ -108,6 +108,33 @@ static const char *ch_type(const char *decl)
 	return "String"; /* TEXT, BLOB: bytes */
 }
 
+/* The table a view's rows are in (schema/023), or NULL when name is one. */
+static const char *rows_of(const char *name)
+{
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		if (!strcmp(rg_event_tables[t].name, name) && strcmp(rg_event_tables[t].rows, name))
+			return rg_event_tables[t].rows;
+	return NULL;
+}
+
+/* Column col of a view is NOT NULL (or the key) in its rows' table, as
+ * itself or as the number of its name (event_type_id): a view's own
+ * PRAGMA table_info says nothing of it. */
+static bool view_notnull(sqlite3 *db, const char *rows, const char *col)
+{
+	sqlite3_stmt *st;
+	bool nn = false;
+	if (sqlite3_prepare_v2(db, "SELECT \"notnull\" OR pk FROM pragma_table_info(?1) "
+				   "WHERE name = ?2 OR name = ?2 || '_id'", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, rows, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		nn |= sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return nn;
+}
+
 /* The table's columns from PRAGMA table_info, and the run and boot of
  * rows that lack them: host, boot_id, run_id and the key are on every
  * row centrally. */
@@ -116,12 +143,14 @@ static int load_tinfo(sqlite3 *db, const struct ship_table *t, struct tinfo *ti)
 	char sql[128], expr[320];
 	sqlite3_stmt *st;
 	bool has_run = false, has_boot = false;
+	const char *rows = rows_of(t->name);
 	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", t->name);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
-		bool notnull = sqlite3_column_int(st, 3) || sqlite3_column_int(st, 5);
+		bool notnull = sqlite3_column_int(st, 3) || sqlite3_column_int(st, 5) ||
+			       (rows && view_notnull(db, rows, name));
 		const char *decl = (const char *)sqlite3_column_text(st, 2);
 		/* hashes, keys and signatures: hex, as the NDJSON checkpoint line
 		 * carries them (JSON strings cannot carry arbitrary bytes) */

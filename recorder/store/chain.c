@@ -17,6 +17,11 @@ const char *rg_chain_table(unsigned t)
 	return t < RG_CHAIN_NTABLES ? rest[t - RG_N_EVENT_TABLES] : NULL;
 }
 
+const char *rg_chain_store(unsigned t)
+{
+	return t < RG_N_EVENT_TABLES ? rg_event_tables[t].rows : rg_chain_table(t);
+}
+
 unsigned rg_chain_table_index(const char *name)
 {
 	unsigned t = 0;
@@ -40,7 +45,7 @@ struct col {
 };
 
 struct table {
-	/* SELECT rowid, rg_chain_row(t, cols...) ... WHERE rowid BETWEEN ?1 AND ?2 */
+	/* SELECT key, rg_chain_row(t, cols...) ... WHERE key BETWEEN ?1 AND ?2 */
 	sqlite3_stmt *range;
 	struct col *cols;
 	int ncols;
@@ -81,9 +86,30 @@ static void add_cols(const struct table *t, unsigned ti, struct rg_buf *q)
 	rg_buf_addc(q, ')');
 }
 
+/* A view says nothing of its columns' defaults: they are its rows'
+ * table's, by name (a column added there later with a default, and to
+ * the view, must leave the old rows' hashes as they were). */
+static void store_defaults(sqlite3 *db, unsigned ti, struct table *t)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", rg_chain_store(ti));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		for (int i = 0; name && i < t->ncols; i++)
+			if (!strcmp(t->cols[i].name, name))
+				t->cols[i].has_dflt = int_default(
+					(const char *)sqlite3_column_text(st, 4), &t->cols[i].dflt);
+	}
+	sqlite3_finalize(st);
+}
+
 /* From PRAGMA table_info, in table order (SELECT *'s): each column's name
  * and integer default; the query that hashes a range of rows. The first
- * column is the rowid (each table's INTEGER PRIMARY KEY). */
+ * column is the key (each table's INTEGER PRIMARY KEY, or the one of the
+ * rows a view shows: a view has no rowid). */
 static int load_table(sqlite3 *db, unsigned ti, struct table *t, char *err, size_t errlen)
 {
 	char sql[160];
@@ -99,11 +125,13 @@ static int load_table(sqlite3 *db, unsigned ti, struct table *t, char *err, size
 		c->has_dflt = int_default((const char *)sqlite3_column_text(st, 4), &c->dflt);
 	}
 	sqlite3_finalize(st);
+	if (ti < RG_N_EVENT_TABLES && strcmp(rg_event_tables[ti].rows, rg_event_tables[ti].name))
+		store_defaults(db, ti, t);
 	if (rc == SQLITE_OK && t->ncols) {
 		rg_buf_adds(&q, "SELECT ");
 		add_cols(t, ti, &q);
-		rg_buf_printf(&q, " FROM %s WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-			      rg_chain_table(ti));
+		rg_buf_printf(&q, " FROM %s WHERE \"%s\" BETWEEN ?1 AND ?2 ORDER BY \"%s\"",
+			      rg_chain_table(ti), t->cols[0].name, t->cols[0].name);
 		rc = sqlite3_prepare_v3(db, rg_buf_cstr(&q), -1, SQLITE_PREPARE_PERSISTENT,
 					&t->range, NULL);
 	}

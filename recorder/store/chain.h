@@ -53,6 +53,10 @@
 #define RG_CHAIN_GAPS (RG_N_EVENT_TABLES + 2)
 #define RG_CHAIN_PROCESSES (RG_N_EVENT_TABLES + 3)
 const char *rg_chain_table(unsigned t);
+/* The table that holds its rows, keyed by rowid: the same, or a compact
+ * table's own (schema/023: rg_chain_table(t) is a view of it). Rows are
+ * hashed as the view gives them; keys are looked up here. */
+const char *rg_chain_store(unsigned t);
 /* The index of a table name, RG_CHAIN_NTABLES if it is none. */
 unsigned rg_chain_table_index(const char *name);
 

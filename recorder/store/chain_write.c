@@ -104,7 +104,7 @@ int store_chain_open(struct rg_store *s, char *err, size_t errlen)
 	 * were covered: the start link names the bound */
 	for (unsigned t = 0; t < RG_CHAIN_PROCESSES; t++) {
 		char sql[96];
-		snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM %s", rg_chain_table(t));
+		snprintf(sql, sizeof(sql), "SELECT max(rowid) FROM %s", rg_chain_store(t));
 		c->m.hi[t] = rg_sql_int(s->db, sql, 0);
 	}
 	return 0;
@@ -433,7 +433,7 @@ static int note_keys(struct rg_store *s, unsigned t, const char *where, struct r
 	char sql[320];
 	sqlite3_stmt *st;
 	snprintf(sql, sizeof(sql), "SELECT rowid FROM %s WHERE %s ORDER BY rowid",
-		 rg_chain_table(t), where);
+		 rg_chain_store(t), where);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	int64_t lo = 0, hi = 0;
@@ -464,7 +464,7 @@ int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where, st
 	char sql[320];
 	if (s->chain && note_keys(s, t, where, note))
 		return -1;
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s", rg_chain_table(t), where);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s", rg_chain_store(t), where);
 	if (store_exec(s->db, sql, NULL, 0))
 		return -1;
 	return sqlite3_changes(s->db);
@@ -491,7 +491,7 @@ int store_chain_trim(struct rg_store *s, struct rg_buf *note)
 	for (unsigned t = 0; t < RG_CHAIN_APPEND; t++) {
 		char sql[96];
 		snprintf(sql, sizeof(sql), "SELECT coalesce(min(rowid), %lld) FROM %s",
-			 (long long)INT64_MAX, rg_chain_table(t));
+			 (long long)INT64_MAX, rg_chain_store(t));
 		low[t] = rg_sql_int(s->db, sql, 0);
 	}
 	sqlite3_stmt *st, *up;

@@ -70,7 +70,7 @@ static bool oldest_rows(struct rg_store *s, unsigned t, int64_t cutoff, int64_t 
 	bool any = false;
 	snprintf(sql, sizeof(sql), "SELECT min(ts_ns), max(ts_ns), count(*) FROM (SELECT "
 		 "ts_ns FROM %s WHERE ts_ns < %lld ORDER BY ts_ns LIMIT %d)",
-		 rg_event_tables[t].name, (long long)cutoff, PRUNE_ROWS);
+		 rg_event_tables[t].rows, (long long)cutoff, PRUNE_ROWS);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 2) > 0) {
 		*lo = sqlite3_column_int64(st, 0);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "schema.h"
 
 /* ---- schema ------------------------------------------------------------- */
@@ -38,6 +39,12 @@ int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 		const struct rg_schema_file *f = &rg_schema_files[i];
 		if (f->version <= have)
 			continue;
+		/* an upgrade may rewrite every row (023: 40 s for ten million
+		 * events): say so, or a start that takes that long looks hung */
+		int64_t t0 = rg_mono_ns();
+		if (have > 0)
+			fprintf(stderr, "rand-guard: store: %s: upgrading to schema %d (%s)...\n", path,
+				f->version, f->name);
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", f->version);
 		if (store_exec(db, "BEGIN IMMEDIATE", msg, sizeof(msg)) || store_exec(db, f->sql, msg, sizeof(msg)) ||
@@ -46,6 +53,9 @@ int store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: applying %s: %s", path, f->name, msg);
 			return -1;
 		}
+		if (have > 0)
+			fprintf(stderr, "rand-guard: store: %s: schema %d in %.1f s\n", path, f->version,
+				(double)(rg_mono_ns() - t0) / 1e9);
 	}
 	return 0;
 }
@@ -90,12 +100,43 @@ static void process_sql(struct rg_buf *b)
 static const char rev_process_sql[] =
 	"UPDATE ship_rev SET n = n + 1";
 
-/* An insert of nrows rows into event table t, its columns in cols (when
- * not NULL); returns their number. */
-static int event_sql(struct rg_buf *b, unsigned t, int nrows, const struct rg_field **cols)
+/* Where each of event table t's columns goes (rg_store.col_param): in a
+ * compact table (schema/023) the event type and syscall as names'
+ * numbers, exe and comm as one image's; elsewhere as they are. Appends
+ * the insert's column names to b and returns their number. */
+static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
-	rg_buf_printf(b, "INSERT INTO %s (", rg_event_tables[t].name);
-	int ncols = (int)rg_row_columns(b, t, RG_FMASK_ALL, cols);
+	bool compact = strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
+	int n = 0;
+	for (int k = 0; k < s->event_cols[t]; k++) {
+		const struct rg_field *f = s->event_fields[t][k];
+		enum col_code cc = CC_VALUE;
+		if (compact && f->type == RG_FT_ETYPE)
+			cc = CC_ETYPE;
+		else if (compact && !strcmp(f->name, "syscall"))
+			cc = CC_NAME;
+		else if (compact && !strcmp(f->name, "exe"))
+			cc = CC_EXE;
+		else if (compact && !strcmp(f->name, "comm"))
+			cc = CC_COMM;
+		s->col_code[t][k] = (uint8_t)cc;
+		s->col_param[t][k] = (int8_t)(cc == CC_EXE || cc == CC_COMM ? -1 : n);
+		if (cc == CC_EXE || cc == CC_COMM)
+			continue;
+		rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name, cc == CC_ETYPE || cc == CC_NAME ? "_id" : "");
+		n++;
+	}
+	s->image_param[t] = compact ? n : -1;
+	if (compact)
+		rg_buf_adds(b, ", image_id");
+	return compact ? n + 1 : n;
+}
+
+/* An insert of nrows rows into event table t (its columns: store_layout). */
+static void event_sql(struct rg_store *s, struct rg_buf *b, unsigned t, int nrows)
+{
+	rg_buf_printf(b, "INSERT INTO %s (", rg_event_tables[t].rows);
+	int ncols = s->store_cols[t] = store_layout(s, t, b);
 	rg_buf_adds(b, ") VALUES ");
 	for (int r = 0; r < nrows; r++) {
 		rg_buf_adds(b, r ? ", (?" : "(?");
@@ -103,7 +144,6 @@ static int event_sql(struct rg_buf *b, unsigned t, int nrows, const struct rg_fi
 			rg_buf_adds(b, ", ?");
 		rg_buf_addc(b, ')');
 	}
-	return ncols;
 }
 
 static void health_sql(struct rg_buf *b)
@@ -136,12 +176,16 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 	int rc = 0;
 	memset(s->type_ncols, 0, sizeof(s->type_ncols)); /* the lists below are appended to */
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES && !rc; t++) {
-		int n = s->event_cols[t] = event_sql(&b, t, 1, s->event_fields[t]);
+		struct rg_buf names = {0};
+		int n = s->event_cols[t] = (int)rg_row_columns(&names, t, RG_FMASK_ALL,
+								 s->event_fields[t]);
+		rg_buf_free(&names);
+		event_sql(s, &b, t, 1);
 		rc = prepare(s, &s->ins_event[t], &b, err, errlen);
 		/* an SQLite built with fewer parameters per statement refuses the
 		 * group's: its rows then go one at a time */
 		if (!rc) {
-			event_sql(&b, t, GROUP_ROWS, NULL);
+			event_sql(s, &b, t, GROUP_ROWS);
 			if (prepare(s, &s->ins_group[t], &b, err, errlen) != SQLITE_OK)
 				err[0] = '\0';
 		}
@@ -152,10 +196,11 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 				if (s->type_cols[ty][k])
 					s->type_col_list[ty][s->type_ncols[ty]++] = (uint8_t)k;
 			}
-		s->event_null[t] = rg_malloc((size_t)n);
-		memset(s->event_null[t], 1, (size_t)n);
-		s->group_null[t] = rg_malloc((size_t)n * GROUP_ROWS);
-		memset(s->group_null[t], 1, (size_t)n * GROUP_ROWS);
+		size_t np = (size_t)s->store_cols[t];
+		s->event_null[t] = rg_malloc(np);
+		memset(s->event_null[t], 1, np);
+		s->group_null[t] = rg_malloc(np * GROUP_ROWS);
+		memset(s->group_null[t], 1, np * GROUP_ROWS);
 	}
 	if (!rc) {
 		process_sql(&b);

@@ -65,7 +65,10 @@ static const struct rg_companion db_companions[] = {
 /* The triggers the writer does the work of itself (store_revise). */
 static const char known_triggers[] =
 	"'processes_ship_insert', 'processes_ship_update', 'runs_ship_insert', "
-	"'runs_ship_update', 'gaps_ship_insert', 'gaps_ship_update'";
+	"'runs_ship_update', 'gaps_ship_insert', 'gaps_ship_update', "
+	/* edits through the views (schema/023): the writer writes the rows */
+	"'file_events_insert', 'file_events_update', 'file_events_delete', "
+	"'network_events_insert', 'network_events_update', 'network_events_delete'";
 
 /* Triggers do not fire on the writer's connection: the revision triggers
  * (schema/019_ship.sql) ran a trigger program for every process row
@@ -78,7 +81,7 @@ static const char known_triggers[] =
  * silently not run. */
 static int no_triggers(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
-	char sql[400];
+	char sql[800];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
 		 "AND name NOT IN (%s)", known_triggers);
 	if (rg_sql_int(db, sql, 1)) {
@@ -134,7 +137,7 @@ static int open_db(struct rg_store *s, const char *path, char *err, size_t errle
 		return -1;
 	}
 	if (store_migrate(s->db, path, err, errlen) || no_triggers(s->db, path, err, errlen) ||
-	    store_prepare_all(s, err, errlen) ||
+	    store_prepare_all(s, err, errlen) || store_dict_open(s, err, errlen) ||
 	    store_chain_open(s, err, errlen))
 		return -1;
 	return 0;
@@ -155,6 +158,7 @@ static void free_store(struct rg_store *s)
 	sqlite3_finalize(s->ins_alert);
 	sqlite3_finalize(s->ins_meta);
 	sqlite3_finalize(s->ins_seed);
+	store_dict_free(s);
 	store_chain_free(s);
 	sqlite3_close(s->ck.db);
 	sqlite3_close(s->db);
@@ -226,7 +230,7 @@ void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_i
 	int64_t a = rg_sql_int(s->db, "SELECT max(seq) FROM alerts", 0);
 	m = a > m ? a : m;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].name);
+		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].rows);
 		int64_t v = rg_sql_int(s->db, sql, 0);
 		m = v > m ? v : m;
 	}

@@ -184,6 +184,15 @@ struct rg_store {
 	 * not through the table's other types' columns) */
 	uint8_t type_col_list[RG_ET_COUNT][RG_FIELDS_MAX];
 	uint8_t type_ncols[RG_ET_COUNT];
+	/* Where column k of event table t goes in its insert (schema.c,
+	 * store_layout): its parameter (of store_cols[t] a row), or -1 for
+	 * the exe and comm of a compact table (schema/023), whose image's
+	 * number goes to parameter image_param[t]; col_code says how. */
+	int store_cols[RG_N_EVENT_TABLES];
+	int8_t col_param[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
+	uint8_t col_code[RG_N_EVENT_TABLES][RG_FIELDS_MAX]; /* enum col_code */
+	int image_param[RG_N_EVENT_TABLES];
+	struct store_dict *dict; /* writer: images' and names' numbers (dict.c) */
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
 	 * now (1 each, as prepared): a NULL already bound is not bound again */
 	uint8_t *event_null[RG_N_EVENT_TABLES], *group_null[RG_N_EVENT_TABLES];
@@ -302,6 +311,23 @@ void store_chain_note_process(struct rg_store *s, int64_t proc_id);
 int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
 /* After a rollback: forgets the link made in the transaction. */
 void store_chain_undo(struct rg_store *s);
+
+/* How a column's value is stored (rg_store.col_code): as it is, or in a
+ * compact table (schema/023) as a name's number (the event type's, or
+ * another name's: the syscall), or as part of the row's image. */
+enum col_code { CC_VALUE, CC_ETYPE, CC_NAME, CC_EXE, CC_COMM };
+
+/* dict.c: the numbers of images and names, found or added (within the
+ * writer's transaction); -1 on an error. An image of no exe and no comm
+ * is 0 (the row's image_id is NULL). */
+int store_dict_open(struct rg_store *s, char *err, size_t errlen);
+void store_dict_free(struct rg_store *s);
+/* After a rollback: the numbers added in it are gone */
+void store_dict_undo(struct rg_store *s);
+int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
+		       const struct rg_sql_value *comm);
+int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name);
+int64_t store_etype_id(struct rg_store *s, enum rg_etype type);
 /* After a COMMIT that succeeded: the checkpoint the transaction made (if
  * any) goes to the outbox. */
 void store_chain_committed(struct rg_store *s);

@@ -15,40 +15,75 @@
 
 /* ---- binding and writing one row --------------------------------------------- */
 
+/* Binds v to parameter i + 1 unless it is a NULL already bound there. */
+static void bind_param(sqlite3_stmt *st, uint8_t *null, int i, const struct rg_sql_value *v)
+{
+	if (v->type != SQLITE_NULL || !null[i])
+		rg_row_bind_value(st, i + 1, v);
+	null[i] = v->type == SQLITE_NULL;
+}
+
+/* v as the number of the name it holds (a compact table's event type or
+ * syscall: store_layout); false on an error. */
+static bool code_name(struct rg_store *s, enum col_code cc, const struct qevent *ev,
+		      struct rg_sql_value *v)
+{
+	if (v->type == SQLITE_NULL)
+		return true;
+	int64_t id = cc == CC_ETYPE ? store_etype_id(s, ev->type) : store_name_id(s, v);
+	*v = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
+	return id > 0;
+}
+
 /* Binds ev (packed: struct qevent) as the row of table t whose first
- * parameter is after + 1, and hashes it as bound for the chain (hash:
- * untouched when it is off). null: the statement's parameters bound NULL
- * now (store_int.h). */
-static void bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
+ * parameter is after + 1, and hashes it for the chain as its table's
+ * view shows it (hash: untouched when the chain is off). null: the
+ * statement's parameters bound NULL now (store_int.h). False when a name
+ * or image could not be numbered (the database failed): the row is not
+ * written. */
+static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
 			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
 {
-	bool chain = store_chain_row(s, t);
+	bool chain = store_chain_row(s, t), ok = true;
 	const uint8_t *has = s->type_cols[ev->type];
 	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;
+	struct rg_sql_value image[2] = {{.type = SQLITE_NULL}, {.type = SQLITE_NULL}};
 	for (int k = 0; k < s->event_cols[t]; k++) {
 		struct rg_sql_value v;
 		v.type = SQLITE_NULL;
 		v.transient = false;
 		if (has[k])
 			p = qval_get(p, &bytes, ev->type, &v);
-		int i = after + k; /* a row's columns of other event types are NULL every time */
-		if (v.type != SQLITE_NULL || !null[i])
-			rg_row_bind_value(st, i + 1, &v);
-		null[i] = v.type == SQLITE_NULL;
 		if (chain && v.type != SQLITE_NULL) /* the chain's row starts all NULL */
 			store_chain_value(s, t, (unsigned)k, &v);
+		switch ((enum col_code)s->col_code[t][k]) {
+		case CC_EXE: image[0] = v; continue;
+		case CC_COMM: image[1] = v; continue;
+		case CC_ETYPE:
+		case CC_NAME: ok = code_name(s, s->col_code[t][k], ev, &v) && ok; break;
+		case CC_VALUE: break;
+		}
+		/* a row's columns of other event types are NULL every time */
+		bind_param(st, null, after + s->col_param[t][k], &v);
+	}
+	if (s->image_param[t] >= 0) {
+		int64_t id = store_image_id(s, &image[0], &image[1]);
+		struct rg_sql_value v = {.type = id > 0 ? SQLITE_INTEGER : SQLITE_NULL, .i = id};
+		bind_param(st, null, after + s->image_param[t], &v);
+		ok = id >= 0 && ok;
 	}
 	if (chain)
 		store_chain_row_hash(s, t, hash);
+	return ok;
 }
 
 static sqlite3_stmt *bind_event(struct rg_store *s, const struct qevent *ev,
 				uint8_t hash[RG_CHAIN_ROW_HASH])
 {
 	unsigned t = ev->table;
-	if (t == RG_N_EVENT_TABLES)
+	if (t == RG_N_EVENT_TABLES ||
+	    !bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash))
 		return NULL;
-	bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash);
 	return s->ins_event[t];
 }
 
@@ -313,10 +348,11 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 	if (n == GROUP_ROWS && s->ins_group[t]) {
 		sqlite3_stmt *st = s->ins_group[t];
 		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
+		bool bound = true;
 		for (unsigned k = 0; k < n; k++)
-			bind_event_row(s, st, s->group_null[t], t, (int)k * s->event_cols[t],
-				       item_event(g[k]), hash[k]);
-		int rc = sqlite3_step(st);
+			bound = bind_event_row(s, st, s->group_null[t], t, (int)k * s->store_cols[t],
+					       item_event(g[k]), hash[k]) && bound;
+		int rc = bound ? sqlite3_step(st) : SQLITE_MISUSE;
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {
 			for (unsigned k = 0; k < n; k++)
@@ -411,6 +447,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 		store_complain(s, sqlite3_errmsg(s->db));
 		store_exec(s->db, "ROLLBACK", NULL, 0);
 		store_chain_undo(s);
+		store_dict_undo(s);
 		memset(&r, 0, sizeof(r));
 		for (unsigned i = 0; i < n; i++)
 			note_failure(&r, item_ts(items[i]));

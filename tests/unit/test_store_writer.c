@@ -206,6 +206,86 @@ static void check_gap_in_batch(void)
 		  "20 1 40", "the first and last batches are stored");
 }
 
+/* File rows of seqs from..to run by exe (comm "c"), with syscall sc. */
+static void put_files_by(struct rg_store *s, uint32_t from, uint32_t to, const char *exe,
+			 const char *sc)
+{
+	for (uint32_t seq = from; seq <= to; seq++) {
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .ts_ns = 1000 + seq, .seq = seq,
+				      .path = {"/etc/x", 6}, .syscall = sc,
+				      .exe = {exe, (uint32_t)strlen(exe)}, .comm = {"c", 1}};
+		rg_store_put_event(s, &ev, false);
+	}
+}
+
+/* No file row refers to an image or name that is not there, and each
+ * image is there once. */
+static void check_refs(const char *db, const char *what)
+{
+	char w[160];
+	snprintf(w, sizeof(w), "%s: every image and name a row refers to is there", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM file_rows r WHERE (image_id IS NOT NULL AND NOT "
+			"EXISTS (SELECT 1 FROM images WHERE id = r.image_id)) OR NOT EXISTS (SELECT 1 "
+			"FROM names WHERE id = r.event_type_id) OR (syscall_id IS NOT NULL AND NOT "
+			"EXISTS (SELECT 1 FROM names WHERE id = r.syscall_id))"), "0", w);
+	snprintf(w, sizeof(w), "%s: each image once", what);
+	CHECK_STR(q(db, "SELECT count(*) - count(DISTINCT exe || '|' || comm) FROM images"), "0", w);
+}
+
+/* The numbers of images and names (store/dict.c): one added in a batch
+ * that rolls back is gone with it, and the writer must not go on using
+ * it; past the cache's size, numbers are found again in the table, not
+ * added twice. */
+static void check_dict(void)
+{
+	const char *db = path_in("dict.db");
+	char err[256];
+	struct rg_store_opts o = {1000, 60000, 4096};
+	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "makes a database for the numbering check"))
+		return;
+	rg_store_close(s, 0);
+	sqlite3_auto_extension((void (*)(void))add_no_gap);
+	s = open_batched(db, "opens it with the rollback trigger");
+	sqlite3_cancel_auto_extension((void (*)(void))add_no_gap);
+	if (!s)
+		return;
+	put_files_by(s, 1, 10, "/bin/old", "openat");
+	rg_store_sync(s);
+	no_gap = true; /* 5..10 refused alone; the gap row rolls back all, /bin/new with them */
+	put_files_by(s, 5, 30, "/bin/new", "newcall");
+	rg_store_sync(s);
+	no_gap = false;
+	put_files_by(s, 31, 40, "/bin/new", "newcall");
+	rg_store_sync(s);
+	rg_store_close(s, 10000);
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE exe = '/bin/new' AND comm = 'c' "
+			"AND syscall = 'newcall' AND seq BETWEEN 31 AND 40"), "10",
+		  "after a rollback, a new image and name are added again, not taken from memory");
+	check_refs(db, "after a rollback");
+
+	s = open_batched(path_in("dict2.db"), "opens a database for many images");
+	if (!s)
+		return;
+	char exe[32];
+	uint32_t seq = 0;
+	for (int round = 0; round < 2; round++) /* 5000 > the cache's 4096, twice */
+		for (int i = 0; i < 5000; i++) {
+			snprintf(exe, sizeof(exe), "/bin/x%d", i);
+			seq++;
+			put_files_by(s, seq, seq, exe, round ? "openat" : "open");
+			if (seq % 1000 == 0) /* within the queue's bound */
+				rg_store_sync(s);
+		}
+	rg_store_close(s, 10000);
+	CHECK_STR(q(path_in("dict2.db"), "SELECT count(*) FROM images"), "5000",
+		  "more images than the cache holds: each added once");
+	CHECK_STR(q(path_in("dict2.db"), "SELECT count(*) FROM file_events WHERE exe = '/bin/x' "
+				       "|| ((seq - 1) % 5000) AND comm = 'c'"), "10000",
+		  "and every row names its own");
+	check_refs(path_in("dict2.db"), "many images");
+}
+
 /* A write that fails for want of space can make SQLite roll the whole
  * batch's transaction back by itself. What the store then says it stored
  * must be what the database holds, and every row put is either stored or
@@ -571,6 +651,7 @@ int main(void)
 	check_groups();
 	check_packed_values();
 	check_gap_in_batch();
+	check_dict();
 	check_space();
 	check_queue_full();
 	check_retention();

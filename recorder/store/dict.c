@@ -1,0 +1,201 @@
+/* dict.c: the numbers the compact tables' rows refer to (schema/023):
+ * `images`, one row per distinct executable and command name, and
+ * `names`, the event types and syscalls. The writer remembers the
+ * numbers it has handed out, so a row costs a hash look-up here, not a
+ * query; a number it has not seen is looked up in the table, then added
+ * to it in the batch's transaction (a rollback forgets them all:
+ * store_dict_undo). */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "table.h"
+
+/* A cache holds at most this many keys; full, it starts over (the tables
+ * keep every number, so forgetting costs look-ups, never a new row). */
+#define DICT_MAX 4096
+
+struct dict_ent {
+	uint64_t hash;
+	int64_t id; /* 0: a free slot */
+	size_t len;
+	char *key;
+};
+
+struct store_dict {
+	struct dict_ent *slots[2]; /* images, names: 2 * DICT_MAX slots each */
+	unsigned n[2];
+	sqlite3_stmt *find[2], *add[2];
+	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
+};
+
+enum { D_IMAGE, D_NAME };
+#define DICT_SLOTS (2 * DICT_MAX)
+
+static void forget(struct store_dict *d, unsigned w)
+{
+	for (unsigned i = 0; i < DICT_SLOTS; i++) {
+		free(d->slots[w][i].key);
+		d->slots[w][i] = (struct dict_ent){0};
+	}
+	d->n[w] = 0;
+}
+
+void store_dict_undo(struct rg_store *s)
+{
+	struct store_dict *d = s->dict;
+	if (!d)
+		return;
+	forget(d, D_IMAGE);
+	forget(d, D_NAME);
+	memset(d->etype_id, 0, sizeof(d->etype_id));
+}
+
+void store_dict_free(struct rg_store *s)
+{
+	struct store_dict *d = s->dict;
+	if (!d)
+		return;
+	store_dict_undo(s);
+	for (unsigned w = 0; w < 2; w++) {
+		free(d->slots[w]);
+		sqlite3_finalize(d->find[w]);
+		sqlite3_finalize(d->add[w]);
+	}
+	free(d);
+	s->dict = NULL;
+}
+
+int store_dict_open(struct rg_store *s, char *err, size_t errlen)
+{
+	static const char *const sql[2][2] = {
+		{"SELECT min(id) FROM images WHERE exe IS ?1 AND comm IS ?2",
+		 "INSERT INTO images (exe, comm) VALUES (?1, ?2)"},
+		{"SELECT id FROM names WHERE name = ?1", "INSERT INTO names (name) VALUES (?1)"},
+	};
+	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
+	for (unsigned w = 0; w < 2; w++) {
+		d->slots[w] = rg_calloc(DICT_SLOTS, sizeof(struct dict_ent));
+		if (sqlite3_prepare_v3(s->db, sql[w][0], -1, SQLITE_PREPARE_PERSISTENT, &d->find[w],
+				       NULL) ||
+		    sqlite3_prepare_v3(s->db, sql[w][1], -1, SQLITE_PREPARE_PERSISTENT, &d->add[w],
+				       NULL)) {
+			snprintf(err, errlen, "preparing the images and names: %s",
+				 sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The slot of key in cache w: its own, or the free one it would take. */
+static struct dict_ent *slot(struct store_dict *d, unsigned w, uint64_t h, const char *key,
+			     size_t len)
+{
+	struct dict_ent *e = d->slots[w];
+	for (unsigned i = (unsigned)h & (DICT_SLOTS - 1);; i = (i + 1) & (DICT_SLOTS - 1))
+		if (!e[i].id || (e[i].hash == h && e[i].len == len && !memcmp(e[i].key, key, len)))
+			return &e[i];
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const struct rg_sql_value *v)
+{
+	if (v && v->type == SQLITE_TEXT)
+		sqlite3_bind_text(st, i, v->p, (int)v->n, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Runs st (its parameters bound) for an id: the row found's (0: none) or
+ * the inserted row's; -1 on an error. */
+static int64_t run(sqlite3 *db, sqlite3_stmt *st, bool insert)
+{
+	int rc = sqlite3_step(st);
+	int64_t id = -1;
+	if (!insert && rc == SQLITE_ROW) /* a NULL: min() of no row */
+		id = sqlite3_column_int64(st, 0);
+	else if (!insert && rc == SQLITE_DONE)
+		id = 0;
+	else if (insert && rc == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(db);
+	sqlite3_reset(st);
+	return id;
+}
+
+/* The id of (a, b) in table w, found or added; -1 on an error. */
+static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t len,
+		      const struct rg_sql_value *a, const struct rg_sql_value *b)
+{
+	struct store_dict *d = s->dict;
+	uint64_t h = rg_hash_bytes(w + 1, key, len);
+	struct dict_ent *e = slot(d, w, h, key, len);
+	if (e->id)
+		return e->id;
+	int64_t id = -1;
+	for (int insert = 0; insert < 2; insert++) {
+		sqlite3_stmt *st = insert ? d->add[w] : d->find[w];
+		bind_opt_text(st, 1, a);
+		if (w == D_IMAGE)
+			bind_opt_text(st, 2, b);
+		id = run(s->db, st, insert); /* its error stays the connection's */
+		if (id)
+			break;
+	}
+	if (id <= 0)
+		return -1;
+	if (d->n[w] == DICT_MAX) {
+		forget(d, w);
+		e = slot(d, w, h, key, len);
+	}
+	*e = (struct dict_ent){h, id, len, rg_malloc(len ? len : 1)};
+	memcpy(e->key, key, len);
+	d->n[w]++;
+	return id;
+}
+
+/* A text value's bytes into k after a length (UINT32_MAX: NULL). */
+static size_t put_part(char *k, const struct rg_sql_value *v)
+{
+	uint32_t n = v && v->type == SQLITE_TEXT ? (uint32_t)v->n : UINT32_MAX;
+	memcpy(k, &n, 4);
+	if (n != UINT32_MAX)
+		memcpy(k + 4, v->p, n);
+	return 4 + (n == UINT32_MAX ? 0 : n);
+}
+
+int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
+		       const struct rg_sql_value *comm)
+{
+	bool has_exe = exe && exe->type == SQLITE_TEXT, has_comm = comm && comm->type == SQLITE_TEXT;
+	if (!has_exe && !has_comm)
+		return 0;
+	size_t len = 8 + (has_exe ? exe->n : 0) + (has_comm ? comm->n : 0);
+	char small[512], *k = len <= sizeof(small) ? small : rg_malloc(len);
+	size_t at = put_part(k, exe);
+	put_part(k + at, comm);
+	int64_t id = lookup(s, D_IMAGE, k, len, exe, comm);
+	if (k != small)
+		free(k);
+	return id;
+}
+
+int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name)
+{
+	return lookup(s, D_NAME, name->p, name->n, name, NULL);
+}
+
+int64_t store_etype_id(struct rg_store *s, enum rg_etype type)
+{
+	int64_t *id = &s->dict->etype_id[type];
+	if (!*id) {
+		const char *n = rg_etype_name(type);
+		struct rg_sql_value v = {.type = SQLITE_TEXT, .p = n, .n = strlen(n)};
+		*id = store_name_id(s, &v);
+		if (*id < 0)
+			*id = 0;
+		return *id ? *id : -1;
+	}
+	return *id;
+}

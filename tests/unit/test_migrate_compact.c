@@ -1,0 +1,629 @@
+/* test_migrate_compact.c: schema 023 upgrades a database at 22 without
+ * changing what its rows say. file_events and network_events become views
+ * over file_rows and network_rows, whose rows refer to `images` (exe,
+ * comm) and `names` (event type, syscall) by number. The views must give
+ * the rows the tables held, value for value and storage type for storage
+ * type, and the chain must hash each row as before, or links made before
+ * the upgrade no longer verify. Edits through the views land in the rows'
+ * tables. */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "buf.h"
+#include "chain.h"
+#include "schema.h"
+#include "store.h"
+#include "store_db.h"
+#include "tap.h"
+
+static const struct rg_store_opts opts = {100, 20, 1024};
+
+/* ---- the database at 22 ---------------------------------------------------- */
+
+static bool run(sqlite3 *h, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return true;
+	printf("# %s\n#   in: %.200s\n", msg ? msg : "?", sql);
+	sqlite3_free(msg);
+	return false;
+}
+
+/* The first column of the first row of a query, as an integer; -1 on an
+ * error (no count below is negative). */
+static int64_t num(sqlite3 *h, const char *fmt, ...)
+{
+	char sql[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		printf("# %s\n#   in: %s\n", sqlite3_errmsg(h), sql);
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A database as a recorder of schema 22 left it: the embedded files up to
+ * 022, applied as store_migrate applies them (user_version after each). */
+static sqlite3 *make_v22(const char *path)
+{
+	sqlite3 *h;
+	char sql[64];
+	bool ok = sqlite3_open(path, &h) == SQLITE_OK;
+	for (unsigned i = 0; ok && i < rg_nschema_files && rg_schema_files[i].version <= 22; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", rg_schema_files[i].version);
+		ok = run(h, rg_schema_files[i].sql) && run(h, sql);
+	}
+	CHECK(ok, "builds a database at schema 22");
+	CHECK_INT(num(h, "PRAGMA user_version"), 22, "at user_version 22");
+	/* the store refuses to touch a database without it */
+	CHECK_INT(num(h, "SELECT count(*) FROM meta WHERE key = 'format' AND value = 'rand-guard'"),
+		  1, "the files wrote the meta format row");
+	CHECK_INT(num(h, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+			 "name IN ('file_events', 'network_events')"),
+		  2, "file_events and network_events are tables at 22");
+	return h;
+}
+
+/* ---- rows, as SQL literals --------------------------------------------------- */
+
+/* (exe, comm) pairs: neither, one, both; the same exe with two comms; empty
+ * strings (not NULL); bytes that are not UTF-8, a newline and a control
+ * byte in a TEXT value; the same kind of bytes as a BLOB (another value to
+ * SQLite); UTF-8. The last is used by network rows only. */
+static const char *const images[][2] = {
+	{"NULL", "NULL"},
+	{"'/usr/bin/cat'", "NULL"},
+	{"NULL", "'cat'"},
+	{"'/usr/bin/cat'", "'cat'"},
+	{"'/usr/bin/cat'", "'dog'"},
+	{"''", "''"},
+	{"CAST(X'2f746d702fff0a01fe' AS TEXT)", "'x''y'"},
+	{"X'2f746d702fff'", "'cat'"},
+	{"'/opt/\xe6\x97\xa5/bin'", "'\xe6\x97\xa5'"},
+	{"'/usr/sbin/sshd'", "'sshd'"},
+};
+#define N_IMAGES (sizeof(images) / sizeof(images[0]))
+
+static const char *const file_types[] = {"'file_open'", "'file_write'", "'file_rename'",
+					 "'file_unlink'", "'file_chmod'", "'file_setxattr'"};
+/* 'file_open' as a syscall too: one names row serves both */
+static const char *const file_calls[] = {"'openat'", "'openat2'", "NULL", "'renameat2'",
+					 "'unlinkat'", "'fchmodat'", "'file_open'"};
+static const char *const paths[] = {"'/etc/passwd'", "''", "CAST(X'2f746d702f8081' AS TEXT)",
+				    "'/home/u/a b/\xc3\xa9t\xc3\xa9'", "'/var/log/syslog'"};
+static const char *const net_types[] = {"'network_connect'", "'network_bind'",
+					"'network_listen'", "'network_accept'", "'dns_query'",
+					"'dns_answer'"};
+static const char *const net_calls[] = {"'connect'", "'bind'", "NULL", "'sendto'", "'openat'"};
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define FILE_ROWS 32
+#define NET_ROWS 20
+
+/* An integer literal (from a ring: a row takes several). */
+static const char *lit(long long v)
+{
+	static char ring[32][24];
+	static unsigned i;
+	char *s = ring[i++ % 32];
+	snprintf(s, 24, "%lld", v);
+	return s;
+}
+
+/* v on rows where i % k is not 0, NULL on the others: each column with
+ * its own k, so that rows hold many mixes of NULL and set. */
+static const char *some(int i, int k, const char *v)
+{
+	return i % k ? v : "NULL";
+}
+
+static void add_row(struct rg_buf *b, const char *table, const char *cols,
+		    const char *const *v, size_t n)
+{
+	rg_buf_printf(b, "INSERT INTO %s (%s) VALUES (", table, cols);
+	for (size_t k = 0; k < n; k++)
+		rg_buf_printf(b, "%s%s", k ? ", " : "", v[k]);
+	rg_buf_adds(b, ");\n");
+}
+
+/* Besides the mixes of NULL: a REAL and a TEXT in INTEGER columns (SQLite
+ * keeps them as they are), the largest integer, seqs with gaps and one
+ * far out. */
+static bool insert_file_rows(sqlite3 *h)
+{
+	struct rg_buf b = {0};
+	for (int i = 0; i < FILE_ROWS; i++) {
+		const char *const *img = images[i % (N_IMAGES - 1)];
+		const char *type = file_types[i % N(file_types)];
+		const char *const v[] = {
+			lit(i == FILE_ROWS - 1 ? 1LL << 40 : 100 + 7 * i), /* seq */
+			type, lit(1700000000000000000LL + 1000 * i), lit(5 + 1000 * i),
+			some(i, 3, lit(1000 + i / 2)),			   /* proc_id */
+			lit(4000 + i), lit(4000 + i + i % 2),		   /* pid, tid */
+			i % 4 ? "1000" : "0", i % 4 ? "1000" : "0",	   /* uid, gid */
+			some(i, 3, lit(1 + i / 2)), some(i, 3, lit(900 + i / 2)), /* ppid, parent */
+			img[1], img[0], file_calls[i % N(file_calls)], paths[i % N(paths)],
+			i % 4 == 2 ? "'/tmp/new'" : "NULL", lit(i * 577), /* new_path, flags */
+			some(i, 5, i % 5 == 4 ? "1.5" : "420"),		   /* mode */
+			i % 6 ? "0" : "-13", i % 9 ? "0" : "1",		   /* result, path_truncated */
+			i % 4 == 2 ? "0" : "NULL",			   /* new_path_truncated */
+			i == 7 ? "'abc'" : some(i, 2, lit(i)), some(i, 2, "100"), /* owner_uid, gid */
+			i == 3 ? "9223372036854775807" : some(i, 2, lit(1690000000000000000LL + i)),
+			!strcmp(type, "'file_setxattr'") ? "'user.x'" : "NULL", /* xattr_name */
+			i % 5 == 1 ? "'/host/root/etc/x'" : "NULL",	   /* host_path */
+		};
+		add_row(&b, "file_events",
+			"seq, event_type, ts_ns, boot_ns, proc_id, pid, tid, uid, gid, ppid, "
+			"parent_proc_id, comm, exe, syscall, path, new_path, flags, mode, result, "
+			"path_truncated, new_path_truncated, owner_uid, owner_gid, mtime_ns, "
+			"xattr_name, host_path",
+			v, N(v));
+	}
+	bool ok = run(h, rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	return ok;
+}
+
+/* Connects, binds, listens, accepts and DNS rows: addresses, ports and
+ * sockets where the type has them, the DNS columns on DNS rows. */
+static bool insert_net_rows(sqlite3 *h)
+{
+	struct rg_buf b = {0};
+	for (int i = 0; i < NET_ROWS; i++) {
+		const char *const *img = images[i % N_IMAGES];
+		int ty = i % (int)N(net_types);
+		bool peer = ty == 0 || ty >= 4, bound = ty == 1 || ty == 2, dns = ty >= 4,
+		     answer = ty == 5;
+		const char *const v[] = {
+			lit(50 + 11 * i), net_types[ty], lit(1700000000000500000LL + 1000 * i),
+			lit(7 + 1000 * i), some(i, 4, lit(2000 + i)),	/* ..., proc_id */
+			lit(5000 + i), lit(5000 + i), "0", "0",		/* pid, tid, uid, gid */
+			some(i, 4, "1"), some(i, 4, "1"),		/* ppid, parent_proc_id */
+			img[1], img[0], net_calls[i % N(net_calls)], i % 7 ? "0" : "-111",
+			i % 2 ? "'ipv6'" : "'ipv4'", i % 4 == 3 ? "NULL" : i % 2 ? "'udp'" : "'tcp'",
+			bound ? "'0.0.0.0'" : some(i, 3, "'192.168.1.5'"), some(i, 3, lit(30000 + i)),
+			peer ? "'10.0.0.53'" : "NULL", peer ? "53" : "NULL", /* remote_addr, port */
+			some(i, 5, lit(77000 + i)), ty == 3 ? lit(88000 + i) : "NULL", /* sockets */
+			dns ? "'example.com'" : "NULL", dns ? (i % 2 ? "'AAAA'" : "'A'") : "NULL",
+			answer ? (i % 4 == 1 ? "3" : "0") : "NULL", /* dns_rcode */
+			answer ? "'93.184.216.34,2606:2800::1'" : "NULL",
+			ty == 0 ? "'example.com'" : "NULL", /* remote_hostname */
+		};
+		add_row(&b, "network_events",
+			"seq, event_type, ts_ns, boot_ns, proc_id, pid, tid, uid, gid, ppid, "
+			"parent_proc_id, comm, exe, syscall, result, family, protocol, local_addr, "
+			"local_port, remote_addr, remote_port, socket_id, new_socket_id, dns_query, "
+			"dns_type, dns_rcode, dns_answers, remote_hostname",
+			v, N(v));
+	}
+	bool ok = run(h, rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	return ok;
+}
+
+/* ---- what a row says --------------------------------------------------------- */
+
+/* SELECT * of a table in seq order: each column's name, storage type
+ * (typeof) and value, its exact bytes for text and blobs. */
+static void snapshot(sqlite3 *h, const char *table, struct rg_buf *out)
+{
+	static const char *const types[] = {"?", "integer", "real", "text", "blob", "null"};
+	char sql[96];
+	sqlite3_stmt *st;
+	out->len = 0;
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY seq", table);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		rg_buf_printf(out, "error: %s", sqlite3_errmsg(h));
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(st); c++) {
+			int type = sqlite3_column_type(st, c);
+			rg_buf_printf(out, "%s=%s:", sqlite3_column_name(st, c), types[type]);
+			if (type == SQLITE_INTEGER)
+				rg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, c));
+			else if (type == SQLITE_FLOAT)
+				rg_buf_printf(out, "%a", sqlite3_column_double(st, c));
+			else if (type != SQLITE_NULL) /* text as its bytes: no conversion */
+				for (int k = 0; k < sqlite3_column_bytes(st, c); k++)
+					rg_buf_printf(out, "%02x",
+						      ((const unsigned char *)sqlite3_column_blob(st, c))[k]);
+			rg_buf_addc(out, ' ');
+		}
+		rg_buf_addc(out, '\n');
+	}
+	sqlite3_finalize(st);
+}
+
+static int lines(const struct rg_buf *b)
+{
+	int n = 0;
+	for (size_t i = 0; i < b->len; i++)
+		n += b->p[i] == '\n';
+	return n;
+}
+
+/* Equal snapshots; on a difference, the first line that differs. */
+static void check_same(struct rg_buf *a, struct rg_buf *b, const char *what)
+{
+	size_t i = 0;
+	while (i < a->len && i < b->len && a->p[i] == b->p[i])
+		i++;
+	if (CHECK(a->len == b->len && i == a->len, what))
+		return;
+	while (i > 0 && a->p[i - 1] != '\n')
+		i--;
+	printf("#   before: %.300s\n#   after:  %.300s\n", rg_buf_cstr(a) + i, rg_buf_cstr(b) + i);
+}
+
+#define MAX_ROWS 64
+
+/* Every row's chain hash, in key order, as rg_chain_rows gives them. */
+struct hashes {
+	int n;
+	int64_t key[MAX_ROWS];
+	uint8_t h[MAX_ROWS][RG_CHAIN_ROW_HASH];
+};
+
+static void add_hash(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH])
+{
+	struct hashes *hs = arg;
+	if (hs->n == MAX_ROWS)
+		return;
+	hs->key[hs->n] = key;
+	memcpy(hs->h[hs->n++], hash, RG_CHAIN_ROW_HASH);
+}
+
+/* A hasher of the connection's own, made now: it reads the columns of the
+ * table (or view) the database has at this moment. */
+static void row_hashes(sqlite3 *h, const char *table, struct hashes *out)
+{
+	char err[256];
+	out->n = 0;
+	struct rg_chain_hasher *ch = rg_chain_hasher_new(h, err, sizeof(err));
+	if (!ch) {
+		printf("# %s\n", err);
+		return;
+	}
+	if (rg_chain_rows(ch, rg_chain_table_index(table), INT64_MIN, INT64_MAX, add_hash, out) !=
+	    SQLITE_DONE)
+		printf("# %s: %s\n", table, sqlite3_errmsg(h));
+	rg_chain_hasher_free(ch);
+}
+
+/* How many keys are in one set and not the other, or hash differently
+ * in the two; the last such key in *which. Both are in key order. */
+static int changed(const struct hashes *a, const struct hashes *b, int64_t *which)
+{
+	int n = 0, i = 0, j = 0;
+	while (i < a->n || j < b->n) {
+		int64_t key;
+		bool differs = true;
+		if (j == b->n || (i < a->n && a->key[i] < b->key[j])) {
+			key = a->key[i++];
+		} else if (i == a->n || b->key[j] < a->key[i]) {
+			key = b->key[j++];
+		} else {
+			key = a->key[i];
+			differs = memcmp(a->h[i++], b->h[j++], RG_CHAIN_ROW_HASH) != 0;
+		}
+		if (differs) {
+			n++;
+			*which = key;
+		}
+	}
+	return n;
+}
+
+/* ---- the upgrade ------------------------------------------------------------- */
+
+/* As the recorder does: rg_store_open applies the migrations. */
+static bool migrate(const char *db)
+{
+	char err[256];
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!s) {
+		printf("# %s\n", err);
+		return false;
+	}
+	rg_store_close(s, 0);
+	return true;
+}
+
+/* images: one row per distinct (exe, comm) of the old rows but (NULL,
+ * NULL); names: each distinct event type and syscall once. */
+static void check_dictionaries(sqlite3 *h)
+{
+	int found = 0;
+	for (unsigned k = 1; k < N_IMAGES; k++)
+		found += num(h, "SELECT count(*) FROM images WHERE exe IS %s AND comm IS %s",
+			     images[k][0], images[k][1]) == 1;
+	CHECK_INT(found, N_IMAGES - 1, "each distinct (exe, comm) is one images row");
+	CHECK_INT(num(h, "SELECT count(*) FROM images"), N_IMAGES - 1, "and images holds no other");
+
+	const char *const *lists[] = {file_types, file_calls, net_types, net_calls};
+	const size_t lens[] = {N(file_types), N(file_calls), N(net_types), N(net_calls)};
+	const char *seen[32];
+	int nseen = 0, once = 0;
+	for (unsigned l = 0; l < 4; l++)
+		for (size_t k = 0; k < lens[l]; k++) {
+			const char *name = lists[l][k];
+			bool dup = !strcmp(name, "NULL");
+			for (int j = 0; j < nseen && !dup; j++)
+				dup = !strcmp(seen[j], name);
+			if (dup)
+				continue;
+			seen[nseen++] = name;
+			once += num(h, "SELECT count(*) FROM names WHERE name = %s", name) == 1;
+		}
+	CHECK_INT(once, nseen, "each distinct event type and syscall is one names row");
+	CHECK_INT(num(h, "SELECT count(*) FROM names"), nseen, "and names holds no other");
+}
+
+static void check_indexes(sqlite3 *h)
+{
+	static const char *const idx[][2] = {{"file_events_ts", "file_rows"},
+					      {"network_events_ts", "network_rows"}};
+	for (int k = 0; k < 2; k++) {
+		char what[96];
+		snprintf(what, sizeof(what), "%s is on %s (ts_ns, proc_id)", idx[k][0], idx[k][1]);
+		CHECK_INT(num(h, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
+				 "name = '%s' AND tbl_name = '%s' AND (SELECT group_concat(name) "
+				 "FROM pragma_index_info('%s')) = 'ts_ns,proc_id'",
+			      idx[k][0], idx[k][1], idx[k][0]),
+			  1, what);
+	}
+}
+
+/* An edit of each kind through a view: where it lands, and whose hash it
+ * changes. */
+struct edit {
+	const char *view, *rows;
+	const char *set, *check; /* the UPDATE's SET, what the rows' table then holds */
+	const char *insert;      /* a row of seq 999999 with a new exe */
+};
+
+static const struct edit edits[] = {
+	{"file_events", "file_rows", "path = '/etc/shadow', exe = '/usr/bin/vim'",
+	 "path = '/etc/shadow'",
+	 "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, exe, "
+	 "syscall, path, flags, result, path_truncated) VALUES (999999, 'file_mkdir', 9, 9, 1, 1, 0, "
+	 "0, 'newc', '/usr/local/bin/new', 'mkdirat', '/tmp/d', 0, 0, 0)"},
+	{"network_events", "network_rows", "remote_addr = '10.9.9.9', exe = '/usr/bin/vim'",
+	 "remote_addr = '10.9.9.9'",
+	 "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, "
+	 "exe, syscall, result, family) VALUES (999999, 'network_connect', 9, 9, 1, 1, 0, 0, "
+	 "'newc', '/usr/local/bin/new', 'connect', 0, 'ipv4')"},
+};
+
+static void check_update(sqlite3 *h, const struct edit *e, const char *what)
+{
+	char msg[128];
+	struct hashes before, after;
+	int64_t key = 0;
+	/* a row whose image other rows share: only its own row may change */
+	int64_t seq = num(h, "SELECT seq FROM %s WHERE exe = '/usr/bin/cat' AND comm = 'cat' "
+			     "ORDER BY seq LIMIT 1", e->view);
+	snprintf(msg, sizeof(msg), "%s: the row to update shares its image", what);
+	CHECK(num(h, "SELECT count(*) FROM %s WHERE exe = '/usr/bin/cat' AND comm = 'cat'",
+		  e->view) > 1, msg);
+	row_hashes(h, e->view, &before);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s WHERE seq = %lld", e->view, e->set,
+		 (long long)seq);
+	run(h, sql);
+	row_hashes(h, e->view, &after);
+	snprintf(msg, sizeof(msg), "%s: an UPDATE lands in %s", what, e->rows);
+	CHECK_INT(num(h, "SELECT count(*) FROM %s r JOIN images i ON i.id = r.image_id WHERE "
+			 "r.seq = %lld AND i.exe = '/usr/bin/vim' AND i.comm = 'cat' AND r.%s",
+		      e->rows, (long long)seq, e->check),
+		  1, msg);
+	snprintf(msg, sizeof(msg), "%s: the UPDATE changes that row's hash and no other", what);
+	CHECK(before.n > 1 && after.n == before.n && changed(&before, &after, &key) == 1 &&
+		      key == seq, msg);
+}
+
+static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *what)
+{
+	char msg[128], sql[96];
+	struct hashes before, after, left;
+	int64_t key = 0;
+	row_hashes(h, e->view, &before);
+	run(h, e->insert);
+	row_hashes(h, e->view, &after);
+	snprintf(msg, sizeof(msg), "%s: an INSERT lands in %s", what, e->rows);
+	CHECK_INT(num(h, "SELECT count(*) FROM %s WHERE seq = 999999", e->rows), 1, msg);
+	snprintf(msg, sizeof(msg), "%s: and reads back through the view", what);
+	CHECK_INT(num(h, "SELECT count(*) FROM %s WHERE seq = 999999 AND exe = "
+			 "'/usr/local/bin/new' AND comm = 'newc'", e->view), 1, msg);
+	snprintf(msg, sizeof(msg), "%s: it adds one hash, changes none", what);
+	CHECK(after.n == before.n + 1 && changed(&before, &after, &key) == 1 && key == 999999, msg);
+	snprintf(msg, sizeof(msg), "%s: its image is there once", what);
+	CHECK_INT(num(h, "SELECT count(*) FROM images WHERE exe = '/usr/local/bin/new' AND "
+			 "comm = 'newc'"), 1, msg);
+
+	/* an OR REPLACE reaches the trigger's own statements: none may
+	 * renumber a name or image that other rows use */
+	int64_t seq = num(h, "SELECT min(seq) FROM %s", e->view);
+	struct hashes replaced;
+	char rsql[160];
+	snprintf(rsql, sizeof(rsql), "INSERT OR REPLACE INTO %s SELECT * FROM %s WHERE seq = %lld",
+		 e->view, e->view, (long long)seq);
+	run(h, rsql);
+	row_hashes(h, e->view, &replaced);
+	snprintf(msg, sizeof(msg), "%s: INSERT OR REPLACE of a row as it is changes no row", what);
+	CHECK(replaced.n == after.n && changed(&after, &replaced, &key) == 0, msg);
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq = %lld", e->view, (long long)seq);
+	run(h, sql);
+	snprintf(msg, sizeof(msg), "%s: a DELETE removes the row from %s", what, e->rows);
+	CHECK_INT(num(h, "SELECT count(*) FROM %s WHERE seq = %lld", e->rows, (long long)seq), 0, msg);
+	row_hashes(h, e->view, &left);
+	snprintf(msg, sizeof(msg), "%s: and its hash only", what);
+	CHECK(left.n == after.n - 1 && changed(&after, &left, &key) == 1 && key == seq, msg);
+}
+
+/* The recorder's writer, on the upgraded file, numbers an (exe, comm)
+ * and names the old rows had with their rows, not new ones. */
+static void check_writer(const char *db)
+{
+	char err[256];
+	sqlite3 *h;
+	sqlite3_open(db, &h);
+	int64_t nimages = num(h, "SELECT count(*) FROM images");
+	int64_t nnames = num(h, "SELECT count(*) FROM names");
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "the store reopens the upgraded database")) {
+		printf("# %s\n", err);
+		sqlite3_close(h);
+		return;
+	}
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	struct rg_event ev = {
+		.type = RG_ET_FILE_OPEN, .seq = 777777, .ts_ns = 2, .pid = 9, .tid = 9,
+		.comm = {"cat", 3}, .exe = {"/usr/bin/cat", 12}, .path = {"/w", 2},
+		.syscall = "openat",
+	};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	rg_store_close(s, 3);
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 777777 AND exe = "
+			 "'/usr/bin/cat' AND comm = 'cat' AND event_type = 'file_open' AND "
+			 "syscall = 'openat'"),
+		  1, "the writer's row reads back through the view");
+	CHECK_INT(num(h, "SELECT count(*) FROM images") - nimages, 0,
+		  "the writer reuses the old rows' images row");
+	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 0,
+		  "and their names rows");
+	sqlite3_close(h);
+}
+
+/* A later migration that adds a column with a default to file_rows and
+ * shows it in the view leaves every old row's hash as it was: the view's
+ * defaults are its rows' table's (chain.c, store_defaults). */
+static void check_later_column(const char *db)
+{
+	sqlite3 *h;
+	struct hashes *before = calloc(2, sizeof(*before)), *after = before + 1;
+	int64_t key = 0;
+	sqlite3_open(db, &h);
+	row_hashes(h, "file_events", before);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(h, "SELECT replace(sql, 'FROM file_rows r', ', r.later AS later "
+			      "FROM file_rows r') FROM sqlite_master WHERE name = 'file_events'",
+			   -1, &st, NULL);
+	char *view = sqlite3_step(st) == SQLITE_ROW
+			     ? strdup((const char *)sqlite3_column_text(st, 0)) : NULL;
+	sqlite3_finalize(st);
+	CHECK(view && run(h, "ALTER TABLE file_rows ADD COLUMN later INTEGER NOT NULL DEFAULT 0; "
+			     "DROP VIEW file_events") && run(h, view),
+	      "a later column with a default, in file_rows and the view");
+	row_hashes(h, "file_events", after);
+	CHECK(after->n == before->n && before->n > 0 && changed(before, after, &key) == 0,
+	      "leaves every row's hash as it was");
+	free(view);
+	free(before);
+	sqlite3_close(h);
+}
+
+/* Old rows of every shape, upgraded: the same rows, values, types and
+ * hashes; the dictionaries and indexes; edits through the views. */
+static void check_upgrade(void)
+{
+	const char *db = path_in("v22.db");
+	static const char *const tables[] = {"file_events", "network_events"};
+	static const int counts[] = {FILE_ROWS, NET_ROWS};
+	struct rg_buf snap[2][2] = {{{0}}};
+	static struct hashes hs[2][2];
+	sqlite3 *h = make_v22(db);
+	CHECK(insert_file_rows(h) && insert_net_rows(h), "inserts old file and network rows");
+	for (int t = 0; t < 2; t++) {
+		snapshot(h, tables[t], &snap[t][0]);
+		row_hashes(h, tables[t], &hs[t][0]);
+		CHECK_INT(lines(&snap[t][0]), counts[t], "every old row read");
+		CHECK_INT(hs[t][0].n, counts[t], "every old row hashed");
+	}
+	sqlite3_close(h);
+
+	CHECK(migrate(db), "the store opens the schema 22 database");
+	sqlite3_open(db, &h);
+	CHECK_INT(num(h, "PRAGMA user_version"), 23, "upgraded to 23");
+	CHECK_INT(num(h, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
+			 "name IN ('file_events', 'network_events')"),
+		  2, "file_events and network_events are views");
+	for (int t = 0; t < 2; t++) {
+		char what[96];
+		int64_t key = 0;
+		snapshot(h, tables[t], &snap[t][1]);
+		row_hashes(h, tables[t], &hs[t][1]);
+		snprintf(what, sizeof(what), "%s: the same rows, columns, values and types", tables[t]);
+		check_same(&snap[t][0], &snap[t][1], what);
+		snprintf(what, sizeof(what), "%s: every row's chain hash is the same", tables[t]);
+		CHECK(hs[t][1].n == hs[t][0].n && changed(&hs[t][0], &hs[t][1], &key) == 0, what);
+	}
+	check_dictionaries(h);
+	check_indexes(h);
+	for (int t = 0; t < 2; t++) {
+		check_update(h, &edits[t], tables[t]);
+		check_insert_delete(h, &edits[t], tables[t]);
+	}
+	sqlite3_close(h);
+	check_writer(db);
+	check_later_column(db);
+	for (int t = 0; t < 2; t++)
+		for (int k = 0; k < 2; k++)
+			rg_buf_free(&snap[t][k]);
+}
+
+/* A database at 22 with no event rows upgrades; the first row through
+ * the view with a new (exe, comm) adds one images row, the second with
+ * the same pair none. */
+static void check_empty(void)
+{
+	const char *db = path_in("empty.db");
+	sqlite3 *h = make_v22(db);
+	sqlite3_close(h);
+	CHECK(migrate(db), "the store opens an empty schema 22 database");
+	sqlite3_open(db, &h);
+	CHECK_INT(num(h, "PRAGMA user_version"), 23, "empty: upgraded to 23");
+	CHECK_INT(num(h, "SELECT (SELECT count(*) FROM images) + (SELECT count(*) FROM names) + "
+			 "(SELECT count(*) FROM file_rows) + (SELECT count(*) FROM network_rows)"),
+		  0, "empty: no images, names or rows");
+	for (int i = 0; i < 2; i++) {
+		char sql[300];
+		snprintf(sql, sizeof(sql), "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, "
+			 "pid, tid, uid, gid, comm, exe, path, flags, result, path_truncated) VALUES "
+			 "(%d, 'file_open', 1, 1, 1, 1, 0, 0, 'b', '/opt/brand-new', '/x', 0, 0, 0)",
+			 i + 1);
+		run(h, sql);
+		CHECK_INT(num(h, "SELECT count(*) FROM images"), 1,
+			  i ? "empty: the same exe again adds no images row"
+			    : "empty: a brand-new exe adds one images row");
+	}
+	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN images i ON i.id = r.image_id "
+			 "WHERE i.exe = '/opt/brand-new' AND i.comm = 'b'"),
+		  2, "empty: both rows refer to it");
+	sqlite3_close(h);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	check_upgrade();
+	check_empty();
+	CHECK(dir_remove() == 0, "removes the scratch directory");
+	return tap_done();
+}
