@@ -114,20 +114,9 @@ static void path_cond(struct rg_buf *b, const char *param, const char *value,
 		rg_buf_printf(b, "path_glob(%s, %s)", param, col);
 }
 
-/* The --path filter of file events: a rename matches by its new path too.
- * An exact path is looked for in the rows themselves, by its directory's
- * number and the rest (schema/024: :path_dir and :path_base, bound by
- * rgq_bind_common), and the rows found read by key: through the view,
- * every row's path was joined back together to be compared (1.8 times
- * the instructions). */
+/* The --path filter of file events: a rename matches by its new path too. */
 static void file_path_cond(struct rg_buf *b, const char *value)
 {
-	if (value[0] == '/' && !strpbrk(value, "*?[")) {
-		rg_buf_adds(b, "seq IN (SELECT seq FROM file_rows WHERE (path = :path_base AND dir_id = "
-			       "(SELECT id FROM names WHERE name = :path_dir)) OR (path = :path AND "
-			       "dir_id IS NULL) OR new_path = :path)");
-		return;
-	}
 	rg_buf_adds(b, "(");
 	path_cond(b, ":path", value, "path");
 	rg_buf_adds(b, " OR ");
