@@ -103,7 +103,7 @@ struct rgq_reader {
 	int64_t until_ns;
 	struct rgq_span *span; /* being read */
 	struct dict_text *names, *exes, *comms; /* by number */
-	char path[2 * 4096 + 2]; /* the row's path joined (REF_PATH): copied out at once */
+	struct rg_buf path; /* the row's path joined (REF_PATH): copied out at once */
 	int64_t nnames, nimages;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
 	char err[256];
@@ -282,15 +282,16 @@ static struct rg_str read_path(struct rgq_reader *r, sqlite3_value *v, sqlite3_v
 {
 	const char *p = (const char *)sqlite3_value_text(rest);
 	size_t n = p ? (size_t)sqlite3_value_bytes(rest) : 0;
-	int64_t id = sqlite3_value_int64(v);
-	if (!p || id <= 0 || id >= r->nnames || !r->names[id].p)
+	if (!p || sqlite3_value_type(v) == SQLITE_NULL)
 		return (struct rg_str){p, (uint32_t)n};
+	int64_t id = sqlite3_value_int64(v);
+	if (id <= 0 || id >= r->nnames || !r->names[id].p)
+		return (struct rg_str){0}; /* a directory that is not there: NULL, as the view */
 	const struct dict_text *d = &r->names[id];
-	if (d->len + n > sizeof(r->path)) /* no path the recorder writes is longer */
-		n = sizeof(r->path) - d->len;
-	memcpy(r->path, d->p, d->len);
-	memcpy(r->path + d->len, p, n);
-	return (struct rg_str){r->path, (uint32_t)(d->len + n)};
+	r->path.len = 0; /* any length: an imported path may be longer than the kernel's */
+	rg_buf_add(&r->path, d->p, d->len);
+	rg_buf_add(&r->path, p, n);
+	return (struct rg_str){r->path.p, (uint32_t)r->path.len};
 }
 
 /* A name's or image's text by its number into the field of x; a path's
@@ -635,5 +636,6 @@ void rgq_reader_close(struct rgq_reader *r)
 	free(r->exes);
 	free(r->comms);
 	rg_buf_free(&r->dict_text);
+	rg_buf_free(&r->path);
 	free(r);
 }
