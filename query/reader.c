@@ -50,7 +50,7 @@ struct plan {
 		uint8_t col, ref;
 		uint16_t off;
 		bool cstr;
-	} ref[4];
+	} ref[6];
 	uint8_t nref;
 	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
 	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
@@ -62,7 +62,9 @@ struct plan {
 struct rgq_reader;
 
 /* What a compact table's number column holds (schema/023). */
-enum ref { REF_NONE, REF_NAME, REF_EXE, REF_COMM };
+enum ref { REF_NONE, REF_NAME, REF_EXE, REF_COMM,
+	   REF_PATH, /* a path's directory (a name's number), the rest the next argument */
+	   REF_SKIP }; /* that next argument: read with it */
 
 /* A name or an image's text by number: the snapshot's images and names,
  * read once (rgq_reader_open). */
@@ -101,6 +103,7 @@ struct rgq_reader {
 	int64_t until_ns;
 	struct rgq_span *span; /* being read */
 	struct dict_text *names, *exes, *comms; /* by number */
+	struct rg_buf path; /* the row's path joined (REF_PATH): copied out at once */
 	int64_t nnames, nimages;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
 	char err[256];
@@ -120,6 +123,8 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
+	if (c->refs[i] == REF_SKIP)
+		return; /* read with the REF_PATH before it */
 	if (c->refs[i])
 		p->ref[p->nref++] = (struct ref_need){(uint8_t)i, c->refs[i], f->off,
 						      f->type == RG_FT_CSTR};
@@ -271,10 +276,35 @@ static void copy_text(struct rgq_span *s, const struct plan *p, struct rg_event 
 	}
 }
 
-/* A name's or image's text by its number into the field of x. */
-static void read_ref(const struct rgq_reader *r, const struct ref_need *x, sqlite3_value *v,
+/* A path from its directory's number (v) and the rest (rest): joined in
+ * r->path, or the rest alone when it has no directory (schema/024). */
+static struct rg_str read_path(struct rgq_reader *r, sqlite3_value *v, sqlite3_value *rest)
+{
+	const char *p = (const char *)sqlite3_value_text(rest);
+	size_t n = p ? (size_t)sqlite3_value_bytes(rest) : 0;
+	if (!p || sqlite3_value_type(v) == SQLITE_NULL)
+		return (struct rg_str){p, (uint32_t)n};
+	int64_t id = sqlite3_value_int64(v);
+	if (id <= 0 || id >= r->nnames || !r->names[id].p)
+		return (struct rg_str){0}; /* a directory that is not there: NULL, as the view */
+	const struct dict_text *d = &r->names[id];
+	r->path.len = 0; /* any length: an imported path may be longer than the kernel's */
+	rg_buf_add(&r->path, d->p, d->len);
+	rg_buf_add(&r->path, p, n);
+	return (struct rg_str){r->path.p, (uint32_t)r->path.len};
+}
+
+/* A name's or image's text by its number into the field of x; a path's
+ * (REF_PATH) from its argument and the next. */
+static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_value **args,
 		     struct rg_event *ev)
 {
+	sqlite3_value *v = args[x->col];
+	if (x->ref == REF_PATH) {
+		struct rg_str str = read_path(r, v, args[x->col + 1]);
+		memcpy((char *)ev + x->off, &str, sizeof(str));
+		return;
+	}
 	int64_t id = sqlite3_value_int64(v); /* NULL: 0, no name */
 	const struct dict_text *d = NULL;
 	if (x->ref == REF_NAME)
@@ -321,7 +351,7 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
 		rg_row_read_as(v[n->col], &n->rd, ev);
 	for (unsigned j = 0; j < p->nref; j++)
-		read_ref(r, &p->ref[j], v[p->ref[j].col], ev);
+		read_ref(r, &p->ref[j], v, ev);
 	copy_text(s, p, ev);
 	s->held[k] = p;
 	s->present[k] = true;
@@ -348,16 +378,25 @@ static void read_end(sqlite3_context *ctx)
 static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struct rg_buf *b)
 {
 	struct rg_buf names = {0};
-	c->ncols = rg_row_columns(&names, t, fields, c->cols);
+	const struct rg_field *cols[RG_FIELDS_MAX];
+	unsigned n = rg_row_columns(&names, t, fields, cols);
 	rg_buf_free(&names);
-	for (unsigned i = 0; i < c->ncols; i++) {
-		const char *n = c->cols[i]->name;
-		bool etype = c->cols[i]->type == RG_FT_ETYPE, sys = !strcmp(n, "syscall");
-		bool exe = !strcmp(n, "exe"), comm = !strcmp(n, "comm");
-		c->refs[i] = (uint8_t)(sys ? REF_NAME : exe ? REF_EXE : comm ? REF_COMM : REF_NONE);
+	c->ncols = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = cols[i]->name;
+		bool etype = cols[i]->type == RG_FT_ETYPE, sys = !strcmp(name, "syscall");
+		bool exe = !strcmp(name, "exe"), comm = !strcmp(name, "comm");
+		bool path = !strcmp(name, "path"); /* schema/024: its directory, then the rest */
+		c->refs[c->ncols] = (uint8_t)(sys ? REF_NAME : exe ? REF_EXE : comm ? REF_COMM
+						     : path ? REF_PATH : REF_NONE);
+		c->cols[c->ncols++] = cols[i];
 		rg_buf_printf(b, "%s%s", i ? ", " : "",
 			      etype ? "event_type_id" : sys ? "syscall_id"
-					: exe || comm ? "image_id" : n);
+					: exe || comm ? "image_id" : path ? "dir_id, path" : name);
+		if (path) {
+			c->refs[c->ncols] = REF_SKIP;
+			c->cols[c->ncols++] = cols[i];
+		}
 	}
 }
 
@@ -597,5 +636,6 @@ void rgq_reader_close(struct rgq_reader *r)
 	free(r->exes);
 	free(r->comms);
 	rg_buf_free(&r->dict_text);
+	rg_buf_free(&r->path);
 	free(r);
 }

@@ -340,6 +340,12 @@ void rgq_bind_common(sqlite3_stmt *st, const struct rgq_opts *o)
 		sqlite3_bind_text(st, i, o->exe, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":path")))
 		sqlite3_bind_text(st, i, o->path, -1, SQLITE_STATIC);
+	/* the path as a file row keeps it: its directory's name, the rest */
+	const char *slash = o->path ? strrchr(o->path, '/') : NULL;
+	if (slash && (i = sqlite3_bind_parameter_index(st, ":path_dir")))
+		sqlite3_bind_text(st, i, o->path, (int)(slash - o->path + 1), SQLITE_STATIC);
+	if (slash && (i = sqlite3_bind_parameter_index(st, ":path_base")))
+		sqlite3_bind_text(st, i, slash + 1, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":rule")))
 		sqlite3_bind_text(st, i, o->rule, -1, SQLITE_STATIC);
 	if ((i = sqlite3_bind_parameter_index(st, ":uid")))

@@ -119,6 +119,8 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 			cc = CC_EXE;
 		else if (compact && !strcmp(f->name, "comm"))
 			cc = CC_COMM;
+		else if (compact && !strcmp(f->name, "path"))
+			cc = CC_PATH;
 		s->col_code[t][k] = (uint8_t)cc;
 		s->col_param[t][k] = (int8_t)(cc == CC_EXE || cc == CC_COMM ? -1 : n);
 		if (cc == CC_EXE || cc == CC_COMM)
@@ -126,10 +128,16 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 		rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name, cc == CC_ETYPE || cc == CC_NAME ? "_id" : "");
 		n++;
 	}
-	s->image_param[t] = compact ? n : -1;
+	s->image_param[t] = compact ? n++ : -1;
 	if (compact)
 		rg_buf_adds(b, ", image_id");
-	return compact ? n + 1 : n;
+	s->dir_param[t] = -1;
+	for (int k = 0; k < s->event_cols[t]; k++)
+		if (s->col_code[t][k] == CC_PATH) {
+			s->dir_param[t] = n++;
+			rg_buf_adds(b, ", dir_id");
+		}
+	return n;
 }
 
 /* An insert of nrows rows into event table t (its columns: store_layout). */

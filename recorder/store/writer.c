@@ -35,6 +35,25 @@ static bool code_name(struct rg_store *s, enum col_code cc, const struct qevent 
 	return id > 0;
 }
 
+/* A path's directory (up to its last '/') as a name's number, into
+ * *dir, and v as the rest; a path with no '/' stays whole (*dir NULL).
+ * False on an error. */
+static bool split_path(struct rg_store *s, struct rg_sql_value *v, struct rg_sql_value *dir)
+{
+	*dir = (struct rg_sql_value){.type = SQLITE_NULL};
+	const char *p = v->p, *slash = v->type == SQLITE_TEXT && v->n
+					       ? memrchr(p, '/', v->n) : NULL;
+	if (!slash)
+		return true;
+	size_t k = (size_t)(slash - p) + 1;
+	struct rg_sql_value d = {.type = SQLITE_TEXT, .p = p, .n = k};
+	int64_t id = store_name_id(s, &d);
+	*dir = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
+	v->p = p + k;
+	v->n -= k;
+	return id > 0;
+}
+
 /* Binds ev (packed: struct qevent) as the row of table t whose first
  * parameter is after + 1, and hashes it for the chain as its table's
  * view shows it (hash: untouched when the chain is off). null: the
@@ -61,6 +80,12 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		case CC_COMM: image[1] = v; continue;
 		case CC_ETYPE:
 		case CC_NAME: ok = code_name(s, s->col_code[t][k], ev, &v) && ok; break;
+		case CC_PATH: {
+			struct rg_sql_value dir;
+			ok = split_path(s, &v, &dir) && ok;
+			bind_param(st, null, after + s->dir_param[t], &dir);
+			break;
+		}
 		case CC_VALUE: break;
 		}
 		/* a row's columns of other event types are NULL every time */

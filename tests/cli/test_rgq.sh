@@ -182,6 +182,21 @@ check "events --exe NAME matches the file name of exe" \
 q --format csv events --path '/home/alice/project/src/file1?.c' --limit 0 >"$T/out"
 check "events --path GLOB: file events on matching paths only" \
 	"tail -n +2 '$T/out' | cut -d, -f9 | grep -qE '^/home/alice/project/src/file1[0-9].c' && ! tail -n +2 '$T/out' | cut -d, -f9 | grep -vqE '(^| -> )/home/alice/project/src/file1[0-9].c( O_[A-Z_|]+( mode [0-7]{4})?)?$'"
+# An exact path: searched in file_rows when every match is read (--limit 0),
+# through the view with a limit (schema 024); both find the same rows,
+# those of a rename by its new path too, and a row edited in through the
+# view (its path kept whole) as well as the writer's.
+ep=$(sql1 "SELECT path FROM file_events WHERE event_type = 'file_open' GROUP BY path ORDER BY count(*) DESC LIMIT 1")
+for k in 8:"'$ep', NULL" 9:"'/x/old', '$ep'"; do
+	sqlite3 "$DB" "INSERT INTO file_events SELECT 99999999${k%%:*}, event_type, ts_ns, boot_ns, proc_id, pid, tid, uid, gid, ppid, parent_proc_id, comm, exe, syscall, ${k#*:}, flags, mode, result, path_truncated, new_path_truncated, owner_uid, owner_gid, mtime_ns, xattr_name, host_path FROM file_events WHERE path = '$ep' LIMIT 1"
+done
+ne=$(sql1 "SELECT count(*) FROM file_events WHERE path = '$ep' OR new_path = '$ep'")
+q --format csv events --path "$ep" --limit 0 >"$T/out"
+q --format csv events --path "$ep" --limit 100000000 >"$T/out2"
+check "events --path EXACT --limit 0: all $ne rows on it, a rename to it among them" \
+	"[[ $ne -gt 2 && \$(tail -n +2 '$T/out' | wc -l) -eq $ne ]] && grep -q '^999999998,' '$T/out' && grep -q '^999999999,' '$T/out'"
+check "events --path EXACT: the same rows with a limit (through the view)" "cmp -s '$T/out' '$T/out2'"
+sqlite3 "$DB" "DELETE FROM file_events WHERE seq >= 999999998"
 q --format csv events --path '/root/*/authorized_keys' --limit 0 >"$T/out"
 check "events --path GLOB: '*' matches a directory whose name starts with '.'" \
 	"[[ \$(tail -n +2 '$T/out' | cut -d, -f9 | sed -E 's/ O_[A-Z_|]+( mode [0-7]{4})?$//' | sort -u) == /root/.ssh/authorized_keys ]]"

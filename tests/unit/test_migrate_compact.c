@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -474,7 +475,8 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 }
 
 /* The recorder's writer, on the upgraded file, numbers an (exe, comm)
- * and names the old rows had with their rows, not new ones. */
+ * and names the old rows had with their rows, not new ones; the old
+ * rows name no directory (they keep their paths whole). */
 static void check_writer(const char *db)
 {
 	char err[256];
@@ -503,8 +505,8 @@ static void check_writer(const char *db)
 		  1, "the writer's row reads back through the view");
 	CHECK_INT(num(h, "SELECT count(*) FROM images") - nimages, 0,
 		  "the writer reuses the old rows' images row");
-	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 0,
-		  "and their names rows");
+	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 1,
+		  "and their names rows: one more, the directory of its path (schema 024)");
 	sqlite3_close(h);
 }
 
@@ -557,7 +559,8 @@ static void check_upgrade(void)
 
 	CHECK(migrate(db), "the store opens the schema 22 database");
 	sqlite3_open(db, &h);
-	CHECK_INT(num(h, "PRAGMA user_version"), 23, "upgraded to 23");
+	CHECK_INT(num(h, "PRAGMA user_version"), rg_schema_files[rg_nschema_files - 1].version,
+		  "upgraded to the newest schema");
 	CHECK_INT(num(h, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
 			 "name IN ('file_events', 'network_events')"),
 		  2, "file_events and network_events are views");
@@ -585,6 +588,86 @@ static void check_upgrade(void)
 			rg_buf_free(&snap[t][k]);
 }
 
+/* The writer's hashes of file rows (the chain's rows blobs) into out. */
+static void writer_hashes(sqlite3 *h, struct hashes *out)
+{
+	sqlite3_stmt *st;
+	unsigned t = rg_chain_table_index("file_events");
+	out->n = 0;
+	sqlite3_prepare_v2(h, "SELECT rows FROM chain WHERE rows IS NOT NULL ORDER BY link", -1,
+			   &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct rg_chain_cursor c;
+		rg_chain_cursor_init(&c, sqlite3_column_blob(st, 0),
+				     (size_t)sqlite3_column_bytes(st, 0));
+		while (rg_chain_next(&c))
+			if (c.table == t)
+				add_hash(out, c.key, c.hash);
+	}
+	sqlite3_finalize(st);
+}
+
+/* Paths as the writer stores them since schema 024: the directory (up to
+ * the last '/') a name's number, the rest in the row. Each kind of path
+ * reads back byte for byte, and the hash the writer put in the chain is
+ * the hash of the row as the view gives it. */
+static void check_paths(void)
+{
+	static const char *const kinds[] = {
+		"/etc/passwd", "/", "", "noslash", "rel/a", "/a/b/", "//x", "/tmp/\x80\xff/y",
+		"/etc/shadow", "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p", NULL, /* 4 095 bytes */
+	};
+	enum { NP = sizeof(kinds) / sizeof(kinds[0]) };
+	char longest[4096], err[256];
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(longest) - 1; i += 64)
+		longest[i] = '/';
+	const char *db = path_in("paths.db");
+	struct rg_store *s = rg_store_open(db, &opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "paths: opens a new database"))
+		return;
+	rg_store_begin_run(s, "host1", "boot-a", "0.1.0", 5000, 1, 64, 64);
+	for (unsigned i = 0; i < NP; i++) {
+		const char *p = kinds[i] ? kinds[i] : longest;
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = i + 1, .ts_ns = i + 1,
+				      .pid = 9, .tid = 9, .path = {p, (uint32_t)strlen(p)},
+				      .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+	}
+	rg_store_sync(s);
+	rg_store_close(s, 3);
+	sqlite3 *h;
+	sqlite3_open(db, &h);
+	int same = 0, split = 0;
+	for (unsigned i = 0; i < NP; i++) {
+		const char *p = kinds[i] ? kinds[i] : longest;
+		sqlite3_stmt *st;
+		sqlite3_prepare_v2(h, "SELECT e.path, typeof(e.path), r.dir_id FROM file_events e JOIN "
+				      "file_rows r USING (seq) WHERE seq = ?", -1, &st, NULL);
+		sqlite3_bind_int64(st, 1, i + 1);
+		if (sqlite3_step(st) == SQLITE_ROW &&
+		    (size_t)sqlite3_column_bytes(st, 0) == strlen(p) &&
+		    !memcmp(sqlite3_column_text(st, 0), p, strlen(p)) &&
+		    !strcmp((const char *)sqlite3_column_text(st, 1), "text"))
+			same++;
+		split += sqlite3_column_type(st, 2) != SQLITE_NULL;
+		sqlite3_finalize(st);
+	}
+	CHECK_INT(same, NP, "paths: each reads back through the view byte for byte, as text");
+	CHECK_INT(split, NP - 2, "paths: each with a '/' is stored by its directory");
+	CHECK_INT(num(h, "SELECT count(*) FROM names WHERE name IN ('/etc/', '/', '/a/b/')"), 3,
+		  "paths: a directory is a name, once");
+	struct hashes *w = calloc(2, sizeof(*w)), *v = w + 1;
+	int64_t key = 0;
+	writer_hashes(h, w);
+	row_hashes(h, "file_events", v);
+	CHECK(w->n == (int)NP && v->n == (int)NP && changed(w, v, &key) == 0,
+	      "paths: the writer hashed each row as the view gives it");
+	free(w);
+	sqlite3_close(h);
+}
+
 /* A database at 22 with no event rows upgrades; the first row through
  * the view with a new (exe, comm) adds one images row, the second with
  * the same pair none. */
@@ -595,7 +678,8 @@ static void check_empty(void)
 	sqlite3_close(h);
 	CHECK(migrate(db), "the store opens an empty schema 22 database");
 	sqlite3_open(db, &h);
-	CHECK_INT(num(h, "PRAGMA user_version"), 23, "empty: upgraded to 23");
+	CHECK_INT(num(h, "PRAGMA user_version"), rg_schema_files[rg_nschema_files - 1].version,
+		  "empty: upgraded to the newest schema");
 	CHECK_INT(num(h, "SELECT (SELECT count(*) FROM images) + (SELECT count(*) FROM names) + "
 			 "(SELECT count(*) FROM file_rows) + (SELECT count(*) FROM network_rows)"),
 		  0, "empty: no images, names or rows");
@@ -624,6 +708,7 @@ int main(void)
 	}
 	check_upgrade();
 	check_empty();
+	check_paths();
 	CHECK(dir_remove() == 0, "removes the scratch directory");
 	return tap_done();
 }
