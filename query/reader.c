@@ -45,7 +45,7 @@ struct plan {
 	} need[RG_FIELDS_MAX]; /* the columns after seq it needs, in order */
 	uint8_t nneed;
 	/* of a compact table (schema/023): its columns that are numbers of
-	 * names and images, and what each field takes of them (enum ref) */
+	 * names and images, and how each field is kept (enum rg_col_store) */
 	struct ref_need {
 		uint8_t col, ref;
 		uint16_t off;
@@ -61,10 +61,10 @@ struct plan {
 
 struct rgq_reader;
 
-/* What a compact table's number column holds (schema/023). */
-enum ref { REF_NONE, REF_NAME, REF_EXE, REF_COMM,
-	   REF_PATH, /* a path's directory (a name's number), the rest the next argument */
-	   REF_SKIP }; /* that next argument: read with it */
+/* A compact table's arguments are as their columns are kept (enum
+ * rg_col_store, row.h); an RG_CS_PATH's (its directory's number) is
+ * followed by this one, the rest of the path, read with it. */
+#define CS_PATH_REST (RG_CS_PATH + 1)
 
 /* A name or an image's text by number: the snapshot's images and names,
  * read once (rgq_reader_open). */
@@ -79,7 +79,7 @@ struct cursor {
 	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
 	char fn[64];             /* the decoding function's name */
 	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
-	uint8_t refs[RG_FIELDS_MAX]; /* enum ref of each argument */
+	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each argument, or CS_PATH_REST */
 	unsigned ncols;
 	bool compact;
 	uint64_t floor; /* its rows from this seq on */
@@ -103,7 +103,7 @@ struct rgq_reader {
 	int64_t until_ns;
 	struct rgq_span *span; /* being read */
 	struct dict_text *names, *exes, *comms; /* by number */
-	struct rg_buf path; /* the row's path joined (REF_PATH): copied out at once */
+	struct rg_buf path; /* the row's path joined (RG_CS_PATH): copied out at once */
 	int64_t nnames, nimages;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
 	char err[256];
@@ -123,8 +123,8 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
-	if (c->refs[i] == REF_SKIP)
-		return; /* read with the REF_PATH before it */
+	if (c->refs[i] == CS_PATH_REST)
+		return; /* read with the RG_CS_PATH before it */
 	if (c->refs[i])
 		p->ref[p->nref++] = (struct ref_need){(uint8_t)i, c->refs[i], f->off,
 						      f->type == RG_FT_CSTR};
@@ -295,22 +295,22 @@ static struct rg_str read_path(struct rgq_reader *r, sqlite3_value *v, sqlite3_v
 }
 
 /* A name's or image's text by its number into the field of x; a path's
- * (REF_PATH) from its argument and the next. */
+ * (RG_CS_PATH) from its argument and the next. */
 static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_value **args,
 		     struct rg_event *ev)
 {
 	sqlite3_value *v = args[x->col];
-	if (x->ref == REF_PATH) {
+	if (x->ref == RG_CS_PATH) {
 		struct rg_str str = read_path(r, v, args[x->col + 1]);
 		memcpy((char *)ev + x->off, &str, sizeof(str));
 		return;
 	}
 	int64_t id = sqlite3_value_int64(v); /* NULL: 0, no name */
 	const struct dict_text *d = NULL;
-	if (x->ref == REF_NAME)
+	if (x->ref == RG_CS_NAME)
 		d = id > 0 && id < r->nnames ? &r->names[id] : NULL;
 	else if (id > 0 && id < r->nimages)
-		d = x->ref == REF_EXE ? &r->exes[id] : &r->comms[id];
+		d = x->ref == RG_CS_EXE ? &r->exes[id] : &r->comms[id];
 	const char *p = d ? d->p : NULL;
 	char *at = (char *)ev + x->off;
 	if (x->cstr) {
@@ -383,18 +383,21 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struc
 	rg_buf_free(&names);
 	c->ncols = 0;
 	for (unsigned i = 0; i < n; i++) {
-		const char *name = cols[i]->name;
-		bool etype = cols[i]->type == RG_FT_ETYPE, sys = !strcmp(name, "syscall");
-		bool exe = !strcmp(name, "exe"), comm = !strcmp(name, "comm");
-		bool path = !strcmp(name, "path"); /* schema/024: its directory, then the rest */
-		c->refs[c->ncols] = (uint8_t)(sys ? REF_NAME : exe ? REF_EXE : comm ? REF_COMM
-						     : path ? REF_PATH : REF_NONE);
+		enum rg_col_store cs = rg_row_col_store(t, cols[i]);
+		/* the event type (argument 0) is read by read_type */
+		c->refs[c->ncols] = (uint8_t)(cs == RG_CS_ETYPE ? RG_CS_VALUE : cs);
 		c->cols[c->ncols++] = cols[i];
-		rg_buf_printf(b, "%s%s", i ? ", " : "",
-			      etype ? "event_type_id" : sys ? "syscall_id"
-					: exe || comm ? "image_id" : path ? "dir_id, path" : name);
-		if (path) {
-			c->refs[c->ncols] = REF_SKIP;
+		rg_buf_adds(b, i ? ", " : "");
+		if (cs == RG_CS_ETYPE || cs == RG_CS_NAME)
+			rg_buf_printf(b, "%s_id", cols[i]->name);
+		else if (cs == RG_CS_EXE || cs == RG_CS_COMM)
+			rg_buf_adds(b, "image_id");
+		else if (cs == RG_CS_PATH)
+			rg_buf_adds(b, "dir_id, path"); /* schema/024: its directory, then the rest */
+		else
+			rg_buf_adds(b, cols[i]->name);
+		if (cs == RG_CS_PATH) {
+			c->refs[c->ncols] = CS_PATH_REST;
 			c->cols[c->ncols++] = cols[i];
 		}
 	}
@@ -407,7 +410,7 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	snprintf(c->fn, sizeof(c->fn), "rgq_row_%s", rg_event_tables[t].name);
 	rg_buf_printf(&b, "SELECT %s(", c->fn);
 	/* event_type and seq: registry order, arguments 0 and 1 */
-	c->compact = strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
+	c->compact = rg_row_compact(t);
 	if (c->compact)
 		compact_columns(c, t, fields[RG_ET_COUNT] | 3, &b);
 	else

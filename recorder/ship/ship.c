@@ -112,7 +112,7 @@ static const char *ch_type(const char *decl)
 static const char *rows_of(const char *name)
 {
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
-		if (!strcmp(rg_event_tables[t].name, name) && strcmp(rg_event_tables[t].rows, name))
+		if (!strcmp(rg_event_tables[t].name, name) && rg_row_compact(t))
 			return rg_event_tables[t].rows;
 	return NULL;
 }

@@ -125,7 +125,7 @@ static int load_table(sqlite3 *db, unsigned ti, struct table *t, char *err, size
 		c->has_dflt = int_default((const char *)sqlite3_column_text(st, 4), &c->dflt);
 	}
 	sqlite3_finalize(st);
-	if (ti < RG_N_EVENT_TABLES && strcmp(rg_event_tables[ti].rows, rg_event_tables[ti].name))
+	if (ti < RG_N_EVENT_TABLES && rg_row_compact(ti))
 		store_defaults(db, ti, t);
 	if (rc == SQLITE_OK && t->ncols) {
 		rg_buf_adds(&q, "SELECT ");

@@ -79,6 +79,28 @@ unsigned rg_row_columns(struct rg_buf *b, unsigned t, rg_fmask fields,
 	return n;
 }
 
+bool rg_row_compact(unsigned t)
+{
+	return strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
+}
+
+enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
+{
+	if (!rg_row_compact(t))
+		return RG_CS_VALUE;
+	if (f->type == RG_FT_ETYPE)
+		return RG_CS_ETYPE;
+	static const struct {
+		const char *name;
+		enum rg_col_store how;
+	} kept[] = {{"syscall", RG_CS_NAME}, {"exe", RG_CS_EXE}, {"comm", RG_CS_COMM},
+		    {"path", RG_CS_PATH}};
+	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (!strcmp(f->name, kept[i].name))
+			return kept[i].how;
+	return RG_CS_VALUE;
+}
+
 unsigned rg_row_event_table(const struct rg_event *ev)
 {
 	unsigned t = 0;

@@ -214,4 +214,16 @@ unsigned rg_row_columns(struct rg_buf *b, unsigned t, rg_fmask fields,
  * for none. */
 unsigned rg_row_event_table(const struct rg_event *ev);
 
+/* Event table t is a view over rows of its own (rg_event_tables[t].rows,
+ * schema/023). */
+bool rg_row_compact(unsigned t);
+/* How field f's column of event table t is kept in its rows' table: as it
+ * is, or in a compact one as a name's number (the event type's, or
+ * another name's: the syscall), as part of the row's image (exe, comm),
+ * or as its directory's name's number and the rest (a file row's path,
+ * schema/024). The writer stores the columns so (store/schema.c), rgq's
+ * reader reads them back (query/reader.c). */
+enum rg_col_store { RG_CS_VALUE, RG_CS_ETYPE, RG_CS_NAME, RG_CS_EXE, RG_CS_COMM, RG_CS_PATH };
+enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
+
 #endif /* RG_ROW_H */

@@ -106,26 +106,18 @@ static const char rev_process_sql[] =
  * the insert's column names to b and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
-	bool compact = strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
+	bool compact = rg_row_compact(t);
 	int n = 0;
 	for (int k = 0; k < s->event_cols[t]; k++) {
 		const struct rg_field *f = s->event_fields[t][k];
-		enum col_code cc = CC_VALUE;
-		if (compact && f->type == RG_FT_ETYPE)
-			cc = CC_ETYPE;
-		else if (compact && !strcmp(f->name, "syscall"))
-			cc = CC_NAME;
-		else if (compact && !strcmp(f->name, "exe"))
-			cc = CC_EXE;
-		else if (compact && !strcmp(f->name, "comm"))
-			cc = CC_COMM;
-		else if (compact && !strcmp(f->name, "path"))
-			cc = CC_PATH;
-		s->col_code[t][k] = (uint8_t)cc;
-		s->col_param[t][k] = (int8_t)(cc == CC_EXE || cc == CC_COMM ? -1 : n);
-		if (cc == CC_EXE || cc == CC_COMM)
+		enum rg_col_store cs = rg_row_col_store(t, f);
+		bool image = cs == RG_CS_EXE || cs == RG_CS_COMM;
+		s->col_store[t][k] = (uint8_t)cs;
+		s->col_param[t][k] = (int8_t)(image ? -1 : n);
+		if (image)
 			continue;
-		rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name, cc == CC_ETYPE || cc == CC_NAME ? "_id" : "");
+		rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name,
+			      cs == RG_CS_ETYPE || cs == RG_CS_NAME ? "_id" : "");
 		n++;
 	}
 	s->image_param[t] = compact ? n++ : -1;
@@ -133,7 +125,7 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 		rg_buf_adds(b, ", image_id");
 	s->dir_param[t] = -1;
 	for (int k = 0; k < s->event_cols[t]; k++)
-		if (s->col_code[t][k] == CC_PATH) {
+		if (s->col_store[t][k] == RG_CS_PATH) {
 			s->dir_param[t] = n++;
 			rg_buf_adds(b, ", dir_id");
 		}

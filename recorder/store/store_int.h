@@ -187,12 +187,12 @@ struct rg_store {
 	/* Where column k of event table t goes in its insert (schema.c,
 	 * store_layout): its parameter (of store_cols[t] a row), or -1 for
 	 * the exe and comm of a compact table (schema/023), whose image's
-	 * number goes to parameter image_param[t]; col_code says how. */
+	 * number goes to parameter image_param[t]; col_store says how. */
 	int store_cols[RG_N_EVENT_TABLES];
 	int8_t col_param[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
-	uint8_t col_code[RG_N_EVENT_TABLES][RG_FIELDS_MAX]; /* enum col_code */
+	uint8_t col_store[RG_N_EVENT_TABLES][RG_FIELDS_MAX]; /* enum rg_col_store (row.h) */
 	int image_param[RG_N_EVENT_TABLES];
-	int dir_param[RG_N_EVENT_TABLES]; /* a CC_PATH's directory's number */
+	int dir_param[RG_N_EVENT_TABLES]; /* an RG_CS_PATH's directory's number */
 	struct store_dict *dict; /* writer: images' and names' numbers (dict.c) */
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
 	 * now (1 each, as prepared): a NULL already bound is not bound again */
@@ -312,13 +312,6 @@ void store_chain_note_process(struct rg_store *s, int64_t proc_id);
 int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
 /* After a rollback: forgets the link made in the transaction. */
 void store_chain_undo(struct rg_store *s);
-
-/* How a column's value is stored (rg_store.col_code): as it is, or in a
- * compact table (schema/023) as a name's number (the event type's, or
- * another name's: the syscall), or as part of the row's image, or (a
- * file row's path, schema/024) as its directory's name's number and the
- * rest. */
-enum col_code { CC_VALUE, CC_ETYPE, CC_NAME, CC_EXE, CC_COMM, CC_PATH };
 
 /* dict.c: the numbers of images and names, found or added (within the
  * writer's transaction); -1 on an error. An image of no exe and no comm

@@ -25,12 +25,12 @@ static void bind_param(sqlite3_stmt *st, uint8_t *null, int i, const struct rg_s
 
 /* v as the number of the name it holds (a compact table's event type or
  * syscall: store_layout); false on an error. */
-static bool code_name(struct rg_store *s, enum col_code cc, const struct qevent *ev,
+static bool code_name(struct rg_store *s, enum rg_col_store cs, const struct qevent *ev,
 		      struct rg_sql_value *v)
 {
 	if (v->type == SQLITE_NULL)
 		return true;
-	int64_t id = cc == CC_ETYPE ? store_etype_id(s, ev->type) : store_name_id(s, v);
+	int64_t id = cs == RG_CS_ETYPE ? store_etype_id(s, ev->type) : store_name_id(s, v);
 	*v = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
 	return id > 0;
 }
@@ -75,18 +75,18 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 			p = qval_get(p, &bytes, ev->type, &v);
 		if (chain && v.type != SQLITE_NULL) /* the chain's row starts all NULL */
 			store_chain_value(s, t, (unsigned)k, &v);
-		switch ((enum col_code)s->col_code[t][k]) {
-		case CC_EXE: image[0] = v; continue;
-		case CC_COMM: image[1] = v; continue;
-		case CC_ETYPE:
-		case CC_NAME: ok = code_name(s, s->col_code[t][k], ev, &v) && ok; break;
-		case CC_PATH: {
+		switch ((enum rg_col_store)s->col_store[t][k]) {
+		case RG_CS_EXE: image[0] = v; continue;
+		case RG_CS_COMM: image[1] = v; continue;
+		case RG_CS_ETYPE:
+		case RG_CS_NAME: ok = code_name(s, s->col_store[t][k], ev, &v) && ok; break;
+		case RG_CS_PATH: {
 			struct rg_sql_value dir;
 			ok = split_path(s, &v, &dir) && ok;
 			bind_param(st, null, after + s->dir_param[t], &dir);
 			break;
 		}
-		case CC_VALUE: break;
+		case RG_CS_VALUE: break;
 		}
 		/* a row's columns of other event types are NULL every time */
 		bind_param(st, null, after + s->col_param[t][k], &v);
