@@ -1,11 +1,10 @@
 /* dict.c: the numbers the compact tables' rows refer to (schema/023):
  * `images`, one row per distinct executable and command name, and
  * `names`, the event types, syscalls and file paths' directories
- * (schema/024). The writer remembers the
- * numbers it has handed out, so a row costs a hash look-up here, not a
- * query; a number it has not seen is looked up in the table, then added
- * to it in the batch's transaction (a rollback forgets them all:
- * store_dict_undo). */
+ * (schema/024). The writer remembers the numbers it has handed out, so a
+ * row costs a hash look-up here, not a query; a number it has not seen
+ * is looked up in the table, then added to it in the batch's transaction
+ * (a rollback forgets them all: store_dict_undo). */
 #include "store_int.h"
 
 #include <stdlib.h>
