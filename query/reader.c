@@ -362,8 +362,11 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
  * system; only when there is one: a test per row otherwise true) */
 static void where(struct rg_buf *b, unsigned t, bool until)
 {
-	rg_buf_printf(b, " FROM %s WHERE seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
-		      t == 0 || !until ? "" : " AND ts_ns <= ?3");
+	/* a compact table's actor (schema/025): a row's is most often the
+	 * row before's, whose page the join's cursor is on already */
+	rg_buf_printf(b, " FROM %s r%s WHERE r.seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
+		      rg_row_compact(t) ? " LEFT JOIN actors a ON a.id = r.actor_id" : "",
+		      t == 0 || !until ? "" : " AND r.ts_ns <= ?3");
 }
 
 /* The aggregate's end: the rows are in the span already. */
@@ -373,8 +376,10 @@ static void read_end(sqlite3_context *ctx)
 }
 
 /* The columns of a compact table's rows (schema/023) for fields: the
- * event type and syscall as their names' numbers, exe and comm as the
- * image's (store/schema.c, store_layout, writes them). */
+ * event type and syscall as their names' numbers, the actor's columns
+ * from its row (a) and exe and comm as its image's number, the path as
+ * its directory's number and the rest, the tid the pid when it is NULL
+ * (store/schema.c, store_layout, writes them). */
 static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struct rg_buf *b)
 {
 	struct rg_buf names = {0};
@@ -389,13 +394,19 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struc
 		c->cols[c->ncols++] = cols[i];
 		rg_buf_adds(b, i ? ", " : "");
 		if (cs == RG_CS_ETYPE || cs == RG_CS_NAME)
-			rg_buf_printf(b, "%s_id", cols[i]->name);
+			rg_buf_printf(b, "r.%s_id", cols[i]->name);
 		else if (cs == RG_CS_EXE || cs == RG_CS_COMM)
-			rg_buf_adds(b, "image_id");
+			rg_buf_adds(b, "a.image_id");
+		else if (cs == RG_CS_ACTOR)
+			rg_buf_printf(b, "a.%s", cols[i]->name);
+		else if (cs == RG_CS_TID)
+			rg_buf_adds(b, "ifnull(r.tid, a.pid)");
 		else if (cs == RG_CS_PATH)
-			rg_buf_adds(b, "dir_id, path"); /* schema/024: its directory, then the rest */
+			rg_buf_adds(b, "r.dir_id, r.path"); /* schema/024: its directory, then the rest */
 		else
-			rg_buf_adds(b, cols[i]->name);
+			rg_buf_printf(b, "r.%s", cols[i]->name);
+		if (cs == RG_CS_ACTOR || cs == RG_CS_TID)
+			c->refs[c->ncols - 1] = RG_CS_VALUE; /* read as values */
 		if (cs == RG_CS_PATH) {
 			c->refs[c->ncols] = CS_PATH_REST;
 			c->cols[c->ncols++] = cols[i];
@@ -418,9 +429,9 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	plan(c, fields);
 	rg_buf_adds(&b, ")");
 	where(&b, t, until);
-	rg_buf_adds(&seek, "SELECT seq");
+	rg_buf_adds(&seek, "SELECT r.seq");
 	where(&seek, t, until);
-	rg_buf_adds(&seek, " ORDER BY seq LIMIT 1");
+	rg_buf_adds(&seek, " ORDER BY r.seq LIMIT 1");
 	int rc = sqlite3_create_function(r->db, c->fn, (int)c->ncols,
 					 SQLITE_UTF8 | SQLITE_DIRECTONLY, c, NULL, read_row, read_end);
 	if (rc == SQLITE_OK)

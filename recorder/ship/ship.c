@@ -118,14 +118,17 @@ static const char *rows_of(const char *name)
 }
 
 /* Column col of a view is NOT NULL (or the key) in its rows' table, as
- * itself or as the number of its name (event_type_id): a view's own
- * PRAGMA table_info says nothing of it. */
+ * itself or as the number of its name (event_type_id), or in `actors`
+ * (schema/025: pid, uid, gid; the tid, NULL in a row when it is the
+ * pid, is as the pid): a view's own PRAGMA table_info says nothing of it. */
 static bool view_notnull(sqlite3 *db, const char *rows, const char *col)
 {
 	sqlite3_stmt *st;
 	bool nn = false;
 	if (sqlite3_prepare_v2(db, "SELECT \"notnull\" OR pk FROM pragma_table_info(?1) "
-				   "WHERE name = ?2 OR name = ?2 || '_id'", -1, &st, NULL) != SQLITE_OK)
+				   "WHERE name = ?2 OR name = ?2 || '_id' UNION ALL "
+				   "SELECT \"notnull\" FROM pragma_table_info('actors') "
+				   "WHERE name = iif(?2 = 'tid', 'pid', ?2)", -1, &st, NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(st, 1, rows, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
@@ -133,6 +136,23 @@ static bool view_notnull(sqlite3 *db, const char *rows, const char *col)
 		nn |= sqlite3_column_int(st, 0) != 0;
 	sqlite3_finalize(st);
 	return nn;
+}
+
+/* The declared type of column col of table rows into out ("" if none). */
+static const char *rows_decl(sqlite3 *db, const char *rows, const char *col, char *out,
+			     size_t n)
+{
+	sqlite3_stmt *st;
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT type FROM pragma_table_info(?1) WHERE name = ?2", -1,
+			       &st, NULL) != SQLITE_OK)
+		return out;
+	sqlite3_bind_text(st, 1, rows, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
 }
 
 /* The table's columns from PRAGMA table_info, and the run and boot of
@@ -152,6 +172,9 @@ static int load_tinfo(sqlite3 *db, const struct ship_table *t, struct tinfo *ti)
 		bool notnull = sqlite3_column_int(st, 3) || sqlite3_column_int(st, 5) ||
 			       (rows && view_notnull(db, rows, name));
 		const char *decl = (const char *)sqlite3_column_text(st, 2);
+		char rdecl[32];
+		if (rows && (!decl || !*decl)) /* an expression's (a view's tid): its row's type */
+			decl = rows_decl(db, rows, name, rdecl, sizeof(rdecl));
 		/* hashes, keys and signatures: hex, as the NDJSON checkpoint line
 		 * carries them (JSON strings cannot carry arbitrary bytes) */
 		if (t->hex_blobs && decl && strstr(decl, "BLOB"))

@@ -1,5 +1,6 @@
 /* dict.c: the numbers the compact tables' rows refer to (schema/023):
- * `images`, one row per distinct executable and command name, and
+ * `images`, one row per distinct executable and command name, `actors`,
+ * one per distinct pid, uid, gid, parent and image (schema/025), and
  * `names`, the event types, syscalls and file paths' directories
  * (schema/024). The writer remembers the numbers it has handed out, so a
  * row costs a hash look-up here, not a query; a number it has not seen
@@ -17,6 +18,9 @@
  * keep every number, so forgetting costs look-ups, never a new row). */
 #define DICT_MAX 4096
 
+enum { D_IMAGE, D_ACTOR, D_NAME, D_N };
+#define DICT_SLOTS (2 * DICT_MAX)
+
 struct dict_ent {
 	uint64_t hash;
 	int64_t id; /* 0: a free slot */
@@ -25,14 +29,12 @@ struct dict_ent {
 };
 
 struct store_dict {
-	struct dict_ent *slots[2]; /* images, names: 2 * DICT_MAX slots each */
-	unsigned n[2];
-	sqlite3_stmt *find[2], *add[2];
+	struct dict_ent *slots[D_N]; /* 2 * DICT_MAX slots each */
+	unsigned n[D_N];
+	sqlite3_stmt *find[D_N], *add[D_N];
 	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
 };
 
-enum { D_IMAGE, D_NAME };
-#define DICT_SLOTS (2 * DICT_MAX)
 
 static void forget(struct store_dict *d, unsigned w)
 {
@@ -48,8 +50,8 @@ void store_dict_undo(struct rg_store *s)
 	struct store_dict *d = s->dict;
 	if (!d)
 		return;
-	forget(d, D_IMAGE);
-	forget(d, D_NAME);
+	for (unsigned w = 0; w < D_N; w++)
+		forget(d, w);
 	memset(d->etype_id, 0, sizeof(d->etype_id));
 }
 
@@ -59,7 +61,7 @@ void store_dict_free(struct rg_store *s)
 	if (!d)
 		return;
 	store_dict_undo(s);
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < D_N; w++) {
 		free(d->slots[w]);
 		sqlite3_finalize(d->find[w]);
 		sqlite3_finalize(d->add[w]);
@@ -70,19 +72,24 @@ void store_dict_free(struct rg_store *s)
 
 int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 {
-	static const char *const sql[2][2] = {
-		{"SELECT min(id) FROM images WHERE exe IS ?1 AND comm IS ?2",
-		 "INSERT INTO images (exe, comm) VALUES (?1, ?2)"},
-		{"SELECT id FROM names WHERE name = ?1", "INSERT INTO names (name) VALUES (?1)"},
+	static const char *const sql[D_N][2] = {
+		[D_IMAGE] = {"SELECT min(id) FROM images WHERE exe IS ?1 AND comm IS ?2",
+			     "INSERT INTO images (exe, comm) VALUES (?1, ?2)"},
+		[D_ACTOR] = {"SELECT min(id) FROM actors WHERE pid IS ?1 AND uid IS ?2 AND "
+			     "gid IS ?3 AND ppid IS ?4 AND parent_proc_id IS ?5 AND image_id IS ?6",
+			     "INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+		[D_NAME] = {"SELECT id FROM names WHERE name = ?1",
+			    "INSERT INTO names (name) VALUES (?1)"},
 	};
 	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < D_N; w++) {
 		d->slots[w] = rg_calloc(DICT_SLOTS, sizeof(struct dict_ent));
 		if (sqlite3_prepare_v3(s->db, sql[w][0], -1, SQLITE_PREPARE_PERSISTENT, &d->find[w],
 				       NULL) ||
 		    sqlite3_prepare_v3(s->db, sql[w][1], -1, SQLITE_PREPARE_PERSISTENT, &d->add[w],
 				       NULL)) {
-			snprintf(err, errlen, "preparing the images and names: %s",
+			snprintf(err, errlen, "preparing the images, actors and names: %s",
 				 sqlite3_errmsg(s->db));
 			return -1;
 		}
@@ -98,14 +105,6 @@ static struct dict_ent *slot(struct store_dict *d, unsigned w, uint64_t h, const
 	for (unsigned i = (unsigned)h & (DICT_SLOTS - 1);; i = (i + 1) & (DICT_SLOTS - 1))
 		if (!e[i].id || (e[i].hash == h && e[i].len == len && !memcmp(e[i].key, key, len)))
 			return &e[i];
-}
-
-static void bind_opt_text(sqlite3_stmt *st, int i, const struct rg_sql_value *v)
-{
-	if (v && v->type == SQLITE_TEXT)
-		sqlite3_bind_text(st, i, v->p, (int)v->n, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 /* Runs st (its parameters bound) for an id: the row found's (0: none) or
@@ -124,9 +123,10 @@ static int64_t run(sqlite3 *db, sqlite3_stmt *st, bool insert)
 	return id;
 }
 
-/* The id of (a, b) in table w, found or added; -1 on an error. */
+/* The id of key in table w, found or added (its statements' parameters
+ * bound to the values v[0..nv)); -1 on an error. */
 static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t len,
-		      const struct rg_sql_value *a, const struct rg_sql_value *b)
+		      const struct rg_sql_value *v, int nv)
 {
 	struct store_dict *d = s->dict;
 	uint64_t h = rg_hash_bytes(w + 1, key, len);
@@ -136,9 +136,8 @@ static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t le
 	int64_t id = -1;
 	for (int insert = 0; insert < 2; insert++) {
 		sqlite3_stmt *st = insert ? d->add[w] : d->find[w];
-		bind_opt_text(st, 1, a);
-		if (w == D_IMAGE)
-			bind_opt_text(st, 2, b);
+		for (int i = 0; i < nv; i++)
+			rg_row_bind_value(st, i + 1, &v[i]);
 		id = run(s->db, st, insert); /* its error stays the connection's */
 		if (id)
 			break;
@@ -175,15 +174,42 @@ int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
 	char small[512], *k = len <= sizeof(small) ? small : rg_malloc(len);
 	size_t at = put_part(k, exe);
 	put_part(k + at, comm);
-	int64_t id = lookup(s, D_IMAGE, k, len, exe, comm);
+	struct rg_sql_value v[2] = {has_exe ? *exe : (struct rg_sql_value){.type = SQLITE_NULL},
+				    has_comm ? *comm : (struct rg_sql_value){.type = SQLITE_NULL}};
+	int64_t id = lookup(s, D_IMAGE, k, len, v, 2);
 	if (k != small)
 		free(k);
 	return id;
 }
 
+/* An actor's column in its key: its type, and an integer's value (the
+ * recorder's are integers or NULL; any other value is an error). */
+static bool put_int(char *k, const struct rg_sql_value *v)
+{
+	k[0] = (char)v->type;
+	memcpy(k + 1, &v->i, 8);
+	return v->type == SQLITE_INTEGER || v->type == SQLITE_NULL;
+}
+
+int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id)
+{
+	struct rg_sql_value v[RG_ACTOR_PARTS + 1];
+	char k[9 * (RG_ACTOR_PARTS + 1)] = {0};
+	bool ok = true;
+	for (int i = 0; i < RG_ACTOR_PARTS; i++) {
+		v[i] = parts[i].type == SQLITE_NULL ? (struct rg_sql_value){.type = SQLITE_NULL}
+						    : parts[i];
+		ok = put_int(k + 9 * i, &v[i]) && ok;
+	}
+	v[RG_ACTOR_PARTS] = (struct rg_sql_value){.type = image_id ? SQLITE_INTEGER : SQLITE_NULL,
+						  .i = image_id};
+	put_int(k + 9 * RG_ACTOR_PARTS, &v[RG_ACTOR_PARTS]);
+	return ok ? lookup(s, D_ACTOR, k, sizeof(k), v, RG_ACTOR_PARTS + 1) : -1;
+}
+
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name)
 {
-	return lookup(s, D_NAME, name->p, name->n, name, NULL);
+	return lookup(s, D_NAME, name->p, name->n, name, 1);
 }
 
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type)

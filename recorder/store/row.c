@@ -94,11 +94,22 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		const char *name;
 		enum rg_col_store how;
 	} kept[] = {{"syscall", RG_CS_NAME}, {"exe", RG_CS_EXE}, {"comm", RG_CS_COMM},
-		    {"path", RG_CS_PATH}};
+		    {"path", RG_CS_PATH}, {"tid", RG_CS_TID}};
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (!strcmp(f->name, kept[i].name))
 			return kept[i].how;
-	return RG_CS_VALUE;
+	return rg_row_actor_part(f) >= 0 ? RG_CS_ACTOR : RG_CS_VALUE;
+}
+
+const char *const rg_actor_parts[RG_ACTOR_PARTS] = {"pid", "uid", "gid", "ppid",
+						    "parent_proc_id"};
+
+int rg_row_actor_part(const struct rg_field *f)
+{
+	for (int i = 0; i < RG_ACTOR_PARTS; i++)
+		if (!strcmp(f->name, rg_actor_parts[i]))
+			return i;
+	return -1;
 }
 
 unsigned rg_row_event_table(const struct rg_event *ev)

@@ -219,11 +219,27 @@ unsigned rg_row_event_table(const struct rg_event *ev);
 bool rg_row_compact(unsigned t);
 /* How field f's column of event table t is kept in its rows' table: as it
  * is, or in a compact one as a name's number (the event type's, or
- * another name's: the syscall), as part of the row's image (exe, comm),
- * or as its directory's name's number and the rest (a file row's path,
- * schema/024). The writer stores the columns so (store/schema.c), rgq's
- * reader reads them back (query/reader.c). */
-enum rg_col_store { RG_CS_VALUE, RG_CS_ETYPE, RG_CS_NAME, RG_CS_EXE, RG_CS_COMM, RG_CS_PATH };
+ * another name's: the syscall), as part of the row's actor (pid, uid,
+ * gid, ppid, parent_proc_id: schema/025) or of the actor's image (exe,
+ * comm), as its directory's name's number and the rest (a file row's
+ * path, schema/024), or as the tid, NULL when it is the pid (schema/025).
+ * The writer stores the columns so (store/schema.c), rgq's reader reads
+ * them back (query/reader.c). */
+enum rg_col_store {
+	RG_CS_VALUE,
+	RG_CS_ETYPE,
+	RG_CS_NAME,
+	RG_CS_EXE,
+	RG_CS_COMM,
+	RG_CS_PATH,
+	RG_CS_ACTOR,
+	RG_CS_TID,
+};
 enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
+/* An actor's columns (RG_CS_ACTOR), in the order of `actors`' own. */
+#define RG_ACTOR_PARTS 5
+extern const char *const rg_actor_parts[RG_ACTOR_PARTS];
+/* The place of field f among them, -1 if it is none. */
+int rg_row_actor_part(const struct rg_field *f);
 
 #endif /* RG_ROW_H */

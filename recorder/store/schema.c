@@ -101,9 +101,11 @@ static const char rev_process_sql[] =
 	"UPDATE ship_rev SET n = n + 1";
 
 /* Where each of event table t's columns goes (rg_store.col_param): in a
- * compact table (schema/023) the event type and syscall as names'
- * numbers, exe and comm as one image's; elsewhere as they are. Appends
- * the insert's column names to b and returns their number. */
+ * compact table (schema/023, 025) the event type and syscall as names'
+ * numbers, pid, uid, gid, ppid, parent_proc_id, exe and comm as one
+ * actor's, a path as its directory's number and the rest; elsewhere as
+ * they are. Appends the insert's column names to b and returns their
+ * number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
 	bool compact = rg_row_compact(t);
@@ -111,18 +113,20 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 	for (int k = 0; k < s->event_cols[t]; k++) {
 		const struct rg_field *f = s->event_fields[t][k];
 		enum rg_col_store cs = rg_row_col_store(t, f);
-		bool image = cs == RG_CS_EXE || cs == RG_CS_COMM;
+		bool actor = cs == RG_CS_EXE || cs == RG_CS_COMM || cs == RG_CS_ACTOR;
 		s->col_store[t][k] = (uint8_t)cs;
-		s->col_param[t][k] = (int8_t)(image ? -1 : n);
-		if (image)
+		/* an actor's column: its place among the actor's (rg_actor_parts) */
+		s->col_param[t][k] = (int8_t)(cs == RG_CS_ACTOR ? rg_row_actor_part(f)
+					      : actor ? -1 : n);
+		if (actor)
 			continue;
 		rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name,
 			      cs == RG_CS_ETYPE || cs == RG_CS_NAME ? "_id" : "");
 		n++;
 	}
-	s->image_param[t] = compact ? n++ : -1;
+	s->actor_param[t] = compact ? n++ : -1;
 	if (compact)
-		rg_buf_adds(b, ", image_id");
+		rg_buf_adds(b, ", actor_id");
 	s->dir_param[t] = -1;
 	for (int k = 0; k < s->event_cols[t]; k++)
 		if (s->col_store[t][k] == RG_CS_PATH) {

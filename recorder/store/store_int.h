@@ -185,13 +185,15 @@ struct rg_store {
 	uint8_t type_col_list[RG_ET_COUNT][RG_FIELDS_MAX];
 	uint8_t type_ncols[RG_ET_COUNT];
 	/* Where column k of event table t goes in its insert (schema.c,
-	 * store_layout): its parameter (of store_cols[t] a row), or -1 for
-	 * the exe and comm of a compact table (schema/023), whose image's
-	 * number goes to parameter image_param[t]; col_store says how. */
+	 * store_layout): its parameter (of store_cols[t] a row); for the
+	 * actor's columns of a compact table (schema/023, 025), whose actor's
+	 * number goes to parameter actor_param[t], its place among them
+	 * (rg_actor_parts), and -1 for its image's (exe, comm); col_store
+	 * says how. */
 	int store_cols[RG_N_EVENT_TABLES];
 	int8_t col_param[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
 	uint8_t col_store[RG_N_EVENT_TABLES][RG_FIELDS_MAX]; /* enum rg_col_store (row.h) */
-	int image_param[RG_N_EVENT_TABLES];
+	int actor_param[RG_N_EVENT_TABLES];
 	int dir_param[RG_N_EVENT_TABLES]; /* an RG_CS_PATH's directory's number */
 	struct store_dict *dict; /* writer: images' and names' numbers (dict.c) */
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
@@ -313,15 +315,17 @@ int store_chain_link(struct rg_store *s, const char *kind, const char *note, int
 /* After a rollback: forgets the link made in the transaction. */
 void store_chain_undo(struct rg_store *s);
 
-/* dict.c: the numbers of images and names, found or added (within the
- * writer's transaction); -1 on an error. An image of no exe and no comm
- * is 0 (the row's image_id is NULL). */
+/* dict.c: the numbers of images, actors and names, found or added
+ * (within the writer's transaction); -1 on an error. An image of no exe
+ * and no comm is 0 (the actor's image_id is NULL). */
 int store_dict_open(struct rg_store *s, char *err, size_t errlen);
 void store_dict_free(struct rg_store *s);
 /* After a rollback: the numbers added in it are gone */
 void store_dict_undo(struct rg_store *s);
 int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
 		       const struct rg_sql_value *comm);
+/* parts: an actor's columns (rg_actor_parts, row.h) */
+int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id);
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name);
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type);
 /* After a COMMIT that succeeded: the checkpoint the transaction made (if

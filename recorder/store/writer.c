@@ -54,11 +54,31 @@ static bool split_path(struct rg_store *s, struct rg_sql_value *v, struct rg_sql
 	return id > 0;
 }
 
+/* The number of the row's actor (its pid, uid, gid, ppid, parent_proc_id
+ * in parts, its image's exe and comm in image) bound to parameter i, and
+ * the tid NULL when it is the pid (schema/025); false on an error. */
+static bool bind_actor(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, int i,
+		       const struct rg_sql_value *parts, const struct rg_sql_value *image,
+		       int tid_param, struct rg_sql_value *tid)
+{
+	int64_t img = store_image_id(s, &image[0], &image[1]);
+	int64_t id = img < 0 ? -1 : store_actor_id(s, parts, img);
+	struct rg_sql_value v = {.type = id > 0 ? SQLITE_INTEGER : SQLITE_NULL, .i = id};
+	bind_param(st, null, i, &v);
+	if (tid_param >= 0) {
+		if (tid->type == SQLITE_INTEGER && parts[0].type == SQLITE_INTEGER &&
+		    tid->i == parts[0].i)
+			tid->type = SQLITE_NULL;
+		bind_param(st, null, tid_param, tid);
+	}
+	return id > 0;
+}
+
 /* Binds ev (packed: struct qevent) as the row of table t whose first
  * parameter is after + 1, and hashes it for the chain as its table's
  * view shows it (hash: untouched when the chain is off). null: the
  * statement's parameters bound NULL now (store_int.h). False when a name
- * or image could not be numbered (the database failed): the row is not
+ * or actor could not be numbered (the database failed): the row is not
  * written. */
 static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
 			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
@@ -67,6 +87,10 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 	const uint8_t *has = s->type_cols[ev->type];
 	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;
 	struct rg_sql_value image[2] = {{.type = SQLITE_NULL}, {.type = SQLITE_NULL}};
+	struct rg_sql_value parts[RG_ACTOR_PARTS], tid = {.type = SQLITE_NULL};
+	int tid_param = -1;
+	for (int k = 0; k < RG_ACTOR_PARTS; k++)
+		parts[k] = (struct rg_sql_value){.type = SQLITE_NULL};
 	for (int k = 0; k < s->event_cols[t]; k++) {
 		struct rg_sql_value v;
 		v.type = SQLITE_NULL;
@@ -78,6 +102,8 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		switch ((enum rg_col_store)s->col_store[t][k]) {
 		case RG_CS_EXE: image[0] = v; continue;
 		case RG_CS_COMM: image[1] = v; continue;
+		case RG_CS_ACTOR: parts[s->col_param[t][k]] = v; continue;
+		case RG_CS_TID: tid = v; tid_param = after + s->col_param[t][k]; continue;
 		case RG_CS_ETYPE:
 		case RG_CS_NAME: ok = code_name(s, s->col_store[t][k], ev, &v) && ok; break;
 		case RG_CS_PATH: {
@@ -91,12 +117,9 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		/* a row's columns of other event types are NULL every time */
 		bind_param(st, null, after + s->col_param[t][k], &v);
 	}
-	if (s->image_param[t] >= 0) {
-		int64_t id = store_image_id(s, &image[0], &image[1]);
-		struct rg_sql_value v = {.type = id > 0 ? SQLITE_INTEGER : SQLITE_NULL, .i = id};
-		bind_param(st, null, after + s->image_param[t], &v);
-		ok = id >= 0 && ok;
-	}
+	if (s->actor_param[t] >= 0)
+		ok = bind_actor(s, st, null, after + s->actor_param[t], parts, image, tid_param,
+				&tid) && ok;
 	if (chain)
 		store_chain_row_hash(s, t, hash);
 	return ok;

@@ -351,6 +351,24 @@ static void check_dictionaries(sqlite3 *h)
 			     images[k][0], images[k][1]) == 1;
 	CHECK_INT(found, N_IMAGES - 1, "each distinct (exe, comm) is one images row");
 	CHECK_INT(num(h, "SELECT count(*) FROM images"), N_IMAGES - 1, "and images holds no other");
+	/* actors (schema/025): each distinct one once; a tid is NULL when it is the pid */
+	CHECK_INT(num(h, "SELECT count(*) FROM (SELECT 1 FROM actors GROUP BY pid, uid, gid, "
+			 "ppid, parent_proc_id, image_id HAVING count(*) > 1)"),
+		  0, "each distinct actor is one actors row");
+	CHECK_INT(num(h, "SELECT count(*) FROM actors"),
+		  num(h, "SELECT count(*) FROM (SELECT pid, uid, gid, ppid, parent_proc_id, exe, "
+			 "comm FROM file_events UNION SELECT pid, uid, gid, ppid, parent_proc_id, "
+			 "exe, comm FROM network_events)"),
+		  "and actors holds no other");
+	for (int net = 0; net < 2; net++) {
+		const char *rows = net ? "network_rows" : "file_rows";
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%s: a tid that is the pid is NULL, others kept", rows);
+		CHECK(num(h, "SELECT count(*) FROM %s r JOIN actors a ON a.id = r.actor_id WHERE "
+			     "r.tid = a.pid", rows) == 0 &&
+			      num(h, "SELECT count(*) FROM %s WHERE tid IS NULL", rows) > 0,
+		      msg);
+	}
 
 	const char *const *lists[] = {file_types, file_calls, net_types, net_calls};
 	const size_t lens[] = {N(file_types), N(file_calls), N(net_types), N(net_calls)};
@@ -425,8 +443,8 @@ static void check_update(sqlite3 *h, const struct edit *e, const char *what)
 	run(h, sql);
 	row_hashes(h, e->view, &after);
 	snprintf(msg, sizeof(msg), "%s: an UPDATE lands in %s", what, e->rows);
-	CHECK_INT(num(h, "SELECT count(*) FROM %s r JOIN images i ON i.id = r.image_id WHERE "
-			 "r.seq = %lld AND i.exe = '/usr/bin/vim' AND i.comm = 'cat' AND r.%s",
+	CHECK_INT(num(h, "SELECT count(*) FROM %s r JOIN actors a ON a.id = r.actor_id JOIN "
+			 "images i ON i.id = a.image_id WHERE r.seq = %lld AND i.exe = '/usr/bin/vim' AND i.comm = 'cat' AND r.%s",
 		      e->rows, (long long)seq, e->check),
 		  1, msg);
 	snprintf(msg, sizeof(msg), "%s: the UPDATE changes that row's hash and no other", what);
@@ -497,6 +515,9 @@ static void check_writer(const char *db)
 		.syscall = "openat",
 	};
 	rg_store_put_event(s, &ev, false);
+	ev.seq = 777778; /* another thread of the process */
+	ev.tid = 10;
+	rg_store_put_event(s, &ev, false);
 	rg_store_sync(s);
 	rg_store_close(s, 3);
 	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 777777 AND exe = "
@@ -507,6 +528,13 @@ static void check_writer(const char *db)
 		  "the writer reuses the old rows' images row");
 	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 1,
 		  "and their names rows: one more, the directory of its path (schema 024)");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN actors a ON a.id = r.actor_id "
+			 "WHERE r.seq = 777777 AND r.tid IS NULL AND a.pid = 9"),
+		  1, "the writer stores a tid that is the pid as NULL, the pid in its actor");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN file_events e USING (seq) WHERE "
+			 "seq = 777778 AND r.tid = 10 AND e.tid = 10 AND e.pid = 9 AND r.actor_id = "
+			 "(SELECT actor_id FROM file_rows WHERE seq = 777777)"),
+		  1, "and another thread's tid as it is, with the same actor");
 	sqlite3_close(h);
 }
 
@@ -694,8 +722,8 @@ static void check_empty(void)
 			  i ? "empty: the same exe again adds no images row"
 			    : "empty: a brand-new exe adds one images row");
 	}
-	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN images i ON i.id = r.image_id "
-			 "WHERE i.exe = '/opt/brand-new' AND i.comm = 'b'"),
+	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN actors a ON a.id = r.actor_id "
+			 "JOIN images i ON i.id = a.image_id WHERE i.exe = '/opt/brand-new' AND i.comm = 'b'"),
 		  2, "empty: both rows refer to it");
 	sqlite3_close(h);
 }

@@ -223,11 +223,15 @@ static void put_files_by(struct rg_store *s, uint32_t from, uint32_t to, const c
 static void check_refs(const char *db, const char *what)
 {
 	char w[160];
-	snprintf(w, sizeof(w), "%s: every image and name a row refers to is there", what);
-	CHECK_STR(q(db, "SELECT count(*) FROM file_rows r WHERE (image_id IS NOT NULL AND NOT "
-			"EXISTS (SELECT 1 FROM images WHERE id = r.image_id)) OR NOT EXISTS (SELECT 1 "
-			"FROM names WHERE id = r.event_type_id) OR (syscall_id IS NOT NULL AND NOT "
-			"EXISTS (SELECT 1 FROM names WHERE id = r.syscall_id))"), "0", w);
+	snprintf(w, sizeof(w), "%s: every actor, image and name a row refers to is there", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM file_rows r LEFT JOIN actors a ON a.id = r.actor_id "
+			"WHERE a.id IS NULL OR (a.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+			"images WHERE id = a.image_id)) OR NOT EXISTS (SELECT 1 FROM names WHERE id = "
+			"r.event_type_id) OR (syscall_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+			"names WHERE id = r.syscall_id))"), "0", w);
+	snprintf(w, sizeof(w), "%s: each actor once", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM (SELECT pid, uid, gid, ppid, parent_proc_id, "
+			"image_id FROM actors GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1)"), "0", w);
 	snprintf(w, sizeof(w), "%s: each image once", what);
 	CHECK_STR(q(db, "SELECT count(*) - count(DISTINCT exe || '|' || comm) FROM images"), "0", w);
 }
@@ -283,6 +287,8 @@ static void check_dict(void)
 	CHECK_STR(q(path_in("dict2.db"), "SELECT count(*) FROM file_events WHERE exe = '/bin/x' "
 				       "|| ((seq - 1) % 5000) AND comm = 'c'"), "10000",
 		  "and every row names its own");
+	CHECK_STR(q(path_in("dict2.db"), "SELECT count(*) FROM actors"), "5000",
+		  "an actor per image, each added once");
 	check_refs(path_in("dict2.db"), "many images");
 }
 
