@@ -50,8 +50,11 @@ struct plan {
 		uint8_t col, ref;
 		uint16_t off;
 		bool cstr;
-	} ref[6];
+		int8_t part; /* an RG_CS_ACTOR's place among the actor's columns */
+		const struct rg_field *f;
+	} ref[12];
 	uint8_t nref;
+	uint8_t actor_col; /* the argument with the row's actor's number; 0: none read */
 	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
 	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
 	uint8_t ntext;
@@ -63,8 +66,21 @@ struct rgq_reader;
 
 /* A compact table's arguments are as their columns are kept (enum
  * rg_col_store, row.h); an RG_CS_PATH's (its directory's number) is
- * followed by this one, the rest of the path, read with it. */
-#define CS_PATH_REST (RG_CS_PATH + 1)
+ * followed by this one, the rest of the path, and an RG_CS_TID's (the
+ * tid or NULL) by the actor's number, each read with the one before. */
+#define CS_REST (RG_CS_TID + 1)
+
+/* An actor's columns by its number (schema/025), read from the snapshot
+ * a chunk of numbers at a time as rows first refer to them (rows near in
+ * time refer to actors numbered near each other) and kept: about 64 bytes
+ * an actor read, one per process and change of its ids, parent or image. */
+#define ACTOR_CHUNK 1024
+#define ACTOR_CHUNKS_MAX 65536 /* numbers past them are read one at a time */
+struct actor {
+	int64_t v[RG_ACTOR_PARTS];
+	bool null[RG_ACTOR_PARTS];
+	int64_t image; /* 0: none */
+};
 
 /* A name or an image's text by number: the snapshot's images and names,
  * read once (rgq_reader_open). */
@@ -79,7 +95,7 @@ struct cursor {
 	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
 	char fn[64];             /* the decoding function's name */
 	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
-	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each argument, or CS_PATH_REST */
+	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each argument, or CS_REST */
 	unsigned ncols;
 	bool compact;
 	uint64_t floor; /* its rows from this seq on */
@@ -103,6 +119,10 @@ struct rgq_reader {
 	int64_t until_ns;
 	struct rgq_span *span; /* being read */
 	struct dict_text *names, *exes, *comms; /* by number */
+	struct actor **actors; /* nchunks chunks of ACTOR_CHUNK by number, NULL: not read */
+	int64_t nchunks;
+	struct actor far; /* an actor past ACTOR_CHUNKS_MAX chunks, the last read */
+	sqlite3_stmt *actor_st; /* a range of numbers; NULL: the table is not there */
 	struct rg_buf path; /* the row's path joined (RG_CS_PATH): copied out at once */
 	int64_t nnames, nimages;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
@@ -123,13 +143,18 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
-	if (c->refs[i] == CS_PATH_REST)
-		return; /* read with the RG_CS_PATH before it */
+	if (c->refs[i] == CS_REST)
+		return; /* read with the argument before it */
 	if (c->refs[i])
 		p->ref[p->nref++] = (struct ref_need){(uint8_t)i, c->refs[i], f->off,
-						      f->type == RG_FT_CSTR};
+						      f->type == RG_FT_CSTR,
+						      (int8_t)rg_row_actor_part(f), f};
 	else
 		p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
+	if (c->refs[i] == RG_CS_ACTOR || c->refs[i] == RG_CS_EXE || c->refs[i] == RG_CS_COMM)
+		p->actor_col = (uint8_t)i;
+	else if (c->refs[i] == RG_CS_TID && !p->actor_col)
+		p->actor_col = (uint8_t)(i + 1); /* its CS_REST */
 	p->mask |= RG_FBIT(f - rg_fields);
 	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
 	if (is_text(f) && !shared)
@@ -294,10 +319,63 @@ static struct rg_str read_path(struct rgq_reader *r, sqlite3_value *v, sqlite3_v
 	return (struct rg_str){r->path.p, (uint32_t)r->path.len};
 }
 
+/* Reads the actors numbered lo to hi into a[0 .. hi - lo]; a number
+ * that is not there has its columns all NULL, as the view gives them. */
+static void read_actors(struct rgq_reader *r, int64_t lo, int64_t hi, struct actor *a)
+{
+	for (int64_t k = 0; k <= hi - lo; k++)
+		a[k] = (struct actor){.null = {true, true, true, true, true}};
+	sqlite3_bind_int64(r->actor_st, 1, lo);
+	sqlite3_bind_int64(r->actor_st, 2, hi);
+	while (sqlite3_step(r->actor_st) == SQLITE_ROW) {
+		struct actor *b = &a[sqlite3_column_int64(r->actor_st, 0) - lo];
+		for (int i = 0; i < RG_ACTOR_PARTS; i++) {
+			b->null[i] = sqlite3_column_type(r->actor_st, i + 1) == SQLITE_NULL;
+			b->v[i] = sqlite3_column_int64(r->actor_st, i + 1);
+		}
+		b->image = sqlite3_column_int64(r->actor_st, RG_ACTOR_PARTS + 1);
+	}
+	sqlite3_reset(r->actor_st);
+}
+
+/* Actor id's columns, read with its chunk the first time. */
+static const struct actor *actor(struct rgq_reader *r, int64_t id)
+{
+	static const struct actor none = {.null = {true, true, true, true, true}};
+	if (id <= 0 || !r->actor_st)
+		return &none;
+	int64_t c = id / ACTOR_CHUNK;
+	if (c >= ACTOR_CHUNKS_MAX) { /* an edited or imported number: alone */
+		read_actors(r, id, id, &r->far);
+		return &r->far;
+	}
+	if (c >= r->nchunks) {
+		int64_t n = c + 1 > 2 * r->nchunks ? c + 1 : 2 * r->nchunks;
+		r->actors = rg_realloc(r->actors, (size_t)n * sizeof(*r->actors));
+		memset(r->actors + r->nchunks, 0, (size_t)(n - r->nchunks) * sizeof(*r->actors));
+		r->nchunks = n;
+	}
+	if (!r->actors[c]) {
+		r->actors[c] = rg_malloc(ACTOR_CHUNK * sizeof(struct actor));
+		read_actors(r, c * ACTOR_CHUNK, c * ACTOR_CHUNK + ACTOR_CHUNK - 1, r->actors[c]);
+	}
+	return &r->actors[c][id % ACTOR_CHUNK];
+}
+
+/* Integer field f of ev from an actor's column i, as rg_row_read_as reads
+ * a column's value (a NULL is 0, or -1 for a RG_FO_NEG_NULL field). */
+static void read_actor_int(const struct actor *a, int i, const struct rg_field *f,
+			   struct rg_event *ev)
+{
+	bool neg = a->null[i] && (f->opts & RG_FO_NEG_NULL);
+	rg_field_set_int(f, ev, neg ? -1 : a->v[i]);
+}
+
 /* A name's or image's text by its number into the field of x; a path's
- * (RG_CS_PATH) from its argument and the next. */
+ * (RG_CS_PATH) from its argument and the next; an actor's column from its
+ * number, the tid (RG_CS_TID) its pid when it is NULL. */
 static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_value **args,
-		     struct rg_event *ev)
+		     const struct actor *a, struct rg_event *ev)
 {
 	sqlite3_value *v = args[x->col];
 	if (x->ref == RG_CS_PATH) {
@@ -305,12 +383,25 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 		memcpy((char *)ev + x->off, &str, sizeof(str));
 		return;
 	}
-	int64_t id = sqlite3_value_int64(v); /* NULL: 0, no name */
+	if (x->ref == RG_CS_TID) {
+		if (sqlite3_value_type(v) != SQLITE_NULL)
+			rg_field_set_int(x->f, ev, sqlite3_value_int64(v));
+		else
+			read_actor_int(a, 0, x->f, ev);
+		return;
+	}
+	if (x->ref == RG_CS_ACTOR) {
+		read_actor_int(a, x->part, x->f, ev);
+		return;
+	}
+	int64_t id = x->ref == RG_CS_NAME ? sqlite3_value_int64(v) : a->image; /* NULL: 0, none */
 	const struct dict_text *d = NULL;
-	if (x->ref == RG_CS_NAME)
+	if (x->ref == RG_CS_NAME) {
 		d = id > 0 && id < r->nnames ? &r->names[id] : NULL;
-	else if (id > 0 && id < r->nimages)
-		d = x->ref == RG_CS_EXE ? &r->exes[id] : &r->comms[id];
+	} else { /* exe or comm: the actor's image's */
+		if (id > 0 && id < r->nimages)
+			d = x->ref == RG_CS_EXE ? &r->exes[id] : &r->comms[id];
+	}
 	const char *p = d ? d->p : NULL;
 	char *at = (char *)ev + x->off;
 	if (x->cstr) {
@@ -350,8 +441,10 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 		ev->argv = (struct rg_str){0}; /* cmdline's field: see plan.argv */
 	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
 		rg_row_read_as(v[n->col], &n->rd, ev);
+	/* the row's actor (schema/025), once for all its columns */
+	const struct actor *a = p->actor_col ? actor(r, sqlite3_value_int64(v[p->actor_col])) : NULL;
 	for (unsigned j = 0; j < p->nref; j++)
-		read_ref(r, &p->ref[j], v, ev);
+		read_ref(r, &p->ref[j], v, a, ev);
 	copy_text(s, p, ev);
 	s->held[k] = p;
 	s->present[k] = true;
@@ -362,10 +455,7 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
  * system; only when there is one: a test per row otherwise true) */
 static void where(struct rg_buf *b, unsigned t, bool until)
 {
-	/* a compact table's actor (schema/025): a row's is most often the
-	 * row before's, whose page the join's cursor is on already */
-	rg_buf_printf(b, " FROM %s r%s WHERE r.seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
-		      rg_row_compact(t) ? " LEFT JOIN actors a ON a.id = r.actor_id" : "",
+	rg_buf_printf(b, " FROM %s r WHERE r.seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
 		      t == 0 || !until ? "" : " AND r.ts_ns <= ?3");
 }
 
@@ -395,20 +485,16 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struc
 		rg_buf_adds(b, i ? ", " : "");
 		if (cs == RG_CS_ETYPE || cs == RG_CS_NAME)
 			rg_buf_printf(b, "r.%s_id", cols[i]->name);
-		else if (cs == RG_CS_EXE || cs == RG_CS_COMM)
-			rg_buf_adds(b, "a.image_id");
-		else if (cs == RG_CS_ACTOR)
-			rg_buf_printf(b, "a.%s", cols[i]->name);
+		else if (cs == RG_CS_EXE || cs == RG_CS_COMM || cs == RG_CS_ACTOR)
+			rg_buf_adds(b, "r.actor_id");
 		else if (cs == RG_CS_TID)
-			rg_buf_adds(b, "ifnull(r.tid, a.pid)");
+			rg_buf_adds(b, "r.tid, r.actor_id"); /* NULL: the actor's pid */
 		else if (cs == RG_CS_PATH)
 			rg_buf_adds(b, "r.dir_id, r.path"); /* schema/024: its directory, then the rest */
 		else
 			rg_buf_printf(b, "r.%s", cols[i]->name);
-		if (cs == RG_CS_ACTOR || cs == RG_CS_TID)
-			c->refs[c->ncols - 1] = RG_CS_VALUE; /* read as values */
-		if (cs == RG_CS_PATH) {
-			c->refs[c->ncols] = CS_PATH_REST;
+		if (cs == RG_CS_PATH || cs == RG_CS_TID) {
+			c->refs[c->ncols] = CS_REST;
 			c->cols[c->ncols++] = cols[i];
 		}
 	}
@@ -622,6 +708,10 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	}
 	r->in_txn = true;
 	load_dicts(r);
+	if (sqlite3_prepare_v2(db, "SELECT id, pid, uid, gid, ppid, parent_proc_id, image_id "
+				   "FROM actors WHERE id BETWEEN ?1 AND ?2", -1, &r->actor_st,
+			       NULL) != SQLITE_OK)
+		r->actor_st = NULL; /* no actors (schema/025): no row refers to one */
 	if (!r->done && !seek(r))
 		r->done = true;
 	return r;
@@ -646,6 +736,10 @@ void rgq_reader_close(struct rgq_reader *r)
 	}
 	if (r->in_txn)
 		sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL); /* it only read */
+	sqlite3_finalize(r->actor_st);
+	for (int64_t c = 0; c < r->nchunks; c++)
+		free(r->actors[c]);
+	free(r->actors);
 	free(r->names);
 	free(r->exes);
 	free(r->comms);

@@ -27,7 +27,12 @@ static bool written(uint64_t seq)
  * others lack. */
 static struct rg_event event(uint64_t seq, char *buf, size_t len)
 {
-	struct rg_event ev = {.seq = seq, .ts_ns = 1000 + (int64_t)seq, .pid = 7, .tid = 7,
+	/* who acted varies (schema/025: actors, more than one chunk the
+	 * reader reads at a time; a tid other than the pid now and then) */
+	struct rg_event ev = {.seq = seq, .ts_ns = 1000 + (int64_t)seq, .pid = 7,
+			      .tid = seq % 3 ? 7 : 8 + (uint32_t)(seq % 5),
+			      .uid = (uint32_t)(seq % 1500), .gid = (uint32_t)(seq % 3),
+			      .ppid = seq % 5 ? 1 : 0, .parent_proc_id = seq % 5 ? 2 : 0,
 			      .proc_id = 3, .comm = {"sh", 2}, .exe = {"/bin/sh", 7}};
 	int n = snprintf(buf, len, "/tmp/f%llu", (unsigned long long)seq);
 	switch (seq % 4) {
@@ -88,7 +93,9 @@ static bool same_cstr(const char *a, const char *b)
 static bool same_event(const struct rg_event *got, const struct rg_event *want)
 {
 	return got->type == want->type && got->seq == want->seq &&
-	       got->ts_ns == want->ts_ns && got->pid == want->pid &&
+	       got->ts_ns == want->ts_ns && got->pid == want->pid && got->tid == want->tid &&
+	       got->uid == want->uid && got->gid == want->gid && got->ppid == want->ppid &&
+	       got->parent_proc_id == want->parent_proc_id &&
 	       got->proc_id == want->proc_id && same_str(got->comm, want->comm) &&
 	       same_str(got->exe, want->exe) && same_str(got->path, want->path) &&
 	       same_str(got->new_path, want->new_path) && got->fflags == want->fflags &&
