@@ -76,6 +76,7 @@ struct rgq_reader;
  * an actor read, one per process and change of its ids, parent or image. */
 #define ACTOR_CHUNK 1024
 #define ACTOR_CHUNKS_MAX 65536 /* numbers past them are read one at a time */
+#define ACTOR_CHUNKS_SPARE 64  /* chunks read beyond those the actors fill */
 struct actor {
 	int64_t v[RG_ACTOR_PARTS];
 	bool null[RG_ACTOR_PARTS];
@@ -121,8 +122,11 @@ struct rgq_reader {
 	struct dict_text *names, *exes, *comms; /* by number */
 	struct actor **actors; /* nchunks chunks of ACTOR_CHUNK by number, NULL: not read */
 	int64_t nchunks;
-	struct actor far; /* an actor past ACTOR_CHUNKS_MAX chunks, the last read */
-	sqlite3_stmt *actor_st; /* a range of numbers; NULL: the table is not there */
+	/* chunks it may still read: as many as the actors fill, and a few, so
+	 * that numbers scattered by a damaged file cannot take more memory */
+	int64_t chunks_left;
+	struct actor far; /* an actor read alone (past those), the last read */
+	sqlite3_stmt *actor_st; /* a range of numbers */
 	struct rg_buf path; /* the row's path joined (RG_CS_PATH): copied out at once */
 	int64_t nnames, nimages;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
@@ -320,14 +324,16 @@ static struct rg_str read_path(struct rgq_reader *r, sqlite3_value *v, sqlite3_v
 }
 
 /* Reads the actors numbered lo to hi into a[0 .. hi - lo]; a number
- * that is not there has its columns all NULL, as the view gives them. */
-static void read_actors(struct rgq_reader *r, int64_t lo, int64_t hi, struct actor *a)
+ * that is not there has its columns all NULL, as the view gives them.
+ * False on an error (in r->err). */
+static bool read_actors(struct rgq_reader *r, int64_t lo, int64_t hi, struct actor *a)
 {
 	for (int64_t k = 0; k <= hi - lo; k++)
 		a[k] = (struct actor){.null = {true, true, true, true, true}};
 	sqlite3_bind_int64(r->actor_st, 1, lo);
 	sqlite3_bind_int64(r->actor_st, 2, hi);
-	while (sqlite3_step(r->actor_st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(r->actor_st)) == SQLITE_ROW) {
 		struct actor *b = &a[sqlite3_column_int64(r->actor_st, 0) - lo];
 		for (int i = 0; i < RG_ACTOR_PARTS; i++) {
 			b->null[i] = sqlite3_column_type(r->actor_st, i + 1) == SQLITE_NULL;
@@ -335,20 +341,21 @@ static void read_actors(struct rgq_reader *r, int64_t lo, int64_t hi, struct act
 		}
 		b->image = sqlite3_column_int64(r->actor_st, RG_ACTOR_PARTS + 1);
 	}
+	if (rc != SQLITE_DONE && !r->err[0])
+		snprintf(r->err, sizeof(r->err), "reading actors: %s", sqlite3_errmsg(r->db));
 	sqlite3_reset(r->actor_st);
+	return rc == SQLITE_DONE;
 }
 
 /* Actor id's columns, read with its chunk the first time. */
 static const struct actor *actor(struct rgq_reader *r, int64_t id)
 {
 	static const struct actor none = {.null = {true, true, true, true, true}};
-	if (id <= 0 || !r->actor_st)
+	if (id <= 0)
 		return &none;
 	int64_t c = id / ACTOR_CHUNK;
-	if (c >= ACTOR_CHUNKS_MAX) { /* an edited or imported number: alone */
-		read_actors(r, id, id, &r->far);
-		return &r->far;
-	}
+	if (c >= ACTOR_CHUNKS_MAX || (!(c < r->nchunks && r->actors[c]) && r->chunks_left <= 0))
+		return read_actors(r, id, id, &r->far) ? &r->far : &none; /* alone */
 	if (c >= r->nchunks) {
 		int64_t n = c + 1 > 2 * r->nchunks ? c + 1 : 2 * r->nchunks;
 		r->actors = rg_realloc(r->actors, (size_t)n * sizeof(*r->actors));
@@ -356,8 +363,13 @@ static const struct actor *actor(struct rgq_reader *r, int64_t id)
 		r->nchunks = n;
 	}
 	if (!r->actors[c]) {
-		r->actors[c] = rg_malloc(ACTOR_CHUNK * sizeof(struct actor));
-		read_actors(r, c * ACTOR_CHUNK, c * ACTOR_CHUNK + ACTOR_CHUNK - 1, r->actors[c]);
+		struct actor *a = rg_malloc(ACTOR_CHUNK * sizeof(struct actor));
+		if (!read_actors(r, c * ACTOR_CHUNK, c * ACTOR_CHUNK + ACTOR_CHUNK - 1, a)) {
+			free(a);
+			return &none;
+		}
+		r->actors[c] = a;
+		r->chunks_left--;
 	}
 	return &r->actors[c][id % ACTOR_CHUNK];
 }
@@ -710,8 +722,13 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	load_dicts(r);
 	if (sqlite3_prepare_v2(db, "SELECT id, pid, uid, gid, ppid, parent_proc_id, image_id "
 				   "FROM actors WHERE id BETWEEN ?1 AND ?2", -1, &r->actor_st,
-			       NULL) != SQLITE_OK)
-		r->actor_st = NULL; /* no actors (schema/025): no row refers to one */
+			       NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "reading actors: %s", sqlite3_errmsg(db));
+		rgq_reader_close(r);
+		return NULL;
+	}
+	r->chunks_left = rg_sql_int(db, "SELECT count(*) FROM actors", 0) / ACTOR_CHUNK +
+			 ACTOR_CHUNKS_SPARE;
 	if (!r->done && !seek(r))
 		r->done = true;
 	return r;

@@ -19,9 +19,13 @@ CREATE TABLE actors (
 );
 CREATE INDEX actors_key ON actors (pid, uid, gid, ppid, parent_proc_id, image_id);
 
+-- numbered in the order rows first name them, as the writer numbers them
+-- (rgq's reader reads actors numbered near each other together)
 INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id)
-  SELECT pid, uid, gid, ppid, parent_proc_id, image_id FROM file_rows
-  UNION SELECT pid, uid, gid, ppid, parent_proc_id, image_id FROM network_rows;
+  SELECT pid, uid, gid, ppid, parent_proc_id, image_id FROM
+    (SELECT seq, pid, uid, gid, ppid, parent_proc_id, image_id FROM file_rows
+     UNION ALL SELECT seq, pid, uid, gid, ppid, parent_proc_id, image_id FROM network_rows)
+  GROUP BY pid, uid, gid, ppid, parent_proc_id, image_id ORDER BY min(seq);
 
 DROP VIEW file_events;     -- and its triggers
 DROP VIEW network_events;
@@ -107,7 +111,8 @@ CREATE VIEW file_events AS
          (SELECT name FROM names WHERE id = r.event_type_id) AS event_type,
          r.ts_ns AS ts_ns, r.boot_ns AS boot_ns, r.proc_id AS proc_id,
          (SELECT pid FROM actors WHERE id = r.actor_id) AS pid,
-         ifnull(r.tid, (SELECT pid FROM actors WHERE id = r.actor_id)) AS tid,
+         (SELECT v FROM (SELECT r.tid AS v WHERE r.tid IS NOT NULL UNION ALL
+          SELECT pid FROM actors WHERE id = r.actor_id AND r.tid IS NULL)) AS tid,
          (SELECT uid FROM actors WHERE id = r.actor_id) AS uid,
          (SELECT gid FROM actors WHERE id = r.actor_id) AS gid,
          (SELECT ppid FROM actors WHERE id = r.actor_id) AS ppid,
@@ -130,7 +135,8 @@ CREATE VIEW network_events AS
          (SELECT name FROM names WHERE id = r.event_type_id) AS event_type,
          r.ts_ns AS ts_ns, r.boot_ns AS boot_ns, r.proc_id AS proc_id,
          (SELECT pid FROM actors WHERE id = r.actor_id) AS pid,
-         ifnull(r.tid, (SELECT pid FROM actors WHERE id = r.actor_id)) AS tid,
+         (SELECT v FROM (SELECT r.tid AS v WHERE r.tid IS NOT NULL UNION ALL
+          SELECT pid FROM actors WHERE id = r.actor_id AND r.tid IS NULL)) AS tid,
          (SELECT uid FROM actors WHERE id = r.actor_id) AS uid,
          (SELECT gid FROM actors WHERE id = r.actor_id) AS gid,
          (SELECT ppid FROM actors WHERE id = r.actor_id) AS ppid,
@@ -149,7 +155,8 @@ CREATE VIEW network_events AS
   FROM network_rows r;
 
 -- Edits through the views (schema/023; no statement here can meet a
--- conflict) store the path whole and the tid as given.
+-- conflict) store the path whole and the tid as the writer does (NULL:
+-- the pid); a NULL tid is refused, as the table refused it before.
 CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
   INSERT INTO names (name) SELECT v FROM (SELECT NEW.event_type AS v UNION SELECT NEW.syscall)
     WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v);
@@ -171,7 +178,9 @@ CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
     (SELECT min(a.id) FROM actors a WHERE a.pid IS NEW.pid AND a.uid IS NEW.uid
       AND a.gid IS NEW.gid AND a.ppid IS NEW.ppid AND a.parent_proc_id IS NEW.parent_proc_id
       AND a.image_id IS (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm)),
-    NEW.tid, (SELECT id FROM names WHERE name = NEW.syscall), NULL, NEW.path, NEW.new_path,
+    CASE WHEN NEW.tid IS NULL THEN RAISE(ABORT, 'NOT NULL constraint failed: tid')
+         WHEN NEW.tid IS NEW.pid THEN NULL ELSE NEW.tid END,
+    (SELECT id FROM names WHERE name = NEW.syscall), NULL, NEW.path, NEW.new_path,
     NEW.flags, NEW.mode, NEW.result, NEW.path_truncated, NEW.new_path_truncated,
     NEW.owner_uid, NEW.owner_gid, NEW.mtime_ns, NEW.xattr_name, NEW.host_path);
 END;
@@ -208,7 +217,9 @@ CREATE TRIGGER network_events_insert INSTEAD OF INSERT ON network_events BEGIN
     (SELECT min(a.id) FROM actors a WHERE a.pid IS NEW.pid AND a.uid IS NEW.uid
       AND a.gid IS NEW.gid AND a.ppid IS NEW.ppid AND a.parent_proc_id IS NEW.parent_proc_id
       AND a.image_id IS (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm)),
-    NEW.tid, (SELECT id FROM names WHERE name = NEW.syscall), NEW.result, NEW.family,
+    CASE WHEN NEW.tid IS NULL THEN RAISE(ABORT, 'NOT NULL constraint failed: tid')
+         WHEN NEW.tid IS NEW.pid THEN NULL ELSE NEW.tid END,
+    (SELECT id FROM names WHERE name = NEW.syscall), NEW.result, NEW.family,
     NEW.protocol, NEW.local_addr, NEW.local_port, NEW.remote_addr, NEW.remote_port,
     NEW.socket_id, NEW.new_socket_id, NEW.dns_query, NEW.dns_type, NEW.dns_rcode,
     NEW.dns_answers, NEW.remote_hostname);

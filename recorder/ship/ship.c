@@ -138,23 +138,6 @@ static bool view_notnull(sqlite3 *db, const char *rows, const char *col)
 	return nn;
 }
 
-/* The declared type of column col of table rows into out ("" if none). */
-static const char *rows_decl(sqlite3 *db, const char *rows, const char *col, char *out,
-			     size_t n)
-{
-	sqlite3_stmt *st;
-	out[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT type FROM pragma_table_info(?1) WHERE name = ?2", -1,
-			       &st, NULL) != SQLITE_OK)
-		return out;
-	sqlite3_bind_text(st, 1, rows, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return out;
-}
-
 /* The table's columns from PRAGMA table_info, and the run and boot of
  * rows that lack them: host, boot_id, run_id and the key are on every
  * row centrally. */
@@ -172,9 +155,6 @@ static int load_tinfo(sqlite3 *db, const struct ship_table *t, struct tinfo *ti)
 		bool notnull = sqlite3_column_int(st, 3) || sqlite3_column_int(st, 5) ||
 			       (rows && view_notnull(db, rows, name));
 		const char *decl = (const char *)sqlite3_column_text(st, 2);
-		char rdecl[32];
-		if (rows && (!decl || !*decl)) /* an expression's (a view's tid): its row's type */
-			decl = rows_decl(db, rows, name, rdecl, sizeof(rdecl));
 		/* hashes, keys and signatures: hex, as the NDJSON checkpoint line
 		 * carries them (JSON strings cannot carry arbitrary bytes) */
 		if (t->hex_blobs && decl && strstr(decl, "BLOB"))

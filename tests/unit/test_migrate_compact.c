@@ -725,6 +725,16 @@ static void check_empty(void)
 	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN actors a ON a.id = r.actor_id "
 			 "JOIN images i ON i.id = a.image_id WHERE i.exe = '/opt/brand-new' AND i.comm = 'b'"),
 		  2, "empty: both rows refer to it");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_rows WHERE tid IS NULL"), 2,
+		  "empty: a tid given as the pid is stored as the writer stores it");
+	CHECK(!run(h, "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, "
+		      "gid, path, flags, result, path_truncated) VALUES (3, 'file_open', 1, 1, 1, "
+		      "NULL, 0, 0, '/x', 0, 0, 0)") &&
+		      num(h, "SELECT count(*) FROM file_events") == 2,
+	      "empty: a NULL tid is refused, as before schema 25");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE tid = '1' AND typeof(tid) = "
+			 "'integer'"),
+		  2, "empty: the view's tid is an integer column, compared as one");
 	sqlite3_close(h);
 }
 

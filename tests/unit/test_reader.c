@@ -173,6 +173,18 @@ int main(void)
 	n = read_back(db, 6000, 5999, err, sizeof(err));
 	CHECK_INT(n, 0, "an empty range: none");
 
+	/* actors numbered far apart (an edited file): each read alone, the same */
+	sql_on(db, "UPDATE actors SET id = id + 5000000000 WHERE id % 7 = 0; "
+		   "UPDATE file_rows SET actor_id = actor_id + 5000000000 WHERE actor_id % 7 = 0; "
+		   "UPDATE network_rows SET actor_id = actor_id + 5000000000 "
+		   "WHERE actor_id % 7 = 0");
+	CHECK(atol(q(db, "SELECT count(*) FROM file_rows WHERE actor_id > 5000000000")) > 0,
+	      "some rows refer to far actors");
+	n = read_back(db, 1, INT64_MAX, err, sizeof(err));
+	if (n < 0)
+		printf("# %s\n", err);
+	CHECK_INT(n, count_written(1, N), "rows of far-numbered actors read back as written");
+
 	/* a damaged recording: one seq in two tables */
 	sql_on(db, "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, "
 		   "result, family) SELECT seq, 'network_connect', ts_ns, 0, 1, 1, 0, 0, 0, 'ipv4' "
