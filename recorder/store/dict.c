@@ -35,7 +35,6 @@ struct store_dict {
 	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
 };
 
-
 static void forget(struct store_dict *d, unsigned w)
 {
 	for (unsigned i = 0; i < DICT_SLOTS; i++) {

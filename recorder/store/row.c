@@ -101,13 +101,12 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 	return rg_row_actor_part(f) >= 0 ? RG_CS_ACTOR : RG_CS_VALUE;
 }
 
-const char *const rg_actor_parts[RG_ACTOR_PARTS] = {"pid", "uid", "gid", "ppid",
-						    "parent_proc_id"};
-
 int rg_row_actor_part(const struct rg_field *f)
 {
+	static const char *const parts[RG_ACTOR_PARTS] = {"pid", "uid", "gid", "ppid",
+							  "parent_proc_id"};
 	for (int i = 0; i < RG_ACTOR_PARTS; i++)
-		if (!strcmp(f->name, rg_actor_parts[i]))
+		if (!strcmp(f->name, parts[i]))
 			return i;
 	return -1;
 }

@@ -236,9 +236,9 @@ enum rg_col_store {
 	RG_CS_TID,
 };
 enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
-/* An actor's columns (RG_CS_ACTOR), in the order of `actors`' own. */
+/* An actor's columns (RG_CS_ACTOR): pid, uid, gid, ppid and
+ * parent_proc_id, the order of `actors`' own and of the registry's. */
 #define RG_ACTOR_PARTS 5
-extern const char *const rg_actor_parts[RG_ACTOR_PARTS];
 /* The place of field f among them, -1 if it is none. */
 int rg_row_actor_part(const struct rg_field *f);
 

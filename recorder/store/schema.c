@@ -115,7 +115,7 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 		enum rg_col_store cs = rg_row_col_store(t, f);
 		bool actor = cs == RG_CS_EXE || cs == RG_CS_COMM || cs == RG_CS_ACTOR;
 		s->col_store[t][k] = (uint8_t)cs;
-		/* an actor's column: its place among the actor's (rg_actor_parts) */
+		/* an actor's column: its place among the actor's (rg_row_actor_part) */
 		s->col_param[t][k] = (int8_t)(cs == RG_CS_ACTOR ? rg_row_actor_part(f)
 					      : actor ? -1 : n);
 		if (actor)

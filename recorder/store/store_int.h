@@ -188,7 +188,7 @@ struct rg_store {
 	 * store_layout): its parameter (of store_cols[t] a row); for the
 	 * actor's columns of a compact table (schema/023, 025), whose actor's
 	 * number goes to parameter actor_param[t], its place among them
-	 * (rg_actor_parts), and -1 for its image's (exe, comm); col_store
+	 * (rg_row_actor_part), and -1 for its image's (exe, comm); col_store
 	 * says how. */
 	int store_cols[RG_N_EVENT_TABLES];
 	int8_t col_param[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
@@ -324,7 +324,7 @@ void store_dict_free(struct rg_store *s);
 void store_dict_undo(struct rg_store *s);
 int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
 		       const struct rg_sql_value *comm);
-/* parts: an actor's columns (rg_actor_parts, row.h) */
+/* parts: an actor's columns, in rg_row_actor_part's order (row.h) */
 int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id);
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name);
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type);

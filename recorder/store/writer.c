@@ -55,22 +55,15 @@ static bool split_path(struct rg_store *s, struct rg_sql_value *v, struct rg_sql
 }
 
 /* The number of the row's actor (its pid, uid, gid, ppid, parent_proc_id
- * in parts, its image's exe and comm in image) bound to parameter i, and
- * the tid NULL when it is the pid (schema/025); false on an error. */
+ * in parts, its image's exe and comm in image) bound to parameter i;
+ * false on an error. */
 static bool bind_actor(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, int i,
-		       const struct rg_sql_value *parts, const struct rg_sql_value *image,
-		       int tid_param, struct rg_sql_value *tid)
+		       const struct rg_sql_value *parts, const struct rg_sql_value *image)
 {
 	int64_t img = store_image_id(s, &image[0], &image[1]);
 	int64_t id = img < 0 ? -1 : store_actor_id(s, parts, img);
 	struct rg_sql_value v = {.type = id > 0 ? SQLITE_INTEGER : SQLITE_NULL, .i = id};
 	bind_param(st, null, i, &v);
-	if (tid_param >= 0) {
-		if (tid->type == SQLITE_INTEGER && parts[0].type == SQLITE_INTEGER &&
-		    tid->i == parts[0].i)
-			tid->type = SQLITE_NULL;
-		bind_param(st, null, tid_param, tid);
-	}
 	return id > 0;
 }
 
@@ -87,8 +80,7 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 	const uint8_t *has = s->type_cols[ev->type];
 	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;
 	struct rg_sql_value image[2] = {{.type = SQLITE_NULL}, {.type = SQLITE_NULL}};
-	struct rg_sql_value parts[RG_ACTOR_PARTS], tid = {.type = SQLITE_NULL};
-	int tid_param = -1;
+	struct rg_sql_value parts[RG_ACTOR_PARTS];
 	for (int k = 0; k < RG_ACTOR_PARTS; k++)
 		parts[k] = (struct rg_sql_value){.type = SQLITE_NULL};
 	for (int k = 0; k < s->event_cols[t]; k++) {
@@ -103,7 +95,11 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		case RG_CS_EXE: image[0] = v; continue;
 		case RG_CS_COMM: image[1] = v; continue;
 		case RG_CS_ACTOR: parts[s->col_param[t][k]] = v; continue;
-		case RG_CS_TID: tid = v; tid_param = after + s->col_param[t][k]; continue;
+		case RG_CS_TID: /* NULL when it is the pid (schema/025), which comes before it */
+			if (v.type == SQLITE_INTEGER && parts[0].type == SQLITE_INTEGER &&
+			    v.i == parts[0].i)
+				v.type = SQLITE_NULL;
+			break;
 		case RG_CS_ETYPE:
 		case RG_CS_NAME: ok = code_name(s, s->col_store[t][k], ev, &v) && ok; break;
 		case RG_CS_PATH: {
@@ -118,8 +114,7 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		bind_param(st, null, after + s->col_param[t][k], &v);
 	}
 	if (s->actor_param[t] >= 0)
-		ok = bind_actor(s, st, null, after + s->actor_param[t], parts, image, tid_param,
-				&tid) && ok;
+		ok = bind_actor(s, st, null, after + s->actor_param[t], parts, image) && ok;
 	if (chain)
 		store_chain_row_hash(s, t, hash);
 	return ok;
