@@ -288,6 +288,8 @@ void rg_pipeline_clock(struct rg_pipeline *p, int64_t offset, int64_t boot_ns)
 {
 	int64_t step = offset - p->wall_offset;
 	int64_t old_wall = boot_ns + p->wall_offset, new_wall = boot_ns + offset;
+	if (step > -RG_CLOCK_JITTER_NS && step < RG_CLOCK_JITTER_NS)
+		return;
 	p->wall_offset = offset;
 	if (step > -RG_CLOCK_STEP_MIN_NS && step < RG_CLOCK_STEP_MIN_NS)
 		return;

@@ -95,8 +95,15 @@ void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *p
  * thread is descheduled between them). NTP daemons step at 128 ms or more. */
 #define RG_CLOCK_STEP_MIN_NS 10000000 /* 10 ms */
 
+/* A reading within this of the offset in use is the same offset, read
+ * again: the offset is kept, so the events of a boot carry one offset
+ * between steps, and the database keeps one clock for them
+ * (schema/026). */
+#define RG_CLOCK_JITTER_NS 10000 /* 10 us */
+
 /* Takes the wall-clock offset read at boot_ns; p->wall_offset holds the
- * previous one. Events are stamped with the offset of their poll, so after
+ * previous one, kept when the reading is within RG_CLOCK_JITTER_NS of it.
+ * Events are stamped with the offset of their poll, so after
  * a step their wall times jump. A step of RG_CLOCK_STEP_MIN_NS or more is
  * written as a gap row (count 0: nothing was lost) over the wall-clock
  * range that misleads a time filter: clock_step_back from the new reading

@@ -1,7 +1,7 @@
 /* test_clock.c: a step of the wall clock becomes a gap row, from readings
  * of a fake clock: a backward step covers the wall-clock times both sides
  * of it carry, a forward step the times no event carries, and the jitter
- * of reading two clocks is no step. */
+ * of reading two clocks is no step and keeps the offset. */
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +57,13 @@ int main(void)
 	p.wall_offset = OFFSET;
 
 	/* readings 100 ms apart on the boot clock */
-	rg_pipeline_clock(&p, OFFSET + 3000, 10 * S);          /* read jitter: 3 us */
+	rg_pipeline_clock(&p, OFFSET + 3000, 10 * S); /* read jitter: 3 us */
+	CHECK_INT(p.wall_offset, OFFSET, "a reading within 10 us keeps the offset");
+	rg_pipeline_clock(&p, OFFSET - 9999, 10 * S);
+	CHECK_INT(p.wall_offset, OFFSET, "below it too");
+	rg_pipeline_clock(&p, OFFSET + 10000, 10 * S);
+	CHECK_INT(p.wall_offset, OFFSET + 10000, "a reading 10 us off is taken");
+	p.wall_offset = OFFSET + 3000;
 	rg_pipeline_clock(&p, OFFSET + 3000 - 9999999, 11 * S); /* just under 10 ms */
 	rg_store_sync(s);
 	CHECK_STR(gaps(db), "", "jitter and a step under 10 ms make no gap");
