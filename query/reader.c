@@ -66,8 +66,9 @@ struct rgq_reader;
 
 /* A compact table's arguments are as their columns are kept (enum
  * rg_col_store, row.h); an RG_CS_PATH's (its directory's number) is
- * followed by this one, the rest of the path, and an RG_CS_TID's (the
- * tid or NULL) by the actor's number, each read with the one before. */
+ * followed by this one, the rest of the path, an RG_CS_TID's (the tid or
+ * NULL) by the actor's number and an RG_CS_CLOCK's (the clock's number)
+ * by ts_ns, each read with the one before. */
 #define CS_REST (RG_CS_TID + 1)
 
 /* An actor's columns by its number (schema/025), read from the snapshot
@@ -126,6 +127,13 @@ struct rgq_reader {
 	 * that numbers scattered by a damaged file cannot take more memory */
 	int64_t chunks_left;
 	struct actor far; /* an actor read alone (past those), the last read */
+	/* the clocks' offsets (schema/026), by number, read once: a boot
+	 * and each step of its wall clock has one */
+	struct clock {
+		int64_t id, offset;
+	} *clocks;
+	int64_t nclocks;
+	const struct clock *last_clock; /* the last looked up: most rows share it */
 	sqlite3_stmt *actor_st; /* a range of numbers */
 	struct rg_buf path; /* the row's path joined (RG_CS_PATH): copied out at once */
 	int64_t nnames, nimages;
@@ -383,9 +391,43 @@ static void read_actor_int(const struct actor *a, int i, const struct rg_field *
 	rg_field_set_int(f, ev, neg ? -1 : a->v[i]);
 }
 
+/* The clock numbered id, or NULL. */
+static const struct clock *clock_of(struct rgq_reader *r, int64_t id)
+{
+	if (r->last_clock && r->last_clock->id == id)
+		return r->last_clock;
+	size_t lo = 0, hi = (size_t)r->nclocks; /* sorted by id */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->clocks[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == (size_t)r->nclocks || r->clocks[lo].id != id)
+		return NULL;
+	return r->last_clock = &r->clocks[lo];
+}
+
+/* boot_ns from its clock's number (v) and ts_ns (ts), as the view gives
+ * it: ts_ns less the clock's offset, NULL without the clock. */
+static void read_clock(struct rgq_reader *r, const struct rg_field *f, sqlite3_value *v,
+		       sqlite3_value *ts, struct rg_event *ev)
+{
+	const struct clock *c = sqlite3_value_type(v) == SQLITE_NULL ||
+					sqlite3_value_type(ts) == SQLITE_NULL
+				? NULL : clock_of(r, sqlite3_value_int64(v));
+	if (c)
+		rg_field_set_int(f, ev, (int64_t)((uint64_t)sqlite3_value_int64(ts) -
+						  (uint64_t)c->offset));
+	else
+		rg_field_set_int(f, ev, (f->opts & RG_FO_NEG_NULL) ? -1 : 0);
+}
+
 /* A name's or image's text by its number into the field of x; a path's
  * (RG_CS_PATH) from its argument and the next; an actor's column from its
- * number, the tid (RG_CS_TID) its pid when it is NULL. */
+ * number, the tid (RG_CS_TID) its pid when it is NULL, boot_ns
+ * (RG_CS_CLOCK) from its clock. */
 static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_value **args,
 		     const struct actor *a, struct rg_event *ev)
 {
@@ -404,6 +446,10 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 	}
 	if (x->ref == RG_CS_ACTOR) {
 		read_actor_int(a, x->part, x->f, ev);
+		return;
+	}
+	if (x->ref == RG_CS_CLOCK) {
+		read_clock(r, x->f, v, args[x->col + 1], ev);
 		return;
 	}
 	int64_t id = x->ref == RG_CS_NAME ? sqlite3_value_int64(v) : a->image; /* NULL: 0, none */
@@ -501,11 +547,13 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struc
 			rg_buf_adds(b, "r.actor_id");
 		else if (cs == RG_CS_TID)
 			rg_buf_adds(b, "r.tid, r.actor_id"); /* NULL: the actor's pid */
+		else if (cs == RG_CS_CLOCK)
+			rg_buf_adds(b, "r.clock_id, r.ts_ns"); /* boot_ns: ts_ns less the offset */
 		else if (cs == RG_CS_PATH)
 			rg_buf_adds(b, "r.dir_id, r.path"); /* schema/024: its directory, then the rest */
 		else
 			rg_buf_printf(b, "r.%s", cols[i]->name);
-		if (cs == RG_CS_PATH || cs == RG_CS_TID) {
+		if (cs == RG_CS_PATH || cs == RG_CS_TID || cs == RG_CS_CLOCK) {
 			c->refs[c->ncols] = CS_REST;
 			c->cols[c->ncols++] = cols[i];
 		}
@@ -672,9 +720,30 @@ static void fix_dict(struct rgq_reader *r, struct dict_text *a, int64_t n)
 			a[i].p = r->dict_text.p + ((uintptr_t)a[i].p - 1);
 }
 
+/* The snapshot's clocks (schema/026), sorted by number; none in an older
+ * recording. */
+static void load_clocks(struct rgq_reader *r)
+{
+	sqlite3_stmt *st;
+	int64_t cap = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT id, offset_ns FROM clocks ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (r->nclocks == cap) {
+			cap = cap ? 2 * cap : 16;
+			r->clocks = rg_realloc(r->clocks, (size_t)cap * sizeof(*r->clocks));
+		}
+		r->clocks[r->nclocks++] = (struct clock){sqlite3_column_int64(st, 0),
+							 sqlite3_column_int64(st, 1)};
+	}
+	sqlite3_finalize(st);
+}
+
 /* The snapshot's names and images (schema/023), for the compact tables. */
 static void load_dicts(struct rgq_reader *r)
 {
+	load_clocks(r);
 	r->nnames = load_dict(r, "SELECT id, name FROM names", &r->names, NULL);
 	r->nimages = load_dict(r, "SELECT id, exe, comm FROM images", &r->exes, &r->comms);
 	fix_dict(r, r->names, r->nnames);
@@ -760,6 +829,7 @@ void rgq_reader_close(struct rgq_reader *r)
 	free(r->names);
 	free(r->exes);
 	free(r->comms);
+	free(r->clocks);
 	rg_buf_free(&r->dict_text);
 	rg_buf_free(&r->path);
 	free(r);

@@ -118,15 +118,17 @@ static const char *rows_of(const char *name)
 }
 
 /* Column col of a view is NOT NULL (or the key) in its rows' table, as
- * itself or as the number of its name (event_type_id), or in `actors`
- * (schema/025: pid, uid, gid; the tid, NULL in a row when it is the
- * pid, is as the pid): a view's own PRAGMA table_info says nothing of it. */
+ * itself or as the number of its name (event_type_id) or clock (boot_ns,
+ * schema/026), or in `actors` (schema/025: pid, uid, gid; the tid, NULL
+ * in a row when it is the pid, is as the pid): a view's own PRAGMA
+ * table_info says nothing of it. */
 static bool view_notnull(sqlite3 *db, const char *rows, const char *col)
 {
 	sqlite3_stmt *st;
 	bool nn = false;
 	if (sqlite3_prepare_v2(db, "SELECT \"notnull\" OR pk FROM pragma_table_info(?1) "
-				   "WHERE name = ?2 OR name = ?2 || '_id' UNION ALL "
+				   "WHERE name = ?2 OR name = ?2 || '_id' OR "
+				   "name = iif(?2 = 'boot_ns', 'clock_id', NULL) UNION ALL "
 				   "SELECT \"notnull\" FROM pragma_table_info('actors') "
 				   "WHERE name = iif(?2 = 'tid', 'pid', ?2)", -1, &st, NULL) != SQLITE_OK)
 		return false;
@@ -155,6 +157,8 @@ static int load_tinfo(sqlite3 *db, const struct ship_table *t, struct tinfo *ti)
 		bool notnull = sqlite3_column_int(st, 3) || sqlite3_column_int(st, 5) ||
 			       (rows && view_notnull(db, rows, name));
 		const char *decl = (const char *)sqlite3_column_text(st, 2);
+		if (rows && !strcmp(name, "boot_ns")) /* ts_ns less its clock's offset */
+			decl = "INTEGER";
 		/* hashes, keys and signatures: hex, as the NDJSON checkpoint line
 		 * carries them (JSON strings cannot carry arbitrary bytes) */
 		if (t->hex_blobs && decl && strstr(decl, "BLOB"))

@@ -1,9 +1,11 @@
 /* dict.c: the numbers the compact tables' rows refer to (schema/023):
  * `images`, one row per distinct executable and command name, `actors`,
- * one per distinct pid, uid, gid, parent and image (schema/025), and
- * `names`, the event types, syscalls and file paths' directories
- * (schema/024). The writer remembers the numbers it has handed out, so a
- * row costs a hash look-up here, not a query; a number it has not seen
+ * one per distinct pid, uid, gid, parent and image (schema/025), `names`,
+ * the event types, syscalls and file paths' directories (schema/024),
+ * and `clocks`, the offsets of the wall clock from the boot clock that
+ * rows' times were taken with (schema/026). The writer remembers the
+ * numbers it has handed out, so a row costs a hash look-up here, not a
+ * query; a number it has not seen
  * is looked up in the table, then added to it in the batch's transaction
  * (a rollback forgets them all: store_dict_undo). */
 #include "store_int.h"
@@ -18,7 +20,7 @@
  * keep every number, so forgetting costs look-ups, never a new row). */
 #define DICT_MAX 4096
 
-enum { D_IMAGE, D_ACTOR, D_NAME, D_N };
+enum { D_IMAGE, D_ACTOR, D_NAME, D_CLOCK, D_N };
 #define DICT_SLOTS (2 * DICT_MAX)
 
 struct dict_ent {
@@ -80,6 +82,8 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
 		[D_NAME] = {"SELECT id FROM names WHERE name = ?1",
 			    "INSERT INTO names (name) VALUES (?1)"},
+		[D_CLOCK] = {"SELECT id FROM clocks WHERE offset_ns = ?1",
+			     "INSERT INTO clocks (offset_ns) VALUES (?1)"},
 	};
 	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
 	for (unsigned w = 0; w < D_N; w++) {
@@ -88,7 +92,7 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 				       NULL) ||
 		    sqlite3_prepare_v3(s->db, sql[w][1], -1, SQLITE_PREPARE_PERSISTENT, &d->add[w],
 				       NULL)) {
-			snprintf(err, errlen, "preparing the images, actors and names: %s",
+			snprintf(err, errlen, "preparing the images, actors, names and clocks: %s",
 				 sqlite3_errmsg(s->db));
 			return -1;
 		}
@@ -209,6 +213,12 @@ int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name)
 {
 	return lookup(s, D_NAME, name->p, name->n, name, 1);
+}
+
+int64_t store_clock_id(struct rg_store *s, int64_t offset_ns)
+{
+	struct rg_sql_value v = {.type = SQLITE_INTEGER, .i = offset_ns};
+	return lookup(s, D_CLOCK, (const char *)&offset_ns, sizeof(offset_ns), &v, 1);
 }
 
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type)

@@ -222,8 +222,9 @@ bool rg_row_compact(unsigned t);
  * another name's: the syscall), as part of the row's actor (pid, uid,
  * gid, ppid, parent_proc_id: schema/025) or of the actor's image (exe,
  * comm), as its directory's name's number and the rest (a file row's
- * path, schema/024), or as the tid, NULL when it is the pid (schema/025).
- * The writer stores the columns so (store/schema.c), rgq's reader reads
+ * path, schema/024), as the tid, NULL when it is the pid (schema/025),
+ * or as the number of its clock (boot_ns: the row's ts_ns less the
+ * clock's offset, schema/026). The writer stores the columns so (store/schema.c), rgq's reader reads
  * them back (query/reader.c). */
 enum rg_col_store {
 	RG_CS_VALUE,
@@ -233,6 +234,7 @@ enum rg_col_store {
 	RG_CS_COMM,
 	RG_CS_PATH,
 	RG_CS_ACTOR,
+	RG_CS_CLOCK,
 	RG_CS_TID,
 };
 enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);

@@ -101,11 +101,11 @@ static const char rev_process_sql[] =
 	"UPDATE ship_rev SET n = n + 1";
 
 /* Where each of event table t's columns goes (rg_store.col_param): in a
- * compact table (schema/023, 025) the event type and syscall as names'
- * numbers, pid, uid, gid, ppid, parent_proc_id, exe and comm as one
- * actor's, a path as its directory's number and the rest; elsewhere as
- * they are. Appends the insert's column names to b and returns their
- * number. */
+ * compact table (schema/023, 025, 026) the event type and syscall as
+ * names' numbers, pid, uid, gid, ppid, parent_proc_id, exe and comm as one
+ * actor's, a path as its directory's number and the rest, boot_ns as its
+ * clock's number; elsewhere as they are. Appends the insert's column
+ * names to b and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
 	bool compact = rg_row_compact(t);
@@ -120,8 +120,11 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 					      : actor ? -1 : n);
 		if (actor)
 			continue;
-		rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name,
-			      cs == RG_CS_ETYPE || cs == RG_CS_NAME ? "_id" : "");
+		if (cs == RG_CS_CLOCK)
+			rg_buf_adds(b, n ? ", clock_id" : "clock_id");
+		else
+			rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name,
+				      cs == RG_CS_ETYPE || cs == RG_CS_NAME ? "_id" : "");
 		n++;
 	}
 	s->actor_param[t] = compact ? n++ : -1;

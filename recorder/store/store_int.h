@@ -327,6 +327,7 @@ int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
 /* parts: an actor's columns, in rg_row_actor_part's order (row.h) */
 int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id);
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name);
+int64_t store_clock_id(struct rg_store *s, int64_t offset_ns);
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type);
 /* After a COMMIT that succeeded: the checkpoint the transaction made (if
  * any) goes to the outbox. */

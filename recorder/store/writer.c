@@ -35,6 +35,17 @@ static bool code_name(struct rg_store *s, enum rg_col_store cs, const struct qev
 	return id > 0;
 }
 
+/* v, the boot time, as the number of the clock whose offset the row's
+ * wall time is from it (schema/026); false on an error. */
+static bool code_clock(struct rg_store *s, const struct qevent *ev, struct rg_sql_value *v)
+{
+	if (v->type != SQLITE_INTEGER)
+		return true; /* NULL: refused by the table, as before */
+	int64_t id = store_clock_id(s, ev->ts_ns - v->i);
+	*v = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
+	return id > 0;
+}
+
 /* A path's directory (up to its last '/') as a name's number, into
  * *dir, and v as the rest; a path with no '/' stays whole (*dir NULL).
  * False on an error. */
@@ -100,6 +111,7 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 			    v.i == parts[0].i)
 				v.type = SQLITE_NULL;
 			break;
+		case RG_CS_CLOCK: ok = code_clock(s, ev, &v) && ok; break;
 		case RG_CS_ETYPE:
 		case RG_CS_NAME: ok = code_name(s, s->col_store[t][k], ev, &v) && ok; break;
 		case RG_CS_PATH: {

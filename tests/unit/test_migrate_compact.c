@@ -148,7 +148,8 @@ static bool insert_file_rows(sqlite3 *h)
 		const char *type = file_types[i % N(file_types)];
 		const char *const v[] = {
 			lit(i == FILE_ROWS - 1 ? 1LL << 40 : 100 + 7 * i), /* seq */
-			type, lit(1700000000000000000LL + 1000 * i), lit(5 + 1000 * i),
+			type, lit(1700000000000000000LL + 1000 * i),
+			lit(5 + 1000 * i + (i % 3 == 1 ? 250 : 0)), /* boot_ns: two clocks */
 			some(i, 3, lit(1000 + i / 2)),			   /* proc_id */
 			lit(4000 + i), lit(4000 + i + i % 2),		   /* pid, tid */
 			i % 4 ? "1000" : "0", i % 4 ? "1000" : "0",	   /* uid, gid */
@@ -389,6 +390,23 @@ static void check_dictionaries(sqlite3 *h)
 	CHECK_INT(num(h, "SELECT count(*) FROM names"), nseen, "and names holds no other");
 }
 
+/* clocks (schema/026): each distinct offset of ts_ns from boot_ns once,
+ * numbered as rows first use them; boot_ns compares as an integer. */
+static void check_clocks(sqlite3 *h)
+{
+	CHECK_INT(num(h, "SELECT count(*) FROM clocks"),
+		  num(h, "SELECT count(DISTINCT o) FROM (SELECT ts_ns - boot_ns AS o FROM "
+			 "file_events UNION ALL SELECT ts_ns - boot_ns FROM network_events)"),
+		  "each distinct clock offset is one clocks row, and clocks holds no other");
+	CHECK_INT(num(h, "SELECT count(*) FROM clocks"), 3, "the old rows' three clocks");
+	CHECK_INT(num(h, "SELECT id FROM clocks WHERE offset_ns = (SELECT ts_ns - boot_ns FROM "
+			 "(SELECT seq, ts_ns, boot_ns FROM file_events UNION ALL SELECT seq, ts_ns, "
+			 "boot_ns FROM network_events) ORDER BY seq LIMIT 1)"),
+		  1, "clock 1 is the first row's");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE boot_ns = '5'"), 1,
+		  "the view's boot_ns compares as an integer");
+}
+
 static void check_indexes(sqlite3 *h)
 {
 	static const char *const idx[][2] = {{"file_events_ts", "file_rows"},
@@ -514,9 +532,12 @@ static void check_writer(const char *db)
 		.comm = {"cat", 3}, .exe = {"/usr/bin/cat", 12}, .path = {"/w", 2},
 		.syscall = "openat",
 	};
+	int64_t nclocks = num(h, "SELECT count(*) FROM clocks");
 	rg_store_put_event(s, &ev, false);
-	ev.seq = 777778; /* another thread of the process */
+	ev.seq = 777778; /* another thread of the process, a moment later */
 	ev.tid = 10;
+	ev.ts_ns += 5;
+	ev.boot_ns += 5;
 	rg_store_put_event(s, &ev, false);
 	rg_store_sync(s);
 	rg_store_close(s, 3);
@@ -535,6 +556,12 @@ static void check_writer(const char *db)
 			 "seq = 777778 AND r.tid = 10 AND e.tid = 10 AND e.pid = 9 AND r.actor_id = "
 			 "(SELECT actor_id FROM file_rows WHERE seq = 777777)"),
 		  1, "and another thread's tid as it is, with the same actor");
+	CHECK_INT(num(h, "SELECT count(*) FROM clocks") - nclocks, 1,
+		  "the writer adds its rows' clock once");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events e JOIN file_rows r USING (seq) WHERE "
+			 "seq IN (777777, 777778) AND e.boot_ns = e.ts_ns - 2 AND r.clock_id = "
+			 "(SELECT id FROM clocks WHERE offset_ns = 2)"),
+		  2, "and its rows' boot_ns read back through the view");
 	sqlite3_close(h);
 }
 
@@ -603,6 +630,7 @@ static void check_upgrade(void)
 		CHECK(hs[t][1].n == hs[t][0].n && changed(&hs[t][0], &hs[t][1], &key) == 0, what);
 	}
 	check_dictionaries(h);
+	check_clocks(h);
 	check_indexes(h);
 	for (int t = 0; t < 2; t++) {
 		check_update(h, &edits[t], tables[t]);

@@ -28,8 +28,11 @@ static bool written(uint64_t seq)
 static struct rg_event event(uint64_t seq, char *buf, size_t len)
 {
 	/* who acted varies (schema/025: actors, more than one chunk the
-	 * reader reads at a time; a tid other than the pid now and then) */
-	struct rg_event ev = {.seq = seq, .ts_ns = 1000 + (int64_t)seq, .pid = 7,
+	 * reader reads at a time; a tid other than the pid now and then);
+	 * the wall clock is stepped twice (schema/026: three clocks) */
+	struct rg_event ev = {.seq = seq, .ts_ns = 1000 + (int64_t)seq,
+			      .boot_ns = seq + (seq < 7000 ? 0 : seq < 9000 ? 3000 : 500),
+			      .pid = 7,
 			      .tid = seq % 3 ? 7 : 8 + (uint32_t)(seq % 5),
 			      .uid = (uint32_t)(seq % 1500), .gid = (uint32_t)(seq % 3),
 			      .ppid = seq % 5 ? 1 : 0, .parent_proc_id = seq % 5 ? 2 : 0,
@@ -93,7 +96,8 @@ static bool same_cstr(const char *a, const char *b)
 static bool same_event(const struct rg_event *got, const struct rg_event *want)
 {
 	return got->type == want->type && got->seq == want->seq &&
-	       got->ts_ns == want->ts_ns && got->pid == want->pid && got->tid == want->tid &&
+	       got->ts_ns == want->ts_ns && got->boot_ns == want->boot_ns &&
+	       got->pid == want->pid && got->tid == want->tid &&
 	       got->uid == want->uid && got->gid == want->gid && got->ppid == want->ppid &&
 	       got->parent_proc_id == want->parent_proc_id &&
 	       got->proc_id == want->proc_id && same_str(got->comm, want->comm) &&
@@ -168,6 +172,7 @@ int main(void)
 	if (n < 0)
 		printf("# %s\n", err);
 	CHECK_INT(n, count_written(1, N), "every event read back in seq order, as written");
+	CHECK_STR(q(db, "SELECT count(*) FROM clocks"), "3", "on three clocks");
 	n = read_back(db, 2990, 5600, err, sizeof(err));
 	CHECK_INT(n, count_written(2990, 5600), "a range across the gap: its events only");
 	n = read_back(db, 6000, 5999, err, sizeof(err));

@@ -493,9 +493,10 @@ static void check_retention(void)
 	static char pad[200];
 	memset(pad, 'p', sizeof(pad));
 	for (int i = 0; i < 30000; i++) {
+		/* on one clock, as the recorder's rows are (schema/026) */
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = (uint64_t)i + 1,
-				      .ts_ns = old + i, .pid = 1, .path = {pad, sizeof(pad)},
-				      .syscall = "openat"};
+				      .ts_ns = old + i, .boot_ns = (uint64_t)i, .pid = 1,
+				      .path = {pad, sizeof(pad)}, .syscall = "openat"};
 		rg_store_put_event(s, &ev, false);
 		if (i % 5000 == 4999) {
 			rg_store_sync(s);
