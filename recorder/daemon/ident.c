@@ -25,10 +25,11 @@
 #define WALK_DEPTH 64
 #define CG_SLOTS 8192u           /* the id -> path cache (a power of two) */
 
+/* The boot clock, which events' boot_ns are on (rg_ident_refresh). */
 static int64_t mono_ns(void)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	clock_gettime(CLOCK_BOOTTIME, &t);
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
@@ -111,12 +112,13 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 /* Parses the file again if it changed since the last look, looking at
- * most every `every` ns. useradd and vipw replace the file by a rename:
- * the inode changes too. */
-static void refresh(struct names *t, int64_t every)
+ * most every `every` ns unless the last look was before `since` (boot
+ * clock). useradd and vipw replace the file by a rename: the inode
+ * changes too. */
+static void refresh(struct names *t, int64_t every, int64_t since)
 {
 	int64_t now = mono_ns();
-	if (t->loaded && now - t->checked < every)
+	if (t->loaded && now - t->checked < every && t->checked >= since)
 		return;
 	t->checked = now;
 	struct stat st;
@@ -388,10 +390,11 @@ void rg_ident_free(struct rg_ident *d)
 	free(d);
 }
 
-void rg_ident_refresh(struct rg_ident *d, bool missed)
+void rg_ident_refresh(struct rg_ident *d, bool missed, int64_t since_boot_ns)
 {
-	refresh(&d->users, missed ? MISS_CHECK_NS : CHECK_NS);
-	refresh(&d->groups, missed ? MISS_CHECK_NS : CHECK_NS);
+	int64_t since = missed ? since_boot_ns : 0;
+	refresh(&d->users, missed ? MISS_CHECK_NS : CHECK_NS, since);
+	refresh(&d->groups, missed ? MISS_CHECK_NS : CHECK_NS, since);
 }
 
 const char *rg_ident_user(const struct rg_ident *d, uint32_t uid)

@@ -7,8 +7,9 @@
  * table (glibc's fgetpwent_r/fgetgrent_r), looked up by binary search,
  * and parsed again when they change: a changed file is noticed by its
  * (device, inode, size, mtime), looked at (rg_ident_refresh) at most
- * once a second, or every 10 ms while an id is not in the table, so a
- * user added just before its first process is named. A name that exists
+ * once a second, or while an id is not in the table every 10 ms and
+ * whenever the last look was before the event, so a user added just
+ * before its first process is named. A name that exists
  * only in a directory service stays unresolved (NULL): its id is
  * recorded.
  *
@@ -46,9 +47,12 @@ struct rg_ident *rg_ident_new(const struct rg_ident_opts *o);
 void rg_ident_free(struct rg_ident *id);
 
 /* Parses the passwd and group files again if they changed, looking at
- * most once a second (missed: a name was not found; every 10 ms). Names
- * looked up stay valid until the next call. */
-void rg_ident_refresh(struct rg_ident *id, bool missed);
+ * most once a second (missed: a name was not found; every 10 ms, and
+ * whenever the last look was before since_boot_ns, the boot-clock time of
+ * the event that names the id: a user added a moment before it, after a
+ * look made for an earlier event, is found). Names looked up stay valid
+ * until the next call. */
+void rg_ident_refresh(struct rg_ident *id, bool missed, int64_t since_boot_ns);
 
 /* The name of uid / gid, or NULL when the files have none (or were never
  * looked at: call rg_ident_refresh first). */

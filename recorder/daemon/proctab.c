@@ -241,17 +241,19 @@ static void cgroup(struct rg_ident *id, struct rg_process *t, uint32_t pid)
 	rg_container_parse(w->cgroup_path, &w->container_id, &w->container_runtime);
 }
 
-/* Fills t's names and origin (ids: after an exec or a credential change)
- * and cgroup path (place: a cgroup id the entry did not have), borrowed
+/* Fills t's names and origin (ids: after an exec or a credential change
+ * at boot_ns on the boot clock, 0 for a process found at start) and
+ * cgroup path (place: a cgroup id the entry did not have), borrowed
  * until commit() copies them. Without an ident (tests), nothing. */
-static void who(struct rg_proctab *pt, struct rg_process *t, bool ids, bool place)
+static void who(struct rg_proctab *pt, struct rg_process *t, bool ids, bool place,
+		uint64_t boot_ns)
 {
 	if (!pt->ident)
 		return;
 	if (ids) {
-		rg_ident_refresh(pt->ident, false);
-		if (!names(pt->ident, t)) {
-			rg_ident_refresh(pt->ident, true); /* a user added a moment ago */
+		rg_ident_refresh(pt->ident, false, 0);
+		if (!names(pt->ident, t)) { /* a user added a moment ago */
+			rg_ident_refresh(pt->ident, true, (int64_t)boot_ns);
 			names(pt->ident, t);
 		}
 		origin(pt->ident, t);
@@ -321,7 +323,7 @@ static const struct rg_process *apply_exec(struct rg_proctab *pt, struct rg_even
 	t.sessionid = ev->sessionid;
 	t.flags = ev->flags;
 	t.who = ev->who; /* the place the kernel sent; the names follow */
-	who(pt, &t, true, true);
+	who(pt, &t, true, true, ev->boot_ns);
 	commit(e, &t);
 	ev->who = e->p.who;
 	ev->proc_id = e->p.proc_id;
@@ -367,7 +369,7 @@ static const struct rg_process *apply_fork(struct rg_proctab *pt, struct rg_even
 			t.who.utsns = pl->utsns;
 			t.who.cgroupns = pl->cgroupns;
 		}
-		who(pt, &t, false, pl->cgroup_id && pl->cgroup_id != from->who.cgroup_id);
+		who(pt, &t, false, pl->cgroup_id && pl->cgroup_id != from->who.cgroup_id, 0);
 		commit(child, &t);
 	} else if (child->p.source == RG_PSRC_PROC) {
 		/* Found by the /proc scan while its fork was on the way to
@@ -424,7 +426,7 @@ static const struct rg_process *apply_sys(struct rg_proctab *pt, struct rg_event
 		t.uid = ev->uid;
 		t.gid = ev->gid;
 		t.euid = ev->euid;
-		who(pt, &t, true, false); /* new names */
+		who(pt, &t, true, false, ev->boot_ns); /* new names */
 		commit(e, &t);
 		changed = &e->p;
 	}
@@ -450,7 +452,7 @@ void rg_proctab_bootstrap(struct rg_proctab *pt, const struct rg_process *procs,
 		t.exited = false;
 		if (!t.who.cgroup_id && t.who.cgroup_path.p && pt->ident)
 			t.who.cgroup_id = rg_ident_cgroup_id(pt->ident, t.who.cgroup_path.p);
-		who(pt, &t, true, true);
+		who(pt, &t, true, true, 0);
 		commit(e, &t);
 	}
 	/* Parents only now: a parent may come after its child in /proc order.

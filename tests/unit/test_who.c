@@ -158,7 +158,7 @@ static void check_names(const char *dir)
 	put(gr, "root:x:0:\nstaff:x:50:alice\nalice:x:1000:\n");
 	struct rg_ident *id = rg_ident_new(&(struct rg_ident_opts){pw, gr, "", dir});
 	CHECK(rg_ident_user(id, 0) == NULL, "names: nothing before the first refresh");
-	rg_ident_refresh(id, false);
+	rg_ident_refresh(id, false, 0);
 	CHECK_STR(rg_ident_user(id, 0), "root", "names: uid 0");
 	CHECK_STR(rg_ident_user(id, 1000), "alice", "names: a uid listed twice keeps its first name");
 	CHECK_STR(rg_ident_user(id, 65534), "nobody", "names: the last line");
@@ -168,19 +168,29 @@ static void check_names(const char *dir)
 
 	/* a user added, one deleted (the files replaced by a rename) */
 	put(pw, "root:x:0:0:root:/root:/bin/bash\nbob:x:4242:4242::/:/bin/sh\n");
-	rg_ident_refresh(id, false);
+	rg_ident_refresh(id, false, 0);
 	CHECK_STR(rg_ident_user(id, 1000), "alice", "names: within a second the table stands");
 	sleep_ms(15);
-	rg_ident_refresh(id, true);
+	rg_ident_refresh(id, true, 0);
 	CHECK_STR(rg_ident_user(id, 4242), "bob", "names: a miss looks again after 10 ms: new user");
 	CHECK(rg_ident_user(id, 1000) == NULL, "names: and the deleted one is gone");
 	struct rg_ident_stats st;
 	rg_ident_stats(id, &st);
 	CHECK_INT(st.user_loads, 2, "names: passwd parsed twice (once per change)");
 	CHECK_INT(st.group_loads, 1, "names: group parsed once (unchanged)");
+
+	/* a user added right after a look, then its first process */
+	sleep_ms(15);
+	rg_ident_refresh(id, true, 0); /* a look, for an earlier event */
+	put(pw, "root:x:0:0:root:/root:/bin/bash\ncarol:x:4343:4343::/:/bin/sh\n");
+	struct timespec now; /* within 10 ms of the look, as a busy recorder is */
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	rg_ident_refresh(id, true, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec);
+	CHECK_STR(rg_ident_user(id, 4343), "carol",
+		  "names: a miss of an event after the last look looks again at once");
 	unlink(pw);
 	sleep_ms(15);
-	rg_ident_refresh(id, true);
+	rg_ident_refresh(id, true, 0);
 	CHECK(rg_ident_user(id, 0) == NULL, "names: a missing passwd file names no one");
 	rg_ident_free(id);
 	unlink(gr);
