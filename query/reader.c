@@ -64,12 +64,6 @@ struct plan {
 
 struct rgq_reader;
 
-/* A compact table's arguments are as their columns are kept (enum
- * rg_col_store, row.h); an RG_CS_PATH's (its directory's number) is
- * followed by this one, the rest of the path, and an RG_CS_TID's (the
- * tid or NULL) by the actor's number, each read with the one before. */
-#define CS_REST (RG_CS_TID + 1)
-
 /* An actor's columns by its number (schema/025), read from the snapshot
  * a chunk of numbers at a time as rows first refer to them (rows near in
  * time refer to actors numbered near each other) and kept: about 64 bytes
@@ -95,9 +89,11 @@ struct cursor {
 	struct rgq_reader *r;
 	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
 	char fn[64];             /* the decoding function's name */
-	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
-	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each argument, or CS_REST */
-	unsigned ncols;
+	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each column read */
+	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each */
+	uint8_t arg[RG_FIELDS_MAX];  /* the function's argument each is read from (its first) */
+	unsigned ncols, nargs;
+	uint8_t actor_arg; /* the argument with the row's actor's number; 0: none */
 	bool compact;
 	uint64_t floor; /* its rows from this seq on */
 	struct plan plan[RG_ET_COUNT + 1];
@@ -147,18 +143,15 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
-	if (c->refs[i] == CS_REST)
-		return; /* read with the argument before it */
 	if (c->refs[i])
-		p->ref[p->nref++] = (struct ref_need){(uint8_t)i, c->refs[i], f->off,
+		p->ref[p->nref++] = (struct ref_need){c->arg[i], c->refs[i], f->off,
 						      f->type == RG_FT_CSTR,
 						      (int8_t)rg_row_actor_part(f), f};
 	else
-		p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
-	if (c->refs[i] == RG_CS_ACTOR || c->refs[i] == RG_CS_EXE || c->refs[i] == RG_CS_COMM)
-		p->actor_col = (uint8_t)i;
-	else if (c->refs[i] == RG_CS_TID && !p->actor_col)
-		p->actor_col = (uint8_t)(i + 1); /* its CS_REST */
+		p->need[p->nneed++] = (struct need){c->arg[i], rg_row_reading(f)};
+	if (c->refs[i] == RG_CS_ACTOR || c->refs[i] == RG_CS_EXE || c->refs[i] == RG_CS_COMM ||
+	    c->refs[i] == RG_CS_TID) /* a NULL tid is the actor's pid */
+		p->actor_col = c->actor_arg;
 	p->mask |= RG_FBIT(f - rg_fields);
 	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
 	if (is_text(f) && !shared)
@@ -477,37 +470,59 @@ static void read_end(sqlite3_context *ctx)
 	(void)ctx;
 }
 
+/* Argument column of the statement being built into b: the next one. */
+static uint8_t add_arg(struct cursor *c, struct rg_buf *b, const char *column)
+{
+	rg_buf_printf(b, "%sr.%s", c->nargs ? ", " : "", column);
+	return (uint8_t)c->nargs++;
+}
+
+/* The argument with the row's actor's number, added the first time. */
+static uint8_t actor_arg(struct cursor *c, struct rg_buf *b)
+{
+	if (!c->actor_arg)
+		c->actor_arg = add_arg(c, b, "actor_id");
+	return c->actor_arg;
+}
+
 /* The columns of a compact table's rows (schema/023) for fields: the
  * event type and syscall as their names' numbers, the actor's columns
- * from its row (a) and exe and comm as its image's number, the path as
- * its directory's number and the rest, the tid the pid when it is NULL
- * (store/schema.c, store_layout, writes them). */
+ * from its row and exe and comm as its image's number, the path as its
+ * directory's number and the rest (the argument after it), the tid the
+ * pid when it is NULL (store/schema.c, store_layout, writes them). The
+ * actor's number is one argument for all the fields it gives: each
+ * argument is a column the statement reads for every row, about 150
+ * instructions of SQLite's (callgrind). */
 static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struct rg_buf *b)
 {
 	struct rg_buf names = {0};
-	const struct rg_field *cols[RG_FIELDS_MAX];
-	unsigned n = rg_row_columns(&names, t, fields, cols);
+	unsigned n = rg_row_columns(&names, t, fields, c->cols);
 	rg_buf_free(&names);
-	c->ncols = 0;
+	c->ncols = n;
 	for (unsigned i = 0; i < n; i++) {
-		enum rg_col_store cs = rg_row_col_store(t, cols[i]);
+		const struct rg_field *f = c->cols[i];
+		enum rg_col_store cs = rg_row_col_store(t, f);
 		/* the event type (argument 0) is read by read_type */
-		c->refs[c->ncols] = (uint8_t)(cs == RG_CS_ETYPE ? RG_CS_VALUE : cs);
-		c->cols[c->ncols++] = cols[i];
-		rg_buf_adds(b, i ? ", " : "");
-		if (cs == RG_CS_ETYPE || cs == RG_CS_NAME)
-			rg_buf_printf(b, "r.%s_id", cols[i]->name);
-		else if (cs == RG_CS_EXE || cs == RG_CS_COMM || cs == RG_CS_ACTOR)
-			rg_buf_adds(b, "r.actor_id");
-		else if (cs == RG_CS_TID)
-			rg_buf_adds(b, "r.tid, r.actor_id"); /* NULL: the actor's pid */
-		else if (cs == RG_CS_PATH)
-			rg_buf_adds(b, "r.dir_id, r.path"); /* schema/024: its directory, then the rest */
-		else
-			rg_buf_printf(b, "r.%s", cols[i]->name);
-		if (cs == RG_CS_PATH || cs == RG_CS_TID) {
-			c->refs[c->ncols] = CS_REST;
-			c->cols[c->ncols++] = cols[i];
+		c->refs[i] = (uint8_t)(cs == RG_CS_ETYPE ? RG_CS_VALUE : cs);
+		char id[80];
+		switch (cs) {
+		case RG_CS_ETYPE: case RG_CS_NAME:
+			snprintf(id, sizeof(id), "%s_id", f->name);
+			c->arg[i] = add_arg(c, b, id);
+			break;
+		case RG_CS_PATH: /* schema/024: its directory, then the rest */
+			c->arg[i] = add_arg(c, b, "dir_id");
+			add_arg(c, b, "path");
+			break;
+		case RG_CS_TID: /* NULL: the actor's pid */
+			c->arg[i] = add_arg(c, b, "tid");
+			actor_arg(c, b);
+			break;
+		case RG_CS_EXE: case RG_CS_COMM: case RG_CS_ACTOR:
+			c->arg[i] = actor_arg(c, b);
+			break;
+		default:
+			c->arg[i] = add_arg(c, b, f->name);
 		}
 	}
 }
@@ -523,14 +538,16 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	if (c->compact)
 		compact_columns(c, t, fields[RG_ET_COUNT] | 3, &b);
 	else
-		c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
+		c->ncols = c->nargs = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
+	for (unsigned i = 0; !c->compact && i < c->ncols; i++)
+		c->arg[i] = (uint8_t)i;
 	plan(c, fields);
 	rg_buf_adds(&b, ")");
 	where(&b, t, until);
 	rg_buf_adds(&seek, "SELECT r.seq");
 	where(&seek, t, until);
 	rg_buf_adds(&seek, " ORDER BY r.seq LIMIT 1");
-	int rc = sqlite3_create_function(r->db, c->fn, (int)c->ncols,
+	int rc = sqlite3_create_function(r->db, c->fn, (int)c->nargs,
 					 SQLITE_UTF8 | SQLITE_DIRECTONLY, c, NULL, read_row, read_end);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(r->db, rg_buf_cstr(&b), -1, &c->st, NULL);
@@ -748,7 +765,7 @@ void rgq_reader_close(struct rgq_reader *r)
 		sqlite3_finalize(c->st);
 		sqlite3_finalize(c->seek);
 		if (c->fn[0]) /* the function points at c: gone with it */
-			sqlite3_create_function(r->db, c->fn, (int)c->ncols, SQLITE_UTF8, NULL, NULL,
+			sqlite3_create_function(r->db, c->fn, (int)c->nargs, SQLITE_UTF8, NULL, NULL,
 						NULL, NULL);
 	}
 	if (r->in_txn)
