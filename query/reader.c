@@ -533,12 +533,18 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	struct rg_buf b = {0}, seek = {0};
 	snprintf(c->fn, sizeof(c->fn), "rgq_row_%s", rg_event_tables[t].name);
 	rg_buf_printf(&b, "SELECT %s(", c->fn);
-	/* event_type and seq: registry order, arguments 0 and 1 */
+	/* event_type and seq: registry order, arguments 0 and 1; then what
+	 * the table's own types need (a field others need too, e.g. result
+	 * for file events, is not read for process events) */
+	rg_fmask need = 3;
+	for (unsigned et = 0; et < RG_ET_COUNT; et++)
+		if (rg_event_tables[t].types & RG_ET_BIT(et))
+			need |= fields[et];
 	c->compact = rg_row_compact(t);
 	if (c->compact)
-		compact_columns(c, t, fields[RG_ET_COUNT] | 3, &b);
+		compact_columns(c, t, need, &b);
 	else
-		c->ncols = c->nargs = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
+		c->ncols = c->nargs = rg_row_columns(&b, t, need, c->cols);
 	for (unsigned i = 0; !c->compact && i < c->ncols; i++)
 		c->arg[i] = (uint8_t)i;
 	plan(c, fields);
