@@ -1,9 +1,11 @@
 /* reader.c: event rows to events, in seq order (see reader.h).
  *
  * Each table's query over a range of seq is one aggregate,
- * rgq_row_TABLE(event_type, seq, columns...): a function of this
- * reader's whose step decodes a row's arguments straight into the slot of
- * its seq in the span being read. A column read with sqlite3_column_value
+ * rgq_row_TABLE(columns...): a function of this reader's whose step
+ * decodes a row's arguments (the columns the loaded rules and the
+ * lineage need of the table's types, each once, in an order that lets
+ * SQLite parse each row's record header once: order_args) straight into
+ * the slot of its seq in the span being read. A column read with sqlite3_column_value
  * costs about 50 instructions (the connection's mutex and error state,
  * each time) and a row needs a dozen; an argument is read straight from
  * SQLite's register, and one sqlite3_step reads the whole range. An
@@ -90,7 +92,7 @@ struct dict_text {
  * a path's rest and the actor's number. */
 #define ARGS_MAX (RG_FIELDS_MAX + 2)
 #define NO_ARG UINT8_MAX
-#define RG_COLUMN_MAX 40 /* a column's name and NUL: the longest are ~20 */
+#define COLUMN_MAX 40 /* a column's name and NUL: the longest are ~20 */
 
 struct cursor {
 	struct rgq_reader *r;
@@ -100,7 +102,7 @@ struct cursor {
 	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each */
 	uint8_t arg[RG_FIELDS_MAX];  /* the function's argument each is read from */
 	uint8_t rest[RG_FIELDS_MAX]; /* an RG_CS_PATH's second one: the rest of the path */
-	char argcol[ARGS_MAX][RG_COLUMN_MAX]; /* each argument's column */
+	char argcol[ARGS_MAX][COLUMN_MAX]; /* each argument's column */
 	unsigned ncols, nargs;
 	uint8_t actor_arg; /* the argument with the row's actor's number; NO_ARG: none */
 	bool compact;
@@ -428,8 +430,9 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 	}
 }
 
-/* rgq_row_TABLE(event_type, seq, columns...): the row into the slot of
- * its seq (the cursor is the function's user data). */
+/* rgq_row_TABLE(columns...): the row into the slot of its seq (the
+ * cursor is the function's user data; c->arg says which argument is
+ * which). */
 static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	struct cursor *c = sqlite3_user_data(ctx);
@@ -503,7 +506,7 @@ static uint8_t actor_arg(struct cursor *c)
  * directory's number and the rest, the tid the pid when it is NULL
  * (store/schema.c, store_layout, writes them). The actor's number is one
  * argument for all the fields it gives: each argument is a column the
- * statement reads for every row, about 100 instructions of SQLite's
+ * statement reads for every row, 80 to 110 instructions of SQLite's
  * (callgrind). */
 static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 {
@@ -514,9 +517,9 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 	for (unsigned i = 0; i < n; i++) {
 		const struct rg_field *f = c->cols[i];
 		enum rg_col_store cs = rg_row_col_store(t, f);
-		/* the event type (argument 0) is read by read_type */
+		/* the event type (field 0) is read by read_type */
 		c->refs[i] = (uint8_t)(cs == RG_CS_ETYPE ? RG_CS_VALUE : cs);
-		char id[RG_COLUMN_MAX];
+		char id[COLUMN_MAX];
 		switch (cs) {
 		case RG_CS_ETYPE: case RG_CS_NAME:
 			snprintf(id, sizeof(id), "%s_id", f->name);
