@@ -1,9 +1,11 @@
 /* reader.c: event rows to events, in seq order (see reader.h).
  *
  * Each table's query over a range of seq is one aggregate,
- * rgq_row_TABLE(event_type, seq, columns...): a function of this
- * reader's whose step decodes a row's arguments straight into the slot of
- * its seq in the span being read. A column read with sqlite3_column_value
+ * rgq_row_TABLE(columns...): a function of this reader's whose step
+ * decodes a row's arguments (the columns the loaded rules and the
+ * lineage need of the table's types, each once, in an order that lets
+ * SQLite parse each row's record header once: order_args) straight into
+ * the slot of its seq in the span being read. A column read with sqlite3_column_value
  * costs about 50 instructions (the connection's mutex and error state,
  * each time) and a row needs a dozen; an argument is read straight from
  * SQLite's register, and one sqlite3_step reads the whole range. An
@@ -48,13 +50,15 @@ struct plan {
 	 * names and images, and how each field is kept (enum rg_col_store) */
 	struct ref_need {
 		uint8_t col, ref;
+		uint8_t rest; /* an RG_CS_PATH's: the argument with the rest of the path;
+			       * an RG_CS_CLOCK's: with ts_ns */
 		uint16_t off;
 		bool cstr;
 		int8_t part; /* an RG_CS_ACTOR's place among the actor's columns */
 		const struct rg_field *f;
 	} ref[12];
 	uint8_t nref;
-	uint8_t actor_col; /* the argument with the row's actor's number; 0: none read */
+	uint8_t actor_col; /* the argument with the row's actor's number; NO_ARG: none read */
 	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
 	struct text_field text[RG_FIELDS_MAX]; /* its text fields, each once */
 	uint8_t ntext;
@@ -63,13 +67,6 @@ struct plan {
 };
 
 struct rgq_reader;
-
-/* A compact table's arguments are as their columns are kept (enum
- * rg_col_store, row.h); an RG_CS_PATH's (its directory's number) is
- * followed by this one, the rest of the path, an RG_CS_TID's (the tid or
- * NULL) by the actor's number and an RG_CS_CLOCK's (the clock's number)
- * by ts_ns, each read with the one before. */
-#define CS_REST (RG_CS_TID + 1)
 
 /* An actor's columns by its number (schema/025), read from the snapshot
  * a chunk of numbers at a time as rows first refer to them (rows near in
@@ -92,13 +89,24 @@ struct dict_text {
 	int etype; /* a name's event type; RG_ET_COUNT: none */
 };
 
+/* The decoding function's arguments: a column for each field read, and
+ * a path's rest and the actor's number. */
+#define ARGS_MAX (RG_FIELDS_MAX + 2)
+#define NO_ARG UINT8_MAX
+#define COLUMN_MAX 40 /* a column's name and NUL: the longest are ~20 */
+
 struct cursor {
 	struct rgq_reader *r;
 	sqlite3_stmt *st, *seek; /* the rows of a range of seq; the first at or after one */
 	char fn[64];             /* the decoding function's name */
-	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each argument */
-	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each argument, or CS_REST */
-	unsigned ncols;
+	const struct rg_field *cols[RG_FIELDS_MAX]; /* the registry field of each column read */
+	uint8_t refs[RG_FIELDS_MAX]; /* enum rg_col_store of each */
+	uint8_t arg[RG_FIELDS_MAX];  /* the function's argument each is read from */
+	uint8_t rest[RG_FIELDS_MAX]; /* an RG_CS_PATH's second one (the rest of the
+				      * path), an RG_CS_CLOCK's (ts_ns) */
+	char argcol[ARGS_MAX][COLUMN_MAX]; /* each argument's column */
+	unsigned ncols, nargs;
+	uint8_t actor_arg; /* the argument with the row's actor's number; NO_ARG: none */
 	bool compact;
 	uint64_t floor; /* its rows from this seq on */
 	struct plan plan[RG_ET_COUNT + 1];
@@ -155,18 +163,15 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
-	if (c->refs[i] == CS_REST)
-		return; /* read with the argument before it */
 	if (c->refs[i])
-		p->ref[p->nref++] = (struct ref_need){(uint8_t)i, c->refs[i], f->off,
+		p->ref[p->nref++] = (struct ref_need){c->arg[i], c->refs[i], c->rest[i], f->off,
 						      f->type == RG_FT_CSTR,
 						      (int8_t)rg_row_actor_part(f), f};
 	else
-		p->need[p->nneed++] = (struct need){(uint8_t)i, rg_row_reading(f)};
-	if (c->refs[i] == RG_CS_ACTOR || c->refs[i] == RG_CS_EXE || c->refs[i] == RG_CS_COMM)
-		p->actor_col = (uint8_t)i;
-	else if (c->refs[i] == RG_CS_TID && !p->actor_col)
-		p->actor_col = (uint8_t)(i + 1); /* its CS_REST */
+		p->need[p->nneed++] = (struct need){c->arg[i], rg_row_reading(f)};
+	if (c->refs[i] == RG_CS_ACTOR || c->refs[i] == RG_CS_EXE || c->refs[i] == RG_CS_COMM ||
+	    c->refs[i] == RG_CS_TID) /* a NULL tid is the actor's pid */
+		p->actor_col = c->actor_arg;
 	p->mask |= RG_FBIT(f - rg_fields);
 	p->argv |= f->type == RG_FT_ARGV || f->type == RG_FT_CMDLINE;
 	if (is_text(f) && !shared)
@@ -176,6 +181,8 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 /* Which of c's columns each event type needs (fields: by type). */
 static void plan(struct cursor *c, const rg_fmask *fields)
 {
+	for (unsigned t = 0; t <= RG_ET_COUNT; t++)
+		c->plan[t].actor_col = NO_ARG;
 	for (unsigned t = 0; t <= RG_ET_COUNT; t++)
 		for (unsigned i = 2; i < c->ncols; i++)
 			if (fields[t] & RG_FBIT(c->cols[i] - rg_fields))
@@ -425,7 +432,7 @@ static void read_clock(struct rgq_reader *r, const struct rg_field *f, sqlite3_v
 }
 
 /* A name's or image's text by its number into the field of x; a path's
- * (RG_CS_PATH) from its argument and the next; an actor's column from its
+ * (RG_CS_PATH) from its argument and the rest's; an actor's column from its
  * number, the tid (RG_CS_TID) its pid when it is NULL, boot_ns
  * (RG_CS_CLOCK) from its clock. */
 static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_value **args,
@@ -433,7 +440,7 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 {
 	sqlite3_value *v = args[x->col];
 	if (x->ref == RG_CS_PATH) {
-		struct rg_str str = read_path(r, v, args[x->col + 1]);
+		struct rg_str str = read_path(r, v, args[x->rest]);
 		memcpy((char *)ev + x->off, &str, sizeof(str));
 		return;
 	}
@@ -449,7 +456,7 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 		return;
 	}
 	if (x->ref == RG_CS_CLOCK) {
-		read_clock(r, x->f, v, args[x->col + 1], ev);
+		read_clock(r, x->f, v, args[x->rest], ev);
 		return;
 	}
 	int64_t id = x->ref == RG_CS_NAME ? sqlite3_value_int64(v) : a->image; /* NULL: 0, none */
@@ -470,15 +477,16 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 	}
 }
 
-/* rgq_row_TABLE(event_type, seq, columns...): the row into the slot of
- * its seq (the cursor is the function's user data). */
+/* rgq_row_TABLE(columns...): the row into the slot of its seq (the
+ * cursor is the function's user data; c->arg says which argument is
+ * which). */
 static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 {
 	struct cursor *c = sqlite3_user_data(ctx);
 	struct rgq_reader *r = c->r;
 	struct rgq_span *s = r->span;
 	(void)argc;
-	uint64_t seq = (uint64_t)sqlite3_value_int64(v[1]);
+	uint64_t seq = (uint64_t)sqlite3_value_int64(v[c->arg[1]]);
 	uint64_t k = seq - s->first; /* below RGQ_SPAN: the query's range */
 	if (k >= RGQ_SPAN || s->present[k]) {
 		if (!r->err[0])
@@ -489,7 +497,7 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 		return;
 	}
 	struct rg_event *ev = &s->ev[k];
-	read_type(c, v[0], ev);
+	read_type(c, v[c->arg[0]], ev);
 	unsigned t = (unsigned)ev->type <= RG_ET_COUNT ? ev->type : RG_ET_COUNT;
 	const struct plan *p = &c->plan[t];
 	clear_held(r, s->held[k], p, ev);
@@ -500,7 +508,8 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 	for (const struct need *n = p->need, *end = n + p->nneed; n < end; n++)
 		rg_row_read_as(v[n->col], &n->rd, ev);
 	/* the row's actor (schema/025), once for all its columns */
-	const struct actor *a = p->actor_col ? actor(r, sqlite3_value_int64(v[p->actor_col])) : NULL;
+	const struct actor *a =
+		p->actor_col != NO_ARG ? actor(r, sqlite3_value_int64(v[p->actor_col])) : NULL;
 	for (unsigned j = 0; j < p->nref; j++)
 		read_ref(r, &p->ref[j], v, a, ev);
 	copy_text(s, p, ev);
@@ -523,41 +532,107 @@ static void read_end(sqlite3_context *ctx)
 	(void)ctx;
 }
 
+/* An argument of the statement, column name: the next one. */
+static uint8_t add_arg(struct cursor *c, const char *name)
+{
+	snprintf(c->argcol[c->nargs], sizeof(c->argcol[0]), "%s", name);
+	return (uint8_t)c->nargs++;
+}
+
+/* The argument with the row's actor's number, added the first time. */
+static uint8_t actor_arg(struct cursor *c)
+{
+	if (c->actor_arg == NO_ARG)
+		c->actor_arg = add_arg(c, "actor_id");
+	return c->actor_arg;
+}
+
 /* The columns of a compact table's rows (schema/023) for fields: the
  * event type and syscall as their names' numbers, the actor's columns
- * from its row (a) and exe and comm as its image's number, the path as
- * its directory's number and the rest, the tid the pid when it is NULL
- * (store/schema.c, store_layout, writes them). */
-static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields, struct rg_buf *b)
+ * from its row and exe and comm as its image's number, the path as its
+ * directory's number and the rest, the tid the pid when it is NULL, boot_ns
+ * from its clock's number and ts_ns
+ * (store/schema.c, store_layout, writes them). The actor's number is one
+ * argument for all the fields it gives: each argument is a column the
+ * statement reads for every row, 80 to 110 instructions of SQLite's
+ * (callgrind). */
+static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 {
 	struct rg_buf names = {0};
-	const struct rg_field *cols[RG_FIELDS_MAX];
-	unsigned n = rg_row_columns(&names, t, fields, cols);
+	unsigned n = rg_row_columns(&names, t, fields, c->cols);
 	rg_buf_free(&names);
-	c->ncols = 0;
+	c->ncols = n;
 	for (unsigned i = 0; i < n; i++) {
-		enum rg_col_store cs = rg_row_col_store(t, cols[i]);
-		/* the event type (argument 0) is read by read_type */
-		c->refs[c->ncols] = (uint8_t)(cs == RG_CS_ETYPE ? RG_CS_VALUE : cs);
-		c->cols[c->ncols++] = cols[i];
-		rg_buf_adds(b, i ? ", " : "");
-		if (cs == RG_CS_ETYPE || cs == RG_CS_NAME)
-			rg_buf_printf(b, "r.%s_id", cols[i]->name);
-		else if (cs == RG_CS_EXE || cs == RG_CS_COMM || cs == RG_CS_ACTOR)
-			rg_buf_adds(b, "r.actor_id");
-		else if (cs == RG_CS_TID)
-			rg_buf_adds(b, "r.tid, r.actor_id"); /* NULL: the actor's pid */
-		else if (cs == RG_CS_CLOCK)
-			rg_buf_adds(b, "r.clock_id, r.ts_ns"); /* boot_ns: ts_ns less the offset */
-		else if (cs == RG_CS_PATH)
-			rg_buf_adds(b, "r.dir_id, r.path"); /* schema/024: its directory, then the rest */
-		else
-			rg_buf_printf(b, "r.%s", cols[i]->name);
-		if (cs == RG_CS_PATH || cs == RG_CS_TID || cs == RG_CS_CLOCK) {
-			c->refs[c->ncols] = CS_REST;
-			c->cols[c->ncols++] = cols[i];
+		const struct rg_field *f = c->cols[i];
+		enum rg_col_store cs = rg_row_col_store(t, f);
+		/* the event type (field 0) is read by read_type */
+		c->refs[i] = (uint8_t)(cs == RG_CS_ETYPE ? RG_CS_VALUE : cs);
+		char id[COLUMN_MAX];
+		switch (cs) {
+		case RG_CS_ETYPE: case RG_CS_NAME:
+			snprintf(id, sizeof(id), "%s_id", f->name);
+			c->arg[i] = add_arg(c, id);
+			break;
+		case RG_CS_PATH: /* schema/024: its directory, then the rest */
+			c->arg[i] = add_arg(c, "dir_id");
+			c->rest[i] = add_arg(c, "path");
+			break;
+		case RG_CS_TID: /* NULL: the actor's pid */
+			c->arg[i] = add_arg(c, "tid");
+			actor_arg(c);
+			break;
+		case RG_CS_CLOCK: /* schema/026: boot_ns is ts_ns less its offset */
+			c->arg[i] = add_arg(c, "clock_id");
+			c->rest[i] = add_arg(c, "ts_ns");
+			break;
+		case RG_CS_EXE: case RG_CS_COMM: case RG_CS_ACTOR:
+			c->arg[i] = actor_arg(c);
+			break;
+		default:
+			c->arg[i] = add_arg(c, f->name);
 		}
 	}
+}
+
+/* The arguments into b, ordered by their columns' places in table, the
+ * last first, and the cursor's numbers of them changed to match. SQLite
+ * parses a row's record header only as far as the column it reads, and
+ * each column past those parsed enters the parse again (about 35
+ * instructions); with the last first it is parsed in one go. */
+static int order_args(struct rgq_reader *r, struct cursor *c, const char *table,
+		      struct rg_buf *b)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s LIMIT 0", table);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	int pos[ARGS_MAX];
+	uint8_t order[ARGS_MAX], to[ARGS_MAX];
+	for (unsigned k = 0; k < c->nargs; k++) {
+		pos[k] = -1; /* none such: the prepare that follows says so */
+		for (int j = 0; j < sqlite3_column_count(st); j++)
+			if (!strcmp(sqlite3_column_name(st, j), c->argcol[k]))
+				pos[k] = j;
+		unsigned at = k; /* by place, the last first; ties as they were */
+		for (; at > 0 && pos[order[at - 1]] < pos[k]; at--)
+			order[at] = order[at - 1];
+		order[at] = (uint8_t)k;
+	}
+	sqlite3_finalize(st);
+	for (unsigned j = 0; j < c->nargs; j++) {
+		to[order[j]] = (uint8_t)j;
+		rg_buf_printf(b, "%sr.%s", j ? ", " : "", c->argcol[order[j]]);
+	}
+	for (unsigned i = 0; i < c->ncols; i++) {
+		c->arg[i] = to[c->arg[i]];
+		if (c->refs[i] == RG_CS_PATH || c->refs[i] == RG_CS_CLOCK)
+			c->rest[i] = to[c->rest[i]];
+	}
+	if (c->actor_arg != NO_ARG)
+		c->actor_arg = to[c->actor_arg];
+	return SQLITE_OK;
 }
 
 static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_fmask *fields,
@@ -566,20 +641,35 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	struct rg_buf b = {0}, seek = {0};
 	snprintf(c->fn, sizeof(c->fn), "rgq_row_%s", rg_event_tables[t].name);
 	rg_buf_printf(&b, "SELECT %s(", c->fn);
-	/* event_type and seq: registry order, arguments 0 and 1 */
+	/* event_type and seq: registry order, fields 0 and 1; then what
+	 * the table's own types need (a field others need too, e.g. result
+	 * for file events, is not read for process events) */
+	rg_fmask need = 3;
+	for (unsigned et = 0; et < RG_ET_COUNT; et++)
+		if (rg_event_tables[t].types & RG_ET_BIT(et))
+			need |= fields[et];
 	c->compact = rg_row_compact(t);
-	if (c->compact)
-		compact_columns(c, t, fields[RG_ET_COUNT] | 3, &b);
-	else
-		c->ncols = rg_row_columns(&b, t, fields[RG_ET_COUNT] | 3, c->cols);
+	c->actor_arg = NO_ARG;
+	if (c->compact) {
+		compact_columns(c, t, need);
+	} else {
+		struct rg_buf names = {0};
+		c->ncols = rg_row_columns(&names, t, need, c->cols);
+		rg_buf_free(&names);
+		for (unsigned i = 0; i < c->ncols; i++)
+			c->arg[i] = add_arg(c, c->cols[i]->name);
+	}
+	int rc = order_args(r, c, rg_event_tables[t].rows, &b);
 	plan(c, fields);
 	rg_buf_adds(&b, ")");
 	where(&b, t, until);
 	rg_buf_adds(&seek, "SELECT r.seq");
 	where(&seek, t, until);
 	rg_buf_adds(&seek, " ORDER BY r.seq LIMIT 1");
-	int rc = sqlite3_create_function(r->db, c->fn, (int)c->ncols,
-					 SQLITE_UTF8 | SQLITE_DIRECTONLY, c, NULL, read_row, read_end);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(r->db, c->fn, (int)c->nargs,
+					     SQLITE_UTF8 | SQLITE_DIRECTONLY, c, NULL, read_row,
+					     read_end);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(r->db, rg_buf_cstr(&b), -1, &c->st, NULL);
 	if (rc == SQLITE_OK)
@@ -817,7 +907,7 @@ void rgq_reader_close(struct rgq_reader *r)
 		sqlite3_finalize(c->st);
 		sqlite3_finalize(c->seek);
 		if (c->fn[0]) /* the function points at c: gone with it */
-			sqlite3_create_function(r->db, c->fn, (int)c->ncols, SQLITE_UTF8, NULL, NULL,
+			sqlite3_create_function(r->db, c->fn, (int)c->nargs, SQLITE_UTF8, NULL, NULL,
 						NULL, NULL);
 	}
 	if (r->in_txn)

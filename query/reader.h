@@ -47,9 +47,9 @@ struct rgq_span {
  * needs them, and timestamps need not follow seq exactly). Of an event of
  * type t, only the registry fields in by_type[t] (bit i: rg_fields[i];
  * event_type and seq always) are read; the others stay zero. Each table's
- * query passes the columns some type needs to the reader's decoding
- * function, which reads those the row's type needs. NULL with err on
- * failure. */
+ * query passes the columns some type of that table needs to the reader's
+ * decoding function, which reads those the row's type needs (a type it
+ * does not know: all of them). NULL with err on failure. */
 struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t last_seq,
 				   uint64_t from_seq, int64_t until_ns,
 				   const rg_fmask by_type[RG_ET_COUNT], char *err, size_t errlen);
