@@ -7,7 +7,8 @@
  * literal part), a regular expression its longest literal run, an
  * AND needs what any one of its parts needs, an OR what all of its parts
  * need together. That set of (field, text) alternatives is the rule's
- * necessary set; a rule without one (a negation, a number, an empty text)
+ * necessary set (a sequence's: its first step's, on the types only that
+ * step takes); a rule without one (a negation, a number, an empty text)
  * is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
