@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "config.h"
 #include "qtime.h"
@@ -15,10 +16,25 @@
 #include "rgq.h"
 
 
+/* A process's look-up kept: its user and command line, their bytes in
+ * text. */
+struct proc_seen {
+	int64_t proc_id; /* 0: an empty slot */
+	struct rgq_value user, cmd;
+	struct rg_buf text;
+};
+
+/* Slots of recent look-ups, by proc_id: a process that alerts again
+ * while its slot holds it (a fifth of the alerts on rg-gen's
+ * recordings) costs a compare instead of a query (about 5 900
+ * instructions: the seek, the columns, the reset). */
+#define PROCS_SEEN 1024
+
 struct printer {
 	struct rgq_out out;
 	sqlite3 *db;
 	sqlite3_stmt *proc; /* the process's user and command line, as `rgq alerts` shows them */
+	struct proc_seen *seen; /* PROCS_SEEN, emptied with each snapshot */
 	bool progress;
 	int64_t started, last;
 };
@@ -42,6 +58,35 @@ static void fresh_snapshot(struct printer *p)
 	sqlite3_reset(p->proc);
 	sqlite3_exec(p->db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL);
+	/* the slots answer for the old snapshot: a row may have changed */
+	for (unsigned i = 0; i < PROCS_SEEN; i++)
+		p->seen[i].proc_id = 0;
+}
+
+/* A text or blob value's bytes copied into b (appended); b's addresses
+ * are set once all are in (an append may move them). */
+static void keep_bytes(struct rg_buf *b, const struct rgq_value *v)
+{
+	if (v->type == SQLITE_TEXT || v->type == SQLITE_BLOB)
+		rg_buf_add(b, v->p, v->len);
+}
+
+/* Keeps the row just read in slot s. */
+static void keep(struct proc_seen *s, int64_t proc_id, struct rgq_value user,
+		 struct rgq_value cmd)
+{
+	s->text.len = 0;
+	keep_bytes(&s->text, &user);
+	keep_bytes(&s->text, &cmd);
+	const char *t = rg_buf_cstr(&s->text);
+	bool user_bytes = user.type == SQLITE_TEXT || user.type == SQLITE_BLOB;
+	if (user_bytes)
+		user.p = t;
+	if (cmd.type == SQLITE_TEXT || cmd.type == SQLITE_BLOB)
+		cmd.p = t + (user_bytes ? user.len : 0);
+	s->user = user;
+	s->cmd = cmd;
+	s->proc_id = proc_id;
 }
 
 /* The process's user and command line, as `rgq alerts` shows them;
@@ -52,12 +97,19 @@ static void look_up(struct printer *p, int64_t proc_id, struct rgq_value *user,
 	*user = *cmd = (struct rgq_value){SQLITE_NULL, 0, 0, 0, 0};
 	if (!proc_id)
 		return;
+	struct proc_seen *s = &p->seen[(uint64_t)proc_id % PROCS_SEEN];
+	if (s->proc_id == proc_id) {
+		*user = s->user;
+		*cmd = s->cmd;
+		return;
+	}
 	for (int tries = 0; tries < 2; tries++) {
 		sqlite3_reset(p->proc);
 		sqlite3_bind_int64(p->proc, 1, proc_id);
 		if (sqlite3_step(p->proc) == SQLITE_ROW) {
-			*user = rgq_column(p->proc, 0);
-			*cmd = rgq_column(p->proc, 1);
+			keep(s, proc_id, rgq_column(p->proc, 0), rgq_column(p->proc, 1));
+			*user = s->user;
+			*cmd = s->cmd;
 			return;
 		}
 		if (!tries) /* written after the snapshot was taken? */
@@ -262,6 +314,7 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 		rg_rules_free(rs);
 		return rgq_fail(c, "%s", sqlite3_errmsg(g->db));
 	}
+	p.seen = rg_calloc(PROCS_SEEN, sizeof(*p.seen));
 	rgq_out_begin(&p.out, g->fmt, stdout, 12, names);
 	struct rgq_replay_stats st;
 	char err[512];
@@ -269,6 +322,9 @@ static int run_replay(struct rgq *g, const struct rgq_command *c, const struct r
 			sizeof(err));
 	rgq_out_end(&p.out);
 	sqlite3_finalize(p.proc);
+	for (unsigned i = 0; i < PROCS_SEEN; i++)
+		rg_buf_free(&p.seen[i].text);
+	free(p.seen);
 	sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL);
 	if (st.sequence_evictions)
 		warn_evictions(rs, &st);

@@ -7,7 +7,8 @@
  * literal part), a regular expression its longest literal run, an
  * AND needs what any one of its parts needs, an OR what all of its parts
  * need together. That set of (field, text) alternatives is the rule's
- * necessary set; a rule without one (a negation, a number, an empty text)
+ * necessary set (a sequence's: its first step's, on the types only that
+ * step takes); a rule without one (a negation, a number, an empty text)
  * is always evaluated.
  *
  * For each event type and each field (and case mode) the necessary sets
@@ -293,13 +294,12 @@ static struct alts node_alts(const struct rg_step *st, unsigned node, struct own
 	return out;
 }
 
-/* A single-event rule's set: its matches and its condition together (an
- * AND); a sequence has none (its steps keep state). */
+/* A rule's first step's set: its matches and its condition together (an
+ * AND). A single-event rule's; a sequence's on the types only its first
+ * step takes (first_only). */
 static struct alts rule_alts(const struct rg_rule *r, struct owned *own)
 {
 	struct alts out = {.none = true};
-	if (r->nsteps != 1)
-		return out;
 	const struct rg_step *st = &r->steps[0];
 	if (st->xroot)
 		out = node_alts(st, st->xroot - 1, own);
@@ -323,6 +323,19 @@ static struct alts rule_alts(const struct rg_rule *r, struct owned *own)
 }
 
 /* ---- the tables ------------------------------------------------------------------- */
+
+/* Whether no step but the first takes events of type t. On such an event
+ * a sequence can only start a partial, which its first step's conditions
+ * decide, so the first step's set is the rule's; a later step's event
+ * continues a partial whatever the texts it has (its step may have no
+ * condition at all), and the rule is evaluated always. */
+static bool first_only(const struct rg_rule *r, int t)
+{
+	for (unsigned k = 1; k < r->nsteps; k++)
+		if (r->steps[k].types & RG_ET_BIT(t))
+			return false;
+	return true;
+}
 
 static bool same_ref(const struct fref *a, const struct fref *b)
 {
@@ -417,6 +430,12 @@ static void add_lit(struct source *s, const struct alt *a, unsigned rule, struct
 	}
 }
 
+/* Whether rule ri's set holds on events of type t. */
+static bool has_set(const struct rg_ruleset *rs, const struct alts *sets, unsigned ri, int t)
+{
+	return !sets[ri].none && first_only(&rs->rules[ri], t);
+}
+
 static uint64_t sets_built; /* rule sets' prefilters, for their memo (below) */
 
 void rules_prefilter_build(struct rg_ruleset *rs)
@@ -431,9 +450,11 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 		for (int pass = 0; pass < 2; pass++) /* the sources' case modes, then their texts */
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
 				unsigned ri = rs->by_type[t][k];
-				if (!sets[ri].none && !pf)
+				if (!has_set(rs, sets, ri, t))
+					continue;
+				if (!pf)
 					pf = rg_calloc(1, sizeof(*pf));
-				for (unsigned j = 0; !sets[ri].none && j < sets[ri].n; j++) {
+				for (unsigned j = 0; j < sets[ri].n; j++) {
 					const struct alt *a = &sets[ri].a[j];
 					struct fref ref = canonical(a, t);
 					if (never_on(&ref, t))
@@ -460,7 +481,7 @@ void rules_prefilter_build(struct rg_ruleset *rs)
 			pf->always = rg_calloc(pf->words, sizeof(*pf->always));
 			for (unsigned k = 0; k < rs->nby_type[t]; k++) {
 				unsigned ri = rs->by_type[t][k];
-				if (sets[ri].none)
+				if (!has_set(rs, sets, ri, t))
 					pf->always[ri / 64] |= 1ull << (ri % 64);
 			}
 		}

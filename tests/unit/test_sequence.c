@@ -561,6 +561,37 @@ static void test_joins(void)
 	world_free(w);
 }
 
+/* A sequence is evaluated on a type only its first step takes when the
+ * event has a text that step needs (prefilter.c: first_only); on a type a
+ * later step takes, always: the later step continues a partial whatever
+ * texts the event has. */
+static void test_first_step_texts(void)
+{
+	char err[256];
+	struct rg_ruleset *rs = NULL;
+	rg_rules_load_string(&rs, "t.rules",
+		SEQ("FIRST", "window = 1m\nstep = 1\nevents = file_write\n"
+			     "match = path contains needle\nstep = 2\nevents = process_start\n"
+			     "join = path == exe")
+		SEQ("BOTH", "window = 1m\nstep = 1\nevents = file_open\nmatch = path equals /one\n"
+			    "step = 2\nevents = file_open\njoin = process"),
+		err, sizeof(err));
+	CHECK(rs != NULL, "first-step rules load");
+	struct world *w = world_new(rs, 64);
+	spawn(w, 1, 2, "/usr/bin/a", 0);
+	file(w, RG_ET_FILE_WRITE, 2, "/x/hay", NULL);
+	CHECK(!w->stepped, "a write without the first step's text starts nothing");
+	CHECK_STR(spawn(w, 1, 3, "/x/hay", 0), "", "and its exec fires nothing");
+	file(w, RG_ET_FILE_WRITE, 2, "/x/a-needle", NULL);
+	CHECK(w->stepped, "a write with it starts a partial");
+	CHECK_STR(spawn(w, 1, 4, "/x/a-needle", 0), "FIRST", "which its exec ends");
+	file(w, RG_ET_FILE_OPEN, 2, "/one", NULL);
+	CHECK(w->stepped, "an open of /one starts BOTH");
+	CHECK_STR(file(w, RG_ET_FILE_OPEN, 2, "/other", NULL), "BOTH",
+		  "an open without /one, of the type the first step takes too, ends it");
+	world_free(w);
+}
+
 /* An attacker flooding step 1 with new keys cannot grow the state. */
 static void test_flood(void)
 {
@@ -609,6 +640,7 @@ int main(void)
 	test_keys();
 	test_syntax();
 	test_joins();
+	test_first_step_texts();
 	test_download_exec();
 	test_flood();
 	return tap_done();
