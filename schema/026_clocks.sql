@@ -3,7 +3,7 @@
 -- boot_ns on the boot clock, 6 to 8 bytes each. The recorder stamps
 -- ts_ns as boot_ns plus the wall clock's offset, which it keeps until the
 -- wall clock is stepped (recorder/daemon/pipeline.h, RG_CLOCK_JITTER_NS),
--- so a boot's rows share one offset. It is stored once now, in `clocks`,
+-- so a run's rows share one offset. It is stored once now, in `clocks`,
 -- and a row refers to it by `clock_id` (1, the first clock, takes no
 -- bytes in a row); the views give boot_ns as ts_ns less the offset, the
 -- value it was. file_rows and network_rows are rebuilt: their rows keep
@@ -149,8 +149,11 @@ CREATE VIEW network_events AS
 
 -- Edits through the views (schema/023, 025; no statement here can meet a
 -- conflict) store the path whole, the tid as the writer does (NULL: the
--- pid; a NULL tid is refused) and the boot time as its clock's number (a
--- NULL boot_ns or ts_ns is refused by the table, as before).
+-- pid; a NULL tid is refused) and the boot time as its clock's number:
+-- ts_ns and boot_ns must be integers (a whole REAL is taken as one, as
+-- the table's INTEGER affinity took it) whose difference fits in 64 bits,
+-- so that boot_ns reads back as written; a NULL one is refused by the
+-- table, as before.
 CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
   INSERT INTO names (name) SELECT v FROM (SELECT NEW.event_type AS v UNION SELECT NEW.syscall)
     WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v);
@@ -163,15 +166,23 @@ CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM actors WHERE pid IS NEW.pid AND uid IS NEW.uid
       AND gid IS NEW.gid AND ppid IS NEW.ppid AND parent_proc_id IS NEW.parent_proc_id
       AND image_id IS i);
-  INSERT INTO clocks (offset_ns) SELECT NEW.ts_ns - NEW.boot_ns
-    WHERE NEW.ts_ns - NEW.boot_ns IS NOT NULL AND NOT EXISTS
-      (SELECT 1 FROM clocks WHERE offset_ns = NEW.ts_ns - NEW.boot_ns);
+  SELECT RAISE(ABORT, 'ts_ns and boot_ns: integers whose difference fits in 64 bits')
+    WHERE NEW.ts_ns IS NOT CAST(NEW.ts_ns AS INTEGER)
+       OR NEW.boot_ns IS NOT CAST(NEW.boot_ns AS INTEGER)
+       OR typeof(CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)) = 'real';
+  INSERT INTO clocks (offset_ns)
+    SELECT CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)
+    WHERE NEW.ts_ns IS NOT NULL AND NEW.boot_ns IS NOT NULL AND NOT EXISTS
+      (SELECT 1 FROM clocks
+       WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER));
   INSERT INTO file_rows (seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid,
                          syscall_id, dir_id, path, new_path, flags, mode, result,
                          path_truncated, new_path_truncated, owner_uid, owner_gid,
                          mtime_ns, xattr_name, host_path)
     VALUES (NEW.seq, (SELECT id FROM names WHERE name = NEW.event_type), NEW.ts_ns,
-    (SELECT id FROM clocks WHERE offset_ns = NEW.ts_ns - NEW.boot_ns), NEW.proc_id,
+    (SELECT id FROM clocks
+     WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)),
+    NEW.proc_id,
     (SELECT min(a.id) FROM actors a WHERE a.pid IS NEW.pid AND a.uid IS NEW.uid
       AND a.gid IS NEW.gid AND a.ppid IS NEW.ppid AND a.parent_proc_id IS NEW.parent_proc_id
       AND a.image_id IS (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm)),
@@ -205,15 +216,23 @@ CREATE TRIGGER network_events_insert INSTEAD OF INSERT ON network_events BEGIN
     WHERE NOT EXISTS (SELECT 1 FROM actors WHERE pid IS NEW.pid AND uid IS NEW.uid
       AND gid IS NEW.gid AND ppid IS NEW.ppid AND parent_proc_id IS NEW.parent_proc_id
       AND image_id IS i);
-  INSERT INTO clocks (offset_ns) SELECT NEW.ts_ns - NEW.boot_ns
-    WHERE NEW.ts_ns - NEW.boot_ns IS NOT NULL AND NOT EXISTS
-      (SELECT 1 FROM clocks WHERE offset_ns = NEW.ts_ns - NEW.boot_ns);
+  SELECT RAISE(ABORT, 'ts_ns and boot_ns: integers whose difference fits in 64 bits')
+    WHERE NEW.ts_ns IS NOT CAST(NEW.ts_ns AS INTEGER)
+       OR NEW.boot_ns IS NOT CAST(NEW.boot_ns AS INTEGER)
+       OR typeof(CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)) = 'real';
+  INSERT INTO clocks (offset_ns)
+    SELECT CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)
+    WHERE NEW.ts_ns IS NOT NULL AND NEW.boot_ns IS NOT NULL AND NOT EXISTS
+      (SELECT 1 FROM clocks
+       WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER));
   INSERT INTO network_rows (seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid,
                             syscall_id, result, family, protocol, local_addr, local_port,
                             remote_addr, remote_port, socket_id, new_socket_id, dns_query,
                             dns_type, dns_rcode, dns_answers, remote_hostname)
     VALUES (NEW.seq, (SELECT id FROM names WHERE name = NEW.event_type), NEW.ts_ns,
-    (SELECT id FROM clocks WHERE offset_ns = NEW.ts_ns - NEW.boot_ns), NEW.proc_id,
+    (SELECT id FROM clocks
+     WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)),
+    NEW.proc_id,
     (SELECT min(a.id) FROM actors a WHERE a.pid IS NEW.pid AND a.uid IS NEW.uid
       AND a.gid IS NEW.gid AND a.ppid IS NEW.ppid AND a.parent_proc_id IS NEW.parent_proc_id
       AND a.image_id IS (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm)),

@@ -468,6 +468,9 @@ static int parse_event(struct rgi_parser *p, const cJSON *o, int type, struct rg
 	}
 	if (!seq || !ts || !ev->seq)
 		return fail(p, "an event without its seq or ts_ns");
+	int64_t offset; /* a file or network row keeps ts_ns less boot_ns (schema/026) */
+	if (__builtin_sub_overflow(ev->ts_ns, (int64_t)ev->boot_ns, &offset))
+		return fail(p, "\"ts_ns\" and \"boot_ns\": too far apart to store");
 	build_lists(p, ev, lists, cmdline);
 	return 0;
 }

@@ -50,8 +50,9 @@ void rg_ident_free(struct rg_ident *id);
  * most once a second (missed: a name was not found; every 10 ms, and
  * whenever the last look was before since_boot_ns, the boot-clock time of
  * the event that names the id: a user added a moment before it, after a
- * look made for an earlier event, is found). Names looked up stay valid
- * until the next call. */
+ * look made for an earlier event, is found; an id no file names costs a
+ * stat of each file per such event). Names looked up stay valid until the
+ * next call. */
 void rg_ident_refresh(struct rg_ident *id, bool missed, int64_t since_boot_ns);
 
 /* The name of uid / gid, or NULL when the files have none (or were never

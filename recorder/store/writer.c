@@ -36,12 +36,16 @@ static bool code_name(struct rg_store *s, enum rg_col_store cs, const struct qev
 }
 
 /* v, the boot time, as the number of the clock whose offset the row's
- * wall time is from it (schema/026); false on an error. */
+ * wall time is from it (schema/026); false on an error, or when the
+ * offset does not fit (no recorder's row: rgq import refuses them). */
 static bool code_clock(struct rg_store *s, const struct qevent *ev, struct rg_sql_value *v)
 {
 	if (v->type != SQLITE_INTEGER)
 		return true; /* NULL: refused by the table, as before */
-	int64_t id = store_clock_id(s, ev->ts_ns - v->i);
+	int64_t offset;
+	if (__builtin_sub_overflow(ev->ts_ns, v->i, &offset))
+		return false;
+	int64_t id = store_clock_id(s, offset);
 	*v = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
 	return id > 0;
 }

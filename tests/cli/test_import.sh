@@ -181,6 +181,11 @@ check "only the first ten are listed, the rest (32, 33, the cut last line) count
 check_re "the summary counts them" "$(cat bad.out)" \
 	"duplicates +1[[:space:]].*conflicts +1[[:space:]].*checkpoints +0 .*skipped +12 .*1 of an unknown event_type"
 same_rows a.db g.db "around the bad lines"
+# a file row keeps ts_ns less boot_ns (schema/026): a pair whose difference
+# does not fit in 64 bits could not be read back as written
+printf '%s\n' '{"event_type":"file_open","seq":77,"ts_ns":-5,"boot_ns":9223372036854775807,"path":"/x"}' >far.ndjson
+expect 1 "ts_ns and boot_ns too far apart: a bad line" "$B/rgq" import -o far.db far.ndjson
+check_re "it says why" "$(cat "$T/err")" 'too far apart to store'
 
 { head -c 5000000 /dev/zero | tr '\0' a; echo; printf '\0{}\n\n'; sed -n 1,3p a.ndjson; } >odd.ndjson
 expect 1 "a line of 5 MB and one with a NUL byte are skipped, the rest imported" \

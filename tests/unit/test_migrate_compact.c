@@ -407,6 +407,36 @@ static void check_clocks(sqlite3 *h)
 		  "the view's boot_ns compares as an integer");
 }
 
+/* A boot time given through a view (schema/026) reads back as written: a
+ * whole REAL as its integer, as the INTEGER column took it; a value its
+ * clock cannot hold exactly is refused, not changed. */
+static void check_clock_edits(sqlite3 *h)
+{
+	static const char ins[] = "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, pid, "
+				  "tid, uid, gid, path, flags, result, path_truncated) VALUES "
+				  "(888888, 'file_open', %s, %s, 1, 1, 0, 0, '/x', 0, 0, 0)";
+	char sql[512];
+	snprintf(sql, sizeof(sql), ins, "1793490200123456789", "5000000123.0");
+	CHECK(run(h, sql), "a whole REAL boot_ns through the view is taken");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 888888 AND boot_ns = "
+			 "5000000123 AND typeof(boot_ns) = 'integer' AND ts_ns = "
+			 "1793490200123456789"),
+		  1, "and reads back as that integer, ts_ns exact");
+	run(h, "DELETE FROM file_events WHERE seq = 888888");
+	static const char *const bad[][2] = {{"1793490200123456789", "5.5"},
+					     {"1793490200123456789", "'abc'"},
+					     {"9223372036854775807", "-5"}};
+	for (unsigned k = 0; k < N(bad); k++) {
+		snprintf(sql, sizeof(sql), ins, bad[k][0], bad[k][1]);
+		char what[96];
+		snprintf(what, sizeof(what), "boot_ns %s with ts_ns %.6s...: refused", bad[k][1],
+			 bad[k][0]);
+		CHECK(sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK &&
+			      num(h, "SELECT count(*) FROM file_rows WHERE seq = 888888") == 0,
+		      what);
+	}
+}
+
 static void check_indexes(sqlite3 *h)
 {
 	static const char *const idx[][2] = {{"file_events_ts", "file_rows"},
@@ -632,6 +662,7 @@ static void check_upgrade(void)
 	check_dictionaries(h);
 	check_clocks(h);
 	check_indexes(h);
+	check_clock_edits(h);
 	for (int t = 0; t < 2; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);
