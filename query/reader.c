@@ -90,8 +90,8 @@ struct dict_text {
 };
 
 /* The decoding function's arguments: a column for each field read, and
- * a path's rest and the actor's number. */
-#define ARGS_MAX (RG_FIELDS_MAX + 2)
+ * a path's rest, the actor's number and a clock's ts_ns. */
+#define ARGS_MAX (RG_FIELDS_MAX + 3)
 #define NO_ARG UINT8_MAX
 #define COLUMN_MAX 40 /* a column's name and NUL: the longest are ~20 */
 
