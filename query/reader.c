@@ -93,6 +93,7 @@ struct dict_text {
  * a path's rest, the actor's number and a clock's ts_ns. */
 #define ARGS_MAX (RG_FIELDS_MAX + 3)
 #define NO_ARG UINT8_MAX
+_Static_assert(ARGS_MAX < NO_ARG, "an argument's number is a uint8_t");
 #define COLUMN_MAX 40 /* a column's name and NUL: the longest are ~20 */
 
 struct cursor {
@@ -532,9 +533,15 @@ static void read_end(sqlite3_context *ctx)
 	(void)ctx;
 }
 
-/* An argument of the statement, column name: the next one. */
+/* The argument of the statement that reads column name: the one that
+ * reads it already (ts_ns for itself and for a clock), else the next. */
 static uint8_t add_arg(struct cursor *c, const char *name)
 {
+	for (unsigned k = 0; k < c->nargs; k++)
+		if (!strcmp(c->argcol[k], name))
+			return (uint8_t)k;
+	if (c->nargs == ARGS_MAX)
+		abort(); /* a column kind that reads three columns: make room */
 	snprintf(c->argcol[c->nargs], sizeof(c->argcol[0]), "%s", name);
 	return (uint8_t)c->nargs++;
 }
