@@ -29,6 +29,7 @@ struct proc_seen {
  * recordings) costs a compare instead of a query (about 5 900
  * instructions: the seek, the columns, the reset). */
 #define PROCS_SEEN 1024
+#define PROC_SEEN_BYTES 4096 /* a slot's text at most: the slots' memory bounded */
 
 struct printer {
 	struct rgq_out out;
@@ -107,9 +108,13 @@ static void look_up(struct printer *p, int64_t proc_id, struct rgq_value *user,
 		sqlite3_reset(p->proc);
 		sqlite3_bind_int64(p->proc, 1, proc_id);
 		if (sqlite3_step(p->proc) == SQLITE_ROW) {
-			keep(s, proc_id, rgq_column(p->proc, 0), rgq_column(p->proc, 1));
-			*user = s->user;
-			*cmd = s->cmd;
+			*user = rgq_column(p->proc, 0);
+			*cmd = rgq_column(p->proc, 1);
+			if (user->len + cmd->len <= PROC_SEEN_BYTES) { /* else read each time */
+				keep(s, proc_id, *user, *cmd);
+				*user = s->user;
+				*cmd = s->cmd;
+			}
 			return;
 		}
 		if (!tries) /* written after the snapshot was taken? */

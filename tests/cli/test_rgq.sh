@@ -67,21 +67,23 @@ check "replay with the recorded rules prints exactly the alerts table" \
 check "replay names the gaps inside its range on stderr" \
 	"q replay --rules '$RG_SOURCE_DIR/config/rules.d' 2>&1 >/dev/null | grep 'kernel_drop' >/dev/null"
 # a process's look-up is kept for its next alerts: processes with several
-# alerts, one with no user and one with an empty and one with a blob command
-# line, read from the kept look-up as from the table
+# alerts, one with no user, one with an empty, one with a blob and one with
+# a command line too long to keep (read again each time), as the table has
+# them
 check "the fixture has processes with several alerts" \
-	"[[ \$(sql1 'SELECT count(*) FROM (SELECT proc_id FROM alerts GROUP BY proc_id HAVING count(*) > 1)') -gt 2 ]]"
+	"[[ \$(sql1 'SELECT count(*) FROM (SELECT proc_id FROM alerts GROUP BY proc_id HAVING count(*) > 1)') -gt 3 ]]"
 cp "$DB" "$T/kept.db"
 python3 -c 'import sqlite3,sys
 c=sqlite3.connect(sys.argv[1])
-ids=[r[0] for r in c.execute("SELECT proc_id FROM alerts GROUP BY proc_id HAVING count(*) > 1 ORDER BY proc_id LIMIT 3")]
+ids=[r[0] for r in c.execute("SELECT proc_id FROM alerts GROUP BY proc_id HAVING count(*) > 1 ORDER BY proc_id LIMIT 4")]
 c.execute("UPDATE processes SET user = NULL WHERE proc_id = ?", (ids[0],))
 c.execute("UPDATE processes SET cmdline = ? WHERE proc_id = ?", ("", ids[1]))
 c.execute("UPDATE processes SET cmdline = CAST(? AS BLOB), user = ? WHERE proc_id = ?", ("a\tb", "", ids[2]))
+c.execute("UPDATE processes SET cmdline = ? WHERE proc_id = ?", ("x" * 5000 + " end", ids[3]))
 c.commit()' "$T/kept.db"
 "$RGQ" --db "$T/kept.db" --format csv alerts >"$T/kept.want"
 "$RGQ" --db "$T/kept.db" --format csv replay --rules "$RG_SOURCE_DIR/config/rules.d" --quiet >"$T/kept.out"
-check "replay's kept look-ups: a NULL user, an empty and a blob command line as the table has them" \
+check "replay's kept look-ups: a NULL user, an empty, a blob and a long command line as the table has them" \
 	"diff '$T/kept.want' '$T/kept.out' >'$T/err'"
 printf '[rule "ONLY-CRON"]\nname = cron\nseverity = low\nevents = file_write file_rename file_unlink\nmatch = path|new_path prefix /etc/cron.d\n' >"$T/one.rules"
 n_cron=$(sql1 "SELECT count(*) FROM alerts WHERE rule_id = 'PERSIST-CRON-001'")
