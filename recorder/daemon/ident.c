@@ -26,7 +26,7 @@
 #define CG_SLOTS 8192u           /* the id -> path cache (a power of two) */
 
 /* The boot clock, which events' boot_ns are on (rg_ident_refresh). */
-static int64_t mono_ns(void)
+static int64_t boot_now(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_BOOTTIME, &t);
@@ -117,7 +117,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
  * changes too. */
 static void refresh(struct names *t, int64_t every, int64_t since)
 {
-	int64_t now = mono_ns();
+	int64_t now = boot_now();
 	if (t->loaded && now - t->checked < every && t->checked >= since)
 		return;
 	t->checked = now;
@@ -263,7 +263,7 @@ static void cg_walk(struct rg_ident *d, int fd0, char *buf, size_t len, unsigned
 
 static void cg_walk_all(struct rg_ident *d)
 {
-	int64_t now = mono_ns();
+	int64_t now = boot_now();
 	if (d->walked && now - d->walked < WALK_NS)
 		return;
 	d->walked = now;

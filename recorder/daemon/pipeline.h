@@ -96,9 +96,8 @@ void rg_pipeline_known_process(struct rg_pipeline *p, const struct rg_process *p
 #define RG_CLOCK_STEP_MIN_NS 10000000 /* 10 ms */
 
 /* A reading within this of the offset in use is the same offset, read
- * again: the offset is kept, so the events of a boot carry one offset
- * between steps, and the database keeps one clock for them
- * (schema/026). */
+ * again: the offset is kept, so a run's events carry one offset between
+ * steps, and the database keeps one clock for them (schema/026). */
 #define RG_CLOCK_JITTER_NS 10000 /* 10 us */
 
 /* Takes the wall-clock offset read at boot_ns; p->wall_offset holds the
