@@ -64,27 +64,26 @@ static void fresh_snapshot(struct printer *p)
 		p->seen[i].proc_id = 0;
 }
 
-/* A text or blob value's bytes copied into b (appended); b's addresses
- * are set once all are in (an append may move them). */
-static void keep_bytes(struct rg_buf *b, const struct rgq_value *v)
+static bool has_bytes(const struct rgq_value *v)
 {
-	if (v->type == SQLITE_TEXT || v->type == SQLITE_BLOB)
-		rg_buf_add(b, v->p, v->len);
+	return v->type == SQLITE_TEXT || v->type == SQLITE_BLOB;
 }
 
-/* Keeps the row just read in slot s. */
+/* Keeps the row just read in slot s: the values' bytes copied into its
+ * text, their addresses set once both are in (an append may move them). */
 static void keep(struct proc_seen *s, int64_t proc_id, struct rgq_value user,
 		 struct rgq_value cmd)
 {
 	s->text.len = 0;
-	keep_bytes(&s->text, &user);
-	keep_bytes(&s->text, &cmd);
+	if (has_bytes(&user))
+		rg_buf_add(&s->text, user.p, user.len);
+	if (has_bytes(&cmd))
+		rg_buf_add(&s->text, cmd.p, cmd.len);
 	const char *t = rg_buf_cstr(&s->text);
-	bool user_bytes = user.type == SQLITE_TEXT || user.type == SQLITE_BLOB;
-	if (user_bytes)
+	if (has_bytes(&user))
 		user.p = t;
-	if (cmd.type == SQLITE_TEXT || cmd.type == SQLITE_BLOB)
-		cmd.p = t + (user_bytes ? user.len : 0);
+	if (has_bytes(&cmd))
+		cmd.p = t + (has_bytes(&user) ? user.len : 0);
 	s->user = user;
 	s->cmd = cmd;
 	s->proc_id = proc_id;

@@ -546,12 +546,10 @@ static uint8_t add_arg(struct cursor *c, const char *name)
 	return (uint8_t)c->nargs++;
 }
 
-/* The argument with the row's actor's number, added the first time. */
+/* The argument with the row's actor's number (one for all its fields). */
 static uint8_t actor_arg(struct cursor *c)
 {
-	if (c->actor_arg == NO_ARG)
-		c->actor_arg = add_arg(c, "actor_id");
-	return c->actor_arg;
+	return c->actor_arg = add_arg(c, "actor_id");
 }
 
 /* The columns of a compact table's rows (schema/023) for fields: the

@@ -5,9 +5,9 @@
  * and `clocks`, the offsets of the wall clock from the boot clock that
  * rows' times were taken with (schema/026). The writer remembers the
  * numbers it has handed out, so a row costs a hash look-up here, not a
- * query; a number it has not seen
- * is looked up in the table, then added to it in the batch's transaction
- * (a rollback forgets them all: store_dict_undo). */
+ * query; a number it has not seen is looked up in the table, then added
+ * to it in the batch's transaction (a rollback forgets them all:
+ * store_dict_undo). */
 #include "store_int.h"
 
 #include <stdlib.h>
