@@ -1,7 +1,8 @@
 /* dict.c: the numbers the compact tables' rows refer to (schema/023):
  * `images`, one row per distinct executable and command name, `actors`,
  * one per distinct pid, uid, gid, parent and image (schema/025), `names`,
- * the event types, syscalls and file paths' directories (schema/024),
+ * the event types, syscalls, file paths' directories (schema/024) and
+ * network families, protocols and local addresses (schema/027),
  * and `clocks`, the offsets of the wall clock from the boot clock that
  * rows' times were taken with (schema/026). The writer remembers the
  * numbers it has handed out, so a row costs a hash look-up here, not a

@@ -94,7 +94,8 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		const char *name;
 		enum rg_col_store how;
 	} kept[] = {{"syscall", RG_CS_NAME}, {"exe", RG_CS_EXE}, {"comm", RG_CS_COMM},
-		    {"path", RG_CS_PATH}, {"tid", RG_CS_TID}, {"boot_ns", RG_CS_CLOCK}};
+		    {"path", RG_CS_PATH}, {"tid", RG_CS_TID}, {"boot_ns", RG_CS_CLOCK},
+		    {"family", RG_CS_NAME}, {"protocol", RG_CS_NAME}, {"local_addr", RG_CS_NAME}};
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		if (!strcmp(f->name, kept[i].name))
 			return kept[i].how;

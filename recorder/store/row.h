@@ -219,7 +219,8 @@ unsigned rg_row_event_table(const struct rg_event *ev);
 bool rg_row_compact(unsigned t);
 /* How field f's column of event table t is kept in its rows' table: as it
  * is, or in a compact one as a name's number (the event type's, or
- * another name's: the syscall), as part of the row's actor (pid, uid,
+ * another name's: the syscall; a network row's family, protocol and local
+ * address, schema/027), as part of the row's actor (pid, uid,
  * gid, ppid, parent_proc_id: schema/025) or of the actor's image (exe,
  * comm), as its directory's name's number and the rest (a file row's
  * path, schema/024), as the tid, NULL when it is the pid (schema/025),

@@ -107,6 +107,10 @@ static const char *const net_types[] = {"'network_connect'", "'network_bind'",
 					"'network_listen'", "'network_accept'", "'dns_query'",
 					"'dns_answer'"};
 static const char *const net_calls[] = {"'connect'", "'bind'", "NULL", "'sendto'", "'openat'"};
+/* schema/027: these are names too */
+static const char *const net_families[] = {"'ipv6'", "'ipv4'"};
+static const char *const net_protocols[] = {"'udp'", "'tcp'"};
+static const char *const net_locals[] = {"'0.0.0.0'", "'192.168.1.5'"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_ROWS 32
 #define NET_ROWS 20
@@ -192,8 +196,8 @@ static bool insert_net_rows(sqlite3 *h)
 			lit(5000 + i), lit(5000 + i), "0", "0",		/* pid, tid, uid, gid */
 			some(i, 4, "1"), some(i, 4, "1"),		/* ppid, parent_proc_id */
 			img[1], img[0], net_calls[i % N(net_calls)], i % 7 ? "0" : "-111",
-			i % 2 ? "'ipv6'" : "'ipv4'", i % 4 == 3 ? "NULL" : i % 2 ? "'udp'" : "'tcp'",
-			bound ? "'0.0.0.0'" : some(i, 3, "'192.168.1.5'"), some(i, 3, lit(30000 + i)),
+			net_families[i % 2], i % 4 == 3 ? "NULL" : net_protocols[i % 2],
+			bound ? net_locals[0] : some(i, 3, net_locals[1]), some(i, 3, lit(30000 + i)),
 			peer ? "'10.0.0.53'" : "NULL", peer ? "53" : "NULL", /* remote_addr, port */
 			some(i, 5, lit(77000 + i)), ty == 3 ? lit(88000 + i) : "NULL", /* sockets */
 			dns ? "'example.com'" : "NULL", dns ? (i % 2 ? "'AAAA'" : "'A'") : "NULL",
@@ -343,7 +347,8 @@ static bool migrate(const char *db)
 }
 
 /* images: one row per distinct (exe, comm) of the old rows but (NULL,
- * NULL); names: each distinct event type and syscall once. */
+ * NULL); names: each distinct event type, syscall and (schema/027) network
+ * family, protocol and local address once. */
 static void check_dictionaries(sqlite3 *h)
 {
 	int found = 0;
@@ -371,11 +376,13 @@ static void check_dictionaries(sqlite3 *h)
 		      msg);
 	}
 
-	const char *const *lists[] = {file_types, file_calls, net_types, net_calls};
-	const size_t lens[] = {N(file_types), N(file_calls), N(net_types), N(net_calls)};
-	const char *seen[32];
+	const char *const *lists[] = {file_types, file_calls,    net_types,
+				      net_calls,  net_families, net_protocols, net_locals};
+	const size_t lens[] = {N(file_types),	N(file_calls),	   N(net_types), N(net_calls),
+			       N(net_families), N(net_protocols), N(net_locals)};
+	const char *seen[40];
 	int nseen = 0, once = 0;
-	for (unsigned l = 0; l < 4; l++)
+	for (unsigned l = 0; l < N(lists); l++)
 		for (size_t k = 0; k < lens[l]; k++) {
 			const char *name = lists[l][k];
 			bool dup = !strcmp(name, "NULL");
@@ -386,7 +393,9 @@ static void check_dictionaries(sqlite3 *h)
 			seen[nseen++] = name;
 			once += num(h, "SELECT count(*) FROM names WHERE name = %s", name) == 1;
 		}
-	CHECK_INT(once, nseen, "each distinct event type and syscall is one names row");
+	CHECK_INT(once, nseen,
+		  "each distinct event type, syscall, network family, protocol and local address "
+		  "is one names row");
 	CHECK_INT(num(h, "SELECT count(*) FROM names"), nseen, "and names holds no other");
 }
 
@@ -466,11 +475,14 @@ static const struct edit edits[] = {
 	 "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, exe, "
 	 "syscall, path, flags, result, path_truncated) VALUES (999999, 'file_mkdir', 9, 9, 1, 1, 0, "
 	 "0, 'newc', '/usr/local/bin/new', 'mkdirat', '/tmp/d', 0, 0, 0)"},
-	{"network_events", "network_rows", "remote_addr = '10.9.9.9', exe = '/usr/bin/vim'",
-	 "remote_addr = '10.9.9.9'",
+	/* schema/027: a family and local address the recording has not seen */
+	{"network_events", "network_rows",
+	 "remote_addr = '10.9.9.9', exe = '/usr/bin/vim', family = 'unix', local_addr = '/run/s'",
+	 "remote_addr = '10.9.9.9' AND family_id = (SELECT id FROM names WHERE name = 'unix') AND "
+	 "local_addr_id = (SELECT id FROM names WHERE name = '/run/s')",
 	 "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, "
-	 "exe, syscall, result, family) VALUES (999999, 'network_connect', 9, 9, 1, 1, 0, 0, "
-	 "'newc', '/usr/local/bin/new', 'connect', 0, 'ipv4')"},
+	 "exe, syscall, result, family, protocol) VALUES (999999, 'network_connect', 9, 9, 1, 1, "
+	 "0, 0, 'newc', '/usr/local/bin/new', 'connect', 0, 'ipv9', 'sctp')"},
 };
 
 static void check_update(sqlite3 *h, const struct edit *e, const char *what)
@@ -515,6 +527,12 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 			 "'/usr/local/bin/new' AND comm = 'newc'", e->view), 1, msg);
 	snprintf(msg, sizeof(msg), "%s: it adds one hash, changes none", what);
 	CHECK(after.n == before.n + 1 && changed(&before, &after, &key) == 1 && key == 999999, msg);
+	if (!strcmp(e->view, "network_events")) {
+		snprintf(msg, sizeof(msg), "%s: its new family and protocol read back", what);
+		CHECK_INT(num(h, "SELECT count(*) FROM network_events WHERE seq = 999999 AND "
+				 "family = 'ipv9' AND protocol = 'sctp' AND local_addr IS NULL"),
+			  1, msg);
+	}
 	snprintf(msg, sizeof(msg), "%s: its image is there once", what);
 	CHECK_INT(num(h, "SELECT count(*) FROM images WHERE exe = '/usr/local/bin/new' AND "
 			 "comm = 'newc'"), 1, msg);
