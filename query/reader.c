@@ -560,7 +560,8 @@ static uint8_t actor_arg(struct cursor *c)
 }
 
 /* The columns of a compact table's rows (schema/023) for fields: the
- * event type and syscall as their names' numbers, the actor's columns
+ * event type, syscall, and a network row's family, protocol and local
+ * address as their names' numbers, the actor's columns
  * from its row and exe and comm as its image's number, the path as its
  * directory's number and the rest, the tid the pid when it is NULL, boot_ns
  * from its clock's number and ts_ns

@@ -15,7 +15,7 @@ INSERT INTO names (name)
      UNION ALL SELECT seq, protocol FROM network_rows
      UNION ALL SELECT seq, local_addr FROM network_rows)
   WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v)
-  GROUP BY v ORDER BY min(seq);
+  GROUP BY v ORDER BY min(seq), v;
 
 DROP VIEW network_events;  -- and its triggers
 
@@ -91,13 +91,17 @@ CREATE VIEW network_events AS
   FROM network_rows r;
 
 -- Edits through the view, as schema/026's; a NULL family is refused by
--- the table, as before.
+-- the table, as before. The names a row brings are made text first, as
+-- the column stores them: 77 and '77' are one name, not two.
 CREATE TRIGGER network_events_insert INSTEAD OF INSERT ON network_events BEGIN
   INSERT INTO names (name)
-    SELECT v FROM (SELECT NEW.event_type AS v UNION SELECT NEW.syscall
-                   UNION SELECT NEW.family UNION SELECT NEW.protocol
-                   UNION SELECT NEW.local_addr)
-    WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v);
+    SELECT v FROM
+      (SELECT CASE WHEN typeof(x) IN ('integer', 'real') THEN CAST(x AS TEXT) ELSE x END AS v
+       FROM (SELECT NEW.event_type AS x UNION ALL SELECT NEW.syscall
+             UNION ALL SELECT NEW.family UNION ALL SELECT NEW.protocol
+             UNION ALL SELECT NEW.local_addr))
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v)
+    GROUP BY v;
   INSERT INTO images (exe, comm) SELECT NEW.exe, NEW.comm
     WHERE (NEW.exe IS NOT NULL OR NEW.comm IS NOT NULL) AND NOT EXISTS
       (SELECT 1 FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm);

@@ -101,8 +101,8 @@ static const char rev_process_sql[] =
 	"UPDATE ship_rev SET n = n + 1";
 
 /* Where each of event table t's columns goes (rg_store.col_param): in a
- * compact table (schema/023, 025, 026) the event type and syscall as
- * names' numbers, pid, uid, gid, ppid, parent_proc_id, exe and comm as one
+ * compact table (schema/023, 025, 026, 027) the event type, syscall, and
+ * a network row's family, protocol and local address as names' numbers, pid, uid, gid, ppid, parent_proc_id, exe and comm as one
  * actor's, a path as its directory's number and the rest, boot_ns as its
  * clock's number; elsewhere as they are. Appends the insert's column
  * names to b and returns their number. */

@@ -23,8 +23,9 @@ static void bind_param(sqlite3_stmt *st, uint8_t *null, int i, const struct rg_s
 	null[i] = v->type == SQLITE_NULL;
 }
 
-/* v as the number of the name it holds (a compact table's event type or
- * syscall: store_layout); false on an error. */
+/* v as the number of the name it holds (a compact table's event type,
+ * syscall, network family, protocol or local address: store_layout);
+ * false on an error. */
 static bool code_name(struct rg_store *s, enum rg_col_store cs, const struct qevent *ev,
 		      struct rg_sql_value *v)
 {

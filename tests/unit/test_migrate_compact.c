@@ -110,7 +110,9 @@ static const char *const net_calls[] = {"'connect'", "'bind'", "NULL", "'sendto'
 /* schema/027: these are names too */
 static const char *const net_families[] = {"'ipv6'", "'ipv4'"};
 static const char *const net_protocols[] = {"'udp'", "'tcp'"};
-static const char *const net_locals[] = {"'0.0.0.0'", "'192.168.1.5'"};
+/* a BLOB, an empty one and one that is a syscall's name already */
+static const char *const net_locals[] = {"'0.0.0.0'", "'192.168.1.5'", "X'0a0b'", "''",
+					 "'connect'"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_ROWS 32
 #define NET_ROWS 20
@@ -197,7 +199,8 @@ static bool insert_net_rows(sqlite3 *h)
 			some(i, 4, "1"), some(i, 4, "1"),		/* ppid, parent_proc_id */
 			img[1], img[0], net_calls[i % N(net_calls)], i % 7 ? "0" : "-111",
 			net_families[i % 2], i % 4 == 3 ? "NULL" : net_protocols[i % 2],
-			bound ? net_locals[0] : some(i, 3, net_locals[1]), some(i, 3, lit(30000 + i)),
+			bound ? net_locals[0] : some(i, 3, net_locals[1 + i % 4]),
+			some(i, 3, lit(30000 + i)),
 			peer ? "'10.0.0.53'" : "NULL", peer ? "53" : "NULL", /* remote_addr, port */
 			some(i, 5, lit(77000 + i)), ty == 3 ? lit(88000 + i) : "NULL", /* sockets */
 			dns ? "'example.com'" : "NULL", dns ? (i % 2 ? "'AAAA'" : "'A'") : "NULL",
@@ -446,6 +449,24 @@ static void check_clock_edits(sqlite3 *h)
 	}
 }
 
+/* Names a row brings through the view (schema/027) are text, as the
+ * columns stored them: 77 and '77' in one row are one name, and read back
+ * as text. */
+static void check_name_edits(sqlite3 *h)
+{
+	CHECK(run(h, "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, "
+		     "gid, result, family, protocol, local_addr) VALUES (777777, 'network_bind', 9, "
+		     "9, 1, 1, 0, 0, 0, 77, '77', 6.5)"),
+	      "a row whose family is 77 and protocol '77' is taken");
+	CHECK_INT(num(h, "SELECT count(*) FROM network_events WHERE seq = 777777 AND family = '77' "
+			 "AND typeof(family) = 'text' AND protocol = '77' AND local_addr = '6.5' AND "
+			 "typeof(local_addr) = 'text'"),
+		  1, "and reads back as text, as the columns stored them");
+	CHECK_INT(num(h, "SELECT count(*) FROM names WHERE name IN ('77', '6.5')"), 2,
+		  "each name once");
+	run(h, "DELETE FROM network_events WHERE seq = 777777");
+}
+
 static void check_indexes(sqlite3 *h)
 {
 	static const char *const idx[][2] = {{"file_events_ts", "file_rows"},
@@ -681,6 +702,7 @@ static void check_upgrade(void)
 	check_clocks(h);
 	check_indexes(h);
 	check_clock_edits(h);
+	check_name_edits(h);
 	for (int t = 0; t < 2; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);

@@ -218,8 +218,21 @@ static void put_files_by(struct rg_store *s, uint32_t from, uint32_t to, const c
 	}
 }
 
-/* No file row refers to an image or name that is not there, and each
- * image is there once. */
+/* Connects of seqs from..to from local address local (schema/027: a
+ * name, as the family and protocol are). */
+static void put_conns_by(struct rg_store *s, uint32_t from, uint32_t to, const char *local)
+{
+	for (uint32_t seq = from; seq <= to; seq++) {
+		struct rg_event ev = {.type = RG_ET_NET_CONNECT, .ts_ns = 1000 + seq, .seq = seq,
+				      .syscall = "connect", .family = "ipv4", .protocol = "tcp",
+				      .local_addr = {local, (uint32_t)strlen(local)},
+				      .exe = {"/bin/new", 8}, .comm = {"c", 1}};
+		rg_store_put_event(s, &ev, false);
+	}
+}
+
+/* No file or network row refers to an image or name that is not there,
+ * and each image is there once. */
 static void check_refs(const char *db, const char *what)
 {
 	char w[160];
@@ -229,6 +242,12 @@ static void check_refs(const char *db, const char *what)
 			"images WHERE id = a.image_id)) OR NOT EXISTS (SELECT 1 FROM names WHERE id = "
 			"r.event_type_id) OR (syscall_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
 			"names WHERE id = r.syscall_id))"), "0", w);
+	snprintf(w, sizeof(w), "%s: every name a network row refers to is there", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM network_rows r WHERE NOT EXISTS (SELECT 1 FROM "
+			"actors WHERE id = r.actor_id) OR NOT EXISTS (SELECT 1 FROM names WHERE id = "
+			"r.family_id) OR (r.protocol_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names "
+			"WHERE id = r.protocol_id)) OR (r.local_addr_id IS NOT NULL AND NOT EXISTS "
+			"(SELECT 1 FROM names WHERE id = r.local_addr_id))"), "0", w);
 	snprintf(w, sizeof(w), "%s: each actor once", what);
 	CHECK_STR(q(db, "SELECT count(*) FROM (SELECT pid, uid, gid, ppid, parent_proc_id, "
 			"image_id FROM actors GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1)"), "0", w);
@@ -261,8 +280,15 @@ static void check_dict(void)
 	rg_store_sync(s);
 	no_gap = false;
 	put_files_by(s, 31, 40, "/bin/new", "newcall");
+	put_conns_by(s, 41, 45, "10.7.7.7");
+	put_conns_by(s, 46, 50, "10.7.7.8");
 	rg_store_sync(s);
 	rg_store_close(s, 10000);
+	CHECK_STR(q(db, "SELECT count(*) FROM network_events WHERE family = 'ipv4' AND protocol = "
+			"'tcp' AND local_addr = '10.7.7.' || (7 + (seq > 45)) AND seq BETWEEN 41 AND 50"),
+		  "10", "a network row's family, protocol and local address read back by name");
+	CHECK_STR(q(db, "SELECT count(DISTINCT local_addr_id) || ' ' || count(DISTINCT family_id) "
+			"FROM network_rows"), "2 1", "each once in names");
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE exe = '/bin/new' AND comm = 'c' "
 			"AND syscall = 'newcall' AND seq BETWEEN 31 AND 40"), "10",
 		  "after a rollback, a new image and name are added again, not taken from memory");
