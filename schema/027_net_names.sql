@@ -1,8 +1,8 @@
 -- 027_net_names.sql: a network row's family, protocol and local address
 -- by name (user_version 27).
--- They were text in every row ("ipv4", "tcp", "127.0.0.1": 13 to 50
--- bytes), yet a host has few of each: its families, protocols and own
--- addresses. They are kept in `names` now, as the event type and syscall
+-- They were text in every row ("ipv4", "tcp", "127.0.0.1": 16 bytes,
+-- up to 46 with an IPv6 address, more with a Unix socket's path), yet a
+-- host has few of each: its families, protocols and own addresses. They are kept in `names` now, as the event type and syscall
 -- are (schema/023), and a row refers to them by number, one or two bytes.
 -- The remote address stays in the row: a server's peers can be as many
 -- as its connections, and a name is worth its row only when it repeats.

@@ -102,10 +102,11 @@ static const char rev_process_sql[] =
 
 /* Where each of event table t's columns goes (rg_store.col_param): in a
  * compact table (schema/023, 025, 026, 027) the event type, syscall, and
- * a network row's family, protocol and local address as names' numbers, pid, uid, gid, ppid, parent_proc_id, exe and comm as one
- * actor's, a path as its directory's number and the rest, boot_ns as its
- * clock's number; elsewhere as they are. Appends the insert's column
- * names to b and returns their number. */
+ * a network row's family, protocol and local address as names' numbers,
+ * pid, uid, gid, ppid, parent_proc_id, exe and comm as one actor's, a
+ * path as its directory's number and the rest, boot_ns as its clock's
+ * number; elsewhere as they are. Appends the insert's column names to b
+ * and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
 	bool compact = rg_row_compact(t);
