@@ -2,12 +2,14 @@
 -- by name (user_version 27).
 -- They were text in every row ("ipv4", "tcp", "127.0.0.1": 16 bytes,
 -- up to 46 with an IPv6 address, more with a Unix socket's path), yet a
--- host has few of each: its families, protocols and own addresses. They are kept in `names` now, as the event type and syscall
--- are (schema/023), and a row refers to them by number, one or two bytes.
+-- host has few of each: its families, protocols and own addresses. They
+-- are kept in `names` now, as the event type and syscall are
+-- (schema/023), and a row refers to them by number, one or two bytes.
 -- The remote address stays in the row: a server's peers can be as many
 -- as its connections, and a name is worth its row only when it repeats.
 -- network_rows is rebuilt; its rows keep their seq. The view gives the
--- same columns, values and storage types as before.
+-- same columns, values and storage types as before. file_events' insert
+-- trigger is made anew too (see its end).
 
 INSERT INTO names (name)
   SELECT v FROM
@@ -151,4 +153,50 @@ CREATE TRIGGER network_events_update INSTEAD OF UPDATE ON network_events BEGIN
 END;
 CREATE TRIGGER network_events_delete INSTEAD OF DELETE ON network_events BEGIN
   DELETE FROM network_rows WHERE seq = OLD.seq;
+END;
+
+-- file_events' insert trigger (schema/026) brought a row's names the same
+-- way: made text first now too.
+DROP TRIGGER file_events_insert;
+CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
+  INSERT INTO names (name)
+    SELECT v FROM
+      (SELECT CASE WHEN typeof(x) IN ('integer', 'real') THEN CAST(x AS TEXT) ELSE x END AS v
+       FROM (SELECT NEW.event_type AS x UNION ALL SELECT NEW.syscall))
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v)
+    GROUP BY v;
+  INSERT INTO images (exe, comm) SELECT NEW.exe, NEW.comm
+    WHERE (NEW.exe IS NOT NULL OR NEW.comm IS NOT NULL) AND NOT EXISTS
+      (SELECT 1 FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm);
+  INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id)
+    SELECT NEW.pid, NEW.uid, NEW.gid, NEW.ppid, NEW.parent_proc_id, i
+    FROM (SELECT (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm) AS i)
+    WHERE NOT EXISTS (SELECT 1 FROM actors WHERE pid IS NEW.pid AND uid IS NEW.uid
+      AND gid IS NEW.gid AND ppid IS NEW.ppid AND parent_proc_id IS NEW.parent_proc_id
+      AND image_id IS i);
+  SELECT RAISE(ABORT, 'ts_ns and boot_ns: integers whose difference fits in 64 bits')
+    WHERE NEW.ts_ns IS NOT CAST(NEW.ts_ns AS INTEGER)
+       OR NEW.boot_ns IS NOT CAST(NEW.boot_ns AS INTEGER)
+       OR typeof(CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)) = 'real';
+  INSERT INTO clocks (offset_ns)
+    SELECT CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)
+    WHERE NEW.ts_ns IS NOT NULL AND NEW.boot_ns IS NOT NULL AND NOT EXISTS
+      (SELECT 1 FROM clocks
+       WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER));
+  INSERT INTO file_rows (seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid,
+                         syscall_id, dir_id, path, new_path, flags, mode, result,
+                         path_truncated, new_path_truncated, owner_uid, owner_gid,
+                         mtime_ns, xattr_name, host_path)
+    VALUES (NEW.seq, (SELECT id FROM names WHERE name = NEW.event_type), NEW.ts_ns,
+    (SELECT id FROM clocks
+     WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)),
+    NEW.proc_id,
+    (SELECT min(a.id) FROM actors a WHERE a.pid IS NEW.pid AND a.uid IS NEW.uid
+      AND a.gid IS NEW.gid AND a.ppid IS NEW.ppid AND a.parent_proc_id IS NEW.parent_proc_id
+      AND a.image_id IS (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm)),
+    CASE WHEN NEW.tid IS NULL THEN RAISE(ABORT, 'NOT NULL constraint failed: tid')
+         WHEN NEW.tid IS NEW.pid THEN NULL ELSE NEW.tid END,
+    (SELECT id FROM names WHERE name = NEW.syscall), NULL, NEW.path, NEW.new_path,
+    NEW.flags, NEW.mode, NEW.result, NEW.path_truncated, NEW.new_path_truncated,
+    NEW.owner_uid, NEW.owner_gid, NEW.mtime_ns, NEW.xattr_name, NEW.host_path);
 END;

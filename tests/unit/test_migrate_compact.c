@@ -449,7 +449,7 @@ static void check_clock_edits(sqlite3 *h)
 	}
 }
 
-/* Names a row brings through the view (schema/027) are text, as the
+/* Names a row brings through a view (schema/027) are text, as the
  * columns stored them: 77 and '77' in one row are one name, and read back
  * as text. */
 static void check_name_edits(sqlite3 *h)
@@ -465,6 +465,15 @@ static void check_name_edits(sqlite3 *h)
 	CHECK_INT(num(h, "SELECT count(*) FROM names WHERE name IN ('77', '6.5')"), 2,
 		  "each name once");
 	run(h, "DELETE FROM network_events WHERE seq = 777777");
+	/* file_events' trigger the same */
+	CHECK(run(h, "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, "
+		     "syscall, path, flags, result, path_truncated) VALUES (777778, 78, 9, 9, 1, 1, "
+		     "0, 0, '78', '/x', 0, 0, 0)"),
+	      "a file row whose event type is 78 and syscall '78' is taken");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 777778 AND event_type = '78' "
+			 "AND typeof(event_type) = 'text' AND syscall = '78'"),
+		  1, "and reads back as text");
+	run(h, "DELETE FROM file_events WHERE seq = 777778");
 }
 
 static void check_indexes(sqlite3 *h)
