@@ -74,16 +74,17 @@ static bool has_bytes(const struct rgq_value *v)
 static void keep(struct proc_seen *s, int64_t proc_id, struct rgq_value user,
 		 struct rgq_value cmd)
 {
+	bool user_bytes = has_bytes(&user), cmd_bytes = has_bytes(&cmd);
 	s->text.len = 0;
-	if (has_bytes(&user))
+	if (user_bytes)
 		rg_buf_add(&s->text, user.p, user.len);
-	if (has_bytes(&cmd))
+	if (cmd_bytes)
 		rg_buf_add(&s->text, cmd.p, cmd.len);
 	const char *t = rg_buf_cstr(&s->text);
-	if (has_bytes(&user))
+	if (user_bytes)
 		user.p = t;
-	if (has_bytes(&cmd))
-		cmd.p = t + (has_bytes(&user) ? user.len : 0);
+	if (cmd_bytes)
+		cmd.p = t + (user_bytes ? user.len : 0);
 	s->user = user;
 	s->cmd = cmd;
 	s->proc_id = proc_id;

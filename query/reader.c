@@ -39,11 +39,6 @@ struct text_field {
 	bool cstr;
 };
 
-/* A table's columns kept by reference (enum rg_col_store): a network
- * row's are its actor's five, exe, comm, tid, boot_ns, the syscall, family,
- * protocol and local address (schema/027), 13. */
-#define REFS_MAX 16
-
 /* What an event type reads of its table (RG_ET_COUNT: an unknown type). */
 struct plan {
 	struct need {
@@ -61,7 +56,7 @@ struct plan {
 		bool cstr;
 		int8_t part; /* an RG_CS_ACTOR's place among the actor's columns */
 		const struct rg_field *f;
-	} ref[REFS_MAX];
+	} ref[RG_ROW_REFS_MAX]; /* a field at most once: row.h bounds them */
 	uint8_t nref;
 	uint8_t actor_col; /* the argument with the row's actor's number; NO_ARG: none read */
 	rg_fmask mask;         /* need's fields (bit i: rg_fields[i]): what an event of it has set */
@@ -169,8 +164,6 @@ static void plan_column(struct cursor *c, struct plan *p, unsigned i)
 	bool shared = false;
 	for (unsigned k = 0; k < p->nneed; k++)
 		shared |= p->need[k].rd.off == f->off;
-	if (c->refs[i] && p->nref == REFS_MAX)
-		abort(); /* a table with more columns kept by reference: make room */
 	if (c->refs[i])
 		p->ref[p->nref++] = (struct ref_need){c->arg[i], c->refs[i], c->rest[i], f->off,
 						      f->type == RG_FT_CSTR,

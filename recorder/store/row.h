@@ -244,5 +244,9 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
 #define RG_ACTOR_PARTS 5
 /* The place of field f among them, -1 if it is none. */
 int rg_row_actor_part(const struct rg_field *f);
+/* At most this many of a table's columns are kept other than as they are
+ * (besides the event type's): one per field rg_row_col_store names, and
+ * the actor's parts (row.c checks it when it compiles). */
+#define RG_ROW_REFS_MAX 16
 
 #endif /* RG_ROW_H */
