@@ -55,9 +55,13 @@ UID_=$(id -u "$U")
 GID_=$(id -g "$U")
 setpriv --reuid="$UID_" --regid="$GID_" --clear-groups /bin/echo "$MARK-user" >/dev/null
 # names are resolved when the recorder reads the exec, not at the call:
-# the account is deleted once the recorder has written that exec (a busy
-# host can be a poll or two behind)
-for _ in $(seq 100); do grep -q "$MARK-user" "$T/events.ndjson" && break; sleep 0.1; done
+# the account is deleted once the recorder has written echo's exec (a
+# busy host can be a poll or two behind). setpriv's exec names the mark
+# too, and can be written before echo's is read.
+for _ in $(seq 100); do
+	grep -q "^{\"event_type\":\"process_start\".*\"comm\":\"echo\".*\"$MARK-user\"" "$T/events.ndjson" && break
+	sleep 0.1
+done
 userdel "$U" || fail "userdel $U"
 sleep 1.2 # the passwd file is looked at again at most once a second
 setpriv --reuid="$UID_" --regid="$GID_" --clear-groups /bin/echo "$MARK-gone" >/dev/null
