@@ -18,8 +18,6 @@
 #include "alloc.h"
 #include "buf.h"
 
-#define CHECK_NS 1000000000LL    /* a file's stat, when the id was found */
-#define MISS_CHECK_NS 10000000LL /* when it was not */
 #define WALK_NS 1000000000LL     /* walks of the cgroup hierarchy */
 #define WALK_DIRS 65536u         /* cgroups one walk visits at most */
 #define WALK_DEPTH 64
@@ -40,15 +38,23 @@ struct name_ent {
 	uint32_t off; /* into block; also the entry's order in the file */
 };
 
+/* One parse of a file: its names, and from when they held. */
+struct table {
+	struct name_ent *v;
+	unsigned n, cap;
+	struct rg_buf block;
+	int64_t from; /* boot clock; INT64_MIN: the first parse */
+};
+
+/* The file as last read (cur), and as read before it (prev): an event
+ * read after a change but made before it is named from prev. */
 struct names {
 	char *path;
 	bool group;
-	bool loaded;
-	struct name_ent *v;
-	unsigned n;
-	struct rg_buf block;
+	struct table cur, prev;
+	unsigned parsed; /* 0: never read; prev is valid from 2 */
 	struct stat st;
-	int64_t checked;
+	int64_t checked; /* boot clock of the last look */
 	uint64_t loads;
 };
 
@@ -60,42 +66,46 @@ static int ent_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static void add_name(struct names *t, unsigned *cap, uint32_t id, const char *name)
+static void add_name(struct table *t, uint32_t id, const char *name)
 {
-	if (t->n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		t->v = rg_realloc(t->v, *cap * sizeof(*t->v));
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->v = rg_realloc(t->v, t->cap * sizeof(*t->v));
 	}
 	t->v[t->n++] = (struct name_ent){id, (uint32_t)t->block.len};
 	rg_buf_add(&t->block, name, strlen(name) + 1);
 }
 
-/* Parses the file whole. Lines glibc cannot parse are skipped, as
- * getpwuid would skip them; an id listed twice keeps its first name. */
-static void load(struct names *t)
+/* Parses the file whole into a new cur, holding from `from`; the old cur
+ * becomes prev. Lines glibc cannot parse are skipped, as getpwuid would
+ * skip them; an id listed twice keeps its first name. */
+static void load(struct names *nm, int64_t from)
 {
-	FILE *f = fopen(t->path, "re");
-	unsigned cap = 0;
+	struct table spare = nm->prev;
+	nm->prev = nm->cur;
+	nm->cur = spare; /* reuses the older parse's memory */
+	struct table *t = &nm->cur;
+	FILE *f = fopen(nm->path, "re");
 	char buf[16384];
 
 	t->n = 0;
 	t->block.len = 0;
-	t->loads++;
-	t->loaded = true;
+	t->from = nm->parsed++ ? from : INT64_MIN;
+	nm->loads++;
 	if (!f)
 		return;
 	for (;;) {
 		int rc;
-		if (t->group) {
+		if (nm->group) {
 			struct group g, *r;
 			rc = fgetgrent_r(f, &g, buf, sizeof(buf), &r);
 			if (!rc)
-				add_name(t, &cap, g.gr_gid, g.gr_name);
+				add_name(t, g.gr_gid, g.gr_name);
 		} else {
 			struct passwd p, *r;
 			rc = fgetpwent_r(f, &p, buf, sizeof(buf), &r);
 			if (!rc)
-				add_name(t, &cap, p.pw_uid, p.pw_name);
+				add_name(t, p.pw_uid, p.pw_name);
 		}
 		if (rc)
 			break; /* ENOENT at the end; ERANGE: a line over 16 KiB */
@@ -108,30 +118,53 @@ static void load(struct names *t)
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* Parses the file again if it changed since the last look, looking at
- * most every `every` ns unless the last look was before `since` (boot
- * clock). useradd and vipw replace the file by a rename: the inode
- * changes too. */
-static void refresh(struct names *t, int64_t every, int64_t since)
+/* When the file looked at (st, at boot time now) took its content, on
+ * the boot clock: its ctime (useradd and vipw replace the file by a
+ * rename, which sets it; an edit in place sets it too), kept between the
+ * last look, which still saw the old file, and now, which a wall clock
+ * set back or forward would otherwise move it out of. A file gone has no
+ * time: from the last look. */
+static int64_t changed_at(const struct names *nm, const struct stat *st, int64_t now)
 {
+	if (!st->st_ino)
+		return nm->checked;
+	struct timespec real;
+	clock_gettime(CLOCK_REALTIME, &real);
+	int64_t real_now = (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec;
+	int64_t ctime = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+	int64_t at = ctime - (real_now - now);
+	return at < nm->checked ? nm->checked : at > now ? now : at;
+}
+
+/* Parses the file again if it changed since the last look, unless that
+ * look came after since (the boot-clock time of the event to be named):
+ * the table then already held at the event. */
+static void refresh(struct names *nm, int64_t since)
+{
+	if (nm->parsed && nm->checked >= since)
+		return;
 	int64_t now = boot_now();
-	if (t->loaded && now - t->checked < every && t->checked >= since)
-		return;
-	t->checked = now;
 	struct stat st;
-	if (stat(t->path, &st) != 0)
+	if (stat(nm->path, &st) != 0)
 		memset(&st, 0, sizeof(st));
-	if (t->loaded && same_file(&st, &t->st))
-		return;
-	load(t);
-	t->st = st;
+	if (!nm->parsed || !same_file(&st, &nm->st)) {
+		load(nm, changed_at(nm, &st, now));
+		nm->st = st;
+	}
+	nm->checked = now;
 }
 
-static const char *find_name(const struct names *t, uint32_t id)
+/* id's name as the file had it at boot time `at` (0: now). The look after
+ * `at` found the current parse; an event before its change is named by
+ * the parse before it (if the file changed twice between two looks, the
+ * middle version was never read, and its events get the older names). */
+static const char *find_name(const struct names *nm, uint32_t id, int64_t at)
 {
+	const struct table *t = at && at < nm->cur.from && nm->parsed > 1 ? &nm->prev : &nm->cur;
 	size_t lo = 0, hi = t->n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -370,11 +403,13 @@ struct rg_ident *rg_ident_new(const struct rg_ident_opts *o)
 	return d;
 }
 
-static void names_free(struct names *t)
+static void names_free(struct names *nm)
 {
-	free(t->path);
-	free(t->v);
-	rg_buf_free(&t->block);
+	free(nm->path);
+	free(nm->cur.v);
+	free(nm->prev.v);
+	rg_buf_free(&nm->cur.block);
+	rg_buf_free(&nm->prev.block);
 }
 
 void rg_ident_free(struct rg_ident *d)
@@ -390,21 +425,20 @@ void rg_ident_free(struct rg_ident *d)
 	free(d);
 }
 
-void rg_ident_refresh(struct rg_ident *d, bool missed, int64_t since_boot_ns)
+void rg_ident_refresh(struct rg_ident *d, int64_t since_boot_ns)
 {
-	int64_t since = missed ? since_boot_ns : 0;
-	refresh(&d->users, missed ? MISS_CHECK_NS : CHECK_NS, since);
-	refresh(&d->groups, missed ? MISS_CHECK_NS : CHECK_NS, since);
+	refresh(&d->users, since_boot_ns);
+	refresh(&d->groups, since_boot_ns);
 }
 
-const char *rg_ident_user(const struct rg_ident *d, uint32_t uid)
+const char *rg_ident_user(const struct rg_ident *d, uint32_t uid, int64_t at_boot_ns)
 {
-	return find_name(&d->users, uid);
+	return find_name(&d->users, uid, at_boot_ns);
 }
 
-const char *rg_ident_group(const struct rg_ident *d, uint32_t gid)
+const char *rg_ident_group(const struct rg_ident *d, uint32_t gid, int64_t at_boot_ns)
 {
-	return find_name(&d->groups, gid);
+	return find_name(&d->groups, gid, at_boot_ns);
 }
 
 const char *rg_ident_cgroup_root(const struct rg_ident *d)

@@ -5,12 +5,15 @@
  * the thread that drains the kernel's ring: one slow directory server
  * would stall the recording. The files are parsed whole into a sorted
  * table (glibc's fgetpwent_r/fgetgrent_r), looked up by binary search,
- * and parsed again when they change: a changed file is noticed by its
- * (device, inode, size, mtime), looked at (rg_ident_refresh) at most
- * once a second, or while an id is not in the table every 10 ms and
- * whenever the last look was before the event, so a user added just
- * before its first process is named. A name that exists
- * only in a directory service stays unresolved (NULL): its id is
+ * and parsed again when they change. A name is the file's at the event,
+ * not at its reading: a change is noticed by the file's (device, inode,
+ * size, mtime, ctime), looked at (rg_ident_refresh) whenever the last
+ * look came before the event to be named, and the parse before it is
+ * kept for the events made before the change (its ctime) that are read
+ * after it. So a user added a moment before its first process is named,
+ * one deleted a moment after keeps its name, and a uid given to another
+ * account is not named by the new one before the change. A name that
+ * exists only in a directory service stays unresolved (NULL): its id is
  * recorded.
  *
  * Cgroups: the v2 hierarchy's mount is found in /proc/self/mountinfo
@@ -46,19 +49,18 @@ struct rg_ident_stats {
 struct rg_ident *rg_ident_new(const struct rg_ident_opts *o);
 void rg_ident_free(struct rg_ident *id);
 
-/* Parses the passwd and group files again if they changed, looking at
- * most once a second (missed: a name was not found; every 10 ms, and
- * whenever the last look was before since_boot_ns, the boot-clock time of
- * the event that names the id: a user added a moment before it, after a
- * look made for an earlier event, is found; an id no file names costs a
- * stat of each file per such event). Names looked up stay valid until the
- * next call. */
-void rg_ident_refresh(struct rg_ident *id, bool missed, int64_t since_boot_ns);
+/* Parses the passwd and group files again if they changed, unless the
+ * last look came after since_boot_ns (the boot-clock time of the event to
+ * be named; 0: any look will do). Costs a stat of each file per event
+ * made after the last look. Names looked up stay valid until the next
+ * call. */
+void rg_ident_refresh(struct rg_ident *id, int64_t since_boot_ns);
 
-/* The name of uid / gid, or NULL when the files have none (or were never
- * looked at: call rg_ident_refresh first). */
-const char *rg_ident_user(const struct rg_ident *id, uint32_t uid);
-const char *rg_ident_group(const struct rg_ident *id, uint32_t gid);
+/* The name of uid / gid as the files had it at boot time at_boot_ns (0:
+ * now), or NULL when they had none (or were never looked at: call
+ * rg_ident_refresh first). */
+const char *rg_ident_user(const struct rg_ident *id, uint32_t uid, int64_t at_boot_ns);
+const char *rg_ident_group(const struct rg_ident *id, uint32_t gid, int64_t at_boot_ns);
 
 /* The id of the cgroup at path below the v2 mount (its directory's
  * inode number), cached with it; 0 when unknown. For the processes found

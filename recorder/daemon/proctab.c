@@ -199,21 +199,20 @@ static struct rg_str cstr(const char *s)
 
 #define AUID_UNSET ((uint32_t)-1)
 
-/* The names of t's ids, borrowed from the ident tables; false when one
- * was not found. */
-static bool names(const struct rg_ident *id, struct rg_process *t)
+/* The names t's ids had at boot time `at` (0: now), borrowed from the
+ * ident tables. */
+static void names(const struct rg_ident *id, struct rg_process *t, int64_t at)
 {
 	struct rg_who *w = &t->who;
-	w->user = cstr(rg_ident_user(id, t->uid));
-	w->euser = cstr(rg_ident_user(id, t->euid));
-	w->group = cstr(rg_ident_group(id, t->gid));
-	w->login_user = t->auid == AUID_UNSET ? cstr("unset") : cstr(rg_ident_user(id, t->auid));
-	return w->user.p && w->euser.p && w->group.p && w->login_user.p;
+	w->user = cstr(rg_ident_user(id, t->uid, at));
+	w->euser = cstr(rg_ident_user(id, t->euid, at));
+	w->group = cstr(rg_ident_group(id, t->gid, at));
+	w->login_user = t->auid == AUID_UNSET ? cstr("unset") : cstr(rg_ident_user(id, t->auid, at));
 }
 
 /* sudo's user (SUDO_USER, else SUDO_UID's name) and the SSH client, from
  * t's environment (the allow-listed variables it kept). */
-static void origin(const struct rg_ident *id, struct rg_process *t)
+static void origin(const struct rg_ident *id, struct rg_process *t, int64_t at)
 {
 	struct rg_origin o;
 	rg_origin_parse(t->env, &o);
@@ -225,7 +224,7 @@ static void origin(const struct rg_ident *id, struct rg_process *t)
 		char *end;
 		unsigned long uid = strtoul(n, &end, 10);
 		if (*n && !*end && uid <= UINT32_MAX)
-			t->who.sudo_user = cstr(rg_ident_user(id, (uint32_t)uid));
+			t->who.sudo_user = cstr(rg_ident_user(id, (uint32_t)uid, at));
 	}
 	t->who.ssh_client = o.ssh_client;
 	t->who.ssh_client_port = o.ssh_client_port;
@@ -250,13 +249,10 @@ static void who(struct rg_proctab *pt, struct rg_process *t, bool ids, bool plac
 {
 	if (!pt->ident)
 		return;
-	if (ids) {
-		rg_ident_refresh(pt->ident, false, 0);
-		if (!names(pt->ident, t)) { /* a user added a moment ago */
-			rg_ident_refresh(pt->ident, true, (int64_t)boot_ns);
-			names(pt->ident, t);
-		}
-		origin(pt->ident, t);
+	if (ids) { /* the names the files had at the event */
+		rg_ident_refresh(pt->ident, (int64_t)boot_ns);
+		names(pt->ident, t, (int64_t)boot_ns);
+		origin(pt->ident, t, (int64_t)boot_ns);
 	}
 	if (place)
 		cgroup(pt->ident, t, t->pid);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Live: who ran a process and where. A user created while recording runs
 # a program (its name on the exec, in NDJSON and the rows) and is deleted
-# (the recorded name stays; a later process of that uid has none); sudo's
+# (the recorded name stays; a later process of that uid has none); a uid
+# given to another account while the recorder is stopped names each exec
+# as the files were at the exec; sudo's
 # and SSH's variables give the origin; a cgroup made by the test, and
 # runtime-style ones (/docker/ID, docker-ID.scope) below it, give the
 # cgroup id (its directory's inode), path and container, which a rule and
@@ -18,11 +20,13 @@ CG=$(findmnt -t cgroup2 -n -o TARGET | head -1)
 
 MARK="rgid$$_$RANDOM"
 U="rgu$$"
+UA="rga$$"
+UB="rgb$$"
 HEX=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 HEX2=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 TCG="$CG/rg-test-$$"
 undo() {
-	userdel "$U" 2>/dev/null || true
+	for u in "$U" "$UA" "$UB"; do userdel "$u" 2>/dev/null || true; done
 	for d in "$TCG/docker/$HEX" "$TCG/docker" "$TCG/docker-$HEX2.scope" "$TCG"; do
 		rmdir "$d" 2>/dev/null || true
 	done
@@ -49,22 +53,39 @@ match = path prefix $T/w
 INI
 rg_start
 
+# Waits for the recorder to write echo's exec of "$MARK-$1" (setpriv's
+# command line names the mark too, and can be written first).
+echo_read() {
+	for _ in $(seq 100); do
+		grep -q "^{\"event_type\":\"process_start\".*\"comm\":\"echo\".*\"$MARK-$1\"" \
+			"$T/events.ndjson" && return 0
+		sleep 0.1
+	done
+	fail "echo $1 not recorded within 10 s"
+}
+
 # People: a user added a moment before its first process, then deleted.
 useradd -M -U -s /bin/sh "$U" || fail "useradd $U"
 UID_=$(id -u "$U")
 GID_=$(id -g "$U")
 setpriv --reuid="$UID_" --regid="$GID_" --clear-groups /bin/echo "$MARK-user" >/dev/null
-# names are resolved when the recorder reads the exec, not at the call:
-# the account is deleted once the recorder has written echo's exec (a
-# busy host can be a poll or two behind). setpriv's exec names the mark
-# too, and can be written before echo's is read.
-for _ in $(seq 100); do
-	grep -q "^{\"event_type\":\"process_start\".*\"comm\":\"echo\".*\"$MARK-user\"" "$T/events.ndjson" && break
-	sleep 0.1
-done
+echo_read user
 userdel "$U" || fail "userdel $U"
-sleep 1.2 # the passwd file is looked at again at most once a second
 setpriv --reuid="$UID_" --regid="$GID_" --clear-groups /bin/echo "$MARK-gone" >/dev/null
+
+# A uid given to another account while the recorder is behind (stopped):
+# each exec is named as the files were at the exec, not at its reading.
+useradd -M -U -s /bin/sh "$UA" || fail "useradd $UA"
+XID=$(id -u "$UA")
+/bin/echo "$MARK-seen" >/dev/null
+echo_read seen # the recorder has read the files with $UA in them
+kill -STOP "$RG_PID"
+setpriv --reuid="$XID" --regid="$XID" --clear-groups /bin/echo "$MARK-a" >/dev/null
+userdel "$UA" || fail "userdel $UA"
+useradd -M -U -s /bin/sh -u "$XID" "$UB" || fail "useradd $UB"
+setpriv --reuid="$XID" --regid="$XID" --clear-groups /bin/echo "$MARK-b" >/dev/null
+kill -CONT "$RG_PID"
+echo_read b
 env SUDO_USER="rg-sudo-$MARK" SUDO_UID=0 SSH_CONNECTION="203.0.113.7 50022 10.0.0.1 22" \
 	/bin/echo "$MARK-origin" >/dev/null
 
@@ -95,9 +116,9 @@ check_eq "rgq events --container: another container's processes are not listed" 
 LOGINUID=$(cat /proc/self/loginuid)
 if [[ $LOGINUID == 4294967295 ]]; then LOGIN=unset; else LOGIN=$(getent passwd "$LOGINUID" | cut -d: -f1); fi
 
-python3 - "$T" "$MARK" "$U" "$UID_" "$HEX" "$HEX2" "$TCG" "$CG" "$LOGIN" <<'PY'
+python3 - "$T" "$MARK" "$U" "$UID_" "$HEX" "$HEX2" "$TCG" "$CG" "$LOGIN" "$UA" "$UB" "$XID" <<'PY'
 import json, os, sqlite3, sys
-T, MARK, U, UID, HEX, HEX2, TCG, CG, LOGIN = sys.argv[1:10]
+T, MARK, U, UID, HEX, HEX2, TCG, CG, LOGIN, UA, UB, XID = sys.argv[1:13]
 ECHO = os.path.realpath("/bin/echo")
 from tap import check, check_eq
 
@@ -130,6 +151,11 @@ g = start("gone")
 check_eq((g.get("uid"), g.get("user"), g.get("group_name")), (int(UID), None, None),
          "NDJSON: after userdel the uid has no name")
 check_eq(row("gone")["user"], None, "rows: nor in processes")
+a, b = start("a"), start("b")
+check_eq((a.get("uid"), a.get("user"), a.get("euser"), b.get("uid"), b.get("user"), b.get("euser")),
+         (int(XID), UA, UA, int(XID), UB, UB),
+         "NDJSON: a uid given to another account, read late: each exec named as at the exec")
+check_eq((row("a")["user"], row("b")["user"]), (UA, UB), "rows: the same in processes")
 o = start("origin")
 check_eq((o.get("ssh_client"), o.get("ssh_client_port")), ("203.0.113.7", 50022),
          "NDJSON: the SSH client from SSH_CONNECTION")

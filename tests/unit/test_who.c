@@ -2,6 +2,7 @@
  * names (a table of the runtimes' real path shapes), the origin an
  * environment carries, the passwd/group/cgroup lookups of ident.c on
  * files of the test's own, and the process table filling them in. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,13 @@ static void put(const char *path, const char *content)
 	rename(tmp, path); /* as useradd does: a new inode */
 }
 
+static int64_t boot_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_BOOTTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec t = {0, ms * 1000000L};
@@ -157,41 +165,61 @@ static void check_names(const char *dir)
 		"nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n");
 	put(gr, "root:x:0:\nstaff:x:50:alice\nalice:x:1000:\n");
 	struct rg_ident *id = rg_ident_new(&(struct rg_ident_opts){pw, gr, "", dir});
-	CHECK(rg_ident_user(id, 0) == NULL, "names: nothing before the first refresh");
-	rg_ident_refresh(id, false, 0);
-	CHECK_STR(rg_ident_user(id, 0), "root", "names: uid 0");
-	CHECK_STR(rg_ident_user(id, 1000), "alice", "names: a uid listed twice keeps its first name");
-	CHECK_STR(rg_ident_user(id, 65534), "nobody", "names: the last line");
-	CHECK(rg_ident_user(id, 4242) == NULL, "names: an unknown uid has none");
-	CHECK_STR(rg_ident_group(id, 50), "staff", "names: a group");
-	CHECK(rg_ident_group(id, 51) == NULL, "names: an unknown gid has none");
+	CHECK(rg_ident_user(id, 0, 0) == NULL, "names: nothing before the first refresh");
+	rg_ident_refresh(id, 0);
+	CHECK_STR(rg_ident_user(id, 0, 0), "root", "names: uid 0");
+	CHECK_STR(rg_ident_user(id, 1000, 0), "alice", "names: a uid listed twice keeps its first name");
+	CHECK_STR(rg_ident_user(id, 65534, 0), "nobody", "names: the last line");
+	CHECK(rg_ident_user(id, 4242, 0) == NULL, "names: an unknown uid has none");
+	CHECK_STR(rg_ident_group(id, 50, 0), "staff", "names: a group");
+	CHECK(rg_ident_group(id, 51, 0) == NULL, "names: an unknown gid has none");
 
-	/* a user added, one deleted (the files replaced by a rename) */
-	put(pw, "root:x:0:0:root:/root:/bin/bash\nbob:x:4242:4242::/:/bin/sh\n");
-	rg_ident_refresh(id, false, 0);
-	CHECK_STR(rg_ident_user(id, 1000), "alice", "names: within a second the table stands");
-	sleep_ms(15);
-	rg_ident_refresh(id, true, 0);
-	CHECK_STR(rg_ident_user(id, 4242), "bob", "names: a miss looks again after 10 ms: new user");
-	CHECK(rg_ident_user(id, 1000) == NULL, "names: and the deleted one is gone");
+	/* alice's uid given to bob (the file replaced by a rename), with an
+	 * event of alice's before and one of bob's after, both read after */
+	int64_t before = boot_ns();
+	rg_ident_refresh(id, before); /* a look after it */
+	sleep_ms(15); /* past a clock tick: the file's ctime is coarse */
+	put(pw, "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/:/bin/sh\n");
+	int64_t after = boot_ns();
+	rg_ident_refresh(id, before);
 	struct rg_ident_stats st;
+	rg_ident_stats(id, &st);
+	CHECK_INT(st.user_loads, 1, "names: no look for an event made before the last look");
+	rg_ident_refresh(id, after);
+	CHECK_STR(rg_ident_user(id, 1000, after), "bob", "names: an event after the change: the new name");
+	CHECK_STR(rg_ident_user(id, 1000, before), "alice",
+		  "names: an event before it, read after: the name it had then");
+	CHECK_STR(rg_ident_user(id, 1000, 0), "bob", "names: now: the new name");
+	CHECK(rg_ident_user(id, 65534, before) && !rg_ident_user(id, 65534, after),
+	      "names: a deleted user is named for its events before the deletion only");
 	rg_ident_stats(id, &st);
 	CHECK_INT(st.user_loads, 2, "names: passwd parsed twice (once per change)");
 	CHECK_INT(st.group_loads, 1, "names: group parsed once (unchanged)");
 
 	/* a user added right after a look, then its first process */
-	sleep_ms(15);
-	rg_ident_refresh(id, true, 0); /* a look, for an earlier event */
+	rg_ident_refresh(id, boot_ns());
 	put(pw, "root:x:0:0:root:/root:/bin/bash\ncarol:x:4343:4343::/:/bin/sh\n");
-	struct timespec now; /* within 10 ms of the look, as a busy recorder is */
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	rg_ident_refresh(id, true, (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec);
-	CHECK_STR(rg_ident_user(id, 4343), "carol",
-		  "names: a miss of an event after the last look looks again at once");
-	unlink(pw);
+	int64_t carol = boot_ns();
+	rg_ident_refresh(id, carol);
+	CHECK_STR(rg_ident_user(id, 4343, carol), "carol",
+		  "names: an event after the last look looks again at once");
+	rg_ident_refresh(id, boot_ns());
+	rg_ident_stats(id, &st);
+	CHECK_INT(st.user_loads, 3, "names: a look at an unchanged file parses nothing");
+
+	/* the same size and times, a new content in place (touch -r): ctime */
+	struct stat old;
+	stat(pw, &old);
 	sleep_ms(15);
-	rg_ident_refresh(id, true, 0);
-	CHECK(rg_ident_user(id, 0) == NULL, "names: a missing passwd file names no one");
+	FILE *f = fopen(pw, "r+");
+	fputs("toor", f);
+	fclose(f);
+	utimensat(AT_FDCWD, pw, (struct timespec[]){old.st_atim, old.st_mtim}, 0);
+	rg_ident_refresh(id, boot_ns());
+	CHECK_STR(rg_ident_user(id, 0, 0), "toor", "names: an edit that keeps size and mtime is seen");
+	unlink(pw);
+	rg_ident_refresh(id, boot_ns());
+	CHECK(rg_ident_user(id, 0, 0) == NULL, "names: a missing passwd file names no one");
 	rg_ident_free(id);
 	unlink(gr);
 }
