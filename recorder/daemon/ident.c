@@ -76,16 +76,15 @@ static void add_name(struct table *t, uint32_t id, const char *name)
 	rg_buf_add(&t->block, name, strlen(name) + 1);
 }
 
-/* Parses the file whole into a new cur, holding from `from`; the old cur
- * becomes prev. Lines glibc cannot parse are skipped, as getpwuid would
- * skip them; an id listed twice keeps its first name. */
-static void load(struct names *nm, int64_t from)
+/* Parses f (NULL: no file, no names) whole into a new cur, holding from
+ * `from`; the old cur becomes prev. Lines glibc cannot parse are skipped,
+ * as getpwuid would skip them; an id listed twice keeps its first name. */
+static void load(struct names *nm, FILE *f, int64_t from)
 {
 	struct table spare = nm->prev;
 	nm->prev = nm->cur;
 	nm->cur = spare; /* reuses the older parse's memory */
 	struct table *t = &nm->cur;
-	FILE *f = fopen(nm->path, "re");
 	char buf[16384];
 
 	t->n = 0;
@@ -110,7 +109,6 @@ static void load(struct names *nm, int64_t from)
 		if (rc)
 			break; /* ENOENT at the end; ERANGE: a line over 16 KiB */
 	}
-	fclose(f);
 	if (t->n)
 		qsort(t->v, t->n, sizeof(*t->v), ent_cmp);
 }
@@ -122,39 +120,56 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* When the file looked at (st, at boot time now) took its content, on
- * the boot clock: its ctime (useradd and vipw replace the file by a
- * rename, which sets it; an edit in place sets it too), kept between the
- * last look, which still saw the old file, and now, which a wall clock
- * set back or forward would otherwise move it out of. A file gone has no
- * time: from the last look. */
-static int64_t changed_at(const struct names *nm, const struct stat *st, int64_t now)
+/* When the file read (st; looked at at boot time now, when the wall clock
+ * was `wall` ns ahead of the boot clock) took its content, on the boot
+ * clock: its ctime (useradd and vipw replace the file by a rename, which
+ * sets it; an edit in place sets it too), kept between the last look,
+ * which still saw the old file, and now, which a wall clock set back or
+ * forward would otherwise move it out of. A file gone has no time: from
+ * the last look. */
+static int64_t changed_at(const struct names *nm, const struct stat *st, int64_t now,
+			  int64_t wall)
 {
 	if (!st->st_ino)
 		return nm->checked;
-	struct timespec real;
-	clock_gettime(CLOCK_REALTIME, &real);
-	int64_t real_now = (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec;
-	int64_t ctime = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
-	int64_t at = ctime - (real_now - now);
+	if (st->st_ctim.tv_sec < 0 || st->st_ctim.tv_sec > 9000000000LL)
+		return now; /* no time in ns: before 1970 or after 2255 */
+	int64_t at = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec - wall;
 	return at < nm->checked ? nm->checked : at > now ? now : at;
 }
 
 /* Parses the file again if it changed since the last look, unless that
  * look came after since (the boot-clock time of the event to be named):
- * the table then already held at the event. */
+ * the table then already held at the event. A file that cannot be opened
+ * but is there (EMFILE, EACCES) keeps the parse, and is looked at again
+ * at the next event. */
 static void refresh(struct names *nm, int64_t since)
 {
 	if (nm->parsed && nm->checked >= since)
 		return;
+	struct timespec real;
 	int64_t now = boot_now();
+	clock_gettime(CLOCK_REALTIME, &real);
+	int64_t wall = (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec - now;
 	struct stat st;
 	if (stat(nm->path, &st) != 0)
 		memset(&st, 0, sizeof(st));
-	if (!nm->parsed || !same_file(&st, &nm->st)) {
-		load(nm, changed_at(nm, &st, now));
-		nm->st = st;
+	if (nm->parsed && same_file(&st, &nm->st)) {
+		nm->checked = now;
+		return;
 	}
+	FILE *f = fopen(nm->path, "re");
+	if (f ? fstat(fileno(f), &st) != 0 : errno != ENOENT) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	if (!f) /* gone */
+		memset(&st, 0, sizeof(st));
+	load(nm, f, changed_at(nm, &st, now, wall)); /* st: what was read */
+	if (f)
+		fclose(f);
+	nm->st = st;
 	nm->checked = now;
 }
 

@@ -12,9 +12,10 @@
  * kept for the events made before the change (its ctime) that are read
  * after it. So a user added a moment before its first process is named,
  * one deleted a moment after keeps its name, and a uid given to another
- * account is not named by the new one before the change. A name that
- * exists only in a directory service stays unresolved (NULL): its id is
- * recorded.
+ * account is not named by the new one before the change. A version of
+ * a file that stood only between two looks is never read: its events get
+ * the names of the version before it. A name that exists only in a
+ * directory service stays unresolved (NULL): its id is recorded.
  *
  * Cgroups: the v2 hierarchy's mount is found in /proc/self/mountinfo
  * (/sys/fs/cgroup on a v2-only host, /sys/fs/cgroup/unified on a hybrid

@@ -26,7 +26,10 @@ HEX=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 HEX2=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 TCG="$CG/rg-test-$$"
 undo() {
-	for u in "$U" "$UA" "$UB"; do userdel "$u" 2>/dev/null || true; done
+	for u in "$U" "$UA" "$UB"; do
+		userdel "$u" 2>/dev/null || true
+		groupdel "$u" 2>/dev/null || true # USERGROUPS_ENAB no keeps it
+	done
 	for d in "$TCG/docker/$HEX" "$TCG/docker" "$TCG/docker-$HEX2.scope" "$TCG"; do
 		rmdir "$d" 2>/dev/null || true
 	done
@@ -72,6 +75,9 @@ setpriv --reuid="$UID_" --regid="$GID_" --clear-groups /bin/echo "$MARK-user" >/
 echo_read user
 userdel "$U" || fail "userdel $U"
 setpriv --reuid="$UID_" --regid="$GID_" --clear-groups /bin/echo "$MARK-gone" >/dev/null
+# read before the next change: a version of the files that stood only
+# between two reads of the recorder is never read (docs/threat-model.md)
+echo_read gone
 
 # A uid given to another account while the recorder is behind (stopped):
 # each exec is named as the files were at the exec, not at its reading.

@@ -179,6 +179,8 @@ static void check_names(const char *dir)
 	int64_t before = boot_ns();
 	rg_ident_refresh(id, before); /* a look after it */
 	sleep_ms(15); /* past a clock tick: the file's ctime is coarse */
+	int64_t mid = boot_ns(); /* after the look, before the change */
+	sleep_ms(15);
 	put(pw, "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/:/bin/sh\n");
 	int64_t after = boot_ns();
 	rg_ident_refresh(id, before);
@@ -189,6 +191,8 @@ static void check_names(const char *dir)
 	CHECK_STR(rg_ident_user(id, 1000, after), "bob", "names: an event after the change: the new name");
 	CHECK_STR(rg_ident_user(id, 1000, before), "alice",
 		  "names: an event before it, read after: the name it had then");
+	CHECK_STR(rg_ident_user(id, 1000, mid), "alice",
+		  "names: and one after the last look but before the change (its ctime)");
 	CHECK_STR(rg_ident_user(id, 1000, 0), "bob", "names: now: the new name");
 	CHECK(rg_ident_user(id, 65534, before) && !rg_ident_user(id, 65534, after),
 	      "names: a deleted user is named for its events before the deletion only");
