@@ -55,8 +55,13 @@ struct names {
 	unsigned parsed; /* 0: never read; prev is valid from 2 */
 	struct stat st;
 	int64_t checked; /* boot clock of the last look */
+	int64_t retry;   /* boot clock: no look before (the file would not open) */
+	bool warned;
 	uint64_t loads;
 };
+
+#define RETRY_NS 100000000LL /* after a file that is there would not open */
+#define LINE_MAX_BYTES (1u << 20) /* a longer line (a group's members) is skipped */
 
 static int ent_cmp(const void *a, const void *b)
 {
@@ -85,30 +90,36 @@ static void load(struct names *nm, FILE *f, int64_t from)
 	nm->prev = nm->cur;
 	nm->cur = spare; /* reuses the older parse's memory */
 	struct table *t = &nm->cur;
-	char buf[16384];
+	size_t size = 16384;
+	char *buf = rg_malloc(size);
 
 	t->n = 0;
 	t->block.len = 0;
 	t->from = nm->parsed++ ? from : INT64_MIN;
 	nm->loads++;
-	if (!f)
-		return;
-	for (;;) {
+	while (f) {
 		int rc;
 		if (nm->group) {
 			struct group g, *r;
-			rc = fgetgrent_r(f, &g, buf, sizeof(buf), &r);
+			rc = fgetgrent_r(f, &g, buf, size, &r);
 			if (!rc)
 				add_name(t, g.gr_gid, g.gr_name);
 		} else {
 			struct passwd p, *r;
-			rc = fgetpwent_r(f, &p, buf, sizeof(buf), &r);
+			rc = fgetpwent_r(f, &p, buf, size, &r);
 			if (!rc)
 				add_name(t, p.pw_uid, p.pw_name);
 		}
-		if (rc)
-			break; /* ENOENT at the end; ERANGE: a line over 16 KiB */
+		/* ERANGE: glibc has put the line back; a group with thousands of
+		 * members takes more than 16 KiB. ENOENT: the end. */
+		if (rc == ERANGE && size < LINE_MAX_BYTES) {
+			size *= 2;
+			buf = rg_realloc(buf, size);
+		} else if (rc) {
+			break;
+		}
 	}
+	free(buf);
 	if (t->n)
 		qsort(t->v, t->n, sizeof(*t->v), ent_cmp);
 }
@@ -138,38 +149,56 @@ static int64_t changed_at(const struct names *nm, const struct stat *st, int64_t
 	return at < nm->checked ? nm->checked : at > now ? now : at;
 }
 
+/* Opens the file to be parsed, *st what fstat says of it (zeros: it is
+ * gone, *f NULL). False when it is there but would not open (EMFILE,
+ * EACCES): the parse is kept and tried again after RETRY_NS, said once on
+ * stderr. */
+static bool open_names(struct names *nm, FILE **f, struct stat *st, int64_t now)
+{
+	*f = fopen(nm->path, "re");
+	if (*f ? fstat(fileno(*f), st) == 0 : errno == ENOENT || errno == ENOTDIR) {
+		if (!*f)
+			memset(st, 0, sizeof(*st));
+		return true;
+	}
+	if (!nm->warned)
+		fprintf(stderr, "rand-guard: %s: %s; its names are kept as last read\n", nm->path,
+			strerror(errno));
+	nm->warned = true;
+	nm->retry = now + RETRY_NS;
+	if (*f)
+		fclose(*f);
+	return false;
+}
+
 /* Parses the file again if it changed since the last look, unless that
  * look came after since (the boot-clock time of the event to be named):
- * the table then already held at the event. A file that cannot be opened
- * but is there (EMFILE, EACCES) keeps the parse, and is looked at again
- * at the next event. */
+ * the table then already held at the event. */
 static void refresh(struct names *nm, int64_t since)
 {
 	if (nm->parsed && nm->checked >= since)
 		return;
 	struct timespec real;
 	int64_t now = boot_now();
+	if (now < nm->retry)
+		return;
 	clock_gettime(CLOCK_REALTIME, &real);
 	int64_t wall = (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec - now;
 	struct stat st;
+	FILE *f = NULL;
 	if (stat(nm->path, &st) != 0)
 		memset(&st, 0, sizeof(st));
-	if (nm->parsed && same_file(&st, &nm->st)) {
-		nm->checked = now;
+	if (nm->parsed && same_file(&st, &nm->st))
+		goto same;
+	if (!open_names(nm, &f, &st, now))
 		return;
-	}
-	FILE *f = fopen(nm->path, "re");
-	if (f ? fstat(fileno(f), &st) != 0 : errno != ENOENT) {
-		if (f)
-			fclose(f);
-		return;
-	}
-	if (!f) /* gone */
-		memset(&st, 0, sizeof(st));
+	if (nm->parsed && same_file(&st, &nm->st)) /* the path's stat failed a moment */
+		goto same;
 	load(nm, f, changed_at(nm, &st, now, wall)); /* st: what was read */
+	nm->st = st;
+same:
 	if (f)
 		fclose(f);
-	nm->st = st;
 	nm->checked = now;
 }
 

@@ -14,8 +14,9 @@
  * one deleted a moment after keeps its name, and a uid given to another
  * account is not named by the new one before the change. A version of
  * a file that stood only between two looks is never read: its events get
- * the names of the version before it. A name that exists only in a
- * directory service stays unresolved (NULL): its id is recorded.
+ * the names of the version before it. A file that is there but will not
+ * open keeps the names last read. A name that exists only in a directory
+ * service stays unresolved (NULL): its id is recorded.
  *
  * Cgroups: the v2 hierarchy's mount is found in /proc/self/mountinfo
  * (/sys/fs/cgroup on a v2-only host, /sys/fs/cgroup/unified on a hybrid

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "ident.h"
 #include "proctab.h"
 #include "tap.h"
@@ -147,6 +149,28 @@ static int64_t boot_ns(void)
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+static int64_t real_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void sleep_ms(int ms);
+
+/* Until the coarse wall clock, which a file's ctime may be taken from
+ * (a clock tick behind, or more on a loaded machine), has passed t. */
+static void wait_coarse_past(int64_t t)
+{
+	for (int i = 0; i < 1000; i++) {
+		struct timespec c;
+		clock_gettime(CLOCK_REALTIME_COARSE, &c);
+		if ((int64_t)c.tv_sec * 1000000000LL + c.tv_nsec > t)
+			return;
+		sleep_ms(1);
+	}
+}
+
 static void sleep_ms(int ms)
 {
 	struct timespec t = {0, ms * 1000000L};
@@ -180,7 +204,7 @@ static void check_names(const char *dir)
 	rg_ident_refresh(id, before); /* a look after it */
 	sleep_ms(15); /* past a clock tick: the file's ctime is coarse */
 	int64_t mid = boot_ns(); /* after the look, before the change */
-	sleep_ms(15);
+	wait_coarse_past(real_ns() + 1000000);
 	put(pw, "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/:/bin/sh\n");
 	int64_t after = boot_ns();
 	rg_ident_refresh(id, before);
@@ -221,6 +245,37 @@ static void check_names(const char *dir)
 	utimensat(AT_FDCWD, pw, (struct timespec[]){old.st_atim, old.st_mtim}, 0);
 	rg_ident_refresh(id, boot_ns());
 	CHECK_STR(rg_ident_user(id, 0, 0), "toor", "names: an edit that keeps size and mtime is seen");
+
+	/* a changed file that will not open (no descriptor left) */
+	put(pw, "root:x:0:0:root:/root:/bin/bash\ndave:x:4444:4444::/:/bin/sh\n");
+	struct rlimit nofile;
+	getrlimit(RLIMIT_NOFILE, &nofile);
+	int lowest = open("/dev/null", O_RDONLY);
+	close(lowest);
+	setrlimit(RLIMIT_NOFILE, &(struct rlimit){(rlim_t)lowest, nofile.rlim_max});
+	rg_ident_refresh(id, boot_ns());
+	setrlimit(RLIMIT_NOFILE, &nofile);
+	CHECK_STR(rg_ident_user(id, 0, 0), "toor", "names: a file that will not open keeps the names");
+	rg_ident_refresh(id, boot_ns());
+	CHECK(rg_ident_user(id, 4444, 0) == NULL, "names: and is not tried again at once");
+	sleep_ms(110);
+	rg_ident_refresh(id, boot_ns());
+	CHECK_STR(rg_ident_user(id, 4444, 0), "dave", "names: but 100 ms later");
+
+	/* a group of many members: a line far over 16 KiB */
+	struct rg_buf big = {0};
+	rg_buf_printf(&big, "root:x:0:\nmany:x:70:");
+	for (int i = 0; i < 5000; i++)
+		rg_buf_printf(&big, "%smember%d", i ? "," : "", i);
+	rg_buf_printf(&big, "\nafter:x:71:\n");
+	rg_buf_add(&big, "", 1);
+	put(gr, big.p);
+	rg_buf_free(&big);
+	rg_ident_refresh(id, boot_ns());
+	CHECK(rg_ident_group(id, 70, 0) && !strcmp(rg_ident_group(id, 70, 0), "many") &&
+		      rg_ident_group(id, 71, 0) && !strcmp(rg_ident_group(id, 71, 0), "after"),
+	      "names: a group line over 50 KiB, and the group after it");
+
 	unlink(pw);
 	rg_ident_refresh(id, boot_ns());
 	CHECK(rg_ident_user(id, 0, 0) == NULL, "names: a missing passwd file names no one");
