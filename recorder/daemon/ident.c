@@ -61,7 +61,7 @@ struct names {
 };
 
 #define RETRY_NS 100000000LL /* after a file that is there would not open */
-#define LINE_MAX_BYTES (1u << 20) /* a longer line (a group's members) is skipped */
+#define LINE_MAX_BYTES (1u << 20) /* a longer line is skipped */
 
 static int ent_cmp(const void *a, const void *b)
 {
@@ -115,6 +115,10 @@ static void load(struct names *nm, FILE *f, int64_t from)
 		if (rc == ERANGE && size < LINE_MAX_BYTES) {
 			size *= 2;
 			buf = rg_realloc(buf, size);
+		} else if (rc == ERANGE) {
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
 		} else if (rc) {
 			break;
 		}

@@ -267,6 +267,9 @@ static void check_names(const char *dir)
 	rg_buf_printf(&big, "root:x:0:\nmany:x:70:");
 	for (int i = 0; i < 5000; i++)
 		rg_buf_printf(&big, "%smember%d", i ? "," : "", i);
+	rg_buf_printf(&big, "\nhuge:x:72:");
+	for (int i = 0; i < 150000; i++)
+		rg_buf_printf(&big, "%su%d", i ? "," : "", i);
 	rg_buf_printf(&big, "\nafter:x:71:\n");
 	rg_buf_add(&big, "", 1);
 	put(gr, big.p);
@@ -275,6 +278,7 @@ static void check_names(const char *dir)
 	CHECK(rg_ident_group(id, 70, 0) && !strcmp(rg_ident_group(id, 70, 0), "many") &&
 		      rg_ident_group(id, 71, 0) && !strcmp(rg_ident_group(id, 71, 0), "after"),
 	      "names: a group line over 50 KiB, and the group after it");
+	CHECK(rg_ident_group(id, 72, 0) == NULL, "names: a line over 1 MiB is skipped");
 
 	unlink(pw);
 	rg_ident_refresh(id, boot_ns());
