@@ -20,6 +20,11 @@ int64_t rg_mono_ns(void)
 	return ns(CLOCK_MONOTONIC);
 }
 
+int64_t rg_boot_ns(void)
+{
+	return ns(CLOCK_BOOTTIME);
+}
+
 int64_t rg_wall_offset_ns(int64_t *boot_ns)
 {
 	/* Read boot time between two wall readings and use their midpoint:

@@ -9,6 +9,7 @@
 
 int64_t rg_wall_ns(void);
 int64_t rg_mono_ns(void);
+int64_t rg_boot_ns(void); /* the clock events' boot_ns are on */
 /* CLOCK_REALTIME - CLOCK_BOOTTIME, in ns: boot_ns + offset = wall ns.
  * The boot-clock reading it was taken at goes to *boot_ns (if not NULL). */
 int64_t rg_wall_offset_ns(int64_t *boot_ns);

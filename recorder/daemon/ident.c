@@ -12,24 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "buf.h"
+#include "clock.h"
 
 #define WALK_NS 1000000000LL     /* walks of the cgroup hierarchy */
 #define WALK_DIRS 65536u         /* cgroups one walk visits at most */
 #define WALK_DEPTH 64
 #define CG_SLOTS 8192u           /* the id -> path cache (a power of two) */
-
-/* The boot clock, which events' boot_ns are on (rg_ident_refresh). */
-static int64_t boot_now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_BOOTTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
 
 /* ---- the passwd and group files ---------------------------------------------- */
 
@@ -135,21 +127,20 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* When the file read (st; looked at at boot time now, when the wall clock
- * was `wall` ns ahead of the boot clock) took its content, on the boot
- * clock: its ctime (useradd and vipw replace the file by a rename, which
- * sets it; an edit in place sets it too), kept between the last look,
- * which still saw the old file, and now, which a wall clock set back or
- * forward would otherwise move it out of. A file gone has no time: from
- * the last look. */
-static int64_t changed_at(const struct names *nm, const struct stat *st, int64_t now,
-			  int64_t wall)
+/* When the file read (st; looked at at boot time now) took its content,
+ * on the boot clock: its ctime (useradd and vipw replace the file by a
+ * rename, which sets it; an edit in place sets it too), kept between the
+ * last look, which still saw the old file, and now, which a wall clock
+ * set back or forward would otherwise move it out of. A file gone has no
+ * time: from the last look. */
+static int64_t changed_at(const struct names *nm, const struct stat *st, int64_t now)
 {
 	if (!st->st_ino)
 		return nm->checked;
 	if (st->st_ctim.tv_sec < 0 || st->st_ctim.tv_sec > 9000000000LL)
 		return now; /* no time in ns: before 1970 or after 2255 */
-	int64_t at = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec - wall;
+	int64_t at = (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec -
+		     rg_wall_offset_ns(NULL);
 	return at < nm->checked ? nm->checked : at > now ? now : at;
 }
 
@@ -182,12 +173,9 @@ static void refresh(struct names *nm, int64_t since)
 {
 	if (nm->parsed && nm->checked >= since)
 		return;
-	struct timespec real;
-	int64_t now = boot_now();
+	int64_t now = rg_boot_ns();
 	if (now < nm->retry)
 		return;
-	clock_gettime(CLOCK_REALTIME, &real);
-	int64_t wall = (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec - now;
 	struct stat st;
 	FILE *f = NULL;
 	if (stat(nm->path, &st) != 0)
@@ -198,7 +186,7 @@ static void refresh(struct names *nm, int64_t since)
 		return;
 	if (nm->parsed && same_file(&st, &nm->st)) /* the path's stat failed a moment */
 		goto same;
-	load(nm, f, changed_at(nm, &st, now, wall)); /* st: what was read */
+	load(nm, f, changed_at(nm, &st, now)); /* st: what was read */
 	nm->st = st;
 same:
 	if (f)
@@ -344,7 +332,7 @@ static void cg_walk(struct rg_ident *d, int fd0, char *buf, size_t len, unsigned
 
 static void cg_walk_all(struct rg_ident *d)
 {
-	int64_t now = boot_now();
+	int64_t now = rg_boot_ns();
 	if (d->walked && now - d->walked < WALK_NS)
 		return;
 	d->walked = now;

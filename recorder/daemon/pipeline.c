@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -226,9 +225,7 @@ void rg_pipeline_hashes(struct rg_pipeline *p)
 {
 	struct rg_hash_result r;
 	while (p->hasher && rg_hasher_take(p->hasher, &r)) {
-		struct timespec t;
-		clock_gettime(CLOCK_BOOTTIME, &t);
-		int64_t boot_ns = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+		int64_t boot_ns = rg_boot_ns();
 		struct rg_event ev = {
 			.type = RG_ET_BINARY_HASHED,
 			.boot_ns = (uint64_t)boot_ns,

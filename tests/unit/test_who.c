@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "ident.h"
 #include "proctab.h"
 #include "tap.h"
@@ -142,21 +143,11 @@ static void put(const char *path, const char *content)
 	rename(tmp, path); /* as useradd does: a new inode */
 }
 
-static int64_t boot_ns(void)
+static void sleep_ms(int ms)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_BOOTTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+	struct timespec t = {0, ms * 1000000L};
+	nanosleep(&t, NULL);
 }
-
-static int64_t real_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void sleep_ms(int ms);
 
 /* Until the coarse wall clock, which a file's ctime may be taken from
  * (a clock tick behind, or more on a loaded machine), has passed t. */
@@ -169,12 +160,6 @@ static void wait_coarse_past(int64_t t)
 			return;
 		sleep_ms(1);
 	}
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec t = {0, ms * 1000000L};
-	nanosleep(&t, NULL);
 }
 
 static void check_names(const char *dir)
@@ -200,13 +185,13 @@ static void check_names(const char *dir)
 
 	/* alice's uid given to bob (the file replaced by a rename), with an
 	 * event of alice's before and one of bob's after, both read after */
-	int64_t before = boot_ns();
+	int64_t before = rg_boot_ns();
 	rg_ident_refresh(id, before); /* a look after it */
 	sleep_ms(15); /* past a clock tick: the file's ctime is coarse */
-	int64_t mid = boot_ns(); /* after the look, before the change */
-	wait_coarse_past(real_ns() + 1000000);
+	int64_t mid = rg_boot_ns(); /* after the look, before the change */
+	wait_coarse_past(rg_wall_ns() + 1000000);
 	put(pw, "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/:/bin/sh\n");
-	int64_t after = boot_ns();
+	int64_t after = rg_boot_ns();
 	rg_ident_refresh(id, before);
 	struct rg_ident_stats st;
 	rg_ident_stats(id, &st);
@@ -225,13 +210,13 @@ static void check_names(const char *dir)
 	CHECK_INT(st.group_loads, 1, "names: group parsed once (unchanged)");
 
 	/* a user added right after a look, then its first process */
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	put(pw, "root:x:0:0:root:/root:/bin/bash\ncarol:x:4343:4343::/:/bin/sh\n");
-	int64_t carol = boot_ns();
+	int64_t carol = rg_boot_ns();
 	rg_ident_refresh(id, carol);
 	CHECK_STR(rg_ident_user(id, 4343, carol), "carol",
 		  "names: an event after the last look looks again at once");
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	rg_ident_stats(id, &st);
 	CHECK_INT(st.user_loads, 3, "names: a look at an unchanged file parses nothing");
 
@@ -243,7 +228,7 @@ static void check_names(const char *dir)
 	fputs("toor", f);
 	fclose(f);
 	utimensat(AT_FDCWD, pw, (struct timespec[]){old.st_atim, old.st_mtim}, 0);
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	CHECK_STR(rg_ident_user(id, 0, 0), "toor", "names: an edit that keeps size and mtime is seen");
 
 	/* a changed file that will not open (no descriptor left) */
@@ -253,13 +238,13 @@ static void check_names(const char *dir)
 	int lowest = open("/dev/null", O_RDONLY);
 	close(lowest);
 	setrlimit(RLIMIT_NOFILE, &(struct rlimit){(rlim_t)lowest, nofile.rlim_max});
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	setrlimit(RLIMIT_NOFILE, &nofile);
 	CHECK_STR(rg_ident_user(id, 0, 0), "toor", "names: a file that will not open keeps the names");
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	CHECK(rg_ident_user(id, 4444, 0) == NULL, "names: and is not tried again at once");
 	sleep_ms(110);
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	CHECK_STR(rg_ident_user(id, 4444, 0), "dave", "names: but 100 ms later");
 
 	/* a group of many members: a line far over 16 KiB */
@@ -274,14 +259,14 @@ static void check_names(const char *dir)
 	rg_buf_add(&big, "", 1);
 	put(gr, big.p);
 	rg_buf_free(&big);
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	CHECK(rg_ident_group(id, 70, 0) && !strcmp(rg_ident_group(id, 70, 0), "many") &&
 		      rg_ident_group(id, 71, 0) && !strcmp(rg_ident_group(id, 71, 0), "after"),
 	      "names: a group line over 50 KiB, and the group after it");
 	CHECK(rg_ident_group(id, 72, 0) == NULL, "names: a line over 1 MiB is skipped");
 
 	unlink(pw);
-	rg_ident_refresh(id, boot_ns());
+	rg_ident_refresh(id, rg_boot_ns());
 	CHECK(rg_ident_user(id, 0, 0) == NULL, "names: a missing passwd file names no one");
 	rg_ident_free(id);
 	unlink(gr);
