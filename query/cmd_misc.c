@@ -392,7 +392,7 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		size_t errlen)
 {
 	static const char *const tables[][2] = {
-		{"process_events", "ts_ns"}, {"file_rows", "ts_ns"}, {"network_rows", "ts_ns"},
+		{"process_rows", "ts_ns"}, {"file_rows", "ts_ns"}, {"network_rows", "ts_ns"},
 		{"system_events", "ts_ns"},  {"alerts", "ts_ns"},      {"health", "ts_ns"},
 		{"gaps", "end_ns"},
 	};

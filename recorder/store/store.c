@@ -66,7 +66,8 @@ static const struct rg_companion db_companions[] = {
 static const char known_triggers[] =
 	"'processes_ship_insert', 'processes_ship_update', 'runs_ship_insert', "
 	"'runs_ship_update', 'gaps_ship_insert', 'gaps_ship_update', "
-	/* edits through the views (schema/023): the writer writes the rows */
+	/* edits through the views (schema/023, 028): the writer writes the rows */
+	"'process_events_insert', 'process_events_update', 'process_events_delete', "
 	"'file_events_insert', 'file_events_update', 'file_events_delete', "
 	"'network_events_insert', 'network_events_update', 'network_events_delete'";
 

@@ -1,7 +1,8 @@
-/* test_migrate_compact.c: schema 023 upgrades a database at 22 without
- * changing what its rows say. file_events and network_events become views
- * over file_rows and network_rows, whose rows refer to `images` (exe,
- * comm) and `names` (event type, syscall) by number. The views must give
+/* test_migrate_compact.c: schemas 023 to 028 upgrade a database at 22
+ * without changing what its rows say. process_events, file_events and
+ * network_events become views over process_rows, file_rows and
+ * network_rows, whose rows refer to `actors`, `images` (exe, comm),
+ * `names` (event type, syscall, ...) and `clocks` by number. The views must give
  * the rows the tables held, value for value and storage type for storage
  * type, and the chain must hash each row as before, or links made before
  * the upgrade no longer verify. Edits through the views land in the rows'
@@ -113,9 +114,20 @@ static const char *const net_protocols[] = {"'udp'", "'tcp'"};
 /* a BLOB, an empty one and one that is a syscall's name already */
 static const char *const net_locals[] = {"'0.0.0.0'", "'192.168.1.5'", "X'0a0b'", "''",
 					 "'connect'"};
+/* schema/028: a process row's event type, syscall, SHA-256 and hash
+ * status are names: a BLOB, an empty one, one that is an event type */
+static const char *const proc_types[] = {"'process_start'", "'process_exit'",
+					 "'process_relationship'", "'process_exec_failed'",
+					 "'binary_hashed'"};
+static const char *const proc_calls[] = {"'execve'", "NULL", "'execveat'"};
+static const char *const proc_shas[] = {
+	"'9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'", "NULL",
+	"X'9f86d0'", "''", "'process_exit'"};
+static const char *const proc_statuses[] = {"'ok'", "'too_large'", "NULL"};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_ROWS 32
 #define NET_ROWS 20
+#define PROC_ROWS 30
 
 /* An integer literal (from a ring: a row takes several). */
 static const char *lit(long long v)
@@ -213,6 +225,46 @@ static bool insert_net_rows(sqlite3 *h)
 			"parent_proc_id, comm, exe, syscall, result, family, protocol, local_addr, "
 			"local_port, remote_addr, remote_port, socket_id, new_socket_id, dns_query, "
 			"dns_type, dns_rcode, dns_answers, remote_hostname",
+			v, N(v));
+	}
+	bool ok = run(h, rg_buf_cstr(&b));
+	rg_buf_free(&b);
+	return ok;
+}
+
+/* Each kind of process row with the columns of its kind; an exit or fork
+ * row shares its clock offsets with the file rows (three clocks in all). */
+static bool insert_proc_rows(sqlite3 *h)
+{
+	struct rg_buf b = {0};
+	for (int i = 0; i < PROC_ROWS; i++) {
+		const char *const *img = images[i % (N_IMAGES - 1)];
+		int ty = i % (int)N(proc_types);
+		bool start = ty == 0, hashed = ty == 0 || ty == 4;
+		const char *const v[] = {
+			lit(10000 + 13 * i), proc_types[ty], lit(1700000000000900000LL + 1000 * i),
+			lit(900005 + 1000 * i + (i % 3 == 1 ? 250 : 0)), /* boot_ns */
+			some(i, 4, lit(3000 + i)), lit(6000 + i), lit(6000 + i + i % 3 / 2),
+			i % 4 ? "1000" : "0", i % 4 ? "1000" : "0",	/* uid, gid */
+			some(i, 3, lit(1 + i / 2)), some(i, 3, lit(700 + i / 2)), img[1], img[0],
+			ty == 2 ? "'/bin/sh -c make'" : some(i, 4, "'cat /etc/passwd'"),
+			start ? (i % 2 ? "X'636174002f6574632f70617373776400'" : "X''") : "NULL",
+			start ? "2" : "NULL", start ? some(i, 3, "'/home/u'") : "NULL", /* cwd */
+			start ? "0" : "NULL", proc_calls[i % N(proc_calls)],
+			ty == 2 ? some(i, 3, lit(3100 + i)) : "NULL", ty == 2 ? lit(6100 + i) : "NULL",
+			ty == 1 ? (i % 2 ? "137" : "0") : "NULL", ty == 1 ? "9" : "NULL",
+			ty == 1 ? "0" : "NULL",
+			hashed ? proc_shas[(i / 5 + ty) % N(proc_shas)] : "NULL",
+			hashed ? proc_statuses[i % N(proc_statuses)] : "NULL",
+			ty == 3 ? "'/usr/local/bin/cc'" : "NULL", ty == 3 ? "-2" : "NULL",
+			start ? some(i, 2, "'u'") : "NULL", start && i % 5 == 0 ? "'abc123'" : "NULL",
+			hashed ? some(i, 3, lit(1234567 + i)) : "NULL", /* exe_ino */
+		};
+		add_row(&b, "process_events",
+			"seq, event_type, ts_ns, boot_ns, proc_id, pid, tid, uid, gid, ppid, "
+			"parent_proc_id, comm, exe, cmdline, argv, argc, cwd, euid, syscall, "
+			"child_proc_id, child_pid, exit_code, signal, core_dumped, exe_sha256, "
+			"hash_status, path, result, user, container_id, exe_ino",
 			v, N(v));
 	}
 	bool ok = run(h, rg_buf_cstr(&b));
@@ -367,10 +419,11 @@ static void check_dictionaries(sqlite3 *h)
 	CHECK_INT(num(h, "SELECT count(*) FROM actors"),
 		  num(h, "SELECT count(*) FROM (SELECT pid, uid, gid, ppid, parent_proc_id, exe, "
 			 "comm FROM file_events UNION SELECT pid, uid, gid, ppid, parent_proc_id, "
-			 "exe, comm FROM network_events)"),
+			 "exe, comm FROM network_events UNION SELECT pid, uid, gid, ppid, "
+			 "parent_proc_id, exe, comm FROM process_events)"),
 		  "and actors holds no other");
-	for (int net = 0; net < 2; net++) {
-		const char *rows = net ? "network_rows" : "file_rows";
+	for (int t = 0; t < 3; t++) {
+		const char *rows = t == 2 ? "process_rows" : t ? "network_rows" : "file_rows";
 		char msg[96];
 		snprintf(msg, sizeof(msg), "%s: a tid that is the pid is NULL, others kept", rows);
 		CHECK(num(h, "SELECT count(*) FROM %s r JOIN actors a ON a.id = r.actor_id WHERE "
@@ -379,11 +432,14 @@ static void check_dictionaries(sqlite3 *h)
 		      msg);
 	}
 
-	const char *const *lists[] = {file_types, file_calls,    net_types,
-				      net_calls,  net_families, net_protocols, net_locals};
-	const size_t lens[] = {N(file_types),	N(file_calls),	   N(net_types), N(net_calls),
-			       N(net_families), N(net_protocols), N(net_locals)};
-	const char *seen[40];
+	const char *const *lists[] = {file_types,    file_calls,  net_types,  net_calls,
+				      net_families,  net_protocols, net_locals, proc_types,
+				      proc_calls,    proc_shas,   proc_statuses};
+	const size_t lens[] = {N(file_types),	 N(file_calls),	   N(net_types),
+			       N(net_calls),	 N(net_families),  N(net_protocols),
+			       N(net_locals),	 N(proc_types),	   N(proc_calls),
+			       N(proc_shas),	 N(proc_statuses)};
+	const char *seen[60];
 	int nseen = 0, once = 0;
 	for (unsigned l = 0; l < N(lists); l++)
 		for (size_t k = 0; k < lens[l]; k++) {
@@ -397,8 +453,8 @@ static void check_dictionaries(sqlite3 *h)
 			once += num(h, "SELECT count(*) FROM names WHERE name = %s", name) == 1;
 		}
 	CHECK_INT(once, nseen,
-		  "each distinct event type, syscall, network family, protocol and local address "
-		  "is one names row");
+		  "each distinct event type, syscall, network family, protocol and local address, "
+		  "and process SHA-256 and hash status, is one names row");
 	CHECK_INT(num(h, "SELECT count(*) FROM names"), nseen, "and names holds no other");
 }
 
@@ -408,7 +464,8 @@ static void check_clocks(sqlite3 *h)
 {
 	CHECK_INT(num(h, "SELECT count(*) FROM clocks"),
 		  num(h, "SELECT count(DISTINCT o) FROM (SELECT ts_ns - boot_ns AS o FROM "
-			 "file_events UNION ALL SELECT ts_ns - boot_ns FROM network_events)"),
+			 "file_events UNION ALL SELECT ts_ns - boot_ns FROM network_events UNION ALL "
+			 "SELECT ts_ns - boot_ns FROM process_events)"),
 		  "each distinct clock offset is one clocks row, and clocks holds no other");
 	CHECK_INT(num(h, "SELECT count(*) FROM clocks"), 3, "the old rows' three clocks");
 	CHECK_INT(num(h, "SELECT id FROM clocks WHERE offset_ns = (SELECT ts_ns - boot_ns FROM "
@@ -479,8 +536,9 @@ static void check_name_edits(sqlite3 *h)
 static void check_indexes(sqlite3 *h)
 {
 	static const char *const idx[][2] = {{"file_events_ts", "file_rows"},
-					      {"network_events_ts", "network_rows"}};
-	for (int k = 0; k < 2; k++) {
+					      {"network_events_ts", "network_rows"},
+					      {"process_events_ts", "process_rows"}};
+	for (int k = 0; k < 3; k++) {
 		char what[96];
 		snprintf(what, sizeof(what), "%s is on %s (ts_ns, proc_id)", idx[k][0], idx[k][1]);
 		CHECK_INT(num(h, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
@@ -513,6 +571,14 @@ static const struct edit edits[] = {
 	 "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, "
 	 "exe, syscall, result, family, protocol) VALUES (999999, 'network_connect', 9, 9, 1, 1, "
 	 "0, 0, 'newc', '/usr/local/bin/new', 'connect', 0, 'ipv9', 'sctp')"},
+	/* schema/028: a SHA-256 and syscall the recording has not seen */
+	{"process_events", "process_rows",
+	 "cmdline = 'vim x', exe = '/usr/bin/vim', exe_sha256 = 'ab01', syscall = 'execveat2'",
+	 "cmdline = 'vim x' AND exe_sha256_id = (SELECT id FROM names WHERE name = 'ab01') AND "
+	 "syscall_id = (SELECT id FROM names WHERE name = 'execveat2')",
+	 "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, "
+	 "exe, syscall, argv, argc, exe_sha256, hash_status) VALUES (999999, 'process_start', 9, 9, "
+	 "1, 1, 0, 0, 'newc', '/usr/local/bin/new', 'execve', X'6e657700', 1, 'cd02', 'ok')"},
 };
 
 static void check_update(sqlite3 *h, const struct edit *e, const char *what)
@@ -617,8 +683,25 @@ static void check_writer(const char *db)
 	ev.ts_ns += 5;
 	ev.boot_ns += 5;
 	rg_store_put_event(s, &ev, false);
+	/* an exec of a binary the old rows hashed (schema/028) */
+	static const char sha[] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	struct rg_event ex = {
+		.type = RG_ET_PROCESS_START, .seq = 777779, .ts_ns = 9, .boot_ns = 7, .pid = 9, .tid = 9,
+		.comm = {"cat", 3}, .exe = {"/usr/bin/cat", 12}, .argv = {"cat\0", 4}, .argc = 1,
+		.syscall = "execve", .exe_sha256 = {sha, 64}, .hash_status = "ok",
+	};
+	rg_store_put_event(s, &ex, false);
 	rg_store_sync(s);
 	rg_store_close(s, 3);
+	CHECK_INT(num(h, "SELECT count(*) FROM process_events WHERE seq = 777779 AND exe = "
+			 "'/usr/bin/cat' AND comm = 'cat' AND event_type = 'process_start' AND "
+			 "syscall = 'execve' AND exe_sha256 = '%s' AND hash_status = 'ok' AND "
+			 "cmdline = 'cat' AND boot_ns = 7 AND tid = 9", sha),
+		  1, "the writer's process row reads back through the view");
+	CHECK_INT(num(h, "SELECT count(*) FROM process_rows r JOIN actors a ON a.id = r.actor_id "
+			 "WHERE r.seq = 777779 AND r.tid IS NULL AND r.actor_id = (SELECT actor_id "
+			 "FROM file_rows WHERE seq = 777777)"),
+		  1, "with the file rows' actor: the same process, image and ids");
 	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 777777 AND exe = "
 			 "'/usr/bin/cat' AND comm = 'cat' AND event_type = 'file_open' AND "
 			 "syscall = 'openat'"),
@@ -626,7 +709,8 @@ static void check_writer(const char *db)
 	CHECK_INT(num(h, "SELECT count(*) FROM images") - nimages, 0,
 		  "the writer reuses the old rows' images row");
 	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 1,
-		  "and their names rows: one more, the directory of its path (schema 024)");
+		  "and their names rows (the exec's type, syscall, SHA-256 and status too): one "
+		  "more, the directory of its path (schema 024)");
 	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN actors a ON a.id = r.actor_id "
 			 "WHERE r.seq = 777777 AND r.tid IS NULL AND a.pid = 9"),
 		  1, "the writer stores a tid that is the pid as NULL, the pid in its actor");
@@ -676,13 +760,14 @@ static void check_later_column(const char *db)
 static void check_upgrade(void)
 {
 	const char *db = path_in("v22.db");
-	static const char *const tables[] = {"file_events", "network_events"};
-	static const int counts[] = {FILE_ROWS, NET_ROWS};
-	struct rg_buf snap[2][2] = {{{0}}};
-	static struct hashes hs[2][2];
+	static const char *const tables[] = {"file_events", "network_events", "process_events"};
+	static const int counts[] = {FILE_ROWS, NET_ROWS, PROC_ROWS};
+	struct rg_buf snap[3][2] = {{{0}}};
+	static struct hashes hs[3][2];
 	sqlite3 *h = make_v22(db);
-	CHECK(insert_file_rows(h) && insert_net_rows(h), "inserts old file and network rows");
-	for (int t = 0; t < 2; t++) {
+	CHECK(insert_file_rows(h) && insert_net_rows(h) && insert_proc_rows(h),
+	      "inserts old file, network and process rows");
+	for (int t = 0; t < 3; t++) {
 		snapshot(h, tables[t], &snap[t][0]);
 		row_hashes(h, tables[t], &hs[t][0]);
 		CHECK_INT(lines(&snap[t][0]), counts[t], "every old row read");
@@ -695,9 +780,9 @@ static void check_upgrade(void)
 	CHECK_INT(num(h, "PRAGMA user_version"), rg_schema_files[rg_nschema_files - 1].version,
 		  "upgraded to the newest schema");
 	CHECK_INT(num(h, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND "
-			 "name IN ('file_events', 'network_events')"),
-		  2, "file_events and network_events are views");
-	for (int t = 0; t < 2; t++) {
+			 "name IN ('file_events', 'network_events', 'process_events')"),
+		  3, "process_events, file_events and network_events are views");
+	for (int t = 0; t < 3; t++) {
 		char what[96];
 		int64_t key = 0;
 		snapshot(h, tables[t], &snap[t][1]);
@@ -712,14 +797,14 @@ static void check_upgrade(void)
 	check_indexes(h);
 	check_clock_edits(h);
 	check_name_edits(h);
-	for (int t = 0; t < 2; t++) {
+	for (int t = 0; t < 3; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);
 	}
 	sqlite3_close(h);
 	check_writer(db);
 	check_later_column(db);
-	for (int t = 0; t < 2; t++)
+	for (int t = 0; t < 3; t++)
 		for (int k = 0; k < 2; k++)
 			rg_buf_free(&snap[t][k]);
 }

@@ -227,6 +227,8 @@ int main(void)
 	sql_on(db, "UPDATE actors SET id = id + 5000000000 WHERE id % 7 = 0; "
 		   "UPDATE file_rows SET actor_id = actor_id + 5000000000 WHERE actor_id % 7 = 0; "
 		   "UPDATE network_rows SET actor_id = actor_id + 5000000000 "
+		   "WHERE actor_id % 7 = 0; "
+		   "UPDATE process_rows SET actor_id = actor_id + 5000000000 "
 		   "WHERE actor_id % 7 = 0");
 	CHECK(atol(q(db, "SELECT count(*) FROM file_rows WHERE actor_id > 5000000000")) > 0,
 	      "some rows refer to far actors");

@@ -211,7 +211,8 @@ static void check_upgrade(void)
 }
 
 /* A database at schema 21 gets the exec history indexes of 022 over the
- * rows it already has, and a lookup by proc_id can use them. */
+ * rows it already has, kept by 028 over process_rows, and a lookup by
+ * proc_id and event type, or by child_proc_id, can use them. */
 static void check_exec_history_upgrade(void)
 {
 	char err[256], sql[64];
@@ -228,7 +229,8 @@ static void check_exec_history_upgrade(void)
 			"(2, 'process_start', 2, 2, 7, 70, 70, 0, 0, '/bin/a', NULL), "
 			"(3, 'process_exit', 3, 3, 7, 70, 70, 0, 0, '/bin/a', NULL), "
 			"(4, 'process_start', 4, 4, 8, 80, 80, 0, 0, '/bin/b', NULL), "
-			"(5, 'process_start', 5, 5, 7, 70, 70, 0, 0, '/bin/c', NULL)",
+			"(5, 'process_start', 5, 5, 7, 70, 70, 0, 0, '/bin/c', NULL), "
+			"(6, 'process_relationship', 6, 6, 7, 70, 70, 0, 0, '/bin/c', 9)",
 		     NULL, NULL, NULL);
 	sqlite3_close(h);
 	CHECK_STR(q(path_in("v21.db"), "PRAGMA user_version"), "21", "made at schema 21");
@@ -238,16 +240,17 @@ static void check_exec_history_upgrade(void)
 	rg_store_close(s, 0);
 	/* INDEXED BY fails to prepare if the index is missing or unusable */
 	CHECK_STR(q(path_in("v21.db"), "SELECT group_concat(exe) FROM (SELECT exe FROM "
-			"process_events INDEXED BY process_events_exec WHERE event_type = "
-			"'process_start' AND proc_id = 7 ORDER BY seq)"),
-		  "/bin/a,/bin/c", "the old exec rows are in process_events_exec");
-	CHECK_STR(q(path_in("v21.db"), "SELECT exe FROM process_events INDEXED BY "
-			"process_events_fork WHERE event_type = 'process_relationship' AND "
-			"child_proc_id = 7"),
+			"process_events WHERE seq IN (SELECT seq FROM process_rows INDEXED BY "
+			"process_events_proc WHERE proc_id = 7 AND event_type_id = (SELECT id "
+			"FROM names WHERE name = 'process_start')) ORDER BY seq)"),
+		  "/bin/a,/bin/c", "the old exec rows are in process_events_proc, by type");
+	CHECK_STR(q(path_in("v21.db"), "SELECT exe FROM process_rows r INDEXED BY "
+			"process_events_fork JOIN process_events e USING (seq) WHERE "
+			"r.child_proc_id = 7"),
 		  "/bin/sh", "the old fork rows are in process_events_fork");
-	CHECK_STR(q(path_in("v21.db"), "SELECT count(*) FROM process_events INDEXED BY "
-			"process_events_exec WHERE event_type = 'process_start' AND proc_id > 0"),
-		  "3", "and only exec rows");
+	CHECK_STR(q(path_in("v21.db"), "SELECT count(*) FROM process_rows INDEXED BY "
+			"process_events_fork WHERE child_proc_id > 0"),
+		  "2", "and only fork rows");
 }
 
 static void check_refusals(void)

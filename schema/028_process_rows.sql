@@ -1,0 +1,304 @@
+-- 028_process_rows.sql: process events by reference (user_version 28).
+-- A process row kept its event type, syscall, actor (pid, uid, gid,
+-- parent, image) and boot time as values, as file and network rows did
+-- before schemas 23 to 26: 60 to 80 bytes of a row that the recording
+-- already holds once. An exec row also kept its executable's SHA-256 as
+-- 64 hex characters, the same for every run of one binary. They are
+-- kept as file and network rows keep them now: the event type, syscall,
+-- exe_sha256 and hash_status as `names` numbers, the actor as `actors`'
+-- (and its image as `images`'), boot_ns as its clock's, tid NULL when it
+-- is the pid. process_events is a view over process_rows that gives the
+-- same columns, values and storage types as the table did; the rows keep
+-- their seq.
+--
+-- The command line stays in the row: an exit or fork row repeats its
+-- process's, but a host runs about as many command lines as processes,
+-- and rgq's reader holds every name in memory.
+--
+-- The partial indexes of schema/022 chose rows by their event type's
+-- text, which process_rows keeps as a number. The exec history is found
+-- by process_events_proc on (proc_id, event_type_id) instead (rgq tree
+-- asks by the number), and the fork by process_events_fork on
+-- child_proc_id, which only fork rows have.
+
+INSERT INTO names (name)
+  SELECT v FROM
+    (SELECT seq, event_type AS v FROM process_events
+     UNION ALL SELECT seq, syscall FROM process_events
+     UNION ALL SELECT seq, exe_sha256 FROM process_events
+     UNION ALL SELECT seq, hash_status FROM process_events)
+  WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v)
+  GROUP BY v ORDER BY min(seq), v;
+
+INSERT INTO images (exe, comm)
+  SELECT exe, comm FROM process_events p
+  WHERE (exe IS NOT NULL OR comm IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM images i WHERE i.exe IS p.exe AND i.comm IS p.comm)
+  GROUP BY exe, comm ORDER BY min(seq);
+
+INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id)
+  SELECT pid, uid, gid, ppid, parent_proc_id, image_id FROM
+    (SELECT seq, pid, uid, gid, ppid, parent_proc_id,
+            (SELECT min(id) FROM images WHERE exe IS p.exe AND comm IS p.comm) AS image_id
+     FROM process_events p) t
+  WHERE NOT EXISTS (SELECT 1 FROM actors a WHERE a.pid IS t.pid AND a.uid IS t.uid
+    AND a.gid IS t.gid AND a.ppid IS t.ppid AND a.parent_proc_id IS t.parent_proc_id
+    AND a.image_id IS t.image_id)
+  GROUP BY pid, uid, gid, ppid, parent_proc_id, image_id ORDER BY min(seq);
+
+INSERT INTO clocks (offset_ns)
+  SELECT o FROM (SELECT seq, ts_ns - boot_ns AS o FROM process_events)
+  WHERE NOT EXISTS (SELECT 1 FROM clocks WHERE offset_ns = o)
+  GROUP BY o ORDER BY min(seq);
+
+CREATE TABLE process_rows (
+  seq                INTEGER PRIMARY KEY,
+  event_type_id      INTEGER NOT NULL,   -- names.id
+  ts_ns              INTEGER NOT NULL,
+  clock_id           INTEGER NOT NULL,   -- clocks.id: boot_ns is ts_ns less its offset
+  proc_id            INTEGER,
+  actor_id           INTEGER NOT NULL,   -- actors.id: pid, uid, gid, parent, image
+  tid                INTEGER,            -- NULL: the pid
+  syscall_id         INTEGER,            -- names.id
+  cmdline            TEXT,
+  argv               BLOB,
+  argc               INTEGER,
+  cwd                TEXT,
+  euid               INTEGER,
+  egid               INTEGER,
+  auid               INTEGER,
+  sessionid          INTEGER,
+  exe_truncated      INTEGER,
+  argv_truncated     INTEGER,
+  cwd_truncated      INTEGER,
+  child_proc_id      INTEGER,
+  child_pid          INTEGER,
+  exit_code          INTEGER,
+  signal             INTEGER,
+  core_dumped        INTEGER,
+  exe_memfd          INTEGER,
+  exe_deleted        INTEGER,
+  script             TEXT,
+  env                BLOB,
+  script_truncated   INTEGER,
+  env_truncated      INTEGER,
+  path               TEXT,
+  result             INTEGER,
+  path_truncated     INTEGER,
+  exe_dev            INTEGER,
+  exe_ino            INTEGER,
+  exe_size           INTEGER,
+  exe_ctime_ns       INTEGER,
+  exe_sha256_id      INTEGER,            -- names.id
+  hash_status_id     INTEGER,            -- names.id
+  user               TEXT,
+  euser              TEXT,
+  group_name         TEXT,
+  login_user         TEXT,
+  sudo_user          TEXT,
+  ssh_client         TEXT,
+  ssh_client_port    INTEGER,
+  cgroup_id          INTEGER,
+  cgroup_path        TEXT,
+  container_id       TEXT,
+  container_runtime  TEXT,
+  pidns              INTEGER,
+  mntns              INTEGER,
+  netns              INTEGER,
+  userns             INTEGER,
+  utsns              INTEGER,
+  cgroupns           INTEGER,
+  script_dev         INTEGER,
+  script_ino         INTEGER,
+  script_size        INTEGER,
+  script_ctime_ns    INTEGER,
+  script_sha256      TEXT,
+  script_hash_status TEXT
+);
+INSERT INTO process_rows
+  SELECT p.seq, (SELECT id FROM names WHERE name = p.event_type), p.ts_ns,
+  (SELECT id FROM clocks WHERE offset_ns = p.ts_ns - p.boot_ns), p.proc_id,
+  (SELECT min(a.id) FROM actors a WHERE a.pid IS p.pid AND a.uid IS p.uid AND a.gid IS p.gid
+    AND a.ppid IS p.ppid AND a.parent_proc_id IS p.parent_proc_id AND a.image_id IS
+    (SELECT min(id) FROM images WHERE exe IS p.exe AND comm IS p.comm)),
+  CASE WHEN p.tid IS p.pid THEN NULL ELSE p.tid END,
+  (SELECT id FROM names WHERE name = p.syscall), p.cmdline, p.argv, p.argc, p.cwd, p.euid,
+  p.egid, p.auid, p.sessionid, p.exe_truncated, p.argv_truncated, p.cwd_truncated,
+  p.child_proc_id, p.child_pid, p.exit_code, p.signal, p.core_dumped, p.exe_memfd,
+  p.exe_deleted, p.script, p.env, p.script_truncated, p.env_truncated, p.path, p.result,
+  p.path_truncated, p.exe_dev, p.exe_ino, p.exe_size, p.exe_ctime_ns,
+  (SELECT id FROM names WHERE name = p.exe_sha256),
+  (SELECT id FROM names WHERE name = p.hash_status),
+  p.user, p.euser, p.group_name, p.login_user, p.sudo_user, p.ssh_client, p.ssh_client_port,
+  p.cgroup_id, p.cgroup_path, p.container_id, p.container_runtime, p.pidns, p.mntns,
+  p.netns, p.userns, p.utsns, p.cgroupns, p.script_dev, p.script_ino, p.script_size,
+  p.script_ctime_ns, p.script_sha256, p.script_hash_status
+  FROM process_events p
+  ORDER BY p.seq;
+DROP TABLE process_events;  -- and its indexes
+
+-- the time index keeps its name (005_query.sql)
+CREATE INDEX process_events_ts ON process_rows (ts_ns, proc_id);
+CREATE INDEX process_events_proc ON process_rows (proc_id, event_type_id);
+CREATE INDEX process_events_fork ON process_rows (child_proc_id)
+  WHERE child_proc_id IS NOT NULL;
+
+-- As in schema/023: a name is looked up only when a query asks for its
+-- column.
+CREATE VIEW process_events AS
+  SELECT r.seq AS seq,
+         (SELECT name FROM names WHERE id = r.event_type_id) AS event_type,
+         r.ts_ns AS ts_ns,
+         CAST(r.ts_ns - (SELECT offset_ns FROM clocks WHERE id = r.clock_id) AS INTEGER)
+           AS boot_ns,
+         r.proc_id AS proc_id,
+         (SELECT pid FROM actors WHERE id = r.actor_id) AS pid,
+         (SELECT v FROM (SELECT r.tid AS v WHERE r.tid IS NOT NULL UNION ALL
+          SELECT pid FROM actors WHERE id = r.actor_id AND r.tid IS NULL)) AS tid,
+         (SELECT uid FROM actors WHERE id = r.actor_id) AS uid,
+         (SELECT gid FROM actors WHERE id = r.actor_id) AS gid,
+         (SELECT ppid FROM actors WHERE id = r.actor_id) AS ppid,
+         (SELECT parent_proc_id FROM actors WHERE id = r.actor_id) AS parent_proc_id,
+         (SELECT i.comm FROM actors a JOIN images i ON i.id = a.image_id
+          WHERE a.id = r.actor_id) AS comm,
+         (SELECT i.exe FROM actors a JOIN images i ON i.id = a.image_id
+          WHERE a.id = r.actor_id) AS exe,
+         r.cmdline AS cmdline,
+         r.argv AS argv,
+         r.argc AS argc,
+         r.cwd AS cwd,
+         r.euid AS euid,
+         r.egid AS egid,
+         r.auid AS auid,
+         r.sessionid AS sessionid,
+         (SELECT name FROM names WHERE id = r.syscall_id) AS syscall,
+         r.exe_truncated AS exe_truncated,
+         r.argv_truncated AS argv_truncated,
+         r.cwd_truncated AS cwd_truncated,
+         r.child_proc_id AS child_proc_id,
+         r.child_pid AS child_pid,
+         r.exit_code AS exit_code,
+         r.signal AS signal,
+         r.core_dumped AS core_dumped,
+         r.exe_memfd AS exe_memfd,
+         r.exe_deleted AS exe_deleted,
+         r.script AS script,
+         r.env AS env,
+         r.script_truncated AS script_truncated,
+         r.env_truncated AS env_truncated,
+         r.path AS path,
+         r.result AS result,
+         r.path_truncated AS path_truncated,
+         r.exe_dev AS exe_dev,
+         r.exe_ino AS exe_ino,
+         r.exe_size AS exe_size,
+         r.exe_ctime_ns AS exe_ctime_ns,
+         (SELECT name FROM names WHERE id = r.exe_sha256_id) AS exe_sha256,
+         (SELECT name FROM names WHERE id = r.hash_status_id) AS hash_status,
+         r.user AS user,
+         r.euser AS euser,
+         r.group_name AS group_name,
+         r.login_user AS login_user,
+         r.sudo_user AS sudo_user,
+         r.ssh_client AS ssh_client,
+         r.ssh_client_port AS ssh_client_port,
+         r.cgroup_id AS cgroup_id,
+         r.cgroup_path AS cgroup_path,
+         r.container_id AS container_id,
+         r.container_runtime AS container_runtime,
+         r.pidns AS pidns,
+         r.mntns AS mntns,
+         r.netns AS netns,
+         r.userns AS userns,
+         r.utsns AS utsns,
+         r.cgroupns AS cgroupns,
+         r.script_dev AS script_dev,
+         r.script_ino AS script_ino,
+         r.script_size AS script_size,
+         r.script_ctime_ns AS script_ctime_ns,
+         r.script_sha256 AS script_sha256,
+         r.script_hash_status AS script_hash_status
+  FROM process_rows r;
+
+-- Edits through the view, as schema/027's; the names a row brings are
+-- made text first, as the columns stored them.
+CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
+  INSERT INTO names (name)
+    SELECT v FROM
+      (SELECT CASE WHEN typeof(x) IN ('integer', 'real') THEN CAST(x AS TEXT) ELSE x END AS v
+       FROM (SELECT NEW.event_type AS x UNION ALL SELECT NEW.syscall
+             UNION ALL SELECT NEW.exe_sha256 UNION ALL SELECT NEW.hash_status))
+    WHERE v IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names WHERE name = v)
+    GROUP BY v;
+  INSERT INTO images (exe, comm) SELECT NEW.exe, NEW.comm
+    WHERE (NEW.exe IS NOT NULL OR NEW.comm IS NOT NULL) AND NOT EXISTS
+      (SELECT 1 FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm);
+  INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id)
+    SELECT NEW.pid, NEW.uid, NEW.gid, NEW.ppid, NEW.parent_proc_id, i
+    FROM (SELECT (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm) AS i)
+    WHERE NOT EXISTS (SELECT 1 FROM actors WHERE pid IS NEW.pid AND uid IS NEW.uid
+      AND gid IS NEW.gid AND ppid IS NEW.ppid AND parent_proc_id IS NEW.parent_proc_id
+      AND image_id IS i);
+  SELECT RAISE(ABORT, 'ts_ns and boot_ns: integers whose difference fits in 64 bits')
+    WHERE NEW.ts_ns IS NOT CAST(NEW.ts_ns AS INTEGER)
+       OR NEW.boot_ns IS NOT CAST(NEW.boot_ns AS INTEGER)
+       OR typeof(CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)) = 'real';
+  INSERT INTO clocks (offset_ns)
+    SELECT CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)
+    WHERE NEW.ts_ns IS NOT NULL AND NEW.boot_ns IS NOT NULL AND NOT EXISTS
+      (SELECT 1 FROM clocks
+       WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER));
+  INSERT INTO process_rows (seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid,
+                            syscall_id, cmdline, argv, argc, cwd, euid, egid, auid,
+                            sessionid, exe_truncated, argv_truncated, cwd_truncated,
+                            child_proc_id, child_pid, exit_code, signal, core_dumped,
+                            exe_memfd, exe_deleted, script, env, script_truncated,
+                            env_truncated, path, result, path_truncated, exe_dev, exe_ino,
+                            exe_size, exe_ctime_ns, exe_sha256_id, hash_status_id, user,
+                            euser, group_name, login_user, sudo_user, ssh_client,
+                            ssh_client_port, cgroup_id, cgroup_path, container_id,
+                            container_runtime, pidns, mntns, netns, userns, utsns, cgroupns,
+                            script_dev, script_ino, script_size, script_ctime_ns,
+                            script_sha256, script_hash_status)
+    VALUES (NEW.seq, (SELECT id FROM names WHERE name = NEW.event_type), NEW.ts_ns,
+    (SELECT id FROM clocks
+     WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)),
+    NEW.proc_id,
+    (SELECT min(a.id) FROM actors a WHERE a.pid IS NEW.pid AND a.uid IS NEW.uid
+      AND a.gid IS NEW.gid AND a.ppid IS NEW.ppid AND a.parent_proc_id IS NEW.parent_proc_id
+      AND a.image_id IS (SELECT min(id) FROM images WHERE exe IS NEW.exe AND comm IS NEW.comm)),
+    CASE WHEN NEW.tid IS NULL THEN RAISE(ABORT, 'NOT NULL constraint failed: tid')
+         WHEN NEW.tid IS NEW.pid THEN NULL ELSE NEW.tid END,
+    (SELECT id FROM names WHERE name = NEW.syscall), NEW.cmdline, NEW.argv, NEW.argc,
+    NEW.cwd, NEW.euid, NEW.egid, NEW.auid, NEW.sessionid, NEW.exe_truncated,
+    NEW.argv_truncated, NEW.cwd_truncated,
+    NEW.child_proc_id, NEW.child_pid, NEW.exit_code, NEW.signal, NEW.core_dumped,
+    NEW.exe_memfd, NEW.exe_deleted, NEW.script, NEW.env, NEW.script_truncated,
+    NEW.env_truncated, NEW.path, NEW.result, NEW.path_truncated, NEW.exe_dev, NEW.exe_ino,
+    NEW.exe_size, NEW.exe_ctime_ns, (SELECT id FROM names WHERE name = NEW.exe_sha256),
+    (SELECT id FROM names WHERE name = NEW.hash_status), NEW.user, NEW.euser,
+    NEW.group_name, NEW.login_user, NEW.sudo_user, NEW.ssh_client, NEW.ssh_client_port,
+    NEW.cgroup_id, NEW.cgroup_path, NEW.container_id, NEW.container_runtime, NEW.pidns,
+    NEW.mntns, NEW.netns, NEW.userns, NEW.utsns, NEW.cgroupns, NEW.script_dev,
+    NEW.script_ino, NEW.script_size, NEW.script_ctime_ns, NEW.script_sha256,
+    NEW.script_hash_status);
+END;
+CREATE TRIGGER process_events_update INSTEAD OF UPDATE ON process_events BEGIN
+  DELETE FROM process_rows WHERE seq = OLD.seq;
+  INSERT INTO process_events VALUES (NEW.seq, NEW.event_type, NEW.ts_ns, NEW.boot_ns,
+    NEW.proc_id, NEW.pid, NEW.tid, NEW.uid, NEW.gid, NEW.ppid, NEW.parent_proc_id,
+    NEW.comm, NEW.exe, NEW.cmdline, NEW.argv,
+    NEW.argc, NEW.cwd, NEW.euid, NEW.egid, NEW.auid, NEW.sessionid, NEW.syscall,
+    NEW.exe_truncated, NEW.argv_truncated, NEW.cwd_truncated, NEW.child_proc_id,
+    NEW.child_pid, NEW.exit_code, NEW.signal, NEW.core_dumped, NEW.exe_memfd,
+    NEW.exe_deleted, NEW.script, NEW.env, NEW.script_truncated, NEW.env_truncated, NEW.path,
+    NEW.result, NEW.path_truncated, NEW.exe_dev, NEW.exe_ino, NEW.exe_size,
+    NEW.exe_ctime_ns, NEW.exe_sha256, NEW.hash_status, NEW.user, NEW.euser, NEW.group_name,
+    NEW.login_user, NEW.sudo_user, NEW.ssh_client, NEW.ssh_client_port, NEW.cgroup_id,
+    NEW.cgroup_path, NEW.container_id, NEW.container_runtime, NEW.pidns, NEW.mntns,
+    NEW.netns, NEW.userns, NEW.utsns, NEW.cgroupns, NEW.script_dev, NEW.script_ino,
+    NEW.script_size, NEW.script_ctime_ns, NEW.script_sha256, NEW.script_hash_status);
+END;
+CREATE TRIGGER process_events_delete INSTEAD OF DELETE ON process_events BEGIN
+  DELETE FROM process_rows WHERE seq = OLD.seq;
+END;
