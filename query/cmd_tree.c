@@ -70,17 +70,16 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 
 /* Every image the process ran, in order: the parent's at the fork (the
  * fork is the parent's event, and its exe the parent's image then), then
- * each exec's. Found through the indexes on the fork's child_proc_id and
- * on proc_id and event type (schema/028_process_rows.sql): the execs are
- * asked for by their type's number, so a shell's thousands of forks are
- * not read, and the cost does not grow with the events of a process that
- * never exited. */
+ * each exec's. Found through the partial indexes on those two kinds of
+ * rows (schema/028_process_rows.sql; an exec row has no child_pid and no
+ * exit_code), so the cost does not grow with the events of a process
+ * that never exited, nor with a shell's forks. */
 #define IMAGES                                                                              \
 	"(SELECT group_concat(exe, ' > ') FROM (SELECT e.seq, e.exe FROM process_events e "  \
 	"WHERE e.event_type = 'process_relationship' AND e.child_proc_id = p.proc_id "      \
-	"UNION ALL SELECT e.seq, e.exe FROM process_events e WHERE e.seq IN (SELECT seq "    \
-	"FROM process_rows WHERE proc_id = p.proc_id AND event_type_id = (SELECT id FROM "   \
-	"names WHERE name = 'process_start')) ORDER BY 1)) AS images"
+	"UNION ALL SELECT e.seq, e.exe FROM process_events e WHERE e.event_type = "          \
+	"'process_start' AND e.proc_id = p.proc_id AND e.child_pid IS NULL AND "             \
+	"e.exit_code IS NULL ORDER BY 1)) AS images"
 
 static const char tree_sql[] =
 	UP_WALK ", "

@@ -211,8 +211,9 @@ static void check_upgrade(void)
 }
 
 /* A database at schema 21 gets the exec history indexes of 022 over the
- * rows it already has, kept by 028 over process_rows, and a lookup by
- * proc_id and event type, or by child_proc_id, can use them. */
+ * rows it already has, made anew by 028 over process_rows, and a lookup
+ * of a process's exec rows, or of the fork by child_proc_id, can use
+ * them. */
 static void check_exec_history_upgrade(void)
 {
 	char err[256], sql[64];
@@ -224,13 +225,13 @@ static void check_exec_history_upgrade(void)
 		sqlite3_exec(h, sql, NULL, NULL, NULL);
 	}
 	sqlite3_exec(h, "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, proc_id, "
-			"pid, tid, uid, gid, exe, child_proc_id) VALUES "
-			"(1, 'process_relationship', 1, 1, 6, 60, 60, 0, 0, '/bin/sh', 7), "
-			"(2, 'process_start', 2, 2, 7, 70, 70, 0, 0, '/bin/a', NULL), "
-			"(3, 'process_exit', 3, 3, 7, 70, 70, 0, 0, '/bin/a', NULL), "
-			"(4, 'process_start', 4, 4, 8, 80, 80, 0, 0, '/bin/b', NULL), "
-			"(5, 'process_start', 5, 5, 7, 70, 70, 0, 0, '/bin/c', NULL), "
-			"(6, 'process_relationship', 6, 6, 7, 70, 70, 0, 0, '/bin/c', 9)",
+			"pid, tid, uid, gid, exe, child_proc_id, child_pid, exit_code) VALUES "
+			"(1, 'process_relationship', 1, 1, 6, 60, 60, 0, 0, '/bin/sh', 7, 70, NULL), "
+			"(2, 'process_start', 2, 2, 7, 70, 70, 0, 0, '/bin/a', NULL, NULL, NULL), "
+			"(3, 'process_exit', 3, 3, 7, 70, 70, 0, 0, '/bin/a', NULL, NULL, 0), "
+			"(4, 'process_start', 4, 4, 8, 80, 80, 0, 0, '/bin/b', NULL, NULL, NULL), "
+			"(5, 'process_start', 5, 5, 7, 70, 70, 0, 0, '/bin/c', NULL, NULL, NULL), "
+			"(6, 'process_relationship', 6, 6, 7, 70, 70, 0, 0, '/bin/c', 9, 90, NULL)",
 		     NULL, NULL, NULL);
 	sqlite3_close(h);
 	CHECK_STR(q(path_in("v21.db"), "PRAGMA user_version"), "21", "made at schema 21");
@@ -239,11 +240,11 @@ static void check_exec_history_upgrade(void)
 		return;
 	rg_store_close(s, 0);
 	/* INDEXED BY fails to prepare if the index is missing or unusable */
-	CHECK_STR(q(path_in("v21.db"), "SELECT group_concat(exe) FROM (SELECT exe FROM "
-			"process_events WHERE seq IN (SELECT seq FROM process_rows INDEXED BY "
-			"process_events_proc WHERE proc_id = 7 AND event_type_id = (SELECT id "
-			"FROM names WHERE name = 'process_start')) ORDER BY seq)"),
-		  "/bin/a,/bin/c", "the old exec rows are in process_events_proc, by type");
+	CHECK_STR(q(path_in("v21.db"), "SELECT group_concat(exe) FROM (SELECT e.exe FROM "
+			"process_rows r INDEXED BY process_events_exec JOIN process_events e "
+			"USING (seq) WHERE r.proc_id = 7 AND r.child_pid IS NULL AND r.exit_code "
+			"IS NULL AND e.event_type = 'process_start' ORDER BY seq)"),
+		  "/bin/a,/bin/c", "the old exec rows are in process_events_exec");
 	CHECK_STR(q(path_in("v21.db"), "SELECT exe FROM process_rows r INDEXED BY "
 			"process_events_fork JOIN process_events e USING (seq) WHERE "
 			"r.child_proc_id = 7"),
@@ -251,6 +252,10 @@ static void check_exec_history_upgrade(void)
 	CHECK_STR(q(path_in("v21.db"), "SELECT count(*) FROM process_rows INDEXED BY "
 			"process_events_fork WHERE child_proc_id > 0"),
 		  "2", "and only fork rows");
+	CHECK_STR(q(path_in("v21.db"), "SELECT count(*) FROM process_rows INDEXED BY "
+			"process_events_exec WHERE proc_id > 0 AND child_pid IS NULL AND exit_code "
+			"IS NULL"),
+		  "3", "and only exec rows");
 }
 
 static void check_refusals(void)
