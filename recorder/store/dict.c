@@ -2,7 +2,8 @@
  * `images`, one row per distinct executable and command name, `actors`,
  * one per distinct pid, uid, gid, parent and image (schema/025), `names`,
  * the event types, syscalls, file paths' directories (schema/024) and
- * network families, protocols and local addresses (schema/027),
+ * network families, protocols and local addresses (schema/027), process
+ * rows' SHA-256s and hash statuses (schema/028),
  * and `clocks`, the offsets of the wall clock from the boot clock that
  * rows' times were taken with (schema/026). The writer remembers the
  * numbers it has handed out, so a row costs a hash look-up here, not a

@@ -220,10 +220,11 @@ bool rg_row_compact(unsigned t);
 /* How field f's column of event table t is kept in its rows' table: as it
  * is, or in a compact one as a name's number (the event type's, or
  * another name's: the syscall; a network row's family, protocol and local
- * address, schema/027), as part of the row's actor (pid, uid,
+ * address, schema/027; a process row's exe_sha256 and hash_status,
+ * schema/028), as part of the row's actor (pid, uid,
  * gid, ppid, parent_proc_id: schema/025) or of the actor's image (exe,
  * comm), as its directory's name's number and the rest (a file row's
- * path, schema/024), as the tid, NULL when it is the pid (schema/025),
+ * path, schema/024; a failed exec's stays whole), as the tid, NULL when it is the pid (schema/025),
  * or as the number of its clock (boot_ns: the row's ts_ns less the
  * clock's offset, schema/026). The writer stores the columns so (store/schema.c), rgq's reader reads
  * them back (query/reader.c). */

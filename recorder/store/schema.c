@@ -101,11 +101,12 @@ static const char rev_process_sql[] =
 	"UPDATE ship_rev SET n = n + 1";
 
 /* Where each of event table t's columns goes (rg_store.col_param): in a
- * compact table (schema/023, 025, 026, 027) the event type, syscall, and
- * a network row's family, protocol and local address as names' numbers,
- * pid, uid, gid, ppid, parent_proc_id, exe and comm as one actor's, a
- * path as its directory's number and the rest, boot_ns as its clock's
- * number; elsewhere as they are. Appends the insert's column names to b
+ * compact table (schema/023 to 028) the event type, syscall, a network
+ * row's family, protocol and local address and a process row's SHA-256
+ * and hash status as names' numbers, pid, uid, gid, ppid, parent_proc_id,
+ * exe and comm as one actor's, a file row's path as its directory's
+ * number and the rest, boot_ns as its clock's number; elsewhere as they
+ * are. Appends the insert's column names to b
  * and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
