@@ -345,7 +345,16 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table
 	struct rg_buf fc = {0}, pc = {0};
 	file_path_cond(&fc, o->path, true); /* ordered by time: all are read */
 	/* execs of it as the image, as the script an interpreter ran, and the
-	 * execs of it that failed */
+	 * execs of it that failed; an exact path is first looked for in the
+	 * rows themselves, by the actors whose image it is (schema/028): through
+	 * the view each row's event type and image are looked up to be
+	 * compared, 2.5 times the time of this search over a 10 M recording's
+	 * process rows (the actors are scanned once: a join made SQLite build
+	 * an index of them for every query) */
+	if (o->path[0] == '/' && !strpbrk(o->path, "*?["))
+		rg_buf_adds(&pc, "seq IN (SELECT seq FROM process_rows WHERE actor_id IN (SELECT "
+				 "id FROM actors WHERE image_id IN (SELECT id FROM images WHERE "
+				 "exe = :path)) OR script = :path OR path = :path) AND ");
 	rg_buf_adds(&pc, "((event_type = 'process_start' AND (");
 	path_cond(&pc, ":path", o->path, "exe");
 	rg_buf_adds(&pc, " OR ");

@@ -70,10 +70,10 @@ int64_t rgq_resolve_pid(struct rgq *g, const struct rgq_command *c, long long pi
 
 /* Every image the process ran, in order: the parent's at the fork (the
  * fork is the parent's event, and its exe the parent's image then), then
- * each exec's. Found through the partial indexes on those two kinds of
- * rows (schema/028_process_rows.sql; an exec row has no child_pid and no
- * exit_code), so the cost does not grow with the events of a process
- * that never exited, nor with a shell's forks. */
+ * each exec's. Found through the partial indexes on the forks and on the
+ * rows a process makes at an exec (schema/028_process_rows.sql: those
+ * with no child_pid and no exit_code), so the cost does not grow with
+ * the events of a process that never exited, nor with a shell's forks. */
 #define IMAGES                                                                              \
 	"(SELECT group_concat(exe, ' > ') FROM (SELECT e.seq, e.exe FROM process_events e "  \
 	"WHERE e.event_type = 'process_relationship' AND e.child_proc_id = p.proc_id "      \
