@@ -102,13 +102,19 @@ static rg_etmask parse_types(const char *list, char *bad, size_t badlen)
 	return mask;
 }
 
-/* A path or exe filter: equality (indexed) for an absolute path without
- * wildcards, else the rules' path glob (a name without '/' matches the
- * final component). */
+/* An absolute path without wildcards: compared for equality, and looked
+ * for in the rows' own tables (file_path_cond, timeline_path). */
+static bool exact_path(const char *value)
+{
+	return value[0] == '/' && !strpbrk(value, "*?[");
+}
+
+/* A path or exe filter: equality (indexed) for an exact path, else the
+ * rules' path glob (a name without '/' matches the final component). */
 static void path_cond(struct rg_buf *b, const char *param, const char *value,
 		      const char *col)
 {
-	if (value[0] == '/' && !strpbrk(value, "*?["))
+	if (exact_path(value))
 		rg_buf_printf(b, "%s = %s", col, param);
 	else
 		rg_buf_printf(b, "path_glob(%s, %s)", param, col);
@@ -124,7 +130,7 @@ static void path_cond(struct rg_buf *b, const char *param, const char *value,
  * where the view's newest-first scan stops at the limit's match. */
 static void file_path_cond(struct rg_buf *b, const char *value, bool every)
 {
-	if (every && value[0] == '/' && !strpbrk(value, "*?[")) {
+	if (every && exact_path(value)) {
 		rg_buf_adds(b, "seq IN (SELECT seq FROM file_rows WHERE (path = :path_base AND dir_id = "
 			       "(SELECT id FROM names WHERE name = :path_dir)) OR (path = :path AND "
 			       "dir_id IS NULL) OR new_path = :path)");
@@ -351,7 +357,7 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table
 	 * compared, 2.5 times the time of this search over a 10 M recording's
 	 * process rows (the actors are scanned once: a join made SQLite build
 	 * an index of them for every query) */
-	if (o->path[0] == '/' && !strpbrk(o->path, "*?["))
+	if (exact_path(o->path))
 		rg_buf_adds(&pc, "seq IN (SELECT seq FROM process_rows WHERE actor_id IN (SELECT "
 				 "id FROM actors WHERE image_id IN (SELECT id FROM images WHERE "
 				 "exe = :path)) OR script = :path OR path = :path) AND ");

@@ -90,22 +90,24 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		return RG_CS_VALUE;
 	if (f->type == RG_FT_ETYPE)
 		return RG_CS_ETYPE;
+	/* only: the tables whose rows keep the field so (0: every compact
+	 * one); a failed exec's path stays whole in a process row: rare rows,
+	 * not worth a directory's number */
 	static const struct {
 		const char *name;
 		enum rg_col_store how;
+		rg_etmask only;
 	} kept[] = {{"syscall", RG_CS_NAME}, {"exe", RG_CS_EXE}, {"comm", RG_CS_COMM},
-		    {"path", RG_CS_PATH}, {"tid", RG_CS_TID}, {"boot_ns", RG_CS_CLOCK},
-		    {"family", RG_CS_NAME}, {"protocol", RG_CS_NAME}, {"local_addr", RG_CS_NAME},
-		    {"exe_sha256", RG_CS_NAME}, {"hash_status", RG_CS_NAME}};
+		    {"path", RG_CS_PATH, RG_ET_FILE_MASK}, {"tid", RG_CS_TID},
+		    {"boot_ns", RG_CS_CLOCK}, {"family", RG_CS_NAME}, {"protocol", RG_CS_NAME},
+		    {"local_addr", RG_CS_NAME}, {"exe_sha256", RG_CS_NAME},
+		    {"hash_status", RG_CS_NAME}};
 	_Static_assert(sizeof(kept) / sizeof(kept[0]) + RG_ACTOR_PARTS <= RG_ROW_REFS_MAX,
 		       "a table's columns kept by reference fit RG_ROW_REFS_MAX");
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
-		if (!strcmp(f->name, kept[i].name))
-			/* a failed exec's path (process rows) is whole: rare
-			 * rows, not worth a directory's number */
-			return kept[i].how == RG_CS_PATH && !(rg_event_tables[t].types &
-							       RG_ET_FILE_MASK)
-				       ? RG_CS_VALUE : kept[i].how;
+		if (!strcmp(f->name, kept[i].name) &&
+		    (!kept[i].only || (rg_event_tables[t].types & kept[i].only)))
+			return kept[i].how;
 	return rg_row_actor_part(f) >= 0 ? RG_CS_ACTOR : RG_CS_VALUE;
 }
 

@@ -224,10 +224,11 @@ bool rg_row_compact(unsigned t);
  * schema/028), as part of the row's actor (pid, uid,
  * gid, ppid, parent_proc_id: schema/025) or of the actor's image (exe,
  * comm), as its directory's name's number and the rest (a file row's
- * path, schema/024; a failed exec's stays whole), as the tid, NULL when it is the pid (schema/025),
- * or as the number of its clock (boot_ns: the row's ts_ns less the
- * clock's offset, schema/026). The writer stores the columns so (store/schema.c), rgq's reader reads
- * them back (query/reader.c). */
+ * path, schema/024; a failed exec's stays whole), as the tid, NULL when
+ * it is the pid (schema/025), or as the number of its clock (boot_ns: the
+ * row's ts_ns less the clock's offset, schema/026). The writer stores the
+ * columns so (store/schema.c), rgq's reader reads them back
+ * (query/reader.c). */
 enum rg_col_store {
 	RG_CS_VALUE,
 	RG_CS_ETYPE,

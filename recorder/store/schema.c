@@ -106,8 +106,7 @@ static const char rev_process_sql[] =
  * and hash status as names' numbers, pid, uid, gid, ppid, parent_proc_id,
  * exe and comm as one actor's, a file row's path as its directory's
  * number and the rest, boot_ns as its clock's number; elsewhere as they
- * are. Appends the insert's column names to b
- * and returns their number. */
+ * are. Appends the insert's column names to b and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
 	bool compact = rg_row_compact(t);

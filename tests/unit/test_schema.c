@@ -37,7 +37,8 @@ static void load_db(const char *path)
 	sqlite3_stmt *st;
 	sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
 	sqlite3_prepare_v2(db, "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
-			       "WHERE m.type = 'table' OR m.name IN ('process_events', 'file_events', 'network_events') "
+			       "WHERE m.type = 'table' OR m.name IN ('process_events', 'file_events', "
+			       "'network_events') "
 			       "ORDER BY m.name, p.cid", -1, &st, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW && n_db < MAX_COLS) {
 		snprintf(db_cols[n_db].table, 64, "%s", sqlite3_column_text(st, 0));
