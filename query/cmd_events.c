@@ -124,16 +124,18 @@ static void path_cond(struct rg_buf *b, const char *param, const char *value,
  * every: the query reads every match (no LIMIT ends it early). Then an
  * exact path is looked for in the rows themselves, by its directory's
  * number and the rest (schema/024: :path_dir and :path_base, bound by
- * rgq_bind_common), and the rows found are read by key: through the view
- * each row's path is joined back together to be compared, 1.6 times the
- * time over all rows. That search reads all of file_rows first, though,
- * where the view's newest-first scan stops at the limit's match. */
+ * rgq_bind_common), a new path in file_more (schema/029), and the rows
+ * found are read by key: through the view each row's path is joined back
+ * together to be compared, 1.6 times the time over all rows. That search
+ * reads all of file_rows first, though, where the view's newest-first
+ * scan stops at the limit's match. */
 static void file_path_cond(struct rg_buf *b, const char *value, bool every)
 {
 	if (every && exact_path(value)) {
 		rg_buf_adds(b, "seq IN (SELECT seq FROM file_rows WHERE (path = :path_base AND dir_id = "
 			       "(SELECT id FROM names WHERE name = :path_dir)) OR (path = :path AND "
-			       "dir_id IS NULL) OR new_path = :path)");
+			       "dir_id IS NULL) UNION ALL SELECT seq FROM file_more WHERE "
+			       "new_path = :path)");
 		return;
 	}
 	rg_buf_adds(b, "(");

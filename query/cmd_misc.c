@@ -408,6 +408,10 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
 			goto fail;
 	}
+	/* the more rows of the file rows that went (schema/029) */
+	if (sqlite3_exec(dst, "DELETE FROM file_more WHERE seq NOT IN (SELECT seq FROM file_rows)",
+			 NULL, NULL, NULL))
+		goto fail;
 	if (rgq_export_chain(dst, &el->lo, &el->hi, &el->outside, err, errlen)) {
 		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

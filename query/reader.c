@@ -109,6 +109,7 @@ struct cursor {
 	unsigned ncols, nargs;
 	uint8_t actor_arg; /* the argument with the row's actor's number; NO_ARG: none */
 	bool compact;
+	bool more; /* it reads columns of the rows' more rows (schema/029) */
 	uint64_t floor; /* its rows from this seq on */
 	struct plan plan[RG_ET_COUNT + 1];
 	struct seen_type seen[RG_ET_COUNT];
@@ -520,10 +521,14 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 }
 
 /* ?1 and ?2: the seqs the statement covers; ?3 until (file, network,
- * system; only when there is one: a test per row otherwise true) */
-static void where(struct rg_buf *b, unsigned t, bool until)
+ * system; only when there is one: a test per row otherwise true). more:
+ * with the rows' more rows, as m (schema/029). */
+static void where(struct rg_buf *b, unsigned t, bool until, bool more)
 {
-	rg_buf_printf(b, " FROM %s r WHERE r.seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
+	rg_buf_printf(b, " FROM %s r", rg_event_tables[t].rows);
+	if (more)
+		rg_buf_printf(b, " LEFT JOIN %s m ON m.seq = r.seq", rg_event_tables[t].more);
+	rg_buf_printf(b, " WHERE r.seq BETWEEN ?1 AND ?2%s",
 		      t == 0 || !until ? "" : " AND r.ts_ns <= ?3");
 }
 
@@ -594,6 +599,12 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 		case RG_CS_EXE: case RG_CS_COMM: case RG_CS_ACTOR:
 			c->arg[i] = actor_arg(c);
 			break;
+		case RG_CS_MORE: /* schema/029: in the row's more row, if it has one */
+			c->refs[i] = RG_CS_VALUE;
+			snprintf(id, sizeof(id), "m.%s", f->name);
+			c->arg[i] = add_arg(c, id);
+			c->more = true;
+			break;
 		default:
 			c->arg[i] = add_arg(c, f->name);
 		}
@@ -617,7 +628,7 @@ static int order_args(struct rgq_reader *r, struct cursor *c, const char *table,
 	int pos[ARGS_MAX];
 	uint8_t order[ARGS_MAX], to[ARGS_MAX];
 	for (unsigned k = 0; k < c->nargs; k++) {
-		pos[k] = -1; /* none such: the prepare that follows says so */
+		pos[k] = -1; /* a more row's (m.NAME), or none such: the prepare says so */
 		for (int j = 0; j < sqlite3_column_count(st); j++)
 			if (!strcmp(sqlite3_column_name(st, j), c->argcol[k]))
 				pos[k] = j;
@@ -629,7 +640,8 @@ static int order_args(struct rgq_reader *r, struct cursor *c, const char *table,
 	sqlite3_finalize(st);
 	for (unsigned j = 0; j < c->nargs; j++) {
 		to[order[j]] = (uint8_t)j;
-		rg_buf_printf(b, "%sr.%s", j ? ", " : "", c->argcol[order[j]]);
+		const char *col = c->argcol[order[j]]; /* r's, or m.NAME: its more row's */
+		rg_buf_printf(b, "%s%s%s", j ? ", " : "", strchr(col, '.') ? "" : "r.", col);
 	}
 	for (unsigned i = 0; i < c->ncols; i++) {
 		c->arg[i] = to[c->arg[i]];
@@ -656,6 +668,7 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 			need |= fields[et];
 	c->compact = rg_row_compact(t);
 	c->actor_arg = NO_ARG;
+	c->more = false;
 	if (c->compact) {
 		compact_columns(c, t, need);
 	} else {
@@ -668,9 +681,9 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 	int rc = order_args(r, c, rg_event_tables[t].rows, &b);
 	plan(c, fields);
 	rg_buf_adds(&b, ")");
-	where(&b, t, until);
+	where(&b, t, until, c->more);
 	rg_buf_adds(&seek, "SELECT r.seq");
-	where(&seek, t, until);
+	where(&seek, t, until, false);
 	rg_buf_adds(&seek, " ORDER BY r.seq LIMIT 1");
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(r->db, c->fn, (int)c->nargs,

@@ -69,6 +69,9 @@ struct rg_event_table {
 	/* the table its rows are stored in: name, or for a compact table
 	 * (schema/023: name is a view over it) its rows' own table */
 	const char *rows;
+	/* the table of the rarer columns of a compact table's rows, one row
+	 * under a row's seq when it has any of them (schema/029), or NULL */
+	const char *more;
 };
 #define RG_N_EVENT_TABLES 4
 extern const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES];

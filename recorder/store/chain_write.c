@@ -464,6 +464,14 @@ int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where, st
 	char sql[320];
 	if (s->chain && note_keys(s, t, where, note))
 		return -1;
+	/* the rows' more rows first (schema/029): the writer's connection
+	 * runs no triggers, and the view's would not run here anyway */
+	if (t < RG_N_EVENT_TABLES && rg_event_tables[t].more) {
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq IN (SELECT seq FROM %s WHERE %s)",
+			 rg_event_tables[t].more, rg_chain_store(t), where);
+		if (store_exec(s->db, sql, NULL, 0))
+			return -1;
+	}
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s", rg_chain_store(t), where);
 	if (store_exec(s->db, sql, NULL, 0))
 		return -1;

@@ -102,6 +102,15 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		    {"boot_ns", RG_CS_CLOCK}, {"family", RG_CS_NAME}, {"protocol", RG_CS_NAME},
 		    {"local_addr", RG_CS_NAME}, {"exe_sha256", RG_CS_NAME},
 		    {"hash_status", RG_CS_NAME}};
+	/* schema/029: file_more's, the columns of a few file event types */
+	static const char *const more[] = {"new_path", "new_path_truncated", "owner_uid",
+					   "owner_gid", "mtime_ns", "xattr_name"};
+	_Static_assert(sizeof(more) / sizeof(more[0]) <= RG_ROW_MORE_MAX,
+		       "file_more's columns fit RG_ROW_MORE_MAX");
+	if (rg_event_tables[t].more)
+		for (unsigned i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+			if (!strcmp(f->name, more[i]))
+				return RG_CS_MORE;
 	_Static_assert(sizeof(kept) / sizeof(kept[0]) + RG_ACTOR_PARTS <= RG_ROW_REFS_MAX,
 		       "a table's columns kept by reference fit RG_ROW_REFS_MAX");
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)

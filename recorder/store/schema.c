@@ -105,17 +105,23 @@ static const char rev_process_sql[] =
  * row's family, protocol and local address and a process row's SHA-256
  * and hash status as names' numbers, pid, uid, gid, ppid, parent_proc_id,
  * exe and comm as one actor's, a file row's path as its directory's
- * number and the rest, boot_ns as its clock's number; elsewhere as they
- * are. Appends the insert's column names to b and returns their number. */
+ * number and the rest, boot_ns as its clock's number, a file row's rarer
+ * columns in its file_more row (schema/029); elsewhere as they are.
+ * Appends the insert's column names to b and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
 	bool compact = rg_row_compact(t);
 	int n = 0;
+	s->more_cols[t] = 0;
 	for (int k = 0; k < s->event_cols[t]; k++) {
 		const struct rg_field *f = s->event_fields[t][k];
 		enum rg_col_store cs = rg_row_col_store(t, f);
 		bool actor = cs == RG_CS_EXE || cs == RG_CS_COMM || cs == RG_CS_ACTOR;
 		s->col_store[t][k] = (uint8_t)cs;
+		if (cs == RG_CS_MORE) { /* in the more row's insert (more_sql) */
+			s->col_param[t][k] = (int8_t)++s->more_cols[t];
+			continue;
+		}
 		/* an actor's column: its place among the actor's (rg_row_actor_part) */
 		s->col_param[t][k] = (int8_t)(cs == RG_CS_ACTOR ? rg_row_actor_part(f)
 					      : actor ? -1 : n);
@@ -152,6 +158,20 @@ static void event_sql(struct rg_store *s, struct rg_buf *b, unsigned t, int nrow
 			rg_buf_adds(b, ", ?");
 		rg_buf_addc(b, ')');
 	}
+}
+
+/* The insert of a row of event table t's more table: its seq, then the
+ * columns store_layout put there, in their order. */
+static void more_sql(struct rg_store *s, struct rg_buf *b, unsigned t)
+{
+	rg_buf_printf(b, "INSERT INTO %s (seq", rg_event_tables[t].more);
+	for (int k = 0; k < s->event_cols[t]; k++)
+		if (s->col_store[t][k] == RG_CS_MORE)
+			rg_buf_printf(b, ", %s", s->event_fields[t][k]->name);
+	rg_buf_adds(b, ") VALUES (?");
+	for (int j = 0; j < s->more_cols[t]; j++)
+		rg_buf_adds(b, ", ?");
+	rg_buf_addc(b, ')');
 }
 
 static void health_sql(struct rg_buf *b)
@@ -196,6 +216,10 @@ int store_prepare_all(struct rg_store *s, char *err, size_t errlen)
 			event_sql(s, &b, t, GROUP_ROWS);
 			if (prepare(s, &s->ins_group[t], &b, err, errlen) != SQLITE_OK)
 				err[0] = '\0';
+		}
+		if (!rc && s->more_cols[t]) {
+			more_sql(s, &b, t);
+			rc = prepare(s, &s->ins_more[t], &b, err, errlen);
 		}
 		for (unsigned ty = 0; ty < RG_ET_COUNT; ty++)
 			for (int k = 0; k < n && (rg_event_tables[t].types & RG_ET_BIT(ty)); k++) {

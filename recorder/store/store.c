@@ -149,6 +149,7 @@ static void free_store(struct rg_store *s)
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		sqlite3_finalize(s->ins_event[t]);
 		sqlite3_finalize(s->ins_group[t]);
+		sqlite3_finalize(s->ins_more[t]);
 		free(s->event_null[t]);
 		free(s->group_null[t]);
 	}
@@ -233,6 +234,12 @@ void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_i
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].rows);
 		int64_t v = rg_sql_int(s->db, sql, 0);
+		m = v > m ? v : m;
+		if (!rg_event_tables[t].more)
+			continue;
+		/* a more row left by a row deleted by hand: its seq is not reused */
+		snprintf(sql, sizeof(sql), "SELECT max(seq) FROM %s", rg_event_tables[t].more);
+		v = rg_sql_int(s->db, sql, 0);
 		m = v > m ? v : m;
 	}
 	*max_seq = (uint64_t)m;

@@ -188,13 +188,18 @@ struct rg_store {
 	 * store_layout): its parameter (of store_cols[t] a row); for the
 	 * actor's columns of a compact table (schema/023, 025), whose actor's
 	 * number goes to parameter actor_param[t], its place among them
-	 * (rg_row_actor_part), and -1 for its image's (exe, comm); col_store
-	 * says how. */
+	 * (rg_row_actor_part), and -1 for its image's (exe, comm); for a
+	 * column of its `more` table (schema/029), its parameter of ins_more[t]
+	 * after the seq's (1 on); col_store says how. */
 	int store_cols[RG_N_EVENT_TABLES];
 	int8_t col_param[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
 	uint8_t col_store[RG_N_EVENT_TABLES][RG_FIELDS_MAX]; /* enum rg_col_store (row.h) */
 	int actor_param[RG_N_EVENT_TABLES];
 	int dir_param[RG_N_EVENT_TABLES]; /* an RG_CS_PATH's directory's number */
+	/* the insert of a row's more row (rg_event_tables[t].more), NULL for
+	 * a table without; its parameters: the seq and more_cols[t] columns */
+	sqlite3_stmt *ins_more[RG_N_EVENT_TABLES];
+	int more_cols[RG_N_EVENT_TABLES];
 	struct store_dict *dict; /* writer: images' and names' numbers (dict.c) */
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
 	 * now (1 each, as prepared): a NULL already bound is not bound again */

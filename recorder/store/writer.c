@@ -83,16 +83,25 @@ static bool bind_actor(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, int 
 	return id > 0;
 }
 
+/* The columns of a row's more row (schema/029), as bind_event_row found
+ * them: any set says the row has one. The values point into the event. */
+struct more_row {
+	bool any;
+	struct rg_sql_value v[RG_ROW_MORE_MAX];
+};
+
 /* Binds ev (packed: struct qevent) as the row of table t whose first
  * parameter is after + 1, and hashes it for the chain as its table's
  * view shows it (hash: untouched when the chain is off). null: the
- * statement's parameters bound NULL now (store_int.h). False when a name
- * or actor could not be numbered (the database failed): the row is not
- * written. */
+ * statement's parameters bound NULL now (store_int.h). The columns of its
+ * more row go to *more (write_more writes it). False when a name or actor
+ * could not be numbered (the database failed): the row is not written. */
 static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, unsigned t,
-			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH])
+			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH],
+			   struct more_row *more)
 {
 	bool chain = store_chain_row(s, t), ok = true;
+	more->any = false;
 	const uint8_t *has = s->type_cols[ev->type];
 	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;
 	struct rg_sql_value image[2] = {{.type = SQLITE_NULL}, {.type = SQLITE_NULL}};
@@ -111,6 +120,10 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		case RG_CS_EXE: image[0] = v; continue;
 		case RG_CS_COMM: image[1] = v; continue;
 		case RG_CS_ACTOR: parts[s->col_param[t][k]] = v; continue;
+		case RG_CS_MORE:
+			more->v[s->col_param[t][k] - 1] = v;
+			more->any |= v.type != SQLITE_NULL;
+			continue;
 		case RG_CS_TID: /* NULL when it is the pid (schema/025), which comes before it */
 			if (v.type == SQLITE_INTEGER && parts[0].type == SQLITE_INTEGER &&
 			    v.i == parts[0].i)
@@ -138,13 +151,37 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 }
 
 static sqlite3_stmt *bind_event(struct rg_store *s, const struct qevent *ev,
-				uint8_t hash[RG_CHAIN_ROW_HASH])
+				uint8_t hash[RG_CHAIN_ROW_HASH], struct more_row *more)
 {
 	unsigned t = ev->table;
 	if (t == RG_N_EVENT_TABLES ||
-	    !bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash))
+	    !bind_event_row(s, s->ins_event[t], s->event_null[t], t, 0, ev, hash, more))
 		return NULL;
 	return s->ins_event[t];
+}
+
+/* After ev's row: its more row, if it has one. When that fails the row
+ * goes too, so that an event is stored whole or not at all (one that
+ * fails stays in its batch's transaction: SQLite rolled it back, or the
+ * row is deleted here). */
+static int write_more(struct rg_store *s, const struct qevent *ev, const struct more_row *more)
+{
+	unsigned t = ev->table;
+	if (!more->any)
+		return SQLITE_DONE;
+	sqlite3_stmt *st = s->ins_more[t];
+	sqlite3_bind_int64(st, 1, (int64_t)ev->seq);
+	for (int j = 0; j < s->more_cols[t]; j++)
+		rg_row_bind_value(st, j + 2, &more->v[j]);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && !sqlite3_get_autocommit(s->db)) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq = %llu",
+			 rg_event_tables[t].rows, (unsigned long long)ev->seq);
+		store_exec(s->db, sql, NULL, 0);
+	}
+	return rc;
 }
 
 static const char *source_name(enum rg_proc_source src)
@@ -319,11 +356,12 @@ int store_write_row(struct rg_store *s, enum item_kind kind, const void *row)
 {
 	sqlite3_stmt *st = NULL;
 	uint8_t hash[RG_CHAIN_ROW_HASH];
+	struct more_row more;
 	int rc;
 	if (kind == IT_PROCESS && (rc = bump_revision(s)) != SQLITE_DONE)
 		return rc;
 	switch (kind) {
-	case IT_EVENT: st = bind_event(s, row, hash); break;
+	case IT_EVENT: st = bind_event(s, row, hash, &more); break;
 	case IT_PROCESS: st = bind_process(s, row); break;
 	case IT_HEALTH: st = bind_health(s, row); break;
 	case IT_GAP: st = bind_gap(s, row); break;
@@ -339,6 +377,8 @@ int store_write_row(struct rg_store *s, enum item_kind kind, const void *row)
 		int r = store_revise(s->db, "gaps", "gap_id", sqlite3_last_insert_rowid(s->db));
 		rc = r == SQLITE_OK ? rc : r;
 	}
+	if (rc == SQLITE_DONE && kind == IT_EVENT)
+		rc = write_more(s, row, &more);
 	if (rc == SQLITE_DONE && kind == IT_EVENT) {
 		const struct qevent *ev = row;
 		store_chain_add(s, ev->table, (int64_t)ev->seq, hash);
@@ -408,18 +448,26 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 	if (n == GROUP_ROWS && s->ins_group[t]) {
 		sqlite3_stmt *st = s->ins_group[t];
 		uint8_t hash[GROUP_ROWS][RG_CHAIN_ROW_HASH];
+		struct more_row more[GROUP_ROWS];
 		bool bound = true;
 		for (unsigned k = 0; k < n; k++)
 			bound = bind_event_row(s, st, s->group_null[t], t, (int)k * s->store_cols[t],
-					       item_event(g[k]), hash[k]) && bound;
+					       item_event(g[k]), hash[k], &more[k]) && bound;
 		int rc = bound ? sqlite3_step(st) : SQLITE_MISUSE;
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE) {
-			for (unsigned k = 0; k < n; k++)
-				store_chain_add(s, t, (int64_t)item_event(g[k])->seq, hash[k]);
-			r->rows[IT_EVENT] += n;
-			r->events[t] += n;
-			r->grouped += n;
+			for (unsigned k = 0; k < n && !sqlite3_get_autocommit(s->db); k++) {
+				const struct qevent *ev = item_event(g[k]);
+				if (write_more(s, ev, &more[k]) != SQLITE_DONE) {
+					note_failure(r, item_ts(g[k]));
+					store_complain(s, sqlite3_errmsg(s->db));
+					continue;
+				}
+				store_chain_add(s, t, (int64_t)ev->seq, hash[k]);
+				r->rows[IT_EVENT]++;
+				r->events[t]++;
+				r->grouped++;
+			}
 			return;
 		}
 	}

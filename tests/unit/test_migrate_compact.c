@@ -654,6 +654,78 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 	CHECK(left.n == after.n - 1 && changed(&after, &left, &key) == 1 && key == seq, msg);
 }
 
+/* schema/029: a file row's six rarer columns are a file_more row, there
+ * only when one of them is set, and edits through the view keep it so. */
+#define MORE_SET "(new_path IS NOT NULL OR new_path_truncated IS NOT NULL OR owner_uid " \
+		 "IS NOT NULL OR owner_gid IS NOT NULL OR mtime_ns IS NOT NULL OR xattr_name " \
+		 "IS NOT NULL)"
+static int64_t more_of(sqlite3 *h, int64_t seq)
+{
+	return num(h, "SELECT count(*) FROM file_more WHERE seq = %lld", (long long)seq);
+}
+
+static void check_more(sqlite3 *h)
+{
+	CHECK_INT(num(h, "SELECT count(*) FROM file_more"),
+		  num(h, "SELECT count(*) FROM file_events WHERE " MORE_SET),
+		  "file_more: a row for each file row with one of its columns set");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_more WHERE NOT " MORE_SET), 0,
+		  "file_more: no row without one");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_more WHERE seq NOT IN (SELECT seq FROM "
+			 "file_rows)"), 0, "file_more: every row is a file row's");
+	CHECK_INT(num(h, "SELECT count(*) FROM pragma_table_info('file_rows') WHERE name IN "
+			 "('new_path', 'new_path_truncated', 'owner_uid', 'owner_gid', 'mtime_ns', "
+			 "'xattr_name')"), 0, "file_rows: none of its columns");
+	int64_t with = num(h, "SELECT min(seq) FROM file_events WHERE new_path IS NOT NULL");
+	int64_t without = num(h, "SELECT min(seq) FROM file_events WHERE NOT " MORE_SET);
+	CHECK(with > 0 && without > 0 && more_of(h, with) == 1 && more_of(h, without) == 0,
+	      "file_more: a rename's row, and none for a row without");
+
+	/* OR IGNORE over a taken seq changes nothing, its more row either */
+	char sql[512];
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO file_events (seq, event_type, ts_ns, "
+		 "boot_ns, pid, tid, uid, gid, path, flags, result, path_truncated) SELECT seq, "
+		 "event_type, ts_ns, boot_ns, pid, tid, uid, gid, path, flags, result, "
+		 "path_truncated FROM file_events WHERE seq = %lld", (long long)with);
+	run(h, sql);
+	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = %lld AND new_path = "
+			 "'/tmp/new'", (long long)with), 1,
+		  "file_more: INSERT OR IGNORE over a row keeps its more row");
+	/* OR REPLACE without them: the old more row goes */
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO file_events (seq, event_type, ts_ns, "
+		 "boot_ns, pid, tid, uid, gid, path, flags, result, path_truncated) SELECT seq, "
+		 "event_type, ts_ns, boot_ns, pid, tid, uid, gid, path, flags, result, "
+		 "path_truncated FROM file_events WHERE seq = %lld", (long long)with);
+	run(h, sql);
+	CHECK(more_of(h, with) == 0 && num(h, "SELECT count(*) FROM file_events WHERE seq = %lld "
+					      "AND new_path IS NULL", (long long)with) == 1,
+	      "file_more: INSERT OR REPLACE without its columns removes the more row");
+	/* an UPDATE that sets one, then moves the row */
+	snprintf(sql, sizeof(sql), "UPDATE file_events SET owner_uid = 0 WHERE seq = %lld",
+		 (long long)without);
+	run(h, sql);
+	CHECK_INT(more_of(h, without), 1, "file_more: an UPDATE that sets owner_uid adds one");
+	snprintf(sql, sizeof(sql), "UPDATE file_events SET seq = 555555 WHERE seq = %lld",
+		 (long long)without);
+	run(h, sql);
+	CHECK(more_of(h, without) == 0 && more_of(h, 555555) == 1 &&
+		      num(h, "SELECT owner_uid FROM file_events WHERE seq = 555555") == 0,
+	      "file_more: an UPDATE of the seq moves it with the row");
+	/* an INSERT that leaves the seq to SQLite */
+	run(h, "INSERT INTO file_events (event_type, ts_ns, boot_ns, pid, tid, uid, gid, path, "
+	       "flags, result, path_truncated, xattr_name) VALUES ('file_setxattr', 9, 9, 1, 1, 0, "
+	       "0, '/x', 0, 0, 0, 'user.y')");
+	int64_t last = num(h, "SELECT max(seq) FROM file_rows");
+	CHECK(more_of(h, last) == 1 && num(h, "SELECT count(*) FROM file_events WHERE seq = %lld "
+					      "AND xattr_name = 'user.y'", (long long)last) == 1,
+	      "file_more: an INSERT without a seq gets its more row under the new one");
+	run(h, "DELETE FROM file_events WHERE seq = 555555");
+	CHECK_INT(more_of(h, 555555), 0, "file_more: a DELETE removes it with the row");
+	CHECK_INT(num(h, "SELECT count(*) FROM file_more WHERE NOT " MORE_SET " OR seq NOT IN "
+			 "(SELECT seq FROM file_rows)"), 0,
+		  "file_more: after the edits, still none empty or left over");
+}
+
 /* The recorder's writer, on the upgraded file, numbers an (exe, comm)
  * and names the old rows had with their rows, not new ones; the old
  * rows name no directory (they keep their paths whole). */
@@ -797,6 +869,7 @@ static void check_upgrade(void)
 	check_indexes(h);
 	check_clock_edits(h);
 	check_name_edits(h);
+	check_more(h);
 	for (int t = 0; t < 3; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);

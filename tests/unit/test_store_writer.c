@@ -206,6 +206,73 @@ static void check_gap_in_batch(void)
 		  "20 1 40", "the first and last batches are stored");
 }
 
+/* A file_more row the database refuses (the trigger stands in for any
+ * failure of that insert) takes its event's file row with it: an event is
+ * stored whole or not at all, in a full group and alone. */
+static int add_refuse_more(sqlite3 *h, char **err, const void *api)
+{
+	(void)err;
+	(void)api;
+	return sqlite3_exec(h, "CREATE TEMP TRIGGER refuse_more BEFORE INSERT ON main.file_more "
+			       "WHEN NEW.new_path = '/refuse' BEGIN SELECT RAISE(ABORT, 'refused'); "
+			       "END", NULL, NULL, NULL);
+}
+
+static void check_more_rows(void)
+{
+	const char *db = path_in("more.db");
+	char err[256];
+	struct rg_store_opts o = {1000, 60000, 4096};
+	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL); /* the tables */
+	if (!CHECK(s != NULL, "makes a database for the file_more check"))
+		return;
+	rg_store_close(s, 0);
+	sqlite3_auto_extension((void (*)(void))add_refuse_more);
+	s = open_batched(db, "opens it with file_more refusing one path");
+	sqlite3_cancel_auto_extension((void (*)(void))add_refuse_more);
+	if (!s)
+		return;
+	for (uint32_t seq = 1; seq <= 70; seq++) { /* two full groups and 6 alone */
+		char np[32];
+		snprintf(np, sizeof(np), "/n%u", seq);
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .ts_ns = 1000 + seq, .seq = seq,
+				      .path = {"/etc/x", 6}, .syscall = "openat"};
+		if (seq % 5 == 0) {
+			bool refuse = seq == 20 || seq == 70;
+			ev.type = RG_ET_FILE_RENAME;
+			ev.syscall = "renameat2";
+			ev.new_path = refuse ? (struct rg_str){"/refuse", 7}
+					     : (struct rg_str){np, (uint32_t)strlen(np)};
+		}
+		if (seq == 33) { /* the other columns, in the second group */
+			ev.type = RG_ET_FILE_CHOWN;
+			ev.syscall = "fchownat";
+			ev.owner_uid = 0;
+			ev.owner_gid = 42;
+		}
+		rg_store_put_event(s, &ev, false);
+	}
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	CHECK_INT(st.store_failures, 2, "file_more: the two refused events fail");
+	CHECK_INT(st.rows_file_events, 68, "file_more: the others are stored");
+	rg_store_close(s, 10000);
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(seq IN (20, 70)) FROM file_rows"), "68 0",
+		  "file_more: a refused more row takes its file row with it");
+	CHECK_STR(q(db, "SELECT group_concat(seq) FROM file_more"),
+		  "5,10,15,25,30,33,35,40,45,50,55,60,65",
+		  "file_more: a row for each rename and the chown, none for the opens");
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE event_type = 'file_rename' AND "
+			"new_path = '/n' || seq AND owner_uid IS NULL"), "12",
+		  "file_more: each rename's new path reads back through the view");
+	CHECK_STR(q(db, "SELECT owner_uid || ':' || owner_gid || ' ' || (new_path IS NULL) FROM "
+			"file_events WHERE seq = 33"), "0:42 1", "file_more: the chown's owner");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || min(start_ns) || ' ' || max(end_ns) FROM gaps "
+			"WHERE reason = 'store_failure'"), "1 1020 1070",
+		  "file_more: the refused events are the store_failure gap");
+}
+
 /* File rows of seqs from..to run by exe (comm "c"), with syscall sc. */
 static void put_files_by(struct rg_store *s, uint32_t from, uint32_t to, const char *exe,
 			 const char *sc)
@@ -451,6 +518,10 @@ static void check_retention(void)
 	for (int i = 0; i < 5000; i++) { /* 5000 old file events, 100 old alerts */
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
 				      .pid = 1, .path = {"/etc/old", 8}, .syscall = "openat"};
+		if (i % 100 == 0) { /* a rename: its file_more row goes with it */
+			ev.type = RG_ET_FILE_RENAME;
+			ev.new_path = (struct rg_str){"/etc/old2", 9};
+		}
 		rg_store_put_event(s, &ev, false);
 		if (i % 50 == 0) {
 			uint64_t event_seq = seq++; /* not in one initializer: unsequenced */
@@ -465,6 +536,10 @@ static void check_retention(void)
 	for (int i = 0; i < 300; i++) {
 		struct rg_event ev = {.type = RG_ET_FILE_WRITE, .seq = ++seq, .ts_ns = fresh + i,
 				      .pid = 1, .path = {"/etc/new", 8}, .syscall = "write"};
+		if (i == 7) {
+			ev.type = RG_ET_FILE_RENAME;
+			ev.new_path = (struct rg_str){"/etc/new2", 9};
+		}
 		rg_store_put_event(s, &ev, false);
 	}
 	rg_store_sync(s);
@@ -477,6 +552,8 @@ static void check_retention(void)
 	const char *db = path_in("ret.db");
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE path = '/etc/old'"), "0",
 		  "retention: old events pruned");
+	CHECK_STR(q(db, "SELECT group_concat(new_path) FROM file_more"), "/etc/new2",
+		  "retention: old renames' file_more rows too, the recent one's kept");
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE path = '/etc/new'"), "300",
 		  "retention: recent events kept");
 	CHECK_STR(q(db, "SELECT count(*) FROM alerts"), "0", "retention: their alerts too");
@@ -645,6 +722,10 @@ static void check_ship(void)
 	for (int i = 0; i < 5000; i++) {
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
 				      .pid = 1, .path = {"/etc/old", 8}, .syscall = "openat"};
+		if (i % 100 == 0) { /* a rename: its file_more row goes with it */
+			ev.type = RG_ET_FILE_RENAME;
+			ev.new_path = (struct rg_str){"/etc/old2", 9};
+		}
 		rg_store_put_event(s, &ev, false);
 	}
 	rg_store_sync(s);
@@ -688,6 +769,7 @@ int main(void)
 	check_space();
 	check_queue_full();
 	check_retention();
+	check_more_rows();
 	check_ship();
 	check_wal_reader();
 	if (dir_remove())
