@@ -408,10 +408,15 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
 			goto fail;
 	}
-	/* the more rows of the file rows that went (schema/029) */
-	if (sqlite3_exec(dst, "DELETE FROM file_more WHERE seq NOT IN (SELECT seq FROM file_rows)",
-			 NULL, NULL, NULL))
-		goto fail;
+	/* the more rows of the rows that went (schema/029, 030) */
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
+		if (!rg_event_tables[t].more)
+			continue;
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq NOT IN (SELECT seq FROM %s)",
+			 rg_event_tables[t].more, rg_event_tables[t].rows);
+		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
+			goto fail;
+	}
 	if (rgq_export_chain(dst, &el->lo, &el->hi, &el->outside, err, errlen)) {
 		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

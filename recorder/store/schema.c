@@ -143,6 +143,11 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 			s->dir_param[t] = n++;
 			rg_buf_adds(b, ", dir_id");
 		}
+	s->flag_param[t] = -1;
+	if (rg_row_more_flag(t)) {
+		s->flag_param[t] = n++;
+		rg_buf_adds(b, ", more");
+	}
 	return n;
 }
 

@@ -145,6 +145,10 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 	}
 	if (s->actor_param[t] >= 0)
 		ok = bind_actor(s, st, null, after + s->actor_param[t], parts, image) && ok;
+	if (s->flag_param[t] >= 0) {
+		struct rg_sql_value flag = {.type = SQLITE_INTEGER, .i = more->any};
+		bind_param(st, null, after + s->flag_param[t], &flag);
+	}
 	if (chain)
 		store_chain_row_hash(s, t, hash);
 	return ok;

@@ -67,6 +67,9 @@ static void check_groups(void)
 			"FROM file_events"), "99 15000 99", "file rows: all but the refused, each its own path");
 	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(cmdline = 'run ' || seq AND pid = seq) "
 			"FROM process_events"), "100 100", "process rows: each its own cmdline");
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(e.argc = 2 AND e.argv = m.argv) FROM "
+			"process_events e JOIN process_more m USING (seq)"), "100 100",
+		  "process rows: each exec's own columns in its process_more row (schema/030)");
 	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(remote_port = seq AND ts_ns = 1000 + seq) "
 			"FROM network_events"), "100 100", "network rows: each its own values");
 	CHECK_STR(q(db, "SELECT count || ' ' || (start_ns = 1150) FROM gaps "
@@ -263,6 +266,9 @@ static void check_more_rows(void)
 	CHECK_STR(q(db, "SELECT group_concat(seq) FROM file_more"),
 		  "5,10,15,25,30,33,35,40,45,50,55,60,65",
 		  "file_more: a row for each rename and the chown, none for the opens");
+	CHECK_STR(q(db, "SELECT sum(more) || ' ' || sum(more IS NOT (seq IN (SELECT seq FROM "
+			"file_more))) FROM file_rows"), "13 0",
+		  "file_more: the writer sets file_rows.more for those rows only");
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events WHERE event_type = 'file_rename' AND "
 			"new_path = '/n' || seq AND owner_uid IS NULL"), "12",
 		  "file_more: each rename's new path reads back through the view");
