@@ -354,8 +354,7 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table
 	file_path_cond(&fc, o->path, true); /* ordered by time: all are read */
 	/* execs of it as the image, as the script an interpreter ran, and the
 	 * execs of it that failed; an exact path is first looked for in the
-	 * rows themselves, by the actors whose image it is (schema/028; a
-	 * script in process_more, schema/030): through
+	 * rows themselves, by the actors whose image it is (schema/028): through
 	 * the view each row's event type and image are looked up to be
 	 * compared, 2.5 times the time of this search over a 10 M recording's
 	 * process rows (the actors are scanned once: a join made SQLite build
@@ -363,8 +362,7 @@ static void timeline_path(struct rg_buf *b, const struct rgq_opts *o, bool table
 	if (exact_path(o->path))
 		rg_buf_adds(&pc, "seq IN (SELECT seq FROM process_rows WHERE actor_id IN (SELECT "
 				 "id FROM actors WHERE image_id IN (SELECT id FROM images WHERE "
-				 "exe = :path)) OR path = :path UNION ALL SELECT seq FROM "
-				 "process_more WHERE script = :path) AND ");
+				 "exe = :path)) OR script = :path OR path = :path) AND ");
 	rg_buf_adds(&pc, "((event_type = 'process_start' AND (");
 	path_cond(&pc, ":path", o->path, "exe");
 	rg_buf_adds(&pc, " OR ");

@@ -408,7 +408,7 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
 			goto fail;
 	}
-	/* the more rows of the rows that went (schema/029, 030) */
+	/* the more rows of the rows that went (schema/029) */
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
 		if (!rg_event_tables[t].more)
 			continue;

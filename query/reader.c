@@ -109,7 +109,6 @@ struct cursor {
 	unsigned ncols, nargs;
 	uint8_t actor_arg; /* the argument with the row's actor's number; NO_ARG: none */
 	bool compact;
-	bool more; /* it reads columns of the rows' more rows (schema/029) */
 	uint64_t floor; /* its rows from this seq on */
 	struct plan plan[RG_ET_COUNT + 1];
 	struct seen_type seen[RG_ET_COUNT];
@@ -521,14 +520,10 @@ static void read_row(sqlite3_context *ctx, int argc, sqlite3_value **v)
 }
 
 /* ?1 and ?2: the seqs the statement covers; ?3 until (file, network,
- * system; only when there is one: a test per row otherwise true). more:
- * with the rows' more rows, as m (schema/029). */
-static void where(struct rg_buf *b, unsigned t, bool until, bool more)
+ * system; only when there is one: a test per row otherwise true) */
+static void where(struct rg_buf *b, unsigned t, bool until)
 {
-	rg_buf_printf(b, " FROM %s r", rg_event_tables[t].rows);
-	if (more)
-		rg_buf_printf(b, " LEFT JOIN %s m ON m.seq = r.seq", rg_event_tables[t].more);
-	rg_buf_printf(b, " WHERE r.seq BETWEEN ?1 AND ?2%s",
+	rg_buf_printf(b, " FROM %s r WHERE r.seq BETWEEN ?1 AND ?2%s", rg_event_tables[t].rows,
 		      t == 0 || !until ? "" : " AND r.ts_ns <= ?3");
 }
 
@@ -603,7 +598,6 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 			c->refs[i] = RG_CS_VALUE;
 			snprintf(id, sizeof(id), "m.%s", f->name);
 			c->arg[i] = add_arg(c, id);
-			c->more = true;
 			break;
 		default:
 			c->arg[i] = add_arg(c, f->name);
@@ -616,9 +610,9 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
  * parses a row's record header only as far as the column it reads, and
  * each column past those parsed enters the parse again (about 35
  * instructions); with the last first it is parsed in one go. */
-static int order_args(struct rgq_reader *r, struct cursor *c, const char *table,
-		      struct rg_buf *b)
+static int order_args(struct rgq_reader *r, struct cursor *c, unsigned t, struct rg_buf *b)
 {
+	const char *table = rg_event_tables[t].rows;
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT * FROM %s LIMIT 0", table);
 	sqlite3_stmt *st;
@@ -640,8 +634,13 @@ static int order_args(struct rgq_reader *r, struct cursor *c, const char *table,
 	sqlite3_finalize(st);
 	for (unsigned j = 0; j < c->nargs; j++) {
 		to[order[j]] = (uint8_t)j;
-		const char *col = c->argcol[order[j]]; /* r's, or m.NAME: its more row's */
-		rg_buf_printf(b, "%s%s%s", j ? ", " : "", strchr(col, '.') ? "" : "r.", col);
+		const char *col = c->argcol[order[j]];
+		if (!strncmp(col, "m.", 2)) /* a column of its more row: looked up only
+					     * when it has one (a join: for every row) */
+			rg_buf_printf(b, "%s(SELECT %s FROM %s WHERE r.more AND seq = r.seq)",
+				      j ? ", " : "", col + 2, rg_event_tables[t].more);
+		else
+			rg_buf_printf(b, "%sr.%s", j ? ", " : "", col);
 	}
 	for (unsigned i = 0; i < c->ncols; i++) {
 		c->arg[i] = to[c->arg[i]];
@@ -668,7 +667,6 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 			need |= fields[et];
 	c->compact = rg_row_compact(t);
 	c->actor_arg = NO_ARG;
-	c->more = false;
 	if (c->compact) {
 		compact_columns(c, t, need);
 	} else {
@@ -678,12 +676,12 @@ static int prepare(struct rgq_reader *r, struct cursor *c, unsigned t, const rg_
 		for (unsigned i = 0; i < c->ncols; i++)
 			c->arg[i] = add_arg(c, c->cols[i]->name);
 	}
-	int rc = order_args(r, c, rg_event_tables[t].rows, &b);
+	int rc = order_args(r, c, t, &b);
 	plan(c, fields);
 	rg_buf_adds(&b, ")");
-	where(&b, t, until, c->more);
+	where(&b, t, until);
 	rg_buf_adds(&seek, "SELECT r.seq");
-	where(&seek, t, until, false);
+	where(&seek, t, until);
 	rg_buf_adds(&seek, " ORDER BY r.seq LIMIT 1");
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(r->db, c->fn, (int)c->nargs,

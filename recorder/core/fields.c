@@ -166,7 +166,7 @@ const struct rg_ctx_field rg_ctx_fields[] = {
 const unsigned rg_nctx_fields = sizeof(rg_ctx_fields) / sizeof(rg_ctx_fields[0]);
 
 const struct rg_event_table rg_event_tables[RG_N_EVENT_TABLES] = {
-	{"process_events", PROC, "process_rows", "process_more"},
+	{"process_events", PROC, "process_rows"},
 	{"file_events", FILE_, "file_rows", "file_more"},
 	{"network_events", NET, "network_rows"},
 	{"system_events", SYS, "system_events"},

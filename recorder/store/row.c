@@ -84,37 +84,20 @@ bool rg_row_compact(unsigned t)
 	return strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
 }
 
-/* The columns of a few event types, in their table's more table: a
- * file row's (schema/029) and an exec's (schema/030). */
+/* file_more's columns: those of a few file event types (schema/029). */
 static const char *const file_more[] = {"new_path", "new_path_truncated", "owner_uid",
-					"owner_gid", "mtime_ns", "xattr_name", NULL};
-static const char *const process_more[] = {
-	"argv", "argc", "cwd", "euid", "egid", "auid", "sessionid", "exe_truncated",
-	"argv_truncated", "cwd_truncated", "exe_memfd", "exe_deleted", "script", "env",
-	"script_truncated", "env_truncated", "exe_dev", "exe_ino", "exe_size", "exe_ctime_ns",
-	"user", "euser", "group_name", "login_user", "sudo_user", "ssh_client", "ssh_client_port",
-	"cgroup_id", "cgroup_path", "container_id", "container_runtime", "pidns", "mntns",
-	"netns", "userns", "utsns", "cgroupns", "script_dev", "script_ino", "script_size",
-	"script_ctime_ns", "script_sha256", "script_hash_status", NULL};
-_Static_assert(sizeof(file_more) / sizeof(file_more[0]) <= RG_ROW_MORE_MAX + 1 &&
-		       sizeof(process_more) / sizeof(process_more[0]) <= RG_ROW_MORE_MAX + 1,
-	       "a more table's columns fit RG_ROW_MORE_MAX");
+					"owner_gid", "mtime_ns", "xattr_name"};
+_Static_assert(sizeof(file_more) / sizeof(file_more[0]) <= RG_ROW_MORE_MAX,
+	       "file_more's columns fit RG_ROW_MORE_MAX");
 
 bool rg_row_in_more(unsigned t, const char *name)
 {
-	const char *more = rg_event_tables[t].more;
-	const char *const *cols = !more ? NULL
-				  : !strcmp(more, "file_more") ? file_more
-				  : !strcmp(more, "process_more") ? process_more : NULL;
-	for (; cols && *cols; cols++)
-		if (!strcmp(name, *cols))
+	if (!rg_event_tables[t].more) /* file_more is the only one */
+		return false;
+	for (unsigned i = 0; i < sizeof(file_more) / sizeof(file_more[0]); i++)
+		if (!strcmp(name, file_more[i]))
 			return true;
 	return false;
-}
-
-bool rg_row_more_flag(unsigned t)
-{
-	return rg_event_tables[t].more && !strcmp(rg_event_tables[t].more, "file_more");
 }
 
 enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)

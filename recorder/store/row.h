@@ -228,8 +228,7 @@ bool rg_row_compact(unsigned t);
  * it is the pid (schema/025), or as the number of its clock (boot_ns: the
  * row's ts_ns less the clock's offset, schema/026), or in a row of the
  * table's `more` table under its seq (a file row's rarer columns,
- * schema/029, an exec's, schema/030: there when any of them is not
- * NULL). The writer stores the
+ * schema/029: there when any of them is not NULL). The writer stores the
  * columns so (store/schema.c), rgq's reader reads them back
  * (query/reader.c). */
 enum rg_col_store {
@@ -255,12 +254,9 @@ int rg_row_actor_part(const struct rg_field *f);
  * the actor's parts (row.c checks it when it compiles). */
 #define RG_ROW_REFS_MAX 16
 /* At most this many of a table's columns are in its `more` table. */
-#define RG_ROW_MORE_MAX 48
-/* Column name of event table t is in its `more` table (schema/029, 030). */
+#define RG_ROW_MORE_MAX 8
+/* Column name of event table t is in its `more` table (schema/029). Its
+ * rows say in a column `more` (1, 0) whether they have a more row. */
 bool rg_row_in_more(unsigned t, const char *name);
-/* Event table t's rows say in a column `more` (1, 0) whether they have a
- * more row: file rows (schema/029), whose view looks the more row's
- * columns up only then; process_events joins process_more (schema/030). */
-bool rg_row_more_flag(unsigned t);
 
 #endif /* RG_ROW_H */

@@ -144,7 +144,7 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 			rg_buf_adds(b, ", dir_id");
 		}
 	s->flag_param[t] = -1;
-	if (rg_row_more_flag(t)) {
+	if (rg_event_tables[t].more) {
 		s->flag_param[t] = n++;
 		rg_buf_adds(b, ", more");
 	}

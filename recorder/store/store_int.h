@@ -200,7 +200,7 @@ struct rg_store {
 	 * a table without; its parameters: the seq and more_cols[t] columns */
 	sqlite3_stmt *ins_more[RG_N_EVENT_TABLES];
 	int more_cols[RG_N_EVENT_TABLES];
-	int flag_param[RG_N_EVENT_TABLES]; /* the row's `more` (rg_row_more_flag), or -1 */
+	int flag_param[RG_N_EVENT_TABLES]; /* the row's `more` (rg_row_in_more), or -1 */
 	struct store_dict *dict; /* writer: images' and names' numbers (dict.c) */
 	/* writer: the parameters of ins_event[t] and ins_group[t] bound NULL
 	 * now (1 each, as prepared): a NULL already bound is not bound again */

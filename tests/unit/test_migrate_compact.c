@@ -38,7 +38,7 @@ static bool run(sqlite3 *h, const char *sql)
  * error (no count below is negative). */
 static int64_t num(sqlite3 *h, const char *fmt, ...)
 {
-	char sql[4096]; /* schema 30's checks name 43 columns */
+	char sql[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof(sql), fmt, ap);
@@ -730,45 +730,6 @@ static void check_more(sqlite3 *h)
 			 "FROM file_more))"), 0, "file_rows.more: after the edits, still so");
 }
 
-/* schema/030: the 43 columns only an exec sets are a process_more row,
- * there only when one of them is set: none for forks and exits. */
-static void check_process_more(sqlite3 *h)
-{
-	static const char *const more[] = {
-		"argv", "argc", "cwd", "euid", "egid", "auid", "sessionid", "exe_truncated",
-		"argv_truncated", "cwd_truncated", "exe_memfd", "exe_deleted", "script", "env",
-		"script_truncated", "env_truncated", "exe_dev", "exe_ino", "exe_size",
-		"exe_ctime_ns", "user", "euser", "group_name", "login_user", "sudo_user",
-		"ssh_client", "ssh_client_port", "cgroup_id", "cgroup_path", "container_id",
-		"container_runtime", "pidns", "mntns", "netns", "userns", "utsns", "cgroupns",
-		"script_dev", "script_ino", "script_size", "script_ctime_ns", "script_sha256",
-		"script_hash_status"};
-	struct rg_buf set = {0};
-	for (size_t i = 0; i < N(more); i++)
-		rg_buf_printf(&set, "%s%s IS NOT NULL", i ? " OR " : "(", more[i]);
-	rg_buf_addc(&set, ')');
-	const char *any = rg_buf_cstr(&set);
-	CHECK_INT(num(h, "SELECT count(*) FROM pragma_table_info('process_more')"), N(more) + 1,
-		  "process_more: its seq and the 43 columns");
-	CHECK_INT(num(h, "SELECT count(*) FROM pragma_table_info('process_rows') p JOIN "
-			 "pragma_table_info('process_more') m USING (name) WHERE name != 'seq'"), 0,
-		  "process_rows: none of them");
-	CHECK_INT(num(h, "SELECT count(*) FROM process_more"),
-		  num(h, "SELECT count(*) FROM process_events WHERE %s", any),
-		  "process_more: a row for each process row with one of its columns set");
-	CHECK_INT(num(h, "SELECT count(*) FROM process_more WHERE NOT %s", any), 0,
-		  "process_more: no row without one");
-	CHECK(num(h, "SELECT count(*) FROM process_events WHERE event_type = 'process_start'") >
-		      0 && num(h, "SELECT count(*) FROM process_events e WHERE event_type IN "
-				  "('process_start') AND seq NOT IN (SELECT seq FROM process_more)") == 0,
-	      "process_more: every exec has one");
-	CHECK_INT(num(h, "SELECT count(*) FROM process_more WHERE seq IN (SELECT seq FROM "
-			 "process_events WHERE event_type IN ('process_exit', "
-			 "'process_relationship') AND NOT %s)", any), 0,
-		  "process_more: a fork or exit without them has none");
-	rg_buf_free(&set);
-}
-
 /* The recorder's writer, on the upgraded file, numbers an (exe, comm)
  * and names the old rows had with their rows, not new ones; the old
  * rows name no directory (they keep their paths whole). */
@@ -913,7 +874,6 @@ static void check_upgrade(void)
 	check_clock_edits(h);
 	check_name_edits(h);
 	check_more(h);
-	check_process_more(h);
 	for (int t = 0; t < 3; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);

@@ -67,9 +67,6 @@ static void check_groups(void)
 			"FROM file_events"), "99 15000 99", "file rows: all but the refused, each its own path");
 	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(cmdline = 'run ' || seq AND pid = seq) "
 			"FROM process_events"), "100 100", "process rows: each its own cmdline");
-	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(e.argc = 2 AND e.argv = m.argv) FROM "
-			"process_events e JOIN process_more m USING (seq)"), "100 100",
-		  "process rows: each exec's own columns in its process_more row (schema/030)");
 	CHECK_STR(q(db, "SELECT count(*) || ' ' || sum(remote_port = seq AND ts_ns = 1000 + seq) "
 			"FROM network_events"), "100 100", "network rows: each its own values");
 	CHECK_STR(q(db, "SELECT count || ' ' || (start_ns = 1150) FROM gaps "
