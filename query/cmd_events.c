@@ -134,8 +134,8 @@ static void file_path_cond(struct rg_buf *b, const char *value, bool every)
 	if (every && exact_path(value)) {
 		rg_buf_adds(b, "seq IN (SELECT seq FROM file_rows WHERE (path = :path_base AND dir_id = "
 			       "(SELECT id FROM names WHERE name = :path_dir)) OR (path = :path AND "
-			       "dir_id IS NULL) UNION ALL SELECT seq FROM file_more WHERE "
-			       "new_path = :path)");
+			       "dir_id IS NULL) UNION ALL SELECT m.seq FROM file_more m JOIN "
+			       "file_rows r ON r.seq = m.seq AND r.more WHERE m.new_path = :path)");
 		return;
 	}
 	rg_buf_adds(b, "(");

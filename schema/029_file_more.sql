@@ -100,13 +100,16 @@ CREATE VIEW file_events AS
   FROM file_rows r;
 
 -- Edits through the view, as schema/027's, and the row's file_more row,
--- there when `more` says so.
--- It is written only when the file row was (changes(): the insert may
--- have been ignored, and last_insert_rowid() is then another row's), OR
--- REPLACE over a row the insert replaced; one with none of the six
--- columns is removed again at once, so that no file_more row is ever all
--- NULL (and the delete that follows an ignored insert, whose
--- last_insert_rowid() is another row's, finds none to remove).
+-- there when `more` says so. It is written only when the file row was
+-- (changes(): the insert may have been ignored, and last_insert_rowid()
+-- is then another row's), over any file_more row already under that seq
+-- (the one of a row the insert replaced, or one left by a file row
+-- deleted by hand): an upsert, which the outer statement's OR IGNORE or
+-- OR FAIL does not turn into keeping the old one, as it would an OR
+-- REPLACE. One with none of the six columns is removed again at once, so
+-- that no file_more row is all NULL (and the delete that follows an
+-- ignored insert, whose last_insert_rowid() is another row's, finds none
+-- to remove).
 CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
   INSERT INTO names (name)
     SELECT v FROM
@@ -149,11 +152,15 @@ CREATE TRIGGER file_events_insert INSTEAD OF INSERT ON file_events BEGIN
     NEW.new_path IS NOT NULL OR NEW.new_path_truncated IS NOT NULL OR
     NEW.owner_uid IS NOT NULL OR NEW.owner_gid IS NOT NULL OR NEW.mtime_ns IS NOT NULL OR
     NEW.xattr_name IS NOT NULL);
-  INSERT OR REPLACE INTO file_more (seq, new_path, new_path_truncated, owner_uid, owner_gid,
-                                    mtime_ns, xattr_name)
+  INSERT INTO file_more (seq, new_path, new_path_truncated, owner_uid, owner_gid, mtime_ns,
+                         xattr_name)
     SELECT last_insert_rowid(), NEW.new_path, NEW.new_path_truncated, NEW.owner_uid,
            NEW.owner_gid, NEW.mtime_ns, NEW.xattr_name
-    WHERE changes() > 0;
+    WHERE changes() > 0
+    ON CONFLICT (seq) DO UPDATE SET new_path = excluded.new_path,
+      new_path_truncated = excluded.new_path_truncated, owner_uid = excluded.owner_uid,
+      owner_gid = excluded.owner_gid, mtime_ns = excluded.mtime_ns,
+      xattr_name = excluded.xattr_name;
   DELETE FROM file_more WHERE seq = last_insert_rowid() AND new_path IS NULL
     AND new_path_truncated IS NULL AND owner_uid IS NULL AND owner_gid IS NULL
     AND mtime_ns IS NULL AND xattr_name IS NULL;

@@ -165,9 +165,9 @@ static sqlite3_stmt *bind_event(struct rg_store *s, const struct qevent *ev,
 }
 
 /* After ev's row: its more row, if it has one. When that fails the row
- * goes too, so that an event is stored whole or not at all (one that
- * fails stays in its batch's transaction: SQLite rolled it back, or the
- * row is deleted here). */
+ * goes too, so that an event is stored whole or not at all: SQLite rolled
+ * the batch back, or the row is deleted here, or (that failing too) the
+ * batch is rolled back here. */
 static int write_more(struct rg_store *s, const struct qevent *ev, const struct more_row *more)
 {
 	unsigned t = ev->table;
@@ -183,7 +183,10 @@ static int write_more(struct rg_store *s, const struct qevent *ev, const struct 
 		char sql[96];
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq = %llu",
 			 rg_event_tables[t].rows, (unsigned long long)ev->seq);
-		store_exec(s->db, sql, NULL, 0);
+		/* a row that cannot be taken back takes its batch with it:
+		 * write_batch counts the batch lost */
+		if (store_exec(s->db, sql, NULL, 0))
+			store_exec(s->db, "ROLLBACK", NULL, 0);
 	}
 	return rc;
 }

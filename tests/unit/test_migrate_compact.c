@@ -723,6 +723,28 @@ static void check_more(sqlite3 *h)
 	      "file_more: an INSERT without a seq gets its more row under the new one");
 	run(h, "DELETE FROM file_events WHERE seq = 555555");
 	CHECK_INT(more_of(h, 555555), 0, "file_more: a DELETE removes it with the row");
+	/* file_more rows no file row owns (a hand edit of file_rows left
+	 * them): an insert at their seq, OR IGNORE or OR FAIL or a NULL
+	 * seq, shows its own columns, not theirs */
+	int64_t next = num(h, "SELECT max(seq) + 1 FROM file_rows");
+	snprintf(sql, sizeof(sql), "INSERT INTO file_more (seq, new_path, owner_uid) VALUES "
+		 "(900001, '/stale', 77), (900002, '/stale', 78), (%lld, '/stale', 79)",
+		 (long long)next);
+	run(h, sql);
+	static const char cols[] = "(seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, path, "
+				   "flags, result, path_truncated, new_path) VALUES ";
+	char ins[1024];
+	snprintf(ins, sizeof(ins), "INSERT OR IGNORE INTO file_events %s(900001, "
+		 "'file_rename', 9, 9, 1, 1, 0, 0, '/a', 0, 0, 0, '/fresh'); INSERT OR FAIL INTO "
+		 "file_events %s(900002, 'file_open', 9, 9, 1, 1, 0, 0, '/b', 0, 0, 0, NULL); "
+		 "INSERT OR IGNORE INTO file_events %s(NULL, 'file_open', 9, 9, 1, 1, 0, 0, '/c', "
+		 "0, 0, 0, NULL)", cols, cols, cols);
+	run(h, ins);
+	CHECK(num(h, "SELECT count(*) FROM file_events WHERE seq = 900001 AND new_path = "
+		     "'/fresh' AND owner_uid IS NULL") == 1 && more_of(h, 900002) == 0 &&
+		      more_of(h, next) == 0 && num(h, "SELECT count(*) FROM file_events WHERE "
+						   "seq = %lld AND path = '/c'", (long long)next) == 1,
+	      "file_more: an insert over a row no file row owned replaces it");
 	CHECK_INT(num(h, "SELECT count(*) FROM file_more WHERE NOT " MORE_SET " OR seq NOT IN "
 			 "(SELECT seq FROM file_rows)"), 0,
 		  "file_more: after the edits, still none empty or left over");
