@@ -179,6 +179,8 @@ static int write_more(struct rg_store *s, const struct qevent *ev, const struct 
 		rg_row_bind_value(st, j + 2, &more->v[j]);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) /* now: the delete below takes its message's place */
+		store_complain(s, sqlite3_errmsg(s->db));
 	if (rc != SQLITE_DONE && !sqlite3_get_autocommit(s->db)) {
 		char sql[96];
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE seq = %llu",
@@ -466,8 +468,7 @@ static void write_group(struct rg_store *s, unsigned t, struct item **g, unsigne
 			for (unsigned k = 0; k < n && !sqlite3_get_autocommit(s->db); k++) {
 				const struct qevent *ev = item_event(g[k]);
 				if (write_more(s, ev, &more[k]) != SQLITE_DONE) {
-					note_failure(r, item_ts(g[k]));
-					store_complain(s, sqlite3_errmsg(s->db));
+					note_failure(r, item_ts(g[k])); /* write_more said why */
 					continue;
 				}
 				store_chain_add(s, t, (int64_t)ev->seq, hash[k]);
