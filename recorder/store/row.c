@@ -106,6 +106,8 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		return RG_CS_VALUE;
 	if (f->type == RG_FT_ETYPE)
 		return RG_CS_ETYPE;
+	if (rg_row_in_more(t, f->name))
+		return RG_CS_MORE;
 	/* only: the tables whose rows keep the field so (0: every compact
 	 * one); a failed exec's path stays whole in a process row: rare rows,
 	 * not worth a directory's number */
@@ -118,8 +120,6 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		    {"boot_ns", RG_CS_CLOCK}, {"family", RG_CS_NAME}, {"protocol", RG_CS_NAME},
 		    {"local_addr", RG_CS_NAME}, {"exe_sha256", RG_CS_NAME},
 		    {"hash_status", RG_CS_NAME}};
-	if (rg_row_in_more(t, f->name))
-		return RG_CS_MORE;
 	_Static_assert(sizeof(kept) / sizeof(kept[0]) + RG_ACTOR_PARTS <= RG_ROW_REFS_MAX,
 		       "a table's columns kept by reference fit RG_ROW_REFS_MAX");
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)

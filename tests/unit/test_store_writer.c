@@ -725,10 +725,6 @@ static void check_ship(void)
 	for (int i = 0; i < 5000; i++) {
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
 				      .pid = 1, .path = {"/etc/old", 8}, .syscall = "openat"};
-		if (i % 100 == 0) { /* a rename: its file_more row goes with it */
-			ev.type = RG_ET_FILE_RENAME;
-			ev.new_path = (struct rg_str){"/etc/old2", 9};
-		}
 		rg_store_put_event(s, &ev, false);
 	}
 	rg_store_sync(s);
