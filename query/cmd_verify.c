@@ -48,6 +48,7 @@ struct verify {
 	int64_t covered_hi[RG_CHAIN_NTABLES];  /* highest key any link covers */
 	uint64_t seen[RG_CHAIN_NTABLES];       /* rows found where a link puts them */
 	uint64_t npruned, ntrimmed;
+	uint64_t ntagged; /* rows of a group with a row gone: checked by their tags only */
 	uint64_t edited[RG_CHAIN_NTABLES], added[RG_CHAIN_NTABLES];
 	struct held *held[2];                  /* gaps, processes */
 	size_t nheld[2], heldcap[2];
@@ -267,7 +268,81 @@ struct expect {
 	struct held *e; /* the link's entries of table t, by key */
 	size_t n, i;
 	bool held; /* e: the latest link's entry of each row of the table */
+	/* a grouped section (chain.h): e's hashes are tags (their first byte) */
+	bool grouped;
+	const uint8_t *groups; /* the groups' hashes, RG_CHAIN_ROW_HASH each */
+	uint8_t rows[RG_CHAIN_GROUP][RG_CHAIN_ROW_HASH]; /* the group's rows as they are */
+	unsigned nrows;
+	bool gone, tagged; /* a row of the group is not there; one was reported */
 };
+
+/* The keys of entry i's group. */
+static void group_keys(const struct expect *x, size_t i, int64_t *lo, int64_t *hi)
+{
+	size_t first = i - i % RG_CHAIN_GROUP, last = first + RG_CHAIN_GROUP - 1;
+	*lo = x->e[first].key;
+	*hi = x->e[last < x->n ? last : x->n - 1].key;
+}
+
+/* A group's last entry is done with: its hash, of its rows as they are,
+ * must be the link's. A group with a row gone (deleted: reported; pruned
+ * or left out of an export) cannot be hashed: its other rows were checked
+ * by their tags alone. */
+static void end_group(struct expect *x)
+{
+	struct verify *v = x->v;
+	uint8_t h[RG_CHAIN_ROW_HASH];
+	int64_t lo, hi;
+	if (x->gone) {
+		v->ntagged += x->nrows;
+	} else {
+		rg_chain_group_hash(x->rows[0], x->nrows, h);
+		group_keys(x, x->i, &lo, &hi);
+		if (memcmp(h, x->groups + x->i / RG_CHAIN_GROUP * RG_CHAIN_ROW_HASH,
+			   RG_CHAIN_ROW_HASH) && !x->tagged)
+			report(v, ++v->edited[x->t] > MAX_ROW_REPORTS, "EDITED    %s %lld-%lld "
+			       "(link %lld): one or more of these %u rows differ from what was "
+			       "committed", rg_chain_table(x->t), (long long)lo, (long long)hi,
+			       (long long)v->link, x->nrows);
+	}
+	x->nrows = 0;
+	x->gone = x->tagged = false;
+}
+
+/* Entry x->i is done with; hash: its row's as it is (NULL: not there). */
+static void next_entry(struct expect *x, const uint8_t *hash)
+{
+	if (x->grouped) {
+		if (hash)
+			memcpy(x->rows[x->nrows++], hash, RG_CHAIN_ROW_HASH);
+		else
+			x->gone = true;
+		if (x->i % RG_CHAIN_GROUP == RG_CHAIN_GROUP - 1 || x->i == x->n - 1)
+			end_group(x);
+	}
+	x->i++;
+}
+
+/* An edited row: named. In a group, the other rows of the group are then
+ * known by their tags alone (whoever edited one could have edited them to
+ * the same tags). */
+static void edited(struct expect *x, int64_t key)
+{
+	struct verify *v = x->v;
+	bool quiet = ++v->edited[x->t] > MAX_ROW_REPORTS;
+	int64_t lo, hi;
+	if (!x->grouped) {
+		report(v, quiet, "EDITED    %s %lld (link %lld): the row differs from what was "
+		       "committed", rg_chain_table(x->t), (long long)key, (long long)v->link);
+		return;
+	}
+	x->tagged = true;
+	group_keys(x, x->i, &lo, &hi);
+	report(v, quiet, "EDITED    %s %lld (link %lld): the row differs from what was "
+	       "committed; the other rows of its group, %lld-%lld, are checked by their "
+	       "tags alone", rg_chain_table(x->t), (long long)key, (long long)v->link,
+	       (long long)lo, (long long)hi);
+}
 
 /* A row of the range: compared with the entry of its key. */
 static void check_row(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH])
@@ -277,21 +352,21 @@ static void check_row(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HA
 	while (x->i < x->n && x->e[x->i].key < key) {
 		if (x->held)
 			v->link = x->e[x->i].link;
-		missing(v, x->t, x->e[x->i++].key);
+		missing(v, x->t, x->e[x->i].key);
+		next_entry(x, NULL);
 	}
 	flush_deleted(v);
 	v->seen[x->t]++;
 	if (x->i < x->n && x->e[x->i].key == key) {
 		if (x->held)
 			v->link = x->e[x->i].link;
-		if (memcmp(x->e[x->i].hash, hash, RG_CHAIN_ROW_HASH) && x->held &&
-		    v->export_lo && in_spans(&v->newer[x->t], key))
+		bool differs = x->grouped ? x->e[x->i].hash[0] != hash[0]
+					  : memcmp(x->e[x->i].hash, hash, RG_CHAIN_ROW_HASH);
+		if (differs && x->held && v->export_lo && in_spans(&v->newer[x->t], key))
 			v->nnewer++; /* updated by a link the export left out */
-		else if (memcmp(x->e[x->i].hash, hash, RG_CHAIN_ROW_HASH))
-			report(v, ++v->edited[x->t] > MAX_ROW_REPORTS, "EDITED    %s %lld (link %lld): the row differs from what "
-				"was committed", rg_chain_table(x->t), (long long)key,
-				(long long)v->link);
-		x->i++;
+		else if (differs)
+			edited(x, key);
+		next_entry(x, hash);
 	} else if (x->held && v->export_lo) {
 		v->nwhole++; /* kept whole by the export, covered by links it left out */
 	} else if (x->held) {
@@ -303,14 +378,18 @@ static void check_row(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HA
 	}
 }
 
-/* The rows of append-only table t that the link lists in e. */
-static void check_section(struct verify *v, unsigned t, struct held *e, size_t n)
+/* The rows of append-only table t that the link lists in e; groups: a
+ * grouped section's group hashes (else NULL). */
+static void check_section(struct verify *v, unsigned t, struct held *e, size_t n,
+			  const uint8_t *groups)
 {
-	struct expect x = {v, t, e, n, 0, false};
+	struct expect x = {v, t, e, n, 0, false, groups != NULL, groups};
 	if (rg_chain_rows(v->h, t, e[0].key, e[n - 1].key, check_row, &x) != SQLITE_DONE)
 		problem(v, "ERROR     reading %s: %s", rg_chain_table(t), sqlite3_errmsg(v->g->db));
-	while (x.i < x.n)
-		missing(v, t, x.e[x.i++].key);
+	while (x.i < x.n) {
+		missing(v, t, x.e[x.i].key);
+		next_entry(&x, NULL);
+	}
 	flush_deleted(v);
 	if (e[n - 1].key > v->covered_hi[t])
 		v->covered_hi[t] = e[n - 1].key;
@@ -340,7 +419,7 @@ static void hold_rows(struct verify *v, const uint8_t *held, size_t n)
 	struct rg_chain_cursor cur;
 	rg_chain_cursor_init(&cur, held, n);
 	while (rg_chain_next(&cur))
-		if (cur.table >= RG_CHAIN_APPEND)
+		if (cur.table >= RG_CHAIN_APPEND && !cur.grouped)
 			hold(v, cur.table, cur.key, cur.hash);
 		else
 			cur.bad = true;
@@ -353,13 +432,15 @@ static void check_rows(struct verify *v, const uint8_t *rows, size_t nrows)
 {
 	struct rg_chain_cursor cur;
 	struct held *e = NULL;
+	struct rg_buf groups = {0};
 	size_t n = 0, cap = 0;
 	unsigned t = RG_CHAIN_NTABLES;
+	bool grouped = false;
 	rg_chain_cursor_init(&cur, rows, nrows);
 	for (bool more = rg_chain_next(&cur);; more = rg_chain_next(&cur)) {
 		if (n && (!more || cur.first)) {
-			check_section(v, t, e, n);
-			n = 0;
+			check_section(v, t, e, n, grouped ? (const uint8_t *)groups.p : NULL);
+			n = groups.len = 0;
 		}
 		if (!more)
 			break;
@@ -372,10 +453,20 @@ static void check_rows(struct verify *v, const uint8_t *rows, size_t nrows)
 			e = rg_realloc(e, cap * sizeof(*e));
 		}
 		t = cur.table;
+		grouped = cur.grouped;
 		e[n].key = cur.key;
-		memcpy(e[n++].hash, cur.hash, RG_CHAIN_ROW_HASH);
+		if (grouped) {
+			memset(e[n].hash, 0, RG_CHAIN_ROW_HASH);
+			e[n].hash[0] = cur.tag;
+			if (cur.group)
+				rg_buf_add(&groups, cur.group, RG_CHAIN_ROW_HASH);
+		} else {
+			memcpy(e[n].hash, cur.hash, RG_CHAIN_ROW_HASH);
+		}
+		n++;
 	}
 	free(e);
+	rg_buf_free(&groups);
 	if (cur.bad)
 		problem(v, "BADLINK   link %lld: its rows list is malformed", (long long)v->link);
 }
@@ -405,7 +496,7 @@ static void check_held(struct verify *v, unsigned m)
 	struct expect x = {v, t, e, n, 0, true};
 	if (rg_chain_rows(v->h, t, v->base[t] + 1, INT64_MAX, check_row, &x) != SQLITE_DONE)
 		problem(v, "ERROR     reading %s: %s", rg_chain_table(t), sqlite3_errmsg(v->g->db));
-	for (; x.i < x.n; x.i++) {
+	for (; x.i < x.n; x.i++) { /* held rows are not grouped */
 		v->link = x.e[x.i].link;
 		missing(v, t, x.e[x.i].key);
 	}
@@ -704,6 +795,10 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 		printf("pruned    %llu rows removed by retention, and the row lists of %llu links "
 		       "whose rows were all pruned (recorded in its links: not tampering)\n",
 		       (unsigned long long)v.npruned, (unsigned long long)v.ntrimmed);
+	if (v.ntagged)
+		printf("partial   %llu rows share a group hash with rows pruned or outside the "
+		       "export: checked by their tags alone (1 in 256 edits would pass)\n",
+		       (unsigned long long)v.ntagged);
 	if (v.export_lo)
 		printf("export    links %lld-%lld of the recording: %llu rows of theirs are "
 		       "outside the exported range; %llu rows were updated, and %llu (kept whole) "

@@ -370,6 +370,13 @@ void rg_chain_sha256(const void *p, size_t n, uint8_t out[RG_CHAIN_DIGEST])
 		memset(out, 0, RG_CHAIN_DIGEST);
 }
 
+void rg_chain_group_hash(const uint8_t *rows, unsigned n, uint8_t out[RG_CHAIN_ROW_HASH])
+{
+	uint8_t d[RG_CHAIN_DIGEST];
+	rg_chain_sha256(rows, (size_t)n * RG_CHAIN_ROW_HASH, d);
+	memcpy(out, d, RG_CHAIN_ROW_HASH);
+}
+
 /* ---- rows blobs --------------------------------------------------------------- */
 
 static bool get_varint(struct rg_chain_cursor *c, uint64_t *v)
@@ -398,6 +405,24 @@ void rg_chain_put_entry(struct rg_buf *b, int64_t *prev_key, int64_t key,
 	rg_buf_add(b, hash, RG_CHAIN_ROW_HASH);
 }
 
+void rg_chain_put_grouped(struct rg_buf *b, unsigned t, const struct rg_chain_entry *e,
+			  unsigned n)
+{
+	uint8_t rows[RG_CHAIN_GROUP][RG_CHAIN_ROW_HASH], group[RG_CHAIN_ROW_HASH];
+	int64_t prev = 0;
+	rg_chain_put_section(b, t | RG_CHAIN_GROUPED, n);
+	for (unsigned i = 0; i < n; i++) {
+		put_varint(b, (uint64_t)(e[i].key - prev));
+		prev = e[i].key;
+		rg_buf_addc(b, (char)e[i].hash[0]);
+		memcpy(rows[i % RG_CHAIN_GROUP], e[i].hash, RG_CHAIN_ROW_HASH);
+		if (i % RG_CHAIN_GROUP == RG_CHAIN_GROUP - 1 || i == n - 1) {
+			rg_chain_group_hash(rows[0], i % RG_CHAIN_GROUP + 1, group);
+			rg_buf_add(b, group, RG_CHAIN_ROW_HASH);
+		}
+	}
+}
+
 void rg_chain_cursor_init(struct rg_chain_cursor *c, const uint8_t *rows, size_t n)
 {
 	*c = (struct rg_chain_cursor){.p = rows, .end = rows + n, .table = RG_CHAIN_NTABLES};
@@ -410,8 +435,10 @@ bool rg_chain_next(struct rg_chain_cursor *c)
 	while (!c->left) {
 		if (c->p == c->end)
 			return false;
-		c->table = *c->p++;
+		c->grouped = *c->p & RG_CHAIN_GROUPED;
+		c->table = *c->p++ & ~RG_CHAIN_GROUPED;
 		c->key = 0;
+		c->in_group = 0;
 		if (c->table >= RG_CHAIN_NTABLES || !get_varint(c, &v) || !v || v > UINT32_MAX) {
 			c->bad = true;
 			return false;
@@ -421,14 +448,31 @@ bool rg_chain_next(struct rg_chain_cursor *c)
 	}
 	/* keys are rowids: positive, and a list that runs past INT64_MAX is
 	 * not one the writer made */
-	if (!get_varint(c, &v) || (!c->first && !v) || v > (uint64_t)(INT64_MAX - c->key) ||
-	    c->end - c->p < RG_CHAIN_ROW_HASH) {
+	if (!get_varint(c, &v) || (!c->first && !v) || v > (uint64_t)(INT64_MAX - c->key)) {
 		c->bad = true;
 		return false;
 	}
 	c->key += (int64_t)v;
-	c->hash = c->p;
-	c->p += RG_CHAIN_ROW_HASH;
 	c->left--;
+	c->hash = c->group = NULL;
+	size_t need = c->grouped ? 1 : RG_CHAIN_ROW_HASH;
+	bool ends_group = c->grouped && (++c->in_group == RG_CHAIN_GROUP || !c->left);
+	if (ends_group)
+		need += RG_CHAIN_ROW_HASH;
+	if ((size_t)(c->end - c->p) < need) {
+		c->bad = true;
+		return false;
+	}
+	if (!c->grouped) {
+		c->hash = c->p;
+		c->p += RG_CHAIN_ROW_HASH;
+		return true;
+	}
+	c->tag = *c->p++;
+	if (ends_group) {
+		c->group = c->p;
+		c->p += RG_CHAIN_ROW_HASH;
+		c->in_group = 0;
+	}
 	return true;
 }

@@ -9,11 +9,20 @@
  * row's canonical encoding; the rows of the tables that only grow in its
  * `rows` blob, those of gaps and processes in `held`, both:
  *
- *   rows   := section*
- *   section:= table index (1 byte) | n (varint) | n * (key delta (varint) | row hash)
+ *   rows    := section*
+ *   section := table index (1 byte) | n (varint) | n * (key delta (varint) | row hash)
+ *            | table index + 0x80 | n (varint) | group*
+ *   group   := up to RG_CHAIN_GROUP * (key delta (varint) | tag (1 byte)) | group hash
  *
  * keys ascending within a section, each a delta from the previous (the
- * first from 0). The row encoding is every column in table order, except
+ * first from 0). The second, grouped, form is the writer's for the event
+ * tables: their rows are most of a recording, and a row hash each was
+ * most of the chain's 14 bytes a row. A group is RG_CHAIN_GROUP rows (the
+ * last one of a section fewer); its hash is the first RG_CHAIN_ROW_HASH
+ * bytes of the SHA-256 of its rows' hashes in key order, so a changed row
+ * changes it as surely as it did its own hash; a row's tag (its hash's
+ * first byte) names which row of a group changed, unless whoever changed
+ * it matched the tag on purpose (one try in 256). The row encoding is every column in table order, except
  * NULL and a column's declared integer default (so that a column a later
  * migration adds, NULL or its default in old rows, does not change their
  * hash): its position (2 bytes big-endian: ADD COLUMN only appends), type
@@ -42,6 +51,8 @@
 
 #define RG_CHAIN_DIGEST 32
 #define RG_CHAIN_ROW_HASH 12 /* 96 bits: no second row with the same hash can be found */
+#define RG_CHAIN_GROUP 16    /* rows per group hash in a grouped section */
+#define RG_CHAIN_GROUPED 0x80 /* a section's table byte: grouped */
 
 /* The evidence tables, in this order: the event tables (rg_event_tables),
  * alerts, health, gaps, processes. A row of the first RG_CHAIN_APPEND is
@@ -92,15 +103,22 @@ struct rg_chain_link {
 void rg_chain_digest(const struct rg_chain_link *l, uint8_t out[RG_CHAIN_DIGEST]);
 /* SHA-256 of n bytes (a rows blob). */
 void rg_chain_sha256(const void *p, size_t n, uint8_t out[RG_CHAIN_DIGEST]);
+/* A group's hash: of its n row hashes, in key order, one after the other
+ * at rows. */
+void rg_chain_group_hash(const uint8_t *rows, unsigned n, uint8_t out[RG_CHAIN_ROW_HASH]);
 
 /* Reading a rows blob: rg_chain_next gives the next entry; false at the
- * end, or with *bad set when the blob is malformed. */
+ * end, or with *bad set when the blob is malformed. An entry of a grouped
+ * section has its tag, no hash; its group's last one the group's hash. */
 struct rg_chain_cursor {
 	const uint8_t *p, *end;
-	unsigned table, left;
-	bool first; /* the entry is its section's first */
+	unsigned table, left, in_group;
+	bool first;   /* the entry is its section's first */
+	bool grouped; /* its section is grouped */
 	int64_t key;
-	const uint8_t *hash;
+	const uint8_t *hash;  /* ungrouped: the row's hash */
+	uint8_t tag;          /* grouped: the first byte of the row's hash */
+	const uint8_t *group; /* grouped, the group's last entry: its hash; else NULL */
 	bool bad;
 };
 void rg_chain_cursor_init(struct rg_chain_cursor *c, const uint8_t *rows, size_t n);
@@ -110,5 +128,12 @@ bool rg_chain_next(struct rg_chain_cursor *c);
 void rg_chain_put_section(struct rg_buf *b, unsigned t, unsigned n);
 void rg_chain_put_entry(struct rg_buf *b, int64_t *prev_key, int64_t key,
 			const uint8_t hash[RG_CHAIN_ROW_HASH]);
+/* Or a grouped section of n rows, by key. */
+struct rg_chain_entry {
+	int64_t key;
+	uint8_t hash[RG_CHAIN_ROW_HASH];
+};
+void rg_chain_put_grouped(struct rg_buf *b, unsigned t, const struct rg_chain_entry *e,
+			  unsigned n);
 
 #endif /* RG_CHAIN_H */

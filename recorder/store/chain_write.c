@@ -27,12 +27,6 @@ struct chain_mark {
 	int64_t trim_from; /* the oldest link that may still have its rows blob */
 };
 
-/* An event row written since the last link: its key (seq) and hash. */
-struct entry {
-	int64_t key;
-	uint8_t hash[RG_CHAIN_ROW_HASH];
-};
-
 struct store_chain {
 	struct rg_chain_hasher *h;
 	sqlite3_stmt *ins;
@@ -42,7 +36,7 @@ struct store_chain {
 	int cid[RG_N_EVENT_TABLES][RG_FIELDS_MAX];
 	struct rg_sql_value *row;
 	struct rg_buf copy;
-	struct entry *pending[RG_N_EVENT_TABLES];
+	struct rg_chain_entry *pending[RG_N_EVENT_TABLES]; /* event rows since the last link */
 	unsigned npending[RG_N_EVENT_TABLES], cap[RG_N_EVENT_TABLES];
 	int64_t *procs; /* proc_ids the batch wrote */
 	unsigned nprocs, procs_cap;
@@ -184,9 +178,9 @@ void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
 		return;
 	if (c->npending[t] == c->cap[t]) {
 		c->cap[t] = c->cap[t] ? 2 * c->cap[t] : 1024;
-		c->pending[t] = rg_realloc(c->pending[t], c->cap[t] * sizeof(struct entry));
+		c->pending[t] = rg_realloc(c->pending[t], c->cap[t] * sizeof(struct rg_chain_entry));
 	}
-	struct entry *e = &c->pending[t][c->npending[t]++];
+	struct rg_chain_entry *e = &c->pending[t][c->npending[t]++];
 	e->key = key;
 	memcpy(e->hash, hash, RG_CHAIN_ROW_HASH);
 }
@@ -219,14 +213,15 @@ static void end_section(struct store_chain *c, unsigned t, const struct section 
 
 static int cmp_entry(const void *a, const void *b)
 {
-	int64_t x = ((const struct entry *)a)->key, y = ((const struct entry *)b)->key;
+	int64_t x = ((const struct rg_chain_entry *)a)->key;
+	int64_t y = ((const struct rg_chain_entry *)b)->key;
 	return (x > y) - (x < y);
 }
 
-/* Event table t's rows bound since the last link, by key. */
+/* Event table t's rows bound since the last link, by key, in groups. */
 static void event_section(struct store_chain *c, unsigned t)
 {
-	struct entry *e = c->pending[t];
+	struct rg_chain_entry *e = c->pending[t];
 	unsigned n = c->npending[t];
 	bool sorted = true; /* a table's rows go in queue order: by seq */
 	for (unsigned i = 1; i < n && sorted; i++)
@@ -238,10 +233,7 @@ static void event_section(struct store_chain *c, unsigned t)
 		return;
 	if (e[n - 1].key > c->m.hi[t])
 		c->m.hi[t] = e[n - 1].key;
-	int64_t prev = 0;
-	rg_chain_put_section(&c->rows, t, n);
-	for (unsigned i = 0; i < n; i++)
-		rg_chain_put_entry(&c->rows, &prev, e[i].key, e[i].hash);
+	rg_chain_put_grouped(&c->rows, t, e, n);
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -33,6 +33,19 @@ tamper() {
 S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 777")
 tamper "an event field edited" "^EDITED +file_events $S \(link [0-9]+\)" \
 	"UPDATE file_events SET path = '/tmp/innocent' WHERE seq = $S"
+# An edit made to keep the row's 1-byte tag (the row's hash's first byte,
+# which names the edited row of its group of 16) still changes its group's
+# hash: the group is named.
+S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 555")
+cp "$DB" "$T/tag.db"
+check_re "rg-forge finds a path that keeps the row's tag" \
+	"$("$RG_BUILD_DIR/rg-forge" --tag keep "$T/tag.db" file_events "$S" path 2>&1)" '^[0-9]+$'
+WANT="^EDITED +file_events [0-9]+-[0-9]+ \(link [0-9]+\): one or more of these 16 rows differ" \
+	expect 1 "an edit that kept its row's tag is found by its group" \
+	"$RGQ" --db "$T/tag.db" verify
+read -r lo hi < <(sed -nE 's/^EDITED +file_events ([0-9]+)-([0-9]+) .*/\1 \2/p' "$T/out")
+check "the group named holds the edited row" '(( lo <= S && S <= hi ))'
+check_eq "and no row of it is named alone" "$(grep -c "^EDITED +file_events [0-9]+ " "$T/out")" 0
 S=$(sql1 "$DB" "SELECT seq FROM process_events ORDER BY seq LIMIT 1 OFFSET 300")
 tamper "an event row deleted" "^DELETED +process_events $S \(link [0-9]+\)" \
 	"DELETE FROM process_events WHERE seq = $S"
@@ -104,7 +117,17 @@ check "a dropped row list is in its prune link" \
 check_eq "what a dropped row list leaves" \
 	"$(sql1 "$T/pruned.db" "SELECT count(*) FROM chain WHERE rows IS NULL AND length(rows_sha) = 32")" \
 	"$(sql1 "$T/pruned.db" "SELECT count(*) FROM chain WHERE rows IS NULL")"
+check_re "rows whose group lost rows to retention are checked by their tags, and said to be" \
+	"$(grep '^partial' "$T/out")" '^partial +[1-9][0-9]* rows share a group hash with rows pruned'
 DB=$T/pruned.db
+# The oldest file row left: its group (its link's next rows) lost rows to
+# retention, so only its tag can name it; an edit that changes the tag is.
+S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1")
+cp "$DB" "$T/oldest.db"
+"$RG_BUILD_DIR/rg-forge" --tag change "$T/oldest.db" file_events "$S" path >/dev/null
+WANT="^EDITED +file_events $S \(link [0-9]+\): .*its group, [0-9]+-[0-9]+, are checked by their tags alone" \
+	expect 1 "an edit where retention took part of the group is found by its tag" \
+	"$RGQ" --db "$T/oldest.db" verify
 S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 100")
 tamper "a row deleted after pruning" "^DELETED +file_events $S " "DELETE FROM file_events WHERE seq = $S"
 tamper "a prune link's keys widened" "^LINK +link [0-9]+ was edited" \

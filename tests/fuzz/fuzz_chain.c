@@ -1,8 +1,9 @@
 /* fuzz_chain.c: any bytes as a chain link's row list (recorder/store/
  * chain.h), which rgq verify reads from a database an attacker may have
  * written: the cursor never reads past the end, every entry it gives has
- * a valid table and keys rising within a section, and what decodes whole
- * encodes back to the same bytes. */
+ * a valid table and keys rising within a section, a grouped section's
+ * groups end every RG_CHAIN_GROUP entries and at its last, and what
+ * decodes whole encodes back to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sec.len = 0;
 			n = 0;
 			prev = 0;
-			table = c.table;
+			table = c.table | (c.grouped ? RG_CHAIN_GROUPED : 0);
 		}
-		rg_chain_put_entry(&sec, &prev, c.key, c.hash);
+		if (!c.grouped) {
+			rg_chain_put_entry(&sec, &prev, c.key, c.hash);
+		} else { /* a tag in place of the hash, a group's hash after its last */
+			uint8_t tag[RG_CHAIN_ROW_HASH] = {c.tag};
+			rg_chain_put_entry(&sec, &prev, c.key, tag);
+			sec.len -= RG_CHAIN_ROW_HASH - 1;
+			if (((n + 1) % RG_CHAIN_GROUP == 0 || !c.left) != (c.group != NULL))
+				abort();
+			if (c.group)
+				rg_buf_add(&sec, c.group, RG_CHAIN_ROW_HASH);
+		}
 		last = c.key;
 		n++;
 	}

@@ -10,6 +10,13 @@
  * KEYFILE: 64 hex digits, a seed (sign_key.h). Links before FROM (default
  * 1) are left as they are, as a careful intruder would: only the heads
  * from the edited link on change.
+ *
+ *   rg-forge --tag keep|change DB TABLE KEY COLUMN
+ *
+ * edits one row instead: sets COLUMN to "forged-N" for N = 0, 1, ... until
+ * the row's hash starts with the byte it started with (keep: to hide which
+ * row of its group, chain.h, changed) or with another (change: an edit
+ * whose row is named for certain), and prints N.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -22,8 +29,8 @@
 
 struct ent {
 	unsigned t;
-	int64_t key;
-	uint8_t hash[RG_CHAIN_ROW_HASH];
+	bool grouped;
+	struct rg_chain_entry e;
 };
 
 struct found {
@@ -56,18 +63,27 @@ static void remake(struct rg_chain_hasher *h, const uint8_t *p, size_t n, struct
 			e = rg_realloc(e, cap * sizeof(*e));
 		}
 		e[ne].t = cur.table;
-		e[ne].key = cur.key;
-		memcpy(e[ne++].hash, f.hash, RG_CHAIN_ROW_HASH);
+		e[ne].grouped = cur.grouped;
+		e[ne].e.key = cur.key;
+		memcpy(e[ne++].e.hash, f.hash, RG_CHAIN_ROW_HASH);
 	}
 	out->len = 0;
-	for (size_t i = 0; i < ne;) {
+	for (size_t i = 0; i < ne;) { /* each section as the writer makes it */
 		size_t j = i;
 		while (j < ne && e[j].t == e[i].t)
 			j++;
-		rg_chain_put_section(out, e[i].t, (unsigned)(j - i));
-		int64_t prev = 0;
+		struct rg_chain_entry *g = rg_calloc(j - i, sizeof(*g));
 		for (size_t k = i; k < j; k++)
-			rg_chain_put_entry(out, &prev, e[k].key, e[k].hash);
+			g[k - i] = e[k].e;
+		if (e[i].grouped) {
+			rg_chain_put_grouped(out, e[i].t, g, (unsigned)(j - i));
+		} else {
+			int64_t prev = 0;
+			rg_chain_put_section(out, e[i].t, (unsigned)(j - i));
+			for (size_t k = 0; k < j - i; k++)
+				rg_chain_put_entry(out, &prev, g[k].key, g[k].hash);
+		}
+		free(g);
 		i = j;
 	}
 	free(e);
@@ -167,8 +183,53 @@ static void resign(sqlite3 *db, const uint8_t sk[RG_SIGN_SK])
 	exec(db, sql);
 }
 
+static int row_hash(struct rg_chain_hasher *h, unsigned t, int64_t key, uint8_t *out)
+{
+	struct found f = {0};
+	rg_chain_rows(h, t, key, key, got, &f);
+	memcpy(out, f.hash, RG_CHAIN_ROW_HASH);
+	return f.hit ? 0 : -1;
+}
+
+static int edit_tag(char **argv, bool keep)
+{
+	char err[256], sql[256];
+	sqlite3 *db;
+	uint8_t was[RG_CHAIN_ROW_HASH], now[RG_CHAIN_ROW_HASH];
+	unsigned t = rg_chain_table_index(argv[3]);
+	int64_t key = atoll(argv[4]);
+	if (sqlite3_open(argv[2], &db) || t == RG_CHAIN_NTABLES) {
+		fprintf(stderr, "rg-forge: %s: cannot open, or no table %s\n", argv[2], argv[3]);
+		return 1;
+	}
+	struct rg_chain_hasher *h = rg_chain_hasher_new(db, err, sizeof(err));
+	if (!h || row_hash(h, t, key, was)) {
+		fprintf(stderr, "rg-forge: %s: no row %s %s\n", h ? argv[2] : err, argv[3],
+			argv[4]);
+		return 1;
+	}
+	for (int n = 0; n < 100000; n++) {
+		/* the event tables are views: no rowid */
+		snprintf(sql, sizeof(sql), "UPDATE %s SET %s = 'forged-%d' WHERE %s = %lld",
+			 argv[3], argv[5], n, t < RG_N_EVENT_TABLES ? "seq" : "rowid",
+			 (long long)key);
+		exec(db, sql);
+		if (!row_hash(h, t, key, now) && (now[0] == was[0]) == keep &&
+		    memcmp(now, was, RG_CHAIN_ROW_HASH)) {
+			printf("%d\n", n);
+			rg_chain_hasher_free(h);
+			sqlite3_close(db);
+			return 0;
+		}
+	}
+	fprintf(stderr, "rg-forge: no value gave the tag wanted\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 7 && !strcmp(argv[1], "--tag"))
+		return edit_tag(argv + 1, !strcmp(argv[2], "keep"));
 	char line[128] = "", err[256];
 	uint8_t seed[RG_SIGN_SEED], pk[RG_SIGN_PK], sk[RG_SIGN_SK];
 	sqlite3 *db;

@@ -908,23 +908,49 @@ static void check_upgrade(void)
 			rg_buf_free(&snap[t][k]);
 }
 
-/* The writer's hashes of file rows (the chain's rows blobs) into out. */
-static void writer_hashes(sqlite3 *h, struct hashes *out)
+/* How many file rows the writer's links list whose sections are what
+ * the rows' hashes as the view gives them (in v) encode to: tags and
+ * group hashes alike. */
+static int writer_matches(sqlite3 *h, const struct hashes *v)
 {
 	sqlite3_stmt *st;
 	unsigned t = rg_chain_table_index("file_events");
-	out->n = 0;
+	int same = 0;
 	sqlite3_prepare_v2(h, "SELECT rows FROM chain WHERE rows IS NOT NULL ORDER BY link", -1,
 			   &st, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct rg_chain_cursor c;
+		struct rg_chain_entry e[MAX_ROWS];
+		unsigned n = 0;
+		const uint8_t *start = NULL;
 		rg_chain_cursor_init(&c, sqlite3_column_blob(st, 0),
 				     (size_t)sqlite3_column_bytes(st, 0));
-		while (rg_chain_next(&c))
-			if (c.table == t)
-				add_hash(out, c.key, c.hash);
+		for (;;) {
+			const uint8_t *at = c.p;
+			bool starts = !c.left;
+			if (!rg_chain_next(&c))
+				break;
+			start = starts ? at : start;
+			if (c.table != t || !c.grouped || n == MAX_ROWS)
+				continue;
+			e[n].key = c.key;
+			memset(e[n].hash, 0, RG_CHAIN_ROW_HASH);
+			for (int i = 0; i < v->n; i++)
+				if (v->key[i] == c.key)
+					memcpy(e[n].hash, v->h[i], RG_CHAIN_ROW_HASH);
+			n++;
+			if (c.left)
+				continue;
+			struct rg_buf again = {0};
+			rg_chain_put_grouped(&again, t, e, n);
+			if (again.len == (size_t)(c.p - start) && !memcmp(again.p, start, again.len))
+				same += (int)n;
+			rg_buf_free(&again);
+			n = 0;
+		}
 	}
 	sqlite3_finalize(st);
+	return same;
 }
 
 /* Paths as the writer stores them since schema 024: the directory (up to
@@ -978,13 +1004,11 @@ static void check_paths(void)
 	CHECK_INT(split, NP - 2, "paths: each with a '/' is stored by its directory");
 	CHECK_INT(num(h, "SELECT count(*) FROM names WHERE name IN ('/etc/', '/', '/a/b/')"), 3,
 		  "paths: a directory is a name, once");
-	struct hashes *w = calloc(2, sizeof(*w)), *v = w + 1;
-	int64_t key = 0;
-	writer_hashes(h, w);
+	struct hashes *v = calloc(1, sizeof(*v));
 	row_hashes(h, "file_events", v);
-	CHECK(w->n == (int)NP && v->n == (int)NP && changed(w, v, &key) == 0,
+	CHECK(v->n == (int)NP && writer_matches(h, v) == (int)NP,
 	      "paths: the writer hashed each row as the view gives it");
-	free(w);
+	free(v);
 	sqlite3_close(h);
 }
 
