@@ -3,6 +3,7 @@
 #include "chain.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,10 +364,22 @@ void rg_chain_digest(const struct rg_chain_link *l, uint8_t out[RG_CHAIN_DIGEST]
 	rg_buf_free(&b);
 }
 
+/* SHA-256 fetched once: EVP_sha256() makes EVP_Digest fetch it again on
+ * every call, which cost a group hash (192 bytes) more than its rounds
+ * (callgrind, rg-gen: 5 000 instructions a group). */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void rg_chain_sha256(const void *p, size_t n, uint8_t out[RG_CHAIN_DIGEST])
 {
 	unsigned len = 0;
-	if (!EVP_Digest(p, n, out, &len, EVP_sha256(), NULL))
+	pthread_once(&sha256_once, fetch_sha256);
+	if (!sha256 || !EVP_Digest(p, n, out, &len, sha256, NULL))
 		memset(out, 0, RG_CHAIN_DIGEST);
 }
 
