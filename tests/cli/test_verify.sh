@@ -19,6 +19,19 @@ check_eq "every evidence table is covered (no row outside the chain)" \
 WANT='^intact: 10 links' expect 0 "a whole export verifies as the database" \
 	"$RGQ" --db "$T/copy.db" verify
 
+# Links as the recorder made them before grouped sections (a hash a row,
+# schema 29 and older) still verify, and name an edited row.
+cp "$DB" "$T/ungrouped.db"
+"$RG_BUILD_DIR/rg-forge" --ungroup "$T/ungrouped.db" 2>"$T/err"
+check_eq "rg-forge --ungroup leaves no grouped section" \
+	"$(sql1 "$T/ungrouped.db" "SELECT count(*) FROM chain WHERE hex(substr(rows, 1, 1)) >= '80'")" 0
+WANT='^intact: 10 links' expect 0 "links with a hash a row verify intact" \
+	"$RGQ" --db "$T/ungrouped.db" verify
+S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 777")
+sql1 "$T/ungrouped.db" "UPDATE file_events SET path = '/tmp/innocent' WHERE seq = $S"
+WANT="^EDITED +file_events $S \(link [0-9]+\): the row differs from what was committed\$" \
+	expect 1 "and an edit there is named by its row's own hash" "$RGQ" --db "$T/ungrouped.db" verify
+
 # tamper NAME WANT SQL: a copy of the fixture changed by SQL must fail
 # verify with a line matching WANT.
 tamper() {

@@ -11,6 +11,12 @@
  * 1) are left as they are, as a careful intruder would: only the heads
  * from the edited link on change.
  *
+ *   rg-forge --ungroup DB
+ *
+ * rewrites every link's rows in the form links had before grouped sections
+ * (a hash each, chain.h) and chains them again: a recording as schema 29's
+ * recorder left it, for the tests that an older link still verifies.
+ *
  *   rg-forge --tag keep|change DB TABLE KEY COLUMN
  *
  * edits one row instead: sets COLUMN to "forged-N" for N = 0, 1, ... until
@@ -46,6 +52,8 @@ static void got(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HASH])
 	memcpy(f->hash, hash, RG_CHAIN_ROW_HASH);
 }
 
+static bool ungroup; /* --ungroup: every section with a hash a row */
+
 /* A rows or held blob re-made from the rows there now (rows gone dropped). */
 static void remake(struct rg_chain_hasher *h, const uint8_t *p, size_t n, struct rg_buf *out)
 {
@@ -63,7 +71,7 @@ static void remake(struct rg_chain_hasher *h, const uint8_t *p, size_t n, struct
 			e = rg_realloc(e, cap * sizeof(*e));
 		}
 		e[ne].t = cur.table;
-		e[ne].grouped = cur.grouped;
+		e[ne].grouped = cur.grouped && !ungroup;
 		e[ne].e.key = cur.key;
 		memcpy(e[ne++].e.hash, f.hash, RG_CHAIN_ROW_HASH);
 	}
@@ -226,10 +234,34 @@ static int edit_tag(char **argv, bool keep)
 	return 1;
 }
 
+static int ungroup_db(const char *path)
+{
+	char err[256];
+	sqlite3 *db;
+	ungroup = true;
+	if (sqlite3_open(path, &db)) {
+		fprintf(stderr, "rg-forge: %s: %s\n", path, sqlite3_errmsg(db));
+		return 1;
+	}
+	struct rg_chain_hasher *h = rg_chain_hasher_new(db, err, sizeof(err));
+	if (!h) {
+		fprintf(stderr, "rg-forge: %s\n", err);
+		return 1;
+	}
+	exec(db, "BEGIN");
+	rechain(db, h, 1);
+	exec(db, "COMMIT");
+	rg_chain_hasher_free(h);
+	sqlite3_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "--tag"))
 		return edit_tag(argv + 1, !strcmp(argv[2], "keep"));
+	if (argc == 3 && !strcmp(argv[1], "--ungroup"))
+		return ungroup_db(argv[2]);
 	char line[128] = "", err[256];
 	uint8_t seed[RG_SIGN_SEED], pk[RG_SIGN_PK], sk[RG_SIGN_SK];
 	sqlite3 *db;
