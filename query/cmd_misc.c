@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "chain.h"
 #include "export_chain.h"
 #include "fields.h"
 #include "qtime.h"
@@ -397,14 +398,25 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		{"gaps", "end_ns"},
 	};
 	_Static_assert(RG_N_EVENT_TABLES == 4, "every event table is trimmed");
+	/* the first four in rg_event_tables' order: their chain table index is i */
 	char sql[256];
 	if (sqlite3_exec(dst, "BEGIN", NULL, NULL, NULL))
 		goto fail;
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s < %lld OR %s > %lld",
+		char keep[160] = "0";
+		/* an event row outside the range stays when a row inside it
+		 * shares its hash group (chain.h): verify hashes whole groups */
+		if (i < RG_N_EVENT_TABLES) {
+			snprintf(sql, sizeof(sql), "ts_ns >= %lld AND ts_ns <= %lld",
+				 (long long)o->since, (long long)o->until);
+			if (rg_chain_whole_groups(dst, (unsigned)i, sql, 1, "rg_export_keep"))
+				goto fail;
+			snprintf(keep, sizeof(keep), "seq IN (SELECT k FROM temp.rg_export_keep)");
+		}
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE (%s < %lld OR %s > %lld) AND NOT %s",
 			 tables[i][0], tables[i][1], (long long)o->since,
 			 !strcmp(tables[i][0], "gaps") ? "start_ns" : tables[i][1],
-			 (long long)o->until);
+			 (long long)o->until, keep);
 		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
 			goto fail;
 	}

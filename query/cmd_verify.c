@@ -48,7 +48,6 @@ struct verify {
 	int64_t covered_hi[RG_CHAIN_NTABLES];  /* highest key any link covers */
 	uint64_t seen[RG_CHAIN_NTABLES];       /* rows found where a link puts them */
 	uint64_t npruned, ntrimmed;
-	uint64_t ntagged; /* rows of a group with a row gone: checked by their tags only */
 	uint64_t edited[RG_CHAIN_NTABLES], added[RG_CHAIN_NTABLES];
 	struct held *held[2];                  /* gaps, processes */
 	size_t nheld[2], heldcap[2];
@@ -271,6 +270,7 @@ struct expect {
 	/* a grouped section (chain.h): e's hashes are tags (their first byte) */
 	bool grouped;
 	const uint8_t *groups; /* the groups' hashes, RG_CHAIN_ROW_HASH each */
+	size_t ngroups;
 	uint8_t rows[RG_CHAIN_GROUP][RG_CHAIN_ROW_HASH]; /* the group's rows as they are */
 	unsigned nrows;
 	bool gone, tagged; /* a row of the group is not there; one was reported */
@@ -285,21 +285,26 @@ static void group_keys(const struct expect *x, size_t i, int64_t *lo, int64_t *h
 }
 
 /* A group's last entry is done with: its hash, of its rows as they are,
- * must be the link's. A group with a row gone (deleted: reported; pruned
- * or left out of an export) cannot be hashed: its other rows were checked
- * by their tags alone. */
+ * must be the link's. A group with some of its rows gone cannot be
+ * hashed, and its other rows would be checked by their tags alone, which
+ * whoever edits them can keep: retention and range exports take or leave
+ * whole groups, so that is tampering, whatever a prune link or an
+ * export's meta says of the rows gone (a deleted row is also reported). */
 static void end_group(struct expect *x)
 {
 	struct verify *v = x->v;
 	uint8_t h[RG_CHAIN_ROW_HASH];
 	int64_t lo, hi;
-	if (x->gone) {
-		v->ntagged += x->nrows;
-	} else {
+	size_t g = x->i / RG_CHAIN_GROUP;
+	group_keys(x, x->i, &lo, &hi);
+	if (x->gone && x->nrows) {
+		problem(v, "UNVERIFIED %s %lld-%lld (link %lld): %u rows of this group are here and "
+			"the rest gone, so they cannot be checked (retention and exports take whole "
+			"groups)", rg_chain_table(x->t), (long long)lo, (long long)hi,
+			(long long)v->link, x->nrows);
+	} else if (!x->gone && g < x->ngroups) {
 		rg_chain_group_hash(x->rows[0], x->nrows, h);
-		group_keys(x, x->i, &lo, &hi);
-		if (memcmp(h, x->groups + x->i / RG_CHAIN_GROUP * RG_CHAIN_ROW_HASH,
-			   RG_CHAIN_ROW_HASH) && !x->tagged)
+		if (memcmp(h, x->groups + g * RG_CHAIN_ROW_HASH, RG_CHAIN_ROW_HASH) && !x->tagged)
 			report(v, ++v->edited[x->t] > MAX_ROW_REPORTS, "EDITED    %s %lld-%lld "
 			       "(link %lld): one or more of these %u rows differ from what was "
 			       "committed", rg_chain_table(x->t), (long long)lo, (long long)hi,
@@ -339,7 +344,7 @@ static void edited(struct expect *x, int64_t key)
 	x->tagged = true;
 	group_keys(x, x->i, &lo, &hi);
 	report(v, quiet, "EDITED    %s %lld (link %lld): the row differs from what was "
-	       "committed; the other rows of its group, %lld-%lld, are checked by their "
+	       "committed; the other rows of its group, %lld-%lld, are then checked by their "
 	       "tags alone", rg_chain_table(x->t), (long long)key, (long long)v->link,
 	       (long long)lo, (long long)hi);
 }
@@ -379,11 +384,11 @@ static void check_row(void *arg, int64_t key, const uint8_t hash[RG_CHAIN_ROW_HA
 }
 
 /* The rows of append-only table t that the link lists in e; groups: a
- * grouped section's group hashes (else NULL). */
+ * grouped section's ngroups group hashes (else NULL). */
 static void check_section(struct verify *v, unsigned t, struct held *e, size_t n,
-			  const uint8_t *groups)
+			  const uint8_t *groups, size_t ngroups)
 {
-	struct expect x = {v, t, e, n, 0, false, groups != NULL, groups};
+	struct expect x = {v, t, e, n, 0, false, groups != NULL, groups, ngroups};
 	if (rg_chain_rows(v->h, t, e[0].key, e[n - 1].key, check_row, &x) != SQLITE_DONE)
 		problem(v, "ERROR     reading %s: %s", rg_chain_table(t), sqlite3_errmsg(v->g->db));
 	while (x.i < x.n) {
@@ -438,10 +443,12 @@ static void check_rows(struct verify *v, const uint8_t *rows, size_t nrows)
 	bool grouped = false;
 	rg_chain_cursor_init(&cur, rows, nrows);
 	for (bool more = rg_chain_next(&cur);; more = rg_chain_next(&cur)) {
-		if (n && (!more || cur.first)) {
-			check_section(v, t, e, n, grouped ? (const uint8_t *)groups.p : NULL);
+		/* a section cut short (cur.bad: BADLINK below) is not checked */
+		if (n && (!more || cur.first) && !cur.bad)
+			check_section(v, t, e, n, grouped ? (const uint8_t *)groups.p : NULL,
+				      groups.len / RG_CHAIN_ROW_HASH);
+		if (n && (!more || cur.first))
 			n = groups.len = 0;
-		}
 		if (!more)
 			break;
 		if (cur.table >= RG_CHAIN_APPEND) {
@@ -795,10 +802,6 @@ static int run_verify(struct rgq *g, const struct rgq_command *c, const struct r
 		printf("pruned    %llu rows removed by retention, and the row lists of %llu links "
 		       "whose rows were all pruned (recorded in its links: not tampering)\n",
 		       (unsigned long long)v.npruned, (unsigned long long)v.ntrimmed);
-	if (v.ntagged)
-		printf("partial   %llu rows share a group hash with rows pruned or outside the "
-		       "export: checked by their tags alone (1 in 256 edits would pass)\n",
-		       (unsigned long long)v.ntagged);
 	if (v.export_lo)
 		printf("export    links %lld-%lld of the recording: %llu rows of theirs are "
 		       "outside the exported range; %llu rows were updated, and %llu (kept whole) "

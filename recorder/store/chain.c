@@ -489,3 +489,92 @@ bool rg_chain_next(struct rg_chain_cursor *c)
 	}
 	return true;
 }
+
+/* ---- whole groups ------------------------------------------------------------ */
+
+static int exec_fmt(sqlite3 *db, const char *fmt, const char *a, const char *b, const char *c)
+{
+	char sql[512];
+	snprintf(sql, sizeof(sql), fmt, a, b, c);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Whether a group of n keys has one in `into` (has: its look-up). */
+static bool group_touched(sqlite3_stmt *has, const int64_t *keys, unsigned n)
+{
+	bool yes = false;
+	for (unsigned i = 0; i < n && !yes; i++) {
+		sqlite3_bind_int64(has, 1, keys[i]);
+		yes = sqlite3_step(has) == SQLITE_ROW;
+		sqlite3_reset(has);
+	}
+	return yes;
+}
+
+int rg_chain_whole_groups(sqlite3 *db, unsigned t, const char *where, int64_t from,
+			  const char *into)
+{
+	char sql[320];
+	sqlite3_stmt *links = NULL, *has = NULL, *add = NULL;
+	int rc = exec_fmt(db, "CREATE TEMP TABLE IF NOT EXISTS %s (k INTEGER PRIMARY KEY)", into,
+			  NULL, NULL);
+	rc = rc ? rc : exec_fmt(db, "DELETE FROM temp.%s", into, NULL, NULL);
+	rc = rc ? rc : exec_fmt(db, "INSERT INTO temp.%s SELECT rowid FROM %s WHERE %s", into,
+				rg_chain_store(t), where);
+	if (rc)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT min(k), max(k) FROM temp.%s", into);
+	sqlite3_stmt *st;
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)))
+		return rc;
+	bool any = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if (!any)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM temp.%s WHERE k = ?", into);
+	rc = sqlite3_prepare_v2(db, sql, -1, &has, NULL);
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO temp.%s VALUES (?)", into);
+	rc = rc ? rc : sqlite3_prepare_v2(db, sql, -1, &add, NULL);
+	rc = rc ? rc : sqlite3_prepare_v2(db, "SELECT rows FROM chain WHERE link >= ? AND rows IS "
+					  "NOT NULL ORDER BY link", -1, &links, NULL);
+	if (!rc)
+		sqlite3_bind_int64(links, 1, from);
+	/* links list keys (seq, shared by the event tables, alerts and health)
+	 * in rising order, but for a row another thread (the hasher's) took
+	 * its seq for just before one the recorder's thread queued first: four
+	 * links in a row whose every key is past hi end the search, whichever
+	 * tables they have rows of */
+	int past = 0;
+	while (!rc && past < 4 && sqlite3_step(links) == SQLITE_ROW) {
+		struct rg_chain_cursor cur;
+		int64_t keys[RG_CHAIN_GROUP];
+		unsigned n = 0;
+		rg_chain_cursor_init(&cur, sqlite3_column_blob(links, 0),
+				     (size_t)sqlite3_column_bytes(links, 0));
+		bool listed = false, below = false; /* a link that lists no row ends nothing */
+		while (rg_chain_next(&cur)) {
+			listed = true;
+			if (cur.first && cur.key <= hi)
+				below = true;
+			if (cur.table != t || !cur.grouped)
+				continue;
+			keys[n++] = cur.key;
+			if (!cur.group)
+				continue;
+			/* a group within [lo, hi] that has a row of the set: all of it */
+			if (keys[n - 1] >= lo && keys[0] <= hi && group_touched(has, keys, n))
+				for (unsigned i = 0; i < n && !rc; i++) {
+					sqlite3_bind_int64(add, 1, keys[i]);
+					rc = sqlite3_step(add) == SQLITE_DONE ? 0 : SQLITE_ERROR;
+					sqlite3_reset(add);
+				}
+			n = 0;
+		}
+		past = listed && !below ? past + 1 : listed ? 0 : past;
+	}
+	sqlite3_finalize(links);
+	sqlite3_finalize(has);
+	sqlite3_finalize(add);
+	return rc;
+}

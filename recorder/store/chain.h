@@ -128,6 +128,16 @@ bool rg_chain_next(struct rg_chain_cursor *c);
 void rg_chain_put_section(struct rg_buf *b, unsigned t, unsigned n);
 void rg_chain_put_entry(struct rg_buf *b, int64_t *prev_key, int64_t key,
 			const uint8_t hash[RG_CHAIN_ROW_HASH]);
+/* Table t's rows that match the SQL condition `where` (an event table's,
+ * on its rows table), and the other rows of each group of the links from
+ * link `from` on that holds one of them: their keys into the temporary
+ * table `into` (k INTEGER PRIMARY KEY), made or emptied first. Retention
+ * and range exports take or keep whole groups with it: a group with rows
+ * gone cannot be hashed, so `rgq verify` takes one as tampering. 0, or
+ * SQLite's error. */
+int rg_chain_whole_groups(sqlite3 *db, unsigned t, const char *where, int64_t from,
+			  const char *into);
+
 /* Or a grouped section of n rows, by key. */
 struct rg_chain_entry {
 	int64_t key;

@@ -451,6 +451,15 @@ static int note_keys(struct rg_store *s, unsigned t, const char *where, struct r
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+const char *store_chain_whole(struct rg_store *s, unsigned t, const char *where)
+{
+	if (!s->chain || t >= RG_N_EVENT_TABLES)
+		return where;
+	if (rg_chain_whole_groups(s->db, t, where, s->chain->m.trim_from, "rg_prune_keys"))
+		return NULL;
+	return "seq IN (SELECT k FROM temp.rg_prune_keys)";
+}
+
 int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where, struct rg_buf *note)
 {
 	char sql[320];

@@ -43,14 +43,37 @@ static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t
  * shipping, the event, alert and health rows among them that the
  * destination has not acknowledged are added to *unshipped: retention
  * does not wait for the destination (the disk's bound comes first). */
+static int64_t prune_where(struct rg_store *s, unsigned t, const char *where,
+			   struct rg_buf *note, int64_t *unshipped)
+{
+	if (unshipped && t != RG_CHAIN_GAPS)
+		*unshipped += store_ship_unshipped(s, rg_chain_table(t), "seq", where);
+	return store_chain_delete(s, t, where, note);
+}
+
 static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, const char *op,
 			   int64_t end, const char *and, struct rg_buf *note, int64_t *unshipped)
 {
 	char where[200];
 	snprintf(where, sizeof(where), "%s %s %lld%s", col, op, (long long)end, and);
-	if (unshipped && t != RG_CHAIN_GAPS)
-		*unshipped += store_ship_unshipped(s, rg_chain_table(t), "seq", where);
-	return store_chain_delete(s, t, where, note);
+	return prune_where(s, t, where, note, unshipped);
+}
+
+/* An event table's rows up to end, with the rest of their hash groups
+ * (chain.h): a group's rows go together, or verify could not hash what is
+ * left of it. *last: the newest time that went. */
+static int64_t prune_events(struct rg_store *s, unsigned t, int64_t end, int64_t *last,
+			    struct rg_buf *note, int64_t *unshipped)
+{
+	char cond[64], sql[320];
+	snprintf(cond, sizeof(cond), "ts_ns <= %lld", (long long)end);
+	const char *where = store_chain_whole(s, t, cond);
+	if (!where)
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(ts_ns), %lld) FROM %s WHERE %s",
+		 (long long)*last, rg_event_tables[t].rows, where);
+	*last = rg_sql_int(s->db, sql, *last);
+	return prune_where(s, t, where, note, unshipped);
 }
 
 /* The unshipped rows of a step, with its gap; 0 or -1. */
@@ -112,10 +135,11 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 	if (full_end != INT64_MAX)
 		end = full_end;
 	/* everything up to `end` goes, in every table: coverage then begins
-	 * after the pruned range, never with holes inside it */
-	int64_t unshipped = 0;
+	 * after the pruned range, never with holes inside it; with an event
+	 * row, the rest of its hash group (a few rows newer, up to `last`) */
+	int64_t unshipped = 0, last = end;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++) {
-		int64_t k = prune_table(s, t, "ts_ns", "<=", end, "", &note, &unshipped);
+		int64_t k = prune_events(s, t, end, &last, &note, &unshipped);
 		if (k < 0)
 			goto fail;
 		n += k;
@@ -125,8 +149,8 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
 	    prune_table(s, RG_CHAIN_GAPS, "end_ns", "<=", end,
 			" AND reason NOT IN ('pruned', 'unshipped')", &note, NULL) < 0 ||
-	    note_unshipped(s, start, end, unshipped) ||
-	    !(gap = record_pruned(s->db, s->run_id, start, end, n)) || store_chain_trim(s, &note) ||
+	    note_unshipped(s, start, last, unshipped) ||
+	    !(gap = record_pruned(s->db, s->run_id, start, last, n)) || store_chain_trim(s, &note) ||
 	    store_chain_link(s, "prune", rg_buf_cstr(&note), gap) ||
 	    store_exec(s->db, "COMMIT", NULL, 0))
 		goto fail;

@@ -311,6 +311,11 @@ void store_chain_value(struct rg_store *s, unsigned t, unsigned k, const struct 
 void store_chain_row_hash(struct rg_store *s, unsigned t, uint8_t out[RG_CHAIN_ROW_HASH]);
 void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
 		     const uint8_t hash[RG_CHAIN_ROW_HASH]);
+/* The condition that deletes event table t's rows matching `where` with
+ * the rest of their hash groups (chain.h, rg_chain_whole_groups): `where`
+ * itself for another table or with the chain off; NULL on an error. Valid
+ * until the next call. */
+const char *store_chain_whole(struct rg_store *s, unsigned t, const char *where);
 /* A process row the batch wrote (its upsert): the link covers its state. */
 void store_chain_note_process(struct rg_store *s, int64_t proc_id);
 /* Adds a link of kind (start, batch, prune, stop) covering the event rows

@@ -352,8 +352,13 @@ check "the copy is one file (no WAL), mode 0600, and sqlite3 reads it" \
 check "rgq reads the copy: the same alerts" "diff '$T/live.csv' '$T/out'"
 WANT="exists" expect 1 "export refuses to overwrite" q export "$T/copy.db"
 expect 0 "export --since --until" q export "$T/part.db" --since 2026-11-01T00:00:01Z --until 2026-11-01T00:00:02Z
-check "the ranged copy holds only that range's events" \
-	"[[ \$(sqlite3 '$T/part.db' \"SELECT count(*) FROM file_events WHERE ts_ns < 1793491201000000000 OR ts_ns > 1793491202000000000\") == 0 && \$(sqlite3 '$T/part.db' 'SELECT count(*) FROM file_events') -gt 0 ]]"
+range="ts_ns BETWEEN 1793491201000000000 AND 1793491202000000000"
+check "the ranged copy holds every event of that range" \
+	"[[ \$(sqlite3 '$T/part.db' \"SELECT count(*) FROM file_events WHERE $range\") == \$(sqlite3 '$DB' \"SELECT count(*) FROM file_events WHERE $range\") && \$(sqlite3 '$T/part.db' 'SELECT count(*) FROM file_events') -gt 0 ]]"
+# and outside it only the rows that share a hash group of 16 (chain.h)
+# with one inside: at most 15 a group at each end of the range
+check "and outside it only what shares a hash group with a row inside" \
+	"(( \$(sqlite3 '$T/part.db' \"SELECT count(*) FROM file_events WHERE NOT ($range)\") <= 30 * \$(sqlite3 '$T/part.db' 'SELECT count(*) FROM chain') ))"
 
 # --- which database --------------------------------------------------------------
 printf '[store]\ndb = %s\n' "$DB" >"$T/rg.ini"
