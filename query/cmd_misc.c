@@ -409,7 +409,8 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		if (i < RG_N_EVENT_TABLES) {
 			snprintf(sql, sizeof(sql), "ts_ns >= %lld AND ts_ns <= %lld",
 				 (long long)o->since, (long long)o->until);
-			if (rg_chain_whole_groups(dst, (unsigned)i, sql, 1, "rg_export_keep"))
+			struct rg_chain_mark m = {1, 0};
+			if (rg_chain_whole_groups(dst, (unsigned)i, sql, 1, &m, "rg_export_keep"))
 				goto fail;
 			snprintf(keep, sizeof(keep), "seq IN (SELECT k FROM temp.rg_export_keep)");
 		}
@@ -544,7 +545,8 @@ const struct rgq_command rgq_cmd_export = {
 	"copy is consistent while the recorder writes, and leaves it a single file\n"
 	"(no WAL), mode 0600, that rgq and sqlite3 open. With --since/--until only\n"
 	"the events, alerts, health rows and gaps of that range are kept (processes,\n"
-	"runs and meta are kept whole), with the hash chain's links that cover them\n"
+	"runs and meta are kept whole; and the events just outside it that share a\n"
+	"hash group of 16 with one inside), with the hash chain's links that cover them\n"
 	"through the next signed checkpoint, so that rgq verify checks the file\n"
 	"alone. Prints the file's SHA-256 manifest (\"HEX  OUT.db\", as sha256sum).\n"
 	"An existing OUT.db is refused unless --force.\n",

@@ -512,7 +512,7 @@ static bool group_touched(sqlite3_stmt *has, const int64_t *keys, unsigned n)
 }
 
 int rg_chain_whole_groups(sqlite3 *db, unsigned t, const char *where, int64_t from,
-			  const char *into)
+			  struct rg_chain_mark *m, const char *into)
 {
 	char sql[320];
 	sqlite3_stmt *links = NULL, *has = NULL, *add = NULL;
@@ -536,27 +536,29 @@ int rg_chain_whole_groups(sqlite3 *db, unsigned t, const char *where, int64_t fr
 	rc = sqlite3_prepare_v2(db, sql, -1, &has, NULL);
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO temp.%s VALUES (?)", into);
 	rc = rc ? rc : sqlite3_prepare_v2(db, sql, -1, &add, NULL);
-	rc = rc ? rc : sqlite3_prepare_v2(db, "SELECT rows FROM chain WHERE link >= ? AND rows IS "
-					  "NOT NULL ORDER BY link", -1, &links, NULL);
+	rc = rc ? rc : sqlite3_prepare_v2(db, "SELECT link, rows FROM chain WHERE link >= ? AND "
+					  "rows IS NOT NULL ORDER BY link", -1, &links, NULL);
+	struct rg_chain_mark next = {0, lo}; /* the first link listing a key >= lo */
 	if (!rc)
-		sqlite3_bind_int64(links, 1, from);
+		sqlite3_bind_int64(links, 1, lo >= m->key ? m->link : from);
 	/* links list keys (seq, shared by the event tables, alerts and health)
-	 * in rising order, but for a row another thread (the hasher's) took
-	 * its seq for just before one the recorder's thread queued first: four
-	 * links in a row whose every key is past hi end the search, whichever
-	 * tables they have rows of */
-	int past = 0;
-	while (!rc && past < 4 && sqlite3_step(links) == SQLITE_ROW) {
+	 * in rising order: the recorder gives seq on one thread and its queue
+	 * is first in, first out. Four links in a row whose every key is past
+	 * hi end the search (a margin), whichever tables they have rows of. */
+	int past = 0, step = SQLITE_DONE;
+	while (!rc && past < 4 && (step = sqlite3_step(links)) == SQLITE_ROW) {
 		struct rg_chain_cursor cur;
 		int64_t keys[RG_CHAIN_GROUP];
 		unsigned n = 0;
-		rg_chain_cursor_init(&cur, sqlite3_column_blob(links, 0),
-				     (size_t)sqlite3_column_bytes(links, 0));
+		rg_chain_cursor_init(&cur, sqlite3_column_blob(links, 1),
+				     (size_t)sqlite3_column_bytes(links, 1));
 		bool listed = false, below = false; /* a link that lists no row ends nothing */
 		while (rg_chain_next(&cur)) {
 			listed = true;
 			if (cur.first && cur.key <= hi)
 				below = true;
+			if (!next.link && cur.key >= lo)
+				next.link = sqlite3_column_int64(links, 0);
 			if (cur.table != t || !cur.grouped)
 				continue;
 			keys[n++] = cur.key;
@@ -573,6 +575,10 @@ int rg_chain_whole_groups(sqlite3 *db, unsigned t, const char *where, int64_t fr
 		}
 		past = listed && !below ? past + 1 : listed ? 0 : past;
 	}
+	if (!rc && past < 4 && step != SQLITE_DONE)
+		rc = step;
+	if (!rc && next.link)
+		*m = next;
 	sqlite3_finalize(links);
 	sqlite3_finalize(has);
 	sqlite3_finalize(add);

@@ -129,14 +129,23 @@ void rg_chain_put_section(struct rg_buf *b, unsigned t, unsigned n);
 void rg_chain_put_entry(struct rg_buf *b, int64_t *prev_key, int64_t key,
 			const uint8_t hash[RG_CHAIN_ROW_HASH]);
 /* Table t's rows that match the SQL condition `where` (an event table's,
- * on its rows table), and the other rows of each group of the links from
- * link `from` on that holds one of them: their keys into the temporary
- * table `into` (k INTEGER PRIMARY KEY), made or emptied first. Retention
- * and range exports take or keep whole groups with it: a group with rows
- * gone cannot be hashed, so `rgq verify` takes one as tampering. 0, or
+ * on its rows table), and the other rows of each group that holds one of
+ * them: their keys into the temporary table `into` (k INTEGER PRIMARY
+ * KEY), made or emptied first. Retention and range exports take or keep
+ * whole groups with it: a group with rows gone cannot be hashed, so `rgq
+ * verify` takes one as tampering.
+ *
+ * The links are read from m->link on, the links before it listing no key
+ * at or above m->key (m = {1, 0}: from the first); if the set's lowest
+ * key is below m->key, from `from` instead. On return m is the same for the set's
+ * lowest key: a later call whose set starts no lower may start there
+ * (retention's steps: not every link since the oldest again). 0, or
  * SQLite's error. */
+struct rg_chain_mark {
+	int64_t link, key;
+};
 int rg_chain_whole_groups(sqlite3 *db, unsigned t, const char *where, int64_t from,
-			  const char *into);
+			  struct rg_chain_mark *m, const char *into);
 
 /* Or a grouped section of n rows, by key. */
 struct rg_chain_entry {

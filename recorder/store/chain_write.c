@@ -42,6 +42,8 @@ struct store_chain {
 	unsigned nprocs, procs_cap;
 	struct rg_buf rows, held, sec;
 	int64_t link_ts; /* the wall clock of the last link made */
+	/* retention's whole groups: where each event table's search starts */
+	struct rg_chain_mark whole[RG_N_EVENT_TABLES];
 	/* signed checkpoints (sign.h): the one the open transaction made */
 	sqlite3_stmt *ins_cp;
 	int64_t last_cp, saved_cp; /* mono ns of the last (start: the open) */
@@ -455,7 +457,10 @@ const char *store_chain_whole(struct rg_store *s, unsigned t, const char *where)
 {
 	if (!s->chain || t >= RG_N_EVENT_TABLES)
 		return where;
-	if (rg_chain_whole_groups(s->db, t, where, s->chain->m.trim_from, "rg_prune_keys"))
+	struct store_chain *c = s->chain;
+	if (c->whole[t].link < c->m.trim_from) /* a row list it knew was dropped */
+		c->whole[t] = (struct rg_chain_mark){c->m.trim_from, 0};
+	if (rg_chain_whole_groups(s->db, t, where, c->m.trim_from, &c->whole[t], "rg_prune_keys"))
 		return NULL;
 	return "seq IN (SELECT k FROM temp.rg_prune_keys)";
 }

@@ -61,7 +61,8 @@ static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, cons
 
 /* An event table's rows up to end, with the rest of their hash groups
  * (chain.h): a group's rows go together, or verify could not hash what is
- * left of it. *last: the newest time that went. */
+ * left of it. *last: the newest time that went, of this table or one
+ * before. */
 static int64_t prune_events(struct rg_store *s, unsigned t, int64_t end, int64_t *last,
 			    struct rg_buf *note, int64_t *unshipped)
 {
@@ -70,8 +71,8 @@ static int64_t prune_events(struct rg_store *s, unsigned t, int64_t end, int64_t
 	const char *where = store_chain_whole(s, t, cond);
 	if (!where)
 		return -1;
-	snprintf(sql, sizeof(sql), "SELECT coalesce(max(ts_ns), %lld) FROM %s WHERE %s",
-		 (long long)*last, rg_event_tables[t].rows, where);
+	snprintf(sql, sizeof(sql), "SELECT max(coalesce(max(ts_ns), %lld), %lld) FROM %s WHERE %s",
+		 (long long)*last, (long long)*last, rg_event_tables[t].rows, where);
 	*last = rg_sql_int(s->db, sql, *last);
 	return prune_where(s, t, where, note, unshipped);
 }
