@@ -234,11 +234,12 @@ static int edit_tag(char **argv, bool keep)
 	return 1;
 }
 
-static int ungroup_db(const char *path)
+/* Chains the links from `from` on again, and re-signs the checkpoints
+ * with sk (NULL: leaves them). */
+static int forge(const char *path, int64_t from, const uint8_t *sk)
 {
 	char err[256];
 	sqlite3 *db;
-	ungroup = true;
 	if (sqlite3_open(path, &db)) {
 		fprintf(stderr, "rg-forge: %s: %s\n", path, sqlite3_errmsg(db));
 		return 1;
@@ -249,7 +250,9 @@ static int ungroup_db(const char *path)
 		return 1;
 	}
 	exec(db, "BEGIN");
-	rechain(db, h, 1);
+	rechain(db, h, from);
+	if (sk)
+		resign(db, sk);
 	exec(db, "COMMIT");
 	rg_chain_hasher_free(h);
 	sqlite3_close(db);
@@ -260,11 +263,12 @@ int main(int argc, char **argv)
 {
 	if (argc == 7 && !strcmp(argv[1], "--tag"))
 		return edit_tag(argv + 1, !strcmp(argv[2], "keep"));
-	if (argc == 3 && !strcmp(argv[1], "--ungroup"))
-		return ungroup_db(argv[2]);
-	char line[128] = "", err[256];
+	if (argc == 3 && !strcmp(argv[1], "--ungroup")) {
+		ungroup = true;
+		return forge(argv[2], 1, NULL);
+	}
+	char line[128] = "";
 	uint8_t seed[RG_SIGN_SEED], pk[RG_SIGN_PK], sk[RG_SIGN_SK];
-	sqlite3 *db;
 	FILE *f = argc == 3 || argc == 4 ? fopen(argv[2], "re") : NULL;
 	int64_t from = argc == 4 ? atoll(argv[3]) : 1;
 	if (!f || !fgets(line, sizeof(line), f) || (line[strcspn(line, "\n")] = '\0') ||
@@ -274,20 +278,5 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	crypto_sign_seed_keypair(pk, sk, seed);
-	if (sqlite3_open(argv[1], &db)) {
-		fprintf(stderr, "rg-forge: %s: %s\n", argv[1], sqlite3_errmsg(db));
-		return 1;
-	}
-	struct rg_chain_hasher *h = rg_chain_hasher_new(db, err, sizeof(err));
-	if (!h) {
-		fprintf(stderr, "rg-forge: %s\n", err);
-		return 1;
-	}
-	exec(db, "BEGIN");
-	rechain(db, h, from);
-	resign(db, sk);
-	exec(db, "COMMIT");
-	rg_chain_hasher_free(h);
-	sqlite3_close(db);
-	return 0;
+	return forge(argv[1], from, sk);
 }
