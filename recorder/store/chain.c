@@ -31,6 +31,24 @@ unsigned rg_chain_table_index(const char *name)
 	return t;
 }
 
+/* SHA-256, fetched once for the process: EVP_sha256() makes EVP_Digest
+ * fetch it again on every call, which cost a group hash (192 bytes) more
+ * than its rounds (callgrind, rg-gen: 5 000 instructions a group); the
+ * row hasher, the rows blobs, the groups and the link digests share it. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *chain_md(void)
+{
+	pthread_once(&sha256_once, fetch_sha256);
+	return sha256;
+}
+
 /* ---- hashing rows ----------------------------------------------------------- */
 
 /* A row is hashed inside the query that reads it, by the SQL function
@@ -57,7 +75,6 @@ struct rg_chain_hasher {
 	struct table t[RG_CHAIN_NTABLES];
 	struct rg_sql_value *vals; /* row_fn's, room for the widest table */
 	EVP_MD_CTX *ctx;
-	EVP_MD *md;
 	struct rg_buf enc;
 };
 
@@ -220,7 +237,7 @@ static int hash_row(struct rg_chain_hasher *h, unsigned t, const struct rg_sql_v
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned len = 0;
 	encode_row(&h->t[t], v, &h->enc);
-	if (!EVP_DigestInit_ex(h->ctx, h->md, NULL) ||
+	if (!EVP_DigestInit_ex(h->ctx, chain_md(), NULL) ||
 	    !EVP_DigestUpdate(h->ctx, h->enc.p, h->enc.len) ||
 	    !EVP_DigestFinal_ex(h->ctx, md, &len))
 		return -1;
@@ -284,9 +301,7 @@ struct rg_chain_hasher *rg_chain_hasher_new(sqlite3 *db, char *err, size_t errle
 {
 	struct rg_chain_hasher *h = rg_calloc(1, sizeof(*h));
 	h->ctx = EVP_MD_CTX_new();
-	/* fetched once: an implicit fetch per digest costs a lookup each time */
-	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	if (!h->ctx || !h->md) {
+	if (!h->ctx || !chain_md()) {
 		snprintf(err, errlen, "chain: OpenSSL has no SHA-256");
 		rg_chain_hasher_free(h);
 		return NULL;
@@ -320,7 +335,6 @@ void rg_chain_hasher_free(struct rg_chain_hasher *h)
 		sqlite3_create_function(h->db, "rg_chain_row", -1, SQLITE_UTF8, NULL, NULL, NULL,
 					NULL);
 	EVP_MD_CTX_free(h->ctx);
-	EVP_MD_free(h->md);
 	rg_buf_free(&h->enc);
 	free(h->vals);
 	free(h);
@@ -356,7 +370,7 @@ void rg_chain_digest(const struct rg_chain_link *l, uint8_t out[RG_CHAIN_DIGEST]
 	put_be(&b, (uint64_t)l->nheld, 8);
 	unsigned len = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	if (!ctx || !EVP_DigestInit_ex(ctx, chain_md(), NULL) || /* NULL md: fails */
 	    !EVP_DigestUpdate(ctx, b.p, b.len) || !EVP_DigestUpdate(ctx, l->held, l->nheld) ||
 	    !EVP_DigestFinal_ex(ctx, out, &len))
 		memset(out, 0, RG_CHAIN_DIGEST); /* matches no link: reported, never trusted */
@@ -364,22 +378,11 @@ void rg_chain_digest(const struct rg_chain_link *l, uint8_t out[RG_CHAIN_DIGEST]
 	rg_buf_free(&b);
 }
 
-/* SHA-256 fetched once: EVP_sha256() makes EVP_Digest fetch it again on
- * every call, which cost a group hash (192 bytes) more than its rounds
- * (callgrind, rg-gen: 5 000 instructions a group). */
-static EVP_MD *sha256;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void fetch_sha256(void)
-{
-	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
 void rg_chain_sha256(const void *p, size_t n, uint8_t out[RG_CHAIN_DIGEST])
 {
 	unsigned len = 0;
-	pthread_once(&sha256_once, fetch_sha256);
-	if (!sha256 || !EVP_Digest(p, n, out, &len, sha256, NULL))
+	const EVP_MD *md = chain_md();
+	if (!md || !EVP_Digest(p, n, out, &len, md, NULL))
 		memset(out, 0, RG_CHAIN_DIGEST);
 }
 
