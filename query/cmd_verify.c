@@ -443,12 +443,14 @@ static void check_rows(struct verify *v, const uint8_t *rows, size_t nrows)
 	bool grouped = false;
 	rg_chain_cursor_init(&cur, rows, nrows);
 	for (bool more = rg_chain_next(&cur);; more = rg_chain_next(&cur)) {
-		/* a section cut short (cur.bad: BADLINK below) is not checked */
-		if (n && (!more || cur.first) && !cur.bad)
-			check_section(v, t, e, n, grouped ? (const uint8_t *)groups.p : NULL,
-				      groups.len / RG_CHAIN_ROW_HASH);
-		if (n && (!more || cur.first))
+		if (n && (!more || cur.first)) {
+			/* a section cut short (cur.bad: BADLINK below) is not checked */
+			if (!cur.bad)
+				check_section(v, t, e, n,
+					      grouped ? (const uint8_t *)groups.p : NULL,
+					      groups.len / RG_CHAIN_ROW_HASH);
 			n = groups.len = 0;
+		}
 		if (!more)
 			break;
 		if (cur.table >= RG_CHAIN_APPEND) {
@@ -840,8 +842,8 @@ const struct rgq_command rgq_cmd_verify = {
 	"ADDED (event rows by their 1-byte tag, or by their group of 16 when the tag\n"
 	"was kept), a group of event rows with some gone (UNVERIFIED), a LINK edited,\n"
 	"links MISSING or out of ORDER, a TRUNCATED tail, rows UNCHAINED after the\n"
-	"last link. Rows retention pruned are counted as pruned, not as tampering. --all adds a line per link (its kind, run, time, seq\n"
-	"range).\n"
+	"last link. Rows retention pruned are counted as pruned, not as tampering.\n"
+	"--all adds a line per link (its kind, run, time, seq range).\n"
 	"\n"
 	"Then the signed checkpoints: each one's signature, and that it signs the\n"
 	"digest the chain has at its link; the range they sign and the unsigned tail\n"

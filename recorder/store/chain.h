@@ -22,7 +22,9 @@
  * bytes of the SHA-256 of its rows' hashes in key order, so a changed row
  * changes it as surely as it did its own hash; a row's tag (its hash's
  * first byte) names which row of a group changed, unless whoever changed
- * it matched the tag on purpose (one try in 256). The row encoding is every column in table order, except
+ * it matched the tag on purpose (one try in 256).
+ *
+ * The row encoding is every column in table order, except
  * NULL and a column's declared integer default (so that a column a later
  * migration adds, NULL or its default in old rows, does not change their
  * hash): its position (2 bytes big-endian: ADD COLUMN only appends), type
@@ -137,8 +139,8 @@ void rg_chain_put_entry(struct rg_buf *b, int64_t *prev_key, int64_t key,
  *
  * The links are read from m->link on, the links before it listing no key
  * at or above m->key (m = {1, 0}: from the first); if the set's lowest
- * key is below m->key, from `from` instead. On return m is the same for the set's
- * lowest key: a later call whose set starts no lower may start there
+ * key is below m->key, from `from` instead. On return m is the same for
+ * the set's lowest key: a later call whose set starts no lower may start there
  * (retention's steps: not every link since the oldest again). 0, or
  * SQLite's error. */
 struct rg_chain_mark {

@@ -38,11 +38,11 @@ static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t
 	return store_revise(db, "gaps", "gap_id", id) ? 0 : id;
 }
 
-/* Deletes the rows of chain table t (chain.h) whose column col is <= end
- * (and that match `and`), their keys noted for the prune link. While
- * shipping, the event, alert and health rows among them that the
- * destination has not acknowledged are added to *unshipped: retention
- * does not wait for the destination (the disk's bound comes first). */
+/* Deletes the rows of chain table t (chain.h) that match `where`, their
+ * keys noted for the prune link. While shipping, the event, alert and
+ * health rows among them that the destination has not acknowledged are
+ * added to *unshipped: retention does not wait for the destination (the
+ * disk's bound comes first). */
 static int64_t prune_where(struct rg_store *s, unsigned t, const char *where,
 			   struct rg_buf *note, int64_t *unshipped)
 {
@@ -51,6 +51,7 @@ static int64_t prune_where(struct rg_store *s, unsigned t, const char *where,
 	return store_chain_delete(s, t, where, note);
 }
 
+/* The same for the rows whose column col is op end (and that match `and`). */
 static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, const char *op,
 			   int64_t end, const char *and, struct rg_buf *note, int64_t *unshipped)
 {
