@@ -430,6 +430,10 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 		if (sqlite3_exec(dst, sql, NULL, NULL, NULL))
 			goto fail;
 	}
+	/* and the command lines no row kept has (schema/031): only the range's */
+	if (sqlite3_exec(dst, "DELETE FROM cmdlines WHERE id NOT IN (SELECT cmdline_id FROM "
+			      "process_rows WHERE cmdline_id IS NOT NULL)", NULL, NULL, NULL))
+		goto fail;
 	if (rgq_export_chain(dst, &el->lo, &el->hi, &el->outside, err, errlen)) {
 		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

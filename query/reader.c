@@ -599,6 +599,10 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 			snprintf(id, sizeof(id), "m.%s", f->name);
 			c->arg[i] = add_arg(c, id);
 			break;
+		case RG_CS_CMDLINE: /* schema/031: its cmdlines row's */
+			c->refs[i] = RG_CS_VALUE;
+			c->arg[i] = add_arg(c, "c.cmdline");
+			break;
 		default:
 			c->arg[i] = add_arg(c, f->name);
 		}
@@ -623,8 +627,9 @@ static int order_args(struct rgq_reader *r, struct cursor *c, unsigned t, struct
 	uint8_t order[ARGS_MAX], to[ARGS_MAX];
 	for (unsigned k = 0; k < c->nargs; k++) {
 		pos[k] = -1; /* a more row's (m.NAME), or none such: the prepare says so */
+		const char *col = strcmp(c->argcol[k], "c.cmdline") ? c->argcol[k] : "cmdline_id";
 		for (int j = 0; j < sqlite3_column_count(st); j++)
-			if (!strcmp(sqlite3_column_name(st, j), c->argcol[k]))
+			if (!strcmp(sqlite3_column_name(st, j), col))
 				pos[k] = j;
 		unsigned at = k; /* by place, the last first; ties as they were */
 		for (; at > 0 && pos[order[at - 1]] < pos[k]; at--)
@@ -639,6 +644,9 @@ static int order_args(struct rgq_reader *r, struct cursor *c, unsigned t, struct
 					     * when it has one (a join: for every row) */
 			rg_buf_printf(b, "%s(SELECT %s FROM %s WHERE r.more AND seq = r.seq)",
 				      j ? ", " : "", col + 2, rg_event_tables[t].more);
+		else if (!strcmp(col, "c.cmdline"))
+			rg_buf_printf(b, "%s(SELECT cmdline FROM cmdlines WHERE id = r.cmdline_id)",
+				      j ? ", " : "");
 		else
 			rg_buf_printf(b, "%sr.%s", j ? ", " : "", col);
 	}

@@ -4,14 +4,16 @@
  * the event types, syscalls, file paths' directories (schema/024) and
  * network families, protocols and local addresses (schema/027), process
  * rows' SHA-256s and hash statuses (schema/028),
- * and `clocks`, the offsets of the wall clock from the boot clock that
- * rows' times were taken with (schema/026). The writer remembers the
+ * `clocks`, the offsets of the wall clock from the boot clock that
+ * rows' times were taken with (schema/026), and `cmdlines`, process rows'
+ * command lines (schema/031). The writer remembers the
  * numbers it has handed out, so a row costs a hash look-up here, not a
  * query; a number it has not seen is looked up in the table, then added
  * to it in the batch's transaction (a rollback forgets them all:
  * store_dict_undo). */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,7 @@
  * keep every number, so forgetting costs look-ups, never a new row). */
 #define DICT_MAX 4096
 
-enum { D_IMAGE, D_ACTOR, D_NAME, D_CLOCK, D_N };
+enum { D_IMAGE, D_ACTOR, D_NAME, D_CLOCK, D_CMDLINE, D_N };
 #define DICT_SLOTS (2 * DICT_MAX)
 
 struct dict_ent {
@@ -37,6 +39,7 @@ struct store_dict {
 	unsigned n[D_N];
 	sqlite3_stmt *find[D_N], *add[D_N];
 	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
+	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
 };
 
 static void forget(struct store_dict *d, unsigned w)
@@ -86,15 +89,18 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 			    "INSERT INTO names (name) VALUES (?1)"},
 		[D_CLOCK] = {"SELECT id FROM clocks WHERE offset_ns = ?1",
 			     "INSERT INTO clocks (offset_ns) VALUES (?1)"},
+		/* never looked up in the table: a number is reused only in its
+		 * block (store_cmdline_id) */
+		[D_CMDLINE] = {NULL, "INSERT INTO cmdlines (id, cmdline) VALUES (?1, ?2)"},
 	};
 	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
 	for (unsigned w = 0; w < D_N; w++) {
 		d->slots[w] = rg_calloc(DICT_SLOTS, sizeof(struct dict_ent));
-		if (sqlite3_prepare_v3(s->db, sql[w][0], -1, SQLITE_PREPARE_PERSISTENT, &d->find[w],
-				       NULL) ||
+		if ((sql[w][0] && sqlite3_prepare_v3(s->db, sql[w][0], -1,
+						     SQLITE_PREPARE_PERSISTENT, &d->find[w], NULL)) ||
 		    sqlite3_prepare_v3(s->db, sql[w][1], -1, SQLITE_PREPARE_PERSISTENT, &d->add[w],
 				       NULL)) {
-			snprintf(err, errlen, "preparing the images, actors, names and clocks: %s",
+			snprintf(err, errlen, "preparing the images, actors, names, clocks and command lines: %s",
 				 sqlite3_errmsg(s->db));
 			return -1;
 		}
@@ -139,7 +145,7 @@ static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t le
 	if (e->id)
 		return e->id;
 	int64_t id = -1;
-	for (int insert = 0; insert < 2; insert++) {
+	for (int insert = !d->find[w]; insert < 2; insert++) {
 		sqlite3_stmt *st = insert ? d->add[w] : d->find[w];
 		for (int i = 0; i < nv; i++)
 			rg_row_bind_value(st, i + 1, &v[i]);
@@ -235,4 +241,38 @@ int64_t store_etype_id(struct rg_store *s, enum rg_etype type)
 		return *id ? *id : -1;
 	}
 	return *id;
+}
+
+/* A command line's number (schema/031): 2 * seq of the first row of seq's
+ * block of RG_CMDLINE_BLOCK seqs that has it. The cache starts over with
+ * every block, so that no row refers to a number below 2 * its block's
+ * first seq: retention can then delete those below the block of the
+ * oldest process row left (store_prune_cmdlines) without an index of the
+ * rows by number. */
+int64_t store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *cmdline)
+{
+	struct store_dict *d = s->dict;
+	uint64_t block = seq / RG_CMDLINE_BLOCK;
+	if (block != d->cmdline_block) {
+		forget(d, D_CMDLINE);
+		d->cmdline_block = block;
+	}
+	if (seq > INT64_MAX / 2)
+		return -1;
+	struct rg_sql_value v[2] = {{.type = SQLITE_INTEGER, .i = 2 * (int64_t)seq}, *cmdline};
+	return lookup(s, D_CMDLINE, cmdline->p, cmdline->n, v, 2);
+}
+
+int store_prune_cmdlines(struct rg_store *s)
+{
+	/* the block of the oldest process row, but never past the cache's:
+	 * its numbers may be given to rows to come */
+	int64_t oldest = rg_sql_int(s->db, "SELECT min(seq) FROM process_rows", -1);
+	uint64_t block = s->dict ? s->dict->cmdline_block : 0;
+	if (oldest >= 0 && (uint64_t)oldest / RG_CMDLINE_BLOCK < block)
+		block = (uint64_t)oldest / RG_CMDLINE_BLOCK;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "DELETE FROM cmdlines WHERE id < %llu",
+		 (unsigned long long)(2 * block * RG_CMDLINE_BLOCK));
+	return store_exec(s->db, sql, NULL, 0);
 }

@@ -119,7 +119,7 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f)
 		    {"path", RG_CS_PATH, RG_ET_FILE_MASK}, {"tid", RG_CS_TID},
 		    {"boot_ns", RG_CS_CLOCK}, {"family", RG_CS_NAME}, {"protocol", RG_CS_NAME},
 		    {"local_addr", RG_CS_NAME}, {"exe_sha256", RG_CS_NAME},
-		    {"hash_status", RG_CS_NAME}};
+		    {"hash_status", RG_CS_NAME}, {"cmdline", RG_CS_CMDLINE, RG_ET_PROCESS_MASK}};
 	_Static_assert(sizeof(kept) / sizeof(kept[0]) + RG_ACTOR_PARTS <= RG_ROW_REFS_MAX,
 		       "a table's columns kept by reference fit RG_ROW_REFS_MAX");
 	for (unsigned i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)

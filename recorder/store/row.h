@@ -228,7 +228,8 @@ bool rg_row_compact(unsigned t);
  * it is the pid (schema/025), or as the number of its clock (boot_ns: the
  * row's ts_ns less the clock's offset, schema/026), or in a row of the
  * table's `more` table under its seq (a file row's rarer columns,
- * schema/029: there when any of them is not NULL). The writer stores the
+ * schema/029: there when any of them is not NULL), or as the number of
+ * its `cmdlines` row (a process row's command line, schema/031). The writer stores the
  * columns so (store/schema.c), rgq's reader reads them back
  * (query/reader.c). */
 enum rg_col_store {
@@ -242,6 +243,7 @@ enum rg_col_store {
 	RG_CS_CLOCK,
 	RG_CS_TID,
 	RG_CS_MORE,
+	RG_CS_CMDLINE,
 };
 enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
 /* An actor's columns (RG_CS_ACTOR): pid, uid, gid, ppid and
@@ -252,7 +254,7 @@ int rg_row_actor_part(const struct rg_field *f);
 /* At most this many of a table's columns are kept other than as they are
  * (besides the event type's): one per field rg_row_col_store names, and
  * the actor's parts (row.c checks it when it compiles). */
-#define RG_ROW_REFS_MAX 16
+#define RG_ROW_REFS_MAX 18
 /* At most this many of a table's columns are in its `more` table. */
 #define RG_ROW_MORE_MAX 8
 /* Column name of event table t is in its `more` table (schema/029). Its

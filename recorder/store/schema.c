@@ -106,7 +106,8 @@ static const char rev_process_sql[] =
  * and hash status as names' numbers, pid, uid, gid, ppid, parent_proc_id,
  * exe and comm as one actor's, a file row's path as its directory's
  * number and the rest, boot_ns as its clock's number, a file row's rarer
- * columns in its file_more row (schema/029); elsewhere as they are.
+ * columns in its file_more row (schema/029), a process row's command
+ * line as its cmdlines row's number (schema/031); elsewhere as they are.
  * Appends the insert's column names to b and returns their number. */
 static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 {
@@ -131,7 +132,8 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 			rg_buf_adds(b, n ? ", clock_id" : "clock_id");
 		else
 			rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name,
-				      cs == RG_CS_ETYPE || cs == RG_CS_NAME ? "_id" : "");
+				      cs == RG_CS_ETYPE || cs == RG_CS_NAME ||
+				      cs == RG_CS_CMDLINE ? "_id" : "");
 		n++;
 	}
 	s->actor_param[t] = compact ? n++ : -1;

@@ -51,6 +51,17 @@ static bool code_clock(struct rg_store *s, const struct qevent *ev, struct rg_sq
 	return id > 0;
 }
 
+/* v, a process row's command line, as its cmdlines row's number
+ * (schema/031); false on an error. */
+static bool code_cmdline(struct rg_store *s, const struct qevent *ev, struct rg_sql_value *v)
+{
+	if (v->type == SQLITE_NULL)
+		return true;
+	int64_t id = store_cmdline_id(s, ev->seq, v);
+	*v = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
+	return id > 0;
+}
+
 /* A path's directory (up to its last '/') as a name's number, into
  * *dir, and v as the rest; a path with no '/' stays whole (*dir NULL).
  * False on an error. */
@@ -130,6 +141,7 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 				v.type = SQLITE_NULL;
 			break;
 		case RG_CS_CLOCK: ok = code_clock(s, ev, &v) && ok; break;
+		case RG_CS_CMDLINE: ok = code_cmdline(s, ev, &v) && ok; break;
 		case RG_CS_ETYPE:
 		case RG_CS_NAME: ok = code_name(s, s->col_store[t][k], ev, &v) && ok; break;
 		case RG_CS_PATH: {

@@ -46,6 +46,12 @@ edited() {
 S=$(sqlite3 "$EX" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 100")
 edited "an event row edited" "^EDITED +file_events $S \(link [0-9]+\)" \
 	"UPDATE file_events SET path = '/tmp/innocent' WHERE seq = $S"
+# schema/031: the command lines of the process rows it keeps, no other
+check "it keeps the command lines of its process rows, and no other" \
+	'[[ $(sqlite3 "$EX" "SELECT count(*) FROM cmdlines WHERE id NOT IN (SELECT cmdline_id FROM process_rows WHERE cmdline_id IS NOT NULL)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM process_rows WHERE cmdline_id NOT IN (SELECT id FROM cmdlines)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM cmdlines") -gt 0 && $(sqlite3 "$EX" "SELECT count(*) FROM cmdlines") -lt $(sqlite3 "$DB" "SELECT count(*) FROM cmdlines") ]]'
+S=$(sqlite3 "$EX" "SELECT seq FROM process_rows WHERE cmdline_id IS NOT NULL ORDER BY seq LIMIT 1 OFFSET 30")
+edited "a command line edited" "^EDITED +process_events .*\(link [0-9]+\)" \
+	"UPDATE cmdlines SET cmdline = 'innocent' WHERE id = (SELECT cmdline_id FROM process_rows WHERE seq = $S)"
 S=$(sqlite3 "$EX" "SELECT seq FROM process_events ORDER BY seq LIMIT 1 OFFSET 30")
 edited "an event row deleted" "^DELETED +process_events $S " "DELETE FROM process_events WHERE seq = $S"
 edited "the last carried link cut" "^TRUNCATED the export's chain ends at link" \

@@ -574,11 +574,13 @@ static const struct edit edits[] = {
 	/* schema/028: a SHA-256 and syscall the recording has not seen */
 	{"process_events", "process_rows",
 	 "cmdline = 'vim x', exe = '/usr/bin/vim', exe_sha256 = 'ab01', syscall = 'execveat2'",
-	 "cmdline = 'vim x' AND exe_sha256_id = (SELECT id FROM names WHERE name = 'ab01') AND "
+	 "cmdline_id = 2 * r.seq + 1 AND (SELECT cmdline FROM cmdlines WHERE id = r.cmdline_id) = "
+	 "'vim x' AND exe_sha256_id = (SELECT id FROM names WHERE name = 'ab01') AND "
 	 "syscall_id = (SELECT id FROM names WHERE name = 'execveat2')",
 	 "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, comm, "
-	 "exe, syscall, argv, argc, exe_sha256, hash_status) VALUES (999999, 'process_start', 9, 9, "
-	 "1, 1, 0, 0, 'newc', '/usr/local/bin/new', 'execve', X'6e657700', 1, 'cd02', 'ok')"},
+	 "exe, syscall, argv, cmdline, argc, exe_sha256, hash_status) VALUES (999999, "
+	 "'process_start', 9, 9, 1, 1, 0, 0, 'newc', '/usr/local/bin/new', 'execve', X'6e657700', "
+	 "'new', 1, 'cd02', 'ok')"},
 };
 
 static void check_update(sqlite3 *h, const struct edit *e, const char *what)
@@ -628,6 +630,17 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 		CHECK_INT(num(h, "SELECT count(*) FROM network_events WHERE seq = 999999 AND "
 				 "family = 'ipv9' AND protocol = 'sctp' AND local_addr IS NULL"),
 			  1, msg);
+	}
+	if (!strcmp(e->view, "process_events")) { /* schema/031: a command line of its own */
+		snprintf(msg, sizeof(msg), "%s: its command line is its own cmdlines row", what);
+		CHECK_INT(num(h, "SELECT count(*) FROM process_events e JOIN process_rows r USING "
+				 "(seq) JOIN cmdlines c ON c.id = r.cmdline_id WHERE seq = 999999 AND "
+				 "c.id = 2 * 999999 + 1 AND e.cmdline = 'new' AND c.cmdline = 'new'"),
+			  1, msg);
+		run(h, "DELETE FROM process_events WHERE seq = 999999");
+		snprintf(msg, sizeof(msg), "%s: which a DELETE through the view takes along", what);
+		CHECK_INT(num(h, "SELECT count(*) FROM cmdlines WHERE id = 2 * 999999 + 1"), 0, msg);
+		run(h, e->insert);
 	}
 	snprintf(msg, sizeof(msg), "%s: its image is there once", what);
 	CHECK_INT(num(h, "SELECT count(*) FROM images WHERE exe = '/usr/local/bin/new' AND "
@@ -752,6 +765,26 @@ static void check_more(sqlite3 *h)
 			 "FROM file_more))"), 0, "file_rows.more: after the edits, still so");
 }
 
+/* schema/031: a process row's command line is a cmdlines row's, one per
+ * distinct line in a block of 65 536 seqs, numbered 2 * the seq of its
+ * block's first row with it. */
+static void check_cmdlines(sqlite3 *h)
+{
+	CHECK_INT(num(h, "SELECT count(*) FROM pragma_table_info('process_rows') WHERE name = "
+			 "'cmdline'"), 0, "process_rows: no cmdline column");
+	CHECK(num(h, "SELECT count(*) FROM process_rows WHERE cmdline_id IS NOT NULL") > 2 &&
+		      num(h, "SELECT count(*) FROM cmdlines") ==
+			      num(h, "SELECT count(*) FROM (SELECT DISTINCT seq >> 16, cmdline FROM "
+				     "process_events WHERE cmdline IS NOT NULL)"),
+	      "cmdlines: a row per distinct command line in a block");
+	CHECK_INT(num(h, "SELECT count(*) FROM process_rows r WHERE cmdline_id IS NOT NULL AND "
+			 "cmdline_id IS NOT 2 * (SELECT min(seq) FROM process_events e WHERE "
+			 "e.seq >> 16 = r.seq >> 16 AND e.cmdline = (SELECT cmdline FROM cmdlines "
+			 "WHERE id = r.cmdline_id))"),
+		  0,
+		  "cmdlines: a row's is 2 * the seq of the first row of its block with it");
+}
+
 /* The recorder's writer, on the upgraded file, numbers an (exe, comm)
  * and names the old rows had with their rows, not new ones; the old
  * rows name no directory (they keep their paths whole). */
@@ -789,8 +822,22 @@ static void check_writer(const char *db)
 		.syscall = "execve", .exe_sha256 = {sha, 64}, .hash_status = "ok",
 	};
 	rg_store_put_event(s, &ex, false);
+	/* its exit, and an exit of the same command line in the next block of
+	 * seqs (schema/031) */
+	struct rg_event ext = {.type = RG_ET_PROCESS_EXIT, .seq = 777780, .ts_ns = 10, .boot_ns = 8,
+			       .pid = 9, .tid = 9, .comm = {"cat", 3}, .exe = {"/usr/bin/cat", 12},
+			       .argv = {"cat\0", 4}};
+	rg_store_put_event(s, &ext, false);
+	ext.seq = 12 * 65536 + 1;
+	rg_store_put_event(s, &ext, false);
 	rg_store_sync(s);
 	rg_store_close(s, 3);
+	CHECK_INT(num(h, "SELECT count(*) FROM process_rows r JOIN process_events e USING (seq) "
+			 "WHERE seq IN (777779, 777780) AND r.cmdline_id = 2 * 777779 AND "
+			 "e.cmdline = 'cat'"),
+		  2, "the writer numbers a command line 2 * its first row's seq, for its block");
+	CHECK_INT(num(h, "SELECT cmdline_id FROM process_rows WHERE seq = 12 * 65536 + 1"),
+		  2 * (12 * 65536 + 1), "and anew in the next block");
 	CHECK_INT(num(h, "SELECT count(*) FROM process_events WHERE seq = 777779 AND exe = "
 			 "'/usr/bin/cat' AND comm = 'cat' AND event_type = 'process_start' AND "
 			 "syscall = 'execve' AND exe_sha256 = '%s' AND hash_status = 'ok' AND "
@@ -896,6 +943,7 @@ static void check_upgrade(void)
 	check_clock_edits(h);
 	check_name_edits(h);
 	check_more(h);
+	check_cmdlines(h);
 	for (int t = 0; t < 3; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);

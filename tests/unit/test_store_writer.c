@@ -505,6 +505,52 @@ static void check_queue_full(void)
 		  "tags: the JSON array NDJSON has, which json_each reads");
 }
 
+/* Retention prunes the command lines of the process rows it prunes
+ * (schema/031), never one a row left refers to: a recent row shares its
+ * block's number with an old one, pruned. */
+static void check_retention_cmdlines(void)
+{
+	char err[256];
+	struct rg_store_opts ro = {500, 20, 65536, 3600, 0, 0}; /* 1 h, every batch */
+	struct rg_store *s = rg_store_open(path_in("retcmd.db"), &ro, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "opens with retention"))
+		return;
+	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
+	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
+	struct rg_event ev = {.type = RG_ET_PROCESS_START, .pid = 7, .tid = 7, .comm = {"sh", 2},
+			      .exe = {"/bin/sh", 7}, .syscall = "execve", .argc = 2};
+	for (int i = 0; i < 40; i++) { /* block 0: old rows only */
+		ev.seq = 1 + (uint64_t)i;
+		ev.ts_ns = old + i;
+		ev.argv = i % 2 ? (struct rg_str){"sh\0a\0", 5} : (struct rg_str){"sh\0b\0", 5};
+		rg_store_put_event(s, &ev, false);
+	}
+	ev.seq = 65536 + 5; /* block 1: an old row ... */
+	ev.ts_ns = old + 100;
+	ev.argv = (struct rg_str){"sh\0shared\0", 10};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	ev.seq = 65536 + 100; /* ... and a recent one, in a later batch (its own hash group) */
+	ev.ts_ns = fresh;
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	ev.seq = 3 * 65536; /* block 3: a recent row */
+	ev.ts_ns = fresh + 1;
+	ev.argv = (struct rg_str){"sh\0new\0", 7};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	struct rg_health h = {.seq = 3 * 65536 + 1, .ts_ns = now};
+	rg_store_put_health(s, &h); /* one more batch: pruning goes on between them */
+	rg_store_sync(s);
+	rg_store_close(s, now);
+	const char *db = path_in("retcmd.db");
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || cmdline, ',') FROM process_events"),
+		  "65636 sh shared,196608 sh new", "retention: old process rows pruned, recent kept");
+	CHECK_STR(q(db, "SELECT group_concat(id || ' ' || cmdline, ',') FROM cmdlines"),
+		  "131082 sh shared,393216 sh new",
+		  "retention: their command lines too, not the one a recent row shares");
+}
+
 /* Retention by age: events older than max_age go, with the alerts and
  * health rows of that time, in steps; the range is one `pruned` gap that
  * grows; what is newer stays. */
@@ -778,6 +824,7 @@ int main(void)
 	check_space();
 	check_queue_full();
 	check_retention();
+	check_retention_cmdlines();
 	check_more_rows();
 	check_ship();
 	check_wal_reader();
