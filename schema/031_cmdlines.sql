@@ -30,16 +30,99 @@ CREATE TEMP TABLE cmdline_31 AS
 CREATE INDEX temp.cmdline_31_key ON cmdline_31 (blk, cmdline);
 INSERT INTO cmdlines (id, cmdline) SELECT 2 * first, cmdline FROM cmdline_31 ORDER BY first;
 
-ALTER TABLE process_rows ADD COLUMN cmdline_id INTEGER;  -- cmdlines.id
-UPDATE process_rows SET cmdline_id =
-  (SELECT 2 * first FROM cmdline_31 WHERE blk = process_rows.seq >> 16
-   AND cmdline = process_rows.cmdline)
-  WHERE cmdline IS NOT NULL;
+-- process_rows rebuilt with cmdline_id in cmdline's place, its rows in
+-- seq order (ALTER TABLE ... DROP COLUMN rewrote them in place and left a
+-- quarter of their pages empty). The old table is renamed first: a new
+-- one cannot be renamed while the views over process_events are gone.
+ALTER TABLE process_rows RENAME TO process_rows_30;
+DROP VIEW process_events;  -- and its triggers
+CREATE TABLE process_rows (
+  seq                INTEGER PRIMARY KEY,
+  event_type_id      INTEGER NOT NULL,   -- names.id
+  ts_ns              INTEGER NOT NULL,
+  clock_id           INTEGER NOT NULL,   -- clocks.id: boot_ns is ts_ns less its offset
+  proc_id            INTEGER,
+  actor_id           INTEGER NOT NULL,   -- actors.id: pid, uid, gid, parent, image
+  tid                INTEGER,            -- NULL: the pid
+  syscall_id         INTEGER,            -- names.id
+  cmdline_id         INTEGER,            -- cmdlines.id
+  argv               BLOB,
+  argc               INTEGER,
+  cwd                TEXT,
+  euid               INTEGER,
+  egid               INTEGER,
+  auid               INTEGER,
+  sessionid          INTEGER,
+  exe_truncated      INTEGER,
+  argv_truncated     INTEGER,
+  cwd_truncated      INTEGER,
+  child_proc_id      INTEGER,
+  child_pid          INTEGER,
+  exit_code          INTEGER,
+  signal             INTEGER,
+  core_dumped        INTEGER,
+  exe_memfd          INTEGER,
+  exe_deleted        INTEGER,
+  script             TEXT,
+  env                BLOB,
+  script_truncated   INTEGER,
+  env_truncated      INTEGER,
+  path               TEXT,
+  result             INTEGER,
+  path_truncated     INTEGER,
+  exe_dev            INTEGER,
+  exe_ino            INTEGER,
+  exe_size           INTEGER,
+  exe_ctime_ns       INTEGER,
+  exe_sha256_id      INTEGER,            -- names.id
+  hash_status_id     INTEGER,            -- names.id
+  user               TEXT,
+  euser              TEXT,
+  group_name         TEXT,
+  login_user         TEXT,
+  sudo_user          TEXT,
+  ssh_client         TEXT,
+  ssh_client_port    INTEGER,
+  cgroup_id          INTEGER,
+  cgroup_path        TEXT,
+  container_id       TEXT,
+  container_runtime  TEXT,
+  pidns              INTEGER,
+  mntns              INTEGER,
+  netns              INTEGER,
+  userns             INTEGER,
+  utsns              INTEGER,
+  cgroupns           INTEGER,
+  script_dev         INTEGER,
+  script_ino         INTEGER,
+  script_size        INTEGER,
+  script_ctime_ns    INTEGER,
+  script_sha256      TEXT,
+  script_hash_status TEXT
+);
+INSERT INTO process_rows
+  SELECT r.seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid, syscall_id,
+    (SELECT 2 * first FROM cmdline_31 WHERE blk = r.seq >> 16 AND cmdline = r.cmdline),
+    argv, argc, cwd, euid, egid, auid, sessionid, exe_truncated, argv_truncated,
+    cwd_truncated, child_proc_id, child_pid, exit_code, signal, core_dumped, exe_memfd,
+    exe_deleted, script, env, script_truncated, env_truncated, path, result,
+    path_truncated, exe_dev, exe_ino, exe_size, exe_ctime_ns, exe_sha256_id,
+    hash_status_id, user, euser, group_name, login_user, sudo_user, ssh_client,
+    ssh_client_port, cgroup_id, cgroup_path, container_id, container_runtime, pidns,
+    mntns, netns, userns, utsns, cgroupns, script_dev, script_ino, script_size,
+    script_ctime_ns, script_sha256, script_hash_status
+  FROM process_rows_30 r ORDER BY r.seq;
+DROP TABLE process_rows_30;  -- and its indexes
 DROP TABLE temp.cmdline_31;
 
--- As in schema/028, cmdline from its cmdlines row. The old column goes
--- last: SQLite checks the views that use process_events when it does.
-DROP VIEW process_events;  -- and its triggers
+-- the indexes keep their names (schema/028)
+CREATE INDEX process_events_ts ON process_rows (ts_ns, proc_id);
+CREATE INDEX process_events_exec ON process_rows (proc_id)
+  WHERE child_pid IS NULL AND exit_code IS NULL;
+CREATE INDEX process_events_fork ON process_rows (child_proc_id)
+  WHERE child_proc_id IS NOT NULL;
+
+-- As in schema/028, cmdline from its cmdlines row.
 CREATE VIEW process_events AS
   SELECT r.seq AS seq,
          (SELECT name FROM names WHERE id = r.event_type_id) AS event_type,
@@ -205,5 +288,3 @@ CREATE TRIGGER process_events_delete INSTEAD OF DELETE ON process_events BEGIN
   DELETE FROM process_rows WHERE seq = OLD.seq;
   DELETE FROM cmdlines WHERE id = 2 * OLD.seq + 1;
 END;
-
-ALTER TABLE process_rows DROP COLUMN cmdline;
