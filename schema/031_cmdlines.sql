@@ -9,14 +9,17 @@
 -- command lines can be new with every process, so retention must prune
 -- them with the rows, without an index of process rows by cmdline_id. The
 -- numbers are made so that it can:
---   - the recorder gives a command line the number 2 * seq of the first
---     row of its block that has it, and reuses that number only for rows
---     of the same block (its cache starts over with every block);
+--   - the recorder numbers a command line 2 * the seq of the first row of
+--     its block that has it, and reuses that number only for rows of the
+--     same block (its cache starts over with every block);
 --   - a row inserted through process_events has a number of its own,
---     2 * seq + 1, deleted with it through the view.
--- A row's cmdline_id is thus never below 2 * its block's first seq, and
--- retention deletes the command lines below 2 * the first seq of the
--- block of the oldest process row left (recorder/store/retention.c).
+--     2 * seq + 1, deleted with it through the view;
+--   - a row whose seq is below 0 or at or above 2^62 (never the
+--     recorder's: only an edit makes one) has a number below 0 of its own.
+-- A row's cmdline_id is thus below 0 or at least 2 * its block's first
+-- seq, and retention deletes the command lines from 0 up to 2 * the first
+-- seq of the block of the oldest process row from 0 on
+-- (recorder/store/dict.c, store_prune_cmdlines).
 -- process_events gives the same column, value and storage type as before.
 
 CREATE TABLE cmdlines (
@@ -26,9 +29,14 @@ CREATE TABLE cmdlines (
 
 CREATE TEMP TABLE cmdline_31 AS
   SELECT seq >> 16 AS blk, cmdline, min(seq) AS first
-  FROM process_rows WHERE cmdline IS NOT NULL GROUP BY 1, 2;
+  FROM process_rows WHERE cmdline IS NOT NULL AND seq BETWEEN 0 AND 4611686018427387903
+  GROUP BY 1, 2;
 CREATE INDEX temp.cmdline_31_key ON cmdline_31 (blk, cmdline);
 INSERT INTO cmdlines (id, cmdline) SELECT 2 * first, cmdline FROM cmdline_31 ORDER BY first;
+CREATE TEMP TABLE cmdline_31_own AS
+  SELECT seq, -row_number() OVER (ORDER BY seq) AS id, cmdline FROM process_rows
+  WHERE cmdline IS NOT NULL AND seq NOT BETWEEN 0 AND 4611686018427387903;
+INSERT INTO cmdlines (id, cmdline) SELECT id, cmdline FROM cmdline_31_own;
 
 -- process_rows rebuilt with cmdline_id in cmdline's place, its rows in
 -- seq order (ALTER TABLE ... DROP COLUMN rewrote them in place and left a
@@ -102,7 +110,9 @@ CREATE TABLE process_rows (
 );
 INSERT INTO process_rows
   SELECT r.seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid, syscall_id,
-    (SELECT 2 * first FROM cmdline_31 WHERE blk = r.seq >> 16 AND cmdline = r.cmdline),
+    coalesce((SELECT 2 * first FROM cmdline_31 WHERE blk = r.seq >> 16 AND cmdline = r.cmdline
+      AND r.seq BETWEEN 0 AND 4611686018427387903), (SELECT id FROM cmdline_31_own o
+      WHERE o.seq = r.seq)),
     argv, argc, cwd, euid, egid, auid, sessionid, exe_truncated, argv_truncated,
     cwd_truncated, child_proc_id, child_pid, exit_code, signal, core_dumped, exe_memfd,
     exe_deleted, script, env, script_truncated, env_truncated, path, result,
@@ -114,6 +124,7 @@ INSERT INTO process_rows
   FROM process_rows_30 r ORDER BY r.seq;
 DROP TABLE process_rows_30;  -- and its indexes
 DROP TABLE temp.cmdline_31;
+DROP TABLE temp.cmdline_31_own;
 
 -- the indexes keep their names (schema/028)
 CREATE INDEX process_events_ts ON process_rows (ts_ns, proc_id);
@@ -199,7 +210,8 @@ CREATE VIEW process_events AS
   FROM process_rows r;
 
 -- Edits through the view, as schema/028's. A row inserted so has a
--- cmdlines row of its own, 2 * seq + 1, that goes with it.
+-- cmdlines row of its own (2 * seq + 1, or below 0), that goes with it
+-- through the view; its seq must be an integer (or a whole REAL, or NULL).
 CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
   INSERT INTO names (name)
     SELECT v FROM
@@ -226,10 +238,11 @@ CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
     WHERE NEW.ts_ns IS NOT NULL AND NEW.boot_ns IS NOT NULL AND NOT EXISTS
       (SELECT 1 FROM clocks
        WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER));
-  INSERT OR REPLACE INTO cmdlines (id, cmdline)
-    SELECT 2 * coalesce(CAST(NEW.seq AS INTEGER),
-                        (SELECT coalesce(max(seq), 0) + 1 FROM process_rows)) + 1, NEW.cmdline
-    WHERE NEW.cmdline IS NOT NULL;
+  SELECT RAISE(ABORT, 'seq: an integer')
+    WHERE NEW.seq IS NOT NULL AND NEW.seq IS NOT CAST(NEW.seq AS INTEGER);
+  -- the row's own number left by a row deleted from process_rows itself
+  DELETE FROM cmdlines WHERE id = 2 * NEW.seq + 1 AND NOT EXISTS
+    (SELECT 1 FROM process_rows WHERE seq = NEW.seq);
   INSERT INTO process_rows (seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid,
                             syscall_id, cmdline_id, argv, argc, cwd, euid, egid, auid,
                             sessionid, exe_truncated, argv_truncated, cwd_truncated,
@@ -252,8 +265,12 @@ CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
     CASE WHEN NEW.tid IS NULL THEN RAISE(ABORT, 'NOT NULL constraint failed: tid')
          WHEN NEW.tid IS NEW.pid THEN NULL ELSE NEW.tid END,
     (SELECT id FROM names WHERE name = NEW.syscall),
-    CASE WHEN NEW.cmdline IS NOT NULL THEN 2 * coalesce(CAST(NEW.seq AS INTEGER),
-      (SELECT coalesce(max(seq), 0) + 1 FROM process_rows)) + 1 END, NEW.argv, NEW.argc,
+    (SELECT CASE WHEN NEW.cmdline IS NULL THEN NULL
+       WHEN q BETWEEN 0 AND 4611686018427387903 THEN 2 * q + 1
+       ELSE min(coalesce((SELECT min(id) FROM cmdlines), 0), 0) - 1 END
+     FROM (SELECT coalesce(CAST(NEW.seq AS INTEGER),
+                           (SELECT coalesce(max(seq), 0) + 1 FROM process_rows)) AS q)),
+    NEW.argv, NEW.argc,
     NEW.cwd, NEW.euid, NEW.egid, NEW.auid, NEW.sessionid, NEW.exe_truncated,
     NEW.argv_truncated, NEW.cwd_truncated,
     NEW.child_proc_id, NEW.child_pid, NEW.exit_code, NEW.signal, NEW.core_dumped,
@@ -266,10 +283,17 @@ CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
     NEW.mntns, NEW.netns, NEW.userns, NEW.utsns, NEW.cgroupns, NEW.script_dev,
     NEW.script_ino, NEW.script_size, NEW.script_ctime_ns, NEW.script_sha256,
     NEW.script_hash_status);
+  -- its command line under the number the row took (an INSERT OR IGNORE
+  -- that kept the row there keeps its command line too)
+  INSERT OR REPLACE INTO cmdlines (id, cmdline)
+    SELECT cmdline_id, NEW.cmdline FROM process_rows
+    WHERE seq = coalesce(CAST(NEW.seq AS INTEGER), (SELECT max(seq) FROM process_rows))
+      AND NEW.cmdline IS NOT NULL AND cmdline_id IS NOT NULL;
 END;
 CREATE TRIGGER process_events_update INSTEAD OF UPDATE ON process_events BEGIN
+  DELETE FROM cmdlines WHERE id = (SELECT cmdline_id FROM process_rows WHERE seq = OLD.seq)
+    AND (id < 0 OR id = 2 * OLD.seq + 1);  -- its own, not its block's
   DELETE FROM process_rows WHERE seq = OLD.seq;
-  DELETE FROM cmdlines WHERE id = 2 * OLD.seq + 1;
   INSERT INTO process_events VALUES (NEW.seq, NEW.event_type, NEW.ts_ns, NEW.boot_ns,
     NEW.proc_id, NEW.pid, NEW.tid, NEW.uid, NEW.gid, NEW.ppid, NEW.parent_proc_id,
     NEW.comm, NEW.exe, NEW.cmdline, NEW.argv,
@@ -285,6 +309,7 @@ CREATE TRIGGER process_events_update INSTEAD OF UPDATE ON process_events BEGIN
     NEW.script_size, NEW.script_ctime_ns, NEW.script_sha256, NEW.script_hash_status);
 END;
 CREATE TRIGGER process_events_delete INSTEAD OF DELETE ON process_events BEGIN
+  DELETE FROM cmdlines WHERE id = (SELECT cmdline_id FROM process_rows WHERE seq = OLD.seq)
+    AND (id < 0 OR id = 2 * OLD.seq + 1);  -- its own, not its block's
   DELETE FROM process_rows WHERE seq = OLD.seq;
-  DELETE FROM cmdlines WHERE id = 2 * OLD.seq + 1;
 END;

@@ -243,36 +243,55 @@ int64_t store_etype_id(struct rg_store *s, enum rg_etype type)
 	return *id;
 }
 
+/* The largest seq whose command line is numbered 2 * seq (2 * seq + 1
+ * through the view); a row of a larger one (only an edit makes one, and
+ * the recorder's seqs then go on from it) has a number below 0. */
+#define CMDLINE_SEQ_MAX ((UINT64_C(1) << 62) - 1)
+
 /* A command line's number (schema/031): 2 * seq of the first row of seq's
  * block of RG_CMDLINE_BLOCK seqs that has it. The cache starts over with
- * every block, so that no row refers to a number below 2 * its block's
- * first seq: retention can then delete those below the block of the
- * oldest process row left (store_prune_cmdlines) without an index of the
- * rows by number. */
-int64_t store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *cmdline)
+ * every block, so that no row refers to a number from 0 up to 2 * its
+ * block's first seq: retention can then delete those below the block of
+ * the oldest process row left (store_prune_cmdlines) without an index of
+ * the rows by number. */
+bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *cmdline,
+		      int64_t *id)
 {
 	struct store_dict *d = s->dict;
+	if (seq > CMDLINE_SEQ_MAX) { /* its own, below 0: never pruned */
+		sqlite3_stmt *st = NULL;
+		bool ok = sqlite3_prepare_v2(s->db, "INSERT INTO cmdlines (id, cmdline) VALUES (min("
+						   "coalesce((SELECT min(id) FROM cmdlines), 0), 0) - 1, "
+						   "?1)", -1, &st, NULL) == SQLITE_OK;
+		if (ok) {
+			rg_row_bind_value(st, 1, cmdline);
+			ok = sqlite3_step(st) == SQLITE_DONE;
+		}
+		sqlite3_finalize(st);
+		*id = sqlite3_last_insert_rowid(s->db);
+		return ok;
+	}
 	uint64_t block = seq / RG_CMDLINE_BLOCK;
 	if (block != d->cmdline_block) {
 		forget(d, D_CMDLINE);
 		d->cmdline_block = block;
 	}
-	if (seq > INT64_MAX / 2)
-		return -1;
 	struct rg_sql_value v[2] = {{.type = SQLITE_INTEGER, .i = 2 * (int64_t)seq}, *cmdline};
-	return lookup(s, D_CMDLINE, cmdline->p, cmdline->n, v, 2);
+	*id = lookup(s, D_CMDLINE, cmdline->p, cmdline->n, v, 2);
+	return *id > 0;
 }
 
 int store_prune_cmdlines(struct rg_store *s)
 {
-	/* the block of the oldest process row, but never past the cache's:
-	 * its numbers may be given to rows to come */
-	int64_t oldest = rg_sql_int(s->db, "SELECT min(seq) FROM process_rows", -1);
+	/* the block of the oldest process row from 0 on (rows below 0 have
+	 * numbers below 0, never pruned), but never past the cache's: its
+	 * numbers may be given to rows to come */
+	int64_t oldest = rg_sql_int(s->db, "SELECT min(seq) FROM process_rows WHERE seq >= 0", -1);
 	uint64_t block = s->dict ? s->dict->cmdline_block : 0;
 	if (oldest >= 0 && (uint64_t)oldest / RG_CMDLINE_BLOCK < block)
 		block = (uint64_t)oldest / RG_CMDLINE_BLOCK;
 	char sql[96];
-	snprintf(sql, sizeof(sql), "DELETE FROM cmdlines WHERE id < %llu",
+	snprintf(sql, sizeof(sql), "DELETE FROM cmdlines WHERE id >= 0 AND id < %llu",
 		 (unsigned long long)(2 * block * RG_CMDLINE_BLOCK));
 	return store_exec(s->db, sql, NULL, 0);
 }

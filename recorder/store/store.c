@@ -242,6 +242,10 @@ void rg_store_max_ids(struct rg_store *s, uint64_t *max_seq, int64_t *max_proc_i
 		v = rg_sql_int(s->db, sql, 0);
 		m = v > m ? v : m;
 	}
+	/* a command line left by a process row deleted by hand (its number is
+	 * 2 * seq or 2 * seq + 1, schema/031): its seq is not reused */
+	int64_t c = rg_sql_int(s->db, "SELECT max(id) / 2 FROM cmdlines", 0);
+	m = c > m ? c : m;
 	*max_seq = (uint64_t)m;
 	*max_proc_id = rg_sql_int(s->db, "SELECT max(proc_id) FROM processes", 0);
 }

@@ -340,12 +340,15 @@ int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name);
 int64_t store_clock_id(struct rg_store *s, int64_t offset_ns);
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type);
-/* A process row's command line (text) as its cmdlines row's number, row
- * seq's (schema/031): seqs in blocks of this many share them. */
+/* A process row's command line as its cmdlines row's number (schema/031)
+ * into *id, row seq's: seqs in blocks of this many share them. False on
+ * an error. */
 #define RG_CMDLINE_BLOCK 65536
-int64_t store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *cmdline);
+bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *cmdline,
+		      int64_t *id);
 /* Retention: deletes the command lines no process row left refers to
- * (those below 2 * the first seq of the oldest row's block); 0 or -1. */
+ * (those from 0 up to 2 * the first seq of the oldest row's block); 0 or
+ * -1. */
 int store_prune_cmdlines(struct rg_store *s);
 /* After a COMMIT that succeeded: the checkpoint the transaction made (if
  * any) goes to the outbox. */

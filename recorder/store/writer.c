@@ -57,9 +57,10 @@ static bool code_cmdline(struct rg_store *s, const struct qevent *ev, struct rg_
 {
 	if (v->type == SQLITE_NULL)
 		return true;
-	int64_t id = store_cmdline_id(s, ev->seq, v);
+	int64_t id = 0;
+	bool ok = store_cmdline_id(s, ev->seq, v, &id);
 	*v = (struct rg_sql_value){.type = SQLITE_INTEGER, .i = id};
-	return id > 0;
+	return ok;
 }
 
 /* A path's directory (up to its last '/') as a name's number, into

@@ -234,6 +234,15 @@ static bool insert_net_rows(sqlite3 *h)
 
 /* Each kind of process row with the columns of its kind; an exit or fork
  * row shares its clock offsets with the file rows (three clocks in all). */
+/* A process row's seq: most in block 0 of 65 536; one in block 3 with a
+ * command line block 0's rows have, one below 0 and one at 2^62 (only an
+ * edit makes those: schema/031 numbers their command lines below 0). */
+static long long proc_seq(int i)
+{
+	return i == 26 ? 3 * 65536 + 5 : i == 27 ? -7 : i == 29 ? 4611686018427387904LL
+							      : 10000 + 13 * i;
+}
+
 static bool insert_proc_rows(sqlite3 *h)
 {
 	struct rg_buf b = {0};
@@ -242,7 +251,7 @@ static bool insert_proc_rows(sqlite3 *h)
 		int ty = i % (int)N(proc_types);
 		bool start = ty == 0, hashed = ty == 0 || ty == 4;
 		const char *const v[] = {
-			lit(10000 + 13 * i), proc_types[ty], lit(1700000000000900000LL + 1000 * i),
+			lit(proc_seq(i)), proc_types[ty], lit(1700000000000900000LL + 1000 * i),
 			lit(900005 + 1000 * i + (i % 3 == 1 ? 250 : 0)), /* boot_ns */
 			some(i, 4, lit(3000 + i)), lit(6000 + i), lit(6000 + i + i % 3 / 2),
 			i % 4 ? "1000" : "0", i % 4 ? "1000" : "0",	/* uid, gid */
@@ -778,11 +787,32 @@ static void check_cmdlines(sqlite3 *h)
 				     "process_events WHERE cmdline IS NOT NULL)"),
 	      "cmdlines: a row per distinct command line in a block");
 	CHECK_INT(num(h, "SELECT count(*) FROM process_rows r WHERE cmdline_id IS NOT NULL AND "
-			 "cmdline_id IS NOT 2 * (SELECT min(seq) FROM process_events e WHERE "
-			 "e.seq >> 16 = r.seq >> 16 AND e.cmdline = (SELECT cmdline FROM cmdlines "
-			 "WHERE id = r.cmdline_id))"),
+			 "seq BETWEEN 0 AND 4611686018427387903 AND cmdline_id IS NOT 2 * (SELECT "
+			 "min(seq) FROM process_events e WHERE e.seq >> 16 = r.seq >> 16 AND "
+			 "e.cmdline = (SELECT cmdline FROM cmdlines WHERE id = r.cmdline_id))"),
 		  0,
 		  "cmdlines: a row's is 2 * the seq of the first row of its block with it");
+	CHECK_INT(num(h, "SELECT count(*) FROM process_rows WHERE seq = 3 * 65536 + 5 AND "
+			 "cmdline_id = 2 * seq AND (SELECT count(*) FROM process_events WHERE seq < "
+			 "65536 AND cmdline = 'cat /etc/passwd') > 1"),
+		  1, "cmdlines: a command line of block 0's anew in block 3");
+	CHECK_INT(num(h, "SELECT count(DISTINCT cmdline_id) FROM process_rows WHERE (seq < 0 OR "
+			 "seq >= 4611686018427387904) AND cmdline_id < 0"),
+		  2, "cmdlines: a row below 0 or at 2^62 has a number of its own below 0");
+	CHECK(!run(h, "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, "
+		      "gid, cmdline) VALUES ('2e5', 'process_exit', 9, 9, 1, 1, 0, 0, 'x')") &&
+		      num(h, "SELECT count(*) FROM process_rows WHERE seq = 200000") == 0,
+	      "process_events: a seq that is not an integer is refused");
+	CHECK(run(h, "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, "
+		     "gid, cmdline) VALUES (4611686018427387905, 'process_exit', 9, 9, 1, 1, 0, 0, "
+		     "'big')") &&
+		      num(h, "SELECT count(*) FROM process_events e JOIN process_rows r USING (seq) "
+			     "WHERE seq = 4611686018427387905 AND e.cmdline = 'big' AND "
+			     "r.cmdline_id < 0") == 1 &&
+		      run(h, "DELETE FROM process_events WHERE seq = 4611686018427387905") &&
+		      num(h, "SELECT count(*) FROM cmdlines WHERE cmdline = 'big'") == 0,
+	      "process_events: a row at 2^62 inserted and deleted through the view, with its "
+	      "command line");
 }
 
 /* The recorder's writer, on the upgraded file, numbers an (exe, comm)

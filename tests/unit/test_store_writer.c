@@ -517,6 +517,14 @@ static void check_retention_cmdlines(void)
 		return;
 	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
 	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
+	/* a recent row below 0, inserted by hand: its number is below 0, and
+	 * it must not make retention take the line of a row from 0 on */
+	char sql[512];
+	snprintf(sql, sizeof(sql), "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, "
+		 "pid, tid, uid, gid, comm, exe, syscall, cmdline, argc) VALUES (-3, "
+		 "'process_start', %lld, 9, 1, 1, 0, 0, 'sh', '/bin/sh', 'execve', 'sh neg', 2)",
+		 (long long)fresh);
+	sql_on(path_in("retcmd.db"), sql);
 	struct rg_event ev = {.type = RG_ET_PROCESS_START, .pid = 7, .tid = 7, .comm = {"sh", 2},
 			      .exe = {"/bin/sh", 7}, .syscall = "execve", .argc = 2};
 	for (int i = 0; i < 40; i++) { /* block 0: old rows only */
@@ -539,16 +547,51 @@ static void check_retention_cmdlines(void)
 	ev.argv = (struct rg_str){"sh\0new\0", 7};
 	rg_store_put_event(s, &ev, false);
 	rg_store_sync(s);
-	struct rg_health h = {.seq = 3 * 65536 + 1, .ts_ns = now};
+	ev.seq = 3 * 65536 + 2; /* an old row after the writer reached block 3 */
+	ev.ts_ns = old + 200;
+	ev.argv = (struct rg_str){"sh\0old3\0", 8};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	struct rg_health h = {.seq = 3 * 65536 + 3, .ts_ns = now};
 	rg_store_put_health(s, &h); /* one more batch: pruning goes on between them */
 	rg_store_sync(s);
 	rg_store_close(s, now);
 	const char *db = path_in("retcmd.db");
 	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || cmdline, ',') FROM process_events"),
-		  "65636 sh shared,196608 sh new", "retention: old process rows pruned, recent kept");
+		  "-3 sh neg,65636 sh shared,196608 sh new",
+		  "retention: old process rows pruned, recent kept");
 	CHECK_STR(q(db, "SELECT group_concat(id || ' ' || cmdline, ',') FROM cmdlines"),
-		  "131082 sh shared,393216 sh new",
-		  "retention: their command lines too, not the one a recent row shares");
+		  "-1 sh neg,131082 sh shared,393216 sh new,393220 sh old3",
+		  "retention: their command lines too (those of the oldest row's block on stay), "
+		  "not the one a recent row shares, nor one below 0");
+
+	/* process rows deleted by hand at the end: a new run does not reuse
+	 * their seqs, whose numbers their command lines keep */
+	sql_on(db, "DELETE FROM process_events WHERE seq > 65636; DELETE FROM health; "
+		   "DELETE FROM alerts");
+	s = rg_store_open(db, &ro, err, sizeof(err), NULL);
+	uint64_t max_seq = 0;
+	int64_t max_proc = 0;
+	rg_store_max_ids(s, &max_seq, &max_proc);
+	CHECK_INT((int64_t)max_seq, 3 * 65536 + 2, "a deleted row's seq is not reused: its "
+		  "command line's number, 2 * seq, is still taken");
+	/* a seq at or above 2^62 (only an edit makes one; the recorder's go on
+	 * from it): a number below 0, never pruned */
+	rg_store_begin_run(s, "h", "b", "0", now, 1, 64, 64);
+	ev.seq = (uint64_t)1 << 62;
+	ev.ts_ns = now;
+	ev.argv = (struct rg_str){"sh\0big\0", 7};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	rg_store_close(s, now);
+	CHECK_INT((int64_t)st.store_failures, 0, "a row past 2^62 is stored");
+	CHECK_STR(q(db, "SELECT c.id || ' ' || e.cmdline FROM process_events e JOIN process_rows "
+			"USING (seq) JOIN cmdlines c ON c.id = cmdline_id WHERE seq = 1 << 62"),
+		  "-2 sh big", "with a command line numbered below 0");
+	CHECK_STR(q(db, "SELECT count(*) FROM process_rows WHERE cmdline_id NOT IN (SELECT id "
+			"FROM cmdlines)"), "0", "no row refers to a command line that is gone");
 }
 
 /* Retention by age: events older than max_age go, with the alerts and
