@@ -241,8 +241,8 @@ CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
   SELECT RAISE(ABORT, 'seq: an integer')
     WHERE NEW.seq IS NOT NULL AND NEW.seq IS NOT CAST(NEW.seq AS INTEGER);
   -- the row's own number left by a row deleted from process_rows itself
-  DELETE FROM cmdlines WHERE id = 2 * NEW.seq + 1 AND NOT EXISTS
-    (SELECT 1 FROM process_rows WHERE seq = NEW.seq);
+  DELETE FROM cmdlines WHERE NEW.seq BETWEEN 0 AND 4611686018427387903
+    AND id = 2 * NEW.seq + 1 AND NOT EXISTS (SELECT 1 FROM process_rows WHERE seq = NEW.seq);
   INSERT INTO process_rows (seq, event_type_id, ts_ns, clock_id, proc_id, actor_id, tid,
                             syscall_id, cmdline_id, argv, argc, cwd, euid, egid, auid,
                             sessionid, exe_truncated, argv_truncated, cwd_truncated,
@@ -255,7 +255,11 @@ CREATE TRIGGER process_events_insert INSTEAD OF INSERT ON process_events BEGIN
                             container_runtime, pidns, mntns, netns, userns, utsns, cgroupns,
                             script_dev, script_ino, script_size, script_ctime_ns,
                             script_sha256, script_hash_status)
-    VALUES (NEW.seq, (SELECT id FROM names WHERE name = NEW.event_type), NEW.ts_ns,
+    -- a NULL seq as SQLite would give it, but here, so that its command
+    -- line can find it (past the largest key: refused, not a random one)
+    VALUES (coalesce(CAST(NEW.seq AS INTEGER), (SELECT coalesce(max(seq), 0) + 1
+                                                 FROM process_rows)),
+    (SELECT id FROM names WHERE name = NEW.event_type), NEW.ts_ns,
     (SELECT id FROM clocks
      WHERE offset_ns = CAST(NEW.ts_ns AS INTEGER) - CAST(NEW.boot_ns AS INTEGER)),
     NEW.proc_id,

@@ -813,6 +813,37 @@ static void check_cmdlines(sqlite3 *h)
 		      num(h, "SELECT count(*) FROM cmdlines WHERE cmdline = 'big'") == 0,
 	      "process_events: a row at 2^62 inserted and deleted through the view, with its "
 	      "command line");
+	/* rows below 0 through the view: a row's number is not another's */
+	char sql[256];
+	bool ok = true;
+	for (int k = 100; k <= 104; k++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO process_events (seq, event_type, ts_ns, "
+			 "boot_ns, pid, tid, uid, gid, cmdline) VALUES (-%d, 'process_exit', 9, 9, "
+			 "1, 1, 0, 0, 'm%d')", k, k);
+		ok = run(h, sql) && ok;
+	}
+	ok = run(h, "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, "
+		    "gid, cmdline) VALUES (-3, 'process_exit', 9, 9, 1, 1, 0, 0, 'm3')") && ok;
+	ok = run(h, "DELETE FROM process_events WHERE seq = -3") && ok;
+	CHECK(ok && num(h, "SELECT count(*) FROM process_events WHERE seq BETWEEN -104 AND -100 "
+			   "AND cmdline = 'm' || -seq") == 5 &&
+		      num(h, "SELECT count(*) FROM process_rows WHERE cmdline_id NOT IN (SELECT id "
+			     "FROM cmdlines)") == 0,
+	      "process_events: rows below 0 keep their own command lines through inserts and "
+	      "deletes of others");
+	/* a NULL seq past the largest key is refused, not given a random one */
+	ok = run(h, "INSERT INTO process_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, "
+		    "gid, cmdline) VALUES (9223372036854775807, 'process_exit', 9, 9, 1, 1, 0, 0, "
+		    "'top')");
+	CHECK(ok && !run(h, "INSERT INTO process_events (event_type, ts_ns, boot_ns, pid, tid, "
+			    "uid, gid, cmdline) VALUES ('process_exit', 9, 9, 1, 1, 0, 0, "
+			    "'nullseq')") &&
+		      num(h, "SELECT count(*) FROM process_events WHERE seq = 9223372036854775807 "
+			     "AND cmdline = 'top'") == 1 &&
+		      num(h, "SELECT count(*) FROM cmdlines WHERE cmdline = 'nullseq'") == 0,
+	      "process_events: a NULL seq after the largest key is refused, the top row kept");
+	run(h, "DELETE FROM process_events WHERE seq = 9223372036854775807 OR seq BETWEEN -104 "
+	       "AND -100");
 }
 
 /* The recorder's writer, on the upgraded file, numbers an (exe, comm)
