@@ -645,8 +645,8 @@ static int order_args(struct rgq_reader *r, struct cursor *c, unsigned t, struct
 			rg_buf_printf(b, "%s(SELECT %s FROM %s WHERE r.more AND seq = r.seq)",
 				      j ? ", " : "", col + 2, rg_event_tables[t].more);
 		else if (!strcmp(col, "c.cmdline"))
-			rg_buf_printf(b, "%s(SELECT cmdline FROM cmdlines WHERE id = r.cmdline_id)",
-				      j ? ", " : "");
+			rg_buf_printf(b, "%s(SELECT cmdline FROM cmdlines WHERE id = "
+				      "r.cmdline_id)", j ? ", " : "");
 		else
 			rg_buf_printf(b, "%sr.%s", j ? ", " : "", col);
 	}

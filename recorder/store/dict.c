@@ -96,12 +96,12 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
 	for (unsigned w = 0; w < D_N; w++) {
 		d->slots[w] = rg_calloc(DICT_SLOTS, sizeof(struct dict_ent));
-		if ((sql[w][0] && sqlite3_prepare_v3(s->db, sql[w][0], -1,
-						     SQLITE_PREPARE_PERSISTENT, &d->find[w], NULL)) ||
-		    sqlite3_prepare_v3(s->db, sql[w][1], -1, SQLITE_PREPARE_PERSISTENT, &d->add[w],
-				       NULL)) {
-			snprintf(err, errlen, "preparing the images, actors, names, clocks and command lines: %s",
-				 sqlite3_errmsg(s->db));
+		const unsigned keep = SQLITE_PREPARE_PERSISTENT;
+		if ((sql[w][0] &&
+		     sqlite3_prepare_v3(s->db, sql[w][0], -1, keep, &d->find[w], NULL)) ||
+		    sqlite3_prepare_v3(s->db, sql[w][1], -1, keep, &d->add[w], NULL)) {
+			snprintf(err, errlen, "preparing the images, actors, names, clocks and "
+				 "command lines: %s", sqlite3_errmsg(s->db));
 			return -1;
 		}
 	}
@@ -260,9 +260,10 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
 	struct store_dict *d = s->dict;
 	if (seq > CMDLINE_SEQ_MAX) { /* its own, below 0: never pruned */
 		sqlite3_stmt *st = NULL;
-		bool ok = sqlite3_prepare_v2(s->db, "INSERT INTO cmdlines (id, cmdline) VALUES (min("
-						   "coalesce((SELECT min(id) FROM cmdlines), 0), 0) - 1, "
-						   "?1)", -1, &st, NULL) == SQLITE_OK;
+		static const char sql[] = "INSERT INTO cmdlines (id, cmdline) VALUES "
+					  "(min(coalesce((SELECT min(id) FROM cmdlines), 0), 0) "
+					  "- 1, ?1)";
+		bool ok = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK;
 		if (ok) {
 			rg_row_bind_value(st, 1, cmdline);
 			ok = sqlite3_step(st) == SQLITE_DONE;
@@ -278,7 +279,7 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
 	}
 	struct rg_sql_value v[2] = {{.type = SQLITE_INTEGER, .i = 2 * (int64_t)seq}, *cmdline};
 	*id = lookup(s, D_CMDLINE, cmdline->p, cmdline->n, v, 2);
-	return *id > 0;
+	return *id >= 0; /* -1: an error (seq 0's number is 0) */
 }
 
 int store_prune_cmdlines(struct rg_store *s)

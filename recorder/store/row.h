@@ -229,9 +229,9 @@ bool rg_row_compact(unsigned t);
  * row's ts_ns less the clock's offset, schema/026), or in a row of the
  * table's `more` table under its seq (a file row's rarer columns,
  * schema/029: there when any of them is not NULL), or as the number of
- * its `cmdlines` row (a process row's command line, schema/031). The writer stores the
- * columns so (store/schema.c), rgq's reader reads them back
- * (query/reader.c). */
+ * its `cmdlines` row (a process row's command line, schema/031). The
+ * writer stores the columns so (store/schema.c), rgq's reader reads them
+ * back (query/reader.c). */
 enum rg_col_store {
 	RG_CS_VALUE,
 	RG_CS_ETYPE,

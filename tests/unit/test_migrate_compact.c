@@ -642,13 +642,16 @@ static void check_insert_delete(sqlite3 *h, const struct edit *e, const char *wh
 	}
 	if (!strcmp(e->view, "process_events")) { /* schema/031: a command line of its own */
 		snprintf(msg, sizeof(msg), "%s: its command line is its own cmdlines row", what);
-		CHECK_INT(num(h, "SELECT count(*) FROM process_events e JOIN process_rows r USING "
-				 "(seq) JOIN cmdlines c ON c.id = r.cmdline_id WHERE seq = 999999 AND "
-				 "c.id = 2 * 999999 + 1 AND e.cmdline = 'new' AND c.cmdline = 'new'"),
+		CHECK_INT(num(h, "SELECT count(*) FROM process_events e JOIN process_rows r "
+				 "USING (seq) JOIN cmdlines c ON c.id = r.cmdline_id WHERE seq = "
+				 "999999 AND c.id = 2 * 999999 + 1 AND e.cmdline = 'new' AND "
+				 "c.cmdline = 'new'"),
 			  1, msg);
 		run(h, "DELETE FROM process_events WHERE seq = 999999");
-		snprintf(msg, sizeof(msg), "%s: which a DELETE through the view takes along", what);
-		CHECK_INT(num(h, "SELECT count(*) FROM cmdlines WHERE id = 2 * 999999 + 1"), 0, msg);
+		snprintf(msg, sizeof(msg), "%s: which a DELETE through the view takes along",
+			 what);
+		CHECK_INT(num(h, "SELECT count(*) FROM cmdlines WHERE id = 2 * 999999 + 1"), 0,
+			  msg);
 		run(h, e->insert);
 	}
 	snprintf(msg, sizeof(msg), "%s: its image is there once", what);
@@ -783,8 +786,8 @@ static void check_cmdlines(sqlite3 *h)
 			 "'cmdline'"), 0, "process_rows: no cmdline column");
 	CHECK(num(h, "SELECT count(*) FROM process_rows WHERE cmdline_id IS NOT NULL") > 2 &&
 		      num(h, "SELECT count(*) FROM cmdlines") ==
-			      num(h, "SELECT count(*) FROM (SELECT DISTINCT seq >> 16, cmdline FROM "
-				     "process_events WHERE cmdline IS NOT NULL)"),
+			      num(h, "SELECT count(*) FROM (SELECT DISTINCT seq >> 16, "
+				     "cmdline FROM process_events WHERE cmdline IS NOT NULL)"),
 	      "cmdlines: a row per distinct command line in a block");
 	CHECK_INT(num(h, "SELECT count(*) FROM process_rows r WHERE cmdline_id IS NOT NULL AND "
 			 "seq BETWEEN 0 AND 4611686018427387903 AND cmdline_id IS NOT 2 * (SELECT "
