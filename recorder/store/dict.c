@@ -245,7 +245,8 @@ int64_t store_etype_id(struct rg_store *s, enum rg_etype type)
 
 /* The largest seq whose command line is numbered 2 * seq (2 * seq + 1
  * through the view); a row of a larger one (only an edit makes one, and
- * the recorder's seqs then go on from it) has a number below 0. */
+ * the recorder's seqs then go on from it), or of seq 0, has a number
+ * below 0. */
 #define CMDLINE_SEQ_MAX ((UINT64_C(1) << 62) - 1)
 
 /* A command line's number (schema/031): 2 * seq of the first row of seq's
@@ -258,7 +259,8 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
 		      int64_t *id)
 {
 	struct store_dict *d = s->dict;
-	if (seq > CMDLINE_SEQ_MAX) { /* its own, below 0: never pruned */
+	/* its own, below 0, never pruned (0 would be a free slot's number) */
+	if (seq == 0 || seq > CMDLINE_SEQ_MAX) {
 		sqlite3_stmt *st = NULL;
 		static const char sql[] = "INSERT INTO cmdlines (id, cmdline) VALUES "
 					  "(min(coalesce((SELECT min(id) FROM cmdlines), 0), 0) "
@@ -279,7 +281,7 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
 	}
 	struct rg_sql_value v[2] = {{.type = SQLITE_INTEGER, .i = 2 * (int64_t)seq}, *cmdline};
 	*id = lookup(s, D_CMDLINE, cmdline->p, cmdline->n, v, 2);
-	return *id >= 0; /* -1: an error (seq 0's number is 0) */
+	return *id > 0;
 }
 
 int store_prune_cmdlines(struct rg_store *s)

@@ -578,8 +578,11 @@ static void check_retention_cmdlines(void)
 	/* a seq at or above 2^62 (only an edit makes one; the recorder's go on
 	 * from it): a number below 0, never pruned */
 	rg_store_begin_run(s, "h", "b", "0", now, 1, 64, 64);
-	ev.seq = (uint64_t)1 << 62;
+	ev.seq = 0; /* and seq 0 (a number of 0 is no number to the writer's cache) */
 	ev.ts_ns = now;
+	ev.argv = (struct rg_str){"sh\0zero\0", 8};
+	rg_store_put_event(s, &ev, false);
+	ev.seq = (uint64_t)1 << 62;
 	ev.argv = (struct rg_str){"sh\0big\0", 7};
 	rg_store_put_event(s, &ev, false);
 	rg_store_sync(s);
@@ -589,7 +592,10 @@ static void check_retention_cmdlines(void)
 	CHECK_INT((int64_t)st.store_failures, 0, "a row past 2^62 is stored");
 	CHECK_STR(q(db, "SELECT c.id || ' ' || e.cmdline FROM process_events e JOIN process_rows "
 			"USING (seq) JOIN cmdlines c ON c.id = cmdline_id WHERE seq = 1 << 62"),
-		  "-2 sh big", "with a command line numbered below 0");
+		  "-3 sh big", "with a command line numbered below 0");
+	CHECK_STR(q(db, "SELECT c.id || ' ' || e.cmdline FROM process_events e JOIN process_rows "
+			"USING (seq) JOIN cmdlines c ON c.id = cmdline_id WHERE seq = 0"),
+		  "-2 sh zero", "and a row of seq 0 too");
 	CHECK_STR(q(db, "SELECT count(*) FROM process_rows WHERE cmdline_id NOT IN (SELECT id "
 			"FROM cmdlines)"), "0", "no row refers to a command line that is gone");
 }
