@@ -505,18 +505,41 @@ static void check_queue_full(void)
 		  "tags: the JSON array NDJSON has, which json_each reads");
 }
 
+/* Retention by age, 1 h, a prune between every batch. */
+static const struct rg_store_opts aged_opts = {500, 20, 65536, 3600, 0, 0};
+
+/* The times an aged store's rows take: now, old (two hours back: pruned)
+ * and fresh (a minute back: kept). */
+struct aged_times {
+	int64_t now, old, fresh;
+};
+
+/* Database name opened with aged_opts and a run begun at t->old; NULL
+ * (and a failed check) when it does not open. */
+static struct rg_store *open_aged(const char *name, struct aged_times *t)
+{
+	char err[256];
+	struct rg_store *s = rg_store_open(path_in(name), &aged_opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "opens with retention"))
+		return NULL;
+	t->now = rg_wall_ns();
+	t->old = t->now - 7200LL * 1000000000;
+	t->fresh = t->now - 60LL * 1000000000;
+	rg_store_begin_run(s, "h", "b", "0", t->old, 1, 64, 64);
+	return s;
+}
+
 /* Retention prunes the command lines of the process rows it prunes
  * (schema/031), never one a row left refers to: a recent row shares its
  * block's number with an old one, pruned. */
 static void check_retention_cmdlines(void)
 {
 	char err[256];
-	struct rg_store_opts ro = {500, 20, 65536, 3600, 0, 0}; /* 1 h, every batch */
-	struct rg_store *s = rg_store_open(path_in("retcmd.db"), &ro, err, sizeof(err), NULL);
-	if (!CHECK(s != NULL, "opens with retention"))
+	struct aged_times t;
+	struct rg_store *s = open_aged("retcmd.db", &t);
+	if (!s)
 		return;
-	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
-	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
+	int64_t now = t.now, old = t.old, fresh = t.fresh;
 	/* a recent row below 0, inserted by hand: its number is below 0, and
 	 * it must not make retention take the line of a row from 0 on */
 	char sql[512];
@@ -569,7 +592,7 @@ static void check_retention_cmdlines(void)
 	 * their seqs, whose numbers their command lines keep */
 	sql_on(db, "DELETE FROM process_events WHERE seq > 65636; DELETE FROM health; "
 		   "DELETE FROM alerts");
-	s = rg_store_open(db, &ro, err, sizeof(err), NULL);
+	s = rg_store_open(db, &aged_opts, err, sizeof(err), NULL);
 	uint64_t max_seq = 0;
 	int64_t max_proc = 0;
 	rg_store_max_ids(s, &max_seq, &max_proc);
@@ -606,12 +629,11 @@ static void check_retention_cmdlines(void)
 static void check_retention(void)
 {
 	char err[256];
-	struct rg_store_opts ro = {500, 20, 65536, 3600, 0, 0}; /* 1 h, every batch */
-	struct rg_store *s = rg_store_open(path_in("ret.db"), &ro, err, sizeof(err), NULL);
-	if (!CHECK(s != NULL, "opens with retention"))
+	struct aged_times t;
+	struct rg_store *s = open_aged("ret.db", &t);
+	if (!s)
 		return;
-	int64_t now = rg_wall_ns(), old = now - 7200LL * 1000000000, fresh = now - 60LL * 1000000000;
-	rg_store_begin_run(s, "h", "b", "0", old, 1, 64, 64);
+	int64_t now = t.now, old = t.old, fresh = t.fresh;
 	uint64_t seq = 0;
 	for (int i = 0; i < 5000; i++) { /* 5000 old file events, 100 old alerts */
 		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + i,
