@@ -60,6 +60,48 @@ static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, cons
 	return prune_where(s, t, where, note, unshipped);
 }
 
+/* ---- lineage ------------------------------------------------------------------
+ *
+ * A processes row is the lineage of the rows that name it, and of its
+ * children's. Retention removes one when nothing left needs it:
+ *   - the process exited at or before the step's end: every event row up
+ *     to then is gone, and a process has no rows after its exit;
+ *   - no processes row names it as parent (a descendant left keeps its
+ *     ancestors), no alert names it and no run's start lists it
+ *     (run_processes);
+ *   - it is not the newest: the next run numbers on from it.
+ * Each step looks at the next LINEAGE_ROWS rows by proc_id, from where the
+ * last step stopped, and starts over past the newest: a sweep that no
+ * restart loses and that costs each step the same. A parent goes in a
+ * sweep after its last child. */
+
+#define LINEAGE_ROWS (4 * PRUNE_ROWS)
+
+/* Removes the processes rows of the sweep's next range that nothing left
+ * needs (above), noted for the prune link; the rows removed, or -1. */
+static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *note)
+{
+	char sql[900];
+	int64_t lo = s->lineage_from;
+	snprintf(sql, sizeof(sql), "SELECT proc_id FROM processes WHERE proc_id > %lld ORDER BY "
+		 "proc_id LIMIT 1 OFFSET %d", (long long)lo, LINEAGE_ROWS - 1);
+	int64_t hi = rg_sql_int(s->db, sql, INT64_MAX); /* past the newest: the last range */
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_prune_procs (k INTEGER "
+		 "PRIMARY KEY); DELETE FROM temp.rg_prune_procs; INSERT INTO temp.rg_prune_procs "
+		 "SELECT proc_id FROM processes p WHERE proc_id > %lld AND proc_id <= %lld AND "
+		 "exit_ns <= %lld AND proc_id < (SELECT max(proc_id) FROM processes) AND NOT EXISTS "
+		 "(SELECT 1 FROM processes c WHERE c.parent_proc_id = p.proc_id) AND NOT EXISTS "
+		 "(SELECT 1 FROM alerts a WHERE a.proc_id = p.proc_id) AND proc_id NOT IN (SELECT "
+		 "proc_id FROM run_processes)", (long long)lo, (long long)hi, (long long)end);
+	if (store_exec(s->db, sql, NULL, 0))
+		return -1;
+	int64_t n = sqlite3_changes(s->db) ? store_chain_delete(s, RG_CHAIN_PROCESSES,
+				"proc_id IN (SELECT k FROM temp.rg_prune_procs)", note) : 0;
+	if (n >= 0)
+		s->lineage_from = hi == INT64_MAX ? 0 : hi;
+	return n;
+}
+
 /* An event table's rows up to end, with the rest of their hash groups
  * (chain.h): a group's rows go together, or verify could not hash what is
  * left of it. *last: the newest time that went, of this table or one
@@ -153,6 +195,7 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
 	    prune_table(s, RG_CHAIN_GAPS, "end_ns", "<=", end,
 			" AND reason NOT IN ('pruned', 'unshipped')", &note, NULL) < 0 ||
+	    prune_lineage(s, end, &note) < 0 ||
 	    note_unshipped(s, start, last, unshipped) ||
 	    !(gap = record_pruned(s->db, s->run_id, start, last, n)) || store_chain_trim(s, &note) ||
 	    store_chain_link(s, "prune", rg_buf_cstr(&note), gap) ||
@@ -207,7 +250,8 @@ void store_prune(struct rg_store *s)
 			cutoff = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
 		/* over the size bound: the oldest, whatever their age, but only
 		 * rows that were there at the last turn, never the newest (what is
-		 * never pruned, processes rows, may alone pass the bound) */
+		 * never pruned, the dictionaries and running processes' lineage,
+		 * may alone pass the bound) */
 		if (s->o.max_size_mb && used_bytes(s->db) > s->o.max_size_mb * 1048576 &&
 		    s->prev_prune_wall > cutoff)
 			cutoff = s->prev_prune_wall;

@@ -226,6 +226,7 @@ struct rg_store {
 	int64_t last_complaint;    /* writer: last stderr report, mono ns */
 	int64_t last_prune;        /* writer: mono ns of the last retention turn */
 	int64_t prev_prune_wall;   /* writer: wall ns of the last turn's start */
+	int64_t lineage_from;      /* writer: where retention's sweep of processes goes on */
 	/* writer: rows lost to failed writes whose gap row could not be
 	 * written yet (a full disk fails that too); written once it can be */
 	struct unrecorded {

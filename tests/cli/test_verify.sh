@@ -150,9 +150,20 @@ check_eq "what a dropped row list leaves" \
 	"$(sql1 "$T/pruned.db" "SELECT count(*) FROM chain WHERE rows IS NULL")"
 check_eq "retention took whole hash groups: none is left in part" \
 	"$(grep -c '^UNVERIFIED' "$T/out")" 0
+check "retention removed the processes rows nothing left needs" \
+	'[[ -n $(sql1 "$T/pruned.db" "SELECT link FROM chain WHERE kind = '"'prune'"' AND note LIKE '"'%processes %'"'") ]]'
+check_eq "every row left names a process that is there, and every process its parent" \
+	"$(sql1 "$T/pruned.db" "SELECT (SELECT count(*) FROM process_events WHERE proc_id NOT IN
+		(SELECT proc_id FROM processes)) + (SELECT count(*) FROM file_events WHERE proc_id
+		NOT IN (SELECT proc_id FROM processes)) + (SELECT count(*) FROM network_events WHERE
+		proc_id NOT IN (SELECT proc_id FROM processes)) + (SELECT count(*) FROM processes
+		WHERE parent_proc_id NOT IN (SELECT proc_id FROM processes)) + (SELECT count(*) FROM
+		alerts WHERE proc_id NOT IN (SELECT proc_id FROM processes))")" 0
 DB=$T/pruned.db
 S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 100")
 tamper "a row deleted after pruning" "^DELETED +file_events $S " "DELETE FROM file_events WHERE seq = $S"
+P=$(sql1 "$DB" "SELECT proc_id FROM processes WHERE exit_ns IS NOT NULL ORDER BY proc_id LIMIT 1")
+tamper "a processes row deleted after pruning" "^DELETED +processes $P " "DELETE FROM processes WHERE proc_id = $P"
 tamper "a prune link's keys widened" "^LINK +link [0-9]+ was edited" \
 	"UPDATE chain SET note = note || 'file_events 1-99999999' || char(10) WHERE link = (SELECT min(link) FROM chain WHERE kind = 'prune')"
 

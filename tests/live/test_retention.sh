@@ -3,7 +3,9 @@
 # burst of watched opens pushes the database past the bound; while the
 # recorder keeps recording, the oldest rows are pruned until the pages in
 # use are back near the bound, the pruned range is one `pruned` gap that
-# rgq gaps shows, the newest events stay, and the file is intact.
+# rgq gaps shows, the newest events stay, and the file is intact. The
+# processes rows of a burst of execs before it go too (nothing left names
+# them), and rgq verify tells all of it from tampering.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -13,6 +15,7 @@ rg_config
 rg_watch "$T/w"
 sed -i 's/^\[store\]$/[store]\nmax_size_mb = 2/' "$T/rg.ini"
 rg_start
+execs=$("$RG_BUILD_DIR/rg-workload" exec 50 | sed 's/.*"pid":\([0-9]*\).*/\1/')
 "$RG_BUILD_DIR/rg-workload" open 60000 "$T/w/early" >/dev/null
 sleep 1
 "$RG_BUILD_DIR/rg-workload" open 2000 "$T/w/late" >/dev/null
@@ -60,6 +63,17 @@ echo "# rows_pruned $pruned, pruned gap count $gap"
 check_num "the oldest events are pruned while recording (health rows_pruned)" "$pruned" '>' 40000
 check_num "one pruned gap holds them (its count)" "$gap" '>=' "$pruned"
 check_eq "integrity_check after pruning" "$(sql "PRAGMA integrity_check")" ok
+check_eq "the early execs' processes rows are pruned (nothing left names them)" \
+	"$(sql "SELECT count(*) FROM processes WHERE pid = $execs OR ppid = $execs")" 0
+check_num "the pruned processes rows are in prune links" \
+	"$(sql "SELECT count(*) FROM chain WHERE kind = 'prune' AND note LIKE '%processes %'")" '>' 0
+check_eq "every event row left names a processes row that is there" \
+	"$(sql "SELECT (SELECT count(*) FROM process_events WHERE proc_id NOT IN (SELECT proc_id
+		FROM processes)) + (SELECT count(*) FROM file_events WHERE proc_id NOT IN (SELECT
+		proc_id FROM processes)) + (SELECT count(*) FROM processes WHERE parent_proc_id NOT IN
+		(SELECT proc_id FROM processes))")" 0
+check_run "rgq verify: the pruning is told from tampering" "$T/verify.txt" \
+	"$RG_BUILD_DIR/rgq" --db "$T/rg.db" verify
 check_run "rgq gaps runs" "$T/gaps.csv" "$RG_BUILD_DIR/rgq" --db "$T/rg.db" --format csv gaps
 check_re "rgq gaps shows the pruned range" "$(cat "$T/gaps.csv")" ",pruned,$gap,"
 live_done

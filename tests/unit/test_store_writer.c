@@ -623,6 +623,123 @@ static void check_retention_cmdlines(void)
 			"FROM cmdlines)"), "0", "no row refers to a command line that is gone");
 }
 
+/* Retention removes the processes rows that nothing left needs: exited
+ * before the pruned range's end, no processes row left that names it as
+ * parent, no alert, not listed at a run's start, not the newest; a
+ * parent in the step after its last child. */
+static void check_retention_lineage(void)
+{
+	struct aged_times t;
+	struct rg_store *s = open_aged("retproc.db", &t);
+	if (!s)
+		return;
+	int64_t old = t.old, fresh = t.fresh;
+	/* proc_id: parent, exit (0: alive), exit row's time (0: none) */
+	static const struct {
+		int64_t parent;
+		int exit; /* 1 old, 2 fresh, 0 alive */
+		bool row;
+	} procs[] = {
+		[1] = {0, 1, true},  /* exited, nothing left: goes */
+		[2] = {0, 1, true},  /* exited, but a child alive: stays */
+		[3] = {2, 0, false}, /* alive */
+		[4] = {0, 1, true},  /* exited; its only child goes too: goes in the next step */
+		[5] = {4, 1, true},  /* exited: goes */
+		[6] = {0, 1, true},  /* exited, a recent alert names it: stays */
+		[7] = {0, 2, true},  /* exited recently: stays */
+		[8] = {0, 1, true},  /* exited, listed at a run's start: stays */
+		[9] = {0, 1, false}, /* exited long ago, no row left: the sweep finds it too */
+		[10] = {0, 1, true}, /* the newest: stays, the next run numbers on from it */
+	};
+	uint64_t seq = 0;
+	for (int64_t n = 1; n <= 10; n++) {
+		/* 7 last, in a batch of its own: retention takes the whole hash
+		 * group of a row it prunes (chain.h) */
+		int64_t id = n < 7 ? n : n == 10 ? 7 : n + 1;
+		if (id == 7) { /* with the first batch: pruning runs between batches */
+			struct rg_alert a = {.seq = ++seq, .ts_ns = fresh, .rule_id = {"R", 1},
+					     .rule_name = {"r", 1}, .severity = {"low", 3},
+					     .tags = {"", 0}, .summary = {"s", 1},
+					     .rules_digest = {"d", 1}, .event_seq = 1,
+					     .event_type = RG_ET_PROCESS_EXIT, .pid = 106,
+					     .proc_id = 6};
+			rg_store_put_alert(s, &a);
+			rg_store_sync(s);
+			/* an old row in the next batch: a second step, whose sweep
+			 * finds 4 with its last child gone */
+			struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + 500,
+					     .pid = 1, .path = {"/etc/o", 6}, .syscall = "openat"};
+			rg_store_put_event(s, &f, false);
+		}
+		int64_t exit_ns = procs[id].exit == 1 ? old + 100 + id : fresh + id;
+		if (id == 9)
+			exit_ns = old - 50;
+		struct rg_process p = {.proc_id = id, .pid = (uint32_t)(100 + id), .start_boot_ns = 1,
+				       .start_ns = old, .parent_proc_id = procs[id].parent,
+				       .comm = {"sh", 2}, .source = RG_PSRC_FORK,
+				       .exited = procs[id].exit != 0, .exit_ns = exit_ns};
+		rg_store_put_process(s, &p);
+		if (id == 8)
+			rg_store_put_seed(s, &p);
+		if (!procs[id].row)
+			continue;
+		struct rg_event ev = {.type = RG_ET_PROCESS_EXIT, .seq = ++seq, .ts_ns = exit_ns,
+				      .pid = p.pid, .tid = p.pid, .proc_id = id,
+				      .comm = {"sh", 2}, .exe = {"/bin/sh", 7}};
+		rg_store_put_event(s, &ev, false);
+	}
+	rg_store_sync(s);
+	struct rg_health h = {.seq = ++seq, .ts_ns = t.now};
+	rg_store_put_health(s, &h); /* one more batch: pruning goes on between them */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	const char *db = path_in("retproc.db");
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM (SELECT proc_id FROM processes "
+			"ORDER BY proc_id)"), "2,3,6,7,8,10",
+		  "retention: the processes nothing left needs go, a child's parent after it");
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM process_events"), "7",
+		  "retention: the recent exit row stays");
+	CHECK_STR(q(db, "SELECT group_concat(rtrim(replace(note, char(10), ';'), ';'), '|') "
+			"FROM chain WHERE kind = 'prune'"),
+		  "process_events 1-7;processes 1,5,9;chain 1-1|file_events 9;processes 4",
+		  "retention: the processes rows removed are in the prune links' notes, a "
+		  "parent in a sweep after its last child's");
+	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "retention: the database is intact");
+}
+
+/* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
+ * (8000) rows each, and starts over past the newest: a parent whose last
+ * child is in the second range goes in the third step. */
+static void check_retention_sweep(void)
+{
+	struct aged_times t;
+	struct rg_store *s = open_aged("sweep.db", &t);
+	if (!s)
+		return;
+	for (int64_t id = 1; id <= 9001; id++) { /* 9001: the newest, stays */
+		struct rg_process p = {.proc_id = id, .pid = (uint32_t)id, .start_boot_ns = 1,
+				       .start_ns = t.old, .parent_proc_id = id == 8500 ? 10 : 0,
+				       .comm = {"sh", 2}, .source = RG_PSRC_FORK, .exited = true,
+				       .exit_ns = t.old + id};
+		rg_store_put_process(s, &p);
+	}
+	rg_store_sync(s);
+	for (int step = 0; step < 3; step++) { /* an old row a batch: a step each */
+		struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = (uint64_t)step + 1,
+				     .ts_ns = t.old + 20000 + step, .pid = 1,
+				     .path = {"/etc/o", 6}, .syscall = "openat"};
+		rg_store_put_event(s, &f, false);
+		rg_store_sync(s);
+		static const char *const left[] = {"1002", "2", "1"};
+		CHECK_STR(q(path_in("sweep.db"), "SELECT count(*) FROM processes"), left[step],
+			  step == 0   ? "sweep: the first step takes the first 8000 rows but 10 "
+					"(its child is in the next range)"
+			  : step == 1 ? "sweep: the second the rest, 10 still kept by its child"
+				      : "sweep: the third starts over, and 10 goes");
+	}
+	rg_store_close(s, t.now);
+}
+
 /* Retention by age: events older than max_age go, with the alerts and
  * health rows of that time, in steps; the range is one `pruned` gap that
  * grows; what is newer stays. */
@@ -896,6 +1013,8 @@ int main(void)
 	check_queue_full();
 	check_retention();
 	check_retention_cmdlines();
+	check_retention_lineage();
+	check_retention_sweep();
 	check_more_rows();
 	check_ship();
 	check_wal_reader();
