@@ -64,35 +64,47 @@ static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, cons
  *
  * A processes row is the lineage of the rows that name it, and of its
  * children's. Retention removes one when nothing left needs it:
- *   - the process exited at or before the step's end: every event row up
- *     to then is gone, and a process has no rows after its exit;
+ *   - the process exited at or before the step's end, when every event
+ *     row up to then is gone, and a minute ago or more: rows stamped after
+ *     the exit (binary_hashed, when the hasher answers) are then written;
+ *   - no exec, start or hash row of it is left (process_rows' exec index:
+ *     those stamped after its exit, or before a step back of the clock);
  *   - no processes row names it as parent (a descendant left keeps its
- *     ancestors), no alert names it and no run's start lists it
- *     (run_processes);
- *   - it is not the newest: the next run numbers on from it.
+ *     ancestors; the upsert keeps a known parent, schema.c), no alert
+ *     names it and no run's start lists it (run_processes);
+ *   - it is not the newest: the next run numbers on from it;
+ *   - while shipping, the destination has its latest revision.
  * Each step looks at the next LINEAGE_ROWS rows by proc_id, from where the
  * last step stopped, and starts over past the newest: a sweep that no
  * restart loses and that costs each step the same. A parent goes in a
  * sweep after its last child. */
 
 #define LINEAGE_ROWS (4 * PRUNE_ROWS)
+#define LINEAGE_LATE_NS (60 * 1000000000LL)
 
 /* Removes the processes rows of the sweep's next range that nothing left
- * needs (above), noted for the prune link; the rows removed, or -1. */
+ * needs (above), noted for the prune link; the rows removed, or -1. The
+ * caller puts s->lineage_from back when its transaction rolls back. */
 static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *note)
 {
-	char sql[900];
-	int64_t lo = s->lineage_from;
+	char sql[1200], shipped[64] = "";
+	int64_t lo = s->lineage_from, late = rg_wall_ns() - LINEAGE_LATE_NS;
 	snprintf(sql, sizeof(sql), "SELECT proc_id FROM processes WHERE proc_id > %lld ORDER BY "
 		 "proc_id LIMIT 1 OFFSET %d", (long long)lo, LINEAGE_ROWS - 1);
 	int64_t hi = rg_sql_int(s->db, sql, INT64_MAX); /* past the newest: the last range */
+	if (s->ship_dest)
+		snprintf(shipped, sizeof(shipped), " AND ship_rev <= %lld",
+			 (long long)rg_store_ship_pos(s, "processes"));
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_prune_procs (k INTEGER "
 		 "PRIMARY KEY); DELETE FROM temp.rg_prune_procs; INSERT INTO temp.rg_prune_procs "
 		 "SELECT proc_id FROM processes p WHERE proc_id > %lld AND proc_id <= %lld AND "
-		 "exit_ns <= %lld AND proc_id < (SELECT max(proc_id) FROM processes) AND NOT EXISTS "
-		 "(SELECT 1 FROM processes c WHERE c.parent_proc_id = p.proc_id) AND NOT EXISTS "
-		 "(SELECT 1 FROM alerts a WHERE a.proc_id = p.proc_id) AND proc_id NOT IN (SELECT "
-		 "proc_id FROM run_processes)", (long long)lo, (long long)hi, (long long)end);
+		 "exit_ns <= %lld AND exit_ns <= %lld%s AND proc_id < (SELECT max(proc_id) FROM "
+		 "processes) AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.proc_id = p.proc_id AND "
+		 "r.child_pid IS NULL AND r.exit_code IS NULL) AND NOT EXISTS (SELECT 1 FROM "
+		 "processes c WHERE c.parent_proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM "
+		 "alerts a WHERE a.proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM run_processes "
+		 "r WHERE r.proc_id = p.proc_id)", (long long)lo, (long long)hi, (long long)end,
+		 (long long)late, shipped, rg_event_tables[0].rows);
 	if (store_exec(s->db, sql, NULL, 0))
 		return -1;
 	int64_t n = sqlite3_changes(s->db) ? store_chain_delete(s, RG_CHAIN_PROCESSES,
@@ -157,6 +169,7 @@ static bool oldest_rows(struct rg_store *s, unsigned t, int64_t cutoff, int64_t 
 static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 {
 	int64_t start = INT64_MAX, end = INT64_MIN, full_end = INT64_MAX, n = 0;
+	int64_t lineage_from = s->lineage_from;
 	struct rg_buf note = {0};
 	if (store_exec(s->db, "BEGIN", NULL, 0))
 		return 0;
@@ -207,6 +220,7 @@ fail:
 	store_complain(s, sqlite3_errmsg(s->db));
 	store_exec(s->db, "ROLLBACK", NULL, 0);
 	store_chain_undo(s);
+	s->lineage_from = lineage_from; /* that range's rows are all still there */
 	rg_buf_free(&note);
 	return 0;
 }

@@ -72,7 +72,10 @@ static const char process_cols[] =
 #define PROCESS_NCOLS 47
 
 /* The upsert: a process row is written at its start and again at every
- * change (exec, exit); identity columns never change.
+ * change (exec, exit); identity columns never change, and neither does a
+ * known parent: the process that forked it. A recorder that starts later
+ * knows only /proc's parent, a reaper that adopted it, and retention keeps
+ * a processes row only while a row names it (retention.c).
  *
  * Its revision (schema/019_ship.sql): the insert and the update both take
  * the counter's value that rev_process_sql just bumped, as the triggers
@@ -87,7 +90,12 @@ static void process_sql(struct rg_buf *b)
 	const char *c = strstr(process_cols, "start_ns");
 	for (const char *sep = ""; c && *c; sep = ", ") {
 		size_t n = strcspn(c, ",");
-		rg_buf_printf(b, "%s%.*s = excluded.%.*s", sep, (int)n, c, (int)n, c);
+		if (!strncmp(c, "ppid,", 5) || !strncmp(c, "parent_proc_id,", 15))
+			rg_buf_printf(b, "%s%.*s = iif(processes.parent_proc_id IS NULL, "
+				      "excluded.%.*s, processes.%.*s)", sep, (int)n, c, (int)n, c,
+				      (int)n, c);
+		else
+			rg_buf_printf(b, "%s%.*s = excluded.%.*s", sep, (int)n, c, (int)n, c);
 		c += n;
 		c += strspn(c, ", ");
 	}

@@ -707,6 +707,119 @@ static void check_retention_lineage(void)
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "retention: the database is intact");
 }
 
+/* What keeps a processes row beyond the rules of check_retention_lineage:
+ * a row of it stamped after its exit (the hasher's binary_hashed), the
+ * parent a restart cannot see (a daemon's, which /proc gives as init),
+ * and, while shipping, a revision the destination has not acknowledged. */
+static void check_retention_lineage_kept(void)
+{
+	struct aged_times t;
+	struct rg_store *s = open_aged("retkept.db", &t);
+	if (!s)
+		return;
+	rg_store_ship_dest(s, "http://ch:8123 rand_guard");
+	/* 1 init; 2 a shell that started the daemon 3 and exited; 4 a
+	 * dropper that exited before the hasher answered; 5 exited, shipped;
+	 * 6 exited, its exit's revision not yet shipped; 7 the newest */
+	struct rg_process p[8] = {0};
+	for (int64_t id = 1; id <= 7; id++) {
+		p[id] = (struct rg_process){.proc_id = id, .pid = (uint32_t)(100 + id),
+					    .start_boot_ns = 1, .start_ns = t.old,
+					    .comm = {"sh", 2}, .source = RG_PSRC_FORK,
+					    .exited = id != 1 && id != 3, .exit_ns = t.old + id};
+		if (id == 3) {
+			p[id].ppid = 102;
+			p[id].parent_proc_id = 2;
+		}
+		rg_store_put_process(s, &p[id]);
+		if (id == 5)
+			rg_store_sync(s);
+	}
+	rg_store_sync(s);
+	const char *rev5 = q(path_in("retkept.db"), "SELECT ship_rev FROM processes WHERE proc_id = 5");
+	rg_store_ship_ack(s, "processes", atoll(rev5), 1);
+	/* a row about 4 stamped after its exit, recent (the hasher's answer):
+	 * in a batch before the exit's, so that the exit's step sees it (a
+	 * batch's rows share hash groups, which retention takes whole) */
+	uint64_t seq = 1;
+	struct rg_event hb = {.type = RG_ET_BINARY_HASHED, .seq = ++seq, .ts_ns = t.fresh,
+			      .pid = 104, .tid = 104, .proc_id = 4, .exe = {"/tmp/d", 6},
+			      .hash_status = "ok", .exe_sha256 = {"aa", 2}};
+	rg_store_put_event(s, &hb, false);
+	rg_store_sync(s);
+	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = 1, .ts_ns = t.old + 4,
+			      .pid = 104, .tid = 104, .proc_id = 4, .comm = {"sh", 2}};
+	rg_store_put_event(s, &ex, false);
+	/* the daemon's activity, recent: kept, naming its parent 2 */
+	struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = t.fresh + 1,
+			     .pid = 103, .tid = 103, .proc_id = 3, .ppid = 102, .parent_proc_id = 2,
+			     .comm = {"bd", 2}, .path = {"/etc/shadow", 11}, .syscall = "openat"};
+	rg_store_put_event(s, &f, false);
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	/* a restart: the daemon is known, and /proc gives init as its parent */
+	s = open_aged("retkept.db", &t);
+	rg_store_ship_dest(s, "http://ch:8123 rand_guard");
+	p[3].ppid = 101;
+	p[3].parent_proc_id = 1;
+	rg_store_put_seed(s, &p[3]);
+	rg_store_put_process(s, &p[3]);
+	struct rg_event o = {.type = RG_ET_FILE_OPEN, .seq = ++seq + 10, .ts_ns = t.old + 200,
+			     .pid = 101, .tid = 101, .proc_id = 1, .path = {"/etc/o", 6},
+			     .syscall = "openat"};
+	rg_store_put_event(s, &o, false); /* an old row: a prune step */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	const char *db = path_in("retkept.db");
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM (SELECT proc_id FROM processes ORDER "
+			"BY proc_id)"), "1,2,3,4,6,7",
+		  "retention: a processes row a kept row names through its child, or that a "
+		  "later row names, or not yet shipped, stays; 5 goes");
+	CHECK_STR(q(db, "SELECT ppid || ' ' || parent_proc_id FROM processes WHERE proc_id = 3"),
+		  "102 2", "a restart keeps the parent that forked a process, not /proc's");
+}
+
+/* A process that exited less than a minute ago stays, though retention
+ * by size pruned past its exit: a row stamped after the exit (the
+ * hasher's answer) may still be on its way. */
+static void check_retention_lineage_late(void)
+{
+	char err[256];
+	struct rg_store_opts so = {1000, 20, 65536, 0, 1, 0}; /* 1 MiB, every batch */
+	struct rg_store *s = rg_store_open(path_in("retlate.db"), &so, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "opens with retention by size"))
+		return;
+	const int64_t sec = 1000000000, now = rg_wall_ns();
+	rg_store_begin_run(s, "h", "b", "0", now - 100 * sec, 1, 64, 64);
+	for (int64_t id = 1; id <= 3; id++) { /* exited 90 s and 30 s ago; 3 the newest */
+		struct rg_process p = {.proc_id = id, .pid = (uint32_t)(100 + id),
+				       .start_boot_ns = 1, .start_ns = now - 100 * sec,
+				       .comm = {"sh", 2}, .source = RG_PSRC_FORK, .exited = true,
+				       .exit_ns = now - (id == 1 ? 90 : 30) * sec};
+		rg_store_put_process(s, &p);
+	}
+	static char pad[200];
+	memset(pad, 'p', sizeof(pad));
+	for (int i = 0; i < 30000; i++) { /* 100 s to 5 s ago */
+		struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = (uint64_t)i + 1,
+				      .ts_ns = now - 100 * sec + i * (95 * sec / 30000), .pid = 1,
+				      .path = {pad, sizeof(pad)}, .syscall = "openat"};
+		rg_store_put_event(s, &ev, false);
+		if (i % 5000 == 4999) {
+			rg_store_sync(s);
+			usleep(2000);
+		}
+	}
+	rg_store_sync(s);
+	rg_store_close(s, rg_wall_ns());
+	const char *db = path_in("retlate.db");
+	CHECK(atoll(q(db, "SELECT max(end_ns) FROM gaps WHERE reason = 'pruned'")) >= now - 30 * sec,
+	      "retention by size pruned past 30 s ago");
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM (SELECT proc_id FROM processes ORDER "
+			"BY proc_id)"), "2,3",
+		  "the process that exited 90 s ago goes, the one 30 s ago stays");
+}
+
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
  * child is in the second range goes in the third step. */
@@ -1014,6 +1127,8 @@ int main(void)
 	check_retention();
 	check_retention_cmdlines();
 	check_retention_lineage();
+	check_retention_lineage_kept();
+	check_retention_lineage_late();
 	check_retention_sweep();
 	check_more_rows();
 	check_ship();
