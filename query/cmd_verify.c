@@ -19,6 +19,8 @@
 
 struct span { /* keys lo..hi */
 	int64_t lo, hi;
+	int64_t link;  /* the prune link that named them (0: not a prune's) */
+	int64_t maxhi; /* the highest hi of this span and those before it */
 };
 
 struct spans {
@@ -85,13 +87,13 @@ static void report(struct verify *v, bool quiet, const char *fmt, ...)
 
 /* ---- pruned keys -------------------------------------------------------------- */
 
-static void add_span(struct spans *s, int64_t lo, int64_t hi)
+static void add_span(struct spans *s, int64_t lo, int64_t hi, int64_t link)
 {
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		s->v = rg_realloc(s->v, s->cap * sizeof(*s->v));
 	}
-	s->v[s->n++] = (struct span){lo, hi};
+	s->v[s->n++] = (struct span){lo, hi, link, 0};
 }
 
 static int cmp_span(const void *a, const void *b)
@@ -100,7 +102,20 @@ static int cmp_span(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool in_spans(const struct spans *s, int64_t key)
+/* Sorts s by lo and notes each span's maxhi. */
+static void sort_spans(struct spans *s)
+{
+	if (!s->n)
+		return;
+	qsort(s->v, s->n, sizeof(struct span), cmp_span);
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i].maxhi = i && s->v[i - 1].maxhi > s->v[i].hi ? s->v[i - 1].maxhi : s->v[i].hi;
+}
+
+/* Whether a span of s (sorted) holds key and was named by link `since` or
+ * a later one. Spans overlap only where a key was pruned twice (a gaps or
+ * processes row written again after retention removed it). */
+static bool in_spans_since(const struct spans *s, int64_t key, int64_t since)
 {
 	size_t lo = 0, hi = s->n;
 	while (lo < hi) { /* the last span starting at or before key */
@@ -110,12 +125,20 @@ static bool in_spans(const struct spans *s, int64_t key)
 		else
 			hi = mid;
 	}
-	return lo && key <= s->v[lo - 1].hi;
+	for (size_t i = lo; i > 0 && s->v[i - 1].maxhi >= key; i--)
+		if (key <= s->v[i - 1].hi && s->v[i - 1].link >= since)
+			return true;
+	return false;
+}
+
+static bool in_spans(const struct spans *s, int64_t key)
+{
+	return in_spans_since(s, key, 0);
 }
 
 /* A prune link's note: lines "table a-b,c"; to: the spans of each table
  * (v->pruned, or v->outside for a range export's note). */
-static void parse_note(struct verify *v, struct spans *into, const char *note)
+static void parse_note(struct verify *v, struct spans *into, const char *note, int64_t link)
 {
 	while (*note) {
 		char name[64];
@@ -134,7 +157,7 @@ static void parse_note(struct verify *v, struct spans *into, const char *note)
 			if (end == p)
 				break;
 			if (to)
-				add_span(to, lo, hi);
+				add_span(to, lo, hi, link);
 			p = *end == ',' ? end + 1 : end;
 		}
 		note = *p ? p + 1 : p;
@@ -184,11 +207,11 @@ static void load_export(struct verify *v)
 		v->export_hi = hi;
 		char *note = meta_text(v->g->db, "export_outside");
 		if (note)
-			parse_note(v, v->outside, note);
+			parse_note(v, v->outside, note, 0);
 		free(note);
 		note = meta_text(v->g->db, "export_newer");
 		if (note)
-			parse_note(v, v->newer, note);
+			parse_note(v, v->newer, note, 0);
 		free(note);
 	}
 	free(links);
@@ -198,23 +221,21 @@ static void load_export(struct verify *v)
  * covered and a later step pruned is pruned, not deleted. */
 static int load_prunes(struct verify *v, const struct rgq_command *c)
 {
-	sqlite3_stmt *st = rgq_prepare(v->g, c, "SELECT note FROM chain WHERE kind = 'prune'");
+	sqlite3_stmt *st = rgq_prepare(v->g, c,
+				       "SELECT note, link FROM chain WHERE kind = 'prune'");
 	if (!st)
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW)
-		parse_note(v, v->pruned, (const char *)sqlite3_column_text(st, 0));
+		parse_note(v, v->pruned, (const char *)sqlite3_column_text(st, 0),
+			   sqlite3_column_int64(st, 1));
 	sqlite3_finalize(st);
 	load_export(v);
 	for (unsigned t = 0; t < RG_CHAIN_NTABLES; t++) {
-		if (v->pruned[t].n)
-			qsort(v->pruned[t].v, v->pruned[t].n, sizeof(struct span), cmp_span);
-		if (v->outside[t].n)
-			qsort(v->outside[t].v, v->outside[t].n, sizeof(struct span), cmp_span);
-		if (v->newer[t].n)
-			qsort(v->newer[t].v, v->newer[t].n, sizeof(struct span), cmp_span);
+		sort_spans(&v->pruned[t]);
+		sort_spans(&v->outside[t]);
+		sort_spans(&v->newer[t]);
 	}
-	if (v->trimmed.n)
-		qsort(v->trimmed.v, v->trimmed.n, sizeof(struct span), cmp_span);
+	sort_spans(&v->trimmed);
 	return 0;
 }
 
@@ -245,7 +266,10 @@ static void missing(struct verify *v, unsigned t, int64_t key)
 		v->noutside++;
 		return;
 	}
-	if (in_spans(&v->pruned[t], key)) {
+	/* a held row (gaps, processes) was pruned only by a prune at or after
+	 * the latest link that holds it: the recorder may write it again */
+	bool held = t == RG_CHAIN_GAPS || t == RG_CHAIN_PROCESSES;
+	if (in_spans_since(&v->pruned[t], key, held ? v->link : 0)) {
 		flush_deleted(v);
 		v->npruned++;
 		v->link_pruned++;

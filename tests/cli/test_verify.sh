@@ -164,6 +164,21 @@ S=$(sql1 "$DB" "SELECT seq FROM file_events ORDER BY seq LIMIT 1 OFFSET 100")
 tamper "a row deleted after pruning" "^DELETED +file_events $S " "DELETE FROM file_events WHERE seq = $S"
 P=$(sql1 "$DB" "SELECT proc_id FROM processes WHERE exit_ns IS NOT NULL ORDER BY proc_id LIMIT 1")
 tamper "a processes row deleted after pruning" "^DELETED +processes $P " "DELETE FROM processes WHERE proc_id = $P"
+# A processes row retention removed, written again by the recorder (a
+# later link holds it), then deleted by hand: tampering, not pruning.
+K=$(sql1 "$DB" "SELECT CAST(substr(s, 1, length(s) - length(ltrim(s, '0123456789'))) AS INTEGER)
+	FROM (SELECT substr(note, instr(note, 'processes ') + 10) s FROM chain WHERE kind = 'prune'
+	AND note LIKE '%processes %' LIMIT 1)")
+cp "$DB" "$T/rewritten.db"
+"$RG_BUILD_DIR/rg-forge" --rewrite "$T/rewritten.db" "$K" 2>"$T/err" &&
+	ok "the recorder's writer writes pruned processes row $K again" ||
+	nok "the recorder's writer writes pruned processes row $K again: $(cat "$T/err")"
+WANT='^intact' expect 0 "a pruned processes row written again verifies" \
+	"$RGQ" --db "$T/rewritten.db" verify
+DB=$T/rewritten.db
+tamper "a processes row written again after pruning, then deleted" "^DELETED +processes $K " \
+	"DELETE FROM processes WHERE proc_id = $K"
+DB=$T/pruned.db
 tamper "a prune link's keys widened" "^LINK +link [0-9]+ was edited" \
 	"UPDATE chain SET note = note || 'file_events 1-99999999' || char(10) WHERE link = (SELECT min(link) FROM chain WHERE kind = 'prune')"
 

@@ -23,6 +23,13 @@
  * the row's hash starts with the byte it started with (keep: to hide which
  * row of its group, chain.h, changed) or with another (change: an edit
  * whose row is named for certain), and prints N.
+ *
+ *   rg-forge --rewrite DB PROC_ID
+ *
+ * is no forgery: the recorder's own writer, in a run of its own, writes
+ * processes row PROC_ID again, as a recorder that still knows a process
+ * does after retention removed its row; a later link then holds it, and
+ * deleting it by hand is tampering, not pruning.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -31,7 +38,9 @@
 
 #include "alloc.h"
 #include "chain.h"
+#include "clock.h"
 #include "sign.h"
+#include "store.h"
 
 struct ent {
 	unsigned t;
@@ -259,8 +268,34 @@ static int forge(const char *path, int64_t from, const uint8_t *sk)
 	return 0;
 }
 
+static int rewrite(const char *db, int64_t proc_id)
+{
+	char err[256];
+	struct rg_store_opts so = {100, 20, 1024};
+	struct rg_store *s = rg_store_open(db, &so, err, sizeof(err), NULL);
+	if (!s) {
+		fprintf(stderr, "rg-forge: %s\n", err);
+		return 1;
+	}
+	int64_t now = rg_wall_ns();
+	uint64_t max_seq = 0;
+	int64_t max_proc = 0;
+	rg_store_max_ids(s, &max_seq, &max_proc);
+	rg_store_begin_run(s, "h", "rewrite", "0", now, max_seq + 1, 64, 64);
+	struct rg_process p = {.proc_id = proc_id, .pid = 999999, .start_boot_ns = 1,
+			       .start_ns = now, .comm = {"again", 5}, .source = RG_PSRC_FORK};
+	rg_store_put_process(s, &p);
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	rg_store_close(s, now);
+	return st.store_failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "--rewrite"))
+		return rewrite(argv[2], atoll(argv[3]));
 	if (argc == 7 && !strcmp(argv[1], "--tag"))
 		return edit_tag(argv + 1, !strcmp(argv[2], "keep"));
 	if (argc == 3 && !strcmp(argv[1], "--ungroup")) {
