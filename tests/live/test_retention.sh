@@ -4,8 +4,8 @@
 # recorder keeps recording, the oldest rows are pruned until the pages in
 # use are back near the bound, the pruned range is one `pruned` gap that
 # rgq gaps shows, the newest events stay, and the file is intact. The
-# processes rows of a burst of execs before it go too (nothing left names
-# them), and rgq verify tells all of it from tampering.
+# processes rows of a burst of execs a minute before it go too (nothing
+# left names them), and rgq verify tells all of it from tampering.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -16,6 +16,7 @@ rg_watch "$T/w"
 sed -i 's/^\[store\]$/[store]\nmax_size_mb = 2/' "$T/rg.ini"
 rg_start
 execs=$("$RG_BUILD_DIR/rg-workload" exec 50 | sed 's/.*"pid":\([0-9]*\).*/\1/')
+sleep 61 # retention keeps a processes row for a minute after the exit
 "$RG_BUILD_DIR/rg-workload" open 60000 "$T/w/early" >/dev/null
 sleep 1
 "$RG_BUILD_DIR/rg-workload" open 2000 "$T/w/late" >/dev/null
