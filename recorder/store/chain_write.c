@@ -40,6 +40,8 @@ struct store_chain {
 	unsigned npending[RG_N_EVENT_TABLES], cap[RG_N_EVENT_TABLES];
 	int64_t *procs; /* proc_ids the batch wrote */
 	unsigned nprocs, procs_cap;
+	int64_t *gaps; /* gap_ids the transaction wrote or revised */
+	unsigned ngaps, gaps_cap;
 	struct rg_buf rows, held, sec;
 	int64_t link_ts; /* the wall clock of the last link made */
 	/* retention's whole groups: where each event table's search starts */
@@ -116,6 +118,7 @@ void store_chain_free(struct rg_store *s)
 	sqlite3_finalize(c->ins_cp);
 	sodium_memzero(&c->cp, sizeof(c->cp));
 	free(c->procs);
+	free(c->gaps);
 	free(c->row);
 	rg_buf_free(&c->copy);
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
@@ -127,16 +130,27 @@ void store_chain_free(struct rg_store *s)
 	s->chain = NULL;
 }
 
+static void add_id(int64_t **v, unsigned *n, unsigned *cap, int64_t id)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		*v = rg_realloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*n)++] = id;
+}
+
 void store_chain_note_process(struct rg_store *s, int64_t proc_id)
 {
 	struct store_chain *c = s->chain;
-	if (!c)
-		return;
-	if (c->nprocs == c->procs_cap) {
-		c->procs_cap = c->procs_cap ? 2 * c->procs_cap : 64;
-		c->procs = rg_realloc(c->procs, c->procs_cap * sizeof(*c->procs));
-	}
-	c->procs[c->nprocs++] = proc_id;
+	if (c)
+		add_id(&c->procs, &c->nprocs, &c->procs_cap, proc_id);
+}
+
+void store_chain_note_gap(struct rg_store *s, int64_t gap_id)
+{
+	struct store_chain *c = s->chain;
+	if (c)
+		add_id(&c->gaps, &c->ngaps, &c->gaps_cap, gap_id);
 }
 
 /* ---- event rows, as they are bound ------------------------------------------- */
@@ -246,17 +260,22 @@ static int cmp_i64(const void *a, const void *b)
 
 /* The rows since the last link of each table that only grows (and of
  * gaps), the processes the batch wrote, and the gap row `gap` (0: none). */
-static int collect(struct store_chain *c, int64_t gap)
+static int collect(struct store_chain *c)
 {
 	int rc = SQLITE_DONE;
 	c->rows.len = c->held.len = 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
 		event_section(c, t);
+	if (c->ngaps) /* qsort's base may not be NULL, even for none */
+		qsort(c->gaps, c->ngaps, sizeof(*c->gaps), cmp_i64);
 	for (unsigned t = RG_N_EVENT_TABLES; t < RG_CHAIN_PROCESSES && rc == SQLITE_DONE; t++) {
 		struct section sec = {&c->sec, 0, 0, 0};
 		c->sec.len = 0;
-		if (t == RG_CHAIN_GAPS && gap && gap <= c->m.hi[t])
-			rc = rg_chain_rows(c->h, t, gap, gap, add_entry, &sec);
+		/* gaps: those written or revised at or below the highest covered
+		 * (the pruned and unshipped gaps as they grow), then the new */
+		for (unsigned i = 0; t == RG_CHAIN_GAPS && i < c->ngaps && rc == SQLITE_DONE; i++)
+			if ((!i || c->gaps[i] != c->gaps[i - 1]) && c->gaps[i] <= c->m.hi[t])
+				rc = rg_chain_rows(c->h, t, c->gaps[i], c->gaps[i], add_entry, &sec);
 		if (rc == SQLITE_DONE)
 			rc = rg_chain_rows(c->h, t, c->m.hi[t] + 1, INT64_MAX, add_entry, &sec);
 		if (sec.n && sec.last > c->m.hi[t])
@@ -272,7 +291,7 @@ static int collect(struct store_chain *c, int64_t gap)
 			rc = rg_chain_rows(c->h, RG_CHAIN_PROCESSES, c->procs[i], c->procs[i],
 					   add_entry, &sec);
 	end_section(c, RG_CHAIN_PROCESSES, &sec);
-	c->nprocs = 0;
+	c->nprocs = c->ngaps = 0;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -368,7 +387,7 @@ void store_chain_committed(struct rg_store *s)
 	pthread_mutex_unlock(&s->mu);
 }
 
-int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap)
+int store_chain_link(struct rg_store *s, const char *kind, const char *note)
 {
 	struct store_chain *c = s->chain;
 	if (!c)
@@ -381,7 +400,7 @@ int store_chain_link(struct rg_store *s, const char *kind, const char *note, int
 			rg_buf_printf(&base, " %s=%lld", rg_chain_table(t), (long long)c->m.hi[t]);
 		note = rg_buf_cstr(&base);
 	}
-	int rc = collect(c, gap);
+	int rc = collect(c);
 	/* a batch of only meta or seed rows covers nothing: no link */
 	if (!rc && (c->rows.len || c->held.len || strcmp(kind, "batch")))
 		rc = insert_link(s, kind, note) || checkpoint(s, kind);
@@ -396,7 +415,7 @@ void store_chain_undo(struct rg_store *s)
 	struct store_chain *c = s->chain;
 	if (!c)
 		return;
-	c->nprocs = 0;
+	c->nprocs = c->ngaps = 0;
 	memset(c->npending, 0, sizeof(c->npending));
 	if (c->cp_pending) { /* its row went with the transaction */
 		c->cp_pending = false;

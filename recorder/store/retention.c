@@ -20,10 +20,12 @@ static int64_t used_bytes(sqlite3 *db)
 }
 
 /* Grows the one `pruned` gap (continuing an earlier run's) to end at
- * `end` with n more rows; its gap_id, or 0 on an error. */
-static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t end, int64_t n)
+ * `end` with n more rows, noted for the link; -1 on an error. */
+static int record_pruned(struct rg_store *s, int64_t start, int64_t end, int64_t n)
 {
 	char sql[320];
+	sqlite3 *db = s->db;
+	int64_t run_id = s->run_id;
 	int64_t id = rg_sql_int(db, "SELECT max(gap_id) FROM gaps WHERE reason = 'pruned'", 0);
 	if (id)
 		snprintf(sql, sizeof(sql), "UPDATE gaps SET end_ns = max(end_ns, %lld), count = count + "
@@ -33,9 +35,10 @@ static int64_t record_pruned(sqlite3 *db, int64_t run_id, int64_t start, int64_t
 			 "VALUES (%lld, %lld, %lld, %lld, 'pruned')", (long long)run_id,
 			 (long long)start, (long long)end, (long long)n);
 	if (store_exec(db, sql, NULL, 0))
-		return 0;
+		return -1;
 	id = id ? id : sqlite3_last_insert_rowid(db);
-	return store_revise(db, "gaps", "gap_id", id) ? 0 : id;
+	store_chain_note_gap(s, id);
+	return store_revise(db, "gaps", "gap_id", id) ? -1 : 0;
 }
 
 /* Deletes the rows of chain table t (chain.h) that match `where`, their
@@ -203,15 +206,15 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 	}
 	if (store_prune_cmdlines(s))
 		goto fail;
-	int64_t gap;
 	if (prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
 	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
 	    prune_table(s, RG_CHAIN_GAPS, "end_ns", "<=", end,
-			" AND reason NOT IN ('pruned', 'unshipped')", &note, NULL) < 0 ||
+			" AND reason NOT IN ('pruned', 'unshipped') AND gap_id < (SELECT "
+			"max(gap_id) FROM gaps)", &note, NULL) < 0 ||
 	    prune_lineage(s, end, &note) < 0 ||
 	    note_unshipped(s, start, last, unshipped) ||
-	    !(gap = record_pruned(s->db, s->run_id, start, last, n)) || store_chain_trim(s, &note) ||
-	    store_chain_link(s, "prune", rg_buf_cstr(&note), gap) ||
+	    record_pruned(s, start, last, n) || store_chain_trim(s, &note) ||
+	    store_chain_link(s, "prune", rg_buf_cstr(&note)) ||
 	    store_exec(s->db, "COMMIT", NULL, 0))
 		goto fail;
 	rg_buf_free(&note);
@@ -238,7 +241,7 @@ static void prune_aged(struct rg_store *s)
 	int64_t b = a < 0 ? -1 : prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<", cut, "", &note,
 					     &unshipped);
 	if (b < 0 || note_unshipped(s, 0, cut, unshipped) || (a + b && store_chain_trim(s, &note)) ||
-	    (a + b && store_chain_link(s, "prune", rg_buf_cstr(&note), 0)) ||
+	    (a + b && store_chain_link(s, "prune", rg_buf_cstr(&note))) ||
 	    store_exec(s->db, "COMMIT", NULL, 0)) {
 		store_exec(s->db, "ROLLBACK", NULL, 0);
 		store_chain_undo(s);

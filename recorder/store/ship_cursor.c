@@ -158,7 +158,9 @@ int store_ship_gap(struct rg_store *s, int64_t start, int64_t end, int64_t n)
 	sqlite3_bind_int64(st, 5, s->run_id);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
-	if (!rc && store_revise(s->db, "gaps", "gap_id", id ? id : sqlite3_last_insert_rowid(s->db)))
+	id = id ? id : sqlite3_last_insert_rowid(s->db);
+	if (!rc && store_revise(s->db, "gaps", "gap_id", id))
 		rc = -1;
+	store_chain_note_gap(s, id);
 	return rc;
 }

@@ -354,7 +354,7 @@ int64_t rg_store_begin_run(struct rg_store *s, const char *host, const char *boo
 		if (store_write_row(s, IT_GAP, &g) == SQLITE_DONE)
 			s->st.rows_gaps++;
 	}
-	if (s->run_id <= 0 || store_chain_link(s, "start", "", 0) ||
+	if (s->run_id <= 0 || store_chain_link(s, "start", "") ||
 	    store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
 		store_exec(s->db, "ROLLBACK", NULL, 0);
 		store_chain_undo(s);
@@ -410,7 +410,7 @@ void rg_store_end_run(struct rg_store *s, int64_t now_ns)
 		store_exec(s->db, "BEGIN", NULL, 0);
 		store_ship_persist(s); /* the last acknowledgements */
 		if (store_exec(s->db, sql, NULL, 0) || store_revise(s->db, "runs", "run_id", s->run_id) ||
-		    store_chain_link(s, "stop", note, 0) ||
+		    store_chain_link(s, "stop", note) ||
 		    store_exec(s->db, "COMMIT", NULL, 0)) {
 			store_exec(s->db, "ROLLBACK", NULL, 0);
 			store_chain_undo(s);

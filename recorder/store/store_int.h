@@ -319,11 +319,14 @@ void store_chain_add(struct rg_store *s, unsigned t, int64_t key,
 const char *store_chain_whole(struct rg_store *s, unsigned t, const char *where);
 /* A process row the batch wrote (its upsert): the link covers its state. */
 void store_chain_note_process(struct rg_store *s, int64_t proc_id);
+/* A gap row the transaction wrote or revised: the same (a gap_id may be
+ * below the highest covered: the pruned and unshipped gaps grow). */
+void store_chain_note_gap(struct rg_store *s, int64_t gap_id);
 /* Adds a link of kind (start, batch, prune, stop) covering the event rows
- * added, the other tables' rows added since the last one (read back), the
- * processes noted and gap row `gap` (0: none);
- * a batch that covers nothing adds none. 0, or -1 on an SQLite error. */
-int store_chain_link(struct rg_store *s, const char *kind, const char *note, int64_t gap);
+ * added, the other tables' rows added since the last one (read back), and
+ * the processes and gaps noted; a batch that covers nothing adds none. 0,
+ * or -1 on an SQLite error. */
+int store_chain_link(struct rg_store *s, const char *kind, const char *note);
 /* After a rollback: forgets the link made in the transaction. */
 void store_chain_undo(struct rg_store *s);
 

@@ -396,8 +396,10 @@ int store_write_row(struct rg_store *s, enum item_kind kind, const void *row)
 	rc = sqlite3_step(st); /* every parameter holds this row's value (a NULL may be an earlier row's binding) */
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && kind == IT_GAP) { /* its revision: store_revise */
-		int r = store_revise(s->db, "gaps", "gap_id", sqlite3_last_insert_rowid(s->db));
+		int64_t id = sqlite3_last_insert_rowid(s->db);
+		int r = store_revise(s->db, "gaps", "gap_id", id);
 		rc = r == SQLITE_OK ? rc : r;
+		store_chain_note_gap(s, id);
 	}
 	if (rc == SQLITE_DONE && kind == IT_EVENT)
 		rc = write_more(s, row, &more);
@@ -570,7 +572,7 @@ static void write_batch(struct rg_store *s, struct item **items, unsigned n)
 	if (open)
 		store_ship_persist(s);
 	/* the batch's link commits with it, or neither does */
-	if (open && store_chain_link(s, "batch", "", 0))
+	if (open && store_chain_link(s, "batch", ""))
 		open = false;
 	if (!open || store_exec(s->db, "COMMIT", NULL, 0) != SQLITE_OK) {
 		store_complain(s, sqlite3_errmsg(s->db));

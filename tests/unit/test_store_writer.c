@@ -4,6 +4,7 @@
  * full disk; a full queue and its reserve; retention by age and by size;
  * a reader holding the WAL. The database over its life: test_store.c. */
 #include <signal.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "db.h"
+#include "rgq.h"
 #include "store.h"
 #include "store_db.h"
 #include "tap.h"
@@ -529,6 +532,65 @@ static struct rg_store *open_aged(const char *name, struct aged_times *t)
 	return s;
 }
 
+/* What rgq's commands take from rgq.c, which holds rgq's main: enough of
+ * them to run `rgq verify` here. */
+int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
+{
+	(void)fmt;
+	fprintf(stderr, "rgq %s: usage\n", c->name);
+	return 2;
+}
+
+int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "rgq %s: ", c->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+sqlite3_stmt *rgq_prepare(struct rgq *g, const struct rgq_command *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rgq_fail(c, "%s", sqlite3_errmsg(g->db));
+		return NULL;
+	}
+	return st;
+}
+
+/* `rgq verify` on db: its exit status (0 intact, 1 not), its report in
+ * *out (valid until the next call). */
+static int verify_db(const char *db, const char **out)
+{
+	static char buf[16384];
+	char err[256];
+	struct rgq g = {.fmt = RGQ_TABLE, .now = rg_wall_ns(), .db_path = db};
+	struct rgq_opts o = {.since = INT64_MIN, .until = INT64_MAX, .limit = -1};
+	*out = buf;
+	buf[0] = '\0';
+	if (!(g.db = rgq_db_open(db, err, sizeof(err)))) {
+		snprintf(buf, sizeof(buf), "%s", err);
+		return -1;
+	}
+	FILE *f = tmpfile();
+	fflush(stdout);
+	int saved = dup(1);
+	dup2(fileno(f), 1);
+	int rc = rgq_cmd_verify.run(&g, &rgq_cmd_verify, &o);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rgq_db_close(g.db);
+	rewind(f);
+	buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+	fclose(f);
+	return rc;
+}
+
 /* Retention prunes the command lines of the process rows it prunes
  * (schema/031), never one a row left refers to: a recent row shares its
  * block's number with an old one, pruned. */
@@ -820,6 +882,62 @@ static void check_retention_lineage_late(void)
 		  "the process that exited 90 s ago goes, the one 30 s ago stays");
 }
 
+/* Rows retention removes that the recorder writes again: a gaps row's id
+ * is never reused (the newest stays), and a processes row removed, written
+ * again and removed again verifies, beside rows of the same prune span
+ * (verify's spans then overlap). */
+static void check_retention_held(void)
+{
+	struct aged_times t;
+	struct rg_store *s = open_aged("retheld.db", &t);
+	if (!s)
+		return;
+	const char *db = path_in("retheld.db"), *out;
+	struct rg_gap g = {.run_id = 1, .start_ns = t.old, .end_ns = t.old + 1, .count = 3,
+			   .reason = "kernel_drop"};
+	rg_store_put_gap(s, &g);
+	for (int64_t id = 1; id <= 6; id++) { /* 2 exits first; 6 is the newest */
+		struct rg_process p = {.proc_id = id, .pid = (uint32_t)(100 + id),
+				       .start_boot_ns = 1, .start_ns = t.old, .comm = {"sh", 2},
+				       .source = RG_PSRC_FORK, .exited = true,
+				       .exit_ns = t.old + (id == 2 ? 2 : 1000)};
+		rg_store_put_process(s, &p);
+	}
+	rg_store_sync(s);
+	struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = 1, .ts_ns = t.old + 5, .pid = 1,
+			     .path = {"/etc/o", 6}, .syscall = "openat"};
+	rg_store_put_event(s, &f, false); /* a step to old + 5: 2 goes, the old gap stays */
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM processes"), "1,3,4,5,6",
+		  "held rows: the first step removes 2");
+	struct rg_process again = {.proc_id = 2, .pid = 102, .start_boot_ns = 1, .start_ns = t.old,
+				   .comm = {"sh", 2}, .source = RG_PSRC_FORK, .exited = true,
+				   .exit_ns = t.old + 2};
+	rg_store_put_process(s, &again); /* the recorder writes 2 again */
+	g.start_ns = t.fresh;
+	g.end_ns = t.fresh + 1;
+	g.reason = "user_drop";
+	rg_store_put_gap(s, &g);
+	f.seq = 2;
+	f.ts_ns = t.old + 2000; /* a step to old + 2000: 1 to 5 go, the old gap too */
+	rg_store_put_event(s, &f, false);
+	rg_store_sync(s);
+	struct rg_health h = {.seq = 3, .ts_ns = t.now};
+	rg_store_put_health(s, &h);
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM processes"), "6",
+		  "held rows: the second step removes 1 to 5, 2 again");
+	CHECK_STR(q(db, "SELECT group_concat(gap_id || ' ' || reason, ', ') FROM gaps WHERE reason "
+			"NOT IN ('pruned', 'recorder_down')"), "3 user_drop",
+		  "held rows: the old gap went when it was no longer the newest; the new one "
+		  "took the next id, not its");
+	int rc = verify_db(db, &out);
+	CHECK_INT(rc, 0, "held rows: the recording verifies intact");
+	if (rc)
+		printf("# %s", out);
+}
+
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
  * child is in the second range goes in the third step. */
@@ -1108,6 +1226,9 @@ static void check_ship(void)
 			"FROM (SELECT ship_rev r FROM processes UNION ALL SELECT ship_rev FROM runs "
 			"UNION ALL SELECT ship_rev FROM gaps)"),
 		  "1", "ship: every revision handed out once, the counter at the last");
+	const char *out;
+	CHECK_INT(verify_db(db, &out), 0, "ship: the unshipped gap, grown by each prune step, "
+		  "verifies (each step's link holds it)");
 	CHECK(atoll(q(db, "SELECT ship_rev FROM runs")) > atoll(q(db, "SELECT ship_rev FROM processes")),
 	      "ship: the run's stop too, later");
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "ship: the database is intact");
@@ -1129,6 +1250,7 @@ int main(void)
 	check_retention_lineage();
 	check_retention_lineage_kept();
 	check_retention_lineage_late();
+	check_retention_held();
 	check_retention_sweep();
 	check_more_rows();
 	check_ship();
