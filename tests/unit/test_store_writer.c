@@ -938,6 +938,35 @@ static void check_retention_held(void)
 		printf("# %s", out);
 }
 
+/* The processes upsert keeps the forking parent and how a process was
+ * first seen against what /proc says of it later (a restart), but takes
+ * an event's over /proc's (a fork on its way while the scan ran). */
+static void check_upsert_parent(void)
+{
+	const char *db = path_in("upsert.db");
+	struct rg_store *s = open_batched(db, "upsert");
+	if (!s)
+		return;
+	struct rg_process p = {.proc_id = 5, .pid = 105, .start_boot_ns = 1, .comm = {"sh", 2},
+			       .source = RG_PSRC_PROC, .ppid = 1, .parent_proc_id = 1};
+	rg_store_put_process(s, &p); /* the scan: adopted by 1 */
+	p.source = RG_PSRC_FORK;      /* its fork, on its way: forked by 4 */
+	p.ppid = 104;
+	p.parent_proc_id = 4;
+	rg_store_put_process(s, &p);
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT source || ' ' || ppid || ' ' || parent_proc_id FROM processes"),
+		  "fork 104 4", "upsert: a fork event's parent replaces the scan's");
+	p.source = RG_PSRC_PROC; /* a later run's scan: adopted by 1 again */
+	p.ppid = 1;
+	p.parent_proc_id = 1;
+	rg_store_put_process(s, &p);
+	rg_store_sync(s);
+	rg_store_close(s, rg_wall_ns());
+	CHECK_STR(q(db, "SELECT source || ' ' || ppid || ' ' || parent_proc_id FROM processes"),
+		  "fork 104 4", "upsert: a later scan keeps the forking parent and the source");
+}
+
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
  * child is in the second range goes in the third step. */
@@ -1251,6 +1280,7 @@ int main(void)
 	check_retention_lineage_kept();
 	check_retention_lineage_late();
 	check_retention_held();
+	check_upsert_parent();
 	check_retention_sweep();
 	check_more_rows();
 	check_ship();
