@@ -259,7 +259,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* The rows since the last link of each table that only grows (and of
- * gaps), the processes the batch wrote, and the gap row `gap` (0: none). */
+ * gaps), and the processes and gaps the transaction wrote (noted). */
 static int collect(struct store_chain *c)
 {
 	int rc = SQLITE_DONE;

@@ -236,11 +236,18 @@ static void prune_aged(struct rg_store *s)
 	int64_t cut = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
 	if (store_exec(s->db, "BEGIN", NULL, 0))
 		return;
-	int64_t unshipped = 0;
+	int64_t unshipped = 0, start = cut;
+	if (s->ship_dest) { /* where an unshipped gap starts: the oldest row to go */
+		char sql[240];
+		snprintf(sql, sizeof(sql), "SELECT min(m) FROM (SELECT min(ts_ns) m FROM alerts WHERE "
+			 "ts_ns < %lld UNION ALL SELECT min(ts_ns) FROM health WHERE ts_ns < %lld)",
+			 (long long)cut, (long long)cut);
+		start = rg_sql_int(s->db, sql, cut);
+	}
 	int64_t a = prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<", cut, "", &note, &unshipped);
 	int64_t b = a < 0 ? -1 : prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<", cut, "", &note,
 					     &unshipped);
-	if (b < 0 || note_unshipped(s, 0, cut, unshipped) || (a + b && store_chain_trim(s, &note)) ||
+	if (b < 0 || note_unshipped(s, start, cut, unshipped) || (a + b && store_chain_trim(s, &note)) ||
 	    (a + b && store_chain_link(s, "prune", rg_buf_cstr(&note))) ||
 	    store_exec(s->db, "COMMIT", NULL, 0)) {
 		store_exec(s->db, "ROLLBACK", NULL, 0);

@@ -73,12 +73,12 @@ static const char process_cols[] =
 
 /* The upsert: a process row is written at its start and again at every
  * change (exec, exit); identity columns never change, and neither do a
- * known parent (the process that forked it) and how it was first seen. A
- * recorder that starts later writes what /proc says of a process it knew
- * ('proc'): its parent is then a reaper that adopted it, and retention
- * keeps a processes row only while a row names it (retention.c). Only an
- * event replaces what /proc said: a fork that was on its way while the
- * scan ran (proctab.c, apply_fork).
+ * known parent (the process that forked it) and how it was first seen.
+ * Later rows know less: a later run's /proc scan gives a reaper that
+ * adopted it, an exit or exec of a process the table had lost none or the
+ * kernel's real_parent; and retention keeps a processes row only while a
+ * row names it (retention.c). Only a fork replaces what /proc said: one
+ * that was on its way while the scan ran (proctab.c, apply_fork).
  *
  * Its revision (schema/019_ship.sql): the insert and the update both take
  * the counter's value that rev_process_sql just bumped, as the triggers
@@ -90,19 +90,18 @@ static void process_sql(struct rg_buf *b)
 	for (int i = 1; i < PROCESS_NCOLS; i++)
 		rg_buf_adds(b, ", ?");
 	rg_buf_adds(b, ", (SELECT n FROM ship_rev)) ON CONFLICT (proc_id) DO UPDATE SET ");
-	/* an event's row after /proc's */
-	static const char by_event[] = "processes.source = 'proc' AND excluded.source <> 'proc'";
+	/* a fork's row after /proc's: only a fork knows the parent that made it */
+	static const char by_fork[] = "processes.source = 'proc' AND excluded.source = 'fork'";
 	const char *c = strstr(process_cols, "start_ns");
 	for (const char *sep = ""; c && *c; sep = ", ") {
 		size_t n = strcspn(c, ",");
 		if (!strncmp(c, "ppid,", 5) || !strncmp(c, "parent_proc_id,", 15))
-			rg_buf_printf(b, "%s%.*s = iif(processes.parent_proc_id IS NULL OR (%s), "
-				      "excluded.%.*s, processes.%.*s)", sep, (int)n, c, by_event,
-				      (int)n, c, (int)n, c);
+			rg_buf_printf(b, "%s%.*s = iif(processes.parent_proc_id IS NULL OR (%s AND "
+				      "excluded.parent_proc_id IS NOT NULL), excluded.%.*s, "
+				      "processes.%.*s)", sep, (int)n, c, by_fork, (int)n, c, (int)n, c);
 		else if (!strncmp(c, "source,", 7))
-			rg_buf_printf(b, "%ssource = iif(excluded.source = 'proc' AND "
-				      "processes.source <> 'proc', processes.source, excluded.source)",
-				      sep);
+			rg_buf_printf(b, "%ssource = iif(%s, excluded.source, processes.source)", sep,
+				      by_fork);
 		else
 			rg_buf_printf(b, "%s%.*s = excluded.%.*s", sep, (int)n, c, (int)n, c);
 		c += n;

@@ -577,6 +577,11 @@ static int verify_db(const char *db, const char **out)
 		return -1;
 	}
 	FILE *f = tmpfile();
+	if (!f) {
+		rgq_db_close(g.db);
+		snprintf(buf, sizeof(buf), "tmpfile failed");
+		return -1;
+	}
 	fflush(stdout);
 	int saved = dup(1);
 	dup2(fileno(f), 1);
@@ -939,8 +944,9 @@ static void check_retention_held(void)
 }
 
 /* The processes upsert keeps the forking parent and how a process was
- * first seen against what /proc says of it later (a restart), but takes
- * an event's over /proc's (a fork on its way while the scan ran). */
+ * first seen against what later rows know less well (a later scan's
+ * reaper, an exit or exec of a process the table had lost), but takes a
+ * fork's over /proc's (a fork on its way while the scan ran). */
 static void check_upsert_parent(void)
 {
 	const char *db = path_in("upsert.db");
@@ -950,7 +956,17 @@ static void check_upsert_parent(void)
 	struct rg_process p = {.proc_id = 5, .pid = 105, .start_boot_ns = 1, .comm = {"sh", 2},
 			       .source = RG_PSRC_PROC, .ppid = 1, .parent_proc_id = 1};
 	rg_store_put_process(s, &p); /* the scan: adopted by 1 */
-	p.source = RG_PSRC_FORK;      /* its fork, on its way: forked by 4 */
+	p.source = RG_PSRC_SEEN;      /* lost, then seen exiting: no parent */
+	p.ppid = 0;
+	p.parent_proc_id = 0;
+	rg_store_put_process(s, &p);
+	p.source = RG_PSRC_EXEC; /* seen at an exec: the kernel's real_parent */
+	p.ppid = 1;
+	rg_store_put_process(s, &p);
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT source || ' ' || ppid || ' ' || parent_proc_id FROM processes"),
+		  "proc 1 1", "upsert: rows that know less keep the scan's parent and source");
+	p.source = RG_PSRC_FORK; /* its fork, on its way: forked by 4 */
 	p.ppid = 104;
 	p.parent_proc_id = 4;
 	rg_store_put_process(s, &p);
@@ -1256,8 +1272,11 @@ static void check_ship(void)
 			"UNION ALL SELECT ship_rev FROM gaps)"),
 		  "1", "ship: every revision handed out once, the counter at the last");
 	const char *out;
-	CHECK_INT(verify_db(db, &out), 0, "ship: the unshipped gap, grown by each prune step, "
-		  "verifies (each step's link holds it)");
+	int rc = verify_db(db, &out);
+	CHECK_INT(rc, 0, "ship: the unshipped gap, grown by each prune step, verifies (each "
+		  "step's link holds it)");
+	if (rc)
+		printf("# %s", out);
 	CHECK(atoll(q(db, "SELECT ship_rev FROM runs")) > atoll(q(db, "SELECT ship_rev FROM processes")),
 	      "ship: the run's stop too, later");
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "ship: the database is intact");
