@@ -61,33 +61,6 @@ static void usage(FILE *f)
 		   "2026-11-29,\n1h / 30m / 2d (that long ago), now, @EPOCH_SECONDS.\n");
 }
 
-int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "rgq %s: ", c->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (rgq %s --help)\n", c->name);
-	return 2;
-}
-
-/* The message is shown as a table shows text: SQLite's errors quote the
- * names of the database, which a crafted file chooses. */
-int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
-{
-	char msg[1024];
-	struct rg_buf b = {0};
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rgq_visible(&b, msg, strlen(msg));
-	fprintf(stderr, "rgq %s: %s\n", c->name, rg_buf_cstr(&b));
-	rg_buf_free(&b);
-	return 1;
-}
-
 /* getopt codes of the global options: above any option letter */
 enum { G_DB = 1000, G_CONFIG, G_FORMAT, G_TIMING, G_WIDE, G_WIDTH, G_COLOR, G_NO_PAGER, G_TZ };
 #define GLOBAL_LOPTS                                                                         \
@@ -271,16 +244,6 @@ int rgq_parse_opts(struct rgq *g, const struct rgq_command *c, int argc, char **
 			return rgq_usage_error(c, "'%s' has a '/' but is not absolute (a name "
 					       "without '/' matches the file name)", globs[i]);
 	return 0;
-}
-
-sqlite3_stmt *rgq_prepare(struct rgq *g, const struct rgq_command *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rgq_fail(c, "%s", sqlite3_errmsg(g->db));
-		return NULL;
-	}
-	return st;
 }
 
 int rgq_print(struct rgq *g, const struct rgq_command *c, sqlite3_stmt *st)

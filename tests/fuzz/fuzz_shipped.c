@@ -10,7 +10,8 @@
 #include "ndjson.h"
 #include "verify_sign.h"
 
-/* rgq.c's, which the harness does not link (verify_sign.c calls them) */
+/* errors.c's, silent here: a refused line is the common case (verify_sign.c
+ * calls them; the harness's own come first, so errors.c is not linked) */
 int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
 {
 	(void)c, (void)fmt;

@@ -4,7 +4,6 @@
  * full disk; a full queue and its reserve; retention by age and by size;
  * a reader holding the WAL. The database over its life: test_store.c. */
 #include <signal.h>
-#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,36 +529,6 @@ static struct rg_store *open_aged(const char *name, struct aged_times *t)
 	t->fresh = t->now - 60LL * 1000000000;
 	rg_store_begin_run(s, "h", "b", "0", t->old, 1, 64, 64);
 	return s;
-}
-
-/* What rgq's commands take from rgq.c, which holds rgq's main: enough of
- * them to run `rgq verify` here. */
-int rgq_usage_error(const struct rgq_command *c, const char *fmt, ...)
-{
-	(void)fmt;
-	fprintf(stderr, "rgq %s: usage\n", c->name);
-	return 2;
-}
-
-int rgq_fail(const struct rgq_command *c, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "rgq %s: ", c->name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return 1;
-}
-
-sqlite3_stmt *rgq_prepare(struct rgq *g, const struct rgq_command *c, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		rgq_fail(c, "%s", sqlite3_errmsg(g->db));
-		return NULL;
-	}
-	return st;
 }
 
 /* `rgq verify` on db: its exit status (0 intact, 1 not), its report in
