@@ -258,6 +258,20 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Table t's rows whose keys were noted (ids, n of them), each once, in
+ * key order, those up to `upto`; SQLITE_DONE or an error. */
+static int hold_noted(struct store_chain *c, unsigned t, int64_t *ids, unsigned n, int64_t upto,
+		      struct section *sec)
+{
+	int rc = SQLITE_DONE;
+	if (n) /* qsort's base may not be NULL, even for none */
+		qsort(ids, n, sizeof(*ids), cmp_i64);
+	for (unsigned i = 0; i < n && ids[i] <= upto && rc == SQLITE_DONE; i++)
+		if (!i || ids[i] != ids[i - 1])
+			rc = rg_chain_rows(c->h, t, ids[i], ids[i], add_entry, sec);
+	return rc;
+}
+
 /* The rows since the last link of each table that only grows (and of
  * gaps), and the processes and gaps the transaction wrote (noted). */
 static int collect(struct store_chain *c)
@@ -266,16 +280,13 @@ static int collect(struct store_chain *c)
 	c->rows.len = c->held.len = 0;
 	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
 		event_section(c, t);
-	if (c->ngaps) /* qsort's base may not be NULL, even for none */
-		qsort(c->gaps, c->ngaps, sizeof(*c->gaps), cmp_i64);
 	for (unsigned t = RG_N_EVENT_TABLES; t < RG_CHAIN_PROCESSES && rc == SQLITE_DONE; t++) {
 		struct section sec = {&c->sec, 0, 0, 0};
 		c->sec.len = 0;
 		/* gaps: those written or revised at or below the highest covered
 		 * (the pruned and unshipped gaps as they grow), then the new */
-		for (unsigned i = 0; t == RG_CHAIN_GAPS && i < c->ngaps && rc == SQLITE_DONE; i++)
-			if ((!i || c->gaps[i] != c->gaps[i - 1]) && c->gaps[i] <= c->m.hi[t])
-				rc = rg_chain_rows(c->h, t, c->gaps[i], c->gaps[i], add_entry, &sec);
+		if (t == RG_CHAIN_GAPS)
+			rc = hold_noted(c, t, c->gaps, c->ngaps, c->m.hi[t], &sec);
 		if (rc == SQLITE_DONE)
 			rc = rg_chain_rows(c->h, t, c->m.hi[t] + 1, INT64_MAX, add_entry, &sec);
 		if (sec.n && sec.last > c->m.hi[t])
@@ -284,12 +295,8 @@ static int collect(struct store_chain *c)
 	}
 	struct section sec = {&c->sec, 0, 0, 0};
 	c->sec.len = 0;
-	if (c->nprocs) /* qsort's base may not be NULL, even for none */
-		qsort(c->procs, c->nprocs, sizeof(*c->procs), cmp_i64);
-	for (unsigned i = 0; i < c->nprocs && rc == SQLITE_DONE; i++)
-		if (!i || c->procs[i] != c->procs[i - 1])
-			rc = rg_chain_rows(c->h, RG_CHAIN_PROCESSES, c->procs[i], c->procs[i],
-					   add_entry, &sec);
+	if (rc == SQLITE_DONE)
+		rc = hold_noted(c, RG_CHAIN_PROCESSES, c->procs, c->nprocs, INT64_MAX, &sec);
 	end_section(c, RG_CHAIN_PROCESSES, &sec);
 	c->nprocs = c->ngaps = 0;
 	return rc == SQLITE_DONE ? 0 : -1;
