@@ -92,6 +92,7 @@ static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *not
 {
 	char sql[1200], shipped[64] = "";
 	int64_t lo = s->lineage_from, late = rg_wall_ns() - LINEAGE_LATE_NS;
+	int64_t exited = end < late ? end : late; /* the latest exit that may go */
 	snprintf(sql, sizeof(sql), "SELECT proc_id FROM processes WHERE proc_id > %lld ORDER BY "
 		 "proc_id LIMIT 1 OFFSET %d", (long long)lo, LINEAGE_ROWS - 1);
 	int64_t hi = rg_sql_int(s->db, sql, INT64_MAX); /* past the newest: the last range */
@@ -101,13 +102,13 @@ static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *not
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_prune_procs (k INTEGER "
 		 "PRIMARY KEY); DELETE FROM temp.rg_prune_procs; INSERT INTO temp.rg_prune_procs "
 		 "SELECT proc_id FROM processes p WHERE proc_id > %lld AND proc_id <= %lld AND "
-		 "exit_ns <= %lld AND exit_ns <= %lld%s AND proc_id < (SELECT max(proc_id) FROM "
+		 "exit_ns <= %lld%s AND proc_id < (SELECT max(proc_id) FROM "
 		 "processes) AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.proc_id = p.proc_id AND "
 		 "r.child_pid IS NULL AND r.exit_code IS NULL) AND NOT EXISTS (SELECT 1 FROM "
 		 "processes c WHERE c.parent_proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM "
 		 "alerts a WHERE a.proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM run_processes "
-		 "r WHERE r.proc_id = p.proc_id)", (long long)lo, (long long)hi, (long long)end,
-		 (long long)late, shipped, rg_event_tables[0].rows);
+		 "r WHERE r.proc_id = p.proc_id)", (long long)lo, (long long)hi, (long long)exited,
+		 shipped, rg_event_tables[0].rows);
 	if (store_exec(s->db, sql, NULL, 0))
 		return -1;
 	int64_t n = sqlite3_changes(s->db) ? store_chain_delete(s, RG_CHAIN_PROCESSES,
