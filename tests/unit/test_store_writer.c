@@ -531,6 +531,23 @@ static struct rg_store *open_aged(const char *name, struct aged_times *t)
 	return s;
 }
 
+/* Process id: a shell (pid 100 + id) that started at start_ns and exited
+ * at exit_ns (0: still running). */
+static struct rg_process shell_proc(int64_t id, int64_t start_ns, int64_t exit_ns)
+{
+	return (struct rg_process){.proc_id = id, .pid = (uint32_t)(100 + id), .start_boot_ns = 1,
+				   .start_ns = start_ns, .comm = {"sh", 2}, .source = RG_PSRC_FORK,
+				   .exited = exit_ns != 0, .exit_ns = exit_ns};
+}
+
+/* An open of /etc/o at ts: an event row for a retention step to prune. */
+static void put_open(struct rg_store *s, uint64_t seq, int64_t ts)
+{
+	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = ts, .pid = 1,
+			      .path = {"/etc/o", 6}, .syscall = "openat"};
+	rg_store_put_event(s, &ev, false);
+}
+
 /* `rgq verify` on db: its exit status (0 intact, 1 not), its report in
  * *out (valid until the next call). */
 static int verify_db(const char *db, const char **out)
@@ -703,17 +720,13 @@ static void check_retention_lineage(void)
 			rg_store_sync(s);
 			/* an old row in the next batch: a second step, whose sweep
 			 * finds 4 with its last child gone */
-			struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = ++seq, .ts_ns = old + 500,
-					     .pid = 1, .path = {"/etc/o", 6}, .syscall = "openat"};
-			rg_store_put_event(s, &f, false);
+			put_open(s, ++seq, old + 500);
 		}
 		int64_t exit_ns = procs[id].exit == 1 ? old + 100 + id : fresh + id;
 		if (id == 9)
 			exit_ns = old - 50;
-		struct rg_process p = {.proc_id = id, .pid = (uint32_t)(100 + id), .start_boot_ns = 1,
-				       .start_ns = old, .parent_proc_id = procs[id].parent,
-				       .comm = {"sh", 2}, .source = RG_PSRC_FORK,
-				       .exited = procs[id].exit != 0, .exit_ns = exit_ns};
+		struct rg_process p = shell_proc(id, old, procs[id].exit ? exit_ns : 0);
+		p.parent_proc_id = procs[id].parent;
 		rg_store_put_process(s, &p);
 		if (id == 8)
 			rg_store_put_seed(s, &p);
@@ -759,10 +772,7 @@ static void check_retention_lineage_kept(void)
 	 * 6 exited, its exit's revision not yet shipped; 7 the newest */
 	struct rg_process p[8] = {0};
 	for (int64_t id = 1; id <= 7; id++) {
-		p[id] = (struct rg_process){.proc_id = id, .pid = (uint32_t)(100 + id),
-					    .start_boot_ns = 1, .start_ns = t.old,
-					    .comm = {"sh", 2}, .source = RG_PSRC_FORK,
-					    .exited = id != 1 && id != 3, .exit_ns = t.old + id};
+		p[id] = shell_proc(id, t.old, id == 1 || id == 3 ? 0 : t.old + id);
 		if (id == 3) {
 			p[id].ppid = 102;
 			p[id].parent_proc_id = 2;
@@ -800,10 +810,7 @@ static void check_retention_lineage_kept(void)
 	p[3].parent_proc_id = 1;
 	rg_store_put_seed(s, &p[3]);
 	rg_store_put_process(s, &p[3]);
-	struct rg_event o = {.type = RG_ET_FILE_OPEN, .seq = ++seq + 10, .ts_ns = t.old + 200,
-			     .pid = 101, .tid = 101, .proc_id = 1, .path = {"/etc/o", 6},
-			     .syscall = "openat"};
-	rg_store_put_event(s, &o, false); /* an old row: a prune step */
+	put_open(s, ++seq + 10, t.old + 200); /* an old row: a prune step */
 	rg_store_sync(s);
 	rg_store_close(s, t.now);
 	const char *db = path_in("retkept.db");
@@ -828,10 +835,8 @@ static void check_retention_lineage_late(void)
 	const int64_t sec = 1000000000, now = rg_wall_ns();
 	rg_store_begin_run(s, "h", "b", "0", now - 100 * sec, 1, 64, 64);
 	for (int64_t id = 1; id <= 3; id++) { /* exited 90 s and 30 s ago; 3 the newest */
-		struct rg_process p = {.proc_id = id, .pid = (uint32_t)(100 + id),
-				       .start_boot_ns = 1, .start_ns = now - 100 * sec,
-				       .comm = {"sh", 2}, .source = RG_PSRC_FORK, .exited = true,
-				       .exit_ns = now - (id == 1 ? 90 : 30) * sec};
+		struct rg_process p = shell_proc(id, now - 100 * sec,
+						 now - (id == 1 ? 90 : 30) * sec);
 		rg_store_put_process(s, &p);
 	}
 	static char pad[200];
@@ -871,30 +876,21 @@ static void check_retention_held(void)
 			   .reason = "kernel_drop"};
 	rg_store_put_gap(s, &g);
 	for (int64_t id = 1; id <= 6; id++) { /* 2 exits first; 6 is the newest */
-		struct rg_process p = {.proc_id = id, .pid = (uint32_t)(100 + id),
-				       .start_boot_ns = 1, .start_ns = t.old, .comm = {"sh", 2},
-				       .source = RG_PSRC_FORK, .exited = true,
-				       .exit_ns = t.old + (id == 2 ? 2 : 1000)};
+		struct rg_process p = shell_proc(id, t.old, t.old + (id == 2 ? 2 : 1000));
 		rg_store_put_process(s, &p);
 	}
 	rg_store_sync(s);
-	struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = 1, .ts_ns = t.old + 5, .pid = 1,
-			     .path = {"/etc/o", 6}, .syscall = "openat"};
-	rg_store_put_event(s, &f, false); /* a step to old + 5: 2 goes, the old gap stays */
+	put_open(s, 1, t.old + 5); /* a step to old + 5: 2 goes, the old gap stays */
 	rg_store_sync(s);
 	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM processes"), "1,3,4,5,6",
 		  "held rows: the first step removes 2");
-	struct rg_process again = {.proc_id = 2, .pid = 102, .start_boot_ns = 1, .start_ns = t.old,
-				   .comm = {"sh", 2}, .source = RG_PSRC_FORK, .exited = true,
-				   .exit_ns = t.old + 2};
+	struct rg_process again = shell_proc(2, t.old, t.old + 2);
 	rg_store_put_process(s, &again); /* the recorder writes 2 again */
 	g.start_ns = t.fresh;
 	g.end_ns = t.fresh + 1;
 	g.reason = "user_drop";
 	rg_store_put_gap(s, &g);
-	f.seq = 2;
-	f.ts_ns = t.old + 2000; /* a step to old + 2000: 1 to 5 go, the old gap too */
-	rg_store_put_event(s, &f, false);
+	put_open(s, 2, t.old + 2000); /* a step to old + 2000: 1 to 5 go, the old gap too */
 	rg_store_sync(s);
 	struct rg_health h = {.seq = 3, .ts_ns = t.now};
 	rg_store_put_health(s, &h);
@@ -962,18 +958,13 @@ static void check_retention_sweep(void)
 	if (!s)
 		return;
 	for (int64_t id = 1; id <= 9001; id++) { /* 9001: the newest, stays */
-		struct rg_process p = {.proc_id = id, .pid = (uint32_t)id, .start_boot_ns = 1,
-				       .start_ns = t.old, .parent_proc_id = id == 8500 ? 10 : 0,
-				       .comm = {"sh", 2}, .source = RG_PSRC_FORK, .exited = true,
-				       .exit_ns = t.old + id};
+		struct rg_process p = shell_proc(id, t.old, t.old + id);
+		p.parent_proc_id = id == 8500 ? 10 : 0;
 		rg_store_put_process(s, &p);
 	}
 	rg_store_sync(s);
 	for (int step = 0; step < 3; step++) { /* an old row a batch: a step each */
-		struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = (uint64_t)step + 1,
-				     .ts_ns = t.old + 20000 + step, .pid = 1,
-				     .path = {"/etc/o", 6}, .syscall = "openat"};
-		rg_store_put_event(s, &f, false);
+		put_open(s, (uint64_t)step + 1, t.old + 20000 + step);
 		rg_store_sync(s);
 		static const char *const left[] = {"1002", "2", "1"};
 		CHECK_STR(q(path_in("sweep.db"), "SELECT count(*) FROM processes"), left[step],
