@@ -164,7 +164,7 @@ struct pkey {
 static struct plan {
 	unsigned n;
 	struct pkey k[RG_FIELDS_MAX * 2];
-	char category[32], type[48], dataset[40]; /* JSON values */
+	char category[32], type[56], dataset[40]; /* JSON values */
 	bool has_result;
 } plans[RG_ET_COUNT];
 static char own_keys[RG_FIELDS_MAX][sizeof(RG_ECS_OWN) + RG_FIELD_NAME_MAX + 1];
