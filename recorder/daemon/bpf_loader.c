@@ -24,13 +24,12 @@
 #include "clock.h"
 #include "config.h"
 #include "rand_guard.skel.h"
-#include "ring.h"
 #include "script.skel.h"
 
 struct rg_bpf {
 	struct rand_guard_bpf *skel;
 	struct script_bpf *script; /* NULL: the kernel refused the hook */
-	struct rg_ring ring;
+	struct ring_buffer *rb;
 	rg_record_fn fn;
 	void *ctx;
 	int ncpus;
@@ -58,16 +57,18 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 /* Records between two looks at the clock: a clock read costs about as much
  * as a record, so this keeps it under 1% of a round. */
 #define ROUND_CHECK_EVERY 256
-/* What on_record returns to end a round; the reader then gives the ring
- * the space of the records read, this one included (ring.h). */
-#define ROUND_OVER (-1)
+/* What on_record returns to end a round: libbpf has already moved the
+ * consumer past the record, and passes a callback's negative value through
+ * as the result of ring_buffer__poll/consume, where nothing else can give
+ * -EAGAIN (epoll_wait does not). */
+#define ROUND_OVER (-EAGAIN)
 
-/* Hands a record on and ends the round once its time is up: the reader
+/* Hands a record on and ends the round once its time is up: libbpf's loop
  * goes on while the producer keeps adding records, so a storm faster than
  * the reader would keep it there for good, and the health rows, gap rows
  * and NDJSON flushes that the caller does between rounds would never come
  * (a kill -9 then loses the gap rows that say what the storm dropped). */
-static int on_record(void *ctx, const void *data, size_t size)
+static int on_record(void *ctx, void *data, size_t size)
 {
 	struct rg_bpf *b = ctx;
 	b->fn(b->ctx, data, size);
@@ -588,10 +589,9 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 	unmap_elf_bytes(bytes, n);
 	bytes = script_bpf__elf_bytes(&n);
 	unmap_elf_bytes(bytes, n);
-	rc = rg_ring_open(&b->ring, bpf_map__fd(b->skel->maps.events),
-			  bpf_map__max_entries(b->skel->maps.events));
-	if (rc) {
-		fail(err, errlen, exit_code, "opening the ring buffer", rc);
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_record, b, NULL);
+	if (!b->rb) {
+		fail(err, errlen, exit_code, "opening the ring buffer", errno);
 		goto cleanup;
 	}
 	return b;
@@ -604,12 +604,14 @@ int rg_bpf_poll(struct rg_bpf *b, int timeout_ms, int round_ms)
 {
 	struct epoll_event ev;
 	/* the wait is ours, so that the round's time starts after it */
-	if (timeout_ms && epoll_wait(b->ring.epoll_fd, &ev, 1, timeout_ms) < 0 &&
+	if (timeout_ms && epoll_wait(ring_buffer__epoll_fd(b->rb), &ev, 1, timeout_ms) < 0 &&
 	    errno != EINTR)
 		return -errno;
 	b->round_n = 0;
 	b->round_end_ns = rg_mono_ns() + (int64_t)round_ms * 1000000;
-	rg_ring_consume(&b->ring.m, on_record, b); /* no error but ROUND_OVER */
+	int n = ring_buffer__consume(b->rb);
+	if (n < 0 && n != ROUND_OVER)
+		return n;
 	return b->round_n;
 }
 
@@ -667,7 +669,7 @@ void rg_bpf_stop(struct rg_bpf *b)
 {
 	if (!b)
 		return;
-	rg_ring_close(&b->ring);
+	ring_buffer__free(b->rb);
 	if (b->counts)
 		munmap((void *)b->counts, b->counts_len);
 	script_bpf__destroy(b->script);
