@@ -52,6 +52,7 @@ static inline void sql_on(const char *db, const char *sql)
 {
 	sqlite3 *h;
 	sqlite3_open(db, &h);
+	sqlite3_busy_timeout(h, 5000); /* a store's writer may be in a batch */
 	sqlite3_exec(h, sql, NULL, NULL, NULL);
 	sqlite3_close(h);
 }

@@ -951,10 +951,15 @@ static void check_upsert_parent(void)
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
  * child is in the second range goes in the third step. */
-static void check_retention_sweep(void)
+/* fail_first: a first step fails (a unique index refuses its prune link,
+ * as a failing disk would its commit: the writer runs no triggers) and
+ * rolls back; the sweep's place goes back with it, so the next step
+ * sweeps those 8000 rows again. */
+static void check_retention_sweep(bool fail_first)
 {
 	struct aged_times t;
-	struct rg_store *s = open_aged("sweep.db", &t);
+	const char *name = fail_first ? "sweep-fail.db" : "sweep.db";
+	struct rg_store *s = open_aged(name, &t);
 	if (!s)
 		return;
 	for (int64_t id = 1; id <= 9001; id++) { /* 9001: the newest, stays */
@@ -963,11 +968,22 @@ static void check_retention_sweep(void)
 		rg_store_put_process(s, &p);
 	}
 	rg_store_sync(s);
+	uint64_t seq = 0;
+	if (fail_first) {
+		sql_on(path_in(name), "INSERT INTO chain VALUES (-1, 'prune', 0, 0, '', NULL, x'', "
+				      "x'', x'', x''); CREATE UNIQUE INDEX one_prune ON chain (kind) "
+				      "WHERE kind = 'prune'");
+		put_open(s, ++seq, t.old + 19999);
+		rg_store_sync(s);
+		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), "9001",
+			  "sweep: a step that fails removes no processes row");
+		sql_on(path_in(name), "DROP INDEX one_prune; DELETE FROM chain WHERE link = -1");
+	}
 	for (int step = 0; step < 3; step++) { /* an old row a batch: a step each */
-		put_open(s, (uint64_t)step + 1, t.old + 20000 + step);
+		put_open(s, ++seq, t.old + 20000 + step);
 		rg_store_sync(s);
 		static const char *const left[] = {"1002", "2", "1"};
-		CHECK_STR(q(path_in("sweep.db"), "SELECT count(*) FROM processes"), left[step],
+		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), left[step],
 			  step == 0   ? "sweep: the first step takes the first 8000 rows but 10 "
 					"(its child is in the next range)"
 			  : step == 1 ? "sweep: the second the rest, 10 still kept by its child"
@@ -1260,7 +1276,8 @@ int main(void)
 	check_retention_lineage_late();
 	check_retention_held();
 	check_upsert_parent();
-	check_retention_sweep();
+	check_retention_sweep(false);
+	check_retention_sweep(true);
 	check_more_rows();
 	check_ship();
 	check_wal_reader();
