@@ -432,6 +432,10 @@ void store_chain_undo(struct rg_store *s)
 	 * (a transaction that failed before its link made none) */
 	if (c->m.link != rg_sql_int(s->db, "SELECT coalesce(max(link), 0) FROM chain", -1))
 		c->m = c->saved;
+	/* a retention step's trim moved on before its link saved the mark:
+	 * the rows blobs it dropped are back, and must be trimmed and
+	 * searched for whole groups again */
+	c->m.trim_from = rg_sql_int(s->db, "SELECT min(link) FROM chain WHERE rows IS NOT NULL", 0);
 }
 
 /* ---- retention ---------------------------------------------------------------- */

@@ -950,11 +950,11 @@ static void check_upsert_parent(void)
 
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
- * child is in the second range goes in the third step. */
-/* fail_first: a first step fails (a unique index refuses its prune link,
- * as a failing disk would its commit: the writer runs no triggers) and
- * rolls back; the sweep's place goes back with it, so the next step
- * sweeps those 8000 rows again. */
+ * child is in the second range goes in the third step. With fail_first,
+ * a first step fails (a unique index refuses its prune link, as a failing
+ * disk would its commit: the writer runs no triggers) and rolls back; the
+ * sweep's place and the chain's trim go back with it, so the next step
+ * sweeps those 8000 rows again and trims the same links. */
 static void check_retention_sweep(bool fail_first)
 {
 	struct aged_times t;
@@ -983,13 +983,27 @@ static void check_retention_sweep(bool fail_first)
 		put_open(s, ++seq, t.old + 20000 + step);
 		rg_store_sync(s);
 		static const char *const left[] = {"1002", "2", "1"};
-		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), left[step],
-			  step == 0   ? "sweep: the first step takes the first 8000 rows but 10 "
-					"(its child is in the next range)"
-			  : step == 1 ? "sweep: the second the rest, 10 still kept by its child"
-				      : "sweep: the third starts over, and 10 goes");
+		char what[160];
+		snprintf(what, sizeof(what), "%s%s",
+			 step == 0   ? "sweep: the first step takes the first 8000 rows but 10 "
+				       "(its child is in the next range)"
+			 : step == 1 ? "sweep: the second the rest, 10 still kept by its child"
+				     : "sweep: the third starts over, and 10 goes",
+			 fail_first ? ", after a failed step" : "");
+		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), left[step], what);
+		if (step == 0) /* the failed step's trim was undone with it */
+			CHECK_STR(q(path_in(name), "SELECT count(*) FROM chain WHERE rows IS NOT NULL"),
+				  "1", fail_first ? "sweep: the links' rows lists trimmed, after a "
+						    "failed step"
+						  : "sweep: the links' rows lists trimmed");
 	}
 	rg_store_close(s, t.now);
+	const char *out;
+	int rc = verify_db(path_in(name), &out);
+	CHECK_INT(rc, 0, fail_first ? "sweep: the recording verifies intact, after a failed step"
+				    : "sweep: the recording verifies intact");
+	if (rc)
+		printf("# %s", out);
 }
 
 /* Retention by age: events older than max_age go, with the alerts and
