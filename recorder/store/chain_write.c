@@ -43,6 +43,9 @@ struct store_chain {
 	int64_t *gaps; /* gap_ids the transaction wrote or revised */
 	unsigned ngaps, gaps_cap;
 	struct rg_buf rows, held, sec;
+	/* a trim's new trim_from, taken by the link made next, with which it
+	 * commits or rolls back (0: none) */
+	int64_t trim_next;
 	int64_t link_ts; /* the wall clock of the last link made */
 	/* retention's whole groups: where each event table's search starts */
 	struct rg_chain_mark whole[RG_N_EVENT_TABLES];
@@ -414,6 +417,9 @@ int store_chain_link(struct rg_store *s, const char *kind, const char *note)
 	rg_buf_free(&base);
 	if (rc)
 		c->m = c->saved;
+	else if (c->trim_next)
+		c->m.trim_from = c->trim_next;
+	c->trim_next = 0;
 	return rc;
 }
 
@@ -432,10 +438,7 @@ void store_chain_undo(struct rg_store *s)
 	 * (a transaction that failed before its link made none) */
 	if (c->m.link != rg_sql_int(s->db, "SELECT coalesce(max(link), 0) FROM chain", -1))
 		c->m = c->saved;
-	/* a retention step's trim moved on before its link saved the mark:
-	 * the rows blobs it dropped are back, and must be trimmed and
-	 * searched for whole groups again */
-	c->m.trim_from = rg_sql_int(s->db, "SELECT min(link) FROM chain WHERE rows IS NOT NULL", 0);
+	c->trim_next = 0; /* the rows blobs it dropped are back */
 }
 
 /* ---- retention ---------------------------------------------------------------- */
@@ -564,7 +567,7 @@ int store_chain_trim(struct rg_store *s, struct rg_buf *note)
 	sqlite3_finalize(up);
 	if (!rc && first) {
 		rg_buf_printf(note, "chain %lld-%lld\n", (long long)first, (long long)last);
-		c->m.trim_from = last + 1;
+		c->trim_next = last + 1;
 	}
 	return rc;
 }

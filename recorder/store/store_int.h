@@ -363,8 +363,9 @@ void store_chain_committed(struct rg_store *s);
 int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where,
 			   struct rg_buf *note);
 /* Drops the rows blob of the oldest links whose rows retention has all
- * pruned (the digest keeps their hash), appending "chain a-b" to note.
- * 0, or -1 on an SQLite error. */
+ * pruned (the digest keeps their hash), appending "chain a-b" to note;
+ * the next store_chain_link moves the trim's place past them (a step
+ * that rolls back keeps it). 0, or -1 on an SQLite error. */
 int store_chain_trim(struct rg_store *s, struct rg_buf *note);
 /* ship_cursor.c */
 /* Writes the cursors acknowledged since the last call, in the caller's
