@@ -417,7 +417,7 @@ int store_chain_link(struct rg_store *s, const char *kind, const char *note)
 	rg_buf_free(&base);
 	if (rc)
 		c->m = c->saved;
-	else if (c->trim_next)
+	else if (c->trim_next && c->m.link != c->saved.link) /* a link went in */
 		c->m.trim_from = c->trim_next;
 	c->trim_next = 0;
 	return rc;

@@ -324,10 +324,12 @@ void store_chain_note_process(struct rg_store *s, int64_t proc_id);
 void store_chain_note_gap(struct rg_store *s, int64_t gap_id);
 /* Adds a link of kind (start, batch, prune, stop) covering the event rows
  * added, the other tables' rows added since the last one (read back), and
- * the processes and gaps noted; a batch that covers nothing adds none. 0,
- * or -1 on an SQLite error. */
+ * the processes and gaps noted; a batch that covers nothing adds none.
+ * A link added takes the place of a store_chain_trim before it. 0, or -1
+ * on an SQLite error. */
 int store_chain_link(struct rg_store *s, const char *kind, const char *note);
-/* After a rollback: forgets the link made in the transaction. */
+/* After a rollback: forgets the link made in the transaction, and the
+ * place a trim in it moved to. */
 void store_chain_undo(struct rg_store *s);
 
 /* dict.c: the numbers of images, actors and names, found or added
@@ -363,9 +365,11 @@ void store_chain_committed(struct rg_store *s);
 int64_t store_chain_delete(struct rg_store *s, unsigned t, const char *where,
 			   struct rg_buf *note);
 /* Drops the rows blob of the oldest links whose rows retention has all
- * pruned (the digest keeps their hash), appending "chain a-b" to note;
- * the next store_chain_link moves the trim's place past them (a step
- * that rolls back keeps it). 0, or -1 on an SQLite error. */
+ * pruned (the digest keeps their hash), appending "chain a-b" to note.
+ * The trim's place moves past them only with the link that
+ * store_chain_link adds next in the same transaction; a failed link or a
+ * rolled-back transaction leaves it where it was. 0, or -1 on an SQLite
+ * error. */
 int store_chain_trim(struct rg_store *s, struct rg_buf *note);
 /* ship_cursor.c */
 /* Writes the cursors acknowledged since the last call, in the caller's

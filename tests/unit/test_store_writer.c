@@ -952,7 +952,7 @@ static void check_upsert_parent(void)
  * (8000) rows each, and starts over past the newest: a parent whose last
  * child is in the second range goes in the third step. With fail_first,
  * a first step fails (a unique index refuses its prune link, as a failing
- * disk would its commit: the writer runs no triggers) and rolls back; the
+ * disk would refuse a write: the writer runs no triggers) and rolls back; the
  * sweep's place and the chain's trim go back with it, so the next step
  * sweeps those 8000 rows again and trims the same links. */
 static void check_retention_sweep(bool fail_first)
