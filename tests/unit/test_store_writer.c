@@ -1006,6 +1006,40 @@ static void check_retention_sweep(bool fail_first)
 		printf("# %s", out);
 }
 
+/* A failed step must not hide a hash group from the next one: 16 opens
+ * in one batch, old and fresh alternating (one group); the step their
+ * batch starts fails after trimming their link's rows list, and rolls
+ * back; the next step must still take the group whole, the fresh opens
+ * with the old, or `rgq verify` finds the group broken. */
+static void check_retention_failed_group(void)
+{
+	struct aged_times t;
+	const char *db = path_in("group-fail.db");
+	struct rg_store *s = open_aged("group-fail.db", &t);
+	if (!s)
+		return;
+	rg_store_sync(s);
+	sql_on(db, "INSERT INTO chain VALUES (-1, 'prune', 0, 0, '', NULL, x'', x'', x'', x''); "
+		   "CREATE UNIQUE INDEX one_prune ON chain (kind) WHERE kind = 'prune'");
+	uint64_t seq = 0;
+	for (int i = 0; i < 16; i++)
+		put_open(s, ++seq, i % 2 ? t.fresh + i : t.old + i);
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "16",
+		  "failed group: the step their batch started failed");
+	sql_on(db, "DROP INDEX one_prune; DELETE FROM chain WHERE link = -1");
+	put_open(s, ++seq, t.old + 100); /* the next step */
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "0",
+		  "failed group: the next step takes the group whole");
+	rg_store_close(s, t.now);
+	const char *out;
+	int rc = verify_db(db, &out);
+	CHECK_INT(rc, 0, "failed group: the recording verifies intact");
+	if (rc)
+		printf("# %s", out);
+}
+
 /* Retention by age: events older than max_age go, with the alerts and
  * health rows of that time, in steps; the range is one `pruned` gap that
  * grows; what is newer stays. */
@@ -1292,6 +1326,7 @@ int main(void)
 	check_upsert_parent();
 	check_retention_sweep(false);
 	check_retention_sweep(true);
+	check_retention_failed_group();
 	check_more_rows();
 	check_ship();
 	check_wal_reader();
