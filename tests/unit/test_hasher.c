@@ -163,6 +163,7 @@ static void test_cache(const char *dir)
 	CHECK_STR(ev.hash_status, "too_large", "larger than max_size: too_large at once");
 	CHECK(!rg_hasher_run_one(h), "and not queued");
 	rg_hasher_free(h);
+	unlink(path); /* so that main can remove dir */
 }
 
 /* A process_start of /bin/sh running script: with its identity (a #!

@@ -154,6 +154,12 @@ int main(void)
 	check_doc();
 	CHECK_INT(doc_version, rg_schema_files[rg_nschema_files - 1].version,
 		  "docs/schema.md names the newest schema file's number as user_version");
-	unlink(path);
+	/* a read-only connection leaves the WAL and its index behind */
+	static const char *const sfx[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		char p[sizeof(path) + 4];
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
 	return tap_done();
 }
