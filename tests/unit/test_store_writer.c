@@ -948,13 +948,27 @@ static void check_upsert_parent(void)
 		  "fork 104 4", "upsert: a later scan keeps the forking parent and the source");
 }
 
+/* Makes the writer's next prune links fail, from the test's own
+ * connection, as a failing disk would: the writer runs no triggers, so a
+ * dummy prune link and a unique index on prune links refuse them; and
+ * lets them go in again. */
+static void fail_prune_links(const char *db)
+{
+	sql_on(db, "INSERT INTO chain VALUES (-1, 'prune', 0, 0, '', NULL, x'', x'', x'', x''); "
+		   "CREATE UNIQUE INDEX one_prune ON chain (kind) WHERE kind = 'prune'");
+}
+
+static void let_prune_links(const char *db)
+{
+	sql_on(db, "DROP INDEX one_prune; DELETE FROM chain WHERE link = -1");
+}
+
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
  * child is in the second range goes in the third step. With fail_first,
- * a first step fails (a unique index refuses its prune link, as a failing
- * disk would refuse a write: the writer runs no triggers) and rolls back; the
- * sweep's place and the chain's trim go back with it, so the next step
- * sweeps those 8000 rows again and trims the same links. */
+ * a first step fails (fail_prune_links) and rolls back; the sweep's place
+ * and the chain's trim go back with it, so the next step sweeps those
+ * 8000 rows again and trims the same links. */
 static void check_retention_sweep(bool fail_first)
 {
 	struct aged_times t;
@@ -970,14 +984,12 @@ static void check_retention_sweep(bool fail_first)
 	rg_store_sync(s);
 	uint64_t seq = 0;
 	if (fail_first) {
-		sql_on(path_in(name), "INSERT INTO chain VALUES (-1, 'prune', 0, 0, '', NULL, x'', "
-				      "x'', x'', x''); CREATE UNIQUE INDEX one_prune ON chain (kind) "
-				      "WHERE kind = 'prune'");
+		fail_prune_links(path_in(name));
 		put_open(s, ++seq, t.old + 19999);
 		rg_store_sync(s);
 		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), "9001",
 			  "sweep: a step that fails removes no processes row");
-		sql_on(path_in(name), "DROP INDEX one_prune; DELETE FROM chain WHERE link = -1");
+		let_prune_links(path_in(name));
 	}
 	for (int step = 0; step < 3; step++) { /* an old row a batch: a step each */
 		put_open(s, ++seq, t.old + 20000 + step);
@@ -1019,15 +1031,14 @@ static void check_retention_failed_group(void)
 	if (!s)
 		return;
 	rg_store_sync(s);
-	sql_on(db, "INSERT INTO chain VALUES (-1, 'prune', 0, 0, '', NULL, x'', x'', x'', x''); "
-		   "CREATE UNIQUE INDEX one_prune ON chain (kind) WHERE kind = 'prune'");
+	fail_prune_links(db);
 	uint64_t seq = 0;
 	for (int i = 0; i < 16; i++)
 		put_open(s, ++seq, i % 2 ? t.fresh + i : t.old + i);
 	rg_store_sync(s);
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "16",
 		  "failed group: the step their batch started failed");
-	sql_on(db, "DROP INDEX one_prune; DELETE FROM chain WHERE link = -1");
+	let_prune_links(db);
 	put_open(s, ++seq, t.old + 100); /* the next step */
 	rg_store_sync(s);
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "0",
