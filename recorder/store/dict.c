@@ -1,6 +1,7 @@
 /* dict.c: the numbers the compact tables' rows refer to (schema/023):
  * `images`, one row per distinct executable and command name, `actors`,
- * one per distinct pid, uid, gid, parent and image (schema/025), `names`,
+ * one per distinct pid, uid, gid, parent and image (schema/025) in a block
+ * of seqs (schema/033), `names`,
  * the event types, syscalls, file paths' directories (schema/024) and
  * network families, protocols and local addresses (schema/027), process
  * rows' SHA-256s and hash statuses (schema/028),
@@ -40,6 +41,8 @@ struct store_dict {
 	sqlite3_stmt *find[D_N], *add[D_N];
 	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
 	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
+	bool in_actor_block;    /* D_ACTOR's numbers are for actor_block's rows */
+	int64_t actor_block;    /* seq >> 16 (schema/033) */
 };
 
 static void forget(struct store_dict *d, unsigned w)
@@ -59,6 +62,7 @@ void store_dict_undo(struct rg_store *s)
 	for (unsigned w = 0; w < D_N; w++)
 		forget(d, w);
 	memset(d->etype_id, 0, sizeof(d->etype_id));
+	d->in_actor_block = false; /* its actor_blocks row may be gone too */
 }
 
 void store_dict_free(struct rg_store *s)
@@ -81,8 +85,10 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 	static const char *const sql[D_N][2] = {
 		[D_IMAGE] = {"SELECT min(id) FROM images WHERE exe IS ?1 AND comm IS ?2",
 			     "INSERT INTO images (exe, comm) VALUES (?1, ?2)"},
+		/* ?7: the block's first number (store_actor_id) */
 		[D_ACTOR] = {"SELECT min(id) FROM actors WHERE pid IS ?1 AND uid IS ?2 AND "
-			     "gid IS ?3 AND ppid IS ?4 AND parent_proc_id IS ?5 AND image_id IS ?6",
+			     "gid IS ?3 AND ppid IS ?4 AND parent_proc_id IS ?5 AND image_id IS ?6 "
+			     "AND id >= ?7",
 			     "INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
 		[D_NAME] = {"SELECT id FROM names WHERE name = ?1",
@@ -202,11 +208,40 @@ static bool put_int(char *k, const struct rg_sql_value *v)
 	return v->type == SQLITE_INTEGER || v->type == SQLITE_NULL;
 }
 
-int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id)
+/* Enters the block of seq for actors (schema/033): the cache starts
+ * over, and the actors numbered below the block's first number are not
+ * looked up. A block new to actor_blocks takes the number the next new
+ * actor will; one entered again (by the next run) keeps its own. False
+ * on an error. */
+static bool enter_actor_block(struct rg_store *s, uint64_t seq)
+{
+	struct store_dict *d = s->dict;
+	int64_t block = (int64_t)seq >> RG_ACTOR_BLOCK_BITS; /* as SQL shifts the stored seq */
+	if (d->in_actor_block && block == d->actor_block)
+		return true;
+	forget(d, D_ACTOR);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO actor_blocks (block, first_id) SELECT "
+		 "%lld, coalesce(max(id), 0) + 1 FROM actors", (long long)block);
+	if (store_exec(s->db, sql, NULL, 0))
+		return false;
+	snprintf(sql, sizeof(sql), "SELECT first_id FROM actor_blocks WHERE block = %lld",
+		 (long long)block);
+	int64_t first = rg_sql_int(s->db, sql, -1);
+	if (first < 0)
+		return false;
+	sqlite3_bind_int64(d->find[D_ACTOR], RG_ACTOR_PARTS + 2, first);
+	d->actor_block = block;
+	d->in_actor_block = true;
+	return true;
+}
+
+int64_t store_actor_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *parts,
+		       int64_t image_id)
 {
 	struct rg_sql_value v[RG_ACTOR_PARTS + 1];
 	char k[9 * (RG_ACTOR_PARTS + 1)] = {0};
-	bool ok = true;
+	bool ok = enter_actor_block(s, seq);
 	for (int i = 0; i < RG_ACTOR_PARTS; i++) {
 		v[i] = parts[i].type == SQLITE_NULL ? (struct rg_sql_value){.type = SQLITE_NULL}
 						    : parts[i];
@@ -296,5 +331,28 @@ int store_prune_cmdlines(struct rg_store *s)
 	char sql[96];
 	snprintf(sql, sizeof(sql), "DELETE FROM cmdlines WHERE id >= 0 AND id < %llu",
 		 (unsigned long long)(2 * block * RG_CMDLINE_BLOCK));
+	return store_exec(s->db, sql, NULL, 0);
+}
+
+int store_prune_actors(struct rg_store *s)
+{
+	/* the block of the oldest row that has an actor, but never past the
+	 * writer's: its numbers may be given to rows to come */
+	char sql[400];
+	snprintf(sql, sizeof(sql), "SELECT min(b) FROM (SELECT min(seq) >> %d AS b FROM "
+		 "process_rows UNION ALL SELECT min(seq) >> %d FROM file_rows UNION ALL SELECT "
+		 "min(seq) >> %d FROM network_rows)", RG_ACTOR_BLOCK_BITS, RG_ACTOR_BLOCK_BITS,
+		 RG_ACTOR_BLOCK_BITS);
+	int64_t oldest = rg_sql_int(s->db, sql, INT64_MAX);
+	if (s->dict && s->dict->in_actor_block && s->dict->actor_block < oldest)
+		oldest = s->dict->actor_block;
+	/* the block noted last at or before it (none: nothing goes), and the
+	 * smallest first number from there on */
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_actor_from (b INTEGER); "
+		 "DELETE FROM temp.rg_actor_from; INSERT INTO temp.rg_actor_from SELECT max(block) "
+		 "FROM actor_blocks WHERE block <= %lld; DELETE FROM actors WHERE id < (SELECT "
+		 "min(first_id) FROM actor_blocks WHERE block >= (SELECT b FROM temp.rg_actor_from)); "
+		 "DELETE FROM actor_blocks WHERE block < (SELECT b FROM temp.rg_actor_from)",
+		 (long long)oldest);
 	return store_exec(s->db, sql, NULL, 0);
 }

@@ -1008,6 +1008,11 @@ static void check_upgrade(void)
 	check_name_edits(h);
 	check_more(h);
 	check_cmdlines(h);
+	CHECK_INT(num(h, "SELECT count(*) FROM actor_blocks WHERE first_id = 1 AND block = (SELECT "
+			 "max(seq) >> 16 FROM (SELECT seq FROM process_rows UNION ALL SELECT seq FROM "
+			 "file_rows UNION ALL SELECT seq FROM network_rows))"),
+		  1, "the upgrade notes the newest row's block with actor 1 (schema/033)");
+	CHECK_INT(num(h, "SELECT count(*) FROM actor_blocks"), 1, "and no other block");
 	for (int t = 0; t < 3; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);
@@ -1139,6 +1144,7 @@ static void check_empty(void)
 	CHECK_INT(num(h, "SELECT (SELECT count(*) FROM images) + (SELECT count(*) FROM names) + "
 			 "(SELECT count(*) FROM file_rows) + (SELECT count(*) FROM network_rows)"),
 		  0, "empty: no images, names or rows");
+	CHECK_INT(num(h, "SELECT count(*) FROM actor_blocks"), 0, "empty: no block noted");
 	for (int i = 0; i < 2; i++) {
 		char sql[300];
 		snprintf(sql, sizeof(sql), "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, "

@@ -320,9 +320,10 @@ static void check_refs(const char *db, const char *what)
 			"r.family_id) OR (r.protocol_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM names "
 			"WHERE id = r.protocol_id)) OR (r.local_addr_id IS NOT NULL AND NOT EXISTS "
 			"(SELECT 1 FROM names WHERE id = r.local_addr_id))"), "0", w);
-	snprintf(w, sizeof(w), "%s: each actor once", what);
+	snprintf(w, sizeof(w), "%s: each actor once in a block of seqs", what);
 	CHECK_STR(q(db, "SELECT count(*) FROM (SELECT pid, uid, gid, ppid, parent_proc_id, "
-			"image_id FROM actors GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1)"), "0", w);
+			"image_id, (SELECT max(block) FROM actor_blocks WHERE first_id <= a.id) FROM "
+			"actors a GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING count(*) > 1)"), "0", w);
 	snprintf(w, sizeof(w), "%s: each image once", what);
 	CHECK_STR(q(db, "SELECT count(*) - count(DISTINCT exe || '|' || comm) FROM images"), "0", w);
 }
@@ -1051,6 +1052,97 @@ static void check_retention_failed_group(void)
 		printf("# %s", out);
 }
 
+/* An open of /etc/o by pid at ts, with seq. */
+static void put_open_by(struct rg_store *s, uint64_t seq, int64_t ts, uint32_t pid)
+{
+	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = ts, .pid = pid,
+			      .tid = pid, .path = {"/etc/o", 6}, .syscall = "openat"};
+	rg_store_put_event(s, &ev, false);
+}
+
+/* Retention removes the actors no row left refers to (schema/033): each
+ * block of seqs has actors of its own from its first_id on, so those
+ * below the oldest row's block can go, without an index by actor_id. */
+static void check_retention_actors(void)
+{
+	struct aged_times t;
+	const char *db = path_in("retactor.db");
+	struct rg_store *s = open_aged("retactor.db", &t);
+	if (!s)
+		return;
+	const uint64_t b1 = 65536, b2 = 2 * 65536;
+	for (uint32_t i = 0; i < 50; i++) /* block 0, old: pids 1 to 5 */
+		put_open_by(s, 1 + i, t.old + i, 1 + i % 5);
+	for (uint32_t i = 0; i < 10; i++) /* block 1, old: pid 1 */
+		put_open_by(s, b1 + i, t.old + 100 + i, 1);
+	rg_store_sync(s);
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || group_concat(pid) FROM actors"), "1 1",
+		  "actors: all old rows pruned, and their actors but that of the writer's block, "
+		  "which rows to come may have");
+	put_open_by(s, b1 + 20, t.fresh, 1); /* block 1, recent: pids 1 and 6 */
+	put_open_by(s, b1 + 21, t.fresh + 1, 6);
+	put_open_by(s, b2, t.fresh + 2, 1); /* block 2: pid 1 again */
+	rg_store_sync(s);
+	put_open_by(s, b2 + 1, t.old + 200, 7); /* an old row after the writer reached block 2 */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || pid, ',') FROM file_events"),
+		  "65556 1,65557 6,131072 1", "actors: old rows pruned, recent kept");
+	CHECK_STR(q(db, "SELECT group_concat(pid, ',') FROM (SELECT pid FROM actors ORDER BY id)"),
+		  "1,6,1,7", "actors: those of block 0 gone; pid 1's of blocks 1 and 2 and pid 6's "
+			     "kept, and that of block 2's old row: the writer's block");
+	CHECK_STR(q(db, "SELECT group_concat(block, ',') FROM actor_blocks"), "1,2",
+		  "actors: the blocks before the oldest row's go too");
+	check_refs(db, "actors");
+	const char *out;
+	int rc = verify_db(db, &out);
+	CHECK_INT(rc, 0, "actors: the recording verifies intact");
+	if (rc)
+		printf("# %s", out);
+}
+
+/* A database from before schema 33: its rows refer to actors of any
+ * number, and the upgrade notes the newest row's block with 1. Retention
+ * keeps every actor until the rows of that block have gone, and a run
+ * that goes on in that block keeps using the old numbers. */
+static void check_retention_actors_upgraded(void)
+{
+	char err[256];
+	struct aged_times t;
+	const char *db = path_in("retactor2.db");
+	struct rg_store *s = open_aged("retactor2.db", &t);
+	if (!s)
+		return;
+	const uint64_t b1 = 65536;
+	put_open_by(s, 1, t.now, 1); /* block 0: pid 1, its actor numbered 1 */
+	rg_store_sync(s);
+	put_open_by(s, b1, t.now, 1); /* block 1: pid 1 again, made a second actor */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	/* as schema 32 had them: one actor, for both rows; then the upgrade */
+	sql_on(db, "UPDATE file_rows SET actor_id = 1, ts_ns = ts_ns - 7200000000000 WHERE seq = 1; "
+		   "UPDATE file_rows SET actor_id = 1; DELETE FROM actors WHERE id > 1; "
+		   "DELETE FROM actor_blocks; INSERT INTO actor_blocks (block, first_id) SELECT m >> "
+		   "16, 1 FROM (SELECT max(s) AS m FROM (SELECT max(seq) AS s FROM process_rows UNION "
+		   "ALL SELECT max(seq) FROM file_rows UNION ALL SELECT max(seq) FROM network_rows)) "
+		   "WHERE m IS NOT NULL");
+	s = rg_store_open(db, &aged_opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "actors upgraded: reopens"))
+		return;
+	rg_store_begin_run(s, "h", "b", "0", t.now, 1, 64, 64);
+	put_open_by(s, b1 + 1, t.now, 1); /* block 1 goes on */
+	put_open_by(s, b1 + 2, t.now, 2);
+	rg_store_sync(s);
+	put_open_by(s, b1 + 3, t.now, 3); /* a batch more: retention ran before it */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || actor_id, ',') FROM file_rows"),
+		  "65536 1,65537 1,65538 2,65539 3",
+		  "actors upgraded: the old row of block 0 pruned, its actor kept for block 1's "
+		  "rows, which the run going on in block 1 uses too");
+	check_refs(db, "actors upgraded");
+}
+
 /* Retention by age: events older than max_age go, with the alerts and
  * health rows of that time, in steps; the range is one `pruned` gap that
  * grows; what is newer stays. */
@@ -1338,6 +1430,8 @@ int main(void)
 	check_retention_sweep(false);
 	check_retention_sweep(true);
 	check_retention_failed_group();
+	check_retention_actors();
+	check_retention_actors_upgraded();
 	check_more_rows();
 	check_ship();
 	check_wal_reader();
