@@ -73,7 +73,7 @@ struct rgq_reader;
  * time refer to actors numbered near each other) and kept: about 64 bytes
  * an actor read, one per process and change of its ids, parent or image. */
 #define ACTOR_CHUNK 1024
-#define ACTOR_CHUNKS_MAX 65536 /* numbers past them are read one at a time */
+#define ACTOR_CHUNKS_MAX 65536 /* numbers past them (from actor_base) are read one at a time */
 #define ACTOR_CHUNKS_SPARE 64  /* chunks read beyond those the actors fill */
 struct actor {
 	int64_t v[RG_ACTOR_PARTS];
@@ -132,6 +132,9 @@ struct rgq_reader {
 	struct dict_text *names, *exes, *comms; /* by number */
 	struct actor **actors; /* nchunks chunks of ACTOR_CHUNK by number, NULL: not read */
 	int64_t nchunks;
+	/* the first chunk's first number: the lowest that retention left
+	 * (schema/033), so that the chunks span those left, not all made */
+	int64_t actor_base;
 	/* chunks it may still read: as many as the actors fill, and a few, so
 	 * that numbers scattered by a damaged file cannot take more memory */
 	int64_t chunks_left;
@@ -369,7 +372,9 @@ static const struct actor *actor(struct rgq_reader *r, int64_t id)
 	static const struct actor none = {.null = {true, true, true, true, true}};
 	if (id <= 0)
 		return &none;
-	int64_t c = id / ACTOR_CHUNK;
+	if (id < r->actor_base) /* none is there: read alone, it is NULL as in the view */
+		return read_actors(r, id, id, &r->far) ? &r->far : &none;
+	int64_t c = (id - r->actor_base) / ACTOR_CHUNK;
 	if (c >= ACTOR_CHUNKS_MAX || (!(c < r->nchunks && r->actors[c]) && r->chunks_left <= 0))
 		return read_actors(r, id, id, &r->far) ? &r->far : &none; /* alone */
 	if (c >= r->nchunks) {
@@ -380,14 +385,15 @@ static const struct actor *actor(struct rgq_reader *r, int64_t id)
 	}
 	if (!r->actors[c]) {
 		struct actor *a = rg_malloc(ACTOR_CHUNK * sizeof(struct actor));
-		if (!read_actors(r, c * ACTOR_CHUNK, c * ACTOR_CHUNK + ACTOR_CHUNK - 1, a)) {
+		int64_t lo = r->actor_base + c * ACTOR_CHUNK;
+		if (!read_actors(r, lo, lo + ACTOR_CHUNK - 1, a)) {
 			free(a);
 			return &none;
 		}
 		r->actors[c] = a;
 		r->chunks_left--;
 	}
-	return &r->actors[c][id % ACTOR_CHUNK];
+	return &r->actors[c][(id - r->actor_base) % ACTOR_CHUNK];
 }
 
 /* Integer field f of ev from an actor's column i, as rg_row_read_as reads
@@ -913,6 +919,7 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	}
 	r->chunks_left = rg_sql_int(db, "SELECT count(*) FROM actors", 0) / ACTOR_CHUNK +
 			 ACTOR_CHUNKS_SPARE;
+	r->actor_base = rg_sql_int(db, "SELECT max(min(id), 0) FROM actors", 0);
 	if (!r->done && !seek(r))
 		r->done = true;
 	return r;

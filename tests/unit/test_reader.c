@@ -237,6 +237,20 @@ int main(void)
 		printf("# %s\n", err);
 	CHECK_INT(n, count_written(1, N), "rows of far-numbered actors read back as written");
 
+	/* the lowest actors gone, as retention leaves them (schema/033): the
+	 * chunks start at the lowest left */
+	sql_on(db, "UPDATE actors SET id = id + 3000000000 WHERE id < 5000000000; "
+		   "UPDATE file_rows SET actor_id = actor_id + 3000000000 "
+		   "WHERE actor_id < 5000000000; "
+		   "UPDATE network_rows SET actor_id = actor_id + 3000000000 "
+		   "WHERE actor_id < 5000000000; "
+		   "UPDATE process_rows SET actor_id = actor_id + 3000000000 "
+		   "WHERE actor_id < 5000000000");
+	n = read_back(db, 1, INT64_MAX, false, err, sizeof(err));
+	if (n < 0)
+		printf("# %s\n", err);
+	CHECK_INT(n, count_written(1, N), "rows of actors numbered from 3e9 on read back as written");
+
 	/* a damaged recording: one seq in two tables */
 	sql_on(db, "INSERT INTO network_events (seq, event_type, ts_ns, boot_ns, pid, tid, uid, gid, "
 		   "result, family) SELECT seq, 'network_connect', ts_ns, 0, 1, 1, 0, 0, 0, 'ipv4' "
