@@ -16,15 +16,16 @@
 --     and of any noted later, the smallest: recorder/store/dict.c,
 --     store_prune_actors).
 -- The rows already here refer to actors of any number: the block of the
--- newest of them is noted with 1, so none of their actors goes until
--- they have all gone. A row inserted through a view by hand (never the
+-- newest of them is noted with the lowest number there (1, or one made
+-- by hand below it), so none of their actors goes until they have all
+-- gone. A row inserted or updated through a view (an edit: never the
 -- recorder's) may name an older actor, which can then go before it.
 CREATE TABLE actor_blocks (
   block    INTEGER PRIMARY KEY,  -- seq >> 16
   first_id INTEGER NOT NULL      -- actors.id: the block's rows refer to this or more
 );
 INSERT INTO actor_blocks (block, first_id)
-  SELECT m >> 16, 1 FROM
+  SELECT m >> 16, min(1, coalesce((SELECT min(id) FROM actors), 1)) FROM
     (SELECT max(s) AS m FROM
       (SELECT max(seq) AS s FROM process_rows UNION ALL SELECT max(seq) FROM file_rows
        UNION ALL SELECT max(seq) FROM network_rows))

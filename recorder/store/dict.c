@@ -21,8 +21,9 @@
 #include "alloc.h"
 #include "table.h"
 
-/* A cache holds at most this many keys; full, it starts over (the tables
- * keep every number, so forgetting costs look-ups, never a new row). */
+/* A cache holds at most this many keys; full, it starts over (a number
+ * forgotten is found again in its table, within its block for actors:
+ * forgetting costs look-ups, never a new row). */
 #define DICT_MAX 4096
 
 enum { D_IMAGE, D_ACTOR, D_NAME, D_CLOCK, D_CMDLINE, D_N };
@@ -216,7 +217,9 @@ static bool put_int(char *k, const struct rg_sql_value *v)
 static bool enter_actor_block(struct rg_store *s, uint64_t seq)
 {
 	struct store_dict *d = s->dict;
-	int64_t block = (int64_t)seq >> RG_ACTOR_BLOCK_BITS; /* as SQL shifts the stored seq */
+	/* as SQL shifts the stored seq (an arithmetic shift: gcc and clang's
+	 * for a negative int64, which a seq at or past 2^63 is stored as) */
+	int64_t block = (int64_t)seq >> RG_ACTOR_BLOCK_BITS;
 	if (d->in_actor_block && block == d->actor_block)
 		return true;
 	forget(d, D_ACTOR);
@@ -227,10 +230,10 @@ static bool enter_actor_block(struct rg_store *s, uint64_t seq)
 		return false;
 	snprintf(sql, sizeof(sql), "SELECT first_id FROM actor_blocks WHERE block = %lld",
 		 (long long)block);
-	int64_t first = rg_sql_int(s->db, sql, -1);
-	if (first < 0)
+	int64_t first = rg_sql_int(s->db, sql, INT64_MIN);
+	if (first == INT64_MIN ||
+	    sqlite3_bind_int64(d->find[D_ACTOR], RG_ACTOR_PARTS + 2, first) != SQLITE_OK)
 		return false;
-	sqlite3_bind_int64(d->find[D_ACTOR], RG_ACTOR_PARTS + 2, first);
 	d->actor_block = block;
 	d->in_actor_block = true;
 	return true;
@@ -319,18 +322,20 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
 	return *id > 0;
 }
 
+/* Retention's deletes below compute where they stop in the statement
+ * itself: a failed read then fails the step, not reads as "no rows
+ * left", which would let them take numbers rows still have. */
+
 int store_prune_cmdlines(struct rg_store *s)
 {
 	/* the block of the oldest process row from 0 on (rows below 0 have
 	 * numbers below 0, never pruned), but never past the cache's: its
 	 * numbers may be given to rows to come */
-	int64_t oldest = rg_sql_int(s->db, "SELECT min(seq) FROM process_rows WHERE seq >= 0", -1);
-	uint64_t block = s->dict ? s->dict->cmdline_block : 0;
-	if (oldest >= 0 && (uint64_t)oldest / RG_CMDLINE_BLOCK < block)
-		block = (uint64_t)oldest / RG_CMDLINE_BLOCK;
-	char sql[96];
-	snprintf(sql, sizeof(sql), "DELETE FROM cmdlines WHERE id >= 0 AND id < %llu",
-		 (unsigned long long)(2 * block * RG_CMDLINE_BLOCK));
+	long long cache = s->dict ? (long long)s->dict->cmdline_block : 0;
+	char sql[256];
+	snprintf(sql, sizeof(sql), "DELETE FROM cmdlines WHERE id >= 0 AND id < 2 * %d * "
+		 "min(coalesce((SELECT min(seq) FROM process_rows WHERE seq >= 0) / %d, %lld), "
+		 "%lld)", RG_CMDLINE_BLOCK, RG_CMDLINE_BLOCK, cache, cache);
 	return store_exec(s->db, sql, NULL, 0);
 }
 
@@ -338,21 +343,19 @@ int store_prune_actors(struct rg_store *s)
 {
 	/* the block of the oldest row that has an actor, but never past the
 	 * writer's: its numbers may be given to rows to come */
-	char sql[400];
-	snprintf(sql, sizeof(sql), "SELECT min(b) FROM (SELECT min(seq) >> %d AS b FROM "
-		 "process_rows UNION ALL SELECT min(seq) >> %d FROM file_rows UNION ALL SELECT "
-		 "min(seq) >> %d FROM network_rows)", RG_ACTOR_BLOCK_BITS, RG_ACTOR_BLOCK_BITS,
-		 RG_ACTOR_BLOCK_BITS);
-	int64_t oldest = rg_sql_int(s->db, sql, INT64_MAX);
-	if (s->dict && s->dict->in_actor_block && s->dict->actor_block < oldest)
-		oldest = s->dict->actor_block;
+	long long w = s->dict && s->dict->in_actor_block ? (long long)s->dict->actor_block
+							 : INT64_MAX;
+	const int k = RG_ACTOR_BLOCK_BITS;
 	/* the block noted last at or before it (none: nothing goes), and the
 	 * smallest first number from there on */
+	char sql[768];
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_actor_from (b INTEGER); "
 		 "DELETE FROM temp.rg_actor_from; INSERT INTO temp.rg_actor_from SELECT max(block) "
-		 "FROM actor_blocks WHERE block <= %lld; DELETE FROM actors WHERE id < (SELECT "
-		 "min(first_id) FROM actor_blocks WHERE block >= (SELECT b FROM temp.rg_actor_from)); "
-		 "DELETE FROM actor_blocks WHERE block < (SELECT b FROM temp.rg_actor_from)",
-		 (long long)oldest);
+		 "FROM actor_blocks WHERE block <= min(coalesce((SELECT min(seq) FROM process_rows) "
+		 ">> %d, %lld), coalesce((SELECT min(seq) FROM file_rows) >> %d, %lld), "
+		 "coalesce((SELECT min(seq) FROM network_rows) >> %d, %lld), %lld); DELETE FROM "
+		 "actors WHERE id < (SELECT min(first_id) FROM actor_blocks WHERE block >= (SELECT "
+		 "b FROM temp.rg_actor_from)); DELETE FROM actor_blocks WHERE block < (SELECT b "
+		 "FROM temp.rg_actor_from)", k, w, k, w, k, w, w);
 	return store_exec(s->db, sql, NULL, 0);
 }

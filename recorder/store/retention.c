@@ -205,7 +205,9 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 			goto fail;
 		n += k;
 	}
-	if (store_prune_cmdlines(s) || store_prune_actors(s))
+	/* SQLite may have rolled the transaction back by itself (a full
+	 * disk): the deletes below must not then run on their own */
+	if (sqlite3_get_autocommit(s->db) || store_prune_cmdlines(s) || store_prune_actors(s))
 		goto fail;
 	if (prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
 	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
