@@ -434,6 +434,11 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 	if (sqlite3_exec(dst, "DELETE FROM cmdlines WHERE id NOT IN (SELECT cmdline_id FROM "
 			      "process_rows WHERE cmdline_id IS NOT NULL)", NULL, NULL, NULL))
 		goto fail;
+	/* and the actors (schema/025): who acted outside the range goes too */
+	if (sqlite3_exec(dst, "DELETE FROM actors WHERE id NOT IN (SELECT actor_id FROM "
+			      "process_rows UNION SELECT actor_id FROM file_rows UNION SELECT "
+			      "actor_id FROM network_rows)", NULL, NULL, NULL))
+		goto fail;
 	if (rgq_export_chain(dst, &el->lo, &el->hi, &el->outside, err, errlen)) {
 		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

@@ -49,6 +49,9 @@ edited "an event row edited" "^EDITED +file_events $S \(link [0-9]+\)" \
 # schema/031: the command lines of the process rows it keeps, no other
 check "it keeps the command lines of its process rows, and no other" \
 	'[[ $(sqlite3 "$EX" "SELECT count(*) FROM cmdlines WHERE id NOT IN (SELECT cmdline_id FROM process_rows WHERE cmdline_id IS NOT NULL)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM process_rows WHERE cmdline_id NOT IN (SELECT id FROM cmdlines)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM cmdlines") -gt 0 && $(sqlite3 "$EX" "SELECT count(*) FROM cmdlines") -lt $(sqlite3 "$DB" "SELECT count(*) FROM cmdlines") ]]'
+# and the actors of the rows it keeps, no other
+check "it keeps the actors of its rows, and no other" \
+	'[[ $(sqlite3 "$EX" "SELECT count(*) FROM actors WHERE id NOT IN (SELECT actor_id FROM process_rows UNION SELECT actor_id FROM file_rows UNION SELECT actor_id FROM network_rows)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM file_rows WHERE actor_id NOT IN (SELECT id FROM actors)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM actors") -gt 0 && $(sqlite3 "$EX" "SELECT count(*) FROM actors") -lt $(sqlite3 "$DB" "SELECT count(*) FROM actors") ]]'
 S=$(sqlite3 "$EX" "SELECT seq FROM process_rows WHERE cmdline_id IS NOT NULL ORDER BY seq LIMIT 1 OFFSET 30")
 edited "a command line edited" "^EDITED +process_events .*\(link [0-9]+\)" \
 	"UPDATE cmdlines SET cmdline = 'innocent' WHERE id = (SELECT cmdline_id FROM process_rows WHERE seq = $S)"
