@@ -372,8 +372,8 @@ static const struct actor *actor(struct rgq_reader *r, int64_t id)
 	static const struct actor none = {.null = {true, true, true, true, true}};
 	if (id <= 0)
 		return &none;
-	if (id < r->actor_base) /* none is there: read alone, it is NULL as in the view */
-		return read_actors(r, id, id, &r->far) ? &r->far : &none;
+	if (id < r->actor_base) /* none is there: NULL, as in the view */
+		return &none;
 	int64_t c = (id - r->actor_base) / ACTOR_CHUNK;
 	if (c >= ACTOR_CHUNKS_MAX || (!(c < r->nchunks && r->actors[c]) && r->chunks_left <= 0))
 		return read_actors(r, id, id, &r->far) ? &r->far : &none; /* alone */
@@ -919,7 +919,9 @@ struct rgq_reader *rgq_reader_open(sqlite3 *db, uint64_t first_seq, uint64_t las
 	}
 	r->chunks_left = rg_sql_int(db, "SELECT count(*) FROM actors", 0) / ACTOR_CHUNK +
 			 ACTOR_CHUNKS_SPARE;
-	r->actor_base = rg_sql_int(db, "SELECT max(min(id), 0) FROM actors", 0);
+	/* (below INT64_MAX by a chunk: a chunk's last number is a number) */
+	r->actor_base = rg_sql_int(db, "SELECT min(max(min(id), 0), 9223372036854775807 - 1024) "
+				   "FROM actors", 0);
 	if (!r->done && !seek(r))
 		r->done = true;
 	return r;
