@@ -4,8 +4,8 @@
 # recorder keeps recording, the oldest rows are pruned until the pages in
 # use are back near the bound, the pruned range is one `pruned` gap that
 # rgq gaps shows, the newest events stay, and the file is intact. The
-# processes rows of a burst of execs a minute before it go too (nothing
-# left names them), and rgq verify tells all of it from tampering.
+# processes and actors rows of a burst of execs a minute before it go too
+# (nothing left names them), and rgq verify tells all of it from tampering.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -17,7 +17,9 @@ sed -i 's/^\[store\]$/[store]\nmax_size_mb = 2/' "$T/rg.ini"
 rg_start
 execs=$("$RG_BUILD_DIR/rg-workload" exec 50 | sed 's/.*"pid":\([0-9]*\).*/\1/')
 sleep 61 # retention keeps a processes row for a minute after the exit
-"$RG_BUILD_DIR/rg-workload" open 60000 "$T/w/early" >/dev/null
+# past two blocks of 65 536 seqs: the execs' block goes whole, and their
+# actors with it (docs/schema.md, actor_blocks)
+"$RG_BUILD_DIR/rg-workload" open 140000 "$T/w/early" >/dev/null
 sleep 1
 "$RG_BUILD_DIR/rg-workload" open 2000 "$T/w/late" >/dev/null
 for _ in $(seq 40); do # pruning runs once a second, between batches
@@ -66,6 +68,13 @@ check_num "one pruned gap holds them (its count)" "$gap" '>=' "$pruned"
 check_eq "integrity_check after pruning" "$(sql "PRAGMA integrity_check")" ok
 check_eq "the early execs' processes rows are pruned (nothing left names them)" \
 	"$(sql "SELECT count(*) FROM processes WHERE pid = $execs OR ppid = $execs")" 0
+check_eq "and their actors rows" \
+	"$(sql "SELECT count(*) FROM actors WHERE pid = $execs OR ppid = $execs")" 0
+check_eq "every event row left names an actor that is there" \
+	"$(sql "SELECT (SELECT count(*) FROM process_rows WHERE actor_id NOT IN (SELECT id FROM
+		actors)) + (SELECT count(*) FROM file_rows WHERE actor_id NOT IN (SELECT id FROM
+		actors)) + (SELECT count(*) FROM network_rows WHERE actor_id NOT IN (SELECT id FROM
+		actors))")" 0
 check_num "the pruned processes rows are in prune links" \
 	"$(sql "SELECT count(*) FROM chain WHERE kind = 'prune' AND note LIKE '%processes %'")" '>' 0
 check_eq "every event row left names a processes row that is there" \
