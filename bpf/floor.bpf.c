@@ -14,10 +14,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool floor_submit = false;
 const volatile __u64 floor_wakeup_bytes = 256 << 10; /* rand-guard's default */
-#define FLOOR_BATCH_MAX 32
-const volatile __u32 floor_batch = 1;
-const volatile bool floor_stamp = true;
-const volatile bool floor_stamp1 = false; /* unbatched: stamp each record as rand-guard does */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -25,9 +21,8 @@ struct {
 } floor_ring SEC(".maps");
 
 struct floor_cpu {
-	__u8 rec[FLOOR_RECORD * FLOOR_BATCH_MAX];
+	__u8 rec[FLOOR_RECORD];
 	__u64 unwoken;
-	__u32 n;
 };
 
 struct {
@@ -46,29 +41,12 @@ static __always_inline int floor_send(void)
 
 	if (!floor_submit || !(c = bpf_map_lookup_elem(&floor_scratch, &zero)))
 		return 0;
-	if (floor_batch > 1) {
-		__u32 i = c->n;
-		if (i >= FLOOR_BATCH_MAX)
-			i = 0;
-		/* the record's header, as a real one would be written */
-		__u64 *h = (__u64 *)&c->rec[(i * FLOOR_RECORD) & (FLOOR_RECORD * FLOOR_BATCH_MAX - 1)];
-		h[0] = floor_stamp ? bpf_ktime_get_ns() : i;
-		c->n = i + 1;
-		if (c->n < floor_batch)
-			return 0;
-		c->n = 0;
-	}
-	if (floor_stamp1)
-		*(__u64 *)c->rec = bpf_ktime_get_boot_ns();
-	__u32 size = FLOOR_RECORD * (floor_batch > 1 ? floor_batch : 1);
-	if (size > FLOOR_RECORD * FLOOR_BATCH_MAX)
-		size = FLOOR_RECORD * FLOOR_BATCH_MAX;
-	c->unwoken += size;
+	c->unwoken += FLOOR_RECORD;
 	if (c->unwoken >= floor_wakeup_bytes) {
 		flags = BPF_RB_FORCE_WAKEUP;
 		c->unwoken = 0;
 	}
-	bpf_ringbuf_output(&floor_ring, c->rec, size, flags);
+	bpf_ringbuf_output(&floor_ring, c->rec, FLOOR_RECORD, flags);
 	return 0;
 }
 

@@ -46,7 +46,6 @@ static int discard(void *ctx, void *data, size_t size)
 int main(int argc, char **argv)
 {
 	bool submit = argc > 1 && strcmp(argv[1], "--submit") == 0;
-	unsigned batch = getenv("FLOOR_BATCH") ? (unsigned)atoi(getenv("FLOOR_BATCH")) : 1;
 	struct ring_buffer *rb = NULL;
 	int rc = 0;
 
@@ -58,9 +57,6 @@ int main(int argc, char **argv)
 	if (skel) {
 		skip_missing(skel);
 		skel->rodata->floor_submit = submit;
-		skel->rodata->floor_batch = batch;
-		skel->rodata->floor_stamp = !getenv("FLOOR_NOSTAMP");
-		skel->rodata->floor_stamp1 = getenv("FLOOR_STAMP1") != NULL;
 	}
 	if (!skel || floor_bpf__load(skel) || floor_bpf__attach(skel) ||
 	    (submit &&
