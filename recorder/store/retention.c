@@ -80,7 +80,14 @@ static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, cons
  * Each step looks at the next LINEAGE_ROWS rows by proc_id, from where the
  * last step stopped, and starts over past the newest: a sweep that no
  * restart loses and that costs each step the same. A parent goes in a
- * sweep after its last child. */
+ * sweep after its last child.
+ *
+ * A process whose exit was never seen counts as exited when its boot
+ * has ended: a run began after its boot's last run (of another boot,
+ * then), and no event row from before that run is left (by seq: clocks
+ * may differ across a reboot). The run_processes rows of a run that no event row is
+ * left of go first (not the newest run's): a run's start lists every
+ * process then running, and would keep them all for good. */
 
 #define LINEAGE_ROWS (4 * PRUNE_ROWS)
 #define LINEAGE_LATE_NS (60 * 1000000000LL)
@@ -88,9 +95,37 @@ static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, cons
 /* Removes the processes rows of the sweep's next range that nothing left
  * needs (above), noted for the prune link; the rows removed, or -1. The
  * caller puts s->lineage_from back when its transaction rolls back. */
+/* The oldest event row's seq, as SQL (INT64_MAX when there is none). */
+#define OLDEST_SEQ                                                                      \
+	"min(coalesce((SELECT min(seq) FROM process_rows), 9223372036854775807), "      \
+	"coalesce((SELECT min(seq) FROM file_rows), 9223372036854775807), "             \
+	"coalesce((SELECT min(seq) FROM network_rows), 9223372036854775807), "          \
+	"coalesce((SELECT min(seq) FROM system_events), 9223372036854775807))"
+
+/* Deletes the run_processes rows of the runs no event row is left of,
+ * and notes the boots that have ended before the oldest row left in
+ * temp.rg_ended_boots (above). 0 or -1. */
+static int prune_ended_runs(struct rg_store *s)
+{
+	static const char sql[] =
+		"CREATE TEMP TABLE IF NOT EXISTS rg_oldest (seq INTEGER); "
+		"DELETE FROM temp.rg_oldest; INSERT INTO temp.rg_oldest SELECT " OLDEST_SEQ "; "
+		/* a run's rows are the seqs from its first_seq to the next run's */
+		"DELETE FROM run_processes WHERE run_id IN (SELECT r.run_id FROM runs r WHERE "
+		"EXISTS (SELECT 1 FROM run_processes x WHERE x.run_id = r.run_id) AND (SELECT "
+		"n.first_seq FROM runs n WHERE n.run_id > r.run_id ORDER BY n.run_id LIMIT 1) <= "
+		"(SELECT seq FROM temp.rg_oldest)); "
+		"CREATE TEMP TABLE IF NOT EXISTS rg_ended_boots (b TEXT PRIMARY KEY); "
+		"DELETE FROM temp.rg_ended_boots; INSERT INTO temp.rg_ended_boots SELECT b.boot_id "
+		"FROM (SELECT boot_id, max(run_id) AS last FROM runs WHERE boot_id IS NOT NULL "
+		"GROUP BY boot_id) b WHERE (SELECT n.first_seq FROM runs n WHERE n.run_id > b.last "
+		"ORDER BY n.run_id LIMIT 1) <= (SELECT seq FROM temp.rg_oldest)";
+	return store_exec(s->db, sql, NULL, 0);
+}
+
 static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *note)
 {
-	char sql[1200], shipped[64] = "";
+	char sql[1400], shipped[64] = "";
 	int64_t lo = s->lineage_from, late = rg_wall_ns() - LINEAGE_LATE_NS;
 	int64_t exited = end < late ? end : late; /* the latest exit that may go */
 	snprintf(sql, sizeof(sql), "SELECT proc_id FROM processes WHERE proc_id > %lld ORDER BY "
@@ -102,14 +137,15 @@ static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *not
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_prune_procs (k INTEGER "
 		 "PRIMARY KEY); DELETE FROM temp.rg_prune_procs; INSERT INTO temp.rg_prune_procs "
 		 "SELECT proc_id FROM processes p WHERE proc_id > %lld AND proc_id <= %lld AND "
-		 "exit_ns <= %lld%s AND proc_id < (SELECT max(proc_id) FROM "
+		 "(exit_ns <= %lld OR (exit_ns IS NULL AND boot_id IN (SELECT b FROM "
+		 "temp.rg_ended_boots)))%s AND proc_id < (SELECT max(proc_id) FROM "
 		 "processes) AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.proc_id = p.proc_id AND "
 		 "r.child_pid IS NULL AND r.exit_code IS NULL) AND NOT EXISTS (SELECT 1 FROM "
 		 "processes c WHERE c.parent_proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM "
 		 "alerts a WHERE a.proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM run_processes "
 		 "r WHERE r.proc_id = p.proc_id)", (long long)lo, (long long)hi, (long long)exited,
 		 shipped, rg_event_tables[0].rows);
-	if (store_exec(s->db, sql, NULL, 0))
+	if (prune_ended_runs(s) || store_exec(s->db, sql, NULL, 0))
 		return -1;
 	int64_t n = sqlite3_changes(s->db) ? store_chain_delete(s, RG_CHAIN_PROCESSES,
 				"proc_id IN (SELECT k FROM temp.rg_prune_procs)", note) : 0;

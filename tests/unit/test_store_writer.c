@@ -823,6 +823,67 @@ static void check_retention_lineage_kept(void)
 		  "102 2", "a restart keeps the parent that forked a process, not /proc's");
 }
 
+/* A process whose exit was never seen (it ran when the host went down)
+ * goes once its boot has ended and no row from before the next boot's
+ * first run is left; a run's start list goes once no row of that run is
+ * left. One of the current boot, not seen to exit, stays. */
+static void check_retention_ended_boot(void)
+{
+	char err[256];
+	struct aged_times t;
+	const char *db = path_in("retboot.db");
+	struct rg_store *s = open_aged("retboot.db", &t); /* run 1, boot "b", from seq 1 */
+	if (!s)
+		return;
+	/* 1 init and 2 a daemon, running when the host went down; 3 exited */
+	struct rg_process p[7] = {0};
+	for (int64_t id = 1; id <= 3; id++) {
+		p[id] = shell_proc(id, t.old, id == 3 ? t.old + 3 : 0);
+		if (id > 1)
+			p[id].parent_proc_id = 1;
+		if (id < 3)
+			rg_store_put_seed(s, &p[id]);
+		rg_store_put_process(s, &p[id]);
+	}
+	struct rg_event f = {.type = RG_ET_FILE_OPEN, .seq = 2, .ts_ns = t.old + 10, .pid = 102,
+			     .tid = 102, .proc_id = 2, .path = {"/etc/o", 6}, .syscall = "openat"};
+	rg_store_put_event(s, &f, false);
+	rg_store_sync(s);
+	rg_store_close(s, t.old + 20);
+	/* the next boot: run 2 from seq 100; 4 running, 5 not seen to exit, 6 the newest */
+	s = rg_store_open(db, &aged_opts, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "ended boot: reopens"))
+		return;
+	rg_store_begin_run(s, "h", "c", "0", t.now, 100, 64, 64);
+	for (int64_t id = 4; id <= 6; id++) {
+		p[id] = shell_proc(id, t.fresh, id == 6 ? t.fresh + 1 : 0);
+		if (id == 4)
+			rg_store_put_seed(s, &p[id]);
+		rg_store_put_process(s, &p[id]);
+	}
+	f.ts_ns = t.fresh;
+	f.seq = 100;
+	f.proc_id = 4;
+	rg_store_put_event(s, &f, false);
+	rg_store_sync(s);
+	for (uint64_t seq = 101; seq <= 103; seq++) { /* old rows: a step each, a sweep each */
+		put_open(s, seq, t.old + (int64_t)seq);
+		rg_store_sync(s);
+	}
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM (SELECT proc_id FROM processes ORDER "
+			"BY proc_id)"), "4,5,6",
+		  "ended boot: its processes go, exit seen or not (init a sweep after its child); "
+		  "the current boot's stay");
+	CHECK_STR(q(db, "SELECT group_concat(DISTINCT run_id) FROM run_processes"), "2",
+		  "ended boot: the start list of the run no row is left of goes");
+	const char *out;
+	int rc = verify_db(db, &out);
+	CHECK_INT(rc, 0, "ended boot: the recording verifies intact");
+	if (rc)
+		printf("# %s", out);
+}
+
 /* A process that exited less than a minute ago stays, though retention
  * by size pruned past its exit: a row stamped after the exit (the
  * hasher's answer) may still be on its way. */
@@ -1425,6 +1486,7 @@ int main(void)
 	check_retention_lineage();
 	check_retention_lineage_kept();
 	check_retention_lineage_late();
+	check_retention_ended_boot();
 	check_retention_held();
 	check_upsert_parent();
 	check_retention_sweep(false);
