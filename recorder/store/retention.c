@@ -82,20 +82,19 @@ static int64_t prune_table(struct rg_store *s, unsigned t, const char *col, cons
  * restart loses and that costs each step the same. A parent goes in a
  * sweep after its last child.
  *
- * A process whose exit was never seen counts as exited when its boot
- * has ended: a run began after its boot's last run (of another boot,
- * then), and no event row from before that run is left (by seq: clocks
- * may differ across a reboot). The run_processes rows of a run that no event row is
- * left of go first (not the newest run's): a run's start lists every
- * process then running, and would keep them all for good. */
+ * A process of a boot that has ended counts as exited whatever its
+ * exit_ns says (none, when its exit was never seen): a run began after
+ * its boot's last run (of another boot, then), and no event row from
+ * before that run is left (by seq: clocks may differ across a reboot).
+ * The run_processes rows of a run that no event row is left of go first
+ * (not the newest run's): a run's start lists every process then
+ * running, and would keep them all for good. */
 
 #define LINEAGE_ROWS (4 * PRUNE_ROWS)
 #define LINEAGE_LATE_NS (60 * 1000000000LL)
 
-/* Removes the processes rows of the sweep's next range that nothing left
- * needs (above), noted for the prune link; the rows removed, or -1. The
- * caller puts s->lineage_from back when its transaction rolls back. */
 /* The oldest event row's seq, as SQL (INT64_MAX when there is none). */
+_Static_assert(RG_N_EVENT_TABLES == 4, "OLDEST_SEQ reads every event table");
 #define OLDEST_SEQ                                                                      \
 	"min(coalesce((SELECT min(seq) FROM process_rows), 9223372036854775807), "      \
 	"coalesce((SELECT min(seq) FROM file_rows), 9223372036854775807), "             \
@@ -123,6 +122,9 @@ static int prune_ended_runs(struct rg_store *s)
 	return store_exec(s->db, sql, NULL, 0);
 }
 
+/* Removes the processes rows of the sweep's next range that nothing left
+ * needs (above), noted for the prune link; the rows removed, or -1. The
+ * caller puts s->lineage_from back when its transaction rolls back. */
 static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *note)
 {
 	char sql[1400], shipped[64] = "";
@@ -137,8 +139,8 @@ static int64_t prune_lineage(struct rg_store *s, int64_t end, struct rg_buf *not
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_prune_procs (k INTEGER "
 		 "PRIMARY KEY); DELETE FROM temp.rg_prune_procs; INSERT INTO temp.rg_prune_procs "
 		 "SELECT proc_id FROM processes p WHERE proc_id > %lld AND proc_id <= %lld AND "
-		 "(exit_ns <= %lld OR (exit_ns IS NULL AND boot_id IN (SELECT b FROM "
-		 "temp.rg_ended_boots)))%s AND proc_id < (SELECT max(proc_id) FROM "
+		 "(exit_ns <= %lld OR boot_id IN (SELECT b FROM temp.rg_ended_boots))%s AND "
+		 "proc_id < (SELECT max(proc_id) FROM "
 		 "processes) AND NOT EXISTS (SELECT 1 FROM %s r WHERE r.proc_id = p.proc_id AND "
 		 "r.child_pid IS NULL AND r.exit_code IS NULL) AND NOT EXISTS (SELECT 1 FROM "
 		 "processes c WHERE c.parent_proc_id = p.proc_id) AND NOT EXISTS (SELECT 1 FROM "

@@ -835,10 +835,11 @@ static void check_retention_ended_boot(void)
 	struct rg_store *s = open_aged("retboot.db", &t); /* run 1, boot "b", from seq 1 */
 	if (!s)
 		return;
-	/* 1 init and 2 a daemon, running when the host went down; 3 exited */
+	/* 1 init and 2 a daemon, running when the host went down; 3 exited,
+	 * stamped an hour ahead (that boot's clock was) */
 	struct rg_process p[7] = {0};
 	for (int64_t id = 1; id <= 3; id++) {
-		p[id] = shell_proc(id, t.old, id == 3 ? t.old + 3 : 0);
+		p[id] = shell_proc(id, t.old, id == 3 ? t.now + 3600 * 1000000000LL : 0);
 		if (id > 1)
 			p[id].parent_proc_id = 1;
 		if (id < 3)
@@ -873,8 +874,8 @@ static void check_retention_ended_boot(void)
 	rg_store_close(s, t.now);
 	CHECK_STR(q(db, "SELECT group_concat(proc_id) FROM (SELECT proc_id FROM processes ORDER "
 			"BY proc_id)"), "4,5,6",
-		  "ended boot: its processes go, exit seen or not (init a sweep after its child); "
-		  "the current boot's stay");
+		  "ended boot: its processes go, exit seen or not, or stamped ahead (init a sweep "
+		  "after its child); the current boot's stay");
 	CHECK_STR(q(db, "SELECT group_concat(DISTINCT run_id) FROM run_processes"), "2",
 		  "ended boot: the start list of the run no row is left of goes");
 	const char *out;
