@@ -1026,17 +1026,66 @@ static void let_prune_links(const char *db)
 	sql_on(db, "DROP INDEX one_prune; DELETE FROM chain WHERE link = -1");
 }
 
+/* A COMMIT that fails after the prune link went in: a TEMP trigger (the
+ * writer runs those) arms the connection's commit hook when a prune link
+ * is inserted, and the hook turns that transaction's COMMIT into a
+ * rollback, as a full disk at the commit would. */
+static bool commit_fails;  /* set by the test: the next prune step's COMMIT fails */
+static bool commit_armed;  /* a prune link went in this transaction */
+static void arm_commit(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	(void)n;
+	(void)v;
+	commit_armed = commit_fails;
+	sqlite3_result_int(c, 0);
+}
+
+static int refuse_commit(void *arg)
+{
+	(void)arg;
+	bool refuse = commit_armed;
+	commit_armed = false;
+	if (refuse)
+		commit_fails = false;
+	return refuse;
+}
+
+static int add_refuse_commit(sqlite3 *h, char **err, const void *api)
+{
+	(void)err;
+	(void)api;
+	sqlite3_create_function(h, "arm_commit", 0, SQLITE_UTF8, NULL, arm_commit, NULL, NULL);
+	sqlite3_commit_hook(h, refuse_commit, NULL);
+	return sqlite3_exec(h, "CREATE TEMP TRIGGER arm_commit AFTER INSERT ON main.chain "
+			       "WHEN NEW.kind = 'prune' BEGIN SELECT arm_commit(); END", NULL, NULL,
+			    NULL);
+}
+
+/* How the first step of check_retention_sweep fails, if it does. */
+enum sweep_fail { SWEEP_OK, SWEEP_LINK_FAILS, SWEEP_COMMIT_FAILS };
+
 /* The sweep of processes rows goes on from step to step, LINEAGE_ROWS
  * (8000) rows each, and starts over past the newest: a parent whose last
- * child is in the second range goes in the third step. With fail_first,
- * a first step fails (fail_prune_links) and rolls back; the sweep's place
- * and the chain's trim go back with it, so the next step sweeps those
- * 8000 rows again and trims the same links. */
-static void check_retention_sweep(bool fail_first)
+ * child is in the second range goes in the third step. When a first step
+ * fails (its prune link, fail_prune_links, or its COMMIT after the link,
+ * add_refuse_commit) and rolls back, the sweep's place and the chain's
+ * trim go back with it, so the next step sweeps those 8000 rows again and
+ * trims the same links. */
+static void check_retention_sweep(enum sweep_fail how)
 {
 	struct aged_times t;
-	const char *name = fail_first ? "sweep-fail.db" : "sweep.db";
+	bool fail_first = how != SWEEP_OK;
+	static const char *const names[] = {"sweep.db", "sweep-fail.db", "sweep-commit.db"};
+	static const char *const afters[] = {"", ", after a failed link", ", after a failed COMMIT"};
+	const char *after = afters[how];
+	const char *name = names[how];
 	struct rg_store *s = open_aged(name, &t);
+	if (s && how == SWEEP_COMMIT_FAILS) { /* the trigger needs the chain table made */
+		rg_store_close(s, t.old);
+		sqlite3_auto_extension((void (*)(void))add_refuse_commit);
+		s = open_aged(name, &t);
+		sqlite3_cancel_auto_extension((void (*)(void))add_refuse_commit);
+	}
 	if (!s)
 		return;
 	for (int64_t id = 1; id <= 9001; id++) { /* 9001: the newest, stays */
@@ -1047,12 +1096,20 @@ static void check_retention_sweep(bool fail_first)
 	rg_store_sync(s);
 	uint64_t seq = 0;
 	if (fail_first) {
-		fail_prune_links(path_in(name));
+		if (how == SWEEP_LINK_FAILS)
+			fail_prune_links(path_in(name));
+		commit_fails = how == SWEEP_COMMIT_FAILS;
 		put_open(s, ++seq, t.old + 19999);
 		rg_store_sync(s);
 		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), "9001",
-			  "sweep: a step that fails removes no processes row");
-		let_prune_links(path_in(name));
+			  how == SWEEP_LINK_FAILS ? "sweep: a step whose link fails removes no "
+						    "processes row"
+						  : "sweep: a step whose COMMIT fails removes no "
+						    "processes row");
+		if (how == SWEEP_COMMIT_FAILS)
+			CHECK(!commit_fails, "sweep: the step's COMMIT was refused");
+		if (how == SWEEP_LINK_FAILS)
+			let_prune_links(path_in(name));
 	}
 	for (int step = 0; step < 3; step++) { /* an old row a batch: a step each */
 		put_open(s, ++seq, t.old + 20000 + step);
@@ -1064,19 +1121,19 @@ static void check_retention_sweep(bool fail_first)
 				       "(its child is in the next range)"
 			 : step == 1 ? "sweep: the second the rest, 10 still kept by its child"
 				     : "sweep: the third starts over, and 10 goes",
-			 fail_first ? ", after a failed step" : "");
+			 after);
 		CHECK_STR(q(path_in(name), "SELECT count(*) FROM processes"), left[step], what);
+		snprintf(what, sizeof(what), "sweep: the links' rows lists trimmed%s", after);
 		if (step == 0) /* the failed step's trim was undone with it */
 			CHECK_STR(q(path_in(name), "SELECT count(*) FROM chain WHERE rows IS NOT NULL"),
-				  "1", fail_first ? "sweep: the links' rows lists trimmed, after a "
-						    "failed step"
-						  : "sweep: the links' rows lists trimmed");
+				  "1", what);
 	}
 	rg_store_close(s, t.now);
 	const char *out;
+	char what[96];
+	snprintf(what, sizeof(what), "sweep: the recording verifies intact%s", after);
 	int rc = verify_db(path_in(name), &out);
-	CHECK_INT(rc, 0, fail_first ? "sweep: the recording verifies intact, after a failed step"
-				    : "sweep: the recording verifies intact");
+	CHECK_INT(rc, 0, what);
 	if (rc)
 		printf("# %s", out);
 }
@@ -1490,8 +1547,9 @@ int main(void)
 	check_retention_ended_boot();
 	check_retention_held();
 	check_upsert_parent();
-	check_retention_sweep(false);
-	check_retention_sweep(true);
+	check_retention_sweep(SWEEP_OK);
+	check_retention_sweep(SWEEP_LINK_FAILS);
+	check_retention_sweep(SWEEP_COMMIT_FAILS);
 	check_retention_failed_group();
 	check_retention_actors();
 	check_retention_actors_upgraded();
