@@ -315,8 +315,8 @@ void store_prune(struct rg_store *s)
 			cutoff = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
 		/* over the size bound: the oldest, whatever their age, but only
 		 * rows that were there at the last turn, never the newest (what is
-		 * never pruned, the dictionaries and running processes' lineage,
-		 * may alone pass the bound) */
+		 * never pruned, images, names, clocks and running processes'
+		 * lineage, may alone pass the bound) */
 		if (s->o.max_size_mb && used_bytes(s->db) > s->o.max_size_mb * 1048576 &&
 		    s->prev_prune_wall > cutoff)
 			cutoff = s->prev_prune_wall;

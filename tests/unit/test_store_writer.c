@@ -519,10 +519,15 @@ struct aged_times {
 
 /* Database name opened with aged_opts and a run begun at t->old; NULL
  * (and a failed check) when it does not open. */
-static struct rg_store *open_aged(const char *name, struct aged_times *t)
+static struct rg_store *open_aged_ext(const char *name, struct aged_times *t,
+				      int (*ext)(sqlite3 *, char **, const void *))
 {
 	char err[256];
+	if (ext) /* the store's own connection, not its run's checkpointer's */
+		sqlite3_auto_extension((void (*)(void))ext);
 	struct rg_store *s = rg_store_open(path_in(name), &aged_opts, err, sizeof(err), NULL);
+	if (ext)
+		sqlite3_cancel_auto_extension((void (*)(void))ext);
 	if (!CHECK(s != NULL, "opens with retention"))
 		return NULL;
 	t->now = rg_wall_ns();
@@ -530,6 +535,11 @@ static struct rg_store *open_aged(const char *name, struct aged_times *t)
 	t->fresh = t->now - 60LL * 1000000000;
 	rg_store_begin_run(s, "h", "b", "0", t->old, 1, 64, 64);
 	return s;
+}
+
+static struct rg_store *open_aged(const char *name, struct aged_times *t)
+{
+	return open_aged_ext(name, t, NULL);
 }
 
 /* Process id: a shell (pid 100 + id) that started at start_ns and exited
@@ -1027,8 +1037,9 @@ static void let_prune_links(const char *db)
 }
 
 /* A COMMIT that fails after the prune link went in: a TEMP trigger (the
- * writer runs those) arms the connection's commit hook when a prune link
- * is inserted, and the hook turns that transaction's COMMIT into a
+ * writer runs those: SQLITE_DBCONFIG_ENABLE_TRIGGER leaves them on, as
+ * add_no_gap's) arms the connection's commit hook when a prune link is
+ * inserted, and the hook turns that transaction's COMMIT into a
  * rollback, as a full disk at the commit would. */
 static bool commit_fails;  /* set by the test: the next prune step's COMMIT fails */
 static bool commit_armed;  /* a prune link went in this transaction */
@@ -1079,13 +1090,14 @@ static void check_retention_sweep(enum sweep_fail how)
 	static const char *const afters[] = {"", ", after a failed link", ", after a failed COMMIT"};
 	const char *after = afters[how];
 	const char *name = names[how];
-	struct rg_store *s = open_aged(name, &t);
-	if (s && how == SWEEP_COMMIT_FAILS) { /* the trigger needs the chain table made */
-		rg_store_close(s, t.old);
-		sqlite3_auto_extension((void (*)(void))add_refuse_commit);
-		s = open_aged(name, &t);
-		sqlite3_cancel_auto_extension((void (*)(void))add_refuse_commit);
+	if (how == SWEEP_COMMIT_FAILS) { /* the trigger needs the chain table made */
+		char err[256];
+		struct rg_store *m = rg_store_open(path_in(name), &aged_opts, err, sizeof(err), NULL);
+		if (m)
+			rg_store_close(m, 0);
 	}
+	struct rg_store *s = open_aged_ext(name, &t, how == SWEEP_COMMIT_FAILS ? add_refuse_commit
+									     : NULL);
 	if (!s)
 		return;
 	for (int64_t id = 1; id <= 9001; id++) { /* 9001: the newest, stays */
@@ -1106,8 +1118,15 @@ static void check_retention_sweep(enum sweep_fail how)
 						    "processes row"
 						  : "sweep: a step whose COMMIT fails removes no "
 						    "processes row");
-		if (how == SWEEP_COMMIT_FAILS)
+		if (how == SWEEP_COMMIT_FAILS) {
 			CHECK(!commit_fails, "sweep: the step's COMMIT was refused");
+			CHECK_STR(q(path_in(name), "SELECT (SELECT count(*) FROM file_events) || ' ' "
+						   "|| (SELECT count(*) FROM chain WHERE kind = "
+						   "'prune')"),
+				  "1 0", "sweep: that step's: its old open is still there, no prune "
+					 "link went in");
+			commit_fails = commit_armed = false; /* one cause, one failed check */
+		}
 		if (how == SWEEP_LINK_FAILS)
 			let_prune_links(path_in(name));
 	}
