@@ -593,6 +593,17 @@ static int verify_db(const char *db, const char **out)
 	return rc;
 }
 
+/* `rgq verify` finds db intact (what: the check), its report shown when
+ * it does not. */
+static void check_verifies(const char *db, const char *what)
+{
+	const char *out;
+	int rc = verify_db(db, &out);
+	CHECK_INT(rc, 0, what);
+	if (rc)
+		printf("# %s", out);
+}
+
 /* Retention prunes the command lines of the process rows it prunes
  * (schema/031), never one a row left refers to: a recent row shares its
  * block's number with an old one, pruned. */
@@ -888,11 +899,7 @@ static void check_retention_ended_boot(void)
 		  "after its child); the current boot's stay");
 	CHECK_STR(q(db, "SELECT group_concat(DISTINCT run_id) FROM run_processes"), "2",
 		  "ended boot: the start list of the run no row is left of goes");
-	const char *out;
-	int rc = verify_db(db, &out);
-	CHECK_INT(rc, 0, "ended boot: the recording verifies intact");
-	if (rc)
-		printf("# %s", out);
+	check_verifies(db, "ended boot: the recording verifies intact");
 }
 
 /* A process that exited less than a minute ago stays, though retention
@@ -944,7 +951,7 @@ static void check_retention_held(void)
 	struct rg_store *s = open_aged("retheld.db", &t);
 	if (!s)
 		return;
-	const char *db = path_in("retheld.db"), *out;
+	const char *db = path_in("retheld.db");
 	struct rg_gap g = {.run_id = 1, .start_ns = t.old, .end_ns = t.old + 1, .count = 3,
 			   .reason = "kernel_drop"};
 	rg_store_put_gap(s, &g);
@@ -975,10 +982,7 @@ static void check_retention_held(void)
 			"NOT IN ('pruned', 'recorder_down')"), "3 user_drop",
 		  "held rows: the old gap went when it was no longer the newest; the new one "
 		  "took the next id, not its");
-	int rc = verify_db(db, &out);
-	CHECK_INT(rc, 0, "held rows: the recording verifies intact");
-	if (rc)
-		printf("# %s", out);
+	check_verifies(db, "held rows: the recording verifies intact");
 }
 
 /* The processes upsert keeps the forking parent and how a process was
@@ -1148,13 +1152,9 @@ static void check_retention_sweep(enum sweep_fail how)
 				  "1", what);
 	}
 	rg_store_close(s, t.now);
-	const char *out;
 	char what[96];
 	snprintf(what, sizeof(what), "sweep: the recording verifies intact%s", after);
-	int rc = verify_db(path_in(name), &out);
-	CHECK_INT(rc, 0, what);
-	if (rc)
-		printf("# %s", out);
+	check_verifies(path_in(name), what);
 }
 
 /* A failed step must not hide a hash group from the next one: 16 opens
@@ -1183,11 +1183,7 @@ static void check_retention_failed_group(void)
 	CHECK_STR(q(db, "SELECT count(*) FROM file_events"), "0",
 		  "failed group: the next step takes the group whole");
 	rg_store_close(s, t.now);
-	const char *out;
-	int rc = verify_db(db, &out);
-	CHECK_INT(rc, 0, "failed group: the recording verifies intact");
-	if (rc)
-		printf("# %s", out);
+	check_verifies(db, "failed group: the recording verifies intact");
 }
 
 /* An open of /etc/o by pid at ts, with seq. */
@@ -1232,11 +1228,7 @@ static void check_retention_actors(void)
 	CHECK_STR(q(db, "SELECT group_concat(block, ',') FROM actor_blocks"), "1,2",
 		  "actors: the blocks before the oldest row's go too");
 	check_refs(db, "actors");
-	const char *out;
-	int rc = verify_db(db, &out);
-	CHECK_INT(rc, 0, "actors: the recording verifies intact");
-	if (rc)
-		printf("# %s", out);
+	check_verifies(db, "actors: the recording verifies intact");
 }
 
 /* A database from before schema 33: its rows refer to actors of any
@@ -1536,12 +1528,8 @@ static void check_ship(void)
 			"FROM (SELECT ship_rev r FROM processes UNION ALL SELECT ship_rev FROM runs "
 			"UNION ALL SELECT ship_rev FROM gaps)"),
 		  "1", "ship: every revision handed out once, the counter at the last");
-	const char *out;
-	int rc = verify_db(db, &out);
-	CHECK_INT(rc, 0, "ship: the unshipped gap, grown by each prune step, verifies (each "
-		  "step's link holds it)");
-	if (rc)
-		printf("# %s", out);
+	check_verifies(db, "ship: the unshipped gap, grown by each prune step, verifies (each "
+			   "step's link holds it)");
 	CHECK(atoll(q(db, "SELECT ship_rev FROM runs")) > atoll(q(db, "SELECT ship_rev FROM processes")),
 	      "ship: the run's stop too, later");
 	CHECK_STR(q(db, "PRAGMA integrity_check"), "ok", "ship: the database is intact");
