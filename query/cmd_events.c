@@ -132,7 +132,7 @@ static void path_cond(struct rg_buf *b, const char *param, const char *value,
 static void file_path_cond(struct rg_buf *b, const char *value, bool every)
 {
 	if (every && exact_path(value)) {
-		rg_buf_adds(b, "seq IN (SELECT seq FROM file_rows WHERE (path = :path_base AND dir_id = "
+		rg_buf_adds(b, "seq IN (SELECT seq FROM file_rows WHERE (path = :path_base AND dir_id IN "
 			       "(SELECT id FROM names WHERE name = :path_dir)) OR (path = :path AND "
 			       "dir_id IS NULL) UNION ALL SELECT m.seq FROM file_more m JOIN "
 			       "file_rows r ON r.seq = m.seq AND r.more WHERE m.new_path = :path)");

@@ -14,6 +14,7 @@
 #include "fields.h"
 #include "qtime.h"
 #include "rgq.h"
+#include "row.h"
 #include "sha256.h"
 
 /* ---- alerts ------------------------------------------------------------------ */
@@ -389,6 +390,21 @@ struct export_links {
 
 /* Rows outside the range go from the copy; processes, runs and meta stay,
  * and the chain links that cover the rows kept (export_chain.h). */
+/* Deletes the names (schema/023) no row kept refers to: a directory or
+ * a binary's hash seen only outside the range goes. 0 or an SQLite error. */
+static int export_names(sqlite3 *dst)
+{
+	struct rg_buf refs = {0}, sql = {0};
+	for (unsigned t = 0; t < RG_N_EVENT_TABLES; t++)
+		if (rg_row_compact(t))
+			rg_row_name_refs(&refs, t);
+	rg_buf_printf(&sql, "DELETE FROM names WHERE id NOT IN (%s)", rg_buf_cstr(&refs));
+	int rc = sqlite3_exec(dst, rg_buf_cstr(&sql), NULL, NULL, NULL);
+	rg_buf_free(&refs);
+	rg_buf_free(&sql);
+	return rc;
+}
+
 static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el, char *err,
 		size_t errlen)
 {
@@ -437,7 +453,10 @@ static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el,
 	/* and the actors (schema/025): who acted outside the range goes too */
 	if (sqlite3_exec(dst, "DELETE FROM actors WHERE id NOT IN (SELECT actor_id FROM "
 			      "process_rows UNION SELECT actor_id FROM file_rows UNION SELECT "
-			      "actor_id FROM network_rows)", NULL, NULL, NULL))
+			      "actor_id FROM network_rows)", NULL, NULL, NULL) ||
+	    sqlite3_exec(dst, "DELETE FROM images WHERE id NOT IN (SELECT image_id FROM actors "
+			      "WHERE image_id IS NOT NULL)", NULL, NULL, NULL) ||
+	    export_names(dst))
 		goto fail;
 	if (rgq_export_chain(dst, &el->lo, &el->hi, &el->outside, err, errlen)) {
 		sqlite3_exec(dst, "ROLLBACK", NULL, NULL, NULL);

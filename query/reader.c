@@ -148,7 +148,9 @@ struct rgq_reader {
 	const struct clock *last_clock; /* the last looked up: most rows share it */
 	sqlite3_stmt *actor_st; /* a range of numbers */
 	struct rg_buf path; /* the row's path joined (RG_CS_PATH): copied out at once */
-	int64_t nnames, nimages;
+	/* names[i] is number names_base + i (retention removes the lowest:
+	 * schema/034) */
+	int64_t nnames, nimages, names_base, images_base;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
 	char err[256];
 };
@@ -249,15 +251,23 @@ static bool same_name(const char *a, const char *b, size_t n)
 	return load8(a + n - 8) == load8(b + n - 8);
 }
 
+/* Entry id of a dictionary whose first is number base; NULL: none. */
+static const struct dict_text *dict_at(const struct dict_text *a, int64_t base, int64_t n,
+				       int64_t id)
+{
+	return a && id >= base && id - base < n ? &a[id - base] : NULL;
+}
+
 /* Argument 0, the event type: its text compared with the few names this
  * cursor has read before (a table holds a handful of types), else read
  * by the codec and remembered. */
 static void read_type(struct cursor *c, sqlite3_value *v, struct rg_event *ev)
 {
 	if (c->compact) { /* the number of its name */
-		int64_t id = sqlite3_value_int64(v);
 		const struct rgq_reader *r = c->r;
-		ev->type = id > 0 && id < r->nnames ? (enum rg_etype)r->names[id].etype : RG_ET_COUNT;
+		const struct dict_text *d = dict_at(r->names, r->names_base, r->nnames,
+						    sqlite3_value_int64(v));
+		ev->type = d ? (enum rg_etype)d->etype : RG_ET_COUNT;
 		return;
 	}
 	const char *s = (const char *)sqlite3_value_text(v);
@@ -332,10 +342,10 @@ static struct rg_str read_path(struct rgq_reader *r, sqlite3_value *v, sqlite3_v
 	size_t n = p ? (size_t)sqlite3_value_bytes(rest) : 0;
 	if (!p || sqlite3_value_type(v) == SQLITE_NULL)
 		return (struct rg_str){p, (uint32_t)n};
-	int64_t id = sqlite3_value_int64(v);
-	if (id <= 0 || id >= r->nnames || !r->names[id].p)
+	const struct dict_text *d = dict_at(r->names, r->names_base, r->nnames,
+					    sqlite3_value_int64(v));
+	if (!d || !d->p)
 		return (struct rg_str){0}; /* a directory that is not there: NULL, as the view */
-	const struct dict_text *d = &r->names[id];
 	r->path.len = 0; /* any length: an imported path may be longer than the kernel's */
 	rg_buf_add(&r->path, d->p, d->len);
 	rg_buf_add(&r->path, p, n);
@@ -468,12 +478,11 @@ static void read_ref(struct rgq_reader *r, const struct ref_need *x, sqlite3_val
 	}
 	int64_t id = x->ref == RG_CS_NAME ? sqlite3_value_int64(v) : a->image; /* NULL: 0, none */
 	const struct dict_text *d = NULL;
-	if (x->ref == RG_CS_NAME) {
-		d = id > 0 && id < r->nnames ? &r->names[id] : NULL;
-	} else { /* exe or comm: the actor's image's */
-		if (id > 0 && id < r->nimages)
-			d = x->ref == RG_CS_EXE ? &r->exes[id] : &r->comms[id];
-	}
+	if (x->ref == RG_CS_NAME) /* else exe or comm: the actor's image's */
+		d = dict_at(r->names, r->names_base, r->nnames, id);
+	else
+		d = dict_at(x->ref == RG_CS_EXE ? r->exes : r->comms, r->images_base, r->nimages,
+			    id);
 	const char *p = d ? d->p : NULL;
 	char *at = (char *)ev + x->off;
 	if (x->cstr) {
@@ -790,19 +799,26 @@ bool rgq_reader_read(struct rgq_reader *r, struct rgq_span *s)
 	return false;
 }
 
-/* Text by number from query sql (id, text[, text]) into one or two
- * arrays; their bytes in r->dict_text, offsets until all are read (it
- * moves as it grows). Returns the arrays' length (highest id + 1). */
+/* Text by number from query sql (id, text[, text], by id) into one or
+ * two arrays, the first entry number *base (the lowest above 0); their
+ * bytes in r->dict_text, offsets until all are read (it moves as it
+ * grows). Returns the arrays' length (highest id - *base + 1). */
 static int64_t load_dict(struct rgq_reader *r, const char *sql, struct dict_text **a,
-			 struct dict_text **b)
+			 struct dict_text **b, int64_t *base)
 {
 	sqlite3_stmt *st;
 	int64_t n = 0; /* the arrays' length: 0 and up zeroed as they grow */
+	*base = 0;
 	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return 0; /* no such table: an older recording has no compact rows */
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
-		if (id <= 0 || id >= INT32_MAX)
+		if (id <= 0)
+			continue;
+		if (!*base)
+			*base = id;
+		id -= *base;
+		if (id >= INT32_MAX)
 			continue;
 		if (id >= n) {
 			*a = rg_realloc(*a, (size_t)(id + 1) * sizeof(**a));
@@ -865,8 +881,10 @@ static void load_clocks(struct rgq_reader *r)
 static void load_dicts(struct rgq_reader *r)
 {
 	load_clocks(r);
-	r->nnames = load_dict(r, "SELECT id, name FROM names", &r->names, NULL);
-	r->nimages = load_dict(r, "SELECT id, exe, comm FROM images", &r->exes, &r->comms);
+	r->nnames = load_dict(r, "SELECT id, name FROM names ORDER BY id", &r->names, NULL,
+			      &r->names_base);
+	r->nimages = load_dict(r, "SELECT id, exe, comm FROM images ORDER BY id", &r->exes,
+			       &r->comms, &r->images_base);
 	fix_dict(r, r->names, r->nnames);
 	fix_dict(r, r->exes, r->nimages);
 	fix_dict(r, r->comms, r->nimages);

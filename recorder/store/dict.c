@@ -1,10 +1,10 @@
 /* dict.c: the numbers the compact tables' rows refer to (schema/023):
  * `images`, one row per distinct executable and command name, `actors`,
- * one per distinct pid, uid, gid, parent and image (schema/025) in a block
- * of seqs (schema/033), `names`,
+ * one per distinct pid, uid, gid, parent and image (schema/025), `names`,
  * the event types, syscalls, file paths' directories (schema/024) and
  * network families, protocols and local addresses (schema/027), process
- * rows' SHA-256s and hash statuses (schema/028),
+ * rows' SHA-256s and hash statuses (schema/028); images, actors and names
+ * are numbered per block of seqs (schema/033, 034),
  * `clocks`, the offsets of the wall clock from the boot clock that
  * rows' times were taken with (schema/026), and `cmdlines`, process rows'
  * command lines (schema/031). The writer remembers the
@@ -22,8 +22,8 @@
 #include "table.h"
 
 /* A cache holds at most this many keys; full, it starts over (a number
- * forgotten is found again in its table, within its block for actors:
- * forgetting costs look-ups, never a new row). */
+ * forgotten is found again in its table, within its block: forgetting
+ * costs look-ups, never a new row). */
 #define DICT_MAX 4096
 
 enum { D_IMAGE, D_ACTOR, D_NAME, D_CLOCK, D_CMDLINE, D_N };
@@ -42,9 +42,22 @@ struct store_dict {
 	sqlite3_stmt *find[D_N], *add[D_N];
 	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
 	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
-	bool in_actor_block;    /* D_ACTOR's numbers are for actor_block's rows */
-	int64_t actor_block;    /* seq >> 16 (schema/033) */
+	bool in_block;          /* the numbers cached are for `block`'s rows */
+	int64_t block;          /* seq >> 16 (schema/033, 034) */
 };
+
+/* The caches numbered per block, with their dict_blocks column and the
+ * parameter of their find statement that takes it. */
+static const struct {
+	unsigned w;
+	const char *col;
+	int param;
+} block_dicts[] = {
+	{D_IMAGE, "first_image", 3},
+	{D_ACTOR, "first_actor", RG_ACTOR_PARTS + 2},
+	{D_NAME, "first_name", 2},
+};
+#define N_BLOCK_DICTS (sizeof(block_dicts) / sizeof(block_dicts[0]))
 
 static void forget(struct store_dict *d, unsigned w)
 {
@@ -63,7 +76,7 @@ void store_dict_undo(struct rg_store *s)
 	for (unsigned w = 0; w < D_N; w++)
 		forget(d, w);
 	memset(d->etype_id, 0, sizeof(d->etype_id));
-	d->in_actor_block = false; /* its actor_blocks row may be gone too */
+	d->in_block = false; /* its dict_blocks row may be gone too */
 }
 
 void store_dict_free(struct rg_store *s)
@@ -84,15 +97,15 @@ void store_dict_free(struct rg_store *s)
 int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 {
 	static const char *const sql[D_N][2] = {
-		[D_IMAGE] = {"SELECT min(id) FROM images WHERE exe IS ?1 AND comm IS ?2",
+		/* ?3, ?7, ?2: the block's first number (block_dicts) */
+		[D_IMAGE] = {"SELECT min(id) FROM images WHERE exe IS ?1 AND comm IS ?2 AND id >= ?3",
 			     "INSERT INTO images (exe, comm) VALUES (?1, ?2)"},
-		/* ?7: the block's first number (store_actor_id) */
 		[D_ACTOR] = {"SELECT min(id) FROM actors WHERE pid IS ?1 AND uid IS ?2 AND "
 			     "gid IS ?3 AND ppid IS ?4 AND parent_proc_id IS ?5 AND image_id IS ?6 "
 			     "AND id >= ?7",
 			     "INSERT INTO actors (pid, uid, gid, ppid, parent_proc_id, image_id) "
 			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-		[D_NAME] = {"SELECT id FROM names WHERE name = ?1",
+		[D_NAME] = {"SELECT min(id) FROM names WHERE name = ?1 AND id >= ?2",
 			    "INSERT INTO names (name) VALUES (?1)"},
 		[D_CLOCK] = {"SELECT id FROM clocks WHERE offset_ns = ?1",
 			     "INSERT INTO clocks (offset_ns) VALUES (?1)"},
@@ -147,6 +160,8 @@ static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t le
 		      const struct rg_sql_value *v, int nv)
 {
 	struct store_dict *d = s->dict;
+	if (!d->in_block && w != D_CLOCK && w != D_CMDLINE)
+		return -1; /* a row's numbers come after store_dict_block */
 	uint64_t h = rg_hash_bytes(w + 1, key, len);
 	struct dict_ent *e = slot(d, w, h, key, len);
 	if (e->id)
@@ -209,42 +224,50 @@ static bool put_int(char *k, const struct rg_sql_value *v)
 	return v->type == SQLITE_INTEGER || v->type == SQLITE_NULL;
 }
 
-/* Enters the block of seq for actors (schema/033): the cache starts
- * over, and the actors numbered below the block's first number are not
- * looked up. A block new to actor_blocks takes the number the next new
- * actor will; one entered again (by the next run) keeps its own. False
- * on an error. */
-static bool enter_actor_block(struct rg_store *s, uint64_t seq)
+/* Enters the block of seq (schema/033, 034): the caches numbered per
+ * block start over, and numbers below the block's first ones are not
+ * looked up. A block new to dict_blocks takes the numbers the next new
+ * actor, image and name will; one entered again (by the next run) keeps
+ * its own. */
+bool store_dict_block(struct rg_store *s, uint64_t seq)
 {
 	struct store_dict *d = s->dict;
 	/* as SQL shifts the stored seq (an arithmetic shift: gcc and clang's
 	 * for a negative int64, which a seq at or past 2^63 is stored as) */
-	int64_t block = (int64_t)seq >> RG_ACTOR_BLOCK_BITS;
-	if (d->in_actor_block && block == d->actor_block)
+	int64_t block = (int64_t)seq >> RG_DICT_BLOCK_BITS;
+	if (d->in_block && block == d->block)
 		return true;
-	forget(d, D_ACTOR);
-	char sql[160];
-	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO actor_blocks (block, first_id) SELECT "
-		 "%lld, coalesce(max(id), 0) + 1 FROM actors", (long long)block);
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		forget(d, block_dicts[i].w);
+	memset(d->etype_id, 0, sizeof(d->etype_id));
+	char sql[320];
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO dict_blocks (block, first_actor, "
+		 "first_image, first_name) SELECT %lld, (SELECT coalesce(max(id), 0) + 1 FROM "
+		 "actors), (SELECT coalesce(max(id), 0) + 1 FROM images), (SELECT coalesce(max(id), "
+		 "0) + 1 FROM names)", (long long)block);
 	if (store_exec(s->db, sql, NULL, 0))
 		return false;
-	snprintf(sql, sizeof(sql), "SELECT first_id FROM actor_blocks WHERE block = %lld",
-		 (long long)block);
-	int64_t first = rg_sql_int(s->db, sql, INT64_MIN);
-	if (first == INT64_MIN ||
-	    sqlite3_bind_int64(d->find[D_ACTOR], RG_ACTOR_PARTS + 2, first) != SQLITE_OK)
+	sqlite3_stmt *st;
+	snprintf(sql, sizeof(sql), "SELECT %s, %s, %s FROM dict_blocks WHERE block = %lld",
+		 block_dicts[0].col, block_dicts[1].col, block_dicts[2].col, (long long)block);
+	_Static_assert(N_BLOCK_DICTS == 3, "the SELECT names every column");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
-	d->actor_block = block;
-	d->in_actor_block = true;
-	return true;
+	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	for (unsigned i = 0; ok && i < N_BLOCK_DICTS; i++)
+		ok = sqlite3_bind_int64(d->find[block_dicts[i].w], block_dicts[i].param,
+					sqlite3_column_int64(st, (int)i)) == SQLITE_OK;
+	sqlite3_finalize(st);
+	d->block = block;
+	d->in_block = ok;
+	return ok;
 }
 
-int64_t store_actor_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *parts,
-		       int64_t image_id)
+int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id)
 {
 	struct rg_sql_value v[RG_ACTOR_PARTS + 1];
 	char k[9 * (RG_ACTOR_PARTS + 1)] = {0};
-	bool ok = enter_actor_block(s, seq);
+	bool ok = true;
 	for (int i = 0; i < RG_ACTOR_PARTS; i++) {
 		v[i] = parts[i].type == SQLITE_NULL ? (struct rg_sql_value){.type = SQLITE_NULL}
 						    : parts[i];
@@ -339,23 +362,27 @@ int store_prune_cmdlines(struct rg_store *s)
 	return store_exec(s->db, sql, NULL, 0);
 }
 
-int store_prune_actors(struct rg_store *s)
+int store_prune_dicts(struct rg_store *s)
 {
-	/* the block of the oldest row that has an actor, but never past the
-	 * writer's: its numbers may be given to rows to come */
-	long long w = s->dict && s->dict->in_actor_block ? (long long)s->dict->actor_block
-							 : INT64_MAX;
-	const int k = RG_ACTOR_BLOCK_BITS;
+	/* the block of the oldest row that has an actor or names, but never
+	 * past the writer's: its numbers may be given to rows to come */
+	long long w = s->dict && s->dict->in_block ? (long long)s->dict->block : INT64_MAX;
+	const int k = RG_DICT_BLOCK_BITS;
 	/* the block noted last at or before it (none: nothing goes), and the
-	 * smallest first number from there on */
-	char sql[768];
-	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_actor_from (b INTEGER); "
-		 "DELETE FROM temp.rg_actor_from; INSERT INTO temp.rg_actor_from SELECT max(block) "
-		 "FROM actor_blocks WHERE block <= min(coalesce((SELECT min(seq) FROM process_rows) "
+	 * smallest first numbers from there on */
+	char sql[1024];
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_dict_from (b INTEGER); "
+		 "DELETE FROM temp.rg_dict_from; INSERT INTO temp.rg_dict_from SELECT max(block) "
+		 "FROM dict_blocks WHERE block <= min(coalesce((SELECT min(seq) FROM process_rows) "
 		 ">> %d, %lld), coalesce((SELECT min(seq) FROM file_rows) >> %d, %lld), "
-		 "coalesce((SELECT min(seq) FROM network_rows) >> %d, %lld), %lld); DELETE FROM "
-		 "actors WHERE id < (SELECT min(first_id) FROM actor_blocks WHERE block >= (SELECT "
-		 "b FROM temp.rg_actor_from)); DELETE FROM actor_blocks WHERE block < (SELECT b "
-		 "FROM temp.rg_actor_from)", k, w, k, w, k, w, w);
+		 "coalesce((SELECT min(seq) FROM network_rows) >> %d, %lld), %lld); "
+		 "DELETE FROM actors WHERE id < (SELECT min(first_actor) FROM dict_blocks WHERE "
+		 "block >= (SELECT b FROM temp.rg_dict_from)); "
+		 "DELETE FROM images WHERE id < (SELECT min(first_image) FROM dict_blocks WHERE "
+		 "block >= (SELECT b FROM temp.rg_dict_from)); "
+		 "DELETE FROM names WHERE id < (SELECT min(first_name) FROM dict_blocks WHERE "
+		 "block >= (SELECT b FROM temp.rg_dict_from)); "
+		 "DELETE FROM dict_blocks WHERE block < (SELECT b FROM temp.rg_dict_from)",
+		 k, w, k, w, k, w, w);
 	return store_exec(s->db, sql, NULL, 0);
 }

@@ -245,7 +245,7 @@ static int64_t prune_step(struct rg_store *s, int64_t cutoff)
 	}
 	/* SQLite may have rolled the transaction back by itself (a full
 	 * disk): the deletes below must not then run on their own */
-	if (sqlite3_get_autocommit(s->db) || store_prune_cmdlines(s) || store_prune_actors(s))
+	if (sqlite3_get_autocommit(s->db) || store_prune_cmdlines(s) || store_prune_dicts(s))
 		goto fail;
 	if (prune_table(s, RG_N_EVENT_TABLES, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
 	    prune_table(s, RG_N_EVENT_TABLES + 1, "ts_ns", "<=", end, "", &note, &unshipped) < 0 ||
@@ -315,8 +315,9 @@ void store_prune(struct rg_store *s)
 			cutoff = rg_wall_ns() - s->o.max_age_s * 1000000000LL;
 		/* over the size bound: the oldest, whatever their age, but only
 		 * rows that were there at the last turn, never the newest (what is
-		 * never pruned, images, names, clocks and running processes'
-		 * lineage, may alone pass the bound) */
+		 * never pruned, clocks and running processes' lineage, and the
+		 * actors, images and names the oldest row's block keeps, may
+		 * alone pass the bound) */
 		if (s->o.max_size_mb && used_bytes(s->db) > s->o.max_size_mb * 1048576 &&
 		    s->prev_prune_wall > cutoff)
 			cutoff = s->prev_prune_wall;

@@ -1,6 +1,7 @@
 /* row.c: one event field to and from its SQL column (row.h). */
 #include "row.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -82,6 +83,24 @@ unsigned rg_row_columns(struct rg_buf *b, unsigned t, rg_fmask fields,
 bool rg_row_compact(unsigned t)
 {
 	return strcmp(rg_event_tables[t].rows, rg_event_tables[t].name) != 0;
+}
+
+void rg_row_name_refs(struct rg_buf *b, unsigned t)
+{
+	const struct rg_field *cols[RG_FIELDS_MAX];
+	struct rg_buf scratch = {0};
+	unsigned n = rg_row_columns(&scratch, t, RG_FMASK_ALL, cols);
+	rg_buf_free(&scratch);
+	for (unsigned k = 0; k < n; k++) {
+		enum rg_col_store cs = rg_row_col_store(t, cols[k]);
+		if (cs != RG_CS_ETYPE && cs != RG_CS_NAME && cs != RG_CS_PATH)
+			continue;
+		/* as store_layout names them (store/schema.c) */
+		char col[80];
+		snprintf(col, sizeof(col), "%s_id", cs == RG_CS_PATH ? "dir" : cols[k]->name);
+		rg_buf_printf(b, "%sSELECT %s FROM %s WHERE %s IS NOT NULL", b->len ? " UNION " : "",
+			      col, rg_event_tables[t].rows, col);
+	}
 }
 
 /* file_more's columns: those of a few file event types (schema/029). */

@@ -217,6 +217,11 @@ unsigned rg_row_event_table(const struct rg_event *ev);
 /* Event table t is a view over rows of its own (rg_event_tables[t].rows,
  * schema/023). */
 bool rg_row_compact(unsigned t);
+/* Appends to b a query of the names' numbers (schema/023, 024, 027,
+ * 028) that compact table t's rows refer to: "SELECT c FROM rows WHERE c
+ * IS NOT NULL" for each column c that holds one, after " UNION " when b
+ * is not empty. */
+void rg_row_name_refs(struct rg_buf *b, unsigned t);
 /* How field f's column of event table t is kept in its rows' table: as it
  * is, or in a compact one as a name's number (the event type's, or
  * another name's: the syscall; a network row's family, protocol and local

@@ -339,14 +339,16 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen);
 void store_dict_free(struct rg_store *s);
 /* After a rollback: the numbers added in it are gone */
 void store_dict_undo(struct rg_store *s);
+/* Enters the block of row seq before its images, actors and names are
+ * numbered: a block's rows get them numbered from its dict_blocks row's
+ * first numbers on (schema/033, 034). False on an error. */
+#define RG_DICT_BLOCK_BITS 16
+bool store_dict_block(struct rg_store *s, uint64_t seq);
 int64_t store_image_id(struct rg_store *s, const struct rg_sql_value *exe,
 		       const struct rg_sql_value *comm);
-/* The number of the actor of row seq; parts: its columns, in
- * rg_row_actor_part's order (row.h). A block's rows get actors numbered
- * from its first_id on (schema/033). */
-#define RG_ACTOR_BLOCK_BITS 16
-int64_t store_actor_id(struct rg_store *s, uint64_t seq, const struct rg_sql_value *parts,
-		       int64_t image_id);
+/* The number of an actor; parts: its columns, in rg_row_actor_part's
+ * order (row.h). */
+int64_t store_actor_id(struct rg_store *s, const struct rg_sql_value *parts, int64_t image_id);
 int64_t store_name_id(struct rg_store *s, const struct rg_sql_value *name);
 int64_t store_clock_id(struct rg_store *s, int64_t offset_ns);
 int64_t store_etype_id(struct rg_store *s, enum rg_etype type);
@@ -360,9 +362,10 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
  * (those from 0 up to 2 * the first seq of the oldest row's block); 0 or
  * -1. */
 int store_prune_cmdlines(struct rg_store *s);
-/* Retention: deletes the actors no row left refers to (those below the
- * first_id in effect at the oldest row's block, schema/033); 0 or -1. */
-int store_prune_actors(struct rg_store *s);
+/* Retention: deletes the actors, images and names no row left refers to
+ * (those below the first numbers in effect at the oldest row's block,
+ * schema/033, 034); 0 or -1. */
+int store_prune_dicts(struct rg_store *s);
 /* After a COMMIT that succeeded: the checkpoint the transaction made (if
  * any) goes to the outbox. */
 void store_chain_committed(struct rg_store *s);

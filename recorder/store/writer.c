@@ -82,16 +82,14 @@ static bool split_path(struct rg_store *s, struct rg_sql_value *v, struct rg_sql
 	return id > 0;
 }
 
-/* The number of the actor of row seq (its pid, uid, gid, ppid,
- * parent_proc_id in parts, its image's exe and comm in image) bound to
- * parameter i;
+/* The number of a row's actor (its pid, uid, gid, ppid, parent_proc_id
+ * in parts, its image's exe and comm in image) bound to parameter i;
  * false on an error. */
 static bool bind_actor(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, int i,
-		       uint64_t seq, const struct rg_sql_value *parts,
-		       const struct rg_sql_value *image)
+		       const struct rg_sql_value *parts, const struct rg_sql_value *image)
 {
 	int64_t img = store_image_id(s, &image[0], &image[1]);
-	int64_t id = img < 0 ? -1 : store_actor_id(s, seq, parts, img);
+	int64_t id = img < 0 ? -1 : store_actor_id(s, parts, img);
 	struct rg_sql_value v = {.type = id > 0 ? SQLITE_INTEGER : SQLITE_NULL, .i = id};
 	bind_param(st, null, i, &v);
 	return id > 0;
@@ -114,7 +112,7 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH],
 			   struct more_row *more)
 {
-	bool chain = store_chain_row(s, t), ok = true;
+	bool chain = store_chain_row(s, t), ok = store_dict_block(s, ev->seq);
 	more->any = false;
 	const uint8_t *has = s->type_cols[ev->type];
 	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;
@@ -159,8 +157,7 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 		bind_param(st, null, after + s->col_param[t][k], &v);
 	}
 	if (s->actor_param[t] >= 0)
-		ok = bind_actor(s, st, null, after + s->actor_param[t], ev->seq, parts, image) &&
-		     ok;
+		ok = bind_actor(s, st, null, after + s->actor_param[t], parts, image) && ok;
 	if (s->flag_param[t] >= 0) {
 		struct rg_sql_value flag = {.type = SQLITE_INTEGER, .i = more->any};
 		bind_param(st, null, after + s->flag_param[t], &flag);

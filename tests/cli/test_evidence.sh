@@ -52,6 +52,13 @@ check "it keeps the command lines of its process rows, and no other" \
 # and the actors of the rows it keeps, no other
 check "it keeps the actors of its rows, and no other" \
 	'[[ $(sqlite3 "$EX" "SELECT count(*) FROM actors WHERE id NOT IN (SELECT actor_id FROM process_rows UNION SELECT actor_id FROM file_rows UNION SELECT actor_id FROM network_rows)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM file_rows WHERE actor_id NOT IN (SELECT id FROM actors)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM actors") -gt 0 && $(sqlite3 "$EX" "SELECT count(*) FROM actors") -lt $(sqlite3 "$DB" "SELECT count(*) FROM actors") ]]'
+# schema/034: and the images and names they have, no other (a directory or
+# binary seen only outside the range is not in the export)
+REFS="SELECT event_type_id AS id FROM process_rows UNION SELECT syscall_id FROM process_rows UNION SELECT exe_sha256_id FROM process_rows UNION SELECT hash_status_id FROM process_rows UNION SELECT event_type_id FROM file_rows UNION SELECT syscall_id FROM file_rows UNION SELECT dir_id FROM file_rows UNION SELECT event_type_id FROM network_rows UNION SELECT syscall_id FROM network_rows UNION SELECT family_id FROM network_rows UNION SELECT protocol_id FROM network_rows UNION SELECT local_addr_id FROM network_rows"
+check "it keeps the names of its rows, and no other" \
+	'[[ $(sqlite3 "$EX" "SELECT count(*) FROM names WHERE id NOT IN (SELECT id FROM ($REFS) WHERE id IS NOT NULL)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM ($REFS) r WHERE r.id IS NOT NULL AND r.id NOT IN (SELECT n.id FROM names n)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM names") -gt 0 && $(sqlite3 "$EX" "SELECT count(*) FROM names") -lt $(sqlite3 "$DB" "SELECT count(*) FROM names") ]]'
+check "and the images of its actors, no other" \
+	'[[ $(sqlite3 "$EX" "SELECT count(*) FROM images WHERE id NOT IN (SELECT image_id FROM actors WHERE image_id IS NOT NULL)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM actors WHERE image_id NOT IN (SELECT id FROM images)") == 0 && $(sqlite3 "$EX" "SELECT count(*) FROM images") -gt 0 && $(sqlite3 "$EX" "SELECT count(*) FROM images") -lt $(sqlite3 "$DB" "SELECT count(*) FROM images") ]]'
 S=$(sqlite3 "$EX" "SELECT seq FROM process_rows WHERE cmdline_id IS NOT NULL ORDER BY seq LIMIT 1 OFFSET 30")
 edited "a command line edited" "^EDITED +process_events .*\(link [0-9]+\)" \
 	"UPDATE cmdlines SET cmdline = 'innocent' WHERE id = (SELECT cmdline_id FROM process_rows WHERE seq = $S)"

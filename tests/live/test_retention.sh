@@ -5,20 +5,28 @@
 # use are back near the bound, the pruned range is one `pruned` gap that
 # rgq gaps shows, the newest events stay, and the file is intact. The
 # processes and actors rows of a burst of execs a minute before it go too
-# (nothing left names them), and rgq verify tells all of it from tampering.
+# (nothing left names them), with the image and SHA-256 of the binary they
+# ran and the directory of opens before them, and rgq verify tells all of
+# it from tampering.
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
 
-mkdir -p "$T/w"
+mkdir -p "$T/w/job"
+# a job's own binary: a copy of true that no other process runs (its
+# SHA-256 is its own)
+cp "$(type -P true)" "$T/job-tool"
+printf 'rand-guard %s' "$$" >>"$T/job-tool"
+tool_sha=$(sha256sum "$T/job-tool" | cut -d' ' -f1)
 rg_config
 rg_watch "$T/w"
 sed -i 's/^\[store\]$/[store]\nmax_size_mb = 2/' "$T/rg.ini"
 rg_start
-execs=$("$RG_BUILD_DIR/rg-workload" exec 50 | sed 's/.*"pid":\([0-9]*\).*/\1/')
+"$RG_BUILD_DIR/rg-workload" open 100 "$T/w/job/first" >/dev/null
+execs=$("$RG_BUILD_DIR/rg-workload" exec 50 "$T/job-tool" | sed 's/.*"pid":\([0-9]*\).*/\1/')
 sleep 61 # retention keeps a processes row for a minute after the exit
 # past two blocks of 65 536 seqs: the execs' block goes whole, and their
-# actors with it (docs/schema.md, actor_blocks)
+# actors, images and names with it (docs/schema.md, dict_blocks)
 "$RG_BUILD_DIR/rg-workload" open 140000 "$T/w/early" >/dev/null
 sleep 1
 "$RG_BUILD_DIR/rg-workload" open 2000 "$T/w/late" >/dev/null
@@ -75,6 +83,22 @@ check_eq "every event row left names an actor that is there" \
 		actors)) + (SELECT count(*) FROM file_rows WHERE actor_id NOT IN (SELECT id FROM
 		actors)) + (SELECT count(*) FROM network_rows WHERE actor_id NOT IN (SELECT id FROM
 		actors))")" 0
+# recorded, then pruned: the NDJSON has what the database no longer has
+check_num "the job's binary ran, hashed (NDJSON)" "$(grep -c "$tool_sha" "$T/events.ndjson")" '>' 0
+check_num "and the opens before it (NDJSON)" \
+	"$(grep -c "\"path\":\"$T/w/job/first\"" "$T/events.ndjson")" '>=' 100
+check_eq "the job's binary's image is gone with them" \
+	"$(sql "SELECT count(*) FROM images WHERE exe = '$T/job-tool'")" 0
+check_eq "and its SHA-256's names row" \
+	"$(sql "SELECT count(*) FROM names WHERE name = '$tool_sha'")" 0
+check_eq "and the directory of the opens before them" \
+	"$(sql "SELECT count(*) FROM names WHERE name = '$T/w/job/'")" 0
+check_eq "every event row left names the names and images that are there" \
+	"$(sql "SELECT (SELECT count(*) FROM file_rows WHERE dir_id NOT IN (SELECT id FROM names)
+		OR event_type_id NOT IN (SELECT id FROM names)) + (SELECT count(*) FROM process_rows
+		WHERE event_type_id NOT IN (SELECT id FROM names) OR exe_sha256_id NOT IN (SELECT id
+		FROM names)) + (SELECT count(*) FROM actors WHERE image_id NOT IN (SELECT id FROM
+		images))")" 0
 check_num "the pruned processes rows are in prune links" \
 	"$(sql "SELECT count(*) FROM chain WHERE kind = 'prune' AND note LIKE '%processes %'")" '>' 0
 check_eq "every event row left names a processes row that is there" \

@@ -915,11 +915,20 @@ static void check_writer(const char *db)
 			 "'/usr/bin/cat' AND comm = 'cat' AND event_type = 'file_open' AND "
 			 "syscall = 'openat'"),
 		  1, "the writer's row reads back through the view");
-	CHECK_INT(num(h, "SELECT count(*) FROM images") - nimages, 0,
-		  "the writer reuses the old rows' images row");
-	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 1,
-		  "and their names rows (the exec's type, syscall, SHA-256 and status too): one "
-		  "more, the directory of its path (schema 024)");
+	CHECK_INT(num(h, "SELECT count(*) FROM images") - nimages, 2,
+		  "the writer numbers the image the old rows had anew, once in each of its two "
+		  "blocks of seqs (schema/034)");
+	CHECK_INT(num(h, "SELECT count(*) FROM names") - nnames, 9,
+		  "and the names its rows have: in its first block file_open, openat, '/', "
+		  "process_start, execve, the SHA-256, ok and process_exit, in the next "
+		  "process_exit");
+	CHECK_INT(num(h, "SELECT count(*) FROM (SELECT seq, event_type_id AS n FROM file_rows "
+			 "UNION ALL SELECT seq, syscall_id FROM file_rows UNION ALL SELECT seq, "
+			 "dir_id FROM file_rows UNION ALL SELECT seq, event_type_id FROM process_rows "
+			 "UNION ALL SELECT seq, exe_sha256_id FROM process_rows UNION ALL SELECT seq, "
+			 "hash_status_id FROM process_rows) JOIN dict_blocks b ON b.block = seq >> 16 "
+			 "WHERE seq >= 777777 AND n < b.first_name"),
+		  0, "none of them below its block's first name");
 	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN actors a ON a.id = r.actor_id "
 			 "WHERE r.seq = 777777 AND r.tid IS NULL AND a.pid = 9"),
 		  1, "the writer stores a tid that is the pid as NULL, the pid in its actor");
@@ -1008,11 +1017,13 @@ static void check_upgrade(void)
 	check_name_edits(h);
 	check_more(h);
 	check_cmdlines(h);
-	CHECK_INT(num(h, "SELECT count(*) FROM actor_blocks WHERE first_id = 1 AND block = (SELECT "
-			 "max(seq) >> 16 FROM (SELECT seq FROM process_rows UNION ALL SELECT seq FROM "
-			 "file_rows UNION ALL SELECT seq FROM network_rows))"),
-		  1, "the upgrade notes the newest row's block with actor 1 (schema/033)");
-	CHECK_INT(num(h, "SELECT count(*) FROM actor_blocks"), 1, "and no other block");
+	CHECK_INT(num(h, "SELECT count(*) FROM dict_blocks WHERE first_actor = 1 AND first_image = "
+			 "1 AND first_name = 1 AND block = (SELECT max(seq) >> 16 FROM (SELECT seq "
+			 "FROM process_rows UNION ALL SELECT seq FROM file_rows UNION ALL SELECT seq "
+			 "FROM network_rows))"),
+		  1, "the upgrade notes the newest row's block with actor, image and name 1 "
+		     "(schema/033, 034)");
+	CHECK_INT(num(h, "SELECT count(*) FROM dict_blocks"), 1, "and no other block");
 	for (int t = 0; t < 3; t++) {
 		check_update(h, &edits[t], tables[t]);
 		check_insert_delete(h, &edits[t], tables[t]);
@@ -1144,7 +1155,7 @@ static void check_empty(void)
 	CHECK_INT(num(h, "SELECT (SELECT count(*) FROM images) + (SELECT count(*) FROM names) + "
 			 "(SELECT count(*) FROM file_rows) + (SELECT count(*) FROM network_rows)"),
 		  0, "empty: no images, names or rows");
-	CHECK_INT(num(h, "SELECT count(*) FROM actor_blocks"), 0, "empty: no block noted");
+	CHECK_INT(num(h, "SELECT count(*) FROM dict_blocks"), 0, "empty: no block noted");
 	for (int i = 0; i < 2; i++) {
 		char sql[300];
 		snprintf(sql, sizeof(sql), "INSERT INTO file_events (seq, event_type, ts_ns, boot_ns, "

@@ -304,7 +304,7 @@ static void put_conns_by(struct rg_store *s, uint32_t from, uint32_t to, const c
 }
 
 /* No file or network row refers to an image or name that is not there,
- * and each image is there once. */
+ * and each actor, image and name is there once in a block of seqs. */
 static void check_refs(const char *db, const char *what)
 {
 	char w[160];
@@ -313,7 +313,8 @@ static void check_refs(const char *db, const char *what)
 			"WHERE a.id IS NULL OR (a.image_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
 			"images WHERE id = a.image_id)) OR NOT EXISTS (SELECT 1 FROM names WHERE id = "
 			"r.event_type_id) OR (syscall_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
-			"names WHERE id = r.syscall_id))"), "0", w);
+			"names WHERE id = r.syscall_id)) OR (dir_id IS NOT NULL AND NOT EXISTS "
+			"(SELECT 1 FROM names WHERE id = r.dir_id))"), "0", w);
 	snprintf(w, sizeof(w), "%s: every name a network row refers to is there", what);
 	CHECK_STR(q(db, "SELECT count(*) FROM network_rows r WHERE NOT EXISTS (SELECT 1 FROM "
 			"actors WHERE id = r.actor_id) OR NOT EXISTS (SELECT 1 FROM names WHERE id = "
@@ -322,10 +323,16 @@ static void check_refs(const char *db, const char *what)
 			"(SELECT 1 FROM names WHERE id = r.local_addr_id))"), "0", w);
 	snprintf(w, sizeof(w), "%s: each actor once in a block of seqs", what);
 	CHECK_STR(q(db, "SELECT count(*) FROM (SELECT pid, uid, gid, ppid, parent_proc_id, "
-			"image_id, (SELECT max(block) FROM actor_blocks WHERE first_id <= a.id) FROM "
-			"actors a GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING count(*) > 1)"), "0", w);
-	snprintf(w, sizeof(w), "%s: each image once", what);
-	CHECK_STR(q(db, "SELECT count(*) - count(DISTINCT exe || '|' || comm) FROM images"), "0", w);
+			"image_id, (SELECT max(block) FROM dict_blocks WHERE first_actor <= a.id) "
+			"FROM actors a GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING count(*) > 1)"), "0", w);
+	snprintf(w, sizeof(w), "%s: each image once in a block", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM (SELECT exe, comm, (SELECT max(block) FROM "
+			"dict_blocks WHERE first_image <= i.id) FROM images i GROUP BY 1, 2, 3 "
+			"HAVING count(*) > 1)"), "0", w);
+	snprintf(w, sizeof(w), "%s: each name once in a block", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM (SELECT name, (SELECT max(block) FROM dict_blocks "
+			"WHERE first_name <= n.id) FROM names n GROUP BY 1, 2 HAVING count(*) > 1)"),
+		  "0", w);
 }
 
 /* The numbers of images and names (store/dict.c): one added in a batch
@@ -1225,16 +1232,62 @@ static void check_retention_actors(void)
 	CHECK_STR(q(db, "SELECT group_concat(pid, ',') FROM (SELECT pid FROM actors ORDER BY id)"),
 		  "1,6,1,7", "actors: those of block 0 gone; pid 1's of blocks 1 and 2 and pid 6's "
 			     "kept, and that of block 2's old row: the writer's block");
-	CHECK_STR(q(db, "SELECT group_concat(block, ',') FROM actor_blocks"), "1,2",
+	CHECK_STR(q(db, "SELECT group_concat(block, ',') FROM dict_blocks"), "1,2",
 		  "actors: the blocks before the oldest row's go too");
 	check_refs(db, "actors");
 	check_verifies(db, "actors: the recording verifies intact");
 }
 
-/* A database from before schema 33: its rows refer to actors of any
- * number, and the upgrade notes the newest row's block with 1. Retention
- * keeps every actor until the rows of that block have gone, and a run
- * that goes on in that block keeps using the old numbers. */
+/* An open of path by a process running exe, with seq. */
+static void put_open_of(struct rg_store *s, uint64_t seq, int64_t ts, const char *exe,
+			const char *path)
+{
+	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = ts, .pid = 1, .tid = 1,
+			      .exe = {exe, (uint32_t)strlen(exe)}, .comm = {"c", 1},
+			      .path = {path, (uint32_t)strlen(path)}, .syscall = "openat"};
+	rg_store_put_event(s, &ev, false);
+}
+
+/* Retention removes the images and names no row left refers to
+ * (schema/034), numbered per block as actors are: a job's directory and
+ * binary go with its rows, the names every block has are there again in
+ * each block kept. */
+static void check_retention_names(void)
+{
+	struct aged_times t;
+	const char *db = path_in("retnames.db");
+	struct rg_store *s = open_aged("retnames.db", &t);
+	if (!s)
+		return;
+	const uint64_t b1 = 65536, b2 = 2 * 65536;
+	for (uint32_t i = 0; i < 20; i++) /* block 0, old: a job's own binary and directory */
+		put_open_of(s, 1 + i, t.old + i, "/job0/tool", "/job0/out/o");
+	for (uint32_t i = 0; i < 10; i++) /* block 1, old */
+		put_open_of(s, b1 + i, t.old + 100 + i, "/bin/sh", "/etc/o");
+	rg_store_sync(s);
+	put_open_of(s, b1 + 20, t.fresh, "/bin/sh", "/etc/o"); /* block 1, recent */
+	put_open_of(s, b2, t.fresh + 1, "/bin/sh", "/etc/o");  /* block 2 */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || exe || ' ' || path, ',') FROM "
+			"file_events"),
+		  "65556 /bin/sh /etc/o,131072 /bin/sh /etc/o", "names: old rows pruned");
+	CHECK_STR(q(db, "SELECT group_concat(exe, ',') FROM (SELECT exe FROM images ORDER BY id)"),
+		  "/bin/sh,/bin/sh", "names: the job's image gone with its block; that of blocks "
+				     "1 and 2 kept, once in each");
+	CHECK_STR(q(db, "SELECT group_concat(name, ',') FROM (SELECT name FROM names ORDER BY id)"),
+		  "file_open,openat,/etc/,file_open,openat,/etc/",
+		  "names: the job's directory gone, with block 0's event type and syscall; blocks "
+		  "1 and 2 have their own");
+	check_refs(db, "names");
+	check_verifies(db, "names: the recording verifies intact");
+}
+
+/* A database from before schema 33 (and 34): its rows refer to actors
+ * (and names) of any number, and the upgrade notes the newest row's block
+ * with 1. Retention keeps every actor and name until the rows of that
+ * block have gone, and a run that goes on in that block keeps using the
+ * old numbers. */
 static void check_retention_actors_upgraded(void)
 {
 	char err[256];
@@ -1252,8 +1305,13 @@ static void check_retention_actors_upgraded(void)
 	/* as schema 32 had them: one actor, for both rows; then the upgrade */
 	sql_on(db, "UPDATE file_rows SET actor_id = 1, ts_ns = ts_ns - 7200000000000 WHERE seq = 1; "
 		   "UPDATE file_rows SET actor_id = 1; DELETE FROM actors WHERE id > 1; "
-		   "DELETE FROM actor_blocks; INSERT INTO actor_blocks (block, first_id) SELECT m >> "
-		   "16, 1 FROM (SELECT max(s) AS m FROM (SELECT max(seq) AS s FROM process_rows UNION "
+		   "UPDATE file_rows SET event_type_id = (SELECT min(id) FROM names WHERE name = "
+		   "'file_open'), syscall_id = (SELECT min(id) FROM names WHERE name = 'openat'), "
+		   "dir_id = (SELECT min(id) FROM names WHERE name = '/etc/'); DELETE FROM names "
+		   "WHERE id NOT IN (SELECT event_type_id FROM file_rows UNION SELECT syscall_id FROM "
+		   "file_rows UNION SELECT dir_id FROM file_rows); DELETE FROM dict_blocks; INSERT "
+		   "INTO dict_blocks (block, first_actor, first_image, first_name) SELECT m >> 16, 1, "
+		   "1, 1 FROM (SELECT max(s) AS m FROM (SELECT max(seq) AS s FROM process_rows UNION "
 		   "ALL SELECT max(seq) FROM file_rows UNION ALL SELECT max(seq) FROM network_rows)) "
 		   "WHERE m IS NOT NULL");
 	s = rg_store_open(db, &aged_opts, err, sizeof(err), NULL);
@@ -1270,6 +1328,8 @@ static void check_retention_actors_upgraded(void)
 		  "65536 1,65537 1,65538 2,65539 3",
 		  "actors upgraded: the old row of block 0 pruned, its actor kept for block 1's "
 		  "rows, which the run going on in block 1 uses too");
+	CHECK_STR(q(db, "SELECT count(*) FROM names"), "3",
+		  "actors upgraded: so are its names (schema/034), used again, not made anew");
 	check_refs(db, "actors upgraded");
 }
 
@@ -1559,6 +1619,7 @@ int main(void)
 	check_retention_sweep(SWEEP_COMMIT_FAILS);
 	check_retention_failed_group();
 	check_retention_actors();
+	check_retention_names();
 	check_retention_actors_upgraded();
 	check_more_rows();
 	check_ship();
