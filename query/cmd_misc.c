@@ -388,8 +388,6 @@ struct export_links {
 	int64_t lo, hi, outside;
 };
 
-/* Rows outside the range go from the copy; processes, runs and meta stay,
- * and the chain links that cover the rows kept (export_chain.h). */
 /* Deletes the names (schema/023) no row kept refers to: a directory or
  * a binary's hash seen only outside the range goes. 0 or an SQLite error. */
 static int export_names(sqlite3 *dst)
@@ -405,6 +403,8 @@ static int export_names(sqlite3 *dst)
 	return rc;
 }
 
+/* Rows outside the range go from the copy; processes, runs and meta stay,
+ * and the chain links that cover the rows kept (export_chain.h). */
 static int trim(sqlite3 *dst, const struct rgq_opts *o, struct export_links *el, char *err,
 		size_t errlen)
 {

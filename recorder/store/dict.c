@@ -237,6 +237,7 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	int64_t block = (int64_t)seq >> RG_DICT_BLOCK_BITS;
 	if (d->in_block && block == d->block)
 		return true;
+	d->in_block = false; /* until the new block's numbers are bound */
 	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
 		forget(d, block_dicts[i].w);
 	memset(d->etype_id, 0, sizeof(d->etype_id));
@@ -369,19 +370,21 @@ int store_prune_dicts(struct rg_store *s)
 	long long w = s->dict && s->dict->in_block ? (long long)s->dict->block : INT64_MAX;
 	const int k = RG_DICT_BLOCK_BITS;
 	/* the block noted last at or before it (none: nothing goes), and the
-	 * smallest first numbers from there on */
-	char sql[1024];
+	 * smallest first numbers from there on; never a table's newest row:
+	 * a new one is numbered after it (INTEGER PRIMARY KEY), and with the
+	 * table emptied would take a number below a noted block's first */
+	char sql[1200];
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_dict_from (b INTEGER); "
 		 "DELETE FROM temp.rg_dict_from; INSERT INTO temp.rg_dict_from SELECT max(block) "
 		 "FROM dict_blocks WHERE block <= min(coalesce((SELECT min(seq) FROM process_rows) "
 		 ">> %d, %lld), coalesce((SELECT min(seq) FROM file_rows) >> %d, %lld), "
 		 "coalesce((SELECT min(seq) FROM network_rows) >> %d, %lld), %lld); "
-		 "DELETE FROM actors WHERE id < (SELECT min(first_actor) FROM dict_blocks WHERE "
-		 "block >= (SELECT b FROM temp.rg_dict_from)); "
-		 "DELETE FROM images WHERE id < (SELECT min(first_image) FROM dict_blocks WHERE "
-		 "block >= (SELECT b FROM temp.rg_dict_from)); "
-		 "DELETE FROM names WHERE id < (SELECT min(first_name) FROM dict_blocks WHERE "
-		 "block >= (SELECT b FROM temp.rg_dict_from)); "
+		 "DELETE FROM actors WHERE id < (SELECT min(min(first_actor), (SELECT max(id) FROM "
+		 "actors)) FROM dict_blocks WHERE block >= (SELECT b FROM temp.rg_dict_from)); "
+		 "DELETE FROM images WHERE id < (SELECT min(min(first_image), (SELECT max(id) FROM "
+		 "images)) FROM dict_blocks WHERE block >= (SELECT b FROM temp.rg_dict_from)); "
+		 "DELETE FROM names WHERE id < (SELECT min(min(first_name), (SELECT max(id) FROM "
+		 "names)) FROM dict_blocks WHERE block >= (SELECT b FROM temp.rg_dict_from)); "
 		 "DELETE FROM dict_blocks WHERE block < (SELECT b FROM temp.rg_dict_from)",
 		 k, w, k, w, k, w, w);
 	return store_exec(s->db, sql, NULL, 0);

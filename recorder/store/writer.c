@@ -112,7 +112,9 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH],
 			   struct more_row *more)
 {
-	bool chain = store_chain_row(s, t), ok = store_dict_block(s, ev->seq);
+	/* a compact table's row (its actor's parameter) numbers its names */
+	bool chain = store_chain_row(s, t);
+	bool ok = s->actor_param[t] < 0 || store_dict_block(s, ev->seq);
 	more->any = false;
 	const uint8_t *has = s->type_cols[ev->type];
 	const unsigned char *p = ev->cols, *bytes = ev->cols + ev->fixed;

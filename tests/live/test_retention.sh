@@ -94,11 +94,13 @@ check_eq "and its SHA-256's names row" \
 check_eq "and the directory of the opens before them" \
 	"$(sql "SELECT count(*) FROM names WHERE name = '$T/w/job/'")" 0
 check_eq "every event row left names the names and images that are there" \
-	"$(sql "SELECT (SELECT count(*) FROM file_rows WHERE dir_id NOT IN (SELECT id FROM names)
-		OR event_type_id NOT IN (SELECT id FROM names)) + (SELECT count(*) FROM process_rows
-		WHERE event_type_id NOT IN (SELECT id FROM names) OR exe_sha256_id NOT IN (SELECT id
-		FROM names)) + (SELECT count(*) FROM actors WHERE image_id NOT IN (SELECT id FROM
-		images))")" 0
+	"$(sql "WITH n AS (SELECT id FROM names) SELECT (SELECT count(*) FROM file_rows WHERE
+		dir_id NOT IN n OR event_type_id NOT IN n OR syscall_id NOT IN n) + (SELECT count(*)
+		FROM process_rows WHERE event_type_id NOT IN n OR syscall_id NOT IN n OR exe_sha256_id
+		NOT IN n OR hash_status_id NOT IN n) + (SELECT count(*) FROM network_rows WHERE
+		event_type_id NOT IN n OR syscall_id NOT IN n OR family_id NOT IN n OR protocol_id NOT
+		IN n OR local_addr_id NOT IN n) + (SELECT count(*) FROM actors WHERE image_id NOT IN
+		(SELECT id FROM images))")" 0
 check_num "the pruned processes rows are in prune links" \
 	"$(sql "SELECT count(*) FROM chain WHERE kind = 'prune' AND note LIKE '%processes %'")" '>' 0
 check_eq "every event row left names a processes row that is there" \

@@ -1202,7 +1202,7 @@ static void put_open_by(struct rg_store *s, uint64_t seq, int64_t ts, uint32_t p
 }
 
 /* Retention removes the actors no row left refers to (schema/033): each
- * block of seqs has actors of its own from its first_id on, so those
+ * block of seqs has actors of its own from its first_actor on, so those
  * below the oldest row's block can go, without an index by actor_id. */
 static void check_retention_actors(void)
 {
@@ -1281,6 +1281,43 @@ static void check_retention_names(void)
 		  "1 and 2 have their own");
 	check_refs(db, "names");
 	check_verifies(db, "names: the recording verifies intact");
+}
+
+/* A table's numbers never go back below a block's first (schema/034):
+ * with every old row pruned, a block whose rows so far have no image
+ * leaves images nothing to keep, and a new image numbered after what is
+ * left, from 1 in an empty table, would be below the block's
+ * first_image and pruned while its rows are there. Retention keeps each
+ * table's newest row. */
+static void check_retention_numbers(void)
+{
+	struct aged_times t;
+	const char *db = path_in("retnums.db");
+	struct rg_store *s = open_aged("retnums.db", &t);
+	if (!s)
+		return;
+	const uint64_t b1 = 65536;
+	for (uint32_t i = 0; i < 10; i++) /* block 0, old: images 1 and 2 */
+		put_open_of(s, 1 + i, t.old + i, i % 2 ? "/bin/a" : "/bin/b", "/a/x");
+	rg_store_sync(s); /* each sync: a batch, then a retention step when rows are old */
+	put_open_by(s, b1, t.fresh, 1); /* block 1: no image yet */
+	rg_store_sync(s);
+	put_open_by(s, b1 + 1, t.old + 100, 1); /* old: a step in block 1, images 1 and 2 go */
+	rg_store_sync(s);
+	put_open_of(s, b1 + 2, t.fresh + 2, "/bin/c", "/c/x");
+	put_open_of(s, b1 + 3, t.fresh + 3, "/bin/c", "/c/x");
+	rg_store_sync(s);
+	put_open_by(s, b1 + 4, t.old + 200, 1); /* another step */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || coalesce(exe, '-'), ',') FROM "
+			"file_events"),
+		  "65536 -,65538 /bin/c,65539 /bin/c", "numbers: old rows pruned, new ones whole");
+	CHECK_STR(q(db, "SELECT count(*) FROM images i JOIN dict_blocks b ON b.block = 1 WHERE "
+			"i.exe = '/bin/c' AND i.id >= b.first_image"),
+		  "1", "numbers: the block's image numbered from its first on");
+	check_refs(db, "numbers");
+	check_verifies(db, "numbers: the recording verifies intact");
 }
 
 /* A database from before schema 33 (and 34): its rows refer to actors
@@ -1620,6 +1657,7 @@ int main(void)
 	check_retention_failed_group();
 	check_retention_actors();
 	check_retention_names();
+	check_retention_numbers();
 	check_retention_actors_upgraded();
 	check_more_rows();
 	check_ship();
