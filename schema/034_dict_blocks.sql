@@ -11,7 +11,9 @@
 -- one's number is older: a block's event types come again, a few rows a
 -- block). Retention deletes the images and names below the numbers in
 -- effect at the block of the oldest row left, as it does actors
--- (recorder/store/dict.c, store_prune_dicts).
+-- (recorder/store/dict.c, store_prune_dicts). Without retention a block
+-- notes the lowest image and name numbers instead, and shares them with
+-- the blocks before.
 --
 -- `names` therefore loses its UNIQUE name (a table rebuild: a constraint
 -- cannot be dropped); the views name it and keep naming it, so it is

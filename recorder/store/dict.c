@@ -44,6 +44,7 @@ struct store_dict {
 	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
 	bool in_block;          /* the numbers cached are for `block`'s rows */
 	int64_t block;          /* seq >> 16 (schema/033, 034) */
+	int64_t first[3];       /* block_dicts' caches hold numbers from these on */
 };
 
 /* The caches numbered per block, with their dict_blocks column and the
@@ -114,6 +115,8 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 		[D_CMDLINE] = {NULL, "INSERT INTO cmdlines (id, cmdline) VALUES (?1, ?2)"},
 	};
 	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		d->first[i] = INT64_MAX; /* the caches are empty */
 	for (unsigned w = 0; w < D_N; w++) {
 		d->slots[w] = rg_calloc(DICT_SLOTS, sizeof(struct dict_ent));
 		const unsigned keep = SQLITE_PREPARE_PERSISTENT;
@@ -224,11 +227,13 @@ static bool put_int(char *k, const struct rg_sql_value *v)
 	return v->type == SQLITE_INTEGER || v->type == SQLITE_NULL;
 }
 
-/* Enters the block of seq (schema/033, 034): the caches numbered per
- * block start over, and numbers below the block's first ones are not
- * looked up. A block new to dict_blocks takes the numbers the next new
- * actor, image and name will; one entered again (by the next run) keeps
- * its own. */
+/* Enters the block of seq (schema/033, 034): numbers below the block's
+ * first ones are not looked up, and a cache that may hold some starts
+ * over. A block new to dict_blocks takes the numbers the next new actor,
+ * image and name will; one entered again (by the next run) keeps its
+ * own. Without retention images and names are not pruned, and a block
+ * takes the lowest there instead (any): it reuses those of the blocks
+ * before, as before schema 34, rather than pay for them again. */
 bool store_dict_block(struct rg_store *s, uint64_t seq)
 {
 	struct store_dict *d = s->dict;
@@ -238,14 +243,13 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	if (d->in_block && block == d->block)
 		return true;
 	d->in_block = false; /* until the new block's numbers are bound */
-	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
-		forget(d, block_dicts[i].w);
-	memset(d->etype_id, 0, sizeof(d->etype_id));
-	char sql[320];
+	const char *next = s->o.max_age_s || s->o.max_size_mb ? "coalesce(max(id), 0) + 1"
+							       : "min(1, coalesce(min(id), 1))";
+	char sql[400];
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO dict_blocks (block, first_actor, "
 		 "first_image, first_name) SELECT %lld, (SELECT coalesce(max(id), 0) + 1 FROM "
-		 "actors), (SELECT coalesce(max(id), 0) + 1 FROM images), (SELECT coalesce(max(id), "
-		 "0) + 1 FROM names)", (long long)block);
+		 "actors), (SELECT %s FROM images), (SELECT %s FROM names)", (long long)block,
+		 next, next);
 	if (store_exec(s->db, sql, NULL, 0))
 		return false;
 	sqlite3_stmt *st;
@@ -255,9 +259,17 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
 	bool ok = sqlite3_step(st) == SQLITE_ROW;
-	for (unsigned i = 0; ok && i < N_BLOCK_DICTS; i++)
-		ok = sqlite3_bind_int64(d->find[block_dicts[i].w], block_dicts[i].param,
-					sqlite3_column_int64(st, (int)i)) == SQLITE_OK;
+	for (unsigned i = 0; ok && i < N_BLOCK_DICTS; i++) {
+		int64_t first = sqlite3_column_int64(st, (int)i);
+		unsigned w = block_dicts[i].w;
+		if (first > d->first[i]) { /* its cache may hold numbers below it */
+			forget(d, w);
+			if (w == D_NAME)
+				memset(d->etype_id, 0, sizeof(d->etype_id));
+		}
+		d->first[i] = first; /* what is cached from now on is this or more */
+		ok = sqlite3_bind_int64(d->find[w], block_dicts[i].param, first) == SQLITE_OK;
+	}
 	sqlite3_finalize(st);
 	d->block = block;
 	d->in_block = ok;
