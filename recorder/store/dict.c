@@ -3,8 +3,9 @@
  * one per distinct pid, uid, gid, parent and image (schema/025), `names`,
  * the event types, syscalls, file paths' directories (schema/024) and
  * network families, protocols and local addresses (schema/027), process
- * rows' SHA-256s and hash statuses (schema/028); images, actors and names
- * are numbered per block of seqs (schema/033, 034),
+ * rows' SHA-256s and hash statuses (schema/028); actors are numbered per
+ * block of seqs (schema/033), and so are images and names when retention
+ * is on (schema/034),
  * `clocks`, the offsets of the wall clock from the boot clock that
  * rows' times were taken with (schema/026), and `cmdlines`, process rows'
  * command lines (schema/031). The writer remembers the
@@ -42,7 +43,7 @@ struct store_dict {
 	sqlite3_stmt *find[D_N], *add[D_N];
 	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
 	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
-	bool in_block;          /* the numbers cached are for `block`'s rows */
+	bool in_block;          /* the numbers bound are `block`'s (or higher) */
 	int64_t block;          /* seq >> 16 (schema/033, 034) */
 	int64_t first[3];       /* block_dicts' caches hold numbers from these on */
 };
@@ -230,7 +231,8 @@ static bool put_int(char *k, const struct rg_sql_value *v)
 /* Enters the block of seq (schema/033, 034): numbers below the block's
  * first ones are not looked up, and a cache that may hold some starts
  * over. A block new to dict_blocks takes the numbers the next new actor,
- * image and name will; one entered again (by the next run) keeps its
+ * image and name will; one entered again (by the next run, or by a batch
+ * that goes back to it: a batch is written table by table) keeps its
  * own. Without retention images and names are not pruned, and a block
  * takes the lowest there instead (any): it reuses those of the blocks
  * before, as before schema 34, rather than pay for them again. */
@@ -262,13 +264,20 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	for (unsigned i = 0; ok && i < N_BLOCK_DICTS; i++) {
 		int64_t first = sqlite3_column_int64(st, (int)i);
 		unsigned w = block_dicts[i].w;
+		/* images by the highest bound yet, when a batch goes back to a
+		 * block: an actor made now is numbered after every block noted,
+		 * and stays as long as those, so must its image */
+		if (w == D_IMAGE && d->first[i] != INT64_MAX && d->first[i] > first)
+			first = d->first[i];
 		if (first > d->first[i]) { /* its cache may hold numbers below it */
 			forget(d, w);
 			if (w == D_NAME)
 				memset(d->etype_id, 0, sizeof(d->etype_id));
 		}
 		d->first[i] = first; /* what is cached from now on is this or more */
-		ok = sqlite3_bind_int64(d->find[w], block_dicts[i].param, first) == SQLITE_OK;
+		/* never a number below 1 (an edit's): lookup takes it for none */
+		ok = sqlite3_bind_int64(d->find[w], block_dicts[i].param,
+					first > 1 ? first : 1) == SQLITE_OK;
 	}
 	sqlite3_finalize(st);
 	d->block = block;

@@ -911,7 +911,8 @@ static void check_writer(const char *db)
 			 "JOIN file_rows f ON f.seq = 777777 JOIN actors b ON b.id = f.actor_id "
 			 "WHERE r.seq = 777779 AND r.tid IS NULL AND a.pid = b.pid AND a.uid = b.uid "
 			 "AND a.gid = b.gid AND a.ppid IS b.ppid AND a.parent_proc_id IS "
-			 "b.parent_proc_id AND a.image_id = b.image_id"),
+			 "b.parent_proc_id AND a.image_id = b.image_id AND f.actor_id IN (r.actor_id, "
+			 "(SELECT actor_id FROM process_rows WHERE seq = 12 * 65536 + 1))"),
 		  1, "with the file rows' actor: the same process, image and ids (the same row "
 		     "or, the batch going back to block 11 after 12, that of block 12)");
 	CHECK_INT(num(h, "SELECT count(*) FROM file_events WHERE seq = 777777 AND exe = "
@@ -925,16 +926,16 @@ static void check_writer(const char *db)
 		  "and their names rows (the exec's type, syscall, SHA-256 and status too): one "
 		  "more, the directory of its path (schema 024)");
 	CHECK_INT(num(h, "SELECT count(*) FROM dict_blocks WHERE block IN (11, 12) AND "
-			 "first_image = 1 AND first_name = 1 AND first_actor > 1"),
-		  2, "its blocks noted so, their actors numbered per block all the same");
-	CHECK_INT(num(h, "SELECT count(*) FROM (SELECT seq, event_type_id AS n FROM file_rows "
-			 "UNION ALL SELECT seq, syscall_id FROM file_rows UNION ALL SELECT seq, "
-			 "dir_id FROM file_rows UNION ALL SELECT seq, event_type_id FROM process_rows "
-			 "UNION ALL SELECT seq, exe_sha256_id FROM process_rows UNION ALL SELECT seq, "
-			 "hash_status_id FROM process_rows) LEFT JOIN dict_blocks b ON b.block = seq >> 16 "
-			 "WHERE seq IN (777777, 777778, 777779, 777780, 12 * 65536 + 1) AND (b.block IS "
-			 "NULL OR n < b.first_name)"),
-		  0, "none of them below its block's first name");
+			 "first_image = 1 AND first_name = 1"),
+		  2, "its blocks noted so");
+	CHECK_INT(num(h, "SELECT (SELECT first_actor FROM dict_blocks WHERE block = 12) > (SELECT "
+			 "first_actor FROM dict_blocks WHERE block = 11)"),
+		  1, "and their actors numbered per block all the same (schema/033)");
+	CHECK_INT(num(h, "SELECT count(*) FROM (SELECT seq, actor_id AS a FROM file_rows UNION ALL "
+			 "SELECT seq, actor_id FROM process_rows) LEFT JOIN dict_blocks b ON b.block "
+			 "= seq >> 16 WHERE seq IN (777777, 777778, 777779, 777780, 12 * 65536 + 1) "
+			 "AND (b.block IS NULL OR a < b.first_actor)"),
+		  0, "none of its rows' actors below its block's first");
 	CHECK_INT(num(h, "SELECT count(*) FROM file_rows r JOIN actors a ON a.id = r.actor_id "
 			 "WHERE r.seq = 777777 AND r.tid IS NULL AND a.pid = 9"),
 		  1, "the writer stores a tid that is the pid as NULL, the pid in its actor");

@@ -315,6 +315,9 @@ static void check_refs(const char *db, const char *what)
 			"r.event_type_id) OR (syscall_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
 			"names WHERE id = r.syscall_id)) OR (dir_id IS NOT NULL AND NOT EXISTS "
 			"(SELECT 1 FROM names WHERE id = r.dir_id))"), "0", w);
+	snprintf(w, sizeof(w), "%s: every actor's image is there, of a row left or not", what);
+	CHECK_STR(q(db, "SELECT count(*) FROM actors WHERE image_id IS NOT NULL AND image_id NOT "
+			"IN (SELECT id FROM images)"), "0", w);
 	snprintf(w, sizeof(w), "%s: every name a network row refers to is there", what);
 	CHECK_STR(q(db, "SELECT count(*) FROM network_rows r WHERE NOT EXISTS (SELECT 1 FROM "
 			"actors WHERE id = r.actor_id) OR NOT EXISTS (SELECT 1 FROM names WHERE id = "
@@ -1302,7 +1305,9 @@ static void check_retention_numbers(void)
 	rg_store_sync(s); /* each sync: a batch, then a retention step when rows are old */
 	put_open_by(s, b1, t.fresh, 1); /* block 1: no image yet */
 	rg_store_sync(s);
-	put_open_by(s, b1 + 1, t.old + 100, 1); /* old: a step in block 1, images 1 and 2 go */
+	/* old: a step in block 1; image 1 goes, 2, the newest, stays (without
+	 * the guard, both would) */
+	put_open_by(s, b1 + 1, t.old + 100, 1);
 	rg_store_sync(s);
 	put_open_of(s, b1 + 2, t.fresh + 2, "/bin/c", "/c/x");
 	put_open_of(s, b1 + 3, t.fresh + 3, "/bin/c", "/c/x");
@@ -1318,6 +1323,44 @@ static void check_retention_numbers(void)
 		  "1", "numbers: the block's image numbered from its first on");
 	check_refs(db, "numbers");
 	check_verifies(db, "numbers: the recording verifies intact");
+}
+
+/* A batch is written table by table: one that crosses into a new block
+ * goes back to the block before for its next table's rows. An actor made
+ * then is numbered after the new block's first, so it stays while that
+ * block has rows, and its image must too, though the image is one the
+ * old block's rows had. */
+static void check_retention_back(void)
+{
+	struct aged_times t;
+	const char *db = path_in("retback.db");
+	struct rg_store *s = open_aged("retback.db", &t);
+	if (!s)
+		return;
+	const uint64_t b1 = 65536;
+	put_open_of(s, 1, t.old, "/bin/a", "/a/x"); /* block 0: image 1, /bin/a */
+	rg_store_sync(s);
+	/* one batch: block 1's process row first, then (going back to block
+	 * 0) an old file row of a new process running /bin/a */
+	struct rg_event ex = {.type = RG_ET_PROCESS_EXIT, .seq = b1, .ts_ns = t.fresh, .boot_ns = 1,
+			      .pid = 5, .tid = 5, .comm = {"p", 1}, .exe = {"/bin/p", 6},
+			      .argv = {"p\0", 2}};
+	rg_store_put_event(s, &ex, false);
+	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = 2, .ts_ns = t.old + 1, .pid = 2,
+			      .tid = 2, .exe = {"/bin/a", 6}, .comm = {"c", 1},
+			      .path = {"/a/x", 4}, .syscall = "openat"};
+	rg_store_put_event(s, &ev, false);
+	rg_store_sync(s); /* block 0's rows pruned (the writer still in block 0) */
+	put_open_of(s, b1 + 1, t.fresh + 1, "/bin/a", "/a/x"); /* /bin/a in block 1 */
+	rg_store_sync(s);
+	put_open_by(s, b1 + 2, t.old + 2, 1); /* old: a step with the writer in block 1 */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || exe, ',') FROM (SELECT seq, exe FROM "
+			"process_events UNION ALL SELECT seq, exe FROM file_events ORDER BY seq)"),
+		  "65536 /bin/p,65537 /bin/a", "back: block 0's rows pruned, block 1's whole");
+	check_refs(db, "back");
+	check_verifies(db, "back: the recording verifies intact");
 }
 
 /* A database from before schema 33 (and 34): its rows refer to actors
@@ -1658,6 +1701,7 @@ int main(void)
 	check_retention_actors();
 	check_retention_names();
 	check_retention_numbers();
+	check_retention_back();
 	check_retention_actors_upgraded();
 	check_more_rows();
 	check_ship();
