@@ -148,8 +148,8 @@ struct rgq_reader {
 	const struct clock *last_clock; /* the last looked up: most rows share it */
 	sqlite3_stmt *actor_st; /* a range of numbers */
 	struct rg_buf path; /* the row's path joined (RG_CS_PATH): copied out at once */
-	/* names[i] is number names_base + i (retention removes the lowest:
-	 * schema/034) */
+	/* names[i] is number names_base + i, exes[i] and comms[i] number
+	 * images_base + i (retention removes the lowest: schema/034) */
 	int64_t nnames, nimages, names_base, images_base;
 	struct rg_buf dict_text; /* their bytes, NUL-terminated */
 	char err[256];
@@ -822,10 +822,14 @@ static int64_t load_dict(struct rgq_reader *r, const char *sql, struct dict_text
 			continue;
 		if (id >= n) {
 			*a = rg_realloc(*a, (size_t)(id + 1) * sizeof(**a));
-			memset(*a + n, 0, (size_t)(id + 1 - n) * sizeof(**a));
-			if (b) {
+			if (b)
 				*b = rg_realloc(*b, (size_t)(id + 1) * sizeof(**b));
-				memset(*b + n, 0, (size_t)(id + 1 - n) * sizeof(**b));
+			/* a number not there (pruned, or left out of an export):
+			 * NULL, and no event type */
+			for (int64_t i = n; i <= id; i++) {
+				(*a)[i] = (struct dict_text){.etype = RG_ET_COUNT};
+				if (b)
+					(*b)[i] = (struct dict_text){.etype = RG_ET_COUNT};
 			}
 			n = id + 1;
 		}

@@ -37,17 +37,6 @@ struct dict_ent {
 	char *key;
 };
 
-struct store_dict {
-	struct dict_ent *slots[D_N]; /* 2 * DICT_MAX slots each */
-	unsigned n[D_N];
-	sqlite3_stmt *find[D_N], *add[D_N];
-	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
-	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
-	bool in_block;          /* the numbers bound are `block`'s (or higher) */
-	int64_t block;          /* seq >> 16 (schema/033, 034) */
-	int64_t first[3];       /* block_dicts' caches hold numbers from these on */
-};
-
 /* The caches numbered per block, with their dict_blocks column and the
  * parameter of their find statement that takes it. */
 static const struct {
@@ -60,6 +49,18 @@ static const struct {
 	{D_NAME, "first_name", 2},
 };
 #define N_BLOCK_DICTS (sizeof(block_dicts) / sizeof(block_dicts[0]))
+
+struct store_dict {
+	struct dict_ent *slots[D_N]; /* 2 * DICT_MAX slots each */
+	unsigned n[D_N];
+	sqlite3_stmt *find[D_N], *add[D_N];
+	int64_t etype_id[RG_ET_COUNT]; /* 0: not known yet */
+	uint64_t cmdline_block; /* the block of seqs D_CMDLINE's numbers are for */
+	bool in_block;          /* the numbers bound are `block`'s (or higher) */
+	int64_t block;          /* seq >> 16 (schema/033, 034) */
+	/* block_dicts' caches hold numbers from these on (INT64_MAX: empty) */
+	int64_t first[N_BLOCK_DICTS];
+};
 
 static void forget(struct store_dict *d, unsigned w)
 {
@@ -78,6 +79,8 @@ void store_dict_undo(struct rg_store *s)
 	for (unsigned w = 0; w < D_N; w++)
 		forget(d, w);
 	memset(d->etype_id, 0, sizeof(d->etype_id));
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		d->first[i] = INT64_MAX; /* empty, as at open */
 	d->in_block = false; /* its dict_blocks row may be gone too */
 }
 
@@ -245,8 +248,8 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	if (d->in_block && block == d->block)
 		return true;
 	d->in_block = false; /* until the new block's numbers are bound */
-	const char *next = s->o.max_age_s || s->o.max_size_mb ? "coalesce(max(id), 0) + 1"
-							       : "min(1, coalesce(min(id), 1))";
+	bool pruned = s->o.max_age_s || s->o.max_size_mb;
+	const char *next = pruned ? "coalesce(max(id), 0) + 1" : "min(1, coalesce(min(id), 1))";
 	char sql[400];
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO dict_blocks (block, first_actor, "
 		 "first_image, first_name) SELECT %lld, (SELECT coalesce(max(id), 0) + 1 FROM "
@@ -255,8 +258,10 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	if (store_exec(s->db, sql, NULL, 0))
 		return false;
 	sqlite3_stmt *st;
-	snprintf(sql, sizeof(sql), "SELECT %s, %s, %s FROM dict_blocks WHERE block = %lld",
-		 block_dicts[0].col, block_dicts[1].col, block_dicts[2].col, (long long)block);
+	/* and the highest first image noted (below) */
+	snprintf(sql, sizeof(sql), "SELECT %s, %s, %s, (SELECT max(first_image) FROM dict_blocks) "
+		 "FROM dict_blocks WHERE block = %lld", block_dicts[0].col, block_dicts[1].col,
+		 block_dicts[2].col, (long long)block);
 	_Static_assert(N_BLOCK_DICTS == 3, "the SELECT names every column");
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
@@ -264,11 +269,14 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	for (unsigned i = 0; ok && i < N_BLOCK_DICTS; i++) {
 		int64_t first = sqlite3_column_int64(st, (int)i);
 		unsigned w = block_dicts[i].w;
-		/* images by the highest bound yet, when a batch goes back to a
-		 * block: an actor made now is numbered after every block noted,
-		 * and stays as long as those, so must its image */
-		if (w == D_IMAGE && d->first[i] != INT64_MAX && d->first[i] > first)
-			first = d->first[i];
+		/* with retention, images from the highest first image noted: an
+		 * actor made now is numbered after every block noted and stays
+		 * as long as the newest, so must its image (a batch is written
+		 * table by table, and goes back to the block before for the next
+		 * table's rows when it crosses into a new one) */
+		int64_t top = sqlite3_column_int64(st, N_BLOCK_DICTS);
+		if (w == D_IMAGE && pruned && top > first)
+			first = top;
 		if (first > d->first[i]) { /* its cache may hold numbers below it */
 			forget(d, w);
 			if (w == D_NAME)

@@ -112,8 +112,8 @@ static bool bind_event_row(struct rg_store *s, sqlite3_stmt *st, uint8_t *null, 
 			   int after, const struct qevent *ev, uint8_t hash[RG_CHAIN_ROW_HASH],
 			   struct more_row *more)
 {
-	/* a compact table's row (its actor's parameter) numbers its names */
 	bool chain = store_chain_row(s, t);
+	/* a compact table's row (it has an actor) numbers its names */
 	bool ok = s->actor_param[t] < 0 || store_dict_block(s, ev->seq);
 	more->any = false;
 	const uint8_t *has = s->type_cols[ev->type];

@@ -1363,6 +1363,45 @@ static void check_retention_back(void)
 	check_verifies(db, "back: the recording verifies intact");
 }
 
+/* A batch that rolls back after it went into a new block takes that
+ * block's note with it: the next batch's notes start lower, and images
+ * it makes there must not be taken for the next block's. */
+static void check_retention_rollback(void)
+{
+	struct aged_times t;
+	const char *db = path_in("retroll.db");
+	struct rg_store *s = open_aged("retroll.db", &t); /* made first: the trigger is on gaps */
+	if (!s)
+		return;
+	rg_store_close(s, t.now);
+	s = open_aged_ext("retroll.db", &t, add_no_gap);
+	if (!s)
+		return;
+	const uint64_t b1 = 65536, b2 = 2 * 65536;
+	put_open_of(s, 1, t.old, "/bin/a", "/a/x"); /* image 1 */
+	rg_store_sync(s);
+	no_gap = true; /* images 2 to 5, block 1 noted from 5; the repeated seq rolls it back */
+	put_open_of(s, 2, t.fresh, "/bin/r1", "/a/x");
+	put_open_of(s, 3, t.fresh, "/bin/r2", "/a/x");
+	put_open_of(s, 4, t.fresh, "/bin/r3", "/a/x");
+	put_open_of(s, b1, t.fresh, "/bin/r4", "/a/x");
+	put_open_of(s, b1, t.fresh, "/bin/r4", "/a/x");
+	rg_store_sync(s);
+	no_gap = false;
+	put_open_of(s, b1 + 1, t.old + 1, "/bin/n1", "/a/x"); /* block 1 noted from 2 now */
+	rg_store_sync(s);
+	put_open_of(s, b2, t.fresh + 1, "/bin/n1", "/a/x"); /* block 2, from 3 */
+	put_open_of(s, b2 + 1, t.fresh + 2, "/bin/n2", "/a/x");
+	rg_store_sync(s);
+	put_open_by(s, b2 + 2, t.old + 2, 1); /* old: a step with block 1's rows gone */
+	rg_store_sync(s);
+	rg_store_close(s, t.now);
+	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || exe, ',') FROM file_events"),
+		  "131072 /bin/n1,131073 /bin/n2", "rollback: block 2's rows whole");
+	check_refs(db, "rollback");
+	check_verifies(db, "rollback: the recording verifies intact");
+}
+
 /* A database from before schema 33 (and 34): its rows refer to actors
  * (and names) of any number, and the upgrade notes the newest row's block
  * with 1. Retention keeps every actor and name until the rows of that
@@ -1702,6 +1741,7 @@ int main(void)
 	check_retention_names();
 	check_retention_numbers();
 	check_retention_back();
+	check_retention_rollback();
 	check_retention_actors_upgraded();
 	check_more_rows();
 	check_ship();
