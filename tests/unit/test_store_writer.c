@@ -1380,7 +1380,9 @@ static void check_retention_rollback(void)
 	const uint64_t b1 = 65536, b2 = 2 * 65536;
 	put_open_of(s, 1, t.old, "/bin/a", "/a/x"); /* image 1 */
 	rg_store_sync(s);
-	no_gap = true; /* images 2 to 5, block 1 noted from 5; the repeated seq rolls it back */
+	/* images 2 to 5, block 1 noted from 5; the repeated seq fails, and the
+	 * trigger on its store_failure gap row rolls the batch back */
+	no_gap = true;
 	put_open_of(s, 2, t.fresh, "/bin/r1", "/a/x");
 	put_open_of(s, 3, t.fresh, "/bin/r2", "/a/x");
 	put_open_of(s, 4, t.fresh, "/bin/r3", "/a/x");
@@ -1393,7 +1395,9 @@ static void check_retention_rollback(void)
 	put_open_of(s, b2, t.fresh + 1, "/bin/n1", "/a/x"); /* block 2, from 3 */
 	put_open_of(s, b2 + 1, t.fresh + 2, "/bin/n2", "/a/x");
 	rg_store_sync(s);
-	put_open_by(s, b2 + 2, t.old + 2, 1); /* old: a step with block 1's rows gone */
+	/* old: a step with the oldest row in block 2, whose first image bounds
+	 * what goes */
+	put_open_by(s, b2 + 2, t.old + 2, 1);
 	rg_store_sync(s);
 	rg_store_close(s, t.now);
 	CHECK_STR(q(db, "SELECT group_concat(seq || ' ' || exe, ',') FROM file_events"),
