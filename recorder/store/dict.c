@@ -37,16 +37,19 @@ struct dict_ent {
 	char *key;
 };
 
-/* The caches numbered per block, with their dict_blocks column and the
- * parameter of their find statement that takes it. */
+/* The caches numbered per block: their table, dict_blocks column, the
+ * parameter of their find statement that takes it, and whether blocks
+ * share them without retention (images and names, schema/034: nothing
+ * prunes them then). */
 static const struct {
 	unsigned w;
-	const char *col;
+	const char *table, *col;
 	int param;
+	bool shared;
 } block_dicts[] = {
-	{D_IMAGE, "first_image", 3},
-	{D_ACTOR, "first_actor", RG_ACTOR_PARTS + 2},
-	{D_NAME, "first_name", 2},
+	{D_IMAGE, "images", "first_image", 3, true},
+	{D_ACTOR, "actors", "first_actor", RG_ACTOR_PARTS + 2, false},
+	{D_NAME, "names", "first_name", 2, true},
 };
 #define N_BLOCK_DICTS (sizeof(block_dicts) / sizeof(block_dicts[0]))
 
@@ -61,6 +64,13 @@ struct store_dict {
 	/* block_dicts' caches hold numbers from these on (INT64_MAX: empty) */
 	int64_t first[N_BLOCK_DICTS];
 };
+
+/* The caches numbered per block hold nothing, so no bound yet. */
+static void empty_bounds(struct store_dict *d)
+{
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		d->first[i] = INT64_MAX;
+}
 
 static void forget(struct store_dict *d, unsigned w)
 {
@@ -79,8 +89,7 @@ void store_dict_undo(struct rg_store *s)
 	for (unsigned w = 0; w < D_N; w++)
 		forget(d, w);
 	memset(d->etype_id, 0, sizeof(d->etype_id));
-	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
-		d->first[i] = INT64_MAX; /* empty, as at open */
+	empty_bounds(d);
 	d->in_block = false; /* its dict_blocks row may be gone too */
 }
 
@@ -119,8 +128,7 @@ int store_dict_open(struct rg_store *s, char *err, size_t errlen)
 		[D_CMDLINE] = {NULL, "INSERT INTO cmdlines (id, cmdline) VALUES (?1, ?2)"},
 	};
 	struct store_dict *d = s->dict = rg_calloc(1, sizeof(*d));
-	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
-		d->first[i] = INT64_MAX; /* the caches are empty */
+	empty_bounds(d);
 	for (unsigned w = 0; w < D_N; w++) {
 		d->slots[w] = rg_calloc(DICT_SLOTS, sizeof(struct dict_ent));
 		const unsigned keep = SQLITE_PREPARE_PERSISTENT;
@@ -249,33 +257,38 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 		return true;
 	d->in_block = false; /* until the new block's numbers are bound */
 	bool pruned = s->o.max_age_s || s->o.max_size_mb;
-	const char *next = pruned ? "coalesce(max(id), 0) + 1" : "min(1, coalesce(min(id), 1))";
-	char sql[400];
-	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO dict_blocks (block, first_actor, "
-		 "first_image, first_name) SELECT %lld, (SELECT coalesce(max(id), 0) + 1 FROM "
-		 "actors), (SELECT %s FROM images), (SELECT %s FROM names)", (long long)block,
-		 next, next);
-	if (store_exec(s->db, sql, NULL, 0))
-		return false;
-	sqlite3_stmt *st;
-	/* and the highest first image noted (below) */
-	snprintf(sql, sizeof(sql), "SELECT %s, %s, %s, (SELECT max(first_image) FROM dict_blocks) "
-		 "FROM dict_blocks WHERE block = %lld", block_dicts[0].col, block_dicts[1].col,
-		 block_dicts[2].col, (long long)block);
-	_Static_assert(N_BLOCK_DICTS == 3, "the SELECT names every column");
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return false;
-	bool ok = sqlite3_step(st) == SQLITE_ROW;
+	/* the block's row: the numbers next made, or the lowest there (any) */
+	struct rg_buf sql = {0}, cols = {0};
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		rg_buf_printf(&cols, ", %s", block_dicts[i].col);
+	rg_buf_printf(&sql, "INSERT OR IGNORE INTO dict_blocks (block%s) SELECT %lld",
+		      rg_buf_cstr(&cols), (long long)block);
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		rg_buf_printf(&sql, ", (SELECT %s FROM %s)",
+			      block_dicts[i].shared && !pruned ? "min(1, coalesce(min(id), 1))"
+							       : "coalesce(max(id), 0) + 1",
+			      block_dicts[i].table);
+	bool ok = store_exec(s->db, rg_buf_cstr(&sql), NULL, 0) == SQLITE_OK;
+	/* read back, with the highest first image noted (below) */
+	sql.len = 0;
+	rg_buf_printf(&sql, "SELECT %s, (SELECT max(first_image) FROM dict_blocks) FROM "
+		      "dict_blocks WHERE block = %lld", rg_buf_cstr(&cols) + 2 /* its ", " */,
+		      (long long)block);
+	sqlite3_stmt *st = NULL;
+	ok = ok && sqlite3_prepare_v2(s->db, rg_buf_cstr(&sql), -1, &st, NULL) == SQLITE_OK &&
+	     sqlite3_step(st) == SQLITE_ROW;
+	rg_buf_free(&sql);
+	rg_buf_free(&cols);
+	/* with retention, images from the highest first image noted: an actor
+	 * made now is numbered after every block noted and stays as long as
+	 * the newest, so must its image (a batch is written table by table,
+	 * and goes back to the block before for the next table's rows when it
+	 * crosses into a new one) */
+	int64_t top = ok && pruned ? sqlite3_column_int64(st, N_BLOCK_DICTS) : INT64_MIN;
 	for (unsigned i = 0; ok && i < N_BLOCK_DICTS; i++) {
 		int64_t first = sqlite3_column_int64(st, (int)i);
 		unsigned w = block_dicts[i].w;
-		/* with retention, images from the highest first image noted: an
-		 * actor made now is numbered after every block noted and stays
-		 * as long as the newest, so must its image (a batch is written
-		 * table by table, and goes back to the block before for the next
-		 * table's rows when it crosses into a new one) */
-		int64_t top = sqlite3_column_int64(st, N_BLOCK_DICTS);
-		if (w == D_IMAGE && pruned && top > first)
+		if (w == D_IMAGE && top > first)
 			first = top;
 		if (first > d->first[i]) { /* its cache may hold numbers below it */
 			forget(d, w);
@@ -402,19 +415,20 @@ int store_prune_dicts(struct rg_store *s)
 	 * smallest first numbers from there on; never a table's newest row:
 	 * a new one is numbered after it (INTEGER PRIMARY KEY), and with the
 	 * table emptied would take a number below a noted block's first */
-	char sql[1200];
-	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE IF NOT EXISTS rg_dict_from (b INTEGER); "
-		 "DELETE FROM temp.rg_dict_from; INSERT INTO temp.rg_dict_from SELECT max(block) "
-		 "FROM dict_blocks WHERE block <= min(coalesce((SELECT min(seq) FROM process_rows) "
-		 ">> %d, %lld), coalesce((SELECT min(seq) FROM file_rows) >> %d, %lld), "
-		 "coalesce((SELECT min(seq) FROM network_rows) >> %d, %lld), %lld); "
-		 "DELETE FROM actors WHERE id < (SELECT min(min(first_actor), (SELECT max(id) FROM "
-		 "actors)) FROM dict_blocks WHERE block >= (SELECT b FROM temp.rg_dict_from)); "
-		 "DELETE FROM images WHERE id < (SELECT min(min(first_image), (SELECT max(id) FROM "
-		 "images)) FROM dict_blocks WHERE block >= (SELECT b FROM temp.rg_dict_from)); "
-		 "DELETE FROM names WHERE id < (SELECT min(min(first_name), (SELECT max(id) FROM "
-		 "names)) FROM dict_blocks WHERE block >= (SELECT b FROM temp.rg_dict_from)); "
-		 "DELETE FROM dict_blocks WHERE block < (SELECT b FROM temp.rg_dict_from)",
-		 k, w, k, w, k, w, w);
-	return store_exec(s->db, sql, NULL, 0);
+	struct rg_buf sql = {0};
+	rg_buf_printf(&sql, "CREATE TEMP TABLE IF NOT EXISTS rg_dict_from (b INTEGER); DELETE "
+		      "FROM temp.rg_dict_from; INSERT INTO temp.rg_dict_from SELECT max(block) FROM "
+		      "dict_blocks WHERE block <= min(coalesce((SELECT min(seq) FROM process_rows) "
+		      ">> %d, %lld), coalesce((SELECT min(seq) FROM file_rows) >> %d, %lld), "
+		      "coalesce((SELECT min(seq) FROM network_rows) >> %d, %lld), %lld); ",
+		      k, w, k, w, k, w, w);
+	for (unsigned i = 0; i < N_BLOCK_DICTS; i++)
+		rg_buf_printf(&sql, "DELETE FROM %s WHERE id < (SELECT min(min(%s), (SELECT "
+			      "max(id) FROM %s)) FROM dict_blocks WHERE block >= (SELECT b FROM "
+			      "temp.rg_dict_from)); ", block_dicts[i].table, block_dicts[i].col,
+			      block_dicts[i].table);
+	rg_buf_adds(&sql, "DELETE FROM dict_blocks WHERE block < (SELECT b FROM temp.rg_dict_from)");
+	int rc = store_exec(s->db, rg_buf_cstr(&sql), NULL, 0);
+	rg_buf_free(&sql);
+	return rc;
 }

@@ -1196,12 +1196,24 @@ static void check_retention_failed_group(void)
 	check_verifies(db, "failed group: the recording verifies intact");
 }
 
+/* An open of path by pid at ts, with seq, running exe (NULL: no image). */
+static void put_open_as(struct rg_store *s, uint64_t seq, int64_t ts, uint32_t pid,
+			const char *exe, const char *path)
+{
+	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = ts, .pid = pid,
+			      .tid = pid, .path = {path, (uint32_t)strlen(path)},
+			      .syscall = "openat"};
+	if (exe) {
+		ev.exe = (struct rg_str){exe, (uint32_t)strlen(exe)};
+		ev.comm = (struct rg_str){"c", 1};
+	}
+	rg_store_put_event(s, &ev, false);
+}
+
 /* An open of /etc/o by pid at ts, with seq. */
 static void put_open_by(struct rg_store *s, uint64_t seq, int64_t ts, uint32_t pid)
 {
-	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = ts, .pid = pid,
-			      .tid = pid, .path = {"/etc/o", 6}, .syscall = "openat"};
-	rg_store_put_event(s, &ev, false);
+	put_open_as(s, seq, ts, pid, NULL, "/etc/o");
 }
 
 /* Retention removes the actors no row left refers to (schema/033): each
@@ -1241,14 +1253,11 @@ static void check_retention_actors(void)
 	check_verifies(db, "actors: the recording verifies intact");
 }
 
-/* An open of path by a process running exe, with seq. */
+/* An open of path by pid 1 running exe, with seq. */
 static void put_open_of(struct rg_store *s, uint64_t seq, int64_t ts, const char *exe,
 			const char *path)
 {
-	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = seq, .ts_ns = ts, .pid = 1, .tid = 1,
-			      .exe = {exe, (uint32_t)strlen(exe)}, .comm = {"c", 1},
-			      .path = {path, (uint32_t)strlen(path)}, .syscall = "openat"};
-	rg_store_put_event(s, &ev, false);
+	put_open_as(s, seq, ts, 1, exe, path);
 }
 
 /* Retention removes the images and names no row left refers to
@@ -1346,10 +1355,7 @@ static void check_retention_back(void)
 			      .pid = 5, .tid = 5, .comm = {"p", 1}, .exe = {"/bin/p", 6},
 			      .argv = {"p\0", 2}};
 	rg_store_put_event(s, &ex, false);
-	struct rg_event ev = {.type = RG_ET_FILE_OPEN, .seq = 2, .ts_ns = t.old + 1, .pid = 2,
-			      .tid = 2, .exe = {"/bin/a", 6}, .comm = {"c", 1},
-			      .path = {"/a/x", 4}, .syscall = "openat"};
-	rg_store_put_event(s, &ev, false);
+	put_open_as(s, 2, t.old + 1, 2, "/bin/a", "/a/x");
 	rg_store_sync(s); /* block 0's rows pruned (the writer still in block 0) */
 	put_open_of(s, b1 + 1, t.fresh + 1, "/bin/a", "/a/x"); /* /bin/a in block 1 */
 	rg_store_sync(s);
