@@ -169,6 +169,15 @@ static int64_t run(sqlite3 *db, sqlite3_stmt *st, bool insert)
 	return id;
 }
 
+/* Numbers are added in the batch's transaction only. On some errors (a
+ * full disk, an I/O error) SQLite rolls it back by itself, and the rows
+ * of a group bound after that would add theirs in autocommit: each would
+ * commit on its own, for rows that are not stored. */
+static bool in_batch(struct rg_store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
+}
+
 /* The id of key in table w, found or added (its statements' parameters
  * bound to the values v[0..nv)); -1 on an error. */
 static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t len,
@@ -181,6 +190,8 @@ static int64_t lookup(struct rg_store *s, unsigned w, const char *key, size_t le
 	struct dict_ent *e = slot(d, w, h, key, len);
 	if (e->id)
 		return e->id;
+	if (!in_batch(s))
+		return -1;
 	int64_t id = -1;
 	for (int insert = !d->find[w]; insert < 2; insert++) {
 		sqlite3_stmt *st = insert ? d->add[w] : d->find[w];
@@ -256,6 +267,8 @@ bool store_dict_block(struct rg_store *s, uint64_t seq)
 	if (d->in_block && block == d->block)
 		return true;
 	d->in_block = false; /* until the new block's numbers are bound */
+	if (!in_batch(s)) /* its note would commit alone */
+		return false;
 	bool pruned = s->o.max_age_s || s->o.max_size_mb;
 	/* the block's row: the numbers next made, or the lowest there (any) */
 	struct rg_buf sql = {0}, cols = {0};
@@ -365,6 +378,8 @@ bool store_cmdline_id(struct rg_store *s, uint64_t seq, const struct rg_sql_valu
 	struct store_dict *d = s->dict;
 	/* its own, below 0, never pruned (0 would be a free slot's number) */
 	if (seq == 0 || seq > CMDLINE_SEQ_MAX) {
+		if (!in_batch(s))
+			return false;
 		sqlite3_stmt *st = NULL;
 		static const char sql[] = "INSERT INTO cmdlines (id, cmdline) VALUES "
 					  "(min(coalesce((SELECT min(id) FROM cmdlines), 0), 0) "

@@ -31,6 +31,25 @@ static struct rg_store *open_batched(const char *db, const char *what)
 	return s;
 }
 
+/* open_batched with ext run on the store's connection as it opens (an
+ * auto-extension: a TEMP trigger there), after the database's tables have
+ * been made: the trigger names one of them. */
+static struct rg_store *open_batched_ext(const char *db,
+					 int (*ext)(sqlite3 *, char **, const void *),
+					 const char *what)
+{
+	char err[256];
+	struct rg_store_opts o = {1000, 60000, 4096};
+	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL);
+	if (!CHECK(s != NULL, "makes the database's tables"))
+		return NULL;
+	rg_store_close(s, 0);
+	sqlite3_auto_extension((void (*)(void))ext);
+	s = open_batched(db, what);
+	sqlite3_cancel_auto_extension((void (*)(void))ext);
+	return s;
+}
+
 /* Event rows go in groups of many rows per statement (store/writer.c): a batch
  * of three tables' rows, interleaved, lands whole, each value in its own
  * row, and one bad row inside a group fails alone. */
@@ -172,15 +191,7 @@ static int add_no_gap(sqlite3 *h, char **err, const void *api)
 static void check_gap_in_batch(void)
 {
 	const char *db = path_in("gapbatch.db");
-	char err[256];
-	struct rg_store_opts o = {1000, 60000, 4096};
-	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL); /* the tables */
-	if (!CHECK(s != NULL, "makes a database for the gap-in-batch check"))
-		return;
-	rg_store_close(s, 0);
-	sqlite3_auto_extension((void (*)(void))add_no_gap);
-	s = open_batched(db, "opens it with the trigger on the writer's connection");
-	sqlite3_cancel_auto_extension((void (*)(void))add_no_gap);
+	struct rg_store *s = open_batched_ext(db, add_no_gap, "opens it with the trigger on the writer's connection");
 	if (!s)
 		return;
 	put_files(s, 1, 10);
@@ -223,15 +234,7 @@ static int add_refuse_more(sqlite3 *h, char **err, const void *api)
 static void check_more_rows(void)
 {
 	const char *db = path_in("more.db");
-	char err[256];
-	struct rg_store_opts o = {1000, 60000, 4096};
-	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL); /* the tables */
-	if (!CHECK(s != NULL, "makes a database for the file_more check"))
-		return;
-	rg_store_close(s, 0);
-	sqlite3_auto_extension((void (*)(void))add_refuse_more);
-	s = open_batched(db, "opens it with file_more refusing one path");
-	sqlite3_cancel_auto_extension((void (*)(void))add_refuse_more);
+	struct rg_store *s = open_batched_ext(db, add_refuse_more, "opens it with file_more refusing one path");
 	if (!s)
 		return;
 	for (uint32_t seq = 1; seq <= 70; seq++) { /* two full groups and 6 alone */
@@ -345,15 +348,7 @@ static void check_refs(const char *db, const char *what)
 static void check_dict(void)
 {
 	const char *db = path_in("dict.db");
-	char err[256];
-	struct rg_store_opts o = {1000, 60000, 4096};
-	struct rg_store *s = rg_store_open(db, &o, err, sizeof(err), NULL);
-	if (!CHECK(s != NULL, "makes a database for the numbering check"))
-		return;
-	rg_store_close(s, 0);
-	sqlite3_auto_extension((void (*)(void))add_no_gap);
-	s = open_batched(db, "opens it with the rollback trigger");
-	sqlite3_cancel_auto_extension((void (*)(void))add_no_gap);
+	struct rg_store *s = open_batched_ext(db, add_no_gap, "opens it with the rollback trigger");
 	if (!s)
 		return;
 	put_files_by(s, 1, 10, "/bin/old", "openat");
@@ -1412,6 +1407,56 @@ static void check_retention_rollback(void)
 	check_verifies(db, "rollback: the recording verifies intact");
 }
 
+/* The stand-in for a full disk in the middle of a batch: a TEMP trigger
+ * (see add_no_gap) that rolls the transaction back when a directory
+ * /full/ is numbered. */
+static int add_full_name(sqlite3 *h, char **err, const void *api)
+{
+	(void)err;
+	(void)api;
+	return sqlite3_exec(h, "CREATE TEMP TRIGGER full_name BEFORE INSERT ON main.names "
+			       "WHEN NEW.name = '/full/' BEGIN SELECT RAISE(ROLLBACK, 'full'); END",
+			    NULL, NULL, NULL);
+}
+
+/* SQLite rolls a batch back by itself on some errors (a full disk, an
+ * I/O error), here while a name is numbered. A group's rows are all
+ * numbered before it is inserted: those after that row must not make
+ * images and actors then, which would commit on their own (autocommit)
+ * for rows that are not stored. */
+static void check_dict_after_rollback(void)
+{
+	enum { GROUP_ROWS = 32 }; /* store_int.h's: rows per insert statement */
+	const char *db = path_in("dictroll.db");
+	struct rg_store *s = open_batched_ext(db, add_full_name, "opens it with a directory that fills the disk");
+	if (!s)
+		return;
+	put_open_as(s, 1, 1001, 1, "/bin/a", "/a/x");
+	rg_store_sync(s);
+	/* one full group (store/writer.c): seq 5 rolls it back; its actor
+	 * and the rows' after it, with images not made yet, are numbered
+	 * after that */
+	for (uint32_t seq = 2; seq < 2 + GROUP_ROWS; seq++) {
+		char exe[16];
+		snprintf(exe, sizeof(exe), "/bin/n%u", seq);
+		put_open_as(s, seq, 1000 + seq, 100 + seq, exe, seq == 5 ? "/full/x" : "/a/x");
+	}
+	rg_store_sync(s);
+	put_open_as(s, 2 + GROUP_ROWS, 2000, 1, "/bin/a", "/a/y");
+	rg_store_sync(s);
+	struct rg_store_stats st;
+	rg_store_stats(s, &st);
+	rg_store_close(s, 3000);
+	CHECK_INT(st.store_failures, GROUP_ROWS, "mid-batch rollback: the group is lost whole");
+	CHECK_STR(q(db, "SELECT group_concat(seq) FROM file_events"), "1,34",
+		  "mid-batch rollback: the batches before and after it stored");
+	CHECK_STR(q(db, "SELECT count(*) FROM images WHERE exe LIKE '/bin/n%'"), "0",
+		  "mid-batch rollback: no image of the lost rows committed on its own");
+	CHECK_STR(q(db, "SELECT count(*) FROM actors WHERE pid > 100"), "0",
+		  "mid-batch rollback: nor an actor");
+	check_refs(db, "mid-batch rollback");
+}
+
 /* A database from before schema 33 (and 34): its rows refer to actors
  * (and names) of any number, and the upgrade notes the newest row's block
  * with 1. Retention keeps every actor and name until the rows of that
@@ -1752,6 +1797,7 @@ int main(void)
 	check_retention_numbers();
 	check_retention_back();
 	check_retention_rollback();
+	check_dict_after_rollback();
 	check_retention_actors_upgraded();
 	check_more_rows();
 	check_ship();
