@@ -564,7 +564,7 @@ static uint8_t add_arg(struct cursor *c, const char *name)
 /* The argument with the row's actor's number (one for all its fields). */
 static uint8_t actor_arg(struct cursor *c)
 {
-	return c->actor_arg = add_arg(c, "actor_id");
+	return c->actor_arg = add_arg(c, RG_ROW_ACTOR_COL);
 }
 
 /* The columns of a compact table's rows (schema/023) for fields: the
@@ -591,19 +591,18 @@ static void compact_columns(struct cursor *c, unsigned t, rg_fmask fields)
 		char id[COLUMN_MAX];
 		switch (cs) {
 		case RG_CS_ETYPE: case RG_CS_NAME:
-			snprintf(id, sizeof(id), "%s_id", f->name);
-			c->arg[i] = add_arg(c, id);
+			c->arg[i] = add_arg(c, rg_row_stored_col(cs, f, id, sizeof(id)));
 			break;
 		case RG_CS_PATH: /* schema/024: its directory, then the rest */
-			c->arg[i] = add_arg(c, "dir_id");
-			c->rest[i] = add_arg(c, "path");
+			c->arg[i] = add_arg(c, RG_ROW_DIR_COL);
+			c->rest[i] = add_arg(c, rg_row_stored_col(cs, f, id, sizeof(id)));
 			break;
 		case RG_CS_TID: /* NULL: the actor's pid */
 			c->arg[i] = add_arg(c, "tid");
 			actor_arg(c);
 			break;
 		case RG_CS_CLOCK: /* schema/026: boot_ns is ts_ns less its offset */
-			c->arg[i] = add_arg(c, "clock_id");
+			c->arg[i] = add_arg(c, rg_row_stored_col(cs, f, id, sizeof(id)));
 			c->rest[i] = add_arg(c, "ts_ns");
 			break;
 		case RG_CS_EXE: case RG_CS_COMM: case RG_CS_ACTOR:

@@ -95,12 +95,21 @@ void rg_row_name_refs(struct rg_buf *b, unsigned t)
 		enum rg_col_store cs = rg_row_col_store(t, cols[k]);
 		if (cs != RG_CS_ETYPE && cs != RG_CS_NAME && cs != RG_CS_PATH)
 			continue;
-		/* as store_layout names them (store/schema.c) */
-		char col[80];
-		snprintf(col, sizeof(col), "%s_id", cs == RG_CS_PATH ? "dir" : cols[k]->name);
+		char id[80];
+		const char *col = cs == RG_CS_PATH ? RG_ROW_DIR_COL
+						   : rg_row_stored_col(cs, cols[k], id, sizeof(id));
 		rg_buf_printf(b, "%sSELECT %s FROM %s WHERE %s IS NOT NULL", b->len ? " UNION " : "",
 			      col, rg_event_tables[t].rows, col);
 	}
+}
+
+const char *rg_row_stored_col(enum rg_col_store cs, const struct rg_field *f, char *buf,
+			      size_t n)
+{
+	bool number = cs == RG_CS_ETYPE || cs == RG_CS_NAME || cs == RG_CS_CMDLINE;
+	snprintf(buf, n, "%s%s", cs == RG_CS_CLOCK ? "clock" : f->name,
+		 number || cs == RG_CS_CLOCK ? "_id" : "");
+	return buf;
 }
 
 /* file_more's columns: those of a few file event types (schema/029). */

@@ -251,6 +251,18 @@ enum rg_col_store {
 	RG_CS_CMDLINE,
 };
 enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
+/* The column of a compact table's rows that holds field f, kept as cs:
+ * NAME_id for a name's or command line's number, clock_id for the
+ * clock's, the field's own name otherwise (a path's rest; the actor's
+ * parts and the more row's columns are not the rows' own). Written to
+ * buf (n bytes); returns buf. A path's directory is RG_ROW_DIR_COL, the
+ * actor's number RG_ROW_ACTOR_COL. The writer (store/schema.c), retention
+ * and export (rg_row_name_refs) and rgq's reader (query/reader.c) all
+ * name them so. */
+const char *rg_row_stored_col(enum rg_col_store cs, const struct rg_field *f, char *buf,
+			      size_t n);
+#define RG_ROW_DIR_COL "dir_id"
+#define RG_ROW_ACTOR_COL "actor_id"
 /* An actor's columns (RG_CS_ACTOR): pid, uid, gid, ppid and
  * parent_proc_id, the order of `actors`' own and of the registry's. */
 #define RG_ACTOR_PARTS 5

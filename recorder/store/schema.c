@@ -144,22 +144,18 @@ static int store_layout(struct rg_store *s, unsigned t, struct rg_buf *b)
 					      : actor ? -1 : n);
 		if (actor)
 			continue;
-		if (cs == RG_CS_CLOCK)
-			rg_buf_adds(b, n ? ", clock_id" : "clock_id");
-		else
-			rg_buf_printf(b, "%s%s%s", n ? ", " : "", f->name,
-				      cs == RG_CS_ETYPE || cs == RG_CS_NAME ||
-				      cs == RG_CS_CMDLINE ? "_id" : "");
+		char col[80];
+		rg_buf_printf(b, "%s%s", n ? ", " : "", rg_row_stored_col(cs, f, col, sizeof(col)));
 		n++;
 	}
 	s->actor_param[t] = compact ? n++ : -1;
 	if (compact)
-		rg_buf_adds(b, ", actor_id");
+		rg_buf_adds(b, ", " RG_ROW_ACTOR_COL);
 	s->dir_param[t] = -1;
 	for (int k = 0; k < s->event_cols[t]; k++)
 		if (s->col_store[t][k] == RG_CS_PATH) {
 			s->dir_param[t] = n++;
-			rg_buf_adds(b, ", dir_id");
+			rg_buf_adds(b, ", " RG_ROW_DIR_COL);
 		}
 	s->flag_param[t] = -1;
 	if (rg_event_tables[t].more) {
