@@ -256,9 +256,11 @@ enum rg_col_store rg_row_col_store(unsigned t, const struct rg_field *f);
  * clock's, the field's own name otherwise (a path's rest; the actor's
  * parts and the more row's columns are not the rows' own). Written to
  * buf (n bytes); returns buf. A path's directory is RG_ROW_DIR_COL, the
- * actor's number RG_ROW_ACTOR_COL. The writer (store/schema.c), retention
- * and export (rg_row_name_refs) and rgq's reader (query/reader.c) all
- * name them so. */
+ * actor's number RG_ROW_ACTOR_COL. The writer's insert (store/schema.c),
+ * export's name references (rg_row_name_refs) and rgq's reader
+ * (query/reader.c) take them from here; SQL text elsewhere (the views,
+ * rgq's path and range queries, the shipper's NOT NULL check) spells the
+ * same names out. */
 const char *rg_row_stored_col(enum rg_col_store cs, const struct rg_field *f, char *buf,
 			      size_t n);
 #define RG_ROW_DIR_COL "dir_id"

@@ -1431,29 +1431,39 @@ static void check_dict_after_rollback(void)
 	struct rg_store *s = open_batched_ext(db, add_full_name, "opens it with a directory that fills the disk");
 	if (!s)
 		return;
-	put_open_as(s, 1, 1001, 1, "/bin/a", "/a/x");
-	rg_store_sync(s);
-	/* one full group (store/writer.c): seq 5 rolls it back; its actor
-	 * and the rows' after it, with images not made yet, are numbered
-	 * after that */
-	for (uint32_t seq = 2; seq < 2 + GROUP_ROWS; seq++) {
-		char exe[16];
-		snprintf(exe, sizeof(exe), "/bin/n%u", seq);
-		put_open_as(s, seq, 1000 + seq, 100 + seq, exe, seq == 5 ? "/full/x" : "/a/x");
-	}
-	rg_store_sync(s);
-	put_open_as(s, 2 + GROUP_ROWS, 2000, 1, "/bin/a", "/a/y");
+	/* a full group first, stored by the group's statement (the path the
+	 * check below needs) */
+	for (uint32_t seq = 1; seq <= GROUP_ROWS; seq++)
+		put_open_as(s, seq, 1000 + seq, 1, "/bin/a", "/a/x");
 	rg_store_sync(s);
 	struct rg_store_stats st;
 	rg_store_stats(s, &st);
+	CHECK_INT(st.rows_grouped, GROUP_ROWS, "mid-batch rollback: a group is one statement");
+	/* then one whose seq 40 rolls it back: its actor and the rows' after
+	 * it (new images, and new directories from seq 50 on) are numbered
+	 * after that */
+	const uint32_t from = GROUP_ROWS + 1;
+	for (uint32_t seq = from; seq < from + GROUP_ROWS; seq++) {
+		char exe[16], path[24];
+		snprintf(exe, sizeof(exe), "/bin/n%u", seq);
+		snprintf(path, sizeof(path), seq == 40 ? "/full/x" : seq < 50 ? "/a/x" : "/d%u/x",
+			 seq);
+		put_open_as(s, seq, 1000 + seq, 100 + seq, exe, path);
+	}
+	rg_store_sync(s);
+	put_open_as(s, from + GROUP_ROWS, 2000, 1, "/bin/a", "/a/y");
+	rg_store_sync(s);
+	rg_store_stats(s, &st);
 	rg_store_close(s, 3000);
 	CHECK_INT(st.store_failures, GROUP_ROWS, "mid-batch rollback: the group is lost whole");
-	CHECK_STR(q(db, "SELECT group_concat(seq) FROM file_events"), "1,34",
+	CHECK_STR(q(db, "SELECT count(*) || ' ' || max(seq) FROM file_events"), "33 65",
 		  "mid-batch rollback: the batches before and after it stored");
 	CHECK_STR(q(db, "SELECT count(*) FROM images WHERE exe LIKE '/bin/n%'"), "0",
 		  "mid-batch rollback: no image of the lost rows committed on its own");
 	CHECK_STR(q(db, "SELECT count(*) FROM actors WHERE pid > 100"), "0",
 		  "mid-batch rollback: nor an actor");
+	CHECK_STR(q(db, "SELECT count(*) FROM names WHERE name LIKE '/d%'"), "0",
+		  "mid-batch rollback: nor a directory's name");
 	check_refs(db, "mid-batch rollback");
 }
 
