@@ -64,6 +64,35 @@ check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded
                 r"kernel drops 0, user drops 0$", text, re.M) is not None,
       "rand-guard's CPU, RSS, bytes per event, and no drops")
 PY
+# --loads: one workload alone, with the round-by-round ratios
+python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched \
+	--build-dir "$RG_BUILD_DIR" >"$T/one.out" 2>"$T/one.err" || {
+	sed 's/^/#   /' "$T/one.err" | tail -20
+	fail "scripts/bench --smoke --loads watched failed"
+}
+python3 - "$T/one.out" <<'PY' || fail "the checks of --loads stopped"
+import sys
+from tap import check
+blocks = [b.strip().splitlines() for b in open(sys.argv[1]).read().split("\n\n")]
+tables = [b for b in blocks if len(b) > 2 and b[1].startswith("configuration  median")]
+check([t[0] for t in tables] == ["open+close storm, watched path (500 per round)"],
+      f"--loads watched: its table alone ({[t[0] for t in tables]})")
+rows = {l.split()[0]: l.split() for l in tables[0][2:]} if tables else {}
+check(tables and "paired: floor" in tables[0][1] and "floor+ring" in tables[0][1],
+      "--loads watched: the paired ratios' columns")
+check(rows.get("floor+ring", [""] * 8)[7] == "1.000x" and rows.get("floor", [""] * 8)[6] == "1.000x",
+      "--loads watched: floor+ring paired with itself 1.000x, floor too")
+check(rows.get("rand-guard", [])[-3:] == ["500", "of", "500"],
+      f"--loads watched: rand-guard kept 500 of 500 ({rows.get('rand-guard')})")
+PY
+if python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched,nosuch \
+	--build-dir "$RG_BUILD_DIR" >/dev/null 2>"$T/bad.err"; then
+	fail "--loads with an unknown workload ran"
+else
+	check_eq "--loads: an unknown workload named" \
+		"$(tail -1 "$T/bad.err")" "bench: no workload nosuch (--loads)"
+fi
+
 check_eq "kernel.bpf_stats_enabled restored to $stats_before" \
 	"$(cat /proc/sys/kernel/bpf_stats_enabled)" "$stats_before"
 check_eq "audit state as before" "$(audit_state)" "$audit_before"
