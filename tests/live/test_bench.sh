@@ -90,7 +90,8 @@ if python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched,nos
 	fail "--loads with an unknown workload ran"
 else
 	check_eq "--loads: an unknown workload named" \
-		"$(tail -1 "$T/bad.err")" "bench: no workload nosuch (--loads)"
+		"$(tail -1 "$T/bad.err")" \
+		"bench: no workload nosuch (--loads: any of exec, watched, unwatched, excluded, chmod, connect, mixed, build)"
 fi
 
 check_eq "kernel.bpf_stats_enabled restored to $stats_before" \
