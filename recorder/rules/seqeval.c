@@ -152,7 +152,10 @@ static __attribute__((noinline)) void sequence_step(struct eval *e, unsigned ri,
 		return;
 	struct seqwalk w = {e, ri, k + 1, NULL, {.rule = ri, .stage = k + 1}};
 	if (k == 0) {
-		w.next.deadline_ns = ev->ts_ns + r->window_ns;
+		/* an event stamped near the clock's end (imported, or a
+		 * forged time) waits to the end, not past it */
+		if (__builtin_add_overflow(ev->ts_ns, r->window_ns, &w.next.deadline_ns))
+			w.next.deadline_ns = INT64_MAX;
 		w.next.summary = rules_event_summary(e);
 		w.next.summary_len = e->sum.len;
 	} else {

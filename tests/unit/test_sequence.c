@@ -420,6 +420,22 @@ static void test_download_exec(void)
 	world_free(w);
 }
 
+/* A first step stamped within a window of the clock's end (an imported
+ * or forged time) waits until the end: its deadline does not wrap (the
+ * sanitizer build reports the overflow it was). */
+static void test_clock_end(void)
+{
+	struct world *w = shipped_world();
+	w->now = INT64_MAX - 5 * SEC;
+	spawn(w, 10, 20, "/usr/bin/curl", 1000);
+	connect_to(w, 20, 443);
+	file(w, RG_ET_FILE_WRITE, 20, "/usr/local/bin/tool", NULL);
+	w->now += 4 * SEC;
+	CHECK_STR(spawn(w, 10, 21, "/usr/local/bin/tool", 1000), "SEQ-DOWNLOAD-EXEC-001",
+		  "at the clock's end: the download then its run still fires");
+	world_free(w);
+}
+
 /* ---- syntax, joins and the bound ---------------------------------------------- */
 
 #define SEQ(id, body) "[rule \"" id "\"]\nname = " id "\nseverity = low\n" body "\n"
@@ -642,6 +658,7 @@ int main(void)
 	test_joins();
 	test_first_step_texts();
 	test_download_exec();
+	test_clock_end();
 	test_flood();
 	return tap_done();
 }
