@@ -180,7 +180,10 @@ void rg_pipeline_record(struct rg_pipeline *p, const void *data, size_t size)
 		p->filtered++;
 		return;
 	}
-	ev.ts_ns = (int64_t)ev.boot_ns + p->wall_offset;
+	/* a forged boot time within the offset of the clock's end stops at
+	 * the end rather than wrap to a time in the past */
+	if (__builtin_add_overflow((int64_t)ev.boot_ns, p->wall_offset, &ev.ts_ns))
+		ev.ts_ns = p->wall_offset > 0 ? INT64_MAX : INT64_MIN;
 	if (ev.type == RG_ET_DNS_ANSWER)
 		rg_dnscache_put(&p->dns, &ev);
 	else if (ev.type == RG_ET_NET_CONNECT)
