@@ -84,6 +84,20 @@ check(rows.get("floor+ring", [""] * 8)[7] == "1.000x" and rows.get("floor", [""]
       "--loads watched: floor+ring paired with itself 1.000x, floor too")
 check(rows.get("rand-guard", [])[-3:] == ["500", "of", "500"],
       f"--loads watched: rand-guard kept 500 of 500 ({rows.get('rand-guard')})")
+# the scheduler's account of the storm: on a CPU, waiting, moves, preempted
+text = open(sys.argv[1]).read()
+part = text.split("where the workload's own time went", 1)
+sched = [b for b in (b.strip().splitlines() for b in part[1].split("\n\n")[1:])
+         if len(b) > 2 and b[1].startswith("configuration  wall ns/op")] if len(part) == 2 else []
+check([t[0] for t in sched] == ["open+close storm, watched path (500 per round)"],
+      f"--loads watched: where its time went, one table ({[t[0] for t in sched]})")
+srows = {l.split()[0]: l.split()[1:] for l in sched[0][2:]} if sched else {}
+check(sorted(srows) == ["floor", "floor+ring", "none", "rand-guard"] and
+      all(len(r) == 6 and int(r[1]) > 0 and int(r[2]) >= 0 and r[4].isdigit() and r[5].isdigit()
+          for r in srows.values()),
+      f"--loads watched: each configuration on a CPU > 0 ns, waiting, moves, preempted ({srows})")
+check(srows.get("floor+ring", [""] * 4)[3] == "1.000x",
+      "--loads watched: floor+ring's on-CPU time paired with itself 1.000x")
 PY
 if python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched,nosuch \
 	--build-dir "$RG_BUILD_DIR" >/dev/null 2>"$T/bad.err"; then
