@@ -99,6 +99,38 @@ check(sorted(srows) == ["floor", "floor+ring", "none", "rand-guard"] and
 check(srows.get("floor+ring", [""] * 4)[3] == "1.000x",
       "--loads watched: floor+ring's on-CPU time paired with itself 1.000x")
 PY
+# --pin: the storm on the first CPU, the agents on the others
+cpus=$(python3 -c 'import os; print(",".join(map(str, sorted(os.sched_getaffinity(0)))))')
+if [[ $cpus == *,* ]]; then
+	python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --pin --loads watched \
+		--build-dir "$RG_BUILD_DIR" >"$T/pin.out" 2>"$T/pin.err" &
+	bench=$!
+	agent_cpus=""
+	for _ in $(seq 600); do # the recorder's CPUs while it runs
+		pid=$(pgrep -f "^$RG_BUILD_DIR/rand-guard " | head -1 || true)
+		[[ $pid ]] && agent_cpus=$(taskset -pc "$pid" 2>/dev/null | sed 's/.*: //') && break
+		sleep 0.1
+	done
+	wait $bench || { sed 's/^/#   /' "$T/pin.err" | tail -20; fail "scripts/bench --pin failed"; }
+	check_eq "--pin: the recorder on the CPUs after the first" "$agent_cpus" \
+		"$(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(",".join(map(str, c[1:])))')"
+	python3 - "$T/pin.out" "${cpus%%,*}" <<'PY' || fail "the checks of --pin stopped"
+import sys
+from tap import check
+text = open(sys.argv[1]).read()
+check(f"--pin: the workloads on CPU {sys.argv[2]}," in text, "--pin: said in the report")
+part = text.split("where the workload's own time went", 1)
+rows = [l.split() for l in part[1].split("BPF program time")[0].splitlines() if l.split()[:1] in
+        (["none"], ["floor"], ["floor+ring"], ["rand-guard"])] if len(part) == 2 else []
+# its one move is onto the first CPU, as it starts
+check(len(rows) == 4 and all(r[5] in ("0", "1") for r in rows),
+      f"--pin: the pinned storm moved at most onto its CPU ({rows})")
+PY
+else
+	check_eq "--pin refused on one CPU" \
+		"$(python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --pin --build-dir "$RG_BUILD_DIR" 2>&1 | tail -1)" \
+		"bench: --pin needs two CPUs or more (this process may use 1)"
+fi
 if python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched,nosuch \
 	--build-dir "$RG_BUILD_DIR" >/dev/null 2>"$T/bad.err"; then
 	fail "--loads with an unknown workload ran"
