@@ -71,7 +71,7 @@ python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched \
 	fail "scripts/bench --smoke --loads watched failed"
 }
 python3 - "$T/one.out" <<'PY' || fail "the checks of --loads stopped"
-import sys
+import os, sys
 from tap import check
 blocks = [b.strip().splitlines() for b in open(sys.argv[1]).read().split("\n\n")]
 tables = [b for b in blocks if len(b) > 2 and b[1].startswith("configuration  median")]
@@ -92,12 +92,12 @@ sched = [b for b in (b.strip().splitlines() for b in part[1].split("\n\n")[1:])
 check([t[0] for t in sched] == ["open+close storm, watched path (500 per round)"],
       f"--loads watched: where its time went, one table ({[t[0] for t in sched]})")
 srows = {l.split()[0]: l.split()[1:] for l in sched[0][2:]} if sched else {}
+# moves and preemptions come from /proc/PID/sched (CONFIG_SCHED_DEBUG), else "-"
+debug = os.path.exists("/proc/self/sched")
 check(sorted(srows) == ["floor", "floor+ring", "none", "rand-guard"] and
-      all(len(r) == 6 and int(r[1]) > 0 and int(r[2]) >= 0 and r[4].isdigit() and r[5].isdigit()
-          for r in srows.values()),
+      all(len(r) == 6 and int(r[1]) > 0 and int(r[2]) >= 0 and
+          all(x.isdigit() if debug else x == "-" for x in r[4:]) for r in srows.values()),
       f"--loads watched: each configuration on a CPU > 0 ns, waiting, moves, preempted ({srows})")
-check(srows.get("floor+ring", [""] * 4)[3] == "1.000x",
-      "--loads watched: floor+ring's on-CPU time paired with itself 1.000x")
 PY
 # --pin: the storm on the first CPU, the agents on the others
 cpus=$(python3 -c 'import os; print(",".join(map(str, sorted(os.sched_getaffinity(0)))))')
@@ -108,23 +108,21 @@ if [[ $cpus == *,* ]]; then
 	agent_cpus=""
 	for _ in $(seq 600); do # the recorder's CPUs while it runs
 		pid=$(pgrep -f "^$RG_BUILD_DIR/rand-guard " | head -1 || true)
-		[[ $pid ]] && agent_cpus=$(taskset -pc "$pid" 2>/dev/null | sed 's/.*: //') && break
+		[[ $pid ]] && agent_cpus=$(python3 -c "import os; print(sorted(os.sched_getaffinity($pid)))" \
+			2>/dev/null) && break
 		sleep 0.1
 	done
 	wait $bench || { sed 's/^/#   /' "$T/pin.err" | tail -20; fail "scripts/bench --pin failed"; }
 	check_eq "--pin: the recorder on the CPUs after the first" "$agent_cpus" \
-		"$(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(",".join(map(str, c[1:])))')"
+		"$(python3 -c 'import os; print(sorted(os.sched_getaffinity(0))[1:])')"
 	python3 - "$T/pin.out" "${cpus%%,*}" <<'PY' || fail "the checks of --pin stopped"
 import sys
 from tap import check
 text = open(sys.argv[1]).read()
-check(f"--pin: the workloads on CPU {sys.argv[2]}," in text, "--pin: said in the report")
-part = text.split("where the workload's own time went", 1)
-rows = [l.split() for l in part[1].split("BPF program time")[0].splitlines() if l.split()[:1] in
-        (["none"], ["floor"], ["floor+ring"], ["rand-guard"])] if len(part) == 2 else []
-# its one move is onto the first CPU, as it starts
-check(len(rows) == 4 and all(r[5] in ("0", "1") for r in rows),
-      f"--pin: the pinned storm moved at most onto its CPU ({rows})")
+check(f"--pin: the workloads on CPU {sys.argv[2]} " in text, "--pin: said in the report")
+# the CPUs the storm's process was allowed, as the kernel says at its exit
+check(f"\n--pin: the storms ran on CPUs {sys.argv[2]}\n" in text,
+      "--pin: the storm's process allowed the first CPU alone")
 PY
 else
 	check_eq "--pin refused on one CPU" \
