@@ -56,6 +56,13 @@ mkbin /bin/sleep "$WORK/gone" "$M-gone"
 GONE=$(sha256sum "$WORK/gone" | cut -d' ' -f1)
 "$WORK/gone" 1 &
 GONE_PID=$!
+# removed once it runs: the background job's exec can come after the rm
+for _ in $(seq 250); do
+	[[ $(readlink "/proc/$GONE_PID/exe" 2>/dev/null) == "$WORK/gone" ]] && break
+	sleep 0.02
+done
+[[ $(readlink "/proc/$GONE_PID/exe" 2>/dev/null) == "$WORK/gone" ]] ||
+	nok "$WORK/gone did not start within 5 s"
 rm -f "$WORK/gone"
 wait "$GONE_PID"
 
