@@ -3,7 +3,10 @@
  * attaching a program costs from what rand-guard's programs add. With
  * floor_submit set, every call also sends a fixed-size record to a ring
  * buffer with rand-guard's wakeup policy (rg-floor --submit reads and
- * discards them): the floor of a recorder that sends every event. */
+ * discards them): the floor of a recorder that sends every event. With
+ * floor_clock as well, each record carries the time of its event, as a
+ * recorder's records must (rg-floor --submit --clock): the clock read is
+ * the one cost such a recorder cannot leave out and floor+ring does. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -13,6 +16,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define FLOOR_RECORD 128 /* about a watched open's record: header, body, path */
 
 const volatile bool floor_submit = false;
+const volatile bool floor_clock = false;
 const volatile __u64 floor_wakeup_bytes = 256 << 10; /* rand-guard's default */
 
 struct {
@@ -46,6 +50,8 @@ static __always_inline int floor_send(void)
 		flags = BPF_RB_FORCE_WAKEUP;
 		c->unwoken = 0;
 	}
+	if (floor_clock) /* where rand-guard's header has it */
+		*(__u64 *)(c->rec + 16) = bpf_ktime_get_boot_ns();
 	bpf_ringbuf_output(&floor_ring, c->rec, FLOOR_RECORD, flags);
 	return 0;
 }

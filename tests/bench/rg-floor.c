@@ -4,7 +4,11 @@
  *
  *   rg-floor            empty programs
  *   rg-floor --submit   each program sends a record; they are read (polled
- *                       like the recorder polls) and discarded */
+ *                       like the recorder polls) and discarded
+ *   rg-floor --submit --clock   the same, each record stamped with
+ *                       bpf_ktime_get_boot_ns() as the recorder's are; on
+ *                       exit it says how many it read, how many had no
+ *                       stamp, and the last stamp (live/test_bench checks) */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,24 +47,48 @@ static int discard(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* --clock: what the records' stamps were (at the offset floor.bpf.c
+ * writes them, rand-guard's header's). */
+struct stamps {
+	unsigned long long records, unstamped, last;
+};
+
+static int count_stamp(void *ctx, void *data, size_t size)
+{
+	struct stamps *st = ctx;
+	unsigned long long t = 0;
+
+	if (size >= 24)
+		memcpy(&t, (char *)data + 16, sizeof(t));
+	st->records++;
+	st->unstamped += t == 0;
+	if (t)
+		st->last = t;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool submit = argc > 1 && strcmp(argv[1], "--submit") == 0;
+	bool clock = submit && argc > 2 && strcmp(argv[2], "--clock") == 0;
 	struct ring_buffer *rb = NULL;
+	struct stamps st = {0};
 	int rc = 0;
 
-	if (argc > 2 || (argc == 2 && !submit)) {
-		fprintf(stderr, "usage: rg-floor [--submit]\n");
+	if (argc > 3 || (argc >= 2 && !submit) || (argc == 3 && !clock)) {
+		fprintf(stderr, "usage: rg-floor [--submit [--clock]]\n");
 		return 2;
 	}
 	struct floor_bpf *skel = floor_bpf__open();
 	if (skel) {
 		skip_missing(skel);
 		skel->rodata->floor_submit = submit;
+		skel->rodata->floor_clock = clock;
 	}
 	if (!skel || floor_bpf__load(skel) || floor_bpf__attach(skel) ||
 	    (submit &&
-	     !(rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_ring), discard, NULL, NULL)))) {
+	     !(rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_ring),
+				     clock ? count_stamp : discard, &st, NULL)))) {
 		fprintf(stderr, "rg-floor: cannot load or attach the floor programs\n");
 		rc = 3;
 		goto cleanup;
@@ -83,6 +111,9 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (clock && rc == 0)
+		fprintf(stderr, "rg-floor: %llu records, %llu unstamped, the last at %llu ns\n",
+			st.records, st.unstamped, st.last);
 cleanup:
 	ring_buffer__free(rb);
 	floor_bpf__destroy(skel);

@@ -64,11 +64,12 @@ check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded
                 r"kernel drops 0, user drops 0$", text, re.M) is not None,
       "rand-guard's CPU, RSS, bytes per event, and no drops")
 PY
-# --loads: one workload alone, with the round-by-round ratios
-python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched \
+# --loads: one workload alone, with the round-by-round ratios (and
+# --clock: floor+clock, and the ratios against it)
+python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched --clock \
 	--build-dir "$RG_BUILD_DIR" >"$T/one.out" 2>"$T/one.err" || {
 	sed 's/^/#   /' "$T/one.err" | tail -20
-	fail "scripts/bench --smoke --loads watched failed"
+	fail "scripts/bench --smoke --loads watched --clock failed"
 }
 python3 - "$T/one.out" <<'PY' || fail "the checks of --loads stopped"
 import os, sys
@@ -82,6 +83,10 @@ check(tables and "paired: floor" in tables[0][1] and "floor+ring" in tables[0][1
       "--loads watched: the paired ratios' columns")
 check(rows.get("floor+ring", [""] * 8)[7] == "1.000x" and rows.get("floor", [""] * 8)[6] == "1.000x",
       "--loads watched: floor+ring paired with itself 1.000x, floor too")
+check(tables and tables[0][1].split()[-6:-4] == ["floor+ring", "floor+clock"] and
+      rows.get("floor+clock", [""] * 9)[8] == "1.000x" and
+      rows.get("rand-guard", [""] * 9)[8].endswith("x"),
+      "--clock: floor+clock measured, a paired column against it, 1.000x with itself")
 check(rows.get("rand-guard", [])[-3:] == ["500", "of", "500"],
       f"--loads watched: rand-guard kept 500 of 500 ({rows.get('rand-guard')})")
 # the scheduler's account of the storm: on a CPU, waiting, moves, preempted
@@ -94,11 +99,47 @@ check([t[0] for t in sched] == ["open+close storm, watched path (500 per round)"
 srows = {l.split()[0]: l.split()[1:] for l in sched[0][2:]} if sched else {}
 # moves and preemptions come from /proc/PID/sched (CONFIG_SCHED_DEBUG), else "-"
 debug = os.path.exists("/proc/self/sched")
-check(sorted(srows) == ["floor", "floor+ring", "none", "rand-guard"] and
+check(sorted(srows) == ["floor", "floor+clock", "floor+ring", "none", "rand-guard"] and
       all(len(r) == 6 and int(r[1]) > 0 and int(r[2]) >= 0 and
           all(x.isdigit() if debug else x == "-" for x in r[4:]) for r in srows.values()),
       f"--loads watched: each configuration on a CPU > 0 ns, waiting, moves, preempted ({srows})")
+# on CPU against floor+ring's, then floor+clock's: each 1.000x against itself
+check(srows.get("floor+ring", [""] * 4)[3].split("/")[0] == "1.000x" and
+      srows.get("floor+clock", [""] * 4)[3].split("/")[-1] == "1.000x" and
+      len(srows.get("rand-guard", [""] * 4)[3].split("/")) == 2,
+      f"--clock: on-CPU time against floor+ring's and floor+clock's ({srows})")
 PY
+# rg-floor --submit --clock: every record it read carried the time of its
+# event (CLOCK_BOOTTIME, bpf_ktime_get_boot_ns), none before it started
+python3 - "$RG_BUILD_DIR/rg-floor" <<'PY' || fail "the checks of rg-floor --clock stopped"
+import subprocess, sys, tempfile, time
+from tap import check
+err = tempfile.TemporaryFile(mode="w+")
+t0 = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+p = subprocess.Popen([sys.argv[1], "--submit", "--clock"], stderr=err)
+for _ in range(300):
+    err.seek(0)
+    if "attached" in err.read() or p.poll() is not None:
+        break
+    time.sleep(0.1)
+for _ in range(50):
+    open("/etc/hostname").close()
+p.send_signal(2)
+p.wait(timeout=30)
+t1 = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+err.seek(0)
+last = err.read().strip().splitlines()[-1].split()
+ok = (p.returncode == 0 and len(last) == 10 and last[2:5] == ["records,", "0", "unstamped,"]
+      and int(last[1]) >= 50 and t0 < int(last[8]) < t1)
+check(ok, f"rg-floor --submit --clock: 50 opens or more read, each stamped, the last "
+      f"between {t0} and {t1} ({' '.join(last)})")
+PY
+if "$RG_BUILD_DIR/rg-floor" --clock 2>"$T/floor.err"; then
+	fail "rg-floor --clock without --submit ran"
+else
+	check_eq "rg-floor --clock needs --submit" "$(cat "$T/floor.err")" \
+		"usage: rg-floor [--submit [--clock]]"
+fi
 # --pin: the storm on the first CPU, the agents on the others
 cpus=$(python3 -c 'import os; print(",".join(map(str, sorted(os.sched_getaffinity(0)))))')
 if [[ $cpus == *,* ]]; then
