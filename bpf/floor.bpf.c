@@ -11,6 +11,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "rg_abi.h"
+
 char LICENSE[] SEC("license") = "GPL";
 
 #define FLOOR_RECORD 128 /* about a watched open's record: header, body, path */
@@ -51,7 +53,8 @@ static __always_inline int floor_send(void)
 		c->unwoken = 0;
 	}
 	if (floor_clock) /* where rand-guard's header has it */
-		*(__u64 *)(c->rec + 16) = bpf_ktime_get_boot_ns();
+		*(__u64 *)(c->rec + __builtin_offsetof(struct rg_hdr, boot_ns)) =
+			bpf_ktime_get_boot_ns();
 	bpf_ringbuf_output(&floor_ring, c->rec, FLOOR_RECORD, flags);
 	return 0;
 }

@@ -11,11 +11,13 @@
  *                       stamp, and the last stamp (live/test_bench checks) */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "floor.skel.h"
+#include "rg_abi.h"
 
 static volatile sig_atomic_t stop;
 
@@ -47,8 +49,8 @@ static int discard(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* --clock: what the records' stamps were (at the offset floor.bpf.c
- * writes them, rand-guard's header's). */
+/* --clock: what the records' stamps were (where floor.bpf.c writes
+ * them: rand-guard's header's boot_ns). */
 struct stamps {
 	unsigned long long records, unstamped, last;
 };
@@ -58,8 +60,8 @@ static int count_stamp(void *ctx, void *data, size_t size)
 	struct stamps *st = ctx;
 	unsigned long long t = 0;
 
-	if (size >= 24)
-		memcpy(&t, (char *)data + 16, sizeof(t));
+	if (size >= sizeof(struct rg_hdr))
+		memcpy(&t, (char *)data + offsetof(struct rg_hdr, boot_ns), sizeof(t));
 	st->records++;
 	st->unstamped += t == 0;
 	if (t)
@@ -70,12 +72,12 @@ static int count_stamp(void *ctx, void *data, size_t size)
 int main(int argc, char **argv)
 {
 	bool submit = argc > 1 && strcmp(argv[1], "--submit") == 0;
-	bool clock = submit && argc > 2 && strcmp(argv[2], "--clock") == 0;
+	bool stamp = submit && argc > 2 && strcmp(argv[2], "--clock") == 0;
 	struct ring_buffer *rb = NULL;
 	struct stamps st = {0};
 	int rc = 0;
 
-	if (argc > 3 || (argc >= 2 && !submit) || (argc == 3 && !clock)) {
+	if (argc > 3 || (argc >= 2 && !submit) || (argc == 3 && !stamp)) {
 		fprintf(stderr, "usage: rg-floor [--submit [--clock]]\n");
 		return 2;
 	}
@@ -83,12 +85,12 @@ int main(int argc, char **argv)
 	if (skel) {
 		skip_missing(skel);
 		skel->rodata->floor_submit = submit;
-		skel->rodata->floor_clock = clock;
+		skel->rodata->floor_clock = stamp;
 	}
 	if (!skel || floor_bpf__load(skel) || floor_bpf__attach(skel) ||
 	    (submit &&
 	     !(rb = ring_buffer__new(bpf_map__fd(skel->maps.floor_ring),
-				     clock ? count_stamp : discard, &st, NULL)))) {
+				     stamp ? count_stamp : discard, &st, NULL)))) {
 		fprintf(stderr, "rg-floor: cannot load or attach the floor programs\n");
 		rc = 3;
 		goto cleanup;
@@ -111,7 +113,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (clock && rc == 0)
+	if (stamp && rc == 0 && ring_buffer__consume(rb) >= 0) /* what came after the last poll */
 		fprintf(stderr, "rg-floor: %llu records, %llu unstamped, the last at %llu ns\n",
 			st.records, st.unstamped, st.last);
 cleanup:

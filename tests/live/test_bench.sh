@@ -63,6 +63,16 @@ for c in ("floor", "floor+ring", "rand-guard"):
 check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded event; "
                 r"kernel drops 0, user drops 0$", text, re.M) is not None,
       "rand-guard's CPU, RSS, bytes per event, and no drops")
+# without --clock the scheduler's tables have one on-CPU ratio, floor+ring's
+part = text.split("where the workload's own time went", 1)
+sched = [b for b in (b.strip().splitlines() for b in part[1].split("\n\n")[1:])
+         if len(b) > 2 and b[1].startswith("configuration  wall ns/op")] if len(part) == 2 else []
+check(len(sched) == 5 and all(
+          t[1].split()[-3:] == ["floor+ring", "moves", "preempted"] and
+          all(len(l.split()) == 7 and "/" not in l.split()[4] for l in t[2:]) and
+          [l.split()[4] for l in t[2:] if l.split()[0] == "floor+ring"] == ["1.000x"]
+          for t in sched),
+      f"the scheduler's five tables, one ratio against floor+ring ({[t[:3] for t in sched]})")
 PY
 # --loads: one workload alone, with the round-by-round ratios (and
 # --clock: floor+clock, and the ratios against it)
@@ -112,29 +122,31 @@ PY
 # rg-floor --submit --clock: every record it read carried the time of its
 # event (CLOCK_BOOTTIME, bpf_ktime_get_boot_ns), none before it started
 python3 - "$RG_BUILD_DIR/rg-floor" <<'PY' || fail "the checks of rg-floor --clock stopped"
-import subprocess, sys, tempfile, time
+import os, subprocess, sys, tempfile, time
 from tap import check
-err = tempfile.TemporaryFile(mode="w+")
+err = tempfile.NamedTemporaryFile(mode="w")
 t0 = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
 p = subprocess.Popen([sys.argv[1], "--submit", "--clock"], stderr=err)
-for _ in range(300):
-    err.seek(0)
-    if "attached" in err.read() or p.poll() is not None:
-        break
-    time.sleep(0.1)
-for _ in range(50):
-    open("/etc/hostname").close()
-p.send_signal(2)
-p.wait(timeout=30)
+try:
+    for _ in range(300):
+        if "attached" in open(err.name).read() or p.poll() is not None:
+            break
+        time.sleep(0.1)
+    for _ in range(50):
+        open(os.devnull).close()
+    p.send_signal(2)
+    p.wait(timeout=30)
+finally:
+    p.kill()  # nothing if it stopped
 t1 = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
-err.seek(0)
-last = err.read().strip().splitlines()[-1].split()
+lines = open(err.name).read().strip().splitlines()
+last = lines[-1].split() if lines else []
 ok = (p.returncode == 0 and len(last) == 10 and last[2:5] == ["records,", "0", "unstamped,"]
       and int(last[1]) >= 50 and t0 < int(last[8]) < t1)
 check(ok, f"rg-floor --submit --clock: 50 opens or more read, each stamped, the last "
       f"between {t0} and {t1} ({' '.join(last)})")
 PY
-if "$RG_BUILD_DIR/rg-floor" --clock 2>"$T/floor.err"; then
+if timeout 10 "$RG_BUILD_DIR/rg-floor" --clock 2>"$T/floor.err"; then
 	fail "rg-floor --clock without --submit ran"
 else
 	check_eq "rg-floor --clock needs --submit" "$(cat "$T/floor.err")" \
