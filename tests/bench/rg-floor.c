@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "floor.skel.h"
 #include "rg_abi.h"
 
@@ -27,20 +29,29 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Like the recorder: a syscall tracepoint the kernel lacks is skipped. */
+/* Like the recorder: a tracepoint the kernel lacks is skipped (a system
+ * call it does not have; module_load without module support). */
 static void skip_missing(struct floor_bpf *skel)
 {
-	const char *pre = "tracepoint/syscalls/";
+	const char *pre = "tracepoint/syscalls/", *btf_pre = "tp_btf/";
+	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		char path[256];
+		if (!strncmp(sec, btf_pre, strlen(btf_pre))) {
+			snprintf(path, sizeof(path), "btf_trace_%s", sec + strlen(btf_pre));
+			bpf_program__set_autoload(prog, !vmlinux || btf__find_by_name_kind(
+						      vmlinux, path, BTF_KIND_TYPEDEF) > 0);
+			continue;
+		}
 		if (strncmp(sec, pre, strlen(pre)))
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s",
 			 sec + strlen(pre));
 		bpf_program__set_autoload(prog, access(path, F_OK) == 0);
 	}
+	btf__free(vmlinux);
 }
 
 static int discard(void *ctx, void *data, size_t size)

@@ -4,6 +4,9 @@
  *   rg-workload exec N [PROGRAM]   fork + exec PROGRAM (default /bin/true) N times
  *   rg-workload open N PATH        open(PATH, O_RDONLY|O_CREAT) + close N times
  *   rg-workload chmod N PATH       chmod(PATH) N times, between 0600 and 0644
+ *   rg-workload rw N               N reads of 64 bytes from /dev/zero, each
+ *                                  written to /dev/null (what every read and
+ *                                  write on the host pays for hooks on them)
  *   rg-workload connect N          N loopback TCP connections: connect, accept,
  *                                  close (reset, so no TIME_WAIT piles up)
  *   rg-workload paced N RATE PATH  N opens of PATH at RATE per second, paced
@@ -59,6 +62,23 @@ static int run_chmod(long n, const char *path)
 		if (chmod(path, i & 1 ? 0644 : 0600))
 			return -1;
 	return 0;
+}
+
+static int run_rw(long n)
+{
+	char buf[64];
+	int in = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int rc = in < 0 || out < 0 ? -1 : 0;
+	for (long i = 0; i < n && !rc; i++)
+		if (read(in, buf, sizeof(buf)) != sizeof(buf) ||
+		    write(out, buf, sizeof(buf)) != sizeof(buf))
+			rc = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
 }
 
 static int run_open(long n, const char *path)
@@ -171,7 +191,7 @@ static int run_mixed(long n, const char *dir)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | chmod N PATH | connect N | "
+		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | chmod N PATH | rw N | connect N | "
 				"paced N RATE PATH | mixed N DIR\n");
 		return 2;
 	}
@@ -184,6 +204,8 @@ int main(int argc, char **argv)
 		rc = run_open(n, argv[3]);
 	else if (strcmp(argv[1], "chmod") == 0 && argc > 3)
 		rc = run_chmod(n, argv[3]);
+	else if (strcmp(argv[1], "rw") == 0)
+		rc = run_rw(n);
 	else if (strcmp(argv[1], "connect") == 0)
 		rc = run_connect(n);
 	else if (strcmp(argv[1], "paced") == 0 && argc > 4 && strtol(argv[3], NULL, 10) > 0)
