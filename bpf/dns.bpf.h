@@ -201,6 +201,51 @@ static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
 	return 0;
 }
 
+/* The system call a task is in, by its own number (not the compat one:
+ * a 32-bit task's numbers match none of the three below). */
+#if defined(__TARGET_ARCH_x86)
+#define RG_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define RG_NR_READ 0
+#define RG_NR_WRITE 1
+#define RG_NR_WRITEV 20
+#elif defined(__TARGET_ARCH_arm64)
+#define RG_SYSCALL_NR(regs) ((regs)->syscallno)
+#define RG_NR_READ 63
+#define RG_NR_WRITE 64
+#define RG_NR_WRITEV 66
+#endif
+
+/* Linux 6.3+: write, writev and read on a socket, from the socket's own
+ * send and receive (sock_send_length, sock_recv_length) inside the call,
+ * where the buffers are already filled. A hook on those calls' exits
+ * made every read and write on the host run a program; these run for
+ * socket I/O only. ret is what the socket call gives the system call;
+ * sendto, recvmsg and the rest have hooks of their own. */
+#define RG_PF_IO_WORKER 0x00000010 /* the kernel's PF_IO_WORKER, PF_KTHREAD */
+#define RG_PF_KTHREAD 0x00200000
+
+static __always_inline int rg_on_dns_sock(long ret, bool recv)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	/* a kernel thread's or io_uring worker's registers name no call of its
+	 * own (zeroed: "read" of fd 0); their socket I/O is not a task's write
+	 * or read */
+	if (task->flags & (RG_PF_KTHREAD | RG_PF_IO_WORKER))
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	long nr = RG_SYSCALL_NR(regs);
+
+	if (recv)
+		return nr == RG_NR_READ
+			       ? rg_on_dns_rw(ret, RG_NOP_DNS_ANSWER, RG_NSYS_READ, RG_LV_CAST)
+			       : 0;
+	if (nr == RG_NR_WRITE)
+		return rg_on_dns_rw(ret, RG_NOP_DNS_QUERY, RG_NSYS_WRITE, RG_LV_CAST);
+	if (nr == RG_NR_WRITEV)
+		return rg_on_dns_rw(ret, RG_NOP_DNS_QUERY, RG_NSYS_WRITEV, RG_LV_CAST);
+	return 0;
+}
+
 /* sendto (op: query) and recvfrom (answer): fd, buf, len, flags, addr. */
 static __always_inline int rg_on_dns_xfer(long ret, __u16 op, __u16 sys, int lv)
 {

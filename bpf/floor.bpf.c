@@ -75,6 +75,14 @@ int BPF_PROG(floor_exit) { return floor_send(); }
 SEC("tp_btf/module_load")
 int BPF_PROG(floor_module_load) { return floor_send(); }
 
+/* rand-guard's DNS programs on Linux 6.3+, instead of those on read,
+ * write and writev (rg-floor chooses as the recorder does) */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(floor_sock_send) { return floor_send(); }
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(floor_sock_recv) { return floor_send(); }
+
 FLOOR_SYS(floor_enter_execve, "sys_enter_execve")
 FLOOR_SYS(floor_enter_execveat, "sys_enter_execveat")
 FLOOR_SYS(floor_execve, "sys_exit_execve")

@@ -160,6 +160,20 @@ RG_SYS_EXIT(rg_net_dns_write, "sys_exit_write", rg_on_dns_rw, RG_NOP_DNS_QUERY, 
 RG_SYS_EXIT(rg_net_dns_writev, "sys_exit_writev", rg_on_dns_rw, RG_NOP_DNS_QUERY,
 	    RG_NSYS_WRITEV)
 RG_SYS_EXIT(rg_net_dns_read, "sys_exit_read", rg_on_dns_rw, RG_NOP_DNS_ANSWER, RG_NSYS_READ)
+/* Linux 6.3+: the three above from inside the socket's send and receive
+ * instead, which file reads and writes do not reach; the recorder loads
+ * these or those (bpf_loader.c). */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(rg_net_dns_sock_send, struct sock *sk, int ret, int flags)
+{
+	return rg_on_dns_sock(ret, false);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(rg_net_dns_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return rg_on_dns_sock(ret, true);
+}
 
 /* Privilege and system operations (see sys.bpf.h); loaded on every
  * kernel that has their tracepoints. Program names start with rg_sys_ so

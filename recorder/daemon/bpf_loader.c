@@ -120,7 +120,8 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 		{"rg_net_dns_sendmsg", "dns"}, {"rg_net_dns_recvmsg", "dns"},
 		{"rg_net_dns_sendmmsg", "dns"}, {"rg_net_dns_connect", "dns"},
 		{"rg_net_dns_write", "dns"},   {"rg_net_dns_writev", "dns"},
-		{"rg_net_dns_read", "dns"},
+		{"rg_net_dns_read", "dns"},   {"rg_net_dns_sock_send", "dns"},
+		{"rg_net_dns_sock_recv", "dns"},
 	};
 	for (size_t i = 0; hooks && i < sizeof(map) / sizeof(map[0]); i++) {
 		size_t n = strlen(map[i][1]);
@@ -137,7 +138,8 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 /* The tracepoint a program sits on (a syscall's, or a tp_btf one of
  * tp_btf_events), in tracefs, and whether this kernel has it: probed,
  * never guessed from a version. NULL for a program on anything else. */
-static const char *const tp_btf_events[][2] = {{"module_load", "module"}};
+static const char *const tp_btf_events[][2] = {
+	{"module_load", "module"}, {"sock_send_length", "sock"}, {"sock_recv_length", "sock"}};
 
 static const char *program_tracepoint(const struct bpf_program *prog, bool *have)
 {
@@ -162,6 +164,27 @@ static const char *program_tracepoint(const struct bpf_program *prog, bool *have
 	return tp;
 }
 
+/* The DNS programs on the socket's own send and receive (Linux 6.3+),
+ * which replace those on the exits of write, writev and read where the
+ * kernel has both tracepoints: file reads and writes then run none. */
+static const char *const dns_sock_progs[] = {"rg_net_dns_sock_send", "rg_net_dns_sock_recv"};
+static const char *const dns_rw_progs[] = {"rg_net_dns_write", "rg_net_dns_writev",
+					    "rg_net_dns_read"};
+
+static bool is_one_of(const char *name, const char *const *bases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (is_variant_of(name, bases[i]))
+			return true;
+	return false;
+}
+
+static bool have_dns_sock_tracepoints(void)
+{
+	return access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) == 0 &&
+	       access("/sys/kernel/tracing/events/sock/sock_recv_length", F_OK) == 0;
+}
+
 /* The file and network programs, the process family's notes of exec
  * calls and the system programs sit on syscall tracepoints (and the
  * system family on module_load). A family that is off is not loaded at
@@ -170,6 +193,7 @@ static const char *program_tracepoint(const struct bpf_program *prog, bool *have
  * missing on older kernels, module loads on kernels without modules). */
 static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
 {
+	bool dns_sock = have_dns_sock_tracepoints();
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, b->skel->obj) {
 		const char *name = bpf_program__name(prog);
@@ -182,8 +206,11 @@ static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *
 		bool sys = strncmp(name, "rg_sys_", 7) == 0;
 		bool want = exec || sys || (net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL);
 		const char *call = strncmp(tp, "sys_", 4) == 0 ? strchr(tp + 4, '_') + 1 : tp;
+		bool alt = is_one_of(name, dns_sock_progs, 2); /* without them: dns_rw_progs */
+		if (dns_sock && is_one_of(name, dns_rw_progs, 3))
+			want = false;
 		bpf_program__set_autoload(prog, want && have);
-		if (want && !have && !*variant_of(name)) /* one line for all variants */
+		if (want && !have && !alt && !*variant_of(name)) /* one line for all variants */
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
 				"are %s\n", tp, call,
 				exec ? "recorded with syscall unknown" : "not recorded");
@@ -205,7 +232,7 @@ int rg_bpf_missing_tracepoints(char *buf, size_t n)
 		bool have;
 		const char *tp = program_tracepoint(prog, &have);
 		if (tp && !have && !*variant_of(name) && strncmp(name, "rg_exec_", 8) != 0 &&
-		    len < n)
+		    !is_one_of(name, dns_sock_progs, 2) && len < n)
 			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", tp);
 	}
 	rand_guard_bpf__destroy(skel);

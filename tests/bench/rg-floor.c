@@ -30,15 +30,30 @@ static void on_signal(int sig)
 }
 
 /* Like the recorder: a tracepoint the kernel lacks is skipped (a system
- * call it does not have; module_load without module support). */
+ * call it does not have; module_load without module support), and where
+ * the socket's send and receive have tracepoints (Linux 6.3+) the DNS
+ * programs sit there instead of on read, write and writev (bpf_loader.c):
+ * nothing of rand-guard's is left on read (write and writev keep the
+ * file programs). */
 static void skip_missing(struct floor_bpf *skel)
 {
 	const char *pre = "tracepoint/syscalls/", *btf_pre = "tp_btf/";
 	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool dns_sock = access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) == 0 &&
+			access("/sys/kernel/tracing/events/sock/sock_recv_length", F_OK) == 0;
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
+		const char *name = bpf_program__name(prog);
 		char path[256];
+		if (!strcmp(name, "floor_sock_send") || !strcmp(name, "floor_sock_recv")) {
+			bpf_program__set_autoload(prog, dns_sock);
+			continue;
+		}
+		if (dns_sock && !strcmp(name, "floor_read")) { /* write: the file programs' too */
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
 		if (!strncmp(sec, btf_pre, strlen(btf_pre))) {
 			snprintf(path, sizeof(path), "btf_trace_%s", sec + strlen(btf_pre));
 			bpf_program__set_autoload(prog, !vmlinux || btf__find_by_name_kind(

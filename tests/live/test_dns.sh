@@ -6,7 +6,9 @@
 # (sendmmsg: its A and AAAA questions in one call). Checks the dns_query and
 # dns_answer rows and NDJSON (process, name, type, addresses), that a rule
 # on a queried name fires, that a connect to the answered address carries
-# the name, rgq events --type dns, and nothing with the dns hook off.
+# the name, rgq events --type dns, and nothing with the dns hook off. On
+# Linux 6.3+ write, writev and read are seen from the socket's send and
+# receive tracepoints, and no program is left on read(2).
 source "$(dirname "$0")/lib.sh"
 live_require
 live_tap
@@ -40,11 +42,24 @@ severity = medium
 events = dns_query
 match = dns_query glob *.onion
 INI
+# where the socket's send and receive have tracepoints (Linux 6.3+) the
+# DNS programs sit there, and nothing of rand-guard's runs on read(2)
+progs() { bpftool prog show 2>/dev/null | grep -c " name $1 " || true; }
+before_read=$(progs rg_net_dns_read) before_sock=$(progs rg_net_dns_sock_recv)
 rg_start
+read_loaded=$(( $(progs rg_net_dns_read) - before_read ))
+sock_loaded=$(( $(progs rg_net_dns_sock_recv) - before_sock ))
 run_ops || nok "the DNS client or server failed (exit $?)"
 sleep 0.5
 rg_stop
 ok "recorder started and stopped cleanly"
+if [[ -e /sys/kernel/tracing/events/sock/sock_recv_length ]]; then
+	check_eq "sock_recv_length here: the DNS program on it, none on read(2)" \
+		"$sock_loaded $read_loaded" "1 0"
+else
+	check_eq "no sock_recv_length here: the DNS program on read(2)" \
+		"$sock_loaded $read_loaded" "0 1"
+fi
 check_re "getent resolved the name through the test server" "$(cat "$T/getent.out")" \
 	'^127\.0\.0\.77 '
 
