@@ -12,9 +12,13 @@
  * Hooked at the exits of sendto, sendmsg, sendmmsg (its first two
  * messages: glibc sends the A and AAAA questions in one call), recvfrom
  * and recvmsg; and of write, writev and read on the sockets a connect to
- * port 53 made (busybox, Go and glibc over TCP move DNS that way): a
- * program on every read and write of the system looks the (process, fd)
- * up in dns_fds, one hash lookup, and only a hit goes on to the socket.
+ * port 53 made (busybox, Go and glibc over TCP move DNS that way): there
+ * a program looks the (process, fd) up in dns_fds, one hash lookup, and
+ * only a hit goes on to the socket. Before Linux 6.3 on those calls'
+ * exits, so on every read and write of the system; from 6.3 on the
+ * socket's own send and receive tracepoints, so on socket I/O alone
+ * (rg_on_dns_sock). There a write that a security module refuses is not
+ * seen (the send never starts); at the exit it was, failed.
  * Not seen: messages past the second of one sendmmsg, and a socket whose
  * connect came before the recorder started or that moved to another fd
  * (dup) or process, when it uses write/read.
@@ -169,18 +173,24 @@ static __always_inline int rg_on_dns_connect(long ret, int lv)
 }
 
 /* write (op: query) and read (answer) on a socket in dns_fds: fd, buf,
- * count. writev: fd, iov, iovcnt, read as a struct msghdr's iovecs. */
-static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
+ * count. writev: fd, iov, iovcnt, read as a struct msghdr's iovecs. With
+ * sk (from the socket's own tracepoint), only when the fd is that socket:
+ * the task's registers may name another call than the one sending (a
+ * send that io_uring or a file system makes in the task's context). */
+static __always_inline int rg_dns_rw(long ret, __u16 op, __u16 sys, const struct sock *sk,
+				     int lv)
 {
 	struct task_struct *task = rg_current(lv);
 	struct pt_regs *regs = rg_regs(task, lv);
 	long fd = RG_ARG(lv, regs, 1);
-	__u64 key = rg_dns_fd_key(fd);
+	__u64 key = rg_dns_fd_key(fd), ino = 0;
 
 	if (!bpf_map_lookup_elem(&dns_fds, &key))
 		return 0;
 	struct rg_scratch *s = rg_scratch_get();
 	if (!s || (op == RG_NOP_DNS_ANSWER && ret <= 0) || rg_is_self(task, lv))
+		return 0;
+	if (sk && (__u64)rg_fd_sock(task, fd, &ino, lv) != (__u64)sk)
 		return 0;
 	const void *buf = (const void *)RG_ARG(lv, regs, 2);
 	__u64 count = RG_ARG(lv, regs, 3);
@@ -201,8 +211,15 @@ static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
 	return 0;
 }
 
-/* The system call a task is in, by its own number (not the compat one:
- * a 32-bit task's numbers match none of the three below). */
+/* At the exits of write, writev and read (before Linux 6.3). */
+static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
+{
+	return rg_dns_rw(ret, op, sys, NULL, lv);
+	return 0;
+}
+
+/* The system call a task is in, by its native number (a 32-bit task's
+ * numbers that equal these are calls that move no socket data). */
 #if defined(__TARGET_ARCH_x86)
 #define RG_SYSCALL_NR(regs) ((regs)->orig_ax)
 #define RG_NR_READ 0
@@ -213,36 +230,36 @@ static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
 #define RG_NR_READ 63
 #define RG_NR_WRITE 64
 #define RG_NR_WRITEV 66
+#else
+#error "rg_on_dns_sock: this architecture's system call numbers are not known"
 #endif
+
+/* the kernel's PF_IO_WORKER, PF_USER_WORKER and PF_KTHREAD */
+#define RG_PF_WORKERS (0x00000010 | 0x00004000 | 0x00200000)
 
 /* Linux 6.3+: write, writev and read on a socket, from the socket's own
  * send and receive (sock_send_length, sock_recv_length) inside the call,
  * where the buffers are already filled. A hook on those calls' exits
  * made every read and write on the host run a program; these run for
  * socket I/O only. ret is what the socket call gives the system call;
- * sendto, recvmsg and the rest have hooks of their own. */
-#define RG_PF_IO_WORKER 0x00000010 /* the kernel's PF_IO_WORKER, PF_KTHREAD */
-#define RG_PF_KTHREAD 0x00200000
-
-static __always_inline int rg_on_dns_sock(long ret, bool recv)
+ * sendto, recvmsg and the rest have hooks of their own. Kernel threads
+ * and io_uring or other user workers call no read or write of their own. */
+static __always_inline int rg_on_dns_sock(const struct sock *sk, long ret, bool recv)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	/* a kernel thread's or io_uring worker's registers name no call of its
-	 * own (zeroed: "read" of fd 0); their socket I/O is not a task's write
-	 * or read */
-	if (task->flags & (RG_PF_KTHREAD | RG_PF_IO_WORKER))
+	if (task->flags & RG_PF_WORKERS)
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	long nr = RG_SYSCALL_NR(regs);
 
 	if (recv)
 		return nr == RG_NR_READ
-			       ? rg_on_dns_rw(ret, RG_NOP_DNS_ANSWER, RG_NSYS_READ, RG_LV_CAST)
+			       ? rg_dns_rw(ret, RG_NOP_DNS_ANSWER, RG_NSYS_READ, sk, RG_LV_CAST)
 			       : 0;
 	if (nr == RG_NR_WRITE)
-		return rg_on_dns_rw(ret, RG_NOP_DNS_QUERY, RG_NSYS_WRITE, RG_LV_CAST);
+		return rg_dns_rw(ret, RG_NOP_DNS_QUERY, RG_NSYS_WRITE, sk, RG_LV_CAST);
 	if (nr == RG_NR_WRITEV)
-		return rg_on_dns_rw(ret, RG_NOP_DNS_QUERY, RG_NSYS_WRITEV, RG_LV_CAST);
+		return rg_dns_rw(ret, RG_NOP_DNS_QUERY, RG_NSYS_WRITEV, sk, RG_LV_CAST);
 	return 0;
 }
 

@@ -166,13 +166,13 @@ RG_SYS_EXIT(rg_net_dns_read, "sys_exit_read", rg_on_dns_rw, RG_NOP_DNS_ANSWER, R
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(rg_net_dns_sock_send, struct sock *sk, int ret, int flags)
 {
-	return rg_on_dns_sock(ret, false);
+	return rg_on_dns_sock(sk, ret, false);
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(rg_net_dns_sock_recv, struct sock *sk, int ret, int flags)
 {
-	return rg_on_dns_sock(ret, true);
+	return rg_on_dns_sock(sk, ret, true);
 }
 
 /* Privilege and system operations (see sys.bpf.h); loaded on every

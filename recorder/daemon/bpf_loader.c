@@ -166,7 +166,9 @@ static const char *program_tracepoint(const struct bpf_program *prog, bool *have
 
 /* The DNS programs on the socket's own send and receive (Linux 6.3+),
  * which replace those on the exits of write, writev and read where the
- * kernel has both tracepoints: file reads and writes then run none. */
+ * kernel has both tracepoints and all they use (rg_bpf_kernel.dns_sock):
+ * file reads and writes then run none of them. */
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 static const char *const dns_sock_progs[] = {"rg_net_dns_sock_send", "rg_net_dns_sock_recv"};
 static const char *const dns_rw_progs[] = {"rg_net_dns_write", "rg_net_dns_writev",
 					    "rg_net_dns_read"};
@@ -179,21 +181,16 @@ static bool is_one_of(const char *name, const char *const *bases, size_t n)
 	return false;
 }
 
-static bool have_dns_sock_tracepoints(void)
-{
-	return access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) == 0 &&
-	       access("/sys/kernel/tracing/events/sock/sock_recv_length", F_OK) == 0;
-}
-
 /* The file and network programs, the process family's notes of exec
  * calls and the system programs sit on syscall tracepoints (and the
- * system family on module_load). A family that is off is not loaded at
- * all; otherwise each program loads only where its tracepoint exists
- * (open, creat, rename, unlink and rmdir are x86-only, newer calls may be
+ * system family on module_load, DNS on the socket's send and receive
+ * where k->dns_sock). A family that is off is not loaded at all;
+ * otherwise each program loads only where its tracepoint exists (open,
+ * creat, rename, unlink and rmdir are x86-only, newer calls may be
  * missing on older kernels, module loads on kernels without modules). */
-static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *o)
+static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *o,
+				    const struct rg_bpf_kernel *k)
 {
-	bool dns_sock = have_dns_sock_tracepoints();
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, b->skel->obj) {
 		const char *name = bpf_program__name(prog);
@@ -206,9 +203,9 @@ static void select_syscall_programs(struct rg_bpf *b, const struct rg_bpf_opts *
 		bool sys = strncmp(name, "rg_sys_", 7) == 0;
 		bool want = exec || sys || (net ? net_hook_wanted(name, o->net_hooks) : o->files != NULL);
 		const char *call = strncmp(tp, "sys_", 4) == 0 ? strchr(tp + 4, '_') + 1 : tp;
-		bool alt = is_one_of(name, dns_sock_progs, 2); /* without them: dns_rw_progs */
-		if (dns_sock && is_one_of(name, dns_rw_progs, 3))
-			want = false;
+		bool alt = is_one_of(name, dns_sock_progs, N_OF(dns_sock_progs));
+		if (k->dns_sock ? is_one_of(name, dns_rw_progs, N_OF(dns_rw_progs)) : alt)
+			want = false; /* one of the two ways, never both */
 		bpf_program__set_autoload(prog, want && have);
 		if (want && !have && !alt && !*variant_of(name)) /* one line for all variants */
 			fprintf(stderr, "rand-guard: this kernel has no %s tracepoint; %s calls "
@@ -232,7 +229,7 @@ int rg_bpf_missing_tracepoints(char *buf, size_t n)
 		bool have;
 		const char *tp = program_tracepoint(prog, &have);
 		if (tp && !have && !*variant_of(name) && strncmp(name, "rg_exec_", 8) != 0 &&
-		    !is_one_of(name, dns_sock_progs, 2) && len < n)
+		    !is_one_of(name, dns_sock_progs, N_OF(dns_sock_progs)) && len < n)
 			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", tp);
 	}
 	rand_guard_bpf__destroy(skel);
@@ -311,6 +308,10 @@ int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++)
 		if (!btf_has(btf, &fallbacks[i].f))
 			k->lacks |= 1u << i;
+	/* those programs have no variant: they need everything */
+	k->dns_sock = !k->lacks &&
+		      btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
+		      btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0;
 	btf__free(btf);
 	return 0;
 }
@@ -399,7 +400,7 @@ static bool sends_records(const char *name)
  * (trace_call_bpf), nor a tp_btf program within itself. Counted by the
  * kernel in recursion_misses since Linux 6.7 for tracepoint programs;
  * before that such a skip is silent (docs/threat-model.md). Each program on
- * a skipped tracepoint counts one (a write is watched by two), and most
+ * a skipped tracepoint counts one (a write is watched by two before 6.3), and most
  * skipped runs would have sent nothing (an unwatched open): an upper bound
  * on the records lost. */
 uint64_t rg_bpf_skipped(struct rg_bpf *b)
@@ -575,7 +576,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 		b->skel->rodata->rg_host_root_ino = root.st_ino;
 	}
 	set_env_names(b->skel, o->env_names);
-	select_syscall_programs(b, o);
+	select_syscall_programs(b, o, &k);
 	select_variants(b, &k);
 	int rc = bpf_map__set_max_entries(b->skel->maps.events, o->ring_buffer_mb << 20);
 	if (!rc)

@@ -6,6 +6,7 @@
 #ifndef RG_BPF_LOADER_H
 #define RG_BPF_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,9 @@ struct rg_bpf_kernel {
 	const char *missing; /* the features with no fallback it lacks, as
 			      * "the BPF ring buffer (Linux 5.8+)"; NULL when
 			      * none */
+	bool dns_sock;       /* DNS over write, writev and read from the socket's
+			      * send and receive tracepoints (Linux 6.3+), not
+			      * those calls' exits */
 };
 
 /* Probes the kernel. Returns 0, or -1 with a one-line message in err

@@ -39,8 +39,12 @@ static void skip_missing(struct floor_bpf *skel)
 {
 	const char *pre = "tracepoint/syscalls/", *btf_pre = "tp_btf/";
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool dns_sock = access("/sys/kernel/tracing/events/sock/sock_send_length", F_OK) == 0 &&
-			access("/sys/kernel/tracing/events/sock/sock_recv_length", F_OK) == 0;
+	/* as rg_bpf_probe_kernel decides it, on a kernel that has the rest */
+	bool dns_sock = vmlinux &&
+			btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length",
+					       BTF_KIND_TYPEDEF) > 0 &&
+			btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
+					       BTF_KIND_TYPEDEF) > 0;
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);

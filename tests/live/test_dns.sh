@@ -43,22 +43,27 @@ events = dns_query
 match = dns_query glob *.onion
 INI
 # where the socket's send and receive have tracepoints (Linux 6.3+) the
-# DNS programs sit there, and nothing of rand-guard's runs on read(2)
-progs() { bpftool prog show 2>/dev/null | grep -c " name $1 " || true; }
-before_read=$(progs rg_net_dns_read) before_sock=$(progs rg_net_dns_sock_recv)
+# DNS programs sit there, and nothing of rand-guard's runs on read(2);
+# the programs loaded by name, any variant (_pr, _old)
+progs() {
+	bpftool prog show 2>/dev/null | grep -cE " name ($1)(_pr|_old)? " || true
+}
+rw='rg_net_dns_read|rg_net_dns_write|rg_net_dns_writev' sock='rg_net_dns_sock_send|rg_net_dns_sock_recv'
+before_rw=$(progs "$rw") before_sock=$(progs "$sock")
 rg_start
-read_loaded=$(( $(progs rg_net_dns_read) - before_read ))
-sock_loaded=$(( $(progs rg_net_dns_sock_recv) - before_sock ))
+rw_loaded=$(( $(progs "$rw") - before_rw ))
+sock_loaded=$(( $(progs "$sock") - before_sock ))
 run_ops || nok "the DNS client or server failed (exit $?)"
 sleep 0.5
 rg_stop
 ok "recorder started and stopped cleanly"
-if [[ -e /sys/kernel/tracing/events/sock/sock_recv_length ]]; then
-	check_eq "sock_recv_length here: the DNS program on it, none on read(2)" \
-		"$sock_loaded $read_loaded" "1 0"
+if [[ -e /sys/kernel/tracing/events/sock/sock_recv_length &&
+	-e /sys/kernel/tracing/events/sock/sock_send_length ]]; then
+	check_eq "the socket tracepoints here: the DNS programs on them, none on read/write/writev" \
+		"$sock_loaded $rw_loaded" "2 0"
 else
-	check_eq "no sock_recv_length here: the DNS program on read(2)" \
-		"$sock_loaded $read_loaded" "0 1"
+	check_eq "no socket tracepoints here: the DNS programs on read, write and writev" \
+		"$sock_loaded $rw_loaded" "0 3"
 fi
 check_re "getent resolved the name through the test server" "$(cat "$T/getent.out")" \
 	'^127\.0\.0\.77 '
