@@ -215,7 +215,6 @@ static __always_inline int rg_dns_rw(long ret, __u16 op, __u16 sys, const struct
 static __always_inline int rg_on_dns_rw(long ret, __u16 op, __u16 sys, int lv)
 {
 	return rg_dns_rw(ret, op, sys, NULL, lv);
-	return 0;
 }
 
 /* The system call a task is in, by its native number (a 32-bit task's
