@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -25,6 +24,7 @@
 #include "config.h"
 #include "rand_guard.skel.h"
 #include "script.skel.h"
+#include "tracefs.h"
 
 struct rg_bpf {
 	struct rand_guard_bpf *skel;
@@ -75,15 +75,6 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (++b->round_n % ROUND_CHECK_EVERY == 0 && rg_mono_ns() >= b->round_end_ns)
 		return ROUND_OVER;
 	return 0;
-}
-
-/* Syscall tracepoints (file and network families) are attached through
- * tracefs; make sure it is mounted. Errors surface at attach. */
-static void ensure_tracefs(void)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) == 0)
-		return;
-	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
 #define SYSCALL_TP "tracepoint/syscalls/"
@@ -222,7 +213,7 @@ int rg_bpf_missing_tracepoints(char *buf, size_t n)
 
 	if (!skel)
 		return -errno;
-	ensure_tracefs();
+	rg_tracefs_mount();
 	buf[0] = 0;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *name = bpf_program__name(prog);
@@ -555,7 +546,7 @@ struct rg_bpf *rg_bpf_start(const struct rg_bpf_opts *o, rg_record_fn fn, void *
 		fprintf(stderr, "rand-guard: fallbacks: %s\n", rg_bpf_fallbacks(&k, fb, sizeof(fb)));
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(print_libbpf);
-	ensure_tracefs();
+	rg_tracefs_mount();
 
 	struct rg_bpf *b = rg_calloc(1, sizeof(*b));
 	b->fn = fn;

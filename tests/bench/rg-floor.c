@@ -20,6 +20,7 @@
 
 #include "floor.skel.h"
 #include "rg_abi.h"
+#include "tracefs.h"
 
 static volatile sig_atomic_t stop;
 
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: rg-floor [--submit [--clock]]\n");
 		return 2;
 	}
+	rg_tracefs_mount(); /* skip_missing asks it which tracepoints there are */
 	struct floor_bpf *skel = floor_bpf__open();
 	if (skel) {
 		skip_missing(skel);

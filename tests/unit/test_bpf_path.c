@@ -35,6 +35,7 @@
 #include "path_test.skel.h"
 #include "rg_abi.h"
 #include "tap.h"
+#include "tracefs.h"
 
 /* As in path_test.bpf.c. */
 #define NO_VERDICT 255
@@ -418,6 +419,7 @@ static struct path_test_bpf *load(const char *suffix, const struct rg_pathmatch 
 	struct bpf_program *prog;
 	if (!skel)
 		return NULL;
+	rg_tracefs_mount(); /* the programs attach to syscall tracepoints */
 	skel->rodata->rg_test_tgid = (uint32_t)getpid();
 	RG_BPF_FILTER_RODATA(skel->rodata, m);
 	bpf_object__for_each_program(prog, skel->obj) {
