@@ -7,6 +7,9 @@
  *   rg-workload rw N               N reads of 64 bytes from /dev/zero, each
  *                                  written to /dev/null (what every read and
  *                                  write on the host pays for hooks on them)
+ *   rg-workload udp N              N datagrams of 64 bytes written to a connected
+ *                                  loopback UDP socket and read from its peer
+ *                                  (what every socket send and receive pays)
  *   rg-workload connect N          N loopback TCP connections: connect, accept,
  *                                  close (reset, so no TIME_WAIT piles up)
  *   rg-workload paced N RATE PATH  N opens of PATH at RATE per second, paced
@@ -111,16 +114,24 @@ static int run_paced(long n, long rate, const char *path)
 	return 0;
 }
 
-/* A loopback listener; its address in *a. Returns the socket or -1. */
-static int listen_loopback(struct sockaddr_in *a)
+/* A socket of type bound to a port of its own on loopback; its address
+ * in *a. Returns the socket or -1. */
+static int bound_loopback(int type, struct sockaddr_in *a)
 {
 	socklen_t len = sizeof(*a);
 	*a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (srv < 0 || bind(srv, (struct sockaddr *)a, sizeof(*a)) || listen(srv, 128) ||
-	    getsockname(srv, (struct sockaddr *)a, &len))
+	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)a, sizeof(*a)) ||
+	    getsockname(s, (struct sockaddr *)a, &len))
 		return -1;
-	return srv;
+	return s;
+}
+
+/* A loopback listener; its address in *a. Returns the socket or -1. */
+static int listen_loopback(struct sockaddr_in *a)
+{
+	int srv = bound_loopback(SOCK_STREAM, a);
+	return srv < 0 || listen(srv, 128) ? -1 : srv;
 }
 
 /* One connect and its accept, closed with a reset (no TIME_WAIT pile-up). */
@@ -137,6 +148,28 @@ static int connect_once(int srv, const struct sockaddr_in *a)
 	close(c);
 	close(s);
 	return 0;
+}
+
+/* write(2) and read(2) on sockets, as a resolver's connected UDP socket
+ * uses them: two sockets connected to each other, one datagram at a time. */
+static int run_udp(long n)
+{
+	char buf[64] = {0};
+	struct sockaddr_in aa, ab;
+	int a = bound_loopback(SOCK_DGRAM, &aa), b = bound_loopback(SOCK_DGRAM, &ab);
+	int rc = a < 0 || b < 0 || connect(a, (struct sockaddr *)&ab, sizeof(ab)) ||
+			 connect(b, (struct sockaddr *)&aa, sizeof(aa))
+		     ? -1
+		     : 0;
+	for (long i = 0; i < n && !rc; i++)
+		if (write(a, buf, sizeof(buf)) != sizeof(buf) ||
+		    read(b, buf, sizeof(buf)) != sizeof(buf))
+			rc = -1;
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	return rc;
 }
 
 static int run_connect(long n)
@@ -191,7 +224,7 @@ static int run_mixed(long n, const char *dir)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | chmod N PATH | rw N | connect N | "
+		fprintf(stderr, "usage: rg-workload exec N [PROGRAM] | open N PATH | chmod N PATH | rw N | udp N | connect N | "
 				"paced N RATE PATH | mixed N DIR\n");
 		return 2;
 	}
@@ -206,6 +239,8 @@ int main(int argc, char **argv)
 		rc = run_chmod(n, argv[3]);
 	else if (strcmp(argv[1], "rw") == 0)
 		rc = run_rw(n);
+	else if (strcmp(argv[1], "udp") == 0)
+		rc = run_udp(n);
 	else if (strcmp(argv[1], "connect") == 0)
 		rc = run_connect(n);
 	else if (strcmp(argv[1], "paced") == 0 && argc > 4 && strtol(argv[3], NULL, 10) > 0)

@@ -40,7 +40,7 @@ for block in text.split("\n\n"):
         tables[lines[0]] = {l.split()[0]: l for l in lines[2:]}
 want = {"exec storm": "20 of 20", "storm, watched path": "500 of 500",
         "open+close storm, unwatched path": "0 (want 0)", "excluded path": "0 (want 0)",
-        "chmod storm": "0 (want 0)", "read+write storm": "0 (want 0)",
+        "chmod storm": "0 (want 0)", "read+write storm": "0 (want 0)", "UDP storm": None,
         "connect+accept": "100 of 100", "mixed:": "486 of 486", "C build": None}
 for key, kept in want.items():
     title = [t for t in tables if key in t]
@@ -59,11 +59,13 @@ check(len(bpf) == 2, "a BPF program time table")
 rows = {l.split()[0]: l.split()[1:] for l in bpf[1].strip().splitlines()[2:]} if len(bpf) == 2 \
     else {}
 for c in ("floor", "floor+ring", "rand-guard"):
-    check(c in rows and len(rows[c]) == 9 and float(rows[c][1]) > 0,
-          f"BPF time for {c}: all 9 workloads, watched opens > 0 ns")
-# the floor has rand-guard's hooks: a read and a write run its programs too
-check("floor" in rows and len(rows["floor"]) == 9 and float(rows["floor"][5]) > 0,
-      f"BPF time for the floor's read+write storm > 0 ns ({rows.get('floor')})")
+    check(c in rows and len(rows[c]) == 10 and float(rows[c][1]) > 0,
+          f"BPF time for {c}: all 10 workloads, watched opens > 0 ns")
+# the floor has rand-guard's hooks: a read and a write run its programs too,
+# on a file and on a socket
+check("floor" in rows and len(rows["floor"]) == 10 and float(rows["floor"][5]) > 0 and
+      float(rows["floor"][6]) > 0,
+      f"BPF time for the floor's read+write and UDP storms > 0 ns ({rows.get('floor')})")
 check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded event; "
                 r"kernel drops 0, user drops 0$", text, re.M) is not None,
       "rand-guard's CPU, RSS, bytes per event, and no drops")
@@ -71,12 +73,12 @@ check(re.search(r"^rand-guard +[0-9.]+ s +[0-9.]+ MiB +[0-9]+ bytes per recorded
 part = text.split("where the workload's own time went", 1)
 sched = [b for b in (b.strip().splitlines() for b in part[1].split("\n\n")[1:])
          if len(b) > 2 and b[1].startswith("configuration  wall ns/op")] if len(part) == 2 else []
-check(len(sched) == 6 and all(
+check(len(sched) == 7 and all(
           t[1].split()[-3:] == ["floor+ring", "moves", "preempted"] and
           all(len(l.split()) == 7 and "/" not in l.split()[4] for l in t[2:]) and
           [l.split()[4] for l in t[2:] if l.split()[0] == "floor+ring"] == ["1.000x"]
           for t in sched),
-      f"the scheduler's six tables, one ratio against floor+ring ({[t[:3] for t in sched]})")
+      f"the scheduler's seven tables, one ratio against floor+ring ({[t[:3] for t in sched]})")
 PY
 
 # the floor is what attaching rand-guard's programs costs: every hook of
@@ -202,7 +204,7 @@ if python3 "$RG_SOURCE_DIR/scripts/bench" --smoke --no-peers --loads watched,nos
 else
 	check_eq "--loads: an unknown workload named" \
 		"$(tail -1 "$T/bad.err")" \
-		"bench: no workload nosuch (--loads: any of exec, watched, unwatched, excluded, chmod, rw, connect, mixed, build)"
+		"bench: no workload nosuch (--loads: any of exec, watched, unwatched, excluded, chmod, rw, udp, connect, mixed, build)"
 fi
 
 check_eq "kernel.bpf_stats_enabled restored to $stats_before" \
