@@ -1,8 +1,9 @@
 /* tracefs.h: tracefs mounted where libbpf looks for it.
  *
- * libbpf attaches a tracepoint program by the event's id under
- * /sys/kernel/tracing/events, and rand-guard asks there which system
- * call tracepoints a kernel has. systemd mounts tracefs at boot; a host
+ * libbpf attaches a tracepoint program by the event's id in tracefs
+ * (/sys/kernel/tracing, or debugfs's tracing/ where debugfs is mounted),
+ * and rand-guard asks /sys/kernel/tracing/events which system call
+ * tracepoints a kernel has. systemd mounts tracefs at boot; a host
  * without it (a container's init, a minimal VM) has nothing there until
  * someone mounts it, and every syscall tracepoint would then look absent.
  * Shared by the recorder's loader, the floor benchmark and the BPF unit

@@ -28,6 +28,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,9 +122,11 @@ static int bound_loopback(int type, struct sockaddr_in *a)
 	socklen_t len = sizeof(*a);
 	*a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-	if (s < 0 || bind(s, (struct sockaddr *)a, sizeof(*a)) ||
-	    getsockname(s, (struct sockaddr *)a, &len))
+	if (s >= 0 && (bind(s, (struct sockaddr *)a, sizeof(*a)) ||
+		       getsockname(s, (struct sockaddr *)a, &len))) {
+		close(s);
 		return -1;
+	}
 	return s;
 }
 
@@ -131,7 +134,11 @@ static int bound_loopback(int type, struct sockaddr_in *a)
 static int listen_loopback(struct sockaddr_in *a)
 {
 	int srv = bound_loopback(SOCK_STREAM, a);
-	return srv < 0 || listen(srv, 128) ? -1 : srv;
+	if (srv >= 0 && listen(srv, 128)) {
+		close(srv);
+		return -1;
+	}
+	return srv;
 }
 
 /* One connect and its accept, closed with a reset (no TIME_WAIT pile-up). */
@@ -157,8 +164,10 @@ static int run_udp(long n)
 	char buf[64] = {0};
 	struct sockaddr_in aa, ab;
 	int a = bound_loopback(SOCK_DGRAM, &aa), b = bound_loopback(SOCK_DGRAM, &ab);
+	struct timeval limit = {5, 0}; /* a datagram lost on loopback: fail, not hang */
 	int rc = a < 0 || b < 0 || connect(a, (struct sockaddr *)&ab, sizeof(ab)) ||
-			 connect(b, (struct sockaddr *)&aa, sizeof(aa))
+			 connect(b, (struct sockaddr *)&aa, sizeof(aa)) ||
+			 setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit))
 		     ? -1
 		     : 0;
 	for (long i = 0; i < n && !rc; i++)
