@@ -77,6 +77,8 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 #define SYSCALL_TP "tracepoint/syscalls/"
 
 /* The variant suffix of a program name ("_pr", "_old"; "" for none; see
@@ -85,7 +87,7 @@ static const char *variant_of(const char *name)
 {
 	static const char *const suffixes[] = {"_pr", "_old"};
 	size_t n = strlen(name);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+	for (size_t i = 0; i < N_OF(suffixes); i++) {
 		size_t m = strlen(suffixes[i]);
 		if (n > m && strcmp(name + n - m, suffixes[i]) == 0)
 			return suffixes[i];
@@ -114,7 +116,7 @@ static bool net_hook_wanted(const char *prog, const char *hooks)
 		{"rg_net_dns_read", "dns"},   {"rg_net_dns_sock_send", "dns"},
 		{"rg_net_dns_sock_recv", "dns"},
 	};
-	for (size_t i = 0; hooks && i < sizeof(map) / sizeof(map[0]); i++) {
+	for (size_t i = 0; hooks && i < N_OF(map); i++) {
 		size_t n = strlen(map[i][1]);
 		if (!is_variant_of(prog, map[i][0]))
 			continue;
@@ -142,7 +144,7 @@ static const char *program_tracepoint(const struct bpf_program *prog, bool *have
 		cat = "syscalls";
 		tp = sec + strlen(SYSCALL_TP);
 	}
-	for (size_t i = 0; !tp && i < sizeof(tp_btf_events) / sizeof(tp_btf_events[0]); i++)
+	for (size_t i = 0; !tp && i < N_OF(tp_btf_events); i++)
 		if (strncmp(sec, btf_sec, strlen(btf_sec)) == 0 &&
 		    strcmp(sec + strlen(btf_sec), tp_btf_events[i][0]) == 0) {
 			cat = tp_btf_events[i][1];
@@ -159,7 +161,6 @@ static const char *program_tracepoint(const struct bpf_program *prog, bool *have
  * which replace those on the exits of write, writev and read where the
  * kernel has both tracepoints and all they use (rg_bpf_kernel.dns_sock):
  * file reads and writes then run none of them. */
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 static const char *const dns_sock_progs[] = {"rg_net_dns_sock_send", "rg_net_dns_sock_recv"};
 static const char *const dns_rw_progs[] = {"rg_net_dns_write", "rg_net_dns_writev",
 					    "rg_net_dns_read"};
@@ -290,13 +291,13 @@ int rg_bpf_probe_kernel(struct rg_bpf_kernel *k, char *err, size_t errlen)
 	/* all of them, not the first: what stands between this kernel and a
 	 * recording, in one line */
 	size_t len = 0;
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+	for (size_t i = 0; i < N_OF(required); i++)
 		if (!btf_has(btf, &required[i]) && len < sizeof(missing)) {
 			len += (size_t)snprintf(missing + len, sizeof(missing) - len, "%s%s (Linux %s+)",
 						len ? ", " : "", required[i].label, required[i].since);
 			k->missing = missing;
 		}
-	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]); i++)
+	for (size_t i = 0; i < N_OF(fallbacks); i++)
 		if (!btf_has(btf, &fallbacks[i].f))
 			k->lacks |= 1u << i;
 	/* those programs have no variant: they need everything */
@@ -311,7 +312,7 @@ const char *rg_bpf_fallbacks(const struct rg_bpf_kernel *k, char *buf, size_t n)
 {
 	size_t len = 0;
 	snprintf(buf, n, "none");
-	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(fallbacks[0]) && len < n; i++)
+	for (size_t i = 0; i < N_OF(fallbacks) && len < n; i++)
 		if (k->lacks & (1u << i))
 			len += (size_t)snprintf(buf + len, n - len, "%s%s (Linux %s+) missing: %s",
 						len ? ", " : "", fallbacks[i].f.label,

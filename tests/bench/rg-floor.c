@@ -36,16 +36,21 @@ static void on_signal(int sig)
  * programs sit there instead of on read, write and writev (bpf_loader.c):
  * nothing of rand-guard's is left on read (write and writev keep the
  * file programs). */
+/* Whether the kernel's BTF has the tp_btf event (its btf_trace_ type). */
+static bool has_btf_trace(const struct btf *vmlinux, const char *event)
+{
+	char type[128];
+	snprintf(type, sizeof(type), "btf_trace_%s", event);
+	return btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) > 0;
+}
+
 static void skip_missing(struct floor_bpf *skel)
 {
 	const char *pre = "tracepoint/syscalls/", *btf_pre = "tp_btf/";
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	/* as rg_bpf_probe_kernel decides it, on a kernel that has the rest */
-	bool dns_sock = vmlinux &&
-			btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length",
-					       BTF_KIND_TYPEDEF) > 0 &&
-			btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
-					       BTF_KIND_TYPEDEF) > 0;
+	bool dns_sock = vmlinux && has_btf_trace(vmlinux, "sock_send_length") &&
+			has_btf_trace(vmlinux, "sock_recv_length");
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
@@ -60,9 +65,8 @@ static void skip_missing(struct floor_bpf *skel)
 			continue;
 		}
 		if (!strncmp(sec, btf_pre, strlen(btf_pre))) {
-			snprintf(path, sizeof(path), "btf_trace_%s", sec + strlen(btf_pre));
-			bpf_program__set_autoload(prog, !vmlinux || btf__find_by_name_kind(
-						      vmlinux, path, BTF_KIND_TYPEDEF) > 0);
+			bpf_program__set_autoload(
+				prog, !vmlinux || has_btf_trace(vmlinux, sec + strlen(btf_pre)));
 			continue;
 		}
 		if (strncmp(sec, pre, strlen(pre)))
